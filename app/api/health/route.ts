@@ -1,0 +1,14 @@
+import { NextResponse } from "next/server";
+import { databasePing, dbBackendKind } from "@/lib/db/client";
+import { appVersion } from "@/lib/version";
+
+export const dynamic = "force-dynamic";
+
+/** Liveness/readiness probe for load balancers: no authentication, no secrets. */
+export async function GET() {
+  const database = await databasePing();
+  return NextResponse.json(
+    { status: database ? "ok" : "degraded", version: appVersion(), database: { reachable: database, kind: dbBackendKind() } },
+    { status: database ? 200 : 503, headers: { "cache-control": "no-store" } },
+  );
+}

@@ -1,0 +1,115 @@
+import "server-only";
+import path from "node:path";
+import { mkdir } from "node:fs/promises";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
+import { PrismaClient } from "@/lib/generated/prisma/client";
+import { dataDir, env } from "@/lib/env";
+import { migrationsApply, migrationsLoad, type MigrationResult, type SqlSession } from "@/lib/db/migrate";
+
+/**
+ * One database handle per process, shared through globalThis because the custom
+ * server (run by tsx) and Next's bundled route handlers load separate copies of
+ * this module. PGlite in particular must be opened only once.
+ */
+type Backend = { kind: "pglite"; pglite: PGlite; dir: string } | { kind: "postgres"; url: string; pool: pg.Pool };
+
+interface DbState {
+  backend: Backend;
+  prisma: PrismaClient;
+}
+
+const KEY = Symbol.for("virtdeck.db");
+type Holder = { [KEY]?: DbState };
+const holder = globalThis as unknown as Holder;
+
+export function migrationsDir(): string {
+  return path.resolve(process.cwd(), "prisma/migrations");
+}
+
+function open(): DbState {
+  const url = env().DATABASE_URL;
+  let backend: Backend;
+  let prisma: PrismaClient;
+  if (url) {
+    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    backend = { kind: "postgres", url, pool };
+    prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  } else {
+    const dir = path.join(dataDir(), "pglite");
+    const pglite = new PGlite(dir);
+    backend = { kind: "pglite", pglite, dir };
+    prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  }
+  return { backend, prisma };
+}
+
+function state(): DbState {
+  if (!holder[KEY]) holder[KEY] = open();
+  return holder[KEY];
+}
+
+/** The Prisma client. Call prepareDatabase() once at process start before using it. */
+export function db(): PrismaClient {
+  return state().prisma;
+}
+
+export function dbBackendKind(): Backend["kind"] {
+  return state().backend.kind;
+}
+
+function pgSession(client: pg.PoolClient): SqlSession {
+  return {
+    exec: async (sql) => {
+      await client.query(sql);
+    },
+    query: async <T,>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
+  };
+}
+
+function pgliteSession(p: PGlite): SqlSession {
+  return {
+    exec: async (sql) => {
+      await p.exec(sql);
+    },
+    query: async <T,>(sql: string, params?: unknown[]) => (await p.query<T>(sql, params)).rows,
+  };
+}
+
+/** Opens the database (creating the PGlite directory if needed) and applies pending migrations. */
+export async function prepareDatabase(): Promise<MigrationResult> {
+  if (!env().DATABASE_URL) await mkdir(dataDir(), { recursive: true });
+  const { backend } = state();
+  const migrations = await migrationsLoad(migrationsDir());
+  if (backend.kind === "pglite") {
+    await backend.pglite.waitReady;
+    return migrationsApply(pgliteSession(backend.pglite), migrations);
+  }
+  const client = await backend.pool.connect();
+  try {
+    return await migrationsApply(pgSession(client), migrations, { advisoryLock: true });
+  } finally {
+    client.release();
+  }
+}
+
+/** Runs a raw SQL probe; used by the health endpoint. */
+export async function databasePing(): Promise<boolean> {
+  try {
+    await db().$queryRaw`SELECT 1`;
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function closeDatabase(): Promise<void> {
+  const s = holder[KEY];
+  if (!s) return;
+  holder[KEY] = undefined;
+  await s.prisma.$disconnect().catch(() => {});
+  if (s.backend.kind === "pglite") await s.backend.pglite.close().catch(() => {});
+  else await s.backend.pool.end().catch(() => {});
+}

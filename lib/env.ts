@@ -1,0 +1,47 @@
+import { z } from "zod";
+import path from "node:path";
+
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+/** Every environment variable virtdeck reads. Documented in .env.example. */
+export const EnvSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  /** PostgreSQL URL. When unset, an embedded PGlite database under VIRTDECK_DATA_DIR is used. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must start with postgres:// or postgresql://")
+    .optional(),
+  VIRTDECK_DATA_DIR: z.string().min(1).default("./data"),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  VIRTDECK_SESSION_HOURS: z.coerce.number().positive().max(24 * 90).default(12),
+  /** "auto" marks cookies Secure when the request arrived over HTTPS. */
+  VIRTDECK_COOKIE_SECURE: z.enum(["auto", "true", "false"]).default("auto"),
+  /** Trust X-Forwarded-For / X-Forwarded-Proto from a reverse proxy. */
+  VIRTDECK_TRUST_PROXY: bool.default(false),
+  VIRTDECK_LOGIN_MAX_PER_ACCOUNT: z.coerce.number().int().positive().default(5),
+  VIRTDECK_LOGIN_MAX_PER_IP: z.coerce.number().int().positive().default(20),
+  VIRTDECK_LOGIN_WINDOW_SECONDS: z.coerce.number().int().positive().default(900),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+let cached: Env | undefined;
+
+/** Parses process.env once; exits with a readable message listing every bad variable. */
+export function env(): Env {
+  if (cached) return cached;
+  const parsed = EnvSchema.safeParse(process.env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid environment configuration:\n${lines.join("\n")}\nSee .env.example.`);
+  }
+  cached = parsed.data;
+  return cached;
+}
+
+export function dataDir(): string {
+  return path.resolve(env().VIRTDECK_DATA_DIR);
+}

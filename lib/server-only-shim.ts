@@ -1,0 +1,3 @@
+// Stand-in for the `server-only` package when code runs under plain Node
+// (custom server, scripts, vitest). Next's bundler still enforces the real one.
+export {};

@@ -1,0 +1,5 @@
+import pkg from "@/package.json" with { type: "json" };
+
+export function appVersion(): string {
+  return pkg.version;
+}

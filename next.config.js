@@ -1,0 +1,19 @@
+/** @type {import('next').NextConfig} */
+const nextConfig = {
+  poweredByHeader: false,
+  // Native or WASM packages that must be loaded by Node, not bundled.
+  serverExternalPackages: [
+    "ssh2",
+    "cpu-features",
+    "argon2",
+    "pg",
+    "@electric-sql/pglite",
+    "pglite-prisma-adapter",
+    "@prisma/adapter-pg",
+  ],
+  experimental: {
+    serverActions: { bodySizeLimit: "1mb" },
+  },
+};
+
+export default nextConfig;

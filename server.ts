@@ -1,0 +1,56 @@
+// virtdeck's HTTP server: Next.js plus the websocket upgrades that route
+// handlers cannot take. Run with `npm start` (production) or `npm run dev`.
+import { createServer } from "node:http";
+import next from "next";
+import { env } from "@/lib/env";
+import { closeDatabase, prepareDatabase } from "@/lib/db/client";
+import { upgradeRouteFind } from "@/lib/ws/upgrade-router";
+
+const dev = process.argv.includes("--dev");
+
+async function main() {
+  const { HOST, PORT } = env();
+  const migrations = await prepareDatabase();
+  for (const w of migrations.warnings) console.warn(`warning: ${w}`);
+  if (migrations.applied.length) console.log(`Applied migrations: ${migrations.applied.join(", ")}`);
+
+  const app = next({ dev, hostname: HOST, port: PORT });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+  const nextUpgrade = app.getUpgradeHandler();
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err) => {
+      console.error("request failed", err);
+      if (!res.headersSent) res.statusCode = 500;
+      res.end();
+    });
+  });
+  server.on("upgrade", (req, socket, head) => {
+    const own = upgradeRouteFind(req.url);
+    if (own) own(req, socket, head);
+    else nextUpgrade(req, socket, head);
+  });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: shutting down`);
+    server.close();
+    server.closeAllConnections();
+    closeDatabase().finally(() => process.exit(0));
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+
+  server.listen(PORT, HOST, () => {
+    console.log(`virtdeck ${dev ? "(dev) " : ""}listening on http://${HOST}:${PORT}`);
+  });
+}
+
+main().catch(async (err) => {
+  console.error(err instanceof Error ? err.message : err);
+  await closeDatabase();
+  process.exit(1);
+});
