@@ -1,12 +1,21 @@
 // virtdeck's HTTP server: Next.js plus the websocket upgrades that route
 // handlers cannot take. Run with `npm start` (production) or `npm run dev`.
-import { createServer } from "node:http";
+import { createServer, type IncomingMessage } from "node:http";
 import next from "next";
 import { env } from "@/lib/env";
 import { closeDatabase, prepareDatabase } from "@/lib/db/client";
 import { upgradeRouteFind } from "@/lib/ws/upgrade-router";
+import { PEER_HEADER } from "@/lib/http/client-address";
 
 const dev = process.argv.includes("--dev");
+
+/**
+ * Route handlers cannot see the TCP peer, so the server passes it on in a header
+ * of its own, overwriting whatever the client sent under that name.
+ */
+function stampPeer(req: IncomingMessage) {
+  req.headers[PEER_HEADER] = req.socket.remoteAddress ?? "";
+}
 
 async function main() {
   const { HOST, PORT } = env();
@@ -20,6 +29,7 @@ async function main() {
   const nextUpgrade = app.getUpgradeHandler();
 
   const server = createServer((req, res) => {
+    stampPeer(req);
     handle(req, res).catch((err) => {
       console.error("request failed", err);
       if (!res.headersSent) res.statusCode = 500;
@@ -27,6 +37,7 @@ async function main() {
     });
   });
   server.on("upgrade", (req, socket, head) => {
+    stampPeer(req);
     const own = upgradeRouteFind(req.url);
     if (own) own(req, socket, head);
     else nextUpgrade(req, socket, head);

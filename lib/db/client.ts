@@ -16,9 +16,11 @@ import { migrationsApply, migrationsLoad, type MigrationResult, type SqlSession 
  */
 type Backend = { kind: "pglite"; pglite: PGlite; dir: string } | { kind: "postgres"; url: string; pool: pg.Pool };
 
+type Client = PrismaClient<never, typeof OMIT>;
+
 interface DbState {
   backend: Backend;
-  prisma: PrismaClient;
+  prisma: Client;
 }
 
 const KEY = Symbol.for("virtdeck.db");
@@ -29,19 +31,22 @@ export function migrationsDir(): string {
   return path.resolve(process.cwd(), "prisma/migrations");
 }
 
+/** Secrets never leave the database layer unless a query selects them explicitly. */
+const OMIT = { user: { passwordHash: true } } as const;
+
 function open(): DbState {
   const url = env().DATABASE_URL;
   let backend: Backend;
-  let prisma: PrismaClient;
+  let prisma: Client;
   if (url) {
     const pool = new pg.Pool({ connectionString: url, max: 10 });
     backend = { kind: "postgres", url, pool };
-    prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+    prisma = new PrismaClient({ adapter: new PrismaPg(pool), omit: OMIT });
   } else {
     const dir = path.join(dataDir(), "pglite");
     const pglite = new PGlite(dir);
     backend = { kind: "pglite", pglite, dir };
-    prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+    prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite), omit: OMIT });
   }
   return { backend, prisma };
 }
@@ -52,7 +57,7 @@ function state(): DbState {
 }
 
 /** The Prisma client. Call prepareDatabase() once at process start before using it. */
-export function db(): PrismaClient {
+export function db(): Client {
   return state().prisma;
 }
 

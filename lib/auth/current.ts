@@ -1,0 +1,27 @@
+import "server-only";
+import { cache } from "react";
+import { cookies } from "next/headers";
+import { db } from "@/lib/db/client";
+import { SESSION_COOKIE, sessionLookup } from "@/lib/auth/session";
+import type { Role } from "@/lib/generated/prisma/enums";
+
+export interface CurrentUser {
+  id: string;
+  username: string;
+  displayName: string;
+  role: Role;
+  csrfToken: string;
+}
+
+/** The signed-in user of this request (server components), or null. Cached per request. */
+export const currentUser = cache(async (): Promise<CurrentUser | null> => {
+  const jar = await cookies();
+  const session = await sessionLookup(jar.get(SESSION_COOKIE)?.value);
+  if (!session) return null;
+  return { ...session.user, csrfToken: session.csrfToken };
+});
+
+/** True until the first admin account has been created. */
+export const needsSetup = cache(async (): Promise<boolean> => {
+  return (await db().user.count()) === 0;
+});

@@ -1,0 +1,127 @@
+import "server-only";
+import { z } from "zod";
+import { db } from "@/lib/db/client";
+import { env } from "@/lib/env";
+import { AppError } from "@/lib/http/errors";
+import { auditRecord } from "@/lib/audit/audit";
+import { DisplayNameSchema, PasswordSchema, UsernameSchema } from "@/lib/auth/credentials";
+import { passwordHash, passwordVerify } from "@/lib/auth/password";
+import { rateLimitHit, rateLimitPeek, rateLimitReset } from "@/lib/auth/rate-limit";
+import { sessionCreate, sessionRevoke, type ActiveSession } from "@/lib/auth/session";
+
+export const LoginSchema = z.object({
+  // Bounded before normalisation so a 1 MB username costs nothing.
+  username: z.string({ error: "Username must be text" }).max(256, "Username is too long"),
+  password: z.string({ error: "Password must be text" }).max(1024, "Password is too long"),
+});
+
+export const SetupSchema = z.object({
+  username: UsernameSchema,
+  displayName: DisplayNameSchema.default(""),
+  password: PasswordSchema,
+});
+
+interface RequestMeta {
+  ip: string;
+  userAgent: string;
+}
+
+export interface LoginResult {
+  token: string;
+  csrfToken: string;
+  expiresAt: Date;
+  user: { id: string; username: string; role: string };
+}
+
+const INVALID = "Invalid username or password";
+
+/**
+ * Checks credentials under per-account and per-address rate limits (counted in
+ * PostgreSQL, so every instance shares them). Every attempt is audited.
+ */
+export async function login(input: z.infer<typeof LoginSchema>, meta: RequestMeta): Promise<LoginResult> {
+  const { VIRTDECK_LOGIN_MAX_PER_ACCOUNT: maxAccount, VIRTDECK_LOGIN_MAX_PER_IP: maxIp, VIRTDECK_LOGIN_WINDOW_SECONDS: window } = env();
+  const username = input.username.normalize("NFC").trim().toLowerCase();
+  const accountKey = `login:account:${username}`;
+  const ipKey = `login:ip:${meta.ip}`;
+
+  const [acct, addr] = await Promise.all([rateLimitPeek(accountKey, window), rateLimitPeek(ipKey, window)]);
+  if (acct.count >= maxAccount || addr.count >= maxIp) {
+    await auditRecord({
+      actor: { id: null, name: username.slice(0, 64) },
+      action: "auth.login",
+      outcome: "denied",
+      ip: meta.ip,
+      details: { reason: "rate_limited" },
+    });
+    throw new AppError("rate_limited", "Too many failed sign-in attempts. Try again later.", {
+      retryAfterSeconds: Math.max(acct.retryAfterSeconds, addr.retryAfterSeconds),
+    });
+  }
+
+  const user = await db().user.findUnique({
+    where: { username },
+    select: { id: true, username: true, role: true, disabled: true, passwordHash: true },
+  });
+  const ok = await passwordVerify(user?.passwordHash ?? null, input.password.normalize("NFC"));
+  if (!user || !ok || user.disabled) {
+    await Promise.all([rateLimitHit(accountKey, window), rateLimitHit(ipKey, window)]);
+    await auditRecord({
+      actor: { id: user?.id ?? null, name: username.slice(0, 64) },
+      action: "auth.login",
+      outcome: "failure",
+      target: user ? { type: "user", id: user.id, name: user.username } : undefined,
+      ip: meta.ip,
+      details: { reason: !user ? "unknown_user" : !ok ? "bad_password" : "disabled" },
+    });
+    throw new AppError("unauthorized", user?.disabled && ok ? "This account is disabled" : INVALID);
+  }
+
+  await rateLimitReset(accountKey);
+  const session = await sessionCreate(user.id, meta);
+  await db().user.update({ where: { id: user.id }, data: { lastLoginAt: new Date() } });
+  await auditRecord({
+    actor: { id: user.id, name: user.username },
+    action: "auth.login",
+    target: { type: "user", id: user.id, name: user.username },
+    ip: meta.ip,
+  });
+  return { ...session, user: { id: user.id, username: user.username, role: user.role } };
+}
+
+export async function logout(session: ActiveSession, meta: RequestMeta): Promise<void> {
+  await sessionRevoke(session.id);
+  await auditRecord({
+    actor: { id: session.user.id, name: session.user.username },
+    action: "auth.logout",
+    target: { type: "user", id: session.user.id, name: session.user.username },
+    ip: meta.ip,
+  });
+}
+
+/**
+ * Creates the first admin. Serialised with an advisory lock so two concurrent
+ * setup requests (or two app instances) cannot both succeed.
+ */
+export async function setupFirstAdmin(input: z.infer<typeof SetupSchema>, meta: RequestMeta): Promise<LoginResult> {
+  const hash = await passwordHash(input.password);
+  const user = await db().$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(7261001)`;
+    if ((await tx.user.count()) > 0) throw new AppError("setup_done", "virtdeck is already set up: sign in instead");
+    const created = await tx.user.create({
+      data: { username: input.username, displayName: input.displayName, passwordHash: hash, role: "admin" },
+    });
+    await auditRecord(
+      {
+        actor: { id: created.id, name: created.username },
+        action: "auth.setup",
+        target: { type: "user", id: created.id, name: created.username },
+        ip: meta.ip,
+      },
+      tx,
+    );
+    return created;
+  });
+  const session = await sessionCreate(user.id, meta);
+  return { ...session, user: { id: user.id, username: user.username, role: user.role } };
+}

@@ -1,0 +1,128 @@
+import "server-only";
+import { NextResponse, type NextRequest } from "next/server";
+import type { z } from "zod";
+import { AppError, toErrorBody } from "@/lib/http/errors";
+import { clientAddress } from "@/lib/http/client-address";
+import { SESSION_COOKIE, csrfTokenMatches, sessionLookup, type ActiveSession } from "@/lib/auth/session";
+import { roleCan, type Privilege } from "@/lib/auth/permissions";
+import { auditRecord } from "@/lib/audit/audit";
+
+/**
+ * The one wrapper every route handler goes through: it resolves the caller,
+ * checks the privilege on the server, enforces CSRF protection on mutations,
+ * bounds and validates the body with zod, and turns errors into safe responses.
+ */
+export interface RouteContext<TBody, TParams> {
+  req: NextRequest;
+  ip: string;
+  body: TBody;
+  params: TParams;
+  session: ActiveSession | null;
+}
+
+export interface AuthedContext<TBody, TParams> extends RouteContext<TBody, TParams> {
+  session: ActiveSession;
+}
+
+const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+const DEFAULT_MAX_BODY = 64 * 1024;
+
+type Params = Record<string, string>;
+
+interface BaseOptions<S extends z.ZodType | undefined> {
+  body?: S;
+  maxBodyBytes?: number;
+}
+
+type Body<S> = S extends z.ZodType ? z.infer<S> : undefined;
+
+type NextHandler = (req: NextRequest, ctx: { params: Promise<Params> }) => Promise<Response>;
+
+/** Refuses cross-site requests: a browser always sends Origin on cross-origin mutations. */
+function checkOrigin(req: NextRequest): void {
+  const origin = req.headers.get("origin");
+  if (!origin) return;
+  const host = req.headers.get("x-forwarded-host") ?? req.headers.get("host");
+  let originHost: string;
+  try {
+    originHost = new URL(origin).host;
+  } catch {
+    throw new AppError("csrf_failed", "Cross-site request refused");
+  }
+  if (!host || originHost !== host) throw new AppError("csrf_failed", "Cross-site request refused");
+}
+
+async function readBody<S extends z.ZodType | undefined>(req: NextRequest, schema: S, max: number): Promise<Body<S>> {
+  if (!schema) return undefined as Body<S>;
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  if (declared > max) throw new AppError("payload_too_large", `Request body is larger than ${max} bytes`);
+  const type = req.headers.get("content-type") ?? "";
+  if (!type.toLowerCase().startsWith("application/json")) {
+    throw new AppError("unsupported_media_type", "Request body must be application/json");
+  }
+  const text = await req.text();
+  if (Buffer.byteLength(text) > max) throw new AppError("payload_too_large", `Request body is larger than ${max} bytes`);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new AppError("bad_request", "Request body is not valid JSON");
+  }
+  return schema.parse(json) as Body<S>;
+}
+
+function respond(err: unknown): Response {
+  const { status, body, headers } = toErrorBody(err);
+  if (status === 500) console.error("route failed", err);
+  return NextResponse.json(body, { status, headers });
+}
+
+/** A route anyone may call (health, login, first-run setup). Mutations still get the Origin check. */
+export function publicRoute<S extends z.ZodType | undefined = undefined, P extends Params = Params>(
+  opts: BaseOptions<S>,
+  handler: (ctx: RouteContext<Body<S>, P>) => Promise<Response>,
+): NextHandler {
+  return async (req, ctx) => {
+    try {
+      if (MUTATING.has(req.method)) checkOrigin(req);
+      const body = await readBody(req, opts.body as S, opts.maxBodyBytes ?? DEFAULT_MAX_BODY);
+      const session = await sessionLookup(req.cookies.get(SESSION_COOKIE)?.value);
+      return await handler({ req, ip: clientAddress(req.headers), body, params: (await ctx.params) as P, session });
+    } catch (err) {
+      return respond(err);
+    }
+  };
+}
+
+/** A route for signed-in users holding `privilege` (when given). */
+export function userRoute<S extends z.ZodType | undefined = undefined, P extends Params = Params>(
+  opts: BaseOptions<S> & { privilege?: Privilege },
+  handler: (ctx: AuthedContext<Body<S>, P>) => Promise<Response>,
+): NextHandler {
+  return async (req, ctx) => {
+    try {
+      const session = await sessionLookup(req.cookies.get(SESSION_COOKIE)?.value);
+      if (!session) throw new AppError("unauthorized", "Sign in first");
+      if (MUTATING.has(req.method)) {
+        checkOrigin(req);
+        if (!csrfTokenMatches(session.csrfToken, req.headers.get("x-csrf-token"))) {
+          throw new AppError("csrf_failed", "Missing or invalid CSRF token");
+        }
+      }
+      if (opts.privilege && !roleCan(session.user.role, opts.privilege)) {
+        await auditRecord({
+          actor: { id: session.user.id, name: session.user.username },
+          action: "access.denied",
+          outcome: "denied",
+          ip: clientAddress(req.headers),
+          details: { method: req.method, path: req.nextUrl.pathname, privilege: opts.privilege },
+        });
+        throw new AppError("forbidden", "You do not have permission to do this");
+      }
+      const body = await readBody(req, opts.body as S, opts.maxBodyBytes ?? DEFAULT_MAX_BODY);
+      return await handler({ req, ip: clientAddress(req.headers), body, params: (await ctx.params) as P, session });
+    } catch (err) {
+      return respond(err);
+    }
+  };
+}
