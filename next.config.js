@@ -13,6 +13,8 @@ const nextConfig = {
   ],
   experimental: {
     serverActions: { bodySizeLimit: "1mb" },
+    // forbidden() renders app/forbidden.tsx with HTTP 403.
+    authInterrupts: true,
   },
 };
 

@@ -1,0 +1,10 @@
+import { requirePageUser } from "@/lib/auth/page-guard";
+import { usersList } from "@/lib/users/users";
+import { UsersClient } from "@/components/users/users-client";
+
+export const dynamic = "force-dynamic";
+
+export default async function UsersPage() {
+  const me = await requirePageUser("user.manage");
+  return <UsersClient initialUsers={await usersList()} meId={me.id} csrfToken={me.csrfToken} />;
+}
