@@ -32,7 +32,7 @@ export function migrationsDir(): string {
 }
 
 /** Secrets never leave the database layer unless a query selects them explicitly. */
-const OMIT = { user: { passwordHash: true } } as const;
+const OMIT = { user: { passwordHash: true }, host: { privateKeySealed: true } } as const;
 
 function open(): DbState {
   const url = env().DATABASE_URL;

@@ -1,0 +1,325 @@
+import "server-only";
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import { utils as sshUtils } from "ssh2";
+import { db } from "@/lib/db/client";
+import { AppError } from "@/lib/http/errors";
+import { auditRecord, type AuditActor } from "@/lib/audit/audit";
+import { secretOpen, secretSeal } from "@/lib/crypto/secret-box";
+import { LibvirtUriSchema } from "@/lib/hosts/virsh-command";
+import type { ActiveSession } from "@/lib/auth/session";
+import { Prisma } from "@/lib/generated/prisma/client";
+import type { DomainTypePref, HostStatus } from "@/lib/generated/prisma/enums";
+
+/**
+ * Host records: where a host is, how to log in, and which host key is pinned.
+ * Private keys are sealed at rest and never leave the server.
+ */
+const noControl = (s: string) => !/[\u0000-\u001f\u007f]/.test(s);
+
+export const HostNameSchema = z
+  .string({ error: "Name must be text" })
+  .transform((s) => s.normalize("NFC").trim())
+  .pipe(z.string().min(1, "Name is required").max(64, "Name must be at most 64 characters").refine(noControl, "Name must not contain control characters"));
+
+/** DNS name, IPv4 or IPv6 literal; never something ssh could read as an option. */
+export const HostAddressSchema = z
+  .string({ error: "Address must be text" })
+  .trim()
+  .min(1, "Address is required")
+  .max(253, "Address is too long")
+  .refine((s) => !s.startsWith("-"), "Address must not start with '-'")
+  .refine((s) => /^[A-Za-z0-9.:_%-]+$/.test(s), "Address must be a host name or an IP address");
+
+export const SshUserSchema = z
+  .string({ error: "SSH user must be text" })
+  .trim()
+  .min(1, "SSH user is required")
+  .max(32, "SSH user must be at most 32 characters")
+  .refine((s) => !s.startsWith("-"), "SSH user must not start with '-'")
+  .refine((s) => /^[A-Za-z_][A-Za-z0-9_.-]*$/.test(s), "SSH user may contain only letters, digits, '_', '.' and '-'");
+
+export const SshPortSchema = z.coerce
+  .number({ error: "Port must be a number" })
+  .int("Port must be a whole number")
+  .min(1, "Port must be between 1 and 65535")
+  .max(65535, "Port must be between 1 and 65535");
+
+const PrivateKeySchema = z
+  .string({ error: "Private key must be text" })
+  .max(16 * 1024, "Private key is too large")
+  .superRefine((s, ctx) => {
+    const parsed = sshUtils.parseKey(s);
+    if (parsed instanceof Error) {
+      ctx.addIssue({ code: "custom", message: /encrypted|passphrase/i.test(parsed.message) ? "Encrypted private keys are not supported: paste a key without a passphrase" : "Not a valid SSH private key" });
+    } else if (Array.isArray(parsed) || parsed.isPrivateKey?.() === false) {
+      ctx.addIssue({ code: "custom", message: "Not a valid SSH private key" });
+    }
+  });
+
+export const HostCreateSchema = z.object({
+  name: HostNameSchema,
+  address: HostAddressSchema,
+  port: SshPortSchema.default(22),
+  username: SshUserSchema,
+  libvirtUri: LibvirtUriSchema.default("qemu:///system"),
+  domainType: z.enum(["auto", "kvm", "qemu"]).default("auto"),
+  key: z.discriminatedUnion("kind", [
+    z.object({ kind: z.literal("generate") }),
+    z.object({ kind: z.literal("paste"), privateKey: PrivateKeySchema }),
+  ]),
+});
+
+export const HostUpdateSchema = z
+  .object({
+    name: HostNameSchema.optional(),
+    address: HostAddressSchema.optional(),
+    port: SshPortSchema.optional(),
+    username: SshUserSchema.optional(),
+    libvirtUri: LibvirtUriSchema.optional(),
+    domainType: z.enum(["auto", "kvm", "qemu"]).optional(),
+  })
+  .strict()
+  .refine((v) => Object.keys(v).length > 0, "Nothing to change");
+
+export const FingerprintSchema = z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, "Not an SSH SHA256 fingerprint");
+
+export const HostIdSchema = z.uuid({ error: "Unknown host" });
+
+export interface HostView {
+  id: string;
+  name: string;
+  address: string;
+  port: number;
+  username: string;
+  libvirtUri: string;
+  publicKey: string;
+  hostKeySha256: string | null;
+  presentedHostKeySha256: string | null;
+  status: HostStatus;
+  statusMessage: string;
+  lastSeenAt: string | null;
+  domainType: DomainTypePref;
+  createdAt: string;
+}
+
+/** What a connection needs; includes the opened private key: server only. */
+export interface HostConnectInfo {
+  id: string;
+  name: string;
+  address: string;
+  port: number;
+  username: string;
+  libvirtUri: string;
+  privateKey: string;
+  hostKeySha256: string | null;
+  status: HostStatus;
+  domainType: DomainTypePref;
+}
+
+const VIEW = {
+  id: true,
+  name: true,
+  address: true,
+  port: true,
+  username: true,
+  libvirtUri: true,
+  publicKey: true,
+  hostKeySha256: true,
+  presentedHostKeySha256: true,
+  status: true,
+  statusMessage: true,
+  lastSeenAt: true,
+  domainType: true,
+  createdAt: true,
+} as const;
+
+type Row = Prisma.HostGetPayload<{ select: typeof VIEW }>;
+
+function toView(r: Row): HostView {
+  return { ...r, lastSeenAt: r.lastSeenAt?.toISOString() ?? null, createdAt: r.createdAt.toISOString() };
+}
+
+export interface Caller {
+  session: ActiveSession;
+  ip: string;
+}
+
+function actorOf(c: Caller): AuditActor {
+  return { id: c.session.user.id, name: c.session.user.username };
+}
+
+const aad = (id: string) => `host:${id}`;
+
+async function findRow(id: string): Promise<Row> {
+  const parsed = HostIdSchema.safeParse(id);
+  if (!parsed.success) throw new AppError("not_found", "Host not found");
+  const row = await db().host.findUnique({ where: { id: parsed.data }, select: VIEW });
+  if (!row) throw new AppError("not_found", "Host not found");
+  return row;
+}
+
+function uniqueName<T>(name: string, p: Promise<T>): Promise<T> {
+  return p.catch((err) => {
+    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") {
+      throw new AppError("conflict", `A host named "${name}" already exists`);
+    }
+    throw err;
+  });
+}
+
+export async function hostsList(): Promise<HostView[]> {
+  return (await db().host.findMany({ select: VIEW, orderBy: { name: "asc" } })).map(toView);
+}
+
+export async function hostGet(id: string): Promise<HostView> {
+  return toView(await findRow(id));
+}
+
+export async function hostCreate(caller: Caller, input: z.infer<typeof HostCreateSchema>): Promise<HostView> {
+  const id = randomUUID();
+  let privateKey: string;
+  let publicKey: string;
+  if (input.key.kind === "generate") {
+    const pair = sshUtils.generateKeyPairSync("ed25519", { comment: `virtdeck@${input.name.replace(/\s+/g, "-")}` });
+    privateKey = pair.private;
+    publicKey = pair.public;
+  } else {
+    privateKey = input.key.privateKey;
+    const parsed = sshUtils.parseKey(privateKey);
+    if (parsed instanceof Error || Array.isArray(parsed)) throw new AppError("invalid_input", "Not a valid SSH private key");
+    publicKey = `${parsed.type} ${parsed.getPublicSSH().toString("base64")} virtdeck`;
+  }
+  const row = await uniqueName(
+    input.name,
+    db().$transaction(async (tx) => {
+      const created = await tx.host.create({
+        data: {
+          id,
+          name: input.name,
+          address: input.address,
+          port: input.port,
+          username: input.username,
+          libvirtUri: input.libvirtUri,
+          domainType: input.domainType,
+          privateKeySealed: await secretSeal(privateKey, aad(id)),
+          publicKey,
+        },
+        select: VIEW,
+      });
+      await auditRecord(
+        {
+          actor: actorOf(caller),
+          action: "host.create",
+          target: { type: "host", id, name: created.name },
+          ip: caller.ip,
+          details: { address: created.address, port: created.port, username: created.username, libvirtUri: created.libvirtUri, key: input.key.kind },
+        },
+        tx,
+      );
+      return created;
+    }),
+  );
+  return toView(row);
+}
+
+export async function hostUpdate(caller: Caller, id: string, input: z.infer<typeof HostUpdateSchema>): Promise<HostView> {
+  const before = await findRow(id);
+  // A different endpoint is a different machine: its key must be confirmed again.
+  const moved = (input.address !== undefined && input.address !== before.address) || (input.port !== undefined && input.port !== before.port);
+  const row = await uniqueName(
+    input.name ?? before.name,
+    db().$transaction(async (tx) => {
+      const after = await tx.host.update({
+        where: { id: before.id },
+        data: { ...input, ...(moved ? { hostKeySha256: null, presentedHostKeySha256: null, status: "unverified", statusMessage: "" } : {}) },
+        select: VIEW,
+      });
+      await auditRecord(
+        { actor: actorOf(caller), action: "host.update", target: { type: "host", id: after.id, name: after.name }, ip: caller.ip, details: { fields: Object.keys(input), keyReset: moved } },
+        tx,
+      );
+      return after;
+    }),
+  );
+  return toView(row);
+}
+
+export async function hostDelete(caller: Caller, id: string): Promise<void> {
+  const row = await findRow(id);
+  await db().$transaction(async (tx) => {
+    await tx.host.delete({ where: { id: row.id } });
+    await auditRecord({ actor: actorOf(caller), action: "host.delete", target: { type: "host", id: row.id, name: row.name }, ip: caller.ip }, tx);
+  });
+}
+
+/**
+ * Pins the host key the operator saw. It must be the fingerprint the host last
+ * presented to virtdeck, so a stale or mistyped value cannot be pinned.
+ */
+export async function hostKeyConfirm(caller: Caller, id: string, fingerprint: string): Promise<HostView> {
+  const row = await findRow(id);
+  if (!row.presentedHostKeySha256 || row.presentedHostKeySha256 !== fingerprint) {
+    throw new AppError("conflict", "This fingerprint is not the one the host presented: test the connection again and compare");
+  }
+  const after = await db().$transaction(async (tx) => {
+    const updated = await tx.host.update({
+      where: { id: row.id },
+      data: { hostKeySha256: fingerprint, status: "offline", statusMessage: "Host key confirmed; connecting" },
+      select: VIEW,
+    });
+    await auditRecord(
+      {
+        actor: actorOf(caller),
+        action: row.hostKeySha256 ? "host.key_replace" : "host.key_pin",
+        target: { type: "host", id: row.id, name: row.name },
+        ip: caller.ip,
+        details: { previous: row.hostKeySha256, pinned: fingerprint },
+      },
+      tx,
+    );
+    return updated;
+  });
+  return toView(after);
+}
+
+/** Connection details including the opened private key (server only; never serialise). */
+export async function hostConnectInfo(id: string): Promise<HostConnectInfo> {
+  const parsed = HostIdSchema.safeParse(id);
+  if (!parsed.success) throw new AppError("not_found", "Host not found");
+  const row = await db().host.findUnique({
+    where: { id: parsed.data },
+    select: { ...VIEW, privateKeySealed: true },
+  });
+  if (!row) throw new AppError("not_found", "Host not found");
+  return {
+    id: row.id,
+    name: row.name,
+    address: row.address,
+    port: row.port,
+    username: row.username,
+    libvirtUri: row.libvirtUri,
+    privateKey: await secretOpen(row.privateKeySealed, aad(row.id)),
+    hostKeySha256: row.hostKeySha256,
+    status: row.status,
+    domainType: row.domainType,
+  };
+}
+
+/** Records what the last contact with a host showed. */
+export async function hostStatusSet(
+  id: string,
+  status: HostStatus,
+  message: string,
+  extra: { presentedHostKeySha256?: string; seen?: boolean } = {},
+): Promise<void> {
+  await db().host.update({
+    where: { id },
+    data: {
+      status,
+      statusMessage: message.slice(0, 500),
+      ...(extra.presentedHostKeySha256 ? { presentedHostKeySha256: extra.presentedHostKeySha256 } : {}),
+      ...(extra.seen ? { lastSeenAt: new Date() } : {}),
+    },
+  });
+}
