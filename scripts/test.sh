@@ -5,6 +5,7 @@
 # see scripts/stack/up.sh), runs unit tests, integration tests on PostgreSQL
 # and on PGlite, `next build` and the Playwright suite, then stops everything
 # it started, also on failure or Ctrl-C. The last line is "N passed, N failed".
+# To run single tests against the stack, see the header of scripts/stack/up.sh.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,88 +17,95 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 export NEXT_TELEMETRY_DISABLED=1
 export CHECKPOINT_DISABLE=1
 export PRISMA_HIDE_UPDATE_MESSAGE=1
-export VD_STACK_OWNER_PID=$$
+export VD_STACK_OWNER_PID=$$ # keeps this stack registered while it comes up
 
 PKGS=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils dnsmasq-base iptables openssh-server
   chromium postgresql cpio busybox-static grub-rescue-pc python3-websockify)
-# Binaries (or files) the packages above must provide.
+# What those packages must provide; a missing one means: install again.
 BINS=(/usr/sbin/libvirtd /usr/sbin/virtlogd /usr/bin/virsh /usr/bin/qemu-system-x86_64 /usr/bin/qemu-img
   /usr/sbin/dnsmasq /usr/sbin/iptables /usr/sbin/sshd /usr/bin/ssh-keygen /usr/bin/chromium
   "$PG_BIN/initdb" "$PG_BIN/pg_ctl" /usr/bin/cpio /bin/busybox /usr/lib/grub-rescue/grub-rescue-cdrom.iso
   /usr/bin/websockify)
 
 REPORTS="$STACK_DIR/reports"
-PHASES=()  # "name seconds status" per phase
+PHASES=()        # "name seconds status" per phase
+RUN_REPORTS=()   # JSON reports this run asked for
 FAILED_PHASE=""
+FAILED_REPORT="" # the failing phase's report, if it writes one
+STACK_STARTED=no
 T0=$SECONDS
 
 # --- summary and cleanup -------------------------------------------------------
-# Sums the test counts of every JSON report that was written. A phase that
-# failed without a failing test in its report (collection error, crashed
-# runner, broken build) counts as one failure, so a red run never reads "0 failed".
+# summary_line EXIT_CODE: sums the test counts of this run's JSON reports. A
+# failed run whose failing phase shows no failing test (collection error,
+# crashed runner, broken build, missing package) counts one failure, so a red
+# run never reads "0 failed".
 summary_line() {
-  node - "$REPORTS" "$FAILED_PHASE" <<'EOF' 2>/dev/null || echo "0 passed, 1 failed"
+  node - "$1" "$FAILED_REPORT" "${RUN_REPORTS[@]}" <<'JS' 2>/dev/null || echo "0 passed, 1 failed"
 const fs = require("node:fs");
-const path = require("node:path");
-const [dir, failedPhase] = process.argv.slice(2);
-let passed = 0, failed = 0, failedInReport = 0;
-const read = (f) => { try { return JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")); } catch { return null; } };
-let files = [];
-try { files = fs.readdirSync(dir).filter((f) => f.endsWith(".json")).sort(); } catch {}
-for (const f of files) {
-  const r = read(f);
-  if (!r) continue;
-  let p = 0, x = 0;
-  if (r.stats && "expected" in r.stats) {            // Playwright
-    p = r.stats.expected + (r.stats.flaky ?? 0);
-    x = r.stats.unexpected + (r.errors?.length ?? 0);
-  } else if ("numPassedTests" in r) {               // vitest (jest-compatible)
-    p = r.numPassedTests;
-    x = r.numFailedTests;
-    for (const s of r.testResults ?? []) if (s.status === "failed" && !(s.assertionResults ?? []).length) x += 1;
+const [rc, failedReport, ...reports] = process.argv.slice(2);
+function counts(file) {
+  let r;
+  try { r = JSON.parse(fs.readFileSync(file, "utf8")); } catch { return { passed: 0, failed: 0 }; }
+  if (r.stats && "expected" in r.stats) { // Playwright
+    return { passed: r.stats.expected + (r.stats.flaky ?? 0), failed: r.stats.unexpected + (r.errors?.length ?? 0) };
   }
-  passed += p; failed += x;
-  if (failedPhase && f.startsWith(failedPhase + ".")) failedInReport += x;
+  let failed = r.numFailedTests ?? 0; // vitest (jest-compatible)
+  for (const s of r.testResults ?? []) if (s.status === "failed" && !(s.assertionResults ?? []).length) failed += 1;
+  return { passed: r.numPassedTests ?? 0, failed };
 }
-if (failedPhase && failedInReport === 0) failed += 1;
+let passed = 0, failed = 0;
+for (const f of reports) { const c = counts(f); passed += c.passed; failed += c.failed; }
+if (rc !== "0" && (!failedReport || counts(failedReport).failed === 0)) failed += 1;
 console.log(`${passed} passed, ${failed} failed`);
-EOF
+JS
 }
 
 finish() {
-  local rc=$?
+  local rc=$? p
   trap - EXIT INT TERM
   set +e
-  echo
-  echo "== stopping the test stack"
-  bash scripts/stack/down.sh
+  if [ "$STACK_STARTED" = yes ]; then
+    echo
+    echo "== stopping the test stack"
+    bash scripts/stack/down.sh
+  fi
   echo
   echo "== phases"
-  local p
   for p in "${PHASES[@]}"; do
     # shellcheck disable=SC2086
-    printf '   %-24s %5ss  %s\n' $p
+    printf '   %-22s %5ss  %s\n' $p
   done
-  printf '   %-24s %5ss\n' total $((SECONDS - T0))
-  [ -n "$FAILED_PHASE" ] && echo "FAILED in phase: $FAILED_PHASE"
-  [ "$rc" -ne 0 ] && [ -z "$FAILED_PHASE" ] && echo "FAILED before the tests could run (exit $rc)"
-  summary_line
+  printf '   %-22s %5ss\n' total $((SECONDS - T0))
+  if [ -n "$FAILED_PHASE" ]; then
+    echo "FAILED in phase: $FAILED_PHASE"
+  elif [ "$rc" -ne 0 ]; then
+    echo "FAILED (exit $rc)"
+  fi
+  summary_line "$rc"
   exit "$rc"
 }
 trap finish EXIT
 trap 'echo "interrupted"; exit 130' INT
 trap 'echo "terminated"; exit 143' TERM
 
-# phase NAME CMD...: runs one step, times it; stops the run on failure.
+# phase NAME [--report FILE] CMD...: runs one step and times it; the first
+# failure ends the run. FILE is the JSON report the step writes.
 phase() {
-  local name="$1" start=$SECONDS rc=0
+  local name="$1" report="" start=$SECONDS rc=0
   shift
+  if [ "$1" = --report ]; then
+    report="$2"
+    RUN_REPORTS+=("$report")
+    shift 2
+  fi
   echo
   echo "== $name: $*"
   "$@" || rc=$?
   if [ "$rc" -ne 0 ]; then
     PHASES+=("$name $((SECONDS - start)) FAILED")
     FAILED_PHASE="$name"
+    FAILED_REPORT="$report"
     exit "$rc"
   fi
   PHASES+=("$name $((SECONDS - start)) ok")
@@ -122,32 +130,31 @@ install_packages() {
     echo "all Debian packages present"
     return 0
   fi
-  local line="apt-get install -y --no-install-recommends ${PKGS[*]}"
   if [ "$(id -u)" -ne 0 ]; then
     echo "Missing Debian packages: ${missing[*]}" >&2
-    echo "Install them as root, then run npm test again (as root: the stack starts libvirtd and sshd):" >&2
-    echo "  $line" >&2
+    echo "Install them as root, then run npm test as root (the stack starts libvirtd and sshd):" >&2
+    echo "  apt-get install -y --no-install-recommends ${PKGS[*]}" >&2
     return 1
   fi
   echo "installing: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  # No init system: keep package scripts from starting daemons (a PostgreSQL
-  # cluster on 5432, libvirtd) that this script would then not know about.
-  local policy=/usr/sbin/policy-rc.d created_policy=no
+  # No init system: keep maintainer scripts from starting daemons (a PostgreSQL
+  # cluster on 5432, libvirtd) that this script would not know to stop.
+  local policy=/usr/sbin/policy-rc.d created_policy=no rc=0
   if [ ! -e "$policy" ]; then
     printf '#!/bin/sh\nexit 101\n' >"$policy"
     chmod 755 "$policy"
     created_policy=yes
   fi
-  local rc=0
-  if ! ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1; then
+  if ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then
     apt-get update || rc=$?
   fi
   if [ "$rc" -eq 0 ] && ! apt-get install -y --no-install-recommends "${PKGS[@]}"; then
     # Stale package lists (404s) are the usual cause: refresh once and retry.
-    apt-get update && apt-get install -y --no-install-recommends "${PKGS[@]}" || rc=$?
+    rc=0
+    { apt-get update && apt-get install -y --no-install-recommends "${PKGS[@]}"; } || rc=$?
   fi
-  [ "$created_policy" = yes ] && rm -f "$policy"
+  if [ "$created_policy" = yes ]; then rm -f "$policy"; fi
   return "$rc"
 }
 
@@ -156,23 +163,29 @@ node_deps() {
   [ -d lib/generated/prisma ] || npx tsx scripts/prisma-generate.ts
 }
 
-rm -rf "$REPORTS"
+# --- run -----------------------------------------------------------------------
 phase packages install_packages
 if [ "$(id -u)" -ne 0 ]; then
   echo "npm test must run as root: the stack starts the system libvirtd, sshd and a user '$HOST2_USER'." >&2
   exit 1
 fi
 phase node-modules node_deps
+STACK_STARTED=yes
 phase stack-up bash scripts/stack/up.sh
+rm -rf "$REPORTS"
 mkdir -p "$REPORTS"
 # shellcheck disable=SC1091
 source "$STACK_DIR/env"
 
-phase unit npx vitest run --project unit \
-  --reporter=default --reporter=json --outputFile.json="$REPORTS/unit.json"
-VD_TEST_DB=postgres phase integration-postgres npx vitest run --project integration \
-  --reporter=default --reporter=json --outputFile.json="$REPORTS/integration-postgres.json"
-VD_TEST_DB=pglite phase integration-pglite npx vitest run --project integration \
-  --reporter=default --reporter=json --outputFile.json="$REPORTS/integration-pglite.json"
+vitest_run() { # REPORT-NAME vitest-args...
+  local report="$REPORTS/$1.json"
+  shift
+  npx vitest run "$@" --reporter=default --reporter=json --outputFile.json="$report"
+}
+phase unit --report "$REPORTS/unit.json" vitest_run unit --project unit
+VD_TEST_DB=postgres phase integration-postgres --report "$REPORTS/integration-postgres.json" \
+  vitest_run integration-postgres --project integration
+VD_TEST_DB=pglite phase integration-pglite --report "$REPORTS/integration-pglite.json" \
+  vitest_run integration-pglite --project integration
 phase next-build npx next build
-VD_E2E_JSON_REPORT="$REPORTS/e2e.json" phase e2e npx playwright test
+VD_E2E_JSON_REPORT="$REPORTS/e2e.json" phase e2e --report "$REPORTS/e2e.json" npx playwright test

@@ -61,15 +61,19 @@ for i in $(seq 1 100); do
   sleep 0.2
 done
 
+getent group kvm >/dev/null || groupadd --system kvm
 # QEMU runs as libvirt-qemu (group kvm); the device node is root-only by default.
 if [ -c /dev/kvm ]; then
-  chgrp kvm /dev/kvm && chmod 660 /dev/kvm
+  { chgrp kvm /dev/kvm && chmod 660 /dev/kvm; } || stack_log "warning: cannot give group kvm access to /dev/kvm"
 fi
-# kvm only when the device exists AND libvirt reports kvm for x86_64 guests.
+# kvm only when QEMU's user can open the device AND libvirt reports kvm for
+# x86_64 guests; otherwise TCG. VD_TEST_DOMAIN_TYPE=qemu|kvm forces a choice.
 domain_type="${VD_TEST_DOMAIN_TYPE:-}"
 if [ -z "$domain_type" ]; then
   domain_type=qemu
-  if [ -c /dev/kvm ] &&
+  qemu_user=root
+  id -u libvirt-qemu >/dev/null 2>&1 && qemu_user=libvirt-qemu
+  if [ -c /dev/kvm ] && runuser -u "$qemu_user" -- test -r /dev/kvm -a -w /dev/kvm &&
     virsh -q -c qemu:///system domcapabilities --virttype kvm --arch x86_64 2>/dev/null | grep -q '<domain>kvm</domain>'; then
     domain_type=kvm
   fi
@@ -221,6 +225,7 @@ export VD_TEST_SSH2_HOSTKEY_SHA256=$(q "$ssh2_fp")
 export VD_TEST_LIBVIRT2_URI=qemu:///session
 export VD_TEST_DOMAIN_TYPE=$domain_type
 export VD_E2E_PORT=$e2e_port
+export VD_E2E_BASE_URL=http://127.0.0.1:$e2e_port
 EOF
 mv "$STACK_DIR/env.tmp" "$STACK_DIR/env"
 stack_log "stack up: source $STACK_DIR/env"
