@@ -1,0 +1,68 @@
+import type { ComponentProps } from "react";
+import { cn, focusRing } from "@/components/ui/cn";
+
+export type ButtonVariant = "primary" | "secondary" | "danger" | "ghost";
+export type ButtonSize = "sm" | "md" | "icon";
+
+const VARIANTS: Record<ButtonVariant, string> = {
+  primary: "bg-indigo-600 text-white shadow-sm hover:bg-indigo-500 active:bg-indigo-700",
+  secondary:
+    "bg-white text-slate-900 shadow-sm ring-1 ring-inset ring-slate-300 hover:bg-slate-50 dark:bg-slate-800 dark:text-slate-100 dark:ring-slate-700 dark:hover:bg-slate-700",
+  danger: "bg-red-600 text-white shadow-sm hover:bg-red-500 active:bg-red-700",
+  ghost: "text-slate-700 hover:bg-slate-100 hover:text-slate-900 dark:text-slate-300 dark:hover:bg-slate-800 dark:hover:text-slate-50",
+};
+
+const SIZES: Record<ButtonSize, string> = {
+  sm: "h-8 gap-1.5 px-3 text-sm",
+  md: "h-9 gap-2 px-4 text-sm",
+  icon: "size-9 justify-center",
+};
+
+/** Button classes, for styling a <Link> or <a> like a button. */
+export function buttonClasses({ variant = "primary", size = "md", className }: { variant?: ButtonVariant; size?: ButtonSize; className?: string } = {}) {
+  return cn(
+    "inline-flex shrink-0 items-center justify-center rounded-md font-medium whitespace-nowrap transition-colors",
+    "disabled:cursor-not-allowed disabled:opacity-50 aria-disabled:cursor-not-allowed aria-disabled:opacity-50",
+    focusRing,
+    VARIANTS[variant],
+    SIZES[size],
+    className,
+  );
+}
+
+export type ButtonProps = ComponentProps<"button"> & {
+  /** primary (default) | secondary | danger | ghost */
+  variant?: ButtonVariant;
+  /** sm | md (default) | icon (square; give it an aria-label) */
+  size?: ButtonSize;
+  /** Shows a spinner, disables the button and sets aria-busy. */
+  loading?: boolean;
+  testId?: string;
+};
+
+/** A button. `type` defaults to "button" so it never submits a form by accident. */
+export function Button({ variant, size, loading = false, disabled, className, children, testId, type = "button", ...rest }: ButtonProps) {
+  return (
+    <button
+      type={type}
+      disabled={disabled || loading}
+      aria-busy={loading || undefined}
+      data-testid={testId}
+      className={buttonClasses({ variant, size, className })}
+      {...rest}
+    >
+      {loading ? <Spinner /> : null}
+      {children}
+    </button>
+  );
+}
+
+/** A small spinning circle in the current text color. */
+export function Spinner({ className = "size-4" }: { className?: string }) {
+  return (
+    <svg viewBox="0 0 24 24" className={cn("animate-spin", className)} fill="none" aria-hidden="true">
+      <circle cx="12" cy="12" r="9" stroke="currentColor" strokeOpacity="0.25" strokeWidth="3" />
+      <path d="M21 12a9 9 0 0 0-9-9" stroke="currentColor" strokeWidth="3" strokeLinecap="round" />
+    </svg>
+  );
+}

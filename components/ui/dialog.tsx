@@ -1,0 +1,163 @@
+"use client";
+import { useEffect, useId, useRef, type ReactNode } from "react";
+import { useTranslations } from "use-intl";
+import { Button } from "@/components/ui/button";
+import { Alert } from "@/components/ui/alert";
+import { cn, focusRing } from "@/components/ui/cn";
+import { XIcon } from "@/components/ui/icons";
+
+export interface DialogProps {
+  open: boolean;
+  /** Called on Escape, backdrop click and the close button. */
+  onClose: () => void;
+  title: ReactNode;
+  description?: ReactNode;
+  children?: ReactNode;
+  /** Buttons row at the bottom (right-aligned). */
+  footer?: ReactNode;
+  /** sm (confirmations) | md (default, forms) | lg */
+  size?: "sm" | "md" | "lg";
+  testId?: string;
+}
+
+const SIZES = { sm: "max-w-md", md: "max-w-lg", lg: "max-w-2xl" };
+
+/**
+ * A modal dialog on the native <dialog> element: the browser traps focus, puts
+ * it in the top layer, makes the page inert and restores focus on close.
+ * Mark the element that should get focus on open with `data-autofocus`.
+ */
+export function Dialog({ open, onClose, title, description, children, footer, size = "md", testId }: DialogProps) {
+  const t = useTranslations("common");
+  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+  const descriptionId = useId();
+
+  useEffect(() => {
+    const dialog = ref.current;
+    if (!dialog) return;
+    if (open && !dialog.open) {
+      dialog.showModal();
+      // showModal() focuses the first focusable element (the close button); prefer the one marked.
+      dialog.querySelector<HTMLElement>("[data-autofocus]")?.focus();
+    }
+    if (!open && dialog.open) dialog.close();
+  }, [open]);
+
+  return (
+    <dialog
+      ref={ref}
+      data-testid={testId}
+      aria-labelledby={titleId}
+      aria-describedby={description ? descriptionId : undefined}
+      // Escape: let the parent decide (it owns `open`).
+      onCancel={(e) => {
+        e.preventDefault();
+        onClose();
+      }}
+      onClick={(e) => {
+        if (e.target === e.currentTarget) onClose();
+      }}
+      className={cn(
+        "m-auto w-[calc(100%-2rem)] rounded-xl bg-white p-0 text-slate-900 shadow-xl ring-1 ring-slate-200",
+        "backdrop:bg-slate-950/50 backdrop:backdrop-blur-[1px] dark:bg-slate-900 dark:text-slate-100 dark:ring-slate-800",
+        SIZES[size],
+      )}
+    >
+      {open ? (
+        <div className="flex max-h-[85dvh] flex-col">
+          <div className="flex items-start gap-3 px-5 pt-5">
+            <div className="min-w-0 flex-1">
+              <h2 id={titleId} className="text-base font-semibold">
+                {title}
+              </h2>
+              {description ? (
+                <p id={descriptionId} className="mt-1 text-sm text-slate-600 dark:text-slate-400">
+                  {description}
+                </p>
+              ) : null}
+            </div>
+            <button
+              type="button"
+              onClick={onClose}
+              aria-label={t("actions.close")}
+              className={cn("-mr-1 rounded-md p-1 text-slate-500 hover:bg-slate-100 hover:text-slate-900 dark:hover:bg-slate-800 dark:hover:text-slate-100", focusRing)}
+            >
+              <XIcon className="size-5" />
+            </button>
+          </div>
+          {children ? <div className="overflow-y-auto px-5 pt-4 pb-1 text-sm">{children}</div> : null}
+          {footer ? <div className="flex flex-wrap justify-end gap-2 px-5 pt-4 pb-5">{footer}</div> : <div className="pb-5" />}
+        </div>
+      ) : null}
+    </dialog>
+  );
+}
+
+export interface ConfirmDialogProps {
+  open: boolean;
+  title: ReactNode;
+  /** What will happen, in one or two sentences. */
+  description?: ReactNode;
+  /** Label of the confirm button, e.g. "Delete VM". Defaults to "Confirm". */
+  confirmLabel?: ReactNode;
+  cancelLabel?: ReactNode;
+  /** danger (default: red confirm button) | primary */
+  tone?: "danger" | "primary";
+  /** While true the confirm button spins and both buttons are disabled. */
+  pending?: boolean;
+  /** An error from the last attempt, shown above the buttons. */
+  error?: ReactNode;
+  onConfirm: () => void;
+  onCancel: () => void;
+  children?: ReactNode;
+  testId?: string;
+}
+
+/**
+ * Asks before doing something: `<ConfirmDialog open title="Delete web-01?" confirmLabel="Delete" onConfirm={...} onCancel={...} />`.
+ * The buttons get data-testids `${testId}-confirm` and `${testId}-cancel`.
+ */
+export function ConfirmDialog({
+  open,
+  title,
+  description,
+  confirmLabel,
+  cancelLabel,
+  tone = "danger",
+  pending = false,
+  error,
+  onConfirm,
+  onCancel,
+  children,
+  testId = "confirm-dialog",
+}: ConfirmDialogProps) {
+  const t = useTranslations("common");
+  return (
+    <Dialog
+      open={open}
+      onClose={() => (pending ? undefined : onCancel())}
+      title={title}
+      description={description}
+      size="sm"
+      testId={testId}
+      footer={
+        <>
+          <Button variant="secondary" onClick={onCancel} disabled={pending} testId={`${testId}-cancel`} data-autofocus={tone === "danger" || undefined}>
+            {cancelLabel ?? t("actions.cancel")}
+          </Button>
+          <Button variant={tone} onClick={onConfirm} loading={pending} testId={`${testId}-confirm`} data-autofocus={tone !== "danger" || undefined}>
+            {confirmLabel ?? t("actions.confirm")}
+          </Button>
+        </>
+      }
+    >
+      {children}
+      {error ? (
+        <Alert tone="error" className={children ? "mt-3" : undefined}>
+          {error}
+        </Alert>
+      ) : null}
+    </Dialog>
+  );
+}
