@@ -54,7 +54,7 @@ describe("message catalogues", () => {
     it.each(LOCALES.filter((l) => l !== "en"))("%s uses the same ICU arguments and tags as en", (locale) => {
       const other = catalogueFlatten(catalogues[locale][namespace] ?? {});
       const differ = [...en]
-        .filter(([k, m]) => other.has(k))
+        .filter(([k]) => other.has(k))
         .filter(([k, m]) => {
           const o = other.get(k)!;
           return icuArguments(m).join() !== icuArguments(o).join() || icuTags(m).join() !== icuTags(o).join();

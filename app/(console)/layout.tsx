@@ -1,0 +1,26 @@
+import { redirect } from "next/navigation";
+import type { ReactNode } from "react";
+import { AppShell } from "@/components/shell/app-shell";
+import { currentUser, needsSetup } from "@/lib/auth/current";
+import { appVersion } from "@/lib/version";
+
+/**
+ * Every signed-in page renders inside this shell. The checks here only route
+ * people to the right place; pages and route handlers enforce access themselves
+ * (a layout is not re-run on every client-side navigation).
+ */
+export default async function ConsoleLayout({ children }: { children: ReactNode }) {
+  // Session first: it reads the cookie (which also keeps this layout out of
+  // build-time prerendering) and spares signed-in users the setup query.
+  const user = await currentUser();
+  if (!user) redirect((await needsSetup()) ? "/setup" : "/login");
+  return (
+    <AppShell
+      user={{ username: user.username, displayName: user.displayName, role: user.role }}
+      csrfToken={user.csrfToken}
+      version={appVersion()}
+    >
+      {children}
+    </AppShell>
+  );
+}
