@@ -81,18 +81,19 @@ test("user changes are recorded with their target", async ({ page }) => {
   await expect(about("user.update", "victim")).toHaveCount(0);
 });
 
-test("denied API accesses are recorded per user with the refused path", async ({ page }) => {
+test("denied API and page accesses are recorded per user with the refused path", async ({ page }) => {
   await filter(page, { action: "access.denied" });
   await expect(page.locator('[data-testid="audit-row"]:not([data-outcome="denied"])')).toHaveCount(0);
   for (const account of [HELPDESK, OPERATOR]) {
-    // GET and POST /api/users, GET /api/audit, PATCH /api/users/<own id>: see platform-05.
+    // GET and POST /api/users, GET /api/audit, PATCH /api/users/<own id>, pages /users and /audit: see platform-05.
     const mine = rowsOf(page, "access.denied", "denied").filter({ hasText: account.username });
-    await expect(mine).toHaveCount(4);
+    await expect(mine).toHaveCount(6);
+    await expect(mine.filter({ hasText: '"path":"/users"' })).toHaveCount(1);
     await expect(mine.filter({ hasText: '"path":"/api/audit"' })).toHaveCount(1);
     await expect(mine.filter({ hasText: '"method":"POST"' }).filter({ hasText: '"path":"/api/users"' })).toHaveCount(1);
   }
 
   await filter(page, { actor: HELPDESK.username });
   await expect(page.locator(`[data-testid="audit-row"]:not(:has-text("${HELPDESK.username}"))`)).toHaveCount(0);
-  await expect(rowsOf(page, "access.denied")).toHaveCount(4);
+  await expect(rowsOf(page, "access.denied")).toHaveCount(6);
 });

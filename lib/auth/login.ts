@@ -104,6 +104,8 @@ export async function logout(session: ActiveSession, meta: RequestMeta): Promise
  * setup requests (or two app instances) cannot both succeed.
  */
 export async function setupFirstAdmin(input: z.infer<typeof SetupSchema>, meta: RequestMeta): Promise<LoginResult> {
+  // Cheap check first, so posts after setup cost no argon2 work; the locked re-check below handles races.
+  if ((await db().user.count()) > 0) throw new AppError("setup_done", "virtdeck is already set up: sign in instead");
   const hash = await passwordHash(input.password);
   const user = await db().$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(7261001)`;

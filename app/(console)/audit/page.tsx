@@ -5,7 +5,7 @@ import { AuditClient } from "@/components/audit/audit-client";
 export const dynamic = "force-dynamic";
 
 export default async function AuditPage() {
-  await requirePageUser("audit.view");
+  await requirePageUser("audit.view", "/audit");
   const first = await auditList(AuditQuerySchema.parse({}));
   return <AuditClient initial={first} />;
 }

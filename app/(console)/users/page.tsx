@@ -5,6 +5,6 @@ import { UsersClient } from "@/components/users/users-client";
 export const dynamic = "force-dynamic";
 
 export default async function UsersPage() {
-  const me = await requirePageUser("user.manage");
+  const me = await requirePageUser("user.manage", "/users");
   return <UsersClient initialUsers={await usersList()} meId={me.id} csrfToken={me.csrfToken} />;
 }
