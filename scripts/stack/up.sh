@@ -67,8 +67,9 @@ if [ -c /dev/kvm ]; then
   { chgrp kvm /dev/kvm && chmod 660 /dev/kvm; } || stack_log "warning: cannot give group kvm access to /dev/kvm"
 fi
 # kvm only when QEMU's user can open the device AND libvirt reports kvm for
-# x86_64 guests; otherwise TCG. VD_TEST_DOMAIN_TYPE=qemu|kvm forces a choice.
-domain_type="${VD_TEST_DOMAIN_TYPE:-}"
+# x86_64 guests; otherwise TCG. VD_FORCE_DOMAIN_TYPE=qemu|kvm forces a choice
+# (not VD_TEST_DOMAIN_TYPE: a shell that sourced an old .stack/env has that).
+domain_type="${VD_FORCE_DOMAIN_TYPE:-}"
 if [ -z "$domain_type" ]; then
   domain_type=qemu
   qemu_user=root
@@ -78,7 +79,7 @@ if [ -z "$domain_type" ]; then
     domain_type=kvm
   fi
 fi
-case "$domain_type" in kvm | qemu) ;; *) stack_log "VD_TEST_DOMAIN_TYPE must be kvm or qemu, got '$domain_type'"; exit 1 ;; esac
+case "$domain_type" in kvm | qemu) ;; *) stack_log "VD_FORCE_DOMAIN_TYPE must be kvm or qemu, got '$domain_type'"; exit 1 ;; esac
 stack_log "domain type: $domain_type"
 
 # --- host 2's user -----------------------------------------------------------
