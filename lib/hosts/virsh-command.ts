@@ -1,0 +1,271 @@
+import "server-only";
+import { z } from "zod";
+import { UnsafeArgumentError } from "./errors";
+
+/**
+ * The virsh subcommands virtdeck may run, with the flags and options each accepts.
+ *
+ * `domains`: how many domain references (always UUIDs) the command takes.
+ * `args`: how many other positional values (network/pool/volume names, remote file paths).
+ * `flags`: boolean options. `options`: options that take one value.
+ * `streaming`: long-running or interactive; needs its own channel, never a shared virsh session.
+ *
+ * Deliberately absent: qemu-monitor-command, qemu-agent-command and everything else that would
+ * reach past libvirt's API; undefine's storage-removal flags (add them with the feature that
+ * needs them).
+ */
+interface CommandSpec {
+  domains?: { min: number; max: number };
+  args?: { min: number; max: number };
+  flags?: readonly string[];
+  options?: readonly string[];
+  streaming?: boolean;
+}
+
+const ONE = { min: 1, max: 1 } as const;
+const LIST_FILTERS = [
+  "--all",
+  "--inactive",
+  "--persistent",
+  "--transient",
+  "--autostart",
+  "--no-autostart",
+  "--uuid",
+  "--name",
+  "--table",
+] as const;
+
+const SPECS = {
+  version: { flags: ["--daemon"] },
+  capabilities: {},
+  domcapabilities: { options: ["--virttype", "--emulatorbin", "--arch", "--machine"] },
+  nodeinfo: {},
+  hostname: {},
+  sysinfo: {},
+  uri: {},
+  list: {
+    flags: [
+      ...LIST_FILTERS,
+      "--with-snapshot",
+      "--without-snapshot",
+      "--with-checkpoint",
+      "--without-checkpoint",
+      "--state-running",
+      "--state-paused",
+      "--state-shutoff",
+      "--state-other",
+      "--managed-save",
+      "--with-managed-save",
+      "--without-managed-save",
+      "--title",
+    ],
+  },
+  domstats: {
+    domains: { min: 0, max: Number.POSITIVE_INFINITY },
+    flags: [
+      "--raw",
+      "--enforce",
+      "--backing",
+      "--nowait",
+      "--state",
+      "--cpu-total",
+      "--balloon",
+      "--vcpu",
+      "--interface",
+      "--block",
+      "--perf",
+      "--iothread",
+      "--memory",
+      "--dirtyrate",
+      "--list-active",
+      "--list-inactive",
+      "--list-persistent",
+      "--list-transient",
+      "--list-running",
+      "--list-paused",
+      "--list-shutoff",
+      "--list-other",
+    ],
+  },
+  dumpxml: {
+    domains: ONE,
+    flags: ["--inactive", "--security-info", "--update-cpu", "--migratable"],
+  },
+  domstate: { domains: ONE, flags: ["--reason"] },
+  dominfo: { domains: ONE },
+  start: {
+    domains: ONE,
+    flags: ["--paused", "--autodestroy", "--bypass-cache", "--force-boot", "--reset-nvram"],
+  },
+  shutdown: { domains: ONE, options: ["--mode"] },
+  reboot: { domains: ONE, options: ["--mode"] },
+  destroy: { domains: ONE, flags: ["--graceful", "--remove-logs"] },
+  reset: { domains: ONE },
+  suspend: { domains: ONE },
+  resume: { domains: ONE },
+  managedsave: {
+    domains: ONE,
+    flags: ["--bypass-cache", "--running", "--paused", "--verbose"],
+  },
+  "managedsave-remove": { domains: ONE },
+  autostart: { domains: ONE, flags: ["--disable"] },
+  define: { args: ONE, flags: ["--validate"] },
+  undefine: {
+    domains: ONE,
+    flags: [
+      "--managed-save",
+      "--snapshots-metadata",
+      "--checkpoints-metadata",
+      "--nvram",
+      "--keep-nvram",
+      "--tpm",
+      "--keep-tpm",
+    ],
+  },
+  event: {
+    domains: { min: 0, max: 1 },
+    flags: ["--all", "--loop", "--timestamp", "--list"],
+    options: ["--event", "--timeout"],
+    streaming: true,
+  },
+  console: { domains: ONE, flags: ["--force", "--safe"], options: ["--devname"], streaming: true },
+  screenshot: { domains: ONE, args: { min: 0, max: 1 }, options: ["--screen"] },
+  domdisplay: { domains: ONE, flags: ["--include-password", "--all"], options: ["--type"] },
+  vncdisplay: { domains: ONE },
+  "net-list": { flags: LIST_FILTERS },
+  "net-dumpxml": { args: ONE, flags: ["--inactive"] },
+  "pool-list": { flags: [...LIST_FILTERS, "--details"], options: ["--type"] },
+  "pool-dumpxml": { args: ONE, flags: ["--inactive"] },
+  "vol-list": { args: ONE, flags: ["--details"] },
+  "vol-dumpxml": { args: ONE, options: ["--pool"] },
+} as const satisfies Record<string, CommandSpec>;
+
+export type VirshCommandName = keyof typeof SPECS;
+export const VIRSH_COMMANDS = Object.keys(SPECS) as VirshCommandName[];
+
+export function isVirshCommand(name: string): name is VirshCommandName {
+  return Object.hasOwn(SPECS, name);
+}
+
+/** Long-running or interactive commands (console, event): own channel, never a shared session. */
+export function isStreamingVirshCommand(name: string): boolean {
+  return isVirshCommand(name) && (SPECS[name] as CommandSpec).streaming === true;
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A positional value virsh must not read as an option, and that quoting can carry. */
+const PositionalSchema = z
+  .string()
+  .min(1, "must not be empty")
+  .refine((s) => !s.startsWith("-"), "must not start with '-' (virsh would read it as an option)")
+  .refine((s) => !s.includes("\0"), "must not contain NUL");
+
+export const DomainUuidSchema = z
+  .string()
+  .regex(UUID_RE, "domain references must be UUIDs")
+  .transform((s) => s.toLowerCase());
+
+/** libvirt connection URI as seen from the host itself: qemu:///system, qemu:///session... */
+export const LibvirtUriSchema = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9+.-]*:\/\/[\x21-\x7e]*$/,
+    "must be a libvirt URI like qemu:///system (printable ASCII, no spaces)",
+  )
+  .refine((s) => !/['"\\`$;&|<>]/.test(s), "must not contain shell or quoting characters");
+
+export const VirshArgSchema = z.union([
+  z.object({ domain: DomainUuidSchema }).strict(),
+  z.object({ arg: PositionalSchema }).strict(),
+  z.object({ flag: z.string().regex(/^--[a-z][a-z0-9-]*$/, "not a flag") }).strict(),
+  z
+    .object({
+      option: z.string().regex(/^--[a-z][a-z0-9-]*$/, "not an option"),
+      value: PositionalSchema,
+    })
+    .strict(),
+]);
+export type VirshArg = z.input<typeof VirshArgSchema>;
+
+export const VirshCommandSchema = z.object({
+  command: z.string().refine(isVirshCommand, "virsh command not allowed"),
+  args: z.array(VirshArgSchema).default([]),
+});
+export type VirshCommandInput = z.input<typeof VirshCommandSchema>;
+
+/**
+ * argv of one virsh subcommand without the program or connection: `["dumpxml", uuid, "--inactive"]`.
+ * Branded so that a virsh session only ever receives argv that went through this guard.
+ */
+export type VirshCommandArgv = readonly string[] & { readonly __brand: "VirshCommandArgv" };
+
+/** Validates against the allow-list and the command's spec; throws UnsafeArgumentError. */
+export function virshCommand(input: VirshCommandInput): VirshCommandArgv {
+  const parsed = VirshCommandSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UnsafeArgumentError(
+      `Invalid virsh command${issue.path.length ? ` at ${issue.path.join(".")}` : ""}: ${issue.message}`,
+    );
+  }
+  const command = parsed.data.command as VirshCommandName;
+  const spec: CommandSpec = SPECS[command];
+  const argv: string[] = [command];
+  let domains = 0;
+  let args = 0;
+  for (const a of parsed.data.args) {
+    if ("domain" in a) {
+      domains++;
+      argv.push(a.domain);
+    } else if ("arg" in a) {
+      args++;
+      argv.push(a.arg);
+    } else if ("flag" in a) {
+      if (!spec.flags?.includes(a.flag)) {
+        throw new UnsafeArgumentError(`virsh ${command} does not allow ${a.flag}`);
+      }
+      argv.push(a.flag);
+    } else {
+      if (!spec.options?.includes(a.option)) {
+        throw new UnsafeArgumentError(`virsh ${command} does not allow ${a.option}`);
+      }
+      argv.push(a.option, a.value);
+    }
+  }
+  const d = spec.domains ?? { min: 0, max: 0 };
+  if (domains < d.min || domains > d.max) {
+    throw new UnsafeArgumentError(
+      `virsh ${command} takes ${d.min === d.max ? d.min : `${d.min}-${d.max}`} domain UUID(s), got ${domains}`,
+    );
+  }
+  const p = spec.args ?? { min: 0, max: 0 };
+  if (args < p.min || args > p.max) {
+    throw new UnsafeArgumentError(
+      `virsh ${command} takes ${p.min === p.max ? p.min : `${p.min}-${p.max}`} positional value(s), got ${args}`,
+    );
+  }
+  return argv as readonly string[] as VirshCommandArgv;
+}
+
+/**
+ * Environment for every remote virsh: C.UTF-8 keeps messages English ("error: ...") whatever the
+ * host's locale, so output stays parseable, while unicode names survive.
+ */
+export const VIRSH_ENV = ["env", "LC_ALL=C.UTF-8"] as const;
+
+/**
+ * Full argv for a one-shot exec: `env LC_ALL=C.UTF-8 virsh -q -c URI <command> <args...>`.
+ * -q because without it virsh appends a blank line after every command (vshCommandRun's
+ * vshPrintExtra("\n")) and adds banners; with it one-shot output equals a virsh session's.
+ */
+export function virshArgv(input: VirshCommandInput & { uri: string }): string[] {
+  return virshArgvFor(input.uri, virshCommand(input));
+}
+
+/** One-shot argv for an already validated subcommand. */
+export function virshArgvFor(uri: string, command: VirshCommandArgv): string[] {
+  const u = LibvirtUriSchema.safeParse(uri);
+  if (!u.success) throw new UnsafeArgumentError(`Invalid libvirt URI: ${u.error.issues[0].message}`);
+  return [...VIRSH_ENV, "virsh", "-q", "-c", u.data, ...command];
+}
