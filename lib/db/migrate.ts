@@ -8,7 +8,8 @@ import path from "node:path";
  * so `prisma migrate deploy|status` keep working wherever the native engine exists.
  *
  * Each migration runs in one transaction together with its bookkeeping row: a
- * migration that fails is rolled back and never recorded as applied.
+ * migration that fails is rolled back and never recorded as applied. Scripts that
+ * manage their own transactions are recorded as started, then finished (see applyUnwrapped).
  */
 export interface SqlSession {
   /** Runs a script of one or more statements (simple query protocol). */
@@ -76,6 +77,56 @@ interface AppliedRow {
   finished_at: Date | string | null;
 }
 
+/** True when the script manages transactions itself (Prisma emits BEGIN/COMMIT e.g. to remove an enum value). */
+export function ownsTransaction(sql: string): boolean {
+  return /^\s*(BEGIN|COMMIT|START\s+TRANSACTION|ROLLBACK)\b/im.test(sql);
+}
+
+const INSERT_ROW = `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, logs, started_at, applied_steps_count)
+  VALUES ($1, $2, $3, $4, NULL, now(), $5)`;
+
+function failure(m: MigrationFile, err: unknown, rolledBack: boolean): MigrationError {
+  const reason = err instanceof Error ? err.message : String(err);
+  return new MigrationError(
+    rolledBack
+      ? `Migration ${m.name} failed and was rolled back: ${reason}`
+      : `Migration ${m.name} failed part-way and is recorded as failed (it manages its own transactions): ${reason}`,
+    m.name,
+  );
+}
+
+/** The usual case: script and bookkeeping row commit together or not at all. */
+async function applyInTransaction(session: SqlSession, m: MigrationFile): Promise<void> {
+  await session.exec("BEGIN");
+  try {
+    await session.exec(m.sql);
+    await session.query(INSERT_ROW, [randomUUID(), m.checksum, new Date(), m.name, 1]);
+    await session.exec("COMMIT");
+  } catch (err) {
+    await session.exec("ROLLBACK").catch(() => {});
+    throw failure(m, err, true);
+  }
+}
+
+/**
+ * A script with its own BEGIN/COMMIT cannot be wrapped. As Prisma does, record it
+ * as started first; it is marked finished only when the whole script succeeded,
+ * so a failure leaves an unfinished row that blocks later starts until repaired.
+ */
+async function applyUnwrapped(session: SqlSession, m: MigrationFile): Promise<void> {
+  const id = randomUUID();
+  await session.query(INSERT_ROW, [id, m.checksum, null, m.name, 0]);
+  try {
+    await session.exec(m.sql);
+  } catch (err) {
+    await session.exec("ROLLBACK").catch(() => {});
+    const reason = err instanceof Error ? err.message : String(err);
+    await session.query(`UPDATE "_prisma_migrations" SET logs = $2 WHERE id = $1`, [id, reason]).catch(() => {});
+    throw failure(m, err, false);
+  }
+  await session.query(`UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1`, [id]);
+}
+
 export async function migrationsApply(
   session: SqlSession,
   migrations: MigrationFile[],
@@ -108,20 +159,8 @@ export async function migrationsApply(
         result.alreadyApplied.push(m.name);
         continue;
       }
-      await session.exec("BEGIN");
-      try {
-        await session.exec(m.sql);
-        await session.query(
-          `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, logs, started_at, applied_steps_count)
-           VALUES ($1, $2, now(), $3, NULL, now(), 1)`,
-          [randomUUID(), m.checksum, m.name],
-        );
-        await session.exec("COMMIT");
-      } catch (err) {
-        await session.exec("ROLLBACK").catch(() => {});
-        const reason = err instanceof Error ? err.message : String(err);
-        throw new MigrationError(`Migration ${m.name} failed and was rolled back: ${reason}`, m.name);
-      }
+      if (ownsTransaction(m.sql)) await applyUnwrapped(session, m);
+      else await applyInTransaction(session, m);
       result.applied.push(m.name);
     }
   } finally {

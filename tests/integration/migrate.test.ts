@@ -108,4 +108,25 @@ describe(`migrations on ${testDbKind()}`, () => {
       await close();
     }
   });
+
+  it("a failing migration with its own BEGIN/COMMIT is recorded as failed, never as applied, and blocks the next run", async () => {
+    await closeDatabase();
+    const { session, close } = await tdb.session();
+    try {
+      const sql = `BEGIN;\nCREATE TABLE "Inner"(id int);\nCOMMIT;\nSELECT * FROM "DoesNotExist";`;
+      const broken: MigrationFile = { name: "99991231000001_own_tx", sql, checksum: createHash("sha256").update(sql).digest("hex") };
+      const migrations = [...(await migrationsLoad(migrationsDir())), broken];
+      await expect(migrationsApply(session, migrations)).rejects.toThrow(/recorded as failed/);
+      const rows = await session.query<MigrationRow>(
+        `SELECT migration_name, checksum, finished_at, rolled_back_at, applied_steps_count FROM "_prisma_migrations" WHERE migration_name = $1`,
+        [broken.name],
+      );
+      expect(rows).toHaveLength(1);
+      expect(rows[0].finished_at).toBeNull();
+      // The next start refuses instead of re-running a half-applied script.
+      await expect(migrationsApply(session, migrations)).rejects.toThrow(/started but not finished/);
+    } finally {
+      await close();
+    }
+  });
 });
