@@ -3,7 +3,11 @@
 import { useState, type FormEvent } from "react";
 import { useTranslations } from "use-intl";
 import { ApiError, fetchJson } from "@/components/api/fetch-json";
-import { Field, FormError, SubmitButton } from "@/components/auth/field";
+import { Alert, ErrorBanner } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { Card, CardBody, CardFooter, CardHeader } from "@/components/ui/card";
+import { Field } from "@/components/ui/field";
+import { Input } from "@/components/ui/input";
 
 export function PasswordChangeForm({ csrfToken }: { csrfToken: string }) {
   const t = useTranslations("account");
@@ -39,17 +43,32 @@ export function PasswordChangeForm({ csrfToken }: { csrfToken: string }) {
   }
 
   return (
-    <form onSubmit={onSubmit} noValidate>
-      {done && (
-        <p role="status" data-testid="notice" className="mb-4 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800 dark:bg-emerald-950 dark:text-emerald-200">
-          {t("changed")}
-        </p>
-      )}
-      <FormError message={error && !error.issues.length ? error.message : null} />
-      <Field label={t("currentPassword")} name="currentPassword" type="password" autoComplete="current-password" error={error?.fieldMessage("currentPassword")} data-testid="account-current" required />
-      <Field label={t("newPassword")} name="newPassword" type="password" autoComplete="new-password" error={error?.fieldMessage("newPassword")} data-testid="account-new" required />
-      <Field label={t("confirmPassword")} name="confirm" type="password" autoComplete="new-password" error={mismatch ? t("mismatch") : undefined} data-testid="account-confirm" required />
-      <SubmitButton busy={busy} label={t("save")} busyLabel={t("saving")} testId="account-submit" />
-    </form>
+    <Card>
+      <CardHeader title={t("changePassword")} />
+      <form onSubmit={onSubmit} noValidate>
+        <CardBody className="space-y-4">
+          {done ? (
+            <Alert tone="success" testId="notice">
+              {t("changed")}
+            </Alert>
+          ) : null}
+          {error && !error.issues.length ? <ErrorBanner testId="form-error">{error.message}</ErrorBanner> : null}
+          <Field label={t("currentPassword")} error={error?.fieldMessage("currentPassword")} required>
+            {(p) => <Input {...p} name="currentPassword" type="password" autoComplete="current-password" testId="account-current" />}
+          </Field>
+          <Field label={t("newPassword")} error={error?.fieldMessage("newPassword")} required>
+            {(p) => <Input {...p} name="newPassword" type="password" autoComplete="new-password" testId="account-new" />}
+          </Field>
+          <Field label={t("confirmPassword")} error={mismatch ? t("mismatch") : undefined} required>
+            {(p) => <Input {...p} name="confirm" type="password" autoComplete="new-password" testId="account-confirm" />}
+          </Field>
+        </CardBody>
+        <CardFooter>
+          <Button type="submit" loading={busy} testId="account-submit">
+            {busy ? t("saving") : t("save")}
+          </Button>
+        </CardFooter>
+      </form>
+    </Card>
   );
 }

@@ -1,9 +1,16 @@
 "use client";
 
 import { useState, type FormEvent } from "react";
-import { useTranslations } from "use-intl";
+import { useFormatter, useTranslations } from "use-intl";
 import { ApiError, fetchJson } from "@/components/api/fetch-json";
-import { FormError } from "@/components/auth/field";
+import { PageHeader } from "@/components/shell/page-header";
+import { ErrorBanner } from "@/components/ui/alert";
+import { Badge, type BadgeTone } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Card } from "@/components/ui/card";
+import { Field } from "@/components/ui/field";
+import { Input, Select } from "@/components/ui/input";
+import { TBody, TD, TH, THead, TR, Table, TableEmpty } from "@/components/ui/table";
 
 export interface AuditEventRow {
   id: string;
@@ -22,15 +29,19 @@ interface Page {
   nextBefore: string | null;
 }
 
-const input = "block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-950";
-const OUTCOME_STYLE: Record<string, string> = {
-  success: "bg-emerald-100 text-emerald-800 dark:bg-emerald-900 dark:text-emerald-200",
-  failure: "bg-amber-100 text-amber-800 dark:bg-amber-900 dark:text-amber-200",
-  denied: "bg-red-100 text-red-800 dark:bg-red-900 dark:text-red-200",
-};
+const OUTCOMES = ["success", "failure", "denied"] as const;
+const OUTCOME_TONE: Record<string, BadgeTone> = { success: "success", failure: "warning", denied: "danger" };
+
+/** Details as one line of compact JSON (what the filters and specs match on); empty objects show nothing. */
+function detailsText(details: unknown): string {
+  if (details == null) return "";
+  if (typeof details === "object" && Object.keys(details).length === 0) return "";
+  return JSON.stringify(details);
+}
 
 export function AuditClient({ initial }: { initial: Page }) {
   const t = useTranslations("audit");
+  const format = useFormatter();
   const [events, setEvents] = useState(initial.events);
   const [next, setNext] = useState(initial.nextBefore);
   const [filters, setFilters] = useState<Record<string, string>>({});
@@ -61,85 +72,92 @@ export function AuditClient({ initial }: { initial: Page }) {
     void load(f, null);
   }
 
+  const outcomeLabel = (o: string) => (t.has(`outcomes.${o}`) ? t(`outcomes.${o}` as "outcomes.success") : o);
+
   return (
-    <div className="space-y-4">
-      <div>
-        <h1 className="text-2xl font-semibold text-slate-900 dark:text-slate-100">{t("title")}</h1>
-        <p className="text-sm text-slate-600 dark:text-slate-400">{t("intro")}</p>
+    <>
+      <PageHeader title={t("title")} description={t("intro")} />
+      <div className="space-y-4">
+        <Card>
+          <form onSubmit={onFilter} className="grid items-end gap-4 p-4 sm:grid-cols-2 lg:grid-cols-[1fr_1fr_1fr_auto]">
+            <Field label={t("filterActor")}>{(p) => <Input {...p} name="actor" testId="audit-filter-actor" />}</Field>
+            <Field label={t("filterAction")}>
+              {(p) => <Input {...p} name="action" placeholder="auth.login" className="font-mono" testId="audit-filter-action" />}
+            </Field>
+            <Field label={t("filterOutcome")}>
+              {(p) => (
+                <Select {...p} name="outcome" defaultValue="" testId="audit-filter-outcome">
+                  <option value="">{t("any")}</option>
+                  {OUTCOMES.map((o) => (
+                    <option key={o} value={o}>
+                      {outcomeLabel(o)}
+                    </option>
+                  ))}
+                </Select>
+              )}
+            </Field>
+            <Button type="submit" loading={busy} testId="audit-filter-submit">
+              {t("apply")}
+            </Button>
+          </form>
+        </Card>
+
+        {error ? <ErrorBanner testId="form-error">{error}</ErrorBanner> : null}
+
+        <Table caption={t("title")} testId="audit-table">
+          <THead>
+            <TR>
+              <TH>{t("time")}</TH>
+              <TH>{t("actor")}</TH>
+              <TH>{t("action")}</TH>
+              <TH>{t("outcome")}</TH>
+              <TH>{t("target")}</TH>
+              <TH>{t("source")}</TH>
+              <TH>{t("details")}</TH>
+            </TR>
+          </THead>
+          <TBody>
+            {events.length === 0 ? (
+              <TableEmpty colSpan={7}>
+                <span data-testid="audit-empty">{t("empty")}</span>
+              </TableEmpty>
+            ) : null}
+            {events.map((e) => {
+              const details = detailsText(e.details);
+              return (
+                <TR key={e.id} testId="audit-row" data-action={e.action} data-outcome={e.outcome}>
+                  <TD className="text-slate-600 tabular-nums dark:text-slate-400">
+                    <time dateTime={e.at}>{format.dateTime(new Date(e.at), { dateStyle: "short", timeStyle: "medium" })}</time>
+                  </TD>
+                  <TD className="font-mono text-xs">{e.actorName}</TD>
+                  <TD className="font-mono text-xs">{e.action}</TD>
+                  <TD>
+                    <Badge tone={OUTCOME_TONE[e.outcome] ?? "neutral"} dot>
+                      {outcomeLabel(e.outcome)}
+                    </Badge>
+                  </TD>
+                  <TD>{e.targetName && `${e.targetType}: ${e.targetName}`}</TD>
+                  <TD className="font-mono text-xs text-slate-600 dark:text-slate-400">{e.ip}</TD>
+                  {/* Takes the width left over and cuts the JSON to one line there; the tooltip has it pretty-printed. */}
+                  <TD className="w-full max-w-0 min-w-64">
+                    <div className="truncate font-mono text-xs text-slate-600 dark:text-slate-400" title={details ? JSON.stringify(e.details, null, 2) : undefined}>
+                      {details}
+                    </div>
+                  </TD>
+                </TR>
+              );
+            })}
+          </TBody>
+        </Table>
+
+        {next ? (
+          <div className="flex justify-center">
+            <Button variant="secondary" loading={busy} onClick={() => load(filters, next)} testId="audit-more">
+              {t("loadMore")}
+            </Button>
+          </div>
+        ) : null}
       </div>
-      <form onSubmit={onFilter} className="grid gap-3 rounded-xl border border-slate-200 bg-white p-4 sm:grid-cols-4 dark:border-slate-800 dark:bg-slate-900">
-        <label className="text-sm">
-          <span className="mb-1 block font-medium">{t("filterActor")}</span>
-          <input name="actor" className={input} data-testid="audit-filter-actor" />
-        </label>
-        <label className="text-sm">
-          <span className="mb-1 block font-medium">{t("filterAction")}</span>
-          <input name="action" className={input} placeholder="auth.login" data-testid="audit-filter-action" />
-        </label>
-        <label className="text-sm">
-          <span className="mb-1 block font-medium">{t("filterOutcome")}</span>
-          <select name="outcome" className={input} data-testid="audit-filter-outcome" defaultValue="">
-            <option value="">{t("any")}</option>
-            {(["success", "failure", "denied"] as const).map((o) => (
-              <option key={o} value={o}>
-                {t(`outcomes.${o}`)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <div className="flex items-end">
-          <button type="submit" disabled={busy} data-testid="audit-filter-submit" className="rounded-md bg-indigo-600 px-3 py-2 text-sm font-medium text-white hover:bg-indigo-500 disabled:opacity-60">
-            {t("apply")}
-          </button>
-        </div>
-      </form>
-      <FormError message={error} />
-      <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
-        <table className="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-800" data-testid="audit-table">
-          <thead className="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500 dark:bg-slate-950">
-            <tr>
-              <th className="px-4 py-2">{t("time")}</th>
-              <th className="px-4 py-2">{t("actor")}</th>
-              <th className="px-4 py-2">{t("action")}</th>
-              <th className="px-4 py-2">{t("outcome")}</th>
-              <th className="px-4 py-2">{t("target")}</th>
-              <th className="px-4 py-2">{t("source")}</th>
-              <th className="px-4 py-2">{t("details")}</th>
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
-            {events.length === 0 && (
-              <tr>
-                <td colSpan={7} className="px-4 py-8 text-center text-slate-500" data-testid="audit-empty">
-                  {t("empty")}
-                </td>
-              </tr>
-            )}
-            {events.map((e) => (
-              <tr key={e.id} data-testid="audit-row" data-action={e.action} data-outcome={e.outcome}>
-                <td className="whitespace-nowrap px-4 py-2 text-slate-600 dark:text-slate-400">{new Date(e.at).toLocaleString()}</td>
-                <td className="px-4 py-2 font-mono">{e.actorName}</td>
-                <td className="px-4 py-2 font-mono">{e.action}</td>
-                <td className="px-4 py-2">
-                  <span className={`rounded-full px-2 py-0.5 text-xs font-medium ${OUTCOME_STYLE[e.outcome] ?? ""}`}>
-                    {t.has(`outcomes.${e.outcome}`) ? t(`outcomes.${e.outcome}` as "outcomes.success") : e.outcome}
-                  </span>
-                </td>
-                <td className="px-4 py-2">{e.targetName && `${e.targetType}: ${e.targetName}`}</td>
-                <td className="px-4 py-2 font-mono text-xs">{e.ip}</td>
-                <td className="max-w-xs truncate px-4 py-2 font-mono text-xs text-slate-500" title={JSON.stringify(e.details)}>
-                  {e.details && Object.keys(e.details as object).length ? JSON.stringify(e.details) : ""}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-      {next && (
-        <button type="button" disabled={busy} onClick={() => load(filters, next)} data-testid="audit-more" className="rounded-md border border-slate-300 px-3 py-2 text-sm dark:border-slate-700">
-          {t("loadMore")}
-        </button>
-      )}
-    </div>
+    </>
   );
 }

@@ -4,7 +4,10 @@ import { useState, type FormEvent } from "react";
 import { useRouter } from "next/navigation";
 import { useTranslations } from "use-intl";
 import { ApiError, fetchJson } from "@/components/api/fetch-json";
-import { Field, FormError, SubmitButton } from "@/components/auth/field";
+import { Button } from "@/components/ui/button";
+import { Field } from "@/components/ui/field";
+import { Input } from "@/components/ui/input";
+import { ErrorBanner } from "@/components/ui/alert";
 
 export function LoginForm({ next }: { next: string }) {
   const t = useTranslations("auth");
@@ -27,12 +30,19 @@ export function LoginForm({ next }: { next: string }) {
     }
   }
 
+  // Both fields are required (native validation), but a sign-in form needs no asterisks.
   return (
-    <form onSubmit={onSubmit}>
-      <FormError message={error} />
-      <Field label={t("username")} name="username" autoComplete="username" data-testid="login-username" required autoFocus />
-      <Field label={t("password")} name="password" type="password" autoComplete="current-password" data-testid="login-password" required />
-      <SubmitButton busy={busy} label={t("signIn")} busyLabel={t("signingIn")} testId="login-submit" />
+    <form onSubmit={onSubmit} className="space-y-4">
+      {error ? <ErrorBanner testId="form-error">{error}</ErrorBanner> : null}
+      <Field label={t("username")}>
+        {(p) => <Input {...p} name="username" autoComplete="username" testId="login-username" required autoFocus />}
+      </Field>
+      <Field label={t("password")}>
+        {(p) => <Input {...p} name="password" type="password" autoComplete="current-password" testId="login-password" required />}
+      </Field>
+      <Button type="submit" loading={busy} testId="login-submit" className="w-full">
+        {busy ? t("signingIn") : t("signIn")}
+      </Button>
     </form>
   );
 }

@@ -4,7 +4,10 @@ import { useState, type FormEvent } from "react";
 import { useRouter } from "next/navigation";
 import { useTranslations } from "use-intl";
 import { ApiError, fetchJson } from "@/components/api/fetch-json";
-import { Field, FormError, SubmitButton } from "@/components/auth/field";
+import { Button } from "@/components/ui/button";
+import { Field } from "@/components/ui/field";
+import { Input } from "@/components/ui/input";
+import { ErrorBanner } from "@/components/ui/alert";
 
 export function SetupForm() {
   const t = useTranslations("auth");
@@ -36,13 +39,23 @@ export function SetupForm() {
   }
 
   return (
-    <form onSubmit={onSubmit} noValidate>
-      <FormError message={error && !error.issues.length ? error.message : null} />
-      <Field label={t("username")} name="username" autoComplete="username" hint={t("usernameHint")} error={error?.fieldMessage("username")} data-testid="setup-username" required />
-      <Field label={t("displayName")} name="displayName" error={error?.fieldMessage("displayName")} data-testid="setup-displayname" />
-      <Field label={t("password")} name="password" type="password" autoComplete="new-password" hint={t("passwordHint")} error={error?.fieldMessage("password")} data-testid="setup-password" required />
-      <Field label={t("passwordConfirm")} name="confirm" type="password" autoComplete="new-password" error={mismatch ? t("passwordMismatch") : undefined} data-testid="setup-password-confirm" required />
-      <SubmitButton busy={busy} label={t("createAdmin")} busyLabel={t("creating")} testId="setup-submit" />
+    <form onSubmit={onSubmit} noValidate className="space-y-4">
+      {error && !error.issues.length ? <ErrorBanner testId="form-error">{error.message}</ErrorBanner> : null}
+      <Field label={t("username")} hint={t("usernameHint")} error={error?.fieldMessage("username")} required>
+        {(p) => <Input {...p} name="username" autoComplete="username" testId="setup-username" />}
+      </Field>
+      <Field label={t("displayName")} error={error?.fieldMessage("displayName")}>
+        {(p) => <Input {...p} name="displayName" testId="setup-displayname" />}
+      </Field>
+      <Field label={t("password")} hint={t("passwordHint")} error={error?.fieldMessage("password")} required>
+        {(p) => <Input {...p} name="password" type="password" autoComplete="new-password" testId="setup-password" />}
+      </Field>
+      <Field label={t("passwordConfirm")} error={mismatch ? t("passwordMismatch") : undefined} required>
+        {(p) => <Input {...p} name="confirm" type="password" autoComplete="new-password" testId="setup-password-confirm" />}
+      </Field>
+      <Button type="submit" loading={busy} testId="setup-submit" className="w-full">
+        {busy ? t("creating") : t("createAdmin")}
+      </Button>
     </form>
   );
 }
