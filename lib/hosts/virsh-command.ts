@@ -40,6 +40,7 @@ const SPECS = {
   capabilities: {},
   domcapabilities: { options: ["--virttype", "--emulatorbin", "--arch", "--machine"] },
   nodeinfo: {},
+  nodememstats: {},
   hostname: {},
   sysinfo: {},
   uri: {},

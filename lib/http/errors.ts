@@ -13,6 +13,11 @@ export type ErrorCode =
   | "csrf_failed"
   | "rate_limited"
   | "setup_done"
+  | "host_not_ready"
+  | "host_unreachable"
+  | "host_error"
+  | "invalid_state"
+  | "action_failed"
   | "internal";
 
 const STATUS: Record<ErrorCode, number> = {
@@ -27,6 +32,11 @@ const STATUS: Record<ErrorCode, number> = {
   csrf_failed: 403,
   rate_limited: 429,
   setup_done: 409,
+  host_not_ready: 409,
+  host_unreachable: 502,
+  host_error: 502,
+  invalid_state: 409,
+  action_failed: 409,
   internal: 500,
 };
 

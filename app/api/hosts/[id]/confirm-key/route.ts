@@ -1,0 +1,19 @@
+import { NextResponse } from "next/server";
+import { z } from "zod";
+import { userRoute } from "@/lib/http/route";
+import { FingerprintSchema, hostGet, hostKeyConfirm } from "@/lib/fleet/hosts";
+import { fleetForget } from "@/lib/fleet/runtime";
+import { eventsUnwatch, eventsWatchHosts } from "@/lib/fleet/events";
+import { inventoryGet } from "@/lib/fleet/inventory";
+
+const Body = z.object({ fingerprint: FingerprintSchema }).strict();
+
+export const POST = userRoute<typeof Body, { id: string }>({ privilege: "host.manage", body: Body }, async ({ session, ip, params, body }) => {
+  const host = await hostKeyConfirm({ session, ip }, params.id, body.fingerprint);
+  eventsUnwatch(host.id);
+  fleetForget(host.id);
+  // Connect right away so the host shows online (or why not) without waiting for a page load.
+  await inventoryGet(host.id).catch(() => {});
+  await eventsWatchHosts();
+  return NextResponse.json({ host: await hostGet(host.id) });
+});

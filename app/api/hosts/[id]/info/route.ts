@@ -1,0 +1,7 @@
+import { NextResponse } from "next/server";
+import { userRoute } from "@/lib/http/route";
+import { hostInfo } from "@/lib/fleet/host-info";
+
+export const GET = userRoute<undefined, { id: string }>({ privilege: "host.view" }, async ({ params }) => {
+  return NextResponse.json({ info: await hostInfo(params.id) });
+});

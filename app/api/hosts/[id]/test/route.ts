@@ -1,0 +1,7 @@
+import { NextResponse } from "next/server";
+import { userRoute } from "@/lib/http/route";
+import { hostProbe } from "@/lib/fleet/probe";
+
+export const POST = userRoute<undefined, { id: string }>({ privilege: "host.manage" }, async ({ session, ip, params }) => {
+  return NextResponse.json(await hostProbe({ session, ip }, params.id));
+});

@@ -1,0 +1,10 @@
+import { NextResponse } from "next/server";
+import { userRoute } from "@/lib/http/route";
+import { VmActionSchema, vmActionRun } from "@/lib/fleet/vms";
+
+export const POST = userRoute<typeof VmActionSchema, { hostId: string; uuid: string }>(
+  { privilege: "vm.power", body: VmActionSchema },
+  async ({ session, ip, params, body }) => {
+    return NextResponse.json({ vm: await vmActionRun({ session, ip }, params.hostId, params.uuid, body.action) });
+  },
+);

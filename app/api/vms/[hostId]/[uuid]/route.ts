@@ -1,0 +1,7 @@
+import { NextResponse } from "next/server";
+import { userRoute } from "@/lib/http/route";
+import { vmDetail } from "@/lib/fleet/vms";
+
+export const GET = userRoute<undefined, { hostId: string; uuid: string }>({ privilege: "vm.view" }, async ({ params }) => {
+  return NextResponse.json({ vm: await vmDetail(params.hostId, params.uuid) }, { headers: { "cache-control": "no-store" } });
+});

@@ -1,0 +1,207 @@
+import "server-only";
+import { virshArgv } from "@/lib/hosts/virsh-command";
+import type { CommandStream } from "@/lib/hosts/transport";
+import { hostGet, hostsList } from "@/lib/fleet/hosts";
+import { fleet, fleetHostLost } from "@/lib/fleet/runtime";
+import { inventoryGet, inventoryInvalidate } from "@/lib/fleet/inventory";
+import type { VmSummary } from "@/lib/fleet/vm-view";
+
+/**
+ * Live updates from libvirt's own event stream: one `virsh event --all --loop`
+ * per host on a long-lived SSH channel, started while someone is listening.
+ * Each event refreshes that host's inventory (cheap: domstats plus the XML of
+ * the domains named in the events) and publishes what changed on the bus.
+ * A dropped host is retried with exponential backoff and marked offline.
+ *
+ * Every app instance runs its own watchers for its own listeners, so no event
+ * needs to travel between instances.
+ */
+export interface VmEvent {
+  hostId: string;
+  uuid: string;
+  vm: VmSummary | null;
+}
+
+export interface HostEvent {
+  hostId: string;
+  status: string;
+  statusMessage: string;
+}
+
+interface Watcher {
+  hostId: string;
+  stream?: CommandStream;
+  stopped: boolean;
+  backoffMs: number;
+  retry?: NodeJS.Timeout;
+  debounce?: NodeJS.Timeout;
+  names: Set<string>;
+  last: Map<string, string>;
+}
+
+interface EventsState {
+  listeners: number;
+  watchers: Map<string, Watcher>;
+  idleTimer?: NodeJS.Timeout;
+}
+
+function state(): EventsState {
+  const caches = fleet().caches;
+  let s = caches.get("events") as EventsState | undefined;
+  if (!s) {
+    s = { listeners: 0, watchers: new Map() };
+    caches.set("events", s);
+  }
+  return s;
+}
+
+// `event 'lifecycle' for domain 'NAME': Started Booted` (tools/virsh-domain-event.c).
+const LINE = /^event '([^']+)' for domain '(.*)':/;
+
+/** Domain names named in a chunk of `virsh event` output. */
+export function eventDomainNames(chunk: string): string[] {
+  const names: string[] = [];
+  for (const line of chunk.split("\n")) {
+    const m = LINE.exec(line.trim());
+    if (m) names.push(m[2]);
+  }
+  return names;
+}
+
+const DEBOUNCE_MS = 100;
+const MAX_BACKOFF_MS = 30_000;
+
+async function publishChanges(w: Watcher): Promise<void> {
+  const names = [...w.names];
+  w.names.clear();
+  inventoryInvalidate(w.hostId, names.length ? names : "*");
+  const inv = await inventoryGet(w.hostId, { maxAgeMs: 0 });
+  const seen = new Set<string>();
+  for (const vm of inv.vms) {
+    seen.add(vm.uuid);
+    const json = JSON.stringify({ ...vm, cpuPercent: null, uptimeSeconds: null });
+    if (w.last.get(vm.uuid) !== json) {
+      w.last.set(vm.uuid, json);
+      fleet().bus.emit("vm", { hostId: w.hostId, uuid: vm.uuid, vm } satisfies VmEvent);
+    }
+  }
+  for (const uuid of [...w.last.keys()]) {
+    if (!seen.has(uuid)) {
+      w.last.delete(uuid);
+      fleet().bus.emit("vm", { hostId: w.hostId, uuid, vm: null } satisfies VmEvent);
+    }
+  }
+}
+
+function schedule(w: Watcher): void {
+  if (w.debounce) return;
+  w.debounce = setTimeout(() => {
+    w.debounce = undefined;
+    publishChanges(w).catch(() => {});
+  }, DEBOUNCE_MS);
+}
+
+async function connect(w: Watcher): Promise<void> {
+  if (w.stopped) return;
+  try {
+    const host = await hostGet(w.hostId);
+    if (!host.hostKeySha256 || host.status === "key_mismatch") {
+      w.stopped = true;
+      state().watchers.delete(w.hostId);
+      return;
+    }
+    const transport = await fleet().pool.get(w.hostId);
+    const stream = await transport.openStream(virshArgv({ uri: host.libvirtUri, command: "event", args: [{ flag: "--all" }, { flag: "--loop" }] }));
+    if (w.stopped) {
+      stream.destroy();
+      return;
+    }
+    w.stream = stream;
+    w.backoffMs = 1_000;
+    let buffer = "";
+    stream.setEncoding("utf8");
+    stream.on("data", (chunk: string) => {
+      buffer += chunk;
+      const end = buffer.lastIndexOf("\n");
+      if (end < 0) return;
+      for (const name of eventDomainNames(buffer.slice(0, end))) w.names.add(name);
+      buffer = buffer.slice(end + 1);
+      schedule(w);
+    });
+    stream.stderr.resume();
+    stream.once("close", () => {
+      w.stream = undefined;
+      if (w.stopped) return;
+      fleetHostLost(w.hostId, "host connection lost").finally(() => retry(w));
+    });
+    // Catch up on whatever changed while nobody was watching.
+    schedule(w);
+  } catch {
+    retry(w);
+  }
+}
+
+function retry(w: Watcher): void {
+  if (w.stopped) return;
+  const delay = w.backoffMs;
+  w.backoffMs = Math.min(MAX_BACKOFF_MS, w.backoffMs * 2);
+  w.retry = setTimeout(() => void connect(w), delay);
+}
+
+function watch(hostId: string): void {
+  const s = state();
+  if (s.watchers.has(hostId)) return;
+  const w: Watcher = { hostId, stopped: false, backoffMs: 1_000, names: new Set(), last: new Map() };
+  s.watchers.set(hostId, w);
+  void connect(w);
+}
+
+function unwatch(w: Watcher): void {
+  w.stopped = true;
+  clearTimeout(w.retry);
+  clearTimeout(w.debounce);
+  w.stream?.destroy();
+  state().watchers.delete(w.hostId);
+}
+
+/** Starts watchers for every usable host (idempotent); call after a host is added or confirmed. */
+export async function eventsWatchHosts(): Promise<void> {
+  if (state().listeners === 0) return;
+  for (const h of await hostsList()) {
+    if (h.hostKeySha256 && h.status !== "key_mismatch") watch(h.id);
+  }
+}
+
+/** Stops a host's watcher (host deleted or its endpoint changed). */
+export function eventsUnwatch(hostId: string): void {
+  const w = state().watchers.get(hostId);
+  if (w) unwatch(w);
+}
+
+/**
+ * Subscribes to VM and host events. Watchers run while at least one listener
+ * exists, and stop a minute after the last one leaves.
+ */
+export function eventsSubscribe(onVm: (e: VmEvent) => void, onHost: (e: HostEvent) => void): () => void {
+  const s = state();
+  const bus = fleet().bus;
+  s.listeners++;
+  clearTimeout(s.idleTimer);
+  bus.on("vm", onVm);
+  bus.on("host", onHost);
+  void eventsWatchHosts().catch(() => {});
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    bus.off("vm", onVm);
+    bus.off("host", onHost);
+    s.listeners--;
+    if (s.listeners === 0) {
+      s.idleTimer = setTimeout(() => {
+        if (state().listeners === 0) for (const w of [...state().watchers.values()]) unwatch(w);
+      }, 60_000);
+      s.idleTimer.unref?.();
+    }
+  };
+}

@@ -1,0 +1,81 @@
+import "server-only";
+import { virshCommand } from "@/lib/hosts/virsh-command";
+import { assertVirshOk } from "@/lib/hosts/virsh-session";
+import { parseVersion } from "@/lib/libvirt/version-parse";
+import { parseNodeInfo } from "@/lib/libvirt/nodeinfo-parse";
+import { availableKiB, parseNodeMemStats } from "@/lib/libvirt/nodememstats-parse";
+import { guestDomainTypes, parseCapabilities } from "@/lib/libvirt/capabilities-parse";
+import type { VmState } from "@/lib/libvirt/vm-state";
+import { hostGet } from "@/lib/fleet/hosts";
+import { hostErrorToApp } from "@/lib/fleet/errors";
+import { fleet } from "@/lib/fleet/runtime";
+import { inventoryGet } from "@/lib/fleet/inventory";
+
+export interface HostInfo {
+  hostname: string;
+  libvirtVersion: string;
+  hypervisor: { name: string; version: string } | null;
+  cpuModel: string;
+  cpus: number;
+  sockets: number;
+  coresPerSocket: number;
+  threadsPerCore: number;
+  mhz: number;
+  memoryKiB: number;
+  freeMemoryKiB: number | null;
+  domainTypes: string[];
+  kvm: boolean;
+  vmsByState: Partial<Record<VmState, number>>;
+}
+
+/** Host facts from one batched round trip on the host's virsh session. */
+export async function hostInfo(id: string): Promise<HostInfo> {
+  const host = await hostGet(id);
+  const session = fleet().sessions.get(host.id, host.libvirtUri);
+  const cmds = [
+    virshCommand({ command: "hostname" }),
+    virshCommand({ command: "version" }),
+    virshCommand({ command: "nodeinfo" }),
+    virshCommand({ command: "nodememstats" }),
+    virshCommand({ command: "capabilities" }),
+  ];
+  try {
+    const results = await session.batch(cmds);
+    const [hostname, version, nodeinfo, mem, caps] = results.map((r, i) => assertVirshOk(cmds[i], r).stdout);
+    const v = parseVersion(version);
+    const node = parseNodeInfo(nodeinfo);
+    const types = guestDomainTypes(parseCapabilities(caps));
+    const inventory = await inventoryGet(host.id);
+    const vmsByState: Partial<Record<VmState, number>> = {};
+    for (const vm of inventory.vms) vmsByState[vm.state as VmState] = (vmsByState[vm.state as VmState] ?? 0) + 1;
+    // nodememstats reads /proc/meminfo; nodeinfo's size can differ (e.g. under nested virtualisation), so
+    // total and free come from the same source whenever it parses.
+    let total = node.memoryKiB;
+    let free: number | null = null;
+    try {
+      const m = parseNodeMemStats(mem);
+      total = m.totalKiB;
+      free = Math.min(total, availableKiB(m));
+    } catch {
+      free = null;
+    }
+    return {
+      hostname: hostname.trim(),
+      libvirtVersion: v.library.version.text,
+      hypervisor: v.hypervisor ? { name: v.hypervisor.name, version: v.hypervisor.version.text } : null,
+      cpuModel: node.cpuModel,
+      cpus: node.cpus,
+      sockets: node.sockets,
+      coresPerSocket: node.coresPerSocket,
+      threadsPerCore: node.threadsPerCore,
+      mhz: node.mhz,
+      memoryKiB: total,
+      freeMemoryKiB: free,
+      domainTypes: types,
+      kvm: types.includes("kvm") && host.domainType !== "qemu",
+      vmsByState,
+    };
+  } catch (err) {
+    throw hostErrorToApp(err, host.name);
+  }
+}

@@ -1,0 +1,188 @@
+import "server-only";
+import { virshCommand, type VirshCommandArgv } from "@/lib/hosts/virsh-command";
+import { assertVirshOk } from "@/lib/hosts/virsh-session";
+import { parseDomainXml, type DomainWire } from "@/lib/libvirt/domain-xml-parse";
+import { parseDomstats, type DomstatsWire } from "@/lib/libvirt/domstats-parse";
+import { isActive } from "@/lib/libvirt/vm-state";
+import { hostGet, type HostView } from "@/lib/fleet/hosts";
+import { hostErrorToApp } from "@/lib/fleet/errors";
+import { fleet } from "@/lib/fleet/runtime";
+import { cpuPercent, toVmSummary, type VmSummary } from "@/lib/fleet/vm-view";
+
+/**
+ * A host's VM inventory from a few batched commands on its long-lived virsh
+ * session (never one SSH exec per VM): four list/domstats commands, plus one
+ * dumpxml per VM that is new or changed since the last refresh. Parsed XML is
+ * cached per process; state and stats are re-read from the host every time the
+ * cache is older than `maxAgeMs`, so the host stays the source of truth.
+ */
+export interface HostInventory {
+  host: { id: string; name: string };
+  vms: VmSummary[];
+  fetchedAt: number;
+}
+
+interface Cache {
+  host: { id: string; name: string; uri: string };
+  domains: Map<string, { xml: string; wire: DomainWire }>;
+  /** Domain names whose XML must be re-read; "*" = all. */
+  dirty: Set<string>;
+  cpu: Map<string, { cpuNs: number; at: number; percent: number | null }>;
+  startedAt: Map<string, number>;
+  current?: HostInventory;
+  inflight?: Promise<HostInventory>;
+}
+
+function cacheFor(host: HostView): Cache {
+  const key = `${host.id}:inventory`;
+  const caches = fleet().caches;
+  let c = caches.get(key) as Cache | undefined;
+  if (!c || c.host.uri !== host.libvirtUri) {
+    c = { host: { id: host.id, name: host.name, uri: host.libvirtUri }, domains: new Map(), dirty: new Set(), cpu: new Map(), startedAt: new Map() };
+    caches.set(key, c);
+  }
+  c.host.name = host.name;
+  return c;
+}
+
+const LISTS = {
+  all: virshCommand({ command: "list", args: [{ flag: "--all" }, { flag: "--uuid" }] }),
+  autostart: virshCommand({ command: "list", args: [{ flag: "--all" }, { flag: "--autostart" }, { flag: "--uuid" }] }),
+  managed: virshCommand({ command: "list", args: [{ flag: "--all" }, { flag: "--with-managed-save" }, { flag: "--uuid" }] }),
+  transient: virshCommand({ command: "list", args: [{ flag: "--transient" }, { flag: "--uuid" }] }),
+  stats: virshCommand({ command: "domstats", args: [{ flag: "--raw" }] }),
+};
+
+const uuids = (out: string) =>
+  out
+    .split("\n")
+    .map((l) => l.trim().toLowerCase())
+    .filter(Boolean);
+
+/** Marks domains (by name) whose XML changed, e.g. from a libvirt event; "*" for all. */
+export function inventoryInvalidate(hostId: string, names: string[] | "*"): void {
+  const c = fleet().caches.get(`${hostId}:inventory`) as Cache | undefined;
+  if (!c) return;
+  for (const n of names === "*" ? ["*"] : names) c.dirty.add(n);
+  c.current = undefined;
+}
+
+/** QEMU process start times by domain UUID, for uptime (libvirt does not report it). */
+async function qemuStartTimes(hostId: string): Promise<Map<string, number>> {
+  const transport = await fleet().pool.get(hostId);
+  const r = await transport.run(["ps", "-o", "etimes=,args=", "-C", "qemu-system-x86_64,qemu-system-aarch64,qemu-kvm"], { timeoutMs: 15_000 });
+  const now = Date.now();
+  const out = new Map<string, number>();
+  for (const line of r.stdout.split("\n")) {
+    const m = /^\s*(\d+)\s.*\s-uuid\s+([0-9a-f-]{36})/i.exec(line);
+    if (m) out.set(m[2].toLowerCase(), now - Number(m[1]) * 1000);
+  }
+  return out;
+}
+
+async function refresh(c: Cache): Promise<HostInventory> {
+  const session = fleet().sessions.get(c.host.id, c.host.uri);
+  const order = [LISTS.all, LISTS.autostart, LISTS.managed, LISTS.transient, LISTS.stats];
+  const results = await session.batch(order);
+  const [all, autostart, managed, transient, statsOut] = results.map((r, i) => assertVirshOk(order[i], r).stdout);
+  const ids = uuids(all);
+  const stats = new Map<string, DomstatsWire>(parseDomstats(statsOut).map((s) => [s.name, s]));
+
+  // Re-read XML for new domains, and for dirty ones (matched by name).
+  const allDirty = c.dirty.has("*");
+  const need = ids.filter((id) => {
+    const known = c.domains.get(id);
+    return !known || allDirty || c.dirty.has(known.wire.name);
+  });
+  c.dirty.clear();
+  if (need.length) {
+    const cmds: VirshCommandArgv[] = need.map((id) => virshCommand({ command: "dumpxml", args: [{ domain: id }] }));
+    const xmls = await session.batch(cmds);
+    xmls.forEach((r, i) => {
+      // A domain undefined between list and dumpxml simply drops out.
+      if (!r.ok) return c.domains.delete(need[i]);
+      c.domains.set(need[i], { xml: r.stdout, wire: parseDomainXml(r.stdout) });
+    });
+  }
+  const present = new Set(ids);
+  for (const id of [...c.domains.keys()]) if (!present.has(id)) c.domains.delete(id);
+
+  const at = Date.now();
+  const runningWithoutStart = ids.some((id) => {
+    const d = c.domains.get(id);
+    const st = d && stats.get(d.wire.name)?.state;
+    return st && isActive(st) && !c.startedAt.has(id);
+  });
+  if (runningWithoutStart) {
+    const starts = await qemuStartTimes(c.host.id).catch(() => new Map<string, number>());
+    for (const [id, t] of starts) c.startedAt.set(id, t);
+  }
+
+  const autoSet = new Set(uuids(autostart));
+  const managedSet = new Set(uuids(managed));
+  const transientSet = new Set(uuids(transient));
+  const vms: VmSummary[] = [];
+  for (const id of ids) {
+    const d = c.domains.get(id);
+    if (!d) continue;
+    const s = stats.get(d.wire.name);
+    const active = s?.state ? isActive(s.state) : false;
+    if (!active) {
+      c.startedAt.delete(id);
+      c.cpu.delete(id);
+    }
+    let percent: number | null = null;
+    if (active && s?.cpuTimeNs !== undefined) {
+      const prev = c.cpu.get(id);
+      const vcpus = s.vcpuCurrent ?? d.wire.vcpu.current;
+      if (prev && at - prev.at < 500) {
+        percent = prev.percent; // too close to the last sample to be meaningful
+      } else {
+        percent = prev ? cpuPercent(prev, { cpuNs: s.cpuTimeNs, at }, vcpus) : null;
+        c.cpu.set(id, { cpuNs: s.cpuTimeNs, at, percent });
+      }
+    }
+    const started = c.startedAt.get(id);
+    vms.push(
+      toVmSummary(
+        c.host,
+        d.wire,
+        s,
+        { autostart: autoSet.has(id), hasManagedSave: managedSet.has(id), persistent: !transientSet.has(id) },
+        { cpuPercent: percent, uptimeSeconds: started ? Math.max(0, Math.round((at - started) / 1000)) : null },
+      ),
+    );
+  }
+  return { host: { id: c.host.id, name: c.host.name }, vms, fetchedAt: at };
+}
+
+/** The host's inventory, re-read when older than maxAgeMs (concurrent callers share one refresh). */
+export async function inventoryGet(hostId: string, opts: { maxAgeMs?: number } = {}): Promise<HostInventory> {
+  const host = await hostGet(hostId);
+  const c = cacheFor(host);
+  const maxAge = opts.maxAgeMs ?? 1_000;
+  if (c.current && Date.now() - c.current.fetchedAt <= maxAge) return c.current;
+  if (!c.inflight) {
+    c.inflight = refresh(c)
+      .then((inv) => (c.current = inv))
+      .finally(() => (c.inflight = undefined));
+  }
+  try {
+    return await c.inflight;
+  } catch (err) {
+    throw hostErrorToApp(err, host.name);
+  }
+}
+
+/** Parsed live XML of one VM from the cache (after inventoryGet), if known. */
+export function inventoryDomain(hostId: string, uuid: string): { xml: string; wire: DomainWire } | undefined {
+  return (fleet().caches.get(`${hostId}:inventory`) as Cache | undefined)?.domains.get(uuid);
+}
+
+/** UUID of a domain by name, from the cache (event lines carry names). */
+export function inventoryUuidByName(hostId: string, name: string): string | undefined {
+  const c = fleet().caches.get(`${hostId}:inventory`) as Cache | undefined;
+  if (!c) return undefined;
+  for (const [id, d] of c.domains) if (d.wire.name === name) return id;
+  return undefined;
+}

@@ -1,0 +1,143 @@
+import "server-only";
+import net from "node:net";
+import { auditRecord } from "@/lib/audit/audit";
+import { connectSsh } from "@/lib/hosts/ssh-transport";
+import { AuthFailedError, HostKeyMismatchError, isHostError } from "@/lib/hosts/errors";
+import type { HostTransport } from "@/lib/hosts/transport";
+import { VIRSH_ENV, virshArgv } from "@/lib/hosts/virsh-command";
+import { parseCapabilities, guestDomainTypes } from "@/lib/libvirt/capabilities-parse";
+import { virshMessage } from "@/lib/fleet/errors";
+import { hostConnectInfo, hostGet, hostStatusSet, type Caller, type HostView } from "@/lib/fleet/hosts";
+import { fleet, fleetForget } from "@/lib/fleet/runtime";
+
+export type ProbeStepId = "tcp" | "ssh" | "hostkey" | "virsh" | "libvirt" | "virt";
+
+export interface ProbeStep {
+  id: ProbeStepId;
+  /** null: not run because an earlier step failed. */
+  ok: boolean | null;
+  detail: string;
+}
+
+const ORDER: ProbeStepId[] = ["tcp", "ssh", "hostkey", "virsh", "libvirt", "virt"];
+
+function tcpCheck(host: string, port: number, timeoutMs = 5_000): Promise<string | null> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (err: string | null) => {
+      socket.destroy();
+      resolve(err);
+    };
+    socket.setTimeout(timeoutMs, () => done(`no answer within ${timeoutMs / 1000} s`));
+    socket.once("connect", () => done(null));
+    socket.once("error", (e: NodeJS.ErrnoException) => done(e.code ?? e.message));
+  });
+}
+
+/**
+ * "Test connection": runs each step on a fresh connection (not the pool) and
+ * reports what happened. On an unpinned host it records the presented key so
+ * an operator can compare and confirm it; it never pins by itself.
+ */
+export async function hostProbe(caller: Caller, id: string): Promise<{ steps: ProbeStep[]; host: HostView }> {
+  const host = await hostConnectInfo(id);
+  const steps = new Map<ProbeStepId, ProbeStep>();
+  const set = (sid: ProbeStepId, ok: boolean, detail: string) => steps.set(sid, { id: sid, ok, detail });
+  let status: "online" | "offline" | "unverified" | "key_mismatch" = "offline";
+  let statusMessage = "";
+  let presented: string | undefined;
+
+  const tcpErr = await tcpCheck(host.address, host.port);
+  if (tcpErr) {
+    set("tcp", false, `Cannot open TCP ${host.address}:${host.port}: ${tcpErr}`);
+    statusMessage = steps.get("tcp")!.detail;
+  } else {
+    set("tcp", true, `${host.address}:${host.port} accepts connections`);
+    let transport: HostTransport | undefined;
+    try {
+      transport = await connectSsh({
+        host: host.address,
+        port: host.port,
+        username: host.username,
+        privateKey: host.privateKey,
+        readyTimeoutMs: 8_000,
+        ...(host.hostKeySha256
+          ? { expectedHostKeySha256: host.hostKeySha256 }
+          : { onHostKey: (fp: string) => void (presented = fp) }),
+      });
+      set("ssh", true, `Logged in as ${host.username}`);
+      if (host.hostKeySha256) {
+        set("hostkey", true, `Matches the pinned key ${host.hostKeySha256}`);
+      } else {
+        set("hostkey", false, `Not confirmed yet: the host presented ${presented}. Compare it with the host's key and confirm it.`);
+      }
+      await probeLibvirt(transport, host.libvirtUri, host.domainType, set);
+      const allOk = ORDER.every((s) => steps.get(s)?.ok);
+      status = host.hostKeySha256 ? (allOk ? "online" : "offline") : "unverified";
+      statusMessage = allOk ? "" : [...steps.values()].find((s) => s.ok === false)?.detail ?? "";
+    } catch (err) {
+      if (err instanceof HostKeyMismatchError) {
+        presented = err.presentedFingerprint;
+        set("ssh", false, "Refused: the host key does not match the pinned key");
+        set("hostkey", false, `The host presented ${err.presentedFingerprint}, but ${err.expectedFingerprint} is pinned. Connections stay blocked until an operator accepts the new key.`);
+        status = "key_mismatch";
+        statusMessage = err.message;
+      } else if (err instanceof AuthFailedError) {
+        set("ssh", false, `Authentication as ${host.username} failed: add the public key to ~/.ssh/authorized_keys on the host`);
+        if (presented) set("hostkey", false, `Not confirmed yet: the host presented ${presented}`);
+        status = host.hostKeySha256 ? "offline" : "unverified";
+        statusMessage = steps.get("ssh")!.detail;
+      } else {
+        set("ssh", false, isHostError(err) ? err.message : "SSH connection failed");
+        statusMessage = steps.get("ssh")!.detail;
+      }
+    } finally {
+      transport?.close();
+    }
+  }
+
+  await hostStatusSet(host.id, status, statusMessage, { presentedHostKeySha256: presented, seen: status === "online" });
+  // A successful probe means the pooled connection may be retried now; a failed one drops it.
+  fleetForget(host.id);
+  fleet().bus.emit("host", { hostId: host.id, status, statusMessage });
+  const result = ORDER.map((sid) => steps.get(sid) ?? { id: sid, ok: null, detail: "Not run" });
+  await auditRecord({
+    actor: { id: caller.session.user.id, name: caller.session.user.username },
+    action: "host.test",
+    outcome: status === "online" ? "success" : "failure",
+    target: { type: "host", id: host.id, name: host.name },
+    ip: caller.ip,
+    details: { status, failed: result.filter((s) => s.ok === false).map((s) => s.id) },
+  });
+  return { steps: result, host: await hostGet(host.id) };
+}
+
+async function probeLibvirt(
+  transport: HostTransport,
+  uri: string,
+  pref: "auto" | "kvm" | "qemu",
+  set: (sid: ProbeStepId, ok: boolean, detail: string) => void,
+): Promise<void> {
+  const version = await transport.run([...VIRSH_ENV, "virsh", "--version"], { timeoutMs: 15_000 });
+  if (version.code !== 0) {
+    set("virsh", false, version.code === 127 ? "virsh is not installed (package libvirt-clients)" : virshMessage(version.stderr));
+    return;
+  }
+  set("virsh", true, `virsh ${version.stdout.trim()}`);
+  const u = await transport.run(virshArgv({ uri, command: "uri" }), { timeoutMs: 15_000 });
+  if (u.code !== 0) {
+    set("libvirt", false, `Cannot connect to ${uri}: ${virshMessage(u.stderr)}`);
+    return;
+  }
+  set("libvirt", true, `Connected to ${u.stdout.trim()}`);
+  const caps = await transport.run(virshArgv({ uri, command: "capabilities" }), { timeoutMs: 15_000 });
+  if (caps.code !== 0) {
+    set("virt", false, virshMessage(caps.stderr));
+    return;
+  }
+  const types = guestDomainTypes(parseCapabilities(caps.stdout));
+  if (types.length === 0) set("virt", false, "libvirt reports no hardware-virtualised guest support");
+  else if (pref !== "auto" && !types.includes(pref)) set("virt", false, `Domain type ${pref} is forced but the host offers ${types.join(", ")}`);
+  else if (types.includes("kvm")) set("virt", true, pref === "qemu" ? "KVM available; TCG forced for this host" : "KVM acceleration available");
+  else set("virt", true, "No KVM: guests run under TCG emulation (slow)");
+}

@@ -1,0 +1,89 @@
+import "server-only";
+import { EventEmitter } from "node:events";
+import { AppError } from "@/lib/http/errors";
+import { createHostPool, type HostPool } from "@/lib/hosts/pool";
+import { connectSsh } from "@/lib/hosts/ssh-transport";
+import { HostKeyMismatchError, isHostError } from "@/lib/hosts/errors";
+import { createVirshSessions, type VirshSessions } from "@/lib/hosts/virsh-session";
+import type { HostTransport } from "@/lib/hosts/transport";
+import { hostConnectInfo, hostStatusSet } from "@/lib/fleet/hosts";
+import { hostErrorToApp } from "@/lib/fleet/errors";
+
+/**
+ * Per-process connection caches: one SSH connection and one long-lived virsh
+ * session per host. Shared through globalThis because the custom server and
+ * Next's route bundles load separate copies of this module. Nothing here is
+ * state another instance needs: losing it only costs a reconnect.
+ */
+export interface FleetRuntime {
+  pool: HostPool;
+  sessions: VirshSessions;
+  /** Emits "vm" and "host" events for live updates (see events.ts). */
+  bus: EventEmitter;
+  /** Per-host caches owned by inventory.ts / events.ts. */
+  caches: Map<string, unknown>;
+}
+
+const KEY = Symbol.for("virtdeck.fleet");
+type Holder = { [KEY]?: FleetRuntime };
+
+async function connect(hostId: string): Promise<HostTransport> {
+  const host = await hostConnectInfo(hostId);
+  if (host.status === "key_mismatch") {
+    throw new AppError("host_not_ready", `${host.name}: the host key changed; accept or reject it on the host page first`);
+  }
+  if (!host.hostKeySha256) {
+    throw new AppError("host_not_ready", `${host.name}: confirm the host key first (Test connection on the host page)`);
+  }
+  try {
+    const transport = await connectSsh({
+      host: host.address,
+      port: host.port,
+      username: host.username,
+      privateKey: host.privateKey,
+      expectedHostKeySha256: host.hostKeySha256,
+      readyTimeoutMs: 8_000,
+      keepaliveIntervalMs: 5_000,
+      keepaliveCountMax: 3,
+    });
+    await hostStatusSet(host.id, "online", "", { seen: true });
+    fleet().bus.emit("host", { hostId: host.id, status: "online", statusMessage: "" });
+    return transport;
+  } catch (err) {
+    if (err instanceof HostKeyMismatchError) {
+      await hostStatusSet(host.id, "key_mismatch", err.message, { presentedHostKeySha256: err.presentedFingerprint });
+      fleet().bus.emit("host", { hostId: host.id, status: "key_mismatch", statusMessage: err.message });
+    } else if (isHostError(err)) {
+      const mapped = hostErrorToApp(err, host.name);
+      const message = mapped instanceof Error ? mapped.message : String(mapped);
+      await hostStatusSet(host.id, "offline", message);
+      fleet().bus.emit("host", { hostId: host.id, status: "offline", statusMessage: message });
+    }
+    throw hostErrorToApp(err, host.name);
+  }
+}
+
+export function fleet(): FleetRuntime {
+  const holder = globalThis as unknown as Holder;
+  if (!holder[KEY]) {
+    const pool = createHostPool(connect);
+    const bus = new EventEmitter();
+    bus.setMaxListeners(0);
+    holder[KEY] = { pool, sessions: createVirshSessions(pool), bus, caches: new Map() };
+  }
+  return holder[KEY];
+}
+
+/** Forgets a host's connection and session (after its address, key or pin changed, or deletion). */
+export function fleetForget(hostId: string): void {
+  const f = fleet();
+  f.sessions.close(hostId);
+  f.pool.close(hostId);
+  for (const key of [...f.caches.keys()]) if (key.startsWith(`${hostId}:`)) f.caches.delete(key);
+}
+
+/** Marks a host offline after a dropped connection was noticed outside connect(). */
+export async function fleetHostLost(hostId: string, message: string): Promise<void> {
+  await hostStatusSet(hostId, "offline", message).catch(() => {});
+  fleet().bus.emit("host", { hostId, status: "offline", statusMessage: message });
+}

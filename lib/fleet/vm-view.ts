@@ -1,0 +1,196 @@
+import "server-only";
+import type { DomainWire } from "@/lib/libvirt/domain-xml-parse";
+import type { DomstatsWire } from "@/lib/libvirt/domstats-parse";
+import {
+  canForceOff,
+  canManagedSave,
+  canPause,
+  canReboot,
+  canReset,
+  canResume,
+  canShutdown,
+  canStart,
+  isActive,
+  type VmState,
+} from "@/lib/libvirt/vm-state";
+
+/** App types for VMs, reshaped from libvirt wire types (parsed XML, domstats). */
+export const VM_ACTIONS = [
+  "start",
+  "shutdown",
+  "reboot",
+  "destroy",
+  "reset",
+  "suspend",
+  "resume",
+  "managedsave",
+  "managedsave-remove",
+  "autostart-on",
+  "autostart-off",
+] as const;
+
+export type VmAction = (typeof VM_ACTIONS)[number];
+
+export interface VmFlags {
+  autostart: boolean;
+  hasManagedSave: boolean;
+  persistent: boolean;
+}
+
+export interface VmSummary {
+  hostId: string;
+  hostName: string;
+  uuid: string;
+  name: string;
+  title: string;
+  state: VmState;
+  vcpus: number;
+  memoryKiB: number;
+  maxMemoryKiB: number;
+  cpuPercent: number | null;
+  uptimeSeconds: number | null;
+  autostart: boolean;
+  hasManagedSave: boolean;
+  graphics: "vnc" | "spice" | null;
+  allowedActions: VmAction[];
+}
+
+export interface VmDetail extends VmSummary {
+  description: string;
+  domainType: string;
+  osType: string;
+  arch: string | null;
+  machine: string | null;
+  osinfoId: string | null;
+  bootOrder: string[];
+  disks: { device: string; target: string; bus: string | null; format: string | null; source: string | null; capacityBytes: number | null; readonly: boolean }[];
+  nics: { mac: string | null; type: string; source: string | null; model: string | null }[];
+  graphicsDevices: { type: string; port: number | null; autoport: boolean; listen: string[] }[];
+  graphicsWarning: string | null;
+  serials: number;
+  xml: string;
+  inactiveXml: string;
+  pendingChanges: boolean;
+}
+
+/** Actions libvirt accepts in this state (see lib/libvirt/vm-state.ts), so the UI offers only those. */
+export function vmAllowedActions(state: VmState, f: VmFlags): VmAction[] {
+  const out: VmAction[] = [];
+  if (canStart(state)) out.push("start");
+  if (canShutdown(state)) out.push("shutdown");
+  if (canReboot(state)) out.push("reboot");
+  if (canForceOff(state)) out.push("destroy");
+  if (canReset(state)) out.push("reset");
+  if (canPause(state)) out.push("suspend");
+  if (canResume(state)) out.push("resume");
+  if (f.persistent && canManagedSave(state)) out.push("managedsave");
+  if (f.hasManagedSave && !isActive(state)) out.push("managedsave-remove");
+  if (f.persistent) out.push(f.autostart ? "autostart-off" : "autostart-on");
+  return out;
+}
+
+function graphicsKind(d: DomainWire): "vnc" | "spice" | null {
+  const t = d.graphics[0]?.type;
+  return t === "vnc" || t === "spice" ? t : null;
+}
+
+export function toVmSummary(
+  host: { id: string; name: string },
+  d: DomainWire,
+  stats: DomstatsWire | undefined,
+  flags: VmFlags,
+  live: { cpuPercent: number | null; uptimeSeconds: number | null },
+): VmSummary {
+  const state = stats?.state ?? "nostate";
+  const active = isActive(state);
+  return {
+    hostId: host.id,
+    hostName: host.name,
+    uuid: d.uuid,
+    name: d.name,
+    title: d.title ?? "",
+    state,
+    vcpus: (active ? stats?.vcpuCurrent : undefined) ?? d.vcpu.current,
+    memoryKiB: (active ? stats?.balloonCurrentKiB : undefined) ?? d.currentMemoryKiB,
+    maxMemoryKiB: d.memoryKiB,
+    cpuPercent: active ? live.cpuPercent : null,
+    uptimeSeconds: active ? live.uptimeSeconds : null,
+    autostart: flags.autostart,
+    hasManagedSave: flags.hasManagedSave,
+    graphics: graphicsKind(d),
+    allowedActions: vmAllowedActions(state, flags),
+  };
+}
+
+/** CPU use over the interval, as a share of the guest's vCPUs (100% = all vCPUs busy). */
+export function cpuPercent(prev: { cpuNs: number; at: number }, now: { cpuNs: number; at: number }, vcpus: number): number | null {
+  const elapsedNs = (now.at - prev.at) * 1e6;
+  if (elapsedNs <= 0 || vcpus <= 0 || now.cpuNs < prev.cpuNs) return null;
+  return Math.min(100, Math.round(((now.cpuNs - prev.cpuNs) / (elapsedNs * vcpus)) * 1000) / 10);
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/i;
+
+/** A console reachable from the network defeats the SSH tunnel: say so on the VM page. */
+export function graphicsWarning(d: DomainWire): string | null {
+  for (const g of d.graphics) {
+    const addresses = [g.listen, ...g.listens.filter((l) => l.type === "address").map((l) => l.address)].filter(
+      (a): a is string => typeof a === "string" && a.length > 0,
+    );
+    const exposed = addresses.find((a) => !LOOPBACK.test(a));
+    if (exposed) {
+      return `${g.type.toUpperCase()} listens on ${exposed}: anyone who can reach the host on that address can open the console. Set its listen address to 127.0.0.1.`;
+    }
+  }
+  return null;
+}
+
+/** Fields whose persistent value can differ from the running one until the next boot. */
+function hardwareShape(d: DomainWire) {
+  return {
+    vcpu: d.vcpu.max,
+    memory: d.memoryKiB,
+    disks: d.disks.map((x) => [x.device, x.target.dev, x.target.bus, x.source?.file ?? x.source?.dev ?? x.source?.volume ?? null]),
+    nics: d.interfaces.map((x) => [x.mac, x.type, x.source?.network ?? x.source?.bridge ?? null, x.model ?? null]),
+  };
+}
+
+export function toVmDetail(summary: VmSummary, live: DomainWire, inactive: DomainWire, xml: string, inactiveXml: string, stats: DomstatsWire | undefined): VmDetail {
+  const capacity = new Map((stats?.blocks ?? []).map((b) => [b.name, b.capacity ?? null]));
+  return {
+    ...summary,
+    description: live.description ?? "",
+    domainType: live.type,
+    osType: live.os.type,
+    arch: live.os.arch ?? null,
+    machine: live.os.machine ?? null,
+    osinfoId: live.osinfoId ?? null,
+    bootOrder: live.os.bootDevices,
+    disks: live.disks.map((x) => ({
+      device: x.device,
+      target: x.target.dev,
+      bus: x.target.bus ?? null,
+      format: x.driver.format ?? null,
+      source: x.source?.file ?? x.source?.dev ?? (x.source?.volume ? `${x.source.pool}/${x.source.volume}` : null) ?? x.source?.name ?? null,
+      capacityBytes: capacity.get(x.target.dev) ?? null,
+      readonly: x.readonly,
+    })),
+    nics: live.interfaces.map((x) => ({
+      mac: x.mac ?? null,
+      type: x.type,
+      source: x.source?.network ?? x.source?.bridge ?? x.source?.dev ?? null,
+      model: x.model ?? null,
+    })),
+    graphicsDevices: live.graphics.map((g) => ({
+      type: g.type,
+      port: g.port ?? null,
+      autoport: g.autoport,
+      listen: [g.listen, ...g.listens.map((l) => l.address ?? l.socket ?? l.network)].filter((a, i, all): a is string => !!a && all.indexOf(a) === i),
+    })),
+    graphicsWarning: graphicsWarning(live),
+    serials: live.serials.length,
+    xml,
+    inactiveXml,
+    pendingChanges: isActive(summary.state) && JSON.stringify(hardwareShape(live)) !== JSON.stringify(hardwareShape(inactive)),
+  };
+}
