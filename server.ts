@@ -6,6 +6,7 @@ import { env } from "@/lib/env";
 import { closeDatabase, prepareDatabase } from "@/lib/db/client";
 import { upgradeRouteFind } from "@/lib/ws/upgrade-router";
 import { PEER_HEADER } from "@/lib/http/client-address";
+import { fleetCloseAll } from "@/lib/fleet/runtime";
 
 const dev = process.argv.includes("--dev");
 
@@ -50,6 +51,7 @@ async function main() {
     console.log(`${signal}: shutting down`);
     server.close();
     server.closeAllConnections();
+    fleetCloseAll();
     closeDatabase().finally(() => process.exit(0));
   };
   process.on("SIGINT", () => stop("SIGINT"));

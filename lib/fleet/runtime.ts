@@ -87,3 +87,11 @@ export async function fleetHostLost(hostId: string, message: string): Promise<vo
   await hostStatusSet(hostId, "offline", message).catch(() => {});
   fleet().bus.emit("host", { hostId, status: "offline", statusMessage: message });
 }
+
+/** Closes every host connection of this process (server shutdown). */
+export function fleetCloseAll(): void {
+  const holder = globalThis as unknown as Holder;
+  if (!holder[KEY]) return;
+  holder[KEY].sessions.closeAll();
+  holder[KEY].pool.closeAll();
+}
