@@ -18,3 +18,20 @@ describe("migrationsLoad", () => {
     expect(files[0].checksum).toBe("17db4fd369edb9244b9f91d9aeed145c3d04ad8ba6e95d06247f07a63527d11a");
   });
 });
+
+describe("ownsTransaction", () => {
+  it("sees transaction control at statement level only", async () => {
+    const { ownsTransaction } = await import("./migrate");
+    expect(ownsTransaction('BEGIN;\nALTER TYPE "Role" RENAME TO "Role_old";\nCOMMIT;')).toBe(true);
+    expect(ownsTransaction('CREATE TABLE "T"(id int);\n-- BEGIN;\n')).toBe(false);
+    expect(
+      ownsTransaction(`CREATE FUNCTION audit_append_only() RETURNS trigger AS $$
+BEGIN
+  RAISE EXCEPTION 'append-only';
+END;
+$$ LANGUAGE plpgsql;`),
+    ).toBe(false);
+    expect(ownsTransaction(`CREATE FUNCTION f() RETURNS int AS $body$ BEGIN RETURN 1; END; $body$ LANGUAGE plpgsql;\nBEGIN;\nCOMMIT;`)).toBe(true);
+    expect(ownsTransaction(`INSERT INTO t VALUES ('BEGIN;');`)).toBe(false);
+  });
+});

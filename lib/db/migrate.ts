@@ -79,7 +79,13 @@ interface AppliedRow {
 
 /** True when the script manages transactions itself (Prisma emits BEGIN/COMMIT e.g. to remove an enum value). */
 export function ownsTransaction(sql: string): boolean {
-  return /^\s*(BEGIN|COMMIT|START\s+TRANSACTION|ROLLBACK)\b/im.test(sql);
+  // Function bodies ($$ ... $$ or $tag$ ... $tag$), comments and string literals may contain BEGIN.
+  const code = sql
+    .replace(/\$([A-Za-z_][A-Za-z0-9_]*)?\$[\s\S]*?\$\1\$/g, " ")
+    .replace(/--[^\n]*/g, " ")
+    .replace(/\/\*[\s\S]*?\*\//g, " ")
+    .replace(/'(?:[^']|'')*'/g, "''");
+  return /(^|;)\s*(BEGIN|COMMIT|START\s+TRANSACTION|ROLLBACK)\s*(;|$)/im.test(code);
 }
 
 const INSERT_ROW = `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, logs, started_at, applied_steps_count)
