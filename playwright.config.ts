@@ -54,6 +54,12 @@ export default defineConfig({
       ],
     },
   },
+  // The platform specs walk through first-run setup (creating the admin every
+  // other spec signs in with), so they run first; feature specs depend on them.
+  projects: [
+    { name: "platform", testMatch: /(platform-[^/]*|smoke)\.spec\.ts$/ },
+    { name: "features", testIgnore: /(platform-[^/]*|smoke)\.spec\.ts$/, dependencies: ["platform"] },
+  ],
   webServer: {
     // The database must exist before the server applies migrations at start.
     command: "npx tsx scripts/stack/pg-createdb.ts && npx tsx --tsconfig tsconfig.server.json server.ts",
