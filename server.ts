@@ -4,9 +4,10 @@ import { createServer, type IncomingMessage } from "node:http";
 import next from "next";
 import { env } from "@/lib/env";
 import { closeDatabase, prepareDatabase } from "@/lib/db/client";
-import { upgradeRouteFind } from "@/lib/ws/upgrade-router";
+import { upgradeRouteFind, upgradeRouteRegister } from "@/lib/ws/upgrade-router";
 import { PEER_HEADER } from "@/lib/http/client-address";
 import { fleetCloseAll } from "@/lib/fleet/runtime";
+import { consoleUpgrade, consolesCloseAll } from "@/lib/consoles/proxy";
 
 const dev = process.argv.includes("--dev");
 
@@ -23,6 +24,8 @@ async function main() {
   const migrations = await prepareDatabase();
   for (const w of migrations.warnings) console.warn(`warning: ${w}`);
   if (migrations.applied.length) console.log(`Applied migrations: ${migrations.applied.join(", ")}`);
+
+  upgradeRouteRegister("/ws/console", consoleUpgrade);
 
   const app = next({ dev, hostname: HOST, port: PORT });
   await app.prepare();
@@ -51,6 +54,7 @@ async function main() {
     console.log(`${signal}: shutting down`);
     server.close();
     server.closeAllConnections();
+    consolesCloseAll();
     fleetCloseAll();
     closeDatabase().finally(() => process.exit(0));
   };

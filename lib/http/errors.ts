@@ -18,6 +18,7 @@ export type ErrorCode =
   | "host_error"
   | "invalid_state"
   | "action_failed"
+  | "console_held"
   | "internal";
 
 const STATUS: Record<ErrorCode, number> = {
@@ -37,6 +38,7 @@ const STATUS: Record<ErrorCode, number> = {
   host_error: 502,
   invalid_state: 409,
   action_failed: 409,
+  console_held: 409,
   internal: 500,
 };
 
@@ -49,7 +51,7 @@ export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly extra: { issues?: FieldIssue[]; retryAfterSeconds?: number } = {},
+    readonly extra: { issues?: FieldIssue[]; retryAfterSeconds?: number; data?: Record<string, unknown> } = {},
   ) {
     super(message);
     this.name = "AppError";
@@ -73,7 +75,7 @@ export function fromZodError(err: z.ZodError): AppError {
 
 /** The JSON body of an error response: what the browser and API clients see. */
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string; issues?: FieldIssue[] };
+  error: { code: ErrorCode; message: string; issues?: FieldIssue[] } & Record<string, unknown>;
 }
 
 /** Maps any thrown value to a safe response body: unknown errors leak nothing. */
@@ -86,7 +88,14 @@ export function toErrorBody(err: unknown): { status: number; body: ErrorBody; he
   if (appErr.extra.retryAfterSeconds) headers["retry-after"] = String(appErr.extra.retryAfterSeconds);
   return {
     status: appErr.status,
-    body: { error: { code: appErr.code, message: appErr.message, ...(appErr.extra.issues ? { issues: appErr.extra.issues } : {}) } },
+    body: {
+      error: {
+        ...appErr.extra.data,
+        code: appErr.code,
+        message: appErr.message,
+        ...(appErr.extra.issues ? { issues: appErr.extra.issues } : {}),
+      },
+    },
     headers,
   };
 }

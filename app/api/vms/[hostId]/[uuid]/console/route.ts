@@ -1,0 +1,21 @@
+import { NextResponse } from "next/server";
+import { userRoute } from "@/lib/http/route";
+import { AppError } from "@/lib/http/errors";
+import { ConsoleRequestSchema, consoleHolders, consoleTicketMint } from "@/lib/consoles/tickets";
+import { DomainUuidSchema } from "@/lib/hosts/virsh-command";
+import { hostGet } from "@/lib/fleet/hosts";
+
+type P = { hostId: string; uuid: string };
+
+/** Who holds this VM's consoles now. */
+export const GET = userRoute<undefined, P>({ privilege: "vm.view" }, async ({ params }) => {
+  const host = await hostGet(params.hostId);
+  const uuid = DomainUuidSchema.safeParse(params.uuid);
+  if (!uuid.success) throw new AppError("not_found", "VM not found");
+  return NextResponse.json({ sessions: await consoleHolders(host.id, uuid.data) });
+});
+
+/** Mints a one-time console ticket for the caller's session. */
+export const POST = userRoute<typeof ConsoleRequestSchema, P>({ privilege: "vm.console", body: ConsoleRequestSchema }, async ({ session, params, body }) => {
+  return NextResponse.json(await consoleTicketMint(session, params.hostId, params.uuid, body), { status: 201 });
+});

@@ -1,0 +1,353 @@
+import "server-only";
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocketServer, type WebSocket, type RawData } from "ws";
+import { db } from "@/lib/db/client";
+import { auditRecord } from "@/lib/audit/audit";
+import { roleCan } from "@/lib/auth/permissions";
+import { SESSION_COOKIE, sessionLookup, type ActiveSession } from "@/lib/auth/session";
+import { clientAddress } from "@/lib/http/client-address";
+import { virshArgv, virshCommand } from "@/lib/hosts/virsh-command";
+import { assertVirshOk } from "@/lib/hosts/virsh-session";
+import { parseDomainXml } from "@/lib/libvirt/domain-xml-parse";
+import { hostGet } from "@/lib/fleet/hosts";
+import { fleet } from "@/lib/fleet/runtime";
+import { consoleTicketConsume, type ConsumedTicket } from "@/lib/consoles/tickets";
+import { RfbViewOnlyFilter } from "@/lib/consoles/rfb-view-only";
+
+/**
+ * The console websocket (/ws/console): authenticates the session cookie and a
+ * one-time ticket before upgrading, then pipes bytes between the browser and
+ * the guest's VNC/SPICE server (through the host's SSH connection, forwardOut
+ * to the host's loopback) or its serial console (`virsh console` on an SSH pty).
+ * No VNC/SPICE port is ever exposed beyond the host.
+ */
+export const CLOSE = {
+  normal: 1000,
+  ticket: 4001,
+  revoked: 4003,
+  notFound: 4004,
+  takenOver: 4011,
+  hostLost: 4012,
+  guestClosed: 4013,
+  shutdown: 4014,
+} as const;
+
+/** Per-session memory bound: past this, reading from the guest pauses until the browser catches up. */
+const HIGH_WATER = 4 * 1024 * 1024;
+const LOW_WATER = 1024 * 1024;
+const CHECK_MS = 1_000;
+const PERSIST_MS = 5_000;
+
+interface Live {
+  id: string;
+  ws: WebSocket;
+  session: ActiveSession;
+  ticket: ConsumedTicket;
+  vmName: string;
+  hostName: string;
+  ip: string;
+  bytesIn: number;
+  bytesOut: number;
+  startedAt: number;
+  close: (code: number, reason: string) => void;
+}
+
+interface ProxyState {
+  wss: WebSocketServer;
+  live: Map<string, Live>;
+  timer?: NodeJS.Timeout;
+  lastPersist: number;
+}
+
+const KEY = Symbol.for("virtdeck.consoles");
+
+function state(): ProxyState {
+  const g = globalThis as unknown as { [KEY]?: ProxyState };
+  if (!g[KEY]) g[KEY] = { wss: new WebSocketServer({ noServer: true, maxPayload: 4 * 1024 * 1024 }), live: new Map(), lastPersist: 0 };
+  return g[KEY];
+}
+
+function cookie(req: IncomingMessage, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? "").split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return undefined;
+}
+
+function refuse(socket: Duplex, status: number, text: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
+}
+
+function headersOf(req: IncomingMessage): Headers {
+  const h = new Headers();
+  for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") h.set(k, v);
+  return h;
+}
+
+/** Upgrade handler for /ws/console; everything is checked before the websocket exists. */
+export function consoleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  void (async () => {
+    try {
+      const origin = req.headers.origin;
+      if (origin) {
+        let originHost = "";
+        try {
+          originHost = new URL(origin).host;
+        } catch {
+          /* invalid origin */
+        }
+        if (originHost !== req.headers.host) return refuse(socket, 403, "Cross-site console refused");
+      }
+      const session = await sessionLookup(cookie(req, SESSION_COOKIE));
+      if (!session) return refuse(socket, 401, "Sign in first");
+      const ticketParam = new URL(req.url ?? "/", "http://x").searchParams.get("ticket");
+      const ticket = await consoleTicketConsume(ticketParam, session);
+      const ip = clientAddress(headersOf(req));
+      if (!ticket) {
+        await auditRecord({ actor: { id: session.user.id, name: session.user.username }, action: "console.open", outcome: "denied", ip, details: { reason: "invalid_ticket" } });
+        return refuse(socket, 403, "Console ticket invalid, used or expired");
+      }
+      if (!roleCan(session.user.role, "vm.console")) return refuse(socket, 403, "Permission denied");
+      state().wss.handleUpgrade(req, socket, head, (ws) => void start(ws, session, ticket, ip));
+    } catch (err) {
+      console.error("console upgrade failed", err);
+      refuse(socket, 500, "Console failed");
+    }
+  })();
+}
+
+interface Backend {
+  stream: Duplex;
+  vmName: string;
+  hostName: string;
+  /** True once the host's SSH connection is gone (vs. the guest closing its end). */
+  hostGone: () => boolean;
+  resize?: (cols: number, rows: number) => void;
+}
+
+async function backendOpen(t: ConsumedTicket): Promise<Backend> {
+  const host = await hostGet(t.hostId);
+  const transport = await fleet().pool.get(host.id);
+  const dumpxml = virshCommand({ command: "dumpxml", args: [{ domain: t.vmUuid }] });
+  const xml = assertVirshOk(dumpxml, await fleet().sessions.get(host.id, host.libvirtUri).run(dumpxml)).stdout;
+  const dom = parseDomainXml(xml);
+  if (t.kind === "serial") {
+    const stream = await transport.openStream(
+      virshArgv({ uri: host.libvirtUri, command: "console", args: [{ domain: t.vmUuid }, { flag: "--force" }] }),
+      { pty: true },
+    );
+    return { stream, vmName: dom.name, hostName: host.name, hostGone: () => transport.closed, resize: (cols, rows) => stream.setWindow?.(rows, cols, 0, 0) };
+  }
+  const g = dom.graphics.find((x) => x.type === t.kind);
+  if (!g?.port || g.port <= 0) throw Object.assign(new Error(`${dom.name} has no active ${t.kind} display`), { closeCode: CLOSE.notFound });
+  // Listening on a wildcard still answers on loopback; a specific address must be used as is.
+  const listen = g.listen ?? g.listens.find((l) => l.address)?.address;
+  const address = !listen || listen === "0.0.0.0" || listen === "::" ? "127.0.0.1" : listen;
+  const stream = await transport.forwardOut(address, g.port);
+  return { stream, vmName: dom.name, hostName: host.name, hostGone: () => transport.closed };
+}
+
+async function start(ws: WebSocket, session: ActiveSession, ticket: ConsumedTicket, ip: string): Promise<void> {
+  const id = randomUUID();
+  let backend: Backend;
+  try {
+    backend = await backendOpen(ticket);
+  } catch (err) {
+    const code = (err as { closeCode?: number }).closeCode ?? CLOSE.hostLost;
+    const reason = err instanceof Error ? err.message.slice(0, 120) : "console unavailable";
+    await auditRecord({ actor: { id: session.user.id, name: session.user.username }, action: "console.open", outcome: "failure", target: { type: "vm", id: `${ticket.hostId}/${ticket.vmUuid}` }, ip, details: { kind: ticket.kind, error: reason } });
+    ws.close(code, code === CLOSE.hostLost ? "host connection lost" : reason);
+    return;
+  }
+  const { stream } = backend;
+  const filter = ticket.kind === "vnc" && ticket.viewOnly ? new RfbViewOnlyFilter() : null;
+  let closed = false;
+
+  const live: Live = {
+    id,
+    ws,
+    session,
+    ticket,
+    vmName: backend.vmName,
+    hostName: backend.hostName,
+    ip,
+    bytesIn: 0,
+    bytesOut: 0,
+    startedAt: Date.now(),
+    close: (code, reason) => finish(code, reason),
+  };
+
+  function finish(code: number, reason: string) {
+    if (closed) return;
+    closed = true;
+    state().live.delete(id);
+    stream.destroy();
+    if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason.slice(0, 120));
+    void persistEnd(live, reason);
+  }
+
+  await db().consoleSession.create({
+    data: {
+      id,
+      userId: session.user.id,
+      username: session.user.username,
+      sessionId: session.id,
+      hostId: ticket.hostId,
+      vmUuid: ticket.vmUuid,
+      vmName: backend.vmName,
+      kind: ticket.kind,
+      viewOnly: ticket.viewOnly,
+    },
+  });
+  if (ticket.takeover) {
+    await db().consoleSession.updateMany({
+      where: { hostId: ticket.hostId, vmUuid: ticket.vmUuid, endedAt: null, id: { not: id } },
+      data: { closeRequest: `taken over by ${session.user.username}` },
+    });
+  }
+  await auditRecord({
+    actor: { id: session.user.id, name: session.user.username },
+    action: "console.open",
+    target: { type: "vm", id: `${ticket.hostId}/${ticket.vmUuid}`, name: backend.vmName },
+    ip,
+    details: { kind: ticket.kind, viewOnly: ticket.viewOnly, takeover: ticket.takeover, host: backend.hostName, session: id },
+  });
+  state().live.set(id, live);
+  ensureChecker();
+
+  // Guest -> browser, pausing the guest side while the browser is behind.
+  stream.on("data", (chunk: Buffer) => {
+    live.bytesOut += chunk.length;
+    ws.send(chunk, { binary: true }, () => {
+      if (stream.isPaused() && ws.bufferedAmount < LOW_WATER) stream.resume();
+    });
+    if (ws.bufferedAmount > HIGH_WATER) stream.pause();
+  });
+  // Browser -> guest, pausing the websocket while the SSH channel is full.
+  ws.on("message", (data: RawData, isBinary: boolean) => {
+    const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+    if (!isBinary) {
+      if (ticket.kind === "serial") {
+        try {
+          const msg = JSON.parse(buf.toString("utf8")) as { type?: string; cols?: number; rows?: number };
+          if (msg.type === "resize" && Number.isInteger(msg.cols) && Number.isInteger(msg.rows)) {
+            backend.resize?.(Math.min(500, Math.max(1, msg.cols!)), Math.min(300, Math.max(1, msg.rows!)));
+          }
+        } catch {
+          /* ignore malformed control frames */
+        }
+      }
+      return;
+    }
+    if (ticket.viewOnly && ticket.kind !== "vnc") return;
+    let out = buf;
+    if (filter) {
+      try {
+        out = filter.push(buf);
+      } catch (err) {
+        return finish(CLOSE.revoked, err instanceof Error ? err.message : "protocol error");
+      }
+    }
+    if (!out.length) return;
+    live.bytesIn += out.length;
+    if (!stream.write(out)) {
+      (ws as unknown as { _socket?: Duplex })._socket?.pause();
+      stream.once("drain", () => (ws as unknown as { _socket?: Duplex })._socket?.resume());
+    }
+  });
+  // The channel ends both when the guest closes its side and when SSH drops; the transport tells which.
+  const ended = () =>
+    setImmediate(() =>
+      backend.hostGone() ? finish(CLOSE.hostLost, "host connection lost") : finish(CLOSE.guestClosed, "the guest closed the console"),
+    );
+  stream.on("end", ended);
+  stream.on("close", ended);
+  stream.on("error", () => finish(CLOSE.hostLost, "host connection lost"));
+  ws.on("close", () => finish(CLOSE.normal, "closed by the browser"));
+  ws.on("error", () => finish(CLOSE.normal, "browser connection failed"));
+}
+
+async function persistEnd(live: Live, reason: string): Promise<void> {
+  try {
+    await db().consoleSession.update({
+      where: { id: live.id },
+      data: { endedAt: new Date(), closeReason: reason.slice(0, 200), bytesIn: BigInt(live.bytesIn), bytesOut: BigInt(live.bytesOut) },
+    });
+    await auditRecord({
+      actor: { id: live.session.user.id, name: live.session.user.username },
+      action: "console.close",
+      target: { type: "vm", id: `${live.ticket.hostId}/${live.ticket.vmUuid}`, name: live.vmName },
+      ip: live.ip,
+      details: {
+        kind: live.ticket.kind,
+        reason,
+        bytesIn: live.bytesIn,
+        bytesOut: live.bytesOut,
+        seconds: Math.round((Date.now() - live.startedAt) / 1000),
+        session: live.id,
+      },
+    });
+  } catch (err) {
+    console.error("console session end not recorded", err);
+  }
+}
+
+/**
+ * Once a second, re-checks every live console of this instance against the
+ * database: the web session still valid, the user enabled and still allowed,
+ * no take-over requested. Also refreshes lastSeenAt so other instances know
+ * the console is held.
+ */
+async function check(): Promise<void> {
+  const s = state();
+  const lives = [...s.live.values()];
+  if (!lives.length) return;
+  const sessionIds = [...new Set(lives.map((l) => l.session.id))];
+  const [sessions, requests] = await Promise.all([
+    db().session.findMany({
+      where: { id: { in: sessionIds } },
+      select: { id: true, revokedAt: true, expiresAt: true, user: { select: { disabled: true, role: true } } },
+    }),
+    db().consoleSession.findMany({ where: { id: { in: lives.map((l) => l.id) }, closeRequest: { not: null } }, select: { id: true, closeRequest: true } }),
+  ]);
+  const byId = new Map(sessions.map((x) => [x.id, x]));
+  const requested = new Map(requests.map((r) => [r.id, r.closeRequest!]));
+  const now = Date.now();
+  for (const l of lives) {
+    const sess = byId.get(l.session.id);
+    if (!sess || sess.revokedAt || sess.expiresAt.getTime() <= now) l.close(CLOSE.revoked, "signed out");
+    else if (sess.user.disabled) l.close(CLOSE.revoked, "account disabled");
+    else if (!roleCan(sess.user.role, "vm.console")) l.close(CLOSE.revoked, "permission revoked");
+    else if (requested.has(l.id)) l.close(CLOSE.takenOver, requested.get(l.id)!);
+  }
+  if (now - s.lastPersist >= PERSIST_MS) {
+    s.lastPersist = now;
+    await Promise.all(
+      [...s.live.values()].map((l) =>
+        db().consoleSession.update({ where: { id: l.id }, data: { lastSeenAt: new Date(), bytesIn: BigInt(l.bytesIn), bytesOut: BigInt(l.bytesOut) } }),
+      ),
+    );
+  }
+}
+
+function ensureChecker(): void {
+  const s = state();
+  if (s.timer) return;
+  s.timer = setInterval(() => {
+    if (s.live.size === 0) {
+      clearInterval(s.timer);
+      s.timer = undefined;
+      return;
+    }
+    check().catch((err) => console.error("console check failed", err));
+  }, CHECK_MS);
+  s.timer.unref?.();
+}
+
+/** Closes every console of this instance (server shutdown). */
+export function consolesCloseAll(): void {
+  for (const l of [...state().live.values()]) l.close(CLOSE.shutdown, "server shutting down");
+}

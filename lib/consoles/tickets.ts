@@ -1,0 +1,140 @@
+import "server-only";
+import { createHash, randomBytes } from "node:crypto";
+import { z } from "zod";
+import { db } from "@/lib/db/client";
+import { AppError } from "@/lib/http/errors";
+import { roleCan } from "@/lib/auth/permissions";
+import type { ActiveSession } from "@/lib/auth/session";
+import { DomainUuidSchema } from "@/lib/hosts/virsh-command";
+import { isActive } from "@/lib/libvirt/vm-state";
+import { hostGet } from "@/lib/fleet/hosts";
+import { inventoryDomain, inventoryGet } from "@/lib/fleet/inventory";
+import type { ConsoleKind } from "@/lib/generated/prisma/enums";
+
+/**
+ * One-time console tickets: minted by an authorized HTTP request for one user,
+ * one session, one VM and one kind of console; valid 30 s; consumed once by the
+ * websocket. Stored hashed in PostgreSQL so any app instance can accept them.
+ */
+export const TICKET_TTL_MS = 30_000;
+/** A live session whose instance has not refreshed it for this long is presumed dead. */
+export const CONSOLE_STALE_MS = 10_000;
+
+export const ConsoleRequestSchema = z
+  .object({
+    kind: z.enum(["vnc", "spice", "serial"], { error: "kind must be vnc, spice or serial" }),
+    mode: z.enum(["interactive", "view", "takeover"]).default("interactive"),
+  })
+  .strict();
+
+export interface ConsoleHolder {
+  username: string;
+  kind: ConsoleKind;
+  viewOnly: boolean;
+  since: string;
+}
+
+export interface MintedTicket {
+  ticket: string;
+  url: string;
+  expiresAt: string;
+  viewOnly: boolean;
+  kind: ConsoleKind;
+}
+
+const hash = (t: string) => createHash("sha256").update(t).digest("hex");
+
+export async function consoleHolders(hostId: string, vmUuid: string, opts: { excludeUserId?: string; interactiveOnly?: boolean } = {}): Promise<ConsoleHolder[]> {
+  const rows = await db().consoleSession.findMany({
+    where: {
+      hostId,
+      vmUuid,
+      endedAt: null,
+      lastSeenAt: { gt: new Date(Date.now() - CONSOLE_STALE_MS) },
+      ...(opts.excludeUserId ? { userId: { not: opts.excludeUserId } } : {}),
+      ...(opts.interactiveOnly ? { viewOnly: false } : {}),
+    },
+    orderBy: { startedAt: "asc" },
+  });
+  return rows.map((r) => ({ username: r.username, kind: r.kind, viewOnly: r.viewOnly, since: r.startedAt.toISOString() }));
+}
+
+/** Checks the VM can offer this console now, then mints a ticket for the caller's session. */
+export async function consoleTicketMint(
+  session: ActiveSession,
+  hostId: string,
+  rawUuid: string,
+  input: z.infer<typeof ConsoleRequestSchema>,
+): Promise<MintedTicket> {
+  if (input.mode === "takeover" && !roleCan(session.user.role, "vm.console.takeover")) {
+    throw new AppError("forbidden", "You may not take over other users' consoles");
+  }
+  const uuidParsed = DomainUuidSchema.safeParse(rawUuid);
+  if (!uuidParsed.success) throw new AppError("not_found", "VM not found");
+  const uuid = uuidParsed.data;
+  const host = await hostGet(hostId);
+  const vm = (await inventoryGet(host.id, { maxAgeMs: 0 })).vms.find((v) => v.uuid === uuid);
+  const dom = inventoryDomain(host.id, uuid);
+  if (!vm || !dom) throw new AppError("not_found", "VM not found");
+  if (input.kind === "serial") {
+    if (dom.wire.serials.length === 0 && dom.wire.consoles.length === 0) throw new AppError("invalid_state", `${vm.name} has no serial console`);
+  } else if (!dom.wire.graphics.some((g) => g.type === input.kind)) {
+    throw new AppError("invalid_state", `${vm.name} has no ${input.kind.toUpperCase()} display`);
+  }
+  if (!isActive(vm.state)) throw new AppError("invalid_state", `${vm.name} is not running`);
+  if (input.kind === "spice" && input.mode === "view") {
+    throw new AppError("invalid_input", "View-only is not available for SPICE consoles");
+  }
+  if (input.mode === "interactive") {
+    const holders = await consoleHolders(host.id, uuid, { excludeUserId: session.user.id, interactiveOnly: true });
+    if (holders.length) {
+      throw new AppError("console_held", `${holders.map((h) => h.username).join(", ")} ${holders.length > 1 ? "are" : "is"} using this console`, {
+        data: { holders },
+      });
+    }
+  }
+  const ticket = randomBytes(32).toString("base64url");
+  const expiresAt = new Date(Date.now() + TICKET_TTL_MS);
+  await db().consoleTicket.create({
+    data: {
+      id: hash(ticket),
+      userId: session.user.id,
+      sessionId: session.id,
+      hostId: host.id,
+      vmUuid: uuid,
+      kind: input.kind,
+      viewOnly: input.mode === "view",
+      takeover: input.mode === "takeover",
+      expiresAt,
+    },
+  });
+  return { ticket, url: `/ws/console?ticket=${encodeURIComponent(ticket)}`, expiresAt: expiresAt.toISOString(), viewOnly: input.mode === "view", kind: input.kind };
+}
+
+export interface ConsumedTicket {
+  hostId: string;
+  vmUuid: string;
+  kind: ConsoleKind;
+  viewOnly: boolean;
+  takeover: boolean;
+}
+
+/**
+ * Uses a ticket: one atomic UPDATE marks it used only if unused and unexpired,
+ * so two racing sockets cannot both succeed. It must belong to this session.
+ */
+export async function consoleTicketConsume(ticket: string | null, session: ActiveSession): Promise<ConsumedTicket | null> {
+  if (!ticket || ticket.length > 128) return null;
+  const id = hash(ticket);
+  const now = new Date();
+  const r = await db().consoleTicket.updateMany({ where: { id, usedAt: null, expiresAt: { gt: now } }, data: { usedAt: now } });
+  if (r.count !== 1) return null;
+  const row = await db().consoleTicket.findUnique({ where: { id } });
+  if (!row || row.userId !== session.user.id || row.sessionId !== session.id) return null;
+  return { hostId: row.hostId, vmUuid: row.vmUuid, kind: row.kind, viewOnly: row.viewOnly, takeover: row.takeover };
+}
+
+/** Deletes tickets that expired more than an hour ago. */
+export async function consoleTicketPurge(): Promise<void> {
+  await db().consoleTicket.deleteMany({ where: { expiresAt: { lt: new Date(Date.now() - 3600_000) } } });
+}
