@@ -1,7 +1,7 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import { utils as sshUtils } from "ssh2";
+import ssh2 from "ssh2";
 import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/http/errors";
 import { auditRecord, type AuditActor } from "@/lib/audit/audit";
@@ -15,6 +15,9 @@ import type { DomainTypePref, HostStatus } from "@/lib/generated/prisma/enums";
  * Host records: where a host is, how to log in, and which host key is pinned.
  * Private keys are sealed at rest and never leave the server.
  */
+// ssh2 is CommonJS: named imports fail under Node's ESM loader (custom server).
+const sshUtils = ssh2.utils;
+
 const noControl = (s: string) => !/[\u0000-\u001f\u007f]/.test(s);
 
 export const HostNameSchema = z

@@ -1,6 +1,9 @@
 import "server-only";
 import type { Duplex } from "node:stream";
-import { Client, utils, type ClientChannel } from "ssh2";
+import ssh2, { type ClientChannel, type Client as SshClient } from "ssh2";
+
+// ssh2 is CommonJS: named imports fail under Node's ESM loader (custom server), the default works everywhere.
+const { Client, utils } = ssh2;
 import { z } from "zod";
 import {
   AuthFailedError,
@@ -193,7 +196,7 @@ class SshTransport implements HostTransport {
   #inflight = new Set<(err: Error) => void>();
 
   constructor(
-    private readonly client: Client,
+    private readonly client: SshClient,
     private readonly cfg: Config,
   ) {
     this.#slots = new Slots(cfg.maxConcurrentRuns);
