@@ -206,6 +206,20 @@ stack_log "PostgreSQL on 127.0.0.1:$pg_port ($pg_root)"
 
 e2e_port="$(port_pick 127.0.0.1)"
 
+# --- tiny guest ----------------------------------------------------------------
+# A real bootable Linux guest (Debian cloud kernel + busybox initramfs) for the
+# console tests; built once into /var/cache/virtdeck-test/tiny-guest, then cached.
+if ! tiny_out="$(bash "$STACK_ROOT/scripts/stack/tiny-guest.sh")"; then
+  stack_log "building the tiny test guest failed (scripts/stack/tiny-guest.sh, output above); the console tests boot it"
+  exit 1
+fi
+tiny_kernel="$(sed -n 's/^VD_TEST_TINY_KERNEL=//p' <<<"$tiny_out")"
+tiny_initrd="$(sed -n 's/^VD_TEST_TINY_INITRD=//p' <<<"$tiny_out")"
+if [ ! -s "$tiny_kernel" ] || [ ! -s "$tiny_initrd" ]; then
+  stack_log "scripts/stack/tiny-guest.sh reported no kernel/initrd: $tiny_out"
+  exit 1
+fi
+
 # --- env -----------------------------------------------------------------------
 q() { printf '%q' "$1"; }
 cat >"$STACK_DIR/env.tmp" <<EOF
@@ -225,6 +239,8 @@ export VD_TEST_SSH2_KEY=$(q "$STACK_DIR/ssh2/client_ed25519")
 export VD_TEST_SSH2_HOSTKEY_SHA256=$(q "$ssh2_fp")
 export VD_TEST_LIBVIRT2_URI=qemu:///session
 export VD_TEST_DOMAIN_TYPE=$domain_type
+export VD_TEST_TINY_KERNEL=$(q "$tiny_kernel")
+export VD_TEST_TINY_INITRD=$(q "$tiny_initrd")
 export VD_E2E_PORT=$e2e_port
 export VD_E2E_BASE_URL=http://127.0.0.1:$e2e_port
 EOF
