@@ -1,32 +1,16 @@
 import type { Metadata } from "next";
-import { Button } from "@/components/ui/button";
-import { EmptyState } from "@/components/ui/empty-state";
-import { ServerIcon, PlusIcon } from "@/components/ui/icons";
-import { PageHeader } from "@/components/shell/page-header";
+import { requirePageUser } from "@/lib/auth/page-guard";
+import { roleCan } from "@/lib/auth/permissions";
 import { getT } from "@/lib/i18n/server";
+import { HostsClient } from "@/components/hosts/hosts-client";
+
+export const dynamic = "force-dynamic";
 
 export async function generateMetadata(): Promise<Metadata> {
   return { title: (await getT("hosts"))("title") };
 }
 
 export default async function HostsPage() {
-  const [t, tc] = await Promise.all([getT("hosts"), getT("common")]);
-  return (
-    <>
-      <PageHeader title={t("title")} description={t("description")} />
-      <EmptyState
-        testId="hosts-empty"
-        icon={<ServerIcon />}
-        title={t("empty.title")}
-        description={t("empty.body")}
-        action={
-          <Button disabled testId="hosts-empty-action">
-            <PlusIcon className="size-4" />
-            {t("add")}
-          </Button>
-        }
-        footnote={tc("status.comingSoon")}
-      />
-    </>
-  );
+  const user = await requirePageUser("host.view", "/hosts");
+  return <HostsClient csrfToken={user.csrfToken} canManage={roleCan(user.role, "host.manage")} />;
 }

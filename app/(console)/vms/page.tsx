@@ -1,39 +1,17 @@
 import type { Metadata } from "next";
-import Link from "next/link";
-import { Button, buttonClasses } from "@/components/ui/button";
-import { EmptyState } from "@/components/ui/empty-state";
-import { ArrowRightIcon, MonitorIcon, PlusIcon } from "@/components/ui/icons";
-import { PageHeader } from "@/components/shell/page-header";
+import { requirePageUser } from "@/lib/auth/page-guard";
+import { roleCan } from "@/lib/auth/permissions";
 import { getT } from "@/lib/i18n/server";
+import { VmsClient } from "@/components/vms/vms-client";
+import { vmListQueryParse } from "@/components/vms/vm-list-query";
+
+export const dynamic = "force-dynamic";
 
 export async function generateMetadata(): Promise<Metadata> {
   return { title: (await getT("vms"))("title") };
 }
 
-export default async function VmsPage() {
-  const [t, tc] = await Promise.all([getT("vms"), getT("common")]);
-  return (
-    <>
-      <PageHeader title={t("title")} description={t("description")} />
-      <EmptyState
-        testId="vms-empty"
-        icon={<MonitorIcon />}
-        title={t("empty.title")}
-        description={t("empty.body")}
-        action={
-          <Button disabled testId="vms-empty-action">
-            <PlusIcon className="size-4" />
-            {t("create")}
-          </Button>
-        }
-        secondaryAction={
-          <Link href="/hosts" className={buttonClasses({ variant: "secondary" })} data-testid="vms-empty-go-hosts">
-            {t("empty.goToHosts")}
-            <ArrowRightIcon className="size-4" />
-          </Link>
-        }
-        footnote={tc("status.comingSoon")}
-      />
-    </>
-  );
+export default async function VmsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const user = await requirePageUser("vm.view", "/vms");
+  return <VmsClient csrfToken={user.csrfToken} canPower={roleCan(user.role, "vm.power")} initialQuery={vmListQueryParse(await searchParams)} />;
 }

@@ -1,0 +1,25 @@
+import type { Metadata } from "next";
+import { requirePageUser } from "@/lib/auth/page-guard";
+import { roleCan } from "@/lib/auth/permissions";
+import { getT } from "@/lib/i18n/server";
+import { HostDetailClient } from "@/components/hosts/host-detail-client";
+
+export const dynamic = "force-dynamic";
+
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getT("hosts"))("detail.pageTitle") };
+}
+
+export default async function HostPage({ params }: { params: Promise<{ id: string }> }) {
+  const { id } = await params;
+  const user = await requirePageUser("host.view", `/hosts/${id}`);
+  return (
+    <HostDetailClient
+      key={id}
+      hostId={id}
+      csrfToken={user.csrfToken}
+      canManage={roleCan(user.role, "host.manage")}
+      canPower={roleCan(user.role, "vm.power")}
+    />
+  );
+}

@@ -1,0 +1,20 @@
+import type { Metadata } from "next";
+import { requirePageUser } from "@/lib/auth/page-guard";
+import { getT } from "@/lib/i18n/server";
+import { ConsoleLoader } from "@/components/console/console-loader";
+import { isConsoleKind } from "@/components/console/kinds";
+
+export const dynamic = "force-dynamic";
+
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getT("console"))("pageTitle") };
+}
+
+/** A VM's console (?kind=vnc|spice|serial, VNC by default), meant for a tab or window of its own. */
+export default async function ConsolePage({ params, searchParams }: { params: Promise<{ hostId: string; uuid: string }>; searchParams: Promise<{ kind?: string | string[] }> }) {
+  const { hostId, uuid } = await params;
+  const { kind } = await searchParams;
+  const user = await requirePageUser("vm.console", `/vms/${hostId}/${uuid}/console`);
+  const k = isConsoleKind(kind) ? kind : "vnc";
+  return <ConsoleLoader key={`${hostId}/${uuid}/${k}`} hostId={hostId} uuid={uuid} kind={k} csrfToken={user.csrfToken} role={user.role} />;
+}

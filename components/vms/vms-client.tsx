@@ -1,0 +1,17 @@
+"use client";
+
+import { useTranslations } from "use-intl";
+import { PageHeader } from "@/components/shell/page-header";
+import { VmList } from "@/components/vms/vm-list";
+import type { VmListQuery } from "@/components/vms/vm-list-query";
+
+/** /vms: every VM of every host. */
+export function VmsClient({ csrfToken, canPower, initialQuery }: { csrfToken: string; canPower: boolean; initialQuery: VmListQuery }) {
+  const t = useTranslations("vms");
+  return (
+    <>
+      <PageHeader title={t("title")} description={t("description")} />
+      <VmList csrfToken={csrfToken} canPower={canPower} initialQuery={initialQuery} syncUrl />
+    </>
+  );
+}
