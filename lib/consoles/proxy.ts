@@ -152,6 +152,10 @@ async function backendOpen(t: ConsumedTicket): Promise<Backend> {
 
 async function start(ws: WebSocket, session: ActiveSession, ticket: ConsumedTicket, ip: string): Promise<void> {
   const id = randomUUID();
+  // The browser may leave while the backend opens: remember it, so nothing is left running.
+  let browserGone = false;
+  const onEarlyClose = () => (browserGone = true);
+  ws.once("close", onEarlyClose);
   let backend: Backend;
   try {
     backend = await backendOpen(ticket);
@@ -266,8 +270,10 @@ async function start(ws: WebSocket, session: ActiveSession, ticket: ConsumedTick
   stream.on("end", ended);
   stream.on("close", ended);
   stream.on("error", () => finish(CLOSE.hostLost, "host connection lost"));
+  ws.off("close", onEarlyClose);
   ws.on("close", () => finish(CLOSE.normal, "closed by the browser"));
   ws.on("error", () => finish(CLOSE.normal, "browser connection failed"));
+  if (browserGone) finish(CLOSE.normal, "closed by the browser");
 }
 
 async function persistEnd(live: Live, reason: string): Promise<void> {

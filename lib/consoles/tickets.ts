@@ -56,7 +56,16 @@ export async function consoleHolders(hostId: string, vmUuid: string, opts: { exc
     },
     orderBy: { startedAt: "asc" },
   });
-  return rows.map((r) => ({ username: r.username, kind: r.kind, viewOnly: r.viewOnly, since: r.startedAt.toISOString() }));
+  // One entry per user and kind (a user may have several tabs open), earliest first.
+  const seen = new Set<string>();
+  return rows
+    .filter((r) => {
+      const key = `${r.userId}:${r.kind}:${r.viewOnly}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .map((r) => ({ username: r.username, kind: r.kind, viewOnly: r.viewOnly, since: r.startedAt.toISOString() }));
 }
 
 /** Checks the VM can offer this console now, then mints a ticket for the caller's session. */

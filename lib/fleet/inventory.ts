@@ -84,6 +84,12 @@ async function refresh(c: Cache): Promise<HostInventory> {
   const session = fleet().sessions.get(c.host.id, c.host.uri);
   const order = [LISTS.all, LISTS.autostart, LISTS.managed, LISTS.transient, LISTS.stats];
   const results = await session.batch(order);
+  // domstats over all domains fails as a whole when one guest's QEMU is exiting at that moment
+  // ("Unable to read from monitor"); that guest is gone a moment later, so ask again.
+  for (let attempt = 0; attempt < 3 && !results[4].ok; attempt++) {
+    await new Promise((r) => setTimeout(r, 250));
+    results[4] = await session.run(LISTS.stats);
+  }
   const [all, autostart, managed, transient, statsOut] = results.map((r, i) => assertVirshOk(order[i], r).stdout);
   const ids = uuids(all);
   const stats = new Map<string, DomstatsWire>(parseDomstats(statsOut).map((s) => [s.name, s]));

@@ -1,0 +1,290 @@
+// The console websocket against the real stack: a real guest (the tiny Linux guest) on host 1,
+// reached through the real sshd; tickets, refusals, revocation, take-over, guest shutdown and the
+// serial console, on the chosen database back end.
+import { execFileSync } from "node:child_process";
+import { randomBytes, randomUUID } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { testDatabase, testDbKind, type TestDatabase } from "./helpers/test-database";
+import { stackEnv } from "./helpers/stack-env";
+import { TINY_BANNER, tinyGuestFiles, tinyGuestXml } from "./helpers/tiny-guest";
+
+const stack = stackEnv();
+const URI = "qemu:///system";
+const virsh = (...args: string[]) => execFileSync("virsh", ["-q", "-c", URI, ...args], { encoding: "utf8" }).trim();
+
+let tdb: TestDatabase;
+let server: Server;
+let port: number;
+let hostId: string;
+const guest = { name: `vdtest-console-${randomBytes(3).toString("hex")}`, uuid: randomUUID() };
+type Mods = {
+  login: typeof import("@/lib/auth/login");
+  session: typeof import("@/lib/auth/session");
+  users: typeof import("@/lib/users/users");
+  hosts: typeof import("@/lib/fleet/hosts");
+  probe: typeof import("@/lib/fleet/probe");
+  tickets: typeof import("@/lib/consoles/tickets");
+  db: typeof import("@/lib/db/client");
+};
+let m: Mods;
+const meta = { ip: "127.0.0.9", userAgent: "vitest" };
+const tokens: Record<"admin" | "help" | "ops", string> = { admin: "", help: "", ops: "" };
+
+async function sessionOf(who: keyof typeof tokens) {
+  const s = await m.session.sessionLookup(tokens[who]);
+  if (!s) throw new Error(`no session for ${who}`);
+  return s;
+}
+
+async function mint(who: keyof typeof tokens, kind: "vnc" | "serial", mode: "interactive" | "view" | "takeover" = "interactive") {
+  return m.tickets.consoleTicketMint(await sessionOf(who), hostId, guest.uuid, { kind, mode });
+}
+
+interface Opened {
+  ws: WebSocket;
+  data: Buffer[];
+  closed: Promise<{ code: number; reason: string; at: number }>;
+  next(n: number, timeoutMs?: number): Promise<Buffer>;
+}
+
+/** Opens the console websocket; rejects with the HTTP status when refused before the upgrade. */
+function open(ticket: string | null, cookieToken: string | null, origin = `http://127.0.0.1:${port}`): Promise<Opened> {
+  return new Promise((resolve, reject) => {
+    const url = `ws://127.0.0.1:${port}/ws/console${ticket ? `?ticket=${encodeURIComponent(ticket)}` : ""}`;
+    const ws = new WebSocket(url, ["binary"], { headers: { origin, ...(cookieToken ? { cookie: `vd_session=${cookieToken}` } : {}) } });
+    const data: Buffer[] = [];
+    let buffered = Buffer.alloc(0);
+    const waiters: (() => void)[] = [];
+    ws.on("message", (d: Buffer) => {
+      data.push(d);
+      buffered = Buffer.concat([buffered, d]);
+      waiters.splice(0).forEach((w) => w());
+    });
+    const closed = new Promise<{ code: number; reason: string; at: number }>((res) => ws.on("close", (code, reason) => res({ code, reason: reason.toString(), at: Date.now() })));
+    ws.on("unexpected-response", (_req, res) => reject(Object.assign(new Error(`refused ${res.statusCode}`), { status: res.statusCode })));
+    ws.on("error", (e) => reject(e));
+    ws.on("open", () =>
+      resolve({
+        ws,
+        data,
+        closed,
+        next: (n, timeoutMs = 10_000) =>
+          new Promise((res, rej) => {
+            const deadline = setTimeout(() => rej(new Error(`only ${buffered.length} of ${n} bytes arrived`)), timeoutMs);
+            const check = () => {
+              if (buffered.length >= n) {
+                clearTimeout(deadline);
+                const out = buffered.subarray(0, n);
+                buffered = buffered.subarray(n);
+                res(out);
+              } else waiters.push(check);
+            };
+            check();
+          }),
+      }),
+    );
+  });
+}
+
+async function refusedStatus(p: Promise<Opened>): Promise<number> {
+  try {
+    const o = await p;
+    o.ws.close(1000);
+    await o.closed;
+    return 101;
+  } catch (e) {
+    return (e as { status?: number }).status ?? -1;
+  }
+}
+
+/** RFB 3.8 handshake up to ServerInit; returns the framebuffer size. */
+async function rfbHandshake(o: Opened): Promise<{ width: number; height: number }> {
+  expect((await o.next(12)).toString("latin1")).toBe("RFB 003.008\n");
+  o.ws.send(Buffer.from("RFB 003.008\n"));
+  const count = (await o.next(1))[0];
+  const types = [...(await o.next(count))];
+  expect(types).toContain(1); // None: the tunnel is the security boundary
+  o.ws.send(Buffer.from([1]));
+  expect((await o.next(4)).readUInt32BE(0)).toBe(0);
+  o.ws.send(Buffer.from([1])); // ClientInit, shared
+  const init = await o.next(24);
+  await o.next(init.readUInt32BE(20)); // desktop name
+  return { width: init.readUInt16BE(0), height: init.readUInt16BE(2) };
+}
+
+beforeAll(async () => {
+  tdb = await testDatabase();
+  m = {
+    login: await import("@/lib/auth/login"),
+    session: await import("@/lib/auth/session"),
+    users: await import("@/lib/users/users"),
+    hosts: await import("@/lib/fleet/hosts"),
+    probe: await import("@/lib/fleet/probe"),
+    tickets: await import("@/lib/consoles/tickets"),
+    db: await import("@/lib/db/client"),
+  };
+  await m.db.prepareDatabase();
+  tokens.admin = (await m.login.setupFirstAdmin(m.login.SetupSchema.parse({ username: "admin", password: "console admin pw" }), meta)).token;
+  const caller = { session: await sessionOf("admin"), ip: meta.ip };
+  await m.users.userCreate(caller, m.users.UserCreateSchema.parse({ username: "help", password: "helpdesk pw 1", role: "helpdesk" }));
+  await m.users.userCreate(caller, m.users.UserCreateSchema.parse({ username: "ops", password: "operator pw 1", role: "operator" }));
+  tokens.help = (await m.login.login({ username: "help", password: "helpdesk pw 1" }, meta)).token;
+  tokens.ops = (await m.login.login({ username: "ops", password: "operator pw 1" }, meta)).token;
+
+  const { readFileSync } = await import("node:fs");
+  const host = await m.hosts.hostCreate(
+    caller,
+    m.hosts.HostCreateSchema.parse({
+      name: "console host",
+      address: stack.host1.host,
+      port: stack.host1.port,
+      username: stack.host1.username,
+      key: { kind: "paste", privateKey: readFileSync(stack.host1.privateKeyPath, "utf8") },
+    }),
+  );
+  hostId = host.id;
+  await m.probe.hostProbe(caller, hostId);
+  await m.hosts.hostKeyConfirm(caller, hostId, stack.host1.hostKeySha256);
+
+  const { upgradeRouteFind, upgradeRouteRegister } = await import("@/lib/ws/upgrade-router");
+  const { consoleUpgrade } = await import("@/lib/consoles/proxy");
+  if (!upgradeRouteFind("/ws/console")) upgradeRouteRegister("/ws/console", consoleUpgrade);
+  server = createServer((_req, res) => res.end());
+  server.on("upgrade", (req, socket, head) => {
+    req.headers["x-virtdeck-peer"] = "127.0.0.1";
+    upgradeRouteFind(req.url)?.(req, socket, head);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  port = (server.address() as AddressInfo).port;
+
+  const { mkdtempSync, writeFileSync } = await import("node:fs");
+  const dir = mkdtempSync("/tmp/vdtest-console-");
+  writeFileSync(`${dir}/guest.xml`, tinyGuestXml({ ...guest, ...tinyGuestFiles() }));
+  virsh("define", `${dir}/guest.xml`);
+  virsh("start", guest.uuid);
+}, 120_000);
+
+afterAll(async () => {
+  try {
+    virsh("destroy", guest.uuid);
+  } catch {
+    /* not running */
+  }
+  try {
+    virsh("undefine", guest.uuid);
+  } catch {
+    /* not defined */
+  }
+  const { consolesCloseAll } = await import("@/lib/consoles/proxy");
+  consolesCloseAll();
+  const { fleetCloseAll } = await import("@/lib/fleet/runtime");
+  fleetCloseAll();
+  await new Promise((r) => server?.close(r));
+  await tdb?.drop();
+});
+
+describe(`console websocket on ${testDbKind()}`, () => {
+  it("carries the guest's VNC stream through the SSH tunnel and records bytes when closed", async () => {
+    const t = await mint("admin", "vnc");
+    expect(t.url).toBe(`/ws/console?ticket=${encodeURIComponent(t.ticket)}`);
+    const o = await open(t.ticket, tokens.admin);
+    const fb = await rfbHandshake(o);
+    expect(fb.width).toBeGreaterThan(0);
+    expect(fb.height).toBeGreaterThan(0);
+    o.ws.close();
+    await o.closed;
+    await expect
+      .poll(async () => (await m.db.db().consoleSession.findFirst({ where: { vmUuid: guest.uuid, endedAt: { not: null } }, orderBy: { startedAt: "desc" } }))?.bytesOut ?? 0n)
+      .toBeGreaterThan(24n);
+  });
+
+  it("refuses a reused ticket, another user's ticket, a missing ticket or cookie, an expired ticket and a foreign origin", async () => {
+    const used = await mint("admin", "vnc");
+    const first = await open(used.ticket, tokens.admin);
+    first.ws.close(1000);
+    await first.closed;
+    expect(await refusedStatus(open(used.ticket, tokens.admin))).toBe(403);
+
+    const admins = await mint("admin", "vnc");
+    expect(await refusedStatus(open(admins.ticket, tokens.help))).toBe(403);
+    // ...and the attempt burnt it: the owner cannot use it afterwards either.
+    expect(await refusedStatus(open(admins.ticket, tokens.admin))).toBe(403);
+
+    expect(await refusedStatus(open(null, tokens.admin))).toBe(403);
+    const noCookie = await mint("admin", "vnc");
+    expect(await refusedStatus(open(noCookie.ticket, null))).toBe(401);
+    expect(await refusedStatus(open(noCookie.ticket, "forged-token"))).toBe(401);
+
+    const foreign = await mint("admin", "vnc");
+    expect(await refusedStatus(open(foreign.ticket, tokens.admin, "http://evil.example"))).toBe(403);
+
+    const expired = await mint("admin", "vnc");
+    const { createHash } = await import("node:crypto");
+    await m.db.db().consoleTicket.update({ where: { id: createHash("sha256").update(expired.ticket).digest("hex") }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    expect(await refusedStatus(open(expired.ticket, tokens.admin))).toBe(403);
+  });
+
+  it("answers console_held to a second interactive user, allows view-only, and lets a privileged user take over", async () => {
+    // Sessions of the earlier tests are closed and recorded as ended.
+    await expect.poll(() => m.tickets.consoleHolders(hostId, guest.uuid)).toEqual([]);
+    const admin = await open((await mint("admin", "vnc")).ticket, tokens.admin);
+    await rfbHandshake(admin);
+    await expect(mint("help", "vnc")).rejects.toMatchObject({ code: "console_held", extra: { data: { holders: [expect.objectContaining({ username: "admin", kind: "vnc" })] } } });
+    await expect(mint("help", "vnc", "takeover")).rejects.toMatchObject({ code: "forbidden" });
+    const view = await mint("help", "vnc", "view");
+    expect(view.viewOnly).toBe(true);
+    const viewer = await open(view.ticket, tokens.help);
+    await rfbHandshake(viewer);
+
+    const takeover = await open((await mint("ops", "vnc", "takeover")).ticket, tokens.ops);
+    const t0 = Date.now();
+    const closed = await admin.closed;
+    expect(closed.code).toBe(4011);
+    expect(closed.reason).toBe("taken over by ops");
+    expect(closed.at - t0).toBeLessThan(2_500);
+    takeover.ws.close();
+    viewer.ws.close();
+  });
+
+  it("closes an open console within 2 s when its user is disabled", async () => {
+    const o = await open((await mint("help", "vnc", "view")).ticket, tokens.help);
+    await rfbHandshake(o);
+    const admin = { session: await sessionOf("admin"), ip: meta.ip };
+    const help = (await m.users.usersList()).find((u) => u.username === "help")!;
+    const t0 = Date.now();
+    await m.users.userUpdate(admin, help.id, { disabled: true });
+    const closed = await o.closed;
+    expect(closed.code).toBe(4003);
+    expect(closed.at - t0).toBeLessThan(2_000);
+    await expect(mint("help", "vnc", "view")).rejects.toBeTruthy();
+  });
+
+  it("closes the console cleanly when the guest goes away", async () => {
+    const o = await open((await mint("admin", "vnc")).ticket, tokens.admin);
+    await rfbHandshake(o);
+    virsh("destroy", guest.uuid);
+    const closed = await o.closed;
+    expect(closed.code).toBe(4013);
+    await expect(mint("admin", "vnc")).rejects.toMatchObject({ code: "invalid_state" });
+  });
+
+  it("attaches the serial console: the guest's boot banner arrives and typed commands run", async () => {
+    virsh("start", "--paused", guest.uuid);
+    const o = await open((await mint("admin", "serial")).ticket, tokens.admin);
+    o.ws.send(JSON.stringify({ type: "resize", cols: 100, rows: 30 }));
+    virsh("resume", guest.uuid);
+    const text = () => Buffer.concat(o.data).toString("utf8");
+    await expect.poll(text, { timeout: 45_000, interval: 200 }).toMatch(TINY_BANNER);
+    await expect.poll(text, { timeout: 15_000, interval: 200 }).toMatch(/tiny:[^\r\n]*# /);
+    o.ws.send(Buffer.from("echo hello-$((6*7))\r"));
+    await expect.poll(text, { timeout: 15_000, interval: 200 }).toMatch(/hello-42/);
+    o.ws.close(1000);
+    expect((await o.closed).code).toBe(1000);
+    await expect
+      .poll(async () => (await m.db.db().consoleSession.findFirst({ where: { vmUuid: guest.uuid, kind: "serial" } }))?.endedAt ?? null)
+      .not.toBeNull();
+  }, 90_000);
+});
