@@ -262,6 +262,20 @@ describe(`console websocket on ${testDbKind()}`, () => {
     await expect(mint("help", "vnc", "view")).rejects.toBeTruthy();
   });
 
+  it("reports a lost host connection with 4012, and a new ticket reconnects over a fresh connection", async () => {
+    const o = await open((await mint("admin", "vnc")).ticket, tokens.admin);
+    await rfbHandshake(o);
+    const { fleet } = await import("@/lib/fleet/runtime");
+    fleet().pool.close(hostId); // ends the real SSH connection under the open console
+    const closed = await o.closed;
+    expect(closed.code).toBe(4012);
+    expect(closed.reason).toBe("host connection lost");
+    const again = await open((await mint("admin", "vnc")).ticket, tokens.admin);
+    expect((await rfbHandshake(again)).width).toBeGreaterThan(0);
+    again.ws.close(1000);
+    await again.closed;
+  });
+
   it("closes the console cleanly when the guest goes away", async () => {
     const o = await open((await mint("admin", "vnc")).ticket, tokens.admin);
     await rfbHandshake(o);
