@@ -144,7 +144,7 @@ export function HostDetailClient({ hostId, csrfToken, canManage, canPower }: { h
           <p className="mt-1 font-mono text-xs text-slate-600 dark:text-slate-400">
             {host.username}@{host.address.includes(":") ? `[${host.address}]` : host.address}:{host.port} · {host.libvirtUri}
           </p>
-          {host.statusMessage && host.status !== "online" ? (
+          {host.statusMessage && host.status !== "online" && host.status !== "key_mismatch" ? (
             <p className="mt-1 text-sm [overflow-wrap:anywhere] text-slate-600 dark:text-slate-400" data-testid="host-status-message">
               {host.statusMessage}
             </p>

@@ -33,7 +33,20 @@ const BAR: { action: VmAction; variant: "primary" | "secondary" | "danger" }[] =
 
 type Tab = "overview" | "xml";
 
-export function VmDetailClient({ hostId, uuid, csrfToken, canPower }: { hostId: string; uuid: string; csrfToken: string; canPower: boolean }) {
+export function VmDetailClient({
+  hostId,
+  uuid,
+  csrfToken,
+  canPower,
+  canViewHosts,
+}: {
+  hostId: string;
+  uuid: string;
+  csrfToken: string;
+  canPower: boolean;
+  /** host.view: link the host name to its page. */
+  canViewHosts: boolean;
+}) {
   const t = useTranslations("vms");
   const tc = useTranslations("common");
   const [vm, setVm] = useState<VmDetail | null>(null);
@@ -70,6 +83,15 @@ export function VmDetailClient({ hostId, uuid, csrfToken, canPower }: { hostId: 
       if (reloadTimer.current) clearTimeout(reloadTimer.current);
     };
   }, [load]);
+
+  // Coming back to the tab: reread, in case live events were missed meanwhile.
+  useEffect(() => {
+    const onVisible = () => {
+      if (document.visibilityState === "visible") reloadSoon();
+    };
+    document.addEventListener("visibilitychange", onVisible);
+    return () => document.removeEventListener("visibilitychange", onVisible);
+  }, [reloadSoon]);
 
   const merge = useCallback(
     (summary: VmSummary) => {
@@ -139,11 +161,14 @@ export function VmDetailClient({ hostId, uuid, csrfToken, canPower }: { hostId: 
           {vm.title ? <p className="mt-1 text-sm text-slate-700 dark:text-slate-300">{vm.title}</p> : null}
           <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">
             {t.rich("detail.onHost", {
-              host: () => (
-                <Link href={`/hosts/${encodeURIComponent(vm.hostId)}`} className="font-medium text-indigo-700 hover:underline dark:text-indigo-300" data-testid="vm-host-link">
-                  {vm.hostName}
-                </Link>
-              ),
+              host: () =>
+                canViewHosts ? (
+                  <Link href={`/hosts/${encodeURIComponent(vm.hostId)}`} className="font-medium text-indigo-700 hover:underline dark:text-indigo-300" data-testid="vm-host-link">
+                    {vm.hostName}
+                  </Link>
+                ) : (
+                  <span className="font-medium">{vm.hostName}</span>
+                ),
             })}
           </p>
         </div>

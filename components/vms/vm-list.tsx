@@ -17,6 +17,7 @@ import { LiveIndicator } from "@/components/vms/live-indicator";
 import { VM_ACTIONS, VM_STATES, DESTRUCTIVE_ACTIONS, vmHref, vmKey, type VmListResponse, type VmSort, type VmSummary } from "@/components/vms/types";
 import { useVmActions } from "@/components/vms/use-vm-actions";
 import { useVmFormat } from "@/components/vms/use-vm-format";
+import { hostHref } from "@/components/hosts/types";
 import { SortIcon } from "@/components/vms/vm-icons";
 import { VmRowMenu } from "@/components/vms/vm-row-menu";
 import { knownVmsRemember, vmListApplyEvent, type KnownVms } from "@/components/vms/vm-list-live";
@@ -27,6 +28,8 @@ export interface VmListProps {
   csrfToken: string;
   /** vm.power: show the per-row actions. */
   canPower: boolean;
+  /** host.view: link host names to their pages (helpdesk users cannot open them). */
+  canViewHosts?: boolean;
   /** Only this host's VMs, without a host column or filter (the host page). */
   hostId?: string;
   initialQuery?: VmListQuery;
@@ -38,12 +41,13 @@ const RELOAD_DEBOUNCE_MS = 300;
 /** The actions column stays in view while a narrow screen scrolls the table sideways. */
 const STICKY_END = "sticky right-0 z-10 px-2 shadow-[-8px_0_8px_-8px_rgb(0_0_0/0.15)]";
 const SEARCH_DEBOUNCE_MS = 300;
+const SAFETY_RELOAD_MS = 30_000;
 
 /**
  * The fleet's VMs over GET /api/vms: filtering, sorting and paging happen on
  * the server (50 rows a page), live events update rows in place.
  */
-export function VmList({ csrfToken, canPower, hostId, initialQuery = DEFAULT_QUERY, syncUrl = false }: VmListProps) {
+export function VmList({ csrfToken, canPower, canViewHosts = true, hostId, initialQuery = DEFAULT_QUERY, syncUrl = false }: VmListProps) {
   const t = useTranslations("vms");
   const tc = useTranslations("common");
   const fmt = useVmFormat();
@@ -58,11 +62,12 @@ export function VmList({ csrfToken, canPower, hostId, initialQuery = DEFAULT_QUE
   const request = useRef<AbortController | null>(null);
   const reloadTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
 
-  const load = useCallback(async (q: VmListQuery) => {
+  /** `quiet`: a background refresh (live event, safety net) that does not dim the table. */
+  const load = useCallback(async (q: VmListQuery, quiet = false) => {
     request.current?.abort();
     const ctrl = new AbortController();
     request.current = ctrl;
-    setLoading(true);
+    if (!quiet) setLoading(true);
     try {
       const r = await fetchJson<VmListResponse>(`/api/vms?${vmListQueryParams(q, { pageSize: PAGE_SIZE })}`, { signal: ctrl.signal });
       if (ctrl.signal.aborted) return;
@@ -87,7 +92,7 @@ export function VmList({ csrfToken, canPower, hostId, initialQuery = DEFAULT_QUE
     if (reloadTimer.current) clearTimeout(reloadTimer.current);
     reloadTimer.current = setTimeout(() => {
       reloadTimer.current = null;
-      void load(queryRef.current);
+      void load(queryRef.current, true);
     }, RELOAD_DEBOUNCE_MS);
   }, [load]);
 
@@ -107,6 +112,20 @@ export function VmList({ csrfToken, canPower, hostId, initialQuery = DEFAULT_QUE
     },
     [],
   );
+
+  // A safety net under the live events: reread the page now and then while it is visible, and when
+  // the tab comes back, so a missed event never leaves a wrong state on screen for long.
+  useEffect(() => {
+    const reload = () => {
+      if (document.visibilityState === "visible") reloadSoon();
+    };
+    const timer = setInterval(reload, SAFETY_RELOAD_MS);
+    document.addEventListener("visibilitychange", reload);
+    return () => {
+      clearInterval(timer);
+      document.removeEventListener("visibilitychange", reload);
+    };
+  }, [reloadSoon]);
 
   // Search as one types, once the typing pauses.
   useEffect(() => {
@@ -182,7 +201,7 @@ export function VmList({ csrfToken, canPower, hostId, initialQuery = DEFAULT_QUE
         <div className="flex justify-end">
           <LiveIndicator status={live} />
         </div>
-        <HostErrorsAlert hosts={hostErrors} />
+        <HostErrorsAlert hosts={hostErrors} linkHosts={canViewHosts} />
         <EmptyState
           testId="vms-empty"
           icon={<MonitorIcon />}
@@ -246,7 +265,7 @@ export function VmList({ csrfToken, canPower, hostId, initialQuery = DEFAULT_QUE
         </div>
       </div>
 
-      <HostErrorsAlert hosts={hostErrors} />
+      <HostErrorsAlert hosts={hostErrors} linkHosts={canViewHosts} />
       {error ? (
         <ErrorBanner
           testId="vms-error"
@@ -326,9 +345,13 @@ export function VmList({ csrfToken, canPower, hostId, initialQuery = DEFAULT_QUE
                 </TD>
                 {showHost ? (
                   <TD>
-                    <Link href={`/hosts/${encodeURIComponent(vm.hostId)}`} className="text-slate-700 hover:underline dark:text-slate-300">
-                      {vm.hostName}
-                    </Link>
+                    {canViewHosts ? (
+                      <Link href={hostHref(vm.hostId)} className="text-slate-700 hover:underline dark:text-slate-300">
+                        {vm.hostName}
+                      </Link>
+                    ) : (
+                      vm.hostName
+                    )}
                   </TD>
                 ) : null}
                 <TD>
@@ -406,7 +429,7 @@ export function VmList({ csrfToken, canPower, hostId, initialQuery = DEFAULT_QUE
 }
 
 /** Hosts that did not answer: their VMs are missing from the list. */
-function HostErrorsAlert({ hosts }: { hosts: VmListResponse["hosts"] }) {
+function HostErrorsAlert({ hosts, linkHosts }: { hosts: VmListResponse["hosts"]; linkHosts: boolean }) {
   const t = useTranslations("vms");
   if (!hosts.length) return null;
   return (
@@ -414,9 +437,13 @@ function HostErrorsAlert({ hosts }: { hosts: VmListResponse["hosts"] }) {
       <ul className="space-y-0.5">
         {hosts.map((h) => (
           <li key={h.id} data-host-id={h.id}>
-            <Link href={`/hosts/${encodeURIComponent(h.id)}`} className="font-medium underline underline-offset-2">
-              {h.name}
-            </Link>
+            {linkHosts ? (
+              <Link href={hostHref(h.id)} className="font-medium underline underline-offset-2">
+                {h.name}
+              </Link>
+            ) : (
+              <span className="font-medium">{h.name}</span>
+            )}
             {": "}
             {h.error}
           </li>

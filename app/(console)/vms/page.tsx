@@ -13,5 +13,12 @@ export async function generateMetadata(): Promise<Metadata> {
 
 export default async function VmsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const user = await requirePageUser("vm.view", "/vms");
-  return <VmsClient csrfToken={user.csrfToken} canPower={roleCan(user.role, "vm.power")} initialQuery={vmListQueryParse(await searchParams)} />;
+  return (
+    <VmsClient
+      csrfToken={user.csrfToken}
+      canPower={roleCan(user.role, "vm.power")}
+      canViewHosts={roleCan(user.role, "host.view")}
+      initialQuery={vmListQueryParse(await searchParams)}
+    />
+  );
 }

@@ -14,5 +14,14 @@ export default async function VmPage({ params }: { params: Promise<{ hostId: str
   const { hostId, uuid } = await params;
   const user = await requirePageUser("vm.view", `/vms/${hostId}/${uuid}`);
   // The ids come decoded from the URL; the client encodes them again for API paths.
-  return <VmDetailClient key={`${hostId}/${uuid}`} hostId={hostId} uuid={uuid} csrfToken={user.csrfToken} canPower={roleCan(user.role, "vm.power")} />;
+  return (
+    <VmDetailClient
+      key={`${hostId}/${uuid}`}
+      hostId={hostId}
+      uuid={uuid}
+      csrfToken={user.csrfToken}
+      canPower={roleCan(user.role, "vm.power")}
+      canViewHosts={roleCan(user.role, "host.view")}
+    />
+  );
 }
