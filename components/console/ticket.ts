@@ -1,0 +1,78 @@
+import { ApiError } from "@/components/api/fetch-json";
+import { isConsoleKind, type ConsoleKind, type ConsoleMode } from "@/components/console/kinds";
+
+/** 201 of POST /api/vms/:hostId/:uuid/console. `url` carries the ticket: never show or log it. */
+export interface ConsoleTicket {
+  url: string;
+  expiresAt: string;
+  viewOnly: boolean;
+  kind: ConsoleKind;
+}
+
+export interface ConsoleHolder {
+  username: string;
+  kind: ConsoleKind;
+  viewOnly: boolean;
+  since: string;
+}
+
+export type TicketResult =
+  | { ok: true; ticket: ConsoleTicket }
+  | { ok: false; held: ConsoleHolder[] }
+  | { ok: false; error: ApiError };
+
+export function consoleApiPath(hostId: string, uuid: string): string {
+  return `/api/vms/${encodeURIComponent(hostId)}/${encodeURIComponent(uuid)}/console`;
+}
+
+/**
+ * Mints a one-use console ticket. A 409 console_held carries the holders, which
+ * the shared fetchJson drops, so this one reads the body itself.
+ */
+export async function ticketMint(o: { hostId: string; uuid: string; kind: ConsoleKind; mode: ConsoleMode; csrfToken: string; signal?: AbortSignal }): Promise<TicketResult> {
+  let res: Response;
+  try {
+    res = await fetch(consoleApiPath(o.hostId, o.uuid), {
+      method: "POST",
+      headers: { accept: "application/json", "content-type": "application/json", "x-csrf-token": o.csrfToken },
+      body: JSON.stringify({ kind: o.kind, mode: o.mode }),
+      credentials: "same-origin",
+      signal: o.signal,
+    });
+  } catch (err) {
+    if (o.signal?.aborted) throw err;
+    return { ok: false, error: new ApiError(0, "network", "The server could not be reached") };
+  }
+  const data = (await res.json().catch(() => null)) as Record<string, unknown> | null;
+  if (res.ok && data && typeof data.url === "string") {
+    return {
+      ok: true,
+      ticket: { url: data.url, expiresAt: String(data.expiresAt ?? ""), viewOnly: data.viewOnly === true, kind: isConsoleKind(data.kind) ? data.kind : o.kind },
+    };
+  }
+  const e = (data?.error ?? {}) as { code?: string; message?: string; holders?: unknown };
+  if (res.status === 409 && e.code === "console_held") return { ok: false, held: holdersParse(e.holders) };
+  return { ok: false, error: new ApiError(res.status, e.code ?? "internal", e.message ?? `Request failed (${res.status})`) };
+}
+
+function holdersParse(v: unknown): ConsoleHolder[] {
+  if (!Array.isArray(v)) return [];
+  return v.flatMap((h) => {
+    if (!h || typeof h !== "object") return [];
+    const r = h as Record<string, unknown>;
+    if (typeof r.username !== "string") return [];
+    return [{ username: r.username, kind: isConsoleKind(r.kind) ? r.kind : "vnc", viewOnly: r.viewOnly === true, since: typeof r.since === "string" ? r.since : "" }];
+  });
+}
+
+/** The websocket address of a ticket's path, on the page's own origin. */
+export function consoleSocketUrl(path: string): string {
+  return location.origin.replace(/^http/, "ws") + path;
+}
+
+/** Opens a console websocket the way the server expects it (subprotocol "binary"). */
+export function consoleSocketOpen(path: string): WebSocket {
+  const ws = new WebSocket(consoleSocketUrl(path), ["binary"]);
+  ws.binaryType = "arraybuffer";
+  return ws;
+}

@@ -1,0 +1,333 @@
+import { execFileSync, spawn } from "node:child_process";
+import { randomBytes, randomUUID } from "node:crypto";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { DOMImplementation, XMLSerializer, type Element as XmlElement } from "@xmldom/xmldom";
+import { expect, test, type Locator, type Page } from "@playwright/test";
+import { ADMIN } from "./helpers/accounts";
+import { api, loginApi, signedInContext } from "./helpers/session";
+
+// The VNC console page against a real guest: host 1 of the test stack
+// (root@127.0.0.1, qemu:///system), a throwaway guest with an empty disk that
+// shows SeaBIOS's "No bootable device." on VGA, noVNC in the browser through
+// the app's websocket proxy. Access control is console-02's subject; this spec
+// is about what the page shows and sends.
+//
+// FAILED_LOGINS: 0 (signs in with the admin's right password only).
+test.describe.configure({ mode: "serial" });
+
+function stack(name: string): string {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: source .stack/env (bash scripts/stack/up.sh) first`);
+  return v;
+}
+
+const HOST = {
+  address: stack("VD_TEST_SSH_HOST"),
+  port: Number(stack("VD_TEST_SSH_PORT")),
+  user: stack("VD_TEST_SSH_USER"),
+  uri: stack("VD_TEST_LIBVIRT_URI"),
+  keyFile: stack("VD_TEST_SSH_KEY"),
+  fingerprint: stack("VD_TEST_SSH_HOSTKEY_SHA256"),
+};
+const DOMAIN_TYPE = process.env.VD_TEST_DOMAIN_TYPE ?? "qemu";
+
+const tag = randomBytes(3).toString("hex");
+const GUEST = { name: `vdtest-console-${tag}`, uuid: randomUUID() };
+let workDir = "";
+let hostId = "";
+/** Set when this spec added the host (fleet-01 removes its own), so afterAll removes it again. */
+let addedHost = false;
+
+/** virsh on this machine against host 1's libvirt (the one the app reaches over SSH). argv only. */
+function virsh(args: string[]): string {
+  try {
+    return execFileSync("virsh", ["-q", "-c", HOST.uri, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LC_ALL: "C.UTF-8" } });
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    throw new Error(`virsh ${args.join(" ")} failed: ${(e.stderr ?? e.message).trim()}`);
+  }
+}
+
+/** 64 MiB, no NIC, one empty qcow2, VGA + VNC on loopback; built as a DOM. */
+function guestXml(disk: string): string {
+  const doc = new DOMImplementation().createDocument(null, "domain", null);
+  const domain = doc.documentElement!;
+  domain.setAttribute("type", DOMAIN_TYPE);
+  const el = (parent: XmlElement, tagName: string, attrs: Record<string, string> = {}, text?: string) => {
+    const node = doc.createElement(tagName);
+    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+    if (text !== undefined) node.appendChild(doc.createTextNode(text));
+    parent.appendChild(node);
+    return node;
+  };
+  el(domain, "name", {}, GUEST.name);
+  el(domain, "uuid", {}, GUEST.uuid);
+  el(domain, "memory", { unit: "MiB" }, "64");
+  el(domain, "currentMemory", { unit: "MiB" }, "64");
+  el(domain, "vcpu", {}, "1");
+  el(el(domain, "os"), "type", { arch: "x86_64" }, "hvm");
+  el(el(domain, "features"), "acpi");
+  const devices = el(domain, "devices");
+  const d = el(devices, "disk", { type: "file", device: "disk" });
+  el(d, "driver", { name: "qemu", type: "qcow2" });
+  el(d, "source", { file: disk });
+  el(d, "target", { dev: "vda", bus: "virtio" });
+  const g = el(devices, "graphics", { type: "vnc", autoport: "yes", listen: "127.0.0.1" });
+  el(g, "listen", { type: "address", address: "127.0.0.1" });
+  el(el(devices, "video"), "model", { type: "vga" });
+  return new XMLSerializer().serializeToString(doc);
+}
+
+const consolePath = () => `/vms/${encodeURIComponent(hostId)}/${GUEST.uuid}/console?kind=vnc`;
+
+async function openConsole(page: Page): Promise<Locator> {
+  await loginApi(page.request, ADMIN);
+  await page.goto(consolePath());
+  const root = page.getByTestId("console-root");
+  await expect(root).toHaveAttribute("data-kind", "vnc");
+  await expect(root).toHaveAttribute("data-status", "connected", { timeout: 20_000 });
+  return root;
+}
+
+interface Grid {
+  cols: number;
+  rows: number;
+  cells: number[];
+  width: number;
+  height: number;
+}
+
+/** An image as "1" (brighter than mid-grey) and "0" per pixel, row by row. */
+interface Bits {
+  width: number;
+  height: number;
+  bits: string;
+}
+
+/**
+ * Which 9x16 character cells of a VGA text screen have ink: a coarse picture of
+ * the text, robust to colour depth and encoding artefacts.
+ */
+function inkGrid({ width, height, bits }: Bits): Grid {
+  const cols = Math.floor(width / 9);
+  const rows = Math.floor(height / 16);
+  const cells: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      let ink = 0;
+      for (let y = r * 16; y < r * 16 + 16 && !ink; y++) {
+        if (bits.slice(y * width + c * 9, y * width + c * 9 + 9).includes("1")) ink = 1;
+      }
+      cells.push(ink);
+    }
+  }
+  return { cols, rows, cells, width, height };
+}
+
+/** The noVNC canvas at its own (the guest's) resolution. */
+async function canvasGrid(page: Page): Promise<Grid> {
+  const bits = await page.getByTestId("console-canvas").evaluate((el): Bits => {
+    const canvas = el.querySelector("canvas");
+    if (!canvas || canvas.width === 0) return { width: 0, height: 0, bits: "" };
+    const d = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height).data;
+    let bits = "";
+    for (let i = 0; i < d.length; i += 4) bits += d[i] + d[i + 1] + d[i + 2] > 384 ? "1" : "0";
+    return { width: canvas.width, height: canvas.height, bits };
+  });
+  return inkGrid(bits);
+}
+
+/** `virsh screenshot` of the guest (a PNG here), decoded by the browser. */
+async function virshGrid(page: Page): Promise<Grid> {
+  const file = path.join(workDir, `screen-${Date.now()}.png`);
+  virsh(["screenshot", GUEST.uuid, file]);
+  const b64 = readFileSync(file).toString("base64");
+  const bits = await page.evaluate(async (b64): Promise<Bits> => {
+    const bitmap = await createImageBitmap(new Blob([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))]));
+    const c = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const ctx = c.getContext("2d")!;
+    ctx.drawImage(bitmap, 0, 0);
+    const d = ctx.getImageData(0, 0, bitmap.width, bitmap.height).data;
+    let bits = "";
+    for (let i = 0; i < d.length; i += 4) bits += d[i] + d[i + 1] + d[i + 2] > 384 ? "1" : "0";
+    return { width: bitmap.width, height: bitmap.height, bits };
+  }, b64);
+  return inkGrid(bits);
+}
+
+const inked = (g: Grid) => g.cells.reduce((n, x) => n + x, 0);
+
+test.beforeAll(async ({ browser }) => {
+  const admin = await signedInContext(browser, ADMIN);
+  const hosts = (await (await admin.api.get("/api/hosts")).json()) as { hosts: { id: string; address: string; port: number; status: string }[] };
+  const existing = hosts.hosts.find((h) => h.address === HOST.address && h.port === HOST.port && h.status === "online");
+  if (existing) hostId = existing.id;
+  else {
+    const res = await admin.api.post("/api/hosts", {
+      name: `console-01 host ${tag}`,
+      address: HOST.address,
+      port: HOST.port,
+      username: HOST.user,
+      libvirtUri: HOST.uri,
+      key: { kind: "paste", privateKey: readFileSync(HOST.keyFile, "utf8") },
+    });
+    expect(res.status(), await res.text()).toBe(201);
+    hostId = ((await res.json()) as { host: { id: string } }).host.id;
+    addedHost = true;
+    const probe = await admin.api.post(`/api/hosts/${hostId}/test`);
+    expect(probe.status(), await probe.text()).toBe(200);
+    const pin = await admin.api.post(`/api/hosts/${hostId}/confirm-key`, { fingerprint: HOST.fingerprint });
+    expect(pin.status(), await pin.text()).toBe(200);
+  }
+  await admin.context.close();
+
+  mkdirSync("/var/lib/libvirt/images", { recursive: true });
+  workDir = mkdtempSync(path.join("/var/lib/libvirt/images", "vdtest-console-"));
+  chmodSync(workDir, 0o755);
+  const disk = path.join(workDir, "disk.qcow2");
+  execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", disk, "16M"], { stdio: ["ignore", "pipe", "pipe"] });
+  const xmlFile = path.join(workDir, "domain.xml");
+  writeFileSync(xmlFile, guestXml(disk));
+  virsh(["define", xmlFile]);
+  virsh(["start", GUEST.uuid]);
+});
+
+test.afterAll(async ({ browser }) => {
+  try {
+    virsh(["destroy", GUEST.uuid]);
+  } catch {
+    // not running
+  }
+  try {
+    virsh(["undefine", GUEST.uuid]);
+  } catch {
+    // never defined
+  }
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+  if (addedHost && hostId) {
+    const admin = await signedInContext(browser, ADMIN);
+    const res = await (await api(admin.page.request)).delete(`/api/hosts/${hostId}`);
+    expect(res.status(), await res.text()).toBe(200);
+    await admin.context.close();
+  }
+});
+
+test("shows the guest's BIOS text in the noVNC canvas, matching virsh screenshot", async ({ page }) => {
+  await openConsole(page);
+  await expect(page.getByTestId("console-status")).toHaveText("Connected");
+  // The VM's name heads the window; the toolbar of an interactive VNC session is complete.
+  await expect(page.getByTestId("console-vm-link")).toHaveText(GUEST.name);
+  for (const id of ["console-ctrl-alt-del", "console-keys", "console-paste", "console-scale", "console-viewonly", "console-screenshot", "console-fullscreen", "console-reconnect"]) {
+    await expect(page.getByTestId(id), id).toBeEnabled();
+  }
+
+  // SeaBIOS prints several lines of light text on black at the top left; wait until they are drawn.
+  let canvas = await canvasGrid(page);
+  await expect
+    .poll(async () => {
+      canvas = await canvasGrid(page);
+      return inked(canvas);
+    }, { timeout: 15_000 })
+    .toBeGreaterThan(40);
+  expect(canvas.width).toBeGreaterThan(0);
+  const top = canvas.cells.slice(0, canvas.cols * 6).reduce((n, x) => n + x, 0);
+  expect(top, "ink in the first six text rows").toBeGreaterThan(40);
+  expect(inked(canvas), "the screen is mostly black").toBeLessThan(canvas.cells.length / 4);
+
+  // The same picture as libvirt's own screenshot: same size, the same cells inked (a blinking cursor aside).
+  const reference = await virshGrid(page);
+  expect({ width: canvas.width, height: canvas.height }).toEqual({ width: reference.width, height: reference.height });
+  const differing = canvas.cells.filter((x, i) => x !== reference.cells[i]).length;
+  expect(differing, `cells differing between the canvas and virsh screenshot (of ${inked(reference)} inked)`).toBeLessThanOrEqual(3);
+});
+
+test("Ctrl+Alt+Del from the toolbar resets the guest", async ({ page }) => {
+  await openConsole(page);
+  // libvirt reports a guest reset as a "reboot" event; listen before pressing.
+  const watcher = spawn("virsh", ["-q", "-c", HOST.uri, "event", "--domain", GUEST.uuid, "--event", "reboot", "--timeout", "20"], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  watcher.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
+  const done = new Promise<void>((resolve) => watcher.on("close", () => resolve()));
+  try {
+    // virsh event needs a moment to subscribe.
+    await page.waitForTimeout(1000);
+    await page.getByTestId("console-ctrl-alt-del").click();
+    await expect.poll(() => out, { timeout: 15_000 }).toContain("reboot");
+  } finally {
+    watcher.kill();
+    await done;
+  }
+  // SeaBIOS runs again and ends on the same screen; the session survived the reset.
+  await expect(page.getByTestId("console-root")).toHaveAttribute("data-status", "connected");
+  await expect.poll(async () => inked(await canvasGrid(page)), { timeout: 15_000 }).toBeGreaterThan(40);
+});
+
+test("the toolbar's key menu, paste dialog, scaling and screenshot", async ({ page }) => {
+  await openConsole(page);
+
+  await page.getByTestId("console-keys").click();
+  const menu = page.getByTestId("console-keys-menu");
+  await expect(menu.getByRole("menuitem")).toHaveCount(15);
+  await expect(menu.getByTestId("console-key-ctrl-alt-f1")).toHaveText("Ctrl+Alt+F1");
+  await expect(menu.getByTestId("console-key-ctrl-alt-f12")).toBeVisible();
+  await menu.getByTestId("console-key-alt-tab").click();
+  await expect(menu).toHaveCount(0);
+
+  await page.getByTestId("console-paste").click();
+  const text = page.getByTestId("console-paste-text");
+  await expect(text).toBeFocused();
+  await expect(text).toHaveAttribute("maxlength", "4096");
+  await expect(page.getByTestId("console-paste-send")).toBeDisabled();
+  await text.fill("boot");
+  await page.getByTestId("console-paste-send").click();
+  await expect(page.getByTestId("console-paste-dialog")).not.toBeVisible();
+  await expect(page.getByTestId("console-root")).toHaveAttribute("data-status", "connected");
+
+  // Scale to window draws the 720x400 screen larger than itself in this viewport; 1:1 draws it at its size.
+  const drawnWidth = () => page.getByTestId("console-canvas").evaluate((el) => el.querySelector("canvas")!.getBoundingClientRect().width);
+  const native = await page.getByTestId("console-canvas").evaluate((el) => el.querySelector("canvas")!.width);
+  await expect.poll(drawnWidth).toBeGreaterThan(native + 50);
+  await page.getByTestId("console-scale").selectOption("native");
+  await expect.poll(drawnWidth).toBe(native);
+  await page.getByTestId("console-scale").selectOption("scale");
+  await expect.poll(drawnWidth).toBeGreaterThan(native + 50);
+
+  // Screenshot downloads the canvas as a PNG at the guest's resolution.
+  const download = page.waitForEvent("download");
+  await page.getByTestId("console-screenshot").click();
+  const file = await download;
+  expect(file.suggestedFilename()).toMatch(new RegExp(`^${GUEST.name}-.*\\.png$`));
+  const png = readFileSync(await file.path());
+  expect(png.subarray(1, 4).toString("latin1")).toBe("PNG");
+  expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([native, await page.getByTestId("console-canvas").evaluate((el) => el.querySelector("canvas")!.height)]);
+
+  // View only: a toggle of the session, reflected in the status line.
+  await page.getByTestId("console-viewonly").click();
+  await expect(page.getByTestId("console-viewonly")).toHaveAttribute("aria-pressed", "true");
+  await expect(page.getByTestId("console-status")).toHaveText("Connected (view only)");
+  await expect(page.getByTestId("console-ctrl-alt-del")).toBeDisabled();
+  await page.getByTestId("console-viewonly").click();
+  await expect(page.getByTestId("console-status")).toHaveText("Connected");
+});
+
+test("a guest that goes away ends the session with the reason; reconnecting works once it runs again", async ({ page }) => {
+  const root = await openConsole(page);
+  virsh(["destroy", GUEST.uuid]);
+  await expect(root).toHaveAttribute("data-status", "disconnected", { timeout: 10_000 });
+  await expect(root).toHaveAttribute("data-close-code", "4013");
+  await expect(page.getByTestId("console-status")).toHaveText("Disconnected: the guest closed the console");
+  await expect(page.getByTestId("console-ended")).toContainText("the guest closed the console");
+
+  // A ticket is refused while the VM is off: said so, in the page's words.
+  await page.getByTestId("console-ended-reconnect").click();
+  await expect(page.getByTestId("console-status")).toHaveText("This VM is not running. Start it, then try again.");
+
+  virsh(["start", GUEST.uuid]);
+  await page.getByTestId("console-ended-reconnect").click();
+  await expect(root).toHaveAttribute("data-status", "connected", { timeout: 20_000 });
+  await expect.poll(async () => inked(await canvasGrid(page)), { timeout: 15_000 }).toBeGreaterThan(40);
+  // The page never shows the websocket address or its ticket.
+  await expect(page.locator("body")).not.toContainText("ticket");
+  await expect(page.locator("body")).not.toContainText("/ws/console");
+});
