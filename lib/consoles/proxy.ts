@@ -156,6 +156,13 @@ async function start(ws: WebSocket, session: ActiveSession, ticket: ConsumedTick
   let browserGone = false;
   const onEarlyClose = () => (browserGone = true);
   ws.once("close", onEarlyClose);
+  // SPICE clients (and fast typists on serial) speak first: keep what arrives before the backend is ready.
+  const early: [RawData, boolean][] = [];
+  const onEarlyMessage = (data: RawData, isBinary: boolean) => {
+    early.push([data, isBinary]);
+    if (early.length > 256) ws.close(CLOSE.revoked, "too much input before the console was ready");
+  };
+  ws.on("message", onEarlyMessage);
   let backend: Backend;
   try {
     backend = await backendOpen(ticket);
@@ -208,7 +215,8 @@ async function start(ws: WebSocket, session: ActiveSession, ticket: ConsumedTick
   });
   if (ticket.takeover) {
     await db().consoleSession.updateMany({
-      where: { hostId: ticket.hostId, vmUuid: ticket.vmUuid, endedAt: null, id: { not: id } },
+      // Watchers (view-only) may stay: only interactive holders are displaced.
+      where: { hostId: ticket.hostId, vmUuid: ticket.vmUuid, endedAt: null, viewOnly: false, id: { not: id } },
       data: { closeRequest: `taken over by ${session.user.username}` },
     });
   }
@@ -231,7 +239,7 @@ async function start(ws: WebSocket, session: ActiveSession, ticket: ConsumedTick
     if (ws.bufferedAmount > HIGH_WATER) stream.pause();
   });
   // Browser -> guest, pausing the websocket while the SSH channel is full.
-  ws.on("message", (data: RawData, isBinary: boolean) => {
+  const onMessage = (data: RawData, isBinary: boolean) => {
     const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
     if (!isBinary) {
       if (ticket.kind === "serial") {
@@ -261,7 +269,10 @@ async function start(ws: WebSocket, session: ActiveSession, ticket: ConsumedTick
       (ws as unknown as { _socket?: Duplex })._socket?.pause();
       stream.once("drain", () => (ws as unknown as { _socket?: Duplex })._socket?.resume());
     }
-  });
+  };
+  ws.off("message", onEarlyMessage);
+  ws.on("message", onMessage);
+  for (const [data, isBinary] of early.splice(0)) onMessage(data, isBinary);
   // The channel ends both when the guest closes its side and when SSH drops; the transport tells which.
   const ended = () =>
     setImmediate(() =>

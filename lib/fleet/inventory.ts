@@ -31,6 +31,8 @@ interface Cache {
   startedAt: Map<string, number>;
   current?: HostInventory;
   inflight?: Promise<HostInventory>;
+  /** When the in-flight refresh started reading the host. */
+  inflightStartedAt?: number;
 }
 
 function cacheFor(host: HostView): Cache {
@@ -81,6 +83,9 @@ async function qemuStartTimes(hostId: string): Promise<Map<string, number>> {
 }
 
 async function refresh(c: Cache): Promise<HostInventory> {
+  // Names marked dirty while this refresh runs stay for the next one.
+  const dirty = new Set(c.dirty);
+  c.dirty.clear();
   const session = fleet().sessions.get(c.host.id, c.host.uri);
   const order = [LISTS.all, LISTS.autostart, LISTS.managed, LISTS.transient, LISTS.stats];
   const results = await session.batch(order);
@@ -95,12 +100,11 @@ async function refresh(c: Cache): Promise<HostInventory> {
   const stats = new Map<string, DomstatsWire>(parseDomstats(statsOut).map((s) => [s.name, s]));
 
   // Re-read XML for new domains, and for dirty ones (matched by name).
-  const allDirty = c.dirty.has("*");
+  const allDirty = dirty.has("*");
   const need = ids.filter((id) => {
     const known = c.domains.get(id);
-    return !known || allDirty || c.dirty.has(known.wire.name);
+    return !known || allDirty || dirty.has(known.wire.name);
   });
-  c.dirty.clear();
   if (need.length) {
     const cmds: VirshCommandArgv[] = need.map((id) => virshCommand({ command: "dumpxml", args: [{ domain: id }] }));
     const xmls = await session.batch(cmds);
@@ -167,10 +171,16 @@ export async function inventoryGet(hostId: string, opts: { maxAgeMs?: number } =
   const host = await hostGet(hostId);
   const c = cacheFor(host);
   const maxAge = opts.maxAgeMs ?? 1_000;
-  if (c.current && Date.now() - c.current.fetchedAt <= maxAge) return c.current;
+  // Data is as fresh as the moment its refresh started reading the host.
+  const notBefore = Date.now() - maxAge;
+  if (c.current && c.current.fetchedAt >= notBefore) return c.current;
+  // A refresh that began before `notBefore` (e.g. before a libvirt event) may miss the change: wait for it, then read again.
+  while (c.inflight && (c.inflightStartedAt ?? 0) < notBefore) await c.inflight.catch(() => {});
   if (!c.inflight) {
+    const startedAt = Date.now();
+    c.inflightStartedAt = startedAt;
     c.inflight = refresh(c)
-      .then((inv) => (c.current = inv))
+      .then((inv) => (c.current = { ...inv, fetchedAt: startedAt }))
       .finally(() => (c.inflight = undefined));
   }
   try {
