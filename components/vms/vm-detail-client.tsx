@@ -17,6 +17,7 @@ import type { VmAction, VmDetail, VmGraphicsDevice, VmSummary } from "@/componen
 import { useVmActions } from "@/components/vms/use-vm-actions";
 import { useVmFormat } from "@/components/vms/use-vm-format";
 import { VmStateBadge } from "@/components/vms/vm-state-badge";
+import { VmConsoleLinks, VmThumbnail } from "@/components/vms/vm-console-links";
 
 /** The action bar, in the order people reach for them; autostart is a separate toggle. */
 const BAR: { action: VmAction; variant: "primary" | "secondary" | "danger" }[] = [
@@ -38,12 +39,15 @@ export function VmDetailClient({
   uuid,
   csrfToken,
   canPower,
+  canConsole,
   canViewHosts,
 }: {
   hostId: string;
   uuid: string;
   csrfToken: string;
   canPower: boolean;
+  /** vm.console: show the screen preview and console buttons. */
+  canConsole: boolean;
   /** host.view: link the host name to its page. */
   canViewHosts: boolean;
 }) {
@@ -180,6 +184,13 @@ export function VmDetailClient({
           <Alert tone="warning" testId="vm-gone" title={t("detail.goneTitle")}>
             {t("detail.goneBody")}
           </Alert>
+        ) : null}
+
+        {canConsole ? (
+          <div className="flex flex-wrap items-start gap-4">
+            <VmThumbnail vm={vm} />
+            <VmConsoleLinks vm={vm} />
+          </div>
         ) : null}
 
         {canPower ? (

@@ -30,6 +30,8 @@ export interface VmListProps {
   canPower: boolean;
   /** host.view: link host names to their pages (helpdesk users cannot open them). */
   canViewHosts?: boolean;
+  /** vm.console: a console link on running guests with a display. */
+  canConsole?: boolean;
   /** Only this host's VMs, without a host column or filter (the host page). */
   hostId?: string;
   initialQuery?: VmListQuery;
@@ -47,7 +49,7 @@ const SAFETY_RELOAD_MS = 30_000;
  * The fleet's VMs over GET /api/vms: filtering, sorting and paging happen on
  * the server (50 rows a page), live events update rows in place.
  */
-export function VmList({ csrfToken, canPower, canViewHosts = true, hostId, initialQuery = DEFAULT_QUERY, syncUrl = false }: VmListProps) {
+export function VmList({ csrfToken, canPower, canViewHosts = true, canConsole = false, hostId, initialQuery = DEFAULT_QUERY, syncUrl = false }: VmListProps) {
   const t = useTranslations("vms");
   const tc = useTranslations("common");
   const fmt = useVmFormat();
@@ -342,6 +344,16 @@ export function VmList({ csrfToken, canPower, canViewHosts = true, hostId, initi
                     {vm.name}
                   </Link>
                   {vm.title ? <div className="truncate text-xs text-slate-500 dark:text-slate-400">{vm.title}</div> : null}
+                  {canConsole && vm.graphics && vm.state !== "shutoff" && vm.state !== "nostate" ? (
+                    <Link
+                      href={`${vmHref(vm)}/console?kind=${vm.graphics}`}
+                      target={`console-${vm.hostId}-${vm.uuid}`}
+                      className="ml-0 mt-0.5 block text-xs font-medium text-slate-600 hover:underline dark:text-slate-400"
+                      data-testid="vm-row-console"
+                    >
+                      {t("openConsole")}
+                    </Link>
+                  ) : null}
                 </TD>
                 {showHost ? (
                   <TD>

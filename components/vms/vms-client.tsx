@@ -6,12 +6,24 @@ import { VmList } from "@/components/vms/vm-list";
 import type { VmListQuery } from "@/components/vms/vm-list-query";
 
 /** /vms: every VM of every host. */
-export function VmsClient({ csrfToken, canPower, canViewHosts, initialQuery }: { csrfToken: string; canPower: boolean; canViewHosts: boolean; initialQuery: VmListQuery }) {
+export function VmsClient({
+  csrfToken,
+  canPower,
+  canViewHosts,
+  canConsole,
+  initialQuery,
+}: {
+  csrfToken: string;
+  canPower: boolean;
+  canViewHosts: boolean;
+  canConsole: boolean;
+  initialQuery: VmListQuery;
+}) {
   const t = useTranslations("vms");
   return (
     <>
       <PageHeader title={t("title")} description={t("description")} />
-      <VmList csrfToken={csrfToken} canPower={canPower} canViewHosts={canViewHosts} initialQuery={initialQuery} syncUrl />
+      <VmList csrfToken={csrfToken} canPower={canPower} canViewHosts={canViewHosts} canConsole={canConsole} initialQuery={initialQuery} syncUrl />
     </>
   );
 }

@@ -18,6 +18,7 @@ export default async function VmsPage({ searchParams }: { searchParams: Promise<
       csrfToken={user.csrfToken}
       canPower={roleCan(user.role, "vm.power")}
       canViewHosts={roleCan(user.role, "host.view")}
+      canConsole={roleCan(user.role, "vm.console")}
       initialQuery={vmListQueryParse(await searchParams)}
     />
   );

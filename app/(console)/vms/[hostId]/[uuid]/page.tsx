@@ -21,6 +21,7 @@ export default async function VmPage({ params }: { params: Promise<{ hostId: str
       uuid={uuid}
       csrfToken={user.csrfToken}
       canPower={roleCan(user.role, "vm.power")}
+      canConsole={roleCan(user.role, "vm.console")}
       canViewHosts={roleCan(user.role, "host.view")}
     />
   );
