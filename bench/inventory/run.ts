@@ -342,7 +342,7 @@ async function main(): Promise<void> {
       .map((l) => l.trim())
       .join("; "),
     domainType: hosts[0].domainType,
-    commit: execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, encoding: "utf8" }).trim(),
+    commit: gitDescribe(),
     build,
   };
   log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memGiB} GiB, node ${machine.node}`);
@@ -400,8 +400,13 @@ async function main(): Promise<void> {
     }
 
     // Sanity: the list holds every vdbench domain (not timed).
-    const mine = await fleetGet(api, "q=vdbench-&pageSize=1");
-    if (mine.page.total !== n) throw new Error(`virtdeck lists ${mine.page.total} vdbench domains, expected ${n}`);
+    let listed = 0;
+    for (let p = 1, pages = 1; p <= pages; p++) {
+      const { page } = await fleetGet(api, `q=vdbench-&pageSize=${PAGE}&page=${p}`);
+      pages = Math.ceil(page.total / PAGE);
+      listed += page.vms.filter((v) => NAME.test(v.name)).length;
+    }
+    if (listed !== n) throw new Error(`virtdeck lists ${listed} vdbench domains, expected ${n}`);
 
     // (a) warm: cache older than its 1 s max age, so list/domstats are re-read from both hosts;
     // hot: right after, within the max age (served from the cache). Interleaved with raw warm.
@@ -506,6 +511,17 @@ async function main(): Promise<void> {
 
   writeFileSync(opts.out, JSON.stringify({ machine, options: opts, results }, null, 2));
   log(`results: ${opts.out}`);
+}
+
+/** HEAD, marked "+dirty" when product code differs from it (then the figures are not HEAD's). */
+function gitDescribe(): string {
+  try {
+    const git = (...a: string[]) => execFileSync("git", a, { cwd: ROOT, encoding: "utf8" }).trim();
+    const dirty = git("status", "--porcelain", "--", "lib", "app", "server.ts", "next.config.js");
+    return `${git("rev-parse", "--short", "HEAD")}${dirty ? "+dirty" : ""}`;
+  } catch {
+    return "unknown";
+  }
 }
 
 // --- report ------------------------------------------------------------------------------------
