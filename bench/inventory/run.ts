@@ -213,15 +213,23 @@ async function setupFleet(api: ApiClient, hosts: readonly BenchHost[]): Promise<
       libvirtUri: h.uri,
       key: { kind: "paste", privateKey: readKey(h) },
     });
-    const test = await api.ok<{ steps: { id: string; ok: boolean | null; detail: string }[]; host: { presentedHostKeySha256: string | null } }>(
-      "POST",
-      `/api/hosts/${host.id}/test`,
-    );
-    const presented = test.host.presentedHostKeySha256;
+    // Retried: a login on a shared test host can stall for seconds (root's shell init takes a lock).
+    let presented: string | null = null;
+    for (let attempt = 1; ; attempt++) {
+      const test = await api.ok<{ steps: { id: string; ok: boolean | null; detail: string }[]; host: { presentedHostKeySha256: string | null } }>(
+        "POST",
+        `/api/hosts/${host.id}/test`,
+      );
+      presented = test.host.presentedHostKeySha256;
+      const failed = test.steps.filter((s) => s.ok === false && s.id !== "hostkey");
+      if (!failed.length) break;
+      const why = `${h.key} test failed: ${failed.map((s) => `${s.id}: ${s.detail}`).join("; ")}`;
+      if (attempt === 3) throw new Error(why);
+      log(`${why}; retrying`);
+      await sleep(2000);
+    }
     // Pin only the key the stack generated for this host.
     if (presented !== h.hostKeySha256) throw new Error(`${h.key} presented ${presented}, expected ${h.hostKeySha256}`);
-    const failed = test.steps.filter((s) => s.ok === false && s.id !== "hostkey");
-    if (failed.length) throw new Error(`${h.key} test failed: ${failed.map((s) => `${s.id}: ${s.detail}`).join("; ")}`);
     await api.ok("POST", `/api/hosts/${host.id}/confirm-key`, { fingerprint: presented });
   }
 }
