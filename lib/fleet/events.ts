@@ -105,12 +105,14 @@ async function connect(w: Watcher): Promise<void> {
   if (w.stopped) return;
   try {
     const host = await hostGet(w.hostId);
+    if (w.stopped) return;
     if (!host.hostKeySha256 || host.status === "key_mismatch") {
       w.stopped = true;
       state().watchers.delete(w.hostId);
       return;
     }
     const transport = await fleet().pool.get(w.hostId);
+    if (w.stopped) return;
     const stream = await transport.openStream(virshArgv({ uri: host.libvirtUri, command: "event", args: [{ flag: "--all" }, { flag: "--loop" }] }));
     if (w.stopped) {
       stream.destroy();

@@ -7,8 +7,7 @@ import { availableKiB, parseNodeMemStats } from "@/lib/libvirt/nodememstats-pars
 import { guestDomainTypes, parseCapabilities } from "@/lib/libvirt/capabilities-parse";
 import type { VmState } from "@/lib/libvirt/vm-state";
 import { hostGet } from "@/lib/fleet/hosts";
-import { hostErrorToApp } from "@/lib/fleet/errors";
-import { fleet } from "@/lib/fleet/runtime";
+import { fleet, fleetHostFailure } from "@/lib/fleet/runtime";
 import { inventoryGet } from "@/lib/fleet/inventory";
 
 export interface HostInfo {
@@ -76,6 +75,6 @@ export async function hostInfo(id: string): Promise<HostInfo> {
       vmsByState,
     };
   } catch (err) {
-    throw hostErrorToApp(err, host.name);
+    throw await fleetHostFailure(host.id, host.name, err);
   }
 }

@@ -5,8 +5,7 @@ import { parseDomainXml, type DomainWire } from "@/lib/libvirt/domain-xml-parse"
 import { parseDomstats, type DomstatsWire } from "@/lib/libvirt/domstats-parse";
 import { isActive } from "@/lib/libvirt/vm-state";
 import { hostGet, type HostView } from "@/lib/fleet/hosts";
-import { hostErrorToApp } from "@/lib/fleet/errors";
-import { fleet } from "@/lib/fleet/runtime";
+import { fleet, fleetHostFailure } from "@/lib/fleet/runtime";
 import { cpuPercent, toVmSummary, type VmSummary } from "@/lib/fleet/vm-view";
 
 /**
@@ -31,6 +30,7 @@ interface Cache {
   startedAt: Map<string, number>;
   current?: HostInventory;
   inflight?: Promise<HostInventory>;
+  startTimesPending?: Promise<void>;
   /** When the in-flight refresh started reading the host. */
   inflightStartedAt?: number;
 }
@@ -54,6 +54,8 @@ const LISTS = {
   transient: virshCommand({ command: "list", args: [{ flag: "--transient" }, { flag: "--uuid" }] }),
   stats: virshCommand({ command: "domstats", args: [{ flag: "--raw" }] }),
 };
+
+const UPTIME_WAIT_MS = 500;
 
 const uuids = (out: string) =>
   out
@@ -123,10 +125,17 @@ async function refresh(c: Cache): Promise<HostInventory> {
     const st = d && stats.get(d.wire.name)?.state;
     return st && isActive(st) && !c.startedAt.has(id);
   });
-  if (runningWithoutStart) {
-    const starts = await qemuStartTimes(c.host.id).catch(() => new Map<string, number>());
-    for (const [id, t] of starts) c.startedAt.set(id, t);
+  if (runningWithoutStart && !c.startTimesPending) {
+    c.startTimesPending = qemuStartTimes(c.host.id)
+      .then((starts) => {
+        for (const [id, t] of starts) c.startedAt.set(id, t);
+      })
+      .catch(() => {})
+      .finally(() => (c.startTimesPending = undefined));
   }
+  // Uptime comes from a separate `ps` exec (a login shell on the host): wait for it only briefly,
+  // so a slow shell never holds the inventory, and so live events; a later refresh fills it in.
+  if (c.startTimesPending) await Promise.race([c.startTimesPending, new Promise((r) => setTimeout(r, UPTIME_WAIT_MS))]);
 
   const autoSet = new Set(uuids(autostart));
   const managedSet = new Set(uuids(managed));
@@ -181,12 +190,16 @@ export async function inventoryGet(hostId: string, opts: { maxAgeMs?: number } =
     c.inflightStartedAt = startedAt;
     c.inflight = refresh(c)
       .then((inv) => (c.current = { ...inv, fetchedAt: startedAt }))
+      .catch((err) => {
+        c.current = undefined; // never serve the old inventory as fresh after a failure
+        throw err;
+      })
       .finally(() => (c.inflight = undefined));
   }
   try {
     return await c.inflight;
   } catch (err) {
-    throw hostErrorToApp(err, host.name);
+    throw await fleetHostFailure(host.id, host.name, err);
   }
 }
 

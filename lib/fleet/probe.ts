@@ -9,6 +9,7 @@ import { parseCapabilities, guestDomainTypes } from "@/lib/libvirt/capabilities-
 import { virshMessage } from "@/lib/fleet/errors";
 import { hostConnectInfo, hostGet, hostStatusSet, type Caller, type HostView } from "@/lib/fleet/hosts";
 import { fleet, fleetForget } from "@/lib/fleet/runtime";
+import { eventsUnwatch, eventsWatchHosts } from "@/lib/fleet/events";
 
 export type ProbeStepId = "tcp" | "ssh" | "hostkey" | "virsh" | "libvirt" | "virt";
 
@@ -97,9 +98,14 @@ export async function hostProbe(caller: Caller, id: string): Promise<{ steps: Pr
   }
 
   await hostStatusSet(host.id, status, statusMessage, { presentedHostKeySha256: presented, seen: status === "online" });
-  // A successful probe means the pooled connection may be retried now; a failed one drops it.
-  fleetForget(host.id);
+  // A healthy host keeps its pooled connection (and the events watcher on it); otherwise
+  // drop them so the next use reconnects with what the probe just learned.
+  if (status !== "online") {
+    eventsUnwatch(host.id);
+    fleetForget(host.id);
+  }
   fleet().bus.emit("host", { hostId: host.id, status, statusMessage });
+  await eventsWatchHosts();
   const result = ORDER.map((sid) => steps.get(sid) ?? { id: sid, ok: null, detail: "Not run" });
   await auditRecord({
     actor: { id: caller.session.user.id, name: caller.session.user.username },

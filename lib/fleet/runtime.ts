@@ -8,6 +8,7 @@ import { createVirshSessions, type VirshSessions } from "@/lib/hosts/virsh-sessi
 import type { HostTransport } from "@/lib/hosts/transport";
 import { hostConnectInfo, hostStatusSet } from "@/lib/fleet/hosts";
 import { hostErrorToApp } from "@/lib/fleet/errors";
+import { isAppError } from "@/lib/http/errors";
 
 /**
  * Per-process connection caches: one SSH connection and one long-lived virsh
@@ -94,4 +95,14 @@ export function fleetCloseAll(): void {
   if (!holder[KEY]) return;
   holder[KEY].sessions.closeAll();
   holder[KEY].pool.closeAll();
+}
+
+/**
+ * Maps a failure talking to a host to an API error; when it shows the host is
+ * unreachable, the host is marked offline at once (not only at the next connect).
+ */
+export async function fleetHostFailure(hostId: string, hostName: string, err: unknown): Promise<unknown> {
+  const mapped = hostErrorToApp(err, hostName);
+  if (isAppError(mapped) && mapped.code === "host_unreachable") await fleetHostLost(hostId, mapped.message);
+  return mapped;
 }

@@ -8,8 +8,8 @@ import { CommandFailedError } from "@/lib/hosts/errors";
 import { parseDomainXml } from "@/lib/libvirt/domain-xml-parse";
 import { parseDomstats } from "@/lib/libvirt/domstats-parse";
 import { hostGet, hostsList, type Caller } from "@/lib/fleet/hosts";
-import { hostErrorToApp, virshMessage } from "@/lib/fleet/errors";
-import { fleet } from "@/lib/fleet/runtime";
+import { virshMessage } from "@/lib/fleet/errors";
+import { fleet, fleetHostFailure } from "@/lib/fleet/runtime";
 import { inventoryGet, inventoryInvalidate } from "@/lib/fleet/inventory";
 import { toVmDetail, VM_ACTIONS, type VmAction, type VmDetail, type VmSummary } from "@/lib/fleet/vm-view";
 import type { VmState } from "@/lib/libvirt/vm-state";
@@ -70,12 +70,14 @@ export async function fleetVms(q: FleetQuery): Promise<FleetPage> {
   const cmp = SORT[q.sort];
   vms.sort((a, b) => (q.dir === "asc" ? 1 : -1) * (cmp(a, b) || collator.compare(a.name, b.name) || a.uuid.localeCompare(b.uuid)));
   const start = (q.page - 1) * q.pageSize;
+  // Statuses as they are after this very round of contacts (a host may have come back or dropped).
+  const status = new Map((await hostsList()).map((h) => [h.id, h.status]));
   return {
     vms: vms.slice(start, start + q.pageSize),
     total: vms.length,
     page: q.page,
     pageSize: q.pageSize,
-    hosts: results.map((r) => ({ id: r.host.id, name: r.host.name, status: r.host.status, error: r.error })),
+    hosts: results.map((r) => ({ id: r.host.id, name: r.host.name, status: status.get(r.host.id) ?? r.host.status, error: r.error })),
   };
 }
 
@@ -112,7 +114,7 @@ export async function vmDetail(hostId: string, rawUuid: string): Promise<VmDetai
     if (err instanceof CommandFailedError && /failed to get domain|Domain not found/i.test(err.stderr)) {
       throw new AppError("not_found", "VM not found");
     }
-    throw hostErrorToApp(err, host.name);
+    throw await fleetHostFailure(host.id, host.name, err);
   }
 }
 
@@ -170,11 +172,12 @@ export async function vmActionRun(caller: Caller, hostId: string, rawUuid: strin
     const message = err instanceof CommandFailedError ? virshMessage(err.stderr) : undefined;
     await audit("failure", { error: message ?? (err instanceof Error ? err.message : String(err)) });
     if (message) throw new AppError("action_failed", message);
-    throw hostErrorToApp(err, host.name);
+    throw await fleetHostFailure(host.id, host.name, err);
   }
   await audit("success");
   inventoryInvalidate(host.id, [before.name]);
-  const after = await summaryOf(host.id, uuid, 0);
+  // The action ran: a failed re-read afterwards must not report it as failed.
+  const after = await summaryOf(host.id, uuid, 0).catch(() => before);
   fleet().bus.emit("vm", { hostId: host.id, uuid, vm: after });
   return after;
 }

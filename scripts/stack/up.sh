@@ -99,6 +99,17 @@ if [ ! -d "$host2_home" ]; then
   mkdir -p "$host2_home"
   chown "$HOST2_USER:" "$host2_home"
 fi
+# Both libvirt daemons hand out VNC/SPICE ports from 5900 without knowing of each other, so a
+# guest of one can fail to start on a port a guest of the other just took. Real hosts have
+# one daemon each; here host 2's session daemon gets its own range.
+host2_qemu_conf="$host2_home/.config/libvirt/qemu.conf"
+if ! grep -qs '^remote_display_port_min' "$host2_qemu_conf"; then
+  runuser -u "$HOST2_USER" -- mkdir -p "$host2_home/.config/libvirt"
+  printf 'remote_display_port_min = 15900\nremote_display_port_max = 16899\nremote_websocket_port_min = 16900\nremote_websocket_port_max = 17899\n' |
+    runuser -u "$HOST2_USER" -- tee -a "$host2_qemu_conf" >/dev/null
+  # A session daemon already running keeps its old settings until it exits (idle timeout).
+  pkill -u "$HOST2_USER" -x libvirtd 2>/dev/null || true
+fi
 
 # --- sshd × 2 ----------------------------------------------------------------
 mkdir -p /run/sshd
@@ -174,8 +185,20 @@ ssh_check() { # N USER HOST PORT
     return 1
   fi
 }
+# Every ssh command runs the user's login shell init. A shell killed during root's `pyenv rehash`
+# leaves its noclobber lock behind, and every later login then waits 60 s for it: clear a lock that
+# no running rehash holds, and say so when logins are slow for any reason.
+pyenv_lock=/root/.pyenv/shims/.pyenv-shim
+if [ -f "$pyenv_lock" ] && ! pgrep -f pyenv-rehash >/dev/null; then
+  stack_log "removing a stale pyenv rehash lock ($pyenv_lock) that stalls every root login"
+  rm -f "$pyenv_lock"
+fi
+ssh_started=$SECONDS
 ssh_check 1 root 127.0.0.1 "$ssh1_port"
 ssh_check 2 "$HOST2_USER" 127.0.0.2 "$ssh2_port"
+if [ $((SECONDS - ssh_started)) -gt 10 ]; then
+  stack_log "warning: ssh logins to the test hosts took $((SECONDS - ssh_started)) s; the login shells' startup files are slow"
+fi
 
 # --- PostgreSQL --------------------------------------------------------------
 # Outside the checkout: the socket path must stay short, and postgres must own it.

@@ -107,12 +107,7 @@ describe(`live events on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     expect(forGuest).toEqual(["once", "twice"]);
   });
 
-  // BUG (lib/fleet/probe.ts hostProbe): it ends with fleetForget(), which closes the pooled
-  // connection the events watcher streams on; the watcher takes that for a lost host, marks it
-  // offline ("host connection lost") and reconnects a second later. So "Test connection" on a
-  // healthy, watched host flaps it offline. Fails until fixed; then make it `it`. Last in this
-  // file: it leaves the host1 watcher reconnecting.
-  it.fails("test connection on a healthy watched host does not mark it offline", async () => {
+  it("test connection on a healthy watched host does not mark it offline", async () => {
     const mark = rec.mark().host;
     const { steps, host } = await f.mod.probe.hostProbe(f.caller, h.host1.id);
     expect(steps.every((s) => s.ok)).toBe(true);

@@ -90,10 +90,7 @@ describe(`host faults on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     expect(f.mod.runtime.fleet().pool.hostIds()).not.toContain(host.id);
   });
 
-  // BUG (lib/fleet/inventory.ts inventoryGet, also vmDetail/vmActionRun/hostInfo): a dropped
-  // connection noticed by a request is reported to the caller but not recorded, so the host stays
-  // "online" until some later request fails to reconnect. Fails until fixed; then make it `it`.
-  it.fails("records the host as offline as soon as a request sees the connection drop", async () => {
+  it("records the host as offline as soon as a request sees the connection drop", async () => {
     await sshd.launch();
     await f.mod.inventory.inventoryGet(host.id, { maxAgeMs: 0 });
     expect((await stateOf()).status).toBe("online");

@@ -109,10 +109,7 @@ describe(`fleet inventory on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     expect(f.mod.vms.FleetQuerySchema.safeParse({ pageSize: 201 }).success).toBe(false);
   });
 
-  // BUG (lib/fleet/vms.ts fleetVms): `hosts[].status` is the row read before the inventories were
-  // fetched, so the call that brings an offline host back answers with its VMs, error null, and
-  // status "offline". Fails until fixed; then turn it.fails into it.
-  it.fails("reports the status a host has after this very refresh (stale status bug)", async () => {
+  it("reports the status a host has after this very refresh after a reconnect", async () => {
     f.mod.runtime.fleetForget(h.host1.id);
     await f.mod.runtime.fleetHostLost(h.host1.id, "host connection lost"); // as after a dropped connection
     const page = await query({ q: lab.tag, host: h.host1.id });
