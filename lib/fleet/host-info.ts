@@ -9,23 +9,9 @@ import type { VmState } from "@/lib/libvirt/vm-state";
 import { hostGet } from "@/lib/fleet/hosts";
 import { fleet, fleetHostFailure } from "@/lib/fleet/runtime";
 import { inventoryGet } from "@/lib/fleet/inventory";
+import type { HostInfo } from "@/lib/contracts/fleet";
 
-export interface HostInfo {
-  hostname: string;
-  libvirtVersion: string;
-  hypervisor: { name: string; version: string } | null;
-  cpuModel: string;
-  cpus: number;
-  sockets: number;
-  coresPerSocket: number;
-  threadsPerCore: number;
-  mhz: number;
-  memoryKiB: number;
-  freeMemoryKiB: number | null;
-  domainTypes: string[];
-  kvm: boolean;
-  vmsByState: Partial<Record<VmState, number>>;
-}
+export type { HostInfo } from "@/lib/contracts/fleet";
 
 /** Host facts from one batched round trip on the host's virsh session. */
 export async function hostInfo(id: string): Promise<HostInfo> {

@@ -10,6 +10,7 @@ import { LibvirtUriSchema } from "@/lib/hosts/virsh-command";
 import type { ActiveSession } from "@/lib/auth/session";
 import { Prisma } from "@/lib/generated/prisma/client";
 import type { DomainTypePref, HostStatus } from "@/lib/generated/prisma/enums";
+import type { HostView } from "@/lib/contracts/fleet";
 
 /**
  * Host records: where a host is, how to log in, and which host key is pinned.
@@ -89,22 +90,7 @@ export const FingerprintSchema = z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 
 
 export const HostIdSchema = z.uuid({ error: "Unknown host" });
 
-export interface HostView {
-  id: string;
-  name: string;
-  address: string;
-  port: number;
-  username: string;
-  libvirtUri: string;
-  publicKey: string;
-  hostKeySha256: string | null;
-  presentedHostKeySha256: string | null;
-  status: HostStatus;
-  statusMessage: string;
-  lastSeenAt: string | null;
-  domainType: DomainTypePref;
-  createdAt: string;
-}
+export type { HostView } from "@/lib/contracts/fleet";
 
 /** What a connection needs; includes the opened private key: server only. */
 export interface HostConnectInfo {

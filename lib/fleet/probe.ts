@@ -1,4 +1,5 @@
 import "server-only";
+import { PROBE_STEPS, type ProbeStep, type ProbeStepId } from "@/lib/contracts/fleet";
 import net from "node:net";
 import { auditRecord } from "@/lib/audit/audit";
 import { connectSsh } from "@/lib/hosts/ssh-transport";
@@ -11,16 +12,9 @@ import { hostConnectInfo, hostGet, hostStatusSet, type Caller, type HostView } f
 import { fleet, fleetForget } from "@/lib/fleet/runtime";
 import { eventsUnwatch, eventsWatchHosts } from "@/lib/fleet/events";
 
-export type ProbeStepId = "tcp" | "ssh" | "hostkey" | "virsh" | "libvirt" | "virt";
+export type { ProbeStep, ProbeStepId };
 
-export interface ProbeStep {
-  id: ProbeStepId;
-  /** null: not run because an earlier step failed. */
-  ok: boolean | null;
-  detail: string;
-}
-
-const ORDER: ProbeStepId[] = ["tcp", "ssh", "hostkey", "virsh", "libvirt", "virt"];
+const ORDER = PROBE_STEPS;
 
 function tcpCheck(host: string, port: number, timeoutMs = 5_000): Promise<string | null> {
   return new Promise((resolve) => {

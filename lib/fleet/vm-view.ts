@@ -13,64 +13,16 @@ import {
   isActive,
   type VmState,
 } from "@/lib/libvirt/vm-state";
+import type { VmAction, VmDetail, VmSummary } from "@/lib/contracts/fleet";
 
-/** App types for VMs, reshaped from libvirt wire types (parsed XML, domstats). */
-export const VM_ACTIONS = [
-  "start",
-  "shutdown",
-  "reboot",
-  "destroy",
-  "reset",
-  "suspend",
-  "resume",
-  "managedsave",
-  "managedsave-remove",
-  "autostart-on",
-  "autostart-off",
-] as const;
-
-export type VmAction = (typeof VM_ACTIONS)[number];
+/** Reshapes libvirt wire types (parsed XML, domstats) into the API's VM types. */
+export { VM_ACTIONS } from "@/lib/contracts/fleet";
+export type { VmAction, VmDetail, VmSummary } from "@/lib/contracts/fleet";
 
 export interface VmFlags {
   autostart: boolean;
   hasManagedSave: boolean;
   persistent: boolean;
-}
-
-export interface VmSummary {
-  hostId: string;
-  hostName: string;
-  uuid: string;
-  name: string;
-  title: string;
-  state: VmState;
-  vcpus: number;
-  memoryKiB: number;
-  maxMemoryKiB: number;
-  cpuPercent: number | null;
-  uptimeSeconds: number | null;
-  autostart: boolean;
-  hasManagedSave: boolean;
-  graphics: "vnc" | "spice" | null;
-  allowedActions: VmAction[];
-}
-
-export interface VmDetail extends VmSummary {
-  description: string;
-  domainType: string;
-  osType: string;
-  arch: string | null;
-  machine: string | null;
-  osinfoId: string | null;
-  bootOrder: string[];
-  disks: { device: string; target: string; bus: string | null; format: string | null; source: string | null; capacityBytes: number | null; readonly: boolean }[];
-  nics: { mac: string | null; type: string; source: string | null; model: string | null }[];
-  graphicsDevices: { type: string; port: number | null; autoport: boolean; listen: string[] }[];
-  graphicsWarning: string | null;
-  serials: number;
-  xml: string;
-  inactiveXml: string;
-  pendingChanges: boolean;
 }
 
 /** Actions libvirt accepts in this state (see lib/libvirt/vm-state.ts), so the UI offers only those. */

@@ -13,6 +13,7 @@ import { fleet, fleetHostFailure } from "@/lib/fleet/runtime";
 import { inventoryGet, inventoryInvalidate } from "@/lib/fleet/inventory";
 import { toVmDetail, VM_ACTIONS, type VmAction, type VmDetail, type VmSummary } from "@/lib/fleet/vm-view";
 import type { VmState } from "@/lib/libvirt/vm-state";
+import type { VmListResponse } from "@/lib/contracts/fleet";
 
 export const VM_STATES = ["running", "blocked", "paused", "shutdown", "shutoff", "crashed", "pmsuspended", "nostate"] as const satisfies readonly VmState[];
 
@@ -28,13 +29,7 @@ export const FleetQuerySchema = z.object({
 
 export type FleetQuery = z.infer<typeof FleetQuerySchema>;
 
-export interface FleetPage {
-  vms: VmSummary[];
-  total: number;
-  page: number;
-  pageSize: number;
-  hosts: { id: string; name: string; status: string; error: string | null }[];
-}
+export type FleetPage = VmListResponse;
 
 const collator = new Intl.Collator("en", { numeric: true, sensitivity: "base" });
 

@@ -1,0 +1,157 @@
+/**
+ * The fleet API's wire types (docs/api-fleet.md): what route handlers return
+ * and what the browser receives. Shared by the server, which builds values of
+ * these types, and the UI, which reads them, so the two cannot drift apart.
+ * Types and constants only: safe to import from client components.
+ */
+export const VM_STATES = ["running", "blocked", "paused", "shutdown", "shutoff", "crashed", "pmsuspended", "nostate"] as const;
+export type VmState = (typeof VM_STATES)[number];
+
+export const VM_ACTIONS = [
+  "start",
+  "shutdown",
+  "reboot",
+  "destroy",
+  "reset",
+  "suspend",
+  "resume",
+  "managedsave",
+  "managedsave-remove",
+  "autostart-on",
+  "autostart-off",
+] as const;
+export type VmAction = (typeof VM_ACTIONS)[number];
+
+/** Actions the UI asks about before running them. */
+export const DESTRUCTIVE_ACTIONS: ReadonlySet<VmAction> = new Set<VmAction>(["destroy", "reset", "managedsave-remove"]);
+
+export const VM_SORTS = ["name", "host", "state", "vcpus", "memory", "cpu", "uptime"] as const;
+export type VmSort = (typeof VM_SORTS)[number];
+export type SortDir = "asc" | "desc";
+
+export type GraphicsKind = "vnc" | "spice";
+
+export interface VmSummary {
+  hostId: string;
+  hostName: string;
+  uuid: string;
+  name: string;
+  title: string;
+  state: VmState;
+  vcpus: number;
+  memoryKiB: number;
+  maxMemoryKiB: number;
+  cpuPercent: number | null;
+  uptimeSeconds: number | null;
+  autostart: boolean;
+  hasManagedSave: boolean;
+  graphics: GraphicsKind | null;
+  allowedActions: VmAction[];
+}
+
+export interface VmDisk {
+  device: string;
+  target: string;
+  bus: string | null;
+  format: string | null;
+  source: string | null;
+  capacityBytes: number | null;
+  readonly: boolean;
+}
+
+export interface VmNic {
+  mac: string | null;
+  type: string;
+  source: string | null;
+  model: string | null;
+}
+
+export interface VmGraphicsDevice {
+  type: string;
+  port: number | null;
+  autoport: boolean;
+  listen: string[];
+}
+
+export interface VmDetail extends VmSummary {
+  description: string;
+  domainType: string;
+  osType: string;
+  arch: string | null;
+  machine: string | null;
+  osinfoId: string | null;
+  bootOrder: string[];
+  disks: VmDisk[];
+  nics: VmNic[];
+  graphicsDevices: VmGraphicsDevice[];
+  graphicsWarning: string | null;
+  serials: number;
+  xml: string;
+  inactiveXml: string;
+  pendingChanges: boolean;
+}
+
+export interface FleetHost {
+  id: string;
+  name: string;
+  status: string;
+  error: string | null;
+}
+
+export interface VmListResponse {
+  vms: VmSummary[];
+  total: number;
+  page: number;
+  pageSize: number;
+  hosts: FleetHost[];
+}
+
+export const HOST_STATUSES = ["unverified", "online", "offline", "key_mismatch"] as const;
+export type HostStatus = (typeof HOST_STATUSES)[number];
+
+export type DomainTypePref = "auto" | "kvm" | "qemu";
+export const DOMAIN_TYPE_PREFS: readonly DomainTypePref[] = ["auto", "kvm", "qemu"];
+
+export interface HostView {
+  id: string;
+  name: string;
+  address: string;
+  port: number;
+  username: string;
+  libvirtUri: string;
+  publicKey: string;
+  hostKeySha256: string | null;
+  presentedHostKeySha256: string | null;
+  status: HostStatus;
+  statusMessage: string;
+  lastSeenAt: string | null;
+  domainType: DomainTypePref;
+  createdAt: string;
+}
+
+export const PROBE_STEPS = ["tcp", "ssh", "hostkey", "virsh", "libvirt", "virt"] as const;
+export type ProbeStepId = (typeof PROBE_STEPS)[number];
+
+export interface ProbeStep {
+  id: ProbeStepId;
+  /** null: not run (an earlier step failed). */
+  ok: boolean | null;
+  detail: string;
+}
+
+export interface HostInfo {
+  hostname: string;
+  libvirtVersion: string;
+  hypervisor: { name: string; version: string } | null;
+  cpuModel: string;
+  cpus: number;
+  sockets: number;
+  coresPerSocket: number;
+  threadsPerCore: number;
+  mhz: number;
+  memoryKiB: number;
+  freeMemoryKiB: number | null;
+  domainTypes: string[];
+  kvm: boolean;
+  vmsByState: Record<string, number>;
+}
