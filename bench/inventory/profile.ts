@@ -14,12 +14,13 @@ import type { HostTransport } from "@/lib/hosts/transport";
 import { readKey, type BenchHost } from "../lib/stack";
 import { now } from "../lib/stats";
 
+// lib/fleet/inventory.ts's LISTS (not exported): keep in step.
 const LISTS = [
   virshCommand({ command: "list", args: [{ flag: "--all" }, { flag: "--uuid" }] }),
   virshCommand({ command: "list", args: [{ flag: "--all" }, { flag: "--autostart" }, { flag: "--uuid" }] }),
   virshCommand({ command: "list", args: [{ flag: "--all" }, { flag: "--with-managed-save" }, { flag: "--uuid" }] }),
   virshCommand({ command: "list", args: [{ flag: "--transient" }, { flag: "--uuid" }] }),
-  virshCommand({ command: "domstats", args: [{ flag: "--raw" }] }),
+  virshCommand({ command: "domstats", args: [{ flag: "--raw" }, { flag: "--state" }, { flag: "--cpu-total" }, { flag: "--balloon" }, { flag: "--vcpu" }] }),
 ];
 
 const PS = ["ps", "-o", "etimes=,args=", "-C", "qemu-system-x86_64,qemu-system-aarch64,qemu-kvm"];

@@ -138,13 +138,13 @@ async function fleetGet(api: ApiClient, query = `pageSize=${PAGE}`): Promise<{ m
   return { ms: t, page: r.json };
 }
 
-// The same five commands lib/fleet/inventory.ts sends on every refresh.
+// The same five commands lib/fleet/inventory.ts sends on every refresh (its LISTS): keep in step.
 const RAW_LISTS = [
   virshLine("list", "--all", "--uuid"),
   virshLine("list", "--all", "--autostart", "--uuid"),
   virshLine("list", "--all", "--with-managed-save", "--uuid"),
   virshLine("list", "--transient", "--uuid"),
-  virshLine("domstats", "--raw"),
+  virshLine("domstats", "--raw", "--state", "--cpu-total", "--balloon", "--vcpu"),
 ];
 
 const uuidsOf = (out: string) =>
