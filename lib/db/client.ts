@@ -40,6 +40,9 @@ function open(): DbState {
   let prisma: Client;
   if (url) {
     const pool = new pg.Pool({ connectionString: url, max: 10 });
+    // An idle client whose server connection ends (PostgreSQL restart, admin termination) emits
+    // "error" on the pool; unhandled, that would crash the process. The pool replaces the client.
+    pool.on("error", (err) => console.error(`database connection lost: ${err.message}`));
     backend = { kind: "postgres", url, pool };
     prisma = new PrismaClient({ adapter: new PrismaPg(pool), omit: OMIT });
   } else {
