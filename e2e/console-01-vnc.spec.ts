@@ -5,7 +5,8 @@ import path from "node:path";
 import { DOMImplementation, XMLSerializer, type Element as XmlElement } from "@xmldom/xmldom";
 import { expect, test, type Locator, type Page } from "@playwright/test";
 import { ADMIN } from "./helpers/accounts";
-import { api, loginApi, signedInContext } from "./helpers/session";
+import { HOST1, hostOneEnsure, hostOneRelease, virshHost1, type HostOne } from "./helpers/host1";
+import { loginApi } from "./helpers/session";
 
 // The VNC console page against a real guest: host 1 of the test stack
 // (root@127.0.0.1, qemu:///system), a throwaway guest with an empty disk that
@@ -16,38 +17,16 @@ import { api, loginApi, signedInContext } from "./helpers/session";
 // FAILED_LOGINS: 0 (signs in with the admin's right password only).
 test.describe.configure({ mode: "serial" });
 
-function stack(name: string): string {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: source .stack/env (bash scripts/stack/up.sh) first`);
-  return v;
-}
 
-const HOST = {
-  address: stack("VD_TEST_SSH_HOST"),
-  port: Number(stack("VD_TEST_SSH_PORT")),
-  user: stack("VD_TEST_SSH_USER"),
-  uri: stack("VD_TEST_LIBVIRT_URI"),
-  keyFile: stack("VD_TEST_SSH_KEY"),
-  fingerprint: stack("VD_TEST_SSH_HOSTKEY_SHA256"),
-};
 const DOMAIN_TYPE = process.env.VD_TEST_DOMAIN_TYPE ?? "qemu";
 
 const tag = randomBytes(3).toString("hex");
 const GUEST = { name: `vdtest-console-${tag}`, uuid: randomUUID() };
 let workDir = "";
 let hostId = "";
-/** Set when this spec added the host (fleet-01 removes its own), so afterAll removes it again. */
-let addedHost = false;
+let host1: HostOne | undefined;
 
-/** virsh on this machine against host 1's libvirt (the one the app reaches over SSH). argv only. */
-function virsh(args: string[]): string {
-  try {
-    return execFileSync("virsh", ["-q", "-c", HOST.uri, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LC_ALL: "C.UTF-8" } });
-  } catch (err) {
-    const e = err as { stderr?: string; message: string };
-    throw new Error(`virsh ${args.join(" ")} failed: ${(e.stderr ?? e.message).trim()}`);
-  }
-}
+const virsh = virshHost1;
 
 /** 64 MiB, no NIC, one empty qcow2, VGA + VNC on loopback; built as a DOM. */
 function guestXml(disk: string): string {
@@ -159,28 +138,8 @@ async function virshGrid(page: Page): Promise<Grid> {
 const inked = (g: Grid) => g.cells.reduce((n, x) => n + x, 0);
 
 test.beforeAll(async ({ browser }) => {
-  const admin = await signedInContext(browser, ADMIN);
-  const hosts = (await (await admin.api.get("/api/hosts")).json()) as { hosts: { id: string; address: string; port: number; status: string }[] };
-  const existing = hosts.hosts.find((h) => h.address === HOST.address && h.port === HOST.port && h.status === "online");
-  if (existing) hostId = existing.id;
-  else {
-    const res = await admin.api.post("/api/hosts", {
-      name: `console-01 host ${tag}`,
-      address: HOST.address,
-      port: HOST.port,
-      username: HOST.user,
-      libvirtUri: HOST.uri,
-      key: { kind: "paste", privateKey: readFileSync(HOST.keyFile, "utf8") },
-    });
-    expect(res.status(), await res.text()).toBe(201);
-    hostId = ((await res.json()) as { host: { id: string } }).host.id;
-    addedHost = true;
-    const probe = await admin.api.post(`/api/hosts/${hostId}/test`);
-    expect(probe.status(), await probe.text()).toBe(200);
-    const pin = await admin.api.post(`/api/hosts/${hostId}/confirm-key`, { fingerprint: HOST.fingerprint });
-    expect(pin.status(), await pin.text()).toBe(200);
-  }
-  await admin.context.close();
+  host1 = await hostOneEnsure(browser, `console-01 host ${tag}`);
+  hostId = host1.hostId;
 
   mkdirSync("/var/lib/libvirt/images", { recursive: true });
   workDir = mkdtempSync(path.join("/var/lib/libvirt/images", "vdtest-console-"));
@@ -205,12 +164,7 @@ test.afterAll(async ({ browser }) => {
     // never defined
   }
   if (workDir) rmSync(workDir, { recursive: true, force: true });
-  if (addedHost && hostId) {
-    const admin = await signedInContext(browser, ADMIN);
-    const res = await (await api(admin.page.request)).delete(`/api/hosts/${hostId}`);
-    expect(res.status(), await res.text()).toBe(200);
-    await admin.context.close();
-  }
+  await hostOneRelease(browser, host1);
 });
 
 test("shows the guest's BIOS text in the noVNC canvas, matching virsh screenshot", async ({ page }) => {
@@ -245,7 +199,7 @@ test("shows the guest's BIOS text in the noVNC canvas, matching virsh screenshot
 test("Ctrl+Alt+Del from the toolbar resets the guest", async ({ page }) => {
   await openConsole(page);
   // libvirt reports a guest reset as a "reboot" event; listen before pressing.
-  const watcher = spawn("virsh", ["-q", "-c", HOST.uri, "event", "--domain", GUEST.uuid, "--event", "reboot", "--timeout", "20"], { stdio: ["ignore", "pipe", "pipe"] });
+  const watcher = spawn("virsh", ["-q", "-c", HOST1.uri, "event", "--domain", GUEST.uuid, "--event", "reboot", "--timeout", "20"], { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   watcher.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
   const done = new Promise<void>((resolve) => watcher.on("close", () => resolve()));

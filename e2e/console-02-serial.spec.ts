@@ -1,12 +1,12 @@
-import { execFileSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
 import { tinyGuestFiles, tinyGuestXml } from "../tests/integration/helpers/tiny-guest";
 import { ADMIN } from "./helpers/accounts";
-import { api, loginApi, signedInContext } from "./helpers/session";
+import { hostOneEnsure, hostOneRelease, virshHost1, type HostOne } from "./helpers/host1";
+import { loginApi } from "./helpers/session";
 
 // The serial console page (xterm.js) against a real Linux guest: the tiny guest
 // of scripts/stack/tiny-guest.sh (kernel + busybox initramfs, TCG) on host 1
@@ -18,20 +18,7 @@ import { api, loginApi, signedInContext } from "./helpers/session";
 // FAILED_LOGINS: 0 (signs in with the admin's right password only).
 test.describe.configure({ mode: "serial" });
 
-function stack(name: string): string {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: source .stack/env (bash scripts/stack/up.sh) first`);
-  return v;
-}
 
-const HOST = {
-  address: stack("VD_TEST_SSH_HOST"),
-  port: Number(stack("VD_TEST_SSH_PORT")),
-  user: stack("VD_TEST_SSH_USER"),
-  uri: stack("VD_TEST_LIBVIRT_URI"),
-  keyFile: stack("VD_TEST_SSH_KEY"),
-  fingerprint: stack("VD_TEST_SSH_HOSTKEY_SHA256"),
-};
 
 const tag = randomBytes(3).toString("hex");
 const GUEST = { name: `vdtest-e2e-serial-${tag}`, uuid: randomUUID() };
@@ -40,18 +27,9 @@ const BANNER = /^VIRTDECK-TINY-GUEST READY (\S+)$/m;
 /** busybox ash's prompt in / (PS1="tiny:\w# "), alone on the last line (screen() trims the blank after it). */
 const PROMPT = /^tiny:\/#$/m;
 let hostId = "";
-/** Set when this spec added the host (fleet-01 removes its own), so afterAll removes it again. */
-let addedHost = false;
+let host1: HostOne | undefined;
 
-/** virsh on this machine against host 1's libvirt (the one the app reaches over SSH). argv only. */
-function virsh(args: string[]): string {
-  try {
-    return execFileSync("virsh", ["-q", "-c", HOST.uri, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LC_ALL: "C.UTF-8" } });
-  } catch (err) {
-    const e = err as { stderr?: string; message: string };
-    throw new Error(`virsh ${args.join(" ")} failed: ${(e.stderr ?? e.message).trim()}`);
-  }
-}
+const virsh = virshHost1;
 
 /**
  * What the terminal shows, one line per row. xterm.js 6 draws with its DOM
@@ -67,28 +45,8 @@ async function screen(page: Page): Promise<string> {
 
 test.beforeAll(async ({ browser }) => {
   const files = tinyGuestFiles();
-  const admin = await signedInContext(browser, ADMIN);
-  const hosts = (await (await admin.api.get("/api/hosts")).json()) as { hosts: { id: string; address: string; port: number; status: string }[] };
-  const existing = hosts.hosts.find((h) => h.address === HOST.address && h.port === HOST.port && h.status === "online");
-  if (existing) hostId = existing.id;
-  else {
-    const res = await admin.api.post("/api/hosts", {
-      name: `console-02 host ${tag}`,
-      address: HOST.address,
-      port: HOST.port,
-      username: HOST.user,
-      libvirtUri: HOST.uri,
-      key: { kind: "paste", privateKey: readFileSync(HOST.keyFile, "utf8") },
-    });
-    expect(res.status(), await res.text()).toBe(201);
-    hostId = ((await res.json()) as { host: { id: string } }).host.id;
-    addedHost = true;
-    const probe = await admin.api.post(`/api/hosts/${hostId}/test`);
-    expect(probe.status(), await probe.text()).toBe(200);
-    const pin = await admin.api.post(`/api/hosts/${hostId}/confirm-key`, { fingerprint: HOST.fingerprint });
-    expect(pin.status(), await pin.text()).toBe(200);
-  }
-  await admin.context.close();
+  host1 = await hostOneEnsure(browser, `console-02 host ${tag}`);
+  hostId = host1.hostId;
 
   // virsh reads the file on this machine (the kernel and initrd are paths on the host, which is this machine too).
   const dir = mkdtempSync(path.join(tmpdir(), "vdtest-e2e-serial-"));
@@ -113,12 +71,7 @@ test.afterAll(async ({ browser }) => {
   } catch {
     // never defined
   }
-  if (addedHost && hostId) {
-    const admin = await signedInContext(browser, ADMIN);
-    const res = await (await api(admin.page.request)).delete(`/api/hosts/${hostId}`);
-    expect(res.status(), await res.text()).toBe(200);
-    await admin.context.close();
-  }
+  await hostOneRelease(browser, host1);
 });
 
 test("the serial console shows the guest booting, runs what is typed and says when the guest goes away", async ({ page }) => {

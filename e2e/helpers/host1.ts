@@ -1,0 +1,74 @@
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { expect, type Browser } from "@playwright/test";
+import { ADMIN } from "./accounts";
+import { api, signedInContext } from "./session";
+
+/** A variable of the test stack's environment (.stack/env), or a clear error. */
+export function stackVar(name: string): string {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: source .stack/env (bash scripts/stack/up.sh) first`);
+  return v;
+}
+
+/** Host 1 of the test stack: root@127.0.0.1, qemu:///system. */
+export const HOST1 = {
+  address: stackVar("VD_TEST_SSH_HOST"),
+  port: Number(stackVar("VD_TEST_SSH_PORT")),
+  user: stackVar("VD_TEST_SSH_USER"),
+  uri: stackVar("VD_TEST_LIBVIRT_URI"),
+  keyFile: stackVar("VD_TEST_SSH_KEY"),
+  fingerprint: stackVar("VD_TEST_SSH_HOSTKEY_SHA256"),
+};
+
+/** virsh on this machine against host 1's libvirt (the one the app reaches over SSH). argv only. */
+export function virshHost1(args: string[]): string {
+  try {
+    return execFileSync("virsh", ["-q", "-c", HOST1.uri, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LC_ALL: "C.UTF-8" } });
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    throw new Error(`virsh ${args.join(" ")} failed: ${(e.stderr ?? e.message).trim()}`);
+  }
+}
+
+export interface HostOne {
+  hostId: string;
+  /** This spec added it, so it removes it again (hostOneRelease). */
+  added: boolean;
+}
+
+/** Reuses host 1 when an earlier spec left it online, else adds it through the API and pins its key. */
+export async function hostOneEnsure(browser: Browser, name: string): Promise<HostOne> {
+  const admin = await signedInContext(browser, ADMIN);
+  try {
+    const hosts = (await (await admin.api.get("/api/hosts")).json()) as { hosts: { id: string; address: string; port: number; status: string }[] };
+    const existing = hosts.hosts.find((h) => h.address === HOST1.address && h.port === HOST1.port && h.status === "online");
+    if (existing) return { hostId: existing.id, added: false };
+    const res = await admin.api.post("/api/hosts", {
+      name,
+      address: HOST1.address,
+      port: HOST1.port,
+      username: HOST1.user,
+      libvirtUri: HOST1.uri,
+      key: { kind: "paste", privateKey: readFileSync(HOST1.keyFile, "utf8") },
+    });
+    expect(res.status(), await res.text()).toBe(201);
+    const hostId = ((await res.json()) as { host: { id: string } }).host.id;
+    const probe = await admin.api.post(`/api/hosts/${hostId}/test`);
+    expect(probe.status(), await probe.text()).toBe(200);
+    const pin = await admin.api.post(`/api/hosts/${hostId}/confirm-key`, { fingerprint: HOST1.fingerprint });
+    expect(pin.status(), await pin.text()).toBe(200);
+    return { hostId, added: true };
+  } finally {
+    await admin.context.close();
+  }
+}
+
+/** Removes host 1 again if hostOneEnsure added it. */
+export async function hostOneRelease(browser: Browser, host: HostOne | undefined): Promise<void> {
+  if (!host?.added) return;
+  const admin = await signedInContext(browser, ADMIN);
+  const res = await (await api(admin.page.request)).delete(`/api/hosts/${host.hostId}`);
+  expect(res.status(), await res.text()).toBe(200);
+  await admin.context.close();
+}
