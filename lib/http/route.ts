@@ -38,6 +38,35 @@ type Body<S> = S extends z.ZodType ? z.infer<S> : undefined;
 
 type NextHandler = (req: NextRequest, ctx: { params: Promise<Params> }) => Promise<Response>;
 
+/** What a privilege is checked against: nothing (global), a host, or one VM (host + UUID). */
+export interface AuthzTarget {
+  hostId?: string;
+  vmUuid?: string;
+}
+
+/**
+ * Description of a route handler, attached to it under ROUTE_META so tools can
+ * enumerate every route from the code (OpenAPI document, authorization matrix).
+ */
+export interface RouteMeta {
+  auth: "public" | "user";
+  privilege?: Privilege;
+  /** True when the privilege is checked against a host or VM named by the request. */
+  targeted: boolean;
+  body?: z.ZodType;
+  maxBodyBytes: number;
+}
+
+export const ROUTE_META = Symbol.for("virtdeck.routeMeta");
+
+export function routeMeta(handler: unknown): RouteMeta | undefined {
+  return (handler as { [ROUTE_META]?: RouteMeta } | undefined)?.[ROUTE_META];
+}
+
+function withMeta(handler: NextHandler, meta: RouteMeta): NextHandler {
+  return Object.assign(handler, { [ROUTE_META]: meta });
+}
+
 /** Refuses cross-site requests: a browser always sends Origin on cross-origin mutations. */
 function checkOrigin(req: NextRequest): void {
   const origin = req.headers.get("origin");
@@ -82,24 +111,33 @@ export function publicRoute<S extends z.ZodType | undefined = undefined, P exten
   opts: BaseOptions<S>,
   handler: (ctx: RouteContext<Body<S>, P>) => Promise<Response>,
 ): NextHandler {
-  return async (req, ctx) => {
+  const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  return withMeta(async (req, ctx) => {
     try {
       if (MUTATING.has(req.method)) checkOrigin(req);
-      const body = await readBody(req, opts.body as S, opts.maxBodyBytes ?? DEFAULT_MAX_BODY);
+      const body = await readBody(req, opts.body as S, maxBodyBytes);
       const session = await sessionLookup(req.cookies.get(SESSION_COOKIE)?.value);
       return await handler({ req, ip: clientAddress(req.headers), body, params: (await ctx.params) as P, session });
     } catch (err) {
       return respond(err);
     }
-  };
+  }, { auth: "public", targeted: false, body: opts.body, maxBodyBytes });
 }
 
-/** A route for signed-in users holding `privilege` (when given). */
+/**
+ * A route for signed-in users holding `privilege` (when given). `target` names
+ * the host or VM the privilege is checked against, from the route parameters or
+ * the validated body; without it the privilege must be held globally.
+ */
 export function userRoute<S extends z.ZodType | undefined = undefined, P extends Params = Params>(
-  opts: BaseOptions<S> & { privilege?: Privilege },
+  opts: BaseOptions<S> & {
+    privilege?: Privilege;
+    target?: (ctx: { params: P; body: Body<S> }) => AuthzTarget;
+  },
   handler: (ctx: AuthedContext<Body<S>, P>) => Promise<Response>,
 ): NextHandler {
-  return async (req, ctx) => {
+  const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  return withMeta(async (req, ctx) => {
     try {
       const session = await sessionLookup(req.cookies.get(SESSION_COOKIE)?.value);
       if (!session) throw new AppError("unauthorized", "Sign in first");
@@ -119,10 +157,10 @@ export function userRoute<S extends z.ZodType | undefined = undefined, P extends
         });
         throw new AppError("forbidden", "You do not have permission to do this");
       }
-      const body = await readBody(req, opts.body as S, opts.maxBodyBytes ?? DEFAULT_MAX_BODY);
+      const body = await readBody(req, opts.body as S, maxBodyBytes);
       return await handler({ req, ip: clientAddress(req.headers), body, params: (await ctx.params) as P, session });
     } catch (err) {
       return respond(err);
     }
-  };
+  }, { auth: "user", privilege: opts.privilege, targeted: !!opts.target, body: opts.body, maxBodyBytes });
 }
