@@ -8,6 +8,8 @@ import { upgradeRouteFind, upgradeRouteRegister } from "@/lib/ws/upgrade-router"
 import { PEER_HEADER } from "@/lib/http/client-address";
 import { fleetCloseAll } from "@/lib/fleet/runtime";
 import { consoleUpgrade, consolesCloseAll } from "@/lib/consoles/proxy";
+import { taskWorkersStart, taskWorkersStop } from "@/lib/tasks/tasks";
+import "@/lib/tasks/handlers";
 
 const dev = process.argv.includes("--dev");
 
@@ -24,6 +26,8 @@ async function main() {
   const migrations = await prepareDatabase();
   for (const w of migrations.warnings) console.warn(`warning: ${w}`);
   if (migrations.applied.length) console.log(`Applied migrations: ${migrations.applied.join(", ")}`);
+  // Task workers (pg-boss); tasks a stopped instance left "running" are resolved here.
+  await taskWorkersStart();
 
   upgradeRouteRegister("/ws/console", consoleUpgrade);
 
@@ -55,8 +59,12 @@ async function main() {
     server.close();
     server.closeAllConnections();
     consolesCloseAll();
-    fleetCloseAll();
-    closeDatabase().finally(() => process.exit(0));
+    taskWorkersStop()
+      .catch((err) => console.error(`stopping tasks: ${err instanceof Error ? err.message : err}`))
+      .finally(() => {
+        fleetCloseAll();
+        closeDatabase().finally(() => process.exit(0));
+      });
   };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));

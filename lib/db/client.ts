@@ -32,7 +32,7 @@ export function migrationsDir(): string {
 }
 
 /** Secrets never leave the database layer unless a query selects them explicitly. */
-const OMIT = { user: { passwordHash: true }, host: { privateKeySealed: true } } as const;
+const OMIT = { user: { passwordHash: true }, host: { privateKeySealed: true }, userTotp: { secretSealed: true } } as const;
 
 function open(): DbState {
   const url = env().DATABASE_URL;
@@ -98,6 +98,37 @@ export async function prepareDatabase(): Promise<MigrationResult> {
   const client = await backend.pool.connect();
   try {
     return await migrationsApply(pgSession(client), migrations, { advisoryLock: true });
+  } finally {
+    client.release();
+  }
+}
+
+/**
+ * Raw SQL for libraries that bring their own statements (the pg-boss job queue):
+ * parameterized single statements, or several statements in one string when no
+ * values are given. A failure rolls back whatever transaction the text opened,
+ * so the shared connection (PGlite) or pooled client is not left aborted.
+ */
+export async function dbRawExecute(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }> {
+  const { backend } = state();
+  const multi = !values || values.length === 0;
+  if (backend.kind === "pglite") {
+    try {
+      if (!multi) return { rows: (await backend.pglite.query<Record<string, unknown>>(text, values)).rows };
+      const results = await backend.pglite.exec(text);
+      return { rows: (results.at(-1)?.rows ?? []) as Record<string, unknown>[] };
+    } catch (err) {
+      if (multi) await backend.pglite.exec("ROLLBACK").catch(() => {});
+      throw err;
+    }
+  }
+  const client = await backend.pool.connect();
+  try {
+    const r = (await client.query(text, multi ? undefined : values)) as pg.QueryResult | pg.QueryResult[];
+    return { rows: (Array.isArray(r) ? (r.at(-1)?.rows ?? []) : r.rows) as Record<string, unknown>[] };
+  } catch (err) {
+    if (multi) await client.query("ROLLBACK").catch(() => {});
+    throw err;
   } finally {
     client.release();
   }

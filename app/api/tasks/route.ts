@@ -1,0 +1,11 @@
+import { NextResponse } from "next/server";
+import { userRoute } from "@/lib/http/route";
+import { TaskListQuerySchema, taskList } from "@/lib/tasks/tasks";
+
+export const dynamic = "force-dynamic";
+
+/** Tasks the caller may see (their own; admins: all), newest first. */
+export const GET = userRoute({}, async ({ req, session }) => {
+  const query = TaskListQuerySchema.parse(Object.fromEntries(req.nextUrl.searchParams));
+  return NextResponse.json({ tasks: await taskList(session, query) });
+});

@@ -1,0 +1,42 @@
+/**
+ * The tasks API's wire types: what /api/tasks returns and the browser reads.
+ * Types and constants only: safe to import from client components.
+ */
+export const TASK_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+/** A task as the API shows it. Dates are ISO 8601 strings. */
+export interface TaskView {
+  id: string;
+  kind: string;
+  title: string;
+  status: TaskStatus;
+  /** 0..100 */
+  progress: number;
+  message: string;
+  hostId: string | null;
+  vmUuid: string | null;
+  userId: string | null;
+  username: string;
+  cancellable: boolean;
+  cancelRequested: boolean;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  error: string | null;
+  result: Record<string, unknown> | null;
+}
+
+export interface TaskLogLine {
+  id: string;
+  at: string;
+  line: string;
+}
+
+export interface TaskDetail extends TaskView {
+  logs: TaskLogLine[];
+}
+
+export function taskIsFinished(status: TaskStatus): boolean {
+  return status === "succeeded" || status === "failed" || status === "cancelled";
+}

@@ -1,0 +1,8 @@
+import "server-only";
+
+/**
+ * Every feature's task handlers, registered by importing their modules once
+ * here. The custom server imports this file before starting the workers; each
+ * feature adds one line.
+ */
+export {};

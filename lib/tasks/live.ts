@@ -1,0 +1,99 @@
+import "server-only";
+import { EventEmitter } from "node:events";
+import { db } from "@/lib/db/client";
+import type { ActiveSession } from "@/lib/auth/session";
+import type { TaskView } from "@/lib/contracts/tasks";
+import { toTaskView } from "./tasks";
+
+/**
+ * Live task updates for browsers. Whichever instance runs a task writes its row;
+ * every instance polls PostgreSQL once a second for rows changed since its last
+ * look (only while someone is listening) and fans them out to its own SSE
+ * subscribers. The database is the only thing instances share.
+ */
+const POLL_MS = 1_000;
+/** Rows are re-read this far back, against clock skew between instances. */
+const OVERLAP_MS = 3_000;
+
+interface LiveState {
+  bus: EventEmitter;
+  timer: NodeJS.Timeout | null;
+  cursor: Date;
+  /** id -> updatedAt (ms) already sent, for rows inside the overlap window. */
+  seen: Map<string, number>;
+  subscribers: number;
+}
+
+const KEY = Symbol.for("virtdeck.tasks.live");
+type Holder = { [KEY]?: LiveState };
+
+function state(): LiveState {
+  const holder = globalThis as unknown as Holder;
+  if (!holder[KEY]) {
+    const bus = new EventEmitter();
+    bus.setMaxListeners(0);
+    holder[KEY] = { bus, timer: null, cursor: new Date(), seen: new Map(), subscribers: 0 };
+  }
+  return holder[KEY];
+}
+
+
+async function poll(s: LiveState): Promise<void> {
+  const from = new Date(s.cursor.getTime() - OVERLAP_MS);
+  const rows = await db().task.findMany({
+    where: { updatedAt: { gt: from } },
+    orderBy: { updatedAt: "asc" },
+    take: 500,
+  });
+  const changed: TaskView[] = [];
+  for (const r of rows) {
+    const t = r.updatedAt.getTime();
+    if (s.seen.get(r.id) === t) continue;
+    s.seen.set(r.id, t);
+    changed.push(toTaskView(r));
+    if (t > s.cursor.getTime()) s.cursor = r.updatedAt;
+  }
+  const horizon = s.cursor.getTime() - OVERLAP_MS;
+  for (const [id, t] of s.seen) if (t < horizon) s.seen.delete(id);
+  if (changed.length) s.bus.emit("changed", changed);
+}
+
+function startPolling(s: LiveState): void {
+  if (s.timer) return;
+  s.cursor = new Date();
+  s.seen.clear();
+  let busy = false;
+  s.timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    poll(s)
+      .catch((err) => console.error(`task updates: ${err instanceof Error ? err.message : err}`))
+      .finally(() => (busy = false));
+  }, POLL_MS);
+  s.timer.unref();
+}
+
+/**
+ * Calls `onTasks` with the tasks visible to the session that changed (created, progressed,
+ * finished). Returns the unsubscribe function.
+ */
+export function taskUpdatesSubscribe(session: ActiveSession, onTasks: (tasks: TaskView[]) => void): () => void {
+  const s = state();
+  s.subscribers++;
+  startPolling(s);
+  const admin = session.user.role === "admin";
+  const listener = (tasks: TaskView[]) => {
+    const mine = admin ? tasks : tasks.filter((t) => t.userId === session.user.id);
+    if (mine.length) onTasks(mine);
+  };
+  s.bus.on("changed", listener);
+  return () => {
+    s.bus.off("changed", listener);
+    s.subscribers--;
+    if (s.subscribers <= 0 && s.timer) {
+      clearInterval(s.timer);
+      s.timer = null;
+      s.subscribers = 0;
+    }
+  };
+}
