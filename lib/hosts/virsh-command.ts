@@ -139,6 +139,27 @@ const SPECS = {
   "pool-dumpxml": { args: ONE, flags: ["--inactive"] },
   "vol-list": { args: ONE, flags: ["--details"] },
   "vol-dumpxml": { args: ONE, options: ["--pool"] },
+  // Provisioning: volumes for new VMs (linked/full clones, seed ISOs) and hardware edits.
+  "vol-create-as": {
+    args: { min: 3, max: 3 },
+    flags: ["--prealloc-metadata"],
+    options: ["--allocation", "--format", "--backing-vol", "--backing-vol-format"],
+  },
+  "vol-clone": { args: { min: 2, max: 2 }, flags: ["--prealloc-metadata", "--reflink"], options: ["--pool"] },
+  "vol-resize": { args: { min: 2, max: 2 }, flags: ["--allocate", "--shrink"], options: ["--pool"] },
+  "vol-info": { args: ONE, flags: ["--bytes", "--physical"], options: ["--pool"] },
+  "vol-path": { args: ONE, options: ["--pool"] },
+  "vol-upload": { args: { min: 2, max: 2 }, flags: ["--sparse"], options: ["--pool", "--offset", "--length"] },
+  "vol-delete": { args: ONE, options: ["--pool"] },
+  "pool-refresh": { args: ONE },
+  "pool-info": { args: ONE, flags: ["--bytes"] },
+  setvcpus: { domains: ONE, args: ONE, flags: ["--maximum", "--config", "--live", "--current"] },
+  setmem: { domains: ONE, args: ONE, flags: ["--config", "--live", "--current"] },
+  setmaxmem: { domains: ONE, args: ONE, flags: ["--config", "--live", "--current"] },
+  "attach-device": { domains: ONE, args: ONE, flags: ["--persistent", "--config", "--live", "--current"] },
+  "detach-device": { domains: ONE, args: ONE, flags: ["--persistent", "--config", "--live", "--current"] },
+  "update-device": { domains: ONE, args: ONE, flags: ["--persistent", "--config", "--live", "--current", "--force"] },
+  blockresize: { domains: ONE, args: { min: 2, max: 2 } },
 } as const satisfies Record<string, CommandSpec>;
 
 export type VirshCommandName = keyof typeof SPECS;
