@@ -24,6 +24,9 @@ export const EnvSchema = z.object({
   VIRTDECK_LOGIN_MAX_PER_ACCOUNT: z.coerce.number().int().positive().default(5),
   VIRTDECK_LOGIN_MAX_PER_IP: z.coerce.number().int().positive().default(20),
   VIRTDECK_LOGIN_WINDOW_SECONDS: z.coerce.number().int().positive().default(900),
+  /** Failed second-factor (TOTP or recovery) codes per account / per address, in the login window. */
+  VIRTDECK_TOTP_MAX_PER_ACCOUNT: z.coerce.number().int().positive().default(5),
+  VIRTDECK_TOTP_MAX_PER_IP: z.coerce.number().int().positive().default(20),
   /** base64 of 32 bytes: encrypts SSH private keys at rest. Unset = generated <data dir>/secret.key. */
   VIRTDECK_SECRET_KEY: z.string().min(1).optional(),
 });

@@ -8,6 +8,20 @@ import { DisplayNameSchema, PasswordSchema, UsernameSchema } from "@/lib/auth/cr
 import { passwordHash, passwordVerify } from "@/lib/auth/password";
 import { rateLimitHit, rateLimitPeek, rateLimitReset } from "@/lib/auth/rate-limit";
 import { sessionCreate, sessionRevoke, type ActiveSession } from "@/lib/auth/session";
+import {
+  loginChallengeConsume,
+  loginChallengeCreate,
+  loginChallengeFail,
+  type LoginChallengeView,
+} from "@/lib/auth/login-challenge";
+import {
+  secondFactorVerify,
+  totpEnabled,
+  totpEnrolConfirm,
+  totpEnrolStart,
+  totpRequiredFor,
+  type TotpEnrolment,
+} from "@/lib/auth/two-factor";
 
 export const LoginSchema = z.object({
   // Bounded before normalisation so a 1 MB username costs nothing.
@@ -33,13 +47,22 @@ export interface LoginResult {
   user: { id: string; username: string; role: string };
 }
 
+/**
+ * Outcome of the password step: signed in, or a second step is needed (a TOTP
+ * or recovery code, or TOTP enrolment when the user's role requires it) and a
+ * login challenge was created instead of a session.
+ */
+export type LoginOutcome =
+  | ({ step: "done" } & LoginResult)
+  | { step: "totp" | "enrol"; challengeToken: string; challengeExpiresAt: Date; user: { id: string; username: string } };
+
 const INVALID = "Invalid username or password";
 
 /**
  * Checks credentials under per-account and per-address rate limits (counted in
  * PostgreSQL, so every instance shares them). Every attempt is audited.
  */
-export async function login(input: z.infer<typeof LoginSchema>, meta: RequestMeta): Promise<LoginResult> {
+export async function loginPassword(input: z.infer<typeof LoginSchema>, meta: RequestMeta): Promise<LoginOutcome> {
   const { VIRTDECK_LOGIN_MAX_PER_ACCOUNT: maxAccount, VIRTDECK_LOGIN_MAX_PER_IP: maxIp, VIRTDECK_LOGIN_WINDOW_SECONDS: window } = env();
   const username = input.username.normalize("NFC").trim().toLowerCase();
   const accountKey = `login:account:${username}`;
@@ -78,6 +101,26 @@ export async function login(input: z.infer<typeof LoginSchema>, meta: RequestMet
   }
 
   await rateLimitReset(accountKey);
+  const second = (await totpEnabled(user.id)) ? "totp" : (await totpRequiredFor(user.id)) ? "enrol" : null;
+  if (second) {
+    const c = await loginChallengeCreate(user.id, second, meta);
+    return { step: second, challengeToken: c.token, challengeExpiresAt: c.expiresAt, user: { id: user.id, username: user.username } };
+  }
+  return { step: "done", ...(await loginFinish(user, meta)) };
+}
+
+/** Password-only sign-in, for callers that cannot go on to a second step: refuses accounts that need one. */
+export async function login(input: z.infer<typeof LoginSchema>, meta: RequestMeta): Promise<LoginResult> {
+  const r = await loginPassword(input, meta);
+  if (r.step !== "done") throw new AppError("unauthorized", "This account needs a second factor to sign in");
+  return r;
+}
+
+async function loginFinish(
+  user: { id: string; username: string; role: LoginResult["user"]["role"] },
+  meta: RequestMeta,
+  details?: Record<string, unknown>,
+): Promise<LoginResult> {
   const session = await sessionCreate(user.id, meta);
   await db().user.update({ where: { id: user.id }, data: { lastLoginAt: new Date() } });
   await auditRecord({
@@ -85,8 +128,51 @@ export async function login(input: z.infer<typeof LoginSchema>, meta: RequestMet
     action: "auth.login",
     target: { type: "user", id: user.id, name: user.username },
     ip: meta.ip,
+    details,
   });
   return { ...session, user: { id: user.id, username: user.username, role: user.role } };
+}
+
+function challengeCaller(challenge: LoginChallengeView, meta: RequestMeta) {
+  return { user: { id: challenge.user.id, username: challenge.user.username }, ip: meta.ip };
+}
+
+async function challengeSpend(challenge: LoginChallengeView): Promise<void> {
+  if (!(await loginChallengeConsume(challenge.id))) throw new AppError("unauthorized", "This sign-in has expired: sign in again");
+}
+
+/** Counts a wrong code against the challenge, then rethrows the verification error. */
+async function challengeFailed(challenge: LoginChallengeView, err: unknown): Promise<never> {
+  if (err instanceof AppError && err.code === "unauthorized") await loginChallengeFail(challenge.id);
+  throw err;
+}
+
+/** Second step: a TOTP code or a recovery code finishes the sign-in. */
+export async function loginSecondFactor(challenge: LoginChallengeView, code: string, meta: RequestMeta): Promise<LoginResult> {
+  if (challenge.kind !== "totp") throw new AppError("conflict", "This sign-in needs two-factor enrolment, not a code");
+  const method = await secondFactorVerify(challengeCaller(challenge, meta), code, { allowRecovery: true, purpose: "login" }).catch((err) =>
+    challengeFailed(challenge, err),
+  );
+  await challengeSpend(challenge);
+  return loginFinish(challenge.user, meta, { secondFactor: method });
+}
+
+/** Enrolment required by the policy, before the first session: shows the secret. */
+export async function loginEnrolStart(challenge: LoginChallengeView): Promise<TotpEnrolment> {
+  if (challenge.kind !== "enrol") throw new AppError("conflict", "This sign-in does not need enrolment");
+  return totpEnrolStart(challenge.user);
+}
+
+/** Confirms the policy-required enrolment with a first code and signs in; returns the recovery codes once. */
+export async function loginEnrolConfirm(
+  challenge: LoginChallengeView,
+  code: string,
+  meta: RequestMeta,
+): Promise<LoginResult & { recoveryCodes: string[] }> {
+  if (challenge.kind !== "enrol") throw new AppError("conflict", "This sign-in does not need enrolment");
+  const { recoveryCodes } = await totpEnrolConfirm(challengeCaller(challenge, meta), code).catch((err) => challengeFailed(challenge, err));
+  await challengeSpend(challenge);
+  return { ...(await loginFinish(challenge.user, meta, { secondFactor: "enrol" })), recoveryCodes };
 }
 
 export async function logout(session: ActiveSession, meta: RequestMeta): Promise<void> {

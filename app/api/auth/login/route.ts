@@ -1,10 +1,19 @@
 import { NextResponse } from "next/server";
 import { publicRoute } from "@/lib/http/route";
 import { sessionCookieSet } from "@/lib/http/session-cookie";
-import { LoginSchema, login } from "@/lib/auth/login";
+import { challengeCookieClear, challengeCookieSet } from "@/lib/http/challenge-cookie";
+import { LoginSchema, loginPassword } from "@/lib/auth/login";
 
+/**
+ * Password step. Answers `{ step: "done", user, csrfToken }` with the session
+ * cookie, or `{ step: "totp" | "enrol" }` with a login-challenge cookie (no
+ * session) when a second factor is needed.
+ */
 export const POST = publicRoute({ body: LoginSchema }, async ({ req, body, ip }) => {
-  const r = await login(body, { ip, userAgent: req.headers.get("user-agent") ?? "" });
-  const res = NextResponse.json({ user: r.user, csrfToken: r.csrfToken });
-  return sessionCookieSet(res, req, r.token, r.expiresAt);
+  const r = await loginPassword(body, { ip, userAgent: req.headers.get("user-agent") ?? "" });
+  if (r.step !== "done") {
+    return challengeCookieSet(NextResponse.json({ step: r.step }), req, r.challengeToken, r.challengeExpiresAt);
+  }
+  const res = NextResponse.json({ step: "done", user: r.user, csrfToken: r.csrfToken });
+  return challengeCookieClear(sessionCookieSet(res, req, r.token, r.expiresAt));
 });

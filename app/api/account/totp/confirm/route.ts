@@ -1,0 +1,8 @@
+import { NextResponse } from "next/server";
+import { userRoute } from "@/lib/http/route";
+import { TotpConfirmSchema, totpEnrolConfirm } from "@/lib/auth/two-factor";
+
+/** Confirms enrolment with a first code; the answer carries the recovery codes, shown once. */
+export const POST = userRoute({ body: TotpConfirmSchema }, async ({ session, ip, body }) => {
+  return NextResponse.json(await totpEnrolConfirm({ user: session.user, ip }, body.code));
+});

@@ -1,0 +1,9 @@
+import { NextResponse } from "next/server";
+import { userRoute } from "@/lib/http/route";
+import { TotpDisableSchema, totpDisable } from "@/lib/auth/two-factor";
+
+/** Turns two-factor off: needs the password and a current code. */
+export const POST = userRoute({ body: TotpDisableSchema }, async ({ session, ip, body }) => {
+  await totpDisable({ user: session.user, ip }, body);
+  return NextResponse.json({ ok: true });
+});

@@ -1,0 +1,8 @@
+import { NextResponse } from "next/server";
+import { userRoute } from "@/lib/http/route";
+import { totpEnrolStart } from "@/lib/auth/two-factor";
+
+/** Starts enrolment: a new secret, its otpauth URI and QR code. Nothing is on until a code confirms it. */
+export const POST = userRoute({}, async ({ session }) => {
+  return NextResponse.json({ enrolment: await totpEnrolStart(session.user) });
+});

@@ -1,0 +1,8 @@
+import { NextResponse } from "next/server";
+import { userRoute } from "@/lib/http/route";
+import { RecoveryRegenerateSchema, recoveryCodesRegenerate } from "@/lib/auth/two-factor";
+
+/** Replaces every recovery code with ten new ones (shown once); needs a current code. */
+export const POST = userRoute({ body: RecoveryRegenerateSchema }, async ({ session, ip, body }) => {
+  return NextResponse.json(await recoveryCodesRegenerate({ user: session.user, ip }, body.code));
+});
