@@ -36,7 +36,6 @@ export function taskQueue(): Promise<PgBoss> {
     db: { executeSql: (text: string, values: unknown[]) => dbRawExecute(text, values) },
     // Cron schedules are not used; maintenance (expiry, archiving) stays on.
     schedule: false,
-    monitorStateIntervalSeconds: undefined,
     retryLimit: 0,
     expireInSeconds: JOB_EXPIRE_SECONDS,
   });

@@ -504,13 +504,10 @@ async function cancelPoll(): Promise<void> {
 export async function taskSweepInterrupted(opts: { staleAfterMs?: number } = {}): Promise<string[]> {
   const rt = runtime();
   const cutoff = new Date(Date.now() - (opts.staleAfterMs ?? STALE_AFTER_MS));
-  const stale = await db().task.findMany({
-    where: {
-      status: "running",
-      OR: [{ heartbeatAt: { lt: cutoff } }, { heartbeatAt: null }],
-      NOT: { id: { in: [...rt.running.keys()] } },
-    },
+  const running = await db().task.findMany({
+    where: { status: "running", NOT: { id: { in: [...rt.running.keys()] } } },
   });
+  const stale = running.filter((t) => !t.heartbeatAt || t.heartbeatAt < cutoff || workerDeadHere(t.workerId));
   const resolved: string[] = [];
   for (const t of stale) {
     const reason = `Interrupted: the virtdeck instance running it (${t.workerId ?? "unknown"}) stopped${
@@ -537,6 +534,25 @@ export async function taskSweepInterrupted(opts: { staleAfterMs?: number } = {})
     }
   }
   return resolved;
+}
+
+/**
+ * True when workerId names a process on this machine that is certainly gone: an earlier
+ * incarnation with our own pid (a container restart reuses pids), or a pid that no longer
+ * exists. Such tasks are resolved at once instead of after STALE_AFTER_MS.
+ */
+function workerDeadHere(workerId: string | null): boolean {
+  if (!workerId) return false;
+  const m = /^(.*):(\d+):([0-9a-f]{8})$/.exec(workerId);
+  if (!m || m[1] !== hostname() || workerId === runtime().instanceId) return false;
+  const pid = Number(m[2]);
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "ESRCH";
+  }
 }
 
 function ensureTimers(): void {

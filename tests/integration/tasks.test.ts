@@ -1,0 +1,242 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CALLER_IP, fleetSetup, until, type FleetContext } from "./helpers/fleet-stack";
+
+/**
+ * Tasks on the real database (VD_TEST_DB=postgres or pglite) with the real pg-boss queue:
+ * progress and log, cancel (running and queued), visibility, and tasks left "running" by an
+ * instance that was killed or stopped, resolved by the next one.
+ */
+type Tasks = typeof import("@/lib/tasks/tasks");
+type Caller = import("@/lib/tasks/tasks").TaskCaller;
+
+let f: FleetContext;
+let tasks: Tasks;
+let admin: Caller;
+let operator: Caller;
+
+/** Gates the test handlers wait on, by task id. */
+const gates = new Map<string, () => void>();
+const gate = (id: string) => new Promise<void>((resolve) => gates.set(id, resolve));
+
+async function userCaller(username: string, role: "operator" | "helpdesk"): Promise<Caller> {
+  const users = await import("@/lib/users/users");
+  const login = await import("@/lib/auth/login");
+  const session = await import("@/lib/auth/session");
+  await users.userCreate(admin, users.UserCreateSchema.parse({ username, role, password: `${username} password 1` }));
+  const r = await login.login({ username, password: `${username} password 1` }, { ip: CALLER_IP, userAgent: "vitest" });
+  const s = await session.sessionLookup(r.token);
+  if (!s) throw new Error("no session");
+  return { session: s, ip: CALLER_IP };
+}
+
+beforeAll(async () => {
+  f = await fleetSetup();
+  tasks = await import("@/lib/tasks/tasks");
+  admin = f.caller;
+  operator = await userCaller("task.operator", "operator");
+
+  tasks.taskHandlerRegister("test.steps", async (ctx) => {
+    const input = ctx.input as { steps: number };
+    for (let i = 1; i <= input.steps; i++) {
+      await ctx.progress((i / input.steps) * 100, `step ${i} of ${input.steps}`);
+      await ctx.log(`did step ${i}`);
+      if (i === 1) await gate(ctx.taskId);
+    }
+    return { steps: input.steps };
+  });
+  tasks.taskHandlerRegister(
+    "test.wait-cancel",
+    async (ctx) => {
+      await ctx.progress(5, "waiting");
+      await new Promise<void>((_, reject) => ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason), { once: true }));
+    },
+    { cancellable: true },
+  );
+  tasks.taskHandlerRegister("test.fails", async () => {
+    throw new Error("the operation broke on purpose");
+  });
+});
+
+afterAll(async () => {
+  await tasks?.taskWorkersStop({ graceMs: 1000 });
+  await f?.teardown();
+});
+
+describe("tasks", () => {
+  it("a task queued while no worker runs is kept and runs once workers start", async () => {
+    const queued = await tasks.taskEnqueue(admin, { kind: "test.steps", title: "queued early", input: { steps: 2 } });
+    expect(queued.status).toBe("queued");
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await tasks.taskGet(admin.session, queued.id)).status).toBe("queued");
+    await tasks.taskWorkersStart({ concurrency: 2, pollingIntervalSeconds: 0.5 });
+    await until("the task starts", () => gates.has(queued.id), { timeoutMs: 15_000 });
+    gates.get(queued.id)!();
+    const done = await until("the task finishes", async () => {
+      const t = await tasks.taskGet(admin.session, queued.id);
+      return t.status === "succeeded" && t;
+    }, { timeoutMs: 15_000 });
+    expect(done.result).toEqual({ steps: 2 });
+  });
+
+  it("runs a task with progress, message and log lines, visible to its owner and admins only", async () => {
+    const t = await tasks.taskEnqueue(operator, { kind: "test.steps", title: "three steps", input: { steps: 3 } });
+    expect(t).toMatchObject({ kind: "test.steps", title: "three steps", status: "queued", userId: operator.session.user.id, cancellable: false });
+    await until("the task waits after step 1", () => gates.has(t.id), { timeoutMs: 15_000 });
+    const mid = await until("progress is recorded", async () => {
+      const d = await tasks.taskGet(operator.session, t.id);
+      return d.status === "running" && d.logs.length === 1 && d;
+    });
+    expect(mid.progress).toBeCloseTo(33.3, 0);
+    expect(mid.message).toBe("step 1 of 3");
+    expect(mid.startedAt).not.toBeNull();
+    gates.get(t.id)!();
+    const done = await until("the task succeeds", async () => {
+      const d = await tasks.taskGet(operator.session, t.id);
+      return d.status === "succeeded" && d;
+    }, { timeoutMs: 10_000 });
+    expect(done.progress).toBe(100);
+    expect(done.result).toEqual({ steps: 3 });
+    expect(done.logs.map((l) => l.line)).toEqual(["did step 1", "did step 2", "did step 3"]);
+    expect(done.finishedAt).not.toBeNull();
+
+    // Visibility: the operator's own list has it; another operator's does not; admins see all.
+    const other = await userCaller("task.other", "operator");
+    expect((await tasks.taskList(operator.session)).map((x) => x.id)).toContain(t.id);
+    expect((await tasks.taskList(other.session)).map((x) => x.id)).not.toContain(t.id);
+    await expect(tasks.taskGet(other.session, t.id)).rejects.toMatchObject({ code: "not_found" });
+    await expect(tasks.taskCancel(other, t.id)).rejects.toMatchObject({ code: "not_found" });
+    expect((await tasks.taskList(admin.session)).map((x) => x.id)).toContain(t.id);
+    // Live-update style query: only rows changed after a point.
+    const since = await tasks.taskList(admin.session, { since: new Date(Date.now() + 60_000) });
+    expect(since).toEqual([]);
+  });
+
+  it("records a failing handler's error", async () => {
+    const t = await tasks.taskEnqueue(admin, { kind: "test.fails", title: "breaks", input: {} });
+    const done = await until("the task fails", async () => {
+      const d = await tasks.taskGet(admin.session, t.id);
+      return d.status === "failed" && d;
+    }, { timeoutMs: 10_000 });
+    expect(done.error).toBe("the operation broke on purpose");
+    expect(done.logs.at(-1)?.line).toBe("error: the operation broke on purpose");
+  });
+
+  it("cancels a running task through its signal, and refuses to cancel what cannot be", async () => {
+    const t = await tasks.taskEnqueue(operator, { kind: "test.wait-cancel", title: "wait", input: {} });
+    await until("the task runs", async () => (await tasks.taskGet(operator.session, t.id)).message === "waiting", { timeoutMs: 15_000 });
+    const asked = await tasks.taskCancel(operator, t.id);
+    expect(asked.cancelRequested).toBe(true);
+    const done = await until("the task is cancelled", async () => {
+      const d = await tasks.taskGet(operator.session, t.id);
+      return d.status === "cancelled" && d;
+    });
+    expect(done.finishedAt).not.toBeNull();
+    await expect(tasks.taskCancel(operator, t.id)).rejects.toMatchObject({ code: "invalid_state" });
+    expect((await f.auditActions("task.cancel")).map((a) => a.targetId)).toContain(t.id);
+
+    const steps = await tasks.taskEnqueue(admin, { kind: "test.steps", title: "not cancellable", input: { steps: 1 } });
+    await expect(tasks.taskCancel(admin, steps.id)).rejects.toMatchObject({ code: "invalid_state" });
+    await until("it ran", () => gates.has(steps.id), { timeoutMs: 15_000 });
+    gates.get(steps.id)!();
+  });
+
+  it("cancels a queued task before any worker takes it", async () => {
+    await tasks.taskWorkersStop({ graceMs: 1000 });
+    const t = await tasks.taskEnqueue(admin, { kind: "test.wait-cancel", title: "never runs", input: {} });
+    const c = await tasks.taskCancel(admin, t.id);
+    expect(c.status).toBe("cancelled");
+    await tasks.taskWorkersStart({ concurrency: 2, pollingIntervalSeconds: 0.5 });
+    await new Promise((r) => setTimeout(r, 2000));
+    const d = await tasks.taskGet(admin.session, t.id);
+    expect(d.status).toBe("cancelled");
+    expect(d.startedAt).toBeNull();
+  });
+});
+
+describe("tasks across an app restart", () => {
+  function instance(): { child: ChildProcess; running: Promise<string> } {
+    const root = path.resolve(import.meta.dirname, "../..");
+    // node itself with tsx's loader (the tsx CLI would run the script in a grandchild that a
+    // SIGKILL of the CLI leaves running).
+    const child = spawn(process.execPath, ["--import", "tsx", "tests/integration/helpers/task-instance.ts"], {
+        cwd: root,
+        env: {
+          ...process.env,
+          TSX_TSCONFIG_PATH: "tsconfig.server.json",
+          VD_TASK_USER_ID: admin.session.user.id,
+          VD_TASK_USERNAME: admin.session.user.username,
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+    let err = "";
+    child.stderr!.on("data", (b: Buffer) => (err += b.toString()));
+    const running = new Promise<string>((resolve, reject) => {
+      let out = "";
+      child.stdout!.on("data", (b: Buffer) => {
+        out += b.toString();
+        const m = /running ([0-9a-f-]{36})/.exec(out);
+        if (m) resolve(m[1]);
+      });
+      child.on("exit", (code) => reject(new Error(`instance exited (${code}) before its task ran: ${err}`)));
+    });
+    return { child, running };
+  }
+  const exited = (c: ChildProcess) => new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once("exit", () => r())));
+
+  it("a task whose instance was killed is resolved as failed, with the reason, when the app starts again", async () => {
+    // PGlite opens its directory in one process at a time: hand the database to the other instance.
+    await tasks.taskWorkersStop({ graceMs: 1000 });
+    const { closeDatabase, prepareDatabase } = await import("@/lib/db/client");
+    await closeDatabase();
+    const other = instance();
+    const taskId = await other.running;
+    other.child.kill("SIGKILL");
+    await exited(other.child);
+
+    await prepareDatabase();
+    const before = await tasks.taskGet(admin.session, taskId);
+    expect(before.status).toBe("running"); // what a crash leaves behind
+    expect(before.progress).toBe(40);
+    await tasks.taskWorkersStart({ concurrency: 2, pollingIntervalSeconds: 0.5 });
+    const after = await tasks.taskGet(admin.session, taskId);
+    expect(after.status).toBe("failed");
+    expect(after.error).toMatch(/^Interrupted: the virtdeck instance running it \(.+\) stopped/);
+    expect(after.finishedAt).not.toBeNull();
+    expect(after.logs.map((l) => l.line)).toContain("holding until stopped");
+  });
+
+  it("a stale heartbeat from another machine's instance is resolved by the periodic sweep", async () => {
+    const { db } = await import("@/lib/db/client");
+    const id = crypto.randomUUID();
+    const old = new Date(Date.now() - tasks.STALE_AFTER_MS - 5_000);
+    await db().task.create({
+      data: { id, kind: "test.steps", title: "elsewhere", status: "running", workerId: "other-host:123:abcdef01", heartbeatAt: old, startedAt: old, userId: admin.session.user.id },
+    });
+    const fresh = crypto.randomUUID();
+    await db().task.create({
+      data: { id: fresh, kind: "test.steps", title: "alive elsewhere", status: "running", workerId: "other-host:124:abcdef02", heartbeatAt: new Date(), userId: admin.session.user.id },
+    });
+    expect(await tasks.taskSweepInterrupted()).toEqual([id]);
+    expect((await tasks.taskGet(admin.session, id)).status).toBe("failed");
+    expect((await tasks.taskGet(admin.session, fresh)).status).toBe("running");
+    await db().task.delete({ where: { id: fresh } });
+  });
+
+  it("stopping an instance (SIGTERM) fails its running task with the reason instead of leaving it running", async () => {
+    await tasks.taskWorkersStop({ graceMs: 1000 });
+    const { closeDatabase, prepareDatabase } = await import("@/lib/db/client");
+    await closeDatabase();
+    const other = instance();
+    const taskId = await other.running;
+    other.child.kill("SIGTERM");
+    await exited(other.child);
+    expect(other.child.exitCode).toBe(0);
+    await prepareDatabase();
+    const t = await tasks.taskGet(admin.session, taskId);
+    expect(t.status).toBe("failed");
+    expect(t.error).toBe("virtdeck stopped while this task was running");
+    await tasks.taskWorkersStart({ concurrency: 1, pollingIntervalSeconds: 0.5 });
+  });
+});
