@@ -3,7 +3,7 @@ import { navItemActive, navItemsFor } from "@/components/shell/nav-items";
 
 describe("navItemsFor", () => {
   it("shows Users and Audit log to admins only", () => {
-    expect(navItemsFor("admin").map((i) => i.key)).toEqual(["hosts", "vms", "templates", "storage", "networks", "users", "audit"]);
+    expect(navItemsFor("admin").map((i) => i.key)).toEqual(["hosts", "vms", "templates", "storage", "networks", "users", "audit", "security"]);
     expect(navItemsFor("operator").map((i) => i.key)).toEqual(["hosts", "vms", "templates", "storage", "networks"]);
     expect(navItemsFor("helpdesk").map((i) => i.key)).not.toContain("users");
   });

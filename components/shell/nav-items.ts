@@ -1,9 +1,9 @@
-import { AuditIcon, DatabaseIcon, LayersIcon, MonitorIcon, NetworkIcon, ServerIcon, UsersIcon } from "@/components/ui/icons";
+import { AuditIcon, DatabaseIcon, LayersIcon, MonitorIcon, NetworkIcon, ServerIcon, ShieldIcon, UsersIcon } from "@/components/ui/icons";
 import type { ShellUser } from "@/components/shell/types";
 
 export interface NavItem {
   /** Used for the label (`shell.nav.<key>`) and the data-testid (`nav-<key>`). */
-  key: "hosts" | "vms" | "templates" | "storage" | "networks" | "users" | "audit";
+  key: "hosts" | "vms" | "templates" | "storage" | "networks" | "users" | "audit" | "security";
   href: string;
   icon: typeof ServerIcon;
   section: "main" | "administration";
@@ -19,6 +19,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { key: "networks", href: "/networks", icon: NetworkIcon, section: "main" },
   { key: "users", href: "/users", icon: UsersIcon, section: "administration", adminOnly: true },
   { key: "audit", href: "/audit", icon: AuditIcon, section: "administration", adminOnly: true },
+  { key: "security", href: "/security", icon: ShieldIcon, section: "administration", adminOnly: true },
 ];
 
 export function navItemsFor(role: ShellUser["role"]): NavItem[] {

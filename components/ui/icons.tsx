@@ -114,6 +114,7 @@ export const GlobeIcon = icon(
     <path d="M3 12h18M12 3c2.4 2.5 3.6 5.5 3.6 9s-1.2 6.5-3.6 9c-2.4-2.5-3.6-5.5-3.6-9S9.6 5.5 12 3Z" />
   </>,
 );
+export const ShieldIcon = icon("ShieldIcon", <path d="M12 3 5 6v5c0 4.5 3 8.5 7 10 4-1.5 7-5.5 7-10V6l-7-3Z" />);
 export const UserIcon = icon(
   "UserIcon",
   <>

@@ -129,6 +129,22 @@ export async function securityPolicySet(
   return { totpRequiredRoles: row.totpRequiredRoles, updatedAt: row.updatedAt.toISOString(), signedOut };
 }
 
+export interface UserTotpRow {
+  id: string;
+  username: string;
+  role: string;
+  enabled: boolean;
+}
+
+/** Every user with whether two-factor is on, for the security page. */
+export async function totpUsersList(): Promise<UserTotpRow[]> {
+  const rows = await db().user.findMany({
+    orderBy: { username: "asc" },
+    select: { id: true, username: true, role: true, totp: { select: { enabledAt: true } } },
+  });
+  return rows.map((r) => ({ id: r.id, username: r.username, role: r.role, enabled: !!r.totp?.enabledAt }));
+}
+
 // ─── Status and enrolment ──────────────────────────────────────────────────────
 
 export async function totpStatus(userId: string): Promise<TotpStatus> {

@@ -3,6 +3,8 @@ import { requirePageUser } from "@/lib/auth/page-guard";
 import { getT } from "@/lib/i18n/server";
 import { PageHeader } from "@/components/shell/page-header";
 import { PasswordChangeForm } from "@/components/account/password-change-form";
+import { TwoFactorCard } from "@/components/account/two-factor-card";
+import { totpStatus } from "@/lib/auth/two-factor";
 
 export const dynamic = "force-dynamic";
 
@@ -13,13 +15,15 @@ export async function generateMetadata(): Promise<Metadata> {
 export default async function AccountPage() {
   const me = await requirePageUser();
   const t = await getT("account");
+  const totp = await totpStatus(me.id);
   return (
-    <div className="max-w-lg">
+    <div className="max-w-lg space-y-6">
       <PageHeader
         title={t("title")}
         description={<span data-testid="account-whoami">{t("signedInAs", { username: me.username, role: me.role })}</span>}
       />
       <PasswordChangeForm csrfToken={me.csrfToken} />
+      <TwoFactorCard initial={totp} csrfToken={me.csrfToken} />
     </div>
   );
 }

@@ -1,0 +1,26 @@
+import type { Metadata } from "next";
+import { requirePageUser } from "@/lib/auth/page-guard";
+import { ROLES } from "@/lib/auth/permissions";
+import { securityPolicyGet, totpUsersList } from "@/lib/auth/two-factor";
+import { getT } from "@/lib/i18n/server";
+import { PageHeader } from "@/components/shell/page-header";
+import { SecurityClient } from "@/components/security/security-client";
+
+export const dynamic = "force-dynamic";
+
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getT("twofactor"))("securityTitle") };
+}
+
+export default async function SecurityPage() {
+  const me = await requirePageUser("user.manage", "/security");
+  const t = await getT("twofactor");
+  const [policy, users] = await Promise.all([securityPolicyGet(), totpUsersList()]);
+  const roles = [...new Set<string>([...ROLES, ...policy.totpRequiredRoles])];
+  return (
+    <div className="max-w-3xl">
+      <PageHeader title={t("securityTitle")} description={t("securityIntro")} />
+      <SecurityClient policy={policy} roles={roles} users={users} meId={me.id} csrfToken={me.csrfToken} />
+    </div>
+  );
+}

@@ -1,0 +1,156 @@
+"use client";
+
+import { useState, type FormEvent } from "react";
+import { useRouter } from "next/navigation";
+import { useTranslations } from "use-intl";
+import { ApiError, fetchJson } from "@/components/api/fetch-json";
+import { Alert, ErrorBanner } from "@/components/ui/alert";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Card, CardBody, CardFooter, CardHeader } from "@/components/ui/card";
+import { ConfirmDialog } from "@/components/ui/dialog";
+import { TBody, TD, TH, THead, TR, Table } from "@/components/ui/table";
+
+interface Policy {
+  totpRequiredRoles: string[];
+  updatedAt: string | null;
+}
+
+interface UserRow {
+  id: string;
+  username: string;
+  role: string;
+  enabled: boolean;
+}
+
+export function SecurityClient({ policy, roles, users, meId, csrfToken }: { policy: Policy; roles: string[]; users: UserRow[]; meId: string; csrfToken: string }) {
+  const t = useTranslations("twofactor");
+  const router = useRouter();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState<number | null>(null);
+  const [resetting, setResetting] = useState<UserRow | null>(null);
+  const [resetError, setResetError] = useState<string | null>(null);
+
+  const roleLabel = (r: string) => (t.has(`roles.${r}`) ? t(`roles.${r}` as "roles.admin") : r);
+
+  async function onSave(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const f = new FormData(e.currentTarget);
+    setBusy(true);
+    setError(null);
+    setSaved(null);
+    try {
+      const r = await fetchJson<{ policy: Policy & { signedOut: number } }>("/api/security/policy", {
+        method: "PUT",
+        body: { totpRequiredRoles: f.getAll("role").map(String) },
+        csrfToken,
+      });
+      setSaved(r.policy.signedOut);
+      router.refresh();
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : String(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function onReset() {
+    if (!resetting) return;
+    setBusy(true);
+    setResetError(null);
+    try {
+      await fetchJson(`/api/users/${resetting.id}/totp`, { method: "DELETE", csrfToken });
+      setResetting(null);
+      router.refresh();
+    } catch (err) {
+      setResetError(err instanceof ApiError ? err.message : String(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div className="space-y-6">
+      <Card testId="policy-card">
+        <CardHeader title={t("policyTitle")} description={t("policyIntro")} />
+        <form onSubmit={onSave}>
+          <CardBody className="space-y-3">
+            {saved !== null ? (
+              <Alert tone="success" testId="policy-saved">
+                {t("policySaved", { count: saved })}
+              </Alert>
+            ) : null}
+            {error ? <ErrorBanner testId="form-error">{error}</ErrorBanner> : null}
+            <fieldset className="flex flex-wrap gap-4">
+              <legend className="sr-only">{t("policyTitle")}</legend>
+              {roles.map((r) => (
+                <label key={r} className="flex items-center gap-2 text-sm">
+                  <input
+                    type="checkbox"
+                    name="role"
+                    value={r}
+                    defaultChecked={policy.totpRequiredRoles.includes(r)}
+                    data-testid={`policy-role-${r}`}
+                    className="size-4 rounded border-slate-300"
+                  />
+                  {roleLabel(r)}
+                </label>
+              ))}
+            </fieldset>
+          </CardBody>
+          <CardFooter>
+            <Button type="submit" loading={busy} testId="policy-save">
+              {t("policySave")}
+            </Button>
+          </CardFooter>
+        </form>
+      </Card>
+
+      <Table caption={t("title")} testId="totp-users">
+        <THead>
+          <TR>
+            <TH>{t("colUser")}</TH>
+            <TH>{t("colRole")}</TH>
+            <TH>{t("title")}</TH>
+            <TH className="text-right">
+              <span className="sr-only">{t("reset")}</span>
+            </TH>
+          </TR>
+        </THead>
+        <TBody>
+          {users.map((u) => (
+            <TR key={u.id} testId="totp-user-row" data-username={u.username}>
+              <TD className="font-mono text-xs">{u.username}</TD>
+              <TD>{roleLabel(u.role)}</TD>
+              <TD>
+                <Badge tone={u.enabled ? "success" : "neutral"} dot>
+                  {u.enabled ? t("statusOn") : t("statusOff")}
+                </Badge>
+              </TD>
+              <TD className="text-right">
+                {u.enabled && u.id !== meId ? (
+                  <Button size="sm" variant="secondary" onClick={() => (setResetError(null), setResetting(u))} testId="totp-user-reset">
+                    {t("reset")}
+                  </Button>
+                ) : null}
+              </TD>
+            </TR>
+          ))}
+        </TBody>
+      </Table>
+
+      <ConfirmDialog
+        open={!!resetting}
+        title={t("resetTitle")}
+        description={resetting ? t("resetText", { username: resetting.username }) : undefined}
+        confirmLabel={t("reset")}
+        pending={busy}
+        error={resetError}
+        onConfirm={onReset}
+        onCancel={() => setResetting(null)}
+        testId="totp-reset-dialog"
+      />
+    </div>
+  );
+}
