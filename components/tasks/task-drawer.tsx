@@ -1,0 +1,106 @@
+"use client";
+import Link from "next/link";
+import { useEffect, useRef, useState } from "react";
+import { useTranslations } from "use-intl";
+import { cn, focusRing } from "@/components/ui/cn";
+import { XIcon } from "@/components/ui/icons";
+import { taskIsFinished } from "@/lib/contracts/tasks";
+import { TaskRow } from "./task-row";
+import { useTasks } from "./use-tasks";
+
+export function ActivityIcon({ className }: { className?: string }) {
+  return (
+    <svg viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth={1.75} strokeLinecap="round" strokeLinejoin="round" aria-hidden="true" className={className}>
+      <path d="M3 12h4l3-8 4 16 3-8h4" />
+    </svg>
+  );
+}
+
+/**
+ * The top bar's task button and panel: a count of running tasks, and the
+ * caller's recent tasks with live progress, cancel and a link to /tasks.
+ */
+export function TaskDrawer({ csrfToken }: { csrfToken: string }) {
+  const t = useTranslations("tasks");
+  const [open, setOpen] = useState(false);
+  const { tasks, error, upsert } = useTasks({ limit: 15 });
+  const panel = useRef<HTMLDivElement>(null);
+  const button = useRef<HTMLButtonElement>(null);
+  const active = (tasks ?? []).filter((x) => !taskIsFinished(x.status)).length;
+
+  useEffect(() => {
+    if (!open) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === "Escape") {
+        setOpen(false);
+        button.current?.focus();
+      }
+    };
+    const onDown = (e: MouseEvent) => {
+      const target = e.target as Node;
+      if (!panel.current?.contains(target) && !button.current?.contains(target)) setOpen(false);
+    };
+    document.addEventListener("keydown", onKey);
+    document.addEventListener("mousedown", onDown);
+    return () => {
+      document.removeEventListener("keydown", onKey);
+      document.removeEventListener("mousedown", onDown);
+    };
+  }, [open]);
+
+  return (
+    <div className="relative">
+      <button
+        ref={button}
+        type="button"
+        onClick={() => setOpen((o) => !o)}
+        aria-expanded={open}
+        aria-controls="task-drawer"
+        aria-label={t("drawer.open", { count: active })}
+        data-testid="task-drawer-open"
+        className={cn("relative rounded-md p-2 text-slate-600 hover:bg-slate-100 hover:text-slate-900 dark:text-slate-300 dark:hover:bg-slate-800 dark:hover:text-slate-50", focusRing)}
+      >
+        <ActivityIcon className="size-5" />
+        {active ? (
+          <span data-testid="task-drawer-count" className="absolute -top-0.5 -right-0.5 flex size-4 items-center justify-center rounded-full bg-indigo-600 text-[10px] font-semibold text-white">
+            {active}
+          </span>
+        ) : null}
+      </button>
+      {open ? (
+        <div
+          ref={panel}
+          id="task-drawer"
+          role="dialog"
+          aria-label={t("drawer.title")}
+          data-testid="task-drawer"
+          className="fixed top-14 right-2 left-2 z-40 max-h-[70vh] overflow-hidden rounded-lg border border-slate-200 bg-white shadow-xl sm:left-auto sm:w-[26rem] dark:border-slate-700 dark:bg-slate-900"
+        >
+          <div className="flex items-center justify-between border-b border-slate-200 px-4 py-2 dark:border-slate-800">
+            <h2 className="text-sm font-semibold text-slate-900 dark:text-slate-100">{t("drawer.title")}</h2>
+            <div className="flex items-center gap-1">
+              <Link href="/tasks" onClick={() => setOpen(false)} className={cn("rounded px-2 py-1 text-xs font-medium text-indigo-700 hover:underline dark:text-indigo-300", focusRing)} data-testid="task-drawer-all">
+                {t("drawer.viewAll")}
+              </Link>
+              <button type="button" onClick={() => setOpen(false)} aria-label={t("drawer.close")} className={cn("rounded-md p-1 text-slate-500 hover:bg-slate-100 dark:hover:bg-slate-800", focusRing)}>
+                <XIcon className="size-4" />
+              </button>
+            </div>
+          </div>
+          <div className="max-h-[calc(70vh-2.5rem)] overflow-y-auto">
+            {error ? <p className="px-4 py-3 text-sm text-red-700 dark:text-red-300" role="alert">{error}</p> : null}
+            {tasks === null && !error ? <p className="px-4 py-6 text-sm text-slate-500">{t("loading")}</p> : null}
+            {tasks?.length === 0 ? (
+              <p className="px-4 py-6 text-center text-sm text-slate-500 dark:text-slate-400" data-testid="task-drawer-empty">
+                {t("empty.title")}
+              </p>
+            ) : null}
+            <ul className="divide-y divide-slate-100 dark:divide-slate-800">
+              {tasks?.map((task) => <TaskRow key={task.id} task={task} csrfToken={csrfToken} onChanged={upsert} />)}
+            </ul>
+          </div>
+        </div>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,140 @@
+"use client";
+import { useEffect, useState } from "react";
+import { useFormatter, useTranslations } from "use-intl";
+import { ApiError, fetchJson } from "@/components/api/fetch-json";
+import { PageHeader } from "@/components/shell/page-header";
+import { ErrorBanner } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { Card } from "@/components/ui/card";
+import { EmptyState } from "@/components/ui/empty-state";
+import { Select } from "@/components/ui/input";
+import { taskIsFinished, type TaskDetail, type TaskLogLine, type TaskView } from "@/lib/contracts/tasks";
+import { ActivityIcon } from "./task-drawer";
+import { TaskProgress } from "./task-progress";
+import { taskCancelRequest } from "./task-row";
+import { TaskStatusBadge } from "./task-status-badge";
+import { useTasks } from "./use-tasks";
+
+type Filter = "all" | "active" | "finished";
+
+/** A task's log, followed while the task runs. */
+function TaskLog({ task }: { task: TaskView }) {
+  const t = useTranslations("tasks");
+  const [lines, setLines] = useState<TaskLogLine[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const finished = taskIsFinished(task.status);
+
+  useEffect(() => {
+    let stop = false;
+    let last: string | null = null;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const load = async () => {
+      try {
+        const r = await fetchJson<{ task: TaskDetail }>(`/api/tasks/${task.id}${last ? `?logsAfter=${last}` : ""}`);
+        if (stop) return;
+        if (r.task.logs.length) {
+          last = r.task.logs.at(-1)!.id;
+          setLines((prev) => [...prev, ...r.task.logs]);
+        }
+        setError(null);
+      } catch (err) {
+        if (!stop) setError(err instanceof ApiError ? err.message : String(err));
+      }
+      if (!stop && !finished) timer = setTimeout(load, 1500);
+    };
+    setLines([]);
+    void load();
+    return () => {
+      stop = true;
+      clearTimeout(timer);
+    };
+  }, [task.id, finished]);
+
+  return (
+    <div className="mt-3">
+      {error ? <p className="text-xs text-red-700" role="alert">{error}</p> : null}
+      {lines.length ? (
+        <pre data-testid="task-log" className="max-h-64 overflow-auto rounded-md bg-slate-950 p-3 font-mono text-xs leading-5 text-slate-100">
+          {lines.map((l) => `${new Date(l.at).toLocaleTimeString()}  ${l.line}`).join("\n")}
+        </pre>
+      ) : (
+        <p className="text-xs text-slate-500" data-testid="task-log-empty">{t("log.empty")}</p>
+      )}
+    </div>
+  );
+}
+
+export function TasksClient({ csrfToken }: { csrfToken: string }) {
+  const t = useTranslations("tasks");
+  const format = useFormatter();
+  const { tasks, error, upsert } = useTasks({ limit: 100 });
+  const [filter, setFilter] = useState<Filter>("all");
+  const [openId, setOpenId] = useState<string | null>(null);
+  const [actionError, setActionError] = useState<string | null>(null);
+
+  const shown = (tasks ?? []).filter((x) => filter === "all" || (filter === "active") !== taskIsFinished(x.status));
+
+  async function cancel(task: TaskView) {
+    setActionError(null);
+    try {
+      upsert(await taskCancelRequest(task.id, csrfToken));
+    } catch (err) {
+      setActionError(err instanceof ApiError ? err.message : String(err));
+    }
+  }
+
+  return (
+    <>
+      <PageHeader
+        title={t("title")}
+        description={t("description")}
+        actions={
+          <Select value={filter} onChange={(e) => setFilter(e.target.value as Filter)} aria-label={t("filter.label")} testId="tasks-filter">
+            <option value="all">{t("filter.all")}</option>
+            <option value="active">{t("filter.active")}</option>
+            <option value="finished">{t("filter.finished")}</option>
+          </Select>
+        }
+      />
+      {error ? <ErrorBanner className="mb-4">{error}</ErrorBanner> : null}
+      {actionError ? <ErrorBanner className="mb-4" onDismiss={() => setActionError(null)}>{actionError}</ErrorBanner> : null}
+      {tasks !== null && shown.length === 0 ? (
+        <EmptyState testId="tasks-empty" icon={<ActivityIcon />} title={t("empty.title")} description={t("empty.body")} />
+      ) : (
+        <Card>
+          <ul className="divide-y divide-slate-100 dark:divide-slate-800" data-testid="tasks-list">
+            {shown.map((task) => (
+              <li key={task.id} className="px-4 py-3" data-testid="tasks-item" data-task-id={task.id} data-status={task.status}>
+                <div className="flex flex-wrap items-center justify-between gap-2">
+                  <div className="min-w-0">
+                    <p className="truncate text-sm font-medium text-slate-900 dark:text-slate-100">{task.title}</p>
+                    <p className="text-xs text-slate-500 dark:text-slate-400">
+                      {t("meta", { kind: task.kind, user: task.username || "—", when: format.dateTime(new Date(task.createdAt), { dateStyle: "short", timeStyle: "medium" }) })}
+                    </p>
+                  </div>
+                  <div className="flex items-center gap-2">
+                    <TaskStatusBadge status={task.status} testId="tasks-item-status" />
+                    {!taskIsFinished(task.status) && task.cancellable ? (
+                      <Button size="sm" variant="secondary" disabled={task.cancelRequested} onClick={() => cancel(task)} testId="tasks-item-cancel">
+                        {task.cancelRequested ? t("cancelling") : t("cancel")}
+                      </Button>
+                    ) : null}
+                    <Button size="sm" variant="ghost" aria-expanded={openId === task.id} onClick={() => setOpenId(openId === task.id ? null : task.id)} testId="tasks-item-toggle">
+                      {openId === task.id ? t("log.hide") : t("log.show")}
+                    </Button>
+                  </div>
+                </div>
+                <TaskProgress className="mt-2" status={task.status} progress={task.progress} label={t("progressLabel", { title: task.title })} testId="tasks-item-progress" />
+                <p className="mt-1 text-xs text-slate-600 dark:text-slate-400" data-testid="tasks-item-message">
+                  {task.status === "failed" ? <span className="text-red-700 dark:text-red-300">{task.error}</span> : task.message}
+                  {!taskIsFinished(task.status) ? ` · ${t("percent", { value: Math.floor(task.progress) })}` : ""}
+                </p>
+                {openId === task.id ? <TaskLog task={task} /> : null}
+              </li>
+            ))}
+          </ul>
+        </Card>
+      )}
+    </>
+  );
+}
