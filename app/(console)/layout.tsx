@@ -3,6 +3,7 @@ import type { ReactNode } from "react";
 import { AppShell } from "@/components/shell/app-shell";
 import { currentUser, needsSetup } from "@/lib/auth/current";
 import { appVersion } from "@/lib/version";
+import { principalFromSession, privilegesAnywhere, privilegesAt } from "@/lib/authz";
 
 /**
  * Every signed-in page renders inside this shell. The checks here only route
@@ -14,9 +15,18 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
   // build-time prerendering) and spares signed-in users the setup query.
   const user = await currentUser();
   if (!user) redirect((await needsSetup()) ? "/setup" : "/login");
+  // Navigation only: every page and route checks access itself through lib/authz.
+  const principal = principalFromSession({ id: user.sessionId, csrfToken: user.csrfToken, expiresAt: new Date(0), user });
+  const [globalPrivileges, anyPrivileges] = await Promise.all([privilegesAt(principal), privilegesAnywhere(principal)]);
   return (
     <AppShell
-      user={{ username: user.username, displayName: user.displayName, role: user.role }}
+      user={{
+        username: user.username,
+        displayName: user.displayName,
+        role: user.role,
+        globalPrivileges: [...globalPrivileges],
+        anyPrivileges: [...anyPrivileges],
+      }}
       csrfToken={user.csrfToken}
       version={appVersion()}
     >

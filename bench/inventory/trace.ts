@@ -11,6 +11,7 @@
  * cold runtime: no connection, no session, no cached XML).
  */
 import { performance } from "node:perf_hooks";
+import { VISIBILITY_ALL } from "@/lib/authz/effective";
 
 export interface Span {
   kind: "connect" | "stream" | "exec" | "batch";
@@ -115,7 +116,7 @@ async function main(): Promise<void> {
   const once = async (): Promise<TraceRun> => {
     spans = [];
     t0 = performance.now();
-    const page = await fleetVms(query);
+    const page = await fleetVms(query, VISIBILITY_ALL);
     const total = performance.now() - t0;
     const j = performance.now();
     JSON.stringify(page);

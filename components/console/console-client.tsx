@@ -2,8 +2,6 @@
 import Link from "next/link";
 import { useCallback, useEffect, useRef, useState, type ComponentProps, type ReactNode, type RefObject } from "react";
 import { useTranslations } from "use-intl";
-import type { Role } from "@/lib/generated/prisma/enums";
-import { roleCan } from "@/lib/auth/permissions";
 import { fetchJson, type ApiError } from "@/components/api/fetch-json";
 import { Badge } from "@/components/ui/badge";
 import { Button, Spinner } from "@/components/ui/button";
@@ -26,7 +24,8 @@ export interface ConsoleClientProps {
   uuid: string;
   kind: ConsoleKind;
   csrfToken: string;
-  role: Role;
+  /** vm.console.takeover on this VM (lib/authz, decided by the page on the server). */
+  canTakeover: boolean;
 }
 
 /** Where the console stands: asking for a ticket, refused, or a session (live or ended). */
@@ -59,10 +58,9 @@ function vmPath(hostId: string, uuid: string) {
  * websocket path to the view of the console's kind (noVNC, xterm.js,
  * spice-html5). Loaded without server rendering (see console-loader.tsx).
  */
-export default function ConsoleClient({ hostId, uuid, kind, csrfToken, role }: ConsoleClientProps) {
+export default function ConsoleClient({ hostId, uuid, kind, csrfToken, canTakeover }: ConsoleClientProps) {
   const t = useTranslations("console");
   const tc = useTranslations("common");
-  const canTakeover = roleCan(role, "vm.console.takeover");
 
   const [attempt, setAttempt] = useState<{ n: number; mode: ConsoleMode }>({ n: 0, mode: "interactive" });
   const [phase, setPhase] = useState<Phase>({ kind: "minting" });

@@ -10,6 +10,7 @@ import { NavDrawer } from "@/components/shell/nav-drawer";
 import { SidebarNav } from "@/components/shell/sidebar-nav";
 import { ThemeToggle } from "@/components/shell/theme-toggle";
 import { UserMenu } from "@/components/shell/user-menu";
+import { TaskDrawer } from "@/components/tasks/task-drawer";
 import type { ShellUser } from "@/components/shell/types";
 
 export interface AppShellProps {
@@ -61,6 +62,7 @@ export function AppShell({ user, csrfToken, version, children }: AppShellProps) 
         </button>
         <Brand name={product} className="px-1" />
         <div className="ml-auto flex items-center gap-0.5 sm:gap-1">
+          <TaskDrawer csrfToken={csrfToken} />
           <ThemeToggle />
           <LocaleSwitch />
           <div aria-hidden="true" className="mx-1 hidden h-6 w-px bg-slate-200 sm:block dark:bg-slate-700" />
@@ -73,7 +75,7 @@ export function AppShell({ user, csrfToken, version, children }: AppShellProps) 
           data-testid="sidebar"
           className="sticky top-14 hidden h-[calc(100dvh-3.5rem)] w-60 shrink-0 flex-col justify-between overflow-y-auto border-r border-slate-200 bg-white lg:flex dark:border-slate-800 dark:bg-slate-900"
         >
-          <SidebarNav role={user.role} />
+          <SidebarNav user={user} />
           <p className="px-6 py-4 text-xs text-slate-400 dark:text-slate-500" data-testid="app-version">
             {t("version", { version })}
           </p>
@@ -84,7 +86,7 @@ export function AppShell({ user, csrfToken, version, children }: AppShellProps) 
       </div>
 
       <NavDrawer open={drawerOpen} onClose={closeDrawer} label={t("nav.label")} closeLabel={t("nav.close")} header={<Brand name={product} />}>
-        <SidebarNav role={user.role} onNavigate={closeDrawer} />
+        <SidebarNav user={user} onNavigate={closeDrawer} />
       </NavDrawer>
     </div>
   );

@@ -1,11 +1,37 @@
 import { describe, expect, it } from "vitest";
 import { navItemActive, navItemsFor } from "@/components/shell/nav-items";
 
+const ADMIN = ["vm.view", "host.view", "host.manage", "user.manage", "audit.view"];
+const OPERATOR = ["vm.view", "host.view", "host.manage"];
+
 describe("navItemsFor", () => {
-  it("shows Users and Audit log to admins only", () => {
-    expect(navItemsFor("admin").map((i) => i.key)).toEqual(["hosts", "vms", "templates", "storage", "networks", "users", "audit", "security"]);
-    expect(navItemsFor("operator").map((i) => i.key)).toEqual(["hosts", "vms", "templates", "storage", "networks"]);
-    expect(navItemsFor("helpdesk").map((i) => i.key)).not.toContain("users");
+  it("shows the administration entries to holders of user.manage / audit.view globally", () => {
+    expect(navItemsFor({ globalPrivileges: ADMIN, anyPrivileges: ADMIN }).map((i) => i.key)).toEqual([
+      "hosts",
+      "vms",
+      "templates",
+      "storage",
+      "networks",
+      "users",
+      "groups",
+      "roles",
+      "audit",
+      "security",
+    ]);
+    expect(navItemsFor({ globalPrivileges: OPERATOR, anyPrivileges: OPERATOR }).map((i) => i.key)).toEqual(["hosts", "vms", "templates", "storage", "networks"]);
+  });
+
+  it("a user.manage held on one host only does not show Users; host.view on one host shows Hosts", () => {
+    const keys = navItemsFor({ globalPrivileges: [], anyPrivileges: ["user.manage", "host.view"] }).map((i) => i.key);
+    expect(keys).not.toContain("users");
+    expect(keys).toContain("hosts");
+  });
+
+  it("a helpdesk user granted one VM sees the VM list but not Hosts", () => {
+    const keys = navItemsFor({ globalPrivileges: [], anyPrivileges: ["vm.view", "vm.console"] }).map((i) => i.key);
+    expect(keys).toContain("vms");
+    expect(keys).not.toContain("hosts");
+    expect(keys).not.toContain("users");
   });
 });
 

@@ -1,29 +1,36 @@
 import { AuditIcon, DatabaseIcon, LayersIcon, MonitorIcon, NetworkIcon, ServerIcon, ShieldIcon, UsersIcon } from "@/components/ui/icons";
 import type { ShellUser } from "@/components/shell/types";
+import type { Privilege } from "@/lib/auth/permissions";
 
 export interface NavItem {
   /** Used for the label (`shell.nav.<key>`) and the data-testid (`nav-<key>`). */
-  key: "hosts" | "vms" | "templates" | "storage" | "networks" | "users" | "audit" | "security";
+  key: "hosts" | "vms" | "templates" | "storage" | "networks" | "users" | "groups" | "roles" | "audit" | "security";
   href: string;
   icon: typeof ServerIcon;
   section: "main" | "administration";
-  /** Hidden from other roles. The pages check access on the server as well. */
-  adminOnly?: boolean;
+  /**
+   * Shown only to users holding this privilege: globally, or at any scope when
+   * `anywhere`. The pages check access on the server as well (lib/authz).
+   */
+  privilege?: Privilege;
+  anywhere?: boolean;
 }
 
 export const NAV_ITEMS: readonly NavItem[] = [
-  { key: "hosts", href: "/hosts", icon: ServerIcon, section: "main" },
+  { key: "hosts", href: "/hosts", icon: ServerIcon, section: "main", privilege: "host.view", anywhere: true },
   { key: "vms", href: "/vms", icon: MonitorIcon, section: "main" },
   { key: "templates", href: "/templates", icon: LayersIcon, section: "main" },
   { key: "storage", href: "/storage", icon: DatabaseIcon, section: "main" },
   { key: "networks", href: "/networks", icon: NetworkIcon, section: "main" },
-  { key: "users", href: "/users", icon: UsersIcon, section: "administration", adminOnly: true },
-  { key: "audit", href: "/audit", icon: AuditIcon, section: "administration", adminOnly: true },
-  { key: "security", href: "/security", icon: ShieldIcon, section: "administration", adminOnly: true },
+  { key: "users", href: "/users", icon: UsersIcon, section: "administration", privilege: "user.manage" },
+  { key: "groups", href: "/groups", icon: UsersIcon, section: "administration", privilege: "user.manage" },
+  { key: "roles", href: "/roles", icon: ShieldIcon, section: "administration", privilege: "user.manage" },
+  { key: "audit", href: "/audit", icon: AuditIcon, section: "administration", privilege: "audit.view" },
+  { key: "security", href: "/security", icon: ShieldIcon, section: "administration", privilege: "user.manage" },
 ];
 
-export function navItemsFor(role: ShellUser["role"]): NavItem[] {
-  return NAV_ITEMS.filter((item) => !item.adminOnly || role === "admin");
+export function navItemsFor(user: Pick<ShellUser, "globalPrivileges" | "anyPrivileges">): NavItem[] {
+  return NAV_ITEMS.filter((item) => !item.privilege || (item.anywhere ? user.anyPrivileges : user.globalPrivileges).includes(item.privilege));
 }
 
 /** True when `pathname` is the item's page or below it (/vms/1234 highlights VMs). */

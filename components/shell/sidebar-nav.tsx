@@ -7,10 +7,10 @@ import { navItemActive, navItemsFor, type NavItem } from "@/components/shell/nav
 import type { ShellUser } from "@/components/shell/types";
 
 /** The console's sections, with the current one highlighted (aria-current="page"). */
-export function SidebarNav({ role, onNavigate }: { role: ShellUser["role"]; onNavigate?: () => void }) {
+export function SidebarNav({ user, onNavigate }: { user: ShellUser; onNavigate?: () => void }) {
   const t = useTranslations("shell.nav");
   const pathname = usePathname();
-  const items = navItemsFor(role);
+  const items = navItemsFor(user);
   const admin = items.filter((i) => i.section === "administration");
 
   const link = (item: NavItem) => {

@@ -3,4 +3,8 @@ export interface ShellUser {
   username: string;
   displayName: string;
   role: "admin" | "operator" | "helpdesk";
+  /** Privileges held globally (lib/authz): administration entries. */
+  globalPrivileges: string[];
+  /** Privileges held at some scope (a host, a VM, a tag, or globally). */
+  anyPrivileges: string[];
 }

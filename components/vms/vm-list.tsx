@@ -56,6 +56,9 @@ export function VmList({ csrfToken, canPower, canViewHosts = true, canConsole = 
   const [query, setQuery] = useState<VmListQuery>(hostId ? { ...initialQuery, host: hostId } : initialQuery);
   const [search, setSearch] = useState(initialQuery.q);
   const [data, setData] = useState<VmListResponse | null>(null);
+  /** The server says per VM what the caller may do there (grants are per VM, host or tag). */
+  const rowCan = (vm: { hostId: string; uuid: string }, privilege: string) =>
+    !data?.privileges || (data.privileges[`${vm.hostId}/${vm.uuid}`.toLowerCase()] ?? []).includes(privilege);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
 
@@ -344,7 +347,7 @@ export function VmList({ csrfToken, canPower, canViewHosts = true, canConsole = 
                     {vm.name}
                   </Link>
                   {vm.title ? <div className="truncate text-xs text-slate-500 dark:text-slate-400">{vm.title}</div> : null}
-                  {canConsole && vm.graphics && vm.state !== "shutoff" && vm.state !== "nostate" ? (
+                  {canConsole && rowCan(vm, "vm.console") && vm.graphics && vm.state !== "shutoff" && vm.state !== "nostate" ? (
                     <Link
                       href={`${vmHref(vm)}/console?kind=${vm.graphics}`}
                       target={`console-${vm.hostId}-${vm.uuid}`}
@@ -388,6 +391,7 @@ export function VmList({ csrfToken, canPower, canViewHosts = true, canConsole = 
                 {canPower ? (
                   <TD className={cn("text-right", STICKY_END, "bg-white dark:bg-slate-900")}>
                     <div className="flex justify-end">
+                      {rowCan(vm, "vm.power") ? (
                       <VmRowMenu
                         label={t("rowActions", { name: vm.name })}
                         testId="vm-row-actions"
@@ -401,6 +405,7 @@ export function VmList({ csrfToken, canPower, canViewHosts = true, canConsole = 
                           onSelect: () => actions.request(vm, a),
                         }))}
                       />
+                      ) : null}
                     </div>
                   </TD>
                 ) : null}

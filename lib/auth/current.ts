@@ -11,6 +11,8 @@ export interface CurrentUser {
   displayName: string;
   role: Role;
   csrfToken: string;
+  /** Session.id (hash of the cookie token), for lib/authz principals. */
+  sessionId: string;
 }
 
 /** The signed-in user of this request (server components), or null. Cached per request. */
@@ -18,7 +20,7 @@ export const currentUser = cache(async (): Promise<CurrentUser | null> => {
   const jar = await cookies();
   const session = await sessionLookup(jar.get(SESSION_COOKIE)?.value);
   if (!session) return null;
-  return { ...session.user, csrfToken: session.csrfToken };
+  return { ...session.user, csrfToken: session.csrfToken, sessionId: session.id };
 });
 
 /** True until the first admin account has been created. */

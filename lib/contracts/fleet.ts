@@ -104,6 +104,8 @@ export interface VmListResponse {
   page: number;
   pageSize: number;
   hosts: FleetHost[];
+  /** The caller's vm.* privileges on each listed VM, keyed `hostId/uuid` (lower case). */
+  privileges?: Record<string, string[]>;
 }
 
 export const HOST_STATUSES = ["unverified", "online", "offline", "key_mismatch"] as const;

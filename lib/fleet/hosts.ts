@@ -157,8 +157,10 @@ function uniqueName<T>(name: string, p: Promise<T>): Promise<T> {
   });
 }
 
-export async function hostsList(): Promise<HostView[]> {
-  return (await db().host.findMany({ select: VIEW, orderBy: { name: "asc" } })).map(toView);
+/** Hosts by name; `only` restricts the query to those ids (what a caller may see, lib/authz visibility). */
+export async function hostsList(only?: "all" | ReadonlySet<string>): Promise<HostView[]> {
+  const where = only && only !== "all" ? { id: { in: [...only] } } : {};
+  return (await db().host.findMany({ where, select: VIEW, orderBy: { name: "asc" } })).map(toView);
 }
 
 export async function hostGet(id: string): Promise<HostView> {

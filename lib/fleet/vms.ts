@@ -14,6 +14,7 @@ import { inventoryGet, inventoryInvalidate } from "@/lib/fleet/inventory";
 import { toVmDetail, VM_ACTIONS, type VmAction, type VmDetail, type VmSummary } from "@/lib/fleet/vm-view";
 import type { VmState } from "@/lib/libvirt/vm-state";
 import type { VmListResponse } from "@/lib/contracts/fleet";
+import { visibilityHas, visibilityHosts, type Visibility } from "@/lib/authz";
 
 export const VM_STATES = ["running", "blocked", "paused", "shutdown", "shutoff", "crashed", "pmsuspended", "nostate"] as const satisfies readonly VmState[];
 
@@ -43,9 +44,14 @@ const SORT: Record<FleetQuery["sort"], (a: VmSummary, b: VmSummary) => number> =
   uptime: (a, b) => (a.uptimeSeconds ?? -1) - (b.uptimeSeconds ?? -1),
 };
 
-/** The fleet list: every usable host's inventory, fetched in parallel, filtered, sorted and paginated. */
-export async function fleetVms(q: FleetQuery): Promise<FleetPage> {
-  const hosts = (await hostsList()).filter((h) => !q.host || h.id === q.host);
+/**
+ * The fleet list: the inventory of every usable host the caller may see something
+ * on, fetched in parallel, filtered to the VMs `visible` allows (lib/authz
+ * visibility(), computed in SQL), then by the query, sorted and paginated.
+ */
+export async function fleetVms(q: FleetQuery, visible: Visibility): Promise<FleetPage> {
+  const hostScope = visibilityHosts(visible);
+  const hosts = (await hostsList(hostScope)).filter((h) => !q.host || h.id === q.host);
   const results = await Promise.all(
     hosts.map(async (h) => {
       if (!h.hostKeySha256 || h.status === "key_mismatch") {
@@ -59,14 +65,14 @@ export async function fleetVms(q: FleetQuery): Promise<FleetPage> {
     }),
   );
   const needle = q.q?.trim().toLowerCase();
-  let vms = results.flatMap((r) => r.vms);
+  let vms = results.flatMap((r) => (visible.all ? r.vms : r.vms.filter((v) => visibilityHas(visible, v.hostId, v.uuid))));
   if (q.state) vms = vms.filter((v) => v.state === q.state);
   if (needle) vms = vms.filter((v) => v.name.toLowerCase().includes(needle) || v.title.toLowerCase().includes(needle) || v.uuid.includes(needle));
   const cmp = SORT[q.sort];
   vms.sort((a, b) => (q.dir === "asc" ? 1 : -1) * (cmp(a, b) || collator.compare(a.name, b.name) || a.uuid.localeCompare(b.uuid)));
   const start = (q.page - 1) * q.pageSize;
   // Statuses as they are after this very round of contacts (a host may have come back or dropped).
-  const status = new Map((await hostsList()).map((h) => [h.id, h.status]));
+  const status = new Map((await hostsList(hostScope)).map((h) => [h.id, h.status]));
   return {
     vms: vms.slice(start, start + q.pageSize),
     total: vms.length,

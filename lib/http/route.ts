@@ -4,8 +4,8 @@ import type { z } from "zod";
 import { AppError, toErrorBody } from "@/lib/http/errors";
 import { clientAddress } from "@/lib/http/client-address";
 import { SESSION_COOKIE, csrfTokenMatches, sessionLookup, type ActiveSession } from "@/lib/auth/session";
-import { roleCan, type Privilege } from "@/lib/auth/permissions";
-import { auditRecord } from "@/lib/audit/audit";
+import type { Privilege } from "@/lib/auth/permissions";
+import { authorizeOrThrow, principalFromSession, type AuthzTarget, type Principal } from "@/lib/authz";
 
 /**
  * The one wrapper every route handler goes through: it resolves the caller,
@@ -22,6 +22,8 @@ export interface RouteContext<TBody, TParams> {
 
 export interface AuthedContext<TBody, TParams> extends RouteContext<TBody, TParams> {
   session: ActiveSession;
+  /** Who is asking, for lib/authz (visibility of lists, further checks in the handler). */
+  principal: Principal;
 }
 
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -38,11 +40,7 @@ type Body<S> = S extends z.ZodType ? z.infer<S> : undefined;
 
 type NextHandler = (req: NextRequest, ctx: { params: Promise<Params> }) => Promise<Response>;
 
-/** What a privilege is checked against: nothing (global), a host, or one VM (host + UUID). */
-export interface AuthzTarget {
-  hostId?: string;
-  vmUuid?: string;
-}
+export type { AuthzTarget } from "@/lib/authz";
 
 /**
  * Description of a route handler, attached to it under ROUTE_META so tools can
@@ -53,6 +51,11 @@ export interface RouteMeta {
   privilege?: Privilege;
   /** True when the privilege is checked against a host or VM named by the request. */
   targeted: boolean;
+  /**
+   * Where the privilege must be held: "global"; "target" (the host or VM the
+   * request names); "anywhere" (at any scope: lists that filter by visibility).
+   */
+  scope: "global" | "target" | "anywhere";
   body?: z.ZodType;
   maxBodyBytes: number;
 }
@@ -121,18 +124,22 @@ export function publicRoute<S extends z.ZodType | undefined = undefined, P exten
     } catch (err) {
       return respond(err);
     }
-  }, { auth: "public", targeted: false, body: opts.body, maxBodyBytes });
+  }, { auth: "public", targeted: false, scope: "global", body: opts.body, maxBodyBytes });
 }
 
 /**
- * A route for signed-in users holding `privilege` (when given). `target` names
- * the host or VM the privilege is checked against, from the route parameters or
- * the validated body; without it the privilege must be held globally.
+ * A route for signed-in users holding `privilege` (when given), checked by
+ * lib/authz. `target` names the host or VM the privilege is checked against,
+ * from the route parameters or the validated body (403, or 404 when the caller
+ * may not see that host or VM); `anyScope` accepts the privilege held at any
+ * scope (lists, which filter by lib/authz visibility()); with neither, the
+ * privilege must be held globally.
  */
 export function userRoute<S extends z.ZodType | undefined = undefined, P extends Params = Params>(
   opts: BaseOptions<S> & {
     privilege?: Privilege;
     target?: (ctx: { params: P; body: Body<S> }) => AuthzTarget;
+    anyScope?: boolean;
   },
   handler: (ctx: AuthedContext<Body<S>, P>) => Promise<Response>,
 ): NextHandler {
@@ -147,20 +154,24 @@ export function userRoute<S extends z.ZodType | undefined = undefined, P extends
           throw new AppError("csrf_failed", "Missing or invalid CSRF token");
         }
       }
-      if (opts.privilege && !roleCan(session.user.role, opts.privilege)) {
-        await auditRecord({
-          actor: { id: session.user.id, name: session.user.username },
-          action: "access.denied",
-          outcome: "denied",
-          ip: clientAddress(req.headers),
-          details: { method: req.method, path: req.nextUrl.pathname, privilege: opts.privilege },
-        });
-        throw new AppError("forbidden", "You do not have permission to do this");
-      }
+      const principal = principalFromSession(session);
+      const ip = clientAddress(req.headers);
+      const params = (await ctx.params) as P;
+      const denied = { ip, method: req.method, path: req.nextUrl.pathname };
+      // Untargeted checks need no body: refuse before reading it.
+      if (opts.privilege && !opts.target) await authorizeOrThrow(principal, opts.privilege, opts.anyScope ? "anywhere" : undefined, denied);
       const body = await readBody(req, opts.body as S, maxBodyBytes);
-      return await handler({ req, ip: clientAddress(req.headers), body, params: (await ctx.params) as P, session });
+      if (opts.privilege && opts.target) await authorizeOrThrow(principal, opts.privilege, opts.target({ params, body }), denied);
+      return await handler({ req, ip, body, params, session, principal });
     } catch (err) {
       return respond(err);
     }
-  }, { auth: "user", privilege: opts.privilege, targeted: !!opts.target, body: opts.body, maxBodyBytes });
+  }, {
+    auth: "user",
+    privilege: opts.privilege,
+    targeted: !!opts.target,
+    scope: opts.target ? "target" : opts.anyScope ? "anywhere" : "global",
+    body: opts.body,
+    maxBodyBytes,
+  });
 }

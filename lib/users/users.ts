@@ -7,6 +7,7 @@ import { DisplayNameSchema, PasswordSchema, UsernameSchema } from "@/lib/auth/cr
 import { passwordHash, passwordVerify } from "@/lib/auth/password";
 import { sessionRevokeAllForUser, type ActiveSession } from "@/lib/auth/session";
 import { ROLES } from "@/lib/auth/permissions";
+import { assertAdminRemains } from "@/lib/authz/guard";
 import { Prisma } from "@/lib/generated/prisma/client";
 
 export const RoleSchema = z.enum(ROLES, { error: "Role must be admin, operator or helpdesk" });
@@ -80,12 +81,6 @@ async function findOrThrow(id: string) {
   return user;
 }
 
-/** Refuses a change that would leave no enabled admin. */
-async function assertAnotherAdmin(tx: Prisma.TransactionClient, excludingId: string): Promise<void> {
-  const others = await tx.user.count({ where: { role: "admin", disabled: false, id: { not: excludingId } } });
-  if (others === 0) throw new AppError("conflict", "virtdeck needs at least one enabled admin");
-}
-
 export async function usersList(): Promise<UserView[]> {
   const rows = await db().user.findMany({ select: VIEW, orderBy: { username: "asc" } });
   return rows.map(toView);
@@ -130,9 +125,9 @@ export async function userUpdate(caller: Caller, id: string, input: z.infer<type
   if (self && input.disabled === true) throw new AppError("conflict", "You cannot disable your own account");
   if (self && input.role && input.role !== before.role) throw new AppError("conflict", "You cannot change your own role");
   const updated = await db().$transaction(async (tx) => {
-    const losesAdmin = before.role === "admin" && ((input.role && input.role !== "admin") || input.disabled === true);
-    if (losesAdmin) await assertAnotherAdmin(tx, before.id);
     const after = await tx.user.update({ where: { id: before.id }, data: input, select: VIEW });
+    // Counts admins through groups too (lib/authz/guard.ts); refusing rolls the update back.
+    await assertAdminRemains(tx);
     const changes: Record<string, { from: unknown; to: unknown }> = {};
     for (const key of Object.keys(input) as (keyof typeof input)[]) {
       if (before[key] !== after[key]) changes[key] = { from: before[key], to: after[key] };
@@ -153,8 +148,8 @@ export async function userDelete(caller: Caller, id: string): Promise<void> {
   const user = await findOrThrow(id);
   if (user.id === caller.session.user.id) throw new AppError("conflict", "You cannot delete your own account");
   await db().$transaction(async (tx) => {
-    if (user.role === "admin") await assertAnotherAdmin(tx, user.id);
     await tx.user.delete({ where: { id: user.id } });
+    await assertAdminRemains(tx);
     await auditRecord(
       { actor: actorOf(caller), action: "user.delete", target: { type: "user", id: user.id, name: user.username }, ip: caller.ip },
       tx,

@@ -6,6 +6,7 @@ import { fleetSetup, stackEnv, until, type FleetContext, type HostView } from ".
 import { dominfo, domstate, GuestLab, virshAsync, type Guest } from "./helpers/fleet-guests";
 import { EventRecorder } from "./helpers/fleet-events";
 import { PrivateSshd } from "./helpers/fleet-sshd";
+import { VISIBILITY_ALL } from "@/lib/authz/effective";
 
 const stack = stackEnv();
 const lab = new GuestLab("faults");
@@ -81,7 +82,7 @@ describe(`host faults on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     expect(row.statusMessage).toBe(`faulty: Cannot reach 127.0.0.1:${sshd.port} (ECONNREFUSED)`);
     // The fleet list serves an inventory up to 1 s old (even after a failed refresh), then shows why it has none.
     const page = await until("the fleet list to show the host's error", async () => {
-      const p = await f.mod.vms.fleetVms(f.mod.vms.FleetQuerySchema.parse({}));
+      const p = await f.mod.vms.fleetVms(f.mod.vms.FleetQuerySchema.parse({}), VISIBILITY_ALL);
       return p.hosts[0]?.error ? p : undefined;
     }, { timeoutMs: 3_000, intervalMs: 200 });
     expect(page.hosts).toEqual([{ id: host.id, name: "faulty", status: "offline", error: expect.stringMatching(UNREACHABLE) }]);

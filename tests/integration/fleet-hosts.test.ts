@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { utils as sshUtils } from "ssh2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fleetSetup, stackEnv, type FleetContext } from "./helpers/fleet-stack";
+import { VISIBILITY_ALL } from "@/lib/authz/effective";
 
 const stack = stackEnv();
 const WRONG_FP = "SHA256:" + "A".repeat(43);
@@ -171,7 +172,7 @@ describe(`fleet hosts on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
       f.mod.vms.vmActionRun(f.caller, pastedId, "00000000-0000-4000-8000-000000000000", "start"),
     ).rejects.toMatchObject({ code: "host_not_ready" });
     expect(fleet().pool.hostIds()).not.toContain(pastedId);
-    const page = await f.mod.vms.fleetVms(f.mod.vms.FleetQuerySchema.parse({ host: pastedId }));
+    const page = await f.mod.vms.fleetVms(f.mod.vms.FleetQuerySchema.parse({ host: pastedId }), VISIBILITY_ALL);
     expect(page.vms).toEqual([]);
     expect(page.hosts).toEqual([expect.objectContaining({ id: pastedId, status: "key_mismatch", error: "Host key changed: connections blocked" })]);
 

@@ -6,6 +6,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fleetSetup, stackEnv, until, type FleetContext, type HostView } from "./helpers/fleet-stack";
 import { domstate, GuestLab, listAllUuids, virshSync, type Guest, type HostKey } from "./helpers/fleet-guests";
+import { VISIBILITY_ALL } from "@/lib/authz/effective";
 
 const stack = stackEnv();
 const lab = new GuestLab("inv");
@@ -46,7 +47,7 @@ afterAll(async () => {
   expect(problems).toEqual([]);
 });
 
-const query = (q: Record<string, unknown>) => f.mod.vms.fleetVms(f.mod.vms.FleetQuerySchema.parse(q));
+const query = (q: Record<string, unknown>) => f.mod.vms.fleetVms(f.mod.vms.FleetQuerySchema.parse(q), VISIBILITY_ALL);
 const all = () => Object.values(g);
 
 describe(`fleet inventory on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { requirePageUser } from "@/lib/auth/page-guard";
-import { roleCan } from "@/lib/auth/permissions";
+import { privilegesAt } from "@/lib/authz";
 import { getT } from "@/lib/i18n/server";
 import { HostsClient } from "@/components/hosts/hosts-client";
 
@@ -11,6 +11,8 @@ export async function generateMetadata(): Promise<Metadata> {
 }
 
 export default async function HostsPage() {
-  const user = await requirePageUser("host.view", "/hosts");
-  return <HostsClient csrfToken={user.csrfToken} canManage={roleCan(user.role, "host.manage")} />;
+  const user = await requirePageUser("host.view", "/hosts", "anywhere");
+  // Adding a host needs host.manage globally; the list shows the hosts the user may view.
+  const held = await privilegesAt(user.principal);
+  return <HostsClient csrfToken={user.csrfToken} canManage={held.has("host.manage")} />;
 }

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { requirePageUser } from "@/lib/auth/page-guard";
-import { roleCan } from "@/lib/auth/permissions";
+import { privilegesAnywhere } from "@/lib/authz";
 import { getT } from "@/lib/i18n/server";
 import { VmsClient } from "@/components/vms/vms-client";
 import { vmListQueryParse } from "@/components/vms/vm-list-query";
@@ -12,13 +12,16 @@ export async function generateMetadata(): Promise<Metadata> {
 }
 
 export default async function VmsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  const user = await requirePageUser("vm.view", "/vms");
+  // Every signed-in user may open the list: it shows only the VMs they may view (none without grants).
+  const user = await requirePageUser();
+  // Columns and menus for what the user may do somewhere; each row then shows what it allows.
+  const held = await privilegesAnywhere(user.principal);
   return (
     <VmsClient
       csrfToken={user.csrfToken}
-      canPower={roleCan(user.role, "vm.power")}
-      canViewHosts={roleCan(user.role, "host.view")}
-      canConsole={roleCan(user.role, "vm.console")}
+      canPower={held.has("vm.power")}
+      canViewHosts={held.has("host.view")}
+      canConsole={held.has("vm.console")}
       initialQuery={vmListQueryParse(await searchParams)}
     />
   );

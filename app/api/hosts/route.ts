@@ -1,9 +1,11 @@
 import { NextResponse } from "next/server";
 import { userRoute } from "@/lib/http/route";
 import { HostCreateSchema, hostCreate, hostsList } from "@/lib/fleet/hosts";
+import { visibility, visibilityHosts } from "@/lib/authz";
 
-export const GET = userRoute({ privilege: "host.view" }, async () => {
-  return NextResponse.json({ hosts: await hostsList() });
+/** The hosts the caller holds host.view on (globally or per host). */
+export const GET = userRoute({ privilege: "host.view", anyScope: true }, async ({ principal }) => {
+  return NextResponse.json({ hosts: await hostsList(visibilityHosts(await visibility(principal, "host.view"))) });
 });
 
 export const POST = userRoute({ privilege: "host.manage", body: HostCreateSchema }, async ({ session, ip, body }) => {

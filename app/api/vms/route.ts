@@ -1,8 +1,15 @@
 import { NextResponse } from "next/server";
 import { userRoute } from "@/lib/http/route";
 import { FleetQuerySchema, fleetVms } from "@/lib/fleet/vms";
+import { privilegesForVms, visibility } from "@/lib/authz";
 
-export const GET = userRoute({ privilege: "vm.view" }, async ({ req }) => {
+/**
+ * The VMs the caller may view (lib/authz visibility, from the grants in SQL):
+ * the list, search and counts cover only those; someone granted nothing gets
+ * an empty list.
+ */
+export const GET = userRoute({}, async ({ req, principal }) => {
   const query = FleetQuerySchema.parse(Object.fromEntries(req.nextUrl.searchParams));
-  return NextResponse.json(await fleetVms(query), { headers: { "cache-control": "no-store" } });
+  const page = await fleetVms(query, await visibility(principal, "vm.view"));
+  return NextResponse.json({ ...page, privileges: await privilegesForVms(principal, page.vms) }, { headers: { "cache-control": "no-store" } });
 });

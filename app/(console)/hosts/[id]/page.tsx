@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { requirePageUser } from "@/lib/auth/page-guard";
-import { roleCan } from "@/lib/auth/permissions";
+import { privilegesAt } from "@/lib/authz";
 import { getT } from "@/lib/i18n/server";
 import { HostDetailClient } from "@/components/hosts/host-detail-client";
 
@@ -12,14 +12,15 @@ export async function generateMetadata(): Promise<Metadata> {
 
 export default async function HostPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
-  const user = await requirePageUser("host.view", `/hosts/${id}`);
+  const user = await requirePageUser("host.view", `/hosts/${id}`, { hostId: id });
+  const held = await privilegesAt(user.principal, { hostId: id });
   return (
     <HostDetailClient
       key={id}
       hostId={id}
       csrfToken={user.csrfToken}
-      canManage={roleCan(user.role, "host.manage")}
-      canPower={roleCan(user.role, "vm.power")}
+      canManage={held.has("host.manage")}
+      canPower={held.has("vm.power")}
     />
   );
 }

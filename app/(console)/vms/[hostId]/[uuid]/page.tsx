@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { requirePageUser } from "@/lib/auth/page-guard";
-import { roleCan } from "@/lib/auth/permissions";
+import { privilegesAt } from "@/lib/authz";
 import { getT } from "@/lib/i18n/server";
 import { VmDetailClient } from "@/components/vms/vm-detail-client";
 
@@ -12,7 +12,11 @@ export async function generateMetadata(): Promise<Metadata> {
 
 export default async function VmPage({ params }: { params: Promise<{ hostId: string; uuid: string }> }) {
   const { hostId, uuid } = await params;
-  const user = await requirePageUser("vm.view", `/vms/${hostId}/${uuid}`);
+  const target = { hostId, vmUuid: uuid };
+  // 404 for a VM the user may not view; the page then shows only the buttons the grants on this VM allow.
+  const user = await requirePageUser("vm.view", `/vms/${hostId}/${uuid}`, target);
+  const held = await privilegesAt(user.principal, target);
+  const hostHeld = await privilegesAt(user.principal, { hostId });
   // The ids come decoded from the URL; the client encodes them again for API paths.
   return (
     <VmDetailClient
@@ -20,9 +24,9 @@ export default async function VmPage({ params }: { params: Promise<{ hostId: str
       hostId={hostId}
       uuid={uuid}
       csrfToken={user.csrfToken}
-      canPower={roleCan(user.role, "vm.power")}
-      canConsole={roleCan(user.role, "vm.console")}
-      canViewHosts={roleCan(user.role, "host.view")}
+      canPower={held.has("vm.power")}
+      canConsole={held.has("vm.console")}
+      canViewHosts={hostHeld.has("host.view")}
     />
   );
 }

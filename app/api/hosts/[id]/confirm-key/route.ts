@@ -8,7 +8,7 @@ import { inventoryGet } from "@/lib/fleet/inventory";
 
 const Body = z.object({ fingerprint: FingerprintSchema }).strict();
 
-export const POST = userRoute<typeof Body, { id: string }>({ privilege: "host.manage", body: Body }, async ({ session, ip, params, body }) => {
+export const POST = userRoute<typeof Body, { id: string }>({ privilege: "host.manage", body: Body, target: ({ params }) => ({ hostId: params.id }) }, async ({ session, ip, params, body }) => {
   const host = await hostKeyConfirm({ session, ip }, params.id, body.fingerprint);
   eventsUnwatch(host.id);
   fleetForget(host.id);

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { requirePageUser } from "@/lib/auth/page-guard";
+import { privilegesAt } from "@/lib/authz";
 import { getT } from "@/lib/i18n/server";
 import { ConsoleLoader } from "@/components/console/console-loader";
 import { isConsoleKind } from "@/components/console/kinds";
@@ -14,7 +15,8 @@ export async function generateMetadata(): Promise<Metadata> {
 export default async function ConsolePage({ params, searchParams }: { params: Promise<{ hostId: string; uuid: string }>; searchParams: Promise<{ kind?: string | string[] }> }) {
   const { hostId, uuid } = await params;
   const { kind } = await searchParams;
-  const user = await requirePageUser("vm.console", `/vms/${hostId}/${uuid}/console`);
+  const user = await requirePageUser("vm.console", `/vms/${hostId}/${uuid}/console`, { hostId, vmUuid: uuid });
+  const held = await privilegesAt(user.principal, { hostId, vmUuid: uuid });
   const k = isConsoleKind(kind) ? kind : "vnc";
-  return <ConsoleLoader key={`${hostId}/${uuid}/${k}`} hostId={hostId} uuid={uuid} kind={k} csrfToken={user.csrfToken} role={user.role} />;
+  return <ConsoleLoader key={`${hostId}/${uuid}/${k}`} hostId={hostId} uuid={uuid} kind={k} csrfToken={user.csrfToken} canTakeover={held.has("vm.console.takeover")} />;
 }

@@ -8,7 +8,7 @@ import { hostGet } from "@/lib/fleet/hosts";
 type P = { hostId: string; uuid: string };
 
 /** Who holds this VM's consoles now. */
-export const GET = userRoute<undefined, P>({ privilege: "vm.view" }, async ({ params }) => {
+export const GET = userRoute<undefined, P>({ privilege: "vm.view", target: ({ params }) => ({ hostId: params.hostId, vmUuid: params.uuid }) }, async ({ params }) => {
   const host = await hostGet(params.hostId);
   const uuid = DomainUuidSchema.safeParse(params.uuid);
   if (!uuid.success) throw new AppError("not_found", "VM not found");
@@ -16,6 +16,6 @@ export const GET = userRoute<undefined, P>({ privilege: "vm.view" }, async ({ pa
 });
 
 /** Mints a one-time console ticket for the caller's session. */
-export const POST = userRoute<typeof ConsoleRequestSchema, P>({ privilege: "vm.console", body: ConsoleRequestSchema }, async ({ session, params, body }) => {
+export const POST = userRoute<typeof ConsoleRequestSchema, P>({ privilege: "vm.console", body: ConsoleRequestSchema, target: ({ params }) => ({ hostId: params.hostId, vmUuid: params.uuid }) }, async ({ session, params, body }) => {
   return NextResponse.json(await consoleTicketMint(session, params.hostId, params.uuid, body), { status: 201 });
 });

@@ -2,7 +2,7 @@ import { userRoute } from "@/lib/http/route";
 import { vmScreenshot } from "@/lib/consoles/screenshot";
 
 /** PNG of the guest's screen, for thumbnails. */
-export const GET = userRoute<undefined, { hostId: string; uuid: string }>({ privilege: "vm.view" }, async ({ params }) => {
+export const GET = userRoute<undefined, { hostId: string; uuid: string }>({ privilege: "vm.view", target: ({ params }) => ({ hostId: params.hostId, vmUuid: params.uuid }) }, async ({ params }) => {
   const png = await vmScreenshot(params.hostId, params.uuid);
   return new Response(new Uint8Array(png), { headers: { "content-type": "image/png", "cache-control": "private, max-age=5" } });
 });
