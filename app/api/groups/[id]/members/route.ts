@@ -1,0 +1,8 @@
+import { NextResponse } from "next/server";
+import { userRoute } from "@/lib/http/route";
+import { GroupMemberSchema, groupMemberAdd } from "@/lib/authz/manage";
+
+export const POST = userRoute<typeof GroupMemberSchema, { id: string }>({ privilege: "user.manage", body: GroupMemberSchema }, async ({ principal, ip, params, body }) => {
+  await groupMemberAdd({ principal, ip }, params.id, body.userId);
+  return NextResponse.json({ ok: true }, { status: 201 });
+});

@@ -1,0 +1,18 @@
+import { NextResponse } from "next/server";
+import { userRoute } from "@/lib/http/route";
+import { GroupUpdateSchema, groupDelete, groupGet, groupUpdate } from "@/lib/authz/manage";
+
+type P = { id: string };
+
+export const GET = userRoute<undefined, P>({ privilege: "user.manage" }, async ({ params }) => {
+  return NextResponse.json({ group: await groupGet(params.id) });
+});
+
+export const PATCH = userRoute<typeof GroupUpdateSchema, P>({ privilege: "user.manage", body: GroupUpdateSchema }, async ({ principal, ip, params, body }) => {
+  return NextResponse.json({ group: await groupUpdate({ principal, ip }, params.id, body) });
+});
+
+export const DELETE = userRoute<undefined, P>({ privilege: "user.manage" }, async ({ principal, ip, params }) => {
+  await groupDelete({ principal, ip }, params.id);
+  return NextResponse.json({ ok: true });
+});

@@ -1,0 +1,11 @@
+import { NextResponse } from "next/server";
+import { userRoute } from "@/lib/http/route";
+import { GroupCreateSchema, groupCreate, groupsList } from "@/lib/authz/manage";
+
+export const GET = userRoute({ privilege: "user.manage" }, async () => {
+  return NextResponse.json({ groups: await groupsList() });
+});
+
+export const POST = userRoute({ privilege: "user.manage", body: GroupCreateSchema }, async ({ principal, ip, body }) => {
+  return NextResponse.json({ group: await groupCreate({ principal, ip }, body) }, { status: 201 });
+});

@@ -1,0 +1,8 @@
+import { NextResponse } from "next/server";
+import { userRoute } from "@/lib/http/route";
+import { tagsList } from "@/lib/authz/manage";
+
+/** Every VM tag in use (for granting a role on a tag). */
+export const GET = userRoute({ privilege: "user.manage" }, async () => {
+  return NextResponse.json({ tags: await tagsList() });
+});

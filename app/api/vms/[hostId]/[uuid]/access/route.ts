@@ -1,0 +1,8 @@
+import { NextResponse } from "next/server";
+import { userRoute } from "@/lib/http/route";
+import { vmAccess } from "@/lib/authz/manage";
+
+/** Effective access on one VM: who holds which privilege, inherited from where (Permissions tab). */
+export const GET = userRoute<undefined, { hostId: string; uuid: string }>({ privilege: "user.manage" }, async ({ params }) => {
+  return NextResponse.json({ access: await vmAccess(params.hostId, params.uuid) });
+});
