@@ -1,12 +1,13 @@
 "use client";
 
 import { useState, type FormEvent } from "react";
+import { usePathname, useRouter } from "next/navigation";
 import { useFormatter, useTranslations } from "use-intl";
 import { ApiError, fetchJson } from "@/components/api/fetch-json";
 import { PageHeader } from "@/components/shell/page-header";
 import { ErrorBanner } from "@/components/ui/alert";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
-import { Button } from "@/components/ui/button";
+import { Button, buttonClasses } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { Field } from "@/components/ui/field";
 import { Input, Select } from "@/components/ui/input";
@@ -19,6 +20,7 @@ export interface AuditEventRow {
   action: string;
   outcome: string;
   targetType: string;
+  targetId: string;
   targetName: string;
   ip: string;
   details: unknown;
@@ -27,8 +29,13 @@ export interface AuditEventRow {
 interface Page {
   events: AuditEventRow[];
   nextBefore: string | null;
+  total: number;
 }
 
+/** Filter values as they travel in the URL and to the API (from/to as ISO instants). */
+export type AuditFilters = Partial<Record<"actor" | "action" | "outcome" | "host" | "vm" | "from" | "to", string>>;
+
+const FILTER_KEYS = ["actor", "action", "outcome", "host", "vm", "from", "to"] as const;
 const OUTCOMES = ["success", "failure", "denied"] as const;
 const OUTCOME_TONE: Record<string, BadgeTone> = { success: "success", failure: "warning", denied: "danger" };
 
@@ -39,24 +46,56 @@ function detailsText(details: unknown): string {
   return JSON.stringify(details);
 }
 
-export function AuditClient({ initial }: { initial: Page }) {
+function queryOf(f: AuditFilters): URLSearchParams {
+  return new URLSearchParams(FILTER_KEYS.flatMap((k) => (f[k] ? [[k, f[k]!]] : [])));
+}
+
+/** <input type="datetime-local"> speaks local wall time without a zone; the API wants instants. */
+function localToIso(v: string): string {
+  return v ? new Date(v).toISOString() : "";
+}
+
+function isoToLocal(v: string | undefined): string {
+  if (!v) return "";
+  const d = new Date(v);
+  if (Number.isNaN(d.getTime())) return "";
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+export function AuditClient({
+  initial,
+  initialFilters,
+  hosts,
+  actions,
+}: {
+  initial: Page;
+  initialFilters: AuditFilters;
+  hosts: { id: string; name: string }[];
+  actions: string[];
+}) {
   const t = useTranslations("audit");
   const format = useFormatter();
+  const router = useRouter();
+  const pathname = usePathname();
   const [events, setEvents] = useState(initial.events);
   const [next, setNext] = useState(initial.nextBefore);
-  const [filters, setFilters] = useState<Record<string, string>>({});
+  const [total, setTotal] = useState(initial.total);
+  const [filters, setFilters] = useState<AuditFilters>(initialFilters);
+  const [formKey, setFormKey] = useState(0);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  async function load(f: Record<string, string>, before: string | null) {
+  async function load(f: AuditFilters, before: string | null) {
     setBusy(true);
     setError(null);
     try {
-      const q = new URLSearchParams(Object.entries(f).filter(([, v]) => v));
+      const q = queryOf(f);
       if (before) q.set("before", before);
       const page = await fetchJson<Page>(`/api/audit?${q}`);
       setEvents((prev) => (before ? [...prev, ...page.events] : page.events));
       setNext(page.nextBefore);
+      setTotal(page.total);
     } catch (err) {
       setError(err instanceof ApiError ? err.message : String(err));
     } finally {
@@ -64,29 +103,65 @@ export function AuditClient({ initial }: { initial: Page }) {
     }
   }
 
-  function onFilter(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const fd = new FormData(e.currentTarget);
-    const f = { actor: String(fd.get("actor") ?? ""), action: String(fd.get("action") ?? ""), outcome: String(fd.get("outcome") ?? "") };
+  function apply(f: AuditFilters) {
     setFilters(f);
+    // The URL carries the filters, so a filtered view can be reloaded or shared.
+    const q = queryOf(f).toString();
+    router.replace(q ? `${pathname}?${q}` : pathname, { scroll: false });
     void load(f, null);
   }
 
+  function onFilter(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const fd = new FormData(e.currentTarget);
+    const get = (k: string) => String(fd.get(k) ?? "").trim();
+    apply({
+      actor: get("actor"),
+      action: get("action"),
+      outcome: get("outcome"),
+      host: get("host"),
+      vm: get("vm"),
+      from: localToIso(get("from")),
+      to: localToIso(get("to")),
+    });
+  }
+
+  function onReset() {
+    setFormKey((k) => k + 1);
+    apply({});
+  }
+
   const outcomeLabel = (o: string) => (t.has(`outcomes.${o}`) ? t(`outcomes.${o}` as "outcomes.success") : o);
+  const exportHref = `/api/audit/export?${queryOf(filters)}`;
 
   return (
     <>
-      <PageHeader title={t("title")} description={t("intro")} />
+      <PageHeader
+        title={t("title")}
+        description={t("intro")}
+        actions={
+          <a href={exportHref} download className={buttonClasses({ variant: "secondary" })} data-testid="audit-export">
+            {t("exportCsv")}
+          </a>
+        }
+      />
       <div className="space-y-4">
         <Card>
-          <form onSubmit={onFilter} className="grid items-end gap-4 p-4 sm:grid-cols-2 lg:grid-cols-[1fr_1fr_1fr_auto]">
-            <Field label={t("filterActor")}>{(p) => <Input {...p} name="actor" testId="audit-filter-actor" />}</Field>
+          <form key={formKey} onSubmit={onFilter} className="grid items-end gap-4 p-4 sm:grid-cols-2 lg:grid-cols-4" data-testid="audit-filters">
+            <Field label={t("filterActor")}>{(p) => <Input {...p} name="actor" defaultValue={filters.actor} testId="audit-filter-actor" />}</Field>
             <Field label={t("filterAction")}>
-              {(p) => <Input {...p} name="action" placeholder="auth.login" className="font-mono" testId="audit-filter-action" />}
+              {(p) => (
+                <Input {...p} name="action" defaultValue={filters.action} placeholder="auth.login" list="audit-actions" className="font-mono" testId="audit-filter-action" />
+              )}
             </Field>
+            <datalist id="audit-actions">
+              {actions.map((a) => (
+                <option key={a} value={a} />
+              ))}
+            </datalist>
             <Field label={t("filterOutcome")}>
               {(p) => (
-                <Select {...p} name="outcome" defaultValue="" testId="audit-filter-outcome">
+                <Select {...p} name="outcome" defaultValue={filters.outcome ?? ""} testId="audit-filter-outcome">
                   <option value="">{t("any")}</option>
                   {OUTCOMES.map((o) => (
                     <option key={o} value={o}>
@@ -96,13 +171,42 @@ export function AuditClient({ initial }: { initial: Page }) {
                 </Select>
               )}
             </Field>
-            <Button type="submit" loading={busy} testId="audit-filter-submit">
-              {t("apply")}
-            </Button>
+            <Field label={t("filterHost")}>
+              {(p) => (
+                <Select {...p} name="host" defaultValue={filters.host ?? ""} testId="audit-filter-host">
+                  <option value="">{t("anyHost")}</option>
+                  {hosts.map((h) => (
+                    <option key={h.id} value={h.id}>
+                      {h.name}
+                    </option>
+                  ))}
+                </Select>
+              )}
+            </Field>
+            <Field label={t("filterVm")}>{(p) => <Input {...p} name="vm" defaultValue={filters.vm} testId="audit-filter-vm" />}</Field>
+            <Field label={t("filterFrom")}>
+              {(p) => <Input {...p} name="from" type="datetime-local" defaultValue={isoToLocal(filters.from)} testId="audit-filter-from" />}
+            </Field>
+            <Field label={t("filterTo")}>
+              {(p) => <Input {...p} name="to" type="datetime-local" defaultValue={isoToLocal(filters.to)} testId="audit-filter-to" />}
+            </Field>
+            <div className="flex gap-2">
+              <Button type="submit" loading={busy} testId="audit-filter-submit">
+                {t("apply")}
+              </Button>
+              <Button variant="ghost" onClick={onReset} testId="audit-filter-reset">
+                {t("reset")}
+              </Button>
+            </div>
           </form>
         </Card>
 
         {error ? <ErrorBanner testId="form-error">{error}</ErrorBanner> : null}
+
+        <p className="text-sm text-slate-600 dark:text-slate-400" data-testid="audit-total" data-total={total}>
+          {t("total", { count: total })}
+          {total > 0 ? ` · ${t("shown", { shown: events.length })}` : null}
+        </p>
 
         <Table caption={t("title")} testId="audit-table">
           <THead>
@@ -125,7 +229,7 @@ export function AuditClient({ initial }: { initial: Page }) {
             {events.map((e) => {
               const details = detailsText(e.details);
               return (
-                <TR key={e.id} testId="audit-row" data-action={e.action} data-outcome={e.outcome}>
+                <TR key={e.id} testId="audit-row" data-action={e.action} data-outcome={e.outcome} data-target-id={e.targetId}>
                   <TD className="text-slate-600 tabular-nums dark:text-slate-400">
                     <time dateTime={e.at}>{format.dateTime(new Date(e.at), { dateStyle: "short", timeStyle: "medium" })}</time>
                   </TD>
@@ -136,7 +240,7 @@ export function AuditClient({ initial }: { initial: Page }) {
                       {outcomeLabel(e.outcome)}
                     </Badge>
                   </TD>
-                  <TD>{e.targetName && `${e.targetType}: ${e.targetName}`}</TD>
+                  <TD>{(e.targetName || e.targetId) && `${e.targetType}: ${e.targetName || e.targetId}`}</TD>
                   <TD className="font-mono text-xs text-slate-600 dark:text-slate-400">{e.ip}</TD>
                   {/* Takes the width left over and cuts the JSON to one line there; the tooltip has it pretty-printed. */}
                   <TD className="w-full max-w-0 min-w-64">

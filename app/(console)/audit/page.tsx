@@ -1,8 +1,9 @@
 import type { Metadata } from "next";
 import { requirePageUser } from "@/lib/auth/page-guard";
-import { AuditQuerySchema, auditList } from "@/lib/audit/audit";
+import { AuditQuerySchema, auditActions, auditList } from "@/lib/audit/audit";
+import { db } from "@/lib/db/client";
 import { getT } from "@/lib/i18n/server";
-import { AuditClient } from "@/components/audit/audit-client";
+import { AuditClient, type AuditFilters } from "@/components/audit/audit-client";
 
 export const dynamic = "force-dynamic";
 
@@ -10,8 +11,24 @@ export async function generateMetadata(): Promise<Metadata> {
   return { title: (await getT("audit"))("title") };
 }
 
-export default async function AuditPage() {
+const KEYS = ["actor", "action", "outcome", "host", "vm", "from", "to"] as const;
+
+export default async function AuditPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   await requirePageUser("audit.view", "/audit");
-  const first = await auditList(AuditQuerySchema.parse({}));
-  return <AuditClient initial={first} />;
+  const raw = await searchParams;
+  const filters: AuditFilters = {};
+  for (const k of KEYS) {
+    const v = raw[k];
+    const s = Array.isArray(v) ? v[0] : v;
+    if (s) filters[k] = s;
+  }
+  // A hand-edited URL with a bad value shows the unfiltered log rather than an error page.
+  const parsed = AuditQuerySchema.safeParse(filters);
+  const query = parsed.success ? parsed.data : AuditQuerySchema.parse({});
+  const [first, hosts, actions] = await Promise.all([
+    auditList(query),
+    db().host.findMany({ select: { id: true, name: true }, orderBy: { name: "asc" } }),
+    auditActions(),
+  ]);
+  return <AuditClient initial={first} initialFilters={parsed.success ? filters : {}} hosts={hosts} actions={actions} />;
 }
