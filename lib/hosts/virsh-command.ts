@@ -145,6 +145,7 @@ const SPECS = {
     flags: ["--prealloc-metadata"],
     options: ["--allocation", "--format", "--backing-vol", "--backing-vol-format"],
   },
+  "vol-create-from": { args: { min: 3, max: 3 }, flags: ["--prealloc-metadata", "--reflink"], options: ["--inputpool"] },
   "vol-clone": { args: { min: 2, max: 2 }, flags: ["--prealloc-metadata", "--reflink"], options: ["--pool"] },
   "vol-resize": { args: { min: 2, max: 2 }, flags: ["--allocate", "--shrink"], options: ["--pool"] },
   "vol-info": { args: ONE, flags: ["--bytes", "--physical"], options: ["--pool"] },

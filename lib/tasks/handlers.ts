@@ -5,4 +5,4 @@ import "server-only";
  * here. The custom server imports this file before starting the workers; each
  * feature adds one line.
  */
-export {};
+import "@/lib/provisioning/vm-create";

@@ -1,0 +1,157 @@
+import "server-only";
+import { z } from "zod";
+import { domainCreateXml, type DomainCreateSpec, type DomainDiskCreate } from "@/lib/libvirt/domain-xml-create";
+import { parseVolumeXml } from "@/lib/libvirt/storage-xml";
+import { xmlAppend, xmlNewDocument, xmlSerialize } from "@/lib/libvirt/xml-build";
+import { inventoryInvalidate } from "@/lib/fleet/inventory";
+import type { ProvHost } from "./host-access";
+
+/**
+ * A VM build as plain data: the volumes to make, then the domain to define (and start). The
+ * request that plans it runs it at once (linked clone, ISO, import) or hands it to a task (full
+ * copies), so it must survive a round trip through the task's JSON input.
+ */
+
+const VolRef = z.object({ pool: z.string(), name: z.string() });
+
+export const VolumeStepSchema = z.discriminatedUnion("kind", [
+  /** qcow2 overlay on a backing file: a linked clone, made in well under a second. */
+  z.object({ kind: z.literal("overlay"), pool: z.string(), name: z.string(), capacityBytes: z.number(), backingPath: z.string(), backingFormat: z.string() }),
+  /** A full copy of another volume (qemu-img convert inside libvirt), with progress. */
+  z.object({
+    kind: z.literal("copy"),
+    pool: z.string(),
+    name: z.string(),
+    format: z.enum(["qcow2", "raw"]),
+    capacityBytes: z.number(),
+    srcPool: z.string(),
+    srcName: z.string(),
+    srcAllocationBytes: z.number(),
+  }),
+  z.object({ kind: z.literal("empty"), pool: z.string(), name: z.string(), format: z.enum(["qcow2", "raw"]), capacityBytes: z.number() }),
+]);
+export type VolumeStep = z.infer<typeof VolumeStepSchema>;
+
+export const PlanDiskSchema = z.object({
+  device: z.enum(["disk", "cdrom"]),
+  format: z.enum(["qcow2", "raw"]),
+  bus: z.enum(["virtio", "sata", "scsi", "ide"]),
+  cache: z.string().optional(),
+  readonly: z.boolean().optional(),
+  volume: VolRef.optional(),
+});
+
+export const CreatePlanSchema = z.object({
+  hostId: z.string(),
+  start: z.boolean(),
+  volumes: z.array(VolumeStepSchema),
+  /** Volumes made before the plan ran (a seed ISO) that a failed run must delete too. */
+  cleanup: z.array(VolRef).default([]),
+  domain: z.custom<Omit<DomainCreateSpec, "disks"> & { disks: z.infer<typeof PlanDiskSchema>[] }>((v) => typeof v === "object" && v !== null),
+});
+export type CreatePlan = z.infer<typeof CreatePlanSchema>;
+
+export interface PlanRunHooks {
+  progress?: (percent: number, message?: string) => Promise<void>;
+  log?: (line: string) => Promise<void>;
+}
+
+/** Volume XML for vol-create-from: same name/format/capacity rules as vol-create-as. */
+export function volumeCreateXml(o: { name: string; capacityBytes: number; format: string }): string {
+  const { root } = xmlNewDocument("volume");
+  xmlAppend(root, "name", {}, o.name);
+  xmlAppend(root, "capacity", { unit: "bytes" }, o.capacityBytes);
+  xmlAppend(xmlAppend(root, "target"), "format", { type: o.format });
+  return xmlSerialize(root);
+}
+
+async function volumeCreate(h: ProvHost, step: VolumeStep, hooks: PlanRunHooks, share: { from: number; to: number }): Promise<void> {
+  const pool = { arg: step.pool };
+  switch (step.kind) {
+    case "overlay":
+      await h.virsh({
+        command: "vol-create-as",
+        args: [pool, { arg: step.name }, { arg: `${step.capacityBytes}b` }, { option: "--format", value: "qcow2" }, { option: "--backing-vol", value: step.backingPath }, { option: "--backing-vol-format", value: step.backingFormat }],
+      });
+      return;
+    case "empty":
+      await h.virsh({ command: "vol-create-as", args: [pool, { arg: step.name }, { arg: `${step.capacityBytes}b` }, { option: "--format", value: step.format }] });
+      return;
+    case "copy": {
+      const xml = volumeCreateXml({ name: step.name, capacityBytes: step.capacityBytes, format: step.format });
+      let done = false;
+      const copy = h
+        .virshExec({ command: "vol-create-from", args: [pool, { arg: "/dev/stdin" }, { arg: step.srcName }, { option: "--inputpool", value: step.srcPool }] }, { stdin: xml, timeoutMs: 12 * 3600_000 })
+        .finally(() => (done = true));
+      // libvirt reports no progress for a copy: watch the new volume's allocation grow instead.
+      const watch = (async () => {
+        while (!done) {
+          await new Promise((r) => setTimeout(r, 500));
+          if (done || !hooks.progress) continue;
+          const [r] = await h.virshTry({ command: "vol-dumpxml", args: [{ option: "--pool", value: step.pool }, { arg: step.name }] }).catch(() => [{ ok: false, stdout: "", stderr: "" }]);
+          if (!r.ok) continue;
+          const alloc = parseVolumeXml(r.stdout).allocationBytes;
+          const frac = step.srcAllocationBytes > 0 ? Math.min(0.99, alloc / step.srcAllocationBytes) : 0;
+          if (!done) await hooks.progress(share.from + (share.to - share.from) * frac, `Copying ${step.srcName}: ${Math.round(frac * 100)}%`);
+        }
+      })();
+      await copy;
+      await watch;
+      return;
+    }
+  }
+}
+
+async function volumeDelete(h: ProvHost, v: { pool: string; name: string }): Promise<void> {
+  await h.virshTry({ command: "vol-delete", args: [{ option: "--pool", value: v.pool }, { arg: v.name }] }).catch(() => {});
+}
+
+/** Makes the volumes, defines the domain and starts it; undoes what it made when a step fails. */
+export async function planRun(h: ProvHost, plan: CreatePlan, hooks: PlanRunHooks = {}): Promise<{ uuid: string; name: string; started: boolean }> {
+  const made: { pool: string; name: string }[] = [];
+  let defined = false;
+  const copies = plan.volumes.filter((v) => v.kind === "copy").length;
+  let copyIndex = 0;
+  try {
+    for (const step of plan.volumes) {
+      await hooks.log?.(`Creating volume ${step.pool}/${step.name} (${step.kind})`);
+      const from = copies ? 5 + (85 * copyIndex) / copies : 5;
+      const to = copies ? 5 + (85 * (copyIndex + 1)) / copies : 5;
+      await volumeCreate(h, step, hooks, { from, to });
+      if (step.kind === "copy") copyIndex++;
+      made.push({ pool: step.pool, name: step.name });
+    }
+    await hooks.progress?.(90, "Defining the VM");
+    const refs = plan.domain.disks.filter((d) => d.volume);
+    const paths = refs.length ? await h.virsh(...refs.map((d) => ({ command: "vol-path" as const, args: [{ option: "--pool", value: d.volume!.pool }, { arg: d.volume!.name }] }))) : [];
+    let k = 0;
+    const disks: DomainDiskCreate[] = plan.domain.disks.map((d) => ({
+      device: d.device,
+      format: d.format,
+      bus: d.bus,
+      cache: d.cache,
+      readonly: d.readonly,
+      path: d.volume ? paths[k++].trim() : undefined,
+    }));
+    const xml = domainCreateXml({ ...plan.domain, disks });
+    await h.virshExec({ command: "define", args: [{ arg: "/dev/stdin" }] }, { stdin: xml });
+    defined = true;
+    await hooks.log?.(`Defined ${plan.domain.name} (${plan.domain.uuid})`);
+    if (plan.start) {
+      await hooks.progress?.(95, "Starting");
+      await h.virshExec({ command: "start", args: [{ domain: plan.domain.uuid }] }, { timeoutMs: 5 * 60_000 });
+      await hooks.log?.("Started");
+    }
+    inventoryInvalidate(h.host.id, [plan.domain.name]);
+    return { uuid: plan.domain.uuid, name: plan.domain.name, started: plan.start };
+  } catch (err) {
+    await hooks.log?.(`Failed: ${err instanceof Error ? err.message : String(err)}; removing what was made`);
+    if (defined) {
+      await h.virshTry({ command: "destroy", args: [{ domain: plan.domain.uuid }] }).catch(() => {});
+      await h.virshTry({ command: "undefine", args: [{ domain: plan.domain.uuid }, { flag: "--nvram" }] }).catch(() => {});
+    }
+    for (const v of [...made, ...plan.cleanup].reverse()) await volumeDelete(h, v);
+    inventoryInvalidate(h.host.id, [plan.domain.name]);
+    throw err;
+  }
+}

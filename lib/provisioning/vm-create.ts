@@ -1,0 +1,296 @@
+import "server-only";
+import { randomUUID } from "node:crypto";
+import { AppError } from "@/lib/http/errors";
+import { auditRecord } from "@/lib/audit/audit";
+import type { Caller } from "@/lib/fleet/hosts";
+import { inventoryGet } from "@/lib/fleet/inventory";
+import { taskEnqueue, taskHandlerRegister } from "@/lib/tasks/tasks";
+import { cdromBusFor } from "@/lib/libvirt/domain-xml-create";
+import type { VolumeWire } from "@/lib/libvirt/storage-xml";
+import { templateGet } from "@/lib/templates/templates";
+import type { DiskSpec, PreflightWarning, VmCreateInput, VmCreateResult } from "@/lib/contracts/provisioning";
+import { provHost, type ProvHost } from "./host-access";
+import { domainTypeFor, hostFacts, osinfoUrl, osVariants, poolsList, volumeGet } from "./host-options";
+import { CreatePlanSchema, planRun, type CreatePlan, type VolumeStep } from "./plan";
+import { cloudInitSeedIso } from "./cloud-init";
+
+const MiB = 1024 * 1024;
+export const TASK_KIND_CREATE = "vm.create";
+
+type Hardware = Extract<VmCreateInput, { mode: "iso" }>["hardware"];
+type PlanDisk = CreatePlan["domain"]["disks"][number];
+
+function volName(vm: string, i: number, format: string): string {
+  return `${vm}${i === 0 ? "" : `-disk${i}`}.${format}`;
+}
+
+/** Volumes for the template's disks after the first (or all of them when there is no base image). */
+function emptyDisks(vm: string, disks: DiskSpec[], firstIndex: number): { steps: VolumeStep[]; planDisks: PlanDisk[] } {
+  const steps: VolumeStep[] = [];
+  const planDisks: PlanDisk[] = [];
+  disks.forEach((d, j) => {
+    const i = firstIndex + j;
+    const name = volName(vm, i, d.format);
+    steps.push({ kind: "empty", pool: d.pool, name, format: d.format, capacityBytes: d.sizeMiB * MiB });
+    planDisks.push({ device: "disk", format: d.format, bus: d.bus, cache: d.cache, volume: { pool: d.pool, name } });
+  });
+  return { steps, planDisks };
+}
+
+/** Bytes a volume step takes from its pool now (thin qcow2 and overlays: almost nothing). */
+function stepUsage(s: VolumeStep): number {
+  switch (s.kind) {
+    case "overlay":
+      return MiB;
+    case "copy":
+      return s.srcAllocationBytes;
+    case "empty":
+      return s.format === "raw" ? s.capacityBytes : MiB;
+  }
+}
+
+async function preflight(h: ProvHost, plan: CreatePlan, extraPoolBytes: Map<string, number>): Promise<PreflightWarning[]> {
+  const [facts, pools] = await Promise.all([hostFacts(h), poolsList(h)]);
+  const warnings: PreflightWarning[] = [];
+  const memNeed = plan.domain.memoryMiB * MiB;
+  if (facts.freeMemoryBytes !== null && memNeed > facts.freeMemoryBytes) {
+    warnings.push({
+      code: "memory",
+      message: `${h.host.name} has ${Math.floor(facts.freeMemoryBytes / MiB)} MiB of memory available; this VM needs ${plan.domain.memoryMiB} MiB`,
+      neededBytes: memNeed,
+      availableBytes: facts.freeMemoryBytes,
+    });
+  }
+  const need = new Map(extraPoolBytes);
+  for (const s of plan.volumes) need.set(s.pool, (need.get(s.pool) ?? 0) + stepUsage(s));
+  for (const [poolName, bytes] of need) {
+    const pool = pools.find((p) => p.name === poolName);
+    if (!pool) throw new AppError("invalid_input", `${h.host.name}: no storage pool "${poolName}"`, { issues: [{ path: "pool", message: "Unknown pool" }] });
+    if (!pool.active) throw new AppError("invalid_state", `${h.host.name}: storage pool "${poolName}" is not active`);
+    if (bytes > pool.availableBytes) {
+      warnings.push({
+        code: "disk",
+        message: `Pool "${poolName}" on ${h.host.name} has ${Math.floor(pool.availableBytes / MiB)} MiB free; the new disks need about ${Math.ceil(bytes / MiB)} MiB now`,
+        neededBytes: bytes,
+        availableBytes: pool.availableBytes,
+      });
+    }
+  }
+  return warnings;
+}
+
+interface Planned {
+  plan: CreatePlan;
+  /** Seed ISO to upload before the plan runs. */
+  seed?: { pool: string; name: string; image: Buffer };
+  summary: Record<string, unknown>;
+}
+
+async function planFor(h: ProvHost, input: VmCreateInput): Promise<Planned> {
+  const facts = await hostFacts(h);
+  const uuid = randomUUID();
+  const base = { name: input.name, uuid, title: input.title || undefined };
+  let hw: Hardware;
+  let volumes: VolumeStep[] = [];
+  let disks: PlanDisk[] = [];
+  let boot: ("hd" | "cdrom" | "network")[] = ["hd"];
+  let seed: Planned["seed"];
+  let description = "";
+  const summary: Record<string, unknown> = { mode: input.mode };
+
+  if (input.mode === "template") {
+    const t = await templateGet(input.templateId);
+    summary.template = t.name;
+    description = t.description;
+    hw = { ...t, disks: t.disks.map((d) => ({ ...d })) };
+    if (input.overrides.vcpus) hw.vcpus = input.overrides.vcpus;
+    if (input.overrides.memoryMiB) {
+      hw.memoryMiB = input.overrides.memoryMiB;
+      hw.maxMemoryMiB = Math.max(hw.maxMemoryMiB, hw.memoryMiB);
+    }
+    if (input.overrides.diskSizeMiB && hw.disks[0]) hw.disks[0].sizeMiB = input.overrides.diskSizeMiB;
+    const src = t.source;
+    if (src.kind === "image") {
+      const img: VolumeWire = await volumeGet(h, src.pool, src.volume);
+      if (!img.path) throw new AppError("invalid_state", `The base image ${src.pool}/${src.volume} has no path`);
+      const d0 = hw.disks[0];
+      const capacityBytes = Math.max(d0.sizeMiB * MiB, img.capacityBytes);
+      if (input.overrides.diskSizeMiB && input.overrides.diskSizeMiB * MiB < img.capacityBytes) {
+        throw new AppError("invalid_input", `The disk cannot be smaller than the base image (${Math.ceil(img.capacityBytes / MiB)} MiB)`, {
+          issues: [{ path: "overrides.diskSizeMiB", message: "Smaller than the base image" }],
+        });
+      }
+      summary.clone = input.clone;
+      if (input.clone === "linked") {
+        const name = volName(input.name, 0, "qcow2");
+        volumes.push({ kind: "overlay", pool: d0.pool, name, capacityBytes, backingPath: img.path, backingFormat: img.format ?? "raw" });
+        disks.push({ device: "disk", format: "qcow2", bus: d0.bus, cache: d0.cache, volume: { pool: d0.pool, name } });
+      } else {
+        const name = volName(input.name, 0, d0.format);
+        volumes.push({ kind: "copy", pool: d0.pool, name, format: d0.format, capacityBytes, srcPool: src.pool, srcName: src.volume, srcAllocationBytes: img.allocationBytes });
+        disks.push({ device: "disk", format: d0.format, bus: d0.bus, cache: d0.cache, volume: { pool: d0.pool, name } });
+      }
+      const rest = emptyDisks(input.name, hw.disks.slice(1), 1);
+      volumes = volumes.concat(rest.steps);
+      disks = disks.concat(rest.planDisks);
+      const ci = input.cloudInit;
+      if (t.cloudInit || ci) {
+        const name = `${input.name}-cidata.iso`;
+        const image = cloudInitSeedIso({
+          instanceId: uuid,
+          hostname: ci?.hostname || input.name.replace(/[^A-Za-z0-9-]/g, "-").slice(0, 63),
+          username: ci?.username,
+          password: ci?.password,
+          sshKeys: ci?.sshKeys,
+          userData: t.cloudInit?.userData,
+          metaData: t.cloudInit?.metaData,
+          networkConfig: t.cloudInit?.networkConfig,
+        });
+        seed = { pool: d0.pool, name, image };
+        disks.push({ device: "cdrom", format: "raw", bus: cdromBusFor(hw.machineType), volume: { pool: d0.pool, name } });
+        summary.cloudInit = true;
+      }
+    } else {
+      const all = emptyDisks(input.name, hw.disks, 0);
+      volumes = all.steps;
+      disks = all.planDisks;
+      if (src.kind === "iso") {
+        await volumeGet(h, src.pool, src.volume);
+        disks.push({ device: "cdrom", format: "raw", bus: cdromBusFor(hw.machineType), volume: { pool: src.pool, name: src.volume } });
+        boot = ["cdrom", "hd"];
+      } else if (src.kind === "pxe") {
+        boot = ["network", "hd"];
+      }
+    }
+  } else if (input.mode === "iso") {
+    hw = input.hardware;
+    await volumeGet(h, input.iso.pool, input.iso.volume);
+    const all = emptyDisks(input.name, hw.disks, 0);
+    volumes = all.steps;
+    disks = all.planDisks;
+    disks.push({ device: "cdrom", format: "raw", bus: cdromBusFor(hw.machineType), volume: { pool: input.iso.pool, name: input.iso.volume } });
+    boot = ["cdrom", "hd"];
+    summary.iso = `${input.iso.pool}/${input.iso.volume}`;
+  } else {
+    hw = input.hardware;
+    const vol = await volumeGet(h, input.disk.pool, input.disk.volume);
+    const format = vol.format === "qcow2" ? "qcow2" : "raw";
+    disks.push({ device: "disk", format, bus: input.disk.bus, volume: { pool: input.disk.pool, name: input.disk.volume } });
+    const rest = emptyDisks(input.name, hw.disks, 1);
+    volumes = rest.steps;
+    disks = disks.concat(rest.planDisks);
+    summary.import = `${input.disk.pool}/${input.disk.volume}`;
+  }
+
+  const os = hw.osVariant ? await osVariants(h) : { list: [] };
+  const plan: CreatePlan = CreatePlanSchema.parse({
+    hostId: h.host.id,
+    start: input.start,
+    volumes,
+    cleanup: seed ? [{ pool: seed.pool, name: seed.name }] : [],
+    domain: {
+      ...base,
+      description: description || undefined,
+      domainType: domainTypeFor(hw.domainType, h.host.domainType, facts.domainTypes),
+      machine: hw.machineType || undefined,
+      osinfoId: hw.osVariant ? osinfoUrl(os.list, hw.osVariant) : undefined,
+      vcpus: hw.vcpus,
+      memoryMiB: hw.memoryMiB,
+      maxMemoryMiB: hw.maxMemoryMiB,
+      cpuMode: hw.cpuMode,
+      cpuModel: hw.cpuModel || undefined,
+      firmware: hw.firmware,
+      disks,
+      nics: hw.nics.map((n) => ({ kind: n.kind, source: n.source, model: n.model, mac: n.mac || undefined })),
+      graphics: hw.graphics,
+      serialConsole: hw.serialConsole,
+      boot,
+    },
+  });
+  if (hw.firmware === "uefi" && !facts.uefi) throw new AppError("invalid_input", `${h.host.name} has no UEFI firmware for guests; choose BIOS`);
+  return { plan, seed, summary };
+}
+
+async function seedUpload(h: ProvHost, seed: NonNullable<Planned["seed"]>): Promise<void> {
+  await h.virsh({ command: "vol-create-as", args: [{ arg: seed.pool }, { arg: seed.name }, { arg: `${seed.image.length}b` }, { option: "--format", value: "raw" }] });
+  try {
+    await h.virshExec({ command: "vol-upload", args: [{ option: "--pool", value: seed.pool }, { arg: seed.name }, { arg: "/dev/stdin" }] }, { stdin: seed.image });
+  } catch (err) {
+    await h.virshTry({ command: "vol-delete", args: [{ option: "--pool", value: seed.pool }, { arg: seed.name }] }).catch(() => {});
+    throw err;
+  }
+}
+
+/**
+ * Creates a VM from a template, an ISO or an existing volume. Pre-flight warnings (memory, pool
+ * space) stop it unless the caller accepted them. Full copies run as a task; the rest here.
+ */
+export async function vmCreate(caller: Caller, input: VmCreateInput): Promise<VmCreateResult> {
+  const h = await provHost(input.hostId);
+  const inv = await inventoryGet(h.host.id, { maxAgeMs: 0 });
+  if (inv.vms.some((v) => v.name === input.name)) {
+    throw new AppError("conflict", `${h.host.name} already has a VM named "${input.name}"`, { issues: [{ path: "name", message: "This name is taken on this host" }] });
+  }
+  const audit = (outcome: "success" | "failure", details: Record<string, unknown>) =>
+    auditRecord({
+      actor: { id: caller.session.user.id, name: caller.session.user.username },
+      action: "vm.create",
+      outcome,
+      target: { type: "vm", id: `${h.host.id}/${details.uuid ?? ""}`, name: input.name },
+      ip: caller.ip,
+      details: { host: h.host.name, ...details },
+    });
+
+  const { plan, seed, summary } = await planFor(h, input);
+  const warnings = await preflight(h, plan, seed ? new Map([[seed.pool, seed.image.length]]) : new Map());
+  if (warnings.length && !input.acceptWarnings) {
+    throw new AppError("conflict", warnings.map((w) => w.message).join("; "), { data: { warnings } });
+  }
+  if (seed) await seedUpload(h, seed);
+
+  if (plan.volumes.some((v) => v.kind === "copy")) {
+    const task = await taskEnqueue(caller, {
+      kind: TASK_KIND_CREATE,
+      title: `Create ${input.name} on ${h.host.name} (full copy)`,
+      hostId: h.host.id,
+      vmUuid: plan.domain.uuid,
+      input: { plan, summary },
+    });
+    await audit("success", { ...summary, uuid: plan.domain.uuid, taskId: task.id, queued: true });
+    return { taskId: task.id, warnings };
+  }
+  try {
+    const vm = await planRun(h, plan);
+    await audit("success", { ...summary, uuid: vm.uuid, started: vm.started });
+    return { vm: { hostId: h.host.id, uuid: vm.uuid, name: vm.name }, warnings };
+  } catch (err) {
+    await audit("failure", { ...summary, uuid: plan.domain.uuid, error: err instanceof Error ? err.message : String(err) });
+    throw err;
+  }
+}
+
+taskHandlerRegister(
+  TASK_KIND_CREATE,
+  async (ctx) => {
+    const { plan } = (ctx.input ?? {}) as { plan?: unknown };
+    const p = CreatePlanSchema.parse(plan);
+    const h = await provHost(p.hostId);
+    await ctx.progress(1, "Preparing");
+    const vm = await planRun(h, p, { progress: ctx.progress, log: ctx.log });
+    await ctx.progress(100, vm.started ? "Running" : "Defined");
+    return { hostId: p.hostId, uuid: vm.uuid, name: vm.name };
+  },
+  {
+    onInterrupted: async (task) => {
+      // A copy cut short leaves a partial volume and maybe a seed ISO: remove both.
+      const p = CreatePlanSchema.safeParse((task.input as { plan?: unknown } | null)?.plan);
+      if (!p.success) return;
+      const h = await provHost(p.data.hostId);
+      const [xml] = await h.virshTry({ command: "dominfo", args: [{ domain: p.data.domain.uuid }] });
+      if (xml.ok) return; // it was defined: the VM exists, keep its disks
+      for (const v of [...p.data.volumes, ...p.data.cleanup]) {
+        await h.virshTry({ command: "vol-delete", args: [{ option: "--pool", value: v.pool }, { arg: v.name }] }).catch(() => {});
+      }
+    },
+  },
+);
