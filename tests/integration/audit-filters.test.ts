@@ -78,7 +78,7 @@ describe(`audit filters on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     expect(p2.nextBefore).toBeNull();
     const ids = [...p1.events, ...p2.events].map((e) => e.id);
     const iterated: string[] = [];
-    for await (const e of mod.audit.auditIterate({}, 2)) iterated.push(e.id);
+    for await (const e of mod.audit.auditIterate(mod.audit.AuditFilterSchema.parse({}), 2)) iterated.push(e.id);
     expect(iterated).toEqual(ids);
     const vmOnly: string[] = [];
     for await (const e of mod.audit.auditIterate(mod.audit.AuditFilterSchema.parse({ action: "vm." }), 1)) vmOnly.push(e.action);
