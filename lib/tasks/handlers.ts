@@ -6,3 +6,4 @@ import "server-only";
  * feature adds one line.
  */
 import "@/lib/provisioning/vm-create";
+import "@/lib/provisioning/vm-clone";

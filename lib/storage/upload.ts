@@ -1,0 +1,198 @@
+import "server-only";
+import { once } from "node:events";
+import { z } from "zod";
+import { env } from "@/lib/env";
+import { AppError } from "@/lib/http/errors";
+import { auditRecord } from "@/lib/audit/audit";
+import { virshArgvFor, virshCommand } from "@/lib/hosts/virsh-command";
+import type { CommandStream } from "@/lib/hosts/transport";
+import { hostGet } from "@/lib/fleet/hosts";
+import { virshMessage } from "@/lib/fleet/errors";
+import { fleet, fleetHostFailure } from "@/lib/fleet/runtime";
+import { taskHandlerRegister, taskRunAttached, type TaskCaller, type TaskContext, type TaskView } from "@/lib/tasks/tasks";
+import { imageRefusal, looksLikeQcow2 } from "./qemu-img-info-parse";
+import { batch, PoolNameSchema, runOk, storageHost, storageImageInspect, VolumeNameSchema } from "./storage";
+
+/**
+ * Browser -> app -> SSH -> pool upload of an ISO or disk image, streamed end to end
+ * (never buffered whole): the request body is piped into `virsh vol-upload ...
+ * /dev/stdin` on an SSH channel, with backpressure. It runs as a task attached to
+ * the request (the bytes exist only in this instance), with progress, cancel and
+ * clean abort: whatever goes wrong, the partial volume is deleted.
+ *
+ * Safety: once uploaded, the image is inspected with `qemu-img info -f <declared
+ * format>` (never a probed format) and refused, and deleted, when it names a
+ * backing file or an external data file, which would let a guest read host files.
+ * A raw or ISO upload that is really a qcow2 image is refused too, since anything
+ * probing its format later would follow its backing file.
+ */
+export const UPLOAD_KIND = "storage.upload";
+
+export const UploadQuerySchema = z.object({
+  pool: PoolNameSchema,
+  name: VolumeNameSchema,
+  format: z.enum(["iso", "raw", "qcow2"]),
+  size: z.coerce.number().int().positive("the file is empty"),
+});
+export type UploadQuery = z.infer<typeof UploadQuerySchema>;
+
+const UploadInputSchema = UploadQuerySchema.extend({ hostId: z.uuid() });
+
+/** Share of the bar the byte transfer takes; inspection is the rest. */
+const TRANSFER_SHARE = 95;
+
+async function volumeDeleteQuietly(hostId: string, pool: string, name: string): Promise<boolean> {
+  try {
+    const host = await hostGet(hostId);
+    const [r] = await batch(host, [virshCommand({ command: "vol-delete", args: [{ option: "--pool", value: pool }, { arg: name }] })]);
+    return r.ok;
+  } catch {
+    return false;
+  }
+}
+
+taskHandlerRegister(
+  UPLOAD_KIND,
+  async () => {
+    throw new Error("An upload runs attached to the request that carries its bytes; it cannot be started from the queue");
+  },
+  {
+    cancellable: true,
+    onInterrupted: async (task) => {
+      const input = UploadInputSchema.safeParse(task.input);
+      if (input.success) await volumeDeleteQuietly(input.data.hostId, input.data.pool, input.data.name);
+    },
+  },
+);
+
+function killStream(stream: CommandStream | null): void {
+  if (!stream) return;
+  const ch = stream as CommandStream & { signal?: (s: string) => void; close?: () => void };
+  try {
+    ch.signal?.("KILL");
+  } catch {}
+  try {
+    ch.close?.();
+  } catch {}
+  stream.destroy();
+}
+
+/**
+ * Streams `body` into a new volume. Resolves with the finished task (succeeded, failed or
+ * cancelled); throws only for problems found before the task starts (limits, unknown host).
+ */
+export async function storageUpload(
+  caller: TaskCaller,
+  hostId: string,
+  query: UploadQuery,
+  body: ReadableStream<Uint8Array>,
+  requestSignal: AbortSignal,
+): Promise<TaskView> {
+  const q = UploadQuerySchema.parse(query);
+  const max = env().VIRTDECK_UPLOAD_MAX_BYTES;
+  if (q.size > max) throw new AppError("payload_too_large", `Uploads are limited to ${max} bytes (VIRTDECK_UPLOAD_MAX_BYTES)`);
+  const host = await storageHost(hostId);
+
+  const handler = async (ctx: TaskContext) => {
+    const createFormat = "raw";
+    await ctx.log(`Creating volume ${q.name} (${q.size} bytes) in pool ${q.pool} on ${host.name}`);
+    await runOk(host, {
+      command: "vol-create-as",
+      args: [{ arg: q.pool }, { arg: q.name }, { arg: String(q.size) }, { option: "--format", value: createFormat }],
+    });
+    let stream: CommandStream | null = null;
+    const reader = body.getReader();
+    const abort = () => {
+      killStream(stream);
+      reader.cancel().catch(() => {});
+    };
+    ctx.signal.addEventListener("abort", abort, { once: true });
+    requestSignal.addEventListener("abort", abort, { once: true });
+    try {
+      const transport = await fleet()
+        .pool.get(host.id)
+        .catch(async (err) => {
+          throw await fleetHostFailure(host.id, host.name, err);
+        });
+      const argv = virshArgvFor(
+        host.libvirtUri,
+        virshCommand({ command: "vol-upload", args: [{ option: "--pool", value: q.pool }, { arg: q.name }, { arg: "/dev/stdin" }] }),
+      );
+      stream = await transport.openStream(argv);
+      let stderr = "";
+      stream.stderr.on("data", (b: Buffer) => (stderr = (stderr + b.toString("utf8")).slice(-4000)));
+      stream.on("data", () => {}); // virsh prints nothing on success; keep the channel flowing
+      const exited = new Promise<number | null>((resolve) => {
+        stream!.once("exit", (code: number | null) => resolve(typeof code === "number" ? code : null));
+        stream!.once("close", () => resolve(null));
+      });
+      let sent = 0;
+      let head = true;
+      await ctx.progress(0, "Uploading");
+      for (;;) {
+        if (ctx.signal.aborted || requestSignal.aborted) break;
+        const { value, done } = await reader.read();
+        if (done) break;
+        if (head && value.length) {
+          head = false;
+          if (q.format !== "qcow2" && looksLikeQcow2(value)) {
+            throw new AppError("invalid_input", "The file is a qcow2 image: upload it with format qcow2 (it is then checked for backing files)");
+          }
+        }
+        sent += value.length;
+        if (sent > q.size) throw new AppError("invalid_input", `The upload is larger than the announced ${q.size} bytes`);
+        if (!stream.write(value)) {
+          await Promise.race([once(stream, "drain"), exited.then(() => { throw new Error(`virsh vol-upload ended early: ${virshMessage(stderr)}`); })]);
+        }
+        await ctx.progress((sent / q.size) * TRANSFER_SHARE, "Uploading");
+      }
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+      if (requestSignal.aborted || sent < q.size) {
+        throw new AppError("action_failed", `The browser stopped sending after ${sent} of ${q.size} bytes`);
+      }
+      stream.end();
+      const code = await exited;
+      if (code !== 0) throw new AppError("host_error", `${host.name}: vol-upload failed: ${virshMessage(stderr)}`);
+      await ctx.log(`Uploaded ${sent} bytes`);
+
+      await ctx.progress(TRANSFER_SHARE, "Checking the image");
+      await runOk(host, { command: "pool-refresh", args: [{ arg: q.pool }] });
+      const path = (await runOk(host, { command: "vol-path", args: [{ option: "--pool", value: q.pool }, { arg: q.name }] })).trim();
+      const declared = q.format === "qcow2" ? "qcow2" : "raw";
+      let info;
+      try {
+        info = await storageImageInspect(host, path, declared);
+      } catch (err) {
+        throw new AppError("invalid_input", `Refused: qemu-img cannot read it as ${declared} (${err instanceof Error ? err.message : err})`);
+      }
+      await ctx.log(`qemu-img info -f ${declared}: format ${info.format}, virtual size ${info.virtualSizeBytes} bytes`);
+      const refusal = imageRefusal(info);
+      if (refusal) throw new AppError("invalid_input", `Refused: ${refusal}. Such images can read files on the host.`);
+      await auditRecord({
+        actor: { id: caller.session.user.id, name: caller.session.user.username },
+        action: "storage.upload",
+        target: { type: "volume", id: `${host.id}/${q.pool}/${q.name}`, name: q.name },
+        ip: caller.ip,
+        details: { hostId: host.id, pool: q.pool, format: q.format, bytes: sent },
+      });
+      await ctx.progress(100, "Uploaded");
+      return { pool: q.pool, name: q.name, path, format: q.format, bytes: sent, virtualSizeBytes: info.virtualSizeBytes };
+    } catch (err) {
+      killStream(stream);
+      reader.cancel().catch(() => {});
+      const deleted = await volumeDeleteQuietly(host.id, q.pool, q.name);
+      await ctx.log(deleted ? `Deleted the partial volume ${q.name}` : `Could not delete the partial volume ${q.name}`).catch(() => {});
+      throw err;
+    } finally {
+      ctx.signal.removeEventListener("abort", abort);
+      requestSignal.removeEventListener("abort", abort);
+    }
+  };
+
+  const { done } = await taskRunAttached(
+    caller,
+    { kind: UPLOAD_KIND, title: `Upload ${q.name} to ${q.pool}`, hostId: host.id, input: { hostId: host.id, pool: q.pool, name: q.name, format: q.format, size: q.size } },
+    handler,
+  );
+  return done;
+}

@@ -1,0 +1,151 @@
+import "server-only";
+import { z } from "zod";
+import { virshCommand } from "@/lib/hosts/virsh-command";
+import { runChecked } from "@/lib/hosts/transport";
+import { parseDomainXml, type DiskWire } from "@/lib/libvirt/domain-xml-parse";
+import { parseVolumeXml } from "@/lib/libvirt/storage-xml";
+import type { HostView } from "@/lib/fleet/hosts";
+import { fleet } from "@/lib/fleet/runtime";
+import { batch } from "./storage";
+
+/**
+ * Which domains use which files on a host: each domain's disks (live and
+ * persistent definitions) and every file in those disks' backing chains. A
+ * file in this map must not be deleted while any of its users remain.
+ *
+ * Chains are followed through libvirt (`vol-dumpxml PATH` reports a volume's
+ * backing file) in one batch per chain level; disks outside any pool fall back
+ * to `qemu-img info -U --backing-chain` with the format the domain declares.
+ */
+export interface StorageUser {
+  vmUuid: string;
+  vmName: string;
+  via: "disk" | "backing";
+}
+
+export interface DomainDisk {
+  target: string;
+  device: string;
+  path: string | null;
+  pool: string | null;
+  volume: string | null;
+  format: string | null;
+  readonly: boolean;
+}
+
+const MAX_CHAIN = 16;
+
+export function diskOf(d: DiskWire): DomainDisk {
+  return {
+    target: d.target.dev,
+    device: d.device,
+    path: d.source?.file ?? d.source?.dev ?? null,
+    pool: d.source?.pool ?? null,
+    volume: d.source?.volume ?? null,
+    format: d.driver.format ?? null,
+    readonly: d.readonly,
+  };
+}
+
+/** Disk paths of every domain, with pool/volume sources resolved to paths. */
+export async function domainDisks(host: HostView): Promise<Map<string, { name: string; disks: DomainDisk[] }>> {
+  const [list] = await batch(host, [virshCommand({ command: "list", args: [{ flag: "--all" }, { flag: "--uuid" }] })]);
+  const uuids = list.stdout
+    .split("\n")
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => /^[0-9a-f-]{36}$/.test(s));
+  const xmls = await batch(
+    host,
+    uuids.flatMap((u) => [
+      virshCommand({ command: "dumpxml", args: [{ domain: u }] }),
+      virshCommand({ command: "dumpxml", args: [{ domain: u }, { flag: "--inactive" }] }),
+    ]),
+  );
+  const out = new Map<string, { name: string; disks: DomainDisk[] }>();
+  const unresolved: { uuid: string; disk: DomainDisk }[] = [];
+  uuids.forEach((uuid, i) => {
+    const seen = new Map<string, DomainDisk>();
+    let name = uuid;
+    for (const r of [xmls[2 * i], xmls[2 * i + 1]]) {
+      if (!r?.ok) continue;
+      const d = parseDomainXml(r.stdout);
+      name = d.name;
+      for (const disk of d.disks.map(diskOf)) {
+        const key = `${disk.target}|${disk.path ?? ""}|${disk.pool ?? ""}|${disk.volume ?? ""}`;
+        if (!seen.has(key)) seen.set(key, disk);
+      }
+    }
+    const disks = [...seen.values()];
+    for (const disk of disks) if (!disk.path && disk.pool && disk.volume) unresolved.push({ uuid, disk });
+    out.set(uuid, { name, disks });
+  });
+  if (unresolved.length) {
+    const paths = await batch(
+      host,
+      unresolved.map(({ disk }) => virshCommand({ command: "vol-path", args: [{ option: "--pool", value: disk.pool! }, { arg: disk.volume! }] })),
+    );
+    unresolved.forEach(({ disk }, i) => {
+      if (paths[i].ok) disk.path = paths[i].stdout.trim() || null;
+    });
+  }
+  return out;
+}
+
+const ChainSchema = z.array(z.object({ filename: z.string(), "backing-filename": z.string().optional(), "full-backing-filename": z.string().optional() }));
+
+/** Path -> the domains using it, directly or through a backing chain. */
+export async function storageUsage(host: HostView, opts: { exceptVm?: string } = {}): Promise<Map<string, StorageUser[]>> {
+  const domains = await domainDisks(host);
+  const usage = new Map<string, StorageUser[]>();
+  const add = (path: string, user: StorageUser) => {
+    const list = usage.get(path) ?? [];
+    if (!list.some((u) => u.vmUuid === user.vmUuid && u.via === user.via)) list.push(user);
+    usage.set(path, list);
+  };
+  // frontier: (path, user, format) whose backing file we still need to read
+  let frontier: { path: string; user: StorageUser; format: string | null }[] = [];
+  for (const [uuid, d] of domains) {
+    if (uuid === opts.exceptVm) continue;
+    for (const disk of d.disks) {
+      if (!disk.path || !disk.path.startsWith("/")) continue;
+      add(disk.path, { vmUuid: uuid, vmName: d.name, via: "disk" });
+      if (disk.device !== "cdrom" && disk.device !== "floppy") {
+        frontier.push({ path: disk.path, user: { vmUuid: uuid, vmName: d.name, via: "backing" }, format: disk.format });
+      }
+    }
+  }
+  for (let depth = 0; depth < MAX_CHAIN && frontier.length; depth++) {
+    const results = await batch(host, frontier.map((f) => virshCommand({ command: "vol-dumpxml", args: [{ arg: f.path }] })));
+    const next: typeof frontier = [];
+    for (let i = 0; i < frontier.length; i++) {
+      const f = frontier[i];
+      const r = results[i];
+      if (r.ok) {
+        const backing = parseVolumeXml(r.stdout).backingPath;
+        if (backing) {
+          add(backing, f.user);
+          next.push({ path: backing, user: f.user, format: null });
+        }
+      } else if (depth === 0) {
+        for (const b of await chainOutsidePools(host, f.path, f.format)) add(b, f.user);
+      }
+    }
+    frontier = next;
+  }
+  return usage;
+}
+
+/** Backing files of an image outside any pool, via qemu-img (never opened for writing: -U). */
+async function chainOutsidePools(host: HostView, path: string, format: string | null): Promise<string[]> {
+  try {
+    const transport = await fleet().pool.get(host.id);
+    const argv = ["env", "LC_ALL=C.UTF-8", "qemu-img", "info", "-U", "--backing-chain", "--output=json"];
+    if (format === "qcow2" || format === "raw") argv.push("-f", format);
+    argv.push(path);
+    const r = await runChecked(transport, argv, { timeoutMs: 30_000 });
+    const chain = ChainSchema.parse(JSON.parse(r.stdout));
+    return chain.slice(1).map((c) => c.filename);
+  } catch {
+    return [];
+  }
+}
