@@ -1,0 +1,92 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { Validator } from "@seriousme/openapi-schema-validator";
+import { INDEX_FILE, ROOT, SELF_FILE, apiRouteFiles, routeIndexSource, routeUrlPath } from "@/scripts/openapi-routes";
+import { API_ROUTES } from "@/lib/http/openapi-routes";
+import { HTTP_METHODS, bodyJsonSchema, openApiDocument } from "@/lib/http/openapi";
+import { PRIVILEGES } from "@/lib/auth/permissions";
+import { z } from "zod";
+
+type Op = Record<string, unknown> & { security: Record<string, string[]>[]; requestBody?: { content: Record<string, { schema: Record<string, unknown> }> } };
+
+describe("route index", () => {
+  it("lists every app/api route file (run `npm run openapi:routes` after adding or removing one)", async () => {
+    const onDisk = await readFile(path.join(ROOT, INDEX_FILE), "utf8");
+    expect(onDisk).toBe(routeIndexSource(await apiRouteFiles()));
+  });
+
+  it("maps file paths to OpenAPI paths", () => {
+    expect(routeUrlPath("app/api/hosts/route.ts")).toBe("/api/hosts");
+    expect(routeUrlPath("app/api/vms/[hostId]/[uuid]/actions/route.ts")).toBe("/api/vms/{hostId}/{uuid}/actions");
+    expect(routeUrlPath("app/api/(v1)/files/[...rest]/route.ts")).toBe("/api/files/{rest}");
+    expect(routeUrlPath("app/api/openapi.json/route.ts")).toBe("/api/openapi.json");
+  });
+});
+
+describe("OpenAPI document", () => {
+  const doc = openApiDocument(API_ROUTES, { version: "test" }) as {
+    openapi: string;
+    paths: Record<string, Record<string, Op>>;
+    components: { securitySchemes: Record<string, unknown> };
+  };
+
+  it("is a valid OpenAPI 3.1 document", async () => {
+    const result = await new Validator().validate(doc as never);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(doc.openapi).toBe("3.1.0");
+    // The validator does reject a broken document.
+    const broken = { ...doc, paths: { "/api/x": { get: { responses: "none" } } } };
+    expect((await new Validator().validate(broken as never)).valid).toBe(false);
+  });
+
+  it("describes every route file and every exported method", async () => {
+    const files = (await apiRouteFiles()).filter((f) => f !== SELF_FILE);
+    const sources = new Set(Object.values(doc.paths).flatMap((p) => Object.values(p).map((op) => op["x-virtdeck-source"])));
+    for (const f of files) expect(sources, f).toContain(f);
+    for (const r of API_ROUTES) {
+      for (const m of HTTP_METHODS) {
+        if (typeof r.module[m] === "function") expect(doc.paths[r.path]?.[m.toLowerCase()], `${m} ${r.path}`).toBeDefined();
+      }
+    }
+    expect(doc.paths["/api/openapi.json"].get).toBeDefined();
+    const ids = Object.values(doc.paths).flatMap((p) => Object.values(p).map((op) => op.operationId));
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it("carries auth, privilege and security schemes per operation", () => {
+    const schemes = new Set(Object.keys(doc.components.securitySchemes));
+    expect(schemes).toEqual(new Set(["sessionCookie", "csrfHeader", "bearerToken"]));
+    for (const [p, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        for (const req of op.security) for (const name of Object.keys(req)) expect(schemes, `${method} ${p}`).toContain(name);
+        const priv = op["x-virtdeck-privilege"];
+        expect(priv === null || (PRIVILEGES as readonly unknown[]).includes(priv), `${method} ${p}: ${String(priv)}`).toBe(true);
+        if (op["x-virtdeck-auth"] === "user") {
+          expect(op.security.length, `${method} ${p}`).toBeGreaterThan(0);
+          if (method !== "get") expect(op.security[0], `${method} ${p} needs the CSRF header`).toHaveProperty("csrfHeader");
+        } else {
+          expect(op.security).toEqual([]);
+        }
+      }
+    }
+    expect(doc.paths["/api/audit"].get["x-virtdeck-privilege"]).toBe("audit.view");
+    expect(doc.paths["/api/auth/login"].post["x-virtdeck-auth"]).toBe("public");
+    expect(doc.paths["/api/hosts/{id}"].delete["x-virtdeck-targeted"]).toBeTypeOf("boolean");
+  });
+
+  it("includes request bodies converted from the zod schemas", () => {
+    const login = doc.paths["/api/auth/login"].post.requestBody!.content["application/json"].schema;
+    expect(login).toMatchObject({ type: "object", required: ["username", "password"], properties: { username: { type: "string", maxLength: 256 } } });
+    const policy = doc.paths["/api/security/policy"].put.requestBody!.content["application/json"].schema;
+    expect(policy).toMatchObject({ type: "object", properties: { totpRequiredRoles: { type: "array", items: { type: "string" } } } });
+    expect(doc.paths["/api/hosts/{id}"].delete.parameters).toEqual([{ name: "id", in: "path", required: true, schema: { type: "string" } }]);
+    // Input side of transforms, no $schema inside the document.
+    expect(bodyJsonSchema(z.object({ a: z.string().transform((s) => s.length) }))).toEqual({
+      type: "object",
+      properties: { a: { type: "string" } },
+      required: ["a"],
+    });
+  });
+});

@@ -1,0 +1,147 @@
+import { z } from "zod";
+import { routeMeta, type RouteMeta } from "@/lib/http/route";
+
+/**
+ * OpenAPI 3.1 description of virtdeck's REST API, built from the code: every
+ * route handler file (lib/http/openapi-routes.ts, generated) and each
+ * handler's ROUTE_META (who may call it, which privilege, the zod body schema,
+ * converted with zod's own JSON Schema output).
+ */
+export interface ApiRouteEntry {
+  /** URL path in OpenAPI form: /api/hosts/{id}. */
+  path: string;
+  /** Repository path of the route file. */
+  file: string;
+  module: Record<string, unknown>;
+}
+
+export const HTTP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
+const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+type JsonObject = Record<string, unknown>;
+
+/** A zod schema as an OpenAPI 3.1 (JSON Schema 2020-12) schema: what clients send. */
+export function bodyJsonSchema(schema: z.ZodType): JsonObject {
+  const { $schema: _s, ...rest } = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as JsonObject;
+  return rest;
+}
+
+function operationId(method: string, path: string): string {
+  const words = path
+    .replace(/^\/api\//, "")
+    .split(/[/.{}-]+/)
+    .filter(Boolean)
+    .map((w) => w[0].toUpperCase() + w.slice(1));
+  return method.toLowerCase() + words.join("");
+}
+
+function tagOf(path: string): string {
+  return path.split("/")[2] ?? "api";
+}
+
+function security(meta: RouteMeta | undefined, method: string): JsonObject[] {
+  if (!meta || meta.auth === "public") return [];
+  // Browser sessions send the cookie, and the CSRF header on mutations; API clients send a bearer token.
+  return [MUTATING.has(method) ? { sessionCookie: [], csrfHeader: [] } : { sessionCookie: [] }, { bearerToken: [] }];
+}
+
+const ERROR_RESPONSE = { $ref: "#/components/responses/Error" };
+
+function operation(entry: ApiRouteEntry, method: string, meta: RouteMeta | undefined): JsonObject {
+  const params = [...entry.path.matchAll(/\{([^}]+)\}/g)].map((m) => ({
+    name: m[1],
+    in: "path",
+    required: true,
+    schema: { type: "string" },
+  }));
+  const op: JsonObject = {
+    operationId: operationId(method, entry.path),
+    tags: [tagOf(entry.path)],
+    security: security(meta, method),
+    "x-virtdeck-auth": meta?.auth ?? "public",
+    "x-virtdeck-privilege": meta?.privilege ?? null,
+    "x-virtdeck-targeted": meta?.targeted ?? false,
+    "x-virtdeck-source": entry.file,
+    responses: {
+      "200": { description: "Success", content: { "application/json": { schema: { type: "object" } } } },
+      ...(meta?.auth === "user" ? { "401": ERROR_RESPONSE, "403": ERROR_RESPONSE } : {}),
+      default: ERROR_RESPONSE,
+    },
+  };
+  if (params.length) op.parameters = params;
+  if (meta?.body) {
+    op.requestBody = {
+      required: true,
+      content: { "application/json": { schema: bodyJsonSchema(meta.body) } },
+      "x-virtdeck-max-bytes": meta.maxBodyBytes,
+    };
+    (op.responses as JsonObject)["422"] = ERROR_RESPONSE;
+  }
+  return op;
+}
+
+export function openApiDocument(routes: readonly ApiRouteEntry[], info: { version: string }): JsonObject {
+  const paths: Record<string, JsonObject> = {};
+  for (const entry of routes) {
+    for (const method of HTTP_METHODS) {
+      const handler = entry.module[method];
+      if (typeof handler !== "function") continue;
+      (paths[entry.path] ??= {})[method.toLowerCase()] = operation(entry, method, routeMeta(handler));
+    }
+  }
+  paths["/api/openapi.json"] = {
+    get: {
+      operationId: "getOpenapiJson",
+      tags: ["openapi"],
+      security: [],
+      "x-virtdeck-auth": "public",
+      "x-virtdeck-privilege": null,
+      "x-virtdeck-targeted": false,
+      responses: { "200": { description: "This document", content: { "application/json": { schema: { type: "object" } } } } },
+    },
+  };
+  const sorted = Object.fromEntries(Object.entries(paths).sort(([a], [b]) => a.localeCompare(b)));
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "virtdeck API",
+      version: info.version,
+      description:
+        "REST API of virtdeck. Browser sessions authenticate with the session cookie and send the X-CSRF-Token header " +
+        "(from GET /api/auth/me) on mutations; API clients send `Authorization: Bearer <token>`. " +
+        "x-virtdeck-privilege names the privilege an operation needs; x-virtdeck-targeted means it is checked on the host or VM in the path.",
+    },
+    servers: [{ url: "/" }],
+    paths: sorted,
+    components: {
+      securitySchemes: {
+        sessionCookie: { type: "apiKey", in: "cookie", name: "vd_session" },
+        csrfHeader: { type: "apiKey", in: "header", name: "X-CSRF-Token" },
+        bearerToken: { type: "http", scheme: "bearer", description: "An API token created on the account page" },
+      },
+      schemas: {
+        Error: {
+          type: "object",
+          required: ["error"],
+          properties: {
+            error: {
+              type: "object",
+              required: ["code", "message"],
+              properties: {
+                code: { type: "string" },
+                message: { type: "string" },
+                issues: {
+                  type: "array",
+                  items: { type: "object", properties: { path: { type: "string" }, message: { type: "string" } }, required: ["path", "message"] },
+                },
+              },
+            },
+          },
+        },
+      },
+      responses: {
+        Error: { description: "An error", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
+      },
+    },
+  };
+}
