@@ -6,4 +6,5 @@ import "server-only";
  * feature adds one line.
  */
 import "@/lib/provisioning/vm-create";
+import "@/lib/storage/upload";
 import "@/lib/provisioning/vm-clone";
