@@ -1,0 +1,23 @@
+import { NextResponse } from "next/server";
+import { AppError } from "@/lib/http/errors";
+import { userRoute } from "@/lib/http/route";
+import { UploadQuerySchema, storageUpload } from "@/lib/storage/upload";
+
+export const dynamic = "force-dynamic";
+
+/**
+ * Upload an ISO or disk image into a pool: the raw file is the request body
+ * (application/octet-stream, streamed to the host, never buffered whole); pool,
+ * name, format and size are query parameters. Answers with the finished task.
+ */
+export const POST = userRoute<undefined, { id: string }>({ privilege: "storage.manage", target: ({ params }) => ({ hostId: params.id }) }, async ({ req, session, ip, params }) => {
+  const query = UploadQuerySchema.parse(Object.fromEntries(req.nextUrl.searchParams));
+  if (!(req.headers.get("content-type") ?? "").toLowerCase().startsWith("application/octet-stream")) {
+    throw new AppError("unsupported_media_type", "Send the file as application/octet-stream");
+  }
+  const declared = req.headers.get("content-length");
+  if (declared !== null && Number(declared) !== query.size) throw new AppError("bad_request", "Content-Length does not match size");
+  if (!req.body) throw new AppError("bad_request", "No file in the request");
+  const task = await storageUpload({ session, ip }, params.id, query, req.body, req.signal);
+  return NextResponse.json({ task }, { status: task.status === "succeeded" ? 201 : 200 });
+});
