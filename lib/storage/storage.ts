@@ -18,26 +18,8 @@ import { parseVolList } from "./vol-list-parse";
  * (define, build, start) is not here yet.
  */
 
-export interface StoragePool {
-  name: string;
-  type: string;
-  active: boolean;
-  capacityBytes: number;
-  allocationBytes: number;
-  availableBytes: number;
-  targetPath: string | null;
-}
-
-export interface StorageVolume {
-  pool: string;
-  name: string;
-  path: string;
-  format: string | null;
-  capacityBytes: number;
-  allocationBytes: number;
-  backingPath: string | null;
-  iso: boolean;
-}
+import type { StoragePool, StorageVolume } from "@/lib/contracts/storage";
+export type { StoragePool, StorageVolume } from "@/lib/contracts/storage";
 
 /** Pool names: what virsh accepts as a positional and a person would type. */
 export const PoolNameSchema = z

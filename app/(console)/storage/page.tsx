@@ -1,39 +1,20 @@
 import type { Metadata } from "next";
-import Link from "next/link";
-import { Button, buttonClasses } from "@/components/ui/button";
-import { EmptyState } from "@/components/ui/empty-state";
-import { ArrowRightIcon, DatabaseIcon, PlusIcon } from "@/components/ui/icons";
-import { PageHeader } from "@/components/shell/page-header";
+import { requirePageUser } from "@/lib/auth/page-guard";
+import { authorize, visibility, visibilityHosts } from "@/lib/authz";
+import { hostsList } from "@/lib/fleet/hosts";
 import { getT } from "@/lib/i18n/server";
+import { StorageClient } from "@/components/storage/storage-client";
+
+export const dynamic = "force-dynamic";
 
 export async function generateMetadata(): Promise<Metadata> {
   return { title: (await getT("storage"))("title") };
 }
 
+/** Pools, volumes and the ISO library of the hosts the user may view. */
 export default async function StoragePage() {
-  const [t, tc] = await Promise.all([getT("storage"), getT("common")]);
-  return (
-    <>
-      <PageHeader title={t("title")} description={t("description")} />
-      <EmptyState
-        testId="storage-empty"
-        icon={<DatabaseIcon />}
-        title={t("empty.title")}
-        description={t("empty.body")}
-        action={
-          <Button disabled testId="storage-empty-action">
-            <PlusIcon className="size-4" />
-            {t("add")}
-          </Button>
-        }
-        secondaryAction={
-          <Link href="/hosts" className={buttonClasses({ variant: "secondary" })} data-testid="storage-empty-go-hosts">
-            {t("empty.goToHosts")}
-            <ArrowRightIcon className="size-4" />
-          </Link>
-        }
-        footnote={tc("status.comingSoon")}
-      />
-    </>
-  );
+  const user = await requirePageUser("host.view", "/storage", "anywhere");
+  const hosts = (await hostsList(visibilityHosts(await visibility(user.principal, "host.view")))).filter((h) => !!h.hostKeySha256);
+  const canManage = await authorize(user.principal, "storage.manage", "anywhere");
+  return <StorageClient hosts={hosts.map((h) => ({ id: h.id, name: h.name }))} csrfToken={user.csrfToken} canManage={canManage} />;
 }
