@@ -17,6 +17,7 @@ const vm = (over: Partial<VmSummary>): VmSummary => ({
   autostart: false,
   hasManagedSave: false,
   graphics: null,
+  template: false,
   allowedActions: ["start"],
   ...over,
 });

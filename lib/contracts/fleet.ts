@@ -46,6 +46,8 @@ export interface VmSummary {
   autostart: boolean;
   hasManagedSave: boolean;
   graphics: GraphicsKind | null;
+  /** Marked as a template by virtdeck: it can never be started. */
+  template: boolean;
   allowedActions: VmAction[];
 }
 

@@ -278,6 +278,40 @@ export interface VmEditResult {
   afterShutdown: string[];
 }
 
+export interface HardwareView {
+  vcpus: number;
+  maxVcpus: number;
+  memoryMiB: number;
+  maxMemoryMiB: number;
+  title: string;
+  description: string;
+  bootOrder: string[];
+  disks: { target: string; device: string; bus: string; format: string; source: string }[];
+  nics: { mac: string; kind: string; source: string; model: string }[];
+}
+
+export interface HardwareDiff {
+  field: string;
+  live: string;
+  persistent: string;
+}
+
+export interface VmHardwareResponse {
+  hostId: string;
+  uuid: string;
+  name: string;
+  state: string;
+  running: boolean;
+  template: boolean;
+  autostart: boolean;
+  bootMenu: boolean;
+  /** Running: the live definition; else the same as persistent. */
+  live: HardwareView;
+  persistent: HardwareView;
+  /** Changes that apply after the next shutdown. */
+  pending: HardwareDiff[];
+}
+
 export interface OsVariant {
   id: string;
   name: string;

@@ -23,12 +23,14 @@ export interface VmFlags {
   autostart: boolean;
   hasManagedSave: boolean;
   persistent: boolean;
+  /** Marked as a template by virtdeck: never started (its disks back linked clones). */
+  template?: boolean;
 }
 
 /** Actions libvirt accepts in this state (see lib/libvirt/vm-state.ts), so the UI offers only those. */
 export function vmAllowedActions(state: VmState, f: VmFlags): VmAction[] {
   const out: VmAction[] = [];
-  if (canStart(state)) out.push("start");
+  if (canStart(state) && !f.template) out.push("start");
   if (canShutdown(state)) out.push("shutdown");
   if (canReboot(state)) out.push("reboot");
   if (canForceOff(state)) out.push("destroy");
@@ -37,7 +39,7 @@ export function vmAllowedActions(state: VmState, f: VmFlags): VmAction[] {
   if (canResume(state)) out.push("resume");
   if (f.persistent && canManagedSave(state)) out.push("managedsave");
   if (f.hasManagedSave && !isActive(state)) out.push("managedsave-remove");
-  if (f.persistent) out.push(f.autostart ? "autostart-off" : "autostart-on");
+  if (f.persistent && (f.autostart || !f.template)) out.push(f.autostart ? "autostart-off" : "autostart-on");
   return out;
 }
 
@@ -70,7 +72,8 @@ export function toVmSummary(
     autostart: flags.autostart,
     hasManagedSave: flags.hasManagedSave,
     graphics: graphicsKind(d),
-    allowedActions: vmAllowedActions(state, flags),
+    template: d.templateId !== undefined,
+    allowedActions: vmAllowedActions(state, { ...flags, template: d.templateId !== undefined }),
   };
 }
 

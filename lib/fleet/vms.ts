@@ -135,6 +135,25 @@ const COMMANDS: Record<VmAction, (uuid: string) => VirshCommandInput> = {
   "autostart-off": (u) => ({ command: "autostart", args: [{ domain: u }, { flag: "--disable" }] }),
 };
 
+/**
+ * A VM marked as a template is never started: its disks back linked clones. Checked against the
+ * persistent definition itself, not only the cached inventory.
+ */
+async function templateGuard(
+  hostId: string,
+  uri: string,
+  uuid: string,
+  name: string,
+  audit: (outcome: "failure", details: Record<string, unknown>) => Promise<void>,
+): Promise<void> {
+  const argv = virshCommand({ command: "dumpxml", args: [{ domain: uuid }, { flag: "--inactive" }] });
+  const r = await fleet().sessions.get(hostId, uri).run(argv);
+  if (r.ok && parseDomainXml(r.stdout).templateId !== undefined) {
+    await audit("failure", { reason: "template" });
+    throw new AppError("invalid_state", `${name} is a template: it is never started (deploy or clone it instead)`);
+  }
+}
+
 /** Saving or restoring a guest's RAM can take minutes: those run as their own exec with a long timeout. */
 const LONG: ReadonlySet<VmAction> = new Set(["start", "managedsave"]);
 
@@ -155,10 +174,15 @@ export async function vmActionRun(caller: Caller, hostId: string, rawUuid: strin
       ip: caller.ip,
       details: { host: host.name, stateBefore: before.state, ...details },
     });
+  if (before.template && (action === "start" || action === "autostart-on")) {
+    await audit("failure", { reason: "template" });
+    throw new AppError("invalid_state", `${before.name} is a template: it is never started (deploy or clone it instead)`);
+  }
   if (!before.allowedActions.includes(action)) {
     await audit("failure", { reason: "invalid_state" });
     throw new AppError("invalid_state", `Cannot ${action.replace("-", " ")} ${before.name} while it is ${before.state}`);
   }
+  if (action === "start" || action === "autostart-on") await templateGuard(host.id, host.libvirtUri, uuid, before.name, audit);
   const cmd = COMMANDS[action](uuid);
   try {
     if (LONG.has(action)) {

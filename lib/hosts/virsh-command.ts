@@ -150,6 +150,7 @@ const SPECS = {
   "vol-resize": { args: { min: 2, max: 2 }, flags: ["--allocate", "--shrink"], options: ["--pool"] },
   "vol-info": { args: ONE, flags: ["--bytes", "--physical"], options: ["--pool"] },
   "vol-path": { args: ONE, options: ["--pool"] },
+  "vol-pool": { args: ONE, flags: ["--uuid"] },
   "vol-upload": { args: { min: 2, max: 2 }, flags: ["--sparse"], options: ["--pool", "--offset", "--length"] },
   "vol-delete": { args: ONE, options: ["--pool"] },
   "pool-refresh": { args: ONE },
@@ -161,6 +162,7 @@ const SPECS = {
   "detach-device": { domains: ONE, args: ONE, flags: ["--persistent", "--config", "--live", "--current"] },
   "update-device": { domains: ONE, args: ONE, flags: ["--persistent", "--config", "--live", "--current", "--force"] },
   blockresize: { domains: ONE, args: { min: 2, max: 2 } },
+  desc: { domains: ONE, flags: ["--live", "--config", "--current", "--title"], options: ["--new-desc"] },
 } as const satisfies Record<string, CommandSpec>;
 
 export type VirshCommandName = keyof typeof SPECS;

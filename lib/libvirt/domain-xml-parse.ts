@@ -99,9 +99,13 @@ export interface DomainWire {
   consoles: CharDeviceWire[];
   /** libosinfo OS id, e.g. http://debian.org/debian/12, when the creator recorded one. */
   osinfoId?: string;
+  /** Set when virtdeck marked this domain as a template (never started): the template id. */
+  templateId?: string;
 }
 
 const LIBOSINFO_NS = "http://libosinfo.org/xmlns/libvirt/domain/1.0";
+/** virtdeck's own metadata namespace (lib/libvirt/domain-xml-create.ts VIRTDECK_XMLNS). */
+const VIRTDECK_NS = "https://virtdeck.dev/xmlns/domain/1";
 
 export function parseDomainXml(xml: string): DomainWire {
   const domain = parseXmlRoot(xml, "domain");
@@ -153,6 +157,10 @@ export function parseDomainXml(xml: string): DomainWire {
     consoles: children(devices, "console").map(parseCharDevice),
     ...stripUndefined({
       osinfoId: attr(child(child(metadata, "libosinfo", LIBOSINFO_NS), "os", LIBOSINFO_NS), "id"),
+      templateId: (() => {
+        const mark = child(metadata, "template", VIRTDECK_NS);
+        return mark ? (attr(mark, "id") ?? "") : undefined;
+      })(),
     }),
   };
 }

@@ -2,6 +2,7 @@ import "server-only";
 import { z } from "zod";
 import { domainCreateXml, type DomainCreateSpec, type DomainDiskCreate } from "@/lib/libvirt/domain-xml-create";
 import { parseVolumeXml } from "@/lib/libvirt/storage-xml";
+import { domainCloneXml } from "@/lib/libvirt/domain-xml-update";
 import { xmlAppend, xmlNewDocument, xmlSerialize } from "@/lib/libvirt/xml-build";
 import { inventoryInvalidate } from "@/lib/fleet/inventory";
 import type { ProvHost } from "./host-access";
@@ -48,6 +49,14 @@ export const CreatePlanSchema = z.object({
   /** Volumes made before the plan ran (a seed ISO) that a failed run must delete too. */
   cleanup: z.array(VolRef).default([]),
   domain: z.custom<Omit<DomainCreateSpec, "disks"> & { disks: z.infer<typeof PlanDiskSchema>[] }>((v) => typeof v === "object" && v !== null),
+  /** A clone: the source's inactive XML, rewritten (name, UUID, MACs) with the new volumes' paths. */
+  clone: z
+    .object({
+      sourceXml: z.string(),
+      title: z.string().optional(),
+      disks: z.array(z.object({ from: z.string(), volume: VolRef })),
+    })
+    .optional(),
 });
 export type CreatePlan = z.infer<typeof CreatePlanSchema>;
 
@@ -133,7 +142,18 @@ export async function planRun(h: ProvHost, plan: CreatePlan, hooks: PlanRunHooks
       readonly: d.readonly,
       path: d.volume ? paths[k++].trim() : undefined,
     }));
-    const xml = domainCreateXml({ ...plan.domain, disks });
+    let xml: string;
+    if (plan.clone) {
+      const clonePaths = await h.virsh(...plan.clone.disks.map((d) => ({ command: "vol-path" as const, args: [{ option: "--pool", value: d.volume.pool }, { arg: d.volume.name }] })));
+      xml = domainCloneXml(plan.clone.sourceXml, {
+        name: plan.domain.name,
+        uuid: plan.domain.uuid,
+        title: plan.clone.title,
+        diskPaths: new Map(plan.clone.disks.map((d, i) => [d.from, clonePaths[i].trim()])),
+      });
+    } else {
+      xml = domainCreateXml({ ...plan.domain, disks });
+    }
     await h.virshExec({ command: "define", args: [{ arg: "/dev/stdin" }] }, { stdin: xml });
     defined = true;
     await hooks.log?.(`Defined ${plan.domain.name} (${plan.domain.uuid})`);
@@ -148,7 +168,8 @@ export async function planRun(h: ProvHost, plan: CreatePlan, hooks: PlanRunHooks
     await hooks.log?.(`Failed: ${err instanceof Error ? err.message : String(err)}; removing what was made`);
     if (defined) {
       await h.virshTry({ command: "destroy", args: [{ domain: plan.domain.uuid }] }).catch(() => {});
-      await h.virshTry({ command: "undefine", args: [{ domain: plan.domain.uuid }, { flag: "--nvram" }] }).catch(() => {});
+      const [u] = await h.virshTry({ command: "undefine", args: [{ domain: plan.domain.uuid }, { flag: "--nvram" }] }).catch(() => [{ ok: false }]);
+      if (!u.ok) await h.virshTry({ command: "undefine", args: [{ domain: plan.domain.uuid }] }).catch(() => {});
     }
     for (const v of [...made, ...plan.cleanup].reverse()) await volumeDelete(h, v);
     inventoryInvalidate(h.host.id, [plan.domain.name]);

@@ -1,0 +1,18 @@
+import { NextResponse } from "next/server";
+import { userRoute } from "@/lib/http/route";
+import { VmEditSchema } from "@/lib/contracts/provisioning";
+import { vmHardware, vmHardwareEdit } from "@/lib/provisioning/vm-edit";
+
+type P = { hostId: string; uuid: string };
+const target = ({ params }: { params: P }) => ({ hostId: params.hostId, vmUuid: params.uuid });
+
+/** The VM's editable hardware, live and persistent, with what applies after shutdown. */
+export const GET = userRoute<undefined, P>({ privilege: "vm.view", target }, async ({ params }) => {
+  return NextResponse.json({ hardware: await vmHardware(params.hostId, params.uuid) });
+});
+
+/** Edits: persistent definition first, then live where libvirt allows. */
+export const PATCH = userRoute<typeof VmEditSchema, P>({ privilege: "vm.edit", body: VmEditSchema, target }, async ({ session, ip, params, body }) => {
+  const result = await vmHardwareEdit({ session, ip }, params.hostId, params.uuid, body);
+  return NextResponse.json({ result, hardware: await vmHardware(params.hostId, params.uuid) });
+});

@@ -1,0 +1,196 @@
+import "server-only";
+import { randomUUID } from "node:crypto";
+import { AppError } from "@/lib/http/errors";
+import { auditRecord } from "@/lib/audit/audit";
+import { DomainUuidSchema } from "@/lib/hosts/virsh-command";
+import type { Caller } from "@/lib/fleet/hosts";
+import { inventoryGet, inventoryInvalidate } from "@/lib/fleet/inventory";
+import { fleet } from "@/lib/fleet/runtime";
+import { taskEnqueue, taskHandlerRegister } from "@/lib/tasks/tasks";
+import { parseDomainXml } from "@/lib/libvirt/domain-xml-parse";
+import { domainDisks, domainMarkTemplate } from "@/lib/libvirt/domain-xml-update";
+import { parseVolumeXml } from "@/lib/libvirt/storage-xml";
+import { isActive } from "@/lib/libvirt/vm-state";
+import { templateCreate } from "@/lib/templates/templates";
+import { TemplateInputSchema, type TemplateView, type VmCloneInput } from "@/lib/contracts/provisioning";
+import { provHost, type ProvHost } from "./host-access";
+import { CreatePlanSchema, planRun, type CreatePlan, type VolumeStep } from "./plan";
+
+export const TASK_KIND_CLONE = "vm.clone";
+const MiB = 1024 * 1024;
+
+function uuidOf(raw: string): string {
+  const r = DomainUuidSchema.safeParse(raw);
+  if (!r.success) throw new AppError("not_found", "VM not found");
+  return r.data;
+}
+
+async function vmState(h: ProvHost, uuid: string): Promise<{ name: string; state: string; template: boolean }> {
+  const inv = await inventoryGet(h.host.id, { maxAgeMs: 0 });
+  const vm = inv.vms.find((v) => v.uuid === uuid);
+  if (!vm) throw new AppError("not_found", "VM not found");
+  return { name: vm.name, state: vm.state, template: vm.template };
+}
+
+/** Pool and volume of each file-backed disk (not CD-ROMs) of a domain definition. */
+async function diskVolumes(h: ProvHost, xml: string) {
+  const disks = domainDisks(xml).filter((d) => d.device === "disk");
+  if (!disks.length) return [];
+  for (const d of disks) {
+    if (!d.path) throw new AppError("invalid_state", `Disk ${d.target} is not a file: virtdeck clones file-backed disks only`);
+  }
+  const results = await h.virshTry(
+    ...disks.flatMap((d) => [
+      { command: "vol-pool" as const, args: [{ arg: d.path! }] },
+      { command: "vol-dumpxml" as const, args: [{ arg: d.path! }] },
+    ]),
+  );
+  return disks.map((d, i) => {
+    const pool = results[2 * i];
+    const vol = results[2 * i + 1];
+    if (!pool.ok || !vol.ok) throw new AppError("invalid_state", `Disk ${d.target} (${d.path}) is not in a storage pool: add its directory as a pool first`);
+    return { disk: d, pool: pool.stdout.trim(), volume: parseVolumeXml(vol.stdout) };
+  });
+}
+
+/**
+ * Clones a shut-off VM: new name, UUID and MACs; its disks copied in full, or (from a template
+ * VM only, whose disks never change again) as qcow2 overlays. Runs as a task.
+ */
+export async function vmClone(caller: Caller, hostId: string, rawUuid: string, input: VmCloneInput): Promise<{ taskId: string }> {
+  const uuid = uuidOf(rawUuid);
+  const h = await provHost(hostId);
+  const src = await vmState(h, uuid);
+  const audit = (outcome: "success" | "failure", details: Record<string, unknown>) =>
+    auditRecord({
+      actor: { id: caller.session.user.id, name: caller.session.user.username },
+      action: "vm.clone",
+      outcome,
+      target: { type: "vm", id: `${h.host.id}/${uuid}`, name: src.name },
+      ip: caller.ip,
+      details: { host: h.host.name, newName: input.name, mode: input.mode, ...details },
+    });
+  if (isActive(src.state as never)) {
+    await audit("failure", { reason: "running" });
+    throw new AppError("invalid_state", `Shut ${src.name} down before cloning it: a running guest's disks are not consistent`);
+  }
+  if (input.mode === "linked" && !src.template) {
+    await audit("failure", { reason: "not_template" });
+    throw new AppError("invalid_state", `Linked clones need a template VM: ${src.name} would keep writing to the disks its clones read. Convert it to a template first, or make a full clone.`);
+  }
+  const inv = await inventoryGet(h.host.id);
+  if (inv.vms.some((v) => v.name === input.name)) {
+    throw new AppError("conflict", `${h.host.name} already has a VM named "${input.name}"`, { issues: [{ path: "name", message: "This name is taken on this host" }] });
+  }
+  const [xml] = await h.virsh({ command: "dumpxml", args: [{ domain: uuid }, { flag: "--inactive" }] });
+  const vols = await diskVolumes(h, xml);
+  const volumes: VolumeStep[] = vols.map((v, i) => {
+    const fmt = v.volume.format === "qcow2" ? "qcow2" : "raw";
+    const name = `${input.name}${i === 0 ? "" : `-disk${i}`}.${input.mode === "linked" ? "qcow2" : fmt}`;
+    return input.mode === "linked"
+      ? { kind: "overlay", pool: v.pool, name, capacityBytes: v.volume.capacityBytes, backingPath: v.disk.path!, backingFormat: v.volume.format ?? "raw" }
+      : { kind: "copy", pool: v.pool, name, format: fmt, capacityBytes: v.volume.capacityBytes, srcPool: v.pool, srcName: v.volume.name, srcAllocationBytes: v.volume.allocationBytes };
+  });
+  const newUuid = randomUUID();
+  const d = parseDomainXml(xml);
+  const plan: CreatePlan = CreatePlanSchema.parse({
+    hostId: h.host.id,
+    start: input.start,
+    volumes,
+    domain: { name: input.name, uuid: newUuid, domainType: d.type, vcpus: d.vcpu.max, memoryMiB: d.currentMemoryKiB / 1024, maxMemoryMiB: d.memoryKiB / 1024, disks: [] },
+    clone: { sourceXml: xml, title: input.title || undefined, disks: vols.map((v, i) => ({ from: v.disk.path!, volume: { pool: v.pool, name: volumes[i].name } })) },
+  });
+  const task = await taskEnqueue(caller, {
+    kind: TASK_KIND_CLONE,
+    title: `Clone ${src.name} to ${input.name} (${input.mode})`,
+    hostId: h.host.id,
+    vmUuid: newUuid,
+    input: { plan, source: { uuid, name: src.name } },
+  });
+  await audit("success", { taskId: task.id, newUuid });
+  return { taskId: task.id };
+}
+
+taskHandlerRegister(
+  TASK_KIND_CLONE,
+  async (ctx) => {
+    const p = CreatePlanSchema.parse((ctx.input as { plan?: unknown } | null)?.plan);
+    const h = await provHost(p.hostId);
+    await ctx.progress(1, "Preparing");
+    const vm = await planRun(h, p, { progress: ctx.progress, log: ctx.log });
+    await ctx.progress(100, vm.started ? "Running" : "Defined");
+    return { hostId: p.hostId, uuid: vm.uuid, name: vm.name };
+  },
+  {
+    onInterrupted: async (task) => {
+      const p = CreatePlanSchema.safeParse((task.input as { plan?: unknown } | null)?.plan);
+      if (!p.success) return;
+      const h = await provHost(p.data.hostId);
+      const [info] = await h.virshTry({ command: "dominfo", args: [{ domain: p.data.domain.uuid }] });
+      if (info.ok) return;
+      for (const v of p.data.volumes) await h.virshTry({ command: "vol-delete", args: [{ option: "--pool", value: v.pool }, { arg: v.name }] }).catch(() => {});
+    },
+  },
+);
+
+/**
+ * Turns a shut-off VM into a template: the VM is marked (virtdeck never starts it again, and
+ * autostart goes off) and a template record points at its first disk as the base image.
+ */
+export async function vmToTemplate(caller: Caller, hostId: string, rawUuid: string, input: { templateName: string; description: string }): Promise<{ template: TemplateView }> {
+  const uuid = uuidOf(rawUuid);
+  const h = await provHost(hostId);
+  const src = await vmState(h, uuid);
+  if (src.template) throw new AppError("conflict", `${src.name} is a template already`);
+  if (isActive(src.state as never)) throw new AppError("invalid_state", `Shut ${src.name} down first: a template's disk must not change`);
+  const [xml] = await h.virsh({ command: "dumpxml", args: [{ domain: uuid }, { flag: "--inactive" }] });
+  const d = parseDomainXml(xml);
+  const vols = await diskVolumes(h, xml);
+  if (!vols.length) throw new AppError("invalid_state", `${src.name} has no disk to use as a base image`);
+  const bus = (b: string | undefined) => (b === "virtio" || b === "sata" || b === "scsi" || b === "ide" ? b : "virtio");
+  const spec = TemplateInputSchema.parse({
+    name: input.templateName,
+    description: input.description,
+    osVariant: "",
+    vcpus: d.vcpu.max,
+    memoryMiB: Math.max(16, Math.round(d.currentMemoryKiB / 1024)),
+    maxMemoryMiB: Math.max(16, Math.round(d.memoryKiB / 1024), Math.round(d.currentMemoryKiB / 1024)),
+    cpuMode: "host-model",
+    firmware: d.os.firmware === "efi" ? "uefi" : "bios",
+    machineType: "",
+    domainType: d.type === "kvm" || d.type === "qemu" ? d.type : "auto",
+    disks: vols.map((v) => ({
+      sizeMiB: Math.max(1, Math.ceil(v.volume.capacityBytes / MiB)),
+      format: v.volume.format === "raw" ? "raw" : "qcow2",
+      bus: bus(v.disk.bus),
+      cache: "default",
+      pool: v.pool,
+    })),
+    nics: d.interfaces
+      .filter((n) => (n.type === "network" && n.source?.network) || (n.type === "bridge" && n.source?.bridge))
+      .map((n) => ({ kind: n.type, source: n.type === "network" ? n.source!.network : n.source!.bridge, model: n.model === "e1000" ? "e1000" : "virtio", mac: "" })),
+    graphics: d.graphics[0]?.type === "spice" ? "spice" : d.graphics[0]?.type === "vnc" ? "vnc" : "none",
+    serialConsole: d.serials.length > 0,
+    source: { kind: "image", pool: vols[0].pool, volume: vols[0].volume.name },
+    defaultHostId: h.host.id,
+  });
+  const template = await templateCreate(caller, spec);
+  try {
+    await h.virshExec({ command: "define", args: [{ arg: "/dev/stdin" }] }, { stdin: domainMarkTemplate(xml, template.id) });
+    await h.virshTry({ command: "autostart", args: [{ domain: uuid }, { flag: "--disable" }] });
+  } catch (err) {
+    const { templateDelete } = await import("@/lib/templates/templates");
+    await templateDelete(caller, template.id).catch(() => {});
+    throw err;
+  }
+  inventoryInvalidate(h.host.id, [src.name]);
+  await auditRecord({
+    actor: { id: caller.session.user.id, name: caller.session.user.username },
+    action: "vm.to-template",
+    target: { type: "vm", id: `${h.host.id}/${uuid}`, name: src.name },
+    ip: caller.ip,
+    details: { host: h.host.name, templateId: template.id, templateName: template.name },
+  });
+  fleet().bus.emit("vm", { hostId: h.host.id, uuid, vm: (await inventoryGet(h.host.id, { maxAgeMs: 0 })).vms.find((v) => v.uuid === uuid) ?? null });
+  return { template };
+}

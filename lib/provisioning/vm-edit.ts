@@ -1,0 +1,250 @@
+import "server-only";
+import { randomBytes } from "node:crypto";
+import { AppError } from "@/lib/http/errors";
+import { auditRecord } from "@/lib/audit/audit";
+import { DomainUuidSchema, type VirshCommandInput } from "@/lib/hosts/virsh-command";
+import type { Caller } from "@/lib/fleet/hosts";
+import { inventoryGet, inventoryInvalidate } from "@/lib/fleet/inventory";
+import { fleet } from "@/lib/fleet/runtime";
+import { parseDomainXml } from "@/lib/libvirt/domain-xml-parse";
+import { child, parseXmlRoot, attr, path as xpath } from "@/lib/libvirt/xml";
+import {
+  domainAddDisk,
+  domainAddNic,
+  domainAttachIso,
+  domainDisks,
+  domainEjectIso,
+  domainRemoveDisk,
+  domainRemoveNic,
+  domainSetBoot,
+  domainSetDescription,
+  domainSetMemory,
+  domainSetTitle,
+  domainSetVcpus,
+  DomainEditError,
+} from "@/lib/libvirt/domain-xml-update";
+import { isActive } from "@/lib/libvirt/vm-state";
+import type { VmEditInput, VmEditResult, VmHardwareResponse } from "@/lib/contracts/provisioning";
+import { provHost, type ProvHost } from "./host-access";
+import { hardwareDiff, hardwareView } from "./hardware-view";
+
+/**
+ * Hardware edits: read-modify-write of the inactive XML (one `virsh define`), then the same
+ * change on the running guest where libvirt can do it live (setvcpus/setmem --live, device
+ * hot-plug, CD-ROM media change, blockresize). What could not be applied live is reported as
+ * "after shutdown", and shows as a live-vs-persistent difference.
+ */
+
+function uuidOf(raw: string): string {
+  const r = DomainUuidSchema.safeParse(raw);
+  if (!r.success) throw new AppError("not_found", "VM not found");
+  return r.data;
+}
+
+async function readBoth(h: ProvHost, uuid: string): Promise<{ live: string; inactive: string }> {
+  const [live, inactive] = await h.virshTry({ command: "dumpxml", args: [{ domain: uuid }] }, { command: "dumpxml", args: [{ domain: uuid }, { flag: "--inactive" }] });
+  if (!live.ok || !inactive.ok) throw new AppError("not_found", "VM not found");
+  return { live: live.stdout, inactive: inactive.stdout };
+}
+
+export async function vmHardware(hostId: string, rawUuid: string): Promise<VmHardwareResponse> {
+  const uuid = uuidOf(rawUuid);
+  const h = await provHost(hostId);
+  const inv = await inventoryGet(h.host.id);
+  const vm = inv.vms.find((v) => v.uuid === uuid);
+  if (!vm) throw new AppError("not_found", "VM not found");
+  const { live, inactive } = await readBoth(h, uuid);
+  const running = isActive(vm.state);
+  const p = hardwareView(parseDomainXml(inactive));
+  const l = running ? hardwareView(parseDomainXml(live)) : p;
+  const bootMenu = attr(xpath(parseXmlRoot(inactive, "domain"), "os", "bootmenu"), "enable") === "yes";
+  return { hostId: h.host.id, uuid, name: vm.name, state: vm.state, running, template: vm.template, autostart: vm.autostart, bootMenu, live: l, persistent: p, pending: running ? hardwareDiff(l, p) : [] };
+}
+
+function randomMac(): string {
+  const b = randomBytes(3);
+  return `52:54:00:${[...b].map((x) => x.toString(16).padStart(2, "0")).join(":")}`;
+}
+
+/** A free volume name `<vm>-diskN.<fmt>` in the pool. */
+async function freeVolumeName(h: ProvHost, pool: string, vm: string, format: string): Promise<string> {
+  const [list] = await h.virsh({ command: "vol-list", args: [{ arg: pool }] });
+  for (let i = 1; ; i++) {
+    const name = `${vm.replace(/[^A-Za-z0-9_.-]/g, "_")}-disk${i}.${format}`;
+    if (!list.includes(` ${name} `) && !list.split("\n").some((l) => l.trim().startsWith(`${name} `))) return name;
+  }
+}
+
+/** Device XML of a live device matched by disk target or NIC MAC (the live XML carries runtime details). */
+function liveDevice(liveXml: string, kind: "disk" | "interface", key: string): string | undefined {
+  const root = parseXmlRoot(liveXml, "domain");
+  const devices = child(root, "devices");
+  for (let n = devices?.firstChild; n; n = n.nextSibling) {
+    if (n.nodeType !== 1) continue;
+    const el = n as unknown as Parameters<typeof attr>[0] & { tagName: string; toString(): string };
+    if (el.tagName !== kind) continue;
+    const match = kind === "disk" ? attr(child(el, "target"), "dev") === key : attr(child(el, "mac"), "address")?.toLowerCase() === key.toLowerCase();
+    if (match) return el.toString();
+  }
+  return undefined;
+}
+
+export async function vmHardwareEdit(caller: Caller, hostId: string, rawUuid: string, input: VmEditInput): Promise<VmEditResult> {
+  const uuid = uuidOf(rawUuid);
+  const h = await provHost(hostId);
+  const inv = await inventoryGet(h.host.id, { maxAgeMs: 0 });
+  const vm = inv.vms.find((v) => v.uuid === uuid);
+  if (!vm) throw new AppError("not_found", "VM not found");
+  const running = isActive(vm.state);
+  const result: VmEditResult = { live: [], afterShutdown: [] };
+  const changed: string[] = [];
+  const audit = (outcome: "success" | "failure", details: Record<string, unknown>) =>
+    auditRecord({
+      actor: { id: caller.session.user.id, name: caller.session.user.username },
+      action: "vm.edit",
+      outcome,
+      target: { type: "vm", id: `${h.host.id}/${uuid}`, name: vm.name },
+      ip: caller.ip,
+      details: { host: h.host.name, ...details },
+    });
+
+  try {
+    const { live, inactive } = await readBoth(h, uuid);
+    let xml = inactive;
+    /** Live operations to try after the persistent definition is saved: [what, virsh command, stdin]. */
+    const liveOps: [string, VirshCommandInput, string | undefined][] = [];
+    const pending = (what: string) => result.afterShutdown.push(what);
+    const liveOrPending = (what: string, cmd: VirshCommandInput, stdin?: string) => (running ? liveOps.push([what, cmd, stdin]) : result.live.push(what));
+
+    if (input.vcpus !== undefined) {
+      xml = domainSetVcpus(xml, input.vcpus);
+      changed.push("vcpus");
+      const liveMax = parseDomainXml(live).vcpu.max;
+      if (running && input.vcpus <= liveMax) liveOrPending(`vCPUs: ${input.vcpus}`, { command: "setvcpus", args: [{ domain: uuid }, { arg: String(input.vcpus) }, { flag: "--live" }] });
+      else if (running) pending(`vCPUs: ${input.vcpus} (above the running guest's maximum)`);
+      else result.live.push(`vCPUs: ${input.vcpus}`);
+    }
+    if (input.memoryMiB !== undefined || input.maxMemoryMiB !== undefined) {
+      xml = domainSetMemory(xml, { memoryMiB: input.memoryMiB, maxMemoryMiB: input.maxMemoryMiB });
+      changed.push("memory");
+      if (input.maxMemoryMiB !== undefined) (running ? pending : (w: string) => result.live.push(w))(`Max memory: ${input.maxMemoryMiB} MiB`);
+      if (input.memoryMiB !== undefined) {
+        const liveMaxMiB = parseDomainXml(live).memoryKiB / 1024;
+        if (running && input.memoryMiB <= liveMaxMiB) liveOrPending(`Memory: ${input.memoryMiB} MiB`, { command: "setmem", args: [{ domain: uuid }, { arg: `${input.memoryMiB * 1024}` }, { flag: "--live" }] });
+        else if (running) pending(`Memory: ${input.memoryMiB} MiB (above the running guest's maximum)`);
+        else result.live.push(`Memory: ${input.memoryMiB} MiB`);
+      }
+    }
+    if (input.title !== undefined) {
+      xml = domainSetTitle(xml, input.title);
+      changed.push("title");
+      if (running && input.title && !input.title.startsWith("-")) liveOrPending("Title", { command: "desc", args: [{ domain: uuid }, { flag: "--live" }, { flag: "--title" }, { option: "--new-desc", value: input.title }] });
+      else result.live.push("Title");
+    }
+    if (input.description !== undefined) {
+      xml = domainSetDescription(xml, input.description);
+      changed.push("description");
+      if (running && input.description && !input.description.startsWith("-")) liveOrPending("Description", { command: "desc", args: [{ domain: uuid }, { flag: "--live" }, { option: "--new-desc", value: input.description }] });
+      else result.live.push("Description");
+    }
+    if (input.bootOrder !== undefined || input.bootMenu !== undefined) {
+      xml = domainSetBoot(xml, { order: input.bootOrder, menu: input.bootMenu });
+      changed.push("boot");
+      (running ? pending : (w: string) => result.live.push(w))(`Boot: ${input.bootOrder?.join(", ") ?? ""}${input.bootMenu !== undefined ? ` menu ${input.bootMenu ? "on" : "off"}` : ""}`.trim());
+    }
+    if (input.addDisk) {
+      const d = input.addDisk;
+      const name = await freeVolumeName(h, d.pool, vm.name, d.format);
+      await h.virsh({ command: "vol-create-as", args: [{ arg: d.pool }, { arg: name }, { arg: `${d.sizeMiB * 1024 * 1024}b` }, { option: "--format", value: d.format }] });
+      const [p] = await h.virsh({ command: "vol-path", args: [{ option: "--pool", value: d.pool }, { arg: name }] });
+      const added = domainAddDisk(xml, { device: "disk", path: p.trim(), format: d.format, bus: d.bus, cache: d.cache });
+      xml = added.xml;
+      changed.push(`add disk ${added.target}`);
+      if (running && d.bus !== "ide" && d.bus !== "sata") liveOrPending(`Disk ${added.target} added`, { command: "attach-device", args: [{ domain: uuid }, { arg: "/dev/stdin" }, { flag: "--live" }] }, added.deviceXml);
+      else if (running) pending(`Disk ${added.target} added (${d.bus} disks cannot be hot-plugged)`);
+      else result.live.push(`Disk ${added.target} added`);
+    }
+    if (input.removeDisk) {
+      const removed = domainRemoveDisk(xml, input.removeDisk);
+      xml = removed.xml;
+      changed.push(`remove disk ${input.removeDisk}`);
+      const dev = running ? liveDevice(live, "disk", input.removeDisk) : undefined;
+      if (dev) liveOrPending(`Disk ${input.removeDisk} removed (its volume is kept)`, { command: "detach-device", args: [{ domain: uuid }, { arg: "/dev/stdin" }, { flag: "--live" }] }, dev);
+      else result.live.push(`Disk ${input.removeDisk} removed (its volume is kept)`);
+    }
+    if (input.resizeDisk) {
+      const disk = domainDisks(xml).find((d) => d.target === input.resizeDisk!.target && d.device === "disk");
+      if (!disk?.path) throw new AppError("invalid_input", `No file-backed disk ${input.resizeDisk.target}`);
+      const bytes = input.resizeDisk.sizeMiB * 1024 * 1024;
+      const [info] = await h.virsh({ command: "vol-dumpxml", args: [{ arg: disk.path }] });
+      const cap = Number(/<capacity unit='bytes'>(\d+)<\/capacity>/.exec(info)?.[1] ?? "0");
+      if (bytes < cap) throw new AppError("invalid_input", "Disks can only grow: shrinking would cut off the guest's file systems");
+      if (running) await h.virsh({ command: "blockresize", args: [{ domain: uuid }, { arg: disk.path }, { arg: `${bytes}B` }] });
+      else await h.virsh({ command: "vol-resize", args: [{ arg: disk.path }, { arg: `${bytes}b` }] });
+      result.live.push(`Disk ${disk.target}: ${input.resizeDisk.sizeMiB} MiB`);
+      changed.push(`resize ${disk.target}`);
+    }
+    if (input.attachIso) {
+      const [p] = await h.virsh({ command: "vol-path", args: [{ option: "--pool", value: input.attachIso.pool }, { arg: input.attachIso.volume }] });
+      const a = domainAttachIso(xml, p.trim());
+      xml = a.xml;
+      changed.push(`insert ${input.attachIso.volume} in ${a.target}`);
+      const liveDrive = running ? liveDevice(live, "disk", a.target) : undefined;
+      if (running && !a.newDrive && liveDrive) liveOrPending(`${input.attachIso.volume} inserted in ${a.target}`, { command: "update-device", args: [{ domain: uuid }, { arg: "/dev/stdin" }, { flag: "--live" }] }, a.deviceXml);
+      else if (running) pending(`New CD-ROM drive ${a.target} with ${input.attachIso.volume}`);
+      else result.live.push(`${input.attachIso.volume} inserted in ${a.target}`);
+    }
+    if (input.ejectIso) {
+      const e = domainEjectIso(xml, input.ejectIso);
+      xml = e.xml;
+      changed.push(`eject ${input.ejectIso}`);
+      if (running) {
+        const ejected = domainEjectIso(live, input.ejectIso).deviceXml;
+        liveOrPending(`${input.ejectIso} ejected`, { command: "update-device", args: [{ domain: uuid }, { arg: "/dev/stdin" }, { flag: "--live" }, { flag: "--force" }] }, ejected);
+      } else result.live.push(`${input.ejectIso} ejected`);
+    }
+    if (input.addNic) {
+      const nic = { ...input.addNic, mac: input.addNic.mac || randomMac() };
+      const a = domainAddNic(xml, nic);
+      xml = a.xml;
+      changed.push(`add NIC ${nic.mac}`);
+      liveOrPending(`NIC ${nic.mac} added`, { command: "attach-device", args: [{ domain: uuid }, { arg: "/dev/stdin" }, { flag: "--live" }] }, a.deviceXml);
+    }
+    if (input.removeNic) {
+      const r = domainRemoveNic(xml, input.removeNic);
+      xml = r.xml;
+      changed.push(`remove NIC ${input.removeNic}`);
+      const dev = running ? liveDevice(live, "interface", input.removeNic) : undefined;
+      if (dev) liveOrPending(`NIC ${input.removeNic} removed`, { command: "detach-device", args: [{ domain: uuid }, { arg: "/dev/stdin" }, { flag: "--live" }] }, dev);
+      else if (running) pending(`NIC ${input.removeNic} removed`);
+      else result.live.push(`NIC ${input.removeNic} removed`);
+    }
+
+    if (xml !== inactive) await h.virshExec({ command: "define", args: [{ arg: "/dev/stdin" }] }, { stdin: xml });
+    for (const [what, cmd, stdin] of liveOps) {
+      try {
+        if (stdin !== undefined) await h.virshExec(cmd, { stdin });
+        else await h.virsh(cmd);
+        result.live.push(what);
+      } catch (err) {
+        pending(`${what} — not applied live: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    if (input.autostart !== undefined) {
+      if (input.autostart && vm.template) throw new AppError("invalid_state", `${vm.name} is a template: it never starts, also not at boot`);
+      await h.virsh({ command: "autostart", args: input.autostart ? [{ domain: uuid }] : [{ domain: uuid }, { flag: "--disable" }] });
+      result.live.push(`Autostart ${input.autostart ? "on" : "off"}`);
+      changed.push("autostart");
+    }
+  } catch (err) {
+    await audit("failure", { changes: changed, error: err instanceof Error ? err.message : String(err) });
+    if (err instanceof DomainEditError) throw new AppError("invalid_input", err.message);
+    throw err;
+  } finally {
+    inventoryInvalidate(h.host.id, [vm.name]);
+  }
+  await audit("success", { changes: changed, live: result.live, afterShutdown: result.afterShutdown });
+  const after = (await inventoryGet(h.host.id, { maxAgeMs: 0 }).catch(() => null))?.vms.find((v) => v.uuid === uuid) ?? null;
+  if (after) fleet().bus.emit("vm", { hostId: h.host.id, uuid, vm: after });
+  return result;
+}

@@ -1,0 +1,222 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fleetSetup, stackEnv, until, type FleetContext, type HostView } from "./helpers/fleet-stack";
+import { domstate, testPoolCreate, virshLocal, virshLocalTry, type TestPool } from "./helpers/provisioning-pool";
+
+/**
+ * Hardware edits, clone and the template guard against host 1's real libvirt: each edit is
+ * checked in `virsh dumpxml` (persistent and live); a running guest shows what applies after
+ * shutdown. NICs go on an isolated libvirt network with no IP and no DHCP.
+ */
+const PREFIX = "vdprove-";
+const NET = `${PREFIX}net`;
+
+type Create = typeof import("@/lib/provisioning/vm-create");
+type Clone = typeof import("@/lib/provisioning/vm-clone");
+type Edit = typeof import("@/lib/provisioning/vm-edit");
+type Contracts = typeof import("@/lib/contracts/provisioning");
+type Tasks = typeof import("@/lib/tasks/tasks");
+
+let f: FleetContext;
+let host: HostView;
+let pool: TestPool;
+let create: Create;
+let clone: Clone;
+let edit: Edit;
+let c: Contracts;
+let tasks: Tasks;
+let templateId: string;
+
+beforeAll(async () => {
+  pool = testPoolCreate(PREFIX);
+  virshLocalTry("net-destroy", NET);
+  virshLocalTry("net-undefine", NET);
+  const netXml = `/tmp/${NET}.xml`;
+  const { writeFileSync } = await import("node:fs");
+  // No <ip>, no <forward>: an isolated bridge without addresses or DHCP.
+  writeFileSync(netXml, `<network><name>${NET}</name><bridge name='vdpe0' stp='off'/></network>`);
+  virshLocal("net-define", netXml);
+  virshLocal("net-start", NET);
+  f = await fleetSetup();
+  host = await f.addHost(stackEnv().host1);
+  create = await import("@/lib/provisioning/vm-create");
+  clone = await import("@/lib/provisioning/vm-clone");
+  edit = await import("@/lib/provisioning/vm-edit");
+  c = await import("@/lib/contracts/provisioning");
+  tasks = await import("@/lib/tasks/tasks");
+  const templates = await import("@/lib/templates/templates");
+  await tasks.taskWorkersStart({ concurrency: 1, pollingIntervalSeconds: 0.5 });
+  templateId = (
+    await templates.templateCreate(
+      f.caller,
+      c.TemplateInputSchema.parse({
+        name: "edit base",
+        vcpus: 1,
+        memoryMiB: 64,
+        maxMemoryMiB: 96,
+        domainType: "qemu",
+        disks: [{ sizeMiB: 32, format: "qcow2", bus: "virtio", pool: pool.name }],
+        source: { kind: "image", pool: pool.name, volume: pool.baseVolume },
+      }),
+    )
+  ).id;
+});
+
+afterAll(async () => {
+  await tasks?.taskWorkersStop({ graceMs: 1000 });
+  pool?.cleanup();
+  virshLocalTry("net-destroy", NET);
+  virshLocalTry("net-undefine", NET);
+  await f?.teardown();
+});
+
+async function deploy(name: string, start: boolean): Promise<string> {
+  const r = await create.vmCreate(f.caller, c.VmCreateSchema.parse({ mode: "template", hostId: host.id, templateId, name: `${PREFIX}${name}`, clone: "linked", start }));
+  return r.vm!.uuid;
+}
+
+const inactiveXml = (uuid: string) => virshLocal("dumpxml", "--inactive", uuid);
+const liveXml = (uuid: string) => virshLocal("dumpxml", uuid);
+
+async function taskDone(id: string) {
+  return until(
+    "the task ends",
+    async () => {
+      const t = await tasks.taskGet(f.caller.session, id);
+      return (t.status === "succeeded" || t.status === "failed") && t;
+    },
+    { timeoutMs: 60_000, intervalMs: 250 },
+  );
+}
+
+describe("edit hardware", () => {
+  it("changes a shut-off VM's CPU, memory, boot, title, disks, ISO and NICs in its definition", async () => {
+    const uuid = await deploy("off", false);
+    const hostile = `T <b>"x"</b> & 'y'`;
+    const r = await edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ vcpus: 2, memoryMiB: 80, maxMemoryMiB: 128, title: hostile, bootOrder: ["cdrom", "hd"], bootMenu: true }));
+    expect(r.afterShutdown).toEqual([]);
+    let xml = inactiveXml(uuid);
+    expect(xml).toContain("<vcpu placement='static'>2</vcpu>");
+    expect(xml).toContain("<memory unit='KiB'>131072</memory>");
+    expect(xml).toContain("<currentMemory unit='KiB'>81920</currentMemory>");
+    expect(xml).toContain("<title>T &lt;b&gt;&quot;x&quot;&lt;/b&gt; &amp; &apos;y&apos;</title>");
+    expect(xml).toMatch(/<boot dev='cdrom'\/>\s*<boot dev='hd'\/>\s*<bootmenu enable='yes' timeout='3000'\/>/);
+
+    await edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ addDisk: { sizeMiB: 8, format: "raw", bus: "virtio", pool: pool.name } }));
+    xml = inactiveXml(uuid);
+    expect(xml).toContain(`<source file='${pool.dir}/${PREFIX}off-disk1.raw'/>`);
+    expect(xml).toMatch(/<target dev='vdb' bus='virtio'\/>/);
+
+    await edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ resizeDisk: { target: "vdb", sizeMiB: 16 } }));
+    expect(virshLocal("vol-info", "--bytes", "--pool", pool.name, `${PREFIX}off-disk1.raw`)).toMatch(/Capacity:\s+16777216 bytes/);
+    await expect(edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ resizeDisk: { target: "vdb", sizeMiB: 4 } }))).rejects.toMatchObject({ code: "invalid_input" });
+
+    await edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ removeDisk: "vdb" }));
+    expect(inactiveXml(uuid)).not.toContain("-disk1.raw");
+
+    await edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ attachIso: { pool: pool.name, volume: pool.isoVolume } }));
+    expect(inactiveXml(uuid)).toMatch(new RegExp(`device='cdrom'>[\\s\\S]*?<source file='${pool.dir}/${pool.isoVolume}'/>[\\s\\S]*?<target dev='hda' bus='ide'/>`));
+    await edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ ejectIso: "hda" }));
+    expect(inactiveXml(uuid)).not.toContain(pool.isoVolume);
+    expect(inactiveXml(uuid)).toContain("<target dev='hda' bus='ide'/>");
+
+    await edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ addNic: { kind: "network", source: NET, model: "e1000", mac: "52:54:00:0e:d1:70" } }));
+    expect(inactiveXml(uuid)).toMatch(/<mac address='52:54:00:0e:d1:70'\/>\s*<source network='vdprove-net'\/>\s*<model type='e1000'\/>/);
+    await edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ removeNic: "52:54:00:0e:d1:70" }));
+    expect(inactiveXml(uuid)).not.toContain("<interface");
+
+    await edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ autostart: true }));
+    expect(virshLocal("dominfo", uuid)).toMatch(/Autostart:\s+enable/);
+    await edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ autostart: false }));
+    expect(virshLocal("dominfo", uuid)).toMatch(/Autostart:\s+disable/);
+    // Every edit is audited; the refused shrink as the one failure.
+    const edits = await f.auditActions("vm.edit");
+    expect(edits.filter((a) => a.outcome === "failure")).toHaveLength(1);
+    expect(edits.filter((a) => a.outcome === "success").length).toBeGreaterThanOrEqual(10);
+  });
+
+  it("applies what it can to a running VM and shows the rest as pending", async () => {
+    const uuid = await deploy("on", true);
+    expect(domstate(uuid)).toBe("running");
+    const r = await edit.vmHardwareEdit(
+      f.caller,
+      host.id,
+      uuid,
+      c.VmEditSchema.parse({ vcpus: 2, memoryMiB: 72, addNic: { kind: "network", source: NET, model: "virtio", mac: "" }, addDisk: { sizeMiB: 4, format: "qcow2", bus: "virtio", pool: pool.name } }),
+    );
+    // vCPUs above the running maximum wait for a shutdown; memory below the maximum balloons live.
+    expect(r.afterShutdown.some((x) => x.startsWith("vCPUs: 2"))).toBe(true);
+    expect(r.live).toEqual(expect.arrayContaining(["Memory: 72 MiB", "Disk vdb added"]));
+    expect(r.live.some((x) => /^NIC 52:54:00(:[0-9a-f]{2}){3} added$/.test(x))).toBe(true);
+    expect(inactiveXml(uuid)).toContain("<vcpu placement='static'>2</vcpu>");
+    const live = liveXml(uuid);
+    expect(live).toMatch(/<vcpu placement='static'>1<\/vcpu>/);
+    expect(live).toContain(`<source network='${NET}'`);
+    expect(live).toContain(`${PREFIX}on-disk1.qcow2`);
+    const hw = await edit.vmHardware(host.id, uuid);
+    expect(hw.running).toBe(true);
+    expect(hw.pending.map((p) => p.field)).toContain("vcpus");
+    expect(hw.pending.find((p) => p.field === "vcpus")).toMatchObject({ live: "1", persistent: "2" });
+    virshLocal("destroy", uuid);
+  });
+});
+
+describe("clone and templates", () => {
+  it("refuses clones of a running VM and linked clones of an ordinary VM", async () => {
+    const uuid = await deploy("src-running", true);
+    await expect(clone.vmClone(f.caller, host.id, uuid, c.VmCloneSchema.parse({ name: `${PREFIX}x1`, mode: "full" }))).rejects.toMatchObject({ code: "invalid_state" });
+    virshLocal("destroy", uuid);
+    await expect(clone.vmClone(f.caller, host.id, uuid, c.VmCloneSchema.parse({ name: `${PREFIX}x2`, mode: "linked" }))).rejects.toMatchObject({ code: "invalid_state", message: expect.stringMatching(/template/) });
+  });
+
+  it("full-clones a shut-off VM with a new name, UUID and MACs", async () => {
+    const uuid = await deploy("src", false);
+    await edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ addNic: { kind: "network", source: NET, model: "virtio", mac: "52:54:00:0e:d1:71" } }));
+    const { taskId } = await clone.vmClone(f.caller, host.id, uuid, c.VmCloneSchema.parse({ name: `${PREFIX}copy`, mode: "full", start: true, title: "the copy" }));
+    const t = await taskDone(taskId);
+    expect(t.error ?? null).toBeNull();
+    const newUuid = (t.result as { uuid: string }).uuid;
+    expect(newUuid).not.toBe(uuid);
+    expect(domstate(newUuid)).toBe("running");
+    const xml = inactiveXml(newUuid);
+    expect(xml).toContain(`<name>${PREFIX}copy</name>`);
+    expect(xml).toContain("<title>the copy</title>");
+    expect(xml).toContain(`<source file='${pool.dir}/${PREFIX}copy.qcow2'/>`);
+    expect(xml).toMatch(/<mac address='52:54:00:/);
+    expect(xml).not.toContain("52:54:00:0e:d1:71");
+    // The copy is a copy: it keeps the source's backing chain content but is its own file.
+    expect(virshLocal("vol-dumpxml", "--pool", pool.name, `${PREFIX}copy.qcow2`)).not.toContain("<backingStore>");
+    virshLocal("destroy", newUuid);
+  });
+
+  it("turns a VM into a template that can never start, and deploys linked clones of it", async () => {
+    const uuid = await deploy("golden", false);
+    virshLocal("autostart", uuid);
+    const { template } = await clone.vmToTemplate(f.caller, host.id, uuid, { templateName: "golden tpl", description: "from a VM" });
+    expect(template).toMatchObject({ name: "golden tpl", source: { kind: "image", pool: pool.name, volume: `${PREFIX}golden.qcow2` }, vcpus: 1, memoryMiB: 64 });
+    expect(inactiveXml(uuid)).toContain(`<virtdeck:template xmlns:virtdeck="https://virtdeck.dev/xmlns/domain/1" id="${template.id}"/>`);
+    expect(virshLocal("dominfo", uuid)).toMatch(/Autostart:\s+disable/);
+
+    const vms = await import("@/lib/fleet/vms");
+    const inventory = await import("@/lib/fleet/inventory");
+    const summary = (await inventory.inventoryGet(host.id, { maxAgeMs: 0 })).vms.find((v) => v.uuid === uuid)!;
+    expect(summary.template).toBe(true);
+    expect(summary.allowedActions).not.toContain("start");
+    expect(summary.allowedActions).not.toContain("autostart-on");
+    await expect(vms.vmActionRun(f.caller, host.id, uuid, "start")).rejects.toMatchObject({ code: "invalid_state", message: expect.stringMatching(/template/) });
+    await expect(vms.vmActionRun(f.caller, host.id, uuid, "autostart-on")).rejects.toMatchObject({ code: "invalid_state" });
+    await expect(edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ autostart: true }))).rejects.toMatchObject({ code: "invalid_state" });
+    expect(domstate(uuid)).toBe("shut off");
+    expect((await f.auditActions("vm.start")).at(-1)).toMatchObject({ outcome: "failure" });
+
+    // Linked clone of the template VM, and a deploy of the new template record.
+    const { taskId } = await clone.vmClone(f.caller, host.id, uuid, c.VmCloneSchema.parse({ name: `${PREFIX}from-golden`, mode: "linked", start: true }));
+    const t = await taskDone(taskId);
+    expect(t.status).toBe("succeeded");
+    const linked = (t.result as { uuid: string }).uuid;
+    expect(domstate(linked)).toBe("running");
+    expect(virshLocal("vol-dumpxml", "--pool", pool.name, `${PREFIX}from-golden.qcow2`)).toContain(`<path>${pool.dir}/${PREFIX}golden.qcow2</path>`);
+    expect(inactiveXml(linked)).not.toContain("virtdeck:template");
+    const r = await create.vmCreate(f.caller, c.VmCreateSchema.parse({ mode: "template", hostId: host.id, templateId: template.id, name: `${PREFIX}tpl-deploy`, clone: "linked" }));
+    expect(domstate(r.vm!.uuid)).toBe("running");
+  });
+});
