@@ -1,0 +1,153 @@
+import "server-only";
+import { z } from "zod";
+import { AppError } from "@/lib/http/errors";
+import { auditRecord } from "@/lib/audit/audit";
+import { DomainUuidSchema, virshCommand } from "@/lib/hosts/virsh-command";
+import { parseDomainXml } from "@/lib/libvirt/domain-xml-parse";
+import { parseVolumeXml } from "@/lib/libvirt/storage-xml";
+import type { HostView } from "@/lib/fleet/hosts";
+import { virshMessage } from "@/lib/fleet/errors";
+import { inventoryInvalidate } from "@/lib/fleet/inventory";
+import { taskEnqueue, taskHandlerRegister, type TaskCaller, type TaskContext, type TaskView } from "@/lib/tasks/tasks";
+import { batch, storageHost } from "./storage";
+import { diskOf, storageUsage, type DomainDisk } from "./usage";
+
+/**
+ * Deleting a VM together with the volumes the user picks. The plan shows each
+ * disk and whether it may go: never a file another domain on the host uses,
+ * directly or anywhere in one of its disks' backing chains; never a file outside
+ * libvirt's pools. The deletion itself runs as a task: force off if running,
+ * undefine with its managed save, snapshot and checkpoint metadata (and NVRAM),
+ * then delete the chosen volumes, re-checking the plan first.
+ */
+export const VM_DELETE_KIND = "vm.delete";
+
+export interface VmDeleteDisk extends DomainDisk {
+  deletable: boolean;
+  /** Why it cannot be deleted (null when it can). */
+  reason: string | null;
+  /** Other VMs using the file. */
+  usedBy: string[];
+}
+
+export interface VmDeletePlan {
+  hostId: string;
+  vmUuid: string;
+  vmName: string;
+  state: string;
+  hasManagedSave: boolean;
+  hasSnapshots: boolean;
+  disks: VmDeleteDisk[];
+}
+
+export const VmDeleteBodySchema = z.object({
+  /** Paths of the disks to delete with the VM (from the plan). */
+  volumes: z.array(z.string().min(1).max(4096)).max(64).default([]),
+});
+
+const InputSchema = z.object({ hostId: z.uuid(), vmUuid: DomainUuidSchema, volumes: z.array(z.string()) });
+
+const uuidsOf = (stdout: string) => new Set(stdout.split("\n").map((s) => s.trim().toLowerCase()).filter(Boolean));
+
+async function plan(host: HostView, vmUuid: string): Promise<VmDeletePlan> {
+  const uuid = DomainUuidSchema.parse(vmUuid);
+  const [xml, state, managed, snaps] = await batch(host, [
+    virshCommand({ command: "dumpxml", args: [{ domain: uuid }, { flag: "--inactive" }] }),
+    virshCommand({ command: "domstate", args: [{ domain: uuid }] }),
+    virshCommand({ command: "list", args: [{ flag: "--all" }, { flag: "--with-managed-save" }, { flag: "--uuid" }] }),
+    virshCommand({ command: "list", args: [{ flag: "--all" }, { flag: "--with-snapshot" }, { flag: "--uuid" }] }),
+  ]);
+  if (!xml.ok) throw new AppError("not_found", `No such VM on ${host.name}`);
+  const domain = parseDomainXml(xml.stdout);
+  const disks = domain.disks.map(diskOf);
+  const usage = await storageUsage(host, { exceptVm: uuid });
+  const paths = disks.filter((d) => d.path?.startsWith("/")).map((d) => d.path!);
+  const vols = await batch(host, paths.map((p) => virshCommand({ command: "vol-dumpxml", args: [{ arg: p }] })));
+  const inPool = new Set(paths.filter((_, i) => vols[i].ok && parseVolumeXml(vols[i].stdout).path));
+  return {
+    hostId: host.id,
+    vmUuid: uuid,
+    vmName: domain.name,
+    state: state.ok ? state.stdout.trim() : "unknown",
+    hasManagedSave: managed.ok && uuidsOf(managed.stdout).has(uuid),
+    hasSnapshots: snaps.ok && uuidsOf(snaps.stdout).has(uuid),
+    disks: disks.map((d) => {
+      const users = d.path ? (usage.get(d.path) ?? []) : [];
+      const usedBy = [...new Set(users.map((u) => u.vmName))];
+      let reason: string | null = null;
+      if (!d.path || !d.path.startsWith("/")) reason = "not a file on the host";
+      else if (usedBy.length) {
+        const chain = users.some((u) => u.via === "backing");
+        reason = `used by ${usedBy.join(", ")}${chain ? " (in a backing chain)" : ""}`;
+      } else if (!inPool.has(d.path)) reason = "not in a libvirt storage pool";
+      return { ...d, deletable: reason === null, reason, usedBy };
+    }),
+  };
+}
+
+export async function vmDeletePlan(hostId: string, vmUuid: string): Promise<VmDeletePlan> {
+  return plan(await storageHost(hostId), vmUuid);
+}
+
+/** Refuses what the plan forbids, with the reason; returns the plan. */
+function check(p: VmDeletePlan, volumes: string[]): void {
+  for (const path of volumes) {
+    const disk = p.disks.find((d) => d.path === path);
+    if (!disk) throw new AppError("invalid_input", `${path} is not a disk of ${p.vmName}`);
+    if (!disk.deletable) throw new AppError("conflict", `Refusing to delete ${path}: ${disk.reason}`);
+  }
+}
+
+export async function vmDeleteEnqueue(caller: TaskCaller, hostId: string, vmUuid: string, volumes: string[]): Promise<TaskView> {
+  const host = await storageHost(hostId);
+  const p = await plan(host, vmUuid);
+  const unique = [...new Set(volumes)];
+  check(p, unique);
+  return taskEnqueue(caller, {
+    kind: VM_DELETE_KIND,
+    title: unique.length ? `Delete ${p.vmName} and ${unique.length} volume(s)` : `Delete ${p.vmName}`,
+    hostId: host.id,
+    vmUuid: p.vmUuid,
+    input: { hostId: host.id, vmUuid: p.vmUuid, volumes: unique, userId: caller.session.user.id, username: caller.session.user.username, ip: caller.ip },
+  });
+}
+
+async function run(ctx: TaskContext) {
+  const input = InputSchema.extend({ userId: z.string(), username: z.string(), ip: z.string() }).parse(ctx.input);
+  const host = await storageHost(input.hostId);
+  await ctx.progress(5, "Checking volumes");
+  const p = await plan(host, input.vmUuid);
+  check(p, input.volumes);
+  const step = async (what: string, cmd: Parameters<typeof virshCommand>[0]) => {
+    const [r] = await batch(host, [virshCommand(cmd)]);
+    if (!r.ok) throw new AppError("host_error", `${host.name}: ${what}: ${virshMessage(r.stderr)}`);
+    await ctx.log(what);
+  };
+  if (p.state !== "shut off") {
+    await ctx.progress(15, "Stopping the VM");
+    await step(`Forced off ${p.vmName}`, { command: "destroy", args: [{ domain: p.vmUuid }] });
+  }
+  await ctx.progress(30, "Removing the definition");
+  const flags = ["--managed-save", "--snapshots-metadata", "--checkpoints-metadata"].map((flag) => ({ flag }));
+  const [u] = await batch(host, [virshCommand({ command: "undefine", args: [{ domain: p.vmUuid }, ...flags, { flag: "--nvram" }] })]);
+  if (!u.ok) await step(`Undefined ${p.vmName}`, { command: "undefine", args: [{ domain: p.vmUuid }, ...flags] });
+  else await ctx.log(`Undefined ${p.vmName}${p.hasManagedSave ? " with its managed save" : ""}${p.hasSnapshots ? " and snapshot metadata" : ""}`);
+  inventoryInvalidate(host.id, "*");
+  const deleted: string[] = [];
+  for (const [i, path] of input.volumes.entries()) {
+    await ctx.progress(40 + (55 * i) / Math.max(1, input.volumes.length), `Deleting ${path}`);
+    await step(`Deleted ${path}`, { command: "vol-delete", args: [{ arg: path }] });
+    deleted.push(path);
+  }
+  await auditRecord({
+    actor: { id: input.userId, name: input.username },
+    action: "vm.delete",
+    target: { type: "vm", id: `${host.id}/${p.vmUuid}`, name: p.vmName },
+    ip: input.ip,
+    details: { hostId: host.id, volumes: deleted, managedSave: p.hasManagedSave, snapshots: p.hasSnapshots },
+  });
+  await ctx.progress(100, "Deleted");
+  return { vmName: p.vmName, deletedVolumes: deleted };
+}
+
+taskHandlerRegister(VM_DELETE_KIND, run);
