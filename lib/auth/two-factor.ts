@@ -58,11 +58,15 @@ export const SecondFactorLoginSchema = z.object({ code: SecondFactorSchema }).st
 
 const RoleNameSchema = z.string().regex(/^[a-z0-9_.-]{1,64}$/, "Unknown role");
 export const SecurityPolicySchema = z
-  .object({ totpRequiredRoles: z.array(RoleNameSchema).max(100).transform((r) => [...new Set(r)].sort()) })
+  .object({
+    totpRequiredRoles: z.array(RoleNameSchema).max(100).transform((r) => [...new Set(r)].sort()),
+    apiTokenMaxDays: z.number({ error: "Must be a number of days" }).int().min(1, "At least 1 day").max(3650, "At most 3650 days").optional(),
+  })
   .strict();
 
 export interface SecurityPolicyView {
   totpRequiredRoles: string[];
+  apiTokenMaxDays: number;
   updatedAt: string | null;
 }
 
@@ -74,7 +78,7 @@ function sealAad(userId: string): string {
 
 export async function securityPolicyGet(): Promise<SecurityPolicyView> {
   const row = await db().securityPolicy.findUnique({ where: { id: 1 } });
-  return { totpRequiredRoles: row?.totpRequiredRoles ?? [], updatedAt: row?.updatedAt.toISOString() ?? null };
+  return { totpRequiredRoles: row?.totpRequiredRoles ?? [], apiTokenMaxDays: row?.apiTokenMaxDays ?? 90, updatedAt: row?.updatedAt.toISOString() ?? null };
 }
 
 /**
@@ -108,8 +112,8 @@ export async function securityPolicySet(
   }
   const row = await db().securityPolicy.upsert({
     where: { id: 1 },
-    create: { id: 1, totpRequiredRoles: input.totpRequiredRoles, updatedById: caller.user.id },
-    update: { totpRequiredRoles: input.totpRequiredRoles, updatedAt: new Date(), updatedById: caller.user.id },
+    create: { id: 1, totpRequiredRoles: input.totpRequiredRoles, apiTokenMaxDays: input.apiTokenMaxDays, updatedById: caller.user.id },
+    update: { totpRequiredRoles: input.totpRequiredRoles, apiTokenMaxDays: input.apiTokenMaxDays, updatedAt: new Date(), updatedById: caller.user.id },
   });
   let signedOut = 0;
   if (input.totpRequiredRoles.length > 0) {
@@ -124,9 +128,13 @@ export async function securityPolicySet(
     action: "security.policy.update",
     target: { type: "policy", id: "security", name: "security policy" },
     ip: caller.ip,
-    details: { totpRequiredRoles: { from: before.totpRequiredRoles, to: row.totpRequiredRoles }, sessionsEnded: signedOut },
+    details: {
+      totpRequiredRoles: { from: before.totpRequiredRoles, to: row.totpRequiredRoles },
+      apiTokenMaxDays: { from: before.apiTokenMaxDays, to: row.apiTokenMaxDays },
+      sessionsEnded: signedOut,
+    },
   });
-  return { totpRequiredRoles: row.totpRequiredRoles, updatedAt: row.updatedAt.toISOString(), signedOut };
+  return { totpRequiredRoles: row.totpRequiredRoles, apiTokenMaxDays: row.apiTokenMaxDays, updatedAt: row.updatedAt.toISOString(), signedOut };
 }
 
 export interface UserTotpRow {

@@ -72,6 +72,10 @@ describe("OpenAPI document", () => {
       }
     }
     expect(doc.paths["/api/audit"].get["x-virtdeck-privilege"]).toBe("audit.view");
+    expect(doc.paths["/api/audit"].get.security).toContainEqual({ bearerToken: [] });
+    // Routes that refuse API tokens do not offer the bearer scheme.
+    expect(doc.paths["/api/tokens"].post.security).toEqual([{ sessionCookie: [], csrfHeader: [] }]);
+    expect(doc.paths["/api/account/password"].post.security).toEqual([{ sessionCookie: [], csrfHeader: [] }]);
     expect(doc.paths["/api/auth/login"].post["x-virtdeck-auth"]).toBe("public");
     expect(doc.paths["/api/hosts/{id}"].delete["x-virtdeck-targeted"]).toBeTypeOf("boolean");
   });

@@ -42,7 +42,8 @@ function tagOf(path: string): string {
 function security(meta: RouteMeta | undefined, method: string): JsonObject[] {
   if (!meta || meta.auth === "public") return [];
   // Browser sessions send the cookie, and the CSRF header on mutations; API clients send a bearer token.
-  return [MUTATING.has(method) ? { sessionCookie: [], csrfHeader: [] } : { sessionCookie: [] }, { bearerToken: [] }];
+  const session = MUTATING.has(method) ? { sessionCookie: [], csrfHeader: [] } : { sessionCookie: [] };
+  return meta.tokens === false ? [session] : [session, { bearerToken: [] }];
 }
 
 const ERROR_RESPONSE = { $ref: "#/components/responses/Error" };

@@ -6,6 +6,8 @@ import { clientAddress } from "@/lib/http/client-address";
 import { SESSION_COOKIE, csrfTokenMatches, sessionLookup, type ActiveSession } from "@/lib/auth/session";
 import type { Privilege } from "@/lib/auth/permissions";
 import { authorizeOrThrow, principalFromSession, type AuthzTarget, type Principal } from "@/lib/authz";
+import { bearerFromHeader } from "@/lib/auth/api-token-format";
+import { apiTokenAuthenticate } from "@/lib/auth/api-tokens";
 
 /**
  * The one wrapper every route handler goes through: it resolves the caller,
@@ -58,6 +60,8 @@ export interface RouteMeta {
   scope: "global" | "target" | "anywhere";
   body?: z.ZodType;
   maxBodyBytes: number;
+  /** False when the route refuses API tokens (account security: password, two-factor, tokens). */
+  tokens: boolean;
 }
 
 export const ROUTE_META = Symbol.for("virtdeck.routeMeta");
@@ -124,7 +128,7 @@ export function publicRoute<S extends z.ZodType | undefined = undefined, P exten
     } catch (err) {
       return respond(err);
     }
-  }, { auth: "public", targeted: false, scope: "global", body: opts.body, maxBodyBytes });
+  }, { auth: "public", targeted: false, scope: "global", body: opts.body, maxBodyBytes, tokens: false });
 }
 
 /**
@@ -140,22 +144,16 @@ export function userRoute<S extends z.ZodType | undefined = undefined, P extends
     privilege?: Privilege;
     target?: (ctx: { params: P; body: Body<S> }) => AuthzTarget;
     anyScope?: boolean;
+    /** Refuse `Authorization: Bearer` API tokens: a browser session only. */
+    sessionOnly?: boolean;
   },
   handler: (ctx: AuthedContext<Body<S>, P>) => Promise<Response>,
 ): NextHandler {
   const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY;
   return withMeta(async (req, ctx) => {
     try {
-      const session = await sessionLookup(req.cookies.get(SESSION_COOKIE)?.value);
-      if (!session) throw new AppError("unauthorized", "Sign in first");
-      if (MUTATING.has(req.method)) {
-        checkOrigin(req);
-        if (!csrfTokenMatches(session.csrfToken, req.headers.get("x-csrf-token"))) {
-          throw new AppError("csrf_failed", "Missing or invalid CSRF token");
-        }
-      }
-      const principal = principalFromSession(session);
       const ip = clientAddress(req.headers);
+      const { session, principal } = await callerResolve(req, ip, !!opts.sessionOnly);
       const params = (await ctx.params) as P;
       const denied = { ip, method: req.method, path: req.nextUrl.pathname };
       // Untargeted checks need no body: refuse before reading it.
@@ -173,5 +171,29 @@ export function userRoute<S extends z.ZodType | undefined = undefined, P extends
     scope: opts.target ? "target" : opts.anyScope ? "anywhere" : "global",
     body: opts.body,
     maxBodyBytes,
+    tokens: !opts.sessionOnly,
   });
+}
+
+/**
+ * Who is calling: an API token (`Authorization: Bearer`, no CSRF token needed:
+ * a browser never attaches one by itself) or the session cookie, with the CSRF
+ * header and Origin check on mutations.
+ */
+async function callerResolve(req: NextRequest, ip: string, sessionOnly: boolean): Promise<{ session: ActiveSession; principal: Principal }> {
+  const bearer = bearerFromHeader(req.headers.get("authorization"));
+  if (bearer !== null) {
+    if (sessionOnly) throw new AppError("forbidden", "API tokens cannot be used here: sign in with a browser session");
+    if (!bearer) throw new AppError("unauthorized", "Invalid API token");
+    return apiTokenAuthenticate(bearer, ip);
+  }
+  const session = await sessionLookup(req.cookies.get(SESSION_COOKIE)?.value);
+  if (!session) throw new AppError("unauthorized", "Sign in first");
+  if (MUTATING.has(req.method)) {
+    checkOrigin(req);
+    if (!csrfTokenMatches(session.csrfToken, req.headers.get("x-csrf-token"))) {
+      throw new AppError("csrf_failed", "Missing or invalid CSRF token");
+    }
+  }
+  return { session, principal: principalFromSession(session) };
 }

@@ -2,7 +2,7 @@ import { NextResponse } from "next/server";
 import { userRoute } from "@/lib/http/route";
 import { PasswordChangeSchema, accountPasswordChange } from "@/lib/users/users";
 
-export const POST = userRoute({ body: PasswordChangeSchema }, async ({ session, ip, body }) => {
+export const POST = userRoute({ body: PasswordChangeSchema, sessionOnly: true }, async ({ session, ip, body }) => {
   await accountPasswordChange({ session, ip }, body);
   return NextResponse.json({ ok: true });
 });
