@@ -129,6 +129,14 @@ describe("privilegesAnywhere", () => {
     expect([...privilegesAnywhere(grants, { privileges: ["vm.view"] })]).toEqual(["vm.view"]);
     expect([...privilegesAnywhere([grant("viewer", "global")], { vm: { hostId: H1, vmUuid: VM_A } })]).toEqual(["vm.view"]);
   });
+
+  it("ignores privileges that mean nothing at the grant's scope (host.view on one VM, user.manage on a host)", () => {
+    expect([...privilegesAnywhere([grant("viewer", "vm", { hostId: H1, vmUuid: VM_A })])]).toEqual(["vm.view"]);
+    const onHost = privilegesAnywhere([grant("admin", "host", { hostId: H1 })]);
+    expect(onHost.has("host.manage")).toBe(true);
+    expect(onHost.has("user.manage")).toBe(false);
+    expect(onHost.has("audit.view")).toBe(false);
+  });
 });
 
 describe("visibility", () => {

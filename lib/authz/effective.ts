@@ -115,14 +115,25 @@ export function grantsGiving(
 }
 
 /**
- * Privileges held at some scope (global, a host, a VM, a tag), within `limit`:
- * "may this user use the VM list at all", navigation entries.
+ * True when `privilege` means something at a scope: anything globally; on a
+ * host, all but the instance-wide user.manage / audit.view; on a VM or tag,
+ * the vm.* privileges on existing VMs.
+ */
+export function privilegeAppliesAt(scope: GrantScopeKind, privilege: Privilege): boolean {
+  if (scope === "global") return true;
+  if (scope === "host") return privilege !== "user.manage" && privilege !== "audit.view";
+  return privilege.startsWith("vm.") && privilege !== "vm.create";
+}
+
+/**
+ * Privileges held at some scope (global, a host, a VM, a tag) where they
+ * apply, within `limit`: "may this user open the hosts list", navigation.
  */
 export function privilegesAnywhere(grants: readonly GrantFact[], limit?: PrincipalLimit): Set<Privilege> {
   const out = new Set<Privilege>();
   for (const g of grants) {
     for (const p of g.privileges) {
-      if (!isPrivilege(p)) continue;
+      if (!isPrivilege(p) || !privilegeAppliesAt(g.scope, p)) continue;
       if (limit?.privileges && !limit.privileges.includes(p)) continue;
       if (limit?.vm && (!p.startsWith("vm.") || p === "vm.create")) continue;
       out.add(p);

@@ -148,6 +148,9 @@ beforeAll(async () => {
   hostId = host.id;
   await m.probe.hostProbe(caller, hostId);
   await m.hosts.hostKeyConfirm(caller, hostId, stack.host1.hostKeySha256);
+  // Helpdesk accounts hold nothing until granted: "help" gets the helpdesk role (view + console) on this guest.
+  const helpUser = (await m.users.usersList()).find((u) => u.username === "help")!;
+  await m.db.db().grant.create({ data: { userId: helpUser.id, roleId: "helpdesk", scope: "vm", hostId, vmUuid: guest.uuid } });
 
   const { upgradeRouteFind, upgradeRouteRegister } = await import("@/lib/ws/upgrade-router");
   const { consoleUpgrade } = await import("@/lib/consoles/proxy");
