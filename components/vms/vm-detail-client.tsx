@@ -15,6 +15,7 @@ import { useFleetEvents } from "@/components/vms/fleet-events";
 import { LiveIndicator } from "@/components/vms/live-indicator";
 import type { VmAction, VmDetail, VmGraphicsDevice, VmSummary } from "@/components/vms/types";
 import { useVmActions } from "@/components/vms/use-vm-actions";
+import { VmDeleteButton } from "@/components/vms/vm-delete-dialog";
 import { useVmFormat } from "@/components/vms/use-vm-format";
 import { VmStateBadge } from "@/components/vms/vm-state-badge";
 import { VmConsoleLinks, VmThumbnail } from "@/components/vms/vm-console-links";
@@ -41,6 +42,7 @@ export function VmDetailClient({
   canPower,
   canConsole,
   canViewHosts,
+  canDelete = false,
 }: {
   hostId: string;
   uuid: string;
@@ -50,6 +52,8 @@ export function VmDetailClient({
   canConsole: boolean;
   /** host.view: link the host name to its page. */
   canViewHosts: boolean;
+  /** vm.delete: show "Delete VM" (with storage). */
+  canDelete?: boolean;
 }) {
   const t = useTranslations("vms");
   const tc = useTranslations("common");
@@ -234,6 +238,8 @@ export function VmDetailClient({
             </Button>
           </div>
         ) : null}
+
+        {canDelete ? <VmDeleteButton hostId={hostId} uuid={uuid} csrfToken={csrfToken} disabled={gone} /> : null}
 
         {actions.failure ? (
           <ErrorBanner testId="vm-action-error" title={actions.failureText(actions.failure)} onDismiss={actions.clearFailure}>

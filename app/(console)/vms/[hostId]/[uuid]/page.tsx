@@ -27,6 +27,7 @@ export default async function VmPage({ params }: { params: Promise<{ hostId: str
       canPower={held.has("vm.power")}
       canConsole={held.has("vm.console")}
       canViewHosts={hostHeld.has("host.view")}
+      canDelete={held.has("vm.delete")}
     />
   );
 }

@@ -1,0 +1,168 @@
+"use client";
+import { useRouter } from "next/navigation";
+import { useEffect, useState } from "react";
+import { useTranslations } from "use-intl";
+import { ApiError, fetchJson } from "@/components/api/fetch-json";
+import { ErrorBanner } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { Dialog } from "@/components/ui/dialog";
+import type { TaskView } from "@/lib/contracts/tasks";
+
+/** What GET /api/vms/:hostId/:uuid/delete answers (lib/storage/vm-delete.ts). */
+interface DeleteDisk {
+  target: string;
+  device: string;
+  path: string | null;
+  deletable: boolean;
+  reason: string | null;
+  usedBy: string[];
+}
+interface DeletePlan {
+  vmName: string;
+  state: string;
+  hasManagedSave: boolean;
+  hasSnapshots: boolean;
+  disks: DeleteDisk[];
+}
+
+/**
+ * "Delete VM": loads the plan (the VM's disks, which may be deleted with it and
+ * why not), lets the user tick volumes, asks for the VM's name, then starts the
+ * deletion task and follows it in the task panel.
+ */
+export function VmDeleteButton({ hostId, uuid, csrfToken, disabled }: { hostId: string; uuid: string; csrfToken: string; disabled?: boolean }) {
+  const t = useTranslations("vms.delete");
+  const router = useRouter();
+  const [open, setOpen] = useState(false);
+  const [plan, setPlan] = useState<DeletePlan | null>(null);
+  const [chosen, setChosen] = useState<Set<string>>(new Set());
+  const [confirmName, setConfirmName] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [task, setTask] = useState<TaskView | null>(null);
+  const path = `/api/vms/${encodeURIComponent(hostId)}/${encodeURIComponent(uuid)}/delete`;
+
+  useEffect(() => {
+    if (!open) return;
+    setPlan(null);
+    setError(null);
+    setTask(null);
+    setConfirmName("");
+    fetchJson<{ plan: DeletePlan }>(path)
+      .then((r) => {
+        setPlan(r.plan);
+        // Disks (not CD-ROMs) that may go are ticked by default.
+        setChosen(new Set(r.plan.disks.filter((d) => d.deletable && d.device === "disk").map((d) => d.path!)));
+      })
+      .catch((err) => setError(err instanceof ApiError ? err.message : String(err)));
+  }, [open, path]);
+
+  // Follow the task until it ends, then leave the page of the deleted VM.
+  useEffect(() => {
+    if (!task || task.status === "succeeded" || task.status === "failed" || task.status === "cancelled") {
+      if (task?.status === "succeeded") router.push("/vms");
+      return;
+    }
+    const timer = setTimeout(async () => {
+      try {
+        setTask((await fetchJson<{ task: TaskView }>(`/api/tasks/${task.id}`)).task);
+      } catch {}
+    }, 1000);
+    return () => clearTimeout(timer);
+  }, [task, router]);
+
+  async function submit() {
+    setBusy(true);
+    setError(null);
+    try {
+      setTask((await fetchJson<{ task: TaskView }>(path, { body: { volumes: [...chosen] }, csrfToken })).task);
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : String(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const running = task !== null && task.status !== "failed";
+  return (
+    <>
+      <Button size="sm" variant="secondary" className="text-red-700 dark:text-red-300" disabled={disabled} onClick={() => setOpen(true)} testId="vm-delete-open">
+        {t("open")}
+      </Button>
+      <Dialog
+        open={open}
+        onClose={() => (busy || running ? undefined : setOpen(false))}
+        title={plan ? t("title", { name: plan.vmName }) : t("open")}
+        description={t("description")}
+        testId="vm-delete-dialog"
+        footer={
+          <>
+            <Button variant="secondary" onClick={() => setOpen(false)} disabled={busy || running} testId="vm-delete-cancel">
+              {t("cancel")}
+            </Button>
+            <Button variant="danger" onClick={submit} loading={busy || running} disabled={!plan || confirmName !== plan.vmName || running} testId="vm-delete-confirm">
+              {chosen.size ? t("confirmWith", { count: chosen.size }) : t("confirm")}
+            </Button>
+          </>
+        }
+      >
+        {!plan && !error ? <p className="text-sm text-slate-500">{t("loading")}</p> : null}
+        {plan ? (
+          <div className="space-y-4">
+            {plan.state !== "shut off" ? <p className="text-sm text-amber-700 dark:text-amber-300" data-testid="vm-delete-running">{t("running")}</p> : null}
+            {plan.hasManagedSave || plan.hasSnapshots ? (
+              <p className="text-sm text-slate-600 dark:text-slate-400" data-testid="vm-delete-metadata">
+                {t("metadata", { managed: plan.hasManagedSave ? "yes" : "no", snapshots: plan.hasSnapshots ? "yes" : "no" })}
+              </p>
+            ) : null}
+            <fieldset>
+              <legend className="mb-2 text-sm font-medium text-slate-900 dark:text-slate-100">{t("volumes")}</legend>
+              {plan.disks.length === 0 ? <p className="text-sm text-slate-500">{t("noDisks")}</p> : null}
+              <ul className="space-y-2">
+                {plan.disks.map((d) => (
+                  <li key={`${d.target}-${d.path}`} data-testid="vm-delete-disk" data-path={d.path ?? ""} data-deletable={d.deletable}>
+                    <label className="flex items-start gap-2 text-sm">
+                      <input
+                        type="checkbox"
+                        className="mt-0.5"
+                        disabled={!d.deletable || running}
+                        checked={!!d.path && chosen.has(d.path)}
+                        onChange={(e) => {
+                          const next = new Set(chosen);
+                          if (e.target.checked) next.add(d.path!);
+                          else next.delete(d.path!);
+                          setChosen(next);
+                        }}
+                        data-testid="vm-delete-disk-check"
+                      />
+                      <span className="min-w-0">
+                        <span className="font-mono text-xs">{d.target}</span> <span className="break-all">{d.path ?? "—"}</span>
+                        {d.reason ? <span className="block text-xs text-amber-700 dark:text-amber-300" data-testid="vm-delete-disk-reason">{t("kept", { reason: d.reason })}</span> : null}
+                      </span>
+                    </label>
+                  </li>
+                ))}
+              </ul>
+            </fieldset>
+            <label className="block text-sm">
+              {t("typeName", { name: plan.vmName })}
+              <input
+                className="mt-1 block w-full rounded-md border border-slate-300 px-2 py-1 text-sm dark:border-slate-600 dark:bg-slate-800"
+                value={confirmName}
+                onChange={(e) => setConfirmName(e.target.value)}
+                disabled={running}
+                data-testid="vm-delete-name"
+              />
+            </label>
+            {task ? (
+              <p className="text-sm" data-testid="vm-delete-task" data-status={task.status}>
+                {task.status === "failed" ? task.error : `${task.message} (${Math.floor(task.progress)} %)`}
+              </p>
+            ) : null}
+          </div>
+        ) : null}
+        {error ? <ErrorBanner className="mt-4" testId="vm-delete-error">{error}</ErrorBanner> : null}
+      </Dialog>
+    </>
+  );
+}
