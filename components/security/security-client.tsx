@@ -10,9 +10,13 @@ import { Button } from "@/components/ui/button";
 import { Card, CardBody, CardFooter, CardHeader } from "@/components/ui/card";
 import { ConfirmDialog } from "@/components/ui/dialog";
 import { TBody, TD, TH, THead, TR, Table } from "@/components/ui/table";
+import { Field } from "@/components/ui/field";
+import { Input } from "@/components/ui/input";
+import { ApiTokensCard } from "@/components/account/api-tokens-card";
 
 interface Policy {
   totpRequiredRoles: string[];
+  apiTokenMaxDays: number;
   updatedAt: string | null;
 }
 
@@ -25,6 +29,7 @@ interface UserRow {
 
 export function SecurityClient({ policy, roles, users, meId, csrfToken }: { policy: Policy; roles: string[]; users: UserRow[]; meId: string; csrfToken: string }) {
   const t = useTranslations("twofactor");
+  const tt = useTranslations("tokens");
   const router = useRouter();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -43,7 +48,7 @@ export function SecurityClient({ policy, roles, users, meId, csrfToken }: { poli
     try {
       const r = await fetchJson<{ policy: Policy & { signedOut: number } }>("/api/security/policy", {
         method: "PUT",
-        body: { totpRequiredRoles: f.getAll("role").map(String) },
+        body: { totpRequiredRoles: f.getAll("role").map(String), apiTokenMaxDays: Number(f.get("apiTokenMaxDays")) },
         csrfToken,
       });
       setSaved(r.policy.signedOut);
@@ -98,6 +103,9 @@ export function SecurityClient({ policy, roles, users, meId, csrfToken }: { poli
                 </label>
               ))}
             </fieldset>
+            <Field label={tt("maxDays")} className="max-w-xs">
+              {(p) => <Input {...p} name="apiTokenMaxDays" type="number" min={1} max={3650} defaultValue={policy.apiTokenMaxDays} testId="policy-token-days" />}
+            </Field>
           </CardBody>
           <CardFooter>
             <Button type="submit" loading={busy} testId="policy-save">
@@ -139,6 +147,8 @@ export function SecurityClient({ policy, roles, users, meId, csrfToken }: { poli
           ))}
         </TBody>
       </Table>
+
+      <ApiTokensCard csrfToken={csrfToken} scope="all" />
 
       <ConfirmDialog
         open={!!resetting}

@@ -4,6 +4,7 @@ import { getT } from "@/lib/i18n/server";
 import { PageHeader } from "@/components/shell/page-header";
 import { PasswordChangeForm } from "@/components/account/password-change-form";
 import { TwoFactorCard } from "@/components/account/two-factor-card";
+import { ApiTokensCard } from "@/components/account/api-tokens-card";
 import { totpStatus } from "@/lib/auth/two-factor";
 
 export const dynamic = "force-dynamic";
@@ -17,13 +18,16 @@ export default async function AccountPage() {
   const t = await getT("account");
   const totp = await totpStatus(me.id);
   return (
-    <div className="max-w-lg space-y-6">
+    <div className="max-w-4xl space-y-6">
       <PageHeader
         title={t("title")}
         description={<span data-testid="account-whoami">{t("signedInAs", { username: me.username, role: me.role })}</span>}
       />
-      <PasswordChangeForm csrfToken={me.csrfToken} />
-      <TwoFactorCard initial={totp} csrfToken={me.csrfToken} />
+      <div className="max-w-lg space-y-6">
+        <PasswordChangeForm csrfToken={me.csrfToken} />
+        <TwoFactorCard initial={totp} csrfToken={me.csrfToken} />
+      </div>
+      <ApiTokensCard csrfToken={me.csrfToken} scope="own" />
     </div>
   );
 }

@@ -18,7 +18,7 @@ export default async function SecurityPage() {
   const [policy, users] = await Promise.all([securityPolicyGet(), totpUsersList()]);
   const roles = [...new Set<string>([...ROLES, ...policy.totpRequiredRoles])];
   return (
-    <div className="max-w-3xl">
+    <div className="max-w-5xl">
       <PageHeader title={t("securityTitle")} description={t("securityIntro")} />
       <SecurityClient policy={policy} roles={roles} users={users} meId={me.id} csrfToken={me.csrfToken} />
     </div>
