@@ -113,6 +113,29 @@ describe("tasks", () => {
     expect(since).toEqual([]);
   });
 
+  it("pushes live updates of visible tasks only (the SSE stream's source)", async () => {
+    const live = await import("@/lib/tasks/live");
+    const other = await userCaller("task.watcher", "operator");
+    const seenByOperator: string[] = [];
+    const seenByOther: string[] = [];
+    const seenByAdmin: { id: string; status: string }[] = [];
+    const stops = [
+      live.taskUpdatesSubscribe(operator.session, (ts) => seenByOperator.push(...ts.map((x) => x.id))),
+      live.taskUpdatesSubscribe(other.session, (ts) => seenByOther.push(...ts.map((x) => x.id))),
+      live.taskUpdatesSubscribe(admin.session, (ts) => seenByAdmin.push(...ts.map((x) => ({ id: x.id, status: x.status })))),
+    ];
+    try {
+      const t = await tasks.taskEnqueue(operator, { kind: "test.steps", title: "watched", input: { steps: 1 } });
+      await until("the task runs", () => gates.has(t.id), { timeoutMs: 15_000 });
+      gates.get(t.id)!();
+      await until("the admin sees it succeed", () => seenByAdmin.some((x) => x.id === t.id && x.status === "succeeded"), { timeoutMs: 10_000 });
+      expect(seenByOperator).toContain(t.id);
+      expect(seenByOther).not.toContain(t.id);
+    } finally {
+      for (const stop of stops) stop();
+    }
+  });
+
   it("records a failing handler's error", async () => {
     const t = await tasks.taskEnqueue(admin, { kind: "test.fails", title: "breaks", input: {} });
     const done = await until("the task fails", async () => {
