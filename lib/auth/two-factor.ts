@@ -2,6 +2,7 @@ import "server-only";
 import QRCode from "qrcode";
 import { z } from "zod";
 import { db } from "@/lib/db/client";
+import { Prisma } from "@/lib/generated/prisma/client";
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/http/errors";
 import { auditRecord } from "@/lib/audit/audit";
@@ -82,12 +83,39 @@ export async function securityPolicyGet(): Promise<SecurityPolicyView> {
 }
 
 /**
- * The roles a user holds for the two-factor policy: the user's global role.
- * One function, so role grants from groups can be added here alone.
+ * The roles a user holds for the two-factor policy: the account role, and every
+ * role granted to the user or to one of their groups, at any scope.
  */
 async function userRoleNames(userId: string): Promise<string[]> {
-  const u = await db().user.findUnique({ where: { id: userId }, select: { role: true } });
-  return u ? [u.role] : [];
+  const rows = await db().$queryRaw<{ name: string }[]>`
+    SELECT u.role::text AS name FROM "User" u WHERE u.id = ${userId}::uuid
+    UNION
+    SELECT r.name FROM "Grant" g JOIN "AccessRole" r ON r.id = g."roleId"
+    WHERE g."userId" = ${userId}::uuid
+       OR g."groupId" IN (SELECT m."groupId" FROM "GroupMember" m WHERE m."userId" = ${userId}::uuid)`;
+  return rows.map((r) => r.name);
+}
+
+/** Users holding one of `roles` (as userRoleNames counts them) who have not turned two-factor on. */
+async function usersMissingTotp(roles: string[]): Promise<string[]> {
+  if (roles.length === 0) return [];
+  const list = Prisma.join(roles);
+  const rows = await db().$queryRaw<{ id: string }[]>`
+    SELECT u.id::text AS id FROM "User" u
+    LEFT JOIN "UserTotp" t ON t."userId" = u.id
+    WHERE t."enabledAt" IS NULL AND (
+      u.role::text IN (${list})
+      OR EXISTS (
+        SELECT 1 FROM "Grant" g JOIN "AccessRole" r ON r.id = g."roleId"
+        WHERE r.name IN (${list})
+          AND (g."userId" = u.id OR g."groupId" IN (SELECT m."groupId" FROM "GroupMember" m WHERE m."userId" = u.id))))`;
+  return rows.map((r) => r.id);
+}
+
+/** Role names the policy can list: the built-in account roles and every defined role. */
+export async function policyRoleNames(): Promise<string[]> {
+  const rows = await db().accessRole.findMany({ select: { name: true }, orderBy: { name: "asc" } });
+  return [...new Set<string>(["admin", "operator", "helpdesk", ...rows.map((r) => r.name)])];
 }
 
 export async function totpRequiredFor(userId: string): Promise<boolean> {
@@ -116,13 +144,7 @@ export async function securityPolicySet(
     update: { totpRequiredRoles: input.totpRequiredRoles, apiTokenMaxDays: input.apiTokenMaxDays, updatedAt: new Date(), updatedById: caller.user.id },
   });
   let signedOut = 0;
-  if (input.totpRequiredRoles.length > 0) {
-    const affected = await db().user.findMany({
-      where: { role: { in: input.totpRequiredRoles as never[] }, OR: [{ totp: null }, { totp: { enabledAt: null } }] },
-      select: { id: true },
-    });
-    for (const u of affected) signedOut += await sessionRevokeAllForUser(u.id);
-  }
+  for (const id of await usersMissingTotp(input.totpRequiredRoles)) signedOut += await sessionRevokeAllForUser(id);
   await auditRecord({
     actor: { id: caller.user.id, name: caller.user.username },
     action: "security.policy.update",

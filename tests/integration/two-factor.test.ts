@@ -241,4 +241,31 @@ describe(`two-factor sign-in on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     expect((await mod.login.loginPassword({ username: "tina", password: "tina password 1" }, meta)).step).toBe("enrol");
     expect(await auditLines()).toContain("auth.totp.reset:success:tina");
   });
+  it("counts roles granted directly or through a group, at any scope", async () => {
+    const adminSession = await mod.login.login({ username: "root", password: "root password 1" }, meta);
+    const caller = { session: (await mod.session.sessionLookup(adminSession.token))!, ip: meta.ip };
+    const mk = async (username: string) =>
+      mod.users.userCreate(caller, mod.users.UserCreateSchema.parse({ username, password: `${username} password 1`, role: "helpdesk" }));
+    const vic = await mk("vic");
+    const gina = await mk("gina");
+    const dan = await mk("dan");
+    const d = mod.db.db();
+    await d.grant.create({ data: { userId: vic.id, roleId: "viewer", scope: "global" } });
+    const group = await d.group.create({ data: { name: "night shift" } });
+    await d.groupMember.create({ data: { groupId: group.id, userId: gina.id } });
+    await d.grant.create({ data: { groupId: group.id, roleId: "viewer", scope: "global" } });
+    const vicSession = await mod.login.login({ username: "vic", password: "vic password 1" }, meta);
+
+    const saved = await mod.tf.securityPolicySet({ user: admin, ip: meta.ip }, { totpRequiredRoles: ["viewer"] });
+    expect(saved.signedOut).toBeGreaterThanOrEqual(1);
+    expect(await mod.session.sessionLookup(vicSession.token)).toBeNull();
+    expect((await mod.login.loginPassword({ username: "vic", password: "vic password 1" }, meta)).step).toBe("enrol");
+    expect((await mod.login.loginPassword({ username: "gina", password: "gina password 1" }, meta)).step).toBe("enrol");
+    // Neither granted the role nor in the group: password only.
+    expect((await mod.login.loginPassword({ username: "dan", password: "dan password 1" }, meta)).step).toBe("done");
+    // Operators are no longer in the list.
+    expect(await mod.tf.totpRequiredFor(tina.id)).toBe(false);
+    await mod.tf.securityPolicySet({ user: admin, ip: meta.ip }, { totpRequiredRoles: [] });
+    expect((await mod.login.loginPassword({ username: "gina", password: "gina password 1" }, meta)).step).toBe("done");
+  });
 });

@@ -1,7 +1,6 @@
 import type { Metadata } from "next";
 import { requirePageUser } from "@/lib/auth/page-guard";
-import { ROLES } from "@/lib/auth/permissions";
-import { securityPolicyGet, totpUsersList } from "@/lib/auth/two-factor";
+import { policyRoleNames, securityPolicyGet, totpUsersList } from "@/lib/auth/two-factor";
 import { getT } from "@/lib/i18n/server";
 import { PageHeader } from "@/components/shell/page-header";
 import { SecurityClient } from "@/components/security/security-client";
@@ -15,8 +14,8 @@ export async function generateMetadata(): Promise<Metadata> {
 export default async function SecurityPage() {
   const me = await requirePageUser("user.manage", "/security");
   const t = await getT("twofactor");
-  const [policy, users] = await Promise.all([securityPolicyGet(), totpUsersList()]);
-  const roles = [...new Set<string>([...ROLES, ...policy.totpRequiredRoles])];
+  const [policy, users, defined] = await Promise.all([securityPolicyGet(), totpUsersList(), policyRoleNames()]);
+  const roles = [...new Set<string>([...defined, ...policy.totpRequiredRoles])];
   return (
     <div className="max-w-5xl">
       <PageHeader title={t("securityTitle")} description={t("securityIntro")} />
