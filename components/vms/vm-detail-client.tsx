@@ -19,6 +19,7 @@ import { VmDeleteButton } from "@/components/vms/vm-delete-dialog";
 import { useVmFormat } from "@/components/vms/use-vm-format";
 import { VmStateBadge } from "@/components/vms/vm-state-badge";
 import { VmConsoleLinks, VmThumbnail } from "@/components/vms/vm-console-links";
+import { VmHardwarePanel } from "@/components/provisioning/vm-hardware-panel";
 
 /** The action bar, in the order people reach for them; autostart is a separate toggle. */
 const BAR: { action: VmAction; variant: "primary" | "secondary" | "danger" }[] = [
@@ -33,7 +34,7 @@ const BAR: { action: VmAction; variant: "primary" | "secondary" | "danger" }[] =
   { action: "managedsave-remove", variant: "danger" },
 ];
 
-type Tab = "overview" | "xml";
+type Tab = "overview" | "hardware" | "xml";
 
 export function VmDetailClient({
   hostId,
@@ -43,6 +44,9 @@ export function VmDetailClient({
   canConsole,
   canViewHosts,
   canDelete = false,
+  canEdit = false,
+  canClone = false,
+  canTemplate = false,
 }: {
   hostId: string;
   uuid: string;
@@ -54,6 +58,10 @@ export function VmDetailClient({
   canViewHosts: boolean;
   /** vm.delete: show "Delete VM" (with storage). */
   canDelete?: boolean;
+  /** vm.edit / vm.clone / template.manage: the Hardware tab's edits, clone, convert to template. */
+  canEdit?: boolean;
+  canClone?: boolean;
+  canTemplate?: boolean;
 }) {
   const t = useTranslations("vms");
   const tc = useTranslations("common");
@@ -258,7 +266,7 @@ export function VmDetailClient({
         ) : null}
 
         <div role="tablist" aria-label={t("detail.tabsLabel")} className="flex gap-1 border-b border-slate-200 dark:border-slate-800">
-          {(["overview", "xml"] as const).map((id) => (
+          {(["overview", "hardware", "xml"] as const).map((id) => (
             <button
               key={id}
               type="button"
@@ -282,7 +290,13 @@ export function VmDetailClient({
         </div>
 
         <div role="tabpanel" id={`vm-panel-${tab}`} aria-labelledby={`vm-tab-${tab}`}>
-          {tab === "overview" ? <Overview vm={vm} /> : <XmlPanel vm={vm} />}
+          {tab === "overview" ? (
+            <Overview vm={vm} />
+          ) : tab === "hardware" ? (
+            <VmHardwarePanel hostId={hostId} uuid={uuid} csrfToken={csrfToken} canEdit={canEdit} canClone={canClone} canTemplate={canTemplate} onChanged={reloadSoon} />
+          ) : (
+            <XmlPanel vm={vm} />
+          )}
         </div>
       </div>
       {actions.dialog}

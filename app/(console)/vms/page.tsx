@@ -22,6 +22,7 @@ export default async function VmsPage({ searchParams }: { searchParams: Promise<
       canPower={held.has("vm.power")}
       canViewHosts={held.has("host.view")}
       canConsole={held.has("vm.console")}
+      canCreate={held.has("vm.create")}
       initialQuery={vmListQueryParse(await searchParams)}
     />
   );

@@ -28,6 +28,9 @@ export default async function VmPage({ params }: { params: Promise<{ hostId: str
       canConsole={held.has("vm.console")}
       canViewHosts={hostHeld.has("host.view")}
       canDelete={held.has("vm.delete")}
+      canEdit={held.has("vm.edit")}
+      canClone={held.has("vm.clone")}
+      canTemplate={held.has("template.manage")}
     />
   );
 }

@@ -1,0 +1,61 @@
+"use client";
+
+import Link from "next/link";
+import { useEffect, useState } from "react";
+import { useTranslations } from "use-intl";
+import { fetchJson } from "@/components/api/fetch-json";
+import { Alert } from "@/components/ui/alert";
+import { buttonClasses } from "@/components/ui/button";
+import { TaskProgress } from "@/components/tasks/task-progress";
+import { TaskStatusBadge } from "@/components/tasks/task-status-badge";
+import { vmHref } from "@/components/vms/types";
+import type { TaskView } from "@/lib/contracts/tasks";
+
+/** Follows one provisioning task (create with a full copy, clone) until it ends, then links the new VM. */
+export function TaskWatch({ taskId, testId = "prov-task" }: { taskId: string; testId?: string }) {
+  const t = useTranslations("provisioning");
+  const [task, setTask] = useState<TaskView | null>(null);
+  useEffect(() => {
+    let stop = false;
+    let timer: ReturnType<typeof setTimeout>;
+    const tick = async () => {
+      try {
+        const r = await fetchJson<{ task: TaskView }>(`/api/tasks/${encodeURIComponent(taskId)}`);
+        if (stop) return;
+        setTask(r.task);
+        if (r.task.status === "queued" || r.task.status === "running") timer = setTimeout(tick, 700);
+      } catch {
+        if (!stop) timer = setTimeout(tick, 2000);
+      }
+    };
+    void tick();
+    return () => {
+      stop = true;
+      clearTimeout(timer);
+    };
+  }, [taskId]);
+
+  const result = task?.result as { hostId?: string; uuid?: string; name?: string } | null | undefined;
+  return (
+    <div className="space-y-2" data-testid={testId} data-status={task?.status ?? "queued"}>
+      <div className="flex items-center justify-between gap-2 text-sm">
+        <span className="font-medium">{task?.title ?? t("task.starting")}</span>
+        {task ? <TaskStatusBadge status={task.status} /> : null}
+      </div>
+      <TaskProgress status={task?.status ?? "queued"} progress={task?.progress ?? 0} label={task?.title ?? ""} testId={`${testId}-progress`} />
+      <p className="text-xs text-slate-600 dark:text-slate-400" data-testid={`${testId}-message`}>
+        {task?.message}
+      </p>
+      {task?.status === "failed" ? (
+        <Alert tone="error" testId={`${testId}-error`}>
+          {task.error}
+        </Alert>
+      ) : null}
+      {task?.status === "succeeded" && result?.hostId && result.uuid ? (
+        <Link href={vmHref({ hostId: result.hostId, uuid: result.uuid })} className={buttonClasses({ size: "sm" })} data-testid={`${testId}-open-vm`}>
+          {t("task.openVm", { name: result.name ?? "" })}
+        </Link>
+      ) : null}
+    </div>
+  );
+}
