@@ -53,10 +53,17 @@ export async function loginChallengeLookup(token: string | undefined | null): Pr
   return { id: row.id, kind: row.kind, attempts: row.attempts, user };
 }
 
-/** Counts a wrong code against the challenge; returns the attempts left. */
-export async function loginChallengeFail(id: string): Promise<number> {
-  const row = await db().loginChallenge.update({ where: { id }, data: { attempts: { increment: 1 } }, select: { attempts: true } });
-  return Math.max(0, CHALLENGE_MAX_ATTEMPTS - row.attempts);
+/**
+ * Counts one code attempt against the challenge before the code is checked, in
+ * one conditional update, so concurrent requests cannot get more than
+ * CHALLENGE_MAX_ATTEMPTS checks out of one challenge. False when it is spent.
+ */
+export async function loginChallengeAttempt(id: string): Promise<boolean> {
+  const r = await db().loginChallenge.updateMany({
+    where: { id, usedAt: null, attempts: { lt: CHALLENGE_MAX_ATTEMPTS }, expiresAt: { gt: new Date() } },
+    data: { attempts: { increment: 1 } },
+  });
+  return r.count === 1;
 }
 
 /** Marks the challenge used; false when another request consumed it first. */

@@ -11,7 +11,7 @@ import { sessionCreate, sessionRevoke, type ActiveSession } from "@/lib/auth/ses
 import {
   loginChallengeConsume,
   loginChallengeCreate,
-  loginChallengeFail,
+  loginChallengeAttempt,
   type LoginChallengeView,
 } from "@/lib/auth/login-challenge";
 import {
@@ -141,18 +141,16 @@ async function challengeSpend(challenge: LoginChallengeView): Promise<void> {
   if (!(await loginChallengeConsume(challenge.id))) throw new AppError("unauthorized", "This sign-in has expired: sign in again");
 }
 
-/** Counts a wrong code against the challenge, then rethrows the verification error. */
-async function challengeFailed(challenge: LoginChallengeView, err: unknown): Promise<never> {
-  if (err instanceof AppError && err.code === "unauthorized") await loginChallengeFail(challenge.id);
-  throw err;
+/** Takes one of the challenge's attempts before a code is checked. */
+async function challengeAttempt(challenge: LoginChallengeView): Promise<void> {
+  if (!(await loginChallengeAttempt(challenge.id))) throw new AppError("unauthorized", "This sign-in has expired: enter your password again");
 }
 
 /** Second step: a TOTP code or a recovery code finishes the sign-in. */
 export async function loginSecondFactor(challenge: LoginChallengeView, code: string, meta: RequestMeta): Promise<LoginResult> {
   if (challenge.kind !== "totp") throw new AppError("conflict", "This sign-in needs two-factor enrolment, not a code");
-  const method = await secondFactorVerify(challengeCaller(challenge, meta), code, { allowRecovery: true, purpose: "login" }).catch((err) =>
-    challengeFailed(challenge, err),
-  );
+  await challengeAttempt(challenge);
+  const method = await secondFactorVerify(challengeCaller(challenge, meta), code, { allowRecovery: true, purpose: "login" });
   await challengeSpend(challenge);
   return loginFinish(challenge.user, meta, { secondFactor: method });
 }
@@ -170,7 +168,8 @@ export async function loginEnrolConfirm(
   meta: RequestMeta,
 ): Promise<LoginResult & { recoveryCodes: string[] }> {
   if (challenge.kind !== "enrol") throw new AppError("conflict", "This sign-in does not need enrolment");
-  const { recoveryCodes } = await totpEnrolConfirm(challengeCaller(challenge, meta), code).catch((err) => challengeFailed(challenge, err));
+  await challengeAttempt(challenge);
+  const { recoveryCodes } = await totpEnrolConfirm(challengeCaller(challenge, meta), code);
   await challengeSpend(challenge);
   return { ...(await loginFinish(challenge.user, meta, { secondFactor: "enrol" })), recoveryCodes };
 }

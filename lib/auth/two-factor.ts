@@ -321,8 +321,11 @@ export async function secondFactorVerify(
   const actor = { id: userId, name: caller.user.username };
   const target = { type: "user", id: userId, name: caller.user.username };
 
-  const [acct, addr] = await Promise.all([rateLimitPeek(accountKey, window), rateLimitPeek(ipKey, window)]);
-  if (acct.count >= maxAccount || addr.count >= maxIp) {
+  // The account counter counts attempts, atomically, before the code is checked (a success resets it), so
+  // concurrent guesses cannot slip past the limit; the address counter counts failures.
+  const [attempts, addr] = await Promise.all([rateLimitHit(accountKey, window), rateLimitPeek(ipKey, window)]);
+  if (attempts > maxAccount || addr.count >= maxIp) {
+    const acct = await rateLimitPeek(accountKey, window);
     await auditRecord({ actor, action: "auth.totp.verify", outcome: "denied", target, ip: caller.ip, details: { reason: "rate_limited", purpose: opts.purpose } });
     throw new AppError("rate_limited", "Too many wrong codes. Try again later.", {
       retryAfterSeconds: Math.max(acct.retryAfterSeconds, addr.retryAfterSeconds),
@@ -358,7 +361,7 @@ export async function secondFactorVerify(
   }
 
   if (!method) {
-    await Promise.all([rateLimitHit(accountKey, window), rateLimitHit(ipKey, window)]);
+    await rateLimitHit(ipKey, window);
     await auditRecord({ actor, action: "auth.totp.verify", outcome: "failure", target, ip: caller.ip, details: { reason: "bad_code", purpose: opts.purpose } });
     throw new AppError("unauthorized", "The code is wrong or was already used");
   }

@@ -158,6 +158,19 @@ describe(`two-factor sign-in on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     await mod.db.db().rateLimitBucket.deleteMany();
   });
 
+  it("holds the limit under concurrent guesses across several challenges", async () => {
+    const challenges = await Promise.all([1, 2, 3, 4].map(() => passwordStep("tina", "tina password 1")));
+    const results = await Promise.allSettled(
+      challenges.flatMap(({ challenge }, c) => [0, 1, 2, 3, 4].map((i) => mod.login.loginSecondFactor(challenge, String(300000 + c * 10 + i), meta))),
+    );
+    const codes = results.map((r) => (r.status === "rejected" ? (r.reason as { code: string }).code : "accepted"));
+    // Max 3 per account: at most 3 guesses were actually checked, whatever the interleaving.
+    expect(codes.filter((c) => c === "unauthorized").length).toBeLessThanOrEqual(3);
+    expect(codes.filter((c) => c === "rate_limited").length).toBeGreaterThanOrEqual(17);
+    expect(codes).not.toContain("accepted");
+    await mod.db.db().rateLimitBucket.deleteMany();
+  });
+
   it("burns a challenge after five wrong codes", async () => {
     const { outcome, challenge } = await passwordStep("tina", "tina password 1");
     for (let i = 0; i < 5; i++) {
