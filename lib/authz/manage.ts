@@ -11,6 +11,9 @@ import type { Principal } from "@/lib/authz/principal";
 import { ACCOUNT_ROLE_GRANTS } from "@/lib/authz/authorize";
 import { assertAdminRemains } from "@/lib/authz/guard";
 import { grantCovers, isPrivilege, type GrantFact, type GrantScopeKind } from "@/lib/authz/effective";
+import type { AccessSource, GrantView, GroupDetail, GroupMemberView, GroupView, RoleView, UserAccess, VmAccess, VmAccessEntry } from "@/lib/contracts/access";
+
+export type { AccessSource, GrantView, GroupDetail, GroupMemberView, GroupView, RoleView, UserAccess, VmAccess, VmAccessEntry };
 
 /**
  * Administration of access control: groups and memberships, custom roles,
@@ -58,25 +61,8 @@ export const GroupUpdateSchema = z
 
 export const GroupMemberSchema = z.strictObject({ userId: z.uuid({ error: "Unknown user" }) });
 
-export interface GroupMemberView {
-  id: string;
-  username: string;
-  displayName: string;
-  disabled: boolean;
-}
 
-export interface GroupView {
-  id: string;
-  name: string;
-  description: string;
-  memberCount: number;
-  createdAt: string;
-}
 
-export interface GroupDetail extends GroupView {
-  members: GroupMemberView[];
-  grants: GrantView[];
-}
 
 export async function groupsList(): Promise<GroupView[]> {
   const rows = await db().group.findMany({ orderBy: { name: "asc" }, include: { _count: { select: { members: true } } } });
@@ -216,14 +202,6 @@ export const RoleUpdateSchema = z
   })
   .refine((v) => Object.keys(v).length > 0, "Nothing to change");
 
-export interface RoleView {
-  id: string;
-  name: string;
-  description: string;
-  builtin: boolean;
-  privileges: Privilege[];
-  grantCount: number;
-}
 
 const BUILTIN_ORDER = ["admin", "operator", "helpdesk", "viewer"];
 
@@ -379,17 +357,6 @@ export const GrantListQuerySchema = z.strictObject({
   vmUuid: DomainUuidSchema.optional(),
 });
 
-export interface GrantView {
-  id: string;
-  subject: { kind: "user" | "group"; id: string; name: string };
-  role: { id: string; name: string; builtin: boolean; privileges: Privilege[] };
-  scope: GrantScopeKind;
-  hostId: string | null;
-  hostName: string | null;
-  vmUuid: string | null;
-  tag: string | null;
-  createdAt: string;
-}
 
 const GRANT_INCLUDE = {
   role: { select: { id: true, name: true, builtin: true, privileges: true } },
@@ -491,28 +458,8 @@ export async function grantDelete(caller: Caller, id: string): Promise<void> {
 
 // ─── Effective access on one VM (Permissions tab) ────────────────────────────
 
-export interface AccessSource {
-  grantId: string | null;
-  role: string;
-  scope: GrantScopeKind;
-  /** The host's name, or the tag, for host and tag scopes. */
-  scopeName: string | null;
-  via: { kind: "user" } | { kind: "group"; id: string; name: string } | { kind: "account_role" };
-  privileges: Privilege[];
-}
 
-export interface VmAccessEntry {
-  user: { id: string; username: string; displayName: string };
-  privileges: Privilege[];
-  sources: AccessSource[];
-}
 
-export interface VmAccess {
-  tags: string[];
-  entries: VmAccessEntry[];
-  /** Grants that cover this VM (removable here), account roles excluded. */
-  grants: GrantView[];
-}
 
 /**
  * Who may do what on one VM, and where each privilege comes from: every
@@ -570,7 +517,7 @@ export async function vmAccess(hostId: string, rawUuid: string): Promise<VmAcces
 }
 
 /** Grants and memberships of one user (user detail). */
-export async function userAccess(userId: string): Promise<{ groups: { id: string; name: string }[]; grants: GrantView[]; groupGrants: GrantView[] }> {
+export async function userAccess(userId: string): Promise<UserAccess> {
   const id = parseId(userId, "User");
   const user = await db().user.findUnique({ where: { id }, select: { id: true } });
   if (!user) throw new AppError("not_found", "User not found");

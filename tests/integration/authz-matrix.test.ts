@@ -341,7 +341,7 @@ describe("the authorization matrix", () => {
     const stale = Object.keys(ROUTES).filter((k) => !routes.some((r) => r.key === k));
     expect(stale, "matrix entries for routes that no longer exist").toEqual([]);
     // Routes naming a host or VM in their path check their privilege against it.
-    const untargeted = routes.filter((r) => r.entry?.target !== "none" && !r.entry.global && r.meta?.privilege && r.meta.scope !== "target").map((r) => r.key);
+    const untargeted = routes.filter((r) => r.entry?.target !== "none" && !r.entry?.global && r.meta?.privilege && r.meta.scope !== "target").map((r) => r.key);
     expect(untargeted, "host/VM routes whose privilege is not checked against the host/VM").toEqual([]);
   });
 
