@@ -9,6 +9,10 @@ describe("closeReasonMessage", () => {
     expect(closeReasonMessage({ code: 4012, reason: "ssh gone" })).toEqual({ key: "closed.hostLost" });
     expect(closeReasonMessage({ code: 4013, reason: "" })).toEqual({ key: "closed.guestClosed" });
     expect(closeReasonMessage({ code: 4014, reason: "" })).toEqual({ key: "closed.shutdown" });
+    expect(closeReasonMessage({ code: 4016, reason: "the VM's console did not answer" })).toEqual({ key: "closed.noAnswer" });
+    expect(closeReasonMessage({ code: 4015, reason: "the VM's display closed the connection" })).toEqual({ key: "closed.refused" });
+    expect(closeReasonMessage({ code: 4015, reason: "the VM's display refused the viewer: QEMU allows 32 viewers per display" })).toEqual({ key: "closed.viewerLimit" });
+    expect(closeReasonMessage({ code: 4015, reason: "another client took the serial console" })).toEqual({ key: "closed.serialTaken" });
     expect(closeReasonMessage({ code: 1000, reason: "" })).toEqual({ key: "closed.normal" });
     expect(closeReasonMessage({ code: 1006, reason: "" })).toEqual({ key: "closed.abnormal" });
   });

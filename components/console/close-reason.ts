@@ -22,6 +22,8 @@ const KNOWN: Record<number, string> = {
   4012: "closed.hostLost",
   4013: "closed.guestClosed",
   4014: "closed.shutdown",
+  4015: "closed.refused",
+  4016: "closed.noAnswer",
 };
 
 /**
@@ -40,6 +42,11 @@ export function closeReasonMessage(info: CloseInfo): ReasonMessage {
   if (code === 4011) {
     const user = takeoverUser(reason);
     return user ? { key: "closed.takenOverBy", values: { user } } : { key: "closed.takenOver" };
+  }
+  if (code === 4015) {
+    // The guest still runs; the reason says what turned the console away (best effort, like 4011).
+    if (/\bviewers?\b/i.test(reason)) return { key: "closed.viewerLimit" };
+    if (/\bserial console\b/i.test(reason)) return { key: "closed.serialTaken" };
   }
   if (code !== null && KNOWN[code]) return { key: KNOWN[code] };
   if (reason.trim()) return { key: "closed.other", values: { reason: reason.trim() } };

@@ -11,9 +11,10 @@ import { clientAddress } from "@/lib/http/client-address";
 import { virshArgv, virshCommand } from "@/lib/hosts/virsh-command";
 import { assertVirshOk } from "@/lib/hosts/virsh-session";
 import { parseDomainXml } from "@/lib/libvirt/domain-xml-parse";
-import { hostGet } from "@/lib/fleet/hosts";
+import { hostGet, type HostView } from "@/lib/fleet/hosts";
+import { consoleDomainState } from "@/lib/consoles/domain";
 import { fleet } from "@/lib/fleet/runtime";
-import { consoleTicketConsume, type ConsumedTicket } from "@/lib/consoles/tickets";
+import { consoleLiveCount, consoleTicketConsume, QEMU_VNC_VIEWERS, type ConsumedTicket } from "@/lib/consoles/tickets";
 import { RfbViewOnlyFilter } from "@/lib/consoles/rfb-view-only";
 
 /**
@@ -32,7 +33,14 @@ export const CLOSE = {
   hostLost: 4012,
   guestClosed: 4013,
   shutdown: 4014,
+  /** The VM still runs but its display/console ended the connection (e.g. QEMU's 32-viewer limit). */
+  refused: 4015,
+  /** Nothing came from the guest's display/console within FIRST_BYTE_MS of the websocket opening. */
+  noAnswer: 4016,
 } as const;
+
+/** From websocket open to the first byte of the guest's display (SSH channel open included); serial: to the channel open. */
+export const FIRST_BYTE_MS = 10_000;
 
 /** Per-session memory bound: past this, reading from the guest pauses until the browser catches up. */
 const HIGH_WATER = 4 * 1024 * 1024;
@@ -121,6 +129,7 @@ export function consoleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffe
 
 interface Backend {
   stream: Duplex;
+  host: HostView;
   vmName: string;
   hostName: string;
   /** True once the host's SSH connection is gone (vs. the guest closing its end). */
@@ -135,11 +144,13 @@ async function backendOpen(t: ConsumedTicket): Promise<Backend> {
   const xml = assertVirshOk(dumpxml, await fleet().sessions.get(host.id, host.libvirtUri).run(dumpxml)).stdout;
   const dom = parseDomainXml(xml);
   if (t.kind === "serial") {
-    const stream = await transport.openStream(
+    // Session channels count against sshd's MaxSessions: serial consoles live on connections of their own.
+    const { stream, transport: conn } = await fleet().streams.openStream(
+      host.id,
       virshArgv({ uri: host.libvirtUri, command: "console", args: [{ domain: t.vmUuid }, { flag: "--force" }] }),
       { pty: true },
     );
-    return { stream, vmName: dom.name, hostName: host.name, hostGone: () => transport.closed, resize: (cols, rows) => stream.setWindow?.(rows, cols, 0, 0) };
+    return { stream, host, vmName: dom.name, hostName: host.name, hostGone: () => conn.closed, resize: (cols, rows) => stream.setWindow?.(rows, cols, 0, 0) };
   }
   const g = dom.graphics.find((x) => x.type === t.kind);
   if (!g?.port || g.port <= 0) throw Object.assign(new Error(`${dom.name} has no active ${t.kind} display`), { closeCode: CLOSE.notFound });
@@ -147,7 +158,7 @@ async function backendOpen(t: ConsumedTicket): Promise<Backend> {
   const listen = g.listen ?? g.listens.find((l) => l.address)?.address;
   const address = !listen || listen === "0.0.0.0" || listen === "::" ? "127.0.0.1" : listen;
   const stream = await transport.forwardOut(address, g.port);
-  return { stream, vmName: dom.name, hostName: host.name, hostGone: () => transport.closed };
+  return { stream, host, vmName: dom.name, hostName: host.name, hostGone: () => transport.closed };
 }
 
 async function start(ws: WebSocket, session: ActiveSession, ticket: ConsumedTicket, ip: string): Promise<void> {
@@ -163,10 +174,23 @@ async function start(ws: WebSocket, session: ActiveSession, ticket: ConsumedTick
     if (early.length > 256) ws.close(CLOSE.revoked, "too much input before the console was ready");
   };
   ws.on("message", onEarlyMessage);
+  // The guest must answer within FIRST_BYTE_MS of the websocket opening, SSH channel open included:
+  // QEMU listens with a backlog of 1, so a burst of connects can leave one waiting on SYN retries.
+  let silent = false;
+  let onSilent = () => ws.close(CLOSE.noAnswer, NO_ANSWER);
+  const silence = setTimeout(() => {
+    silent = true;
+    onSilent();
+  }, FIRST_BYTE_MS);
   let backend: Backend;
   try {
     backend = await backendOpen(ticket);
+    if (silent) {
+      backend.stream.destroy();
+      throw new Error(NO_ANSWER);
+    }
   } catch (err) {
+    clearTimeout(silence);
     const code = (err as { closeCode?: number }).closeCode ?? CLOSE.hostLost;
     const reason = err instanceof Error ? err.message.slice(0, 120) : "console unavailable";
     await auditRecord({ actor: { id: session.user.id, name: session.user.username }, action: "console.open", outcome: "failure", target: { type: "vm", id: `${ticket.hostId}/${ticket.vmUuid}` }, ip, details: { kind: ticket.kind, error: reason } });
@@ -194,6 +218,7 @@ async function start(ws: WebSocket, session: ActiveSession, ticket: ConsumedTick
   function finish(code: number, reason: string) {
     if (closed) return;
     closed = true;
+    clearTimeout(silence);
     state().live.delete(id);
     stream.destroy();
     if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason.slice(0, 120));
@@ -230,8 +255,12 @@ async function start(ws: WebSocket, session: ActiveSession, ticket: ConsumedTick
   state().live.set(id, live);
   ensureChecker();
 
+  onSilent = () => finish(CLOSE.noAnswer, NO_ANSWER);
+  // A serial console may rightly stay quiet (an idle or paused guest): only its channel had to open in time.
+  if (ticket.kind === "serial") clearTimeout(silence);
   // Guest -> browser, pausing the guest side while the browser is behind.
   stream.on("data", (chunk: Buffer) => {
+    if (live.bytesOut === 0) clearTimeout(silence);
     live.bytesOut += chunk.length;
     ws.send(chunk, { binary: true }, () => {
       if (stream.isPaused() && ws.bufferedAmount < LOW_WATER) stream.resume();
@@ -273,11 +302,14 @@ async function start(ws: WebSocket, session: ActiveSession, ticket: ConsumedTick
   ws.off("message", onEarlyMessage);
   ws.on("message", onMessage);
   for (const [data, isBinary] of early.splice(0)) onMessage(data, isBinary);
-  // The channel ends both when the guest closes its side and when SSH drops; the transport tells which.
-  const ended = () =>
-    setImmediate(() =>
-      backend.hostGone() ? finish(CLOSE.hostLost, "host connection lost") : finish(CLOSE.guestClosed, "the guest closed the console"),
-    );
+  // The channel ends when SSH drops (the transport tells), when the guest goes away, and when QEMU
+  // turns the viewer away while the guest runs on (libvirt tells those two apart).
+  let ending = false;
+  const ended = () => {
+    if (ending || closed) return;
+    ending = true;
+    void endReason(backend, live).then(([code, reason]) => finish(code, reason));
+  };
   stream.on("end", ended);
   stream.on("close", ended);
   stream.on("error", () => finish(CLOSE.hostLost, "host connection lost"));
@@ -285,6 +317,34 @@ async function start(ws: WebSocket, session: ActiveSession, ticket: ConsumedTick
   ws.on("close", () => finish(CLOSE.normal, "closed by the browser"));
   ws.on("error", () => finish(CLOSE.normal, "browser connection failed"));
   if (browserGone) finish(CLOSE.normal, "closed by the browser");
+}
+
+const NO_ANSWER = "the VM's console did not answer";
+/**
+ * Fewest bytes a VNC server sends up to and including ServerInit: version (12), one security type
+ * (2), SecurityResult (4), ServerInit without its name (24). Less means the viewer never got in.
+ */
+const RFB_BEFORE_SERVER_INIT = 42;
+/** Lets libvirt notice a QEMU that exited before asking it whether the guest still runs. */
+const STATE_SETTLE_MS = 250;
+
+/** Why the guest side of a console ended: close code and reason. */
+async function endReason(backend: Backend, live: Live): Promise<[number, string]> {
+  if (backend.hostGone()) return [CLOSE.hostLost, "host connection lost"];
+  await new Promise((r) => setTimeout(r, STATE_SETTLE_MS));
+  if (backend.hostGone()) return [CLOSE.hostLost, "host connection lost"];
+  const state = await consoleDomainState(backend.host, live.ticket.vmUuid);
+  const runs = state === "running" || state === "paused" || state === "blocked" || state === "pmsuspended";
+  if (!runs) return [CLOSE.guestClosed, "the guest closed the console"];
+  if (live.ticket.kind === "serial") return [CLOSE.refused, "another client took the serial console"];
+  if (live.ticket.kind === "vnc") {
+    // QEMU turns a viewer past its limit away after the security handshake, before ServerInit
+    // (ui/vnc.c protocol_client_init); viewers outside virtdeck count too, so the bytes tell, not only our records.
+    const viewers = live.bytesOut < RFB_BEFORE_SERVER_INIT ? Infinity : await consoleLiveCount(live.ticket.hostId, live.ticket.vmUuid, "vnc").catch(() => 0);
+    // This session's own row is among them.
+    if (viewers > QEMU_VNC_VIEWERS) return [CLOSE.refused, `the VM's display refused the viewer: QEMU allows ${QEMU_VNC_VIEWERS} viewers per display`];
+  }
+  return [CLOSE.refused, "the VM's display closed the connection"];
 }
 
 async function persistEnd(live: Live, reason: string): Promise<void> {

@@ -8,7 +8,7 @@ import type { ActiveSession } from "@/lib/auth/session";
 import { DomainUuidSchema } from "@/lib/hosts/virsh-command";
 import { isActive } from "@/lib/libvirt/vm-state";
 import { hostGet } from "@/lib/fleet/hosts";
-import { inventoryDomain, inventoryGet } from "@/lib/fleet/inventory";
+import { consoleDomainRead } from "@/lib/consoles/domain";
 import type { ConsoleKind } from "@/lib/generated/prisma/enums";
 
 /**
@@ -19,6 +19,8 @@ import type { ConsoleKind } from "@/lib/generated/prisma/enums";
 export const TICKET_TTL_MS = 30_000;
 /** A live session whose instance has not refreshed it for this long is presumed dead. */
 export const CONSOLE_STALE_MS = 10_000;
+/** QEMU's VNC server accepts this many shared viewers per display (its `connections` default; libvirt has no knob). */
+export const QEMU_VNC_VIEWERS = 32;
 
 export const ConsoleRequestSchema = z
   .object({
@@ -68,6 +70,11 @@ export async function consoleHolders(hostId: string, vmUuid: string, opts: { exc
     .map((r) => ({ username: r.username, kind: r.kind, viewOnly: r.viewOnly, since: r.startedAt.toISOString() }));
 }
 
+/** Live console sessions of one kind on a VM, on every instance. */
+export async function consoleLiveCount(hostId: string, vmUuid: string, kind: ConsoleKind): Promise<number> {
+  return db().consoleSession.count({ where: { hostId, vmUuid, kind, endedAt: null, lastSeenAt: { gt: new Date(Date.now() - CONSOLE_STALE_MS) } } });
+}
+
 /** Checks the VM can offer this console now, then mints a ticket for the caller's session. */
 export async function consoleTicketMint(
   session: ActiveSession,
@@ -82,9 +89,9 @@ export async function consoleTicketMint(
   if (!uuidParsed.success) throw new AppError("not_found", "VM not found");
   const uuid = uuidParsed.data;
   const host = await hostGet(hostId);
-  const vm = (await inventoryGet(host.id, { maxAgeMs: 0 })).vms.find((v) => v.uuid === uuid);
-  const dom = inventoryDomain(host.id, uuid);
-  if (!vm || !dom) throw new AppError("not_found", "VM not found");
+  // Just this VM, read now (never the whole host's inventory): the websocket re-reads its live XML anyway.
+  const dom = await consoleDomainRead(host, uuid);
+  const vm = { name: dom.wire.name, state: dom.state };
   if (input.kind === "serial") {
     if (dom.wire.serials.length === 0 && dom.wire.consoles.length === 0) throw new AppError("invalid_state", `${vm.name} has no serial console`);
   } else if (!dom.wire.graphics.some((g) => g.type === input.kind)) {
@@ -93,6 +100,9 @@ export async function consoleTicketMint(
   if (!isActive(vm.state)) throw new AppError("invalid_state", `${vm.name} is not running`);
   if (input.kind === "spice" && input.mode === "view") {
     throw new AppError("invalid_input", "View-only is not available for SPICE consoles");
+  }
+  if (input.kind === "vnc" && (await consoleLiveCount(host.id, uuid, "vnc")) >= QEMU_VNC_VIEWERS) {
+    throw new AppError("console_full", `${vm.name} already has ${QEMU_VNC_VIEWERS} viewers, as many as its display accepts`);
   }
   if (input.mode === "interactive") {
     const holders = await consoleHolders(host.id, uuid, { excludeUserId: session.user.id, interactiveOnly: true });
@@ -136,9 +146,8 @@ export async function consoleTicketConsume(ticket: string | null, session: Activ
   if (!ticket || ticket.length > 128) return null;
   const id = hash(ticket);
   const now = new Date();
-  const r = await db().consoleTicket.updateMany({ where: { id, usedAt: null, expiresAt: { gt: now } }, data: { usedAt: now } });
-  if (r.count !== 1) return null;
-  const row = await db().consoleTicket.findUnique({ where: { id } });
+  // One UPDATE ... RETURNING: marks it used and reads it in the same statement.
+  const [row] = await db().consoleTicket.updateManyAndReturn({ where: { id, usedAt: null, expiresAt: { gt: now } }, data: { usedAt: now } });
   if (!row || row.userId !== session.user.id || row.sessionId !== session.id) return null;
   return { hostId: row.hostId, vmUuid: row.vmUuid, kind: row.kind, viewOnly: row.viewOnly, takeover: row.takeover };
 }

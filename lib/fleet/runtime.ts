@@ -2,6 +2,7 @@ import "server-only";
 import { EventEmitter } from "node:events";
 import { AppError } from "@/lib/http/errors";
 import { createHostPool, type HostPool } from "@/lib/hosts/pool";
+import { createStreamPool, type StreamPool } from "@/lib/hosts/stream-pool";
 import { connectSsh } from "@/lib/hosts/ssh-transport";
 import { HostKeyMismatchError, isHostError } from "@/lib/hosts/errors";
 import { createVirshSessions, type VirshSessions } from "@/lib/hosts/virsh-session";
@@ -18,6 +19,8 @@ import { isAppError } from "@/lib/http/errors";
  */
 export interface FleetRuntime {
   pool: HostPool;
+  /** Extra connections for long-lived session channels (serial consoles), apart from `pool`. */
+  streams: StreamPool;
   sessions: VirshSessions;
   /** Emits "vm" and "host" events for live updates (see events.ts). */
   bus: EventEmitter;
@@ -70,7 +73,7 @@ export function fleet(): FleetRuntime {
     const pool = createHostPool(connect);
     const bus = new EventEmitter();
     bus.setMaxListeners(0);
-    holder[KEY] = { pool, sessions: createVirshSessions(pool), bus, caches: new Map() };
+    holder[KEY] = { pool, streams: createStreamPool(connect), sessions: createVirshSessions(pool), bus, caches: new Map() };
   }
   return holder[KEY];
 }
@@ -80,6 +83,7 @@ export function fleetForget(hostId: string): void {
   const f = fleet();
   f.sessions.close(hostId);
   f.pool.close(hostId);
+  f.streams.close(hostId);
   for (const key of [...f.caches.keys()]) if (key.startsWith(`${hostId}:`)) f.caches.delete(key);
 }
 
@@ -95,6 +99,7 @@ export function fleetCloseAll(): void {
   if (!holder[KEY]) return;
   holder[KEY].sessions.closeAll();
   holder[KEY].pool.closeAll();
+  holder[KEY].streams.closeAll();
 }
 
 /**

@@ -19,6 +19,7 @@ export type ErrorCode =
   | "invalid_state"
   | "action_failed"
   | "console_held"
+  | "console_full"
   | "internal";
 
 const STATUS: Record<ErrorCode, number> = {
@@ -39,6 +40,7 @@ const STATUS: Record<ErrorCode, number> = {
   invalid_state: 409,
   action_failed: 409,
   console_held: 409,
+  console_full: 409,
   internal: 500,
 };
 
