@@ -12,6 +12,7 @@ import { Field } from "@/components/ui/field";
 import { PlusIcon } from "@/components/ui/icons";
 import { Input, Select } from "@/components/ui/input";
 import { TBody, TD, TH, THead, TR, Table, TableEmpty } from "@/components/ui/table";
+import { UserAccessSummary } from "@/components/access/user-access";
 
 type Role = "admin" | "operator" | "helpdesk";
 const ROLES: Role[] = ["admin", "operator", "helpdesk"];
@@ -255,6 +256,7 @@ export function UsersClient({ initialUsers, meId, csrfToken }: { initialUsers: U
               {(p) => <Input {...p} name="displayName" defaultValue={panel.user.displayName} autoComplete="off" testId="user-edit-displayname" data-autofocus />}
             </Field>
             <RoleField t={t} defaultValue={panel.user.role} testId="user-edit-role" error={error?.fieldMessage("role")} disabled={panel.user.id === meId} />
+            <UserAccessSummary userId={panel.user.id} role={t(`roles.${panel.user.role}`)} />
           </>
         ) : null}
       </FormDialog>

@@ -3,6 +3,8 @@ import { requirePageUser } from "@/lib/auth/page-guard";
 import { privilegesAt } from "@/lib/authz";
 import { getT } from "@/lib/i18n/server";
 import { VmDetailClient } from "@/components/vms/vm-detail-client";
+import { VmAccessPanel } from "@/components/access/vm-access-panel";
+import { hostGet } from "@/lib/fleet/hosts";
 
 export const dynamic = "force-dynamic";
 
@@ -17,20 +19,33 @@ export default async function VmPage({ params }: { params: Promise<{ hostId: str
   const user = await requirePageUser("vm.view", `/vms/${hostId}/${uuid}`, target);
   const held = await privilegesAt(user.principal, target);
   const hostHeld = await privilegesAt(user.principal, { hostId });
+  const globalHeld = await privilegesAt(user.principal);
+  const hostName = (await hostGet(hostId).catch(() => null))?.name ?? "";
   // The ids come decoded from the URL; the client encodes them again for API paths.
   return (
-    <VmDetailClient
-      key={`${hostId}/${uuid}`}
-      hostId={hostId}
-      uuid={uuid}
-      csrfToken={user.csrfToken}
-      canPower={held.has("vm.power")}
-      canConsole={held.has("vm.console")}
-      canViewHosts={hostHeld.has("host.view")}
-      canDelete={held.has("vm.delete")}
-      canEdit={held.has("vm.edit")}
-      canClone={held.has("vm.clone")}
-      canTemplate={held.has("template.manage")}
-    />
+    <>
+      <VmDetailClient
+        key={`${hostId}/${uuid}`}
+        hostId={hostId}
+        uuid={uuid}
+        csrfToken={user.csrfToken}
+        canPower={held.has("vm.power")}
+        canConsole={held.has("vm.console")}
+        canViewHosts={hostHeld.has("host.view")}
+        canDelete={held.has("vm.delete")}
+        canEdit={held.has("vm.edit")}
+        canClone={held.has("vm.clone")}
+        canTemplate={held.has("template.manage")}
+      />
+      <VmAccessPanel
+        key={`access-${hostId}/${uuid}`}
+        hostId={hostId}
+        uuid={uuid}
+        hostName={hostName}
+        csrfToken={user.csrfToken}
+        canEditTags={held.has("vm.edit")}
+        canManageAccess={globalHeld.has("user.manage")}
+      />
+    </>
   );
 }

@@ -1,0 +1,18 @@
+import type { Metadata } from "next";
+import { requirePageUser } from "@/lib/auth/page-guard";
+import { getT } from "@/lib/i18n/server";
+import { groupsList } from "@/lib/authz/manage";
+import { usersList } from "@/lib/users/users";
+import { GroupsClient } from "@/components/access/groups-client";
+
+export const dynamic = "force-dynamic";
+
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getT("access"))("groups.title") };
+}
+
+export default async function GroupsPage() {
+  const me = await requirePageUser("user.manage", "/groups");
+  const users = (await usersList()).map((u) => ({ id: u.id, username: u.username }));
+  return <GroupsClient initialGroups={await groupsList()} users={users} csrfToken={me.csrfToken} />;
+}

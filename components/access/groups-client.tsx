@@ -1,0 +1,270 @@
+"use client";
+
+import { useState, type FormEvent } from "react";
+import { useTranslations } from "use-intl";
+import { ApiError, fetchJson } from "@/components/api/fetch-json";
+import { useAccessLabels } from "@/components/access/labels";
+import { PageHeader } from "@/components/shell/page-header";
+import { Alert, ErrorBanner } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { Card, CardBody, CardHeader } from "@/components/ui/card";
+import { ConfirmDialog, Dialog } from "@/components/ui/dialog";
+import { EmptyState } from "@/components/ui/empty-state";
+import { Field } from "@/components/ui/field";
+import { PlusIcon, UsersIcon } from "@/components/ui/icons";
+import { Input, Select, Textarea } from "@/components/ui/input";
+import { TBody, TD, TH, THead, TR, Table } from "@/components/ui/table";
+import type { GroupDetail, GroupView } from "@/lib/contracts/access";
+
+interface UserOption {
+  id: string;
+  username: string;
+}
+
+type Panel = { kind: "create" } | { kind: "edit"; group: GroupView } | { kind: "delete"; group: GroupView } | { kind: "removeMember"; group: GroupDetail; user: UserOption } | null;
+
+const enc = encodeURIComponent;
+
+/** Groups: list, create, edit, delete, and the members of the open group. */
+export function GroupsClient({ initialGroups, users, csrfToken }: { initialGroups: GroupView[]; users: UserOption[]; csrfToken: string }) {
+  const { t, privilege, scope } = useAccessLabels();
+  const tc = useTranslations("common");
+  const [groups, setGroups] = useState(initialGroups);
+  const [openGroup, setOpenGroup] = useState<GroupDetail | null>(null);
+  const [panel, setPanel] = useState<Panel>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [pick, setPick] = useState("");
+
+  async function reload(openId = openGroup?.id) {
+    setGroups((await fetchJson<{ groups: GroupView[] }>("/api/groups")).groups);
+    setOpenGroup(openId ? await fetchJson<{ group: GroupDetail }>(`/api/groups/${enc(openId)}`).then((r) => r.group).catch(() => null) : null);
+  }
+
+  async function run(fn: () => Promise<string>, openId?: string | null) {
+    setBusy(true);
+    setError(null);
+    try {
+      setNotice(await fn());
+      setPanel(null);
+      await reload(openId === null ? undefined : (openId ?? openGroup?.id));
+    } catch (err) {
+      setError(err instanceof ApiError ? err : new ApiError(0, "internal", String(err)));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  function submitGroup(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const f = new FormData(e.currentTarget);
+    const body = { name: String(f.get("name") ?? ""), description: String(f.get("description") ?? "") };
+    if (panel?.kind === "edit") {
+      const id = panel.group.id;
+      void run(async () => {
+        await fetchJson(`/api/groups/${enc(id)}`, { method: "PATCH", body, csrfToken });
+        return t("groups.saved");
+      });
+    } else {
+      void run(async () => {
+        const r = await fetchJson<{ group: GroupView }>("/api/groups", { body, csrfToken });
+        return t("groups.created", { name: r.group.name });
+      });
+    }
+  }
+
+  const nonMembers = openGroup ? users.filter((u) => !openGroup.members.some((m) => m.id === u.id)) : [];
+
+  return (
+    <>
+      <PageHeader
+        title={t("groups.title")}
+        description={t("groups.description")}
+        actions={
+          <Button onClick={() => (setError(null), setPanel({ kind: "create" }))} testId="group-create">
+            <PlusIcon className="size-4" /> {t("groups.create")}
+          </Button>
+        }
+      />
+      <div className="space-y-4">
+        {notice ? (
+          <Alert tone="success" testId="groups-notice" onDismiss={() => setNotice(null)}>
+            {notice}
+          </Alert>
+        ) : null}
+        {error && !panel ? (
+          <ErrorBanner testId="groups-error" title={error.message} onDismiss={() => setError(null)}>
+            {null}
+          </ErrorBanner>
+        ) : null}
+
+        {groups.length === 0 ? (
+          <EmptyState icon={<UsersIcon className="size-6" />} title={t("groups.empty")} description={t("groups.emptyHint")} testId="groups-empty" />
+        ) : (
+          <Table caption={t("groups.title")} testId="groups-table">
+            <THead>
+              <TR>
+                <TH>{t("groups.name")}</TH>
+                <TH>{t("groups.descriptionField")}</TH>
+                <TH>{t("groups.memberList")}</TH>
+                <TH>
+                  <span className="sr-only">{t("groups.open")}</span>
+                </TH>
+              </TR>
+            </THead>
+            <TBody>
+              {groups.map((g) => (
+                <TR key={g.id} testId="group-row" data-name={g.name}>
+                  <TD className="font-medium">{g.name}</TD>
+                  <TD wrap className="max-w-md text-slate-600 dark:text-slate-400">
+                    {g.description}
+                  </TD>
+                  <TD data-testid="group-member-count">{t("groups.members", { count: g.memberCount })}</TD>
+                  <TD className="text-right whitespace-nowrap">
+                    <Button size="sm" variant="secondary" testId="group-open" onClick={() => void reload(g.id)}>
+                      {t("groups.open")}
+                    </Button>{" "}
+                    <Button size="sm" variant="ghost" testId="group-edit" onClick={() => (setError(null), setPanel({ kind: "edit", group: g }))}>
+                      {t("groups.rename")}
+                    </Button>{" "}
+                    <Button size="sm" variant="ghost" className="text-red-700 dark:text-red-300" testId="group-delete" onClick={() => (setError(null), setPanel({ kind: "delete", group: g }))}>
+                      {t("groups.delete")}
+                    </Button>
+                  </TD>
+                </TR>
+              ))}
+            </TBody>
+          </Table>
+        )}
+
+        {openGroup ? (
+          <Card testId="group-detail" data-name={openGroup.name}>
+            <CardHeader title={openGroup.name} description={openGroup.description || undefined} />
+            <CardBody className="space-y-5">
+              <section>
+                <h3 className="mb-2 text-sm font-semibold">{t("groups.memberList")}</h3>
+                {openGroup.members.length === 0 ? <p className="text-sm text-slate-600 dark:text-slate-400">{t("groups.noMembers")}</p> : null}
+                <ul className="divide-y divide-slate-200 dark:divide-slate-800">
+                  {openGroup.members.map((m) => (
+                    <li key={m.id} className="flex items-center justify-between py-1.5" data-testid="group-member" data-username={m.username}>
+                      <span>
+                        <span className="font-medium">{m.username}</span>
+                        {m.displayName ? <span className="ml-1 text-slate-500">({m.displayName})</span> : null}
+                      </span>
+                      <Button size="sm" variant="ghost" className="text-red-700 dark:text-red-300" testId="group-member-remove" onClick={() => setPanel({ kind: "removeMember", group: openGroup, user: m })}>
+                        {t("groups.removeMember")}
+                      </Button>
+                    </li>
+                  ))}
+                </ul>
+                <form
+                  className="mt-3 flex flex-wrap items-end gap-2"
+                  onSubmit={(e) => {
+                    e.preventDefault();
+                    if (!pick) return;
+                    const id = openGroup.id;
+                    void run(async () => {
+                      await fetchJson(`/api/groups/${enc(id)}/members`, { body: { userId: pick }, csrfToken });
+                      setPick("");
+                      return t("groups.saved");
+                    });
+                  }}
+                >
+                  <Select aria-label={t("groups.addMemberLabel")} value={pick} onChange={(e) => setPick(e.target.value)} testId="group-member-pick" className="w-56">
+                    <option value="">{t("groups.pickUser")}</option>
+                    {nonMembers.map((u) => (
+                      <option key={u.id} value={u.id}>
+                        {u.username}
+                      </option>
+                    ))}
+                  </Select>
+                  <Button type="submit" size="sm" disabled={!pick} loading={busy} testId="group-member-add">
+                    {t("groups.addMember")}
+                  </Button>
+                </form>
+              </section>
+              <section>
+                <h3 className="mb-2 text-sm font-semibold">{t("groups.grants")}</h3>
+                {openGroup.grants.length === 0 ? <p className="text-sm text-slate-600 dark:text-slate-400">{t("groups.noGrants")}</p> : null}
+                <ul className="space-y-1 text-sm" data-testid="group-grants">
+                  {openGroup.grants.map((g) => (
+                    <li key={g.id}>
+                      <span className="font-medium">{g.role.name}</span> · {scope(g)} ·{" "}
+                      <span className="text-slate-600 dark:text-slate-400">{g.role.privileges.map(privilege).join(", ")}</span>
+                    </li>
+                  ))}
+                </ul>
+              </section>
+            </CardBody>
+          </Card>
+        ) : null}
+      </div>
+
+      <Dialog
+        open={panel?.kind === "create" || panel?.kind === "edit"}
+        onClose={() => !busy && setPanel(null)}
+        title={panel?.kind === "edit" ? t("groups.renameTitle", { name: panel.group.name }) : t("groups.createTitle")}
+        testId="group-dialog"
+        footer={
+          <>
+            <Button variant="secondary" onClick={() => setPanel(null)} disabled={busy}>
+              {tc("actions.cancel")}
+            </Button>
+            <Button type="submit" form="group-form" loading={busy} testId="group-submit">
+              {t("groups.save")}
+            </Button>
+          </>
+        }
+      >
+        <form id="group-form" onSubmit={submitGroup} className="space-y-4" key={panel?.kind === "edit" ? panel.group.id : "new"}>
+          {error ? <ErrorBanner title={error.message}>{null}</ErrorBanner> : null}
+          <Field label={t("groups.name")} required error={error?.fieldMessage("name")}>
+            {(p) => <Input {...p} name="name" required maxLength={64} defaultValue={panel?.kind === "edit" ? panel.group.name : ""} data-autofocus testId="group-name" />}
+          </Field>
+          <Field label={t("groups.descriptionField")}>
+            {(p) => <Textarea {...p} name="description" rows={2} maxLength={500} defaultValue={panel?.kind === "edit" ? panel.group.description : ""} testId="group-description" />}
+          </Field>
+        </form>
+      </Dialog>
+
+      <ConfirmDialog
+        open={panel?.kind === "delete"}
+        testId="group-delete-dialog"
+        title={panel?.kind === "delete" ? t("groups.deleteTitle", { name: panel.group.name }) : ""}
+        description={t("groups.deleteBody")}
+        confirmLabel={t("groups.delete")}
+        pending={busy}
+        error={error?.message}
+        onCancel={() => setPanel(null)}
+        onConfirm={() => {
+          if (panel?.kind !== "delete") return;
+          const g = panel.group;
+          void run(async () => {
+            await fetchJson(`/api/groups/${enc(g.id)}`, { method: "DELETE", csrfToken });
+            return t("groups.deleted", { name: g.name });
+          }, openGroup?.id === g.id ? null : undefined);
+        }}
+      />
+
+      <ConfirmDialog
+        open={panel?.kind === "removeMember"}
+        testId="group-member-remove-dialog"
+        title={panel?.kind === "removeMember" ? t("groups.removeMemberTitle", { username: panel.user.username, group: panel.group.name }) : ""}
+        description={t("groups.removeMemberBody")}
+        confirmLabel={t("groups.removeMember")}
+        pending={busy}
+        error={error?.message}
+        onCancel={() => setPanel(null)}
+        onConfirm={() => {
+          if (panel?.kind !== "removeMember") return;
+          const { group, user } = panel;
+          void run(async () => {
+            await fetchJson(`/api/groups/${enc(group.id)}/members/${enc(user.id)}`, { method: "DELETE", csrfToken });
+            return t("groups.saved");
+          });
+        }}
+      />
+    </>
+  );
+}

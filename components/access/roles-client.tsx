@@ -1,0 +1,198 @@
+"use client";
+
+import { useState, type FormEvent } from "react";
+import { useTranslations } from "use-intl";
+import { ApiError, fetchJson } from "@/components/api/fetch-json";
+import { useAccessLabels } from "@/components/access/labels";
+import { PageHeader } from "@/components/shell/page-header";
+import { Alert, ErrorBanner } from "@/components/ui/alert";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { ConfirmDialog, Dialog } from "@/components/ui/dialog";
+import { Field } from "@/components/ui/field";
+import { PlusIcon } from "@/components/ui/icons";
+import { Input, Textarea } from "@/components/ui/input";
+import { TBody, TD, TH, THead, TR, Table } from "@/components/ui/table";
+import { PRIVILEGE_LIST, type RoleView } from "@/lib/contracts/access";
+
+type Panel = { kind: "create" } | { kind: "edit"; role: RoleView } | { kind: "delete"; role: RoleView } | null;
+
+const enc = encodeURIComponent;
+
+/** Roles: the built-in ones (read-only) and custom ones with privilege checkboxes. */
+export function RolesClient({ initialRoles, csrfToken }: { initialRoles: RoleView[]; csrfToken: string }) {
+  const { t, privilege } = useAccessLabels();
+  const tc = useTranslations("common");
+  const [roles, setRoles] = useState(initialRoles);
+  const [panel, setPanel] = useState<Panel>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  async function run(fn: () => Promise<string>) {
+    setBusy(true);
+    setError(null);
+    try {
+      setNotice(await fn());
+      setPanel(null);
+      setRoles((await fetchJson<{ roles: RoleView[] }>("/api/roles")).roles);
+    } catch (err) {
+      setError(err instanceof ApiError ? err : new ApiError(0, "internal", String(err)));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  function submit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const f = new FormData(e.currentTarget);
+    const body = { name: String(f.get("name") ?? ""), description: String(f.get("description") ?? ""), privileges: f.getAll("privileges").map(String) };
+    if (panel?.kind === "edit") {
+      const id = panel.role.id;
+      void run(async () => {
+        await fetchJson(`/api/roles/${enc(id)}`, { method: "PATCH", body, csrfToken });
+        return t("roles.saved");
+      });
+    } else {
+      void run(async () => {
+        const r = await fetchJson<{ role: RoleView }>("/api/roles", { body, csrfToken });
+        return t("roles.created", { name: r.role.name });
+      });
+    }
+  }
+
+  const editing = panel?.kind === "edit" ? panel.role : null;
+
+  return (
+    <>
+      <PageHeader
+        title={t("roles.title")}
+        description={t("roles.description")}
+        actions={
+          <Button onClick={() => (setError(null), setPanel({ kind: "create" }))} testId="role-create">
+            <PlusIcon className="size-4" /> {t("roles.create")}
+          </Button>
+        }
+      />
+      <div className="space-y-4">
+        {notice ? (
+          <Alert tone="success" testId="roles-notice" onDismiss={() => setNotice(null)}>
+            {notice}
+          </Alert>
+        ) : null}
+        {error && !panel ? (
+          <ErrorBanner testId="roles-error" title={error.message} onDismiss={() => setError(null)}>
+            {null}
+          </ErrorBanner>
+        ) : null}
+        <Table caption={t("roles.title")} testId="roles-table">
+          <THead>
+            <TR>
+              <TH>{t("roles.name")}</TH>
+              <TH>{t("roles.privilegesLabel")}</TH>
+              <TH>
+                <span className="sr-only">{t("roles.edit")}</span>
+              </TH>
+            </TR>
+          </THead>
+          <TBody>
+            {roles.map((r) => (
+              <TR key={r.id} testId="role-row" data-role={r.name} data-builtin={r.builtin} data-privileges={r.privileges.join(" ")}>
+                <TD wrap className="max-w-xs">
+                  <div className="flex items-center gap-2">
+                    <span className="font-medium">{r.name}</span>
+                    {r.builtin ? <Badge tone="info">{t("roles.builtin")}</Badge> : null}
+                  </div>
+                  {r.description ? <div className="text-xs text-slate-500 dark:text-slate-400">{r.description}</div> : null}
+                  <div className="text-xs text-slate-500 dark:text-slate-400">{t("roles.uses", { count: r.grantCount })}</div>
+                </TD>
+                <TD wrap>
+                  <span className="flex max-w-xl flex-wrap gap-1">
+                    {r.privileges.map((p) => (
+                      <Badge key={p}>
+                        <span title={p}>{privilege(p)}</span>
+                      </Badge>
+                    ))}
+                  </span>
+                </TD>
+                <TD className="text-right whitespace-nowrap">
+                  {r.builtin ? (
+                    <span className="text-xs text-slate-500 dark:text-slate-400">{t("roles.builtinHint")}</span>
+                  ) : (
+                    <>
+                      <Button size="sm" variant="secondary" testId="role-edit" onClick={() => (setError(null), setPanel({ kind: "edit", role: r }))}>
+                        {t("roles.edit")}
+                      </Button>{" "}
+                      <Button size="sm" variant="ghost" className="text-red-700 dark:text-red-300" testId="role-delete" onClick={() => (setError(null), setPanel({ kind: "delete", role: r }))}>
+                        {t("roles.delete")}
+                      </Button>
+                    </>
+                  )}
+                </TD>
+              </TR>
+            ))}
+          </TBody>
+        </Table>
+      </div>
+
+      <Dialog
+        open={panel?.kind === "create" || panel?.kind === "edit"}
+        onClose={() => !busy && setPanel(null)}
+        size="lg"
+        title={editing ? t("roles.editTitle", { name: editing.name }) : t("roles.createTitle")}
+        testId="role-dialog"
+        footer={
+          <>
+            <Button variant="secondary" onClick={() => setPanel(null)} disabled={busy}>
+              {tc("actions.cancel")}
+            </Button>
+            <Button type="submit" form="role-form" loading={busy} testId="role-submit">
+              {t("roles.save")}
+            </Button>
+          </>
+        }
+      >
+        <form id="role-form" onSubmit={submit} className="space-y-4" key={editing?.id ?? "new"}>
+          {error ? <ErrorBanner title={error.message}>{null}</ErrorBanner> : null}
+          <Field label={t("roles.name")} required error={error?.fieldMessage("name")}>
+            {(p) => <Input {...p} name="name" required maxLength={64} defaultValue={editing?.name ?? ""} data-autofocus testId="role-name" />}
+          </Field>
+          <Field label={t("roles.descriptionField")}>
+            {(p) => <Textarea {...p} name="description" rows={2} maxLength={500} defaultValue={editing?.description ?? ""} testId="role-description" />}
+          </Field>
+          <fieldset>
+            <legend className="mb-2 text-sm font-medium">{t("roles.privilegesLabel")}</legend>
+            <div className="grid gap-1.5 sm:grid-cols-2">
+              {PRIVILEGE_LIST.map((p) => (
+                <label key={p} className="flex items-center gap-2 text-sm">
+                  <input type="checkbox" name="privileges" value={p} defaultChecked={editing?.privileges.includes(p) ?? false} data-testid={`role-privilege-${p}`} />
+                  <span>{privilege(p)}</span>
+                  <code className="text-xs text-slate-500">{p}</code>
+                </label>
+              ))}
+            </div>
+          </fieldset>
+        </form>
+      </Dialog>
+
+      <ConfirmDialog
+        open={panel?.kind === "delete"}
+        testId="role-delete-dialog"
+        title={panel?.kind === "delete" ? t("roles.deleteTitle", { name: panel.role.name }) : ""}
+        description={t("roles.deleteBody")}
+        confirmLabel={t("roles.delete")}
+        pending={busy}
+        error={error?.message}
+        onCancel={() => setPanel(null)}
+        onConfirm={() => {
+          if (panel?.kind !== "delete") return;
+          const r = panel.role;
+          void run(async () => {
+            await fetchJson(`/api/roles/${enc(r.id)}`, { method: "DELETE", csrfToken });
+            return t("roles.deleted", { name: r.name });
+          });
+        }}
+      />
+    </>
+  );
+}
