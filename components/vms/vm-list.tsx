@@ -201,6 +201,8 @@ export function VmList({ csrfToken, canPower, canViewHosts = true, canConsole = 
   // A fleet with no VM at all (no filter): say what to do instead of an empty table.
   if (data && data.total === 0 && !filtered && !error) {
     const noHosts = data.hosts.length === 0;
+    // Someone who may not see hosts sees only what is granted to them: nothing yet.
+    const noAccess = noHosts && !canViewHosts;
     return (
       <div className="space-y-4">
         <div className="flex justify-end">
@@ -210,10 +212,10 @@ export function VmList({ csrfToken, canPower, canViewHosts = true, canConsole = 
         <EmptyState
           testId="vms-empty"
           icon={<MonitorIcon />}
-          title={noHosts ? t("empty.title") : t("empty.noVmsTitle")}
-          description={noHosts ? t("empty.body") : hostId ? t("empty.noVmsOnHost") : t("empty.noVmsBody")}
+          title={noAccess ? t("empty.noAccessTitle") : noHosts ? t("empty.title") : t("empty.noVmsTitle")}
+          description={noAccess ? t("empty.noAccessBody") : noHosts ? t("empty.body") : hostId ? t("empty.noVmsOnHost") : t("empty.noVmsBody")}
           action={
-            noHosts ? (
+            noHosts && !noAccess ? (
               <Link href="/hosts" className={buttonClasses({ variant: "primary" })} data-testid="vms-empty-go-hosts">
                 {t("empty.goToHosts")}
                 <ArrowRightIcon className="size-4" />

@@ -1,0 +1,166 @@
+import { execFileSync } from "node:child_process";
+import { randomBytes, randomUUID } from "node:crypto";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { DOMImplementation, XMLSerializer, type Element as XmlElement } from "@xmldom/xmldom";
+import { expect, test } from "@playwright/test";
+import { ADMIN, type Account } from "./helpers/accounts";
+import { hostOneEnsure, hostOneRelease, virshHost1, type HostOne } from "./helpers/host1";
+import { expectApiError, loginApi, signedInContext } from "./helpers/session";
+import { userCreate } from "./helpers/users";
+
+// Scoped grants end to end, on host 1 of the test stack with two throwaway guests: an admin
+// grants a helpdesk user the helpdesk role (view + console) on one VM from its Permissions
+// section; the helpdesk user sees exactly that VM, opens its console, cannot power it off (no
+// button, 403 from the API); the admin revokes the grant and the open console closes within 2 s.
+//
+// FAILED_LOGINS: 0.
+test.describe.configure({ mode: "serial" });
+
+const DOMAIN_TYPE = process.env.VD_TEST_DOMAIN_TYPE ?? "qemu";
+const tag = randomBytes(3).toString("hex");
+const GRANTED = { name: `vdtest-access-${tag}-granted`, uuid: randomUUID() };
+const OTHER = { name: `vdtest-access-${tag}-other`, uuid: randomUUID() };
+const DESK: Account = { username: `desk-${tag}`, displayName: "Desk Person", password: "desk password 123", role: "helpdesk" };
+
+let workDir = "";
+let host1: HostOne | undefined;
+let hostId = "";
+
+/** 64 MiB, no NIC, an empty qcow2, VGA + VNC on loopback: SeaBIOS on screen. Built as a DOM. */
+function guestXml(g: { name: string; uuid: string }, disk: string): string {
+  const doc = new DOMImplementation().createDocument(null, "domain", null);
+  const domain = doc.documentElement!;
+  domain.setAttribute("type", DOMAIN_TYPE);
+  const el = (parent: XmlElement, tagName: string, attrs: Record<string, string> = {}, text?: string) => {
+    const node = doc.createElement(tagName);
+    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+    if (text !== undefined) node.appendChild(doc.createTextNode(text));
+    parent.appendChild(node);
+    return node;
+  };
+  el(domain, "name", {}, g.name);
+  el(domain, "uuid", {}, g.uuid);
+  el(domain, "memory", { unit: "MiB" }, "64");
+  el(domain, "vcpu", {}, "1");
+  el(el(domain, "os"), "type", { arch: "x86_64" }, "hvm");
+  const devices = el(domain, "devices");
+  const d = el(devices, "disk", { type: "file", device: "disk" });
+  el(d, "driver", { name: "qemu", type: "qcow2" });
+  el(d, "source", { file: disk });
+  el(d, "target", { dev: "vda", bus: "virtio" });
+  const gr = el(devices, "graphics", { type: "vnc", autoport: "yes", listen: "127.0.0.1" });
+  el(gr, "listen", { type: "address", address: "127.0.0.1" });
+  el(el(devices, "video"), "model", { type: "vga" });
+  return new XMLSerializer().serializeToString(doc);
+}
+
+const vmPath = (g: { uuid: string }) => `/vms/${encodeURIComponent(hostId)}/${g.uuid}`;
+
+test.beforeAll(async ({ browser }) => {
+  host1 = await hostOneEnsure(browser, `access-01 host ${tag}`);
+  hostId = host1.hostId;
+  mkdirSync("/var/lib/libvirt/images", { recursive: true });
+  workDir = mkdtempSync(path.join("/var/lib/libvirt/images", "vdtest-access-"));
+  chmodSync(workDir, 0o755);
+  for (const g of [GRANTED, OTHER]) {
+    const disk = path.join(workDir, `${g.uuid}.qcow2`);
+    execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", disk, "16M"], { stdio: ["ignore", "pipe", "pipe"] });
+    const xml = path.join(workDir, `${g.uuid}.xml`);
+    writeFileSync(xml, guestXml(g, disk));
+    virshHost1(["define", xml]);
+    virshHost1(["start", g.uuid]);
+  }
+  const admin = await signedInContext(browser, ADMIN);
+  await userCreate(admin.api, DESK);
+  await admin.context.close();
+});
+
+test.afterAll(async ({ browser }) => {
+  for (const g of [GRANTED, OTHER]) {
+    try {
+      virshHost1(["destroy", g.uuid]);
+    } catch {
+      // not running
+    }
+    try {
+      virshHost1(["undefine", g.uuid]);
+    } catch {
+      // never defined
+    }
+  }
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+  await hostOneRelease(browser, host1);
+});
+
+test("a helpdesk user granted nothing sees no VM and gets 404 for one", async ({ browser }) => {
+  const desk = await signedInContext(browser, DESK);
+  await desk.page.goto("/vms");
+  await expect(desk.page.getByTestId("vms-empty")).toContainText("No virtual machine shared with you");
+  await expect(desk.page.getByTestId("vms-empty-go-hosts")).toHaveCount(0);
+  await expect(desk.page.getByTestId("nav-hosts")).toHaveCount(0);
+  const res = await desk.page.goto(vmPath(GRANTED));
+  expect(res?.status()).toBe(404);
+  await expectApiError(await desk.api.get(`/api/vms/${hostId}/${GRANTED.uuid}`), 404, "not_found");
+  await desk.context.close();
+});
+
+test("admin grants console on one VM; the helpdesk user sees exactly it, opens its console, cannot power it off; revoking closes the console within 2 s", async ({ page, browser }) => {
+  // The admin grants from the VM's Permissions section.
+  await loginApi(page.request, ADMIN);
+  await page.goto(vmPath(GRANTED));
+  const permissions = page.getByTestId("vm-permissions");
+  await expect(permissions).toBeVisible();
+  await expect(permissions.getByTestId("vm-access-row").filter({ hasText: DESK.username })).toHaveCount(0);
+  await page.getByTestId("grant-add").click();
+  const dialog = page.getByTestId("grant-dialog");
+  await dialog.getByTestId("grant-subject-kind").selectOption("user");
+  await expect(dialog.getByTestId("grant-subject").locator("option", { hasText: DESK.username })).toHaveCount(1);
+  await dialog.getByTestId("grant-subject").selectOption({ label: DESK.username });
+  await dialog.getByTestId("grant-role").selectOption({ label: "helpdesk" });
+  await dialog.getByTestId("grant-scope-vm").check();
+  await dialog.getByTestId("grant-submit").click();
+  await expect(dialog).toHaveCount(0);
+  const row = permissions.locator(`[data-testid="vm-access-row"][data-username="${DESK.username}"]`);
+  await expect(row).toHaveAttribute("data-privileges", "vm.console vm.view");
+  await expect(row.getByTestId("vm-access-sources")).toContainText("helpdesk");
+  await expect(permissions.locator(`[data-testid="grant-row"][data-subject="${DESK.username}"]`)).toHaveAttribute("data-scope", "vm");
+
+  // The helpdesk user sees exactly that VM.
+  const desk = await signedInContext(browser, DESK);
+  await desk.page.goto("/vms");
+  await expect(desk.page.getByTestId("vm-total")).toHaveAttribute("data-total", "1");
+  await expect(desk.page.getByTestId("vm-row")).toHaveCount(1);
+  await expect(desk.page.getByTestId("vm-row")).toHaveAttribute("data-name", GRANTED.name);
+  expect(((await (await desk.api.get(`/api/vms?q=${encodeURIComponent(OTHER.name)}`)).json()) as { total: number }).total).toBe(0);
+
+  // No power buttons on its page, and the API refuses a power-off; the other VM does not exist for them.
+  await desk.page.goto(vmPath(GRANTED));
+  await expect(desk.page.getByTestId("vm-detail")).toHaveAttribute("data-name", GRANTED.name);
+  await expect(desk.page.getByTestId("vm-actions")).toHaveCount(0);
+  await expect(desk.page.getByTestId("vm-permissions")).toHaveCount(0);
+  await expectApiError(await desk.api.post(`/api/vms/${hostId}/${GRANTED.uuid}/actions`, { action: "destroy" }), 403, "forbidden");
+  await expectApiError(await desk.api.post(`/api/vms/${hostId}/${OTHER.uuid}/actions`, { action: "destroy" }), 404, "not_found");
+  expect(virshHost1(["domstate", GRANTED.uuid]).trim()).toBe("running");
+  expect((await desk.page.goto(vmPath(OTHER)))?.status()).toBe(404);
+
+  // Its console opens.
+  await desk.page.goto(`${vmPath(GRANTED)}/console?kind=vnc`);
+  const root = desk.page.getByTestId("console-root");
+  await expect(root).toHaveAttribute("data-status", "connected", { timeout: 20_000 });
+
+  // The admin revokes the grant (with confirmation): the open console closes within 2 s.
+  await permissions.locator(`[data-testid="grant-row"][data-subject="${DESK.username}"]`).getByTestId("grant-remove").click();
+  await expect(page.getByTestId("grant-remove-dialog")).toBeVisible();
+  const t0 = Date.now();
+  await page.getByTestId("grant-remove-dialog-confirm").click();
+  await expect(root).toHaveAttribute("data-close-code", "4003", { timeout: 5_000 });
+  expect(Date.now() - t0).toBeLessThan(2_000);
+  await expect(permissions.locator(`[data-testid="grant-row"][data-subject="${DESK.username}"]`)).toHaveCount(0);
+
+  // And the VM is gone from their list.
+  await desk.page.goto("/vms");
+  await expect(desk.page.getByTestId("vms-empty")).toBeVisible();
+  await expect(desk.page.getByTestId("vm-row")).toHaveCount(0);
+  await desk.context.close();
+});
