@@ -95,7 +95,8 @@ async function volumeCreate(h: ProvHost, step: VolumeStep, hooks: PlanRunHooks, 
       // libvirt reports no progress for a copy: watch the new volume's allocation grow instead.
       const watch = (async () => {
         while (!done) {
-          await new Promise((r) => setTimeout(r, 500));
+          // Wake at the next tick or as soon as the copy ends, whichever is first.
+          await Promise.race([new Promise((r) => setTimeout(r, 500)), copy.catch(() => {})]);
           if (done || !hooks.progress) continue;
           const [r] = await h.virshTry({ command: "vol-dumpxml", args: [{ option: "--pool", value: step.pool }, { arg: step.name }] }).catch(() => [{ ok: false, stdout: "", stderr: "" }]);
           if (!r.ok) continue;

@@ -10,7 +10,7 @@ import type { VolumeWire } from "@/lib/libvirt/storage-xml";
 import { templateGet } from "@/lib/templates/templates";
 import type { DiskSpec, PreflightWarning, VmCreateInput, VmCreateResult } from "@/lib/contracts/provisioning";
 import { provHost, type ProvHost } from "./host-access";
-import { domainTypeFor, hostFacts, osinfoUrl, osVariants, poolsList, volumeGet } from "./host-options";
+import { domainTypeFor, hostFacts, osinfoUrl, osVariants, poolsList, volumeGet, type HostFacts } from "./host-options";
 import { CreatePlanSchema, planRun, type CreatePlan, type VolumeStep } from "./plan";
 import { cloudInitSeedIso } from "./cloud-init";
 
@@ -49,8 +49,8 @@ function stepUsage(s: VolumeStep): number {
   }
 }
 
-async function preflight(h: ProvHost, plan: CreatePlan, extraPoolBytes: Map<string, number>): Promise<PreflightWarning[]> {
-  const [facts, pools] = await Promise.all([hostFacts(h), poolsList(h)]);
+async function preflight(h: ProvHost, facts: HostFacts, plan: CreatePlan, extraPoolBytes: Map<string, number>): Promise<PreflightWarning[]> {
+  const pools = await poolsList(h);
   const warnings: PreflightWarning[] = [];
   const memNeed = plan.domain.memoryMiB * MiB;
   if (facts.freeMemoryBytes !== null && memNeed > facts.freeMemoryBytes) {
@@ -81,6 +81,7 @@ async function preflight(h: ProvHost, plan: CreatePlan, extraPoolBytes: Map<stri
 
 interface Planned {
   plan: CreatePlan;
+  facts: HostFacts;
   /** Seed ISO to upload before the plan runs. */
   seed?: { pool: string; name: string; image: Buffer };
   summary: Record<string, unknown>;
@@ -208,7 +209,7 @@ async function planFor(h: ProvHost, input: VmCreateInput): Promise<Planned> {
     },
   });
   if (hw.firmware === "uefi" && !facts.uefi) throw new AppError("invalid_input", `${h.host.name} has no UEFI firmware for guests; choose BIOS`);
-  return { plan, seed, summary };
+  return { plan, facts, seed, summary };
 }
 
 async function seedUpload(h: ProvHost, seed: NonNullable<Planned["seed"]>): Promise<void> {
@@ -241,8 +242,8 @@ export async function vmCreate(caller: Caller, input: VmCreateInput): Promise<Vm
       details: { host: h.host.name, ...details },
     });
 
-  const { plan, seed, summary } = await planFor(h, input);
-  const warnings = await preflight(h, plan, seed ? new Map([[seed.pool, seed.image.length]]) : new Map());
+  const { plan, facts, seed, summary } = await planFor(h, input);
+  const warnings = await preflight(h, facts, plan, seed ? new Map([[seed.pool, seed.image.length]]) : new Map());
   if (warnings.length && !input.acceptWarnings) {
     throw new AppError("conflict", warnings.map((w) => w.message).join("; "), { data: { warnings } });
   }

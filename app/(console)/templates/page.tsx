@@ -11,7 +11,7 @@ export async function generateMetadata(): Promise<Metadata> {
 }
 
 export default async function TemplatesPage() {
-  const user = await requirePageUser("template.use", "/templates");
+  const user = await requirePageUser("template.use", "/templates", "anywhere");
   const held = await privilegesAnywhere(user.principal);
   return <TemplatesClient csrfToken={user.csrfToken} canManage={held.has("template.manage")} canCreateVm={held.has("vm.create")} />;
 }

@@ -3,7 +3,7 @@ import { userRoute } from "@/lib/http/route";
 import { TemplateInputSchema } from "@/lib/contracts/provisioning";
 import { templateCreate, templatesList } from "@/lib/templates/templates";
 
-export const GET = userRoute({ privilege: "template.use" }, async () => {
+export const GET = userRoute({ privilege: "template.use", anyScope: true }, async () => {
   return NextResponse.json({ templates: await templatesList() });
 });
 

@@ -5,7 +5,7 @@ import { templateDelete, templateGet, templateUpdate } from "@/lib/templates/tem
 
 type P = { id: string };
 
-export const GET = userRoute<undefined, P>({ privilege: "template.use" }, async ({ params }) => {
+export const GET = userRoute<undefined, P>({ privilege: "template.use", anyScope: true }, async ({ params }) => {
   return NextResponse.json({ template: await templateGet(params.id) });
 });
 

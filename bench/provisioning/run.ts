@@ -1,0 +1,258 @@
+/**
+ * bench/provisioning: time from "create" to a running guest, through virtdeck's provisioning
+ * services, for a linked clone (qcow2 overlay) and a full copy (a task), against the raw host
+ * operations on the same image in the same run: `qemu-img create -b` (overlay) and `cp` (copy).
+ *
+ *   npx tsx --tsconfig tsconfig.server.json bench/provisioning/run.ts [--runs 5] [--size-mib 512]
+ *       [--out FILE] [--stack-env FILE]
+ *
+ * virtdeck runs in this process on its own embedded database (PGlite in a temporary directory),
+ * with the task workers of lib/tasks, and reaches host 1 of the test stack (root@127.0.0.1,
+ * qemu:///system) over SSH like the app does. "Create" is vmCreate(), what POST /api/vms/create
+ * calls; "running" is `virsh domstate` saying so (polled every 20 ms). Guests: TCG, 64 MiB, no
+ * NIC, booting GRUB's rescue image (grub-rescue-pc) padded with random data to --size-mib, so the
+ * copy has real bytes to move. See bench/README.md for the figures.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { stackOpen, stackClose, type Stack } from "../lib/stack";
+import { ms, now, ratio, sleep, summarize, type Summary } from "../lib/stats";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const PREFIX = "vdbenchprov-";
+const GRUB_IMG = "/usr/lib/grub-rescue/grub-rescue-usb.img";
+
+interface Options {
+  runs: number;
+  sizeMiB: number;
+  out: string;
+  stackEnv?: string;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { runs: 5, sizeMiB: 512, out: path.join(os.tmpdir(), `vdbench-provisioning-${new Date().toISOString().replace(/[:.]/g, "-")}.json`) };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === "--runs") o.runs = Math.max(1, Number.parseInt(val(), 10));
+    else if (a === "--size-mib") o.sizeMiB = Math.max(8, Number.parseInt(val(), 10));
+    else if (a === "--out") o.out = path.resolve(val());
+    else if (a === "--stack-env") o.stackEnv = path.resolve(val());
+    else if (a === "--help" || a === "-h") {
+      console.log(readFileSync(fileURLToPath(import.meta.url), "utf8").split("*/")[0]);
+      process.exit(0);
+    } else throw new Error(`unknown option ${a}`);
+  }
+  return o;
+}
+
+const URI = "qemu:///system";
+const virsh = (...args: string[]) => execFileSync("virsh", ["-q", "-c", URI, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+const virshTry = (...args: string[]) => {
+  try {
+    return virsh(...args);
+  } catch {
+    return "";
+  }
+};
+
+function cleanup(poolName: string, dir: string): void {
+  for (const name of virshTry("list", "--all", "--name").split("\n").map((s) => s.trim())) {
+    if (!name.startsWith(PREFIX)) continue;
+    virshTry("destroy", name);
+    virshTry("undefine", name);
+  }
+  virshTry("pool-destroy", poolName);
+  virshTry("pool-undefine", poolName);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+async function untilRunning(uuid: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (virshTry("domstate", uuid).trim() !== "running") {
+    if (Date.now() > deadline) throw new Error(`${uuid} did not start`);
+    await sleep(20);
+  }
+}
+
+function timeCmd(cmd: string, args: string[]): number {
+  const t0 = now();
+  execFileSync(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
+  return now() - t0;
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  let stack: Stack | undefined = stackOpen(ROOT, o.stackEnv);
+  const host = stack.hosts[0];
+  const poolName = `${PREFIX}pool`;
+  const dir = path.join("/var/lib/virtdeck-test", poolName);
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "vdbench-prov-db-"));
+  cleanup(poolName, dir);
+  execFileSync("mkdir", ["-p", dir]);
+
+  // A bootable image with --size-mib of real (random) data after GRUB's bytes.
+  const base = path.join(dir, `${PREFIX}base.qcow2`);
+  const raw = path.join(dir, "base.raw");
+  execFileSync("cp", [GRUB_IMG, raw]);
+  execFileSync("truncate", ["-s", `${o.sizeMiB}M`, raw]);
+  execFileSync("dd", ["if=/dev/urandom", `of=${raw}`, "bs=1M", "seek=8", `count=${o.sizeMiB - 8}`, "conv=notrunc", "status=none"]);
+  execFileSync("qemu-img", ["convert", "-q", "-f", "raw", "-O", "qcow2", raw, base]);
+  rmSync(raw);
+  virsh("pool-define-as", poolName, "dir", "--target", dir);
+  virsh("pool-start", poolName);
+  const baseBytes = Number(execFileSync("stat", ["-c", "%s", base], { encoding: "utf8" }).trim());
+
+  process.env.VIRTDECK_DATA_DIR = dataDir;
+  delete process.env.DATABASE_URL;
+  process.env.CHECKPOINT_DISABLE = "1";
+  const dbm = await import("@/lib/db/client");
+  const login = await import("@/lib/auth/login");
+  const session = await import("@/lib/auth/session");
+  const hosts = await import("@/lib/fleet/hosts");
+  const inventory = await import("@/lib/fleet/inventory");
+  const runtime = await import("@/lib/fleet/runtime");
+  const templates = await import("@/lib/templates/templates");
+  const create = await import("@/lib/provisioning/vm-create");
+  const c = await import("@/lib/contracts/provisioning");
+  const tasks = await import("@/lib/tasks/tasks");
+
+  const results: Record<string, unknown> = { at: new Date().toISOString(), sizeMiB: o.sizeMiB, baseFileBytes: baseBytes, runs: o.runs };
+  try {
+    await dbm.prepareDatabase();
+    const admin = await login.setupFirstAdmin(login.SetupSchema.parse({ username: "bench.admin", password: "bench admin password" }), { ip: "127.0.0.1", userAgent: "bench" });
+    const s = await session.sessionLookup(admin.token);
+    if (!s) throw new Error("no session");
+    const caller = { session: s, ip: "127.0.0.1" };
+    const h = await hosts.hostCreate(
+      caller,
+      hosts.HostCreateSchema.parse({ name: "bench host1", address: host.address, port: host.port, username: host.username, libvirtUri: host.uri, key: { kind: "paste", privateKey: readFileSync(host.privateKeyPath, "utf8") } }),
+    );
+    await dbm.db().host.update({ where: { id: h.id }, data: { hostKeySha256: host.hostKeySha256, presentedHostKeySha256: host.hostKeySha256 } });
+    await inventory.inventoryGet(h.id, { maxAgeMs: 0 });
+    // The workers as the server starts them (server.ts): same concurrency and polling interval.
+    await tasks.taskWorkersStart();
+    const tpl = await templates.templateCreate(
+      caller,
+      c.TemplateInputSchema.parse({
+        name: "bench",
+        vcpus: 1,
+        memoryMiB: 64,
+        maxMemoryMiB: 64,
+        domainType: "qemu",
+        graphics: "vnc",
+        disks: [{ sizeMiB: o.sizeMiB, format: "qcow2", bus: "virtio", pool: poolName }],
+        source: { kind: "image", pool: poolName, volume: `${PREFIX}base.qcow2` },
+      }),
+    );
+
+    // Warm-up: the SSH connection, the virsh session, page cache of the base image.
+    const warm = await create.vmCreate(caller, c.VmCreateSchema.parse({ mode: "template", hostId: h.id, templateId: tpl.id, name: `${PREFIX}warm`, clone: "linked" }));
+    await untilRunning(warm.vm!.uuid);
+    execFileSync("cat", [base], { stdio: ["ignore", "ignore", "ignore"] });
+
+    const linked: number[] = [];
+    const overlay: number[] = [];
+    const full: number[] = [];
+    const fullCopyPart: number[] = [];
+    const cp: number[] = [];
+    const cpSync: number[] = [];
+    const queueWait: number[] = [];
+    const convert: number[] = [];
+    for (let i = 0; i < o.runs; i++) {
+      // Linked clone, end to end.
+      let t0 = now();
+      const r = await create.vmCreate(caller, c.VmCreateSchema.parse({ mode: "template", hostId: h.id, templateId: tpl.id, name: `${PREFIX}l${i}`, clone: "linked" }));
+      await untilRunning(r.vm!.uuid);
+      linked.push(now() - t0);
+      overlay.push(timeCmd("qemu-img", ["create", "-q", "-f", "qcow2", "-b", base, "-F", "qcow2", path.join(dir, `raw-overlay-${i}.qcow2`)]));
+
+      // Full copy, end to end (a task).
+      t0 = now();
+      const f = await create.vmCreate(caller, c.VmCreateSchema.parse({ mode: "template", hostId: h.id, templateId: tpl.id, name: `${PREFIX}f${i}`, clone: "full" }));
+      let task = await tasks.taskGet(caller.session, f.taskId!);
+      while (task.status === "queued" || task.status === "running") {
+        await sleep(20);
+        task = await tasks.taskGet(caller.session, f.taskId!);
+      }
+      if (task.status !== "succeeded") throw new Error(`full copy failed: ${task.error}`);
+      const uuid = (task.result as { uuid: string }).uuid;
+      await untilRunning(uuid);
+      full.push(now() - t0);
+      const lines = task.logs;
+      const start = lines.find((l) => l.line.includes("(copy)"));
+      const end = lines.find((l) => l.line.startsWith("Defined"));
+      if (start && end) fullCopyPart.push(new Date(end.at).getTime() - new Date(start.at).getTime());
+      if (task.startedAt) queueWait.push(new Date(task.startedAt).getTime() - new Date(task.createdAt).getTime());
+      // The raw operations on the same image: a plain file copy, and qemu-img's own copy.
+      cp.push(timeCmd("cp", [base, path.join(dir, `raw-cp-${i}.qcow2`)]));
+      {
+        const t = now();
+        execFileSync("cp", [base, path.join(dir, `raw-cps-${i}.qcow2`)]);
+        execFileSync("sync", ["-f", path.join(dir, `raw-cps-${i}.qcow2`)]);
+        cpSync.push(now() - t);
+      }
+      convert.push(timeCmd("qemu-img", ["convert", "-q", "-f", "qcow2", "-O", "qcow2", base, path.join(dir, `raw-convert-${i}.qcow2`)]));
+      for (const n of [`raw-cp-${i}.qcow2`, `raw-cps-${i}.qcow2`, `raw-convert-${i}.qcow2`]) rmSync(path.join(dir, n), { force: true });
+      for (const u of [r.vm!.uuid, uuid]) virshTry("destroy", u);
+    }
+
+    const sum = (xs: number[]): Summary => summarize(xs);
+    const mib = o.sizeMiB;
+    const speed = (t: number) => (mib / (t / 1000)).toFixed(0);
+    const out = {
+      linkedEndToEnd: sum(linked),
+      qemuImgOverlay: sum(overlay),
+      fullEndToEnd: sum(full),
+      fullCopyStep: fullCopyPart.length ? sum(fullCopyPart) : null,
+      queueWait: queueWait.length ? sum(queueWait) : null,
+      cp: sum(cp),
+      cpSync: sum(cpSync),
+      qemuImgConvert: sum(convert),
+    };
+    Object.assign(results, out);
+    console.log(`\nprovisioning benchmark: ${o.runs} runs, base image ${mib} MiB of data (${(baseBytes / 1024 / 1024).toFixed(0)} MiB file), host 1 over SSH, TCG guests\n`);
+    console.log("what                                   med ms    min ms    max ms");
+    const row = (label: string, s: Summary | null) => s && console.log(`${label.padEnd(38)} ${ms(s.median).padStart(7)}  ${ms(s.min).padStart(8)}  ${ms(s.max).padStart(8)}`);
+    row("linked clone: create -> running", out.linkedEndToEnd);
+    row("  raw: qemu-img create -b", out.qemuImgOverlay);
+    row("full copy: create -> running", out.fullEndToEnd);
+    row("  of which waiting in the task queue", out.queueWait);
+    row("  of which the volume copy (task log)", out.fullCopyStep);
+    row("  raw: cp", out.cp);
+    row("  raw: cp + sync -f", out.cpSync);
+    row("  raw: qemu-img convert qcow2->qcow2", out.qemuImgConvert);
+    console.log(`\nlinked clone median ${ms(out.linkedEndToEnd.median)} ms (target < 2000 ms): ${out.linkedEndToEnd.median < 2000 ? "met" : "MISSED"}`);
+    const fullRatio = out.cp.median / out.fullEndToEnd.median;
+    console.log(`full copy end to end: ${speed(out.fullEndToEnd.median)} MiB/s vs cp ${speed(out.cp.median)} MiB/s = ${(fullRatio * 100).toFixed(0)}% of cp (target >= 80%): ${fullRatio >= 0.8 ? "met" : "MISSED"}`);
+    console.log(`full copy end to end vs cp + sync: ${((out.cpSync.median / out.fullEndToEnd.median) * 100).toFixed(0)}%`);
+    if (out.fullCopyStep) console.log(`full copy, copy step only: ${speed(out.fullCopyStep.median)} MiB/s = ${ratio(out.cp.median, out.fullCopyStep.median)} of cp's speed, ${ratio(out.cpSync.median, out.fullCopyStep.median)} of cp + sync`);
+    writeFileSync(o.out, JSON.stringify(results, null, 2));
+    console.log(`\nraw figures: ${o.out}`);
+  } finally {
+    await tasks.taskWorkersStop({ graceMs: 1000 }).catch(() => {});
+    const f = runtime.fleet();
+    f.sessions.closeAll();
+    f.pool.closeAll();
+    await dbm.closeDatabase().catch(() => {});
+    cleanup(poolName, dir);
+    rmSync(dataDir, { recursive: true, force: true });
+    if (stack) stackClose(stack);
+    stack = undefined;
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
