@@ -61,12 +61,16 @@ export function TemplateFormDialog({
   const [error, setError] = useState<ApiError | null>(null);
   const { options, loading, error: optionsError } = useHostOptions(optionsHost);
 
+  // Reset when the dialog opens (not when the host list arrives: that would drop what was typed).
   useEffect(() => {
     if (!open) return;
     setValue(template ? fromView(template) : EMPTY);
     setError(null);
-    setOptionsHost(template?.defaultHostId ?? hosts[0]?.id ?? null);
-  }, [open, template, hosts]);
+    setOptionsHost(template?.defaultHostId ?? null);
+  }, [open, template]);
+  useEffect(() => {
+    if (open && hosts.length) setOptionsHost((cur) => cur ?? hosts[0].id);
+  }, [open, hosts]);
 
   const errors = (path: string) => error?.fieldMessage(path);
   const set = <K extends keyof FormValue>(k: K, v: FormValue[K]) => setValue((cur) => ({ ...cur, [k]: v }));
