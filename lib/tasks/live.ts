@@ -1,4 +1,5 @@
 import "server-only";
+import { authorize, principalFromSession } from "@/lib/authz";
 import { EventEmitter } from "node:events";
 import { db } from "@/lib/db/client";
 import type { ActiveSession } from "@/lib/auth/session";
@@ -81,7 +82,9 @@ export function taskUpdatesSubscribe(session: ActiveSession, onTasks: (tasks: Ta
   const s = state();
   s.subscribers++;
   startPolling(s);
-  const admin = session.user.role === "admin";
+  // Administrators (user.manage globally, lib/authz) see every task; until that answer arrives, only their own.
+  let admin = false;
+  void authorize(principalFromSession(session), "user.manage").then((yes) => (admin = yes)).catch(() => {});
   const listener = (tasks: TaskView[]) => {
     const mine = admin ? tasks : tasks.filter((t) => t.userId === session.user.id);
     if (mine.length) onTasks(mine);

@@ -1,4 +1,5 @@
 import "server-only";
+import { authorize, principalFromSession } from "@/lib/authz";
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { z } from "zod";
@@ -153,9 +154,9 @@ export function toTaskView(row: TaskRow): TaskView {
   };
 }
 
-/** Users see their own tasks; admins see every task. */
-function visibleTo(session: ActiveSession): Prisma.TaskWhereInput {
-  return session.user.role === "admin" ? {} : { userId: session.user.id };
+/** Users see their own tasks; administrators (user.manage globally, lib/authz) see every task. */
+async function visibleTo(session: ActiveSession): Promise<Prisma.TaskWhereInput> {
+  return (await authorize(principalFromSession(session), "user.manage")) ? {} : { userId: session.user.id };
 }
 
 export const TaskListQuerySchema = z.object({
@@ -170,7 +171,7 @@ export type TaskListQuery = z.infer<typeof TaskListQuerySchema>;
 
 export async function taskList(session: ActiveSession, query: Partial<TaskListQuery> = {}): Promise<TaskView[]> {
   const q = TaskListQuerySchema.parse(query);
-  const where: Prisma.TaskWhereInput = { ...visibleTo(session) };
+  const where: Prisma.TaskWhereInput = { ...(await visibleTo(session)) };
   if (q.status === "active") where.status = { in: ["queued", "running"] };
   if (q.status === "finished") where.status = { in: ["succeeded", "failed", "cancelled"] };
   if (q.hostId) where.hostId = q.hostId;
@@ -182,7 +183,7 @@ export async function taskList(session: ActiveSession, query: Partial<TaskListQu
 
 export async function taskGet(session: ActiveSession, id: string, opts: { logsAfter?: bigint } = {}): Promise<TaskDetail> {
   if (!z.uuid().safeParse(id).success) throw new AppError("not_found", "No such task");
-  const row = await db().task.findFirst({ where: { id, ...visibleTo(session) } });
+  const row = await db().task.findFirst({ where: { id, ...(await visibleTo(session)) } });
   if (!row) throw new AppError("not_found", "No such task");
   const logs = await db().taskLog.findMany({
     where: { taskId: id, ...(opts.logsAfter !== undefined ? { id: { gt: opts.logsAfter } } : {}) },
@@ -249,7 +250,7 @@ export async function taskEnqueue(caller: TaskCaller, spec: TaskSpec): Promise<T
  */
 export async function taskCancel(caller: TaskCaller, id: string): Promise<TaskView> {
   if (!z.uuid().safeParse(id).success) throw new AppError("not_found", "No such task");
-  const row = await db().task.findFirst({ where: { id, ...visibleTo(caller.session) } });
+  const row = await db().task.findFirst({ where: { id, ...(await visibleTo(caller.session)) } });
   if (!row) throw new AppError("not_found", "No such task");
   if (row.status !== "queued" && row.status !== "running") {
     throw new AppError("invalid_state", "The task has already finished");
