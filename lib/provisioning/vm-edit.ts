@@ -7,7 +7,8 @@ import type { Caller } from "@/lib/fleet/hosts";
 import { inventoryGet, inventoryInvalidate } from "@/lib/fleet/inventory";
 import { fleet } from "@/lib/fleet/runtime";
 import { parseDomainXml } from "@/lib/libvirt/domain-xml-parse";
-import { child, parseXmlRoot, attr, path as xpath } from "@/lib/libvirt/xml";
+import { attr, child, children, parseXmlRoot, path as xpath } from "@/lib/libvirt/xml";
+import { xmlSerialize } from "@/lib/libvirt/xml-build";
 import {
   domainAddDisk,
   domainAddNic,
@@ -77,16 +78,11 @@ async function freeVolumeName(h: ProvHost, pool: string, vm: string, format: str
 
 /** Device XML of a live device matched by disk target or NIC MAC (the live XML carries runtime details). */
 function liveDevice(liveXml: string, kind: "disk" | "interface", key: string): string | undefined {
-  const root = parseXmlRoot(liveXml, "domain");
-  const devices = child(root, "devices");
-  for (let n = devices?.firstChild; n; n = n.nextSibling) {
-    if (n.nodeType !== 1) continue;
-    const el = n as unknown as Parameters<typeof attr>[0] & { tagName: string; toString(): string };
-    if (el.tagName !== kind) continue;
-    const match = kind === "disk" ? attr(child(el, "target"), "dev") === key : attr(child(el, "mac"), "address")?.toLowerCase() === key.toLowerCase();
-    if (match) return el.toString();
-  }
-  return undefined;
+  const devices = child(parseXmlRoot(liveXml, "domain"), "devices");
+  const el = children(devices, kind).find((d) =>
+    kind === "disk" ? attr(child(d, "target"), "dev") === key : attr(child(d, "mac"), "address")?.toLowerCase() === key.toLowerCase(),
+  );
+  return el ? xmlSerialize(el) : undefined;
 }
 
 export async function vmHardwareEdit(caller: Caller, hostId: string, rawUuid: string, input: VmEditInput): Promise<VmEditResult> {
