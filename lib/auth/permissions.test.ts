@@ -1,17 +1,37 @@
+import { readFileSync, readdirSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { roleCan } from "./permissions";
+import { PRIVILEGES } from "./permissions";
 
-describe("roleCan", () => {
-  it("gives user and audit administration to admins only", () => {
-    expect(roleCan("admin", "user.manage")).toBe(true);
-    expect(roleCan("operator", "user.manage")).toBe(false);
-    expect(roleCan("helpdesk", "user.manage")).toBe(false);
-    expect(roleCan("operator", "audit.view")).toBe(false);
+// The built-in roles are rows seeded by the access-control migration; read them from its SQL.
+function builtinRoles(): Record<string, string[]> {
+  const dir = path.resolve(import.meta.dirname, "../../prisma/migrations");
+  const name = readdirSync(dir).find((d) => d.endsWith("_access_control"))!;
+  const sql = readFileSync(path.join(dir, name, "migration.sql"), "utf8");
+  const out: Record<string, string[]> = {};
+  for (const m of sql.matchAll(/\('(\w+)', '\w+', '[^']*', true,\s*ARRAY\[([^\]]*)\]/g)) {
+    out[m[1]] = [...m[2].matchAll(/'([^']+)'/g)].map((x) => x[1]);
+  }
+  return out;
+}
+
+describe("built-in roles", () => {
+  const roles = builtinRoles();
+
+  it("are admin, operator, helpdesk and viewer, naming only known privileges", () => {
+    expect(Object.keys(roles).sort()).toEqual(["admin", "helpdesk", "operator", "viewer"]);
+    for (const privileges of Object.values(roles)) for (const p of privileges) expect(PRIVILEGES).toContain(p);
   });
 
-  it("lets helpdesk view and open consoles but not power VMs", () => {
-    expect(roleCan("helpdesk", "vm.console")).toBe(true);
-    expect(roleCan("helpdesk", "vm.power")).toBe(false);
-    expect(roleCan("operator", "vm.power")).toBe(true);
+  it("give user and audit administration to admin only", () => {
+    expect([...roles.admin].sort()).toEqual([...PRIVILEGES].sort());
+    expect(roles.operator).not.toContain("user.manage");
+    expect(roles.operator).not.toContain("audit.view");
+    expect(roles.operator).toContain("vm.power");
+  });
+
+  it("let helpdesk view and open consoles but not power VMs; viewers only look", () => {
+    expect([...roles.helpdesk].sort()).toEqual(["vm.console", "vm.view"]);
+    expect([...roles.viewer].sort()).toEqual(["host.view", "vm.view"]);
   });
 });

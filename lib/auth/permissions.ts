@@ -1,8 +1,8 @@
 import type { Role } from "@/lib/generated/prisma/enums";
 
 /**
- * Privileges, named as the access-control model will grant them per scope. For
- * now every grant is global and follows from the user's role.
+ * Privileges, granted through roles (named bundles, table AccessRole) to users
+ * and groups at a scope. lib/authz decides who holds which, where.
  */
 export const PRIVILEGES = [
   "vm.view",
@@ -27,16 +27,5 @@ export const PRIVILEGES = [
 
 export type Privilege = (typeof PRIVILEGES)[number];
 
+/** Account roles (User.role). admin and operator act as a global grant of the built-in role of the same name (lib/authz). */
 export const ROLES = ["admin", "operator", "helpdesk"] as const satisfies readonly Role[];
-
-const OPERATOR: Privilege[] = PRIVILEGES.filter((p) => p !== "user.manage" && p !== "audit.view");
-
-export const ROLE_PRIVILEGES: Record<Role, ReadonlySet<Privilege>> = {
-  admin: new Set(PRIVILEGES),
-  operator: new Set(OPERATOR),
-  helpdesk: new Set<Privilege>(["vm.view", "vm.console"]),
-};
-
-export function roleCan(role: Role, privilege: Privilege): boolean {
-  return ROLE_PRIVILEGES[role].has(privilege);
-}
