@@ -17,6 +17,7 @@ import { ApiTokensCard } from "@/components/account/api-tokens-card";
 interface Policy {
   totpRequiredRoles: string[];
   apiTokenMaxDays: number;
+  shareLinkMaxHours: number;
   updatedAt: string | null;
 }
 
@@ -30,6 +31,7 @@ interface UserRow {
 export function SecurityClient({ policy, roles, users, meId, csrfToken }: { policy: Policy; roles: string[]; users: UserRow[]; meId: string; csrfToken: string }) {
   const t = useTranslations("twofactor");
   const tt = useTranslations("tokens");
+  const tsh = useTranslations("share");
   const router = useRouter();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -48,7 +50,7 @@ export function SecurityClient({ policy, roles, users, meId, csrfToken }: { poli
     try {
       const r = await fetchJson<{ policy: Policy & { signedOut: number } }>("/api/security/policy", {
         method: "PUT",
-        body: { totpRequiredRoles: f.getAll("role").map(String), apiTokenMaxDays: Number(f.get("apiTokenMaxDays")) },
+        body: { totpRequiredRoles: f.getAll("role").map(String), apiTokenMaxDays: Number(f.get("apiTokenMaxDays")), shareLinkMaxHours: Number(f.get("shareLinkMaxHours")) },
         csrfToken,
       });
       setSaved(r.policy.signedOut);
@@ -105,6 +107,9 @@ export function SecurityClient({ policy, roles, users, meId, csrfToken }: { poli
             </fieldset>
             <Field label={tt("maxDays")} className="max-w-xs">
               {(p) => <Input {...p} name="apiTokenMaxDays" type="number" min={1} max={3650} defaultValue={policy.apiTokenMaxDays} testId="policy-token-days" />}
+            </Field>
+            <Field label={tsh("policyMaxHours")} hint={tsh("policyMaxHoursHint")} className="max-w-xs">
+              {(p) => <Input {...p} name="shareLinkMaxHours" type="number" min={1} max={8760} defaultValue={policy.shareLinkMaxHours} testId="policy-share-hours" />}
             </Field>
           </CardBody>
           <CardFooter>

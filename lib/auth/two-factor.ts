@@ -62,12 +62,15 @@ export const SecurityPolicySchema = z
   .object({
     totpRequiredRoles: z.array(RoleNameSchema).max(100).transform((r) => [...new Set(r)].sort()),
     apiTokenMaxDays: z.number({ error: "Must be a number of days" }).int().min(1, "At least 1 day").max(3650, "At most 3650 days").optional(),
+    /** Longest console share link, in hours (a year at most). */
+    shareLinkMaxHours: z.number({ error: "Must be a number of hours" }).int().min(1, "At least 1 hour").max(8760, "At most 8760 hours").optional(),
   })
   .strict();
 
 export interface SecurityPolicyView {
   totpRequiredRoles: string[];
   apiTokenMaxDays: number;
+  shareLinkMaxHours: number;
   updatedAt: string | null;
 }
 
@@ -79,7 +82,7 @@ function sealAad(userId: string): string {
 
 export async function securityPolicyGet(): Promise<SecurityPolicyView> {
   const row = await db().securityPolicy.findUnique({ where: { id: 1 } });
-  return { totpRequiredRoles: row?.totpRequiredRoles ?? [], apiTokenMaxDays: row?.apiTokenMaxDays ?? 90, updatedAt: row?.updatedAt.toISOString() ?? null };
+  return { totpRequiredRoles: row?.totpRequiredRoles ?? [], apiTokenMaxDays: row?.apiTokenMaxDays ?? 90, shareLinkMaxHours: row?.shareLinkMaxHours ?? 24, updatedAt: row?.updatedAt.toISOString() ?? null };
 }
 
 /**
@@ -140,8 +143,8 @@ export async function securityPolicySet(
   }
   const row = await db().securityPolicy.upsert({
     where: { id: 1 },
-    create: { id: 1, totpRequiredRoles: input.totpRequiredRoles, apiTokenMaxDays: input.apiTokenMaxDays, updatedById: caller.user.id },
-    update: { totpRequiredRoles: input.totpRequiredRoles, apiTokenMaxDays: input.apiTokenMaxDays, updatedAt: new Date(), updatedById: caller.user.id },
+    create: { id: 1, totpRequiredRoles: input.totpRequiredRoles, apiTokenMaxDays: input.apiTokenMaxDays, shareLinkMaxHours: input.shareLinkMaxHours, updatedById: caller.user.id },
+    update: { totpRequiredRoles: input.totpRequiredRoles, apiTokenMaxDays: input.apiTokenMaxDays, shareLinkMaxHours: input.shareLinkMaxHours, updatedAt: new Date(), updatedById: caller.user.id },
   });
   let signedOut = 0;
   for (const id of await usersMissingTotp(input.totpRequiredRoles)) signedOut += await sessionRevokeAllForUser(id);
@@ -153,10 +156,11 @@ export async function securityPolicySet(
     details: {
       totpRequiredRoles: { from: before.totpRequiredRoles, to: row.totpRequiredRoles },
       apiTokenMaxDays: { from: before.apiTokenMaxDays, to: row.apiTokenMaxDays },
+      shareLinkMaxHours: { from: before.shareLinkMaxHours, to: row.shareLinkMaxHours },
       sessionsEnded: signedOut,
     },
   });
-  return { totpRequiredRoles: row.totpRequiredRoles, apiTokenMaxDays: row.apiTokenMaxDays, updatedAt: row.updatedAt.toISOString(), signedOut };
+  return { totpRequiredRoles: row.totpRequiredRoles, apiTokenMaxDays: row.apiTokenMaxDays, shareLinkMaxHours: row.shareLinkMaxHours, updatedAt: row.updatedAt.toISOString(), signedOut };
 }
 
 export interface UserTotpRow {

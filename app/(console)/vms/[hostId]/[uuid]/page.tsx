@@ -4,6 +4,7 @@ import { privilegesAt } from "@/lib/authz";
 import { getT } from "@/lib/i18n/server";
 import { VmDetailClient } from "@/components/vms/vm-detail-client";
 import { VmAccessPanel } from "@/components/access/vm-access-panel";
+import { VmSharePanel } from "@/components/share/vm-share-panel";
 import { hostGet } from "@/lib/fleet/hosts";
 
 export const dynamic = "force-dynamic";
@@ -37,6 +38,7 @@ export default async function VmPage({ params }: { params: Promise<{ hostId: str
         canClone={held.has("vm.clone")}
         canTemplate={held.has("template.manage")}
       />
+      {held.has("vm.console") ? <VmSharePanel key={`share-${hostId}/${uuid}`} hostId={hostId} uuid={uuid} csrfToken={user.csrfToken} /> : null}
       <VmAccessPanel
         key={`access-${hostId}/${uuid}`}
         hostId={hostId}
