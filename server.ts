@@ -7,7 +7,7 @@ import { closeDatabase, prepareDatabase } from "@/lib/db/client";
 import { upgradeRouteFind, upgradeRouteRegister } from "@/lib/ws/upgrade-router";
 import { PEER_HEADER } from "@/lib/http/client-address";
 import { fleetCloseAll } from "@/lib/fleet/runtime";
-import { consoleUpgrade, consolesCloseAll } from "@/lib/consoles/proxy";
+import { consoleConnect, consoleUpgrade, consolesCloseAll } from "@/lib/consoles/proxy";
 import { taskWorkersStart, taskWorkersStop } from "@/lib/tasks/tasks";
 import "@/lib/tasks/handlers";
 
@@ -49,6 +49,12 @@ async function main() {
     const own = upgradeRouteFind(req.url);
     if (own) own(req, socket, head);
     else nextUpgrade(req, socket, head);
+  });
+
+  // Native SPICE viewers reach consoles through the app itself: a .vv file names it as their HTTP proxy.
+  server.on("connect", (req, socket, head) => {
+    stampPeer(req);
+    consoleConnect(req, socket, head);
   });
 
   let stopping = false;

@@ -15,7 +15,7 @@ import { PasteDialog } from "@/components/console/paste-dialog";
 import { SerialView } from "@/components/console/serial-view";
 import { SpiceView } from "@/components/console/spice-view";
 import { CONSOLE_KINDS, type ConsoleKind, type ConsoleMode } from "@/components/console/kinds";
-import { ticketMint, type ConsoleHolder, type ConsoleTicket } from "@/components/console/ticket";
+import { ticketMint, vvDownload, type ConsoleHolder, type ConsoleTicket } from "@/components/console/ticket";
 import type { ConsoleHandle, ConsoleStatus, ScaleMode, ViewEvents } from "@/components/console/types";
 import { VncView } from "@/components/console/vnc-view";
 
@@ -70,6 +70,7 @@ export default function ConsoleClient({ hostId, uuid, kind, csrfToken, canTakeov
   const [scale, setScale] = useState<ScaleMode>("scale");
   const [fullscreen, setFullscreen] = useState(false);
   const [pasteOpen, setPasteOpen] = useState(false);
+  const [vvState, setVvState] = useState<{ busy: boolean; error: string | null }>({ busy: false, error: null });
   const [vm, setVm] = useState<VmInfo | null>(null);
   const [desktopName, setDesktopName] = useState<string | null>(null);
   const rootRef = useRef<HTMLDivElement>(null);
@@ -126,7 +127,7 @@ export default function ConsoleClient({ hostId, uuid, kind, csrfToken, canTakeov
   // SPICE opens a websocket per channel, each with a ticket of its own.
   const mintChannel = useCallback(async (): Promise<string> => {
     for (let i = 0; ; i++) {
-      const r = await ticketMint({ hostId, uuid, kind, mode: "interactive", csrfToken });
+      const r = await ticketMint({ hostId, uuid, kind, mode: "interactive", csrfToken, channel: "extra" });
       if (r.ok) return r.ticket.url;
       // Right after a take-over, the previous holder's sessions take about a second to close.
       if ("held" in r && i < 6) {
@@ -188,6 +189,13 @@ export default function ConsoleClient({ hostId, uuid, kind, csrfToken, canTakeov
     a.href = url;
     a.download = `${(vm?.name ?? uuid).replace(/[^\w.-]+/g, "_")}-${stamp}.png`;
     a.click();
+    afterToolbar();
+  }
+
+  async function downloadVv() {
+    setVvState({ busy: true, error: null });
+    const error = await vvDownload({ hostId, uuid, csrfToken });
+    setVvState({ busy: false, error });
     afterToolbar();
   }
 
@@ -311,6 +319,16 @@ export default function ConsoleClient({ hostId, uuid, kind, csrfToken, canTakeov
               {t("toolbar.screenshot")}
             </ToolButton>
           ) : null}
+          {kind === "spice" ? (
+            <ToolButton
+              testId="console-download-vv"
+              title={vvState.error ? t("toolbar.downloadVvFailed", { message: vvState.error }) : t("toolbar.downloadVvHint")}
+              disabled={vvState.busy}
+              onClick={() => void downloadVv()}
+            >
+              {vvState.error ? <span className="text-red-400">{t("toolbar.downloadVv")} ⚠</span> : t("toolbar.downloadVv")}
+            </ToolButton>
+          ) : null}
           <ToolButton testId="console-fullscreen" aria-pressed={fullscreen} onClick={toggleFullscreen}>
             {fullscreen ? t("toolbar.exitFullscreen") : t("toolbar.fullscreen")}
           </ToolButton>
@@ -372,7 +390,7 @@ export default function ConsoleClient({ hostId, uuid, kind, csrfToken, canTakeov
 function ConsoleView(p: { kind: ConsoleKind; ticket: ConsoleTicket; viewOnly: boolean; scale: ScaleMode; events: ViewEvents; handle: RefObject<ConsoleHandle | null>; mintChannel: () => Promise<string> }) {
   const { kind, ticket, viewOnly, scale, events, handle } = p;
   if (kind === "serial") return <SerialView ref={handle} url={ticket.url} viewOnly={viewOnly} events={events} />;
-  if (kind === "spice") return <SpiceView ref={handle} url={ticket.url} events={events} mint={p.mintChannel} />;
+  if (kind === "spice") return <SpiceView ref={handle} url={ticket.url} password={ticket.password} events={events} mint={p.mintChannel} />;
   return <VncView ref={handle} url={ticket.url} viewOnly={viewOnly} scale={scale} events={events} />;
 }
 

@@ -11,7 +11,7 @@ import type { ConsoleHandle, ViewEvents } from "@/components/console/types";
  * ticket's path, `mint` gets the next ones. spice-html5 finds its screen by
  * element id and draws one canvas per surface, at the guest's resolution.
  */
-export function SpiceView({ url, events, mint, ref }: { url: string; events: ViewEvents; mint: () => Promise<string>; ref?: Ref<ConsoleHandle> }) {
+export function SpiceView({ url, password, events, mint, ref }: { url: string; password?: string; events: ViewEvents; mint: () => Promise<string>; ref?: Ref<ConsoleHandle> }) {
   const screenId = `spice-screen-${useId().replace(/[^\w-]/g, "")}`;
   const container = useRef<HTMLDivElement>(null);
   const connRef = useRef<SpiceMainConn | null>(null);
@@ -44,7 +44,8 @@ export function SpiceView({ url, events, mint, ref }: { url: string; events: Vie
         restore = installSpiceSockets({ firstPath: url, mint: () => latest.current.mint(), onClose: (_channel, info) => end(info) });
         conn = new spice.SpiceMainConn({
           uri: `${SPICE_SCHEME}//main`,
-          password: "",
+          // The display password the server set for this console; every channel links with it.
+          password: password ?? "",
           screen_id: screenId,
           onsuccess: () => {
             if (!cancelled && !ended) latest.current.events.onConnected();
@@ -68,7 +69,7 @@ export function SpiceView({ url, events, mint, ref }: { url: string; events: Vie
       if (w.sc === conn) delete w.sc;
       restore?.();
     };
-  }, [url, screenId]);
+  }, [url, password, screenId]);
 
   useImperativeHandle(
     ref,

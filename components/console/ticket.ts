@@ -7,6 +7,8 @@ export interface ConsoleTicket {
   expiresAt: string;
   viewOnly: boolean;
   kind: ConsoleKind;
+  /** SPICE: the display password the server set for this console (main channel only). */
+  password?: string;
 }
 
 export interface ConsoleHolder {
@@ -29,13 +31,22 @@ export function consoleApiPath(hostId: string, uuid: string): string {
  * Mints a one-use console ticket. A 409 console_held carries the holders, which
  * the shared fetchJson drops, so this one reads the body itself.
  */
-export async function ticketMint(o: { hostId: string; uuid: string; kind: ConsoleKind; mode: ConsoleMode; csrfToken: string; signal?: AbortSignal }): Promise<TicketResult> {
+export async function ticketMint(o: {
+  hostId: string;
+  uuid: string;
+  kind: ConsoleKind;
+  mode: ConsoleMode;
+  csrfToken: string;
+  signal?: AbortSignal;
+  /** SPICE: "extra" for a further channel of an open console (keeps its password). */
+  channel?: "main" | "extra";
+}): Promise<TicketResult> {
   let res: Response;
   try {
     res = await fetch(consoleApiPath(o.hostId, o.uuid), {
       method: "POST",
       headers: { accept: "application/json", "content-type": "application/json", "x-csrf-token": o.csrfToken },
-      body: JSON.stringify({ kind: o.kind, mode: o.mode }),
+      body: JSON.stringify({ kind: o.kind, mode: o.mode, ...(o.channel ? { channel: o.channel } : {}) }),
       credentials: "same-origin",
       signal: o.signal,
     });
@@ -47,7 +58,13 @@ export async function ticketMint(o: { hostId: string; uuid: string; kind: Consol
   if (res.ok && data && typeof data.url === "string") {
     return {
       ok: true,
-      ticket: { url: data.url, expiresAt: String(data.expiresAt ?? ""), viewOnly: data.viewOnly === true, kind: isConsoleKind(data.kind) ? data.kind : o.kind },
+      ticket: {
+        url: data.url,
+        expiresAt: String(data.expiresAt ?? ""),
+        viewOnly: data.viewOnly === true,
+        kind: isConsoleKind(data.kind) ? data.kind : o.kind,
+        ...(typeof data.password === "string" ? { password: data.password } : {}),
+      },
     };
   }
   const e = (data?.error ?? {}) as { code?: string; message?: string; holders?: unknown };
@@ -75,4 +92,31 @@ export function consoleSocketOpen(path: string): WebSocket {
   const ws = new WebSocket(consoleSocketUrl(path), ["binary"]);
   ws.binaryType = "arraybuffer";
   return ws;
+}
+
+/**
+ * Downloads a .vv file for a native SPICE viewer (POST .../console/vv): the browser saves it and the
+ * system opens it with remote-viewer. Resolves with an error message, or null when saved.
+ */
+export async function vvDownload(o: { hostId: string; uuid: string; csrfToken: string }): Promise<string | null> {
+  let res: Response;
+  try {
+    res = await fetch(`${consoleApiPath(o.hostId, o.uuid)}/vv`, { method: "POST", headers: { "x-csrf-token": o.csrfToken }, credentials: "same-origin" });
+  } catch {
+    return "The server could not be reached";
+  }
+  if (!res.ok) {
+    const data = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
+    return data?.error?.message ?? `Request failed (${res.status})`;
+  }
+  const name = /filename="([^"]+)"/.exec(res.headers.get("content-disposition") ?? "")?.[1] ?? "console.vv";
+  const href = URL.createObjectURL(await res.blob());
+  const a = document.createElement("a");
+  a.href = href;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(href), 10_000);
+  return null;
 }

@@ -1,11 +1,12 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
+import { EventEmitter } from "node:events";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket, type RawData } from "ws";
 import { db } from "@/lib/db/client";
 import { auditRecord } from "@/lib/audit/audit";
-import { roleCan } from "@/lib/auth/permissions";
+import { authorize, authorizeMany, principalFromSession } from "@/lib/authz";
 import { SESSION_COOKIE, sessionLookup, type ActiveSession } from "@/lib/auth/session";
 import { clientAddress } from "@/lib/http/client-address";
 import { virshArgv, virshCommand } from "@/lib/hosts/virsh-command";
@@ -14,7 +15,7 @@ import { parseDomainXml } from "@/lib/libvirt/domain-xml-parse";
 import { hostGet, type HostView } from "@/lib/fleet/hosts";
 import { consoleDomainState } from "@/lib/consoles/domain";
 import { fleet } from "@/lib/fleet/runtime";
-import { consoleLiveCount, consoleTicketConsume, QEMU_VNC_VIEWERS, type ConsumedTicket } from "@/lib/consoles/tickets";
+import { consoleLiveCount, consoleTicketConsume, consoleTicketConsumeConnect, QEMU_VNC_VIEWERS, VV_HOST_PREFIX, type ConsumedTicket } from "@/lib/consoles/tickets";
 import { RfbViewOnlyFilter } from "@/lib/consoles/rfb-view-only";
 
 /**
@@ -118,13 +119,91 @@ export function consoleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffe
         await auditRecord({ actor: { id: session.user.id, name: session.user.username }, action: "console.open", outcome: "denied", ip, details: { reason: "invalid_ticket" } });
         return refuse(socket, 403, "Console ticket invalid, used or expired");
       }
-      if (!roleCan(session.user.role, "vm.console")) return refuse(socket, 403, "Permission denied");
+      if (!(await consolePermitted(session, ticket))) return refuse(socket, 403, "Permission denied");
       state().wss.handleUpgrade(req, socket, head, (ws) => void start(ws, session, ticket, ip));
     } catch (err) {
       console.error("console upgrade failed", err);
       refuse(socket, 500, "Console failed");
     }
   })();
+}
+
+/**
+ * HTTP CONNECT on the app's own port, from a native SPICE viewer (remote-viewer) that opened a
+ * .vv file with `proxy=<app origin>` and `host=vd-<ticket>`. The ticket alone names the VM (the
+ * target is never used as an address: this is no open proxy); it must be a .vv ticket, and its
+ * web session must still be live with the console privilege. Then the tunnel carries the raw
+ * SPICE stream to the guest through the host's SSH connection, as a console session like any other.
+ */
+export function consoleConnect(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  socket.on("error", () => {});
+  void (async () => {
+    try {
+      const target = /^([^:\s]+):\d{1,5}$/.exec(req.url ?? "");
+      const hostPart = target?.[1] ?? "";
+      if (!hostPart.startsWith(VV_HOST_PREFIX)) return refuse(socket, 403, "Not a virtdeck console ticket");
+      const ticket = await consoleTicketConsumeConnect(hostPart.slice(VV_HOST_PREFIX.length));
+      const ip = clientAddress(headersOf(req));
+      if (!ticket) {
+        await auditRecord({ actor: null, action: "console.open", outcome: "denied", ip, details: { reason: "invalid_ticket", transport: "http_connect" } });
+        return refuse(socket, 403, "Console ticket invalid, used or expired");
+      }
+      const session = await sessionById(ticket.sessionId);
+      if (!session || session.user.id !== ticket.userId) return refuse(socket, 403, "The session that downloaded this file has ended");
+      if (!(await consolePermitted(session, ticket))) return refuse(socket, 403, "Permission denied");
+      socket.write("HTTP/1.1 200 Connection established\r\n\r\n");
+      const peer = new TunnelPeer(socket);
+      void start(peer as unknown as WebSocket, session, ticket, ip);
+      if (head.length) peer.emit("message", head, true);
+    } catch (err) {
+      console.error("console CONNECT failed", err);
+      refuse(socket, 500, "Console failed");
+    }
+  })();
+}
+
+/** The live web session a ticket is bound to (the viewer has no cookie: the ticket names it). */
+async function sessionById(id: string): Promise<ActiveSession | null> {
+  const row = await db().session.findUnique({
+    where: { id },
+    include: { user: { select: { id: true, username: true, displayName: true, role: true, disabled: true } } },
+  });
+  if (!row || row.revokedAt || row.expiresAt.getTime() <= Date.now() || row.user.disabled) return null;
+  const { disabled: _disabled, ...user } = row.user;
+  return { id: row.id, csrfToken: row.csrfToken, expiresAt: row.expiresAt, user };
+}
+
+/**
+ * A CONNECT tunnel's socket, shaped like the part of a `ws` WebSocket that start() drives:
+ * "message" events carry raw bytes (always binary), send() writes, close() ends the tunnel.
+ */
+class TunnelPeer extends EventEmitter {
+  readonly CONNECTING = 0;
+  readonly OPEN = 1;
+  readyState = 1;
+  constructor(readonly _socket: Duplex) {
+    super();
+    _socket.on("data", (d: Buffer) => this.emit("message", d, true));
+    _socket.on("error", (e) => this.emit("error", e));
+    _socket.on("close", () => {
+      if (this.readyState === 3) return;
+      this.readyState = 3;
+      this.emit("close", 1000, Buffer.alloc(0));
+    });
+  }
+  get bufferedAmount(): number {
+    return this._socket.writableLength;
+  }
+  send(data: Buffer, _opts: unknown, cb?: (err?: Error | null) => void): void {
+    if (this.readyState !== 1) return cb?.(new Error("tunnel closed"));
+    this._socket.write(data, cb);
+  }
+  close(): void {
+    if (this.readyState >= 2) return;
+    this.readyState = 2;
+    this._socket.end();
+    setTimeout(() => this._socket.destroy(), 1_000).unref();
+  }
 }
 
 interface Backend {
@@ -372,6 +451,19 @@ async function persistEnd(live: Live, reason: string): Promise<void> {
   }
 }
 
+/** The console permission (lib/authz): vm.console on the ticket's VM, for the session's user. */
+async function consolePermitted(session: ActiveSession, ticket: ConsumedTicket): Promise<boolean> {
+  return authorize(principalFromSession(session), "vm.console", { hostId: ticket.hostId, vmUuid: ticket.vmUuid });
+}
+
+/** Ids of the live sessions whose user still holds vm.console on their VM (grants re-read, batched per user). */
+async function consolesStillPermitted(lives: Live[]): Promise<Set<string>> {
+  const ok = await authorizeMany(
+    lives.map((l) => ({ principal: principalFromSession(l.session), privilege: "vm.console" as const, target: { hostId: l.ticket.hostId, vmUuid: l.ticket.vmUuid } })),
+  );
+  return new Set(lives.filter((_, i) => ok[i]).map((l) => l.id));
+}
+
 /**
  * Once a second, re-checks every live console of this instance against the
  * database: the web session still valid, the user enabled and still allowed,
@@ -382,6 +474,7 @@ async function check(): Promise<void> {
   const s = state();
   const lives = [...s.live.values()];
   if (!lives.length) return;
+  const permitted = await consolesStillPermitted(lives);
   const sessionIds = [...new Set(lives.map((l) => l.session.id))];
   const [sessions, requests] = await Promise.all([
     db().session.findMany({
@@ -397,7 +490,7 @@ async function check(): Promise<void> {
     const sess = byId.get(l.session.id);
     if (!sess || sess.revokedAt || sess.expiresAt.getTime() <= now) l.close(CLOSE.revoked, "signed out");
     else if (sess.user.disabled) l.close(CLOSE.revoked, "account disabled");
-    else if (!roleCan(sess.user.role, "vm.console")) l.close(CLOSE.revoked, "permission revoked");
+    else if (!permitted.has(l.id)) l.close(CLOSE.revoked, "permission revoked");
     else if (requested.has(l.id)) l.close(CLOSE.takenOver, requested.get(l.id)!);
   }
   if (now - s.lastPersist >= PERSIST_MS) {

@@ -3,13 +3,17 @@ import { createHash, randomBytes } from "node:crypto";
 import { z } from "zod";
 import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/http/errors";
-import { roleCan } from "@/lib/auth/permissions";
+import { authorize, principalFromSession } from "@/lib/authz";
 import type { ActiveSession } from "@/lib/auth/session";
 import { DomainUuidSchema } from "@/lib/hosts/virsh-command";
 import { isActive } from "@/lib/libvirt/vm-state";
 import { hostGet } from "@/lib/fleet/hosts";
-import { consoleDomainRead } from "@/lib/consoles/domain";
-import type { ConsoleKind } from "@/lib/generated/prisma/enums";
+import { consoleDomainRead, consolePasswordSet } from "@/lib/consoles/domain";
+import type { ConsoleKind, ConsoleTransport } from "@/lib/generated/prisma/enums";
+import { vvFile } from "@/lib/consoles/vv-file";
+
+/** Host part of a .vv file's CONNECT target: `vd-<ticket>` (see proxy.ts consoleConnect). */
+export const VV_HOST_PREFIX = "vd-";
 
 /**
  * One-time console tickets: minted by an authorized HTTP request for one user,
@@ -17,6 +21,12 @@ import type { ConsoleKind } from "@/lib/generated/prisma/enums";
  * websocket. Stored hashed in PostgreSQL so any app instance can accept them.
  */
 export const TICKET_TTL_MS = 30_000;
+/** A .vv file's ticket: time for the download to reach the native viewer. */
+export const VV_TICKET_TTL_MS = 60_000;
+/** After a .vv ticket's first use, the viewer's further SPICE channels may connect for this long. */
+export const VV_CHANNEL_WINDOW_MS = 15_000;
+/** A SPICE password set for a console outlives its ticket by this much (the viewer's channels link after the main one). */
+const SPICE_PASSWORD_MARGIN_MS = 30_000;
 /** A live session whose instance has not refreshed it for this long is presumed dead. */
 export const CONSOLE_STALE_MS = 10_000;
 /** QEMU's VNC server accepts this many shared viewers per display (its `connections` default; libvirt has no knob). */
@@ -26,6 +36,12 @@ export const ConsoleRequestSchema = z
   .object({
     kind: z.enum(["vnc", "spice", "serial"], { error: "kind must be vnc, spice or serial" }),
     mode: z.enum(["interactive", "view", "takeover"]).default("interactive"),
+    /**
+     * SPICE: "main" (the default) sets a fresh display password for this console and returns it;
+     * "extra" is a further channel of the same console (spice-html5 opens one websocket per channel)
+     * and leaves the password alone.
+     */
+    channel: z.enum(["main", "extra"]).default("main"),
   })
   .strict();
 
@@ -42,6 +58,8 @@ export interface MintedTicket {
   expiresAt: string;
   viewOnly: boolean;
   kind: ConsoleKind;
+  /** SPICE main channel: the display password set for this console (valid a little longer than the ticket). */
+  password?: string;
 }
 
 const hash = (t: string) => createHash("sha256").update(t).digest("hex");
@@ -80,9 +98,11 @@ export async function consoleTicketMint(
   session: ActiveSession,
   hostId: string,
   rawUuid: string,
-  input: z.infer<typeof ConsoleRequestSchema>,
+  input: Omit<z.infer<typeof ConsoleRequestSchema>, "channel"> & { channel?: "main" | "extra" },
+  opts: { transport?: ConsoleTransport } = {},
 ): Promise<MintedTicket> {
-  if (input.mode === "takeover" && !roleCan(session.user.role, "vm.console.takeover")) {
+  const transport = opts.transport ?? "websocket";
+  if (input.mode === "takeover" && !(await authorize(principalFromSession(session), "vm.console.takeover", { hostId, vmUuid: rawUuid }))) {
     throw new AppError("forbidden", "You may not take over other users' consoles");
   }
   const uuidParsed = DomainUuidSchema.safeParse(rawUuid);
@@ -112,8 +132,11 @@ export async function consoleTicketMint(
       });
     }
   }
+  const ttl = transport === "http_connect" ? VV_TICKET_TTL_MS + VV_CHANNEL_WINDOW_MS : TICKET_TTL_MS;
+  // Once QEMU has a SPICE password it wants one from every viewer: each console gets its own, short-lived.
+  const password = input.kind === "spice" && input.channel !== "extra" ? await consolePasswordSet(host, uuid, dom.xml, "spice", ttl + SPICE_PASSWORD_MARGIN_MS) : undefined;
   const ticket = randomBytes(32).toString("base64url");
-  const expiresAt = new Date(Date.now() + TICKET_TTL_MS);
+  const expiresAt = new Date(Date.now() + (transport === "http_connect" ? VV_TICKET_TTL_MS : TICKET_TTL_MS));
   await db().consoleTicket.create({
     data: {
       id: hash(ticket),
@@ -125,9 +148,17 @@ export async function consoleTicketMint(
       viewOnly: input.mode === "view",
       takeover: input.mode === "takeover",
       expiresAt,
+      transport,
     },
   });
-  return { ticket, url: `/ws/console?ticket=${encodeURIComponent(ticket)}`, expiresAt: expiresAt.toISOString(), viewOnly: input.mode === "view", kind: input.kind };
+  return {
+    ticket,
+    url: `/ws/console?ticket=${encodeURIComponent(ticket)}`,
+    expiresAt: expiresAt.toISOString(),
+    viewOnly: input.mode === "view",
+    kind: input.kind,
+    ...(password ? { password } : {}),
+  };
 }
 
 export interface ConsumedTicket {
@@ -147,12 +178,48 @@ export async function consoleTicketConsume(ticket: string | null, session: Activ
   const id = hash(ticket);
   const now = new Date();
   // One UPDATE ... RETURNING: marks it used and reads it in the same statement.
-  const [row] = await db().consoleTicket.updateManyAndReturn({ where: { id, usedAt: null, expiresAt: { gt: now } }, data: { usedAt: now } });
+  const [row] = await db().consoleTicket.updateManyAndReturn({ where: { id, transport: "websocket", usedAt: null, expiresAt: { gt: now } }, data: { usedAt: now } });
   if (!row || row.userId !== session.user.id || row.sessionId !== session.id) return null;
   return { hostId: row.hostId, vmUuid: row.vmUuid, kind: row.kind, viewOnly: row.viewOnly, takeover: row.takeover };
+}
+
+export interface ConnectTicket extends ConsumedTicket {
+  userId: string;
+  sessionId: string;
+}
+
+/**
+ * Uses a .vv ticket for one HTTP CONNECT. A SPICE viewer opens one connection per channel (main,
+ * display, inputs, cursor...): the first use must come before the ticket expires and marks it used
+ * (one UPDATE ... RETURNING); the viewer's further channels are admitted for VV_CHANNEL_WINDOW_MS
+ * after that first use, and never later. The caller checks the ticket's web session and privilege.
+ */
+export async function consoleTicketConsumeConnect(ticket: string | null): Promise<ConnectTicket | null> {
+  if (!ticket || ticket.length > 128) return null;
+  const id = hash(ticket);
+  const now = new Date();
+  const [first] = await db().consoleTicket.updateManyAndReturn({ where: { id, transport: "http_connect", usedAt: null, expiresAt: { gt: now } }, data: { usedAt: now } });
+  const row =
+    first ?? (await db().consoleTicket.findFirst({ where: { id, transport: "http_connect", usedAt: { gt: new Date(now.getTime() - VV_CHANNEL_WINDOW_MS) } } }));
+  if (!row) return null;
+  return { hostId: row.hostId, vmUuid: row.vmUuid, kind: row.kind, viewOnly: row.viewOnly, takeover: row.takeover, userId: row.userId, sessionId: row.sessionId };
 }
 
 /** Deletes tickets that expired more than an hour ago. */
 export async function consoleTicketPurge(): Promise<void> {
   await db().consoleTicket.deleteMany({ where: { expiresAt: { lt: new Date(Date.now() - 3600_000) } } });
+}
+
+/**
+ * A .vv file for a native SPICE viewer: a ticket for HTTP CONNECT through the app (60 s to first
+ * use), the console's fresh SPICE password, and the app's origin as the viewer's proxy.
+ */
+export async function consoleVvCreate(session: ActiveSession, hostId: string, rawUuid: string, origin: string): Promise<{ filename: string; body: string }> {
+  const minted = await consoleTicketMint(session, hostId, rawUuid, { kind: "spice", mode: "interactive", channel: "main" }, { transport: "http_connect" });
+  const dom = await consoleDomainRead(await hostGet(hostId), DomainUuidSchema.parse(rawUuid)).catch(() => null);
+  const name = dom?.wire.name ?? "console";
+  return {
+    filename: `${name.replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 60) || "console"}.vv`,
+    body: vvFile({ host: `${VV_HOST_PREFIX}${minted.ticket}`, password: minted.password, proxy: origin, title: `${name} (virtdeck)` }),
+  };
 }

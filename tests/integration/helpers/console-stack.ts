@@ -187,7 +187,7 @@ export async function rfbHandshake(o: { next(n: number, t?: number): Promise<Buf
  * serial port that is also the console; optional VNC/SPICE on 127.0.0.1. Start it --paused: it then
  * uses no CPU, and its display and serial console are there all the same.
  */
-export function idleGuestXml(o: { name: string; uuid: string; vnc?: boolean; spice?: boolean; spicePort?: number }): string {
+export function idleGuestXml(o: { name: string; uuid: string; vnc?: boolean; spice?: boolean; spicePort?: number; displayPassword?: boolean }): string {
   const doc = new DOMImplementation().createDocument(null, "domain", null);
   const domain = doc.documentElement!;
   domain.setAttribute("type", process.env.VD_TEST_DOMAIN_TYPE === "qemu" ? "qemu" : "kvm");
@@ -206,9 +206,15 @@ export function idleGuestXml(o: { name: string; uuid: string; vnc?: boolean; spi
   const devices = el(domain, "devices");
   el(el(devices, "serial", { type: "pty" }), "target", { port: "0" });
   el(el(devices, "console", { type: "pty" }), "target", { type: "serial", port: "0" });
-  if (o.vnc) el(el(devices, "graphics", { type: "vnc", autoport: "yes", listen: "127.0.0.1" }), "listen", { type: "address", address: "127.0.0.1" });
+  // With a password that expired long ago, QEMU starts the display with password auth (nobody gets in
+  // until a fresh password is set): what per-console passwords need.
+  const pw: Record<string, string> = o.displayPassword ? { passwd: `${Math.random().toString(36).slice(2, 10)}`, passwdValidTo: "2000-01-01T00:00:00" } : {};
+  if (o.vnc) el(el(devices, "graphics", { type: "vnc", autoport: "yes", listen: "127.0.0.1", ...pw }), "listen", { type: "address", address: "127.0.0.1" });
   if (o.spice) {
-    const attrs: Record<string, string> = o.spicePort ? { type: "spice", port: String(o.spicePort), autoport: "no", listen: "127.0.0.1" } : { type: "spice", autoport: "yes", listen: "127.0.0.1" };
+    const attrs: Record<string, string> = {
+      ...(o.spicePort ? { type: "spice", port: String(o.spicePort), autoport: "no", listen: "127.0.0.1" } : { type: "spice", autoport: "yes", listen: "127.0.0.1" }),
+      ...pw,
+    };
     el(el(devices, "graphics", attrs), "listen", { type: "address", address: "127.0.0.1" });
   }
   if (o.vnc || o.spice) el(el(devices, "video"), "model", { type: "vga" });

@@ -1,0 +1,23 @@
+import { userRoute } from "@/lib/http/route";
+import { consoleVvCreate } from "@/lib/consoles/tickets";
+
+type P = { hostId: string; uuid: string };
+
+/**
+ * A .vv file for remote-viewer (SPICE): it connects through this app (HTTP CONNECT with a one-time
+ * ticket), never to the host. A browser session only: the file is bound to it.
+ */
+export const POST = userRoute<undefined, P>(
+  { privilege: "vm.console", sessionOnly: true, target: ({ params }) => ({ hostId: params.hostId, vmUuid: params.uuid }) },
+  async ({ req, session, params }) => {
+    const { filename, body } = await consoleVvCreate(session, params.hostId, params.uuid, req.nextUrl.origin);
+    return new Response(body, {
+      status: 201,
+      headers: {
+        "content-type": "application/x-virt-viewer",
+        "content-disposition": `attachment; filename="${filename}"`,
+        "cache-control": "no-store",
+      },
+    });
+  },
+);

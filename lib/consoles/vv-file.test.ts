@@ -1,0 +1,24 @@
+import { describe, expect, it } from "vitest";
+import { vvFile } from "./vv-file";
+
+const parse = (text: string) => Object.fromEntries(text.trim().split("\n").slice(1).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+
+describe("vvFile", () => {
+  it("names virtdeck as the proxy and the ticket as the host, with the password", () => {
+    const text = vvFile({ host: "vd-AbC_123-x", password: "pw-123", proxy: "http://127.0.0.1:3000", title: "web 1 (virtdeck)" });
+    expect(text.split("\n")[0]).toBe("[virt-viewer]");
+    expect(parse(text)).toMatchObject({ type: "spice", host: "vd-AbC_123-x", port: "5900", password: "pw-123", proxy: "http://127.0.0.1:3000", title: "web 1 (virtdeck)", "delete-this-file": "1" });
+    expect(text.endsWith("\n")).toBe(true);
+  });
+
+  it("keeps hostile VM names on one line and escapes backslashes", () => {
+    const v = parse(vvFile({ host: "vd-x", password: "p", proxy: "https://vd.example", title: "a\nproxy=http://evil\\b" }));
+    expect(v.title).toBe("a proxy=http://evil\\\\b");
+    expect(v.proxy).toBe("https://vd.example");
+  });
+
+  it("refuses a proxy that is not a bare http(s) origin", () => {
+    expect(() => vvFile({ host: "vd-x", password: "p", proxy: "http://a/b", title: "t" })).toThrow(/origin/);
+    expect(() => vvFile({ host: "vd-x", password: "p", proxy: "socks5://a", title: "t" })).toThrow(/origin/);
+  });
+});
