@@ -105,6 +105,10 @@ const ROUTES: Record<string, Entry> = {
   "security/policy GET": { target: "none" },
   "security/policy PUT": { target: "none", body: () => ({ totpRequiredRoles: "not a list" }) },
   "setup POST": { target: "none", body: () => ({}) },
+  // Public: the share link is the credential (never reached by the role loops below).
+  "share/[token]/ticket POST": { target: "none", params: () => ({ token: "A".repeat(43) }), body: () => ({}) },
+  // Revoking needs no privilege (creator or user.manage, decided by the handler): an unknown id is 404 for everyone.
+  "share-links/[id] DELETE": { target: "none", params: rnd },
   "tags GET": { target: "none" },
   "tasks GET": { target: "none" },
   "tasks/[id] GET": { target: "none", params: rnd },
@@ -139,6 +143,9 @@ const ROUTES: Record<string, Entry> = {
   // The matrix guests have no SPICE display: allowed callers get 409 invalid_state.
   "vms/[hostId]/[uuid]/console/vv POST": { target: "vm", params: vmParams },
   "vms/[hostId]/[uuid]/screenshot GET": { target: "vm", params: vmParams },
+  "vms/[hostId]/[uuid]/share-links GET": { target: "vm", params: vmParams },
+  // Longer than any policy allows: allowed callers get 422, no link is created.
+  "vms/[hostId]/[uuid]/share-links POST": { target: "vm", params: vmParams, body: () => ({ kind: "vnc", expiresInMinutes: 10_000_000 }) },
   "vms/[hostId]/[uuid]/tags GET": { target: "vm", params: vmParams },
   "vms/[hostId]/[uuid]/tags PUT": { target: "vm", params: vmParams, body: () => ({ tags: [] }) },
 };
@@ -153,6 +160,8 @@ const REQUIRED_PRIVILEGE: Record<string, string> = {
   "vms/[hostId]/[uuid]/console GET": "vm.view",
   "vms/[hostId]/[uuid]/console POST": "vm.console",
   "vms/[hostId]/[uuid]/console/vv POST": "vm.console",
+  "vms/[hostId]/[uuid]/share-links GET": "vm.console",
+  "vms/[hostId]/[uuid]/share-links POST": "vm.console",
   "vms/[hostId]/[uuid]/screenshot GET": "vm.view",
   "vms/[hostId]/[uuid]/tags GET": "vm.view",
   "vms/[hostId]/[uuid]/tags PUT": "vm.edit",
