@@ -1,0 +1,276 @@
+// Console share links on the real stack: an idle guest on host 1 reached through the real sshd and
+// the real console proxy; tickets minted through a link open the websocket without any cookie; a
+// view-only link drops input on the server; a single-use link refuses a second open (also when two
+// visitors race); an expired link is refused; revoking the link, the link expiring, or its creator
+// losing vm.console closes an open console within 2 s; every use is in the audit log.
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { NextRequest } from "next/server";
+import { testDbKind } from "./helpers/test-database";
+import { consoleStackStart, guestRemove, idleGuestXml, rfbHandshake, virsh, type ConsoleStack } from "./helpers/console-stack";
+
+const guest = { name: `vdtest-share-${randomBytes(3).toString("hex")}`, uuid: randomUUID() };
+let s: ConsoleStack;
+let share: typeof import("@/lib/consoles/share-links");
+let sharer: { id: string; username: string; token: string };
+let grantId = "";
+const ip = "127.0.0.9";
+
+interface Opened {
+  ws: WebSocket;
+  closed: Promise<{ code: number; reason: string; at: number }>;
+  next(n: number, timeoutMs?: number): Promise<Buffer>;
+  send(b: Buffer): void;
+}
+
+/** Opens /ws/console with no cookie at all (a visitor without an account); rejects with the HTTP status when refused. */
+function openAnonymous(ticket: string): Promise<Opened> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${s.port}/ws/console?ticket=${encodeURIComponent(ticket)}`, ["binary"], { headers: { origin: `http://127.0.0.1:${s.port}` } });
+    let buffered = Buffer.alloc(0);
+    const waiters: (() => void)[] = [];
+    ws.on("message", (d: Buffer) => {
+      buffered = Buffer.concat([buffered, d]);
+      waiters.splice(0).forEach((w) => w());
+    });
+    const closed = new Promise<{ code: number; reason: string; at: number }>((res) => ws.on("close", (code, reason) => res({ code, reason: reason.toString(), at: Date.now() })));
+    ws.on("unexpected-response", (_req, res) => reject(Object.assign(new Error(`refused ${res.statusCode}`), { status: res.statusCode })));
+    ws.on("error", (e) => reject(e));
+    ws.on("open", () =>
+      resolve({
+        ws,
+        closed,
+        send: (b) => ws.send(b),
+        next: (n, timeoutMs = 10_000) =>
+          new Promise((res, rej) => {
+            const deadline = setTimeout(() => rej(new Error(`only ${buffered.length} of ${n} bytes arrived`)), timeoutMs);
+            const check = () => {
+              if (buffered.length >= n) {
+                clearTimeout(deadline);
+                const out = buffered.subarray(0, n);
+                buffered = buffered.subarray(n);
+                res(out);
+              } else waiters.push(check);
+            };
+            check();
+          }),
+      }),
+    );
+  });
+}
+
+async function refusedStatus(p: Promise<Opened>): Promise<number> {
+  try {
+    const o = await p;
+    o.ws.close(1000);
+    await o.closed;
+    return 101;
+  } catch (e) {
+    return (e as { status?: number }).status ?? -1;
+  }
+}
+
+async function sharerCaller() {
+  const { principalFromSession } = await import("@/lib/authz");
+  return { principal: principalFromSession(await s.sessionOf(sharer.token)), ip };
+}
+
+async function linkCreate(o: { viewOnly?: boolean; singleUse?: boolean; minutes?: number } = {}) {
+  const created = await share.shareLinkCreate(await sharerCaller(), s.hostId, guest.uuid, {
+    kind: "vnc",
+    expiresInMinutes: o.minutes ?? 10,
+    viewOnly: o.viewOnly ?? false,
+    singleUse: o.singleUse ?? false,
+  });
+  const token = created.path.replace(/^\/share\//, "");
+  return { id: created.link.id, token };
+}
+
+const KEY_EVENT = Buffer.from([4, 1, 0, 0, 0, 0, 0, 0x61]); // KeyEvent down 'a'
+const POINTER_EVENT = Buffer.from([5, 1, 0, 10, 0, 10]); // PointerEvent button 1 at 10,10
+/** Client bytes of the handshake rfbHandshake sends: version (12), security type (1), ClientInit (1). */
+const HANDSHAKE_IN = 14;
+
+async function sessionRow(linkId: string) {
+  return s.m.db.db().consoleSession.findFirst({ where: { shareLinkId: linkId }, orderBy: { startedAt: "desc" } });
+}
+
+beforeAll(async () => {
+  s = await consoleStackStart();
+  share = await import("@/lib/consoles/share-links");
+  const dir = mkdtempSync("/tmp/vdtest-share-");
+  writeFileSync(`${dir}/guest.xml`, idleGuestXml({ ...guest, vnc: true }));
+  virsh("define", `${dir}/guest.xml`);
+  virsh("start", "--paused", guest.uuid);
+  // A helpdesk account granted the helpdesk role (view + console) on this guest only: the links' creator.
+  const admin = { session: await s.sessionOf(s.adminToken), ip };
+  await s.m.users.userCreate(admin, s.m.users.UserCreateSchema.parse({ username: "sharer", password: "sharer password 1", role: "helpdesk" }));
+  const token = (await s.m.login.login({ username: "sharer", password: "sharer password 1" }, { ip, userAgent: "vitest" })).token;
+  const user = (await s.m.users.usersList()).find((u) => u.username === "sharer")!;
+  sharer = { id: user.id, username: "sharer", token };
+  grantId = (await s.m.db.db().grant.create({ data: { userId: user.id, roleId: "helpdesk", scope: "vm", hostId: s.hostId, vmUuid: guest.uuid } })).id;
+}, 120_000);
+
+afterAll(async () => {
+  guestRemove(guest.uuid);
+  await s?.close();
+});
+
+describe(`console share links on ${testDbKind()}`, () => {
+  it("opens the console through a link without any cookie, and records create, open and close in the audit log", async () => {
+    const link = await linkCreate();
+    const minted = await share.shareTicketMint(link.token, { mode: "interactive", channel: "main" });
+    expect(minted.viewOnly).toBe(false);
+    const o = await openAnonymous(minted.ticket);
+    const fb = await rfbHandshake(o);
+    expect(fb.width).toBeGreaterThan(0);
+    o.send(KEY_EVENT);
+    // The key event reaches the guest side: the proxy counts it once it is written to the SSH channel.
+    await new Promise((r) => setTimeout(r, 300));
+    o.ws.close(1000);
+    await o.closed;
+    await expect.poll(async () => (await sessionRow(link.id))?.endedAt ?? null).not.toBeNull();
+    const row = await sessionRow(link.id);
+    expect(row?.sessionId).toBe("");
+    expect(row?.userId).toBe(sharer.id);
+    expect(Number(row?.bytesIn)).toBe(HANDSHAKE_IN + KEY_EVENT.length);
+    const audit = await s.m.db.db().auditEvent.findMany({ where: { action: { startsWith: "share." } }, orderBy: { id: "asc" } });
+    const forLink = audit.filter((a) => (a.details as { shareLink?: string }).shareLink === link.id);
+    expect(forLink.map((a) => a.action)).toEqual(["share.create", "share.open", "share.close"]);
+    expect(forLink.every((a) => a.actorId === sharer.id && a.targetId === `${s.hostId}/${guest.uuid}`)).toBe(true);
+    expect((await s.m.db.db().shareLink.findUnique({ where: { id: link.id } }))?.uses).toBe(1);
+    // The secret is stored only as its SHA-256.
+    const stored = await s.m.db.db().shareLink.findUnique({ where: { id: link.id } });
+    expect(JSON.stringify(stored)).not.toContain(link.token);
+  });
+
+  it("goes through the public route without a cookie; an unknown token is 404; a normal ticket still needs its session", async () => {
+    const link = await linkCreate();
+    const { POST } = await import("@/app/api/share/[token]/ticket/route");
+    const call = (token: string) =>
+      POST(new NextRequest(`http://127.0.0.1:3000/api/share/${token}/ticket`, { method: "POST", headers: { "content-type": "application/json", "x-virtdeck-peer": ip }, body: "{}" }), {
+        params: Promise.resolve({ token }),
+      });
+    const ok = await call(link.token);
+    expect(ok.status).toBe(201);
+    const body = (await ok.json()) as { ticket: string; url: string };
+    expect(body.url).toContain("/ws/console?ticket=");
+    expect((await call("A".repeat(43))).status).toBe(404);
+    expect((await call("short")).status).toBe(404);
+    const o = await openAnonymous(body.ticket);
+    await rfbHandshake(o);
+    o.ws.close(1000);
+    await o.closed;
+    // A ticket of a web session is refused without its cookie.
+    const own = await s.m.tickets.consoleTicketMint(await s.sessionOf(sharer.token), s.hostId, guest.uuid, { kind: "vnc", mode: "view", channel: "main" });
+    expect(await refusedStatus(openAnonymous(own.ticket))).toBe(401);
+  });
+
+  it("drops a view-only link's input on the server, even when the page asks for an interactive console", async () => {
+    const link = await linkCreate({ viewOnly: true });
+    const minted = await share.shareTicketMint(link.token, { mode: "interactive", channel: "main" });
+    expect(minted.viewOnly).toBe(true);
+    const o = await openAnonymous(minted.ticket);
+    await rfbHandshake(o);
+    o.send(KEY_EVENT);
+    o.send(POINTER_EVENT);
+    await new Promise((r) => setTimeout(r, 300));
+    o.ws.close(1000);
+    await o.closed;
+    await expect.poll(async () => (await sessionRow(link.id))?.endedAt ?? null).not.toBeNull();
+    const row = await sessionRow(link.id);
+    expect(row?.viewOnly).toBe(true);
+    expect(Number(row?.bytesIn)).toBe(HANDSHAKE_IN);
+  });
+
+  it("refuses a single-use link's second open, and lets only one of two racing visitors in", async () => {
+    const link = await linkCreate({ singleUse: true });
+    const first = await share.shareTicketMint(link.token, { mode: "interactive", channel: "main" });
+    await expect(share.shareTicketMint(link.token, { mode: "interactive", channel: "main" })).rejects.toMatchObject({ code: "forbidden", message: expect.stringMatching(/one use/) });
+    expect((await share.shareLinkPublic(link.token))?.state).toBe("used");
+    const o = await openAnonymous(first.ticket);
+    await rfbHandshake(o);
+    o.ws.close(1000);
+    await o.closed;
+
+    const race = await linkCreate({ singleUse: true });
+    const results = await Promise.allSettled([1, 2, 3].map(() => share.shareTicketMint(race.token, { mode: "view", channel: "main" })));
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    expect((await s.m.db.db().shareLink.findUnique({ where: { id: race.id } }))?.uses).toBe(1);
+    // The losers' tickets were dropped: only the winner's ticket exists for the link.
+    expect(await s.m.db.db().consoleTicket.count({ where: { shareLinkId: race.id } })).toBe(1);
+  });
+
+  it("refuses an expired link, and a ticket of a link that expired before the websocket opened", async () => {
+    const link = await linkCreate();
+    const minted = await share.shareTicketMint(link.token, { mode: "view", channel: "main" });
+    await s.m.db.db().shareLink.update({ where: { id: link.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    await expect(share.shareTicketMint(link.token, { mode: "view", channel: "main" })).rejects.toMatchObject({ code: "forbidden", message: expect.stringMatching(/expired/) });
+    expect(await refusedStatus(openAnonymous(minted.ticket))).toBe(403);
+    expect((await share.shareLinkPublic(link.token))?.state).toBe("expired");
+    const denied = await s.m.db.db().auditEvent.findFirst({ where: { action: "share.open", outcome: "denied" }, orderBy: { id: "desc" } });
+    expect(denied?.details).toMatchObject({ shareLink: link.id, reason: "share link expired" });
+  });
+
+  it("closes an open console within 2 s when the link expires", async () => {
+    const link = await linkCreate();
+    const o = await openAnonymous((await share.shareTicketMint(link.token, { mode: "view", channel: "main" })).ticket);
+    await rfbHandshake(o);
+    const t0 = Date.now();
+    await s.m.db.db().shareLink.update({ where: { id: link.id }, data: { expiresAt: new Date() } });
+    const closed = await o.closed;
+    expect(closed.code).toBe(4003);
+    expect(closed.reason).toBe("share link expired");
+    expect(closed.at - t0).toBeLessThan(2_000);
+  });
+
+  it("closes an open console within 2 s when the link is revoked, and refuses it afterwards", async () => {
+    const link = await linkCreate();
+    const o = await openAnonymous((await share.shareTicketMint(link.token, { mode: "interactive", channel: "main" })).ticket);
+    await rfbHandshake(o);
+    // Someone else without user.manage may not revoke it (and does not learn it exists).
+    const admin = { session: await s.sessionOf(s.adminToken), ip };
+    await s.m.users.userCreate(admin, s.m.users.UserCreateSchema.parse({ username: "other", password: "other password 1", role: "operator" }));
+    const other = (await s.m.login.login({ username: "other", password: "other password 1" }, { ip, userAgent: "vitest" })).token;
+    const { principalFromSession } = await import("@/lib/authz");
+    await expect(share.shareLinkRevoke({ principal: principalFromSession(await s.sessionOf(other)), ip }, link.id)).rejects.toMatchObject({ code: "not_found" });
+    const t0 = Date.now();
+    await share.shareLinkRevoke(await sharerCaller(), link.id);
+    const closed = await o.closed;
+    expect(closed.code).toBe(4003);
+    expect(closed.reason).toBe("share link revoked");
+    expect(closed.at - t0).toBeLessThan(2_000);
+    await expect(share.shareTicketMint(link.token, { mode: "view", channel: "main" })).rejects.toMatchObject({ code: "forbidden", message: expect.stringMatching(/revoked/) });
+    const listed = await share.shareLinkList(await sharerCaller(), s.hostId, guest.uuid);
+    expect(listed.links.map((l) => l.id)).not.toContain(link.id);
+    const revoked = await s.m.db.db().auditEvent.findFirst({ where: { action: "share.revoke" }, orderBy: { id: "desc" } });
+    expect(revoked?.details).toMatchObject({ shareLink: link.id });
+    expect(revoked?.actorId).toBe(sharer.id);
+  });
+
+  it("closes an open console within 2 s when the creator loses vm.console, and refuses new opens", async () => {
+    const link = await linkCreate();
+    const o = await openAnonymous((await share.shareTicketMint(link.token, { mode: "view", channel: "main" })).ticket);
+    await rfbHandshake(o);
+    const t0 = Date.now();
+    await s.m.db.db().grant.delete({ where: { id: grantId } });
+    const closed = await o.closed;
+    expect(closed.code).toBe(4003);
+    expect(closed.reason).toBe("permission revoked");
+    expect(closed.at - t0).toBeLessThan(2_000);
+    await expect(share.shareTicketMint(link.token, { mode: "view", channel: "main" })).rejects.toMatchObject({ code: "forbidden" });
+    expect((await share.shareLinkPublic(link.token))?.state).toBe("forbidden");
+  });
+
+  it("caps the duration by the security policy", async () => {
+    const { principalFromSession } = await import("@/lib/authz");
+    const caller = { principal: principalFromSession(await s.sessionOf(s.adminToken)), ip };
+    await expect(share.shareLinkCreate(caller, s.hostId, guest.uuid, { kind: "vnc", expiresInMinutes: 24 * 60 + 1, viewOnly: false, singleUse: false })).rejects.toMatchObject({ code: "invalid_input" });
+    await s.m.db.db().securityPolicy.upsert({ where: { id: 1 }, create: { id: 1, shareLinkMaxHours: 48 }, update: { shareLinkMaxHours: 48 } });
+    const ok = await share.shareLinkCreate(caller, s.hostId, guest.uuid, { kind: "vnc", expiresInMinutes: 48 * 60, viewOnly: false, singleUse: false });
+    expect(new Date(ok.link.expiresAt).getTime() - Date.now()).toBeGreaterThan(47 * 3600_000);
+    await expect(share.shareLinkCreate(caller, s.hostId, guest.uuid, { kind: "spice", expiresInMinutes: 10, viewOnly: false, singleUse: false })).rejects.toMatchObject({ code: "invalid_state" });
+  });
+});
