@@ -528,3 +528,13 @@ export async function userAccess(userId: string): Promise<UserAccess> {
     : [];
   return { groups, grants: await grantsList({ userId: id }), groupGrants };
 }
+
+/**
+ * Forgets a deleted VM's grants and tags (the VM's identity, host + UUID, is gone for good).
+ * Audited with the deletion by its caller.
+ */
+export async function vmAccessForget(hostId: string, vmUuid: string): Promise<{ grants: number; tags: number }> {
+  const t = { hostId: hostId.toLowerCase(), vmUuid: vmUuid.toLowerCase() };
+  const [grants, tags] = await db().$transaction([db().grant.deleteMany({ where: { scope: "vm", ...t } }), db().vmTag.deleteMany({ where: t })]);
+  return { grants: grants.count, tags: tags.count };
+}

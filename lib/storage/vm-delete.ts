@@ -1,4 +1,5 @@
 import "server-only";
+import { vmAccessForget } from "@/lib/authz/manage";
 import { z } from "zod";
 import { AppError } from "@/lib/http/errors";
 import { auditRecord } from "@/lib/audit/audit";
@@ -133,6 +134,8 @@ async function run(ctx: TaskContext) {
   if (!u.ok) await step(`Undefined ${p.vmName}`, { command: "undefine", args: [{ domain: p.vmUuid }, ...flags] });
   else await ctx.log(`Undefined ${p.vmName}${p.hasManagedSave ? " with its managed save" : ""}${p.hasSnapshots ? " and snapshot metadata" : ""}`);
   inventoryInvalidate(host.id, "*");
+  // Grants and tags on this VM die with it.
+  await vmAccessForget(host.id, p.vmUuid);
   const deleted: string[] = [];
   for (const [i, path] of input.volumes.entries()) {
     await ctx.progress(40 + (55 * i) / Math.max(1, input.volumes.length), `Deleting ${path}`);
