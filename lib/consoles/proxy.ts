@@ -15,7 +15,8 @@ import { parseDomainXml } from "@/lib/libvirt/domain-xml-parse";
 import { hostGet, type HostView } from "@/lib/fleet/hosts";
 import { consoleDomainState } from "@/lib/consoles/domain";
 import { fleet } from "@/lib/fleet/runtime";
-import { consoleLiveCount, consoleTicketConsume, consoleTicketConsumeConnect, QEMU_VNC_VIEWERS, VV_HOST_PREFIX, type ConsumedTicket } from "@/lib/consoles/tickets";
+import { consoleLiveCount, consoleTicketConsume, consoleTicketConsumeConnect, QEMU_VNC_VIEWERS, type ConsumedTicket } from "@/lib/consoles/tickets";
+import { vvTicketOf } from "@/lib/consoles/vv-file";
 import { RfbViewOnlyFilter } from "@/lib/consoles/rfb-view-only";
 
 /**
@@ -140,9 +141,9 @@ export function consoleConnect(req: IncomingMessage, socket: Duplex, head: Buffe
   void (async () => {
     try {
       const target = /^([^:\s]+):\d{1,5}$/.exec(req.url ?? "");
-      const hostPart = target?.[1] ?? "";
-      if (!hostPart.startsWith(VV_HOST_PREFIX)) return refuse(socket, 403, "Not a virtdeck console ticket");
-      const ticket = await consoleTicketConsumeConnect(hostPart.slice(VV_HOST_PREFIX.length));
+      const raw = vvTicketOf(target?.[1] ?? "");
+      if (!raw) return refuse(socket, 403, "Not a virtdeck console ticket");
+      const ticket = await consoleTicketConsumeConnect(raw);
       const ip = clientAddress(headersOf(req));
       if (!ticket) {
         await auditRecord({ actor: null, action: "console.open", outcome: "denied", ip, details: { reason: "invalid_ticket", transport: "http_connect" } });

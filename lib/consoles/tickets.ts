@@ -10,10 +10,7 @@ import { isActive } from "@/lib/libvirt/vm-state";
 import { hostGet } from "@/lib/fleet/hosts";
 import { consoleDomainRead, consolePasswordSet } from "@/lib/consoles/domain";
 import type { ConsoleKind, ConsoleTransport } from "@/lib/generated/prisma/enums";
-import { vvFile } from "@/lib/consoles/vv-file";
-
-/** Host part of a .vv file's CONNECT target: `vd-<ticket>` (see proxy.ts consoleConnect). */
-export const VV_HOST_PREFIX = "vd-";
+import { vvFile, vvHostOf } from "@/lib/consoles/vv-file";
 
 /**
  * One-time console tickets: minted by an authorized HTTP request for one user,
@@ -135,7 +132,7 @@ export async function consoleTicketMint(
   const ttl = transport === "http_connect" ? VV_TICKET_TTL_MS + VV_CHANNEL_WINDOW_MS : TICKET_TTL_MS;
   // Once QEMU has a SPICE password it wants one from every viewer: each console gets its own, short-lived.
   const password = input.kind === "spice" && input.channel !== "extra" ? await consolePasswordSet(host, uuid, dom.xml, "spice", ttl + SPICE_PASSWORD_MARGIN_MS) : undefined;
-  const ticket = randomBytes(32).toString("base64url");
+  const ticket = randomBytes(32).toString(transport === "http_connect" ? "hex" : "base64url");
   const expiresAt = new Date(Date.now() + (transport === "http_connect" ? VV_TICKET_TTL_MS : TICKET_TTL_MS));
   await db().consoleTicket.create({
     data: {
@@ -220,6 +217,6 @@ export async function consoleVvCreate(session: ActiveSession, hostId: string, ra
   const name = dom?.wire.name ?? "console";
   return {
     filename: `${name.replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 60) || "console"}.vv`,
-    body: vvFile({ host: `${VV_HOST_PREFIX}${minted.ticket}`, password: minted.password, proxy: origin, title: `${name} (virtdeck)` }),
+    body: vvFile({ host: vvHostOf(minted.ticket), password: minted.password, proxy: origin, title: `${name} (virtdeck)` }),
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { vvFile } from "./vv-file";
+import { vvFile, vvHostOf, vvTicketOf } from "./vv-file";
 
 const parse = (text: string) => Object.fromEntries(text.trim().split("\n").slice(1).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
 
@@ -20,5 +20,18 @@ describe("vvFile", () => {
   it("refuses a proxy that is not a bare http(s) origin", () => {
     expect(() => vvFile({ host: "vd-x", password: "p", proxy: "http://a/b", title: "t" })).toThrow(/origin/);
     expect(() => vvFile({ host: "vd-x", password: "p", proxy: "socks5://a", title: "t" })).toThrow(/origin/);
+  });
+});
+
+describe("vvHostOf / vvTicketOf", () => {
+  const ticket = "0123456789abcdef".repeat(4);
+  it("puts a hex ticket into two DNS labels and reads it back in any case", () => {
+    const host = vvHostOf(ticket);
+    expect(host).toBe(`vd-${ticket.slice(0, 32)}.${ticket.slice(32)}`);
+    expect(vvTicketOf(host)).toBe(ticket);
+    expect(vvTicketOf(host.toUpperCase())).toBe(ticket);
+  });
+  it("rejects anything else", () => {
+    for (const h of ["", "vd-", `vd-${ticket}`, `xx-${ticket.slice(0, 32)}.${ticket.slice(32)}`, `vd-${ticket.slice(0, 31)}g.${ticket.slice(32)}`, "127.0.0.1"]) expect(vvTicketOf(h)).toBeNull();
   });
 });

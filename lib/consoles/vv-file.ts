@@ -37,3 +37,20 @@ export function vvFile(o: VvFileInput): string {
   ];
   return `${lines.join("\n")}\n`;
 }
+
+/** Host part of a .vv file's CONNECT target: `vd-<ticket>` (see proxy.ts consoleConnect). */
+export const VV_HOST_PREFIX = "vd-";
+
+/**
+ * A .vv ticket as the CONNECT target's host name. GLib lower-cases host names (IDNA) before sending
+ * CONNECT, so these tickets are hex, split into two DNS labels of 32: `vd-<32 hex>.<32 hex>`.
+ */
+export function vvHostOf(ticket: string): string {
+  return `${VV_HOST_PREFIX}${ticket.slice(0, 32)}.${ticket.slice(32)}`;
+}
+
+/** The ticket from a CONNECT target's host name (any case), or null when it is not one. */
+export function vvTicketOf(host: string): string | null {
+  const m = /^vd-([0-9a-f]{32})\.([0-9a-f]{32})$/.exec(host.toLowerCase());
+  return m ? m[1] + m[2] : null;
+}
