@@ -18,6 +18,7 @@ import { fleet } from "@/lib/fleet/runtime";
 import { consoleLiveCount, consoleTicketConsume, consoleTicketConsumeConnect, QEMU_VNC_VIEWERS, type ConsumedTicket } from "@/lib/consoles/tickets";
 import { vvTicketOf } from "@/lib/consoles/vv-file";
 import { RfbViewOnlyFilter } from "@/lib/consoles/rfb-view-only";
+import { shareLinksRecheck, shareTicketAdmit } from "@/lib/consoles/share-links";
 
 /**
  * The console websocket (/ws/console): authenticates the session cookie and a
@@ -111,6 +112,10 @@ export function consoleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffe
         }
         if (originHost !== req.headers.host) return refuse(socket, 403, "Cross-site console refused");
       }
+      // A share link's ticket needs no cookie: the link is the credential (lib/consoles/share-links.ts).
+      const shared = await shareTicketAdmit(new URL(req.url ?? "/", "http://x").searchParams.get("ticket"), clientAddress(headersOf(req)));
+      if (shared && !shared.ok) return refuse(socket, 403, `Console refused: ${shared.reason}`);
+      if (shared?.ok) return state().wss.handleUpgrade(req, socket, head, (ws) => void start(ws, shared.session, shared.ticket, clientAddress(headersOf(req))));
       const session = await sessionLookup(cookie(req, SESSION_COOKIE));
       if (!session) return refuse(socket, 401, "Sign in first");
       const ticketParam = new URL(req.url ?? "/", "http://x").searchParams.get("ticket");
@@ -273,7 +278,7 @@ async function start(ws: WebSocket, session: ActiveSession, ticket: ConsumedTick
     clearTimeout(silence);
     const code = (err as { closeCode?: number }).closeCode ?? CLOSE.hostLost;
     const reason = err instanceof Error ? err.message.slice(0, 120) : "console unavailable";
-    await auditRecord({ actor: { id: session.user.id, name: session.user.username }, action: "console.open", outcome: "failure", target: { type: "vm", id: `${ticket.hostId}/${ticket.vmUuid}` }, ip, details: { kind: ticket.kind, error: reason } });
+    await auditRecord({ actor: { id: session.user.id, name: session.user.username }, action: ticket.shareLinkId ? "share.open" : "console.open", outcome: "failure", target: { type: "vm", id: `${ticket.hostId}/${ticket.vmUuid}` }, ip, details: { kind: ticket.kind, error: reason } });
     ws.close(code, code === CLOSE.hostLost ? "host connection lost" : reason);
     return;
   }
@@ -316,6 +321,7 @@ async function start(ws: WebSocket, session: ActiveSession, ticket: ConsumedTick
       vmName: backend.vmName,
       kind: ticket.kind,
       viewOnly: ticket.viewOnly,
+      shareLinkId: ticket.shareLinkId ?? null,
     },
   });
   if (ticket.takeover) {
@@ -327,10 +333,10 @@ async function start(ws: WebSocket, session: ActiveSession, ticket: ConsumedTick
   }
   await auditRecord({
     actor: { id: session.user.id, name: session.user.username },
-    action: "console.open",
+    action: ticket.shareLinkId ? "share.open" : "console.open",
     target: { type: "vm", id: `${ticket.hostId}/${ticket.vmUuid}`, name: backend.vmName },
     ip,
-    details: { kind: ticket.kind, viewOnly: ticket.viewOnly, takeover: ticket.takeover, host: backend.hostName, session: id },
+    details: { kind: ticket.kind, viewOnly: ticket.viewOnly, takeover: ticket.takeover, host: backend.hostName, session: id, ...(ticket.shareLinkId ? { shareLink: ticket.shareLinkId } : {}) },
   });
   state().live.set(id, live);
   ensureChecker();
@@ -435,7 +441,7 @@ async function persistEnd(live: Live, reason: string): Promise<void> {
     });
     await auditRecord({
       actor: { id: live.session.user.id, name: live.session.user.username },
-      action: "console.close",
+      action: live.ticket.shareLinkId ? "share.close" : "console.close",
       target: { type: "vm", id: `${live.ticket.hostId}/${live.ticket.vmUuid}`, name: live.vmName },
       ip: live.ip,
       details: {
@@ -445,6 +451,7 @@ async function persistEnd(live: Live, reason: string): Promise<void> {
         bytesOut: live.bytesOut,
         seconds: Math.round((Date.now() - live.startedAt) / 1000),
         session: live.id,
+        ...(live.ticket.shareLinkId ? { shareLink: live.ticket.shareLinkId } : {}),
       },
     });
   } catch (err) {
@@ -475,7 +482,10 @@ async function check(): Promise<void> {
   const s = state();
   const lives = [...s.live.values()];
   if (!lives.length) return;
-  const permitted = await consolesStillPermitted(lives);
+  // Share-link consoles have no web session: their link and its creator's permission are re-read instead.
+  const shared = lives.filter((l) => l.ticket.shareLinkId);
+  const shareClose = await shareLinksRecheck(shared.map((l) => ({ id: l.id, shareLinkId: l.ticket.shareLinkId!, hostId: l.ticket.hostId, vmUuid: l.ticket.vmUuid })));
+  const permitted = await consolesStillPermitted(lives.filter((l) => !l.ticket.shareLinkId));
   const sessionIds = [...new Set(lives.map((l) => l.session.id))];
   const [sessions, requests] = await Promise.all([
     db().session.findMany({
@@ -488,6 +498,11 @@ async function check(): Promise<void> {
   const requested = new Map(requests.map((r) => [r.id, r.closeRequest!]));
   const now = Date.now();
   for (const l of lives) {
+    if (l.ticket.shareLinkId) {
+      if (shareClose.has(l.id)) l.close(CLOSE.revoked, shareClose.get(l.id)!);
+      else if (requested.has(l.id)) l.close(CLOSE.takenOver, requested.get(l.id)!);
+      continue;
+    }
     const sess = byId.get(l.session.id);
     if (!sess || sess.revokedAt || sess.expiresAt.getTime() <= now) l.close(CLOSE.revoked, "signed out");
     else if (sess.user.disabled) l.close(CLOSE.revoked, "account disabled");

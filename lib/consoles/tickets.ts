@@ -96,7 +96,7 @@ export async function consoleTicketMint(
   hostId: string,
   rawUuid: string,
   input: Omit<z.infer<typeof ConsoleRequestSchema>, "channel"> & { channel?: "main" | "extra" },
-  opts: { transport?: ConsoleTransport } = {},
+  opts: { transport?: ConsoleTransport; shareLinkId?: string } = {},
 ): Promise<MintedTicket> {
   const transport = opts.transport ?? "websocket";
   if (input.mode === "takeover" && !(await authorize(principalFromSession(session), "vm.console.takeover", { hostId, vmUuid: rawUuid }))) {
@@ -146,6 +146,7 @@ export async function consoleTicketMint(
       takeover: input.mode === "takeover",
       expiresAt,
       transport,
+      shareLinkId: opts.shareLinkId ?? null,
     },
   });
   return {
@@ -164,6 +165,8 @@ export interface ConsumedTicket {
   kind: ConsoleKind;
   viewOnly: boolean;
   takeover: boolean;
+  /** Set when the ticket was minted through a console share link (lib/consoles/share-links.ts). */
+  shareLinkId?: string | null;
 }
 
 /**

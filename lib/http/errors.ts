@@ -20,6 +20,7 @@ export type ErrorCode =
   | "action_failed"
   | "console_held"
   | "console_full"
+  | "quota_exceeded"
   | "internal";
 
 const STATUS: Record<ErrorCode, number> = {
@@ -41,6 +42,8 @@ const STATUS: Record<ErrorCode, number> = {
   action_failed: 409,
   console_held: 409,
   console_full: 409,
+  /** A quota (lib/provisioning/quota.ts) does not leave room for what was asked. */
+  quota_exceeded: 403,
   internal: 500,
 };
 

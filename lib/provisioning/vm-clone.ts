@@ -2,6 +2,7 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import { AppError } from "@/lib/http/errors";
 import { auditRecord } from "@/lib/audit/audit";
+import { bytesToGiB, quotaRelease, quotaReserve } from "@/lib/provisioning/quota";
 import { DomainUuidSchema } from "@/lib/hosts/virsh-command";
 import type { Caller } from "@/lib/fleet/hosts";
 import { inventoryGet, inventoryInvalidate } from "@/lib/fleet/inventory";
@@ -100,6 +101,8 @@ export async function vmClone(caller: Caller, hostId: string, rawUuid: string, i
     domain: { name: input.name, uuid: newUuid, domainType: d.type, vcpus: d.vcpu.max, memoryMiB: d.currentMemoryKiB / 1024, maxMemoryMiB: d.memoryKiB / 1024, disks: [] },
     clone: { sourceXml: xml, title: input.title || undefined, disks: vols.map((v, i) => ({ from: v.disk.path!, volume: { pool: v.pool, name: volumes[i].name } })) },
   });
+  // The clone counts against the caller's quota (its disks at their full capacity, also when linked).
+  await quotaReserve(caller.session.user, { hostId: h.host.id, vmUuid: newUuid, vcpus: plan.domain.vcpus, memoryMiB: plan.domain.memoryMiB, diskGiB: bytesToGiB(volumes.reduce((n, v) => n + v.capacityBytes, 0)) });
   const task = await taskEnqueue(caller, {
     kind: TASK_KIND_CLONE,
     title: `Clone ${src.name} to ${input.name} (${input.mode})`,
@@ -117,7 +120,10 @@ taskHandlerRegister(
     const p = CreatePlanSchema.parse((ctx.input as { plan?: unknown } | null)?.plan);
     const h = await provHost(p.hostId);
     await ctx.progress(1, "Preparing");
-    const vm = await planRun(h, p, { progress: ctx.progress, log: ctx.log });
+    const vm = await planRun(h, p, { progress: ctx.progress, log: ctx.log }).catch(async (err: unknown) => {
+      await quotaRelease(p.hostId, p.domain.uuid);
+      throw err;
+    });
     await ctx.progress(100, vm.started ? "Running" : "Defined");
     return { hostId: p.hostId, uuid: vm.uuid, name: vm.name };
   },
@@ -128,6 +134,7 @@ taskHandlerRegister(
       const h = await provHost(p.data.hostId);
       const [info] = await h.virshTry({ command: "dominfo", args: [{ domain: p.data.domain.uuid }] });
       if (info.ok) return;
+      await quotaRelease(p.data.hostId, p.data.domain.uuid);
       for (const v of p.data.volumes) await h.virshTry({ command: "vol-delete", args: [{ option: "--pool", value: v.pool }, { arg: v.name }] }).catch(() => {});
     },
   },

@@ -2,6 +2,7 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import { AppError } from "@/lib/http/errors";
 import { auditRecord } from "@/lib/audit/audit";
+import { bytesToGiB, quotaRelease, quotaReserve } from "@/lib/provisioning/quota";
 import type { Caller } from "@/lib/fleet/hosts";
 import { inventoryGet } from "@/lib/fleet/inventory";
 import { taskEnqueue, taskHandlerRegister } from "@/lib/tasks/tasks";
@@ -247,7 +248,15 @@ export async function vmCreate(caller: Caller, input: VmCreateInput): Promise<Vm
   if (warnings.length && !input.acceptWarnings) {
     throw new AppError("conflict", warnings.map((w) => w.message).join("; "), { data: { warnings } });
   }
-  if (seed) await seedUpload(h, seed);
+  // The caller's quota must have room; the VM counts against it from here (released if creation fails).
+  const resources = { vcpus: plan.domain.vcpus, memoryMiB: plan.domain.memoryMiB, diskGiB: bytesToGiB(plan.volumes.reduce((n, v) => n + v.capacityBytes, 0)) };
+  await quotaReserve(caller.session.user, { hostId: h.host.id, vmUuid: plan.domain.uuid, ...resources });
+  try {
+    if (seed) await seedUpload(h, seed);
+  } catch (err) {
+    await quotaRelease(h.host.id, plan.domain.uuid);
+    throw err;
+  }
 
   if (plan.volumes.some((v) => v.kind === "copy")) {
     const task = await taskEnqueue(caller, {
@@ -265,6 +274,7 @@ export async function vmCreate(caller: Caller, input: VmCreateInput): Promise<Vm
     await audit("success", { ...summary, uuid: vm.uuid, started: vm.started });
     return { vm: { hostId: h.host.id, uuid: vm.uuid, name: vm.name }, warnings };
   } catch (err) {
+    await quotaRelease(h.host.id, plan.domain.uuid);
     await audit("failure", { ...summary, uuid: plan.domain.uuid, error: err instanceof Error ? err.message : String(err) });
     throw err;
   }
@@ -277,7 +287,10 @@ taskHandlerRegister(
     const p = CreatePlanSchema.parse(plan);
     const h = await provHost(p.hostId);
     await ctx.progress(1, "Preparing");
-    const vm = await planRun(h, p, { progress: ctx.progress, log: ctx.log });
+    const vm = await planRun(h, p, { progress: ctx.progress, log: ctx.log }).catch(async (err: unknown) => {
+      await quotaRelease(p.hostId, p.domain.uuid);
+      throw err;
+    });
     await ctx.progress(100, vm.started ? "Running" : "Defined");
     return { hostId: p.hostId, uuid: vm.uuid, name: vm.name };
   },
@@ -289,6 +302,7 @@ taskHandlerRegister(
       const h = await provHost(p.data.hostId);
       const [xml] = await h.virshTry({ command: "dominfo", args: [{ domain: p.data.domain.uuid }] });
       if (xml.ok) return; // it was defined: the VM exists, keep its disks
+      await quotaRelease(p.data.hostId, p.data.domain.uuid);
       for (const v of [...p.data.volumes, ...p.data.cleanup]) {
         await h.virshTry({ command: "vol-delete", args: [{ option: "--pool", value: v.pool }, { arg: v.name }] }).catch(() => {});
       }

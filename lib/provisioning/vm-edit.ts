@@ -2,6 +2,7 @@ import "server-only";
 import { randomBytes } from "node:crypto";
 import { AppError } from "@/lib/http/errors";
 import { auditRecord } from "@/lib/audit/audit";
+import { bytesToGiB, quotaEditApply, quotaEditCheck, type VmResourceChange } from "@/lib/provisioning/quota";
 import { DomainUuidSchema, type VirshCommandInput } from "@/lib/hosts/virsh-command";
 import type { Caller } from "@/lib/fleet/hosts";
 import { inventoryGet, inventoryInvalidate } from "@/lib/fleet/inventory";
@@ -104,7 +105,10 @@ export async function vmHardwareEdit(caller: Caller, hostId: string, rawUuid: st
       details: { host: h.host.name, ...details },
     });
 
+  // Growth counts against the quota of the VM's creator (lib/provisioning/quota.ts).
+  const quotaChange: VmResourceChange = { vcpus: input.vcpus, memoryMiB: input.memoryMiB, diskGiBAdded: input.addDisk ? bytesToGiB(input.addDisk.sizeMiB * 1024 * 1024) : 0 };
   try {
+    await quotaEditCheck(h.host.id, uuid, quotaChange);
     const { live, inactive } = await readBoth(h, uuid);
     let xml = inactive;
     /** Live operations to try after the persistent definition is saved: [what, virsh command, stdin]. */
@@ -175,6 +179,11 @@ export async function vmHardwareEdit(caller: Caller, hostId: string, rawUuid: st
       const [info] = await h.virsh({ command: "vol-dumpxml", args: [{ arg: disk.path }] });
       const cap = Number(/<capacity unit='bytes'>(\d+)<\/capacity>/.exec(info)?.[1] ?? "0");
       if (bytes < cap) throw new AppError("invalid_input", "Disks can only grow: shrinking would cut off the guest's file systems");
+      const grow = bytesToGiB(bytes) - bytesToGiB(cap);
+      if (grow > 0) {
+        await quotaEditCheck(h.host.id, uuid, { diskGiBAdded: (quotaChange.diskGiBAdded ?? 0) + grow });
+        quotaChange.diskGiBAdded = (quotaChange.diskGiBAdded ?? 0) + grow;
+      }
       if (running) await h.virsh({ command: "blockresize", args: [{ domain: uuid }, { arg: disk.path }, { arg: `${bytes}B` }] });
       else await h.virsh({ command: "vol-resize", args: [{ arg: disk.path }, { arg: `${bytes}b` }] });
       result.live.push(`Disk ${disk.target}: ${input.resizeDisk.sizeMiB} MiB`);
@@ -239,6 +248,7 @@ export async function vmHardwareEdit(caller: Caller, hostId: string, rawUuid: st
   } finally {
     inventoryInvalidate(h.host.id, [vm.name]);
   }
+  await quotaEditApply(h.host.id, uuid, quotaChange);
   await audit("success", { changes: changed, live: result.live, afterShutdown: result.afterShutdown });
   const after = (await inventoryGet(h.host.id, { maxAgeMs: 0 }).catch(() => null))?.vms.find((v) => v.uuid === uuid) ?? null;
   if (after) fleet().bus.emit("vm", { hostId: h.host.id, uuid, vm: after });

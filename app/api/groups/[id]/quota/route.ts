@@ -1,0 +1,15 @@
+import { NextResponse } from "next/server";
+import { userRoute } from "@/lib/http/route";
+import { QuotaSchema, quotaGet, quotaSet } from "@/lib/provisioning/quota";
+
+type P = { id: string };
+
+/** A group's quota: what each member may create at most, unless their own quota says otherwise. */
+export const GET = userRoute<undefined, P>({ privilege: "user.manage" }, async ({ params }) => {
+  return NextResponse.json({ own: await quotaGet({ kind: "group", id: params.id }) });
+});
+
+/** Sets a group's quota (null: no limit on that field; all null removes it). */
+export const PUT = userRoute<typeof QuotaSchema, P>({ privilege: "user.manage", body: QuotaSchema }, async ({ principal, ip, params, body }) => {
+  return NextResponse.json({ own: await quotaSet({ principal, ip }, { kind: "group", id: params.id }, body) });
+});
