@@ -156,10 +156,12 @@ export function userRoute<S extends z.ZodType | undefined = undefined, P extends
       const { session, principal } = await callerResolve(req, ip, !!opts.sessionOnly);
       const params = (await ctx.params) as P;
       const denied = { ip, method: req.method, path: req.nextUrl.pathname };
-      // Untargeted checks need no body: refuse before reading it.
-      if (opts.privilege && !opts.target) await authorizeOrThrow(principal, opts.privilege, opts.anyScope ? "anywhere" : undefined, denied);
+      // Refuse before reading the body whenever the check does not need it (untargeted, or a
+      // target named by the path), so a caller without access never learns about body validation.
+      const early = opts.target ? targetFromParams(opts.target, params) : undefined;
+      if (opts.privilege && (!opts.target || early)) await authorizeOrThrow(principal, opts.privilege, opts.target ? early : opts.anyScope ? "anywhere" : undefined, denied);
       const body = await readBody(req, opts.body as S, maxBodyBytes);
-      if (opts.privilege && opts.target) await authorizeOrThrow(principal, opts.privilege, opts.target({ params, body }), denied);
+      if (opts.privilege && opts.target && !early) await authorizeOrThrow(principal, opts.privilege, opts.target({ params, body }), denied);
       return await handler({ req, ip, body, params, session, principal });
     } catch (err) {
       return respond(err);
@@ -173,6 +175,27 @@ export function userRoute<S extends z.ZodType | undefined = undefined, P extends
     maxBodyBytes,
     tokens: !opts.sessionOnly,
   });
+}
+
+const BODY_NEEDED = Symbol("body needed");
+/** Stands in for the body while trying a target function on the route parameters alone. */
+const NO_BODY = new Proxy(
+  {},
+  {
+    get() {
+      throw BODY_NEEDED;
+    },
+  },
+);
+
+/** The target when `target` names it from the route parameters alone; undefined when it reads the body. */
+function targetFromParams<P, B>(target: (ctx: { params: P; body: B }) => AuthzTarget, params: P): AuthzTarget | undefined {
+  try {
+    return target({ params, body: NO_BODY as B });
+  } catch (err) {
+    if (err === BODY_NEEDED) return undefined;
+    throw err;
+  }
 }
 
 /**

@@ -98,6 +98,15 @@ const ROUTES: Record<string, Entry> = {
   "hosts/[id]/info GET": { target: "host", params: hostParams },
   "hosts/[id]/provisioning GET": { target: "host", params: hostParams },
   "hosts/[id]/test POST": { target: "host", params: hostParams },
+  "hosts/[id]/storage/isos GET": { target: "host", params: hostParams },
+  "hosts/[id]/storage/isos POST": { target: "host", params: hostParams },
+  "hosts/[id]/storage/pools GET": { target: "host", params: hostParams },
+  "hosts/[id]/storage/pools/[pool]/volumes GET": { target: "host", params: (t) => ({ id: t.hostId, pool: "vdtest-no-such-pool" }) },
+  // No file, wrong content type: allowed callers get 4xx from the handler, nothing is written.
+  "hosts/[id]/storage/upload POST": { target: "host", params: hostParams, query: "pool=vdtest-no-such-pool&name=x.iso&format=raw&size=1" },
+  // Invalid bodies: authorization comes first for path targets, so refusals stay 403/404; allowed callers get 422.
+  "hosts/[id]/storage/volumes POST": { target: "host", params: hostParams, body: () => ({}) },
+  "hosts/[id]/storage/volumes/delete POST": { target: "host", params: hostParams, body: () => ({}) },
   "openapi.json GET": { target: "none" },
   "preferences/locale POST": { target: "none", body: () => ({ locale: "en" }) },
   "roles GET": { target: "none" },
@@ -112,6 +121,9 @@ const ROUTES: Record<string, Entry> = {
   // Revoking needs no privilege (creator or user.manage, decided by the handler): an unknown id is 404 for everyone.
   "share-links/[id] DELETE": { target: "none", params: rnd },
   "tags GET": { target: "none" },
+  "tokens GET": { target: "none" },
+  "tokens POST": { target: "none", body: () => ({}) },
+  "tokens/[id] DELETE": { target: "none", params: rnd },
   "tasks GET": { target: "none" },
   "tasks/[id] GET": { target: "none", params: rnd },
   "tasks/[id]/cancel POST": { target: "none", params: rnd },
@@ -142,6 +154,10 @@ const ROUTES: Record<string, Entry> = {
   // Both refuse a running guest (VM A and VM C run): allowed callers get 409, nothing changes.
   "vms/[hostId]/[uuid]/clone POST": { target: "vm", params: vmParams, body: () => ({ name: `vdtest-matrix-${randomBytes(3).toString("hex")}`, mode: "full" }) },
   "vms/[hostId]/[uuid]/to-template POST": { target: "vm", params: vmParams, body: () => ({ templateName: `matrix-${randomBytes(3).toString("hex")}` }) },
+  "vms/[hostId]/[uuid]/delete GET": { target: "vm", params: vmParams },
+  "vms/[hostId]/[uuid]/delete POST": { target: "vm", params: vmParams, body: () => ({ volumes: "not a list" }) },
+  "vms/[hostId]/[uuid]/hardware GET": { target: "vm", params: vmParams },
+  "vms/[hostId]/[uuid]/hardware PATCH": { target: "vm", params: vmParams, body: () => ({ vcpus: "many" }) },
   "vms/[hostId]/[uuid]/console GET": { target: "vm", params: vmParams },
   "vms/[hostId]/[uuid]/console POST": { target: "vm", params: vmParams, body: () => ({ kind: "vnc", mode: "view" }) },
   // The matrix guests have no SPICE display: allowed callers get 409 invalid_state.
@@ -171,6 +187,10 @@ const REQUIRED_PRIVILEGE: Record<string, string> = {
   "vms/[hostId]/[uuid]/tags PUT": "vm.edit",
   "vms/[hostId]/[uuid]/access GET": "user.manage",
   "vms/[hostId]/[uuid]/clone POST": "vm.clone",
+  "vms/[hostId]/[uuid]/delete POST": "vm.delete",
+  "vms/[hostId]/[uuid]/hardware PATCH": "vm.edit",
+  "hosts/[id]/storage/volumes POST": "storage.manage",
+  "hosts/[id]/storage/upload POST": "storage.manage",
   "vms/create POST": "vm.create",
   "hosts GET": "host.view",
   "hosts POST": "host.manage",
