@@ -160,7 +160,9 @@ export async function planRun(h: ProvHost, plan: CreatePlan, hooks: PlanRunHooks
     await hooks.log?.(`Defined ${plan.domain.name} (${plan.domain.uuid})`);
     if (plan.start) {
       await hooks.progress?.(95, "Starting");
-      await h.virshExec({ command: "start", args: [{ domain: plan.domain.uuid }] }, { timeoutMs: 5 * 60_000 });
+      // A new guest has no saved state to restore: its start is quick, so it goes through the
+      // host's virsh session rather than paying for an exec (and the login shell) of its own.
+      await h.virsh({ command: "start", args: [{ domain: plan.domain.uuid }] });
       await hooks.log?.("Started");
     }
     inventoryInvalidate(h.host.id, [plan.domain.name]);
