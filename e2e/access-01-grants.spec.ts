@@ -109,6 +109,7 @@ test("admin grants console on one VM; the helpdesk user sees exactly it, opens i
   // The admin grants from the VM's Permissions section.
   await loginApi(page.request, ADMIN);
   await page.goto(vmPath(GRANTED));
+  await page.getByTestId("vm-tab-access").click();
   const permissions = page.getByTestId("vm-permissions");
   await expect(permissions).toBeVisible();
   await expect(permissions.getByTestId("vm-access-row").filter({ hasText: DESK.username })).toHaveCount(0);
@@ -138,6 +139,9 @@ test("admin grants console on one VM; the helpdesk user sees exactly it, opens i
   await desk.page.goto(vmPath(GRANTED));
   await expect(desk.page.getByTestId("vm-detail")).toHaveAttribute("data-name", GRANTED.name);
   await expect(desk.page.getByTestId("vm-actions")).toHaveCount(0);
+  await desk.page.getByTestId("vm-tab-access").click();
+  await expect(desk.page.getByTestId("vm-tags")).toBeVisible();
+  await expect(desk.page.getByTestId("vm-tag-input")).toHaveCount(0);
   await expect(desk.page.getByTestId("vm-permissions")).toHaveCount(0);
   await expectApiError(await desk.api.post(`/api/vms/${hostId}/${GRANTED.uuid}/actions`, { action: "destroy" }), 403, "forbidden");
   await expectApiError(await desk.api.post(`/api/vms/${hostId}/${OTHER.uuid}/actions`, { action: "destroy" }), 404, "not_found");

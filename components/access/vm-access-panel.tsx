@@ -83,7 +83,7 @@ export function VmAccessPanel({ hostId, uuid, hostName, csrfToken, canEditTags, 
   const tagsChanged = tags !== null && draft.join() !== tags.join();
 
   return (
-    <div className="mt-6 space-y-4" data-testid="vm-access-panel">
+    <div className="mt-4 space-y-4" data-testid="vm-access-panel">
       {error ? (
         <ErrorBanner testId="vm-access-error" title={t("vm.loadFailed")} onDismiss={() => setError(null)}>
           {error.message}

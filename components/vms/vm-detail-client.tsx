@@ -34,7 +34,7 @@ const BAR: { action: VmAction; variant: "primary" | "secondary" | "danger" }[] =
   { action: "managedsave-remove", variant: "danger" },
 ];
 
-type Tab = "overview" | "hardware" | "xml";
+type Tab = "overview" | "hardware" | "access" | "xml";
 
 export function VmDetailClient({
   hostId,
@@ -47,6 +47,7 @@ export function VmDetailClient({
   canEdit = false,
   canClone = false,
   canTemplate = false,
+  accessPanel,
 }: {
   hostId: string;
   uuid: string;
@@ -62,6 +63,8 @@ export function VmDetailClient({
   canEdit?: boolean;
   canClone?: boolean;
   canTemplate?: boolean;
+  /** The Tags & permissions tab's content (components/access), rendered by the page. */
+  accessPanel?: ReactNode;
 }) {
   const t = useTranslations("vms");
   const tc = useTranslations("common");
@@ -266,7 +269,7 @@ export function VmDetailClient({
         ) : null}
 
         <div role="tablist" aria-label={t("detail.tabsLabel")} className="flex gap-1 border-b border-slate-200 dark:border-slate-800">
-          {(["overview", "hardware", "xml"] as const).map((id) => (
+          {(accessPanel ? (["overview", "hardware", "access", "xml"] as const) : (["overview", "hardware", "xml"] as const)).map((id) => (
             <button
               key={id}
               type="button"
@@ -294,6 +297,8 @@ export function VmDetailClient({
             <Overview vm={vm} />
           ) : tab === "hardware" ? (
             <VmHardwarePanel hostId={hostId} uuid={uuid} csrfToken={csrfToken} canEdit={canEdit} canClone={canClone} canTemplate={canTemplate} onChanged={reloadSoon} />
+          ) : tab === "access" ? (
+            accessPanel
           ) : (
             <XmlPanel vm={vm} />
           )}

@@ -37,17 +37,18 @@ export default async function VmPage({ params }: { params: Promise<{ hostId: str
         canEdit={held.has("vm.edit")}
         canClone={held.has("vm.clone")}
         canTemplate={held.has("template.manage")}
+        accessPanel={
+          <VmAccessPanel
+            hostId={hostId}
+            uuid={uuid}
+            hostName={hostName}
+            csrfToken={user.csrfToken}
+            canEditTags={held.has("vm.edit")}
+            canManageAccess={globalHeld.has("user.manage")}
+          />
+        }
       />
       {held.has("vm.console") ? <VmSharePanel key={`share-${hostId}/${uuid}`} hostId={hostId} uuid={uuid} csrfToken={user.csrfToken} /> : null}
-      <VmAccessPanel
-        key={`access-${hostId}/${uuid}`}
-        hostId={hostId}
-        uuid={uuid}
-        hostName={hostName}
-        csrfToken={user.csrfToken}
-        canEditTags={held.has("vm.edit")}
-        canManageAccess={globalHeld.has("user.manage")}
-      />
     </>
   );
 }
