@@ -15,6 +15,7 @@ import { PlusIcon, UsersIcon } from "@/components/ui/icons";
 import { Input, Select, Textarea } from "@/components/ui/input";
 import { TBody, TD, TH, THead, TR, Table } from "@/components/ui/table";
 import type { GroupDetail, GroupView } from "@/lib/contracts/access";
+import { QuotaEditor } from "@/components/quota/quota-editor";
 
 interface UserOption {
   id: string;
@@ -184,6 +185,7 @@ export function GroupsClient({ initialGroups, users, csrfToken }: { initialGroup
                   </Button>
                 </form>
               </section>
+              <QuotaEditor key={openGroup.id} subject="group" id={openGroup.id} csrfToken={csrfToken} />
               <section>
                 <h3 className="mb-2 text-sm font-semibold">{t("groups.grants")}</h3>
                 {openGroup.grants.length === 0 ? <p className="text-sm text-slate-600 dark:text-slate-400">{t("groups.noGrants")}</p> : null}

@@ -13,6 +13,7 @@ import { PlusIcon } from "@/components/ui/icons";
 import { Input, Select } from "@/components/ui/input";
 import { TBody, TD, TH, THead, TR, Table, TableEmpty } from "@/components/ui/table";
 import { UserAccessSummary } from "@/components/access/user-access";
+import { QuotaEditor } from "@/components/quota/quota-editor";
 
 type Role = "admin" | "operator" | "helpdesk";
 const ROLES: Role[] = ["admin", "operator", "helpdesk"];
@@ -257,6 +258,7 @@ export function UsersClient({ initialUsers, meId, csrfToken }: { initialUsers: U
             </Field>
             <RoleField t={t} defaultValue={panel.user.role} testId="user-edit-role" error={error?.fieldMessage("role")} disabled={panel.user.id === meId} />
             <UserAccessSummary userId={panel.user.id} role={t(`roles.${panel.user.role}`)} />
+            <QuotaEditor subject="user" id={panel.user.id} csrfToken={csrfToken} />
           </>
         ) : null}
       </FormDialog>
