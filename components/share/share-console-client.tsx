@@ -196,8 +196,8 @@ export default function ShareConsoleClient({ token, vmName, kind, viewOnly: link
 
 function ShareView(p: { kind: ConsoleKind; ticket: ConsoleTicket; viewOnly: boolean; events: ViewEvents; handle: RefObject<ConsoleHandle | null>; mintChannel: () => Promise<string> }) {
   if (p.kind === "serial") return <SerialView ref={p.handle} url={p.ticket.url} viewOnly={p.viewOnly} events={p.events} />;
-  if (p.kind === "spice") return <SpiceView ref={p.handle} url={p.ticket.url} events={p.events} mint={p.mintChannel} />;
-  return <VncView ref={p.handle} url={p.ticket.url} viewOnly={p.viewOnly} scale="scale" events={p.events} />;
+  if (p.kind === "spice") return <SpiceView ref={p.handle} url={p.ticket.url} password={p.ticket.password} events={p.events} mint={p.mintChannel} />;
+  return <VncView ref={p.handle} url={p.ticket.url} password={p.ticket.password} viewOnly={p.viewOnly} scale="scale" events={p.events} />;
 }
 
 function Overlay({ children, seeThrough = false }: { children: ReactNode; seeThrough?: boolean }) {

@@ -2,7 +2,7 @@ import { ApiError } from "@/components/api/fetch-json";
 import { isConsoleKind, type ConsoleKind } from "@/components/console/kinds";
 import type { ConsoleHolder, ConsoleTicket } from "@/components/console/ticket";
 
-export type ShareTicketResult = { ok: true; ticket: ConsoleTicket; password?: string } | { ok: false; held: ConsoleHolder[] } | { ok: false; error: ApiError };
+export type ShareTicketResult = { ok: true; ticket: ConsoleTicket } | { ok: false; held: ConsoleHolder[] } | { ok: false; error: ApiError };
 
 /**
  * Mints a console ticket through a share link (POST /api/share/:token/ticket): no session, no
@@ -27,8 +27,14 @@ export async function shareTicketMint(o: { token: string; kind: ConsoleKind; mod
   if (res.ok && data && typeof data.url === "string") {
     return {
       ok: true,
-      ticket: { url: data.url, expiresAt: String(data.expiresAt ?? ""), viewOnly: data.viewOnly === true, kind: isConsoleKind(data.kind) ? data.kind : o.kind },
-      ...(typeof data.password === "string" ? { password: data.password } : {}),
+      ticket: {
+        url: data.url,
+        expiresAt: String(data.expiresAt ?? ""),
+        viewOnly: data.viewOnly === true,
+        kind: isConsoleKind(data.kind) ? data.kind : o.kind,
+        // The display password the server set for this console (SPICE; VNC when configured).
+        ...(typeof data.password === "string" ? { password: data.password } : {}),
+      },
     };
   }
   const e = (data?.error ?? {}) as { code?: string; message?: string; holders?: unknown };
