@@ -88,7 +88,6 @@ test("creates an image template and deploys it as a linked clone that runs", asy
   await hw.getByTestId("hw-edit-vcpus").fill("2");
   await hw.getByTestId("hw-edit-cpu-save").click();
   await expect(page.getByTestId("hw-result-pending")).toContainText("vCPUs: 2");
-  await expect(page.getByTestId("hw-pending-row").filter({ has: page.locator("[data-field]") })).not.toHaveCount(0);
   await expect(page.locator('[data-testid="hw-pending-row"][data-field="vcpus"] [data-testid="hw-pending-persistent"]')).toHaveText("2");
   expect(virshHost1(["dumpxml", "--inactive", uuid])).toContain("<vcpu placement='static'>2</vcpu>");
 });
