@@ -29,8 +29,8 @@ type Client = Pick<ReturnType<typeof db>, "quota" | "groupMember" | "$queryRaw">
  */
 
 const UUID = z.uuid({ error: "Unknown id" });
-/** Rows this young may belong to a VM whose creation task has not defined it yet. */
-const PENDING_GRACE_MS = 6 * 3600_000;
+/** A row this young may belong to a VM being defined right now (the create request is still running). */
+const PENDING_GRACE_MS = 10 * 60_000;
 
 const limit = (max: number) => z.number({ error: "Must be a number" }).int("Must be a whole number").min(0, "Must be 0 or more").max(max).nullable();
 
@@ -100,9 +100,20 @@ export async function quotaEffective(userId: string, client: Client = db()): Pro
   return quotaMerge(own ? limitsOf(own) : null, groups.map(limitsOf));
 }
 
-/** Drops rows of VMs their (reachable) host no longer has, so deleted VMs stop counting. */
+/**
+ * Drops rows of VMs their (reachable) host no longer has, so VMs deleted outside virtdeck stop
+ * counting (deleting through virtdeck releases at once). A VM whose creation or clone task is
+ * still queued or running is not there yet and keeps counting.
+ */
 async function quotaPrune(userId: string): Promise<void> {
-  const rows = await db().vmOwner.findMany({ where: { userId, createdAt: { lt: new Date(Date.now() - PENDING_GRACE_MS) } } });
+  const candidates = await db().vmOwner.findMany({ where: { userId, createdAt: { lt: new Date(Date.now() - PENDING_GRACE_MS) } } });
+  if (!candidates.length) return;
+  const pending = await db().task.findMany({
+    where: { status: { in: ["queued", "running"] }, vmUuid: { in: candidates.map((r) => r.vmUuid) } },
+    select: { hostId: true, vmUuid: true },
+  });
+  const busy = new Set(pending.map((t) => `${t.hostId}/${t.vmUuid?.toLowerCase()}`));
+  const rows = candidates.filter((r) => !busy.has(`${r.hostId}/${r.vmUuid}`));
   for (const hostId of new Set(rows.map((r) => r.hostId))) {
     let uuids: Set<string>;
     try {

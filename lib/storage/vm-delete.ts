@@ -1,5 +1,6 @@
 import "server-only";
 import { vmAccessForget } from "@/lib/authz/manage";
+import { quotaRelease } from "@/lib/provisioning/quota";
 import { z } from "zod";
 import { AppError } from "@/lib/http/errors";
 import { auditRecord } from "@/lib/audit/audit";
@@ -136,6 +137,8 @@ async function run(ctx: TaskContext) {
   inventoryInvalidate(host.id, "*");
   // Grants and tags on this VM die with it.
   await vmAccessForget(host.id, p.vmUuid);
+  // It no longer counts against its creator's quota.
+  await quotaRelease(host.id, p.vmUuid);
   const deleted: string[] = [];
   for (const [i, path] of input.volumes.entries()) {
     await ctx.progress(40 + (55 * i) / Math.max(1, input.volumes.length), `Deleting ${path}`);
