@@ -230,9 +230,13 @@ function refusal(state: ShareLinkState | "forbidden"): AppError {
   return new AppError("forbidden", "This share link no longer gives access to the console");
 }
 
-/** The stand-in for a web session that the console proxy keeps for a link's session (no cookie, no CSRF). */
+/**
+ * The stand-in for a web session that the console proxy keeps for a link's session (no cookie,
+ * no CSRF): the creator's id (whose grants apply), and a name that tells others at the console
+ * ("is using this console") and the audit log that it is the creator's link, not the creator.
+ */
 function shareSession(link: ShareLink): ActiveSession {
-  return { id: "", csrfToken: "", expiresAt: link.expiresAt, user: { id: link.createdById, username: link.createdBy, displayName: "", role: "helpdesk" } };
+  return { id: "", csrfToken: "", expiresAt: link.expiresAt, user: { id: link.createdById, username: `${link.createdBy} (share link)`, displayName: "", role: "helpdesk" } };
 }
 
 /**

@@ -135,6 +135,8 @@ describe(`console share links on ${testDbKind()}`, () => {
     const row = await sessionRow(link.id);
     expect(row?.sessionId).toBe("");
     expect(row?.userId).toBe(sharer.id);
+    // Others at the console see that it is the creator's link, not the creator.
+    expect(row?.username).toBe("sharer (share link)");
     expect(Number(row?.bytesIn)).toBe(HANDSHAKE_IN + KEY_EVENT.length);
     const audit = await s.m.db.db().auditEvent.findMany({ where: { action: { startsWith: "share." } }, orderBy: { id: "asc" } });
     const forLink = audit.filter((a) => (a.details as { shareLink?: string }).shareLink === link.id);
