@@ -27,10 +27,11 @@ export function parseVolList(out: string): { name: string; path: string }[] {
   return rows;
 }
 
-export async function poolsList(h: ProvHost): Promise<(PoolWire & { active: boolean })[]> {
+/** The host's pools (or only those named in `only`) with their sizes. */
+export async function poolsList(h: ProvHost, only?: readonly string[]): Promise<(PoolWire & { active: boolean })[]> {
   const [all, active] = await h.virsh({ command: "pool-list", args: [{ flag: "--all" }, { flag: "--name" }] }, { command: "pool-list", args: [{ flag: "--name" }] });
   const activeSet = new Set(names(active));
-  const list = names(all);
+  const list = names(all).filter((p) => !only || only.includes(p));
   if (!list.length) return [];
   const xmls = await h.virsh(...list.map((p) => ({ command: "pool-dumpxml" as const, args: [{ arg: p }] })));
   return xmls.map((x) => ({ ...parsePoolXml(x), active: activeSet.has(parsePoolXml(x).name) }));
@@ -79,12 +80,16 @@ export interface HostFacts {
   freeMemoryBytes: number | null;
 }
 
-export async function hostFacts(h: ProvHost): Promise<HostFacts> {
+/** What the host can run; `firmware: false` skips domcapabilities (only UEFI needs it). */
+export async function hostFacts(h: ProvHost, opts: { firmware?: boolean } = {}): Promise<HostFacts> {
   const [caps, mem] = await h.virsh({ command: "capabilities" }, { command: "nodememstats" });
   const c = parseCapabilities(caps);
   const guest = c.guests.find((g) => g.arch === "x86_64" && g.osType === "hvm") ?? c.guests[0];
   const domainTypes = guest?.domainTypes ?? ["qemu"];
-  const [dc] = await h.virshTry({ command: "domcapabilities", args: [{ option: "--virttype", value: domainTypes.includes("kvm") ? "kvm" : "qemu" }] });
+  const [dc] =
+    opts.firmware === false
+      ? [{ ok: false, stdout: "", stderr: "" }]
+      : await h.virshTry({ command: "domcapabilities", args: [{ option: "--virttype", value: domainTypes.includes("kvm") ? "kvm" : "qemu" }] });
   let uefi = false;
   // Custom CPU models are typed by the user (qemu64, Haswell...); domcapabilities' list is long and host-specific.
   const cpuModels: string[] = [];

@@ -51,7 +51,8 @@ function stepUsage(s: VolumeStep): number {
 }
 
 async function preflight(h: ProvHost, facts: HostFacts, plan: CreatePlan, extraPoolBytes: Map<string, number>): Promise<PreflightWarning[]> {
-  const pools = await poolsList(h);
+  const needPools = new Set([...extraPoolBytes.keys(), ...plan.volumes.map((v) => v.pool)]);
+  const pools = await poolsList(h, [...needPools]);
   const warnings: PreflightWarning[] = [];
   const memNeed = plan.domain.memoryMiB * MiB;
   if (facts.freeMemoryBytes !== null && memNeed > facts.freeMemoryBytes) {
@@ -89,7 +90,6 @@ interface Planned {
 }
 
 async function planFor(h: ProvHost, input: VmCreateInput): Promise<Planned> {
-  const facts = await hostFacts(h);
   const uuid = randomUUID();
   const base = { name: input.name, uuid, title: input.title || undefined };
   let hw: Hardware;
@@ -184,7 +184,7 @@ async function planFor(h: ProvHost, input: VmCreateInput): Promise<Planned> {
     summary.import = `${input.disk.pool}/${input.disk.volume}`;
   }
 
-  const os = hw.osVariant ? await osVariants(h) : { list: [] };
+  const [facts, os] = await Promise.all([hostFacts(h, { firmware: hw.firmware === "uefi" }), hw.osVariant ? osVariants(h) : { list: [] }]);
   const plan: CreatePlan = CreatePlanSchema.parse({
     hostId: h.host.id,
     start: input.start,
@@ -229,7 +229,8 @@ async function seedUpload(h: ProvHost, seed: NonNullable<Planned["seed"]>): Prom
  */
 export async function vmCreate(caller: Caller, input: VmCreateInput): Promise<VmCreateResult> {
   const h = await provHost(input.hostId);
-  const inv = await inventoryGet(h.host.id, { maxAgeMs: 0 });
+  // A name taken in the last second slips past this check; libvirt's define then refuses it.
+  const inv = await inventoryGet(h.host.id);
   if (inv.vms.some((v) => v.name === input.name)) {
     throw new AppError("conflict", `${h.host.name} already has a VM named "${input.name}"`, { issues: [{ path: "name", message: "This name is taken on this host" }] });
   }
