@@ -14,12 +14,14 @@
  * copy has real bytes to move. See bench/README.md for the figures.
  */
 import { execFileSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { stackOpen, stackClose, type Stack } from "../lib/stack";
 import { ms, now, ratio, sleep, summarize, type Summary } from "../lib/stats";
+import { virshLine, virshOverSsh } from "../lib/virsh-local";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const PREFIX = "vdbenchprov-";
@@ -158,6 +160,9 @@ async function main(): Promise<void> {
     await untilRunning(warm.vm!.uuid);
     execFileSync("cat", [base], { stdio: ["ignore", "ignore", "ignore"] });
 
+    const { domainCloneXml } = await import("@/lib/libvirt/domain-xml-update");
+    const warmXml = virsh("dumpxml", "--inactive", warm.vm!.uuid);
+    const rawSsh: number[] = [];
     const linked: number[] = [];
     const overlay: number[] = [];
     const full: number[] = [];
@@ -173,6 +178,23 @@ async function main(): Promise<void> {
       await untilRunning(r.vm!.uuid);
       linked.push(now() - t0);
       overlay.push(timeCmd("qemu-img", ["create", "-q", "-f", "qcow2", "-b", base, "-F", "qcow2", path.join(dir, `raw-overlay-${i}.qcow2`)]));
+      // The same three libvirt steps by hand: one fresh OpenSSH connection, one virsh fed
+      // vol-create-as (overlay), define (an XML file prepared beforehand), start.
+      {
+        const name = `${PREFIX}s${i}`;
+        const uuid = randomUUID();
+        const xmlFile = path.join(dir, `${name}.xml`);
+        writeFileSync(xmlFile, domainCloneXml(warmXml, { name, uuid, diskPaths: new Map([[path.join(dir, `${PREFIX}warm.qcow2`), path.join(dir, `${name}.qcow2`)]]) }));
+        const r = await virshOverSsh(host, stack!.knownHosts, [
+          virshLine("vol-create-as", poolName, `${name}.qcow2`, `${o.sizeMiB}M`, "--format", "qcow2", "--backing-vol", base, "--backing-vol-format", "qcow2"),
+          virshLine("define", xmlFile),
+          virshLine("start", uuid),
+        ]);
+        if (r.code !== 0) throw new Error(`raw ssh path failed: ${r.stderr}`);
+        await untilRunning(uuid);
+        rawSsh.push(r.ms);
+        virshTry("destroy", uuid);
+      }
 
       // Full copy, end to end (a task).
       t0 = now();
@@ -210,6 +232,7 @@ async function main(): Promise<void> {
     const out = {
       linkedEndToEnd: sum(linked),
       qemuImgOverlay: sum(overlay),
+      rawSshVirsh: sum(rawSsh),
       fullEndToEnd: sum(full),
       fullCopyStep: fullCopyPart.length ? sum(fullCopyPart) : null,
       queueWait: queueWait.length ? sum(queueWait) : null,
@@ -223,6 +246,7 @@ async function main(): Promise<void> {
     const row = (label: string, s: Summary | null) => s && console.log(`${label.padEnd(38)} ${ms(s.median).padStart(7)}  ${ms(s.min).padStart(8)}  ${ms(s.max).padStart(8)}`);
     row("linked clone: create -> running", out.linkedEndToEnd);
     row("  raw: qemu-img create -b", out.qemuImgOverlay);
+    row("  raw: ssh + virsh overlay/define/start", out.rawSshVirsh);
     row("full copy: create -> running", out.fullEndToEnd);
     row("  of which waiting in the task queue", out.queueWait);
     row("  of which the volume copy (task log)", out.fullCopyStep);
