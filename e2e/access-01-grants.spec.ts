@@ -168,3 +168,85 @@ test("admin grants console on one VM; the helpdesk user sees exactly it, opens i
   await expect(desk.page.getByTestId("vm-row")).toHaveCount(0);
   await desk.context.close();
 });
+
+test("roles page: built-in roles are read-only; an admin creates a custom role from privilege checkboxes", async ({ page }) => {
+  await loginApi(page.request, ADMIN);
+  await page.goto("/roles");
+  const admin = page.locator('[data-testid="role-row"][data-role="admin"]');
+  await expect(admin).toHaveAttribute("data-builtin", "true");
+  await expect(admin.getByTestId("role-edit")).toHaveCount(0);
+  await expect(page.locator('[data-testid="role-row"][data-role="helpdesk"]')).toHaveAttribute("data-privileges", "vm.view vm.console");
+  await page.getByTestId("role-create").click();
+  await page.getByTestId("role-name").fill(`powerdesk-${tag}`);
+  await page.getByTestId("role-privilege-vm.view").check();
+  await page.getByTestId("role-privilege-vm.power").check();
+  await page.getByTestId("role-submit").click();
+  const custom = page.locator(`[data-testid="role-row"][data-role="powerdesk-${tag}"]`);
+  await expect(custom).toHaveAttribute("data-privileges", "vm.power vm.view");
+  await expect(custom).toHaveAttribute("data-builtin", "false");
+  // Deleting asks first.
+  await custom.getByTestId("role-delete").click();
+  await page.getByTestId("role-delete-dialog-confirm").click();
+  await expect(custom).toHaveCount(0);
+});
+
+test("groups and tags: a group granted helpdesk on a tag gives its members the tagged VM; leaving the group takes it away", async ({ page, browser }) => {
+  const GROUP = `desk-team-${tag}`;
+  await loginApi(page.request, ADMIN);
+  // A group with the helpdesk user in it.
+  await page.goto("/groups");
+  await page.getByTestId("group-create").click();
+  await page.getByTestId("group-name").fill(GROUP);
+  await page.getByTestId("group-description").fill("Front desk");
+  await page.getByTestId("group-submit").click();
+  const row = page.locator(`[data-testid="group-row"][data-name="${GROUP}"]`);
+  await expect(row.getByTestId("group-member-count")).toHaveText("No members");
+  await row.getByTestId("group-open").click();
+  const detail = page.getByTestId("group-detail");
+  await detail.getByTestId("group-member-pick").selectOption({ label: DESK.username });
+  await detail.getByTestId("group-member-add").click();
+  await expect(detail.locator(`[data-testid="group-member"][data-username="${DESK.username}"]`)).toBeVisible();
+  await expect(row.getByTestId("group-member-count")).toHaveText("1 member");
+
+  // Tag the other VM and grant the group helpdesk on that tag, from the VM's tab.
+  await page.goto(vmPath(OTHER));
+  await page.getByTestId("vm-tab-access").click();
+  await page.getByTestId("vm-tag-input").fill(`Desk-${tag}`);
+  await page.getByTestId("vm-tag-add").click();
+  await page.getByTestId("vm-tags-save").click();
+  await expect(page.locator(`[data-testid="vm-tag"][data-tag="desk-${tag}"]`)).toBeVisible();
+  await page.getByTestId("grant-add").click();
+  const dialog = page.getByTestId("grant-dialog");
+  await dialog.getByTestId("grant-subject-kind").selectOption("group");
+  await dialog.getByTestId("grant-subject").selectOption({ label: GROUP });
+  await dialog.getByTestId("grant-role").selectOption({ label: "helpdesk" });
+  await dialog.getByTestId("grant-scope-tag").check();
+  await dialog.getByTestId("grant-tag").fill(`desk-${tag}`);
+  await dialog.getByTestId("grant-submit").click();
+  const access = page.locator(`[data-testid="vm-access-row"][data-username="${DESK.username}"]`);
+  await expect(access).toHaveAttribute("data-privileges", "vm.console vm.view");
+  await expect(access.getByTestId("vm-access-sources")).toContainText(GROUP);
+  await expect(access.getByTestId("vm-access-sources")).toContainText(`desk-${tag}`);
+
+  // The member sees the tagged VM, and only it.
+  const desk = await signedInContext(browser, DESK);
+  await desk.page.goto("/vms");
+  await expect(desk.page.getByTestId("vm-row")).toHaveCount(1);
+  await expect(desk.page.getByTestId("vm-row")).toHaveAttribute("data-name", OTHER.name);
+
+  // Removing them from the group (with confirmation) takes it away.
+  await page.goto("/groups");
+  await page.locator(`[data-testid="group-row"][data-name="${GROUP}"]`).getByTestId("group-open").click();
+  await page.locator(`[data-testid="group-member"][data-username="${DESK.username}"]`).getByTestId("group-member-remove").click();
+  await page.getByTestId("group-member-remove-dialog-confirm").click();
+  await expect(page.getByTestId("group-member")).toHaveCount(0);
+  await desk.page.goto("/vms");
+  await expect(desk.page.getByTestId("vms-empty")).toBeVisible();
+  expect((await desk.page.goto(vmPath(OTHER)))?.status()).toBe(404);
+
+  // Deleting the group asks first.
+  await page.locator(`[data-testid="group-row"][data-name="${GROUP}"]`).getByTestId("group-delete").click();
+  await page.getByTestId("group-delete-dialog-confirm").click();
+  await expect(page.locator(`[data-testid="group-row"][data-name="${GROUP}"]`)).toHaveCount(0);
+  await desk.context.close();
+});
