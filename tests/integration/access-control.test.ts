@@ -181,6 +181,30 @@ describe(`access control on ${testDbKind()}`, () => {
     expect(denied.filter((d) => d.targetId === `${h1.id}/${vmA.uuid}`).length).toBeGreaterThan(0);
   });
 
+  it("answers 404 for other people's tasks, API tokens and share links (IDOR on every id kind)", async () => {
+    const db = f.mod.db.db();
+    const { randomUUID } = await import("node:crypto");
+    const task = await db.task.create({ data: { id: randomUUID(), kind: "vdtest.noop", title: "admin's task", userId: admin.id, username: admin.username, status: "succeeded" } });
+    const token = await db.apiToken.create({
+      data: { userId: admin.id, name: "admin's", prefix: `vdt${randomBytes(4).toString("hex")}`, tokenHash: randomBytes(32).toString("hex"), privileges: ["vm.view"], expiresAt: new Date(Date.now() + 3600_000) },
+    });
+    const link = await db.shareLink.create({
+      data: { tokenHash: randomBytes(32).toString("hex"), hostId: h1.id, vmUuid: vmD.uuid, kind: "vnc", createdById: admin.id, createdBy: admin.username, expiresAt: new Date(Date.now() + 3600_000) },
+    });
+    const attempts = [
+      await api(hana, "GET", "tasks/[id]", { id: task.id }),
+      await api(hana, "POST", "tasks/[id]/cancel", { id: task.id }),
+      await api(hana, "DELETE", "tokens/[id]", { id: token.id }),
+      await api(hana, "DELETE", "share-links/[id]", { id: link.id }),
+    ];
+    expect(attempts.map((a) => a.status)).toEqual([404, 404, 404, 404]);
+    expect((await api(hana, "GET", "tasks")).json.tasks.map((t: { id: string }) => t.id)).not.toContain(task.id);
+    expect((await db.apiToken.findUnique({ where: { id: token.id } }))!.revokedAt).toBeNull();
+    expect((await db.shareLink.findUnique({ where: { id: link.id } }))!.revokedAt).toBeNull();
+    // The owner reaches them.
+    expect((await api(admin, "GET", "tasks/[id]", { id: task.id })).status).toBe(200);
+  });
+
   it("refuses privilege escalation: granting oneself, joining a group, promoting oneself, editing roles", async () => {
     const attempts = [
       await api(hana, "POST", "grants", {}, { subject: { kind: "user", id: hana.id }, roleId: "admin", scope: { kind: "global" } }),
