@@ -3,7 +3,7 @@ import type { ReactNode } from "react";
 import { AppShell } from "@/components/shell/app-shell";
 import { currentUser, needsSetup } from "@/lib/auth/current";
 import { appVersion } from "@/lib/version";
-import { principalFromSession, privilegesAnywhere, privilegesAt } from "@/lib/authz";
+import { accessSnapshot, principalFromSession } from "@/lib/authz";
 
 /**
  * Every signed-in page renders inside this shell. The checks here only route
@@ -17,7 +17,8 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
   if (!user) redirect((await needsSetup()) ? "/setup" : "/login");
   // Navigation only: every page and route checks access itself through lib/authz.
   const principal = principalFromSession({ id: user.sessionId, csrfToken: user.csrfToken, expiresAt: new Date(0), user });
-  const [globalPrivileges, anyPrivileges] = await Promise.all([privilegesAt(principal), privilegesAnywhere(principal)]);
+  const access = await accessSnapshot(principal);
+  const [globalPrivileges, anyPrivileges] = [await access.at(), access.anywhere()];
   return (
     <AppShell
       user={{

@@ -234,3 +234,21 @@ export async function privilegesForVms(
   }
   return out;
 }
+
+/**
+ * The principal's grants read once, for a request that asks several questions
+ * (a page deciding which buttons to show at the VM, its host and globally).
+ * Lives as long as the request: never keep one across requests.
+ */
+export async function accessSnapshot(principal: Principal, client: Db = db()) {
+  const grants = await userGrantFacts(principal.user.id, client);
+  return {
+    async at(target?: AuthzTarget): Promise<Set<Privilege>> {
+      const vmTags = needsVmTags(grants) && target?.vmUuid ? await vmTagsOf(target, client) : [];
+      return at(grants, target, { vmTags, limit: principal.limit });
+    },
+    anywhere(): Set<Privilege> {
+      return anywhere(grants, principal.limit);
+    },
+  };
+}

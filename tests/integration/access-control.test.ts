@@ -142,6 +142,13 @@ describe(`access control on ${testDbKind()}`, () => {
     expect([...v.vms].sort()).toEqual([`${h1.id}/${vmA.uuid}`, `${h1.id}/${vmB.uuid}`].sort());
     const hostsSeen = await visibility(principalFromSession(session), "host.view");
     expect([...hostsSeen.hostIds]).toEqual([h2.id]);
+    // One read of the grants answers the same as separate checks, tags included.
+    const { accessSnapshot, privilegesAt } = await import("@/lib/authz");
+    const snap = await accessSnapshot(principalFromSession(session));
+    for (const target of [{ hostId: h1.id, vmUuid: vmB.uuid }, { hostId: h1.id, vmUuid: vmD.uuid }, { hostId: h2.id }, undefined]) {
+      expect([...(await snap.at(target))].sort()).toEqual([...(await privilegesAt(principalFromSession(session), target))].sort());
+    }
+    expect([...(await snap.at({ hostId: h1.id, vmUuid: vmB.uuid }))].sort()).toEqual(["vm.console", "vm.view"]);
     const hosts = await api(hana, "GET", "hosts");
     expect((hosts.json.hosts as { id: string }[]).map((h) => h.id)).toEqual([h2.id]);
   });

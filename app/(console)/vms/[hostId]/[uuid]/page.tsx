@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { requirePageUser } from "@/lib/auth/page-guard";
-import { privilegesAt } from "@/lib/authz";
+import { accessSnapshot } from "@/lib/authz";
 import { getT } from "@/lib/i18n/server";
 import { VmDetailClient } from "@/components/vms/vm-detail-client";
 import { VmAccessPanel } from "@/components/access/vm-access-panel";
@@ -18,9 +18,8 @@ export default async function VmPage({ params }: { params: Promise<{ hostId: str
   const target = { hostId, vmUuid: uuid };
   // 404 for a VM the user may not view; the page then shows only the buttons the grants on this VM allow.
   const user = await requirePageUser("vm.view", `/vms/${hostId}/${uuid}`, target);
-  const held = await privilegesAt(user.principal, target);
-  const hostHeld = await privilegesAt(user.principal, { hostId });
-  const globalHeld = await privilegesAt(user.principal);
+  const access = await accessSnapshot(user.principal);
+  const [held, hostHeld, globalHeld] = await Promise.all([access.at(target), access.at({ hostId }), access.at()]);
   const hostName = (await hostGet(hostId).catch(() => null))?.name ?? "";
   // The ids come decoded from the URL; the client encodes them again for API paths.
   return (
