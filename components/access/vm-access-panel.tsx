@@ -292,7 +292,7 @@ function GrantDialog({
   const [users, setUsers] = useState<{ id: string; username: string }[]>([]);
   const [groups, setGroups] = useState<GroupView[]>([]);
   const [roles, setRoles] = useState<RoleView[]>([]);
-  const [scopeKind, setScopeKind] = useState<"vm" | "host" | "tag">("vm");
+  const [scopeKind, setScopeKind] = useState<"vm" | "host" | "tag" | "global">("vm");
 
   useEffect(() => {
     void Promise.all([
@@ -307,7 +307,14 @@ function GrantDialog({
     const f = new FormData(e.currentTarget);
     const subjectId = String(f.get("subject") ?? "");
     const roleId = String(f.get("role") ?? "");
-    const scope = scopeKind === "vm" ? { kind: "vm", hostId, vmUuid: uuid } : scopeKind === "host" ? { kind: "host", hostId } : { kind: "tag", tag: String(f.get("tag") ?? "") };
+    const scope =
+      scopeKind === "vm"
+        ? { kind: "vm", hostId, vmUuid: uuid }
+        : scopeKind === "host"
+          ? { kind: "host", hostId }
+          : scopeKind === "tag"
+            ? { kind: "tag", tag: String(f.get("tag") ?? "") }
+            : { kind: "global" };
     const name = kind === "user" ? (users.find((u) => u.id === subjectId)?.username ?? "") : (groups.find((g) => g.id === subjectId)?.name ?? "");
     void onSubmit({ subject: { kind, id: subjectId }, roleId, scope }, { role: roles.find((r) => r.id === roleId)?.name ?? roleId, name });
   }
@@ -374,10 +381,10 @@ function GrantDialog({
         </Field>
         <fieldset className="space-y-2">
           <legend className="text-sm font-medium text-slate-900 dark:text-slate-100">{t("vm.scopeLabel")}</legend>
-          {(["vm", "host", "tag"] as const).map((s) => (
+          {(["vm", "host", "tag", "global"] as const).map((s) => (
             <label key={s} className="flex items-center gap-2 text-sm">
               <input type="radio" name="scopeKind" value={s} checked={scopeKind === s} onChange={() => setScopeKind(s)} data-testid={`grant-scope-${s}`} />
-              {s === "vm" ? t("vm.scopeVm") : s === "host" ? t("vm.scopeHost", { name: hostName }) : t("vm.scopeTag")}
+              {s === "vm" ? t("vm.scopeVm") : s === "host" ? t("vm.scopeHost", { name: hostName }) : s === "tag" ? t("vm.scopeTag") : t("vm.scopeGlobal")}
             </label>
           ))}
           {scopeKind === "tag" ? (
