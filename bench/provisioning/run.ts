@@ -170,6 +170,8 @@ async function main(): Promise<void> {
     const cp: number[] = [];
     const cpSync: number[] = [];
     const queueWait: number[] = [];
+    /** Where a full copy's time goes, per run (ms): request, queue, prepare, copy+define, start, finish, observed. */
+    const phases: Record<string, number[]> = { request: [], queue: [], prepare: [], "copy+define": [], start: [], finish: [], observed: [] };
     const convert: number[] = [];
     for (let i = 0; i < o.runs; i++) {
       // Linked clone, end to end.
@@ -198,6 +200,7 @@ async function main(): Promise<void> {
 
       // Full copy, end to end (a task).
       t0 = now();
+      const wall0 = Date.now();
       const f = await create.vmCreate(caller, c.VmCreateSchema.parse({ mode: "template", hostId: h.id, templateId: tpl.id, name: `${PREFIX}f${i}`, clone: "full" }));
       let task = await tasks.taskGet(caller.session, f.taskId!);
       while (task.status === "queued" || task.status === "running") {
@@ -207,12 +210,19 @@ async function main(): Promise<void> {
       if (task.status !== "succeeded") throw new Error(`full copy failed: ${task.error}`);
       const uuid = (task.result as { uuid: string }).uuid;
       await untilRunning(uuid);
+      const observedAt = Date.now();
       full.push(now() - t0);
       const lines = task.logs;
       const start = lines.find((l) => l.line.includes("(copy)"));
       const end = lines.find((l) => l.line.startsWith("Defined"));
       if (start && end) fullCopyPart.push(new Date(end.at).getTime() - new Date(start.at).getTime());
       if (task.startedAt) queueWait.push(new Date(task.startedAt).getTime() - new Date(task.createdAt).getTime());
+      {
+        const at = (s?: string | null) => (s ? new Date(s).getTime() : Number.NaN);
+        const started = lines.find((l) => l.line === "Started");
+        const marks = [wall0, at(task.createdAt), at(task.startedAt), at(start?.at), at(end?.at), at(started?.at), at(task.finishedAt), observedAt];
+        Object.keys(phases).forEach((k, j) => phases[k].push(marks[j + 1] - marks[j]));
+      }
       // The raw operations on the same image: a plain file copy, and qemu-img's own copy.
       cp.push(timeCmd("cp", [base, path.join(dir, `raw-cp-${i}.qcow2`)]));
       {
@@ -253,6 +263,8 @@ async function main(): Promise<void> {
     row("  raw: cp", out.cp);
     row("  raw: cp + sync -f", out.cpSync);
     row("  raw: qemu-img convert qcow2->qcow2", out.qemuImgConvert);
+    console.log("\nfull copy, where the time goes (median ms): " + Object.entries(phases).map(([k, v]) => `${k} ${ms(summarize(v).median)}`).join(", "));
+    results.fullPhases = Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, summarize(v)]));
     console.log(`\nlinked clone median ${ms(out.linkedEndToEnd.median)} ms (target < 2000 ms): ${out.linkedEndToEnd.median < 2000 ? "met" : "MISSED"}`);
     const fullRatio = out.cp.median / out.fullEndToEnd.median;
     console.log(`full copy end to end: ${speed(out.fullEndToEnd.median)} MiB/s vs cp ${speed(out.cp.median)} MiB/s = ${(fullRatio * 100).toFixed(0)}% of cp (target >= 80%): ${fullRatio >= 0.8 ? "met" : "MISSED"}`);
