@@ -29,6 +29,11 @@ export const EnvSchema = z.object({
   VIRTDECK_TOTP_MAX_PER_IP: z.coerce.number().int().positive().default(20),
   /** base64 of 32 bytes: encrypts SSH private keys at rest. Unset = generated <data dir>/secret.key. */
   VIRTDECK_SECRET_KEY: z.string().min(1).optional(),
+  /**
+   * A fresh VNC password per console (valid ~1 minute, given to noVNC with the ticket) on displays
+   * started with password auth. Off by default: such a display refuses viewers without it.
+   */
+  VIRTDECK_CONSOLE_VNC_PASSWORD: bool.default(false),
   /** Largest image a browser may upload to a storage pool, in bytes (default 20 GiB). */
   VIRTDECK_UPLOAD_MAX_BYTES: z.coerce.number().int().positive().default(20 * 1024 ** 3),
 });

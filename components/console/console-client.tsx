@@ -391,7 +391,7 @@ function ConsoleView(p: { kind: ConsoleKind; ticket: ConsoleTicket; viewOnly: bo
   const { kind, ticket, viewOnly, scale, events, handle } = p;
   if (kind === "serial") return <SerialView ref={handle} url={ticket.url} viewOnly={viewOnly} events={events} />;
   if (kind === "spice") return <SpiceView ref={handle} url={ticket.url} password={ticket.password} events={events} mint={p.mintChannel} />;
-  return <VncView ref={handle} url={ticket.url} viewOnly={viewOnly} scale={scale} events={events} />;
+  return <VncView ref={handle} url={ticket.url} password={ticket.password} viewOnly={viewOnly} scale={scale} events={events} />;
 }
 
 /** Centered over the console; `see-through` leaves what is behind readable and selectable (a serial log). */

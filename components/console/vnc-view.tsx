@@ -20,7 +20,7 @@ function applyScale(rfb: RFB, mode: ScaleMode) {
  * noVNC touches `window` when imported, so it is imported here, in an effect
  * of a component the page loads without server rendering.
  */
-export function VncView({ url, viewOnly, scale, events, ref }: { url: string; viewOnly: boolean; scale: ScaleMode; events: ViewEvents; ref?: Ref<ConsoleHandle> }) {
+export function VncView({ url, password, viewOnly, scale, events, ref }: { url: string; password?: string; viewOnly: boolean; scale: ScaleMode; events: ViewEvents; ref?: Ref<ConsoleHandle> }) {
   const target = useRef<HTMLDivElement>(null);
   const rfbRef = useRef<RFB | null>(null);
   // The latest props, for the long-lived handlers and for a connection that finishes importing later.
@@ -44,7 +44,8 @@ export function VncView({ url, viewOnly, scale, events, ref }: { url: string; vi
           closed.code = e.code;
           closed.reason = e.reason;
         });
-        rfb = new RFBClass(target.current, ws, { shared: true, wsProtocols: ["binary"] });
+        // A per-console VNC password, when the server set one (VNC authentication asks for it).
+        rfb = new RFBClass(target.current, ws, { shared: true, wsProtocols: ["binary"], ...(password ? { credentials: { password } } : {}) });
         rfb.background = "#000";
         rfb.viewOnly = latest.current.viewOnly;
         applyScale(rfb, latest.current.scale);
@@ -82,7 +83,7 @@ export function VncView({ url, viewOnly, scale, events, ref }: { url: string; vi
         }
       } else ws?.close(1000);
     };
-  }, [url]);
+  }, [url, password]);
 
   useEffect(() => {
     if (rfbRef.current) rfbRef.current.viewOnly = viewOnly;

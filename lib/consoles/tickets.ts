@@ -2,6 +2,7 @@ import "server-only";
 import { createHash, randomBytes } from "node:crypto";
 import { z } from "zod";
 import { db } from "@/lib/db/client";
+import { env } from "@/lib/env";
 import { AppError } from "@/lib/http/errors";
 import { authorize, principalFromSession } from "@/lib/authz";
 import type { ActiveSession } from "@/lib/auth/session";
@@ -55,7 +56,7 @@ export interface MintedTicket {
   expiresAt: string;
   viewOnly: boolean;
   kind: ConsoleKind;
-  /** SPICE main channel: the display password set for this console (valid a little longer than the ticket). */
+  /** SPICE main channel, or VNC with VIRTDECK_CONSOLE_VNC_PASSWORD: the display password set for this console (valid a little longer than the ticket). */
   password?: string;
 }
 
@@ -131,7 +132,12 @@ export async function consoleTicketMint(
   }
   const ttl = transport === "http_connect" ? VV_TICKET_TTL_MS + VV_CHANNEL_WINDOW_MS : TICKET_TTL_MS;
   // Once QEMU has a SPICE password it wants one from every viewer: each console gets its own, short-lived.
-  const password = input.kind === "spice" && input.channel !== "extra" ? await consolePasswordSet(host, uuid, dom.xml, "spice", ttl + SPICE_PASSWORD_MARGIN_MS) : undefined;
+  const password =
+    input.kind === "spice" && input.channel !== "extra"
+      ? await consolePasswordSet(host, uuid, dom.xml, "spice", ttl + SPICE_PASSWORD_MARGIN_MS)
+      : input.kind === "vnc" && env().VIRTDECK_CONSOLE_VNC_PASSWORD
+        ? await consolePasswordSet(host, uuid, dom.xml, "vnc", ttl + SPICE_PASSWORD_MARGIN_MS)
+        : undefined;
   const ticket = randomBytes(32).toString(transport === "http_connect" ? "hex" : "base64url");
   const expiresAt = new Date(Date.now() + (transport === "http_connect" ? VV_TICKET_TTL_MS : TICKET_TTL_MS));
   await db().consoleTicket.create({
