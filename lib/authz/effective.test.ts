@@ -168,11 +168,3 @@ describe("visibility", () => {
     expect(visibilityHas(none, H1, VM_A)).toBe(false);
   });
 });
-
-describe("the wire contract", () => {
-  it("lists the same privileges as the server", async () => {
-    const { PRIVILEGE_LIST } = await import("@/lib/contracts/access");
-    const { PRIVILEGES } = await import("@/lib/auth/permissions");
-    expect([...PRIVILEGE_LIST]).toEqual([...PRIVILEGES]);
-  });
-});

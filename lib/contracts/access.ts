@@ -3,27 +3,11 @@
  * /api/vms/:hostId/:uuid/{access,tags}, /api/users/:id/access): built by
  * lib/authz/manage.ts, read by components/access. Types and constants only.
  */
-export const PRIVILEGE_LIST = [
-  "vm.view",
-  "vm.console",
-  "vm.console.takeover",
-  "vm.power",
-  "vm.edit",
-  "vm.snapshot",
-  "vm.clone",
-  "vm.migrate",
-  "vm.delete",
-  "vm.create",
-  "host.view",
-  "host.manage",
-  "template.use",
-  "template.manage",
-  "storage.manage",
-  "network.manage",
-  "user.manage",
-  "audit.view",
-] as const;
-export type PrivilegeName = (typeof PRIVILEGE_LIST)[number];
+import type { Privilege } from "@/lib/auth/permissions";
+
+// One list of privileges: the server's (lib/auth/permissions.ts holds no server code).
+export { PRIVILEGES as PRIVILEGE_LIST } from "@/lib/auth/permissions";
+export type PrivilegeName = Privilege;
 
 export type GrantScopeKind = "global" | "host" | "vm" | "tag";
 
