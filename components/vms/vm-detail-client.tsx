@@ -211,7 +211,8 @@ export function VmDetailClient({
         {canPower ? (
           <div role="toolbar" aria-label={t("detail.actionsLabel")} className="flex flex-wrap items-center gap-x-4 gap-y-2" data-testid="vm-actions">
             <div className="flex flex-wrap gap-2">
-              {BAR.map(({ action, variant }) => (
+              {/* A template VM never starts (its disk backs linked clones): no Start button at all. */}
+              {BAR.filter(({ action }) => !(vm.template && action === "start")).map(({ action, variant }) => (
                 <Button
                   key={action}
                   size="sm"
