@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { DOMImplementation, XMLSerializer, type Document, type Element } from "@xmldom/xmldom";
+import { testGuestXml } from "../../tests/shared/guest-xml";
 import { freePort } from "../lib/server";
 import { sleep } from "../lib/stats";
 
@@ -27,47 +27,24 @@ export interface Guest {
   qemuVncPort: number;
 }
 
-function el(doc: Document, parent: Element, name: string, attrs: Record<string, string> = {}, text?: string): Element {
-  const e = doc.createElement(name);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text !== undefined) e.appendChild(doc.createTextNode(text));
-  parent.appendChild(e);
-  return e;
-}
-
 function guestXml(o: { name: string; uuid: string; vncPort?: number; memMiB: number; kernel?: { kernel: string; initrd: string } }): string {
-  const doc = new DOMImplementation().createDocument(null, "domain", null);
-  const d = doc.documentElement!;
-  // TCG: Linux guests hang under this machine's nested KVM (STACK-NOTES.md); the carrier never runs.
-  d.setAttribute("type", "qemu");
-  el(doc, d, "name", {}, o.name);
-  el(doc, d, "uuid", {}, o.uuid);
-  el(doc, d, "description", {}, "Defined by bench/console-proxy; removed again when the bench ends.");
-  el(doc, d, "memory", { unit: "MiB" }, String(o.memMiB));
-  el(doc, d, "currentMemory", { unit: "MiB" }, String(o.memMiB));
-  el(doc, d, "vcpu", {}, "1");
-  const os = el(doc, d, "os");
-  el(doc, os, "type", { arch: "x86_64" }, "hvm");
-  if (o.kernel) {
-    el(doc, os, "kernel", {}, o.kernel.kernel);
-    el(doc, os, "initrd", {}, o.kernel.initrd);
-    el(doc, os, "cmdline", {}, "console=tty0 console=ttyS0");
-  }
-  el(doc, el(doc, d, "features"), "acpi");
-  el(doc, d, "on_poweroff", {}, "destroy");
-  el(doc, d, "on_reboot", {}, "restart");
-  el(doc, d, "on_crash", {}, "destroy");
-  const dev = el(doc, d, "devices");
-  el(doc, el(doc, dev, "serial", { type: "pty" }), "target", { port: "0" });
-  el(doc, el(doc, dev, "console", { type: "pty" }), "target", { type: "serial", port: "0" });
-  // A fixed port: host1's and host2's libvirt daemons share this machine's ports and their autoport
-  // allocators do not see each other's guests.
-  const port: Record<string, string> = o.vncPort === undefined ? { autoport: "yes" } : { port: String(o.vncPort), autoport: "no" };
-  const g = el(doc, dev, "graphics", { type: "vnc", ...port, listen: "127.0.0.1" });
-  el(doc, g, "listen", { type: "address", address: "127.0.0.1" });
-  el(doc, el(doc, dev, "video"), "model", { type: "vga" });
-  el(doc, dev, "memballoon", { model: "none" });
-  return new XMLSerializer().serializeToString(doc);
+  return testGuestXml({
+    name: o.name,
+    uuid: o.uuid,
+    // TCG: Linux guests hang under this machine's nested KVM (STACK-NOTES.md); the carrier never runs.
+    domainType: "qemu",
+    description: "Defined by bench/console-proxy; removed again when the bench ends.",
+    memoryMiB: o.memMiB,
+    currentMemory: true,
+    kernelBoot: o.kernel,
+    acpi: true,
+    lifecycle: true,
+    serial: true,
+    // A fixed port: host1's and host2's libvirt daemons share this machine's ports and their autoport
+    // allocators do not see each other's guests.
+    displays: [{ type: "vnc", port: o.vncPort }],
+    noBalloon: true,
+  });
 }
 
 export class Guests {

@@ -3,7 +3,6 @@
 import { generateKeyPairSync, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { DOMImplementation, XMLSerializer, type Element as XmlElement } from "@xmldom/xmldom";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   AuthFailedError,
@@ -22,6 +21,7 @@ import { VirshSession } from "@/lib/hosts/virsh-session";
 import { virshStdinLine } from "@/lib/hosts/virsh-stdin";
 import { parseDomainXml } from "@/lib/libvirt/domain-xml-parse";
 import { parseDomstats } from "@/lib/libvirt/domstats-parse";
+import { testGuestXml } from "../shared/guest-xml";
 import { stackEnv, type TestHost } from "./helpers/stack-env";
 
 const stack = stackEnv();
@@ -216,26 +216,7 @@ describe("pool", () => {
 
 /** Minimal VNC-only guest built with a DOM; names start with vdtest- so the stack cleans up leftovers. */
 function domainXml(name: string, uuid: string): string {
-  const doc = new DOMImplementation().createDocument(null, "domain", null);
-  const domain = doc.documentElement!;
-  domain.setAttribute("type", stack.domainType);
-  const el = (parent: XmlElement, tag: string, attrs: Record<string, string> = {}, text?: string) => {
-    const node = doc.createElement(tag);
-    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-    if (text !== undefined) node.appendChild(doc.createTextNode(text));
-    parent.appendChild(node);
-    return node;
-  };
-  el(domain, "name", {}, name);
-  el(domain, "uuid", {}, uuid);
-  el(domain, "title", {}, name);
-  el(domain, "memory", { unit: "MiB" }, "64");
-  el(domain, "vcpu", {}, "1");
-  el(el(domain, "os"), "type", { arch: "x86_64" }, "hvm");
-  const devices = el(domain, "devices");
-  el(devices, "graphics", { type: "vnc", autoport: "yes", listen: "127.0.0.1" });
-  el(el(devices, "video"), "model", { type: "vga" });
-  return new XMLSerializer().serializeToString(doc);
+  return testGuestXml({ name, uuid, title: name, domainType: stack.domainType, memoryMiB: 64, displays: [{ type: "vnc", listenElement: false }] });
 }
 
 describe("libvirt over the transport", () => {

@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { DOMImplementation, XMLSerializer, type Element as XmlElement } from "@xmldom/xmldom";
+import { testGuestXml, type TestGuestDisplay } from "../../shared/guest-xml";
 import WebSocket from "ws";
 import { testDatabase, type TestDatabase } from "./test-database";
 import { stackEnv } from "./stack-env";
@@ -188,38 +188,21 @@ export async function rfbHandshake(o: { next(n: number, t?: number): Promise<Buf
  * uses no CPU, and its display and serial console are there all the same.
  */
 export function idleGuestXml(o: { name: string; uuid: string; vnc?: boolean; spice?: boolean; spicePort?: number; displayPassword?: boolean }): string {
-  const doc = new DOMImplementation().createDocument(null, "domain", null);
-  const domain = doc.documentElement!;
-  domain.setAttribute("type", process.env.VD_TEST_DOMAIN_TYPE === "qemu" ? "qemu" : "kvm");
-  const el = (parent: XmlElement, tag: string, attrs: Record<string, string> = {}, text?: string) => {
-    const node = doc.createElement(tag);
-    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-    if (text !== undefined) node.appendChild(doc.createTextNode(text));
-    parent.appendChild(node);
-    return node;
-  };
-  el(domain, "name", {}, o.name);
-  el(domain, "uuid", {}, o.uuid);
-  el(domain, "memory", { unit: "MiB" }, "32");
-  el(domain, "vcpu", {}, "1");
-  el(el(domain, "os"), "type", { arch: "x86_64" }, "hvm");
-  const devices = el(domain, "devices");
-  el(el(devices, "serial", { type: "pty" }), "target", { port: "0" });
-  el(el(devices, "console", { type: "pty" }), "target", { type: "serial", port: "0" });
   // With a password that expired long ago, QEMU starts the display with password auth (nobody gets in
   // until a fresh password is set): what per-console passwords need.
-  const pw: Record<string, string> = o.displayPassword ? { passwd: `${Math.random().toString(36).slice(2, 10)}`, passwdValidTo: "2000-01-01T00:00:00" } : {};
-  if (o.vnc) el(el(devices, "graphics", { type: "vnc", autoport: "yes", listen: "127.0.0.1", ...pw }), "listen", { type: "address", address: "127.0.0.1" });
-  if (o.spice) {
-    const attrs: Record<string, string> = {
-      ...(o.spicePort ? { type: "spice", port: String(o.spicePort), autoport: "no", listen: "127.0.0.1" } : { type: "spice", autoport: "yes", listen: "127.0.0.1" }),
-      ...pw,
-    };
-    el(el(devices, "graphics", attrs), "listen", { type: "address", address: "127.0.0.1" });
-  }
-  if (o.vnc || o.spice) el(el(devices, "video"), "model", { type: "vga" });
-  el(devices, "memballoon", { model: "none" });
-  return new XMLSerializer().serializeToString(doc);
+  const pw = o.displayPassword ? { passwd: `${Math.random().toString(36).slice(2, 10)}`, passwdValidTo: "2000-01-01T00:00:00" } : {};
+  const displays: TestGuestDisplay[] = [];
+  if (o.vnc) displays.push({ type: "vnc", ...pw });
+  if (o.spice) displays.push({ type: "spice", port: o.spicePort || undefined, ...pw });
+  return testGuestXml({
+    name: o.name,
+    uuid: o.uuid,
+    domainType: process.env.VD_TEST_DOMAIN_TYPE === "qemu" ? "qemu" : "kvm",
+    memoryMiB: 32,
+    serial: true,
+    displays,
+    noBalloon: true,
+  });
 }
 
 /** Destroys and undefines a test guest, ignoring "not running" / "not defined". */

@@ -2,7 +2,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { DOMImplementation, XMLSerializer, type Element as XmlElement } from "@xmldom/xmldom";
+import { testGuestXml } from "../../shared/guest-xml";
 import { stackEnv, type TestHost } from "./stack-env";
 
 /**
@@ -104,33 +104,8 @@ export function listAllUuids(host: HostKey): string[] {
 
 /** Domain XML built with a DOM: no NIC, 64 MiB, 1 vCPU, one qcow2 disk (vda, virtio), VGA + VNC. */
 export function guestXml(o: { name: string; uuid: string; disk: string; listen: string; domainType: string }): string {
-  const doc = new DOMImplementation().createDocument(null, "domain", null);
-  const domain = doc.documentElement!;
-  domain.setAttribute("type", o.domainType);
-  const el = (parent: XmlElement, tag: string, attrs: Record<string, string> = {}, text?: string) => {
-    const node = doc.createElement(tag);
-    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-    if (text !== undefined) node.appendChild(doc.createTextNode(text));
-    parent.appendChild(node);
-    return node;
-  };
-  el(domain, "name", {}, o.name);
-  el(domain, "uuid", {}, o.uuid);
-  el(domain, "memory", { unit: "MiB" }, "64");
-  el(domain, "currentMemory", { unit: "MiB" }, "64");
-  el(domain, "vcpu", {}, "1");
-  el(el(domain, "os"), "type", { arch: "x86_64" }, "hvm");
-  // ACPI so shutdown/reboot requests reach the (OS-less) guest instead of being refused by libvirt.
-  el(el(domain, "features"), "acpi");
-  const devices = el(domain, "devices");
-  const disk = el(devices, "disk", { type: "file", device: "disk" });
-  el(disk, "driver", { name: "qemu", type: "qcow2" });
-  el(disk, "source", { file: o.disk });
-  el(disk, "target", { dev: "vda", bus: "virtio" });
-  const graphics = el(devices, "graphics", { type: "vnc", autoport: "yes", listen: o.listen });
-  el(graphics, "listen", { type: "address", address: o.listen });
-  el(el(devices, "video"), "model", { type: "vga" });
-  return new XMLSerializer().serializeToString(doc);
+  const { listen, ...guest } = o;
+  return testGuestXml({ ...guest, memoryMiB: 64, currentMemory: true, acpi: true, displays: [{ type: "vnc", listen }] });
 }
 
 export class GuestLab {

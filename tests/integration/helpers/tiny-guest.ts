@@ -2,7 +2,7 @@
 // initramfs): its files and its domain XML, shared by the tests that boot it.
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { DOMImplementation, XMLSerializer, type Element as XmlElement } from "@xmldom/xmldom";
+import { testGuestXml } from "../../shared/guest-xml";
 
 /** Banner /init prints on tty0 and ttyS0; match whole lines, output arrives in chunks. */
 export const TINY_BANNER = /VIRTDECK-TINY-GUEST READY (\S+)[\r\n]/;
@@ -32,37 +32,18 @@ function tinyGuestFiles(): { kernel: string; initrd: string } {
  * no disk, no NIC; VGA + VNC on 127.0.0.1; ttyS0 as a pty serial port that is also the console.
  */
 export function tinyGuestXml(o: { name: string; uuid: string; kernel: string; initrd: string }): string {
-  const doc = new DOMImplementation().createDocument(null, "domain", null);
-  const domain = doc.documentElement!;
-  domain.setAttribute("type", "qemu");
-  const el = (parent: XmlElement, tag: string, attrs: Record<string, string> = {}, text?: string) => {
-    const node = doc.createElement(tag);
-    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-    if (text !== undefined) node.appendChild(doc.createTextNode(text));
-    parent.appendChild(node);
-    return node;
-  };
-  el(domain, "name", {}, o.name);
-  el(domain, "uuid", {}, o.uuid);
-  el(domain, "memory", { unit: "MiB" }, "128");
-  el(domain, "currentMemory", { unit: "MiB" }, "128");
-  el(domain, "vcpu", {}, "1");
-  const os = el(domain, "os");
-  el(os, "type", { arch: "x86_64" }, "hvm");
-  el(os, "kernel", {}, o.kernel);
-  el(os, "initrd", {}, o.initrd);
-  el(os, "cmdline", {}, "console=tty0 console=ttyS0");
-  el(el(domain, "features"), "acpi");
-  el(domain, "on_poweroff", {}, "destroy");
-  el(domain, "on_reboot", {}, "restart");
-  el(domain, "on_crash", {}, "destroy");
-  const devices = el(domain, "devices");
-  el(el(devices, "serial", { type: "pty" }), "target", { port: "0" });
-  el(el(devices, "console", { type: "pty" }), "target", { type: "serial", port: "0" });
-  const graphics = el(devices, "graphics", { type: "vnc", autoport: "yes", listen: "127.0.0.1" });
-  el(graphics, "listen", { type: "address", address: "127.0.0.1" });
-  el(el(devices, "video"), "model", { type: "vga" });
-  el(devices, "memballoon", { model: "none" });
-  return new XMLSerializer().serializeToString(doc);
+  return testGuestXml({
+    name: o.name,
+    uuid: o.uuid,
+    domainType: "qemu",
+    memoryMiB: 128,
+    currentMemory: true,
+    kernelBoot: { kernel: o.kernel, initrd: o.initrd },
+    acpi: true,
+    lifecycle: true,
+    serial: true,
+    displays: [{ type: "vnc" }],
+    noBalloon: true,
+  });
 }
 
