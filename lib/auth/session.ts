@@ -74,6 +74,12 @@ export async function sessionLookup(token: string | undefined | null): Promise<A
   return { id, csrfToken: row.csrfToken, expiresAt, user };
 }
 
+/** True while the session (by its id) is unrevoked, unexpired and its user enabled: for long-lived streams. */
+export async function sessionActive(sessionId: string): Promise<boolean> {
+  const row = await db().session.findUnique({ where: { id: sessionId }, select: { revokedAt: true, expiresAt: true, user: { select: { disabled: true } } } });
+  return !!row && !row.revokedAt && row.expiresAt.getTime() > Date.now() && !row.user.disabled;
+}
+
 export async function sessionRevoke(sessionId: string): Promise<void> {
   await db().session.updateMany({ where: { id: sessionId, revokedAt: null }, data: { revokedAt: new Date() } });
 }

@@ -358,6 +358,16 @@ describe("live events", () => {
     await until("VM A running again", () => text.split(vmA.uuid).length > 2, { timeoutMs: 15_000 });
     expect(text).not.toContain(vmD.uuid);
     expect(text).not.toContain(vmD.name);
+
+    // Signed out elsewhere: the open stream carries nothing more.
+    const session = (await f.mod.session.sessionLookup(viewer.token))!;
+    await f.mod.session.sessionRevoke(session.id);
+    await new Promise((r) => setTimeout(r, 2_500));
+    const before = text.length;
+    virshSync("host1", ["suspend", vmA.uuid]);
+    await new Promise((r) => setTimeout(r, 3_000));
+    virshSync("host1", ["resume", vmA.uuid]);
+    expect(text.slice(before)).not.toContain(vmA.uuid);
     ac.abort();
     await reader.cancel().catch(() => {});
     await pump.catch(() => {});

@@ -1,12 +1,19 @@
 import { userRoute } from "@/lib/http/route";
 import { sseResponse } from "@/lib/http/sse";
 import { eventsSubscribe } from "@/lib/fleet/events";
-import { visibility, visibilityHas, visibilityHosts, type Visibility } from "@/lib/authz";
+import { VISIBILITY_NONE, visibility, visibilityHas, visibilityHosts, type Principal, type Visibility } from "@/lib/authz";
+import { sessionActive } from "@/lib/auth/session";
 
 export const dynamic = "force-dynamic";
 
 /** How often a subscriber's visibility is re-read, so that granted and revoked access apply to an open stream. */
 const VISIBILITY_REFRESH_MS = 2_000;
+
+/** What the subscriber may see now: nothing once their session ended (sign-out, disabled account). */
+async function visibleNow(principal: Principal): Promise<Visibility> {
+  if (principal.sessionId && !(await sessionActive(principal.sessionId))) return VISIBILITY_NONE;
+  return visibility(principal, "vm.view");
+}
 
 /**
  * Server-Sent Events: VM and host changes as libvirt reports them, only for
@@ -31,7 +38,7 @@ export const GET = userRoute({}, async ({ req, principal }) => {
     const refresh = setInterval(() => {
       if (refreshing) return;
       refreshing = true;
-      visibility(principal, "vm.view")
+      visibleNow(principal)
         .then((next) => {
           // VMs granted one by one that are no longer visible: tell the browser to drop them.
           for (const key of visible.vms) {
