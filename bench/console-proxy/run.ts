@@ -1040,7 +1040,7 @@ function report(r: {
   L.push(`\n### bench:console, ${m.date.slice(0, 10)}\n`);
   L.push(`${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB, ${m.os}, node ${m.node}, QEMU ${m.qemu}, OpenSSH ${m.openssh}, websockify ${m.websockify}, commit ${m.commit}`);
   L.push(`Load (1/5/15 min) at the start of each phase: start ${m.loadStart}; ${Object.entries(r.loads).map(([k, v]) => `${k} ${v}`).join("; ")}`);
-  L.push(`Domains defined on host1 (qemu:///system is shared with the other users of the machine; every ticket refreshes the inventory of all of them): ${Object.entries(r.domains).map(([k, v]) => `${k} ${v}`).join(", ")}\n`);
+  L.push(`Domains defined on host1 (qemu:///system is shared with the other users of the machine; a ticket reads only its own VM since 591d571, before that it refreshed the inventory of all of them): ${Object.entries(r.domains).map(([k, v]) => `${k} ${v}`).join(", ")}\n`);
 
   L.push(`Throughput, synthetic source, ${o.runs} runs x ${o.mib} MiB per path (MB = 10^6 bytes; median [min-max]); CPU per MB of the proxy processes and of the sshd serving the path:\n`);
   L.push("| path | MB/s | proxy CPU ms/MB | proxy cores busy | proxy cores when idle | sshd CPU ms/MB |");
