@@ -1,0 +1,107 @@
+import { describe, expect, it } from "vitest";
+import type { ProvHost } from "./host-access";
+import { planRun, volumeCreateXml, type CreatePlan } from "./plan";
+
+/**
+ * planRun's orchestration against a scripted host: the order of virsh commands, the copy's
+ * progress read from the new volume's growing allocation, and the undo of what was made when
+ * a later step fails. (The real thing runs against libvirt in tests/integration/provisioning-*.)
+ */
+function fakeHost(opts: { copyMs: number; failOn?: string }) {
+  const calls: string[] = [];
+  let copyStarted = 0;
+  let copyDone = false;
+  const volXml = (alloc: number) => `<volume><name>v</name><capacity unit='bytes'>1000</capacity><allocation unit='bytes'>${alloc}</allocation><target><path>/p/v</path></target></volume>`;
+  const h: ProvHost = {
+    host: { id: "h1", name: "host one" } as ProvHost["host"],
+    async virsh(...cmds) {
+      const out: string[] = [];
+      for (const c of cmds) {
+        calls.push(c.command);
+        if (c.command === opts.failOn) throw new Error(`${c.command} failed`);
+        out.push(c.command === "vol-path" ? "/pool/new.qcow2\n" : "");
+      }
+      return out;
+    },
+    async virshTry(...cmds) {
+      return cmds.map((c) => {
+        if (c.command !== "vol-dumpxml") calls.push(c.command);
+        if (c.command === "vol-dumpxml") {
+          const frac = copyDone ? 1 : Math.min(1, (Date.now() - copyStarted) / opts.copyMs);
+          return { ok: true, stdout: volXml(Math.round(frac * 1000)), stderr: "" };
+        }
+        return { ok: true, stdout: "", stderr: "" };
+      });
+    },
+    async virshExec(cmd, o) {
+      calls.push(cmd.command);
+      if (cmd.command === opts.failOn) throw new Error(`${cmd.command} failed`);
+      if (cmd.command === "vol-create-from") {
+        expect(o?.stdin).toContain("<name>new.qcow2</name>");
+        copyStarted = Date.now();
+        await new Promise((r) => setTimeout(r, opts.copyMs));
+        copyDone = true;
+      }
+      return "";
+    },
+    async exec() {
+      return { code: 0, stdout: "", stderr: "" };
+    },
+  };
+  return { h, calls };
+}
+
+const plan: CreatePlan = {
+  hostId: "h1",
+  start: true,
+  volumes: [{ kind: "copy", pool: "p", name: "new.qcow2", format: "qcow2", capacityBytes: 1000, srcPool: "p", srcName: "base.qcow2", srcAllocationBytes: 1000 }],
+  cleanup: [{ pool: "p", name: "seed.iso" }],
+  domain: {
+    name: "vm1",
+    uuid: "0b5c6f7e-1111-4222-8333-944455556666",
+    domainType: "qemu",
+    vcpus: 1,
+    memoryMiB: 64,
+    maxMemoryMiB: 64,
+    cpuMode: "host-model",
+    firmware: "bios",
+    disks: [{ device: "disk", format: "qcow2", bus: "virtio", volume: { pool: "p", name: "new.qcow2" } }],
+    nics: [],
+    graphics: "vnc",
+    serialConsole: false,
+    boot: ["hd"],
+  },
+};
+
+describe("planRun", () => {
+  it("copies with progress from the growing volume, then defines and starts", async () => {
+    const { h, calls } = fakeHost({ copyMs: 1800 });
+    const progress: number[] = [];
+    const r = await planRun(h, plan, { progress: async (p) => void progress.push(p) });
+    expect(r).toEqual({ uuid: plan.domain.uuid, name: "vm1", started: true });
+    expect(calls).toEqual(["vol-create-from", "vol-path", "define", "start"]);
+    // Watched every 500 ms during a 1.8 s copy: at least two readings between 5% and 90%, rising.
+    const during = progress.filter((p) => p > 5 && p < 90);
+    expect(during.length).toBeGreaterThanOrEqual(2);
+    expect([...during].sort((a, b) => a - b)).toEqual(during);
+    expect(progress.at(-1)).toBe(95);
+  });
+
+  it("undoes the volumes it made (and the seed) when define fails", async () => {
+    const { h, calls } = fakeHost({ copyMs: 10, failOn: "define" });
+    await expect(planRun(h, plan)).rejects.toThrow("define failed");
+    expect(calls).toEqual(["vol-create-from", "vol-path", "define", "vol-delete", "vol-delete"]);
+  });
+
+  it("undefines a VM whose start fails", async () => {
+    const { h, calls } = fakeHost({ copyMs: 10, failOn: "start" });
+    await expect(planRun(h, plan)).rejects.toThrow("start failed");
+    expect(calls.slice(3)).toEqual(["start", "destroy", "undefine", "vol-delete", "vol-delete"]);
+  });
+
+  it("builds volume XML through the DOM", () => {
+    expect(volumeCreateXml({ name: `a<b>"c`, capacityBytes: 5, format: "raw" })).toBe(
+      `<volume><name>a&lt;b&gt;"c</name><capacity unit="bytes">5</capacity><target><format type="raw"/></target></volume>`,
+    );
+  });
+});
