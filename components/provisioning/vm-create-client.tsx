@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useEffect, useMemo, useState, type FormEvent } from "react";
+import { useEffect, useMemo, useRef, useState, type FormEvent } from "react";
 import { useTranslations } from "use-intl";
 import { ApiError, fetchJson } from "@/components/api/fetch-json";
 import { PageHeader } from "@/components/shell/page-header";
@@ -60,11 +60,14 @@ export function VmCreateClient({ csrfToken, initialTemplateId }: { csrfToken: st
     const preferred = template?.defaultHostId && hosts.some((h) => h.id === template.defaultHostId) ? template.defaultHostId : hosts[0]?.id;
     if (preferred) setHostId(preferred);
   }, [hosts, template, hostId]);
+  // An ISO install gets one empty disk in the host's first active pool, once (the user may remove it).
+  const diskProposed = useRef(false);
   useEffect(() => {
-    if (options && hw.disks.length === 0 && mode === "iso") {
-      setHw((cur) => ({ ...cur, disks: [{ sizeMiB: 10240, format: "qcow2", bus: "virtio", cache: "default", pool: options.pools.find((p) => p.active)?.name ?? "" }] }));
+    if (options && mode === "iso" && !diskProposed.current) {
+      diskProposed.current = true;
+      setHw((cur) => (cur.disks.length ? cur : { ...cur, disks: [{ sizeMiB: 10240, format: "qcow2", bus: "virtio", cache: "default", pool: options.pools.find((p) => p.active)?.name ?? "" }] }));
     }
-  }, [options, mode, hw.disks.length]);
+  }, [options, mode]);
 
   const imageTemplate = template?.source.kind === "image";
   const errors = (path: string) => error?.fieldMessage(path);
