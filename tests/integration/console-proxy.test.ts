@@ -6,9 +6,9 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
 import { testDatabase, testDbKind, type TestDatabase } from "./helpers/test-database";
 import { stackEnv } from "./helpers/stack-env";
+import { consoleOpen, consoleRefusedStatus, rfbHandshake } from "./helpers/console-stack";
 import { TINY_BANNER, tinyGuestFiles, tinyGuestXml } from "./helpers/tiny-guest";
 
 const stack = stackEnv();
@@ -43,77 +43,8 @@ async function mint(who: keyof typeof tokens, kind: "vnc" | "serial", mode: "int
   return m.tickets.consoleTicketMint(await sessionOf(who), hostId, guest.uuid, { kind, mode });
 }
 
-interface Opened {
-  ws: WebSocket;
-  data: Buffer[];
-  closed: Promise<{ code: number; reason: string; at: number }>;
-  next(n: number, timeoutMs?: number): Promise<Buffer>;
-}
-
-/** Opens the console websocket; rejects with the HTTP status when refused before the upgrade. */
-function open(ticket: string | null, cookieToken: string | null, origin = `http://127.0.0.1:${port}`): Promise<Opened> {
-  return new Promise((resolve, reject) => {
-    const url = `ws://127.0.0.1:${port}/ws/console${ticket ? `?ticket=${encodeURIComponent(ticket)}` : ""}`;
-    const ws = new WebSocket(url, ["binary"], { headers: { origin, ...(cookieToken ? { cookie: `vd_session=${cookieToken}` } : {}) } });
-    const data: Buffer[] = [];
-    let buffered = Buffer.alloc(0);
-    const waiters: (() => void)[] = [];
-    ws.on("message", (d: Buffer) => {
-      data.push(d);
-      buffered = Buffer.concat([buffered, d]);
-      waiters.splice(0).forEach((w) => w());
-    });
-    const closed = new Promise<{ code: number; reason: string; at: number }>((res) => ws.on("close", (code, reason) => res({ code, reason: reason.toString(), at: Date.now() })));
-    ws.on("unexpected-response", (_req, res) => reject(Object.assign(new Error(`refused ${res.statusCode}`), { status: res.statusCode })));
-    ws.on("error", (e) => reject(e));
-    ws.on("open", () =>
-      resolve({
-        ws,
-        data,
-        closed,
-        next: (n, timeoutMs = 10_000) =>
-          new Promise((res, rej) => {
-            const deadline = setTimeout(() => rej(new Error(`only ${buffered.length} of ${n} bytes arrived`)), timeoutMs);
-            const check = () => {
-              if (buffered.length >= n) {
-                clearTimeout(deadline);
-                const out = buffered.subarray(0, n);
-                buffered = buffered.subarray(n);
-                res(out);
-              } else waiters.push(check);
-            };
-            check();
-          }),
-      }),
-    );
-  });
-}
-
-async function refusedStatus(p: Promise<Opened>): Promise<number> {
-  try {
-    const o = await p;
-    o.ws.close(1000);
-    await o.closed;
-    return 101;
-  } catch (e) {
-    return (e as { status?: number }).status ?? -1;
-  }
-}
-
-/** RFB 3.8 handshake up to ServerInit; returns the framebuffer size. */
-async function rfbHandshake(o: Opened): Promise<{ width: number; height: number }> {
-  expect((await o.next(12)).toString("latin1")).toBe("RFB 003.008\n");
-  o.ws.send(Buffer.from("RFB 003.008\n"));
-  const count = (await o.next(1))[0];
-  const types = [...(await o.next(count))];
-  expect(types).toContain(1); // None: the tunnel is the security boundary
-  o.ws.send(Buffer.from([1]));
-  expect((await o.next(4)).readUInt32BE(0)).toBe(0);
-  o.ws.send(Buffer.from([1])); // ClientInit, shared
-  const init = await o.next(24);
-  await o.next(init.readUInt32BE(20)); // desktop name
-  return { width: init.readUInt16BE(0), height: init.readUInt16BE(2) };
-}
+/** Opens the console websocket on this file's server; rejects with the HTTP status when refused before the upgrade. */
+const open = (ticket: string | null, cookieToken: string | null, origin?: string) => consoleOpen(port, ticket, cookieToken, origin);
 
 beforeAll(async () => {
   tdb = await testDatabase();
@@ -209,25 +140,25 @@ describe(`console websocket on ${testDbKind()}`, () => {
     const first = await open(used.ticket, tokens.admin);
     first.ws.close(1000);
     await first.closed;
-    expect(await refusedStatus(open(used.ticket, tokens.admin))).toBe(403);
+    expect(await consoleRefusedStatus(open(used.ticket, tokens.admin))).toBe(403);
 
     const admins = await mint("admin", "vnc");
-    expect(await refusedStatus(open(admins.ticket, tokens.help))).toBe(403);
+    expect(await consoleRefusedStatus(open(admins.ticket, tokens.help))).toBe(403);
     // ...and the attempt burnt it: the owner cannot use it afterwards either.
-    expect(await refusedStatus(open(admins.ticket, tokens.admin))).toBe(403);
+    expect(await consoleRefusedStatus(open(admins.ticket, tokens.admin))).toBe(403);
 
-    expect(await refusedStatus(open(null, tokens.admin))).toBe(403);
+    expect(await consoleRefusedStatus(open(null, tokens.admin))).toBe(403);
     const noCookie = await mint("admin", "vnc");
-    expect(await refusedStatus(open(noCookie.ticket, null))).toBe(401);
-    expect(await refusedStatus(open(noCookie.ticket, "forged-token"))).toBe(401);
+    expect(await consoleRefusedStatus(open(noCookie.ticket, null))).toBe(401);
+    expect(await consoleRefusedStatus(open(noCookie.ticket, "forged-token"))).toBe(401);
 
     const foreign = await mint("admin", "vnc");
-    expect(await refusedStatus(open(foreign.ticket, tokens.admin, "http://evil.example"))).toBe(403);
+    expect(await consoleRefusedStatus(open(foreign.ticket, tokens.admin, "http://evil.example"))).toBe(403);
 
     const expired = await mint("admin", "vnc");
     const { createHash } = await import("node:crypto");
     await m.db.db().consoleTicket.update({ where: { id: createHash("sha256").update(expired.ticket).digest("hex") }, data: { expiresAt: new Date(Date.now() - 1000) } });
-    expect(await refusedStatus(open(expired.ticket, tokens.admin))).toBe(403);
+    expect(await consoleRefusedStatus(open(expired.ticket, tokens.admin))).toBe(403);
   });
 
   it("answers console_held to a second interactive user, allows view-only, and lets a privileged user take over", async () => {

@@ -6,10 +6,9 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
 import { NextRequest } from "next/server";
 import { testDbKind } from "./helpers/test-database";
-import { consoleStackStart, guestRemove, idleGuestXml, rfbHandshake, virsh, type ConsoleStack } from "./helpers/console-stack";
+import { consoleOpen, consoleRefusedStatus, consoleStackStart, guestRemove, idleGuestXml, rfbHandshake, virsh, type ConsoleStack } from "./helpers/console-stack";
 
 const guest = { name: `vdtest-share-${randomBytes(3).toString("hex")}`, uuid: randomUUID() };
 let s: ConsoleStack;
@@ -18,59 +17,8 @@ let sharer: { id: string; username: string; token: string };
 let grantId = "";
 const ip = "127.0.0.9";
 
-interface Opened {
-  ws: WebSocket;
-  closed: Promise<{ code: number; reason: string; at: number }>;
-  next(n: number, timeoutMs?: number): Promise<Buffer>;
-  send(b: Buffer): void;
-}
-
 /** Opens /ws/console with no cookie at all (a visitor without an account); rejects with the HTTP status when refused. */
-function openAnonymous(ticket: string): Promise<Opened> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${s.port}/ws/console?ticket=${encodeURIComponent(ticket)}`, ["binary"], { headers: { origin: `http://127.0.0.1:${s.port}` } });
-    let buffered = Buffer.alloc(0);
-    const waiters: (() => void)[] = [];
-    ws.on("message", (d: Buffer) => {
-      buffered = Buffer.concat([buffered, d]);
-      waiters.splice(0).forEach((w) => w());
-    });
-    const closed = new Promise<{ code: number; reason: string; at: number }>((res) => ws.on("close", (code, reason) => res({ code, reason: reason.toString(), at: Date.now() })));
-    ws.on("unexpected-response", (_req, res) => reject(Object.assign(new Error(`refused ${res.statusCode}`), { status: res.statusCode })));
-    ws.on("error", (e) => reject(e));
-    ws.on("open", () =>
-      resolve({
-        ws,
-        closed,
-        send: (b) => ws.send(b),
-        next: (n, timeoutMs = 10_000) =>
-          new Promise((res, rej) => {
-            const deadline = setTimeout(() => rej(new Error(`only ${buffered.length} of ${n} bytes arrived`)), timeoutMs);
-            const check = () => {
-              if (buffered.length >= n) {
-                clearTimeout(deadline);
-                const out = buffered.subarray(0, n);
-                buffered = buffered.subarray(n);
-                res(out);
-              } else waiters.push(check);
-            };
-            check();
-          }),
-      }),
-    );
-  });
-}
-
-async function refusedStatus(p: Promise<Opened>): Promise<number> {
-  try {
-    const o = await p;
-    o.ws.close(1000);
-    await o.closed;
-    return 101;
-  } catch (e) {
-    return (e as { status?: number }).status ?? -1;
-  }
-}
+const openAnonymous = (ticket: string) => consoleOpen(s.port, ticket, null);
 
 async function sharerCaller() {
   const { principalFromSession } = await import("@/lib/authz");
@@ -167,7 +115,7 @@ describe(`console share links on ${testDbKind()}`, () => {
     await o.closed;
     // A ticket of a web session is refused without its cookie.
     const own = await s.m.tickets.consoleTicketMint(await s.sessionOf(sharer.token), s.hostId, guest.uuid, { kind: "vnc", mode: "view", channel: "main" });
-    expect(await refusedStatus(openAnonymous(own.ticket))).toBe(401);
+    expect(await consoleRefusedStatus(openAnonymous(own.ticket))).toBe(401);
   });
 
   it("drops a view-only link's input on the server, even when the page asks for an interactive console", async () => {
@@ -210,7 +158,7 @@ describe(`console share links on ${testDbKind()}`, () => {
     const minted = await share.shareTicketMint(link.token, { mode: "view", channel: "main" });
     await s.m.db.db().shareLink.update({ where: { id: link.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
     await expect(share.shareTicketMint(link.token, { mode: "view", channel: "main" })).rejects.toMatchObject({ code: "forbidden", message: expect.stringMatching(/expired/) });
-    expect(await refusedStatus(openAnonymous(minted.ticket))).toBe(403);
+    expect(await consoleRefusedStatus(openAnonymous(minted.ticket))).toBe(403);
     expect((await share.shareLinkPublic(link.token))?.state).toBe("expired");
     const denied = await s.m.db.db().auditEvent.findFirst({ where: { action: "share.open", outcome: "denied" }, orderBy: { id: "desc" } });
     expect(denied?.details).toMatchObject({ shareLink: link.id, reason: "share link expired" });

@@ -114,14 +114,17 @@ export interface Opened {
   text(): string;
   closed: Promise<{ code: number; reason: string; at: number }>;
   next(n: number, timeoutMs?: number): Promise<Buffer>;
+  send(b: Buffer): void;
 }
 
-/** Opens the console websocket; rejects with the HTTP status when refused before the upgrade. */
-export function consoleOpen(port: number, ticket: string, cookieToken: string): Promise<Opened> {
+/**
+ * Opens the console websocket; rejects with the HTTP status when refused before the upgrade. A null
+ * ticket or cookie leaves it out (a visitor through a share link has no cookie).
+ */
+export function consoleOpen(port: number, ticket: string | null, cookieToken: string | null, origin = `http://127.0.0.1:${port}`): Promise<Opened> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws/console?ticket=${encodeURIComponent(ticket)}`, ["binary"], {
-      headers: { origin: `http://127.0.0.1:${port}`, cookie: `vd_session=${cookieToken}` },
-    });
+    const url = `ws://127.0.0.1:${port}/ws/console${ticket !== null ? `?ticket=${encodeURIComponent(ticket)}` : ""}`;
+    const ws = new WebSocket(url, ["binary"], { headers: { origin, ...(cookieToken !== null ? { cookie: `vd_session=${cookieToken}` } : {}) } });
     const data: Buffer[] = [];
     let buffered = Buffer.alloc(0);
     const waiters: (() => void)[] = [];
@@ -144,6 +147,7 @@ export function consoleOpen(port: number, ticket: string, cookieToken: string): 
         data,
         text: () => Buffer.concat(data).toString("utf8"),
         closed,
+        send: (b) => ws.send(b),
         next: (n, timeoutMs = 10_000) =>
           new Promise((res, rej) => {
             const deadline = setTimeout(() => rej(new Error(`only ${buffered.length} of ${n} bytes arrived`)), timeoutMs);
@@ -163,6 +167,18 @@ export function consoleOpen(port: number, ticket: string, cookieToken: string): 
       }),
     );
   });
+}
+
+/** 101 when the websocket opened (it is closed again), else the HTTP status that refused it. */
+export async function consoleRefusedStatus(p: Promise<Opened>): Promise<number> {
+  try {
+    const o = await p;
+    o.ws.close(1000);
+    await o.closed;
+    return 101;
+  } catch (e) {
+    return (e as { status?: number }).status ?? -1;
+  }
 }
 
 /** RFB 3.8 handshake (security None) up to ServerInit; returns the framebuffer size. */
