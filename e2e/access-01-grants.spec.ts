@@ -1,11 +1,10 @@
-import { execFileSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 import path from "node:path";
-import { DOMImplementation, XMLSerializer, type Element as XmlElement } from "@xmldom/xmldom";
 import { expect, test } from "@playwright/test";
+import { testGuestXml } from "../tests/shared/guest-xml";
 import { ADMIN, type Account } from "./helpers/accounts";
-import { hostOneEnsure, hostOneRelease, virshHost1, type HostOne } from "./helpers/host1";
+import { guestDefineHost1, guestDirCreate, guestRemoveHost1, hostOneEnsure, hostOneRelease, qcow2Create, virshHost1, type HostOne } from "./helpers/host1";
 import { expectApiError, loginApi, signedInContext } from "./helpers/session";
 import { userCreate } from "./helpers/users";
 
@@ -29,30 +28,7 @@ let hostId = "";
 
 /** 64 MiB, no NIC, an empty qcow2, VGA + VNC on loopback: SeaBIOS on screen. Built as a DOM. */
 function guestXml(g: { name: string; uuid: string }, disk: string): string {
-  const doc = new DOMImplementation().createDocument(null, "domain", null);
-  const domain = doc.documentElement!;
-  domain.setAttribute("type", DOMAIN_TYPE);
-  const el = (parent: XmlElement, tagName: string, attrs: Record<string, string> = {}, text?: string) => {
-    const node = doc.createElement(tagName);
-    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-    if (text !== undefined) node.appendChild(doc.createTextNode(text));
-    parent.appendChild(node);
-    return node;
-  };
-  el(domain, "name", {}, g.name);
-  el(domain, "uuid", {}, g.uuid);
-  el(domain, "memory", { unit: "MiB" }, "64");
-  el(domain, "vcpu", {}, "1");
-  el(el(domain, "os"), "type", { arch: "x86_64" }, "hvm");
-  const devices = el(domain, "devices");
-  const d = el(devices, "disk", { type: "file", device: "disk" });
-  el(d, "driver", { name: "qemu", type: "qcow2" });
-  el(d, "source", { file: disk });
-  el(d, "target", { dev: "vda", bus: "virtio" });
-  const gr = el(devices, "graphics", { type: "vnc", autoport: "yes", listen: "127.0.0.1" });
-  el(gr, "listen", { type: "address", address: "127.0.0.1" });
-  el(el(devices, "video"), "model", { type: "vga" });
-  return new XMLSerializer().serializeToString(doc);
+  return testGuestXml({ ...g, domainType: DOMAIN_TYPE, memoryMiB: 64, disk, displays: [{ type: "vnc" }] });
 }
 
 const vmPath = (g: { uuid: string }) => `/vms/${encodeURIComponent(hostId)}/${g.uuid}`;
@@ -60,15 +36,11 @@ const vmPath = (g: { uuid: string }) => `/vms/${encodeURIComponent(hostId)}/${g.
 test.beforeAll(async ({ browser }) => {
   host1 = await hostOneEnsure(browser, `access-01 host ${tag}`);
   hostId = host1.hostId;
-  mkdirSync("/var/lib/libvirt/images", { recursive: true });
-  workDir = mkdtempSync(path.join("/var/lib/libvirt/images", "vdtest-access-"));
-  chmodSync(workDir, 0o755);
+  workDir = guestDirCreate("vdtest-access-");
   for (const g of [GRANTED, OTHER]) {
     const disk = path.join(workDir, `${g.uuid}.qcow2`);
-    execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", disk, "16M"], { stdio: ["ignore", "pipe", "pipe"] });
-    const xml = path.join(workDir, `${g.uuid}.xml`);
-    writeFileSync(xml, guestXml(g, disk));
-    virshHost1(["define", xml]);
+    qcow2Create(disk);
+    guestDefineHost1(path.join(workDir, `${g.uuid}.xml`), guestXml(g, disk));
     virshHost1(["start", g.uuid]);
   }
   const admin = await signedInContext(browser, ADMIN);
@@ -77,18 +49,7 @@ test.beforeAll(async ({ browser }) => {
 });
 
 test.afterAll(async ({ browser }) => {
-  for (const g of [GRANTED, OTHER]) {
-    try {
-      virshHost1(["destroy", g.uuid]);
-    } catch {
-      // not running
-    }
-    try {
-      virshHost1(["undefine", g.uuid]);
-    } catch {
-      // never defined
-    }
-  }
+  for (const g of [GRANTED, OTHER]) guestRemoveHost1(g.uuid);
   if (workDir) rmSync(workDir, { recursive: true, force: true });
   await hostOneRelease(browser, host1);
 });

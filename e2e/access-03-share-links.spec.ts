@@ -1,10 +1,10 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 import path from "node:path";
-import { DOMImplementation, XMLSerializer, type Element as XmlElement } from "@xmldom/xmldom";
 import { expect, test, type Browser } from "@playwright/test";
+import { testGuestXml } from "../tests/shared/guest-xml";
 import { ADMIN } from "./helpers/accounts";
-import { hostOneEnsure, hostOneRelease, virshHost1, type HostOne } from "./helpers/host1";
+import { guestDefineHost1, guestDirCreate, guestRemoveHost1, hostOneEnsure, hostOneRelease, virshHost1, type HostOne } from "./helpers/host1";
 import { baseURL, loginApi, SESSION_COOKIE, signedInContext } from "./helpers/session";
 
 // Console share links end to end, on host 1 with one throwaway guest: an admin creates a link in
@@ -26,26 +26,7 @@ let hostId = "";
 
 /** 64 MiB, no NIC, no disk, VGA + VNC on loopback: SeaBIOS on screen. Built as a DOM. */
 function guestXml(g: { name: string; uuid: string }): string {
-  const doc = new DOMImplementation().createDocument(null, "domain", null);
-  const domain = doc.documentElement!;
-  domain.setAttribute("type", DOMAIN_TYPE);
-  const el = (parent: XmlElement, tagName: string, attrs: Record<string, string> = {}, text?: string) => {
-    const node = doc.createElement(tagName);
-    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-    if (text !== undefined) node.appendChild(doc.createTextNode(text));
-    parent.appendChild(node);
-    return node;
-  };
-  el(domain, "name", {}, g.name);
-  el(domain, "uuid", {}, g.uuid);
-  el(domain, "memory", { unit: "MiB" }, "64");
-  el(domain, "vcpu", {}, "1");
-  el(el(domain, "os"), "type", { arch: "x86_64" }, "hvm");
-  const devices = el(domain, "devices");
-  const gr = el(devices, "graphics", { type: "vnc", autoport: "yes", listen: "127.0.0.1" });
-  el(gr, "listen", { type: "address", address: "127.0.0.1" });
-  el(el(devices, "video"), "model", { type: "vga" });
-  return new XMLSerializer().serializeToString(doc);
+  return testGuestXml({ ...g, domainType: DOMAIN_TYPE, memoryMiB: 64, displays: [{ type: "vnc" }] });
 }
 
 const vmPath = () => `/vms/${encodeURIComponent(hostId)}/${GUEST.uuid}`;
@@ -61,23 +42,13 @@ async function visitor(browser: Browser, url: string) {
 test.beforeAll(async ({ browser }) => {
   host1 = await hostOneEnsure(browser, `access-03 host ${tag}`);
   hostId = host1.hostId;
-  mkdirSync("/var/lib/libvirt/images", { recursive: true });
-  workDir = mkdtempSync(path.join("/var/lib/libvirt/images", "vdtest-share-"));
-  chmodSync(workDir, 0o755);
-  const xml = path.join(workDir, `${GUEST.uuid}.xml`);
-  writeFileSync(xml, guestXml(GUEST));
-  virshHost1(["define", xml]);
+  workDir = guestDirCreate("vdtest-share-");
+  guestDefineHost1(path.join(workDir, `${GUEST.uuid}.xml`), guestXml(GUEST));
   virshHost1(["start", GUEST.uuid]);
 });
 
 test.afterAll(async ({ browser }) => {
-  for (const cmd of ["destroy", "undefine"]) {
-    try {
-      virshHost1([cmd, GUEST.uuid]);
-    } catch {
-      // not running / never defined
-    }
-  }
+  guestRemoveHost1(GUEST.uuid);
   if (workDir) rmSync(workDir, { recursive: true, force: true });
   await hostOneRelease(browser, host1);
 });

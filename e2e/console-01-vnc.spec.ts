@@ -1,11 +1,11 @@
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
-import { DOMImplementation, XMLSerializer, type Element as XmlElement } from "@xmldom/xmldom";
 import { expect, test, type Locator, type Page } from "@playwright/test";
+import { testGuestXml } from "../tests/shared/guest-xml";
 import { ADMIN } from "./helpers/accounts";
-import { HOST1, hostOneEnsure, hostOneRelease, virshHost1, type HostOne } from "./helpers/host1";
+import { guestDefineHost1, guestDirCreate, guestRemoveHost1, HOST1, hostOneEnsure, hostOneRelease, qcow2Create, virshHost1, type HostOne } from "./helpers/host1";
 import { loginApi } from "./helpers/session";
 
 // The VNC console page against a real guest: host 1 of the test stack
@@ -30,32 +30,7 @@ const virsh = virshHost1;
 
 /** 64 MiB, no NIC, one empty qcow2, VGA + VNC on loopback; built as a DOM. */
 function guestXml(disk: string): string {
-  const doc = new DOMImplementation().createDocument(null, "domain", null);
-  const domain = doc.documentElement!;
-  domain.setAttribute("type", DOMAIN_TYPE);
-  const el = (parent: XmlElement, tagName: string, attrs: Record<string, string> = {}, text?: string) => {
-    const node = doc.createElement(tagName);
-    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-    if (text !== undefined) node.appendChild(doc.createTextNode(text));
-    parent.appendChild(node);
-    return node;
-  };
-  el(domain, "name", {}, GUEST.name);
-  el(domain, "uuid", {}, GUEST.uuid);
-  el(domain, "memory", { unit: "MiB" }, "64");
-  el(domain, "currentMemory", { unit: "MiB" }, "64");
-  el(domain, "vcpu", {}, "1");
-  el(el(domain, "os"), "type", { arch: "x86_64" }, "hvm");
-  el(el(domain, "features"), "acpi");
-  const devices = el(domain, "devices");
-  const d = el(devices, "disk", { type: "file", device: "disk" });
-  el(d, "driver", { name: "qemu", type: "qcow2" });
-  el(d, "source", { file: disk });
-  el(d, "target", { dev: "vda", bus: "virtio" });
-  const g = el(devices, "graphics", { type: "vnc", autoport: "yes", listen: "127.0.0.1" });
-  el(g, "listen", { type: "address", address: "127.0.0.1" });
-  el(el(devices, "video"), "model", { type: "vga" });
-  return new XMLSerializer().serializeToString(doc);
+  return testGuestXml({ ...GUEST, domainType: DOMAIN_TYPE, memoryMiB: 64, currentMemory: true, acpi: true, disk, displays: [{ type: "vnc" }] });
 }
 
 const consolePath = () => `/vms/${encodeURIComponent(hostId)}/${GUEST.uuid}/console?kind=vnc`;
@@ -141,28 +116,15 @@ test.beforeAll(async ({ browser }) => {
   host1 = await hostOneEnsure(browser, `console-01 host ${tag}`);
   hostId = host1.hostId;
 
-  mkdirSync("/var/lib/libvirt/images", { recursive: true });
-  workDir = mkdtempSync(path.join("/var/lib/libvirt/images", "vdtest-console-"));
-  chmodSync(workDir, 0o755);
+  workDir = guestDirCreate("vdtest-console-");
   const disk = path.join(workDir, "disk.qcow2");
-  execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", disk, "16M"], { stdio: ["ignore", "pipe", "pipe"] });
-  const xmlFile = path.join(workDir, "domain.xml");
-  writeFileSync(xmlFile, guestXml(disk));
-  virsh(["define", xmlFile]);
+  qcow2Create(disk);
+  guestDefineHost1(path.join(workDir, "domain.xml"), guestXml(disk));
   virsh(["start", GUEST.uuid]);
 });
 
 test.afterAll(async ({ browser }) => {
-  try {
-    virsh(["destroy", GUEST.uuid]);
-  } catch {
-    // not running
-  }
-  try {
-    virsh(["undefine", GUEST.uuid]);
-  } catch {
-    // never defined
-  }
+  guestRemoveHost1(GUEST.uuid);
   if (workDir) rmSync(workDir, { recursive: true, force: true });
   await hostOneRelease(browser, host1);
 });

@@ -1,11 +1,11 @@
-import { execFileSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { DOMImplementation, XMLSerializer, type Element as XmlElement } from "@xmldom/xmldom";
 import { expect, test, type Page } from "@playwright/test";
+import { testGuestXml } from "../tests/shared/guest-xml";
 import { ADMIN } from "./helpers/accounts";
+import { HOST1, qcow2Create, virshHost1 } from "./helpers/host1";
 import { api, loginApi, loginUi } from "./helpers/session";
 
 // Hosts and VMs through the UI against the real stack: host 1 of the test
@@ -16,20 +16,6 @@ import { api, loginApi, loginUi } from "./helpers/session";
 // FAILED_LOGINS: 0 (signs in with the admin's right password only).
 test.describe.configure({ mode: "serial" });
 
-function stack(name: string): string {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: source .stack/env (bash scripts/stack/up.sh) first`);
-  return v;
-}
-
-const HOST = {
-  address: stack("VD_TEST_SSH_HOST"),
-  port: stack("VD_TEST_SSH_PORT"),
-  user: stack("VD_TEST_SSH_USER"),
-  uri: stack("VD_TEST_LIBVIRT_URI"),
-  keyFile: stack("VD_TEST_SSH_KEY"),
-  fingerprint: stack("VD_TEST_SSH_HOSTKEY_SHA256"),
-};
 const DOMAIN_TYPE = process.env.VD_TEST_DOMAIN_TYPE ?? "qemu";
 
 const tag = randomBytes(3).toString("hex");
@@ -39,51 +25,14 @@ const GUEST = { name: `vdtest-e2e-${tag} "web" <&> $(x)`, uuid: randomUUID() };
 let diskDir = "";
 let hostId = "";
 
-/** virsh on this machine against host 1's libvirt (the same qemu:///system the app reaches over SSH). argv only. */
-function virsh(args: string[]): string {
-  try {
-    return execFileSync("virsh", ["-q", "-c", HOST.uri, ...args], {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, LC_ALL: "C.UTF-8" },
-    });
-  } catch (err) {
-    const e = err as { stderr?: string; message: string };
-    throw new Error(`virsh ${args.join(" ")} failed: ${(e.stderr ?? e.message).trim()}`);
-  }
-}
+const HOST = HOST1;
+const virsh = virshHost1;
 
 const domstate = () => virsh(["domstate", GUEST.uuid]).trim();
 
 /** 64 MiB, no NIC, one empty qcow2, VNC on loopback; built as a DOM, never by string concatenation. */
 function guestXml(disk: string): string {
-  const doc = new DOMImplementation().createDocument(null, "domain", null);
-  const domain = doc.documentElement!;
-  domain.setAttribute("type", DOMAIN_TYPE);
-  const el = (parent: XmlElement, tagName: string, attrs: Record<string, string> = {}, text?: string) => {
-    const node = doc.createElement(tagName);
-    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-    if (text !== undefined) node.appendChild(doc.createTextNode(text));
-    parent.appendChild(node);
-    return node;
-  };
-  el(domain, "name", {}, GUEST.name);
-  el(domain, "uuid", {}, GUEST.uuid);
-  el(domain, "title", {}, "fleet-01 e2e guest");
-  el(domain, "memory", { unit: "MiB" }, "64");
-  el(domain, "currentMemory", { unit: "MiB" }, "64");
-  el(domain, "vcpu", {}, "1");
-  el(el(domain, "os"), "type", { arch: "x86_64" }, "hvm");
-  el(el(domain, "features"), "acpi");
-  const devices = el(domain, "devices");
-  const d = el(devices, "disk", { type: "file", device: "disk" });
-  el(d, "driver", { name: "qemu", type: "qcow2" });
-  el(d, "source", { file: disk });
-  el(d, "target", { dev: "vda", bus: "virtio" });
-  const g = el(devices, "graphics", { type: "vnc", autoport: "yes", listen: "127.0.0.1" });
-  el(g, "listen", { type: "address", address: "127.0.0.1" });
-  el(el(devices, "video"), "model", { type: "vga" });
-  return new XMLSerializer().serializeToString(doc);
+  return testGuestXml({ ...GUEST, title: "fleet-01 e2e guest", domainType: DOMAIN_TYPE, memoryMiB: 64, currentMemory: true, acpi: true, disk, displays: [{ type: "vnc" }] });
 }
 
 const vmRow = (page: Page) => page.locator(`[data-testid="vm-row"][data-uuid="${GUEST.uuid}"]`);
@@ -92,7 +41,7 @@ test.beforeAll(() => {
   diskDir = mkdtempSync(path.join(tmpdir(), "vdtest-e2e-"));
   chmodSync(diskDir, 0o755);
   const disk = path.join(diskDir, "disk.qcow2");
-  execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", disk, "16M"], { stdio: ["ignore", "pipe", "pipe"] });
+  qcow2Create(disk);
   chmodSync(disk, 0o644);
   const xml = path.join(diskDir, "domain.xml");
   writeFileSync(xml, guestXml(disk));
@@ -128,7 +77,7 @@ test("adds host 1 with a pasted key, shows the presented fingerprint, pins it, a
   await page.getByTestId("host-add-open").click();
   await page.getByTestId("host-add-name").fill(HOST_NAME);
   await page.getByTestId("host-add-address").fill(HOST.address);
-  await page.getByTestId("host-add-port").fill(HOST.port);
+  await page.getByTestId("host-add-port").fill(String(HOST.port));
   await page.getByTestId("host-add-user").fill(HOST.user);
   await page.getByTestId("host-add-uri").fill(HOST.uri);
   await expect(page.getByTestId("host-add-key-generate")).toBeChecked();

@@ -2,8 +2,8 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { DOMImplementation, XMLSerializer, type Element as XmlElement } from "@xmldom/xmldom";
 import { expect, test, type Page } from "@playwright/test";
+import { testGuestXml } from "../tests/shared/guest-xml";
 import { ADMIN, type Account } from "./helpers/accounts";
 import { hostOneEnsure, hostOneRelease, virshHost1, type HostOne } from "./helpers/host1";
 import { expectApiError, loginApi, signedInContext, type Api } from "./helpers/session";
@@ -29,23 +29,7 @@ let workDir = "";
 
 /** 32 MiB, no disk, no NIC, never started: a clone of it is quick and needs no storage. */
 function guestXml(g: { name: string; uuid: string }): string {
-  const doc = new DOMImplementation().createDocument(null, "domain", null);
-  const domain = doc.documentElement!;
-  domain.setAttribute("type", DOMAIN_TYPE);
-  const el = (parent: XmlElement, tagName: string, attrs: Record<string, string> = {}, text?: string) => {
-    const node = doc.createElement(tagName);
-    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-    if (text !== undefined) node.appendChild(doc.createTextNode(text));
-    parent.appendChild(node);
-    return node;
-  };
-  el(domain, "name", {}, g.name);
-  el(domain, "uuid", {}, g.uuid);
-  el(domain, "memory", { unit: "MiB" }, "32");
-  el(domain, "vcpu", {}, "1");
-  el(el(domain, "os"), "type", { arch: "x86_64" }, "hvm");
-  el(domain, "devices");
-  return new XMLSerializer().serializeToString(doc);
+  return testGuestXml({ ...g, domainType: DOMAIN_TYPE, memoryMiB: 32 });
 }
 
 async function setUserVmQuota(page: Page, value: string) {

@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { expect, type Browser } from "@playwright/test";
 import { ADMIN } from "./accounts";
 import { api, signedInContext } from "./session";
@@ -28,6 +29,36 @@ export function virshHost1(args: string[]): string {
   } catch (err) {
     const e = err as { stderr?: string; message: string };
     throw new Error(`virsh ${args.join(" ")} failed: ${(e.stderr ?? e.message).trim()}`);
+  }
+}
+
+/** A fresh directory under /var/lib/libvirt/images (readable by QEMU's user) for a spec's disks and domain XML. */
+export function guestDirCreate(prefix: string): string {
+  mkdirSync("/var/lib/libvirt/images", { recursive: true });
+  const dir = mkdtempSync(path.join("/var/lib/libvirt/images", prefix));
+  chmodSync(dir, 0o755);
+  return dir;
+}
+
+/** An empty 16 MiB qcow2 image: the guest shows SeaBIOS's "No bootable device." */
+export function qcow2Create(file: string): void {
+  execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", file, "16M"], { stdio: ["ignore", "pipe", "pipe"] });
+}
+
+/** Writes a guest's domain XML to `file` and defines it on host 1. */
+export function guestDefineHost1(file: string, xml: string): void {
+  writeFileSync(file, xml);
+  virshHost1(["define", file]);
+}
+
+/** Destroys and undefines a guest of host 1 by UUID, ignoring "not running" and "not defined". */
+export function guestRemoveHost1(uuid: string): void {
+  for (const cmd of ["destroy", "undefine"]) {
+    try {
+      virshHost1([cmd, uuid]);
+    } catch {
+      // not running / never defined
+    }
   }
 }
 
