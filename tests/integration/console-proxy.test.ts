@@ -3,12 +3,11 @@
 // serial console, on the chosen database back end.
 import { execFileSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabase, testDbKind, type TestDatabase } from "./helpers/test-database";
 import { stackEnv } from "./helpers/stack-env";
-import { consoleOpen, consoleRefusedStatus, rfbHandshake } from "./helpers/console-stack";
+import { consoleOpen, consoleRefusedStatus, consoleServerStart, rfbHandshake } from "./helpers/console-stack";
 import { TINY_BANNER, tinyGuestFiles, tinyGuestXml } from "./helpers/tiny-guest";
 
 const stack = stackEnv();
@@ -83,16 +82,7 @@ beforeAll(async () => {
   const helpUser = (await m.users.usersList()).find((u) => u.username === "help")!;
   await m.db.db().grant.create({ data: { userId: helpUser.id, roleId: "helpdesk", scope: "vm", hostId, vmUuid: guest.uuid } });
 
-  const { upgradeRouteFind, upgradeRouteRegister } = await import("@/lib/ws/upgrade-router");
-  const { consoleUpgrade } = await import("@/lib/consoles/proxy");
-  if (!upgradeRouteFind("/ws/console")) upgradeRouteRegister("/ws/console", consoleUpgrade);
-  server = createServer((_req, res) => res.end());
-  server.on("upgrade", (req, socket, head) => {
-    req.headers["x-virtdeck-peer"] = "127.0.0.1";
-    upgradeRouteFind(req.url)?.(req, socket, head);
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  port = (server.address() as AddressInfo).port;
+  ({ server, port } = await consoleServerStart());
 
   const { mkdtempSync, writeFileSync } = await import("node:fs");
   const dir = mkdtempSync("/tmp/vdtest-console-");

@@ -43,6 +43,25 @@ export interface ConsoleStack {
   close(): Promise<void>;
 }
 
+/**
+ * An HTTP server on 127.0.0.1 (any port) that routes /ws/console upgrades and CONNECT to the console
+ * proxy, as server.ts does, with the peer address set to 127.0.0.1.
+ */
+export async function consoleServerStart(): Promise<{ server: Server; port: number }> {
+  const { upgradeRouteFind, upgradeRouteRegister } = await import("@/lib/ws/upgrade-router");
+  const proxy = await import("@/lib/consoles/proxy");
+  if (!upgradeRouteFind("/ws/console")) upgradeRouteRegister("/ws/console", proxy.consoleUpgrade);
+  const server = createServer((_req, res) => res.end());
+  server.on("upgrade", (req, socket, head) => {
+    req.headers["x-virtdeck-peer"] = "127.0.0.1";
+    upgradeRouteFind(req.url)?.(req, socket, head);
+  });
+  const connect = (proxy as { consoleConnect?: (req: import("node:http").IncomingMessage, socket: import("node:stream").Duplex, head: Buffer) => void }).consoleConnect;
+  if (connect) server.on("connect", (req, socket, head) => connect(req, socket, head));
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return { server, port: (server.address() as AddressInfo).port };
+}
+
 export async function consoleStackStart(): Promise<ConsoleStack> {
   const stack = stackEnv();
   const tdb = await testDatabase();
@@ -77,18 +96,8 @@ export async function consoleStackStart(): Promise<ConsoleStack> {
   await probe.hostProbe(caller, host.id);
   await hosts.hostKeyConfirm(caller, host.id, stack.host1.hostKeySha256);
 
-  const { upgradeRouteFind, upgradeRouteRegister } = await import("@/lib/ws/upgrade-router");
   const proxy = await import("@/lib/consoles/proxy");
-  if (!upgradeRouteFind("/ws/console")) upgradeRouteRegister("/ws/console", proxy.consoleUpgrade);
-  const server = createServer((_req, res) => res.end());
-  server.on("upgrade", (req, socket, head) => {
-    req.headers["x-virtdeck-peer"] = "127.0.0.1";
-    upgradeRouteFind(req.url)?.(req, socket, head);
-  });
-  const connect = (proxy as { consoleConnect?: (req: import("node:http").IncomingMessage, socket: import("node:stream").Duplex, head: Buffer) => void }).consoleConnect;
-  if (connect) server.on("connect", (req, socket, head) => connect(req, socket, head));
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const port = (server.address() as AddressInfo).port;
+  const { server, port } = await consoleServerStart();
 
   return {
     tdb,
