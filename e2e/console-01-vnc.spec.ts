@@ -209,7 +209,9 @@ test("the toolbar's key menu, paste dialog, scaling and screenshot", async ({ pa
   await page.getByTestId("console-scale").selectOption("scale");
   await expect.poll(drawnWidth).toBeGreaterThan(native + 50);
 
-  // Screenshot downloads the canvas as a PNG at the guest's resolution.
+  // Screenshot downloads the canvas as a PNG at the guest's resolution, named after the VM (once the
+  // page has its details: on a busy machine they can come after the console).
+  await expect(page.getByTestId("console-vm-link")).toHaveText(GUEST.name, { timeout: 15_000 });
   const download = page.waitForEvent("download");
   await page.getByTestId("console-screenshot").click();
   const file = await download;
