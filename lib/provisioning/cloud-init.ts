@@ -5,7 +5,8 @@
  * Generated documents are JSON, which YAML reads as-is: no YAML emitter, and no value (a password
  * with quotes, a key comment with colons) can change the document's structure.
  */
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomInt } from "node:crypto";
+import { encrypt } from "unixcrypt";
 import { iso9660Build, type IsoFile } from "./iso9660";
 
 export interface CloudInitSeedInput {
@@ -22,6 +23,19 @@ export interface CloudInitSeedInput {
 }
 
 export const SEED_VOLUME_ID = "cidata";
+
+const CRYPT_SALT_CHARS = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/**
+ * SHA-512 crypt ("$6$salt$hash", what `openssl passwd -6` and glibc's crypt() make) of a password,
+ * with a random 16-character salt unless one is given. The seed ISO stays readable on the host's
+ * pool and inside the guest, so it carries this hash, never the password itself.
+ */
+export function passwordHashSha512(password: string, salt?: string): string {
+  const s = salt ?? Array.from({ length: 16 }, () => CRYPT_SALT_CHARS[randomInt(CRYPT_SALT_CHARS.length)]).join("");
+  if (!/^[./0-9A-Za-z]{1,16}$/.test(s)) throw new Error("crypt salt: 1-16 characters of [./0-9A-Za-z]");
+  return encrypt(password, `$6$${s}`);
+}
 
 export function cloudInitMetaData(o: CloudInitSeedInput): string {
   const lines = [`instance-id: ${JSON.stringify(o.instanceId)}`];
@@ -42,7 +56,8 @@ export function cloudInitConfig(o: CloudInitSeedInput): Record<string, unknown> 
     const user: Record<string, unknown> = { name: o.username, shell: "/bin/bash", sudo: "ALL=(ALL) NOPASSWD:ALL", groups: ["sudo"] };
     if (keys.length) user.ssh_authorized_keys = keys;
     if (o.password) {
-      user.plain_text_passwd = o.password;
+      // users[].passwd is a crypt hash (cloud-init hands it to useradd -p).
+      user.passwd = passwordHashSha512(o.password);
       user.lock_passwd = false;
     }
     cfg.users = ["default", user];
@@ -50,7 +65,8 @@ export function cloudInitConfig(o: CloudInitSeedInput): Record<string, unknown> 
     cfg.ssh_authorized_keys = keys;
   }
   if (o.password && !o.username) {
-    cfg.password = o.password;
+    // The default user's password: cloud-init's set_passwords passes a "$6$..." value to chpasswd -e.
+    cfg.password = passwordHashSha512(o.password);
     cfg.chpasswd = { expire: false };
   }
   if (o.password) cfg.ssh_pwauth = true;

@@ -244,7 +244,14 @@ describe("create VMs", () => {
     const ud = read("user-data");
     expect(ud.startsWith("#cloud-config\n")).toBe(true);
     const cfg = JSON.parse(ud.slice("#cloud-config\n".length));
-    expect(cfg).toMatchObject({ hostname: "ci-guest", users: ["default", { name: "ops", plain_text_passwd: `p"w: <x>`, ssh_authorized_keys: [key] }] });
+    expect(cfg).toMatchObject({ hostname: "ci-guest", users: ["default", { name: "ops", lock_passwd: false, ssh_authorized_keys: [key] }] });
+    // The seed holds a SHA-512 crypt hash of the password, never the password: openssl, given the
+    // hash's salt, derives the same hash from the password.
+    expect(ud).not.toContain("<x>");
+    const passwd: string = cfg.users[1].passwd;
+    const salt = /^\$6\$([./0-9A-Za-z]{16})\$[./0-9A-Za-z]{86}$/.exec(passwd)?.[1];
+    expect(salt, passwd).toBeDefined();
+    expect(execFileSync("openssl", ["passwd", "-6", "-salt", salt!, "-stdin"], { input: `p"w: <x>`, encoding: "utf8" }).trim()).toBe(passwd);
   });
 
   it("warns before creating on a host without enough memory, and creates nothing", async () => {
