@@ -41,17 +41,28 @@ export async function ticketMint(o: {
   /** SPICE: "extra" for a further channel of an open console (keeps its password). */
   channel?: "main" | "extra";
 }): Promise<TicketResult> {
-  let res: Response;
-  try {
-    res = await fetch(consoleApiPath(o.hostId, o.uuid), {
-      method: "POST",
+  return ticketRequest(
+    consoleApiPath(o.hostId, o.uuid),
+    {
       headers: { accept: "application/json", "content-type": "application/json", "x-csrf-token": o.csrfToken },
       body: JSON.stringify({ kind: o.kind, mode: o.mode, ...(o.channel ? { channel: o.channel } : {}) }),
       credentials: "same-origin",
       signal: o.signal,
-    });
+    },
+    o.kind,
+  );
+}
+
+/**
+ * POSTs a ticket request (a signed-in user's, or a share link's) and reads the answer: the ticket,
+ * the holders of a 409 console_held, or the error. `kind` stands in for a kind the answer lacks.
+ */
+export async function ticketRequest(url: string, init: Omit<RequestInit, "method">, kind: ConsoleKind): Promise<TicketResult> {
+  let res: Response;
+  try {
+    res = await fetch(url, { ...init, method: "POST" });
   } catch (err) {
-    if (o.signal?.aborted) throw err;
+    if (init.signal?.aborted) throw err;
     return { ok: false, error: new ApiError(0, "network", "The server could not be reached") };
   }
   const data = (await res.json().catch(() => null)) as Record<string, unknown> | null;
@@ -62,23 +73,24 @@ export async function ticketMint(o: {
         url: data.url,
         expiresAt: String(data.expiresAt ?? ""),
         viewOnly: data.viewOnly === true,
-        kind: isConsoleKind(data.kind) ? data.kind : o.kind,
+        kind: isConsoleKind(data.kind) ? data.kind : kind,
+        // The display password the server set for this console (SPICE; VNC when configured).
         ...(typeof data.password === "string" ? { password: data.password } : {}),
       },
     };
   }
   const e = (data?.error ?? {}) as { code?: string; message?: string; holders?: unknown };
-  if (res.status === 409 && e.code === "console_held") return { ok: false, held: holdersParse(e.holders) };
+  if (res.status === 409 && e.code === "console_held") return { ok: false, held: holdersParse(e.holders, kind) };
   return { ok: false, error: new ApiError(res.status, e.code ?? "internal", e.message ?? `Request failed (${res.status})`) };
 }
 
-function holdersParse(v: unknown): ConsoleHolder[] {
+function holdersParse(v: unknown, kind: ConsoleKind): ConsoleHolder[] {
   if (!Array.isArray(v)) return [];
   return v.flatMap((h) => {
     if (!h || typeof h !== "object") return [];
     const r = h as Record<string, unknown>;
     if (typeof r.username !== "string") return [];
-    return [{ username: r.username, kind: isConsoleKind(r.kind) ? r.kind : "vnc", viewOnly: r.viewOnly === true, since: typeof r.since === "string" ? r.since : "" }];
+    return [{ username: r.username, kind: isConsoleKind(r.kind) ? r.kind : kind, viewOnly: r.viewOnly === true, since: typeof r.since === "string" ? r.since : "" }];
   });
 }
 
