@@ -12,22 +12,10 @@ import { Card } from "@/components/ui/card";
 import { Field } from "@/components/ui/field";
 import { Input, Select } from "@/components/ui/input";
 import { TBody, TD, TH, THead, TR, Table, TableEmpty } from "@/components/ui/table";
-
-export interface AuditEventRow {
-  id: string;
-  at: string;
-  actorName: string;
-  action: string;
-  outcome: string;
-  targetType: string;
-  targetId: string;
-  targetName: string;
-  ip: string;
-  details: unknown;
-}
+import type { AuditEventView } from "@/lib/contracts/audit";
 
 interface Page {
-  events: AuditEventRow[];
+  events: AuditEventView[];
   nextBefore: string | null;
   total: number;
 }

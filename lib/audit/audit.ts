@@ -1,5 +1,6 @@
 import "server-only";
 import { z } from "zod";
+import type { AuditEventView } from "@/lib/contracts/audit";
 import { db } from "@/lib/db/client";
 import type { Prisma } from "@/lib/generated/prisma/client";
 
@@ -75,19 +76,7 @@ export const AuditQuerySchema = AuditFilterSchema.extend({
 export type AuditFilter = z.infer<typeof AuditFilterSchema>;
 export type AuditQuery = z.infer<typeof AuditQuerySchema>;
 
-export interface AuditEventView {
-  id: string;
-  at: string;
-  actorId: string | null;
-  actorName: string;
-  action: string;
-  outcome: string;
-  targetType: string;
-  targetId: string;
-  targetName: string;
-  ip: string;
-  details: unknown;
-}
+export type { AuditEventView };
 
 /** Prisma passes contains/startsWith to LIKE without escaping its wildcards: match them literally. */
 function likeLiteral(s: string): string {
@@ -123,19 +112,7 @@ export function auditWhere(q: AuditFilter): Prisma.AuditEventWhereInput {
   return and.length ? { AND: and } : {};
 }
 
-export function auditEventView(r: {
-  id: bigint;
-  at: Date;
-  actorId: string | null;
-  actorName: string;
-  action: string;
-  outcome: string;
-  targetType: string;
-  targetId: string;
-  targetName: string;
-  ip: string;
-  details: unknown;
-}): AuditEventView {
+export function auditEventView(r: Omit<AuditEventView, "id" | "at"> & { id: bigint; at: Date }): AuditEventView {
   return {
     id: r.id.toString(),
     at: r.at.toISOString(),
