@@ -5,7 +5,7 @@ import { db } from "@/lib/db/client";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/http/errors";
-import { auditRecord } from "@/lib/audit/audit";
+import { auditRecord, type AuditEntry } from "@/lib/audit/audit";
 import { secretOpen, secretSeal } from "@/lib/crypto/secret-box";
 import { passwordVerify } from "@/lib/auth/password";
 import { rateLimitHit, rateLimitPeek, rateLimitReset } from "@/lib/auth/rate-limit";
@@ -31,6 +31,12 @@ import {
 interface Caller {
   user: { id: string; username: string };
   ip: string;
+}
+
+/** Records what a user did to their own account's second factor (actor and target are the caller). */
+function auditOwnAccount(caller: Caller, action: string, more: Pick<AuditEntry, "outcome" | "details"> = {}): Promise<void> {
+  const self = { id: caller.user.id, name: caller.user.username };
+  return auditRecord({ actor: self, action, target: { type: "user", ...self }, ip: caller.ip, ...more });
 }
 
 export interface TotpStatus {
@@ -234,12 +240,7 @@ export async function totpEnrolConfirm(caller: Caller, code: string): Promise<{ 
   await secondFactorVerify(caller, code, { allowRecovery: false, pending: true, purpose: "enrol" });
   await db().userTotp.update({ where: { userId: caller.user.id }, data: { enabledAt: new Date() } });
   const recoveryCodes = await replaceRecoveryCodes(caller.user.id);
-  await auditRecord({
-    actor: { id: caller.user.id, name: caller.user.username },
-    action: "auth.totp.enrol",
-    target: { type: "user", id: caller.user.id, name: caller.user.username },
-    ip: caller.ip,
-  });
+  await auditOwnAccount(caller, "auth.totp.enrol");
   return { recoveryCodes };
 }
 
@@ -251,14 +252,7 @@ export async function totpDisable(caller: Caller, input: z.infer<typeof TotpDisa
   }
   const pw = await db().user.findUnique({ where: { id: caller.user.id }, select: { passwordHash: true } });
   if (!(await passwordVerify(pw?.passwordHash ?? null, input.password.normalize("NFC")))) {
-    await auditRecord({
-      actor: { id: caller.user.id, name: caller.user.username },
-      action: "auth.totp.disable",
-      outcome: "failure",
-      target: { type: "user", id: caller.user.id, name: caller.user.username },
-      ip: caller.ip,
-      details: { reason: "bad_password" },
-    });
+    await auditOwnAccount(caller, "auth.totp.disable", { outcome: "failure", details: { reason: "bad_password" } });
     throw new AppError("invalid_input", "Password is wrong", { issues: [{ path: "password", message: "Password is wrong" }] });
   }
   await secondFactorVerify(caller, input.code, { allowRecovery: false, purpose: "disable" });
@@ -266,24 +260,14 @@ export async function totpDisable(caller: Caller, input: z.infer<typeof TotpDisa
     db().totpRecoveryCode.deleteMany({ where: { userId: caller.user.id } }),
     db().userTotp.delete({ where: { userId: caller.user.id } }),
   ]);
-  await auditRecord({
-    actor: { id: caller.user.id, name: caller.user.username },
-    action: "auth.totp.disable",
-    target: { type: "user", id: caller.user.id, name: caller.user.username },
-    ip: caller.ip,
-  });
+  await auditOwnAccount(caller, "auth.totp.disable");
 }
 
 export async function recoveryCodesRegenerate(caller: Caller, code: string): Promise<{ recoveryCodes: string[] }> {
   if (!(await totpEnabled(caller.user.id))) throw new AppError("conflict", "Two-factor authentication is not on");
   await secondFactorVerify(caller, code, { allowRecovery: false, purpose: "recovery_codes" });
   const recoveryCodes = await replaceRecoveryCodes(caller.user.id);
-  await auditRecord({
-    actor: { id: caller.user.id, name: caller.user.username },
-    action: "auth.totp.recovery_codes",
-    target: { type: "user", id: caller.user.id, name: caller.user.username },
-    ip: caller.ip,
-  });
+  await auditOwnAccount(caller, "auth.totp.recovery_codes");
   return { recoveryCodes };
 }
 
@@ -322,15 +306,13 @@ export async function secondFactorVerify(
   const userId = caller.user.id;
   const accountKey = `totp:account:${userId}`;
   const ipKey = `totp:ip:${caller.ip}`;
-  const actor = { id: userId, name: caller.user.username };
-  const target = { type: "user", id: userId, name: caller.user.username };
 
   // The account counter counts attempts, atomically, before the code is checked (a success resets it), so
   // concurrent guesses cannot slip past the limit; the address counter counts failures.
   const [attempts, addr] = await Promise.all([rateLimitHit(accountKey, window), rateLimitPeek(ipKey, window)]);
   if (attempts > maxAccount || addr.count >= maxIp) {
     const acct = await rateLimitPeek(accountKey, window);
-    await auditRecord({ actor, action: "auth.totp.verify", outcome: "denied", target, ip: caller.ip, details: { reason: "rate_limited", purpose: opts.purpose } });
+    await auditOwnAccount(caller, "auth.totp.verify", { outcome: "denied", details: { reason: "rate_limited", purpose: opts.purpose } });
     throw new AppError("rate_limited", "Too many wrong codes. Try again later.", {
       retryAfterSeconds: Math.max(acct.retryAfterSeconds, addr.retryAfterSeconds),
     });
@@ -366,13 +348,13 @@ export async function secondFactorVerify(
 
   if (!method) {
     await rateLimitHit(ipKey, window);
-    await auditRecord({ actor, action: "auth.totp.verify", outcome: "failure", target, ip: caller.ip, details: { reason: "bad_code", purpose: opts.purpose } });
+    await auditOwnAccount(caller, "auth.totp.verify", { outcome: "failure", details: { reason: "bad_code", purpose: opts.purpose } });
     throw new AppError("unauthorized", "The code is wrong or was already used");
   }
   await rateLimitReset(accountKey);
   if (method === "recovery") {
     const left = await db().totpRecoveryCode.count({ where: { userId, usedAt: null } });
-    await auditRecord({ actor, action: "auth.totp.recovery_used", target, ip: caller.ip, details: { purpose: opts.purpose, left } });
+    await auditOwnAccount(caller, "auth.totp.recovery_used", { details: { purpose: opts.purpose, left } });
   }
   return method;
 }
