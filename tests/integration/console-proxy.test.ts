@@ -1,18 +1,15 @@
 // The console websocket against the real stack: a real guest (the tiny Linux guest) on host 1,
 // reached through the real sshd; tickets, refusals, revocation, take-over, guest shutdown and the
 // serial console, on the chosen database back end.
-import { execFileSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import type { Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabase, testDbKind, type TestDatabase } from "./helpers/test-database";
 import { stackEnv } from "./helpers/stack-env";
-import { consoleOpen, consoleRefusedStatus, consoleServerStart, rfbHandshake } from "./helpers/console-stack";
+import { consoleOpen, consoleRefusedStatus, consoleServerStart, rfbHandshake, virsh } from "./helpers/console-stack";
 import { TINY_BANNER, tinyGuestFiles, tinyGuestXml } from "./helpers/tiny-guest";
 
 const stack = stackEnv();
-const URI = "qemu:///system";
-const virsh = (...args: string[]) => execFileSync("virsh", ["-q", "-c", URI, ...args], { encoding: "utf8" }).trim();
 
 let tdb: TestDatabase;
 let server: Server;
