@@ -57,6 +57,12 @@ export function taskQueue(): Promise<PgBoss> {
   return started;
 }
 
+/** This process's pg-boss once started, else null (never starts it). */
+export function taskQueueRunning(): PgBoss | null {
+  const s = holder[KEY];
+  return s ? s.boss : null;
+}
+
 /** Stops pg-boss (workers first); safe to call when it never started. */
 export async function taskQueueStop(): Promise<void> {
   const s = holder[KEY];

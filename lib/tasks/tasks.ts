@@ -9,7 +9,7 @@ import { auditRecord } from "@/lib/audit/audit";
 import type { ActiveSession } from "@/lib/auth/session";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import type { TaskDetail, TaskLogLine, TaskStatus, TaskView } from "@/lib/contracts/tasks";
-import { TASK_QUEUE, taskQueue, taskQueueStop } from "./queue";
+import { TASK_QUEUE, taskQueue, taskQueueRunning, taskQueueStop } from "./queue";
 
 export type { TaskDetail, TaskLogLine, TaskStatus, TaskView } from "@/lib/contracts/tasks";
 
@@ -93,6 +93,8 @@ interface Runtime {
   running: Map<string, { controller: AbortController; done: Promise<void> }>;
   timers: NodeJS.Timeout[];
   workerIds: string[];
+  /** Ids of this process's workers that are between jobs (waiting for their next poll). */
+  idleWorkers: Set<string>;
   stopping: boolean;
 }
 
@@ -108,6 +110,7 @@ function runtime(): Runtime {
       running: new Map(),
       timers: [],
       workerIds: [],
+      idleWorkers: new Set(),
       stopping: false,
     };
   }
@@ -234,6 +237,7 @@ export async function taskEnqueue(caller: TaskCaller, spec: TaskSpec): Promise<T
     return toTaskView(failed);
   }
   await db().task.update({ where: { id }, data: { jobId } });
+  workerWake();
   await auditRecord({
     actor: { id: caller.session.user.id, name: caller.session.user.username },
     action: "task.start",
@@ -242,6 +246,21 @@ export async function taskEnqueue(caller: TaskCaller, spec: TaskSpec): Promise<T
     details: { kind: spec.kind, title: spec.title, hostId: spec.hostId ?? null, vmUuid: spec.vmUuid ?? null },
   });
   return toTaskView({ ...row, jobId });
+}
+
+/**
+ * Wakes one idle worker of this process so a task just queued starts now rather than at the
+ * worker's next poll (pg-boss polls every second). Other instances still find it by polling.
+ */
+function workerWake(): void {
+  const rt = runtime();
+  if (rt.stopping) return;
+  const [id] = rt.idleWorkers;
+  if (!id) return;
+  // Round robin: a second task queued before this worker fetched wakes the next idle one.
+  rt.idleWorkers.delete(id);
+  rt.idleWorkers.add(id);
+  taskQueueRunning()?.notifyWorker(id);
 }
 
 /**
@@ -591,21 +610,30 @@ export async function taskWorkersStart(opts: { concurrency?: number; pollingInte
   if (rt.workerIds.length) return;
   const concurrency = opts.concurrency ?? 4;
   for (let i = 0; i < concurrency; i++) {
+    // pg-boss calls the handler only with jobs; the worker is idle again when the handler returns.
+    const self: { id?: string } = {};
     const id = await boss.work<{ taskId: string }>(
       TASK_QUEUE,
       { batchSize: 1, pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 1 },
       async (jobs) => {
-        for (const job of jobs) {
-          if (rt.stopping) throw new Error("virtdeck is stopping");
-          const taskId = z.uuid().safeParse(job.data?.taskId);
-          if (!taskId.success) continue;
-          const row = await claim(taskId.data);
-          if (!row) continue;
-          await execute(row, rt.handlers.get(row.kind));
+        if (self.id) rt.idleWorkers.delete(self.id);
+        try {
+          for (const job of jobs) {
+            if (rt.stopping) throw new Error("virtdeck is stopping");
+            const taskId = z.uuid().safeParse(job.data?.taskId);
+            if (!taskId.success) continue;
+            const row = await claim(taskId.data);
+            if (!row) continue;
+            await execute(row, rt.handlers.get(row.kind));
+          }
+        } finally {
+          if (self.id && !rt.stopping) rt.idleWorkers.add(self.id);
         }
       },
     );
+    self.id = id;
     rt.workerIds.push(id);
+    rt.idleWorkers.add(id);
   }
 }
 
@@ -633,5 +661,6 @@ export async function taskWorkersStop(opts: { graceMs?: number } = {}): Promise<
       .catch(() => {});
   }
   rt.workerIds = [];
+  rt.idleWorkers.clear();
   await taskQueueStop();
 }

@@ -176,6 +176,27 @@ describe("tasks", () => {
     expect(d.status).toBe("cancelled");
     expect(d.startedAt).toBeNull();
   });
+
+  it("a task queued on this instance starts at once, not at the workers' next poll", async () => {
+    await tasks.taskWorkersStop({ graceMs: 1000 });
+    // Pollers that would wait 20 s between fetches: only the wake-up can start the tasks sooner.
+    await tasks.taskWorkersStart({ concurrency: 2, pollingIntervalSeconds: 20 });
+    try {
+      // Let both workers make their first (empty) fetch and go to sleep.
+      await new Promise((r) => setTimeout(r, 1500));
+      for (let i = 0; i < 3; i++) {
+        const t = await tasks.taskEnqueue(admin, { kind: "test.steps", title: `woken ${i}`, input: { steps: 1 } });
+        await until(`task ${i} starts`, () => gates.has(t.id), { timeoutMs: 5_000 });
+        const d = await tasks.taskGet(admin.session, t.id);
+        expect(new Date(d.startedAt!).getTime() - new Date(d.createdAt).getTime()).toBeLessThan(3_000);
+        gates.get(t.id)!();
+        await until(`task ${i} ends`, async () => (await tasks.taskGet(admin.session, t.id)).status === "succeeded", { timeoutMs: 10_000 });
+      }
+    } finally {
+      await tasks.taskWorkersStop({ graceMs: 1000 });
+      await tasks.taskWorkersStart({ concurrency: 2, pollingIntervalSeconds: 0.5 });
+    }
+  });
 });
 
 describe("tasks across an app restart", () => {
