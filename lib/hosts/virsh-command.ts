@@ -59,6 +59,7 @@ const SPECS = {
       "--with-managed-save",
       "--without-managed-save",
       "--title",
+      "--name",
     ],
   },
   domstats: {

@@ -44,6 +44,22 @@ function fakeHost(opts: { copyMs: number; failOn?: string }) {
       }
       return "";
     },
+    virshExecEarly(cmd) {
+      calls.push(`${cmd.command} (early)`);
+      let fed = false;
+      return {
+        async feed(stdin) {
+          fed = true;
+          calls.push(cmd.command);
+          if (cmd.command === opts.failOn) throw new Error(`${cmd.command} failed`);
+          expect(String(stdin)).toContain("<name>vm1</name>");
+          return "";
+        },
+        cancel() {
+          if (!fed) calls.push(`${cmd.command} (cancelled)`);
+        },
+      };
+    },
     async exec() {
       return { code: 0, stdout: "", stderr: "" };
     },
@@ -79,7 +95,8 @@ describe("planRun", () => {
     const progress: number[] = [];
     const r = await planRun(h, plan, { progress: async (p) => void progress.push(p) });
     expect(r).toEqual({ uuid: plan.domain.uuid, name: "vm1", started: true });
-    expect(calls).toEqual(["vol-create-from", "vol-path", "define", "start"]);
+    // define's exec starts before the copy and gets the XML once the copy is done.
+    expect(calls).toEqual(["define (early)", "vol-create-from", "vol-path", "define", "start"]);
     // Watched every 500 ms during a 1.8 s copy: at least two readings between 5% and 90%, rising.
     const during = progress.filter((p) => p > 5 && p < 90);
     expect(during.length).toBeGreaterThanOrEqual(2);
@@ -90,13 +107,19 @@ describe("planRun", () => {
   it("undoes the volumes it made (and the seed) when define fails", async () => {
     const { h, calls } = fakeHost({ copyMs: 10, failOn: "define" });
     await expect(planRun(h, plan)).rejects.toThrow("define failed");
-    expect(calls).toEqual(["vol-create-from", "vol-path", "define", "vol-delete", "vol-delete"]);
+    expect(calls).toEqual(["define (early)", "vol-create-from", "vol-path", "define", "vol-delete", "vol-delete"]);
   });
 
   it("undefines a VM whose start fails", async () => {
     const { h, calls } = fakeHost({ copyMs: 10, failOn: "start" });
     await expect(planRun(h, plan)).rejects.toThrow("start failed");
-    expect(calls.slice(3)).toEqual(["start", "destroy", "undefine", "vol-delete", "vol-delete"]);
+    expect(calls.slice(4)).toEqual(["start", "destroy", "undefine", "vol-delete", "vol-delete"]);
+  });
+
+  it("ends the waiting define without input when the copy fails", async () => {
+    const { h, calls } = fakeHost({ copyMs: 10, failOn: "vol-create-from" });
+    await expect(planRun(h, plan)).rejects.toThrow("vol-create-from failed");
+    expect(calls).toEqual(["define (early)", "vol-create-from", "define (cancelled)", "vol-delete"]);
   });
 
   it("builds volume XML through the DOM", () => {

@@ -122,6 +122,9 @@ export async function planRun(h: ProvHost, plan: CreatePlan, hooks: PlanRunHooks
   let defined = false;
   const copies = plan.volumes.filter((v) => v.kind === "copy").length;
   let copyIndex = 0;
+  // `define` reads the XML from stdin, so it cannot go through the virsh session: with a copy to
+  // wait for, its exec (and the host's login shell) starts now and is fed the XML afterwards.
+  const define = copies ? h.virshExecEarly({ command: "define", args: [{ arg: "/dev/stdin" }] }) : null;
   try {
     for (const step of plan.volumes) {
       await hooks.log?.(`Creating volume ${step.pool}/${step.name} (${step.kind})`);
@@ -155,7 +158,8 @@ export async function planRun(h: ProvHost, plan: CreatePlan, hooks: PlanRunHooks
     } else {
       xml = domainCreateXml({ ...plan.domain, disks });
     }
-    await h.virshExec({ command: "define", args: [{ arg: "/dev/stdin" }] }, { stdin: xml });
+    if (define) await define.feed(xml);
+    else await h.virshExec({ command: "define", args: [{ arg: "/dev/stdin" }] }, { stdin: xml });
     defined = true;
     await hooks.log?.(`Defined ${plan.domain.name} (${plan.domain.uuid})`);
     if (plan.start) {
@@ -168,6 +172,7 @@ export async function planRun(h: ProvHost, plan: CreatePlan, hooks: PlanRunHooks
     inventoryInvalidate(h.host.id, [plan.domain.name]);
     return { uuid: plan.domain.uuid, name: plan.domain.name, started: plan.start };
   } catch (err) {
+    define?.cancel();
     await hooks.log?.(`Failed: ${err instanceof Error ? err.message : String(err)}; removing what was made`);
     if (defined) {
       await h.virshTry({ command: "destroy", args: [{ domain: plan.domain.uuid }] }).catch(() => {});

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/http/errors";
 import { auditRecord } from "@/lib/audit/audit";
-import { inventoryGet } from "@/lib/fleet/inventory";
+import { provHost } from "./host-access";
 import type { Principal } from "@/lib/authz";
 import { QUOTA_FIELDS, quotaCheck, quotaMerge, type QuotaAmounts, type QuotaLimits, type QuotaView } from "@/lib/provisioning/quota-rules";
 
@@ -117,7 +117,10 @@ async function quotaPrune(userId: string): Promise<void> {
   for (const hostId of new Set(rows.map((r) => r.hostId))) {
     let uuids: Set<string>;
     try {
-      uuids = new Set((await inventoryGet(hostId, { maxAgeMs: 30_000 })).vms.map((v) => v.uuid.toLowerCase()));
+      // One list on the host's virsh session: a full inventory refresh would cost far more here.
+      const h = await provHost(hostId);
+      const [out] = await h.virsh({ command: "list", args: [{ flag: "--all" }, { flag: "--uuid" }] });
+      uuids = new Set(out.split("\n").map((l) => l.trim().toLowerCase()).filter(Boolean));
     } catch {
       continue; // host unreachable or removed: keep counting until it can be checked
     }

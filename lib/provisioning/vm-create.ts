@@ -4,7 +4,6 @@ import { AppError } from "@/lib/http/errors";
 import { auditRecord } from "@/lib/audit/audit";
 import { bytesToGiB, quotaRelease, quotaReserve } from "@/lib/provisioning/quota";
 import type { Caller } from "@/lib/fleet/hosts";
-import { inventoryGet } from "@/lib/fleet/inventory";
 import { taskEnqueue, taskHandlerRegister } from "@/lib/tasks/tasks";
 import { cdromBusFor } from "@/lib/libvirt/domain-xml-create";
 import type { VolumeWire } from "@/lib/libvirt/storage-xml";
@@ -229,9 +228,10 @@ async function seedUpload(h: ProvHost, seed: NonNullable<Planned["seed"]>): Prom
  */
 export async function vmCreate(caller: Caller, input: VmCreateInput): Promise<VmCreateResult> {
   const h = await provHost(input.hostId);
-  // A name taken in the last second slips past this check; libvirt's define then refuses it.
-  const inv = await inventoryGet(h.host.id);
-  if (inv.vms.some((v) => v.name === input.name)) {
+  // One list on the host's session, not an inventory refresh (which can wait on a `ps` exec for
+  // uptimes). A name taken in the last second slips past this check; libvirt's define then refuses it.
+  const [names] = await h.virsh({ command: "list", args: [{ flag: "--all" }, { flag: "--name" }] });
+  if (names.split("\n").some((n) => n.trim() === input.name)) {
     throw new AppError("conflict", `${h.host.name} already has a VM named "${input.name}"`, { issues: [{ path: "name", message: "This name is taken on this host" }] });
   }
   const audit = (outcome: "success" | "failure", details: Record<string, unknown>) =>
