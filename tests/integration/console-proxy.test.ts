@@ -2,37 +2,23 @@
 // reached through the real sshd; tickets, refusals, revocation, take-over, guest shutdown and the
 // serial console, on the chosen database back end.
 import { randomBytes, randomUUID } from "node:crypto";
-import type { Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testDatabase, testDbKind, type TestDatabase } from "./helpers/test-database";
-import { stackEnv } from "./helpers/stack-env";
-import { consoleOpen, consoleRefusedStatus, consoleServerStart, rfbHandshake, virsh } from "./helpers/console-stack";
+import { testDbKind } from "./helpers/test-database";
+import { consoleOpen, consoleRefusedStatus, consoleStackStart, guestRemove, rfbHandshake, virsh, type ConsoleStack } from "./helpers/console-stack";
 import { TINY_BANNER, tinyGuestFiles, tinyGuestXml } from "./helpers/tiny-guest";
 
-const stack = stackEnv();
-
-let tdb: TestDatabase;
-let server: Server;
+let s: ConsoleStack;
 let port: number;
 let hostId: string;
 const guest = { name: `vdtest-console-${randomBytes(3).toString("hex")}`, uuid: randomUUID() };
-type Mods = {
-  login: typeof import("@/lib/auth/login");
-  session: typeof import("@/lib/auth/session");
-  users: typeof import("@/lib/users/users");
-  hosts: typeof import("@/lib/fleet/hosts");
-  probe: typeof import("@/lib/fleet/probe");
-  tickets: typeof import("@/lib/consoles/tickets");
-  db: typeof import("@/lib/db/client");
-};
-let m: Mods;
+let m: ConsoleStack["m"];
 const meta = { ip: "127.0.0.9", userAgent: "vitest" };
 const tokens: Record<"admin" | "help" | "ops", string> = { admin: "", help: "", ops: "" };
 
 async function sessionOf(who: keyof typeof tokens) {
-  const s = await m.session.sessionLookup(tokens[who]);
-  if (!s) throw new Error(`no session for ${who}`);
-  return s;
+  const session = await m.session.sessionLookup(tokens[who]);
+  if (!session) throw new Error(`no session for ${who}`);
+  return session;
 }
 
 async function mint(who: keyof typeof tokens, kind: "vnc" | "serial", mode: "interactive" | "view" | "takeover" = "interactive") {
@@ -43,43 +29,17 @@ async function mint(who: keyof typeof tokens, kind: "vnc" | "serial", mode: "int
 const open = (ticket: string | null, cookieToken: string | null, origin?: string) => consoleOpen(port, ticket, cookieToken, origin);
 
 beforeAll(async () => {
-  tdb = await testDatabase();
-  m = {
-    login: await import("@/lib/auth/login"),
-    session: await import("@/lib/auth/session"),
-    users: await import("@/lib/users/users"),
-    hosts: await import("@/lib/fleet/hosts"),
-    probe: await import("@/lib/fleet/probe"),
-    tickets: await import("@/lib/consoles/tickets"),
-    db: await import("@/lib/db/client"),
-  };
-  await m.db.prepareDatabase();
-  tokens.admin = (await m.login.setupFirstAdmin(m.login.SetupSchema.parse({ username: "admin", password: "console admin pw" }), meta)).token;
+  s = await consoleStackStart();
+  ({ m, port, hostId } = s);
+  tokens.admin = s.adminToken;
   const caller = { session: await sessionOf("admin"), ip: meta.ip };
   await m.users.userCreate(caller, m.users.UserCreateSchema.parse({ username: "help", password: "helpdesk pw 1", role: "helpdesk" }));
   await m.users.userCreate(caller, m.users.UserCreateSchema.parse({ username: "ops", password: "operator pw 1", role: "operator" }));
   tokens.help = (await m.login.login({ username: "help", password: "helpdesk pw 1" }, meta)).token;
   tokens.ops = (await m.login.login({ username: "ops", password: "operator pw 1" }, meta)).token;
-
-  const { readFileSync } = await import("node:fs");
-  const host = await m.hosts.hostCreate(
-    caller,
-    m.hosts.HostCreateSchema.parse({
-      name: "console host",
-      address: stack.host1.host,
-      port: stack.host1.port,
-      username: stack.host1.username,
-      key: { kind: "paste", privateKey: readFileSync(stack.host1.privateKeyPath, "utf8") },
-    }),
-  );
-  hostId = host.id;
-  await m.probe.hostProbe(caller, hostId);
-  await m.hosts.hostKeyConfirm(caller, hostId, stack.host1.hostKeySha256);
   // Helpdesk accounts hold nothing until granted: "help" gets the helpdesk role (view + console) on this guest.
   const helpUser = (await m.users.usersList()).find((u) => u.username === "help")!;
   await m.db.db().grant.create({ data: { userId: helpUser.id, roleId: "helpdesk", scope: "vm", hostId, vmUuid: guest.uuid } });
-
-  ({ server, port } = await consoleServerStart());
 
   const { mkdtempSync, writeFileSync } = await import("node:fs");
   const dir = mkdtempSync("/tmp/vdtest-console-");
@@ -89,22 +49,8 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  try {
-    virsh("destroy", guest.uuid);
-  } catch {
-    /* not running */
-  }
-  try {
-    virsh("undefine", guest.uuid);
-  } catch {
-    /* not defined */
-  }
-  const { consolesCloseAll } = await import("@/lib/consoles/proxy");
-  consolesCloseAll();
-  const { fleetCloseAll } = await import("@/lib/fleet/runtime");
-  fleetCloseAll();
-  await new Promise((r) => server?.close(r));
-  await tdb?.drop();
+  guestRemove(guest.uuid);
+  await s?.close();
 });
 
 describe(`console websocket on ${testDbKind()}`, () => {
