@@ -31,6 +31,19 @@ describe("domainCreateXml", () => {
     expect(d.interfaces[0].mac).toBeUndefined();
   });
 
+  it("locks the display with an expired random password only when asked", () => {
+    for (const graphics of ["vnc", "spice"] as const) {
+      const open = child(child(parseXmlRoot(domainCreateXml({ ...base, graphics }), "domain"), "devices"), "graphics");
+      expect(attr(open, "passwd")).toBeUndefined();
+      const xmlA = domainCreateXml({ ...base, graphics, graphicsPasswordLocked: true });
+      const a = child(child(parseXmlRoot(xmlA, "domain"), "devices"), "graphics");
+      const b = child(child(parseXmlRoot(domainCreateXml({ ...base, graphics, graphicsPasswordLocked: true }), "domain"), "devices"), "graphics");
+      expect(attr(a, "passwd")).toMatch(graphics === "vnc" ? /^[A-Za-z0-9_-]{8}$/ : /^[A-Za-z0-9_-]{16}$/);
+      expect(attr(a, "passwd")).not.toBe(attr(b, "passwd"));
+      expect(new Date(`${attr(a, "passwdValidTo")}Z`).getTime()).toBeLessThan(Date.now());
+    }
+  });
+
   it("listens on 127.0.0.1 only, for VNC and SPICE", () => {
     for (const graphics of ["vnc", "spice"] as const) {
       const root = parseXmlRoot(domainCreateXml({ ...base, graphics }), "domain");

@@ -1,4 +1,5 @@
 import "server-only";
+import { randomBytes } from "node:crypto";
 import type { Element } from "@xmldom/xmldom";
 import { xmlAppend, xmlNewDocument, xmlSerialize } from "./xml-build";
 
@@ -50,6 +51,12 @@ export interface DomainCreateSpec {
   disks: DomainDiskCreate[];
   nics: DomainNicCreate[];
   graphics: "vnc" | "spice" | "none";
+  /**
+   * Start the display with password authentication and an already expired random password, so
+   * nobody can log in until the console service sets a fresh per-console password (SPICE always;
+   * VNC when per-console VNC passwords are on). Without it QEMU refuses later passwords.
+   */
+  graphicsPasswordLocked?: boolean;
   serialConsole: boolean;
   boot: ("hd" | "cdrom" | "network")[];
   bootMenu?: boolean;
@@ -100,9 +107,18 @@ export function nicElementAppend(devices: Element, nic: DomainNicCreate): Elemen
   return el;
 }
 
-/** A loopback-only graphics element (and its <listen>). */
-export function graphicsElementAppend(devices: Element, type: "vnc" | "spice"): Element {
-  const g = xmlAppend(devices, "graphics", { type, autoport: "yes", listen: "127.0.0.1" });
+/** Long past: QEMU treats the password as expired from the start (libvirt passes it as expire_password). */
+export const LOCKED_PASSWORD_VALID_TO = "1970-01-01T00:00:01";
+
+/** A loopback-only graphics element (and its <listen>), optionally locked by an expired password. */
+export function graphicsElementAppend(devices: Element, type: "vnc" | "spice", opts: { passwordLocked?: boolean } = {}): Element {
+  const attrs: Record<string, string> = { type, autoport: "yes", listen: "127.0.0.1" };
+  if (opts.passwordLocked) {
+    // VNC uses at most 8 characters of it.
+    attrs.passwd = randomBytes(12).toString("base64url").slice(0, type === "vnc" ? 8 : 16);
+    attrs.passwdValidTo = LOCKED_PASSWORD_VALID_TO;
+  }
+  const g = xmlAppend(devices, "graphics", attrs);
   xmlAppend(g, "listen", { type: "address", address: "127.0.0.1" });
   return g;
 }
@@ -162,7 +178,7 @@ export function domainCreateXml(spec: DomainCreateSpec): string {
   }
   if (spec.graphics !== "none") {
     xmlAppend(devices, "input", { type: "tablet", bus: "usb" });
-    graphicsElementAppend(devices, spec.graphics);
+    graphicsElementAppend(devices, spec.graphics, { passwordLocked: spec.graphicsPasswordLocked });
     xmlAppend(xmlAppend(devices, "video"), "model", { type: spec.graphics === "spice" ? "qxl" : "vga" });
   }
   xmlAppend(devices, "memballoon", { model: "virtio" });

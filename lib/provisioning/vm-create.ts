@@ -1,6 +1,7 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
 import { AppError } from "@/lib/http/errors";
+import { env } from "@/lib/env";
 import { auditRecord } from "@/lib/audit/audit";
 import { bytesToGiB, quotaRelease, quotaReserve } from "@/lib/provisioning/quota";
 import type { Caller } from "@/lib/fleet/hosts";
@@ -204,6 +205,7 @@ async function planFor(h: ProvHost, input: VmCreateInput): Promise<Planned> {
       disks,
       nics: hw.nics.map((n) => ({ kind: n.kind, source: n.source, model: n.model, mac: n.mac || undefined })),
       graphics: hw.graphics,
+      graphicsPasswordLocked: hw.graphics === "spice" || (hw.graphics === "vnc" && env().VIRTDECK_CONSOLE_VNC_PASSWORD),
       serialConsole: hw.serialConsole,
       boot,
     },
