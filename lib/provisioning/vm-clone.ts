@@ -187,7 +187,7 @@ export async function vmToTemplate(caller: Caller, hostId: string, rawUuid: stri
     await h.virshTry({ command: "autostart", args: [{ domain: uuid }, { flag: "--disable" }] });
   } catch (err) {
     const { templateDelete } = await import("@/lib/templates/templates");
-    await templateDelete(caller, template.id).catch(() => {});
+    await templateDelete(caller, template.id, { unchecked: true }).catch(() => {});
     throw err;
   }
   inventoryInvalidate(h.host.id, [src.name]);

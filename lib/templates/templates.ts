@@ -4,6 +4,7 @@ import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/http/errors";
 import { auditRecord } from "@/lib/audit/audit";
 import type { Caller } from "@/lib/fleet/hosts";
+import { inventoryDomain, inventoryGet } from "@/lib/fleet/inventory";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { TemplateInputSchema, type TemplateInput, type TemplateSpec, type TemplateView } from "@/lib/contracts/provisioning";
 
@@ -134,8 +135,54 @@ export async function templateDuplicate(caller: Caller, id: string): Promise<Tem
   return toView(row);
 }
 
-export async function templateDelete(caller: Caller, id: string): Promise<void> {
+/**
+ * VMs marked as this template (a VM turned into a template), read fresh from every host that can
+ * be reached (deletes are rare; a stale cache could miss a conversion made a moment ago).
+ * `unread` lists the hosts that could not be read.
+ */
+async function templateMarkedVms(id: string): Promise<{ vms: { host: string; name: string }[]; unread: { id: string; name: string }[] }> {
+  const hosts = await db().host.findMany({ select: { id: true, name: true }, orderBy: { name: "asc" } });
+  const vms: { host: string; name: string }[] = [];
+  const unread: { id: string; name: string }[] = [];
+  await Promise.all(
+    hosts.map(async (h) => {
+      try {
+        const inv = await inventoryGet(h.id, { maxAgeMs: 0 });
+        for (const vm of inv.vms) {
+          if (vm.template && inventoryDomain(h.id, vm.uuid)?.wire.templateId === id) vms.push({ host: h.name, name: vm.name });
+        }
+      } catch {
+        unread.push(h);
+      }
+    }),
+  );
+  return { vms, unread };
+}
+
+/**
+ * Deletes a template record. Refused (409) while a VM is still marked as this template: that VM
+ * never starts again and linked clones read its disk, so without the record it could be neither
+ * deployed nor told apart. The template's own host must be readable for that check (a VM turned
+ * into a template lives there); other unreachable hosts are skipped. `unchecked` is only for
+ * undoing a conversion whose mark was never written.
+ */
+export async function templateDelete(caller: Caller, id: string, opts: { unchecked?: boolean } = {}): Promise<void> {
   const row = await findRow(id);
+  if (!opts.unchecked) {
+    const { vms, unread } = await templateMarkedVms(row.id);
+    if (vms.length) {
+      const list = vms.map((v) => `"${v.name}" on ${v.host}`).join(", ");
+      await audit(caller, "template.delete", row, { reason: "in_use", vms: list }, "failure");
+      throw new AppError("conflict", `Template "${row.name}" cannot be deleted: VM ${list} is marked as this template (it never starts; linked clones read its disk). Delete that VM first.`, {
+        data: { vms },
+      });
+    }
+    const home = unread.find((h) => h.id === row.defaultHostId);
+    if (home) {
+      await audit(caller, "template.delete", row, { reason: "host_unreachable", host: home.name }, "failure");
+      throw new AppError("conflict", `Cannot check whether a VM on ${home.name} is still this template (the host cannot be reached); try again when it is back.`);
+    }
+  }
   await db().vmTemplate.delete({ where: { id: row.id } });
   await audit(caller, "template.delete", row);
 }

@@ -218,5 +218,25 @@ describe("clone and templates", () => {
     expect(inactiveXml(linked)).not.toContain("virtdeck:template");
     const r = await create.vmCreate(f.caller, c.VmCreateSchema.parse({ mode: "template", hostId: host.id, templateId: template.id, name: `${PREFIX}tpl-deploy`, clone: "linked" }));
     expect(domstate(r.vm!.uuid)).toBe("running");
+
+    // The record cannot go while the VM is marked as this template: 409 naming the VM.
+    const templates = await import("@/lib/templates/templates");
+    await expect(templates.templateDelete(f.caller, template.id)).rejects.toMatchObject({
+      code: "conflict",
+      status: 409,
+      message: expect.stringContaining(`VM "${PREFIX}golden" on ${host.name} is marked as this template`),
+    });
+    expect((await templates.templateGet(template.id)).id).toBe(template.id);
+    expect((await f.auditActions("template.delete")).at(-1)).toMatchObject({ outcome: "failure" });
+  });
+
+  it("deletes a template whose template VM is gone", async () => {
+    const uuid = await deploy("golden2", false);
+    const { template } = await clone.vmToTemplate(f.caller, host.id, uuid, { templateName: "golden tpl 2", description: "" });
+    const templates = await import("@/lib/templates/templates");
+    await expect(templates.templateDelete(f.caller, template.id)).rejects.toMatchObject({ code: "conflict" });
+    virshLocal("undefine", uuid);
+    await templates.templateDelete(f.caller, template.id);
+    await expect(templates.templateGet(template.id)).rejects.toMatchObject({ code: "not_found" });
   });
 });
