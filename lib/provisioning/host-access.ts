@@ -29,7 +29,7 @@ export interface ProvHost {
    * as a plain one-shot exec instead.
    */
   virshExecEarly(cmd: VirshCommandInput): EarlyVirsh;
-  /** A fixed, value-free host command (osinfo-query); resolves whatever the exit code. */
+  /** A host command as argv (osinfo-query, qemu-img info, the file copy); each element is quoted once; resolves whatever the exit code. */
   exec(argv: readonly string[], timeoutMs?: number): Promise<{ code: number | null; stdout: string; stderr: string }>;
 }
 

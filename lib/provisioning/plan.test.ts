@@ -7,8 +7,12 @@ import { planRun, volumeCreateXml, type CreatePlan } from "./plan";
  * progress read from the new volume's growing allocation, and the undo of what was made when
  * a later step fails. (The real thing runs against libvirt in tests/integration/provisioning-*.)
  */
-function fakeHost(opts: { copyMs: number; failOn?: string }) {
+function fakeHost(opts: { copyMs: number; failOn?: string; filePool?: { poolType?: string; srcXml?: string; qemuImg?: string; cpCode?: number } }) {
   const calls: string[] = [];
+  const execs: string[][] = [];
+  const fp = opts.filePool;
+  const poolXml = (name: string) => `<pool type='${fp?.poolType ?? "dir"}'><name>${name}</name><target><path>/pools/${name}/</path></target></pool>`;
+  const srcXml = fp?.srcXml ?? `<volume type='file'><name>base.qcow2</name><capacity unit='bytes'>1000</capacity><allocation unit='bytes'>1000</allocation><target><path>/pools/p/base.qcow2</path><format type='qcow2'/></target></volume>`;
   let copyStarted = 0;
   let copyDone = false;
   const volXml = (alloc: number) => `<volume><name>v</name><capacity unit='bytes'>1000</capacity><allocation unit='bytes'>${alloc}</allocation><target><path>/p/v</path></target></volume>`;
@@ -26,6 +30,11 @@ function fakeHost(opts: { copyMs: number; failOn?: string }) {
     async virshTry(...cmds) {
       return cmds.map((c) => {
         if (c.command !== "vol-dumpxml") calls.push(c.command);
+        if (c.command === "pool-dumpxml") return fp ? { ok: true, stdout: poolXml(String((c.args![0] as { arg: string }).arg)), stderr: "" } : { ok: false, stdout: "", stderr: "no pool" };
+        if (c.command === "vol-dumpxml" && fp) {
+          const name = (c.args![1] as { arg: string }).arg;
+          return name === "base.qcow2" ? { ok: true, stdout: srcXml, stderr: "" } : { ok: false, stdout: "", stderr: "Storage volume not found" };
+        }
         if (c.command === "vol-dumpxml") {
           const frac = copyDone ? 1 : Math.min(1, (Date.now() - copyStarted) / opts.copyMs);
           return { ok: true, stdout: volXml(Math.round(frac * 1000)), stderr: "" };
@@ -60,11 +69,25 @@ function fakeHost(opts: { copyMs: number; failOn?: string }) {
         },
       };
     },
-    async exec() {
+    async exec(argv) {
+      execs.push([...argv]);
+      if (argv[0] === "env") return { code: 0, stdout: fp?.qemuImg ?? JSON.stringify({ format: "qcow2", "virtual-size": 1000 }), stderr: "" };
+      if (argv[0] === "stat") {
+        const frac = copyDone ? 1 : Math.min(1, (Date.now() - copyStarted) / opts.copyMs);
+        return { code: 0, stdout: `${Math.round(frac * 1000)} 1\n`, stderr: "" };
+      }
+      if (argv[0] === "sh") {
+        calls.push("cp");
+        copyStarted = Date.now();
+        await new Promise((r) => setTimeout(r, opts.copyMs));
+        copyDone = true;
+        return { code: fp?.cpCode ?? 0, stdout: "", stderr: fp?.cpCode ? "cp: No space left on device" : "" };
+      }
+      if (argv[0] === "rm") calls.push("rm");
       return { code: 0, stdout: "", stderr: "" };
     },
   };
-  return { h, calls };
+  return { h, calls, execs };
 }
 
 const plan: CreatePlan = {
@@ -96,7 +119,7 @@ describe("planRun", () => {
     const r = await planRun(h, plan, { progress: async (p) => void progress.push(p) });
     expect(r).toEqual({ uuid: plan.domain.uuid, name: "vm1", started: true });
     // define's exec starts before the copy and gets the XML once the copy is done.
-    expect(calls).toEqual(["define (early)", "vol-create-from", "vol-path", "define", "start"]);
+    expect(calls).toEqual(["define (early)", "pool-dumpxml", "pool-dumpxml", "vol-create-from", "vol-path", "define", "start"]);
     // Watched every 500 ms during a 1.8 s copy: at least two readings between 5% and 90%, rising.
     const during = progress.filter((p) => p > 5 && p < 90);
     expect(during.length).toBeGreaterThanOrEqual(2);
@@ -107,19 +130,58 @@ describe("planRun", () => {
   it("undoes the volumes it made (and the seed) when define fails", async () => {
     const { h, calls } = fakeHost({ copyMs: 10, failOn: "define" });
     await expect(planRun(h, plan)).rejects.toThrow("define failed");
-    expect(calls).toEqual(["define (early)", "vol-create-from", "vol-path", "define", "vol-delete", "vol-delete"]);
+    expect(calls).toEqual(["define (early)", "pool-dumpxml", "pool-dumpxml", "vol-create-from", "vol-path", "define", "vol-delete", "vol-delete"]);
   });
 
   it("undefines a VM whose start fails", async () => {
     const { h, calls } = fakeHost({ copyMs: 10, failOn: "start" });
     await expect(planRun(h, plan)).rejects.toThrow("start failed");
-    expect(calls.slice(4)).toEqual(["start", "destroy", "undefine", "vol-delete", "vol-delete"]);
+    expect(calls.slice(6)).toEqual(["start", "destroy", "undefine", "vol-delete", "vol-delete"]);
   });
 
   it("ends the waiting define without input when the copy fails", async () => {
     const { h, calls } = fakeHost({ copyMs: 10, failOn: "vol-create-from" });
     await expect(planRun(h, plan)).rejects.toThrow("vol-create-from failed");
-    expect(calls).toEqual(["define (early)", "vol-create-from", "define (cancelled)", "vol-delete"]);
+    expect(calls).toEqual(["define (early)", "pool-dumpxml", "pool-dumpxml", "vol-create-from", "define (cancelled)", "vol-delete"]);
+  });
+
+  it("copies a self-contained file in a dir pool with cp, with progress from the file's size, then refreshes the pool", async () => {
+    const { h, calls, execs } = fakeHost({ copyMs: 1800, filePool: {} });
+    const progress: number[] = [];
+    await planRun(h, plan, { progress: async (p) => void progress.push(p) });
+    expect(calls).toEqual(["define (early)", "pool-dumpxml", "pool-dumpxml", "cp", "pool-refresh", "vol-path", "define", "start"]);
+    // Both paths are argv elements after the fixed script, never part of it.
+    const cp = execs.find((a) => a[0] === "sh")!;
+    expect(cp.slice(3)).toEqual(["virtdeck-copy", "/pools/p/base.qcow2", "/pools/p/new.qcow2"]);
+    expect(cp[2]).toContain("cp --sparse=always --reflink=auto --");
+    expect(execs.find((a) => a[0] === "env")).toEqual(["env", "LC_ALL=C.UTF-8", "qemu-img", "info", "-U", "--output=json", "-f", "qcow2", "/pools/p/base.qcow2"]);
+    const during = progress.filter((p) => p > 5 && p < 90);
+    expect(during.length).toBeGreaterThanOrEqual(2);
+    expect([...during].sort((a, b) => a - b)).toEqual(during);
+  });
+
+  it.each([
+    ["a logical pool", { poolType: "logical" }],
+    ["a backing file (libvirt's view)", { srcXml: `<volume><name>base.qcow2</name><capacity>1000</capacity><target><path>/pools/p/base.qcow2</path><format type='qcow2'/></target><backingStore><path>/b.qcow2</path></backingStore></volume>` }],
+    ["a backing file (qemu-img's view)", { qemuImg: JSON.stringify({ format: "qcow2", "virtual-size": 1000, "backing-filename": "/etc/shadow" }) }],
+    ["a format conversion", { srcXml: `<volume><name>base.qcow2</name><capacity>1000</capacity><target><path>/pools/p/base.qcow2</path><format type='raw'/></target></volume>` }],
+  ])("falls back to libvirt's copy for %s", async (_label, filePool) => {
+    const { h, calls } = fakeHost({ copyMs: 10, filePool });
+    await planRun(h, plan);
+    expect(calls).toContain("vol-create-from");
+    expect(calls).not.toContain("cp");
+  });
+
+  it("removes its partial file and what else was made when cp fails", async () => {
+    const { h, calls } = fakeHost({ copyMs: 10, filePool: { cpCode: 1 } });
+    await expect(planRun(h, plan)).rejects.toThrow("No space left on device");
+    expect(calls).toEqual(["define (early)", "pool-dumpxml", "pool-dumpxml", "cp", "rm", "define (cancelled)", "vol-delete"]);
+  });
+
+  it("never overwrites an existing file", async () => {
+    const { h, calls } = fakeHost({ copyMs: 10, filePool: { cpCode: 17 } });
+    await expect(planRun(h, plan)).rejects.toThrow("already exists");
+    expect(calls).not.toContain("rm");
   });
 
   it("builds volume XML through the DOM", () => {

@@ -1,7 +1,10 @@
 import "server-only";
 import { z } from "zod";
+import { AppError } from "@/lib/http/errors";
 import { domainCreateXml, type DomainCreateSpec, type DomainDiskCreate } from "@/lib/libvirt/domain-xml-create";
-import { parseVolumeXml } from "@/lib/libvirt/storage-xml";
+import { parsePoolXml, parseVolumeXml } from "@/lib/libvirt/storage-xml";
+import { parseQemuImgInfo } from "@/lib/storage/qemu-img-info-parse";
+import { FILE_COPY_EXISTS, fileAllocatedArgv, fileCopyArgv, fileCopyImageRefusal, fileCopyPlan, parseAllocated } from "./file-copy";
 import { domainCloneXml } from "@/lib/libvirt/domain-xml-update";
 import { xmlAppend, xmlNewDocument, xmlSerialize } from "@/lib/libvirt/xml-build";
 import { inventoryInvalidate } from "@/lib/fleet/inventory";
@@ -18,7 +21,11 @@ const VolRef = z.object({ pool: z.string(), name: z.string() });
 export const VolumeStepSchema = z.discriminatedUnion("kind", [
   /** qcow2 overlay on a backing file: a linked clone, made in well under a second. */
   z.object({ kind: z.literal("overlay"), pool: z.string(), name: z.string(), capacityBytes: z.number(), backingPath: z.string(), backingFormat: z.string() }),
-  /** A full copy of another volume (qemu-img convert inside libvirt), with progress. */
+  /**
+   * A full copy of another volume, with progress: a file copy on the host where both pools are
+   * file-based and the source is self-contained in the same format, else libvirt's copy
+   * (vol-create-from, qemu-img convert).
+   */
   z.object({
     kind: z.literal("copy"),
     pool: z.string(),
@@ -87,29 +94,110 @@ async function volumeCreate(h: ProvHost, step: VolumeStep, hooks: PlanRunHooks, 
       await h.virsh({ command: "vol-create-as", args: [pool, { arg: step.name }, { arg: `${step.capacityBytes}b` }, { option: "--format", value: step.format }] });
       return;
     case "copy": {
+      if (await fileCopy(h, step, hooks, share)) return;
       const xml = volumeCreateXml({ name: step.name, capacityBytes: step.capacityBytes, format: step.format });
-      let done = false;
-      const copy = h
-        .virshExec({ command: "vol-create-from", args: [pool, { arg: "/dev/stdin" }, { arg: step.srcName }, { option: "--inputpool", value: step.srcPool }] }, { stdin: xml, timeoutMs: 12 * 3600_000 })
-        .finally(() => (done = true));
+      const copy = h.virshExec({ command: "vol-create-from", args: [pool, { arg: "/dev/stdin" }, { arg: step.srcName }, { option: "--inputpool", value: step.srcPool }] }, { stdin: xml, timeoutMs: 12 * 3600_000 });
       // libvirt reports no progress for a copy: watch the new volume's allocation grow instead.
-      const watch = (async () => {
-        while (!done) {
-          // Wake at the next tick or as soon as the copy ends, whichever is first.
-          await Promise.race([new Promise((r) => setTimeout(r, 500)), copy.catch(() => {})]);
-          if (done || !hooks.progress) continue;
-          const [r] = await h.virshTry({ command: "vol-dumpxml", args: [{ option: "--pool", value: step.pool }, { arg: step.name }] }).catch(() => [{ ok: false, stdout: "", stderr: "" }]);
-          if (!r.ok) continue;
-          const alloc = parseVolumeXml(r.stdout).allocationBytes;
-          const frac = step.srcAllocationBytes > 0 ? Math.min(0.99, alloc / step.srcAllocationBytes) : 0;
-          if (!done) await hooks.progress(share.from + (share.to - share.from) * frac, `Copying ${step.srcName}: ${Math.round(frac * 100)}%`);
-        }
-      })();
+      const watch = copyWatch(copy, step, hooks, share, async () => {
+        const [r] = await h.virshTry({ command: "vol-dumpxml", args: [{ option: "--pool", value: step.pool }, { arg: step.name }] });
+        return r.ok ? parseVolumeXml(r.stdout).allocationBytes : null;
+      });
       await copy;
       await watch;
       return;
     }
   }
+}
+
+/** Progress of a copy read by `read` (bytes written so far) every 500 ms until `copy` settles. */
+async function copyWatch(copy: Promise<unknown>, step: Extract<VolumeStep, { kind: "copy" }>, hooks: PlanRunHooks, share: { from: number; to: number }, read: () => Promise<number | null>): Promise<void> {
+  let done = false;
+  void copy.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  while (!done) {
+    // Wake at the next tick or as soon as the copy ends, whichever is first.
+    await Promise.race([new Promise((r) => setTimeout(r, 500)), copy.catch(() => {})]);
+    if (done || !hooks.progress) continue;
+    const alloc = await read().catch(() => null);
+    if (alloc === null) continue;
+    const frac = step.srcAllocationBytes > 0 ? Math.min(0.99, alloc / step.srcAllocationBytes) : 0;
+    if (!done) await hooks.progress(share.from + (share.to - share.from) * frac, `Copying ${step.srcName}: ${Math.round(frac * 100)}%`);
+  }
+}
+
+/**
+ * The file copy (see file-copy.ts) when the pools and the source allow it; false when they do not
+ * and libvirt's copy must run instead. On failure the partial file is removed.
+ */
+async function fileCopy(h: ProvHost, step: Extract<VolumeStep, { kind: "copy" }>, hooks: PlanRunHooks, share: { from: number; to: number }): Promise<boolean> {
+  const [pool, srcPool, src, dest] = await h.virshTry(
+    { command: "pool-dumpxml", args: [{ arg: step.pool }] },
+    { command: "pool-dumpxml", args: [{ arg: step.srcPool }] },
+    { command: "vol-dumpxml", args: [{ option: "--pool", value: step.srcPool }, { arg: step.srcName }] },
+    { command: "vol-dumpxml", args: [{ option: "--pool", value: step.pool }, { arg: step.name }] },
+  );
+  if (!pool.ok || !srcPool.ok || !src.ok) return false;
+  const srcVol = parseVolumeXml(src.stdout);
+  const decided = fileCopyPlan({
+    format: step.format,
+    capacityBytes: step.capacityBytes,
+    name: step.name,
+    pool: parsePoolXml(pool.stdout),
+    srcPool: parsePoolXml(srcPool.stdout),
+    src: srcVol,
+    destExists: dest.ok,
+  });
+  if ("reason" in decided) {
+    await hooks.log?.(`Copying with libvirt: ${decided.reason}`);
+    return false;
+  }
+  // libvirt's view of the source can be stale (a backing file set outside libvirt): ask qemu-img.
+  const info = await h.exec(["env", "LC_ALL=C.UTF-8", "qemu-img", "info", "-U", "--output=json", "-f", step.format, decided.srcPath], 60_000);
+  let refusal: string | null;
+  try {
+    refusal = info.code === 0 ? fileCopyImageRefusal(parseQemuImgInfo(info.stdout), step.format) : `qemu-img info failed: ${info.stderr.trim()}`;
+  } catch (err) {
+    refusal = `qemu-img info: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  if (refusal) {
+    await hooks.log?.(`Copying with libvirt: ${refusal}`);
+    return false;
+  }
+  await hooks.log?.(`Copying ${decided.srcPath} to ${decided.dstPath} (file copy)`);
+  const copy = h.exec(fileCopyArgv(decided.srcPath, decided.dstPath), 12 * 3600_000);
+  const watch = copyWatch(copy, step, hooks, share, async () => {
+    const r = await h.exec(fileAllocatedArgv(decided.dstPath), 30_000);
+    return r.code === 0 ? parseAllocated(r.stdout) : null;
+  });
+  const removePartial = () => h.exec(["rm", "-f", "--", decided.dstPath], 60_000).catch(() => {});
+  let r: Awaited<typeof copy>;
+  try {
+    r = await copy;
+  } catch (err) {
+    await watch;
+    // The exec failed or timed out after the destination may have been created.
+    await removePartial();
+    throw err;
+  }
+  await watch;
+  if (r.code === FILE_COPY_EXISTS) throw new AppError("conflict", `${h.host.name}: ${decided.dstPath} already exists`);
+  if (r.code !== 0) {
+    await removePartial();
+    throw new AppError("action_failed", `${h.host.name}: copying ${step.srcName} failed: ${r.stderr.trim() || `exit ${r.code}`}`);
+  }
+  try {
+    await h.virsh({ command: "pool-refresh", args: [{ arg: step.pool }] });
+    if (step.capacityBytes > srcVol.capacityBytes) {
+      await h.virsh({ command: "vol-resize", args: [{ option: "--pool", value: step.pool }, { arg: step.name }, { arg: `${step.capacityBytes}b` }] });
+    }
+  } catch (err) {
+    await removePartial();
+    await h.virshTry({ command: "pool-refresh", args: [{ arg: step.pool }] }).catch(() => {});
+    throw err;
+  }
+  return true;
 }
 
 async function volumeDelete(h: ProvHost, v: { pool: string; name: string }): Promise<void> {

@@ -135,6 +135,10 @@ taskHandlerRegister(
       const [info] = await h.virshTry({ command: "dominfo", args: [{ domain: p.data.domain.uuid }] });
       if (info.ok) return;
       await quotaRelease(p.data.hostId, p.data.domain.uuid);
+      // A file copy cut short is a file libvirt has not seen yet: refresh so vol-delete finds it.
+      for (const pool of new Set(p.data.volumes.filter((v) => v.kind === "copy").map((v) => v.pool))) {
+        await h.virshTry({ command: "pool-refresh", args: [{ arg: pool }] }).catch(() => {});
+      }
       for (const v of p.data.volumes) await h.virshTry({ command: "vol-delete", args: [{ option: "--pool", value: v.pool }, { arg: v.name }] }).catch(() => {});
     },
   },

@@ -159,6 +159,8 @@ describe("create VMs", () => {
     expect(done.status).toBe("succeeded");
     expect(done.progress).toBe(100);
     expect(done.logs.map((l) => l.line)).toEqual(expect.arrayContaining([`Creating volume ${pool.name}/${PREFIX}full.qcow2 (copy)`, "Started"]));
+    // A self-contained qcow2 in a dir pool is copied as a file (cp), not through libvirt.
+    expect(done.logs.map((l) => l.line)).toContainEqual(`Copying ${pool.dir}/${pool.baseVolume} to ${pool.dir}/${PREFIX}full.qcow2 (file copy)`);
     const uuid = (done.result as { uuid: string }).uuid;
     expect(domstate(uuid)).toBe("running");
     expect(await bootLoaderRead(uuid, "vda")).toBeGreaterThan(500_000);

@@ -1,0 +1,80 @@
+import "server-only";
+import { imageRefusal, type ImageInfo } from "@/lib/storage/qemu-img-info-parse";
+import type { PoolWire, VolumeWire } from "@/lib/libvirt/storage-xml";
+
+/**
+ * The fast full copy: in a file-based pool, a self-contained image copied as a file (`cp`, sparse,
+ * reflinked where the filesystem can) and then shown to libvirt by `pool-refresh`. libvirt's own
+ * copy (`vol-create-from`, qemu-img convert) writes the new image through to disk, at about
+ * `cp + sync` speed; `cp` lands in the page cache like any other file write.
+ */
+
+/** Pool types whose volumes are plain files in the pool's target directory. */
+const FILE_POOLS = new Set(["dir", "fs", "netfs"]);
+
+/** Exit code of fileCopyArgv when the destination exists (or cannot be created): nothing was written. */
+export const FILE_COPY_EXISTS = 17;
+
+export interface FileCopyFacts {
+  format: "qcow2" | "raw";
+  capacityBytes: number;
+  name: string;
+  pool: PoolWire;
+  srcPool: PoolWire;
+  src: VolumeWire;
+  /** Whether the target pool already has a volume of that name. */
+  destExists: boolean;
+}
+
+/** Source and destination paths for a file copy, or why libvirt's copy must do it. */
+export function fileCopyPlan(f: FileCopyFacts): { srcPath: string; dstPath: string } | { reason: string } {
+  if (!FILE_POOLS.has(f.pool.type)) return { reason: `pool ${f.pool.name} is a ${f.pool.type} pool` };
+  if (!FILE_POOLS.has(f.srcPool.type)) return { reason: `pool ${f.srcPool.name} is a ${f.srcPool.type} pool` };
+  const dir = f.pool.targetPath?.replace(/\/+$/, "");
+  if (!dir || !dir.startsWith("/")) return { reason: `pool ${f.pool.name} has no target path` };
+  if (!f.src.path?.startsWith("/")) return { reason: `${f.src.name} has no path` };
+  if (f.src.format !== f.format) return { reason: `format conversion ${f.src.format ?? "?"} -> ${f.format}` };
+  if (f.src.backingPath) return { reason: `${f.src.name} has a backing file` };
+  if (f.capacityBytes < f.src.capacityBytes) return { reason: "the new volume is smaller than its source" };
+  if (!fileNameSafe(f.name)) return { reason: `${JSON.stringify(f.name)} is not a plain file name` };
+  if (f.destExists) return { reason: `${f.pool.name} already has a volume ${f.name}` };
+  return { srcPath: f.src.path, dstPath: `${dir}/${f.name}` };
+}
+
+/** One path component, no hidden tricks: no slash, NUL, control character, "." or "..", leading dash. */
+export function fileNameSafe(name: string): boolean {
+  return name.length > 0 && name.length <= 255 && name !== "." && name !== ".." && !name.startsWith("-") && !/[/\0-\x1f\x7f]/.test(name);
+}
+
+/** What `qemu-img info -U -f FMT` must say before the file is copied as is. */
+export function fileCopyImageRefusal(info: ImageInfo, format: string): string | null {
+  if (info.format !== format) return `qemu-img reads it as ${info.format}, not ${format}`;
+  return imageRefusal(info);
+}
+
+/**
+ * The copy as one argv. The destination is created exclusively first (the shell's noclobber
+ * `>` opens with O_EXCL), so an existing file is never overwritten and the caller knows that a
+ * failed copy left only its own partial file behind. The script is fixed; both paths are
+ * positional parameters, never part of it.
+ */
+export function fileCopyArgv(srcPath: string, dstPath: string): string[] {
+  return [
+    "sh",
+    "-c",
+    `{ set -C; : > "$2"; } 2>/dev/null || exit ${FILE_COPY_EXISTS}; exec cp --sparse=always --reflink=auto -- "$1" "$2"`,
+    "virtdeck-copy",
+    srcPath,
+    dstPath,
+  ];
+}
+
+/** `stat` of the copy's destination: bytes allocated so far (blocks x block size). */
+export function fileAllocatedArgv(dstPath: string): string[] {
+  return ["stat", "-c", "%b %B", "--", dstPath];
+}
+
+export function parseAllocated(stdout: string): number | null {
+  const m = /^(\d+) (\d+)\s*$/.exec(stdout);
+  return m ? Number(m[1]) * Number(m[2]) : null;
+}
