@@ -153,20 +153,15 @@ async function fileCopy(h: ProvHost, step: Extract<VolumeStep, { kind: "copy" }>
     await hooks.log?.(`Copying with libvirt: ${decided.reason}`);
     return false;
   }
-  // libvirt's view of the source can be stale (a backing file set outside libvirt): ask qemu-img.
-  const info = await h.exec(["env", "LC_ALL=C.UTF-8", "qemu-img", "info", "-U", "--output=json", "-f", step.format, decided.srcPath], 60_000);
-  let refusal: string | null;
-  try {
-    refusal = info.code === 0 ? fileCopyImageRefusal(parseQemuImgInfo(info.stdout), step.format) : `qemu-img info failed: ${info.stderr.trim()}`;
-  } catch (err) {
-    refusal = `qemu-img info: ${err instanceof Error ? err.message : String(err)}`;
-  }
-  if (refusal) {
-    await hooks.log?.(`Copying with libvirt: ${refusal}`);
-    return false;
-  }
   await hooks.log?.(`Copying ${decided.srcPath} to ${decided.dstPath} (file copy)`);
   const copy = h.exec(fileCopyArgv(decided.srcPath, decided.dstPath), 12 * 3600_000);
+  // libvirt's view of the source can be stale (a header changed outside libvirt): qemu-img checks
+  // it too, alongside the copy rather than before it (one exec and login shell less on the way).
+  // Nothing uses the new file before the pool is refreshed, so a refused image is simply removed.
+  const refusal = h
+    .exec(["env", "LC_ALL=C.UTF-8", "qemu-img", "info", "-U", "--output=json", "-f", step.format, decided.srcPath], 60_000)
+    .then((info) => (info.code === 0 ? fileCopyImageRefusal(parseQemuImgInfo(info.stdout), step.format) : `qemu-img info failed: ${info.stderr.trim()}`))
+    .catch((err: unknown) => `qemu-img info: ${err instanceof Error ? err.message : String(err)}`);
   const watch = copyWatch(copy, step, hooks, share, async () => {
     const r = await h.exec(fileAllocatedArgv(decided.dstPath), 30_000);
     return r.code === 0 ? parseAllocated(r.stdout) : null;
@@ -177,12 +172,19 @@ async function fileCopy(h: ProvHost, step: Extract<VolumeStep, { kind: "copy" }>
     r = await copy;
   } catch (err) {
     await watch;
+    await refusal;
     // The exec failed or timed out after the destination may have been created.
     await removePartial();
     throw err;
   }
   await watch;
   if (r.code === FILE_COPY_EXISTS) throw new AppError("conflict", `${h.host.name}: ${decided.dstPath} already exists`);
+  const refused = await refusal;
+  if (refused) {
+    await removePartial();
+    await hooks.log?.(`Copying with libvirt: ${refused}`);
+    return false;
+  }
   if (r.code !== 0) {
     await removePartial();
     throw new AppError("action_failed", `${h.host.name}: copying ${step.srcName} failed: ${r.stderr.trim() || `exit ${r.code}`}`);
