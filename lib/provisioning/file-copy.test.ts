@@ -1,5 +1,9 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { fileCopyPlan, fileNameSafe, parseAllocated, type FileCopyFacts } from "./file-copy";
+import { FILE_COPY_EXISTS, fileCopyArgv, fileCopyPlan, fileNameSafe, parseAllocated, type FileCopyFacts } from "./file-copy";
 
 const facts: FileCopyFacts = {
   format: "qcow2",
@@ -40,5 +44,29 @@ describe("file names and stat output", () => {
   it("parses stat's blocks and block size", () => {
     expect(parseAllocated("8 512\n")).toBe(4096);
     expect(parseAllocated("stat: cannot stat")).toBeNull();
+  });
+});
+
+describe("fileCopyArgv (run by the real sh and cp)", () => {
+  const run = (src: string, dst: string) => {
+    const [cmd, ...args] = fileCopyArgv(src, dst);
+    return spawnSync(cmd, args, { encoding: "utf8" }).status;
+  };
+  it("copies, and never overwrites an existing file (exit 17, content kept)", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "vd-file-copy-"));
+    try {
+      const src = path.join(dir, "a b'$(x).qcow2");
+      writeFileSync(src, "image bytes");
+      const dst = path.join(dir, "-new.qcow2");
+      expect(run(src, dst)).toBe(0);
+      expect(readFileSync(dst, "utf8")).toBe("image bytes");
+      writeFileSync(dst, "someone else's");
+      expect(run(src, dst)).toBe(FILE_COPY_EXISTS);
+      expect(readFileSync(dst, "utf8")).toBe("someone else's");
+      // A missing source fails with cp's own status, leaving the (empty) file this copy created.
+      expect(run(path.join(dir, "missing"), path.join(dir, "x"))).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

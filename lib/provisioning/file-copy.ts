@@ -55,14 +55,16 @@ export function fileCopyImageRefusal(info: ImageInfo, format: string): string | 
 /**
  * The copy as one argv. The destination is created exclusively first (the shell's noclobber
  * `>` opens with O_EXCL), so an existing file is never overwritten and the caller knows that a
- * failed copy left only its own partial file behind. The script is fixed; both paths are
- * positional parameters, never part of it.
+ * failed copy left only its own partial file behind. The check runs in a subshell: a failed
+ * redirection on `:` (a special built-in) exits the whole non-interactive shell in dash, with
+ * status 2, not the exit code that says "exists". The script is fixed; both paths are positional
+ * parameters, never part of it.
  */
 export function fileCopyArgv(srcPath: string, dstPath: string): string[] {
   return [
     "sh",
     "-c",
-    `{ set -C; : > "$2"; } 2>/dev/null || exit ${FILE_COPY_EXISTS}; exec cp --sparse=always --reflink=auto -- "$1" "$2"`,
+    `(set -C && : > "$2") 2>/dev/null || exit ${FILE_COPY_EXISTS}; exec cp --sparse=always --reflink=auto -- "$1" "$2"`,
     "virtdeck-copy",
     srcPath,
     dstPath,
