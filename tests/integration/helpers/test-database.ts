@@ -138,8 +138,19 @@ async function pgliteDatabase(): Promise<TestDatabase> {
       };
     },
     async drop() {
+      // A background reconnect (fleet events, task heartbeats) still settling may reopen the
+      // database while the directory goes: close again and retry until it stays gone.
+      for (let attempt = 0; ; attempt++) {
+        await closeDatabase();
+        try {
+          await rm(dataDir, { recursive: true, force: true, maxRetries: 3, retryDelay: 100 });
+          if (!appDatabaseOpen() || attempt >= 4) break;
+        } catch (err) {
+          if (attempt >= 4) throw err;
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
       await closeDatabase();
-      await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
