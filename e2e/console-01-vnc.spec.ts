@@ -7,6 +7,7 @@ import { testGuestXml } from "../tests/shared/guest-xml";
 import { ADMIN } from "./helpers/accounts";
 import { guestDefineHost1, guestDirCreate, guestRemoveHost1, HOST1, hostOneEnsure, hostOneRelease, qcow2Create, virshHost1, type HostOne } from "./helpers/host1";
 import { loginApi } from "./helpers/session";
+import { canvasGrid, inked, virshScreenGrid } from "./helpers/screen-grid";
 
 // The VNC console page against a real guest: host 1 of the test stack
 // (root@127.0.0.1, qemu:///system), a throwaway guest with an empty disk that
@@ -44,73 +45,7 @@ async function openConsole(page: Page): Promise<Locator> {
   return root;
 }
 
-interface Grid {
-  cols: number;
-  rows: number;
-  cells: number[];
-  width: number;
-  height: number;
-}
-
-/** An image as "1" (brighter than mid-grey) and "0" per pixel, row by row. */
-interface Bits {
-  width: number;
-  height: number;
-  bits: string;
-}
-
-/**
- * Which 9x16 character cells of a VGA text screen have ink: a coarse picture of
- * the text, robust to colour depth and encoding artefacts.
- */
-function inkGrid({ width, height, bits }: Bits): Grid {
-  const cols = Math.floor(width / 9);
-  const rows = Math.floor(height / 16);
-  const cells: number[] = [];
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      let ink = 0;
-      for (let y = r * 16; y < r * 16 + 16 && !ink; y++) {
-        if (bits.slice(y * width + c * 9, y * width + c * 9 + 9).includes("1")) ink = 1;
-      }
-      cells.push(ink);
-    }
-  }
-  return { cols, rows, cells, width, height };
-}
-
-/** The noVNC canvas at its own (the guest's) resolution. */
-async function canvasGrid(page: Page): Promise<Grid> {
-  const bits = await page.getByTestId("console-canvas").evaluate((el): Bits => {
-    const canvas = el.querySelector("canvas");
-    if (!canvas || canvas.width === 0) return { width: 0, height: 0, bits: "" };
-    const d = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height).data;
-    let bits = "";
-    for (let i = 0; i < d.length; i += 4) bits += d[i] + d[i + 1] + d[i + 2] > 384 ? "1" : "0";
-    return { width: canvas.width, height: canvas.height, bits };
-  });
-  return inkGrid(bits);
-}
-
-/** `virsh screenshot` of the guest (a PNG here), decoded by the browser. */
-async function virshGrid(page: Page): Promise<Grid> {
-  const file = path.join(workDir, `screen-${Date.now()}.png`);
-  virsh(["screenshot", GUEST.uuid, file]);
-  const b64 = readFileSync(file).toString("base64");
-  const bits = await page.evaluate(async (b64): Promise<Bits> => {
-    const bitmap = await createImageBitmap(new Blob([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))]));
-    const c = new OffscreenCanvas(bitmap.width, bitmap.height);
-    const ctx = c.getContext("2d")!;
-    ctx.drawImage(bitmap, 0, 0);
-    const d = ctx.getImageData(0, 0, bitmap.width, bitmap.height).data;
-    let bits = "";
-    for (let i = 0; i < d.length; i += 4) bits += d[i] + d[i + 1] + d[i + 2] > 384 ? "1" : "0";
-    return { width: bitmap.width, height: bitmap.height, bits };
-  }, b64);
-  return inkGrid(bits);
-}
-
-const inked = (g: Grid) => g.cells.reduce((n, x) => n + x, 0);
+const virshGrid = (page: Page) => virshScreenGrid(page, GUEST.uuid, workDir);
 
 test.beforeAll(async ({ browser }) => {
   host1 = await hostOneEnsure(browser, `console-01 host ${tag}`);

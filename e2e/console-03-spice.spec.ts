@@ -1,12 +1,12 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { execFileSync } from "node:child_process";
-import { DOMImplementation, XMLSerializer, type Element as XmlElement } from "@xmldom/xmldom";
 import { expect, test, type Page } from "@playwright/test";
 import { ADMIN } from "./helpers/accounts";
-import { hostOneEnsure, hostOneRelease, virshHost1, type HostOne } from "./helpers/host1";
+import { guestDefineHost1, guestDirCreate, guestRemoveHost1, hostOneEnsure, hostOneRelease, qcow2Create, virshHost1, type HostOne } from "./helpers/host1";
+import { canvasGrid as canvasGrid_, inked, virshScreenGrid } from "./helpers/screen-grid";
+import { testGuestXml } from "../tests/shared/guest-xml";
 import { loginApi } from "./helpers/session";
 
 // The SPICE console page against a real guest on host 1: QEMU's SPICE server on 127.0.0.1 (started
@@ -27,114 +27,31 @@ const virsh = virshHost1;
 
 /** 64 MiB, no NIC, an empty qcow2 (SeaBIOS: "No bootable device."), VGA, SPICE on loopback with an expired password. */
 function guestXml(disk: string): string {
-  const doc = new DOMImplementation().createDocument(null, "domain", null);
-  const domain = doc.documentElement!;
-  domain.setAttribute("type", DOMAIN_TYPE);
-  const el = (parent: XmlElement, tagName: string, attrs: Record<string, string> = {}, text?: string) => {
-    const node = doc.createElement(tagName);
-    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-    if (text !== undefined) node.appendChild(doc.createTextNode(text));
-    parent.appendChild(node);
-    return node;
-  };
-  el(domain, "name", {}, GUEST.name);
-  el(domain, "uuid", {}, GUEST.uuid);
-  el(domain, "memory", { unit: "MiB" }, "64");
-  el(domain, "vcpu", {}, "1");
-  el(el(domain, "os"), "type", { arch: "x86_64" }, "hvm");
-  const devices = el(domain, "devices");
-  const d = el(devices, "disk", { type: "file", device: "disk" });
-  el(d, "driver", { name: "qemu", type: "qcow2" });
-  el(d, "source", { file: disk });
-  el(d, "target", { dev: "vda", bus: "virtio" });
-  const g = el(devices, "graphics", { type: "spice", autoport: "yes", listen: "127.0.0.1", passwd: randomBytes(6).toString("hex"), passwdValidTo: "2000-01-01T00:00:00" });
-  el(g, "listen", { type: "address", address: "127.0.0.1" });
-  el(el(devices, "video"), "model", { type: "vga" });
-  el(devices, "memballoon", { model: "none" });
-  return new XMLSerializer().serializeToString(doc);
-}
-
-interface Bits {
-  width: number;
-  height: number;
-  bits: string;
-}
-interface Grid {
-  cols: number;
-  rows: number;
-  cells: number[];
-  width: number;
-  height: number;
-}
-
-/** Which 9x16 character cells of a VGA text screen have ink (robust to colour depth and compression). */
-function inkGrid({ width, height, bits }: Bits): Grid {
-  const cols = Math.floor(width / 9);
-  const rows = Math.floor(height / 16);
-  const cells: number[] = [];
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      let ink = 0;
-      for (let y = r * 16; y < r * 16 + 16 && !ink; y++) if (bits.slice(y * width + c * 9, y * width + c * 9 + 9).includes("1")) ink = 1;
-      cells.push(ink);
-    }
-  }
-  return { cols, rows, cells, width, height };
-}
-const inked = (g: Grid) => g.cells.reduce((n, x) => n + x, 0);
-
-/** spice-html5's primary surface canvas, at the guest's resolution. */
-async function canvasGrid(page: Page): Promise<Grid> {
-  const bits = await page.getByTestId("console-canvas").evaluate((el): Bits => {
-    const canvas = [...el.querySelectorAll("canvas")].sort((a, b) => b.width * b.height - a.width * a.height)[0];
-    if (!canvas || canvas.width === 0) return { width: 0, height: 0, bits: "" };
-    const d = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height).data;
-    let bits = "";
-    for (let i = 0; i < d.length; i += 4) bits += d[i] + d[i + 1] + d[i + 2] > 384 ? "1" : "0";
-    return { width: canvas.width, height: canvas.height, bits };
+  return testGuestXml({
+    ...GUEST,
+    domainType: DOMAIN_TYPE,
+    memoryMiB: 64,
+    disk,
+    displays: [{ type: "spice", passwd: randomBytes(6).toString("hex"), passwdValidTo: "2000-01-01T00:00:00" }],
+    noBalloon: true,
   });
-  return inkGrid(bits);
 }
 
-async function virshGrid(page: Page): Promise<Grid> {
-  const file = path.join(workDir, `screen-${Date.now()}.png`);
-  virsh(["screenshot", GUEST.uuid, file]);
-  const b64 = readFileSync(file).toString("base64");
-  const bits = await page.evaluate(async (b64): Promise<Bits> => {
-    const bitmap = await createImageBitmap(new Blob([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))]));
-    const c = new OffscreenCanvas(bitmap.width, bitmap.height);
-    const ctx = c.getContext("2d")!;
-    ctx.drawImage(bitmap, 0, 0);
-    const d = ctx.getImageData(0, 0, bitmap.width, bitmap.height).data;
-    let bits = "";
-    for (let i = 0; i < d.length; i += 4) bits += d[i] + d[i + 1] + d[i + 2] > 384 ? "1" : "0";
-    return { width: bitmap.width, height: bitmap.height, bits };
-  }, b64);
-  return inkGrid(bits);
-}
+const canvasGrid = (page: Page) => canvasGrid_(page, "largest");
+const virshGrid = (page: Page) => virshScreenGrid(page, GUEST.uuid, workDir);
 
 test.beforeAll(async ({ browser }) => {
   host1 = await hostOneEnsure(browser, `console-03 host ${tag}`);
   hostId = host1.hostId;
-  mkdirSync("/var/lib/libvirt/images", { recursive: true });
-  workDir = mkdtempSync(path.join("/var/lib/libvirt/images", "vdtest-spice-"));
-  chmodSync(workDir, 0o755);
+  workDir = guestDirCreate("vdtest-spice-");
   const disk = path.join(workDir, "disk.qcow2");
-  execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", disk, "16M"], { stdio: ["ignore", "pipe", "pipe"] });
-  const xmlFile = path.join(workDir, "domain.xml");
-  writeFileSync(xmlFile, guestXml(disk));
-  virsh(["define", xmlFile]);
+  qcow2Create(disk);
+  guestDefineHost1(path.join(workDir, "domain.xml"), guestXml(disk));
   virsh(["start", GUEST.uuid]);
 });
 
 test.afterAll(async ({ browser }) => {
-  for (const cmd of ["destroy", "undefine"]) {
-    try {
-      virsh([cmd, GUEST.uuid]);
-    } catch {
-      // not running / not defined
-    }
-  }
+  guestRemoveHost1(GUEST.uuid);
   if (workDir) rmSync(workDir, { recursive: true, force: true });
   await hostOneRelease(browser, host1);
 });
