@@ -2,12 +2,13 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import { AppError } from "@/lib/http/errors";
 import { auditRecord } from "@/lib/audit/audit";
-import { bytesToGiB, quotaRelease, quotaReserve } from "@/lib/provisioning/quota";
+import { bytesToGiB, quotaReserve } from "@/lib/provisioning/quota";
 import { DomainUuidSchema } from "@/lib/hosts/virsh-command";
 import type { Caller } from "@/lib/fleet/hosts";
 import { inventoryGet, inventoryInvalidate } from "@/lib/fleet/inventory";
 import { fleet } from "@/lib/fleet/runtime";
-import { taskEnqueue, taskHandlerRegister } from "@/lib/tasks/tasks";
+import { taskEnqueue } from "@/lib/tasks/tasks";
+import { planTaskRegister } from "./plan-task";
 import { parseDomainXml } from "@/lib/libvirt/domain-xml-parse";
 import { domainDisks, domainMarkTemplate } from "@/lib/libvirt/domain-xml-update";
 import { parseVolumeXml } from "@/lib/libvirt/storage-xml";
@@ -15,7 +16,7 @@ import { isActive } from "@/lib/libvirt/vm-state";
 import { templateCreate } from "@/lib/templates/templates";
 import { TemplateInputSchema, type TemplateView, type VmCloneInput } from "@/lib/contracts/provisioning";
 import { provHost, type ProvHost } from "./host-access";
-import { CreatePlanSchema, planRun, type CreatePlan, type VolumeStep } from "./plan";
+import { CreatePlanSchema, type CreatePlan, type VolumeStep } from "./plan";
 
 export const TASK_KIND_CLONE = "vm.clone";
 const MiB = 1024 * 1024;
@@ -114,35 +115,7 @@ export async function vmClone(caller: Caller, hostId: string, rawUuid: string, i
   return { taskId: task.id };
 }
 
-taskHandlerRegister(
-  TASK_KIND_CLONE,
-  async (ctx) => {
-    const p = CreatePlanSchema.parse((ctx.input as { plan?: unknown } | null)?.plan);
-    const h = await provHost(p.hostId);
-    await ctx.progress(1, "Preparing");
-    const vm = await planRun(h, p, { progress: ctx.progress, log: ctx.log }).catch(async (err: unknown) => {
-      await quotaRelease(p.hostId, p.domain.uuid);
-      throw err;
-    });
-    await ctx.progress(100, vm.started ? "Running" : "Defined");
-    return { hostId: p.hostId, uuid: vm.uuid, name: vm.name };
-  },
-  {
-    onInterrupted: async (task) => {
-      const p = CreatePlanSchema.safeParse((task.input as { plan?: unknown } | null)?.plan);
-      if (!p.success) return;
-      const h = await provHost(p.data.hostId);
-      const [info] = await h.virshTry({ command: "dominfo", args: [{ domain: p.data.domain.uuid }] });
-      if (info.ok) return;
-      await quotaRelease(p.data.hostId, p.data.domain.uuid);
-      // A file copy cut short is a file libvirt has not seen yet: refresh so vol-delete finds it.
-      for (const pool of new Set(p.data.volumes.filter((v) => v.kind === "copy").map((v) => v.pool))) {
-        await h.virshTry({ command: "pool-refresh", args: [{ arg: pool }] }).catch(() => {});
-      }
-      for (const v of p.data.volumes) await h.virshTry({ command: "vol-delete", args: [{ option: "--pool", value: v.pool }, { arg: v.name }] }).catch(() => {});
-    },
-  },
-);
+planTaskRegister(TASK_KIND_CLONE);
 
 /**
  * Turns a shut-off VM into a template: the VM is marked (virtdeck never starts it again, and

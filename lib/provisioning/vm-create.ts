@@ -5,7 +5,8 @@ import { env } from "@/lib/env";
 import { auditRecord } from "@/lib/audit/audit";
 import { bytesToGiB, quotaRelease, quotaReserve } from "@/lib/provisioning/quota";
 import type { Caller } from "@/lib/fleet/hosts";
-import { taskEnqueue, taskHandlerRegister } from "@/lib/tasks/tasks";
+import { taskEnqueue } from "@/lib/tasks/tasks";
+import { planTaskRegister } from "./plan-task";
 import { cdromBusFor } from "@/lib/libvirt/domain-xml-create";
 import type { VolumeWire } from "@/lib/libvirt/storage-xml";
 import { templateGet } from "@/lib/templates/templates";
@@ -283,36 +284,4 @@ export async function vmCreate(caller: Caller, input: VmCreateInput): Promise<Vm
   }
 }
 
-taskHandlerRegister(
-  TASK_KIND_CREATE,
-  async (ctx) => {
-    const { plan } = (ctx.input ?? {}) as { plan?: unknown };
-    const p = CreatePlanSchema.parse(plan);
-    const h = await provHost(p.hostId);
-    await ctx.progress(1, "Preparing");
-    const vm = await planRun(h, p, { progress: ctx.progress, log: ctx.log }).catch(async (err: unknown) => {
-      await quotaRelease(p.hostId, p.domain.uuid);
-      throw err;
-    });
-    await ctx.progress(100, vm.started ? "Running" : "Defined");
-    return { hostId: p.hostId, uuid: vm.uuid, name: vm.name };
-  },
-  {
-    onInterrupted: async (task) => {
-      // A copy cut short leaves a partial volume and maybe a seed ISO: remove both.
-      const p = CreatePlanSchema.safeParse((task.input as { plan?: unknown } | null)?.plan);
-      if (!p.success) return;
-      const h = await provHost(p.data.hostId);
-      const [xml] = await h.virshTry({ command: "dominfo", args: [{ domain: p.data.domain.uuid }] });
-      if (xml.ok) return; // it was defined: the VM exists, keep its disks
-      await quotaRelease(p.data.hostId, p.data.domain.uuid);
-      // A file copy cut short is a file libvirt has not seen yet: refresh so vol-delete finds it.
-      for (const pool of new Set(p.data.volumes.filter((v) => v.kind === "copy").map((v) => v.pool))) {
-        await h.virshTry({ command: "pool-refresh", args: [{ arg: pool }] }).catch(() => {});
-      }
-      for (const v of [...p.data.volumes, ...p.data.cleanup]) {
-        await h.virshTry({ command: "vol-delete", args: [{ option: "--pool", value: v.pool }, { arg: v.name }] }).catch(() => {});
-      }
-    },
-  },
-);
+planTaskRegister(TASK_KIND_CREATE);
