@@ -260,7 +260,11 @@ class SshTransport implements HostTransport {
         if (err) return finish(this.#channelError(err));
         channel = ch;
         if (done) return killChannel(ch); // timed out or dropped while the channel was opening
-        ch.on("data", (b: Buffer) => stdout.push(b));
+        const onStdout = opts.onStdout;
+        ch.on("data", (b: Buffer) => {
+          stdout.push(b);
+          onStdout?.(b);
+        });
         ch.stderr.on("data", (b: Buffer) => stderr.push(b));
         ch.on("exit", (c: number | null) => {
           code = typeof c === "number" ? c : null;

@@ -9,6 +9,8 @@ export interface RunOptions {
   stdin?: string | Buffer;
   /** Allocate a pseudo-terminal (stderr then arrives merged into stdout). */
   pty?: boolean;
+  /** Sees stdout as it arrives (it is collected in the result all the same), e.g. progress lines. */
+  onStdout?: (chunk: Buffer) => void;
 }
 
 export interface RunResult {

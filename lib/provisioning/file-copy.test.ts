@@ -1,9 +1,9 @@
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { FILE_COPY_EXISTS, fileCopyArgv, fileCopyPlan, fileNameSafe, parseAllocated, type FileCopyFacts } from "./file-copy";
+import { FILE_COPY_EXISTS, fileCopyArgv, fileCopyPlan, fileNameSafe, parseAllocated, parseAllocatedLines, type FileCopyFacts } from "./file-copy";
 
 const facts: FileCopyFacts = {
   format: "qcow2",
@@ -45,6 +45,11 @@ describe("file names and stat output", () => {
     expect(parseAllocated("8 512\n")).toBe(4096);
     expect(parseAllocated("stat: cannot stat")).toBeNull();
   });
+  it("takes the newest complete progress line and keeps the unfinished rest", () => {
+    expect(parseAllocatedLines("8 512\n16 512\n24 5")).toEqual({ allocated: 8192, rest: "24 5" });
+    expect(parseAllocatedLines("8 512")).toEqual({ allocated: null, rest: "8 512" });
+    expect(parseAllocatedLines("8 512\ngarbage\n")).toEqual({ allocated: 4096, rest: "" });
+  });
 });
 
 describe("fileCopyArgv (run by the real sh and cp)", () => {
@@ -65,6 +70,37 @@ describe("fileCopyArgv (run by the real sh and cp)", () => {
       expect(readFileSync(dst, "utf8")).toBe("someone else's");
       // A missing source fails with cp's own status, leaving the (empty) file this copy created.
       expect(run(path.join(dir, "missing"), path.join(dir, "x"))).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("fileCopyArgv progress (real sh, cp and stat)", () => {
+  it("prints the destination's allocation while cp runs", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "vd-file-copy-"));
+    try {
+      // A FIFO source keeps cp running until the writer closes it.
+      const src = path.join(dir, "src");
+      expect(spawnSync("mkfifo", [src]).status).toBe(0);
+      const dst = path.join(dir, "dst");
+      const [cmd, ...args] = fileCopyArgv(src, dst);
+      const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
+      let out = "";
+      child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+      const w = createWriteStream(src);
+      const chunk = Buffer.alloc(1 << 20, 7);
+      w.write(chunk);
+      // Wait for two progress lines at most 0.5 s apart, then end the source.
+      const deadline = Date.now() + 10_000;
+      while (out.split("\n").filter((l) => parseAllocated(l) !== null).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      w.end(chunk);
+      expect(await exited).toBe(0);
+      const seen = out.split("\n").map(parseAllocated).filter((n): n is number => n !== null);
+      expect(seen.length).toBeGreaterThanOrEqual(2);
+      expect(Math.max(...seen)).toBeGreaterThanOrEqual(1 << 20);
+      expect(readFileSync(dst).length).toBe(2 << 20);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

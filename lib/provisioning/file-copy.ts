@@ -57,26 +57,46 @@ export function fileCopyImageRefusal(info: ImageInfo, format: string): string | 
  * `>` opens with O_EXCL), so an existing file is never overwritten and the caller knows that a
  * failed copy left only its own partial file behind. The check runs in a subshell: a failed
  * redirection on `:` (a special built-in) exits the whole non-interactive shell in dash, with
- * status 2, not the exit code that says "exists". The script is fixed; both paths are positional
- * parameters, never part of it.
+ * status 2, not the exit code that says "exists". `cp` keeps the source's holes and uses the
+ * kernel's in-place copy (copy_file_range, reflink where the filesystem shares extents), exactly
+ * as a plain `cp` does. While it runs, a background loop prints the destination's allocation
+ * ("blocks block-size") every half second on stdout, so progress needs no exec of its own; the
+ * loop's `sleep` holds no pipe, so the channel closes as soon as `cp` is done. The script is
+ * fixed; both paths are positional parameters, never part of it.
  */
 export function fileCopyArgv(srcPath: string, dstPath: string): string[] {
   return [
     "sh",
     "-c",
-    `(set -C && : > "$2") 2>/dev/null || exit ${FILE_COPY_EXISTS}; exec cp --sparse=always --reflink=auto -- "$1" "$2"`,
+    [
+      `(set -C && : > "$2") 2>/dev/null || exit ${FILE_COPY_EXISTS}`,
+      `(while sleep 0.5 </dev/null >/dev/null 2>&1; do stat -c '%b %B' -- "$2" 2>/dev/null || exit 0; done) & w=$!`,
+      `cp --reflink=auto -- "$1" "$2"; r=$?`,
+      `kill "$w" 2>/dev/null`,
+      `exit "$r"`,
+    ].join("\n"),
     "virtdeck-copy",
     srcPath,
     dstPath,
   ];
 }
 
-/** `stat` of the copy's destination: bytes allocated so far (blocks x block size). */
-export function fileAllocatedArgv(dstPath: string): string[] {
-  return ["stat", "-c", "%b %B", "--", dstPath];
+/**
+ * Bytes allocated so far from the copy's progress output: the last complete "blocks block-size"
+ * line in `pending` (earlier ones are stale), and the unfinished rest to keep for the next chunk.
+ */
+export function parseAllocatedLines(pending: string): { allocated: number | null; rest: string } {
+  const cut = pending.lastIndexOf("\n");
+  if (cut < 0) return { allocated: null, rest: pending };
+  let allocated: number | null = null;
+  for (const line of pending.slice(0, cut).split("\n").reverse()) {
+    allocated = parseAllocated(line);
+    if (allocated !== null) break;
+  }
+  return { allocated, rest: pending.slice(cut + 1) };
 }
 
-export function parseAllocated(stdout: string): number | null {
-  const m = /^(\d+) (\d+)\s*$/.exec(stdout);
+export function parseAllocated(line: string): number | null {
+  const m = /^(\d+) (\d+)\s*$/.exec(line);
   return m ? Number(m[1]) * Number(m[2]) : null;
 }

@@ -30,7 +30,7 @@ export interface ProvHost {
    */
   virshExecEarly(cmd: VirshCommandInput): EarlyVirsh;
   /** A host command as argv (osinfo-query, qemu-img info, the file copy); each element is quoted once; resolves whatever the exit code. */
-  exec(argv: readonly string[], timeoutMs?: number): Promise<{ code: number | null; stdout: string; stderr: string }>;
+  exec(argv: readonly string[], timeoutMs?: number, opts?: { onStdout?: (chunk: Buffer) => void }): Promise<{ code: number | null; stdout: string; stderr: string }>;
 }
 
 export interface EarlyVirsh {
@@ -139,10 +139,10 @@ export async function provHost(hostId: string): Promise<ProvHost> {
         },
       };
     },
-    async exec(argv, timeoutMs = 30_000) {
+    async exec(argv, timeoutMs = 30_000, opts = {}) {
       try {
         const transport = await fleet().pool.get(host.id);
-        return await transport.run(argv, { timeoutMs });
+        return await transport.run(argv, { timeoutMs, onStdout: opts.onStdout });
       } catch (err) {
         return fail(err);
       }

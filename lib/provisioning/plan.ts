@@ -4,7 +4,7 @@ import { AppError } from "@/lib/http/errors";
 import { domainCreateXml, type DomainCreateSpec, type DomainDiskCreate } from "@/lib/libvirt/domain-xml-create";
 import { parsePoolXml, parseVolumeXml } from "@/lib/libvirt/storage-xml";
 import { parseQemuImgInfo } from "@/lib/storage/qemu-img-info-parse";
-import { FILE_COPY_EXISTS, fileAllocatedArgv, fileCopyArgv, fileCopyImageRefusal, fileCopyPlan, parseAllocated } from "./file-copy";
+import { FILE_COPY_EXISTS, fileCopyArgv, fileCopyImageRefusal, fileCopyPlan, parseAllocatedLines } from "./file-copy";
 import { domainCloneXml } from "@/lib/libvirt/domain-xml-update";
 import { xmlAppend, xmlNewDocument, xmlSerialize } from "@/lib/libvirt/xml-build";
 import { inventoryInvalidate } from "@/lib/fleet/inventory";
@@ -154,7 +154,22 @@ async function fileCopy(h: ProvHost, step: Extract<VolumeStep, { kind: "copy" }>
     return false;
   }
   await hooks.log?.(`Copying ${decided.srcPath} to ${decided.dstPath} (file copy)`);
-  const copy = h.exec(fileCopyArgv(decided.srcPath, decided.dstPath), 12 * 3600_000);
+  // The copy prints the destination's allocation twice a second (file-copy.ts); the newest
+  // figure is reported once the previous report is written, so a slow database drops figures
+  // instead of queueing them.
+  let pending = "";
+  let reporting: Promise<void> | null = null;
+  const onStdout = (b: Buffer) => {
+    const { allocated, rest } = parseAllocatedLines(pending + b.toString("latin1"));
+    pending = rest.slice(-200);
+    if (allocated === null || !hooks.progress || reporting) return;
+    const frac = step.srcAllocationBytes > 0 ? Math.min(0.99, allocated / step.srcAllocationBytes) : 0;
+    reporting = hooks
+      .progress(share.from + (share.to - share.from) * frac, `Copying ${step.srcName}: ${Math.round(frac * 100)}%`)
+      .catch(() => {})
+      .finally(() => (reporting = null));
+  };
+  const copy = h.exec(fileCopyArgv(decided.srcPath, decided.dstPath), 12 * 3600_000, { onStdout });
   // libvirt's view of the source can be stale (a header changed outside libvirt): qemu-img checks
   // it too, alongside the copy rather than before it (one exec and login shell less on the way).
   // Nothing uses the new file before the pool is refreshed, so a refused image is simply removed.
@@ -162,10 +177,10 @@ async function fileCopy(h: ProvHost, step: Extract<VolumeStep, { kind: "copy" }>
     .exec(["env", "LC_ALL=C.UTF-8", "qemu-img", "info", "-U", "--output=json", "-f", step.format, decided.srcPath], 60_000)
     .then((info) => (info.code === 0 ? fileCopyImageRefusal(parseQemuImgInfo(info.stdout), step.format) : `qemu-img info failed: ${info.stderr.trim()}`))
     .catch((err: unknown) => `qemu-img info: ${err instanceof Error ? err.message : String(err)}`);
-  const watch = copyWatch(copy, step, hooks, share, async () => {
-    const r = await h.exec(fileAllocatedArgv(decided.dstPath), 30_000);
-    return r.code === 0 ? parseAllocated(r.stdout) : null;
-  });
+  const watch = copy.then(
+    () => reporting,
+    () => reporting,
+  );
   const removePartial = () => h.exec(["rm", "-f", "--", decided.dstPath], 60_000).catch(() => {});
   let r: Awaited<typeof copy>;
   try {
