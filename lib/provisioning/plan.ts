@@ -169,6 +169,7 @@ async function fileCopy(h: ProvHost, step: Extract<VolumeStep, { kind: "copy" }>
       .catch(() => {})
       .finally(() => (reporting = null));
   };
+  const copyStarted = Date.now();
   const copy = h.exec(fileCopyArgv(decided.srcPath, decided.dstPath), 12 * 3600_000, { onStdout });
   // libvirt's view of the source can be stale (a header changed outside libvirt): qemu-img checks
   // it too, alongside the copy rather than before it (one exec and login shell less on the way).
@@ -193,6 +194,7 @@ async function fileCopy(h: ProvHost, step: Extract<VolumeStep, { kind: "copy" }>
     throw err;
   }
   await watch;
+  if (r.code === 0) await hooks.log?.(`Copied in ${((Date.now() - copyStarted) / 1000).toFixed(1)} s`);
   if (r.code === FILE_COPY_EXISTS) throw new AppError("conflict", `${h.host.name}: ${decided.dstPath} already exists`);
   const refused = await refusal;
   if (refused) {
