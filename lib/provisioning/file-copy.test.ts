@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -68,8 +68,13 @@ describe("fileCopyArgv (run by the real sh and cp)", () => {
       writeFileSync(dst, "someone else's");
       expect(run(src, dst)).toBe(FILE_COPY_EXISTS);
       expect(readFileSync(dst, "utf8")).toBe("someone else's");
-      // A missing source fails with cp's own status, leaving the (empty) file this copy created.
+      // A missing source fails with cp's own status and creates nothing.
       expect(run(path.join(dir, "missing"), path.join(dir, "x"))).toBe(1);
+      expect(existsSync(path.join(dir, "x"))).toBe(false);
+      // A dangling symlink at the destination counts as existing: nothing is written through it.
+      symlinkSync(path.join(dir, "elsewhere"), path.join(dir, "link"));
+      expect(run(src, path.join(dir, "link"))).toBe(FILE_COPY_EXISTS);
+      expect(existsSync(path.join(dir, "elsewhere"))).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -53,26 +53,30 @@ export function fileCopyImageRefusal(info: ImageInfo, format: string): string | 
 }
 
 /**
- * The copy as one argv. The destination is created exclusively first (the shell's noclobber
- * `>` opens with O_EXCL), so an existing file is never overwritten and the caller knows that a
- * failed copy left only its own partial file behind. The check runs in a subshell: a failed
- * redirection on `:` (a special built-in) exits the whole non-interactive shell in dash, with
- * status 2, not the exit code that says "exists". `cp` keeps the source's holes and uses the
- * kernel's in-place copy (copy_file_range, reflink where the filesystem shares extents), exactly
- * as a plain `cp` does. While it runs, a background loop prints the destination's allocation
- * ("blocks block-size") every half second on stdout, so progress needs no exec of its own; the
- * loop's `sleep` holds no pipe, so the channel closes as soon as `cp` is done. The script is
- * fixed; both paths are positional parameters, never part of it.
+ * The copy as one argv. An existing destination is never overwritten: the script refuses one
+ * that exists (exit FILE_COPY_EXISTS), and `cp` itself creates the new file with O_EXCL, so one
+ * that appears in between makes `cp` fail with EEXIST, which is reported the same way; either way
+ * nothing was written and the caller must not remove the file. The destination is not created
+ * ahead of `cp`: `cp` would then open it with O_TRUNC, and on ext4 a file truncated and rewritten
+ * is written through to disk when closed (auto_da_alloc), at disk speed instead of page-cache
+ * speed. `cp` keeps the source's holes and uses the kernel's in-place copy (copy_file_range,
+ * reflink where the filesystem shares extents), exactly as a plain `cp` does. While it runs, a
+ * background loop prints the destination's allocation ("blocks block-size") every half second
+ * on stdout, so progress needs no exec of its own; the loop's `sleep` holds no pipe, so the
+ * channel closes as soon as `cp` is done. The script is fixed; both paths are positional
+ * parameters, never part of it.
  */
 export function fileCopyArgv(srcPath: string, dstPath: string): string[] {
   return [
     "sh",
     "-c",
     [
-      `(set -C && : > "$2") 2>/dev/null || exit ${FILE_COPY_EXISTS}`,
-      `(while sleep 0.5 </dev/null >/dev/null 2>&1; do stat -c '%b %B' -- "$2" 2>/dev/null || exit 0; done) & w=$!`,
-      `cp --reflink=auto -- "$1" "$2"; r=$?`,
+      `if [ -e "$2" ] || [ -L "$2" ]; then exit ${FILE_COPY_EXISTS}; fi`,
+      `(while sleep 0.5 </dev/null >/dev/null 2>&1; do stat -c '%b %B' -- "$2" 2>/dev/null || :; done) & w=$!`,
+      `e=$(LC_ALL=C cp --reflink=auto -- "$1" "$2" 2>&1); r=$?`,
       `kill "$w" 2>/dev/null`,
+      `if [ -n "$e" ]; then printf '%s\\n' "$e" >&2; fi`,
+      `case "$e" in *"File exists"*) exit ${FILE_COPY_EXISTS};; esac`,
       `exit "$r"`,
     ].join("\n"),
     "virtdeck-copy",
