@@ -62,7 +62,7 @@ export default defineConfig({
   ],
   webServer: {
     // The database must exist before the server applies migrations at start.
-    command: "npx tsx scripts/stack/pg-createdb.ts && npx tsx --tsconfig tsconfig.server.json server.ts",
+    command: "npx tsx scripts/stack/pg-createdb.ts && node scripts/start.mjs",
     url: `${baseURL}/api/health`,
     reuseExistingServer: false,
     timeout: 120_000,

@@ -193,5 +193,5 @@ PGLITE_FILES=(migrate schema-drift accounts two-factor api-tokens audit-filters 
   share-links quotas fleet-hosts console-proxy)
 VD_TEST_DB=pglite phase integration-pglite --report "$REPORTS/integration-pglite.json" \
   vitest_run integration-pglite --project integration "${PGLITE_FILES[@]/#/tests/integration/}"
-phase next-build npx next build
+phase next-build npm run build
 VD_E2E_JSON_REPORT="$REPORTS/e2e.json" phase e2e --report "$REPORTS/e2e.json" npx playwright test

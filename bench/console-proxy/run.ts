@@ -215,7 +215,7 @@ interface Virtdeck {
   api: ApiClient;
   server: BenchServer;
   hostId: string;
-  /** The node process that serves the app (under npx and tsx). */
+  /** The node process that serves the app. */
   pid: number;
   sshPort: number;
 }
@@ -269,7 +269,7 @@ async function ownServerStart(dataDir: string, logFile: string, o: { databaseUrl
   for (const k of ["DATABASE_URL", "VIRTDECK_SECRET_KEY", "VIRTDECK_TRUST_PROXY"]) delete env[k];
   if (o.databaseUrl) env.DATABASE_URL = o.databaseUrl;
   const prof = o.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${o.profileDir}`] : [];
-  const h = helperStart(`virtdeck server (${o.databaseUrl ? "PostgreSQL" : "PGlite"})`, ["npx", "tsx", ...prof, "--tsconfig", "tsconfig.server.json", "server.ts"], logFile, { cwd: ROOT, env });
+  const h = helperStart(`virtdeck server (${o.databaseUrl ? "PostgreSQL" : "PGlite"})`, ["node", ...prof, "scripts/start.mjs"], logFile, { cwd: ROOT, env });
   helpers.push(h);
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 120_000;

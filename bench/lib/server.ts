@@ -5,9 +5,10 @@ import path from "node:path";
 import { sleep } from "./stats";
 
 /**
- * A production virtdeck server started by a benchmark: `tsx server.ts` from the checkout with its
- * own data directory (embedded PGlite), listening on 127.0.0.1 only. Each server runs in its own
- * process group so stop() ends tsx, node and everything they started, and nothing else.
+ * A production virtdeck server started by a benchmark as `npm start` runs it (`node
+ * scripts/start.mjs`: the bundled server in that one process) from the checkout with its own data
+ * directory (embedded PGlite), listening on 127.0.0.1 only. Each server runs in its own process
+ * group so stop() ends it and everything it started, and nothing else.
  */
 export interface BenchServer {
   port: number;
@@ -60,7 +61,7 @@ export async function serverStart(opts: { root: string; dataDir: string; logFile
   // The bench's server always uses its own embedded database and generated secret.
   for (const k of ["DATABASE_URL", "VIRTDECK_SECRET_KEY", "VIRTDECK_TRUST_PROXY"]) delete env[k];
   const log = openSync(opts.logFile, "a");
-  const child = spawn("npx", ["tsx", "--tsconfig", "tsconfig.server.json", "server.ts"], {
+  const child = spawn("node", ["scripts/start.mjs"], {
     cwd: opts.root,
     env,
     detached: true,
@@ -71,8 +72,8 @@ export async function serverStart(opts: { root: string; dataDir: string; logFile
   let exited: string | false = false;
   child.once("exit", (code, signal) => (exited = `code ${code}, signal ${signal}`));
   const base = `http://127.0.0.1:${port}`;
-  // npx exits on SIGTERM before the node process below it has closed its database: wait until
-  // the whole process group is gone, or the next server would open the same data directory.
+  // Wait until the whole process group is gone (the database closed), or the next server would
+  // open the same data directory too early.
   const stop = async () => {
     if (!child.pid) return;
     killGroup(child, "SIGTERM");
