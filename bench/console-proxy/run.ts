@@ -6,7 +6,7 @@
  *       [--pings 5000] [--rfb-pings 1000] [--first 20] [--sessions 100] [--guests 4] [--hold 5]
  *       [--ramp-ms 20] [--idle-domains 200] [--no-pg] [--profile-dir DIR] [--build] [--out FILE] [--stack-env FILE]
  *
- * --profile-dir: the servers of the concurrency phase write V8 CPU profiles (.cpuprofile) there.
+ * --profile-dir: every virtdeck server the bench starts writes a V8 CPU profile (.cpuprofile) there.
  *
  * Paths (all on loopback, to the same target):
  *   a      virtdeck: websocket to the production server's /ws/console (ticket from the API) ->
@@ -847,7 +847,9 @@ async function main(): Promise<void> {
 
   const dataDir = path.join(tmp, "data");
   const serverLog = path.join(tmp, "server.log");
-  server = await serverStart({ root: ROOT, dataDir, logFile: serverLog });
+  // With --profile-dir this server (setup, first frames, throughput, latency) writes a profile too.
+  const nodeArgs = opts.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${opts.profileDir}`] : [];
+  server = await serverStart({ root: ROOT, dataDir, logFile: serverLog, nodeArgs });
   const vd = await setupVirtdeck(host, server);
   /** Server RSS (MiB) along the run: the app's idle footprint and what the phases leave behind. */
   const rss: Record<string, number> = { afterSetup: rssMiB(vd.pid) };

@@ -55,13 +55,13 @@ export function buildInfo(root: string): { id: string; builtAt: string; newerSou
   return { id: readFileSync(f, "utf8").trim(), builtAt: new Date(built).toISOString(), newerSources: newer };
 }
 
-export async function serverStart(opts: { root: string; dataDir: string; logFile: string; readyTimeoutMs?: number }): Promise<BenchServer> {
+export async function serverStart(opts: { root: string; dataDir: string; logFile: string; readyTimeoutMs?: number; nodeArgs?: string[] }): Promise<BenchServer> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: "production", HOST: "127.0.0.1", PORT: String(port), VIRTDECK_DATA_DIR: opts.dataDir };
   // The bench's server always uses its own embedded database and generated secret.
   for (const k of ["DATABASE_URL", "VIRTDECK_SECRET_KEY", "VIRTDECK_TRUST_PROXY"]) delete env[k];
   const log = openSync(opts.logFile, "a");
-  const child = spawn("node", ["scripts/start.mjs"], {
+  const child = spawn("node", [...(opts.nodeArgs ?? []), "scripts/start.mjs"], {
     cwd: opts.root,
     env,
     detached: true,
