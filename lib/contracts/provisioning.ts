@@ -262,13 +262,16 @@ export const VmEditSchema = z
     bootMenu: z.boolean().optional(),
     addDisk: DiskSpecSchema.optional(),
     removeDisk: z.string().regex(/^[a-z]{2,3}[a-z]{1,2}$/, "Disk target such as vdb").optional(),
+    /** With removeDisk: delete the disk's volume too (refused, and nothing changed, while anything else uses it). */
+    deleteRemovedVolume: z.boolean().optional(),
     resizeDisk: z.object({ target: z.string().regex(/^[a-z]{2,3}[a-z]{1,2}$/), sizeMiB: z.coerce.number().int().min(1) }).strict().optional(),
     attachIso: z.object({ pool: ObjectNameSchema, volume: ObjectNameSchema }).strict().optional(),
     ejectIso: z.string().regex(/^[a-z]{2,3}[a-z]{1,2}$/).optional(),
     addNic: NicSpecSchema.optional(),
     removeNic: MacSchema.optional(),
   })
-  .strict();
+  .strict()
+  .refine((v) => !v.deleteRemovedVolume || v.removeDisk, { path: ["deleteRemovedVolume"], message: "Deleting a volume goes with removing its disk (removeDisk)" });
 export type VmEditInput = z.infer<typeof VmEditSchema>;
 
 export interface VmEditResult {

@@ -70,8 +70,9 @@ import * as m66 from "@/app/api/vms/[hostId]/[uuid]/screenshot/route";
 import * as m67 from "@/app/api/vms/[hostId]/[uuid]/share-links/route";
 import * as m68 from "@/app/api/vms/[hostId]/[uuid]/tags/route";
 import * as m69 from "@/app/api/vms/[hostId]/[uuid]/to-template/route";
-import * as m70 from "@/app/api/vms/create/route";
-import * as m71 from "@/app/api/vms/route";
+import * as m70 from "@/app/api/vms/[hostId]/[uuid]/unmark-template/route";
+import * as m71 from "@/app/api/vms/create/route";
+import * as m72 from "@/app/api/vms/route";
 
 export const API_ROUTES: readonly ApiRouteEntry[] = [
   { path: "/api/account/password", file: "app/api/account/password/route.ts", module: m0 },
@@ -144,6 +145,7 @@ export const API_ROUTES: readonly ApiRouteEntry[] = [
   { path: "/api/vms/{hostId}/{uuid}/share-links", file: "app/api/vms/[hostId]/[uuid]/share-links/route.ts", module: m67 },
   { path: "/api/vms/{hostId}/{uuid}/tags", file: "app/api/vms/[hostId]/[uuid]/tags/route.ts", module: m68 },
   { path: "/api/vms/{hostId}/{uuid}/to-template", file: "app/api/vms/[hostId]/[uuid]/to-template/route.ts", module: m69 },
-  { path: "/api/vms/create", file: "app/api/vms/create/route.ts", module: m70 },
-  { path: "/api/vms", file: "app/api/vms/route.ts", module: m71 },
+  { path: "/api/vms/{hostId}/{uuid}/unmark-template", file: "app/api/vms/[hostId]/[uuid]/unmark-template/route.ts", module: m70 },
+  { path: "/api/vms/create", file: "app/api/vms/create/route.ts", module: m71 },
+  { path: "/api/vms", file: "app/api/vms/route.ts", module: m72 },
 ];

@@ -108,6 +108,16 @@ describe("domain edits", () => {
     expect(domainTemplateMark(domainMarkTemplate(marked, null))).toBeNull();
   });
 
+  it("unmarks a template and keeps other applications' metadata", () => {
+    const withOther = xml.replace("</domain>", `<metadata><app:info xmlns:app="https://example.org/app" owner="ops"/></metadata></domain>`);
+    const unmarked = domainMarkTemplate(domainMarkTemplate(withOther, "t-1"), null);
+    expect(domainTemplateMark(unmarked)).toBeNull();
+    expect(unmarked).not.toContain("virtdeck");
+    const meta = child(parseXmlRoot(unmarked, "domain"), "metadata");
+    expect(attr(child(meta, "info", "https://example.org/app"), "owner")).toBe("ops");
+    expect(parseDomainXml(unmarked).disks.map((d) => d.target.dev)).toEqual(parseDomainXml(xml).disks.map((d) => d.target.dev));
+  });
+
   it("rewrites a definition for a clone", () => {
     const marked = domainMarkTemplate(domainSetTitle(xml, "old"), "t-1");
     const out = domainCloneXml(marked, { name: "db-02", uuid: "11111111-2222-4333-8444-555555555555", title: "copy", diskPaths: new Map([["/pool/db-01.qcow2", "/pool/db-02.qcow2"]]) });

@@ -10,13 +10,15 @@ import { fleet } from "@/lib/fleet/runtime";
 import { taskEnqueue } from "@/lib/tasks/tasks";
 import { planTaskRegister } from "./plan-task";
 import { parseDomainXml } from "@/lib/libvirt/domain-xml-parse";
-import { domainDisks, domainMarkTemplate } from "@/lib/libvirt/domain-xml-update";
+import { domainDisks, domainMarkTemplate, domainTemplateMark } from "@/lib/libvirt/domain-xml-update";
 import { parseVolumeXml } from "@/lib/libvirt/storage-xml";
 import { isActive } from "@/lib/libvirt/vm-state";
-import { templateCreate } from "@/lib/templates/templates";
+import { templateCreate, templateDelete, templateGet } from "@/lib/templates/templates";
 import { TemplateInputSchema, type TemplateView, type VmCloneInput } from "@/lib/contracts/provisioning";
 import { provHost, type ProvHost } from "./host-access";
 import { CreatePlanSchema, type CreatePlan, type VolumeStep } from "./plan";
+import { volumeDependents } from "./volume-dependents";
+import { dependentsAny, dependentsDescribe, dependentVmNames } from "./volume-dependents-find";
 
 export const TASK_KIND_CLONE = "vm.clone";
 const MiB = 1024 * 1024;
@@ -163,7 +165,6 @@ export async function vmToTemplate(caller: Caller, hostId: string, rawUuid: stri
     await h.virshExec({ command: "define", args: [{ arg: "/dev/stdin" }] }, { stdin: domainMarkTemplate(xml, template.id) });
     await h.virshTry({ command: "autostart", args: [{ domain: uuid }, { flag: "--disable" }] });
   } catch (err) {
-    const { templateDelete } = await import("@/lib/templates/templates");
     await templateDelete(caller, template.id, { unchecked: true }).catch(() => {});
     throw err;
   }
@@ -175,6 +176,80 @@ export async function vmToTemplate(caller: Caller, hostId: string, rawUuid: stri
     ip: caller.ip,
     details: { host: h.host.name, templateId: template.id, templateName: template.name },
   });
+  fleet().bus.emit("vm", { hostId: h.host.id, uuid, vm: (await inventoryGet(h.host.id, { maxAgeMs: 0 })).vms.find((v) => v.uuid === uuid) ?? null });
+  return { template };
+}
+
+export interface VmUnmarkResult {
+  /** The template record the mark named, and what became of it. */
+  template: { id: string; name: string; deleted: boolean } | null;
+}
+
+/**
+ * Undoes vmToTemplate: the VM may start again. Refused (409, naming them) while anything still
+ * reads its disks: other VMs (linked clones, directly or further down a backing chain), overlay
+ * volumes no VM uses any more, other template records using a disk as their base image, and
+ * create/clone tasks not yet finished; once the VM runs, its disks change under all of them.
+ *
+ * The template record the mark names is deleted, not kept: it was made by the conversion, its base
+ * image is this VM's disk, and a record left behind would deploy new linked clones on a disk that
+ * now changes. Only a record that no longer uses one of the VM's disks (edited since to another
+ * image) is kept, as it no longer depends on this VM. Mark first off, then the record: if deleting
+ * the record fails, the mark is written back.
+ */
+export async function vmUnmarkTemplate(caller: Caller, hostId: string, rawUuid: string): Promise<VmUnmarkResult> {
+  const uuid = uuidOf(rawUuid);
+  const h = await provHost(hostId);
+  const src = await vmState(h, uuid);
+  const audit = (outcome: "success" | "failure", details: Record<string, unknown>) =>
+    auditRecord({
+      actor: { id: caller.session.user.id, name: caller.session.user.username },
+      action: "vm.unmark-template",
+      outcome,
+      target: { type: "vm", id: `${h.host.id}/${uuid}`, name: src.name },
+      ip: caller.ip,
+      details: { host: h.host.name, ...details },
+    });
+  if (!src.template) throw new AppError("conflict", `${src.name} is not a template`);
+  const [xml] = await h.virsh({ command: "dumpxml", args: [{ domain: uuid }, { flag: "--inactive" }] });
+  const templateId = domainTemplateMark(xml);
+  const record = templateId ? await templateGet(templateId).catch(() => null) : null;
+  const paths = domainDisks(xml)
+    .filter((d) => d.device === "disk" && d.path?.startsWith("/"))
+    .map((d) => d.path!);
+  const deps = await volumeDependents(h.host, paths, { exceptVm: uuid, exceptPaths: paths, exceptTemplateId: record?.id ?? null });
+  const blocking = paths.filter((p) => dependentsAny(deps.get(p)!));
+  if (blocking.length) {
+    const parts = blocking.map((p) => `${p} is read by ${dependentsDescribe(deps.get(p)!).join("; ")}`);
+    const vms = dependentVmNames(blocking.map((p) => deps.get(p)!));
+    await audit("failure", { reason: "in_use", vms, disks: blocking });
+    throw new AppError(
+      "conflict",
+      `${src.name} cannot stop being a template: its disks must not change while others read them. ${parts.join(". ")}. Delete ${vms.length ? "those VMs" : "them"} first, or make a full clone of ${src.name} instead.`,
+      { data: { vms, disks: blocking } },
+    );
+  }
+  // The record made by the conversion names one of this VM's disks (in the pool its disk is in) as base image.
+  let ownRecord = false;
+  if (record && record.source.kind === "image") {
+    const src0 = record.source;
+    const [p] = await h.virshTry({ command: "vol-path", args: [{ option: "--pool", value: src0.pool }, { arg: src0.volume }] });
+    ownRecord = p.ok && paths.includes(p.stdout.trim());
+  }
+  await h.virshExec({ command: "define", args: [{ arg: "/dev/stdin" }] }, { stdin: domainMarkTemplate(xml, null) });
+  if (record && ownRecord) {
+    try {
+      await templateDelete(caller, record.id, { unchecked: true });
+    } catch (err) {
+      await h.virshExec({ command: "define", args: [{ arg: "/dev/stdin" }] }, { stdin: xml }).catch(() => {});
+      inventoryInvalidate(h.host.id, [src.name]);
+      await audit("failure", { reason: "template_record", templateId: record.id, error: err instanceof Error ? err.message : String(err) });
+      throw err;
+    }
+  }
+  inventoryInvalidate(h.host.id, [src.name]);
+  const template = record ? { id: record.id, name: record.name, deleted: ownRecord } : null;
+  await audit("success", { templateId: templateId ?? null, templateName: record?.name ?? null, templateDeleted: ownRecord });
   fleet().bus.emit("vm", { hostId: h.host.id, uuid, vm: (await inventoryGet(h.host.id, { maxAgeMs: 0 })).vms.find((v) => v.uuid === uuid) ?? null });
   return { template };
 }

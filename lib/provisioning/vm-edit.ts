@@ -7,6 +7,7 @@ import { DomainUuidSchema, type VirshCommandInput } from "@/lib/hosts/virsh-comm
 import type { Caller } from "@/lib/fleet/hosts";
 import { inventoryGet, inventoryInvalidate } from "@/lib/fleet/inventory";
 import { fleet } from "@/lib/fleet/runtime";
+import { virshMessage } from "@/lib/fleet/errors";
 import { parseDomainXml } from "@/lib/libvirt/domain-xml-parse";
 import { attr, child, children, parseXmlRoot, path as xpath } from "@/lib/libvirt/xml";
 import { xmlSerialize } from "@/lib/libvirt/xml-build";
@@ -29,6 +30,8 @@ import { isActive } from "@/lib/libvirt/vm-state";
 import type { VmEditInput, VmEditResult, VmHardwareResponse } from "@/lib/contracts/provisioning";
 import { provHost, type ProvHost } from "./host-access";
 import { hardwareDiff, hardwareView } from "./hardware-view";
+import { volumeDependents } from "./volume-dependents";
+import { dependentsAny, dependentsDescribe } from "./volume-dependents-find";
 
 /**
  * Hardware edits: read-modify-write of the inactive XML (one `virsh define`), then the same
@@ -86,6 +89,34 @@ function liveDevice(liveXml: string, kind: "disk" | "interface", key: string): s
   return el ? xmlSerialize(el) : undefined;
 }
 
+/**
+ * The volume behind a disk about to be removed together with it: its path, once nothing else can
+ * lose data by its deletion. Refused (409, saying why) while the guest runs (it has the file open),
+ * for CD-ROM media and files outside libvirt's pools, and while another VM uses the file (as a disk
+ * or in a backing chain), a volume is backed by it, a template uses it as base image or a
+ * create/clone task is still to read it (see volume-dependents.ts, the check VM deletion uses).
+ */
+async function removedVolumeCheck(h: ProvHost, uuid: string, vmName: string, running: boolean, inactive: string, target: string): Promise<string> {
+  const disks = domainDisks(inactive);
+  const disk = disks.find((d) => d.target === target);
+  if (!disk) throw new AppError("invalid_input", `No disk ${target}`);
+  if (disk.device !== "disk") throw new AppError("invalid_input", `${target} is a ${disk.device} drive: its media is not deleted with it (remove the drive without deleting a volume)`);
+  if (running) throw new AppError("invalid_state", `Shut ${vmName} down before deleting the volume of ${target}: the running guest has it open`);
+  const path = disk.path;
+  if (!path?.startsWith("/")) throw new AppError("conflict", `Refusing to delete the volume of ${target}: it is not a file on the host`);
+  const [vol] = await h.virshTry({ command: "vol-dumpxml", args: [{ arg: path }] });
+  if (!vol.ok) throw new AppError("conflict", `Refusing to delete ${path}: it is not in a libvirt storage pool`);
+  const twice = disks.filter((d) => d.target !== target && d.path === path).map((d) => d.target);
+  if (twice.length) throw new AppError("conflict", `Refusing to delete ${path}: ${vmName} uses it as ${twice.join(", ")} too`);
+  const deps = (await volumeDependents(h.host, [path], { exceptVm: uuid })).get(path)!;
+  if (dependentsAny(deps)) {
+    throw new AppError("conflict", `Refusing to delete ${path}: it is used by ${dependentsDescribe(deps).join("; ")}. Nothing was changed; remove the disk without deleting its volume, or remove those first.`, {
+      data: { vms: [...new Set(deps.vms.map((v) => v.name))], volumes: deps.volumes, templates: deps.templates },
+    });
+  }
+  return path;
+}
+
 export async function vmHardwareEdit(caller: Caller, hostId: string, rawUuid: string, input: VmEditInput): Promise<VmEditResult> {
   const uuid = uuidOf(rawUuid);
   const h = await provHost(hostId);
@@ -111,6 +142,8 @@ export async function vmHardwareEdit(caller: Caller, hostId: string, rawUuid: st
     await quotaEditCheck(h.host.id, uuid, quotaChange);
     const { live, inactive } = await readBoth(h, uuid);
     let xml = inactive;
+    // Checked before anything changes: the disk goes together with its volume, or nothing happens.
+    const volumeToDelete = input.removeDisk && input.deleteRemovedVolume ? await removedVolumeCheck(h, uuid, vm.name, running, inactive, input.removeDisk) : undefined;
     /** Live operations to try after the persistent definition is saved: [what, virsh command, stdin]. */
     const liveOps: [string, VirshCommandInput, string | undefined][] = [];
     const pending = (what: string) => result.afterShutdown.push(what);
@@ -169,7 +202,8 @@ export async function vmHardwareEdit(caller: Caller, hostId: string, rawUuid: st
       xml = removed.xml;
       changed.push(`remove disk ${input.removeDisk}`);
       const dev = running ? liveDevice(live, "disk", input.removeDisk) : undefined;
-      if (dev) liveOrPending(`Disk ${input.removeDisk} removed (its volume is kept)`, { command: "detach-device", args: [{ domain: uuid }, { arg: "/dev/stdin" }, { flag: "--live" }] }, dev);
+      if (volumeToDelete) result.live.push(`Disk ${input.removeDisk} removed and its volume ${volumeToDelete} deleted`);
+      else if (dev) liveOrPending(`Disk ${input.removeDisk} removed (its volume is kept)`, { command: "detach-device", args: [{ domain: uuid }, { arg: "/dev/stdin" }, { flag: "--live" }] }, dev);
       else result.live.push(`Disk ${input.removeDisk} removed (its volume is kept)`);
     }
     if (input.resizeDisk) {
@@ -226,6 +260,15 @@ export async function vmHardwareEdit(caller: Caller, hostId: string, rawUuid: st
     }
 
     if (xml !== inactive) await h.virshExec({ command: "define", args: [{ arg: "/dev/stdin" }] }, { stdin: xml });
+    if (volumeToDelete) {
+      const [r] = await h.virshTry({ command: "vol-delete", args: [{ arg: volumeToDelete }] });
+      if (!r.ok) {
+        // Both or neither: the disk goes back into the definition (with the rest of this edit undone).
+        await h.virshExec({ command: "define", args: [{ arg: "/dev/stdin" }] }, { stdin: inactive });
+        throw new AppError("action_failed", `${h.host.name}: deleting ${volumeToDelete} failed (${virshMessage(r.stderr)}); the disk stays in ${vm.name} and nothing was changed`);
+      }
+      changed.push(`delete volume ${volumeToDelete}`);
+    }
     for (const [what, cmd, stdin] of liveOps) {
       try {
         if (stdin !== undefined) await h.virshExec(cmd, { stdin });

@@ -173,7 +173,7 @@ export async function templateDelete(caller: Caller, id: string, opts: { uncheck
     if (vms.length) {
       const list = vms.map((v) => `"${v.name}" on ${v.host}`).join(", ");
       await audit(caller, "template.delete", row, { reason: "in_use", vms: list }, "failure");
-      throw new AppError("conflict", `Template "${row.name}" cannot be deleted: VM ${list} is marked as this template (it never starts; linked clones read its disk). Delete that VM first.`, {
+      throw new AppError("conflict", `Template "${row.name}" cannot be deleted: VM ${list} is marked as this template (it never starts; linked clones read its disk). Unmark that VM (on its Hardware tab) or delete it first.`, {
         data: { vms },
       });
     }

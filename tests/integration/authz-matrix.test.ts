@@ -154,6 +154,8 @@ const ROUTES: Record<string, Entry> = {
   // Both refuse a running guest (VM A and VM C run): allowed callers get 409, nothing changes.
   "vms/[hostId]/[uuid]/clone POST": { target: "vm", params: vmParams, body: () => ({ name: `vdtest-matrix-${randomBytes(3).toString("hex")}`, mode: "full" }) },
   "vms/[hostId]/[uuid]/to-template POST": { target: "vm", params: vmParams, body: () => ({ templateName: `matrix-${randomBytes(3).toString("hex")}` }) },
+  // The matrix guests are not templates: allowed callers get 409, nothing changes.
+  "vms/[hostId]/[uuid]/unmark-template POST": { target: "vm", params: vmParams },
   "vms/[hostId]/[uuid]/delete GET": { target: "vm", params: vmParams },
   "vms/[hostId]/[uuid]/delete POST": { target: "vm", params: vmParams, body: () => ({ volumes: "not a list" }) },
   "vms/[hostId]/[uuid]/hardware GET": { target: "vm", params: vmParams },
@@ -189,6 +191,7 @@ const REQUIRED_PRIVILEGE: Record<string, string> = {
   "vms/[hostId]/[uuid]/clone POST": "vm.clone",
   "vms/[hostId]/[uuid]/delete POST": "vm.delete",
   "vms/[hostId]/[uuid]/hardware PATCH": "vm.edit",
+  "vms/[hostId]/[uuid]/unmark-template POST": "template.manage",
   "hosts/[id]/storage/volumes POST": "storage.manage",
   "hosts/[id]/storage/upload POST": "storage.manage",
   "vms/create POST": "vm.create",

@@ -1,0 +1,13 @@
+import { NextResponse } from "next/server";
+import { userRoute } from "@/lib/http/route";
+import { vmUnmarkTemplate } from "@/lib/provisioning/vm-clone";
+
+type P = { hostId: string; uuid: string };
+
+/** A template VM becomes an ordinary VM again (refused while linked clones read its disks); its template record goes. */
+export const POST = userRoute<undefined, P>(
+  { privilege: "template.manage", target: ({ params }) => ({ hostId: params.hostId, vmUuid: params.uuid }) },
+  async ({ session, ip, params }) => {
+    return NextResponse.json(await vmUnmarkTemplate({ session, ip }, params.hostId, params.uuid));
+  },
+);
