@@ -240,3 +240,117 @@ describe("clone and templates", () => {
     await expect(templates.templateGet(template.id)).rejects.toMatchObject({ code: "not_found" });
   });
 });
+
+describe("unmark a template", () => {
+  it("unmarks a template VM: the mark and its template record go, and the VM starts again", async () => {
+    const uuid = await deploy("unmark", false);
+    const { template } = await clone.vmToTemplate(f.caller, host.id, uuid, { templateName: "unmark tpl", description: "" });
+    expect(inactiveXml(uuid)).toContain("virtdeck:template");
+    const vms = await import("@/lib/fleet/vms");
+    await expect(vms.vmActionRun(f.caller, host.id, uuid, "start")).rejects.toMatchObject({ code: "invalid_state" });
+
+    const r = await clone.vmUnmarkTemplate(f.caller, host.id, uuid);
+    expect(r.template).toEqual({ id: template.id, name: "unmark tpl", deleted: true });
+    expect(inactiveXml(uuid)).not.toContain("virtdeck:template");
+    const templates = await import("@/lib/templates/templates");
+    await expect(templates.templateGet(template.id)).rejects.toMatchObject({ code: "not_found" });
+    expect((await f.auditActions("vm.unmark-template")).at(-1)).toMatchObject({ outcome: "success" });
+    expect((await f.auditActions("template.delete")).at(-1)).toMatchObject({ outcome: "success" });
+
+    const inventory = await import("@/lib/fleet/inventory");
+    expect((await inventory.inventoryGet(host.id, { maxAgeMs: 0 })).vms.find((v) => v.uuid === uuid)).toMatchObject({ template: false });
+    await vms.vmActionRun(f.caller, host.id, uuid, "start");
+    expect(domstate(uuid)).toBe("running");
+    // Unmarking an ordinary VM is refused.
+    await expect(clone.vmUnmarkTemplate(f.caller, host.id, uuid)).rejects.toMatchObject({ code: "conflict", message: expect.stringMatching(/not a template/) });
+    virshLocal("destroy", uuid);
+  });
+
+  it("refuses while a linked clone reads its disk, and while the clone's overlay volume is left", async () => {
+    const uuid = await deploy("unmark-busy", false);
+    const { template } = await clone.vmToTemplate(f.caller, host.id, uuid, { templateName: "unmark busy tpl", description: "" });
+    const { taskId } = await clone.vmClone(f.caller, host.id, uuid, c.VmCloneSchema.parse({ name: `${PREFIX}unmark-child`, mode: "linked" }));
+    const t = await taskDone(taskId);
+    expect(t.status).toBe("succeeded");
+    const child = (t.result as { uuid: string }).uuid;
+
+    await expect(clone.vmUnmarkTemplate(f.caller, host.id, uuid)).rejects.toMatchObject({
+      code: "conflict",
+      status: 409,
+      message: expect.stringContaining(`VM "${PREFIX}unmark-child"`),
+    });
+    // Nothing changed: still marked, still never started, the record still there.
+    expect(inactiveXml(uuid)).toContain(`id="${template.id}"`);
+    const templates = await import("@/lib/templates/templates");
+    expect((await templates.templateGet(template.id)).id).toBe(template.id);
+    expect((await f.auditActions("vm.unmark-template")).at(-1)).toMatchObject({ outcome: "failure" });
+
+    // The clone's definition gone, its overlay still reads the template's disk.
+    virshLocal("undefine", child);
+    await expect(clone.vmUnmarkTemplate(f.caller, host.id, uuid)).rejects.toMatchObject({
+      code: "conflict",
+      message: expect.stringContaining(`volume ${pool.name}/${PREFIX}unmark-child.qcow2 (backed by it)`),
+    });
+    virshLocal("vol-delete", "--pool", pool.name, `${PREFIX}unmark-child.qcow2`);
+    expect((await clone.vmUnmarkTemplate(f.caller, host.id, uuid)).template).toMatchObject({ id: template.id, deleted: true });
+    expect(inactiveXml(uuid)).not.toContain("virtdeck:template");
+  });
+});
+
+describe("remove a disk with its volume", () => {
+  const volumes = () => virshLocal("vol-list", pool.name);
+
+  it("deletes the volume together with the disk", async () => {
+    const uuid = await deploy("voldel", false);
+    await edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ addDisk: { sizeMiB: 8, format: "raw", bus: "virtio", pool: pool.name } }));
+    expect(volumes()).toContain(`${PREFIX}voldel-disk1.raw`);
+    const r = await edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ removeDisk: "vdb", deleteRemovedVolume: true }));
+    expect(r.live).toEqual([`Disk vdb removed and its volume ${pool.dir}/${PREFIX}voldel-disk1.raw deleted`]);
+    expect(inactiveXml(uuid)).not.toContain("voldel-disk1.raw");
+    expect(volumes()).not.toContain(`${PREFIX}voldel-disk1.raw`);
+    expect((await f.auditActions("vm.edit")).at(-1)).toMatchObject({ outcome: "success" });
+    // The VM's other disk and its volume are untouched.
+    expect(volumes()).toContain(`${PREFIX}voldel.qcow2`);
+    // Without the option the volume stays, as before.
+    await edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ addDisk: { sizeMiB: 8, format: "raw", bus: "virtio", pool: pool.name } }));
+    await edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ removeDisk: "vdb" }));
+    expect(volumes()).toContain(`${PREFIX}voldel-disk1.raw`);
+    expect(() => c.VmEditSchema.parse({ deleteRemovedVolume: true })).toThrow();
+  });
+
+  it("refuses, changing nothing, when the volume backs another volume or the guest runs", async () => {
+    const uuid = await deploy("volkeep", false);
+    await edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ addDisk: { sizeMiB: 8, format: "qcow2", bus: "virtio", pool: pool.name } }));
+    const disk = `${pool.dir}/${PREFIX}volkeep-disk1.qcow2`;
+    virshLocal("vol-create-as", pool.name, `${PREFIX}volkeep-overlay.qcow2`, "8M", "--format", "qcow2", "--backing-vol", disk, "--backing-vol-format", "qcow2");
+    const before = inactiveXml(uuid);
+    await expect(edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ removeDisk: "vdb", deleteRemovedVolume: true, vcpus: 2 }))).rejects.toMatchObject({
+      code: "conflict",
+      status: 409,
+      message: expect.stringContaining(`volume ${pool.name}/${PREFIX}volkeep-overlay.qcow2 (backed by it)`),
+    });
+    expect(inactiveXml(uuid)).toBe(before);
+    expect(volumes()).toContain(`${PREFIX}volkeep-disk1.qcow2`);
+    expect((await f.auditActions("vm.edit")).at(-1)).toMatchObject({ outcome: "failure" });
+
+    // Another VM using it in its backing chain: refused, naming that VM.
+    virshLocal("vol-delete", "--pool", pool.name, `${PREFIX}volkeep-overlay.qcow2`);
+    const other = await deploy("volkeep-other", false);
+    virshLocal("vol-create-as", pool.name, `${PREFIX}volkeep-other-disk.qcow2`, "8M", "--format", "qcow2", "--backing-vol", disk, "--backing-vol-format", "qcow2");
+    const otherXml = inactiveXml(other).replace("</devices>", `<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${pool.dir}/${PREFIX}volkeep-other-disk.qcow2'/><target dev='vdc' bus='virtio'/></disk></devices>`);
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(`/tmp/${PREFIX}volkeep-other.xml`, otherXml);
+    virshLocal("define", `/tmp/${PREFIX}volkeep-other.xml`);
+    await expect(edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ removeDisk: "vdb", deleteRemovedVolume: true }))).rejects.toMatchObject({
+      code: "conflict",
+      message: expect.stringContaining(`VM "${PREFIX}volkeep-other"`),
+    });
+    expect(inactiveXml(uuid)).toBe(before);
+
+    // A running guest has the file open.
+    virshLocal("start", uuid);
+    await expect(edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ removeDisk: "vdb", deleteRemovedVolume: true }))).rejects.toMatchObject({ code: "invalid_state" });
+    virshLocal("destroy", uuid);
+    expect(volumes()).toContain(`${PREFIX}volkeep-disk1.qcow2`);
+  });
+});
