@@ -15,7 +15,8 @@ import { DISK_BUSES, DISK_FORMATS, NIC_MODELS, type VmEditInput, type VmEditResu
 import { TaskWatch } from "./task-watch";
 import { useHostOptions } from "./use-host-options";
 
-type Confirm = { title: string; body: string; edit: VmEditInput; testId: string } | null;
+/** A removal to confirm; `volumeOption`: a disk whose volume may be deleted along with it (off by default). */
+type Confirm = { title: string; body: string; edit: VmEditInput; testId: string; volumeOption?: boolean } | null;
 
 /**
  * The VM page's Hardware tab: CPU, memory, boot, autostart, title, disks, CD-ROM media and NICs,
@@ -51,6 +52,8 @@ export function VmHardwarePanel({
   const [confirm, setConfirm] = useState<Confirm>(null);
   const [cloneOpen, setCloneOpen] = useState(false);
   const [templateOpen, setTemplateOpen] = useState(false);
+  const [unmarkOpen, setUnmarkOpen] = useState(false);
+  const [deleteVolume, setDeleteVolume] = useState(false);
   const { options } = useHostOptions(canEdit ? hostId : null);
 
   const load = useCallback(async () => {
@@ -187,7 +190,11 @@ export function VmHardwarePanel({
                           size="sm"
                           variant="danger"
                           disabled={busy}
-                          onClick={() => setConfirm({ title: t("hwPanel.removeDiskTitle", { target: d.target }), body: t("hwPanel.removeDiskBody"), edit: { removeDisk: d.target }, testId: "hw-disk-remove-dialog" })}
+                          onClick={() => {
+                            setDeleteVolume(false);
+                            setError(null);
+                            setConfirm({ title: t("hwPanel.removeDiskTitle", { target: d.target }), body: t("hwPanel.removeDiskBody"), edit: { removeDisk: d.target }, testId: "hw-disk-remove-dialog", volumeOption: d.device === "disk" && !!d.source });
+                          }}
                           testId="hw-disk-remove"
                         >
                           {t("hwPanel.remove")}
@@ -283,6 +290,11 @@ export function VmHardwarePanel({
                 {t("toTemplate.open")}
               </Button>
             ) : null}
+            {canTemplate && hw.template ? (
+              <Button variant="secondary" onClick={() => setUnmarkOpen(true)} testId="vm-unmark-template-open">
+                {t("unmarkTemplate.open")}
+              </Button>
+            ) : null}
           </CardBody>
         </Card>
       ) : null}
@@ -294,12 +306,27 @@ export function VmHardwarePanel({
         description={confirm?.body}
         confirmLabel={t("hwPanel.remove")}
         pending={busy}
+        error={confirm ? (error?.message ?? null) : null}
         onConfirm={() => {
           if (!confirm) return;
-          void apply(confirm.edit).then((ok) => ok && setConfirm(null));
+          const edit = confirm.volumeOption && deleteVolume ? { ...confirm.edit, deleteRemovedVolume: true } : confirm.edit;
+          void apply(edit).then((ok) => ok && setConfirm(null));
         }}
-        onCancel={() => setConfirm(null)}
-      />
+        onCancel={() => {
+          setConfirm(null);
+          setError(null);
+        }}
+      >
+        {confirm?.volumeOption ? (
+          <label className="flex items-start gap-2 text-sm">
+            <input type="checkbox" className="mt-1" checked={deleteVolume} disabled={busy} onChange={(e) => setDeleteVolume(e.target.checked)} data-testid="hw-disk-remove-delete-volume" />
+            <span>
+              {t("hwPanel.deleteVolume")}
+              <span className="block text-xs text-slate-600 dark:text-slate-400">{t("hwPanel.deleteVolumeHint")}</span>
+            </span>
+          </label>
+        ) : null}
+      </ConfirmDialog>
       {canClone ? <CloneDialog open={cloneOpen} path={path} csrfToken={csrfToken} template={hw.template} name={hw.name} onClose={() => setCloneOpen(false)} /> : null}
       {canTemplate ? (
         <ToTemplateDialog
@@ -308,6 +335,19 @@ export function VmHardwarePanel({
           csrfToken={csrfToken}
           name={hw.name}
           onClose={() => setTemplateOpen(false)}
+          onDone={() => {
+            void load();
+            onChanged?.();
+          }}
+        />
+      ) : null}
+      {canTemplate ? (
+        <UnmarkTemplateDialog
+          open={unmarkOpen}
+          path={path}
+          csrfToken={csrfToken}
+          name={hw.name}
+          onClose={() => setUnmarkOpen(false)}
           onDone={() => {
             void load();
             onChanged?.();
@@ -637,5 +677,38 @@ function ToTemplateDialog({ open, path, csrfToken, name, onClose, onDone }: { op
     >
       <Field label={t("toTemplate.name")}>{(p) => <Input {...p} value={templateName} onChange={(e) => setTemplateName(e.target.value)} testId="vm-to-template-name" />}</Field>
     </ConfirmDialog>
+  );
+}
+
+/** Back to an ordinary VM: the server refuses (and names them) while linked clones read its disks. */
+function UnmarkTemplateDialog({ open, path, csrfToken, name, onClose, onDone }: { open: boolean; path: string; csrfToken: string; name: string; onClose: () => void; onDone: () => void }) {
+  const t = useTranslations("provisioning");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    if (open) setError(null);
+  }, [open]);
+  return (
+    <ConfirmDialog
+      open={open}
+      testId="vm-unmark-template-dialog"
+      title={t("unmarkTemplate.title", { name })}
+      description={t("unmarkTemplate.body")}
+      confirmLabel={t("unmarkTemplate.submit")}
+      pending={busy}
+      error={error}
+      onCancel={onClose}
+      onConfirm={() => {
+        setBusy(true);
+        setError(null);
+        fetchJson(`${path}/unmark-template`, { method: "POST", csrfToken })
+          .then(() => {
+            onDone();
+            onClose();
+          })
+          .catch((err) => setError(err instanceof ApiError ? err.message : String(err)))
+          .finally(() => setBusy(false));
+      }}
+    />
   );
 }
