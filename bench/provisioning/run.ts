@@ -174,7 +174,7 @@ async function main(): Promise<void> {
     const fullCopyPart: number[] = [];
     const cp: number[] = [];
     const rawFull: number[] = [];
-    const traces: { order: string; full: number; rawFull: number; cp: number; log: { ms: number; line: string }[] }[] = [];
+    const traces: { order: string; full: number; rawFull: number; cp: number; phases: Record<string, number>; log: { ms: number; line: string }[] }[] = [];
     const cpSync: number[] = [];
     const queueWait: number[] = [];
     /** Where a full copy's time goes, per run (ms): request, queue, prepare, copy+define, start, finish, observed. */
@@ -219,6 +219,7 @@ async function main(): Promise<void> {
       // other's writes (on this machine a copy right after another large write is slower).
       let fullUuid = "";
       let traceLog: { ms: number; line: string }[] = [];
+      let tracePhases: Record<string, number> = {};
       const fullRun = async () => {
         await settle();
         t0 = now();
@@ -245,6 +246,7 @@ async function main(): Promise<void> {
           const started = lines.find((l) => l.line === "Started");
           const marks = [wall0, at(task.createdAt), at(task.startedAt), at(start?.at), at(end?.at), at(started?.at), at(task.finishedAt), observedAt];
           Object.keys(phases).forEach((k, j) => phases[k].push(marks[j + 1] - marks[j]));
+          tracePhases = Object.fromEntries(Object.keys(phases).map((k, j) => [k, marks[j + 1] - marks[j]]));
         }
         fullUuid = uuid;
         traceLog = lines.map((l) => ({ ms: new Date(l.at).getTime() - wall0, line: l.line }));
@@ -285,7 +287,7 @@ async function main(): Promise<void> {
         `run ${i + 1} (${rotated.map(([n]) => n).join(", ")}): virtdeck full copy ${full.at(-1)!.toFixed(0)} ms end to end (copy step ${fullCopyPart.at(-1)?.toFixed(0) ?? "?"} ms), ` +
           `cp + define + start ${rawFull.at(-1)!.toFixed(0)} ms, cp ${cp.at(-1)!.toFixed(0)} ms`,
       );
-      traces.push({ order: rotated.map(([n]) => n).join(", "), full: full.at(-1)!, rawFull: rawFull.at(-1)!, cp: cp.at(-1)!, log: traceLog });
+      traces.push({ order: rotated.map(([n]) => n).join(", "), full: full.at(-1)!, rawFull: rawFull.at(-1)!, cp: cp.at(-1)!, phases: tracePhases, log: traceLog });
       {
         await settle();
         const t = now();
