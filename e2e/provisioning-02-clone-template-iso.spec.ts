@@ -7,7 +7,7 @@ import { testPoolCreate, type TestPool } from "../tests/integration/helpers/prov
 // The VM page's Hardware tab and the New VM wizard's ISO mode, on host 1 of the test stack: a
 // shut-off VM (made through the API from an image template) is cloned from the UI (a task with
 // progress, then the clone's page), converted to a template (the Start button goes away and the
-// server refuses a start), and a VM is installed from GRUB's rescue ISO through /vms/new.
+// server refuses a start) and unmarked again (it starts), and a VM is installed from GRUB's rescue ISO through /vms/new.
 // Guests: TCG, 64 MiB, no NIC, in a pool of this spec's own.
 //
 // FAILED_LOGINS: 0 (signs in with the admin's right password only).
@@ -105,6 +105,28 @@ test("converts a VM to a template: no Start button, and the server refuses a sta
 
   await page.goto("/templates");
   await expect(page.getByTestId("template-row").filter({ has: page.getByTestId("template-name-cell").getByText(`${PREFIX}golden`, { exact: true }) })).toHaveCount(1);
+});
+
+test("unmarks the template: the record goes and the VM starts again", async ({ page }) => {
+  await loginApi(page.request, ADMIN);
+  await page.goto(`/vms/${host1!.hostId}/${sourceUuid}`);
+  await page.getByTestId("vm-tab-hardware").click();
+  await expect(page.getByTestId("hw-template-note")).toBeVisible();
+  await expect(page.getByTestId("vm-to-template-open")).toHaveCount(0);
+  await page.getByTestId("vm-unmark-template-open").click();
+  const dialog = page.getByTestId("vm-unmark-template-dialog");
+  await dialog.getByTestId("vm-unmark-template-dialog-confirm").click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByTestId("hw-template-note")).toHaveCount(0);
+  await expect(page.getByTestId("vm-to-template-open")).toBeVisible();
+  expect(virshHost1(["dumpxml", "--inactive", sourceUuid])).not.toContain("virtdeck:template");
+  await page.getByTestId("vm-action-start").click();
+  await expect(page.getByTestId("vm-detail-state")).toHaveAttribute("data-state", "running", { timeout: 20_000 });
+  expect(virshHost1(["domstate", sourceUuid]).trim()).toBe("running");
+  virshHost1(["destroy", sourceUuid]);
+
+  await page.goto("/templates");
+  await expect(page.getByTestId("template-name-cell").getByText(`${PREFIX}golden`, { exact: true })).toHaveCount(0);
 });
 
 test("installs a VM from an ISO through the New VM wizard", async ({ page }) => {
