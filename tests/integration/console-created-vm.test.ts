@@ -4,8 +4,7 @@
 // service's ticket password lets a viewer in through the proxy (websocket as in the browser, HTTP
 // CONNECT as remote-viewer) while a wrong one is still refused; a VNC VM created with the option off
 // opens without a password.
-import { constants, createPublicKey, publicEncrypt, randomBytes } from "node:crypto";
-import net from "node:net";
+import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // noVNC's own DES (the package exports only its RFB entry point, without types); Node's OpenSSL 3 has no DES.
 // @ts-expect-error -- untyped JavaScript module
@@ -13,6 +12,7 @@ import { DESECBCipher } from "../../node_modules/@novnc/novnc/core/crypto/des.js
 import { testDbKind } from "./helpers/test-database";
 import { consoleOpen, consoleStackStart, rfbHandshake, virsh, type ConsoleStack } from "./helpers/console-stack";
 import { domstate, testPoolCreate, type TestPool } from "./helpers/provisioning-pool";
+import { connectThrough as connectThroughApp, spiceLogin, tcp, type Wire } from "./helpers/wire";
 
 /** Guests, volumes and the pool of this file carry this prefix; the pool's cleanup removes only those. */
 const PREFIX = "vdconcreated-";
@@ -87,80 +87,6 @@ function liveGraphics(uuid: string, type: "vnc" | "spice") {
   return { el, head, port: Number(attr("port")), passwd: attr("passwd"), passwdValidTo: attr("passwdValidTo"), listen: attr("listen") };
 }
 
-/** Exact-count byte reads on a raw TCP connection to the guest's display (or to the app, for CONNECT). */
-function tcp(port: number) {
-  const sock = net.connect(port, "127.0.0.1");
-  let buf = Buffer.alloc(0);
-  let ended = false;
-  const waiters: (() => void)[] = [];
-  const wake = () => waiters.splice(0).forEach((w) => w());
-  sock.on("data", (d) => {
-    buf = Buffer.concat([buf, d]);
-    wake();
-  });
-  sock.on("close", () => {
-    ended = true;
-    wake();
-  });
-  sock.on("error", () => {});
-  const read = (n: number | RegExp, timeoutMs = 10_000): Promise<Buffer> =>
-    new Promise((res, rej) => {
-      const t = setTimeout(() => rej(new Error(`timed out with ${buf.length} bytes`)), timeoutMs);
-      const check = () => {
-        const m = typeof n === "number" ? null : n.exec(buf.toString("latin1"));
-        const at = typeof n === "number" ? (buf.length >= n ? n : -1) : m ? m.index + m[0].length : -1;
-        if (at >= 0) {
-          clearTimeout(t);
-          const out = buf.subarray(0, at);
-          buf = buf.subarray(at);
-          res(out);
-        } else if (ended) {
-          clearTimeout(t);
-          rej(new Error(`closed with ${buf.length} bytes`));
-        } else waiters.push(check);
-      };
-      check();
-    });
-  return { sock, read, next: (n: number) => read(n), send: (b: Buffer | string) => void sock.write(b) };
-}
-
-interface Wire {
-  next(n: number): Promise<Buffer>;
-  send(b: Buffer): void;
-}
-
-/** SPICE link for the main channel (protocol 2.2, no capabilities): header + SpiceLinkMess. */
-function spiceLinkMess(): Buffer {
-  const body = Buffer.alloc(18);
-  body.writeUInt32LE(0, 0); // connection_id
-  body.writeUInt8(1, 4); // channel_type: main
-  body.writeUInt8(0, 5); // channel_id
-  body.writeUInt32LE(0, 6); // num_common_caps
-  body.writeUInt32LE(0, 10); // num_channel_caps
-  body.writeUInt32LE(18, 14); // caps_offset
-  const head = Buffer.alloc(16);
-  head.write("REDQ", 0, "latin1");
-  head.writeUInt32LE(2, 4);
-  head.writeUInt32LE(2, 8);
-  head.writeUInt32LE(body.length, 12);
-  return Buffer.concat([head, body]);
-}
-
-/**
- * The SPICE link, then the password RSA-OAEP encrypted with the server's public key, as spice-gtk and
- * spice-html5 do; the server's link error and its auth result (0 = SPICE_LINK_ERR_OK).
- */
-async function spiceLogin(w: Wire, password: string): Promise<{ magic: string; linkError: number; authResult: number }> {
-  w.send(spiceLinkMess());
-  const head = await w.next(16);
-  const magic = head.subarray(0, 4).toString("latin1");
-  const reply = await w.next(head.readUInt32LE(12));
-  const linkError = reply.readUInt32LE(0);
-  const key = createPublicKey({ key: reply.subarray(4, 4 + 162), format: "der", type: "spki" });
-  w.send(publicEncrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING }, Buffer.from(`${password}\0`, "latin1")));
-  return { magic, linkError, authResult: (await w.next(4)).readUInt32LE(0) };
-}
-
 /** RFB 3.8 up to the security result: the types offered and, when VNC authentication was offered, its result. */
 async function vncAuth(w: Wire, password: string): Promise<{ types: number[]; result?: number }> {
   expect((await w.next(12)).toString("latin1")).toBe("RFB 003.008\n");
@@ -182,13 +108,7 @@ async function serverInitWidth(w: Wire): Promise<number> {
   return init.readUInt16BE(0);
 }
 
-/** HTTP CONNECT to the app as remote-viewer does with a .vv file; the tunnel and the status code. */
-async function connectThrough(hostPart: string) {
-  const c = tcp(s.port);
-  c.send(`CONNECT ${hostPart}:5900 HTTP/1.0\r\nHost: ${hostPart}:5900\r\nUser-Agent: GLib/2.74\r\n\r\n`);
-  const head = (await c.read(/\r\n\r\n/)).toString("latin1");
-  return { c, status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0) };
-}
+const connectThrough = (hostPart: string) => connectThroughApp(s.port, hostPart);
 
 const wsWire = (o: Awaited<ReturnType<typeof consoleOpen>>): Wire => ({ next: (n) => o.next(n), send: (b) => o.ws.send(b) });
 

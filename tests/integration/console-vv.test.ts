@@ -1,102 +1,19 @@
 // SPICE .vv files on the real stack: what remote-viewer does with one (HTTP CONNECT to the app with
 // the ticket as target, then the SPICE link and password), against a real QEMU SPICE server behind
 // the real sshd; refusals of missing, used, expired and foreign tickets.
-import { constants, createHash, createPublicKey, publicEncrypt, randomBytes, randomUUID } from "node:crypto";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDbKind } from "./helpers/test-database";
 import { consoleOpen, consoleStackStart, guestRemove, idleGuestXml, virsh, type ConsoleStack } from "./helpers/console-stack";
+import { connectThrough as connectThroughApp, spiceLinkMess, spiceLogin } from "./helpers/wire";
 
 const guest = { name: `vdtest-convv-${randomBytes(3).toString("hex")}`, uuid: randomUUID() };
 /** A SPICE display started without password auth (libvirt's default without a passwd). */
 const open = { name: `${guest.name}-nopw`, uuid: randomUUID() };
 let s: ConsoleStack;
 
-/** A raw TCP client that reads exact byte counts. */
-function tcp(port: number) {
-  const sock = net.connect(port, "127.0.0.1");
-  let buf = Buffer.alloc(0);
-  let ended = false;
-  const waiters: (() => void)[] = [];
-  const wake = () => waiters.splice(0).forEach((w) => w());
-  sock.on("data", (d) => {
-    buf = Buffer.concat([buf, d]);
-    wake();
-  });
-  sock.on("close", () => {
-    ended = true;
-    wake();
-  });
-  sock.on("error", () => {});
-  return {
-    sock,
-    write: (b: Buffer | string) => sock.write(b),
-    /** Reads until `until` matches the buffered text (HTTP head), or n bytes. */
-    read(n: number | RegExp, timeoutMs = 10_000): Promise<Buffer> {
-      return new Promise((res, rej) => {
-        const t = setTimeout(() => rej(new Error(`timed out with ${buf.length} bytes: ${JSON.stringify(buf.toString("latin1").slice(0, 80))}`)), timeoutMs);
-        const check = () => {
-          const at = typeof n === "number" ? (buf.length >= n ? n : -1) : (() => {
-            const m = n.exec(buf.toString("latin1"));
-            return m ? m.index + m[0].length : -1;
-          })();
-          if (at >= 0) {
-            clearTimeout(t);
-            const out = buf.subarray(0, at);
-            buf = buf.subarray(at);
-            res(out);
-          } else if (ended) {
-            clearTimeout(t);
-            rej(Object.assign(new Error(`closed with ${buf.length} bytes`), { rest: buf }));
-          } else waiters.push(check);
-        };
-        check();
-      });
-    },
-    rest: () => buf,
-  };
-}
-
-/** HTTP CONNECT as GIO's HTTP proxy client sends it; resolves with the status line's code. */
-async function connectThrough(hostPart: string) {
-  const c = tcp(s.port);
-  c.write(`CONNECT ${hostPart}:5900 HTTP/1.0\r\nHost: ${hostPart}:5900\r\nUser-Agent: GLib/2.74\r\n\r\n`);
-  const head = (await c.read(/\r\n\r\n/)).toString("latin1");
-  return { c, status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0), head };
-}
-
-/** SPICE link for the main channel (protocol 2.2, no capabilities): header + SpiceLinkMess. */
-function spiceLinkMess(): Buffer {
-  const body = Buffer.alloc(18);
-  body.writeUInt32LE(0, 0); // connection_id
-  body.writeUInt8(1, 4); // channel_type: main
-  body.writeUInt8(0, 5); // channel_id
-  body.writeUInt32LE(0, 6); // num_common_caps
-  body.writeUInt32LE(0, 10); // num_channel_caps
-  body.writeUInt32LE(18, 14); // caps_offset
-  const head = Buffer.alloc(16);
-  head.write("REDQ", 0, "latin1");
-  head.writeUInt32LE(2, 4);
-  head.writeUInt32LE(2, 8);
-  head.writeUInt32LE(body.length, 12);
-  return Buffer.concat([head, body]);
-}
-
-/** Link, then the password RSA-OAEP encrypted with the server's key (as spice-gtk does); the link result. */
-async function spiceLogin(c: ReturnType<typeof tcp>, password: string): Promise<{ magic: string; linkError: number; authResult: number }> {
-  c.write(spiceLinkMess());
-  const head = await c.read(16);
-  const magic = head.subarray(0, 4).toString("latin1");
-  const reply = await c.read(head.readUInt32LE(12));
-  const linkError = reply.readUInt32LE(0);
-  const pubKey = reply.subarray(4, 4 + 162);
-  const key = createPublicKey({ key: pubKey, format: "der", type: "spki" });
-  const ticket = publicEncrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING }, Buffer.from(`${password}\0`, "latin1"));
-  c.write(ticket);
-  const result = await c.read(4);
-  return { magic, linkError, authResult: result.readUInt32LE(0) };
-}
+const connectThrough = (hostPart: string) => connectThroughApp(s.port, hostPart);
 
 const vvFields = (text: string) => Object.fromEntries(text.trim().split("\n").slice(1).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
 const ticketId = (hostPart: string) => createHash("sha256").update(hostPart.slice(3).replace(".", "")).digest("hex");
@@ -152,7 +69,7 @@ describe(`SPICE .vv through HTTP CONNECT on ${testDbKind()}`, () => {
     // A second channel with the same ticket (remote-viewer opens display, inputs, cursor... right after main).
     const display = await connectThrough(fields.host);
     expect(display.status).toBe(200);
-    display.c.write(spiceLinkMess());
+    display.c.send(spiceLinkMess());
     expect((await display.c.read(16)).subarray(0, 4).toString("latin1")).toBe("REDQ");
     display.c.sock.destroy();
 
