@@ -129,6 +129,30 @@ test("unmarks the template: the record goes and the VM starts again", async ({ p
   await expect(page.getByTestId("template-name-cell").getByText(`${PREFIX}golden`, { exact: true })).toHaveCount(0);
 });
 
+test("removes a disk together with its volume, after confirming", async ({ page }) => {
+  await loginApi(page.request, ADMIN);
+  const csrf = ((await (await page.request.get("/api/auth/me")).json()) as { csrfToken: string }).csrfToken;
+  const add = await page.request.patch(`/api/vms/${host1!.hostId}/${sourceUuid}/hardware`, {
+    headers: { "x-csrf-token": csrf },
+    data: { addDisk: { sizeMiB: 8, format: "raw", bus: "virtio", cache: "default", pool: pool.name } },
+  });
+  expect(add.status(), await add.text()).toBe(200);
+  const volume = `${PREFIX}src-disk1.raw`;
+  expect(virshHost1(["vol-list", pool.name])).toContain(volume);
+  await page.goto(`/vms/${host1!.hostId}/${sourceUuid}`);
+  await page.getByTestId("vm-tab-hardware").click();
+  await page.getByTestId("hw-disk").filter({ has: page.getByTestId("hw-disk-source").getByText(volume) }).getByTestId("hw-disk-remove").click();
+  const dialog = page.getByTestId("hw-disk-remove-dialog");
+  const option = dialog.getByTestId("hw-disk-remove-delete-volume");
+  await expect(option).not.toBeChecked();
+  await option.check();
+  await dialog.getByTestId("hw-disk-remove-dialog-confirm").click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByTestId("hw-result-live")).toContainText("deleted");
+  await expect(page.getByTestId("hw-disk-source").getByText(volume)).toHaveCount(0);
+  expect(virshHost1(["vol-list", pool.name])).not.toContain(volume);
+});
+
 test("installs a VM from an ISO through the New VM wizard", async ({ page }) => {
   await loginApi(page.request, ADMIN);
   await page.goto("/vms");
