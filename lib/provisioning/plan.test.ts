@@ -69,18 +69,20 @@ function fakeHost(opts: { copyMs: number; failOn?: string; filePool?: { poolType
         },
       };
     },
-    async exec(argv) {
+    async exec(argv, _timeoutMs, o) {
       execs.push([...argv]);
       if (argv[0] === "env") return { code: 0, stdout: fp?.qemuImg ?? JSON.stringify({ format: "qcow2", "virtual-size": 1000 }), stderr: "" };
-      if (argv[0] === "stat") {
-        const frac = copyDone ? 1 : Math.min(1, (Date.now() - copyStarted) / opts.copyMs);
-        return { code: 0, stdout: `${Math.round(frac * 1000)} 1\n`, stderr: "" };
-      }
       if (argv[0] === "sh") {
         calls.push("cp");
-        copyStarted = Date.now();
+        // The copy script prints "blocks block-size" lines while cp runs, split across chunks as a pipe may.
+        const started = Date.now();
+        const tick = setInterval(() => {
+          const line = `${Math.round(Math.min(1, (Date.now() - started) / opts.copyMs) * 1000)} 1\n`;
+          o?.onStdout?.(Buffer.from(line.slice(0, 2)));
+          o?.onStdout?.(Buffer.from(line.slice(2)));
+        }, 200);
         await new Promise((r) => setTimeout(r, opts.copyMs));
-        copyDone = true;
+        clearInterval(tick);
         return { code: fp?.cpCode ?? 0, stdout: "", stderr: fp?.cpCode ? "cp: No space left on device" : "" };
       }
       if (argv[0] === "rm") calls.push("rm");
@@ -145,7 +147,7 @@ describe("planRun", () => {
     expect(calls).toEqual(["define (early)", "pool-dumpxml", "pool-dumpxml", "vol-create-from", "define (cancelled)", "vol-delete"]);
   });
 
-  it("copies a self-contained file in a dir pool with cp, with progress from the file's size, then refreshes the pool", async () => {
+  it("copies a self-contained file in a dir pool with cp, with progress from the copy's own output, then refreshes the pool", async () => {
     const { h, calls, execs } = fakeHost({ copyMs: 1800, filePool: {} });
     const progress: number[] = [];
     await planRun(h, plan, { progress: async (p) => void progress.push(p) });
@@ -153,7 +155,7 @@ describe("planRun", () => {
     // Both paths are argv elements after the fixed script, never part of it.
     const cp = execs.find((a) => a[0] === "sh")!;
     expect(cp.slice(3)).toEqual(["virtdeck-copy", "/pools/p/base.qcow2", "/pools/p/new.qcow2"]);
-    expect(cp[2]).toContain("cp --sparse=always --reflink=auto --");
+    expect(cp[2]).toContain('cp --reflink=auto -- "$1" "$2"');
     expect(execs.find((a) => a[0] === "env")).toEqual(["env", "LC_ALL=C.UTF-8", "qemu-img", "info", "-U", "--output=json", "-f", "qcow2", "/pools/p/base.qcow2"]);
     const during = progress.filter((p) => p > 5 && p < 90);
     expect(during.length).toBeGreaterThanOrEqual(2);
