@@ -480,6 +480,8 @@ interface ThroughputRow {
   proxyMsPerMB: number[];
   sshdMsPerMB: number[];
   proxyCores: number[];
+  /** This process (the bench's websocket/TCP client reading the stream), CPU ms per MB. */
+  clientMsPerMB: number[];
   idleCores: number;
 }
 
@@ -500,7 +502,7 @@ async function throughput(paths: PathDef[], opts: Options): Promise<ThroughputRo
   const idleS = (now() - tIdle) / 1000;
   const idleCores = paths.map((p, i) => (cpuSeconds(p.proxyPids()) - idle0[i]) / idleS);
   const rows = new Map<PathId, ThroughputRow>(
-    paths.map((p, i) => [p.id, { id: p.id, label: p.label, mbps: [], proxyMsPerMB: [], sshdMsPerMB: [], proxyCores: [], idleCores: p.proxyPids().length ? idleCores[i] : Number.NaN }]),
+    paths.map((p, i) => [p.id, { id: p.id, label: p.label, mbps: [], proxyMsPerMB: [], sshdMsPerMB: [], proxyCores: [], clientMsPerMB: [], idleCores: p.proxyPids().length ? idleCores[i] : Number.NaN }]),
   );
   for (let r = 0; r < opts.runs; r++) {
     for (const p of rotate(paths, r)) {
@@ -509,10 +511,12 @@ async function throughput(paths: PathDef[], opts: Options): Promise<ThroughputRo
       const sshd = p.sshdPids();
       const c0 = cpuSeconds(proxy);
       const s0 = cpuSeconds(sshd);
+      const me0 = process.cpuUsage();
       const t0 = now();
       pipe.send(streamCommand(bytes));
       await pipe.skip(bytes, 300_000);
       const sec = (now() - t0) / 1000;
+      const me = process.cpuUsage(me0);
       // websockify's fork and the server flush their last writes a moment after the client has them.
       await sleep(50);
       const cpu = cpuSeconds(proxy) - c0;
@@ -523,6 +527,7 @@ async function throughput(paths: PathDef[], opts: Options): Promise<ThroughputRo
       row.proxyMsPerMB.push(proxy.length ? (cpu * 1000) / mb : Number.NaN);
       row.sshdMsPerMB.push(sshd.length ? (sshdCpu * 1000) / mb : Number.NaN);
       row.proxyCores.push(proxy.length ? cpu / sec : Number.NaN);
+      row.clientMsPerMB.push((me.user + me.system) / 1000 / mb);
     }
     log(`throughput run ${r + 1}/${opts.runs}: ${[...rows.values()].map((x) => `${x.id} ${f0(x.mbps[x.mbps.length - 1])}`).join(", ")} MB/s`);
   }
@@ -1045,10 +1050,10 @@ function report(r: {
   L.push(`Domains defined on host1 (qemu:///system is shared with the other users of the machine; a ticket reads only its own VM since 591d571, before that it refreshed the inventory of all of them): ${Object.entries(r.domains).map(([k, v]) => `${k} ${v}`).join(", ")}\n`);
 
   L.push(`Throughput, synthetic source, ${o.runs} runs x ${o.mib} MiB per path (MB = 10^6 bytes; median [min-max]); CPU per MB of the proxy processes and of the sshd serving the path:\n`);
-  L.push("| path | MB/s | proxy CPU ms/MB | proxy cores busy | proxy cores when idle | sshd CPU ms/MB |");
-  L.push("|---|---|---|---|---|---|");
+  L.push("| path | MB/s | proxy CPU ms/MB | proxy cores busy | proxy cores when idle | sshd CPU ms/MB | client CPU ms/MB |");
+  L.push("|---|---|---|---|---|---|---|");
   for (const t of r.tp) {
-    L.push(`| ${t.label} | ${f0(median(t.mbps))} [${f0(Math.min(...t.mbps))}-${f0(Math.max(...t.mbps))}] | ${f2(median(t.proxyMsPerMB))} | ${f2(median(t.proxyCores))} | ${f3(t.idleCores)} | ${f2(median(t.sshdMsPerMB))} |`);
+    L.push(`| ${t.label} | ${f0(median(t.mbps))} [${f0(Math.min(...t.mbps))}-${f0(Math.max(...t.mbps))}] | ${f2(median(t.proxyMsPerMB))} | ${f2(median(t.proxyCores))} | ${f3(t.idleCores)} | ${f2(median(t.sshdMsPerMB))} | ${f2(median(t.clientMsPerMB))} |`);
   }
   const tpOf = (id: PathId) => median(r.tp.find((t) => t.id === id)?.mbps ?? []);
   L.push(`\n(a)/(b) = ${f2(tpOf("a") / tpOf("b"))}x, (a)/(b-gcm) = ${f2(tpOf("a") / tpOf("b-gcm"))}x, (a)/(c) = ${f2(tpOf("a") / tpOf("c"))}x\n`);
