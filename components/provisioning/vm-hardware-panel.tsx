@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useState, type ReactNode } from "react";
 import { useTranslations } from "use-intl";
 import { ApiError, fetchJson } from "@/components/api/fetch-json";
+import { useAction } from "@/components/api/use-action";
 import { Alert, ErrorBanner } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button, Spinner } from "@/components/ui/button";
@@ -68,6 +69,11 @@ export function VmHardwarePanel({
   useEffect(() => {
     void load();
   }, [load]);
+  /** After a change that also shows elsewhere on the page (the VM's template mark). */
+  const reloadAll = () => {
+    void load();
+    onChanged?.();
+  };
 
   const apply = async (edit: VmEditInput): Promise<boolean> => {
     setBusy(true);
@@ -335,10 +341,7 @@ export function VmHardwarePanel({
           csrfToken={csrfToken}
           name={hw.name}
           onClose={() => setTemplateOpen(false)}
-          onDone={() => {
-            void load();
-            onChanged?.();
-          }}
+          onDone={reloadAll}
         />
       ) : null}
       {canTemplate ? (
@@ -348,10 +351,7 @@ export function VmHardwarePanel({
           csrfToken={csrfToken}
           name={hw.name}
           onClose={() => setUnmarkOpen(false)}
-          onDone={() => {
-            void load();
-            onChanged?.();
-          }}
+          onDone={reloadAll}
         />
       ) : null}
     </div>
@@ -644,14 +644,13 @@ function CloneDialog({ open, path, csrfToken, template, name, onClose }: { open:
 function ToTemplateDialog({ open, path, csrfToken, name, onClose, onDone }: { open: boolean; path: string; csrfToken: string; name: string; onClose: () => void; onDone: () => void }) {
   const t = useTranslations("provisioning");
   const [templateName, setTemplateName] = useState(name);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, setError, run } = useAction();
   useEffect(() => {
     if (open) {
       setTemplateName(name);
       setError(null);
     }
-  }, [open, name]);
+  }, [open, name, setError]);
   return (
     <ConfirmDialog
       open={open}
@@ -663,17 +662,15 @@ function ToTemplateDialog({ open, path, csrfToken, name, onClose, onDone }: { op
       pending={busy}
       error={error}
       onCancel={onClose}
-      onConfirm={() => {
-        setBusy(true);
-        setError(null);
-        fetchJson(`${path}/to-template`, { body: { templateName, description: "" }, csrfToken })
-          .then(() => {
+      onConfirm={() =>
+        run(
+          () => fetchJson(`${path}/to-template`, { body: { templateName, description: "" }, csrfToken }),
+          () => {
             onDone();
             onClose();
-          })
-          .catch((err) => setError(err instanceof ApiError ? err.message : String(err)))
-          .finally(() => setBusy(false));
-      }}
+          },
+        )
+      }
     >
       <Field label={t("toTemplate.name")}>{(p) => <Input {...p} value={templateName} onChange={(e) => setTemplateName(e.target.value)} testId="vm-to-template-name" />}</Field>
     </ConfirmDialog>
@@ -683,11 +680,10 @@ function ToTemplateDialog({ open, path, csrfToken, name, onClose, onDone }: { op
 /** Back to an ordinary VM: the server refuses (and names them) while linked clones read its disks. */
 function UnmarkTemplateDialog({ open, path, csrfToken, name, onClose, onDone }: { open: boolean; path: string; csrfToken: string; name: string; onClose: () => void; onDone: () => void }) {
   const t = useTranslations("provisioning");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, setError, run } = useAction();
   useEffect(() => {
     if (open) setError(null);
-  }, [open]);
+  }, [open, setError]);
   return (
     <ConfirmDialog
       open={open}
@@ -698,17 +694,15 @@ function UnmarkTemplateDialog({ open, path, csrfToken, name, onClose, onDone }: 
       pending={busy}
       error={error}
       onCancel={onClose}
-      onConfirm={() => {
-        setBusy(true);
-        setError(null);
-        fetchJson(`${path}/unmark-template`, { method: "POST", csrfToken })
-          .then(() => {
+      onConfirm={() =>
+        run(
+          () => fetchJson(`${path}/unmark-template`, { method: "POST", csrfToken }),
+          () => {
             onDone();
             onClose();
-          })
-          .catch((err) => setError(err instanceof ApiError ? err.message : String(err)))
-          .finally(() => setBusy(false));
-      }}
+          },
+        )
+      }
     />
   );
 }

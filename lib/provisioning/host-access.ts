@@ -6,6 +6,8 @@ import { assertVirshOk } from "@/lib/hosts/virsh-session";
 import { hostGet, type HostView } from "@/lib/fleet/hosts";
 import { virshMessage } from "@/lib/fleet/errors";
 import { fleet, fleetHostFailure } from "@/lib/fleet/runtime";
+import { auditRecord } from "@/lib/audit/audit";
+import type { Caller } from "@/lib/fleet/hosts";
 
 /**
  * The one choke point provisioning uses to talk to a host: virsh commands through the host's
@@ -148,4 +150,21 @@ export async function provHost(hostId: string): Promise<ProvHost> {
       }
     },
   };
+}
+
+/**
+ * The audit record of one provisioning action on a VM of this host, by this caller: target
+ * "<host id>/<uuid>" with the VM's name, the host's name first in the details.
+ */
+export function vmAuditor(caller: Caller, h: ProvHost, action: string, vm: { uuid?: string; name: string }) {
+  return (outcome: "success" | "failure", details: Record<string, unknown>) =>
+    auditRecord({
+      actor: { id: caller.session.user.id, name: caller.session.user.username },
+      action,
+      outcome,
+      // A VM being created has its UUID once planned: it comes with the details then.
+      target: { type: "vm", id: `${h.host.id}/${vm.uuid ?? details.uuid ?? ""}`, name: vm.name },
+      ip: caller.ip,
+      details: { host: h.host.name, ...details },
+    });
 }

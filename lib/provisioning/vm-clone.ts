@@ -1,7 +1,6 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
 import { AppError } from "@/lib/http/errors";
-import { auditRecord } from "@/lib/audit/audit";
 import { bytesToGiB, quotaReserve } from "@/lib/provisioning/quota";
 import { DomainUuidSchema } from "@/lib/hosts/virsh-command";
 import type { Caller } from "@/lib/fleet/hosts";
@@ -15,7 +14,7 @@ import { parseVolumeXml } from "@/lib/libvirt/storage-xml";
 import { isActive } from "@/lib/libvirt/vm-state";
 import { templateCreate, templateDelete, templateGet } from "@/lib/templates/templates";
 import { TemplateInputSchema, type TemplateView, type VmCloneInput } from "@/lib/contracts/provisioning";
-import { provHost, type ProvHost } from "./host-access";
+import { provHost, vmAuditor, type ProvHost } from "./host-access";
 import { CreatePlanSchema, type CreatePlan, type VolumeStep } from "./plan";
 import { volumeDependents } from "./volume-dependents";
 import { dependentsAny, dependentsDescribe, dependentVmNames } from "./volume-dependents-find";
@@ -65,15 +64,8 @@ export async function vmClone(caller: Caller, hostId: string, rawUuid: string, i
   const uuid = uuidOf(rawUuid);
   const h = await provHost(hostId);
   const src = await vmState(h, uuid);
-  const audit = (outcome: "success" | "failure", details: Record<string, unknown>) =>
-    auditRecord({
-      actor: { id: caller.session.user.id, name: caller.session.user.username },
-      action: "vm.clone",
-      outcome,
-      target: { type: "vm", id: `${h.host.id}/${uuid}`, name: src.name },
-      ip: caller.ip,
-      details: { host: h.host.name, newName: input.name, mode: input.mode, ...details },
-    });
+  const vmAudit = vmAuditor(caller, h, "vm.clone", { uuid, name: src.name });
+  const audit = (outcome: "success" | "failure", details: Record<string, unknown>) => vmAudit(outcome, { newName: input.name, mode: input.mode, ...details });
   if (isActive(src.state as never)) {
     await audit("failure", { reason: "running" });
     throw new AppError("invalid_state", `Shut ${src.name} down before cloning it: a running guest's disks are not consistent`);
@@ -169,13 +161,7 @@ export async function vmToTemplate(caller: Caller, hostId: string, rawUuid: stri
     throw err;
   }
   inventoryInvalidate(h.host.id, [src.name]);
-  await auditRecord({
-    actor: { id: caller.session.user.id, name: caller.session.user.username },
-    action: "vm.to-template",
-    target: { type: "vm", id: `${h.host.id}/${uuid}`, name: src.name },
-    ip: caller.ip,
-    details: { host: h.host.name, templateId: template.id, templateName: template.name },
-  });
+  await vmAuditor(caller, h, "vm.to-template", { uuid, name: src.name })("success", { templateId: template.id, templateName: template.name });
   fleet().bus.emit("vm", { hostId: h.host.id, uuid, vm: (await inventoryGet(h.host.id, { maxAgeMs: 0 })).vms.find((v) => v.uuid === uuid) ?? null });
   return { template };
 }
@@ -201,15 +187,7 @@ export async function vmUnmarkTemplate(caller: Caller, hostId: string, rawUuid: 
   const uuid = uuidOf(rawUuid);
   const h = await provHost(hostId);
   const src = await vmState(h, uuid);
-  const audit = (outcome: "success" | "failure", details: Record<string, unknown>) =>
-    auditRecord({
-      actor: { id: caller.session.user.id, name: caller.session.user.username },
-      action: "vm.unmark-template",
-      outcome,
-      target: { type: "vm", id: `${h.host.id}/${uuid}`, name: src.name },
-      ip: caller.ip,
-      details: { host: h.host.name, ...details },
-    });
+  const audit = vmAuditor(caller, h, "vm.unmark-template", { uuid, name: src.name });
   if (!src.template) throw new AppError("conflict", `${src.name} is not a template`);
   const [xml] = await h.virsh({ command: "dumpxml", args: [{ domain: uuid }, { flag: "--inactive" }] });
   const templateId = domainTemplateMark(xml);

@@ -2,7 +2,6 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import { AppError } from "@/lib/http/errors";
 import { env } from "@/lib/env";
-import { auditRecord } from "@/lib/audit/audit";
 import { bytesToGiB, quotaRelease, quotaReserve } from "@/lib/provisioning/quota";
 import type { Caller } from "@/lib/fleet/hosts";
 import { taskEnqueue } from "@/lib/tasks/tasks";
@@ -11,7 +10,7 @@ import { cdromBusFor } from "@/lib/libvirt/domain-xml-create";
 import type { VolumeWire } from "@/lib/libvirt/storage-xml";
 import { templateGet } from "@/lib/templates/templates";
 import type { DiskSpec, PreflightWarning, VmCreateInput, VmCreateResult } from "@/lib/contracts/provisioning";
-import { provHost, type ProvHost } from "./host-access";
+import { provHost, vmAuditor, type ProvHost } from "./host-access";
 import { domainTypeFor, hostFacts, osinfoUrl, osVariants, poolsList, volumeGet, type HostFacts } from "./host-options";
 import { CreatePlanSchema, planRun, type CreatePlan, type VolumeStep } from "./plan";
 import { cloudInitSeedIso } from "./cloud-init";
@@ -237,15 +236,7 @@ export async function vmCreate(caller: Caller, input: VmCreateInput): Promise<Vm
   if (names.split("\n").some((n) => n.trim() === input.name)) {
     throw new AppError("conflict", `${h.host.name} already has a VM named "${input.name}"`, { issues: [{ path: "name", message: "This name is taken on this host" }] });
   }
-  const audit = (outcome: "success" | "failure", details: Record<string, unknown>) =>
-    auditRecord({
-      actor: { id: caller.session.user.id, name: caller.session.user.username },
-      action: "vm.create",
-      outcome,
-      target: { type: "vm", id: `${h.host.id}/${details.uuid ?? ""}`, name: input.name },
-      ip: caller.ip,
-      details: { host: h.host.name, ...details },
-    });
+  const audit = vmAuditor(caller, h, "vm.create", { name: input.name });
 
   const { plan, facts, seed, summary } = await planFor(h, input);
   const warnings = await preflight(h, facts, plan, seed ? new Map([[seed.pool, seed.image.length]]) : new Map());

@@ -1,7 +1,6 @@
 import "server-only";
 import { randomBytes } from "node:crypto";
 import { AppError } from "@/lib/http/errors";
-import { auditRecord } from "@/lib/audit/audit";
 import { bytesToGiB, quotaEditApply, quotaEditCheck, type VmResourceChange } from "@/lib/provisioning/quota";
 import { DomainUuidSchema, type VirshCommandInput } from "@/lib/hosts/virsh-command";
 import type { Caller } from "@/lib/fleet/hosts";
@@ -28,7 +27,7 @@ import {
 } from "@/lib/libvirt/domain-xml-update";
 import { isActive } from "@/lib/libvirt/vm-state";
 import type { VmEditInput, VmEditResult, VmHardwareResponse } from "@/lib/contracts/provisioning";
-import { provHost, type ProvHost } from "./host-access";
+import { provHost, vmAuditor, type ProvHost } from "./host-access";
 import { hardwareDiff, hardwareView } from "./hardware-view";
 import { volumeDependents } from "./volume-dependents";
 import { dependentsAny, dependentsDescribe } from "./volume-dependents-find";
@@ -126,15 +125,7 @@ export async function vmHardwareEdit(caller: Caller, hostId: string, rawUuid: st
   const running = isActive(vm.state);
   const result: VmEditResult = { live: [], afterShutdown: [] };
   const changed: string[] = [];
-  const audit = (outcome: "success" | "failure", details: Record<string, unknown>) =>
-    auditRecord({
-      actor: { id: caller.session.user.id, name: caller.session.user.username },
-      action: "vm.edit",
-      outcome,
-      target: { type: "vm", id: `${h.host.id}/${uuid}`, name: vm.name },
-      ip: caller.ip,
-      details: { host: h.host.name, ...details },
-    });
+  const audit = vmAuditor(caller, h, "vm.edit", { uuid, name: vm.name });
 
   // Growth counts against the quota of the VM's creator (lib/provisioning/quota.ts).
   const quotaChange: VmResourceChange = { vcpus: input.vcpus, memoryMiB: input.memoryMiB, diskGiBAdded: input.addDisk ? bytesToGiB(input.addDisk.sizeMiB * 1024 * 1024) : 0 };
