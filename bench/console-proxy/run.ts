@@ -1056,7 +1056,15 @@ function report(r: {
     L.push(`| ${t.label} | ${f0(median(t.mbps))} [${f0(Math.min(...t.mbps))}-${f0(Math.max(...t.mbps))}] | ${f2(median(t.proxyMsPerMB))} | ${f2(median(t.proxyCores))} | ${f3(t.idleCores)} | ${f2(median(t.sshdMsPerMB))} | ${f2(median(t.clientMsPerMB))} |`);
   }
   const tpOf = (id: PathId) => median(r.tp.find((t) => t.id === id)?.mbps ?? []);
-  L.push(`\n(a)/(b) = ${f2(tpOf("a") / tpOf("b"))}x, (a)/(b-gcm) = ${f2(tpOf("a") / tpOf("b-gcm"))}x, (a)/(c) = ${f2(tpOf("a") / tpOf("c"))}x\n`);
+  // The same round's samples of two paths ran back to back: their ratio cancels most of the load drift.
+  const paired = (x: PathId, y: PathId) => {
+    const a = r.tp.find((t) => t.id === x)?.mbps ?? [];
+    const b = r.tp.find((t) => t.id === y)?.mbps ?? [];
+    const q = a.slice(0, b.length).map((v, i) => v / b[i]);
+    return q.length ? `${f2(median(q))}x [${f2(Math.min(...q))}-${f2(Math.max(...q))}]` : "-";
+  };
+  L.push(`\n(a)/(b) = ${f2(tpOf("a") / tpOf("b"))}x, (a)/(b-gcm) = ${f2(tpOf("a") / tpOf("b-gcm"))}x, (a)/(c) = ${f2(tpOf("a") / tpOf("c"))}x`);
+  L.push(`Per round (paired samples), median [min-max]: (a)/(b) ${paired("a", "b")}, (a)/(b-gcm) ${paired("a", "b-gcm")}\n`);
 
   const lat = (title: string, rows: LatencyRow[]) => {
     const slow = rows.some((x) => x.slow);
