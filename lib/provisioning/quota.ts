@@ -175,6 +175,8 @@ export interface VmResourceChange {
   memoryMiB?: number;
   /** Disk allocated (positive) by the edit, in GiB. */
   diskGiBAdded?: number;
+  /** Disk given back by the edit (a removed disk whose volume was deleted), in GiB. */
+  diskGiBRemoved?: number;
 }
 
 /**
@@ -197,7 +199,7 @@ export async function quotaEditCheck(hostId: string, vmUuid: string, change: VmR
   if (over) throw new AppError("quota_exceeded", `Quota of ${owner?.username ?? "the VM's creator"}: ${over}`, { data: { limits, usage } });
 }
 
-/** After a hardware edit: the VM's row follows its new size. */
+/** After a hardware edit: the VM's row follows its new size (never below zero disk). */
 export async function quotaEditApply(hostId: string, vmUuid: string, change: VmResourceChange): Promise<void> {
   const where = { hostId_vmUuid: { hostId, vmUuid: vmUuid.toLowerCase() } };
   const row = await db().vmOwner.findUnique({ where });
@@ -207,7 +209,7 @@ export async function quotaEditApply(hostId: string, vmUuid: string, change: VmR
     data: {
       ...(change.vcpus !== undefined ? { vcpus: change.vcpus } : {}),
       ...(change.memoryMiB !== undefined ? { memoryMiB: Math.ceil(change.memoryMiB) } : {}),
-      ...(change.diskGiBAdded ? { diskGiB: row.diskGiB + change.diskGiBAdded } : {}),
+      ...(change.diskGiBAdded || change.diskGiBRemoved ? { diskGiB: Math.max(0, row.diskGiB + (change.diskGiBAdded ?? 0) - (change.diskGiBRemoved ?? 0)) } : {}),
     },
   });
 }

@@ -1,6 +1,7 @@
 import "server-only";
 import { randomBytes } from "node:crypto";
 import { AppError } from "@/lib/http/errors";
+import { parseVolumeXml } from "@/lib/libvirt/storage-xml";
 import { bytesToGiB, quotaEditApply, quotaEditCheck, type VmResourceChange } from "@/lib/provisioning/quota";
 import { DomainUuidSchema, type VirshCommandInput } from "@/lib/hosts/virsh-command";
 import type { Caller } from "@/lib/fleet/hosts";
@@ -95,7 +96,7 @@ function liveDevice(liveXml: string, kind: "disk" | "interface", key: string): s
  * or in a backing chain), a volume is backed by it, a template uses it as base image or a
  * create/clone task is still to read it (see volume-dependents.ts, the check VM deletion uses).
  */
-async function removedVolumeCheck(h: ProvHost, uuid: string, vmName: string, running: boolean, inactive: string, target: string): Promise<string> {
+async function removedVolumeCheck(h: ProvHost, uuid: string, vmName: string, running: boolean, inactive: string, target: string): Promise<{ path: string; capacityBytes: number }> {
   const disks = domainDisks(inactive);
   const disk = disks.find((d) => d.target === target);
   if (!disk) throw new AppError("invalid_input", `No disk ${target}`);
@@ -113,7 +114,7 @@ async function removedVolumeCheck(h: ProvHost, uuid: string, vmName: string, run
       data: { vms: [...new Set(deps.vms.map((v) => v.name))], volumes: deps.volumes, templates: deps.templates },
     });
   }
-  return path;
+  return { path, capacityBytes: parseVolumeXml(vol.stdout).capacityBytes };
 }
 
 export async function vmHardwareEdit(caller: Caller, hostId: string, rawUuid: string, input: VmEditInput): Promise<VmEditResult> {
@@ -193,7 +194,7 @@ export async function vmHardwareEdit(caller: Caller, hostId: string, rawUuid: st
       xml = removed.xml;
       changed.push(`remove disk ${input.removeDisk}`);
       const dev = running ? liveDevice(live, "disk", input.removeDisk) : undefined;
-      if (volumeToDelete) result.live.push(`Disk ${input.removeDisk} removed and its volume ${volumeToDelete} deleted`);
+      if (volumeToDelete) result.live.push(`Disk ${input.removeDisk} removed and its volume ${volumeToDelete.path} deleted`);
       else if (dev) liveOrPending(`Disk ${input.removeDisk} removed (its volume is kept)`, { command: "detach-device", args: [{ domain: uuid }, { arg: "/dev/stdin" }, { flag: "--live" }] }, dev);
       else result.live.push(`Disk ${input.removeDisk} removed (its volume is kept)`);
     }
@@ -252,13 +253,15 @@ export async function vmHardwareEdit(caller: Caller, hostId: string, rawUuid: st
 
     if (xml !== inactive) await h.virshExec({ command: "define", args: [{ arg: "/dev/stdin" }] }, { stdin: xml });
     if (volumeToDelete) {
-      const [r] = await h.virshTry({ command: "vol-delete", args: [{ arg: volumeToDelete }] });
+      const [r] = await h.virshTry({ command: "vol-delete", args: [{ arg: volumeToDelete.path }] });
       if (!r.ok) {
         // Both or neither: the disk goes back into the definition (with the rest of this edit undone).
         await h.virshExec({ command: "define", args: [{ arg: "/dev/stdin" }] }, { stdin: inactive });
-        throw new AppError("action_failed", `${h.host.name}: deleting ${volumeToDelete} failed (${virshMessage(r.stderr)}); the disk stays in ${vm.name} and nothing was changed`);
+        throw new AppError("action_failed", `${h.host.name}: deleting ${volumeToDelete.path} failed (${virshMessage(r.stderr)}); the disk stays in ${vm.name} and nothing was changed`);
       }
-      changed.push(`delete volume ${volumeToDelete}`);
+      changed.push(`delete volume ${volumeToDelete.path}`);
+      // The space is given back to the quota of the VM's creator.
+      quotaChange.diskGiBRemoved = bytesToGiB(volumeToDelete.capacityBytes);
     }
     for (const [what, cmd, stdin] of liveOps) {
       try {

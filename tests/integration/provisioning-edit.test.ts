@@ -302,9 +302,14 @@ describe("remove a disk with its volume", () => {
 
   it("deletes the volume together with the disk", async () => {
     const uuid = await deploy("voldel", false);
+    // The creator's quota counts the VM's disks in whole GiB: the new disk adds 1, deleting its volume gives it back.
+    const diskGiB = async () => (await f.mod.db.db().vmOwner.findUnique({ where: { hostId_vmUuid: { hostId: host.id, vmUuid: uuid } } }))!.diskGiB;
+    const counted = await diskGiB();
     await edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ addDisk: { sizeMiB: 8, format: "raw", bus: "virtio", pool: pool.name } }));
     expect(volumes()).toContain(`${PREFIX}voldel-disk1.raw`);
+    expect(await diskGiB()).toBe(counted + 1);
     const r = await edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ removeDisk: "vdb", deleteRemovedVolume: true }));
+    expect(await diskGiB()).toBe(counted);
     expect(r.live).toEqual([`Disk vdb removed and its volume ${pool.dir}/${PREFIX}voldel-disk1.raw deleted`]);
     expect(inactiveXml(uuid)).not.toContain("voldel-disk1.raw");
     expect(volumes()).not.toContain(`${PREFIX}voldel-disk1.raw`);
@@ -315,6 +320,8 @@ describe("remove a disk with its volume", () => {
     await edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ addDisk: { sizeMiB: 8, format: "raw", bus: "virtio", pool: pool.name } }));
     await edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ removeDisk: "vdb" }));
     expect(volumes()).toContain(`${PREFIX}voldel-disk1.raw`);
+    // A volume that stays still takes its space: the quota keeps counting it.
+    expect(await diskGiB()).toBe(counted + 1);
     expect(() => c.VmEditSchema.parse({ deleteRemovedVolume: true })).toThrow();
   });
 
