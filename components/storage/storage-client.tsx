@@ -20,6 +20,8 @@ import type { TaskView } from "@/lib/contracts/tasks";
 export interface StorageHostOption {
   id: string;
   name: string;
+  /** The user holds storage.manage on this host: upload, create and delete are shown. */
+  canManage: boolean;
 }
 
 const UNITS = ["B", "KiB", "MiB", "GiB", "TiB"];
@@ -289,9 +291,10 @@ function VolumeCreateDialog({ open, onClose, hostId, pools, csrfToken, onDone }:
   );
 }
 
-export function StorageClient({ hosts, csrfToken, canManage }: { hosts: StorageHostOption[]; csrfToken: string; canManage: boolean }) {
+export function StorageClient({ hosts, csrfToken }: { hosts: StorageHostOption[]; csrfToken: string }) {
   const t = useTranslations("storage");
   const [hostId, setHostId] = useState(hosts[0]?.id ?? "");
+  const canManage = hosts.find((h) => h.id === hostId)?.canManage ?? false;
   const [pools, setPools] = useState<StoragePool[] | null>(null);
   const [pool, setPool] = useState<string | null>(null);
   const [volumes, setVolumes] = useState<StorageVolume[] | null>(null);
