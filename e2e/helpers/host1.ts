@@ -62,32 +62,35 @@ export function guestRemoveHost1(uuid: string): void {
   }
 }
 
+/** A test stack host as e2e specs reach it. */
+export type StackHost = typeof HOST1;
+
 export interface HostOne {
   hostId: string;
-  /** This spec added it, so it removes it again (hostOneRelease). */
+  /** This spec added it, so it removes it again (hostOneRelease / testHostRelease). */
   added: boolean;
 }
 
-/** Reuses host 1 when an earlier spec left it online, else adds it through the API and pins its key. */
-export async function hostOneEnsure(browser: Browser, name: string): Promise<HostOne> {
+/** Reuses the host when an earlier spec left it online, else adds it through the API and pins its key. */
+export async function testHostEnsure(browser: Browser, name: string, host: StackHost): Promise<HostOne> {
   const admin = await signedInContext(browser, ADMIN);
   try {
     const hosts = (await (await admin.api.get("/api/hosts")).json()) as { hosts: { id: string; address: string; port: number; status: string }[] };
-    const existing = hosts.hosts.find((h) => h.address === HOST1.address && h.port === HOST1.port && h.status === "online");
+    const existing = hosts.hosts.find((h) => h.address === host.address && h.port === host.port && h.status === "online");
     if (existing) return { hostId: existing.id, added: false };
     const res = await admin.api.post("/api/hosts", {
       name,
-      address: HOST1.address,
-      port: HOST1.port,
-      username: HOST1.user,
-      libvirtUri: HOST1.uri,
-      key: { kind: "paste", privateKey: readFileSync(HOST1.keyFile, "utf8") },
+      address: host.address,
+      port: host.port,
+      username: host.user,
+      libvirtUri: host.uri,
+      key: { kind: "paste", privateKey: readFileSync(host.keyFile, "utf8") },
     });
     expect(res.status(), await res.text()).toBe(201);
     const hostId = ((await res.json()) as { host: { id: string } }).host.id;
     const probe = await admin.api.post(`/api/hosts/${hostId}/test`);
     expect(probe.status(), await probe.text()).toBe(200);
-    const pin = await admin.api.post(`/api/hosts/${hostId}/confirm-key`, { fingerprint: HOST1.fingerprint });
+    const pin = await admin.api.post(`/api/hosts/${hostId}/confirm-key`, { fingerprint: host.fingerprint });
     expect(pin.status(), await pin.text()).toBe(200);
     return { hostId, added: true };
   } finally {
@@ -95,11 +98,15 @@ export async function hostOneEnsure(browser: Browser, name: string): Promise<Hos
   }
 }
 
-/** Removes host 1 again if hostOneEnsure added it. */
-export async function hostOneRelease(browser: Browser, host: HostOne | undefined): Promise<void> {
+/** Removes the host again if testHostEnsure added it. */
+export async function testHostRelease(browser: Browser, host: HostOne | undefined): Promise<void> {
   if (!host?.added) return;
   const admin = await signedInContext(browser, ADMIN);
   const res = await (await api(admin.page.request)).delete(`/api/hosts/${host.hostId}`);
   expect(res.status(), await res.text()).toBe(200);
   await admin.context.close();
 }
+
+/** Host 1 for a spec: reused when online, else added (and removed again by hostOneRelease). */
+export const hostOneEnsure = (browser: Browser, name: string) => testHostEnsure(browser, name, HOST1);
+export const hostOneRelease = testHostRelease;
