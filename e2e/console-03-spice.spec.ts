@@ -2,10 +2,10 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { ADMIN } from "./helpers/accounts";
 import { guestDefineHost1, guestDirCreate, guestRemoveHost1, hostOneEnsure, hostOneRelease, qcow2Create, virshHost1, type HostOne } from "./helpers/host1";
-import { canvasGrid as canvasGrid_, inked, virshScreenGrid } from "./helpers/screen-grid";
+import { expectCanvasShowsGuestScreen } from "./helpers/screen-grid";
 import { testGuestXml } from "../tests/shared/guest-xml";
 import { loginApi } from "./helpers/session";
 
@@ -37,8 +37,6 @@ function guestXml(disk: string): string {
   });
 }
 
-const canvasGrid = (page: Page) => canvasGrid_(page, "largest");
-const virshGrid = (page: Page) => virshScreenGrid(page, GUEST.uuid, workDir);
 
 test.beforeAll(async ({ browser }) => {
   host1 = await hostOneEnsure(browser, `console-03 host ${tag}`);
@@ -64,25 +62,7 @@ test("draws the guest's screen with spice-html5, matching virsh screenshot", asy
   await expect(root).toHaveAttribute("data-status", "connected", { timeout: 30_000 });
   await expect(page.getByTestId("console-download-vv")).toBeEnabled();
 
-  let canvas = await canvasGrid(page);
-  await expect
-    .poll(async () => {
-      canvas = await canvasGrid(page);
-      return inked(canvas);
-    }, { timeout: 30_000 })
-    .toBeGreaterThan(40);
-  expect(inked(canvas), "the screen is mostly black").toBeLessThan(canvas.cells.length / 4);
-  // The same picture as libvirt's own screenshot: same size, the same cells inked (a blinking cursor
-  // aside). Both are sampled again until they agree: on a slow machine SeaBIOS may still be printing.
-  let reference = await virshGrid(page);
-  expect({ width: canvas.width, height: canvas.height }).toEqual({ width: reference.width, height: reference.height });
-  await expect
-    .poll(async () => {
-      [canvas, reference] = [await canvasGrid(page), await virshGrid(page)];
-      return canvas.cells.filter((x, i) => x !== reference.cells[i]).length;
-    }, { timeout: 20_000, message: "cells differing between the canvas and virsh screenshot" })
-    .toBeLessThanOrEqual(3);
-  expect(inked(reference)).toBeGreaterThan(40);
+  await expectCanvasShowsGuestScreen(page, { uuid: GUEST.uuid, dir: workDir, pick: "largest", inkTimeoutMs: 30_000 });
 });
 
 test("Download .vv gives remote-viewer a file whose ticket opens a CONNECT tunnel to this guest's SPICE server", async ({ page, baseURL }) => {

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import type { Page } from "@playwright/test";
+import { expect, type Page } from "@playwright/test";
 import { virshHost1 } from "./host1";
 
 // A coarse picture of a VGA text screen, to compare what a console canvas shows with libvirt's own
@@ -73,4 +73,31 @@ export async function virshScreenGrid(page: Page, uuid: string, dir: string): Pr
     return { width: bitmap.width, height: bitmap.height, bits };
   }, b64);
   return inkGrid(bits);
+}
+
+/**
+ * Waits until the console canvas shows the guest's BIOS text (light text on black), then until it
+ * matches libvirt's own `virsh screenshot` of the guest: same size, the same cells inked (a blinking
+ * cursor aside). Both are sampled again until they agree: on a slow machine SeaBIOS may still be
+ * printing. Returns the last canvas grid.
+ */
+export async function expectCanvasShowsGuestScreen(page: Page, o: { uuid: string; dir: string; pick?: "first" | "largest"; inkTimeoutMs?: number }): Promise<Grid> {
+  let canvas = await canvasGrid(page, o.pick);
+  await expect
+    .poll(async () => {
+      canvas = await canvasGrid(page, o.pick);
+      return inked(canvas);
+    }, { timeout: o.inkTimeoutMs ?? 15_000 })
+    .toBeGreaterThan(40);
+  expect(inked(canvas), "the screen is mostly black").toBeLessThan(canvas.cells.length / 4);
+  let reference = await virshScreenGrid(page, o.uuid, o.dir);
+  expect({ width: canvas.width, height: canvas.height }).toEqual({ width: reference.width, height: reference.height });
+  await expect
+    .poll(async () => {
+      [canvas, reference] = [await canvasGrid(page, o.pick), await virshScreenGrid(page, o.uuid, o.dir)];
+      return canvas.cells.filter((x, i) => x !== reference.cells[i]).length;
+    }, { timeout: 20_000, message: "cells differing between the canvas and virsh screenshot" })
+    .toBeLessThanOrEqual(3);
+  expect(inked(reference)).toBeGreaterThan(40);
+  return canvas;
 }
