@@ -4,7 +4,7 @@
  *
  *   npx tsx --tsconfig tsconfig.server.json bench/console-proxy/run.ts [--mib 256] [--runs 5]
  *       [--pings 5000] [--rfb-pings 1000] [--first 20] [--sessions 100] [--guests 4] [--hold 5]
- *       [--ramp-ms 20] [--idle-domains 200] [--no-pg] [--profile-dir DIR] [--build] [--out FILE] [--stack-env FILE]
+ *       [--ramp-ms 20] [--idle-domains 200] [--no-pg] [--profile-dir DIR] [--node-arg FLAG]... [--build] [--out FILE] [--stack-env FILE]
  *
  * --profile-dir: every virtdeck server the bench starts writes a V8 CPU profile (.cpuprofile) there.
  *
@@ -53,6 +53,8 @@ interface Options {
   pg: boolean;
   idleDomains: number;
   profileDir?: string;
+  /** Extra node flags for the main virtdeck server (e.g. --trace-gc). */
+  nodeArgs: string[];
   out: string;
   stackEnv?: string;
 }
@@ -71,6 +73,7 @@ function parseArgs(argv: string[]): Options {
     build: false,
     pg: true,
     idleDomains: 200,
+    nodeArgs: [],
     out: path.join(os.tmpdir(), `vdbench-console-${new Date().toISOString().replace(/[:.]/g, "-")}.json`),
   };
   for (let i = 0; i < argv.length; i++) {
@@ -99,6 +102,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === "--no-pg") o.pg = false;
     else if (a === "--idle-domains") o.idleDomains = int(0);
     else if (a === "--profile-dir") o.profileDir = path.resolve(val());
+    else if (a === "--node-arg") o.nodeArgs.push(val());
     else if (a === "--out") o.out = path.resolve(val());
     else if (a === "--stack-env") o.stackEnv = path.resolve(val());
     else if (a === "--help" || a === "-h") {
@@ -149,7 +153,7 @@ function cleanup(): Promise<void> {
     }
     if (stack) stackClose(stack);
     if (tmp) {
-      if (failed) console.error(`[bench] logs kept in ${tmp}`);
+      if (failed || process.env.VDBENCH_KEEP_LOGS) console.error(`[bench] logs kept in ${tmp}`);
       else rmSync(tmp, { recursive: true, force: true });
     }
   })();
@@ -853,7 +857,7 @@ async function main(): Promise<void> {
   const dataDir = path.join(tmp, "data");
   const serverLog = path.join(tmp, "server.log");
   // With --profile-dir this server (setup, first frames, throughput, latency) writes a profile too.
-  const nodeArgs = opts.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${opts.profileDir}`] : [];
+  const nodeArgs = [...(opts.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${opts.profileDir}`] : []), ...opts.nodeArgs];
   server = await serverStart({ root: ROOT, dataDir, logFile: serverLog, nodeArgs });
   const vd = await setupVirtdeck(host, server);
   /** Server RSS (MiB) along the run: the app's idle footprint and what the phases leave behind. */

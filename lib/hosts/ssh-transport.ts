@@ -15,6 +15,7 @@ import {
   HostUnreachableError,
   UnsafeArgumentError,
 } from "./errors";
+import { bulkReadConnect } from "./bulk-read-socket";
 import { fingerprintsEqual, hostKeyFingerprint, normalizeFingerprint } from "./fingerprint";
 import { shellQuote } from "./quote";
 import type { CommandStream, HostTransport, RunOptions, RunResult } from "./transport";
@@ -125,7 +126,11 @@ export async function connectSsh(options: SshConnectOptions): Promise<HostTransp
       settled = true;
       resolve(new SshTransport(client, cfg));
     });
+    // ssh2 waits for 'connect' on a socket still connecting and reads its 'data' as usual.
+    const sock = bulkReadConnect(cfg.host, cfg.port);
+    sock.setMaxListeners(0); // as ssh2 does with a socket of its own
     client.connect({
+      sock,
       host: cfg.host,
       port: cfg.port,
       username: cfg.username,
