@@ -10,7 +10,7 @@ import { DomainUuidSchema } from "@/lib/hosts/virsh-command";
 import { isActive } from "@/lib/libvirt/vm-state";
 import { hostGet } from "@/lib/fleet/hosts";
 import { consoleDomainRead, consolePasswordSet } from "@/lib/consoles/domain";
-import { consoleDisplayExpired } from "@/lib/consoles/display-lock";
+import { consoleDisplayTimeLimited } from "@/lib/consoles/display-lock";
 import type { ConsoleKind, ConsoleTransport } from "@/lib/generated/prisma/enums";
 import { vvFile, vvHostOf } from "@/lib/consoles/vv-file";
 
@@ -57,7 +57,7 @@ export interface MintedTicket {
   expiresAt: string;
   viewOnly: boolean;
   kind: ConsoleKind;
-  /** SPICE main channel, or VNC with VIRTDECK_CONSOLE_VNC_PASSWORD or an expired display password: the display password set for this console (valid a little longer than the ticket). */
+  /** SPICE main channel, or VNC with VIRTDECK_CONSOLE_VNC_PASSWORD or a time-limited display password: the display password set for this console (valid a little longer than the ticket). */
   password?: string;
 }
 
@@ -133,12 +133,13 @@ export async function consoleTicketMint(
   }
   const ttl = transport === "http_connect" ? VV_TICKET_TTL_MS + VV_CHANNEL_WINDOW_MS : TICKET_TTL_MS;
   // Once QEMU has a SPICE password it wants one from every viewer: each console gets its own, short-lived.
-  // VNC too when per-console VNC passwords are on, and whenever the display's password has expired
-  // (a VM created while they were on stays locked after they are switched off, unless virtdeck sets one).
+  // VNC too when per-console VNC passwords are on, and whenever the display has a time-limited password
+  // (a VM created while they were on, or given a console password before they were switched off, stays
+  // locked without one from virtdeck).
   const password =
     input.kind === "spice" && input.channel !== "extra"
       ? await consolePasswordSet(host, uuid, dom.xml, "spice", ttl + SPICE_PASSWORD_MARGIN_MS)
-      : input.kind === "vnc" && (env().VIRTDECK_CONSOLE_VNC_PASSWORD || consoleDisplayExpired(dom.xml, "vnc"))
+      : input.kind === "vnc" && (env().VIRTDECK_CONSOLE_VNC_PASSWORD || consoleDisplayTimeLimited(dom.xml, "vnc"))
         ? await consolePasswordSet(host, uuid, dom.xml, "vnc", ttl + SPICE_PASSWORD_MARGIN_MS)
         : undefined;
   const ticket = randomBytes(32).toString(transport === "http_connect" ? "hex" : "base64url");

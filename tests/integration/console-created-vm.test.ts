@@ -239,7 +239,7 @@ describe(`consoles of VMs virtdeck created, on ${testDbKind()}`, () => {
     }
   });
 
-  it("VNC: a VM created with per-console passwords still opens after the option is switched off (its expired password is replaced)", async () => {
+  it("VNC: a VM created with per-console passwords still opens after the option is switched off (its expired password is replaced, and again for the next console while that one is valid)", async () => {
     vncPasswords(true);
     let uuid: string;
     try {
@@ -256,6 +256,19 @@ describe(`consoles of VMs virtdeck created, on ${testDbKind()}`, () => {
     const o = await consoleOpen(s.port, t.ticket, s.adminToken);
     expect(await vncAuth(wsWire(o), t.password!)).toEqual({ types: [2], result: 0 });
     expect(await serverInitWidth(wsWire(o))).toBeGreaterThan(0);
+
+    // The next console while that password is still valid: QEMU still wants a password, so the ticket
+    // carries a fresh one (and the first viewer stays connected).
+    expect(validToMs(liveGraphics(uuid, "vnc").passwdValidTo)).toBeGreaterThan(Date.now());
+    const t2 = await mint(uuid, "vnc");
+    expect(t2.password).toMatch(/^[A-Za-z0-9_-]{8}$/);
+    expect(t2.password).not.toBe(t.password);
+    const o2 = await consoleOpen(s.port, t2.ticket, s.adminToken);
+    expect(await vncAuth(wsWire(o2), t2.password!)).toEqual({ types: [2], result: 0 });
+    expect(await serverInitWidth(wsWire(o2))).toBeGreaterThan(0);
+    o2.ws.close(1000);
+    await new Promise((r) => setTimeout(r, 500)); // a viewer QEMU dropped would be closed by now
+    expect(o.ws.readyState).toBe(o.ws.OPEN);
     o.ws.close(1000);
   });
 });
