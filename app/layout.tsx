@@ -10,6 +10,11 @@ export async function generateMetadata(): Promise<Metadata> {
   return {
     title: { default: t("productName"), template: `%s · ${t("productName")}` },
     description: t("description"),
+    manifest: "/manifest.webmanifest",
+    icons: {
+      icon: [{ url: "/favicon.ico", sizes: "32x32" }, { url: "/icon.svg", type: "image/svg+xml" }],
+      apple: "/apple-touch-icon.png",
+    },
   };
 }
 
