@@ -347,6 +347,15 @@ async function start(ws: WebSocket, session: ActiveSession, ticket: ConsumedTick
   // Guest -> browser, pausing the guest side while the browser is behind.
   stream.on("data", (chunk: Buffer) => {
     if (live.bytesOut === 0) clearTimeout(silence);
+    if (filter) {
+      // The server's answers say how the client's next bytes are to be read: some may pass now.
+      try {
+        const released = filter.fromServer(chunk);
+        if (released.length) toGuest(released);
+      } catch (err) {
+        return finish(CLOSE.revoked, err instanceof Error ? err.message : "protocol error");
+      }
+    }
     live.bytesOut += chunk.length;
     ws.send(chunk, { binary: true }, () => {
       if (stream.isPaused() && ws.bufferedAmount < LOW_WATER) stream.resume();
@@ -373,18 +382,21 @@ async function start(ws: WebSocket, session: ActiveSession, ticket: ConsumedTick
     let out = buf;
     if (filter) {
       try {
-        out = filter.push(buf);
+        out = filter.fromClient(buf);
       } catch (err) {
         return finish(CLOSE.revoked, err instanceof Error ? err.message : "protocol error");
       }
     }
-    if (!out.length) return;
+    if (out.length) toGuest(out);
+  };
+  function toGuest(out: Buffer) {
+    if (closed) return;
     live.bytesIn += out.length;
     if (!stream.write(out)) {
       (ws as unknown as { _socket?: Duplex })._socket?.pause();
       stream.once("drain", () => (ws as unknown as { _socket?: Duplex })._socket?.resume());
     }
-  };
+  }
   ws.off("message", onEarlyMessage);
   ws.on("message", onMessage);
   for (const [data, isBinary] of early.splice(0)) onMessage(data, isBinary);
