@@ -3,12 +3,15 @@
 // anonymous view-only share link completes the handshake, gets a framebuffer update and types a
 // command into the guest's VGA shell (tty1) that would write a marker to the serial port; the
 // marker never shows on the guest's serial console, while the same bytes through an interactive
-// ticket do run.
+// ticket do run. Serial: a view-only viewer never forces the console (`virsh console --force`):
+// it watches the stream of the person typing, who keeps typing, and is refused with a clear
+// reason while a client outside virtdeck holds the console.
+import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDbKind } from "./helpers/test-database";
-import { consoleOpen, consoleStackStart, guestRemove, virsh, type ConsoleStack, type Opened } from "./helpers/console-stack";
+import { consoleOpen, consoleStackStart, guestRemove, serialConsoleProbe, URI, virsh, type ConsoleStack, type Opened } from "./helpers/console-stack";
 import { TINY_BANNER, tinyGuestFiles, tinyGuestXml } from "./helpers/tiny-guest";
 
 let s: ConsoleStack;
@@ -130,6 +133,8 @@ async function typeThrough(o: Opened, version: 3 | 7 | 8, text: string): Promise
   expect(update.readUInt16BE(2)).toBeGreaterThan(0);
 }
 
+let holder: ChildProcess | null = null;
+
 beforeAll(async () => {
   s = await consoleStackStart();
   share = await import("@/lib/consoles/share-links");
@@ -160,6 +165,7 @@ async function waitFor(read: () => string, re: RegExp, timeoutMs: number): Promi
 }
 
 afterAll(async () => {
+  if (holder && holder.exitCode === null) holder.kill();
   guestRemove(guest.uuid);
   await s?.close();
 });
@@ -204,4 +210,67 @@ describe(`view-only consoles on ${testDbKind()}`, () => {
     expect(closed.code).toBe(proxy.CLOSE.revoked);
     expect(closed.reason).toMatch(/unknown RFB client message type 248/);
   });
+
+  it("serial: a view-only viewer (ticket or share link) watches the typist's stream; the typist stays connected and keeps typing; the viewer's keys are dropped", async () => {
+    const before = serialText().length;
+    const viewer = await consoleOpen(s.port, (await mint("serial", "view", helpToken)).ticket, helpToken);
+    const linkViewer = await consoleOpen(s.port, await shareTicket("serial"), null);
+    // A view-only open with --force would have detached the typist by now.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(serial.ws.readyState).toBe(serial.ws.OPEN);
+    const m = marker();
+    serial.send(Buffer.from(`echo ${m}-$((6*7))\r`));
+    await expect.poll(() => serialText().slice(before), { timeout: 15_000, interval: 200 }).toContain(`${m}-42`);
+    await expect.poll(() => viewer.text(), { timeout: 5_000, interval: 200 }).toContain(`${m}-42`);
+    await expect.poll(() => linkViewer.text(), { timeout: 5_000, interval: 200 }).toContain(`${m}-42`);
+    // Watchers do not type (nor resize the typist's terminal).
+    const ignored = marker();
+    viewer.send(Buffer.from(`echo ${ignored}-$((6*7))\r`));
+    viewer.ws.send(JSON.stringify({ type: "resize", cols: 20, rows: 5 }));
+    linkViewer.send(Buffer.from(`echo ${ignored}-$((6*7))\r`));
+    const after = marker();
+    serial.send(Buffer.from(`echo ${after}-$((6*7))\r`));
+    await expect.poll(() => serialText().slice(before), { timeout: 15_000, interval: 200 }).toContain(`${after}-42`);
+    expect(serialText()).not.toContain(`${ignored}-42`);
+    expect(serial.ws.readyState).toBe(serial.ws.OPEN);
+
+    // The typist leaves: the watchers' copy ends with a reason the page shows.
+    serial.ws.close(1000);
+    for (const v of [viewer, linkViewer]) {
+      const closed = await v.closed;
+      expect(closed.code).toBe(proxy.CLOSE.refused);
+      expect(closed.reason).toBe(proxy.SERIAL_WATCH_ENDED);
+    }
+  }, 90_000);
+
+  it("serial: while a client outside virtdeck holds the console, a view-only open is refused with a clear reason and the holder keeps it", async () => {
+    // Nobody of virtdeck's holds it now.
+    if (serial.ws.readyState === serial.ws.OPEN) serial.ws.close(1000);
+    await serial.closed;
+    await expect.poll(() => s.m.tickets.consoleHolders(s.hostId, guest.uuid), { timeout: 10_000 }).toEqual([]);
+    let out = "";
+    holder = spawn("script", ["-qec", `virsh -c ${URI} console ${guest.uuid}`, "/dev/null"], { stdio: ["pipe", "pipe", "pipe"] });
+    holder.stdout!.on("data", (d: Buffer) => (out += d.toString("utf8")));
+    await expect.poll(() => out, { timeout: 10_000, interval: 100 }).toMatch(/Connected to domain/);
+    holder.stdin!.write("\r");
+    await expect.poll(() => out, { timeout: 10_000, interval: 100 }).toMatch(/tiny:[^\r\n]*# /);
+
+    for (const open of [
+      async () => consoleOpen(s.port, (await mint("serial", "view", helpToken)).ticket, helpToken),
+      async () => consoleOpen(s.port, await shareTicket("serial"), null),
+    ]) {
+      const viewer = await open();
+      const closed = await Promise.race([viewer.closed, new Promise<{ code: number; reason: string }>((r) => setTimeout(() => r({ code: -1, reason: "still open: it took the console" }), 10_000))]);
+      viewer.ws.close(1000);
+      expect(closed.code).toBe(proxy.CLOSE.refused);
+      expect(closed.reason).toBe(proxy.SERIAL_IN_USE);
+    }
+    // The holder was not detached: it is still attached and its shell still answers.
+    expect(holder.exitCode).toBeNull();
+    expect(serialConsoleProbe(guest.uuid)).toMatch(/Active console session exists/);
+    const m = marker();
+    holder.stdin!.write(`echo ${m}-$((6*7))\r`);
+    await expect.poll(() => out, { timeout: 15_000, interval: 200 }).toContain(`${m}-42`);
+    holder.kill();
+  }, 60_000);
 });
