@@ -11,13 +11,18 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDbKind } from "./helpers/test-database";
-import { consoleOpen, consoleStackStart, guestRemove, serialConsoleProbe, URI, virsh, type ConsoleStack, type Opened } from "./helpers/console-stack";
+import { consoleOpen, consoleStackStart, guestRemove, idleGuestXml, serialConsoleProbe, URI, virsh, type ConsoleStack, type Opened } from "./helpers/console-stack";
 import { TINY_BANNER, tinyGuestFiles, tinyGuestXml } from "./helpers/tiny-guest";
+// noVNC's own DES (the package exports only its RFB entry point, without types); Node's OpenSSL 3 has no DES.
+// @ts-expect-error -- untyped JavaScript module
+import { DESECBCipher } from "../../node_modules/@novnc/novnc/core/crypto/des.js";
 
 let s: ConsoleStack;
 let share: typeof import("@/lib/consoles/share-links");
 let proxy: typeof import("@/lib/consoles/proxy");
 const guest = { name: `vdtest-viewonly-${randomBytes(3).toString("hex")}`, uuid: randomUUID() };
+/** An idle guest whose VNC display wants a password (VNC authentication): virtdeck sets one per ticket. */
+const locked = { name: `vdtest-viewonly-pw-${randomBytes(3).toString("hex")}`, uuid: randomUUID() };
 const ip = "127.0.0.9";
 let helpToken = "";
 /** The admin's interactive serial console: what the guest writes to ttyS0, and a keyboard on it. */
@@ -149,6 +154,9 @@ beforeAll(async () => {
   writeFileSync(`${dir}/guest.xml`, tinyGuestXml({ ...guest, ...tinyGuestFiles() }));
   virsh("define", `${dir}/guest.xml`);
   virsh("start", "--paused", guest.uuid);
+  writeFileSync(`${dir}/locked.xml`, idleGuestXml({ ...locked, vnc: true, displayPassword: true }));
+  virsh("define", `${dir}/locked.xml`);
+  virsh("start", "--paused", locked.uuid);
   serial = await consoleOpen(s.port, (await mint("serial", "interactive")).ticket, s.adminToken);
   virsh("resume", guest.uuid);
   await waitFor(serialText, TINY_BANNER, 60_000);
@@ -167,6 +175,7 @@ async function waitFor(read: () => string, re: RegExp, timeoutMs: number): Promi
 afterAll(async () => {
   if (holder && holder.exitCode === null) holder.kill();
   guestRemove(guest.uuid);
+  guestRemove(locked.uuid);
   await s?.close();
 });
 
@@ -196,6 +205,44 @@ describe(`view-only consoles on ${testDbKind()}`, () => {
       await Promise.all([ticketViewer.closed, linkViewer.closed, interactive.closed]);
     }, 90_000);
   }
+
+  it("VNC with VNC authentication: a view-only viewer speaking 3.3, 3.7 or 3.8 gets through the challenge to a framebuffer update; a wrong password gets no further", async () => {
+    const des = (password: string, challenge: Buffer) =>
+      Buffer.from((DESECBCipher as { importKey(k: number[]): { encrypt(a: unknown, b: Uint8Array): Uint8Array } }).importKey([...password].map((c) => c.charCodeAt(0))).encrypt({ name: "DES-ECB" }, challenge));
+    for (const version of [3, 7, 8] as const) {
+      for (const right of [true, false]) {
+        const t = await s.m.tickets.consoleTicketMint(await sessionFor(s.adminToken), s.hostId, locked.uuid, { kind: "vnc", mode: "view" });
+        expect(t.viewOnly).toBe(true);
+        expect(t.password).toBeTruthy();
+        const o = await consoleOpen(s.port, t.ticket, s.adminToken);
+        expect((await o.next(12)).toString("latin1")).toBe("RFB 003.008\n");
+        o.send(Buffer.from(`RFB 003.00${version}\n`));
+        if (version === 3) expect((await o.next(4)).readUInt32BE(0)).toBe(2);
+        else {
+          expect([...(await o.next((await o.next(1))[0]))]).toEqual([2]);
+          o.send(Buffer.from([2]));
+        }
+        o.send(des(right ? t.password! : "wrong-pw", await o.next(16)));
+        const result = (await o.next(4)).readUInt32BE(0);
+        if (!right) {
+          expect(result).not.toBe(0);
+          // Refused: ClientInit and what follows never reach QEMU; the server ends the connection.
+          o.send(Buffer.concat([Buffer.from([1]), ...keystrokes("x")]));
+          expect((await o.closed).code).toBe(proxy.CLOSE.refused);
+          continue;
+        }
+        expect(result).toBe(0);
+        o.send(Buffer.from([1]));
+        const init = await o.next(24);
+        await o.next(init.readUInt32BE(20));
+        o.send(Buffer.concat([Buffer.from([2, 0, 0, 1, 0, 0, 0, 0]), ...keystrokes("x"), updateRequest(init.readUInt16BE(0), init.readUInt16BE(2))]));
+        expect((await o.next(4, 20_000))[0]).toBe(0);
+        expect(o.ws.readyState).toBe(o.ws.OPEN);
+        o.ws.close(1000);
+        await o.closed;
+      }
+    }
+  }, 90_000);
 
   it("VNC: a view-only session ends on a client version or message the proxy does not follow", async () => {
     const odd = await consoleOpen(s.port, (await mint("vnc", "view", helpToken)).ticket, helpToken);
