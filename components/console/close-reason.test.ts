@@ -13,6 +13,8 @@ describe("closeReasonMessage", () => {
     expect(closeReasonMessage({ code: 4015, reason: "the VM's display closed the connection" })).toEqual({ key: "closed.refused" });
     expect(closeReasonMessage({ code: 4015, reason: "the VM's display refused the viewer: QEMU allows 32 viewers per display" })).toEqual({ key: "closed.viewerLimit" });
     expect(closeReasonMessage({ code: 4015, reason: "another client took the serial console" })).toEqual({ key: "closed.serialTaken" });
+    expect(closeReasonMessage({ code: 4015, reason: "the serial console is in use by another client: a view-only viewer never takes it over" })).toEqual({ key: "closed.serialBusy" });
+    expect(closeReasonMessage({ code: 4015, reason: "the serial console session this view watched has ended" })).toEqual({ key: "closed.serialWatchEnded" });
     expect(closeReasonMessage({ code: 1000, reason: "" })).toEqual({ key: "closed.normal" });
     expect(closeReasonMessage({ code: 1006, reason: "" })).toEqual({ key: "closed.abnormal" });
   });

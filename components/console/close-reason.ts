@@ -45,8 +45,11 @@ export function closeReasonMessage(info: CloseInfo): ReasonMessage {
   }
   if (code === 4015) {
     // The guest still runs; the reason says what turned the console away (best effort, like 4011).
-    if (/\bviewers?\b/i.test(reason)) return { key: "closed.viewerLimit" };
+    // A view-only serial viewer never takes the console over (server: SERIAL_IN_USE, SERIAL_WATCH_ENDED).
+    if (/\bserial console\b.*\bin use\b/i.test(reason)) return { key: "closed.serialBusy" };
+    if (/\bserial console\b.*\bwatched\b/i.test(reason)) return { key: "closed.serialWatchEnded" };
     if (/\bserial console\b/i.test(reason)) return { key: "closed.serialTaken" };
+    if (/\bviewers?\b/i.test(reason)) return { key: "closed.viewerLimit" };
   }
   if (code !== null && KNOWN[code]) return { key: KNOWN[code] };
   if (reason.trim()) return { key: "closed.other", values: { reason: reason.trim() } };

@@ -19,6 +19,7 @@ import { consoleLiveCount, consoleTicketConsume, consoleTicketConsumeConnect, QE
 import { vvTicketOf } from "@/lib/consoles/vv-file";
 import { RfbViewOnlyFilter } from "@/lib/consoles/rfb-view-only";
 import { shareLinksRecheck, shareTicketAdmit } from "@/lib/consoles/share-links";
+import { serialShareOffer, serialShareTap } from "@/lib/consoles/serial-share";
 
 /**
  * The console websocket (/ws/console): authenticates the session cookie and a
@@ -220,6 +221,10 @@ interface Backend {
   /** True once the host's SSH connection is gone (vs. the guest closing its end). */
   hostGone: () => boolean;
   resize?: (cols: number, rows: number) => void;
+  /** Serial: offers the stream to view-only viewers of the VM, once its own data listener is attached. */
+  share?: () => void;
+  /** Serial, view-only: a copy of a console another session of this instance holds. */
+  watching?: boolean;
 }
 
 async function backendOpen(t: ConsumedTicket): Promise<Backend> {
@@ -229,13 +234,25 @@ async function backendOpen(t: ConsumedTicket): Promise<Backend> {
   const xml = assertVirshOk(dumpxml, await fleet().sessions.get(host.id, host.libvirtUri).run(dumpxml)).stdout;
   const dom = parseDomainXml(xml);
   if (t.kind === "serial") {
+    // View-only never forces (it would detach the person typing): it watches the stream this
+    // instance holds for the VM, else opens the console without --force (lib/consoles/serial-share.ts).
+    const tap = t.viewOnly ? serialShareTap(host.id, t.vmUuid) : null;
+    if (tap) return { stream: tap.stream, host, vmName: dom.name, hostName: host.name, hostGone: tap.hostGone, watching: true };
     // Session channels count against sshd's MaxSessions: serial consoles live on connections of their own.
     const { stream, transport: conn } = await fleet().streams.openStream(
       host.id,
-      virshArgv({ uri: host.libvirtUri, command: "console", args: [{ domain: t.vmUuid }, { flag: "--force" }] }),
+      virshArgv({ uri: host.libvirtUri, command: "console", args: [{ domain: t.vmUuid }, ...(t.viewOnly ? [] : [{ flag: "--force" }])] }),
       { pty: true },
     );
-    return { stream, host, vmName: dom.name, hostName: host.name, hostGone: () => conn.closed, resize: (cols, rows) => stream.setWindow?.(rows, cols, 0, 0) };
+    return {
+      stream,
+      host,
+      vmName: dom.name,
+      hostName: host.name,
+      hostGone: () => conn.closed,
+      resize: (cols, rows) => stream.setWindow?.(rows, cols, 0, 0),
+      share: () => serialShareOffer(host.id, t.vmUuid, stream, () => conn.closed),
+    };
   }
   const g = dom.graphics.find((x) => x.type === t.kind);
   if (!g?.port || g.port <= 0) throw Object.assign(new Error(`${dom.name} has no active ${t.kind} display`), { closeCode: CLOSE.notFound });
@@ -347,17 +364,28 @@ async function start(ws: WebSocket, session: ActiveSession, ticket: ConsumedTick
   // Guest -> browser, pausing the guest side while the browser is behind.
   stream.on("data", (chunk: Buffer) => {
     if (live.bytesOut === 0) clearTimeout(silence);
+    if (filter) {
+      // The server's answers say how the client's next bytes are to be read: some may pass now.
+      try {
+        const released = filter.fromServer(chunk);
+        if (released.length) toGuest(released);
+      } catch (err) {
+        return finish(CLOSE.revoked, err instanceof Error ? err.message : "protocol error");
+      }
+    }
     live.bytesOut += chunk.length;
     ws.send(chunk, { binary: true }, () => {
       if (stream.isPaused() && ws.bufferedAmount < LOW_WATER) stream.resume();
     });
     if (ws.bufferedAmount > HIGH_WATER) stream.pause();
   });
+  backend.share?.();
   // Browser -> guest, pausing the websocket while the SSH channel is full.
   const onMessage = (data: RawData, isBinary: boolean) => {
     const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
     if (!isBinary) {
-      if (ticket.kind === "serial") {
+      // A view-only serial viewer may be watching someone else's pty: it does not resize it.
+      if (ticket.kind === "serial" && !ticket.viewOnly) {
         try {
           const msg = JSON.parse(buf.toString("utf8")) as { type?: string; cols?: number; rows?: number };
           if (msg.type === "resize" && Number.isInteger(msg.cols) && Number.isInteger(msg.rows)) {
@@ -373,18 +401,21 @@ async function start(ws: WebSocket, session: ActiveSession, ticket: ConsumedTick
     let out = buf;
     if (filter) {
       try {
-        out = filter.push(buf);
+        out = filter.fromClient(buf);
       } catch (err) {
         return finish(CLOSE.revoked, err instanceof Error ? err.message : "protocol error");
       }
     }
-    if (!out.length) return;
+    if (out.length) toGuest(out);
+  };
+  function toGuest(out: Buffer) {
+    if (closed) return;
     live.bytesIn += out.length;
     if (!stream.write(out)) {
       (ws as unknown as { _socket?: Duplex })._socket?.pause();
       stream.once("drain", () => (ws as unknown as { _socket?: Duplex })._socket?.resume());
     }
-  };
+  }
   ws.off("message", onEarlyMessage);
   ws.on("message", onMessage);
   for (const [data, isBinary] of early.splice(0)) onMessage(data, isBinary);
@@ -406,6 +437,8 @@ async function start(ws: WebSocket, session: ActiveSession, ticket: ConsumedTick
 }
 
 const NO_ANSWER = "the VM's console did not answer";
+export const SERIAL_IN_USE = "the serial console is in use by another client: a view-only viewer never takes it over";
+export const SERIAL_WATCH_ENDED = "the serial console session this view watched has ended";
 /**
  * Fewest bytes a VNC server sends up to and including ServerInit: version (12), one security type
  * (2), SecurityResult (4), ServerInit without its name (24). Less means the viewer never got in.
@@ -422,7 +455,12 @@ async function endReason(backend: Backend, live: Live): Promise<[number, string]
   const state = await consoleDomainState(backend.host, live.ticket.vmUuid);
   const runs = state === "running" || state === "paused" || state === "blocked" || state === "pmsuspended";
   if (!runs) return [CLOSE.guestClosed, "the guest closed the console"];
-  if (live.ticket.kind === "serial") return [CLOSE.refused, "another client took the serial console"];
+  if (live.ticket.kind === "serial") {
+    if (backend.watching) return [CLOSE.refused, SERIAL_WATCH_ENDED];
+    // Opened without --force: libvirt refused it (or later gave it to someone who forced).
+    if (live.ticket.viewOnly) return [CLOSE.refused, SERIAL_IN_USE];
+    return [CLOSE.refused, "another client took the serial console"];
+  }
   if (live.ticket.kind === "vnc") {
     // QEMU turns a viewer past its limit away after the security handshake, before ServerInit
     // (ui/vnc.c protocol_client_init); viewers outside virtdeck count too, so the bytes tell, not only our records.
