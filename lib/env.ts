@@ -36,6 +36,12 @@ export const EnvSchema = z.object({
   VIRTDECK_CONSOLE_VNC_PASSWORD: bool.default(false),
   /** Largest image a browser may upload to a storage pool, in bytes (default 20 GiB). */
   VIRTDECK_UPLOAD_MAX_BYTES: z.coerce.number().int().positive().default(20 * 1024 ** 3),
+  /** Consoles one user may have open at once (their sessions, API tokens and share links together; all instances). */
+  VIRTDECK_MAX_CONSOLES_PER_USER: z.coerce.number().int().positive().default(20),
+  /** Live-update streams (/api/events, /api/tasks/stream) one user may have open at once, per instance. */
+  VIRTDECK_MAX_STREAMS_PER_USER: z.coerce.number().int().positive().default(10),
+  /** Bytes a console client may send before the guest's side is connected; past it the console closes. */
+  VIRTDECK_CONSOLE_EARLY_INPUT_BYTES: z.coerce.number().int().positive().default(256 * 1024),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -125,9 +125,9 @@ export default function ConsoleClient({ hostId, uuid, kind, csrfToken, canTakeov
   const connect = useCallback((mode: ConsoleMode) => setAttempt((a) => ({ n: a.n + 1, mode })), []);
 
   // SPICE opens a websocket per channel, each with a ticket of its own.
-  const mintChannel = useCallback(async (): Promise<string> => {
+  const mintChannel = useCallback(async (mainUrl: string): Promise<string> => {
     for (let i = 0; ; i++) {
-      const r = await ticketMint({ hostId, uuid, kind, mode: "interactive", csrfToken, channel: "extra" });
+      const r = await ticketMint({ hostId, uuid, kind, mode: "interactive", csrfToken, channel: "extra", mainUrl });
       if (r.ok) return r.ticket.url;
       // Right after a take-over, the previous holder's sessions take about a second to close.
       if ("held" in r && i < 6) {
@@ -387,7 +387,7 @@ export default function ConsoleClient({ hostId, uuid, kind, csrfToken, canTakeov
   );
 }
 
-function ConsoleView(p: { kind: ConsoleKind; ticket: ConsoleTicket; viewOnly: boolean; scale: ScaleMode; events: ViewEvents; handle: RefObject<ConsoleHandle | null>; mintChannel: () => Promise<string> }) {
+function ConsoleView(p: { kind: ConsoleKind; ticket: ConsoleTicket; viewOnly: boolean; scale: ScaleMode; events: ViewEvents; handle: RefObject<ConsoleHandle | null>; mintChannel: (mainUrl: string) => Promise<string> }) {
   const { kind, ticket, viewOnly, scale, events, handle } = p;
   if (kind === "serial") return <SerialView ref={handle} url={ticket.url} viewOnly={viewOnly} events={events} />;
   if (kind === "spice") return <SpiceView ref={handle} url={ticket.url} password={ticket.password} events={events} mint={p.mintChannel} />;

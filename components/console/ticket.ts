@@ -40,12 +40,14 @@ export async function ticketMint(o: {
   signal?: AbortSignal;
   /** SPICE: "extra" for a further channel of an open console (keeps its password). */
   channel?: "main" | "extra";
+  /** With "extra": the path of the console's main channel (its ticket names the console). */
+  mainUrl?: string;
 }): Promise<TicketResult> {
   return ticketRequest(
     consoleApiPath(o.hostId, o.uuid),
     {
       headers: { accept: "application/json", "content-type": "application/json", "x-csrf-token": o.csrfToken },
-      body: JSON.stringify({ kind: o.kind, mode: o.mode, ...(o.channel ? { channel: o.channel } : {}) }),
+      body: JSON.stringify({ kind: o.kind, mode: o.mode, ...(o.channel ? { channel: o.channel } : {}), ...(o.mainUrl ? { main: ticketOfUrl(o.mainUrl) } : {}) }),
       credentials: "same-origin",
       signal: o.signal,
     },
@@ -92,6 +94,11 @@ function holdersParse(v: unknown, kind: ConsoleKind): ConsoleHolder[] {
     if (typeof r.username !== "string") return [];
     return [{ username: r.username, kind: isConsoleKind(r.kind) ? r.kind : kind, viewOnly: r.viewOnly === true, since: typeof r.since === "string" ? r.since : "" }];
   });
+}
+
+/** The ticket a console path carries (`/ws/console?ticket=...`): an extra SPICE channel names its console by it. */
+export function ticketOfUrl(path: string): string {
+  return new URL(path, "http://x").searchParams.get("ticket") ?? "";
 }
 
 /** The websocket address of a ticket's path, on the page's own origin. */

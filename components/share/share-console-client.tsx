@@ -70,8 +70,8 @@ export default function ShareConsoleClient({ token, vmName, kind, viewOnly: link
   const connect = useCallback((mode: "interactive" | "view") => setAttempt((a) => ({ n: a.n + 1, mode: linkViewOnly ? "view" : mode })), [linkViewOnly]);
 
   // SPICE: one websocket per channel, each with a ticket minted through the link.
-  const mintChannel = useCallback(async (): Promise<string> => {
-    const r = await shareTicketMint({ token, kind, mode: "interactive", channel: "extra" });
+  const mintChannel = useCallback(async (mainUrl: string): Promise<string> => {
+    const r = await shareTicketMint({ token, kind, mode: "interactive", channel: "extra", mainUrl });
     if (r.ok) return r.ticket.url;
     throw new Error("held" in r ? tc("status.held") : r.error.message);
   }, [token, kind, tc]);
@@ -194,7 +194,7 @@ export default function ShareConsoleClient({ token, vmName, kind, viewOnly: link
   );
 }
 
-function ShareView(p: { kind: ConsoleKind; ticket: ConsoleTicket; viewOnly: boolean; events: ViewEvents; handle: RefObject<ConsoleHandle | null>; mintChannel: () => Promise<string> }) {
+function ShareView(p: { kind: ConsoleKind; ticket: ConsoleTicket; viewOnly: boolean; events: ViewEvents; handle: RefObject<ConsoleHandle | null>; mintChannel: (mainUrl: string) => Promise<string> }) {
   if (p.kind === "serial") return <SerialView ref={p.handle} url={p.ticket.url} viewOnly={p.viewOnly} events={p.events} />;
   if (p.kind === "spice") return <SpiceView ref={p.handle} url={p.ticket.url} password={p.ticket.password} events={p.events} mint={p.mintChannel} />;
   return <VncView ref={p.handle} url={p.ticket.url} password={p.ticket.password} viewOnly={p.viewOnly} scale="scale" events={p.events} />;

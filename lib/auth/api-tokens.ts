@@ -247,6 +247,7 @@ export async function apiTokenAuthenticate(token: string, ip: string): Promise<T
       kind: "token",
       user: { id: user.id, username: user.username },
       sessionId: null,
+      tokenId: row.id,
       limit: { privileges: row.privileges.filter(isPrivilege) },
     },
     session: { id: `apitoken:${row.id}`, csrfToken: "", expiresAt: row.expiresAt, user },

@@ -12,6 +12,8 @@ export interface Principal {
   user: { id: string; username: string };
   /** The browser session, when there is one (console tickets are bound to it). */
   sessionId: string | null;
+  /** The API token (kind "token"): long-lived callers re-check it (lib/auth/caller-watch.ts). */
+  tokenId?: string;
   /** Upper bound on the user's grants: effective = user's ∩ limit (token privileges, share link VM). */
   limit?: PrincipalLimit;
 }

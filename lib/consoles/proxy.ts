@@ -15,7 +15,8 @@ import { parseDomainXml } from "@/lib/libvirt/domain-xml-parse";
 import { hostGet, type HostView } from "@/lib/fleet/hosts";
 import { consoleDomainState } from "@/lib/consoles/domain";
 import { fleet } from "@/lib/fleet/runtime";
-import { consoleLiveCount, consoleTicketConsume, consoleTicketConsumeConnect, QEMU_VNC_VIEWERS, type ConsumedTicket } from "@/lib/consoles/tickets";
+import { consoleExtrasOrphaned, consoleLiveCount, consoleTicketConsume, consoleTicketConsumeConnect, QEMU_VNC_VIEWERS, type ConsumedTicket } from "@/lib/consoles/tickets";
+import { env } from "@/lib/env";
 import { vvTicketOf } from "@/lib/consoles/vv-file";
 import { RfbViewOnlyFilter } from "@/lib/consoles/rfb-view-only";
 import { shareLinksRecheck, shareTicketAdmit } from "@/lib/consoles/share-links";
@@ -41,6 +42,8 @@ export const CLOSE = {
   refused: 4015,
   /** Nothing came from the guest's display/console within FIRST_BYTE_MS of the websocket opening. */
   noAnswer: 4016,
+  /** The client sent more than VIRTDECK_CONSOLE_EARLY_INPUT_BYTES before the guest's side was connected. */
+  earlyInput: 4017,
 } as const;
 
 /** From websocket open to the first byte of the guest's display (SSH channel open included); serial: to the channel open. */
@@ -270,10 +273,21 @@ async function start(ws: WebSocket, session: ActiveSession, ticket: ConsumedTick
   const onEarlyClose = () => (browserGone = true);
   ws.once("close", onEarlyClose);
   // SPICE clients (and fast typists on serial) speak first: keep what arrives before the backend is ready.
+  // Held in memory until then, so bounded in bytes (and in messages, for their overhead).
   const early: [RawData, boolean][] = [];
+  const earlyMax = env().VIRTDECK_CONSOLE_EARLY_INPUT_BYTES;
+  let earlyBytes = 0;
+  let overflow = "";
   const onEarlyMessage = (data: RawData, isBinary: boolean) => {
+    if (overflow) return;
+    earlyBytes += Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data instanceof ArrayBuffer ? data.byteLength : data.length;
+    if (earlyBytes > earlyMax || early.length >= 256) {
+      early.length = 0;
+      overflow = `more than ${earlyMax} bytes of input before the console was ready`;
+      ws.close(CLOSE.earlyInput, overflow);
+      return;
+    }
     early.push([data, isBinary]);
-    if (early.length > 256) ws.close(CLOSE.revoked, "too much input before the console was ready");
   };
   ws.on("message", onEarlyMessage);
   // The guest must answer within FIRST_BYTE_MS of the websocket opening, SSH channel open included:
@@ -287,9 +301,9 @@ async function start(ws: WebSocket, session: ActiveSession, ticket: ConsumedTick
   let backend: Backend;
   try {
     backend = await backendOpen(ticket);
-    if (silent) {
+    if (silent || overflow) {
       backend.stream.destroy();
-      throw new Error(NO_ANSWER);
+      throw Object.assign(new Error(overflow || NO_ANSWER), { closeCode: overflow ? CLOSE.earlyInput : CLOSE.noAnswer });
     }
   } catch (err) {
     clearTimeout(silence);
@@ -339,6 +353,8 @@ async function start(ws: WebSocket, session: ActiveSession, ticket: ConsumedTick
       kind: ticket.kind,
       viewOnly: ticket.viewOnly,
       shareLinkId: ticket.shareLinkId ?? null,
+      ticketId: ticket.ticketId ?? null,
+      mainTicketId: ticket.mainTicketId ?? null,
     },
   });
   if (ticket.takeover) {
@@ -524,6 +540,7 @@ async function check(): Promise<void> {
   const shared = lives.filter((l) => l.ticket.shareLinkId);
   const shareClose = await shareLinksRecheck(shared.map((l) => ({ id: l.id, shareLinkId: l.ticket.shareLinkId!, hostId: l.ticket.hostId, vmUuid: l.ticket.vmUuid })));
   const permitted = await consolesStillPermitted(lives.filter((l) => !l.ticket.shareLinkId));
+  const orphaned = await consoleExtrasOrphaned(lives.map((l) => ({ id: l.id, mainTicketId: l.ticket.mainTicketId })));
   const sessionIds = [...new Set(lives.map((l) => l.session.id))];
   const [sessions, requests] = await Promise.all([
     db().session.findMany({
@@ -536,6 +553,10 @@ async function check(): Promise<void> {
   const requested = new Map(requests.map((r) => [r.id, r.closeRequest!]));
   const now = Date.now();
   for (const l of lives) {
+    if (orphaned.has(l.id)) {
+      l.close(CLOSE.normal, "the console's main channel closed");
+      continue;
+    }
     if (l.ticket.shareLinkId) {
       if (shareClose.has(l.id)) l.close(CLOSE.revoked, shareClose.get(l.id)!);
       else if (requested.has(l.id)) l.close(CLOSE.takenOver, requested.get(l.id)!);

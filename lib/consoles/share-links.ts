@@ -9,7 +9,7 @@ import type { ActiveSession } from "@/lib/auth/session";
 import { DomainUuidSchema } from "@/lib/hosts/virsh-command";
 import { hostGet } from "@/lib/fleet/hosts";
 import { consoleDomainRead } from "@/lib/consoles/domain";
-import { CONSOLE_STALE_MS, consoleTicketMint, type ConsumedTicket, type MintedTicket } from "@/lib/consoles/tickets";
+import { consoleTicketMint, type ConsumedTicket, type MintedTicket } from "@/lib/consoles/tickets";
 import type { ConsoleKind } from "@/lib/generated/prisma/enums";
 import type { ShareLink } from "@/lib/generated/prisma/client";
 import { SHARE_LINK_DEFAULT_MAX_HOURS, SHARE_TOKEN_RE, type ShareLinkView } from "@/lib/contracts/share-links";
@@ -28,8 +28,9 @@ import { SHARE_LINK_DEFAULT_MAX_HOURS, SHARE_TOKEN_RE, type ShareLinkView } from
  *   proxy) and no link ever takes over someone else's console.
  * - A single-use link allows one console session: the first ticket for the
  *   console's main channel counts the use (one conditional UPDATE, so two
- *   visitors racing cannot both get in); later opens are refused. SPICE's extra
- *   channels are admitted only while that session is live.
+ *   visitors racing cannot both get in); later opens are refused. Extra
+ *   channels exist only for SPICE and each names the link's live main channel
+ *   (lib/consoles/tickets.ts), so they never make a second console.
  * - Every create, open, close (proxy.ts, actions share.open / share.close) and
  *   revoke is in the audit log, with the creator as actor and the link's id.
  */
@@ -51,6 +52,8 @@ export const ShareTicketRequestSchema = z
     mode: z.enum(["interactive", "view"]).default("interactive"),
     /** SPICE opens one websocket per channel: "extra" channels join the link's live session. */
     channel: z.enum(["main", "extra"]).default("main"),
+    /** An extra channel names the link's open console: its main channel's ticket. */
+    main: z.string({ error: "main must be the main channel's ticket" }).min(1).max(128).optional(),
   })
   .strict();
 
@@ -248,12 +251,12 @@ export async function shareTicketMint(token: string, input: z.infer<typeof Share
   if (!link) throw new AppError("not_found", "Share link not found");
   const state = shareLinkState(link);
   const extra = input.channel === "extra";
-  // A single-use link's extra SPICE channels join its one live session.
+  if (extra && link.kind !== "spice") throw new AppError("bad_request", "Extra channels exist only for SPICE consoles");
+  // A single-use link's extra SPICE channels join its one live session (consoleTicketMint checks they name it).
   if (state !== "active" && !(state === "used" && extra)) throw refusal(state);
   if (!(await authorize(sharePrincipal(link), "vm.console", { hostId: link.hostId, vmUuid: link.vmUuid }))) throw refusal("forbidden");
-  if (extra && !(await shareLinkLive(link.id))) throw new AppError("invalid_state", "Open the console's main channel first");
   const mode = link.viewOnly ? "view" : input.mode;
-  const minted = await consoleTicketMint(shareSession(link), link.hostId, link.vmUuid, { kind: link.kind, mode, channel: input.channel }, { shareLinkId: link.id });
+  const minted = await consoleTicketMint(shareSession(link), link.hostId, link.vmUuid, { kind: link.kind, mode, channel: input.channel, main: input.main }, { shareLinkId: link.id });
   if (!extra) {
     // Count the use; refuse (and drop the ticket) when a single-use link lost the race.
     const now = new Date();
@@ -268,12 +271,6 @@ export async function shareTicketMint(token: string, input: z.infer<typeof Share
     }
   }
   return minted;
-}
-
-/** True while a console session opened through the link is live on some instance. */
-async function shareLinkLive(linkId: string): Promise<boolean> {
-  const n = await db().consoleSession.count({ where: { shareLinkId: linkId, endedAt: null, lastSeenAt: { gt: new Date(Date.now() - CONSOLE_STALE_MS) } } });
-  return n > 0;
 }
 
 export type ShareAdmission = { ok: true; session: ActiveSession; ticket: ConsumedTicket } | { ok: false; reason: string };
@@ -312,7 +309,7 @@ export async function shareTicketAdmit(ticket: string | null, ip: string): Promi
   return {
     ok: true,
     session: shareSession(link),
-    ticket: { hostId: row.hostId, vmUuid: row.vmUuid, kind: row.kind, viewOnly: row.viewOnly, takeover: false, shareLinkId: link.id },
+    ticket: { hostId: row.hostId, vmUuid: row.vmUuid, kind: row.kind, viewOnly: row.viewOnly, takeover: false, shareLinkId: link.id, ticketId: row.id, mainTicketId: row.mainTicketId },
   };
 }
 

@@ -41,6 +41,8 @@ export const ConsoleRequestSchema = z
      * and leaves the password alone.
      */
     channel: z.enum(["main", "extra"]).default("main"),
+    /** An extra channel names its console: the main channel's ticket (already used, so only a secret handle now). */
+    main: z.string({ error: "main must be the main channel's ticket" }).min(1).max(128).optional(),
   })
   .strict();
 
@@ -92,6 +94,53 @@ export async function consoleLiveCount(hostId: string, vmUuid: string, kind: Con
   return db().consoleSession.count({ where: { hostId, vmUuid, kind, endedAt: null, lastSeenAt: { gt: new Date(Date.now() - CONSOLE_STALE_MS) } } });
 }
 
+/** A SPICE console's further channels (display, inputs, cursor, sound...): spice-html5 opens at most 6. */
+export const SPICE_EXTRA_CHANNELS_MAX = 16;
+
+/**
+ * The live main SPICE channel an extra channel joins: `main` is that channel's ticket, minted for the
+ * same principal (web session, or share link) and VM, used, and its console session open now. Returns
+ * the main ticket's id; refuses otherwise, and past SPICE_EXTRA_CHANNELS_MAX channels for one console.
+ */
+async function consoleMainChannel(session: ActiveSession, hostId: string, vmUuid: string, main: string | undefined, shareLinkId: string | null): Promise<string> {
+  const refused = new AppError("invalid_state", "Open the console's main channel first: an extra channel joins a live SPICE console");
+  if (!main || main.length > 128) throw refused;
+  const id = hash(main);
+  const t = await db().consoleTicket.findUnique({ where: { id } });
+  const mine = t && t.userId === session.user.id && t.sessionId === session.id && (t.shareLinkId ?? null) === shareLinkId;
+  if (!t || !mine || t.kind !== "spice" || t.mainTicketId || t.transport !== "websocket" || !t.usedAt || t.hostId !== hostId || t.vmUuid !== vmUuid) throw refused;
+  const since = new Date(Date.now() - CONSOLE_STALE_MS);
+  const live = await db().consoleSession.count({ where: { ticketId: id, mainTicketId: null, endedAt: null, lastSeenAt: { gt: since } } });
+  if (!live) throw refused;
+  const [open, pending] = await Promise.all([
+    db().consoleSession.count({ where: { mainTicketId: id, endedAt: null } }),
+    db().consoleTicket.count({ where: { mainTicketId: id, usedAt: null, expiresAt: { gt: new Date() } } }),
+  ]);
+  if (open + pending >= SPICE_EXTRA_CHANNELS_MAX) throw new AppError("rate_limited", `A SPICE console has at most ${SPICE_EXTRA_CHANNELS_MAX} extra channels`);
+  return id;
+}
+
+/**
+ * Consoles a user has open or about to open on every instance (share links' visitors count for the
+ * link's creator): live main connections (one per ticket: a .vv file's channels are one console) and
+ * unused, unexpired main tickets. SPICE extra channels belong to their console and do not count.
+ */
+export async function consoleCountOfUser(userId: string): Promise<number> {
+  const now = Date.now();
+  const [live, pending] = await Promise.all([
+    db().consoleSession.findMany({
+      where: { userId, mainTicketId: null, endedAt: null, lastSeenAt: { gt: new Date(now - CONSOLE_STALE_MS) } },
+      select: { id: true, ticketId: true },
+    }),
+    db().consoleTicket.count({ where: { userId, mainTicketId: null, usedAt: null, expiresAt: { gt: new Date(now) } } }),
+  ]);
+  return new Set(live.map((r) => r.ticketId ?? r.id)).size + pending;
+}
+
+function consoleCapError(max: number): AppError {
+  return new AppError("rate_limited", `You have ${max} consoles open, the most allowed per user: close one first`, { data: { limit: max } });
+}
+
 /** Checks the VM can offer this console now, then mints a ticket for the caller's session. */
 export async function consoleTicketMint(
   session: ActiveSession,
@@ -101,6 +150,12 @@ export async function consoleTicketMint(
   opts: { transport?: ConsoleTransport; shareLinkId?: string } = {},
 ): Promise<MintedTicket> {
   const transport = opts.transport ?? "websocket";
+  const extra = input.channel === "extra";
+  // Only SPICE runs one connection per channel; a VNC or serial "extra" would be a second console outside every rule.
+  if (extra && input.kind !== "spice") throw new AppError("bad_request", "Extra channels exist only for SPICE consoles");
+  if (extra && (transport !== "websocket" || input.mode !== "interactive")) throw new AppError("bad_request", "An extra channel joins an interactive websocket console");
+  const maxConsoles = env().VIRTDECK_MAX_CONSOLES_PER_USER;
+  if (!extra && (await consoleCountOfUser(session.user.id)) >= maxConsoles) throw consoleCapError(maxConsoles);
   if (input.mode === "takeover" && !(await authorize(principalFromSession(session), "vm.console.takeover", { hostId, vmUuid: rawUuid }))) {
     throw new AppError("forbidden", "You may not take over other users' consoles");
   }
@@ -123,6 +178,7 @@ export async function consoleTicketMint(
   if (input.kind === "vnc" && (await consoleLiveCount(host.id, uuid, "vnc")) >= QEMU_VNC_VIEWERS) {
     throw new AppError("console_full", `${vm.name} already has ${QEMU_VNC_VIEWERS} viewers, as many as its display accepts`);
   }
+  const mainTicketId = extra ? await consoleMainChannel(session, host.id, uuid, input.main, opts.shareLinkId ?? null) : null;
   if (input.mode === "interactive") {
     const holders = await consoleHolders(host.id, uuid, { excludeUserId: session.user.id, interactiveOnly: true });
     if (holders.length) {
@@ -157,8 +213,14 @@ export async function consoleTicketMint(
       expiresAt,
       transport,
       shareLinkId: opts.shareLinkId ?? null,
+      mainTicketId,
     },
   });
+  // Two racing requests could both pass the first count: the one that goes over gives its ticket back.
+  if (!extra && (await consoleCountOfUser(session.user.id)) > maxConsoles) {
+    await db().consoleTicket.deleteMany({ where: { id: hash(ticket) } });
+    throw consoleCapError(maxConsoles);
+  }
   return {
     ticket,
     url: `/ws/console?ticket=${encodeURIComponent(ticket)}`,
@@ -177,6 +239,10 @@ export interface ConsumedTicket {
   takeover: boolean;
   /** Set when the ticket was minted through a console share link (lib/consoles/share-links.ts). */
   shareLinkId?: string | null;
+  /** The ticket's id (its hash): the console session records it, so extra channels can name their main. */
+  ticketId?: string;
+  /** A SPICE extra channel: the id of the main channel's ticket, whose session it lives with. */
+  mainTicketId?: string | null;
 }
 
 /**
@@ -190,7 +256,7 @@ export async function consoleTicketConsume(ticket: string | null, session: Activ
   // One UPDATE ... RETURNING: marks it used and reads it in the same statement.
   const [row] = await db().consoleTicket.updateManyAndReturn({ where: { id, transport: "websocket", usedAt: null, expiresAt: { gt: now } }, data: { usedAt: now } });
   if (!row || row.userId !== session.user.id || row.sessionId !== session.id) return null;
-  return { hostId: row.hostId, vmUuid: row.vmUuid, kind: row.kind, viewOnly: row.viewOnly, takeover: row.takeover };
+  return { hostId: row.hostId, vmUuid: row.vmUuid, kind: row.kind, viewOnly: row.viewOnly, takeover: row.takeover, ticketId: row.id, mainTicketId: row.mainTicketId };
 }
 
 export interface ConnectTicket extends ConsumedTicket {
@@ -212,7 +278,22 @@ export async function consoleTicketConsumeConnect(ticket: string | null): Promis
   const row =
     first ?? (await db().consoleTicket.findFirst({ where: { id, transport: "http_connect", usedAt: { gt: new Date(now.getTime() - VV_CHANNEL_WINDOW_MS) } } }));
   if (!row) return null;
-  return { hostId: row.hostId, vmUuid: row.vmUuid, kind: row.kind, viewOnly: row.viewOnly, takeover: row.takeover, userId: row.userId, sessionId: row.sessionId };
+  return { hostId: row.hostId, vmUuid: row.vmUuid, kind: row.kind, viewOnly: row.viewOnly, takeover: row.takeover, userId: row.userId, sessionId: row.sessionId, ticketId: row.id };
+}
+
+/**
+ * For the proxy's once-a-second check: the SPICE extra channels among `lives` whose main channel's
+ * session is no longer open (on any instance). An extra channel lives only as long as its console.
+ */
+export async function consoleExtrasOrphaned(lives: readonly { id: string; mainTicketId?: string | null }[]): Promise<Set<string>> {
+  const extras = lives.filter((l) => l.mainTicketId);
+  if (!extras.length) return new Set();
+  const mains = await db().consoleSession.findMany({
+    where: { ticketId: { in: [...new Set(extras.map((l) => l.mainTicketId!))] }, mainTicketId: null, endedAt: null, lastSeenAt: { gt: new Date(Date.now() - CONSOLE_STALE_MS) } },
+    select: { ticketId: true },
+  });
+  const open = new Set(mains.map((m) => m.ticketId));
+  return new Set(extras.filter((l) => !open.has(l.mainTicketId!)).map((l) => l.id));
 }
 
 /** Deletes tickets that expired more than an hour ago. */

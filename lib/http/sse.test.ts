@@ -51,4 +51,21 @@ describe("sseResponse", () => {
     await res.body!.cancel();
     expect(stops).toBe(1);
   });
+
+  it("ends the stream from the server's side with an end event carrying the reason, once", async () => {
+    let stops = 0;
+    let endLater: ((reason: string) => void) | undefined;
+    const res = sseResponse(new AbortController().signal, (_send, end) => {
+      endLater = end;
+      return () => stops++;
+    });
+    const reader = res.body!.getReader();
+    await readUntil(reader, "retry: 2000");
+    endLater!("signed out");
+    endLater!("again");
+    const rest = await readUntil(reader, "\n\n");
+    expect(rest).toBe('event: end\ndata: {"reason":"signed out"}\n\n');
+    expect((await reader.read()).done).toBe(true);
+    expect(stops).toBe(1);
+  });
 });

@@ -1,6 +1,8 @@
 import "server-only";
 /** Sends one named Server-Sent Event; a closed stream makes it a no-op. */
 export type SseSend = (event: string, data: unknown) => void;
+/** Ends the stream from the server's side: an `end` event with the reason, then the stream closes. */
+export type SseEnd = (reason: string) => void;
 
 /** How often a comment-free `ping` event keeps proxies from closing an idle stream. */
 const PING_MS = 15_000;
@@ -8,9 +10,10 @@ const PING_MS = 15_000;
 /**
  * A Server-Sent Events response. `open` starts the producer and returns its
  * teardown, which runs once when the client goes away (request aborted, stream
- * cancelled) or an enqueue fails. The browser is told to reconnect after 2 s.
+ * cancelled), an enqueue fails, or the producer calls `end`. The browser is told to reconnect after 2 s
+ * (a caller whose access ended is then refused).
  */
-export function sseResponse(signal: AbortSignal, open: (send: SseSend) => () => void): Response {
+export function sseResponse(signal: AbortSignal, open: (send: SseSend, end: SseEnd) => () => void): Response {
   const encoder = new TextEncoder();
   let cleanup = () => {};
   const stream = new ReadableStream<Uint8Array>({
@@ -24,7 +27,11 @@ export function sseResponse(signal: AbortSignal, open: (send: SseSend) => () => 
           cleanup();
         }
       };
-      const stop = open(send);
+      const end: SseEnd = (reason) => {
+        send("end", { reason });
+        cleanup();
+      };
+      const stop = open(send, end);
       const ping = setInterval(() => send("ping", {}), PING_MS);
       controller.enqueue(encoder.encode(": connected\nretry: 2000\n\n"));
       cleanup = () => {

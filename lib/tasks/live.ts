@@ -4,6 +4,7 @@ import { EventEmitter } from "node:events";
 import { db } from "@/lib/db/client";
 import type { ActiveSession } from "@/lib/auth/session";
 import type { TaskView } from "@/lib/contracts/tasks";
+import { CALLER_RECHECK_MS } from "@/lib/auth/caller-watch";
 import { toTaskView } from "./tasks";
 
 /**
@@ -83,14 +84,19 @@ export function taskUpdatesSubscribe(session: ActiveSession, onTasks: (tasks: Ta
   s.subscribers++;
   startPolling(s);
   // Administrators (user.manage globally, lib/authz) see every task; until that answer arrives, only their own.
+  // Re-asked while the stream lives, so a privilege taken away applies to an open stream too.
   let admin = false;
-  void authorize(principalFromSession(session), "user.manage").then((yes) => (admin = yes)).catch(() => {});
+  const adminRead = () => void authorize(principalFromSession(session), "user.manage").then((yes) => (admin = yes)).catch(() => (admin = false));
+  adminRead();
+  const adminTimer = setInterval(adminRead, CALLER_RECHECK_MS);
+  adminTimer.unref?.();
   const listener = (tasks: TaskView[]) => {
     const mine = admin ? tasks : tasks.filter((t) => t.userId === session.user.id);
     if (mine.length) onTasks(mine);
   };
   s.bus.on("changed", listener);
   return () => {
+    clearInterval(adminTimer);
     s.bus.off("changed", listener);
     s.subscribers--;
     if (s.subscribers <= 0 && s.timer) {

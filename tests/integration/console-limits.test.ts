@@ -8,6 +8,9 @@ import { testDbKind } from "./helpers/test-database";
 import { TINY_BANNER, tinyGuestFiles, tinyGuestXml } from "./helpers/tiny-guest";
 import { consoleOpen, consoleStackStart, guestRemove, idleGuestXml, rfbHandshake, serialConsoleProbe, virsh, type ConsoleStack, type Opened } from "./helpers/console-stack";
 
+// QEMU's and sshd's own limits need more consoles of one user than virtdeck's per-user cap allows by default.
+process.env.VIRTDECK_MAX_CONSOLES_PER_USER = "64";
+
 const prefix = `vdtest-conlim-${randomBytes(3).toString("hex")}`;
 const idle = Array.from({ length: 11 }, (_, i) => ({ name: `${prefix}-idle${i}`, uuid: randomUUID() }));
 const tiny = { name: `${prefix}-tiny`, uuid: randomUUID() };

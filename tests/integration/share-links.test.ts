@@ -153,6 +153,31 @@ describe(`console share links on ${testDbKind()}`, () => {
     expect(await s.m.db.db().consoleTicket.count({ where: { shareLinkId: race.id } })).toBe(1);
   });
 
+  it("mints no second console through channel extra of a single-use VNC link while its first session is open", async () => {
+    const link = await linkCreate({ singleUse: true });
+    const first = await share.shareTicketMint(link.token, { mode: "interactive", channel: "main" });
+    const o = await openAnonymous(first.ticket);
+    await rfbHandshake(o);
+    // Extra channels exist only for SPICE: refused (400) however it is asked, naming the live session or not.
+    await expect(share.shareTicketMint(link.token, { mode: "interactive", channel: "extra" })).rejects.toMatchObject({ code: "bad_request" });
+    await expect(share.shareTicketMint(link.token, { mode: "interactive", channel: "extra", main: first.ticket })).rejects.toMatchObject({ code: "bad_request" });
+    const { POST } = await import("@/app/api/share/[token]/ticket/route");
+    const res = await POST(
+      new NextRequest(`http://127.0.0.1:3000/api/share/${link.token}/ticket`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-virtdeck-peer": ip },
+        body: JSON.stringify({ mode: "interactive", channel: "extra" }),
+      }),
+      { params: Promise.resolve({ token: link.token }) },
+    );
+    expect(res.status).toBe(400);
+    // Only the first ticket was ever minted through the link, and one console session exists.
+    expect(await s.m.db.db().consoleTicket.count({ where: { shareLinkId: link.id } })).toBe(1);
+    expect(await s.m.db.db().consoleSession.count({ where: { shareLinkId: link.id } })).toBe(1);
+    o.ws.close(1000);
+    await o.closed;
+  });
+
   it("refuses an expired link, and a ticket of a link that expired before the websocket opened", async () => {
     const link = await linkCreate();
     const minted = await share.shareTicketMint(link.token, { mode: "view", channel: "main" });

@@ -1,23 +1,19 @@
 import { userRoute } from "@/lib/http/route";
-import { sseResponse } from "@/lib/http/sse";
+import { liveStreamResponse } from "@/lib/http/live-stream";
 import { eventsSubscribe } from "@/lib/fleet/events";
-import { VISIBILITY_NONE, visibility, visibilityHas, visibilityHosts, type Principal, type Visibility } from "@/lib/authz";
-import { sessionActive } from "@/lib/auth/session";
+import { visibility, visibilityHas, visibilityHosts, type Visibility } from "@/lib/authz";
 
 export const dynamic = "force-dynamic";
 
 /** How often a subscriber's visibility is re-read, so that granted and revoked access apply to an open stream. */
 const VISIBILITY_REFRESH_MS = 2_000;
 
-/** What the subscriber may see now: nothing once their session ended (sign-out, disabled account). */
-async function visibleNow(principal: Principal): Promise<Visibility> {
-  if (principal.sessionId && !(await sessionActive(principal.sessionId))) return VISIBILITY_NONE;
-  return visibility(principal, "vm.view");
-}
-
 /**
  * Server-Sent Events: VM and host changes as libvirt reports them, only for
- * the VMs the subscriber may view (and the hosts they see something on).
+ * the VMs the subscriber may view (and the hosts they see something on). The
+ * stream ends (event `end`) once the caller is signed out or disabled or their
+ * API token is revoked or expires; 429 past the per-user stream cap
+ * (lib/http/live-stream.ts).
  */
 export const GET = userRoute({}, async ({ req, principal }) => {
   let visible: Visibility = await visibility(principal, "vm.view");
@@ -25,7 +21,7 @@ export const GET = userRoute({}, async ({ req, principal }) => {
     const hosts = visibilityHosts(visible);
     return hosts === "all" || hosts.has(hostId.toLowerCase());
   };
-  return sseResponse(req.signal, (send) => {
+  return liveStreamResponse(req.signal, principal, (send) => {
     const unsubscribe = eventsSubscribe(
       (e) => {
         if (visibilityHas(visible, e.hostId, e.uuid)) send("vm", e);
@@ -38,7 +34,7 @@ export const GET = userRoute({}, async ({ req, principal }) => {
     const refresh = setInterval(() => {
       if (refreshing) return;
       refreshing = true;
-      visibleNow(principal)
+      visibility(principal, "vm.view")
         .then((next) => {
           // VMs granted one by one that are no longer visible: tell the browser to drop them.
           for (const key of visible.vms) {

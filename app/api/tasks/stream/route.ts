@@ -1,10 +1,14 @@
 import { userRoute } from "@/lib/http/route";
-import { sseResponse } from "@/lib/http/sse";
+import { liveStreamResponse } from "@/lib/http/live-stream";
 import { taskUpdatesSubscribe } from "@/lib/tasks/live";
 
 export const dynamic = "force-dynamic";
 
-/** Server-Sent Events: `task` events carrying TaskView[] whenever tasks the caller may see change. */
-export const GET = userRoute({}, async ({ req, session }) =>
-  sseResponse(req.signal, (send) => taskUpdatesSubscribe(session, (tasks) => send("tasks", tasks))),
+/**
+ * Server-Sent Events: `task` events carrying TaskView[] whenever tasks the caller may see change.
+ * Ends (event `end`) once the caller is signed out, disabled or their token revoked; 429 past the
+ * per-user stream cap (lib/http/live-stream.ts).
+ */
+export const GET = userRoute({}, async ({ req, session, principal }) =>
+  liveStreamResponse(req.signal, principal, (send) => taskUpdatesSubscribe(session, (tasks) => send("tasks", tasks))),
 );

@@ -1,0 +1,69 @@
+import "server-only";
+import { env } from "@/lib/env";
+import { AppError } from "@/lib/http/errors";
+import { sseResponse, type SseSend } from "@/lib/http/sse";
+import { callerWatch } from "@/lib/auth/caller-watch";
+import type { Principal } from "@/lib/authz";
+
+/**
+ * A live-update stream (Server-Sent Events) for one caller: at most VIRTDECK_MAX_STREAMS_PER_USER
+ * open per user on this instance (browser sessions and API tokens together; 429 beyond), and closed
+ * with an `end` event once the caller may no longer go on (lib/auth/caller-watch.ts: signed out,
+ * account disabled, API token revoked or expired).
+ *
+ * The count lives in this process's memory: the cap is per instance (it bounds the memory and
+ * timers a user can hold here), which the README says.
+ */
+const KEY = Symbol.for("virtdeck.liveStreams");
+
+function open(): Map<string, number> {
+  const g = globalThis as unknown as { [KEY]?: Map<string, number> };
+  g[KEY] ??= new Map();
+  return g[KEY];
+}
+
+/** Streams the user holds open on this instance now. */
+export function liveStreamCount(userId: string): number {
+  return open().get(userId) ?? 0;
+}
+
+function slotTake(userId: string): () => void {
+  const max = env().VIRTDECK_MAX_STREAMS_PER_USER;
+  const streams = open();
+  const n = streams.get(userId) ?? 0;
+  if (n >= max) throw new AppError("rate_limited", `You have ${max} live-update streams open, the most allowed per user: close a tab or window first`, { data: { limit: max } });
+  streams.set(userId, n + 1);
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    const left = (streams.get(userId) ?? 1) - 1;
+    if (left > 0) streams.set(userId, left);
+    else streams.delete(userId);
+  };
+}
+
+export function liveStreamResponse(signal: AbortSignal, principal: Principal, produce: (send: SseSend) => () => void): Response {
+  const release = slotTake(principal.user.id);
+  try {
+    return sseResponse(signal, (send, end) => {
+      const unwatch = callerWatch({ principal }, end);
+      let stop: () => void = () => {};
+      try {
+        stop = produce(send);
+      } catch (err) {
+        unwatch();
+        release();
+        throw err;
+      }
+      return () => {
+        unwatch();
+        stop();
+        release();
+      };
+    });
+  } catch (err) {
+    release();
+    throw err;
+  }
+}
