@@ -29,6 +29,7 @@ import {
 import { isActive } from "@/lib/libvirt/vm-state";
 import type { VmEditInput, VmEditResult, VmHardwareResponse } from "@/lib/contracts/provisioning";
 import { provHost, vmAuditor, type ProvHost } from "./host-access";
+import { provImageInspect } from "./plan";
 import { hardwareDiff, hardwareView } from "./hardware-view";
 import { volumeDependents } from "./volume-dependents";
 import { dependentsAny, dependentsDescribe } from "./volume-dependents-find";
@@ -217,6 +218,8 @@ export async function vmHardwareEdit(caller: Caller, hostId: string, rawUuid: st
     }
     if (input.attachIso) {
       const [p] = await h.virsh({ command: "vol-path", args: [{ option: "--pool", value: input.attachIso.pool }, { arg: input.attachIso.volume }] });
+      // A CD-ROM is read as raw: bytes that look like another image format are refused.
+      await provImageInspect(h, p.trim(), "raw", `${input.attachIso.pool}/${input.attachIso.volume}`);
       const a = domainAttachIso(xml, p.trim());
       xml = a.xml;
       changed.push(`insert ${input.attachIso.volume} in ${a.target}`);
