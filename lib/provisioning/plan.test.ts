@@ -71,7 +71,8 @@ function fakeHost(opts: { copyMs: number; failOn?: string; filePool?: { poolType
     async exec(argv, _timeoutMs, o) {
       execs.push([...argv]);
       if (argv[0] === "env") {
-        const plain = JSON.stringify({ format: argv.includes("-f") ? argv[argv.indexOf("-f") + 1] : "qcow2", "virtual-size": 1000 });
+        const probed = String(argv.at(-1)).endsWith(".raw") ? "raw" : "qcow2";
+        const plain = JSON.stringify({ format: argv.includes("-f") ? argv[argv.indexOf("-f") + 1] : probed, "virtual-size": 1000 });
         if (argv.at(-1) !== "/pools/p/base.qcow2") return { code: 0, stdout: plain, stderr: "" }; // an image in the chain below
         return { code: 0, stdout: (argv.includes("-f") ? fp?.qemuImg : (fp?.qemuProbe ?? fp?.qemuImg)) ?? plain, stderr: "" };
       }
@@ -204,6 +205,23 @@ describe("planRun", () => {
     const { h, calls } = fakeHost({ copyMs: 10, filePool: { qemuImg: chained }, notInPool: true });
     await expect(planRun(h, plan)).rejects.toThrow(/not a volume of a storage pool/);
     expect(calls.filter((c) => c === "cp" || c === "vol-create-from")).toEqual([]);
+  });
+
+  it("makes a linked clone's overlay with the declared backing format, once the base's chain is the one planned", async () => {
+    const overlay: CreatePlan = {
+      ...plan,
+      volumes: [{ kind: "overlay", pool: "p", name: "new.qcow2", capacityBytes: 1000, backingPath: "/pools/p/base.qcow2", backingFormat: "raw", backingChain: [] }],
+      cleanup: [],
+    };
+    const raw = JSON.stringify({ format: "raw", "virtual-size": 1000 });
+    const ok = fakeHost({ copyMs: 10, filePool: { qemuImg: raw } });
+    await planRun(ok.h, overlay);
+    expect(ok.calls.slice(0, 1)).toEqual(["vol-create-as"]);
+    // The base's chain grew since the plan was made: refused, nothing made.
+    const chained = JSON.stringify({ format: "qcow2", "virtual-size": 1000, "backing-filename": "/pools/p/gold.raw", "full-backing-filename": "/pools/p/gold.raw", "backing-filename-format": "raw" });
+    const changed = fakeHost({ copyMs: 10, filePool: { qemuImg: chained } });
+    await expect(planRun(changed.h, { ...overlay, volumes: [{ ...(overlay.volumes[0] as Extract<CreatePlan["volumes"][number], { kind: "overlay" }>), backingFormat: "qcow2" }] })).rejects.toThrow(/backing chain changed/);
+    expect(changed.calls).not.toContain("vol-create-as");
   });
 
   it("removes its partial file and what else was made when cp fails", async () => {
