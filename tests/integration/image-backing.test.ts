@@ -172,6 +172,12 @@ describe("a raw disk whose bytes name a host file as backing file", () => {
     expect(domainsWithPrefix(`${PREFIX}imported`)).toEqual([]);
   });
 
+  it("is not resized as the qcow2 libvirt takes it for", async () => {
+    const before = readFileSync(victim.path);
+    await expect(edit.vmHardwareEdit(f.caller, host.id, victim.uuid, c.VmEditSchema.parse({ resizeDisk: { target: "vda", sizeMiB: 32 } }))).rejects.toMatchObject(refused);
+    expect(readFileSync(victim.path).equals(before)).toBe(true);
+  });
+
   it("is refused as a CD-ROM of another VM", async () => {
     const xml = virshLocal("dumpxml", "--inactive", own.uuid);
     await expect(edit.vmHardwareEdit(f.caller, host.id, own.uuid, c.VmEditSchema.parse({ attachIso: { pool: pool.name, volume: victim.volume } }))).rejects.toMatchObject(refused);
