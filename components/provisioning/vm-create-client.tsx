@@ -104,7 +104,9 @@ export function VmCreateClient({ csrfToken, initialTemplateId }: { csrfToken: st
     }
     if (mode === "iso") return { ...common, mode, iso: split(iso), hardware: hw };
     const v = split(importVol);
-    return { ...common, mode, disk: { pool: v.pool, volume: v.volume, bus: "virtio" }, hardware: hw };
+    // The format shown next to the volume is the one declared; the server checks the bytes agree.
+    const listed = disks.find((d) => d.pool === v.pool && d.name === v.volume)?.format;
+    return { ...common, mode, disk: { pool: v.pool, volume: v.volume, format: listed === "qcow2" ? "qcow2" : "raw", bus: "virtio" }, hardware: hw };
   }
 
   async function submit(acceptWarnings: boolean) {

@@ -208,7 +208,8 @@ export const VmCreateSchema = z.discriminatedUnion("mode", [
       hostId: z.uuid({ error: "Choose a host" }),
       name: VmNameSchema,
       title: z.string().max(200).refine(noControl).default(""),
-      disk: z.object({ pool: ObjectNameSchema, volume: ObjectNameSchema, bus: z.enum(DISK_BUSES).default("virtio") }).strict(),
+      /** format: what the caller declares the image to be; its bytes must agree (raw unless said). */
+      disk: z.object({ pool: ObjectNameSchema, volume: ObjectNameSchema, format: z.enum(DISK_FORMATS).default("raw"), bus: z.enum(DISK_BUSES).default("virtio") }).strict(),
       hardware: HardwareSpecSchema.strict().superRefine(hardwareChecks),
       start: z.boolean().default(true),
       acceptWarnings: z.boolean().default(false),

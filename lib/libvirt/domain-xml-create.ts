@@ -22,6 +22,13 @@ export interface DomainDiskCreate {
   /** libvirt cache mode; "default" leaves it to the hypervisor. */
   cache?: string;
   readonly?: boolean;
+  /** A qcow2 overlay's backing chain, top first, each image with its declared format (a linked clone). */
+  backing?: DiskBacking[];
+}
+
+export interface DiskBacking {
+  path: string;
+  format: "qcow2" | "raw";
 }
 
 export interface DomainNicCreate {
@@ -94,9 +101,26 @@ export function diskElementAppend(devices: Element, disk: DomainDiskCreate, targ
   const el = xmlAppend(devices, "disk", { type: "file", device: disk.device });
   xmlAppend(el, "driver", { name: "qemu", type: disk.device === "cdrom" ? "raw" : disk.format, cache: disk.cache && disk.cache !== "default" ? disk.cache : undefined });
   if (disk.path) xmlAppend(el, "source", { file: disk.path });
+  if (disk.backing?.length) diskBackingStoreAppend(el, disk.backing);
   xmlAppend(el, "target", { dev: target, bus: disk.bus });
   if (disk.readonly || disk.device === "cdrom") xmlAppend(el, "readonly");
   return el;
+}
+
+/**
+ * The overlay's backing chain spelled out: each backing image with its declared format, and an
+ * empty <backingStore/> that ends the chain. libvirt then uses this chain instead of the one it
+ * would read from the overlay's header and probe from the backing images' bytes.
+ * https://libvirt.org/formatdomain.html#hard-drives-floppy-disks-cdroms (backingStore)
+ */
+export function diskBackingStoreAppend(disk: Element, chain: readonly DiskBacking[]): void {
+  let parent = disk;
+  for (const link of chain) {
+    parent = xmlAppend(parent, "backingStore", { type: "file" });
+    xmlAppend(parent, "format", { type: link.format });
+    xmlAppend(parent, "source", { file: link.path });
+  }
+  xmlAppend(parent, "backingStore");
 }
 
 export function nicElementAppend(devices: Element, nic: DomainNicCreate): Element {

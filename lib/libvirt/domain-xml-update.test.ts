@@ -129,4 +129,34 @@ describe("domain edits", () => {
     expect(children(path(parseXmlRoot(out, "domain"), "devices"), "graphics")).toHaveLength(1);
     expect(() => domainCloneXml(xml, { name: "x", uuid: spec.uuid, diskPaths: new Map() })).toThrow(DomainEditError);
   });
+
+  it("makes a linked clone's disk a qcow2 overlay with its declared backing chain, ended by an empty backingStore", () => {
+    const rawXml = xml.replace("type=\"qcow2\"", "type=\"raw\"");
+    const chain = [
+      { path: "/pool/db-01.raw", format: "raw" as const },
+    ];
+    const out = domainCloneXml(rawXml.replace("/pool/db-01.qcow2", "/pool/db-01.raw"), {
+      name: "db-02",
+      uuid: "11111111-2222-4333-8444-555555555555",
+      diskPaths: new Map([["/pool/db-01.raw", "/pool/db-02.qcow2"]]),
+      overlays: new Map([["/pool/db-01.raw", chain]]),
+    });
+    const disk = child(child(parseXmlRoot(out, "domain"), "devices"), "disk")!;
+    expect(attr(child(disk, "driver"), "type")).toBe("qcow2");
+    const bs = child(disk, "backingStore")!;
+    expect(attr(child(bs, "format"), "type")).toBe("raw");
+    expect(attr(child(bs, "source"), "file")).toBe("/pool/db-01.raw");
+    const end = child(bs, "backingStore")!;
+    expect(end.childNodes.length).toBe(0);
+  });
+
+  it("writes every link of a longer chain", () => {
+    const created = domainCreateXml({
+      ...spec,
+      disks: [{ device: "disk", format: "qcow2", bus: "virtio", path: "/p/vm.qcow2", backing: [{ path: "/p/gold.qcow2", format: "qcow2" }, { path: "/p/base.raw", format: "raw" }] }],
+    });
+    expect(created).toContain(
+      '<backingStore type="file"><format type="qcow2"/><source file="/p/gold.qcow2"/><backingStore type="file"><format type="raw"/><source file="/p/base.raw"/><backingStore/></backingStore></backingStore>',
+    );
+  });
 });

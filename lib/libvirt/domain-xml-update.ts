@@ -4,10 +4,12 @@ import { attr, child, children } from "./xml";
 import { xmlAppend, xmlEnsureChild, xmlNewDocument, xmlParseDocument, xmlRemove, xmlSerialize, xmlSetText } from "./xml-build";
 import {
   cdromBusFor,
+  diskBackingStoreAppend,
   diskElementAppend,
   diskTargetNext,
   nicElementAppend,
   VIRTDECK_XMLNS,
+  type DiskBacking,
   type DomainDiskCreate,
   type DomainNicCreate,
 } from "./domain-xml-create";
@@ -262,7 +264,16 @@ export function domainTemplateMark(xml: string): string | null {
  * mapped; MAC addresses dropped (libvirt generates new ones); live-only details (ids, allocated
  * ports, NVRAM path, template marker) removed.
  */
-export function domainCloneXml(xml: string, o: { name: string; uuid: string; title?: string; diskPaths: ReadonlyMap<string, string> }): string {
+/**
+ * The clone's XML. `diskPaths` maps each source disk's path to its copy's; a disk listed in
+ * `overlays` became a qcow2 overlay on the source disk (a linked clone): its driver type turns
+ * qcow2 and its backing chain (the source image and what is under it, each in its declared
+ * format) is written out.
+ */
+export function domainCloneXml(
+  xml: string,
+  o: { name: string; uuid: string; title?: string; diskPaths: ReadonlyMap<string, string>; overlays?: ReadonlyMap<string, readonly DiskBacking[]> },
+): string {
   return edit(xml, (d) => {
     d.removeAttribute("id");
     xmlSetText(xmlEnsureChild(d, "name"), o.name);
@@ -279,6 +290,11 @@ export function domainCloneXml(xml: string, o: { name: string; uuid: string; tit
         if (!next) throw new DomainEditError(`No copy planned for disk ${file}`);
         source!.setAttribute("file", next);
         xmlRemove(child(disk, "backingStore"));
+        const backing = o.overlays?.get(file);
+        if (backing?.length) {
+          xmlEnsureChild(disk, "driver").setAttribute("type", "qcow2");
+          diskBackingStoreAppend(disk, backing);
+        }
       }
     }
     for (const nic of children(devices, "interface")) {

@@ -7,6 +7,7 @@ import { FILE_COPY_EXISTS, fileCopyArgv, fileCopyPlan, fileNameSafe, parseAlloca
 
 const facts: FileCopyFacts = {
   format: "qcow2",
+  srcFormat: "qcow2",
   capacityBytes: 1000,
   name: "vm1.qcow2",
   pool: { name: "p", type: "dir", capacityBytes: 0, allocationBytes: 0, availableBytes: 0, targetPath: "/var/lib/p/" },
@@ -22,14 +23,19 @@ describe("fileCopyPlan", () => {
   it.each<[string, Partial<FileCopyFacts>]>([
     ["block pool", { pool: { ...facts.pool, type: "logical" } }],
     ["source in an iSCSI pool", { srcPool: { ...facts.srcPool, type: "iscsi" } }],
-    ["backing chain", { src: { ...facts.src, backingPath: "/b" } }],
     ["conversion", { format: "raw" }],
+    ["conversion from the declared source format", { srcFormat: "raw" }],
     ["shrink", { capacityBytes: 999 }],
     ["existing volume", { destExists: true }],
     ["path in the name", { name: "../etc/x" }],
     ["no target path", { pool: { ...facts.pool, targetPath: undefined } }],
   ])("refuses a %s", (_l, over) => {
     expect(fileCopyPlan({ ...facts, ...over })).toHaveProperty("reason");
+  });
+  it("decides by the declared formats, never by libvirt's probe of the source", () => {
+    // A raw disk whose bytes a guest made into a qcow2 header: libvirt reports qcow2 with a backing file.
+    const probed = { ...facts.src, format: "qcow2", backingPath: "/etc/shadow" };
+    expect(fileCopyPlan({ ...facts, format: "raw", srcFormat: "raw", name: "vm1.raw", src: probed })).toEqual({ srcPath: "/mnt/q/base.qcow2", dstPath: "/var/lib/p/vm1.raw" });
   });
   it("allows a larger capacity (resized after the copy)", () => {
     expect(fileCopyPlan({ ...facts, capacityBytes: 2000 })).toHaveProperty("dstPath");

@@ -1,5 +1,4 @@
 import "server-only";
-import { imageRefusal, type ImageInfo } from "@/lib/storage/qemu-img-info-parse";
 import type { PoolWire, VolumeWire } from "@/lib/libvirt/storage-xml";
 
 /**
@@ -17,6 +16,10 @@ export const FILE_COPY_EXISTS = 17;
 
 export interface FileCopyFacts {
   format: "qcow2" | "raw";
+  /** The source's declared format (its bytes passed imageInspect as that format). */
+  srcFormat: "qcow2" | "raw";
+  /** Whether the source has a (verified) backing chain: a file copy would still point at it. */
+  srcHasBacking?: boolean;
   capacityBytes: number;
   name: string;
   pool: PoolWire;
@@ -33,8 +36,10 @@ export function fileCopyPlan(f: FileCopyFacts): { srcPath: string; dstPath: stri
   const dir = f.pool.targetPath?.replace(/\/+$/, "");
   if (!dir || !dir.startsWith("/")) return { reason: `pool ${f.pool.name} has no target path` };
   if (!f.src.path?.startsWith("/")) return { reason: `${f.src.name} has no path` };
-  if (f.src.format !== f.format) return { reason: `format conversion ${f.src.format ?? "?"} -> ${f.format}` };
-  if (f.src.backingPath) return { reason: `${f.src.name} has a backing file` };
+  // libvirt's own view of the source (its probed format, a backing file) is not asked: the
+  // declared format decides, and the bytes were checked against it.
+  if (f.srcFormat !== f.format) return { reason: `format conversion ${f.srcFormat} -> ${f.format}` };
+  if (f.srcHasBacking) return { reason: `${f.src.name} has a backing chain` };
   if (f.capacityBytes < f.src.capacityBytes) return { reason: "the new volume is smaller than its source" };
   if (!fileNameSafe(f.name)) return { reason: `${JSON.stringify(f.name)} is not a plain file name` };
   if (f.destExists) return { reason: `${f.pool.name} already has a volume ${f.name}` };
@@ -44,12 +49,6 @@ export function fileCopyPlan(f: FileCopyFacts): { srcPath: string; dstPath: stri
 /** One path component, no hidden tricks: no slash, NUL, control character, "." or "..", leading dash. */
 export function fileNameSafe(name: string): boolean {
   return name.length > 0 && name.length <= 255 && name !== "." && name !== ".." && !name.startsWith("-") && !/[/\0-\x1f\x7f]/.test(name);
-}
-
-/** What `qemu-img info -U -f FMT` must say before the file is copied as is. */
-export function fileCopyImageRefusal(info: ImageInfo, format: string): string | null {
-  if (info.format !== format) return `qemu-img reads it as ${info.format}, not ${format}`;
-  return imageRefusal(info);
 }
 
 /**

@@ -7,7 +7,7 @@ import { planRun, volumeCreateXml, type CreatePlan } from "./plan";
  * progress read from the new volume's growing allocation, and the undo of what was made when
  * a later step fails. (The real thing runs against libvirt in tests/integration/provisioning-*.)
  */
-function fakeHost(opts: { copyMs: number; failOn?: string; filePool?: { poolType?: string; srcXml?: string; qemuImg?: string; cpCode?: number } }) {
+function fakeHost(opts: { copyMs: number; failOn?: string; filePool?: { poolType?: string; srcXml?: string; qemuImg?: string; qemuProbe?: string; cpCode?: number }; notInPool?: boolean }) {
   const calls: string[] = [];
   const execs: string[][] = [];
   const fp = opts.filePool;
@@ -30,11 +30,10 @@ function fakeHost(opts: { copyMs: number; failOn?: string; filePool?: { poolType
     async virshTry(...cmds) {
       return cmds.map((c) => {
         if (c.command !== "vol-dumpxml") calls.push(c.command);
-        if (c.command === "pool-dumpxml") return fp ? { ok: true, stdout: poolXml(String((c.args![0] as { arg: string }).arg)), stderr: "" } : { ok: false, stdout: "", stderr: "no pool" };
-        if (c.command === "vol-dumpxml" && fp) {
-          const name = (c.args![1] as { arg: string }).arg;
-          return name === "base.qcow2" ? { ok: true, stdout: srcXml, stderr: "" } : { ok: false, stdout: "", stderr: "Storage volume not found" };
-        }
+        if (c.command === "pool-dumpxml") return fp && !fp.poolType ? { ok: true, stdout: poolXml(String((c.args![0] as { arg: string }).arg)), stderr: "" } : { ok: false, stdout: "", stderr: "no pool" };
+        if (c.command === "vol-pool") return { ok: !opts.notInPool, stdout: "p\n", stderr: "" };
+        if (c.command === "vol-dumpxml" && (c.args![1] as { arg: string }).arg === "base.qcow2") return { ok: true, stdout: srcXml, stderr: "" };
+        if (c.command === "vol-dumpxml" && fp) return { ok: false, stdout: "", stderr: "Storage volume not found" };
         if (c.command === "vol-dumpxml") {
           const frac = copyDone ? 1 : Math.min(1, (Date.now() - copyStarted) / opts.copyMs);
           return { ok: true, stdout: volXml(Math.round(frac * 1000)), stderr: "" };
@@ -71,7 +70,12 @@ function fakeHost(opts: { copyMs: number; failOn?: string; filePool?: { poolType
     },
     async exec(argv, _timeoutMs, o) {
       execs.push([...argv]);
-      if (argv[0] === "env") return { code: 0, stdout: fp?.qemuImg ?? JSON.stringify({ format: "qcow2", "virtual-size": 1000 }), stderr: "" };
+      if (argv[0] === "env") {
+        const probed = String(argv.at(-1)).endsWith(".raw") ? "raw" : "qcow2";
+        const plain = JSON.stringify({ format: argv.includes("-f") ? argv[argv.indexOf("-f") + 1] : probed, "virtual-size": 1000 });
+        if (argv.at(-1) !== "/pools/p/base.qcow2") return { code: 0, stdout: plain, stderr: "" }; // an image in the chain below
+        return { code: 0, stdout: (argv.includes("-f") ? fp?.qemuImg : (fp?.qemuProbe ?? fp?.qemuImg)) ?? plain, stderr: "" };
+      }
       if (argv[0] === "sh") {
         calls.push("cp");
         // The copy script prints "blocks block-size" lines while cp runs, split across chunks as a pipe may.
@@ -162,17 +166,62 @@ describe("planRun", () => {
     expect([...during].sort((a, b) => a - b)).toEqual(during);
   });
 
-  it.each([
-    ["a logical pool", { poolType: "logical" }],
-    ["a backing file (libvirt's view)", { srcXml: `<volume><name>base.qcow2</name><capacity>1000</capacity><target><path>/pools/p/base.qcow2</path><format type='qcow2'/></target><backingStore><path>/b.qcow2</path></backingStore></volume>` }],
-    ["a backing file (qemu-img's view)", { qemuImg: JSON.stringify({ format: "qcow2", "virtual-size": 1000, "backing-filename": "/etc/shadow" }) }],
-    ["a format conversion", { srcXml: `<volume><name>base.qcow2</name><capacity>1000</capacity><target><path>/pools/p/base.qcow2</path><format type='raw'/></target></volume>` }],
-  ])("falls back to libvirt's copy for %s", async (_label, filePool) => {
-    const { h, calls } = fakeHost({ copyMs: 10, filePool });
+  it("uses libvirt's copy for a logical pool, once qemu-img and libvirt both read the source as declared", async () => {
+    const { h, calls, execs } = fakeHost({ copyMs: 10, filePool: { poolType: "logical" } });
     await planRun(h, plan);
-    expect(calls).toContain("vol-create-from");
-    // qemu-img is asked alongside the copy: a refused image's copy is removed before libvirt's copy runs.
-    expect(calls.filter((c) => c === "cp" || c === "rm" || c === "vol-create-from")).toEqual(_label.includes("qemu-img") ? ["cp", "rm", "vol-create-from"] : ["vol-create-from"]);
+    expect(calls.filter((c) => c === "cp" || c === "vol-create-from")).toEqual(["vol-create-from"]);
+    // Read as declared (-f) and probed (no -f), to compare.
+    expect(execs.filter((a) => a[0] === "env")).toEqual([
+      ["env", "LC_ALL=C.UTF-8", "qemu-img", "info", "-U", "--output=json", "-f", "qcow2", "/pools/p/base.qcow2"],
+      ["env", "LC_ALL=C.UTF-8", "qemu-img", "info", "-U", "--output=json", "/pools/p/base.qcow2"],
+    ]);
+  });
+
+  it("copies a verified backing chain with libvirt's copy (which flattens it)", async () => {
+    const chained = JSON.stringify({ format: "qcow2", "virtual-size": 1000, "backing-filename": "gold.qcow2", "full-backing-filename": "/pools/p/gold.qcow2", "backing-filename-format": "qcow2" });
+    const srcXml = `<volume><name>base.qcow2</name><capacity>1000</capacity><target><path>/pools/p/base.qcow2</path><format type='qcow2'/></target><backingStore><path>/pools/p/gold.qcow2</path><format type='qcow2'/></backingStore></volume>`;
+    const { h, calls, execs } = fakeHost({ copyMs: 10, filePool: { qemuImg: chained, srcXml } });
+    await planRun(h, plan);
+    expect(calls.filter((c) => c === "cp" || c === "vol-create-from")).toEqual(["vol-create-from"]);
+    expect(execs.filter((a) => a[0] === "env").map((a) => a.at(-1))).toContain("/pools/p/gold.qcow2");
+  });
+
+  it.each([
+    ["a raw disk whose bytes are a qcow2 header", { qemuProbe: JSON.stringify({ format: "qcow2", "virtual-size": 1000, "backing-filename": "/etc/shadow" }) }, /declared qcow2|bytes are a qcow2/],
+    ["a backing file with no stated format", { qemuImg: JSON.stringify({ format: "qcow2", "virtual-size": 1000, "backing-filename": "/etc/shadow", "full-backing-filename": "/etc/shadow" }) }, /without an explicit raw or qcow2 format/],
+    ["a data file", { qemuImg: JSON.stringify({ format: "qcow2", "virtual-size": 1000, "format-specific": { type: "qcow2", data: { "data-file": "/etc/shadow" } } }) }, /data file/],
+    ["libvirt's stale view (a backing file qemu-img does not see)", { poolType: "logical", srcXml: `<volume><name>base.qcow2</name><capacity>1000</capacity><target><path>/pools/p/base.qcow2</path><format type='qcow2'/></target><backingStore><path>/etc/shadow</path><format type='raw'/></backingStore></volume>` }, /libvirt reads it/],
+  ])("refuses %s, and never falls back to another copy", async (_label, filePool, message) => {
+    const raw = _label.startsWith("a raw");
+    const { h, calls } = fakeHost({ copyMs: 10, filePool: raw ? { ...filePool, qemuImg: JSON.stringify({ format: "raw", "virtual-size": 1000 }) } : filePool });
+    const p: CreatePlan = raw ? { ...plan, volumes: [{ ...(plan.volumes[0] as Extract<CreatePlan["volumes"][number], { kind: "copy" }>), format: "raw" }] } : plan;
+    await expect(planRun(h, p)).rejects.toThrow(message);
+    expect(calls.filter((c) => c === "cp" || c === "vol-create-from")).toEqual([]);
+    expect(calls).toContain("vol-delete"); // the seed the plan was given
+  });
+
+  it("refuses a backing file outside the storage pools", async () => {
+    const chained = JSON.stringify({ format: "qcow2", "virtual-size": 1000, "backing-filename": "/etc/shadow", "full-backing-filename": "/etc/shadow", "backing-filename-format": "raw" });
+    const { h, calls } = fakeHost({ copyMs: 10, filePool: { qemuImg: chained }, notInPool: true });
+    await expect(planRun(h, plan)).rejects.toThrow(/not a volume of a storage pool/);
+    expect(calls.filter((c) => c === "cp" || c === "vol-create-from")).toEqual([]);
+  });
+
+  it("makes a linked clone's overlay with the declared backing format, once the base's chain is the one planned", async () => {
+    const overlay: CreatePlan = {
+      ...plan,
+      volumes: [{ kind: "overlay", pool: "p", name: "new.qcow2", capacityBytes: 1000, backingPath: "/pools/p/base.qcow2", backingFormat: "raw", backingChain: [] }],
+      cleanup: [],
+    };
+    const raw = JSON.stringify({ format: "raw", "virtual-size": 1000 });
+    const ok = fakeHost({ copyMs: 10, filePool: { qemuImg: raw } });
+    await planRun(ok.h, overlay);
+    expect(ok.calls.slice(0, 1)).toEqual(["vol-create-as"]);
+    // The base's chain grew since the plan was made: refused, nothing made.
+    const chained = JSON.stringify({ format: "qcow2", "virtual-size": 1000, "backing-filename": "/pools/p/gold.raw", "full-backing-filename": "/pools/p/gold.raw", "backing-filename-format": "raw" });
+    const changed = fakeHost({ copyMs: 10, filePool: { qemuImg: chained } });
+    await expect(planRun(changed.h, { ...overlay, volumes: [{ ...(overlay.volumes[0] as Extract<CreatePlan["volumes"][number], { kind: "overlay" }>), backingFormat: "qcow2" }] })).rejects.toThrow(/backing chain changed/);
+    expect(changed.calls).not.toContain("vol-create-as");
   });
 
   it("removes its partial file and what else was made when cp fails", async () => {

@@ -2,9 +2,9 @@ import "server-only";
 import { z } from "zod";
 import { AppError } from "@/lib/http/errors";
 import { domainCreateXml, type DomainCreateSpec, type DomainDiskCreate } from "@/lib/libvirt/domain-xml-create";
-import { parsePoolXml, parseVolumeXml } from "@/lib/libvirt/storage-xml";
-import { parseQemuImgInfo } from "@/lib/storage/qemu-img-info-parse";
-import { FILE_COPY_EXISTS, fileCopyArgv, fileCopyImageRefusal, fileCopyPlan, parseAllocatedLines } from "./file-copy";
+import { parsePoolXml, parseVolumeXml, type VolumeWire } from "@/lib/libvirt/storage-xml";
+import { imageInspect } from "@/lib/storage/image-inspect";
+import { FILE_COPY_EXISTS, fileCopyArgv, fileCopyPlan, parseAllocatedLines } from "./file-copy";
 import { domainCloneXml } from "@/lib/libvirt/domain-xml-update";
 import { xmlAppend, xmlNewDocument, xmlSerialize } from "@/lib/libvirt/xml-build";
 import { inventoryInvalidate } from "@/lib/fleet/inventory";
@@ -18,19 +18,40 @@ import type { ProvHost } from "./host-access";
 
 const VolRef = z.object({ pool: z.string(), name: z.string() });
 
+const DeclaredFormat = z.enum(["qcow2", "raw"]);
+/** A backing chain, top first: each image with its declared format (verified by imageInspect). */
+const Chain = z.array(z.object({ path: z.string(), format: DeclaredFormat }));
+
+/*
+ * Every image a step reads (an overlay's backing file, a copy's source) carries the format
+ * virtdeck declared for it (the source domain's <driver type>, the template's disk format), and
+ * is inspected as that format (imageInspect) right before the step runs, also when the plan was
+ * checked when it was made: a queued task runs later, and a guest may have rewritten its disk.
+ */
 export const VolumeStepSchema = z.discriminatedUnion("kind", [
   /** qcow2 overlay on a backing file: a linked clone, made in well under a second. */
-  z.object({ kind: z.literal("overlay"), pool: z.string(), name: z.string(), capacityBytes: z.number(), backingPath: z.string(), backingFormat: z.string() }),
+  z.object({
+    kind: z.literal("overlay"),
+    pool: z.string(),
+    name: z.string(),
+    capacityBytes: z.number(),
+    backingPath: z.string(),
+    backingFormat: DeclaredFormat,
+    /** The chain under the backing image when the plan was made; it must still be the same. */
+    backingChain: Chain.default([]),
+  }),
   /**
    * A full copy of another volume, with progress: a file copy on the host where both pools are
-   * file-based and the source is self-contained in the same format, else libvirt's copy
-   * (vol-create-from, qemu-img convert).
+   * file-based and the source is in the same format, else libvirt's copy (vol-create-from,
+   * qemu-img convert) once libvirt's view of the source agrees with its declared format.
    */
   z.object({
     kind: z.literal("copy"),
     pool: z.string(),
     name: z.string(),
-    format: z.enum(["qcow2", "raw"]),
+    format: DeclaredFormat,
+    /** The source's declared format (default: the same as the copy's). */
+    srcFormat: DeclaredFormat.optional(),
     capacityBytes: z.number(),
     srcPool: z.string(),
     srcName: z.string(),
@@ -47,6 +68,8 @@ export const PlanDiskSchema = z.object({
   cache: z.string().optional(),
   readonly: z.boolean().optional(),
   volume: VolRef.optional(),
+  /** A linked clone's overlay: the chain under it, top first, with declared formats. */
+  backing: Chain.optional(),
 });
 
 export const CreatePlanSchema = z.object({
@@ -61,7 +84,7 @@ export const CreatePlanSchema = z.object({
     .object({
       sourceXml: z.string(),
       title: z.string().optional(),
-      disks: z.array(z.object({ from: z.string(), volume: VolRef })),
+      disks: z.array(z.object({ from: z.string(), volume: VolRef, backing: Chain.optional() })),
     })
     .optional(),
 });
@@ -81,10 +104,42 @@ export function volumeCreateXml(o: { name: string; capacityBytes: number; format
   return xmlSerialize(root);
 }
 
+/**
+ * imageInspect through the provisioning host's exec. `backingChain`: the image is one virtdeck
+ * declared (a VM's disk by its <driver type>, a template's base image by the template's disk
+ * format), so a verified chain of pool volumes under a qcow2 is accepted (linked clones).
+ */
+export function provImageInspect(h: ProvHost, path: string, declaredFormat: "raw" | "qcow2", label: string, opts: { backingChain?: boolean } = {}) {
+  return imageInspect({
+    host: h.host,
+    path,
+    declaredFormat,
+    label,
+    exec: (argv, timeoutMs) => h.exec(argv, timeoutMs),
+    backingChain: opts.backingChain
+      ? {
+          inPool: async (p) => {
+            const [r] = await h.virshTry({ command: "vol-pool", args: [{ arg: p }] });
+            return r.ok;
+          },
+        }
+      : undefined,
+  });
+}
+
+const chainKey = (c: readonly { path: string; format: string }[]) => JSON.stringify(c.map((l) => [l.path, l.format]));
+
 async function volumeCreate(h: ProvHost, step: VolumeStep, hooks: PlanRunHooks, share: { from: number; to: number }): Promise<void> {
   const pool = { arg: step.pool };
   switch (step.kind) {
     case "overlay":
+      {
+        const base = await provImageInspect(h, step.backingPath, step.backingFormat, step.backingPath, { backingChain: true });
+        if (chainKey(base.chain) !== chainKey(step.backingChain)) {
+          throw new AppError("invalid_input", `Refused: ${step.backingPath}: its backing chain changed since the clone was planned`);
+        }
+      }
+      // The backing format is given explicitly (-F): never probed from the base image's bytes.
       await h.virsh({
         command: "vol-create-as",
         args: [pool, { arg: step.name }, { arg: `${step.capacityBytes}b` }, { option: "--format", value: "qcow2" }, { option: "--backing-vol", value: step.backingPath }, { option: "--backing-vol-format", value: step.backingFormat }],
@@ -94,7 +149,19 @@ async function volumeCreate(h: ProvHost, step: VolumeStep, hooks: PlanRunHooks, 
       await h.virsh({ command: "vol-create-as", args: [pool, { arg: step.name }, { arg: `${step.capacityBytes}b` }, { option: "--format", value: step.format }] });
       return;
     case "copy": {
-      if (await fileCopy(h, step, hooks, share)) return;
+      const srcVol = await copySourceChecked(h, step);
+      if (await fileCopy(h, step, srcVol, hooks, share)) return;
+      // libvirt's copy reads the source as the format libvirt detected at its last refresh:
+      // only when that is the declared format and libvirt sees no backing file.
+      const srcFormat = step.srcFormat ?? step.format;
+      const libvirtBacking = srcVol.backingPath ? `${srcVol.backingPath} (${srcVol.backingFormat ?? "?"})` : "none";
+      const declaredBacking = srcVol.chain[0] ? `${srcVol.chain[0].path} (${srcVol.chain[0].format})` : "none";
+      if (srcVol.format !== srcFormat || libvirtBacking !== declaredBacking) {
+        throw new AppError(
+          "invalid_input",
+          `Refused: ${step.srcPool}/${step.srcName}: libvirt reads it as ${srcVol.format ?? "an unknown format"} with backing file ${libvirtBacking}, not as the declared ${srcFormat} with ${declaredBacking} (refresh the pool)`,
+        );
+      }
       const xml = volumeCreateXml({ name: step.name, capacityBytes: step.capacityBytes, format: step.format });
       const copy = h.virshExec({ command: "vol-create-from", args: [pool, { arg: "/dev/stdin" }, { arg: step.srcName }, { option: "--inputpool", value: step.srcPool }] }, { stdin: xml, timeoutMs: 12 * 3600_000 });
       // libvirt reports no progress for a copy: watch the new volume's allocation grow instead.
@@ -127,21 +194,33 @@ async function copyWatch(copy: Promise<unknown>, step: Extract<VolumeStep, { kin
   }
 }
 
+/** The copy's source volume, once its bytes pass imageInspect as its declared format. */
+async function copySourceChecked(h: ProvHost, step: Extract<VolumeStep, { kind: "copy" }>): Promise<VolumeWire & { chain: { path: string; format: string }[] }> {
+  const [src] = await h.virshTry({ command: "vol-dumpxml", args: [{ option: "--pool", value: step.srcPool }, { arg: step.srcName }] });
+  if (!src.ok) throw new AppError("not_found", `${h.host.name}: no volume ${step.srcName} in pool ${step.srcPool}`);
+  const srcVol = parseVolumeXml(src.stdout);
+  if (!srcVol.path) throw new AppError("invalid_state", `${h.host.name}: ${step.srcPool}/${step.srcName} has no path`);
+  const info = await provImageInspect(h, srcVol.path, step.srcFormat ?? step.format, `${step.srcPool}/${step.srcName}`, { backingChain: true });
+  // Its size as the declared format reads it (libvirt's figure comes from its own probe).
+  return { ...srcVol, capacityBytes: info.virtualSizeBytes, chain: info.chain };
+}
+
 /**
- * The file copy (see file-copy.ts) when the pools and the source allow it; false when they do not
- * and libvirt's copy must run instead. On failure the partial file is removed.
+ * The file copy (see file-copy.ts) when the pools allow it; false when they do not and libvirt's
+ * copy must run instead. The source has passed imageInspect as its declared format, so `cp`
+ * copies bytes nothing reinterprets. On failure the partial file is removed.
  */
-async function fileCopy(h: ProvHost, step: Extract<VolumeStep, { kind: "copy" }>, hooks: PlanRunHooks, share: { from: number; to: number }): Promise<boolean> {
-  const [pool, srcPool, src, dest] = await h.virshTry(
+async function fileCopy(h: ProvHost, step: Extract<VolumeStep, { kind: "copy" }>, srcVol: VolumeWire & { chain: unknown[] }, hooks: PlanRunHooks, share: { from: number; to: number }): Promise<boolean> {
+  const [pool, srcPool, dest] = await h.virshTry(
     { command: "pool-dumpxml", args: [{ arg: step.pool }] },
     { command: "pool-dumpxml", args: [{ arg: step.srcPool }] },
-    { command: "vol-dumpxml", args: [{ option: "--pool", value: step.srcPool }, { arg: step.srcName }] },
     { command: "vol-dumpxml", args: [{ option: "--pool", value: step.pool }, { arg: step.name }] },
   );
-  if (!pool.ok || !srcPool.ok || !src.ok) return false;
-  const srcVol = parseVolumeXml(src.stdout);
+  if (!pool.ok || !srcPool.ok) return false;
   const decided = fileCopyPlan({
     format: step.format,
+    srcFormat: step.srcFormat ?? step.format,
+    srcHasBacking: srcVol.chain.length > 0,
     capacityBytes: step.capacityBytes,
     name: step.name,
     pool: parsePoolXml(pool.stdout),
@@ -171,13 +250,6 @@ async function fileCopy(h: ProvHost, step: Extract<VolumeStep, { kind: "copy" }>
   };
   const copyStarted = Date.now();
   const copy = h.exec(fileCopyArgv(decided.srcPath, decided.dstPath), 12 * 3600_000, { onStdout });
-  // libvirt's view of the source can be stale (a header changed outside libvirt): qemu-img checks
-  // it too, alongside the copy rather than before it (one exec and login shell less on the way).
-  // Nothing uses the new file before the pool is refreshed, so a refused image is simply removed.
-  const refusal = h
-    .exec(["env", "LC_ALL=C.UTF-8", "qemu-img", "info", "-U", "--output=json", "-f", step.format, decided.srcPath], 60_000)
-    .then((info) => (info.code === 0 ? fileCopyImageRefusal(parseQemuImgInfo(info.stdout), step.format) : `qemu-img info failed: ${info.stderr.trim()}`))
-    .catch((err: unknown) => `qemu-img info: ${err instanceof Error ? err.message : String(err)}`);
   const watch = copy.then(
     () => reporting,
     () => reporting,
@@ -188,7 +260,6 @@ async function fileCopy(h: ProvHost, step: Extract<VolumeStep, { kind: "copy" }>
     r = await copy;
   } catch (err) {
     await watch;
-    await refusal;
     // The exec failed or timed out after the destination may have been created.
     await removePartial();
     throw err;
@@ -196,12 +267,6 @@ async function fileCopy(h: ProvHost, step: Extract<VolumeStep, { kind: "copy" }>
   await watch;
   if (r.code === 0) await hooks.log?.(`Copied in ${((Date.now() - copyStarted) / 1000).toFixed(1)} s`);
   if (r.code === FILE_COPY_EXISTS) throw new AppError("conflict", `${h.host.name}: ${decided.dstPath} already exists`);
-  const refused = await refusal;
-  if (refused) {
-    await removePartial();
-    await hooks.log?.(`Copying with libvirt: ${refused}`);
-    return false;
-  }
   if (r.code !== 0) {
     await removePartial();
     throw new AppError("action_failed", `${h.host.name}: copying ${step.srcName} failed: ${r.stderr.trim() || `exit ${r.code}`}`);
@@ -252,6 +317,7 @@ export async function planRun(h: ProvHost, plan: CreatePlan, hooks: PlanRunHooks
       cache: d.cache,
       readonly: d.readonly,
       path: d.volume ? paths[k++].trim() : undefined,
+      backing: d.backing,
     }));
     let xml: string;
     if (plan.clone) {
@@ -261,6 +327,7 @@ export async function planRun(h: ProvHost, plan: CreatePlan, hooks: PlanRunHooks
         uuid: plan.domain.uuid,
         title: plan.clone.title,
         diskPaths: new Map(plan.clone.disks.map((d, i) => [d.from, clonePaths[i].trim()])),
+        overlays: new Map(plan.clone.disks.flatMap((d) => (d.backing ? [[d.from, d.backing] as const] : []))),
       });
     } else {
       xml = domainCreateXml({ ...plan.domain, disks });

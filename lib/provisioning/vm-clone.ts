@@ -15,7 +15,7 @@ import { isActive } from "@/lib/libvirt/vm-state";
 import { templateCreate, templateDelete, templateGet } from "@/lib/templates/templates";
 import { TemplateInputSchema, type TemplateView, type VmCloneInput } from "@/lib/contracts/provisioning";
 import { provHost, vmAuditor, type ProvHost } from "./host-access";
-import { CreatePlanSchema, type CreatePlan, type VolumeStep } from "./plan";
+import { CreatePlanSchema, provImageInspect, type CreatePlan, type VolumeStep } from "./plan";
 import { volumeDependents } from "./volume-dependents";
 import { dependentsAny, dependentsDescribe, dependentVmNames } from "./volume-dependents-find";
 
@@ -56,6 +56,12 @@ async function diskVolumes(h: ProvHost, xml: string) {
   });
 }
 
+/** The format a domain declares for a disk (<driver type>): raw or qcow2, nothing probed. */
+function declaredDiskFormat(d: { target: string; format?: string }): "raw" | "qcow2" {
+  if (d.format === "raw" || d.format === "qcow2") return d.format;
+  throw new AppError("invalid_state", `Disk ${d.target} declares ${d.format ? `format ${d.format}` : "no format"}: virtdeck copies raw and qcow2 disks only`);
+}
+
 /**
  * Clones a shut-off VM: new name, UUID and MACs; its disks copied in full, or (from a template
  * VM only, whose disks never change again) as qcow2 overlays. Runs as a task.
@@ -80,12 +86,22 @@ export async function vmClone(caller: Caller, hostId: string, rawUuid: string, i
   }
   const [xml] = await h.virsh({ command: "dumpxml", args: [{ domain: uuid }, { flag: "--inactive" }] });
   const vols = await diskVolumes(h, xml);
-  const volumes: VolumeStep[] = vols.map((v, i) => {
-    const fmt = v.volume.format === "qcow2" ? "qcow2" : "raw";
-    const name = `${input.name}${i === 0 ? "" : `-disk${i}`}.${input.mode === "linked" ? "qcow2" : fmt}`;
+  // Each disk's format is the one the domain declares (<driver type>), and its bytes must agree;
+  // refused here, before anything is queued (and checked again when the task copies it).
+  const checked = [];
+  for (const v of vols) {
+    const fmt = declaredDiskFormat(v.disk);
+    const info = await provImageInspect(h, v.disk.path!, fmt, `disk ${v.disk.target} (${v.disk.path}, declared ${fmt})`, { backingChain: true }).catch(async (err: unknown) => {
+      await audit("failure", { reason: "image_refused", disk: v.disk.target, error: err instanceof Error ? err.message : String(err) });
+      throw err;
+    });
+    checked.push({ ...v, fmt, capacityBytes: info.virtualSizeBytes, chain: info.chain });
+  }
+  const volumes: VolumeStep[] = checked.map((v, i) => {
+    const name = `${input.name}${i === 0 ? "" : `-disk${i}`}.${input.mode === "linked" ? "qcow2" : v.fmt}`;
     return input.mode === "linked"
-      ? { kind: "overlay", pool: v.pool, name, capacityBytes: v.volume.capacityBytes, backingPath: v.disk.path!, backingFormat: v.volume.format ?? "raw" }
-      : { kind: "copy", pool: v.pool, name, format: fmt, capacityBytes: v.volume.capacityBytes, srcPool: v.pool, srcName: v.volume.name, srcAllocationBytes: v.volume.allocationBytes };
+      ? { kind: "overlay", pool: v.pool, name, capacityBytes: v.capacityBytes, backingPath: v.disk.path!, backingFormat: v.fmt, backingChain: v.chain }
+      : { kind: "copy", pool: v.pool, name, format: v.fmt, srcFormat: v.fmt, capacityBytes: v.capacityBytes, srcPool: v.pool, srcName: v.volume.name, srcAllocationBytes: v.volume.allocationBytes };
   });
   const newUuid = randomUUID();
   const d = parseDomainXml(xml);
@@ -94,7 +110,11 @@ export async function vmClone(caller: Caller, hostId: string, rawUuid: string, i
     start: input.start,
     volumes,
     domain: { name: input.name, uuid: newUuid, domainType: d.type, vcpus: d.vcpu.max, memoryMiB: d.currentMemoryKiB / 1024, maxMemoryMiB: d.memoryKiB / 1024, disks: [] },
-    clone: { sourceXml: xml, title: input.title || undefined, disks: vols.map((v, i) => ({ from: v.disk.path!, volume: { pool: v.pool, name: volumes[i].name } })) },
+    clone: {
+      sourceXml: xml,
+      title: input.title || undefined,
+      disks: checked.map((v, i) => ({ from: v.disk.path!, volume: { pool: v.pool, name: volumes[i].name }, ...(input.mode === "linked" ? { backing: [{ path: v.disk.path!, format: v.fmt }, ...v.chain] } : {}) })),
+    },
   });
   // The clone counts against the caller's quota (its disks at their full capacity, also when linked).
   await quotaReserve(caller.session.user, { hostId: h.host.id, vmUuid: newUuid, vcpus: plan.domain.vcpus, memoryMiB: plan.domain.memoryMiB, diskGiB: bytesToGiB(volumes.reduce((n, v) => n + v.capacityBytes, 0)) });
@@ -139,7 +159,7 @@ export async function vmToTemplate(caller: Caller, hostId: string, rawUuid: stri
     domainType: d.type === "kvm" || d.type === "qemu" ? d.type : "auto",
     disks: vols.map((v) => ({
       sizeMiB: Math.max(1, Math.ceil(v.volume.capacityBytes / MiB)),
-      format: v.volume.format === "raw" ? "raw" : "qcow2",
+      format: declaredDiskFormat(v.disk),
       bus: bus(v.disk.bus),
       cache: "default",
       pool: v.pool,

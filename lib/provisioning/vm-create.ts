@@ -12,7 +12,7 @@ import { templateGet } from "@/lib/templates/templates";
 import type { DiskSpec, PreflightWarning, VmCreateInput, VmCreateResult } from "@/lib/contracts/provisioning";
 import { provHost, vmAuditor, type ProvHost } from "./host-access";
 import { domainTypeFor, hostFacts, osinfoUrl, osVariants, poolsList, volumeGet, type HostFacts } from "./host-options";
-import { CreatePlanSchema, planRun, type CreatePlan, type VolumeStep } from "./plan";
+import { CreatePlanSchema, planRun, provImageInspect, type CreatePlan, type VolumeStep } from "./plan";
 import { cloudInitSeedIso } from "./cloud-init";
 
 const MiB = 1024 * 1024;
@@ -89,6 +89,13 @@ interface Planned {
   summary: Record<string, unknown>;
 }
 
+/** An ISO volume for a CD-ROM drive, once its bytes pass as raw (see imageInspect). */
+async function isoChecked(h: ProvHost, pool: string, volume: string): Promise<void> {
+  const vol = await volumeGet(h, pool, volume);
+  if (!vol.path) throw new AppError("invalid_state", `${pool}/${volume} has no path`);
+  await provImageInspect(h, vol.path, "raw", `${pool}/${volume}`);
+}
+
 async function planFor(h: ProvHost, input: VmCreateInput): Promise<Planned> {
   const uuid = randomUUID();
   const base = { name: input.name, uuid, title: input.title || undefined };
@@ -116,20 +123,24 @@ async function planFor(h: ProvHost, input: VmCreateInput): Promise<Planned> {
       const img: VolumeWire = await volumeGet(h, src.pool, src.volume);
       if (!img.path) throw new AppError("invalid_state", `The base image ${src.pool}/${src.volume} has no path`);
       const d0 = hw.disks[0];
-      const capacityBytes = Math.max(d0.sizeMiB * MiB, img.capacityBytes);
-      if (input.overrides.diskSizeMiB && input.overrides.diskSizeMiB * MiB < img.capacityBytes) {
-        throw new AppError("invalid_input", `The disk cannot be smaller than the base image (${Math.ceil(img.capacityBytes / MiB)} MiB)`, {
+      // The template's first disk is the clone of its base image: its format is the base image's
+      // declared format (never libvirt's probe of the image's bytes).
+      const baseFormat = d0.format;
+      const base = await provImageInspect(h, img.path, baseFormat, `the base image ${src.pool}/${src.volume} (declared ${baseFormat} by the template's first disk)`, { backingChain: true });
+      const capacityBytes = Math.max(d0.sizeMiB * MiB, base.virtualSizeBytes);
+      if (input.overrides.diskSizeMiB && input.overrides.diskSizeMiB * MiB < base.virtualSizeBytes) {
+        throw new AppError("invalid_input", `The disk cannot be smaller than the base image (${Math.ceil(base.virtualSizeBytes / MiB)} MiB)`, {
           issues: [{ path: "overrides.diskSizeMiB", message: "Smaller than the base image" }],
         });
       }
       summary.clone = input.clone;
       if (input.clone === "linked") {
         const name = volName(input.name, 0, "qcow2");
-        volumes.push({ kind: "overlay", pool: d0.pool, name, capacityBytes, backingPath: img.path, backingFormat: img.format ?? "raw" });
-        disks.push({ device: "disk", format: "qcow2", bus: d0.bus, cache: d0.cache, volume: { pool: d0.pool, name } });
+        volumes.push({ kind: "overlay", pool: d0.pool, name, capacityBytes, backingPath: img.path, backingFormat: baseFormat, backingChain: base.chain });
+        disks.push({ device: "disk", format: "qcow2", bus: d0.bus, cache: d0.cache, volume: { pool: d0.pool, name }, backing: [{ path: img.path, format: baseFormat }, ...base.chain] });
       } else {
         const name = volName(input.name, 0, d0.format);
-        volumes.push({ kind: "copy", pool: d0.pool, name, format: d0.format, capacityBytes, srcPool: src.pool, srcName: src.volume, srcAllocationBytes: img.allocationBytes });
+        volumes.push({ kind: "copy", pool: d0.pool, name, format: d0.format, srcFormat: baseFormat, capacityBytes, srcPool: src.pool, srcName: src.volume, srcAllocationBytes: img.allocationBytes });
         disks.push({ device: "disk", format: d0.format, bus: d0.bus, cache: d0.cache, volume: { pool: d0.pool, name } });
       }
       const rest = emptyDisks(input.name, hw.disks.slice(1), 1);
@@ -157,7 +168,7 @@ async function planFor(h: ProvHost, input: VmCreateInput): Promise<Planned> {
       volumes = all.steps;
       disks = all.planDisks;
       if (src.kind === "iso") {
-        await volumeGet(h, src.pool, src.volume);
+        await isoChecked(h, src.pool, src.volume);
         disks.push({ device: "cdrom", format: "raw", bus: cdromBusFor(hw.machineType), volume: { pool: src.pool, name: src.volume } });
         boot = ["cdrom", "hd"];
       } else if (src.kind === "pxe") {
@@ -166,7 +177,7 @@ async function planFor(h: ProvHost, input: VmCreateInput): Promise<Planned> {
     }
   } else if (input.mode === "iso") {
     hw = input.hardware;
-    await volumeGet(h, input.iso.pool, input.iso.volume);
+    await isoChecked(h, input.iso.pool, input.iso.volume);
     const all = emptyDisks(input.name, hw.disks, 0);
     volumes = all.steps;
     disks = all.planDisks;
@@ -176,7 +187,10 @@ async function planFor(h: ProvHost, input: VmCreateInput): Promise<Planned> {
   } else {
     hw = input.hardware;
     const vol = await volumeGet(h, input.disk.pool, input.disk.volume);
-    const format = vol.format === "qcow2" ? "qcow2" : "raw";
+    // The format the caller declares, checked against the bytes (libvirt's probe is not asked).
+    const format = input.disk.format;
+    if (!vol.path) throw new AppError("invalid_state", `${input.disk.pool}/${input.disk.volume} has no path`);
+    await provImageInspect(h, vol.path, format, `${input.disk.pool}/${input.disk.volume} (declared ${format})`);
     disks.push({ device: "disk", format, bus: input.disk.bus, volume: { pool: input.disk.pool, name: input.disk.volume } });
     const rest = emptyDisks(input.name, hw.disks, 1);
     volumes = rest.steps;

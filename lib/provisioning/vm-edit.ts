@@ -29,6 +29,7 @@ import {
 import { isActive } from "@/lib/libvirt/vm-state";
 import type { VmEditInput, VmEditResult, VmHardwareResponse } from "@/lib/contracts/provisioning";
 import { provHost, vmAuditor, type ProvHost } from "./host-access";
+import { provImageInspect } from "./plan";
 import { hardwareDiff, hardwareView } from "./hardware-view";
 import { volumeDependents } from "./volume-dependents";
 import { dependentsAny, dependentsDescribe } from "./volume-dependents-find";
@@ -202,8 +203,16 @@ export async function vmHardwareEdit(caller: Caller, hostId: string, rawUuid: st
       const disk = domainDisks(xml).find((d) => d.target === input.resizeDisk!.target && d.device === "disk");
       if (!disk?.path) throw new AppError("invalid_input", `No file-backed disk ${input.resizeDisk.target}`);
       const bytes = input.resizeDisk.sizeMiB * 1024 * 1024;
-      const [info] = await h.virsh({ command: "vol-dumpxml", args: [{ arg: disk.path }] });
-      const cap = Number(/<capacity unit='bytes'>(\d+)<\/capacity>/.exec(info)?.[1] ?? "0");
+      // libvirt's vol-resize treats the volume as the format it probed: only when that is the
+      // format the domain declares (a raw disk whose bytes became a qcow2 header is refused), and
+      // the size is the one qemu-img reads as that format.
+      const declared = disk.format === "raw" || disk.format === "qcow2" ? disk.format : null;
+      if (!declared) throw new AppError("invalid_state", `Disk ${disk.target} declares ${disk.format ? `format ${disk.format}` : "no format"}: only raw and qcow2 disks can be resized`);
+      const [volXml] = await h.virsh({ command: "vol-dumpxml", args: [{ arg: disk.path }] });
+      const info = await provImageInspect(h, disk.path, declared, `disk ${disk.target} (${disk.path}, declared ${declared})`, { backingChain: true });
+      const probedFormat = parseVolumeXml(volXml).format;
+      if (!running && probedFormat !== declared) throw new AppError("invalid_state", `${disk.path}: libvirt reads it as ${probedFormat ?? "an unknown format"}, not the declared ${declared}; refresh its pool first`);
+      const cap = info.virtualSizeBytes;
       if (bytes < cap) throw new AppError("invalid_input", "Disks can only grow: shrinking would cut off the guest's file systems");
       const grow = bytesToGiB(bytes) - bytesToGiB(cap);
       if (grow > 0) {
@@ -217,6 +226,8 @@ export async function vmHardwareEdit(caller: Caller, hostId: string, rawUuid: st
     }
     if (input.attachIso) {
       const [p] = await h.virsh({ command: "vol-path", args: [{ option: "--pool", value: input.attachIso.pool }, { arg: input.attachIso.volume }] });
+      // A CD-ROM is read as raw: bytes that look like another image format are refused.
+      await provImageInspect(h, p.trim(), "raw", `${input.attachIso.pool}/${input.attachIso.volume}`);
       const a = domainAttachIso(xml, p.trim());
       xml = a.xml;
       changed.push(`insert ${input.attachIso.volume} in ${a.target}`);

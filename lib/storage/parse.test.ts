@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { imageRefusal, looksLikeQcow2, parseQemuImgInfo } from "./qemu-img-info-parse";
+import { imageDeclaredRefusal, imageRefusal, parseQemuImgInfo, qemuImgInfoArgv } from "./qemu-img-info-parse";
 import { parseVolList } from "./vol-list-parse";
 
 const fixture = (name: string) => readFileSync(path.join(import.meta.dirname, "__fixtures__", name), "utf8");
@@ -22,9 +22,30 @@ describe("qemu-img info", () => {
     expect(info.dataFile).toBe("/tmp/vdfx-data.raw");
     expect(imageRefusal(info)).toMatch(/external data file/);
   });
-  it("spots a qcow2 header", () => {
-    expect(looksLikeQcow2(new Uint8Array([0x51, 0x46, 0x49, 0xfb, 0]))).toBe(true);
-    expect(looksLikeQcow2(new Uint8Array([0x43, 0x44, 0x30, 0x30]))).toBe(false);
+});
+
+describe("an image inspected as declared", () => {
+  const raw = { format: "raw", virtualSizeBytes: 1 << 20 };
+  const plain = parseQemuImgInfo(fixture("qemu-img-info-plain.json"));
+  const backed = parseQemuImgInfo(fixture("qemu-img-info-backing.json"));
+  it("builds one argv: -U, JSON, the declared format, the path last", () => {
+    expect(qemuImgInfoArgv({ path: "/p/a.img", format: "raw" })).toEqual(["env", "LC_ALL=C.UTF-8", "qemu-img", "info", "-U", "--output=json", "-f", "raw", "/p/a.img"]);
+    expect(qemuImgInfoArgv({ path: "/p/a.img" })).toEqual(["env", "LC_ALL=C.UTF-8", "qemu-img", "info", "-U", "--output=json", "/p/a.img"]);
+    expect(qemuImgInfoArgv({ path: "/p/a.img", format: "qcow2", backingChain: true })).toContain("--backing-chain");
+    expect(() => qemuImgInfoArgv({ path: "-f" })).toThrow(/absolute/);
+  });
+  it("accepts a genuine raw disk and a self-contained qcow2", () => {
+    expect(imageDeclaredRefusal("raw", raw, raw)).toBeNull();
+    expect(imageDeclaredRefusal("qcow2", plain, plain)).toBeNull();
+  });
+  it("refuses a raw disk whose bytes are a qcow2 header (the probe disagrees)", () => {
+    expect(imageDeclaredRefusal("raw", raw, backed)).toBe("it is declared raw but its bytes are a qcow2 image");
+    expect(imageDeclaredRefusal("raw", raw, { format: "vmdk", virtualSizeBytes: 1 })).toMatch(/vmdk image/);
+  });
+  it("refuses a qcow2 with a backing or data file, and one that reads as another format", () => {
+    expect(imageDeclaredRefusal("qcow2", backed, backed)).toBe("the image has a backing file (/etc/shadow)");
+    expect(imageDeclaredRefusal("qcow2", parseQemuImgInfo(fixture("qemu-img-info-datafile.json")), plain)).toMatch(/data file/);
+    expect(imageDeclaredRefusal("qcow2", raw, raw)).toBe("qemu-img reads it as raw, not qcow2");
   });
 });
 

@@ -9,7 +9,6 @@ import { hostGet, type HostView } from "@/lib/fleet/hosts";
 import { virshMessage } from "@/lib/fleet/errors";
 import { fleet, fleetHostFailure } from "@/lib/fleet/runtime";
 import type { TaskCaller } from "@/lib/tasks/tasks";
-import { parseQemuImgInfo, type ImageInfo } from "./qemu-img-info-parse";
 import { parseVolList } from "./vol-list-parse";
 
 /**
@@ -218,16 +217,3 @@ export async function storageVolumeDelete(caller: TaskCaller, hostId: string, re
     details: { hostId: host.id, pool, path: vol.path },
   });
 }
-
-/** `qemu-img info` with an explicit format (never probed), run on the host. */
-export async function storageImageInspect(host: HostView, path: string, format: "raw" | "qcow2"): Promise<ImageInfo> {
-  if (!path.startsWith("/")) throw new AppError("host_error", `${host.name}: volume path is not absolute`);
-  try {
-    const transport = await fleet().pool.get(host.id);
-    const r = await runChecked(transport, ["env", "LC_ALL=C.UTF-8", "qemu-img", "info", "-U", "--output=json", "-f", format, path], { timeoutMs: 60_000 });
-    return parseQemuImgInfo(r.stdout);
-  } catch (err) {
-    throw await fleetHostFailure(host.id, host.name, err);
-  }
-}
-

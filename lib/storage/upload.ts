@@ -10,8 +10,9 @@ import { hostGet } from "@/lib/fleet/hosts";
 import { virshMessage } from "@/lib/fleet/errors";
 import { fleet, fleetHostFailure } from "@/lib/fleet/runtime";
 import { taskHandlerRegister, taskRunAttached, type TaskCaller, type TaskContext, type TaskView } from "@/lib/tasks/tasks";
-import { imageRefusal, looksLikeQcow2 } from "./qemu-img-info-parse";
-import { batch, PoolNameSchema, runOk, storageHost, storageImageInspect, VolumeNameSchema } from "./storage";
+import { ImageMagicCollector } from "./image-magic";
+import { declaredImageFormat, imageInspect } from "./image-inspect";
+import { batch, PoolNameSchema, runOk, storageHost, VolumeNameSchema } from "./storage";
 
 /**
  * Browser -> app -> SSH -> pool upload of an ISO or disk image, streamed end to end
@@ -20,11 +21,13 @@ import { batch, PoolNameSchema, runOk, storageHost, storageImageInspect, VolumeN
  * the request (the bytes exist only in this instance), with progress, cancel and
  * clean abort: whatever goes wrong, the partial volume is deleted.
  *
- * Safety: once uploaded, the image is inspected with `qemu-img info -f <declared
- * format>` (never a probed format) and refused, and deleted, when it names a
- * backing file or an external data file, which would let a guest read host files.
- * A raw or ISO upload that is really a qcow2 image is refused too, since anything
- * probing its format later would follow its backing file.
+ * Safety: the stream's first bytes (gathered across chunks, however small) and its
+ * last 512 must not look like another image format than the declared one (see
+ * image-magic.ts): a raw or ISO upload that is really a qcow2, vmdk, vhdx, luks...
+ * image would be opened as that format by anything that probes it, and follow the
+ * backing, data or extent files its header names. Once uploaded, the image is
+ * inspected as declared (imageInspect: no backing file, no data file, qemu-img's
+ * probe agrees). A refused upload is deleted.
  */
 export const UPLOAD_KIND = "storage.upload";
 
@@ -127,17 +130,26 @@ export async function storageUpload(
         stream!.once("close", () => resolve(null));
       });
       let sent = 0;
-      let head = true;
+      const magic = new ImageMagicCollector();
+      let headChecked = false;
+      const magicCheck = (found: string | null) => {
+        if (q.format === "qcow2" ? found === "qcow2" : found === null) return;
+        throw new AppError(
+          "invalid_input",
+          found
+            ? `Refused: the file is a ${found} image, not ${q.format === "iso" ? "an ISO" : q.format}${found === "qcow2" ? " (upload it with format qcow2: it is then checked for backing files)" : ""}`
+            : "Refused: the file does not start with a qcow2 header",
+        );
+      };
       await ctx.progress(0, "Uploading");
       for (;;) {
         if (ctx.signal.aborted || requestSignal.aborted) break;
         const { value, done } = await reader.read();
         if (done) break;
-        if (head && value.length) {
-          head = false;
-          if (q.format !== "qcow2" && looksLikeQcow2(value)) {
-            throw new AppError("invalid_input", "The file is a qcow2 image: upload it with format qcow2 (it is then checked for backing files)");
-          }
+        magic.push(value);
+        if (!headChecked && magic.headComplete) {
+          headChecked = true;
+          magicCheck(magic.detectHead());
         }
         sent += value.length;
         if (sent > q.size) throw new AppError("invalid_input", `The upload is larger than the announced ${q.size} bytes`);
@@ -150,6 +162,7 @@ export async function storageUpload(
       if (requestSignal.aborted || sent < q.size) {
         throw new AppError("action_failed", `The browser stopped sending after ${sent} of ${q.size} bytes`);
       }
+      magicCheck(magic.detect());
       stream.end();
       const code = await exited;
       if (code !== 0) throw new AppError("host_error", `${host.name}: vol-upload failed: ${virshMessage(stderr)}`);
@@ -158,16 +171,9 @@ export async function storageUpload(
       await ctx.progress(TRANSFER_SHARE, "Checking the image");
       await runOk(host, { command: "pool-refresh", args: [{ arg: q.pool }] });
       const path = (await runOk(host, { command: "vol-path", args: [{ option: "--pool", value: q.pool }, { arg: q.name }] })).trim();
-      const declared = q.format === "qcow2" ? "qcow2" : "raw";
-      let info;
-      try {
-        info = await storageImageInspect(host, path, declared);
-      } catch (err) {
-        throw new AppError("invalid_input", `Refused: qemu-img cannot read it as ${declared} (${err instanceof Error ? err.message : err})`);
-      }
-      await ctx.log(`qemu-img info -f ${declared}: format ${info.format}, virtual size ${info.virtualSizeBytes} bytes`);
-      const refusal = imageRefusal(info);
-      if (refusal) throw new AppError("invalid_input", `Refused: ${refusal}. Such images can read files on the host.`);
+      const declared = declaredImageFormat(q.format);
+      const info = await imageInspect({ host, path, declaredFormat: declared, label: q.name });
+      await ctx.log(`qemu-img info -f ${declared}: format ${info.format}, virtual size ${info.virtualSizeBytes} bytes, no backing or data file`);
       await auditRecord({
         actor: { id: caller.session.user.id, name: caller.session.user.username },
         action: "storage.upload",

@@ -6,6 +6,7 @@ import { parseDomainXml, type DiskWire } from "@/lib/libvirt/domain-xml-parse";
 import { parseVolumeXml } from "@/lib/libvirt/storage-xml";
 import type { HostView } from "@/lib/fleet/hosts";
 import { fleet } from "@/lib/fleet/runtime";
+import { qemuImgInfoArgv } from "./qemu-img-info-parse";
 import { batch } from "./storage";
 
 /**
@@ -139,9 +140,7 @@ export async function storageUsage(host: HostView, opts: { exceptVm?: string } =
 async function chainOutsidePools(host: HostView, path: string, format: string | null): Promise<string[]> {
   try {
     const transport = await fleet().pool.get(host.id);
-    const argv = ["env", "LC_ALL=C.UTF-8", "qemu-img", "info", "-U", "--backing-chain", "--output=json"];
-    if (format === "qcow2" || format === "raw") argv.push("-f", format);
-    argv.push(path);
+    const argv = qemuImgInfoArgv({ path, format: format === "qcow2" || format === "raw" ? format : undefined, backingChain: true });
     const r = await runChecked(transport, argv, { timeoutMs: 30_000 });
     const chain = ChainSchema.parse(JSON.parse(r.stdout));
     return chain.slice(1).map((c) => c.filename);

@@ -204,7 +204,8 @@ describe("create VMs", () => {
   });
 
   it("imports an existing volume", async () => {
-    execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-b", `${pool.dir}/${pool.baseVolume}`, "-F", "qcow2", `${pool.dir}/${PREFIX}import.qcow2`]);
+    // A self-contained image: an imported volume with a backing file is refused (tests/integration/image-backing.test.ts).
+    execFileSync("qemu-img", ["convert", "-q", "-f", "qcow2", "-O", "qcow2", `${pool.dir}/${pool.baseVolume}`, `${pool.dir}/${PREFIX}import.qcow2`]);
     virshLocal("pool-refresh", pool.name);
     const r = await create.vmCreate(
       f.caller,
@@ -212,7 +213,7 @@ describe("create VMs", () => {
         mode: "import",
         hostId: host.id,
         name: `${PREFIX}import`,
-        disk: { pool: pool.name, volume: `${PREFIX}import.qcow2` },
+        disk: { pool: pool.name, volume: `${PREFIX}import.qcow2`, format: "qcow2" },
         hardware: { vcpus: 1, memoryMiB: 64, maxMemoryMiB: 64, domainType: "qemu" },
         start: false,
       }),

@@ -111,7 +111,7 @@ describe("storage", () => {
       const size = readFileSync(evil).length;
       const t = await upload.storageUpload(f.caller, hostId, { pool: POOL, name: "evil.qcow2", format: "qcow2", size }, fileStream(evil), new AbortController().signal);
       expect(t.status).toBe("failed");
-      expect(t.error).toMatch(/^Refused: the image has a backing file \(\/etc\/shadow\)/);
+      expect(t.error).toMatch(/^Refused: evil.qcow2: the image has a backing file \(\/etc\/shadow\)/);
       expect(volumes()).not.toContain("evil.qcow2");
       expect(existsSync(`${DIR}/evil.qcow2`)).toBe(false);
 
