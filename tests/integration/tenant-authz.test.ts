@@ -154,4 +154,53 @@ describe(`tenant isolation on ${testDbKind()}`, () => {
       rmSync(marker, { force: true });
     }
   });
+
+  it("an admin's vm.view-limited API token sees only the admin's own tasks and cannot cancel or read another user's", async () => {
+    const db = f.mod.db.db();
+    const olive = await who(`olive-${lab.tag}`, "operator");
+    const theirs = await db.task.create({ data: { id: randomUUID(), kind: "vdtest.noop", title: "olive's task", userId: olive.id, username: olive.username, status: "queued", cancellable: true } });
+    const mine = await db.task.create({ data: { id: randomUUID(), kind: "vdtest.noop", title: "admin's task", userId: admin.id, username: admin.username, status: "succeeded" } });
+    const t = await api(admin, "POST", "tokens", {}, { name: `view ${lab.tag}`, expiresInDays: 1, privileges: ["vm.view"] });
+    expect(t.status).toBe(201);
+    const token = { bearer: t.json.token as string };
+    const ids = ((await api(token, "GET", "tasks", {}, undefined, "?limit=200")).json.tasks as { id: string }[]).map((x) => x.id);
+    expect(ids).toContain(mine.id);
+    expect(ids).not.toContain(theirs.id);
+    expect((await api(token, "GET", "tasks/[id]", { id: theirs.id })).status).toBe(404);
+    expect((await api(token, "POST", "tasks/[id]/cancel", { id: theirs.id })).status).toBe(404);
+    expect((await db.task.findUniqueOrThrow({ where: { id: theirs.id } })).status).toBe("queued");
+    expect((await api(token, "GET", "tasks/[id]", { id: mine.id })).status).toBe(200);
+    // The live stream filters the same way.
+    const { taskSeesAll } = await import("@/lib/tasks/tasks");
+    const { apiTokenAuthenticate } = await import("@/lib/auth/api-tokens");
+    const { principal } = await apiTokenAuthenticate(token.bearer, "127.0.0.9");
+    expect(await taskSeesAll(principal)).toBe(false);
+    // The admin's session still sees and cancels everyone's.
+    expect(((await api(admin, "GET", "tasks", {}, undefined, "?limit=200")).json.tasks as { id: string }[]).map((x) => x.id)).toContain(theirs.id);
+    expect((await api(admin, "POST", "tasks/[id]/cancel", { id: theirs.id })).status).toBe(200);
+  });
+
+  it("a share link is deleted only by its creator while they still hold vm.console there (not through a vm.view token), or by user.manage; others get 404", async () => {
+    const db = f.mod.db.db();
+    const cora = await who(`cora-${lab.tag}`);
+    const mallory = await who(`mallory-${lab.tag}`);
+    await grant(cora, "helpdesk", { kind: "vm", hostId: h1.id, vmUuid: vmA.uuid });
+    await grant(mallory, "helpdesk", { kind: "vm", hostId: h1.id, vmUuid: vmA.uuid });
+    const link = () =>
+      db.shareLink.create({
+        data: { tokenHash: randomBytes(32).toString("hex"), hostId: h1.id, vmUuid: vmA.uuid, kind: "vnc", createdById: cora.id, createdBy: cora.username, expiresAt: new Date(Date.now() + 3600_000) },
+      });
+    const l1 = await link();
+    expect((await api(mallory, "DELETE", "share-links/[id]", { id: l1.id })).status).toBe(404);
+    const t = await api(cora, "POST", "tokens", {}, { name: `view ${lab.tag}`, expiresInDays: 1, privileges: ["vm.view"] });
+    expect(t.status).toBe(201);
+    expect((await api({ bearer: t.json.token }, "DELETE", "share-links/[id]", { id: l1.id })).status).toBe(404);
+    expect((await db.shareLink.findUniqueOrThrow({ where: { id: l1.id } })).revokedAt).toBeNull();
+    expect((await api(cora, "DELETE", "share-links/[id]", { id: l1.id })).status).toBe(200);
+    // A creator who lost vm.console on the VM no longer reaches their links; an admin does.
+    const l2 = await link();
+    await db.grant.deleteMany({ where: { userId: cora.id } });
+    expect((await api(cora, "DELETE", "share-links/[id]", { id: l2.id })).status).toBe(404);
+    expect((await api(admin, "DELETE", "share-links/[id]", { id: l2.id })).status).toBe(200);
+  });
 });
