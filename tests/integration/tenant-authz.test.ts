@@ -203,4 +203,41 @@ describe(`tenant isolation on ${testDbKind()}`, () => {
     expect((await api(cora, "DELETE", "share-links/[id]", { id: l2.id })).status).toBe(404);
     expect((await api(admin, "DELETE", "share-links/[id]", { id: l2.id })).status).toBe(200);
   });
+
+  it("host-scoped template.manage creates and edits templates bound to its host only, never global ones", async () => {
+    const tm = await role("tmpl", ["template.use", "template.manage", "host.view", "vm.view"]);
+    const tina = await who(`tina-${lab.tag}`);
+    await grant(tina, tm, { kind: "host", hostId: h1.id });
+    const body = (name: string, defaultHostId: string | null) => ({ name: `${name} ${lab.tag}`, vcpus: 1, memoryMiB: 64, maxMemoryMiB: 64, defaultHostId });
+    expect((await api(tina, "POST", "templates", {}, body("global", null))).status).toBe(403);
+    expect((await api(tina, "POST", "templates", {}, body("elsewhere", h2.id))).status).toBe(404);
+    const bound = await api(tina, "POST", "templates", {}, body("bound", h1.id));
+    expect(bound.status).toBe(201);
+    const id = bound.json.template.id as string;
+    expect(bound.json.template.defaultHostId).toBe(h1.id);
+    // Turning it global, or another host's: refused; editing it where it is: fine.
+    expect((await api(tina, "PUT", "templates/[id]", { id }, body("bound", null))).status).toBe(403);
+    expect((await api(tina, "PUT", "templates/[id]", { id }, { ...body("bound", h1.id), vcpus: 2 })).status).toBe(200);
+    // A global record made by an admin is out of reach.
+    const global = await api(admin, "POST", "templates", {}, body("admin global", null));
+    expect(global.status).toBe(201);
+    expect((await api(tina, "PUT", "templates/[id]", { id: global.json.template.id }, body("admin global", h1.id))).status).toBe(403);
+    expect((await api(tina, "POST", "templates/[id]/duplicate", { id: global.json.template.id })).status).toBe(403);
+    expect((await api(tina, "DELETE", "templates/[id]", { id: global.json.template.id })).status).toBe(403);
+    expect((await api(tina, "DELETE", "templates/[id]", { id })).status).toBe(204);
+    expect((await api(admin, "DELETE", "templates/[id]", { id: global.json.template.id })).status).toBe(204);
+  });
+
+  it("a clone needs vm.create on the destination host besides vm.clone on the source", async () => {
+    const cloner = await role("cloner", ["vm.view", "vm.clone"]);
+    const carl = await who(`carl-${lab.tag}`);
+    await grant(carl, cloner, { kind: "vm", hostId: h1.id, vmUuid: vmA.uuid });
+    const name = `vdtest-tenant-clone-${lab.tag}`;
+    const r = await api(carl, "POST", "vms/[hostId]/[uuid]/clone", vmIds(vmA, h1), { name });
+    expect(r.status).toBe(403);
+    expect(await f.mod.db.db().task.count({ where: { userId: carl.id } })).toBe(0);
+    // With vm.create on the host the check passes (a name already taken then stops it: 409, nothing is copied).
+    await grant(carl, "operator", { kind: "host", hostId: h1.id });
+    expect((await api(carl, "POST", "vms/[hostId]/[uuid]/clone", vmIds(vmA, h1), { name: vmA.name })).status).toBe(409);
+  });
 });

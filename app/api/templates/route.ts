@@ -7,6 +7,12 @@ export const GET = userRoute({ privilege: "template.use", anyScope: true }, asyn
   return NextResponse.json({ templates: await templatesList() });
 });
 
-export const POST = userRoute({ privilege: "template.manage", body: TemplateInputSchema, maxBodyBytes: 512 * 1024 }, async ({ session, ip, body }) => {
+/** A template for one host (defaultHostId): template.manage there; for every host (none): globally. */
+export const POST = userRoute({
+  privilege: "template.manage",
+  body: TemplateInputSchema,
+  maxBodyBytes: 512 * 1024,
+  target: ({ body }) => (body.defaultHostId ? { hostId: body.defaultHostId } : {}),
+}, async ({ session, ip, body }) => {
   return NextResponse.json({ template: await templateCreate({ session, ip }, body) }, { status: 201 });
 });
