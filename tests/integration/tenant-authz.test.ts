@@ -155,6 +155,30 @@ describe(`tenant isolation on ${testDbKind()}`, () => {
     }
   });
 
+  it("a user with vm.edit cannot tag a VM (403) and so gains nothing through a tag grant; a global user.manage admin can", async () => {
+    const tag = `ops-${lab.tag}`.toLowerCase().slice(0, 40);
+    const editor = await role("editor", ["vm.view", "vm.edit"]);
+    const eve = await who(`eve-${lab.tag}`);
+    await grant(eve, editor, { kind: "vm", hostId: h1.id, vmUuid: vmA.uuid });
+    await grant(eve, "operator", { kind: "tag", tag });
+    const r = await api(eve, "PUT", "vms/[hostId]/[uuid]/tags", vmIds(vmA, h1), { tags: [tag] });
+    expect(r.status).toBe(403);
+    expect((await api(admin, "GET", "vms/[hostId]/[uuid]/tags", vmIds(vmA, h1))).json.tags).toEqual([]);
+    const { privilegesAt } = await import("@/lib/authz");
+    const s = (await f.mod.session.sessionLookup(eve.token))!;
+    const { principalFromSession } = await import("@/lib/authz/principal");
+    const held = await privilegesAt(principalFromSession(s), { hostId: h1.id, vmUuid: vmA.uuid });
+    expect([...held].sort()).toEqual(["vm.edit", "vm.view"]);
+    // A host-scoped admin role is not global user.manage either.
+    const hal = await who(`hal-${lab.tag}`);
+    await grant(hal, "admin", { kind: "host", hostId: h1.id });
+    expect((await api(hal, "PUT", "vms/[hostId]/[uuid]/tags", vmIds(vmA, h1), { tags: [tag] })).status).toBe(403);
+    // The admin tags; then the tag grant applies, as designed.
+    expect((await api(admin, "PUT", "vms/[hostId]/[uuid]/tags", vmIds(vmA, h1), { tags: [tag] })).status).toBe(200);
+    expect((await privilegesAt(principalFromSession(s), { hostId: h1.id, vmUuid: vmA.uuid })).has("vm.power")).toBe(true);
+    expect((await api(admin, "PUT", "vms/[hostId]/[uuid]/tags", vmIds(vmA, h1), { tags: [] })).status).toBe(200);
+  });
+
   it("an admin's vm.view-limited API token sees only the admin's own tasks and cannot cancel or read another user's", async () => {
     const db = f.mod.db.db();
     const olive = await who(`olive-${lab.tag}`, "operator");
