@@ -127,6 +127,7 @@ async function main(): Promise<void> {
   const create = await import("@/lib/provisioning/vm-create");
   const c = await import("@/lib/contracts/provisioning");
   const tasks = await import("@/lib/tasks/tasks");
+  const { principalFromSession } = await import("@/lib/authz/principal");
 
   const results: Record<string, unknown> = { at: new Date().toISOString(), sizeMiB: o.sizeMiB, baseFileBytes: baseBytes, runs: o.runs };
   try {
@@ -225,10 +226,10 @@ async function main(): Promise<void> {
         t0 = now();
         const wall0 = Date.now();
         const f = await create.vmCreate(caller, c.VmCreateSchema.parse({ mode: "template", hostId: h.id, templateId: tpl.id, name: `${PREFIX}f${i}`, clone: "full" }));
-        let task = await tasks.taskGet(caller.session, f.taskId!);
+        let task = await tasks.taskGet(principalFromSession(caller.session), f.taskId!);
         while (task.status === "queued" || task.status === "running") {
           await sleep(20);
-          task = await tasks.taskGet(caller.session, f.taskId!);
+          task = await tasks.taskGet(principalFromSession(caller.session), f.taskId!);
         }
         if (task.status !== "succeeded") throw new Error(`full copy failed: ${task.error}`);
         const uuid = (task.result as { uuid: string }).uuid;

@@ -20,7 +20,7 @@ interface Props {
   uuid: string;
   hostName: string;
   csrfToken: string;
-  /** vm.edit on this VM: may change its tags. */
+  /** user.manage globally: may change its tags (a tag selects tag grants, so it is access control). */
   canEditTags: boolean;
   /** user.manage globally: sees and changes who may do what here. */
   canManageAccess: boolean;

@@ -20,7 +20,21 @@ import type { HostStatus, HostView, ProbeStep } from "@/components/hosts/types";
 
 type Panel = "edit" | "delete" | "accept" | null;
 
-export function HostDetailClient({ hostId, csrfToken, canManage, canPower }: { hostId: string; csrfToken: string; canManage: boolean; canPower: boolean }) {
+export function HostDetailClient({
+  hostId,
+  csrfToken,
+  canManage,
+  canManageEndpoint,
+  canPower,
+}: {
+  hostId: string;
+  csrfToken: string;
+  /** host.manage on this host: name, domain type, delete, accept a new key. */
+  canManage: boolean;
+  /** host.manage globally: address, port, user, libvirt URI, connection test. */
+  canManageEndpoint: boolean;
+  canPower: boolean;
+}) {
   const t = useTranslations("hosts");
   const tc = useTranslations("common");
   const router = useRouter();
@@ -186,7 +200,7 @@ export function HostDetailClient({ hostId, csrfToken, canManage, canPower }: { h
         {error && !panel ? <ErrorBanner testId="host-error">{error.message}</ErrorBanner> : null}
 
         <div className="grid grid-cols-1 gap-6 xl:grid-cols-2">
-          <ConnectionCard host={host} csrfToken={csrfToken} canManage={canManage} onHost={setHost} />
+          <ConnectionCard host={host} csrfToken={csrfToken} canTest={canManageEndpoint} onHost={setHost} />
           <HostInfoCard hostId={host.id} reloadKey={`${host.status}:${host.hostKeySha256 ?? ""}`} />
         </div>
 
@@ -216,7 +230,7 @@ export function HostDetailClient({ hostId, csrfToken, canManage, canPower }: { h
       >
         <form id="host-edit-form" onSubmit={onEdit} noValidate className="space-y-4">
           {formError ? <ErrorBanner testId="host-edit-error">{formError}</ErrorBanner> : null}
-          <HostFields prefix="host-edit" host={host} error={error} />
+          <HostFields prefix="host-edit" host={host} error={error} endpointLocked={!canManageEndpoint} />
         </form>
       </Dialog>
 
@@ -261,7 +275,7 @@ function BackLink() {
   );
 }
 
-function ConnectionCard({ host, csrfToken, canManage, onHost }: { host: HostView; csrfToken: string; canManage: boolean; onHost: (h: HostView) => void }) {
+function ConnectionCard({ host, csrfToken, canTest, onHost }: { host: HostView; csrfToken: string; canTest: boolean; onHost: (h: HostView) => void }) {
   const t = useTranslations("hosts");
   const format = useFormatter();
   return (
@@ -291,7 +305,7 @@ function ConnectionCard({ host, csrfToken, canManage, onHost }: { host: HostView
             </div>
           </Item>
         </dl>
-        {canManage ? <HostTestPanel host={host} csrfToken={csrfToken} onHost={onHost} /> : null}
+        {canTest ? <HostTestPanel host={host} csrfToken={csrfToken} onHost={onHost} /> : null}
       </CardBody>
     </Card>
   );

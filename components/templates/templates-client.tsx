@@ -17,7 +17,18 @@ import { TemplateFormDialog } from "@/components/templates/template-form-dialog"
 import type { TemplateView } from "@/lib/contracts/provisioning";
 
 /** /templates: list, create, edit, duplicate, delete, and deploy. */
-export function TemplatesClient({ csrfToken, canManage, canCreateVm }: { csrfToken: string; canManage: boolean; canCreateVm: boolean }) {
+export function TemplatesClient({
+  csrfToken,
+  manageScope,
+  canCreateVm,
+}: {
+  csrfToken: string;
+  /** Where the user holds template.manage: "all" (globally) or these hosts (templates bound to them). */
+  manageScope: "all" | string[];
+  canCreateVm: boolean;
+}) {
+  const canManage = manageScope === "all" || manageScope.length > 0;
+  const mayManage = (tpl: TemplateView) => manageScope === "all" || (!!tpl.defaultHostId && manageScope.includes(tpl.defaultHostId));
   const t = useTranslations("templates");
   const tc = useTranslations("common");
   const hosts = useHosts();
@@ -133,7 +144,7 @@ export function TemplatesClient({ csrfToken, canManage, canCreateVm }: { csrfTok
                           {t("deploy")}
                         </Link>
                       ) : null}
-                      {canManage ? (
+                      {mayManage(tpl) ? (
                         <>
                           <Button size="sm" variant="secondary" onClick={() => setEditing({ template: tpl })} testId="template-edit">
                             {t("edit")}

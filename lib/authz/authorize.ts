@@ -157,6 +157,30 @@ export async function authorizeOrThrow(
 }
 
 /**
+ * `authorizeOrThrow` for a privilege that must be held GLOBALLY to act on a target (host
+ * endpoint changes and probes, VM tags): 404 when the principal may not even see the target,
+ * else 403 unless the privilege is held at global scope (after the principal's limit).
+ */
+export async function authorizeGlobalOrThrow(principal: Principal, privilege: Privilege, target: AuthzTarget, request?: DeniedRequest): Promise<void> {
+  if ((await privilegesAt(principal, undefined)).has(privilege)) return;
+  // Not held globally: the answer is 404 or 403 as for the target, and always a denial.
+  const held = await privilegesAt(principal, target);
+  if (!held.has(privilege)) return authorizeOrThrow(principal, privilege, target, request);
+  const t = targetNormalize(target);
+  if (request) {
+    await auditRecord({
+      actor: { id: principal.user.id, name: principal.user.username },
+      action: "access.denied",
+      outcome: "denied",
+      ip: request.ip,
+      ...(t.vmUuid ? { target: { type: "vm", id: `${t.hostId}/${t.vmUuid}` } } : t.hostId ? { target: { type: "host", id: t.hostId } } : {}),
+      details: { method: request.method, path: request.path, privilege, scope: "global", via: principal.kind },
+    });
+  }
+  throw new AppError("forbidden", "You do not have permission to do this");
+}
+
+/**
  * What a principal may see in lists, for `privilege` (vm.view for VMs,
  * host.view for hosts): computed in SQL from the grants carrying the privilege
  * and the VMs their tags reach.

@@ -44,6 +44,7 @@ export {
   ACCOUNT_ROLE_GRANTS,
   accessSnapshot,
   authorize,
+  authorizeGlobalOrThrow,
   authorizeMany,
   authorizeOrThrow,
   privilegesAnywhere,

@@ -182,13 +182,20 @@ export async function shareLinkList(caller: Caller, hostId: string, rawUuid: str
   return { links: rows.map(toView).filter((l) => l.state === "active"), all, maxHours: await shareLinkMaxHours() };
 }
 
-/** Revokes a link (its creator, or a holder of user.manage); its open console closes within a second. */
+/**
+ * Revokes a link; its open console closes within a second. Allowed to its creator while their
+ * effective privileges (an API token's limit applied) still include vm.console on the VM, and to
+ * user.manage held globally; anyone else gets 404, as for a link that does not exist.
+ */
 export async function shareLinkRevoke(caller: Caller, rawId: string): Promise<ShareLinkView> {
   const id = ShareLinkIdSchema.safeParse(rawId);
   if (!id.success) throw new AppError("not_found", "Share link not found");
   const link = await db().shareLink.findUnique({ where: { id: id.data } });
-  const mine = link?.createdById === caller.principal.user.id;
-  if (!link || (!mine && !(await authorize(caller.principal, "user.manage")))) throw new AppError("not_found", "Share link not found");
+  const allowed =
+    !!link &&
+    ((link.createdById === caller.principal.user.id && (await authorize(caller.principal, "vm.console", { hostId: link.hostId, vmUuid: link.vmUuid }))) ||
+      (await authorize(caller.principal, "user.manage")));
+  if (!link || !allowed) throw new AppError("not_found", "Share link not found");
   if (link.revokedAt) return toView(link);
   const row = await db().shareLink.update({ where: { id: link.id }, data: { revokedAt: new Date(), revokedById: caller.principal.user.id } });
   await auditRecord({

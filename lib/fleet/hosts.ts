@@ -214,10 +214,32 @@ export async function hostCreate(caller: Caller, input: z.infer<typeof HostCreat
   return toView(row);
 }
 
+/** The fields that say which machine a host record reaches, and how: changing one is changing the machine. */
+export const HOST_ENDPOINT_FIELDS = ["address", "port", "username", "libvirtUri"] as const;
+export type HostEndpointField = (typeof HOST_ENDPOINT_FIELDS)[number];
+
+/** The endpoint fields `input` would change on `host`, with their old and new values. */
+export function hostEndpointChanges(
+  host: Pick<HostView, HostEndpointField>,
+  input: Partial<Pick<HostView, HostEndpointField>>,
+): Partial<Record<HostEndpointField, { from: string | number; to: string | number }>> {
+  const out: Partial<Record<HostEndpointField, { from: string | number; to: string | number }>> = {};
+  for (const f of HOST_ENDPOINT_FIELDS) {
+    const to = input[f];
+    if (to !== undefined && to !== host[f]) out[f] = { from: host[f], to };
+  }
+  return out;
+}
+
+/**
+ * Updates a host record. The caller has checked the privilege: host.manage on the host for the
+ * name and domain type, globally for the endpoint fields (see hostEndpointChanges). Any endpoint
+ * change drops the pinned key: whatever answers there now must be confirmed again.
+ */
 export async function hostUpdate(caller: Caller, id: string, input: z.infer<typeof HostUpdateSchema>): Promise<HostView> {
   const before = await findRow(id);
-  // A different endpoint is a different machine: its key must be confirmed again.
-  const moved = (input.address !== undefined && input.address !== before.address) || (input.port !== undefined && input.port !== before.port);
+  const changes = hostEndpointChanges(before, input);
+  const moved = Object.keys(changes).length > 0;
   const row = await uniqueName(
     input.name ?? before.name,
     db().$transaction(async (tx) => {
@@ -227,7 +249,19 @@ export async function hostUpdate(caller: Caller, id: string, input: z.infer<type
         select: VIEW,
       });
       await auditRecord(
-        { actor: actorOf(caller), action: "host.update", target: { type: "host", id: after.id, name: after.name }, ip: caller.ip, details: { fields: Object.keys(input), keyReset: moved } },
+        {
+          actor: actorOf(caller),
+          action: "host.update",
+          target: { type: "host", id: after.id, name: after.name },
+          ip: caller.ip,
+          details: {
+            fields: Object.keys(input),
+            ...(input.name !== undefined && input.name !== before.name ? { name: { from: before.name, to: after.name } } : {}),
+            ...changes,
+            keyReset: moved,
+            ...(moved ? { previousHostKey: before.hostKeySha256 } : {}),
+          },
+        },
         tx,
       );
       return after;

@@ -30,7 +30,24 @@ describe("virshArgv", () => {
     ]);
   });
 
-  it.each(["", "system", "-c qemu:///system", "qemu:///system sh", "qemu:///sys'tem", "qemu:///$(id)", "qemu:///é"])(
+  it.each([
+    "",
+    "system",
+    "-c qemu:///system",
+    "qemu:///system sh",
+    "qemu:///sys'tem",
+    "qemu:///$(id)",
+    "qemu:///é",
+    // A transport or a query makes virsh run a program or reach another machine.
+    "qemu+ext:///system?command=/bin/touch",
+    "qemu+ssh://root@10.0.0.1/system",
+    "qemu+tcp://10.0.0.1/system",
+    "qemu:///system?socket=/tmp/evil.sock",
+    "qemu:///system/",
+    "QEMU:///system",
+    "xen:///system",
+    "test:///default",
+  ])(
     "refuses URI %j",
     (uri) => {
       expect(() => virshArgv({ uri, command: "uri" })).toThrow(UnsafeArgumentError);

@@ -5,7 +5,7 @@ import { AppError, toErrorBody } from "@/lib/http/errors";
 import { clientAddress } from "@/lib/http/client-address";
 import { SESSION_COOKIE, csrfTokenMatches, sessionLookup, type ActiveSession } from "@/lib/auth/session";
 import type { Privilege } from "@/lib/auth/permissions";
-import { authorizeOrThrow, principalFromSession, type AuthzTarget, type Principal } from "@/lib/authz";
+import { authorizeGlobalOrThrow, authorizeOrThrow, principalFromSession, type AuthzTarget, type Principal } from "@/lib/authz";
 import { bearerFromHeader } from "@/lib/auth/api-token-format";
 import { apiTokenAuthenticate } from "@/lib/auth/api-tokens";
 
@@ -143,6 +143,11 @@ export function userRoute<S extends z.ZodType | undefined = undefined, P extends
   opts: BaseOptions<S> & {
     privilege?: Privilege;
     target?: (ctx: { params: P; body: Body<S> }) => AuthzTarget;
+    /**
+     * With `target`: the privilege must be held at global scope; the target only decides
+     * between 404 (the caller may not see it) and 403.
+     */
+    globalScope?: boolean;
     anyScope?: boolean;
     /** Refuse `Authorization: Bearer` API tokens: a browser session only. */
     sessionOnly?: boolean;
@@ -159,9 +164,13 @@ export function userRoute<S extends z.ZodType | undefined = undefined, P extends
       // Refuse before reading the body whenever the check does not need it (untargeted, or a
       // target named by the path), so a caller without access never learns about body validation.
       const early = opts.target ? targetFromParams(opts.target, params) : undefined;
-      if (opts.privilege && (!opts.target || early)) await authorizeOrThrow(principal, opts.privilege, opts.target ? early : opts.anyScope ? "anywhere" : undefined, denied);
+      const check = (target: AuthzTarget | "anywhere" | undefined) =>
+        opts.globalScope && target && target !== "anywhere"
+          ? authorizeGlobalOrThrow(principal, opts.privilege!, target, denied)
+          : authorizeOrThrow(principal, opts.privilege!, target, denied);
+      if (opts.privilege && (!opts.target || early)) await check(opts.target ? early : opts.anyScope ? "anywhere" : undefined);
       const body = await readBody(req, opts.body as S, maxBodyBytes);
-      if (opts.privilege && opts.target && !early) await authorizeOrThrow(principal, opts.privilege, opts.target({ params, body }), denied);
+      if (opts.privilege && opts.target && !early) await check(opts.target({ params, body }));
       return await handler({ req, ip, body, params, session, principal });
     } catch (err) {
       return respond(err);
@@ -170,7 +179,7 @@ export function userRoute<S extends z.ZodType | undefined = undefined, P extends
     auth: "user",
     privilege: opts.privilege,
     targeted: !!opts.target,
-    scope: opts.target ? "target" : opts.anyScope ? "anywhere" : "global",
+    scope: opts.target && !opts.globalScope ? "target" : opts.anyScope ? "anywhere" : "global",
     body: opts.body,
     maxBodyBytes,
     tokens: !opts.sessionOnly,

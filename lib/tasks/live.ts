@@ -1,11 +1,10 @@
 import "server-only";
-import { authorize, principalFromSession } from "@/lib/authz";
+import type { Principal } from "@/lib/authz";
 import { EventEmitter } from "node:events";
 import { db } from "@/lib/db/client";
-import type { ActiveSession } from "@/lib/auth/session";
 import type { TaskView } from "@/lib/contracts/tasks";
 import { CALLER_RECHECK_MS } from "@/lib/auth/caller-watch";
-import { toTaskView } from "./tasks";
+import { taskSeesAll, toTaskView } from "./tasks";
 
 /**
  * Live task updates for browsers. Whichever instance runs a task writes its row;
@@ -76,22 +75,22 @@ function startPolling(s: LiveState): void {
 }
 
 /**
- * Calls `onTasks` with the tasks visible to the session that changed (created, progressed,
+ * Calls `onTasks` with the tasks visible to the principal that changed (created, progressed,
  * finished). Returns the unsubscribe function.
  */
-export function taskUpdatesSubscribe(session: ActiveSession, onTasks: (tasks: TaskView[]) => void): () => void {
+export function taskUpdatesSubscribe(principal: Principal, onTasks: (tasks: TaskView[]) => void): () => void {
   const s = state();
   s.subscribers++;
   startPolling(s);
-  // Administrators (user.manage globally, lib/authz) see every task; until that answer arrives, only their own.
+  // Everyone's tasks with effective user.manage globally (taskSeesAll); until that answer arrives, only their own.
   // Re-asked while the stream lives, so a privilege taken away applies to an open stream too.
   let admin = false;
-  const adminRead = () => void authorize(principalFromSession(session), "user.manage").then((yes) => (admin = yes)).catch(() => (admin = false));
+  const adminRead = () => void taskSeesAll(principal).then((yes) => (admin = yes)).catch(() => (admin = false));
   adminRead();
   const adminTimer = setInterval(adminRead, CALLER_RECHECK_MS);
   adminTimer.unref?.();
   const listener = (tasks: TaskView[]) => {
-    const mine = admin ? tasks : tasks.filter((t) => t.userId === session.user.id);
+    const mine = admin ? tasks : tasks.filter((t) => t.userId === principal.user.id);
     if (mine.length) onTasks(mine);
   };
   s.bus.on("changed", listener);

@@ -1,5 +1,5 @@
 import "server-only";
-import { authorize, principalFromSession } from "@/lib/authz";
+import { authorize, type Principal } from "@/lib/authz";
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { z } from "zod";
@@ -157,9 +157,18 @@ export function toTaskView(row: TaskRow): TaskView {
   };
 }
 
-/** Users see their own tasks; administrators (user.manage globally, lib/authz) see every task. */
-async function visibleTo(session: ActiveSession): Promise<Prisma.TaskWhereInput> {
-  return (await authorize(principalFromSession(session), "user.manage")) ? {} : { userId: session.user.id };
+/**
+ * Whether `principal` sees everyone's tasks: only with user.manage at global scope among its
+ * EFFECTIVE privileges (an API token's limit applied: a vm.view token of an admin sees only the
+ * admin's own tasks). Used by the list, detail, cancel and the live stream.
+ */
+export async function taskSeesAll(principal: Principal): Promise<boolean> {
+  return authorize(principal, "user.manage");
+}
+
+/** The tasks `principal` may see, as a filter: its own, or all (taskSeesAll). */
+export async function taskVisibleWhere(principal: Principal): Promise<Prisma.TaskWhereInput> {
+  return (await taskSeesAll(principal)) ? {} : { userId: principal.user.id };
 }
 
 export const TaskListQuerySchema = z.object({
@@ -172,9 +181,9 @@ export const TaskListQuerySchema = z.object({
 });
 export type TaskListQuery = z.infer<typeof TaskListQuerySchema>;
 
-export async function taskList(session: ActiveSession, query: Partial<TaskListQuery> = {}): Promise<TaskView[]> {
+export async function taskList(principal: Principal, query: Partial<TaskListQuery> = {}): Promise<TaskView[]> {
   const q = TaskListQuerySchema.parse(query);
-  const where: Prisma.TaskWhereInput = { ...(await visibleTo(session)) };
+  const where: Prisma.TaskWhereInput = { ...(await taskVisibleWhere(principal)) };
   if (q.status === "active") where.status = { in: ["queued", "running"] };
   if (q.status === "finished") where.status = { in: ["succeeded", "failed", "cancelled"] };
   if (q.hostId) where.hostId = q.hostId;
@@ -184,9 +193,9 @@ export async function taskList(session: ActiveSession, query: Partial<TaskListQu
   return rows.map(toTaskView);
 }
 
-export async function taskGet(session: ActiveSession, id: string, opts: { logsAfter?: bigint } = {}): Promise<TaskDetail> {
+export async function taskGet(principal: Principal, id: string, opts: { logsAfter?: bigint } = {}): Promise<TaskDetail> {
   if (!z.uuid().safeParse(id).success) throw new AppError("not_found", "No such task");
-  const row = await db().task.findFirst({ where: { id, ...(await visibleTo(session)) } });
+  const row = await db().task.findFirst({ where: { id, ...(await taskVisibleWhere(principal)) } });
   if (!row) throw new AppError("not_found", "No such task");
   const logs = await db().taskLog.findMany({
     where: { taskId: id, ...(opts.logsAfter !== undefined ? { id: { gt: opts.logsAfter } } : {}) },
@@ -267,10 +276,12 @@ function workerWake(): void {
  * Cancels a task: a queued one at once, a running one by asking its instance to abort it
  * (it ends "cancelled" when its handler stops). Refused for kinds that cannot be cancelled.
  */
-export async function taskCancel(caller: TaskCaller, id: string): Promise<TaskView> {
+export async function taskCancel(caller: { principal: Principal; ip: string }, id: string): Promise<TaskView> {
   if (!z.uuid().safeParse(id).success) throw new AppError("not_found", "No such task");
-  const row = await db().task.findFirst({ where: { id, ...(await visibleTo(caller.session)) } });
+  const row = await db().task.findFirst({ where: { id, ...(await taskVisibleWhere(caller.principal)) } });
   if (!row) throw new AppError("not_found", "No such task");
+  // Own task, or user.manage globally (effective): visibility implies it today; kept explicit.
+  if (row.userId !== caller.principal.user.id && !(await taskSeesAll(caller.principal))) throw new AppError("not_found", "No such task");
   if (row.status !== "queued" && row.status !== "running") {
     throw new AppError("invalid_state", "The task has already finished");
   }
@@ -292,7 +303,7 @@ export async function taskCancel(caller: TaskCaller, id: string): Promise<TaskVi
     runtime().running.get(id)?.controller.abort(new TaskCancelledError());
   }
   await auditRecord({
-    actor: { id: caller.session.user.id, name: caller.session.user.username },
+    actor: { id: caller.principal.user.id, name: caller.principal.user.username },
     action: "task.cancel",
     target: { type: "task", id, name: row.kind },
     ip: caller.ip,

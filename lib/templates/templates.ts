@@ -4,6 +4,7 @@ import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/http/errors";
 import { auditRecord } from "@/lib/audit/audit";
 import type { Caller } from "@/lib/fleet/hosts";
+import { authorizeOrThrow, type DeniedRequest, type Principal } from "@/lib/authz";
 import { inventoryDomain, inventoryGet } from "@/lib/fleet/inventory";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { TemplateInputSchema, type TemplateInput, type TemplateSpec, type TemplateView } from "@/lib/contracts/provisioning";
@@ -67,6 +68,16 @@ const audit = (caller: Caller, action: string, t: { id: string; name: string }, 
     ip: caller.ip,
     details,
   });
+
+/**
+ * May `principal` create, change or delete a template record bound to `hostId`? A record with a
+ * host (defaultHostId) needs template.manage at that host (or globally); a record with none is
+ * offered on every host and needs template.manage globally. 403 (404 for a host the caller may
+ * not see) otherwise.
+ */
+export async function templateManageAuthorize(principal: Principal, hostId: string | null, request?: DeniedRequest): Promise<void> {
+  await authorizeOrThrow(principal, "template.manage", hostId ? { hostId } : undefined, request);
+}
 
 export async function templatesList(): Promise<TemplateView[]> {
   return (await db().vmTemplate.findMany({ orderBy: { name: "asc" } })).map(toView);

@@ -295,8 +295,9 @@ describe("host input validation", () => {
     ["port", 70000, "Port must be between 1 and 65535"],
     ["port", "abc", "Port must be a number"],
     ["port", 22.5, "Port must be a whole number"],
-    ["libvirtUri", "qemu:///system;id", "must not contain shell or quoting characters"],
-    ["libvirtUri", "qemu:///system --readonly", "must be a libvirt URI like qemu:///system (printable ASCII, no spaces)"],
+    ["libvirtUri", "qemu:///system;id", "Libvirt URI must be qemu:///system or qemu:///session"],
+    ["libvirtUri", "qemu:///system --readonly", "Libvirt URI must be qemu:///system or qemu:///session"],
+    ["libvirtUri", "qemu+ext:///system?command=/bin/touch", "Libvirt URI must be qemu:///system or qemu:///session"],
   ])("refuses %s %j: %s", (field, value, message) => {
     const r = f.mod.hosts.HostCreateSchema.safeParse({ ...base, [field]: value });
     expect(r.success).toBe(false);

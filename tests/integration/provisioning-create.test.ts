@@ -150,7 +150,7 @@ describe("create VMs", () => {
     const done = await until(
       "the create task finishes",
       async () => {
-        const t = await tasks.taskGet(f.caller.session, r.taskId!);
+        const t = await tasks.taskGet(f.caller.principal, r.taskId!);
         return (t.status === "succeeded" || t.status === "failed") && t;
       },
       { timeoutMs: 60_000, intervalMs: 250 },

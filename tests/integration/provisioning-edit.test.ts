@@ -81,7 +81,7 @@ async function taskDone(id: string) {
   return until(
     "the task ends",
     async () => {
-      const t = await tasks.taskGet(f.caller.session, id);
+      const t = await tasks.taskGet(f.caller.principal, id);
       return (t.status === "succeeded" || t.status === "failed") && t;
     },
     { timeoutMs: 60_000, intervalMs: 250 },

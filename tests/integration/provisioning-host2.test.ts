@@ -113,7 +113,7 @@ describe("provisioning on host 2 (qemu:///session)", () => {
     const done = await until(
       "the task ends",
       async () => {
-        const t = await tasks.taskGet(f.caller.session, r.taskId!);
+        const t = await tasks.taskGet(f.caller.principal, r.taskId!);
         return (t.status === "succeeded" || t.status === "failed") && t;
       },
       { timeoutMs: 60_000, intervalMs: 250 },

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { requirePageUser } from "@/lib/auth/page-guard";
-import { privilegesAnywhere } from "@/lib/authz";
+import { accessSnapshot } from "@/lib/authz";
+import { hostsList } from "@/lib/fleet/hosts";
 import { getT } from "@/lib/i18n/server";
 import { TemplatesClient } from "@/components/templates/templates-client";
 
@@ -12,6 +13,13 @@ export async function generateMetadata(): Promise<Metadata> {
 
 export default async function TemplatesPage() {
   const user = await requirePageUser("template.use", "/templates", "anywhere");
-  const held = await privilegesAnywhere(user.principal);
-  return <TemplatesClient csrfToken={user.csrfToken} canManage={held.has("template.manage")} canCreateVm={held.has("vm.create")} />;
+  const access = await accessSnapshot(user.principal);
+  const held = access.anywhere();
+  // A template bound to a host is managed with template.manage there; one for every host, globally.
+  let manageScope: "all" | string[] = [];
+  if ((await access.at()).has("template.manage")) manageScope = "all";
+  else if (held.has("template.manage")) {
+    for (const h of await hostsList()) if ((await access.at({ hostId: h.id })).has("template.manage")) manageScope.push(h.id);
+  }
+  return <TemplatesClient csrfToken={user.csrfToken} manageScope={manageScope} canCreateVm={held.has("vm.create")} />;
 }

@@ -4,8 +4,8 @@ import { TaskListQuerySchema, taskList } from "@/lib/tasks/tasks";
 
 export const dynamic = "force-dynamic";
 
-/** Tasks the caller may see (their own; admins: all), newest first. */
-export const GET = userRoute({}, async ({ req, session }) => {
+/** Tasks the caller may see (their own; everyone's with user.manage globally, after an API token's limit), newest first. */
+export const GET = userRoute({}, async ({ req, principal }) => {
   const query = TaskListQuerySchema.parse(Object.fromEntries(req.nextUrl.searchParams));
-  return NextResponse.json({ tasks: await taskList(session, query) });
+  return NextResponse.json({ tasks: await taskList(principal, query) });
 });

@@ -1,12 +1,17 @@
 import { NextResponse } from "next/server";
 import { userRoute } from "@/lib/http/route";
 import { TemplateInputSchema } from "@/lib/contracts/provisioning";
-import { templateCreate, templatesList } from "@/lib/templates/templates";
+import { templateCreate, templateManageAuthorize, templatesList } from "@/lib/templates/templates";
 
 export const GET = userRoute({ privilege: "template.use", anyScope: true }, async () => {
   return NextResponse.json({ templates: await templatesList() });
 });
 
-export const POST = userRoute({ privilege: "template.manage", body: TemplateInputSchema, maxBodyBytes: 512 * 1024 }, async ({ session, ip, body }) => {
+/**
+ * A template for one host (defaultHostId): template.manage there; for every host (none): globally.
+ * Held nowhere: 403 before the body is read.
+ */
+export const POST = userRoute({ privilege: "template.manage", anyScope: true, body: TemplateInputSchema, maxBodyBytes: 512 * 1024 }, async ({ req, principal, session, ip, body }) => {
+  await templateManageAuthorize(principal, body.defaultHostId, { ip, method: req.method, path: req.nextUrl.pathname });
   return NextResponse.json({ template: await templateCreate({ session, ip }, body) }, { status: 201 });
 });

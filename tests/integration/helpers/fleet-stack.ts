@@ -35,7 +35,8 @@ export type HostView = import("@/lib/fleet/hosts").HostView;
 export interface FleetContext {
   tdb: TestDatabase;
   mod: FleetModules;
-  caller: Caller;
+  /** The admin who set the instance up: a session (services' Caller) and its Principal (authz, tasks). */
+  caller: Caller & { principal: import("@/lib/authz").Principal };
   /** Host ids this file registered (their watchers and connections are closed in teardown). */
   hostIds: string[];
   /**
@@ -73,7 +74,8 @@ export async function fleetSetup(): Promise<FleetContext> {
   });
   const session = await mod.session.sessionLookup(admin.token);
   if (!session) throw new Error("the admin's session did not resolve");
-  const caller: Caller = { session, ip: CALLER_IP };
+  const { principalFromSession } = await import("@/lib/authz/principal");
+  const caller = { session, ip: CALLER_IP, principal: principalFromSession(session) };
   const hostIds: string[] = [];
 
   const ctx: FleetContext = {

@@ -14,12 +14,15 @@ export default async function HostPage({ params }: { params: Promise<{ id: strin
   const { id } = await params;
   const user = await requirePageUser("host.view", `/hosts/${id}`, { hostId: id });
   const held = await privilegesAt(user.principal, { hostId: id });
+  // Address, port, user, URI and the connection test need host.manage globally.
+  const global = await privilegesAt(user.principal);
   return (
     <HostDetailClient
       key={id}
       hostId={id}
       csrfToken={user.csrfToken}
       canManage={held.has("host.manage")}
+      canManageEndpoint={global.has("host.manage")}
       canPower={held.has("vm.power")}
     />
   );

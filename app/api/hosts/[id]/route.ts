@@ -1,6 +1,7 @@
 import { NextResponse } from "next/server";
 import { userRoute } from "@/lib/http/route";
-import { HostUpdateSchema, hostDelete, hostGet, hostUpdate } from "@/lib/fleet/hosts";
+import { HostUpdateSchema, hostDelete, hostEndpointChanges, hostGet, hostUpdate } from "@/lib/fleet/hosts";
+import { authorizeGlobalOrThrow } from "@/lib/authz";
 import { fleetForget } from "@/lib/fleet/runtime";
 import { eventsUnwatch, eventsWatchHosts } from "@/lib/fleet/events";
 
@@ -10,7 +11,14 @@ export const GET = userRoute<undefined, P>({ privilege: "host.view", target: ({ 
   return NextResponse.json({ host: await hostGet(params.id) });
 });
 
-export const PATCH = userRoute<typeof HostUpdateSchema, P>({ privilege: "host.manage", body: HostUpdateSchema, target: ({ params }) => ({ hostId: params.id }) }, async ({ session, ip, params, body }) => {
+/**
+ * Name and domain type: host.manage on the host. Address, port, SSH user and libvirt URI say
+ * which machine the record (and every grant on it) reaches: host.manage globally.
+ */
+export const PATCH = userRoute<typeof HostUpdateSchema, P>({ privilege: "host.manage", body: HostUpdateSchema, target: ({ params }) => ({ hostId: params.id }) }, async ({ req, session, principal, ip, params, body }) => {
+  if (Object.keys(hostEndpointChanges(await hostGet(params.id), body)).length) {
+    await authorizeGlobalOrThrow(principal, "host.manage", { hostId: params.id }, { ip, method: req.method, path: req.nextUrl.pathname });
+  }
   const host = await hostUpdate({ session, ip }, params.id, body);
   eventsUnwatch(host.id);
   fleetForget(host.id);

@@ -1,22 +1,33 @@
-import { NextResponse } from "next/server";
+import { NextResponse, type NextRequest } from "next/server";
 import { userRoute } from "@/lib/http/route";
 import { TemplateInputSchema } from "@/lib/contracts/provisioning";
-import { templateDelete, templateGet, templateUpdate } from "@/lib/templates/templates";
+import { templateDelete, templateGet, templateManageAuthorize, templateUpdate } from "@/lib/templates/templates";
 
 type P = { id: string };
+
+const denied = (req: NextRequest, ip: string) => ({ ip, method: req.method, path: req.nextUrl.pathname });
 
 export const GET = userRoute<undefined, P>({ privilege: "template.use", anyScope: true }, async ({ params }) => {
   return NextResponse.json({ template: await templateGet(params.id) });
 });
 
+/**
+ * template.manage where the record is bound (its defaultHostId, or globally for a record with
+ * none) and where the edit binds it: moving a record to another host or making it global needs
+ * the privilege there too.
+ */
 export const PUT = userRoute<typeof TemplateInputSchema, P>(
-  { privilege: "template.manage", body: TemplateInputSchema, maxBodyBytes: 512 * 1024 },
-  async ({ session, ip, params, body }) => {
+  { privilege: "template.manage", anyScope: true, body: TemplateInputSchema, maxBodyBytes: 512 * 1024 },
+  async ({ req, principal, session, ip, params, body }) => {
+    const before = await templateGet(params.id);
+    await templateManageAuthorize(principal, before.defaultHostId, denied(req, ip));
+    if (body.defaultHostId !== before.defaultHostId) await templateManageAuthorize(principal, body.defaultHostId, denied(req, ip));
     return NextResponse.json({ template: await templateUpdate({ session, ip }, params.id, body) });
   },
 );
 
-export const DELETE = userRoute<undefined, P>({ privilege: "template.manage" }, async ({ session, ip, params }) => {
+export const DELETE = userRoute<undefined, P>({ privilege: "template.manage", anyScope: true }, async ({ req, principal, session, ip, params }) => {
+  await templateManageAuthorize(principal, (await templateGet(params.id)).defaultHostId, denied(req, ip));
   await templateDelete({ session, ip }, params.id);
   return new NextResponse(null, { status: 204 });
 });

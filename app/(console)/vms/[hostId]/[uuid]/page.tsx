@@ -34,7 +34,7 @@ export default async function VmPage({ params }: { params: Promise<{ hostId: str
         canViewHosts={hostHeld.has("host.view")}
         canDelete={held.has("vm.delete")}
         canEdit={held.has("vm.edit")}
-        canClone={held.has("vm.clone")}
+        canClone={held.has("vm.clone") && hostHeld.has("vm.create")}
         canTemplate={held.has("template.manage")}
         accessPanel={
           <VmAccessPanel
@@ -42,7 +42,7 @@ export default async function VmPage({ params }: { params: Promise<{ hostId: str
             uuid={uuid}
             hostName={hostName}
             csrfToken={user.csrfToken}
-            canEditTags={held.has("vm.edit")}
+            canEditTags={globalHeld.has("user.manage")}
             canManageAccess={globalHeld.has("user.manage")}
           />
         }

@@ -2,6 +2,10 @@ import { NextResponse } from "next/server";
 import { userRoute } from "@/lib/http/route";
 import { hostProbe } from "@/lib/fleet/probe";
 
-export const POST = userRoute<undefined, { id: string }>({ privilege: "host.manage", target: ({ params }) => ({ hostId: params.id }) }, async ({ session, ip, params }) => {
+/**
+ * Connects to the host's address and port and reports what answers: a probe of any endpoint the
+ * record names, so host.manage globally (whoever may set the endpoint), not on this host only.
+ */
+export const POST = userRoute<undefined, { id: string }>({ privilege: "host.manage", globalScope: true, target: ({ params }) => ({ hostId: params.id }) }, async ({ session, ip, params }) => {
   return NextResponse.json(await hostProbe({ session, ip }, params.id));
 });

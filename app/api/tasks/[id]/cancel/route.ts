@@ -2,7 +2,7 @@ import { NextResponse } from "next/server";
 import { userRoute } from "@/lib/http/route";
 import { taskCancel } from "@/lib/tasks/tasks";
 
-/** Cancels a queued or running task the caller may see (own, or any for admins). */
-export const POST = userRoute<undefined, { id: string }>({}, async ({ session, ip, params }) => {
-  return NextResponse.json({ task: await taskCancel({ session, ip }, params.id) });
+/** Cancels a queued or running task the caller may see (own, or any with user.manage globally, after an API token's limit). */
+export const POST = userRoute<undefined, { id: string }>({}, async ({ principal, ip, params }) => {
+  return NextResponse.json({ task: await taskCancel({ principal, ip }, params.id) });
 });

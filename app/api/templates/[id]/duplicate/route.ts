@@ -1,7 +1,9 @@
 import { NextResponse } from "next/server";
 import { userRoute } from "@/lib/http/route";
-import { templateDuplicate } from "@/lib/templates/templates";
+import { templateDuplicate, templateGet, templateManageAuthorize } from "@/lib/templates/templates";
 
-export const POST = userRoute<undefined, { id: string }>({ privilege: "template.manage" }, async ({ session, ip, params }) => {
+/** The copy is bound where the original is: template.manage there (globally for a record with no host). */
+export const POST = userRoute<undefined, { id: string }>({ privilege: "template.manage", anyScope: true }, async ({ req, principal, session, ip, params }) => {
+  await templateManageAuthorize(principal, (await templateGet(params.id)).defaultHostId, { ip, method: req.method, path: req.nextUrl.pathname });
   return NextResponse.json({ template: await templateDuplicate({ session, ip }, params.id) }, { status: 201 });
 });

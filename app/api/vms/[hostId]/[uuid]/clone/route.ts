@@ -2,13 +2,23 @@ import { NextResponse } from "next/server";
 import { userRoute } from "@/lib/http/route";
 import { VmCloneSchema } from "@/lib/contracts/provisioning";
 import { vmClone } from "@/lib/provisioning/vm-clone";
+import { authorize } from "@/lib/authz";
+import { AppError } from "@/lib/http/errors";
 
 type P = { hostId: string; uuid: string };
 
-/** Clone a shut-off VM (full, or linked from a template VM) as a task: 202 with the task id. */
+/**
+ * Clone a shut-off VM (full, or linked from a template VM) as a task: 202 with the task id.
+ * A clone is a new VM on the host: vm.clone on the source and vm.create on the destination
+ * (the source's host).
+ */
 export const POST = userRoute<typeof VmCloneSchema, P>(
   { privilege: "vm.clone", body: VmCloneSchema, target: ({ params }) => ({ hostId: params.hostId, vmUuid: params.uuid }) },
-  async ({ session, ip, params, body }) => {
+  async ({ session, principal, ip, params, body }) => {
+    // 403, not 404: the caller sees the VM (the route checked vm.clone on it), whatever they see of the host.
+    if (!(await authorize(principal, "vm.create", { hostId: params.hostId }))) {
+      throw new AppError("forbidden", "Cloning creates a VM: you need the right to create VMs on this host");
+    }
     return NextResponse.json(await vmClone({ session, ip }, params.hostId, params.uuid, body), { status: 202 });
   },
 );

@@ -10,8 +10,11 @@ export const GET = userRoute<undefined, P>({ privilege: "vm.view", target }, asy
   return NextResponse.json({ tags: await vmTagsGet(params.hostId, params.uuid) });
 });
 
-/** Replaces the VM's tags; the VM must exist on its host. */
-export const PUT = userRoute<typeof VmTagsSchema, P>({ privilege: "vm.edit", body: VmTagsSchema, target }, async ({ principal, ip, params, body }) => {
+/**
+ * Replaces the VM's tags; the VM must exist on its host. A tag selects tag grants, so changing
+ * tags changes who may do what on the VM: user.manage globally, like any other grant change.
+ */
+export const PUT = userRoute<typeof VmTagsSchema, P>({ privilege: "user.manage", globalScope: true, body: VmTagsSchema, target }, async ({ principal, ip, params, body }) => {
   const vm = await vmDetail(params.hostId, params.uuid);
   return NextResponse.json({ tags: await vmTagsSet({ principal, ip }, vm.hostId, vm.uuid, body.tags, vm.name) });
 });
