@@ -6,6 +6,7 @@ import { env } from "@/lib/env";
 import { closeDatabase, prepareDatabase } from "@/lib/db/client";
 import { upgradeRouteFind, upgradeRouteRegister } from "@/lib/ws/upgrade-router";
 import { PEER_HEADER } from "@/lib/http/client-address";
+import { REQUEST_HEAD_MAX_BYTES, bodyAbandonWhenAnswered, requestTooLarge } from "@/lib/http/request-guard";
 import { fleetCloseAll } from "@/lib/fleet/runtime";
 import { consoleConnect, consoleUpgrade, consolesCloseAll } from "@/lib/consoles/proxy";
 import { taskWorkersStart, taskWorkersStop } from "@/lib/tasks/tasks";
@@ -36,8 +37,11 @@ async function main() {
   const handle = app.getRequestHandler();
   const nextUpgrade = app.getUpgradeHandler();
 
-  const server = createServer((req, res) => {
+  // Request heads (also CONNECT's) are bounded: past 16 KiB Node answers 431 and closes.
+  const server = createServer({ maxHeaderSize: REQUEST_HEAD_MAX_BYTES }, (req, res) => {
     stampPeer(req);
+    bodyAbandonWhenAnswered(req, res);
+    if (requestTooLarge(req, res)) return;
     handle(req, res).catch((err) => {
       console.error("request failed", err);
       if (!res.headersSent) res.statusCode = 500;

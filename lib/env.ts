@@ -36,6 +36,8 @@ export const EnvSchema = z.object({
   VIRTDECK_CONSOLE_VNC_PASSWORD: bool.default(false),
   /** Largest image a browser may upload to a storage pool, in bytes (default 20 GiB). */
   VIRTDECK_UPLOAD_MAX_BYTES: z.coerce.number().int().positive().default(20 * 1024 ** 3),
+  /** Largest JSON request body of a signed-in route, in bytes (default 1 MiB). */
+  VIRTDECK_JSON_BODY_MAX_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

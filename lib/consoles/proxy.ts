@@ -4,6 +4,7 @@ import type { IncomingMessage } from "node:http";
 import { EventEmitter } from "node:events";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket, type RawData } from "ws";
+import { WS_MESSAGE_MAX_BYTES } from "@/lib/ws/limits";
 import { db } from "@/lib/db/client";
 import { auditRecord } from "@/lib/audit/audit";
 import { authorize, authorizeMany, principalFromSession } from "@/lib/authz";
@@ -76,7 +77,7 @@ const KEY = Symbol.for("virtdeck.consoles");
 
 function state(): ProxyState {
   const g = globalThis as unknown as { [KEY]?: ProxyState };
-  if (!g[KEY]) g[KEY] = { wss: new WebSocketServer({ noServer: true, maxPayload: 4 * 1024 * 1024 }), live: new Map(), lastPersist: 0 };
+  if (!g[KEY]) g[KEY] = { wss: new WebSocketServer({ noServer: true, maxPayload: WS_MESSAGE_MAX_BYTES }), live: new Map(), lastPersist: 0 };
   return g[KEY];
 }
 

@@ -8,6 +8,7 @@ import type { Privilege } from "@/lib/auth/permissions";
 import { authorizeOrThrow, principalFromSession, type AuthzTarget, type Principal } from "@/lib/authz";
 import { bearerFromHeader } from "@/lib/auth/api-token-format";
 import { apiTokenAuthenticate } from "@/lib/auth/api-tokens";
+import { AUTH_BODY_MAX_BYTES, bodyReadLimited, declaredLength, jsonBodyMaxBytes, payloadTooLarge } from "@/lib/http/body-limits";
 
 /**
  * The one wrapper every route handler goes through: it resolves the caller,
@@ -29,7 +30,6 @@ export interface AuthedContext<TBody, TParams> extends RouteContext<TBody, TPara
 }
 
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
-const DEFAULT_MAX_BODY = 64 * 1024;
 
 type Params = Record<string, string>;
 
@@ -88,19 +88,22 @@ function checkOrigin(req: NextRequest): void {
   if (!host || originHost !== host) throw new AppError("csrf_failed", "Cross-site request refused");
 }
 
+/**
+ * Reads the JSON body as a stream under its byte budget: a declared Content-Length
+ * over it is refused before reading, a chunked body is cut as soon as it passes it.
+ */
 async function readBody<S extends z.ZodType | undefined>(req: NextRequest, schema: S, max: number): Promise<Body<S>> {
   if (!schema) return undefined as Body<S>;
-  const declared = Number(req.headers.get("content-length") ?? "0");
-  if (declared > max) throw new AppError("payload_too_large", `Request body is larger than ${max} bytes`);
+  const declared = declaredLength(req.headers.get("content-length"));
+  if (declared !== null && declared > max) throw payloadTooLarge(max);
   const type = req.headers.get("content-type") ?? "";
   if (!type.toLowerCase().startsWith("application/json")) {
     throw new AppError("unsupported_media_type", "Request body must be application/json");
   }
-  const text = await req.text();
-  if (Buffer.byteLength(text) > max) throw new AppError("payload_too_large", `Request body is larger than ${max} bytes`);
+  const bytes = await bodyReadLimited(req.body, max);
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(new TextDecoder().decode(bytes));
   } catch {
     throw new AppError("bad_request", "Request body is not valid JSON");
   }
@@ -110,7 +113,10 @@ async function readBody<S extends z.ZodType | undefined>(req: NextRequest, schem
 function respond(err: unknown): Response {
   const { status, body, headers } = toErrorBody(err);
   if (status === 500) console.error("route failed", err);
-  return NextResponse.json(body, { status, headers });
+  const res = NextResponse.json(body, { status, headers });
+  // The rest of an oversized body is never read: the server closes the connection (server.ts).
+  if (status === 413) res.headers.set("connection", "close");
+  return res;
 }
 
 /** A route anyone may call (health, login, first-run setup). Mutations still get the Origin check. */
@@ -118,7 +124,7 @@ export function publicRoute<S extends z.ZodType | undefined = undefined, P exten
   opts: BaseOptions<S>,
   handler: (ctx: RouteContext<Body<S>, P>) => Promise<Response>,
 ): NextHandler {
-  const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const maxBodyBytes = opts.maxBodyBytes ?? AUTH_BODY_MAX_BYTES;
   return withMeta(async (req, ctx) => {
     try {
       if (MUTATING.has(req.method)) checkOrigin(req);
@@ -149,7 +155,7 @@ export function userRoute<S extends z.ZodType | undefined = undefined, P extends
   },
   handler: (ctx: AuthedContext<Body<S>, P>) => Promise<Response>,
 ): NextHandler {
-  const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const maxBodyBytes = opts.maxBodyBytes ?? jsonBodyMaxBytes();
   return withMeta(async (req, ctx) => {
     try {
       const ip = clientAddress(req.headers);
