@@ -1,5 +1,6 @@
 import { z } from "zod";
 import path from "node:path";
+import { isIP } from "node:net";
 
 const bool = z
   .enum(["true", "false", "1", "0", "yes", "no"])
@@ -21,6 +22,14 @@ export const EnvSchema = z.object({
   VIRTDECK_COOKIE_SECURE: z.enum(["auto", "true", "false"]).default("auto"),
   /** Trust X-Forwarded-For / X-Forwarded-Proto from a reverse proxy. */
   VIRTDECK_TRUST_PROXY: bool.default(false),
+  /**
+   * With VIRTDECK_TRUST_PROXY: the proxies (addresses or CIDRs, comma-separated) whose
+   * X-Forwarded-* headers count. Default: loopback only.
+   */
+  VIRTDECK_TRUSTED_PROXIES: z
+    .string()
+    .default("127.0.0.0/8,::1")
+    .refine((v) => v.split(/[\s,]+/).filter(Boolean).every((e) => isIP(e.split("/")[0]) !== 0), "list IP addresses or CIDRs, e.g. 10.0.0.0/8,::1"),
   VIRTDECK_LOGIN_MAX_PER_ACCOUNT: z.coerce.number().int().positive().default(5),
   VIRTDECK_LOGIN_MAX_PER_IP: z.coerce.number().int().positive().default(20),
   VIRTDECK_LOGIN_WINDOW_SECONDS: z.coerce.number().int().positive().default(900),

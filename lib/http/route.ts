@@ -2,7 +2,7 @@ import "server-only";
 import { NextResponse, type NextRequest } from "next/server";
 import type { z } from "zod";
 import { AppError, toErrorBody } from "@/lib/http/errors";
-import { clientAddress } from "@/lib/http/client-address";
+import { clientAddress, requestHost } from "@/lib/http/client-address";
 import { SESSION_COOKIE, csrfTokenMatches, sessionLookup, type ActiveSession } from "@/lib/auth/session";
 import type { Privilege } from "@/lib/auth/permissions";
 import { authorizeOrThrow, principalFromSession, type AuthzTarget, type Principal } from "@/lib/authz";
@@ -78,7 +78,7 @@ function withMeta(handler: NextHandler, meta: RouteMeta): NextHandler {
 function checkOrigin(req: NextRequest): void {
   const origin = req.headers.get("origin");
   if (!origin) return;
-  const host = req.headers.get("x-forwarded-host") ?? req.headers.get("host");
+  const host = requestHost(req.headers);
   let originHost: string;
   try {
     originHost = new URL(origin).host;
