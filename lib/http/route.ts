@@ -3,7 +3,8 @@ import { NextResponse, type NextRequest } from "next/server";
 import type { z } from "zod";
 import { AppError, toErrorBody } from "@/lib/http/errors";
 import { clientAddress, requestHost } from "@/lib/http/client-address";
-import { SESSION_COOKIE, csrfTokenMatches, sessionLookup, type ActiveSession } from "@/lib/auth/session";
+import { csrfTokenMatches, sessionLookup, type ActiveSession } from "@/lib/auth/session";
+import { sessionTokenOf } from "@/lib/http/session-cookie";
 import type { Privilege } from "@/lib/auth/permissions";
 import { authorizeOrThrow, principalFromSession, type AuthzTarget, type Principal } from "@/lib/authz";
 import { bearerFromHeader } from "@/lib/auth/api-token-format";
@@ -129,7 +130,7 @@ export function publicRoute<S extends z.ZodType | undefined = undefined, P exten
     try {
       if (MUTATING.has(req.method)) checkOrigin(req);
       const body = await readBody(req, opts.body as S, maxBodyBytes);
-      const session = await sessionLookup(req.cookies.get(SESSION_COOKIE)?.value);
+      const session = await sessionLookup(sessionTokenOf(req));
       return await handler({ req, ip: clientAddress(req.headers), body, params: (await ctx.params) as P, session });
     } catch (err) {
       return respond(err);
@@ -216,7 +217,7 @@ async function callerResolve(req: NextRequest, ip: string, sessionOnly: boolean)
     if (!bearer) throw new AppError("unauthorized", "Invalid API token");
     return apiTokenAuthenticate(bearer, ip);
   }
-  const session = await sessionLookup(req.cookies.get(SESSION_COOKIE)?.value);
+  const session = await sessionLookup(sessionTokenOf(req));
   if (!session) throw new AppError("unauthorized", "Sign in first");
   if (MUTATING.has(req.method)) {
     checkOrigin(req);
