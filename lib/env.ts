@@ -36,8 +36,13 @@ export const EnvSchema = z.object({
   /** Failed second-factor (TOTP or recovery) codes per account / per address, in the login window. */
   VIRTDECK_TOTP_MAX_PER_ACCOUNT: z.coerce.number().int().positive().default(5),
   VIRTDECK_TOTP_MAX_PER_IP: z.coerce.number().int().positive().default(20),
-  /** base64 of 32 bytes: encrypts SSH private keys at rest. Unset = generated <data dir>/secret.key. */
+  /** base64 of 32 bytes: encrypts SSH private keys at rest. Unset = VIRTDECK_SECRET_KEY_FILE. */
   VIRTDECK_SECRET_KEY: z.string().min(1).optional(),
+  /**
+   * Where the key is generated and read when VIRTDECK_SECRET_KEY is unset: outside the
+   * database directory, so a copy of the database does not carry the key to its secrets.
+   */
+  VIRTDECK_SECRET_KEY_FILE: z.string().min(1).default("./secrets/secret.key"),
   /**
    * A fresh VNC password per console (valid ~1 minute, given to noVNC with the ticket) on displays
    * started with password auth. Off by default: such a display refuses viewers without it.
@@ -67,4 +72,8 @@ export function env(): Env {
 
 export function dataDir(): string {
   return path.resolve(env().VIRTDECK_DATA_DIR);
+}
+
+export function secretKeyFile(): string {
+  return path.resolve(env().VIRTDECK_SECRET_KEY_FILE);
 }
