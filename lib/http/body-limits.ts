@@ -15,9 +15,6 @@ export function jsonBodyMaxBytes(): number {
   return env().VIRTDECK_JSON_BODY_MAX_BYTES;
 }
 
-/** Each non-file field of a multipart form. */
-export const FORM_FIELD_MAX_BYTES = 64 * 1024;
-
 const UPLOAD_PATH = /^\/api\/hosts\/[^/]+\/storage\/upload$/;
 
 /**
