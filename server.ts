@@ -1,6 +1,6 @@
 // virtdeck's HTTP server: Next.js plus the websocket upgrades that route
 // handlers cannot take. Run with `npm start` (production) or `npm run dev`.
-import { createServer, type IncomingMessage } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import next from "next";
 import { env } from "@/lib/env";
 import { closeDatabase, prepareDatabase } from "@/lib/db/client";
@@ -37,8 +37,7 @@ async function main() {
   const handle = app.getRequestHandler();
   const nextUpgrade = app.getUpgradeHandler();
 
-  // Request heads (also CONNECT's) are bounded: past 16 KiB Node answers 431 and closes.
-  const server = createServer({ maxHeaderSize: REQUEST_HEAD_MAX_BYTES }, (req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     stampPeer(req);
     bodyAbandonWhenAnswered(req, res);
     if (requestTooLarge(req, res)) return;
@@ -47,6 +46,14 @@ async function main() {
       if (!res.headersSent) res.statusCode = 500;
       res.end();
     });
+  };
+  // Request heads (also CONNECT's) are bounded: past 16 KiB Node answers 431 and closes.
+  const server = createServer({ maxHeaderSize: REQUEST_HEAD_MAX_BYTES }, onRequest);
+  // `Expect: 100-continue`: a body over its budget is refused before the client is invited to send it.
+  server.on("checkContinue", (req, res) => {
+    if (requestTooLarge(req, res)) return;
+    res.writeContinue();
+    onRequest(req, res);
   });
   server.on("upgrade", (req, socket, head) => {
     stampPeer(req);

@@ -145,6 +145,14 @@ test("a CONNECT request head over 16 KiB is refused with 431, whatever Node's ow
   expect(await rawExchange(`GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: ${pad}\r\n\r\n`)).toMatch(/^HTTP\/1\.1 431 /);
 });
 
+test("a declared Content-Length over the budget is refused before the body is sent, also under Expect: 100-continue", async () => {
+  const head = (extra: string) =>
+    `POST /api/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${2 * 1024 * MiB}\r\n${extra}\r\n`;
+  // Nothing of the body is sent: the answer comes at once, and the server closes the connection.
+  expect(await rawExchange(head("Expect: 100-continue\r\n"))).toMatch(/^HTTP\/1\.1 413 /);
+  expect(await rawExchange(head(""))).toMatch(/^HTTP\/1\.1 413 /);
+});
+
 test("pages and API answers forbid framing: CSP frame-ancestors 'none' and X-Frame-Options DENY", async () => {
   for (const path of ["/login", "/vms", "/api/health", "/share/not-a-link"]) {
     const r = await fetch(`${s.base}${path}`, { redirect: "manual" });
