@@ -1,11 +1,12 @@
 // virtdeck's HTTP server: Next.js plus the websocket upgrades that route
 // handlers cannot take. Run with `npm start` (production) or `npm run dev`.
-import { createServer, type IncomingMessage } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import next from "next";
 import { env } from "@/lib/env";
 import { closeDatabase, prepareDatabase } from "@/lib/db/client";
 import { upgradeRouteFind, upgradeRouteRegister } from "@/lib/ws/upgrade-router";
 import { PEER_HEADER } from "@/lib/http/client-address";
+import { REQUEST_HEAD_MAX_BYTES, bodyAbandonWhenAnswered, requestTooLarge } from "@/lib/http/request-guard";
 import { fleetCloseAll } from "@/lib/fleet/runtime";
 import { consoleConnect, consoleUpgrade, consolesCloseAll } from "@/lib/consoles/proxy";
 import { taskWorkersStart, taskWorkersStop } from "@/lib/tasks/tasks";
@@ -36,13 +37,23 @@ async function main() {
   const handle = app.getRequestHandler();
   const nextUpgrade = app.getUpgradeHandler();
 
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     stampPeer(req);
+    bodyAbandonWhenAnswered(req, res);
+    if (requestTooLarge(req, res)) return;
     handle(req, res).catch((err) => {
       console.error("request failed", err);
       if (!res.headersSent) res.statusCode = 500;
       res.end();
     });
+  };
+  // Request heads (also CONNECT's) are bounded: past 16 KiB Node answers 431 and closes.
+  const server = createServer({ maxHeaderSize: REQUEST_HEAD_MAX_BYTES }, onRequest);
+  // `Expect: 100-continue`: a body over its budget is refused before the client is invited to send it.
+  server.on("checkContinue", (req, res) => {
+    if (requestTooLarge(req, res)) return;
+    res.writeContinue();
+    onRequest(req, res);
   });
   server.on("upgrade", (req, socket, head) => {
     stampPeer(req);

@@ -3,7 +3,7 @@ import { ADMIN, LOCKED_OUT } from "./helpers/accounts";
 import { expectApiError, loginApi, signedInContext, submitLogin } from "./helpers/session";
 import { userCreate } from "./helpers/users";
 
-// Default limits: 5 failed sign-ins per account, 20 per source address, per 15 minutes.
+// Default limits: 5 sign-in attempts per account and source address, 20 failures per source address, per 15 minutes.
 // FAILED_LOGINS from 127.0.0.1 in this file: 5 (refusals for the lock-out do not count).
 const MAX_PER_ACCOUNT = 5;
 const WINDOW_SECONDS = 15 * 60;
@@ -16,7 +16,7 @@ test.beforeAll(async ({ browser }) => {
   await admin.context.close();
 });
 
-test("after 5 failed sign-ins the account is locked, even for the right password", async ({ page }) => {
+test("after 5 failed sign-ins from an address the account is locked there, even for the right password", async ({ page }) => {
   await page.goto("/login");
   for (let attempt = 1; attempt <= MAX_PER_ACCOUNT; attempt++) {
     const res = await submitLogin(page, LOCKED_OUT.username, `wrong password ${attempt}`);

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import path from "node:path";
+import { isIP } from "node:net";
 
 const bool = z
   .enum(["true", "false", "1", "0", "yes", "no"])
@@ -21,14 +22,27 @@ export const EnvSchema = z.object({
   VIRTDECK_COOKIE_SECURE: z.enum(["auto", "true", "false"]).default("auto"),
   /** Trust X-Forwarded-For / X-Forwarded-Proto from a reverse proxy. */
   VIRTDECK_TRUST_PROXY: bool.default(false),
+  /**
+   * With VIRTDECK_TRUST_PROXY: the proxies (addresses or CIDRs, comma-separated) whose
+   * X-Forwarded-* headers count. Default: loopback only.
+   */
+  VIRTDECK_TRUSTED_PROXIES: z
+    .string()
+    .default("127.0.0.0/8,::1")
+    .refine((v) => v.split(/[\s,]+/).filter(Boolean).every((e) => isIP(e.split("/")[0]) !== 0), "list IP addresses or CIDRs, e.g. 10.0.0.0/8,::1"),
   VIRTDECK_LOGIN_MAX_PER_ACCOUNT: z.coerce.number().int().positive().default(5),
   VIRTDECK_LOGIN_MAX_PER_IP: z.coerce.number().int().positive().default(20),
   VIRTDECK_LOGIN_WINDOW_SECONDS: z.coerce.number().int().positive().default(900),
   /** Failed second-factor (TOTP or recovery) codes per account / per address, in the login window. */
   VIRTDECK_TOTP_MAX_PER_ACCOUNT: z.coerce.number().int().positive().default(5),
   VIRTDECK_TOTP_MAX_PER_IP: z.coerce.number().int().positive().default(20),
-  /** base64 of 32 bytes: encrypts SSH private keys at rest. Unset = generated <data dir>/secret.key. */
+  /** base64 of 32 bytes: encrypts SSH private keys at rest. Unset = VIRTDECK_SECRET_KEY_FILE. */
   VIRTDECK_SECRET_KEY: z.string().min(1).optional(),
+  /**
+   * Where the key is generated and read when VIRTDECK_SECRET_KEY is unset: outside the
+   * database directory, so a copy of the database does not carry the key to its secrets.
+   */
+  VIRTDECK_SECRET_KEY_FILE: z.string().min(1).default("./secrets/secret.key"),
   /**
    * A fresh VNC password per console (valid ~1 minute, given to noVNC with the ticket) on displays
    * started with password auth. Off by default: such a display refuses viewers without it.
@@ -42,6 +56,8 @@ export const EnvSchema = z.object({
   VIRTDECK_MAX_STREAMS_PER_USER: z.coerce.number().int().positive().default(10),
   /** Bytes a console client may send before the guest's side is connected; past it the console closes. */
   VIRTDECK_CONSOLE_EARLY_INPUT_BYTES: z.coerce.number().int().positive().default(256 * 1024),
+  /** Largest JSON request body of a signed-in route, in bytes (default 1 MiB). */
+  VIRTDECK_JSON_BODY_MAX_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -62,4 +78,8 @@ export function env(): Env {
 
 export function dataDir(): string {
   return path.resolve(env().VIRTDECK_DATA_DIR);
+}
+
+export function secretKeyFile(): string {
+  return path.resolve(env().VIRTDECK_SECRET_KEY_FILE);
 }

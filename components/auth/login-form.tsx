@@ -10,6 +10,7 @@ import { Input } from "@/components/ui/input";
 import { ErrorBanner } from "@/components/ui/alert";
 import { TotpEnrolPanel, type TotpEnrolment } from "@/components/auth/totp-enrol";
 import { RecoveryCodesPanel } from "@/components/auth/recovery-codes";
+import { safeNextPath } from "@/lib/http/safe-next";
 
 type LoginAnswer = { step: "done" } | { step: "totp" } | { step: "enrol" };
 
@@ -30,7 +31,8 @@ export function LoginForm({ next }: { next: string }) {
   const [recoveryCodes, setRecoveryCodes] = useState<string[]>([]);
 
   function enter() {
-    router.replace(next);
+    // Checked again here: the page already did, but this is where the browser navigates.
+    router.replace(safeNextPath(next));
     router.refresh();
   }
 

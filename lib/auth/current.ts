@@ -1,8 +1,9 @@
 import "server-only";
 import { cache } from "react";
-import { cookies } from "next/headers";
+import { cookies, headers } from "next/headers";
 import { db } from "@/lib/db/client";
-import { SESSION_COOKIE, sessionLookup } from "@/lib/auth/session";
+import { SESSION_COOKIE, cookieName, cookieSecure, sessionLookup } from "@/lib/auth/session";
+import { requestIsHttps } from "@/lib/http/client-address";
 import type { Role } from "@/lib/generated/prisma/enums";
 
 export interface CurrentUser {
@@ -18,7 +19,8 @@ export interface CurrentUser {
 /** The signed-in user of this request (server components), or null. Cached per request. */
 export const currentUser = cache(async (): Promise<CurrentUser | null> => {
   const jar = await cookies();
-  const session = await sessionLookup(jar.get(SESSION_COOKIE)?.value);
+  const secure = cookieSecure(requestIsHttps(await headers()));
+  const session = await sessionLookup(jar.get(cookieName(SESSION_COOKIE, secure))?.value);
   if (!session) return null;
   return { ...session.user, csrfToken: session.csrfToken, sessionId: session.id };
 });

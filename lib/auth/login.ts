@@ -57,19 +57,35 @@ export type LoginOutcome =
   | { step: "totp" | "enrol"; challengeToken: string; challengeExpiresAt: Date; user: { id: string; username: string } };
 
 const INVALID = "Invalid username or password";
+/** Failures a source may have on an account under attack before it is refused. */
+const UNDER_ATTACK_FAILURES_PER_SOURCE = 2;
 
 /**
- * Checks credentials under per-account and per-address rate limits (counted in
- * PostgreSQL, so every instance shares them). Every attempt is audited.
+ * Checks credentials under rate limits counted in PostgreSQL (so every instance
+ * shares them), built so that guessing from one place never locks the real user
+ * out from another:
+ * - per (account, source address): attempts, at most VIRTDECK_LOGIN_MAX_PER_ACCOUNT
+ *   in the window (a success resets it), counted before the password is checked so
+ *   concurrent guesses cannot slip past;
+ * - per source address: failures, at most VIRTDECK_LOGIN_MAX_PER_IP (any account);
+ * - per account: failures from everywhere. Past VIRTDECK_LOGIN_MAX_PER_ACCOUNT the
+ *   account is under attack and every source that already failed on it twice is
+ *   refused (a fresh address gets two guesses: one typo is forgiven), while a source
+ *   without failures, typing the right password, still signs in.
+ * Every attempt is audited.
  */
 export async function loginPassword(input: z.infer<typeof LoginSchema>, meta: RequestMeta): Promise<LoginOutcome> {
   const { VIRTDECK_LOGIN_MAX_PER_ACCOUNT: maxAccount, VIRTDECK_LOGIN_MAX_PER_IP: maxIp, VIRTDECK_LOGIN_WINDOW_SECONDS: window } = env();
   const username = input.username.normalize("NFC").trim().toLowerCase();
   const accountKey = `login:account:${username}`;
   const ipKey = `login:ip:${meta.ip}`;
+  const pairKey = `login:pair:${meta.ip}:${username}`;
 
-  const [acct, addr] = await Promise.all([rateLimitPeek(accountKey, window), rateLimitPeek(ipKey, window)]);
-  if (acct.count >= maxAccount || addr.count >= maxIp) {
+  const [attempts, acct, addr] = await Promise.all([rateLimitHit(pairKey, window), rateLimitPeek(accountKey, window), rateLimitPeek(ipKey, window)]);
+  // Failures of this source on this account before this attempt (a success resets the count).
+  const failedHere = attempts - 1 >= UNDER_ATTACK_FAILURES_PER_SOURCE;
+  if (attempts > maxAccount || addr.count >= maxIp || (acct.count >= maxAccount && failedHere)) {
+    const pair = await rateLimitPeek(pairKey, window);
     await auditRecord({
       actor: { id: null, name: username.slice(0, 64) },
       action: "auth.login",
@@ -78,7 +94,7 @@ export async function loginPassword(input: z.infer<typeof LoginSchema>, meta: Re
       details: { reason: "rate_limited" },
     });
     throw new AppError("rate_limited", "Too many failed sign-in attempts. Try again later.", {
-      retryAfterSeconds: Math.max(acct.retryAfterSeconds, addr.retryAfterSeconds),
+      retryAfterSeconds: Math.max(pair.retryAfterSeconds, addr.count >= maxIp ? addr.retryAfterSeconds : 0, acct.count >= maxAccount && failedHere ? acct.retryAfterSeconds : 0),
     });
   }
 
@@ -100,7 +116,8 @@ export async function loginPassword(input: z.infer<typeof LoginSchema>, meta: Re
     throw new AppError("unauthorized", user?.disabled && ok ? "This account is disabled" : INVALID);
   }
 
-  await rateLimitReset(accountKey);
+  // Only this source's count is cleared: other sources that failed on the account stay counted.
+  await rateLimitReset(pairKey);
   const second = (await totpEnabled(user.id)) ? "totp" : (await totpRequiredFor(user.id)) ? "enrol" : null;
   if (second) {
     const c = await loginChallengeCreate(user.id, second, meta);

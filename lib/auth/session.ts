@@ -111,6 +111,16 @@ export function sessionCookieOptions(expiresAt: Date, secure: boolean) {
   return { httpOnly: true, sameSite: "lax" as const, path: "/", secure, expires: expiresAt };
 }
 
+/**
+ * The name of a cookie of ours: `__Host-<base>` when it is Secure (the browser then
+ * takes it only from HTTPS, with Path=/ and no Domain, so neither a sibling
+ * subdomain nor plain-HTTP traffic can plant or shadow it); `<base>` over plain HTTP.
+ * The same request scheme decides the name that is set and the name that is read.
+ */
+export function cookieName(base: string, secure: boolean): string {
+  return secure ? `__Host-${base}` : base;
+}
+
 export function cookieSecure(requestIsHttps: boolean): boolean {
   const mode = env().VIRTDECK_COOKIE_SECURE;
   return mode === "auto" ? requestIsHttps : mode === "true";

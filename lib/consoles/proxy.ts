@@ -4,11 +4,12 @@ import type { IncomingMessage } from "node:http";
 import { EventEmitter } from "node:events";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket, type RawData } from "ws";
+import { WS_MESSAGE_MAX_BYTES } from "@/lib/ws/limits";
 import { db } from "@/lib/db/client";
 import { auditRecord } from "@/lib/audit/audit";
 import { authorize, authorizeMany, principalFromSession } from "@/lib/authz";
-import { SESSION_COOKIE, sessionLookup, type ActiveSession } from "@/lib/auth/session";
-import { clientAddress } from "@/lib/http/client-address";
+import { SESSION_COOKIE, cookieName, cookieSecure, sessionLookup, type ActiveSession } from "@/lib/auth/session";
+import { clientAddress, requestIsHttps } from "@/lib/http/client-address";
 import { virshArgv, virshCommand } from "@/lib/hosts/virsh-command";
 import { assertVirshOk } from "@/lib/hosts/virsh-session";
 import { parseDomainXml } from "@/lib/libvirt/domain-xml-parse";
@@ -80,7 +81,7 @@ const KEY = Symbol.for("virtdeck.consoles");
 
 function state(): ProxyState {
   const g = globalThis as unknown as { [KEY]?: ProxyState };
-  if (!g[KEY]) g[KEY] = { wss: new WebSocketServer({ noServer: true, maxPayload: 4 * 1024 * 1024 }), live: new Map(), lastPersist: 0 };
+  if (!g[KEY]) g[KEY] = { wss: new WebSocketServer({ noServer: true, maxPayload: WS_MESSAGE_MAX_BYTES }), live: new Map(), lastPersist: 0 };
   return g[KEY];
 }
 
@@ -120,7 +121,7 @@ export function consoleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffe
       const shared = await shareTicketAdmit(new URL(req.url ?? "/", "http://x").searchParams.get("ticket"), clientAddress(headersOf(req)));
       if (shared && !shared.ok) return refuse(socket, 403, `Console refused: ${shared.reason}`);
       if (shared?.ok) return state().wss.handleUpgrade(req, socket, head, (ws) => void start(ws, shared.session, shared.ticket, clientAddress(headersOf(req))));
-      const session = await sessionLookup(cookie(req, SESSION_COOKIE));
+      const session = await sessionLookup(cookie(req, cookieName(SESSION_COOKIE, cookieSecure(requestIsHttps(headersOf(req))))));
       if (!session) return refuse(socket, 401, "Sign in first");
       const ticketParam = new URL(req.url ?? "/", "http://x").searchParams.get("ticket");
       const ticket = await consoleTicketConsume(ticketParam, session);

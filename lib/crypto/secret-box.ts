@@ -1,8 +1,8 @@
 import "server-only";
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { dataDir, env } from "@/lib/env";
+import { dataDir, env, secretKeyFile } from "@/lib/env";
 
 /**
  * Secrets at rest (SSH private keys): AES-256-GCM with a 96-bit random nonce,
@@ -10,7 +10,10 @@ import { dataDir, env } from "@/lib/env";
  * sealed value copied onto another row does not open.
  *
  * The key comes from VIRTDECK_SECRET_KEY (base64, 32 bytes) or, when unset, from
- * <data dir>/secret.key, generated on first use with mode 0600. Several app
+ * VIRTDECK_SECRET_KEY_FILE (default ./secrets/secret.key), generated on first use
+ * with mode 0600 in a 0700 directory. It is kept out of the database directory so a
+ * copy or backup of the database does not carry the key that opens its secrets; a
+ * key left in <data dir>/secret.key by an older version is moved there. Several app
  * instances must share the same key.
  */
 const VERSION = "v1";
@@ -23,23 +26,52 @@ export function secretKeyParse(b64: string): Buffer {
   return key;
 }
 
-async function loadKey(): Promise<Buffer> {
-  const fromEnv = env().VIRTDECK_SECRET_KEY;
-  if (fromEnv) return secretKeyParse(fromEnv);
-  const file = path.join(dataDir(), "secret.key");
+async function readKeyFile(file: string): Promise<Buffer | null> {
   try {
     return secretKeyParse(await readFile(file, "utf8"));
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw err;
   }
-  await mkdir(dataDir(), { recursive: true });
-  const key = randomBytes(32);
-  // "wx": never overwrite a key another process wrote in the meantime.
-  await writeFile(file, key.toString("base64") + "\n", { mode: 0o600, flag: "wx" }).catch(async (err) => {
+}
+
+/** Writes a key file unless one exists already ("wx": never overwrite a key another process wrote). */
+async function writeKeyFile(file: string, key: Buffer): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await writeFile(file, key.toString("base64") + "\n", { mode: 0o600, flag: "wx" }).catch((err) => {
     if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
   });
   await chmod(file, 0o600);
-  return secretKeyParse(await readFile(file, "utf8"));
+}
+
+async function loadKey(): Promise<Buffer> {
+  const fromEnv = env().VIRTDECK_SECRET_KEY;
+  if (fromEnv) return secretKeyParse(fromEnv);
+  return secretKeyFileLoad(secretKeyFile(), path.join(dataDir(), "secret.key"));
+}
+
+/**
+ * The key in `file`, generated there when missing; a key found at `legacyFile` (the
+ * data directory, where older versions kept it) is moved to `file` first.
+ */
+export async function secretKeyFileLoad(file: string, legacyFile: string): Promise<Buffer> {
+  const [current, legacy] = await Promise.all([readKeyFile(file), legacyFile === file ? null : readKeyFile(legacyFile)]);
+  if (legacy) {
+    if (current && !current.equals(legacy)) {
+      throw new Error(`Two different secret keys: ${legacyFile} (older versions) and ${file} (VIRTDECK_SECRET_KEY_FILE). Keep the one this database was sealed with and remove the other.`);
+    }
+    if (!current) await writeKeyFile(file, legacy);
+    const moved = await readKeyFile(file);
+    if (!moved?.equals(legacy)) throw new Error(`Could not move ${legacyFile} to ${file}: another key is there`);
+    await unlink(legacyFile);
+    console.warn(`Moved the secret key from ${legacyFile} to ${file} (outside the database directory)`);
+    return legacy;
+  }
+  if (current) return current;
+  await writeKeyFile(file, randomBytes(32));
+  const key = await readKeyFile(file);
+  if (!key) throw new Error(`Could not create the secret key file ${file}`);
+  return key;
 }
 
 function key(): Promise<Buffer> {

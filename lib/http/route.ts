@@ -2,12 +2,14 @@ import "server-only";
 import { NextResponse, type NextRequest } from "next/server";
 import type { z } from "zod";
 import { AppError, toErrorBody } from "@/lib/http/errors";
-import { clientAddress } from "@/lib/http/client-address";
-import { SESSION_COOKIE, csrfTokenMatches, sessionLookup, type ActiveSession } from "@/lib/auth/session";
+import { clientAddress, requestHost } from "@/lib/http/client-address";
+import { csrfTokenMatches, sessionLookup, type ActiveSession } from "@/lib/auth/session";
+import { sessionTokenOf } from "@/lib/http/session-cookie";
 import type { Privilege } from "@/lib/auth/permissions";
 import { authorizeGlobalOrThrow, authorizeOrThrow, principalFromSession, type AuthzTarget, type Principal } from "@/lib/authz";
 import { bearerFromHeader } from "@/lib/auth/api-token-format";
 import { apiTokenAuthenticate } from "@/lib/auth/api-tokens";
+import { AUTH_BODY_MAX_BYTES, bodyReadLimited, declaredLength, jsonBodyMaxBytes, payloadTooLarge } from "@/lib/http/body-limits";
 
 /**
  * The one wrapper every route handler goes through: it resolves the caller,
@@ -29,7 +31,6 @@ export interface AuthedContext<TBody, TParams> extends RouteContext<TBody, TPara
 }
 
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
-const DEFAULT_MAX_BODY = 64 * 1024;
 
 type Params = Record<string, string>;
 
@@ -78,7 +79,7 @@ function withMeta(handler: NextHandler, meta: RouteMeta): NextHandler {
 function checkOrigin(req: NextRequest): void {
   const origin = req.headers.get("origin");
   if (!origin) return;
-  const host = req.headers.get("x-forwarded-host") ?? req.headers.get("host");
+  const host = requestHost(req.headers);
   let originHost: string;
   try {
     originHost = new URL(origin).host;
@@ -88,19 +89,22 @@ function checkOrigin(req: NextRequest): void {
   if (!host || originHost !== host) throw new AppError("csrf_failed", "Cross-site request refused");
 }
 
+/**
+ * Reads the JSON body as a stream under its byte budget: a declared Content-Length
+ * over it is refused before reading, a chunked body is cut as soon as it passes it.
+ */
 async function readBody<S extends z.ZodType | undefined>(req: NextRequest, schema: S, max: number): Promise<Body<S>> {
   if (!schema) return undefined as Body<S>;
-  const declared = Number(req.headers.get("content-length") ?? "0");
-  if (declared > max) throw new AppError("payload_too_large", `Request body is larger than ${max} bytes`);
+  const declared = declaredLength(req.headers.get("content-length"));
+  if (declared !== null && declared > max) throw payloadTooLarge(max);
   const type = req.headers.get("content-type") ?? "";
   if (!type.toLowerCase().startsWith("application/json")) {
     throw new AppError("unsupported_media_type", "Request body must be application/json");
   }
-  const text = await req.text();
-  if (Buffer.byteLength(text) > max) throw new AppError("payload_too_large", `Request body is larger than ${max} bytes`);
+  const bytes = await bodyReadLimited(req.body, max);
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(new TextDecoder().decode(bytes));
   } catch {
     throw new AppError("bad_request", "Request body is not valid JSON");
   }
@@ -110,7 +114,10 @@ async function readBody<S extends z.ZodType | undefined>(req: NextRequest, schem
 function respond(err: unknown): Response {
   const { status, body, headers } = toErrorBody(err);
   if (status === 500) console.error("route failed", err);
-  return NextResponse.json(body, { status, headers });
+  const res = NextResponse.json(body, { status, headers });
+  // The rest of an oversized body is never read: the server closes the connection (server.ts).
+  if (status === 413) res.headers.set("connection", "close");
+  return res;
 }
 
 /** A route anyone may call (health, login, first-run setup). Mutations still get the Origin check. */
@@ -118,12 +125,12 @@ export function publicRoute<S extends z.ZodType | undefined = undefined, P exten
   opts: BaseOptions<S>,
   handler: (ctx: RouteContext<Body<S>, P>) => Promise<Response>,
 ): NextHandler {
-  const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const maxBodyBytes = opts.maxBodyBytes ?? AUTH_BODY_MAX_BYTES;
   return withMeta(async (req, ctx) => {
     try {
       if (MUTATING.has(req.method)) checkOrigin(req);
       const body = await readBody(req, opts.body as S, maxBodyBytes);
-      const session = await sessionLookup(req.cookies.get(SESSION_COOKIE)?.value);
+      const session = await sessionLookup(sessionTokenOf(req));
       return await handler({ req, ip: clientAddress(req.headers), body, params: (await ctx.params) as P, session });
     } catch (err) {
       return respond(err);
@@ -154,7 +161,7 @@ export function userRoute<S extends z.ZodType | undefined = undefined, P extends
   },
   handler: (ctx: AuthedContext<Body<S>, P>) => Promise<Response>,
 ): NextHandler {
-  const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const maxBodyBytes = opts.maxBodyBytes ?? jsonBodyMaxBytes();
   return withMeta(async (req, ctx) => {
     try {
       const ip = clientAddress(req.headers);
@@ -219,7 +226,7 @@ async function callerResolve(req: NextRequest, ip: string, sessionOnly: boolean)
     if (!bearer) throw new AppError("unauthorized", "Invalid API token");
     return apiTokenAuthenticate(bearer, ip);
   }
-  const session = await sessionLookup(req.cookies.get(SESSION_COOKIE)?.value);
+  const session = await sessionLookup(sessionTokenOf(req));
   if (!session) throw new AppError("unauthorized", "Sign in first");
   if (MUTATING.has(req.method)) {
     checkOrigin(req);

@@ -84,7 +84,7 @@ describe(`accounts on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     for (let i = 0; i < 3; i++) {
       await expect(mod.login.login({ username: "help", password: "wrong password" }, meta)).rejects.toMatchObject({ code: "unauthorized" });
     }
-    // The right password is refused too while the account is locked out.
+    // The right password is refused too from the address that failed (other addresses: login-limits.test.ts).
     await expect(mod.login.login({ username: "help", password: "helpdesk pw" }, meta)).rejects.toMatchObject({ code: "rate_limited" });
     await expect(mod.login.login({ username: "nobody", password: "whatever1" }, meta)).rejects.toMatchObject({ code: "unauthorized" });
     const log = await actions();

@@ -15,5 +15,5 @@ export const POST = publicRoute({ body: LoginSchema }, async ({ req, body, ip })
     return challengeCookieSet(NextResponse.json({ step: r.step }), req, r.challengeToken, r.challengeExpiresAt);
   }
   const res = NextResponse.json({ step: "done", user: r.user, csrfToken: r.csrfToken });
-  return challengeCookieClear(sessionCookieSet(res, req, r.token, r.expiresAt));
+  return challengeCookieClear(sessionCookieSet(res, req, r.token, r.expiresAt), req);
 });

@@ -5,5 +5,5 @@ import { logout } from "@/lib/auth/login";
 
 export const POST = userRoute({}, async ({ session, ip, req }) => {
   await logout(session, { ip, userAgent: req.headers.get("user-agent") ?? "" });
-  return sessionCookieClear(NextResponse.json({ ok: true }));
+  return sessionCookieClear(NextResponse.json({ ok: true }), req);
 });

@@ -10,5 +10,5 @@ export const POST = publicRoute({ body: SecondFactorLoginSchema }, async ({ req,
   const challenge = await challengeRequire(req);
   const r = await loginSecondFactor(challenge, body.code, { ip, userAgent: req.headers.get("user-agent") ?? "" });
   const res = NextResponse.json({ step: "done", user: r.user, csrfToken: r.csrfToken });
-  return challengeCookieClear(sessionCookieSet(res, req, r.token, r.expiresAt));
+  return challengeCookieClear(sessionCookieSet(res, req, r.token, r.expiresAt), req);
 });

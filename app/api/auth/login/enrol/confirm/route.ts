@@ -10,5 +10,5 @@ export const POST = publicRoute({ body: TotpConfirmSchema }, async ({ req, body,
   const challenge = await challengeRequire(req);
   const r = await loginEnrolConfirm(challenge, body.code, { ip, userAgent: req.headers.get("user-agent") ?? "" });
   const res = NextResponse.json({ step: "done", user: r.user, csrfToken: r.csrfToken, recoveryCodes: r.recoveryCodes });
-  return challengeCookieClear(sessionCookieSet(res, req, r.token, r.expiresAt));
+  return challengeCookieClear(sessionCookieSet(res, req, r.token, r.expiresAt), req);
 });
