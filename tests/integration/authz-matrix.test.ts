@@ -93,6 +93,11 @@ interface Row {
   freshSession?: boolean;
   /** The refusal status when it does not depend on what the caller may see. */
   refusal?: number;
+  /**
+   * Changes a storage pool: one such call per host at a time (libvirt refuses a pool refresh while a
+   * volume is being created in it: "has asynchronous jobs running").
+   */
+  pool?: boolean;
 }
 
 let f: FleetContext;
@@ -244,7 +249,7 @@ const ROWS: Record<string, Row> = {
   // Probes an address and port: global host.manage (else a port scanner).
   "hosts/[id]/test POST": { rule: need("host.manage", "global"), target: "host", call: async (t, who) => ({ params: { id: await scratchHostFor(who, t.inScope, true) } }) },
   "hosts/[id]/storage/isos GET": { rule: need("host.view", "host"), target: "host", call: (t) => ({ params: hostP(t) }) },
-  "hosts/[id]/storage/isos POST": { rule: need("storage.manage", "host"), target: "host", call: (t) => ({ params: hostP(t) }) },
+  "hosts/[id]/storage/isos POST": { rule: need("storage.manage", "host"), target: "host", pool: true, call: (t) => ({ params: hostP(t) }) },
   "hosts/[id]/storage/pools GET": { rule: need("host.view", "host"), target: "host", call: (t) => ({ params: hostP(t) }) },
   "hosts/[id]/storage/pools/[pool]/volumes GET": { rule: need("host.view", "host"), target: "host", call: (t) => ({ params: { id: t.hostId, pool: pool.name } }) },
   // No multipart body: allowed callers get 4xx from the handler, nothing is written.
@@ -257,11 +262,13 @@ const ROWS: Record<string, Row> = {
   "hosts/[id]/storage/volumes POST": {
     rule: need("storage.manage", "host"),
     target: "host",
+    pool: true,
     call: (t) => ({ params: hostP(t), body: { pool: pool.name, name: `vdtest-matrix-${rnd()}.qcow2`, format: "qcow2", capacityBytes: 1024 * 1024 } }),
   },
   "hosts/[id]/storage/volumes/delete POST": {
     rule: need("storage.manage", "host"),
     target: "host",
+    pool: true,
     call: async (t) => ({ params: hostP(t), body: { pool: pool.name, name: await volumeFor(t) } }),
   },
   "openapi.json GET": { rule: pub, target: "none", call: () => ({}) },
@@ -359,8 +366,9 @@ const ROWS: Record<string, Row> = {
     call: (t) => ({ params: vmP(t), body: { name: `vdtest-matrix-${rnd()}`, mode: "full" } }),
     ok: { status: 409, code: "invalid_state", why: "the source runs" },
   },
+  // The record it creates is bound to the VM's host: template.manage there.
   "vms/[hostId]/[uuid]/to-template POST": {
-    rule: need("template.manage", "vm"),
+    rule: need("template.manage", "host"),
     target: "vm",
     call: (t) => ({ params: vmP(t), body: { templateName: `matrix-${rnd()}` } }),
     ok: { status: 409, code: "invalid_state", why: "the VM runs" },
@@ -433,6 +441,8 @@ function expectation(row: Row, who: Who, inScope: boolean): { status: number; au
   if (r.needs.every((n) => holds(who, n.priv, placeOf(row, n.at, inScope)))) return undefined;
   if (row.refusal) return { status: row.refusal, audited: true };
   if (row.target === "vm") return { status: holds(who, "vm.view", placeOf(row, "vm", inScope)) ? 403 : 404, audited: true };
+  // Templates: refused outright (403) to a caller who manages templates nowhere; else as their host.
+  if (row.target === "template" && !holds(who, "template.manage", "anywhere")) return { status: 403, audited: true };
   if (row.target === "host" || row.target === "template") {
     const h = inScope ? "host1" : "host2";
     return { status: holds(who, "host.view", h) || holds(who, "vm.view", h) ? 403 : 404, audited: true };
@@ -509,6 +519,17 @@ async function callRoute(r: Route, who: Who | null, call: Call, opts: { fresh?: 
   return { status: res.status, code, text: text.slice(0, 300), body: text };
 }
 
+const poolQueues = new Map<string, Promise<void>>();
+/** Waits for the host's pool-changing calls before this one; returns the release. */
+async function poolLock(hostId: string): Promise<() => void> {
+  const prev = poolQueues.get(hostId) ?? Promise.resolve();
+  let release!: () => void;
+  const mine = new Promise<void>((r) => (release = r));
+  poolQueues.set(hostId, prev.then(() => mine));
+  await prev;
+  return release;
+}
+
 const deniedCount = (userId: string) => f.mod.db.db().auditEvent.count({ where: { action: "access.denied", actorId: userId } });
 
 /** Runs every row for one principal (sequentially: the access.denied count is per principal); returns the failures. */
@@ -526,6 +547,7 @@ async function runMatrix(who: Who): Promise<{ failures: string[]; calls: number 
       const label = `${r.key} as ${who.label}, ${row.target === "none" ? "" : inScope ? "in scope" : "out of scope"}`;
       let ans: Answer;
       let denied = false;
+      const release = row.pool ? await poolLock(t.hostId) : () => {};
       try {
         const call = await row.call(t, who);
         // A documented non-2xx answer must not be a refusal in disguise (a hidden target is 404 too).
@@ -536,6 +558,8 @@ async function runMatrix(who: Who): Promise<{ failures: string[]; calls: number 
       } catch (err) {
         failures.push(`${label}: the test's own setup failed: ${String(err)}`);
         continue;
+      } finally {
+        release();
       }
       calls++;
       if (!want) {
@@ -870,10 +894,14 @@ describe("/ws/console and HTTP CONNECT", () => {
       t.c.sock.destroy();
       return t.status;
     };
-    const ok = await status(hostOf((await tickets.consoleVvCreate(consoler.session, host1.id, spiceGuest.uuid, origin)).body));
-    const viewOnlyUser = await status(hostOf((await tickets.consoleVvCreate(viewer.session, host1.id, spiceGuest.uuid, origin)).body));
-    const wsTicket = await status(vvHostOf((await tickets.consoleTicketMint(consoler.session, host1.id, spiceGuest.uuid, { kind: "spice", mode: "interactive", channel: "main" })).ticket));
+    // Minted before any tunnel opens (a SPICE display has one holder at a time).
+    const forViewer = (await tickets.consoleVvCreate(viewer.session, host1.id, spiceGuest.uuid, origin)).body;
+    const good = (await tickets.consoleVvCreate(consoler.session, host1.id, spiceGuest.uuid, origin)).body;
     const late = (await tickets.consoleVvCreate(consoler.session, host1.id, spiceGuest.uuid, origin)).body;
+    const ws = (await tickets.consoleTicketMint(consoler.session, host1.id, spiceGuest.uuid, { kind: "spice", mode: "interactive", channel: "main" })).ticket;
+    const viewOnlyUser = await status(hostOf(forViewer));
+    const wsTicket = await status(vvHostOf(ws));
+    const ok = await status(hostOf(good));
     await f.mod.db.db().grant.deleteMany({ where: { userId: consoler.userId } });
     const revoked = await status(hostOf(late));
     const hostRoute = await status(`${host1.id}`);
