@@ -1,230 +1,465 @@
-// The authorization matrix, generated from the code: every route handler under app/api (found on
-// disk, imported, described by its ROUTE_META) x every built-in role granted globally, on host 1,
-// or on one VM of host 1 x a VM/host in and out of that scope. Each call goes through the real
-// route handler against the real database and the real test hosts (two libvirts behind sshd),
-// and must be allowed, or refused with 403 (or 404 where the caller may not even see the
-// target). A route without an entry in ROUTES fails the test: say how to call it.
+// The authorization matrix. Expectations come from this file's own table (RULES: the access rules
+// of the product, decided in writing), never from the code under test. Every route handler under
+// app/api is found on disk and must have a row here. Each row is called through the real handler,
+// on the real database and the real test hosts (two libvirts behind sshd), by:
+//  - every built-in role granted globally, on host 1, or on one VM of host 1, in and out of scope;
+//  - API tokens of an administrator limited to one privilege (allowed only where it suffices).
+// A call that should pass must succeed (2xx, or the one documented non-authorization answer of its
+// row: a 500 fails the matrix); a call that should not must be refused with the decided status
+// (403, or 404 where the caller may not even see the target) and recorded as access.denied.
+// Further blocks check the principals the table cannot express: share links, /ws/console and the
+// HTTP CONNECT path (.vv), what the SSE streams deliver, and objects owned by someone else.
 import { randomBytes, randomUUID } from "node:crypto";
-import { readdirSync, statSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import type { Server } from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NextRequest } from "next/server";
-import { fleetSetup, stackEnv, type FleetContext, type HostView } from "./helpers/fleet-stack";
-import { GuestLab, virshSync, type Guest } from "./helpers/fleet-guests";
+import { fleetSetup, stackEnv, until, CALLER_IP, type FleetContext, type HostView } from "./helpers/fleet-stack";
+import { GuestLab, virshAsync, virshSync, type Guest } from "./helpers/fleet-guests";
+import { consoleOpen, consoleRefusedStatus, consoleServerStart, guestRemove, idleGuestXml, rfbHandshake, virsh } from "./helpers/console-stack";
+import { connectThrough } from "./helpers/wire";
+import { testPoolCreate, type TestPool } from "./helpers/provisioning-pool";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const API = path.join(ROOT, "app/api");
 
-// The built-in roles as the product issue defines them (an oracle independent of the code under test).
+// ─── The rules (the spec: written here, not read from the routes) ────────────────────────────────
+
 const ALL = [
   "vm.view", "vm.console", "vm.console.takeover", "vm.power", "vm.edit", "vm.snapshot", "vm.clone", "vm.migrate", "vm.delete", "vm.create",
   "host.view", "host.manage", "template.use", "template.manage", "storage.manage", "network.manage", "user.manage", "audit.view",
-];
-const ROLE_PRIVILEGES: Record<string, readonly string[]> = {
+] as const;
+type Priv = (typeof ALL)[number];
+/** The built-in roles as the product defines them. */
+const ROLE_PRIVILEGES: Record<string, readonly Priv[]> = {
   admin: ALL,
   operator: ALL.filter((p) => p !== "user.manage" && p !== "audit.view"),
   helpdesk: ["vm.view", "vm.console"],
   viewer: ["vm.view", "host.view"],
 };
 const ROLES = Object.keys(ROLE_PRIVILEGES);
-type Variant = "global" | "host" | "vm";
-const VARIANTS: Variant[] = ["global", "host", "vm"];
+/** Privileges that mean something only instance-wide: a host grant does not give them "anywhere". */
+const INSTANCE_WIDE = new Set<Priv>(["user.manage", "audit.view"]);
 
+/** Where a requirement is checked: the VM or host the request names, instance-wide, or at any scope (lists). */
+type At = "vm" | "host" | "global" | "anywhere";
+interface Need {
+  priv: Priv;
+  at: At;
+}
+type Rule =
+  /** No account needed. */
+  | { kind: "public" }
+  /** Any signed-in caller, for their own things; `session`: a browser session only (API tokens get 403). */
+  | { kind: "self"; session?: boolean }
+  /** Every need must hold. */
+  | { kind: "needs"; needs: Need[]; session?: boolean }
+  /** Share-link revoke: the creator (still holding vm.console) or global user.manage; others 404. */
+  | { kind: "share-link-revoke" };
+
+const pub: Rule = { kind: "public" };
+const self: Rule = { kind: "self" };
+const selfSession: Rule = { kind: "self", session: true };
+const need = (priv: Priv, at: At, more: Need[] = [], session = false): Rule => ({ kind: "needs", needs: [{ priv, at }, ...more], session });
+const admin_ = need("user.manage", "global");
+
+/** What an allowed call answers: any 2xx, or one documented non-authorization answer (status + error code). */
+type Ok = "2xx" | { status: number; code: string; why: string };
+
+/** The caller's target: VM/host in scope (VM A/N on host 1) or out of scope (VM C on host 2). */
 interface Target {
   hostId: string;
   uuid: string;
+  inScope: boolean;
 }
-
-interface Ctx {
-  f: FleetContext;
-  /** A throwaway host record (pinned like host 1) for routes that delete their host. */
-  scratchHost(): Promise<string>;
-}
-
-/** How to call one handler. `target`: what its params name. Calls that pass authorization must be harmless. */
-interface Entry {
-  target: "vm" | "host" | "none";
-  params?: (t: Target, x: Ctx) => Record<string, string> | Promise<Record<string, string>>;
-  body?: (t: Target) => unknown;
+interface Call {
+  params?: Record<string, string>;
+  body?: unknown;
   query?: string;
+}
+interface Row {
+  rule: Rule;
+  /** What the path names, for the scope and the refusal status; "template": a template bound to the target host. */
+  target: "vm" | "host" | "none" | "template";
+  /** The VM named when in scope: A (running) or N (shut off, for edits that define). */
+  vm?: "A" | "N";
+  /** Builds a harmless valid request; objects it destroys are created for this call. */
+  call(t: Target, who: Who): Call | Promise<Call>;
+  ok?: Ok;
   stream?: boolean;
   /** Runs on a fresh session of the caller (logout ends it). */
   freshSession?: boolean;
-  /** Host-targeted and destructive: runs against a scratch host (granted like host 1 when in scope). */
-  scratch?: boolean;
-  /** Names a VM or host, yet deliberately needs its privilege globally (access administration). */
-  global?: boolean;
+  /** The refusal status when it does not depend on what the caller may see. */
+  refusal?: number;
+  /**
+   * Changes a storage pool: one such call per host at a time (libvirt refuses a pool refresh while a
+   * volume is being created in it: "has asynchronous jobs running").
+   */
+  pool?: boolean;
 }
 
-const rnd = () => ({ id: randomUUID() });
-const vmParams = (t: Target) => ({ hostId: t.hostId, uuid: t.uuid });
-const hostParams = (t: Target) => ({ id: t.hostId });
+let f: FleetContext;
+const lab = new GuestLab("matrix");
+let host1: HostView;
+let host2: HostView;
+let vmA: Guest;
+let vmC: Guest;
+let vmN: Guest;
+let pool: TestPool;
+/** A user the admin routes act on (never one of the principals). */
+let sinkUserId: string;
+let fixtureGroupId: string;
+let fixtureRoleId: string;
+let fixtureTemplateId: string;
 
-const ROUTES: Record<string, Entry> = {
-  "account/password POST": { target: "none", body: () => ({ currentPassword: "not the password", newPassword: "a new password 1" }) },
-  "account/totp GET": { target: "none" },
-  "account/totp/confirm POST": { target: "none", body: () => ({}) },
-  "account/totp/disable POST": { target: "none", body: () => ({}) },
-  "account/totp/enrol POST": { target: "none" },
-  "account/totp/recovery-codes POST": { target: "none", body: () => ({}) },
-  "audit GET": { target: "none" },
-  "audit/export GET": { target: "none", stream: true },
-  "auth/login POST": { target: "none", body: () => ({}) },
-  "auth/login/enrol POST": { target: "none" },
-  "auth/login/enrol/confirm POST": { target: "none", body: () => ({}) },
-  "auth/login/second-factor POST": { target: "none", body: () => ({}) },
-  "auth/logout POST": { target: "none", freshSession: true },
-  "auth/me GET": { target: "none" },
-  "events GET": { target: "none", stream: true },
-  "grants GET": { target: "none" },
-  "grants POST": { target: "none", body: () => ({ subject: { kind: "user", id: randomUUID() }, roleId: "viewer", scope: { kind: "global" } }) },
-  "grants/[id] DELETE": { target: "none", params: rnd },
-  "groups GET": { target: "none" },
-  "groups POST": { target: "none", body: () => ({}) },
-  "groups/[id] GET": { target: "none", params: rnd },
-  "groups/[id] PATCH": { target: "none", params: rnd, body: () => ({ name: "x" }) },
-  "groups/[id] DELETE": { target: "none", params: rnd },
-  "groups/[id]/members POST": { target: "none", params: rnd, body: () => ({ userId: randomUUID() }) },
-  "groups/[id]/quota GET": { target: "none", params: rnd },
-  "groups/[id]/quota PUT": { target: "none", params: rnd, body: () => ({ maxVms: null, maxVcpus: null, maxMemoryMiB: null, maxDiskGiB: null }) },
-  "groups/[id]/members/[userId] DELETE": { target: "none", params: () => ({ id: randomUUID(), userId: randomUUID() }) },
-  "health GET": { target: "none" },
-  "hosts GET": { target: "none" },
-  "hosts POST": { target: "none", body: () => ({}) },
-  "hosts/[id] GET": { target: "host", params: hostParams },
-  "hosts/[id] PATCH": { target: "host", params: hostParams, body: () => ({ domainType: "auto" }) },
-  "hosts/[id] DELETE": { target: "host", params: hostParams, scratch: true },
-  "hosts/[id]/confirm-key POST": { target: "host", params: hostParams, body: () => ({ fingerprint: "SHA256:" + "A".repeat(43) }) },
-  "hosts/[id]/info GET": { target: "host", params: hostParams },
-  "hosts/[id]/provisioning GET": { target: "host", params: hostParams },
-  "hosts/[id]/test POST": { target: "host", params: hostParams },
-  "hosts/[id]/storage/isos GET": { target: "host", params: hostParams },
-  "hosts/[id]/storage/isos POST": { target: "host", params: hostParams },
-  "hosts/[id]/storage/pools GET": { target: "host", params: hostParams },
-  "hosts/[id]/storage/pools/[pool]/volumes GET": { target: "host", params: (t) => ({ id: t.hostId, pool: "vdtest-no-such-pool" }) },
-  // No file, wrong content type: allowed callers get 4xx from the handler, nothing is written.
-  "hosts/[id]/storage/upload POST": { target: "host", params: hostParams, query: "pool=vdtest-no-such-pool&name=x.iso&format=raw&size=1" },
-  // Invalid bodies: authorization comes first for path targets, so refusals stay 403/404; allowed callers get 422.
-  "hosts/[id]/storage/volumes POST": { target: "host", params: hostParams, body: () => ({}) },
-  "hosts/[id]/storage/volumes/delete POST": { target: "host", params: hostParams, body: () => ({}) },
-  "openapi.json GET": { target: "none" },
-  "preferences/locale POST": { target: "none", body: () => ({ locale: "en" }) },
-  "roles GET": { target: "none" },
-  "roles POST": { target: "none", body: () => ({}) },
-  "roles/[id] PATCH": { target: "none", params: () => ({ id: "viewer" }), body: () => ({ name: "renamed" }) },
-  "roles/[id] DELETE": { target: "none", params: () => ({ id: "no-such-role" }) },
-  "security/policy GET": { target: "none" },
-  "security/policy PUT": { target: "none", body: () => ({ totpRequiredRoles: "not a list" }) },
-  "setup POST": { target: "none", body: () => ({}) },
-  // Public: the share link is the credential (never reached by the role loops below).
-  "share/[token]/ticket POST": { target: "none", params: () => ({ token: "A".repeat(43) }), body: () => ({}) },
-  // Revoking needs no privilege (creator or user.manage, decided by the handler): an unknown id is 404 for everyone.
-  "share-links/[id] DELETE": { target: "none", params: rnd },
-  "tags GET": { target: "none" },
-  "tokens GET": { target: "none" },
-  "tokens POST": { target: "none", body: () => ({}) },
-  "tokens/[id] DELETE": { target: "none", params: rnd },
-  "tasks GET": { target: "none" },
-  "tasks/[id] GET": { target: "none", params: rnd },
-  "tasks/[id]/cancel POST": { target: "none", params: rnd },
-  "tasks/stream GET": { target: "none", stream: true },
-  "templates GET": { target: "none" },
-  "templates POST": { target: "none", body: () => ({}) },
-  "templates/[id] GET": { target: "none", params: rnd },
-  "templates/[id] PUT": { target: "none", params: rnd, body: () => ({}) },
-  "templates/[id] DELETE": { target: "none", params: rnd },
-  "templates/[id]/duplicate POST": { target: "none", params: rnd },
-  "users GET": { target: "none" },
-  "users POST": { target: "none", body: () => ({}) },
-  "users/[id] GET": { target: "none", params: rnd },
-  "users/[id] PATCH": { target: "none", params: rnd, body: () => ({ displayName: "x" }) },
-  "users/[id] DELETE": { target: "none", params: rnd },
-  "users/[id]/access GET": { target: "none", params: rnd },
-  "users/[id]/password POST": { target: "none", params: rnd, body: () => ({ password: "long enough password 1" }) },
-  "users/[id]/quota GET": { target: "none", params: rnd },
-  "users/[id]/quota PUT": { target: "none", params: rnd, body: () => ({ maxVms: null, maxVcpus: null, maxMemoryMiB: null, maxDiskGiB: null }) },
-  "users/[id]/totp DELETE": { target: "none", params: rnd },
-  "vms GET": { target: "none" },
-  // Passes authorization for a host in scope, then fails: no such template.
-  "vms/create POST": { target: "host", body: (t) => ({ mode: "template", hostId: t.hostId, name: `vdtest-matrix-${randomBytes(3).toString("hex")}`, templateId: randomUUID() }) },
-  "vms/[hostId]/[uuid] GET": { target: "vm", params: vmParams },
-  "vms/[hostId]/[uuid]/access GET": { target: "vm", params: vmParams, global: true },
-  // resume on a running guest: allowed callers get 409 invalid_state, nothing changes.
-  "vms/[hostId]/[uuid]/actions POST": { target: "vm", params: vmParams, body: () => ({ action: "resume" }) },
-  // Both refuse a running guest (VM A and VM C run): allowed callers get 409, nothing changes.
-  "vms/[hostId]/[uuid]/clone POST": { target: "vm", params: vmParams, body: () => ({ name: `vdtest-matrix-${randomBytes(3).toString("hex")}`, mode: "full" }) },
-  "vms/[hostId]/[uuid]/to-template POST": { target: "vm", params: vmParams, body: () => ({ templateName: `matrix-${randomBytes(3).toString("hex")}` }) },
-  // The matrix guests are not templates: allowed callers get 409, nothing changes.
-  "vms/[hostId]/[uuid]/unmark-template POST": { target: "vm", params: vmParams },
-  "vms/[hostId]/[uuid]/delete GET": { target: "vm", params: vmParams },
-  "vms/[hostId]/[uuid]/delete POST": { target: "vm", params: vmParams, body: () => ({ volumes: "not a list" }) },
-  "vms/[hostId]/[uuid]/hardware GET": { target: "vm", params: vmParams },
-  "vms/[hostId]/[uuid]/hardware PATCH": { target: "vm", params: vmParams, body: () => ({ vcpus: "many" }) },
-  "vms/[hostId]/[uuid]/console GET": { target: "vm", params: vmParams },
-  "vms/[hostId]/[uuid]/console POST": { target: "vm", params: vmParams, body: () => ({ kind: "vnc", mode: "view" }) },
-  // The matrix guests have no SPICE display: allowed callers get 409 invalid_state.
-  "vms/[hostId]/[uuid]/console/vv POST": { target: "vm", params: vmParams },
-  "vms/[hostId]/[uuid]/screenshot GET": { target: "vm", params: vmParams },
-  "vms/[hostId]/[uuid]/share-links GET": { target: "vm", params: vmParams },
-  // Longer than any policy allows: allowed callers get 422, no link is created.
-  "vms/[hostId]/[uuid]/share-links POST": { target: "vm", params: vmParams, body: () => ({ kind: "vnc", expiresInMinutes: 10_000_000 }) },
-  "vms/[hostId]/[uuid]/tags GET": { target: "vm", params: vmParams },
-  "vms/[hostId]/[uuid]/tags PUT": { target: "vm", params: vmParams, body: () => ({ tags: [] }) },
-};
+const rnd = () => randomBytes(4).toString("hex");
+const vmP = (t: Target) => ({ hostId: t.hostId, uuid: t.uuid });
+const hostP = (t: Target) => ({ id: t.hostId });
+const adminPrincipal = async () => (await import("@/lib/authz")).principalFromSession(f.caller.session);
+const templateBody = (hostId: string | null, extra: Record<string, unknown> = {}) => ({
+  name: `matrix-${rnd()}`,
+  vcpus: 1,
+  memoryMiB: 64,
+  maxMemoryMiB: 64,
+  defaultHostId: hostId,
+  ...extra,
+});
+async function templateFor(hostId: string | null): Promise<string> {
+  const templates = await import("@/lib/templates/templates");
+  const contracts = await import("@/lib/contracts/provisioning");
+  return (await templates.templateCreate(f.caller, contracts.TemplateInputSchema.parse(templateBody(hostId)))).id;
+}
+async function userFor(): Promise<string> {
+  return (await f.mod.db.db().user.create({ data: { username: `m-sink-${rnd()}`, passwordHash: "x", role: "helpdesk" } })).id;
+}
+/** A volume of its own in the matrix pool of host 1 (in scope) or host 2. */
+async function volumeFor(t: Target): Promise<string> {
+  const name = `vdtest-matrix-${rnd()}.qcow2`;
+  await virshAsync(t.inScope ? "host1" : "host2", ["vol-create-as", pool.name, name, "1M", "--format", "qcow2"]);
+  return name;
+}
+/**
+ * A host record of its own (delete / re-point / confirm / probe targets), granted to `who` like host 1
+ * when in scope. It names host 1's sshd when `reachable`, else a closed port (nothing to connect to).
+ */
+async function scratchHostFor(who: Who, inScope: boolean, reachable = false): Promise<string> {
+  const h = await f.mod.hosts.hostCreate(
+    f.caller,
+    f.mod.hosts.HostCreateSchema.parse({
+      name: `matrix scratch ${rnd()}`,
+      address: stackEnv().host1.host,
+      port: reachable ? stackEnv().host1.port : 1,
+      username: stackEnv().host1.username,
+      key: { kind: "paste", privateKey: readFileSync(stackEnv().host1.privateKeyPath, "utf8") },
+    }),
+  );
+  f.hostIds.push(h.id);
+  await f.mod.db.db().host.update({ where: { id: h.id }, data: { presentedHostKeySha256: stackEnv().host1.hostKeySha256 } });
+  if (inScope && who.where === "host") await f.mod.db.db().grant.create({ data: { userId: who.userId, roleId: who.role, scope: "host", hostId: h.id } });
+  return h.id;
+}
+async function shareLinkOn(t: Target): Promise<string> {
+  const share = await import("@/lib/consoles/share-links");
+  const created = await share.shareLinkCreate({ principal: await adminPrincipal(), ip: CALLER_IP }, t.hostId, t.uuid, { kind: "vnc", expiresInMinutes: 10, viewOnly: true, singleUse: false });
+  return created.link.id;
+}
+async function taskOf(session: import("@/lib/auth/session").ActiveSession): Promise<string> {
+  const tasks = await import("@/lib/tasks/tasks");
+  return (await tasks.taskEnqueue({ session, ip: CALLER_IP }, { kind: "matrix.wait", title: "matrix task", input: {} })).id;
+}
 
 /**
- * The privilege each security-relevant route must demand (the spec, not read from the code):
- * a "view-only" grant must never power a VM off, console tickets need vm.console, and so on.
+ * Every route handler x method, plus variants of one handler ("... #variant") where a field of the
+ * request changes the rule (host re-pointing, bridge NICs, import, templates without a host).
  */
-const REQUIRED_PRIVILEGE: Record<string, string> = {
-  "vms/[hostId]/[uuid] GET": "vm.view",
-  "vms/[hostId]/[uuid]/actions POST": "vm.power",
-  "vms/[hostId]/[uuid]/console GET": "vm.view",
-  "vms/[hostId]/[uuid]/console POST": "vm.console",
-  "vms/[hostId]/[uuid]/console/vv POST": "vm.console",
-  "vms/[hostId]/[uuid]/share-links GET": "vm.console",
-  "vms/[hostId]/[uuid]/share-links POST": "vm.console",
-  "vms/[hostId]/[uuid]/screenshot GET": "vm.view",
-  "vms/[hostId]/[uuid]/tags GET": "vm.view",
-  "vms/[hostId]/[uuid]/tags PUT": "vm.edit",
-  "vms/[hostId]/[uuid]/access GET": "user.manage",
-  "vms/[hostId]/[uuid]/clone POST": "vm.clone",
-  "vms/[hostId]/[uuid]/delete POST": "vm.delete",
-  "vms/[hostId]/[uuid]/hardware PATCH": "vm.edit",
-  "vms/[hostId]/[uuid]/unmark-template POST": "template.manage",
-  "hosts/[id]/storage/volumes POST": "storage.manage",
-  "hosts/[id]/storage/upload POST": "storage.manage",
-  "vms/create POST": "vm.create",
-  "hosts GET": "host.view",
-  "hosts POST": "host.manage",
-  "hosts/[id] GET": "host.view",
-  "hosts/[id] PATCH": "host.manage",
-  "hosts/[id] DELETE": "host.manage",
-  "hosts/[id]/confirm-key POST": "host.manage",
-  "hosts/[id]/test POST": "host.manage",
-  "hosts/[id]/info GET": "host.view",
-  "users GET": "user.manage",
-  "users POST": "user.manage",
-  "users/[id] PATCH": "user.manage",
-  "users/[id] DELETE": "user.manage",
-  "users/[id]/password POST": "user.manage",
-  "groups POST": "user.manage",
-  "groups/[id]/members POST": "user.manage",
-  "groups/[id]/members/[userId] DELETE": "user.manage",
-  "groups/[id]/quota PUT": "user.manage",
-  "users/[id]/quota PUT": "user.manage",
-  "roles POST": "user.manage",
-  "roles/[id] PATCH": "user.manage",
-  "grants GET": "user.manage",
-  "grants POST": "user.manage",
-  "grants/[id] DELETE": "user.manage",
-  "audit GET": "audit.view",
-  "audit/export GET": "audit.view",
+const ROWS: Record<string, Row> = {
+  // Account security of the caller themselves: browser sessions only.
+  "account/password POST": { rule: selfSession, target: "none", call: () => ({ body: { currentPassword: "not the password", newPassword: "a new password 1" } }), ok: { status: 422, code: "invalid_input", why: "wrong current password" } },
+  "account/totp GET": { rule: self, target: "none", call: () => ({}) },
+  "account/totp/confirm POST": { rule: selfSession, target: "none", call: () => ({ body: { code: "000000" } }), ok: { status: 409, code: "conflict", why: "no enrolment started" } },
+  "account/totp/disable POST": { rule: selfSession, target: "none", call: () => ({ body: { password: "not the password", code: "000000" } }), ok: { status: 409, code: "conflict", why: "two-factor not enabled" } },
+  "account/totp/enrol POST": { rule: selfSession, target: "none", call: () => ({}) },
+  "account/totp/recovery-codes POST": { rule: selfSession, target: "none", call: () => ({ body: { code: "000000" } }), ok: { status: 409, code: "conflict", why: "two-factor not enabled" } },
+  "audit GET": { rule: need("audit.view", "global"), target: "none", call: () => ({}) },
+  "audit/export GET": { rule: need("audit.view", "global"), target: "none", call: () => ({}), stream: true },
+  "auth/login POST": { rule: pub, target: "none", call: () => ({ body: { username: "nobody-here", password: "wrong password" } }), ok: { status: 401, code: "unauthorized", why: "wrong credentials" } },
+  "auth/login/enrol POST": { rule: pub, target: "none", call: () => ({}), ok: { status: 401, code: "unauthorized", why: "no pending sign-in" } },
+  "auth/login/enrol/confirm POST": { rule: pub, target: "none", call: () => ({ body: { code: "000000" } }), ok: { status: 401, code: "unauthorized", why: "no pending sign-in" } },
+  "auth/login/second-factor POST": { rule: pub, target: "none", call: () => ({ body: { code: "000000" } }), ok: { status: 401, code: "unauthorized", why: "no pending sign-in" } },
+  "auth/logout POST": { rule: self, target: "none", call: () => ({}), freshSession: true },
+  "auth/me GET": { rule: self, target: "none", call: () => ({}) },
+  "events GET": { rule: self, target: "none", call: () => ({}), stream: true },
+  "grants GET": { rule: admin_, target: "none", call: () => ({}) },
+  "grants POST": { rule: admin_, target: "none", call: () => ({ body: { subject: { kind: "user", id: sinkUserId }, roleId: "viewer", scope: { kind: "vm", hostId: host1.id, vmUuid: randomUUID() } } }) },
+  "grants/[id] DELETE": {
+    rule: admin_,
+    target: "none",
+    call: async () => ({ params: { id: (await f.mod.db.db().grant.create({ data: { userId: sinkUserId, roleId: "viewer", scope: "vm", hostId: host1.id, vmUuid: randomUUID() } })).id } }),
+  },
+  "groups GET": { rule: admin_, target: "none", call: () => ({}) },
+  "groups POST": { rule: admin_, target: "none", call: () => ({ body: { name: `matrix-${rnd()}` } }) },
+  "groups/[id] GET": { rule: admin_, target: "none", call: () => ({ params: { id: fixtureGroupId } }) },
+  "groups/[id] PATCH": { rule: admin_, target: "none", call: () => ({ params: { id: fixtureGroupId }, body: { description: `matrix ${rnd()}` } }) },
+  "groups/[id] DELETE": { rule: admin_, target: "none", call: async () => ({ params: { id: (await f.mod.db.db().group.create({ data: { name: `matrix-${rnd()}` } })).id } }) },
+  "groups/[id]/members POST": { rule: admin_, target: "none", call: async () => ({ params: { id: (await f.mod.db.db().group.create({ data: { name: `matrix-${rnd()}` } })).id }, body: { userId: sinkUserId } }) },
+  "groups/[id]/members/[userId] DELETE": {
+    rule: admin_,
+    target: "none",
+    call: async () => {
+      const g = await f.mod.db.db().group.create({ data: { name: `matrix-${rnd()}`, members: { create: { userId: sinkUserId } } } });
+      return { params: { id: g.id, userId: sinkUserId } };
+    },
+  },
+  "groups/[id]/quota GET": { rule: admin_, target: "none", call: () => ({ params: { id: fixtureGroupId } }) },
+  "groups/[id]/quota PUT": { rule: admin_, target: "none", call: () => ({ params: { id: fixtureGroupId }, body: { maxVms: null, maxVcpus: null, maxMemoryMiB: null, maxDiskGiB: null } }) },
+  "health GET": { rule: pub, target: "none", call: () => ({}) },
+  "hosts GET": { rule: need("host.view", "anywhere"), target: "none", call: () => ({}) },
+  "hosts POST": {
+    rule: need("host.manage", "global"),
+    target: "none",
+    call: () => ({ body: { name: `matrix new ${rnd()}`, address: "127.0.0.1", port: 22, username: "root", key: { kind: "generate" } } }),
+  },
+  "hosts/[id] GET": { rule: need("host.view", "host"), target: "host", call: (t) => ({ params: hostP(t) }) },
+  // Name-like fields: host-scoped host.manage.
+  // Scratch host records (host 1's sshd), granted like host 1 when in scope: re-pointing or probing
+  // host 1 itself would drop its connection under the other principals' calls.
+  "hosts/[id] PATCH": { rule: need("host.manage", "host"), target: "host", call: async (t, who) => ({ params: { id: await scratchHostFor(who, t.inScope) }, body: { name: `matrix renamed ${rnd()}` } }) },
+  // Address, port, user or URI re-point the record (and every grant on it): global host.manage.
+  "hosts/[id] PATCH #address": {
+    rule: need("host.manage", "global"),
+    target: "host",
+    call: async (t, who) => ({ params: { id: await scratchHostFor(who, t.inScope) }, body: { address: "127.0.0.3", port: 2022 } }),
+  },
+  "hosts/[id] PATCH #uri": {
+    rule: need("host.manage", "global"),
+    target: "host",
+    call: async (t, who) => ({ params: { id: await scratchHostFor(who, t.inScope) }, body: { libvirtUri: "qemu:///session" } }),
+  },
+  "hosts/[id] DELETE": { rule: need("host.manage", "host"), target: "host", call: async (t, who) => ({ params: { id: await scratchHostFor(who, t.inScope) } }) },
+  // Confirming the key a (scratch) host presented: the stack's own record of it.
+  "hosts/[id]/confirm-key POST": {
+    rule: need("host.manage", "host"),
+    target: "host",
+    call: async (t, who) => ({ params: { id: await scratchHostFor(who, t.inScope) }, body: { fingerprint: stackEnv().host1.hostKeySha256 } }),
+  },
+  "hosts/[id]/info GET": { rule: need("host.view", "host"), target: "host", call: (t) => ({ params: hostP(t) }) },
+  "hosts/[id]/provisioning GET": { rule: need("template.use", "host"), target: "host", call: (t) => ({ params: hostP(t) }) },
+  // Probes an address and port: global host.manage (else a port scanner).
+  "hosts/[id]/test POST": { rule: need("host.manage", "global"), target: "host", call: async (t, who) => ({ params: { id: await scratchHostFor(who, t.inScope, true) } }) },
+  "hosts/[id]/storage/isos GET": { rule: need("host.view", "host"), target: "host", call: (t) => ({ params: hostP(t) }) },
+  "hosts/[id]/storage/isos POST": { rule: need("storage.manage", "host"), target: "host", pool: true, call: (t) => ({ params: hostP(t) }) },
+  "hosts/[id]/storage/pools GET": { rule: need("host.view", "host"), target: "host", call: (t) => ({ params: hostP(t) }) },
+  "hosts/[id]/storage/pools/[pool]/volumes GET": { rule: need("host.view", "host"), target: "host", call: (t) => ({ params: { id: t.hostId, pool: pool.name } }) },
+  // No multipart body: allowed callers get 4xx from the handler, nothing is written.
+  "hosts/[id]/storage/upload POST": {
+    rule: need("storage.manage", "host"),
+    target: "host",
+    call: (t) => ({ params: hostP(t), query: `pool=${pool.name}&name=matrix-${rnd()}.iso&format=iso&size=1` }),
+    ok: { status: 415, code: "unsupported_media_type", why: "not a multipart upload" },
+  },
+  "hosts/[id]/storage/volumes POST": {
+    rule: need("storage.manage", "host"),
+    target: "host",
+    pool: true,
+    call: (t) => ({ params: hostP(t), body: { pool: pool.name, name: `vdtest-matrix-${rnd()}.qcow2`, format: "qcow2", capacityBytes: 1024 * 1024 } }),
+  },
+  "hosts/[id]/storage/volumes/delete POST": {
+    rule: need("storage.manage", "host"),
+    target: "host",
+    pool: true,
+    call: async (t) => ({ params: hostP(t), body: { pool: pool.name, name: await volumeFor(t) } }),
+  },
+  "openapi.json GET": { rule: pub, target: "none", call: () => ({}) },
+  "preferences/locale POST": { rule: pub, target: "none", call: () => ({ body: { locale: "en" } }) },
+  "roles GET": { rule: admin_, target: "none", call: () => ({}) },
+  "roles POST": { rule: admin_, target: "none", call: () => ({ body: { name: `matrix-${rnd()}`, privileges: ["vm.view"] } }) },
+  "roles/[id] PATCH": { rule: admin_, target: "none", call: () => ({ params: { id: fixtureRoleId }, body: { description: `matrix ${rnd()}` } }) },
+  "roles/[id] DELETE": {
+    rule: admin_,
+    target: "none",
+    call: async () => {
+      const manage = await import("@/lib/authz/manage");
+      return { params: { id: (await manage.roleCreate({ principal: await adminPrincipal(), ip: CALLER_IP }, { name: `matrix-${rnd()}`, description: "", privileges: ["vm.view"] })).id } };
+    },
+  },
+  "security/policy GET": { rule: admin_, target: "none", call: () => ({}) },
+  "security/policy PUT": {
+    rule: admin_,
+    target: "none",
+    call: async () => {
+      const p = await (await import("@/lib/auth/two-factor")).securityPolicyGet();
+      return { body: { totpRequiredRoles: p.totpRequiredRoles, apiTokenMaxDays: p.apiTokenMaxDays, shareLinkMaxHours: p.shareLinkMaxHours } };
+    },
+  },
+  "setup POST": { rule: pub, target: "none", call: () => ({ body: { username: "late.admin", password: "late admin password" } }), ok: { status: 409, code: "setup_done", why: "first admin exists" } },
+  // The link is the credential; the share-link block below checks what its tickets reach.
+  "share/[token]/ticket POST": { rule: pub, target: "none", call: () => ({ params: { token: shareFixtureToken }, body: {} }) },
+  // Someone else's link (the admin's): only global user.manage may revoke it; others 404.
+  "share-links/[id] DELETE": { rule: { kind: "share-link-revoke" }, target: "vm", call: async (t) => ({ params: { id: await shareLinkOn(t) } }) },
+  "tags GET": { rule: admin_, target: "none", call: () => ({}) },
+  "tokens GET": { rule: self, target: "none", call: () => ({}) },
+  "tokens POST": { rule: selfSession, target: "none", call: () => ({ body: { name: `matrix ${rnd()}`, expiresInDays: 1, privileges: ["vm.view"] } }) },
+  // The caller's own token.
+  "tokens/[id] DELETE": {
+    rule: selfSession,
+    target: "none",
+    call: async (_t, who) => {
+      const tokens = await import("@/lib/auth/api-tokens");
+      const { principalFromSession } = await import("@/lib/authz");
+      const own = await tokens.apiTokenCreate({ principal: principalFromSession(who.session), ip: CALLER_IP }, { name: `own ${rnd()}`, expiresInDays: 1, privileges: ["vm.view"] });
+      return { params: { id: own.view.id } };
+    },
+  },
+  "tasks GET": { rule: self, target: "none", call: () => ({}) },
+  // The caller's own task (another user's: the ownership block).
+  "tasks/[id] GET": { rule: self, target: "none", call: async (_t, who) => ({ params: { id: await taskOf(who.session) } }) },
+  "tasks/[id]/cancel POST": { rule: self, target: "none", call: async (_t, who) => ({ params: { id: await taskOf(who.session) } }) },
+  "tasks/stream GET": { rule: self, target: "none", call: () => ({}), stream: true },
+  "templates GET": { rule: need("template.use", "anywhere"), target: "none", call: () => ({}) },
+  // A template bound to a host is managed at that host; one without a host needs global template.manage.
+  "templates POST": { rule: need("template.manage", "host"), target: "host", call: (t) => ({ body: templateBody(t.hostId) }) },
+  "templates POST #global": { rule: need("template.manage", "global"), target: "none", call: () => ({ body: templateBody(null) }) },
+  "templates/[id] GET": { rule: need("template.use", "anywhere"), target: "none", call: () => ({ params: { id: fixtureTemplateId } }) },
+  "templates/[id] PUT": { rule: need("template.manage", "host"), target: "template", call: async (t) => ({ params: { id: await templateFor(t.hostId) }, body: templateBody(t.hostId) }) },
+  "templates/[id] PUT #global": { rule: need("template.manage", "global"), target: "none", call: async () => ({ params: { id: await templateFor(null) }, body: templateBody(null) }) },
+  "templates/[id] DELETE": { rule: need("template.manage", "host"), target: "template", call: async (t) => ({ params: { id: await templateFor(t.hostId) } }) },
+  "templates/[id] DELETE #global": { rule: need("template.manage", "global"), target: "none", call: async () => ({ params: { id: await templateFor(null) } }) },
+  "templates/[id]/duplicate POST": { rule: need("template.manage", "host"), target: "template", call: async (t) => ({ params: { id: await templateFor(t.hostId) } }) },
+  "users GET": { rule: admin_, target: "none", call: () => ({}) },
+  "users POST": { rule: admin_, target: "none", call: () => ({ body: { username: `m-new-${rnd()}`, role: "helpdesk", password: "a long enough password 1" } }) },
+  "users/[id] GET": { rule: admin_, target: "none", call: () => ({ params: { id: sinkUserId } }) },
+  "users/[id] PATCH": { rule: admin_, target: "none", call: () => ({ params: { id: sinkUserId }, body: { displayName: `sink ${rnd()}` } }) },
+  "users/[id] DELETE": { rule: admin_, target: "none", call: async () => ({ params: { id: await userFor() } }) },
+  "users/[id]/access GET": { rule: admin_, target: "none", call: () => ({ params: { id: sinkUserId } }) },
+  "users/[id]/password POST": { rule: admin_, target: "none", call: () => ({ params: { id: sinkUserId }, body: { password: "long enough password 1" } }) },
+  "users/[id]/quota GET": { rule: admin_, target: "none", call: () => ({ params: { id: sinkUserId } }) },
+  "users/[id]/quota PUT": { rule: admin_, target: "none", call: () => ({ params: { id: sinkUserId }, body: { maxVms: null, maxVcpus: null, maxMemoryMiB: null, maxDiskGiB: null } }) },
+  "users/[id]/totp DELETE": { rule: admin_, target: "none", call: () => ({ params: { id: sinkUserId } }), ok: { status: 409, code: "conflict", why: "the user has no two-factor" } },
+  "vms GET": { rule: self, target: "none", call: () => ({}) },
+  // Deploying a template needs template.use there too; passes authorization, then: no such template.
+  "vms/create POST": {
+    rule: need("vm.create", "host", [{ priv: "template.use", at: "host" }]),
+    target: "host",
+    call: (t) => ({ body: { mode: "template", hostId: t.hostId, name: `vdtest-matrix-${rnd()}`, templateId: randomUUID() } }),
+    ok: { status: 404, code: "not_found", why: "no such template" },
+  },
+  // Importing an existing volume as a disk also needs storage.manage there; then: no such volume.
+  "vms/create POST #import": {
+    rule: need("vm.create", "host", [{ priv: "storage.manage", at: "host" }]),
+    target: "host",
+    call: (t) => ({
+      body: { mode: "import", hostId: t.hostId, name: `vdtest-matrix-${rnd()}`, disk: { pool: pool.name, volume: `vdtest-matrix-none-${rnd()}.qcow2` }, hardware: { vcpus: 1, memoryMiB: 64, maxMemoryMiB: 64 }, start: false },
+    }),
+    ok: { status: 422, code: "invalid_input", why: "no such volume" },
+  },
+  "vms/[hostId]/[uuid] GET": { rule: need("vm.view", "vm"), target: "vm", call: (t) => ({ params: vmP(t) }) },
+  // Access administration: refused as a whole (403) before the VM is looked at.
+  "vms/[hostId]/[uuid]/access GET": { rule: admin_, target: "vm", refusal: 403, call: (t) => ({ params: vmP(t) }) },
+  // resume on a running guest: nothing changes.
+  "vms/[hostId]/[uuid]/actions POST": { rule: need("vm.power", "vm"), target: "vm", call: (t) => ({ params: vmP(t), body: { action: "resume" } }), ok: { status: 409, code: "invalid_state", why: "already running" } },
+  // A clone needs vm.create on the destination (its own host) too; VM A runs: refused after authorization.
+  "vms/[hostId]/[uuid]/clone POST": {
+    rule: need("vm.clone", "vm", [{ priv: "vm.create", at: "host" }]),
+    target: "vm",
+    call: (t) => ({ params: vmP(t), body: { name: `vdtest-matrix-${rnd()}`, mode: "full" } }),
+    ok: { status: 409, code: "invalid_state", why: "the source runs" },
+  },
+  // The record it creates is bound to the VM's host: template.manage there.
+  "vms/[hostId]/[uuid]/to-template POST": {
+    rule: need("template.manage", "host"),
+    target: "vm",
+    call: (t) => ({ params: vmP(t), body: { templateName: `matrix-${rnd()}` } }),
+    ok: { status: 409, code: "invalid_state", why: "the VM runs" },
+  },
+  "vms/[hostId]/[uuid]/unmark-template POST": { rule: need("template.manage", "vm"), target: "vm", call: (t) => ({ params: vmP(t) }), ok: { status: 409, code: "conflict", why: "not a template" } },
+  "vms/[hostId]/[uuid]/delete GET": { rule: need("vm.delete", "vm"), target: "vm", call: (t) => ({ params: vmP(t) }) },
+  "vms/[hostId]/[uuid]/delete POST": { rule: need("vm.delete", "vm"), target: "vm", call: (t) => ({ params: vmP(t), body: { volumes: "not a list" } }), ok: { status: 422, code: "invalid_input", why: "invalid body" } },
+  "vms/[hostId]/[uuid]/hardware GET": { rule: need("vm.view", "vm"), target: "vm", call: (t) => ({ params: vmP(t) }) },
+  "vms/[hostId]/[uuid]/hardware PATCH": { rule: need("vm.edit", "vm"), target: "vm", vm: "N", call: (t) => ({ params: vmP(t), body: { description: `matrix ${rnd()}` } }) },
+  // A NIC on a libvirt network: vm.edit. On a host bridge: network.manage at the host too.
+  "vms/[hostId]/[uuid]/hardware PATCH #network-nic": { rule: need("vm.edit", "vm"), target: "vm", vm: "N", call: (t) => ({ params: vmP(t), body: { addNic: { kind: "network", source: "default" } } }) },
+  "vms/[hostId]/[uuid]/hardware PATCH #bridge-nic": {
+    rule: need("vm.edit", "vm", [{ priv: "network.manage", at: "host" }]),
+    target: "vm",
+    vm: "N",
+    call: (t) => ({ params: vmP(t), body: { addNic: { kind: "bridge", source: "vdmatrixbr0" } } }),
+  },
+  "vms/[hostId]/[uuid]/console GET": { rule: need("vm.view", "vm"), target: "vm", call: (t) => ({ params: vmP(t) }) },
+  "vms/[hostId]/[uuid]/console POST": { rule: need("vm.console", "vm"), target: "vm", call: (t) => ({ params: vmP(t), body: { kind: "vnc", mode: "view" } }) },
+  // The matrix guests have no SPICE display (the CONNECT block uses one that has).
+  "vms/[hostId]/[uuid]/console/vv POST": { rule: need("vm.console", "vm", [], true), target: "vm", call: (t) => ({ params: vmP(t) }), ok: { status: 409, code: "invalid_state", why: "no SPICE display" } },
+  // A screenshot shows what the console shows.
+  "vms/[hostId]/[uuid]/screenshot GET": { rule: need("vm.console", "vm"), target: "vm", call: (t) => ({ params: vmP(t) }) },
+  "vms/[hostId]/[uuid]/share-links GET": { rule: need("vm.console", "vm"), target: "vm", call: (t) => ({ params: vmP(t) }) },
+  "vms/[hostId]/[uuid]/share-links POST": { rule: need("vm.console", "vm"), target: "vm", call: (t) => ({ params: vmP(t), body: { kind: "vnc", expiresInMinutes: 5, viewOnly: true } }) },
+  "vms/[hostId]/[uuid]/tags GET": { rule: need("vm.view", "vm"), target: "vm", call: (t) => ({ params: vmP(t) }) },
+  // A tag is a grant selector: changing tags is access control.
+  "vms/[hostId]/[uuid]/tags PUT": { rule: admin_, target: "vm", call: (t) => ({ params: vmP(t), body: { tags: [] } }) },
 };
 
-/** Routes that are plain functions, not built by publicRoute/userRoute (so they carry no ROUTE_META). */
-const UNWRAPPED_PUBLIC = new Set(["health GET"]);
+// ─── Principals ───────────────────────────────────────────────────────────────────────────────────
 
+interface Who {
+  label: string;
+  role: string;
+  where: "global" | "host" | "vm";
+  userId: string;
+  session: import("@/lib/auth/session").ActiveSession;
+  cookie: { token: string; csrf: string };
+  /** Set for API-token principals: the token's privileges (and the bearer secret). */
+  token?: { secret: string; privileges: Priv[] };
+}
+
+type Place = "global" | "anywhere" | "host1" | "host2" | "vmA" | "vmN" | "vmC";
+
+/** May `who` use `priv` at `place`? The rules of grants, stated independently of lib/authz. */
+function holds(who: Who, priv: Priv, place: Place): boolean {
+  if (who.token && !who.token.privileges.includes(priv)) return false;
+  if (!ROLE_PRIVILEGES[who.role].includes(priv)) return false;
+  if (who.where === "global") return true;
+  const onHost1 = place === "host1" || place === "vmA" || place === "vmN";
+  if (who.where === "host") return onHost1 || (place === "anywhere" && !INSTANCE_WIDE.has(priv));
+  // A VM grant covers that VM (A, and N for the edits), never its host; "anywhere" counts its vm.* privileges.
+  return place === "vmA" || place === "vmN" || (place === "anywhere" && priv.startsWith("vm.") && priv !== "vm.create");
+}
+
+function placeOf(row: Row, at: At, inScope: boolean): Place {
+  if (at === "global" || at === "anywhere") return at;
+  if (at === "host") return inScope ? "host1" : "host2";
+  return inScope ? (row.vm === "N" ? "vmN" : "vmA") : "vmC";
+}
+
+/** undefined when allowed, else the status the refusal must have, and whether it goes through lib/authz (audited). */
+function expectation(row: Row, who: Who, inScope: boolean): { status: number; audited: boolean } | undefined {
+  const r = row.rule;
+  if (r.kind === "public") return undefined;
+  if ((r.kind === "self" || r.kind === "needs") && r.session && who.token) return { status: 403, audited: false };
+  if (r.kind === "self") return undefined;
+  if (r.kind === "share-link-revoke") return holds(who, "user.manage", "global") ? undefined : { status: 404, audited: false };
+  if (r.needs.every((n) => holds(who, n.priv, placeOf(row, n.at, inScope)))) return undefined;
+  if (row.refusal) return { status: row.refusal, audited: true };
+  if (row.target === "vm") return { status: holds(who, "vm.view", placeOf(row, "vm", inScope)) ? 403 : 404, audited: true };
+  // Templates: refused outright (403) to a caller who manages templates nowhere; else as their host.
+  if (row.target === "template" && !holds(who, "template.manage", "anywhere")) return { status: 403, audited: true };
+  if (row.target === "host" || row.target === "template") {
+    const h = inScope ? "host1" : "host2";
+    return { status: holds(who, "host.view", h) || holds(who, "vm.view", h) ? 403 : 404, audited: true };
+  }
+  return { status: 403, audited: true };
+}
+
+// ─── Calling a route ──────────────────────────────────────────────────────────────────────────────
+
+type Handler = (req: NextRequest, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
+interface Route {
+  key: string;
+  file: string;
+  method: string;
+  handler: Handler;
+  row: Row | undefined;
+}
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 
 function routeFiles(dir: string): string[] {
@@ -237,204 +472,586 @@ function routeFiles(dir: string): string[] {
   return out.sort();
 }
 
-type Handler = (req: NextRequest, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
-interface Route {
-  key: string;
-  handler: Handler;
-  meta: { auth: "public" | "user"; privilege?: string; scope?: "global" | "target" | "anywhere" } | undefined;
-  entry: Entry | undefined;
-}
-
-interface Principal {
-  role: string;
-  variant: Variant;
-  userId: string;
-  username: string;
-  token: string;
-  csrf: string;
-}
-
-/** The issue's rules: may `p` use `privilege` at this target? */
-function expectAllowed(r: Route, p: Principal, inScope: boolean): boolean {
-  const privilege = r.meta?.privilege;
-  if (!privilege) return true;
-  const has = ROLE_PRIVILEGES[p.role].includes(privilege);
-  if (!has) return false;
-  // The spec, not the route's own description: a route naming a VM or host is checked against it.
-  const scope = r.entry!.global ? "global" : r.entry!.target !== "none" ? "target" : r.meta!.scope === "anywhere" ? "anywhere" : "global";
-  if (p.variant === "global") return true;
-  if (scope === "global") return false;
-  if (scope === "anywhere") {
-    // Held on a host: everything but instance-wide privileges; on a VM: vm.* on existing VMs.
-    if (p.variant === "host") return privilege !== "user.manage" && privilege !== "audit.view";
-    return privilege.startsWith("vm.") && privilege !== "vm.create";
-  }
-  if (!inScope) return false;
-  if (r.entry!.target === "vm") return true; // host 1 grants and VM-A grants both cover VM A
-  return p.variant === "host"; // a VM grant does not cover its host
-}
-
-/** 404 when the caller may not even see the target, else 403. */
-function expectDeniedStatus(r: Route, p: Principal, inScope: boolean): number {
-  if (r.entry!.target === "none" || r.entry!.global) return 403;
-  const privs = ROLE_PRIVILEGES[p.role];
-  const covers = p.variant === "global" || (inScope && (r.entry!.target === "vm" || p.variant === "host"));
-  if (!covers) return 404;
-  if (r.entry!.target === "vm") return privs.includes("vm.view") ? 403 : 404;
-  return privs.includes("host.view") || privs.includes("vm.view") ? 403 : 404;
-}
-
-let f: FleetContext;
-const lab = new GuestLab("matrix");
-let host1: HostView;
-let host2: HostView;
-let vmA: Guest;
-let vmC: Guest;
 let routes: Route[] = [];
-const principals: Principal[] = [];
-const scratchHosts: string[] = [];
+const principals: Who[] = [];
+const tokenPrincipals: Who[] = [];
+let shareFixtureToken = "";
 
-async function session(userId: string) {
-  const s = await f.mod.session.sessionCreate(userId, { ip: "127.0.0.9", userAgent: "vitest" });
-  return { token: s.token, csrf: s.csrfToken };
+async function sessionFor(userId: string) {
+  const s = await f.mod.session.sessionCreate(userId, { ip: CALLER_IP, userAgent: "vitest" });
+  const session = await f.mod.session.sessionLookup(s.token);
+  if (!session) throw new Error("no session");
+  return { cookie: { token: s.token, csrf: s.csrfToken }, session };
 }
 
-async function call(r: Route, p: Principal | null, t: Target, x: Ctx): Promise<{ status: number; denied: boolean; text: string }> {
-  const [file, method] = r.key.split(" ");
-  const entry = r.entry!;
-  const params = entry.params ? await entry.params(t, x) : {};
-  let url = `http://127.0.0.1:3000/api/${file}`;
+interface Answer {
+  status: number;
+  code: string;
+  /** The start of the body, for messages. */
+  text: string;
+  body: string;
+}
+
+async function callRoute(r: Route, who: Who | null, call: Call, opts: { fresh?: boolean } = {}): Promise<Answer> {
+  let url = `http://127.0.0.1:3000/api/${r.file}`;
+  const params = call.params ?? {};
   for (const [k, v] of Object.entries(params)) url = url.replace(`[${k}]`, encodeURIComponent(v));
-  if (entry.query) url += `?${entry.query}`;
-  let creds = p ? { token: p.token, csrf: p.csrf } : null;
-  if (p && entry.freshSession) creds = await session(p.userId);
-  const headers: Record<string, string> = { "user-agent": "vitest", "x-virtdeck-peer": "127.0.0.9" };
-  if (creds) {
-    headers.cookie = `vd_session=${creds.token}`;
-    headers["x-csrf-token"] = creds.csrf;
+  if (call.query) url += `?${call.query}`;
+  const headers: Record<string, string> = { "user-agent": "vitest", "x-virtdeck-peer": CALLER_IP };
+  if (who?.token) headers.authorization = `Bearer ${who.token.secret}`;
+  else if (who) {
+    const c = opts.fresh ? (await sessionFor(who.userId)).cookie : who.cookie;
+    headers.cookie = `vd_session=${c.token}`;
+    headers["x-csrf-token"] = c.csrf;
   }
-  const body = entry.body?.(t);
-  if (body !== undefined) headers["content-type"] = "application/json";
-  const before = p ? await f.mod.db.db().auditEvent.count({ where: { action: "access.denied", actorId: p.userId } }) : 0;
-  const req = new NextRequest(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  if (call.body !== undefined) headers["content-type"] = "application/json";
+  const req = new NextRequest(url, { method: r.method, headers, body: call.body === undefined ? undefined : JSON.stringify(call.body) });
   const res = await r.handler(req, { params: Promise.resolve(params) });
   let text = "";
-  if (entry.stream) await res.body?.cancel().catch(() => {});
+  if (r.row?.stream && res.status === 200) await res.body?.cancel().catch(() => {});
   else text = await res.text();
-  const after = p ? await f.mod.db.db().auditEvent.count({ where: { action: "access.denied", actorId: p.userId } }) : 0;
-  return { status: res.status, denied: after > before, text: text.slice(0, 300) };
+  let code = "";
+  try {
+    code = (JSON.parse(text) as { error?: { code?: string } }).error?.code ?? "";
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, code, text: text.slice(0, 300), body: text };
+}
+
+const poolQueues = new Map<string, Promise<void>>();
+/** Waits for the host's pool-changing calls before this one; returns the release. */
+async function poolLock(hostId: string): Promise<() => void> {
+  const prev = poolQueues.get(hostId) ?? Promise.resolve();
+  let release!: () => void;
+  const mine = new Promise<void>((r) => (release = r));
+  poolQueues.set(hostId, prev.then(() => mine));
+  await prev;
+  return release;
+}
+
+const deniedCount = (userId: string) => f.mod.db.db().auditEvent.count({ where: { action: "access.denied", actorId: userId } });
+
+/** Runs every row for one principal (sequentially: the access.denied count is per principal); returns the failures. */
+async function runMatrix(who: Who): Promise<{ failures: string[]; calls: number }> {
+  const failures: string[] = [];
+  let calls = 0;
+  for (const r of routes) {
+    const row = r.row;
+    if (!row || row.rule.kind === "public") continue;
+    const scopes = row.target === "none" ? [true] : [true, false];
+    for (const inScope of scopes) {
+      const vm = inScope ? (row.vm === "N" ? vmN : vmA) : vmC;
+      const t: Target = { hostId: inScope ? host1.id : host2.id, uuid: vm.uuid, inScope };
+      const want = expectation(row, who, inScope);
+      const label = `${r.key} as ${who.label}, ${row.target === "none" ? "" : inScope ? "in scope" : "out of scope"}`;
+      let ans: Answer;
+      let denied = false;
+      const release = row.pool ? await poolLock(t.hostId) : () => {};
+      try {
+        const call = await row.call(t, who);
+        // A documented non-2xx answer must not be a refusal in disguise (a hidden target is 404 too).
+        const count = want?.audited || (!want && row.ok !== undefined && row.ok !== "2xx");
+        const before = count ? await deniedCount(who.userId) : 0;
+        ans = await callRoute(r, who, call, { fresh: row.freshSession });
+        if (count) denied = (await deniedCount(who.userId)) > before;
+      } catch (err) {
+        failures.push(`${label}: the test's own setup failed: ${String(err)}`);
+        continue;
+      } finally {
+        release();
+      }
+      calls++;
+      if (!want) {
+        const ok = row.ok ?? "2xx";
+        const good = ok === "2xx" ? ans.status >= 200 && ans.status < 300 : ans.status === ok.status && ans.code === ok.code;
+        if (!good || denied) failures.push(`${label}: expected ${ok === "2xx" ? "2xx" : `${ok.status} ${ok.code} (${ok.why})`}, got ${ans.status}${denied ? " with access.denied" : ""} ${ans.text}`);
+      } else if (ans.status !== want.status || (want.audited && !denied)) {
+        failures.push(`${label}: expected refusal ${want.status}${want.audited ? " (audited access.denied)" : ""}, got ${ans.status}${want.audited && !denied ? " without access.denied" : ""} ${ans.text}`);
+      }
+    }
+  }
+  return { failures, calls };
+}
+
+/** A few principals at a time: enough to overlap database and SSH round trips, few enough for 2 cores. */
+async function inBatches<T, R>(items: T[], size: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += size) out.push(...(await Promise.all(items.slice(i, i + size).map(fn))));
+  return out;
+}
+
+// ─── Fixtures ─────────────────────────────────────────────────────────────────────────────────────
+
+/** One API token per privilege, each of its own global admin (access.denied is counted per actor). */
+const TOKEN_LIMITS: Priv[] = ["vm.view", "vm.create", "vm.edit", "user.manage", "host.manage"];
+let server: Server;
+let consolePort = 0;
+/** A SPICE guest on host 1 for the HTTP CONNECT (.vv) path. */
+const spiceGuest = { name: `vdtest-matrix-spice-${rnd()}`, uuid: randomUUID() };
+
+async function makeUser(username: string, grants: { roleId: string; scope: "global" | "host" | "vm"; hostId?: string; vmUuid?: string }[]) {
+  const db = f.mod.db.db();
+  const u = await db.user.create({ data: { username, passwordHash: "x", role: "helpdesk" } });
+  for (const g of grants) await db.grant.create({ data: { userId: u.id, ...g } });
+  return u.id;
 }
 
 beforeAll(async () => {
   f = await fleetSetup();
   host1 = await f.addHost(stackEnv().host1, { name: "matrix host 1" });
   host2 = await f.addHost(stackEnv().host2, { name: "matrix host 2" });
+  pool = testPoolCreate(`vdtest-matrix-${rnd()}-`);
+  // The same pool name on host 2 (vdhost2's session libvirt), for the out-of-scope calls.
+  const pool2Dir = path.join(lab.diskDir("host2"), "pool");
+  mkdirSync(pool2Dir);
+  chownSync(pool2Dir, Number(execFileSync("id", ["-u", stackEnv().host2.username], { encoding: "utf8" })), Number(execFileSync("id", ["-g", stackEnv().host2.username], { encoding: "utf8" })));
+  virshSync("host2", ["pool-define-as", pool.name, "dir", "--target", pool2Dir]);
+  virshSync("host2", ["pool-start", pool.name]);
   vmA = lab.define("host1");
+  vmN = lab.define("host1");
   vmC = lab.define("host2");
   virshSync("host1", ["start", vmA.uuid]);
   virshSync("host2", ["start", vmC.uuid]);
+  const dir = mkdtempSync("/tmp/vdtest-matrix-");
+  writeFileSync(`${dir}/spice.xml`, idleGuestXml({ ...spiceGuest, spice: true, displayPassword: true }));
+  virsh("define", `${dir}/spice.xml`);
+  virsh("start", "--paused", spiceGuest.uuid);
   await f.mod.inventory.inventoryGet(host1.id, { maxAgeMs: 0 });
   await f.mod.inventory.inventoryGet(host2.id, { maxAgeMs: 0 });
 
-  const { routeMeta } = await import("@/lib/http/route");
+  const tasks = await import("@/lib/tasks/tasks");
+  if (!tasks.taskHandlerRegistered("matrix.wait")) tasks.taskHandlerRegister("matrix.wait", async () => {}, { cancellable: true });
+
   for (const file of routeFiles(API)) {
     const mod = (await import(file)) as Record<string, unknown>;
     const rel = path.relative(API, path.dirname(file)).split(path.sep).join("/");
     for (const m of METHODS) {
       if (typeof mod[m] !== "function") continue;
       const key = `${rel} ${m}`;
-      routes.push({ key, handler: mod[m] as Handler, meta: routeMeta(mod[m]) as Route["meta"], entry: ROUTES[key] });
+      const variants = Object.keys(ROWS).filter((k) => k === key || k.startsWith(`${key} #`));
+      if (!variants.length) routes.push({ key, file: rel, method: m, handler: mod[m] as Handler, row: undefined });
+      for (const v of variants) routes.push({ key: v, file: rel, method: m, handler: mod[m] as Handler, row: ROWS[v] });
     }
   }
 
-  // Every role three ways: granted globally, on host 1, and on VM A only. Accounts are helpdesk (no account-role grant).
-  const db = f.mod.db.db();
-  for (const role of ROLES) {
-    for (const variant of VARIANTS) {
-      const username = `m-${role}-${variant}`;
-      const u = await db.user.create({ data: { username, passwordHash: "x", role: "helpdesk" } });
-      const scope =
-        variant === "global" ? { scope: "global" as const } : variant === "host" ? { scope: "host" as const, hostId: host1.id } : { scope: "vm" as const, hostId: host1.id, vmUuid: vmA.uuid };
-      await db.grant.create({ data: { userId: u.id, roleId: role, ...scope } });
-      principals.push({ role, variant, userId: u.id, username, ...(await session(u.id)) });
-    }
+  sinkUserId = await userFor();
+  fixtureGroupId = (await f.mod.db.db().group.create({ data: { name: `matrix-fixture-${rnd()}` } })).id;
+  const manage = await import("@/lib/authz/manage");
+  fixtureRoleId = (await manage.roleCreate({ principal: await adminPrincipal(), ip: CALLER_IP }, { name: `matrix-fixture-${rnd()}`, description: "", privileges: ["vm.view"] })).id;
+  fixtureTemplateId = await templateFor(host1.id);
+  const share = await import("@/lib/consoles/share-links");
+  shareFixtureToken = (await share.shareLinkCreate({ principal: await adminPrincipal(), ip: CALLER_IP }, host1.id, vmA.uuid, { kind: "vnc", expiresInMinutes: 30, viewOnly: true, singleUse: false })).token;
+
+  // Every role three ways: granted globally, on host 1, and on VMs A and N only (accounts hold nothing else).
+  await Promise.all(
+    ROLES.flatMap((role) =>
+      (["global", "host", "vm"] as const).map(async (where) => {
+        const grants =
+          where === "global"
+            ? [{ roleId: role, scope: "global" as const }]
+            : where === "host"
+              ? [{ roleId: role, scope: "host" as const, hostId: host1.id }]
+              : [vmA, vmN].map((g) => ({ roleId: role, scope: "vm" as const, hostId: host1.id, vmUuid: g.uuid }));
+        const userId = await makeUser(`m-${role}-${where}`, grants);
+        const label = `${role} granted ${where === "global" ? "globally" : where === "host" ? "on host 1" : "on VMs A+N"}`;
+        principals.push({ label, role, where, userId, ...(await sessionFor(userId)) });
+      }),
+    ),
+  );
+  // Administrators' API tokens limited to one privilege each.
+  const apiTokens = await import("@/lib/auth/api-tokens");
+  const { principalFromSession } = await import("@/lib/authz");
+  for (const priv of TOKEN_LIMITS) {
+    const userId = await makeUser(`m-tok-${priv.replace(".", "-")}`, [{ roleId: "admin", scope: "global" }]);
+    const s = await sessionFor(userId);
+    const minted = await apiTokens.apiTokenCreate({ principal: principalFromSession(s.session), ip: CALLER_IP }, { name: `limited ${priv}`, expiresInDays: 1, privileges: [priv] });
+    tokenPrincipals.push({ label: `an admin's API token limited to ${priv}`, role: "admin", where: "global", userId, ...s, token: { secret: minted.token, privileges: [priv] } });
   }
+
+  ({ server, port: consolePort } = await consoleServerStart());
 }, 240_000);
 
 afterAll(async () => {
+  const proxy = await import("@/lib/consoles/proxy");
+  proxy.consolesCloseAll();
+  if (server) await new Promise((r) => server.close(r));
+  guestRemove(spiceGuest.uuid);
+  for (const cmd of ["pool-destroy", "pool-undefine"]) {
+    try {
+      if (pool) virshSync("host2", [cmd, pool.name]);
+    } catch {
+      /* not there */
+    }
+  }
   const problems = await lab.cleanup();
-  for (const id of scratchHosts) await f?.mod.db.db().host.deleteMany({ where: { id } }).catch(() => {});
+  pool?.cleanup();
   await f?.teardown();
   expect(problems).toEqual([]);
 });
 
+// ─── The table ────────────────────────────────────────────────────────────────────────────────────
+
 describe("the authorization matrix", () => {
-  it("has an entry for every route handler in app/api, and every handler is built by publicRoute/userRoute", () => {
-    expect(routes.length).toBeGreaterThan(30);
-    const missing = routes.filter((r) => !r.entry).map((r) => r.key);
-    expect(missing, "routes without a matrix entry: add them to ROUTES in this file").toEqual([]);
-    const unwrapped = routes.filter((r) => !r.meta && !UNWRAPPED_PUBLIC.has(r.key)).map((r) => r.key);
-    expect(unwrapped, "handlers not built by publicRoute/userRoute").toEqual([]);
-    const wrong = Object.entries(REQUIRED_PRIVILEGE)
-      .filter(([key, privilege]) => routes.find((r) => r.key === key)?.meta?.privilege !== privilege)
-      .map(([key, privilege]) => `${key} must require ${privilege}`);
-    expect(wrong).toEqual([]);
-    const stale = Object.keys(ROUTES).filter((k) => !routes.some((r) => r.key === k));
-    expect(stale, "matrix entries for routes that no longer exist").toEqual([]);
-    // Routes naming a host or VM in their path check their privilege against it.
-    const untargeted = routes.filter((r) => r.entry?.target !== "none" && !r.entry?.global && r.meta?.privilege && r.meta.scope !== "target").map((r) => r.key);
-    expect(untargeted, "host/VM routes whose privilege is not checked against the host/VM").toEqual([]);
+  it("has a row for every route handler in app/api, and no row for a route that is gone", () => {
+    expect(routes.length).toBeGreaterThan(90);
+    const missing = routes.filter((r) => !r.row).map((r) => r.key);
+    expect(missing, "routes without a matrix row: add them to ROWS in this file").toEqual([]);
+    const stale = Object.keys(ROWS).filter((k) => !routes.some((r) => r.key === k));
+    expect(stale, "matrix rows for routes that no longer exist").toEqual([]);
   });
 
-  it("refuses every user route without a session (401)", async () => {
-    const x: Ctx = { f, scratchHost: async () => host1.id };
-    for (const r of routes.filter((r) => r.meta?.auth === "user" && r.entry)) {
-      const res = await call(r, null, { hostId: host1.id, uuid: vmA.uuid }, x);
-      expect(res.status, `${r.key} without a session: ${res.text}`).toBe(401);
-    }
-  });
-
-  it("allows or refuses every route for every built-in role, granted globally / on the host / on the VM, in and out of scope", async () => {
+  it("refuses every non-public route without a session (401), and answers the public ones", async () => {
+    const who0: Who = principals[0];
     const failures: string[] = [];
-    let calls = 0;
-    for (const p of principals) {
-      const x: Ctx = {
-        f,
-        async scratchHost() {
-          const h = await f.addHost(stackEnv().host1, { name: `matrix scratch ${randomBytes(3).toString("hex")}` });
-          scratchHosts.push(h.id);
-          return h.id;
-        },
-      };
-      for (const r of routes.filter((r) => r.meta?.auth === "user" && r.entry)) {
-        const targets: [Target, boolean][] =
-          r.entry!.target === "none"
-            ? [[{ hostId: host1.id, uuid: vmA.uuid }, true]]
-            : [
-                [{ hostId: host1.id, uuid: vmA.uuid }, true],
-                [{ hostId: host2.id, uuid: vmC.uuid }, false],
-              ];
-        for (const [t0, inScope] of targets) {
-          let t = t0;
-          if (r.entry!.scratch) {
-            const id = await x.scratchHost();
-            // In scope: granted the way host 1 is for this principal.
-            if (inScope && p.variant === "host") await f.mod.db.db().grant.create({ data: { userId: p.userId, roleId: p.role, scope: "host", hostId: id } });
-            t = { hostId: id, uuid: t0.uuid };
-          }
-          const allowed = expectAllowed(r, p, inScope);
-          const res = await call(r, p, t, x);
-          calls++;
-          const label = `${r.key} as ${p.role} granted ${p.variant === "global" ? "globally" : `on ${p.variant === "host" ? "host 1" : "VM A"}`}, ${inScope ? "in" : "out of"} scope`;
-          if (allowed && (res.denied || res.status === 401)) failures.push(`${label}: expected allowed, got ${res.status} ${res.text}`);
-          if (!allowed) {
-            const want = expectDeniedStatus(r, p, inScope);
-            if (!res.denied || res.status !== want) failures.push(`${label}: expected ${want}, got ${res.status}${res.denied ? "" : " (no access.denied)"} ${res.text}`);
-          }
+    await inBatches(
+      routes.filter((r) => r.row),
+      8,
+      async (r) => {
+        const row = r.row!;
+        const call = row.rule.kind === "public" ? await row.call({ hostId: host1.id, uuid: vmA.uuid, inScope: true }, who0) : { params: (await Promise.resolve(row.call({ hostId: host1.id, uuid: vmA.uuid, inScope: true }, who0))).params };
+        const ans = await callRoute(r, null, call);
+        if (row.rule.kind !== "public") {
+          if (ans.status !== 401) failures.push(`${r.key} without a session: expected 401, got ${ans.status} ${ans.text}`);
+        } else {
+          const ok = row.ok ?? "2xx";
+          const good = ok === "2xx" ? ans.status >= 200 && ans.status < 300 : ans.status === ok.status && ans.code === ok.code;
+          if (!good) failures.push(`${r.key} (public): expected ${ok === "2xx" ? "2xx" : `${ok.status} ${ok.code}`}, got ${ans.status} ${ans.text}`);
         }
-      }
-    }
+      },
+    );
     expect(failures).toEqual([]);
-    expect(calls).toBeGreaterThan(principals.length * 30);
+  }, 120_000);
+
+  it("allows (with success) or refuses every route for every built-in role, granted globally / on host 1 / on one VM, in and out of scope", async () => {
+    const results = await inBatches(principals, 4, runMatrix);
+    const failures = results.flatMap((r) => r.failures);
+    expect(failures).toEqual([]);
+    expect(results.reduce((n, r) => n + r.calls, 0)).toBeGreaterThan(principals.length * 100);
   }, 600_000);
+
+  it("API tokens of an administrator limited to one privilege: allowed only where that privilege suffices", async () => {
+    const results = await inBatches(tokenPrincipals, 5, runMatrix);
+    const failures = results.flatMap((r) => r.failures);
+    expect(failures).toEqual([]);
+  }, 600_000);
+});
+
+// ─── Principals the table cannot express ──────────────────────────────────────────────────────────
+
+const P = (role: string, where: Who["where"]) => principals.find((p) => p.role === role && p.where === where)!;
+const T = (priv: Priv) => tokenPrincipals.find((p) => p.token!.privileges[0] === priv)!;
+function route(key: string): Route {
+  const r = routes.find((x) => x.key === key);
+  if (!r) throw new Error(`no route ${key}`);
+  return r;
+}
+/** A signed-in account of its own with the given grants (for checks that revoke or watch). */
+async function accountWith(name: string, grants: Parameters<typeof makeUser>[1]): Promise<Who> {
+  const userId = await makeUser(`m-${name}-${rnd()}`, grants);
+  return { label: name, role: "helpdesk", where: "vm", userId, ...(await sessionFor(userId)) };
+}
+async function tokenOf(who: Who, privileges: Priv[]): Promise<Who> {
+  const apiTokens = await import("@/lib/auth/api-tokens");
+  const { principalFromSession } = await import("@/lib/authz");
+  const minted = await apiTokens.apiTokenCreate({ principal: principalFromSession(who.session), ip: CALLER_IP }, { name: `t ${rnd()}`, expiresInDays: 1, privileges });
+  return { ...who, label: `${who.label}'s token (${privileges.join(", ")})`, token: { secret: minted.token, privileges }, tokenId: minted.view.id } as Who & { tokenId: string };
+}
+
+/** Reads a Server-Sent Events route as it streams; close() aborts the request. */
+async function streamOpen(key: "events GET" | "tasks/stream GET", who: Who) {
+  const headers: Record<string, string> = { "user-agent": "vitest", "x-virtdeck-peer": CALLER_IP };
+  if (who.token) headers.authorization = `Bearer ${who.token.secret}`;
+  else headers.cookie = `vd_session=${who.cookie.token}`;
+  const ac = new AbortController();
+  const r = route(key);
+  const res = await r.handler(new NextRequest(`http://127.0.0.1:3000/api/${r.file}`, { headers, signal: ac.signal }), { params: Promise.resolve({}) });
+  expect(res.status, `${key} as ${who.label}`).toBe(200);
+  let text = "";
+  const reader = res.body!.getReader();
+  void (async () => {
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        text += new TextDecoder().decode(value);
+      }
+    } catch {
+      /* aborted */
+    }
+  })();
+  return { text: () => text, close: () => ac.abort() };
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("share-link principals", () => {
+  it("a view-only link's tickets reach only its VM's console of its kind, stay view-only, and open nothing else", async () => {
+    const share = await import("@/lib/consoles/share-links");
+    const { principalFromSession } = await import("@/lib/authz");
+    const creator = P("helpdesk", "vm");
+    const link = await share.shareLinkCreate({ principal: principalFromSession(creator.session), ip: CALLER_IP }, host1.id, vmA.uuid, { kind: "vnc", expiresInMinutes: 10, viewOnly: true, singleUse: false });
+    const mint = (body: unknown) => callRoute(route("share/[token]/ticket POST"), null, { params: { token: link.token }, body });
+
+    // Asking for an interactive console still gets a view-only VNC ticket for VM A.
+    const asked = await mint({ mode: "interactive" });
+    expect(asked.status, asked.text).toBe(201);
+    const minted = JSON.parse(asked.body) as { ticket: string; viewOnly: boolean; kind: string };
+    expect(minted).toMatchObject({ viewOnly: true, kind: "vnc" });
+    // No second kind of session through it: an extra channel exists only for SPICE (checked below, with the rest).
+    const extra = await mint({ channel: "extra" });
+
+    // The ticket opens VM A's display (no cookie), and input sent through it never reaches the guest.
+    const o = await consoleOpen(consolePort, minted.ticket, null);
+    await rfbHandshake(o);
+    o.send(Buffer.from([4, 1, 0, 0, 0, 0, 0, 0x61])); // KeyEvent down 'a'
+    o.send(Buffer.from([5, 1, 0, 10, 0, 10])); // PointerEvent
+    await sleep(300);
+    o.ws.close(1000);
+    await o.closed;
+    const db = f.mod.db.db();
+    await expect.poll(async () => (await db.consoleSession.findFirst({ where: { shareLinkId: link.link.id } }))?.endedAt ?? null, { timeout: 10_000 }).not.toBeNull();
+    const row = (await db.consoleSession.findFirst({ where: { shareLinkId: link.link.id } }))!;
+    expect({ vm: row.vmUuid, kind: row.kind, viewOnly: row.viewOnly, bytesIn: Number(row.bytesIn) }).toEqual({ vm: vmA.uuid, kind: "vnc", viewOnly: true, bytesIn: 14 });
+
+    // Its tickets are no .vv tickets (HTTP CONNECT), and the link secret is no API credential.
+    const { vvHostOf } = await import("@/lib/consoles/vv-file");
+    const another = JSON.parse((await mint({})).body) as { ticket: string };
+    const tunnel = await connectThrough(consolePort, vvHostOf(another.ticket));
+    tunnel.c.sock.destroy();
+    const asBearer: Who = { ...creator, label: "the link secret as a bearer token", token: { secret: link.token, privileges: [] } };
+    const api: Record<string, number> = {};
+    for (const key of ["vms GET", "vms/[hostId]/[uuid] GET", "vms/[hostId]/[uuid]/console POST"]) {
+      api[key] = (await callRoute(route(key), asBearer, { params: { hostId: host1.id, uuid: vmA.uuid }, body: key.endsWith("POST") ? { kind: "vnc", mode: "view" } : undefined })).status;
+    }
+    // A link whose creator lost vm.console mints nothing.
+    const other = await accountWith("sharer", [{ roleId: "helpdesk", scope: "vm", hostId: host1.id, vmUuid: vmA.uuid }]);
+    const gone = await share.shareLinkCreate({ principal: principalFromSession(other.session), ip: CALLER_IP }, host1.id, vmA.uuid, { kind: "vnc", expiresInMinutes: 10, viewOnly: true, singleUse: false });
+    await db.grant.deleteMany({ where: { userId: other.userId } });
+    const creatorLost = (await callRoute(route("share/[token]/ticket POST"), null, { params: { token: gone.token }, body: {} })).status;
+    expect({ extraChannel: extra.status, connect: tunnel.status, api, creatorLost }, extra.text).toEqual({
+      extraChannel: 400,
+      connect: 403,
+      api: { "vms GET": 401, "vms/[hostId]/[uuid] GET": 401, "vms/[hostId]/[uuid]/console POST": 401 },
+      creatorLost: 403,
+    });
+  }, 60_000);
+
+  it("a single-use interactive link mints no second interactive session while its first is open", async () => {
+    const share = await import("@/lib/consoles/share-links");
+    const link = await share.shareLinkCreate({ principal: await adminPrincipal(), ip: CALLER_IP }, host1.id, vmA.uuid, { kind: "vnc", expiresInMinutes: 10, viewOnly: false, singleUse: true });
+    const mint = (body: unknown) => callRoute(route("share/[token]/ticket POST"), null, { params: { token: link.token }, body });
+    const first = await mint({});
+    expect(first.status).toBe(201);
+    const o = await consoleOpen(consolePort, (JSON.parse(first.body) as { ticket: string }).ticket, null);
+    await rfbHandshake(o);
+    const again = await mint({});
+    const extra = await mint({ channel: "extra" });
+    o.ws.close(1000);
+    await o.closed;
+    expect([again.status, extra.status], `${again.text} / ${extra.text}`).toEqual([403, 400]);
+  }, 60_000);
+});
+
+describe("/ws/console and HTTP CONNECT", () => {
+  it("opens a console only with the caller's own ticket, for a VM the caller may console", async () => {
+    const tickets = await import("@/lib/consoles/tickets");
+    const helpdesk = P("helpdesk", "vm");
+    const mint = (who: Who, g: Guest = vmA, hostId = host1.id) => tickets.consoleTicketMint(who.session, hostId, g.uuid, { kind: "vnc", mode: "view", channel: "main" }).then((m) => m.ticket);
+    const o = await consoleOpen(consolePort, await mint(helpdesk), helpdesk.cookie.token);
+    await rfbHandshake(o);
+    o.ws.close(1000);
+    await o.closed;
+    const refused = async (ticket: string, cookie: string | null) => consoleRefusedStatus(consoleOpen(consolePort, ticket, cookie));
+    const used = await mint(helpdesk);
+    await refused(used, helpdesk.cookie.token);
+    expect({
+      // One user's ticket in another user's session (both may console VM A).
+      otherSession: await refused(await mint(helpdesk), P("operator", "host").cookie.token),
+      noCookie: await refused(await mint(helpdesk), null),
+      used: await refused(used, helpdesk.cookie.token),
+      // Tickets minted past the route (as a bug would) for a VM the session may not console: refused at the socket.
+      viewOnlyUser: await refused(await mint(P("viewer", "vm")), P("viewer", "vm").cookie.token),
+      otherHostVm: await refused(await mint(helpdesk, vmC, host2.id), helpdesk.cookie.token),
+      // A ticket of a user whose grant went away since.
+      revoked: await (async () => {
+        const who = await accountWith("revoked", [{ roleId: "helpdesk", scope: "vm", hostId: host1.id, vmUuid: vmA.uuid }]);
+        const t = await mint(who);
+        await f.mod.db.db().grant.deleteMany({ where: { userId: who.userId } });
+        return refused(t, who.cookie.token);
+      })(),
+    }).toEqual({ otherSession: 403, noCookie: 401, used: 403, viewOnlyUser: 403, otherHostVm: 403, revoked: 403 });
+  }, 60_000);
+
+  it("tunnels HTTP CONNECT (.vv) only for a live session that may console the VM; other tickets are refused", async () => {
+    const tickets = await import("@/lib/consoles/tickets");
+    const { vvHostOf } = await import("@/lib/consoles/vv-file");
+    const origin = `http://127.0.0.1:${consolePort}`;
+    const hostOf = (body: string) => /^host=(.*)$/m.exec(body)![1];
+    const consoler = await accountWith("spice", [{ roleId: "helpdesk", scope: "vm", hostId: host1.id, vmUuid: spiceGuest.uuid }]);
+    const viewer = await accountWith("spice-viewer", [{ roleId: "viewer", scope: "vm", hostId: host1.id, vmUuid: spiceGuest.uuid }]);
+    const status = async (hostPart: string) => {
+      const t = await connectThrough(consolePort, hostPart);
+      t.c.sock.destroy();
+      return t.status;
+    };
+    // Minted before any tunnel opens (a SPICE display has one holder at a time).
+    const forViewer = (await tickets.consoleVvCreate(viewer.session, host1.id, spiceGuest.uuid, origin)).body;
+    const good = (await tickets.consoleVvCreate(consoler.session, host1.id, spiceGuest.uuid, origin)).body;
+    const late = (await tickets.consoleVvCreate(consoler.session, host1.id, spiceGuest.uuid, origin)).body;
+    const ws = (await tickets.consoleTicketMint(consoler.session, host1.id, spiceGuest.uuid, { kind: "spice", mode: "interactive", channel: "main" })).ticket;
+    const viewOnlyUser = await status(hostOf(forViewer));
+    const wsTicket = await status(vvHostOf(ws));
+    const ok = await status(hostOf(good));
+    await f.mod.db.db().grant.deleteMany({ where: { userId: consoler.userId } });
+    const revoked = await status(hostOf(late));
+    const hostRoute = await status(`${host1.id}`);
+    expect({ ok, viewOnlyUser, wsTicket, revoked, hostRoute }).toEqual({ ok: 200, viewOnlyUser: 403, wsTicket: 403, revoked: 403, hostRoute: 403 });
+  }, 60_000);
+});
+
+describe("what the SSE streams deliver", () => {
+  it("/api/events delivers only events of VMs the caller may view, and nothing more once its token is revoked", async () => {
+    const seen = lab.define("host1");
+    const hidden = lab.define("host1");
+    for (const g of [seen, hidden]) virshSync("host1", ["start", g.uuid]);
+    await f.mod.inventory.inventoryGet(host1.id, { maxAgeMs: 0 });
+    const watcher = await accountWith("events", [{ roleId: "viewer", scope: "vm", hostId: host1.id, vmUuid: seen.uuid }]);
+    const viaToken = (await tokenOf(watcher, ["vm.view"])) as Who & { tokenId: string };
+    const bySession = await streamOpen("events GET", watcher);
+    const byToken = await streamOpen("events GET", viaToken);
+    try {
+      await sleep(1500);
+      virshSync("host1", ["suspend", hidden.uuid]);
+      virshSync("host1", ["suspend", seen.uuid]);
+      await until("an event for the visible VM on both streams", () => bySession.text().includes(seen.uuid) && byToken.text().includes(seen.uuid), { timeoutMs: 15_000 });
+      virshSync("host1", ["resume", hidden.uuid]);
+      await sleep(1000);
+      for (const s of [bySession, byToken]) {
+        expect(s.text()).not.toContain(hidden.uuid);
+        expect(s.text()).not.toContain(hidden.name);
+      }
+      // The token is revoked: its open stream carries nothing more.
+      await (await import("@/lib/auth/api-tokens")).apiTokenRevoke({ principal: await adminPrincipal(), ip: CALLER_IP }, viaToken.tokenId);
+      await sleep(2500);
+      const before = byToken.text().length;
+      const beforeSession = bySession.text().length;
+      virshSync("host1", ["resume", seen.uuid]);
+      await until("the session stream sees the resume", () => bySession.text().slice(beforeSession).includes(seen.uuid), { timeoutMs: 15_000 });
+      await sleep(1000);
+      expect(byToken.text().slice(before), "events after the token was revoked").not.toContain(seen.uuid);
+    } finally {
+      bySession.close();
+      byToken.close();
+    }
+  }, 60_000);
+
+  it("/api/tasks/stream delivers the caller's own tasks only, everyone's only with global user.manage after a token's limit", async () => {
+    const alice = P("operator", "host");
+    const adminSession = P("admin", "global");
+    const adminViewToken = T("vm.view");
+    const streams = {
+      alice: await streamOpen("tasks/stream GET", alice),
+      admin: await streamOpen("tasks/stream GET", adminSession),
+      adminViewToken: await streamOpen("tasks/stream GET", adminViewToken),
+    };
+    try {
+      await sleep(500);
+      const ids = {
+        alice: await taskOf(alice.session),
+        tokenOwner: await taskOf(adminViewToken.session),
+        other: await taskOf(P("viewer", "vm").session),
+      };
+      await until(
+        "each stream's visible tasks",
+        () => streams.alice.text().includes(ids.alice) && streams.admin.text().includes(ids.other) && streams.adminViewToken.text().includes(ids.tokenOwner),
+        { timeoutMs: 15_000 },
+      );
+      await sleep(1500);
+      expect({
+        alice: [ids.tokenOwner, ids.other].filter((id) => streams.alice.text().includes(id)),
+        adminViewToken: [ids.alice, ids.other].filter((id) => streams.adminViewToken.text().includes(id)),
+        admin: [ids.alice, ids.tokenOwner, ids.other].filter((id) => streams.admin.text().includes(id)).length,
+      }).toEqual({ alice: [], adminViewToken: [], admin: 3 });
+    } finally {
+      for (const s of Object.values(streams)) s.close();
+    }
+  }, 60_000);
+});
+
+describe("objects owned by someone else", () => {
+  const status = async (key: string, who: Who, call: Call) => (await callRoute(route(key), who, call)).status;
+
+  it("another user's task: 404 on detail and cancel, unless global user.manage (an admin's vm.view token sees only the admin's own)", async () => {
+    const owner = P("helpdesk", "host");
+    const adminViewToken = T("vm.view");
+    const task = await taskOf(owner.session);
+    const another = await taskOf(owner.session);
+    const adminsOwn = await taskOf(adminViewToken.session);
+    const list = async (who: Who) => (JSON.parse((await callRoute(route("tasks GET"), who, {})).body) as { tasks?: { id: string }[] } | { id: string }[]);
+    const ids = (l: Awaited<ReturnType<typeof list>>) => (Array.isArray(l) ? l : (l.tasks ?? [])).map((t) => t.id);
+    expect({
+      detailByOther: await status("tasks/[id] GET", P("operator", "host"), { params: { id: task } }),
+      cancelByOther: await status("tasks/[id]/cancel POST", P("operator", "global"), { params: { id: task } }),
+      detailByToken: await status("tasks/[id] GET", adminViewToken, { params: { id: task } }),
+      cancelByToken: await status("tasks/[id]/cancel POST", adminViewToken, { params: { id: task } }),
+      listedForToken: ids(await list(adminViewToken)).includes(task),
+      tokenSeesOwn: ids(await list(adminViewToken)).includes(adminsOwn),
+      detailByAdmin: await status("tasks/[id] GET", P("admin", "global"), { params: { id: task } }),
+      listedForAdmin: ids(await list(P("admin", "global"))).includes(task),
+      cancelByAdmin: await status("tasks/[id]/cancel POST", P("admin", "global"), { params: { id: another } }),
+    }).toEqual({ detailByOther: 404, cancelByOther: 404, detailByToken: 404, cancelByToken: 404, listedForToken: false, tokenSeesOwn: true, detailByAdmin: 200, listedForAdmin: true, cancelByAdmin: 200 });
+  });
+
+  it("another user's API token: 404 on delete, and it keeps working; a global user.manage admin revokes it", async () => {
+    const owner = P("viewer", "host");
+    const t = (await tokenOf(owner, ["vm.view"])) as Who & { tokenId: string };
+    const byOther = await status("tokens/[id] DELETE", P("operator", "global"), { params: { id: t.tokenId } });
+    const stillWorks = await status("vms GET", t, {});
+    const byAdmin = await status("tokens/[id] DELETE", P("admin", "global"), { params: { id: t.tokenId } });
+    const afterRevoke = await status("vms GET", t, {});
+    expect({ byOther, stillWorks, byAdmin, afterRevoke }).toEqual({ byOther: 404, stillWorks: 200, byAdmin: 200, afterRevoke: 401 });
+  });
+
+  it("another user's share link: 404 on delete (even with vm.console there); its creator, unless limited below vm.console, and a global user.manage admin revoke it", async () => {
+    const share = await import("@/lib/consoles/share-links");
+    const { principalFromSession } = await import("@/lib/authz");
+    const creator = await accountWith("creator", [{ roleId: "helpdesk", scope: "vm", hostId: host1.id, vmUuid: vmA.uuid }]);
+    const linkOf = async () => (await share.shareLinkCreate({ principal: principalFromSession(creator.session), ip: CALLER_IP }, host1.id, vmA.uuid, { kind: "vnc", expiresInMinutes: 10, viewOnly: true, singleUse: false })).link.id;
+    const a = await linkOf();
+    const b = await linkOf();
+    const del = (who: Who, id: string) => status("share-links/[id] DELETE", who, { params: { id } });
+    const creatorViewToken = await tokenOf(creator, ["vm.view"]);
+    expect({
+      viewerOfVm: await del(P("viewer", "vm"), a),
+      consolerOfVm: await del(P("operator", "host"), a),
+      globalOperator: await del(P("operator", "global"), a),
+      creatorsViewToken: await del(creatorViewToken, a),
+      creator: await del(creator, a),
+      admin: await del(P("admin", "global"), b),
+    }).toEqual({ viewerOfVm: 404, consolerOfVm: 404, globalOperator: 404, creatorsViewToken: 404, creator: 200, admin: 200 });
+  });
+
+  it("a template bound to another host: host-scoped template.manage may neither edit nor delete it; one without a host needs global template.manage", async () => {
+    const op = P("operator", "host");
+    const onHost2 = await templateFor(host2.id);
+    const global = await templateFor(null);
+    const onHost1 = await templateFor(host1.id);
+    expect({
+      editOther: await status("templates/[id] PUT", op, { params: { id: onHost2 }, body: templateBody(host2.id) }),
+      moveOwnToOther: await status("templates/[id] PUT", op, { params: { id: onHost1 }, body: templateBody(host2.id) }),
+      deleteOther: await status("templates/[id] DELETE", op, { params: { id: onHost2 } }),
+      editGlobal: await status("templates/[id] PUT", op, { params: { id: global }, body: templateBody(null) }),
+      deleteGlobal: await status("templates/[id] DELETE", op, { params: { id: global } }),
+      editOwn: await status("templates/[id] PUT", op, { params: { id: onHost1 }, body: templateBody(host1.id) }),
+    }).toEqual({ editOther: 404, moveOwnToOther: 404, deleteOther: 404, editGlobal: 403, deleteGlobal: 403, editOwn: 200 });
+  });
+
+  it("a volume on another host: deleting it through a host in scope does not reach it; through its own host: 404", async () => {
+    const op = P("operator", "host");
+    const name = await volumeFor({ hostId: host2.id, uuid: vmC.uuid, inScope: false });
+    const throughHost1 = await callRoute(route("hosts/[id]/storage/volumes/delete POST"), op, { params: { id: host1.id }, body: { pool: pool.name, name } });
+    const throughHost2 = await status("hosts/[id]/storage/volumes/delete POST", op, { params: { id: host2.id }, body: { pool: pool.name, name } });
+    const stillThere = virshSync("host2", ["vol-list", pool.name]).includes(name);
+    expect({ throughHost1: throughHost1.status, throughHost2, stillThere }, throughHost1.text).toEqual({ throughHost1: 404, throughHost2: 404, stillThere: true });
+  });
 });
