@@ -142,16 +142,7 @@ export async function authorizeOrThrow(
   if (held.has(privilege)) return;
   const t = target === "anywhere" ? { hostId: "", vmUuid: "" } : targetNormalize(target);
   const hidden = t.vmUuid ? !held.has("vm.view") : t.hostId ? !held.has("host.view") && !held.has("vm.view") : false;
-  if (request) {
-    await auditRecord({
-      actor: { id: principal.user.id, name: principal.user.username },
-      action: "access.denied",
-      outcome: "denied",
-      ip: request.ip,
-      ...(t.vmUuid ? { target: { type: "vm", id: `${t.hostId}/${t.vmUuid}` } } : t.hostId ? { target: { type: "host", id: t.hostId } } : {}),
-      details: { method: request.method, path: request.path, privilege, via: principal.kind },
-    });
-  }
+  if (request) await accessDeniedRecord(principal, privilege, t, request);
   if (hidden) throw new AppError("not_found", t.vmUuid ? "VM not found" : "Host not found");
   throw new AppError("forbidden", "You do not have permission to do this");
 }
@@ -167,17 +158,27 @@ export async function authorizeGlobalOrThrow(principal: Principal, privilege: Pr
   const held = await privilegesAt(principal, target);
   if (!held.has(privilege)) return authorizeOrThrow(principal, privilege, target, request);
   const t = targetNormalize(target);
-  if (request) {
-    await auditRecord({
-      actor: { id: principal.user.id, name: principal.user.username },
-      action: "access.denied",
-      outcome: "denied",
-      ip: request.ip,
-      ...(t.vmUuid ? { target: { type: "vm", id: `${t.hostId}/${t.vmUuid}` } } : t.hostId ? { target: { type: "host", id: t.hostId } } : {}),
-      details: { method: request.method, path: request.path, privilege, scope: "global", via: principal.kind },
-    });
-  }
+  if (request) await accessDeniedRecord(principal, privilege, t, request, { scope: "global" });
   throw new AppError("forbidden", "You do not have permission to do this");
+}
+
+/** The `access.denied` audit record of a refused request (what was asked, where, by which kind of principal). */
+export async function accessDeniedRecord(
+  principal: Principal,
+  privilege: Privilege,
+  target: AuthzTarget,
+  request: DeniedRequest,
+  extra: Record<string, string> = {},
+): Promise<void> {
+  const t = targetNormalize(target);
+  await auditRecord({
+    actor: { id: principal.user.id, name: principal.user.username },
+    action: "access.denied",
+    outcome: "denied",
+    ip: request.ip,
+    ...(t.vmUuid ? { target: { type: "vm", id: `${t.hostId}/${t.vmUuid}` } } : t.hostId ? { target: { type: "host", id: t.hostId } } : {}),
+    details: { method: request.method, path: request.path, privilege, ...extra, via: principal.kind },
+  });
 }
 
 /**

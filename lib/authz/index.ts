@@ -42,6 +42,7 @@ export type { AuthzTarget, GrantFact, GrantVia, PrincipalLimit, Visibility } fro
 export { VISIBILITY_ALL, VISIBILITY_NONE, visibilityHas, visibilityHosts, vmKey } from "@/lib/authz/effective";
 export {
   ACCOUNT_ROLE_GRANTS,
+  accessDeniedRecord,
   accessSnapshot,
   authorize,
   authorizeGlobalOrThrow,

@@ -35,7 +35,7 @@ export default async function VmPage({ params }: { params: Promise<{ hostId: str
         canDelete={held.has("vm.delete")}
         canEdit={held.has("vm.edit")}
         canClone={held.has("vm.clone") && hostHeld.has("vm.create")}
-        canTemplate={held.has("template.manage")}
+        canTemplate={hostHeld.has("template.manage")}
         accessPanel={
           <VmAccessPanel
             hostId={hostId}
