@@ -81,7 +81,7 @@ interface Call {
 }
 interface Row {
   rule: Rule;
-  /** What the path names, for the scope and the refusal status; "template": a template bound to the target host. */
+  /** What the path names, for the scope and the refusal status; "template": a template bound to (or created on) the target host. */
   target: "vm" | "host" | "none" | "template";
   /** The VM named when in scope: A (running) or N (shut off, for edits that define). */
   vm?: "A" | "N";
@@ -319,7 +319,7 @@ const ROWS: Record<string, Row> = {
   "tasks/stream GET": { rule: self, target: "none", call: () => ({}), stream: true },
   "templates GET": { rule: need("template.use", "anywhere"), target: "none", call: () => ({}) },
   // A template bound to a host is managed at that host; one without a host needs global template.manage.
-  "templates POST": { rule: need("template.manage", "host"), target: "host", call: (t) => ({ body: templateBody(t.hostId) }) },
+  "templates POST": { rule: need("template.manage", "host"), target: "template", call: (t) => ({ body: templateBody(t.hostId) }) },
   "templates POST #global": { rule: need("template.manage", "global"), target: "none", call: () => ({ body: templateBody(null) }) },
   "templates/[id] GET": { rule: need("template.use", "anywhere"), target: "none", call: () => ({ params: { id: fixtureTemplateId } }) },
   "templates/[id] PUT": { rule: need("template.manage", "host"), target: "template", call: async (t) => ({ params: { id: await templateFor(t.hostId) }, body: templateBody(t.hostId) }) },
