@@ -30,6 +30,7 @@ import { isActive } from "@/lib/libvirt/vm-state";
 import type { VmEditInput, VmEditResult, VmHardwareResponse } from "@/lib/contracts/provisioning";
 import { provHost, vmAuditor, type ProvHost } from "./host-access";
 import { hardwareDiff, hardwareView } from "./hardware-view";
+import { isoVolumeCheck } from "./iso-check";
 import { volumeDependents } from "./volume-dependents";
 import { dependentsAny, dependentsDescribe } from "./volume-dependents-find";
 
@@ -136,6 +137,8 @@ export async function vmHardwareEdit(caller: Caller, hostId: string, rawUuid: st
     let xml = inactive;
     // Checked before anything changes: the disk goes together with its volume, or nothing happens.
     const volumeToDelete = input.removeDisk && input.deleteRemovedVolume ? await removedVolumeCheck(h, uuid, vm.name, running, inactive, input.removeDisk) : undefined;
+    // Only an ISO image that nothing else uses as a disk or base goes into a CD-ROM drive (iso-check.ts).
+    const iso = input.attachIso ? await isoVolumeCheck(h, input.attachIso, "attachIso.volume") : undefined;
     /** Live operations to try after the persistent definition is saved: [what, virsh command, stdin]. */
     const liveOps: [string, VirshCommandInput, string | undefined][] = [];
     const pending = (what: string) => result.afterShutdown.push(what);
@@ -215,9 +218,8 @@ export async function vmHardwareEdit(caller: Caller, hostId: string, rawUuid: st
       result.live.push(`Disk ${disk.target}: ${input.resizeDisk.sizeMiB} MiB`);
       changed.push(`resize ${disk.target}`);
     }
-    if (input.attachIso) {
-      const [p] = await h.virsh({ command: "vol-path", args: [{ option: "--pool", value: input.attachIso.pool }, { arg: input.attachIso.volume }] });
-      const a = domainAttachIso(xml, p.trim());
+    if (input.attachIso && iso) {
+      const a = domainAttachIso(xml, iso.path);
       xml = a.xml;
       changed.push(`insert ${input.attachIso.volume} in ${a.target}`);
       const liveDrive = running ? liveDevice(live, "disk", a.target) : undefined;

@@ -135,7 +135,7 @@ describe("delete a VM with storage", () => {
     const done = await finished(t.id);
     expect(done.error).toBeNull();
     expect(done.status).toBe("succeeded");
-    expect(done.result).toEqual({ vmName: B.name, deletedVolumes: [`${DIR}/b-disk.qcow2`] });
+    expect(done.result).toEqual({ vmName: B.name, deletedVolumes: [`${DIR}/b-disk.qcow2`], keptVolumes: [`${DIR}/base.qcow2`] });
     expect(defined(B.uuid)).toBe(false);
     expect(existsSync(`${DIR}/b-disk.qcow2`)).toBe(false);
     expect(existsSync(`${DIR}/base.qcow2`)).toBe(true); // not selected, and still A's backing file
