@@ -163,6 +163,16 @@ describe("NICs", () => {
     expect(r.status).toBe(200);
     expect(inactiveXml(mine)).toMatch(/<mac address='52:54:00:0e:d2:02'\/>\s*<source network='vdvolown-net'\/>/);
 
+    // The forms offer host bridges only to those who may use them.
+    const opts = await api(creator, "GET", "hosts/[id]/provisioning", { id: host.id });
+    expect(opts.status).toBe(200);
+    expect(opts.json.options.mayBridge).toBe(false);
+    await role(`${PREFIX}net`, ["network.manage"]);
+    const netAdmin = await who(`${PREFIX}netadmin`);
+    await f.mod.db.db().grant.create({ data: { userId: netAdmin.id, roleId: `${PREFIX}create`, scope: "host", hostId: host.id } });
+    await f.mod.db.db().grant.create({ data: { userId: netAdmin.id, roleId: `${PREFIX}net`, scope: "host", hostId: host.id } });
+    expect((await api(netAdmin, "GET", "hosts/[id]/provisioning", { id: host.id })).json.options.mayBridge).toBe(true);
+
     const hw = (kind: string, source: string) => ({ vcpus: 1, memoryMiB: 64, maxMemoryMiB: 64, domainType: "qemu", disks: [], nics: [{ kind, source }] });
     r = await api(creator, "POST", "vms/create", {}, { mode: "iso", hostId: host.id, name: `${PREFIX}nicbr`, iso: { pool: pool.name, volume: pool.isoVolume }, hardware: hw("bridge", "vdvo0"), start: false });
     expect(r.status).toBe(403);
