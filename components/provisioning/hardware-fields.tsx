@@ -238,7 +238,8 @@ export function HardwareFields({
               {(p) => (
                 <Select {...p} value={n.kind} onChange={(e) => setNic(i, { kind: e.target.value as NicSpec["kind"], source: "" })} testId={`hw-nic-kind-${i}`}>
                   <option value="network">{t("hw.nicNetwork")}</option>
-                  <option value="bridge">{t("hw.nicBridge")}</option>
+                  {/* Host bridges need network.manage on the host (the server checks it again). */}
+                  {options?.mayBridge || n.kind === "bridge" ? <option value="bridge">{t("hw.nicBridge")}</option> : null}
                 </Select>
               )}
             </Field>

@@ -278,7 +278,7 @@ export function VmHardwarePanel({
               ))}
             </TBody>
           </Table>
-          {canEdit ? <AddNicForm networks={options?.networks.map((x) => x.name) ?? []} disabled={busy} onApply={apply} /> : null}
+          {canEdit ? <AddNicForm networks={options?.networks.map((x) => x.name) ?? []} mayBridge={options?.mayBridge ?? false} disabled={busy} onApply={apply} /> : null}
         </CardBody>
       </Card>
 
@@ -529,7 +529,7 @@ function AddDiskForm({ pools, disabled, onApply }: { pools: string[]; disabled: 
   );
 }
 
-function AddNicForm({ networks, disabled, onApply }: { networks: string[]; disabled: boolean; onApply: (e: VmEditInput) => Promise<boolean> }) {
+function AddNicForm({ networks, mayBridge, disabled, onApply }: { networks: string[]; mayBridge: boolean; disabled: boolean; onApply: (e: VmEditInput) => Promise<boolean> }) {
   const t = useTranslations("provisioning");
   const [v, setV] = useState({ kind: "network" as "network" | "bridge", source: "", model: "virtio" as (typeof NIC_MODELS)[number], mac: "" });
   const source = v.kind === "network" ? v.source || networks[0] || "" : v.source;
@@ -537,10 +537,13 @@ function AddNicForm({ networks, disabled, onApply }: { networks: string[]; disab
     <div className="space-y-1.5" data-testid="hw-add-nic">
       <p className="text-sm font-medium">{t("hw.addNic")}</p>
       <div className="flex flex-wrap gap-2">
-        <Select className="w-32" value={v.kind} onChange={(e) => setV({ ...v, kind: e.target.value as typeof v.kind, source: "" })} aria-label={t("hw.nicKind")} testId="hw-add-nic-kind">
-          <option value="network">{t("hw.nicNetwork")}</option>
-          <option value="bridge">{t("hw.nicBridge")}</option>
-        </Select>
+        {/* Host bridges need network.manage on the host (the server checks it again); else only libvirt networks. */}
+        {mayBridge ? (
+          <Select className="w-32" value={v.kind} onChange={(e) => setV({ ...v, kind: e.target.value as typeof v.kind, source: "" })} aria-label={t("hw.nicKind")} testId="hw-add-nic-kind">
+            <option value="network">{t("hw.nicNetwork")}</option>
+            <option value="bridge">{t("hw.nicBridge")}</option>
+          </Select>
+        ) : null}
         {v.kind === "network" ? (
           <Select className="w-40" value={source} onChange={(e) => setV({ ...v, source: e.target.value })} aria-label={t("hw.nicSource")} testId="hw-add-nic-source">
             {networks.map((n) => (

@@ -329,6 +329,8 @@ export interface ProvisioningHostOptions {
   pools: { name: string; active: boolean; capacityBytes: number; availableBytes: number }[];
   volumes: { pool: string; name: string; capacityBytes: number; format: string; iso: boolean }[];
   networks: { name: string; active: boolean }[];
+  /** The caller may put NICs on host bridges here (network.manage on the host); else only libvirt networks. */
+  mayBridge: boolean;
   machineTypes: string[];
   uefi: boolean;
   cpuModels: string[];

@@ -112,7 +112,7 @@ export async function hostFacts(h: ProvHost, opts: { firmware?: boolean } = {}):
 }
 
 /** What the template and create forms offer for one host. */
-export async function provisioningHostOptions(hostId: string): Promise<ProvisioningHostOptions> {
+export async function provisioningHostOptions(hostId: string, access: { mayBridge: boolean }): Promise<ProvisioningHostOptions> {
   const h = await provHost(hostId);
   const [pools, os, facts, nets] = await Promise.all([
     poolsList(h),
@@ -129,6 +129,7 @@ export async function provisioningHostOptions(hostId: string): Promise<Provision
     pools: pools.map((p) => ({ name: p.name, active: p.active, capacityBytes: p.capacityBytes, availableBytes: p.availableBytes })),
     volumes: vols.map((v) => ({ pool: v.pool, name: v.name, capacityBytes: v.capacityBytes, format: v.format ?? "", iso: volumeIsIso(v) })),
     networks: names(nets[0]).map((n) => ({ name: n, active: activeNets.has(n) })),
+    mayBridge: access.mayBridge,
     machineTypes: facts.machines,
     uefi: facts.uefi,
     cpuModels: facts.cpuModels,

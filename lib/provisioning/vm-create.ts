@@ -14,6 +14,9 @@ import { provHost, vmAuditor, type ProvHost } from "./host-access";
 import { domainTypeFor, hostFacts, osinfoUrl, osVariants, poolsList, volumeGet, type HostFacts } from "./host-options";
 import { CreatePlanSchema, planRun, provImageInspect, type CreatePlan, type VolumeStep } from "./plan";
 import { cloudInitSeedIso } from "./cloud-init";
+import { isoVolumeCheck } from "./iso-check";
+import { volumeDependents } from "./volume-dependents";
+import { dependentsAny, dependentsDescribe } from "./volume-dependents-find";
 
 const MiB = 1024 * 1024;
 export const TASK_KIND_CREATE = "vm.create";
@@ -89,14 +92,16 @@ interface Planned {
   summary: Record<string, unknown>;
 }
 
-/** An ISO volume for a CD-ROM drive, once its bytes pass as raw (see imageInspect). */
-async function isoChecked(h: ProvHost, pool: string, volume: string): Promise<void> {
-  const vol = await volumeGet(h, pool, volume);
-  if (!vol.path) throw new AppError("invalid_state", `${pool}/${volume} has no path`);
-  await provImageInspect(h, vol.path, "raw", `${pool}/${volume}`);
+export interface VmCreateOptions {
+  /**
+   * Checks the caller may attach the new VM's NICs (the route: network.manage for bridges, see
+   * resource-access.ts). Called with the NICs the VM gets, a template's included, before anything
+   * is created.
+   */
+  nicsAuthorize?: (nics: readonly { kind: string; source: string }[]) => Promise<void>;
 }
 
-async function planFor(h: ProvHost, input: VmCreateInput): Promise<Planned> {
+async function planFor(h: ProvHost, input: VmCreateInput, opts: VmCreateOptions = {}): Promise<Planned> {
   const uuid = randomUUID();
   const base = { name: input.name, uuid, title: input.title || undefined };
   let hw: Hardware;
@@ -168,7 +173,7 @@ async function planFor(h: ProvHost, input: VmCreateInput): Promise<Planned> {
       volumes = all.steps;
       disks = all.planDisks;
       if (src.kind === "iso") {
-        await isoChecked(h, src.pool, src.volume);
+        await isoVolumeCheck(h, src, "templateId");
         disks.push({ device: "cdrom", format: "raw", bus: cdromBusFor(hw.machineType), volume: { pool: src.pool, name: src.volume } });
         boot = ["cdrom", "hd"];
       } else if (src.kind === "pxe") {
@@ -177,7 +182,7 @@ async function planFor(h: ProvHost, input: VmCreateInput): Promise<Planned> {
     }
   } else if (input.mode === "iso") {
     hw = input.hardware;
-    await isoChecked(h, input.iso.pool, input.iso.volume);
+    await isoVolumeCheck(h, input.iso, "iso.volume");
     const all = emptyDisks(input.name, hw.disks, 0);
     volumes = all.steps;
     disks = all.planDisks;
@@ -187,10 +192,10 @@ async function planFor(h: ProvHost, input: VmCreateInput): Promise<Planned> {
   } else {
     hw = input.hardware;
     const vol = await volumeGet(h, input.disk.pool, input.disk.volume);
+    await importVolumeCheck(h, input.disk, vol);
     // The format the caller declares, checked against the bytes (libvirt's probe is not asked).
     const format = input.disk.format;
-    if (!vol.path) throw new AppError("invalid_state", `${input.disk.pool}/${input.disk.volume} has no path`);
-    await provImageInspect(h, vol.path, format, `${input.disk.pool}/${input.disk.volume} (declared ${format})`);
+    await provImageInspect(h, vol.path!, format, `${input.disk.pool}/${input.disk.volume} (declared ${format})`);
     disks.push({ device: "disk", format, bus: input.disk.bus, volume: { pool: input.disk.pool, name: input.disk.volume } });
     const rest = emptyDisks(input.name, hw.disks, 1);
     volumes = rest.steps;
@@ -198,6 +203,7 @@ async function planFor(h: ProvHost, input: VmCreateInput): Promise<Planned> {
     summary.import = `${input.disk.pool}/${input.disk.volume}`;
   }
 
+  await opts.nicsAuthorize?.(hw.nics);
   const [facts, os] = await Promise.all([hostFacts(h, { firmware: hw.firmware === "uefi" }), hw.osVariant ? osVariants(h) : { list: [] }]);
   const plan: CreatePlan = CreatePlanSchema.parse({
     hostId: h.host.id,
@@ -228,6 +234,22 @@ async function planFor(h: ProvHost, input: VmCreateInput): Promise<Planned> {
   return { plan, facts, seed, summary };
 }
 
+/**
+ * A volume imported as a new VM's disk becomes that VM's own, writable and deleted with it: it
+ * must be no other domain's disk or CD-ROM, in no disk's backing chain, no template's base image,
+ * no volume's backing file and nothing a pending create/clone is to copy (volume-dependents.ts).
+ * The privilege (storage.manage on the host) is checked by the route.
+ */
+async function importVolumeCheck(h: ProvHost, ref: { pool: string; volume: string }, vol: VolumeWire): Promise<void> {
+  if (!vol.path?.startsWith("/")) throw new AppError("invalid_input", `${ref.pool}/${ref.volume} is not a file on ${h.host.name}`, { issues: [{ path: "disk.volume", message: "Not a file" }] });
+  const deps = (await volumeDependents(h.host, [vol.path], { exceptVm: "" })).get(vol.path)!;
+  if (dependentsAny(deps)) {
+    throw new AppError("conflict", `${ref.pool}/${ref.volume} cannot be imported as a new VM's disk: it is used by ${dependentsDescribe(deps).join("; ")}`, {
+      issues: [{ path: "disk.volume", message: "In use" }],
+    });
+  }
+}
+
 async function seedUpload(h: ProvHost, seed: NonNullable<Planned["seed"]>): Promise<void> {
   await h.virsh({ command: "vol-create-as", args: [{ arg: seed.pool }, { arg: seed.name }, { arg: `${seed.image.length}b` }, { option: "--format", value: "raw" }] });
   try {
@@ -242,7 +264,7 @@ async function seedUpload(h: ProvHost, seed: NonNullable<Planned["seed"]>): Prom
  * Creates a VM from a template, an ISO or an existing volume. Pre-flight warnings (memory, pool
  * space) stop it unless the caller accepted them. Full copies run as a task; the rest here.
  */
-export async function vmCreate(caller: Caller, input: VmCreateInput): Promise<VmCreateResult> {
+export async function vmCreate(caller: Caller, input: VmCreateInput, opts: VmCreateOptions = {}): Promise<VmCreateResult> {
   const h = await provHost(input.hostId);
   // One list on the host's session, not an inventory refresh (which can wait on a `ps` exec for
   // uptimes). A name taken in the last second slips past this check; libvirt's define then refuses it.
@@ -252,7 +274,7 @@ export async function vmCreate(caller: Caller, input: VmCreateInput): Promise<Vm
   }
   const audit = vmAuditor(caller, h, "vm.create", { name: input.name });
 
-  const { plan, facts, seed, summary } = await planFor(h, input);
+  const { plan, facts, seed, summary } = await planFor(h, input, opts);
   const warnings = await preflight(h, facts, plan, seed ? new Map([[seed.pool, seed.image.length]]) : new Map());
   if (warnings.length && !input.acceptWarnings) {
     throw new AppError("conflict", warnings.map((w) => w.message).join("; "), { data: { warnings } });

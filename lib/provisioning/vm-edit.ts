@@ -31,6 +31,7 @@ import type { VmEditInput, VmEditResult, VmHardwareResponse } from "@/lib/contra
 import { provHost, vmAuditor, type ProvHost } from "./host-access";
 import { provImageInspect } from "./plan";
 import { hardwareDiff, hardwareView } from "./hardware-view";
+import { isoVolumeCheck } from "./iso-check";
 import { volumeDependents } from "./volume-dependents";
 import { dependentsAny, dependentsDescribe } from "./volume-dependents-find";
 
@@ -137,6 +138,8 @@ export async function vmHardwareEdit(caller: Caller, hostId: string, rawUuid: st
     let xml = inactive;
     // Checked before anything changes: the disk goes together with its volume, or nothing happens.
     const volumeToDelete = input.removeDisk && input.deleteRemovedVolume ? await removedVolumeCheck(h, uuid, vm.name, running, inactive, input.removeDisk) : undefined;
+    // Only an ISO image that nothing else uses as a disk or base goes into a CD-ROM drive (iso-check.ts).
+    const iso = input.attachIso ? await isoVolumeCheck(h, input.attachIso, "attachIso.volume") : undefined;
     /** Live operations to try after the persistent definition is saved: [what, virsh command, stdin]. */
     const liveOps: [string, VirshCommandInput, string | undefined][] = [];
     const pending = (what: string) => result.afterShutdown.push(what);
@@ -224,11 +227,8 @@ export async function vmHardwareEdit(caller: Caller, hostId: string, rawUuid: st
       result.live.push(`Disk ${disk.target}: ${input.resizeDisk.sizeMiB} MiB`);
       changed.push(`resize ${disk.target}`);
     }
-    if (input.attachIso) {
-      const [p] = await h.virsh({ command: "vol-path", args: [{ option: "--pool", value: input.attachIso.pool }, { arg: input.attachIso.volume }] });
-      // A CD-ROM is read as raw: bytes that look like another image format are refused.
-      await provImageInspect(h, p.trim(), "raw", `${input.attachIso.pool}/${input.attachIso.volume}`);
-      const a = domainAttachIso(xml, p.trim());
+    if (input.attachIso && iso) {
+      const a = domainAttachIso(xml, iso.path);
       xml = a.xml;
       changed.push(`insert ${input.attachIso.volume} in ${a.target}`);
       const liveDrive = running ? liveDevice(live, "disk", a.target) : undefined;

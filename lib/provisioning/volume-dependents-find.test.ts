@@ -84,6 +84,25 @@ describe("dependentsDescribe", () => {
     ]);
   });
 
+  it("tells VMs holding the file in a CD-ROM drive from VMs using it as a disk", () => {
+    const iso = "/pool/install.iso";
+    const d = dependentsFind(iso, {
+      ...facts,
+      usage: new Map([
+        [
+          iso,
+          [
+            { uuid: "u-4", name: "cd-1", via: "media" },
+            { uuid: "u-5", name: "cd-2", via: "media" },
+            { uuid: "u-6", name: "both", via: "disk" },
+            { uuid: "u-6", name: "both", via: "media" },
+          ],
+        ],
+      ]),
+    });
+    expect(dependentsDescribe(d)).toEqual([`VM "both" (as a disk)`, `VMs "cd-1", "cd-2" (as a CD-ROM)`]);
+  });
+
   it("names each VM once across files", () => {
     const a = dependentsFind(GOLD, facts);
     const b = dependentsFind("/pool/base.qcow2", facts);

@@ -9,7 +9,8 @@
 export interface DependentVm {
   uuid: string;
   name: string;
-  via: "disk" | "backing";
+  /** disk: as a disk drive; media: as the medium of a CD-ROM or floppy drive; backing: in a disk's backing chain. */
+  via: "disk" | "media" | "backing";
 }
 
 export interface PoolVolume {
@@ -96,9 +97,11 @@ export function dependentsDescribe(d: Dependents): string[] {
   const out: string[] = [];
   const direct = [...new Set(d.vms.filter((v) => v.via === "disk").map((v) => v.name))];
   const chained = [...new Set(d.vms.filter((v) => v.via === "backing" && !direct.includes(v.name)).map((v) => v.name))];
+  const media = [...new Set(d.vms.filter((v) => v.via === "media" && !direct.includes(v.name) && !chained.includes(v.name)).map((v) => v.name))];
   const quoted = (names: string[]) => names.map((n) => `"${n}"`).join(", ");
   if (chained.length) out.push(`${chained.length === 1 ? "VM" : "VMs"} ${quoted(chained)} (in ${chained.length === 1 ? "its" : "their"} disks' backing chain)`);
   if (direct.length) out.push(`${direct.length === 1 ? "VM" : "VMs"} ${quoted(direct)} (as a disk)`);
+  if (media.length) out.push(`${media.length === 1 ? "VM" : "VMs"} ${quoted(media)} (as a CD-ROM)`);
   if (d.volumes.length) out.push(`${d.volumes.length === 1 ? "volume" : "volumes"} ${d.volumes.map((v) => `${v.pool}/${v.name}`).join(", ")} (backed by it)`);
   if (d.templates.length) out.push(`${d.templates.length === 1 ? "template" : "templates"} ${quoted(d.templates.map((t) => t.name))} (as the base image)`);
   if (d.tasks.length) out.push(`${d.tasks.length === 1 ? "task" : "tasks"} ${quoted(d.tasks.map((t) => t.title))} (still to read it)`);

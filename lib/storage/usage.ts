@@ -21,7 +21,8 @@ import { batch } from "./storage";
 export interface StorageUser {
   vmUuid: string;
   vmName: string;
-  via: "disk" | "backing";
+  /** disk: a disk drive of the VM; media: the medium in one of its CD-ROM or floppy drives; backing: in a disk's backing chain. */
+  via: "disk" | "media" | "backing";
 }
 
 export interface DomainDisk {
@@ -109,8 +110,9 @@ export async function storageUsage(host: HostView, opts: { exceptVm?: string } =
     if (uuid === opts.exceptVm) continue;
     for (const disk of d.disks) {
       if (!disk.path || !disk.path.startsWith("/")) continue;
-      add(disk.path, { vmUuid: uuid, vmName: d.name, via: "disk" });
-      if (disk.device !== "cdrom" && disk.device !== "floppy") {
+      const media = disk.device === "cdrom" || disk.device === "floppy";
+      add(disk.path, { vmUuid: uuid, vmName: d.name, via: media ? "media" : "disk" });
+      if (!media) {
         frontier.push({ path: disk.path, user: { vmUuid: uuid, vmName: d.name, via: "backing" }, format: disk.format });
       }
     }

@@ -12,15 +12,21 @@ import { virshMessage } from "@/lib/fleet/errors";
 import { inventoryInvalidate } from "@/lib/fleet/inventory";
 import { taskEnqueue, taskHandlerRegister, type TaskCaller, type TaskContext, type TaskView } from "@/lib/tasks/tasks";
 import { batch, storageHost } from "./storage";
-import { diskOf, storageUsage, type DomainDisk } from "./usage";
+import { volumeDependents } from "@/lib/provisioning/volume-dependents";
+import { dependentsAny, dependentsDescribe, type Dependents } from "@/lib/provisioning/volume-dependents-find";
+import { diskOf, type DomainDisk } from "./usage";
 
 /**
  * Deleting a VM together with the volumes the user picks. The plan shows each
- * disk and whether it may go: never a file another domain on the host uses,
- * directly or anywhere in one of its disks' backing chains; never a file outside
- * libvirt's pools. The deletion itself runs as a task: force off if running,
- * undefine with its managed save, snapshot and checkpoint metadata (and NVRAM),
- * then delete the chosen volumes, re-checking the plan first.
+ * disk and whether it may go: only the VM's own disk drives (never a CD-ROM's or
+ * floppy's medium), and never a file anything else reads: another domain on the
+ * host (as a disk, a CD-ROM or anywhere in one of its disks' backing chains), a
+ * volume backed by it, a template using it as base image, a pending create/clone
+ * (lib/provisioning/volume-dependents.ts); never a file outside libvirt's pools.
+ * The deletion itself runs as a task: force off if running, undefine with its
+ * managed save, snapshot and checkpoint metadata (and NVRAM), then delete the
+ * chosen volumes, re-checking each right before; a volume that became unfit is
+ * kept, and every kept disk is named in the task's log with the reason.
  */
 export const VM_DELETE_KIND = "vm.delete";
 
@@ -62,9 +68,11 @@ async function plan(host: HostView, vmUuid: string): Promise<VmDeletePlan> {
   if (!xml.ok) throw new AppError("not_found", `No such VM on ${host.name}`);
   const domain = parseDomainXml(xml.stdout);
   const disks = domain.disks.map(diskOf);
-  const usage = await storageUsage(host, { exceptVm: uuid });
-  const paths = disks.filter((d) => d.path?.startsWith("/")).map((d) => d.path!);
-  const vols = await batch(host, paths.map((p) => virshCommand({ command: "vol-dumpxml", args: [{ arg: p }] })));
+  const paths = [...new Set(disks.filter((d) => d.path?.startsWith("/")).map((d) => d.path!))];
+  const [deps, vols] = await Promise.all([
+    volumeDependents(host, paths, { exceptVm: uuid }),
+    batch(host, paths.map((p) => virshCommand({ command: "vol-dumpxml", args: [{ arg: p }] }))),
+  ]);
   const inPool = new Set(paths.filter((_, i) => vols[i].ok && parseVolumeXml(vols[i].stdout).path));
   return {
     hostId: host.id,
@@ -74,17 +82,28 @@ async function plan(host: HostView, vmUuid: string): Promise<VmDeletePlan> {
     hasManagedSave: managed.ok && uuidsOf(managed.stdout).has(uuid),
     hasSnapshots: snaps.ok && uuidsOf(snaps.stdout).has(uuid),
     disks: disks.map((d) => {
-      const users = d.path ? (usage.get(d.path) ?? []) : [];
-      const usedBy = [...new Set(users.map((u) => u.vmName))];
+      const dep = d.path ? deps.get(d.path) : undefined;
+      const usedBy = [...new Set(dep?.vms.map((v) => v.name) ?? [])];
+      const twice = disks.some((o) => o !== d && o.path === d.path && o.device !== "disk");
       let reason: string | null = null;
-      if (!d.path || !d.path.startsWith("/")) reason = "not a file on the host";
-      else if (usedBy.length) {
-        const chain = users.some((u) => u.via === "backing");
-        reason = `used by ${usedBy.join(", ")}${chain ? " (in a backing chain)" : ""}`;
-      } else if (!inPool.has(d.path)) reason = "not in a libvirt storage pool";
+      if (d.device !== "disk") reason = `a ${d.device === "cdrom" ? "CD-ROM" : d.device}'s medium is never deleted with the VM`;
+      else if (!d.path || !d.path.startsWith("/")) reason = "not a file on the host";
+      else if (twice) reason = `${domain.name} also has it in a CD-ROM or floppy drive`;
+      else if (dep && dependentsAny(dep)) reason = usedReason(dep);
+      else if (!inPool.has(d.path)) reason = "not in a libvirt storage pool";
       return { ...d, deletable: reason === null, reason, usedBy };
     }),
   };
+}
+
+/** "used by A, B (in a backing chain)", then what else reads the file (templates, overlay volumes, tasks). */
+function usedReason(d: Dependents): string {
+  const parts: string[] = [];
+  const names = [...new Set(d.vms.map((v) => v.name))];
+  if (names.length) parts.push(`used by ${names.join(", ")}${d.vms.some((v) => v.via === "backing") ? " (in a backing chain)" : ""}`);
+  const rest = dependentsDescribe({ ...d, vms: [] });
+  if (rest.length) parts.push(`read by ${rest.join("; ")}`);
+  return parts.join("; ");
 }
 
 export async function vmDeletePlan(hostId: string, vmUuid: string): Promise<VmDeletePlan> {
@@ -119,7 +138,17 @@ async function run(ctx: TaskContext) {
   const host = await storageHost(input.hostId);
   await ctx.progress(5, "Checking volumes");
   const p = await plan(host, input.vmUuid);
-  check(p, input.volumes);
+  // Checked again at run time: what became unfit since the request is kept, and named in the log.
+  const kept: { path: string; reason: string }[] = [];
+  const chosen = input.volumes.filter((path) => {
+    const disk = p.disks.find((d) => d.path === path);
+    if (disk?.deletable) return true;
+    kept.push({ path, reason: disk ? disk.reason! : `not a disk of ${p.vmName}` });
+    return false;
+  });
+  for (const d of p.disks) {
+    if (d.path && !input.volumes.includes(d.path) && !kept.some((k) => k.path === d.path)) kept.push({ path: d.path, reason: d.deletable ? "not selected" : d.reason! });
+  }
   const step = async (what: string, cmd: Parameters<typeof virshCommand>[0]) => {
     const [r] = await batch(host, [virshCommand(cmd)]);
     if (!r.ok) throw new AppError("host_error", `${host.name}: ${what}: ${virshMessage(r.stderr)}`);
@@ -139,21 +168,29 @@ async function run(ctx: TaskContext) {
   await vmAccessForget(host.id, p.vmUuid);
   // It no longer counts against its creator's quota.
   await quotaRelease(host.id, p.vmUuid);
+  // Once more with the VM gone, right before deleting: another domain, template or task may have taken a volume up meanwhile.
+  const deps = await volumeDependents(host, chosen, { exceptVm: p.vmUuid });
   const deleted: string[] = [];
-  for (const [i, path] of input.volumes.entries()) {
-    await ctx.progress(40 + (55 * i) / Math.max(1, input.volumes.length), `Deleting ${path}`);
+  for (const [i, path] of chosen.entries()) {
+    const dep = deps.get(path);
+    if (dep && dependentsAny(dep)) {
+      kept.push({ path, reason: usedReason(dep) });
+      continue;
+    }
+    await ctx.progress(40 + (55 * i) / Math.max(1, chosen.length), `Deleting ${path}`);
     await step(`Deleted ${path}`, { command: "vol-delete", args: [{ arg: path }] });
     deleted.push(path);
   }
+  for (const k of kept) await ctx.log(`Kept ${k.path}: ${k.reason}`);
   await auditRecord({
     actor: { id: input.userId, name: input.username },
     action: "vm.delete",
     target: { type: "vm", id: `${host.id}/${p.vmUuid}`, name: p.vmName },
     ip: input.ip,
-    details: { hostId: host.id, volumes: deleted, managedSave: p.hasManagedSave, snapshots: p.hasSnapshots },
+    details: { hostId: host.id, volumes: deleted, keptVolumes: kept.map((k) => k.path), managedSave: p.hasManagedSave, snapshots: p.hasSnapshots },
   });
   await ctx.progress(100, "Deleted");
-  return { vmName: p.vmName, deletedVolumes: deleted };
+  return { vmName: p.vmName, deletedVolumes: deleted, keptVolumes: kept.map((k) => k.path) };
 }
 
 taskHandlerRegister(VM_DELETE_KIND, run);

@@ -110,7 +110,7 @@ describe("delete a VM with storage", () => {
     const base = plan.disks.find((d) => d.path === `${DIR}/base.qcow2`)!;
     expect(own).toMatchObject({ deletable: true, reason: null, usedBy: [] });
     expect(base).toMatchObject({ deletable: false, usedBy: [A.name] });
-    expect(base.reason).toBe(`used by ${A.name} (in a backing chain)`);
+    expect(base.reason).toBe(`used by ${A.name} (in a backing chain); read by volume ${POOL}/a-overlay.qcow2 (backed by it)`);
   });
 
   it("refuses up front to delete a volume in another VM's backing chain, and changes nothing", async () => {
@@ -135,7 +135,7 @@ describe("delete a VM with storage", () => {
     const done = await finished(t.id);
     expect(done.error).toBeNull();
     expect(done.status).toBe("succeeded");
-    expect(done.result).toEqual({ vmName: B.name, deletedVolumes: [`${DIR}/b-disk.qcow2`] });
+    expect(done.result).toEqual({ vmName: B.name, deletedVolumes: [`${DIR}/b-disk.qcow2`], keptVolumes: [`${DIR}/base.qcow2`] });
     expect(defined(B.uuid)).toBe(false);
     expect(existsSync(`${DIR}/b-disk.qcow2`)).toBe(false);
     expect(existsSync(`${DIR}/base.qcow2`)).toBe(true); // not selected, and still A's backing file

@@ -3,18 +3,21 @@ import { userRoute } from "@/lib/http/route";
 import { authorizeOrThrow } from "@/lib/authz";
 import { VmCreateSchema } from "@/lib/contracts/provisioning";
 import { vmCreate } from "@/lib/provisioning/vm-create";
+import { nicsAuthorize, volumeImportAuthorize } from "@/lib/provisioning/resource-access";
 
 /**
  * Create a VM from a template, an ISO or an existing volume (201 with the VM, or 202 with a
- * task). vm.create on the chosen host; deploying a template also needs template.use there.
+ * task). vm.create on the chosen host; deploying a template also needs template.use there,
+ * importing an existing volume storage.manage there, and a NIC on a host bridge (the form's or
+ * the template's) network.manage there.
  */
 export const POST = userRoute(
   { privilege: "vm.create", body: VmCreateSchema, target: ({ body }) => ({ hostId: body.hostId }) },
   async ({ req, session, principal, ip, body }) => {
-    if (body.mode === "template") {
-      await authorizeOrThrow(principal, "template.use", { hostId: body.hostId }, { ip, method: req.method, path: req.nextUrl.pathname });
-    }
-    const r = await vmCreate({ session, ip }, body);
+    const request = { ip, method: req.method, path: req.nextUrl.pathname };
+    if (body.mode === "template") await authorizeOrThrow(principal, "template.use", { hostId: body.hostId }, request);
+    if (body.mode === "import") await volumeImportAuthorize(principal, body.hostId, request);
+    const r = await vmCreate({ session, ip }, body, { nicsAuthorize: (nics) => nicsAuthorize(principal, body.hostId, nics, request) });
     return NextResponse.json(r, { status: r.taskId ? 202 : 201 });
   },
 );

@@ -1,8 +1,13 @@
 import { NextResponse } from "next/server";
 import { userRoute } from "@/lib/http/route";
+import { authorize } from "@/lib/authz";
 import { provisioningHostOptions } from "@/lib/provisioning/host-options";
 
-/** Pools, volumes (ISOs, base images), networks, OS variants and machine types for the provisioning forms. */
-export const GET = userRoute<undefined, { id: string }>({ privilege: "template.use", target: ({ params }) => ({ hostId: params.id }) }, async ({ params }) => {
-  return NextResponse.json({ options: await provisioningHostOptions(params.id) });
+/**
+ * Pools, volumes (ISOs, base images), networks, OS variants and machine types for the provisioning
+ * forms; whether the caller may put NICs on host bridges there (network.manage, checked again on create and edit).
+ */
+export const GET = userRoute<undefined, { id: string }>({ privilege: "template.use", target: ({ params }) => ({ hostId: params.id }) }, async ({ params, principal }) => {
+  const mayBridge = await authorize(principal, "network.manage", { hostId: params.id });
+  return NextResponse.json({ options: await provisioningHostOptions(params.id, { mayBridge }) });
 });

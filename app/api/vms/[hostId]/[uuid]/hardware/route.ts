@@ -2,6 +2,7 @@ import { NextResponse } from "next/server";
 import { userRoute } from "@/lib/http/route";
 import { VmEditSchema } from "@/lib/contracts/provisioning";
 import { vmHardware, vmHardwareEdit } from "@/lib/provisioning/vm-edit";
+import { nicsAuthorize } from "@/lib/provisioning/resource-access";
 
 type P = { hostId: string; uuid: string };
 const target = ({ params }: { params: P }) => ({ hostId: params.hostId, vmUuid: params.uuid });
@@ -11,8 +12,9 @@ export const GET = userRoute<undefined, P>({ privilege: "vm.view", target }, asy
   return NextResponse.json({ hardware: await vmHardware(params.hostId, params.uuid) });
 });
 
-/** Edits: persistent definition first, then live where libvirt allows. */
-export const PATCH = userRoute<typeof VmEditSchema, P>({ privilege: "vm.edit", body: VmEditSchema, target }, async ({ session, ip, params, body }) => {
+/** Edits: persistent definition first, then live where libvirt allows. A NIC on a host bridge also needs network.manage on the host. */
+export const PATCH = userRoute<typeof VmEditSchema, P>({ privilege: "vm.edit", body: VmEditSchema, target }, async ({ req, session, principal, ip, params, body }) => {
+  if (body.addNic) await nicsAuthorize(principal, params.hostId, [body.addNic], { ip, method: req.method, path: req.nextUrl.pathname });
   const result = await vmHardwareEdit({ session, ip }, params.hostId, params.uuid, body);
   return NextResponse.json({ result, hardware: await vmHardware(params.hostId, params.uuid) });
 });
