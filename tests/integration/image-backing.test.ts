@@ -36,6 +36,8 @@ const scratch = mkdtempSync(path.join(tmpdir(), PREFIX));
 let forged: Buffer;
 /** The victim VM: a raw disk declared raw, into whose bytes "the guest" wrote the forged header. */
 let victim: { uuid: string; volume: string; path: string };
+let loose: { volume: string; path: string };
+let looseIso: { volume: string; path: string };
 /** A VM of the attacker's own, with a genuine raw disk. */
 let own: { uuid: string; volume: string; path: string };
 
@@ -112,6 +114,15 @@ beforeAll(async () => {
 
   // The guest writes the forged header into the start of its own raw disk; later, any pool-refresh.
   execFileSync("dd", [`of=${victim.path}`, "conv=notrunc", "status=none"], { input: forged });
+  // The same bytes in a volume no VM uses (e.g. left behind by a deleted VM): import and CD-ROM
+  // checks refuse a disk another VM uses before reading it, so the image check is tried on this one.
+  loose = { volume: `${PREFIX}loose.raw`, path: rawVolume(`${PREFIX}loose.raw`, 16) };
+  execFileSync("dd", [`of=${loose.path}`, "conv=notrunc", "status=none"], { input: forged });
+  // And once more with an ISO 9660 descriptor at sector 16 as well (an ISO's first 32 KiB are free
+  // for anything), so that only the image check stands between it and a CD-ROM drive.
+  looseIso = { volume: `${PREFIX}loose.iso`, path: rawVolume(`${PREFIX}loose.iso`, 16) };
+  execFileSync("dd", [`of=${looseIso.path}`, "conv=notrunc", "status=none"], { input: forged });
+  execFileSync("dd", [`of=${looseIso.path}`, "conv=notrunc", "bs=1", "seek=32768", "status=none"], { input: Buffer.from("\x01CD001\x01", "latin1") });
   virshLocal("pool-refresh", pool.name);
   // The premise: libvirt now takes the raw disk for a qcow2 backed by the host file.
   const vol = virshLocal("vol-dumpxml", "--pool", pool.name, victim.volume);
@@ -159,7 +170,7 @@ describe("a raw disk whose bytes name a host file as backing file", () => {
       mode: "import",
       hostId: host.id,
       name: `${PREFIX}imported`,
-      disk: { pool: pool.name, volume: victim.volume, ...(format ? { format } : {}) },
+      disk: { pool: pool.name, volume: loose.volume, ...(format ? { format } : {}) },
       hardware: { vcpus: 1, memoryMiB: 64, maxMemoryMiB: 64, domainType: "qemu" },
       start: false,
     });
@@ -178,9 +189,12 @@ describe("a raw disk whose bytes name a host file as backing file", () => {
     expect(readFileSync(victim.path).equals(before)).toBe(true);
   });
 
-  it("is refused as a CD-ROM of another VM", async () => {
+  it("is refused as a CD-ROM of another VM, also when it carries an ISO 9660 descriptor", async () => {
     const xml = virshLocal("dumpxml", "--inactive", own.uuid);
-    await expect(edit.vmHardwareEdit(f.caller, host.id, own.uuid, c.VmEditSchema.parse({ attachIso: { pool: pool.name, volume: victim.volume } }))).rejects.toMatchObject(refused);
+    await expect(edit.vmHardwareEdit(f.caller, host.id, own.uuid, c.VmEditSchema.parse({ attachIso: { pool: pool.name, volume: looseIso.volume } }))).rejects.toMatchObject({
+      ...refused,
+      message: expect.stringMatching(/bytes are a qcow2 image/),
+    });
     expect(virshLocal("dumpxml", "--inactive", own.uuid)).toBe(xml);
   });
 });

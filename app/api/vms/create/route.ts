@@ -17,7 +17,7 @@ export const POST = userRoute(
     const request = { ip, method: req.method, path: req.nextUrl.pathname };
     if (body.mode === "template") await authorizeOrThrow(principal, "template.use", { hostId: body.hostId }, request);
     if (body.mode === "import") await volumeImportAuthorize(principal, body.hostId, request);
-    const r = await vmCreate({ session, ip }, body, { nicsAuthorize: (nics) => nicsAuthorize(principal, body.hostId, nics, request) });
+    const r = await vmCreate({ session, ip }, body, { nicsAuthorize: (nics) => nicsAuthorize(principal, { hostId: body.hostId }, nics, request) });
     return NextResponse.json(r, { status: r.taskId ? 202 : 201 });
   },
 );
