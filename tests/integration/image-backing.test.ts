@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fleetSetup, stackEnv, until, type FleetContext, type HostView } from "./helpers/fleet-stack";
+import { fleetSetup, stackEnv, taskEnded, type FleetContext, type HostView } from "./helpers/fleet-stack";
 import { domainsWithPrefix, testPoolCreate, virshLocal, type TestPool } from "./helpers/provisioning-pool";
 
 /**
@@ -61,16 +61,7 @@ async function importVm(name: string, volume: string): Promise<string> {
   return r.vm!.uuid;
 }
 
-async function taskDone(id: string) {
-  return until(
-    "the task ends",
-    async () => {
-      const t = await tasks.taskGet(f.caller.principal, id);
-      return (t.status === "succeeded" || t.status === "failed") && t;
-    },
-    { timeoutMs: 60_000, intervalMs: 250 },
-  );
-}
+const taskDone = (id: string) => taskEnded(f, id);
 
 function templateInput(name: string, volume: string, format: "raw" | "qcow2") {
   return c.TemplateInputSchema.parse({

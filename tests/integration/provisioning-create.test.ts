@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fleetSetup, stackEnv, until, type FleetContext, type HostView } from "./helpers/fleet-stack";
+import { fleetSetup, stackEnv, taskEnded, until, type FleetContext, type HostView } from "./helpers/fleet-stack";
 import { domstate, testPoolCreate, virshLocal, type TestPool } from "./helpers/provisioning-pool";
 
 /**
@@ -147,14 +147,7 @@ describe("create VMs", () => {
   it("deploys a full copy as a task with progress and boots it", async () => {
     const r = await create.vmCreate(f.caller, contracts.VmCreateSchema.parse({ mode: "template", hostId: host.id, templateId, name: `${PREFIX}full`, clone: "full", overrides: { vcpus: 2, memoryMiB: 80 } }));
     expect(r.taskId).toBeTruthy();
-    const done = await until(
-      "the create task finishes",
-      async () => {
-        const t = await tasks.taskGet(f.caller.principal, r.taskId!);
-        return (t.status === "succeeded" || t.status === "failed") && t;
-      },
-      { timeoutMs: 60_000, intervalMs: 250 },
-    );
+    const done = await taskEnded(f, r.taskId!, "the create task finishes");
     expect(done.error ?? null).toBeNull();
     expect(done.status).toBe("succeeded");
     expect(done.progress).toBe(100);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fleetSetup, stackEnv, until, type FleetContext, type HostView } from "./helpers/fleet-stack";
+import { fleetSetup, stackEnv, taskEnded, type FleetContext, type HostView } from "./helpers/fleet-stack";
 import { domstate, testPoolCreate, virshLocal, virshLocalTry, type TestPool } from "./helpers/provisioning-pool";
 
 /**
@@ -77,16 +77,7 @@ async function deploy(name: string, start: boolean): Promise<string> {
 const inactiveXml = (uuid: string) => virshLocal("dumpxml", "--inactive", uuid);
 const liveXml = (uuid: string) => virshLocal("dumpxml", uuid);
 
-async function taskDone(id: string) {
-  return until(
-    "the task ends",
-    async () => {
-      const t = await tasks.taskGet(f.caller.principal, id);
-      return (t.status === "succeeded" || t.status === "failed") && t;
-    },
-    { timeoutMs: 60_000, intervalMs: 250 },
-  );
-}
+const taskDone = (id: string) => taskEnded(f, id);
 
 describe("edit hardware", () => {
   it("changes a shut-off VM's CPU, memory, boot, title, disks, ISO and NICs in its definition", async () => {

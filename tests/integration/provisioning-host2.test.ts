@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { chownSync, copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fleetSetup, stackEnv, until, type FleetContext, type HostView } from "./helpers/fleet-stack";
+import { fleetSetup, stackEnv, taskEnded, until, type FleetContext, type HostView } from "./helpers/fleet-stack";
 import { virshSync } from "./helpers/fleet-guests";
 import { GRUB_CD_ISO, GRUB_USB_IMG } from "./helpers/provisioning-pool";
 
@@ -110,14 +110,7 @@ describe("provisioning on host 2 (qemu:///session)", () => {
 
   it("deploys a full copy as a task", async () => {
     const r = await create.vmCreate(f.caller, c.VmCreateSchema.parse({ mode: "template", hostId: host.id, templateId, name: `${PREFIX}full`, clone: "full" }));
-    const done = await until(
-      "the task ends",
-      async () => {
-        const t = await tasks.taskGet(f.caller.principal, r.taskId!);
-        return (t.status === "succeeded" || t.status === "failed") && t;
-      },
-      { timeoutMs: 60_000, intervalMs: 250 },
-    );
+    const done = await taskEnded(f, r.taskId!, "the task ends");
     expect(done.error ?? null).toBeNull();
     const uuid = (done.result as { uuid: string }).uuid;
     expect(v2("domstate", uuid).trim()).toBe("running");

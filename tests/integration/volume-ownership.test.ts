@@ -8,7 +8,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { NextRequest } from "next/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fleetSetup, stackEnv, until, type FleetContext, type HostView } from "./helpers/fleet-stack";
+import { fleetSetup, stackEnv, taskEnded, type FleetContext, type HostView } from "./helpers/fleet-stack";
 import { testPoolCreate, virshLocal, virshLocalTry, type TestPool } from "./helpers/provisioning-pool";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -233,14 +233,7 @@ describe("deleting the VM with storage", () => {
     }
     const r = await api(op, "POST", "vms/[hostId]/[uuid]/delete", { hostId: host.id, uuid: mine }, { volumes: [own] });
     expect(r.status).toBe(202);
-    const done = await until(
-      "the delete task ends",
-      async () => {
-        const t = await tasks.taskGet(f.caller.principal, r.json.task.id);
-        return (t.status === "succeeded" || t.status === "failed") && t;
-      },
-      { timeoutMs: 60_000, intervalMs: 250 },
-    );
+    const done = await taskEnded(f, r.json.task.id, "the delete task ends");
     expect(done.error).toBeNull();
     expect(virshLocalTry("domstate", mine).ok).toBe(false);
     expect(existsSync(own)).toBe(false);

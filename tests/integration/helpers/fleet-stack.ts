@@ -153,4 +153,17 @@ export async function until<T>(
   }
 }
 
+/** Waits (up to 60 s) until the task has succeeded or failed, as the admin of fleetSetup sees it; returns its detail. */
+export async function taskEnded(f: FleetContext, id: string, what = "the task ends") {
+  const tasks = await import("@/lib/tasks/tasks");
+  return until(
+    what,
+    async () => {
+      const t = await tasks.taskGet(f.caller.principal, id);
+      return (t.status === "succeeded" || t.status === "failed") && t;
+    },
+    { timeoutMs: 60_000, intervalMs: 250 },
+  );
+}
+
 export { stackEnv };
