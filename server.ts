@@ -10,6 +10,7 @@ import { REQUEST_HEAD_MAX_BYTES, bodyAbandonWhenAnswered, requestTooLarge } from
 import { fleetCloseAll } from "@/lib/fleet/runtime";
 import { consoleConnect, consoleUpgrade, consolesCloseAll } from "@/lib/consoles/proxy";
 import { taskWorkersStart, taskWorkersStop } from "@/lib/tasks/tasks";
+import { housekeepingStart } from "@/lib/tasks/housekeeping";
 import "@/lib/tasks/handlers";
 
 const dev = process.argv.includes("--dev");
@@ -29,6 +30,8 @@ async function main() {
   if (migrations.applied.length) console.log(`Applied migrations: ${migrations.applied.join(", ")}`);
   // Task workers (pg-boss); tasks a stopped instance left "running" are resolved here.
   await taskWorkersStart();
+  // Expired sessions, tickets, challenges and rate-limit buckets: a cron schedule on the same queue.
+  await housekeepingStart();
 
   upgradeRouteRegister("/ws/console", consoleUpgrade);
 

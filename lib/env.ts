@@ -58,6 +58,11 @@ export const EnvSchema = z.object({
   VIRTDECK_CONSOLE_EARLY_INPUT_BYTES: z.coerce.number().int().positive().default(256 * 1024),
   /** Largest JSON request body of a signed-in route, in bytes (default 1 MiB). */
   VIRTDECK_JSON_BODY_MAX_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  /**
+   * Minutes between housekeeping rounds (a pg-boss cron schedule, run by one instance per round):
+   * expired sessions, console tickets, sign-in challenges and rate-limit buckets are deleted.
+   */
+  VIRTDECK_HOUSEKEEPING_MINUTES: z.coerce.number().int().min(1).max(59).default(10),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

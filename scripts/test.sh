@@ -190,7 +190,7 @@ VD_TEST_DB=postgres phase integration-postgres --report "$REPORTS/integration-po
 # mostly drive the hosts (provisioning, storage, console limits, faults, transport, the route matrix)
 # run on PostgreSQL only: on PGlite they repeated the same host work for ~6 minutes.
 PGLITE_FILES=(migrate schema-drift accounts two-factor api-tokens audit-filters access-control tasks
-  share-links quotas fleet-hosts console-proxy login-limits live-streams)
+  share-links quotas fleet-hosts console-proxy login-limits live-streams housekeeping)
 VD_TEST_DB=pglite phase integration-pglite --report "$REPORTS/integration-pglite.json" \
   vitest_run integration-pglite --project integration "${PGLITE_FILES[@]/#/tests/integration/}"
 phase next-build npm run build

@@ -35,3 +35,13 @@ export async function rateLimitHit(key: string, windowSeconds: number): Promise<
 export async function rateLimitReset(key: string): Promise<void> {
   await db().rateLimitBucket.deleteMany({ where: { key } });
 }
+
+/**
+ * Deletes buckets whose window started more than `olderThanSeconds` ago. Pass at least the
+ * longest window any caller uses: such a bucket already counts as empty (rateLimitPeek), so
+ * dropping it changes no decision. Returns the number deleted.
+ */
+export async function rateLimitPurge(olderThanSeconds: number): Promise<number> {
+  return db().$executeRaw`
+    DELETE FROM "RateLimitBucket" WHERE "windowStart" < now() - make_interval(secs => ${olderThanSeconds}::float8)`;
+}

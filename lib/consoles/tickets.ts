@@ -296,9 +296,25 @@ export async function consoleExtrasOrphaned(lives: readonly { id: string; mainTi
   return new Set(extras.filter((l) => !open.has(l.mainTicketId!)).map((l) => l.id));
 }
 
-/** Deletes tickets that expired more than an hour ago. */
-export async function consoleTicketPurge(): Promise<void> {
-  await db().consoleTicket.deleteMany({ where: { expiresAt: { lt: new Date(Date.now() - 3600_000) } } });
+/** How long a ticket row stays after it expired (a finished console's history still names it). */
+export const CONSOLE_TICKET_GRACE_MS = 3600_000;
+
+/**
+ * Deletes tickets that expired more than CONSOLE_TICKET_GRACE_MS ago, except those an open
+ * console session names (its own ticket, or its main channel's: a live SPICE console's extra
+ * channels are admitted by reading the main ticket's row, however long the console runs). A
+ * session row left open by a killed instance stops protecting its ticket once it has been
+ * silent for the grace period. Returns the number deleted.
+ */
+export async function consoleTicketPurge(): Promise<number> {
+  const cutoff = new Date(Date.now() - CONSOLE_TICKET_GRACE_MS);
+  return db().$executeRaw`
+    DELETE FROM "ConsoleTicket" t
+    WHERE t."expiresAt" < ${cutoff}
+      AND NOT EXISTS (
+        SELECT 1 FROM "ConsoleSession" s
+        WHERE s."endedAt" IS NULL AND s."lastSeenAt" > ${cutoff}
+          AND (s."ticketId" = t.id OR s."mainTicketId" = t.id))`;
 }
 
 /**

@@ -34,8 +34,8 @@ export function taskQueue(): Promise<PgBoss> {
   if (existing) return existing.started;
   const boss = new PgBoss({
     db: { executeSql: (text: string, values: unknown[]) => dbRawExecute(text, values) },
-    // Cron schedules are not used; maintenance (expiry, archiving) stays on.
-    schedule: false,
+    // Cron schedules (housekeeping, lib/tasks/housekeeping.ts) and maintenance (expiry, archiving) on.
+    schedule: true,
     retryLimit: 0,
     expireInSeconds: JOB_EXPIRE_SECONDS,
   });
