@@ -58,6 +58,8 @@ export const EnvSchema = z.object({
   VIRTDECK_CONSOLE_EARLY_INPUT_BYTES: z.coerce.number().int().positive().default(256 * 1024),
   /** Largest JSON request body of a signed-in route, in bytes (default 1 MiB). */
   VIRTDECK_JSON_BODY_MAX_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  /** Server log level (JSON lines on stdout): fatal, error, warn, info, debug, trace or silent. */
+  VIRTDECK_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
