@@ -30,6 +30,12 @@ interface Line {
   [k: string]: unknown;
 }
 
+function stackVar(name: string): string {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: source .stack/env (bash scripts/stack/up.sh) first`);
+  return v;
+}
+
 let s: OwnServer;
 let keyDir = "";
 
@@ -122,6 +128,32 @@ test("one JSON line per request with its id; failures and host changes logged; n
   const probe = await call("POST", `/api/hosts/${host.id}/test`, { headers: bearer });
   expect(probe.status, await probe.clone().text()).toBeLessThan(600);
 
+  // The same key on a host that answers (the test stack's sshd) but does not know it: once its host
+  // key is confirmed, a call through it fails with 502 (a failed action, logged with the error) and
+  // the connection attempt marks the host offline.
+  const reachable = await call("POST", "/api/hosts", {
+    headers: bearer,
+    body: { name: "log-host-2", address: stackVar("VD_TEST_SSH_HOST"), port: Number(stackVar("VD_TEST_SSH_PORT")), username: stackVar("VD_TEST_SSH_USER"), key: { kind: "paste", privateKey } },
+  });
+  expect(reachable.status, await reachable.clone().text()).toBe(201);
+  const host2 = ((await reachable.json()) as { host: { id: string } }).host;
+  expect((await call("POST", `/api/hosts/${host2.id}/test`, { headers: bearer })).status).toBe(200);
+  const confirmed = await call("POST", `/api/hosts/${host2.id}/confirm-key`, { headers: bearer, body: { fingerprint: stackVar("VD_TEST_SSH_HOSTKEY_SHA256") } });
+  expect(confirmed.status, await confirmed.clone().text()).toBe(200);
+  const info = await call("GET", `/api/hosts/${host2.id}/info`, { headers: bearer });
+  expect(info.status, await info.clone().text()).toBe(502);
+
+  // The test stack's own key, pasted: the host comes online once its key is confirmed.
+  const stackKey = readFileSync(stackVar("VD_TEST_SSH_KEY"), "utf8");
+  const good = await call("POST", "/api/hosts", {
+    headers: bearer,
+    body: { name: "log-host-3", address: stackVar("VD_TEST_SSH_HOST"), port: Number(stackVar("VD_TEST_SSH_PORT")), username: stackVar("VD_TEST_SSH_USER"), libvirtUri: stackVar("VD_TEST_LIBVIRT_URI"), key: { kind: "paste", privateKey: stackKey } },
+  });
+  expect(good.status, await good.clone().text()).toBe(201);
+  const host3 = ((await good.json()) as { host: { id: string } }).host;
+  expect((await call("POST", `/api/hosts/${host3.id}/test`, { headers: bearer })).status).toBe(200);
+  expect((await call("POST", `/api/hosts/${host3.id}/confirm-key`, { headers: bearer, body: { fingerprint: stackVar("VD_TEST_SSH_HOSTKEY_SHA256") } })).status).toBe(200);
+
   // Refused actions (debug level): a bad key, a wrong token, a share link that does not exist.
   expect((await call("POST", "/api/hosts", { headers: bearer, body: { name: "bad", address: "127.0.0.1", username: "root", key: { kind: "paste", privateKey: "not a key" } } })).status).toBe(422);
   expect((await call("GET", "/api/hosts", { headers: { authorization: "Bearer vdt_wrong_token_value" } })).status).toBe(401);
@@ -148,6 +180,15 @@ test("one JSON line per request with its id; failures and host changes logged; n
   const byId = (status: number, p: string) => ids.find((r) => r.status === status && r.path === p)!.id;
   expect(refused.find((l) => l.reqId === byId(422, "/api/hosts"))).toMatchObject({ level: 20, status: 422, code: "invalid_input" });
   expect(refused.find((l) => l.reqId === byId(401, "/api/hosts"))).toMatchObject({ level: 20, status: 401 });
+  // A failed action (5xx): error level, with the error, tagged with its request id.
+  expect(all.find((l) => l.component === "route" && l.msg === "action failed" && l.reqId === byId(502, `/api/hosts/${host2.id}/info`))).toMatchObject({
+    level: 50,
+    status: 502,
+    code: "host_unreachable",
+    err: { message: expect.stringContaining("SSH authentication failed") },
+  });
+  expect(all.find((l) => l.component === "fleet" && l.hostId === host2.id && l.status === "offline")).toMatchObject({ level: 40 });
+  expect(all.find((l) => l.component === "fleet" && l.hostId === host3.id && l.status === "online")).toMatchObject({ level: 30, msg: "host online" });
   // The host's connection change.
   expect(all.find((l) => l.component === "fleet" && l.hostId === host.id && l.status === "offline")).toMatchObject({ level: 40, msg: "host offline" });
 
@@ -162,6 +203,7 @@ test("one JSON line per request with its id; failures and host changes logged; n
     ["websocket ticket", WS_TICKET],
     ...cookieValues.map((v): [string, string] => ["session cookie", v]),
     ...keyBody.map((l): [string, string] => ["private key", l]),
+    ...stackKey.split("\n").filter((l) => l && !l.startsWith("-----")).map((l): [string, string] => ["stack private key", l]),
   ];
   for (const [what, value] of secrets) expect(text.includes(value), `${what} in the server log`).toBe(false);
 });
