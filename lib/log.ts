@@ -47,3 +47,11 @@ export function logger(): Logger {
 export function childLogger(component: string, bindings: Record<string, unknown> = {}): Logger {
   return logger().child({ component, ...bindings });
 }
+
+/** Swaps the root logger (tests capture lines with loggerCreate(level, stream)); returns the previous one. */
+export function loggerReplace(next: Logger): Logger | undefined {
+  const holder = globalThis as unknown as Holder;
+  const previous = holder[KEY];
+  holder[KEY] = next;
+  return previous;
+}
