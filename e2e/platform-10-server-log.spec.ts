@@ -185,7 +185,7 @@ test("one JSON line per request with its id; failures and host changes logged; n
     level: 50,
     status: 502,
     code: "host_unreachable",
-    err: { message: expect.stringContaining("SSH authentication failed") },
+    err: { type: "AppError", message: expect.stringContaining("SSH authentication failed") },
   });
   expect(all.find((l) => l.component === "fleet" && l.hostId === host2.id && l.status === "offline")).toMatchObject({ level: 40 });
   expect(all.find((l) => l.component === "fleet" && l.hostId === host3.id && l.status === "online")).toMatchObject({ level: 30, msg: "host online" });

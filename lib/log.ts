@@ -24,14 +24,20 @@ export const REDACT_PATHS = [
 const KEY = Symbol.for("virtdeck.log");
 type Holder = { [KEY]?: Logger };
 
+function errSerialize(err: unknown) {
+  const out = pino.stdSerializers.err(err as Error);
+  return err instanceof Error && out && typeof out === "object" ? { ...out, type: err.name } : out;
+}
+
 /** A logger with virtdeck's settings; `destination` defaults to stdout, written synchronously. */
 export function loggerCreate(level: Level | "silent", destination?: DestinationStream): Logger {
   const options = {
     level,
     base: { pid: process.pid },
     redact: { paths: REDACT_PATHS, censor: "[redacted]" },
-    // Errors as { type, message, stack } (pino's serializer), under "err".
-    serializers: { err: pino.stdSerializers.err },
+    // Errors as { type, message, stack } (pino's serializer), under "err"; the type is the error's
+    // name (bundles minify class names: pino's own would say "a").
+    serializers: { err: errSerialize },
   };
   return destination ? pino(options, destination) : pino(options, pino.destination({ dest: 1, sync: true }));
 }
