@@ -27,6 +27,7 @@ const nextConfig = {
     "@electric-sql/pglite",
     "pglite-prisma-adapter",
     "@prisma/adapter-pg",
+    "pino",
   ],
   experimental: {
     serverActions: { bodySizeLimit: "1mb" },

@@ -63,6 +63,8 @@ export const EnvSchema = z.object({
    * expired sessions, console tickets, sign-in challenges and rate-limit buckets are deleted.
    */
   VIRTDECK_HOUSEKEEPING_MINUTES: z.coerce.number().int().min(1).max(59).default(10),
+  /** Server log level (JSON lines on stdout): fatal, error, warn, info, debug, trace or silent. */
+  VIRTDECK_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -330,21 +330,3 @@ export async function hostConnectInfo(id: string): Promise<HostConnectInfo> {
     domainType: row.domainType,
   };
 }
-
-/** Records what the last contact with a host showed. */
-export async function hostStatusSet(
-  id: string,
-  status: HostStatus,
-  message: string,
-  extra: { presentedHostKeySha256?: string; seen?: boolean } = {},
-): Promise<void> {
-  await db().host.update({
-    where: { id },
-    data: {
-      status,
-      statusMessage: message.slice(0, 500),
-      ...(extra.presentedHostKeySha256 ? { presentedHostKeySha256: extra.presentedHostKeySha256 } : {}),
-      ...(extra.seen ? { lastSeenAt: new Date() } : {}),
-    },
-  });
-}

@@ -8,7 +8,8 @@ import type { HostTransport } from "@/lib/hosts/transport";
 import { VIRSH_ENV, virshArgv } from "@/lib/hosts/virsh-command";
 import { parseCapabilities, guestDomainTypes } from "@/lib/libvirt/capabilities-parse";
 import { virshMessage } from "@/lib/fleet/errors";
-import { hostConnectInfo, hostGet, hostStatusSet, type Caller, type HostView } from "@/lib/fleet/hosts";
+import { hostConnectInfo, hostGet, type Caller, type HostView } from "@/lib/fleet/hosts";
+import { hostStatusSet } from "@/lib/fleet/host-status";
 import { fleet, fleetForget } from "@/lib/fleet/runtime";
 import { eventsUnwatch, eventsWatchHosts } from "@/lib/fleet/events";
 

@@ -7,7 +7,8 @@ import { connectSsh } from "@/lib/hosts/ssh-transport";
 import { HostKeyMismatchError, isHostError } from "@/lib/hosts/errors";
 import { createVirshSessions, type VirshSessions } from "@/lib/hosts/virsh-session";
 import type { HostTransport } from "@/lib/hosts/transport";
-import { hostConnectInfo, hostStatusSet } from "@/lib/fleet/hosts";
+import { hostConnectInfo } from "@/lib/fleet/hosts";
+import { hostStatusSet } from "@/lib/fleet/host-status";
 import { hostErrorToApp } from "@/lib/fleet/errors";
 import { isAppError } from "@/lib/http/errors";
 

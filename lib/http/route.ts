@@ -9,6 +9,8 @@ import type { Privilege } from "@/lib/auth/permissions";
 import { authorizeGlobalOrThrow, authorizeOrThrow, principalFromSession, type AuthzTarget, type Principal } from "@/lib/authz";
 import { bearerFromHeader } from "@/lib/auth/api-token-format";
 import { apiTokenAuthenticate } from "@/lib/auth/api-tokens";
+import { childLogger } from "@/lib/log";
+import { requestLogPath } from "@/lib/http/request-log";
 import { AUTH_BODY_MAX_BYTES, bodyReadLimited, declaredLength, jsonBodyMaxBytes, payloadTooLarge } from "@/lib/http/body-limits";
 
 /**
@@ -111,9 +113,20 @@ async function readBody<S extends z.ZodType | undefined>(req: NextRequest, schem
   return schema.parse(json) as Body<S>;
 }
 
-function respond(err: unknown): Response {
+/**
+ * One line per failed action, tagged with the request id server.ts gave the request: 5xx at error
+ * level with the error, refusals (4xx) at debug with their code and message. Never the body.
+ */
+function failureLog(req: NextRequest, status: number, body: { error: { code: string; message: string } }, err: unknown): void {
+  const log = childLogger("route");
+  const line = { reqId: req.headers.get("x-request-id") ?? undefined, method: req.method, path: requestLogPath(req.nextUrl.pathname), status, code: body.error.code };
+  if (status >= 500) log.error({ ...line, err }, "action failed");
+  else if (status >= 400) log.debug({ ...line, reason: body.error.message }, "action refused");
+}
+
+function respond(err: unknown, req: NextRequest): Response {
   const { status, body, headers } = toErrorBody(err);
-  if (status === 500) console.error("route failed", err);
+  failureLog(req, status, body, err);
   const res = NextResponse.json(body, { status, headers });
   // The rest of an oversized body is never read: the server closes the connection (server.ts).
   if (status === 413) res.headers.set("connection", "close");
@@ -133,7 +146,7 @@ export function publicRoute<S extends z.ZodType | undefined = undefined, P exten
       const session = await sessionLookup(sessionTokenOf(req));
       return await handler({ req, ip: clientAddress(req.headers), body, params: (await ctx.params) as P, session });
     } catch (err) {
-      return respond(err);
+      return respond(err, req);
     }
   }, { auth: "public", targeted: false, scope: "global", body: opts.body, maxBodyBytes, tokens: false });
 }
@@ -180,7 +193,7 @@ export function userRoute<S extends z.ZodType | undefined = undefined, P extends
       if (opts.privilege && opts.target && !early) await check(opts.target({ params, body }));
       return await handler({ req, ip, body, params, session, principal });
     } catch (err) {
-      return respond(err);
+      return respond(err, req);
     }
   }, {
     auth: "user",

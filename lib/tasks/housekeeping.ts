@@ -1,4 +1,5 @@
 import "server-only";
+import { childLogger } from "@/lib/log";
 import type PgBoss from "pg-boss";
 import { env } from "@/lib/env";
 import { sessionPurge } from "@/lib/auth/session";
@@ -33,6 +34,8 @@ export function housekeepingCron(minutes = env().VIRTDECK_HOUSEKEEPING_MINUTES):
   return `*/${minutes} * * * *`;
 }
 
+const log = () => childLogger("housekeeping");
+
 /** This process's housekeeping worker per pg-boss instance (a restarted queue is a new instance). */
 const workers = new WeakMap<PgBoss, string>();
 
@@ -42,10 +45,10 @@ export async function housekeepingRun(): Promise<Record<HousekeepingKind, number
   for (const [kind, purge] of Object.entries(PURGES) as [HousekeepingKind, () => Promise<number>][]) {
     try {
       out[kind] = await purge();
-      if (out[kind]) console.log(`housekeeping: ${out[kind]} expired ${kind} deleted`);
+      if (out[kind]) log().info({ kind, deleted: out[kind] }, "housekeeping: expired rows deleted");
     } catch (err) {
       out[kind] = err instanceof Error ? err.message : String(err);
-      console.error(`housekeeping: purging ${kind} failed (retried next round): ${out[kind]}`);
+      log().error({ kind, err }, "housekeeping: purge failed (retried next round)");
     }
   }
   return out;
@@ -69,7 +72,7 @@ export async function housekeepingStart(opts: { pollingIntervalSeconds?: number 
     workers.set(boss, id);
     return id;
   } catch (err) {
-    console.error(`housekeeping: not scheduled: ${err instanceof Error ? err.message : err}`);
+    log().error({ err }, "housekeeping: not scheduled");
     return null;
   }
 }

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { db } from "@/lib/db/client";
 import { AppError, isAppError } from "@/lib/http/errors";
 import { auditRecord } from "@/lib/audit/audit";
+import { childLogger } from "@/lib/log";
 import type { ActiveSession } from "@/lib/auth/session";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import type { TaskDetail, TaskLogLine, TaskStatus, TaskView } from "@/lib/contracts/tasks";
@@ -426,6 +427,7 @@ async function execute(row: TaskRow, reg: Registration | undefined): Promise<voi
     }
   }
   await flush().catch(() => {});
+  if (status === "failed") childLogger("tasks").error({ taskId: row.id, kind: row.kind, error }, "task failed");
   const now = new Date();
   try {
     await db().task.updateMany({
@@ -442,7 +444,7 @@ async function execute(row: TaskRow, reg: Registration | undefined): Promise<voi
     });
     if (error) await ctx.log(`error: ${error}`).catch(() => {});
   } catch (err) {
-    console.error(`task ${row.id}: could not record its outcome: ${errorText(err)}`);
+    childLogger("tasks").error({ taskId: row.id, kind: row.kind, err }, "could not record the task's outcome");
   } finally {
     rt.running.delete(row.id);
     resolveDone();
@@ -616,7 +618,7 @@ export async function taskWorkersStart(opts: { concurrency?: number; pollingInte
   rt.stopping = false;
   const boss = await taskQueue();
   const swept = await taskSweepInterrupted();
-  if (swept.length) console.log(`tasks: ${swept.length} interrupted task(s) marked failed`);
+  if (swept.length) childLogger("tasks").warn({ taskIds: swept }, `${swept.length} interrupted task(s) marked failed`);
   ensureTimers();
   if (rt.workerIds.length) return;
   const concurrency = opts.concurrency ?? 4;

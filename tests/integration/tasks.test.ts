@@ -147,6 +147,23 @@ describe("tasks", () => {
     expect(done.logs.at(-1)?.line).toBe("error: the operation broke on purpose");
   });
 
+  it("writes a failed task to the server log (id, kind, error), never its input", async () => {
+    const { loggerCreate, loggerReplace } = await import("@/lib/log");
+    const { Writable } = await import("node:stream");
+    const lines: string[] = [];
+    const stream = new Writable({ write: (c, _e, done) => (lines.push(...String(c).split("\n").filter(Boolean)), done()) });
+    const previous = loggerReplace(loggerCreate("info", stream as unknown as Parameters<typeof loggerCreate>[1]));
+    try {
+      const t = await tasks.taskEnqueue(admin, { kind: "test.fails", title: "breaks", input: { password: "task-input-secret" } });
+      await until("the task fails", async () => (await tasks.taskGet(admin.principal, t.id)).status === "failed", { timeoutMs: 10_000 });
+      const line = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.taskId === t.id && l.msg === "task failed");
+      expect(line).toMatchObject({ level: 50, component: "tasks", kind: "test.fails", error: "the operation broke on purpose" });
+      expect(lines.join("\n")).not.toContain("task-input-secret");
+    } finally {
+      if (previous) loggerReplace(previous);
+    }
+  });
+
   it("cancels a running task through its signal, and refuses to cancel what cannot be", async () => {
     const t = await tasks.taskEnqueue(operator, { kind: "test.wait-cancel", title: "wait", input: {} });
     await until("the task runs", async () => (await tasks.taskGet(operator.principal, t.id)).message === "waiting", { timeoutMs: 15_000 });
