@@ -43,10 +43,11 @@ function slotTake(userId: string): () => void {
   };
 }
 
-export function liveStreamResponse(signal: AbortSignal, principal: Principal, produce: (send: SseSend) => () => void): Response {
+/** `req` is the route's request: its signal ends the stream, and it is held while the stream lives (see sseResponse). */
+export function liveStreamResponse(req: Request, principal: Principal, produce: (send: SseSend) => () => void): Response {
   const release = slotTake(principal.user.id);
   try {
-    return sseResponse(signal, (send, end) => {
+    return sseResponse(req.signal, (send, end) => {
       const unwatch = callerWatch({ principal }, end);
       let stop: () => void = () => {};
       try {
@@ -61,7 +62,7 @@ export function liveStreamResponse(signal: AbortSignal, principal: Principal, pr
         stop();
         release();
       };
-    });
+    }, req);
   } catch (err) {
     release();
     throw err;

@@ -12,9 +12,15 @@ const PING_MS = 15_000;
  * teardown, which runs once when the client goes away (request aborted, stream
  * cancelled), an enqueue fails, or the producer calls `end`. The browser is told to reconnect after 2 s
  * (a caller whose access ended is then refused).
+ *
+ * `owner` (the route's Request) is held until the stream ends. A Request made with a signal follows
+ * that signal only through a weak reference to its own AbortController, which the Request holds
+ * (undici's Request constructor): once nothing else holds the Request, a GC breaks the link and
+ * `signal` never fires, so the stream, its timers and its per-user slot would outlive the client.
  */
-export function sseResponse(signal: AbortSignal, open: (send: SseSend, end: SseEnd) => () => void): Response {
+export function sseResponse(signal: AbortSignal, open: (send: SseSend, end: SseEnd) => () => void, owner?: object): Response {
   const encoder = new TextEncoder();
+  const holder: { owner?: object } = { owner };
   let cleanup = () => {};
   const stream = new ReadableStream<Uint8Array>({
     start(controller) {
@@ -37,6 +43,7 @@ export function sseResponse(signal: AbortSignal, open: (send: SseSend, end: SseE
       cleanup = () => {
         if (closed) return;
         closed = true;
+        holder.owner = undefined;
         clearInterval(ping);
         stop();
         try {

@@ -21,7 +21,7 @@ export const GET = userRoute({}, async ({ req, principal }) => {
     const hosts = visibilityHosts(visible);
     return hosts === "all" || hosts.has(hostId.toLowerCase());
   };
-  return liveStreamResponse(req.signal, principal, (send) => {
+  return liveStreamResponse(req, principal, (send) => {
     const unsubscribe = eventsSubscribe(
       (e) => {
         if (visibilityHas(visible, e.hostId, e.uuid)) send("vm", e);

@@ -10,5 +10,5 @@ export const dynamic = "force-dynamic";
  * per-user stream cap (lib/http/live-stream.ts).
  */
 export const GET = userRoute({}, async ({ req, principal }) =>
-  liveStreamResponse(req.signal, principal, (send) => taskUpdatesSubscribe(principal, (tasks) => send("tasks", tasks))),
+  liveStreamResponse(req, principal, (send) => taskUpdatesSubscribe(principal, (tasks) => send("tasks", tasks))),
 );
