@@ -4,13 +4,19 @@ import { authorizeMany, type AuthzTarget, type Principal } from "@/lib/authz";
 import type { Privilege } from "@/lib/auth/permissions";
 
 /**
- * Re-checks long-lived callers (live-update streams; usable by consoles): a request is authorized
- * once when it arrives, but a stream outlives that answer. Every CALLER_RECHECK_MS one batch of
- * queries re-reads every watched caller (all streams of this instance together) and ends those whose
- * session ended (sign-out, expiry), whose API token was revoked or expired, whose user was disabled
- * or removed, or who lost the privilege they were let in with.
+ * The one re-check of long-lived callers (console websockets, the events and tasks streams): a
+ * request is authorized once when it arrives, but a stream or console outlives that answer. Every
+ * CALLER_RECHECK_MS one loop per process runs one batch of queries over every watched caller (all
+ * consoles and streams of this instance together) and ends those whose session ended (sign-out,
+ * expiry), whose API token was revoked or expired, whose user was disabled or removed, or who lost
+ * the privilege they were let in with. The same tick then refreshes what the survivors may see
+ * (events: visible VMs; tasks: everyone's or their own) and runs the consoles' own checks.
+ *
+ * One second: a console is interactive control of a VM, so it ends within a second of a sign-out or
+ * revoked grant, as it always did; streams share the tick (three queries for all callers, plus one
+ * privilege batch), which costs little because the loop only runs while something is watched.
  */
-export const CALLER_RECHECK_MS = 2_000;
+export const CALLER_RECHECK_MS = 1_000;
 
 export interface CallerCheck {
   principal: Principal;
@@ -59,12 +65,21 @@ export async function callersRecheck(checks: readonly CallerCheck[]): Promise<(s
   return out;
 }
 
-interface Watch extends CallerCheck {
+/**
+ * What a watched caller holds open: `end(reason)` closes it (once), `refresh` (optional) re-reads what
+ * the caller may see, on every tick that finds the caller may still go on.
+ */
+export interface CallerWatchHooks {
   end: (reason: string) => void;
+  refresh?: () => Promise<void>;
 }
+
+interface Watch extends CallerCheck, CallerWatchHooks {}
 
 interface WatchState {
   watches: Set<Watch>;
+  /** Batched checks of their own that a feature runs on the same tick (consoles: take-over, share links). */
+  extras: Map<string, () => Promise<void>>;
   timer?: NodeJS.Timeout;
   busy: boolean;
 }
@@ -73,45 +88,72 @@ const KEY = Symbol.for("virtdeck.callerWatch");
 
 function state(): WatchState {
   const g = globalThis as unknown as { [KEY]?: WatchState };
-  if (!g[KEY]) g[KEY] = { watches: new Set(), busy: false };
+  g[KEY] ??= { watches: new Set(), extras: new Map(), busy: false };
   return g[KEY];
 }
 
+function logFailure(what: string, err: unknown): void {
+  console.error(`${what} failed: ${err instanceof Error ? err.message : err}`);
+}
+
+/** One tick: one batch of queries for every watched caller, then each survivor's refresh, then the extras. */
 async function tick(s: WatchState): Promise<void> {
   const watches = [...s.watches];
   const reasons = await callersRecheck(watches);
+  const going: Watch[] = [];
   watches.forEach((w, i) => {
+    if (!s.watches.has(w)) return;
     const reason = reasons[i];
-    if (reason === null || !s.watches.has(w)) return;
+    if (reason === null) return void going.push(w);
     s.watches.delete(w);
     w.end(reason);
   });
+  await Promise.all(going.map((w) => w.refresh?.().catch((err) => logFailure("live refresh", err))));
+  for (const [name, run] of [...s.extras]) await run().catch((err) => logFailure(`${name} re-check`, err));
+}
+
+function ensureTimer(s: WatchState): void {
+  if (s.timer) return;
+  s.timer = setInterval(() => {
+    if (s.watches.size === 0 && s.extras.size === 0) {
+      clearInterval(s.timer);
+      s.timer = undefined;
+      return;
+    }
+    if (s.busy) return;
+    s.busy = true;
+    tick(s)
+      .catch((err) => logFailure("caller re-check", err))
+      .finally(() => (s.busy = false));
+  }, CALLER_RECHECK_MS);
+  s.timer.unref?.();
 }
 
 /**
- * Calls `end(reason)` once, within about CALLER_RECHECK_MS, when the caller may no longer go on (see
- * callersRecheck). Returns the function that stops watching (call it when the caller leaves).
+ * Calls `hooks.end(reason)` once, within about CALLER_RECHECK_MS, when the caller may no longer go on
+ * (see callersRecheck); until then calls `hooks.refresh` on each tick. Returns the function that stops
+ * watching (call it when the caller leaves).
  */
-export function callerWatch(check: CallerCheck, end: (reason: string) => void): () => void {
+export function callerWatch(check: CallerCheck, hooks: CallerWatchHooks | ((reason: string) => void)): () => void {
   const s = state();
-  const w: Watch = { ...check, end };
+  const w: Watch = { ...check, ...(typeof hooks === "function" ? { end: hooks } : hooks) };
   s.watches.add(w);
-  if (!s.timer) {
-    s.timer = setInterval(() => {
-      if (s.watches.size === 0) {
-        clearInterval(s.timer);
-        s.timer = undefined;
-        return;
-      }
-      if (s.busy) return;
-      s.busy = true;
-      tick(s)
-        .catch((err) => console.error(`caller re-check failed: ${err instanceof Error ? err.message : err}`))
-        .finally(() => (s.busy = false));
-    }, CALLER_RECHECK_MS);
-    s.timer.unref?.();
-  }
+  ensureTimer(s);
   return () => {
     s.watches.delete(w);
+  };
+}
+
+/**
+ * Runs `run` on every tick of the same loop (after the callers' re-check) until the returned
+ * function is called. For a feature's own batched checks of what it holds open; `name` keys it
+ * (registering a name again replaces it) and names it in the log.
+ */
+export function callerWatchExtra(name: string, run: () => Promise<void>): () => void {
+  const s = state();
+  s.extras.set(name, run);
+  ensureTimer(s);
+  return () => {
+    if (s.extras.get(name) === run) s.extras.delete(name);
   };
 }

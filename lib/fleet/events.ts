@@ -5,6 +5,7 @@ import { hostGet, hostsList } from "@/lib/fleet/hosts";
 import { fleet, fleetHostLost } from "@/lib/fleet/runtime";
 import { inventoryGet, inventoryInvalidate } from "@/lib/fleet/inventory";
 import type { VmSummary } from "@/lib/fleet/vm-view";
+import { visibility, visibilityHas, visibilityHosts, type Principal, type Visibility } from "@/lib/authz";
 
 /**
  * Live updates from libvirt's own event stream: one `virsh event --all --loop`
@@ -205,5 +206,42 @@ export function eventsSubscribe(onVm: (e: VmEvent) => void, onHost: (e: HostEven
       }, 60_000);
       s.idleTimer.unref?.();
     }
+  };
+}
+
+/** Sends one event of a caller's feed (the SSE stream's `send`). */
+export type EventsSend = (event: "vm" | "host", data: VmEvent | HostEvent) => void;
+
+/**
+ * A caller's feed of VM and host events: only the VMs they may view (`vm.view`) and the hosts they
+ * see something on. Reads their visibility now (so a refused caller fails before any stream opens),
+ * and returns the feed's start: it subscribes and gives back the teardown and `refresh`, which
+ * re-reads the visibility (run on every caller re-check tick, so granted and revoked access apply to
+ * an open stream) and tells the browser to drop VMs granted one by one that are no longer visible.
+ */
+export async function eventsVisibleFeed(principal: Principal): Promise<(send: EventsSend) => { stop: () => void; refresh: () => Promise<void> }> {
+  let visible: Visibility = await visibility(principal, "vm.view");
+  const hostVisible = (hostId: string) => {
+    const hosts = visibilityHosts(visible);
+    return hosts === "all" || hosts.has(hostId.toLowerCase());
+  };
+  return (send) => {
+    const stop = eventsSubscribe(
+      (e) => {
+        if (visibilityHas(visible, e.hostId, e.uuid)) send("vm", e);
+      },
+      (e) => {
+        if (hostVisible(e.hostId)) send("host", e);
+      },
+    );
+    const refresh = async () => {
+      const next = await visibility(principal, "vm.view");
+      for (const key of visible.vms) {
+        const [hostId, uuid] = key.split("/");
+        if (!visibilityHas(next, hostId, uuid)) send("vm", { hostId, uuid, vm: null });
+      }
+      visible = next;
+    };
+    return { stop, refresh };
   };
 }

@@ -9,7 +9,7 @@ import type { Principal } from "@/lib/authz";
  * A live-update stream (Server-Sent Events) for one caller: at most VIRTDECK_MAX_STREAMS_PER_USER
  * open per user on this instance (browser sessions and API tokens together; 429 beyond), and closed
  * with an `end` event once the caller may no longer go on (lib/auth/caller-watch.ts: signed out,
- * account disabled, API token revoked or expired).
+ * account disabled, API token revoked or expired). What the caller may see is re-read on the same tick.
  *
  * The count lives in this process's memory: the cap is per instance (it bounds the memory and
  * timers a user can hold here), which the README says.
@@ -43,20 +43,27 @@ function slotTake(userId: string): () => void {
   };
 }
 
+/**
+ * What a stream's producer returns: its teardown, or its teardown and a `refresh` that re-reads what
+ * the caller may see, run on each tick of the caller re-check (lib/auth/caller-watch.ts) while the
+ * caller may go on.
+ */
+export type LiveFeed = (() => void) | { stop: () => void; refresh?: () => Promise<void> };
+
 /** `req` is the route's request: its signal ends the stream, and it is held while the stream lives (see sseResponse). */
-export function liveStreamResponse(req: Request, principal: Principal, produce: (send: SseSend) => () => void): Response {
+export function liveStreamResponse(req: Request, principal: Principal, produce: (send: SseSend) => LiveFeed): Response {
   const release = slotTake(principal.user.id);
   try {
     return sseResponse(req.signal, (send, end) => {
-      const unwatch = callerWatch({ principal }, end);
-      let stop: () => void = () => {};
+      let feed: LiveFeed;
       try {
-        stop = produce(send);
+        feed = produce(send);
       } catch (err) {
-        unwatch();
         release();
         throw err;
       }
+      const { stop, refresh } = typeof feed === "function" ? { stop: feed, refresh: undefined } : feed;
+      const unwatch = callerWatch({ principal }, { end, refresh });
       return () => {
         unwatch();
         stop();

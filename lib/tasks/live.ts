@@ -3,7 +3,6 @@ import type { Principal } from "@/lib/authz";
 import { EventEmitter } from "node:events";
 import { db } from "@/lib/db/client";
 import type { TaskView } from "@/lib/contracts/tasks";
-import { CALLER_RECHECK_MS } from "@/lib/auth/caller-watch";
 import { taskSeesAll, toTaskView } from "./tasks";
 
 /**
@@ -37,7 +36,6 @@ function state(): LiveState {
   }
   return holder[KEY];
 }
-
 
 async function poll(s: LiveState): Promise<void> {
   const from = new Date(s.cursor.getTime() - OVERLAP_MS);
@@ -76,26 +74,34 @@ function startPolling(s: LiveState): void {
 
 /**
  * Calls `onTasks` with the tasks visible to the principal that changed (created, progressed,
- * finished). Returns the unsubscribe function.
+ * finished). Returns the unsubscribe function and `refresh`, which re-asks whether the principal
+ * sees everyone's tasks: the stream runs it on every caller re-check tick (lib/auth/caller-watch.ts),
+ * so a privilege taken away applies to an open stream too.
  */
-export function taskUpdatesSubscribe(principal: Principal, onTasks: (tasks: TaskView[]) => void): () => void {
+export function taskUpdatesSubscribe(principal: Principal, onTasks: (tasks: TaskView[]) => void): { stop: () => void; refresh: () => Promise<void> } {
   const s = state();
   s.subscribers++;
   startPolling(s);
   // Everyone's tasks with effective user.manage globally (taskSeesAll); until that answer arrives, only their own.
-  // Re-asked while the stream lives, so a privilege taken away applies to an open stream too.
   let admin = false;
-  const adminRead = () => void taskSeesAll(principal).then((yes) => (admin = yes)).catch(() => (admin = false));
-  adminRead();
-  const adminTimer = setInterval(adminRead, CALLER_RECHECK_MS);
-  adminTimer.unref?.();
+  const refresh = () =>
+    taskSeesAll(principal).then(
+      (yes) => void (admin = yes),
+      (err) => {
+        admin = false;
+        throw err;
+      },
+    );
+  refresh().catch(() => {});
   const listener = (tasks: TaskView[]) => {
     const mine = admin ? tasks : tasks.filter((t) => t.userId === principal.user.id);
     if (mine.length) onTasks(mine);
   };
   s.bus.on("changed", listener);
-  return () => {
-    clearInterval(adminTimer);
+  let stopped = false;
+  const stop = () => {
+    if (stopped) return;
+    stopped = true;
     s.bus.off("changed", listener);
     s.subscribers--;
     if (s.subscribers <= 0 && s.timer) {
@@ -104,4 +110,5 @@ export function taskUpdatesSubscribe(principal: Principal, onTasks: (tasks: Task
       s.subscribers = 0;
     }
   };
+  return { stop, refresh };
 }

@@ -1,6 +1,6 @@
 // Live-update streams (/api/tasks/stream, /api/events) through their real route handlers on a real
 // database: a stream ends within ~3 s once its caller is signed out, disabled, or their API token is
-// revoked (each re-checked every 2 s), and a user holds at most VIRTDECK_MAX_STREAMS_PER_USER streams.
+// revoked or expires (all re-checked by one loop, every second), and a user holds at most VIRTDECK_MAX_STREAMS_PER_USER streams.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NextRequest } from "next/server";
 import { testDatabase, testDbKind, type TestDatabase } from "./helpers/test-database";
@@ -129,6 +129,20 @@ describe(`live-update streams on ${testDbKind()}`, () => {
     const end = await s.ended;
     expect(end.at - t0).toBeLessThan(ENDED_WITHIN_MS);
     expect(end.text).toContain('"reason":"account disabled"');
+  });
+
+  it("ends the tasks stream within 3 s of its API token expiring while it is open", async () => {
+    const u = await user("stream.expiry", "operator");
+    const byToken = await apiToken(u.token, "expiring tasks script");
+    const t = await open(tasksStream, "/api/tasks/stream", { bearer: byToken.token });
+    expect(t.res.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 500));
+    const t0 = Date.now();
+    await m.db.db().apiToken.update({ where: { id: byToken.id }, data: { expiresAt: new Date(Date.now() - 1_000) } });
+    const end = await t.ended;
+    expect(end.at - t0).toBeLessThan(ENDED_WITHIN_MS);
+    expect(end.text).toContain('"reason":"API token expired"');
+    expect((await open(tasksStream, "/api/tasks/stream", { bearer: byToken.token })).res.status).toBe(401);
   });
 
   it("ends the events stream within 3 s of its API token being revoked (and a browser's on sign-out)", async () => {

@@ -133,7 +133,7 @@ describe("tasks", () => {
       expect(seenByOperator).toContain(t.id);
       expect(seenByOther).not.toContain(t.id);
     } finally {
-      for (const stop of stops) stop();
+      for (const sub of stops) sub.stop();
     }
   });
 

@@ -5,9 +5,10 @@ import { taskUpdatesSubscribe } from "@/lib/tasks/live";
 export const dynamic = "force-dynamic";
 
 /**
- * Server-Sent Events: `task` events carrying TaskView[] whenever tasks the caller may see change.
- * Ends (event `end`) once the caller is signed out, disabled or their token revoked; 429 past the
- * per-user stream cap (lib/http/live-stream.ts).
+ * Server-Sent Events: `task` events carrying TaskView[] whenever tasks the caller may see change
+ * (which tasks is re-read while the stream lives, lib/tasks/live.ts). Ends (event `end`) once the
+ * caller is signed out, disabled or their token revoked; 429 past the per-user stream cap
+ * (lib/http/live-stream.ts).
  */
 export const GET = userRoute({}, async ({ req, principal }) =>
   liveStreamResponse(req, principal, (send) => taskUpdatesSubscribe(principal, (tasks) => send("tasks", tasks))),
