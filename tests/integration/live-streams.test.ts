@@ -31,6 +31,8 @@ interface Opened {
   abort: AbortController;
   /** Resolves when the server ends the stream: the text it sent and when it ended. */
   ended: Promise<{ text: string; at: number }>;
+  /** What the server sent so far. */
+  sofar: () => string;
 }
 
 /** Opens a stream as a browser (cookie) or a script (bearer token) would, and reads it to its end. */
@@ -40,12 +42,12 @@ async function open(handler: Handler, path: string, creds: Creds): Promise<Opene
   if (creds.cookie) headers.cookie = `vd_session=${creds.cookie}`;
   if (creds.bearer) headers.authorization = `Bearer ${creds.bearer}`;
   const res = await handler(new NextRequest(`http://127.0.0.1:3000${path}`, { headers, signal: abort.signal }), { params: Promise.resolve({}) });
+  let text = "";
   const ended =
     res.status === 200
       ? (async () => {
           const reader = res.body!.getReader();
           const decoder = new TextDecoder();
-          let text = "";
           for (;;) {
             const { value, done } = await reader.read();
             if (done) return { text, at: Date.now() };
@@ -53,7 +55,7 @@ async function open(handler: Handler, path: string, creds: Creds): Promise<Opene
           }
         })()
       : Promise.resolve({ text: "", at: Date.now() });
-  return { res, abort, ended };
+  return { res, abort, ended, sofar: () => text };
 }
 
 async function user(username: string, role: "operator" | "helpdesk") {
@@ -165,6 +167,28 @@ describe(`live-update streams on ${testDbKind()}`, () => {
     const end = await s.ended;
     expect(end.at - t0).toBeLessThan(ENDED_WITHIN_MS);
     expect(end.text).toContain('"reason":"signed out"');
+  });
+
+  it("applies a revoked VM grant to an open events stream: the VM is dropped (vm: null) within 3 s", async () => {
+    const u = await user("stream.visible", "helpdesk");
+    // A host row only (never reached: its watcher fails to connect, which this test does not look at).
+    const hostId = "5e1f0c2a-4b7d-4c8e-9f10-1a2b3c4d5e6f";
+    const vmUuid = "0b6c1d2e-3f40-4a51-8b62-7c83d94ea5f6";
+    await m.db.db().host.create({ data: { id: hostId, name: "stream-visible-host", address: "127.0.0.1", port: 1, username: "nobody", privateKeySealed: "x", publicKey: "x" } });
+    const grant = await m.db.db().grant.create({ data: { userId: u.id, roleId: "viewer", scope: "vm", hostId, vmUuid } });
+    const s = await open(events, "/api/events", { cookie: u.token });
+    expect(s.res.status).toBe(200);
+    try {
+      await new Promise((r) => setTimeout(r, 500));
+      const t0 = Date.now();
+      await m.db.db().grant.delete({ where: { id: grant.id } });
+      const dropped = `event: vm\ndata: ${JSON.stringify({ hostId, uuid: vmUuid, vm: null })}`;
+      while (!s.sofar().includes(dropped) && Date.now() - t0 < ENDED_WITHIN_MS) await new Promise((r) => setTimeout(r, 50));
+      expect(s.sofar()).toContain(dropped);
+    } finally {
+      s.abort.abort();
+      await s.ended;
+    }
   });
 
   it("refuses a user's 11th stream (429) while 10 are open, over sessions and tokens, and takes one again once one closes", async () => {
