@@ -2,6 +2,7 @@
 // database: a stream ends within ~3 s once its caller is signed out, disabled, or their API token is
 // revoked or expires (all re-checked by one loop, every second), and a user holds at most VIRTDECK_MAX_STREAMS_PER_USER streams.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { randomUUID } from "node:crypto";
 import { NextRequest } from "next/server";
 import { testDatabase, testDbKind, type TestDatabase } from "./helpers/test-database";
 
@@ -185,6 +186,34 @@ describe(`live-update streams on ${testDbKind()}`, () => {
       const dropped = `event: vm\ndata: ${JSON.stringify({ hostId, uuid: vmUuid, vm: null })}`;
       while (!s.sofar().includes(dropped) && Date.now() - t0 < ENDED_WITHIN_MS) await new Promise((r) => setTimeout(r, 50));
       expect(s.sofar()).toContain(dropped);
+    } finally {
+      s.abort.abort();
+      await s.ended;
+    }
+  });
+
+  it("applies a lost user.manage to an open tasks stream: everyone's tasks stop arriving within 3 s, the caller's own still do", async () => {
+    const boss = await user("stream.boss", "operator");
+    const other = await user("stream.worker", "operator");
+    await m.db.db().user.update({ where: { id: boss.id }, data: { role: "admin" } });
+    const s = await open(tasksStream, "/api/tasks/stream", { cookie: boss.token });
+    expect(s.res.status).toBe(200);
+    const taskOf = async (owner: { id: string; session: { user: { username: string } } }, title: string) =>
+      (await m.db.db().task.create({ data: { id: randomUUID(), kind: "test.none", title, status: "running", userId: owner.id, username: owner.session.user.username } })).id;
+    const arrives = async (id: string, withinMs: number) => {
+      const t0 = Date.now();
+      while (!s.sofar().includes(id) && Date.now() - t0 < withinMs) await new Promise((r) => setTimeout(r, 50));
+      return s.sofar().includes(id);
+    };
+    try {
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(await arrives(await taskOf(other, "seen by the admin"), 5_000)).toBe(true);
+      await m.db.db().user.update({ where: { id: boss.id }, data: { role: "operator" } });
+      await new Promise((r) => setTimeout(r, ENDED_WITHIN_MS));
+      const hidden = await taskOf(other, "not for a former admin");
+      const own = await taskOf(boss, "still their own");
+      expect(await arrives(own, 5_000)).toBe(true);
+      expect(s.sofar()).not.toContain(hidden);
     } finally {
       s.abort.abort();
       await s.ended;
