@@ -21,6 +21,8 @@ import { isoVolumeCheck } from "./iso-check";
 import { volumeDependents } from "./volume-dependents";
 import { dependentsAny, dependentsDescribe } from "./volume-dependents-find";
 import { liveStepCommand } from "./vm-edit-live";
+import { nicsAuthorize } from "./resource-access";
+import type { DeniedRequest, Principal } from "@/lib/authz";
 
 /**
  * Hardware edits: read-modify-write of the inactive XML (one `virsh define`), then the same
@@ -253,4 +255,14 @@ export async function vmHardwareEdit(caller: Caller, hostId: string, rawUuid: st
   const after = (await inventoryGet(h.host.id, { maxAgeMs: 0 }).catch(() => null))?.vms.find((v) => v.uuid === uuid) ?? null;
   if (after) fleet().bus.emit("vm", { hostId: h.host.id, uuid, vm: after });
   return result;
+}
+
+/**
+ * PATCH /hardware: the edit once its own privileges are held (vm.edit on the VM is the route's;
+ * a NIC on a host bridge also needs network.manage on the host), then the hardware as it is now.
+ */
+export async function vmHardwareEditAuthorized(caller: Caller, principal: Principal, hostId: string, rawUuid: string, input: VmEditInput, request: DeniedRequest): Promise<{ result: VmEditResult; hardware: VmHardwareResponse }> {
+  if (input.addNic) await nicsAuthorize(principal, { hostId, vmUuid: rawUuid }, [input.addNic], request);
+  const result = await vmHardwareEdit(caller, hostId, rawUuid, input);
+  return { result, hardware: await vmHardware(hostId, rawUuid) };
 }
