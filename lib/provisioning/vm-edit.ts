@@ -145,9 +145,17 @@ async function diskResize(run: EditRun, xml: string, target: string, sizeMiB: nu
 
 /** The request for the table, before any host work: what the edit says, and a MAC for a new NIC. */
 function editRequestOf(input: VmEditInput): EditRequest {
-  const { addDisk, removeDisk, attachIso, addNic, resizeDisk: _r, autostart: _a, deleteRemovedVolume: _d, ...plain } = input;
+  const { addDisk, removeDisk, attachIso, addNic } = input;
   return {
-    ...plain,
+    vcpus: input.vcpus,
+    memoryMiB: input.memoryMiB,
+    maxMemoryMiB: input.maxMemoryMiB,
+    title: input.title,
+    description: input.description,
+    bootOrder: input.bootOrder,
+    bootMenu: input.bootMenu,
+    ejectIso: input.ejectIso,
+    removeNic: input.removeNic,
     // A placeholder until the volume exists: the plan is first run to validate the whole edit.
     addDisk: addDisk && { path: "/dev/null", format: addDisk.format, bus: addDisk.bus, cache: addDisk.cache },
     removeDisk: removeDisk === undefined ? undefined : { target: removeDisk },
