@@ -12,7 +12,7 @@ import { ConfirmDialog, Dialog } from "@/components/ui/dialog";
 import { Field } from "@/components/ui/field";
 import { Input, Select, Textarea } from "@/components/ui/input";
 import { TBody, TD, TH, THead, TR, Table, TableEmpty } from "@/components/ui/table";
-import { DISK_BUSES, DISK_FORMATS, NIC_MODELS, type VmEditInput, type VmEditResult, type VmHardwareResponse } from "@/lib/contracts/provisioning";
+import { DISK_BUSES, DISK_FORMATS, NIC_MODELS, type VmEditInput, type VmEditNote, type VmEditResult, type VmHardwareResponse } from "@/lib/contracts/provisioning";
 import { TaskWatch } from "./task-watch";
 import { useHostOptions } from "./use-host-options";
 
@@ -75,6 +75,12 @@ export function VmHardwarePanel({
     onChanged?.();
   };
 
+  /** A change the server reported as a message key (hwEdit.*), with why it waits when it does. */
+  const note = (n: VmEditNote): string => {
+    const what = t(n.key, n.params);
+    return n.reason ? t(n.reason.key, { ...n.reason.params, what }) : what;
+  };
+
   const apply = async (edit: VmEditInput): Promise<boolean> => {
     setBusy(true);
     setError(null);
@@ -121,8 +127,8 @@ export function VmHardwarePanel({
       ) : null}
       {result ? (
         <Alert tone={result.afterShutdown.length ? "warning" : "success"} testId="hw-result" onDismiss={() => setResult(null)}>
-          {result.live.length ? <p data-testid="hw-result-live">{t("hwPanel.appliedNow", { list: result.live.join("; ") })}</p> : null}
-          {result.afterShutdown.length ? <p data-testid="hw-result-pending">{t("hwPanel.appliesAfter", { list: result.afterShutdown.join("; ") })}</p> : null}
+          {result.live.length ? <p data-testid="hw-result-live">{t("hwPanel.appliedNow", { list: result.live.map(note).join("; ") })}</p> : null}
+          {result.afterShutdown.length ? <p data-testid="hw-result-pending">{t("hwPanel.appliesAfter", { list: result.afterShutdown.map(note).join("; ") })}</p> : null}
         </Alert>
       ) : null}
       {hw.pending.length ? (

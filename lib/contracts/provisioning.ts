@@ -275,11 +275,22 @@ export const VmEditSchema = z
   .refine((v) => !v.deleteRemovedVolume || v.removeDisk, { path: ["deleteRemovedVolume"], message: "Deleting a volume goes with removing its disk (removeDisk)" });
 export type VmEditInput = z.infer<typeof VmEditSchema>;
 
+/** A message the browser translates: a key of the "provisioning" catalogue and its ICU arguments. */
+export interface MessageRef {
+  key: string;
+  params?: Record<string, string | number>;
+}
+
+/** One change of a hardware edit; `reason` (a message taking `what`) says why it is not applied now. */
+export interface VmEditNote extends MessageRef {
+  reason?: MessageRef;
+}
+
 export interface VmEditResult {
-  /** What applied to the running guest at once. */
-  live: string[];
+  /** What applied to the running guest at once (or to the definition of a stopped one). */
+  live: VmEditNote[];
   /** What is in the persistent definition and applies after the next shutdown. */
-  afterShutdown: string[];
+  afterShutdown: VmEditNote[];
 }
 
 export interface HardwareView {

@@ -3,43 +3,33 @@ import { randomBytes } from "node:crypto";
 import { AppError } from "@/lib/http/errors";
 import { parseVolumeXml } from "@/lib/libvirt/storage-xml";
 import { bytesToGiB, quotaEditApply, quotaEditCheck, type VmResourceChange } from "@/lib/provisioning/quota";
-import { DomainUuidSchema, type VirshCommandInput } from "@/lib/hosts/virsh-command";
+import { DomainUuidSchema } from "@/lib/hosts/virsh-command";
 import type { Caller } from "@/lib/fleet/hosts";
 import { inventoryGet, inventoryInvalidate } from "@/lib/fleet/inventory";
 import { fleet } from "@/lib/fleet/runtime";
 import { virshMessage } from "@/lib/fleet/errors";
 import { parseDomainXml } from "@/lib/libvirt/domain-xml-parse";
-import { attr, child, children, parseXmlRoot, path as xpath } from "@/lib/libvirt/xml";
-import { xmlSerialize } from "@/lib/libvirt/xml-build";
-import {
-  domainAddDisk,
-  domainAddNic,
-  domainAttachIso,
-  domainDisks,
-  domainEjectIso,
-  domainRemoveDisk,
-  domainRemoveNic,
-  domainSetBoot,
-  domainSetDescription,
-  domainSetMemory,
-  domainSetTitle,
-  domainSetVcpus,
-  DomainEditError,
-} from "@/lib/libvirt/domain-xml-update";
+import { attr, parseXmlRoot, path as xpath } from "@/lib/libvirt/xml";
+import { domainDisks, DomainEditError } from "@/lib/libvirt/domain-xml-update";
+import { editPlan, liveFailedNote, type EditPlan, type EditRequest } from "@/lib/libvirt/domain-edit-ops";
 import { isActive } from "@/lib/libvirt/vm-state";
-import type { VmEditInput, VmEditResult, VmHardwareResponse } from "@/lib/contracts/provisioning";
+import type { VmEditInput, VmEditNote, VmEditResult, VmHardwareResponse } from "@/lib/contracts/provisioning";
 import { provHost, vmAuditor, type ProvHost } from "./host-access";
 import { provImageInspect } from "./plan";
 import { hardwareDiff, hardwareView } from "./hardware-view";
 import { isoVolumeCheck } from "./iso-check";
 import { volumeDependents } from "./volume-dependents";
 import { dependentsAny, dependentsDescribe } from "./volume-dependents-find";
+import { liveStepCommand } from "./vm-edit-live";
+import { nicsAuthorize } from "./resource-access";
+import type { DeniedRequest, Principal } from "@/lib/authz";
 
 /**
  * Hardware edits: read-modify-write of the inactive XML (one `virsh define`), then the same
  * change on the running guest where libvirt can do it live (setvcpus/setmem --live, device
- * hot-plug, CD-ROM media change, blockresize). What could not be applied live is reported as
- * "after shutdown", and shows as a live-vs-persistent difference.
+ * hot-plug, CD-ROM media change, blockresize). What changes how is data: the edit table in
+ * lib/libvirt/domain-edit-ops.ts; here is the host work around it. What could not be applied
+ * live is reported as "after shutdown", and shows as a live-vs-persistent difference.
  */
 
 function uuidOf(raw: string): string {
@@ -82,15 +72,6 @@ async function freeVolumeName(h: ProvHost, pool: string, vm: string, format: str
   }
 }
 
-/** Device XML of a live device matched by disk target or NIC MAC (the live XML carries runtime details). */
-function liveDevice(liveXml: string, kind: "disk" | "interface", key: string): string | undefined {
-  const devices = child(parseXmlRoot(liveXml, "domain"), "devices");
-  const el = children(devices, kind).find((d) =>
-    kind === "disk" ? attr(child(d, "target"), "dev") === key : attr(child(d, "mac"), "address")?.toLowerCase() === key.toLowerCase(),
-  );
-  return el ? xmlSerialize(el) : undefined;
-}
-
 /**
  * The volume behind a disk about to be removed together with it: its path, once nothing else can
  * lose data by its deletion. Refused (409, saying why) while the guest runs (it has the file open),
@@ -119,186 +100,177 @@ async function removedVolumeCheck(h: ProvHost, uuid: string, vmName: string, run
   return { path, capacityBytes: parseVolumeXml(vol.stdout).capacityBytes };
 }
 
+/** One edit in progress: the VM, its two XMLs, the quota change so far and the audit labels. */
+interface EditRun {
+  h: ProvHost;
+  uuid: string;
+  vm: { name: string; template: boolean };
+  running: boolean;
+  live: string;
+  inactive: string;
+  quota: VmResourceChange;
+  changed: string[];
+}
+
+/**
+ * Grows a disk's volume (blockresize on a running guest, vol-resize on a stopped one): not a
+ * definition change, so not in the table. Growth counts against the quota like a new disk.
+ */
+async function diskResize(run: EditRun, xml: string, target: string, sizeMiB: number): Promise<VmEditNote> {
+  const { h, uuid, running } = run;
+  const disk = domainDisks(xml).find((d) => d.target === target && d.device === "disk");
+  if (!disk?.path) throw new AppError("invalid_input", `No file-backed disk ${target}`);
+  const bytes = sizeMiB * 1024 * 1024;
+  // libvirt's vol-resize treats the volume as the format it probed: only when that is the
+  // format the domain declares (a raw disk whose bytes became a qcow2 header is refused), and
+  // the size is the one qemu-img reads as that format.
+  const declared = disk.format === "raw" || disk.format === "qcow2" ? disk.format : null;
+  if (!declared) throw new AppError("invalid_state", `Disk ${disk.target} declares ${disk.format ? `format ${disk.format}` : "no format"}: only raw and qcow2 disks can be resized`);
+  const [volXml] = await h.virsh({ command: "vol-dumpxml", args: [{ arg: disk.path }] });
+  const info = await provImageInspect(h, disk.path, declared, `disk ${disk.target} (${disk.path}, declared ${declared})`, { backingChain: true });
+  const probedFormat = parseVolumeXml(volXml).format;
+  if (!running && probedFormat !== declared) throw new AppError("invalid_state", `${disk.path}: libvirt reads it as ${probedFormat ?? "an unknown format"}, not the declared ${declared}; refresh its pool first`);
+  const cap = info.virtualSizeBytes;
+  if (bytes < cap) throw new AppError("invalid_input", "Disks can only grow: shrinking would cut off the guest's file systems");
+  const grow = bytesToGiB(bytes) - bytesToGiB(cap);
+  if (grow > 0) {
+    await quotaEditCheck(h.host.id, uuid, { diskGiBAdded: (run.quota.diskGiBAdded ?? 0) + grow });
+    run.quota.diskGiBAdded = (run.quota.diskGiBAdded ?? 0) + grow;
+  }
+  if (running) await h.virsh({ command: "blockresize", args: [{ domain: uuid }, { arg: disk.path }, { arg: `${bytes}B` }] });
+  else await h.virsh({ command: "vol-resize", args: [{ arg: disk.path }, { arg: `${bytes}b` }] });
+  run.changed.push(`resize ${disk.target}`);
+  return { key: "hwEdit.diskResized", params: { target: disk.target, mib: sizeMiB } };
+}
+
+/** The request for the table, before any host work: what the edit says, and a MAC for a new NIC. */
+function editRequestOf(input: VmEditInput): EditRequest {
+  const { addDisk, removeDisk, attachIso, addNic } = input;
+  return {
+    vcpus: input.vcpus,
+    memoryMiB: input.memoryMiB,
+    maxMemoryMiB: input.maxMemoryMiB,
+    title: input.title,
+    description: input.description,
+    bootOrder: input.bootOrder,
+    bootMenu: input.bootMenu,
+    ejectIso: input.ejectIso,
+    removeNic: input.removeNic,
+    // A placeholder until the volume exists: the plan is first run to validate the whole edit.
+    addDisk: addDisk && { path: "/dev/null", format: addDisk.format, bus: addDisk.bus, cache: addDisk.cache },
+    removeDisk: removeDisk === undefined ? undefined : { target: removeDisk },
+    attachIso: attachIso && { path: "/dev/null", volume: attachIso.volume },
+    addNic: addNic && { ...addNic, mac: addNic.mac || randomMac() },
+  };
+}
+
+/**
+ * Host work before the definition changes: checks (the volume to delete, the ISO), then the new
+ * disk's volume and a resize. Returns the request with real paths, and the note of a resize.
+ */
+async function editPrepare(run: EditRun, input: VmEditInput, request: EditRequest, checkedXml: string) {
+  const { h, vm, running, inactive } = run;
+  // Checked before anything changes: the disk goes together with its volume, or nothing happens.
+  const volumeToDelete = input.removeDisk && input.deleteRemovedVolume ? await removedVolumeCheck(h, run.uuid, vm.name, running, inactive, input.removeDisk) : undefined;
+  // Only an ISO image that nothing else uses as a disk or base goes into a CD-ROM drive (iso-check.ts).
+  const iso = input.attachIso ? await isoVolumeCheck(h, input.attachIso, "attachIso.volume") : undefined;
+  const ready: EditRequest = { ...request };
+  if (volumeToDelete) ready.removeDisk = { target: input.removeDisk!, deletedPath: volumeToDelete.path };
+  if (iso) ready.attachIso = { path: iso.path, volume: input.attachIso!.volume };
+  if (input.addDisk) {
+    const d = input.addDisk;
+    const name = await freeVolumeName(h, d.pool, vm.name, d.format);
+    await h.virsh({ command: "vol-create-as", args: [{ arg: d.pool }, { arg: name }, { arg: `${d.sizeMiB * 1024 * 1024}b` }, { option: "--format", value: d.format }] });
+    const [p] = await h.virsh({ command: "vol-path", args: [{ option: "--pool", value: d.pool }, { arg: name }] });
+    ready.addDisk = { ...request.addDisk!, path: p.trim() };
+  }
+  const resized = input.resizeDisk ? await diskResize(run, checkedXml, input.resizeDisk.target, input.resizeDisk.sizeMiB) : undefined;
+  return { request: ready, volumeToDelete, resized };
+}
+
+/** Saves the definition, deletes a removed disk's volume (or puts everything back), then tries the live steps. */
+async function editApply(run: EditRun, plan: EditPlan, volumeToDelete: { path: string; capacityBytes: number } | undefined, result: VmEditResult): Promise<void> {
+  const { h, uuid } = run;
+  if (plan.xml !== run.inactive) await h.virshExec({ command: "define", args: [{ arg: "/dev/stdin" }] }, { stdin: plan.xml });
+  if (volumeToDelete) {
+    const [r] = await h.virshTry({ command: "vol-delete", args: [{ arg: volumeToDelete.path }] });
+    if (!r.ok) {
+      // Both or neither: the disk goes back into the definition (with the rest of this edit undone).
+      await h.virshExec({ command: "define", args: [{ arg: "/dev/stdin" }] }, { stdin: run.inactive });
+      throw new AppError("action_failed", `${h.host.name}: deleting ${volumeToDelete.path} failed (${virshMessage(r.stderr)}); the disk stays in ${run.vm.name} and nothing was changed`);
+    }
+    run.changed.push(`delete volume ${volumeToDelete.path}`);
+    // The space is given back to the quota of the VM's creator.
+    run.quota.diskGiBRemoved = bytesToGiB(volumeToDelete.capacityBytes);
+  }
+  for (const { message, step } of plan.liveSteps) {
+    const { cmd, stdin } = liveStepCommand(uuid, step);
+    try {
+      if (stdin !== undefined) await h.virshExec(cmd, { stdin });
+      else await h.virsh(cmd);
+      result.live.push(message);
+    } catch (err) {
+      result.afterShutdown.push(liveFailedNote(message, err instanceof Error ? err.message : String(err)));
+    }
+  }
+}
+
+/** Runs an edit: validate, host work, then the edit table's plan for a running or stopped guest. */
+async function editRun(run: EditRun, input: VmEditInput): Promise<VmEditResult> {
+  const { h, uuid, vm, running } = run;
+  if (input.autostart && vm.template) throw new AppError("invalid_state", `${vm.name} is a template: it never starts, also not at boot`);
+  const ctx = { live: run.live, running };
+  // The whole edit is checked (pure) before the host changes anything.
+  const request = editRequestOf(input);
+  const checked = editPlan(run.inactive, request, ctx);
+  const prepared = await editPrepare(run, input, request, checked.xml);
+  const plan = editPlan(run.inactive, prepared.request, ctx);
+  run.changed.push(...plan.changes);
+  const result: VmEditResult = { live: [...plan.applied, ...(prepared.resized ? [prepared.resized] : [])], afterShutdown: [...plan.afterShutdown] };
+  await editApply(run, plan, prepared.volumeToDelete, result);
+  if (input.autostart !== undefined) {
+    await h.virsh({ command: "autostart", args: input.autostart ? [{ domain: uuid }] : [{ domain: uuid }, { flag: "--disable" }] });
+    result.live.push({ key: "hwEdit.autostart", params: { state: input.autostart ? "on" : "off" } });
+    run.changed.push("autostart");
+  }
+  return result;
+}
+
 export async function vmHardwareEdit(caller: Caller, hostId: string, rawUuid: string, input: VmEditInput): Promise<VmEditResult> {
   const uuid = uuidOf(rawUuid);
   const h = await provHost(hostId);
   const inv = await inventoryGet(h.host.id, { maxAgeMs: 0 });
   const vm = inv.vms.find((v) => v.uuid === uuid);
   if (!vm) throw new AppError("not_found", "VM not found");
-  const running = isActive(vm.state);
-  const result: VmEditResult = { live: [], afterShutdown: [] };
-  const changed: string[] = [];
   const audit = vmAuditor(caller, h, "vm.edit", { uuid, name: vm.name });
-
   // Growth counts against the quota of the VM's creator (lib/provisioning/quota.ts).
-  const quotaChange: VmResourceChange = { vcpus: input.vcpus, memoryMiB: input.memoryMiB, diskGiBAdded: input.addDisk ? bytesToGiB(input.addDisk.sizeMiB * 1024 * 1024) : 0 };
+  const quota: VmResourceChange = { vcpus: input.vcpus, memoryMiB: input.memoryMiB, diskGiBAdded: input.addDisk ? bytesToGiB(input.addDisk.sizeMiB * 1024 * 1024) : 0 };
+  const run: EditRun = { h, uuid, vm, running: isActive(vm.state), live: "", inactive: "", quota, changed: [] };
+  let result: VmEditResult;
   try {
-    await quotaEditCheck(h.host.id, uuid, quotaChange);
-    const { live, inactive } = await readBoth(h, uuid);
-    let xml = inactive;
-    // Checked before anything changes: the disk goes together with its volume, or nothing happens.
-    const volumeToDelete = input.removeDisk && input.deleteRemovedVolume ? await removedVolumeCheck(h, uuid, vm.name, running, inactive, input.removeDisk) : undefined;
-    // Only an ISO image that nothing else uses as a disk or base goes into a CD-ROM drive (iso-check.ts).
-    const iso = input.attachIso ? await isoVolumeCheck(h, input.attachIso, "attachIso.volume") : undefined;
-    /** Live operations to try after the persistent definition is saved: [what, virsh command, stdin]. */
-    const liveOps: [string, VirshCommandInput, string | undefined][] = [];
-    const pending = (what: string) => result.afterShutdown.push(what);
-    const liveOrPending = (what: string, cmd: VirshCommandInput, stdin?: string) => (running ? liveOps.push([what, cmd, stdin]) : result.live.push(what));
-
-    if (input.vcpus !== undefined) {
-      xml = domainSetVcpus(xml, input.vcpus);
-      changed.push("vcpus");
-      const liveMax = parseDomainXml(live).vcpu.max;
-      if (running && input.vcpus <= liveMax) liveOrPending(`vCPUs: ${input.vcpus}`, { command: "setvcpus", args: [{ domain: uuid }, { arg: String(input.vcpus) }, { flag: "--live" }] });
-      else if (running) pending(`vCPUs: ${input.vcpus} (above the running guest's maximum)`);
-      else result.live.push(`vCPUs: ${input.vcpus}`);
-    }
-    if (input.memoryMiB !== undefined || input.maxMemoryMiB !== undefined) {
-      xml = domainSetMemory(xml, { memoryMiB: input.memoryMiB, maxMemoryMiB: input.maxMemoryMiB });
-      changed.push("memory");
-      if (input.maxMemoryMiB !== undefined) (running ? pending : (w: string) => result.live.push(w))(`Max memory: ${input.maxMemoryMiB} MiB`);
-      if (input.memoryMiB !== undefined) {
-        const liveMaxMiB = parseDomainXml(live).memoryKiB / 1024;
-        if (running && input.memoryMiB <= liveMaxMiB) liveOrPending(`Memory: ${input.memoryMiB} MiB`, { command: "setmem", args: [{ domain: uuid }, { arg: `${input.memoryMiB * 1024}` }, { flag: "--live" }] });
-        else if (running) pending(`Memory: ${input.memoryMiB} MiB (above the running guest's maximum)`);
-        else result.live.push(`Memory: ${input.memoryMiB} MiB`);
-      }
-    }
-    if (input.title !== undefined) {
-      xml = domainSetTitle(xml, input.title);
-      changed.push("title");
-      if (running && input.title && !input.title.startsWith("-")) liveOrPending("Title", { command: "desc", args: [{ domain: uuid }, { flag: "--live" }, { flag: "--title" }, { option: "--new-desc", value: input.title }] });
-      else result.live.push("Title");
-    }
-    if (input.description !== undefined) {
-      xml = domainSetDescription(xml, input.description);
-      changed.push("description");
-      if (running && input.description && !input.description.startsWith("-")) liveOrPending("Description", { command: "desc", args: [{ domain: uuid }, { flag: "--live" }, { option: "--new-desc", value: input.description }] });
-      else result.live.push("Description");
-    }
-    if (input.bootOrder !== undefined || input.bootMenu !== undefined) {
-      xml = domainSetBoot(xml, { order: input.bootOrder, menu: input.bootMenu });
-      changed.push("boot");
-      (running ? pending : (w: string) => result.live.push(w))(`Boot: ${input.bootOrder?.join(", ") ?? ""}${input.bootMenu !== undefined ? ` menu ${input.bootMenu ? "on" : "off"}` : ""}`.trim());
-    }
-    if (input.addDisk) {
-      const d = input.addDisk;
-      const name = await freeVolumeName(h, d.pool, vm.name, d.format);
-      await h.virsh({ command: "vol-create-as", args: [{ arg: d.pool }, { arg: name }, { arg: `${d.sizeMiB * 1024 * 1024}b` }, { option: "--format", value: d.format }] });
-      const [p] = await h.virsh({ command: "vol-path", args: [{ option: "--pool", value: d.pool }, { arg: name }] });
-      const added = domainAddDisk(xml, { device: "disk", path: p.trim(), format: d.format, bus: d.bus, cache: d.cache });
-      xml = added.xml;
-      changed.push(`add disk ${added.target}`);
-      if (running && d.bus !== "ide" && d.bus !== "sata") liveOrPending(`Disk ${added.target} added`, { command: "attach-device", args: [{ domain: uuid }, { arg: "/dev/stdin" }, { flag: "--live" }] }, added.deviceXml);
-      else if (running) pending(`Disk ${added.target} added (${d.bus} disks cannot be hot-plugged)`);
-      else result.live.push(`Disk ${added.target} added`);
-    }
-    if (input.removeDisk) {
-      const removed = domainRemoveDisk(xml, input.removeDisk);
-      xml = removed.xml;
-      changed.push(`remove disk ${input.removeDisk}`);
-      const dev = running ? liveDevice(live, "disk", input.removeDisk) : undefined;
-      if (volumeToDelete) result.live.push(`Disk ${input.removeDisk} removed and its volume ${volumeToDelete.path} deleted`);
-      else if (dev) liveOrPending(`Disk ${input.removeDisk} removed (its volume is kept)`, { command: "detach-device", args: [{ domain: uuid }, { arg: "/dev/stdin" }, { flag: "--live" }] }, dev);
-      else result.live.push(`Disk ${input.removeDisk} removed (its volume is kept)`);
-    }
-    if (input.resizeDisk) {
-      const disk = domainDisks(xml).find((d) => d.target === input.resizeDisk!.target && d.device === "disk");
-      if (!disk?.path) throw new AppError("invalid_input", `No file-backed disk ${input.resizeDisk.target}`);
-      const bytes = input.resizeDisk.sizeMiB * 1024 * 1024;
-      // libvirt's vol-resize treats the volume as the format it probed: only when that is the
-      // format the domain declares (a raw disk whose bytes became a qcow2 header is refused), and
-      // the size is the one qemu-img reads as that format.
-      const declared = disk.format === "raw" || disk.format === "qcow2" ? disk.format : null;
-      if (!declared) throw new AppError("invalid_state", `Disk ${disk.target} declares ${disk.format ? `format ${disk.format}` : "no format"}: only raw and qcow2 disks can be resized`);
-      const [volXml] = await h.virsh({ command: "vol-dumpxml", args: [{ arg: disk.path }] });
-      const info = await provImageInspect(h, disk.path, declared, `disk ${disk.target} (${disk.path}, declared ${declared})`, { backingChain: true });
-      const probedFormat = parseVolumeXml(volXml).format;
-      if (!running && probedFormat !== declared) throw new AppError("invalid_state", `${disk.path}: libvirt reads it as ${probedFormat ?? "an unknown format"}, not the declared ${declared}; refresh its pool first`);
-      const cap = info.virtualSizeBytes;
-      if (bytes < cap) throw new AppError("invalid_input", "Disks can only grow: shrinking would cut off the guest's file systems");
-      const grow = bytesToGiB(bytes) - bytesToGiB(cap);
-      if (grow > 0) {
-        await quotaEditCheck(h.host.id, uuid, { diskGiBAdded: (quotaChange.diskGiBAdded ?? 0) + grow });
-        quotaChange.diskGiBAdded = (quotaChange.diskGiBAdded ?? 0) + grow;
-      }
-      if (running) await h.virsh({ command: "blockresize", args: [{ domain: uuid }, { arg: disk.path }, { arg: `${bytes}B` }] });
-      else await h.virsh({ command: "vol-resize", args: [{ arg: disk.path }, { arg: `${bytes}b` }] });
-      result.live.push(`Disk ${disk.target}: ${input.resizeDisk.sizeMiB} MiB`);
-      changed.push(`resize ${disk.target}`);
-    }
-    if (input.attachIso && iso) {
-      const a = domainAttachIso(xml, iso.path);
-      xml = a.xml;
-      changed.push(`insert ${input.attachIso.volume} in ${a.target}`);
-      const liveDrive = running ? liveDevice(live, "disk", a.target) : undefined;
-      if (running && !a.newDrive && liveDrive) liveOrPending(`${input.attachIso.volume} inserted in ${a.target}`, { command: "update-device", args: [{ domain: uuid }, { arg: "/dev/stdin" }, { flag: "--live" }] }, a.deviceXml);
-      else if (running) pending(`New CD-ROM drive ${a.target} with ${input.attachIso.volume}`);
-      else result.live.push(`${input.attachIso.volume} inserted in ${a.target}`);
-    }
-    if (input.ejectIso) {
-      const e = domainEjectIso(xml, input.ejectIso);
-      xml = e.xml;
-      changed.push(`eject ${input.ejectIso}`);
-      if (running) {
-        const ejected = domainEjectIso(live, input.ejectIso).deviceXml;
-        liveOrPending(`${input.ejectIso} ejected`, { command: "update-device", args: [{ domain: uuid }, { arg: "/dev/stdin" }, { flag: "--live" }, { flag: "--force" }] }, ejected);
-      } else result.live.push(`${input.ejectIso} ejected`);
-    }
-    if (input.addNic) {
-      const nic = { ...input.addNic, mac: input.addNic.mac || randomMac() };
-      const a = domainAddNic(xml, nic);
-      xml = a.xml;
-      changed.push(`add NIC ${nic.mac}`);
-      liveOrPending(`NIC ${nic.mac} added`, { command: "attach-device", args: [{ domain: uuid }, { arg: "/dev/stdin" }, { flag: "--live" }] }, a.deviceXml);
-    }
-    if (input.removeNic) {
-      const r = domainRemoveNic(xml, input.removeNic);
-      xml = r.xml;
-      changed.push(`remove NIC ${input.removeNic}`);
-      const dev = running ? liveDevice(live, "interface", input.removeNic) : undefined;
-      if (dev) liveOrPending(`NIC ${input.removeNic} removed`, { command: "detach-device", args: [{ domain: uuid }, { arg: "/dev/stdin" }, { flag: "--live" }] }, dev);
-      else if (running) pending(`NIC ${input.removeNic} removed`);
-      else result.live.push(`NIC ${input.removeNic} removed`);
-    }
-
-    if (xml !== inactive) await h.virshExec({ command: "define", args: [{ arg: "/dev/stdin" }] }, { stdin: xml });
-    if (volumeToDelete) {
-      const [r] = await h.virshTry({ command: "vol-delete", args: [{ arg: volumeToDelete.path }] });
-      if (!r.ok) {
-        // Both or neither: the disk goes back into the definition (with the rest of this edit undone).
-        await h.virshExec({ command: "define", args: [{ arg: "/dev/stdin" }] }, { stdin: inactive });
-        throw new AppError("action_failed", `${h.host.name}: deleting ${volumeToDelete.path} failed (${virshMessage(r.stderr)}); the disk stays in ${vm.name} and nothing was changed`);
-      }
-      changed.push(`delete volume ${volumeToDelete.path}`);
-      // The space is given back to the quota of the VM's creator.
-      quotaChange.diskGiBRemoved = bytesToGiB(volumeToDelete.capacityBytes);
-    }
-    for (const [what, cmd, stdin] of liveOps) {
-      try {
-        if (stdin !== undefined) await h.virshExec(cmd, { stdin });
-        else await h.virsh(cmd);
-        result.live.push(what);
-      } catch (err) {
-        pending(`${what} — not applied live: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }
-    if (input.autostart !== undefined) {
-      if (input.autostart && vm.template) throw new AppError("invalid_state", `${vm.name} is a template: it never starts, also not at boot`);
-      await h.virsh({ command: "autostart", args: input.autostart ? [{ domain: uuid }] : [{ domain: uuid }, { flag: "--disable" }] });
-      result.live.push(`Autostart ${input.autostart ? "on" : "off"}`);
-      changed.push("autostart");
-    }
+    await quotaEditCheck(h.host.id, uuid, quota);
+    Object.assign(run, await readBoth(h, uuid));
+    result = await editRun(run, input);
   } catch (err) {
-    await audit("failure", { changes: changed, error: err instanceof Error ? err.message : String(err) });
+    await audit("failure", { changes: run.changed, error: err instanceof Error ? err.message : String(err) });
     if (err instanceof DomainEditError) throw new AppError("invalid_input", err.message);
     throw err;
   } finally {
     inventoryInvalidate(h.host.id, [vm.name]);
   }
-  await quotaEditApply(h.host.id, uuid, quotaChange);
-  await audit("success", { changes: changed, live: result.live, afterShutdown: result.afterShutdown });
+  await quotaEditApply(h.host.id, uuid, quota);
+  await audit("success", { changes: run.changed, live: result.live, afterShutdown: result.afterShutdown });
   const after = (await inventoryGet(h.host.id, { maxAgeMs: 0 }).catch(() => null))?.vms.find((v) => v.uuid === uuid) ?? null;
   if (after) fleet().bus.emit("vm", { hostId: h.host.id, uuid, vm: after });
   return result;
+}
+
+/**
+ * PATCH /hardware: the edit once its own privileges are held (vm.edit on the VM is the route's;
+ * a NIC on a host bridge also needs network.manage on the host), then the hardware as it is now.
+ */
+export async function vmHardwareEditAuthorized(caller: Caller, principal: Principal, hostId: string, rawUuid: string, input: VmEditInput, request: DeniedRequest): Promise<{ result: VmEditResult; hardware: VmHardwareResponse }> {
+  if (input.addNic) await nicsAuthorize(principal, { hostId, vmUuid: rawUuid }, [input.addNic], request);
+  const result = await vmHardwareEdit(caller, hostId, rawUuid, input);
+  return { result, hardware: await vmHardware(hostId, rawUuid) };
 }

@@ -135,9 +135,9 @@ describe("edit hardware", () => {
       c.VmEditSchema.parse({ vcpus: 2, memoryMiB: 72, addNic: { kind: "network", source: NET, model: "virtio", mac: "" }, addDisk: { sizeMiB: 4, format: "qcow2", bus: "virtio", pool: pool.name } }),
     );
     // vCPUs above the running maximum wait for a shutdown; memory below the maximum balloons live.
-    expect(r.afterShutdown.some((x) => x.startsWith("vCPUs: 2"))).toBe(true);
-    expect(r.live).toEqual(expect.arrayContaining(["Memory: 72 MiB", "Disk vdb added"]));
-    expect(r.live.some((x) => /^NIC 52:54:00(:[0-9a-f]{2}){3} added$/.test(x))).toBe(true);
+    expect(r.afterShutdown).toContainEqual({ key: "hwEdit.vcpus", params: { count: 2 }, reason: { key: "hwEdit.aboveMax" } });
+    expect(r.live).toEqual(expect.arrayContaining([{ key: "hwEdit.memory", params: { mib: 72 } }, { key: "hwEdit.diskAdded", params: { target: "vdb" } }]));
+    expect(r.live.some((x) => x.key === "hwEdit.nicAdded" && /^52:54:00(:[0-9a-f]{2}){3}$/.test(String(x.params?.mac)))).toBe(true);
     expect(inactiveXml(uuid)).toContain("<vcpu placement='static'>2</vcpu>");
     const live = liveXml(uuid);
     expect(live).toMatch(/<vcpu placement='static'>1<\/vcpu>/);
@@ -301,7 +301,7 @@ describe("remove a disk with its volume", () => {
     expect(await diskGiB()).toBe(counted + 1);
     const r = await edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ removeDisk: "vdb", deleteRemovedVolume: true }));
     expect(await diskGiB()).toBe(counted);
-    expect(r.live).toEqual([`Disk vdb removed and its volume ${pool.dir}/${PREFIX}voldel-disk1.raw deleted`]);
+    expect(r.live).toEqual([{ key: "hwEdit.diskRemovedDeleted", params: { target: "vdb", path: `${pool.dir}/${PREFIX}voldel-disk1.raw` } }]);
     expect(inactiveXml(uuid)).not.toContain("voldel-disk1.raw");
     expect(volumes()).not.toContain(`${PREFIX}voldel-disk1.raw`);
     expect((await f.auditActions("vm.edit")).at(-1)).toMatchObject({ outcome: "success" });

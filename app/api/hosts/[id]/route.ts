@@ -1,9 +1,7 @@
 import { NextResponse } from "next/server";
 import { userRoute } from "@/lib/http/route";
-import { HostUpdateSchema, hostDelete, hostEndpointChanges, hostGet, hostUpdate } from "@/lib/fleet/hosts";
-import { authorizeGlobalOrThrow } from "@/lib/authz";
-import { fleetForget } from "@/lib/fleet/runtime";
-import { eventsUnwatch, eventsWatchHosts } from "@/lib/fleet/events";
+import { HostUpdateSchema, hostGet } from "@/lib/fleet/hosts";
+import { hostEdit, hostRemove } from "@/lib/fleet/host-admin";
 
 type P = { id: string };
 
@@ -16,20 +14,11 @@ export const GET = userRoute<undefined, P>({ privilege: "host.view", target: ({ 
  * which machine the record (and every grant on it) reaches: host.manage globally.
  */
 export const PATCH = userRoute<typeof HostUpdateSchema, P>({ privilege: "host.manage", body: HostUpdateSchema, target: ({ params }) => ({ hostId: params.id }) }, async ({ req, session, principal, ip, params, body }) => {
-  if (Object.keys(hostEndpointChanges(await hostGet(params.id), body)).length) {
-    await authorizeGlobalOrThrow(principal, "host.manage", { hostId: params.id }, { ip, method: req.method, path: req.nextUrl.pathname });
-  }
-  const host = await hostUpdate({ session, ip }, params.id, body);
-  eventsUnwatch(host.id);
-  fleetForget(host.id);
-  await eventsWatchHosts();
+  const host = await hostEdit({ session, ip }, principal, params.id, body, { ip, method: req.method, path: req.nextUrl.pathname });
   return NextResponse.json({ host });
 });
 
 export const DELETE = userRoute<undefined, P>({ privilege: "host.manage", target: ({ params }) => ({ hostId: params.id }) }, async ({ session, ip, params }) => {
-  const host = await hostGet(params.id);
-  await hostDelete({ session, ip }, host.id);
-  eventsUnwatch(host.id);
-  fleetForget(host.id);
+  await hostRemove({ session, ip }, params.id);
   return NextResponse.json({ ok: true });
 });

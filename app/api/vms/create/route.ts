@@ -1,23 +1,18 @@
 import { NextResponse } from "next/server";
 import { userRoute } from "@/lib/http/route";
-import { authorizeOrThrow } from "@/lib/authz";
 import { VmCreateSchema } from "@/lib/contracts/provisioning";
-import { vmCreate } from "@/lib/provisioning/vm-create";
-import { nicsAuthorize, volumeImportAuthorize } from "@/lib/provisioning/resource-access";
+import { vmCreateAuthorized } from "@/lib/provisioning/vm-create-access";
 
 /**
  * Create a VM from a template, an ISO or an existing volume (201 with the VM, or 202 with a
  * task). vm.create on the chosen host; deploying a template also needs template.use there,
  * importing an existing volume storage.manage there, and a NIC on a host bridge (the form's or
- * the template's) network.manage there.
+ * the template's) network.manage there (lib/provisioning/vm-create-access.ts).
  */
 export const POST = userRoute(
   { privilege: "vm.create", body: VmCreateSchema, target: ({ body }) => ({ hostId: body.hostId }) },
   async ({ req, session, principal, ip, body }) => {
-    const request = { ip, method: req.method, path: req.nextUrl.pathname };
-    if (body.mode === "template") await authorizeOrThrow(principal, "template.use", { hostId: body.hostId }, request);
-    if (body.mode === "import") await volumeImportAuthorize(principal, body.hostId, request);
-    const r = await vmCreate({ session, ip }, body, { nicsAuthorize: (nics) => nicsAuthorize(principal, { hostId: body.hostId }, nics, request) });
+    const r = await vmCreateAuthorized({ session, ip }, principal, body, { ip, method: req.method, path: req.nextUrl.pathname });
     return NextResponse.json(r, { status: r.taskId ? 202 : 201 });
   },
 );

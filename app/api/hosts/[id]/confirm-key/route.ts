@@ -1,19 +1,11 @@
 import { NextResponse } from "next/server";
 import { z } from "zod";
 import { userRoute } from "@/lib/http/route";
-import { FingerprintSchema, hostGet, hostKeyConfirm } from "@/lib/fleet/hosts";
-import { fleetForget } from "@/lib/fleet/runtime";
-import { eventsUnwatch, eventsWatchHosts } from "@/lib/fleet/events";
-import { inventoryGet } from "@/lib/fleet/inventory";
+import { FingerprintSchema } from "@/lib/fleet/hosts";
+import { hostKeyAccept } from "@/lib/fleet/host-admin";
 
 const Body = z.object({ fingerprint: FingerprintSchema }).strict();
 
 export const POST = userRoute<typeof Body, { id: string }>({ privilege: "host.manage", body: Body, target: ({ params }) => ({ hostId: params.id }) }, async ({ session, ip, params, body }) => {
-  const host = await hostKeyConfirm({ session, ip }, params.id, body.fingerprint);
-  eventsUnwatch(host.id);
-  fleetForget(host.id);
-  // Connect right away so the host shows online (or why not) without waiting for a page load.
-  await inventoryGet(host.id).catch(() => {});
-  await eventsWatchHosts();
-  return NextResponse.json({ host: await hostGet(host.id) });
+  return NextResponse.json({ host: await hostKeyAccept({ session, ip }, params.id, body.fingerprint) });
 });

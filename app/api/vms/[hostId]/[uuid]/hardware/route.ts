@@ -1,8 +1,7 @@
 import { NextResponse } from "next/server";
 import { userRoute } from "@/lib/http/route";
 import { VmEditSchema } from "@/lib/contracts/provisioning";
-import { vmHardware, vmHardwareEdit } from "@/lib/provisioning/vm-edit";
-import { nicsAuthorize } from "@/lib/provisioning/resource-access";
+import { vmHardware, vmHardwareEditAuthorized } from "@/lib/provisioning/vm-edit";
 
 type P = { hostId: string; uuid: string };
 const target = ({ params }: { params: P }) => ({ hostId: params.hostId, vmUuid: params.uuid });
@@ -14,7 +13,5 @@ export const GET = userRoute<undefined, P>({ privilege: "vm.view", target }, asy
 
 /** Edits: persistent definition first, then live where libvirt allows. A NIC on a host bridge also needs network.manage on the host. */
 export const PATCH = userRoute<typeof VmEditSchema, P>({ privilege: "vm.edit", body: VmEditSchema, target }, async ({ req, session, principal, ip, params, body }) => {
-  if (body.addNic) await nicsAuthorize(principal, { hostId: params.hostId, vmUuid: params.uuid }, [body.addNic], { ip, method: req.method, path: req.nextUrl.pathname });
-  const result = await vmHardwareEdit({ session, ip }, params.hostId, params.uuid, body);
-  return NextResponse.json({ result, hardware: await vmHardware(params.hostId, params.uuid) });
+  return NextResponse.json(await vmHardwareEditAuthorized({ session, ip }, principal, params.hostId, params.uuid, body, { ip, method: req.method, path: req.nextUrl.pathname }));
 });
