@@ -4,6 +4,7 @@ import { AppError } from "@/lib/http/errors";
 import { domainCreateXml, type DomainCreateSpec, type DomainDiskCreate } from "@/lib/libvirt/domain-xml-create";
 import { parsePoolXml, parseVolumeXml, type VolumeWire } from "@/lib/libvirt/storage-xml";
 import { imageInspect } from "@/lib/storage/image-inspect";
+import { volumePoolOf } from "@/lib/virt/storage-volume";
 import { FILE_COPY_EXISTS, fileCopyArgv, fileCopyPlan, parseAllocatedLines } from "./file-copy";
 import { domainCloneXml } from "@/lib/libvirt/domain-xml-update";
 import { xmlAppend, xmlNewDocument, xmlSerialize } from "@/lib/libvirt/xml-build";
@@ -111,19 +112,11 @@ export function volumeCreateXml(o: { name: string; capacityBytes: number; format
  */
 export function provImageInspect(h: ProvHost, path: string, declaredFormat: "raw" | "qcow2", label: string, opts: { backingChain?: boolean } = {}) {
   return imageInspect({
-    host: h.host,
+    host: h,
     path,
     declaredFormat,
     label,
-    exec: (argv, timeoutMs) => h.exec(argv, timeoutMs),
-    backingChain: opts.backingChain
-      ? {
-          inPool: async (p) => {
-            const [r] = await h.virshTry({ command: "vol-pool", args: [{ arg: p }] });
-            return r.ok;
-          },
-        }
-      : undefined,
+    backingChain: opts.backingChain ? { inPool: async (p) => (await volumePoolOf({ host: h, path: p })) !== null } : undefined,
   });
 }
 
