@@ -1,4 +1,5 @@
 import "server-only";
+import { domainDefine, domainXmlGet } from "@/lib/virt/domain";
 import { randomUUID } from "node:crypto";
 import { AppError } from "@/lib/http/errors";
 import { bytesToGiB, quotaReserve } from "@/lib/provisioning/quota";
@@ -84,7 +85,7 @@ export async function vmClone(caller: Caller, hostId: string, rawUuid: string, i
   if (inv.vms.some((v) => v.name === input.name)) {
     throw new AppError("conflict", `${h.host.name} already has a VM named "${input.name}"`, { issues: [{ path: "name", message: "This name is taken on this host" }] });
   }
-  const [xml] = await h.virsh({ command: "dumpxml", args: [{ domain: uuid }, { flag: "--inactive" }] });
+  const xml = await domainXmlGet({ host: h, uuid, inactive: true });
   const vols = await diskVolumes(h, xml);
   // Each disk's format is the one the domain declares (<driver type>), and its bytes must agree;
   // refused here, before anything is queued (and checked again when the task copies it).
@@ -141,7 +142,7 @@ export async function vmToTemplate(caller: Caller, hostId: string, rawUuid: stri
   const src = await vmState(h, uuid);
   if (src.template) throw new AppError("conflict", `${src.name} is a template already`);
   if (isActive(src.state as never)) throw new AppError("invalid_state", `Shut ${src.name} down first: a template's disk must not change`);
-  const [xml] = await h.virsh({ command: "dumpxml", args: [{ domain: uuid }, { flag: "--inactive" }] });
+  const xml = await domainXmlGet({ host: h, uuid, inactive: true });
   const d = parseDomainXml(xml);
   const vols = await diskVolumes(h, xml);
   if (!vols.length) throw new AppError("invalid_state", `${src.name} has no disk to use as a base image`);
@@ -174,7 +175,7 @@ export async function vmToTemplate(caller: Caller, hostId: string, rawUuid: stri
   });
   const template = await templateCreate(caller, spec);
   try {
-    await h.virshExec({ command: "define", args: [{ arg: "/dev/stdin" }] }, { stdin: domainMarkTemplate(xml, template.id) });
+    await domainDefine({ host: h, xml: domainMarkTemplate(xml, template.id) });
     await h.virshTry({ command: "autostart", args: [{ domain: uuid }, { flag: "--disable" }] });
   } catch (err) {
     await templateDelete(caller, template.id, { unchecked: true }).catch(() => {});
@@ -209,7 +210,7 @@ export async function vmUnmarkTemplate(caller: Caller, hostId: string, rawUuid: 
   const src = await vmState(h, uuid);
   const audit = vmAuditor(caller, h, "vm.unmark-template", { uuid, name: src.name });
   if (!src.template) throw new AppError("conflict", `${src.name} is not a template`);
-  const [xml] = await h.virsh({ command: "dumpxml", args: [{ domain: uuid }, { flag: "--inactive" }] });
+  const xml = await domainXmlGet({ host: h, uuid, inactive: true });
   const templateId = domainTemplateMark(xml);
   const record = templateId ? await templateGet(templateId).catch(() => null) : null;
   const paths = domainDisks(xml)
@@ -234,12 +235,12 @@ export async function vmUnmarkTemplate(caller: Caller, hostId: string, rawUuid: 
     const [p] = await h.virshTry({ command: "vol-path", args: [{ option: "--pool", value: src0.pool }, { arg: src0.volume }] });
     ownRecord = p.ok && paths.includes(p.stdout.trim());
   }
-  await h.virshExec({ command: "define", args: [{ arg: "/dev/stdin" }] }, { stdin: domainMarkTemplate(xml, null) });
+  await domainDefine({ host: h, xml: domainMarkTemplate(xml, null) });
   if (record && ownRecord) {
     try {
       await templateDelete(caller, record.id, { unchecked: true });
     } catch (err) {
-      await h.virshExec({ command: "define", args: [{ arg: "/dev/stdin" }] }, { stdin: xml }).catch(() => {});
+      await domainDefine({ host: h, xml }).catch(() => {});
       inventoryInvalidate(h.host.id, [src.name]);
       await audit("failure", { reason: "template_record", templateId: record.id, error: err instanceof Error ? err.message : String(err) });
       throw err;
