@@ -1,5 +1,6 @@
 import "server-only";
-import { domainDefine, domainXmlGet } from "@/lib/virt/domain";
+import { domainDefine, domainLifecycleTry, domainXmlGet } from "@/lib/virt/domain";
+import { volumeGetMany, volumePathsTry, volumePoolOfMany } from "@/lib/virt/storage-volume";
 import { randomUUID } from "node:crypto";
 import { AppError } from "@/lib/http/errors";
 import { bytesToGiB, quotaReserve } from "@/lib/provisioning/quota";
@@ -11,7 +12,6 @@ import { taskEnqueue } from "@/lib/tasks/tasks";
 import { planTaskRegister } from "./plan-task";
 import { parseDomainXml } from "@/lib/libvirt/domain-xml-parse";
 import { domainDisks, domainMarkTemplate, domainTemplateMark } from "@/lib/libvirt/domain-xml-update";
-import { parseVolumeXml } from "@/lib/libvirt/storage-xml";
 import { isActive } from "@/lib/libvirt/vm-state";
 import { templateCreate, templateDelete, templateGet } from "@/lib/templates/templates";
 import { TemplateInputSchema, type TemplateView, type VmCloneInput } from "@/lib/contracts/provisioning";
@@ -43,17 +43,13 @@ async function diskVolumes(h: ProvHost, xml: string) {
   for (const d of disks) {
     if (!d.path) throw new AppError("invalid_state", `Disk ${d.target} is not a file: virtdeck clones file-backed disks only`);
   }
-  const results = await h.virshTry(
-    ...disks.flatMap((d) => [
-      { command: "vol-pool" as const, args: [{ arg: d.path! }] },
-      { command: "vol-dumpxml" as const, args: [{ arg: d.path! }] },
-    ]),
-  );
+  const paths = disks.map((d) => d.path!);
+  const [pools, vols] = await Promise.all([volumePoolOfMany({ host: h, paths }), volumeGetMany({ host: h, refs: paths.map((path) => ({ path })) })]);
   return disks.map((d, i) => {
-    const pool = results[2 * i];
-    const vol = results[2 * i + 1];
-    if (!pool.ok || !vol.ok) throw new AppError("invalid_state", `Disk ${d.target} (${d.path}) is not in a storage pool: add its directory as a pool first`);
-    return { disk: d, pool: pool.stdout.trim(), volume: parseVolumeXml(vol.stdout) };
+    const pool = pools[i];
+    const volume = vols[i];
+    if (pool === null || !volume) throw new AppError("invalid_state", `Disk ${d.target} (${d.path}) is not in a storage pool: add its directory as a pool first`);
+    return { disk: d, pool, volume };
   });
 }
 
@@ -176,7 +172,7 @@ export async function vmToTemplate(caller: Caller, hostId: string, rawUuid: stri
   const template = await templateCreate(caller, spec);
   try {
     await domainDefine({ host: h, xml: domainMarkTemplate(xml, template.id) });
-    await h.virshTry({ command: "autostart", args: [{ domain: uuid }, { flag: "--disable" }] });
+    await domainLifecycleTry({ host: h, uuid, verb: "autostart", flags: ["--disable"] });
   } catch (err) {
     await templateDelete(caller, template.id, { unchecked: true }).catch(() => {});
     throw err;
@@ -232,7 +228,7 @@ export async function vmUnmarkTemplate(caller: Caller, hostId: string, rawUuid: 
   let ownRecord = false;
   if (record && record.source.kind === "image") {
     const src0 = record.source;
-    const [p] = await h.virshTry({ command: "vol-path", args: [{ option: "--pool", value: src0.pool }, { arg: src0.volume }] });
+    const [p] = await volumePathsTry({ host: h, refs: [{ pool: src0.pool, name: src0.volume }] });
     ownRecord = p.ok && paths.includes(p.stdout.trim());
   }
   await domainDefine({ host: h, xml: domainMarkTemplate(xml, null) });

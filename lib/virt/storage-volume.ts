@@ -103,3 +103,15 @@ export async function volumeUpload({ host, pool, name, data, timeoutMs }: { host
 export function volumeUploadStream({ host, pool, name }: { host: HostClient; pool: string; name: string }) {
   return host.virshStream({ command: "vol-upload", args: [{ option: "--pool", value: pool }, { arg: name }, { arg: "/dev/stdin" }] });
 }
+
+/** `vol-create-from`: a new volume (its XML on stdin) filled from another volume by libvirt (slow: own exec). */
+export async function volumeCreateFrom(o: { host: HostClient; pool: string; xml: string; srcPool: string; srcName: string; timeoutMs?: number }): Promise<void> {
+  await o.host.virshExec({ command: "vol-create-from", args: [{ arg: o.pool }, { arg: "/dev/stdin" }, { arg: o.srcName }, { option: "--inputpool", value: o.srcPool }] }, { stdin: o.xml, timeoutMs: o.timeoutMs });
+}
+
+/** `vol-pool` of several files in one batch: the pool holding each, or null. */
+export async function volumePoolOfMany({ host, paths }: { host: HostClient; paths: readonly string[] }): Promise<(string | null)[]> {
+  if (!paths.length) return [];
+  const results = await host.virshTry(...paths.map((p) => ({ command: "vol-pool" as const, args: [{ arg: p }] })));
+  return results.map((r) => (r.ok ? r.stdout.trim() : null));
+}
