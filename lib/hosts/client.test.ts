@@ -66,10 +66,13 @@ describe("host client", () => {
     expect(f.lines.some((l) => String(l.msg).startsWith("Reconnected to the hypervisor"))).toBe(true);
   });
 
-  it("replays a read only once, then reports the host as the fleet maps it", async () => {
-    const f = fakeDeps([dropped, dropped, ok("never")]);
+  it("replays a read only once, then reports the drop itself as the fleet maps it", async () => {
+    const unreachable = () => {
+      throw new HostUnreachableError("10.0.0.9", 22, "ECONNREFUSED");
+    };
+    const f = fakeDeps([dropped, unreachable, ok("never")]);
     const client = createHostClient(HOST, f.deps);
-    await expect(client.virshTry({ command: "list", args: [{ flag: "--all" }, { flag: "--uuid" }] })).rejects.toMatchObject({ code: "host_unreachable" });
+    await expect(client.virshTry({ command: "list", args: [{ flag: "--all" }, { flag: "--uuid" }] })).rejects.toMatchObject({ code: "host_unreachable", message: "host one: virsh session ended" });
     expect(f.batches).toHaveLength(2);
   });
 

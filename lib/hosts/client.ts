@@ -101,7 +101,8 @@ export function createHostClient<H extends HostTarget>(host: H, deps: HostClient
         // effect, so it is replayed once; a mutation may have run and is reported instead.
         if (!(err instanceof ConnectionClosedError) || !virshAllReads(verbs)) throw err;
         log.info({ host: host.id, verbs, err: err.message }, "Reconnected to the hypervisor: retrying the read once");
-        results = await run();
+        // When the reconnect (or the replay) fails too, the drop is what the caller learns about.
+        results = await run().catch(() => Promise.reject(err));
       }
       debug("session", verbs, started, results.every((r) => r.ok));
       return results;
