@@ -82,67 +82,103 @@ function failMapper(host: HostTarget, deps: HostClientDeps, code: "action_failed
   };
 }
 
+interface Ctx {
+  host: HostTarget;
+  deps: HostClientDeps;
+  log: Logger;
+  fail: (err: unknown) => Promise<never>;
+}
+
+function debug(c: Ctx, mode: string, verbs: string[], started: number, ok: boolean): void {
+  c.log.debug({ host: c.host.id, mode, verbs, ms: Date.now() - started, ok }, "host command");
+}
+
+async function sessionBatch(c: Ctx, argvs: VirshCommandArgv[]): Promise<VirshResult[]> {
+  const verbs = argvs.map((a) => a[0]);
+  const started = Date.now();
+  const run = () => c.deps.sessions.get(c.host.id, c.host.libvirtUri).batch(argvs);
+  try {
+    let results: VirshResult[];
+    try {
+      results = await run();
+    } catch (err) {
+      // The session (or its connection) died under us: the next batch reconnects. A read has no
+      // effect, so it is replayed once; a mutation may have run and is reported instead.
+      if (!(err instanceof ConnectionClosedError) || !virshAllReads(verbs)) throw err;
+      c.log.info({ host: c.host.id, verbs, err: err.message }, "Reconnected to the hypervisor: retrying the read once");
+      // When the reconnect (or the replay) fails too, the drop is what the caller learns about.
+      results = await run().catch(() => Promise.reject(err));
+    }
+    debug(c, "session", verbs, started, results.every((r) => r.ok));
+    return results;
+  } catch (err) {
+    debug(c, "session", verbs, started, false);
+    return c.fail(err);
+  }
+}
+
+async function oneShot(c: Ctx, cmd: VirshCommandInput, o: ExecOptions = {}): Promise<VirshResult> {
+  const argv = virshArgvFor(c.host.libvirtUri, virshCommand(cmd));
+  const started = Date.now();
+  try {
+    const transport = await c.deps.pool.get(c.host.id);
+    const r = await transport.run(argv, { stdin: o.stdin, timeoutMs: o.timeoutMs ?? 120_000, onStdout: o.onStdout });
+    debug(c, "exec", [cmd.command], started, r.code === 0);
+    return { ok: r.code === 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (err) {
+    debug(c, "exec", [cmd.command], started, false);
+    return c.fail(err);
+  }
+}
+
+async function execRun(c: Ctx, argv: readonly string[], timeoutMs: number, o: ExecOptions): Promise<RunResult> {
+  const started = Date.now();
+  // The program's name only (argv may carry paths): skip the `env VAR=...` prefix.
+  const name = argv.filter((a) => a !== "env" && !/^[A-Z_]+=/.test(a)).slice(0, 1);
+  try {
+    const transport = await c.deps.pool.get(c.host.id);
+    const r = await transport.run(argv, { timeoutMs, stdin: o.stdin, onStdout: o.onStdout });
+    debug(c, "exec", name, started, r.code === 0);
+    return r;
+  } catch (err) {
+    debug(c, "exec", name, started, false);
+    return c.fail(err);
+  }
+}
+
+async function streamOpen(c: Ctx, cmd: VirshCommandInput, o: { pty?: boolean; own?: boolean }): Promise<CommandStream> {
+  const argv = virshArgvFor(c.host.libvirtUri, virshCommand(cmd));
+  const started = Date.now();
+  try {
+    const stream = o.own
+      ? (await c.deps.streams.openStream(c.host.id, argv, { pty: o.pty })).stream
+      : await (await c.deps.pool.get(c.host.id)).openStream(argv, { pty: o.pty });
+    debug(c, "stream", [cmd.command], started, true);
+    return stream;
+  } catch (err) {
+    debug(c, "stream", [cmd.command], started, false);
+    return c.fail(err);
+  }
+}
+
 export function createHostClient<H extends HostTarget>(host: H, deps: HostClientDeps, opts: HostClientOptions = {}): HostClient<H> {
-  const log = deps.log ?? childLogger("hosts", { host: host.id });
-  const fail = failMapper(host, deps, opts.commandErrorCode ?? "action_failed");
-  const debug = (mode: string, verbs: string[], started: number, ok: boolean) =>
-    log.debug({ host: host.id, mode, verbs, ms: Date.now() - started, ok }, "host command");
-
-  async function sessionBatch(argvs: VirshCommandArgv[]): Promise<VirshResult[]> {
-    const verbs = argvs.map((a) => a[0]);
-    const started = Date.now();
-    const run = () => deps.sessions.get(host.id, host.libvirtUri).batch(argvs);
-    try {
-      let results: VirshResult[];
-      try {
-        results = await run();
-      } catch (err) {
-        // The session (or its connection) died under us: the next batch reconnects. A read has no
-        // effect, so it is replayed once; a mutation may have run and is reported instead.
-        if (!(err instanceof ConnectionClosedError) || !virshAllReads(verbs)) throw err;
-        log.info({ host: host.id, verbs, err: err.message }, "Reconnected to the hypervisor: retrying the read once");
-        // When the reconnect (or the replay) fails too, the drop is what the caller learns about.
-        results = await run().catch(() => Promise.reject(err));
-      }
-      debug("session", verbs, started, results.every((r) => r.ok));
-      return results;
-    } catch (err) {
-      debug("session", verbs, started, false);
-      return fail(err);
-    }
-  }
-
-  async function oneShot(cmd: VirshCommandInput, o: ExecOptions = {}): Promise<VirshResult> {
-    const argv = virshArgvFor(host.libvirtUri, virshCommand(cmd));
-    const started = Date.now();
-    try {
-      const transport = await deps.pool.get(host.id);
-      const r = await transport.run(argv, { stdin: o.stdin, timeoutMs: o.timeoutMs ?? 120_000, onStdout: o.onStdout });
-      debug("exec", [cmd.command], started, r.code === 0);
-      return { ok: r.code === 0, stdout: r.stdout, stderr: r.stderr };
-    } catch (err) {
-      debug("exec", [cmd.command], started, false);
-      return fail(err);
-    }
-  }
-
+  const c: Ctx = { host, deps, log: deps.log ?? childLogger("hosts", { host: host.id }), fail: failMapper(host, deps, opts.commandErrorCode ?? "action_failed") };
   const virshExec = async (cmd: VirshCommandInput, o?: ExecOptions): Promise<string> => {
-    const r = await oneShot(cmd, o);
-    if (!r.ok) return fail(new CommandFailedError(["virsh", cmd.command], 1, r.stderr));
+    const r = await oneShot(c, cmd, o);
+    if (!r.ok) return c.fail(new CommandFailedError(["virsh", cmd.command], 1, r.stderr));
     return r.stdout;
   };
-
   return {
     host,
     async virsh(...cmds) {
-      const argvs = cmds.map((c) => virshCommand(c));
-      const results = await sessionBatch(argvs);
-      const bad = results.find((r) => !r.ok);
-      if (bad) return fail(new CommandFailedError(["virsh", ...argvs[results.indexOf(bad)]], null, bad.stderr));
+      const argvs = cmds.map((cmd) => virshCommand(cmd));
+      const results = await sessionBatch(c, argvs);
+      const bad = results.findIndex((r) => !r.ok);
+      if (bad >= 0) return c.fail(new CommandFailedError(["virsh", ...argvs[bad]], null, results[bad].stderr));
       return results.map((r) => r.stdout);
     },
-    virshTry: (...cmds) => sessionBatch(cmds.map((c) => virshCommand(c))),
-    virshExecTry: oneShot,
+    virshTry: (...cmds) => sessionBatch(c, cmds.map((cmd) => virshCommand(cmd))),
+    virshExecTry: (cmd, o) => oneShot(c, cmd, o),
     virshExec,
     virshExecEarly(cmd) {
       return virshEarly({
@@ -151,36 +187,10 @@ export function createHostClient<H extends HostTarget>(host: H, deps: HostClient
         argv: virshArgvFor(host.libvirtUri, virshCommand(cmd)),
         verb: cmd.command,
         fallback: (stdin, timeoutMs) => virshExec(cmd, { stdin, timeoutMs }),
-        fail,
+        fail: c.fail,
       });
     },
-    async exec(argv, timeoutMs = 30_000, o = {}) {
-      const started = Date.now();
-      // The program's name only (argv may carry paths): skip the `env VAR=...` prefix.
-      const name = argv.filter((a) => a !== "env" && !/^[A-Z_]+=/.test(a)).slice(0, 1);
-      try {
-        const transport = await deps.pool.get(host.id);
-        const r = await transport.run(argv, { timeoutMs, stdin: o.stdin, onStdout: o.onStdout });
-        debug("exec", name, started, r.code === 0);
-        return r;
-      } catch (err) {
-        debug("exec", name, started, false);
-        return fail(err);
-      }
-    },
-    async virshStream(cmd, o = {}) {
-      const argv = virshArgvFor(host.libvirtUri, virshCommand(cmd));
-      const started = Date.now();
-      try {
-        const stream = o.own
-          ? (await deps.streams.openStream(host.id, argv, { pty: o.pty })).stream
-          : await (await deps.pool.get(host.id)).openStream(argv, { pty: o.pty });
-        debug("stream", [cmd.command], started, true);
-        return stream;
-      } catch (err) {
-        debug("stream", [cmd.command], started, false);
-        return fail(err);
-      }
-    },
+    exec: (argv, timeoutMs = 30_000, o = {}) => execRun(c, argv, timeoutMs, o),
+    virshStream: (cmd, o = {}) => streamOpen(c, cmd, o),
   };
 }

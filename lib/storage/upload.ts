@@ -78,6 +78,56 @@ function killStream(stream: CommandStream | null): void {
   stream.destroy();
 }
 
+/** Pipes the request body into vol-upload's stdin with backpressure, checking the image's magic; returns the bytes sent. */
+async function bytesSend(o: { stream: CommandStream; reader: ReadableStreamDefaultReader<Uint8Array>; q: UploadQuery; ctx: TaskContext; requestSignal: AbortSignal; hostName: string }): Promise<number> {
+  const { stream, reader, q, ctx, requestSignal } = o;
+  let stderr = "";
+  stream.stderr.on("data", (b: Buffer) => (stderr = (stderr + b.toString("utf8")).slice(-4000)));
+  stream.on("data", () => {}); // virsh prints nothing on success; keep the channel flowing
+  const exited = new Promise<number | null>((resolve) => {
+    stream.once("exit", (code: number | null) => resolve(typeof code === "number" ? code : null));
+    stream.once("close", () => resolve(null));
+  });
+  let sent = 0;
+  const magic = new ImageMagicCollector();
+  let headChecked = false;
+  const magicCheck = (found: string | null) => {
+    if (q.format === "qcow2" ? found === "qcow2" : found === null) return;
+    throw new AppError(
+      "invalid_input",
+      found
+        ? `Refused: the file is a ${found} image, not ${q.format === "iso" ? "an ISO" : q.format}${found === "qcow2" ? " (upload it with format qcow2: it is then checked for backing files)" : ""}`
+        : "Refused: the file does not start with a qcow2 header",
+    );
+  };
+  await ctx.progress(0, "Uploading");
+  for (;;) {
+    if (ctx.signal.aborted || requestSignal.aborted) break;
+    const { value, done } = await reader.read();
+    if (done) break;
+    magic.push(value);
+    if (!headChecked && magic.headComplete) {
+      headChecked = true;
+      magicCheck(magic.detectHead());
+    }
+    sent += value.length;
+    if (sent > q.size) throw new AppError("invalid_input", `The upload is larger than the announced ${q.size} bytes`);
+    if (!stream.write(value)) {
+      await Promise.race([once(stream, "drain"), exited.then(() => { throw new Error(`virsh vol-upload ended early: ${virshMessage(stderr)}`); })]);
+    }
+    await ctx.progress((sent / q.size) * TRANSFER_SHARE, "Uploading");
+  }
+  if (ctx.signal.aborted) throw ctx.signal.reason;
+  if (requestSignal.aborted || sent < q.size) {
+    throw new AppError("action_failed", `The browser stopped sending after ${sent} of ${q.size} bytes`);
+  }
+  magicCheck(magic.detect());
+  stream.end();
+  const code = await exited;
+  if (code !== 0) throw new AppError("host_error", `${o.hostName}: vol-upload failed: ${virshMessage(stderr)}`);
+  return sent;
+}
+
 /**
  * Streams `body` into a new volume. Resolves with the finished task (succeeded, failed or
  * cancelled); throws only for problems found before the task starts (limits, unknown host).
@@ -109,50 +159,7 @@ export async function storageUpload(
     requestSignal.addEventListener("abort", abort, { once: true });
     try {
       stream = await volumeUploadStream({ host: client, pool: q.pool, name: q.name });
-      let stderr = "";
-      stream.stderr.on("data", (b: Buffer) => (stderr = (stderr + b.toString("utf8")).slice(-4000)));
-      stream.on("data", () => {}); // virsh prints nothing on success; keep the channel flowing
-      const exited = new Promise<number | null>((resolve) => {
-        stream!.once("exit", (code: number | null) => resolve(typeof code === "number" ? code : null));
-        stream!.once("close", () => resolve(null));
-      });
-      let sent = 0;
-      const magic = new ImageMagicCollector();
-      let headChecked = false;
-      const magicCheck = (found: string | null) => {
-        if (q.format === "qcow2" ? found === "qcow2" : found === null) return;
-        throw new AppError(
-          "invalid_input",
-          found
-            ? `Refused: the file is a ${found} image, not ${q.format === "iso" ? "an ISO" : q.format}${found === "qcow2" ? " (upload it with format qcow2: it is then checked for backing files)" : ""}`
-            : "Refused: the file does not start with a qcow2 header",
-        );
-      };
-      await ctx.progress(0, "Uploading");
-      for (;;) {
-        if (ctx.signal.aborted || requestSignal.aborted) break;
-        const { value, done } = await reader.read();
-        if (done) break;
-        magic.push(value);
-        if (!headChecked && magic.headComplete) {
-          headChecked = true;
-          magicCheck(magic.detectHead());
-        }
-        sent += value.length;
-        if (sent > q.size) throw new AppError("invalid_input", `The upload is larger than the announced ${q.size} bytes`);
-        if (!stream.write(value)) {
-          await Promise.race([once(stream, "drain"), exited.then(() => { throw new Error(`virsh vol-upload ended early: ${virshMessage(stderr)}`); })]);
-        }
-        await ctx.progress((sent / q.size) * TRANSFER_SHARE, "Uploading");
-      }
-      if (ctx.signal.aborted) throw ctx.signal.reason;
-      if (requestSignal.aborted || sent < q.size) {
-        throw new AppError("action_failed", `The browser stopped sending after ${sent} of ${q.size} bytes`);
-      }
-      magicCheck(magic.detect());
-      stream.end();
-      const code = await exited;
-      if (code !== 0) throw new AppError("host_error", `${host.name}: vol-upload failed: ${virshMessage(stderr)}`);
+      const sent = await bytesSend({ stream, reader, q, ctx, requestSignal, hostName: host.name });
       await ctx.log(`Uploaded ${sent} bytes`);
 
       await ctx.progress(TRANSFER_SHARE, "Checking the image");
