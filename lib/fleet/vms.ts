@@ -4,7 +4,7 @@ import { AppError } from "@/lib/http/errors";
 import { auditRecord } from "@/lib/audit/audit";
 import { DomainUuidSchema } from "@/lib/hosts/virsh-command";
 import type { HostClient } from "@/lib/hosts/client";
-import { virshMessage } from "@/lib/hosts/client-errors";
+import { hostIsReady, virshMessage } from "@/lib/hosts/client-errors";
 import { DOMAIN_NOT_FOUND, domainDetailTry, domainLifecycleTry, domainXmlTry, type DomainVerb } from "@/lib/virt/domain";
 import { parseDomainXml } from "@/lib/libvirt/domain-xml-parse";
 import { parseDomstats } from "@/lib/libvirt/domstats-parse";
@@ -54,7 +54,7 @@ export async function fleetVms(q: FleetQuery, visible: Visibility): Promise<Flee
   const hosts = (await hostsList(hostScope)).filter((h) => !q.host || h.id === q.host);
   const results = await Promise.all(
     hosts.map(async (h) => {
-      if (!h.hostKeySha256 || h.status === "key_mismatch") {
+      if (!hostIsReady(h)) {
         return { host: h, vms: [] as VmSummary[], error: h.status === "key_mismatch" ? "Host key changed: connections blocked" : "Host key not confirmed yet" };
       }
       try {
