@@ -1,10 +1,12 @@
 import "server-only";
 import { AppError } from "@/lib/http/errors";
-import { DomainUuidSchema, virshArgv } from "@/lib/hosts/virsh-command";
+import { DomainUuidSchema } from "@/lib/hosts/virsh-command";
+import type { HostClient } from "@/lib/hosts/client";
+import { domainScreenshotStream } from "@/lib/virt/domain";
 import { isActive } from "@/lib/libvirt/vm-state";
 import { hostGet } from "@/lib/fleet/hosts";
-import { hostErrorToApp } from "@/lib/fleet/errors";
-import { fleet } from "@/lib/fleet/runtime";
+import { hostErrorToApp } from "@/lib/hosts/client-errors";
+import { fleet, hostClientFor } from "@/lib/fleet/runtime";
 import { inventoryGet } from "@/lib/fleet/inventory";
 
 /**
@@ -31,10 +33,9 @@ function cache(): Map<string, Shot> {
   return c;
 }
 
-async function capture(hostId: string, uri: string, uuid: string): Promise<Buffer> {
-  const transport = await fleet().pool.get(hostId);
-  // -q keeps virsh's "Screenshot saved" note out of the image on stdout.
-  const stream = await transport.openStream(virshArgv({ uri, command: "screenshot", args: [{ domain: uuid }, { arg: "/dev/stdout" }] }));
+async function capture(host: HostClient, uuid: string): Promise<Buffer> {
+  // -q (every one-shot virsh has it) keeps virsh's "Screenshot saved" note out of the image on stdout.
+  const stream = await domainScreenshotStream({ host, uuid });
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -74,7 +75,7 @@ export async function vmScreenshot(hostId: string, rawUuid: string): Promise<Buf
   if (hit?.png && Date.now() - hit.at < TTL_MS) return hit.png;
   if (hit?.pending) return hit.pending;
   const entry: Shot = { at: Date.now() };
-  entry.pending = capture(host.id, host.libvirtUri, uuid.data)
+  entry.pending = capture(hostClientFor(host, { commandErrorCode: "host_error" }), uuid.data)
     .then((png) => {
       entry.png = png;
       entry.at = Date.now();

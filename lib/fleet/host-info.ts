@@ -1,13 +1,12 @@
 import "server-only";
-import { virshCommand } from "@/lib/hosts/virsh-command";
-import { assertVirshOk } from "@/lib/hosts/virsh-session";
+import { nodeFactsRead } from "@/lib/virt/node";
 import { parseVersion } from "@/lib/libvirt/version-parse";
 import { parseNodeInfo } from "@/lib/libvirt/nodeinfo-parse";
 import { availableKiB, parseNodeMemStats } from "@/lib/libvirt/nodememstats-parse";
 import { guestDomainTypes, parseCapabilities } from "@/lib/libvirt/capabilities-parse";
 import type { VmState } from "@/lib/libvirt/vm-state";
 import { hostGet } from "@/lib/fleet/hosts";
-import { fleet, fleetHostFailure } from "@/lib/fleet/runtime";
+import { fleetHostFailure, hostClientFor } from "@/lib/fleet/runtime";
 import { inventoryGet } from "@/lib/fleet/inventory";
 import type { HostInfo } from "@/lib/contracts/fleet";
 
@@ -16,17 +15,9 @@ export type { HostInfo } from "@/lib/contracts/fleet";
 /** Host facts from one batched round trip on the host's virsh session. */
 export async function hostInfo(id: string): Promise<HostInfo> {
   const host = await hostGet(id);
-  const session = fleet().sessions.get(host.id, host.libvirtUri);
-  const cmds = [
-    virshCommand({ command: "hostname" }),
-    virshCommand({ command: "version" }),
-    virshCommand({ command: "nodeinfo" }),
-    virshCommand({ command: "nodememstats" }),
-    virshCommand({ command: "capabilities" }),
-  ];
   try {
-    const results = await session.batch(cmds);
-    const [hostname, version, nodeinfo, mem, caps] = results.map((r, i) => assertVirshOk(cmds[i], r).stdout);
+    const facts = await nodeFactsRead({ host: hostClientFor(host, { commandErrorCode: "host_error" }) });
+    const { hostname, version, nodeinfo, memstats: mem, capabilities: caps } = facts;
     const v = parseVersion(version);
     const node = parseNodeInfo(nodeinfo);
     const types = guestDomainTypes(parseCapabilities(caps));

@@ -1,11 +1,12 @@
 import "server-only";
-import { virshCommand, type VirshCommandArgv } from "@/lib/hosts/virsh-command";
-import { assertVirshOk } from "@/lib/hosts/virsh-session";
+import type { HostClient } from "@/lib/hosts/client";
+import { domainInventoryRead, domainXmlTry } from "@/lib/virt/domain";
+import { nodeQemuStartTimes } from "@/lib/virt/node";
 import { parseDomainXml, type DomainWire } from "@/lib/libvirt/domain-xml-parse";
 import { parseDomstats, type DomstatsWire } from "@/lib/libvirt/domstats-parse";
 import { isActive } from "@/lib/libvirt/vm-state";
 import { hostGet, type HostView } from "@/lib/fleet/hosts";
-import { fleet, fleetHostFailure } from "@/lib/fleet/runtime";
+import { fleet, fleetHostFailure, hostClientFor } from "@/lib/fleet/runtime";
 import { cpuPercent, toVmSummary, type VmSummary } from "@/lib/fleet/vm-view";
 
 /**
@@ -47,22 +48,7 @@ function cacheFor(host: HostView): Cache {
   return c;
 }
 
-const LISTS = {
-  all: virshCommand({ command: "list", args: [{ flag: "--all" }, { flag: "--uuid" }] }),
-  autostart: virshCommand({ command: "list", args: [{ flag: "--all" }, { flag: "--autostart" }, { flag: "--uuid" }] }),
-  managed: virshCommand({ command: "list", args: [{ flag: "--all" }, { flag: "--with-managed-save" }, { flag: "--uuid" }] }),
-  transient: virshCommand({ command: "list", args: [{ flag: "--transient" }, { flag: "--uuid" }] }),
-  // Only the stat groups a summary uses: all groups cost ~3x as much on a large host.
-  stats: virshCommand({ command: "domstats", args: [{ flag: "--raw" }, { flag: "--state" }, { flag: "--cpu-total" }, { flag: "--balloon" }, { flag: "--vcpu" }] }),
-};
-
 const UPTIME_WAIT_MS = 500;
-
-const uuids = (out: string) =>
-  out
-    .split("\n")
-    .map((l) => l.trim().toLowerCase())
-    .filter(Boolean);
 
 /** Marks domains (by name) whose XML changed, e.g. from a libvirt event; "*" for all. */
 export function inventoryInvalidate(hostId: string, names: string[] | "*"): void {
@@ -72,53 +58,31 @@ export function inventoryInvalidate(hostId: string, names: string[] | "*"): void
   c.current = undefined;
 }
 
-/** QEMU process start times by domain UUID, for uptime (libvirt does not report it). */
-async function qemuStartTimes(hostId: string): Promise<Map<string, number>> {
-  const transport = await fleet().pool.get(hostId);
-  const r = await transport.run(["ps", "-o", "etimes=,args=", "-C", "qemu-system-x86_64,qemu-system-aarch64,qemu-kvm"], { timeoutMs: 15_000 });
-  const now = Date.now();
-  const out = new Map<string, number>();
-  for (const line of r.stdout.split("\n")) {
-    const m = /^\s*(\d+)\s.*\s-uuid\s+([0-9a-f-]{36})/i.exec(line);
-    if (m) out.set(m[2].toLowerCase(), now - Number(m[1]) * 1000);
-  }
-  return out;
-}
-
-async function refresh(c: Cache): Promise<HostInventory> {
-  // Names marked dirty while this refresh runs stay for the next one.
-  const dirty = new Set(c.dirty);
-  c.dirty.clear();
-  const session = fleet().sessions.get(c.host.id, c.host.uri);
-  const order = [LISTS.all, LISTS.autostart, LISTS.managed, LISTS.transient, LISTS.stats];
-  const results = await session.batch(order);
-  // domstats over all domains fails as a whole when one guest's QEMU is exiting at that moment
-  // ("Unable to read from monitor"); that guest is gone a moment later, so ask again.
-  for (let attempt = 0; attempt < 3 && !results[4].ok; attempt++) {
-    await new Promise((r) => setTimeout(r, 250));
-    results[4] = await session.run(LISTS.stats);
-  }
-  const [all, autostart, managed, transient, statsOut] = results.map((r, i) => assertVirshOk(order[i], r).stdout);
-  const ids = uuids(all);
-  const stats = new Map<string, DomstatsWire>(parseDomstats(statsOut).map((s) => [s.name, s]));
-
-  // Re-read XML for new domains, and for dirty ones (matched by name).
+/** Re-reads XML for new domains and for dirty ones (matched by name); forgets domains gone. */
+async function domainsSync(c: Cache, client: HostClient, ids: string[], dirty: Set<string>): Promise<void> {
   const allDirty = dirty.has("*");
   const need = ids.filter((id) => {
     const known = c.domains.get(id);
     return !known || allDirty || dirty.has(known.wire.name);
   });
-  if (need.length) {
-    const cmds: VirshCommandArgv[] = need.map((id) => virshCommand({ command: "dumpxml", args: [{ domain: id }] }));
-    const xmls = await session.batch(cmds);
-    xmls.forEach((r, i) => {
-      // A domain undefined between list and dumpxml simply drops out.
-      if (!r.ok) return c.domains.delete(need[i]);
-      c.domains.set(need[i], { xml: r.stdout, wire: parseDomainXml(r.stdout) });
-    });
-  }
+  const xmls = await domainXmlTry({ host: client, items: need.map((uuid) => ({ uuid })) });
+  xmls.forEach((r, i) => {
+    // A domain undefined between list and dumpxml simply drops out.
+    if (!r.ok) return c.domains.delete(need[i]);
+    c.domains.set(need[i], { xml: r.stdout, wire: parseDomainXml(r.stdout) });
+  });
   const present = new Set(ids);
   for (const id of [...c.domains.keys()]) if (!present.has(id)) c.domains.delete(id);
+}
+
+async function refresh(c: Cache, client: HostClient): Promise<HostInventory> {
+  // Names marked dirty while this refresh runs stay for the next one.
+  const dirty = new Set(c.dirty);
+  c.dirty.clear();
+  const raw = await domainInventoryRead({ host: client });
+  const ids = raw.all;
+  const stats = new Map<string, DomstatsWire>(parseDomstats(raw.stats).map((s) => [s.name, s]));
+  await domainsSync(c, client, ids, dirty);
 
   const at = Date.now();
   const runningWithoutStart = ids.some((id) => {
@@ -127,7 +91,7 @@ async function refresh(c: Cache): Promise<HostInventory> {
     return st && isActive(st) && !c.startedAt.has(id);
   });
   if (runningWithoutStart && !c.startTimesPending) {
-    c.startTimesPending = qemuStartTimes(c.host.id)
+    c.startTimesPending = nodeQemuStartTimes({ host: client })
       .then((starts) => {
         for (const [id, t] of starts) c.startedAt.set(id, t);
       })
@@ -138,9 +102,9 @@ async function refresh(c: Cache): Promise<HostInventory> {
   // so a slow shell never holds the inventory, and so live events; a later refresh fills it in.
   if (c.startTimesPending) await Promise.race([c.startTimesPending, new Promise((r) => setTimeout(r, UPTIME_WAIT_MS))]);
 
-  const autoSet = new Set(uuids(autostart));
-  const managedSet = new Set(uuids(managed));
-  const transientSet = new Set(uuids(transient));
+  const autoSet = new Set(raw.autostart);
+  const managedSet = new Set(raw.managedSave);
+  const transientSet = new Set(raw.transient);
   const vms: VmSummary[] = [];
   for (const id of ids) {
     const d = c.domains.get(id);
@@ -189,7 +153,7 @@ export async function inventoryGet(hostId: string, opts: { maxAgeMs?: number } =
   if (!c.inflight) {
     const startedAt = Date.now();
     c.inflightStartedAt = startedAt;
-    c.inflight = refresh(c)
+    c.inflight = refresh(c, hostClientFor(host, { commandErrorCode: "host_error" }))
       .then((inv) => (c.current = { ...inv, fetchedAt: startedAt }))
       .catch((err) => {
         c.current = undefined; // never serve the old inventory as fresh after a failure

@@ -1,13 +1,13 @@
 import "server-only";
 import { EventEmitter } from "node:events";
-import { AppError } from "@/lib/http/errors";
 import { createHostPool, type HostPool } from "@/lib/hosts/pool";
 import { createStreamPool, type StreamPool } from "@/lib/hosts/stream-pool";
 import { connectSsh } from "@/lib/hosts/ssh-transport";
 import { HostKeyMismatchError, isHostError } from "@/lib/hosts/errors";
 import { createVirshSessions, type VirshSessions } from "@/lib/hosts/virsh-session";
 import type { HostTransport } from "@/lib/hosts/transport";
-import { hostConnectInfo } from "@/lib/fleet/hosts";
+import { createHostClient, hostReadyAssert, type HostClient, type HostClientOptions } from "@/lib/hosts/client";
+import { hostConnectInfo, hostGet, type HostView } from "@/lib/fleet/hosts";
 import { hostStatusSet } from "@/lib/fleet/host-status";
 import { hostErrorToApp } from "@/lib/fleet/errors";
 import { isAppError } from "@/lib/http/errors";
@@ -34,12 +34,7 @@ type Holder = { [KEY]?: FleetRuntime };
 
 async function connect(hostId: string): Promise<HostTransport> {
   const host = await hostConnectInfo(hostId);
-  if (host.status === "key_mismatch") {
-    throw new AppError("host_not_ready", `${host.name}: the host key changed; accept or reject it on the host page first`);
-  }
-  if (!host.hostKeySha256) {
-    throw new AppError("host_not_ready", `${host.name}: confirm the host key first (Test connection on the host page)`);
-  }
+  hostReadyAssert(host);
   try {
     const transport = await connectSsh({
       host: host.address,
@@ -111,4 +106,16 @@ export async function fleetHostFailure(hostId: string, hostName: string, err: un
   const mapped = hostErrorToApp(err, hostName);
   if (isAppError(mapped) && mapped.code === "host_unreachable") await fleetHostLost(hostId, mapped.message);
   return mapped;
+}
+
+/** The host client for a host row already read (checks readiness: pinned key, no key dispute). */
+export function hostClientFor(host: HostView, opts?: HostClientOptions): HostClient<HostView> {
+  hostReadyAssert(host);
+  const f = fleet();
+  return createHostClient(host, { pool: f.pool, streams: f.streams, sessions: f.sessions, transportFailure: (err) => fleetHostFailure(host.id, host.name, err) }, opts);
+}
+
+/** The host client of a host id (404 for an unknown host, host_not_ready before its key is pinned). */
+export async function hostClient(hostId: string, opts?: HostClientOptions): Promise<HostClient<HostView>> {
+  return hostClientFor(await hostGet(hostId), opts);
 }

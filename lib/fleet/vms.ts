@@ -2,21 +2,21 @@ import "server-only";
 import { z } from "zod";
 import { AppError } from "@/lib/http/errors";
 import { auditRecord } from "@/lib/audit/audit";
-import { DomainUuidSchema, virshArgv, virshCommand, type VirshCommandInput } from "@/lib/hosts/virsh-command";
-import { assertVirshOk } from "@/lib/hosts/virsh-session";
-import { CommandFailedError } from "@/lib/hosts/errors";
+import { DomainUuidSchema } from "@/lib/hosts/virsh-command";
+import type { HostClient } from "@/lib/hosts/client";
+import { hostIsReady, virshMessage } from "@/lib/hosts/client-errors";
+import { DOMAIN_NOT_FOUND, domainDetailTry, domainLifecycleTry, domainXmlTry, type DomainVerb } from "@/lib/virt/domain";
 import { parseDomainXml } from "@/lib/libvirt/domain-xml-parse";
 import { parseDomstats } from "@/lib/libvirt/domstats-parse";
 import { hostGet, hostsList, type Caller } from "@/lib/fleet/hosts";
-import { virshMessage } from "@/lib/fleet/errors";
-import { fleet, fleetHostFailure } from "@/lib/fleet/runtime";
+import { fleet, hostClientFor } from "@/lib/fleet/runtime";
 import { inventoryGet, inventoryInvalidate } from "@/lib/fleet/inventory";
 import { toVmDetail, VM_ACTIONS, type VmAction, type VmDetail, type VmSummary } from "@/lib/fleet/vm-view";
-import type { VmState } from "@/lib/libvirt/vm-state";
+import { VM_STATES } from "@/lib/libvirt/vm-state";
 import type { VmListResponse } from "@/lib/contracts/fleet";
 import { visibilityHas, visibilityHosts, type Visibility } from "@/lib/authz";
 
-export const VM_STATES = ["running", "blocked", "paused", "shutdown", "shutoff", "crashed", "pmsuspended", "nostate"] as const satisfies readonly VmState[];
+export { VM_STATES };
 
 export const FleetQuerySchema = z.object({
   host: z.uuid({ error: "Unknown host" }).optional(),
@@ -54,7 +54,7 @@ export async function fleetVms(q: FleetQuery, visible: Visibility): Promise<Flee
   const hosts = (await hostsList(hostScope)).filter((h) => !q.host || h.id === q.host);
   const results = await Promise.all(
     hosts.map(async (h) => {
-      if (!h.hostKeySha256 || h.status === "key_mismatch") {
+      if (!hostIsReady(h)) {
         return { host: h, vms: [] as VmSummary[], error: h.status === "key_mismatch" ? "Host key changed: connections blocked" : "Host key not confirmed yet" };
       }
       try {
@@ -100,39 +100,32 @@ export async function vmDetail(hostId: string, rawUuid: string): Promise<VmDetai
   const uuid = parseUuid(rawUuid);
   const host = await hostGet(hostId);
   const summary = await summaryOf(host.id, uuid);
-  const cmds = [
-    virshCommand({ command: "dumpxml", args: [{ domain: uuid }] }),
-    virshCommand({ command: "dumpxml", args: [{ domain: uuid }, { flag: "--inactive" }] }),
-    virshCommand({ command: "domstats", args: [{ flag: "--raw" }, { flag: "--block" }, { domain: uuid }] }),
-  ];
-  try {
-    const [live, inactive, stats] = await fleet().sessions.get(host.id, host.libvirtUri).batch(cmds);
-    assertVirshOk(cmds[0], live);
-    assertVirshOk(cmds[1], inactive);
-    const statsWire = stats.ok ? parseDomstats(stats.stdout)[0] : undefined;
-    return toVmDetail(summary, parseDomainXml(live.stdout), parseDomainXml(inactive.stdout), live.stdout, inactive.stdout, statsWire);
-  } catch (err) {
-    if (err instanceof CommandFailedError && /failed to get domain|Domain not found/i.test(err.stderr)) {
-      throw new AppError("not_found", "VM not found");
-    }
-    throw await fleetHostFailure(host.id, host.name, err);
+  const client = hostClientFor(host, { commandErrorCode: "host_error" });
+  const { live, inactive, stats } = await domainDetailTry({ host: client, uuid });
+  for (const r of [live, inactive]) {
+    if (r.ok) continue;
+    if (DOMAIN_NOT_FOUND.test(r.stderr)) throw new AppError("not_found", "VM not found");
+    throw new AppError("host_error", `${host.name}: ${virshMessage(r.stderr)}`);
   }
+  const statsWire = stats.ok ? parseDomstats(stats.stdout)[0] : undefined;
+  return toVmDetail(summary, parseDomainXml(live.stdout), parseDomainXml(inactive.stdout), live.stdout, inactive.stdout, statsWire);
 }
 
 export const VmActionSchema = z.object({ action: z.enum(VM_ACTIONS, { error: "Unknown action" }) }).strict();
 
-const COMMANDS: Record<VmAction, (uuid: string) => VirshCommandInput> = {
-  start: (u) => ({ command: "start", args: [{ domain: u }] }),
-  shutdown: (u) => ({ command: "shutdown", args: [{ domain: u }] }),
-  reboot: (u) => ({ command: "reboot", args: [{ domain: u }] }),
-  destroy: (u) => ({ command: "destroy", args: [{ domain: u }] }),
-  reset: (u) => ({ command: "reset", args: [{ domain: u }] }),
-  suspend: (u) => ({ command: "suspend", args: [{ domain: u }] }),
-  resume: (u) => ({ command: "resume", args: [{ domain: u }] }),
-  managedsave: (u) => ({ command: "managedsave", args: [{ domain: u }] }),
-  "managedsave-remove": (u) => ({ command: "managedsave-remove", args: [{ domain: u }] }),
-  "autostart-on": (u) => ({ command: "autostart", args: [{ domain: u }] }),
-  "autostart-off": (u) => ({ command: "autostart", args: [{ domain: u }, { flag: "--disable" }] }),
+/** Each action's virsh verb (lib/virt/domain.ts runs slow ones as their own exec). */
+const COMMANDS: Record<VmAction, { verb: DomainVerb; flags?: string[] }> = {
+  start: { verb: "start" },
+  shutdown: { verb: "shutdown" },
+  reboot: { verb: "reboot" },
+  destroy: { verb: "destroy" },
+  reset: { verb: "reset" },
+  suspend: { verb: "suspend" },
+  resume: { verb: "resume" },
+  managedsave: { verb: "managedsave" },
+  "managedsave-remove": { verb: "managedsave-remove" },
+  "autostart-on": { verb: "autostart" },
+  "autostart-off": { verb: "autostart", flags: ["--disable"] },
 };
 
 /**
@@ -140,22 +133,17 @@ const COMMANDS: Record<VmAction, (uuid: string) => VirshCommandInput> = {
  * persistent definition itself, not only the cached inventory.
  */
 async function templateGuard(
-  hostId: string,
-  uri: string,
+  host: HostClient,
   uuid: string,
   name: string,
   audit: (outcome: "failure", details: Record<string, unknown>) => Promise<void>,
 ): Promise<void> {
-  const argv = virshCommand({ command: "dumpxml", args: [{ domain: uuid }, { flag: "--inactive" }] });
-  const r = await fleet().sessions.get(hostId, uri).run(argv);
+  const [r] = await domainXmlTry({ host, items: [{ uuid, inactive: true }] });
   if (r.ok && parseDomainXml(r.stdout).templateId !== undefined) {
     await audit("failure", { reason: "template" });
     throw new AppError("invalid_state", `${name} is a template: it is never started (deploy or clone it instead)`);
   }
 }
-
-/** Saving or restoring a guest's RAM can take minutes: those run as their own exec with a long timeout. */
-const LONG: ReadonlySet<VmAction> = new Set(["start", "managedsave"]);
 
 /**
  * Runs a lifecycle action after checking, against fresh state from the host,
@@ -182,22 +170,16 @@ export async function vmActionRun(caller: Caller, hostId: string, rawUuid: strin
     await audit("failure", { reason: "invalid_state" });
     throw new AppError("invalid_state", `Cannot ${action.replace("-", " ")} ${before.name} while it is ${before.state}`);
   }
-  if (action === "start" || action === "autostart-on") await templateGuard(host.id, host.libvirtUri, uuid, before.name, audit);
-  const cmd = COMMANDS[action](uuid);
-  try {
-    if (LONG.has(action)) {
-      const transport = await fleet().pool.get(host.id);
-      const r = await transport.run(virshArgv({ uri: host.libvirtUri, ...cmd }), { timeoutMs: 15 * 60_000 });
-      if (r.code !== 0) throw new CommandFailedError(["virsh", cmd.command], r.code, r.stderr);
-    } else {
-      const argv = virshCommand(cmd);
-      assertVirshOk(argv, await fleet().sessions.get(host.id, host.libvirtUri).run(argv));
-    }
-  } catch (err) {
-    const message = err instanceof CommandFailedError ? virshMessage(err.stderr) : undefined;
-    await audit("failure", { error: message ?? (err instanceof Error ? err.message : String(err)) });
-    if (message) throw new AppError("action_failed", message);
-    throw await fleetHostFailure(host.id, host.name, err);
+  const client = hostClientFor(host, { commandErrorCode: "host_error" });
+  if (action === "start" || action === "autostart-on") await templateGuard(client, uuid, before.name, audit);
+  const r = await domainLifecycleTry({ host: client, uuid, ...COMMANDS[action] }).catch(async (err: unknown) => {
+    await audit("failure", { error: err instanceof Error ? err.message : String(err) });
+    throw err;
+  });
+  if (!r.ok) {
+    const message = virshMessage(r.stderr);
+    await audit("failure", { error: message });
+    throw new AppError("action_failed", message);
   }
   await audit("success");
   inventoryInvalidate(host.id, [before.name]);

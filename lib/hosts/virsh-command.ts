@@ -135,6 +135,12 @@ const SPECS = {
   domdisplay: { domains: ONE, flags: ["--include-password", "--all"], options: ["--type"] },
   vncdisplay: { domains: ONE },
   "net-list": { flags: LIST_FILTERS },
+  // Snapshots and checkpoints: read-only for now (list, XML, current).
+  "snapshot-list": { domains: ONE, flags: ["--name", "--tree", "--roots", "--leaves", "--current", "--topological", "--internal", "--external", "--inactive", "--active", "--disk-only"] },
+  "snapshot-dumpxml": { domains: ONE, args: ONE, flags: ["--security-info"] },
+  "snapshot-current": { domains: ONE, flags: ["--name"] },
+  "checkpoint-list": { domains: ONE, flags: ["--name", "--tree", "--roots", "--leaves", "--topological"] },
+  "checkpoint-dumpxml": { domains: ONE, args: ONE, flags: ["--security-info", "--no-domain", "--size"] },
   "net-dumpxml": { args: ONE, flags: ["--inactive"] },
   "pool-list": { flags: [...LIST_FILTERS, "--details"], options: ["--type"] },
   "pool-dumpxml": { args: ONE, flags: ["--inactive"] },

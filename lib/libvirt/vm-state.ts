@@ -1,15 +1,12 @@
 import "server-only";
+import { VM_STATES, type VmState } from "@/lib/contracts/fleet";
 
-/** libvirt's virDomainState, by name. https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainState */
-export type VmState =
-  | "running"
-  | "blocked"
-  | "paused"
-  | "shutdown"
-  | "shutoff"
-  | "crashed"
-  | "pmsuspended"
-  | "nostate";
+/**
+ * libvirt's virDomainState, by name (https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainState).
+ * The list lives in lib/contracts (the browser filters by it); this is the one server-side home of
+ * the states' meaning: conversions from virsh output and the predicates below.
+ */
+export { VM_STATES, type VmState };
 
 // Index = virDomainState value (domstats state.state, virDomainGetState).
 const BY_NUMBER: readonly VmState[] = [

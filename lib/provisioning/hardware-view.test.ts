@@ -3,7 +3,6 @@ import { domainCreateXml, type DomainCreateSpec } from "@/lib/libvirt/domain-xml
 import { domainSetVcpus } from "@/lib/libvirt/domain-xml-update";
 import { parseDomainXml } from "@/lib/libvirt/domain-xml-parse";
 import { hardwareDiff, hardwareView } from "./hardware-view";
-import { parseVolList } from "./host-options";
 
 const spec: DomainCreateSpec = {
   name: "web",
@@ -45,20 +44,5 @@ describe("hardware view", () => {
       { field: "vcpus", live: "1", persistent: "2" },
       { field: "maxVcpus", live: "1", persistent: "2" },
     ]);
-  });
-});
-
-describe("vol-list", () => {
-  it("parses names with spaces and paths", () => {
-    const out = ` Name                 Path
-------------------------------------------------------
- base image.qcow2     /var/lib/pool/base image.qcow2
- grub.iso             /var/lib/pool/grub.iso
-`;
-    expect(parseVolList(out)).toEqual([
-      { name: "base image.qcow2", path: "/var/lib/pool/base image.qcow2" },
-      { name: "grub.iso", path: "/var/lib/pool/grub.iso" },
-    ]);
-    expect(parseVolList("")).toEqual([]);
   });
 });

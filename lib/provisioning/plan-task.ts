@@ -1,4 +1,7 @@
 import "server-only";
+import { domainInfoTry } from "@/lib/virt/domain";
+import { poolRefreshQuiet } from "@/lib/virt/storage-pool";
+import { volumeDeleteTry } from "@/lib/virt/storage-volume";
 import { taskHandlerRegister } from "@/lib/tasks/tasks";
 import { quotaRelease } from "./quota";
 import { provHost } from "./host-access";
@@ -28,15 +31,15 @@ export function planTaskRegister(kind: string): void {
         const p = CreatePlanSchema.safeParse((task.input as { plan?: unknown } | null)?.plan);
         if (!p.success) return;
         const h = await provHost(p.data.hostId);
-        const [info] = await h.virshTry({ command: "dominfo", args: [{ domain: p.data.domain.uuid }] });
+        const info = await domainInfoTry({ host: h, uuid: p.data.domain.uuid });
         if (info.ok) return; // it was defined: the VM exists, keep its disks
         await quotaRelease(p.data.hostId, p.data.domain.uuid);
         // A file copy cut short is a file libvirt has not seen yet: refresh so vol-delete finds it.
         for (const pool of new Set(p.data.volumes.filter((v) => v.kind === "copy").map((v) => v.pool))) {
-          await h.virshTry({ command: "pool-refresh", args: [{ arg: pool }] }).catch(() => {});
+          await poolRefreshQuiet({ host: h, pool });
         }
         for (const v of [...p.data.volumes, ...p.data.cleanup]) {
-          await h.virshTry({ command: "vol-delete", args: [{ option: "--pool", value: v.pool }, { arg: v.name }] }).catch(() => {});
+          await volumeDeleteTry({ host: h, ref: { pool: v.pool, name: v.name } });
         }
       },
     },

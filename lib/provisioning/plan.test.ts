@@ -52,6 +52,12 @@ function fakeHost(opts: { copyMs: number; failOn?: string; filePool?: { poolType
       }
       return "";
     },
+    async virshExecTry(cmd, o) {
+      return { ok: true, stdout: await this.virshExec(cmd, o), stderr: "" };
+    },
+    virshStream() {
+      throw new Error("no streams in this fake");
+    },
     virshExecEarly(cmd) {
       calls.push(`${cmd.command} (early)`);
       let fed = false;

@@ -2,8 +2,11 @@ import "server-only";
 import { z } from "zod";
 import { AppError } from "@/lib/http/errors";
 import { domainCreateXml, type DomainCreateSpec, type DomainDiskCreate } from "@/lib/libvirt/domain-xml-create";
-import { parsePoolXml, parseVolumeXml, type VolumeWire } from "@/lib/libvirt/storage-xml";
+import type { VolumeWire } from "@/lib/libvirt/storage-xml";
 import { imageInspect } from "@/lib/storage/image-inspect";
+import { domainDefine, domainDefineEarly, domainLifecycle, domainUndefineTry } from "@/lib/virt/domain";
+import { poolGetMany, poolRefresh, poolRefreshQuiet } from "@/lib/virt/storage-pool";
+import { volumeCreate, volumeCreateFrom, volumeDeleteTry, volumeFind, volumePaths, volumePoolOf, volumeResize } from "@/lib/virt/storage-volume";
 import { FILE_COPY_EXISTS, fileCopyArgv, fileCopyPlan, parseAllocatedLines } from "./file-copy";
 import { domainCloneXml } from "@/lib/libvirt/domain-xml-update";
 import { xmlAppend, xmlNewDocument, xmlSerialize } from "@/lib/libvirt/xml-build";
@@ -111,26 +114,18 @@ export function volumeCreateXml(o: { name: string; capacityBytes: number; format
  */
 export function provImageInspect(h: ProvHost, path: string, declaredFormat: "raw" | "qcow2", label: string, opts: { backingChain?: boolean } = {}) {
   return imageInspect({
-    host: h.host,
+    host: h,
     path,
     declaredFormat,
     label,
-    exec: (argv, timeoutMs) => h.exec(argv, timeoutMs),
-    backingChain: opts.backingChain
-      ? {
-          inPool: async (p) => {
-            const [r] = await h.virshTry({ command: "vol-pool", args: [{ arg: p }] });
-            return r.ok;
-          },
-        }
-      : undefined,
+    backingChain: opts.backingChain ? { inPool: async (p) => (await volumePoolOf({ host: h, path: p })) !== null } : undefined,
   });
 }
 
 const chainKey = (c: readonly { path: string; format: string }[]) => JSON.stringify(c.map((l) => [l.path, l.format]));
 
-async function volumeCreate(h: ProvHost, step: VolumeStep, hooks: PlanRunHooks, share: { from: number; to: number }): Promise<void> {
-  const pool = { arg: step.pool };
+async function volumeStepRun(h: ProvHost, step: VolumeStep, hooks: PlanRunHooks, share: { from: number; to: number }): Promise<void> {
+  const capacity = `${step.capacityBytes}b`;
   switch (step.kind) {
     case "overlay":
       {
@@ -140,13 +135,10 @@ async function volumeCreate(h: ProvHost, step: VolumeStep, hooks: PlanRunHooks, 
         }
       }
       // The backing format is given explicitly (-F): never probed from the base image's bytes.
-      await h.virsh({
-        command: "vol-create-as",
-        args: [pool, { arg: step.name }, { arg: `${step.capacityBytes}b` }, { option: "--format", value: "qcow2" }, { option: "--backing-vol", value: step.backingPath }, { option: "--backing-vol-format", value: step.backingFormat }],
-      });
+      await volumeCreate({ host: h, pool: step.pool, name: step.name, capacity, format: "qcow2", backing: { path: step.backingPath, format: step.backingFormat } });
       return;
     case "empty":
-      await h.virsh({ command: "vol-create-as", args: [pool, { arg: step.name }, { arg: `${step.capacityBytes}b` }, { option: "--format", value: step.format }] });
+      await volumeCreate({ host: h, pool: step.pool, name: step.name, capacity, format: step.format });
       return;
     case "copy": {
       const srcVol = await copySourceChecked(h, step);
@@ -163,12 +155,9 @@ async function volumeCreate(h: ProvHost, step: VolumeStep, hooks: PlanRunHooks, 
         );
       }
       const xml = volumeCreateXml({ name: step.name, capacityBytes: step.capacityBytes, format: step.format });
-      const copy = h.virshExec({ command: "vol-create-from", args: [pool, { arg: "/dev/stdin" }, { arg: step.srcName }, { option: "--inputpool", value: step.srcPool }] }, { stdin: xml, timeoutMs: 12 * 3600_000 });
+      const copy = volumeCreateFrom({ host: h, pool: step.pool, xml, srcPool: step.srcPool, srcName: step.srcName, timeoutMs: 12 * 3600_000 });
       // libvirt reports no progress for a copy: watch the new volume's allocation grow instead.
-      const watch = copyWatch(copy, step, hooks, share, async () => {
-        const [r] = await h.virshTry({ command: "vol-dumpxml", args: [{ option: "--pool", value: step.pool }, { arg: step.name }] });
-        return r.ok ? parseVolumeXml(r.stdout).allocationBytes : null;
-      });
+      const watch = copyWatch(copy, step, hooks, share, async () => (await volumeFind({ host: h, ref: { pool: step.pool, name: step.name } }))?.allocationBytes ?? null);
       await copy;
       await watch;
       return;
@@ -196,9 +185,8 @@ async function copyWatch(copy: Promise<unknown>, step: Extract<VolumeStep, { kin
 
 /** The copy's source volume, once its bytes pass imageInspect as its declared format. */
 async function copySourceChecked(h: ProvHost, step: Extract<VolumeStep, { kind: "copy" }>): Promise<VolumeWire & { chain: { path: string; format: string }[] }> {
-  const [src] = await h.virshTry({ command: "vol-dumpxml", args: [{ option: "--pool", value: step.srcPool }, { arg: step.srcName }] });
-  if (!src.ok) throw new AppError("not_found", `${h.host.name}: no volume ${step.srcName} in pool ${step.srcPool}`);
-  const srcVol = parseVolumeXml(src.stdout);
+  const srcVol = await volumeFind({ host: h, ref: { pool: step.srcPool, name: step.srcName } });
+  if (!srcVol) throw new AppError("not_found", `${h.host.name}: no volume ${step.srcName} in pool ${step.srcPool}`);
   if (!srcVol.path) throw new AppError("invalid_state", `${h.host.name}: ${step.srcPool}/${step.srcName} has no path`);
   const info = await provImageInspect(h, srcVol.path, step.srcFormat ?? step.format, `${step.srcPool}/${step.srcName}`, { backingChain: true });
   // Its size as the declared format reads it (libvirt's figure comes from its own probe).
@@ -211,22 +199,18 @@ async function copySourceChecked(h: ProvHost, step: Extract<VolumeStep, { kind: 
  * copies bytes nothing reinterprets. On failure the partial file is removed.
  */
 async function fileCopy(h: ProvHost, step: Extract<VolumeStep, { kind: "copy" }>, srcVol: VolumeWire & { chain: unknown[] }, hooks: PlanRunHooks, share: { from: number; to: number }): Promise<boolean> {
-  const [pool, srcPool, dest] = await h.virshTry(
-    { command: "pool-dumpxml", args: [{ arg: step.pool }] },
-    { command: "pool-dumpxml", args: [{ arg: step.srcPool }] },
-    { command: "vol-dumpxml", args: [{ option: "--pool", value: step.pool }, { arg: step.name }] },
-  );
-  if (!pool.ok || !srcPool.ok) return false;
+  const [[pool, srcPool], dest] = await Promise.all([poolGetMany({ host: h, pools: [step.pool, step.srcPool] }), volumeFind({ host: h, ref: { pool: step.pool, name: step.name } })]);
+  if (!pool || !srcPool) return false;
   const decided = fileCopyPlan({
     format: step.format,
     srcFormat: step.srcFormat ?? step.format,
     srcHasBacking: srcVol.chain.length > 0,
     capacityBytes: step.capacityBytes,
     name: step.name,
-    pool: parsePoolXml(pool.stdout),
-    srcPool: parsePoolXml(srcPool.stdout),
+    pool,
+    srcPool,
     src: srcVol,
-    destExists: dest.ok,
+    destExists: dest !== null,
   });
   if ("reason" in decided) {
     await hooks.log?.(`Copying with libvirt: ${decided.reason}`);
@@ -272,20 +256,14 @@ async function fileCopy(h: ProvHost, step: Extract<VolumeStep, { kind: "copy" }>
     throw new AppError("action_failed", `${h.host.name}: copying ${step.srcName} failed: ${r.stderr.trim() || `exit ${r.code}`}`);
   }
   try {
-    await h.virsh({ command: "pool-refresh", args: [{ arg: step.pool }] });
-    if (step.capacityBytes > srcVol.capacityBytes) {
-      await h.virsh({ command: "vol-resize", args: [{ option: "--pool", value: step.pool }, { arg: step.name }, { arg: `${step.capacityBytes}b` }] });
-    }
+    await poolRefresh({ host: h, pools: [step.pool] });
+    if (step.capacityBytes > srcVol.capacityBytes) await volumeResize({ host: h, pool: step.pool, name: step.name, capacity: `${step.capacityBytes}b` });
   } catch (err) {
     await removePartial();
-    await h.virshTry({ command: "pool-refresh", args: [{ arg: step.pool }] }).catch(() => {});
+    await poolRefreshQuiet({ host: h, pool: step.pool });
     throw err;
   }
   return true;
-}
-
-async function volumeDelete(h: ProvHost, v: { pool: string; name: string }): Promise<void> {
-  await h.virshTry({ command: "vol-delete", args: [{ option: "--pool", value: v.pool }, { arg: v.name }] }).catch(() => {});
 }
 
 /** Makes the volumes, defines the domain and starts it; undoes what it made when a step fails. */
@@ -296,19 +274,19 @@ export async function planRun(h: ProvHost, plan: CreatePlan, hooks: PlanRunHooks
   let copyIndex = 0;
   // `define` reads the XML from stdin, so it cannot go through the virsh session: with a copy to
   // wait for, its exec (and the host's login shell) starts now and is fed the XML afterwards.
-  const define = copies ? h.virshExecEarly({ command: "define", args: [{ arg: "/dev/stdin" }] }) : null;
+  const define = copies ? domainDefineEarly({ host: h }) : null;
   try {
     for (const step of plan.volumes) {
       await hooks.log?.(`Creating volume ${step.pool}/${step.name} (${step.kind})`);
       const from = copies ? 5 + (85 * copyIndex) / copies : 5;
       const to = copies ? 5 + (85 * (copyIndex + 1)) / copies : 5;
-      await volumeCreate(h, step, hooks, { from, to });
+      await volumeStepRun(h, step, hooks, { from, to });
       if (step.kind === "copy") copyIndex++;
       made.push({ pool: step.pool, name: step.name });
     }
     await hooks.progress?.(90, "Defining the VM");
     const refs = plan.domain.disks.filter((d) => d.volume);
-    const paths = refs.length ? await h.virsh(...refs.map((d) => ({ command: "vol-path" as const, args: [{ option: "--pool", value: d.volume!.pool }, { arg: d.volume!.name }] }))) : [];
+    const paths = await volumePaths({ host: h, refs: refs.map((d) => ({ pool: d.volume!.pool, name: d.volume!.name })) });
     let k = 0;
     const disks: DomainDiskCreate[] = plan.domain.disks.map((d) => ({
       device: d.device,
@@ -316,31 +294,31 @@ export async function planRun(h: ProvHost, plan: CreatePlan, hooks: PlanRunHooks
       bus: d.bus,
       cache: d.cache,
       readonly: d.readonly,
-      path: d.volume ? paths[k++].trim() : undefined,
+      path: d.volume ? paths[k++] : undefined,
       backing: d.backing,
     }));
     let xml: string;
     if (plan.clone) {
-      const clonePaths = await h.virsh(...plan.clone.disks.map((d) => ({ command: "vol-path" as const, args: [{ option: "--pool", value: d.volume.pool }, { arg: d.volume.name }] })));
+      const clonePaths = await volumePaths({ host: h, refs: plan.clone.disks.map((d) => ({ pool: d.volume.pool, name: d.volume.name })) });
       xml = domainCloneXml(plan.clone.sourceXml, {
         name: plan.domain.name,
         uuid: plan.domain.uuid,
         title: plan.clone.title,
-        diskPaths: new Map(plan.clone.disks.map((d, i) => [d.from, clonePaths[i].trim()])),
+        diskPaths: new Map(plan.clone.disks.map((d, i) => [d.from, clonePaths[i]])),
         overlays: new Map(plan.clone.disks.flatMap((d) => (d.backing ? [[d.from, d.backing] as const] : []))),
       });
     } else {
       xml = domainCreateXml({ ...plan.domain, disks });
     }
     if (define) await define.feed(xml);
-    else await h.virshExec({ command: "define", args: [{ arg: "/dev/stdin" }] }, { stdin: xml });
+    else await domainDefine({ host: h, xml });
     defined = true;
     await hooks.log?.(`Defined ${plan.domain.name} (${plan.domain.uuid})`);
     if (plan.start) {
       await hooks.progress?.(95, "Starting");
       // A new guest has no saved state to restore: its start is quick, so it goes through the
       // host's virsh session rather than paying for an exec (and the login shell) of its own.
-      await h.virsh({ command: "start", args: [{ domain: plan.domain.uuid }] });
+      await domainLifecycle({ host: h, uuid: plan.domain.uuid, verb: "start" });
       await hooks.log?.("Started");
     }
     inventoryInvalidate(h.host.id, [plan.domain.name]);
@@ -349,11 +327,12 @@ export async function planRun(h: ProvHost, plan: CreatePlan, hooks: PlanRunHooks
     define?.cancel();
     await hooks.log?.(`Failed: ${err instanceof Error ? err.message : String(err)}; removing what was made`);
     if (defined) {
-      await h.virshTry({ command: "destroy", args: [{ domain: plan.domain.uuid }] }).catch(() => {});
-      const [u] = await h.virshTry({ command: "undefine", args: [{ domain: plan.domain.uuid }, { flag: "--nvram" }] }).catch(() => [{ ok: false }]);
-      if (!u.ok) await h.virshTry({ command: "undefine", args: [{ domain: plan.domain.uuid }] }).catch(() => {});
+      const uuid = plan.domain.uuid;
+      await domainLifecycle({ host: h, uuid, verb: "destroy" }).catch(() => {});
+      const u = await domainUndefineTry({ host: h, uuid, flags: ["--nvram"] }).catch(() => ({ ok: false }));
+      if (!u.ok) await domainUndefineTry({ host: h, uuid }).catch(() => {});
     }
-    for (const v of [...made, ...plan.cleanup].reverse()) await volumeDelete(h, v);
+    for (const v of [...made, ...plan.cleanup].reverse()) await volumeDeleteTry({ host: h, ref: v });
     inventoryInvalidate(h.host.id, [plan.domain.name]);
     throw err;
   }

@@ -1,4 +1,5 @@
 import "server-only";
+import { domainUuids } from "@/lib/virt/domain";
 import { z } from "zod";
 import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/http/errors";
@@ -119,8 +120,7 @@ async function quotaPrune(userId: string): Promise<void> {
     try {
       // One list on the host's virsh session: a full inventory refresh would cost far more here.
       const h = await provHost(hostId);
-      const [out] = await h.virsh({ command: "list", args: [{ flag: "--all" }, { flag: "--uuid" }] });
-      uuids = new Set(out.split("\n").map((l) => l.trim().toLowerCase()).filter(Boolean));
+      uuids = new Set(await domainUuids({ host: h }));
     } catch {
       continue; // host unreachable or removed: keep counting until it can be checked
     }

@@ -1,4 +1,6 @@
 import "server-only";
+import { domainDefine, domainLifecycleTry, domainXmlGet } from "@/lib/virt/domain";
+import { volumeGetMany, volumePathsTry, volumePoolOfMany } from "@/lib/virt/storage-volume";
 import { randomUUID } from "node:crypto";
 import { AppError } from "@/lib/http/errors";
 import { bytesToGiB, quotaReserve } from "@/lib/provisioning/quota";
@@ -10,7 +12,6 @@ import { taskEnqueue } from "@/lib/tasks/tasks";
 import { planTaskRegister } from "./plan-task";
 import { parseDomainXml } from "@/lib/libvirt/domain-xml-parse";
 import { domainDisks, domainMarkTemplate, domainTemplateMark } from "@/lib/libvirt/domain-xml-update";
-import { parseVolumeXml } from "@/lib/libvirt/storage-xml";
 import { isActive } from "@/lib/libvirt/vm-state";
 import { templateCreate, templateDelete, templateGet } from "@/lib/templates/templates";
 import { TemplateInputSchema, type TemplateView, type VmCloneInput } from "@/lib/contracts/provisioning";
@@ -42,17 +43,13 @@ async function diskVolumes(h: ProvHost, xml: string) {
   for (const d of disks) {
     if (!d.path) throw new AppError("invalid_state", `Disk ${d.target} is not a file: virtdeck clones file-backed disks only`);
   }
-  const results = await h.virshTry(
-    ...disks.flatMap((d) => [
-      { command: "vol-pool" as const, args: [{ arg: d.path! }] },
-      { command: "vol-dumpxml" as const, args: [{ arg: d.path! }] },
-    ]),
-  );
+  const paths = disks.map((d) => d.path!);
+  const [pools, vols] = await Promise.all([volumePoolOfMany({ host: h, paths }), volumeGetMany({ host: h, refs: paths.map((path) => ({ path })) })]);
   return disks.map((d, i) => {
-    const pool = results[2 * i];
-    const vol = results[2 * i + 1];
-    if (!pool.ok || !vol.ok) throw new AppError("invalid_state", `Disk ${d.target} (${d.path}) is not in a storage pool: add its directory as a pool first`);
-    return { disk: d, pool: pool.stdout.trim(), volume: parseVolumeXml(vol.stdout) };
+    const pool = pools[i];
+    const volume = vols[i];
+    if (pool === null || !volume) throw new AppError("invalid_state", `Disk ${d.target} (${d.path}) is not in a storage pool: add its directory as a pool first`);
+    return { disk: d, pool, volume };
   });
 }
 
@@ -84,7 +81,7 @@ export async function vmClone(caller: Caller, hostId: string, rawUuid: string, i
   if (inv.vms.some((v) => v.name === input.name)) {
     throw new AppError("conflict", `${h.host.name} already has a VM named "${input.name}"`, { issues: [{ path: "name", message: "This name is taken on this host" }] });
   }
-  const [xml] = await h.virsh({ command: "dumpxml", args: [{ domain: uuid }, { flag: "--inactive" }] });
+  const xml = await domainXmlGet({ host: h, uuid, inactive: true });
   const vols = await diskVolumes(h, xml);
   // Each disk's format is the one the domain declares (<driver type>), and its bytes must agree;
   // refused here, before anything is queued (and checked again when the task copies it).
@@ -141,7 +138,7 @@ export async function vmToTemplate(caller: Caller, hostId: string, rawUuid: stri
   const src = await vmState(h, uuid);
   if (src.template) throw new AppError("conflict", `${src.name} is a template already`);
   if (isActive(src.state as never)) throw new AppError("invalid_state", `Shut ${src.name} down first: a template's disk must not change`);
-  const [xml] = await h.virsh({ command: "dumpxml", args: [{ domain: uuid }, { flag: "--inactive" }] });
+  const xml = await domainXmlGet({ host: h, uuid, inactive: true });
   const d = parseDomainXml(xml);
   const vols = await diskVolumes(h, xml);
   if (!vols.length) throw new AppError("invalid_state", `${src.name} has no disk to use as a base image`);
@@ -174,8 +171,8 @@ export async function vmToTemplate(caller: Caller, hostId: string, rawUuid: stri
   });
   const template = await templateCreate(caller, spec);
   try {
-    await h.virshExec({ command: "define", args: [{ arg: "/dev/stdin" }] }, { stdin: domainMarkTemplate(xml, template.id) });
-    await h.virshTry({ command: "autostart", args: [{ domain: uuid }, { flag: "--disable" }] });
+    await domainDefine({ host: h, xml: domainMarkTemplate(xml, template.id) });
+    await domainLifecycleTry({ host: h, uuid, verb: "autostart", flags: ["--disable"] });
   } catch (err) {
     await templateDelete(caller, template.id, { unchecked: true }).catch(() => {});
     throw err;
@@ -209,7 +206,7 @@ export async function vmUnmarkTemplate(caller: Caller, hostId: string, rawUuid: 
   const src = await vmState(h, uuid);
   const audit = vmAuditor(caller, h, "vm.unmark-template", { uuid, name: src.name });
   if (!src.template) throw new AppError("conflict", `${src.name} is not a template`);
-  const [xml] = await h.virsh({ command: "dumpxml", args: [{ domain: uuid }, { flag: "--inactive" }] });
+  const xml = await domainXmlGet({ host: h, uuid, inactive: true });
   const templateId = domainTemplateMark(xml);
   const record = templateId ? await templateGet(templateId).catch(() => null) : null;
   const paths = domainDisks(xml)
@@ -231,15 +228,15 @@ export async function vmUnmarkTemplate(caller: Caller, hostId: string, rawUuid: 
   let ownRecord = false;
   if (record && record.source.kind === "image") {
     const src0 = record.source;
-    const [p] = await h.virshTry({ command: "vol-path", args: [{ option: "--pool", value: src0.pool }, { arg: src0.volume }] });
+    const [p] = await volumePathsTry({ host: h, refs: [{ pool: src0.pool, name: src0.volume }] });
     ownRecord = p.ok && paths.includes(p.stdout.trim());
   }
-  await h.virshExec({ command: "define", args: [{ arg: "/dev/stdin" }] }, { stdin: domainMarkTemplate(xml, null) });
+  await domainDefine({ host: h, xml: domainMarkTemplate(xml, null) });
   if (record && ownRecord) {
     try {
       await templateDelete(caller, record.id, { unchecked: true });
     } catch (err) {
-      await h.virshExec({ command: "define", args: [{ arg: "/dev/stdin" }] }, { stdin: xml }).catch(() => {});
+      await domainDefine({ host: h, xml }).catch(() => {});
       inventoryInvalidate(h.host.id, [src.name]);
       await audit("failure", { reason: "template_record", templateId: record.id, error: err instanceof Error ? err.message : String(err) });
       throw err;

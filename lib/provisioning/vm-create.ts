@@ -1,4 +1,6 @@
 import "server-only";
+import { domainNames } from "@/lib/virt/domain";
+import { volumeCreate, volumeDeleteTry, volumeUpload } from "@/lib/virt/storage-volume";
 import { randomUUID } from "node:crypto";
 import { AppError } from "@/lib/http/errors";
 import { env } from "@/lib/env";
@@ -251,11 +253,11 @@ async function importVolumeCheck(h: ProvHost, ref: { pool: string; volume: strin
 }
 
 async function seedUpload(h: ProvHost, seed: NonNullable<Planned["seed"]>): Promise<void> {
-  await h.virsh({ command: "vol-create-as", args: [{ arg: seed.pool }, { arg: seed.name }, { arg: `${seed.image.length}b` }, { option: "--format", value: "raw" }] });
+  await volumeCreate({ host: h, pool: seed.pool, name: seed.name, capacity: `${seed.image.length}b`, format: "raw" });
   try {
-    await h.virshExec({ command: "vol-upload", args: [{ option: "--pool", value: seed.pool }, { arg: seed.name }, { arg: "/dev/stdin" }] }, { stdin: seed.image });
+    await volumeUpload({ host: h, pool: seed.pool, name: seed.name, data: seed.image });
   } catch (err) {
-    await h.virshTry({ command: "vol-delete", args: [{ option: "--pool", value: seed.pool }, { arg: seed.name }] }).catch(() => {});
+    await volumeDeleteTry({ host: h, ref: { pool: seed.pool, name: seed.name } });
     throw err;
   }
 }
@@ -268,8 +270,7 @@ export async function vmCreate(caller: Caller, input: VmCreateInput, opts: VmCre
   const h = await provHost(input.hostId);
   // One list on the host's session, not an inventory refresh (which can wait on a `ps` exec for
   // uptimes). A name taken in the last second slips past this check; libvirt's define then refuses it.
-  const [names] = await h.virsh({ command: "list", args: [{ flag: "--all" }, { flag: "--name" }] });
-  if (names.split("\n").some((n) => n.trim() === input.name)) {
+  if ((await domainNames({ host: h })).includes(input.name)) {
     throw new AppError("conflict", `${h.host.name} already has a VM named "${input.name}"`, { issues: [{ path: "name", message: "This name is taken on this host" }] });
   }
   const audit = vmAuditor(caller, h, "vm.create", { name: input.name });

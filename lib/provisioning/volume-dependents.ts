@@ -4,6 +4,7 @@ import { storageUsage } from "@/lib/storage/usage";
 import { storagePoolList, storageVolumeList } from "@/lib/storage/storage";
 import { templatesList } from "@/lib/templates/templates";
 import type { HostView } from "@/lib/fleet/hosts";
+import { hostClientFor } from "@/lib/fleet/runtime";
 import { dependentsFind, type Dependents, type DependentsFacts, type DependentVm } from "./volume-dependents-find";
 
 /** Task kinds that run a create plan (lib/provisioning/plan-task.ts): VM create and VM clone. */
@@ -23,7 +24,7 @@ export async function volumeDependents(
   const out = new Map<string, Dependents>();
   if (!paths.length) return out;
   const [usage, volumes, templates, tasks] = await Promise.all([
-    storageUsage(host, { exceptVm: opts.exceptVm }),
+    storageUsage(hostClientFor(host, { commandErrorCode: "host_error" }), { exceptVm: opts.exceptVm }),
     poolVolumes(host.id),
     templatesList(),
     db().task.findMany({

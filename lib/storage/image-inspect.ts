@@ -1,18 +1,8 @@
 import "server-only";
-import { AppError, isAppError } from "@/lib/http/errors";
-import type { HostView } from "@/lib/fleet/hosts";
-import { fleet, fleetHostFailure } from "@/lib/fleet/runtime";
-import {
-  imageBackingLink,
-  imageDeclaredRefusal,
-  parseQemuImgInfo,
-  qemuImgInfoArgv,
-  type ChainLink,
-  type DeclaredImageFormat,
-  type ImageInfo,
-} from "./qemu-img-info-parse";
-
-export type ImageInspectExec = (argv: string[], timeoutMs: number) => Promise<{ code: number | null; stdout: string; stderr: string }>;
+import { AppError } from "@/lib/http/errors";
+import type { HostClient } from "@/lib/hosts/client";
+import { imageBackingLink, imageDeclaredRefusal, parseQemuImgInfo, type ChainLink, type DeclaredImageFormat, type ImageInfo } from "@/lib/libvirt/qemu-img-info-parse";
+import { imageInfoRaw } from "@/lib/virt/image";
 
 /**
  * The check every path that hands an existing image to libvirt or QEMU runs first (copy, linked
@@ -27,13 +17,11 @@ export type ImageInspectExec = (argv: string[], timeoutMs: number) => Promise<{ 
  * to another way of using it.
  */
 export async function imageInspect(o: {
-  host: Pick<HostView, "id" | "name">;
+  host: HostClient;
   path: string;
   declaredFormat: DeclaredImageFormat;
   /** How the image is named in a refusal (default: its path). */
   label?: string;
-  /** Runs an argv on the host (default: the host's pooled SSH connection). */
-  exec?: ImageInspectExec;
   /**
    * Accept a backing chain below an image virtdeck declared qcow2 (a linked clone, or a template
    * built from one), link by link: each header states its backing file's format (raw or qcow2),
@@ -43,17 +31,8 @@ export async function imageInspect(o: {
   backingChain?: { inPool: (path: string) => Promise<boolean> };
 }): Promise<ImageInspection> {
   const what = o.label ?? o.path;
-  if (!o.path.startsWith("/")) throw new AppError("invalid_state", `${o.host.name}: ${what} has no absolute path`);
-  const exec: ImageInspectExec =
-    o.exec ??
-    (async (argv, timeoutMs) => {
-      try {
-        return await (await fleet().pool.get(o.host.id)).run(argv, { timeoutMs });
-      } catch (err) {
-        if (isAppError(err)) throw err;
-        throw await fleetHostFailure(o.host.id, o.host.name, err);
-      }
-    });
+  if (!o.path.startsWith("/")) throw new AppError("invalid_state", `${o.host.host.name}: ${what} has no absolute path`);
+  const host = o.host;
   const refuse = (why: string) => new AppError("invalid_input", `Refused: ${what}: ${why}. Such images can read files on the host.`);
   const chain: ChainLink[] = [];
   const seen = new Set<string>();
@@ -62,7 +41,7 @@ export async function imageInspect(o: {
   let top: ImageInfo | undefined;
   for (;;) {
     const at = path === o.path ? "" : ` (in its backing chain: ${path})`;
-    const [declared, probed] = await Promise.all([exec(qemuImgInfoArgv({ path, format }), 60_000), exec(qemuImgInfoArgv({ path }), 60_000)]);
+    const [declared, probed] = await Promise.all([imageInfoRaw({ host, path, format }), imageInfoRaw({ host, path })]);
     if (declared.code !== 0) throw refuse(`qemu-img cannot read it as ${format}${at} (${declared.stderr.trim() || `exit ${declared.code}`})`);
     if (probed.code !== 0) throw refuse(`qemu-img cannot read it without a format${at} (${probed.stderr.trim() || `exit ${probed.code}`})`);
     let asDeclared: ImageInfo;

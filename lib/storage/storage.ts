@@ -2,14 +2,13 @@ import "server-only";
 import { z } from "zod";
 import { AppError } from "@/lib/http/errors";
 import { auditRecord } from "@/lib/audit/audit";
-import { virshCommand, type VirshCommandArgv, type VirshCommandInput } from "@/lib/hosts/virsh-command";
-import { runChecked } from "@/lib/hosts/transport";
-import { parsePoolXml, parseVolumeXml, volumeIsIso } from "@/lib/libvirt/storage-xml";
-import { hostGet, type HostView } from "@/lib/fleet/hosts";
-import { virshMessage } from "@/lib/fleet/errors";
-import { fleet, fleetHostFailure } from "@/lib/fleet/runtime";
+import type { HostClient } from "@/lib/hosts/client";
+import { volumeIsIso } from "@/lib/libvirt/storage-xml";
+import type { HostView } from "@/lib/fleet/hosts";
+import { hostClient } from "@/lib/fleet/runtime";
 import type { TaskCaller } from "@/lib/tasks/tasks";
-import { parseVolList } from "./vol-list-parse";
+import { poolListDetailed, poolRefresh } from "@/lib/virt/storage-pool";
+import { volumeCreate, volumeDelete, volumeGetMany, volumeNames } from "@/lib/virt/storage-volume";
 
 /**
  * Storage pools and volumes of a host, through its long-lived virsh session
@@ -53,95 +52,48 @@ const ExistingVolumeNameSchema = z
 
 export const VolumeRefSchema = z.object({ pool: PoolNameSchema, name: ExistingVolumeNameSchema });
 
-export async function storageHost(hostId: string): Promise<HostView> {
+/** The host client storage uses: virsh refusals answer 502 host_error naming the host. */
+export async function storageClient(hostId: string): Promise<HostClient<HostView>> {
   if (!z.uuid().safeParse(hostId).success) throw new AppError("not_found", "No such host");
-  const host = await hostGet(hostId);
-  if (!host.hostKeySha256 || host.status === "key_mismatch") {
-    throw new AppError("host_not_ready", `${host.name}: the host is not ready (confirm its key first)`);
-  }
-  return host;
+  return hostClient(hostId, { commandErrorCode: "host_error" });
 }
 
-function session(host: HostView) {
-  return fleet().sessions.get(host.id, host.libvirtUri);
-}
-
-export async function batch(host: HostView, commands: VirshCommandArgv[]) {
-  try {
-    return await session(host).batch(commands);
-  } catch (err) {
-    throw await fleetHostFailure(host.id, host.name, err);
-  }
-}
-
-export async function runOk(host: HostView, input: VirshCommandInput): Promise<string> {
-  const argv = virshCommand(input);
-  const [r] = await batch(host, [argv]);
-  if (!r.ok) throw new AppError("host_error", `${host.name}: ${virshMessage(r.stderr)}`);
-  return r.stdout;
-}
-
-function namesOf(stdout: string): string[] {
-  return stdout
-    .split("\n")
-    .map((s) => s.trim())
-    .filter(Boolean);
+export async function storageHost(hostId: string): Promise<HostView> {
+  return (await storageClient(hostId)).host;
 }
 
 /** Every pool on the host (active or not) with capacity, allocation and available bytes. */
 export async function storagePoolList({ hostId }: { hostId: string }): Promise<StoragePool[]> {
-  const host = await storageHost(hostId);
-  const [all, active] = await batch(host, [
-    virshCommand({ command: "pool-list", args: [{ flag: "--all" }, { flag: "--name" }] }),
-    virshCommand({ command: "pool-list", args: [{ flag: "--name" }] }),
-  ]);
-  if (!all.ok) throw new AppError("host_error", `${host.name}: ${virshMessage(all.stderr)}`);
-  const names = namesOf(all.stdout).filter((n) => !n.startsWith("-"));
-  const activeSet = new Set(namesOf(active.stdout));
-  const xmls = await batch(host, names.map((n) => virshCommand({ command: "pool-dumpxml", args: [{ arg: n }] })));
-  const pools: StoragePool[] = [];
-  names.forEach((name, i) => {
-    const r = xmls[i];
-    if (!r.ok) return; // undefined between the two calls
-    const p = parsePoolXml(r.stdout);
-    pools.push({
-      name,
-      type: p.type,
-      active: activeSet.has(name),
-      capacityBytes: p.capacityBytes,
-      allocationBytes: p.allocationBytes,
-      availableBytes: p.availableBytes,
-      targetPath: p.targetPath ?? null,
-    });
-  });
-  return pools.sort((a, b) => a.name.localeCompare(b.name));
+  return poolsOf(await storageClient(hostId));
 }
 
-async function poolTarget(host: HostView, pool: string): Promise<string | undefined> {
-  const xml = await runOk(host, { command: "pool-dumpxml", args: [{ arg: pool }] });
-  return parsePoolXml(xml).targetPath;
+async function poolsOf(host: HostClient): Promise<StoragePool[]> {
+  const pools = (await poolListDetailed({ host })).map((p) => ({
+    name: p.name,
+    type: p.type,
+    active: p.active,
+    capacityBytes: p.capacityBytes,
+    allocationBytes: p.allocationBytes,
+    availableBytes: p.availableBytes,
+    targetPath: p.targetPath ?? null,
+  }));
+  return pools.sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** Volumes of one active pool, with format, sizes and backing file (from vol-dumpxml). */
 export async function storageVolumeList({ hostId, pool }: { hostId: string; pool: string }): Promise<StorageVolume[]> {
-  const host = await storageHost(hostId);
+  const host = await storageClient(hostId);
   PoolNameSchema.parse(pool);
   return volumesOf(host, pool);
 }
 
-async function volumesOf(host: HostView, pool: string): Promise<StorageVolume[]> {
-  const target = await poolTarget(host, pool);
-  const listed = parseVolList(await runOk(host, { command: "vol-list", args: [{ arg: pool }] }), target);
-  const usable = listed.filter((v) => !v.name.startsWith("-"));
-  const xmls = await batch(
-    host,
-    usable.map((v) => virshCommand({ command: "vol-dumpxml", args: [{ option: "--pool", value: pool }, { arg: v.name }] })),
-  );
+async function volumesOf(host: HostClient, pool: string): Promise<StorageVolume[]> {
+  const listed = await volumeNames({ host, pool });
+  const wires = await volumeGetMany({ host, refs: listed.map((v) => ({ pool, name: v.name })) });
   const out: StorageVolume[] = [];
-  usable.forEach((v, i) => {
-    const r = xmls[i];
-    if (!r.ok) return;
-    const w = parseVolumeXml(r.stdout);
+  listed.forEach((v, i) => {
+    const w = wires[i];
+    if (!w) return;
     out.push({
       pool,
       name: w.name || v.name,
@@ -158,30 +110,24 @@ async function volumesOf(host: HostView, pool: string): Promise<StorageVolume[]>
 
 /** ISO images across the host's active pools. `rescan` refreshes each pool first (files copied in by hand). */
 export async function isoLibrary({ hostId, rescan = false }: { hostId: string; rescan?: boolean }): Promise<StorageVolume[]> {
-  const host = await storageHost(hostId);
-  const pools = (await storagePoolList({ hostId })).filter((p) => p.active);
-  if (rescan && pools.length) {
-    const results = await batch(host, pools.map((p) => virshCommand({ command: "pool-refresh", args: [{ arg: p.name }] })));
-    const failed = results.find((r) => !r.ok);
-    if (failed) throw new AppError("host_error", `${host.name}: ${virshMessage(failed.stderr)}`);
-  }
+  const host = await storageClient(hostId);
+  const pools = (await poolsOf(host)).filter((p) => p.active);
+  if (rescan) await poolRefresh({ host, pools: pools.map((p) => p.name) });
   const lists = await Promise.all(pools.map((p) => volumesOf(host, p.name)));
   return lists.flat().filter((v) => v.iso);
 }
 
 /** Refreshes one pool (pool-refresh): libvirt re-reads what is in it. */
 export async function storagePoolRefresh({ hostId, pool }: { hostId: string; pool: string }): Promise<void> {
-  const host = await storageHost(hostId);
-  await runOk(host, { command: "pool-refresh", args: [{ arg: PoolNameSchema.parse(pool) }] });
+  const host = await storageClient(hostId);
+  await poolRefresh({ host, pools: [PoolNameSchema.parse(pool)] });
 }
 
 export async function storageVolumeCreate(caller: TaskCaller, hostId: string, input: z.infer<typeof VolumeCreateSchema>): Promise<StorageVolume> {
-  const host = await storageHost(hostId);
+  const client = await storageClient(hostId);
+  const host = client.host;
   const v = VolumeCreateSchema.parse(input);
-  await runOk(host, {
-    command: "vol-create-as",
-    args: [{ arg: v.pool }, { arg: v.name }, { arg: String(v.capacityBytes) }, { option: "--format", value: v.format }],
-  });
+  await volumeCreate({ host: client, pool: v.pool, name: v.name, capacity: String(v.capacityBytes), format: v.format });
   await auditRecord({
     actor: { id: caller.session.user.id, name: caller.session.user.username },
     action: "storage.volume.create",
@@ -189,7 +135,7 @@ export async function storageVolumeCreate(caller: TaskCaller, hostId: string, in
     ip: caller.ip,
     details: { hostId: host.id, pool: v.pool, format: v.format, capacityBytes: v.capacityBytes },
   });
-  const created = (await volumesOf(host, v.pool)).find((x) => x.name === v.name);
+  const created = (await volumesOf(client, v.pool)).find((x) => x.name === v.name);
   if (!created) throw new AppError("host_error", `${host.name}: the volume was created but does not show in ${v.pool}`);
   return created;
 }
@@ -199,16 +145,17 @@ export async function storageVolumeCreate(caller: TaskCaller, hostId: string, in
  * its disks (see storageUsage).
  */
 export async function storageVolumeDelete(caller: TaskCaller, hostId: string, ref: z.infer<typeof VolumeRefSchema>): Promise<void> {
-  const host = await storageHost(hostId);
+  const client = await storageClient(hostId);
+  const host = client.host;
   const { pool, name } = VolumeRefSchema.parse(ref);
-  const vol = (await volumesOf(host, pool)).find((v) => v.name === name);
+  const vol = (await volumesOf(client, pool)).find((v) => v.name === name);
   if (!vol) throw new AppError("not_found", `No volume ${name} in pool ${pool}`);
   const { storageUsage } = await import("./usage");
-  const users = (await storageUsage(host)).get(vol.path) ?? [];
+  const users = (await storageUsage(client)).get(vol.path) ?? [];
   if (users.length) {
     throw new AppError("conflict", `${name} is in use by ${users.map((u) => u.vmName).join(", ")} (as a disk or in a disk's backing chain)`);
   }
-  await runOk(host, { command: "vol-delete", args: [{ option: "--pool", value: pool }, { arg: name }] });
+  await volumeDelete({ host: client, ref: { pool, name } });
   await auditRecord({
     actor: { id: caller.session.user.id, name: caller.session.user.username },
     action: "storage.volume.delete",

@@ -4,15 +4,14 @@ import { z } from "zod";
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/http/errors";
 import { auditRecord } from "@/lib/audit/audit";
-import { virshArgvFor, virshCommand } from "@/lib/hosts/virsh-command";
 import type { CommandStream } from "@/lib/hosts/transport";
-import { hostGet } from "@/lib/fleet/hosts";
-import { virshMessage } from "@/lib/fleet/errors";
-import { fleet, fleetHostFailure } from "@/lib/fleet/runtime";
+import { virshMessage } from "@/lib/hosts/client-errors";
+import { volumeCreate, volumeDeleteTry, volumePaths, volumeUploadStream } from "@/lib/virt/storage-volume";
+import { poolRefresh } from "@/lib/virt/storage-pool";
 import { taskHandlerRegister, taskRunAttached, type TaskCaller, type TaskContext, type TaskView } from "@/lib/tasks/tasks";
 import { ImageMagicCollector } from "./image-magic";
 import { declaredImageFormat, imageInspect } from "./image-inspect";
-import { batch, PoolNameSchema, runOk, storageHost, VolumeNameSchema } from "./storage";
+import { PoolNameSchema, storageClient, VolumeNameSchema } from "./storage";
 
 /**
  * Browser -> app -> SSH -> pool upload of an ISO or disk image, streamed end to end
@@ -46,9 +45,8 @@ const TRANSFER_SHARE = 95;
 
 async function volumeDeleteQuietly(hostId: string, pool: string, name: string): Promise<boolean> {
   try {
-    const host = await hostGet(hostId);
-    const [r] = await batch(host, [virshCommand({ command: "vol-delete", args: [{ option: "--pool", value: pool }, { arg: name }] })]);
-    return r.ok;
+    const host = await storageClient(hostId);
+    return (await volumeDeleteTry({ host, ref: { pool, name } })).ok;
   } catch {
     return false;
   }
@@ -80,6 +78,56 @@ function killStream(stream: CommandStream | null): void {
   stream.destroy();
 }
 
+/** Pipes the request body into vol-upload's stdin with backpressure, checking the image's magic; returns the bytes sent. */
+async function bytesSend(o: { stream: CommandStream; reader: ReadableStreamDefaultReader<Uint8Array>; q: UploadQuery; ctx: TaskContext; requestSignal: AbortSignal; hostName: string }): Promise<number> {
+  const { stream, reader, q, ctx, requestSignal } = o;
+  let stderr = "";
+  stream.stderr.on("data", (b: Buffer) => (stderr = (stderr + b.toString("utf8")).slice(-4000)));
+  stream.on("data", () => {}); // virsh prints nothing on success; keep the channel flowing
+  const exited = new Promise<number | null>((resolve) => {
+    stream.once("exit", (code: number | null) => resolve(typeof code === "number" ? code : null));
+    stream.once("close", () => resolve(null));
+  });
+  let sent = 0;
+  const magic = new ImageMagicCollector();
+  let headChecked = false;
+  const magicCheck = (found: string | null) => {
+    if (q.format === "qcow2" ? found === "qcow2" : found === null) return;
+    throw new AppError(
+      "invalid_input",
+      found
+        ? `Refused: the file is a ${found} image, not ${q.format === "iso" ? "an ISO" : q.format}${found === "qcow2" ? " (upload it with format qcow2: it is then checked for backing files)" : ""}`
+        : "Refused: the file does not start with a qcow2 header",
+    );
+  };
+  await ctx.progress(0, "Uploading");
+  for (;;) {
+    if (ctx.signal.aborted || requestSignal.aborted) break;
+    const { value, done } = await reader.read();
+    if (done) break;
+    magic.push(value);
+    if (!headChecked && magic.headComplete) {
+      headChecked = true;
+      magicCheck(magic.detectHead());
+    }
+    sent += value.length;
+    if (sent > q.size) throw new AppError("invalid_input", `The upload is larger than the announced ${q.size} bytes`);
+    if (!stream.write(value)) {
+      await Promise.race([once(stream, "drain"), exited.then(() => { throw new Error(`virsh vol-upload ended early: ${virshMessage(stderr)}`); })]);
+    }
+    await ctx.progress((sent / q.size) * TRANSFER_SHARE, "Uploading");
+  }
+  if (ctx.signal.aborted) throw ctx.signal.reason;
+  if (requestSignal.aborted || sent < q.size) {
+    throw new AppError("action_failed", `The browser stopped sending after ${sent} of ${q.size} bytes`);
+  }
+  magicCheck(magic.detect());
+  stream.end();
+  const code = await exited;
+  if (code !== 0) throw new AppError("host_error", `${o.hostName}: vol-upload failed: ${virshMessage(stderr)}`);
+  return sent;
+}
+
 /**
  * Streams `body` into a new volume. Resolves with the finished task (succeeded, failed or
  * cancelled); throws only for problems found before the task starts (limits, unknown host).
@@ -94,15 +142,13 @@ export async function storageUpload(
   const q = UploadQuerySchema.parse(query);
   const max = env().VIRTDECK_UPLOAD_MAX_BYTES;
   if (q.size > max) throw new AppError("payload_too_large", `Uploads are limited to ${max} bytes (VIRTDECK_UPLOAD_MAX_BYTES)`);
-  const host = await storageHost(hostId);
+  const client = await storageClient(hostId);
+  const host = client.host;
 
   const handler = async (ctx: TaskContext) => {
     const createFormat = "raw";
     await ctx.log(`Creating volume ${q.name} (${q.size} bytes) in pool ${q.pool} on ${host.name}`);
-    await runOk(host, {
-      command: "vol-create-as",
-      args: [{ arg: q.pool }, { arg: q.name }, { arg: String(q.size) }, { option: "--format", value: createFormat }],
-    });
+    await volumeCreate({ host: client, pool: q.pool, name: q.name, capacity: String(q.size), format: createFormat });
     let stream: CommandStream | null = null;
     const reader = body.getReader();
     const abort = () => {
@@ -112,67 +158,15 @@ export async function storageUpload(
     ctx.signal.addEventListener("abort", abort, { once: true });
     requestSignal.addEventListener("abort", abort, { once: true });
     try {
-      const transport = await fleet()
-        .pool.get(host.id)
-        .catch(async (err) => {
-          throw await fleetHostFailure(host.id, host.name, err);
-        });
-      const argv = virshArgvFor(
-        host.libvirtUri,
-        virshCommand({ command: "vol-upload", args: [{ option: "--pool", value: q.pool }, { arg: q.name }, { arg: "/dev/stdin" }] }),
-      );
-      stream = await transport.openStream(argv);
-      let stderr = "";
-      stream.stderr.on("data", (b: Buffer) => (stderr = (stderr + b.toString("utf8")).slice(-4000)));
-      stream.on("data", () => {}); // virsh prints nothing on success; keep the channel flowing
-      const exited = new Promise<number | null>((resolve) => {
-        stream!.once("exit", (code: number | null) => resolve(typeof code === "number" ? code : null));
-        stream!.once("close", () => resolve(null));
-      });
-      let sent = 0;
-      const magic = new ImageMagicCollector();
-      let headChecked = false;
-      const magicCheck = (found: string | null) => {
-        if (q.format === "qcow2" ? found === "qcow2" : found === null) return;
-        throw new AppError(
-          "invalid_input",
-          found
-            ? `Refused: the file is a ${found} image, not ${q.format === "iso" ? "an ISO" : q.format}${found === "qcow2" ? " (upload it with format qcow2: it is then checked for backing files)" : ""}`
-            : "Refused: the file does not start with a qcow2 header",
-        );
-      };
-      await ctx.progress(0, "Uploading");
-      for (;;) {
-        if (ctx.signal.aborted || requestSignal.aborted) break;
-        const { value, done } = await reader.read();
-        if (done) break;
-        magic.push(value);
-        if (!headChecked && magic.headComplete) {
-          headChecked = true;
-          magicCheck(magic.detectHead());
-        }
-        sent += value.length;
-        if (sent > q.size) throw new AppError("invalid_input", `The upload is larger than the announced ${q.size} bytes`);
-        if (!stream.write(value)) {
-          await Promise.race([once(stream, "drain"), exited.then(() => { throw new Error(`virsh vol-upload ended early: ${virshMessage(stderr)}`); })]);
-        }
-        await ctx.progress((sent / q.size) * TRANSFER_SHARE, "Uploading");
-      }
-      if (ctx.signal.aborted) throw ctx.signal.reason;
-      if (requestSignal.aborted || sent < q.size) {
-        throw new AppError("action_failed", `The browser stopped sending after ${sent} of ${q.size} bytes`);
-      }
-      magicCheck(magic.detect());
-      stream.end();
-      const code = await exited;
-      if (code !== 0) throw new AppError("host_error", `${host.name}: vol-upload failed: ${virshMessage(stderr)}`);
+      stream = await volumeUploadStream({ host: client, pool: q.pool, name: q.name });
+      const sent = await bytesSend({ stream, reader, q, ctx, requestSignal, hostName: host.name });
       await ctx.log(`Uploaded ${sent} bytes`);
 
       await ctx.progress(TRANSFER_SHARE, "Checking the image");
-      await runOk(host, { command: "pool-refresh", args: [{ arg: q.pool }] });
-      const path = (await runOk(host, { command: "vol-path", args: [{ option: "--pool", value: q.pool }, { arg: q.name }] })).trim();
+      await poolRefresh({ host: client, pools: [q.pool] });
+      const [path] = await volumePaths({ host: client, refs: [{ pool: q.pool, name: q.name }] });
       const declared = declaredImageFormat(q.format);
-      const info = await imageInspect({ host, path, declaredFormat: declared, label: q.name });
+      const info = await imageInspect({ host: client, path, declaredFormat: declared, label: q.name });
       await ctx.log(`qemu-img info -f ${declared}: format ${info.format}, virtual size ${info.virtualSizeBytes} bytes, no backing or data file`);
       await auditRecord({
         actor: { id: caller.session.user.id, name: caller.session.user.username },

@@ -1,13 +1,10 @@
 import "server-only";
 import { z } from "zod";
-import { virshCommand } from "@/lib/hosts/virsh-command";
-import { runChecked } from "@/lib/hosts/transport";
+import type { HostClient } from "@/lib/hosts/client";
 import { parseDomainXml, type DiskWire } from "@/lib/libvirt/domain-xml-parse";
-import { parseVolumeXml } from "@/lib/libvirt/storage-xml";
-import type { HostView } from "@/lib/fleet/hosts";
-import { fleet } from "@/lib/fleet/runtime";
-import { qemuImgInfoArgv } from "./qemu-img-info-parse";
-import { batch } from "./storage";
+import { domainUuids, domainXmlTry } from "@/lib/virt/domain";
+import { imageInfoRaw } from "@/lib/virt/image";
+import { volumeGetMany, volumePathsTry } from "@/lib/virt/storage-volume";
 
 /**
  * Which domains use which files on a host: each domain's disks (live and
@@ -50,19 +47,9 @@ export function diskOf(d: DiskWire): DomainDisk {
 }
 
 /** Disk paths of every domain, with pool/volume sources resolved to paths. */
-export async function domainDisks(host: HostView): Promise<Map<string, { name: string; disks: DomainDisk[] }>> {
-  const [list] = await batch(host, [virshCommand({ command: "list", args: [{ flag: "--all" }, { flag: "--uuid" }] })]);
-  const uuids = list.stdout
-    .split("\n")
-    .map((s) => s.trim().toLowerCase())
-    .filter((s) => /^[0-9a-f-]{36}$/.test(s));
-  const xmls = await batch(
-    host,
-    uuids.flatMap((u) => [
-      virshCommand({ command: "dumpxml", args: [{ domain: u }] }),
-      virshCommand({ command: "dumpxml", args: [{ domain: u }, { flag: "--inactive" }] }),
-    ]),
-  );
+export async function domainDisks(host: HostClient): Promise<Map<string, { name: string; disks: DomainDisk[] }>> {
+  const uuids = await domainUuids({ host });
+  const xmls = await domainXmlTry({ host, items: uuids.flatMap((uuid) => [{ uuid }, { uuid, inactive: true }]) });
   const out = new Map<string, { name: string; disks: DomainDisk[] }>();
   const unresolved: { uuid: string; disk: DomainDisk }[] = [];
   uuids.forEach((uuid, i) => {
@@ -82,10 +69,7 @@ export async function domainDisks(host: HostView): Promise<Map<string, { name: s
     out.set(uuid, { name, disks });
   });
   if (unresolved.length) {
-    const paths = await batch(
-      host,
-      unresolved.map(({ disk }) => virshCommand({ command: "vol-path", args: [{ option: "--pool", value: disk.pool! }, { arg: disk.volume! }] })),
-    );
+    const paths = await volumePathsTry({ host, refs: unresolved.map(({ disk }) => ({ pool: disk.pool!, name: disk.volume! })) });
     unresolved.forEach(({ disk }, i) => {
       if (paths[i].ok) disk.path = paths[i].stdout.trim() || null;
     });
@@ -96,7 +80,7 @@ export async function domainDisks(host: HostView): Promise<Map<string, { name: s
 const ChainSchema = z.array(z.object({ filename: z.string(), "backing-filename": z.string().optional(), "full-backing-filename": z.string().optional() }));
 
 /** Path -> the domains using it, directly or through a backing chain. */
-export async function storageUsage(host: HostView, opts: { exceptVm?: string } = {}): Promise<Map<string, StorageUser[]>> {
+export async function storageUsage(host: HostClient, opts: { exceptVm?: string } = {}): Promise<Map<string, StorageUser[]>> {
   const domains = await domainDisks(host);
   const usage = new Map<string, StorageUser[]>();
   const add = (path: string, user: StorageUser) => {
@@ -118,13 +102,13 @@ export async function storageUsage(host: HostView, opts: { exceptVm?: string } =
     }
   }
   for (let depth = 0; depth < MAX_CHAIN && frontier.length; depth++) {
-    const results = await batch(host, frontier.map((f) => virshCommand({ command: "vol-dumpxml", args: [{ arg: f.path }] })));
+    const results = await volumeGetMany({ host, refs: frontier.map((f) => ({ path: f.path })) });
     const next: typeof frontier = [];
     for (let i = 0; i < frontier.length; i++) {
       const f = frontier[i];
-      const r = results[i];
-      if (r.ok) {
-        const backing = parseVolumeXml(r.stdout).backingPath;
+      const vol = results[i];
+      if (vol) {
+        const backing = vol.backingPath;
         if (backing) {
           add(backing, f.user);
           next.push({ path: backing, user: f.user, format: null });
@@ -139,11 +123,10 @@ export async function storageUsage(host: HostView, opts: { exceptVm?: string } =
 }
 
 /** Backing files of an image outside any pool, via qemu-img (never opened for writing: -U). */
-async function chainOutsidePools(host: HostView, path: string, format: string | null): Promise<string[]> {
+async function chainOutsidePools(host: HostClient, path: string, format: string | null): Promise<string[]> {
   try {
-    const transport = await fleet().pool.get(host.id);
-    const argv = qemuImgInfoArgv({ path, format: format === "qcow2" || format === "raw" ? format : undefined, backingChain: true });
-    const r = await runChecked(transport, argv, { timeoutMs: 30_000 });
+    const r = await imageInfoRaw({ host, path, format: format === "qcow2" || format === "raw" ? format : undefined, backingChain: true, timeoutMs: 30_000 });
+    if (r.code !== 0) return [];
     const chain = ChainSchema.parse(JSON.parse(r.stdout));
     return chain.slice(1).map((c) => c.filename);
   } catch {

@@ -7,5 +7,5 @@ import "server-only";
  */
 import "@/lib/provisioning/vm-create";
 import "@/lib/storage/upload";
-import "@/lib/storage/vm-delete";
+import "@/lib/provisioning/vm-delete";
 import "@/lib/provisioning/vm-clone";

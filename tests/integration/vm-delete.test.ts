@@ -19,7 +19,7 @@ const B = { name: `${TAG}-b`, uuid: randomUUID() };
 
 let f: FleetContext;
 let hostId: string;
-let del: typeof import("@/lib/storage/vm-delete");
+let del: typeof import("@/lib/provisioning/vm-delete");
 let tasks: typeof import("@/lib/tasks/tasks");
 
 /** guestXml plus extra disks, through the DOM. */
@@ -79,7 +79,7 @@ beforeAll(async () => {
   // B uses its own disk, and the base image directly as a second disk.
   define(domainXml(B, [`${DIR}/b-disk.qcow2`, `${DIR}/base.qcow2`]));
   f = await fleetSetup();
-  del = await import("@/lib/storage/vm-delete");
+  del = await import("@/lib/provisioning/vm-delete");
   tasks = await import("@/lib/tasks/tasks");
   hostId = (await f.addHost(stackEnv().host1)).id;
   await tasks.taskWorkersStart({ concurrency: 2, pollingIntervalSeconds: 0.5 });

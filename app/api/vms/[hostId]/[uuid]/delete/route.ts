@@ -1,6 +1,6 @@
 import { NextResponse } from "next/server";
 import { userRoute } from "@/lib/http/route";
-import { VmDeleteBodySchema, vmDeleteEnqueue, vmDeletePlan } from "@/lib/storage/vm-delete";
+import { VmDeleteBodySchema, vmDeleteEnqueue, vmDeletePlan } from "@/lib/provisioning/vm-delete";
 
 export const dynamic = "force-dynamic";
 

@@ -1,20 +1,22 @@
 import "server-only";
 import { vmAccessForget } from "@/lib/authz/manage";
-import { quotaRelease } from "@/lib/provisioning/quota";
+import { quotaRelease } from "./quota";
 import { z } from "zod";
 import { AppError } from "@/lib/http/errors";
 import { auditRecord } from "@/lib/audit/audit";
-import { DomainUuidSchema, virshCommand } from "@/lib/hosts/virsh-command";
+import { DomainUuidSchema } from "@/lib/hosts/virsh-command";
+import type { HostClient } from "@/lib/hosts/client";
+import { virshMessage } from "@/lib/hosts/client-errors";
 import { parseDomainXml } from "@/lib/libvirt/domain-xml-parse";
-import { parseVolumeXml } from "@/lib/libvirt/storage-xml";
 import type { HostView } from "@/lib/fleet/hosts";
-import { virshMessage } from "@/lib/fleet/errors";
+import { domainLifecycleTry, domainStateText, domainUndefineTry, domainUuids, domainXmlTry } from "@/lib/virt/domain";
+import { volumeDeleteTry, volumeGetMany } from "@/lib/virt/storage-volume";
 import { inventoryInvalidate } from "@/lib/fleet/inventory";
 import { taskEnqueue, taskHandlerRegister, type TaskCaller, type TaskContext, type TaskView } from "@/lib/tasks/tasks";
-import { batch, storageHost } from "./storage";
-import { volumeDependents } from "@/lib/provisioning/volume-dependents";
-import { dependentsAny, dependentsDescribe, type Dependents } from "@/lib/provisioning/volume-dependents-find";
-import { diskOf, type DomainDisk } from "./usage";
+import { storageClient } from "@/lib/storage/storage";
+import { diskOf, type DomainDisk } from "@/lib/storage/usage";
+import { volumeDependents } from "./volume-dependents";
+import { dependentsAny, dependentsDescribe, type Dependents } from "./volume-dependents-find";
 
 /**
  * Deleting a VM together with the volumes the user picks. The plan shows each
@@ -55,15 +57,14 @@ export const VmDeleteBodySchema = z.object({
 
 const InputSchema = z.object({ hostId: z.uuid(), vmUuid: DomainUuidSchema, volumes: z.array(z.string()) });
 
-const uuidsOf = (stdout: string) => new Set(stdout.split("\n").map((s) => s.trim().toLowerCase()).filter(Boolean));
-
-async function plan(host: HostView, vmUuid: string): Promise<VmDeletePlan> {
+async function plan(client: HostClient<HostView>, vmUuid: string): Promise<VmDeletePlan> {
+  const host = client.host;
   const uuid = DomainUuidSchema.parse(vmUuid);
-  const [xml, state, managed, snaps] = await batch(host, [
-    virshCommand({ command: "dumpxml", args: [{ domain: uuid }, { flag: "--inactive" }] }),
-    virshCommand({ command: "domstate", args: [{ domain: uuid }] }),
-    virshCommand({ command: "list", args: [{ flag: "--all" }, { flag: "--with-managed-save" }, { flag: "--uuid" }] }),
-    virshCommand({ command: "list", args: [{ flag: "--all" }, { flag: "--with-snapshot" }, { flag: "--uuid" }] }),
+  const [[xml], state, managed, snaps] = await Promise.all([
+    domainXmlTry({ host: client, items: [{ uuid, inactive: true }] }),
+    domainStateText({ host: client, uuid }),
+    domainUuids({ host: client, filter: "--with-managed-save" }).catch(() => [] as string[]),
+    domainUuids({ host: client, filter: "--with-snapshot" }).catch(() => [] as string[]),
   ]);
   if (!xml.ok) throw new AppError("not_found", `No such VM on ${host.name}`);
   const domain = parseDomainXml(xml.stdout);
@@ -71,16 +72,16 @@ async function plan(host: HostView, vmUuid: string): Promise<VmDeletePlan> {
   const paths = [...new Set(disks.filter((d) => d.path?.startsWith("/")).map((d) => d.path!))];
   const [deps, vols] = await Promise.all([
     volumeDependents(host, paths, { exceptVm: uuid }),
-    batch(host, paths.map((p) => virshCommand({ command: "vol-dumpxml", args: [{ arg: p }] }))),
+    volumeGetMany({ host: client, refs: paths.map((path) => ({ path })) }),
   ]);
-  const inPool = new Set(paths.filter((_, i) => vols[i].ok && parseVolumeXml(vols[i].stdout).path));
+  const inPool = new Set(paths.filter((_, i) => vols[i]?.path));
   return {
     hostId: host.id,
     vmUuid: uuid,
     vmName: domain.name,
-    state: state.ok ? state.stdout.trim() : "unknown",
-    hasManagedSave: managed.ok && uuidsOf(managed.stdout).has(uuid),
-    hasSnapshots: snaps.ok && uuidsOf(snaps.stdout).has(uuid),
+    state: state ?? "unknown",
+    hasManagedSave: managed.includes(uuid),
+    hasSnapshots: snaps.includes(uuid),
     disks: disks.map((d) => {
       const dep = d.path ? deps.get(d.path) : undefined;
       const usedBy = [...new Set(dep?.vms.map((v) => v.name) ?? [])];
@@ -107,7 +108,7 @@ function usedReason(d: Dependents): string {
 }
 
 export async function vmDeletePlan(hostId: string, vmUuid: string): Promise<VmDeletePlan> {
-  return plan(await storageHost(hostId), vmUuid);
+  return plan(await storageClient(hostId), vmUuid);
 }
 
 /** Refuses what the plan forbids, with the reason; returns the plan. */
@@ -120,8 +121,9 @@ function check(p: VmDeletePlan, volumes: string[]): void {
 }
 
 export async function vmDeleteEnqueue(caller: TaskCaller, hostId: string, vmUuid: string, volumes: string[]): Promise<TaskView> {
-  const host = await storageHost(hostId);
-  const p = await plan(host, vmUuid);
+  const client = await storageClient(hostId);
+  const host = client.host;
+  const p = await plan(client, vmUuid);
   const unique = [...new Set(volumes)];
   check(p, unique);
   return taskEnqueue(caller, {
@@ -135,9 +137,10 @@ export async function vmDeleteEnqueue(caller: TaskCaller, hostId: string, vmUuid
 
 async function run(ctx: TaskContext) {
   const input = InputSchema.extend({ userId: z.string(), username: z.string(), ip: z.string() }).parse(ctx.input);
-  const host = await storageHost(input.hostId);
+  const client = await storageClient(input.hostId);
+  const host = client.host;
   await ctx.progress(5, "Checking volumes");
-  const p = await plan(host, input.vmUuid);
+  const p = await plan(client, input.vmUuid);
   // Checked again at run time: what became unfit since the request is kept, and named in the log.
   const kept: { path: string; reason: string }[] = [];
   const chosen = input.volumes.filter((path) => {
@@ -149,19 +152,18 @@ async function run(ctx: TaskContext) {
   for (const d of p.disks) {
     if (d.path && !input.volumes.includes(d.path) && !kept.some((k) => k.path === d.path)) kept.push({ path: d.path, reason: d.deletable ? "not selected" : d.reason! });
   }
-  const step = async (what: string, cmd: Parameters<typeof virshCommand>[0]) => {
-    const [r] = await batch(host, [virshCommand(cmd)]);
+  const step = async (what: string, r: { ok: boolean; stderr: string }) => {
     if (!r.ok) throw new AppError("host_error", `${host.name}: ${what}: ${virshMessage(r.stderr)}`);
     await ctx.log(what);
   };
   if (p.state !== "shut off") {
     await ctx.progress(15, "Stopping the VM");
-    await step(`Forced off ${p.vmName}`, { command: "destroy", args: [{ domain: p.vmUuid }] });
+    await step(`Forced off ${p.vmName}`, await domainLifecycleTry({ host: client, uuid: p.vmUuid, verb: "destroy" }));
   }
   await ctx.progress(30, "Removing the definition");
-  const flags = ["--managed-save", "--snapshots-metadata", "--checkpoints-metadata"].map((flag) => ({ flag }));
-  const [u] = await batch(host, [virshCommand({ command: "undefine", args: [{ domain: p.vmUuid }, ...flags, { flag: "--nvram" }] })]);
-  if (!u.ok) await step(`Undefined ${p.vmName}`, { command: "undefine", args: [{ domain: p.vmUuid }, ...flags] });
+  const flags = ["--managed-save", "--snapshots-metadata", "--checkpoints-metadata"];
+  const u = await domainUndefineTry({ host: client, uuid: p.vmUuid, flags: [...flags, "--nvram"] });
+  if (!u.ok) await step(`Undefined ${p.vmName}`, await domainUndefineTry({ host: client, uuid: p.vmUuid, flags }));
   else await ctx.log(`Undefined ${p.vmName}${p.hasManagedSave ? " with its managed save" : ""}${p.hasSnapshots ? " and snapshot metadata" : ""}`);
   inventoryInvalidate(host.id, "*");
   // Grants and tags on this VM die with it.
@@ -178,7 +180,7 @@ async function run(ctx: TaskContext) {
       continue;
     }
     await ctx.progress(40 + (55 * i) / Math.max(1, chosen.length), `Deleting ${path}`);
-    await step(`Deleted ${path}`, { command: "vol-delete", args: [{ arg: path }] });
+    await step(`Deleted ${path}`, await volumeDeleteTry({ host: client, ref: { path } }));
     deleted.push(path);
   }
   for (const k of kept) await ctx.log(`Kept ${k.path}: ${k.reason}`);

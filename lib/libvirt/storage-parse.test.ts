@@ -68,4 +68,15 @@ describe("vol-list", () => {
     const withHeader = " Name    Path\n------------------\n disk1   /dev/vg/disk1\n";
     expect(parseVolList(withHeader)).toEqual([{ name: "disk1", path: "/dev/vg/disk1" }]);
   });
+  it("keeps a name with spaces whole, with or without the pool's target path", () => {
+    const out = " Name                 Path\n------------------------------------------------------\n base image.qcow2     /var/lib/pool/base image.qcow2\n two  spaces.img      /var/lib/pool/two  spaces.img\n grub.iso             /var/lib/pool/grub.iso\n";
+    const want = [
+      { name: "base image.qcow2", path: "/var/lib/pool/base image.qcow2" },
+      { name: "two  spaces.img", path: "/var/lib/pool/two  spaces.img" },
+      { name: "grub.iso", path: "/var/lib/pool/grub.iso" },
+    ];
+    expect(parseVolList(out, "/var/lib/pool")).toEqual(want);
+    expect(parseVolList(out)[0]).toEqual(want[0]);
+    expect(parseVolList("")).toEqual([]);
+  });
 });

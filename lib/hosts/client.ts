@@ -1,0 +1,196 @@
+import "server-only";
+import { AppError } from "@/lib/http/errors";
+import { childLogger, type Logger } from "@/lib/log";
+import { virshMessage } from "./client-errors";
+import { virshEarly, type EarlyVirsh } from "./client-early";
+import { CommandFailedError, ConnectionClosedError } from "./errors";
+import type { HostPool } from "./pool";
+import type { StreamPool } from "./stream-pool";
+import type { CommandStream, RunResult } from "./transport";
+import { virshArgvFor, virshCommand, type VirshCommandArgv, type VirshCommandInput } from "./virsh-command";
+import type { VirshResult, VirshSessions } from "./virsh-session";
+import { virshAllReads } from "./virsh-verbs";
+
+export type { EarlyVirsh } from "./client-early";
+export { hostIsReady, hostReadyAssert, type HostReadiness } from "./client-errors";
+export type { VirshResult } from "./virsh-session";
+
+/** What the client needs to know of a host row (lib/fleet passes its HostView). */
+export interface HostTarget {
+  id: string;
+  name: string;
+  libvirtUri: string;
+}
+
+/** The per-process connection caches the client runs on (lib/fleet/runtime.ts owns them). */
+export interface HostClientDeps {
+  pool: HostPool;
+  /** Extra connections for long-held channels (consoles, early execs), apart from `pool`. */
+  streams: StreamPool;
+  sessions: VirshSessions;
+  /** Maps a transport failure to the error to throw (and marks the host offline when it dropped). */
+  transportFailure: (err: unknown) => Promise<unknown>;
+  /** Tests pass a logger; else childLogger("hosts"). */
+  log?: Logger;
+}
+
+export interface HostClientOptions {
+  /** AppError code for a command virsh refused: provisioning answers 409 action_failed, reads 502 host_error. */
+  commandErrorCode?: "action_failed" | "host_error";
+}
+
+export interface ExecOptions {
+  stdin?: string | Buffer;
+  timeoutMs?: number;
+  onStdout?: (chunk: Buffer) => void;
+}
+
+/**
+ * The one way virtdeck talks to a host (lib/virt builds on it; features never reach the pool or
+ * sessions themselves). Three ways to run something:
+ * - session (`virsh`, `virshTry`): pipelined on the host's long-lived virsh session; reads retried
+ *   once after a reconnect, mutations never replayed (see virsh-verbs.ts);
+ * - one-shot (`virshExec*`, `exec`): its own exec, for stdin-fed or slow verbs and non-virsh tools;
+ * - stream (`stream`, `virshStream`): a channel handed to the caller (console bytes, screenshots).
+ * Failures become AppErrors naming the host; a debug log line per command gives verb, mode and time
+ * (never stdin, never argument values of stdin-fed commands).
+ */
+export interface HostClient<H extends HostTarget = HostTarget> {
+  readonly host: H;
+  /** Session batch; throws on the first virsh error. Returns each command's stdout. */
+  virsh(...cmds: VirshCommandInput[]): Promise<string[]>;
+  /** Session batch; ok/stdout/stderr per command instead of throwing on virsh errors. */
+  virshTry(...cmds: VirshCommandInput[]): Promise<VirshResult[]>;
+  /** One-shot virsh (stdin-fed or slow verbs); ok=false on a non-zero exit. */
+  virshExecTry(cmd: VirshCommandInput, opts?: ExecOptions): Promise<VirshResult>;
+  /** One-shot virsh; throws on a non-zero exit; returns stdout. */
+  virshExec(cmd: VirshCommandInput, opts?: ExecOptions): Promise<string>;
+  /** One-shot virsh started now, stdin written later (see client-early.ts). */
+  virshExecEarly(cmd: VirshCommandInput): EarlyVirsh;
+  /** A host program as argv (qemu-img, osinfo-query, cp...); resolves whatever the exit code. */
+  exec(argv: readonly string[], timeoutMs?: number, opts?: ExecOptions): Promise<RunResult>;
+  /** A virsh command on its own channel of the main connection (`own`: on a stream connection). */
+  virshStream(cmd: VirshCommandInput, opts?: { pty?: boolean; own?: boolean }): Promise<CommandStream>;
+}
+
+/** Turns any failure into the AppError the caller answers with. */
+function failMapper(host: HostTarget, deps: HostClientDeps, code: "action_failed" | "host_error") {
+  return async (err: unknown): Promise<never> => {
+    if (err instanceof CommandFailedError) throw new AppError(code, `${host.name}: ${virshMessage(err.stderr)}`);
+    if (err instanceof AppError) throw err;
+    throw await deps.transportFailure(err);
+  };
+}
+
+interface Ctx {
+  host: HostTarget;
+  deps: HostClientDeps;
+  log: Logger;
+  fail: (err: unknown) => Promise<never>;
+}
+
+function debug(c: Ctx, mode: string, verbs: string[], started: number, ok: boolean): void {
+  c.log.debug({ host: c.host.id, mode, verbs, ms: Date.now() - started, ok }, "host command");
+}
+
+async function sessionBatch(c: Ctx, argvs: VirshCommandArgv[]): Promise<VirshResult[]> {
+  const verbs = argvs.map((a) => a[0]);
+  const started = Date.now();
+  const run = () => c.deps.sessions.get(c.host.id, c.host.libvirtUri).batch(argvs);
+  try {
+    let results: VirshResult[];
+    try {
+      results = await run();
+    } catch (err) {
+      // The session (or its connection) died under us: the next batch reconnects. A read has no
+      // effect, so it is replayed once; a mutation may have run and is reported instead.
+      if (!(err instanceof ConnectionClosedError) || !virshAllReads(verbs)) throw err;
+      c.log.info({ host: c.host.id, verbs, err: err.message }, "Reconnected to the hypervisor: retrying the read once");
+      // When the reconnect (or the replay) fails too, the drop is what the caller learns about.
+      results = await run().catch(() => Promise.reject(err));
+    }
+    debug(c, "session", verbs, started, results.every((r) => r.ok));
+    return results;
+  } catch (err) {
+    debug(c, "session", verbs, started, false);
+    return c.fail(err);
+  }
+}
+
+async function oneShot(c: Ctx, cmd: VirshCommandInput, o: ExecOptions = {}): Promise<VirshResult> {
+  const argv = virshArgvFor(c.host.libvirtUri, virshCommand(cmd));
+  const started = Date.now();
+  try {
+    const transport = await c.deps.pool.get(c.host.id);
+    const r = await transport.run(argv, { stdin: o.stdin, timeoutMs: o.timeoutMs ?? 120_000, onStdout: o.onStdout });
+    debug(c, "exec", [cmd.command], started, r.code === 0);
+    return { ok: r.code === 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (err) {
+    debug(c, "exec", [cmd.command], started, false);
+    return c.fail(err);
+  }
+}
+
+async function execRun(c: Ctx, argv: readonly string[], timeoutMs: number, o: ExecOptions): Promise<RunResult> {
+  const started = Date.now();
+  // The program's name only (argv may carry paths): skip the `env VAR=...` prefix.
+  const name = argv.filter((a) => a !== "env" && !/^[A-Z_]+=/.test(a)).slice(0, 1);
+  try {
+    const transport = await c.deps.pool.get(c.host.id);
+    const r = await transport.run(argv, { timeoutMs, stdin: o.stdin, onStdout: o.onStdout });
+    debug(c, "exec", name, started, r.code === 0);
+    return r;
+  } catch (err) {
+    debug(c, "exec", name, started, false);
+    return c.fail(err);
+  }
+}
+
+async function streamOpen(c: Ctx, cmd: VirshCommandInput, o: { pty?: boolean; own?: boolean }): Promise<CommandStream> {
+  const argv = virshArgvFor(c.host.libvirtUri, virshCommand(cmd));
+  const started = Date.now();
+  try {
+    const stream = o.own
+      ? (await c.deps.streams.openStream(c.host.id, argv, { pty: o.pty })).stream
+      : await (await c.deps.pool.get(c.host.id)).openStream(argv, { pty: o.pty });
+    debug(c, "stream", [cmd.command], started, true);
+    return stream;
+  } catch (err) {
+    debug(c, "stream", [cmd.command], started, false);
+    return c.fail(err);
+  }
+}
+
+export function createHostClient<H extends HostTarget>(host: H, deps: HostClientDeps, opts: HostClientOptions = {}): HostClient<H> {
+  const c: Ctx = { host, deps, log: deps.log ?? childLogger("hosts", { host: host.id }), fail: failMapper(host, deps, opts.commandErrorCode ?? "action_failed") };
+  const virshExec = async (cmd: VirshCommandInput, o?: ExecOptions): Promise<string> => {
+    const r = await oneShot(c, cmd, o);
+    if (!r.ok) return c.fail(new CommandFailedError(["virsh", cmd.command], 1, r.stderr));
+    return r.stdout;
+  };
+  return {
+    host,
+    async virsh(...cmds) {
+      const argvs = cmds.map((cmd) => virshCommand(cmd));
+      const results = await sessionBatch(c, argvs);
+      const bad = results.findIndex((r) => !r.ok);
+      if (bad >= 0) return c.fail(new CommandFailedError(["virsh", ...argvs[bad]], null, results[bad].stderr));
+      return results.map((r) => r.stdout);
+    },
+    virshTry: (...cmds) => sessionBatch(c, cmds.map((cmd) => virshCommand(cmd))),
+    virshExecTry: (cmd, o) => oneShot(c, cmd, o),
+    virshExec,
+    virshExecEarly(cmd) {
+      return virshEarly({
+        streams: deps.streams,
+        hostId: host.id,
+        argv: virshArgvFor(host.libvirtUri, virshCommand(cmd)),
+        verb: cmd.command,
+        fallback: (stdin, timeoutMs) => virshExec(cmd, { stdin, timeoutMs }),
+        fail: c.fail,
+      });
+    },
+    exec: (argv, timeoutMs = 30_000, o = {}) => execRun(c, argv, timeoutMs, o),
+    virshStream: (cmd, o = {}) => streamOpen(c, cmd, o),
+  };
+}

@@ -1,0 +1,86 @@
+import "server-only";
+import type { VirshCommandName } from "./virsh-command";
+
+/**
+ * How the host client treats each virsh verb (one table, checked complete by the compiler):
+ *
+ * - `read`: idempotent, no effect on the host; pipelined on the host's virsh session and retried
+ *   once when the session died under it (the client reconnects first).
+ * - `mutation`: changes something; on the session, never replayed (it may have taken effect).
+ * - `slow`: a mutation that may run for minutes (guest RAM saved or restored, volume copies): run
+ *   as its own one-shot exec with a long timeout so it never holds up the session's reads.
+ * - `stream`: long-lived or interactive (event, console): its own channel, never the session.
+ */
+export type VerbKind = "read" | "mutation" | "slow" | "stream";
+
+export const VIRSH_VERB_KIND = {
+  version: "read",
+  capabilities: "read",
+  domcapabilities: "read",
+  nodeinfo: "read",
+  nodememstats: "read",
+  hostname: "read",
+  sysinfo: "read",
+  uri: "read",
+  list: "read",
+  domstats: "read",
+  dumpxml: "read",
+  domstate: "read",
+  dominfo: "read",
+  domdisplay: "read",
+  vncdisplay: "read",
+  screenshot: "read",
+  "net-list": "read",
+  "net-dumpxml": "read",
+  "pool-list": "read",
+  "pool-dumpxml": "read",
+  "pool-info": "read",
+  "vol-list": "read",
+  "vol-dumpxml": "read",
+  "vol-info": "read",
+  "vol-path": "read",
+  "vol-pool": "read",
+  "snapshot-list": "read",
+  "snapshot-dumpxml": "read",
+  "snapshot-current": "read",
+  "checkpoint-list": "read",
+  "checkpoint-dumpxml": "read",
+  start: "slow",
+  managedsave: "slow",
+  "vol-create-from": "slow",
+  "vol-clone": "slow",
+  "vol-upload": "slow",
+  shutdown: "mutation",
+  reboot: "mutation",
+  destroy: "mutation",
+  reset: "mutation",
+  suspend: "mutation",
+  resume: "mutation",
+  "managedsave-remove": "mutation",
+  autostart: "mutation",
+  define: "mutation",
+  undefine: "mutation",
+  desc: "mutation",
+  "vol-create-as": "mutation",
+  "vol-resize": "mutation",
+  "vol-delete": "mutation",
+  "pool-refresh": "mutation",
+  setvcpus: "mutation",
+  setmem: "mutation",
+  setmaxmem: "mutation",
+  "attach-device": "mutation",
+  "detach-device": "mutation",
+  "update-device": "mutation",
+  blockresize: "mutation",
+  event: "stream",
+  console: "stream",
+} as const satisfies Record<VirshCommandName, VerbKind>;
+
+export function virshVerbKind(verb: VirshCommandName): VerbKind {
+  return VIRSH_VERB_KIND[verb];
+}
+
+/** True when every command is an idempotent read (so the whole batch may be replayed once). */
+export function virshAllReads(verbs: readonly string[]): boolean {
+  return verbs.every((v) => Object.hasOwn(VIRSH_VERB_KIND, v) && VIRSH_VERB_KIND[v as VirshCommandName] === "read");
+}
