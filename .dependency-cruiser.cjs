@@ -1,0 +1,157 @@
+// The import layers of virtdeck, checked by `npm run lint` (depcruise). README "Layers" and
+// docs/architecture.md describe the same list: change the three together.
+//
+// Bottom to top; a module imports only its own layer or lower ones, and no import cycle anywhere:
+//   1 base       lib/env.ts lib/log.ts lib/version.ts lib/server-only-shim.ts lib/crypto lib/i18n
+//                lib/http/errors.ts lib/contracts (lib/contracts: nothing but lib/contracts and zod)
+//   2 db         lib/db lib/generated (the Prisma client)
+//   3 libvirt    lib/libvirt: pure parsers and DOM builders (base only, no I/O)
+//     hosts      lib/hosts: SSH transport and host client (base, db, libvirt)
+//   4 virt       lib/virt: one module per libvirt resource (hosts + libvirt)
+//   5 services   lib/audit lib/authz lib/auth lib/users lib/tasks lib/fleet lib/storage
+//                lib/provisioning lib/templates lib/consoles (no delivery, no browser code)
+//   6 delivery   lib/http (but errors.ts) lib/ws server.ts app/
+//   7 browser    components/: lib/contracts and the client parts of lib/i18n only
+// Tests (*.test.ts, tests/, e2e/), fixtures, scripts/ and bench/ sit outside the layers.
+
+const BASE = [
+  "^lib/(env|log|version|server-only-shim)[.]ts$",
+  "^lib/(crypto|i18n|contracts)/",
+  "^lib/http/errors[.]ts$",
+];
+const DB = ["^lib/db/", "^lib/generated/"];
+const LIBVIRT = ["^lib/libvirt/"];
+const HOSTS = ["^lib/hosts/"];
+const VIRT = ["^lib/virt/"];
+const SERVICES = ["^lib/(audit|authz|auth|users|tasks|fleet|storage|provisioning|templates|consoles)/"];
+const DELIVERY = ["^lib/http/(?!errors[.]ts$)", "^lib/ws/", "^server[.]ts$", "^app/"];
+const BROWSER = ["^components/"];
+const BROWSER_MAY_IMPORT = ["^lib/contracts/", "^lib/i18n/(config|negotiate)[.]ts$"];
+
+// Everything of ours a layer rule looks at.
+const OURS = ["^lib/", "^app/", "^components/", "^server[.]ts$"];
+const LAYERED = [...BASE, ...DB, ...LIBVIRT, ...HOSTS, ...VIRT, ...SERVICES, ...DELIVERY, ...BROWSER];
+const TESTS = ["[.]test[.]tsx?$", "/__fixtures__/", "^tests/", "^e2e/"];
+
+/** A layer rule: modules in `from` import nothing of ours outside `allowed`. */
+function layer(name, comment, from, allowed) {
+  return {
+    name,
+    comment,
+    severity: "error",
+    from: { path: from, pathNot: TESTS },
+    to: { path: OURS, pathNot: allowed },
+  };
+}
+
+module.exports = {
+  forbidden: [
+    {
+      name: "no-circular",
+      comment: "An import cycle: split the shared part out into a lower module.",
+      severity: "error",
+      from: { path: OURS },
+      to: { circular: true },
+    },
+    {
+      name: "lib-folder-without-layer",
+      comment: "A lib/ module outside every layer: add its folder to a layer here, in README and in docs/architecture.md.",
+      severity: "error",
+      from: { path: "^lib/", pathNot: [...LAYERED, ...TESTS, "^lib/generated/"] },
+      to: {},
+    },
+    layer("base-imports-base-only", "Layer 1 (base) imports only base.", BASE, BASE),
+    layer(
+      "contracts-are-browser-safe",
+      "lib/contracts is shared with the browser: it imports nothing but lib/contracts (and zod).",
+      ["^lib/contracts/"],
+      ["^lib/contracts/"],
+    ),
+    {
+      name: "contracts-no-node",
+      comment: "lib/contracts is shared with the browser: no Node built-ins.",
+      severity: "error",
+      from: { path: "^lib/contracts/", pathNot: TESTS },
+      to: { dependencyTypes: ["core"] },
+    },
+    layer("db-imports-base-db", "Layer 2 (db) imports only base and db.", DB, [...BASE, ...DB]),
+    layer("libvirt-is-pure", "lib/libvirt (parsers, DOM builders) imports only base.", LIBVIRT, [...BASE, ...LIBVIRT]),
+    {
+      name: "libvirt-no-io",
+      comment: "lib/libvirt does no I/O: no fs, net, child_process, ssh, database (node:crypto for random MACs is fine).",
+      severity: "error",
+      from: { path: "^lib/libvirt/", pathNot: TESTS },
+      to: {
+        dependencyTypes: ["core", "npm", "npm-dev", "npm-optional", "npm-peer", "npm-no-pkg", "npm-unknown"],
+        pathNot: ["^(node:)?crypto$", "node_modules/(@xmldom/xmldom|zod|server-only)/"],
+      },
+    },
+    layer("hosts-imports-base-db-libvirt", "lib/hosts imports only base, db and libvirt.", HOSTS, [
+      ...BASE,
+      ...DB,
+      ...LIBVIRT,
+      ...HOSTS,
+    ]),
+    layer("virt-imports-hosts-libvirt", "lib/virt imports only hosts, libvirt and below.", VIRT, [
+      ...BASE,
+      ...DB,
+      ...LIBVIRT,
+      ...HOSTS,
+      ...VIRT,
+    ]),
+    layer("services-below-delivery", "Services (layer 5) import no delivery code and no browser code.", SERVICES, [
+      ...BASE,
+      ...DB,
+      ...LIBVIRT,
+      ...HOSTS,
+      ...VIRT,
+      ...SERVICES,
+    ]),
+    {
+      name: "features-reach-hosts-through-virt",
+      comment:
+        "Feature code talks to hosts through lib/virt, or the host client itself (lib/hosts/client.ts: console streams, exec), never the transport, sessions or virsh argv.",
+      severity: "error",
+      from: {
+        path: "^lib/(fleet|storage|provisioning|templates|consoles)/",
+        // The connection caches' owner (builds the host clients) and the connection test (dials an address).
+        pathNot: [...TESTS, "^lib/fleet/(runtime|probe)[.]ts$"],
+      },
+      to: { path: "^lib/hosts/", pathNot: ["^lib/hosts/(client|client-errors|errors)[.]ts$"] },
+    },
+    {
+      name: "server-delivery-not-browser",
+      comment: "lib/http, lib/ws and server.ts import no browser components (app/ pages may render them).",
+      severity: "error",
+      from: { path: ["^lib/http/", "^lib/ws/", "^server[.]ts$"], pathNot: TESTS },
+      to: { path: "^components/" },
+    },
+    layer(
+      "browser-imports-contracts-only",
+      "components/ imports only browser code, lib/contracts and lib/i18n/config|negotiate.",
+      BROWSER,
+      [...BROWSER, ...BROWSER_MAY_IMPORT],
+    ),
+    {
+      name: "browser-never-reaches-server-only",
+      comment: "components/ reaches (through any chain of runtime imports) a module marked server-only.",
+      severity: "error",
+      from: { path: BROWSER, pathNot: TESTS },
+      to: { path: "node_modules/server-only/", reachable: true },
+    },
+  ],
+  options: {
+    // Tests, fixtures and generated code are not cruised as sources; lib/generated still shows as a target.
+    exclude: { path: ["[.]test[.]tsx?$", "/__fixtures__/", "^\\.next/", "^dist/"] },
+    doNotFollow: { path: ["node_modules", "^lib/generated/"] },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tsconfig.json" },
+    enhancedResolveOptions: {
+      exportsFields: ["exports"],
+      conditionNames: ["import", "require", "node", "default", "types"],
+      extensions: [".ts", ".tsx", ".d.ts", ".js", ".mjs", ".cjs", ".json"],
+    },
+    skipAnalysisNotInRules: true,
+    reporterOptions: { text: { highlightFocused: true } },
+  },
+};
