@@ -8,16 +8,26 @@
 //   3 libvirt    lib/libvirt: pure parsers and DOM builders (base only, no I/O)
 //     hosts      lib/hosts: SSH transport and host client (base, db, libvirt)
 //   4 virt       lib/virt: one module per libvirt resource (hosts + libvirt)
-//   5 services   lib/audit lib/authz lib/auth lib/users lib/tasks lib/fleet lib/storage
-//                lib/provisioning lib/templates lib/consoles (no delivery, no browser code)
+//   5 services   in this order: lib/audit lib/authz lib/auth lib/users lib/tasks lib/fleet lib/templates
+//                lib/storage lib/provisioning lib/consoles, then the task wiring (lib/tasks/handlers.ts,
+//                housekeeping.ts); feature code reaches hosts through lib/virt or the host client
+//   (the privilege list and Prisma's enums are constants shared with the browser: base)
 //   6 delivery   lib/http (but errors.ts) lib/ws server.ts app/
 //   7 browser    components/: lib/contracts and the client parts of lib/i18n only
 // Tests (*.test.ts, tests/, e2e/), fixtures, scripts/ and bench/ sit outside the layers.
 
+// The privilege list (lib/authz/privileges.ts, lib/auth/permissions.ts before the move) and Prisma's generated
+// enums are constants shared with the browser: they count as base wherever their folder sits.
+const SHARED_CONSTANTS = [
+  "^lib/authz/privileges[.]ts$",
+  "^lib/auth/permissions[.]ts$",
+  "^lib/generated/prisma/enums[.]ts$",
+];
 const BASE = [
   "^lib/(env|log|version|server-only-shim)[.]ts$",
   "^lib/(crypto|i18n|contracts)/",
   "^lib/http/errors[.]ts$",
+  ...SHARED_CONSTANTS,
 ];
 const DB = ["^lib/db/", "^lib/generated/"];
 const LIBVIRT = ["^lib/libvirt/"];
@@ -26,12 +36,25 @@ const VIRT = ["^lib/virt/"];
 const SERVICES = ["^lib/(audit|authz|auth|users|tasks|fleet|storage|provisioning|templates|consoles)/"];
 const DELIVERY = ["^lib/http/(?!errors[.]ts$)", "^lib/ws/", "^server[.]ts$", "^app/"];
 const BROWSER = ["^components/"];
-const BROWSER_MAY_IMPORT = ["^lib/contracts/", "^lib/i18n/(config|negotiate)[.]ts$"];
+const BROWSER_MAY_IMPORT = ["^lib/contracts/", "^lib/i18n/(config|negotiate)[.]ts$", ...SHARED_CONSTANTS];
+
+const TESTS = ["[.]test[.]tsx?$", "/__fixtures__/", "^tests/", "^e2e/"];
+
+// Services, bottom to top: each imports only the services before it in this list. The task wiring
+// (lib/tasks/handlers.ts registers every feature's task handler, housekeeping.ts every purge) sits above all.
+const SERVICE_ORDER = ["audit", "authz", "auth", "users", "tasks", "fleet", "templates", "storage", "provisioning", "consoles"];
+const TASK_WIRING = "^lib/tasks/(handlers|housekeeping)[.]ts$";
+const serviceOrder = SERVICE_ORDER.slice(0, -1).map((svc, i) => ({
+  name: "services-in-order",
+  comment: `lib/${svc} imports only the services listed before it (${SERVICE_ORDER.slice(0, i).join(", ") || "none"}).`,
+  severity: "error",
+  from: { path: `^lib/${svc}/`, pathNot: [...TESTS, TASK_WIRING, ...SHARED_CONSTANTS] },
+  to: { path: `^lib/(${SERVICE_ORDER.slice(i + 1).join("|")})/`, pathNot: SHARED_CONSTANTS },
+}));
 
 // Everything of ours a layer rule looks at.
 const OURS = ["^lib/", "^app/", "^components/", "^server[.]ts$"];
 const LAYERED = [...BASE, ...DB, ...LIBVIRT, ...HOSTS, ...VIRT, ...SERVICES, ...DELIVERY, ...BROWSER];
-const TESTS = ["[.]test[.]tsx?$", "/__fixtures__/", "^tests/", "^e2e/"];
 
 /** A layer rule: modules in `from` import nothing of ours outside `allowed`. */
 function layer(name, comment, from, allowed) {
@@ -63,9 +86,9 @@ module.exports = {
     layer("base-imports-base-only", "Layer 1 (base) imports only base.", BASE, BASE),
     layer(
       "contracts-are-browser-safe",
-      "lib/contracts is shared with the browser: it imports nothing but lib/contracts (and zod).",
+      "lib/contracts is shared with the browser: it imports nothing but lib/contracts, the shared constants and zod (not even types of services).",
       ["^lib/contracts/"],
-      ["^lib/contracts/"],
+      ["^lib/contracts/", ...SHARED_CONSTANTS],
     ),
     {
       name: "contracts-no-node",
@@ -107,6 +130,7 @@ module.exports = {
       ...VIRT,
       ...SERVICES,
     ]),
+    ...serviceOrder,
     {
       name: "features-reach-hosts-through-virt",
       comment:
