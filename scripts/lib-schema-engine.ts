@@ -218,7 +218,7 @@ class PgliteFactory implements SqlMigrationAwareDriverAdapterFactory, Closable {
     return pgliteAdapter(await this.fresh());
   }
   async close() {
-    await Promise.all(this.opened.map((p) => (p.closed ? undefined : p.close().catch(() => {}))));
+    await Promise.all(this.opened.filter((p) => !p.closed).map((p) => p.close().catch(() => {})));
   }
 }
 

@@ -2,8 +2,8 @@
 # `npm test`: the one test command, locally and in CI (.ci/run).
 # On a fresh Debian 12 machine, as root: installs missing Debian packages and
 # node_modules, starts the real stack (libvirtd, two sshd "hosts", PostgreSQL;
-# see scripts/stack/up.sh), runs unit tests, integration tests on PostgreSQL
-# and on PGlite, `next build` and the Playwright suite, then stops everything
+# see scripts/stack/up.sh), runs the static checks (scripts/lint.sh), unit tests,
+# integration tests on PostgreSQL and on PGlite, `next build` and the Playwright suite, then stops everything
 # it started, also on failure or Ctrl-C. The last line is "N passed, N failed".
 # To run single tests against the stack, see the header of scripts/stack/up.sh.
 set -euo pipefail
@@ -170,10 +170,13 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 phase node-modules node_deps
-STACK_STARTED=yes
-phase stack-up bash scripts/stack/up.sh
 rm -rf "$REPORTS"
 mkdir -p "$REPORTS"
+# Static checks first (a minute, no stack): ESLint, the import layers, Prettier. One test per check
+# in the summary; a violation fails the run here, before the stack starts.
+phase lint --report "$REPORTS/lint.json" bash scripts/lint.sh --report "$REPORTS/lint.json"
+STACK_STARTED=yes
+phase stack-up bash scripts/stack/up.sh
 # shellcheck disable=SC1091
 source "$STACK_DIR/env"
 

@@ -26,6 +26,7 @@ export function UserMenu({ user, csrfToken }: { user: ShellUser; csrfToken: stri
       // 401: the session had already ended, which is what we wanted.
       if (!res.ok && res.status !== 401) throw new Error(`HTTP ${res.status}`);
       // A full page load drops every cached page of the signed-in user.
+      // eslint-disable-next-line @next/next/no-location-assign-relative-destination -- a client-side push would keep them
       window.location.assign("/login");
     } catch {
       setState("failed");

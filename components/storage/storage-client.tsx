@@ -100,7 +100,7 @@ function UploadDialog({ open, onClose, hostId, pools, csrfToken, onDone }: { ope
       setResult(null);
       setPool(active[0]?.name ?? "");
     }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- reset the form only when the dialog opens, not on every prop change
   }, [open]);
 
   async function submit(e: FormEvent) {
@@ -226,7 +226,7 @@ function VolumeCreateDialog({ open, onClose, hostId, pools, csrfToken, onDone }:
       setName("");
       setError(null);
     }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- reset the form only when the dialog opens, not on every prop change
   }, [open]);
   async function submit(e: FormEvent) {
     e.preventDefault();

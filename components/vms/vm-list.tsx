@@ -14,7 +14,7 @@ import { Input, Select } from "@/components/ui/input";
 import { TBody, TD, TH, THead, TR, Table, TableEmpty } from "@/components/ui/table";
 import { useFleetEvents } from "@/components/vms/fleet-events";
 import { LiveIndicator } from "@/components/vms/live-indicator";
-import { VM_ACTIONS, VM_STATES, DESTRUCTIVE_ACTIONS, vmHref, vmKey, type VmListResponse, type VmSort, type VmSummary } from "@/components/vms/types";
+import { VM_ACTIONS, VM_STATES, DESTRUCTIVE_ACTIONS, vmHref, vmKey, type VmListResponse, type VmSort } from "@/components/vms/types";
 import { useVmActions } from "@/components/vms/use-vm-actions";
 import { useVmFormat } from "@/components/vms/use-vm-format";
 import { hostHref } from "@/components/hosts/types";
