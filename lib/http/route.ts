@@ -12,21 +12,25 @@ import { apiTokenAuthenticate } from "@/lib/auth/api-tokens";
 import { childLogger } from "@/lib/log";
 import { requestLogPath } from "@/lib/http/request-log";
 import { AUTH_BODY_MAX_BYTES, bodyReadLimited, declaredLength, jsonBodyMaxBytes, payloadTooLarge } from "@/lib/http/body-limits";
+import { paramsParse, queryParse, responseConform, type Responses } from "@/lib/http/route-contract";
 
 /**
  * The one wrapper every route handler goes through: it resolves the caller,
  * checks the privilege on the server, enforces CSRF protection on mutations,
- * bounds and validates the body with zod, and turns errors into safe responses.
+ * validates path parameters, query and the bounded body with zod, checks the
+ * answer against its declared schema, and turns errors into safe responses.
  */
-export interface RouteContext<TBody, TParams> {
+export interface RouteContext<TBody, TParams, TQuery = undefined> {
   req: NextRequest;
   ip: string;
   body: TBody;
   params: TParams;
+  /** The validated query (`query` option); undefined when the route declares none. */
+  query: TQuery;
   session: ActiveSession | null;
 }
 
-export interface AuthedContext<TBody, TParams> extends RouteContext<TBody, TParams> {
+export interface AuthedContext<TBody, TParams, TQuery = undefined> extends RouteContext<TBody, TParams, TQuery> {
   session: ActiveSession;
   /** Who is asking, for lib/authz (visibility of lists, further checks in the handler). */
   principal: Principal;
@@ -36,9 +40,15 @@ const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 type Params = Record<string, string>;
 
-interface BaseOptions<S extends z.ZodType | undefined> {
+interface BaseOptions<S extends z.ZodType | undefined, P extends Params = Params, Q extends z.ZodType | undefined = undefined> {
   body?: S;
   maxBodyBytes?: number;
+  /** Path parameters (an object schema naming each `[segment]`); a misfit is a 404 naming it. */
+  params?: z.ZodType<P>;
+  /** Query string (an object schema); a misfit is a 422 naming the field. */
+  query?: Q;
+  /** The answers on success, by status (lib/http/route-contract.ts): every answer is checked. */
+  responses?: Responses;
 }
 
 type Body<S> = S extends z.ZodType ? z.infer<S> : undefined;
@@ -62,6 +72,9 @@ export interface RouteMeta {
    */
   scope: "global" | "target" | "anywhere";
   body?: z.ZodType;
+  params?: z.ZodType;
+  query?: z.ZodType;
+  responses?: Responses;
   maxBodyBytes: number;
   /** False when the route refuses API tokens (account security: password, two-factor, tokens). */
   tokens: boolean;
@@ -134,21 +147,23 @@ function respond(err: unknown, req: NextRequest): Response {
 }
 
 /** A route anyone may call (health, login, first-run setup). Mutations still get the Origin check. */
-export function publicRoute<S extends z.ZodType | undefined = undefined, P extends Params = Params>(
-  opts: BaseOptions<S>,
-  handler: (ctx: RouteContext<Body<S>, P>) => Promise<Response>,
+export function publicRoute<S extends z.ZodType | undefined = undefined, P extends Params = Params, Q extends z.ZodType | undefined = undefined>(
+  opts: BaseOptions<S, P, Q>,
+  handler: (ctx: RouteContext<Body<S>, P, Body<Q>>) => Promise<Response>,
 ): NextHandler {
   const maxBodyBytes = opts.maxBodyBytes ?? AUTH_BODY_MAX_BYTES;
   return withMeta(async (req, ctx) => {
     try {
       if (MUTATING.has(req.method)) checkOrigin(req);
+      const params = paramsParse(opts.params, await ctx.params);
+      const query = queryParse(opts.query, req) as Body<Q>;
       const body = await readBody(req, opts.body as S, maxBodyBytes);
       const session = await sessionLookup(sessionTokenOf(req));
-      return await handler({ req, ip: clientAddress(req.headers), body, params: (await ctx.params) as P, session });
+      return await responseConform(req, await handler({ req, ip: clientAddress(req.headers), body, params, query, session }), opts.responses);
     } catch (err) {
       return respond(err, req);
     }
-  }, { auth: "public", targeted: false, scope: "global", body: opts.body, maxBodyBytes, tokens: false });
+  }, { auth: "public", targeted: false, scope: "global", body: opts.body, params: opts.params, query: opts.query, responses: opts.responses, maxBodyBytes, tokens: false });
 }
 
 /**
@@ -159,8 +174,8 @@ export function publicRoute<S extends z.ZodType | undefined = undefined, P exten
  * scope (lists, which filter by lib/authz visibility()); with neither, the
  * privilege must be held globally.
  */
-export function userRoute<S extends z.ZodType | undefined = undefined, P extends Params = Params>(
-  opts: BaseOptions<S> & {
+export function userRoute<S extends z.ZodType | undefined = undefined, P extends Params = Params, Q extends z.ZodType | undefined = undefined>(
+  opts: BaseOptions<S, P, Q> & {
     privilege?: Privilege;
     target?: (ctx: { params: P; body: Body<S> }) => AuthzTarget;
     /**
@@ -172,14 +187,14 @@ export function userRoute<S extends z.ZodType | undefined = undefined, P extends
     /** Refuse `Authorization: Bearer` API tokens: a browser session only. */
     sessionOnly?: boolean;
   },
-  handler: (ctx: AuthedContext<Body<S>, P>) => Promise<Response>,
+  handler: (ctx: AuthedContext<Body<S>, P, Body<Q>>) => Promise<Response>,
 ): NextHandler {
   const maxBodyBytes = opts.maxBodyBytes ?? jsonBodyMaxBytes();
   return withMeta(async (req, ctx) => {
     try {
       const ip = clientAddress(req.headers);
       const { session, principal } = await callerResolve(req, ip, !!opts.sessionOnly);
-      const params = (await ctx.params) as P;
+      const params = paramsParse(opts.params, await ctx.params);
       const denied = { ip, method: req.method, path: req.nextUrl.pathname };
       // Refuse before reading the body whenever the check does not need it (untargeted, or a
       // target named by the path), so a caller without access never learns about body validation.
@@ -189,9 +204,10 @@ export function userRoute<S extends z.ZodType | undefined = undefined, P extends
           ? authorizeGlobalOrThrow(principal, opts.privilege!, target, denied)
           : authorizeOrThrow(principal, opts.privilege!, target, denied);
       if (opts.privilege && (!opts.target || early)) await check(opts.target ? early : opts.anyScope ? "anywhere" : undefined);
+      const query = queryParse(opts.query, req) as Body<Q>;
       const body = await readBody(req, opts.body as S, maxBodyBytes);
       if (opts.privilege && opts.target && !early) await check(opts.target({ params, body }));
-      return await handler({ req, ip, body, params, session, principal });
+      return await responseConform(req, await handler({ req, ip, body, params, query, session, principal }), opts.responses);
     } catch (err) {
       return respond(err, req);
     }
@@ -201,6 +217,9 @@ export function userRoute<S extends z.ZodType | undefined = undefined, P extends
     targeted: !!opts.target,
     scope: opts.target && !opts.globalScope ? "target" : opts.anyScope ? "anywhere" : "global",
     body: opts.body,
+    params: opts.params,
+    query: opts.query,
+    responses: opts.responses,
     maxBodyBytes,
     tokens: !opts.sessionOnly,
   });
