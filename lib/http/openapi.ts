@@ -53,7 +53,7 @@ function parameters(path: string, meta: RouteMeta | undefined): JsonObject[] {
   return [...inPath, ...inQuery];
 }
 
-const STATUS_TEXT: Record<string, string> = { "200": "Success", "201": "Created", "202": "Accepted (a task runs it)", "204": "No content" };
+const STATUS_TEXT: Record<string, string> = { "200": "Success", "201": "Created", "202": "Accepted (a task runs it)", "204": "No content", "503": "Unavailable" };
 
 function responseObject(status: string, spec: ResponseSpec): JsonObject {
   if (spec === null) return { description: STATUS_TEXT[status] ?? "Success" };

@@ -2,7 +2,6 @@ import "server-only";
 import { NextResponse, type NextRequest } from "next/server";
 import { z } from "zod";
 import { AppError } from "@/lib/http/errors";
-import { env } from "@/lib/env";
 import { childLogger } from "@/lib/log";
 import { requestLogPath } from "@/lib/http/request-log";
 
@@ -21,8 +20,11 @@ export interface MediaResponse {
 /** An answer: a zod schema of its JSON body, a media type, or `null` for no body (204). */
 export type ResponseSpec = z.ZodType | MediaResponse | null;
 
-/** The answers a route gives on success, by HTTP status. Errors are the shared Error body. */
-export type Responses = Partial<Record<200 | 201 | 202 | 204, ResponseSpec>>;
+/**
+ * The answers a route gives, by HTTP status: every success, and a non-error answer a route sends
+ * with an error status (the health probe's 503). Other errors are the shared Error body.
+ */
+export type Responses = Partial<Record<200 | 201 | 202 | 204 | 503, ResponseSpec>>;
 
 export function mediaResponse(media: string, description: string): MediaResponse {
   return { media, description };
@@ -64,7 +66,8 @@ export class ResponseContractError extends Error {
  * service forgot to drop) ever leaves. Development and test fail loudly instead.
  */
 function strictContracts(): boolean {
-  return env().NODE_ENV !== "production";
+  // Read at each answer (not lib/env's cached copy): Next inlines it in production builds.
+  return process.env.NODE_ENV !== "production";
 }
 
 function breach(req: NextRequest, status: number, message: string, issues: ResponseContractError["issues"]): void {
@@ -88,7 +91,7 @@ function withBody(res: Response, body: unknown): Response {
  * Error answers (4xx/5xx) are left alone: the wrapper builds them from one error type.
  */
 export async function responseConform(req: NextRequest, res: Response, responses: Responses | undefined): Promise<Response> {
-  if (!responses || res.status >= 400) return res;
+  if (!responses || (res.status >= 400 && !(res.status in responses))) return res;
   const spec = responses[res.status as keyof Responses];
   if (spec === undefined) {
     breach(req, res.status, `status ${res.status} is not declared`, []);

@@ -148,7 +148,10 @@ function respond(err: unknown, req: NextRequest): Response {
 
 /** A route anyone may call (health, login, first-run setup). Mutations still get the Origin check. */
 export function publicRoute<S extends z.ZodType | undefined = undefined, P extends Params = Params, Q extends z.ZodType | undefined = undefined>(
-  opts: BaseOptions<S, P, Q>,
+  opts: BaseOptions<S, P, Q> & {
+    /** No session lookup (the health probe: it must answer while the database is down). */
+    anonymous?: boolean;
+  },
   handler: (ctx: RouteContext<Body<S>, P, Body<Q>>) => Promise<Response>,
 ): NextHandler {
   const maxBodyBytes = opts.maxBodyBytes ?? AUTH_BODY_MAX_BYTES;
@@ -158,7 +161,7 @@ export function publicRoute<S extends z.ZodType | undefined = undefined, P exten
       const params = paramsParse(opts.params, await ctx.params);
       const query = queryParse(opts.query, req) as Body<Q>;
       const body = await readBody(req, opts.body as S, maxBodyBytes);
-      const session = await sessionLookup(sessionTokenOf(req));
+      const session = opts.anonymous ? null : await sessionLookup(sessionTokenOf(req));
       return await responseConform(req, await handler({ req, ip: clientAddress(req.headers), body, params, query, session }), opts.responses);
     } catch (err) {
       return respond(err, req);
