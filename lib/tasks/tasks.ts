@@ -179,9 +179,10 @@ export const TaskListQuerySchema = z.object({
 });
 export type TaskListQuery = z.infer<typeof TaskListQuerySchema>;
 
-export async function taskList(principal: Principal, query: Partial<TaskListQuery> = {}): Promise<TaskView[]> {
+/** The tasks the caller may see (taskVisibleWhere: their effective privileges, a token's limit applied). */
+export async function taskList(caller: Caller, query: Partial<TaskListQuery> = {}): Promise<TaskView[]> {
   const q = TaskListQuerySchema.parse(query);
-  const where: Prisma.TaskWhereInput = { ...(await taskVisibleWhere(principal)) };
+  const where: Prisma.TaskWhereInput = { ...(await taskVisibleWhere(caller.principal)) };
   if (q.status === "active") where.status = { in: ["queued", "running"] };
   if (q.status === "finished") where.status = { in: ["succeeded", "failed", "cancelled"] };
   if (q.hostId) where.hostId = q.hostId;
@@ -191,9 +192,9 @@ export async function taskList(principal: Principal, query: Partial<TaskListQuer
   return rows.map(toTaskView);
 }
 
-export async function taskGet(principal: Principal, id: string, opts: { logsAfter?: bigint } = {}): Promise<TaskDetail> {
+export async function taskGet(caller: Caller, id: string, opts: { logsAfter?: bigint } = {}): Promise<TaskDetail> {
   if (!z.uuid().safeParse(id).success) throw new AppError("not_found", "No such task");
-  const row = await db().task.findFirst({ where: { id, ...(await taskVisibleWhere(principal)) } });
+  const row = await db().task.findFirst({ where: { id, ...(await taskVisibleWhere(caller.principal)) } });
   if (!row) throw new AppError("not_found", "No such task");
   const logs = await db().taskLog.findMany({
     where: { taskId: id, ...(opts.logsAfter !== undefined ? { id: { gt: opts.logsAfter } } : {}) },

@@ -10,5 +10,5 @@ const QuerySchema = z.object({ logsAfter: z.coerce.bigint().nonnegative().option
 /** One task with its log lines (after `logsAfter`, a log line id, when given). */
 export const GET = userRoute<undefined, { id: string }>({}, async ({ req, caller, params }) => {
   const q = QuerySchema.parse(Object.fromEntries(req.nextUrl.searchParams));
-  return NextResponse.json({ task: await taskGet(caller.principal, params.id, { logsAfter: q.logsAfter }) });
+  return NextResponse.json({ task: await taskGet(caller, params.id, { logsAfter: q.logsAfter }) });
 });
