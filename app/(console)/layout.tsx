@@ -16,7 +16,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
   const user = await currentUser();
   if (!user) redirect((await needsSetup()) ? "/setup" : "/login");
   // Navigation only: every page and route checks access itself through lib/authz.
-  const principal = principalFromSession({ id: user.sessionId, csrfToken: user.csrfToken, expiresAt: new Date(0), user });
+  const principal = principalFromSession({ id: user.sessionId, user });
   const access = await accessSnapshot(principal);
   const [globalPrivileges, anyPrivileges] = [await access.at(), access.anywhere()];
   return (

@@ -1,7 +1,7 @@
 import "server-only";
 import { db } from "@/lib/db/client";
 import { authorizeMany, type AuthzTarget, type Principal } from "@/lib/authz";
-import type { Privilege } from "@/lib/auth/permissions";
+import type { Privilege } from "@/lib/authz/privileges";
 
 /**
  * Re-checks long-lived callers (live-update streams; usable by consoles): a request is authorized

@@ -1,11 +1,12 @@
 import "server-only";
+import type { Caller } from "@/lib/authz/caller";
 import { z } from "zod";
 import { randomUUID } from "node:crypto";
 import { db } from "@/lib/db/client";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { AppError } from "@/lib/http/errors";
 import { auditRecord, type AuditActor } from "@/lib/audit/audit";
-import { PRIVILEGES, type Privilege } from "@/lib/auth/permissions";
+import { PRIVILEGES, type Privilege } from "@/lib/authz/privileges";
 import { DomainUuidSchema } from "@/lib/hosts/virsh-command";
 import type { Principal } from "@/lib/authz/principal";
 import { ACCOUNT_ROLE_GRANTS } from "@/lib/authz/authorize";
@@ -22,12 +23,7 @@ export type { AccessSource, GrantView, GroupDetail, GroupMemberView, GroupView, 
  * leave nobody holding user.manage globally.
  */
 
-export interface Caller {
-  principal: Principal;
-  ip: string;
-}
 
-const actorOf = (c: Caller): AuditActor => ({ id: c.principal.user.id, name: c.principal.user.username });
 
 const IdSchema = z.uuid({ error: "Unknown id" });
 
@@ -103,7 +99,7 @@ export async function groupCreate(caller: Caller, input: z.infer<typeof GroupCre
     return await db().$transaction(async (tx) => {
       if (await nameTaken(tx, input.name)) throw new AppError("conflict", `A group named "${input.name}" already exists`);
       const g = await tx.group.create({ data: { name: input.name, description: input.description } });
-      await auditRecord({ actor: actorOf(caller), action: "group.create", target: { type: "group", id: g.id, name: g.name }, ip: caller.ip }, tx);
+      await auditRecord({ actor: caller.actor, action: "group.create", target: { type: "group", id: g.id, name: g.name }, ip: caller.ip }, tx);
       return { id: g.id, name: g.name, description: g.description, memberCount: 0, createdAt: g.createdAt.toISOString() };
     });
   } catch (err) {
@@ -121,7 +117,7 @@ export async function groupUpdate(caller: Caller, id: string, input: z.infer<typ
       const changes: Record<string, { from: string; to: string }> = {};
       if (after.name !== before.name) changes.name = { from: before.name, to: after.name };
       if (after.description !== before.description) changes.description = { from: before.description, to: after.description };
-      await auditRecord({ actor: actorOf(caller), action: "group.update", target: { type: "group", id: after.id, name: after.name }, ip: caller.ip, details: { changes } }, tx);
+      await auditRecord({ actor: caller.actor, action: "group.update", target: { type: "group", id: after.id, name: after.name }, ip: caller.ip, details: { changes } }, tx);
     });
   } catch (err) {
     if (uniqueViolation(err)) throw new AppError("conflict", `A group named "${input.name}" already exists`);
@@ -138,7 +134,7 @@ export async function groupDelete(caller: Caller, id: string): Promise<void> {
     await tx.group.delete({ where: { id: g.id } });
     await assertAdminRemains(tx);
     await auditRecord(
-      { actor: actorOf(caller), action: "group.delete", target: { type: "group", id: g.id, name: g.name }, ip: caller.ip, details: { members: g._count.members, grants } },
+      { actor: caller.actor, action: "group.delete", target: { type: "group", id: g.id, name: g.name }, ip: caller.ip, details: { members: g._count.members, grants } },
       tx,
     );
   });
@@ -153,7 +149,7 @@ export async function groupMemberAdd(caller: Caller, groupId: string, userId: st
     if (exists) throw new AppError("conflict", `${user.username} is already a member of ${g.name}`);
     await tx.groupMember.create({ data: { groupId: g.id, userId: user.id } });
     await auditRecord(
-      { actor: actorOf(caller), action: "group.member_add", target: { type: "group", id: g.id, name: g.name }, ip: caller.ip, details: { user: user.username, userId: user.id } },
+      { actor: caller.actor, action: "group.member_add", target: { type: "group", id: g.id, name: g.name }, ip: caller.ip, details: { user: user.username, userId: user.id } },
       tx,
     );
   });
@@ -168,7 +164,7 @@ export async function groupMemberRemove(caller: Caller, groupId: string, userId:
     await tx.groupMember.delete({ where: { groupId_userId: { groupId: g.id, userId: uid } } });
     await assertAdminRemains(tx);
     await auditRecord(
-      { actor: actorOf(caller), action: "group.member_remove", target: { type: "group", id: g.id, name: g.name }, ip: caller.ip, details: { user: m.user.username, userId: uid } },
+      { actor: caller.actor, action: "group.member_remove", target: { type: "group", id: g.id, name: g.name }, ip: caller.ip, details: { user: m.user.username, userId: uid } },
       tx,
     );
   });
@@ -240,7 +236,7 @@ export async function roleCreate(caller: Caller, input: z.infer<typeof RoleCreat
       if (await roleNameTaken(tx, input.name)) throw new AppError("conflict", `A role named "${input.name}" already exists`);
       const r = await tx.accessRole.create({ data: { id: randomUUID(), name: input.name, description: input.description, privileges: input.privileges, builtin: false } });
       await auditRecord(
-        { actor: actorOf(caller), action: "role.create", target: { type: "role", id: r.id, name: r.name }, ip: caller.ip, details: { privileges: r.privileges } },
+        { actor: caller.actor, action: "role.create", target: { type: "role", id: r.id, name: r.name }, ip: caller.ip, details: { privileges: r.privileges } },
         tx,
       );
       return { id: r.id, name: r.name, description: r.description, builtin: false, privileges: r.privileges.filter(isPrivilege), grantCount: 0 };
@@ -263,7 +259,7 @@ export async function roleUpdate(caller: Caller, id: string, input: z.infer<type
       if (after.name !== before.name) changes.name = { from: before.name, to: after.name };
       if (after.description !== before.description) changes.description = { from: before.description, to: after.description };
       if (after.privileges.join() !== before.privileges.join()) changes.privileges = { from: before.privileges, to: after.privileges };
-      await auditRecord({ actor: actorOf(caller), action: "role.update", target: { type: "role", id: after.id, name: after.name }, ip: caller.ip, details: { changes } }, tx);
+      await auditRecord({ actor: caller.actor, action: "role.update", target: { type: "role", id: after.id, name: after.name }, ip: caller.ip, details: { changes } }, tx);
     });
   } catch (err) {
     if (uniqueViolation(err)) throw new AppError("conflict", `A role named "${input.name}" already exists`);
@@ -278,7 +274,7 @@ export async function roleDelete(caller: Caller, id: string): Promise<void> {
   if (r._count.grants > 0) throw new AppError("conflict", `${r.name} is granted ${r._count.grants} time(s): remove those grants first`);
   await db().$transaction(async (tx) => {
     await tx.accessRole.delete({ where: { id: r.id } });
-    await auditRecord({ actor: actorOf(caller), action: "role.delete", target: { type: "role", id: r.id, name: r.name }, ip: caller.ip }, tx);
+    await auditRecord({ actor: caller.actor, action: "role.delete", target: { type: "role", id: r.id, name: r.name }, ip: caller.ip }, tx);
   });
 }
 
@@ -316,7 +312,7 @@ export async function vmTagsSet(caller: Caller, hostId: string, rawUuid: string,
     if (tags.length) await tx.vmTag.createMany({ data: tags.map((tag) => ({ ...t, tag })) });
     if (before.join() !== tags.join()) {
       await auditRecord(
-        { actor: actorOf(caller), action: "vm.tags", target: { type: "vm", id: `${t.hostId}/${t.vmUuid}`, name: vmName }, ip: caller.ip, details: { from: before, to: tags } },
+        { actor: caller.actor, action: "vm.tags", target: { type: "vm", id: `${t.hostId}/${t.vmUuid}`, name: vmName }, ip: caller.ip, details: { from: before, to: tags } },
         tx,
       );
     }
@@ -423,7 +419,7 @@ export async function grantCreate(caller: Caller, input: z.infer<typeof GrantCre
     const g = await tx.grant.create({ data: { ...data, createdById: caller.principal.user.id }, include: GRANT_INCLUDE });
     await auditRecord(
       {
-        actor: actorOf(caller),
+        actor: caller.actor,
         action: "grant.create",
         target: s.kind === "vm" ? { type: "vm", id: `${hostId}/${s.vmUuid}` } : s.kind === "host" ? { type: "host", id: hostId! } : { type: "grant", id: g.id },
         ip: caller.ip,
@@ -445,7 +441,7 @@ export async function grantDelete(caller: Caller, id: string): Promise<void> {
     await assertAdminRemains(tx);
     await auditRecord(
       {
-        actor: actorOf(caller),
+        actor: caller.actor,
         action: "grant.delete",
         target: g.scope === "vm" ? { type: "vm", id: `${g.hostId}/${g.vmUuid}` } : g.scope === "host" ? { type: "host", id: g.hostId! } : { type: "grant", id: g.id },
         ip: caller.ip,

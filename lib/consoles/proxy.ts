@@ -7,7 +7,8 @@ import { WebSocketServer, type WebSocket, type RawData } from "ws";
 import { WS_MESSAGE_MAX_BYTES } from "@/lib/ws/limits";
 import { db } from "@/lib/db/client";
 import { auditRecord } from "@/lib/audit/audit";
-import { authorize, authorizeMany, principalFromSession } from "@/lib/authz";
+import { authorize, authorizeMany, principalFromSession, type Principal } from "@/lib/authz";
+import { callerOf, type Caller } from "@/lib/authz/caller";
 import { SESSION_COOKIE, cookieName, cookieSecure, sessionLookup, type ActiveSession } from "@/lib/auth/session";
 import { clientAddress, requestIsHttps } from "@/lib/http/client-address";
 import { virshArgv, virshCommand } from "@/lib/hosts/virsh-command";
@@ -59,7 +60,7 @@ const PERSIST_MS = 5_000;
 interface Live {
   id: string;
   ws: WebSocket;
-  session: ActiveSession;
+  caller: Caller;
   ticket: ConsumedTicket;
   vmName: string;
   hostName: string;
@@ -120,18 +121,19 @@ export function consoleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffe
       // A share link's ticket needs no cookie: the link is the credential (lib/consoles/share-links.ts).
       const shared = await shareTicketAdmit(new URL(req.url ?? "/", "http://x").searchParams.get("ticket"), clientAddress(headersOf(req)));
       if (shared && !shared.ok) return refuse(socket, 403, `Console refused: ${shared.reason}`);
-      if (shared?.ok) return state().wss.handleUpgrade(req, socket, head, (ws) => void start(ws, shared.session, shared.ticket, clientAddress(headersOf(req))));
+      if (shared?.ok) return state().wss.handleUpgrade(req, socket, head, (ws) => void start(ws, shared.caller, shared.ticket));
       const session = await sessionLookup(cookie(req, cookieName(SESSION_COOKIE, cookieSecure(requestIsHttps(headersOf(req))))));
       if (!session) return refuse(socket, 401, "Sign in first");
       const ticketParam = new URL(req.url ?? "/", "http://x").searchParams.get("ticket");
-      const ticket = await consoleTicketConsume(ticketParam, session);
       const ip = clientAddress(headersOf(req));
+      const caller = callerOf(principalFromSession(session), ip);
+      const ticket = await consoleTicketConsume(ticketParam, caller.principal);
       if (!ticket) {
         await auditRecord({ actor: { id: session.user.id, name: session.user.username }, action: "console.open", outcome: "denied", ip, details: { reason: "invalid_ticket" } });
         return refuse(socket, 403, "Console ticket invalid, used or expired");
       }
-      if (!(await consolePermitted(session, ticket))) return refuse(socket, 403, "Permission denied");
-      state().wss.handleUpgrade(req, socket, head, (ws) => void start(ws, session, ticket, ip));
+      if (!(await consolePermitted(caller.principal, ticket))) return refuse(socket, 403, "Permission denied");
+      state().wss.handleUpgrade(req, socket, head, (ws) => void start(ws, caller, ticket));
     } catch (err) {
       console.error("console upgrade failed", err);
       refuse(socket, 500, "Console failed");
@@ -161,10 +163,11 @@ export function consoleConnect(req: IncomingMessage, socket: Duplex, head: Buffe
       }
       const session = await sessionById(ticket.sessionId);
       if (!session || session.user.id !== ticket.userId) return refuse(socket, 403, "The session that downloaded this file has ended");
-      if (!(await consolePermitted(session, ticket))) return refuse(socket, 403, "Permission denied");
+      const caller = callerOf(principalFromSession(session), ip);
+      if (!(await consolePermitted(caller.principal, ticket))) return refuse(socket, 403, "Permission denied");
       socket.write("HTTP/1.1 200 Connection established\r\n\r\n");
       const peer = new TunnelPeer(socket);
-      void start(peer as unknown as WebSocket, session, ticket, ip);
+      void start(peer as unknown as WebSocket, caller, ticket);
       if (head.length) peer.emit("message", head, true);
     } catch (err) {
       console.error("console CONNECT failed", err);
@@ -267,7 +270,8 @@ async function backendOpen(t: ConsumedTicket): Promise<Backend> {
   return { stream, host, vmName: dom.name, hostName: host.name, hostGone: () => transport.closed };
 }
 
-async function start(ws: WebSocket, session: ActiveSession, ticket: ConsumedTicket, ip: string): Promise<void> {
+async function start(ws: WebSocket, caller: Caller, ticket: ConsumedTicket): Promise<void> {
+  const { ip } = caller;
   const id = randomUUID();
   // The browser may leave while the backend opens: remember it, so nothing is left running.
   let browserGone = false;
@@ -310,7 +314,7 @@ async function start(ws: WebSocket, session: ActiveSession, ticket: ConsumedTick
     clearTimeout(silence);
     const code = (err as { closeCode?: number }).closeCode ?? CLOSE.hostLost;
     const reason = err instanceof Error ? err.message.slice(0, 120) : "console unavailable";
-    await auditRecord({ actor: { id: session.user.id, name: session.user.username }, action: ticket.shareLinkId ? "share.open" : "console.open", outcome: "failure", target: { type: "vm", id: `${ticket.hostId}/${ticket.vmUuid}` }, ip, details: { kind: ticket.kind, error: reason } });
+    await auditRecord({ actor: caller.actor, action: ticket.shareLinkId ? "share.open" : "console.open", outcome: "failure", target: { type: "vm", id: `${ticket.hostId}/${ticket.vmUuid}` }, ip, details: { kind: ticket.kind, error: reason } });
     ws.close(code, code === CLOSE.hostLost ? "host connection lost" : reason);
     return;
   }
@@ -321,7 +325,7 @@ async function start(ws: WebSocket, session: ActiveSession, ticket: ConsumedTick
   const live: Live = {
     id,
     ws,
-    session,
+    caller,
     ticket,
     vmName: backend.vmName,
     hostName: backend.hostName,
@@ -345,9 +349,9 @@ async function start(ws: WebSocket, session: ActiveSession, ticket: ConsumedTick
   await db().consoleSession.create({
     data: {
       id,
-      userId: session.user.id,
-      username: session.user.username,
-      sessionId: session.id,
+      userId: caller.actor.id,
+      username: caller.actor.name,
+      sessionId: caller.principal.sessionId ?? "",
       hostId: ticket.hostId,
       vmUuid: ticket.vmUuid,
       vmName: backend.vmName,
@@ -362,11 +366,11 @@ async function start(ws: WebSocket, session: ActiveSession, ticket: ConsumedTick
     await db().consoleSession.updateMany({
       // Watchers (view-only) may stay: only interactive holders are displaced.
       where: { hostId: ticket.hostId, vmUuid: ticket.vmUuid, endedAt: null, viewOnly: false, id: { not: id } },
-      data: { closeRequest: `taken over by ${session.user.username}` },
+      data: { closeRequest: `taken over by ${caller.actor.name}` },
     });
   }
   await auditRecord({
-    actor: { id: session.user.id, name: session.user.username },
+    actor: caller.actor,
     action: ticket.shareLinkId ? "share.open" : "console.open",
     target: { type: "vm", id: `${ticket.hostId}/${ticket.vmUuid}`, name: backend.vmName },
     ip,
@@ -495,7 +499,7 @@ async function persistEnd(live: Live, reason: string): Promise<void> {
       data: { endedAt: new Date(), closeReason: reason.slice(0, 200), bytesIn: BigInt(live.bytesIn), bytesOut: BigInt(live.bytesOut) },
     });
     await auditRecord({
-      actor: { id: live.session.user.id, name: live.session.user.username },
+      actor: live.caller.actor,
       action: live.ticket.shareLinkId ? "share.close" : "console.close",
       target: { type: "vm", id: `${live.ticket.hostId}/${live.ticket.vmUuid}`, name: live.vmName },
       ip: live.ip,
@@ -514,15 +518,15 @@ async function persistEnd(live: Live, reason: string): Promise<void> {
   }
 }
 
-/** The console permission (lib/authz): vm.console on the ticket's VM, for the session's user. */
-async function consolePermitted(session: ActiveSession, ticket: ConsumedTicket): Promise<boolean> {
-  return authorize(principalFromSession(session), "vm.console", { hostId: ticket.hostId, vmUuid: ticket.vmUuid });
+/** The console permission (lib/authz): vm.console on the ticket's VM, for the caller. */
+async function consolePermitted(principal: Principal, ticket: ConsumedTicket): Promise<boolean> {
+  return authorize(principal, "vm.console", { hostId: ticket.hostId, vmUuid: ticket.vmUuid });
 }
 
 /** Ids of the live sessions whose user still holds vm.console on their VM (grants re-read, batched per user). */
 async function consolesStillPermitted(lives: Live[]): Promise<Set<string>> {
   const ok = await authorizeMany(
-    lives.map((l) => ({ principal: principalFromSession(l.session), privilege: "vm.console" as const, target: { hostId: l.ticket.hostId, vmUuid: l.ticket.vmUuid } })),
+    lives.map((l) => ({ principal: l.caller.principal, privilege: "vm.console" as const, target: { hostId: l.ticket.hostId, vmUuid: l.ticket.vmUuid } })),
   );
   return new Set(lives.filter((_, i) => ok[i]).map((l) => l.id));
 }
@@ -542,7 +546,7 @@ async function check(): Promise<void> {
   const shareClose = await shareLinksRecheck(shared.map((l) => ({ id: l.id, shareLinkId: l.ticket.shareLinkId!, hostId: l.ticket.hostId, vmUuid: l.ticket.vmUuid })));
   const permitted = await consolesStillPermitted(lives.filter((l) => !l.ticket.shareLinkId));
   const orphaned = await consoleExtrasOrphaned(lives.map((l) => ({ id: l.id, mainTicketId: l.ticket.mainTicketId })));
-  const sessionIds = [...new Set(lives.map((l) => l.session.id))];
+  const sessionIds = [...new Set(lives.flatMap((l) => (l.caller.principal.sessionId ? [l.caller.principal.sessionId] : [])))];
   const [sessions, requests] = await Promise.all([
     db().session.findMany({
       where: { id: { in: sessionIds } },
@@ -563,7 +567,7 @@ async function check(): Promise<void> {
       else if (requested.has(l.id)) l.close(CLOSE.takenOver, requested.get(l.id)!);
       continue;
     }
-    const sess = byId.get(l.session.id);
+    const sess = byId.get(l.caller.principal.sessionId ?? "");
     if (!sess || sess.revokedAt || sess.expiresAt.getTime() <= now) l.close(CLOSE.revoked, "signed out");
     else if (sess.user.disabled) l.close(CLOSE.revoked, "account disabled");
     else if (!permitted.has(l.id)) l.close(CLOSE.revoked, "permission revoked");

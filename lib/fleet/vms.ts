@@ -1,4 +1,5 @@
 import "server-only";
+import type { Caller } from "@/lib/authz/caller";
 import { z } from "zod";
 import { AppError } from "@/lib/http/errors";
 import { auditRecord } from "@/lib/audit/audit";
@@ -7,7 +8,7 @@ import { assertVirshOk } from "@/lib/hosts/virsh-session";
 import { CommandFailedError } from "@/lib/hosts/errors";
 import { parseDomainXml } from "@/lib/libvirt/domain-xml-parse";
 import { parseDomstats } from "@/lib/libvirt/domstats-parse";
-import { hostGet, hostsList, type Caller } from "@/lib/fleet/hosts";
+import { hostGet, hostsList } from "@/lib/fleet/hosts";
 import { virshMessage } from "@/lib/fleet/errors";
 import { fleet, fleetHostFailure } from "@/lib/fleet/runtime";
 import { inventoryGet, inventoryInvalidate } from "@/lib/fleet/inventory";
@@ -167,7 +168,7 @@ export async function vmActionRun(caller: Caller, hostId: string, rawUuid: strin
   const before = await summaryOf(host.id, uuid, 0);
   const audit = (outcome: "success" | "failure", details: Record<string, unknown> = {}) =>
     auditRecord({
-      actor: { id: caller.session.user.id, name: caller.session.user.username },
+      actor: caller.actor,
       action: `vm.${action}`,
       outcome,
       target: { type: "vm", id: `${host.id}/${uuid}`, name: before.name },

@@ -5,7 +5,7 @@ import { Validator } from "@seriousme/openapi-schema-validator";
 import { INDEX_FILE, ROOT, SELF_FILE, apiRouteFiles, routeIndexSource, routeUrlPath } from "@/scripts/openapi-routes";
 import { API_ROUTES } from "@/lib/http/openapi-routes";
 import { HTTP_METHODS, bodyJsonSchema, openApiDocument } from "@/lib/http/openapi";
-import { PRIVILEGES } from "@/lib/auth/permissions";
+import { PRIVILEGES } from "@/lib/authz/privileges";
 import { z } from "zod";
 
 type Op = Record<string, unknown> & { security: Record<string, string[]>[]; requestBody?: { content: Record<string, { schema: Record<string, unknown> }> } };

@@ -5,8 +5,9 @@ import { AppError, toErrorBody } from "@/lib/http/errors";
 import { clientAddress, requestHost } from "@/lib/http/client-address";
 import { csrfTokenMatches, sessionLookup, type ActiveSession } from "@/lib/auth/session";
 import { sessionTokenOf } from "@/lib/http/session-cookie";
-import type { Privilege } from "@/lib/auth/permissions";
-import { authorizeGlobalOrThrow, authorizeOrThrow, principalFromSession, type AuthzTarget, type Principal } from "@/lib/authz";
+import type { Privilege } from "@/lib/authz/privileges";
+import { authorizeGlobalOrThrow, authorizeOrThrow, principalFromSession, type AuthzTarget } from "@/lib/authz";
+import { callerOf, type Caller } from "@/lib/authz/caller";
 import { bearerFromHeader } from "@/lib/auth/api-token-format";
 import { apiTokenAuthenticate } from "@/lib/auth/api-tokens";
 import { childLogger } from "@/lib/log";
@@ -30,10 +31,27 @@ export interface RouteContext<TBody, TParams, TQuery = undefined> {
   session: ActiveSession | null;
 }
 
-export interface AuthedContext<TBody, TParams, TQuery = undefined> extends RouteContext<TBody, TParams, TQuery> {
+export interface AuthedContext<TBody, TParams, TQuery = undefined> extends Omit<RouteContext<TBody, TParams, TQuery>, "session"> {
+  /** Who is asking: what every service takes (lib/authz/caller.ts), with caller.principal for lib/authz. */
+  caller: Caller;
+}
+
+/** A `sessionOnly` route's context: the browser session itself (account security, sign-out). */
+export interface SessionContext<TBody, TParams, TQuery = undefined> extends AuthedContext<TBody, TParams, TQuery> {
   session: ActiveSession;
-  /** Who is asking, for lib/authz (visibility of lists, further checks in the handler). */
-  principal: Principal;
+}
+
+interface UserRouteOptions<S extends z.ZodType | undefined, P extends Params, Q extends z.ZodType | undefined> extends BaseOptions<S, P, Q> {
+  privilege?: Privilege;
+  target?: (ctx: { params: P; body: Body<S> }) => AuthzTarget;
+  /**
+   * With `target`: the privilege must be held at global scope; the target only decides
+   * between 404 (the caller may not see it) and 403.
+   */
+  globalScope?: boolean;
+  anyScope?: boolean;
+  /** Refuse `Authorization: Bearer` API tokens: a browser session only. */
+  sessionOnly?: boolean;
 }
 
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -178,25 +196,23 @@ export function publicRoute<S extends z.ZodType | undefined = undefined, P exten
  * privilege must be held globally.
  */
 export function userRoute<S extends z.ZodType | undefined = undefined, P extends Params = Params, Q extends z.ZodType | undefined = undefined>(
-  opts: BaseOptions<S, P, Q> & {
-    privilege?: Privilege;
-    target?: (ctx: { params: P; body: Body<S> }) => AuthzTarget;
-    /**
-     * With `target`: the privilege must be held at global scope; the target only decides
-     * between 404 (the caller may not see it) and 403.
-     */
-    globalScope?: boolean;
-    anyScope?: boolean;
-    /** Refuse `Authorization: Bearer` API tokens: a browser session only. */
-    sessionOnly?: boolean;
-  },
+  opts: UserRouteOptions<S, P, Q> & { sessionOnly: true },
+  handler: (ctx: SessionContext<Body<S>, P, Body<Q>>) => Promise<Response>,
+): NextHandler;
+export function userRoute<S extends z.ZodType | undefined = undefined, P extends Params = Params, Q extends z.ZodType | undefined = undefined>(
+  opts: UserRouteOptions<S, P, Q>,
   handler: (ctx: AuthedContext<Body<S>, P, Body<Q>>) => Promise<Response>,
+): NextHandler;
+export function userRoute<S extends z.ZodType | undefined = undefined, P extends Params = Params, Q extends z.ZodType | undefined = undefined>(
+  opts: UserRouteOptions<S, P, Q>,
+  handler: (ctx: SessionContext<Body<S>, P, Body<Q>>) => Promise<Response>,
 ): NextHandler {
   const maxBodyBytes = opts.maxBodyBytes ?? jsonBodyMaxBytes();
   return withMeta(async (req, ctx) => {
     try {
       const ip = clientAddress(req.headers);
-      const { session, principal } = await callerResolve(req, ip, !!opts.sessionOnly);
+      const { session, caller } = await callerResolve(req, ip, !!opts.sessionOnly);
+      const principal = caller.principal;
       const params = paramsParse(opts.params, await ctx.params);
       const denied = { ip, method: req.method, path: req.nextUrl.pathname };
       // Refuse before reading the body whenever the check does not need it (untargeted, or a
@@ -210,7 +226,10 @@ export function userRoute<S extends z.ZodType | undefined = undefined, P extends
       const query = queryParse(opts.query, req) as Body<Q>;
       const body = await readBody(req, opts.body as S, maxBodyBytes);
       if (opts.privilege && opts.target && !early) await check(opts.target({ params, body }));
-      return await responseConform(req, await handler({ req, ip, body, params, query, session, principal }), opts.responses);
+      // Only a sessionOnly route sees the session (it always has one: callerResolve refused tokens).
+      const authed = { req, ip, body, params, query, caller };
+      const res = await handler((opts.sessionOnly ? { ...authed, session } : authed) as SessionContext<Body<S>, P, Body<Q>>);
+      return await responseConform(req, res, opts.responses);
     } catch (err) {
       return respond(err, req);
     }
@@ -254,12 +273,12 @@ function targetFromParams<P, B>(target: (ctx: { params: P; body: B }) => AuthzTa
  * a browser never attaches one by itself) or the session cookie, with the CSRF
  * header and Origin check on mutations.
  */
-async function callerResolve(req: NextRequest, ip: string, sessionOnly: boolean): Promise<{ session: ActiveSession; principal: Principal }> {
+async function callerResolve(req: NextRequest, ip: string, sessionOnly: boolean): Promise<{ session: ActiveSession | null; caller: Caller }> {
   const bearer = bearerFromHeader(req.headers.get("authorization"));
   if (bearer !== null) {
     if (sessionOnly) throw new AppError("forbidden", "API tokens cannot be used here: sign in with a browser session");
     if (!bearer) throw new AppError("unauthorized", "Invalid API token");
-    return apiTokenAuthenticate(bearer, ip);
+    return { session: null, caller: callerOf(await apiTokenAuthenticate(bearer, ip), ip) };
   }
   const session = await sessionLookup(sessionTokenOf(req));
   if (!session) throw new AppError("unauthorized", "Sign in first");
@@ -269,5 +288,5 @@ async function callerResolve(req: NextRequest, ip: string, sessionOnly: boolean)
       throw new AppError("csrf_failed", "Missing or invalid CSRF token");
     }
   }
-  return { session, principal: principalFromSession(session) };
+  return { session, caller: callerOf(principalFromSession(session), ip) };
 }

@@ -7,7 +7,7 @@ import { hostGet, type HostView } from "@/lib/fleet/hosts";
 import { virshMessage } from "@/lib/fleet/errors";
 import { fleet, fleetHostFailure } from "@/lib/fleet/runtime";
 import { auditRecord } from "@/lib/audit/audit";
-import type { Caller } from "@/lib/fleet/hosts";
+import type { Caller } from "@/lib/authz/caller";
 
 /**
  * The one choke point provisioning uses to talk to a host: virsh commands through the host's
@@ -159,7 +159,7 @@ export async function provHost(hostId: string): Promise<ProvHost> {
 export function vmAuditor(caller: Caller, h: ProvHost, action: string, vm: { uuid?: string; name: string }) {
   return (outcome: "success" | "failure", details: Record<string, unknown>) =>
     auditRecord({
-      actor: { id: caller.session.user.id, name: caller.session.user.username },
+      actor: caller.actor,
       action,
       outcome,
       // A VM being created has its UUID once planned: it comes with the details then.

@@ -1,4 +1,5 @@
 import "server-only";
+import type { Caller } from "@/lib/authz/caller";
 import { z } from "zod";
 import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/http/errors";
@@ -45,10 +46,6 @@ export const QuotaSchema = z
 
 export type QuotaSubject = { kind: "user"; id: string } | { kind: "group"; id: string };
 
-interface Caller {
-  principal: Principal;
-  ip: string;
-}
 
 const EMPTY: QuotaLimits = { maxVms: null, maxVcpus: null, maxMemoryMiB: null, maxDiskGiB: null };
 
@@ -84,7 +81,7 @@ export async function quotaSet(caller: Caller, subject: QuotaSubject, input: z.i
   if (QUOTA_FIELDS.every((f) => input[f] === null)) await db().quota.deleteMany({ where });
   else await db().quota.upsert({ where, create: { ...where, ...input, updatedById: caller.principal.user.id }, update: { ...input, updatedById: caller.principal.user.id } });
   await auditRecord({
-    actor: { id: caller.principal.user.id, name: caller.principal.user.username },
+    actor: caller.actor,
     action: "quota.set",
     target: { type: subject.kind, id: subject.id, name },
     ip: caller.ip,

@@ -4,7 +4,7 @@ import { AppError } from "@/lib/http/errors";
 import { parseVolumeXml } from "@/lib/libvirt/storage-xml";
 import { bytesToGiB, quotaEditApply, quotaEditCheck, type VmResourceChange } from "@/lib/provisioning/quota";
 import { DomainUuidSchema, type VirshCommandInput } from "@/lib/hosts/virsh-command";
-import type { Caller } from "@/lib/fleet/hosts";
+import type { Caller } from "@/lib/authz/caller";
 import { inventoryGet, inventoryInvalidate } from "@/lib/fleet/inventory";
 import { fleet } from "@/lib/fleet/runtime";
 import { virshMessage } from "@/lib/fleet/errors";

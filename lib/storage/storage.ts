@@ -8,7 +8,7 @@ import { parsePoolXml, parseVolumeXml, volumeIsIso } from "@/lib/libvirt/storage
 import { hostGet, type HostView } from "@/lib/fleet/hosts";
 import { virshMessage } from "@/lib/fleet/errors";
 import { fleet, fleetHostFailure } from "@/lib/fleet/runtime";
-import type { TaskCaller } from "@/lib/tasks/tasks";
+import type { Caller } from "@/lib/authz/caller";
 import { parseVolList } from "./vol-list-parse";
 
 /**
@@ -175,7 +175,7 @@ export async function storagePoolRefresh({ hostId, pool }: { hostId: string; poo
   await runOk(host, { command: "pool-refresh", args: [{ arg: PoolNameSchema.parse(pool) }] });
 }
 
-export async function storageVolumeCreate(caller: TaskCaller, hostId: string, input: z.infer<typeof VolumeCreateSchema>): Promise<StorageVolume> {
+export async function storageVolumeCreate(caller: Caller, hostId: string, input: z.infer<typeof VolumeCreateSchema>): Promise<StorageVolume> {
   const host = await storageHost(hostId);
   const v = VolumeCreateSchema.parse(input);
   await runOk(host, {
@@ -183,7 +183,7 @@ export async function storageVolumeCreate(caller: TaskCaller, hostId: string, in
     args: [{ arg: v.pool }, { arg: v.name }, { arg: String(v.capacityBytes) }, { option: "--format", value: v.format }],
   });
   await auditRecord({
-    actor: { id: caller.session.user.id, name: caller.session.user.username },
+    actor: caller.actor,
     action: "storage.volume.create",
     target: { type: "volume", id: `${host.id}/${v.pool}/${v.name}`, name: v.name },
     ip: caller.ip,
@@ -198,7 +198,7 @@ export async function storageVolumeCreate(caller: TaskCaller, hostId: string, in
  * Deletes a volume unless a domain on the host uses it, directly or as a backing file of one of
  * its disks (see storageUsage).
  */
-export async function storageVolumeDelete(caller: TaskCaller, hostId: string, ref: z.infer<typeof VolumeRefSchema>): Promise<void> {
+export async function storageVolumeDelete(caller: Caller, hostId: string, ref: z.infer<typeof VolumeRefSchema>): Promise<void> {
   const host = await storageHost(hostId);
   const { pool, name } = VolumeRefSchema.parse(ref);
   const vol = (await volumesOf(host, pool)).find((v) => v.name === name);
@@ -210,7 +210,7 @@ export async function storageVolumeDelete(caller: TaskCaller, hostId: string, re
   }
   await runOk(host, { command: "vol-delete", args: [{ option: "--pool", value: pool }, { arg: name }] });
   await auditRecord({
-    actor: { id: caller.session.user.id, name: caller.session.user.username },
+    actor: caller.actor,
     action: "storage.volume.delete",
     target: { type: "volume", id: `${host.id}/${pool}/${name}`, name },
     ip: caller.ip,

@@ -1,4 +1,5 @@
 import "server-only";
+import type { Caller } from "@/lib/authz/caller";
 import { once } from "node:events";
 import { z } from "zod";
 import { env } from "@/lib/env";
@@ -9,7 +10,7 @@ import type { CommandStream } from "@/lib/hosts/transport";
 import { hostGet } from "@/lib/fleet/hosts";
 import { virshMessage } from "@/lib/fleet/errors";
 import { fleet, fleetHostFailure } from "@/lib/fleet/runtime";
-import { taskHandlerRegister, taskRunAttached, type TaskCaller, type TaskContext, type TaskView } from "@/lib/tasks/tasks";
+import { taskHandlerRegister, taskRunAttached, type TaskContext, type TaskView } from "@/lib/tasks/tasks";
 import { ImageMagicCollector } from "./image-magic";
 import { declaredImageFormat, imageInspect } from "./image-inspect";
 import { batch, PoolNameSchema, runOk, storageHost, VolumeNameSchema } from "./storage";
@@ -85,7 +86,7 @@ function killStream(stream: CommandStream | null): void {
  * cancelled); throws only for problems found before the task starts (limits, unknown host).
  */
 export async function storageUpload(
-  caller: TaskCaller,
+  caller: Caller,
   hostId: string,
   query: UploadQuery,
   body: ReadableStream<Uint8Array>,
@@ -175,7 +176,7 @@ export async function storageUpload(
       const info = await imageInspect({ host, path, declaredFormat: declared, label: q.name });
       await ctx.log(`qemu-img info -f ${declared}: format ${info.format}, virtual size ${info.virtualSizeBytes} bytes, no backing or data file`);
       await auditRecord({
-        actor: { id: caller.session.user.id, name: caller.session.user.username },
+        actor: caller.actor,
         action: "storage.upload",
         target: { type: "volume", id: `${host.id}/${q.pool}/${q.name}`, name: q.name },
         ip: caller.ip,

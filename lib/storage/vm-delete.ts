@@ -1,4 +1,5 @@
 import "server-only";
+import type { Caller } from "@/lib/authz/caller";
 import { vmAccessForget } from "@/lib/authz/manage";
 import { quotaRelease } from "@/lib/provisioning/quota";
 import { z } from "zod";
@@ -10,7 +11,7 @@ import { parseVolumeXml } from "@/lib/libvirt/storage-xml";
 import type { HostView } from "@/lib/fleet/hosts";
 import { virshMessage } from "@/lib/fleet/errors";
 import { inventoryInvalidate } from "@/lib/fleet/inventory";
-import { taskEnqueue, taskHandlerRegister, type TaskCaller, type TaskContext, type TaskView } from "@/lib/tasks/tasks";
+import { taskEnqueue, taskHandlerRegister, type TaskContext, type TaskView } from "@/lib/tasks/tasks";
 import { batch, storageHost } from "./storage";
 import { volumeDependents } from "@/lib/provisioning/volume-dependents";
 import { dependentsAny, dependentsDescribe, type Dependents } from "@/lib/provisioning/volume-dependents-find";
@@ -119,7 +120,7 @@ function check(p: VmDeletePlan, volumes: string[]): void {
   }
 }
 
-export async function vmDeleteEnqueue(caller: TaskCaller, hostId: string, vmUuid: string, volumes: string[]): Promise<TaskView> {
+export async function vmDeleteEnqueue(caller: Caller, hostId: string, vmUuid: string, volumes: string[]): Promise<TaskView> {
   const host = await storageHost(hostId);
   const p = await plan(host, vmUuid);
   const unique = [...new Set(volumes)];
@@ -129,7 +130,7 @@ export async function vmDeleteEnqueue(caller: TaskCaller, hostId: string, vmUuid
     title: unique.length ? `Delete ${p.vmName} and ${unique.length} volume(s)` : `Delete ${p.vmName}`,
     hostId: host.id,
     vmUuid: p.vmUuid,
-    input: { hostId: host.id, vmUuid: p.vmUuid, volumes: unique, userId: caller.session.user.id, username: caller.session.user.username, ip: caller.ip },
+    input: { hostId: host.id, vmUuid: p.vmUuid, volumes: unique, userId: caller.principal.user.id, username: caller.principal.user.username, ip: caller.ip },
   });
 }
 

@@ -1,4 +1,5 @@
 import "server-only";
+import type { Caller } from "@/lib/authz/caller";
 import { authorize, type Principal } from "@/lib/authz";
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
@@ -66,10 +67,6 @@ export interface TaskSpec {
   input: Record<string, unknown>;
 }
 
-export interface TaskCaller {
-  session: ActiveSession;
-  ip: string;
-}
 
 /** How often a running task's instance refreshes its heartbeat. */
 export const HEARTBEAT_MS = 5_000;
@@ -182,9 +179,10 @@ export const TaskListQuerySchema = z.object({
 });
 export type TaskListQuery = z.infer<typeof TaskListQuerySchema>;
 
-export async function taskList(principal: Principal, query: Partial<TaskListQuery> = {}): Promise<TaskView[]> {
+/** The tasks the caller may see (taskVisibleWhere: their effective privileges, a token's limit applied). */
+export async function taskList(caller: Caller, query: Partial<TaskListQuery> = {}): Promise<TaskView[]> {
   const q = TaskListQuerySchema.parse(query);
-  const where: Prisma.TaskWhereInput = { ...(await taskVisibleWhere(principal)) };
+  const where: Prisma.TaskWhereInput = { ...(await taskVisibleWhere(caller.principal)) };
   if (q.status === "active") where.status = { in: ["queued", "running"] };
   if (q.status === "finished") where.status = { in: ["succeeded", "failed", "cancelled"] };
   if (q.hostId) where.hostId = q.hostId;
@@ -194,9 +192,9 @@ export async function taskList(principal: Principal, query: Partial<TaskListQuer
   return rows.map(toTaskView);
 }
 
-export async function taskGet(principal: Principal, id: string, opts: { logsAfter?: bigint } = {}): Promise<TaskDetail> {
+export async function taskGet(caller: Caller, id: string, opts: { logsAfter?: bigint } = {}): Promise<TaskDetail> {
   if (!z.uuid().safeParse(id).success) throw new AppError("not_found", "No such task");
-  const row = await db().task.findFirst({ where: { id, ...(await taskVisibleWhere(principal)) } });
+  const row = await db().task.findFirst({ where: { id, ...(await taskVisibleWhere(caller.principal)) } });
   if (!row) throw new AppError("not_found", "No such task");
   const logs = await db().taskLog.findMany({
     where: { taskId: id, ...(opts.logsAfter !== undefined ? { id: { gt: opts.logsAfter } } : {}) },
@@ -212,12 +210,12 @@ function toLogLine(l: { id: bigint; at: Date; line: string }): TaskLogLine {
 
 // --- enqueue and cancel ---------------------------------------------------------------------
 
-function callerFields(caller: TaskCaller | null) {
-  return caller ? { userId: caller.session.user.id, username: caller.session.user.username } : { userId: null, username: "" };
+function callerFields(caller: Caller | null) {
+  return caller ? { userId: caller.principal.user.id, username: caller.principal.user.username } : { userId: null, username: "" };
 }
 
 /** Records a task and queues it; any instance's worker runs it. */
-export async function taskEnqueue(caller: TaskCaller, spec: TaskSpec): Promise<TaskView> {
+export async function taskEnqueue(caller: Caller, spec: TaskSpec): Promise<TaskView> {
   KindSchema.parse(spec.kind);
   const reg = runtime().handlers.get(spec.kind);
   if (!reg) throw new AppError("internal", `No task handler for ${spec.kind}`);
@@ -249,7 +247,7 @@ export async function taskEnqueue(caller: TaskCaller, spec: TaskSpec): Promise<T
   await db().task.update({ where: { id }, data: { jobId } });
   workerWake();
   await auditRecord({
-    actor: { id: caller.session.user.id, name: caller.session.user.username },
+    actor: caller.actor,
     action: "task.start",
     target: { type: "task", id, name: spec.kind },
     ip: caller.ip,
@@ -277,7 +275,7 @@ function workerWake(): void {
  * Cancels a task: a queued one at once, a running one by asking its instance to abort it
  * (it ends "cancelled" when its handler stops). Refused for kinds that cannot be cancelled.
  */
-export async function taskCancel(caller: { principal: Principal; ip: string }, id: string): Promise<TaskView> {
+export async function taskCancel(caller: Caller, id: string): Promise<TaskView> {
   if (!z.uuid().safeParse(id).success) throw new AppError("not_found", "No such task");
   const row = await db().task.findFirst({ where: { id, ...(await taskVisibleWhere(caller.principal)) } });
   if (!row) throw new AppError("not_found", "No such task");
@@ -304,7 +302,7 @@ export async function taskCancel(caller: { principal: Principal; ip: string }, i
     runtime().running.get(id)?.controller.abort(new TaskCancelledError());
   }
   await auditRecord({
-    actor: { id: caller.principal.user.id, name: caller.principal.user.username },
+    actor: caller.actor,
     action: "task.cancel",
     target: { type: "task", id, name: row.kind },
     ip: caller.ip,
@@ -468,7 +466,7 @@ async function claim(taskId: string): Promise<TaskRow | null> {
  * heartbeated, cancelled and resolved after a crash exactly like a queued task.
  */
 export async function taskRunAttached(
-  caller: TaskCaller,
+  caller: Caller,
   spec: TaskSpec,
   handler?: TaskHandler,
 ): Promise<{ task: TaskView; done: Promise<TaskView> }> {
@@ -495,7 +493,7 @@ export async function taskRunAttached(
     },
   });
   await auditRecord({
-    actor: { id: caller.session.user.id, name: caller.session.user.username },
+    actor: caller.actor,
     action: "task.start",
     target: { type: "task", id: row.id, name: spec.kind },
     ip: caller.ip,

@@ -15,13 +15,13 @@ const VISIBILITY_REFRESH_MS = 2_000;
  * API token is revoked or expires; 429 past the per-user stream cap
  * (lib/http/live-stream.ts).
  */
-export const GET = userRoute({}, async ({ req, principal }) => {
-  let visible: Visibility = await visibility(principal, "vm.view");
+export const GET = userRoute({}, async ({ req, caller }) => {
+  let visible: Visibility = await visibility(caller.principal, "vm.view");
   const hostVisible = (hostId: string) => {
     const hosts = visibilityHosts(visible);
     return hosts === "all" || hosts.has(hostId.toLowerCase());
   };
-  return liveStreamResponse(req, principal, (send) => {
+  return liveStreamResponse(req, caller.principal, (send) => {
     const unsubscribe = eventsSubscribe(
       (e) => {
         if (visibilityHas(visible, e.hostId, e.uuid)) send("vm", e);
@@ -34,7 +34,7 @@ export const GET = userRoute({}, async ({ req, principal }) => {
     const refresh = setInterval(() => {
       if (refreshing) return;
       refreshing = true;
-      visibility(principal, "vm.view")
+      visibility(caller.principal, "vm.view")
         .then((next) => {
           // VMs granted one by one that are no longer visible: tell the browser to drop them.
           for (const key of visible.vms) {

@@ -9,6 +9,6 @@ export const GET = userRoute({ privilege: "user.manage" }, async ({ req }) => {
 });
 
 /** Granting is managing access: only holders of user.manage globally, whoever the subject (themselves included). */
-export const POST = userRoute({ privilege: "user.manage", body: GrantCreateSchema }, async ({ principal, ip, body }) => {
-  return NextResponse.json({ grant: await grantCreate({ principal, ip }, body) }, { status: 201 });
+export const POST = userRoute({ privilege: "user.manage", body: GrantCreateSchema }, async ({ caller, body }) => {
+  return NextResponse.json({ grant: await grantCreate(caller, body) }, { status: 201 });
 });

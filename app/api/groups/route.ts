@@ -6,6 +6,6 @@ export const GET = userRoute({ privilege: "user.manage" }, async () => {
   return NextResponse.json({ groups: await groupsList() });
 });
 
-export const POST = userRoute({ privilege: "user.manage", body: GroupCreateSchema }, async ({ principal, ip, body }) => {
-  return NextResponse.json({ group: await groupCreate({ principal, ip }, body) }, { status: 201 });
+export const POST = userRoute({ privilege: "user.manage", body: GroupCreateSchema }, async ({ caller, body }) => {
+  return NextResponse.json({ group: await groupCreate(caller, body) }, { status: 201 });
 });

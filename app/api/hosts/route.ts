@@ -4,10 +4,10 @@ import { HostCreateSchema, hostCreate, hostsList } from "@/lib/fleet/hosts";
 import { visibility, visibilityHosts } from "@/lib/authz";
 
 /** The hosts the caller holds host.view on (globally or per host). */
-export const GET = userRoute({ privilege: "host.view", anyScope: true }, async ({ principal }) => {
-  return NextResponse.json({ hosts: await hostsList(visibilityHosts(await visibility(principal, "host.view"))) });
+export const GET = userRoute({ privilege: "host.view", anyScope: true }, async ({ caller }) => {
+  return NextResponse.json({ hosts: await hostsList(visibilityHosts(await visibility(caller.principal, "host.view"))) });
 });
 
-export const POST = userRoute({ privilege: "host.manage", body: HostCreateSchema }, async ({ session, ip, body }) => {
-  return NextResponse.json({ host: await hostCreate({ session, ip }, body) }, { status: 201 });
+export const POST = userRoute({ privilege: "host.manage", body: HostCreateSchema }, async ({ caller, body }) => {
+  return NextResponse.json({ host: await hostCreate(caller, body) }, { status: 201 });
 });

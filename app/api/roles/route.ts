@@ -6,6 +6,6 @@ export const GET = userRoute({ privilege: "user.manage" }, async () => {
   return NextResponse.json({ roles: await rolesList() });
 });
 
-export const POST = userRoute({ privilege: "user.manage", body: RoleCreateSchema }, async ({ principal, ip, body }) => {
-  return NextResponse.json({ role: await roleCreate({ principal, ip }, body) }, { status: 201 });
+export const POST = userRoute({ privilege: "user.manage", body: RoleCreateSchema }, async ({ caller, body }) => {
+  return NextResponse.json({ role: await roleCreate(caller, body) }, { status: 201 });
 });

@@ -5,7 +5,7 @@ import { TaskListQuerySchema, taskList } from "@/lib/tasks/tasks";
 export const dynamic = "force-dynamic";
 
 /** Tasks the caller may see (their own; everyone's with user.manage globally, after an API token's limit), newest first. */
-export const GET = userRoute({}, async ({ req, principal }) => {
+export const GET = userRoute({}, async ({ req, caller }) => {
   const query = TaskListQuerySchema.parse(Object.fromEntries(req.nextUrl.searchParams));
-  return NextResponse.json({ tasks: await taskList(principal, query) });
+  return NextResponse.json({ tasks: await taskList(caller, query) });
 });

@@ -11,7 +11,7 @@ export const GET = userRoute({ privilege: "template.use", anyScope: true }, asyn
  * A template for one host (defaultHostId): template.manage there; for every host (none): globally.
  * Held nowhere: 403 before the body is read.
  */
-export const POST = userRoute({ privilege: "template.manage", anyScope: true, body: TemplateInputSchema, maxBodyBytes: 512 * 1024 }, async ({ req, principal, session, ip, body }) => {
-  await templateManageAuthorize(principal, body.defaultHostId, { ip, method: req.method, path: req.nextUrl.pathname });
-  return NextResponse.json({ template: await templateCreate({ session, ip }, body) }, { status: 201 });
+export const POST = userRoute({ privilege: "template.manage", anyScope: true, body: TemplateInputSchema, maxBodyBytes: 512 * 1024 }, async ({ req, caller, ip, body }) => {
+  await templateManageAuthorize(caller.principal, body.defaultHostId, { ip, method: req.method, path: req.nextUrl.pathname });
+  return NextResponse.json({ template: await templateCreate(caller, body) }, { status: 201 });
 });

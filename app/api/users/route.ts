@@ -6,6 +6,6 @@ export const GET = userRoute({ privilege: "user.manage" }, async () => {
   return NextResponse.json({ users: await usersList() });
 });
 
-export const POST = userRoute({ privilege: "user.manage", body: UserCreateSchema }, async ({ session, ip, body }) => {
-  return NextResponse.json({ user: await userCreate({ session, ip }, body) }, { status: 201 });
+export const POST = userRoute({ privilege: "user.manage", body: UserCreateSchema }, async ({ caller, body }) => {
+  return NextResponse.json({ user: await userCreate(caller, body) }, { status: 201 });
 });

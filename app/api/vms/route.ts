@@ -8,8 +8,8 @@ import { privilegesForVms, visibility } from "@/lib/authz";
  * the list, search and counts cover only those; someone granted nothing gets
  * an empty list.
  */
-export const GET = userRoute({}, async ({ req, principal }) => {
+export const GET = userRoute({}, async ({ req, caller }) => {
   const query = FleetQuerySchema.parse(Object.fromEntries(req.nextUrl.searchParams));
-  const page = await fleetVms(query, await visibility(principal, "vm.view"));
-  return NextResponse.json({ ...page, privileges: await privilegesForVms(principal, page.vms) }, { headers: { "cache-control": "no-store" } });
+  const page = await fleetVms(query, await visibility(caller.principal, "vm.view"));
+  return NextResponse.json({ ...page, privileges: await privilegesForVms(caller.principal, page.vms) }, { headers: { "cache-control": "no-store" } });
 });

@@ -8,10 +8,10 @@ const COLUMNS = ["id", "time", "actor", "actor_id", "action", "outcome", "target
  * The audit log as CSV, with the page's filters, newest first. Streamed in
  * batches from PostgreSQL, so a large export holds one batch in memory.
  */
-export const GET = userRoute({ privilege: "audit.view" }, async ({ req, session, ip }) => {
+export const GET = userRoute({ privilege: "audit.view" }, async ({ req, caller, ip }) => {
   const filter = AuditFilterSchema.parse(Object.fromEntries(req.nextUrl.searchParams));
   await auditRecord({
-    actor: { id: session.user.id, name: session.user.username },
+    actor: caller.actor,
     action: "audit.export",
     ip,
     details: {

@@ -3,7 +3,7 @@ import { userRoute } from "@/lib/http/route";
 import { sessionCookieClear } from "@/lib/http/session-cookie";
 import { logout } from "@/lib/auth/login";
 
-export const POST = userRoute({}, async ({ session, ip, req }) => {
-  await logout(session, { ip, userAgent: req.headers.get("user-agent") ?? "" });
+export const POST = userRoute({}, async ({ caller, req }) => {
+  await logout(caller);
   return sessionCookieClear(NextResponse.json({ ok: true }), req);
 });

@@ -1,6 +1,7 @@
 import { NextResponse } from "next/server";
 import { userRoute } from "@/lib/http/route";
+import { callerAccount } from "@/lib/auth/account";
 
-export const GET = userRoute({}, async ({ session }) => {
-  return NextResponse.json({ user: session.user, csrfToken: session.csrfToken, expiresAt: session.expiresAt.toISOString() });
+export const GET = userRoute({}, async ({ caller }) => {
+  return NextResponse.json(await callerAccount(caller));
 });

@@ -2,7 +2,7 @@ import { NextResponse } from "next/server";
 import { userRoute } from "@/lib/http/route";
 import { grantDelete } from "@/lib/authz/manage";
 
-export const DELETE = userRoute<undefined, { id: string }>({ privilege: "user.manage" }, async ({ principal, ip, params }) => {
-  await grantDelete({ principal, ip }, params.id);
+export const DELETE = userRoute<undefined, { id: string }>({ privilege: "user.manage" }, async ({ caller, params }) => {
+  await grantDelete(caller, params.id);
   return NextResponse.json({ ok: true });
 });

@@ -8,11 +8,11 @@ export const GET = userRoute<undefined, P>({ privilege: "user.manage" }, async (
   return NextResponse.json({ group: await groupGet(params.id) });
 });
 
-export const PATCH = userRoute<typeof GroupUpdateSchema, P>({ privilege: "user.manage", body: GroupUpdateSchema }, async ({ principal, ip, params, body }) => {
-  return NextResponse.json({ group: await groupUpdate({ principal, ip }, params.id, body) });
+export const PATCH = userRoute<typeof GroupUpdateSchema, P>({ privilege: "user.manage", body: GroupUpdateSchema }, async ({ caller, params, body }) => {
+  return NextResponse.json({ group: await groupUpdate(caller, params.id, body) });
 });
 
-export const DELETE = userRoute<undefined, P>({ privilege: "user.manage" }, async ({ principal, ip, params }) => {
-  await groupDelete({ principal, ip }, params.id);
+export const DELETE = userRoute<undefined, P>({ privilege: "user.manage" }, async ({ caller, params }) => {
+  await groupDelete(caller, params.id);
   return NextResponse.json({ ok: true });
 });

@@ -15,20 +15,20 @@ export const GET = userRoute<undefined, P>({ privilege: "host.view", target: ({ 
  * Name and domain type: host.manage on the host. Address, port, SSH user and libvirt URI say
  * which machine the record (and every grant on it) reaches: host.manage globally.
  */
-export const PATCH = userRoute<typeof HostUpdateSchema, P>({ privilege: "host.manage", body: HostUpdateSchema, target: ({ params }) => ({ hostId: params.id }) }, async ({ req, session, principal, ip, params, body }) => {
+export const PATCH = userRoute<typeof HostUpdateSchema, P>({ privilege: "host.manage", body: HostUpdateSchema, target: ({ params }) => ({ hostId: params.id }) }, async ({ req, caller, ip, params, body }) => {
   if (Object.keys(hostEndpointChanges(await hostGet(params.id), body)).length) {
-    await authorizeGlobalOrThrow(principal, "host.manage", { hostId: params.id }, { ip, method: req.method, path: req.nextUrl.pathname });
+    await authorizeGlobalOrThrow(caller.principal, "host.manage", { hostId: params.id }, { ip, method: req.method, path: req.nextUrl.pathname });
   }
-  const host = await hostUpdate({ session, ip }, params.id, body);
+  const host = await hostUpdate(caller, params.id, body);
   eventsUnwatch(host.id);
   fleetForget(host.id);
   await eventsWatchHosts();
   return NextResponse.json({ host });
 });
 
-export const DELETE = userRoute<undefined, P>({ privilege: "host.manage", target: ({ params }) => ({ hostId: params.id }) }, async ({ session, ip, params }) => {
+export const DELETE = userRoute<undefined, P>({ privilege: "host.manage", target: ({ params }) => ({ hostId: params.id }) }, async ({ caller, ip, params }) => {
   const host = await hostGet(params.id);
-  await hostDelete({ session, ip }, host.id);
+  await hostDelete(caller, host.id);
   eventsUnwatch(host.id);
   fleetForget(host.id);
   return NextResponse.json({ ok: true });

@@ -9,6 +9,6 @@ export const dynamic = "force-dynamic";
  * Ends (event `end`) once the caller is signed out, disabled or their token revoked; 429 past the
  * per-user stream cap (lib/http/live-stream.ts).
  */
-export const GET = userRoute({}, async ({ req, principal }) =>
-  liveStreamResponse(req, principal, (send) => taskUpdatesSubscribe(principal, (tasks) => send("tasks", tasks))),
+export const GET = userRoute({}, async ({ req, caller }) =>
+  liveStreamResponse(req, caller.principal, (send) => taskUpdatesSubscribe(caller.principal, (tasks) => send("tasks", tasks))),
 );

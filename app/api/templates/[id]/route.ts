@@ -18,16 +18,16 @@ export const GET = userRoute<undefined, P>({ privilege: "template.use", anyScope
  */
 export const PUT = userRoute<typeof TemplateInputSchema, P>(
   { privilege: "template.manage", anyScope: true, body: TemplateInputSchema, maxBodyBytes: 512 * 1024 },
-  async ({ req, principal, session, ip, params, body }) => {
+  async ({ req, caller, ip, params, body }) => {
     const before = await templateGet(params.id);
-    await templateManageAuthorize(principal, before.defaultHostId, denied(req, ip));
-    if (body.defaultHostId !== before.defaultHostId) await templateManageAuthorize(principal, body.defaultHostId, denied(req, ip));
-    return NextResponse.json({ template: await templateUpdate({ session, ip }, params.id, body) });
+    await templateManageAuthorize(caller.principal, before.defaultHostId, denied(req, ip));
+    if (body.defaultHostId !== before.defaultHostId) await templateManageAuthorize(caller.principal, body.defaultHostId, denied(req, ip));
+    return NextResponse.json({ template: await templateUpdate(caller, params.id, body) });
   },
 );
 
-export const DELETE = userRoute<undefined, P>({ privilege: "template.manage", anyScope: true }, async ({ req, principal, session, ip, params }) => {
-  await templateManageAuthorize(principal, (await templateGet(params.id)).defaultHostId, denied(req, ip));
-  await templateDelete({ session, ip }, params.id);
+export const DELETE = userRoute<undefined, P>({ privilege: "template.manage", anyScope: true }, async ({ req, caller, ip, params }) => {
+  await templateManageAuthorize(caller.principal, (await templateGet(params.id)).defaultHostId, denied(req, ip));
+  await templateDelete(caller, params.id);
   return new NextResponse(null, { status: 204 });
 });

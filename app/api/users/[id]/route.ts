@@ -10,12 +10,12 @@ export const GET = userRoute<undefined, P>({ privilege: "user.manage" }, async (
 
 export const PATCH = userRoute<typeof UserUpdateSchema, P>(
   { privilege: "user.manage", body: UserUpdateSchema },
-  async ({ session, ip, params, body }) => {
-    return NextResponse.json({ user: await userUpdate({ session, ip }, params.id, body) });
+  async ({ caller, params, body }) => {
+    return NextResponse.json({ user: await userUpdate(caller, params.id, body) });
   },
 );
 
-export const DELETE = userRoute<undefined, P>({ privilege: "user.manage" }, async ({ session, ip, params }) => {
-  await userDelete({ session, ip }, params.id);
+export const DELETE = userRoute<undefined, P>({ privilege: "user.manage" }, async ({ caller, params }) => {
+  await userDelete(caller, params.id);
   return NextResponse.json({ ok: true });
 });

@@ -13,11 +13,11 @@ import { nicsAuthorize, volumeImportAuthorize } from "@/lib/provisioning/resourc
  */
 export const POST = userRoute(
   { privilege: "vm.create", body: VmCreateSchema, target: ({ body }) => ({ hostId: body.hostId }) },
-  async ({ req, session, principal, ip, body }) => {
+  async ({ req, caller, ip, body }) => {
     const request = { ip, method: req.method, path: req.nextUrl.pathname };
-    if (body.mode === "template") await authorizeOrThrow(principal, "template.use", { hostId: body.hostId }, request);
-    if (body.mode === "import") await volumeImportAuthorize(principal, body.hostId, request);
-    const r = await vmCreate({ session, ip }, body, { nicsAuthorize: (nics) => nicsAuthorize(principal, { hostId: body.hostId }, nics, request) });
+    if (body.mode === "template") await authorizeOrThrow(caller.principal, "template.use", { hostId: body.hostId }, request);
+    if (body.mode === "import") await volumeImportAuthorize(caller.principal, body.hostId, request);
+    const r = await vmCreate(caller, body, { nicsAuthorize: (nics) => nicsAuthorize(caller.principal, { hostId: body.hostId }, nics, request) });
     return NextResponse.json(r, { status: r.taskId ? 202 : 201 });
   },
 );

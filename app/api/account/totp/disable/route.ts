@@ -3,7 +3,7 @@ import { userRoute } from "@/lib/http/route";
 import { TotpDisableSchema, totpDisable } from "@/lib/auth/two-factor";
 
 /** Turns two-factor off: needs the password and a current code. */
-export const POST = userRoute({ body: TotpDisableSchema, sessionOnly: true }, async ({ session, ip, body }) => {
-  await totpDisable({ user: session.user, ip }, body);
+export const POST = userRoute({ body: TotpDisableSchema, sessionOnly: true }, async ({ caller, body }) => {
+  await totpDisable(caller, body);
   return NextResponse.json({ ok: true });
 });

@@ -3,6 +3,6 @@ import { userRoute } from "@/lib/http/route";
 import { totpEnrolStart } from "@/lib/auth/two-factor";
 
 /** Starts enrolment: a new secret, its otpauth URI and QR code. Nothing is on until a code confirms it. */
-export const POST = userRoute({ sessionOnly: true }, async ({ session }) => {
-  return NextResponse.json({ enrolment: await totpEnrolStart(session.user) });
+export const POST = userRoute({ sessionOnly: true }, async ({ caller }) => {
+  return NextResponse.json({ enrolment: await totpEnrolStart(caller.principal.user) });
 });

@@ -3,6 +3,6 @@ import { userRoute } from "@/lib/http/route";
 import { RecoveryRegenerateSchema, recoveryCodesRegenerate } from "@/lib/auth/two-factor";
 
 /** Replaces every recovery code with ten new ones (shown once); needs a current code. */
-export const POST = userRoute({ body: RecoveryRegenerateSchema, sessionOnly: true }, async ({ session, ip, body }) => {
-  return NextResponse.json(await recoveryCodesRegenerate({ user: session.user, ip }, body.code));
+export const POST = userRoute({ body: RecoveryRegenerateSchema, sessionOnly: true }, async ({ caller, body }) => {
+  return NextResponse.json(await recoveryCodesRegenerate(caller, body.code));
 });

@@ -2,7 +2,7 @@ import { NextResponse } from "next/server";
 import { userRoute } from "@/lib/http/route";
 import { GroupMemberSchema, groupMemberAdd } from "@/lib/authz/manage";
 
-export const POST = userRoute<typeof GroupMemberSchema, { id: string }>({ privilege: "user.manage", body: GroupMemberSchema }, async ({ principal, ip, params, body }) => {
-  await groupMemberAdd({ principal, ip }, params.id, body.userId);
+export const POST = userRoute<typeof GroupMemberSchema, { id: string }>({ privilege: "user.manage", body: GroupMemberSchema }, async ({ caller, params, body }) => {
+  await groupMemberAdd(caller, params.id, body.userId);
   return NextResponse.json({ ok: true }, { status: 201 });
 });

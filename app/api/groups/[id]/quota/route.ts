@@ -10,6 +10,6 @@ export const GET = userRoute<undefined, P>({ privilege: "user.manage" }, async (
 });
 
 /** Sets a group's quota (null: no limit on that field; all null removes it). */
-export const PUT = userRoute<typeof QuotaSchema, P>({ privilege: "user.manage", body: QuotaSchema }, async ({ principal, ip, params, body }) => {
-  return NextResponse.json({ own: await quotaSet({ principal, ip }, { kind: "group", id: params.id }, body) });
+export const PUT = userRoute<typeof QuotaSchema, P>({ privilege: "user.manage", body: QuotaSchema }, async ({ caller, params, body }) => {
+  return NextResponse.json({ own: await quotaSet(caller, { kind: "group", id: params.id }, body) });
 });

@@ -8,8 +8,8 @@ import { inventoryGet } from "@/lib/fleet/inventory";
 
 const Body = z.object({ fingerprint: FingerprintSchema }).strict();
 
-export const POST = userRoute<typeof Body, { id: string }>({ privilege: "host.manage", body: Body, target: ({ params }) => ({ hostId: params.id }) }, async ({ session, ip, params, body }) => {
-  const host = await hostKeyConfirm({ session, ip }, params.id, body.fingerprint);
+export const POST = userRoute<typeof Body, { id: string }>({ privilege: "host.manage", body: Body, target: ({ params }) => ({ hostId: params.id }) }, async ({ caller, params, body }) => {
+  const host = await hostKeyConfirm(caller, params.id, body.fingerprint);
   eventsUnwatch(host.id);
   fleetForget(host.id);
   // Connect right away so the host shows online (or why not) without waiting for a page load.

@@ -7,7 +7,7 @@ import { provisioningHostOptions } from "@/lib/provisioning/host-options";
  * Pools, volumes (ISOs, base images), networks, OS variants and machine types for the provisioning
  * forms; whether the caller may put NICs on host bridges there (network.manage, checked again on create and edit).
  */
-export const GET = userRoute<undefined, { id: string }>({ privilege: "template.use", target: ({ params }) => ({ hostId: params.id }) }, async ({ params, principal }) => {
-  const mayBridge = await authorize(principal, "network.manage", { hostId: params.id });
+export const GET = userRoute<undefined, { id: string }>({ privilege: "template.use", target: ({ params }) => ({ hostId: params.id }) }, async ({ params, caller }) => {
+  const mayBridge = await authorize(caller.principal, "network.manage", { hostId: params.id });
   return NextResponse.json({ options: await provisioningHostOptions(params.id, { mayBridge }) });
 });

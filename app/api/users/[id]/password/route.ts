@@ -4,8 +4,8 @@ import { PasswordResetSchema, userPasswordReset } from "@/lib/users/users";
 
 export const POST = userRoute<typeof PasswordResetSchema, { id: string }>(
   { privilege: "user.manage", body: PasswordResetSchema },
-  async ({ session, ip, params, body }) => {
-    await userPasswordReset({ session, ip }, params.id, body);
+  async ({ caller, params, body }) => {
+    await userPasswordReset(caller, params.id, body);
     return NextResponse.json({ ok: true });
   },
 );

@@ -7,9 +7,9 @@ import { totpAdminReset } from "@/lib/auth/two-factor";
 type P = { id: string };
 
 /** Removes a user's authenticator and recovery codes (lost device); their sessions end. */
-export const DELETE = userRoute<undefined, P>({ privilege: "user.manage" }, async ({ session, ip, params }) => {
+export const DELETE = userRoute<undefined, P>({ privilege: "user.manage" }, async ({ caller, params }) => {
   const id = UserIdSchema.safeParse(params.id);
   if (!id.success) throw new AppError("not_found", "Unknown user");
-  await totpAdminReset({ user: session.user, ip }, id.data);
+  await totpAdminReset(caller, id.data);
   return NextResponse.json({ ok: true });
 });

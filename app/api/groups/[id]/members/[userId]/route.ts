@@ -2,7 +2,7 @@ import { NextResponse } from "next/server";
 import { userRoute } from "@/lib/http/route";
 import { groupMemberRemove } from "@/lib/authz/manage";
 
-export const DELETE = userRoute<undefined, { id: string; userId: string }>({ privilege: "user.manage" }, async ({ principal, ip, params }) => {
-  await groupMemberRemove({ principal, ip }, params.id, params.userId);
+export const DELETE = userRoute<undefined, { id: string; userId: string }>({ privilege: "user.manage" }, async ({ caller, params }) => {
+  await groupMemberRemove(caller, params.id, params.userId);
   return NextResponse.json({ ok: true });
 });

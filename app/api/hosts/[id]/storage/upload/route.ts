@@ -10,7 +10,7 @@ export const dynamic = "force-dynamic";
  * (application/octet-stream, streamed to the host, never buffered whole); pool,
  * name, format and size are query parameters. Answers with the finished task.
  */
-export const POST = userRoute<undefined, { id: string }>({ privilege: "storage.manage", target: ({ params }) => ({ hostId: params.id }) }, async ({ req, session, ip, params }) => {
+export const POST = userRoute<undefined, { id: string }>({ privilege: "storage.manage", target: ({ params }) => ({ hostId: params.id }) }, async ({ req, caller, params }) => {
   const query = UploadQuerySchema.parse(Object.fromEntries(req.nextUrl.searchParams));
   if (!(req.headers.get("content-type") ?? "").toLowerCase().startsWith("application/octet-stream")) {
     throw new AppError("unsupported_media_type", "Send the file as application/octet-stream");
@@ -18,6 +18,6 @@ export const POST = userRoute<undefined, { id: string }>({ privilege: "storage.m
   const declared = req.headers.get("content-length");
   if (declared !== null && Number(declared) !== query.size) throw new AppError("bad_request", "Content-Length does not match size");
   if (!req.body) throw new AppError("bad_request", "No file in the request");
-  const task = await storageUpload({ session, ip }, params.id, query, req.body, req.signal);
+  const task = await storageUpload(caller, params.id, query, req.body, req.signal);
   return NextResponse.json({ task }, { status: task.status === "succeeded" ? 201 : 200 });
 });

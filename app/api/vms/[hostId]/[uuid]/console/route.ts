@@ -16,6 +16,6 @@ export const GET = userRoute<undefined, P>({ privilege: "vm.view", target: ({ pa
 });
 
 /** Mints a one-time console ticket for the caller's session. */
-export const POST = userRoute<typeof ConsoleRequestSchema, P>({ privilege: "vm.console", body: ConsoleRequestSchema, target: ({ params }) => ({ hostId: params.hostId, vmUuid: params.uuid }) }, async ({ session, params, body }) => {
-  return NextResponse.json(await consoleTicketMint(session, params.hostId, params.uuid, body), { status: 201 });
+export const POST = userRoute<typeof ConsoleRequestSchema, P>({ privilege: "vm.console", body: ConsoleRequestSchema, target: ({ params }) => ({ hostId: params.hostId, vmUuid: params.uuid }) }, async ({ caller, params, body }) => {
+  return NextResponse.json(await consoleTicketMint(caller, params.hostId, params.uuid, body), { status: 201 });
 });

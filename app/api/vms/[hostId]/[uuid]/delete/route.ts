@@ -13,6 +13,6 @@ export const GET = userRoute<undefined, P>({ privilege: "vm.delete", target }, a
 });
 
 /** Deletes the VM (and the listed volumes) as a task; refused up front when a volume may not go. */
-export const POST = userRoute<typeof VmDeleteBodySchema, P>({ privilege: "vm.delete", body: VmDeleteBodySchema, target }, async ({ session, ip, params, body }) => {
-  return NextResponse.json({ task: await vmDeleteEnqueue({ session, ip }, params.hostId, params.uuid, body.volumes) }, { status: 202 });
+export const POST = userRoute<typeof VmDeleteBodySchema, P>({ privilege: "vm.delete", body: VmDeleteBodySchema, target }, async ({ caller, params, body }) => {
+  return NextResponse.json({ task: await vmDeleteEnqueue(caller, params.hostId, params.uuid, body.volumes) }, { status: 202 });
 });

@@ -13,8 +13,8 @@ export const GET = userRoute<undefined, P>({ privilege: "vm.view", target }, asy
 });
 
 /** Edits: persistent definition first, then live where libvirt allows. A NIC on a host bridge also needs network.manage on the host. */
-export const PATCH = userRoute<typeof VmEditSchema, P>({ privilege: "vm.edit", body: VmEditSchema, target }, async ({ req, session, principal, ip, params, body }) => {
-  if (body.addNic) await nicsAuthorize(principal, { hostId: params.hostId, vmUuid: params.uuid }, [body.addNic], { ip, method: req.method, path: req.nextUrl.pathname });
-  const result = await vmHardwareEdit({ session, ip }, params.hostId, params.uuid, body);
+export const PATCH = userRoute<typeof VmEditSchema, P>({ privilege: "vm.edit", body: VmEditSchema, target }, async ({ req, caller, ip, params, body }) => {
+  if (body.addNic) await nicsAuthorize(caller.principal, { hostId: params.hostId, vmUuid: params.uuid }, [body.addNic], { ip, method: req.method, path: req.nextUrl.pathname });
+  const result = await vmHardwareEdit(caller, params.hostId, params.uuid, body);
   return NextResponse.json({ result, hardware: await vmHardware(params.hostId, params.uuid) });
 });

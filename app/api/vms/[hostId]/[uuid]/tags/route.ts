@@ -14,7 +14,7 @@ export const GET = userRoute<undefined, P>({ privilege: "vm.view", target }, asy
  * Replaces the VM's tags; the VM must exist on its host. A tag selects tag grants, so changing
  * tags changes who may do what on the VM: user.manage globally, like any other grant change.
  */
-export const PUT = userRoute<typeof VmTagsSchema, P>({ privilege: "user.manage", globalScope: true, body: VmTagsSchema, target }, async ({ principal, ip, params, body }) => {
+export const PUT = userRoute<typeof VmTagsSchema, P>({ privilege: "user.manage", globalScope: true, body: VmTagsSchema, target }, async ({ caller, params, body }) => {
   const vm = await vmDetail(params.hostId, params.uuid);
-  return NextResponse.json({ tags: await vmTagsSet({ principal, ip }, vm.hostId, vm.uuid, body.tags, vm.name) });
+  return NextResponse.json({ tags: await vmTagsSet(caller, vm.hostId, vm.uuid, body.tags, vm.name) });
 });

@@ -7,7 +7,7 @@ type P = { hostId: string; uuid: string };
 /** A template VM becomes an ordinary VM again (refused while linked clones read its disks); its template record goes. */
 export const POST = userRoute<undefined, P>(
   { privilege: "template.manage", target: ({ params }) => ({ hostId: params.hostId, vmUuid: params.uuid }) },
-  async ({ session, ip, params }) => {
-    return NextResponse.json(await vmUnmarkTemplate({ session, ip }, params.hostId, params.uuid));
+  async ({ caller, params }) => {
+    return NextResponse.json(await vmUnmarkTemplate(caller, params.hostId, params.uuid));
   },
 );

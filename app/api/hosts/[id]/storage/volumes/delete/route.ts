@@ -5,8 +5,8 @@ import { VolumeRefSchema, storageVolumeDelete } from "@/lib/storage/storage";
 /** Deletes a volume; refused (409) while a domain uses it as a disk or in a backing chain. */
 export const POST = userRoute<typeof VolumeRefSchema, { id: string }>(
   { privilege: "storage.manage", body: VolumeRefSchema, target: ({ params }) => ({ hostId: params.id }) },
-  async ({ session, ip, params, body }) => {
-    await storageVolumeDelete({ session, ip }, params.id, body);
+  async ({ caller, params, body }) => {
+    await storageVolumeDelete(caller, params.id, body);
     return NextResponse.json({ ok: true });
   },
 );

@@ -9,10 +9,10 @@ type P = { hostId: string; uuid: string };
  */
 export const POST = userRoute<undefined, P>(
   { privilege: "vm.console", sessionOnly: true, target: ({ params }) => ({ hostId: params.hostId, vmUuid: params.uuid }) },
-  async ({ req, session, params }) => {
+  async ({ req, caller, params }) => {
     // The address the browser used (Next's nextUrl says "localhost" for 127.0.0.1): the viewer runs beside it.
     const origin = `${req.nextUrl.protocol}//${req.headers.get("host") ?? req.nextUrl.host}`;
-    const { filename, body } = await consoleVvCreate(session, params.hostId, params.uuid, origin);
+    const { filename, body } = await consoleVvCreate(caller, params.hostId, params.uuid, origin);
     return new Response(body, {
       status: 201,
       headers: {
