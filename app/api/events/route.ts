@@ -2,6 +2,7 @@ import { userRoute } from "@/lib/http/route";
 import { liveStreamResponse } from "@/lib/http/live-stream";
 import { eventsSubscribe } from "@/lib/fleet/events";
 import { visibility, visibilityHas, visibilityHosts, type Visibility } from "@/lib/authz";
+import { mediaResponse } from "@/lib/http/route-contract";
 
 export const dynamic = "force-dynamic";
 
@@ -15,7 +16,9 @@ const VISIBILITY_REFRESH_MS = 2_000;
  * API token is revoked or expires; 429 past the per-user stream cap
  * (lib/http/live-stream.ts).
  */
-export const GET = userRoute({}, async ({ req, caller }) => {
+export const GET = userRoute({
+    responses: { 200: mediaResponse("text/event-stream", "Server-sent events") },
+  }, async ({ req, caller }) => {
   let visible: Visibility = await visibility(caller.principal, "vm.view");
   const hostVisible = (hostId: string) => {
     const hosts = visibilityHosts(visible);

@@ -50,7 +50,7 @@ export const ApiTokenViewSchema = z.object({
   owner: z.object({ id: z.string(), username: z.string() }),
 });
 /** Query of GET /api/tokens: `all=1` lists everyone's tokens (user.manage). */
-export const TokenListQuerySchema = z.object({ all: z.enum(["0", "1"]).optional() });
+export const TokenListQuerySchema = z.object({ all: z.string().max(8).optional().meta({ description: "1: everyone's tokens (user.manage); anything else: the caller's" }) });
 export const TokenListResponseSchema = z.object({ tokens: z.array(ApiTokenViewSchema), grantable: z.array(z.enum(PRIVILEGES)), maxDays: z.number() });
 export const TokenCreatedResponseSchema = z.object({ token: z.string(), apiToken: ApiTokenViewSchema });
 export const TokenResponseSchema = z.object({ apiToken: ApiTokenViewSchema });

@@ -1,6 +1,7 @@
 import { userRoute } from "@/lib/http/route";
 import { AuditFilterSchema, auditIterate, auditRecord } from "@/lib/audit/audit";
 import { csvRow } from "@/lib/audit/csv";
+import { mediaResponse } from "@/lib/http/route-contract";
 
 const COLUMNS = ["id", "time", "actor", "actor_id", "action", "outcome", "target_type", "target_id", "target_name", "ip", "details"] as const;
 
@@ -8,7 +9,9 @@ const COLUMNS = ["id", "time", "actor", "actor_id", "action", "outcome", "target
  * The audit log as CSV, with the page's filters, newest first. Streamed in
  * batches from PostgreSQL, so a large export holds one batch in memory.
  */
-export const GET = userRoute({ privilege: "audit.view" }, async ({ req, caller, ip }) => {
+export const GET = userRoute({
+    query: AuditFilterSchema, responses: { 200: mediaResponse("text/csv", "The audit events as CSV") },
+    privilege: "audit.view" }, async ({ req, caller, ip }) => {
   const filter = AuditFilterSchema.parse(Object.fromEntries(req.nextUrl.searchParams));
   await auditRecord({
     actor: caller.actor,

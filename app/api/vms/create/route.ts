@@ -4,6 +4,7 @@ import { authorizeOrThrow } from "@/lib/authz";
 import { VmCreateSchema } from "@/lib/contracts/provisioning";
 import { vmCreate } from "@/lib/provisioning/vm-create";
 import { nicsAuthorize, volumeImportAuthorize } from "@/lib/provisioning/resource-access";
+import { VmCreateResultSchema } from "@/lib/contracts/api/provisioning";
 
 /**
  * Create a VM from a template, an ISO or an existing volume (201 with the VM, or 202 with a
@@ -12,7 +13,9 @@ import { nicsAuthorize, volumeImportAuthorize } from "@/lib/provisioning/resourc
  * the template's) network.manage there.
  */
 export const POST = userRoute(
-  { privilege: "vm.create", body: VmCreateSchema, target: ({ body }) => ({ hostId: body.hostId }) },
+  {
+    responses: { 201: VmCreateResultSchema, 202: VmCreateResultSchema },
+    privilege: "vm.create", body: VmCreateSchema, target: ({ body }) => ({ hostId: body.hostId }) },
   async ({ req, caller, ip, body }) => {
     const request = { ip, method: req.method, path: req.nextUrl.pathname };
     if (body.mode === "template") await authorizeOrThrow(caller.principal, "template.use", { hostId: body.hostId }, request);

@@ -2,6 +2,8 @@ import { NextResponse } from "next/server";
 import { AppError } from "@/lib/http/errors";
 import { userRoute } from "@/lib/http/route";
 import { UploadQuerySchema, storageUpload } from "@/lib/storage/upload";
+import { IdParamsSchema } from "@/lib/contracts/api/common";
+import { UploadResponseSchema } from "@/lib/contracts/api/storage";
 
 export const dynamic = "force-dynamic";
 
@@ -10,7 +12,9 @@ export const dynamic = "force-dynamic";
  * (application/octet-stream, streamed to the host, never buffered whole); pool,
  * name, format and size are query parameters. Answers with the finished task.
  */
-export const POST = userRoute<undefined, { id: string }>({ privilege: "storage.manage", target: ({ params }) => ({ hostId: params.id }) }, async ({ req, caller, params }) => {
+export const POST = userRoute<undefined, { id: string }, typeof UploadQuerySchema>({
+    params: IdParamsSchema, query: UploadQuerySchema, responses: { 200: UploadResponseSchema, 201: UploadResponseSchema },
+    privilege: "storage.manage", target: ({ params }) => ({ hostId: params.id }) }, async ({ req, caller, params }) => {
   const query = UploadQuerySchema.parse(Object.fromEntries(req.nextUrl.searchParams));
   if (!(req.headers.get("content-type") ?? "").toLowerCase().startsWith("application/octet-stream")) {
     throw new AppError("unsupported_media_type", "Send the file as application/octet-stream");

@@ -4,6 +4,8 @@ import { VmCloneSchema } from "@/lib/contracts/provisioning";
 import { vmClone } from "@/lib/provisioning/vm-clone";
 import { accessDeniedRecord, authorize } from "@/lib/authz";
 import { AppError } from "@/lib/http/errors";
+import { VmParamsSchema } from "@/lib/contracts/api/common";
+import { VmCloneResponseSchema } from "@/lib/contracts/api/provisioning";
 
 type P = { hostId: string; uuid: string };
 
@@ -13,7 +15,9 @@ type P = { hostId: string; uuid: string };
  * (the source's host).
  */
 export const POST = userRoute<typeof VmCloneSchema, P>(
-  { privilege: "vm.clone", body: VmCloneSchema, target: ({ params }) => ({ hostId: params.hostId, vmUuid: params.uuid }) },
+  {
+    params: VmParamsSchema, responses: { 202: VmCloneResponseSchema },
+    privilege: "vm.clone", body: VmCloneSchema, target: ({ params }) => ({ hostId: params.hostId, vmUuid: params.uuid }) },
   async ({ req, caller, ip, params, body }) => {
     // 403, not 404: the caller sees the VM (the route checked vm.clone on it), whatever they see of the host.
     if (!(await authorize(caller.principal, "vm.create", { hostId: params.hostId }))) {

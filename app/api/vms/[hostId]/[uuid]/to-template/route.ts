@@ -4,6 +4,8 @@ import { VmToTemplateSchema } from "@/lib/contracts/provisioning";
 import { vmToTemplate } from "@/lib/provisioning/vm-clone";
 import { accessDeniedRecord, authorize } from "@/lib/authz";
 import { AppError } from "@/lib/http/errors";
+import { VmParamsSchema } from "@/lib/contracts/api/common";
+import { TemplateResponseSchema } from "@/lib/contracts/api/provisioning";
 
 type P = { hostId: string; uuid: string };
 
@@ -13,7 +15,9 @@ type P = { hostId: string; uuid: string };
  * where the record will be managed, not only on the VM.
  */
 export const POST = userRoute<typeof VmToTemplateSchema, P>(
-  { privilege: "template.manage", body: VmToTemplateSchema, target: ({ params }) => ({ hostId: params.hostId, vmUuid: params.uuid }) },
+  {
+    params: VmParamsSchema, responses: { 201: TemplateResponseSchema },
+    privilege: "template.manage", body: VmToTemplateSchema, target: ({ params }) => ({ hostId: params.hostId, vmUuid: params.uuid }) },
   async ({ req, caller, ip, params, body }) => {
     // 403, not 404: the caller sees the VM (the route checked template.manage on it).
     if (!(await authorize(caller.principal, "template.manage", { hostId: params.hostId }))) {
