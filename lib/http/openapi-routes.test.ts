@@ -162,5 +162,6 @@ describe("OpenAPI document", () => {
     expect(doc.paths["/api/events"].get.responses["200"].content).toHaveProperty("text/event-stream");
     expect(doc.paths["/api/audit/export"].get.responses["200"].content).toHaveProperty("text/csv");
     expect(doc.paths["/api/templates/{id}"].delete.responses["204"]).toEqual({ description: "No content" });
+    expect(doc.paths["/api/hosts/{id}/storage/upload"].post.requestBody?.content).toHaveProperty("application/octet-stream");
   });
 });

@@ -115,6 +115,8 @@ function operation(entry: ApiRouteEntry, method: string, meta: RouteMeta | undef
       "x-virtdeck-max-bytes": meta.maxBodyBytes,
     };
     (op.responses as JsonObject)["422"] = ERROR_RESPONSE;
+  } else if (meta?.rawBody) {
+    op.requestBody = { required: true, content: { [meta.rawBody]: { schema: { type: "string", contentMediaType: meta.rawBody } } } };
   }
   return op;
 }

@@ -67,6 +67,8 @@ interface BaseOptions<S extends z.ZodType | undefined, P extends Params = Params
   query?: Q;
   /** The answers on success, by status (lib/http/route-contract.ts): every answer is checked. */
   responses?: Responses;
+  /** A body the handler streams itself (an upload), by media type: described in the document only. */
+  rawBody?: string;
 }
 
 type Body<S> = S extends z.ZodType ? z.infer<S> : undefined;
@@ -93,6 +95,7 @@ export interface RouteMeta {
   params?: z.ZodType;
   query?: z.ZodType;
   responses?: Responses;
+  rawBody?: string;
   maxBodyBytes: number;
   /** False when the route refuses API tokens (account security: password, two-factor, tokens). */
   tokens: boolean;
@@ -184,7 +187,7 @@ export function publicRoute<S extends z.ZodType | undefined = undefined, P exten
     } catch (err) {
       return respond(err, req);
     }
-  }, { auth: "public", targeted: false, scope: "global", body: opts.body, params: opts.params, query: opts.query, responses: opts.responses, maxBodyBytes, tokens: false });
+  }, { auth: "public", targeted: false, scope: "global", body: opts.body, params: opts.params, query: opts.query, responses: opts.responses, rawBody: opts.rawBody, maxBodyBytes, tokens: false });
 }
 
 /**
@@ -242,6 +245,7 @@ export function userRoute<S extends z.ZodType | undefined = undefined, P extends
     params: opts.params,
     query: opts.query,
     responses: opts.responses,
+    rawBody: opts.rawBody,
     maxBodyBytes,
     tokens: !opts.sessionOnly,
   });

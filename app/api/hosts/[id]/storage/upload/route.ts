@@ -14,6 +14,7 @@ export const dynamic = "force-dynamic";
  */
 export const POST = userRoute<undefined, { id: string }, typeof UploadQuerySchema>({
     params: IdParamsSchema, query: UploadQuerySchema, responses: { 200: UploadResponseSchema, 201: UploadResponseSchema },
+    rawBody: "application/octet-stream",
     privilege: "storage.manage", target: ({ params }) => ({ hostId: params.id }) }, async ({ req, caller, params }) => {
   const query = UploadQuerySchema.parse(Object.fromEntries(req.nextUrl.searchParams));
   if (!(req.headers.get("content-type") ?? "").toLowerCase().startsWith("application/octet-stream")) {
