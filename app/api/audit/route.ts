@@ -5,7 +5,6 @@ import { AuditListResponseSchema } from "@/lib/contracts/api/tasks";
 
 export const GET = userRoute({
     query: AuditQuerySchema, responses: { 200: AuditListResponseSchema },
-    privilege: "audit.view" }, async ({ req }) => {
-  const query = AuditQuerySchema.parse(Object.fromEntries(req.nextUrl.searchParams));
+    privilege: "audit.view" }, async ({ query }) => {
   return NextResponse.json(await auditList(query));
 });

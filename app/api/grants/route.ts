@@ -6,8 +6,7 @@ import { GrantListResponseSchema, GrantResponseSchema } from "@/lib/contracts/ap
 /** Grants, optionally for one user, group, host or VM (?userId= &groupId= &hostId= &vmUuid=). */
 export const GET = userRoute({
     query: GrantListQuerySchema, responses: { 200: GrantListResponseSchema },
-    privilege: "user.manage" }, async ({ req }) => {
-  const query = GrantListQuerySchema.parse(Object.fromEntries(req.nextUrl.searchParams));
+    privilege: "user.manage" }, async ({ query }) => {
   return NextResponse.json({ grants: await grantsList(query) });
 });
 

@@ -8,7 +8,6 @@ export const dynamic = "force-dynamic";
 /** Tasks the caller may see (their own; everyone's with user.manage globally, after an API token's limit), newest first. */
 export const GET = userRoute({
     query: TaskListQuerySchema, responses: { 200: TaskListResponseSchema },
-  }, async ({ req, caller }) => {
-  const query = TaskListQuerySchema.parse(Object.fromEntries(req.nextUrl.searchParams));
+  }, async ({ caller, query }) => {
   return NextResponse.json({ tasks: await taskList(caller, query) });
 });

@@ -6,8 +6,8 @@ import { TokenCreatedResponseSchema, TokenListQuerySchema, TokenListResponseSche
 /** The caller's API tokens (`?all=1`: everyone's, for user.manage), with what a new token may hold. */
 export const GET = userRoute({
     query: TokenListQuerySchema, responses: { 200: TokenListResponseSchema },
-  }, async ({ req, caller }) => {
-  const all = req.nextUrl.searchParams.get("all") === "1";
+  }, async ({ caller, query }) => {
+  const all = query.all === "1";
   const [tokens, grantable, maxDays] = await Promise.all([apiTokensList(caller, { all }), apiTokenGrantable(caller.principal), apiTokenMaxDays()]);
   return NextResponse.json({ tokens, grantable, maxDays });
 });

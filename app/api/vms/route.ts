@@ -11,8 +11,7 @@ import { VmListResponseSchema } from "@/lib/contracts/api/fleet";
  */
 export const GET = userRoute({
     query: FleetQuerySchema, responses: { 200: VmListResponseSchema },
-  }, async ({ req, caller }) => {
-  const query = FleetQuerySchema.parse(Object.fromEntries(req.nextUrl.searchParams));
+  }, async ({ caller, query }) => {
   const page = await fleetVms(query, await visibility(caller.principal, "vm.view"));
   return NextResponse.json({ ...page, privileges: await privilegesForVms(caller.principal, page.vms) }, { headers: { "cache-control": "no-store" } });
 });

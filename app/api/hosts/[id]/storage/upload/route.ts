@@ -15,8 +15,7 @@ export const dynamic = "force-dynamic";
 export const POST = userRoute<undefined, { id: string }, typeof UploadQuerySchema>({
     params: IdParamsSchema, query: UploadQuerySchema, responses: { 200: UploadResponseSchema, 201: UploadResponseSchema },
     rawBody: "application/octet-stream",
-    privilege: "storage.manage", target: ({ params }) => ({ hostId: params.id }) }, async ({ req, caller, params }) => {
-  const query = UploadQuerySchema.parse(Object.fromEntries(req.nextUrl.searchParams));
+    privilege: "storage.manage", target: ({ params }) => ({ hostId: params.id }) }, async ({ req, caller, params, query }) => {
   if (!(req.headers.get("content-type") ?? "").toLowerCase().startsWith("application/octet-stream")) {
     throw new AppError("unsupported_media_type", "Send the file as application/octet-stream");
   }
