@@ -133,7 +133,13 @@ describe(`OpenAPI document against real answers on ${testDbKind()}`, () => {
     const g = lab.define("host1");
     const { inventoryGet } = await import("@/lib/fleet/inventory");
     await inventoryGet(hostId, { maxAgeMs: 0 });
-    const vms = await checkedCall("GET", "vms", 200, { query: `?host=${hostId}&q=${encodeURIComponent(g.name)}&pageSize=10` });
+    // The inventory may lag a define under load: ask again until the new VM is listed.
+    let vms = await checkedCall("GET", "vms", 200, { query: `?host=${hostId}&q=${encodeURIComponent(g.name)}&pageSize=10` });
+    for (let i = 0; i < 20 && vms.json.vms.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      await inventoryGet(hostId, { maxAgeMs: 0 });
+      vms = await checkedCall("GET", "vms", 200, { query: `?host=${hostId}&q=${encodeURIComponent(g.name)}&pageSize=10` });
+    }
     expect(vms.json.vms.map((v: { uuid: string }) => v.uuid)).toEqual([g.uuid]);
     const vm = { hostId, uuid: g.uuid };
     const detail = await checkedCall("GET", "vms/[hostId]/[uuid]", 200, { params: vm });
