@@ -202,7 +202,7 @@ describe(`API tokens on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     expect((await call(routes.tokenId.DELETE, "DELETE", `/api/tokens/${id}`, { cookie: hugo }, undefined, { id })).status).toBe(404);
     expect((await call(routes.tokens.GET, "GET", "/api/tokens?all=1", { cookie: hugo })).status).toBe(403);
     const admin = { token: "", csrf: "" };
-    const s = await f.mod.session.sessionCreate(f.caller.session.user.id, { ip: IP, userAgent: "vitest" });
+    const s = await f.mod.session.sessionCreate(f.caller.principal.user.id, { ip: IP, userAgent: "vitest" });
     admin.token = s.token;
     admin.csrf = s.csrfToken;
     const all = await call(routes.tokens.GET, "GET", "/api/tokens?all=1", { cookie: admin });

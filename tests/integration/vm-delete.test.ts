@@ -64,7 +64,7 @@ const defined = (uuid: string) => {
 
 async function finished(id: string) {
   return until("the task finishes", async () => {
-    const t = await tasks.taskGet(f.caller.principal, id);
+    const t = await tasks.taskGet(f.caller, id);
     return (t.status === "succeeded" || t.status === "failed") && t;
   }, { timeoutMs: 60_000, intervalMs: 250 });
 }

@@ -7,6 +7,7 @@
 // way server.ts does. The test kills it with SIGKILL or SIGTERM.
 import { closeDatabase, prepareDatabase } from "@/lib/db/client";
 import { taskEnqueue, taskHandlerRegister, taskWorkersStart, taskWorkersStop } from "@/lib/tasks/tasks";
+import { sessionCaller } from "./callers";
 
 taskHandlerRegister(
   "test.hold",
@@ -35,7 +36,7 @@ async function main() {
       .finally(() => closeDatabase())
       .finally(() => process.exit(0));
   });
-  await taskEnqueue({ session, ip: "127.0.0.1" }, { kind: "test.hold", title: "held until the instance stops", input: {} });
+  await taskEnqueue(sessionCaller(session, "127.0.0.1"), { kind: "test.hold", title: "held until the instance stops", input: {} });
 }
 
 main().catch((err) => {
