@@ -11,7 +11,7 @@
  *
  * The one decision function is `authorize(principal, privilege, target)`;
  * `authorizeOrThrow` is its assert form (403, or 404 when the caller may not
- * even see the target). lib/http/route.ts (userRoute), lib/auth/page-guard.ts
+ * even see the target). lib/http/route.ts (userRoute), lib/http/page-guard.ts
  * (requirePageUser), the console ticket mint and websocket re-check, and the
  * live events stream all go through it; lists use `visibility()`, computed in
  * SQL. Nothing is cached across requests.

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { requirePageUser } from "@/lib/auth/page-guard";
+import { requirePageUser } from "@/lib/http/page-guard";
 import { getT } from "@/lib/i18n/server";
 import { groupsList } from "@/lib/authz/manage";
 import { usersList } from "@/lib/users/users";
