@@ -1,6 +1,6 @@
 import "server-only";
 import type { Caller } from "@/lib/authz/caller";
-import { vmAccessForget } from "@/lib/authz/manage";
+import { vmAccessForget } from "@/lib/authz/vm-access";
 import { quotaRelease } from "@/lib/provisioning/quota";
 import { z } from "zod";
 import { AppError } from "@/lib/http/errors";

@@ -281,7 +281,7 @@ const ROWS: Record<string, Row> = {
     rule: admin_,
     target: "none",
     call: async () => {
-      const manage = await import("@/lib/authz/manage");
+      const manage = await import("@/lib/authz/roles");
       return { params: { id: (await manage.roleCreate(callerOf(await adminPrincipal(), CALLER_IP), { name: `matrix-${rnd()}`, description: "", privileges: ["vm.view"] })).id } };
     },
   },
@@ -638,7 +638,7 @@ beforeAll(async () => {
 
   sinkUserId = await userFor();
   fixtureGroupId = (await f.mod.db.db().group.create({ data: { name: `matrix-fixture-${rnd()}` } })).id;
-  const manage = await import("@/lib/authz/manage");
+  const manage = await import("@/lib/authz/roles");
   fixtureRoleId = (await manage.roleCreate(callerOf(await adminPrincipal(), CALLER_IP), { name: `matrix-fixture-${rnd()}`, description: "", privileges: ["vm.view"] })).id;
   fixtureTemplateId = await templateFor(host1.id);
   const share = await import("@/lib/consoles/share-links");

@@ -1,6 +1,6 @@
 import { NextResponse } from "next/server";
 import { userRoute } from "@/lib/http/route";
-import { GrantCreateSchema, GrantListQuerySchema, grantCreate, grantsList } from "@/lib/authz/manage";
+import { GrantCreateSchema, GrantListQuerySchema, grantCreate, grantsList } from "@/lib/authz/grants";
 
 /** Grants, optionally for one user, group, host or VM (?userId= &groupId= &hostId= &vmUuid=). */
 export const GET = userRoute({ privilege: "user.manage" }, async ({ req }) => {

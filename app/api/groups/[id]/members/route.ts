@@ -1,6 +1,6 @@
 import { NextResponse } from "next/server";
 import { userRoute } from "@/lib/http/route";
-import { GroupMemberSchema, groupMemberAdd } from "@/lib/authz/manage";
+import { GroupMemberSchema, groupMemberAdd } from "@/lib/authz/groups";
 
 export const POST = userRoute<typeof GroupMemberSchema, { id: string }>({ privilege: "user.manage", body: GroupMemberSchema }, async ({ caller, params, body }) => {
   await groupMemberAdd(caller, params.id, body.userId);

@@ -1,6 +1,6 @@
 import { NextResponse } from "next/server";
 import { userRoute } from "@/lib/http/route";
-import { vmAccess } from "@/lib/authz/manage";
+import { vmAccess } from "@/lib/authz/vm-access";
 
 /** Effective access on one VM: who holds which privilege, inherited from where (Permissions tab). */
 export const GET = userRoute<undefined, { hostId: string; uuid: string }>({ privilege: "user.manage" }, async ({ params }) => {
