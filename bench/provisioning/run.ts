@@ -144,7 +144,7 @@ async function main(): Promise<void> {
     await dbm.db().host.update({ where: { id: h.id }, data: { hostKeySha256: host.hostKeySha256, presentedHostKeySha256: host.hostKeySha256 } });
     await inventory.inventoryGet(h.id, { maxAgeMs: 0 });
     // The workers as the server starts them (server.ts): same concurrency and polling interval.
-    await tasks.taskWorkersStart();
+    await (await import("@/lib/tasks/workers")).taskWorkersStart();
     const tpl = await templates.templateCreate(
       caller,
       c.TemplateInputSchema.parse({
@@ -346,7 +346,7 @@ async function main(): Promise<void> {
     writeFileSync(o.out, JSON.stringify(results, null, 2));
     console.log(`\nraw figures: ${o.out}`);
   } finally {
-    await tasks.taskWorkersStop({ graceMs: 1000 }).catch(() => {});
+    await (await import("@/lib/tasks/workers")).taskWorkersStop({ graceMs: 1000 }).catch(() => {});
     const f = runtime.fleet();
     f.sessions.closeAll();
     f.pool.closeAll();

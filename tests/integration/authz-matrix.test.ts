@@ -622,7 +622,7 @@ beforeAll(async () => {
   await f.mod.inventory.inventoryGet(host2.id, { maxAgeMs: 0 });
 
   const tasks = await import("@/lib/tasks/tasks");
-  if (!tasks.taskHandlerRegistered("matrix.wait")) tasks.taskHandlerRegister("matrix.wait", async () => {}, { cancellable: true });
+  if (!(await import("@/lib/tasks/registry")).taskHandlerRegistered("matrix.wait")) (await import("@/lib/tasks/registry")).taskHandlerRegister("matrix.wait", async () => {}, { cancellable: true });
 
   for (const file of routeFiles(API)) {
     const mod = (await import(file)) as Record<string, unknown>;

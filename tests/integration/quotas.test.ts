@@ -56,7 +56,7 @@ beforeAll(async () => {
   clone = await import("@/lib/provisioning/vm-clone");
   contracts = await import("@/lib/contracts/provisioning");
   tasks = await import("@/lib/tasks/tasks");
-  await tasks.taskWorkersStart({ concurrency: 1, pollingIntervalSeconds: 0.5 });
+  await (await import("@/lib/tasks/workers")).taskWorkersStart({ concurrency: 1, pollingIntervalSeconds: 0.5 });
   const db = f.mod.db.db();
   const u = await db.user.create({ data: { username: "quser", passwordHash: "x", role: "operator" } });
   userId = u.id;
@@ -68,7 +68,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await tasks?.taskWorkersStop({ graceMs: 1000 });
+  if (tasks) await (await import("@/lib/tasks/workers")).taskWorkersStop({ graceMs: 1000 });
   pool?.cleanup();
   await f?.teardown();
 });

@@ -38,7 +38,7 @@ beforeAll(async () => {
   admin = f.caller;
   operator = await userCaller("task.operator", "operator");
 
-  tasks.taskHandlerRegister("test.steps", async (ctx) => {
+  (await import("@/lib/tasks/registry")).taskHandlerRegister("test.steps", async (ctx) => {
     const input = ctx.input as { steps: number };
     for (let i = 1; i <= input.steps; i++) {
       await ctx.progress((i / input.steps) * 100, `step ${i} of ${input.steps}`);
@@ -47,7 +47,7 @@ beforeAll(async () => {
     }
     return { steps: input.steps };
   });
-  tasks.taskHandlerRegister(
+  (await import("@/lib/tasks/registry")).taskHandlerRegister(
     "test.wait-cancel",
     async (ctx) => {
       await ctx.progress(5, "waiting");
@@ -55,13 +55,13 @@ beforeAll(async () => {
     },
     { cancellable: true },
   );
-  tasks.taskHandlerRegister("test.fails", async () => {
+  (await import("@/lib/tasks/registry")).taskHandlerRegister("test.fails", async () => {
     throw new Error("the operation broke on purpose");
   });
 });
 
 afterAll(async () => {
-  await tasks?.taskWorkersStop({ graceMs: 1000 });
+  if (tasks) await (await import("@/lib/tasks/workers")).taskWorkersStop({ graceMs: 1000 });
   await f?.teardown();
 });
 
@@ -71,7 +71,7 @@ describe("tasks", () => {
     expect(queued.status).toBe("queued");
     await new Promise((r) => setTimeout(r, 1500));
     expect((await tasks.taskGet(admin, queued.id)).status).toBe("queued");
-    await tasks.taskWorkersStart({ concurrency: 2, pollingIntervalSeconds: 0.5 });
+    await (await import("@/lib/tasks/workers")).taskWorkersStart({ concurrency: 2, pollingIntervalSeconds: 0.5 });
     await until("the task starts", () => gates.has(queued.id), { timeoutMs: 15_000 });
     gates.get(queued.id)!();
     const done = await until("the task finishes", async () => {
@@ -184,11 +184,11 @@ describe("tasks", () => {
   });
 
   it("cancels a queued task before any worker takes it", async () => {
-    await tasks.taskWorkersStop({ graceMs: 1000 });
+    await (await import("@/lib/tasks/workers")).taskWorkersStop({ graceMs: 1000 });
     const t = await tasks.taskEnqueue(admin, { kind: "test.wait-cancel", title: "never runs", input: {} });
     const c = await tasks.taskCancel(admin, t.id);
     expect(c.status).toBe("cancelled");
-    await tasks.taskWorkersStart({ concurrency: 2, pollingIntervalSeconds: 0.5 });
+    await (await import("@/lib/tasks/workers")).taskWorkersStart({ concurrency: 2, pollingIntervalSeconds: 0.5 });
     await new Promise((r) => setTimeout(r, 2000));
     const d = await tasks.taskGet(admin, t.id);
     expect(d.status).toBe("cancelled");
@@ -196,9 +196,9 @@ describe("tasks", () => {
   });
 
   it("a task queued on this instance starts at once, not at the workers' next poll", async () => {
-    await tasks.taskWorkersStop({ graceMs: 1000 });
+    await (await import("@/lib/tasks/workers")).taskWorkersStop({ graceMs: 1000 });
     // Pollers that would wait 20 s between fetches: only the wake-up can start the tasks sooner.
-    await tasks.taskWorkersStart({ concurrency: 2, pollingIntervalSeconds: 20 });
+    await (await import("@/lib/tasks/workers")).taskWorkersStart({ concurrency: 2, pollingIntervalSeconds: 20 });
     try {
       // Let both workers make their first (empty) fetch and go to sleep.
       await new Promise((r) => setTimeout(r, 1500));
@@ -211,8 +211,8 @@ describe("tasks", () => {
         await until(`task ${i} ends`, async () => (await tasks.taskGet(admin, t.id)).status === "succeeded", { timeoutMs: 10_000 });
       }
     } finally {
-      await tasks.taskWorkersStop({ graceMs: 1000 });
-      await tasks.taskWorkersStart({ concurrency: 2, pollingIntervalSeconds: 0.5 });
+      await (await import("@/lib/tasks/workers")).taskWorkersStop({ graceMs: 1000 });
+      await (await import("@/lib/tasks/workers")).taskWorkersStart({ concurrency: 2, pollingIntervalSeconds: 0.5 });
     }
   });
 });
@@ -249,7 +249,7 @@ describe("tasks across an app restart", () => {
 
   it("a task whose instance was killed is resolved as failed, with the reason, when the app starts again", async () => {
     // PGlite opens its directory in one process at a time: hand the database to the other instance.
-    await tasks.taskWorkersStop({ graceMs: 1000 });
+    await (await import("@/lib/tasks/workers")).taskWorkersStop({ graceMs: 1000 });
     const { closeDatabase, prepareDatabase } = await import("@/lib/db/client");
     await closeDatabase();
     const other = instance();
@@ -261,7 +261,7 @@ describe("tasks across an app restart", () => {
     const before = await tasks.taskGet(admin, taskId);
     expect(before.status).toBe("running"); // what a crash leaves behind
     expect(before.progress).toBe(40);
-    await tasks.taskWorkersStart({ concurrency: 2, pollingIntervalSeconds: 0.5 });
+    await (await import("@/lib/tasks/workers")).taskWorkersStart({ concurrency: 2, pollingIntervalSeconds: 0.5 });
     const after = await tasks.taskGet(admin, taskId);
     expect(after.status).toBe("failed");
     expect(after.error).toMatch(/^Interrupted: the virtdeck instance running it \(.+\) stopped/);
@@ -272,7 +272,7 @@ describe("tasks across an app restart", () => {
   it("a stale heartbeat from another machine's instance is resolved by the periodic sweep", async () => {
     const { db } = await import("@/lib/db/client");
     const id = crypto.randomUUID();
-    const old = new Date(Date.now() - tasks.STALE_AFTER_MS - 5_000);
+    const old = new Date(Date.now() - (await import("@/lib/tasks/registry")).STALE_AFTER_MS - 5_000);
     await db().task.create({
       data: { id, kind: "test.steps", title: "elsewhere", status: "running", workerId: "other-host:123:abcdef01", heartbeatAt: old, startedAt: old, userId: admin.principal.user.id },
     });
@@ -280,14 +280,14 @@ describe("tasks across an app restart", () => {
     await db().task.create({
       data: { id: fresh, kind: "test.steps", title: "alive elsewhere", status: "running", workerId: "other-host:124:abcdef02", heartbeatAt: new Date(), userId: admin.principal.user.id },
     });
-    expect(await tasks.taskSweepInterrupted()).toEqual([id]);
+    expect(await (await import("@/lib/tasks/liveness")).taskSweepInterrupted()).toEqual([id]);
     expect((await tasks.taskGet(admin, id)).status).toBe("failed");
     expect((await tasks.taskGet(admin, fresh)).status).toBe("running");
     await db().task.delete({ where: { id: fresh } });
   });
 
   it("stopping an instance (SIGTERM) fails its running task with the reason instead of leaving it running", async () => {
-    await tasks.taskWorkersStop({ graceMs: 1000 });
+    await (await import("@/lib/tasks/workers")).taskWorkersStop({ graceMs: 1000 });
     const { closeDatabase, prepareDatabase } = await import("@/lib/db/client");
     await closeDatabase();
     const other = instance();
@@ -299,6 +299,6 @@ describe("tasks across an app restart", () => {
     const t = await tasks.taskGet(admin, taskId);
     expect(t.status).toBe("failed");
     expect(t.error).toBe("virtdeck stopped while this task was running");
-    await tasks.taskWorkersStart({ concurrency: 1, pollingIntervalSeconds: 0.5 });
+    await (await import("@/lib/tasks/workers")).taskWorkersStart({ concurrency: 1, pollingIntervalSeconds: 0.5 });
   });
 });

@@ -6,7 +6,9 @@
 // waits until aborted, prints `running <taskId>` once the task runs, and on SIGTERM stops the
 // way server.ts does. The test kills it with SIGKILL or SIGTERM.
 import { closeDatabase, prepareDatabase } from "@/lib/db/client";
-import { taskEnqueue, taskHandlerRegister, taskWorkersStart, taskWorkersStop } from "@/lib/tasks/tasks";
+import { taskEnqueue } from "@/lib/tasks/tasks";
+import { taskHandlerRegister } from "@/lib/tasks/registry";
+import { taskWorkersStart, taskWorkersStop } from "@/lib/tasks/workers";
 import { sessionCaller } from "./callers";
 
 taskHandlerRegister(
