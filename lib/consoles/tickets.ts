@@ -169,11 +169,8 @@ async function consoleOffered(hostId: string, rawUuid: string, input: { kind: Co
   return { host, uuid, dom };
 }
 
-/**
- * What a ticket is bound to besides its user (ConsoleTicket.sessionId): the browser session; for an
- * API token, the token (no websocket accepts such a ticket: it has no session cookie); "" for a share
- * link, whose ticket is bound by its shareLinkId.
- */
+/** A ticket's binding besides its user (ConsoleTicket.sessionId): the browser session, the API token
+ * (no websocket takes such a ticket: no cookie), or "" for a share link (bound by its shareLinkId). */
 function ticketSessionKey(p: Principal): string {
   return p.sessionId ?? (p.kind === "token" && p.tokenId ? `apitoken:${p.tokenId}` : "");
 }
