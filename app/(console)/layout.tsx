@@ -1,7 +1,7 @@
 import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
 import { AppShell } from "@/components/shell/app-shell";
-import { currentUser, needsSetup } from "@/lib/auth/current";
+import { currentUser, needsSetup } from "@/lib/http/current-user";
 import { appVersion } from "@/lib/version";
 import { accessSnapshot, principalFromSession } from "@/lib/authz";
 

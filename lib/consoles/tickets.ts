@@ -143,10 +143,34 @@ function consoleCapError(max: number): AppError {
 }
 
 /**
- * What a ticket is bound to besides its user (ConsoleTicket.sessionId): the browser session; for an
- * API token, the token (no websocket accepts such a ticket: it has no session cookie); "" for a share
- * link, whose ticket is bound by its shareLinkId.
+ * The VM as it is now, when it can offer this console: it has the display (or serial port), runs,
+ * and (VNC) has a viewer slot left. Just this VM is read (never the whole host's inventory).
  */
+async function consoleOffered(hostId: string, rawUuid: string, input: { kind: ConsoleKind; mode: string }) {
+  const uuidParsed = DomainUuidSchema.safeParse(rawUuid);
+  if (!uuidParsed.success) throw new AppError("not_found", "VM not found");
+  const uuid = uuidParsed.data;
+  const host = await hostGet(hostId);
+  // Read now; the websocket re-reads its live XML anyway.
+  const dom = await consoleDomainRead(host, uuid);
+  const vm = { name: dom.wire.name, state: dom.state };
+  if (input.kind === "serial") {
+    if (dom.wire.serials.length === 0 && dom.wire.consoles.length === 0) throw new AppError("invalid_state", `${vm.name} has no serial console`);
+  } else if (!dom.wire.graphics.some((g) => g.type === input.kind)) {
+    throw new AppError("invalid_state", `${vm.name} has no ${input.kind.toUpperCase()} display`);
+  }
+  if (!isActive(vm.state)) throw new AppError("invalid_state", `${vm.name} is not running`);
+  if (input.kind === "spice" && input.mode === "view") {
+    throw new AppError("invalid_input", "View-only is not available for SPICE consoles");
+  }
+  if (input.kind === "vnc" && (await consoleLiveCount(host.id, uuid, "vnc")) >= QEMU_VNC_VIEWERS) {
+    throw new AppError("console_full", `${vm.name} already has ${QEMU_VNC_VIEWERS} viewers, as many as its display accepts`);
+  }
+  return { host, uuid, dom };
+}
+
+/** A ticket's binding besides its user (ConsoleTicket.sessionId): the browser session, the API token
+ * (no websocket takes such a ticket: no cookie), or "" for a share link (bound by its shareLinkId). */
 function ticketSessionKey(p: Principal): string {
   return p.sessionId ?? (p.kind === "token" && p.tokenId ? `apitoken:${p.tokenId}` : "");
 }
@@ -169,25 +193,7 @@ export async function consoleTicketMint(
   if (input.mode === "takeover" && !(await authorize(caller.principal, "vm.console.takeover", { hostId, vmUuid: rawUuid }))) {
     throw new AppError("forbidden", "You may not take over other users' consoles");
   }
-  const uuidParsed = DomainUuidSchema.safeParse(rawUuid);
-  if (!uuidParsed.success) throw new AppError("not_found", "VM not found");
-  const uuid = uuidParsed.data;
-  const host = await hostGet(hostId);
-  // Just this VM, read now (never the whole host's inventory): the websocket re-reads its live XML anyway.
-  const dom = await consoleDomainRead(host, uuid);
-  const vm = { name: dom.wire.name, state: dom.state };
-  if (input.kind === "serial") {
-    if (dom.wire.serials.length === 0 && dom.wire.consoles.length === 0) throw new AppError("invalid_state", `${vm.name} has no serial console`);
-  } else if (!dom.wire.graphics.some((g) => g.type === input.kind)) {
-    throw new AppError("invalid_state", `${vm.name} has no ${input.kind.toUpperCase()} display`);
-  }
-  if (!isActive(vm.state)) throw new AppError("invalid_state", `${vm.name} is not running`);
-  if (input.kind === "spice" && input.mode === "view") {
-    throw new AppError("invalid_input", "View-only is not available for SPICE consoles");
-  }
-  if (input.kind === "vnc" && (await consoleLiveCount(host.id, uuid, "vnc")) >= QEMU_VNC_VIEWERS) {
-    throw new AppError("console_full", `${vm.name} already has ${QEMU_VNC_VIEWERS} viewers, as many as its display accepts`);
-  }
+  const { host, uuid, dom } = await consoleOffered(hostId, rawUuid, input);
   const mainTicketId = extra ? await consoleMainChannel(caller, host.id, uuid, input.main) : null;
   if (input.mode === "interactive") {
     const holders = await consoleHolders(host.id, uuid, { excludeUserId: caller.principal.user.id, interactiveOnly: true });

@@ -1,7 +1,7 @@
 /**
  * The access-control API's wire types (app/api/{groups,roles,grants,tags},
  * /api/vms/:hostId/:uuid/{access,tags}, /api/users/:id/access): built by
- * lib/authz/manage.ts, read by components/access. Types and constants only.
+ * lib/authz/{groups,roles,grants,tags,vm-access}.ts, read by components/access. Types and constants only.
  */
 import type { Privilege } from "@/lib/authz/privileges";
 

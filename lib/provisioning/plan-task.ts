@@ -1,5 +1,5 @@
 import "server-only";
-import { taskHandlerRegister } from "@/lib/tasks/tasks";
+import { taskHandlerRegister } from "@/lib/tasks/registry";
 import { quotaRelease } from "./quota";
 import { provHost } from "./host-access";
 import { CreatePlanSchema, planRun } from "./plan";

@@ -5,7 +5,6 @@ import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/http/errors";
 import { auditRecord } from "@/lib/audit/audit";
 import { provHost } from "./host-access";
-import type { Principal } from "@/lib/authz";
 import { QUOTA_FIELDS, quotaCheck, quotaMerge, type QuotaAmounts, type QuotaLimits, type QuotaView } from "@/lib/provisioning/quota-rules";
 
 /** The app's client or a transaction of it (same `omit` settings). */

@@ -1,6 +1,6 @@
 import "server-only";
 import type { Caller } from "@/lib/authz/caller";
-import { vmAccessForget } from "@/lib/authz/manage";
+import { vmAccessForget } from "@/lib/authz/vm-access";
 import { quotaRelease } from "@/lib/provisioning/quota";
 import { z } from "zod";
 import { AppError } from "@/lib/http/errors";
@@ -11,7 +11,9 @@ import { parseVolumeXml } from "@/lib/libvirt/storage-xml";
 import type { HostView } from "@/lib/fleet/hosts";
 import { virshMessage } from "@/lib/fleet/errors";
 import { inventoryInvalidate } from "@/lib/fleet/inventory";
-import { taskEnqueue, taskHandlerRegister, type TaskContext, type TaskView } from "@/lib/tasks/tasks";
+import { taskEnqueue } from "@/lib/tasks/tasks";
+import { taskHandlerRegister, type TaskContext } from "@/lib/tasks/registry";
+import type { TaskView } from "@/lib/contracts/tasks";
 import { batch, storageHost } from "./storage";
 import { volumeDependents } from "@/lib/provisioning/volume-dependents";
 import { dependentsAny, dependentsDescribe, type Dependents } from "@/lib/provisioning/volume-dependents-find";

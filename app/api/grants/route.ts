@@ -1,6 +1,6 @@
 import { NextResponse } from "next/server";
 import { userRoute } from "@/lib/http/route";
-import { GrantCreateSchema, GrantListQuerySchema, grantCreate, grantsList } from "@/lib/authz/manage";
+import { GrantCreateSchema, GrantListQuerySchema, grantCreate, grantsList } from "@/lib/authz/grants";
 import { GrantListResponseSchema, GrantResponseSchema } from "@/lib/contracts/api/access";
 
 /** Grants, optionally for one user, group, host or VM (?userId= &groupId= &hostId= &vmUuid=). */

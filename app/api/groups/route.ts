@@ -1,6 +1,6 @@
 import { NextResponse } from "next/server";
 import { userRoute } from "@/lib/http/route";
-import { GroupCreateSchema, groupCreate, groupsList } from "@/lib/authz/manage";
+import { GroupCreateSchema, groupCreate, groupsList } from "@/lib/authz/groups";
 import { GroupListResponseSchema, GroupResponseSchema } from "@/lib/contracts/api/access";
 
 export const GET = userRoute({

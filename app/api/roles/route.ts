@@ -1,6 +1,6 @@
 import { NextResponse } from "next/server";
 import { userRoute } from "@/lib/http/route";
-import { RoleCreateSchema, roleCreate, rolesList } from "@/lib/authz/manage";
+import { RoleCreateSchema, roleCreate, rolesList } from "@/lib/authz/roles";
 import { RoleListResponseSchema, RoleResponseSchema } from "@/lib/contracts/api/access";
 
 export const GET = userRoute({

@@ -1,6 +1,6 @@
 import { NextResponse } from "next/server";
 import { userRoute } from "@/lib/http/route";
-import { tagsList } from "@/lib/authz/manage";
+import { tagsList } from "@/lib/authz/tags";
 import { TagsResponseSchema } from "@/lib/contracts/api/access";
 
 /** Every VM tag in use (for granting a role on a tag). */

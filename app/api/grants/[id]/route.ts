@@ -1,6 +1,6 @@
 import { NextResponse } from "next/server";
 import { userRoute } from "@/lib/http/route";
-import { grantDelete } from "@/lib/authz/manage";
+import { grantDelete } from "@/lib/authz/grants";
 import { IdParamsSchema, OkSchema } from "@/lib/contracts/api/common";
 
 export const DELETE = userRoute<undefined, { id: string }>({

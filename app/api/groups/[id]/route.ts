@@ -1,6 +1,6 @@
 import { NextResponse } from "next/server";
 import { userRoute } from "@/lib/http/route";
-import { GroupUpdateSchema, groupDelete, groupGet, groupUpdate } from "@/lib/authz/manage";
+import { GroupUpdateSchema, groupDelete, groupGet, groupUpdate } from "@/lib/authz/groups";
 import { GroupDetailResponseSchema, GroupResponseSchema } from "@/lib/contracts/api/access";
 import { IdParamsSchema, OkSchema } from "@/lib/contracts/api/common";
 

@@ -1,6 +1,6 @@
 import { NextResponse } from "next/server";
 import { userRoute } from "@/lib/http/route";
-import { RoleUpdateSchema, roleDelete, roleUpdate } from "@/lib/authz/manage";
+import { RoleUpdateSchema, roleDelete, roleUpdate } from "@/lib/authz/roles";
 import { RoleResponseSchema } from "@/lib/contracts/api/access";
 import { IdParamsSchema, OkSchema } from "@/lib/contracts/api/common";
 

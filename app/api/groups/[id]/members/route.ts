@@ -1,6 +1,6 @@
 import { NextResponse } from "next/server";
 import { userRoute } from "@/lib/http/route";
-import { GroupMemberSchema, groupMemberAdd } from "@/lib/authz/manage";
+import { GroupMemberSchema, groupMemberAdd } from "@/lib/authz/groups";
 import { IdParamsSchema, OkSchema } from "@/lib/contracts/api/common";
 
 export const POST = userRoute<typeof GroupMemberSchema, { id: string }>({

@@ -1,6 +1,6 @@
 import { NextResponse } from "next/server";
 import { userRoute } from "@/lib/http/route";
-import { userAccess } from "@/lib/authz/manage";
+import { userAccess } from "@/lib/authz/vm-access";
 import { UserAccessSchema } from "@/lib/contracts/api/access";
 import { IdParamsSchema } from "@/lib/contracts/api/common";
 

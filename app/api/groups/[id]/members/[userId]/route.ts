@@ -1,6 +1,6 @@
 import { NextResponse } from "next/server";
 import { userRoute } from "@/lib/http/route";
-import { groupMemberRemove } from "@/lib/authz/manage";
+import { groupMemberRemove } from "@/lib/authz/groups";
 import { GroupMemberParamsSchema, OkSchema } from "@/lib/contracts/api/common";
 
 export const DELETE = userRoute<undefined, { id: string; userId: string }>({

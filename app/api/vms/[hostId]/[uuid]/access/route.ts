@@ -1,6 +1,6 @@
 import { NextResponse } from "next/server";
 import { userRoute } from "@/lib/http/route";
-import { vmAccess } from "@/lib/authz/manage";
+import { vmAccess } from "@/lib/authz/vm-access";
 import { VmAccessResponseSchema } from "@/lib/contracts/api/access";
 import { VmParamsSchema } from "@/lib/contracts/api/common";
 

@@ -1,6 +1,6 @@
 import { NextResponse } from "next/server";
 import { userRoute } from "@/lib/http/route";
-import { VmTagsSchema, vmTagsGet, vmTagsSet } from "@/lib/authz/manage";
+import { VmTagsSchema, vmTagsGet, vmTagsSet } from "@/lib/authz/tags";
 import { vmDetail } from "@/lib/fleet/vms";
 import { TagsResponseSchema } from "@/lib/contracts/api/access";
 import { VmParamsSchema } from "@/lib/contracts/api/common";

@@ -1,6 +1,6 @@
 import "server-only";
 import { forbidden, notFound, redirect } from "next/navigation";
-import { currentUser, needsSetup, type CurrentUser } from "@/lib/auth/current";
+import { currentUser, needsSetup, type CurrentUser } from "@/lib/http/current-user";
 import { headers } from "next/headers";
 import type { Privilege } from "@/lib/authz/privileges";
 import { authorizeOrThrow, principalFromSession, type AuthzTarget, type Principal } from "@/lib/authz";
