@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { PRIVILEGES } from "@/lib/authz/privileges";
+import { PRIVILEGE_LIST as PRIVILEGES } from "@/lib/contracts/access";
 import { QUOTA_FIELDS } from "@/lib/contracts/quota";
 import { IsoDateSchema } from "@/lib/contracts/api/common";
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { PRIVILEGES } from "@/lib/authz/privileges";
+import { PRIVILEGE_LIST as PRIVILEGES } from "@/lib/contracts/access";
 import { IsoDateSchema } from "@/lib/contracts/api/common";
 
 /** Answers of sign-in, the account page, API tokens and the security policy. */
