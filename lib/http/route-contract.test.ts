@@ -70,3 +70,15 @@ describe("params and query", () => {
     expect(() => queryParse(z.object({ limit: z.coerce.number().max(2) }), req())).toThrow(z.ZodError);
   });
 });
+
+describe("through the route wrapper", () => {
+  it("a handler whose answer breaks its schema is a 500 that leaks nothing (test environment)", async () => {
+    const { publicRoute } = await import("./route");
+    const GET = publicRoute({ anonymous: true, responses: { 200: z.object({ id: z.string() }) } }, async () => NextResponse.json({ id: 7, passwordHash: "x" }));
+    const res = await GET(req(), { params: Promise.resolve({}) });
+    expect(res.status).toBe(500);
+    expect(await res.json()).toEqual({ error: { code: "internal", message: "Internal error" } });
+    const ok = publicRoute({ anonymous: true, responses: { 200: z.object({ id: z.string() }) } }, async () => NextResponse.json({ id: "7", passwordHash: "x" }));
+    expect(await (await ok(req(), { params: Promise.resolve({}) })).json()).toEqual({ id: "7" });
+  });
+});
