@@ -12,7 +12,7 @@ import { PEER_HEADER } from "@/lib/http/client-address";
 import { REQUEST_HEAD_MAX_BYTES, bodyAbandonWhenAnswered, requestTooLarge } from "@/lib/http/request-guard";
 import { fleetCloseAll } from "@/lib/fleet/runtime";
 import { consoleConnect, consoleUpgrade, consolesCloseAll } from "@/lib/consoles/proxy";
-import { taskWorkersStart, taskWorkersStop } from "@/lib/tasks/tasks";
+import { taskWorkersStart, taskWorkersStop } from "@/lib/tasks/workers";
 import { housekeepingStart } from "@/lib/tasks/housekeeping";
 import "@/lib/tasks/handlers";
 

@@ -1,7 +1,7 @@
 import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
 import { AppShell } from "@/components/shell/app-shell";
-import { currentUser, needsSetup } from "@/lib/auth/current";
+import { currentUser, needsSetup } from "@/lib/http/current-user";
 import { appVersion } from "@/lib/version";
 import { accessSnapshot, principalFromSession } from "@/lib/authz";
 
@@ -16,7 +16,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
   const user = await currentUser();
   if (!user) redirect((await needsSetup()) ? "/setup" : "/login");
   // Navigation only: every page and route checks access itself through lib/authz.
-  const principal = principalFromSession({ id: user.sessionId, csrfToken: user.csrfToken, expiresAt: new Date(0), user });
+  const principal = principalFromSession({ id: user.sessionId, user });
   const access = await accessSnapshot(principal);
   const [globalPrivileges, anyPrivileges] = [await access.at(), access.anywhere()];
   return (

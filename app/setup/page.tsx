@@ -1,5 +1,5 @@
 import { redirect } from "next/navigation";
-import { needsSetup } from "@/lib/auth/current";
+import { needsSetup } from "@/lib/http/current-user";
 import { getT } from "@/lib/i18n/server";
 import { AuthCard } from "@/components/auth/auth-card";
 import { SetupForm } from "@/components/auth/setup-form";

@@ -127,6 +127,7 @@ async function main(): Promise<void> {
   const create = await import("@/lib/provisioning/vm-create");
   const c = await import("@/lib/contracts/provisioning");
   const tasks = await import("@/lib/tasks/tasks");
+  const { callerOf } = await import("@/lib/authz/caller");
   const { principalFromSession } = await import("@/lib/authz/principal");
 
   const results: Record<string, unknown> = { at: new Date().toISOString(), sizeMiB: o.sizeMiB, baseFileBytes: baseBytes, runs: o.runs };
@@ -135,7 +136,7 @@ async function main(): Promise<void> {
     const admin = await login.setupFirstAdmin(login.SetupSchema.parse({ username: "bench.admin", password: "bench admin password" }), { ip: "127.0.0.1", userAgent: "bench" });
     const s = await session.sessionLookup(admin.token);
     if (!s) throw new Error("no session");
-    const caller = { session: s, ip: "127.0.0.1" };
+    const caller = callerOf(principalFromSession(s), "127.0.0.1");
     const h = await hosts.hostCreate(
       caller,
       hosts.HostCreateSchema.parse({ name: "bench host1", address: host.address, port: host.port, username: host.username, libvirtUri: host.uri, key: { kind: "paste", privateKey: readFileSync(host.privateKeyPath, "utf8") } }),
@@ -143,7 +144,7 @@ async function main(): Promise<void> {
     await dbm.db().host.update({ where: { id: h.id }, data: { hostKeySha256: host.hostKeySha256, presentedHostKeySha256: host.hostKeySha256 } });
     await inventory.inventoryGet(h.id, { maxAgeMs: 0 });
     // The workers as the server starts them (server.ts): same concurrency and polling interval.
-    await tasks.taskWorkersStart();
+    await (await import("@/lib/tasks/workers")).taskWorkersStart();
     const tpl = await templates.templateCreate(
       caller,
       c.TemplateInputSchema.parse({
@@ -226,10 +227,10 @@ async function main(): Promise<void> {
         t0 = now();
         const wall0 = Date.now();
         const f = await create.vmCreate(caller, c.VmCreateSchema.parse({ mode: "template", hostId: h.id, templateId: tpl.id, name: `${PREFIX}f${i}`, clone: "full" }));
-        let task = await tasks.taskGet(principalFromSession(caller.session), f.taskId!);
+        let task = await tasks.taskGet(caller, f.taskId!);
         while (task.status === "queued" || task.status === "running") {
           await sleep(20);
-          task = await tasks.taskGet(principalFromSession(caller.session), f.taskId!);
+          task = await tasks.taskGet(caller, f.taskId!);
         }
         if (task.status !== "succeeded") throw new Error(`full copy failed: ${task.error}`);
         const uuid = (task.result as { uuid: string }).uuid;
@@ -345,7 +346,7 @@ async function main(): Promise<void> {
     writeFileSync(o.out, JSON.stringify(results, null, 2));
     console.log(`\nraw figures: ${o.out}`);
   } finally {
-    await tasks.taskWorkersStop({ graceMs: 1000 }).catch(() => {});
+    await (await import("@/lib/tasks/workers")).taskWorkersStop({ graceMs: 1000 }).catch(() => {});
     const f = runtime.fleet();
     f.sessions.closeAll();
     f.pool.closeAll();

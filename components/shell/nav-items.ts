@@ -1,6 +1,6 @@
 import { AuditIcon, DatabaseIcon, LayersIcon, MonitorIcon, NetworkIcon, ServerIcon, ShieldIcon, UsersIcon } from "@/components/ui/icons";
 import type { ShellUser } from "@/components/shell/types";
-import type { Privilege } from "@/lib/auth/permissions";
+import type { Privilege } from "@/lib/authz/privileges";
 
 export interface NavItem {
   /** Used for the label (`shell.nav.<key>`) and the data-testid (`nav-<key>`). */

@@ -4,10 +4,10 @@ import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/http/errors";
 import { auditRecord } from "@/lib/audit/audit";
-import { PRIVILEGES, type Privilege } from "@/lib/auth/permissions";
+import { PRIVILEGES, type Privilege } from "@/lib/authz/privileges";
 import { rateLimitHit, rateLimitPeek } from "@/lib/auth/rate-limit";
-import type { ActiveSession } from "@/lib/auth/session";
 import { authorize, privilegesAnywhere, type Principal } from "@/lib/authz";
+import type { Caller } from "@/lib/authz/caller";
 import { isPrivilege } from "@/lib/authz/effective";
 import { apiTokenGenerate, apiTokenHash, apiTokenHashMatches, apiTokenPrefix } from "@/lib/auth/api-token-format";
 
@@ -18,11 +18,6 @@ import { apiTokenGenerate, apiTokenHash, apiTokenHashMatches, apiTokenPrefix } f
  * token too). Shown once, stored as a SHA-256, expiring, revocable by the owner
  * or by anyone holding user.manage.
  */
-interface Caller {
-  principal: Principal;
-  ip: string;
-}
-
 export const ApiTokenCreateSchema = z
   .object({
     name: z
@@ -124,7 +119,7 @@ export async function apiTokenCreate(caller: Caller, input: z.infer<typeof ApiTo
   const excess = input.privileges.filter((p) => !held.has(p));
   if (excess.length) {
     await auditRecord({
-      actor: { id: caller.principal.user.id, name: caller.principal.user.username },
+      actor: caller.actor,
       action: "token.create",
       outcome: "denied",
       ip: caller.ip,
@@ -145,7 +140,7 @@ export async function apiTokenCreate(caller: Caller, input: z.infer<typeof ApiTo
     select: VIEW,
   });
   await auditRecord({
-    actor: { id: caller.principal.user.id, name: caller.principal.user.username },
+    actor: caller.actor,
     action: "token.create",
     target: { type: "token", id: row.id, name: `${row.name} (${row.prefix})` },
     ip: caller.ip,
@@ -178,7 +173,7 @@ export async function apiTokenRevoke(caller: Caller, id: string): Promise<ApiTok
     : await db().apiToken.update({ where: { id: row.id }, data: { revokedAt: new Date(), revokedById: caller.principal.user.id }, select: VIEW });
   if (!row.revokedAt) {
     await auditRecord({
-      actor: { id: caller.principal.user.id, name: caller.principal.user.username },
+      actor: caller.actor,
       action: "token.revoke",
       target: { type: "token", id: row.id, name: `${row.name} (${row.prefix})` },
       ip: caller.ip,
@@ -191,18 +186,12 @@ export async function apiTokenRevoke(caller: Caller, id: string): Promise<ApiTok
 /** Refresh lastUsedAt at most this often, to avoid a write per request. */
 const TOUCH_MS = 60_000;
 
-export interface TokenAuth {
-  principal: Principal;
-  /** A stand-in for the browser session of handlers written for one (no CSRF token: bearer requests need none). */
-  session: ActiveSession;
-}
-
 /**
  * Resolves a bearer token to its principal, or throws 401 (unknown, malformed,
  * expired, revoked, owner disabled). Failures count per address and are audited;
  * past the limit the address gets 429 without a lookup.
  */
-export async function apiTokenAuthenticate(token: string, ip: string): Promise<TokenAuth> {
+export async function apiTokenAuthenticate(token: string, ip: string): Promise<Principal> {
   const { VIRTDECK_LOGIN_MAX_PER_IP: maxIp, VIRTDECK_LOGIN_WINDOW_SECONDS: window } = env();
   const ipKey = `token:ip:${ip}`;
   const state = await rateLimitPeek(ipKey, window);
@@ -220,7 +209,7 @@ export async function apiTokenAuthenticate(token: string, ip: string): Promise<T
           expiresAt: true,
           revokedAt: true,
           lastUsedAt: true,
-          user: { select: { id: true, username: true, displayName: true, role: true, disabled: true } },
+          user: { select: { id: true, username: true, disabled: true } },
         },
       })
     : null;
@@ -241,15 +230,11 @@ export async function apiTokenAuthenticate(token: string, ip: string): Promise<T
   if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > TOUCH_MS) {
     await db().apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date(now), lastUsedIp: ip.slice(0, 64) } });
   }
-  const { disabled: _d, ...user } = row.user;
   return {
-    principal: {
-      kind: "token",
-      user: { id: user.id, username: user.username },
-      sessionId: null,
-      tokenId: row.id,
-      limit: { privileges: row.privileges.filter(isPrivilege) },
-    },
-    session: { id: `apitoken:${row.id}`, csrfToken: "", expiresAt: row.expiresAt, user },
+    kind: "token",
+    user: { id: row.user.id, username: row.user.username },
+    sessionId: null,
+    tokenId: row.id,
+    limit: { privileges: row.privileges.filter(isPrivilege) },
   };
 }

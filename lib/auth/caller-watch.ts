@@ -1,7 +1,7 @@
 import "server-only";
 import { db } from "@/lib/db/client";
 import { authorizeMany, type AuthzTarget, type Principal } from "@/lib/authz";
-import type { Privilege } from "@/lib/auth/permissions";
+import type { Privilege } from "@/lib/authz/privileges";
 
 /**
  * The one re-check of long-lived callers (console websockets, the events and tasks streams): a

@@ -7,21 +7,17 @@ import { auditRecord } from "@/lib/audit/audit";
 import { DisplayNameSchema, PasswordSchema, UsernameSchema } from "@/lib/auth/credentials";
 import { passwordHash, passwordVerify } from "@/lib/auth/password";
 import { rateLimitHit, rateLimitPeek, rateLimitReset } from "@/lib/auth/rate-limit";
-import { sessionCreate, sessionRevoke, type ActiveSession } from "@/lib/auth/session";
+import { sessionCreate, sessionRevoke } from "@/lib/auth/session";
+import { callerOf, type Caller } from "@/lib/authz/caller";
 import {
   loginChallengeConsume,
   loginChallengeCreate,
   loginChallengeAttempt,
   type LoginChallengeView,
 } from "@/lib/auth/login-challenge";
-import {
-  secondFactorVerify,
-  totpEnabled,
-  totpEnrolConfirm,
-  totpEnrolStart,
-  totpRequiredFor,
-  type TotpEnrolment,
-} from "@/lib/auth/two-factor";
+import { totpEnrolConfirm, totpEnrolStart, type TotpEnrolment } from "@/lib/auth/two-factor";
+import { secondFactorVerify } from "@/lib/auth/second-factor";
+import { totpEnabled, totpRequiredFor } from "@/lib/auth/security-policy";
 
 export const LoginSchema = z.object({
   // Bounded before normalisation so a 1 MB username costs nothing.
@@ -150,8 +146,9 @@ async function loginFinish(
   return { ...session, user: { id: user.id, username: user.username, role: user.role } };
 }
 
-function challengeCaller(challenge: LoginChallengeView, meta: RequestMeta) {
-  return { user: { id: challenge.user.id, username: challenge.user.username }, ip: meta.ip };
+/** The user between password and second factor: no session exists yet, so no session id. */
+function challengeCaller(challenge: LoginChallengeView, meta: RequestMeta): Caller {
+  return callerOf({ kind: "session", user: { id: challenge.user.id, username: challenge.user.username }, sessionId: null }, meta.ip);
 }
 
 async function challengeSpend(challenge: LoginChallengeView): Promise<void> {
@@ -191,13 +188,14 @@ export async function loginEnrolConfirm(
   return { ...(await loginFinish(challenge.user, meta, { secondFactor: "enrol" })), recoveryCodes };
 }
 
-export async function logout(session: ActiveSession, meta: RequestMeta): Promise<void> {
-  await sessionRevoke(session.id);
+/** Ends the caller's browser session (an API token has none to end: only the audit row is written). */
+export async function logout(caller: Caller): Promise<void> {
+  if (caller.principal.sessionId) await sessionRevoke(caller.principal.sessionId);
   await auditRecord({
-    actor: { id: session.user.id, name: session.user.username },
+    actor: caller.actor,
     action: "auth.logout",
-    target: { type: "user", id: session.user.id, name: session.user.username },
-    ip: meta.ip,
+    target: { type: "user", id: caller.principal.user.id, name: caller.principal.user.username },
+    ip: caller.ip,
   });
 }
 

@@ -3,7 +3,7 @@ import { db } from "@/lib/db/client";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { AppError } from "@/lib/http/errors";
 import { auditRecord } from "@/lib/audit/audit";
-import type { Privilege } from "@/lib/auth/permissions";
+import type { Privilege } from "@/lib/authz/privileges";
 import type { Principal } from "@/lib/authz/principal";
 import {
   needsVmTags,

@@ -1,4 +1,4 @@
-import { PRIVILEGES, type Privilege } from "@/lib/auth/permissions";
+import { PRIVILEGES, type Privilege } from "@/lib/authz/privileges";
 
 /**
  * Pure evaluation of grants: which privileges a set of grants gives at a

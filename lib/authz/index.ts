@@ -11,7 +11,7 @@
  *
  * The one decision function is `authorize(principal, privilege, target)`;
  * `authorizeOrThrow` is its assert form (403, or 404 when the caller may not
- * even see the target). lib/http/route.ts (userRoute), lib/auth/page-guard.ts
+ * even see the target). lib/http/route.ts (userRoute), lib/http/page-guard.ts
  * (requirePageUser), the console ticket mint and websocket re-check, and the
  * live events stream all go through it; lists use `visibility()`, computed in
  * SQL. Nothing is cached across requests.
@@ -25,16 +25,18 @@
  *     limit?: { privileges?: Privilege[]; vm?: { hostId; vmUuid } };
  *   }
  *
- * Today every principal is a browser session (`principalFromSession`). Other
- * kinds plug in without changing any call site, by building a Principal with a
- * `limit`, which is intersected with the user's own grants everywhere:
+ * Three kinds exist; a token's or share link's `limit` is intersected with the
+ * user's own grants everywhere:
+ *  - Browser session: `principalFromSession(session)`, no limit.
  *  - API token: `{ kind: "token", user: owner, sessionId: null, limit: { privileges: token's } }`
  *    (effective = owner's ∩ token's; refuse to mint a token whose privileges
  *    exceed `privilegesAnywhere(owner)`).
  *  - Console share link: `{ kind: "share", user: creator, sessionId: null,
  *    limit: { privileges: ["vm.view", "vm.console"], vm: { hostId, vmUuid } } }`
  *    (dies when the creator loses access to the VM).
- * Route handlers receive the principal as `ctx.principal` (AuthedContext).
+ * Services never take a principal alone: they take a `Caller` (lib/authz/caller.ts:
+ * principal + client address + audit actor), which route handlers receive as
+ * `ctx.caller` (AuthedContext) and the console websocket builds at upgrade.
  */
 export type { Principal } from "@/lib/authz/principal";
 export { principalFromSession } from "@/lib/authz/principal";

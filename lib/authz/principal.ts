@@ -1,5 +1,4 @@
 import type { PrincipalLimit } from "@/lib/authz/effective";
-import type { ActiveSession } from "@/lib/auth/session";
 
 /**
  * Who is asking. Every authorization decision takes a Principal, never a
@@ -14,10 +13,13 @@ export interface Principal {
   sessionId: string | null;
   /** The API token (kind "token"): long-lived callers re-check it (lib/auth/caller-watch.ts). */
   tokenId?: string;
+  /** The console share link (kind "share"): its consoles are re-checked through the link. */
+  shareLinkId?: string;
   /** Upper bound on the user's grants: effective = user's ∩ limit (token privileges, share link VM). */
   limit?: PrincipalLimit;
 }
 
-export function principalFromSession(session: ActiveSession): Principal {
+/** The principal of a browser session (its id and user: lib/auth/session.ts ActiveSession fits). */
+export function principalFromSession(session: { id: string; user: { id: string; username: string } }): Principal {
   return { kind: "session", user: { id: session.user.id, username: session.user.username }, sessionId: session.id };
 }

@@ -1,8 +1,8 @@
 import "server-only";
 import { db } from "@/lib/db/client";
 import { auditRecord } from "@/lib/audit/audit";
-import { authorize, principalFromSession } from "@/lib/authz";
-import type { ActiveSession } from "@/lib/auth/session";
+import { authorize, type Principal } from "@/lib/authz";
+import type { Caller } from "@/lib/authz/caller";
 import { callerWatch, callerWatchExtra } from "@/lib/auth/caller-watch";
 import { consoleExtrasOrphaned, type ConsumedTicket } from "@/lib/consoles/tickets";
 import { shareLinksRecheck } from "@/lib/consoles/share-links";
@@ -18,7 +18,7 @@ import { CLOSE } from "./close-codes";
  */
 export interface Live {
   id: string;
-  session: ActiveSession;
+  caller: Caller;
   ticket: ConsumedTicket;
   vmName: string;
   hostName: string;
@@ -45,9 +45,9 @@ function registry(): Registry {
   return g[KEY];
 }
 
-/** The console permission (lib/authz): vm.console on the ticket's VM, for the session's user. */
-export async function consolePermitted(session: ActiveSession, ticket: ConsumedTicket): Promise<boolean> {
-  return authorize(principalFromSession(session), "vm.console", { hostId: ticket.hostId, vmUuid: ticket.vmUuid });
+/** The console permission (lib/authz): vm.console on the ticket's VM, for the caller. */
+export async function consolePermitted(principal: Principal, ticket: ConsumedTicket): Promise<boolean> {
+  return authorize(principal, "vm.console", { hostId: ticket.hostId, vmUuid: ticket.vmUuid });
 }
 
 /** Holds a live console and starts its re-checks. Returns the function that lets it go (once closed). */
@@ -58,7 +58,7 @@ export function consoleLiveAdd(live: Live): () => void {
   const unwatch = live.ticket.shareLinkId
     ? () => {}
     : callerWatch(
-        { principal: principalFromSession(live.session), privilege: "vm.console", target: { hostId: live.ticket.hostId, vmUuid: live.ticket.vmUuid } },
+        { principal: live.caller.principal, privilege: "vm.console", target: { hostId: live.ticket.hostId, vmUuid: live.ticket.vmUuid } },
         (reason) => live.close(CLOSE.revoked, reason),
       );
   r.stopExtra ??= callerWatchExtra("consoles", consoleChecks);
@@ -102,28 +102,28 @@ export function consolesCloseAll(): void {
   for (const l of [...registry().live.values()]) l.close(CLOSE.shutdown, "server shutting down");
 }
 
-function auditBase(live: Pick<Live, "session" | "ticket" | "ip">) {
+function auditBase(live: Pick<Live, "caller" | "ticket" | "ip">) {
   return {
-    actor: { id: live.session.user.id, name: live.session.user.username },
+    actor: live.caller.actor,
     target: { type: "vm" as const, id: `${live.ticket.hostId}/${live.ticket.vmUuid}` },
     ip: live.ip,
   };
 }
 
 /** Records a console that could not open (audit). */
-export async function consoleRecordFailure(live: Pick<Live, "session" | "ticket" | "ip">, error: string): Promise<void> {
+export async function consoleRecordFailure(live: Pick<Live, "caller" | "ticket" | "ip">, error: string): Promise<void> {
   await auditRecord({ ...auditBase(live), action: live.ticket.shareLinkId ? "share.open" : "console.open", outcome: "failure", details: { kind: live.ticket.kind, error } });
 }
 
 /** Records an opened console: its session row, the take-over request to the interactive holders it displaces, the audit entry. */
 export async function consoleRecordStart(live: Live): Promise<void> {
-  const { session, ticket } = live;
+  const { caller, ticket } = live;
   await db().consoleSession.create({
     data: {
       id: live.id,
-      userId: session.user.id,
-      username: session.user.username,
-      sessionId: session.id,
+      userId: caller.actor.id,
+      username: caller.actor.name,
+      sessionId: caller.principal.sessionId ?? "",
       hostId: ticket.hostId,
       vmUuid: ticket.vmUuid,
       vmName: live.vmName,
@@ -138,7 +138,7 @@ export async function consoleRecordStart(live: Live): Promise<void> {
     await db().consoleSession.updateMany({
       // Watchers (view-only) may stay: only interactive holders are displaced.
       where: { hostId: ticket.hostId, vmUuid: ticket.vmUuid, endedAt: null, viewOnly: false, id: { not: live.id } },
-      data: { closeRequest: `taken over by ${session.user.username}` },
+      data: { closeRequest: `taken over by ${caller.actor.name}` },
     });
   }
   const base = auditBase(live);

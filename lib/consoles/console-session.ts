@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import type { Duplex } from "node:stream";
 import type { WebSocket, RawData } from "ws";
 import { env } from "@/lib/env";
-import type { ActiveSession } from "@/lib/auth/session";
+import type { Caller } from "@/lib/authz/caller";
 import type { ConsumedTicket } from "@/lib/consoles/tickets";
 import { RfbViewOnlyFilter } from "@/lib/consoles/rfb-view-only";
 import { CLOSE, FIRST_BYTE_MS, HOST_LOST } from "./close-codes";
@@ -45,9 +45,8 @@ class ConsoleSession {
 
   constructor(
     private readonly ws: WebSocket,
-    private readonly session: ActiveSession,
+    private readonly caller: Caller,
     private readonly ticket: ConsumedTicket,
-    private readonly ip: string,
   ) {
     this.filter = ticket.kind === "vnc" && ticket.viewOnly ? new RfbViewOnlyFilter() : null;
   }
@@ -101,7 +100,7 @@ class ConsoleSession {
     this.dispatch({ type: "backendOpened" });
     if (this.state.name !== "starting") return;
     const { vmName, hostName } = this.backend;
-    this.live = { id: this.id, session: this.session, ticket: this.ticket, vmName, hostName, ip: this.ip, bytesIn: 0, bytesOut: 0, startedAt: Date.now(), close: (code, reason) => this.dispatch({ type: "close", code, reason }) };
+    this.live = { id: this.id, caller: this.caller, ticket: this.ticket, vmName, hostName, ip: this.caller.ip, bytesIn: 0, bytesOut: 0, startedAt: Date.now(), close: (code, reason) => this.dispatch({ type: "close", code, reason }) };
     try {
       await consoleRecordStart(this.live);
     } catch (err) {
@@ -190,7 +189,7 @@ class ConsoleSession {
   private async openFailed(code: number, reason: string): Promise<void> {
     clearTimeout(this.silence);
     this.backend?.stream.destroy();
-    await consoleRecordFailure({ session: this.session, ticket: this.ticket, ip: this.ip }, reason).catch((err) => console.error("console failure not recorded", err));
+    await consoleRecordFailure({ caller: this.caller, ticket: this.ticket, ip: this.caller.ip }, reason).catch((err) => console.error("console failure not recorded", err));
     this.ws.close(code, code === CLOSE.hostLost ? HOST_LOST : reason.slice(0, 120));
   }
 
@@ -204,6 +203,6 @@ class ConsoleSession {
 }
 
 /** Runs one console session on an accepted websocket (or CONNECT tunnel shaped like one) until it ends. */
-export function consoleSessionRun(ws: WebSocket, session: ActiveSession, ticket: ConsumedTicket, ip: string): Promise<void> {
-  return new ConsoleSession(ws, session, ticket, ip).run();
+export function consoleSessionRun(ws: WebSocket, caller: Caller, ticket: ConsumedTicket): Promise<void> {
+  return new ConsoleSession(ws, caller, ticket).run();
 }

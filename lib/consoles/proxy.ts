@@ -8,6 +8,8 @@ import { db } from "@/lib/db/client";
 import { auditRecord } from "@/lib/audit/audit";
 import { SESSION_COOKIE, cookieName, cookieSecure, sessionLookup, type ActiveSession } from "@/lib/auth/session";
 import { clientAddress, requestIsHttps } from "@/lib/http/client-address";
+import { principalFromSession } from "@/lib/authz";
+import { callerOf } from "@/lib/authz/caller";
 import { consoleTicketConsume, consoleTicketConsumeConnect } from "@/lib/consoles/tickets";
 import { vvTicketOf } from "@/lib/consoles/vv-file";
 import { shareTicketAdmit } from "@/lib/consoles/share-links";
@@ -72,18 +74,19 @@ export function consoleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffe
       // A share link's ticket needs no cookie: the link is the credential (lib/consoles/share-links.ts).
       const shared = await shareTicketAdmit(new URL(req.url ?? "/", "http://x").searchParams.get("ticket"), clientAddress(headersOf(req)));
       if (shared && !shared.ok) return refuse(socket, 403, `Console refused: ${shared.reason}`);
-      if (shared?.ok) return wss().handleUpgrade(req, socket, head, (ws) => void consoleSessionRun(ws, shared.session, shared.ticket, clientAddress(headersOf(req))));
+      if (shared?.ok) return wss().handleUpgrade(req, socket, head, (ws) => void consoleSessionRun(ws, shared.caller, shared.ticket));
       const session = await sessionLookup(cookie(req, cookieName(SESSION_COOKIE, cookieSecure(requestIsHttps(headersOf(req))))));
       if (!session) return refuse(socket, 401, "Sign in first");
       const ticketParam = new URL(req.url ?? "/", "http://x").searchParams.get("ticket");
-      const ticket = await consoleTicketConsume(ticketParam, session);
       const ip = clientAddress(headersOf(req));
+      const caller = callerOf(principalFromSession(session), ip);
+      const ticket = await consoleTicketConsume(ticketParam, caller.principal);
       if (!ticket) {
-        await auditRecord({ actor: { id: session.user.id, name: session.user.username }, action: "console.open", outcome: "denied", ip, details: { reason: "invalid_ticket" } });
+        await auditRecord({ actor: caller.actor, action: "console.open", outcome: "denied", ip, details: { reason: "invalid_ticket" } });
         return refuse(socket, 403, "Console ticket invalid, used or expired");
       }
-      if (!(await consolePermitted(session, ticket))) return refuse(socket, 403, "Permission denied");
-      wss().handleUpgrade(req, socket, head, (ws) => void consoleSessionRun(ws, session, ticket, ip));
+      if (!(await consolePermitted(caller.principal, ticket))) return refuse(socket, 403, "Permission denied");
+      wss().handleUpgrade(req, socket, head, (ws) => void consoleSessionRun(ws, caller, ticket));
     } catch (err) {
       console.error("console upgrade failed", err);
       refuse(socket, 500, "Console failed");
@@ -113,10 +116,11 @@ export function consoleConnect(req: IncomingMessage, socket: Duplex, head: Buffe
       }
       const session = await sessionById(ticket.sessionId);
       if (!session || session.user.id !== ticket.userId) return refuse(socket, 403, "The session that downloaded this file has ended");
-      if (!(await consolePermitted(session, ticket))) return refuse(socket, 403, "Permission denied");
+      const caller = callerOf(principalFromSession(session), ip);
+      if (!(await consolePermitted(caller.principal, ticket))) return refuse(socket, 403, "Permission denied");
       socket.write("HTTP/1.1 200 Connection established\r\n\r\n");
       const peer = new TunnelPeer(socket);
-      void consoleSessionRun(peer as unknown as WebSocket, session, ticket, ip);
+      void consoleSessionRun(peer as unknown as WebSocket, caller, ticket);
       if (head.length) peer.emit("message", head, true);
     } catch (err) {
       console.error("console CONNECT failed", err);

@@ -1,11 +1,11 @@
 import "server-only";
+import { callerOf, type Caller } from "@/lib/authz/caller";
 import { createHash, randomBytes } from "node:crypto";
 import { z } from "zod";
 import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/http/errors";
 import { auditRecord } from "@/lib/audit/audit";
 import { authorize, authorizeMany, type Principal } from "@/lib/authz";
-import type { ActiveSession } from "@/lib/auth/session";
 import { DomainUuidSchema } from "@/lib/hosts/virsh-command";
 import { hostGet } from "@/lib/fleet/hosts";
 import { consoleDomainRead } from "@/lib/consoles/domain";
@@ -61,17 +61,13 @@ export const ShareLinkIdSchema = z.uuid({ error: "Unknown share link" });
 
 const hash = (t: string) => createHash("sha256").update(t).digest("hex");
 
-interface Caller {
-  principal: Principal;
-  ip: string;
-}
-
 /** The principal a link acts as: its creator, narrowed to viewing and using this VM's console. */
-export function sharePrincipal(link: Pick<ShareLink, "createdById" | "createdBy" | "hostId" | "vmUuid">): Principal {
+export function sharePrincipal(link: Pick<ShareLink, "id" | "createdById" | "createdBy" | "hostId" | "vmUuid">): Principal {
   return {
     kind: "share",
     user: { id: link.createdById, username: link.createdBy },
     sessionId: null,
+    shareLinkId: link.id,
     limit: { privileges: [...SHARE_PRIVILEGES], vm: { hostId: link.hostId, vmUuid: link.vmUuid } },
   };
 }
@@ -151,7 +147,7 @@ export async function shareLinkCreate(
     },
   });
   await auditRecord({
-    actor: { id: caller.principal.user.id, name: caller.principal.user.username },
+    actor: caller.actor,
     action: "share.create",
     target: { type: "vm", id: `${host.id}/${uuid}`, name: dom.wire.name },
     ip: caller.ip,
@@ -199,7 +195,7 @@ export async function shareLinkRevoke(caller: Caller, rawId: string): Promise<Sh
   if (link.revokedAt) return toView(link);
   const row = await db().shareLink.update({ where: { id: link.id }, data: { revokedAt: new Date(), revokedById: caller.principal.user.id } });
   await auditRecord({
-    actor: { id: caller.principal.user.id, name: caller.principal.user.username },
+    actor: caller.actor,
     action: "share.revoke",
     target: { type: "vm", id: `${link.hostId}/${link.vmUuid}`, name: link.vmName },
     ip: caller.ip,
@@ -241,19 +237,10 @@ function refusal(state: ShareLinkState | "forbidden"): AppError {
 }
 
 /**
- * The stand-in for a web session that the console proxy keeps for a link's session (no cookie,
- * no CSRF): the creator's id (whose grants apply), and a name that tells others at the console
- * ("is using this console") and the audit log that it is the creator's link, not the creator.
- */
-function shareSession(link: ShareLink): ActiveSession {
-  return { id: "", csrfToken: "", expiresAt: link.expiresAt, user: { id: link.createdById, username: `${link.createdBy} (share link)`, displayName: "", role: "helpdesk" } };
-}
-
-/**
  * Mints a console ticket through a link, for its VM and kind only. The ticket is bound to the
  * link (not to a web session) and the console is opened as the link's principal.
  */
-export async function shareTicketMint(token: string, input: z.infer<typeof ShareTicketRequestSchema>): Promise<MintedTicket> {
+export async function shareTicketMint(token: string, input: z.infer<typeof ShareTicketRequestSchema>, ip = ""): Promise<MintedTicket> {
   const link = await shareLinkByToken(token);
   if (!link) throw new AppError("not_found", "Share link not found");
   const state = shareLinkState(link);
@@ -263,7 +250,7 @@ export async function shareTicketMint(token: string, input: z.infer<typeof Share
   if (state !== "active" && !(state === "used" && extra)) throw refusal(state);
   if (!(await authorize(sharePrincipal(link), "vm.console", { hostId: link.hostId, vmUuid: link.vmUuid }))) throw refusal("forbidden");
   const mode = link.viewOnly ? "view" : input.mode;
-  const minted = await consoleTicketMint(shareSession(link), link.hostId, link.vmUuid, { kind: link.kind, mode, channel: input.channel, main: input.main }, { shareLinkId: link.id });
+  const minted = await consoleTicketMint(callerOf(sharePrincipal(link), ip), link.hostId, link.vmUuid, { kind: link.kind, mode, channel: input.channel, main: input.main });
   if (!extra) {
     // Count the use; refuse (and drop the ticket) when a single-use link lost the race.
     const now = new Date();
@@ -280,7 +267,7 @@ export async function shareTicketMint(token: string, input: z.infer<typeof Share
   return minted;
 }
 
-export type ShareAdmission = { ok: true; session: ActiveSession; ticket: ConsumedTicket } | { ok: false; reason: string };
+export type ShareAdmission = { ok: true; caller: Caller; ticket: ConsumedTicket } | { ok: false; reason: string };
 
 /**
  * For the console websocket: uses a ticket minted through a share link (one UPDATE ...
@@ -315,7 +302,7 @@ export async function shareTicketAdmit(ticket: string | null, ip: string): Promi
   }
   return {
     ok: true,
-    session: shareSession(link),
+    caller: callerOf(sharePrincipal(link), ip),
     ticket: { hostId: row.hostId, vmUuid: row.vmUuid, kind: row.kind, viewOnly: row.viewOnly, takeover: false, shareLinkId: link.id, ticketId: row.id, mainTicketId: row.mainTicketId },
   };
 }

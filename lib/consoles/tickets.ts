@@ -4,8 +4,8 @@ import { z } from "zod";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/http/errors";
-import { authorize, principalFromSession } from "@/lib/authz";
-import type { ActiveSession } from "@/lib/auth/session";
+import { authorize, type Principal } from "@/lib/authz";
+import type { Caller } from "@/lib/authz/caller";
 import { DomainUuidSchema } from "@/lib/hosts/virsh-command";
 import { isActive } from "@/lib/libvirt/vm-state";
 import { hostGet } from "@/lib/fleet/hosts";
@@ -102,12 +102,13 @@ export const SPICE_EXTRA_CHANNELS_MAX = 16;
  * same principal (web session, or share link) and VM, used, and its console session open now. Returns
  * the main ticket's id; refuses otherwise, and past SPICE_EXTRA_CHANNELS_MAX channels for one console.
  */
-async function consoleMainChannel(session: ActiveSession, hostId: string, vmUuid: string, main: string | undefined, shareLinkId: string | null): Promise<string> {
+async function consoleMainChannel(caller: Caller, hostId: string, vmUuid: string, main: string | undefined): Promise<string> {
   const refused = new AppError("invalid_state", "Open the console's main channel first: an extra channel joins a live SPICE console");
   if (!main || main.length > 128) throw refused;
   const id = hash(main);
   const t = await db().consoleTicket.findUnique({ where: { id } });
-  const mine = t && t.userId === session.user.id && t.sessionId === session.id && (t.shareLinkId ?? null) === shareLinkId;
+  const p = caller.principal;
+  const mine = t && t.userId === p.user.id && t.sessionId === ticketSessionKey(p) && (t.shareLinkId ?? null) === (p.shareLinkId ?? null);
   if (!t || !mine || t.kind !== "spice" || t.mainTicketId || t.transport !== "websocket" || !t.usedAt || t.hostId !== hostId || t.vmUuid !== vmUuid) throw refused;
   const since = new Date(Date.now() - CONSOLE_STALE_MS);
   const live = await db().consoleSession.count({ where: { ticketId: id, mainTicketId: null, endedAt: null, lastSeenAt: { gt: since } } });
@@ -141,29 +142,16 @@ function consoleCapError(max: number): AppError {
   return new AppError("rate_limited", `You have ${max} consoles open, the most allowed per user: close one first`, { data: { limit: max } });
 }
 
-/** Checks the VM can offer this console now, then mints a ticket for the caller's session. */
-export async function consoleTicketMint(
-  session: ActiveSession,
-  hostId: string,
-  rawUuid: string,
-  input: Omit<z.infer<typeof ConsoleRequestSchema>, "channel"> & { channel?: "main" | "extra" },
-  opts: { transport?: ConsoleTransport; shareLinkId?: string } = {},
-): Promise<MintedTicket> {
-  const transport = opts.transport ?? "websocket";
-  const extra = input.channel === "extra";
-  // Only SPICE runs one connection per channel; a VNC or serial "extra" would be a second console outside every rule.
-  if (extra && input.kind !== "spice") throw new AppError("bad_request", "Extra channels exist only for SPICE consoles");
-  if (extra && (transport !== "websocket" || input.mode !== "interactive")) throw new AppError("bad_request", "An extra channel joins an interactive websocket console");
-  const maxConsoles = env().VIRTDECK_MAX_CONSOLES_PER_USER;
-  if (!extra && (await consoleCountOfUser(session.user.id)) >= maxConsoles) throw consoleCapError(maxConsoles);
-  if (input.mode === "takeover" && !(await authorize(principalFromSession(session), "vm.console.takeover", { hostId, vmUuid: rawUuid }))) {
-    throw new AppError("forbidden", "You may not take over other users' consoles");
-  }
+/**
+ * The VM as it is now, when it can offer this console: it has the display (or serial port), runs,
+ * and (VNC) has a viewer slot left. Just this VM is read (never the whole host's inventory).
+ */
+async function consoleOffered(hostId: string, rawUuid: string, input: { kind: ConsoleKind; mode: string }) {
   const uuidParsed = DomainUuidSchema.safeParse(rawUuid);
   if (!uuidParsed.success) throw new AppError("not_found", "VM not found");
   const uuid = uuidParsed.data;
   const host = await hostGet(hostId);
-  // Just this VM, read now (never the whole host's inventory): the websocket re-reads its live XML anyway.
+  // Read now; the websocket re-reads its live XML anyway.
   const dom = await consoleDomainRead(host, uuid);
   const vm = { name: dom.wire.name, state: dom.state };
   if (input.kind === "serial") {
@@ -178,9 +166,37 @@ export async function consoleTicketMint(
   if (input.kind === "vnc" && (await consoleLiveCount(host.id, uuid, "vnc")) >= QEMU_VNC_VIEWERS) {
     throw new AppError("console_full", `${vm.name} already has ${QEMU_VNC_VIEWERS} viewers, as many as its display accepts`);
   }
-  const mainTicketId = extra ? await consoleMainChannel(session, host.id, uuid, input.main, opts.shareLinkId ?? null) : null;
+  return { host, uuid, dom };
+}
+
+/** A ticket's binding besides its user (ConsoleTicket.sessionId): the browser session, the API token
+ * (no websocket takes such a ticket: no cookie), or "" for a share link (bound by its shareLinkId). */
+function ticketSessionKey(p: Principal): string {
+  return p.sessionId ?? (p.kind === "token" && p.tokenId ? `apitoken:${p.tokenId}` : "");
+}
+
+/** Checks the VM can offer this console now, then mints a ticket for the caller (session, token, or share link). */
+export async function consoleTicketMint(
+  caller: Caller,
+  hostId: string,
+  rawUuid: string,
+  input: Omit<z.infer<typeof ConsoleRequestSchema>, "channel"> & { channel?: "main" | "extra" },
+  opts: { transport?: ConsoleTransport } = {},
+): Promise<MintedTicket> {
+  const transport = opts.transport ?? "websocket";
+  const extra = input.channel === "extra";
+  // Only SPICE runs one connection per channel; a VNC or serial "extra" would be a second console outside every rule.
+  if (extra && input.kind !== "spice") throw new AppError("bad_request", "Extra channels exist only for SPICE consoles");
+  if (extra && (transport !== "websocket" || input.mode !== "interactive")) throw new AppError("bad_request", "An extra channel joins an interactive websocket console");
+  const maxConsoles = env().VIRTDECK_MAX_CONSOLES_PER_USER;
+  if (!extra && (await consoleCountOfUser(caller.principal.user.id)) >= maxConsoles) throw consoleCapError(maxConsoles);
+  if (input.mode === "takeover" && !(await authorize(caller.principal, "vm.console.takeover", { hostId, vmUuid: rawUuid }))) {
+    throw new AppError("forbidden", "You may not take over other users' consoles");
+  }
+  const { host, uuid, dom } = await consoleOffered(hostId, rawUuid, input);
+  const mainTicketId = extra ? await consoleMainChannel(caller, host.id, uuid, input.main) : null;
   if (input.mode === "interactive") {
-    const holders = await consoleHolders(host.id, uuid, { excludeUserId: session.user.id, interactiveOnly: true });
+    const holders = await consoleHolders(host.id, uuid, { excludeUserId: caller.principal.user.id, interactiveOnly: true });
     if (holders.length) {
       throw new AppError("console_held", `${holders.map((h) => h.username).join(", ")} ${holders.length > 1 ? "are" : "is"} using this console`, {
         data: { holders },
@@ -203,8 +219,8 @@ export async function consoleTicketMint(
   await db().consoleTicket.create({
     data: {
       id: hash(ticket),
-      userId: session.user.id,
-      sessionId: session.id,
+      userId: caller.principal.user.id,
+      sessionId: ticketSessionKey(caller.principal),
       hostId: host.id,
       vmUuid: uuid,
       kind: input.kind,
@@ -212,12 +228,12 @@ export async function consoleTicketMint(
       takeover: input.mode === "takeover",
       expiresAt,
       transport,
-      shareLinkId: opts.shareLinkId ?? null,
+      shareLinkId: caller.principal.shareLinkId ?? null,
       mainTicketId,
     },
   });
   // Two racing requests could both pass the first count: the one that goes over gives its ticket back.
-  if (!extra && (await consoleCountOfUser(session.user.id)) > maxConsoles) {
+  if (!extra && (await consoleCountOfUser(caller.principal.user.id)) > maxConsoles) {
     await db().consoleTicket.deleteMany({ where: { id: hash(ticket) } });
     throw consoleCapError(maxConsoles);
   }
@@ -249,13 +265,13 @@ export interface ConsumedTicket {
  * Uses a ticket: one atomic UPDATE marks it used only if unused and unexpired,
  * so two racing sockets cannot both succeed. It must belong to this session.
  */
-export async function consoleTicketConsume(ticket: string | null, session: ActiveSession): Promise<ConsumedTicket | null> {
+export async function consoleTicketConsume(ticket: string | null, principal: Principal): Promise<ConsumedTicket | null> {
   if (!ticket || ticket.length > 128) return null;
   const id = hash(ticket);
   const now = new Date();
   // One UPDATE ... RETURNING: marks it used and reads it in the same statement.
   const [row] = await db().consoleTicket.updateManyAndReturn({ where: { id, transport: "websocket", usedAt: null, expiresAt: { gt: now } }, data: { usedAt: now } });
-  if (!row || row.userId !== session.user.id || row.sessionId !== session.id) return null;
+  if (!row || row.userId !== principal.user.id || row.sessionId !== ticketSessionKey(principal)) return null;
   return { hostId: row.hostId, vmUuid: row.vmUuid, kind: row.kind, viewOnly: row.viewOnly, takeover: row.takeover, ticketId: row.id, mainTicketId: row.mainTicketId };
 }
 
@@ -321,8 +337,8 @@ export async function consoleTicketPurge(): Promise<number> {
  * A .vv file for a native SPICE viewer: a ticket for HTTP CONNECT through the app (60 s to first
  * use), the console's fresh SPICE password, and the app's origin as the viewer's proxy.
  */
-export async function consoleVvCreate(session: ActiveSession, hostId: string, rawUuid: string, origin: string): Promise<{ filename: string; body: string }> {
-  const minted = await consoleTicketMint(session, hostId, rawUuid, { kind: "spice", mode: "interactive", channel: "main" }, { transport: "http_connect" });
+export async function consoleVvCreate(caller: Caller, hostId: string, rawUuid: string, origin: string): Promise<{ filename: string; body: string }> {
+  const minted = await consoleTicketMint(caller, hostId, rawUuid, { kind: "spice", mode: "interactive", channel: "main" }, { transport: "http_connect" });
   const dom = await consoleDomainRead(await hostGet(hostId), DomainUuidSchema.parse(rawUuid)).catch(() => null);
   const name = dom?.wire.name ?? "console";
   return {

@@ -1,12 +1,12 @@
 /**
  * The access-control API's wire types (app/api/{groups,roles,grants,tags},
  * /api/vms/:hostId/:uuid/{access,tags}, /api/users/:id/access): built by
- * lib/authz/manage.ts, read by components/access. Types and constants only.
+ * lib/authz/{groups,roles,grants,tags,vm-access}.ts, read by components/access. Types and constants only.
  */
-import type { Privilege } from "@/lib/auth/permissions";
+import type { Privilege } from "@/lib/authz/privileges";
 
-// One list of privileges: the server's (lib/auth/permissions.ts holds no server code).
-export { PRIVILEGES as PRIVILEGE_LIST } from "@/lib/auth/permissions";
+// One list of privileges: the server's (lib/authz/privileges.ts holds no server code).
+export { PRIVILEGES as PRIVILEGE_LIST } from "@/lib/authz/privileges";
 export type PrivilegeName = Privilege;
 
 export type GrantScopeKind = "global" | "host" | "vm" | "tag";

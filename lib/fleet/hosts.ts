@@ -1,13 +1,13 @@
 import "server-only";
+import type { Caller } from "@/lib/authz/caller";
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import ssh2 from "ssh2";
 import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/http/errors";
-import { auditRecord, type AuditActor } from "@/lib/audit/audit";
+import { auditRecord } from "@/lib/audit/audit";
 import { secretOpen, secretSeal } from "@/lib/crypto/secret-box";
 import { LibvirtUriSchema } from "@/lib/hosts/virsh-command";
-import type { ActiveSession } from "@/lib/auth/session";
 import { Prisma } from "@/lib/generated/prisma/client";
 import type { DomainTypePref, HostStatus } from "@/lib/generated/prisma/enums";
 import type { HostView } from "@/lib/contracts/fleet";
@@ -129,14 +129,7 @@ function toView(r: Row): HostView {
   return { ...r, lastSeenAt: r.lastSeenAt?.toISOString() ?? null, createdAt: r.createdAt.toISOString() };
 }
 
-export interface Caller {
-  session: ActiveSession;
-  ip: string;
-}
 
-function actorOf(c: Caller): AuditActor {
-  return { id: c.session.user.id, name: c.session.user.username };
-}
 
 const aad = (id: string) => `host:${id}`;
 
@@ -200,7 +193,7 @@ export async function hostCreate(caller: Caller, input: z.infer<typeof HostCreat
       });
       await auditRecord(
         {
-          actor: actorOf(caller),
+          actor: caller.actor,
           action: "host.create",
           target: { type: "host", id, name: created.name },
           ip: caller.ip,
@@ -250,7 +243,7 @@ export async function hostUpdate(caller: Caller, id: string, input: z.infer<type
       });
       await auditRecord(
         {
-          actor: actorOf(caller),
+          actor: caller.actor,
           action: "host.update",
           target: { type: "host", id: after.id, name: after.name },
           ip: caller.ip,
@@ -274,7 +267,7 @@ export async function hostDelete(caller: Caller, id: string): Promise<void> {
   const row = await findRow(id);
   await db().$transaction(async (tx) => {
     await tx.host.delete({ where: { id: row.id } });
-    await auditRecord({ actor: actorOf(caller), action: "host.delete", target: { type: "host", id: row.id, name: row.name }, ip: caller.ip }, tx);
+    await auditRecord({ actor: caller.actor, action: "host.delete", target: { type: "host", id: row.id, name: row.name }, ip: caller.ip }, tx);
   });
 }
 
@@ -295,7 +288,7 @@ export async function hostKeyConfirm(caller: Caller, id: string, fingerprint: st
     });
     await auditRecord(
       {
-        actor: actorOf(caller),
+        actor: caller.actor,
         action: row.hostKeySha256 ? "host.key_replace" : "host.key_pin",
         target: { type: "host", id: row.id, name: row.name },
         ip: caller.ip,

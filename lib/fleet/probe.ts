@@ -1,4 +1,5 @@
 import "server-only";
+import type { Caller } from "@/lib/authz/caller";
 import { PROBE_STEPS, type ProbeStep, type ProbeStepId } from "@/lib/contracts/fleet";
 import net from "node:net";
 import { auditRecord } from "@/lib/audit/audit";
@@ -8,7 +9,7 @@ import type { HostTransport } from "@/lib/hosts/transport";
 import { VIRSH_ENV, virshArgv } from "@/lib/hosts/virsh-command";
 import { parseCapabilities, guestDomainTypes } from "@/lib/libvirt/capabilities-parse";
 import { virshMessage } from "@/lib/fleet/errors";
-import { hostConnectInfo, hostGet, type Caller, type HostView } from "@/lib/fleet/hosts";
+import { hostConnectInfo, hostGet, type HostView } from "@/lib/fleet/hosts";
 import { hostStatusSet } from "@/lib/fleet/host-status";
 import { fleet, fleetForget } from "@/lib/fleet/runtime";
 import { eventsUnwatch, eventsWatchHosts } from "@/lib/fleet/events";
@@ -103,7 +104,7 @@ export async function hostProbe(caller: Caller, id: string): Promise<{ steps: Pr
   await eventsWatchHosts();
   const result = ORDER.map((sid) => steps.get(sid) ?? { id: sid, ok: null, detail: "Not run" });
   await auditRecord({
-    actor: { id: caller.session.user.id, name: caller.session.user.username },
+    actor: caller.actor,
     action: "host.test",
     outcome: status === "online" ? "success" : "failure",
     target: { type: "host", id: host.id, name: host.name },

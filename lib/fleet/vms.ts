@@ -8,7 +8,8 @@ import { hostIsReady, virshMessage } from "@/lib/hosts/client-errors";
 import { DOMAIN_NOT_FOUND, domainDetailTry, domainLifecycleTry, domainXmlTry, type DomainVerb } from "@/lib/virt/domain";
 import { parseDomainXml } from "@/lib/libvirt/domain-xml-parse";
 import { parseDomstats } from "@/lib/libvirt/domstats-parse";
-import { hostGet, hostsList, type Caller } from "@/lib/fleet/hosts";
+import { hostGet, hostsList } from "@/lib/fleet/hosts";
+import type { Caller } from "@/lib/authz/caller";
 import { fleet, hostClientFor } from "@/lib/fleet/runtime";
 import { inventoryGet, inventoryInvalidate } from "@/lib/fleet/inventory";
 import { toVmDetail, VM_ACTIONS, type VmAction, type VmDetail, type VmSummary } from "@/lib/fleet/vm-view";
@@ -155,7 +156,7 @@ export async function vmActionRun(caller: Caller, hostId: string, rawUuid: strin
   const before = await summaryOf(host.id, uuid, 0);
   const audit = (outcome: "success" | "failure", details: Record<string, unknown> = {}) =>
     auditRecord({
-      actor: { id: caller.session.user.id, name: caller.session.user.username },
+      actor: caller.actor,
       action: `vm.${action}`,
       outcome,
       target: { type: "vm", id: `${host.id}/${uuid}`, name: before.name },

@@ -1,11 +1,13 @@
 import { z } from "zod";
 import { routeMeta, type RouteMeta } from "@/lib/http/route";
+import { isMediaResponse, type ResponseSpec } from "@/lib/http/route-contract";
 
 /**
  * OpenAPI 3.1 description of virtdeck's REST API, built from the code: every
  * route handler file (lib/http/openapi-routes.ts, generated) and each
- * handler's ROUTE_META (who may call it, which privilege, the zod body schema,
- * converted with zod's own JSON Schema output).
+ * handler's ROUTE_META (who may call it, which privilege, and the zod schemas of
+ * its path parameters, query, body and answers, converted with zod's own JSON
+ * Schema output: inputs as clients send them, answers as the server sends them).
  */
 export interface ApiRouteEntry {
   /** URL path in OpenAPI form: /api/hosts/{id}. */
@@ -24,6 +26,47 @@ type JsonObject = Record<string, unknown>;
 export function bodyJsonSchema(schema: z.ZodType): JsonObject {
   const { $schema: _s, ...rest } = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as JsonObject;
   return rest;
+}
+
+/** A zod schema as the JSON Schema of what the server sends (unknown fields stripped: none allowed). */
+export function responseJsonSchema(schema: z.ZodType): JsonObject {
+  const { $schema: _s, ...rest } = z.toJSONSchema(schema, { io: "output", unrepresentable: "any" }) as JsonObject;
+  return rest;
+}
+
+/** The properties of an object schema (query, path parameters), each with whether it is required. */
+function objectFields(schema: z.ZodType, what: string): { name: string; schema: JsonObject; required: boolean }[] {
+  const json = bodyJsonSchema(schema) as { type?: string; properties?: Record<string, JsonObject>; required?: string[] };
+  if (json.type !== "object" || !json.properties) throw new Error(`${what} schema must be an object schema`);
+  return Object.entries(json.properties).map(([name, s]) => ({ name, schema: s, required: !!json.required?.includes(name) }));
+}
+
+function parameters(path: string, meta: RouteMeta | undefined): JsonObject[] {
+  const fromSchema = meta?.params ? new Map(objectFields(meta.params, `${path} params`).map((f) => [f.name, f.schema])) : new Map();
+  const inPath = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => ({
+    name: m[1],
+    in: "path",
+    required: true,
+    schema: fromSchema.get(m[1]) ?? { type: "string" },
+  }));
+  const inQuery = meta?.query ? objectFields(meta.query, `${path} query`).map((f) => ({ name: f.name, in: "query", required: f.required, schema: f.schema })) : [];
+  return [...inPath, ...inQuery];
+}
+
+const STATUS_TEXT: Record<string, string> = { "200": "Success", "201": "Created", "202": "Accepted (a task runs it)", "204": "No content", "503": "Unavailable" };
+
+function responseObject(status: string, spec: ResponseSpec): JsonObject {
+  if (spec === null) return { description: STATUS_TEXT[status] ?? "Success" };
+  if (isMediaResponse(spec)) {
+    const binary = !/^text\/|json/.test(spec.media);
+    return { description: spec.description, content: { [spec.media]: { schema: binary ? { type: "string", contentMediaType: spec.media } : { type: "string" } } } };
+  }
+  return { description: STATUS_TEXT[status] ?? "Success", content: { "application/json": { schema: responseJsonSchema(spec) } } };
+}
+
+function successResponses(meta: RouteMeta | undefined): JsonObject {
+  if (!meta?.responses) return { "200": { description: "Success (not described)", content: { "application/json": { schema: {} } } } };
+  return Object.fromEntries(Object.entries(meta.responses).map(([status, spec]) => [status, responseObject(status, spec as ResponseSpec)]));
 }
 
 function operationId(method: string, path: string): string {
@@ -49,12 +92,7 @@ function security(meta: RouteMeta | undefined, method: string): JsonObject[] {
 const ERROR_RESPONSE = { $ref: "#/components/responses/Error" };
 
 function operation(entry: ApiRouteEntry, method: string, meta: RouteMeta | undefined): JsonObject {
-  const params = [...entry.path.matchAll(/\{([^}]+)\}/g)].map((m) => ({
-    name: m[1],
-    in: "path",
-    required: true,
-    schema: { type: "string" },
-  }));
+  const params = parameters(entry.path, meta);
   const op: JsonObject = {
     operationId: operationId(method, entry.path),
     tags: [tagOf(entry.path)],
@@ -64,7 +102,7 @@ function operation(entry: ApiRouteEntry, method: string, meta: RouteMeta | undef
     "x-virtdeck-targeted": meta?.targeted ?? false,
     "x-virtdeck-source": entry.file,
     responses: {
-      "200": { description: "Success", content: { "application/json": { schema: { type: "object" } } } },
+      ...successResponses(meta),
       ...(meta?.auth === "user" ? { "401": ERROR_RESPONSE, "403": ERROR_RESPONSE } : {}),
       default: ERROR_RESPONSE,
     },
@@ -77,6 +115,8 @@ function operation(entry: ApiRouteEntry, method: string, meta: RouteMeta | undef
       "x-virtdeck-max-bytes": meta.maxBodyBytes,
     };
     (op.responses as JsonObject)["422"] = ERROR_RESPONSE;
+  } else if (meta?.rawBody) {
+    op.requestBody = { required: true, content: { [meta.rawBody]: { schema: { type: "string", contentMediaType: meta.rawBody } } } };
   }
   return op;
 }

@@ -5,40 +5,70 @@ import { AppError, toErrorBody } from "@/lib/http/errors";
 import { clientAddress, requestHost } from "@/lib/http/client-address";
 import { csrfTokenMatches, sessionLookup, type ActiveSession } from "@/lib/auth/session";
 import { sessionTokenOf } from "@/lib/http/session-cookie";
-import type { Privilege } from "@/lib/auth/permissions";
-import { authorizeGlobalOrThrow, authorizeOrThrow, principalFromSession, type AuthzTarget, type Principal } from "@/lib/authz";
+import type { Privilege } from "@/lib/authz/privileges";
+import { authorizeGlobalOrThrow, authorizeOrThrow, principalFromSession, type AuthzTarget } from "@/lib/authz";
+import { callerOf, type Caller } from "@/lib/authz/caller";
 import { bearerFromHeader } from "@/lib/auth/api-token-format";
 import { apiTokenAuthenticate } from "@/lib/auth/api-tokens";
 import { childLogger } from "@/lib/log";
 import { requestLogPath } from "@/lib/http/request-log";
 import { AUTH_BODY_MAX_BYTES, bodyReadLimited, declaredLength, jsonBodyMaxBytes, payloadTooLarge } from "@/lib/http/body-limits";
+import { paramsParse, queryParse, responseConform, type Responses } from "@/lib/http/route-contract";
 
 /**
  * The one wrapper every route handler goes through: it resolves the caller,
  * checks the privilege on the server, enforces CSRF protection on mutations,
- * bounds and validates the body with zod, and turns errors into safe responses.
+ * validates path parameters, query and the bounded body with zod, checks the
+ * answer against its declared schema, and turns errors into safe responses.
  */
-export interface RouteContext<TBody, TParams> {
+export interface RouteContext<TBody, TParams, TQuery = undefined> {
   req: NextRequest;
   ip: string;
   body: TBody;
   params: TParams;
+  /** The validated query (`query` option); undefined when the route declares none. */
+  query: TQuery;
   session: ActiveSession | null;
 }
 
-export interface AuthedContext<TBody, TParams> extends RouteContext<TBody, TParams> {
+export interface AuthedContext<TBody, TParams, TQuery = undefined> extends Omit<RouteContext<TBody, TParams, TQuery>, "session"> {
+  /** Who is asking: what every service takes (lib/authz/caller.ts), with caller.principal for lib/authz. */
+  caller: Caller;
+}
+
+/** A `sessionOnly` route's context: the browser session itself (account security, sign-out). */
+export interface SessionContext<TBody, TParams, TQuery = undefined> extends AuthedContext<TBody, TParams, TQuery> {
   session: ActiveSession;
-  /** Who is asking, for lib/authz (visibility of lists, further checks in the handler). */
-  principal: Principal;
+}
+
+interface UserRouteOptions<S extends z.ZodType | undefined, P extends Params, Q extends z.ZodType | undefined> extends BaseOptions<S, P, Q> {
+  privilege?: Privilege;
+  target?: (ctx: { params: P; body: Body<S> }) => AuthzTarget;
+  /**
+   * With `target`: the privilege must be held at global scope; the target only decides
+   * between 404 (the caller may not see it) and 403.
+   */
+  globalScope?: boolean;
+  anyScope?: boolean;
+  /** Refuse `Authorization: Bearer` API tokens: a browser session only. */
+  sessionOnly?: boolean;
 }
 
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 type Params = Record<string, string>;
 
-interface BaseOptions<S extends z.ZodType | undefined> {
+interface BaseOptions<S extends z.ZodType | undefined, P extends Params = Params, Q extends z.ZodType | undefined = undefined> {
   body?: S;
   maxBodyBytes?: number;
+  /** Path parameters (an object schema naming each `[segment]`); a misfit is a 404 naming it. */
+  params?: z.ZodType<P>;
+  /** Query string (an object schema); a misfit is a 422 naming the field. */
+  query?: Q;
+  /** The answers on success, by status (lib/http/route-contract.ts): every answer is checked. */
+  responses?: Responses;
+  /** A body the handler streams itself (an upload), by media type: described in the document only. */
+  rawBody?: string;
 }
 
 type Body<S> = S extends z.ZodType ? z.infer<S> : undefined;
@@ -62,6 +92,10 @@ export interface RouteMeta {
    */
   scope: "global" | "target" | "anywhere";
   body?: z.ZodType;
+  params?: z.ZodType;
+  query?: z.ZodType;
+  responses?: Responses;
+  rawBody?: string;
   maxBodyBytes: number;
   /** False when the route refuses API tokens (account security: password, two-factor, tokens). */
   tokens: boolean;
@@ -134,21 +168,26 @@ function respond(err: unknown, req: NextRequest): Response {
 }
 
 /** A route anyone may call (health, login, first-run setup). Mutations still get the Origin check. */
-export function publicRoute<S extends z.ZodType | undefined = undefined, P extends Params = Params>(
-  opts: BaseOptions<S>,
-  handler: (ctx: RouteContext<Body<S>, P>) => Promise<Response>,
+export function publicRoute<S extends z.ZodType | undefined = undefined, P extends Params = Params, Q extends z.ZodType | undefined = undefined>(
+  opts: BaseOptions<S, P, Q> & {
+    /** No session lookup (the health probe: it must answer while the database is down). */
+    anonymous?: boolean;
+  },
+  handler: (ctx: RouteContext<Body<S>, P, Body<Q>>) => Promise<Response>,
 ): NextHandler {
   const maxBodyBytes = opts.maxBodyBytes ?? AUTH_BODY_MAX_BYTES;
   return withMeta(async (req, ctx) => {
     try {
       if (MUTATING.has(req.method)) checkOrigin(req);
+      const params = paramsParse(opts.params, await ctx.params);
+      const query = queryParse(opts.query, req) as Body<Q>;
       const body = await readBody(req, opts.body as S, maxBodyBytes);
-      const session = await sessionLookup(sessionTokenOf(req));
-      return await handler({ req, ip: clientAddress(req.headers), body, params: (await ctx.params) as P, session });
+      const session = opts.anonymous ? null : await sessionLookup(sessionTokenOf(req));
+      return await responseConform(req, await handler({ req, ip: clientAddress(req.headers), body, params, query, session }), opts.responses);
     } catch (err) {
       return respond(err, req);
     }
-  }, { auth: "public", targeted: false, scope: "global", body: opts.body, maxBodyBytes, tokens: false });
+  }, { auth: "public", targeted: false, scope: "global", body: opts.body, params: opts.params, query: opts.query, responses: opts.responses, rawBody: opts.rawBody, maxBodyBytes, tokens: false });
 }
 
 /**
@@ -159,27 +198,25 @@ export function publicRoute<S extends z.ZodType | undefined = undefined, P exten
  * scope (lists, which filter by lib/authz visibility()); with neither, the
  * privilege must be held globally.
  */
-export function userRoute<S extends z.ZodType | undefined = undefined, P extends Params = Params>(
-  opts: BaseOptions<S> & {
-    privilege?: Privilege;
-    target?: (ctx: { params: P; body: Body<S> }) => AuthzTarget;
-    /**
-     * With `target`: the privilege must be held at global scope; the target only decides
-     * between 404 (the caller may not see it) and 403.
-     */
-    globalScope?: boolean;
-    anyScope?: boolean;
-    /** Refuse `Authorization: Bearer` API tokens: a browser session only. */
-    sessionOnly?: boolean;
-  },
-  handler: (ctx: AuthedContext<Body<S>, P>) => Promise<Response>,
+export function userRoute<S extends z.ZodType | undefined = undefined, P extends Params = Params, Q extends z.ZodType | undefined = undefined>(
+  opts: UserRouteOptions<S, P, Q> & { sessionOnly: true },
+  handler: (ctx: SessionContext<Body<S>, P, Body<Q>>) => Promise<Response>,
+): NextHandler;
+export function userRoute<S extends z.ZodType | undefined = undefined, P extends Params = Params, Q extends z.ZodType | undefined = undefined>(
+  opts: UserRouteOptions<S, P, Q>,
+  handler: (ctx: AuthedContext<Body<S>, P, Body<Q>>) => Promise<Response>,
+): NextHandler;
+export function userRoute<S extends z.ZodType | undefined = undefined, P extends Params = Params, Q extends z.ZodType | undefined = undefined>(
+  opts: UserRouteOptions<S, P, Q>,
+  handler: (ctx: SessionContext<Body<S>, P, Body<Q>>) => Promise<Response>,
 ): NextHandler {
   const maxBodyBytes = opts.maxBodyBytes ?? jsonBodyMaxBytes();
   return withMeta(async (req, ctx) => {
     try {
       const ip = clientAddress(req.headers);
-      const { session, principal } = await callerResolve(req, ip, !!opts.sessionOnly);
-      const params = (await ctx.params) as P;
+      const { session, caller } = await callerResolve(req, ip, !!opts.sessionOnly);
+      const principal = caller.principal;
+      const params = paramsParse(opts.params, await ctx.params);
       const denied = { ip, method: req.method, path: req.nextUrl.pathname };
       // Refuse before reading the body whenever the check does not need it (untargeted, or a
       // target named by the path), so a caller without access never learns about body validation.
@@ -189,9 +226,13 @@ export function userRoute<S extends z.ZodType | undefined = undefined, P extends
           ? authorizeGlobalOrThrow(principal, opts.privilege!, target, denied)
           : authorizeOrThrow(principal, opts.privilege!, target, denied);
       if (opts.privilege && (!opts.target || early)) await check(opts.target ? early : opts.anyScope ? "anywhere" : undefined);
+      const query = queryParse(opts.query, req) as Body<Q>;
       const body = await readBody(req, opts.body as S, maxBodyBytes);
       if (opts.privilege && opts.target && !early) await check(opts.target({ params, body }));
-      return await handler({ req, ip, body, params, session, principal });
+      // Only a sessionOnly route sees the session (it always has one: callerResolve refused tokens).
+      const authed = { req, ip, body, params, query, caller };
+      const res = await handler((opts.sessionOnly ? { ...authed, session } : authed) as SessionContext<Body<S>, P, Body<Q>>);
+      return await responseConform(req, res, opts.responses);
     } catch (err) {
       return respond(err, req);
     }
@@ -201,6 +242,10 @@ export function userRoute<S extends z.ZodType | undefined = undefined, P extends
     targeted: !!opts.target,
     scope: opts.target && !opts.globalScope ? "target" : opts.anyScope ? "anywhere" : "global",
     body: opts.body,
+    params: opts.params,
+    query: opts.query,
+    responses: opts.responses,
+    rawBody: opts.rawBody,
     maxBodyBytes,
     tokens: !opts.sessionOnly,
   });
@@ -232,12 +277,12 @@ function targetFromParams<P, B>(target: (ctx: { params: P; body: B }) => AuthzTa
  * a browser never attaches one by itself) or the session cookie, with the CSRF
  * header and Origin check on mutations.
  */
-async function callerResolve(req: NextRequest, ip: string, sessionOnly: boolean): Promise<{ session: ActiveSession; principal: Principal }> {
+async function callerResolve(req: NextRequest, ip: string, sessionOnly: boolean): Promise<{ session: ActiveSession | null; caller: Caller }> {
   const bearer = bearerFromHeader(req.headers.get("authorization"));
   if (bearer !== null) {
     if (sessionOnly) throw new AppError("forbidden", "API tokens cannot be used here: sign in with a browser session");
     if (!bearer) throw new AppError("unauthorized", "Invalid API token");
-    return apiTokenAuthenticate(bearer, ip);
+    return { session: null, caller: callerOf(await apiTokenAuthenticate(bearer, ip), ip) };
   }
   const session = await sessionLookup(sessionTokenOf(req));
   if (!session) throw new AppError("unauthorized", "Sign in first");
@@ -247,5 +292,5 @@ async function callerResolve(req: NextRequest, ip: string, sessionOnly: boolean)
       throw new AppError("csrf_failed", "Missing or invalid CSRF token");
     }
   }
-  return { session, principal: principalFromSession(session) };
+  return { session, caller: callerOf(principalFromSession(session), ip) };
 }

@@ -3,7 +3,7 @@ import type { HostClient } from "@/lib/hosts/client";
 import type { HostView } from "@/lib/fleet/hosts";
 import { hostClient } from "@/lib/fleet/runtime";
 import { auditRecord } from "@/lib/audit/audit";
-import type { Caller } from "@/lib/fleet/hosts";
+import type { Caller } from "@/lib/authz/caller";
 
 /**
  * Provisioning's host client: virsh's own error message becomes an action_failed error (409);
@@ -23,7 +23,7 @@ export async function provHost(hostId: string): Promise<ProvHost> {
 export function vmAuditor(caller: Caller, h: ProvHost, action: string, vm: { uuid?: string; name: string }) {
   return (outcome: "success" | "failure", details: Record<string, unknown>) =>
     auditRecord({
-      actor: { id: caller.session.user.id, name: caller.session.user.username },
+      actor: caller.actor,
       action,
       outcome,
       // A VM being created has its UUID once planned: it comes with the details then.

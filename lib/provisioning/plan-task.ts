@@ -2,7 +2,7 @@ import "server-only";
 import { domainInfoTry } from "@/lib/virt/domain";
 import { poolRefreshQuiet } from "@/lib/virt/storage-pool";
 import { volumeDeleteTry } from "@/lib/virt/storage-volume";
-import { taskHandlerRegister } from "@/lib/tasks/tasks";
+import { taskHandlerRegister } from "@/lib/tasks/registry";
 import { quotaRelease } from "./quota";
 import { provHost } from "./host-access";
 import { CreatePlanSchema, planRun } from "./plan";

@@ -1,11 +1,11 @@
 import "server-only";
 import { domainUuids } from "@/lib/virt/domain";
+import type { Caller } from "@/lib/authz/caller";
 import { z } from "zod";
 import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/http/errors";
 import { auditRecord } from "@/lib/audit/audit";
 import { provHost } from "./host-access";
-import type { Principal } from "@/lib/authz";
 import { QUOTA_FIELDS, quotaCheck, quotaMerge, type QuotaAmounts, type QuotaLimits, type QuotaView } from "@/lib/provisioning/quota-rules";
 
 /** The app's client or a transaction of it (same `omit` settings). */
@@ -46,10 +46,6 @@ export const QuotaSchema = z
 
 export type QuotaSubject = { kind: "user"; id: string } | { kind: "group"; id: string };
 
-interface Caller {
-  principal: Principal;
-  ip: string;
-}
 
 const EMPTY: QuotaLimits = { maxVms: null, maxVcpus: null, maxMemoryMiB: null, maxDiskGiB: null };
 
@@ -85,7 +81,7 @@ export async function quotaSet(caller: Caller, subject: QuotaSubject, input: z.i
   if (QUOTA_FIELDS.every((f) => input[f] === null)) await db().quota.deleteMany({ where });
   else await db().quota.upsert({ where, create: { ...where, ...input, updatedById: caller.principal.user.id }, update: { ...input, updatedById: caller.principal.user.id } });
   await auditRecord({
-    actor: { id: caller.principal.user.id, name: caller.principal.user.username },
+    actor: caller.actor,
     action: "quota.set",
     target: { type: subject.kind, id: subject.id, name },
     ip: caller.ip,

@@ -1,6 +1,6 @@
 import "server-only";
 import { accessDeniedRecord, authorize, type AuthzTarget, type DeniedRequest, type Principal } from "@/lib/authz";
-import type { Privilege } from "@/lib/auth/permissions";
+import type { Privilege } from "@/lib/authz/privileges";
 import { AppError } from "@/lib/http/errors";
 
 /**

@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { AppError } from "@/lib/http/errors";
 import { bytesToGiB, quotaReserve } from "@/lib/provisioning/quota";
 import { DomainUuidSchema } from "@/lib/hosts/virsh-command";
-import type { Caller } from "@/lib/fleet/hosts";
+import type { Caller } from "@/lib/authz/caller";
 import { inventoryGet, inventoryInvalidate } from "@/lib/fleet/inventory";
 import { fleet } from "@/lib/fleet/runtime";
 import { taskEnqueue } from "@/lib/tasks/tasks";
@@ -114,7 +114,7 @@ export async function vmClone(caller: Caller, hostId: string, rawUuid: string, i
     },
   });
   // The clone counts against the caller's quota (its disks at their full capacity, also when linked).
-  await quotaReserve(caller.session.user, { hostId: h.host.id, vmUuid: newUuid, vcpus: plan.domain.vcpus, memoryMiB: plan.domain.memoryMiB, diskGiB: bytesToGiB(volumes.reduce((n, v) => n + v.capacityBytes, 0)) });
+  await quotaReserve(caller.principal.user, { hostId: h.host.id, vmUuid: newUuid, vcpus: plan.domain.vcpus, memoryMiB: plan.domain.memoryMiB, diskGiB: bytesToGiB(volumes.reduce((n, v) => n + v.capacityBytes, 0)) });
   const task = await taskEnqueue(caller, {
     kind: TASK_KIND_CLONE,
     title: `Clone ${src.name} to ${input.name} (${input.mode})`,

@@ -1,7 +1,7 @@
 import "server-only";
-import { authorizeOrThrow, type DeniedRequest, type Principal } from "@/lib/authz";
+import { authorizeOrThrow, type DeniedRequest } from "@/lib/authz";
 import type { VmCreateInput, VmCreateResult } from "@/lib/contracts/provisioning";
-import type { Caller } from "@/lib/fleet/hosts";
+import type { Caller } from "@/lib/authz/caller";
 import { nicsAuthorize, volumeImportAuthorize } from "./resource-access";
 import { vmCreate } from "./vm-create";
 
@@ -11,8 +11,8 @@ import { vmCreate } from "./vm-create";
  * storage.manage there, and a NIC on a host bridge (the form's or the template's)
  * network.manage there. Refusals are audited and answer 404/403 as lib/authz decides.
  */
-export async function vmCreateAuthorized(caller: Caller, principal: Principal, input: VmCreateInput, request: DeniedRequest): Promise<VmCreateResult> {
-  if (input.mode === "template") await authorizeOrThrow(principal, "template.use", { hostId: input.hostId }, request);
-  if (input.mode === "import") await volumeImportAuthorize(principal, input.hostId, request);
-  return vmCreate(caller, input, { nicsAuthorize: (nics) => nicsAuthorize(principal, { hostId: input.hostId }, nics, request) });
+export async function vmCreateAuthorized(caller: Caller, input: VmCreateInput, request: DeniedRequest): Promise<VmCreateResult> {
+  if (input.mode === "template") await authorizeOrThrow(caller.principal, "template.use", { hostId: input.hostId }, request);
+  if (input.mode === "import") await volumeImportAuthorize(caller.principal, input.hostId, request);
+  return vmCreate(caller, input, { nicsAuthorize: (nics) => nicsAuthorize(caller.principal, { hostId: input.hostId }, nics, request) });
 }

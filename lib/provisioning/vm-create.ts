@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { AppError } from "@/lib/http/errors";
 import { env } from "@/lib/env";
 import { bytesToGiB, quotaRelease, quotaReserve } from "@/lib/provisioning/quota";
-import type { Caller } from "@/lib/fleet/hosts";
+import type { Caller } from "@/lib/authz/caller";
 import { taskEnqueue } from "@/lib/tasks/tasks";
 import { planTaskRegister } from "./plan-task";
 import { cdromBusFor } from "@/lib/libvirt/domain-xml-create";
@@ -282,7 +282,7 @@ export async function vmCreate(caller: Caller, input: VmCreateInput, opts: VmCre
   }
   // The caller's quota must have room; the VM counts against it from here (released if creation fails).
   const resources = { vcpus: plan.domain.vcpus, memoryMiB: plan.domain.memoryMiB, diskGiB: bytesToGiB(plan.volumes.reduce((n, v) => n + v.capacityBytes, 0)) };
-  await quotaReserve(caller.session.user, { hostId: h.host.id, vmUuid: plan.domain.uuid, ...resources });
+  await quotaReserve(caller.principal.user, { hostId: h.host.id, vmUuid: plan.domain.uuid, ...resources });
   try {
     if (seed) await seedUpload(h, seed);
   } catch (err) {

@@ -1,5 +1,6 @@
 import "server-only";
-import { vmAccessForget } from "@/lib/authz/manage";
+import type { Caller } from "@/lib/authz/caller";
+import { vmAccessForget } from "@/lib/authz/vm-access";
 import { quotaRelease } from "./quota";
 import { z } from "zod";
 import { AppError } from "@/lib/http/errors";
@@ -12,7 +13,9 @@ import type { HostView } from "@/lib/fleet/hosts";
 import { domainLifecycleTry, domainStateText, domainUndefineTry, domainUuids, domainXmlTry } from "@/lib/virt/domain";
 import { volumeDeleteTry, volumeGetMany } from "@/lib/virt/storage-volume";
 import { inventoryInvalidate } from "@/lib/fleet/inventory";
-import { taskEnqueue, taskHandlerRegister, type TaskCaller, type TaskContext, type TaskView } from "@/lib/tasks/tasks";
+import { taskEnqueue } from "@/lib/tasks/tasks";
+import { taskHandlerRegister, type TaskContext } from "@/lib/tasks/registry";
+import type { TaskView } from "@/lib/contracts/tasks";
 import { storageClient } from "@/lib/storage/storage";
 import { diskOf, type DomainDisk } from "@/lib/storage/usage";
 import { volumeDependents } from "./volume-dependents";
@@ -120,7 +123,7 @@ function check(p: VmDeletePlan, volumes: string[]): void {
   }
 }
 
-export async function vmDeleteEnqueue(caller: TaskCaller, hostId: string, vmUuid: string, volumes: string[]): Promise<TaskView> {
+export async function vmDeleteEnqueue(caller: Caller, hostId: string, vmUuid: string, volumes: string[]): Promise<TaskView> {
   const client = await storageClient(hostId);
   const host = client.host;
   const p = await plan(client, vmUuid);
@@ -131,7 +134,7 @@ export async function vmDeleteEnqueue(caller: TaskCaller, hostId: string, vmUuid
     title: unique.length ? `Delete ${p.vmName} and ${unique.length} volume(s)` : `Delete ${p.vmName}`,
     hostId: host.id,
     vmUuid: p.vmUuid,
-    input: { hostId: host.id, vmUuid: p.vmUuid, volumes: unique, userId: caller.session.user.id, username: caller.session.user.username, ip: caller.ip },
+    input: { hostId: host.id, vmUuid: p.vmUuid, volumes: unique, userId: caller.principal.user.id, username: caller.principal.user.username, ip: caller.ip },
   });
 }
 

@@ -4,7 +4,7 @@ import { AppError } from "@/lib/http/errors";
 import { parseVolumeXml } from "@/lib/libvirt/storage-xml";
 import { bytesToGiB, quotaEditApply, quotaEditCheck, type VmResourceChange } from "@/lib/provisioning/quota";
 import { DomainUuidSchema } from "@/lib/hosts/virsh-command";
-import type { Caller } from "@/lib/fleet/hosts";
+import type { Caller } from "@/lib/authz/caller";
 import { inventoryGet, inventoryInvalidate } from "@/lib/fleet/inventory";
 import { fleet } from "@/lib/fleet/runtime";
 import { virshMessage } from "@/lib/fleet/errors";
@@ -22,7 +22,7 @@ import { volumeDependents } from "./volume-dependents";
 import { dependentsAny, dependentsDescribe } from "./volume-dependents-find";
 import { liveStepCommand } from "./vm-edit-live";
 import { nicsAuthorize } from "./resource-access";
-import type { DeniedRequest, Principal } from "@/lib/authz";
+import type { DeniedRequest } from "@/lib/authz";
 
 /**
  * Hardware edits: read-modify-write of the inactive XML (one `virsh define`), then the same
@@ -269,8 +269,8 @@ export async function vmHardwareEdit(caller: Caller, hostId: string, rawUuid: st
  * PATCH /hardware: the edit once its own privileges are held (vm.edit on the VM is the route's;
  * a NIC on a host bridge also needs network.manage on the host), then the hardware as it is now.
  */
-export async function vmHardwareEditAuthorized(caller: Caller, principal: Principal, hostId: string, rawUuid: string, input: VmEditInput, request: DeniedRequest): Promise<{ result: VmEditResult; hardware: VmHardwareResponse }> {
-  if (input.addNic) await nicsAuthorize(principal, { hostId, vmUuid: rawUuid }, [input.addNic], request);
+export async function vmHardwareEditAuthorized(caller: Caller, hostId: string, rawUuid: string, input: VmEditInput, request: DeniedRequest): Promise<{ result: VmEditResult; hardware: VmHardwareResponse }> {
+  if (input.addNic) await nicsAuthorize(caller.principal, { hostId, vmUuid: rawUuid }, [input.addNic], request);
   const result = await vmHardwareEdit(caller, hostId, rawUuid, input);
   return { result, hardware: await vmHardware(hostId, rawUuid) };
 }

@@ -6,7 +6,7 @@ import type { HostClient } from "@/lib/hosts/client";
 import { volumeIsIso } from "@/lib/libvirt/storage-xml";
 import type { HostView } from "@/lib/fleet/hosts";
 import { hostClient } from "@/lib/fleet/runtime";
-import type { TaskCaller } from "@/lib/tasks/tasks";
+import type { Caller } from "@/lib/authz/caller";
 import { poolListDetailed, poolRefresh } from "@/lib/virt/storage-pool";
 import { volumeCreate, volumeDelete, volumeGetMany, volumeNames } from "@/lib/virt/storage-volume";
 
@@ -123,13 +123,13 @@ export async function storagePoolRefresh({ hostId, pool }: { hostId: string; poo
   await poolRefresh({ host, pools: [PoolNameSchema.parse(pool)] });
 }
 
-export async function storageVolumeCreate(caller: TaskCaller, hostId: string, input: z.infer<typeof VolumeCreateSchema>): Promise<StorageVolume> {
+export async function storageVolumeCreate(caller: Caller, hostId: string, input: z.infer<typeof VolumeCreateSchema>): Promise<StorageVolume> {
   const client = await storageClient(hostId);
   const host = client.host;
   const v = VolumeCreateSchema.parse(input);
   await volumeCreate({ host: client, pool: v.pool, name: v.name, capacity: String(v.capacityBytes), format: v.format });
   await auditRecord({
-    actor: { id: caller.session.user.id, name: caller.session.user.username },
+    actor: caller.actor,
     action: "storage.volume.create",
     target: { type: "volume", id: `${host.id}/${v.pool}/${v.name}`, name: v.name },
     ip: caller.ip,
@@ -144,7 +144,7 @@ export async function storageVolumeCreate(caller: TaskCaller, hostId: string, in
  * Deletes a volume unless a domain on the host uses it, directly or as a backing file of one of
  * its disks (see storageUsage).
  */
-export async function storageVolumeDelete(caller: TaskCaller, hostId: string, ref: z.infer<typeof VolumeRefSchema>): Promise<void> {
+export async function storageVolumeDelete(caller: Caller, hostId: string, ref: z.infer<typeof VolumeRefSchema>): Promise<void> {
   const client = await storageClient(hostId);
   const host = client.host;
   const { pool, name } = VolumeRefSchema.parse(ref);
@@ -157,7 +157,7 @@ export async function storageVolumeDelete(caller: TaskCaller, hostId: string, re
   }
   await volumeDelete({ host: client, ref: { pool, name } });
   await auditRecord({
-    actor: { id: caller.session.user.id, name: caller.session.user.username },
+    actor: caller.actor,
     action: "storage.volume.delete",
     target: { type: "volume", id: `${host.id}/${pool}/${name}`, name },
     ip: caller.ip,

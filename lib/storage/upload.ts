@@ -1,4 +1,5 @@
 import "server-only";
+import type { Caller } from "@/lib/authz/caller";
 import { once } from "node:events";
 import { z } from "zod";
 import { env } from "@/lib/env";
@@ -8,7 +9,9 @@ import type { CommandStream } from "@/lib/hosts/transport";
 import { virshMessage } from "@/lib/hosts/client-errors";
 import { volumeCreate, volumeDeleteTry, volumePaths, volumeUploadStream } from "@/lib/virt/storage-volume";
 import { poolRefresh } from "@/lib/virt/storage-pool";
-import { taskHandlerRegister, taskRunAttached, type TaskCaller, type TaskContext, type TaskView } from "@/lib/tasks/tasks";
+import { taskHandlerRegister, type TaskContext } from "@/lib/tasks/registry";
+import { taskRunAttached } from "@/lib/tasks/runner";
+import type { TaskView } from "@/lib/contracts/tasks";
 import { ImageMagicCollector } from "./image-magic";
 import { declaredImageFormat, imageInspect } from "./image-inspect";
 import { PoolNameSchema, storageClient, VolumeNameSchema } from "./storage";
@@ -133,7 +136,7 @@ async function bytesSend(o: { stream: CommandStream; reader: ReadableStreamDefau
  * cancelled); throws only for problems found before the task starts (limits, unknown host).
  */
 export async function storageUpload(
-  caller: TaskCaller,
+  caller: Caller,
   hostId: string,
   query: UploadQuery,
   body: ReadableStream<Uint8Array>,
@@ -169,7 +172,7 @@ export async function storageUpload(
       const info = await imageInspect({ host: client, path, declaredFormat: declared, label: q.name });
       await ctx.log(`qemu-img info -f ${declared}: format ${info.format}, virtual size ${info.virtualSizeBytes} bytes, no backing or data file`);
       await auditRecord({
-        actor: { id: caller.session.user.id, name: caller.session.user.username },
+        actor: caller.actor,
         action: "storage.upload",
         target: { type: "volume", id: `${host.id}/${q.pool}/${q.name}`, name: q.name },
         ip: caller.ip,

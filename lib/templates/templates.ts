@@ -3,7 +3,7 @@ import { z } from "zod";
 import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/http/errors";
 import { auditRecord } from "@/lib/audit/audit";
-import type { Caller } from "@/lib/fleet/hosts";
+import type { Caller } from "@/lib/authz/caller";
 import { authorizeOrThrow, type DeniedRequest, type Principal } from "@/lib/authz";
 import { inventoryDomain, inventoryGet } from "@/lib/fleet/inventory";
 import { Prisma } from "@/lib/generated/prisma/client";
@@ -61,7 +61,7 @@ async function hostMustExist(hostId: string | null): Promise<void> {
 
 const audit = (caller: Caller, action: string, t: { id: string; name: string }, details: Record<string, unknown> = {}, outcome: "success" | "failure" = "success") =>
   auditRecord({
-    actor: { id: caller.session.user.id, name: caller.session.user.username },
+    actor: caller.actor,
     action,
     outcome,
     target: { type: "template", id: t.id, name: t.name },
@@ -97,8 +97,8 @@ export async function templateCreate(caller: Caller, input: TemplateInput): Prom
         description: input.description,
         defaultHostId: input.defaultHostId,
         spec: specOf(input) as unknown as Prisma.InputJsonValue,
-        createdById: caller.session.user.id,
-        createdByName: caller.session.user.username,
+        createdById: caller.principal.user.id,
+        createdByName: caller.principal.user.username,
       },
     }),
   );
@@ -137,8 +137,8 @@ export async function templateDuplicate(caller: Caller, id: string): Promise<Tem
         description: src.description,
         defaultHostId: src.defaultHostId,
         spec: src.spec as Prisma.InputJsonValue,
-        createdById: caller.session.user.id,
-        createdByName: caller.session.user.username,
+        createdById: caller.principal.user.id,
+        createdByName: caller.principal.user.username,
       },
     }),
   );

@@ -1,12 +1,13 @@
 import "server-only";
+import type { Caller } from "@/lib/authz/caller";
 import { z } from "zod";
 import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/http/errors";
-import { auditRecord, type AuditActor } from "@/lib/audit/audit";
+import { auditRecord } from "@/lib/audit/audit";
 import { DisplayNameSchema, PasswordSchema, UsernameSchema } from "@/lib/auth/credentials";
 import { passwordHash, passwordVerify } from "@/lib/auth/password";
-import { sessionRevokeAllForUser, type ActiveSession } from "@/lib/auth/session";
-import { ROLES } from "@/lib/auth/permissions";
+import { sessionRevokeAllForUser } from "@/lib/auth/session";
+import { ROLES } from "@/lib/authz/privileges";
 import { assertAdminRemains } from "@/lib/authz/guard";
 import { Prisma } from "@/lib/generated/prisma/client";
 
@@ -64,14 +65,7 @@ function toView(u: Prisma.UserGetPayload<{ select: typeof VIEW }>): UserView {
   return { ...u, createdAt: u.createdAt.toISOString(), lastLoginAt: u.lastLoginAt?.toISOString() ?? null };
 }
 
-export interface Caller {
-  session: ActiveSession;
-  ip: string;
-}
 
-function actorOf(c: Caller): AuditActor {
-  return { id: c.session.user.id, name: c.session.user.username };
-}
 
 async function findOrThrow(id: string) {
   const parsed = UserIdSchema.safeParse(id);
@@ -100,7 +94,7 @@ export async function userCreate(caller: Caller, input: z.infer<typeof UserCreat
       });
       await auditRecord(
         {
-          actor: actorOf(caller),
+          actor: caller.actor,
           action: "user.create",
           target: { type: "user", id: created.id, name: created.username },
           ip: caller.ip,
@@ -121,7 +115,7 @@ export async function userCreate(caller: Caller, input: z.infer<typeof UserCreat
 
 export async function userUpdate(caller: Caller, id: string, input: z.infer<typeof UserUpdateSchema>): Promise<UserView> {
   const before = await findOrThrow(id);
-  const self = before.id === caller.session.user.id;
+  const self = before.id === caller.principal.user.id;
   if (self && input.disabled === true) throw new AppError("conflict", "You cannot disable your own account");
   if (self && input.role && input.role !== before.role) throw new AppError("conflict", "You cannot change your own role");
   const updated = await db().$transaction(async (tx) => {
@@ -135,7 +129,7 @@ export async function userUpdate(caller: Caller, id: string, input: z.infer<type
     const action =
       input.disabled === true && !before.disabled ? "user.disable" : input.disabled === false && before.disabled ? "user.enable" : "user.update";
     await auditRecord(
-      { actor: actorOf(caller), action, target: { type: "user", id: after.id, name: after.username }, ip: caller.ip, details: { changes } },
+      { actor: caller.actor, action, target: { type: "user", id: after.id, name: after.username }, ip: caller.ip, details: { changes } },
       tx,
     );
     return after;
@@ -146,12 +140,12 @@ export async function userUpdate(caller: Caller, id: string, input: z.infer<type
 
 export async function userDelete(caller: Caller, id: string): Promise<void> {
   const user = await findOrThrow(id);
-  if (user.id === caller.session.user.id) throw new AppError("conflict", "You cannot delete your own account");
+  if (user.id === caller.principal.user.id) throw new AppError("conflict", "You cannot delete your own account");
   await db().$transaction(async (tx) => {
     await tx.user.delete({ where: { id: user.id } });
     await assertAdminRemains(tx);
     await auditRecord(
-      { actor: actorOf(caller), action: "user.delete", target: { type: "user", id: user.id, name: user.username }, ip: caller.ip },
+      { actor: caller.actor, action: "user.delete", target: { type: "user", id: user.id, name: user.username }, ip: caller.ip },
       tx,
     );
   });
@@ -164,21 +158,21 @@ export async function userPasswordReset(caller: Caller, id: string, input: z.inf
   await db().$transaction(async (tx) => {
     await tx.user.update({ where: { id: user.id }, data: { passwordHash: hash, passwordChangedAt: new Date() } });
     await auditRecord(
-      { actor: actorOf(caller), action: "user.password_reset", target: { type: "user", id: user.id, name: user.username }, ip: caller.ip },
+      { actor: caller.actor, action: "user.password_reset", target: { type: "user", id: user.id, name: user.username }, ip: caller.ip },
       tx,
     );
   });
-  await sessionRevokeAllForUser(user.id, user.id === caller.session.user.id ? caller.session.id : undefined);
+  await sessionRevokeAllForUser(user.id, user.id === caller.principal.user.id ? (caller.principal.sessionId ?? undefined) : undefined);
 }
 
 /** A user changes their own password; their other sessions end. */
 export async function accountPasswordChange(caller: Caller, input: z.infer<typeof PasswordChangeSchema>): Promise<void> {
-  const me = caller.session.user;
+  const me = caller.principal.user;
   const row = await db().user.findUnique({ where: { id: me.id }, select: { passwordHash: true } });
   const ok = await passwordVerify(row?.passwordHash ?? null, input.currentPassword.normalize("NFC"));
   if (!ok) {
     await auditRecord({
-      actor: actorOf(caller),
+      actor: caller.actor,
       action: "account.password_change",
       outcome: "failure",
       target: { type: "user", id: me.id, name: me.username },
@@ -192,9 +186,9 @@ export async function accountPasswordChange(caller: Caller, input: z.infer<typeo
   await db().$transaction(async (tx) => {
     await tx.user.update({ where: { id: me.id }, data: { passwordHash: hash, passwordChangedAt: new Date() } });
     await auditRecord(
-      { actor: actorOf(caller), action: "account.password_change", target: { type: "user", id: me.id, name: me.username }, ip: caller.ip },
+      { actor: caller.actor, action: "account.password_change", target: { type: "user", id: me.id, name: me.username }, ip: caller.ip },
       tx,
     );
   });
-  await sessionRevokeAllForUser(me.id, caller.session.id);
+  await sessionRevokeAllForUser(me.id, caller.principal.sessionId ?? undefined);
 }

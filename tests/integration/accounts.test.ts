@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabase, type TestDatabase } from "./helpers/test-database";
+import { sessionCaller } from "./helpers/callers";
 
 // Small limits so the rate limit is reached quickly; set before env() is parsed.
 process.env.VIRTDECK_LOGIN_MAX_PER_ACCOUNT = "3";
@@ -65,7 +66,7 @@ describe(`accounts on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
   });
 
   it("creates users, refuses duplicates case-insensitively and keeps markup as text", async () => {
-    const caller = { session: (await mod.session.sessionLookup(adminToken))!, ip: meta.ip };
+    const caller = sessionCaller((await mod.session.sessionLookup(adminToken))!, meta.ip);
     const help = await mod.users.userCreate(
       caller,
       mod.users.UserCreateSchema.parse({ username: "help", password: "helpdesk pw", role: "helpdesk", displayName: "<script>x</script>" }),
@@ -95,7 +96,7 @@ describe(`accounts on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
   it("ends a user's sessions when they are disabled and refuses their login", async () => {
     await mod.db.db().rateLimitBucket.deleteMany();
     const s = await mod.login.login({ username: "help", password: "helpdesk pw" }, meta);
-    const caller = { session: (await mod.session.sessionLookup(adminToken))!, ip: meta.ip };
+    const caller = sessionCaller((await mod.session.sessionLookup(adminToken))!, meta.ip);
     await mod.users.userUpdate(caller, helpId, { disabled: true });
     expect(await mod.session.sessionLookup(s.token)).toBeNull();
     await expect(mod.login.login({ username: "help", password: "helpdesk pw" }, meta)).rejects.toMatchObject({ code: "unauthorized" });
@@ -104,7 +105,7 @@ describe(`accounts on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
 
   it("keeps at least one enabled admin and refuses self-deletion", async () => {
     const adminSession = (await mod.session.sessionLookup(adminToken))!;
-    const caller = { session: adminSession, ip: meta.ip };
+    const caller = sessionCaller(adminSession, meta.ip);
     await expect(mod.users.userDelete(caller, adminSession.user.id)).rejects.toMatchObject({ code: "conflict" });
     await expect(mod.users.userUpdate(caller, adminSession.user.id, { disabled: true })).rejects.toMatchObject({ code: "conflict" });
     await expect(mod.users.userUpdate(caller, adminSession.user.id, { role: "helpdesk" })).rejects.toMatchObject({ code: "conflict" });
@@ -114,14 +115,14 @@ describe(`accounts on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
   });
 
   it("treats unknown or malformed user ids as not found", async () => {
-    const caller = { session: (await mod.session.sessionLookup(adminToken))!, ip: meta.ip };
+    const caller = sessionCaller((await mod.session.sessionLookup(adminToken))!, meta.ip);
     await expect(mod.users.userDelete(caller, "not-a-uuid")).rejects.toMatchObject({ code: "not_found" });
     await expect(mod.users.userDelete(caller, "00000000-0000-4000-8000-000000000000")).rejects.toMatchObject({ code: "not_found" });
   });
 
   it("changes the own password only with the current one, ending other sessions", async () => {
     const other = await mod.login.login({ username: "root.admin", password: "first admin pw" }, meta);
-    const caller = { session: (await mod.session.sessionLookup(adminToken))!, ip: meta.ip };
+    const caller = sessionCaller((await mod.session.sessionLookup(adminToken))!, meta.ip);
     await expect(
       mod.users.accountPasswordChange(caller, { currentPassword: "wrong", newPassword: "second admin pw" }),
     ).rejects.toMatchObject({ code: "invalid_input" });

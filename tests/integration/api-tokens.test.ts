@@ -18,6 +18,7 @@ let routes: {
   action: { POST: Handler };
   me: { GET: Handler };
   password: { POST: Handler };
+  console: { POST: Handler };
 };
 let tokensMod: typeof import("@/lib/auth/api-tokens");
 let usersMod: typeof import("@/lib/users/users");
@@ -66,6 +67,7 @@ beforeAll(async () => {
     action: (await import("@/app/api/vms/[hostId]/[uuid]/actions/route")) as never,
     me: (await import("@/app/api/auth/me/route")) as never,
     password: (await import("@/app/api/account/password/route")) as never,
+    console: (await import("@/app/api/vms/[hostId]/[uuid]/console/route")) as never,
   };
   tokensMod = await import("@/lib/auth/api-tokens");
   usersMod = await import("@/lib/users/users");
@@ -122,6 +124,17 @@ describe(`API tokens on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     const denied = (await f.auditActions("access.denied")).at(-1);
     expect(denied).toMatchObject({ outcome: "denied" });
     expect(JSON.stringify(denied?.details)).toContain("vm.power");
+  });
+
+  it("a token limited to vm.console cannot take over a console, though its owner may (the token's limit applies)", async () => {
+    const r = await createToken(olga, { name: "console only", expiresInDays: 1, privileges: ["vm.console"] });
+    expect(r.status, r.text).toBe(201);
+    const takeover = await call(routes.console.POST, "POST", `/api/vms/${host.id}/${vm.uuid}/console`, { bearer: r.json.token }, { kind: "vnc", mode: "takeover" }, {
+      hostId: host.id,
+      uuid: vm.uuid,
+    });
+    expect(takeover.status, takeover.text).toBe(403);
+    expect(takeover.json.error.message).toMatch(/take over/);
   });
 
   it("a token with vm.power starts the VM, with no CSRF header (bearer requests need none)", async () => {
@@ -202,7 +215,7 @@ describe(`API tokens on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     expect((await call(routes.tokenId.DELETE, "DELETE", `/api/tokens/${id}`, { cookie: hugo }, undefined, { id })).status).toBe(404);
     expect((await call(routes.tokens.GET, "GET", "/api/tokens?all=1", { cookie: hugo })).status).toBe(403);
     const admin = { token: "", csrf: "" };
-    const s = await f.mod.session.sessionCreate(f.caller.session.user.id, { ip: IP, userAgent: "vitest" });
+    const s = await f.mod.session.sessionCreate(f.caller.principal.user.id, { ip: IP, userAgent: "vitest" });
     admin.token = s.token;
     admin.csrf = s.csrfToken;
     const all = await call(routes.tokens.GET, "GET", "/api/tokens?all=1", { cookie: admin });

@@ -21,6 +21,7 @@ import { GuestLab, virshAsync, virshSync, type Guest } from "./helpers/fleet-gue
 import { consoleOpen, consoleRefusedStatus, consoleServerStart, guestRemove, idleGuestXml, rfbHandshake, virsh } from "./helpers/console-stack";
 import { connectThrough } from "./helpers/wire";
 import { testPoolCreate, type TestPool } from "./helpers/provisioning-pool";
+import { callerOf, sessionCaller } from "./helpers/callers";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const API = path.join(ROOT, "app/api");
@@ -117,7 +118,7 @@ let fixtureTemplateId: string;
 const rnd = () => randomBytes(4).toString("hex");
 const vmP = (t: Target) => ({ hostId: t.hostId, uuid: t.uuid });
 const hostP = (t: Target) => ({ id: t.hostId });
-const adminPrincipal = async () => (await import("@/lib/authz")).principalFromSession(f.caller.session);
+const adminPrincipal = async () => f.caller.principal;
 const templateBody = (hostId: string | null, extra: Record<string, unknown> = {}) => ({
   name: `matrix-${rnd()}`,
   vcpus: 1,
@@ -162,12 +163,12 @@ async function scratchHostFor(who: Who, inScope: boolean, reachable = false): Pr
 }
 async function shareLinkOn(t: Target): Promise<string> {
   const share = await import("@/lib/consoles/share-links");
-  const created = await share.shareLinkCreate({ principal: await adminPrincipal(), ip: CALLER_IP }, t.hostId, t.uuid, { kind: "vnc", expiresInMinutes: 10, viewOnly: true, singleUse: false });
+  const created = await share.shareLinkCreate(callerOf(await adminPrincipal(), CALLER_IP), t.hostId, t.uuid, { kind: "vnc", expiresInMinutes: 10, viewOnly: true, singleUse: false });
   return created.link.id;
 }
 async function taskOf(session: import("@/lib/auth/session").ActiveSession): Promise<string> {
   const tasks = await import("@/lib/tasks/tasks");
-  return (await tasks.taskEnqueue({ session, ip: CALLER_IP }, { kind: "matrix.wait", title: "matrix task", input: {} })).id;
+  return (await tasks.taskEnqueue(sessionCaller(session, CALLER_IP), { kind: "matrix.wait", title: "matrix task", input: {} })).id;
 }
 
 /**
@@ -280,8 +281,8 @@ const ROWS: Record<string, Row> = {
     rule: admin_,
     target: "none",
     call: async () => {
-      const manage = await import("@/lib/authz/manage");
-      return { params: { id: (await manage.roleCreate({ principal: await adminPrincipal(), ip: CALLER_IP }, { name: `matrix-${rnd()}`, description: "", privileges: ["vm.view"] })).id } };
+      const manage = await import("@/lib/authz/roles");
+      return { params: { id: (await manage.roleCreate(callerOf(await adminPrincipal(), CALLER_IP), { name: `matrix-${rnd()}`, description: "", privileges: ["vm.view"] })).id } };
     },
   },
   "security/policy GET": { rule: admin_, target: "none", call: () => ({}) },
@@ -289,7 +290,7 @@ const ROWS: Record<string, Row> = {
     rule: admin_,
     target: "none",
     call: async () => {
-      const p = await (await import("@/lib/auth/two-factor")).securityPolicyGet();
+      const p = await (await import("@/lib/auth/security-policy")).securityPolicyGet();
       return { body: { totpRequiredRoles: p.totpRequiredRoles, apiTokenMaxDays: p.apiTokenMaxDays, shareLinkMaxHours: p.shareLinkMaxHours } };
     },
   },
@@ -308,7 +309,7 @@ const ROWS: Record<string, Row> = {
     call: async (_t, who) => {
       const tokens = await import("@/lib/auth/api-tokens");
       const { principalFromSession } = await import("@/lib/authz");
-      const own = await tokens.apiTokenCreate({ principal: principalFromSession(who.session), ip: CALLER_IP }, { name: `own ${rnd()}`, expiresInDays: 1, privileges: ["vm.view"] });
+      const own = await tokens.apiTokenCreate(callerOf(principalFromSession(who.session), CALLER_IP), { name: `own ${rnd()}`, expiresInDays: 1, privileges: ["vm.view"] });
       return { params: { id: own.view.id } };
     },
   },
@@ -621,7 +622,7 @@ beforeAll(async () => {
   await f.mod.inventory.inventoryGet(host2.id, { maxAgeMs: 0 });
 
   const tasks = await import("@/lib/tasks/tasks");
-  if (!tasks.taskHandlerRegistered("matrix.wait")) tasks.taskHandlerRegister("matrix.wait", async () => {}, { cancellable: true });
+  if (!(await import("@/lib/tasks/registry")).taskHandlerRegistered("matrix.wait")) (await import("@/lib/tasks/registry")).taskHandlerRegister("matrix.wait", async () => {}, { cancellable: true });
 
   for (const file of routeFiles(API)) {
     const mod = (await import(file)) as Record<string, unknown>;
@@ -637,11 +638,11 @@ beforeAll(async () => {
 
   sinkUserId = await userFor();
   fixtureGroupId = (await f.mod.db.db().group.create({ data: { name: `matrix-fixture-${rnd()}` } })).id;
-  const manage = await import("@/lib/authz/manage");
-  fixtureRoleId = (await manage.roleCreate({ principal: await adminPrincipal(), ip: CALLER_IP }, { name: `matrix-fixture-${rnd()}`, description: "", privileges: ["vm.view"] })).id;
+  const manage = await import("@/lib/authz/roles");
+  fixtureRoleId = (await manage.roleCreate(callerOf(await adminPrincipal(), CALLER_IP), { name: `matrix-fixture-${rnd()}`, description: "", privileges: ["vm.view"] })).id;
   fixtureTemplateId = await templateFor(host1.id);
   const share = await import("@/lib/consoles/share-links");
-  shareFixtureToken = (await share.shareLinkCreate({ principal: await adminPrincipal(), ip: CALLER_IP }, host1.id, vmA.uuid, { kind: "vnc", expiresInMinutes: 30, viewOnly: true, singleUse: false })).token;
+  shareFixtureToken = (await share.shareLinkCreate(callerOf(await adminPrincipal(), CALLER_IP), host1.id, vmA.uuid, { kind: "vnc", expiresInMinutes: 30, viewOnly: true, singleUse: false })).token;
 
   // Every role three ways: granted globally, on host 1, and on VMs A and N only (accounts hold nothing else).
   await Promise.all(
@@ -665,7 +666,7 @@ beforeAll(async () => {
   for (const priv of TOKEN_LIMITS) {
     const userId = await makeUser(`m-tok-${priv.replace(".", "-")}`, [{ roleId: "admin", scope: "global" }]);
     const s = await sessionFor(userId);
-    const minted = await apiTokens.apiTokenCreate({ principal: principalFromSession(s.session), ip: CALLER_IP }, { name: `limited ${priv}`, expiresInDays: 1, privileges: [priv] });
+    const minted = await apiTokens.apiTokenCreate(callerOf(principalFromSession(s.session), CALLER_IP), { name: `limited ${priv}`, expiresInDays: 1, privileges: [priv] });
     tokenPrincipals.push({ label: `an admin's API token limited to ${priv}`, role: "admin", where: "global", userId, ...s, token: { secret: minted.token, privileges: [priv] } });
   }
 
@@ -754,7 +755,7 @@ async function accountWith(name: string, grants: Parameters<typeof makeUser>[1])
 async function tokenOf(who: Who, privileges: Priv[]): Promise<Who> {
   const apiTokens = await import("@/lib/auth/api-tokens");
   const { principalFromSession } = await import("@/lib/authz");
-  const minted = await apiTokens.apiTokenCreate({ principal: principalFromSession(who.session), ip: CALLER_IP }, { name: `t ${rnd()}`, expiresInDays: 1, privileges });
+  const minted = await apiTokens.apiTokenCreate(callerOf(principalFromSession(who.session), CALLER_IP), { name: `t ${rnd()}`, expiresInDays: 1, privileges });
   return { ...who, label: `${who.label}'s token (${privileges.join(", ")})`, token: { secret: minted.token, privileges }, tokenId: minted.view.id } as Who & { tokenId: string };
 }
 
@@ -789,7 +790,7 @@ describe("share-link principals", () => {
     const share = await import("@/lib/consoles/share-links");
     const { principalFromSession } = await import("@/lib/authz");
     const creator = P("helpdesk", "vm");
-    const link = await share.shareLinkCreate({ principal: principalFromSession(creator.session), ip: CALLER_IP }, host1.id, vmA.uuid, { kind: "vnc", expiresInMinutes: 10, viewOnly: true, singleUse: false });
+    const link = await share.shareLinkCreate(callerOf(principalFromSession(creator.session), CALLER_IP), host1.id, vmA.uuid, { kind: "vnc", expiresInMinutes: 10, viewOnly: true, singleUse: false });
     const mint = (body: unknown) => callRoute(route("share/[token]/ticket POST"), null, { params: { token: link.token }, body });
 
     // Asking for an interactive console still gets a view-only VNC ticket for VM A.
@@ -825,7 +826,7 @@ describe("share-link principals", () => {
     }
     // A link whose creator lost vm.console mints nothing.
     const other = await accountWith("sharer", [{ roleId: "helpdesk", scope: "vm", hostId: host1.id, vmUuid: vmA.uuid }]);
-    const gone = await share.shareLinkCreate({ principal: principalFromSession(other.session), ip: CALLER_IP }, host1.id, vmA.uuid, { kind: "vnc", expiresInMinutes: 10, viewOnly: true, singleUse: false });
+    const gone = await share.shareLinkCreate(callerOf(principalFromSession(other.session), CALLER_IP), host1.id, vmA.uuid, { kind: "vnc", expiresInMinutes: 10, viewOnly: true, singleUse: false });
     await db.grant.deleteMany({ where: { userId: other.userId } });
     const creatorLost = (await callRoute(route("share/[token]/ticket POST"), null, { params: { token: gone.token }, body: {} })).status;
     expect({ extraChannel: extra.status, connect: tunnel.status, api, creatorLost }, extra.text).toEqual({
@@ -838,7 +839,7 @@ describe("share-link principals", () => {
 
   it("a single-use interactive link mints no second interactive session while its first is open", async () => {
     const share = await import("@/lib/consoles/share-links");
-    const link = await share.shareLinkCreate({ principal: await adminPrincipal(), ip: CALLER_IP }, host1.id, vmA.uuid, { kind: "vnc", expiresInMinutes: 10, viewOnly: false, singleUse: true });
+    const link = await share.shareLinkCreate(callerOf(await adminPrincipal(), CALLER_IP), host1.id, vmA.uuid, { kind: "vnc", expiresInMinutes: 10, viewOnly: false, singleUse: true });
     const mint = (body: unknown) => callRoute(route("share/[token]/ticket POST"), null, { params: { token: link.token }, body });
     const first = await mint({});
     expect(first.status).toBe(201);
@@ -856,7 +857,7 @@ describe("/ws/console and HTTP CONNECT", () => {
   it("opens a console only with the caller's own ticket, for a VM the caller may console", async () => {
     const tickets = await import("@/lib/consoles/tickets");
     const helpdesk = P("helpdesk", "vm");
-    const mint = (who: Who, g: Guest = vmA, hostId = host1.id) => tickets.consoleTicketMint(who.session, hostId, g.uuid, { kind: "vnc", mode: "view", channel: "main" }).then((m) => m.ticket);
+    const mint = (who: Who, g: Guest = vmA, hostId = host1.id) => tickets.consoleTicketMint(sessionCaller(who.session), hostId, g.uuid, { kind: "vnc", mode: "view", channel: "main" }).then((m) => m.ticket);
     const o = await consoleOpen(consolePort, await mint(helpdesk), helpdesk.cookie.token);
     await rfbHandshake(o);
     o.ws.close(1000);
@@ -895,10 +896,10 @@ describe("/ws/console and HTTP CONNECT", () => {
       return t.status;
     };
     // Minted before any tunnel opens (a SPICE display has one holder at a time).
-    const forViewer = (await tickets.consoleVvCreate(viewer.session, host1.id, spiceGuest.uuid, origin)).body;
-    const good = (await tickets.consoleVvCreate(consoler.session, host1.id, spiceGuest.uuid, origin)).body;
-    const late = (await tickets.consoleVvCreate(consoler.session, host1.id, spiceGuest.uuid, origin)).body;
-    const ws = (await tickets.consoleTicketMint(consoler.session, host1.id, spiceGuest.uuid, { kind: "spice", mode: "interactive", channel: "main" })).ticket;
+    const forViewer = (await tickets.consoleVvCreate(sessionCaller(viewer.session), host1.id, spiceGuest.uuid, origin)).body;
+    const good = (await tickets.consoleVvCreate(sessionCaller(consoler.session), host1.id, spiceGuest.uuid, origin)).body;
+    const late = (await tickets.consoleVvCreate(sessionCaller(consoler.session), host1.id, spiceGuest.uuid, origin)).body;
+    const ws = (await tickets.consoleTicketMint(sessionCaller(consoler.session), host1.id, spiceGuest.uuid, { kind: "spice", mode: "interactive", channel: "main" })).ticket;
     const viewOnlyUser = await status(hostOf(forViewer));
     const wsTicket = await status(vvHostOf(ws));
     const ok = await status(hostOf(good));
@@ -931,7 +932,7 @@ describe("what the SSE streams deliver", () => {
         expect(s.text()).not.toContain(hidden.name);
       }
       // The token is revoked: its open stream carries nothing more.
-      await (await import("@/lib/auth/api-tokens")).apiTokenRevoke({ principal: await adminPrincipal(), ip: CALLER_IP }, viaToken.tokenId);
+      await (await import("@/lib/auth/api-tokens")).apiTokenRevoke(callerOf(await adminPrincipal(), CALLER_IP), viaToken.tokenId);
       await sleep(2500);
       const before = byToken.text().length;
       const beforeSession = bySession.text().length;
@@ -1016,7 +1017,7 @@ describe("objects owned by someone else", () => {
     const share = await import("@/lib/consoles/share-links");
     const { principalFromSession } = await import("@/lib/authz");
     const creator = await accountWith("creator", [{ roleId: "helpdesk", scope: "vm", hostId: host1.id, vmUuid: vmA.uuid }]);
-    const linkOf = async () => (await share.shareLinkCreate({ principal: principalFromSession(creator.session), ip: CALLER_IP }, host1.id, vmA.uuid, { kind: "vnc", expiresInMinutes: 10, viewOnly: true, singleUse: false })).link.id;
+    const linkOf = async () => (await share.shareLinkCreate(callerOf(principalFromSession(creator.session), CALLER_IP), host1.id, vmA.uuid, { kind: "vnc", expiresInMinutes: 10, viewOnly: true, singleUse: false })).link.id;
     const a = await linkOf();
     const b = await linkOf();
     const del = (who: Who, id: string) => status("share-links/[id] DELETE", who, { params: { id } });

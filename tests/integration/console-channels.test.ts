@@ -10,6 +10,7 @@ import { NextRequest } from "next/server";
 import { testDbKind } from "./helpers/test-database";
 import { consoleOpen, consoleStackStart, guestRemove, idleGuestXml, rfbHandshake, virsh, type ConsoleStack, type Opened } from "./helpers/console-stack";
 import { spiceLogin, type Wire } from "./helpers/wire";
+import { sessionCaller } from "./helpers/callers";
 
 const tag = randomBytes(3).toString("hex");
 const spice = { name: `vdtest-chan-${tag}-spice`, uuid: randomUUID() };
@@ -24,7 +25,7 @@ let viewer: { id: string; token: string };
 const wsWire = (o: Opened): Wire => ({ next: (n) => o.next(n), send: (b) => o.ws.send(b) });
 
 async function mintAs(token: string, uuid: string, input: { kind: "vnc" | "spice" | "serial"; mode?: "interactive" | "view"; channel?: "main" | "extra"; main?: string }) {
-  return s.m.tickets.consoleTicketMint(await s.sessionOf(token), s.hostId, uuid, { mode: "interactive", ...input });
+  return s.m.tickets.consoleTicketMint(sessionCaller(await s.sessionOf(token)), s.hostId, uuid, { mode: "interactive", ...input });
 }
 
 /** Calls a route handler as the browser does: session cookie, CSRF header on POST. */
@@ -37,7 +38,7 @@ async function route(token: string, mod: { GET?: unknown; POST?: unknown }, meth
 }
 
 async function userWith(username: string, role: "helpdesk" | "viewer") {
-  const admin = { session: await s.sessionOf(s.adminToken), ip };
+  const admin = sessionCaller(await s.sessionOf(s.adminToken), ip);
   await s.m.users.userCreate(admin, s.m.users.UserCreateSchema.parse({ username, password: `${username} password 1`, role: "helpdesk" }));
   const token = (await s.m.login.login({ username, password: `${username} password 1` }, { ip, userAgent: "vitest" })).token;
   const id = (await s.m.users.usersList()).find((u) => u.username === username)!.id;
@@ -109,7 +110,7 @@ describe(`console channels and limits on ${testDbKind()}`, () => {
 
   it("lets a single-use SPICE share link's extra channels join its live session only, and none after it closed", async () => {
     const { principalFromSession } = await import("@/lib/authz");
-    const caller = { principal: principalFromSession(await s.sessionOf(s.adminToken)), ip };
+    const caller = sessionCaller(await s.sessionOf(s.adminToken), ip);
     const created = await share.shareLinkCreate(caller, s.hostId, spice.uuid, { kind: "spice", expiresInMinutes: 10, viewOnly: false, singleUse: true });
     const token = created.path.replace(/^\/share\//, "");
     const main = await share.shareTicketMint(token, { mode: "interactive", channel: "main" });
@@ -139,7 +140,7 @@ describe(`console channels and limits on ${testDbKind()}`, () => {
       }
       // The 20th through a link the user created: an anonymous visitor's console counts for its creator.
       const { principalFromSession } = await import("@/lib/authz");
-      const caller = { principal: principalFromSession(await s.sessionOf(capper.token)), ip };
+      const caller = sessionCaller(await s.sessionOf(capper.token), ip);
       const link = await share.shareLinkCreate(caller, s.hostId, vnc.uuid, { kind: "vnc", expiresInMinutes: 10, viewOnly: true, singleUse: false });
       const linkToken = link.path.replace(/^\/share\//, "");
       const viaLink = await consoleOpen(s.port, (await share.shareTicketMint(linkToken, { mode: "view", channel: "main" })).ticket, null);

@@ -13,6 +13,7 @@ import { testDbKind } from "./helpers/test-database";
 import { consoleOpen, consoleStackStart, rfbHandshake, virsh, type ConsoleStack } from "./helpers/console-stack";
 import { domstate, testPoolCreate, type TestPool } from "./helpers/provisioning-pool";
 import { connectThrough as connectThroughApp, spiceLogin, tcp, type Wire } from "./helpers/wire";
+import { sessionCaller } from "./helpers/callers";
 
 /** Guests, volumes and the pool of this file carry this prefix; the pool's cleanup removes only those. */
 const PREFIX = "vdconcreated-";
@@ -48,7 +49,7 @@ function vncPasswords(on: boolean) {
   appEnv().VIRTDECK_CONSOLE_VNC_PASSWORD = on;
 }
 
-const caller = async () => ({ session: await s.sessionOf(s.adminToken), ip: "127.0.0.9" });
+const caller = async () => (sessionCaller(await s.sessionOf(s.adminToken), "127.0.0.9"));
 
 /** A TCG guest without NIC, linked clone of GRUB's rescue image, started; its uuid. */
 async function vmCreated(name: string, graphics: "vnc" | "spice"): Promise<string> {
@@ -113,7 +114,7 @@ const connectThrough = (hostPart: string) => connectThroughApp(s.port, hostPart)
 const wsWire = (o: Awaited<ReturnType<typeof consoleOpen>>): Wire => ({ next: (n) => o.next(n), send: (b) => o.ws.send(b) });
 
 async function mint(uuid: string, kind: "vnc" | "spice") {
-  return s.m.tickets.consoleTicketMint(await s.sessionOf(s.adminToken), s.hostId, uuid, { kind, mode: "interactive" });
+  return s.m.tickets.consoleTicketMint(sessionCaller(await s.sessionOf(s.adminToken)), s.hostId, uuid, { kind, mode: "interactive" });
 }
 
 /** libvirt writes passwdValidTo in UTC without a zone. */
@@ -157,7 +158,7 @@ describe(`consoles of VMs virtdeck created, on ${testDbKind()}`, () => {
     bad.ws.close(1000);
 
     // The native viewer: a .vv file, HTTP CONNECT to the app with its ticket, the file's password.
-    const vv = await s.m.tickets.consoleVvCreate(await s.sessionOf(s.adminToken), s.hostId, uuid, `http://127.0.0.1:${s.port}`);
+    const vv = await s.m.tickets.consoleVvCreate(sessionCaller(await s.sessionOf(s.adminToken)), s.hostId, uuid, `http://127.0.0.1:${s.port}`);
     const fields = Object.fromEntries(vv.body.trim().split("\n").slice(1).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
     expect(fields.password).toMatch(/^[A-Za-z0-9_-]{20}$/);
     const main = await connectThrough(fields.host);

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDbKind } from "./helpers/test-database";
 import { TINY_BANNER, tinyGuestFiles, tinyGuestXml } from "./helpers/tiny-guest";
 import { consoleOpen, consoleStackStart, guestRemove, idleGuestXml, rfbHandshake, serialConsoleProbe, virsh, type ConsoleStack, type Opened } from "./helpers/console-stack";
+import { sessionCaller } from "./helpers/callers";
 
 // QEMU's and sshd's own limits need more consoles of one user than virtdeck's per-user cap allows by default.
 process.env.VIRTDECK_MAX_CONSOLES_PER_USER = "64";
@@ -25,7 +26,7 @@ function define(xml: string, name: string, paused = true) {
 }
 
 async function mint(kind: "vnc" | "serial", uuid: string) {
-  return s.m.tickets.consoleTicketMint(await s.sessionOf(s.adminToken), s.hostId, uuid, { kind, mode: "interactive" });
+  return s.m.tickets.consoleTicketMint(sessionCaller(await s.sessionOf(s.adminToken)), s.hostId, uuid, { kind, mode: "interactive" });
 }
 async function openConsole(kind: "vnc" | "serial", uuid: string): Promise<Opened> {
   return consoleOpen(s.port, (await mint(kind, uuid)).ticket, s.adminToken);

@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDbKind } from "./helpers/test-database";
 import { consoleOpen, consoleStackStart, guestRemove, idleGuestXml, rfbHandshake, virsh, type ConsoleStack } from "./helpers/console-stack";
+import { sessionCaller } from "./helpers/callers";
 
 const guest = { name: `vdtest-wscap-${randomBytes(3).toString("hex")}`, uuid: randomUUID() };
 const MiB = 1024 * 1024;
@@ -24,7 +25,7 @@ afterAll(async () => {
 });
 
 async function openVnc() {
-  const { ticket } = await s.m.tickets.consoleTicketMint(await s.sessionOf(s.adminToken), s.hostId, guest.uuid, { kind: "vnc", mode: "interactive" });
+  const { ticket } = await s.m.tickets.consoleTicketMint(sessionCaller(await s.sessionOf(s.adminToken)), s.hostId, guest.uuid, { kind: "vnc", mode: "interactive" });
   const o = await consoleOpen(s.port, ticket, s.adminToken);
   await rfbHandshake({ next: o.next, send: (b) => o.ws.send(b) });
   return o;

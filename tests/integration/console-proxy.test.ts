@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDbKind } from "./helpers/test-database";
 import { consoleOpen, consoleRefusedStatus, consoleStackStart, guestRemove, rfbHandshake, virsh, type ConsoleStack } from "./helpers/console-stack";
 import { TINY_BANNER, tinyGuestFiles, tinyGuestXml } from "./helpers/tiny-guest";
+import { sessionCaller } from "./helpers/callers";
 
 let s: ConsoleStack;
 let port: number;
@@ -22,7 +23,7 @@ async function sessionOf(who: keyof typeof tokens) {
 }
 
 async function mint(who: keyof typeof tokens, kind: "vnc" | "serial", mode: "interactive" | "view" | "takeover" = "interactive") {
-  return m.tickets.consoleTicketMint(await sessionOf(who), hostId, guest.uuid, { kind, mode });
+  return m.tickets.consoleTicketMint(sessionCaller(await sessionOf(who)), hostId, guest.uuid, { kind, mode });
 }
 
 /** Opens the console websocket on this file's server; rejects with the HTTP status when refused before the upgrade. */
@@ -32,7 +33,7 @@ beforeAll(async () => {
   s = await consoleStackStart();
   ({ m, port, hostId } = s);
   tokens.admin = s.adminToken;
-  const caller = { session: await sessionOf("admin"), ip: meta.ip };
+  const caller = sessionCaller(await sessionOf("admin"), meta.ip);
   await m.users.userCreate(caller, m.users.UserCreateSchema.parse({ username: "help", password: "helpdesk pw 1", role: "helpdesk" }));
   await m.users.userCreate(caller, m.users.UserCreateSchema.parse({ username: "ops", password: "operator pw 1", role: "operator" }));
   tokens.help = (await m.login.login({ username: "help", password: "helpdesk pw 1" }, meta)).token;
@@ -119,7 +120,7 @@ describe(`console websocket on ${testDbKind()}`, () => {
   it("closes an open console within 2 s when its user is disabled", async () => {
     const o = await open((await mint("help", "vnc", "view")).ticket, tokens.help);
     await rfbHandshake(o);
-    const admin = { session: await sessionOf("admin"), ip: meta.ip };
+    const admin = sessionCaller(await sessionOf("admin"), meta.ip);
     const help = (await m.users.usersList()).find((u) => u.username === "help")!;
     const t0 = Date.now();
     await m.users.userUpdate(admin, help.id, { disabled: true });

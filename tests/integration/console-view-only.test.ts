@@ -16,6 +16,7 @@ import { TINY_BANNER, tinyGuestFiles, tinyGuestXml } from "./helpers/tiny-guest"
 // noVNC's own DES (the package exports only its RFB entry point, without types); Node's OpenSSL 3 has no DES.
 // @ts-expect-error -- untyped JavaScript module
 import { DESECBCipher } from "../../node_modules/@novnc/novnc/core/crypto/des.js";
+import { sessionCaller } from "./helpers/callers";
 
 let s: ConsoleStack;
 let share: typeof import("@/lib/consoles/share-links");
@@ -33,13 +34,13 @@ async function sessionFor(token: string) {
 }
 
 async function mint(kind: "vnc" | "serial", mode: "interactive" | "view", token = s.adminToken) {
-  return s.m.tickets.consoleTicketMint(await sessionFor(token), s.hostId, guest.uuid, { kind, mode });
+  return s.m.tickets.consoleTicketMint(sessionCaller(await sessionFor(token)), s.hostId, guest.uuid, { kind, mode });
 }
 
 /** A view-only share link of the admin's, and a ticket minted through it (the page asks for interactive: the link decides). */
 async function shareTicket(kind: "vnc" | "serial"): Promise<string> {
   const { principalFromSession } = await import("@/lib/authz");
-  const created = await share.shareLinkCreate({ principal: principalFromSession(await sessionFor(s.adminToken)), ip }, s.hostId, guest.uuid, {
+  const created = await share.shareLinkCreate(sessionCaller(await sessionFor(s.adminToken), ip), s.hostId, guest.uuid, {
     kind,
     expiresInMinutes: 10,
     viewOnly: true,
@@ -144,7 +145,7 @@ beforeAll(async () => {
   s = await consoleStackStart();
   share = await import("@/lib/consoles/share-links");
   proxy = await import("@/lib/consoles/proxy");
-  const admin = { session: await sessionFor(s.adminToken), ip };
+  const admin = sessionCaller(await sessionFor(s.adminToken), ip);
   await s.m.users.userCreate(admin, s.m.users.UserCreateSchema.parse({ username: "help", password: "helpdesk pw 1", role: "helpdesk" }));
   helpToken = (await s.m.login.login({ username: "help", password: "helpdesk pw 1" }, { ip, userAgent: "vitest" })).token;
   const help = (await s.m.users.usersList()).find((u) => u.username === "help")!;
@@ -211,7 +212,7 @@ describe(`view-only consoles on ${testDbKind()}`, () => {
       Buffer.from((DESECBCipher as { importKey(k: number[]): { encrypt(a: unknown, b: Uint8Array): Uint8Array } }).importKey([...password].map((c) => c.charCodeAt(0))).encrypt({ name: "DES-ECB" }, challenge));
     for (const version of [3, 7, 8] as const) {
       for (const right of [true, false]) {
-        const t = await s.m.tickets.consoleTicketMint(await sessionFor(s.adminToken), s.hostId, locked.uuid, { kind: "vnc", mode: "view" });
+        const t = await s.m.tickets.consoleTicketMint(sessionCaller(await sessionFor(s.adminToken)), s.hostId, locked.uuid, { kind: "vnc", mode: "view" });
         expect(t.viewOnly).toBe(true);
         expect(t.password).toBeTruthy();
         const o = await consoleOpen(s.port, t.ticket, s.adminToken);

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DESECBCipher } from "../../node_modules/@novnc/novnc/core/crypto/des.js";
 import { testDbKind } from "./helpers/test-database";
 import { consoleOpen, consoleStackStart, guestRemove, idleGuestXml, rfbHandshake, virsh, type ConsoleStack, type Opened } from "./helpers/console-stack";
+import { sessionCaller } from "./helpers/callers";
 
 const tag = randomBytes(3).toString("hex");
 const locked = { name: `vdtest-convncpw-${tag}`, uuid: randomUUID() };
@@ -17,7 +18,7 @@ const open = { name: `vdtest-convncpw-${tag}-nopw`, uuid: randomUUID() };
 let s: ConsoleStack;
 
 async function mint(uuid: string) {
-  return s.m.tickets.consoleTicketMint(await s.sessionOf(s.adminToken), s.hostId, uuid, { kind: "vnc", mode: "interactive" });
+  return s.m.tickets.consoleTicketMint(sessionCaller(await s.sessionOf(s.adminToken)), s.hostId, uuid, { kind: "vnc", mode: "interactive" });
 }
 
 /** RFB 3.8 with VNC authentication: the result of the security handshake (0 = accepted). */

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDbKind } from "./helpers/test-database";
 import { consoleOpen, consoleStackStart, guestRemove, idleGuestXml, virsh, type ConsoleStack } from "./helpers/console-stack";
 import { connectThrough as connectThroughApp, spiceLinkMess, spiceLogin } from "./helpers/wire";
+import { sessionCaller } from "./helpers/callers";
 
 const guest = { name: `vdtest-convv-${randomBytes(3).toString("hex")}`, uuid: randomUUID() };
 /** A SPICE display started without password auth (libvirt's default without a passwd). */
@@ -19,7 +20,7 @@ const vvFields = (text: string) => Object.fromEntries(text.trim().split("\n").sl
 const ticketId = (hostPart: string) => createHash("sha256").update(hostPart.slice(3).replace(".", "")).digest("hex");
 
 async function vv(uuid = guest.uuid) {
-  const file = await s.m.tickets.consoleVvCreate(await s.sessionOf(s.adminToken), s.hostId, uuid, `http://127.0.0.1:${s.port}`);
+  const file = await s.m.tickets.consoleVvCreate(sessionCaller(await s.sessionOf(s.adminToken)), s.hostId, uuid, `http://127.0.0.1:${s.port}`);
   return { ...file, fields: vvFields(file.body) };
 }
 
@@ -115,7 +116,7 @@ describe(`SPICE .vv through HTTP CONNECT on ${testDbKind()}`, () => {
     await s.m.db.db().consoleTicket.update({ where: { id: ticketId(expired) }, data: { expiresAt: new Date(Date.now() - 1_000) } });
     expect((await connectThrough(expired)).status).toBe(403);
 
-    const wsTicket = await s.m.tickets.consoleTicketMint(await s.sessionOf(s.adminToken), s.hostId, guest.uuid, { kind: "spice", mode: "interactive", channel: "main" });
+    const wsTicket = await s.m.tickets.consoleTicketMint(sessionCaller(await s.sessionOf(s.adminToken)), s.hostId, guest.uuid, { kind: "spice", mode: "interactive", channel: "main" });
     expect((await connectThrough(`vd-${wsTicket.ticket}`)).status).toBe(403);
 
     const vvTicket = (await vv()).fields.host.slice(3).replace(".", "");

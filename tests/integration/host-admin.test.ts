@@ -34,7 +34,7 @@ describe("host changes reconnect", () => {
   it("an edit drops the pooled connection, so the next use connects with the new record", async () => {
     const host = await f.addHost(stack.host1, { name: "admin edit" });
     expect(pooled(host.id)).toBe(true);
-    const renamed = await admin.hostEdit(f.caller, f.caller.principal, host.id, { name: "admin edited" }, request);
+    const renamed = await admin.hostEdit(f.caller, host.id, { name: "admin edited" }, request);
     expect(renamed.name).toBe("admin edited");
     expect(pooled(host.id)).toBe(false);
     await f.mod.inventory.inventoryGet(host.id, { maxAgeMs: 0 });
@@ -52,7 +52,7 @@ describe("host changes reconnect", () => {
 
 describe("audit CSV export", () => {
   it("streams the filtered log as CSV and records the export with its filter", async () => {
-    const { stream, filename } = await exporter.auditCsvExport({ actor: { id: f.caller.session.user.id, name: "fleet.admin" }, ip: "127.0.0.9" }, f.mod.audit.AuditFilterSchema.parse({ action: "host.delete" }));
+    const { stream, filename } = await exporter.auditCsvExport({ actor: { id: f.caller.actor.id, name: "fleet.admin" }, ip: "127.0.0.9" }, f.mod.audit.AuditFilterSchema.parse({ action: "host.delete" }));
     expect(filename).toMatch(/^virtdeck-audit-\d{4}-\d{2}-\d{2}T[\d-]+Z\.csv$/);
     const csv = await new Response(stream).text();
     const lines = csv.split("\r\n").filter(Boolean);

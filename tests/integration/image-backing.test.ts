@@ -90,7 +90,7 @@ beforeAll(async () => {
   upload = await import("@/lib/storage/upload");
   c = await import("@/lib/contracts/provisioning");
   tasks = await import("@/lib/tasks/tasks");
-  await tasks.taskWorkersStart({ concurrency: 1, pollingIntervalSeconds: 0.5 });
+  await (await import("@/lib/tasks/workers")).taskWorkersStart({ concurrency: 1, pollingIntervalSeconds: 0.5 });
 
   const header = path.join(scratch, "forged.qcow2");
   execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-b", HOST_FILE, "-F", "raw", header, "16M"]);
@@ -122,7 +122,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await tasks?.taskWorkersStop({ graceMs: 1000 });
+  if (tasks) await (await import("@/lib/tasks/workers")).taskWorkersStop({ graceMs: 1000 });
   pool?.cleanup();
   await f?.teardown();
   rmSync(scratch, { recursive: true, force: true });

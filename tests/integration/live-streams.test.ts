@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
 import { NextRequest } from "next/server";
 import { testDatabase, testDbKind, type TestDatabase } from "./helpers/test-database";
+import { sessionCaller } from "./helpers/callers";
 
 type Handler = (req: NextRequest, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
@@ -60,7 +61,7 @@ async function open(handler: Handler, path: string, creds: Creds): Promise<Opene
 }
 
 async function user(username: string, role: "operator" | "helpdesk") {
-  const admin = { session: (await m.session.sessionLookup(adminToken))!, ip };
+  const admin = sessionCaller((await m.session.sessionLookup(adminToken))!, ip);
   await m.users.userCreate(admin, m.users.UserCreateSchema.parse({ username, password: `${username} password 1`, role }));
   const token = (await m.login.login({ username, password: `${username} password 1` }, { ip, userAgent: "vitest" })).token;
   const session = (await m.session.sessionLookup(token))!;
@@ -69,7 +70,7 @@ async function user(username: string, role: "operator" | "helpdesk") {
 
 async function apiToken(sessionToken: string, name: string) {
   const session = (await m.session.sessionLookup(sessionToken))!;
-  const caller = { principal: m.authz.principalFromSession(session), ip };
+  const caller = sessionCaller(session, ip);
   const created = await m.tokens.apiTokenCreate(caller, { name, expiresInDays: 1, privileges: ["vm.view"] });
   return { token: created.token, id: created.view.id, caller };
 }

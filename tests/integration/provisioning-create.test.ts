@@ -36,11 +36,11 @@ beforeAll(async () => {
   create = await import("@/lib/provisioning/vm-create");
   contracts = await import("@/lib/contracts/provisioning");
   tasks = await import("@/lib/tasks/tasks");
-  await tasks.taskWorkersStart({ concurrency: 1, pollingIntervalSeconds: 0.5 });
+  await (await import("@/lib/tasks/workers")).taskWorkersStart({ concurrency: 1, pollingIntervalSeconds: 0.5 });
 });
 
 afterAll(async () => {
-  await tasks?.taskWorkersStop({ graceMs: 1000 });
+  if (tasks) await (await import("@/lib/tasks/workers")).taskWorkersStop({ graceMs: 1000 });
   pool?.cleanup();
   await f?.teardown();
   rmSync(scratch, { recursive: true, force: true });

@@ -44,7 +44,7 @@ beforeAll(async () => {
   c = await import("@/lib/contracts/provisioning");
   tasks = await import("@/lib/tasks/tasks");
   const templates = await import("@/lib/templates/templates");
-  await tasks.taskWorkersStart({ concurrency: 1, pollingIntervalSeconds: 0.5 });
+  await (await import("@/lib/tasks/workers")).taskWorkersStart({ concurrency: 1, pollingIntervalSeconds: 0.5 });
   templateId = (
     await templates.templateCreate(
       f.caller,
@@ -62,7 +62,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await tasks?.taskWorkersStop({ graceMs: 1000 });
+  if (tasks) await (await import("@/lib/tasks/workers")).taskWorkersStop({ graceMs: 1000 });
   pool?.cleanup();
   virshLocalTry("net-destroy", NET);
   virshLocalTry("net-undefine", NET);

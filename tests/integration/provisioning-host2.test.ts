@@ -74,7 +74,7 @@ beforeAll(async () => {
   c = await import("@/lib/contracts/provisioning");
   create = await import("@/lib/provisioning/vm-create");
   tasks = await import("@/lib/tasks/tasks");
-  await tasks.taskWorkersStart({ concurrency: 1, pollingIntervalSeconds: 0.5 });
+  await (await import("@/lib/tasks/workers")).taskWorkersStart({ concurrency: 1, pollingIntervalSeconds: 0.5 });
   const templates = await import("@/lib/templates/templates");
   templateId = (
     await templates.templateCreate(
@@ -93,7 +93,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await tasks?.taskWorkersStop({ graceMs: 1000 });
+  if (tasks) await (await import("@/lib/tasks/workers")).taskWorkersStop({ graceMs: 1000 });
   cleanup();
   if (dir) rmSync(dir, { recursive: true, force: true });
   await f?.teardown();

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fleetSetup, stackEnv, until, type Caller, type FleetContext, type HostView } from "./helpers/fleet-stack";
 import { domainsWithPrefix, testPoolCreate, virshLocal, type TestPool } from "./helpers/provisioning-pool";
+import { callerOf, sessionCaller } from "./helpers/callers";
 
 /**
  * Quotas against host 1's real libvirt: a user in a group with limits creates VMs until a
@@ -23,7 +24,7 @@ let edit: typeof import("@/lib/provisioning/vm-edit");
 let clone: typeof import("@/lib/provisioning/vm-clone");
 let contracts: typeof import("@/lib/contracts/provisioning");
 let tasks: typeof import("@/lib/tasks/tasks");
-const admin = () => ({ principal: { kind: "session" as const, user: { id: f.caller.session.user.id, username: f.caller.session.user.username }, sessionId: f.caller.session.id }, ip: "127.0.0.9" });
+const admin = () => callerOf(f.caller.principal, "127.0.0.9");
 const none = { maxVms: null, maxVcpus: null, maxMemoryMiB: null, maxDiskGiB: null };
 
 function isoVm(name: string, o: { vcpus?: number; memoryMiB?: number; diskMiB?: number } = {}) {
@@ -55,19 +56,19 @@ beforeAll(async () => {
   clone = await import("@/lib/provisioning/vm-clone");
   contracts = await import("@/lib/contracts/provisioning");
   tasks = await import("@/lib/tasks/tasks");
-  await tasks.taskWorkersStart({ concurrency: 1, pollingIntervalSeconds: 0.5 });
+  await (await import("@/lib/tasks/workers")).taskWorkersStart({ concurrency: 1, pollingIntervalSeconds: 0.5 });
   const db = f.mod.db.db();
   const u = await db.user.create({ data: { username: "quser", passwordHash: "x", role: "operator" } });
   userId = u.id;
   const s = await f.mod.session.sessionCreate(u.id, { ip: "127.0.0.9", userAgent: "vitest" });
-  user = { session: (await f.mod.session.sessionLookup(s.token))!, ip: "127.0.0.9" };
+  user = sessionCaller((await f.mod.session.sessionLookup(s.token))!, "127.0.0.9");
   const g = await db.group.create({ data: { name: "small" } });
   groupId = g.id;
   await db.groupMember.create({ data: { groupId: g.id, userId: u.id } });
 }, 120_000);
 
 afterAll(async () => {
-  await tasks?.taskWorkersStop({ graceMs: 1000 });
+  if (tasks) await (await import("@/lib/tasks/workers")).taskWorkersStop({ graceMs: 1000 });
   pool?.cleanup();
   await f?.teardown();
 });
@@ -138,7 +139,7 @@ describe("quotas", () => {
   it("is read and set through its routes by user.manage holders, with zod on the way in", async () => {
     const { NextRequest } = await import("next/server");
     const route = await import("@/app/api/users/[id]/quota/route");
-    const s = await f.mod.session.sessionCreate(f.caller.session.user.id, { ip: "127.0.0.9", userAgent: "vitest" });
+    const s = await f.mod.session.sessionCreate(f.caller.principal.user.id, { ip: "127.0.0.9", userAgent: "vitest" });
     const call = (method: "GET" | "PUT", body?: unknown) =>
       route[method](
         new NextRequest(`http://127.0.0.1:3000/api/users/${userId}/quota`, {

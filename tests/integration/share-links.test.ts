@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NextRequest } from "next/server";
 import { testDbKind } from "./helpers/test-database";
 import { consoleOpen, consoleRefusedStatus, consoleStackStart, guestRemove, idleGuestXml, rfbHandshake, virsh, type ConsoleStack } from "./helpers/console-stack";
+import { sessionCaller } from "./helpers/callers";
 
 const guest = { name: `vdtest-share-${randomBytes(3).toString("hex")}`, uuid: randomUUID() };
 let s: ConsoleStack;
@@ -22,7 +23,7 @@ const openAnonymous = (ticket: string) => consoleOpen(s.port, ticket, null);
 
 async function sharerCaller() {
   const { principalFromSession } = await import("@/lib/authz");
-  return { principal: principalFromSession(await s.sessionOf(sharer.token)), ip };
+  return sessionCaller(await s.sessionOf(sharer.token), ip);
 }
 
 async function linkCreate(o: { viewOnly?: boolean; singleUse?: boolean; minutes?: number } = {}) {
@@ -53,7 +54,7 @@ beforeAll(async () => {
   virsh("define", `${dir}/guest.xml`);
   virsh("start", "--paused", guest.uuid);
   // A helpdesk account granted the helpdesk role (view + console) on this guest only: the links' creator.
-  const admin = { session: await s.sessionOf(s.adminToken), ip };
+  const admin = sessionCaller(await s.sessionOf(s.adminToken), ip);
   await s.m.users.userCreate(admin, s.m.users.UserCreateSchema.parse({ username: "sharer", password: "sharer password 1", role: "helpdesk" }));
   const token = (await s.m.login.login({ username: "sharer", password: "sharer password 1" }, { ip, userAgent: "vitest" })).token;
   const user = (await s.m.users.usersList()).find((u) => u.username === "sharer")!;
@@ -114,7 +115,7 @@ describe(`console share links on ${testDbKind()}`, () => {
     o.ws.close(1000);
     await o.closed;
     // A ticket of a web session is refused without its cookie.
-    const own = await s.m.tickets.consoleTicketMint(await s.sessionOf(sharer.token), s.hostId, guest.uuid, { kind: "vnc", mode: "view", channel: "main" });
+    const own = await s.m.tickets.consoleTicketMint(sessionCaller(await s.sessionOf(sharer.token)), s.hostId, guest.uuid, { kind: "vnc", mode: "view", channel: "main" });
     expect(await consoleRefusedStatus(openAnonymous(own.ticket))).toBe(401);
   });
 
@@ -206,11 +207,11 @@ describe(`console share links on ${testDbKind()}`, () => {
     const o = await openAnonymous((await share.shareTicketMint(link.token, { mode: "interactive", channel: "main" })).ticket);
     await rfbHandshake(o);
     // Someone else without user.manage may not revoke it (and does not learn it exists).
-    const admin = { session: await s.sessionOf(s.adminToken), ip };
+    const admin = sessionCaller(await s.sessionOf(s.adminToken), ip);
     await s.m.users.userCreate(admin, s.m.users.UserCreateSchema.parse({ username: "other", password: "other password 1", role: "operator" }));
     const other = (await s.m.login.login({ username: "other", password: "other password 1" }, { ip, userAgent: "vitest" })).token;
     const { principalFromSession } = await import("@/lib/authz");
-    await expect(share.shareLinkRevoke({ principal: principalFromSession(await s.sessionOf(other)), ip }, link.id)).rejects.toMatchObject({ code: "not_found" });
+    await expect(share.shareLinkRevoke(sessionCaller(await s.sessionOf(other), ip), link.id)).rejects.toMatchObject({ code: "not_found" });
     const t0 = Date.now();
     await share.shareLinkRevoke(await sharerCaller(), link.id);
     const closed = await o.closed;
@@ -241,7 +242,7 @@ describe(`console share links on ${testDbKind()}`, () => {
 
   it("caps the duration by the security policy", async () => {
     const { principalFromSession } = await import("@/lib/authz");
-    const caller = { principal: principalFromSession(await s.sessionOf(s.adminToken)), ip };
+    const caller = sessionCaller(await s.sessionOf(s.adminToken), ip);
     await expect(share.shareLinkCreate(caller, s.hostId, guest.uuid, { kind: "vnc", expiresInMinutes: 24 * 60 + 1, viewOnly: false, singleUse: false })).rejects.toMatchObject({ code: "invalid_input" });
     await s.m.db.db().securityPolicy.upsert({ where: { id: 1 }, create: { id: 1, shareLinkMaxHours: 48 }, update: { shareLinkMaxHours: 48 } });
     const ok = await share.shareLinkCreate(caller, s.hostId, guest.uuid, { kind: "vnc", expiresInMinutes: 48 * 60, viewOnly: false, singleUse: false });

@@ -88,7 +88,7 @@ describe("storage", () => {
     const size = readFileSync(ISO).length;
     const seen: number[] = [];
     const watcher = setInterval(async () => {
-      const list = await tasks.taskList(f.caller.principal, { status: "active" });
+      const list = await tasks.taskList(f.caller, { status: "active" });
       for (const t of list) if (t.kind === "storage.upload") seen.push(t.progress);
     }, 50);
     const t = await upload.storageUpload(f.caller, hostId, { pool: POOL, name: "grub.iso", format: "iso", size }, fileStream(ISO), new AbortController().signal);
@@ -97,7 +97,7 @@ describe("storage", () => {
     expect(t.result).toMatchObject({ pool: POOL, name: "grub.iso", bytes: size, path: `${DIR}/grub.iso` });
     expect(sha256(`${DIR}/grub.iso`)).toBe(sha256(ISO));
     expect(seen.length).toBeGreaterThan(0); // it was visible as a running task while bytes flowed
-    const detail = await tasks.taskGet(f.caller.principal, t.id);
+    const detail = await tasks.taskGet(f.caller, t.id);
     expect(detail.logs.map((l) => l.line).join("\n")).toMatch(/qemu-img info -f raw/);
 
     const isos = await storage.isoLibrary({ hostId, rescan: true });
@@ -139,8 +139,8 @@ describe("storage", () => {
 
   it("a cancelled upload ends cancelled and leaves no volume", async () => {
     const pending = upload.storageUpload(f.caller, hostId, { pool: POOL, name: "cancelled.iso", format: "iso", size: 8 * 1024 * 1024 }, stallingStream(1024 * 1024), new AbortController().signal);
-    const running = await until("the upload runs", async () => (await tasks.taskList(f.caller.principal, { status: "active" })).find((t) => t.kind === "storage.upload"), { timeoutMs: 15_000 });
-    await until("bytes arrived", async () => (await tasks.taskGet(f.caller.principal, running.id)).progress > 0, { timeoutMs: 15_000 });
+    const running = await until("the upload runs", async () => (await tasks.taskList(f.caller, { status: "active" })).find((t) => t.kind === "storage.upload"), { timeoutMs: 15_000 });
+    await until("bytes arrived", async () => (await tasks.taskGet(f.caller, running.id)).progress > 0, { timeoutMs: 15_000 });
     await tasks.taskCancel(f.caller, running.id);
     const t = await pending;
     expect(t.status).toBe("cancelled");

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CALLER_IP, fleetSetup, until, type FleetContext } from "./helpers/fleet-stack";
+import { sessionCaller } from "./helpers/callers";
 
 /**
  * Tasks on the real database (VD_TEST_DB=postgres or pglite) with the real pg-boss queue:
@@ -9,7 +10,7 @@ import { CALLER_IP, fleetSetup, until, type FleetContext } from "./helpers/fleet
  * instance that was killed or stopped, resolved by the next one.
  */
 type Tasks = typeof import("@/lib/tasks/tasks");
-type Caller = import("@/lib/tasks/tasks").TaskCaller & { principal: import("@/lib/authz").Principal };
+type Caller = import("@/lib/authz/caller").Caller;
 
 let f: FleetContext;
 let tasks: Tasks;
@@ -28,8 +29,7 @@ async function userCaller(username: string, role: "operator" | "helpdesk"): Prom
   const r = await login.login({ username, password: `${username} password 1` }, { ip: CALLER_IP, userAgent: "vitest" });
   const s = await session.sessionLookup(r.token);
   if (!s) throw new Error("no session");
-  const { principalFromSession } = await import("@/lib/authz/principal");
-  return { session: s, ip: CALLER_IP, principal: principalFromSession(s) };
+  return sessionCaller(s, CALLER_IP);
 }
 
 beforeAll(async () => {
@@ -38,7 +38,7 @@ beforeAll(async () => {
   admin = f.caller;
   operator = await userCaller("task.operator", "operator");
 
-  tasks.taskHandlerRegister("test.steps", async (ctx) => {
+  (await import("@/lib/tasks/registry")).taskHandlerRegister("test.steps", async (ctx) => {
     const input = ctx.input as { steps: number };
     for (let i = 1; i <= input.steps; i++) {
       await ctx.progress((i / input.steps) * 100, `step ${i} of ${input.steps}`);
@@ -47,7 +47,7 @@ beforeAll(async () => {
     }
     return { steps: input.steps };
   });
-  tasks.taskHandlerRegister(
+  (await import("@/lib/tasks/registry")).taskHandlerRegister(
     "test.wait-cancel",
     async (ctx) => {
       await ctx.progress(5, "waiting");
@@ -55,13 +55,13 @@ beforeAll(async () => {
     },
     { cancellable: true },
   );
-  tasks.taskHandlerRegister("test.fails", async () => {
+  (await import("@/lib/tasks/registry")).taskHandlerRegister("test.fails", async () => {
     throw new Error("the operation broke on purpose");
   });
 });
 
 afterAll(async () => {
-  await tasks?.taskWorkersStop({ graceMs: 1000 });
+  if (tasks) await (await import("@/lib/tasks/workers")).taskWorkersStop({ graceMs: 1000 });
   await f?.teardown();
 });
 
@@ -70,12 +70,12 @@ describe("tasks", () => {
     const queued = await tasks.taskEnqueue(admin, { kind: "test.steps", title: "queued early", input: { steps: 2 } });
     expect(queued.status).toBe("queued");
     await new Promise((r) => setTimeout(r, 1500));
-    expect((await tasks.taskGet(admin.principal, queued.id)).status).toBe("queued");
-    await tasks.taskWorkersStart({ concurrency: 2, pollingIntervalSeconds: 0.5 });
+    expect((await tasks.taskGet(admin, queued.id)).status).toBe("queued");
+    await (await import("@/lib/tasks/workers")).taskWorkersStart({ concurrency: 2, pollingIntervalSeconds: 0.5 });
     await until("the task starts", () => gates.has(queued.id), { timeoutMs: 15_000 });
     gates.get(queued.id)!();
     const done = await until("the task finishes", async () => {
-      const t = await tasks.taskGet(admin.principal, queued.id);
+      const t = await tasks.taskGet(admin, queued.id);
       return t.status === "succeeded" && t;
     }, { timeoutMs: 15_000 });
     expect(done.result).toEqual({ steps: 2 });
@@ -83,10 +83,10 @@ describe("tasks", () => {
 
   it("runs a task with progress, message and log lines, visible to its owner and admins only", async () => {
     const t = await tasks.taskEnqueue(operator, { kind: "test.steps", title: "three steps", input: { steps: 3 } });
-    expect(t).toMatchObject({ kind: "test.steps", title: "three steps", status: "queued", userId: operator.session.user.id, cancellable: false });
+    expect(t).toMatchObject({ kind: "test.steps", title: "three steps", status: "queued", userId: operator.principal.user.id, cancellable: false });
     await until("the task waits after step 1", () => gates.has(t.id), { timeoutMs: 15_000 });
     const mid = await until("progress is recorded", async () => {
-      const d = await tasks.taskGet(operator.principal, t.id);
+      const d = await tasks.taskGet(operator, t.id);
       return d.status === "running" && d.logs.length === 1 && d;
     });
     expect(mid.progress).toBeCloseTo(33.3, 0);
@@ -94,7 +94,7 @@ describe("tasks", () => {
     expect(mid.startedAt).not.toBeNull();
     gates.get(t.id)!();
     const done = await until("the task succeeds", async () => {
-      const d = await tasks.taskGet(operator.principal, t.id);
+      const d = await tasks.taskGet(operator, t.id);
       return d.status === "succeeded" && d;
     }, { timeoutMs: 10_000 });
     expect(done.progress).toBe(100);
@@ -104,13 +104,13 @@ describe("tasks", () => {
 
     // Visibility: the operator's own list has it; another operator's does not; admins see all.
     const other = await userCaller("task.other", "operator");
-    expect((await tasks.taskList(operator.principal)).map((x) => x.id)).toContain(t.id);
-    expect((await tasks.taskList(other.principal)).map((x) => x.id)).not.toContain(t.id);
-    await expect(tasks.taskGet(other.principal, t.id)).rejects.toMatchObject({ code: "not_found" });
+    expect((await tasks.taskList(operator)).map((x) => x.id)).toContain(t.id);
+    expect((await tasks.taskList(other)).map((x) => x.id)).not.toContain(t.id);
+    await expect(tasks.taskGet(other, t.id)).rejects.toMatchObject({ code: "not_found" });
     await expect(tasks.taskCancel(other, t.id)).rejects.toMatchObject({ code: "not_found" });
-    expect((await tasks.taskList(admin.principal)).map((x) => x.id)).toContain(t.id);
+    expect((await tasks.taskList(admin)).map((x) => x.id)).toContain(t.id);
     // Live-update style query: only rows changed after a point.
-    const since = await tasks.taskList(admin.principal, { since: new Date(Date.now() + 60_000) });
+    const since = await tasks.taskList(admin, { since: new Date(Date.now() + 60_000) });
     expect(since).toEqual([]);
   });
 
@@ -140,7 +140,7 @@ describe("tasks", () => {
   it("records a failing handler's error", async () => {
     const t = await tasks.taskEnqueue(admin, { kind: "test.fails", title: "breaks", input: {} });
     const done = await until("the task fails", async () => {
-      const d = await tasks.taskGet(admin.principal, t.id);
+      const d = await tasks.taskGet(admin, t.id);
       return d.status === "failed" && d;
     }, { timeoutMs: 10_000 });
     expect(done.error).toBe("the operation broke on purpose");
@@ -155,7 +155,7 @@ describe("tasks", () => {
     const previous = loggerReplace(loggerCreate("info", stream as unknown as Parameters<typeof loggerCreate>[1]));
     try {
       const t = await tasks.taskEnqueue(admin, { kind: "test.fails", title: "breaks", input: { password: "task-input-secret" } });
-      await until("the task fails", async () => (await tasks.taskGet(admin.principal, t.id)).status === "failed", { timeoutMs: 10_000 });
+      await until("the task fails", async () => (await tasks.taskGet(admin, t.id)).status === "failed", { timeoutMs: 10_000 });
       const line = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.taskId === t.id && l.msg === "task failed");
       expect(line).toMatchObject({ level: 50, component: "tasks", kind: "test.fails", error: "the operation broke on purpose" });
       expect(lines.join("\n")).not.toContain("task-input-secret");
@@ -166,11 +166,11 @@ describe("tasks", () => {
 
   it("cancels a running task through its signal, and refuses to cancel what cannot be", async () => {
     const t = await tasks.taskEnqueue(operator, { kind: "test.wait-cancel", title: "wait", input: {} });
-    await until("the task runs", async () => (await tasks.taskGet(operator.principal, t.id)).message === "waiting", { timeoutMs: 15_000 });
+    await until("the task runs", async () => (await tasks.taskGet(operator, t.id)).message === "waiting", { timeoutMs: 15_000 });
     const asked = await tasks.taskCancel(operator, t.id);
     expect(asked.cancelRequested).toBe(true);
     const done = await until("the task is cancelled", async () => {
-      const d = await tasks.taskGet(operator.principal, t.id);
+      const d = await tasks.taskGet(operator, t.id);
       return d.status === "cancelled" && d;
     });
     expect(done.finishedAt).not.toBeNull();
@@ -184,35 +184,35 @@ describe("tasks", () => {
   });
 
   it("cancels a queued task before any worker takes it", async () => {
-    await tasks.taskWorkersStop({ graceMs: 1000 });
+    await (await import("@/lib/tasks/workers")).taskWorkersStop({ graceMs: 1000 });
     const t = await tasks.taskEnqueue(admin, { kind: "test.wait-cancel", title: "never runs", input: {} });
     const c = await tasks.taskCancel(admin, t.id);
     expect(c.status).toBe("cancelled");
-    await tasks.taskWorkersStart({ concurrency: 2, pollingIntervalSeconds: 0.5 });
+    await (await import("@/lib/tasks/workers")).taskWorkersStart({ concurrency: 2, pollingIntervalSeconds: 0.5 });
     await new Promise((r) => setTimeout(r, 2000));
-    const d = await tasks.taskGet(admin.principal, t.id);
+    const d = await tasks.taskGet(admin, t.id);
     expect(d.status).toBe("cancelled");
     expect(d.startedAt).toBeNull();
   });
 
   it("a task queued on this instance starts at once, not at the workers' next poll", async () => {
-    await tasks.taskWorkersStop({ graceMs: 1000 });
+    await (await import("@/lib/tasks/workers")).taskWorkersStop({ graceMs: 1000 });
     // Pollers that would wait 20 s between fetches: only the wake-up can start the tasks sooner.
-    await tasks.taskWorkersStart({ concurrency: 2, pollingIntervalSeconds: 20 });
+    await (await import("@/lib/tasks/workers")).taskWorkersStart({ concurrency: 2, pollingIntervalSeconds: 20 });
     try {
       // Let both workers make their first (empty) fetch and go to sleep.
       await new Promise((r) => setTimeout(r, 1500));
       for (let i = 0; i < 3; i++) {
         const t = await tasks.taskEnqueue(admin, { kind: "test.steps", title: `woken ${i}`, input: { steps: 1 } });
         await until(`task ${i} starts`, () => gates.has(t.id), { timeoutMs: 5_000 });
-        const d = await tasks.taskGet(admin.principal, t.id);
+        const d = await tasks.taskGet(admin, t.id);
         expect(new Date(d.startedAt!).getTime() - new Date(d.createdAt).getTime()).toBeLessThan(3_000);
         gates.get(t.id)!();
-        await until(`task ${i} ends`, async () => (await tasks.taskGet(admin.principal, t.id)).status === "succeeded", { timeoutMs: 10_000 });
+        await until(`task ${i} ends`, async () => (await tasks.taskGet(admin, t.id)).status === "succeeded", { timeoutMs: 10_000 });
       }
     } finally {
-      await tasks.taskWorkersStop({ graceMs: 1000 });
-      await tasks.taskWorkersStart({ concurrency: 2, pollingIntervalSeconds: 0.5 });
+      await (await import("@/lib/tasks/workers")).taskWorkersStop({ graceMs: 1000 });
+      await (await import("@/lib/tasks/workers")).taskWorkersStart({ concurrency: 2, pollingIntervalSeconds: 0.5 });
     }
   });
 });
@@ -227,8 +227,8 @@ describe("tasks across an app restart", () => {
         env: {
           ...process.env,
           TSX_TSCONFIG_PATH: "tsconfig.server.json",
-          VD_TASK_USER_ID: admin.session.user.id,
-          VD_TASK_USERNAME: admin.session.user.username,
+          VD_TASK_USER_ID: admin.principal.user.id,
+          VD_TASK_USERNAME: admin.principal.user.username,
         },
         stdio: ["ignore", "pipe", "pipe"],
       });
@@ -249,7 +249,7 @@ describe("tasks across an app restart", () => {
 
   it("a task whose instance was killed is resolved as failed, with the reason, when the app starts again", async () => {
     // PGlite opens its directory in one process at a time: hand the database to the other instance.
-    await tasks.taskWorkersStop({ graceMs: 1000 });
+    await (await import("@/lib/tasks/workers")).taskWorkersStop({ graceMs: 1000 });
     const { closeDatabase, prepareDatabase } = await import("@/lib/db/client");
     await closeDatabase();
     const other = instance();
@@ -258,11 +258,11 @@ describe("tasks across an app restart", () => {
     await exited(other.child);
 
     await prepareDatabase();
-    const before = await tasks.taskGet(admin.principal, taskId);
+    const before = await tasks.taskGet(admin, taskId);
     expect(before.status).toBe("running"); // what a crash leaves behind
     expect(before.progress).toBe(40);
-    await tasks.taskWorkersStart({ concurrency: 2, pollingIntervalSeconds: 0.5 });
-    const after = await tasks.taskGet(admin.principal, taskId);
+    await (await import("@/lib/tasks/workers")).taskWorkersStart({ concurrency: 2, pollingIntervalSeconds: 0.5 });
+    const after = await tasks.taskGet(admin, taskId);
     expect(after.status).toBe("failed");
     expect(after.error).toMatch(/^Interrupted: the virtdeck instance running it \(.+\) stopped/);
     expect(after.finishedAt).not.toBeNull();
@@ -272,22 +272,22 @@ describe("tasks across an app restart", () => {
   it("a stale heartbeat from another machine's instance is resolved by the periodic sweep", async () => {
     const { db } = await import("@/lib/db/client");
     const id = crypto.randomUUID();
-    const old = new Date(Date.now() - tasks.STALE_AFTER_MS - 5_000);
+    const old = new Date(Date.now() - (await import("@/lib/tasks/registry")).STALE_AFTER_MS - 5_000);
     await db().task.create({
-      data: { id, kind: "test.steps", title: "elsewhere", status: "running", workerId: "other-host:123:abcdef01", heartbeatAt: old, startedAt: old, userId: admin.session.user.id },
+      data: { id, kind: "test.steps", title: "elsewhere", status: "running", workerId: "other-host:123:abcdef01", heartbeatAt: old, startedAt: old, userId: admin.principal.user.id },
     });
     const fresh = crypto.randomUUID();
     await db().task.create({
-      data: { id: fresh, kind: "test.steps", title: "alive elsewhere", status: "running", workerId: "other-host:124:abcdef02", heartbeatAt: new Date(), userId: admin.session.user.id },
+      data: { id: fresh, kind: "test.steps", title: "alive elsewhere", status: "running", workerId: "other-host:124:abcdef02", heartbeatAt: new Date(), userId: admin.principal.user.id },
     });
-    expect(await tasks.taskSweepInterrupted()).toEqual([id]);
-    expect((await tasks.taskGet(admin.principal, id)).status).toBe("failed");
-    expect((await tasks.taskGet(admin.principal, fresh)).status).toBe("running");
+    expect(await (await import("@/lib/tasks/liveness")).taskSweepInterrupted()).toEqual([id]);
+    expect((await tasks.taskGet(admin, id)).status).toBe("failed");
+    expect((await tasks.taskGet(admin, fresh)).status).toBe("running");
     await db().task.delete({ where: { id: fresh } });
   });
 
   it("stopping an instance (SIGTERM) fails its running task with the reason instead of leaving it running", async () => {
-    await tasks.taskWorkersStop({ graceMs: 1000 });
+    await (await import("@/lib/tasks/workers")).taskWorkersStop({ graceMs: 1000 });
     const { closeDatabase, prepareDatabase } = await import("@/lib/db/client");
     await closeDatabase();
     const other = instance();
@@ -296,9 +296,9 @@ describe("tasks across an app restart", () => {
     await exited(other.child);
     expect(other.child.exitCode).toBe(0);
     await prepareDatabase();
-    const t = await tasks.taskGet(admin.principal, taskId);
+    const t = await tasks.taskGet(admin, taskId);
     expect(t.status).toBe("failed");
     expect(t.error).toBe("virtdeck stopped while this task was running");
-    await tasks.taskWorkersStart({ concurrency: 1, pollingIntervalSeconds: 0.5 });
+    await (await import("@/lib/tasks/workers")).taskWorkersStart({ concurrency: 1, pollingIntervalSeconds: 0.5 });
   });
 });

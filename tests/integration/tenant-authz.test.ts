@@ -197,7 +197,7 @@ describe(`tenant isolation on ${testDbKind()}`, () => {
     // The live stream filters the same way.
     const { taskSeesAll } = await import("@/lib/tasks/tasks");
     const { apiTokenAuthenticate } = await import("@/lib/auth/api-tokens");
-    const { principal } = await apiTokenAuthenticate(token.bearer, "127.0.0.9");
+    const principal = await apiTokenAuthenticate(token.bearer, "127.0.0.9");
     expect(await taskSeesAll(principal)).toBe(false);
     // The admin's session still sees and cancels everyone's.
     expect(((await api(admin, "GET", "tasks", {}, undefined, "?limit=200")).json.tasks as { id: string }[]).map((x) => x.id)).toContain(theirs.id);

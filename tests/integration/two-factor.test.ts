@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { totpCode } from "@/lib/auth/totp";
 import { testDatabase, type TestDatabase } from "./helpers/test-database";
+import { sessionCaller, userCaller } from "./helpers/callers";
 
 // Small limit so the second-factor rate limit is reached quickly; set before env() is parsed.
 process.env.VIRTDECK_TOTP_MAX_PER_ACCOUNT = "3";
@@ -13,6 +14,7 @@ let mod: {
   challenge: typeof import("@/lib/auth/login-challenge");
   session: typeof import("@/lib/auth/session");
   tf: typeof import("@/lib/auth/two-factor");
+  policy: typeof import("@/lib/auth/security-policy");
   users: typeof import("@/lib/users/users");
   audit: typeof import("@/lib/audit/audit");
 };
@@ -27,6 +29,7 @@ beforeAll(async () => {
     challenge: await import("@/lib/auth/login-challenge"),
     session: await import("@/lib/auth/session"),
     tf: await import("@/lib/auth/two-factor"),
+    policy: await import("@/lib/auth/security-policy"),
     users: await import("@/lib/users/users"),
     audit: await import("@/lib/audit/audit"),
   };
@@ -64,7 +67,7 @@ describe(`two-factor sign-in on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     admin = setup.user;
     const adminSession = (await mod.session.sessionLookup(setup.token))!;
     const t = await mod.users.userCreate(
-      { session: adminSession, ip: meta.ip },
+      sessionCaller(adminSession, meta.ip),
       mod.users.UserCreateSchema.parse({ username: "tina", password: "tina password 1", role: "operator" }),
     );
     tina = { id: t.id, username: t.username };
@@ -80,8 +83,8 @@ describe(`two-factor sign-in on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     // Pending enrolment does not change sign-in.
     expect((await mod.login.loginPassword({ username: "tina", password: "tina password 1" }, meta)).step).toBe("done");
 
-    await expect(mod.tf.totpEnrolConfirm({ user: tina, ip: meta.ip }, "000000")).rejects.toMatchObject({ code: "unauthorized" });
-    const { recoveryCodes } = await mod.tf.totpEnrolConfirm({ user: tina, ip: meta.ip }, totpCode(secret, Date.now()));
+    await expect(mod.tf.totpEnrolConfirm(userCaller(tina, meta.ip), "000000")).rejects.toMatchObject({ code: "unauthorized" });
+    const { recoveryCodes } = await mod.tf.totpEnrolConfirm(userCaller(tina, meta.ip), totpCode(secret, Date.now()));
     recovery = recoveryCodes;
     expect(recovery).toHaveLength(10);
     expect(await mod.tf.totpStatus(tina.id)).toMatchObject({ enabled: true, pending: false, recoveryCodesLeft: 10, required: false });
@@ -183,7 +186,7 @@ describe(`two-factor sign-in on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
 
   it("regenerates recovery codes with a code; the old ones stop working", async () => {
     await forgetLastStep(tina.id);
-    const { recoveryCodes } = await mod.tf.recoveryCodesRegenerate({ user: tina, ip: meta.ip }, totpCode(secret, Date.now()));
+    const { recoveryCodes } = await mod.tf.recoveryCodesRegenerate(userCaller(tina, meta.ip), totpCode(secret, Date.now()));
     expect(recoveryCodes).toHaveLength(10);
     expect(recoveryCodes).not.toContain(recovery[2]);
     const { challenge } = await passwordStep("tina", "tina password 1");
@@ -195,7 +198,7 @@ describe(`two-factor sign-in on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
 
   it("turns off only with the password and a current code", async () => {
     await forgetLastStep(tina.id);
-    const caller = { user: tina, ip: meta.ip };
+    const caller = userCaller(tina, meta.ip);
     await expect(mod.tf.totpDisable(caller, { password: "wrong password", code: totpCode(secret, Date.now()) })).rejects.toMatchObject({
       code: "invalid_input",
     });
@@ -209,13 +212,13 @@ describe(`two-factor sign-in on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
   });
 
   it("enforces the policy per role: sessions end, the next sign-in enrols first, and it cannot be turned off", async () => {
-    const adminCaller = { user: admin, ip: meta.ip };
+    const adminCaller = userCaller(admin, meta.ip);
     const tinaSession = await mod.login.login({ username: "tina", password: "tina password 1" }, meta);
     expect(await mod.session.sessionLookup(tinaSession.token)).not.toBeNull();
 
     // An admin cannot require two-factor of their own role before enrolling themselves.
-    await expect(mod.tf.securityPolicySet(adminCaller, { totpRequiredRoles: ["admin", "operator"] })).rejects.toMatchObject({ code: "conflict" });
-    const saved = await mod.tf.securityPolicySet(adminCaller, { totpRequiredRoles: ["operator"] });
+    await expect(mod.policy.securityPolicySet(adminCaller, { totpRequiredRoles: ["admin", "operator"] })).rejects.toMatchObject({ code: "conflict" });
+    const saved = await mod.policy.securityPolicySet(adminCaller, { totpRequiredRoles: ["operator"] });
     expect(saved.totpRequiredRoles).toEqual(["operator"]);
     expect(saved.signedOut).toBeGreaterThanOrEqual(1);
     expect(await mod.session.sessionLookup(tinaSession.token)).toBeNull();
@@ -233,7 +236,7 @@ describe(`two-factor sign-in on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
 
     await forgetLastStep(tina.id);
     await expect(
-      mod.tf.totpDisable({ user: tina, ip: meta.ip }, { password: "tina password 1", code: totpCode(e.secret, Date.now()) }),
+      mod.tf.totpDisable(userCaller(tina, meta.ip), { password: "tina password 1", code: totpCode(e.secret, Date.now()) }),
     ).rejects.toMatchObject({ code: "forbidden" });
     // Admins are not in the list: they still sign in with the password only.
     expect((await mod.login.loginPassword({ username: "root", password: "root password 1" }, meta)).step).toBe("done");
@@ -241,7 +244,7 @@ describe(`two-factor sign-in on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
   });
 
   it("lets an administrator reset a lost authenticator, which ends the user's sessions", async () => {
-    const adminCaller = { user: admin, ip: meta.ip };
+    const adminCaller = userCaller(admin, meta.ip);
     await forgetLastStep(tina.id);
     const { challenge } = await passwordStep("tina", "tina password 1");
     const s = await mod.login.loginSecondFactor(challenge, totpCode(secret, Date.now()), meta);
@@ -256,7 +259,7 @@ describe(`two-factor sign-in on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
   });
   it("counts roles granted directly or through a group, at any scope", async () => {
     const adminSession = await mod.login.login({ username: "root", password: "root password 1" }, meta);
-    const caller = { session: (await mod.session.sessionLookup(adminSession.token))!, ip: meta.ip };
+    const caller = sessionCaller((await mod.session.sessionLookup(adminSession.token))!, meta.ip);
     const mk = async (username: string) =>
       mod.users.userCreate(caller, mod.users.UserCreateSchema.parse({ username, password: `${username} password 1`, role: "helpdesk" }));
     const vic = await mk("vic");
@@ -269,7 +272,7 @@ describe(`two-factor sign-in on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     await d.grant.create({ data: { groupId: group.id, roleId: "viewer", scope: "global" } });
     const vicSession = await mod.login.login({ username: "vic", password: "vic password 1" }, meta);
 
-    const saved = await mod.tf.securityPolicySet({ user: admin, ip: meta.ip }, { totpRequiredRoles: ["viewer"] });
+    const saved = await mod.policy.securityPolicySet(userCaller(admin, meta.ip), { totpRequiredRoles: ["viewer"] });
     expect(saved.signedOut).toBeGreaterThanOrEqual(1);
     expect(await mod.session.sessionLookup(vicSession.token)).toBeNull();
     expect((await mod.login.loginPassword({ username: "vic", password: "vic password 1" }, meta)).step).toBe("enrol");
@@ -277,8 +280,8 @@ describe(`two-factor sign-in on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     // Neither granted the role nor in the group: password only.
     expect((await mod.login.loginPassword({ username: "dan", password: "dan password 1" }, meta)).step).toBe("done");
     // Operators are no longer in the list.
-    expect(await mod.tf.totpRequiredFor(tina.id)).toBe(false);
-    await mod.tf.securityPolicySet({ user: admin, ip: meta.ip }, { totpRequiredRoles: [] });
+    expect(await mod.policy.totpRequiredFor(tina.id)).toBe(false);
+    await mod.policy.securityPolicySet(userCaller(admin, meta.ip), { totpRequiredRoles: [] });
     expect((await mod.login.loginPassword({ username: "gina", password: "gina password 1" }, meta)).step).toBe("done");
   });
 });

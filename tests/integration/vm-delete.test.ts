@@ -64,7 +64,7 @@ const defined = (uuid: string) => {
 
 async function finished(id: string) {
   return until("the task finishes", async () => {
-    const t = await tasks.taskGet(f.caller.principal, id);
+    const t = await tasks.taskGet(f.caller, id);
     return (t.status === "succeeded" || t.status === "failed") && t;
   }, { timeoutMs: 60_000, intervalMs: 250 });
 }
@@ -82,7 +82,7 @@ beforeAll(async () => {
   del = await import("@/lib/provisioning/vm-delete");
   tasks = await import("@/lib/tasks/tasks");
   hostId = (await f.addHost(stackEnv().host1)).id;
-  await tasks.taskWorkersStart({ concurrency: 2, pollingIntervalSeconds: 0.5 });
+  await (await import("@/lib/tasks/workers")).taskWorkersStart({ concurrency: 2, pollingIntervalSeconds: 0.5 });
 });
 
 afterAll(async () => {
@@ -98,7 +98,7 @@ afterAll(async () => {
     virshSync("host1", ["pool-destroy", POOL]);
   } catch {}
   rmSync(DIR, { recursive: true, force: true });
-  await tasks?.taskWorkersStop({ graceMs: 1000 });
+  if (tasks) await (await import("@/lib/tasks/workers")).taskWorkersStop({ graceMs: 1000 });
   await f?.teardown();
 });
 

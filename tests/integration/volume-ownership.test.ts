@@ -76,7 +76,7 @@ beforeAll(async () => {
   const create = await import("@/lib/provisioning/vm-create");
   const templates = await import("@/lib/templates/templates");
   const c = await import("@/lib/contracts/provisioning");
-  await tasks.taskWorkersStart({ concurrency: 1, pollingIntervalSeconds: 0.5 });
+  await (await import("@/lib/tasks/workers")).taskWorkersStart({ concurrency: 1, pollingIntervalSeconds: 0.5 });
   const tpl = (volume: string, name: string) =>
     templates.templateCreate(
       f.caller,
@@ -105,7 +105,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await tasks?.taskWorkersStop({ graceMs: 1000 });
+  if (tasks) await (await import("@/lib/tasks/workers")).taskWorkersStop({ graceMs: 1000 });
   pool?.cleanup();
   virshLocalTry("net-destroy", NET);
   virshLocalTry("net-undefine", NET);

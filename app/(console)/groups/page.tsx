@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
-import { requirePageUser } from "@/lib/auth/page-guard";
+import { requirePageUser } from "@/lib/http/page-guard";
 import { getT } from "@/lib/i18n/server";
-import { groupsList } from "@/lib/authz/manage";
+import { groupsList } from "@/lib/authz/groups";
 import { usersList } from "@/lib/users/users";
 import { GroupsClient } from "@/components/access/groups-client";
 

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
-import { requirePageUser } from "@/lib/auth/page-guard";
+import { requirePageUser } from "@/lib/http/page-guard";
 import { getT } from "@/lib/i18n/server";
-import { rolesList } from "@/lib/authz/manage";
+import { rolesList } from "@/lib/authz/roles";
 import { RolesClient } from "@/components/access/roles-client";
 
 export const dynamic = "force-dynamic";

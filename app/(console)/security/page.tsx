@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
-import { requirePageUser } from "@/lib/auth/page-guard";
-import { policyRoleNames, securityPolicyGet, totpUsersList } from "@/lib/auth/two-factor";
+import { requirePageUser } from "@/lib/http/page-guard";
+import { policyRoleNames, securityPolicyGet, totpUsersList } from "@/lib/auth/security-policy";
 import { getT } from "@/lib/i18n/server";
 import { PageHeader } from "@/components/shell/page-header";
 import { SecurityClient } from "@/components/security/security-client";

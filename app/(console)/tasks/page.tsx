@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { requirePageUser } from "@/lib/auth/page-guard";
+import { requirePageUser } from "@/lib/http/page-guard";
 import { getT } from "@/lib/i18n/server";
 import { TasksClient } from "@/components/tasks/tasks-client";
 

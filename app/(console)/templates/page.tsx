@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { requirePageUser } from "@/lib/auth/page-guard";
+import { requirePageUser } from "@/lib/http/page-guard";
 import { accessSnapshot } from "@/lib/authz";
 import { hostsList } from "@/lib/fleet/hosts";
 import { getT } from "@/lib/i18n/server";

@@ -1,6 +1,7 @@
 import { userRoute } from "@/lib/http/route";
 import { liveStreamResponse } from "@/lib/http/live-stream";
 import { eventsVisibleFeed } from "@/lib/fleet/events";
+import { mediaResponse } from "@/lib/http/route-contract";
 
 export const dynamic = "force-dynamic";
 
@@ -12,7 +13,9 @@ export const dynamic = "force-dynamic";
  * is revoked or expires; 429 past the per-user stream cap
  * (lib/http/live-stream.ts).
  */
-export const GET = userRoute({}, async ({ req, principal }) => {
-  const feed = await eventsVisibleFeed(principal);
-  return liveStreamResponse(req, principal, feed);
+export const GET = userRoute({
+    responses: { 200: mediaResponse("text/event-stream", "Server-sent events") },
+  }, async ({ req, caller }) => {
+  const feed = await eventsVisibleFeed(caller.principal);
+  return liveStreamResponse(req, caller.principal, feed);
 });

@@ -9,6 +9,7 @@ import { testGuestXml, type TestGuestDisplay } from "../../shared/guest-xml";
 import WebSocket from "ws";
 import { testDatabase, type TestDatabase } from "./test-database";
 import { stackEnv } from "./stack-env";
+import { sessionCaller } from "./callers";
 
 export const URI = "qemu:///system";
 export const virsh = (...args: string[]) => execFileSync("virsh", ["-q", "-c", URI, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
@@ -82,7 +83,7 @@ export async function consoleStackStart(): Promise<ConsoleStack> {
     if (!s) throw new Error("no session");
     return s;
   };
-  const caller = { session: await sessionOf(adminToken), ip: meta.ip };
+  const caller = sessionCaller(await sessionOf(adminToken), meta.ip);
   const host = await hosts.hostCreate(
     caller,
     hosts.HostCreateSchema.parse({

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { expect } from "vitest";
 import { stackEnv, type TestHost } from "./stack-env";
 import { testDatabase, type TestDatabase } from "./test-database";
+import { sessionCaller } from "./callers";
 
 /**
  * The fleet services on a fresh database: a real admin session to act as, and
@@ -29,7 +30,7 @@ export interface FleetModules {
   hostInfo: typeof import("@/lib/fleet/host-info");
 }
 
-export type Caller = import("@/lib/fleet/hosts").Caller;
+export type Caller = import("@/lib/authz/caller").Caller;
 export type HostView = import("@/lib/fleet/hosts").HostView;
 
 export interface FleetContext {
@@ -74,8 +75,7 @@ export async function fleetSetup(): Promise<FleetContext> {
   });
   const session = await mod.session.sessionLookup(admin.token);
   if (!session) throw new Error("the admin's session did not resolve");
-  const { principalFromSession } = await import("@/lib/authz/principal");
-  const caller = { session, ip: CALLER_IP, principal: principalFromSession(session) };
+  const caller = sessionCaller(session, CALLER_IP);
   const hostIds: string[] = [];
 
   const ctx: FleetContext = {
@@ -159,7 +159,7 @@ export async function taskEnded(f: FleetContext, id: string, what = "the task en
   return until(
     what,
     async () => {
-      const t = await tasks.taskGet(f.caller.principal, id);
+      const t = await tasks.taskGet(f.caller, id);
       return (t.status === "succeeded" || t.status === "failed") && t;
     },
     { timeoutMs: 60_000, intervalMs: 250 },

@@ -6,7 +6,10 @@
 // waits until aborted, prints `running <taskId>` once the task runs, and on SIGTERM stops the
 // way server.ts does. The test kills it with SIGKILL or SIGTERM.
 import { closeDatabase, prepareDatabase } from "@/lib/db/client";
-import { taskEnqueue, taskHandlerRegister, taskWorkersStart, taskWorkersStop } from "@/lib/tasks/tasks";
+import { taskEnqueue } from "@/lib/tasks/tasks";
+import { taskHandlerRegister } from "@/lib/tasks/registry";
+import { taskWorkersStart, taskWorkersStop } from "@/lib/tasks/workers";
+import { sessionCaller } from "./callers";
 
 taskHandlerRegister(
   "test.hold",
@@ -35,7 +38,7 @@ async function main() {
       .finally(() => closeDatabase())
       .finally(() => process.exit(0));
   });
-  await taskEnqueue({ session, ip: "127.0.0.1" }, { kind: "test.hold", title: "held until the instance stops", input: {} });
+  await taskEnqueue(sessionCaller(session, "127.0.0.1"), { kind: "test.hold", title: "held until the instance stops", input: {} });
 }
 
 main().catch((err) => {

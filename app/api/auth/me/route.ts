@@ -1,6 +1,10 @@
 import { NextResponse } from "next/server";
 import { userRoute } from "@/lib/http/route";
+import { callerAccount } from "@/lib/auth/account";
+import { MeResponseSchema } from "@/lib/contracts/api/account";
 
-export const GET = userRoute({}, async ({ session }) => {
-  return NextResponse.json({ user: session.user, csrfToken: session.csrfToken, expiresAt: session.expiresAt.toISOString() });
+export const GET = userRoute({
+    responses: { 200: MeResponseSchema },
+  }, async ({ caller }) => {
+  return NextResponse.json(await callerAccount(caller));
 });

@@ -1,8 +1,11 @@
 import { NextResponse } from "next/server";
 import { userRoute } from "@/lib/http/route";
-import { grantDelete } from "@/lib/authz/manage";
+import { grantDelete } from "@/lib/authz/grants";
+import { IdParamsSchema, OkSchema } from "@/lib/contracts/api/common";
 
-export const DELETE = userRoute<undefined, { id: string }>({ privilege: "user.manage" }, async ({ principal, ip, params }) => {
-  await grantDelete({ principal, ip }, params.id);
+export const DELETE = userRoute<undefined, { id: string }>({
+    params: IdParamsSchema, responses: { 200: OkSchema },
+    privilege: "user.manage" }, async ({ caller, params }) => {
+  await grantDelete(caller, params.id);
   return NextResponse.json({ ok: true });
 });

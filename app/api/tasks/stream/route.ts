@@ -1,6 +1,7 @@
 import { userRoute } from "@/lib/http/route";
 import { liveStreamResponse } from "@/lib/http/live-stream";
 import { taskUpdatesSubscribe } from "@/lib/tasks/live";
+import { mediaResponse } from "@/lib/http/route-contract";
 
 export const dynamic = "force-dynamic";
 
@@ -10,6 +11,8 @@ export const dynamic = "force-dynamic";
  * caller is signed out, disabled or their token revoked; 429 past the per-user stream cap
  * (lib/http/live-stream.ts).
  */
-export const GET = userRoute({}, async ({ req, principal }) =>
-  liveStreamResponse(req, principal, (send) => taskUpdatesSubscribe(principal, (tasks) => send("tasks", tasks))),
+export const GET = userRoute({
+    responses: { 200: mediaResponse("text/event-stream", "Server-sent events") },
+  }, async ({ req, caller }) =>
+  liveStreamResponse(req, caller.principal, (send) => taskUpdatesSubscribe(caller.principal, (tasks) => send("tasks", tasks))),
 );

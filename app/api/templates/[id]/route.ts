@@ -2,12 +2,16 @@ import { NextResponse, type NextRequest } from "next/server";
 import { userRoute } from "@/lib/http/route";
 import { TemplateInputSchema } from "@/lib/contracts/provisioning";
 import { templateDelete, templateGet, templateManageAuthorize, templateUpdate } from "@/lib/templates/templates";
+import { IdParamsSchema } from "@/lib/contracts/api/common";
+import { TemplateResponseSchema } from "@/lib/contracts/api/provisioning";
 
 type P = { id: string };
 
 const denied = (req: NextRequest, ip: string) => ({ ip, method: req.method, path: req.nextUrl.pathname });
 
-export const GET = userRoute<undefined, P>({ privilege: "template.use", anyScope: true }, async ({ params }) => {
+export const GET = userRoute<undefined, P>({
+    params: IdParamsSchema, responses: { 200: TemplateResponseSchema },
+    privilege: "template.use", anyScope: true }, async ({ params }) => {
   return NextResponse.json({ template: await templateGet(params.id) });
 });
 
@@ -17,17 +21,21 @@ export const GET = userRoute<undefined, P>({ privilege: "template.use", anyScope
  * the privilege there too.
  */
 export const PUT = userRoute<typeof TemplateInputSchema, P>(
-  { privilege: "template.manage", anyScope: true, body: TemplateInputSchema, maxBodyBytes: 512 * 1024 },
-  async ({ req, principal, session, ip, params, body }) => {
+  {
+    params: IdParamsSchema, responses: { 200: TemplateResponseSchema },
+    privilege: "template.manage", anyScope: true, body: TemplateInputSchema, maxBodyBytes: 512 * 1024 },
+  async ({ req, caller, ip, params, body }) => {
     const before = await templateGet(params.id);
-    await templateManageAuthorize(principal, before.defaultHostId, denied(req, ip));
-    if (body.defaultHostId !== before.defaultHostId) await templateManageAuthorize(principal, body.defaultHostId, denied(req, ip));
-    return NextResponse.json({ template: await templateUpdate({ session, ip }, params.id, body) });
+    await templateManageAuthorize(caller.principal, before.defaultHostId, denied(req, ip));
+    if (body.defaultHostId !== before.defaultHostId) await templateManageAuthorize(caller.principal, body.defaultHostId, denied(req, ip));
+    return NextResponse.json({ template: await templateUpdate(caller, params.id, body) });
   },
 );
 
-export const DELETE = userRoute<undefined, P>({ privilege: "template.manage", anyScope: true }, async ({ req, principal, session, ip, params }) => {
-  await templateManageAuthorize(principal, (await templateGet(params.id)).defaultHostId, denied(req, ip));
-  await templateDelete({ session, ip }, params.id);
+export const DELETE = userRoute<undefined, P>({
+    params: IdParamsSchema, responses: { 204: null },
+    privilege: "template.manage", anyScope: true }, async ({ req, caller, ip, params }) => {
+  await templateManageAuthorize(caller.principal, (await templateGet(params.id)).defaultHostId, denied(req, ip));
+  await templateDelete(caller, params.id);
   return new NextResponse(null, { status: 204 });
 });

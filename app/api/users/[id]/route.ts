@@ -1,21 +1,29 @@
 import { NextResponse } from "next/server";
 import { userRoute } from "@/lib/http/route";
 import { UserUpdateSchema, userDelete, userGet, userUpdate } from "@/lib/users/users";
+import { UserResponseSchema } from "@/lib/contracts/api/access";
+import { IdParamsSchema, OkSchema } from "@/lib/contracts/api/common";
 
 type P = { id: string };
 
-export const GET = userRoute<undefined, P>({ privilege: "user.manage" }, async ({ params }) => {
+export const GET = userRoute<undefined, P>({
+    params: IdParamsSchema, responses: { 200: UserResponseSchema },
+    privilege: "user.manage" }, async ({ params }) => {
   return NextResponse.json({ user: await userGet(params.id) });
 });
 
 export const PATCH = userRoute<typeof UserUpdateSchema, P>(
-  { privilege: "user.manage", body: UserUpdateSchema },
-  async ({ session, ip, params, body }) => {
-    return NextResponse.json({ user: await userUpdate({ session, ip }, params.id, body) });
+  {
+    params: IdParamsSchema, responses: { 200: UserResponseSchema },
+    privilege: "user.manage", body: UserUpdateSchema },
+  async ({ caller, params, body }) => {
+    return NextResponse.json({ user: await userUpdate(caller, params.id, body) });
   },
 );
 
-export const DELETE = userRoute<undefined, P>({ privilege: "user.manage" }, async ({ session, ip, params }) => {
-  await userDelete({ session, ip }, params.id);
+export const DELETE = userRoute<undefined, P>({
+    params: IdParamsSchema, responses: { 200: OkSchema },
+    privilege: "user.manage" }, async ({ caller, params }) => {
+  await userDelete(caller, params.id);
   return NextResponse.json({ ok: true });
 });

@@ -2,6 +2,7 @@ import { NextResponse } from "next/server";
 import { userRoute } from "@/lib/http/route";
 import { VmCreateSchema } from "@/lib/contracts/provisioning";
 import { vmCreateAuthorized } from "@/lib/provisioning/vm-create-access";
+import { VmCreateResultSchema } from "@/lib/contracts/api/provisioning";
 
 /**
  * Create a VM from a template, an ISO or an existing volume (201 with the VM, or 202 with a
@@ -10,9 +11,11 @@ import { vmCreateAuthorized } from "@/lib/provisioning/vm-create-access";
  * the template's) network.manage there (lib/provisioning/vm-create-access.ts).
  */
 export const POST = userRoute(
-  { privilege: "vm.create", body: VmCreateSchema, target: ({ body }) => ({ hostId: body.hostId }) },
-  async ({ req, session, principal, ip, body }) => {
-    const r = await vmCreateAuthorized({ session, ip }, principal, body, { ip, method: req.method, path: req.nextUrl.pathname });
+  {
+    responses: { 201: VmCreateResultSchema, 202: VmCreateResultSchema },
+    privilege: "vm.create", body: VmCreateSchema, target: ({ body }) => ({ hostId: body.hostId }) },
+  async ({ req, caller, ip, body }) => {
+    const r = await vmCreateAuthorized(caller, body, { ip, method: req.method, path: req.nextUrl.pathname });
     return NextResponse.json(r, { status: r.taskId ? 202 : 201 });
   },
 );

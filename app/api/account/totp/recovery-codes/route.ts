@@ -1,8 +1,11 @@
 import { NextResponse } from "next/server";
 import { userRoute } from "@/lib/http/route";
 import { RecoveryRegenerateSchema, recoveryCodesRegenerate } from "@/lib/auth/two-factor";
+import { RecoveryCodesResponseSchema } from "@/lib/contracts/api/account";
 
 /** Replaces every recovery code with ten new ones (shown once); needs a current code. */
-export const POST = userRoute({ body: RecoveryRegenerateSchema, sessionOnly: true }, async ({ session, ip, body }) => {
-  return NextResponse.json(await recoveryCodesRegenerate({ user: session.user, ip }, body.code));
+export const POST = userRoute({
+    responses: { 200: RecoveryCodesResponseSchema },
+    body: RecoveryRegenerateSchema, sessionOnly: true }, async ({ caller, body }) => {
+  return NextResponse.json(await recoveryCodesRegenerate(caller, body.code));
 });

@@ -1,11 +1,14 @@
 import { NextResponse } from "next/server";
 import { userRoute } from "@/lib/http/route";
 import { PasswordResetSchema, userPasswordReset } from "@/lib/users/users";
+import { IdParamsSchema, OkSchema } from "@/lib/contracts/api/common";
 
 export const POST = userRoute<typeof PasswordResetSchema, { id: string }>(
-  { privilege: "user.manage", body: PasswordResetSchema },
-  async ({ session, ip, params, body }) => {
-    await userPasswordReset({ session, ip }, params.id, body);
+  {
+    params: IdParamsSchema, responses: { 200: OkSchema },
+    privilege: "user.manage", body: PasswordResetSchema },
+  async ({ caller, params, body }) => {
+    await userPasswordReset(caller, params.id, body);
     return NextResponse.json({ ok: true });
   },
 );

@@ -4,6 +4,8 @@ import { VmCloneSchema } from "@/lib/contracts/provisioning";
 import { vmClone } from "@/lib/provisioning/vm-clone";
 import { accessDeniedRecord, authorize } from "@/lib/authz";
 import { AppError } from "@/lib/http/errors";
+import { VmParamsSchema } from "@/lib/contracts/api/common";
+import { VmCloneResponseSchema } from "@/lib/contracts/api/provisioning";
 
 type P = { hostId: string; uuid: string };
 
@@ -13,13 +15,15 @@ type P = { hostId: string; uuid: string };
  * (the source's host).
  */
 export const POST = userRoute<typeof VmCloneSchema, P>(
-  { privilege: "vm.clone", body: VmCloneSchema, target: ({ params }) => ({ hostId: params.hostId, vmUuid: params.uuid }) },
-  async ({ req, session, principal, ip, params, body }) => {
+  {
+    params: VmParamsSchema, responses: { 202: VmCloneResponseSchema },
+    privilege: "vm.clone", body: VmCloneSchema, target: ({ params }) => ({ hostId: params.hostId, vmUuid: params.uuid }) },
+  async ({ req, caller, ip, params, body }) => {
     // 403, not 404: the caller sees the VM (the route checked vm.clone on it), whatever they see of the host.
-    if (!(await authorize(principal, "vm.create", { hostId: params.hostId }))) {
-      await accessDeniedRecord(principal, "vm.create", { hostId: params.hostId }, { ip, method: req.method, path: req.nextUrl.pathname });
+    if (!(await authorize(caller.principal, "vm.create", { hostId: params.hostId }))) {
+      await accessDeniedRecord(caller.principal, "vm.create", { hostId: params.hostId }, { ip, method: req.method, path: req.nextUrl.pathname });
       throw new AppError("forbidden", "Cloning creates a VM: you need the right to create VMs on this host");
     }
-    return NextResponse.json(await vmClone({ session, ip }, params.hostId, params.uuid, body), { status: 202 });
+    return NextResponse.json(await vmClone(caller, params.hostId, params.uuid, body), { status: 202 });
   },
 );

@@ -4,11 +4,15 @@ import { AppError } from "@/lib/http/errors";
 import { ConsoleRequestSchema, consoleHolders, consoleTicketMint } from "@/lib/consoles/tickets";
 import { DomainUuidSchema } from "@/lib/hosts/virsh-command";
 import { hostGet } from "@/lib/fleet/hosts";
+import { VmParamsSchema } from "@/lib/contracts/api/common";
+import { ConsoleHoldersResponseSchema, MintedTicketSchema } from "@/lib/contracts/api/consoles";
 
 type P = { hostId: string; uuid: string };
 
 /** Who holds this VM's consoles now. */
-export const GET = userRoute<undefined, P>({ privilege: "vm.view", target: ({ params }) => ({ hostId: params.hostId, vmUuid: params.uuid }) }, async ({ params }) => {
+export const GET = userRoute<undefined, P>({
+    params: VmParamsSchema, responses: { 200: ConsoleHoldersResponseSchema },
+    privilege: "vm.view", target: ({ params }) => ({ hostId: params.hostId, vmUuid: params.uuid }) }, async ({ params }) => {
   const host = await hostGet(params.hostId);
   const uuid = DomainUuidSchema.safeParse(params.uuid);
   if (!uuid.success) throw new AppError("not_found", "VM not found");
@@ -16,6 +20,8 @@ export const GET = userRoute<undefined, P>({ privilege: "vm.view", target: ({ pa
 });
 
 /** Mints a one-time console ticket for the caller's session. */
-export const POST = userRoute<typeof ConsoleRequestSchema, P>({ privilege: "vm.console", body: ConsoleRequestSchema, target: ({ params }) => ({ hostId: params.hostId, vmUuid: params.uuid }) }, async ({ session, params, body }) => {
-  return NextResponse.json(await consoleTicketMint(session, params.hostId, params.uuid, body), { status: 201 });
+export const POST = userRoute<typeof ConsoleRequestSchema, P>({
+    params: VmParamsSchema, responses: { 201: MintedTicketSchema },
+    privilege: "vm.console", body: ConsoleRequestSchema, target: ({ params }) => ({ hostId: params.hostId, vmUuid: params.uuid }) }, async ({ caller, params, body }) => {
+  return NextResponse.json(await consoleTicketMint(caller, params.hostId, params.uuid, body), { status: 201 });
 });

@@ -4,6 +4,8 @@ import { VmToTemplateSchema } from "@/lib/contracts/provisioning";
 import { vmToTemplate } from "@/lib/provisioning/vm-clone";
 import { accessDeniedRecord, authorize } from "@/lib/authz";
 import { AppError } from "@/lib/http/errors";
+import { VmParamsSchema } from "@/lib/contracts/api/common";
+import { TemplateResponseSchema } from "@/lib/contracts/api/provisioning";
 
 type P = { hostId: string; uuid: string };
 
@@ -13,13 +15,15 @@ type P = { hostId: string; uuid: string };
  * where the record will be managed, not only on the VM.
  */
 export const POST = userRoute<typeof VmToTemplateSchema, P>(
-  { privilege: "template.manage", body: VmToTemplateSchema, target: ({ params }) => ({ hostId: params.hostId, vmUuid: params.uuid }) },
-  async ({ req, session, principal, ip, params, body }) => {
+  {
+    params: VmParamsSchema, responses: { 201: TemplateResponseSchema },
+    privilege: "template.manage", body: VmToTemplateSchema, target: ({ params }) => ({ hostId: params.hostId, vmUuid: params.uuid }) },
+  async ({ req, caller, ip, params, body }) => {
     // 403, not 404: the caller sees the VM (the route checked template.manage on it).
-    if (!(await authorize(principal, "template.manage", { hostId: params.hostId }))) {
-      await accessDeniedRecord(principal, "template.manage", { hostId: params.hostId }, { ip, method: req.method, path: req.nextUrl.pathname });
+    if (!(await authorize(caller.principal, "template.manage", { hostId: params.hostId }))) {
+      await accessDeniedRecord(caller.principal, "template.manage", { hostId: params.hostId }, { ip, method: req.method, path: req.nextUrl.pathname });
       throw new AppError("forbidden", "A template is managed on its host: you need the right to manage templates on this host");
     }
-    return NextResponse.json(await vmToTemplate({ session, ip }, params.hostId, params.uuid, body), { status: 201 });
+    return NextResponse.json(await vmToTemplate(caller, params.hostId, params.uuid, body), { status: 201 });
   },
 );

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { PRIVILEGES } from "./permissions";
+import { PRIVILEGES } from "./privileges";
 
 // The built-in roles are rows seeded by the access-control migration; read them from its SQL.
 function builtinRoles(): Record<string, string[]> {

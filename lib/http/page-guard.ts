@@ -1,8 +1,8 @@
 import "server-only";
 import { forbidden, notFound, redirect } from "next/navigation";
-import { currentUser, needsSetup, type CurrentUser } from "@/lib/auth/current";
+import { currentUser, needsSetup, type CurrentUser } from "@/lib/http/current-user";
 import { headers } from "next/headers";
-import type { Privilege } from "@/lib/auth/permissions";
+import type { Privilege } from "@/lib/authz/privileges";
 import { authorizeOrThrow, principalFromSession, type AuthzTarget, type Principal } from "@/lib/authz";
 import { isAppError } from "@/lib/http/errors";
 import { clientAddress } from "@/lib/http/client-address";
@@ -21,7 +21,7 @@ export async function requirePageUser(privilege?: Privilege, page?: string, targ
   if (await needsSetup()) redirect("/setup");
   const user = await currentUser();
   if (!user) redirect("/login");
-  const principal = principalFromSession({ id: user.sessionId, csrfToken: user.csrfToken, expiresAt: new Date(0), user });
+  const principal = principalFromSession({ id: user.sessionId, user });
   if (privilege) {
     try {
       await authorizeOrThrow(principal, privilege, target, { ip: clientAddress(await headers()), method: "GET", path: page ?? "" });

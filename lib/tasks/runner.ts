@@ -1,0 +1,198 @@
+import "server-only";
+import { randomUUID } from "node:crypto";
+import { db } from "@/lib/db/client";
+import { AppError } from "@/lib/http/errors";
+import type { Prisma } from "@/lib/generated/prisma/client";
+import { auditRecord } from "@/lib/audit/audit";
+import { childLogger } from "@/lib/log";
+import type { Caller } from "@/lib/authz/caller";
+import type { TaskStatus, TaskView } from "@/lib/contracts/tasks";
+import { toTaskView } from "./tasks";
+import { ensureTimers } from "./liveness";
+import {
+  KindSchema,
+  MAX_LOG_LINE,
+  PROGRESS_WRITE_MS,
+  TaskCancelledError,
+  TaskShutdownError,
+  callerFields,
+  errorText,
+  runtime,
+  type Registration,
+  type TaskContext,
+  type TaskHandler,
+  type TaskRow,
+  type TaskSpec,
+} from "./registry";
+
+/** Running one task in this process: its context (progress, log), the claim, the outcome. */
+
+function makeContext(row: TaskRow, controller: AbortController): { ctx: TaskContext; flush: () => Promise<void> } {
+  let lastWrite = 0;
+  let pending: { progress: number; message?: string } | null = null;
+  let trailing: NodeJS.Timeout | null = null;
+  let chain: Promise<void> = Promise.resolve();
+  let lastMessage = row.message;
+
+  const write = (p: { progress: number; message?: string }) => {
+    lastWrite = Date.now();
+    const data: Prisma.TaskUpdateInput = { progress: p.progress };
+    if (p.message !== undefined) data.message = p.message;
+    chain = chain
+      .then(() => db().task.updateMany({ where: { id: row.id, status: "running" }, data }))
+      .then(
+        () => {},
+        (err) => console.error(`task ${row.id}: progress write failed: ${errorText(err)}`),
+      );
+    return chain;
+  };
+  const flush = async () => {
+    if (trailing) clearTimeout(trailing);
+    trailing = null;
+    if (pending) {
+      const p = pending;
+      pending = null;
+      await write(p);
+    }
+    await chain;
+  };
+
+  const ctx: TaskContext = {
+    taskId: row.id,
+    input: row.input,
+    signal: controller.signal,
+    progress(percent, message) {
+      const progress = Math.max(0, Math.min(100, Number.isFinite(percent) ? percent : 0));
+      const msg = message?.slice(0, 500);
+      const changedMessage = msg !== undefined && msg !== lastMessage;
+      if (msg !== undefined) lastMessage = msg;
+      const next = { progress, message: msg ?? pending?.message };
+      if (changedMessage || Date.now() - lastWrite >= PROGRESS_WRITE_MS) {
+        pending = null;
+        if (trailing) clearTimeout(trailing);
+        trailing = null;
+        return write(next);
+      }
+      pending = next;
+      if (!trailing) trailing = setTimeout(() => void flush(), PROGRESS_WRITE_MS);
+      return Promise.resolve();
+    },
+    async log(line) {
+      await db().taskLog.create({ data: { taskId: row.id, line: String(line).slice(0, MAX_LOG_LINE) } });
+    },
+  };
+  return { ctx, flush };
+}
+
+/**
+ * Runs a claimed task (status already "running" for this instance) to its end and records the
+ * outcome. Never throws.
+ */
+export async function execute(row: TaskRow, reg: Registration | undefined): Promise<void> {
+  const rt = runtime();
+  const controller = new AbortController();
+  let resolveDone!: () => void;
+  const done = new Promise<void>((r) => (resolveDone = r));
+  rt.running.set(row.id, { controller, done });
+  const { ctx, flush } = makeContext(row, controller);
+  let status: TaskStatus;
+  let error: string | null = null;
+  let result: Record<string, unknown> | null = null;
+  try {
+    if (!reg) throw new Error(`No handler for task kind ${row.kind} on this instance`);
+    const out = await reg.handler(ctx);
+    result = out ?? null;
+    status = "succeeded";
+  } catch (err) {
+    const reason = controller.signal.aborted ? controller.signal.reason : undefined;
+    if (reason instanceof TaskCancelledError) {
+      status = "cancelled";
+      error = null;
+    } else if (reason instanceof TaskShutdownError) {
+      status = "failed";
+      error = reason.message;
+    } else {
+      status = "failed";
+      error = errorText(err);
+    }
+  }
+  await flush().catch(() => {});
+  if (status === "failed") childLogger("tasks").error({ taskId: row.id, kind: row.kind, error }, "task failed");
+  const now = new Date();
+  try {
+    await db().task.updateMany({
+      where: { id: row.id, workerId: rt.instanceId, status: "running" },
+      data: {
+        status,
+        error,
+        result: result === null ? undefined : (result as Prisma.InputJsonValue),
+        finishedAt: now,
+        heartbeatAt: now,
+        ...(status === "succeeded" ? { progress: 100 } : {}),
+        ...(status === "cancelled" ? { message: "Cancelled" } : {}),
+      },
+    });
+    if (error) await ctx.log(`error: ${error}`).catch(() => {});
+  } catch (err) {
+    childLogger("tasks").error({ taskId: row.id, kind: row.kind, err }, "could not record the task's outcome");
+  } finally {
+    rt.running.delete(row.id);
+    resolveDone();
+  }
+}
+
+/** Claims a queued task for this instance; null when another worker has it or it was cancelled. */
+export async function claim(taskId: string): Promise<TaskRow | null> {
+  const now = new Date();
+  const claimed = await db().task.updateMany({
+    where: { id: taskId, status: "queued" },
+    data: { status: "running", startedAt: now, heartbeatAt: now, workerId: runtime().instanceId },
+  });
+  if (claimed.count !== 1) return null;
+  return db().task.findUnique({ where: { id: taskId } });
+}
+
+/**
+ * Runs a task in this process, bound to the current request instead of the queue: for work
+ * whose input is a stream only this instance has (a browser upload). It is recorded, shown,
+ * heartbeated, cancelled and resolved after a crash exactly like a queued task.
+ */
+export async function taskRunAttached(
+  caller: Caller,
+  spec: TaskSpec,
+  handler?: TaskHandler,
+): Promise<{ task: TaskView; done: Promise<TaskView> }> {
+  KindSchema.parse(spec.kind);
+  const reg = runtime().handlers.get(spec.kind);
+  if (!reg && !handler) throw new AppError("internal", `No task handler for ${spec.kind}`);
+  const registration: Registration = { handler: handler ?? reg!.handler, opts: reg?.opts ?? {} };
+  if (runtime().stopping) throw new AppError("conflict", "virtdeck is shutting down");
+  const now = new Date();
+  const row = await db().task.create({
+    data: {
+      id: randomUUID(),
+      kind: spec.kind,
+      title: spec.title.slice(0, 300),
+      hostId: spec.hostId ?? null,
+      vmUuid: spec.vmUuid?.toLowerCase() ?? null,
+      input: spec.input as Prisma.InputJsonValue,
+      cancellable: !!registration.opts.cancellable,
+      status: "running",
+      startedAt: now,
+      heartbeatAt: now,
+      workerId: runtime().instanceId,
+      ...callerFields(caller),
+    },
+  });
+  await auditRecord({
+    actor: caller.actor,
+    action: "task.start",
+    target: { type: "task", id: row.id, name: spec.kind },
+    ip: caller.ip,
+    details: { kind: spec.kind, title: spec.title, hostId: spec.hostId ?? null, vmUuid: spec.vmUuid ?? null },
+  });
+  ensureTimers();
+  const done = execute(row, registration).then(async () => toTaskView(await db().task.findUniqueOrThrow({ where: { id: row.id } })));
+  return { task: toTaskView(row), done };
+}
+
