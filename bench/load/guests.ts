@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -21,11 +22,17 @@ const errorsOf = (stderr: string) =>
     .map((l) => l.trim().replace(/\s*\n\s*/g, " / "))
     .slice(0, 5);
 
-async function run(host: BenchHost, lines: string[]): Promise<{ ms: number; stdout: string }> {
+async function run(host: BenchHost, lines: string[]): Promise<{ ms: number }> {
   const r = await virshLocal(host, lines);
   const errs = errorsOf(r.stderr);
   if (errs.length) throw new Error(`virsh on ${host.key}: ${errs.join(" | ")}`);
-  return { ms: r.ms, stdout: r.stdout };
+  return { ms: r.ms };
+}
+
+/** One virsh command as the host's own user, its output (the interactive prompt never appears). */
+function virshOne(host: BenchHost, ...args: string[]): string {
+  const [cmd, ...pre] = [...host.runAs, "env", "-u", "XDG_RUNTIME_DIR", "LC_ALL=C.UTF-8", "virsh", "-q", "-c", host.uri, ...args];
+  return execFileSync(cmd, pre, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 }
 
 /** Defines vdload-1..count on the host (one virsh reading every `define`); returns the UUIDs of the first `guests`. */
@@ -44,13 +51,13 @@ export async function loadDomainsDefine(host: BenchHost, count: number, guests: 
     rmSync(dir, { recursive: true, force: true });
   }
   const uuids: string[] = [];
-  for (let n = 1; n <= guests; n++) uuids.push((await run(host, [virshLine("domuuid", loadName(n))])).stdout.trim().toLowerCase());
+  for (let n = 1; n <= guests; n++) uuids.push(virshOne(host, "domuuid", loadName(n)).trim().toLowerCase());
   return uuids;
 }
 
 /** Starts the named domains that are not running (one virsh); resolves when all run. */
 export async function loadGuestsStart(host: BenchHost, uuids: readonly string[]): Promise<void> {
-  const running = new Set((await run(host, [virshLine("list", "--uuid")])).stdout.split("\n").map((l) => l.trim().toLowerCase()));
+  const running = new Set(virshOne(host, "list", "--uuid").split("\n").map((l) => l.trim().toLowerCase()));
   const todo = uuids.filter((u) => !running.has(u));
   if (todo.length) await run(host, todo.map((u) => virshLine("start", u)));
 }
@@ -65,7 +72,7 @@ export async function rawDestroyParallel(host: BenchHost, uuids: readonly string
 /** Destroys and undefines every vdload-* domain on the host; returns how many it removed. */
 export async function loadDomainsCleanup(host: BenchHost): Promise<number> {
   const names = async (...args: string[]) =>
-    (await virshLocal(host, [virshLine("list", ...args)])).stdout
+    virshOne(host, "list", ...args)
       .split("\n")
       .map((l) => l.trim())
       .filter((l) => LOAD_NAME.test(l));
