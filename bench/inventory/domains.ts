@@ -28,11 +28,11 @@ function el(doc: Document, parent: Element, name: string, attrs: Record<string, 
  * get a fixed VNC port: host1's and host2's libvirt daemons share this machine's ports, and their
  * autoport allocators do not see each other's guests ("Failed to find an available port").
  */
-export function domainXml(n: number, domainType: string, vncPort?: number): string {
+export function domainXml(n: number, domainType: string, vncPort?: number, name = domainName(n)): string {
   const doc = new DOMImplementation().createDocument(null, "domain", null);
   const d = doc.documentElement!;
   d.setAttribute("type", domainType);
-  el(doc, d, "name", {}, domainName(n));
+  el(doc, d, "name", {}, name);
   el(doc, d, "title", {}, `virtdeck bench guest #${n}`);
   el(doc, d, "description", {}, "Defined by bench/inventory; undefined again when the bench ends.");
   el(doc, d, "memory", { unit: "MiB" }, "64");
@@ -56,7 +56,7 @@ export function domainXml(n: number, domainType: string, vncPort?: number): stri
 
 /** virsh's error messages (an "error:" line and its continuation lines), at most 5. */
 /** A port nothing listens on, far above the 5900+ range where libvirt's autoport starts. */
-async function freeVncPort(): Promise<number> {
+export async function freeVncPort(): Promise<number> {
   for (let i = 0; i < 100; i++) {
     const port = 40000 + Math.floor(Math.random() * 20000);
     const free = await new Promise<boolean>((resolve) => {

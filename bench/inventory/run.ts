@@ -9,12 +9,13 @@
  * fails only when something is broken (an error from a host, a wrong VM count).
  */
 import { execFile, execFileSync } from "node:child_process";
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { stackClose, stackOpen, readKey, type BenchHost, type Stack } from "../lib/stack";
+import { stackClose, stackOpen, type BenchHost, type Stack } from "../lib/stack";
+import { setupFleet } from "../lib/fleet-setup";
 import { ApiClient, buildInfo, ensureBuild, serverKillAll, serverStart, type BenchServer } from "../lib/server";
 import { virshLine, virshLocal, virshOverSsh } from "../lib/virsh-local";
 import { ms, now, ratio, sleep, summarize, timed, type Summary } from "../lib/stats";
@@ -198,40 +199,6 @@ async function startServer(dataDir: string, logFile: string, api: ApiClient): Pr
   server = await serverStart({ root: ROOT, dataDir, logFile });
   api.base = server.base;
   return { startMs: now() - t0 };
-}
-
-async function setupFleet(api: ApiClient, hosts: readonly BenchHost[]): Promise<void> {
-  const password = randomBytes(18).toString("base64url");
-  const setup = await api.ok<{ csrfToken: string }>("POST", "/api/setup", { username: "bench", password });
-  api.csrf = setup.csrfToken;
-  for (const h of hosts) {
-    const { host } = await api.ok<{ host: { id: string } }>("POST", "/api/hosts", {
-      name: h.name,
-      address: h.address,
-      port: h.port,
-      username: h.username,
-      libvirtUri: h.uri,
-      key: { kind: "paste", privateKey: readKey(h) },
-    });
-    // Retried: a login on a shared test host can stall for seconds (root's shell init takes a lock).
-    let presented: string | null = null;
-    for (let attempt = 1; ; attempt++) {
-      const test = await api.ok<{ steps: { id: string; ok: boolean | null; detail: string }[]; host: { presentedHostKeySha256: string | null } }>(
-        "POST",
-        `/api/hosts/${host.id}/test`,
-      );
-      presented = test.host.presentedHostKeySha256;
-      const failed = test.steps.filter((s) => s.ok === false && s.id !== "hostkey");
-      if (!failed.length) break;
-      const why = `${h.key} test failed: ${failed.map((s) => `${s.id}: ${s.detail}`).join("; ")}`;
-      if (attempt === 3) throw new Error(why);
-      log(`${why}; retrying`);
-      await sleep(2000);
-    }
-    // Pin only the key the stack generated for this host.
-    if (presented !== h.hostKeySha256) throw new Error(`${h.key} presented ${presented}, expected ${h.hostKeySha256}`);
-    await api.ok("POST", `/api/hosts/${host.id}/confirm-key`, { fingerprint: presented });
-  }
 }
 
 // --- trace of the product path (bench/inventory/trace.ts in a child process) --------------------

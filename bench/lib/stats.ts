@@ -3,6 +3,7 @@ export interface Summary {
   n: number;
   median: number;
   p95: number;
+  p99: number;
   min: number;
   max: number;
   mean: number;
@@ -23,6 +24,7 @@ export function summarize(samples: number[]): Summary {
     n,
     median,
     p95: rank(s, 95),
+    p99: rank(s, 99),
     min: s[0] ?? Number.NaN,
     max: s[n - 1] ?? Number.NaN,
     mean: n ? s.reduce((a, b) => a + b, 0) / n : Number.NaN,
