@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { AppError } from "@/lib/http/errors";
 import { parseVolumeXml } from "@/lib/libvirt/storage-xml";
 import { bytesToGiB, quotaEditApply, quotaEditCheck, type VmResourceChange } from "@/lib/provisioning/quota";
-import { DomainUuidSchema } from "@/lib/hosts/virsh-command";
+import { DomainUuidSchema } from "@/lib/contracts/libvirt";
 import type { Caller } from "@/lib/authz/caller";
 import { inventoryGet, inventoryInvalidate } from "@/lib/fleet/inventory";
 import { fleet } from "@/lib/fleet/runtime";
