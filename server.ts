@@ -7,7 +7,7 @@ import { env } from "@/lib/env";
 import { childLogger, logger, type Logger } from "@/lib/log";
 import { requestLogPath } from "@/lib/http/request-log";
 import { closeDatabase, prepareDatabase } from "@/lib/db/client";
-import { upgradeRouteFind, upgradeRouteRegister } from "@/lib/ws/upgrade-router";
+import { upgradeClient, upgradeRouteFind, upgradeRouteRegister } from "@/lib/ws/upgrade-router";
 import { PEER_HEADER } from "@/lib/http/client-address";
 import { REQUEST_HEAD_MAX_BYTES, bodyAbandonWhenAnswered, requestTooLarge } from "@/lib/http/request-guard";
 import { fleetCloseAll } from "@/lib/fleet/runtime";
@@ -107,7 +107,7 @@ async function main() {
   server.on("connect", (req, socket, head) => {
     stampPeer(req);
     upgradeLog(httpLog, req, "connect");
-    consoleConnect(req, socket, head);
+    consoleConnect(req, socket, head, upgradeClient(req));
   });
 
   let stopping = false;

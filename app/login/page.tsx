@@ -3,7 +3,7 @@ import { currentUser, needsSetup } from "@/lib/http/current-user";
 import { getT } from "@/lib/i18n/server";
 import { AuthCard } from "@/components/auth/auth-card";
 import { LoginForm } from "@/components/auth/login-form";
-import { safeNextPath } from "@/lib/http/safe-next";
+import { safeNextPath } from "@/lib/contracts/safe-next";
 
 export const dynamic = "force-dynamic";
 

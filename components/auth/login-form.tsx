@@ -10,7 +10,7 @@ import { Input } from "@/components/ui/input";
 import { ErrorBanner } from "@/components/ui/alert";
 import { TotpEnrolPanel, type TotpEnrolment } from "@/components/auth/totp-enrol";
 import { RecoveryCodesPanel } from "@/components/auth/recovery-codes";
-import { safeNextPath } from "@/lib/http/safe-next";
+import { safeNextPath } from "@/lib/contracts/safe-next";
 
 type LoginAnswer = { step: "done" } | { step: "totp" } | { step: "enrol" };
 

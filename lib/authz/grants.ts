@@ -5,7 +5,7 @@ import { db } from "@/lib/db/client";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { AppError } from "@/lib/http/errors";
 import { auditRecord } from "@/lib/audit/audit";
-import { DomainUuidSchema } from "@/lib/hosts/virsh-command";
+import { DomainUuidSchema } from "@/lib/contracts/libvirt";
 import { assertAdminRemains } from "@/lib/authz/guard";
 import { isPrivilege, type GrantScopeKind } from "@/lib/authz/effective";
 import type { GrantView } from "@/lib/contracts/access";

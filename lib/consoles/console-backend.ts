@@ -1,10 +1,9 @@
 import "server-only";
 import type { Duplex } from "node:stream";
-import { virshArgv, virshCommand } from "@/lib/hosts/virsh-command";
-import { assertVirshOk } from "@/lib/hosts/virsh-session";
 import { parseDomainXml } from "@/lib/libvirt/domain-xml-parse";
 import { hostGet, type HostView } from "@/lib/fleet/hosts";
-import { fleet } from "@/lib/fleet/runtime";
+import { hostClientFor } from "@/lib/fleet/runtime";
+import { domainXmlGet } from "@/lib/virt/domain";
 import { consoleDomainState } from "@/lib/consoles/domain";
 import { consoleLiveCount, QEMU_VNC_VIEWERS, type ConsumedTicket } from "@/lib/consoles/tickets";
 import { serialShareOffer, serialShareTap } from "@/lib/consoles/serial-share";
@@ -28,29 +27,26 @@ export interface Backend {
 /** Opens the guest's display (SSH forwardOut to the host's loopback) or serial console (`virsh console` on a pty). */
 export async function backendOpen(t: ConsumedTicket): Promise<Backend> {
   const host = await hostGet(t.hostId);
-  const transport = await fleet().pool.get(host.id);
-  const dumpxml = virshCommand({ command: "dumpxml", args: [{ domain: t.vmUuid }] });
-  const xml = assertVirshOk(dumpxml, await fleet().sessions.get(host.id, host.libvirtUri).run(dumpxml)).stdout;
-  const dom = parseDomainXml(xml);
+  const client = hostClientFor(host, { commandErrorCode: "host_error" });
+  const dom = parseDomainXml(await domainXmlGet({ host: client, uuid: t.vmUuid }));
   if (t.kind === "serial") {
     // View-only never forces (it would detach the person typing): it watches the stream this
     // instance holds for the VM, else opens the console without --force (lib/consoles/serial-share.ts).
     const tap = t.viewOnly ? serialShareTap(host.id, t.vmUuid) : null;
     if (tap) return { stream: tap.stream, host, vmName: dom.name, hostName: host.name, hostGone: tap.hostGone, watching: true };
     // Session channels count against sshd's MaxSessions: serial consoles live on connections of their own.
-    const { stream, transport: conn } = await fleet().streams.openStream(
-      host.id,
-      virshArgv({ uri: host.libvirtUri, command: "console", args: [{ domain: t.vmUuid }, ...(t.viewOnly ? [] : [{ flag: "--force" }])] }),
-      { pty: true },
+    const { stream, hostGone } = await client.virshChannel(
+      { command: "console", args: [{ domain: t.vmUuid }, ...(t.viewOnly ? [] : [{ flag: "--force" }])] },
+      { pty: true, own: true },
     );
     return {
       stream,
       host,
       vmName: dom.name,
       hostName: host.name,
-      hostGone: () => conn.closed,
+      hostGone,
       resize: (cols, rows) => stream.setWindow?.(rows, cols, 0, 0),
-      share: () => serialShareOffer(host.id, t.vmUuid, stream, () => conn.closed),
+      share: () => serialShareOffer(host.id, t.vmUuid, stream, hostGone),
     };
   }
   const g = dom.graphics.find((x) => x.type === t.kind);
@@ -58,8 +54,8 @@ export async function backendOpen(t: ConsumedTicket): Promise<Backend> {
   // Listening on a wildcard still answers on loopback; a specific address must be used as is.
   const listen = g.listen ?? g.listens.find((l) => l.address)?.address;
   const address = !listen || listen === "0.0.0.0" || listen === "::" ? "127.0.0.1" : listen;
-  const stream = await transport.forwardOut(address, g.port);
-  return { stream, host, vmName: dom.name, hostName: host.name, hostGone: () => transport.closed };
+  const { stream, hostGone } = await client.forwardOut(address, g.port);
+  return { stream, host, vmName: dom.name, hostName: host.name, hostGone };
 }
 
 /**

@@ -3,11 +3,9 @@ import type { IncomingMessage } from "node:http";
 import { EventEmitter } from "node:events";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
-import { WS_MESSAGE_MAX_BYTES } from "@/lib/ws/limits";
 import { db } from "@/lib/db/client";
 import { auditRecord } from "@/lib/audit/audit";
 import { SESSION_COOKIE, cookieName, cookieSecure, sessionLookup, type ActiveSession } from "@/lib/auth/session";
-import { clientAddress, requestIsHttps } from "@/lib/http/client-address";
 import { principalFromSession } from "@/lib/authz";
 import { callerOf } from "@/lib/authz/caller";
 import { consoleTicketConsume, consoleTicketConsumeConnect } from "@/lib/consoles/tickets";
@@ -30,6 +28,22 @@ import { consoleSessionRun } from "./console-session";
 export { CLOSE, FIRST_BYTE_MS, SERIAL_IN_USE, SERIAL_WATCH_ENDED } from "./close-codes";
 export { consolesCloseAll } from "./console-live";
 
+/**
+ * Largest websocket message the server accepts (ws `maxPayload`): console input is
+ * keys, pointer events and clipboard text. A larger message closes the socket with
+ * 1009 (message too big) before it is buffered.
+ */
+export const WS_MESSAGE_MAX_BYTES = 1024 * 1024;
+
+/**
+ * The client of an upgrade or CONNECT, as the delivery layer resolved it (lib/ws/upgrade-router.ts:
+ * its address behind our trusted proxies, whether it used https).
+ */
+export interface ConsoleClient {
+  ip: string;
+  https: boolean;
+}
+
 const KEY = Symbol.for("virtdeck.consoles.wss");
 
 /** The websocket server of this process (upgrades only: the HTTP server is the app's). */
@@ -51,14 +65,8 @@ function refuse(socket: Duplex, status: number, text: string): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
 }
 
-function headersOf(req: IncomingMessage): Headers {
-  const h = new Headers();
-  for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") h.set(k, v);
-  return h;
-}
-
 /** Upgrade handler for /ws/console; everything is checked before the websocket exists. */
-export function consoleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+export function consoleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, client: ConsoleClient): void {
   void (async () => {
     try {
       const origin = req.headers.origin;
@@ -72,13 +80,13 @@ export function consoleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffe
         if (originHost !== req.headers.host) return refuse(socket, 403, "Cross-site console refused");
       }
       // A share link's ticket needs no cookie: the link is the credential (lib/consoles/share-links.ts).
-      const shared = await shareTicketAdmit(new URL(req.url ?? "/", "http://x").searchParams.get("ticket"), clientAddress(headersOf(req)));
+      const shared = await shareTicketAdmit(new URL(req.url ?? "/", "http://x").searchParams.get("ticket"), client.ip);
       if (shared && !shared.ok) return refuse(socket, 403, `Console refused: ${shared.reason}`);
       if (shared?.ok) return wss().handleUpgrade(req, socket, head, (ws) => void consoleSessionRun(ws, shared.caller, shared.ticket));
-      const session = await sessionLookup(cookie(req, cookieName(SESSION_COOKIE, cookieSecure(requestIsHttps(headersOf(req))))));
+      const session = await sessionLookup(cookie(req, cookieName(SESSION_COOKIE, cookieSecure(client.https))));
       if (!session) return refuse(socket, 401, "Sign in first");
       const ticketParam = new URL(req.url ?? "/", "http://x").searchParams.get("ticket");
-      const ip = clientAddress(headersOf(req));
+      const ip = client.ip;
       const caller = callerOf(principalFromSession(session), ip);
       const ticket = await consoleTicketConsume(ticketParam, caller.principal);
       if (!ticket) {
@@ -101,7 +109,7 @@ export function consoleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffe
  * web session must still be live with the console privilege. Then the tunnel carries the raw
  * SPICE stream to the guest through the host's SSH connection, as a console session like any other.
  */
-export function consoleConnect(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+export function consoleConnect(req: IncomingMessage, socket: Duplex, head: Buffer, client: ConsoleClient): void {
   socket.on("error", () => {});
   void (async () => {
     try {
@@ -109,7 +117,7 @@ export function consoleConnect(req: IncomingMessage, socket: Duplex, head: Buffe
       const raw = vvTicketOf(target?.[1] ?? "");
       if (!raw) return refuse(socket, 403, "Not a virtdeck console ticket");
       const ticket = await consoleTicketConsumeConnect(raw);
-      const ip = clientAddress(headersOf(req));
+      const ip = client.ip;
       if (!ticket) {
         await auditRecord({ actor: null, action: "console.open", outcome: "denied", ip, details: { reason: "invalid_ticket", transport: "http_connect" } });
         return refuse(socket, 403, "Console ticket invalid, used or expired");

@@ -1,6 +1,6 @@
 import "server-only";
 import { AppError } from "@/lib/http/errors";
-import { DomainUuidSchema } from "@/lib/hosts/virsh-command";
+import { DomainUuidSchema } from "@/lib/contracts/libvirt";
 import type { HostClient } from "@/lib/hosts/client";
 import { domainScreenshotStream } from "@/lib/virt/domain";
 import { isActive } from "@/lib/libvirt/vm-state";

@@ -6,7 +6,7 @@ import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/http/errors";
 import { auditRecord } from "@/lib/audit/audit";
 import { authorize, authorizeMany, type Principal } from "@/lib/authz";
-import { DomainUuidSchema } from "@/lib/hosts/virsh-command";
+import { DomainUuidSchema } from "@/lib/contracts/libvirt";
 import { hostGet } from "@/lib/fleet/hosts";
 import { consoleDomainRead } from "@/lib/consoles/domain";
 import { consoleTicketMint, type ConsumedTicket, type MintedTicket } from "@/lib/consoles/tickets";

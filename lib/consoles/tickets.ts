@@ -6,7 +6,7 @@ import { env } from "@/lib/env";
 import { AppError } from "@/lib/http/errors";
 import { authorize, type Principal } from "@/lib/authz";
 import type { Caller } from "@/lib/authz/caller";
-import { DomainUuidSchema } from "@/lib/hosts/virsh-command";
+import { DomainUuidSchema } from "@/lib/contracts/libvirt";
 import { isActive } from "@/lib/libvirt/vm-state";
 import { hostGet } from "@/lib/fleet/hosts";
 import { consoleDomainRead, consolePasswordSet } from "@/lib/consoles/domain";

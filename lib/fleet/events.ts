@@ -1,8 +1,7 @@
 import "server-only";
-import { virshArgv } from "@/lib/hosts/virsh-command";
 import type { CommandStream } from "@/lib/hosts/transport";
 import { hostGet, hostsList } from "@/lib/fleet/hosts";
-import { fleet, fleetHostLost } from "@/lib/fleet/runtime";
+import { fleet, fleetHostLost, hostClientFor } from "@/lib/fleet/runtime";
 import { inventoryGet, inventoryInvalidate } from "@/lib/fleet/inventory";
 import type { VmSummary } from "@/lib/fleet/vm-view";
 import { visibility, visibilityHas, visibilityHosts, type Principal, type Visibility } from "@/lib/authz";
@@ -112,9 +111,8 @@ async function connect(w: Watcher): Promise<void> {
       state().watchers.delete(w.hostId);
       return;
     }
-    const transport = await fleet().pool.get(w.hostId);
-    if (w.stopped) return;
-    const stream = await transport.openStream(virshArgv({ uri: host.libvirtUri, command: "event", args: [{ flag: "--all" }, { flag: "--loop" }] }));
+    // On the host's main connection: when that connection drops, the stream closes with it.
+    const stream = await hostClientFor(host).virshStream({ command: "event", args: [{ flag: "--all" }, { flag: "--loop" }] });
     if (w.stopped) {
       stream.destroy();
       return;

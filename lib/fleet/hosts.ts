@@ -7,7 +7,7 @@ import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/http/errors";
 import { auditRecord } from "@/lib/audit/audit";
 import { secretOpen, secretSeal } from "@/lib/crypto/secret-box";
-import { LibvirtUriSchema } from "@/lib/hosts/virsh-command";
+import { LibvirtUriSchema } from "@/lib/contracts/libvirt";
 import { Prisma } from "@/lib/generated/prisma/client";
 import type { DomainTypePref, HostStatus } from "@/lib/generated/prisma/enums";
 import type { HostView } from "@/lib/contracts/fleet";

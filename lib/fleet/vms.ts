@@ -2,7 +2,7 @@ import "server-only";
 import { z } from "zod";
 import { AppError } from "@/lib/http/errors";
 import { auditRecord } from "@/lib/audit/audit";
-import { DomainUuidSchema } from "@/lib/hosts/virsh-command";
+import { DomainUuidSchema } from "@/lib/contracts/libvirt";
 import type { HostClient } from "@/lib/hosts/client";
 import { hostIsReady, virshMessage } from "@/lib/hosts/client-errors";
 import { DOMAIN_NOT_FOUND, domainDetailTry, domainLifecycleTry, domainXmlTry, type DomainVerb } from "@/lib/virt/domain";

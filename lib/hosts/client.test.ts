@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Writable } from "node:stream";
+import { PassThrough, Writable } from "node:stream";
 import { AppError } from "@/lib/http/errors";
 import { loggerCreate } from "@/lib/log";
 import { createHostClient, hostReadyAssert, type HostClientDeps } from "./client";
@@ -109,6 +109,37 @@ describe("host client", () => {
     const f = fakeDeps([]);
     f.deps.pool = { get: async () => Promise.reject(new HostUnreachableError("10.0.0.9", 22, "ECONNREFUSED")) } as unknown as HostPool;
     await expect(createHostClient(HOST, f.deps).exec(["true"])).rejects.toMatchObject({ code: "host_unreachable" });
+  });
+});
+
+describe("host client channels", () => {
+  it("tells whether the host's connection is gone under a stream or a forward it handed out", async () => {
+    const f = fakeDeps([]);
+    const main = { closed: false, openStream: async () => new PassThrough(), forwardOut: async () => new PassThrough() };
+    const own = { closed: false };
+    const opened: { argv: readonly string[]; pty?: boolean }[] = [];
+    const deps: HostClientDeps = {
+      ...f.deps,
+      pool: { get: async () => main } as unknown as HostPool,
+      streams: {
+        openStream: async (_id: string, argv: readonly string[], o: { pty?: boolean } = {}) => {
+          opened.push({ argv, pty: o.pty });
+          return { stream: new PassThrough(), transport: own };
+        },
+      } as unknown as StreamPool,
+    };
+    const client = createHostClient(HOST, deps);
+    const serial = await client.virshChannel({ command: "console", args: [{ domain: "0b5c6f7e-1111-4222-8333-944455556666" }] }, { pty: true, own: true });
+    const events = await client.virshChannel({ command: "event", args: [{ flag: "--all" }, { flag: "--loop" }] });
+    const display = await client.forwardOut("127.0.0.1", 5900);
+    expect(opened).toHaveLength(1);
+    expect(opened[0].pty).toBe(true);
+    expect(opened[0].argv).toContain("console");
+    expect([serial.hostGone(), events.hostGone(), display.hostGone()]).toEqual([false, false, false]);
+    own.closed = true;
+    expect([serial.hostGone(), events.hostGone(), display.hostGone()]).toEqual([true, false, false]);
+    main.closed = true;
+    expect([events.hostGone(), display.hostGone()]).toEqual([true, true]);
   });
 });
 

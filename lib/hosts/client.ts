@@ -6,7 +6,8 @@ import { virshEarly, type EarlyVirsh } from "./client-early";
 import { CommandFailedError, ConnectionClosedError } from "./errors";
 import type { HostPool } from "./pool";
 import type { StreamPool } from "./stream-pool";
-import type { CommandStream, RunResult } from "./transport";
+import type { Duplex } from "node:stream";
+import type { CommandStream, HostTransport, RunResult } from "./transport";
 import { virshArgvFor, virshCommand, type VirshCommandArgv, type VirshCommandInput } from "./virsh-command";
 import type { VirshResult, VirshSessions } from "./virsh-session";
 import { virshAllReads } from "./virsh-verbs";
@@ -46,6 +47,15 @@ export interface ExecOptions {
 }
 
 /**
+ * A long-held channel (console bytes, event stream) and a way to tell, once it ended, whether the
+ * host's SSH connection went away under it (vs. the far end closing it).
+ */
+export interface HostChannel<S extends Duplex = Duplex> {
+  stream: S;
+  hostGone: () => boolean;
+}
+
+/**
  * The one way virtdeck talks to a host (lib/virt builds on it; features never reach the pool or
  * sessions themselves). Three ways to run something:
  * - session (`virsh`, `virshTry`): pipelined on the host's long-lived virsh session; reads retried
@@ -71,6 +81,10 @@ export interface HostClient<H extends HostTarget = HostTarget> {
   exec(argv: readonly string[], timeoutMs?: number, opts?: ExecOptions): Promise<RunResult>;
   /** A virsh command on its own channel of the main connection (`own`: on a stream connection). */
   virshStream(cmd: VirshCommandInput, opts?: { pty?: boolean; own?: boolean }): Promise<CommandStream>;
+  /** As virshStream, with the connection it runs on: `hostGone` turns true once that connection dropped. */
+  virshChannel(cmd: VirshCommandInput, opts?: { pty?: boolean; own?: boolean }): Promise<HostChannel<CommandStream>>;
+  /** A TCP connection from the host to `address:port` on its side (a guest's display on its loopback). */
+  forwardOut(address: string, port: number): Promise<HostChannel>;
 }
 
 /** Turns any failure into the AppError the caller answers with. */
@@ -146,15 +160,16 @@ async function execRun(c: Ctx, argv: readonly string[], timeoutMs: number, o: Ex
   }
 }
 
-async function streamOpen(c: Ctx, cmd: VirshCommandInput, o: { pty?: boolean; own?: boolean }): Promise<CommandStream> {
+async function streamOpen(c: Ctx, cmd: VirshCommandInput, o: { pty?: boolean; own?: boolean }): Promise<HostChannel<CommandStream>> {
   const argv = virshArgvFor(c.host.libvirtUri, virshCommand(cmd));
   const started = Date.now();
   try {
-    const stream = o.own
-      ? (await c.deps.streams.openStream(c.host.id, argv, { pty: o.pty })).stream
-      : await (await c.deps.pool.get(c.host.id)).openStream(argv, { pty: o.pty });
+    let transport: HostTransport;
+    let stream: CommandStream;
+    if (o.own) ({ stream, transport } = await c.deps.streams.openStream(c.host.id, argv, { pty: o.pty }));
+    else stream = await (transport = await c.deps.pool.get(c.host.id)).openStream(argv, { pty: o.pty });
     debug(c, "stream", [cmd.command], started, true);
-    return stream;
+    return { stream, hostGone: () => transport.closed };
   } catch (err) {
     debug(c, "stream", [cmd.command], started, false);
     return c.fail(err);
@@ -191,6 +206,20 @@ export function createHostClient<H extends HostTarget>(host: H, deps: HostClient
       });
     },
     exec: (argv, timeoutMs = 30_000, o = {}) => execRun(c, argv, timeoutMs, o),
-    virshStream: (cmd, o = {}) => streamOpen(c, cmd, o),
+    virshStream: async (cmd, o = {}) => (await streamOpen(c, cmd, o)).stream,
+    virshChannel: (cmd, o = {}) => streamOpen(c, cmd, o),
+    async forwardOut(address, port) {
+      const started = Date.now();
+      try {
+        const transport = await deps.pool.get(host.id);
+        const stream = await transport.forwardOut(address, port);
+        debug(c, "forward", [], started, true);
+        return { stream, hostGone: () => transport.closed };
+      } catch (err) {
+        // As the transport reported it: the console tells the viewer why the display refused.
+        debug(c, "forward", [], started, false);
+        throw err;
+      }
+    },
   };
 }

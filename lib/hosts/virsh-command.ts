@@ -1,5 +1,6 @@
 import "server-only";
 import { z } from "zod";
+import { DomainUuidSchema, LibvirtUriSchema } from "@/lib/contracts/libvirt";
 import { UnsafeArgumentError } from "./errors";
 
 /**
@@ -184,31 +185,12 @@ export function isStreamingVirshCommand(name: string): boolean {
   return isVirshCommand(name) && (SPECS[name] as CommandSpec).streaming === true;
 }
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** A positional value virsh must not read as an option, and that quoting can carry. */
 const PositionalSchema = z
   .string()
   .min(1, "must not be empty")
   .refine((s) => !s.startsWith("-"), "must not start with '-' (virsh would read it as an option)")
   .refine((s) => !s.includes("\0"), "must not contain NUL");
-
-export const DomainUuidSchema = z
-  .string()
-  .regex(UUID_RE, "domain references must be UUIDs")
-  .transform((s) => s.toLowerCase());
-
-/**
- * The libvirt connection URIs virtdeck accepts, as seen from the host itself: the local system or
- * session daemon, nothing else. A transport (`qemu+ext://...?command=/bin/x`, `qemu+ssh://`) or a
- * query would make virsh run a program or reach another machine on every connection.
- */
-export const LIBVIRT_URIS = ["qemu:///system", "qemu:///session"] as const;
-export type LibvirtUri = (typeof LIBVIRT_URIS)[number];
-
-export const LibvirtUriSchema = z
-  .string({ error: "Libvirt URI must be text" })
-  .refine((s): s is LibvirtUri => (LIBVIRT_URIS as readonly string[]).includes(s), "Libvirt URI must be qemu:///system or qemu:///session");
 
 export const VirshArgSchema = z.union([
   z.object({ domain: DomainUuidSchema }).strict(),

@@ -1,12 +1,12 @@
 import "server-only";
 import { randomBytes } from "node:crypto";
+import { LibvirtUriSchema } from "@/lib/contracts/libvirt";
 import { CommandFailedError, CommandTimeoutError, ConnectionClosedError, UnsafeArgumentError } from "./errors";
 import type { HostPool } from "./pool";
 import type { CommandStream, HostTransport } from "./transport";
 import {
   isStreamingVirshCommand,
   isVirshCommand,
-  LibvirtUriSchema,
   virshArgvFor,
   virshCommand,
   VIRSH_ENV,

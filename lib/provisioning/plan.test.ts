@@ -58,6 +58,12 @@ function fakeHost(opts: { copyMs: number; failOn?: string; filePool?: { poolType
     virshStream() {
       throw new Error("no streams in this fake");
     },
+    virshChannel() {
+      throw new Error("no streams in this fake");
+    },
+    forwardOut() {
+      throw new Error("no forwarding in this fake");
+    },
     virshExecEarly(cmd) {
       calls.push(`${cmd.command} (early)`);
       let fed = false;

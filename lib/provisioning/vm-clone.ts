@@ -4,7 +4,7 @@ import { volumeGetMany, volumePathsTry, volumePoolOfMany } from "@/lib/virt/stor
 import { randomUUID } from "node:crypto";
 import { AppError } from "@/lib/http/errors";
 import { bytesToGiB, quotaReserve } from "@/lib/provisioning/quota";
-import { DomainUuidSchema } from "@/lib/hosts/virsh-command";
+import { DomainUuidSchema } from "@/lib/contracts/libvirt";
 import type { Caller } from "@/lib/authz/caller";
 import { inventoryGet, inventoryInvalidate } from "@/lib/fleet/inventory";
 import { fleet } from "@/lib/fleet/runtime";

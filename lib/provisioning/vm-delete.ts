@@ -5,7 +5,7 @@ import { quotaRelease } from "./quota";
 import { z } from "zod";
 import { AppError } from "@/lib/http/errors";
 import { auditRecord } from "@/lib/audit/audit";
-import { DomainUuidSchema } from "@/lib/hosts/virsh-command";
+import { DomainUuidSchema } from "@/lib/contracts/libvirt";
 import type { HostClient } from "@/lib/hosts/client";
 import { virshMessage } from "@/lib/hosts/client-errors";
 import { parseDomainXml } from "@/lib/libvirt/domain-xml-parse";

@@ -2,8 +2,10 @@ import "server-only";
 import { randomBytes } from "node:crypto";
 import { AppError } from "@/lib/http/errors";
 import { parseVolumeXml } from "@/lib/libvirt/storage-xml";
+import { domainXmlTry } from "@/lib/virt/domain";
+import { volumeNames, volumeXmlGet, volumeXmlTry } from "@/lib/virt/storage-volume";
 import { bytesToGiB, quotaEditApply, quotaEditCheck, type VmResourceChange } from "@/lib/provisioning/quota";
-import { DomainUuidSchema } from "@/lib/hosts/virsh-command";
+import { DomainUuidSchema } from "@/lib/contracts/libvirt";
 import type { Caller } from "@/lib/authz/caller";
 import { inventoryGet, inventoryInvalidate } from "@/lib/fleet/inventory";
 import { fleet } from "@/lib/fleet/runtime";
@@ -39,7 +41,7 @@ function uuidOf(raw: string): string {
 }
 
 async function readBoth(h: ProvHost, uuid: string): Promise<{ live: string; inactive: string }> {
-  const [live, inactive] = await h.virshTry({ command: "dumpxml", args: [{ domain: uuid }] }, { command: "dumpxml", args: [{ domain: uuid }, { flag: "--inactive" }] });
+  const [live, inactive] = await domainXmlTry({ host: h, items: [{ uuid }, { uuid, inactive: true }] });
   if (!live.ok || !inactive.ok) throw new AppError("not_found", "VM not found");
   return { live: live.stdout, inactive: inactive.stdout };
 }
@@ -65,10 +67,10 @@ function randomMac(): string {
 
 /** A free volume name `<vm>-diskN.<fmt>` in the pool. */
 async function freeVolumeName(h: ProvHost, pool: string, vm: string, format: string): Promise<string> {
-  const [list] = await h.virsh({ command: "vol-list", args: [{ arg: pool }] });
+  const taken = new Set((await volumeNames({ host: h, pool })).map((v) => v.name));
   for (let i = 1; ; i++) {
     const name = `${vm.replace(/[^A-Za-z0-9_.-]/g, "_")}-disk${i}.${format}`;
-    if (!list.includes(` ${name} `) && !list.split("\n").some((l) => l.trim().startsWith(`${name} `))) return name;
+    if (!taken.has(name)) return name;
   }
 }
 
@@ -87,7 +89,7 @@ async function removedVolumeCheck(h: ProvHost, uuid: string, vmName: string, run
   if (running) throw new AppError("invalid_state", `Shut ${vmName} down before deleting the volume of ${target}: the running guest has it open`);
   const path = disk.path;
   if (!path?.startsWith("/")) throw new AppError("conflict", `Refusing to delete the volume of ${target}: it is not a file on the host`);
-  const [vol] = await h.virshTry({ command: "vol-dumpxml", args: [{ arg: path }] });
+  const [vol] = await volumeXmlTry({ host: h, refs: [{ path }] });
   if (!vol.ok) throw new AppError("conflict", `Refusing to delete ${path}: it is not in a libvirt storage pool`);
   const twice = disks.filter((d) => d.target !== target && d.path === path).map((d) => d.target);
   if (twice.length) throw new AppError("conflict", `Refusing to delete ${path}: ${vmName} uses it as ${twice.join(", ")} too`);
@@ -126,7 +128,7 @@ async function diskResize(run: EditRun, xml: string, target: string, sizeMiB: nu
   // the size is the one qemu-img reads as that format.
   const declared = disk.format === "raw" || disk.format === "qcow2" ? disk.format : null;
   if (!declared) throw new AppError("invalid_state", `Disk ${disk.target} declares ${disk.format ? `format ${disk.format}` : "no format"}: only raw and qcow2 disks can be resized`);
-  const [volXml] = await h.virsh({ command: "vol-dumpxml", args: [{ arg: disk.path }] });
+  const volXml = await volumeXmlGet({ host: h, ref: { path: disk.path } });
   const info = await provImageInspect(h, disk.path, declared, `disk ${disk.target} (${disk.path}, declared ${declared})`, { backingChain: true });
   const probedFormat = parseVolumeXml(volXml).format;
   if (!running && probedFormat !== declared) throw new AppError("invalid_state", `${disk.path}: libvirt reads it as ${probedFormat ?? "an unknown format"}, not the declared ${declared}; refresh its pool first`);

@@ -49,7 +49,7 @@ export interface ConsoleStack {
  * proxy, as server.ts does, with the peer address set to 127.0.0.1.
  */
 export async function consoleServerStart(): Promise<{ server: Server; port: number }> {
-  const { upgradeRouteFind, upgradeRouteRegister } = await import("@/lib/ws/upgrade-router");
+  const { upgradeClient, upgradeRouteFind, upgradeRouteRegister } = await import("@/lib/ws/upgrade-router");
   const proxy = await import("@/lib/consoles/proxy");
   if (!upgradeRouteFind("/ws/console")) upgradeRouteRegister("/ws/console", proxy.consoleUpgrade);
   const server = createServer((_req, res) => res.end());
@@ -57,8 +57,7 @@ export async function consoleServerStart(): Promise<{ server: Server; port: numb
     req.headers["x-virtdeck-peer"] = "127.0.0.1";
     upgradeRouteFind(req.url)?.(req, socket, head);
   });
-  const connect = (proxy as { consoleConnect?: (req: import("node:http").IncomingMessage, socket: import("node:stream").Duplex, head: Buffer) => void }).consoleConnect;
-  if (connect) server.on("connect", (req, socket, head) => connect(req, socket, head));
+  server.on("connect", (req, socket, head) => proxy.consoleConnect(req, socket, head, upgradeClient(req)));
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   return { server, port: (server.address() as AddressInfo).port };
 }

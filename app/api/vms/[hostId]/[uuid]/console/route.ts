@@ -2,7 +2,7 @@ import { NextResponse } from "next/server";
 import { userRoute } from "@/lib/http/route";
 import { AppError } from "@/lib/http/errors";
 import { ConsoleRequestSchema, consoleHolders, consoleTicketMint } from "@/lib/consoles/tickets";
-import { DomainUuidSchema } from "@/lib/hosts/virsh-command";
+import { DomainUuidSchema } from "@/lib/contracts/libvirt";
 import { hostGet } from "@/lib/fleet/hosts";
 import { VmParamsSchema } from "@/lib/contracts/api/common";
 import { ConsoleHoldersResponseSchema, MintedTicketSchema } from "@/lib/contracts/api/consoles";
