@@ -19,6 +19,7 @@ export const TemplateListResponseSchema = z.object({ templates: z.array(Template
 export const TemplateResponseSchema = z.object({ template: TemplateViewSchema });
 
 const MessageRefSchema = z.object({ key: z.string(), params: z.record(z.string(), z.union([z.string(), z.number()])).optional() });
+const VmEditNoteSchema = MessageRefSchema.extend({ reason: MessageRefSchema.optional() });
 const PreflightWarningSchema = z.object({ code: z.enum(["memory", "disk"]), message: z.string(), messageKey: MessageRefSchema, neededBytes: z.number(), availableBytes: z.number() });
 export const VmCreateResultSchema = z.object({
   vm: z.object({ hostId: z.string(), uuid: z.string(), name: z.string() }).optional(),
@@ -54,7 +55,7 @@ export const VmHardwareSchema = z.object({
 });
 export const VmHardwareResponseSchema = z.object({ hardware: VmHardwareSchema });
 export const VmEditResponseSchema = z.object({
-  result: z.object({ live: z.array(z.string()), afterShutdown: z.array(z.string()) }),
+  result: z.object({ live: z.array(VmEditNoteSchema), afterShutdown: z.array(VmEditNoteSchema) }),
   hardware: VmHardwareSchema,
 });
 
