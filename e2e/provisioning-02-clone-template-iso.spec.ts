@@ -1,7 +1,7 @@
 import { expect, test } from "@playwright/test";
 import { ADMIN } from "./helpers/accounts";
 import { hostOneEnsure, hostOneRelease, virshHost1, type HostOne } from "./helpers/host1";
-import { loginApi, signedInContext } from "./helpers/session";
+import { baseURL, loginApi, signedInContext } from "./helpers/session";
 import { testPoolCreate, type TestPool } from "../tests/integration/helpers/provisioning-pool";
 
 // The VM page's Hardware tab and the New VM wizard's ISO mode, on host 1 of the test stack: a
@@ -74,6 +74,7 @@ test("clones a shut-off VM from its Hardware tab, with the task's progress", asy
   const task = dialog.getByTestId("vm-clone-task");
   await expect(task).toHaveAttribute("data-status", "succeeded", { timeout: 60_000 });
   await expect(dialog.getByTestId("vm-clone-task-progress")).toHaveAttribute("aria-valuenow", "100");
+  await expect(task).toContainText(`Clone ${PREFIX}src to ${PREFIX}copy (full copy)`);
   await dialog.getByTestId("vm-clone-task-open-vm").click();
   await expect(page.getByTestId("vm-detail")).toHaveAttribute("data-name", `${PREFIX}copy`);
   await expect(page.getByTestId("vm-detail-state")).toHaveAttribute("data-state", "running", { timeout: 20_000 });
@@ -81,6 +82,16 @@ test("clones a shut-off VM from its Hardware tab, with the task's progress", asy
   expect(uuid).not.toBe(sourceUuid);
   expect(virshHost1(["dumpxml", "--inactive", uuid])).toContain(`<source file='${pool.dir}/${PREFIX}copy.qcow2'/>`);
   virshHost1(["destroy", uuid]);
+});
+
+test("with the French locale the tasks page shows the clone's and the create's titles in French", async ({ page, context }) => {
+  await context.addCookies([{ name: "vd_locale", value: "fr", url: baseURL() }]);
+  await loginApi(page.request, ADMIN);
+  await page.goto("/tasks");
+  const titles = page.getByTestId("tasks-list");
+  await expect(titles).toContainText(`Cloner ${PREFIX}src en ${PREFIX}copy (copie complète)`);
+  await expect(titles).toContainText(new RegExp(`Créer ${PREFIX}src sur .+ \\(copie complète\\)`));
+  await expect(titles).not.toContainText(`Clone ${PREFIX}src to`);
 });
 
 test("converts a VM to a template: no Start button, and the server refuses a start", async ({ page }) => {

@@ -7,6 +7,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly issues: { path: string; message: string }[] = [],
+    /** The whole `error` object of the answer (extra fields such as pre-flight `warnings`). */
+    readonly data: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -40,7 +42,7 @@ export async function fetchJson<T>(
   const data = await res.json().catch(() => null);
   if (!res.ok) {
     const e = data?.error;
-    throw new ApiError(res.status, e?.code ?? "internal", e?.message ?? `Request failed (${res.status})`, e?.issues ?? []);
+    throw new ApiError(res.status, e?.code ?? "internal", e?.message ?? `Request failed (${res.status})`, e?.issues ?? [], e && typeof e === "object" ? e : {});
   }
   return data as T;
 }

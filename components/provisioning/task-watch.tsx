@@ -8,12 +8,14 @@ import { Alert } from "@/components/ui/alert";
 import { buttonClasses } from "@/components/ui/button";
 import { TaskProgress } from "@/components/tasks/task-progress";
 import { TaskStatusBadge } from "@/components/tasks/task-status-badge";
+import { useTaskTitle } from "@/components/tasks/task-title";
 import { vmHref } from "@/components/vms/types";
 import type { TaskView } from "@/lib/contracts/tasks";
 
 /** Follows one provisioning task (create with a full copy, clone) until it ends, then links the new VM. */
 export function TaskWatch({ taskId, testId = "prov-task" }: { taskId: string; testId?: string }) {
   const t = useTranslations("provisioning");
+  const titleOf = useTaskTitle();
   const [task, setTask] = useState<TaskView | null>(null);
   useEffect(() => {
     let stop = false;
@@ -39,10 +41,10 @@ export function TaskWatch({ taskId, testId = "prov-task" }: { taskId: string; te
   return (
     <div className="space-y-2" data-testid={testId} data-status={task?.status ?? "queued"}>
       <div className="flex items-center justify-between gap-2 text-sm">
-        <span className="font-medium">{task?.title ?? t("task.starting")}</span>
+        <span className="font-medium">{task ? titleOf(task) : t("task.starting")}</span>
         {task ? <TaskStatusBadge status={task.status} /> : null}
       </div>
-      <TaskProgress status={task?.status ?? "queued"} progress={task?.progress ?? 0} label={task?.title ?? ""} testId={`${testId}-progress`} />
+      <TaskProgress status={task?.status ?? "queued"} progress={task?.progress ?? 0} label={task ? titleOf(task) : ""} testId={`${testId}-progress`} />
       <p className="text-xs text-slate-600 dark:text-slate-400" data-testid={`${testId}-message`}>
         {task?.message}
       </p>

@@ -16,7 +16,7 @@ import { vmHref } from "@/components/vms/types";
 import { HardwareFields, HARDWARE_DEFAULTS, type HardwareValue } from "./hardware-fields";
 import { TaskWatch } from "./task-watch";
 import { useHostOptions, useHosts } from "./use-host-options";
-import type { TemplateView, VmCreateResult } from "@/lib/contracts/provisioning";
+import type { MessageRef, PreflightWarning, TemplateView, VmCreateResult } from "@/lib/contracts/provisioning";
 
 type Mode = "template" | "iso" | "import";
 
@@ -109,6 +109,13 @@ export function VmCreateClient({ csrfToken, initialTemplateId }: { csrfToken: st
     return { ...common, mode, disk: { pool: v.pool, volume: v.volume, format: listed === "qcow2" ? "qcow2" : "raw", bus: "virtio" }, hardware: hw };
   }
 
+  /** The pre-flight warnings of a 409 in the user's language; the English message when none are keyed. */
+  function warningText(e: ApiError): string {
+    const list = Array.isArray(e.data.warnings) ? (e.data.warnings as Partial<PreflightWarning>[]) : [];
+    const keyed = list.map((w) => w.messageKey).filter((m): m is MessageRef => !!m && t.has(m.key));
+    return keyed.length && keyed.length === list.length ? keyed.map((m) => t(m.key, m.params)).join("; ") : e.message;
+  }
+
   async function submit(acceptWarnings: boolean) {
     setBusy(true);
     setError(null);
@@ -120,7 +127,7 @@ export function VmCreateClient({ csrfToken, initialTemplateId }: { csrfToken: st
     } catch (err) {
       const e = err instanceof ApiError ? err : new ApiError(0, "internal", String(err));
       // 409 without field issues: pre-flight warnings the user may accept.
-      if (e.code === "conflict" && e.issues.length === 0 && !acceptWarnings) setWarning(e.message);
+      if (e.code === "conflict" && e.issues.length === 0 && !acceptWarnings) setWarning(warningText(e));
       else setError(e);
     } finally {
       setBusy(false);

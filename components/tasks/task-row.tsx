@@ -6,6 +6,7 @@ import { Button } from "@/components/ui/button";
 import { taskIsFinished, type TaskView } from "@/lib/contracts/tasks";
 import { TaskProgress } from "./task-progress";
 import { TaskStatusBadge } from "./task-status-badge";
+import { useTaskTitle } from "./task-title";
 
 /** Cancels a task through the API; returns the task as the server now sees it. */
 export async function taskCancelRequest(id: string, csrfToken: string): Promise<TaskView> {
@@ -16,6 +17,7 @@ export async function taskCancelRequest(id: string, csrfToken: string): Promise<
 /** One task in a compact list: title, status, progress bar, message or error, cancel. */
 export function TaskRow({ task, csrfToken, onChanged }: { task: TaskView; csrfToken: string; onChanged: (t: TaskView) => void }) {
   const t = useTranslations("tasks");
+  const title = useTaskTitle()(task);
   const format = useFormatter();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -37,8 +39,8 @@ export function TaskRow({ task, csrfToken, onChanged }: { task: TaskView; csrfTo
     <li className="space-y-1.5 px-4 py-3" data-testid="task-row" data-task-id={task.id} data-task-kind={task.kind} data-status={task.status}>
       <div className="flex items-start justify-between gap-2">
         <div className="min-w-0">
-          <p className="truncate text-sm font-medium text-slate-900 dark:text-slate-100" title={task.title} data-testid="task-title">
-            {task.title}
+          <p className="truncate text-sm font-medium text-slate-900 dark:text-slate-100" title={title} data-testid="task-title">
+            {title}
           </p>
           <p className="text-xs text-slate-500 dark:text-slate-400">
             {format.relativeTime(new Date(task.createdAt))}
@@ -54,7 +56,7 @@ export function TaskRow({ task, csrfToken, onChanged }: { task: TaskView; csrfTo
           ) : null}
         </div>
       </div>
-      <TaskProgress status={task.status} progress={task.progress} label={t("progressLabel", { title: task.title })} testId="task-progress" />
+      <TaskProgress status={task.status} progress={task.progress} label={t("progressLabel", { title })} testId="task-progress" />
       <p className="flex justify-between gap-2 text-xs text-slate-600 dark:text-slate-400">
         <span className="min-w-0 truncate" data-testid="task-message" title={task.error ?? task.message}>
           {task.status === "failed" ? <span className="text-red-700 dark:text-red-300">{task.error}</span> : task.message}

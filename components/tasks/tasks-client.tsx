@@ -13,6 +13,7 @@ import { ActivityIcon } from "./task-drawer";
 import { TaskProgress } from "./task-progress";
 import { taskCancelRequest } from "./task-row";
 import { TaskStatusBadge } from "./task-status-badge";
+import { useTaskTitle } from "./task-title";
 import { useTasks } from "./use-tasks";
 
 type Filter = "all" | "active" | "finished";
@@ -66,6 +67,7 @@ function TaskLog({ task }: { task: TaskView }) {
 
 export function TasksClient({ csrfToken }: { csrfToken: string }) {
   const t = useTranslations("tasks");
+  const titleOf = useTaskTitle();
   const format = useFormatter();
   const { tasks, error, upsert } = useTasks({ limit: 100 });
   const [filter, setFilter] = useState<Filter>("all");
@@ -107,7 +109,7 @@ export function TasksClient({ csrfToken }: { csrfToken: string }) {
               <li key={task.id} className="px-4 py-3" data-testid="tasks-item" data-task-id={task.id} data-status={task.status}>
                 <div className="flex flex-wrap items-center justify-between gap-2">
                   <div className="min-w-0">
-                    <p className="truncate text-sm font-medium text-slate-900 dark:text-slate-100">{task.title}</p>
+                    <p className="truncate text-sm font-medium text-slate-900 dark:text-slate-100">{titleOf(task)}</p>
                     <p className="text-xs text-slate-500 dark:text-slate-400">
                       {t("meta", { kind: task.kind, user: task.username || "—", when: format.dateTime(new Date(task.createdAt), { dateStyle: "short", timeStyle: "medium" }) })}
                     </p>
@@ -124,7 +126,7 @@ export function TasksClient({ csrfToken }: { csrfToken: string }) {
                     </Button>
                   </div>
                 </div>
-                <TaskProgress className="mt-2" status={task.status} progress={task.progress} label={t("progressLabel", { title: task.title })} testId="tasks-item-progress" />
+                <TaskProgress className="mt-2" status={task.status} progress={task.progress} label={t("progressLabel", { title: titleOf(task) })} testId="tasks-item-progress" />
                 <p className="mt-1 text-xs text-slate-600 dark:text-slate-400" data-testid="tasks-item-message">
                   {task.status === "failed" ? <span className="text-red-700 dark:text-red-300">{task.error}</span> : task.message}
                   {!taskIsFinished(task.status) ? ` · ${t("percent", { value: Math.floor(task.progress) })}` : ""}

@@ -329,7 +329,7 @@ function Overview({ vm }: { vm: VmDetail }) {
     <div className="space-y-4">
       {vm.graphicsWarning ? (
         <Alert tone="warning" testId="vm-graphics-warning" title={t("detail.graphicsWarningTitle")}>
-          {vm.graphicsWarning}
+          {vm.graphicsWarningMessage && t.has(vm.graphicsWarningMessage.key) ? t(vm.graphicsWarningMessage.key, vm.graphicsWarningMessage.params) : vm.graphicsWarning}
         </Alert>
       ) : null}
       <Card>

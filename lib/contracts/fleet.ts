@@ -4,6 +4,8 @@
  * these types, and the UI, which reads them, so the two cannot drift apart.
  * Types and constants only: safe to import from client components.
  */
+import type { MessageRef } from "@/lib/contracts/messages";
+
 export const VM_STATES = ["running", "blocked", "paused", "shutdown", "shutoff", "crashed", "pmsuspended", "nostate"] as const;
 export type VmState = (typeof VM_STATES)[number];
 
@@ -86,7 +88,10 @@ export interface VmDetail extends VmSummary {
   disks: VmDisk[];
   nics: VmNic[];
   graphicsDevices: VmGraphicsDevice[];
+  /** English, for API clients. */
   graphicsWarning: string | null;
+  /** The same warning as a key of the "vms" catalogue and its arguments, for the browser. */
+  graphicsWarningMessage: MessageRef | null;
   serials: number;
   xml: string;
   inactiveXml: string;

@@ -4,6 +4,7 @@
  * components.
  */
 import { z } from "zod";
+import type { MessageRef } from "@/lib/contracts/messages";
 
 const noControl = (s: string) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s);
 
@@ -220,7 +221,10 @@ export type VmCreateInput = z.infer<typeof VmCreateSchema>;
 
 export interface PreflightWarning {
   code: "memory" | "disk";
+  /** English, for API clients and the log. */
   message: string;
+  /** The same sentence as a key of the "provisioning" catalogue, for the browser. */
+  messageKey: MessageRef;
   neededBytes: number;
   availableBytes: number;
 }
@@ -275,11 +279,8 @@ export const VmEditSchema = z
   .refine((v) => !v.deleteRemovedVolume || v.removeDisk, { path: ["deleteRemovedVolume"], message: "Deleting a volume goes with removing its disk (removeDisk)" });
 export type VmEditInput = z.infer<typeof VmEditSchema>;
 
-/** A message the browser translates: a key of the "provisioning" catalogue and its ICU arguments. */
-export interface MessageRef {
-  key: string;
-  params?: Record<string, string | number>;
-}
+/** A message the browser translates: here a key of the "provisioning" catalogue and its ICU arguments. */
+export type { MessageRef };
 
 /** One change of a hardware edit; `reason` (a message taking `what`) says why it is not applied now. */
 export interface VmEditNote extends MessageRef {

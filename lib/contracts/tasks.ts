@@ -9,7 +9,11 @@ export type TaskStatus = (typeof TASK_STATUSES)[number];
 export interface TaskView {
   id: string;
   kind: string;
+  /** English title (API clients, audit, rows older than translated titles). */
   title: string;
+  /** The title as a key of the "tasks" catalogue and its ICU arguments; null on older rows. */
+  titleKey: string | null;
+  titleParams: Record<string, string | number> | null;
   status: TaskStatus;
   /** 0..100 */
   progress: number;

@@ -88,13 +88,19 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/i;
 
 /** A console reachable from the network defeats the SSH tunnel: say so on the VM page. */
 export function graphicsWarning(d: DomainWire): string | null {
+  const m = graphicsWarningMessage(d);
+  return m ? `${m.params.type} listens on ${m.params.address}: anyone who can reach the host on that address can open the console. Set its listen address to 127.0.0.1.` : null;
+}
+
+/** graphicsWarning as a key of the "vms" catalogue and its arguments, for the browser. */
+export function graphicsWarningMessage(d: DomainWire): { key: string; params: { type: string; address: string } } | null {
   for (const g of d.graphics) {
     const addresses = [g.listen, ...g.listens.filter((l) => l.type === "address").map((l) => l.address)].filter(
       (a): a is string => typeof a === "string" && a.length > 0,
     );
     const exposed = addresses.find((a) => !LOOPBACK.test(a));
     if (exposed) {
-      return `${g.type.toUpperCase()} listens on ${exposed}: anyone who can reach the host on that address can open the console. Set its listen address to 127.0.0.1.`;
+      return { key: "detail.graphicsWarning", params: { type: g.type.toUpperCase(), address: exposed } };
     }
   }
   return null;
@@ -143,6 +149,7 @@ export function toVmDetail(summary: VmSummary, live: DomainWire, inactive: Domai
       listen: [g.listen, ...g.listens.map((l) => l.address ?? l.socket ?? l.network)].filter((a, i, all): a is string => !!a && all.indexOf(a) === i),
     })),
     graphicsWarning: graphicsWarning(live),
+    graphicsWarningMessage: graphicsWarningMessage(live),
     serials: live.serials.length,
     xml,
     inactiveXml,

@@ -118,6 +118,7 @@ export async function vmClone(caller: Caller, hostId: string, rawUuid: string, i
   const task = await taskEnqueue(caller, {
     kind: TASK_KIND_CLONE,
     title: `Clone ${src.name} to ${input.name} (${input.mode})`,
+    titleMessage: { key: "titles.vmClone", params: { source: src.name, name: input.name, mode: input.mode } },
     hostId: h.host.id,
     vmUuid: newUuid,
     input: { plan, source: { uuid, name: src.name } },

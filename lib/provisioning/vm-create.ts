@@ -64,6 +64,7 @@ async function preflight(h: ProvHost, facts: HostFacts, plan: CreatePlan, extraP
     warnings.push({
       code: "memory",
       message: `${h.host.name} has ${Math.floor(facts.freeMemoryBytes / MiB)} MiB of memory available; this VM needs ${plan.domain.memoryMiB} MiB`,
+      messageKey: { key: "create.warnings.memory", params: { host: h.host.name, availableMiB: Math.floor(facts.freeMemoryBytes / MiB), neededMiB: plan.domain.memoryMiB } },
       neededBytes: memNeed,
       availableBytes: facts.freeMemoryBytes,
     });
@@ -78,6 +79,7 @@ async function preflight(h: ProvHost, facts: HostFacts, plan: CreatePlan, extraP
       warnings.push({
         code: "disk",
         message: `Pool "${poolName}" on ${h.host.name} has ${Math.floor(pool.availableBytes / MiB)} MiB free; the new disks need about ${Math.ceil(bytes / MiB)} MiB now`,
+        messageKey: { key: "create.warnings.disk", params: { pool: poolName, host: h.host.name, availableMiB: Math.floor(pool.availableBytes / MiB), neededMiB: Math.ceil(bytes / MiB) } },
         neededBytes: bytes,
         availableBytes: pool.availableBytes,
       });
@@ -294,6 +296,7 @@ export async function vmCreate(caller: Caller, input: VmCreateInput, opts: VmCre
     const task = await taskEnqueue(caller, {
       kind: TASK_KIND_CREATE,
       title: `Create ${input.name} on ${h.host.name} (full copy)`,
+      titleMessage: { key: "titles.vmCreateCopy", params: { name: input.name, host: h.host.name } },
       hostId: h.host.id,
       vmUuid: plan.domain.uuid,
       input: { plan, summary },

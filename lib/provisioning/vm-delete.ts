@@ -132,6 +132,7 @@ export async function vmDeleteEnqueue(caller: Caller, hostId: string, vmUuid: st
   return taskEnqueue(caller, {
     kind: VM_DELETE_KIND,
     title: unique.length ? `Delete ${p.vmName} and ${unique.length} volume(s)` : `Delete ${p.vmName}`,
+    titleMessage: { key: "titles.vmDelete", params: { name: p.vmName, volumes: unique.length } },
     hostId: host.id,
     vmUuid: p.vmUuid,
     input: { hostId: host.id, vmUuid: p.vmUuid, volumes: unique, userId: caller.principal.user.id, username: caller.principal.user.username, ip: caller.ip },

@@ -194,7 +194,7 @@ export async function storageUpload(
 
   const { done } = await taskRunAttached(
     caller,
-    { kind: UPLOAD_KIND, title: `Upload ${q.name} to ${q.pool}`, hostId: host.id, input: { hostId: host.id, pool: q.pool, name: q.name, format: q.format, size: q.size } },
+    { kind: UPLOAD_KIND, title: `Upload ${q.name} to ${q.pool}`, titleMessage: { key: "titles.storageUpload", params: { name: q.name, pool: q.pool } }, hostId: host.id, input: { hostId: host.id, pool: q.pool, name: q.name, format: q.format, size: q.size } },
     handler,
   );
   return done;

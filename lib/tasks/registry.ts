@@ -5,6 +5,7 @@ import { z } from "zod";
 import { isAppError } from "@/lib/http/errors";
 import type { Caller } from "@/lib/authz/caller";
 import type { Prisma } from "@/lib/generated/prisma/client";
+import type { MessageRef } from "@/lib/contracts/messages";
 import { taskQueueRunning } from "./queue";
 
 /**
@@ -53,10 +54,20 @@ export interface Registration {
 
 export interface TaskSpec {
   kind: string;
+  /** English title: stored for API clients, the audit log and the log lines. */
   title: string;
+  /** The same title as a key of the "tasks" catalogue and its arguments: what the browser shows. */
+  titleMessage?: MessageRef;
   hostId?: string;
   vmUuid?: string;
   input: Record<string, unknown>;
+}
+
+/** The title columns of a new task row: the English title, and its message key and arguments when given. */
+export function titleFields(spec: TaskSpec): { title: string; titleKey?: string; titleParams?: Prisma.InputJsonObject } {
+  const title = spec.title.slice(0, 300);
+  if (!spec.titleMessage) return { title };
+  return { title, titleKey: spec.titleMessage.key, titleParams: spec.titleMessage.params ?? {} };
 }
 
 /** How often a running task's instance refreshes its heartbeat. */

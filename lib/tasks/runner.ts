@@ -18,6 +18,7 @@ import {
   callerFields,
   errorText,
   runtime,
+  titleFields,
   type Registration,
   type TaskContext,
   type TaskHandler,
@@ -172,7 +173,7 @@ export async function taskRunAttached(
     data: {
       id: randomUUID(),
       kind: spec.kind,
-      title: spec.title.slice(0, 300),
+      ...titleFields(spec),
       hostId: spec.hostId ?? null,
       vmUuid: spec.vmUuid?.toLowerCase() ?? null,
       input: spec.input as Prisma.InputJsonValue,

@@ -9,7 +9,7 @@ import { auditRecord } from "@/lib/audit/audit";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import type { TaskDetail, TaskLogLine, TaskView } from "@/lib/contracts/tasks";
 import { TASK_QUEUE, taskQueue } from "./queue";
-import { KindSchema, TaskCancelledError, callerFields, errorText, runtime, workerWake, type TaskRow, type TaskSpec } from "./registry";
+import { KindSchema, TaskCancelledError, callerFields, errorText, runtime, workerWake, titleFields, type TaskRow, type TaskSpec } from "./registry";
 
 /**
  * The task service callers use: list and read the tasks the caller may see, queue a task,
@@ -22,6 +22,8 @@ export function toTaskView(row: TaskRow): TaskView {
     id: row.id,
     kind: row.kind,
     title: row.title,
+    titleKey: row.titleKey,
+    titleParams: row.titleKey ? ((row.titleParams as Record<string, string | number> | null) ?? {}) : null,
     status: row.status,
     progress: Math.round(row.progress * 10) / 10,
     message: row.message,
@@ -104,7 +106,7 @@ export async function taskEnqueue(caller: Caller, spec: TaskSpec): Promise<TaskV
     data: {
       id,
       kind: spec.kind,
-      title: spec.title.slice(0, 300),
+      ...titleFields(spec),
       hostId: spec.hostId ?? null,
       vmUuid: spec.vmUuid?.toLowerCase() ?? null,
       input: spec.input as Prisma.InputJsonValue,

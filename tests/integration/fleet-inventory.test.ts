@@ -172,6 +172,7 @@ describe(`fleet inventory on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
       expect(vm.graphicsDevices).toHaveLength(1);
       expect(vm.graphicsDevices[0]).toMatchObject({ type: "vnc", autoport: true, listen: ["127.0.0.1"] });
       expect(vm.graphicsWarning).toBeNull();
+      expect(vm.graphicsWarningMessage).toBeNull();
       expect(vm.domainType).toBe(stack.domainType);
       expect(vm).toMatchObject({ uuid: guest.uuid, name: guest.name, memoryKiB: 65536, pendingChanges: false });
       expect(vm.xml).toContain(`<uuid>${guest.uuid}</uuid>`);
@@ -188,5 +189,6 @@ describe(`fleet inventory on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     expect(vm.graphicsWarning).toBe(
       "VNC listens on 0.0.0.0: anyone who can reach the host on that address can open the console. Set its listen address to 127.0.0.1.",
     );
+    expect(vm.graphicsWarningMessage).toEqual({ key: "detail.graphicsWarning", params: { type: "VNC", address: "0.0.0.0" } });
   });
 });

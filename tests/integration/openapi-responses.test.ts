@@ -145,6 +145,9 @@ describe(`OpenAPI document against real answers on ${testDbKind()}`, () => {
     const detail = await checkedCall("GET", "vms/[hostId]/[uuid]", 200, { params: vm });
     expect(detail.json.vm.xml).toContain(g.uuid);
     await checkedCall("GET", "vms/[hostId]/[uuid]/hardware", 200, { params: vm });
+    // A hardware edit answers its notes as message keys (key + params), not sentences.
+    const edit = await checkedCall("PATCH", "vms/[hostId]/[uuid]/hardware", 200, { params: vm, body: { title: "oapi title" } });
+    expect(edit.json.result.live[0]).toMatchObject({ key: expect.any(String) });
     await checkedCall("GET", "vms/[hostId]/[uuid]/delete", 200, { params: vm });
     await checkedCall("GET", "vms/[hostId]/[uuid]/tags", 200, { params: vm });
     const del = await checkedCall("POST", "vms/[hostId]/[uuid]/delete", 202, { params: vm, body: { volumes: [] } });

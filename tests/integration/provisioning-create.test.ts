@@ -151,6 +151,8 @@ describe("create VMs", () => {
     expect(done.error ?? null).toBeNull();
     expect(done.status).toBe("succeeded");
     expect(done.progress).toBe(100);
+    // The English title for API clients, and the same as a message key the browser translates.
+    expect(done).toMatchObject({ title: `Create ${PREFIX}full on ${host.name} (full copy)`, titleKey: "titles.vmCreateCopy", titleParams: { name: `${PREFIX}full`, host: host.name } });
     expect(done.logs.map((l) => l.line)).toEqual(expect.arrayContaining([`Creating volume ${pool.name}/${PREFIX}full.qcow2 (copy)`, "Started"]));
     // A self-contained qcow2 in a dir pool is copied as a file (cp), not through libvirt.
     expect(done.logs.map((l) => l.line)).toContainEqual(`Copying ${pool.dir}/${pool.baseVolume} to ${pool.dir}/${PREFIX}full.qcow2 (file copy)`);
@@ -252,7 +254,7 @@ describe("create VMs", () => {
 
   it("warns before creating on a host without enough memory, and creates nothing", async () => {
     const input = contracts.VmCreateSchema.parse({ mode: "template", hostId: host.id, templateId, name: `${PREFIX}huge`, overrides: { memoryMiB: 8 * 1024 * 1024 } });
-    await expect(create.vmCreate(f.caller, input)).rejects.toMatchObject({ code: "conflict", extra: { data: { warnings: [expect.objectContaining({ code: "memory" })] } } });
+    await expect(create.vmCreate(f.caller, input)).rejects.toMatchObject({ code: "conflict", extra: { data: { warnings: [expect.objectContaining({ code: "memory", messageKey: { key: "create.warnings.memory", params: expect.objectContaining({ host: host.name, neededMiB: 8 * 1024 * 1024 }) } })] } } });
     expect(virshLocal("list", "--all", "--name")).not.toContain(`${PREFIX}huge`);
     expect(virshLocal("vol-list", pool.name)).not.toContain(`${PREFIX}huge`);
   });

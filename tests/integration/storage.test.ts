@@ -93,7 +93,7 @@ describe("storage", () => {
     }, 50);
     const t = await upload.storageUpload(f.caller, hostId, { pool: POOL, name: "grub.iso", format: "iso", size }, fileStream(ISO), new AbortController().signal);
     clearInterval(watcher);
-    expect(t).toMatchObject({ status: "succeeded", progress: 100, kind: "storage.upload", hostId });
+    expect(t).toMatchObject({ status: "succeeded", progress: 100, kind: "storage.upload", hostId, title: `Upload grub.iso to ${POOL}`, titleKey: "titles.storageUpload", titleParams: { name: "grub.iso", pool: POOL } });
     expect(t.result).toMatchObject({ pool: POOL, name: "grub.iso", bytes: size, path: `${DIR}/grub.iso` });
     expect(sha256(`${DIR}/grub.iso`)).toBe(sha256(ISO));
     expect(seen.length).toBeGreaterThan(0); // it was visible as a running task while bytes flowed

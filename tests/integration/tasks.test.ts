@@ -81,9 +81,20 @@ describe("tasks", () => {
     expect(done.result).toEqual({ steps: 2 });
   });
 
+  it("keeps a task's title message key and arguments next to its English title, and cuts the title at 300", async () => {
+    const long = "x".repeat(400);
+    const t = await tasks.taskEnqueue(admin, { kind: "test.steps", title: long, titleMessage: { key: "titles.storageUpload", params: { name: "a <b>.iso", pool: "default" } }, input: { steps: 1 } });
+    expect(t).toMatchObject({ title: "x".repeat(300), titleKey: "titles.storageUpload", titleParams: { name: "a <b>.iso", pool: "default" } });
+    const read = await tasks.taskGet(admin, t.id);
+    expect(read).toMatchObject({ titleKey: "titles.storageUpload", titleParams: { name: "a <b>.iso", pool: "default" } });
+    expect((await tasks.taskList(admin, {})).find((x) => x.id === t.id)).toMatchObject({ titleKey: "titles.storageUpload" });
+    await until("the task waits", () => gates.has(t.id), { timeoutMs: 15_000 });
+    gates.get(t.id)!();
+  });
+
   it("runs a task with progress, message and log lines, visible to its owner and admins only", async () => {
     const t = await tasks.taskEnqueue(operator, { kind: "test.steps", title: "three steps", input: { steps: 3 } });
-    expect(t).toMatchObject({ kind: "test.steps", title: "three steps", status: "queued", userId: operator.principal.user.id, cancellable: false });
+    expect(t).toMatchObject({ kind: "test.steps", title: "three steps", titleKey: null, titleParams: null, status: "queued", userId: operator.principal.user.id, cancellable: false });
     await until("the task waits after step 1", () => gates.has(t.id), { timeoutMs: 15_000 });
     const mid = await until("progress is recorded", async () => {
       const d = await tasks.taskGet(operator, t.id);

@@ -131,7 +131,7 @@ describe("delete a VM with storage", () => {
     expect(plan).toMatchObject({ hasManagedSave: true, hasSnapshots: true, state: "shut off" });
 
     const t = await del.vmDeleteEnqueue(f.caller, hostId, B.uuid, [`${DIR}/b-disk.qcow2`]);
-    expect(t).toMatchObject({ kind: "vm.delete", vmUuid: B.uuid, hostId });
+    expect(t).toMatchObject({ kind: "vm.delete", vmUuid: B.uuid, hostId, title: `Delete ${B.name} and 1 volume(s)`, titleKey: "titles.vmDelete", titleParams: { name: B.name, volumes: 1 } });
     const done = await finished(t.id);
     expect(done.error).toBeNull();
     expect(done.status).toBe("succeeded");

@@ -45,6 +45,7 @@ export const VmDetailSchema = VmSummarySchema.extend({
   nics: z.array(z.object({ mac: z.string().nullable(), type: z.string(), source: z.string().nullable(), model: z.string().nullable() })),
   graphicsDevices: z.array(z.object({ type: z.string(), port: z.number().nullable(), autoport: z.boolean(), listen: z.array(z.string()) })),
   graphicsWarning: z.string().nullable(),
+  graphicsWarningMessage: z.object({ key: z.string(), params: z.record(z.string(), z.union([z.string(), z.number()])).optional() }).nullable(),
   serials: z.number(),
   xml: z.string(),
   inactiveXml: z.string(),

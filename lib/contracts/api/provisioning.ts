@@ -18,7 +18,9 @@ export const TemplateViewSchema = HardwareSpecSchema.extend({
 export const TemplateListResponseSchema = z.object({ templates: z.array(TemplateViewSchema) });
 export const TemplateResponseSchema = z.object({ template: TemplateViewSchema });
 
-const PreflightWarningSchema = z.object({ code: z.enum(["memory", "disk"]), message: z.string(), neededBytes: z.number(), availableBytes: z.number() });
+const MessageRefSchema = z.object({ key: z.string(), params: z.record(z.string(), z.union([z.string(), z.number()])).optional() });
+const VmEditNoteSchema = MessageRefSchema.extend({ reason: MessageRefSchema.optional() });
+const PreflightWarningSchema = z.object({ code: z.enum(["memory", "disk"]), message: z.string(), messageKey: MessageRefSchema, neededBytes: z.number(), availableBytes: z.number() });
 export const VmCreateResultSchema = z.object({
   vm: z.object({ hostId: z.string(), uuid: z.string(), name: z.string() }).optional(),
   taskId: z.string().optional(),

@@ -8,6 +8,8 @@ export const TaskViewSchema = z.object({
   id: z.string(),
   kind: z.string(),
   title: z.string(),
+  titleKey: z.string().nullable(),
+  titleParams: z.record(z.string(), z.union([z.string(), z.number()])).nullable(),
   status: z.enum(TASK_STATUSES),
   progress: z.number(),
   message: z.string(),

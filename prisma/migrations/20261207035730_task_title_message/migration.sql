@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Task" ADD COLUMN     "titleKey" TEXT,
+ADD COLUMN     "titleParams" JSONB;
