@@ -54,8 +54,6 @@ export const VmHardwareSchema = z.object({
   pending: z.array(z.object({ field: z.string(), live: z.string(), persistent: z.string() })),
 });
 export const VmHardwareResponseSchema = z.object({ hardware: VmHardwareSchema });
-const MessageRefSchema = z.object({ key: z.string(), params: z.record(z.string(), z.union([z.string(), z.number()])).optional() });
-const VmEditNoteSchema = MessageRefSchema.extend({ reason: MessageRefSchema.optional() });
 export const VmEditResponseSchema = z.object({
   result: z.object({ live: z.array(VmEditNoteSchema), afterShutdown: z.array(VmEditNoteSchema) }),
   hardware: VmHardwareSchema,
