@@ -52,8 +52,11 @@ export const VmHardwareSchema = z.object({
   pending: z.array(z.object({ field: z.string(), live: z.string(), persistent: z.string() })),
 });
 export const VmHardwareResponseSchema = z.object({ hardware: VmHardwareSchema });
+/** A MessageRef (key of the "provisioning" catalogue + ICU arguments); an edit note may carry a reason. */
+const MessageRefSchema = z.object({ key: z.string(), params: z.record(z.string(), z.union([z.string(), z.number()])).optional() });
+const VmEditNoteSchema = MessageRefSchema.extend({ reason: MessageRefSchema.optional() });
 export const VmEditResponseSchema = z.object({
-  result: z.object({ live: z.array(z.string()), afterShutdown: z.array(z.string()) }),
+  result: z.object({ live: z.array(VmEditNoteSchema), afterShutdown: z.array(VmEditNoteSchema) }),
   hardware: VmHardwareSchema,
 });
 
