@@ -100,7 +100,12 @@ async function main() {
     upgradeLog(httpLog, req, "upgrade");
     const own = upgradeRouteFind(req.url);
     if (own) own(req, socket, head);
-    else nextUpgrade(req, socket, head);
+    else
+      nextUpgrade(req, socket, head).catch((err) => {
+        // Next's own upgrades (dev HMR): a failure closes that socket, never the server.
+        log.error({ err, reqId: req.headers[REQUEST_ID_HEADER] }, "upgrade failed");
+        socket.destroy();
+      });
   });
 
   // Native SPICE viewers reach consoles through the app itself: a .vv file names it as their HTTP proxy.
@@ -122,7 +127,9 @@ async function main() {
       .catch((err) => log.error({ err }, "stopping tasks failed"))
       .finally(() => {
         fleetCloseAll();
-        closeDatabase().finally(() => process.exit(0));
+        closeDatabase()
+          .catch((err) => log.error({ err }, "closing the database failed"))
+          .finally(() => process.exit(0));
       });
   };
   process.on("SIGINT", () => stop("SIGINT"));

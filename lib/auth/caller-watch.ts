@@ -108,7 +108,9 @@ async function tick(s: WatchState): Promise<void> {
     s.watches.delete(w);
     w.end(reason);
   });
-  await Promise.all(going.map((w) => w.refresh?.().catch((err) => logFailure("live refresh", err))));
+  // Only the hooks that have a refresh; they run side by side, a failure is logged and never ends the tick.
+  const refreshes = going.flatMap((w) => (w.refresh ? [w.refresh] : []));
+  await Promise.all(refreshes.map((refresh) => refresh().catch((err) => logFailure("live refresh", err))));
   for (const [name, run] of [...s.extras]) await run().catch((err) => logFailure(`${name} re-check`, err));
 }
 

@@ -1,4 +1,5 @@
 import "server-only";
+import { childLogger } from "@/lib/log";
 import type { CommandStream } from "@/lib/hosts/transport";
 import { hostGet, hostsList } from "@/lib/fleet/hosts";
 import { fleet, fleetHostLost, hostClientFor } from "@/lib/fleet/runtime";
@@ -133,7 +134,9 @@ async function connect(w: Watcher): Promise<void> {
     stream.once("close", () => {
       w.stream = undefined;
       if (w.stopped) return;
-      fleetHostLost(w.hostId, "host connection lost").finally(() => retry(w));
+      fleetHostLost(w.hostId, "host connection lost")
+        .catch((err) => childLogger("fleet", { host: w.hostId }).error({ err }, "could not mark the host offline"))
+        .finally(() => retry(w));
     });
     // Catch up on whatever changed while nobody was watching.
     schedule(w);

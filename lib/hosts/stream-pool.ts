@@ -37,9 +37,14 @@ export interface StreamPoolOptions {
   idleMs?: number;
 }
 
-export function createStreamPool(connect: (hostId: string) => Promise<HostTransport>, opts: StreamPoolOptions = {}): StreamPool {
-  const perConnection = opts.perConnection ?? 8;
-  const idleMs = opts.idleMs ?? 30_000;
+/** Each host's stream connections and their slots: `lease` takes a slot (connecting when none is free), `release` gives it back. */
+interface ConnTable {
+  hosts: Map<string, Conn[]>;
+  lease(hostId: string): Conn;
+  release(hostId: string, conn: Conn): void;
+}
+
+function connTable(connect: (hostId: string) => Promise<HostTransport>, perConnection: number, idleMs: number): ConnTable {
   const hosts = new Map<string, Conn[]>();
 
   const conns = (hostId: string) => {
@@ -91,6 +96,12 @@ export function createStreamPool(connect: (hostId: string) => Promise<HostTransp
     }, idleMs);
     conn.idleTimer.unref?.();
   }
+
+  return { hosts, lease, release };
+}
+
+export function createStreamPool(connect: (hostId: string) => Promise<HostTransport>, opts: StreamPoolOptions = {}): StreamPool {
+  const { hosts, lease, release } = connTable(connect, opts.perConnection ?? 8, opts.idleMs ?? 30_000);
 
   async function attempt(hostId: string, argv: readonly string[], o: { pty?: boolean }, retried: boolean) {
     const conn = lease(hostId);

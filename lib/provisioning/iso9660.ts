@@ -91,10 +91,15 @@ function pathTable(rootExtent: number, bigEndian: boolean): Buffer {
   return t;
 }
 
-/** Builds the image. Names must be unique, at most 64 characters, without '/', ';' or control characters. */
-export function iso9660Build(o: { volumeId: string; files: IsoFile[]; date?: Date }): Buffer {
-  const date = o.date ?? new Date();
-  const files = o.files.map((f) => ({ name: f.name, data: Buffer.isBuffer(f.data) ? f.data : Buffer.from(f.data, "utf8") }));
+interface PlacedFile {
+  name: string;
+  data: Buffer;
+  /** First sector of the file's data. */
+  extent: number;
+}
+
+/** Refuses names the image cannot hold, and two names that map to the same ISO 9660 identifier. */
+function fileNamesCheck(files: { name: string }[]): void {
   const seen = new Set<string>();
   for (const f of files) {
     if (!f.name || f.name.length > 64 || /[\u0000-\u001f/;\\*:?"<>|]/.test(f.name)) throw new Error(`Unusable ISO file name: ${JSON.stringify(f.name)}`);
@@ -102,66 +107,80 @@ export function iso9660Build(o: { volumeId: string; files: IsoFile[]; date?: Dat
     if (seen.has(key)) throw new Error(`Two files map to the same ISO name ${key}`);
     seen.add(key);
   }
+}
+
+/** The root directory (one sector): `.`, `..`, then every file sorted by its identifier (ISO 9660 or Joliet). */
+function rootDirectory(placed: PlacedFile[], joliet: boolean, self: number, date: Date): Buffer {
+  const dot = dirRecord({ name: Buffer.from([0]), extent: self, size: SECTOR, dir: true, date });
+  const dotdot = dirRecord({ name: Buffer.from([1]), extent: self, size: SECTOR, dir: true, date });
+  const entries = placed
+    .map((f) => ({ f, id: joliet ? ucs2(f.name) : Buffer.from(isoName(f.name), "ascii") }))
+    .sort((a, b) => Buffer.compare(a.id, b.id))
+    .map(({ f, id }) => dirRecord({ name: id, extent: f.extent, size: f.data.length, dir: false, date }));
+  const all = Buffer.concat([dot, dotdot, ...entries]);
+  if (all.length > SECTOR) throw new Error("Too many files for a one-sector root directory");
+  return all;
+}
+
+/** Writes a primary (type 1) or Joliet supplementary (type 2) volume descriptor into its sector of `img`. */
+function volumeDescriptorWrite(
+  img: Buffer,
+  o: { sector: number; type: 1 | 2; rootExtent: number; lTable: number; mTable: number; joliet: boolean; volumeId: string; totalSectors: number; date: Date },
+): void {
+  const off = o.sector * SECTOR;
+  const d = img.subarray(off, off + SECTOR);
+  d[0] = o.type;
+  d.write("CD001", 1, "ascii");
+  d[6] = 1;
+  const field = o.joliet ? jField : aField;
+  field(d, 8, 32, "LINUX");
+  field(d, 40, 32, o.volumeId);
+  both32(d, 80, o.totalSectors);
+  if (o.joliet) d.write("%/E", 88, "ascii");
+  both16(d, 120, 1);
+  both16(d, 124, 1);
+  both16(d, 128, SECTOR);
+  both32(d, 132, 10);
+  d.writeUInt32LE(o.lTable, 140);
+  d.writeUInt32BE(o.mTable, 148);
+  dirRecord({ name: Buffer.from([0]), extent: o.rootExtent, size: SECTOR, dir: true, date: o.date }).copy(d, 156);
+  for (const [at, len] of [
+    [190, 128],
+    [318, 128],
+    [446, 128],
+    [574, 128],
+    [702, 37],
+    [739, 37],
+    [776, 37],
+  ] as const) {
+    field(d, at, len, at === 574 ? "VIRTDECK" : "");
+  }
+  decDate(o.date).copy(d, 813);
+  decDate(o.date).copy(d, 830);
+  Buffer.from("0000000000000000\0", "ascii").copy(d, 847);
+  Buffer.from("0000000000000000\0", "ascii").copy(d, 864);
+  d[881] = 1;
+}
+
+/** Builds the image. Names must be unique, at most 64 characters, without '/', ';' or control characters. */
+export function iso9660Build(o: { volumeId: string; files: IsoFile[]; date?: Date }): Buffer {
+  const date = o.date ?? new Date();
+  const files = o.files.map((f) => ({ name: f.name, data: Buffer.isBuffer(f.data) ? f.data : Buffer.from(f.data, "utf8") }));
+  fileNamesCheck(files);
   const ROOT_ISO = 23;
   const ROOT_JOLIET = 24;
   let next = 25;
-  const placed = files.map((f) => {
+  const placed: PlacedFile[] = files.map((f) => {
     const extent = next;
     next += Math.max(1, Math.ceil(f.data.length / SECTOR));
     return { ...f, extent };
   });
   const totalSectors = next;
 
-  const root = (joliet: boolean, self: number): Buffer => {
-    const dot = dirRecord({ name: Buffer.from([0]), extent: self, size: SECTOR, dir: true, date });
-    const dotdot = dirRecord({ name: Buffer.from([1]), extent: self, size: SECTOR, dir: true, date });
-    const entries = placed
-      .map((f) => ({ f, id: joliet ? ucs2(f.name) : Buffer.from(isoName(f.name), "ascii") }))
-      .sort((a, b) => Buffer.compare(a.id, b.id))
-      .map(({ f, id }) => dirRecord({ name: id, extent: f.extent, size: f.data.length, dir: false, date }));
-    const all = Buffer.concat([dot, dotdot, ...entries]);
-    if (all.length > SECTOR) throw new Error("Too many files for a one-sector root directory");
-    return all;
-  };
-
   const img = Buffer.alloc(totalSectors * SECTOR);
-  const descriptor = (sector: number, type: 1 | 2, rootExtent: number, lTable: number, mTable: number, joliet: boolean) => {
-    const off = sector * SECTOR;
-    const d = img.subarray(off, off + SECTOR);
-    d[0] = type;
-    d.write("CD001", 1, "ascii");
-    d[6] = 1;
-    const field = joliet ? jField : aField;
-    field(d, 8, 32, "LINUX");
-    field(d, 40, 32, o.volumeId);
-    both32(d, 80, totalSectors);
-    if (joliet) d.write("%/E", 88, "ascii");
-    both16(d, 120, 1);
-    both16(d, 124, 1);
-    both16(d, 128, SECTOR);
-    both32(d, 132, 10);
-    d.writeUInt32LE(lTable, 140);
-    d.writeUInt32BE(mTable, 148);
-    dirRecord({ name: Buffer.from([0]), extent: rootExtent, size: SECTOR, dir: true, date }).copy(d, 156);
-    for (const [at, len] of [
-      [190, 128],
-      [318, 128],
-      [446, 128],
-      [574, 128],
-      [702, 37],
-      [739, 37],
-      [776, 37],
-    ] as const) {
-      field(d, at, len, at === 574 ? "VIRTDECK" : "");
-    }
-    decDate(date).copy(d, 813);
-    decDate(date).copy(d, 830);
-    Buffer.from("0000000000000000\0", "ascii").copy(d, 847);
-    Buffer.from("0000000000000000\0", "ascii").copy(d, 864);
-    d[881] = 1;
-  };
-  descriptor(16, 1, ROOT_ISO, 19, 20, false);
-  descriptor(17, 2, ROOT_JOLIET, 21, 22, true);
+  const common = { volumeId: o.volumeId, totalSectors, date };
+  volumeDescriptorWrite(img, { sector: 16, type: 1, rootExtent: ROOT_ISO, lTable: 19, mTable: 20, joliet: false, ...common });
+  volumeDescriptorWrite(img, { sector: 17, type: 2, rootExtent: ROOT_JOLIET, lTable: 21, mTable: 22, joliet: true, ...common });
   const term = img.subarray(18 * SECTOR);
   term[0] = 255;
   term.write("CD001", 1, "ascii");
@@ -170,8 +189,8 @@ export function iso9660Build(o: { volumeId: string; files: IsoFile[]; date?: Dat
   pathTable(ROOT_ISO, true).copy(img, 20 * SECTOR);
   pathTable(ROOT_JOLIET, false).copy(img, 21 * SECTOR);
   pathTable(ROOT_JOLIET, true).copy(img, 22 * SECTOR);
-  root(false, ROOT_ISO).copy(img, ROOT_ISO * SECTOR);
-  root(true, ROOT_JOLIET).copy(img, ROOT_JOLIET * SECTOR);
+  rootDirectory(placed, false, ROOT_ISO, date).copy(img, ROOT_ISO * SECTOR);
+  rootDirectory(placed, true, ROOT_JOLIET, date).copy(img, ROOT_JOLIET * SECTOR);
   for (const f of placed) f.data.copy(img, f.extent * SECTOR);
   return img;
 }

@@ -11,7 +11,7 @@ import { planTaskRegister } from "./plan-task";
 import { cdromBusFor } from "@/lib/libvirt/domain-xml-create";
 import type { VolumeWire } from "@/lib/libvirt/storage-xml";
 import { templateGet } from "@/lib/templates/templates";
-import type { DiskSpec, PreflightWarning, VmCreateInput, VmCreateResult } from "@/lib/contracts/provisioning";
+import type { DiskSpec, PreflightWarning, TemplateView, VmCreateInput, VmCreateResult } from "@/lib/contracts/provisioning";
 import { provHost, vmAuditor, type ProvHost } from "./host-access";
 import { domainTypeFor, hostFacts, osinfoUrl, osVariants, poolsList, volumeGet, type HostFacts } from "./host-options";
 import { CreatePlanSchema, planRun, provImageInspect, type CreatePlan, type VolumeStep } from "./plan";
@@ -105,107 +105,142 @@ export interface VmCreateOptions {
   nicsAuthorize?: (nics: readonly { kind: string; source: string }[]) => Promise<void>;
 }
 
+type TemplateInput = Extract<VmCreateInput, { mode: "template" }>;
+type Boot = ("hd" | "cdrom" | "network")[];
+
+/** What a creation mode decides: the hardware, the volumes to create, the domain's disks, the boot order. */
+interface Layout {
+  hw: Hardware;
+  volumes: VolumeStep[];
+  disks: PlanDisk[];
+  boot: Boot;
+  seed?: Planned["seed"];
+  description: string;
+}
+
+/** The template's hardware with the request's overrides (vCPUs, memory, first disk's size). */
+function templateHardware(t: TemplateView, overrides: TemplateInput["overrides"]): Hardware {
+  const hw: Hardware = { ...t, disks: t.disks.map((d) => ({ ...d })) };
+  if (overrides.vcpus) hw.vcpus = overrides.vcpus;
+  if (overrides.memoryMiB) {
+    hw.memoryMiB = overrides.memoryMiB;
+    hw.maxMemoryMiB = Math.max(hw.maxMemoryMiB, hw.memoryMiB);
+  }
+  if (overrides.diskSizeMiB && hw.disks[0]) hw.disks[0].sizeMiB = overrides.diskSizeMiB;
+  return hw;
+}
+
+/** A template with a base image: its first disk is a linked or full clone of it, plus a cloud-init seed when asked. */
+async function templateImageLayout(
+  h: ProvHost,
+  input: TemplateInput,
+  t: TemplateView,
+  src: { pool: string; volume: string },
+  hw: Hardware,
+  uuid: string,
+  summary: Record<string, unknown>,
+): Promise<Layout> {
+  let volumes: VolumeStep[] = [];
+  let disks: PlanDisk[] = [];
+  let seed: Planned["seed"];
+  const img: VolumeWire = await volumeGet(h, src.pool, src.volume);
+  if (!img.path) throw new AppError("invalid_state", `The base image ${src.pool}/${src.volume} has no path`);
+  const d0 = hw.disks[0];
+  // The template's first disk is the clone of its base image: its format is the base image's
+  // declared format (never libvirt's probe of the image's bytes).
+  const baseFormat = d0.format;
+  const base = await provImageInspect(h, img.path, baseFormat, `the base image ${src.pool}/${src.volume} (declared ${baseFormat} by the template's first disk)`, { backingChain: true });
+  const capacityBytes = Math.max(d0.sizeMiB * MiB, base.virtualSizeBytes);
+  if (input.overrides.diskSizeMiB && input.overrides.diskSizeMiB * MiB < base.virtualSizeBytes) {
+    throw new AppError("invalid_input", `The disk cannot be smaller than the base image (${Math.ceil(base.virtualSizeBytes / MiB)} MiB)`, {
+      issues: [{ path: "overrides.diskSizeMiB", message: "Smaller than the base image" }],
+    });
+  }
+  summary.clone = input.clone;
+  if (input.clone === "linked") {
+    const name = volName(input.name, 0, "qcow2");
+    volumes.push({ kind: "overlay", pool: d0.pool, name, capacityBytes, backingPath: img.path, backingFormat: baseFormat, backingChain: base.chain });
+    disks.push({ device: "disk", format: "qcow2", bus: d0.bus, cache: d0.cache, volume: { pool: d0.pool, name }, backing: [{ path: img.path, format: baseFormat }, ...base.chain] });
+  } else {
+    const name = volName(input.name, 0, d0.format);
+    volumes.push({ kind: "copy", pool: d0.pool, name, format: d0.format, srcFormat: baseFormat, capacityBytes, srcPool: src.pool, srcName: src.volume, srcAllocationBytes: img.allocationBytes });
+    disks.push({ device: "disk", format: d0.format, bus: d0.bus, cache: d0.cache, volume: { pool: d0.pool, name } });
+  }
+  const rest = emptyDisks(input.name, hw.disks.slice(1), 1);
+  volumes = volumes.concat(rest.steps);
+  disks = disks.concat(rest.planDisks);
+  const ci = input.cloudInit;
+  if (t.cloudInit || ci) {
+    const name = `${input.name}-cidata.iso`;
+    const image = cloudInitSeedIso({
+      instanceId: uuid,
+      hostname: ci?.hostname || input.name.replace(/[^A-Za-z0-9-]/g, "-").slice(0, 63),
+      username: ci?.username,
+      password: ci?.password,
+      sshKeys: ci?.sshKeys,
+      userData: t.cloudInit?.userData,
+      metaData: t.cloudInit?.metaData,
+      networkConfig: t.cloudInit?.networkConfig,
+    });
+    seed = { pool: d0.pool, name, image };
+    disks.push({ device: "cdrom", format: "raw", bus: cdromBusFor(hw.machineType), volume: { pool: d0.pool, name } });
+    summary.cloudInit = true;
+  }
+  return { hw, volumes, disks, boot: ["hd"], seed, description: t.description };
+}
+
+/** From a template: a base image (cloned), an installer ISO, PXE, or empty disks only. */
+async function templateLayout(h: ProvHost, input: TemplateInput, uuid: string, summary: Record<string, unknown>): Promise<Layout> {
+  const t = await templateGet(input.templateId);
+  summary.template = t.name;
+  const hw = templateHardware(t, input.overrides);
+  const src = t.source;
+  if (src.kind === "image") return templateImageLayout(h, input, t, src, hw, uuid, summary);
+  const all = emptyDisks(input.name, hw.disks, 0);
+  const disks = all.planDisks;
+  let boot: Boot = ["hd"];
+  if (src.kind === "iso") {
+    await isoVolumeCheck(h, src, "templateId");
+    disks.push({ device: "cdrom", format: "raw", bus: cdromBusFor(hw.machineType), volume: { pool: src.pool, name: src.volume } });
+    boot = ["cdrom", "hd"];
+  } else if (src.kind === "pxe") {
+    boot = ["network", "hd"];
+  }
+  return { hw, volumes: all.steps, disks, boot, description: t.description };
+}
+
+/** From an installer ISO: empty disks, the ISO as a cdrom booted first. */
+async function isoLayout(h: ProvHost, input: Extract<VmCreateInput, { mode: "iso" }>, summary: Record<string, unknown>): Promise<Layout> {
+  const hw = input.hardware;
+  await isoVolumeCheck(h, input.iso, "iso.volume");
+  const all = emptyDisks(input.name, hw.disks, 0);
+  const disks = all.planDisks;
+  disks.push({ device: "cdrom", format: "raw", bus: cdromBusFor(hw.machineType), volume: { pool: input.iso.pool, name: input.iso.volume } });
+  summary.iso = `${input.iso.pool}/${input.iso.volume}`;
+  return { hw, volumes: all.steps, disks, boot: ["cdrom", "hd"], description: "" };
+}
+
+/** From an existing volume: it becomes the first disk (format checked against its bytes), the rest are empty disks. */
+async function importLayout(h: ProvHost, input: Extract<VmCreateInput, { mode: "import" }>, summary: Record<string, unknown>): Promise<Layout> {
+  const hw = input.hardware;
+  const vol = await volumeGet(h, input.disk.pool, input.disk.volume);
+  await importVolumeCheck(h, input.disk, vol);
+  // The format the caller declares, checked against the bytes (libvirt's probe is not asked).
+  const format = input.disk.format;
+  await provImageInspect(h, vol.path!, format, `${input.disk.pool}/${input.disk.volume} (declared ${format})`);
+  const disks: PlanDisk[] = [{ device: "disk", format, bus: input.disk.bus, volume: { pool: input.disk.pool, name: input.disk.volume } }];
+  const rest = emptyDisks(input.name, hw.disks, 1);
+  summary.import = `${input.disk.pool}/${input.disk.volume}`;
+  return { hw, volumes: rest.steps, disks: disks.concat(rest.planDisks), boot: ["hd"], description: "" };
+}
+
 async function planFor(h: ProvHost, input: VmCreateInput, opts: VmCreateOptions = {}): Promise<Planned> {
   const uuid = randomUUID();
   const base = { name: input.name, uuid, title: input.title || undefined };
-  let hw: Hardware;
-  let volumes: VolumeStep[] = [];
-  let disks: PlanDisk[] = [];
-  let boot: ("hd" | "cdrom" | "network")[] = ["hd"];
-  let seed: Planned["seed"];
-  let description = "";
   const summary: Record<string, unknown> = { mode: input.mode };
-
-  if (input.mode === "template") {
-    const t = await templateGet(input.templateId);
-    summary.template = t.name;
-    description = t.description;
-    hw = { ...t, disks: t.disks.map((d) => ({ ...d })) };
-    if (input.overrides.vcpus) hw.vcpus = input.overrides.vcpus;
-    if (input.overrides.memoryMiB) {
-      hw.memoryMiB = input.overrides.memoryMiB;
-      hw.maxMemoryMiB = Math.max(hw.maxMemoryMiB, hw.memoryMiB);
-    }
-    if (input.overrides.diskSizeMiB && hw.disks[0]) hw.disks[0].sizeMiB = input.overrides.diskSizeMiB;
-    const src = t.source;
-    if (src.kind === "image") {
-      const img: VolumeWire = await volumeGet(h, src.pool, src.volume);
-      if (!img.path) throw new AppError("invalid_state", `The base image ${src.pool}/${src.volume} has no path`);
-      const d0 = hw.disks[0];
-      // The template's first disk is the clone of its base image: its format is the base image's
-      // declared format (never libvirt's probe of the image's bytes).
-      const baseFormat = d0.format;
-      const base = await provImageInspect(h, img.path, baseFormat, `the base image ${src.pool}/${src.volume} (declared ${baseFormat} by the template's first disk)`, { backingChain: true });
-      const capacityBytes = Math.max(d0.sizeMiB * MiB, base.virtualSizeBytes);
-      if (input.overrides.diskSizeMiB && input.overrides.diskSizeMiB * MiB < base.virtualSizeBytes) {
-        throw new AppError("invalid_input", `The disk cannot be smaller than the base image (${Math.ceil(base.virtualSizeBytes / MiB)} MiB)`, {
-          issues: [{ path: "overrides.diskSizeMiB", message: "Smaller than the base image" }],
-        });
-      }
-      summary.clone = input.clone;
-      if (input.clone === "linked") {
-        const name = volName(input.name, 0, "qcow2");
-        volumes.push({ kind: "overlay", pool: d0.pool, name, capacityBytes, backingPath: img.path, backingFormat: baseFormat, backingChain: base.chain });
-        disks.push({ device: "disk", format: "qcow2", bus: d0.bus, cache: d0.cache, volume: { pool: d0.pool, name }, backing: [{ path: img.path, format: baseFormat }, ...base.chain] });
-      } else {
-        const name = volName(input.name, 0, d0.format);
-        volumes.push({ kind: "copy", pool: d0.pool, name, format: d0.format, srcFormat: baseFormat, capacityBytes, srcPool: src.pool, srcName: src.volume, srcAllocationBytes: img.allocationBytes });
-        disks.push({ device: "disk", format: d0.format, bus: d0.bus, cache: d0.cache, volume: { pool: d0.pool, name } });
-      }
-      const rest = emptyDisks(input.name, hw.disks.slice(1), 1);
-      volumes = volumes.concat(rest.steps);
-      disks = disks.concat(rest.planDisks);
-      const ci = input.cloudInit;
-      if (t.cloudInit || ci) {
-        const name = `${input.name}-cidata.iso`;
-        const image = cloudInitSeedIso({
-          instanceId: uuid,
-          hostname: ci?.hostname || input.name.replace(/[^A-Za-z0-9-]/g, "-").slice(0, 63),
-          username: ci?.username,
-          password: ci?.password,
-          sshKeys: ci?.sshKeys,
-          userData: t.cloudInit?.userData,
-          metaData: t.cloudInit?.metaData,
-          networkConfig: t.cloudInit?.networkConfig,
-        });
-        seed = { pool: d0.pool, name, image };
-        disks.push({ device: "cdrom", format: "raw", bus: cdromBusFor(hw.machineType), volume: { pool: d0.pool, name } });
-        summary.cloudInit = true;
-      }
-    } else {
-      const all = emptyDisks(input.name, hw.disks, 0);
-      volumes = all.steps;
-      disks = all.planDisks;
-      if (src.kind === "iso") {
-        await isoVolumeCheck(h, src, "templateId");
-        disks.push({ device: "cdrom", format: "raw", bus: cdromBusFor(hw.machineType), volume: { pool: src.pool, name: src.volume } });
-        boot = ["cdrom", "hd"];
-      } else if (src.kind === "pxe") {
-        boot = ["network", "hd"];
-      }
-    }
-  } else if (input.mode === "iso") {
-    hw = input.hardware;
-    await isoVolumeCheck(h, input.iso, "iso.volume");
-    const all = emptyDisks(input.name, hw.disks, 0);
-    volumes = all.steps;
-    disks = all.planDisks;
-    disks.push({ device: "cdrom", format: "raw", bus: cdromBusFor(hw.machineType), volume: { pool: input.iso.pool, name: input.iso.volume } });
-    boot = ["cdrom", "hd"];
-    summary.iso = `${input.iso.pool}/${input.iso.volume}`;
-  } else {
-    hw = input.hardware;
-    const vol = await volumeGet(h, input.disk.pool, input.disk.volume);
-    await importVolumeCheck(h, input.disk, vol);
-    // The format the caller declares, checked against the bytes (libvirt's probe is not asked).
-    const format = input.disk.format;
-    await provImageInspect(h, vol.path!, format, `${input.disk.pool}/${input.disk.volume} (declared ${format})`);
-    disks.push({ device: "disk", format, bus: input.disk.bus, volume: { pool: input.disk.pool, name: input.disk.volume } });
-    const rest = emptyDisks(input.name, hw.disks, 1);
-    volumes = rest.steps;
-    disks = disks.concat(rest.planDisks);
-    summary.import = `${input.disk.pool}/${input.disk.volume}`;
-  }
+  const layout =
+    input.mode === "template" ? await templateLayout(h, input, uuid, summary) : input.mode === "iso" ? await isoLayout(h, input, summary) : await importLayout(h, input, summary);
+  const { hw, volumes, disks, boot, seed, description } = layout;
 
   await opts.nicsAuthorize?.(hw.nics);
   const [facts, os] = await Promise.all([hostFacts(h, { firmware: hw.firmware === "uefi" }), hw.osVariant ? osVariants(h) : { list: [] }]);

@@ -473,7 +473,7 @@ function routeFiles(dir: string): string[] {
   return out.sort();
 }
 
-let routes: Route[] = [];
+const routes: Route[] = [];
 const principals: Who[] = [];
 const tokenPrincipals: Who[] = [];
 let shareFixtureToken = "";
@@ -621,8 +621,8 @@ beforeAll(async () => {
   await f.mod.inventory.inventoryGet(host1.id, { maxAgeMs: 0 });
   await f.mod.inventory.inventoryGet(host2.id, { maxAgeMs: 0 });
 
-  const tasks = await import("@/lib/tasks/tasks");
-  if (!(await import("@/lib/tasks/registry")).taskHandlerRegistered("matrix.wait")) (await import("@/lib/tasks/registry")).taskHandlerRegister("matrix.wait", async () => {}, { cancellable: true });
+  const registry = await import("@/lib/tasks/registry");
+  if (!registry.taskHandlerRegistered("matrix.wait")) registry.taskHandlerRegister("matrix.wait", async () => {}, { cancellable: true });
 
   for (const file of routeFiles(API)) {
     const mod = (await import(file)) as Record<string, unknown>;

@@ -109,7 +109,6 @@ describe(`console channels and limits on ${testDbKind()}`, () => {
   });
 
   it("lets a single-use SPICE share link's extra channels join its live session only, and none after it closed", async () => {
-    const { principalFromSession } = await import("@/lib/authz");
     const caller = sessionCaller(await s.sessionOf(s.adminToken), ip);
     const created = await share.shareLinkCreate(caller, s.hostId, spice.uuid, { kind: "spice", expiresInMinutes: 10, viewOnly: false, singleUse: true });
     const token = created.path.replace(/^\/share\//, "");
@@ -139,7 +138,6 @@ describe(`console channels and limits on ${testDbKind()}`, () => {
         opened.push(o);
       }
       // The 20th through a link the user created: an anonymous visitor's console counts for its creator.
-      const { principalFromSession } = await import("@/lib/authz");
       const caller = sessionCaller(await s.sessionOf(capper.token), ip);
       const link = await share.shareLinkCreate(caller, s.hostId, vnc.uuid, { kind: "vnc", expiresInMinutes: 10, viewOnly: true, singleUse: false });
       const linkToken = link.path.replace(/^\/share\//, "");

@@ -39,7 +39,6 @@ async function mint(kind: "vnc" | "serial", mode: "interactive" | "view", token 
 
 /** A view-only share link of the admin's, and a ticket minted through it (the page asks for interactive: the link decides). */
 async function shareTicket(kind: "vnc" | "serial"): Promise<string> {
-  const { principalFromSession } = await import("@/lib/authz");
   const created = await share.shareLinkCreate(sessionCaller(await sessionFor(s.adminToken), ip), s.hostId, guest.uuid, {
     kind,
     expiresInMinutes: 10,

@@ -22,7 +22,6 @@ const ip = "127.0.0.9";
 const openAnonymous = (ticket: string) => consoleOpen(s.port, ticket, null);
 
 async function sharerCaller() {
-  const { principalFromSession } = await import("@/lib/authz");
   return sessionCaller(await s.sessionOf(sharer.token), ip);
 }
 
@@ -210,7 +209,6 @@ describe(`console share links on ${testDbKind()}`, () => {
     const admin = sessionCaller(await s.sessionOf(s.adminToken), ip);
     await s.m.users.userCreate(admin, s.m.users.UserCreateSchema.parse({ username: "other", password: "other password 1", role: "operator" }));
     const other = (await s.m.login.login({ username: "other", password: "other password 1" }, { ip, userAgent: "vitest" })).token;
-    const { principalFromSession } = await import("@/lib/authz");
     await expect(share.shareLinkRevoke(sessionCaller(await s.sessionOf(other), ip), link.id)).rejects.toMatchObject({ code: "not_found" });
     const t0 = Date.now();
     await share.shareLinkRevoke(await sharerCaller(), link.id);
@@ -241,7 +239,6 @@ describe(`console share links on ${testDbKind()}`, () => {
   });
 
   it("caps the duration by the security policy", async () => {
-    const { principalFromSession } = await import("@/lib/authz");
     const caller = sessionCaller(await s.sessionOf(s.adminToken), ip);
     await expect(share.shareLinkCreate(caller, s.hostId, guest.uuid, { kind: "vnc", expiresInMinutes: 24 * 60 + 1, viewOnly: false, singleUse: false })).rejects.toMatchObject({ code: "invalid_input" });
     await s.m.db.db().securityPolicy.upsert({ where: { id: 1 }, create: { id: 1, shareLinkMaxHours: 48 }, update: { shareLinkMaxHours: 48 } });

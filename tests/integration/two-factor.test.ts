@@ -264,7 +264,7 @@ describe(`two-factor sign-in on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
       mod.users.userCreate(caller, mod.users.UserCreateSchema.parse({ username, password: `${username} password 1`, role: "helpdesk" }));
     const vic = await mk("vic");
     const gina = await mk("gina");
-    const dan = await mk("dan");
+    await mk("dan"); // holds no role that needs 2FA: signs in with a password only
     const d = mod.db.db();
     await d.grant.create({ data: { userId: vic.id, roleId: "viewer", scope: "global" } });
     const group = await d.group.create({ data: { name: "night shift" } });
