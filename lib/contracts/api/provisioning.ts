@@ -54,7 +54,7 @@ export const VmHardwareSchema = z.object({
   pending: z.array(z.object({ field: z.string(), live: z.string(), persistent: z.string() })),
 });
 export const VmHardwareResponseSchema = z.object({ hardware: VmHardwareSchema });
-/** A MessageRef (key of the "provisioning" catalogue + ICU arguments); an edit note may carry a reason. */
+/** The edit's notes (message keys, each may carry a reason) and the hardware after it. */
 export const VmEditResponseSchema = z.object({
   result: z.object({ live: z.array(VmEditNoteSchema), afterShutdown: z.array(VmEditNoteSchema) }),
   hardware: VmHardwareSchema,
