@@ -16,7 +16,9 @@ process.env.VD_E2E_BASE_URL = baseURL;
 if (!process.env.VD_E2E_DATABASE_URL) {
   const admin = process.env.VD_TEST_PG_URL;
   if (!admin) {
-    throw new Error("VD_TEST_PG_URL is not set: run `bash scripts/stack/up.sh && source .stack/env` first (or `npm test`).");
+    throw new Error(
+      "VD_TEST_PG_URL is not set: run `bash scripts/stack/up.sh && source .stack/env` first (or `npm test`).",
+    );
   }
   const u = new URL(admin);
   u.pathname = `/vd_e2e_${Date.now()}`;

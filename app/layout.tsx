@@ -12,7 +12,10 @@ export async function generateMetadata(): Promise<Metadata> {
     description: t("description"),
     manifest: "/manifest.webmanifest",
     icons: {
-      icon: [{ url: "/favicon.ico", sizes: "32x32" }, { url: "/icon.svg", type: "image/svg+xml" }],
+      icon: [
+        { url: "/favicon.ico", sizes: "32x32" },
+        { url: "/icon.svg", type: "image/svg+xml" },
+      ],
       apple: "/apple-touch-icon.png",
     },
   };

@@ -4,7 +4,16 @@ import path from "node:path";
 import { expect, test } from "@playwright/test";
 import { testGuestXml } from "../tests/shared/guest-xml";
 import { ADMIN, type Account } from "./helpers/accounts";
-import { guestDefineHost1, guestDirCreate, guestRemoveHost1, hostOneEnsure, hostOneRelease, qcow2Create, virshHost1, type HostOne } from "./helpers/host1";
+import {
+  guestDefineHost1,
+  guestDirCreate,
+  guestRemoveHost1,
+  hostOneEnsure,
+  hostOneRelease,
+  qcow2Create,
+  virshHost1,
+  type HostOne,
+} from "./helpers/host1";
 import { expectApiError, loginApi, signedInContext } from "./helpers/session";
 import { userCreate } from "./helpers/users";
 
@@ -20,7 +29,12 @@ const DOMAIN_TYPE = process.env.VD_TEST_DOMAIN_TYPE ?? "qemu";
 const tag = randomBytes(3).toString("hex");
 const GRANTED = { name: `vdtest-access-${tag}-granted`, uuid: randomUUID() };
 const OTHER = { name: `vdtest-access-${tag}-other`, uuid: randomUUID() };
-const DESK: Account = { username: `desk-${tag}`, displayName: "Desk Person", password: "desk password 123", role: "helpdesk" };
+const DESK: Account = {
+  username: `desk-${tag}`,
+  displayName: "Desk Person",
+  password: "desk password 123",
+  role: "helpdesk",
+};
 
 let workDir = "";
 let host1: HostOne | undefined;
@@ -66,7 +80,10 @@ test("a helpdesk user granted nothing sees no VM and gets 404 for one", async ({
   await desk.context.close();
 });
 
-test("admin grants console on one VM; the helpdesk user sees exactly it, opens its console, cannot power it off; revoking closes the console within 2 s", async ({ page, browser }) => {
+test("admin grants console on one VM; the helpdesk user sees exactly it, opens its console, cannot power it off; revoking closes the console within 2 s", async ({
+  page,
+  browser,
+}) => {
   // The admin grants from the VM's Permissions section.
   await loginApi(page.request, ADMIN);
   await page.goto(vmPath(GRANTED));
@@ -86,7 +103,10 @@ test("admin grants console on one VM; the helpdesk user sees exactly it, opens i
   const row = permissions.locator(`[data-testid="vm-access-row"][data-username="${DESK.username}"]`);
   await expect(row).toHaveAttribute("data-privileges", "vm.console vm.view");
   await expect(row.getByTestId("vm-access-sources")).toContainText("helpdesk");
-  await expect(permissions.locator(`[data-testid="grant-row"][data-subject="${DESK.username}"]`)).toHaveAttribute("data-scope", "vm");
+  await expect(permissions.locator(`[data-testid="grant-row"][data-subject="${DESK.username}"]`)).toHaveAttribute(
+    "data-scope",
+    "vm",
+  );
 
   // The helpdesk user sees exactly that VM.
   const desk = await signedInContext(browser, DESK);
@@ -94,7 +114,9 @@ test("admin grants console on one VM; the helpdesk user sees exactly it, opens i
   await expect(desk.page.getByTestId("vm-total")).toHaveAttribute("data-total", "1");
   await expect(desk.page.getByTestId("vm-row")).toHaveCount(1);
   await expect(desk.page.getByTestId("vm-row")).toHaveAttribute("data-name", GRANTED.name);
-  expect(((await (await desk.api.get(`/api/vms?q=${encodeURIComponent(OTHER.name)}`)).json()) as { total: number }).total).toBe(0);
+  expect(
+    ((await (await desk.api.get(`/api/vms?q=${encodeURIComponent(OTHER.name)}`)).json()) as { total: number }).total,
+  ).toBe(0);
 
   // No power buttons on its page, and the API refuses a power-off; the other VM does not exist for them.
   await desk.page.goto(vmPath(GRANTED));
@@ -104,8 +126,16 @@ test("admin grants console on one VM; the helpdesk user sees exactly it, opens i
   await expect(desk.page.getByTestId("vm-tags")).toBeVisible();
   await expect(desk.page.getByTestId("vm-tag-input")).toHaveCount(0);
   await expect(desk.page.getByTestId("vm-permissions")).toHaveCount(0);
-  await expectApiError(await desk.api.post(`/api/vms/${hostId}/${GRANTED.uuid}/actions`, { action: "destroy" }), 403, "forbidden");
-  await expectApiError(await desk.api.post(`/api/vms/${hostId}/${OTHER.uuid}/actions`, { action: "destroy" }), 404, "not_found");
+  await expectApiError(
+    await desk.api.post(`/api/vms/${hostId}/${GRANTED.uuid}/actions`, { action: "destroy" }),
+    403,
+    "forbidden",
+  );
+  await expectApiError(
+    await desk.api.post(`/api/vms/${hostId}/${OTHER.uuid}/actions`, { action: "destroy" }),
+    404,
+    "not_found",
+  );
   expect(virshHost1(["domstate", GRANTED.uuid]).trim()).toBe("running");
   expect((await desk.page.goto(vmPath(OTHER)))?.status()).toBe(404);
 
@@ -115,7 +145,10 @@ test("admin grants console on one VM; the helpdesk user sees exactly it, opens i
   await expect(root).toHaveAttribute("data-status", "connected", { timeout: 20_000 });
 
   // The admin revokes the grant (with confirmation): the open console closes within 2 s.
-  await permissions.locator(`[data-testid="grant-row"][data-subject="${DESK.username}"]`).getByTestId("grant-remove").click();
+  await permissions
+    .locator(`[data-testid="grant-row"][data-subject="${DESK.username}"]`)
+    .getByTestId("grant-remove")
+    .click();
   await expect(page.getByTestId("grant-remove-dialog")).toBeVisible();
   const t0 = Date.now();
   await page.getByTestId("grant-remove-dialog-confirm").click();
@@ -130,13 +163,18 @@ test("admin grants console on one VM; the helpdesk user sees exactly it, opens i
   await desk.context.close();
 });
 
-test("roles page: built-in roles are read-only; an admin creates a custom role from privilege checkboxes", async ({ page }) => {
+test("roles page: built-in roles are read-only; an admin creates a custom role from privilege checkboxes", async ({
+  page,
+}) => {
   await loginApi(page.request, ADMIN);
   await page.goto("/roles");
   const admin = page.locator('[data-testid="role-row"][data-role="admin"]');
   await expect(admin).toHaveAttribute("data-builtin", "true");
   await expect(admin.getByTestId("role-edit")).toHaveCount(0);
-  await expect(page.locator('[data-testid="role-row"][data-role="helpdesk"]')).toHaveAttribute("data-privileges", "vm.view vm.console");
+  await expect(page.locator('[data-testid="role-row"][data-role="helpdesk"]')).toHaveAttribute(
+    "data-privileges",
+    "vm.view vm.console",
+  );
   await page.getByTestId("role-create").click();
   await page.getByTestId("role-name").fill(`powerdesk-${tag}`);
   await page.getByTestId("role-privilege-vm.view").check();
@@ -151,7 +189,10 @@ test("roles page: built-in roles are read-only; an admin creates a custom role f
   await expect(custom).toHaveCount(0);
 });
 
-test("groups and tags: a group granted helpdesk on a tag gives its members the tagged VM; leaving the group takes it away", async ({ page, browser }) => {
+test("groups and tags: a group granted helpdesk on a tag gives its members the tagged VM; leaving the group takes it away", async ({
+  page,
+  browser,
+}) => {
   const GROUP = `desk-team-${tag}`;
   await loginApi(page.request, ADMIN);
   // A group with the helpdesk user in it.
@@ -198,7 +239,10 @@ test("groups and tags: a group granted helpdesk on a tag gives its members the t
   // Removing them from the group (with confirmation) takes it away.
   await page.goto("/groups");
   await page.locator(`[data-testid="group-row"][data-name="${GROUP}"]`).getByTestId("group-open").click();
-  await page.locator(`[data-testid="group-member"][data-username="${DESK.username}"]`).getByTestId("group-member-remove").click();
+  await page
+    .locator(`[data-testid="group-member"][data-username="${DESK.username}"]`)
+    .getByTestId("group-member-remove")
+    .click();
   await page.getByTestId("group-member-remove-dialog-confirm").click();
   await expect(page.getByTestId("group-member")).toHaveCount(0);
   await desk.page.goto("/vms");

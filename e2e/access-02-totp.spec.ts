@@ -21,7 +21,9 @@ let recoveryCodes: string[] = [];
 
 /** The code an authenticator shows `stepsAhead` periods from now (a step already used is refused as a replay). */
 function code(stepsAhead = 0): string {
-  return new TOTP({ secret, algorithm: "SHA1", digits: 6, period: 30 }).generate({ timestamp: Date.now() + stepsAhead * 30_000 });
+  return new TOTP({ secret, algorithm: "SHA1", digits: 6, period: 30 }).generate({
+    timestamp: Date.now() + stepsAhead * 30_000,
+  });
 }
 
 async function passwordThenCodeForm(page: Page, account: Account) {
@@ -32,7 +34,10 @@ async function passwordThenCodeForm(page: Page, account: Account) {
   // No session yet: only the login challenge cookie, scoped to the login API.
   const cookies = await page.context().cookies();
   expect(cookies.find((c) => c.name === "vd_session")).toBeUndefined();
-  expect(cookies.find((c) => c.name === "vd_login_challenge")).toMatchObject({ httpOnly: true, path: "/api/auth/login" });
+  expect(cookies.find((c) => c.name === "vd_login_challenge")).toMatchObject({
+    httpOnly: true,
+    path: "/api/auth/login",
+  });
   expect((await page.request.get("/api/auth/me")).status()).toBe(401);
   await expect(page.getByTestId("login-second-factor")).toBeVisible();
 }
@@ -60,12 +65,17 @@ test.beforeAll(async ({ browser }) => {
 test.afterAll(async ({ browser }) => {
   // Other specs share this database: leave no role requiring two-factor.
   const admin = await signedInContext(browser, ADMIN);
-  const res = await admin.page.request.put("/api/security/policy", { headers: { "x-csrf-token": admin.api.csrfToken }, data: { totpRequiredRoles: [] } });
+  const res = await admin.page.request.put("/api/security/policy", {
+    headers: { "x-csrf-token": admin.api.csrfToken },
+    data: { totpRequiredRoles: [] },
+  });
   expect(res.status(), await res.text()).toBe(200);
   await admin.context.close();
 });
 
-test("enrols on the account page: QR code, typed key, confirmation code, ten recovery codes shown once", async ({ page }) => {
+test("enrols on the account page: QR code, typed key, confirmation code, ten recovery codes shown once", async ({
+  page,
+}) => {
   await loginApi(page.request, TESS);
   await page.goto("/account");
   await expect(page.getByTestId("totp-status")).toHaveText("Off");
@@ -146,14 +156,21 @@ test("the audit log shows enrolment, the second factors used and the failures", 
   await loginApi(page.request, ADMIN);
   const a = await api(page.request);
   const res = await a.get(`/api/audit?actor=${TESS.username}&action=auth.&limit=200`);
-  const events = ((await res.json()) as { events: { action: string; outcome: string; details: Record<string, unknown> }[] }).events;
-  const count = (action: string, outcome: string) => events.filter((e) => e.action === action && e.outcome === outcome).length;
+  const events = (
+    (await res.json()) as { events: { action: string; outcome: string; details: Record<string, unknown> }[] }
+  ).events;
+  const count = (action: string, outcome: string) =>
+    events.filter((e) => e.action === action && e.outcome === outcome).length;
   expect(count("auth.totp.enrol", "success")).toBe(1);
   expect(count("auth.totp.recovery_used", "success")).toBe(1);
   expect(count("auth.totp.verify", "failure")).toBeGreaterThanOrEqual(MAX_CODES_PER_ACCOUNT);
   expect(count("auth.totp.verify", "denied")).toBe(2);
-  expect(events.some((e) => e.action === "auth.login" && e.outcome === "success" && e.details.secondFactor === "totp")).toBe(true);
-  expect(events.some((e) => e.action === "auth.login" && e.outcome === "success" && e.details.secondFactor === "recovery")).toBe(true);
+  expect(
+    events.some((e) => e.action === "auth.login" && e.outcome === "success" && e.details.secondFactor === "totp"),
+  ).toBe(true);
+  expect(
+    events.some((e) => e.action === "auth.login" && e.outcome === "success" && e.details.secondFactor === "recovery"),
+  ).toBe(true);
 });
 
 test("a role that must use two-factor sends its users to enrolment before anything else", async ({ page, browser }) => {

@@ -4,7 +4,15 @@ import path from "node:path";
 import { expect, test, type Browser } from "@playwright/test";
 import { testGuestXml } from "../tests/shared/guest-xml";
 import { ADMIN } from "./helpers/accounts";
-import { guestDefineHost1, guestDirCreate, guestRemoveHost1, hostOneEnsure, hostOneRelease, virshHost1, type HostOne } from "./helpers/host1";
+import {
+  guestDefineHost1,
+  guestDirCreate,
+  guestRemoveHost1,
+  hostOneEnsure,
+  hostOneRelease,
+  virshHost1,
+  type HostOne,
+} from "./helpers/host1";
 import { baseURL, loginApi, SESSION_COOKIE, signedInContext } from "./helpers/session";
 
 // Console share links end to end, on host 1 with one throwaway guest: an admin creates a link in
@@ -53,7 +61,10 @@ test.afterAll(async ({ browser }) => {
   await hostOneRelease(browser, host1);
 });
 
-test("a link from the Share dialog opens the console in a fresh context without signing in; revoking it closes that console within 2 s", async ({ page, browser }) => {
+test("a link from the Share dialog opens the console in a fresh context without signing in; revoking it closes that console within 2 s", async ({
+  page,
+  browser,
+}) => {
   await loginApi(page.request, ADMIN);
   await page.goto(vmPath());
   const panel = page.getByTestId("vm-share-panel");
@@ -98,7 +109,10 @@ test("a link from the Share dialog opens the console in a fresh context without 
 test("a one-minute link closes the open console when it expires, and is refused afterwards", async ({ browser }) => {
   test.setTimeout(150_000);
   const admin = await signedInContext(browser, ADMIN);
-  const res = await admin.api.post(`/api/vms/${hostId}/${GUEST.uuid}/share-links`, { kind: "vnc", expiresInMinutes: 1 });
+  const res = await admin.api.post(`/api/vms/${hostId}/${GUEST.uuid}/share-links`, {
+    kind: "vnc",
+    expiresInMinutes: 1,
+  });
   expect(res.status(), await res.text()).toBe(201);
   const { path: sharePath, link } = (await res.json()) as { path: string; link: { expiresAt: string } };
   await admin.context.close();
@@ -118,9 +132,16 @@ test("a one-minute link closes the open console when it expires, and is refused 
   await anon.context.close();
 });
 
-test("a view-only, single-use link shows a view-only console once and refuses the second visitor", async ({ browser }) => {
+test("a view-only, single-use link shows a view-only console once and refuses the second visitor", async ({
+  browser,
+}) => {
   const admin = await signedInContext(browser, ADMIN);
-  const res = await admin.api.post(`/api/vms/${hostId}/${GUEST.uuid}/share-links`, { kind: "vnc", expiresInMinutes: 15, viewOnly: true, singleUse: true });
+  const res = await admin.api.post(`/api/vms/${hostId}/${GUEST.uuid}/share-links`, {
+    kind: "vnc",
+    expiresInMinutes: 15,
+    viewOnly: true,
+    singleUse: true,
+  });
   expect(res.status(), await res.text()).toBe(201);
   const { path: sharePath } = (await res.json()) as { path: string };
 

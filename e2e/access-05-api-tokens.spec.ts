@@ -41,14 +41,27 @@ test("creates a token limited to vm.view and shows it once", async ({ page }) =>
   expect(await page.content()).not.toContain(token);
 });
 
-test("a cookie-less client uses the token: reads VMs, is refused what the token does not carry", async ({ playwright }) => {
-  const client = await playwright.request.newContext({ baseURL: baseURL(), extraHTTPHeaders: { authorization: `Bearer ${token}` } });
+test("a cookie-less client uses the token: reads VMs, is refused what the token does not carry", async ({
+  playwright,
+}) => {
+  const client = await playwright.request.newContext({
+    baseURL: baseURL(),
+    extraHTTPHeaders: { authorization: `Bearer ${token}` },
+  });
   expect((await client.get("/api/vms")).status()).toBe(200);
   const me = await client.get("/api/auth/me");
   expect((await me.json()).user.username).toBe(TOKY.username);
   // host.manage is the owner's, not the token's; tokens cannot mint tokens.
-  await expectApiError(await client.post("/api/hosts", { data: { name: "x", address: "127.0.0.1", username: "root" } }), 403, "forbidden");
-  await expectApiError(await client.post("/api/tokens", { data: { name: "child", expiresInDays: 1, privileges: ["vm.view"] } }), 403, "forbidden");
+  await expectApiError(
+    await client.post("/api/hosts", { data: { name: "x", address: "127.0.0.1", username: "root" } }),
+    403,
+    "forbidden",
+  );
+  await expectApiError(
+    await client.post("/api/tokens", { data: { name: "child", expiresInDays: 1, privileges: ["vm.view"] } }),
+    403,
+    "forbidden",
+  );
   // The OpenAPI document advertises the bearer scheme.
   const doc = await (await client.get("/api/openapi.json")).json();
   expect(doc.components.securitySchemes.bearerToken).toMatchObject({ type: "http", scheme: "bearer" });
@@ -56,18 +69,30 @@ test("a cookie-less client uses the token: reads VMs, is refused what the token 
   await client.dispose();
 });
 
-test("an administrator sees the token on the Security page; the owner revokes it and it stops working", async ({ page, browser, playwright }) => {
+test("an administrator sees the token on the Security page; the owner revokes it and it stops working", async ({
+  page,
+  browser,
+  playwright,
+}) => {
   const admin = await signedInContext(browser, ADMIN);
   await admin.page.goto("/security");
-  await expect(admin.page.getByTestId("tokens-all-table").locator('[data-testid="token-row"][data-name="e2e reader"]')).toContainText(TOKY.username);
+  await expect(
+    admin.page.getByTestId("tokens-all-table").locator('[data-testid="token-row"][data-name="e2e reader"]'),
+  ).toContainText(TOKY.username);
   await admin.context.close();
 
   await loginApi(page.request, TOKY);
   await page.goto("/account");
   await page.locator('[data-testid="token-row"][data-name="e2e reader"]').getByTestId("token-revoke").click();
   await page.getByTestId("token-revoke-dialog-confirm").click();
-  await expect(page.locator('[data-testid="token-row"][data-name="e2e reader"]')).toHaveAttribute("data-status", "revoked");
-  const client = await playwright.request.newContext({ baseURL: baseURL(), extraHTTPHeaders: { authorization: `Bearer ${token}` } });
+  await expect(page.locator('[data-testid="token-row"][data-name="e2e reader"]')).toHaveAttribute(
+    "data-status",
+    "revoked",
+  );
+  const client = await playwright.request.newContext({
+    baseURL: baseURL(),
+    extraHTTPHeaders: { authorization: `Bearer ${token}` },
+  });
   await expectApiError(await client.get("/api/vms"), 401, "unauthorized", /revoked/);
   await client.dispose();
 });

@@ -7,8 +7,18 @@ import { userCreate } from "./helpers/users";
 // The audit page's filters (kept in the URL) and the CSV export, including a
 // user name a spreadsheet would read as a formula.
 // FAILED_LOGINS from 127.0.0.1 in this file: 1.
-const FORMULA: Account = { username: "@formula", displayName: "=HYPERLINK(\"http://x\")", password: "formula password 1", role: "helpdesk" };
-const VIEWER: Account = { username: "audit-nosy", displayName: "No Audit", password: "nosy password 42", role: "operator" };
+const FORMULA: Account = {
+  username: "@formula",
+  displayName: '=HYPERLINK("http://x")',
+  password: "formula password 1",
+  role: "helpdesk",
+};
+const VIEWER: Account = {
+  username: "audit-nosy",
+  displayName: "No Audit",
+  password: "nosy password 42",
+  role: "operator",
+};
 
 test.describe.configure({ mode: "serial" });
 
@@ -17,7 +27,9 @@ test.beforeAll(async ({ browser }) => {
   await userCreate(admin.api, FORMULA);
   await userCreate(admin.api, VIEWER);
   // One failed sign-in as the formula-looking user (a failed sign-in sets no cookie).
-  const res = await admin.page.request.post("/api/auth/login", { data: { username: FORMULA.username, password: "wrong password" } });
+  const res = await admin.page.request.post("/api/auth/login", {
+    data: { username: FORMULA.username, password: "wrong password" },
+  });
   expect(res.status()).toBe(401);
   await admin.context.close();
 });
@@ -91,9 +103,13 @@ test("a time range in the future matches nothing; one around now matches", async
   await loginApi(page.request, ADMIN);
   const a = await api(page.request);
   const future = new Date(Date.now() + 3_600_000).toISOString();
-  expect(((await (await a.get(`/api/audit?from=${encodeURIComponent(future)}`)).json()) as { total: number }).total).toBe(0);
+  expect(
+    ((await (await a.get(`/api/audit?from=${encodeURIComponent(future)}`)).json()) as { total: number }).total,
+  ).toBe(0);
   const from = new Date(Date.now() - 3_600_000).toISOString();
-  const body = (await (await a.get(`/api/audit?from=${encodeURIComponent(from)}&actor=${encodeURIComponent(FORMULA.username)}`)).json()) as { total: number };
+  const body = (await (
+    await a.get(`/api/audit?from=${encodeURIComponent(from)}&actor=${encodeURIComponent(FORMULA.username)}`)
+  ).json()) as { total: number };
   expect(body.total).toBeGreaterThanOrEqual(1);
 });
 
@@ -107,7 +123,19 @@ test("exports the filtered log as CSV, with formula-looking cells defused", asyn
   expect(download.suggestedFilename()).toMatch(/^virtdeck-audit-.*\.csv$/);
   const text = await readFile((await download.path())!, "utf8");
   const rows = parseCsv(text);
-  expect(rows[0]).toEqual(["id", "time", "actor", "actor_id", "action", "outcome", "target_type", "target_id", "target_name", "ip", "details"]);
+  expect(rows[0]).toEqual([
+    "id",
+    "time",
+    "actor",
+    "actor_id",
+    "action",
+    "outcome",
+    "target_type",
+    "target_id",
+    "target_name",
+    "ip",
+    "details",
+  ]);
   expect(rows).toHaveLength(2);
   // "@formula" would be a formula in a spreadsheet: exported as '@formula.
   expect(rows[1][2]).toBe(`'${FORMULA.username}`);

@@ -5,7 +5,17 @@ import path from "node:path";
 import { expect, test, type Locator, type Page } from "@playwright/test";
 import { testGuestXml } from "../tests/shared/guest-xml";
 import { ADMIN } from "./helpers/accounts";
-import { guestDefineHost1, guestDirCreate, guestRemoveHost1, HOST1, hostOneEnsure, hostOneRelease, qcow2Create, virshHost1, type HostOne } from "./helpers/host1";
+import {
+  guestDefineHost1,
+  guestDirCreate,
+  guestRemoveHost1,
+  HOST1,
+  hostOneEnsure,
+  hostOneRelease,
+  qcow2Create,
+  virshHost1,
+  type HostOne,
+} from "./helpers/host1";
 import { loginApi } from "./helpers/session";
 import { canvasGrid, expectCanvasShowsGuestScreen, inked } from "./helpers/screen-grid";
 
@@ -17,7 +27,6 @@ import { canvasGrid, expectCanvasShowsGuestScreen, inked } from "./helpers/scree
 //
 // FAILED_LOGINS: 0 (signs in with the admin's right password only).
 test.describe.configure({ mode: "serial" });
-
 
 const DOMAIN_TYPE = process.env.VD_TEST_DOMAIN_TYPE ?? "qemu";
 
@@ -31,7 +40,15 @@ const virsh = virshHost1;
 
 /** 64 MiB, no NIC, one empty qcow2, VGA + VNC on loopback; built as a DOM. */
 function guestXml(disk: string): string {
-  return testGuestXml({ ...GUEST, domainType: DOMAIN_TYPE, memoryMiB: 64, currentMemory: true, acpi: true, disk, displays: [{ type: "vnc" }] });
+  return testGuestXml({
+    ...GUEST,
+    domainType: DOMAIN_TYPE,
+    memoryMiB: 64,
+    currentMemory: true,
+    acpi: true,
+    disk,
+    displays: [{ type: "vnc" }],
+  });
 }
 
 const consolePath = () => `/vms/${encodeURIComponent(hostId)}/${GUEST.uuid}/console?kind=vnc`;
@@ -67,7 +84,16 @@ test("shows the guest's BIOS text in the noVNC canvas, matching virsh screenshot
   await expect(page.getByTestId("console-status")).toHaveText("Connected");
   // The VM's name heads the window; the toolbar of an interactive VNC session is complete.
   await expect(page.getByTestId("console-vm-link")).toHaveText(GUEST.name);
-  for (const id of ["console-ctrl-alt-del", "console-keys", "console-paste", "console-scale", "console-viewonly", "console-screenshot", "console-fullscreen", "console-reconnect"]) {
+  for (const id of [
+    "console-ctrl-alt-del",
+    "console-keys",
+    "console-paste",
+    "console-scale",
+    "console-viewonly",
+    "console-screenshot",
+    "console-fullscreen",
+    "console-reconnect",
+  ]) {
     await expect(page.getByTestId(id), id).toBeEnabled();
   }
 
@@ -80,7 +106,11 @@ test("shows the guest's BIOS text in the noVNC canvas, matching virsh screenshot
 test("Ctrl+Alt+Del from the toolbar resets the guest", async ({ page }) => {
   await openConsole(page);
   // libvirt reports a guest reset as a "reboot" event; listen before pressing.
-  const watcher = spawn("virsh", ["-q", "-c", HOST1.uri, "event", "--domain", GUEST.uuid, "--event", "reboot", "--timeout", "20"], { stdio: ["ignore", "pipe", "pipe"] });
+  const watcher = spawn(
+    "virsh",
+    ["-q", "-c", HOST1.uri, "event", "--domain", GUEST.uuid, "--event", "reboot", "--timeout", "20"],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
   let out = "";
   watcher.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
   const done = new Promise<void>((resolve) => watcher.on("close", () => resolve()));
@@ -120,7 +150,8 @@ test("the toolbar's key menu, paste dialog, scaling and screenshot", async ({ pa
   await expect(page.getByTestId("console-root")).toHaveAttribute("data-status", "connected");
 
   // Scale to window draws the 720x400 screen larger than itself in this viewport; 1:1 draws it at its size.
-  const drawnWidth = () => page.getByTestId("console-canvas").evaluate((el) => el.querySelector("canvas")!.getBoundingClientRect().width);
+  const drawnWidth = () =>
+    page.getByTestId("console-canvas").evaluate((el) => el.querySelector("canvas")!.getBoundingClientRect().width);
   const native = await page.getByTestId("console-canvas").evaluate((el) => el.querySelector("canvas")!.width);
   await expect.poll(drawnWidth).toBeGreaterThan(native + 50);
   await page.getByTestId("console-scale").selectOption("native");
@@ -137,7 +168,10 @@ test("the toolbar's key menu, paste dialog, scaling and screenshot", async ({ pa
   expect(file.suggestedFilename()).toMatch(new RegExp(`^${GUEST.name}-.*\\.png$`));
   const png = readFileSync(await file.path());
   expect(png.subarray(1, 4).toString("latin1")).toBe("PNG");
-  expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([native, await page.getByTestId("console-canvas").evaluate((el) => el.querySelector("canvas")!.height)]);
+  expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([
+    native,
+    await page.getByTestId("console-canvas").evaluate((el) => el.querySelector("canvas")!.height),
+  ]);
 
   // View only: a toggle of the session, reflected in the status line.
   await page.getByTestId("console-viewonly").click();
@@ -148,7 +182,9 @@ test("the toolbar's key menu, paste dialog, scaling and screenshot", async ({ pa
   await expect(page.getByTestId("console-status")).toHaveText("Connected");
 });
 
-test("a guest that goes away ends the session with the reason; reconnecting works once it runs again", async ({ page }) => {
+test("a guest that goes away ends the session with the reason; reconnecting works once it runs again", async ({
+  page,
+}) => {
   const root = await openConsole(page);
   virsh(["destroy", GUEST.uuid]);
   await expect(root).toHaveAttribute("data-status", "disconnected", { timeout: 10_000 });

@@ -18,8 +18,6 @@ import { loginApi } from "./helpers/session";
 // FAILED_LOGINS: 0 (signs in with the admin's right password only).
 test.describe.configure({ mode: "serial" });
 
-
-
 const tag = randomBytes(3).toString("hex");
 const GUEST = { name: `vdtest-e2e-serial-${tag}`, uuid: randomUUID() };
 /** The whole line /init prints on ttyS0 once the kernel has booted. */
@@ -40,7 +38,9 @@ async function screen(page: Page): Promise<string> {
   return page
     .getByTestId("console-terminal")
     .locator(".xterm-rows")
-    .evaluate((rows) => [...rows.children].map((r) => (r.textContent ?? "").replace(/\u00a0/g, " ").trimEnd()).join("\n"));
+    .evaluate((rows) =>
+      [...rows.children].map((r) => (r.textContent ?? "").replace(/\u00a0/g, " ").trimEnd()).join("\n"),
+    );
 }
 
 test.beforeAll(async ({ browser }) => {
@@ -74,7 +74,9 @@ test.afterAll(async ({ browser }) => {
   await hostOneRelease(browser, host1);
 });
 
-test("the serial console shows the guest booting, runs what is typed and says when the guest goes away", async ({ page }) => {
+test("the serial console shows the guest booting, runs what is typed and says when the guest goes away", async ({
+  page,
+}) => {
   const root = page.getByTestId("console-root");
 
   await test.step("open the serial console of the paused guest", async () => {
@@ -89,12 +91,15 @@ test("the serial console shows the guest booting, runs what is typed and says wh
     // attaching to the pty takes a moment more, well within the kernel's boot before the banner).
     const target = `${hostId}/${GUEST.uuid}`;
     await expect
-      .poll(async () => {
-        const res = await page.request.get("/api/audit?action=console.open&outcome=success&limit=20");
-        expect(res.status(), await res.text()).toBe(200);
-        const { events } = (await res.json()) as { events: { targetId: string; details: { kind?: string } }[] };
-        return events.some((e) => e.targetId === target && e.details?.kind === "serial");
-      }, { timeout: 10_000, message: "console.open audited for the serial console" })
+      .poll(
+        async () => {
+          const res = await page.request.get("/api/audit?action=console.open&outcome=success&limit=20");
+          expect(res.status(), await res.text()).toBe(200);
+          const { events } = (await res.json()) as { events: { targetId: string; details: { kind?: string } }[] };
+          return events.some((e) => e.targetId === target && e.details?.kind === "serial");
+        },
+        { timeout: 10_000, message: "console.open audited for the serial console" },
+      )
       .toBe(true);
     virsh(["resume", GUEST.uuid]);
   });
@@ -102,10 +107,15 @@ test("the serial console shows the guest booting, runs what is typed and says wh
   await test.step("the boot banner and a shell prompt appear in the terminal", async () => {
     let text = "";
     await expect
-      .poll(async () => (text = await screen(page)), { timeout: 30_000, message: "the tiny guest's banner on the serial console" })
+      .poll(async () => (text = await screen(page)), {
+        timeout: 30_000,
+        message: "the tiny guest's banner on the serial console",
+      })
       .toMatch(BANNER);
     expect(BANNER.exec(text)![1]).toMatch(/^\d+\.\d+\.\d+/);
-    await expect.poll(() => screen(page), { timeout: 15_000, message: "a shell prompt after the banner" }).toMatch(PROMPT);
+    await expect
+      .poll(() => screen(page), { timeout: 15_000, message: "a shell prompt after the banner" })
+      .toMatch(PROMPT);
   });
 
   await test.step("typing into the terminal runs a command in the guest", async () => {

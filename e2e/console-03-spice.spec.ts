@@ -4,7 +4,16 @@ import net from "node:net";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
 import { ADMIN } from "./helpers/accounts";
-import { guestDefineHost1, guestDirCreate, guestRemoveHost1, hostOneEnsure, hostOneRelease, qcow2Create, virshHost1, type HostOne } from "./helpers/host1";
+import {
+  guestDefineHost1,
+  guestDirCreate,
+  guestRemoveHost1,
+  hostOneEnsure,
+  hostOneRelease,
+  qcow2Create,
+  virshHost1,
+  type HostOne,
+} from "./helpers/host1";
 import { expectCanvasShowsGuestScreen } from "./helpers/screen-grid";
 import { testGuestXml } from "../tests/shared/guest-xml";
 import { loginApi } from "./helpers/session";
@@ -37,7 +46,6 @@ function guestXml(disk: string): string {
   });
 }
 
-
 test.beforeAll(async ({ browser }) => {
   host1 = await hostOneEnsure(browser, `console-03 host ${tag}`);
   hostId = host1.hostId;
@@ -65,7 +73,10 @@ test("draws the guest's screen with spice-html5, matching virsh screenshot", asy
   await expectCanvasShowsGuestScreen(page, { uuid: GUEST.uuid, dir: workDir, pick: "largest", inkTimeoutMs: 30_000 });
 });
 
-test("Download .vv gives remote-viewer a file whose ticket opens a CONNECT tunnel to this guest's SPICE server", async ({ page, baseURL }) => {
+test("Download .vv gives remote-viewer a file whose ticket opens a CONNECT tunnel to this guest's SPICE server", async ({
+  page,
+  baseURL,
+}) => {
   await loginApi(page.request, ADMIN);
   await page.goto(`/vms/${encodeURIComponent(hostId)}/${GUEST.uuid}/console?kind=spice`);
   await expect(page.getByTestId("console-root")).toHaveAttribute("data-status", "connected", { timeout: 30_000 });
@@ -74,7 +85,13 @@ test("Download .vv gives remote-viewer a file whose ticket opens a CONNECT tunne
   const file = await download;
   expect(file.suggestedFilename()).toBe(`${GUEST.name}.vv`);
   const text = readFileSync(await file.path(), "utf8");
-  const fields = Object.fromEntries(text.trim().split("\n").slice(1).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+  const fields = Object.fromEntries(
+    text
+      .trim()
+      .split("\n")
+      .slice(1)
+      .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+  );
   const origin = new URL(baseURL!).origin;
   expect(fields).toMatchObject({ type: "spice", proxy: origin });
   expect(fields.password).toMatch(/^[A-Za-z0-9_-]{20}$/);
@@ -90,7 +107,8 @@ test("Download .vv gives remote-viewer a file whose ticket opens a CONNECT tunne
       buf = Buffer.concat([buf, d]);
       const head = buf.indexOf("\r\n\r\n");
       if (!linked && head >= 0) {
-        if (!buf.subarray(0, head).toString("latin1").startsWith("HTTP/1.1 200")) return reject(new Error(buf.toString("latin1")));
+        if (!buf.subarray(0, head).toString("latin1").startsWith("HTTP/1.1 200"))
+          return reject(new Error(buf.toString("latin1")));
         linked = true;
         buf = buf.subarray(head + 4);
         const body = Buffer.alloc(18);

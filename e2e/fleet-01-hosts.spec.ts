@@ -32,7 +32,16 @@ const domstate = () => virsh(["domstate", GUEST.uuid]).trim();
 
 /** 64 MiB, no NIC, one empty qcow2, VNC on loopback; built as a DOM, never by string concatenation. */
 function guestXml(disk: string): string {
-  return testGuestXml({ ...GUEST, title: "fleet-01 e2e guest", domainType: DOMAIN_TYPE, memoryMiB: 64, currentMemory: true, acpi: true, disk, displays: [{ type: "vnc" }] });
+  return testGuestXml({
+    ...GUEST,
+    title: "fleet-01 e2e guest",
+    domainType: DOMAIN_TYPE,
+    memoryMiB: 64,
+    currentMemory: true,
+    acpi: true,
+    disk,
+    displays: [{ type: "vnc" }],
+  });
 }
 
 const vmRow = (page: Page) => page.locator(`[data-testid="vm-row"][data-uuid="${GUEST.uuid}"]`);
@@ -71,7 +80,9 @@ test.afterAll(async ({ browser }) => {
   }
 });
 
-test("adds host 1 with a pasted key, shows the presented fingerprint, pins it, and the host goes online", async ({ page }) => {
+test("adds host 1 with a pasted key, shows the presented fingerprint, pins it, and the host goes online", async ({
+  page,
+}) => {
   await loginUi(page, ADMIN);
   await page.goto("/hosts");
   await page.getByTestId("host-add-open").click();
@@ -129,7 +140,9 @@ test("adds host 1 with a pasted key, shows the presented fingerprint, pins it, a
   await expect(page.getByTestId("vm-total")).toHaveAttribute("data-total", "1");
 });
 
-test("lists the guest, starts it from the list and forces it off from its page after a confirmation", async ({ page }) => {
+test("lists the guest, starts it from the list and forces it off from its page after a confirmation", async ({
+  page,
+}) => {
   await loginApi(page.request, ADMIN);
   await page.goto(`/vms?q=${encodeURIComponent(`vdtest-e2e-${tag}`)}`);
   const row = vmRow(page);
@@ -176,7 +189,9 @@ test("lists the guest, starts it from the list and forces it off from its page a
   await expect(page.getByTestId("vm-xml")).toContainText("&lt;&amp;&gt;");
 });
 
-test("a guest started outside virtdeck turns running in the open /vms page within 2 seconds, without a reload", async ({ page }) => {
+test("a guest started outside virtdeck turns running in the open /vms page within 2 seconds, without a reload", async ({
+  page,
+}) => {
   await loginApi(page.request, ADMIN);
   await page.goto(`/vms?q=${encodeURIComponent(`vdtest-e2e-${tag}`)}`);
   const row = vmRow(page);

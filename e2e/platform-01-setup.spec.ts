@@ -58,10 +58,17 @@ test("setup refuses a mismatched confirmation and a short password, then creates
   // Signed in as the new admin.
   const me = await page.request.get("/api/auth/me");
   expect(me.status()).toBe(200);
-  expect((await me.json()).user).toMatchObject({ username: ADMIN.username, displayName: ADMIN.displayName, role: "admin" });
+  expect((await me.json()).user).toMatchObject({
+    username: ADMIN.username,
+    displayName: ADMIN.displayName,
+    role: "admin",
+  });
 });
 
-test("after setup, /setup sends visitors to sign in and the setup API refuses with 409", async ({ browser, request }) => {
+test("after setup, /setup sends visitors to sign in and the setup API refuses with 409", async ({
+  browser,
+  request,
+}) => {
   const visitor = await browser.newContext({ baseURL: baseURL() });
   const page = await visitor.newPage();
   await page.goto("/setup");

@@ -16,7 +16,9 @@ test.beforeAll(async ({ browser }) => {
   await admin.context.close();
 });
 
-test("after 5 failed sign-ins from an address the account is locked there, even for the right password", async ({ page }) => {
+test("after 5 failed sign-ins from an address the account is locked there, even for the right password", async ({
+  page,
+}) => {
   await page.goto("/login");
   for (let attempt = 1; attempt <= MAX_PER_ACCOUNT; attempt++) {
     const res = await submitLogin(page, LOCKED_OUT.username, `wrong password ${attempt}`);
@@ -32,13 +34,17 @@ test("after 5 failed sign-ins from an address the account is locked there, even 
 });
 
 test("the API answers 429 with Retry-After for the locked account", async ({ request }) => {
-  const res = await request.post("/api/auth/login", { data: { username: LOCKED_OUT.username, password: LOCKED_OUT.password } });
+  const res = await request.post("/api/auth/login", {
+    data: { username: LOCKED_OUT.username, password: LOCKED_OUT.password },
+  });
   await expectApiError(res, 429, "rate_limited", /Too many failed sign-in attempts/);
   const retryAfter = Number(res.headers()["retry-after"]);
   expect(retryAfter).toBeGreaterThan(0);
   expect(retryAfter).toBeLessThanOrEqual(WINDOW_SECONDS);
   // The username is normalised before counting: a different spelling is the same account.
-  const upper = await request.post("/api/auth/login", { data: { username: ` ${LOCKED_OUT.username.toUpperCase()} `, password: LOCKED_OUT.password } });
+  const upper = await request.post("/api/auth/login", {
+    data: { username: ` ${LOCKED_OUT.username.toUpperCase()} `, password: LOCKED_OUT.password },
+  });
   expect(upper.status()).toBe(429);
   expect((await request.get("/api/auth/me")).status()).toBe(401);
 });

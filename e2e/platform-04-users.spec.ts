@@ -39,7 +39,10 @@ test("an admin creates a user, who can then sign in", async ({ page, request }) 
   await page.reload();
   await expect(row(page, CAROL.username).getByTestId("user-role")).toHaveText("Operator");
   await loginApi(request, CAROL);
-  expect((await (await request.get("/api/auth/me")).json()).user).toMatchObject({ username: CAROL.username, role: "operator" });
+  expect((await (await request.get("/api/auth/me")).json()).user).toMatchObject({
+    username: CAROL.username,
+    role: "operator",
+  });
 });
 
 test("a duplicate username is refused with a clear message and creates nothing", async ({ page }) => {
@@ -52,7 +55,9 @@ test("a duplicate username is refused with a clear message and creates nothing",
   await page.getByTestId("user-create-password").fill("some other pw");
   await page.getByTestId("user-create-submit").click();
 
-  await expect(page.getByTestId("panel-create").getByTestId("form-error")).toHaveText('A user named "carol" already exists');
+  await expect(page.getByTestId("panel-create").getByTestId("form-error")).toHaveText(
+    'A user named "carol" already exists',
+  );
   await expect(page.getByTestId("notice")).toHaveCount(0);
   await expect(row(page, CAROL.username)).toHaveCount(1);
   await expect(row(page, CAROL.username).getByTestId("user-displayname")).toHaveText(CAROL.displayName);
@@ -78,7 +83,11 @@ test("an admin edits the display name and role", async ({ page, request }) => {
   await expectApiError(await request.get("/api/users"), 403, "forbidden");
 });
 
-test("an admin resets a password: the new one works, the old one and open sessions do not", async ({ page, browser, request }) => {
+test("an admin resets a password: the new one works, the old one and open sessions do not", async ({
+  page,
+  browser,
+  request,
+}) => {
   const carolBrowser = await signedInContext(browser, CAROL);
   await openUsers(page);
   await row(page, CAROL.username).getByTestId("user-reset").click();
@@ -103,7 +112,10 @@ test("an admin resets a password: the new one works, the old one and open sessio
   await fresh.close();
 });
 
-test("disabling a user ends their open session and blocks sign-in; enabling lets them back", async ({ page, browser }) => {
+test("disabling a user ends their open session and blocks sign-in; enabling lets them back", async ({
+  page,
+  browser,
+}) => {
   const carolBrowser = await signedInContext(browser, { username: CAROL.username, password: CAROL_NEW_PASSWORD });
   await carolBrowser.page.goto("/vms");
   await expect(carolBrowser.page).toHaveURL(/\/vms(\?|$)/);
@@ -180,25 +192,45 @@ test("a hostile display name is stored and shown literally, never run", async ({
 test("oversized and wrong-typed API input is refused with 413/422 and changes nothing", async ({ page }) => {
   await loginApi(page.request, ADMIN);
   const admin = await api(page.request);
-  const victim = await userCreate(admin, { username: "victim", displayName: "Vic Tim", password: "victim password", role: "helpdesk" });
+  const victim = await userCreate(admin, {
+    username: "victim",
+    displayName: "Vic Tim",
+    password: "victim password",
+    role: "helpdesk",
+  });
   const before = await usersList(admin);
 
   const huge = "x".repeat(1024 * 1024);
   await expectApiError(
-    await admin.post("/api/users", { username: "huge", displayName: huge, role: "helpdesk", password: "huge password" }),
+    await admin.post("/api/users", {
+      username: "huge",
+      displayName: huge,
+      role: "helpdesk",
+      password: "huge password",
+    }),
     413,
     "payload_too_large",
     /larger than \d+ bytes/,
   );
   // Within the body limit but over a field's limit.
   await expectApiError(
-    await admin.post("/api/users", { username: "long", displayName: "y".repeat(5000), role: "helpdesk", password: "long password" }),
+    await admin.post("/api/users", {
+      username: "long",
+      displayName: "y".repeat(5000),
+      role: "helpdesk",
+      password: "long password",
+    }),
     422,
     "invalid_input",
     "displayName: Display name must be at most 128 characters",
   );
   const wrongTypes = await expectApiError(
-    await admin.post("/api/users", { username: 12345, displayName: { first: "x" }, role: "root", password: ["a", "b"] }),
+    await admin.post("/api/users", {
+      username: 12345,
+      displayName: { first: "x" },
+      role: "root",
+      password: ["a", "b"],
+    }),
     422,
     "invalid_input",
     "username: Username must be text",
@@ -206,18 +238,43 @@ test("oversized and wrong-typed API input is refused with 413/422 and changes no
   const paths = ((wrongTypes.error as { issues?: { path: string }[] }).issues ?? []).map((i) => i.path);
   expect(paths).toEqual(expect.arrayContaining(["username", "displayName", "role", "password"]));
 
-  await expectApiError(await admin.patch(`/api/users/${victim.id}`, { disabled: "yes" }), 422, "invalid_input", /disabled must be true or false/);
-  await expectApiError(await admin.patch(`/api/users/${victim.id}`, { role: "superuser" }), 422, "invalid_input", /Role must be admin, operator or helpdesk/);
-  // Unknown fields are refused, not silently written (no mass assignment of the password hash).
-  await expectApiError(await admin.patch(`/api/users/${victim.id}`, { passwordHash: "x", displayName: "Changed" }), 422, "invalid_input");
-  await expectApiError(await admin.post(`/api/users/${victim.id}/password`, { password: 12345678 }), 422, "invalid_input", /Password must be text/);
   await expectApiError(
-    await page.request.post("/api/users", { headers: { "x-csrf-token": admin.csrfToken, "content-type": "text/plain" }, data: "username=x" }),
+    await admin.patch(`/api/users/${victim.id}`, { disabled: "yes" }),
+    422,
+    "invalid_input",
+    /disabled must be true or false/,
+  );
+  await expectApiError(
+    await admin.patch(`/api/users/${victim.id}`, { role: "superuser" }),
+    422,
+    "invalid_input",
+    /Role must be admin, operator or helpdesk/,
+  );
+  // Unknown fields are refused, not silently written (no mass assignment of the password hash).
+  await expectApiError(
+    await admin.patch(`/api/users/${victim.id}`, { passwordHash: "x", displayName: "Changed" }),
+    422,
+    "invalid_input",
+  );
+  await expectApiError(
+    await admin.post(`/api/users/${victim.id}/password`, { password: 12345678 }),
+    422,
+    "invalid_input",
+    /Password must be text/,
+  );
+  await expectApiError(
+    await page.request.post("/api/users", {
+      headers: { "x-csrf-token": admin.csrfToken, "content-type": "text/plain" },
+      data: "username=x",
+    }),
     415,
     "unsupported_media_type",
   );
   await expectApiError(
-    await page.request.post("/api/users", { headers: { "x-csrf-token": admin.csrfToken, "content-type": "application/json" }, data: Buffer.from("{not json") }),
+    await page.request.post("/api/users", {
+      headers: { "x-csrf-token": admin.csrfToken, "content-type": "application/json" },
+      data: Buffer.from("{not json"),
+    }),
     400,
     "bad_request",
   );

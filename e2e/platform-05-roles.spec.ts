@@ -54,7 +54,12 @@ for (const account of [HELPDESK, OPERATOR]) {
       await expectApiError(await me.get("/api/audit"), 403, "forbidden");
       const intruder = `made-by-${account.username}`;
       await expectApiError(
-        await me.post("/api/users", { username: intruder, displayName: "Intruder", role: "admin", password: "intruder password" }),
+        await me.post("/api/users", {
+          username: intruder,
+          displayName: "Intruder",
+          role: "admin",
+          password: "intruder password",
+        }),
         403,
         "forbidden",
       );

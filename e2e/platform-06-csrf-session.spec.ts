@@ -5,10 +5,18 @@ import { userCreate, userFind } from "./helpers/users";
 
 test.describe.configure({ mode: "serial" });
 
-test("a mutation without the session's CSRF token is refused with 403 csrf_failed and changes nothing", async ({ page, browser }) => {
+test("a mutation without the session's CSRF token is refused with 403 csrf_failed and changes nothing", async ({
+  page,
+  browser,
+}) => {
   await loginApi(page.request, ADMIN);
   const admin = await api(page.request);
-  const target = await userCreate(admin, { username: "csrf-target", displayName: "Before", password: "csrf target pw", role: "helpdesk" });
+  const target = await userCreate(admin, {
+    username: "csrf-target",
+    displayName: "Before",
+    password: "csrf target pw",
+    role: "helpdesk",
+  });
   // The token of another valid session of the same admin: tokens belong to one session.
   const other = await signedInContext(browser, ADMIN);
   expect(other.api.csrfToken).not.toBe(admin.csrfToken);
@@ -19,11 +27,27 @@ test("a mutation without the session's CSRF token is refused with 403 csrf_faile
 
   const refused: [string, () => Promise<APIResponse>][] = [
     ["POST /api/users without a token", () => r.post("/api/users", { data: newUser })],
-    ["POST /api/users with a tampered token", () => r.post("/api/users", { headers: { "x-csrf-token": tampered }, data: newUser })],
-    ["PATCH with another session's token", () => r.patch(`/api/users/${target.id}`, { headers: { "x-csrf-token": other.api.csrfToken }, data: { displayName: "Changed" } })],
-    ["PATCH with an empty token", () => r.patch(`/api/users/${target.id}`, { headers: { "x-csrf-token": "" }, data: { role: "admin" } })],
+    [
+      "POST /api/users with a tampered token",
+      () => r.post("/api/users", { headers: { "x-csrf-token": tampered }, data: newUser }),
+    ],
+    [
+      "PATCH with another session's token",
+      () =>
+        r.patch(`/api/users/${target.id}`, {
+          headers: { "x-csrf-token": other.api.csrfToken },
+          data: { displayName: "Changed" },
+        }),
+    ],
+    [
+      "PATCH with an empty token",
+      () => r.patch(`/api/users/${target.id}`, { headers: { "x-csrf-token": "" }, data: { role: "admin" } }),
+    ],
     ["DELETE without a token", () => r.delete(`/api/users/${target.id}`)],
-    ["password reset without a token", () => r.post(`/api/users/${target.id}/password`, { data: { password: "hijacked password" } })],
+    [
+      "password reset without a token",
+      () => r.post(`/api/users/${target.id}/password`, { data: { password: "hijacked password" } }),
+    ],
     ["logout without a token", () => r.post("/api/auth/logout")],
   ];
   for (const [what, send] of refused) {
@@ -33,14 +57,21 @@ test("a mutation without the session's CSRF token is refused with 403 csrf_faile
   }
   // The right token from another site is refused too.
   await expectApiError(
-    await r.patch(`/api/users/${target.id}`, { headers: { "x-csrf-token": admin.csrfToken, origin: "https://evil.example" }, data: { displayName: "Changed" } }),
+    await r.patch(`/api/users/${target.id}`, {
+      headers: { "x-csrf-token": admin.csrfToken, origin: "https://evil.example" },
+      data: { displayName: "Changed" },
+    }),
     403,
     "csrf_failed",
     "Cross-site request refused",
   );
 
   expect(await userFind(admin, "csrf-new")).toBeUndefined();
-  expect(await userFind(admin, "csrf-target")).toMatchObject({ displayName: "Before", role: "helpdesk", disabled: false });
+  expect(await userFind(admin, "csrf-target")).toMatchObject({
+    displayName: "Before",
+    role: "helpdesk",
+    disabled: false,
+  });
   expect((await r.get("/api/auth/me")).status()).toBe(200); // the refused logout left the session alone
   await loginApi(other.page.request, { username: "csrf-target", password: "csrf target pw" }); // password unchanged
   // With the right token the same change goes through: the refusals above were about CSRF only.

@@ -12,7 +12,10 @@ test.beforeEach(async ({ page }) => {
   await expect(page.getByTestId("audit-table")).toBeVisible();
 });
 
-async function filter(page: Page, f: { actor?: string; action?: string; outcome?: "" | "success" | "failure" | "denied" }) {
+async function filter(
+  page: Page,
+  f: { actor?: string; action?: string; outcome?: "" | "success" | "failure" | "denied" },
+) {
   await page.getByTestId("audit-filter-actor").fill(f.actor ?? "");
   await page.getByTestId("audit-filter-action").fill(f.action ?? "");
   await page.getByTestId("audit-filter-outcome").selectOption(f.outcome ?? "");
@@ -42,8 +45,14 @@ test("successful and failed sign-ins, the lock-out and the logout are recorded",
   await filter(page, { action: "auth.login", outcome: "failure" });
   await expect(page.locator('[data-testid="audit-row"]:not([data-outcome="failure"])')).toHaveCount(0);
   await expect(rowsOf(page, "auth.login", "failure").filter({ hasText: LOCKED_OUT.username })).toHaveCount(5);
-  await expect(rowsOf(page, "auth.login", "failure").filter({ hasText: '"reason":"bad_password"' }).filter({ hasText: ADMIN.username })).not.toHaveCount(0);
-  await expect(rowsOf(page, "auth.login", "failure").filter({ hasText: '"reason":"disabled"' }).filter({ hasText: "carol" })).toHaveCount(1);
+  await expect(
+    rowsOf(page, "auth.login", "failure")
+      .filter({ hasText: '"reason":"bad_password"' })
+      .filter({ hasText: ADMIN.username }),
+  ).not.toHaveCount(0);
+  await expect(
+    rowsOf(page, "auth.login", "failure").filter({ hasText: '"reason":"disabled"' }).filter({ hasText: "carol" }),
+  ).toHaveCount(1);
 
   // Refusals while locked out are "denied", not more failures: 1 in the browser, 2 through the API.
   await filter(page, { actor: LOCKED_OUT.username, outcome: "denied" });
@@ -51,33 +60,48 @@ test("successful and failed sign-ins, the lock-out and the logout are recorded",
   await expect(rowsOf(page, "auth.login", "denied").filter({ hasText: '"reason":"rate_limited"' })).toHaveCount(3);
 
   await filter(page, { actor: ADMIN.username, action: "auth.login", outcome: "success" });
-  await expect(page.locator('[data-testid="audit-row"]:not([data-action="auth.login"][data-outcome="success"])')).toHaveCount(0);
+  await expect(
+    page.locator('[data-testid="audit-row"]:not([data-action="auth.login"][data-outcome="success"])'),
+  ).toHaveCount(0);
   await expect(rows(page)).not.toHaveCount(0);
 
   await filter(page, { action: "auth.logout" });
   await expect(page.locator('[data-testid="audit-row"]:not([data-action="auth.logout"])')).toHaveCount(0);
-  await expect(rowsOf(page, "auth.logout", "success").filter({ hasText: `user: ${ADMIN.username}` })).not.toHaveCount(0);
+  await expect(rowsOf(page, "auth.logout", "success").filter({ hasText: `user: ${ADMIN.username}` })).not.toHaveCount(
+    0,
+  );
 });
 
 test("user changes are recorded with their target", async ({ page }) => {
   await filter(page, { action: "user." });
   await expect(page.locator('[data-testid="audit-row"]:not([data-action^="user."])')).toHaveCount(0);
-  const about = (action: string, username: string) => rowsOf(page, action, "success").filter({ hasText: `user: ${username}` });
+  const about = (action: string, username: string) =>
+    rowsOf(page, action, "success").filter({ hasText: `user: ${username}` });
   await expect(about("user.create", "carol")).toHaveCount(1);
   await expect(about("user.create", "carol")).toContainText('"role":"operator"');
   // Details are JSON (jsonb: key order is the database's), so match the pieces.
   const edit = about("user.update", "carol");
   await expect(edit).toHaveCount(1);
-  for (const piece of ['"from":"operator"', '"to":"helpdesk"', '"from":"Carol Jones"', '"to":"Carol J. Ops"']) await expect(edit).toContainText(piece);
+  for (const piece of ['"from":"operator"', '"to":"helpdesk"', '"from":"Carol Jones"', '"to":"Carol J. Ops"'])
+    await expect(edit).toContainText(piece);
   await expect(about("user.password_reset", "carol")).toHaveCount(1);
   await expect(about("user.disable", "carol")).toHaveCount(1);
   await expect(about("user.enable", "carol")).toHaveCount(1);
   await expect(about("user.delete", "carol")).toHaveCount(1);
-  for (const username of [LOCKED_OUT.username, HELPDESK.username, OPERATOR.username, "mallory", "victim", "csrf-target"]) {
+  for (const username of [
+    LOCKED_OUT.username,
+    HELPDESK.username,
+    OPERATOR.username,
+    "mallory",
+    "victim",
+    "csrf-target",
+  ]) {
     await expect(about("user.create", username)).toHaveCount(1);
   }
   // Refused input created or changed nothing, so it left no user events.
-  await expect(page.locator('[data-testid="audit-row"]').filter({ hasText: /user: (huge|long|csrf-new|made-by-)/ })).toHaveCount(0);
+  await expect(
+    page.locator('[data-testid="audit-row"]').filter({ hasText: /user: (huge|long|csrf-new|made-by-)/ }),
+  ).toHaveCount(0);
   await expect(about("user.update", "victim")).toHaveCount(0);
 });
 

@@ -19,9 +19,16 @@ let adminCsrf = "";
 test.beforeAll(async () => {
   test.setTimeout(180_000);
   s = await ownServerStart({ env: { VIRTDECK_TRUST_PROXY: "true" }, nodeArgs: ["--max-http-header-size=1048576"] });
-  const r = await fetch(`${s.base}/api/setup`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(ADMIN) });
+  const r = await fetch(`${s.base}/api/setup`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(ADMIN),
+  });
   expect(r.status, await r.clone().text()).toBe(201);
-  adminCookie = r.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  adminCookie = r.headers
+    .getSetCookie()
+    .map((c) => c.split(";")[0])
+    .join("; ");
   adminCsrf = ((await r.json()) as { csrfToken: string }).csrfToken;
 });
 
@@ -49,7 +56,13 @@ async function postStreamed(path: string, total: number, headers: Record<string,
   let peak = base;
   const sampler = setInterval(() => (peak = Math.max(peak, s.rss())), 20);
   const out: Streamed = { status: null, sentAtAnswer: -1, sent: 0, closed: false, peakRssGrowth: 0 };
-  const req = httpRequest({ host: "127.0.0.1", port: s.port, path, method: "POST", headers: { "content-type": "application/json", "transfer-encoding": "chunked", ...headers } });
+  const req = httpRequest({
+    host: "127.0.0.1",
+    port: s.port,
+    path,
+    method: "POST",
+    headers: { "content-type": "application/json", "transfer-encoding": "chunked", ...headers },
+  });
   let answeredAt = 0;
   const closed = new Promise<void>((resolve) => req.once("close", resolve));
   req.on("error", () => {});
@@ -72,7 +85,7 @@ async function postStreamed(path: string, total: number, headers: Record<string,
   }
   // All sent without an answer: end the body and give the server time to answer.
   if (!out.closed && out.status === null && out.sent >= total) {
-    req.end("\"}");
+    req.end('"}');
     await Promise.race([closed, new Promise((r) => setTimeout(r, 10_000))]);
   }
   req.destroy();
@@ -86,7 +99,11 @@ async function postStreamed(path: string, total: number, headers: Record<string,
 test("a 1 GiB chunked body to the sign-in API is cut at its budget: 413 at once, connection closed, memory flat", async () => {
   test.setTimeout(120_000);
   // Warm up the route, so its code is loaded before memory is measured.
-  await fetch(`${s.base}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "x", password: "y" }) });
+  await fetch(`${s.base}/api/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username: "x", password: "y" }),
+  });
   const r = await postStreamed("/api/auth/login", 1024 * MiB);
   console.log(`1 GiB to /api/auth/login: ${JSON.stringify(r)}`);
   expect(r.status).toBe(413);
@@ -139,10 +156,14 @@ function rawExchange(data: string): Promise<string> {
 
 test("a CONNECT request head over 16 KiB is refused with 431, whatever Node's own header limit", async () => {
   const pad = "x".repeat(20 * 1024);
-  const answer = await rawExchange(`CONNECT vd-${"0".repeat(32)}.${"0".repeat(32)}:5900 HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: ${pad}\r\n\r\n`);
+  const answer = await rawExchange(
+    `CONNECT vd-${"0".repeat(32)}.${"0".repeat(32)}:5900 HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: ${pad}\r\n\r\n`,
+  );
   expect(answer).toMatch(/^HTTP\/1\.1 431 /);
   // A plain request with such a head too.
-  expect(await rawExchange(`GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: ${pad}\r\n\r\n`)).toMatch(/^HTTP\/1\.1 431 /);
+  expect(await rawExchange(`GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: ${pad}\r\n\r\n`)).toMatch(
+    /^HTTP\/1\.1 431 /,
+  );
 });
 
 test("a declared Content-Length over the budget is refused before the body is sent, also under Expect: 100-continue", async () => {
@@ -163,7 +184,11 @@ test("pages and API answers forbid framing: CSP frame-ancestors 'none' and X-Fra
 
 test("behind an HTTPS proxy the session cookie is __Host- prefixed and Secure, and only that name is read", async () => {
   const https = { "x-forwarded-proto": "https", "content-type": "application/json" };
-  const login = await fetch(`${s.base}/api/auth/login`, { method: "POST", headers: https, body: JSON.stringify(ADMIN) });
+  const login = await fetch(`${s.base}/api/auth/login`, {
+    method: "POST",
+    headers: https,
+    body: JSON.stringify(ADMIN),
+  });
   expect(login.status).toBe(200);
   const set = login.headers.getSetCookie();
   const session = set.find((c) => c.startsWith("__Host-vd_session="));
@@ -172,19 +197,34 @@ test("behind an HTTPS proxy the session cookie is __Host- prefixed and Secure, a
   expect(session).toMatch(/;\s*Path=\/(;|$)/i);
   expect(session).not.toMatch(/;\s*Domain=/i);
   const token = session!.split(";")[0].slice("__Host-vd_session=".length);
-  expect((await fetch(`${s.base}/api/auth/me`, { headers: { ...https, cookie: `__Host-vd_session=${token}` } })).status).toBe(200);
+  expect(
+    (await fetch(`${s.base}/api/auth/me`, { headers: { ...https, cookie: `__Host-vd_session=${token}` } })).status,
+  ).toBe(200);
   // Over HTTPS a cookie without the prefix (which a sibling site or plain HTTP could plant) is not read.
-  expect((await fetch(`${s.base}/api/auth/me`, { headers: { ...https, cookie: `vd_session=${token}` } })).status).toBe(401);
+  expect((await fetch(`${s.base}/api/auth/me`, { headers: { ...https, cookie: `vd_session=${token}` } })).status).toBe(
+    401,
+  );
 
   // Over plain HTTP: the plain name, not Secure.
-  const plain = await fetch(`${s.base}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(ADMIN) });
+  const plain = await fetch(`${s.base}/api/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(ADMIN),
+  });
   const plainCookie = plain.headers.getSetCookie().find((c) => c.startsWith("vd_session="));
   expect(plainCookie).toBeDefined();
   expect(plainCookie).not.toMatch(/;\s*Secure/i);
 });
 
 test("next=/%09/evil.com: a signed-in visitor is redirected on the app's own origin", async () => {
-  for (const next of ["/%09/evil.com", "/%0a/evil.com", "//evil.com", "/%5cevil.com", "https://evil.com", "/%2e%2e//evil.com"]) {
+  for (const next of [
+    "/%09/evil.com",
+    "/%0a/evil.com",
+    "//evil.com",
+    "/%5cevil.com",
+    "https://evil.com",
+    "/%2e%2e//evil.com",
+  ]) {
     const r = await fetch(`${s.base}/login?next=${next}`, { headers: { cookie: adminCookie }, redirect: "manual" });
     expect(r.status, next).toBeGreaterThanOrEqual(300);
     expect(r.status, next).toBeLessThan(400);

@@ -72,7 +72,17 @@ function closedPort(): Promise<number> {
 /** A websocket upgrade request; resolves with the status the server answered (or 0 when it closed). */
 function upgrade(pathAndQuery: string): Promise<number> {
   return new Promise((resolve) => {
-    const req = httpRequest({ host: "127.0.0.1", port: s.port, path: pathAndQuery, headers: { connection: "Upgrade", upgrade: "websocket", "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==" } });
+    const req = httpRequest({
+      host: "127.0.0.1",
+      port: s.port,
+      path: pathAndQuery,
+      headers: {
+        connection: "Upgrade",
+        upgrade: "websocket",
+        "sec-websocket-version": "13",
+        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+      },
+    });
     req.on("response", (res) => (res.resume(), resolve(res.statusCode ?? 0)));
     req.on("upgrade", (res, socket) => (socket.destroy(), resolve(res.statusCode ?? 101)));
     req.on("error", () => resolve(0));
@@ -107,7 +117,10 @@ test("one JSON line per request with its id; failures and host changes logged; n
   const session = { cookie: cookies.join("; "), "x-csrf-token": csrfToken };
 
   // An API token, used as a Bearer token.
-  const tok = await call("POST", "/api/tokens", { headers: session, body: { name: "log test", expiresInDays: 1, privileges: ["host.manage", "host.view"] } });
+  const tok = await call("POST", "/api/tokens", {
+    headers: session,
+    body: { name: "log test", expiresInDays: 1, privileges: ["host.manage", "host.view"] },
+  });
   expect(tok.status, await tok.clone().text()).toBe(201);
   const { token } = (await tok.json()) as { token: string };
   const bearer = { authorization: `Bearer ${token}` };
@@ -120,7 +133,13 @@ test("one JSON line per request with its id; failures and host changes logged; n
   expect(keyBody.length).toBeGreaterThan(0);
   const created = await call("POST", "/api/hosts", {
     headers: bearer,
-    body: { name: "log-host", address: "127.0.0.1", port: await closedPort(), username: "root", key: { kind: "paste", privateKey } },
+    body: {
+      name: "log-host",
+      address: "127.0.0.1",
+      port: await closedPort(),
+      username: "root",
+      key: { kind: "paste", privateKey },
+    },
   });
   expect(created.status, await created.clone().text()).toBe(201);
   const { host } = (await created.json()) as { host: { id: string } };
@@ -133,12 +152,21 @@ test("one JSON line per request with its id; failures and host changes logged; n
   // the connection attempt marks the host offline.
   const reachable = await call("POST", "/api/hosts", {
     headers: bearer,
-    body: { name: "log-host-2", address: stackVar("VD_TEST_SSH_HOST"), port: Number(stackVar("VD_TEST_SSH_PORT")), username: stackVar("VD_TEST_SSH_USER"), key: { kind: "paste", privateKey } },
+    body: {
+      name: "log-host-2",
+      address: stackVar("VD_TEST_SSH_HOST"),
+      port: Number(stackVar("VD_TEST_SSH_PORT")),
+      username: stackVar("VD_TEST_SSH_USER"),
+      key: { kind: "paste", privateKey },
+    },
   });
   expect(reachable.status, await reachable.clone().text()).toBe(201);
   const host2 = ((await reachable.json()) as { host: { id: string } }).host;
   expect((await call("POST", `/api/hosts/${host2.id}/test`, { headers: bearer })).status).toBe(200);
-  const confirmed = await call("POST", `/api/hosts/${host2.id}/confirm-key`, { headers: bearer, body: { fingerprint: stackVar("VD_TEST_SSH_HOSTKEY_SHA256") } });
+  const confirmed = await call("POST", `/api/hosts/${host2.id}/confirm-key`, {
+    headers: bearer,
+    body: { fingerprint: stackVar("VD_TEST_SSH_HOSTKEY_SHA256") },
+  });
   expect(confirmed.status, await confirmed.clone().text()).toBe(200);
   const info = await call("GET", `/api/hosts/${host2.id}/info`, { headers: bearer });
   expect(info.status, await info.clone().text()).toBe(502);
@@ -147,22 +175,47 @@ test("one JSON line per request with its id; failures and host changes logged; n
   const stackKey = readFileSync(stackVar("VD_TEST_SSH_KEY"), "utf8");
   const good = await call("POST", "/api/hosts", {
     headers: bearer,
-    body: { name: "log-host-3", address: stackVar("VD_TEST_SSH_HOST"), port: Number(stackVar("VD_TEST_SSH_PORT")), username: stackVar("VD_TEST_SSH_USER"), libvirtUri: stackVar("VD_TEST_LIBVIRT_URI"), key: { kind: "paste", privateKey: stackKey } },
+    body: {
+      name: "log-host-3",
+      address: stackVar("VD_TEST_SSH_HOST"),
+      port: Number(stackVar("VD_TEST_SSH_PORT")),
+      username: stackVar("VD_TEST_SSH_USER"),
+      libvirtUri: stackVar("VD_TEST_LIBVIRT_URI"),
+      key: { kind: "paste", privateKey: stackKey },
+    },
   });
   expect(good.status, await good.clone().text()).toBe(201);
   const host3 = ((await good.json()) as { host: { id: string } }).host;
   expect((await call("POST", `/api/hosts/${host3.id}/test`, { headers: bearer })).status).toBe(200);
-  expect((await call("POST", `/api/hosts/${host3.id}/confirm-key`, { headers: bearer, body: { fingerprint: stackVar("VD_TEST_SSH_HOSTKEY_SHA256") } })).status).toBe(200);
+  expect(
+    (
+      await call("POST", `/api/hosts/${host3.id}/confirm-key`, {
+        headers: bearer,
+        body: { fingerprint: stackVar("VD_TEST_SSH_HOSTKEY_SHA256") },
+      })
+    ).status,
+  ).toBe(200);
 
   // Refused actions (debug level): a bad key, a wrong token, a share link that does not exist.
-  expect((await call("POST", "/api/hosts", { headers: bearer, body: { name: "bad", address: "127.0.0.1", username: "root", key: { kind: "paste", privateKey: "not a key" } } })).status).toBe(422);
-  expect((await call("GET", "/api/hosts", { headers: { authorization: "Bearer vdt_wrong_token_value" } })).status).toBe(401);
+  expect(
+    (
+      await call("POST", "/api/hosts", {
+        headers: bearer,
+        body: { name: "bad", address: "127.0.0.1", username: "root", key: { kind: "paste", privateKey: "not a key" } },
+      })
+    ).status,
+  ).toBe(422);
+  expect((await call("GET", "/api/hosts", { headers: { authorization: "Bearer vdt_wrong_token_value" } })).status).toBe(
+    401,
+  );
   await call("POST", `/api/share/${SHARE_SECRET}/ticket?ticket=${QUERY_SECRET}`, { body: {} });
   // A websocket upgrade with its ticket in the query string.
   await upgrade(`/ws/console?ticket=${WS_TICKET}`);
 
   // Lines are written when responses close: give the last ones a moment.
-  await expect.poll(() => lines().filter((l) => l.msg === "request").length, { timeout: 10_000 }).toBeGreaterThanOrEqual(ids.length);
+  await expect
+    .poll(() => lines().filter((l) => l.msg === "request").length, { timeout: 10_000 })
+    .toBeGreaterThanOrEqual(ids.length);
   const all = lines();
   const requests = all.filter((l) => l.component === "http" && l.msg === "request");
   for (const r of ids) {
@@ -178,19 +231,36 @@ test("one JSON line per request with its id; failures and host changes logged; n
   // Failed actions, tagged with the request's id.
   const refused = all.filter((l) => l.component === "route" && l.msg === "action refused");
   const byId = (status: number, p: string) => ids.find((r) => r.status === status && r.path === p)!.id;
-  expect(refused.find((l) => l.reqId === byId(422, "/api/hosts"))).toMatchObject({ level: 20, status: 422, code: "invalid_input" });
+  expect(refused.find((l) => l.reqId === byId(422, "/api/hosts"))).toMatchObject({
+    level: 20,
+    status: 422,
+    code: "invalid_input",
+  });
   expect(refused.find((l) => l.reqId === byId(401, "/api/hosts"))).toMatchObject({ level: 20, status: 401 });
   // A failed action (5xx): error level, with the error, tagged with its request id.
-  expect(all.find((l) => l.component === "route" && l.msg === "action failed" && l.reqId === byId(502, `/api/hosts/${host2.id}/info`))).toMatchObject({
+  expect(
+    all.find(
+      (l) =>
+        l.component === "route" && l.msg === "action failed" && l.reqId === byId(502, `/api/hosts/${host2.id}/info`),
+    ),
+  ).toMatchObject({
     level: 50,
     status: 502,
     code: "host_unreachable",
     err: { type: "AppError", message: expect.stringContaining("SSH authentication failed") },
   });
-  expect(all.find((l) => l.component === "fleet" && l.hostId === host2.id && l.status === "offline")).toMatchObject({ level: 40 });
-  expect(all.find((l) => l.component === "fleet" && l.hostId === host3.id && l.status === "online")).toMatchObject({ level: 30, msg: "host online" });
+  expect(all.find((l) => l.component === "fleet" && l.hostId === host2.id && l.status === "offline")).toMatchObject({
+    level: 40,
+  });
+  expect(all.find((l) => l.component === "fleet" && l.hostId === host3.id && l.status === "online")).toMatchObject({
+    level: 30,
+    msg: "host online",
+  });
   // The host's connection change.
-  expect(all.find((l) => l.component === "fleet" && l.hostId === host.id && l.status === "offline")).toMatchObject({ level: 40, msg: "host offline" });
+  expect(all.find((l) => l.component === "fleet" && l.hostId === host.id && l.status === "offline")).toMatchObject({
+    level: 40,
+    msg: "host offline",
+  });
 
   // No secret anywhere in the captured output (JSON lines or not).
   const text = s.log();
@@ -203,7 +273,10 @@ test("one JSON line per request with its id; failures and host changes logged; n
     ["websocket ticket", WS_TICKET],
     ...cookieValues.map((v): [string, string] => ["session cookie", v]),
     ...keyBody.map((l): [string, string] => ["private key", l]),
-    ...stackKey.split("\n").filter((l) => l && !l.startsWith("-----")).map((l): [string, string] => ["stack private key", l]),
+    ...stackKey
+      .split("\n")
+      .filter((l) => l && !l.startsWith("-----"))
+      .map((l): [string, string] => ["stack private key", l]),
   ];
   for (const [what, value] of secrets) expect(text.includes(value), `${what} in the server log`).toBe(false);
 });

@@ -26,7 +26,9 @@ test.beforeAll(async ({ browser }) => {
 test.afterAll(async ({ browser }) => {
   const admin = await signedInContext(browser, ADMIN);
   try {
-    const list = (await (await admin.api.get("/api/templates")).json()) as { templates: { id: string; name: string }[] };
+    const list = (await (await admin.api.get("/api/templates")).json()) as {
+      templates: { id: string; name: string }[];
+    };
     for (const t of list.templates.filter((x) => x.name === TEMPLATE)) await admin.api.delete(`/api/templates/${t.id}`);
   } finally {
     await admin.context.close();
@@ -47,7 +49,10 @@ test("creates an image template and deploys it as a linked clone that runs", asy
   await form.getByTestId("template-default-host").selectOption(hostId);
   await form.getByTestId("template-source-kind").selectOption("image");
   // Options (pools, volumes) come from the host over SSH.
-  await expect(form.getByTestId("template-source-volume").locator("option", { hasText: pool.baseVolume })).toHaveCount(1, { timeout: 20_000 });
+  await expect(form.getByTestId("template-source-volume").locator("option", { hasText: pool.baseVolume })).toHaveCount(
+    1,
+    { timeout: 20_000 },
+  );
   await form.getByTestId("template-source-volume").selectOption({ label: `${pool.name} / ${pool.baseVolume} (qcow2)` });
   await form.getByTestId("hw-memory").fill("64");
   await form.getByTestId("hw-max-memory").fill("64");
@@ -58,7 +63,9 @@ test("creates an image template and deploys it as a linked clone that runs", asy
   await form.getByTestId("template-form-save").click();
   await expect(form).toBeHidden();
 
-  const row = page.getByTestId("template-row").filter({ has: page.getByTestId("template-name-cell").getByText(TEMPLATE, { exact: true }) });
+  const row = page
+    .getByTestId("template-row")
+    .filter({ has: page.getByTestId("template-name-cell").getByText(TEMPLATE, { exact: true }) });
   await expect(row).toHaveCount(1);
   await row.getByTestId("template-deploy").click();
 
@@ -81,13 +88,19 @@ test("creates an image template and deploys it as a linked clone that runs", asy
   await page.getByTestId("vm-tab-hardware").click();
   const hw = page.getByTestId("vm-hardware");
   await expect(hw).toHaveAttribute("data-running", "true");
-  await expect(hw.getByTestId("hw-disk").filter({ has: page.getByText(`${pool.dir}/${PREFIX}web.qcow2`) })).toHaveCount(1);
-  expect(virshHost1(["vol-dumpxml", "--pool", pool.name, `${PREFIX}web.qcow2`])).toContain(`<path>${pool.dir}/${pool.baseVolume}</path>`);
+  await expect(hw.getByTestId("hw-disk").filter({ has: page.getByText(`${pool.dir}/${PREFIX}web.qcow2`) })).toHaveCount(
+    1,
+  );
+  expect(virshHost1(["vol-dumpxml", "--pool", pool.name, `${PREFIX}web.qcow2`])).toContain(
+    `<path>${pool.dir}/${pool.baseVolume}</path>`,
+  );
 
   // A live edit: memory within the maximum applies at once; more vCPUs than the running maximum wait for a shutdown.
   await hw.getByTestId("hw-edit-vcpus").fill("2");
   await hw.getByTestId("hw-edit-cpu-save").click();
   await expect(page.getByTestId("hw-result-pending")).toContainText("vCPUs: 2");
-  await expect(page.locator('[data-testid="hw-pending-row"][data-field="vcpus"] [data-testid="hw-pending-persistent"]')).toHaveText("2");
+  await expect(
+    page.locator('[data-testid="hw-pending-row"][data-field="vcpus"] [data-testid="hw-pending-persistent"]'),
+  ).toHaveText("2");
   expect(virshHost1(["dumpxml", "--inactive", uuid])).toContain("<vcpu placement='static'>2</vcpu>");
 });

@@ -35,13 +35,26 @@ test.beforeAll(async ({ browser }) => {
     });
     expect(t.status(), await t.text()).toBe(201);
     const templateId = ((await t.json()) as { template: { id: string } }).template.id;
-    const vm = await admin.api.post("/api/vms/create", { mode: "template", hostId: host1.hostId, templateId, name: `${PREFIX}src`, clone: "full", start: false });
+    const vm = await admin.api.post("/api/vms/create", {
+      mode: "template",
+      hostId: host1.hostId,
+      templateId,
+      name: `${PREFIX}src`,
+      clone: "full",
+      start: false,
+    });
     expect(vm.status(), await vm.text()).toBe(202);
     const taskId = ((await vm.json()) as { taskId: string }).taskId;
     await expect
-      .poll(async () => ((await (await admin.api.get(`/api/tasks/${taskId}`)).json()) as { task: { status: string } }).task.status, { timeout: 60_000 })
+      .poll(
+        async () =>
+          ((await (await admin.api.get(`/api/tasks/${taskId}`)).json()) as { task: { status: string } }).task.status,
+        { timeout: 60_000 },
+      )
       .toBe("succeeded");
-    const task = ((await (await admin.api.get(`/api/tasks/${taskId}`)).json()) as { task: { result: { uuid: string } } }).task;
+    const task = (
+      (await (await admin.api.get(`/api/tasks/${taskId}`)).json()) as { task: { result: { uuid: string } } }
+    ).task;
     sourceUuid = task.result.uuid;
   } finally {
     await admin.context.close();
@@ -51,8 +64,11 @@ test.beforeAll(async ({ browser }) => {
 test.afterAll(async ({ browser }) => {
   const admin = await signedInContext(browser, ADMIN);
   try {
-    const list = (await (await admin.api.get("/api/templates")).json()) as { templates: { id: string; name: string }[] };
-    for (const t of list.templates.filter((x) => x.name === TEMPLATE || x.name.startsWith(PREFIX))) await admin.api.delete(`/api/templates/${t.id}`);
+    const list = (await (await admin.api.get("/api/templates")).json()) as {
+      templates: { id: string; name: string }[];
+    };
+    for (const t of list.templates.filter((x) => x.name === TEMPLATE || x.name.startsWith(PREFIX)))
+      await admin.api.delete(`/api/templates/${t.id}`);
   } finally {
     await admin.context.close();
   }
@@ -84,7 +100,10 @@ test("clones a shut-off VM from its Hardware tab, with the task's progress", asy
   virshHost1(["destroy", uuid]);
 });
 
-test("with the French locale the tasks page shows the clone's and the create's titles in French", async ({ page, context }) => {
+test("with the French locale the tasks page shows the clone's and the create's titles in French", async ({
+  page,
+  context,
+}) => {
   await context.addCookies([{ name: "vd_locale", value: "fr", url: baseURL() }]);
   await loginApi(page.request, ADMIN);
   await page.goto("/tasks");
@@ -109,13 +128,20 @@ test("converts a VM to a template: no Start button, and the server refuses a sta
   expect(virshHost1(["dumpxml", "--inactive", sourceUuid])).toContain("virtdeck:template");
 
   const csrf = ((await (await page.request.get("/api/auth/me")).json()) as { csrfToken: string }).csrfToken;
-  const start = await page.request.post(`/api/vms/${host1!.hostId}/${sourceUuid}/actions`, { headers: { "x-csrf-token": csrf }, data: { action: "start" } });
+  const start = await page.request.post(`/api/vms/${host1!.hostId}/${sourceUuid}/actions`, {
+    headers: { "x-csrf-token": csrf },
+    data: { action: "start" },
+  });
   expect(start.status()).toBe(409);
   expect(((await start.json()) as { error: { message: string } }).error.message).toMatch(/template/);
   expect(virshHost1(["domstate", sourceUuid]).trim()).toBe("shut off");
 
   await page.goto("/templates");
-  await expect(page.getByTestId("template-row").filter({ has: page.getByTestId("template-name-cell").getByText(`${PREFIX}golden`, { exact: true }) })).toHaveCount(1);
+  await expect(
+    page
+      .getByTestId("template-row")
+      .filter({ has: page.getByTestId("template-name-cell").getByText(`${PREFIX}golden`, { exact: true }) }),
+  ).toHaveCount(1);
 });
 
 test("unmarks the template: the record goes and the VM starts again", async ({ page }) => {
@@ -152,7 +178,11 @@ test("removes a disk together with its volume, after confirming", async ({ page 
   expect(virshHost1(["vol-list", pool.name])).toContain(volume);
   await page.goto(`/vms/${host1!.hostId}/${sourceUuid}`);
   await page.getByTestId("vm-tab-hardware").click();
-  await page.getByTestId("hw-disk").filter({ has: page.getByTestId("hw-disk-source").getByText(volume) }).getByTestId("hw-disk-remove").click();
+  await page
+    .getByTestId("hw-disk")
+    .filter({ has: page.getByTestId("hw-disk-source").getByText(volume) })
+    .getByTestId("hw-disk-remove")
+    .click();
   const dialog = page.getByTestId("hw-disk-remove-dialog");
   const option = dialog.getByTestId("hw-disk-remove-delete-volume");
   await expect(option).not.toBeChecked();
@@ -188,5 +218,7 @@ test("installs a VM from an ISO through the New VM wizard", async ({ page }) => 
   const xml = virshHost1(["dumpxml", uuid]);
   expect(xml).toMatch(/<boot dev='cdrom'\/>\s*<boot dev='hd'\/>/);
   // GRUB is read from the ISO's drive (~0.8 MB up to its menu).
-  await expect.poll(() => Number(/rd_bytes (\d+)/.exec(virshHost1(["domblkstat", uuid, "hda"]))?.[1] ?? 0), { timeout: 30_000 }).toBeGreaterThan(500_000);
+  await expect
+    .poll(() => Number(/rd_bytes (\d+)/.exec(virshHost1(["domblkstat", uuid, "hda"]))?.[1] ?? 0), { timeout: 30_000 })
+    .toBeGreaterThan(500_000);
 });

@@ -21,7 +21,12 @@ const DOMAIN_TYPE = process.env.VD_TEST_DOMAIN_TYPE ?? "qemu";
 const tag = randomBytes(3).toString("hex");
 const PREFIX = `vdtest-quota-${tag}`;
 const SOURCE = { name: `${PREFIX}-src`, uuid: randomUUID() };
-const OPS: Account = { username: `quota-${tag}`, displayName: "Quota Person", password: "quota password 123", role: "operator" };
+const OPS: Account = {
+  username: `quota-${tag}`,
+  displayName: "Quota Person",
+  password: "quota password 123",
+  role: "operator",
+};
 
 let host1: HostOne | undefined;
 let hostId = "";
@@ -60,7 +65,10 @@ test.beforeAll(async ({ browser }) => {
 });
 
 test.afterAll(async ({ browser }) => {
-  for (const name of virshHost1(["list", "--all", "--name"]).split("\n").map((s) => s.trim()).filter((n) => n.startsWith(PREFIX))) {
+  for (const name of virshHost1(["list", "--all", "--name"])
+    .split("\n")
+    .map((s) => s.trim())
+    .filter((n) => n.startsWith(PREFIX))) {
     try {
       virshHost1(["undefine", name]);
     } catch {
@@ -71,12 +79,20 @@ test.afterAll(async ({ browser }) => {
   await hostOneRelease(browser, host1);
 });
 
-test("a VM quota set on the Users page refuses the user's clone with a clear 403, then counts the one it allows", async ({ page, browser }) => {
+test("a VM quota set on the Users page refuses the user's clone with a clear 403, then counts the one it allows", async ({
+  page,
+  browser,
+}) => {
   await loginApi(page.request, ADMIN);
   await setUserVmQuota(page, "0");
 
   const ops = await signedInContext(browser, OPS);
-  await expectApiError(await cloneAs(ops.api, `${PREFIX}-one`), 403, "quota_exceeded", `Quota of ${OPS.username}: allows 0 VMs: 0 in use, this needs 1 more`);
+  await expectApiError(
+    await cloneAs(ops.api, `${PREFIX}-one`),
+    403,
+    "quota_exceeded",
+    `Quota of ${OPS.username}: allows 0 VMs: 0 in use, this needs 1 more`,
+  );
   expect(virshHost1(["list", "--all", "--name"])).not.toContain(`${PREFIX}-one`);
 
   // Room for one: the clone runs as a task.
@@ -86,7 +102,11 @@ test("a VM quota set on the Users page refuses the user's clone with a clear 403
   expect(res.status(), await res.text()).toBe(202);
   const { taskId } = (await res.json()) as { taskId: string };
   await expect
-    .poll(async () => ((await (await ops.api.get(`/api/tasks/${taskId}`)).json()) as { task: { status: string } }).task.status, { timeout: 30_000 })
+    .poll(
+      async () =>
+        ((await (await ops.api.get(`/api/tasks/${taskId}`)).json()) as { task: { status: string } }).task.status,
+      { timeout: 30_000 },
+    )
     .toBe("succeeded");
 
   // The user's panel shows what counts, and the next clone is refused.
@@ -111,7 +131,9 @@ test("a group's quota is set on the Groups page", async ({ page }) => {
   await quota.getByTestId("quota-maxMemoryMiB").fill("4096");
   await quota.getByTestId("quota-save").click();
   await expect(quota.getByTestId("quota-saved")).toBeVisible();
-  const got = (await (await admin.api.get(`/api/groups/${groupId}/quota`)).json()) as { own: Record<string, number | null> };
+  const got = (await (await admin.api.get(`/api/groups/${groupId}/quota`)).json()) as {
+    own: Record<string, number | null>;
+  };
   expect(got.own).toEqual({ maxVms: null, maxVcpus: 8, maxMemoryMiB: 4096, maxDiskGiB: null });
   await admin.context.close();
 });

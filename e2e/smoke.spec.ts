@@ -20,7 +20,10 @@ test("the home page loads in Chromium without script errors", async ({ page }) =
   expect(errors.map((e) => e.message)).toEqual([]);
 });
 
-test("the favicon, icons and web manifest are served from public/ and linked from every page", async ({ page, request }) => {
+test("the favicon, icons and web manifest are served from public/ and linked from every page", async ({
+  page,
+  request,
+}) => {
   for (const [path, type] of [
     ["/favicon.ico", "image/x-icon"],
     ["/icon.svg", "image/svg+xml"],

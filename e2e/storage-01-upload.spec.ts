@@ -33,7 +33,9 @@ test.afterAll(async ({ browser }) => {
   await hostOneRelease(browser, host1);
 });
 
-test("upload an ISO from the browser with a progress bar; it lands in the pool and the ISO library", async ({ page }) => {
+test("upload an ISO from the browser with a progress bar; it lands in the pool and the ISO library", async ({
+  page,
+}) => {
   await loginApi(page.request, ADMIN);
   await page.goto("/storage");
   await page.getByTestId("storage-host").selectOption(host1!.hostId);
@@ -54,13 +56,20 @@ test("upload an ISO from the browser with a progress bar; it lands in the pool a
   await expect(bar).toHaveAttribute("data-status", "succeeded", { timeout: 60_000 });
   await expect(bar).toHaveAttribute("aria-valuenow", "100");
   await expect(dialog.getByTestId("upload-progress-text")).toContainText(NAME);
-  expect(createHash("sha256").update(readFileSync(`${DIR}/${NAME}`)).digest("hex")).toBe(createHash("sha256").update(readFileSync(ISO)).digest("hex"));
+  expect(
+    createHash("sha256")
+      .update(readFileSync(`${DIR}/${NAME}`))
+      .digest("hex"),
+  ).toBe(createHash("sha256").update(readFileSync(ISO)).digest("hex"));
 
   await dialog.getByTestId("upload-close").click();
   await expect(page.locator(`[data-testid="iso-row"][data-iso="${NAME}"]`)).toBeVisible();
 
   await page.getByTestId("task-drawer-open").click();
-  const row = page.getByTestId("task-drawer").locator('[data-testid="task-row"][data-task-kind="storage.upload"]').filter({ hasText: NAME });
+  const row = page
+    .getByTestId("task-drawer")
+    .locator('[data-testid="task-row"][data-task-kind="storage.upload"]')
+    .filter({ hasText: NAME });
   await expect(row).toHaveAttribute("data-status", "succeeded");
   await expect(row.getByTestId("task-progress")).toHaveAttribute("aria-valuenow", "100");
 });

@@ -23,7 +23,12 @@ const POOL2 = `${TAG}-pool2`;
 const DIR1 = `/var/tmp/${TAG}`;
 const VOL1 = `${TAG}-seed1.qcow2`;
 const VOL2 = `${TAG}-seed2.qcow2`;
-const STORER: Account = { username: `storer-${TAG}`, displayName: "Stora Keeper", password: "storage password 123", role: "helpdesk" };
+const STORER: Account = {
+  username: `storer-${TAG}`,
+  displayName: "Stora Keeper",
+  password: "storage password 123",
+  role: "helpdesk",
+};
 
 let host1: HostOne | undefined;
 let host2: HostTwo | undefined;
@@ -41,7 +46,11 @@ async function roleCreate(admin: Api, name: string, privileges: string[]): Promi
 }
 
 async function grantHost(admin: Api, roleId: string, hostId: string): Promise<void> {
-  const res = await admin.post("/api/grants", { subject: { kind: "user", id: userId }, roleId, scope: { kind: "host", hostId } });
+  const res = await admin.post("/api/grants", {
+    subject: { kind: "user", id: userId },
+    roleId,
+    scope: { kind: "host", hostId },
+  });
   expect(res.status(), await res.text()).toBe(201);
   grantIds.push(((await res.json()) as { grant: { id: string } }).grant.id);
 }
@@ -70,7 +79,11 @@ test.beforeAll(async ({ browser }) => {
 
   const admin = await signedInContext(browser, ADMIN);
   userId = (await userCreate(admin.api, STORER)).id;
-  await grantHost(admin.api, await roleCreate(admin.api, `storage keeper ${TAG}`, ["host.view", "storage.manage"]), host1.hostId);
+  await grantHost(
+    admin.api,
+    await roleCreate(admin.api, `storage keeper ${TAG}`, ["host.view", "storage.manage"]),
+    host1.hostId,
+  );
   await grantHost(admin.api, await roleCreate(admin.api, `host watcher ${TAG}`, ["host.view"]), host2.hostId);
   await admin.context.close();
 });
@@ -104,7 +117,9 @@ test("storage.manage on host 1 only: the buttons show on host 1 and not on host 
   await showHost(page, host1!.hostId, POOL1, VOL1);
   await expect(page.getByTestId("upload-open")).toBeEnabled();
   await expect(page.getByTestId("volume-create-open")).toBeEnabled();
-  await expect(page.locator(`[data-testid="volume-row"][data-volume="${VOL1}"]`).getByTestId("volume-delete")).toBeVisible();
+  await expect(
+    page.locator(`[data-testid="volume-row"][data-volume="${VOL1}"]`).getByTestId("volume-delete"),
+  ).toBeVisible();
 
   await showHost(page, host2!.hostId, POOL2, VOL2);
   await expect(page.getByTestId("upload-open")).toHaveCount(0);
@@ -119,16 +134,28 @@ test("storage.manage on host 1 only: the buttons show on host 1 and not on host 
   await user.context.close();
 });
 
-test("the API creates a volume on host 1 for them and refuses a volume or an upload on host 2 with 403", async ({ browser }) => {
+test("the API creates a volume on host 1 for them and refuses a volume or an upload on host 2 with 403", async ({
+  browser,
+}) => {
   const user = await signedInContext(browser, STORER);
   const created = `${TAG}-made.qcow2`;
-  const ok = await user.api.post(`/api/hosts/${host1!.hostId}/storage/volumes`, { pool: POOL1, name: created, format: "qcow2", capacityBytes: 1024 * 1024 });
+  const ok = await user.api.post(`/api/hosts/${host1!.hostId}/storage/volumes`, {
+    pool: POOL1,
+    name: created,
+    format: "qcow2",
+    capacityBytes: 1024 * 1024,
+  });
   expect(ok.status(), await ok.text()).toBe(201);
   expect(existsSync(path.join(DIR1, created))).toBe(true);
 
   const refusedName = `${TAG}-refused.qcow2`;
   await expectApiError(
-    await user.api.post(`/api/hosts/${host2!.hostId}/storage/volumes`, { pool: POOL2, name: refusedName, format: "qcow2", capacityBytes: 1024 * 1024 }),
+    await user.api.post(`/api/hosts/${host2!.hostId}/storage/volumes`, {
+      pool: POOL2,
+      name: refusedName,
+      format: "qcow2",
+      capacityBytes: 1024 * 1024,
+    }),
     403,
     "forbidden",
   );
@@ -142,7 +169,16 @@ test("the API creates a volume on host 1 for them and refuses a volume or an upl
     403,
     "forbidden",
   );
-  await expectApiError(await user.api.post(`/api/hosts/${host2!.hostId}/storage/volumes/delete`, { pool: POOL2, name: VOL2 }), 403, "forbidden");
-  expect(virshHost2(["vol-list", POOL2]).trim().split("\n").map((l) => l.trim().split(/\s+/)[0])).toEqual([VOL2]);
+  await expectApiError(
+    await user.api.post(`/api/hosts/${host2!.hostId}/storage/volumes/delete`, { pool: POOL2, name: VOL2 }),
+    403,
+    "forbidden",
+  );
+  expect(
+    virshHost2(["vol-list", POOL2])
+      .trim()
+      .split("\n")
+      .map((l) => l.trim().split(/\s+/)[0]),
+  ).toEqual([VOL2]);
   await user.context.close();
 });

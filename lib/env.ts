@@ -17,7 +17,11 @@ export const EnvSchema = z.object({
   VIRTDECK_DATA_DIR: z.string().min(1).default("./data"),
   HOST: z.string().min(1).default("127.0.0.1"),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
-  VIRTDECK_SESSION_HOURS: z.coerce.number().positive().max(24 * 90).default(12),
+  VIRTDECK_SESSION_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 90)
+    .default(12),
   /** "auto" marks cookies Secure when the request arrived over HTTPS. */
   VIRTDECK_COOKIE_SECURE: z.enum(["auto", "true", "false"]).default("auto"),
   /** Trust X-Forwarded-For / X-Forwarded-Proto from a reverse proxy. */
@@ -29,7 +33,14 @@ export const EnvSchema = z.object({
   VIRTDECK_TRUSTED_PROXIES: z
     .string()
     .default("127.0.0.0/8,::1")
-    .refine((v) => v.split(/[\s,]+/).filter(Boolean).every((e) => isIP(e.split("/")[0]) !== 0), "list IP addresses or CIDRs, e.g. 10.0.0.0/8,::1"),
+    .refine(
+      (v) =>
+        v
+          .split(/[\s,]+/)
+          .filter(Boolean)
+          .every((e) => isIP(e.split("/")[0]) !== 0),
+      "list IP addresses or CIDRs, e.g. 10.0.0.0/8,::1",
+    ),
   VIRTDECK_LOGIN_MAX_PER_ACCOUNT: z.coerce.number().int().positive().default(5),
   VIRTDECK_LOGIN_MAX_PER_IP: z.coerce.number().int().positive().default(20),
   VIRTDECK_LOGIN_WINDOW_SECONDS: z.coerce.number().int().positive().default(900),
@@ -49,15 +60,27 @@ export const EnvSchema = z.object({
    */
   VIRTDECK_CONSOLE_VNC_PASSWORD: bool.default(false),
   /** Largest image a browser may upload to a storage pool, in bytes (default 20 GiB). */
-  VIRTDECK_UPLOAD_MAX_BYTES: z.coerce.number().int().positive().default(20 * 1024 ** 3),
+  VIRTDECK_UPLOAD_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(20 * 1024 ** 3),
   /** Consoles one user may have open at once (their sessions, API tokens and share links together; all instances). */
   VIRTDECK_MAX_CONSOLES_PER_USER: z.coerce.number().int().positive().default(20),
   /** Live-update streams (/api/events, /api/tasks/stream) one user may have open at once, per instance. */
   VIRTDECK_MAX_STREAMS_PER_USER: z.coerce.number().int().positive().default(10),
   /** Bytes a console client may send before the guest's side is connected; past it the console closes. */
-  VIRTDECK_CONSOLE_EARLY_INPUT_BYTES: z.coerce.number().int().positive().default(256 * 1024),
+  VIRTDECK_CONSOLE_EARLY_INPUT_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024),
   /** Largest JSON request body of a signed-in route, in bytes (default 1 MiB). */
-  VIRTDECK_JSON_BODY_MAX_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  VIRTDECK_JSON_BODY_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
   /**
    * Minutes between housekeeping rounds (a pg-boss cron schedule, run by one instance per round):
    * expired sessions, console tickets, sign-in challenges and rate-limit buckets are deleted.

@@ -31,12 +31,29 @@ describe("server log", () => {
         user: { password: "pw-nested", name: "alice" },
         host: { privateKey: "-----BEGIN KEY-----", conn: { token: "tok-deep", secret: "sec-deep" } },
         ticket: "tick",
-        req: { headers: { authorization: "Bearer vdt_abc", cookie: "vd_session=xyz", "x-csrf-token": "csrf1", accept: "*/*" } },
+        req: {
+          headers: {
+            authorization: "Bearer vdt_abc",
+            cookie: "vd_session=xyz",
+            "x-csrf-token": "csrf1",
+            accept: "*/*",
+          },
+        },
       },
       "x",
     );
     const text = lines.join("\n");
-    for (const secret of ["pw-top", "pw-nested", "BEGIN KEY", "tok-deep", "sec-deep", "tick\"", "vdt_abc", "vd_session=xyz", "csrf1"]) {
+    for (const secret of [
+      "pw-top",
+      "pw-nested",
+      "BEGIN KEY",
+      "tok-deep",
+      "sec-deep",
+      'tick"',
+      "vdt_abc",
+      "vd_session=xyz",
+      "csrf1",
+    ]) {
       expect(text).not.toContain(secret);
     }
     const o = JSON.parse(lines[0]);

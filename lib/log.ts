@@ -13,7 +13,18 @@ import { env } from "@/lib/env";
 export type { Logger } from "pino";
 
 /** Field names whose values never reach a log line, at the top level and up to three levels down. */
-const SECRET_FIELDS = ["password", "newPassword", "currentPassword", "privateKey", "secret", "token", "ticket", "csrfToken", "cookie", "authorization"];
+const SECRET_FIELDS = [
+  "password",
+  "newPassword",
+  "currentPassword",
+  "privateKey",
+  "secret",
+  "token",
+  "ticket",
+  "csrfToken",
+  "cookie",
+  "authorization",
+];
 const SECRET_HEADERS = ["authorization", "cookie", "set-cookie", "x-csrf-token"];
 
 export const REDACT_PATHS = [

@@ -25,7 +25,9 @@ export async function buildServer() {
     // the same empty module tsx gives it through tsconfig.server.json.
     alias: { "server-only": "./lib/server-only-shim.ts" },
     // Bundled code that calls require() (CommonJS interop) gets one bound to the bundle.
-    banner: { js: "import { createRequire as __virtdeckCreateRequire } from 'node:module'; const require = __virtdeckCreateRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __virtdeckCreateRequire } from 'node:module'; const require = __virtdeckCreateRequire(import.meta.url);",
+    },
     sourcemap: "linked",
     logLevel: "warning",
   });

@@ -255,7 +255,8 @@ function mapCharColumns<T extends object>(queryable: T): T {
   };
   q.queryRaw = async (query) => {
     const result = await queryRaw(query);
-    for (const i of (result.rows as WithCharColumns)[CHAR_COLUMNS] ?? []) result.columnTypes[i] = ColumnTypeEnum.Character;
+    for (const i of (result.rows as WithCharColumns)[CHAR_COLUMNS] ?? [])
+      result.columnTypes[i] = ColumnTypeEnum.Character;
     return result;
   };
   return queryable;
@@ -307,7 +308,8 @@ class PostgresFactory implements SqlMigrationAwareDriverAdapterFactory, Closable
       adapterName: inner.adapterName,
       queryRaw: (q) => inner.queryRaw(q),
       executeRaw: (q) => inner.executeRaw(q),
-      startTransaction: async (isolation): Promise<Transaction> => mapCharColumns(await inner.startTransaction(isolation)),
+      startTransaction: async (isolation): Promise<Transaction> =>
+        mapCharColumns(await inner.startTransaction(isolation)),
       getConnectionInfo: () => inner.getConnectionInfo!(),
       executeScript: async (script) => {
         const c = await pool.connect();
@@ -424,7 +426,9 @@ export interface SchemaEngineSession {
  * Starts an engine whose databases are throwaways (see top of file). `url`
  * defaults to SCHEMA_ENGINE_DATABASE_URL; unset means in-memory PGlite.
  */
-export async function openSchemaEngine(opts: { url?: string; schema?: SchemasContainer } = {}): Promise<SchemaEngineSession> {
+export async function openSchemaEngine(
+  opts: { url?: string; schema?: SchemasContainer } = {},
+): Promise<SchemaEngineSession> {
   const url = opts.url ?? (process.env.SCHEMA_ENGINE_DATABASE_URL || undefined);
   const schema = opts.schema ?? (await readSchema());
   const { SchemaEngine } = await engineModule();
@@ -444,7 +448,13 @@ export async function openSchemaEngine(opts: { url?: string; schema?: SchemasCon
   const run = async (from: Parameters<SchemaEngine["diff"]>[0]["from"], to: SchemasContainer): Promise<SchemaDiff> => {
     if (closed) throw new SchemaEngineError("schema engine session is closed");
     try {
-      const r = await engine.diff({ from, to: { tag: "schemaDatamodel", ...to }, script: true, exitCode: true, filters: NO_FILTER });
+      const r = await engine.diff({
+        from,
+        to: { tag: "schemaDatamodel", ...to },
+        script: true,
+        exitCode: true,
+        filters: NO_FILTER,
+      });
       return r.exitCode === 0 ? { sql: "", empty: true } : { sql: r.stdout ?? "", empty: false };
     } catch (e) {
       throw engineError(e);
@@ -455,10 +465,15 @@ export async function openSchemaEngine(opts: { url?: string; schema?: SchemasCon
     diffMigrationsToSchema: (migrations, to) => {
       const provider = lockfileProvider(migrations.lockfile.content);
       if (provider !== null && provider !== "postgresql") {
-        throw new SchemaEngineError(`${LOCKFILE_NAME} says provider = "${provider}"; virtdeck migrations are PostgreSQL.`);
+        throw new SchemaEngineError(
+          `${LOCKFILE_NAME} says provider = "${provider}"; virtdeck migrations are PostgreSQL.`,
+        );
       }
       // The engine takes the provider from the lockfile; an absent one means "postgresql" (written on first create).
-      const list = provider === null ? { ...migrations, lockfile: { ...migrations.lockfile, content: LOCKFILE_CONTENT } } : migrations;
+      const list =
+        provider === null
+          ? { ...migrations, lockfile: { ...migrations.lockfile, content: LOCKFILE_CONTENT } }
+          : migrations;
       return run({ tag: "migrations", ...list }, to);
     },
     diffEmptyToSchema: (to) => run({ tag: "empty" }, to),

@@ -178,7 +178,8 @@ if (path.resolve(process.argv[1] ?? "") === path.join(ROOT, "scripts/migration-c
     },
     (e) => {
       if (e instanceof UsageError) console.error(`${e.message}\n\n${USAGE}`);
-      else if (e instanceof SchemaEngineError) console.error(`Schema engine: ${e.message}${e.code ? ` (${e.code})` : ""}`);
+      else if (e instanceof SchemaEngineError)
+        console.error(`Schema engine: ${e.message}${e.code ? ` (${e.code})` : ""}`);
       else console.error(e);
       process.exitCode = 1;
     },

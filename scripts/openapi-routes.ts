@@ -46,7 +46,9 @@ export function routeIndexSource(files: string[]): string {
     ...routes.map((f, i) => `import * as m${i} from "@/${f.replace(/\.ts$/, "")}";`),
     "",
     "export const API_ROUTES: readonly ApiRouteEntry[] = [",
-    ...routes.map((f, i) => `  { path: ${JSON.stringify(routeUrlPath(f))}, file: ${JSON.stringify(f)}, module: m${i} },`),
+    ...routes.map(
+      (f, i) => `  { path: ${JSON.stringify(routeUrlPath(f))}, file: ${JSON.stringify(f)}, module: m${i} },`,
+    ),
     "];",
     "",
   ];
@@ -55,7 +57,10 @@ export function routeIndexSource(files: string[]): string {
 
 /** Route files committed to git (--tracked): an index fit to commit while others have uncommitted routes in the tree. */
 function trackedRouteFiles(): string[] {
-  const out = execFileSync("git", ["ls-tree", "-r", "--name-only", "HEAD", "--", "app/api"], { cwd: ROOT, encoding: "utf8" });
+  const out = execFileSync("git", ["ls-tree", "-r", "--name-only", "HEAD", "--", "app/api"], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
   return out
     .split("\n")
     .filter((f) => f.endsWith("/route.ts"))

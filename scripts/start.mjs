@@ -12,7 +12,11 @@ process.env.NODE_ENV = "production";
 
 if (!existsSync(path.join(root, ".next", "BUILD_ID")) || process.env.VIRTDECK_REBUILD === "1") {
   console.log("No production build found: running `next build` once (about a minute)...");
-  const r = spawnSync(path.join(root, "node_modules", ".bin", "next"), ["build"], { cwd: root, stdio: "inherit", env: process.env });
+  const r = spawnSync(path.join(root, "node_modules", ".bin", "next"), ["build"], {
+    cwd: root,
+    stdio: "inherit",
+    env: process.env,
+  });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 

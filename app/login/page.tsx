@@ -7,7 +7,11 @@ import { safeNextPath } from "@/lib/contracts/safe-next";
 
 export const dynamic = "force-dynamic";
 
-export default async function LoginPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function LoginPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   if (await needsSetup()) redirect("/setup");
   // Only paths on this app are followed after sign-in (no open redirect).
   const next = safeNextPath((await searchParams).next);

@@ -27,7 +27,13 @@ export interface Guest {
   qemuVncPort: number;
 }
 
-function guestXml(o: { name: string; uuid: string; vncPort?: number; memMiB: number; kernel?: { kernel: string; initrd: string } }): string {
+function guestXml(o: {
+  name: string;
+  uuid: string;
+  vncPort?: number;
+  memMiB: number;
+  kernel?: { kernel: string; initrd: string };
+}): string {
   return testGuestXml({
     name: o.name,
     uuid: o.uuid,
@@ -55,7 +61,10 @@ export class Guests {
   ) {}
 
   private virsh(...args: string[]): string {
-    return execFileSync("virsh", ["-q", "-c", this.uri, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+    return execFileSync("virsh", ["-q", "-c", this.uri, ...args], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    }).trim();
   }
 
   private async define(name: string, xml: (uuid: string, port: number) => string): Promise<Guest> {
@@ -70,10 +79,16 @@ export class Guests {
   }
 
   /** Tiny Linux guests, started; resolves once they have booted (their CPU use has settled). */
-  async startRfbGuests(tag: string, n: number, kernel: { kernel: string; initrd: string }): Promise<{ guests: Guest[]; settleMs: number }> {
+  async startRfbGuests(
+    tag: string,
+    n: number,
+    kernel: { kernel: string; initrd: string },
+  ): Promise<{ guests: Guest[]; settleMs: number }> {
     const guests: Guest[] = [];
     for (let i = 0; i < n; i++) {
-      const g = await this.define(`${GUEST_PREFIX}${tag}-g${i}`, (uuid, vncPort) => guestXml({ name: `${GUEST_PREFIX}${tag}-g${i}`, uuid, vncPort, memMiB: 128, kernel }));
+      const g = await this.define(`${GUEST_PREFIX}${tag}-g${i}`, (uuid, vncPort) =>
+        guestXml({ name: `${GUEST_PREFIX}${tag}-g${i}`, uuid, vncPort, memMiB: 128, kernel }),
+      );
       this.virsh("start", g.uuid);
       guests.push(g);
     }
@@ -105,7 +120,10 @@ export class Guests {
     const g = await this.define(name, (uuid, vncPort) => guestXml({ name, uuid, vncPort, memMiB: 64 }));
     this.virsh("start", "--paused", g.uuid);
     const moved = await freePort();
-    const cmd = { execute: "display-update", arguments: { type: "vnc", addresses: [{ type: "inet", host: "127.0.0.1", port: String(moved) }] } };
+    const cmd = {
+      execute: "display-update",
+      arguments: { type: "vnc", addresses: [{ type: "inet", host: "127.0.0.1", port: String(moved) }] },
+    };
     const out = this.virsh("qemu-monitor-command", g.uuid, JSON.stringify(cmd));
     if (!out.includes('"return"')) throw new Error(`display-update failed: ${out}`);
     g.qemuVncPort = moved;
@@ -127,19 +145,26 @@ export class Guests {
       lines.push(`define ${file}`);
     }
     const r = spawnSync("virsh", ["-q", "-c", this.uri], { input: `${lines.join("\n")}\n`, encoding: "utf8" });
-    if (r.status !== 0 || /^error:/m.test(r.stderr)) throw new Error(`defining idle domains failed: ${r.stderr.slice(0, 300)}`);
+    if (r.status !== 0 || /^error:/m.test(r.stderr))
+      throw new Error(`defining idle domains failed: ${r.stderr.slice(0, 300)}`);
     return names;
   }
 
   idleRemove(names: string[]): void {
-    spawnSync("virsh", ["-q", "-c", this.uri], { input: `${names.map((n) => `undefine ${n}`).join("\n")}\n`, encoding: "utf8" });
+    spawnSync("virsh", ["-q", "-c", this.uri], {
+      input: `${names.map((n) => `undefine ${n}`).join("\n")}\n`,
+      encoding: "utf8",
+    });
   }
 
   /** Every vdbench-console-* domain on the host (also those an earlier, interrupted run left). */
   cleanupAll(): number {
     let names: string[];
     try {
-      names = this.virsh("list", "--all", "--name").split("\n").map((l) => l.trim()).filter((l) => NAME.test(l));
+      names = this.virsh("list", "--all", "--name")
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((l) => NAME.test(l));
     } catch {
       return 0;
     }
@@ -152,11 +177,17 @@ export class Guests {
 
   /** Domains defined on the host (all users'): every ticket refreshes the inventory of all of them. */
   domainCount(): number {
-    return this.virsh("list", "--all", "--uuid").split("\n").filter((l) => l.trim()).length;
+    return this.virsh("list", "--all", "--uuid")
+      .split("\n")
+      .filter((l) => l.trim()).length;
   }
 
   qemuVersion(): string {
-    return this.virsh("version", "--daemon").split("\n").filter((l) => /hypervisor|library/i.test(l)).map((l) => l.trim()).join("; ");
+    return this.virsh("version", "--daemon")
+      .split("\n")
+      .filter((l) => /hypervisor|library/i.test(l))
+      .map((l) => l.trim())
+      .join("; ");
   }
 }
 
@@ -165,7 +196,10 @@ export function tinyGuestFiles(root: string): { kernel: string; initrd: string }
   let kernel = process.env.VD_TEST_TINY_KERNEL;
   let initrd = process.env.VD_TEST_TINY_INITRD;
   if (!kernel || !initrd || !existsSync(kernel) || !existsSync(initrd)) {
-    const r = spawnSync("bash", [path.join(root, "scripts/stack/tiny-guest.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+    const r = spawnSync("bash", [path.join(root, "scripts/stack/tiny-guest.sh")], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     if (r.status !== 0) throw new Error("scripts/stack/tiny-guest.sh failed");
     kernel = /^VD_TEST_TINY_KERNEL=(.+)$/m.exec(r.stdout)?.[1];
     initrd = /^VD_TEST_TINY_INITRD=(.+)$/m.exec(r.stdout)?.[1];

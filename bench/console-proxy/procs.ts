@@ -98,7 +98,11 @@ function ssRows(args: string[]): SsRow[] {
     const addrs = cols.filter((c) => /^(\d{1,3}\.){3}\d{1,3}:\d+$/.test(c) || /^\[.*\]:\d+$/.test(c));
     if (addrs.length < 2) continue;
     const port = (a: string) => Number(a.slice(a.lastIndexOf(":") + 1));
-    rows.push({ local: port(addrs[0]), peer: port(addrs[1]), pids: [...line.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1])) });
+    rows.push({
+      local: port(addrs[0]),
+      peer: port(addrs[1]),
+      pids: [...line.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1])),
+    });
   }
   return rows;
 }
@@ -135,9 +139,19 @@ export interface Helper {
 }
 
 /** Starts argv in its own process group, output to logFile. */
-export function helperStart(name: string, argv: string[], logFile: string, opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Helper {
+export function helperStart(
+  name: string,
+  argv: string[],
+  logFile: string,
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Helper {
   const log = openSync(logFile, "a");
-  const child = spawn(argv[0], argv.slice(1), { detached: true, stdio: ["ignore", log, log], cwd: opts.cwd, env: opts.env ?? process.env });
+  const child = spawn(argv[0], argv.slice(1), {
+    detached: true,
+    stdio: ["ignore", log, log],
+    cwd: opts.cwd,
+    env: opts.env ?? process.env,
+  });
   closeSync(log);
   groups.add(child);
   let exited: string | false = false;

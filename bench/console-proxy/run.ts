@@ -29,12 +29,37 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { stackClose, stackOpen, readKey, type BenchHost, type Stack } from "../lib/stack";
-import { ApiClient, buildInfo, ensureBuild, freePort, serverKillAll, serverStart, type BenchServer } from "../lib/server";
+import {
+  ApiClient,
+  buildInfo,
+  ensureBuild,
+  freePort,
+  serverKillAll,
+  serverStart,
+  type BenchServer,
+} from "../lib/server";
 import { now, sleep } from "../lib/stats";
 import { Guests, tinyGuestFiles, type Guest } from "./guests";
 import { pingCommand, streamCommand, tcpPipe, wsPipe, type Pipe } from "./pipe";
-import { cpuSeconds, helperStart, helpersKillAll, listenerPid, rssMiB, sshdFor, waitListening, type Helper } from "./procs";
-import { ENC_EXT_DESKTOP_SIZE, ENC_RAW, readUpdate, rfbHandshake, setEncodings, updateRequest, type ServerInit } from "./rfb";
+import {
+  cpuSeconds,
+  helperStart,
+  helpersKillAll,
+  listenerPid,
+  rssMiB,
+  sshdFor,
+  waitListening,
+  type Helper,
+} from "./procs";
+import {
+  ENC_EXT_DESKTOP_SIZE,
+  ENC_RAW,
+  readUpdate,
+  rfbHandshake,
+  setEncodings,
+  updateRequest,
+  type ServerInit,
+} from "./rfb";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -174,7 +199,10 @@ process.on("exit", () => {
 
 // --- small helpers -------------------------------------------------------------------------------
 const log = (s: string) => console.error(`[bench] ${s}`);
-const load = () => execFileSync("uptime", { encoding: "utf8" }).trim().replace(/^.*load average:\s*/, "load ");
+const load = () =>
+  execFileSync("uptime", { encoding: "utf8" })
+    .trim()
+    .replace(/^.*load average:\s*/, "load ");
 
 interface Pct {
   n: number;
@@ -188,8 +216,16 @@ interface Pct {
 /** Nearest-rank percentiles. */
 function pct(samples: number[]): Pct {
   const s = [...samples].sort((a, b) => a - b);
-  const at = (p: number) => (s.length ? s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] : Number.NaN);
-  return { n: s.length, p50: at(50), p99: at(99), mean: s.length ? s.reduce((a, b) => a + b, 0) / s.length : Number.NaN, max: s[s.length - 1] ?? Number.NaN, min: s[0] ?? Number.NaN };
+  const at = (p: number) =>
+    s.length ? s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] : Number.NaN;
+  return {
+    n: s.length,
+    p50: at(50),
+    p99: at(99),
+    mean: s.length ? s.reduce((a, b) => a + b, 0) / s.length : Number.NaN,
+    max: s[s.length - 1] ?? Number.NaN,
+    min: s[0] ?? Number.NaN,
+  };
 }
 
 const f1 = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : "-");
@@ -238,10 +274,10 @@ async function setupVirtdeck(host: BenchHost, srv: BenchServer): Promise<Virtdec
     libvirtUri: host.uri,
     key: { kind: "paste", privateKey: readKey(host) },
   });
-  const test = await api.ok<{ steps: { id: string; ok: boolean | null; detail: string }[]; host: { presentedHostKeySha256: string | null } }>(
-    "POST",
-    `/api/hosts/${created.id}/test`,
-  );
+  const test = await api.ok<{
+    steps: { id: string; ok: boolean | null; detail: string }[];
+    host: { presentedHostKeySha256: string | null };
+  }>("POST", `/api/hosts/${created.id}/test`);
   const presented = test.host.presentedHostKeySha256;
   // Pin only the key the stack generated for this host.
   if (presented !== host.hostKeySha256) throw new Error(`host1 presented ${presented}, expected ${host.hostKeySha256}`);
@@ -267,13 +303,28 @@ async function restartVirtdeck(vd: Virtdeck, dataDir: string, logFile: string, p
  * takes no node flags): on PGlite in dataDir, or on PostgreSQL with databaseUrl; with profileDir,
  * node writes a CPU profile there when the server exits.
  */
-async function ownServerStart(dataDir: string, logFile: string, o: { databaseUrl?: string; profileDir?: string } = {}): Promise<BenchServer> {
+async function ownServerStart(
+  dataDir: string,
+  logFile: string,
+  o: { databaseUrl?: string; profileDir?: string } = {},
+): Promise<BenchServer> {
   const port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: "production", HOST: "127.0.0.1", PORT: String(port), VIRTDECK_DATA_DIR: dataDir };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: "production",
+    HOST: "127.0.0.1",
+    PORT: String(port),
+    VIRTDECK_DATA_DIR: dataDir,
+  };
   for (const k of ["DATABASE_URL", "VIRTDECK_SECRET_KEY", "VIRTDECK_TRUST_PROXY"]) delete env[k];
   if (o.databaseUrl) env.DATABASE_URL = o.databaseUrl;
   const prof = o.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${o.profileDir}`] : [];
-  const h = helperStart(`virtdeck server (${o.databaseUrl ? "PostgreSQL" : "PGlite"})`, ["node", ...prof, "scripts/start.mjs"], logFile, { cwd: ROOT, env });
+  const h = helperStart(
+    `virtdeck server (${o.databaseUrl ? "PostgreSQL" : "PGlite"})`,
+    ["node", ...prof, "scripts/start.mjs"],
+    logFile,
+    { cwd: ROOT, env },
+  );
   helpers.push(h);
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 120_000;
@@ -305,10 +356,13 @@ async function ownServerStart(dataDir: string, logFile: string, o: { databaseUrl
 function stackPgUrl(envFile: string): string | undefined {
   const v =
     process.env.VD_TEST_PG_URL ||
-    spawnSync("bash", ["-c", 'source "$1" >/dev/null 2>&1; printf %s "$VD_TEST_PG_URL"', "bash", envFile], { encoding: "utf8" }).stdout.trim();
+    spawnSync("bash", ["-c", 'source "$1" >/dev/null 2>&1; printf %s "$VD_TEST_PG_URL"', "bash", envFile], {
+      encoding: "utf8",
+    }).stdout.trim();
   if (!v) return undefined;
   const u = new URL(v);
-  if (!/^127\./.test(u.hostname) && u.hostname !== "localhost") throw new Error(`refusing non-loopback PostgreSQL ${u.hostname}`);
+  if (!/^127\./.test(u.hostname) && u.hostname !== "localhost")
+    throw new Error(`refusing non-loopback PostgreSQL ${u.hostname}`);
   return v;
 }
 
@@ -349,9 +403,16 @@ interface Minted {
 
 async function mint(vd: Virtdeck, g: Guest): Promise<Minted> {
   const t0 = now();
-  const r = await vd.api.call<{ url: string; error?: { code: string; message: string } }>("POST", `/api/vms/${vd.hostId}/${g.uuid}/console`, { kind: "vnc" });
+  const r = await vd.api.call<{ url: string; error?: { code: string; message: string } }>(
+    "POST",
+    `/api/vms/${vd.hostId}/${g.uuid}/console`,
+    { kind: "vnc" },
+  );
   const mintMs = now() - t0;
-  if (r.status !== 201) throw Object.assign(new Error(`ticket: HTTP ${r.status} ${r.json?.error?.code ?? r.text.slice(0, 120)}`), { stage: "mint" });
+  if (r.status !== 201)
+    throw Object.assign(new Error(`ticket: HTTP ${r.status} ${r.json?.error?.code ?? r.text.slice(0, 120)}`), {
+      stage: "mint",
+    });
   return { mintMs, url: r.json.url };
 }
 
@@ -367,7 +428,14 @@ interface Tunnel {
   cipher: string;
 }
 
-async function sshTunnel(name: string, host: BenchHost, knownHosts: string, targets: number[], extra: string[], logFile: string): Promise<Tunnel> {
+async function sshTunnel(
+  name: string,
+  host: BenchHost,
+  knownHosts: string,
+  targets: number[],
+  extra: string[],
+  logFile: string,
+): Promise<Tunnel> {
   const ports = new Map<number, number>();
   for (const t of targets) ports.set(await freePort(), t);
   const argv = [
@@ -399,7 +467,8 @@ async function sshTunnel(name: string, host: BenchHost, knownHosts: string, targ
   for (const l of ports.keys()) await waitListening(l, helper);
   // accept-new trusted whatever answered: check it is the key the stack generated.
   const fp = execFileSync("ssh-keygen", ["-lf", knownHosts], { encoding: "utf8" });
-  if (!fp.includes(host.hostKeySha256)) throw new Error(`${name}: sshd presented a key other than the pinned ${host.hostKeySha256}: ${fp}`);
+  if (!fp.includes(host.hostKeySha256))
+    throw new Error(`${name}: sshd presented a key other than the pinned ${host.hostKeySha256}: ${fp}`);
   const cipher = /kex: server->client cipher: (\S+)/.exec(readFileSync(logFile, "utf8"))?.[1] ?? "?";
   return { helper, ports, cipher };
 }
@@ -424,7 +493,8 @@ async function ssh2Cipher(host: BenchHost): Promise<string> {
       port: host.port,
       username: host.username,
       privateKey: readKey(host),
-      hostVerifier: (key: Buffer) => `SHA256:${createHash("sha256").update(key).digest("base64").replace(/=+$/, "")}` === host.hostKeySha256,
+      hostVerifier: (key: Buffer) =>
+        `SHA256:${createHash("sha256").update(key).digest("base64").replace(/=+$/, "")}` === host.hostKeySha256,
       debug: (line: string) => {
         const m = /S->C cipher: (\S+)$/.exec(line);
         if (m && !m[1].includes(",")) cipher = m[1];
@@ -506,7 +576,19 @@ async function throughput(paths: PathDef[], opts: Options): Promise<ThroughputRo
   const idleS = (now() - tIdle) / 1000;
   const idleCores = paths.map((p, i) => (cpuSeconds(p.proxyPids()) - idle0[i]) / idleS);
   const rows = new Map<PathId, ThroughputRow>(
-    paths.map((p, i) => [p.id, { id: p.id, label: p.label, mbps: [], proxyMsPerMB: [], sshdMsPerMB: [], proxyCores: [], clientMsPerMB: [], idleCores: p.proxyPids().length ? idleCores[i] : Number.NaN }]),
+    paths.map((p, i) => [
+      p.id,
+      {
+        id: p.id,
+        label: p.label,
+        mbps: [],
+        proxyMsPerMB: [],
+        sshdMsPerMB: [],
+        proxyCores: [],
+        clientMsPerMB: [],
+        idleCores: p.proxyPids().length ? idleCores[i] : Number.NaN,
+      },
+    ]),
   );
   for (let r = 0; r < opts.runs; r++) {
     for (const p of rotate(paths, r)) {
@@ -533,7 +615,9 @@ async function throughput(paths: PathDef[], opts: Options): Promise<ThroughputRo
       row.proxyCores.push(proxy.length ? cpu / sec : Number.NaN);
       row.clientMsPerMB.push((me.user + me.system) / 1000 / mb);
     }
-    log(`throughput run ${r + 1}/${opts.runs}: ${[...rows.values()].map((x) => `${x.id} ${f0(x.mbps[x.mbps.length - 1])}`).join(", ")} MB/s`);
+    log(
+      `throughput run ${r + 1}/${opts.runs}: ${[...rows.values()].map((x) => `${x.id} ${f0(x.mbps[x.mbps.length - 1])}`).join(", ")} MB/s`,
+    );
   }
   for (const pipe of open.values()) await pipe.close();
   return [...rows.values()];
@@ -597,7 +681,12 @@ function withAdded(paths: PathDef[], rtts: Map<PathId, number[]>): LatencyRow[] 
   const base = pct(rtts.get("direct") ?? []);
   return paths.map((p) => {
     const rtt = pct(rtts.get(p.id)!);
-    return { id: p.id, label: p.label, rtt, added: p.id === "direct" ? undefined : { p50: rtt.p50 - base.p50, p99: rtt.p99 - base.p99 } };
+    return {
+      id: p.id,
+      label: p.label,
+      rtt,
+      added: p.id === "direct" ? undefined : { p50: rtt.p50 - base.p50, p99: rtt.p99 - base.p99 },
+    };
   });
 }
 
@@ -660,7 +749,15 @@ async function firstFrame(p: PathDef): Promise<FirstFrame> {
     updateRequest(pipe, false, 0, 0, init.width, init.height);
     for (;;) {
       const u = await readUpdate(pipe, init.bytesPerPixel, 15_000);
-      if (u.pixelBytes > 0) return { mintMs, openMs, serverInitMs, firstUpdateMs: u.headerAt - t0, frameMs: now() - t0, frameBytes: u.pixelBytes };
+      if (u.pixelBytes > 0)
+        return {
+          mintMs,
+          openMs,
+          serverInitMs,
+          firstUpdateMs: u.headerAt - t0,
+          frameMs: now() - t0,
+          frameBytes: u.pixelBytes,
+        };
     }
   } finally {
     await pipe.close();
@@ -707,7 +804,14 @@ interface ConcurrencyResult {
  * each mints a ticket, opens the websocket and completes the RFB handshake to ServerInit; all are
  * held `holdS` seconds after the last one settled, then closed.
  */
-async function concurrency(vd: Virtdeck, label: string, targets: Guest[], sessions: number, rampMs: number, holdS: number): Promise<ConcurrencyResult> {
+async function concurrency(
+  vd: Virtdeck,
+  label: string,
+  targets: Guest[],
+  sessions: number,
+  rampMs: number,
+  holdS: number,
+): Promise<ConcurrencyResult> {
   await sleep(2_000);
   const rssBase = rssMiB(vd.pid);
   let rssPeak = rssBase;
@@ -740,7 +844,9 @@ async function concurrency(vd: Virtdeck, label: string, targets: Guest[], sessio
       try {
         await rfbHandshake(pipe, 30_000);
       } catch (err) {
-        throw Object.assign(new Error(pipe.closedWith() ? `closed ${pipe.closedWith()}` : (err as Error).message), { stage: "handshake" });
+        throw Object.assign(new Error(pipe.closedWith() ? `closed ${pipe.closedWith()}` : (err as Error).message), {
+          stage: "handshake",
+        });
       }
       res.readyMs = now() - t0;
       res.handshakeMs = res.readyMs - res.mintMs - res.openMs;
@@ -814,15 +920,26 @@ async function main(): Promise<void> {
   const leftovers = guests.cleanupAll();
   if (leftovers) log(`removed ${leftovers} vdbench-console-* guests left by an earlier run`);
   // Others build in this tree too: while their `next build` runs, .next has no BUILD_ID yet.
-  for (let i = 0; i < 240 && !opts.build && !existsSync(path.join(ROOT, ".next", "BUILD_ID")) && existsSync(path.join(ROOT, ".next", "lock")); i++) {
+  for (
+    let i = 0;
+    i < 240 &&
+    !opts.build &&
+    !existsSync(path.join(ROOT, ".next", "BUILD_ID")) &&
+    existsSync(path.join(ROOT, ".next", "lock"));
+    i++
+  ) {
     if (i === 0) log("another next build is running: waiting for it");
     await sleep(1_000);
   }
   ensureBuild(ROOT, opts.build);
   const build = buildInfo(ROOT);
-  if (build.newerSources.length) log(`warning: ${build.newerSources.length} source files are newer than .next (BUILD_ID ${build.id}): ${build.newerSources.slice(0, 8).join(", ")}`);
+  if (build.newerSources.length)
+    log(
+      `warning: ${build.newerSources.length} source files are newer than .next (BUILD_ID ${build.id}): ${build.newerSources.slice(0, 8).join(", ")}`,
+    );
 
-  const pkg = (p: string) => spawnSync("dpkg-query", ["-W", "-f", "${Version}", p], { encoding: "utf8" }).stdout.trim() || "?";
+  const pkg = (p: string) =>
+    spawnSync("dpkg-query", ["-W", "-f", "${Version}", p], { encoding: "utf8" }).stdout.trim() || "?";
   const machine = {
     date: new Date().toISOString(),
     cpu: os.cpus()[0]?.model ?? "?",
@@ -836,23 +953,39 @@ async function main(): Promise<void> {
     libvirt: guests.qemuVersion(),
     commit:
       execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, encoding: "utf8" }).trim() +
-      (execFileSync("git", ["status", "--porcelain", "--", "lib", "app", "server.ts"], { cwd: ROOT, encoding: "utf8" }).trim() ? "+dirty" : ""),
+      (execFileSync("git", ["status", "--porcelain", "--", "lib", "app", "server.ts"], {
+        cwd: ROOT,
+        encoding: "utf8",
+      }).trim()
+        ? "+dirty"
+        : ""),
     build,
     loadStart: load(),
     host1Domains: guests.domainCount(),
   };
-  log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memGiB} GiB, node ${machine.node}; ${machine.loadStart}`);
+  log(
+    `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memGiB} GiB, node ${machine.node}; ${machine.loadStart}`,
+  );
 
   // Guests: tiny Linux guests for RFB, one carrier for the synthetic source.
   const tag = randomBytes(3).toString("hex");
   const kernel = tinyGuestFiles(ROOT);
   const rfb = await guests.startRfbGuests(tag, opts.guests, kernel);
-  log(`${opts.guests} tiny guests running, settled after ${f0(rfb.settleMs)} ms (VNC ports ${rfb.guests.map((g) => g.vncPort).join(", ")})`);
+  log(
+    `${opts.guests} tiny guests running, settled after ${f0(rfb.settleMs)} ms (VNC ports ${rfb.guests.map((g) => g.vncPort).join(", ")})`,
+  );
   const carrier = await guests.startCarrier(tag);
-  const source = helperStart("source", [process.execPath, "--import", "tsx", path.join(ROOT, "bench/console-proxy/source.ts"), String(carrier.vncPort)], path.join(tmp, "source.log"), { cwd: ROOT });
+  const source = helperStart(
+    "source",
+    [process.execPath, "--import", "tsx", path.join(ROOT, "bench/console-proxy/source.ts"), String(carrier.vncPort)],
+    path.join(tmp, "source.log"),
+    { cwd: ROOT },
+  );
   helpers.push(source);
   await waitListening(carrier.vncPort, source);
-  log(`carrier ${carrier.name}: XML port ${carrier.vncPort} (synthetic source), QEMU's VNC moved to ${carrier.qemuVncPort}`);
+  log(
+    `carrier ${carrier.name}: XML port ${carrier.vncPort} (synthetic source), QEMU's VNC moved to ${carrier.qemuVncPort}`,
+  );
 
   const dataDir = path.join(tmp, "data");
   const serverLog = path.join(tmp, "server.log");
@@ -864,14 +997,40 @@ async function main(): Promise<void> {
   const rss: Record<string, number> = { afterSetup: rssMiB(vd.pid) };
   const knownHosts = path.join(tmp, "known_hosts");
   const g0 = rfb.guests[0];
-  const sshDefault = await sshTunnel("ssh -L", host, knownHosts, [carrier.vncPort, g0.qemuVncPort], [], path.join(tmp, "ssh.log"));
-  const sshGcm = await sshTunnel("ssh -L (aes128-gcm)", host, knownHosts, [carrier.vncPort], ["-c", "aes128-gcm@openssh.com"], path.join(tmp, "ssh-gcm.log"));
+  const sshDefault = await sshTunnel(
+    "ssh -L",
+    host,
+    knownHosts,
+    [carrier.vncPort, g0.qemuVncPort],
+    [],
+    path.join(tmp, "ssh.log"),
+  );
+  const sshGcm = await sshTunnel(
+    "ssh -L (aes128-gcm)",
+    host,
+    knownHosts,
+    [carrier.vncPort],
+    ["-c", "aes128-gcm@openssh.com"],
+    path.join(tmp, "ssh-gcm.log"),
+  );
   const localFor = (t: Tunnel, target: number) => [...t.ports].find(([, v]) => v === target)![0];
   const wsC = await websockify("websockify (c, synthetic)", carrier.vncPort, path.join(tmp, "ws-c-syn.log"));
   const wsCg = await websockify("websockify (c, guest)", g0.qemuVncPort, path.join(tmp, "ws-c-rfb.log"));
-  const wsB = await websockify("websockify (b, synthetic)", localFor(sshDefault, carrier.vncPort), path.join(tmp, "ws-b-syn.log"));
-  const wsBg = await websockify("websockify (b, guest)", localFor(sshDefault, g0.qemuVncPort), path.join(tmp, "ws-b-rfb.log"));
-  const wsBgcm = await websockify("websockify (b-gcm, synthetic)", localFor(sshGcm, carrier.vncPort), path.join(tmp, "ws-bgcm-syn.log"));
+  const wsB = await websockify(
+    "websockify (b, synthetic)",
+    localFor(sshDefault, carrier.vncPort),
+    path.join(tmp, "ws-b-syn.log"),
+  );
+  const wsBg = await websockify(
+    "websockify (b, guest)",
+    localFor(sshDefault, g0.qemuVncPort),
+    path.join(tmp, "ws-b-rfb.log"),
+  );
+  const wsBgcm = await websockify(
+    "websockify (b-gcm, synthetic)",
+    localFor(sshGcm, carrier.vncPort),
+    path.join(tmp, "ws-bgcm-syn.log"),
+  );
   const cipherA = await ssh2Cipher(host);
   log(`ciphers: virtdeck (ssh2) ${cipherA}; ssh -L ${sshDefault.cipher}; ssh -L -c aes128-gcm ${sshGcm.cipher}`);
 
@@ -909,7 +1068,10 @@ async function main(): Promise<void> {
         sshdPids: () => sshdFor(sshGcm.helper.pid, sshPort).pids,
       });
     }
-    defs.push({ ...virtdeckPath(vd, target === "syn" ? carrier : g), label: `(a) virtdeck /ws/console (ssh2 forwardOut, ${cipherA})` });
+    defs.push({
+      ...virtdeckPath(vd, target === "syn" ? carrier : g),
+      label: `(a) virtdeck /ws/console (ssh2 forwardOut, ${cipherA})`,
+    });
     return defs;
   };
 
@@ -924,7 +1086,9 @@ async function main(): Promise<void> {
   // websockify (b, c) points at guest 0: every path uses it.
   const ff = paths("rfb");
   const coldA = await firstFrame(ff.find((p) => p.id === "a")!);
-  log(`(a) cold first console: ticket ${f0(coldA.mintMs!)} ms, websocket ${f0(coldA.openMs)} ms, ServerInit ${f0(coldA.serverInitMs)} ms, first frame ${f0(coldA.frameMs)} ms`);
+  log(
+    `(a) cold first console: ticket ${f0(coldA.mintMs!)} ms, websocket ${f0(coldA.openMs)} ms, ServerInit ${f0(coldA.serverInitMs)} ms, first frame ${f0(coldA.frameMs)} ms`,
+  );
   const frames = new Map<PathId, FirstFrame[]>(ff.map((p) => [p.id, []]));
   for (let i = 0; i < opts.first; i++) {
     for (const p of rotate(ff, i)) {
@@ -933,7 +1097,9 @@ async function main(): Promise<void> {
     }
   }
   rss.afterFirstFrame = rssMiB(vd.pid);
-  log(`first frame (median): ${ff.map((p) => `${p.id} ${f0(median(frames.get(p.id)!.map((x) => x.frameMs)))} ms`).join(", ")}`);
+  log(
+    `first frame (median): ${ff.map((p) => `${p.id} ${f0(median(frames.get(p.id)!.map((x) => x.frameMs)))} ms`).join(", ")}`,
+  );
 
   // 2. Throughput on the synthetic source.
   phase("throughput");
@@ -969,7 +1135,9 @@ async function main(): Promise<void> {
       guests.idleRemove(idle);
     }
   }
-  log(`ticket p50: ${f0(ticketCost.base.p50)} ms with ${ticketCost.baseDomains} domains on host1${ticketCost.more ? `, ${f0(ticketCost.more.p50)} ms with ${ticketCost.moreDomains}` : ""}`);
+  log(
+    `ticket p50: ${f0(ticketCost.base.p50)} ms with ${ticketCost.baseDomains} domains on host1${ticketCost.more ? `, ${f0(ticketCost.more.p50)} ms with ${ticketCost.moreDomains}` : ""}`,
+  );
 
   // 5. Concurrent sessions, on a fresh server (so that the bulk transfers above do not count),
   // warmed by one console (SSH connection, virsh session and inventory in place).
@@ -979,13 +1147,44 @@ async function main(): Promise<void> {
   await firstFrame(virtdeckPath(vd, g0));
   await sleep(1_000);
   rss.freshAfterOneConsole = rssMiB(vd.pid);
-  log(`server RSS (MiB): ${Object.entries(rss).map(([k, v]) => `${k} ${f0(v)}`).join(", ")}`);
+  log(
+    `server RSS (MiB): ${Object.entries(rss)
+      .map(([k, v]) => `${k} ${f0(v)}`)
+      .join(", ")}`,
+  );
   const conc: ConcurrencyResult[] = [];
-  conc.push(await concurrency(vd, `PGlite: ${opts.sessions} over ${rfb.guests.length} guests, ${opts.rampMs} ms apart`, rfb.guests, opts.sessions, opts.rampMs, opts.holdS));
+  conc.push(
+    await concurrency(
+      vd,
+      `PGlite: ${opts.sessions} over ${rfb.guests.length} guests, ${opts.rampMs} ms apart`,
+      rfb.guests,
+      opts.sessions,
+      opts.rampMs,
+      opts.holdS,
+    ),
+  );
   log(`concurrency: ${JSON.stringify(conc[conc.length - 1])}`);
-  conc.push(await concurrency(vd, `PGlite: ${opts.sessions} over ${rfb.guests.length} guests, all at once`, rfb.guests, opts.sessions, 0, opts.holdS));
+  conc.push(
+    await concurrency(
+      vd,
+      `PGlite: ${opts.sessions} over ${rfb.guests.length} guests, all at once`,
+      rfb.guests,
+      opts.sessions,
+      0,
+      opts.holdS,
+    ),
+  );
   log(`concurrency: ${JSON.stringify(conc[conc.length - 1])}`);
-  conc.push(await concurrency(vd, `PGlite: ${opts.sessions} on one guest, ${opts.rampMs} ms apart`, [g0], opts.sessions, opts.rampMs, opts.holdS));
+  conc.push(
+    await concurrency(
+      vd,
+      `PGlite: ${opts.sessions} on one guest, ${opts.rampMs} ms apart`,
+      [g0],
+      opts.sessions,
+      opts.rampMs,
+      opts.holdS,
+    ),
+  );
   log(`concurrency: ${JSON.stringify(conc[conc.length - 1])}`);
   phase("pglite100");
 
@@ -1001,7 +1200,10 @@ async function main(): Promise<void> {
     pgDatabase = { admin: admin.toString(), name };
     const dbUrl = new URL(pgUrl);
     dbUrl.pathname = `/${name}`;
-    const srv = await ownServerStart(path.join(tmp, "data-pg"), path.join(tmp, "server-pg.log"), { databaseUrl: dbUrl.toString(), profileDir: opts.profileDir });
+    const srv = await ownServerStart(path.join(tmp, "data-pg"), path.join(tmp, "server-pg.log"), {
+      databaseUrl: dbUrl.toString(),
+      profileDir: opts.profileDir,
+    });
     const vdPg = await setupVirtdeck(host, srv);
     await sleep(1_000);
     rss.pgFreshIdle = rssMiB(vdPg.pid);
@@ -1009,9 +1211,21 @@ async function main(): Promise<void> {
     await sleep(1_000);
     rss.pgFreshAfterOneConsole = rssMiB(vdPg.pid);
     // The echo again, on this server: does the embedded database's work on the event loop show in the tail?
-    echoPg = await echoLatency([paths("syn")[0], { ...virtdeckPath(vdPg, carrier), label: "(a) virtdeck on PostgreSQL" }], opts.pings);
+    echoPg = await echoLatency(
+      [paths("syn")[0], { ...virtdeckPath(vdPg, carrier), label: "(a) virtdeck on PostgreSQL" }],
+      opts.pings,
+    );
     log(`echo p99 on the PostgreSQL-backed server: ${echoPg.map((r) => `${r.id} ${f3(r.rtt.p99)} ms`).join(", ")}`);
-    conc.push(await concurrency(vdPg, `PostgreSQL: ${opts.sessions} over ${rfb.guests.length} guests, ${opts.rampMs} ms apart`, rfb.guests, opts.sessions, opts.rampMs, opts.holdS));
+    conc.push(
+      await concurrency(
+        vdPg,
+        `PostgreSQL: ${opts.sessions} over ${rfb.guests.length} guests, ${opts.rampMs} ms apart`,
+        rfb.guests,
+        opts.sessions,
+        opts.rampMs,
+        opts.holdS,
+      ),
+    );
     log(`concurrency: ${JSON.stringify(conc[conc.length - 1])}`);
     await srv.stop();
   }
@@ -1022,7 +1236,23 @@ async function main(): Promise<void> {
     .flatMap((f) => readFileSync(f, "utf8").split("\n"))
     .filter((l) => /error|failed/i.test(l))
     .slice(0, 20);
-  const result = { machine, options: opts, loads, domains, rss, ticketCost, echoPg, ciphers: { a: cipherA, b: sshDefault.cipher, bGcm: sshGcm.cipher }, coldA, frames: Object.fromEntries(frames), tp, echo, rfbLat, conc, serverLogErrors };
+  const result = {
+    machine,
+    options: opts,
+    loads,
+    domains,
+    rss,
+    ticketCost,
+    echoPg,
+    ciphers: { a: cipherA, b: sshDefault.cipher, bGcm: sshGcm.cipher },
+    coldA,
+    frames: Object.fromEntries(frames),
+    tp,
+    echo,
+    rfbLat,
+    conc,
+    serverLogErrors,
+  };
   writeFileSync(opts.out, JSON.stringify(result, null, 2));
   report(result);
   log(`results: ${opts.out}`);
@@ -1049,15 +1279,33 @@ function report(r: {
   const o = r.options;
   const L: string[] = [];
   L.push(`\n### bench:console, ${m.date.slice(0, 10)}\n`);
-  L.push(`${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB, ${m.os}, node ${m.node}, QEMU ${m.qemu}, OpenSSH ${m.openssh}, websockify ${m.websockify}, commit ${m.commit}`);
-  L.push(`Load (1/5/15 min) at the start of each phase: start ${m.loadStart}; ${Object.entries(r.loads).map(([k, v]) => `${k} ${v}`).join("; ")}`);
-  L.push(`Domains defined on host1 (qemu:///system is shared with the other users of the machine; a ticket reads only its own VM since 591d571, before that it refreshed the inventory of all of them): ${Object.entries(r.domains).map(([k, v]) => `${k} ${v}`).join(", ")}\n`);
+  L.push(
+    `${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB, ${m.os}, node ${m.node}, QEMU ${m.qemu}, OpenSSH ${m.openssh}, websockify ${m.websockify}, commit ${m.commit}`,
+  );
+  L.push(
+    `Load (1/5/15 min) at the start of each phase: start ${m.loadStart}; ${Object.entries(r.loads)
+      .map(([k, v]) => `${k} ${v}`)
+      .join("; ")}`,
+  );
+  L.push(
+    `Domains defined on host1 (qemu:///system is shared with the other users of the machine; a ticket reads only its own VM since 591d571, before that it refreshed the inventory of all of them): ${Object.entries(
+      r.domains,
+    )
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ")}\n`,
+  );
 
-  L.push(`Throughput, synthetic source, ${o.runs} runs x ${o.mib} MiB per path (MB = 10^6 bytes; median [min-max]); CPU per MB of the proxy processes and of the sshd serving the path:\n`);
-  L.push("| path | MB/s | proxy CPU ms/MB | proxy cores busy | proxy cores when idle | sshd CPU ms/MB | client CPU ms/MB |");
+  L.push(
+    `Throughput, synthetic source, ${o.runs} runs x ${o.mib} MiB per path (MB = 10^6 bytes; median [min-max]); CPU per MB of the proxy processes and of the sshd serving the path:\n`,
+  );
+  L.push(
+    "| path | MB/s | proxy CPU ms/MB | proxy cores busy | proxy cores when idle | sshd CPU ms/MB | client CPU ms/MB |",
+  );
   L.push("|---|---|---|---|---|---|---|");
   for (const t of r.tp) {
-    L.push(`| ${t.label} | ${f0(median(t.mbps))} [${f0(Math.min(...t.mbps))}-${f0(Math.max(...t.mbps))}] | ${f2(median(t.proxyMsPerMB))} | ${f2(median(t.proxyCores))} | ${f3(t.idleCores)} | ${f2(median(t.sshdMsPerMB))} | ${f2(median(t.clientMsPerMB))} |`);
+    L.push(
+      `| ${t.label} | ${f0(median(t.mbps))} [${f0(Math.min(...t.mbps))}-${f0(Math.max(...t.mbps))}] | ${f2(median(t.proxyMsPerMB))} | ${f2(median(t.proxyCores))} | ${f3(t.idleCores)} | ${f2(median(t.sshdMsPerMB))} | ${f2(median(t.clientMsPerMB))} |`,
+    );
   }
   const tpOf = (id: PathId) => median(r.tp.find((t) => t.id === id)?.mbps ?? []);
   // The same round's samples of two paths ran back to back: their ratio cancels most of the load drift.
@@ -1067,25 +1315,45 @@ function report(r: {
     const q = a.slice(0, b.length).map((v, i) => v / b[i]);
     return q.length ? `${f2(median(q))}x [${f2(Math.min(...q))}-${f2(Math.max(...q))}]` : "-";
   };
-  L.push(`\n(a)/(b) = ${f2(tpOf("a") / tpOf("b"))}x, (a)/(b-gcm) = ${f2(tpOf("a") / tpOf("b-gcm"))}x, (a)/(c) = ${f2(tpOf("a") / tpOf("c"))}x`);
-  L.push(`Per round (paired samples), median [min-max]: (a)/(b) ${paired("a", "b")}, (a)/(b-gcm) ${paired("a", "b-gcm")}\n`);
+  L.push(
+    `\n(a)/(b) = ${f2(tpOf("a") / tpOf("b"))}x, (a)/(b-gcm) = ${f2(tpOf("a") / tpOf("b-gcm"))}x, (a)/(c) = ${f2(tpOf("a") / tpOf("c"))}x`,
+  );
+  L.push(
+    `Per round (paired samples), median [min-max]: (a)/(b) ${paired("a", "b")}, (a)/(b-gcm) ${paired("a", "b-gcm")}\n`,
+  );
 
   const lat = (title: string, rows: LatencyRow[]) => {
     const slow = rows.some((x) => x.slow);
     L.push(title);
-    L.push(`| path | RTT p50 ms | RTT p99 ms | max ms | added p50 ms | added p99 ms |${slow ? " samples > 1 ms (share in the densest 100 ms of each second) |" : ""}`);
+    L.push(
+      `| path | RTT p50 ms | RTT p99 ms | max ms | added p50 ms | added p99 ms |${slow ? " samples > 1 ms (share in the densest 100 ms of each second) |" : ""}`,
+    );
     L.push(`|---|---|---|---|---|---|${slow ? "---|" : ""}`);
     for (const x of rows) {
       const sl = x.slow ? ` ${x.slow.n} (${f0(x.slow.densest100msOf1s * 100)}%) |` : "";
-      L.push(`| ${x.label} | ${f3(x.rtt.p50)} | ${f3(x.rtt.p99)} | ${f2(x.rtt.max)} | ${x.added ? f3(x.added.p50) : "-"} | ${x.added ? f3(x.added.p99) : "-"} |${sl}`);
+      L.push(
+        `| ${x.label} | ${f3(x.rtt.p50)} | ${f3(x.rtt.p99)} | ${f2(x.rtt.max)} | ${x.added ? f3(x.added.p50) : "-"} | ${x.added ? f3(x.added.p99) : "-"} |${sl}`,
+      );
     }
     L.push("");
   };
-  lat(`Echo round trip, 8-byte message, synthetic source, ${o.pings} samples per path (added = path minus direct TCP at the same percentile):\n`, r.echo);
-  if (r.echoPg) lat(`The same echo against the PostgreSQL-backed server (section "Concurrent sessions"), ${o.pings} samples per path:\n`, r.echoPg);
-  lat(`RFB round trip to a real guest (non-incremental 1x1 FramebufferUpdateRequest -> QEMU's ExtendedDesktopSize reply), ${o.rfbPings} samples per path:\n`, r.rfbLat);
+  lat(
+    `Echo round trip, 8-byte message, synthetic source, ${o.pings} samples per path (added = path minus direct TCP at the same percentile):\n`,
+    r.echo,
+  );
+  if (r.echoPg)
+    lat(
+      `The same echo against the PostgreSQL-backed server (section "Concurrent sessions"), ${o.pings} samples per path:\n`,
+      r.echoPg,
+    );
+  lat(
+    `RFB round trip to a real guest (non-incremental 1x1 FramebufferUpdateRequest -> QEMU's ExtendedDesktopSize reply), ${o.rfbPings} samples per path:\n`,
+    r.rfbLat,
+  );
 
-  L.push(`First frame from a real guest (fresh connection each time; ${o.first} per path; median / max, ms from the start of the attempt):\n`);
+  L.push(
+    `First frame from a real guest (fresh connection each time; ${o.first} per path; median / max, ms from the start of the attempt):\n`,
+  );
   L.push("| path | ticket | websocket open | ServerInit | first update header | whole first frame |");
   L.push("|---|---|---|---|---|---|");
   const mm = (xs: number[]) => `${f0(median(xs))} / ${f0(Math.max(...xs))}`;
@@ -1097,23 +1365,42 @@ function report(r: {
   }
   const c = r.coldA;
   const fa = r.frames.a ?? [];
-  if (fa.length) L.push(`| (a) minus its ticket request | - | ${mm(fa.map((x) => x.openMs - x.mintMs!))} | ${mm(fa.map((x) => x.serverInitMs - x.mintMs!))} | ${mm(fa.map((x) => x.firstUpdateMs - x.mintMs!))} | ${mm(fa.map((x) => x.frameMs - x.mintMs!))} |`);
-  L.push(`| (a) cold: first console after server start | ${f0(c.mintMs!)} | ${f0(c.openMs)} | ${f0(c.serverInitMs)} | ${f0(c.firstUpdateMs)} | ${f0(c.frameMs)} |`);
+  if (fa.length)
+    L.push(
+      `| (a) minus its ticket request | - | ${mm(fa.map((x) => x.openMs - x.mintMs!))} | ${mm(fa.map((x) => x.serverInitMs - x.mintMs!))} | ${mm(fa.map((x) => x.firstUpdateMs - x.mintMs!))} | ${mm(fa.map((x) => x.frameMs - x.mintMs!))} |`,
+    );
+  L.push(
+    `| (a) cold: first console after server start | ${f0(c.mintMs!)} | ${f0(c.openMs)} | ${f0(c.serverInitMs)} | ${f0(c.firstUpdateMs)} | ${f0(c.frameMs)} |`,
+  );
   L.push(`\nFrame size ${r.frames.a?.[0]?.frameBytes ?? "?"} bytes (Raw).\n`);
   const tc = r.ticketCost;
   L.push(
     `Ticket (POST /api/vms/:host/:uuid/console), 20 in a row: p50 ${f0(tc.base.p50)} ms, p99 ${f0(tc.base.p99)} ms with ${tc.baseDomains} domains on host1` +
-      (tc.more ? `; with ${tc.moreDomains} (${o.idleDomains} inactive ones added): p50 ${f0(tc.more.p50)} ms, p99 ${f0(tc.more.p99)} ms (the first one after adding them ${f0(tc.firstAfter!)} ms)` : "") +
+      (tc.more
+        ? `; with ${tc.moreDomains} (${o.idleDomains} inactive ones added): p50 ${f0(tc.more.p50)} ms, p99 ${f0(tc.more.p99)} ms (the first one after adding them ${f0(tc.firstAfter!)} ms)`
+        : "") +
       "\n",
   );
 
-  L.push(`virtdeck server RSS (MiB): ${Object.entries(r.rss).map(([k, v]) => `${k} ${f0(v)}`).join(", ")}\n`);
-  L.push(`Concurrent sessions on one (fresh) virtdeck server (ticket -> websocket -> RFB to ServerInit, held ${o.holdS} s, closed):\n`);
-  L.push("| scenario | ok | failed | server RSS before / peak / after MiB | peak minus before, per open session | SSH connections | ticket p50/p99 ms | upgrade p50/p99 ms | RFB to ServerInit p50/p99 ms | ready p50/p99/max ms | server CPU while opening | failures |");
+  L.push(
+    `virtdeck server RSS (MiB): ${Object.entries(r.rss)
+      .map(([k, v]) => `${k} ${f0(v)}`)
+      .join(", ")}\n`,
+  );
+  L.push(
+    `Concurrent sessions on one (fresh) virtdeck server (ticket -> websocket -> RFB to ServerInit, held ${o.holdS} s, closed):\n`,
+  );
+  L.push(
+    "| scenario | ok | failed | server RSS before / peak / after MiB | peak minus before, per open session | SSH connections | ticket p50/p99 ms | upgrade p50/p99 ms | RFB to ServerInit p50/p99 ms | ready p50/p99/max ms | server CPU while opening | failures |",
+  );
   L.push("|---|---|---|---|---|---|---|---|---|---|---|---|");
   for (const x of r.conc) {
     L.push(
-      `| ${x.label} | ${x.ok} | ${x.failed} | ${f0(x.rssBaseMiB)} / ${f0(x.rssPeakMiB)} / ${f0(x.rssAfterMiB)} | ${x.ok ? f0(((x.rssPeakMiB - x.rssBaseMiB) * 1024) / x.ok) : "-"} KiB | ${x.sshConnections} | ${f0(x.mintMs.p50)} / ${f0(x.mintMs.p99)} | ${f0(x.upgradeMs.p50)} / ${f0(x.upgradeMs.p99)} | ${f0(x.handshakeMs.p50)} / ${f0(x.handshakeMs.p99)} | ${f0(x.readyMs.p50)} / ${f0(x.readyMs.p99)} / ${f0(x.readyMs.max)} | ${f1(x.serverCpuS)} s in ${f1(x.openPhaseS)} s (${f0((x.serverCpuS * 1000) / x.sessions)} ms per session) | ${Object.entries(x.failures).map(([k, v]) => `${v}x ${k}`).join("; ") || "-"} |`,
+      `| ${x.label} | ${x.ok} | ${x.failed} | ${f0(x.rssBaseMiB)} / ${f0(x.rssPeakMiB)} / ${f0(x.rssAfterMiB)} | ${x.ok ? f0(((x.rssPeakMiB - x.rssBaseMiB) * 1024) / x.ok) : "-"} KiB | ${x.sshConnections} | ${f0(x.mintMs.p50)} / ${f0(x.mintMs.p99)} | ${f0(x.upgradeMs.p50)} / ${f0(x.upgradeMs.p99)} | ${f0(x.handshakeMs.p50)} / ${f0(x.handshakeMs.p99)} | ${f0(x.readyMs.p50)} / ${f0(x.readyMs.p99)} / ${f0(x.readyMs.max)} | ${f1(x.serverCpuS)} s in ${f1(x.openPhaseS)} s (${f0((x.serverCpuS * 1000) / x.sessions)} ms per session) | ${
+        Object.entries(x.failures)
+          .map(([k, v]) => `${v}x ${k}`)
+          .join("; ") || "-"
+      } |`,
     );
   }
   const echoA = r.echo.find((x) => x.id === "a")!;
@@ -1121,23 +1408,32 @@ function report(r: {
   const ffA = (r.frames.a ?? []).map((x) => x.frameMs);
   const spreads = r.conc.filter((x) => x.rampMs > 0 && x.guests > 1);
   L.push("\nTargets:");
-  L.push(`- throughput >= 1.5x (b): ${f2(tpOf("a") / tpOf("b"))}x -> ${tpOf("a") / tpOf("b") >= 1.5 ? "met" : "NOT met"}`);
-  L.push(`- p99 added latency < 2 ms: echo ${f3(echoA.added!.p99)} ms, RFB ${f3(rfbA.added!.p99)} ms -> ${echoA.added!.p99 < 2 && rfbA.added!.p99 < 2 ? "met" : "NOT met"}`);
+  L.push(
+    `- throughput >= 1.5x (b): ${f2(tpOf("a") / tpOf("b"))}x -> ${tpOf("a") / tpOf("b") >= 1.5 ? "met" : "NOT met"}`,
+  );
+  L.push(
+    `- p99 added latency < 2 ms: echo ${f3(echoA.added!.p99)} ms, RFB ${f3(rfbA.added!.p99)} ms -> ${echoA.added!.p99 < 2 && rfbA.added!.p99 < 2 ? "met" : "NOT met"}`,
+  );
   const over = ffA.filter((x) => x >= 1000).length;
   L.push(
     `- first frame < 1 s: warm p50 ${f0(median(ffA))} ms, max ${f0(Math.max(...ffA))} ms (${over} of ${ffA.length} at 1 s or more), cold ${f0(c.frameMs)} ms -> ${over === 0 && c.frameMs < 1000 ? "met" : "NOT met for every attempt"}`,
   );
   for (const x of spreads) {
     const mb = x.rssPeakMiB * 1.048576;
-    L.push(`- ${x.label}: ${x.ok} ok, ${x.failed} failed, peak RSS ${f0(mb)} MB (${f0(x.rssPeakMiB)} MiB) -> ${x.failed === 0 && mb < 400 ? "met" : "NOT met"}`);
+    L.push(
+      `- ${x.label}: ${x.ok} ok, ${x.failed} failed, peak RSS ${f0(mb)} MB (${f0(x.rssPeakMiB)} MiB) -> ${x.failed === 0 && mb < 400 ? "met" : "NOT met"}`,
+    );
   }
-  if (r.serverLogErrors.length) L.push(`\nServer log lines mentioning errors (first ${r.serverLogErrors.length}):\n${r.serverLogErrors.map((l) => `    ${l}`).join("\n")}`);
+  if (r.serverLogErrors.length)
+    L.push(
+      `\nServer log lines mentioning errors (first ${r.serverLogErrors.length}):\n${r.serverLogErrors.map((l) => `    ${l}`).join("\n")}`,
+    );
   console.log(L.join("\n"));
 }
 
 main()
   .catch((err) => {
-    console.error("[bench] failed:", err instanceof Error ? err.stack ?? err.message : err);
+    console.error("[bench] failed:", err instanceof Error ? (err.stack ?? err.message) : err);
     failed = true;
     process.exitCode = 1;
   })

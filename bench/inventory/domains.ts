@@ -47,7 +47,8 @@ export function domainXml(n: number, domainType: string, vncPort?: number, name 
   el(doc, cd, "readonly");
   el(doc, dev, "serial", { type: "pty" });
   el(doc, dev, "console", { type: "pty" });
-  const port: Record<string, string> = vncPort === undefined ? { autoport: "yes" } : { port: String(vncPort), autoport: "no" };
+  const port: Record<string, string> =
+    vncPort === undefined ? { autoport: "yes" } : { port: String(vncPort), autoport: "no" };
   const g = el(doc, dev, "graphics", { type: "vnc", ...port, listen: "127.0.0.1" });
   el(doc, g, "listen", { type: "address", address: "127.0.0.1" });
   el(doc, el(doc, dev, "video"), "model", { type: "vga" });
@@ -80,7 +81,12 @@ const errors = (stderr: string) =>
  * Defines domains `from..to` (inclusive) and starts those numbered <= `running`, with ONE virsh
  * process per host reading `define FILE` / `start NAME` lines on stdin; hosts in parallel.
  */
-export async function defineDomains(hosts: readonly BenchHost[], from: number, to: number, running: number): Promise<{ ms: number[] }> {
+export async function defineDomains(
+  hosts: readonly BenchHost[],
+  from: number,
+  to: number,
+  running: number,
+): Promise<{ ms: number[] }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), "vdbench-xml-"));
   chmodSync(dir, 0o755); // host2's virsh runs as its own user and reads the files itself
   try {
@@ -94,7 +100,9 @@ export async function defineDomains(hosts: readonly BenchHost[], from: number, t
       lines[h].push(virshLine("define", file));
       if (n <= running) starts[h].push(virshLine("start", domainName(n)));
     }
-    const results = await Promise.all(hosts.map((h, i) => virshLocal(h, [...lines[i], ...starts[i]], { keepOutput: false })));
+    const results = await Promise.all(
+      hosts.map((h, i) => virshLocal(h, [...lines[i], ...starts[i]], { keepOutput: false })),
+    );
     results.forEach((r, i) => {
       const errs = errors(r.stderr);
       if (errs.length) throw new Error(`defining on ${hosts[i].key} failed: ${errs.join(" | ")}`);
@@ -120,7 +128,11 @@ export async function cleanupDomains(hosts: readonly BenchHost[]): Promise<numbe
       const mine = names(all.stdout);
       const up = names(active.stdout);
       if (!mine.length) return;
-      const r = await virshLocal(h, [...up.map((n) => virshLine("destroy", n)), ...mine.map((n) => virshLine("undefine", n))], { keepOutput: false });
+      const r = await virshLocal(
+        h,
+        [...up.map((n) => virshLine("destroy", n)), ...mine.map((n) => virshLine("undefine", n))],
+        { keepOutput: false },
+      );
       const errs = errors(r.stderr);
       if (errs.length) console.error(`[bench] cleanup on ${h.key}: ${errs.join(" | ")}`);
       removed += mine.length;

@@ -20,7 +20,10 @@ const LISTS = [
   virshCommand({ command: "list", args: [{ flag: "--all" }, { flag: "--autostart" }, { flag: "--uuid" }] }),
   virshCommand({ command: "list", args: [{ flag: "--all" }, { flag: "--with-managed-save" }, { flag: "--uuid" }] }),
   virshCommand({ command: "list", args: [{ flag: "--transient" }, { flag: "--uuid" }] }),
-  virshCommand({ command: "domstats", args: [{ flag: "--raw" }, { flag: "--state" }, { flag: "--cpu-total" }, { flag: "--balloon" }, { flag: "--vcpu" }] }),
+  virshCommand({
+    command: "domstats",
+    args: [{ flag: "--raw" }, { flag: "--state" }, { flag: "--cpu-total" }, { flag: "--balloon" }, { flag: "--vcpu" }],
+  }),
 ];
 
 const PS = ["ps", "-o", "etimes=,args=", "-C", "qemu-system-x86_64,qemu-system-aarch64,qemu-kvm"];

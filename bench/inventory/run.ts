@@ -60,7 +60,14 @@ function parseArgs(argv: string[]): Options {
       if (!Number.isInteger(n) || n < min) throw new Error(`${a}: expected an integer >= ${min}, got ${v}`);
       return n;
     };
-    if (a === "--n") o.ns = [...new Set(val().split(",").map((s) => int(s.trim(), 1)))].sort((x, y) => x - y);
+    if (a === "--n")
+      o.ns = [
+        ...new Set(
+          val()
+            .split(",")
+            .map((s) => int(s.trim(), 1)),
+        ),
+      ].sort((x, y) => x - y);
     else if (a === "--runs") o.runs = int(val(), 1);
     else if (a === "--running") o.running = int(val(), 0);
     else if (a === "--gap-ms") o.gapMs = int(val(), 1001);
@@ -158,21 +165,38 @@ const uuidsOf = (out: string) =>
  * The raw baseline: ONE virsh per host fed everything on stdin, hosts in parallel; locally as the
  * host's user, or (`ssh`) through a fresh OpenSSH connection and the user's shell.
  */
-async function rawBatch(hosts: readonly BenchHost[], withXml: boolean, via: "local" | "ssh" = "local"): Promise<{ ms: number; domains: number; bytes: number }> {
+async function rawBatch(
+  hosts: readonly BenchHost[],
+  withXml: boolean,
+  via: "local" | "ssh" = "local",
+): Promise<{ ms: number; domains: number; bytes: number }> {
   // The UUIDs are read beforehand (untimed), so the baseline needs a single round trip per host;
   // virtdeck needs two (list, then dumpxml of what it does not know yet).
-  const perHost = withXml ? await Promise.all(hosts.map(async (h) => uuidsOf((await virshLocal(h, [RAW_LISTS[0]])).stdout))) : hosts.map(() => []);
+  const perHost = withXml
+    ? await Promise.all(hosts.map(async (h) => uuidsOf((await virshLocal(h, [RAW_LISTS[0]])).stdout)))
+    : hosts.map(() => []);
   const batch = (h: BenchHost, lines: string[]) =>
-    via === "local" ? virshLocal(h, lines, { keepOutput: false }) : virshOverSsh(h, stack!.knownHosts, lines, { keepOutput: false });
+    via === "local"
+      ? virshLocal(h, lines, { keepOutput: false })
+      : virshOverSsh(h, stack!.knownHosts, lines, { keepOutput: false });
   const t0 = now();
-  const rs = await Promise.all(hosts.map((h, i) => batch(h, [...RAW_LISTS, ...perHost[i].map((u) => virshLine("dumpxml", u))])));
+  const rs = await Promise.all(
+    hosts.map((h, i) => batch(h, [...RAW_LISTS, ...perHost[i].map((u) => virshLine("dumpxml", u))])),
+  );
   const t = now() - t0;
   for (const [i, r] of rs.entries()) {
     // Other users of the test hosts may undefine a domain between our list and its dumpxml.
-    const errs = r.stderr.split("\n").filter((l) => l.startsWith("error:") && !/failed to get domain|Domain not found/.test(l));
-    if (r.code !== 0 || errs.length) throw new Error(`raw virsh (${via}) on ${hosts[i].key} failed: ${errs.join(" | ").slice(0, 300)}`);
+    const errs = r.stderr
+      .split("\n")
+      .filter((l) => l.startsWith("error:") && !/failed to get domain|Domain not found/.test(l));
+    if (r.code !== 0 || errs.length)
+      throw new Error(`raw virsh (${via}) on ${hosts[i].key} failed: ${errs.join(" | ").slice(0, 300)}`);
   }
-  return { ms: t, domains: perHost.reduce((a, u) => a + u.length, 0), bytes: rs.reduce((a, r) => a + r.stdoutBytes, 0) };
+  return {
+    ms: t,
+    domains: perHost.reduce((a, u) => a + u.length, 0),
+    bytes: rs.reduce((a, r) => a + r.stdoutBytes, 0),
+  };
 }
 
 async function hostCount(hosts: readonly BenchHost[]): Promise<{ total: number; bench: number; running: number }> {
@@ -206,10 +230,30 @@ function traceChild(dataDir: string, warm: number, gapMs: number): Promise<Trace
   return new Promise((resolve, reject) => {
     execFile(
       "npx",
-      ["tsx", "--tsconfig", "tsconfig.server.json", "bench/inventory/trace.ts", "--data-dir", dataDir, "--warm", String(warm), "--gap-ms", String(gapMs)],
+      [
+        "tsx",
+        "--tsconfig",
+        "tsconfig.server.json",
+        "bench/inventory/trace.ts",
+        "--data-dir",
+        dataDir,
+        "--warm",
+        String(warm),
+        "--gap-ms",
+        String(gapMs),
+      ],
       { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NODE_ENV: "production" } },
       (err, stdout, stderr) => {
-        if (err) return reject(new Error(`trace failed: ${stderr.split("\n").filter((l) => !l.startsWith("npm warn")).join("\n").slice(0, 1500)}`));
+        if (err)
+          return reject(
+            new Error(
+              `trace failed: ${stderr
+                .split("\n")
+                .filter((l) => !l.startsWith("npm warn"))
+                .join("\n")
+                .slice(0, 1500)}`,
+            ),
+          );
         resolve(JSON.parse(stdout.trim().split("\n").pop()!) as TraceOutput);
       },
     );
@@ -252,7 +296,8 @@ interface TraceSummary {
 
 function traceSummarize(outs: TraceOutput[]): TraceSummary {
   const colds = outs.map((o) => o.cold);
-  const medianRun = (runs: TraceRun[]) => [...runs].sort((a, b) => a.total - b.total)[Math.floor((runs.length - 1) / 2)];
+  const medianRun = (runs: TraceRun[]) =>
+    [...runs].sort((a, b) => a.total - b.total)[Math.floor((runs.length - 1) / 2)];
   const warm = outs.flatMap((o) => o.warm);
   const hot = outs.flatMap((o) => o.hot);
   return {
@@ -281,7 +326,15 @@ interface NResult {
   loadBefore: string;
   loadAfter: string;
   serverStartMs: Summary;
-  virtdeck: { cold: Summary; warm: Summary; hot: Summary; allPages: Summary; pages: number; emptyFleet: Summary; authMe: Summary };
+  virtdeck: {
+    cold: Summary;
+    warm: Summary;
+    hot: Summary;
+    allPages: Summary;
+    pages: number;
+    emptyFleet: Summary;
+    authMe: Summary;
+  };
   raw: { cold: Summary; warm: Summary; sshCold: Summary; coldBytes: number };
   profile?: {
     cold: Record<string, Record<string, number>> & { _: Record<string, number> };
@@ -299,7 +352,10 @@ async function main(): Promise<void> {
   const logFile = serverLog;
   ensureBuild(ROOT, opts.build);
   const build = buildInfo(ROOT);
-  if (build.newerSources.length) log(`warning: ${build.newerSources.length} source files are newer than .next (BUILD_ID ${build.id}): ${build.newerSources.slice(0, 8).join(", ")}`);
+  if (build.newerSources.length)
+    log(
+      `warning: ${build.newerSources.length} source files are newer than .next (BUILD_ID ${build.id}): ${build.newerSources.slice(0, 8).join(", ")}`,
+    );
 
   const leftovers = await cleanupDomains(hosts);
   if (leftovers) log(`removed ${leftovers} vdbench-* domains left by an earlier run`);
@@ -333,7 +389,9 @@ async function main(): Promise<void> {
     defined = n;
     const counts = await hostCount(hosts);
     if (counts.bench !== n) throw new Error(`expected ${n} vdbench domains, the hosts have ${counts.bench}`);
-    log(`defined up to ${n} in ${ms(def.ms)} ms (host1 ${ms(def.value.ms[0])}, host2 ${ms(def.value.ms[1])}); ${counts.total} domains in total, ${counts.running} vdbench running`);
+    log(
+      `defined up to ${n} in ${ms(def.ms)} ms (host1 ${ms(def.value.ms[0])}, host2 ${ms(def.value.ms[1])}); ${counts.total} domains in total, ${counts.running} vdbench running`,
+    );
 
     if (!fleetReady) {
       await startServer(dataDir, logFile, api);
@@ -371,7 +429,9 @@ async function main(): Promise<void> {
       await sleep(200);
       const viaSsh = await rawBatch(hosts, true, "ssh");
       sshCold.push(viaSsh.ms);
-      log(`cold #${i + 1}: virtdeck ${ms(c.ms)} ms, raw ${ms(r.ms)} ms, raw over ssh ${ms(viaSsh.ms)} ms (server start ${ms(s.startMs)} ms)`);
+      log(
+        `cold #${i + 1}: virtdeck ${ms(c.ms)} ms, raw ${ms(r.ms)} ms, raw over ssh ${ms(viaSsh.ms)} ms (server start ${ms(s.startMs)} ms)`,
+      );
     }
 
     // Sanity: the list holds every vdbench domain (not timed).
@@ -397,7 +457,9 @@ async function main(): Promise<void> {
       const r = await rawBatch(hosts, false);
       rawWarm.push(r.ms);
     }
-    log(`warm: virtdeck ${ms(summarize(warm).median)} ms, hot ${ms(summarize(hot).median)} ms, raw ${ms(summarize(rawWarm).median)} ms (medians)`);
+    log(
+      `warm: virtdeck ${ms(summarize(warm).median)} ms, hot ${ms(summarize(hot).median)} ms, raw ${ms(summarize(rawWarm).median)} ms (medians)`,
+    );
 
     // Every page of the list after the cache expired (page 1 refreshes, the rest are hot).
     const allPages: number[] = [];
@@ -463,7 +525,8 @@ async function main(): Promise<void> {
         wp.close();
       }
       const traces: TraceOutput[] = [];
-      for (let i = 0; i < Math.min(opts.runs, 5); i++) traces.push(await traceChild(dataDir, i === 0 ? opts.runs : 0, opts.gapMs));
+      for (let i = 0; i < Math.min(opts.runs, 5); i++)
+        traces.push(await traceChild(dataDir, i === 0 ? opts.runs : 0, opts.gapMs));
       res.profile = {
         trace: traceSummarize(traces),
         cold,
@@ -472,7 +535,10 @@ async function main(): Promise<void> {
           hosts: Object.fromEntries(
             hosts.map((h) => [
               h.key,
-              { lists: summarize(warms.map((w) => w.hosts[h.key].lists)), parseStats: summarize(warms.map((w) => w.hosts[h.key].parseStats)) },
+              {
+                lists: summarize(warms.map((w) => w.hosts[h.key].lists)),
+                parseStats: summarize(warms.map((w) => w.hosts[h.key].parseStats)),
+              },
             ]),
           ),
         },
@@ -502,9 +568,15 @@ function gitDescribe(): string {
 // --- report ------------------------------------------------------------------------------------
 function report(results: NResult[], machine: Record<string, string | number | object>, opts: Options): void {
   const lines: string[] = [];
-  lines.push(`\n### bench:inventory, ${String(machine.date).slice(0, 10)}, ${opts.runs} runs per figure, median / p95 in ms\n`);
-  lines.push(`${machine.cpu}, ${machine.cores} cores, ${machine.memGiB} GiB, ${machine.os}, node ${machine.node}, ${machine.libvirt}, domain type ${machine.domainType}, commit ${machine.commit}\n`);
-  lines.push("| N (fleet total) | virtdeck cold | raw cold | ratio cold | virtdeck warm | raw warm | ratio warm | virtdeck hot | all pages (warm) | raw over ssh, cold |");
+  lines.push(
+    `\n### bench:inventory, ${String(machine.date).slice(0, 10)}, ${opts.runs} runs per figure, median / p95 in ms\n`,
+  );
+  lines.push(
+    `${machine.cpu}, ${machine.cores} cores, ${machine.memGiB} GiB, ${machine.os}, node ${machine.node}, ${machine.libvirt}, domain type ${machine.domainType}, commit ${machine.commit}\n`,
+  );
+  lines.push(
+    "| N (fleet total) | virtdeck cold | raw cold | ratio cold | virtdeck warm | raw warm | ratio warm | virtdeck hot | all pages (warm) | raw over ssh, cold |",
+  );
   lines.push("|---|---|---|---|---|---|---|---|---|---|");
   for (const r of results) {
     const v = r.virtdeck;
@@ -515,13 +587,17 @@ function report(results: NResult[], machine: Record<string, string | number | ob
   }
   lines.push("");
   for (const r of results) {
-    lines.push(`N=${r.n}: load before "${r.loadBefore}", after "${r.loadAfter}"; ${r.running} vdbench guests running; ${r.otherDomains} other domains on the hosts`);
+    lines.push(
+      `N=${r.n}: load before "${r.loadBefore}", after "${r.loadAfter}"; ${r.running} vdbench guests running; ${r.otherDomains} other domains on the hosts`,
+    );
     lines.push(
       `  fixed per-request cost: empty fleet ${ms(r.virtdeck.emptyFleet.median)} ms, /api/auth/me ${ms(r.virtdeck.authMe.median)} ms; server start ${ms(r.serverStartMs.median)} ms; raw cold output ${(r.raw.coldBytes / 1024).toFixed(0)} KiB`,
     );
     if (r.profile) {
       const c = r.profile.cold;
-      lines.push(`  cold decomposition (median of ${Math.min(opts.runs, 5)}, hosts in parallel, wall ${ms(c._.wall)} ms; fleet sort + page JSON ${ms(c._.sortJson)} ms):`);
+      lines.push(
+        `  cold decomposition (median of ${Math.min(opts.runs, 5)}, hosts in parallel, wall ${ms(c._.wall)} ms; fleet sort + page JSON ${ms(c._.sortJson)} ms):`,
+      );
       for (const [k, s] of Object.entries(c)) {
         if (k === "_") continue;
         lines.push(
@@ -547,7 +623,7 @@ function report(results: NResult[], machine: Record<string, string | number | ob
 
 main()
   .catch((err) => {
-    console.error("[bench] failed:", err instanceof Error ? err.stack ?? err.message : err);
+    console.error("[bench] failed:", err instanceof Error ? (err.stack ?? err.message) : err);
     failed = true;
     process.exitCode = 1;
   })

@@ -95,7 +95,15 @@ async function main(): Promise<void> {
         try {
           return await openStream(argv, opts);
         } finally {
-          span("stream", host, argv.filter((a) => !a.includes("=") && a !== "env").slice(0, 1).join(" "), s);
+          span(
+            "stream",
+            host,
+            argv
+              .filter((a) => !a.includes("=") && a !== "env")
+              .slice(0, 1)
+              .join(" "),
+            s,
+          );
         }
       };
     }

@@ -27,10 +27,10 @@ export async function setupFleet(api: ApiClient, hosts: readonly BenchHost[]): P
     // Retried: a login on a shared test host can stall for seconds (root's shell init takes a lock).
     let presented: string | null = null;
     for (let attempt = 1; ; attempt++) {
-      const test = await api.ok<{ steps: { id: string; ok: boolean | null; detail: string }[]; host: { presentedHostKeySha256: string | null } }>(
-        "POST",
-        `/api/hosts/${host.id}/test`,
-      );
+      const test = await api.ok<{
+        steps: { id: string; ok: boolean | null; detail: string }[];
+        host: { presentedHostKeySha256: string | null };
+      }>("POST", `/api/hosts/${host.id}/test`);
       presented = test.host.presentedHostKeySha256;
       const failed = test.steps.filter((s) => s.ok === false && s.id !== "hostkey");
       if (!failed.length) break;

@@ -48,16 +48,33 @@ export function buildInfo(root: string): { id: string; builtAt: string; newerSou
     for (const e of readdirSync(path.join(root, dir), { withFileTypes: true })) {
       const rel = path.join(dir, e.name);
       if (e.isDirectory()) walk(rel);
-      else if (/\.(ts|tsx)$/.test(e.name) && !/\.test\.tsx?$/.test(e.name) && statSync(path.join(root, rel)).mtimeMs > built) newer.push(rel);
+      else if (
+        /\.(ts|tsx)$/.test(e.name) &&
+        !/\.test\.tsx?$/.test(e.name) &&
+        statSync(path.join(root, rel)).mtimeMs > built
+      )
+        newer.push(rel);
     }
   };
   for (const d of ["lib", "app"]) if (existsSync(path.join(root, d))) walk(d);
   return { id: readFileSync(f, "utf8").trim(), builtAt: new Date(built).toISOString(), newerSources: newer };
 }
 
-export async function serverStart(opts: { root: string; dataDir: string; logFile: string; readyTimeoutMs?: number; nodeArgs?: string[] }): Promise<BenchServer> {
+export async function serverStart(opts: {
+  root: string;
+  dataDir: string;
+  logFile: string;
+  readyTimeoutMs?: number;
+  nodeArgs?: string[];
+}): Promise<BenchServer> {
   const port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: "production", HOST: "127.0.0.1", PORT: String(port), VIRTDECK_DATA_DIR: opts.dataDir };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: "production",
+    HOST: "127.0.0.1",
+    PORT: String(port),
+    VIRTDECK_DATA_DIR: opts.dataDir,
+  };
   // The bench's server always uses its own embedded database and generated secret.
   for (const k of ["DATABASE_URL", "VIRTDECK_SECRET_KEY", "VIRTDECK_TRUST_PROXY"]) delete env[k];
   const log = openSync(opts.logFile, "a");
@@ -145,12 +162,20 @@ export class ApiClient {
   csrf = "";
   constructor(public base: string) {}
 
-  async call<T = unknown>(method: string, p: string, body?: unknown): Promise<{ status: number; json: T; text: string }> {
+  async call<T = unknown>(
+    method: string,
+    p: string,
+    body?: unknown,
+  ): Promise<{ status: number; json: T; text: string }> {
     const headers: Record<string, string> = {};
     if (this.cookie) headers.cookie = this.cookie;
     if (method !== "GET" && this.csrf) headers["x-csrf-token"] = this.csrf;
     if (body !== undefined) headers["content-type"] = "application/json";
-    const r = await fetch(this.base + p, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const r = await fetch(this.base + p, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const set = r.headers.getSetCookie();
     if (set.length) this.cookie = set.map((c) => c.split(";")[0]).join("; ");
     const text = await r.text();

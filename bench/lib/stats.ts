@@ -32,7 +32,8 @@ export function summarize(samples: number[]): Summary {
 }
 
 export const ms = (v: number): string => (Number.isFinite(v) ? (v >= 100 ? v.toFixed(0) : v.toFixed(1)) : "-");
-export const ratio = (a: number, b: number): string => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}x` : "-");
+export const ratio = (a: number, b: number): string =>
+  Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}x` : "-";
 
 /** Wall-clock milliseconds with sub-millisecond resolution. */
 export const now = (): number => performance.now();

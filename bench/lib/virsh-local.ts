@@ -26,7 +26,11 @@ const VIRSH_ENV = ["LC_ALL=C.UTF-8", "TERM=dumb", "VIRSH_HISTSIZE=0"];
  * ONE local `virsh -q -c URI` process fed `lines` on stdin (then EOF), run as the host's own
  * user; timed from spawn to exit.
  */
-export function virshLocal(host: BenchHost, lines: readonly string[], opts: { keepOutput?: boolean } = {}): Promise<FedVirshResult> {
+export function virshLocal(
+  host: BenchHost,
+  lines: readonly string[],
+  opts: { keepOutput?: boolean } = {},
+): Promise<FedVirshResult> {
   // XDG_RUNTIME_DIR would point host2's virsh at another user's session socket.
   return fed([...host.runAs, "env", "-u", "XDG_RUNTIME_DIR", ...VIRSH_ENV, "virsh", "-q", "-c", host.uri], lines, opts);
 }
@@ -35,7 +39,12 @@ export function virshLocal(host: BenchHost, lines: readonly string[], opts: { ke
  * The same batch through the OpenSSH client: a fresh connection, the host user's shell, then
  * virsh. What any SSH-based tool pays at least for a first read of a host.
  */
-export function virshOverSsh(host: BenchHost, knownHosts: string, lines: readonly string[], opts: { keepOutput?: boolean } = {}): Promise<FedVirshResult> {
+export function virshOverSsh(
+  host: BenchHost,
+  knownHosts: string,
+  lines: readonly string[],
+  opts: { keepOutput?: boolean } = {},
+): Promise<FedVirshResult> {
   const remote = shellQuote(["env", ...VIRSH_ENV, "virsh", "-q", "-c", host.uri]);
   return fed(
     [
@@ -64,7 +73,11 @@ export function virshOverSsh(host: BenchHost, knownHosts: string, lines: readonl
   );
 }
 
-function fed(argv: readonly string[], lines: readonly string[], opts: { keepOutput?: boolean }): Promise<FedVirshResult> {
+function fed(
+  argv: readonly string[],
+  lines: readonly string[],
+  opts: { keepOutput?: boolean },
+): Promise<FedVirshResult> {
   const input = lines.length ? `${lines.join("\n")}\n` : "";
   return new Promise((resolve, reject) => {
     const t0 = now();

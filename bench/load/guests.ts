@@ -31,7 +31,18 @@ async function run(host: BenchHost, lines: string[]): Promise<{ ms: number }> {
 
 /** One virsh command as the host's own user, its output (the interactive prompt never appears). */
 function virshOne(host: BenchHost, ...args: string[]): string {
-  const [cmd, ...pre] = [...host.runAs, "env", "-u", "XDG_RUNTIME_DIR", "LC_ALL=C.UTF-8", "virsh", "-q", "-c", host.uri, ...args];
+  const [cmd, ...pre] = [
+    ...host.runAs,
+    "env",
+    "-u",
+    "XDG_RUNTIME_DIR",
+    "LC_ALL=C.UTF-8",
+    "virsh",
+    "-q",
+    "-c",
+    host.uri,
+    ...args,
+  ];
   return execFileSync(cmd, pre, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 }
 
@@ -43,7 +54,9 @@ export async function loadDomainsDefine(host: BenchHost, count: number, guests: 
     const lines: string[] = [];
     for (let n = 1; n <= count; n++) {
       const file = path.join(dir, `${loadName(n)}.xml`);
-      writeFileSync(file, domainXml(n, host.domainType, n <= guests ? await freeVncPort() : undefined, loadName(n)), { mode: 0o644 });
+      writeFileSync(file, domainXml(n, host.domainType, n <= guests ? await freeVncPort() : undefined, loadName(n)), {
+        mode: 0o644,
+      });
       lines.push(virshLine("define", file));
     }
     await run(host, lines);
@@ -57,9 +70,17 @@ export async function loadDomainsDefine(host: BenchHost, count: number, guests: 
 
 /** Starts the named domains that are not running (one virsh); resolves when all run. */
 export async function loadGuestsStart(host: BenchHost, uuids: readonly string[]): Promise<void> {
-  const running = new Set(virshOne(host, "list", "--uuid").split("\n").map((l) => l.trim().toLowerCase()));
+  const running = new Set(
+    virshOne(host, "list", "--uuid")
+      .split("\n")
+      .map((l) => l.trim().toLowerCase()),
+  );
   const todo = uuids.filter((u) => !running.has(u));
-  if (todo.length) await run(host, todo.map((u) => virshLine("start", u)));
+  if (todo.length)
+    await run(
+      host,
+      todo.map((u) => virshLine("start", u)),
+    );
 }
 
 /** The raw baseline: one `virsh destroy` process per guest, all at once; wall time of the slowest. */
@@ -79,7 +100,11 @@ export async function loadDomainsCleanup(host: BenchHost): Promise<number> {
   const mine = await names("--all", "--name");
   if (!mine.length) return 0;
   const up = await names("--name");
-  const r = await virshLocal(host, [...up.map((n) => virshLine("destroy", n)), ...mine.map((n) => virshLine("undefine", n))], { keepOutput: false });
+  const r = await virshLocal(
+    host,
+    [...up.map((n) => virshLine("destroy", n)), ...mine.map((n) => virshLine("undefine", n))],
+    { keepOutput: false },
+  );
   const errs = errorsOf(r.stderr);
   if (errs.length) console.error(`[bench] cleanup on ${host.key}: ${errs.join(" | ")}`);
   return mine.length;

@@ -67,7 +67,11 @@ function parseArgs(argv: string[]): Options {
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    const val = () => argv[++i] ?? (() => { throw new Error(`${a} needs a value`); })();
+    const val = () =>
+      argv[++i] ??
+      (() => {
+        throw new Error(`${a} needs a value`);
+      })();
     if (ints[a]) {
       const v = val();
       const n = Number(v);
@@ -138,7 +142,8 @@ async function listLoad(clients: ApiClient[], seconds: number, during?: () => Pr
       const s = now();
       try {
         const r = await c.call<{ vms: unknown[] }>("GET", "/api/vms?pageSize=50");
-        if (r.status !== 200 || !Array.isArray(r.json?.vms) || !r.json.vms.length) errs.push(`${r.status} ${r.text.slice(0, 120)}`);
+        if (r.status !== 200 || !Array.isArray(r.json?.vms) || !r.json.vms.length)
+          errs.push(`${r.status} ${r.text.slice(0, 120)}`);
         else lat.push(now() - s);
       } catch (err) {
         errs.push(String(err));
@@ -146,7 +151,13 @@ async function listLoad(clients: ApiClient[], seconds: number, during?: () => Pr
     }
   });
   await Promise.all([...loops, during?.()]);
-  return { latency: summarize(lat), requests: lat.length + errs.length, errors: errs.length, perSecond: (lat.length + errs.length) / ((now() - t0) / 1000), errorSamples: errs.slice(0, 5) };
+  return {
+    latency: summarize(lat),
+    requests: lat.length + errs.length,
+    errors: errs.length,
+    perSecond: (lat.length + errs.length) / ((now() - t0) / 1000),
+    errorSamples: errs.slice(0, 5),
+  };
 }
 
 interface Transition {
@@ -158,7 +169,14 @@ interface Transition {
 }
 
 /** Every `periodMs`, all guests at once: start the stopped ones, destroy the running ones, through the app. */
-async function churn(api: ApiClient, hostId: string, uuids: string[], seconds: number, periodMs: number, out: Transition[]): Promise<void> {
+async function churn(
+  api: ApiClient,
+  hostId: string,
+  uuids: string[],
+  seconds: number,
+  periodMs: number,
+  out: Transition[],
+): Promise<void> {
   const up = new Map(uuids.map((u) => [u, false]));
   const until = now() + seconds * 1000;
   while (now() < until) {
@@ -167,7 +185,9 @@ async function churn(api: ApiClient, hostId: string, uuids: string[], seconds: n
       uuids.map(async (uuid) => {
         const target = up.get(uuid) ? "shutoff" : "running";
         const t = now();
-        const r = await api.call("POST", `/api/vms/${hostId}/${uuid}/actions`, { action: target === "running" ? "start" : "destroy" });
+        const r = await api.call("POST", `/api/vms/${hostId}/${uuid}/actions`, {
+          action: target === "running" ? "start" : "destroy",
+        });
         out.push({ uuid, target, t, status: r.status, ms: now() - t });
         if (r.status === 200) up.set(uuid, target === "running");
         else log(`${target === "running" ? "start" : "destroy"} ${uuid} -> ${r.status}: ${r.text.slice(0, 200)}`);
@@ -178,13 +198,18 @@ async function churn(api: ApiClient, hostId: string, uuids: string[], seconds: n
 }
 
 /** For each stream and each change: how many events carried the new state before that VM's next change. */
-function deliveries(streams: EventStream[], transitions: Transition[]): { expected: number; once: number; missing: number; duplicated: number; extraEvents: number } {
+function deliveries(
+  streams: EventStream[],
+  transitions: Transition[],
+): { expected: number; once: number; missing: number; duplicated: number; extraEvents: number } {
   const ok = transitions.filter((t) => t.status === 200);
   const r = { expected: 0, once: 0, missing: 0, duplicated: 0, extraEvents: 0 };
   for (const s of streams) {
     for (const tr of ok) {
       const next = ok.filter((o) => o.uuid === tr.uuid && o.t > tr.t).reduce((m, o) => Math.min(m, o.t), Infinity);
-      const n = s.vmEvents.filter((e) => e.uuid === tr.uuid && e.state === tr.target && e.t >= tr.t && e.t < next).length;
+      const n = s.vmEvents.filter(
+        (e) => e.uuid === tr.uuid && e.state === tr.target && e.t >= tr.t && e.t < next,
+      ).length;
       r.expected++;
       if (n === 1) r.once++;
       else if (n === 0) r.missing++;
@@ -198,7 +223,13 @@ function deliveries(streams: EventStream[], transitions: Transition[]): { expect
 }
 
 /** Concurrent destroys: through the app and with plain parallel virsh, interleaved, each after a fresh start. */
-async function destroys(stack: Stack, api: ApiClient, hostId: string, uuids: string[], rounds: number): Promise<{ app: number[]; raw: number[] }> {
+async function destroys(
+  stack: Stack,
+  api: ApiClient,
+  hostId: string,
+  uuids: string[],
+  rounds: number,
+): Promise<{ app: number[]; raw: number[] }> {
   const host = stack.hosts[0];
   const app: number[] = [];
   const raw: number[] = [];
@@ -209,10 +240,15 @@ async function destroys(stack: Stack, api: ApiClient, hostId: string, uuids: str
       if (side === "raw") raw.push(await rawDestroyParallel(host, uuids));
       else {
         const t0 = now();
-        const rs = await Promise.all(uuids.map((u) => api.call("POST", `/api/vms/${hostId}/${u}/actions`, { action: "destroy" })));
+        const rs = await Promise.all(
+          uuids.map((u) => api.call("POST", `/api/vms/${hostId}/${u}/actions`, { action: "destroy" })),
+        );
         app.push(now() - t0);
         const bad = rs.filter((r) => r.status !== 200);
-        if (bad.length) throw new Error(`destroy through the app: ${bad.map((r) => `${r.status} ${r.text.slice(0, 120)}`).join(" | ")}`);
+        if (bad.length)
+          throw new Error(
+            `destroy through the app: ${bad.map((r) => `${r.status} ${r.text.slice(0, 120)}`).join(" | ")}`,
+          );
       }
     }
   }
@@ -233,7 +269,10 @@ async function main(): Promise<void> {
   tmp = mkdtempSync(path.join(os.tmpdir(), "vdbench-load-"));
   ensureBuild(ROOT, o.build);
   const build = buildInfo(ROOT);
-  if (build.newerSources.length) log(`warning: ${build.newerSources.length} source files are newer than .next: ${build.newerSources.slice(0, 5).join(", ")}`);
+  if (build.newerSources.length)
+    log(
+      `warning: ${build.newerSources.length} source files are newer than .next: ${build.newerSources.slice(0, 5).join(", ")}`,
+    );
   const left = await loadDomainsCleanup(host);
   if (left) log(`removed ${left} vdload-* domains left by an earlier run`);
 
@@ -246,7 +285,8 @@ async function main(): Promise<void> {
   // Operators (global grant through their role): enough of them that no one passes the stream cap.
   const users = Math.max(1, Math.ceil(o.streams / STREAMS_PER_USER));
   const password = randomBytes(18).toString("base64url");
-  for (let u = 0; u < users; u++) await admin.ok("POST", "/api/users", { username: `load${u}`, role: "operator", password });
+  for (let u = 0; u < users; u++)
+    await admin.ok("POST", "/api/users", { username: `load${u}`, role: "operator", password });
   const clients: ApiClient[] = [];
   for (let i = 0; i < o.clients; i++) clients.push(await signIn(server.base, `load${i % users}`, password));
   const streams: EventStream[] = [];
@@ -275,7 +315,14 @@ async function main(): Promise<void> {
   const paired = d.app.map((a, i) => a / d.raw[i]).sort((x, y) => x - y);
   const result = {
     date: new Date().toISOString(),
-    machine: { cpu: os.cpus()[0]?.model ?? "?", cores: os.cpus().length, load: os.loadavg().map((x) => x.toFixed(2)).join(" ") },
+    machine: {
+      cpu: os.cpus()[0]?.model ?? "?",
+      cores: os.cpus().length,
+      load: os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(" "),
+    },
     options: o,
     build: build.id,
     list: { quiet, churn: busy },
@@ -284,7 +331,12 @@ async function main(): Promise<void> {
     transitions: transitions.filter((t) => t.status === 200).length,
     streamsEnded: ended,
     delivered,
-    destroys: { app: summarize(d.app), raw: summarize(d.raw), ratioOfMedians: summarize(d.app).median / summarize(d.raw).median, pairedMedian: paired[Math.floor(paired.length / 2)] },
+    destroys: {
+      app: summarize(d.app),
+      raw: summarize(d.raw),
+      ratioOfMedians: summarize(d.app).median / summarize(d.raw).median,
+      pairedMedian: paired[Math.floor(paired.length / 2)],
+    },
   };
   writeFileSync(o.out, JSON.stringify(result, null, 2));
   report(result);
@@ -306,14 +358,23 @@ function report(r: {
   console.log(line("quiet", r.list.quiet));
   console.log(line("churn", r.list.churn));
   for (const s of [...r.list.quiet.errorSamples, ...r.list.churn.errorSamples]) console.log(`  error: ${s}`);
-  console.log(`\nactions through the app: ${r.transitions} ok, ${r.actionErrors} failed; p50 ${ms(r.actions.median)} ms, p99 ${ms(r.actions.p99)}, max ${ms(r.actions.max)}`);
+  console.log(
+    `\nactions through the app: ${r.transitions} ok, ${r.actionErrors} failed; p50 ${ms(r.actions.median)} ms, p99 ${ms(r.actions.p99)}, max ${ms(r.actions.max)}`,
+  );
   const d = r.delivered;
-  console.log(`events: ${d.expected} (stream, change) pairs: ${d.once} exactly once, ${d.missing} missing, ${d.duplicated} duplicated (${d.extraEvents} extra events)`);
-  if (r.streamsEnded.length) console.log(`streams ended early: ${r.streamsEnded.length} (${[...new Set(r.streamsEnded)].join("; ")})`);
+  console.log(
+    `events: ${d.expected} (stream, change) pairs: ${d.once} exactly once, ${d.missing} missing, ${d.duplicated} duplicated (${d.extraEvents} extra events)`,
+  );
+  if (r.streamsEnded.length)
+    console.log(`streams ended early: ${r.streamsEnded.length} (${[...new Set(r.streamsEnded)].join("; ")})`);
   const x = r.destroys;
-  console.log(`\nconcurrent destroys: app p50 ${ms(x.app.median)} ms (max ${ms(x.app.max)}), plain virsh p50 ${ms(x.raw.median)} ms (max ${ms(x.raw.max)}): ${x.ratioOfMedians.toFixed(2)}x (paired median ${x.pairedMedian.toFixed(2)}x)`);
+  console.log(
+    `\nconcurrent destroys: app p50 ${ms(x.app.median)} ms (max ${ms(x.app.max)}), plain virsh p50 ${ms(x.raw.median)} ms (max ${ms(x.raw.max)}): ${x.ratioOfMedians.toFixed(2)}x (paired median ${x.pairedMedian.toFixed(2)}x)`,
+  );
   const met = (ok: boolean) => (ok ? "met" : "NOT met");
-  console.log(`\ntargets: list p99 <= 500 ms under churn: ${met(r.list.churn.latency.p99 <= 500)}; 0 errors: ${met(r.list.quiet.errors + r.list.churn.errors + r.actionErrors === 0)}; every change exactly once on every stream: ${met(d.once === d.expected)}; destroys <= 1.3x: ${met(x.ratioOfMedians <= 1.3)}`);
+  console.log(
+    `\ntargets: list p99 <= 500 ms under churn: ${met(r.list.churn.latency.p99 <= 500)}; 0 errors: ${met(r.list.quiet.errors + r.list.churn.errors + r.actionErrors === 0)}; every change exactly once on every stream: ${met(d.once === d.expected)}; destroys <= 1.3x: ${met(x.ratioOfMedians <= 1.3)}`,
+  );
 }
 
 main()

@@ -23,8 +23,12 @@ export class EventStream {
 
   /** Resolves once the server has sent its `: connected` line. */
   async open(): Promise<void> {
-    const r = await fetch(`${this.base}/api/events`, { headers: { cookie: this.cookie, accept: "text/event-stream" }, signal: this.abort.signal });
-    if (r.status !== 200 || !r.body) throw new Error(`GET /api/events -> ${r.status}: ${(await r.text()).slice(0, 300)}`);
+    const r = await fetch(`${this.base}/api/events`, {
+      headers: { cookie: this.cookie, accept: "text/event-stream" },
+      signal: this.abort.signal,
+    });
+    if (r.status !== 200 || !r.body)
+      throw new Error(`GET /api/events -> ${r.status}: ${(await r.text()).slice(0, 300)}`);
     const reader = r.body.getReader();
     let first!: () => void;
     const connected = new Promise<void>((res) => (first = res));

@@ -36,7 +36,12 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { runs: 5, sizeMiB: 512, settleS: 5, out: path.join(os.tmpdir(), `vdbench-provisioning-${new Date().toISOString().replace(/[:.]/g, "-")}.json`) };
+  const o: Options = {
+    runs: 5,
+    sizeMiB: 512,
+    settleS: 5,
+    out: path.join(os.tmpdir(), `vdbench-provisioning-${new Date().toISOString().replace(/[:.]/g, "-")}.json`),
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -58,7 +63,8 @@ function parseArgs(argv: string[]): Options {
 }
 
 const URI = "qemu:///system";
-const virsh = (...args: string[]) => execFileSync("virsh", ["-q", "-c", URI, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+const virsh = (...args: string[]) =>
+  execFileSync("virsh", ["-q", "-c", URI, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 const virshTry = (...args: string[]) => {
   try {
     return virsh(...args);
@@ -68,7 +74,9 @@ const virshTry = (...args: string[]) => {
 };
 
 function cleanup(poolName: string, dir: string): void {
-  for (const name of virshTry("list", "--all", "--name").split("\n").map((s) => s.trim())) {
+  for (const name of virshTry("list", "--all", "--name")
+    .split("\n")
+    .map((s) => s.trim())) {
     if (!name.startsWith(PREFIX)) continue;
     virshTry("destroy", name);
     virshTry("undefine", name);
@@ -107,7 +115,15 @@ async function main(): Promise<void> {
   const raw = path.join(dir, "base.raw");
   execFileSync("cp", [GRUB_IMG, raw]);
   execFileSync("truncate", ["-s", `${o.sizeMiB}M`, raw]);
-  execFileSync("dd", ["if=/dev/urandom", `of=${raw}`, "bs=1M", "seek=8", `count=${o.sizeMiB - 8}`, "conv=notrunc", "status=none"]);
+  execFileSync("dd", [
+    "if=/dev/urandom",
+    `of=${raw}`,
+    "bs=1M",
+    "seek=8",
+    `count=${o.sizeMiB - 8}`,
+    "conv=notrunc",
+    "status=none",
+  ]);
   execFileSync("qemu-img", ["convert", "-q", "-f", "raw", "-O", "qcow2", raw, base]);
   rmSync(raw);
   virsh("pool-define-as", poolName, "dir", "--target", dir);
@@ -130,18 +146,36 @@ async function main(): Promise<void> {
   const { callerOf } = await import("@/lib/authz/caller");
   const { principalFromSession } = await import("@/lib/authz/principal");
 
-  const results: Record<string, unknown> = { at: new Date().toISOString(), sizeMiB: o.sizeMiB, baseFileBytes: baseBytes, runs: o.runs };
+  const results: Record<string, unknown> = {
+    at: new Date().toISOString(),
+    sizeMiB: o.sizeMiB,
+    baseFileBytes: baseBytes,
+    runs: o.runs,
+  };
   try {
     await dbm.prepareDatabase();
-    const admin = await login.setupFirstAdmin(login.SetupSchema.parse({ username: "bench.admin", password: "bench admin password" }), { ip: "127.0.0.1", userAgent: "bench" });
+    const admin = await login.setupFirstAdmin(
+      login.SetupSchema.parse({ username: "bench.admin", password: "bench admin password" }),
+      { ip: "127.0.0.1", userAgent: "bench" },
+    );
     const s = await session.sessionLookup(admin.token);
     if (!s) throw new Error("no session");
     const caller = callerOf(principalFromSession(s), "127.0.0.1");
     const h = await hosts.hostCreate(
       caller,
-      hosts.HostCreateSchema.parse({ name: "bench host1", address: host.address, port: host.port, username: host.username, libvirtUri: host.uri, key: { kind: "paste", privateKey: readFileSync(host.privateKeyPath, "utf8") } }),
+      hosts.HostCreateSchema.parse({
+        name: "bench host1",
+        address: host.address,
+        port: host.port,
+        username: host.username,
+        libvirtUri: host.uri,
+        key: { kind: "paste", privateKey: readFileSync(host.privateKeyPath, "utf8") },
+      }),
     );
-    await dbm.db().host.update({ where: { id: h.id }, data: { hostKeySha256: host.hostKeySha256, presentedHostKeySha256: host.hostKeySha256 } });
+    await dbm.db().host.update({
+      where: { id: h.id },
+      data: { hostKeySha256: host.hostKeySha256, presentedHostKeySha256: host.hostKeySha256 },
+    });
     await inventory.inventoryGet(h.id, { maxAgeMs: 0 });
     // The workers as the server starts them (server.ts): same concurrency and polling interval.
     await (await import("@/lib/tasks/workers")).taskWorkersStart();
@@ -160,7 +194,16 @@ async function main(): Promise<void> {
     );
 
     // Warm-up: the SSH connection, the virsh session, page cache of the base image.
-    const warm = await create.vmCreate(caller, c.VmCreateSchema.parse({ mode: "template", hostId: h.id, templateId: tpl.id, name: `${PREFIX}warm`, clone: "linked" }));
+    const warm = await create.vmCreate(
+      caller,
+      c.VmCreateSchema.parse({
+        mode: "template",
+        hostId: h.id,
+        templateId: tpl.id,
+        name: `${PREFIX}warm`,
+        clone: "linked",
+      }),
+    );
     await untilRunning(warm.vm!.uuid);
     // Every guest is stopped as soon as it was seen running: a TCG guest at GRUB's menu keeps a
     // core busy, and the copies measured next would share the 2 cores with it.
@@ -176,11 +219,26 @@ async function main(): Promise<void> {
     const fullCopyPart: number[] = [];
     const cp: number[] = [];
     const rawFull: number[] = [];
-    const traces: { order: string; full: number; rawFull: number; cp: number; phases: Record<string, number>; log: { ms: number; line: string }[] }[] = [];
+    const traces: {
+      order: string;
+      full: number;
+      rawFull: number;
+      cp: number;
+      phases: Record<string, number>;
+      log: { ms: number; line: string }[];
+    }[] = [];
     const cpSync: number[] = [];
     const queueWait: number[] = [];
     /** Where a full copy's time goes, per run (ms): request, queue, prepare, copy+define, start, finish, observed. */
-    const phases: Record<string, number[]> = { request: [], queue: [], prepare: [], "copy+define": [], start: [], finish: [], observed: [] };
+    const phases: Record<string, number[]> = {
+      request: [],
+      queue: [],
+      prepare: [],
+      "copy+define": [],
+      start: [],
+      finish: [],
+      observed: [],
+    };
     const convert: number[] = [];
     // Before each copy: the dirty pages written back (sync), then a pause. On this machine (a VM)
     // a large write right after another one is slower even after sync: the disk below is still
@@ -192,20 +250,59 @@ async function main(): Promise<void> {
     for (let i = 0; i < o.runs; i++) {
       // Linked clone, end to end.
       let t0 = now();
-      const r = await create.vmCreate(caller, c.VmCreateSchema.parse({ mode: "template", hostId: h.id, templateId: tpl.id, name: `${PREFIX}l${i}`, clone: "linked" }));
+      const r = await create.vmCreate(
+        caller,
+        c.VmCreateSchema.parse({
+          mode: "template",
+          hostId: h.id,
+          templateId: tpl.id,
+          name: `${PREFIX}l${i}`,
+          clone: "linked",
+        }),
+      );
       await untilRunning(r.vm!.uuid);
       linked.push(now() - t0);
       virshTry("destroy", r.vm!.uuid);
-      overlay.push(timeCmd("qemu-img", ["create", "-q", "-f", "qcow2", "-b", base, "-F", "qcow2", path.join(dir, `raw-overlay-${i}.qcow2`)]));
+      overlay.push(
+        timeCmd("qemu-img", [
+          "create",
+          "-q",
+          "-f",
+          "qcow2",
+          "-b",
+          base,
+          "-F",
+          "qcow2",
+          path.join(dir, `raw-overlay-${i}.qcow2`),
+        ]),
+      );
       // The same three libvirt steps by hand: one fresh OpenSSH connection, one virsh fed
       // vol-create-as (overlay), define (an XML file prepared beforehand), start.
       {
         const name = `${PREFIX}s${i}`;
         const uuid = randomUUID();
         const xmlFile = path.join(dir, `${name}.xml`);
-        writeFileSync(xmlFile, domainCloneXml(warmXml, { name, uuid, diskPaths: new Map([[path.join(dir, `${PREFIX}warm.qcow2`), path.join(dir, `${name}.qcow2`)]]) }));
+        writeFileSync(
+          xmlFile,
+          domainCloneXml(warmXml, {
+            name,
+            uuid,
+            diskPaths: new Map([[path.join(dir, `${PREFIX}warm.qcow2`), path.join(dir, `${name}.qcow2`)]]),
+          }),
+        );
         const r = await virshOverSsh(host, stack!.knownHosts, [
-          virshLine("vol-create-as", poolName, `${name}.qcow2`, `${o.sizeMiB}M`, "--format", "qcow2", "--backing-vol", base, "--backing-vol-format", "qcow2"),
+          virshLine(
+            "vol-create-as",
+            poolName,
+            `${name}.qcow2`,
+            `${o.sizeMiB}M`,
+            "--format",
+            "qcow2",
+            "--backing-vol",
+            base,
+            "--backing-vol-format",
+            "qcow2",
+          ),
           virshLine("define", xmlFile),
           virshLine("start", uuid),
         ]);
@@ -226,7 +323,16 @@ async function main(): Promise<void> {
         await settle();
         t0 = now();
         const wall0 = Date.now();
-        const f = await create.vmCreate(caller, c.VmCreateSchema.parse({ mode: "template", hostId: h.id, templateId: tpl.id, name: `${PREFIX}f${i}`, clone: "full" }));
+        const f = await create.vmCreate(
+          caller,
+          c.VmCreateSchema.parse({
+            mode: "template",
+            hostId: h.id,
+            templateId: tpl.id,
+            name: `${PREFIX}f${i}`,
+            clone: "full",
+          }),
+        );
         let task = await tasks.taskGet(caller, f.taskId!);
         while (task.status === "queued" || task.status === "running") {
           await sleep(20);
@@ -246,7 +352,16 @@ async function main(): Promise<void> {
         {
           const at = (s?: string | null) => (s ? new Date(s).getTime() : Number.NaN);
           const started = lines.find((l) => l.line === "Started");
-          const marks = [wall0, at(task.createdAt), at(task.startedAt), at(start?.at), at(end?.at), at(started?.at), at(task.finishedAt), observedAt];
+          const marks = [
+            wall0,
+            at(task.createdAt),
+            at(task.startedAt),
+            at(start?.at),
+            at(end?.at),
+            at(started?.at),
+            at(task.finishedAt),
+            observedAt,
+          ];
           Object.keys(phases).forEach((k, j) => phases[k].push(marks[j + 1] - marks[j]));
           tracePhases = Object.fromEntries(Object.keys(phases).map((k, j) => [k, marks[j + 1] - marks[j]]));
         }
@@ -265,7 +380,14 @@ async function main(): Promise<void> {
         rawUuid = randomUUID();
         const disk = path.join(dir, `${name}.qcow2`);
         const xmlFile = path.join(dir, `${name}.xml`);
-        writeFileSync(xmlFile, domainCloneXml(warmXml, { name, uuid: rawUuid, diskPaths: new Map([[path.join(dir, `${PREFIX}warm.qcow2`), disk]]) }));
+        writeFileSync(
+          xmlFile,
+          domainCloneXml(warmXml, {
+            name,
+            uuid: rawUuid,
+            diskPaths: new Map([[path.join(dir, `${PREFIX}warm.qcow2`), disk]]),
+          }),
+        );
         await settle();
         const t = now();
         execFileSync("cp", [base, disk]);
@@ -289,7 +411,14 @@ async function main(): Promise<void> {
         `run ${i + 1} (${rotated.map(([n]) => n).join(", ")}): virtdeck full copy ${full.at(-1)!.toFixed(0)} ms end to end (copy step ${fullCopyPart.at(-1)?.toFixed(0) ?? "?"} ms), ` +
           `cp + define + start ${rawFull.at(-1)!.toFixed(0)} ms, cp ${cp.at(-1)!.toFixed(0)} ms`,
       );
-      traces.push({ order: rotated.map(([n]) => n).join(", "), full: full.at(-1)!, rawFull: rawFull.at(-1)!, cp: cp.at(-1)!, phases: tracePhases, log: traceLog });
+      traces.push({
+        order: rotated.map(([n]) => n).join(", "),
+        full: full.at(-1)!,
+        rawFull: rawFull.at(-1)!,
+        cp: cp.at(-1)!,
+        phases: tracePhases,
+        log: traceLog,
+      });
       {
         await settle();
         const t = now();
@@ -298,8 +427,20 @@ async function main(): Promise<void> {
         cpSync.push(now() - t);
       }
       await settle();
-      convert.push(timeCmd("qemu-img", ["convert", "-q", "-f", "qcow2", "-O", "qcow2", base, path.join(dir, `raw-convert-${i}.qcow2`)]));
-      for (const n of [`raw-cp-${i}.qcow2`, `raw-cps-${i}.qcow2`, `raw-convert-${i}.qcow2`]) rmSync(path.join(dir, n), { force: true });
+      convert.push(
+        timeCmd("qemu-img", [
+          "convert",
+          "-q",
+          "-f",
+          "qcow2",
+          "-O",
+          "qcow2",
+          base,
+          path.join(dir, `raw-convert-${i}.qcow2`),
+        ]),
+      );
+      for (const n of [`raw-cp-${i}.qcow2`, `raw-cps-${i}.qcow2`, `raw-convert-${i}.qcow2`])
+        rmSync(path.join(dir, n), { force: true });
       for (const u of [r.vm!.uuid, uuid, rawUuid]) virshTry("destroy", u);
       rmSync(path.join(dir, `${PREFIX}r${i}.qcow2`), { force: true });
     }
@@ -320,9 +461,15 @@ async function main(): Promise<void> {
       qemuImgConvert: sum(convert),
     };
     Object.assign(results, out);
-    console.log(`\nprovisioning benchmark: ${o.runs} runs, base image ${mib} MiB of data (${(baseBytes / 1024 / 1024).toFixed(0)} MiB file), host 1 over SSH, TCG guests\n`);
+    console.log(
+      `\nprovisioning benchmark: ${o.runs} runs, base image ${mib} MiB of data (${(baseBytes / 1024 / 1024).toFixed(0)} MiB file), host 1 over SSH, TCG guests\n`,
+    );
     console.log("what                                   med ms    min ms    max ms");
-    const row = (label: string, s: Summary | null) => s && console.log(`${label.padEnd(38)} ${ms(s.median).padStart(7)}  ${ms(s.min).padStart(8)}  ${ms(s.max).padStart(8)}`);
+    const row = (label: string, s: Summary | null) =>
+      s &&
+      console.log(
+        `${label.padEnd(38)} ${ms(s.median).padStart(7)}  ${ms(s.min).padStart(8)}  ${ms(s.max).padStart(8)}`,
+      );
     row("linked clone: create -> running", out.linkedEndToEnd);
     row("  raw: qemu-img create -b", out.qemuImgOverlay);
     row("  raw: ssh + virsh overlay/define/start", out.rawSshVirsh);
@@ -333,16 +480,32 @@ async function main(): Promise<void> {
     row("  raw: cp", out.cp);
     row("  raw: cp + sync -f", out.cpSync);
     row("  raw: qemu-img convert qcow2->qcow2", out.qemuImgConvert);
-    console.log("\nfull copy, where the time goes (median ms): " + Object.entries(phases).map(([k, v]) => `${k} ${ms(summarize(v).median)}`).join(", "));
+    console.log(
+      "\nfull copy, where the time goes (median ms): " +
+        Object.entries(phases)
+          .map(([k, v]) => `${k} ${ms(summarize(v).median)}`)
+          .join(", "),
+    );
     results.fullPhases = Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, summarize(v)]));
-    console.log(`\nlinked clone median ${ms(out.linkedEndToEnd.median)} ms (target < 2000 ms): ${out.linkedEndToEnd.median < 2000 ? "met" : "MISSED"}`);
+    console.log(
+      `\nlinked clone median ${ms(out.linkedEndToEnd.median)} ms (target < 2000 ms): ${out.linkedEndToEnd.median < 2000 ? "met" : "MISSED"}`,
+    );
     const fullRatio = out.cp.median / out.fullEndToEnd.median;
-    console.log(`full copy end to end: ${speed(out.fullEndToEnd.median)} MiB/s vs cp ${speed(out.cp.median)} MiB/s = ${(fullRatio * 100).toFixed(0)}% of cp (target >= 80%): ${fullRatio >= 0.8 ? "met" : "MISSED"}`);
+    console.log(
+      `full copy end to end: ${speed(out.fullEndToEnd.median)} MiB/s vs cp ${speed(out.cp.median)} MiB/s = ${(fullRatio * 100).toFixed(0)}% of cp (target >= 80%): ${fullRatio >= 0.8 ? "met" : "MISSED"}`,
+    );
     const rawRatio = out.rawFull.median / out.fullEndToEnd.median;
-    console.log(`full copy end to end vs the same by hand (cp + local virsh define + start, until running): ${(rawRatio * 100).toFixed(0)}% of its speed (target >= 80%): ${rawRatio >= 0.8 ? "met" : "MISSED"}`);
+    console.log(
+      `full copy end to end vs the same by hand (cp + local virsh define + start, until running): ${(rawRatio * 100).toFixed(0)}% of its speed (target >= 80%): ${rawRatio >= 0.8 ? "met" : "MISSED"}`,
+    );
     results.traces = traces;
-    console.log(`full copy end to end vs cp + sync: ${((out.cpSync.median / out.fullEndToEnd.median) * 100).toFixed(0)}%`);
-    if (out.fullCopyStep) console.log(`full copy, copy step only: ${speed(out.fullCopyStep.median)} MiB/s = ${ratio(out.cp.median, out.fullCopyStep.median)} of cp's speed, ${ratio(out.cpSync.median, out.fullCopyStep.median)} of cp + sync`);
+    console.log(
+      `full copy end to end vs cp + sync: ${((out.cpSync.median / out.fullEndToEnd.median) * 100).toFixed(0)}%`,
+    );
+    if (out.fullCopyStep)
+      console.log(
+        `full copy, copy step only: ${speed(out.fullCopyStep.median)} MiB/s = ${ratio(out.cp.median, out.fullCopyStep.median)} of cp's speed, ${ratio(out.cpSync.median, out.fullCopyStep.median)} of cp + sync`,
+      );
     writeFileSync(o.out, JSON.stringify(results, null, 2));
     console.log(`\nraw figures: ${o.out}`);
   } finally {

@@ -22,12 +22,25 @@ interface UserOption {
   username: string;
 }
 
-type Panel = { kind: "create" } | { kind: "edit"; group: GroupView } | { kind: "delete"; group: GroupView } | { kind: "removeMember"; group: GroupDetail; user: UserOption } | null;
+type Panel =
+  | { kind: "create" }
+  | { kind: "edit"; group: GroupView }
+  | { kind: "delete"; group: GroupView }
+  | { kind: "removeMember"; group: GroupDetail; user: UserOption }
+  | null;
 
 const enc = encodeURIComponent;
 
 /** Groups: list, create, edit, delete, and the members of the open group. */
-export function GroupsClient({ initialGroups, users, csrfToken }: { initialGroups: GroupView[]; users: UserOption[]; csrfToken: string }) {
+export function GroupsClient({
+  initialGroups,
+  users,
+  csrfToken,
+}: {
+  initialGroups: GroupView[];
+  users: UserOption[];
+  csrfToken: string;
+}) {
   const { t, privilege, scope } = useAccessLabels();
   const tc = useTranslations("common");
   const [groups, setGroups] = useState(initialGroups);
@@ -40,7 +53,13 @@ export function GroupsClient({ initialGroups, users, csrfToken }: { initialGroup
 
   async function reload(openId = openGroup?.id) {
     setGroups((await fetchJson<{ groups: GroupView[] }>("/api/groups")).groups);
-    setOpenGroup(openId ? await fetchJson<{ group: GroupDetail }>(`/api/groups/${enc(openId)}`).then((r) => r.group).catch(() => null) : null);
+    setOpenGroup(
+      openId
+        ? await fetchJson<{ group: GroupDetail }>(`/api/groups/${enc(openId)}`)
+            .then((r) => r.group)
+            .catch(() => null)
+        : null,
+    );
   }
 
   async function run(fn: () => Promise<string>, openId?: string | null) {
@@ -101,7 +120,12 @@ export function GroupsClient({ initialGroups, users, csrfToken }: { initialGroup
         ) : null}
 
         {groups.length === 0 ? (
-          <EmptyState icon={<UsersIcon className="size-6" />} title={t("groups.empty")} description={t("groups.emptyHint")} testId="groups-empty" />
+          <EmptyState
+            icon={<UsersIcon className="size-6" />}
+            title={t("groups.empty")}
+            description={t("groups.emptyHint")}
+            testId="groups-empty"
+          />
         ) : (
           <Table caption={t("groups.title")} testId="groups-table">
             <THead>
@@ -126,10 +150,21 @@ export function GroupsClient({ initialGroups, users, csrfToken }: { initialGroup
                     <Button size="sm" variant="secondary" testId="group-open" onClick={() => void reload(g.id)}>
                       {t("groups.open")}
                     </Button>{" "}
-                    <Button size="sm" variant="ghost" testId="group-edit" onClick={() => (setError(null), setPanel({ kind: "edit", group: g }))}>
+                    <Button
+                      size="sm"
+                      variant="ghost"
+                      testId="group-edit"
+                      onClick={() => (setError(null), setPanel({ kind: "edit", group: g }))}
+                    >
                       {t("groups.rename")}
                     </Button>{" "}
-                    <Button size="sm" variant="ghost" className="text-red-700 dark:text-red-300" testId="group-delete" onClick={() => (setError(null), setPanel({ kind: "delete", group: g }))}>
+                    <Button
+                      size="sm"
+                      variant="ghost"
+                      className="text-red-700 dark:text-red-300"
+                      testId="group-delete"
+                      onClick={() => (setError(null), setPanel({ kind: "delete", group: g }))}
+                    >
                       {t("groups.delete")}
                     </Button>
                   </TD>
@@ -145,15 +180,28 @@ export function GroupsClient({ initialGroups, users, csrfToken }: { initialGroup
             <CardBody className="space-y-5">
               <section>
                 <h3 className="mb-2 text-sm font-semibold">{t("groups.memberList")}</h3>
-                {openGroup.members.length === 0 ? <p className="text-sm text-slate-600 dark:text-slate-400">{t("groups.noMembers")}</p> : null}
+                {openGroup.members.length === 0 ? (
+                  <p className="text-sm text-slate-600 dark:text-slate-400">{t("groups.noMembers")}</p>
+                ) : null}
                 <ul className="divide-y divide-slate-200 dark:divide-slate-800">
                   {openGroup.members.map((m) => (
-                    <li key={m.id} className="flex items-center justify-between py-1.5" data-testid="group-member" data-username={m.username}>
+                    <li
+                      key={m.id}
+                      className="flex items-center justify-between py-1.5"
+                      data-testid="group-member"
+                      data-username={m.username}
+                    >
                       <span>
                         <span className="font-medium">{m.username}</span>
                         {m.displayName ? <span className="ml-1 text-slate-500">({m.displayName})</span> : null}
                       </span>
-                      <Button size="sm" variant="ghost" className="text-red-700 dark:text-red-300" testId="group-member-remove" onClick={() => setPanel({ kind: "removeMember", group: openGroup, user: m })}>
+                      <Button
+                        size="sm"
+                        variant="ghost"
+                        className="text-red-700 dark:text-red-300"
+                        testId="group-member-remove"
+                        onClick={() => setPanel({ kind: "removeMember", group: openGroup, user: m })}
+                      >
                         {t("groups.removeMember")}
                       </Button>
                     </li>
@@ -172,7 +220,13 @@ export function GroupsClient({ initialGroups, users, csrfToken }: { initialGroup
                     });
                   }}
                 >
-                  <Select aria-label={t("groups.addMemberLabel")} value={pick} onChange={(e) => setPick(e.target.value)} testId="group-member-pick" className="w-56">
+                  <Select
+                    aria-label={t("groups.addMemberLabel")}
+                    value={pick}
+                    onChange={(e) => setPick(e.target.value)}
+                    testId="group-member-pick"
+                    className="w-56"
+                  >
                     <option value="">{t("groups.pickUser")}</option>
                     {nonMembers.map((u) => (
                       <option key={u.id} value={u.id}>
@@ -188,12 +242,16 @@ export function GroupsClient({ initialGroups, users, csrfToken }: { initialGroup
               <QuotaEditor key={openGroup.id} subject="group" id={openGroup.id} csrfToken={csrfToken} />
               <section>
                 <h3 className="mb-2 text-sm font-semibold">{t("groups.grants")}</h3>
-                {openGroup.grants.length === 0 ? <p className="text-sm text-slate-600 dark:text-slate-400">{t("groups.noGrants")}</p> : null}
+                {openGroup.grants.length === 0 ? (
+                  <p className="text-sm text-slate-600 dark:text-slate-400">{t("groups.noGrants")}</p>
+                ) : null}
                 <ul className="space-y-1 text-sm" data-testid="group-grants">
                   {openGroup.grants.map((g) => (
                     <li key={g.id}>
                       <span className="font-medium">{g.role.name}</span> · {scope(g)} ·{" "}
-                      <span className="text-slate-600 dark:text-slate-400">{g.role.privileges.map(privilege).join(", ")}</span>
+                      <span className="text-slate-600 dark:text-slate-400">
+                        {g.role.privileges.map(privilege).join(", ")}
+                      </span>
                     </li>
                   ))}
                 </ul>
@@ -219,13 +277,37 @@ export function GroupsClient({ initialGroups, users, csrfToken }: { initialGroup
           </>
         }
       >
-        <form id="group-form" onSubmit={submitGroup} className="space-y-4" key={panel?.kind === "edit" ? panel.group.id : "new"}>
+        <form
+          id="group-form"
+          onSubmit={submitGroup}
+          className="space-y-4"
+          key={panel?.kind === "edit" ? panel.group.id : "new"}
+        >
           {error ? <ErrorBanner title={error.message}>{null}</ErrorBanner> : null}
           <Field label={t("groups.name")} required error={error?.fieldMessage("name")}>
-            {(p) => <Input {...p} name="name" required maxLength={64} defaultValue={panel?.kind === "edit" ? panel.group.name : ""} data-autofocus testId="group-name" />}
+            {(p) => (
+              <Input
+                {...p}
+                name="name"
+                required
+                maxLength={64}
+                defaultValue={panel?.kind === "edit" ? panel.group.name : ""}
+                data-autofocus
+                testId="group-name"
+              />
+            )}
           </Field>
           <Field label={t("groups.descriptionField")}>
-            {(p) => <Textarea {...p} name="description" rows={2} maxLength={500} defaultValue={panel?.kind === "edit" ? panel.group.description : ""} testId="group-description" />}
+            {(p) => (
+              <Textarea
+                {...p}
+                name="description"
+                rows={2}
+                maxLength={500}
+                defaultValue={panel?.kind === "edit" ? panel.group.description : ""}
+                testId="group-description"
+              />
+            )}
           </Field>
         </form>
       </Dialog>
@@ -242,17 +324,24 @@ export function GroupsClient({ initialGroups, users, csrfToken }: { initialGroup
         onConfirm={() => {
           if (panel?.kind !== "delete") return;
           const g = panel.group;
-          void run(async () => {
-            await fetchJson(`/api/groups/${enc(g.id)}`, { method: "DELETE", csrfToken });
-            return t("groups.deleted", { name: g.name });
-          }, openGroup?.id === g.id ? null : undefined);
+          void run(
+            async () => {
+              await fetchJson(`/api/groups/${enc(g.id)}`, { method: "DELETE", csrfToken });
+              return t("groups.deleted", { name: g.name });
+            },
+            openGroup?.id === g.id ? null : undefined,
+          );
         }}
       />
 
       <ConfirmDialog
         open={panel?.kind === "removeMember"}
         testId="group-member-remove-dialog"
-        title={panel?.kind === "removeMember" ? t("groups.removeMemberTitle", { username: panel.user.username, group: panel.group.name }) : ""}
+        title={
+          panel?.kind === "removeMember"
+            ? t("groups.removeMemberTitle", { username: panel.user.username, group: panel.group.name })
+            : ""
+        }
         description={t("groups.removeMemberBody")}
         confirmLabel={t("groups.removeMember")}
         pending={busy}

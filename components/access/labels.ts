@@ -11,7 +11,16 @@ export function useAccessLabels() {
   return {
     t,
     privilege: (p: PrivilegeName) => t(`privileges.${privilegeKey(p)}`),
-    scope: (s: { scope: GrantScopeKind; hostName?: string | null; scopeName?: string | null; tag?: string | null; vmUuid?: string | null }, thisVm?: string) => {
+    scope: (
+      s: {
+        scope: GrantScopeKind;
+        hostName?: string | null;
+        scopeName?: string | null;
+        tag?: string | null;
+        vmUuid?: string | null;
+      },
+      thisVm?: string,
+    ) => {
       if (s.scope === "global") return t("scope.global");
       if (s.scope === "host") return t("scope.host", { name: s.hostName ?? s.scopeName ?? "?" });
       if (s.scope === "tag") return t("scope.tag", { tag: s.tag ?? s.scopeName ?? "?" });

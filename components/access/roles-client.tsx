@@ -46,7 +46,11 @@ export function RolesClient({ initialRoles, csrfToken }: { initialRoles: RoleVie
   function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const f = new FormData(e.currentTarget);
-    const body = { name: String(f.get("name") ?? ""), description: String(f.get("description") ?? ""), privileges: f.getAll("privileges").map(String) };
+    const body = {
+      name: String(f.get("name") ?? ""),
+      description: String(f.get("description") ?? ""),
+      privileges: f.getAll("privileges").map(String),
+    };
     if (panel?.kind === "edit") {
       const id = panel.role.id;
       void run(async () => {
@@ -97,14 +101,24 @@ export function RolesClient({ initialRoles, csrfToken }: { initialRoles: RoleVie
           </THead>
           <TBody>
             {roles.map((r) => (
-              <TR key={r.id} testId="role-row" data-role={r.name} data-builtin={r.builtin} data-privileges={r.privileges.join(" ")}>
+              <TR
+                key={r.id}
+                testId="role-row"
+                data-role={r.name}
+                data-builtin={r.builtin}
+                data-privileges={r.privileges.join(" ")}
+              >
                 <TD wrap className="max-w-xs">
                   <div className="flex items-center gap-2">
                     <span className="font-medium">{r.name}</span>
                     {r.builtin ? <Badge tone="info">{t("roles.builtin")}</Badge> : null}
                   </div>
-                  {r.description ? <div className="text-xs text-slate-500 dark:text-slate-400">{r.description}</div> : null}
-                  <div className="text-xs text-slate-500 dark:text-slate-400">{t("roles.uses", { count: r.grantCount })}</div>
+                  {r.description ? (
+                    <div className="text-xs text-slate-500 dark:text-slate-400">{r.description}</div>
+                  ) : null}
+                  <div className="text-xs text-slate-500 dark:text-slate-400">
+                    {t("roles.uses", { count: r.grantCount })}
+                  </div>
                 </TD>
                 <TD wrap>
                   <span className="flex max-w-xl flex-wrap gap-1">
@@ -120,10 +134,21 @@ export function RolesClient({ initialRoles, csrfToken }: { initialRoles: RoleVie
                     <span className="text-xs text-slate-500 dark:text-slate-400">{t("roles.builtinHint")}</span>
                   ) : (
                     <>
-                      <Button size="sm" variant="secondary" testId="role-edit" onClick={() => (setError(null), setPanel({ kind: "edit", role: r }))}>
+                      <Button
+                        size="sm"
+                        variant="secondary"
+                        testId="role-edit"
+                        onClick={() => (setError(null), setPanel({ kind: "edit", role: r }))}
+                      >
                         {t("roles.edit")}
                       </Button>{" "}
-                      <Button size="sm" variant="ghost" className="text-red-700 dark:text-red-300" testId="role-delete" onClick={() => (setError(null), setPanel({ kind: "delete", role: r }))}>
+                      <Button
+                        size="sm"
+                        variant="ghost"
+                        className="text-red-700 dark:text-red-300"
+                        testId="role-delete"
+                        onClick={() => (setError(null), setPanel({ kind: "delete", role: r }))}
+                      >
                         {t("roles.delete")}
                       </Button>
                     </>
@@ -155,17 +180,42 @@ export function RolesClient({ initialRoles, csrfToken }: { initialRoles: RoleVie
         <form id="role-form" onSubmit={submit} className="space-y-4" key={editing?.id ?? "new"}>
           {error ? <ErrorBanner title={error.message}>{null}</ErrorBanner> : null}
           <Field label={t("roles.name")} required error={error?.fieldMessage("name")}>
-            {(p) => <Input {...p} name="name" required maxLength={64} defaultValue={editing?.name ?? ""} data-autofocus testId="role-name" />}
+            {(p) => (
+              <Input
+                {...p}
+                name="name"
+                required
+                maxLength={64}
+                defaultValue={editing?.name ?? ""}
+                data-autofocus
+                testId="role-name"
+              />
+            )}
           </Field>
           <Field label={t("roles.descriptionField")}>
-            {(p) => <Textarea {...p} name="description" rows={2} maxLength={500} defaultValue={editing?.description ?? ""} testId="role-description" />}
+            {(p) => (
+              <Textarea
+                {...p}
+                name="description"
+                rows={2}
+                maxLength={500}
+                defaultValue={editing?.description ?? ""}
+                testId="role-description"
+              />
+            )}
           </Field>
           <fieldset>
             <legend className="mb-2 text-sm font-medium">{t("roles.privilegesLabel")}</legend>
             <div className="grid gap-1.5 sm:grid-cols-2">
               {PRIVILEGE_LIST.map((p) => (
                 <label key={p} className="flex items-center gap-2 text-sm">
-                  <input type="checkbox" name="privileges" value={p} defaultChecked={editing?.privileges.includes(p) ?? false} data-testid={`role-privilege-${p}`} />
+                  <input
+                    type="checkbox"
+                    name="privileges"
+                    value={p}
+                    defaultChecked={editing?.privileges.includes(p) ?? false}
+                    data-testid={`role-privilege-${p}`}
+                  />
                   <span>{privilege(p)}</span>
                   <code className="text-xs text-slate-500">{p}</code>
                 </label>

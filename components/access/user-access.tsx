@@ -26,7 +26,10 @@ export function UserAccessSummary({ userId, role }: { userId: string; role: stri
   );
 
   return (
-    <section className="space-y-2 border-t border-slate-200 pt-3 text-sm dark:border-slate-800" data-testid="user-access">
+    <section
+      className="space-y-2 border-t border-slate-200 pt-3 text-sm dark:border-slate-800"
+      data-testid="user-access"
+    >
       <h3 className="font-semibold">{t("user.title")}</h3>
       <p className="text-slate-600 dark:text-slate-400">
         {t("user.accountRole", { role })} — {t("user.accountRoleHint")}
@@ -41,7 +44,9 @@ export function UserAccessSummary({ userId, role }: { userId: string; role: stri
           </p>
           <div>
             <span className="font-medium">{t("user.grants")}</span>
-            {access.grants.length + access.groupGrants.length === 0 ? <p className="text-slate-600 dark:text-slate-400">{t("user.noGrants")}</p> : null}
+            {access.grants.length + access.groupGrants.length === 0 ? (
+              <p className="text-slate-600 dark:text-slate-400">{t("user.noGrants")}</p>
+            ) : null}
             <ul className="mt-1 space-y-0.5">
               {access.grants.map((g) => line(g))}
               {access.groupGrants.map((g) => line(g, g.subject.name))}

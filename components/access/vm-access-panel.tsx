@@ -102,12 +102,25 @@ export function VmAccessPanel({ hostId, uuid, hostName, csrfToken, canEditTags, 
             <Spinner />
           ) : (
             <ul className="flex flex-wrap gap-2" aria-label={t("vm.tagsTitle")}>
-              {draft.length === 0 ? <li className="text-sm text-slate-500 dark:text-slate-400">{t("vm.noTags")}</li> : null}
+              {draft.length === 0 ? (
+                <li className="text-sm text-slate-500 dark:text-slate-400">{t("vm.noTags")}</li>
+              ) : null}
               {draft.map((tag) => (
-                <li key={tag} data-testid="vm-tag" data-tag={tag} className="inline-flex items-center gap-1 rounded-full bg-slate-100 px-2.5 py-0.5 text-sm dark:bg-slate-800">
+                <li
+                  key={tag}
+                  data-testid="vm-tag"
+                  data-tag={tag}
+                  className="inline-flex items-center gap-1 rounded-full bg-slate-100 px-2.5 py-0.5 text-sm dark:bg-slate-800"
+                >
                   {tag}
                   {canEditTags ? (
-                    <button type="button" aria-label={t("vm.removeTag", { tag })} onClick={() => setDraft(draft.filter((x) => x !== tag))} className="text-slate-500 hover:text-red-600" data-testid="vm-tag-remove">
+                    <button
+                      type="button"
+                      aria-label={t("vm.removeTag", { tag })}
+                      onClick={() => setDraft(draft.filter((x) => x !== tag))}
+                      className="text-slate-500 hover:text-red-600"
+                      data-testid="vm-tag-remove"
+                    >
                       <XIcon className="size-3.5" />
                     </button>
                   ) : null}
@@ -117,14 +130,30 @@ export function VmAccessPanel({ hostId, uuid, hostName, csrfToken, canEditTags, 
           )}
           {canEditTags && tags !== null ? (
             <form onSubmit={addTag} className="flex flex-wrap items-end gap-2">
-              <Input aria-label={t("vm.tagInput")} placeholder={t("vm.tagInput")} value={tagInput} onChange={(e) => setTagInput(e.target.value)} maxLength={40} className="w-48" testId="vm-tag-input" />
+              <Input
+                aria-label={t("vm.tagInput")}
+                placeholder={t("vm.tagInput")}
+                value={tagInput}
+                onChange={(e) => setTagInput(e.target.value)}
+                maxLength={40}
+                className="w-48"
+                testId="vm-tag-input"
+              />
               <Button type="submit" variant="secondary" size="sm" testId="vm-tag-add">
                 {t("vm.addTag")}
               </Button>
-              <Button size="sm" disabled={!tagsChanged} loading={busy && tagsChanged} testId="vm-tags-save" onClick={() => void run(async () => {
-                await fetchJson(`${base}/tags`, { method: "PUT", body: { tags: draft }, csrfToken });
-                return t("vm.tagsSaved");
-              })}>
+              <Button
+                size="sm"
+                disabled={!tagsChanged}
+                loading={busy && tagsChanged}
+                testId="vm-tags-save"
+                onClick={() =>
+                  void run(async () => {
+                    await fetchJson(`${base}/tags`, { method: "PUT", body: { tags: draft }, csrfToken });
+                    return t("vm.tagsSaved");
+                  })
+                }
+              >
                 {t("vm.saveTags")}
               </Button>
             </form>
@@ -161,10 +190,17 @@ export function VmAccessPanel({ hostId, uuid, hostName, csrfToken, canEditTags, 
                   <TableEmpty colSpan={3}>{t("vm.nobody")}</TableEmpty>
                 ) : (
                   access.entries.map((e) => (
-                    <TR key={e.user.id} testId="vm-access-row" data-username={e.user.username} data-privileges={e.privileges.join(" ")}>
+                    <TR
+                      key={e.user.id}
+                      testId="vm-access-row"
+                      data-username={e.user.username}
+                      data-privileges={e.privileges.join(" ")}
+                    >
                       <TD>
                         <span className="font-medium">{e.user.username}</span>
-                        {e.user.displayName ? <span className="ml-1 text-slate-500 dark:text-slate-400">({e.user.displayName})</span> : null}
+                        {e.user.displayName ? (
+                          <span className="ml-1 text-slate-500 dark:text-slate-400">({e.user.displayName})</span>
+                        ) : null}
                       </TD>
                       <TD wrap>
                         <span className="flex max-w-md flex-wrap gap-1">
@@ -207,16 +243,28 @@ export function VmAccessPanel({ hostId, uuid, hostName, csrfToken, canEditTags, 
                   </TR>
                 </THead>
                 <TBody>
-                  {access && access.grants.length === 0 ? <TableEmpty colSpan={4}>{t("vm.noGrants")}</TableEmpty> : null}
+                  {access && access.grants.length === 0 ? (
+                    <TableEmpty colSpan={4}>{t("vm.noGrants")}</TableEmpty>
+                  ) : null}
                   {access?.grants.map((g) => (
-                    <TR key={g.id} testId="grant-row" data-subject={g.subject.name} data-role={g.role.name} data-scope={g.scope}>
-                      <TD>
-                        {g.subject.kind === "group" ? t("via.group", { name: g.subject.name }) : g.subject.name}
-                      </TD>
+                    <TR
+                      key={g.id}
+                      testId="grant-row"
+                      data-subject={g.subject.name}
+                      data-role={g.role.name}
+                      data-scope={g.scope}
+                    >
+                      <TD>{g.subject.kind === "group" ? t("via.group", { name: g.subject.name }) : g.subject.name}</TD>
                       <TD>{g.role.name}</TD>
                       <TD>{scope(g, uuid)}</TD>
                       <TD className="text-right">
-                        <Button size="sm" variant="ghost" className="text-red-700 dark:text-red-300" onClick={() => setRemoving(g)} testId="grant-remove">
+                        <Button
+                          size="sm"
+                          variant="ghost"
+                          className="text-red-700 dark:text-red-300"
+                          onClick={() => setRemoving(g)}
+                          testId="grant-remove"
+                        >
                           {t("vm.remove")}
                         </Button>
                       </TD>
@@ -315,8 +363,14 @@ function GrantDialog({
           : scopeKind === "tag"
             ? { kind: "tag", tag: String(f.get("tag") ?? "") }
             : { kind: "global" };
-    const name = kind === "user" ? (users.find((u) => u.id === subjectId)?.username ?? "") : (groups.find((g) => g.id === subjectId)?.name ?? "");
-    void onSubmit({ subject: { kind, id: subjectId }, roleId, scope }, { role: roles.find((r) => r.id === roleId)?.name ?? roleId, name });
+    const name =
+      kind === "user"
+        ? (users.find((u) => u.id === subjectId)?.username ?? "")
+        : (groups.find((g) => g.id === subjectId)?.name ?? "");
+    void onSubmit(
+      { subject: { kind, id: subjectId }, roleId, scope },
+      { role: roles.find((r) => r.id === roleId)?.name ?? roleId, name },
+    );
   }
 
   return (
@@ -339,7 +393,12 @@ function GrantDialog({
       <form id="grant-form" onSubmit={submit} className="space-y-4">
         <Field label={t("vm.subjectKind")}>
           {(p) => (
-            <Select {...p} value={kind} onChange={(e) => setKind(e.target.value as "user" | "group")} testId="grant-subject-kind">
+            <Select
+              {...p}
+              value={kind}
+              onChange={(e) => setKind(e.target.value as "user" | "group")}
+              testId="grant-subject-kind"
+            >
               <option value="user">{t("vm.kindUser")}</option>
               <option value="group">{t("vm.kindGroup")}</option>
             </Select>
@@ -383,8 +442,21 @@ function GrantDialog({
           <legend className="text-sm font-medium text-slate-900 dark:text-slate-100">{t("vm.scopeLabel")}</legend>
           {(["vm", "host", "tag", "global"] as const).map((s) => (
             <label key={s} className="flex items-center gap-2 text-sm">
-              <input type="radio" name="scopeKind" value={s} checked={scopeKind === s} onChange={() => setScopeKind(s)} data-testid={`grant-scope-${s}`} />
-              {s === "vm" ? t("vm.scopeVm") : s === "host" ? t("vm.scopeHost", { name: hostName }) : s === "tag" ? t("vm.scopeTag") : t("vm.scopeGlobal")}
+              <input
+                type="radio"
+                name="scopeKind"
+                value={s}
+                checked={scopeKind === s}
+                onChange={() => setScopeKind(s)}
+                data-testid={`grant-scope-${s}`}
+              />
+              {s === "vm"
+                ? t("vm.scopeVm")
+                : s === "host"
+                  ? t("vm.scopeHost", { name: hostName })
+                  : s === "tag"
+                    ? t("vm.scopeTag")
+                    : t("vm.scopeGlobal")}
             </label>
           ))}
           {scopeKind === "tag" ? (

@@ -68,7 +68,11 @@ export function ApiTokensCard({ csrfToken, scope }: { csrfToken: string; scope: 
     setError(null);
     try {
       const r = await fetchJson<{ token: string }>("/api/tokens", {
-        body: { name: String(f.get("name") ?? ""), expiresInDays: Number(f.get("expiresInDays")), privileges: f.getAll("privilege").map(String) },
+        body: {
+          name: String(f.get("name") ?? ""),
+          expiresInDays: Number(f.get("expiresInDays")),
+          privileges: f.getAll("privilege").map(String),
+        },
         csrfToken,
       });
       setCreated(r.token);
@@ -96,7 +100,8 @@ export function ApiTokensCard({ csrfToken, scope }: { csrfToken: string; scope: 
     }
   }
 
-  const when = (iso: string | null) => (iso ? format.dateTime(new Date(iso), { dateStyle: "medium", timeStyle: "short" }) : t("never"));
+  const when = (iso: string | null) =>
+    iso ? format.dateTime(new Date(iso), { dateStyle: "medium", timeStyle: "short" }) : t("never");
   const columns = scope === "all" ? 8 : 7;
 
   return (
@@ -106,7 +111,12 @@ export function ApiTokensCard({ csrfToken, scope }: { csrfToken: string; scope: 
         description={scope === "all" ? t("allIntro") : t("intro")}
         actions={
           scope === "own" && !creating ? (
-            <Button size="sm" onClick={() => (setError(null), setCreated(null), setCreating(true))} testId="token-new" disabled={!data}>
+            <Button
+              size="sm"
+              onClick={() => (setError(null), setCreated(null), setCreating(true))}
+              testId="token-new"
+              disabled={!data}
+            >
               {t("create")}
             </Button>
           ) : null
@@ -117,7 +127,10 @@ export function ApiTokensCard({ csrfToken, scope }: { csrfToken: string; scope: 
           <Alert tone="warning" title={t("createdTitle")} testId="token-created">
             <p>{t("createdText")}</p>
             <div className="mt-2 flex flex-wrap items-center gap-2">
-              <code className="rounded bg-white px-2 py-1 font-mono text-xs break-all text-slate-900 dark:bg-slate-900 dark:text-slate-100" data-testid="token-value">
+              <code
+                className="rounded bg-white px-2 py-1 font-mono text-xs break-all text-slate-900 dark:bg-slate-900 dark:text-slate-100"
+                data-testid="token-value"
+              >
                 {created}
               </code>
               <CopyButton text={created} testId="token-copy" />
@@ -130,13 +143,42 @@ export function ApiTokensCard({ csrfToken, scope }: { csrfToken: string; scope: 
         {error && !error.issues.length ? <ErrorBanner testId="token-error">{error.message}</ErrorBanner> : null}
 
         {creating && data ? (
-          <form onSubmit={onCreate} className="space-y-4 rounded-lg border border-slate-200 p-4 dark:border-slate-700" data-testid="token-form" noValidate>
+          <form
+            onSubmit={onCreate}
+            className="space-y-4 rounded-lg border border-slate-200 p-4 dark:border-slate-700"
+            data-testid="token-form"
+            noValidate
+          >
             <div className="grid gap-4 sm:grid-cols-2">
               <Field label={t("name")} error={error?.fieldMessage("name")} required>
-                {(p) => <Input {...p} name="name" placeholder={t("namePlaceholder")} maxLength={64} testId="token-name" autoFocus />}
+                {(p) => (
+                  <Input
+                    {...p}
+                    name="name"
+                    placeholder={t("namePlaceholder")}
+                    maxLength={64}
+                    testId="token-name"
+                    autoFocus
+                  />
+                )}
               </Field>
-              <Field label={t("expiresIn")} hint={t("expiresHint", { max: data.maxDays })} error={error?.fieldMessage("expiresInDays")} required>
-                {(p) => <Input {...p} name="expiresInDays" type="number" min={1} max={data.maxDays} defaultValue={Math.min(30, data.maxDays)} testId="token-days" />}
+              <Field
+                label={t("expiresIn")}
+                hint={t("expiresHint", { max: data.maxDays })}
+                error={error?.fieldMessage("expiresInDays")}
+                required
+              >
+                {(p) => (
+                  <Input
+                    {...p}
+                    name="expiresInDays"
+                    type="number"
+                    min={1}
+                    max={data.maxDays}
+                    defaultValue={Math.min(30, data.maxDays)}
+                    testId="token-days"
+                  />
+                )}
               </Field>
             </div>
             <fieldset>
@@ -145,12 +187,20 @@ export function ApiTokensCard({ csrfToken, scope }: { csrfToken: string; scope: 
               <div className="grid gap-2 sm:grid-cols-3">
                 {data.grantable.map((p) => (
                   <label key={p} className="flex items-center gap-2 font-mono text-xs">
-                    <input type="checkbox" name="privilege" value={p} data-testid={`token-priv-${p}`} className="size-4 rounded border-slate-300" />
+                    <input
+                      type="checkbox"
+                      name="privilege"
+                      value={p}
+                      data-testid={`token-priv-${p}`}
+                      className="size-4 rounded border-slate-300"
+                    />
                     {p}
                   </label>
                 ))}
               </div>
-              {error?.fieldMessage("privileges") ? <p className="mt-1 text-sm text-red-600">{error.fieldMessage("privileges")}</p> : null}
+              {error?.fieldMessage("privileges") ? (
+                <p className="mt-1 text-sm text-red-600">{error.fieldMessage("privileges")}</p>
+              ) : null}
             </fieldset>
             <div className="flex gap-2">
               <Button type="submit" loading={busy} testId="token-submit">
@@ -201,7 +251,12 @@ export function ApiTokensCard({ csrfToken, scope }: { csrfToken: string; scope: 
                 </TD>
                 <TD className="text-right">
                   {k.status !== "revoked" ? (
-                    <Button size="sm" variant="danger" onClick={() => (setRevokeError(null), setRevoking(k))} testId="token-revoke">
+                    <Button
+                      size="sm"
+                      variant="danger"
+                      onClick={() => (setRevokeError(null), setRevoking(k))}
+                      testId="token-revoke"
+                    >
                       {t("revoke")}
                     </Button>
                   ) : null}

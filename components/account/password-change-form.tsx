@@ -54,13 +54,25 @@ export function PasswordChangeForm({ csrfToken }: { csrfToken: string }) {
           ) : null}
           {error && !error.issues.length ? <ErrorBanner testId="form-error">{error.message}</ErrorBanner> : null}
           <Field label={t("currentPassword")} error={error?.fieldMessage("currentPassword")} required>
-            {(p) => <Input {...p} name="currentPassword" type="password" autoComplete="current-password" testId="account-current" />}
+            {(p) => (
+              <Input
+                {...p}
+                name="currentPassword"
+                type="password"
+                autoComplete="current-password"
+                testId="account-current"
+              />
+            )}
           </Field>
           <Field label={t("newPassword")} error={error?.fieldMessage("newPassword")} required>
-            {(p) => <Input {...p} name="newPassword" type="password" autoComplete="new-password" testId="account-new" />}
+            {(p) => (
+              <Input {...p} name="newPassword" type="password" autoComplete="new-password" testId="account-new" />
+            )}
           </Field>
           <Field label={t("confirmPassword")} error={mismatch ? t("mismatch") : undefined} required>
-            {(p) => <Input {...p} name="confirm" type="password" autoComplete="new-password" testId="account-confirm" />}
+            {(p) => (
+              <Input {...p} name="confirm" type="password" autoComplete="new-password" testId="account-confirm" />
+            )}
           </Field>
         </CardBody>
         <CardFooter>

@@ -45,7 +45,10 @@ export function TwoFactorCard({ initial, csrfToken }: { initial: TotpStatus; csr
     setError(null);
     setNotice(null);
     try {
-      setEnrolment((await fetchJson<{ enrolment: TotpEnrolment }>("/api/account/totp/enrol", { method: "POST", csrfToken })).enrolment);
+      setEnrolment(
+        (await fetchJson<{ enrolment: TotpEnrolment }>("/api/account/totp/enrol", { method: "POST", csrfToken }))
+          .enrolment,
+      );
       setMode("enrol");
     } catch (err) {
       failed(err);
@@ -69,7 +72,10 @@ export function TwoFactorCard({ initial, csrfToken }: { initial: TotpStatus; csr
     setBusy(true);
     setError(null);
     try {
-      const r = await fetchJson<{ recoveryCodes?: string[] }>(path, { body: Object.fromEntries(fields.map((k) => [k, String(f.get(k) ?? "")])), csrfToken });
+      const r = await fetchJson<{ recoveryCodes?: string[] }>(path, {
+        body: Object.fromEntries(fields.map((k) => [k, String(f.get(k) ?? "")])),
+        csrfToken,
+      });
       if (r.recoveryCodes) {
         setCodes(r.recoveryCodes);
         setMode("codes");
@@ -113,10 +119,14 @@ export function TwoFactorCard({ initial, csrfToken }: { initial: TotpStatus; csr
             {t("required")}
           </Alert>
         ) : null}
-        {error && !error.issues.length && mode !== "enrol" ? <ErrorBanner testId="totp-error">{error.message}</ErrorBanner> : null}
+        {error && !error.issues.length && mode !== "enrol" ? (
+          <ErrorBanner testId="totp-error">{error.message}</ErrorBanner>
+        ) : null}
 
         {mode === "codes" ? <RecoveryCodesPanel codes={codes} onDone={() => setMode("idle")} /> : null}
-        {mode === "enrol" && enrolment ? <TotpEnrolPanel enrolment={enrolment} onConfirm={confirmEnrol} onCancel={cancel} /> : null}
+        {mode === "enrol" && enrolment ? (
+          <TotpEnrolPanel enrolment={enrolment} onConfirm={confirmEnrol} onCancel={cancel} />
+        ) : null}
 
         {mode === "idle" && !status.enabled ? (
           <Button onClick={startEnrol} loading={busy} testId="totp-enable">
@@ -130,7 +140,11 @@ export function TwoFactorCard({ initial, csrfToken }: { initial: TotpStatus; csr
               {t("recoveryLeft", { count: status.recoveryCodesLeft })}
             </p>
             <div className="flex flex-wrap gap-2">
-              <Button variant="secondary" onClick={() => (setError(null), setMode("regenerate"))} testId="totp-regenerate">
+              <Button
+                variant="secondary"
+                onClick={() => (setError(null), setMode("regenerate"))}
+                testId="totp-regenerate"
+              >
                 {t("regenerate")}
               </Button>
               {!status.required ? (
@@ -143,10 +157,23 @@ export function TwoFactorCard({ initial, csrfToken }: { initial: TotpStatus; csr
         ) : null}
 
         {mode === "regenerate" ? (
-          <form onSubmit={(e) => submit(e, "/api/account/totp/recovery-codes", ["code"])} className="space-y-3" noValidate>
+          <form
+            onSubmit={(e) => submit(e, "/api/account/totp/recovery-codes", ["code"])}
+            className="space-y-3"
+            noValidate
+          >
             <p className="text-sm text-slate-600 dark:text-slate-400">{t("regenerateIntro")}</p>
             <Field label={t("code")} error={error?.fieldMessage("code")} required>
-              {(p) => <Input {...p} name="code" inputMode="numeric" autoComplete="one-time-code" testId="totp-regenerate-code" autoFocus />}
+              {(p) => (
+                <Input
+                  {...p}
+                  name="code"
+                  inputMode="numeric"
+                  autoComplete="one-time-code"
+                  testId="totp-regenerate-code"
+                  autoFocus
+                />
+              )}
             </Field>
             <div className="flex gap-2">
               <Button type="submit" loading={busy} testId="totp-regenerate-submit">
@@ -160,13 +187,28 @@ export function TwoFactorCard({ initial, csrfToken }: { initial: TotpStatus; csr
         ) : null}
 
         {mode === "disable" ? (
-          <form onSubmit={(e) => submit(e, "/api/account/totp/disable", ["password", "code"])} className="space-y-3" noValidate>
+          <form
+            onSubmit={(e) => submit(e, "/api/account/totp/disable", ["password", "code"])}
+            className="space-y-3"
+            noValidate
+          >
             <p className="text-sm text-slate-600 dark:text-slate-400">{t("disableIntro")}</p>
             <Field label={t("password")} error={error?.fieldMessage("password")} required>
-              {(p) => <Input {...p} name="password" type="password" autoComplete="current-password" testId="totp-disable-password" autoFocus />}
+              {(p) => (
+                <Input
+                  {...p}
+                  name="password"
+                  type="password"
+                  autoComplete="current-password"
+                  testId="totp-disable-password"
+                  autoFocus
+                />
+              )}
             </Field>
             <Field label={t("code")} error={error?.fieldMessage("code")} required>
-              {(p) => <Input {...p} name="code" inputMode="numeric" autoComplete="one-time-code" testId="totp-disable-code" />}
+              {(p) => (
+                <Input {...p} name="code" inputMode="numeric" autoComplete="one-time-code" testId="totp-disable-code" />
+              )}
             </Field>
             <div className="flex gap-2">
               <Button type="submit" variant="danger" loading={busy} testId="totp-disable-submit">

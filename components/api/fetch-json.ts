@@ -42,7 +42,13 @@ export async function fetchJson<T>(
   const data = await res.json().catch(() => null);
   if (!res.ok) {
     const e = data?.error;
-    throw new ApiError(res.status, e?.code ?? "internal", e?.message ?? `Request failed (${res.status})`, e?.issues ?? [], e && typeof e === "object" ? e : {});
+    throw new ApiError(
+      res.status,
+      e?.code ?? "internal",
+      e?.message ?? `Request failed (${res.status})`,
+      e?.issues ?? [],
+      e && typeof e === "object" ? e : {},
+    );
   }
   return data as T;
 }

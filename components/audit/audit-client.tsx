@@ -135,11 +135,26 @@ export function AuditClient({
       />
       <div className="space-y-4">
         <Card>
-          <form key={formKey} onSubmit={onFilter} className="grid items-end gap-4 p-4 sm:grid-cols-2 lg:grid-cols-4" data-testid="audit-filters">
-            <Field label={t("filterActor")}>{(p) => <Input {...p} name="actor" defaultValue={filters.actor} testId="audit-filter-actor" />}</Field>
+          <form
+            key={formKey}
+            onSubmit={onFilter}
+            className="grid items-end gap-4 p-4 sm:grid-cols-2 lg:grid-cols-4"
+            data-testid="audit-filters"
+          >
+            <Field label={t("filterActor")}>
+              {(p) => <Input {...p} name="actor" defaultValue={filters.actor} testId="audit-filter-actor" />}
+            </Field>
             <Field label={t("filterAction")}>
               {(p) => (
-                <Input {...p} name="action" defaultValue={filters.action} placeholder="auth.login" list="audit-actions" className="font-mono" testId="audit-filter-action" />
+                <Input
+                  {...p}
+                  name="action"
+                  defaultValue={filters.action}
+                  placeholder="auth.login"
+                  list="audit-actions"
+                  className="font-mono"
+                  testId="audit-filter-action"
+                />
               )}
             </Field>
             <datalist id="audit-actions">
@@ -171,12 +186,30 @@ export function AuditClient({
                 </Select>
               )}
             </Field>
-            <Field label={t("filterVm")}>{(p) => <Input {...p} name="vm" defaultValue={filters.vm} testId="audit-filter-vm" />}</Field>
+            <Field label={t("filterVm")}>
+              {(p) => <Input {...p} name="vm" defaultValue={filters.vm} testId="audit-filter-vm" />}
+            </Field>
             <Field label={t("filterFrom")}>
-              {(p) => <Input {...p} name="from" type="datetime-local" defaultValue={isoToLocal(filters.from)} testId="audit-filter-from" />}
+              {(p) => (
+                <Input
+                  {...p}
+                  name="from"
+                  type="datetime-local"
+                  defaultValue={isoToLocal(filters.from)}
+                  testId="audit-filter-from"
+                />
+              )}
             </Field>
             <Field label={t("filterTo")}>
-              {(p) => <Input {...p} name="to" type="datetime-local" defaultValue={isoToLocal(filters.to)} testId="audit-filter-to" />}
+              {(p) => (
+                <Input
+                  {...p}
+                  name="to"
+                  type="datetime-local"
+                  defaultValue={isoToLocal(filters.to)}
+                  testId="audit-filter-to"
+                />
+              )}
             </Field>
             <div className="flex gap-2">
               <Button type="submit" loading={busy} testId="audit-filter-submit">
@@ -217,9 +250,17 @@ export function AuditClient({
             {events.map((e) => {
               const details = detailsText(e.details);
               return (
-                <TR key={e.id} testId="audit-row" data-action={e.action} data-outcome={e.outcome} data-target-id={e.targetId}>
+                <TR
+                  key={e.id}
+                  testId="audit-row"
+                  data-action={e.action}
+                  data-outcome={e.outcome}
+                  data-target-id={e.targetId}
+                >
                   <TD className="text-slate-600 tabular-nums dark:text-slate-400">
-                    <time dateTime={e.at}>{format.dateTime(new Date(e.at), { dateStyle: "short", timeStyle: "medium" })}</time>
+                    <time dateTime={e.at}>
+                      {format.dateTime(new Date(e.at), { dateStyle: "short", timeStyle: "medium" })}
+                    </time>
                   </TD>
                   <TD className="font-mono text-xs">{e.actorName}</TD>
                   <TD className="font-mono text-xs">{e.action}</TD>
@@ -232,7 +273,10 @@ export function AuditClient({
                   <TD className="font-mono text-xs text-slate-600 dark:text-slate-400">{e.ip}</TD>
                   {/* Takes the width left over and cuts the JSON to one line there; the tooltip has it pretty-printed. */}
                   <TD className="w-full max-w-0 min-w-64">
-                    <div className="truncate font-mono text-xs text-slate-600 dark:text-slate-400" title={details ? JSON.stringify(e.details, null, 2) : undefined}>
+                    <div
+                      className="truncate font-mono text-xs text-slate-600 dark:text-slate-400"
+                      title={details ? JSON.stringify(e.details, null, 2) : undefined}
+                    >
                       {details}
                     </div>
                   </TD>

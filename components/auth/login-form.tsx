@@ -47,7 +47,9 @@ export function LoginForm({ next }: { next: string }) {
     setBusy(true);
     setError(null);
     try {
-      const r = await fetchJson<LoginAnswer>("/api/auth/login", { body: { username: f.get("username"), password: f.get("password") } });
+      const r = await fetchJson<LoginAnswer>("/api/auth/login", {
+        body: { username: f.get("username"), password: f.get("password") },
+      });
       if (r.step === "done") return enter();
       if (r.step === "enrol") {
         const s = await fetchJson<{ enrolment: TotpEnrolment }>("/api/auth/login/enrol", { method: "POST" });
@@ -72,7 +74,8 @@ export function LoginForm({ next }: { next: string }) {
     } catch (err) {
       form.reset();
       // A spent or burnt challenge needs the password again.
-      if (err instanceof ApiError && err.status === 401 && /sign in again|password again/.test(err.message)) setStep("password");
+      if (err instanceof ApiError && err.status === 401 && /sign in again|password again/.test(err.message))
+        setStep("password");
       fail(err);
     }
   }
@@ -108,7 +111,17 @@ export function LoginForm({ next }: { next: string }) {
         <p className="text-sm text-slate-600 dark:text-slate-400">{tf("loginCodeIntro")}</p>
         {error ? <ErrorBanner testId="form-error">{error}</ErrorBanner> : null}
         <Field label={tf("loginCode")}>
-          {(p) => <Input {...p} name="code" autoComplete="one-time-code" testId="login-code" required autoFocus maxLength={32} />}
+          {(p) => (
+            <Input
+              {...p}
+              name="code"
+              autoComplete="one-time-code"
+              testId="login-code"
+              required
+              autoFocus
+              maxLength={32}
+            />
+          )}
         </Field>
         <Button type="submit" loading={busy} testId="login-code-submit" className="w-full">
           {busy ? tf("verifying") : tf("verify")}
@@ -128,7 +141,16 @@ export function LoginForm({ next }: { next: string }) {
         {(p) => <Input {...p} name="username" autoComplete="username" testId="login-username" required autoFocus />}
       </Field>
       <Field label={t("password")}>
-        {(p) => <Input {...p} name="password" type="password" autoComplete="current-password" testId="login-password" required />}
+        {(p) => (
+          <Input
+            {...p}
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            testId="login-password"
+            required
+          />
+        )}
       </Field>
       <Button type="submit" loading={busy} testId="login-submit" className="w-full">
         {busy ? t("signingIn") : t("signIn")}

@@ -16,7 +16,11 @@ export function RecoveryCodesPanel({ codes, onDone }: { codes: string[]; onDone:
       </Alert>
       <ol className="grid grid-cols-2 gap-2 font-mono text-sm">
         {codes.map((c) => (
-          <li key={c} className="rounded bg-slate-100 px-2 py-1 text-center dark:bg-slate-800" data-testid="recovery-code">
+          <li
+            key={c}
+            className="rounded bg-slate-100 px-2 py-1 text-center dark:bg-slate-800"
+            data-testid="recovery-code"
+          >
             {c}
           </li>
         ))}

@@ -51,7 +51,9 @@ export function SetupForm() {
         {(p) => <Input {...p} name="password" type="password" autoComplete="new-password" testId="setup-password" />}
       </Field>
       <Field label={t("passwordConfirm")} error={mismatch ? t("passwordMismatch") : undefined} required>
-        {(p) => <Input {...p} name="confirm" type="password" autoComplete="new-password" testId="setup-password-confirm" />}
+        {(p) => (
+          <Input {...p} name="confirm" type="password" autoComplete="new-password" testId="setup-password-confirm" />
+        )}
       </Field>
       <Button type="submit" loading={busy} testId="setup-submit" className="w-full">
         {busy ? t("creating") : t("createAdmin")}

@@ -48,11 +48,22 @@ export function TotpEnrolPanel({
     <form onSubmit={onSubmit} className="space-y-4" data-testid="totp-enrol" noValidate>
       <p className="text-sm font-medium text-slate-900 dark:text-slate-100">{t("scanTitle")}</p>
       {/* eslint-disable-next-line @next/next/no-img-element -- a data: URL made on the server */}
-      <img src={enrolment.qrDataUrl} alt={t("qrAlt")} width={192} height={192} className="rounded-md bg-white p-2 ring-1 ring-slate-200" data-testid="totp-qr" />
+      <img
+        src={enrolment.qrDataUrl}
+        alt={t("qrAlt")}
+        width={192}
+        height={192}
+        className="rounded-md bg-white p-2 ring-1 ring-slate-200"
+        data-testid="totp-qr"
+      />
       <div className="space-y-1">
         <p className="text-sm text-slate-600 dark:text-slate-400">{t("manualSecret")}</p>
         <div className="flex items-center gap-2">
-          <code className="rounded bg-slate-100 px-2 py-1 font-mono text-sm break-all dark:bg-slate-800" data-testid="totp-secret" data-secret={enrolment.secret}>
+          <code
+            className="rounded bg-slate-100 px-2 py-1 font-mono text-sm break-all dark:bg-slate-800"
+            data-testid="totp-secret"
+            data-secret={enrolment.secret}
+          >
             {enrolment.secretDisplay}
           </code>
           <CopyButton text={enrolment.secret} testId="totp-secret-copy" />
@@ -60,7 +71,17 @@ export function TotpEnrolPanel({
       </div>
       {error && !error.issues.length ? <ErrorBanner testId="totp-error">{error.message}</ErrorBanner> : null}
       <Field label={t("confirmCode")} error={error?.fieldMessage("code")} required>
-        {(p) => <Input {...p} name="code" inputMode="numeric" autoComplete="one-time-code" maxLength={7} testId="totp-confirm-code" autoFocus />}
+        {(p) => (
+          <Input
+            {...p}
+            name="code"
+            inputMode="numeric"
+            autoComplete="one-time-code"
+            maxLength={7}
+            testId="totp-confirm-code"
+            autoFocus
+          />
+        )}
       </Field>
       <div className="flex gap-2">
         <Button type="submit" loading={busy} testId="totp-confirm">

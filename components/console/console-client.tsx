@@ -125,18 +125,21 @@ export default function ConsoleClient({ hostId, uuid, kind, csrfToken, canTakeov
   const connect = useCallback((mode: ConsoleMode) => setAttempt((a) => ({ n: a.n + 1, mode })), []);
 
   // SPICE opens a websocket per channel, each with a ticket of its own.
-  const mintChannel = useCallback(async (mainUrl: string): Promise<string> => {
-    for (let i = 0; ; i++) {
-      const r = await ticketMint({ hostId, uuid, kind, mode: "interactive", csrfToken, channel: "extra", mainUrl });
-      if (r.ok) return r.ticket.url;
-      // Right after a take-over, the previous holder's sessions take about a second to close.
-      if ("held" in r && i < 6) {
-        await new Promise((resolve) => setTimeout(resolve, 500));
-        continue;
+  const mintChannel = useCallback(
+    async (mainUrl: string): Promise<string> => {
+      for (let i = 0; ; i++) {
+        const r = await ticketMint({ hostId, uuid, kind, mode: "interactive", csrfToken, channel: "extra", mainUrl });
+        if (r.ok) return r.ticket.url;
+        // Right after a take-over, the previous holder's sessions take about a second to close.
+        if ("held" in r && i < 6) {
+          await new Promise((resolve) => setTimeout(resolve, 500));
+          continue;
+        }
+        throw new Error("held" in r ? t("status.held") : r.error.message);
       }
-      throw new Error("held" in r ? t("status.held") : r.error.message);
-    }
-  }, [hostId, uuid, kind, csrfToken, t]);
+    },
+    [hostId, uuid, kind, csrfToken, t],
+  );
 
   const events: ViewEvents = {
     onConnected: () => {
@@ -211,7 +214,8 @@ export default function ConsoleClient({ hostId, uuid, kind, csrfToken, canTakeov
 
   const kinds = vm ? CONSOLE_KINDS.filter((k) => k === kind || hasKind(vm, k)) : [kind];
 
-  const dot = status === "connected" ? "bg-emerald-500" : status === "connecting" ? "bg-amber-400 animate-pulse" : "bg-red-500";
+  const dot =
+    status === "connected" ? "bg-emerald-500" : status === "connecting" ? "bg-amber-400 animate-pulse" : "bg-red-500";
 
   return (
     <div
@@ -226,7 +230,12 @@ export default function ConsoleClient({ hostId, uuid, kind, csrfToken, canTakeov
     >
       <header className="flex flex-wrap items-center gap-x-3 gap-y-1 border-b border-slate-800 bg-slate-900 px-3 py-1.5 text-sm">
         <div className="flex min-w-0 items-center gap-2">
-          <Link href={vmPath(hostId, uuid)} className={cn("truncate font-semibold text-slate-50 hover:underline", focusRing)} title={t("backToVm")} data-testid="console-vm-link">
+          <Link
+            href={vmPath(hostId, uuid)}
+            className={cn("truncate font-semibold text-slate-50 hover:underline", focusRing)}
+            title={t("backToVm")}
+            data-testid="console-vm-link"
+          >
             {title}
           </Link>
           {kinds.length > 1 ? (
@@ -237,7 +246,11 @@ export default function ConsoleClient({ hostId, uuid, kind, csrfToken, canTakeov
                   href={`${vmPath(hostId, uuid)}/console?kind=${k}`}
                   aria-current={k === kind ? "page" : undefined}
                   data-testid={`console-kind-${k}`}
-                  className={cn("rounded px-2 py-0.5 text-xs", k === kind ? "bg-slate-600 text-white" : "text-slate-300 hover:text-white", focusRing)}
+                  className={cn(
+                    "rounded px-2 py-0.5 text-xs",
+                    k === kind ? "bg-slate-600 text-white" : "text-slate-300 hover:text-white",
+                    focusRing,
+                  )}
                 >
                   {t(`kinds.${k}`)}
                 </Link>
@@ -257,16 +270,31 @@ export default function ConsoleClient({ hostId, uuid, kind, csrfToken, canTakeov
 
         <div role="toolbar" aria-label={t("toolbar.label")} className="ml-auto flex flex-wrap items-center gap-1">
           {kind !== "serial" ? (
-            <ToolButton testId="console-ctrl-alt-del" title={t("toolbar.ctrlAltDelHint")} disabled={!live || viewOnly} onClick={() => (handle.current?.sendCtrlAltDel?.(), afterToolbar())}>
+            <ToolButton
+              testId="console-ctrl-alt-del"
+              title={t("toolbar.ctrlAltDelHint")}
+              disabled={!live || viewOnly}
+              onClick={() => (handle.current?.sendCtrlAltDel?.(), afterToolbar())}
+            >
               {t("toolbar.ctrlAltDel")}
             </ToolButton>
           ) : null}
           {kind === "vnc" ? (
             <>
               {live && !viewOnly ? (
-                <Menu label={t("toolbar.keys")} testId="console-keys" align="end" triggerClassName="h-8 px-2.5 text-xs font-medium text-slate-200! hover:bg-slate-800! aria-expanded:bg-slate-800!" trigger={<span>{t("toolbar.keys")} ▾</span>}>
+                <Menu
+                  label={t("toolbar.keys")}
+                  testId="console-keys"
+                  align="end"
+                  triggerClassName="h-8 px-2.5 text-xs font-medium text-slate-200! hover:bg-slate-800! aria-expanded:bg-slate-800!"
+                  trigger={<span>{t("toolbar.keys")} ▾</span>}
+                >
                   {KEY_COMBOS.map((c) => (
-                    <MenuItem key={c.id} testId={`console-key-${c.id}`} onSelect={() => (handle.current?.sendKeys?.(comboEvents(c.keys)), afterToolbar())}>
+                    <MenuItem
+                      key={c.id}
+                      testId={`console-key-${c.id}`}
+                      onSelect={() => (handle.current?.sendKeys?.(comboEvents(c.keys)), afterToolbar())}
+                    >
                       {c.label}
                     </MenuItem>
                   ))}
@@ -276,7 +304,12 @@ export default function ConsoleClient({ hostId, uuid, kind, csrfToken, canTakeov
                   {t("toolbar.keys")} ▾
                 </ToolButton>
               )}
-              <ToolButton testId="console-paste" title={t("toolbar.pasteHint")} disabled={!live || viewOnly} onClick={() => setPasteOpen(true)}>
+              <ToolButton
+                testId="console-paste"
+                title={t("toolbar.pasteHint")}
+                disabled={!live || viewOnly}
+                onClick={() => setPasteOpen(true)}
+              >
                 {t("toolbar.paste")}
               </ToolButton>
               <label className="sr-only" htmlFor="console-scale">
@@ -315,24 +348,39 @@ export default function ConsoleClient({ hostId, uuid, kind, csrfToken, canTakeov
             </ToolButton>
           ) : null}
           {kind !== "serial" ? (
-            <ToolButton testId="console-screenshot" title={t("toolbar.screenshotHint")} disabled={!live} onClick={screenshot}>
+            <ToolButton
+              testId="console-screenshot"
+              title={t("toolbar.screenshotHint")}
+              disabled={!live}
+              onClick={screenshot}
+            >
               {t("toolbar.screenshot")}
             </ToolButton>
           ) : null}
           {kind === "spice" ? (
             <ToolButton
               testId="console-download-vv"
-              title={vvState.error ? t("toolbar.downloadVvFailed", { message: vvState.error }) : t("toolbar.downloadVvHint")}
+              title={
+                vvState.error ? t("toolbar.downloadVvFailed", { message: vvState.error }) : t("toolbar.downloadVvHint")
+              }
               disabled={vvState.busy}
               onClick={() => void downloadVv()}
             >
-              {vvState.error ? <span className="text-red-400">{t("toolbar.downloadVv")} ⚠</span> : t("toolbar.downloadVv")}
+              {vvState.error ? (
+                <span className="text-red-400">{t("toolbar.downloadVv")} ⚠</span>
+              ) : (
+                t("toolbar.downloadVv")
+              )}
             </ToolButton>
           ) : null}
           <ToolButton testId="console-fullscreen" aria-pressed={fullscreen} onClick={toggleFullscreen}>
             {fullscreen ? t("toolbar.exitFullscreen") : t("toolbar.fullscreen")}
           </ToolButton>
-          <ToolButton testId="console-reconnect" disabled={phase.kind === "minting"} onClick={() => connect("interactive")}>
+          <ToolButton
+            testId="console-reconnect"
+            disabled={phase.kind === "minting"}
+            onClick={() => connect("interactive")}
+          >
             {t("toolbar.reconnect")}
           </ToolButton>
         </div>
@@ -340,7 +388,16 @@ export default function ConsoleClient({ hostId, uuid, kind, csrfToken, canTakeov
 
       <div className="relative min-h-0 flex-1">
         {session ? (
-          <ConsoleView key={session.n} kind={kind} ticket={session.ticket} viewOnly={viewOnly} scale={scale} events={events} handle={handle} mintChannel={mintChannel} />
+          <ConsoleView
+            key={session.n}
+            kind={kind}
+            ticket={session.ticket}
+            viewOnly={viewOnly}
+            scale={scale}
+            events={events}
+            handle={handle}
+            mintChannel={mintChannel}
+          />
         ) : null}
         {phase.kind === "minting" ? (
           <Overlay>
@@ -361,9 +418,17 @@ export default function ConsoleClient({ hostId, uuid, kind, csrfToken, canTakeov
         ) : null}
         {phase.kind === "failed" || (session && status === "disconnected") ? (
           <Overlay seeThrough={phase.kind === "session"}>
-            <section data-testid="console-ended" className="max-w-md rounded-xl bg-slate-900 p-5 text-center shadow-xl ring-1 ring-slate-700">
+            <section
+              data-testid="console-ended"
+              className="max-w-md rounded-xl bg-slate-900 p-5 text-center shadow-xl ring-1 ring-slate-700"
+            >
               <p className="text-sm font-medium text-slate-100">{statusText()}</p>
-              <Button size="sm" className="mt-4" testId="console-ended-reconnect" onClick={() => connect("interactive")}>
+              <Button
+                size="sm"
+                className="mt-4"
+                testId="console-ended-reconnect"
+                onClick={() => connect("interactive")}
+              >
                 {phase.kind === "failed" ? t("held.retry") : t("toolbar.reconnect")}
               </Button>
             </section>
@@ -387,17 +452,40 @@ export default function ConsoleClient({ hostId, uuid, kind, csrfToken, canTakeov
   );
 }
 
-function ConsoleView(p: { kind: ConsoleKind; ticket: ConsoleTicket; viewOnly: boolean; scale: ScaleMode; events: ViewEvents; handle: RefObject<ConsoleHandle | null>; mintChannel: (mainUrl: string) => Promise<string> }) {
+function ConsoleView(p: {
+  kind: ConsoleKind;
+  ticket: ConsoleTicket;
+  viewOnly: boolean;
+  scale: ScaleMode;
+  events: ViewEvents;
+  handle: RefObject<ConsoleHandle | null>;
+  mintChannel: (mainUrl: string) => Promise<string>;
+}) {
   const { kind, ticket, viewOnly, scale, events, handle } = p;
   if (kind === "serial") return <SerialView ref={handle} url={ticket.url} viewOnly={viewOnly} events={events} />;
-  if (kind === "spice") return <SpiceView ref={handle} url={ticket.url} password={ticket.password} events={events} mint={p.mintChannel} />;
-  return <VncView ref={handle} url={ticket.url} password={ticket.password} viewOnly={viewOnly} scale={scale} events={events} />;
+  if (kind === "spice")
+    return <SpiceView ref={handle} url={ticket.url} password={ticket.password} events={events} mint={p.mintChannel} />;
+  return (
+    <VncView
+      ref={handle}
+      url={ticket.url}
+      password={ticket.password}
+      viewOnly={viewOnly}
+      scale={scale}
+      events={events}
+    />
+  );
 }
 
 /** Centered over the console; `see-through` leaves what is behind readable and selectable (a serial log). */
 function Overlay({ children, seeThrough = false }: { children: ReactNode; seeThrough?: boolean }) {
   return (
-    <div className={cn("absolute inset-0 flex items-center justify-center overflow-auto p-4", seeThrough ? "pointer-events-none" : "bg-slate-950/80")}>
+    <div
+      className={cn(
+        "absolute inset-0 flex items-center justify-center overflow-auto p-4",
+        seeThrough ? "pointer-events-none" : "bg-slate-950/80",
+      )}
+    >
       <div className="pointer-events-auto">{children}</div>
     </div>
   );
@@ -409,7 +497,10 @@ function ToolButton({ testId, className, ...rest }: ComponentProps<typeof Button
       size="sm"
       variant="ghost"
       testId={testId}
-      className={cn("h-8 px-2.5 text-xs text-slate-200! hover:bg-slate-800! aria-pressed:bg-indigo-600! aria-pressed:text-white!", className)}
+      className={cn(
+        "h-8 px-2.5 text-xs text-slate-200! hover:bg-slate-800! aria-pressed:bg-indigo-600! aria-pressed:text-white!",
+        className,
+      )}
       {...rest}
     />
   );

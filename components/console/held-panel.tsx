@@ -5,12 +5,30 @@ import type { ConsoleHolder } from "@/components/console/ticket";
 
 /** 409 console_held: who is at the console, and what this user may do about it. */
 /** `canView`: SPICE has no view-only mode on the server. */
-export function HeldPanel({ holders, canView, canTakeover, onView, onTakeover, onRetry }: { holders: ConsoleHolder[]; canView: boolean; canTakeover: boolean; onView: () => void; onTakeover: () => void; onRetry: () => void }) {
+export function HeldPanel({
+  holders,
+  canView,
+  canTakeover,
+  onView,
+  onTakeover,
+  onRetry,
+}: {
+  holders: ConsoleHolder[];
+  canView: boolean;
+  canTakeover: boolean;
+  onView: () => void;
+  onTakeover: () => void;
+  onRetry: () => void;
+}) {
   const t = useTranslations("console");
   const format = useFormatter();
   const now = useNow({ updateInterval: 30_000 });
   return (
-    <section data-testid="console-held" aria-labelledby="console-held-title" className="w-full max-w-md rounded-xl bg-white p-5 text-slate-900 shadow-xl ring-1 ring-slate-200 dark:bg-slate-900 dark:text-slate-100 dark:ring-slate-700">
+    <section
+      data-testid="console-held"
+      aria-labelledby="console-held-title"
+      className="w-full max-w-md rounded-xl bg-white p-5 text-slate-900 shadow-xl ring-1 ring-slate-200 dark:bg-slate-900 dark:text-slate-100 dark:ring-slate-700"
+    >
       <h2 id="console-held-title" className="text-base font-semibold">
         {t("held.title")}
       </h2>
@@ -27,7 +45,9 @@ export function HeldPanel({ holders, canView, canTakeover, onView, onTakeover, o
                   since: Number.isNaN(since.getTime()) ? "?" : format.relativeTime(since, now),
                 })}
               </span>
-              {h.viewOnly ? <span className="text-xs text-slate-500 dark:text-slate-400">({t("held.holderViewOnly")})</span> : null}
+              {h.viewOnly ? (
+                <span className="text-xs text-slate-500 dark:text-slate-400">({t("held.holderViewOnly")})</span>
+              ) : null}
             </li>
           );
         })}

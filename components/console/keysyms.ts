@@ -39,8 +39,16 @@ export interface KeyCombo {
 }
 
 export const KEY_COMBOS: readonly KeyCombo[] = [
-  ...Array.from({ length: 12 }, (_, i): KeyCombo => ({ id: `ctrl-alt-f${i + 1}`, label: `Ctrl+Alt+F${i + 1}`, keys: [CTRL, ALT, fn(i + 1)] })),
-  { id: "ctrl-alt-backspace", label: "Ctrl+Alt+Backspace", keys: [CTRL, ALT, { keysym: XK.BackSpace, code: "Backspace" }] },
+  ...Array.from({ length: 12 }, (_, i): KeyCombo => ({
+    id: `ctrl-alt-f${i + 1}`,
+    label: `Ctrl+Alt+F${i + 1}`,
+    keys: [CTRL, ALT, fn(i + 1)],
+  })),
+  {
+    id: "ctrl-alt-backspace",
+    label: "Ctrl+Alt+Backspace",
+    keys: [CTRL, ALT, { keysym: XK.BackSpace, code: "Backspace" }],
+  },
   { id: "alt-tab", label: "Alt+Tab", keys: [ALT, { keysym: XK.Tab, code: "Tab" }] },
   { id: "print-screen", label: "Print Screen", keys: [{ keysym: XK.Print, code: "PrintScreen" }] },
 ];

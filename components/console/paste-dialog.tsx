@@ -8,7 +8,15 @@ import { Label } from "@/components/ui/label";
 import { PASTE_MAX_CHARS } from "@/components/console/keysyms";
 
 /** "Paste text": the text is typed into the guest as keystrokes (guests without a clipboard agent). */
-export function PasteDialog({ open, onClose, onSend }: { open: boolean; onClose: () => void; onSend: (text: string) => void }) {
+export function PasteDialog({
+  open,
+  onClose,
+  onSend,
+}: {
+  open: boolean;
+  onClose: () => void;
+  onSend: (text: string) => void;
+}) {
   const t = useTranslations("console");
   const tc = useTranslations("common");
   const [text, setText] = useState("");

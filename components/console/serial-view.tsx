@@ -11,7 +11,17 @@ import type { ConsoleHandle, ViewEvents } from "@/components/console/types";
  * `{"type":"resize","cols","rows"}` (docs/api-console.md) whenever it changes.
  * Copy and paste are xterm's own (select to copy, the browser's paste).
  */
-export function SerialView({ url, viewOnly, events, ref }: { url: string; viewOnly: boolean; events: ViewEvents; ref?: Ref<ConsoleHandle> }) {
+export function SerialView({
+  url,
+  viewOnly,
+  events,
+  ref,
+}: {
+  url: string;
+  viewOnly: boolean;
+  events: ViewEvents;
+  ref?: Ref<ConsoleHandle>;
+}) {
   const container = useRef<HTMLDivElement>(null);
   const termRef = useRef<Terminal | null>(null);
   const latest = useRef({ viewOnly, events });
@@ -46,7 +56,8 @@ export function SerialView({ url, viewOnly, events, ref }: { url: string; viewOn
         ws = socket;
         const encoder = new TextEncoder();
         const sendResize = () => {
-          if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "resize", cols: t.cols, rows: t.rows }));
+          if (socket.readyState === WebSocket.OPEN)
+            socket.send(JSON.stringify({ type: "resize", cols: t.cols, rows: t.rows }));
         };
         const send = (bytes: Uint8Array) => {
           if (!latest.current.viewOnly && socket.readyState === WebSocket.OPEN) socket.send(bytes);
@@ -78,7 +89,11 @@ export function SerialView({ url, viewOnly, events, ref }: { url: string; viewOn
         observer.observe(container.current);
       })
       .catch((err: unknown) => {
-        if (!cancelled) latest.current.events.onDisconnected({ code: null, reason: err instanceof Error ? err.message : String(err) });
+        if (!cancelled)
+          latest.current.events.onDisconnected({
+            code: null,
+            reason: err instanceof Error ? err.message : String(err),
+          });
       });
 
     return () => {

@@ -80,7 +80,12 @@ describe("installSpiceSockets", () => {
 describe("TicketSocket", () => {
   it("forwards open, messages and the close code, and sends only once open", async () => {
     const closes: (number | null)[] = [];
-    const s = new TicketSocket(`${SPICE_SCHEME}//x`, async () => "/ws/console?ticket=t", FakeWebSocket as unknown as typeof WebSocket, (i) => closes.push(i.code));
+    const s = new TicketSocket(
+      `${SPICE_SCHEME}//x`,
+      async () => "/ws/console?ticket=t",
+      FakeWebSocket as unknown as typeof WebSocket,
+      (i) => closes.push(i.code),
+    );
     const seen: string[] = [];
     s.addEventListener("open", () => seen.push(`open ${s.readyState}`));
     s.addEventListener("message", (e) => seen.push(`message ${(e as MessageEvent).data}`));
@@ -100,7 +105,12 @@ describe("TicketSocket", () => {
 
   it("opens nothing when closed before its ticket arrives", async () => {
     let release: (p: string) => void = () => {};
-    const s = new TicketSocket(`${SPICE_SCHEME}//x`, () => new Promise((r) => (release = r)), FakeWebSocket as unknown as typeof WebSocket, () => {});
+    const s = new TicketSocket(
+      `${SPICE_SCHEME}//x`,
+      () => new Promise((r) => (release = r)),
+      FakeWebSocket as unknown as typeof WebSocket,
+      () => {},
+    );
     s.close();
     release("/ws/console?ticket=late");
     await tick();
@@ -110,7 +120,12 @@ describe("TicketSocket", () => {
 
   it("reports a refused ticket as a close", async () => {
     const closes: string[] = [];
-    const s = new TicketSocket(`${SPICE_SCHEME}//x`, () => Promise.reject(new Error("console held")), FakeWebSocket as unknown as typeof WebSocket, (i) => closes.push(i.reason));
+    const s = new TicketSocket(
+      `${SPICE_SCHEME}//x`,
+      () => Promise.reject(new Error("console held")),
+      FakeWebSocket as unknown as typeof WebSocket,
+      (i) => closes.push(i.reason),
+    );
     const events: string[] = [];
     s.addEventListener("error", () => events.push("error"));
     s.addEventListener("close", () => events.push("close"));

@@ -96,7 +96,11 @@ export class TicketSocket extends EventTarget {
  * uses `firstPath` (the ticket already minted), later ones call `mint()`.
  * Returns the function that puts the real WebSocket back.
  */
-export function installSpiceSockets(o: { firstPath: string; mint: () => Promise<string>; onClose: (channel: number, info: CloseInfo) => void }): () => void {
+export function installSpiceSockets(o: {
+  firstPath: string;
+  mint: () => Promise<string>;
+  onClose: (channel: number, info: CloseInfo) => void;
+}): () => void {
   const RealWebSocket = window.WebSocket;
   let n = 0;
   const Routed = new Proxy(RealWebSocket, {

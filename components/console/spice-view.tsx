@@ -11,7 +11,19 @@ import type { ConsoleHandle, ViewEvents } from "@/components/console/types";
  * ticket's path, `mint` gets the next ones. spice-html5 finds its screen by
  * element id and draws one canvas per surface, at the guest's resolution.
  */
-export function SpiceView({ url, password, events, mint, ref }: { url: string; password?: string; events: ViewEvents; mint: (mainUrl: string) => Promise<string>; ref?: Ref<ConsoleHandle> }) {
+export function SpiceView({
+  url,
+  password,
+  events,
+  mint,
+  ref,
+}: {
+  url: string;
+  password?: string;
+  events: ViewEvents;
+  mint: (mainUrl: string) => Promise<string>;
+  ref?: Ref<ConsoleHandle>;
+}) {
   const screenId = `spice-screen-${useId().replace(/[^\w-]/g, "")}`;
   const container = useRef<HTMLDivElement>(null);
   const connRef = useRef<SpiceMainConn | null>(null);
@@ -42,7 +54,11 @@ export function SpiceView({ url, password, events, mint, ref }: { url: string; p
         // Cancelled before the module came (unmount, React's development double run): the ticket stays unused.
         if (cancelled) return;
         // Every further channel names this console's main channel (the first ticket) when asking for its own.
-        restore = installSpiceSockets({ firstPath: url, mint: () => latest.current.mint(url), onClose: (_channel, info) => end(info) });
+        restore = installSpiceSockets({
+          firstPath: url,
+          mint: () => latest.current.mint(url),
+          onClose: (_channel, info) => end(info),
+        });
         conn = new spice.SpiceMainConn({
           uri: `${SPICE_SCHEME}//main`,
           // The display password the server set for this console; every channel links with it.

@@ -19,9 +19,7 @@ export interface ConsoleHolder {
 }
 
 export type TicketResult =
-  | { ok: true; ticket: ConsoleTicket }
-  | { ok: false; held: ConsoleHolder[] }
-  | { ok: false; error: ApiError };
+  { ok: true; ticket: ConsoleTicket } | { ok: false; held: ConsoleHolder[] } | { ok: false; error: ApiError };
 
 export function consoleApiPath(hostId: string, uuid: string): string {
   return `/api/vms/${encodeURIComponent(hostId)}/${encodeURIComponent(uuid)}/console`;
@@ -47,7 +45,12 @@ export async function ticketMint(o: {
     consoleApiPath(o.hostId, o.uuid),
     {
       headers: { accept: "application/json", "content-type": "application/json", "x-csrf-token": o.csrfToken },
-      body: JSON.stringify({ kind: o.kind, mode: o.mode, ...(o.channel ? { channel: o.channel } : {}), ...(o.mainUrl ? { main: ticketOfUrl(o.mainUrl) } : {}) }),
+      body: JSON.stringify({
+        kind: o.kind,
+        mode: o.mode,
+        ...(o.channel ? { channel: o.channel } : {}),
+        ...(o.mainUrl ? { main: ticketOfUrl(o.mainUrl) } : {}),
+      }),
       credentials: "same-origin",
       signal: o.signal,
     },
@@ -59,7 +62,11 @@ export async function ticketMint(o: {
  * POSTs a ticket request (a signed-in user's, or a share link's) and reads the answer: the ticket,
  * the holders of a 409 console_held, or the error. `kind` stands in for a kind the answer lacks.
  */
-export async function ticketRequest(url: string, init: Omit<RequestInit, "method">, kind: ConsoleKind): Promise<TicketResult> {
+export async function ticketRequest(
+  url: string,
+  init: Omit<RequestInit, "method">,
+  kind: ConsoleKind,
+): Promise<TicketResult> {
   let res: Response;
   try {
     res = await fetch(url, { ...init, method: "POST" });
@@ -83,7 +90,10 @@ export async function ticketRequest(url: string, init: Omit<RequestInit, "method
   }
   const e = (data?.error ?? {}) as { code?: string; message?: string; holders?: unknown };
   if (res.status === 409 && e.code === "console_held") return { ok: false, held: holdersParse(e.holders, kind) };
-  return { ok: false, error: new ApiError(res.status, e.code ?? "internal", e.message ?? `Request failed (${res.status})`) };
+  return {
+    ok: false,
+    error: new ApiError(res.status, e.code ?? "internal", e.message ?? `Request failed (${res.status})`),
+  };
 }
 
 function holdersParse(v: unknown, kind: ConsoleKind): ConsoleHolder[] {
@@ -92,7 +102,14 @@ function holdersParse(v: unknown, kind: ConsoleKind): ConsoleHolder[] {
     if (!h || typeof h !== "object") return [];
     const r = h as Record<string, unknown>;
     if (typeof r.username !== "string") return [];
-    return [{ username: r.username, kind: isConsoleKind(r.kind) ? r.kind : kind, viewOnly: r.viewOnly === true, since: typeof r.since === "string" ? r.since : "" }];
+    return [
+      {
+        username: r.username,
+        kind: isConsoleKind(r.kind) ? r.kind : kind,
+        viewOnly: r.viewOnly === true,
+        since: typeof r.since === "string" ? r.since : "",
+      },
+    ];
   });
 }
 
@@ -120,7 +137,11 @@ export function consoleSocketOpen(path: string): WebSocket {
 export async function vvDownload(o: { hostId: string; uuid: string; csrfToken: string }): Promise<string | null> {
   let res: Response;
   try {
-    res = await fetch(`${consoleApiPath(o.hostId, o.uuid)}/vv`, { method: "POST", headers: { "x-csrf-token": o.csrfToken }, credentials: "same-origin" });
+    res = await fetch(`${consoleApiPath(o.hostId, o.uuid)}/vv`, {
+      method: "POST",
+      headers: { "x-csrf-token": o.csrfToken },
+      credentials: "same-origin",
+    });
   } catch {
     return "The server could not be reached";
   }

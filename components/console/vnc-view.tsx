@@ -20,7 +20,21 @@ function applyScale(rfb: RFB, mode: ScaleMode) {
  * noVNC touches `window` when imported, so it is imported here, in an effect
  * of a component the page loads without server rendering.
  */
-export function VncView({ url, password, viewOnly, scale, events, ref }: { url: string; password?: string; viewOnly: boolean; scale: ScaleMode; events: ViewEvents; ref?: Ref<ConsoleHandle> }) {
+export function VncView({
+  url,
+  password,
+  viewOnly,
+  scale,
+  events,
+  ref,
+}: {
+  url: string;
+  password?: string;
+  viewOnly: boolean;
+  scale: ScaleMode;
+  events: ViewEvents;
+  ref?: Ref<ConsoleHandle>;
+}) {
   const target = useRef<HTMLDivElement>(null);
   const rfbRef = useRef<RFB | null>(null);
   // The latest props, for the long-lived handlers and for a connection that finishes importing later.
@@ -45,7 +59,11 @@ export function VncView({ url, password, viewOnly, scale, events, ref }: { url: 
           closed.reason = e.reason;
         });
         // A per-console VNC password, when the server set one (VNC authentication asks for it).
-        rfb = new RFBClass(target.current, ws, { shared: true, wsProtocols: ["binary"], ...(password ? { credentials: { password } } : {}) });
+        rfb = new RFBClass(target.current, ws, {
+          shared: true,
+          wsProtocols: ["binary"],
+          ...(password ? { credentials: { password } } : {}),
+        });
         rfb.background = "#000";
         rfb.viewOnly = latest.current.viewOnly;
         applyScale(rfb, latest.current.scale);
@@ -69,7 +87,11 @@ export function VncView({ url, password, viewOnly, scale, events, ref }: { url: 
         rfbRef.current = rfb;
       })
       .catch((err: unknown) => {
-        if (!cancelled) latest.current.events.onDisconnected({ code: null, reason: err instanceof Error ? err.message : String(err) });
+        if (!cancelled)
+          latest.current.events.onDisconnected({
+            code: null,
+            reason: err instanceof Error ? err.message : String(err),
+          });
       });
 
     return () => {

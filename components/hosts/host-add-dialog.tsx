@@ -19,7 +19,17 @@ import { hostHref, type HostView } from "@/components/hosts/types";
  * Adding a host, in two steps in one dialog: the connection form, then the
  * public key to install, the connection test and pinning the host key.
  */
-export function HostAddDialog({ open, csrfToken, onClose, onHost }: { open: boolean; csrfToken: string; onClose: () => void; onHost: (host: HostView) => void }) {
+export function HostAddDialog({
+  open,
+  csrfToken,
+  onClose,
+  onHost,
+}: {
+  open: boolean;
+  csrfToken: string;
+  onClose: () => void;
+  onHost: (host: HostView) => void;
+}) {
   const t = useTranslations("hosts");
   const [created, setCreated] = useState<HostView | null>(null);
   const [keyKind, setKeyKind] = useState<"generate" | "paste">("generate");
@@ -37,11 +47,17 @@ export function HostAddDialog({ open, csrfToken, onClose, onHost }: { open: bool
   async function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const form = new FormData(e.currentTarget);
-    const key = keyKind === "paste" ? { kind: "paste" as const, privateKey: String(form.get("privateKey") ?? "") } : { kind: "generate" as const };
+    const key =
+      keyKind === "paste"
+        ? { kind: "paste" as const, privateKey: String(form.get("privateKey") ?? "") }
+        : { kind: "generate" as const };
     setBusy(true);
     setError(null);
     try {
-      const r = await fetchJson<{ host: HostView }>("/api/hosts", { body: { ...hostFieldsRead(form), key }, csrfToken });
+      const r = await fetchJson<{ host: HostView }>("/api/hosts", {
+        body: { ...hostFieldsRead(form), key },
+        csrfToken,
+      });
       setCreated(r.host);
       onHost(r.host);
     } catch (err) {
@@ -67,7 +83,11 @@ export function HostAddDialog({ open, csrfToken, onClose, onHost }: { open: bool
         description={t("addDialog.connectIntro")}
         footer={
           <>
-            <Link href={hostHref(created.id)} className={buttonClasses({ variant: "secondary" })} data-testid="host-add-open-page">
+            <Link
+              href={hostHref(created.id)}
+              className={buttonClasses({ variant: "secondary" })}
+              data-testid="host-add-open-page"
+            >
               {t("addDialog.openHost")}
             </Link>
             <Button onClick={close} testId="host-add-done">
@@ -140,9 +160,21 @@ export function HostAddDialog({ open, csrfToken, onClose, onHost }: { open: bool
             label={t("key.generate")}
             hint={t("key.generateHint")}
           />
-          <KeyChoice checked={keyKind === "paste"} onChange={() => setKeyKind("paste")} testId="host-add-key-paste" label={t("key.paste")} hint={t("key.pasteHint")} />
+          <KeyChoice
+            checked={keyKind === "paste"}
+            onChange={() => setKeyKind("paste")}
+            testId="host-add-key-paste"
+            label={t("key.paste")}
+            hint={t("key.pasteHint")}
+          />
           {keyKind === "paste" ? (
-            <Field label={t("key.privateKey")} hint={t("key.privateKeyHint")} error={keyIssue} required className="pt-2">
+            <Field
+              label={t("key.privateKey")}
+              hint={t("key.privateKeyHint")}
+              error={keyIssue}
+              required
+              className="pt-2"
+            >
               {(p) => (
                 <Textarea
                   {...p}
@@ -163,15 +195,36 @@ export function HostAddDialog({ open, csrfToken, onClose, onHost }: { open: bool
   );
 }
 
-function KeyChoice({ checked, onChange, testId, label, hint }: { checked: boolean; onChange: () => void; testId: string; label: string; hint: string }) {
+function KeyChoice({
+  checked,
+  onChange,
+  testId,
+  label,
+  hint,
+}: {
+  checked: boolean;
+  onChange: () => void;
+  testId: string;
+  label: string;
+  hint: string;
+}) {
   return (
     <label
       className={cn(
         "flex cursor-pointer items-start gap-3 rounded-lg p-3 ring-1 ring-inset",
-        checked ? "bg-indigo-50 ring-indigo-300 dark:bg-indigo-500/10 dark:ring-indigo-400/40" : "ring-slate-200 hover:bg-slate-50 dark:ring-slate-700 dark:hover:bg-slate-800/60",
+        checked
+          ? "bg-indigo-50 ring-indigo-300 dark:bg-indigo-500/10 dark:ring-indigo-400/40"
+          : "ring-slate-200 hover:bg-slate-50 dark:ring-slate-700 dark:hover:bg-slate-800/60",
       )}
     >
-      <input type="radio" name="keyKind" checked={checked} onChange={onChange} data-testid={testId} className={cn("mt-0.5 size-4 accent-indigo-600", focusRing)} />
+      <input
+        type="radio"
+        name="keyKind"
+        checked={checked}
+        onChange={onChange}
+        data-testid={testId}
+        className={cn("mt-0.5 size-4 accent-indigo-600", focusRing)}
+      />
       <span>
         <span className="block text-sm font-medium text-slate-900 dark:text-slate-100">{label}</span>
         <span className="block text-xs text-slate-600 dark:text-slate-400">{hint}</span>

@@ -95,14 +95,19 @@ export function HostDetailClient({
   function onEdit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const body = hostFieldsRead(new FormData(e.currentTarget));
-    void run(async () => setHost((await fetchJson<{ host: HostView }>(base, { method: "PATCH", body, csrfToken })).host));
+    void run(async () =>
+      setHost((await fetchJson<{ host: HostView }>(base, { method: "PATCH", body, csrfToken })).host),
+    );
   }
 
   function onAccept(fingerprint: string) {
     void run(async () => {
       setHost((await fetchJson<{ host: HostView }>(`${base}/confirm-key`, { body: { fingerprint }, csrfToken })).host);
       // Connect again with the newly pinned key so the status is current; the test's own failures show on the page.
-      const r = await fetchJson<{ steps: ProbeStep[]; host: HostView }>(`${base}/test`, { method: "POST", csrfToken }).catch(() => null);
+      const r = await fetchJson<{ steps: ProbeStep[]; host: HostView }>(`${base}/test`, {
+        method: "POST",
+        csrfToken,
+      }).catch(() => null);
       if (r) setHost(r.host);
     });
   }
@@ -150,16 +155,23 @@ export function HostDetailClient({
       <div className="mt-3 mb-6 flex flex-col gap-4 sm:flex-row sm:items-start sm:justify-between">
         <div className="min-w-0">
           <div className="flex flex-wrap items-center gap-3">
-            <h1 className="text-2xl font-semibold tracking-tight [overflow-wrap:anywhere] text-slate-900 dark:text-slate-50" data-testid="host-name">
+            <h1
+              className="text-2xl font-semibold tracking-tight [overflow-wrap:anywhere] text-slate-900 dark:text-slate-50"
+              data-testid="host-name"
+            >
               {host.name}
             </h1>
             <HostStatusBadge status={host.status} message={host.statusMessage} />
           </div>
           <p className="mt-1 font-mono text-xs text-slate-600 dark:text-slate-400">
-            {host.username}@{host.address.includes(":") ? `[${host.address}]` : host.address}:{host.port} · {host.libvirtUri}
+            {host.username}@{host.address.includes(":") ? `[${host.address}]` : host.address}:{host.port} ·{" "}
+            {host.libvirtUri}
           </p>
           {host.statusMessage && host.status !== "online" && host.status !== "key_mismatch" ? (
-            <p className="mt-1 text-sm [overflow-wrap:anywhere] text-slate-600 dark:text-slate-400" data-testid="host-status-message">
+            <p
+              className="mt-1 text-sm [overflow-wrap:anywhere] text-slate-600 dark:text-slate-400"
+              data-testid="host-status-message"
+            >
               {host.statusMessage}
             </p>
           ) : null}
@@ -169,7 +181,12 @@ export function HostDetailClient({
             <Button variant="secondary" onClick={() => open("edit")} testId="host-edit">
               {t("detail.edit")}
             </Button>
-            <Button variant="secondary" className="text-red-700 dark:text-red-300" onClick={() => open("delete")} testId="host-delete">
+            <Button
+              variant="secondary"
+              className="text-red-700 dark:text-red-300"
+              onClick={() => open("delete")}
+              testId="host-delete"
+            >
               {t("detail.delete")}
             </Button>
           </div>
@@ -257,7 +274,10 @@ export function HostDetailClient({
         onConfirm={() => mismatch && onAccept(mismatch)}
         onCancel={close}
       >
-        <code className="block rounded-md bg-slate-100 px-3 py-2 font-mono text-xs break-all dark:bg-slate-950" data-testid="host-accept-fingerprint">
+        <code
+          className="block rounded-md bg-slate-100 px-3 py-2 font-mono text-xs break-all dark:bg-slate-950"
+          data-testid="host-accept-fingerprint"
+        >
           {mismatch}
         </code>
       </ConfirmDialog>
@@ -268,14 +288,28 @@ export function HostDetailClient({
 function BackLink() {
   const t = useTranslations("hosts");
   return (
-    <Link href="/hosts" className={buttonClasses({ variant: "ghost", size: "sm", className: "-ml-3" })} data-testid="host-back">
+    <Link
+      href="/hosts"
+      className={buttonClasses({ variant: "ghost", size: "sm", className: "-ml-3" })}
+      data-testid="host-back"
+    >
       <span aria-hidden="true">←</span>
       {t("detail.back")}
     </Link>
   );
 }
 
-function ConnectionCard({ host, csrfToken, canTest, onHost }: { host: HostView; csrfToken: string; canTest: boolean; onHost: (h: HostView) => void }) {
+function ConnectionCard({
+  host,
+  csrfToken,
+  canTest,
+  onHost,
+}: {
+  host: HostView;
+  csrfToken: string;
+  canTest: boolean;
+  onHost: (h: HostView) => void;
+}) {
   const t = useTranslations("hosts");
   const format = useFormatter();
   return (
@@ -285,7 +319,9 @@ function ConnectionCard({ host, csrfToken, canTest, onHost }: { host: HostView; 
         <dl className="grid grid-cols-1 gap-x-8 gap-y-3 text-sm sm:grid-cols-2">
           <Item label={t("fields.domainType")}>{t(`domainTypes.${host.domainType}`)}</Item>
           <Item label={t("columns.lastSeen")}>
-            {host.lastSeenAt ? format.dateTime(new Date(host.lastSeenAt), { dateStyle: "medium", timeStyle: "medium" }) : t("never")}
+            {host.lastSeenAt
+              ? format.dateTime(new Date(host.lastSeenAt), { dateStyle: "medium", timeStyle: "medium" })
+              : t("never")}
           </Item>
           <Item label={t("detail.pinnedKey")} wide>
             {host.hostKeySha256 ? (

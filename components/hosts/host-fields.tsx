@@ -12,26 +12,96 @@ import { DOMAIN_TYPE_PREFS, type HostView } from "@/components/hosts/types";
  * shows address, port, user and URI read-only (changing them needs host.manage globally); they
  * are still submitted, unchanged.
  */
-export function HostFields({ prefix, host, error, endpointLocked = false }: { prefix: string; host?: HostView; error: ApiError | null; endpointLocked?: boolean }) {
+export function HostFields({
+  prefix,
+  host,
+  error,
+  endpointLocked = false,
+}: {
+  prefix: string;
+  host?: HostView;
+  error: ApiError | null;
+  endpointLocked?: boolean;
+}) {
   const t = useTranslations("hosts");
   const issue = (path: string) => error?.fieldMessage(path);
   return (
     <div className="grid grid-cols-1 gap-4 sm:grid-cols-6">
       <Field label={t("fields.name")} error={issue("name")} required className="sm:col-span-6">
-        {(p) => <Input {...p} name="name" defaultValue={host?.name} maxLength={64} autoComplete="off" testId={`${prefix}-name`} data-autofocus placeholder={t("fields.namePlaceholder")} />}
-      </Field>
-      <Field label={t("fields.address")} hint={t("fields.addressHint")} error={issue("address")} required className="sm:col-span-4">
         {(p) => (
-          <Input {...p} name="address" readOnly={endpointLocked} defaultValue={host?.address} maxLength={253} autoComplete="off" spellCheck={false} testId={`${prefix}-address`} placeholder="kvm1.example.net" />
+          <Input
+            {...p}
+            name="name"
+            defaultValue={host?.name}
+            maxLength={64}
+            autoComplete="off"
+            testId={`${prefix}-name`}
+            data-autofocus
+            placeholder={t("fields.namePlaceholder")}
+          />
+        )}
+      </Field>
+      <Field
+        label={t("fields.address")}
+        hint={t("fields.addressHint")}
+        error={issue("address")}
+        required
+        className="sm:col-span-4"
+      >
+        {(p) => (
+          <Input
+            {...p}
+            name="address"
+            readOnly={endpointLocked}
+            defaultValue={host?.address}
+            maxLength={253}
+            autoComplete="off"
+            spellCheck={false}
+            testId={`${prefix}-address`}
+            placeholder="kvm1.example.net"
+          />
         )}
       </Field>
       <Field label={t("fields.port")} error={issue("port")} required className="sm:col-span-2">
-        {(p) => <Input {...p} name="port" readOnly={endpointLocked} type="number" min={1} max={65535} defaultValue={host?.port ?? 22} testId={`${prefix}-port`} />}
+        {(p) => (
+          <Input
+            {...p}
+            name="port"
+            readOnly={endpointLocked}
+            type="number"
+            min={1}
+            max={65535}
+            defaultValue={host?.port ?? 22}
+            testId={`${prefix}-port`}
+          />
+        )}
       </Field>
-      <Field label={t("fields.user")} hint={t("fields.userHint")} error={issue("username")} required className="sm:col-span-3">
-        {(p) => <Input {...p} name="username" readOnly={endpointLocked} defaultValue={host?.username ?? "root"} maxLength={32} autoComplete="off" spellCheck={false} testId={`${prefix}-user`} />}
+      <Field
+        label={t("fields.user")}
+        hint={t("fields.userHint")}
+        error={issue("username")}
+        required
+        className="sm:col-span-3"
+      >
+        {(p) => (
+          <Input
+            {...p}
+            name="username"
+            readOnly={endpointLocked}
+            defaultValue={host?.username ?? "root"}
+            maxLength={32}
+            autoComplete="off"
+            spellCheck={false}
+            testId={`${prefix}-user`}
+          />
+        )}
       </Field>
-      <Field label={t("fields.domainType")} hint={t("fields.domainTypeHint")} error={issue("domainType")} className="sm:col-span-3">
+      <Field
+        label={t("fields.domainType")}
+        hint={t("fields.domainTypeHint")}
+        error={issue("domainType")}
+        className="sm:col-span-3"
+      >
         {(p) => (
           <Select {...p} name="domainType" defaultValue={host?.domainType ?? "auto"} testId={`${prefix}-domaintype`}>
             {DOMAIN_TYPE_PREFS.map((d) => (
@@ -42,8 +112,24 @@ export function HostFields({ prefix, host, error, endpointLocked = false }: { pr
           </Select>
         )}
       </Field>
-      <Field label={t("fields.uri")} hint={endpointLocked ? t("fields.endpointLocked") : t("fields.uriHint")} error={issue("libvirtUri")} className="sm:col-span-6">
-        {(p) => <Input {...p} name="libvirtUri" readOnly={endpointLocked} defaultValue={host?.libvirtUri ?? "qemu:///system"} autoComplete="off" spellCheck={false} className="font-mono" testId={`${prefix}-uri`} />}
+      <Field
+        label={t("fields.uri")}
+        hint={endpointLocked ? t("fields.endpointLocked") : t("fields.uriHint")}
+        error={issue("libvirtUri")}
+        className="sm:col-span-6"
+      >
+        {(p) => (
+          <Input
+            {...p}
+            name="libvirtUri"
+            readOnly={endpointLocked}
+            defaultValue={host?.libvirtUri ?? "qemu:///system"}
+            autoComplete="off"
+            spellCheck={false}
+            className="font-mono"
+            testId={`${prefix}-uri`}
+          />
+        )}
       </Field>
     </div>
   );

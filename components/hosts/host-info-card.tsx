@@ -85,14 +85,23 @@ export function HostInfoCard({ hostId, reloadKey }: { hostId: string; reloadKey:
                 {info.cpuModel || "—"}
               </Item>
               <Item label={t("info.topology")} testId="host-info-topology">
-                {t("info.topologyValue", { cpus: info.cpus, sockets: info.sockets, cores: info.coresPerSocket, threads: info.threadsPerCore })}
-                {info.mhz ? <span className="text-slate-500 dark:text-slate-400"> · {t("info.mhz", { mhz: info.mhz })}</span> : null}
+                {t("info.topologyValue", {
+                  cpus: info.cpus,
+                  sockets: info.sockets,
+                  cores: info.coresPerSocket,
+                  threads: info.threadsPerCore,
+                })}
+                {info.mhz ? (
+                  <span className="text-slate-500 dark:text-slate-400"> · {t("info.mhz", { mhz: info.mhz })}</span>
+                ) : null}
               </Item>
               <Item label={t("info.kvm")} testId="host-info-kvm" data-kvm={String(info.kvm)}>
                 <Badge tone={info.kvm ? "success" : "warning"} dot>
                   {info.kvm ? t("info.kvmYes") : t("info.kvmNo")}
                 </Badge>
-                <span className="mt-1 block text-xs text-slate-500 dark:text-slate-400">{t("info.domainTypes", { types: info.domainTypes.join(", ") || "—" })}</span>
+                <span className="mt-1 block text-xs text-slate-500 dark:text-slate-400">
+                  {t("info.domainTypes", { types: info.domainTypes.join(", ") || "—" })}
+                </span>
               </Item>
             </dl>
             <div data-testid="host-info-memory">
@@ -114,7 +123,13 @@ export function HostInfoCard({ hostId, reloadKey }: { hostId: string; reloadKey:
                   aria-valuenow={Math.round(used)}
                 >
                   <div
-                    className={used > 90 ? "h-full rounded-full bg-red-500" : used > 75 ? "h-full rounded-full bg-amber-500" : "h-full rounded-full bg-indigo-500"}
+                    className={
+                      used > 90
+                        ? "h-full rounded-full bg-red-500"
+                        : used > 75
+                          ? "h-full rounded-full bg-amber-500"
+                          : "h-full rounded-full bg-indigo-500"
+                    }
                     style={{ width: `${used}%` }}
                   />
                 </div>
@@ -124,12 +139,19 @@ export function HostInfoCard({ hostId, reloadKey }: { hostId: string; reloadKey:
               <p className="mb-1.5 text-xs font-medium text-slate-500 dark:text-slate-400">{t("info.vmsByState")}</p>
               <ul className="flex flex-wrap gap-3" data-testid="host-vms-by-state">
                 {VM_STATES.filter((s) => (info.vmsByState[s] ?? 0) > 0).map((s) => (
-                  <li key={s} className="flex items-center gap-1.5 text-sm" data-state={s} data-count={info.vmsByState[s]}>
+                  <li
+                    key={s}
+                    className="flex items-center gap-1.5 text-sm"
+                    data-state={s}
+                    data-count={info.vmsByState[s]}
+                  >
                     <VmStateBadge state={s} testId="host-vms-state" />
                     <span className="font-semibold tabular-nums">{fmt.count(info.vmsByState[s])}</span>
                   </li>
                 ))}
-                {VM_STATES.every((s) => !info.vmsByState[s]) ? <li className="text-sm text-slate-500 dark:text-slate-400">{t("info.noVms")}</li> : null}
+                {VM_STATES.every((s) => !info.vmsByState[s]) ? (
+                  <li className="text-sm text-slate-500 dark:text-slate-400">{t("info.noVms")}</li>
+                ) : null}
               </ul>
             </div>
           </>
@@ -139,7 +161,12 @@ export function HostInfoCard({ hostId, reloadKey }: { hostId: string; reloadKey:
   );
 }
 
-function Item({ label, testId, children, ...rest }: { label: string; testId: string; children: ReactNode } & Record<`data-${string}`, string>) {
+function Item({
+  label,
+  testId,
+  children,
+  ...rest
+}: { label: string; testId: string; children: ReactNode } & Record<`data-${string}`, string>) {
   return (
     <div className="min-w-0">
       <dt className="text-xs font-medium text-slate-500 dark:text-slate-400">{label}</dt>

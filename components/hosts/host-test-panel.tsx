@@ -68,16 +68,28 @@ export function HostTestPanel({
   return (
     <div className="space-y-3" data-testid="host-test-panel">
       <div className="flex flex-wrap items-center gap-3">
-        <Button variant={steps ? "secondary" : "primary"} onClick={() => void test()} loading={busy === "test"} disabled={busy !== null} testId="host-test" data-autofocus={autoFocus || undefined}>
+        <Button
+          variant={steps ? "secondary" : "primary"}
+          onClick={() => void test()}
+          loading={busy === "test"}
+          disabled={busy !== null}
+          testId="host-test"
+          data-autofocus={autoFocus || undefined}
+        >
           {steps ? t("test.again") : t("test.run")}
         </Button>
-        {busy === "test" ? <span className="text-sm text-slate-600 dark:text-slate-400">{t("test.running")}</span> : null}
+        {busy === "test" ? (
+          <span className="text-sm text-slate-600 dark:text-slate-400">{t("test.running")}</span>
+        ) : null}
       </div>
 
       {error ? <ErrorBanner testId="host-test-error">{error}</ErrorBanner> : null}
 
       {fingerprint ? (
-        <div className="space-y-3 rounded-lg bg-amber-50 p-4 ring-1 ring-amber-200 ring-inset dark:bg-amber-500/10 dark:ring-amber-400/30" data-testid="host-fingerprint-box">
+        <div
+          className="space-y-3 rounded-lg bg-amber-50 p-4 ring-1 ring-amber-200 ring-inset dark:bg-amber-500/10 dark:ring-amber-400/30"
+          data-testid="host-fingerprint-box"
+        >
           <div>
             <p className="text-sm font-semibold text-amber-900 dark:text-amber-100">{t("fingerprint.title")}</p>
             <p className="mt-1 text-sm text-amber-900 dark:text-amber-100">{t("fingerprint.body")}</p>
@@ -90,27 +102,49 @@ export function HostTestPanel({
           </code>
           <p className="text-xs text-amber-900 dark:text-amber-100">
             {t.rich("fingerprint.compare", {
-              cmd: (chunks) => <code className="rounded bg-white/70 px-1 py-0.5 font-mono dark:bg-slate-950/60">{chunks}</code>,
+              cmd: (chunks) => (
+                <code className="rounded bg-white/70 px-1 py-0.5 font-mono dark:bg-slate-950/60">{chunks}</code>
+              ),
             })}
           </p>
-          <Button onClick={() => void pin(fingerprint)} loading={busy === "pin"} disabled={busy !== null} testId="host-confirm-key">
+          <Button
+            onClick={() => void pin(fingerprint)}
+            loading={busy === "pin"}
+            disabled={busy !== null}
+            testId="host-confirm-key"
+          >
             {t("fingerprint.confirm")}
           </Button>
         </div>
       ) : null}
 
       {steps ? (
-        <ol className="divide-y divide-slate-200 rounded-lg ring-1 ring-slate-200 dark:divide-slate-800 dark:ring-slate-800" data-testid="host-test-steps" aria-label={t("test.stepsLabel")}>
+        <ol
+          className="divide-y divide-slate-200 rounded-lg ring-1 ring-slate-200 dark:divide-slate-800 dark:ring-slate-800"
+          data-testid="host-test-steps"
+          aria-label={t("test.stepsLabel")}
+        >
           {steps.map((s) => (
-            <li key={s.id} className="flex items-start gap-3 px-3 py-2.5" data-testid="host-test-step" data-step={s.id} data-ok={String(s.ok)}>
+            <li
+              key={s.id}
+              className="flex items-start gap-3 px-3 py-2.5"
+              data-testid="host-test-step"
+              data-step={s.id}
+              data-ok={String(s.ok)}
+            >
               <StepIcon ok={s.ok} />
               <div className="min-w-0 flex-1">
                 <p className="text-sm font-medium text-slate-900 dark:text-slate-100">
                   {t.has(`test.steps.${s.id}`) ? t(`test.steps.${s.id}`) : s.id}
-                  <span className="sr-only">: {s.ok === true ? t("test.ok") : s.ok === false ? t("test.failed") : t("test.notRun")}</span>
+                  <span className="sr-only">
+                    : {s.ok === true ? t("test.ok") : s.ok === false ? t("test.failed") : t("test.notRun")}
+                  </span>
                 </p>
                 {s.detail ? (
-                  <p className="mt-0.5 text-xs [overflow-wrap:anywhere] whitespace-pre-wrap text-slate-600 dark:text-slate-400" data-testid="host-test-step-detail">
+                  <p
+                    className="mt-0.5 text-xs [overflow-wrap:anywhere] whitespace-pre-wrap text-slate-600 dark:text-slate-400"
+                    data-testid="host-test-step-detail"
+                  >
                     {s.detail}
                   </p>
                 ) : s.ok === null ? (
@@ -134,5 +168,14 @@ export function HostTestPanel({
 function StepIcon({ ok }: { ok: boolean | null }) {
   if (ok === true) return <CheckCircleIcon className="mt-0.5 size-5 shrink-0 text-emerald-600 dark:text-emerald-400" />;
   if (ok === false) return <ErrorIcon className="mt-0.5 size-5 shrink-0 text-red-600 dark:text-red-400" />;
-  return <span aria-hidden="true" className={cn("mt-0.5 flex size-5 shrink-0 items-center justify-center rounded-full text-slate-400 ring-1 ring-slate-300 dark:ring-slate-600")}>–</span>;
+  return (
+    <span
+      aria-hidden="true"
+      className={cn(
+        "mt-0.5 flex size-5 shrink-0 items-center justify-center rounded-full text-slate-400 ring-1 ring-slate-300 dark:ring-slate-600",
+      )}
+    >
+      –
+    </span>
+  );
 }

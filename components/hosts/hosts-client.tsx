@@ -38,7 +38,12 @@ export function HostsClient({ csrfToken, canManage }: { csrfToken: string; canMa
 
   useFleetEvents({
     onHost: (e) =>
-      setHosts((list) => list?.map((h) => (h.id === e.hostId ? { ...h, status: e.status as HostStatus, statusMessage: e.statusMessage } : h)) ?? list),
+      setHosts(
+        (list) =>
+          list?.map((h) =>
+            h.id === e.hostId ? { ...h, status: e.status as HostStatus, statusMessage: e.statusMessage } : h,
+          ) ?? list,
+      ),
     onResync: () => void load(),
   });
 
@@ -93,7 +98,9 @@ export function HostsClient({ csrfToken, canManage }: { csrfToken: string; canMa
         {hosts && hosts.length > 0 ? <HostsTable hosts={hosts} /> : null}
       </div>
 
-      {canManage ? <HostAddDialog open={adding} csrfToken={csrfToken} onClose={() => setAdding(false)} onHost={upsert} /> : null}
+      {canManage ? (
+        <HostAddDialog open={adding} csrfToken={csrfToken} onClose={() => setAdding(false)} onHost={upsert} />
+      ) : null}
     </>
   );
 }
@@ -119,7 +126,11 @@ function HostsTable({ hosts }: { hosts: HostView[] }) {
         {hosts.map((h) => (
           <TR key={h.id} testId="host-row" data-host-id={h.id} data-host-name={h.name} data-status={h.status}>
             <TD wrap className="max-w-72">
-              <Link href={hostHref(h.id)} className="font-medium [overflow-wrap:anywhere] text-indigo-700 hover:underline dark:text-indigo-300" data-testid="host-link">
+              <Link
+                href={hostHref(h.id)}
+                className="font-medium [overflow-wrap:anywhere] text-indigo-700 hover:underline dark:text-indigo-300"
+                data-testid="host-link"
+              >
                 {h.name}
               </Link>
             </TD>
@@ -131,14 +142,21 @@ function HostsTable({ hosts }: { hosts: HostView[] }) {
             <TD wrap className="max-w-80">
               <HostStatusBadge status={h.status} message={h.statusMessage} />
               {h.statusMessage && h.status !== "online" ? (
-                <p className="mt-1 line-clamp-2 text-xs text-slate-500 dark:text-slate-400" title={h.statusMessage} data-testid="host-status-message">
+                <p
+                  className="mt-1 line-clamp-2 text-xs text-slate-500 dark:text-slate-400"
+                  title={h.statusMessage}
+                  data-testid="host-status-message"
+                >
                   {h.statusMessage}
                 </p>
               ) : null}
             </TD>
             <TD className="text-slate-600 dark:text-slate-400">
               {h.lastSeenAt ? (
-                <time dateTime={h.lastSeenAt} title={format.dateTime(new Date(h.lastSeenAt), { dateStyle: "medium", timeStyle: "medium" })}>
+                <time
+                  dateTime={h.lastSeenAt}
+                  title={format.dateTime(new Date(h.lastSeenAt), { dateStyle: "medium", timeStyle: "medium" })}
+                >
                   {format.relativeTime(new Date(h.lastSeenAt), now)}
                 </time>
               ) : (

@@ -5,7 +5,8 @@ import type { Locale, Messages } from "@/lib/i18n/config";
 
 function onError(error: IntlError) {
   // A missing message renders as "namespace.key"; say so loudly in development only.
-  if (process.env.NODE_ENV !== "production" || error.code !== IntlErrorCode.MISSING_MESSAGE) console.error(`i18n: ${error.message}`);
+  if (process.env.NODE_ENV !== "production" || error.code !== IntlErrorCode.MISSING_MESSAGE)
+    console.error(`i18n: ${error.message}`);
 }
 
 /**
@@ -13,7 +14,17 @@ function onError(error: IntlError) {
  * `useFormatter()`. The root layout renders it with the request's locale and
  * every namespace of that locale (lib/i18n/server.ts).
  */
-export function I18nProvider({ locale, messages, timeZone, children }: { locale: Locale; messages: Messages; timeZone?: string; children: ReactNode }) {
+export function I18nProvider({
+  locale,
+  messages,
+  timeZone,
+  children,
+}: {
+  locale: Locale;
+  messages: Messages;
+  timeZone?: string;
+  children: ReactNode;
+}) {
   return (
     <IntlProvider locale={locale} messages={messages} timeZone={timeZone} onError={onError}>
       {children}

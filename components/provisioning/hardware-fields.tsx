@@ -70,14 +70,31 @@ export function HardwareFields({
   const set = <K extends keyof HardwareValue>(k: K, v: HardwareValue[K]) => onChange({ ...value, [k]: v });
   const pools = options?.pools.filter((p) => p.active) ?? [];
   const num = (s: string) => (s === "" ? 0 : Number(s));
-  const setDisk = (i: number, d: Partial<DiskSpec>) => set("disks", value.disks.map((x, j) => (j === i ? { ...x, ...d } : x)));
-  const setNic = (i: number, n: Partial<NicSpec>) => set("nics", value.nics.map((x, j) => (j === i ? { ...x, ...n } : x)));
+  const setDisk = (i: number, d: Partial<DiskSpec>) =>
+    set(
+      "disks",
+      value.disks.map((x, j) => (j === i ? { ...x, ...d } : x)),
+    );
+  const setNic = (i: number, n: Partial<NicSpec>) =>
+    set(
+      "nics",
+      value.nics.map((x, j) => (j === i ? { ...x, ...n } : x)),
+    );
 
   return (
     <div className="space-y-5">
       <div className="grid grid-cols-2 gap-4 sm:grid-cols-4">
         <Field label={t("hw.vcpus")} error={errors("vcpus")} required>
-          {(p) => <Input {...p} type="number" min={1} value={value.vcpus} onChange={(e) => set("vcpus", num(e.target.value))} testId="hw-vcpus" />}
+          {(p) => (
+            <Input
+              {...p}
+              type="number"
+              min={1}
+              value={value.vcpus}
+              onChange={(e) => set("vcpus", num(e.target.value))}
+              testId="hw-vcpus"
+            />
+          )}
         </Field>
         <Field label={t("hw.memory")} error={errors("memoryMiB")} required>
           {(p) => (
@@ -95,18 +112,38 @@ export function HardwareFields({
           )}
         </Field>
         <Field label={t("hw.maxMemory")} error={errors("maxMemoryMiB")} required>
-          {(p) => <Input {...p} type="number" min={16} value={value.maxMemoryMiB} onChange={(e) => set("maxMemoryMiB", num(e.target.value))} testId="hw-max-memory" />}
-        </Field>
-        <Field label={t("hw.osVariant")} error={errors("osVariant")} hint={options && !options.osVariantsFromHost ? t("hw.osBuiltin") : undefined}>
           {(p) => (
-            <Select {...p} value={value.osVariant} onChange={(e) => set("osVariant", e.target.value)} testId="hw-os-variant">
+            <Input
+              {...p}
+              type="number"
+              min={16}
+              value={value.maxMemoryMiB}
+              onChange={(e) => set("maxMemoryMiB", num(e.target.value))}
+              testId="hw-max-memory"
+            />
+          )}
+        </Field>
+        <Field
+          label={t("hw.osVariant")}
+          error={errors("osVariant")}
+          hint={options && !options.osVariantsFromHost ? t("hw.osBuiltin") : undefined}
+        >
+          {(p) => (
+            <Select
+              {...p}
+              value={value.osVariant}
+              onChange={(e) => set("osVariant", e.target.value)}
+              testId="hw-os-variant"
+            >
               <option value="">{t("hw.osNone")}</option>
               {(options?.osVariants ?? []).map((o) => (
                 <option key={o.id} value={o.id}>
                   {o.name}
                 </option>
               ))}
-              {value.osVariant && !options?.osVariants.some((o) => o.id === value.osVariant) ? <option value={value.osVariant}>{value.osVariant}</option> : null}
+              {value.osVariant && !options?.osVariants.some((o) => o.id === value.osVariant) ? (
+                <option value={value.osVariant}>{value.osVariant}</option>
+              ) : null}
             </Select>
           )}
         </Field>
@@ -115,7 +152,12 @@ export function HardwareFields({
       <div className="grid grid-cols-2 gap-4 sm:grid-cols-4">
         <Field label={t("hw.cpuMode")}>
           {(p) => (
-            <Select {...p} value={value.cpuMode} onChange={(e) => set("cpuMode", e.target.value as HardwareValue["cpuMode"])} testId="hw-cpu-mode">
+            <Select
+              {...p}
+              value={value.cpuMode}
+              onChange={(e) => set("cpuMode", e.target.value as HardwareValue["cpuMode"])}
+              testId="hw-cpu-mode"
+            >
               {CPU_MODES.map((m) => (
                 <option key={m} value={m}>
                   {m}
@@ -126,12 +168,25 @@ export function HardwareFields({
         </Field>
         {value.cpuMode === "custom" ? (
           <Field label={t("hw.cpuModel")} error={errors("cpuModel")} required>
-            {(p) => <Input {...p} value={value.cpuModel} placeholder="qemu64" onChange={(e) => set("cpuModel", e.target.value)} testId="hw-cpu-model" />}
+            {(p) => (
+              <Input
+                {...p}
+                value={value.cpuModel}
+                placeholder="qemu64"
+                onChange={(e) => set("cpuModel", e.target.value)}
+                testId="hw-cpu-model"
+              />
+            )}
           </Field>
         ) : null}
         <Field label={t("hw.firmware")} hint={options && !options.uefi ? t("hw.noUefi") : undefined}>
           {(p) => (
-            <Select {...p} value={value.firmware} onChange={(e) => set("firmware", e.target.value as "bios" | "uefi")} testId="hw-firmware">
+            <Select
+              {...p}
+              value={value.firmware}
+              onChange={(e) => set("firmware", e.target.value as "bios" | "uefi")}
+              testId="hw-firmware"
+            >
               <option value="bios">BIOS</option>
               <option value="uefi" disabled={!!options && !options.uefi}>
                 UEFI
@@ -141,7 +196,12 @@ export function HardwareFields({
         </Field>
         <Field label={t("hw.machine")}>
           {(p) => (
-            <Select {...p} value={value.machineType} onChange={(e) => set("machineType", e.target.value)} testId="hw-machine">
+            <Select
+              {...p}
+              value={value.machineType}
+              onChange={(e) => set("machineType", e.target.value)}
+              testId="hw-machine"
+            >
               <option value="">{t("hw.machineDefault")}</option>
               {["q35", "pc", ...(options?.machineTypes ?? [])]
                 .filter((m, i, a) => a.indexOf(m) === i)
@@ -155,7 +215,12 @@ export function HardwareFields({
         </Field>
         <Field label={t("hw.domainType")} hint={t("hw.domainTypeHint")}>
           {(p) => (
-            <Select {...p} value={value.domainType} onChange={(e) => set("domainType", e.target.value as HardwareValue["domainType"])} testId="hw-domain-type">
+            <Select
+              {...p}
+              value={value.domainType}
+              onChange={(e) => set("domainType", e.target.value as HardwareValue["domainType"])}
+              testId="hw-domain-type"
+            >
               {DOMAIN_TYPES.map((d) => (
                 <option key={d} value={d}>
                   {t(`hw.domainTypes.${d}`)}
@@ -168,15 +233,31 @@ export function HardwareFields({
 
       <fieldset className="space-y-2">
         <legend className="text-sm font-medium text-slate-900 dark:text-slate-100">{t("hw.disks")}</legend>
-        {errors("disks") ? <p className="text-xs font-medium text-red-700 dark:text-red-400">{errors("disks")}</p> : null}
+        {errors("disks") ? (
+          <p className="text-xs font-medium text-red-700 dark:text-red-400">{errors("disks")}</p>
+        ) : null}
         {value.disks.map((d, i) => (
           <div key={i} className="grid grid-cols-2 items-end gap-2 sm:grid-cols-6" data-testid="hw-disk-row">
             <Field label={diskLabel?.(i) ?? t("hw.diskSize")} error={errors(`disks.${i}.sizeMiB`)}>
-              {(p) => <Input {...p} type="number" min={1} value={d.sizeMiB} onChange={(e) => setDisk(i, { sizeMiB: num(e.target.value) })} testId={`hw-disk-size-${i}`} />}
+              {(p) => (
+                <Input
+                  {...p}
+                  type="number"
+                  min={1}
+                  value={d.sizeMiB}
+                  onChange={(e) => setDisk(i, { sizeMiB: num(e.target.value) })}
+                  testId={`hw-disk-size-${i}`}
+                />
+              )}
             </Field>
             <Field label={t("hw.format")}>
               {(p) => (
-                <Select {...p} value={d.format} onChange={(e) => setDisk(i, { format: e.target.value as DiskSpec["format"] })} testId={`hw-disk-format-${i}`}>
+                <Select
+                  {...p}
+                  value={d.format}
+                  onChange={(e) => setDisk(i, { format: e.target.value as DiskSpec["format"] })}
+                  testId={`hw-disk-format-${i}`}
+                >
                   {DISK_FORMATS.map((f) => (
                     <option key={f}>{f}</option>
                   ))}
@@ -185,7 +266,12 @@ export function HardwareFields({
             </Field>
             <Field label={t("hw.bus")}>
               {(p) => (
-                <Select {...p} value={d.bus} onChange={(e) => setDisk(i, { bus: e.target.value as DiskSpec["bus"] })} testId={`hw-disk-bus-${i}`}>
+                <Select
+                  {...p}
+                  value={d.bus}
+                  onChange={(e) => setDisk(i, { bus: e.target.value as DiskSpec["bus"] })}
+                  testId={`hw-disk-bus-${i}`}
+                >
                   {DISK_BUSES.map((f) => (
                     <option key={f}>{f}</option>
                   ))}
@@ -194,7 +280,12 @@ export function HardwareFields({
             </Field>
             <Field label={t("hw.cache")}>
               {(p) => (
-                <Select {...p} value={d.cache} onChange={(e) => setDisk(i, { cache: e.target.value as DiskSpec["cache"] })} testId={`hw-disk-cache-${i}`}>
+                <Select
+                  {...p}
+                  value={d.cache}
+                  onChange={(e) => setDisk(i, { cache: e.target.value as DiskSpec["cache"] })}
+                  testId={`hw-disk-cache-${i}`}
+                >
                   {DISK_CACHES.map((f) => (
                     <option key={f}>{f}</option>
                   ))}
@@ -203,7 +294,12 @@ export function HardwareFields({
             </Field>
             <Field label={t("hw.pool")} error={errors(`disks.${i}.pool`)}>
               {(p) => (
-                <Select {...p} value={d.pool} onChange={(e) => setDisk(i, { pool: e.target.value })} testId={`hw-disk-pool-${i}`}>
+                <Select
+                  {...p}
+                  value={d.pool}
+                  onChange={(e) => setDisk(i, { pool: e.target.value })}
+                  testId={`hw-disk-pool-${i}`}
+                >
                   <option value="">{t("hw.choose")}</option>
                   {pools.map((x) => (
                     <option key={x.name} value={x.name}>
@@ -214,7 +310,18 @@ export function HardwareFields({
                 </Select>
               )}
             </Field>
-            <Button variant="ghost" size="sm" onClick={() => set("disks", value.disks.filter((_, j) => j !== i))} testId={`hw-disk-remove-${i}`} aria-label={t("hw.removeDisk")}>
+            <Button
+              variant="ghost"
+              size="sm"
+              onClick={() =>
+                set(
+                  "disks",
+                  value.disks.filter((_, j) => j !== i),
+                )
+              }
+              testId={`hw-disk-remove-${i}`}
+              aria-label={t("hw.removeDisk")}
+            >
               <XIcon className="size-4" />
             </Button>
           </div>
@@ -222,7 +329,12 @@ export function HardwareFields({
         <Button
           variant="secondary"
           size="sm"
-          onClick={() => set("disks", [...value.disks, { sizeMiB: 10240, format: "qcow2", bus: "virtio", cache: "default", pool: pools[0]?.name ?? "" }])}
+          onClick={() =>
+            set("disks", [
+              ...value.disks,
+              { sizeMiB: 10240, format: "qcow2", bus: "virtio", cache: "default", pool: pools[0]?.name ?? "" },
+            ])
+          }
           testId="hw-disk-add"
         >
           <PlusIcon className="size-4" />
@@ -236,17 +348,29 @@ export function HardwareFields({
           <div key={i} className="grid grid-cols-2 items-end gap-2 sm:grid-cols-5" data-testid="hw-nic-row">
             <Field label={t("hw.nicKind")}>
               {(p) => (
-                <Select {...p} value={n.kind} onChange={(e) => setNic(i, { kind: e.target.value as NicSpec["kind"], source: "" })} testId={`hw-nic-kind-${i}`}>
+                <Select
+                  {...p}
+                  value={n.kind}
+                  onChange={(e) => setNic(i, { kind: e.target.value as NicSpec["kind"], source: "" })}
+                  testId={`hw-nic-kind-${i}`}
+                >
                   <option value="network">{t("hw.nicNetwork")}</option>
                   {/* Host bridges need network.manage on the host (the server checks it again). */}
-                  {options?.mayBridge || n.kind === "bridge" ? <option value="bridge">{t("hw.nicBridge")}</option> : null}
+                  {options?.mayBridge || n.kind === "bridge" ? (
+                    <option value="bridge">{t("hw.nicBridge")}</option>
+                  ) : null}
                 </Select>
               )}
             </Field>
             <Field label={t("hw.nicSource")} error={errors(`nics.${i}.source`)}>
               {(p) =>
                 n.kind === "network" ? (
-                  <Select {...p} value={n.source} onChange={(e) => setNic(i, { source: e.target.value })} testId={`hw-nic-source-${i}`}>
+                  <Select
+                    {...p}
+                    value={n.source}
+                    onChange={(e) => setNic(i, { source: e.target.value })}
+                    testId={`hw-nic-source-${i}`}
+                  >
                     <option value="">{t("hw.choose")}</option>
                     {(options?.networks ?? []).map((x) => (
                       <option key={x.name} value={x.name}>
@@ -254,16 +378,29 @@ export function HardwareFields({
                         {x.active ? "" : ` (${t("hw.inactive")})`}
                       </option>
                     ))}
-                    {n.source && !options?.networks.some((x) => x.name === n.source) ? <option value={n.source}>{n.source}</option> : null}
+                    {n.source && !options?.networks.some((x) => x.name === n.source) ? (
+                      <option value={n.source}>{n.source}</option>
+                    ) : null}
                   </Select>
                 ) : (
-                  <Input {...p} value={n.source} placeholder="br0" onChange={(e) => setNic(i, { source: e.target.value })} testId={`hw-nic-source-${i}`} />
+                  <Input
+                    {...p}
+                    value={n.source}
+                    placeholder="br0"
+                    onChange={(e) => setNic(i, { source: e.target.value })}
+                    testId={`hw-nic-source-${i}`}
+                  />
                 )
               }
             </Field>
             <Field label={t("hw.nicModel")}>
               {(p) => (
-                <Select {...p} value={n.model} onChange={(e) => setNic(i, { model: e.target.value as NicSpec["model"] })} testId={`hw-nic-model-${i}`}>
+                <Select
+                  {...p}
+                  value={n.model}
+                  onChange={(e) => setNic(i, { model: e.target.value as NicSpec["model"] })}
+                  testId={`hw-nic-model-${i}`}
+                >
                   {NIC_MODELS.map((m) => (
                     <option key={m}>{m}</option>
                   ))}
@@ -271,14 +408,43 @@ export function HardwareFields({
               )}
             </Field>
             <Field label={t("hw.mac")} error={errors(`nics.${i}.mac`)}>
-              {(p) => <Input {...p} value={n.mac} placeholder={t("hw.macAuto")} onChange={(e) => setNic(i, { mac: e.target.value })} testId={`hw-nic-mac-${i}`} />}
+              {(p) => (
+                <Input
+                  {...p}
+                  value={n.mac}
+                  placeholder={t("hw.macAuto")}
+                  onChange={(e) => setNic(i, { mac: e.target.value })}
+                  testId={`hw-nic-mac-${i}`}
+                />
+              )}
             </Field>
-            <Button variant="ghost" size="sm" onClick={() => set("nics", value.nics.filter((_, j) => j !== i))} testId={`hw-nic-remove-${i}`} aria-label={t("hw.removeNic")}>
+            <Button
+              variant="ghost"
+              size="sm"
+              onClick={() =>
+                set(
+                  "nics",
+                  value.nics.filter((_, j) => j !== i),
+                )
+              }
+              testId={`hw-nic-remove-${i}`}
+              aria-label={t("hw.removeNic")}
+            >
               <XIcon className="size-4" />
             </Button>
           </div>
         ))}
-        <Button variant="secondary" size="sm" onClick={() => set("nics", [...value.nics, { kind: "network", source: options?.networks[0]?.name ?? "", model: "virtio", mac: "" }])} testId="hw-nic-add">
+        <Button
+          variant="secondary"
+          size="sm"
+          onClick={() =>
+            set("nics", [
+              ...value.nics,
+              { kind: "network", source: options?.networks[0]?.name ?? "", model: "virtio", mac: "" },
+            ])
+          }
+          testId="hw-nic-add"
+        >
           <PlusIcon className="size-4" />
           {t("hw.addNic")}
         </Button>
@@ -287,7 +453,12 @@ export function HardwareFields({
       <div className="grid grid-cols-2 items-end gap-4 sm:grid-cols-4">
         <Field label={t("hw.graphics")} hint={t("hw.graphicsHint")}>
           {(p) => (
-            <Select {...p} value={value.graphics} onChange={(e) => set("graphics", e.target.value as HardwareValue["graphics"])} testId="hw-graphics">
+            <Select
+              {...p}
+              value={value.graphics}
+              onChange={(e) => set("graphics", e.target.value as HardwareValue["graphics"])}
+              testId="hw-graphics"
+            >
               {GRAPHICS.map((g) => (
                 <option key={g} value={g}>
                   {t(`hw.graphicsKinds.${g}`)}
@@ -297,7 +468,12 @@ export function HardwareFields({
           )}
         </Field>
         <label className="flex items-center gap-2 pb-2 text-sm text-slate-800 dark:text-slate-200">
-          <input type="checkbox" checked={value.serialConsole} onChange={(e) => set("serialConsole", e.target.checked)} data-testid="hw-serial" />
+          <input
+            type="checkbox"
+            checked={value.serialConsole}
+            onChange={(e) => set("serialConsole", e.target.checked)}
+            data-testid="hw-serial"
+          />
           {t("hw.serial")}
         </label>
       </div>

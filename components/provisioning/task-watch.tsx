@@ -44,7 +44,12 @@ export function TaskWatch({ taskId, testId = "prov-task" }: { taskId: string; te
         <span className="font-medium">{task ? titleOf(task) : t("task.starting")}</span>
         {task ? <TaskStatusBadge status={task.status} /> : null}
       </div>
-      <TaskProgress status={task?.status ?? "queued"} progress={task?.progress ?? 0} label={task ? titleOf(task) : ""} testId={`${testId}-progress`} />
+      <TaskProgress
+        status={task?.status ?? "queued"}
+        progress={task?.progress ?? 0}
+        label={task ? titleOf(task) : ""}
+        testId={`${testId}-progress`}
+      />
       <p className="text-xs text-slate-600 dark:text-slate-400" data-testid={`${testId}-message`}>
         {task?.message}
       </p>
@@ -54,7 +59,11 @@ export function TaskWatch({ taskId, testId = "prov-task" }: { taskId: string; te
         </Alert>
       ) : null}
       {task?.status === "succeeded" && result?.hostId && result.uuid ? (
-        <Link href={vmHref({ hostId: result.hostId, uuid: result.uuid })} className={buttonClasses({ size: "sm" })} data-testid={`${testId}-open-vm`}>
+        <Link
+          href={vmHref({ hostId: result.hostId, uuid: result.uuid })}
+          className={buttonClasses({ size: "sm" })}
+          data-testid={`${testId}-open-vm`}
+        >
           {t("task.openVm", { name: result.name ?? "" })}
         </Link>
       ) : null}

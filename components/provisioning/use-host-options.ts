@@ -5,8 +5,16 @@ import { ApiError, fetchJson } from "@/components/api/fetch-json";
 import type { ProvisioningHostOptions } from "@/lib/contracts/provisioning";
 
 /** Pools, volumes, networks and OS variants of one host, for the provisioning forms. */
-export function useHostOptions(hostId: string | null): { options: ProvisioningHostOptions | null; loading: boolean; error: string | null } {
-  const [state, setState] = useState<{ options: ProvisioningHostOptions | null; loading: boolean; error: string | null }>({ options: null, loading: false, error: null });
+export function useHostOptions(hostId: string | null): {
+  options: ProvisioningHostOptions | null;
+  loading: boolean;
+  error: string | null;
+} {
+  const [state, setState] = useState<{
+    options: ProvisioningHostOptions | null;
+    loading: boolean;
+    error: string | null;
+  }>({ options: null, loading: false, error: null });
   useEffect(() => {
     if (!hostId) {
       setState({ options: null, loading: false, error: null });
@@ -14,7 +22,9 @@ export function useHostOptions(hostId: string | null): { options: ProvisioningHo
     }
     const ctrl = new AbortController();
     setState((s) => ({ ...s, loading: true, error: null }));
-    fetchJson<{ options: ProvisioningHostOptions }>(`/api/hosts/${encodeURIComponent(hostId)}/provisioning`, { signal: ctrl.signal })
+    fetchJson<{ options: ProvisioningHostOptions }>(`/api/hosts/${encodeURIComponent(hostId)}/provisioning`, {
+      signal: ctrl.signal,
+    })
       .then((r) => setState({ options: r.options, loading: false, error: null }))
       .catch((err) => {
         if (ctrl.signal.aborted) return;
@@ -43,4 +53,5 @@ export function useHosts(): HostChoice[] {
 }
 
 export const MiB = 1024 * 1024;
-export const formatMiB = (bytes: number) => (bytes >= 1024 * MiB ? `${(bytes / (1024 * MiB)).toFixed(1)} GiB` : `${Math.round(bytes / MiB)} MiB`);
+export const formatMiB = (bytes: number) =>
+  bytes >= 1024 * MiB ? `${(bytes / (1024 * MiB)).toFixed(1)} GiB` : `${Math.round(bytes / MiB)} MiB`;

@@ -25,7 +25,13 @@ type Mode = "template" | "iso" | "import";
  * templates), install from an ISO, or import an existing disk volume. Pre-flight warnings
  * (memory, pool space) are shown before anything is created.
  */
-export function VmCreateClient({ csrfToken, initialTemplateId }: { csrfToken: string; initialTemplateId: string | null }) {
+export function VmCreateClient({
+  csrfToken,
+  initialTemplateId,
+}: {
+  csrfToken: string;
+  initialTemplateId: string | null;
+}) {
   const t = useTranslations("provisioning");
   const router = useRouter();
   const hosts = useHosts();
@@ -36,7 +42,11 @@ export function VmCreateClient({ csrfToken, initialTemplateId }: { csrfToken: st
   const [name, setName] = useState("");
   const [title, setTitle] = useState("");
   const [clone, setClone] = useState<"linked" | "full">("linked");
-  const [overrides, setOverrides] = useState<{ vcpus: string; memoryMiB: string; diskSizeMiB: string }>({ vcpus: "", memoryMiB: "", diskSizeMiB: "" });
+  const [overrides, setOverrides] = useState<{ vcpus: string; memoryMiB: string; diskSizeMiB: string }>({
+    vcpus: "",
+    memoryMiB: "",
+    diskSizeMiB: "",
+  });
   const [ci, setCi] = useState({ enabled: false, hostname: "", username: "", password: "", sshKeys: "" });
   const [iso, setIso] = useState("");
   const [importVol, setImportVol] = useState("");
@@ -57,7 +67,10 @@ export function VmCreateClient({ csrfToken, initialTemplateId }: { csrfToken: st
   const template = useMemo(() => templates.find((x) => x.id === templateId) ?? null, [templates, templateId]);
   useEffect(() => {
     if (hostId) return;
-    const preferred = template?.defaultHostId && hosts.some((h) => h.id === template.defaultHostId) ? template.defaultHostId : hosts[0]?.id;
+    const preferred =
+      template?.defaultHostId && hosts.some((h) => h.id === template.defaultHostId)
+        ? template.defaultHostId
+        : hosts[0]?.id;
     if (preferred) setHostId(preferred);
   }, [hosts, template, hostId]);
   // An ISO install gets one empty disk in the host's first active pool, once (the user may remove it).
@@ -65,7 +78,22 @@ export function VmCreateClient({ csrfToken, initialTemplateId }: { csrfToken: st
   useEffect(() => {
     if (options && mode === "iso" && !diskProposed.current) {
       diskProposed.current = true;
-      setHw((cur) => (cur.disks.length ? cur : { ...cur, disks: [{ sizeMiB: 10240, format: "qcow2", bus: "virtio", cache: "default", pool: options.pools.find((p) => p.active)?.name ?? "" }] }));
+      setHw((cur) =>
+        cur.disks.length
+          ? cur
+          : {
+              ...cur,
+              disks: [
+                {
+                  sizeMiB: 10240,
+                  format: "qcow2",
+                  bus: "virtio",
+                  cache: "default",
+                  pool: options.pools.find((p) => p.active)?.name ?? "",
+                },
+              ],
+            },
+      );
     }
   }, [options, mode]);
 
@@ -87,7 +115,13 @@ export function VmCreateClient({ csrfToken, initialTemplateId }: { csrfToken: st
         mode,
         templateId,
         clone,
-        overrides: Object.fromEntries(Object.entries({ vcpus: num(overrides.vcpus), memoryMiB: num(overrides.memoryMiB), diskSizeMiB: num(overrides.diskSizeMiB) }).filter(([, v]) => v !== undefined)),
+        overrides: Object.fromEntries(
+          Object.entries({
+            vcpus: num(overrides.vcpus),
+            memoryMiB: num(overrides.memoryMiB),
+            diskSizeMiB: num(overrides.diskSizeMiB),
+          }).filter(([, v]) => v !== undefined),
+        ),
         cloudInit:
           imageTemplate && ci.enabled
             ? {
@@ -106,7 +140,12 @@ export function VmCreateClient({ csrfToken, initialTemplateId }: { csrfToken: st
     const v = split(importVol);
     // The format shown next to the volume is the one declared; the server checks the bytes agree.
     const listed = disks.find((d) => d.pool === v.pool && d.name === v.volume)?.format;
-    return { ...common, mode, disk: { pool: v.pool, volume: v.volume, format: listed === "qcow2" ? "qcow2" : "raw", bus: "virtio" }, hardware: hw };
+    return {
+      ...common,
+      mode,
+      disk: { pool: v.pool, volume: v.volume, format: listed === "qcow2" ? "qcow2" : "raw", bus: "virtio" },
+      hardware: hw,
+    };
   }
 
   /** The pre-flight warnings of a 409 in the user's language; the English message when none are keyed. */
@@ -154,7 +193,15 @@ export function VmCreateClient({ csrfToken, initialTemplateId }: { csrfToken: st
 
   return (
     <>
-      <PageHeader title={t("create.title")} description={t("create.description")} actions={<Link href="/vms" className={buttonClasses({ variant: "ghost" })}>{t("create.back")}</Link>} />
+      <PageHeader
+        title={t("create.title")}
+        description={t("create.description")}
+        actions={
+          <Link href="/vms" className={buttonClasses({ variant: "ghost" })}>
+            {t("create.back")}
+          </Link>
+        }
+      />
       <form onSubmit={onSubmit} className="max-w-4xl space-y-6" noValidate data-testid="vm-create-form">
         <div role="radiogroup" aria-label={t("create.mode")} className="flex gap-2">
           {(["template", "iso", "import"] as const).map((m) => (
@@ -167,7 +214,9 @@ export function VmCreateClient({ csrfToken, initialTemplateId }: { csrfToken: st
               onClick={() => setMode(m)}
               className={cn(
                 "rounded-md px-3 py-1.5 text-sm font-medium ring-1 ring-inset",
-                mode === m ? "bg-indigo-600 text-white ring-indigo-600" : "text-slate-700 ring-slate-300 hover:bg-slate-50 dark:text-slate-200 dark:ring-slate-700 dark:hover:bg-slate-800",
+                mode === m
+                  ? "bg-indigo-600 text-white ring-indigo-600"
+                  : "text-slate-700 ring-slate-300 hover:bg-slate-50 dark:text-slate-200 dark:ring-slate-700 dark:hover:bg-slate-800",
                 focusRing,
               )}
             >
@@ -187,7 +236,13 @@ export function VmCreateClient({ csrfToken, initialTemplateId }: { csrfToken: st
             testId="vm-create-warning"
             title={t("create.warningTitle")}
             action={
-              <Button size="sm" variant="secondary" onClick={() => void submit(true)} loading={busy} testId="vm-create-accept-warnings">
+              <Button
+                size="sm"
+                variant="secondary"
+                onClick={() => void submit(true)}
+                loading={busy}
+                testId="vm-create-accept-warnings"
+              >
                 {t("create.createAnyway")}
               </Button>
             }
@@ -200,7 +255,12 @@ export function VmCreateClient({ csrfToken, initialTemplateId }: { csrfToken: st
           {mode === "template" ? (
             <Field label={t("create.template")} error={errors("templateId")} required>
               {(p) => (
-                <Select {...p} value={templateId} onChange={(e) => setTemplateId(e.target.value)} testId="vm-create-template">
+                <Select
+                  {...p}
+                  value={templateId}
+                  onChange={(e) => setTemplateId(e.target.value)}
+                  testId="vm-create-template"
+                >
                   <option value="">{t("hw.choose")}</option>
                   {templates.map((x) => (
                     <option key={x.id} value={x.id}>
@@ -211,7 +271,12 @@ export function VmCreateClient({ csrfToken, initialTemplateId }: { csrfToken: st
               )}
             </Field>
           ) : null}
-          <Field label={t("create.host")} error={errors("hostId")} hint={optionsLoading ? t("create.loadingHost") : optionsError ?? undefined} required>
+          <Field
+            label={t("create.host")}
+            error={errors("hostId")}
+            hint={optionsLoading ? t("create.loadingHost") : (optionsError ?? undefined)}
+            required
+          >
             {(p) => (
               <Select {...p} value={hostId} onChange={(e) => setHostId(e.target.value)} testId="vm-create-host">
                 <option value="">{t("hw.choose")}</option>
@@ -224,7 +289,15 @@ export function VmCreateClient({ csrfToken, initialTemplateId }: { csrfToken: st
             )}
           </Field>
           <Field label={t("create.name")} error={errors("name")} hint={t("create.nameHint")} required>
-            {(p) => <Input {...p} value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" testId="vm-create-name" />}
+            {(p) => (
+              <Input
+                {...p}
+                value={name}
+                onChange={(e) => setName(e.target.value)}
+                autoComplete="off"
+                testId="vm-create-name"
+              />
+            )}
           </Field>
           <Field label={t("create.vmTitle")} error={errors("title")} className="sm:col-span-2">
             {(p) => <Input {...p} value={title} onChange={(e) => setTitle(e.target.value)} testId="vm-create-title" />}
@@ -233,32 +306,73 @@ export function VmCreateClient({ csrfToken, initialTemplateId }: { csrfToken: st
 
         {mode === "template" && template ? (
           <div className="space-y-4" data-testid="vm-create-template-options">
-            {template.description ? <p className="text-sm text-slate-600 dark:text-slate-400">{template.description}</p> : null}
+            {template.description ? (
+              <p className="text-sm text-slate-600 dark:text-slate-400">{template.description}</p>
+            ) : null}
             {imageTemplate ? (
               <fieldset className="space-y-2">
                 <legend className="text-sm font-medium">{t("create.cloneMode")}</legend>
                 {(["linked", "full"] as const).map((c) => (
                   <label key={c} className="flex items-start gap-2 text-sm">
-                    <input type="radio" name="clone" checked={clone === c} onChange={() => setClone(c)} data-testid={`vm-create-clone-${c}`} className="mt-1" />
+                    <input
+                      type="radio"
+                      name="clone"
+                      checked={clone === c}
+                      onChange={() => setClone(c)}
+                      data-testid={`vm-create-clone-${c}`}
+                      className="mt-1"
+                    />
                     <span>
                       <span className="font-medium">{t(`create.clone.${c}`)}</span>
-                      <span className="block text-xs text-slate-600 dark:text-slate-400">{t(`create.cloneHint.${c}`)}</span>
+                      <span className="block text-xs text-slate-600 dark:text-slate-400">
+                        {t(`create.cloneHint.${c}`)}
+                      </span>
                     </span>
                   </label>
                 ))}
               </fieldset>
             ) : null}
             <div className="grid grid-cols-1 gap-4 sm:grid-cols-3">
-              <Field label={t("hw.vcpus")} hint={t("create.defaultIs", { value: template.vcpus })} error={errors("overrides.vcpus")}>
-                {(p) => <Input {...p} type="number" min={1} value={overrides.vcpus} placeholder={String(template.vcpus)} onChange={(e) => setOverrides({ ...overrides, vcpus: e.target.value })} testId="vm-create-vcpus" />}
-              </Field>
-              <Field label={t("hw.memory")} hint={t("create.defaultIs", { value: template.memoryMiB })} error={errors("overrides.memoryMiB")}>
+              <Field
+                label={t("hw.vcpus")}
+                hint={t("create.defaultIs", { value: template.vcpus })}
+                error={errors("overrides.vcpus")}
+              >
                 {(p) => (
-                  <Input {...p} type="number" min={16} value={overrides.memoryMiB} placeholder={String(template.memoryMiB)} onChange={(e) => setOverrides({ ...overrides, memoryMiB: e.target.value })} testId="vm-create-memory" />
+                  <Input
+                    {...p}
+                    type="number"
+                    min={1}
+                    value={overrides.vcpus}
+                    placeholder={String(template.vcpus)}
+                    onChange={(e) => setOverrides({ ...overrides, vcpus: e.target.value })}
+                    testId="vm-create-vcpus"
+                  />
+                )}
+              </Field>
+              <Field
+                label={t("hw.memory")}
+                hint={t("create.defaultIs", { value: template.memoryMiB })}
+                error={errors("overrides.memoryMiB")}
+              >
+                {(p) => (
+                  <Input
+                    {...p}
+                    type="number"
+                    min={16}
+                    value={overrides.memoryMiB}
+                    placeholder={String(template.memoryMiB)}
+                    onChange={(e) => setOverrides({ ...overrides, memoryMiB: e.target.value })}
+                    testId="vm-create-memory"
+                  />
                 )}
               </Field>
               {template.disks[0] ? (
-                <Field label={t("create.diskSize")} hint={t("create.defaultIs", { value: template.disks[0].sizeMiB })} error={errors("overrides.diskSizeMiB")}>
+                <Field
+                  label={t("create.diskSize")}
+                  hint={t("create.defaultIs", { value: template.disks[0].sizeMiB })}
+                  error={errors("overrides.diskSizeMiB")}
+                >
                   {(p) => (
                     <Input
                       {...p}
@@ -276,22 +390,64 @@ export function VmCreateClient({ csrfToken, initialTemplateId }: { csrfToken: st
             {imageTemplate ? (
               <fieldset className="space-y-3">
                 <label className="flex items-center gap-2 text-sm font-medium">
-                  <input type="checkbox" checked={ci.enabled} onChange={(e) => setCi({ ...ci, enabled: e.target.checked })} data-testid="vm-create-ci" />
+                  <input
+                    type="checkbox"
+                    checked={ci.enabled}
+                    onChange={(e) => setCi({ ...ci, enabled: e.target.checked })}
+                    data-testid="vm-create-ci"
+                  />
                   {t("create.cloudInit")}
                 </label>
                 {ci.enabled ? (
                   <div className="grid grid-cols-1 gap-4 sm:grid-cols-3">
                     <Field label={t("create.ciHostname")} error={errors("cloudInit.hostname")}>
-                      {(p) => <Input {...p} value={ci.hostname} onChange={(e) => setCi({ ...ci, hostname: e.target.value })} testId="vm-create-ci-hostname" />}
+                      {(p) => (
+                        <Input
+                          {...p}
+                          value={ci.hostname}
+                          onChange={(e) => setCi({ ...ci, hostname: e.target.value })}
+                          testId="vm-create-ci-hostname"
+                        />
+                      )}
                     </Field>
                     <Field label={t("create.ciUser")} error={errors("cloudInit.username")}>
-                      {(p) => <Input {...p} value={ci.username} onChange={(e) => setCi({ ...ci, username: e.target.value })} testId="vm-create-ci-user" />}
+                      {(p) => (
+                        <Input
+                          {...p}
+                          value={ci.username}
+                          onChange={(e) => setCi({ ...ci, username: e.target.value })}
+                          testId="vm-create-ci-user"
+                        />
+                      )}
                     </Field>
                     <Field label={t("create.ciPassword")} error={errors("cloudInit.password")}>
-                      {(p) => <Input {...p} type="password" autoComplete="new-password" value={ci.password} onChange={(e) => setCi({ ...ci, password: e.target.value })} testId="vm-create-ci-password" />}
+                      {(p) => (
+                        <Input
+                          {...p}
+                          type="password"
+                          autoComplete="new-password"
+                          value={ci.password}
+                          onChange={(e) => setCi({ ...ci, password: e.target.value })}
+                          testId="vm-create-ci-password"
+                        />
+                      )}
                     </Field>
-                    <Field label={t("create.ciKeys")} hint={t("create.ciKeysHint")} error={errors("cloudInit.sshKeys") ?? errors("cloudInit.sshKeys.0")} className="sm:col-span-3">
-                      {(p) => <Textarea {...p} rows={3} className="font-mono text-xs" value={ci.sshKeys} onChange={(e) => setCi({ ...ci, sshKeys: e.target.value })} testId="vm-create-ci-keys" />}
+                    <Field
+                      label={t("create.ciKeys")}
+                      hint={t("create.ciKeysHint")}
+                      error={errors("cloudInit.sshKeys") ?? errors("cloudInit.sshKeys.0")}
+                      className="sm:col-span-3"
+                    >
+                      {(p) => (
+                        <Textarea
+                          {...p}
+                          rows={3}
+                          className="font-mono text-xs"
+                          value={ci.sshKeys}
+                          onChange={(e) => setCi({ ...ci, sshKeys: e.target.value })}
+                          testId="vm-create-ci-keys"
+                        />
+                      )}
                     </Field>
                   </div>
                 ) : null}
@@ -315,7 +471,12 @@ export function VmCreateClient({ csrfToken, initialTemplateId }: { csrfToken: st
           </Field>
         ) : null}
         {mode === "import" ? (
-          <Field label={t("create.importVolume")} error={errors("disk.volume") ?? errors("disk.pool")} hint={t("create.importHint")} required>
+          <Field
+            label={t("create.importVolume")}
+            error={errors("disk.volume") ?? errors("disk.pool")}
+            hint={t("create.importHint")}
+            required
+          >
             {(p) => (
               <Select {...p} value={importVol} onChange={(e) => setImportVol(e.target.value)} testId="vm-create-import">
                 <option value="">{t("hw.choose")}</option>
@@ -329,15 +490,31 @@ export function VmCreateClient({ csrfToken, initialTemplateId }: { csrfToken: st
           </Field>
         ) : null}
         {mode !== "template" ? (
-          <HardwareFields value={hw} onChange={setHw} options={options} errors={(p) => errors(`hardware.${p}`)} diskLabel={mode === "import" ? (i) => t("create.extraDisk", { n: i + 1 }) : undefined} />
+          <HardwareFields
+            value={hw}
+            onChange={setHw}
+            options={options}
+            errors={(p) => errors(`hardware.${p}`)}
+            diskLabel={mode === "import" ? (i) => t("create.extraDisk", { n: i + 1 }) : undefined}
+          />
         ) : null}
 
         <label className="flex items-center gap-2 text-sm">
-          <input type="checkbox" checked={start} onChange={(e) => setStart(e.target.checked)} data-testid="vm-create-start" />
+          <input
+            type="checkbox"
+            checked={start}
+            onChange={(e) => setStart(e.target.checked)}
+            data-testid="vm-create-start"
+          />
           {t("create.start")}
         </label>
         <div className="flex gap-2">
-          <Button type="submit" loading={busy} disabled={!hostId || !name || (mode === "template" && !templateId)} testId="vm-create-submit">
+          <Button
+            type="submit"
+            loading={busy}
+            disabled={!hostId || !name || (mode === "template" && !templateId)}
+            testId="vm-create-submit"
+          >
             {t("create.submit")}
           </Button>
         </div>

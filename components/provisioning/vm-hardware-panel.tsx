@@ -12,7 +12,15 @@ import { ConfirmDialog, Dialog } from "@/components/ui/dialog";
 import { Field } from "@/components/ui/field";
 import { Input, Select, Textarea } from "@/components/ui/input";
 import { TBody, TD, TH, THead, TR, Table, TableEmpty } from "@/components/ui/table";
-import { DISK_BUSES, DISK_FORMATS, NIC_MODELS, type VmEditInput, type VmEditNote, type VmEditResult, type VmHardwareResponse } from "@/lib/contracts/provisioning";
+import {
+  DISK_BUSES,
+  DISK_FORMATS,
+  NIC_MODELS,
+  type VmEditInput,
+  type VmEditNote,
+  type VmEditResult,
+  type VmHardwareResponse,
+} from "@/lib/contracts/provisioning";
 import { TaskWatch } from "./task-watch";
 import { useHostOptions } from "./use-host-options";
 
@@ -85,7 +93,11 @@ export function VmHardwarePanel({
     setBusy(true);
     setError(null);
     try {
-      const r = await fetchJson<{ result: VmEditResult; hardware: VmHardwareResponse }>(`${path}/hardware`, { method: "PATCH", body: edit, csrfToken });
+      const r = await fetchJson<{ result: VmEditResult; hardware: VmHardwareResponse }>(`${path}/hardware`, {
+        method: "PATCH",
+        body: edit,
+        csrfToken,
+      });
       setHw(r.hardware);
       setResult(r.result);
       onChanged?.();
@@ -126,9 +138,19 @@ export function VmHardwarePanel({
         </ErrorBanner>
       ) : null}
       {result ? (
-        <Alert tone={result.afterShutdown.length ? "warning" : "success"} testId="hw-result" onDismiss={() => setResult(null)}>
-          {result.live.length ? <p data-testid="hw-result-live">{t("hwPanel.appliedNow", { list: result.live.map(note).join("; ") })}</p> : null}
-          {result.afterShutdown.length ? <p data-testid="hw-result-pending">{t("hwPanel.appliesAfter", { list: result.afterShutdown.map(note).join("; ") })}</p> : null}
+        <Alert
+          tone={result.afterShutdown.length ? "warning" : "success"}
+          testId="hw-result"
+          onDismiss={() => setResult(null)}
+        >
+          {result.live.length ? (
+            <p data-testid="hw-result-live">{t("hwPanel.appliedNow", { list: result.live.map(note).join("; ") })}</p>
+          ) : null}
+          {result.afterShutdown.length ? (
+            <p data-testid="hw-result-pending">
+              {t("hwPanel.appliesAfter", { list: result.afterShutdown.map(note).join("; ") })}
+            </p>
+          ) : null}
         </Alert>
       ) : null}
       {hw.pending.length ? (
@@ -193,11 +215,19 @@ export function VmHardwarePanel({
                     {canEdit ? (
                       <div className="flex justify-end gap-1">
                         {d.device === "cdrom" && d.source ? (
-                          <Button size="sm" variant="secondary" disabled={busy} onClick={() => void apply({ ejectIso: d.target })} testId="hw-disk-eject">
+                          <Button
+                            size="sm"
+                            variant="secondary"
+                            disabled={busy}
+                            onClick={() => void apply({ ejectIso: d.target })}
+                            testId="hw-disk-eject"
+                          >
                             {t("hwPanel.eject")}
                           </Button>
                         ) : null}
-                        {d.device === "disk" ? <ResizeButton target={d.target} disabled={busy} onApply={apply} /> : null}
+                        {d.device === "disk" ? (
+                          <ResizeButton target={d.target} disabled={busy} onApply={apply} />
+                        ) : null}
                         <Button
                           size="sm"
                           variant="danger"
@@ -205,7 +235,13 @@ export function VmHardwarePanel({
                           onClick={() => {
                             setDeleteVolume(false);
                             setError(null);
-                            setConfirm({ title: t("hwPanel.removeDiskTitle", { target: d.target }), body: t("hwPanel.removeDiskBody"), edit: { removeDisk: d.target }, testId: "hw-disk-remove-dialog", volumeOption: d.device === "disk" && !!d.source });
+                            setConfirm({
+                              title: t("hwPanel.removeDiskTitle", { target: d.target }),
+                              body: t("hwPanel.removeDiskBody"),
+                              edit: { removeDisk: d.target },
+                              testId: "hw-disk-remove-dialog",
+                              volumeOption: d.device === "disk" && !!d.source,
+                            });
                           }}
                           testId="hw-disk-remove"
                         >
@@ -226,7 +262,12 @@ export function VmHardwarePanel({
                 label={t("hwPanel.insertIso")}
                 disabled={busy || !isos.length}
                 render={(value, setValue) => (
-                  <Select value={value} onChange={(e) => setValue(e.target.value)} testId="hw-iso-select" aria-label={t("hwPanel.insertIso")}>
+                  <Select
+                    value={value}
+                    onChange={(e) => setValue(e.target.value)}
+                    testId="hw-iso-select"
+                    aria-label={t("hwPanel.insertIso")}
+                  >
                     <option value="">{isos.length ? t("hw.choose") : t("create.noIsos")}</option>
                     {isos.map((v) => (
                       <option key={`${v.pool}/${v.name}`} value={`${v.pool}\u0000${v.name}`}>
@@ -273,7 +314,14 @@ export function VmHardwarePanel({
                         size="sm"
                         variant="danger"
                         disabled={busy}
-                        onClick={() => setConfirm({ title: t("hwPanel.removeNicTitle", { mac: n.mac }), body: t("hwPanel.removeNicBody"), edit: { removeNic: n.mac }, testId: "hw-nic-remove-dialog" })}
+                        onClick={() =>
+                          setConfirm({
+                            title: t("hwPanel.removeNicTitle", { mac: n.mac }),
+                            body: t("hwPanel.removeNicBody"),
+                            edit: { removeNic: n.mac },
+                            testId: "hw-nic-remove-dialog",
+                          })
+                        }
                         testId="hw-nic-remove"
                       >
                         {t("hwPanel.remove")}
@@ -284,7 +332,14 @@ export function VmHardwarePanel({
               ))}
             </TBody>
           </Table>
-          {canEdit ? <AddNicForm networks={options?.networks.map((x) => x.name) ?? []} mayBridge={options?.mayBridge ?? false} disabled={busy} onApply={apply} /> : null}
+          {canEdit ? (
+            <AddNicForm
+              networks={options?.networks.map((x) => x.name) ?? []}
+              mayBridge={options?.mayBridge ?? false}
+              disabled={busy}
+              onApply={apply}
+            />
+          ) : null}
         </CardBody>
       </Card>
 
@@ -293,12 +348,22 @@ export function VmHardwarePanel({
           <CardHeader title={t("hwPanel.copies")} description={hw.running ? t("hwPanel.shutDownFirst") : undefined} />
           <CardBody className="flex flex-wrap gap-2">
             {canClone ? (
-              <Button variant="secondary" disabled={hw.running} onClick={() => setCloneOpen(true)} testId="vm-clone-open">
+              <Button
+                variant="secondary"
+                disabled={hw.running}
+                onClick={() => setCloneOpen(true)}
+                testId="vm-clone-open"
+              >
                 {t("clone.open")}
               </Button>
             ) : null}
             {canTemplate && !hw.template ? (
-              <Button variant="secondary" disabled={hw.running} onClick={() => setTemplateOpen(true)} testId="vm-to-template-open">
+              <Button
+                variant="secondary"
+                disabled={hw.running}
+                onClick={() => setTemplateOpen(true)}
+                testId="vm-to-template-open"
+              >
                 {t("toTemplate.open")}
               </Button>
             ) : null}
@@ -321,7 +386,8 @@ export function VmHardwarePanel({
         error={confirm ? (error?.message ?? null) : null}
         onConfirm={() => {
           if (!confirm) return;
-          const edit = confirm.volumeOption && deleteVolume ? { ...confirm.edit, deleteRemovedVolume: true } : confirm.edit;
+          const edit =
+            confirm.volumeOption && deleteVolume ? { ...confirm.edit, deleteRemovedVolume: true } : confirm.edit;
           void apply(edit).then((ok) => ok && setConfirm(null));
         }}
         onCancel={() => {
@@ -331,7 +397,14 @@ export function VmHardwarePanel({
       >
         {confirm?.volumeOption ? (
           <label className="flex items-start gap-2 text-sm">
-            <input type="checkbox" className="mt-1" checked={deleteVolume} disabled={busy} onChange={(e) => setDeleteVolume(e.target.checked)} data-testid="hw-disk-remove-delete-volume" />
+            <input
+              type="checkbox"
+              className="mt-1"
+              checked={deleteVolume}
+              disabled={busy}
+              onChange={(e) => setDeleteVolume(e.target.checked)}
+              data-testid="hw-disk-remove-delete-volume"
+            />
             <span>
               {t("hwPanel.deleteVolume")}
               <span className="block text-xs text-slate-600 dark:text-slate-400">{t("hwPanel.deleteVolumeHint")}</span>
@@ -339,7 +412,16 @@ export function VmHardwarePanel({
           </label>
         ) : null}
       </ConfirmDialog>
-      {canClone ? <CloneDialog open={cloneOpen} path={path} csrfToken={csrfToken} template={hw.template} name={hw.name} onClose={() => setCloneOpen(false)} /> : null}
+      {canClone ? (
+        <CloneDialog
+          open={cloneOpen}
+          path={path}
+          csrfToken={csrfToken}
+          template={hw.template}
+          name={hw.name}
+          onClose={() => setCloneOpen(false)}
+        />
+      ) : null}
       {canTemplate ? (
         <ToTemplateDialog
           open={templateOpen}
@@ -364,11 +446,31 @@ export function VmHardwarePanel({
   );
 }
 
-function CpuMemoryCard({ hw, disabled, onApply }: { hw: VmHardwareResponse; disabled: boolean; onApply: (e: VmEditInput) => Promise<boolean> }) {
+function CpuMemoryCard({
+  hw,
+  disabled,
+  onApply,
+}: {
+  hw: VmHardwareResponse;
+  disabled: boolean;
+  onApply: (e: VmEditInput) => Promise<boolean>;
+}) {
   const t = useTranslations("provisioning");
   const tc = useTranslations("common");
-  const [v, setV] = useState({ vcpus: String(hw.persistent.vcpus), memoryMiB: String(hw.persistent.memoryMiB), maxMemoryMiB: String(hw.persistent.maxMemoryMiB) });
-  useEffect(() => setV({ vcpus: String(hw.persistent.vcpus), memoryMiB: String(hw.persistent.memoryMiB), maxMemoryMiB: String(hw.persistent.maxMemoryMiB) }), [hw.persistent.vcpus, hw.persistent.memoryMiB, hw.persistent.maxMemoryMiB]);
+  const [v, setV] = useState({
+    vcpus: String(hw.persistent.vcpus),
+    memoryMiB: String(hw.persistent.memoryMiB),
+    maxMemoryMiB: String(hw.persistent.maxMemoryMiB),
+  });
+  useEffect(
+    () =>
+      setV({
+        vcpus: String(hw.persistent.vcpus),
+        memoryMiB: String(hw.persistent.memoryMiB),
+        maxMemoryMiB: String(hw.persistent.maxMemoryMiB),
+      }),
+    [hw.persistent.vcpus, hw.persistent.memoryMiB, hw.persistent.maxMemoryMiB],
+  );
   const edit: VmEditInput = {};
   if (Number(v.vcpus) !== hw.persistent.vcpus) edit.vcpus = Number(v.vcpus);
   if (Number(v.memoryMiB) !== hw.persistent.memoryMiB) edit.memoryMiB = Number(v.memoryMiB);
@@ -378,11 +480,52 @@ function CpuMemoryCard({ hw, disabled, onApply }: { hw: VmHardwareResponse; disa
       <CardHeader title={t("hwPanel.cpuMemory")} description={hw.running ? t("hwPanel.cpuMemoryLive") : undefined} />
       <CardBody className="space-y-3">
         <div className="grid grid-cols-3 gap-3">
-          <Field label={t("hw.vcpus")}>{(p) => <Input {...p} type="number" min={1} value={v.vcpus} disabled={disabled} onChange={(e) => setV({ ...v, vcpus: e.target.value })} testId="hw-edit-vcpus" />}</Field>
-          <Field label={t("hw.memory")}>{(p) => <Input {...p} type="number" min={16} value={v.memoryMiB} disabled={disabled} onChange={(e) => setV({ ...v, memoryMiB: e.target.value })} testId="hw-edit-memory" />}</Field>
-          <Field label={t("hw.maxMemory")}>{(p) => <Input {...p} type="number" min={16} value={v.maxMemoryMiB} disabled={disabled} onChange={(e) => setV({ ...v, maxMemoryMiB: e.target.value })} testId="hw-edit-max-memory" />}</Field>
+          <Field label={t("hw.vcpus")}>
+            {(p) => (
+              <Input
+                {...p}
+                type="number"
+                min={1}
+                value={v.vcpus}
+                disabled={disabled}
+                onChange={(e) => setV({ ...v, vcpus: e.target.value })}
+                testId="hw-edit-vcpus"
+              />
+            )}
+          </Field>
+          <Field label={t("hw.memory")}>
+            {(p) => (
+              <Input
+                {...p}
+                type="number"
+                min={16}
+                value={v.memoryMiB}
+                disabled={disabled}
+                onChange={(e) => setV({ ...v, memoryMiB: e.target.value })}
+                testId="hw-edit-memory"
+              />
+            )}
+          </Field>
+          <Field label={t("hw.maxMemory")}>
+            {(p) => (
+              <Input
+                {...p}
+                type="number"
+                min={16}
+                value={v.maxMemoryMiB}
+                disabled={disabled}
+                onChange={(e) => setV({ ...v, maxMemoryMiB: e.target.value })}
+                testId="hw-edit-max-memory"
+              />
+            )}
+          </Field>
         </div>
-        <Button size="sm" disabled={disabled || Object.keys(edit).length === 0} onClick={() => void onApply(edit)} testId="hw-edit-cpu-save">
+        <Button
+          size="sm"
+          disabled={disabled || Object.keys(edit).length === 0}
+          onClick={() => void onApply(edit)}
+          testId="hw-edit-cpu-save"
+        >
           {tc("actions.save")}
         </Button>
       </CardBody>
@@ -390,7 +533,15 @@ function CpuMemoryCard({ hw, disabled, onApply }: { hw: VmHardwareResponse; disa
   );
 }
 
-function GeneralCard({ hw, disabled, onApply }: { hw: VmHardwareResponse; disabled: boolean; onApply: (e: VmEditInput) => Promise<boolean> }) {
+function GeneralCard({
+  hw,
+  disabled,
+  onApply,
+}: {
+  hw: VmHardwareResponse;
+  disabled: boolean;
+  onApply: (e: VmEditInput) => Promise<boolean>;
+}) {
   const t = useTranslations("provisioning");
   const tc = useTranslations("common");
   const first = (hw.persistent.bootOrder[0] ?? "hd") as "hd" | "cdrom" | "network";
@@ -407,18 +558,46 @@ function GeneralCard({ hw, disabled, onApply }: { hw: VmHardwareResponse; disabl
   const edit: VmEditInput = {};
   if (title !== hw.persistent.title) edit.title = title;
   if (description !== hw.persistent.description) edit.description = description;
-  if (boot !== first) edit.bootOrder = [boot, ...(["hd", "cdrom", "network"] as const).filter((x) => x !== boot && x !== "network")];
+  if (boot !== first)
+    edit.bootOrder = [boot, ...(["hd", "cdrom", "network"] as const).filter((x) => x !== boot && x !== "network")];
   if (menu !== hw.bootMenu) edit.bootMenu = menu;
   return (
     <Card testId="hw-general">
       <CardHeader title={t("hwPanel.general")} />
       <CardBody className="space-y-3">
-        <Field label={t("create.vmTitle")}>{(p) => <Input {...p} value={title} disabled={disabled} onChange={(e) => setTitle(e.target.value)} testId="hw-edit-title" />}</Field>
-        <Field label={t("hwPanel.description")}>{(p) => <Textarea {...p} rows={2} value={description} disabled={disabled} onChange={(e) => setDescription(e.target.value)} testId="hw-edit-description" />}</Field>
+        <Field label={t("create.vmTitle")}>
+          {(p) => (
+            <Input
+              {...p}
+              value={title}
+              disabled={disabled}
+              onChange={(e) => setTitle(e.target.value)}
+              testId="hw-edit-title"
+            />
+          )}
+        </Field>
+        <Field label={t("hwPanel.description")}>
+          {(p) => (
+            <Textarea
+              {...p}
+              rows={2}
+              value={description}
+              disabled={disabled}
+              onChange={(e) => setDescription(e.target.value)}
+              testId="hw-edit-description"
+            />
+          )}
+        </Field>
         <div className="grid grid-cols-2 items-end gap-3">
           <Field label={t("hwPanel.bootFirst")}>
             {(p) => (
-              <Select {...p} value={boot} disabled={disabled} onChange={(e) => setBoot(e.target.value as typeof boot)} testId="hw-edit-boot">
+              <Select
+                {...p}
+                value={boot}
+                disabled={disabled}
+                onChange={(e) => setBoot(e.target.value as typeof boot)}
+                testId="hw-edit-boot"
+              >
                 {(["hd", "cdrom", "network"] as const).map((b) => (
                   <option key={b} value={b}>
                     {t(`hwPanel.boot.${b}`)}
@@ -428,16 +607,33 @@ function GeneralCard({ hw, disabled, onApply }: { hw: VmHardwareResponse; disabl
             )}
           </Field>
           <label className="flex items-center gap-2 pb-2 text-sm">
-            <input type="checkbox" checked={menu} disabled={disabled} onChange={(e) => setMenu(e.target.checked)} data-testid="hw-edit-bootmenu" />
+            <input
+              type="checkbox"
+              checked={menu}
+              disabled={disabled}
+              onChange={(e) => setMenu(e.target.checked)}
+              data-testid="hw-edit-bootmenu"
+            />
             {t("hwPanel.bootMenu")}
           </label>
         </div>
         <div className="flex flex-wrap items-center gap-3">
-          <Button size="sm" disabled={disabled || Object.keys(edit).length === 0} onClick={() => void onApply(edit)} testId="hw-edit-general-save">
+          <Button
+            size="sm"
+            disabled={disabled || Object.keys(edit).length === 0}
+            onClick={() => void onApply(edit)}
+            testId="hw-edit-general-save"
+          >
             {tc("actions.save")}
           </Button>
           <label className="flex items-center gap-2 text-sm">
-            <input type="checkbox" checked={hw.autostart} disabled={disabled || (hw.template && !hw.autostart)} onChange={(e) => void onApply({ autostart: e.target.checked })} data-testid="hw-edit-autostart" />
+            <input
+              type="checkbox"
+              checked={hw.autostart}
+              disabled={disabled || (hw.template && !hw.autostart)}
+              onChange={(e) => void onApply({ autostart: e.target.checked })}
+              data-testid="hw-edit-autostart"
+            />
             {t("hwPanel.autostart")}
           </label>
         </div>
@@ -446,7 +642,15 @@ function GeneralCard({ hw, disabled, onApply }: { hw: VmHardwareResponse; disabl
   );
 }
 
-function ResizeButton({ target, disabled, onApply }: { target: string; disabled: boolean; onApply: (e: VmEditInput) => Promise<boolean> }) {
+function ResizeButton({
+  target,
+  disabled,
+  onApply,
+}: {
+  target: string;
+  disabled: boolean;
+  onApply: (e: VmEditInput) => Promise<boolean>;
+}) {
   const t = useTranslations("provisioning");
   const [open, setOpen] = useState(false);
   const [size, setSize] = useState("");
@@ -463,12 +667,31 @@ function ResizeButton({ target, disabled, onApply }: { target: string; disabled:
         title={t("hwPanel.resizeTitle", { target })}
         description={t("hwPanel.resizeBody")}
         footer={
-          <Button size="sm" disabled={!size} onClick={() => void onApply({ resizeDisk: { target, sizeMiB: Number(size) } }).then((ok) => ok && setOpen(false))} testId="hw-resize-save">
+          <Button
+            size="sm"
+            disabled={!size}
+            onClick={() =>
+              void onApply({ resizeDisk: { target, sizeMiB: Number(size) } }).then((ok) => ok && setOpen(false))
+            }
+            testId="hw-resize-save"
+          >
             {t("hwPanel.resize")}
           </Button>
         }
       >
-        <Field label={t("hwPanel.newSize")}>{(p) => <Input {...p} type="number" min={1} value={size} onChange={(e) => setSize(e.target.value)} data-autofocus testId="hw-resize-size" />}</Field>
+        <Field label={t("hwPanel.newSize")}>
+          {(p) => (
+            <Input
+              {...p}
+              type="number"
+              min={1}
+              value={size}
+              onChange={(e) => setSize(e.target.value)}
+              data-autofocus
+              testId="hw-resize-size"
+            />
+          )}
+        </Field>
       </Dialog>
     </>
   );
@@ -495,7 +718,13 @@ function InlineForm({
       <p className="text-sm font-medium">{label}</p>
       <div className="flex gap-2">
         {render(value, setValue)}
-        <Button size="sm" variant="secondary" disabled={disabled || !value} onClick={() => void onSubmit(value).then((ok) => ok && setValue(""))} testId={`${testId}-submit`}>
+        <Button
+          size="sm"
+          variant="secondary"
+          disabled={disabled || !value}
+          onClick={() => void onSubmit(value).then((ok) => ok && setValue(""))}
+          testId={`${testId}-submit`}
+        >
           {submitLabel}
         </Button>
       </div>
@@ -503,31 +732,80 @@ function InlineForm({
   );
 }
 
-function AddDiskForm({ pools, disabled, onApply }: { pools: string[]; disabled: boolean; onApply: (e: VmEditInput) => Promise<boolean> }) {
+function AddDiskForm({
+  pools,
+  disabled,
+  onApply,
+}: {
+  pools: string[];
+  disabled: boolean;
+  onApply: (e: VmEditInput) => Promise<boolean>;
+}) {
   const t = useTranslations("provisioning");
-  const [v, setV] = useState({ sizeMiB: "1024", format: "qcow2" as (typeof DISK_FORMATS)[number], bus: "virtio" as (typeof DISK_BUSES)[number], pool: "" });
+  const [v, setV] = useState({
+    sizeMiB: "1024",
+    format: "qcow2" as (typeof DISK_FORMATS)[number],
+    bus: "virtio" as (typeof DISK_BUSES)[number],
+    pool: "",
+  });
   const pool = v.pool || pools[0] || "";
   return (
     <div className="space-y-1.5" data-testid="hw-add-disk">
       <p className="text-sm font-medium">{t("hw.addDisk")}</p>
       <div className="flex flex-wrap gap-2">
-        <Input className="w-24" type="number" min={1} value={v.sizeMiB} onChange={(e) => setV({ ...v, sizeMiB: e.target.value })} aria-label={t("hw.diskSize")} testId="hw-add-disk-size" />
-        <Select className="w-24" value={v.format} onChange={(e) => setV({ ...v, format: e.target.value as typeof v.format })} aria-label={t("hw.format")} testId="hw-add-disk-format">
+        <Input
+          className="w-24"
+          type="number"
+          min={1}
+          value={v.sizeMiB}
+          onChange={(e) => setV({ ...v, sizeMiB: e.target.value })}
+          aria-label={t("hw.diskSize")}
+          testId="hw-add-disk-size"
+        />
+        <Select
+          className="w-24"
+          value={v.format}
+          onChange={(e) => setV({ ...v, format: e.target.value as typeof v.format })}
+          aria-label={t("hw.format")}
+          testId="hw-add-disk-format"
+        >
           {DISK_FORMATS.map((f) => (
             <option key={f}>{f}</option>
           ))}
         </Select>
-        <Select className="w-24" value={v.bus} onChange={(e) => setV({ ...v, bus: e.target.value as typeof v.bus })} aria-label={t("hw.bus")} testId="hw-add-disk-bus">
+        <Select
+          className="w-24"
+          value={v.bus}
+          onChange={(e) => setV({ ...v, bus: e.target.value as typeof v.bus })}
+          aria-label={t("hw.bus")}
+          testId="hw-add-disk-bus"
+        >
           {DISK_BUSES.map((f) => (
             <option key={f}>{f}</option>
           ))}
         </Select>
-        <Select className="w-40" value={pool} onChange={(e) => setV({ ...v, pool: e.target.value })} aria-label={t("hw.pool")} testId="hw-add-disk-pool">
+        <Select
+          className="w-40"
+          value={pool}
+          onChange={(e) => setV({ ...v, pool: e.target.value })}
+          aria-label={t("hw.pool")}
+          testId="hw-add-disk-pool"
+        >
           {pools.map((p) => (
             <option key={p}>{p}</option>
           ))}
         </Select>
-        <Button size="sm" variant="secondary" disabled={disabled || !pool} onClick={() => void onApply({ addDisk: { sizeMiB: Number(v.sizeMiB), format: v.format, bus: v.bus, cache: "default", pool } })} testId="hw-add-disk-submit">
+        <Button
+          size="sm"
+          variant="secondary"
+          disabled={disabled || !pool}
+          onClick={() =>
+            void onApply({
+              addDisk: { sizeMiB: Number(v.sizeMiB), format: v.format, bus: v.bus, cache: "default", pool },
+            })
+          }
+          testId="hw-add-disk-submit"
+        >
           {t("hwPanel.add")}
         </Button>
       </div>
@@ -535,9 +813,24 @@ function AddDiskForm({ pools, disabled, onApply }: { pools: string[]; disabled: 
   );
 }
 
-function AddNicForm({ networks, mayBridge, disabled, onApply }: { networks: string[]; mayBridge: boolean; disabled: boolean; onApply: (e: VmEditInput) => Promise<boolean> }) {
+function AddNicForm({
+  networks,
+  mayBridge,
+  disabled,
+  onApply,
+}: {
+  networks: string[];
+  mayBridge: boolean;
+  disabled: boolean;
+  onApply: (e: VmEditInput) => Promise<boolean>;
+}) {
   const t = useTranslations("provisioning");
-  const [v, setV] = useState({ kind: "network" as "network" | "bridge", source: "", model: "virtio" as (typeof NIC_MODELS)[number], mac: "" });
+  const [v, setV] = useState({
+    kind: "network" as "network" | "bridge",
+    source: "",
+    model: "virtio" as (typeof NIC_MODELS)[number],
+    mac: "",
+  });
   const source = v.kind === "network" ? v.source || networks[0] || "" : v.source;
   return (
     <div className="space-y-1.5" data-testid="hw-add-nic">
@@ -545,27 +838,65 @@ function AddNicForm({ networks, mayBridge, disabled, onApply }: { networks: stri
       <div className="flex flex-wrap gap-2">
         {/* Host bridges need network.manage on the host (the server checks it again); else only libvirt networks. */}
         {mayBridge ? (
-          <Select className="w-32" value={v.kind} onChange={(e) => setV({ ...v, kind: e.target.value as typeof v.kind, source: "" })} aria-label={t("hw.nicKind")} testId="hw-add-nic-kind">
+          <Select
+            className="w-32"
+            value={v.kind}
+            onChange={(e) => setV({ ...v, kind: e.target.value as typeof v.kind, source: "" })}
+            aria-label={t("hw.nicKind")}
+            testId="hw-add-nic-kind"
+          >
             <option value="network">{t("hw.nicNetwork")}</option>
             <option value="bridge">{t("hw.nicBridge")}</option>
           </Select>
         ) : null}
         {v.kind === "network" ? (
-          <Select className="w-40" value={source} onChange={(e) => setV({ ...v, source: e.target.value })} aria-label={t("hw.nicSource")} testId="hw-add-nic-source">
+          <Select
+            className="w-40"
+            value={source}
+            onChange={(e) => setV({ ...v, source: e.target.value })}
+            aria-label={t("hw.nicSource")}
+            testId="hw-add-nic-source"
+          >
             {networks.map((n) => (
               <option key={n}>{n}</option>
             ))}
           </Select>
         ) : (
-          <Input className="w-40" value={v.source} placeholder="br0" onChange={(e) => setV({ ...v, source: e.target.value })} aria-label={t("hw.nicSource")} testId="hw-add-nic-source" />
+          <Input
+            className="w-40"
+            value={v.source}
+            placeholder="br0"
+            onChange={(e) => setV({ ...v, source: e.target.value })}
+            aria-label={t("hw.nicSource")}
+            testId="hw-add-nic-source"
+          />
         )}
-        <Select className="w-28" value={v.model} onChange={(e) => setV({ ...v, model: e.target.value as typeof v.model })} aria-label={t("hw.nicModel")} testId="hw-add-nic-model">
+        <Select
+          className="w-28"
+          value={v.model}
+          onChange={(e) => setV({ ...v, model: e.target.value as typeof v.model })}
+          aria-label={t("hw.nicModel")}
+          testId="hw-add-nic-model"
+        >
           {NIC_MODELS.map((m) => (
             <option key={m}>{m}</option>
           ))}
         </Select>
-        <Input className="w-44" value={v.mac} placeholder={t("hw.macAuto")} onChange={(e) => setV({ ...v, mac: e.target.value })} aria-label={t("hw.mac")} testId="hw-add-nic-mac" />
-        <Button size="sm" variant="secondary" disabled={disabled || !source} onClick={() => void onApply({ addNic: { kind: v.kind, source, model: v.model, mac: v.mac } })} testId="hw-add-nic-submit">
+        <Input
+          className="w-44"
+          value={v.mac}
+          placeholder={t("hw.macAuto")}
+          onChange={(e) => setV({ ...v, mac: e.target.value })}
+          aria-label={t("hw.mac")}
+          testId="hw-add-nic-mac"
+        />
+        <Button
+          size="sm"
+          variant="secondary"
+          disabled={disabled || !source}
+          onClick={() => void onApply({ addNic: { kind: v.kind, source, model: v.model, mac: v.mac } })}
+          testId="hw-add-nic-submit"
+        >
           {t("hwPanel.add")}
         </Button>
       </div>
@@ -573,7 +904,21 @@ function AddNicForm({ networks, mayBridge, disabled, onApply }: { networks: stri
   );
 }
 
-function CloneDialog({ open, path, csrfToken, template, name, onClose }: { open: boolean; path: string; csrfToken: string; template: boolean; name: string; onClose: () => void }) {
+function CloneDialog({
+  open,
+  path,
+  csrfToken,
+  template,
+  name,
+  onClose,
+}: {
+  open: boolean;
+  path: string;
+  csrfToken: string;
+  template: boolean;
+  name: string;
+  onClose: () => void;
+}) {
   const t = useTranslations("provisioning");
   const tc = useTranslations("common");
   const [v, setV] = useState({ name: "", mode: "full" as "full" | "linked", start: false });
@@ -582,7 +927,11 @@ function CloneDialog({ open, path, csrfToken, template, name, onClose }: { open:
   const [taskId, setTaskId] = useState<string | null>(null);
   useEffect(() => {
     if (open) {
-      setV({ name: `${name}-clone`.replace(/[^A-Za-z0-9_.-]/g, "-"), mode: template ? "linked" : "full", start: false });
+      setV({
+        name: `${name}-clone`.replace(/[^A-Za-z0-9_.-]/g, "-"),
+        mode: template ? "linked" : "full",
+        start: false,
+      });
       setTaskId(null);
       setError(null);
     }
@@ -627,21 +976,43 @@ function CloneDialog({ open, path, csrfToken, template, name, onClose }: { open:
         <div className="space-y-3">
           {error ? <ErrorBanner testId="vm-clone-error">{error.message}</ErrorBanner> : null}
           <Field label={t("create.name")} error={error?.fieldMessage("name")} hint={t("create.nameHint")}>
-            {(p) => <Input {...p} value={v.name} onChange={(e) => setV({ ...v, name: e.target.value })} data-autofocus testId="vm-clone-name" />}
+            {(p) => (
+              <Input
+                {...p}
+                value={v.name}
+                onChange={(e) => setV({ ...v, name: e.target.value })}
+                data-autofocus
+                testId="vm-clone-name"
+              />
+            )}
           </Field>
           <fieldset className="space-y-1">
             {(["full", "linked"] as const).map((m) => (
               <label key={m} className="flex items-start gap-2 text-sm">
-                <input type="radio" checked={v.mode === m} disabled={m === "linked" && !template} onChange={() => setV({ ...v, mode: m })} data-testid={`vm-clone-mode-${m}`} className="mt-1" />
+                <input
+                  type="radio"
+                  checked={v.mode === m}
+                  disabled={m === "linked" && !template}
+                  onChange={() => setV({ ...v, mode: m })}
+                  data-testid={`vm-clone-mode-${m}`}
+                  className="mt-1"
+                />
                 <span>
                   {t(`create.clone.${m}`)}
-                  {m === "linked" && !template ? <Badge className="ml-2">{t("clone.linkedNeedsTemplate")}</Badge> : null}
+                  {m === "linked" && !template ? (
+                    <Badge className="ml-2">{t("clone.linkedNeedsTemplate")}</Badge>
+                  ) : null}
                 </span>
               </label>
             ))}
           </fieldset>
           <label className="flex items-center gap-2 text-sm">
-            <input type="checkbox" checked={v.start} onChange={(e) => setV({ ...v, start: e.target.checked })} data-testid="vm-clone-start" />
+            <input
+              type="checkbox"
+              checked={v.start}
+              onChange={(e) => setV({ ...v, start: e.target.checked })}
+              data-testid="vm-clone-start"
+            />
             {t("create.start")}
           </label>
         </div>
@@ -650,7 +1021,21 @@ function CloneDialog({ open, path, csrfToken, template, name, onClose }: { open:
   );
 }
 
-function ToTemplateDialog({ open, path, csrfToken, name, onClose, onDone }: { open: boolean; path: string; csrfToken: string; name: string; onClose: () => void; onDone: () => void }) {
+function ToTemplateDialog({
+  open,
+  path,
+  csrfToken,
+  name,
+  onClose,
+  onDone,
+}: {
+  open: boolean;
+  path: string;
+  csrfToken: string;
+  name: string;
+  onClose: () => void;
+  onDone: () => void;
+}) {
   const t = useTranslations("provisioning");
   const [templateName, setTemplateName] = useState(name);
   const { busy, error, setError, run } = useAction();
@@ -681,13 +1066,36 @@ function ToTemplateDialog({ open, path, csrfToken, name, onClose, onDone }: { op
         )
       }
     >
-      <Field label={t("toTemplate.name")}>{(p) => <Input {...p} value={templateName} onChange={(e) => setTemplateName(e.target.value)} testId="vm-to-template-name" />}</Field>
+      <Field label={t("toTemplate.name")}>
+        {(p) => (
+          <Input
+            {...p}
+            value={templateName}
+            onChange={(e) => setTemplateName(e.target.value)}
+            testId="vm-to-template-name"
+          />
+        )}
+      </Field>
     </ConfirmDialog>
   );
 }
 
 /** Back to an ordinary VM: the server refuses (and names them) while linked clones read its disks. */
-function UnmarkTemplateDialog({ open, path, csrfToken, name, onClose, onDone }: { open: boolean; path: string; csrfToken: string; name: string; onClose: () => void; onDone: () => void }) {
+function UnmarkTemplateDialog({
+  open,
+  path,
+  csrfToken,
+  name,
+  onClose,
+  onDone,
+}: {
+  open: boolean;
+  path: string;
+  csrfToken: string;
+  name: string;
+  onClose: () => void;
+  onDone: () => void;
+}) {
   const t = useTranslations("provisioning");
   const { busy, error, setError, run } = useAction();
   useEffect(() => {

@@ -18,13 +18,23 @@ export function QuotaEditor({ subject, id, csrfToken }: { subject: "user" | "gro
   const t = useTranslations("quota");
   const path = `/api/${subject === "user" ? "users" : "groups"}/${encodeURIComponent(id)}/quota`;
   const [data, setData] = useState<QuotaResponse | null>(null);
-  const [draft, setDraft] = useState<Record<QuotaField, string>>({ maxVms: "", maxVcpus: "", maxMemoryMiB: "", maxDiskGiB: "" });
+  const [draft, setDraft] = useState<Record<QuotaField, string>>({
+    maxVms: "",
+    maxVcpus: "",
+    maxMemoryMiB: "",
+    maxDiskGiB: "",
+  });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);
 
   function fill(own: QuotaLimits) {
-    setDraft(Object.fromEntries(QUOTA_FIELDS.map((f) => [f, own[f] === null ? "" : String(own[f])])) as Record<QuotaField, string>);
+    setDraft(
+      Object.fromEntries(QUOTA_FIELDS.map((f) => [f, own[f] === null ? "" : String(own[f])])) as Record<
+        QuotaField,
+        string
+      >,
+    );
   }
 
   useEffect(() => {
@@ -64,7 +74,10 @@ export function QuotaEditor({ subject, id, csrfToken }: { subject: "user" | "gro
 
   const eff = data?.effective;
   return (
-    <section className="space-y-2 border-t border-slate-200 pt-3 text-sm dark:border-slate-800" data-testid={`quota-${subject}`}>
+    <section
+      className="space-y-2 border-t border-slate-200 pt-3 text-sm dark:border-slate-800"
+      data-testid={`quota-${subject}`}
+    >
       <h3 className="font-semibold">{t("title")}</h3>
       <p className="text-slate-600 dark:text-slate-400">{subject === "user" ? t("introUser") : t("introGroup")}</p>
       {!data && !error ? <Spinner /> : null}
@@ -83,8 +96,13 @@ export function QuotaEditor({ subject, id, csrfToken }: { subject: "user" | "gro
               testId={`quota-${f}`}
             />
             {eff ? (
-              <span className="mt-0.5 block text-xs text-slate-500 dark:text-slate-400" data-testid={`quota-usage-${f}`}>
-                {eff.limits[f] === null ? t("usageNoLimit", { used: eff.usage[USAGE_KEY[f]] }) : t("usage", { used: eff.usage[USAGE_KEY[f]], max: eff.limits[f] })}
+              <span
+                className="mt-0.5 block text-xs text-slate-500 dark:text-slate-400"
+                data-testid={`quota-usage-${f}`}
+              >
+                {eff.limits[f] === null
+                  ? t("usageNoLimit", { used: eff.usage[USAGE_KEY[f]] })
+                  : t("usage", { used: eff.usage[USAGE_KEY[f]], max: eff.limits[f] })}
               </span>
             ) : null}
           </label>
@@ -100,7 +118,14 @@ export function QuotaEditor({ subject, id, csrfToken }: { subject: "user" | "gro
           {t("saved")}
         </p>
       ) : null}
-      <Button size="sm" variant="secondary" loading={busy} disabled={!data} onClick={() => void save()} testId="quota-save">
+      <Button
+        size="sm"
+        variant="secondary"
+        loading={busy}
+        disabled={!data}
+        onClick={() => void save()}
+        testId="quota-save"
+      >
         {t("save")}
       </Button>
     </section>

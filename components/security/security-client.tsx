@@ -28,7 +28,19 @@ interface UserRow {
   enabled: boolean;
 }
 
-export function SecurityClient({ policy, roles, users, meId, csrfToken }: { policy: Policy; roles: string[]; users: UserRow[]; meId: string; csrfToken: string }) {
+export function SecurityClient({
+  policy,
+  roles,
+  users,
+  meId,
+  csrfToken,
+}: {
+  policy: Policy;
+  roles: string[];
+  users: UserRow[];
+  meId: string;
+  csrfToken: string;
+}) {
   const t = useTranslations("twofactor");
   const tt = useTranslations("tokens");
   const tsh = useTranslations("share");
@@ -50,7 +62,11 @@ export function SecurityClient({ policy, roles, users, meId, csrfToken }: { poli
     try {
       const r = await fetchJson<{ policy: Policy & { signedOut: number } }>("/api/security/policy", {
         method: "PUT",
-        body: { totpRequiredRoles: f.getAll("role").map(String), apiTokenMaxDays: Number(f.get("apiTokenMaxDays")), shareLinkMaxHours: Number(f.get("shareLinkMaxHours")) },
+        body: {
+          totpRequiredRoles: f.getAll("role").map(String),
+          apiTokenMaxDays: Number(f.get("apiTokenMaxDays")),
+          shareLinkMaxHours: Number(f.get("shareLinkMaxHours")),
+        },
         csrfToken,
       });
       setSaved(r.policy.signedOut);
@@ -106,10 +122,30 @@ export function SecurityClient({ policy, roles, users, meId, csrfToken }: { poli
               ))}
             </fieldset>
             <Field label={tt("maxDays")} className="max-w-xs">
-              {(p) => <Input {...p} name="apiTokenMaxDays" type="number" min={1} max={3650} defaultValue={policy.apiTokenMaxDays} testId="policy-token-days" />}
+              {(p) => (
+                <Input
+                  {...p}
+                  name="apiTokenMaxDays"
+                  type="number"
+                  min={1}
+                  max={3650}
+                  defaultValue={policy.apiTokenMaxDays}
+                  testId="policy-token-days"
+                />
+              )}
             </Field>
             <Field label={tsh("policyMaxHours")} hint={tsh("policyMaxHoursHint")} className="max-w-xs">
-              {(p) => <Input {...p} name="shareLinkMaxHours" type="number" min={1} max={8760} defaultValue={policy.shareLinkMaxHours} testId="policy-share-hours" />}
+              {(p) => (
+                <Input
+                  {...p}
+                  name="shareLinkMaxHours"
+                  type="number"
+                  min={1}
+                  max={8760}
+                  defaultValue={policy.shareLinkMaxHours}
+                  testId="policy-share-hours"
+                />
+              )}
             </Field>
           </CardBody>
           <CardFooter>
@@ -143,7 +179,12 @@ export function SecurityClient({ policy, roles, users, meId, csrfToken }: { poli
               </TD>
               <TD className="text-right">
                 {u.enabled && u.id !== meId ? (
-                  <Button size="sm" variant="secondary" onClick={() => (setResetError(null), setResetting(u))} testId="totp-user-reset">
+                  <Button
+                    size="sm"
+                    variant="secondary"
+                    onClick={() => (setResetError(null), setResetting(u))}
+                    testId="totp-user-reset"
+                  >
                     {t("reset")}
                   </Button>
                 ) : null}

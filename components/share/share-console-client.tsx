@@ -23,7 +23,11 @@ export interface ShareConsoleProps {
   expiresAt: string;
 }
 
-type Phase = { kind: "minting" } | { kind: "held"; holders: ConsoleHolder[] } | { kind: "failed"; error: ApiError } | { kind: "session"; ticket: ConsoleTicket; n: number };
+type Phase =
+  | { kind: "minting" }
+  | { kind: "held"; holders: ConsoleHolder[] }
+  | { kind: "failed"; error: ApiError }
+  | { kind: "session"; ticket: ConsoleTicket; n: number };
 type Ended = CloseInfo & { securityFailure?: string };
 
 /**
@@ -31,12 +35,21 @@ type Ended = CloseInfo & { securityFailure?: string };
  * console page (noVNC, xterm.js, spice-html5), with tickets minted through the link and a
  * smaller toolbar (no take-over, no switching to other consoles or to the app).
  */
-export default function ShareConsoleClient({ token, vmName, kind, viewOnly: linkViewOnly, expiresAt }: ShareConsoleProps) {
+export default function ShareConsoleClient({
+  token,
+  vmName,
+  kind,
+  viewOnly: linkViewOnly,
+  expiresAt,
+}: ShareConsoleProps) {
   const t = useTranslations("share");
   const tc = useTranslations("console");
   const format = useFormatter();
   const now = useNow({ updateInterval: 15_000 });
-  const [attempt, setAttempt] = useState<{ n: number; mode: "interactive" | "view" }>({ n: 0, mode: linkViewOnly ? "view" : "interactive" });
+  const [attempt, setAttempt] = useState<{ n: number; mode: "interactive" | "view" }>({
+    n: 0,
+    mode: linkViewOnly ? "view" : "interactive",
+  });
   const [phase, setPhase] = useState<Phase>({ kind: "minting" });
   const [status, setStatus] = useState<ConsoleStatus>("connecting");
   const [ended, setEnded] = useState<Ended | null>(null);
@@ -67,14 +80,20 @@ export default function ShareConsoleClient({ token, vmName, kind, viewOnly: link
     return () => ac.abort();
   }, [attempt, token, kind]);
 
-  const connect = useCallback((mode: "interactive" | "view") => setAttempt((a) => ({ n: a.n + 1, mode: linkViewOnly ? "view" : mode })), [linkViewOnly]);
+  const connect = useCallback(
+    (mode: "interactive" | "view") => setAttempt((a) => ({ n: a.n + 1, mode: linkViewOnly ? "view" : mode })),
+    [linkViewOnly],
+  );
 
   // SPICE: one websocket per channel, each with a ticket minted through the link.
-  const mintChannel = useCallback(async (mainUrl: string): Promise<string> => {
-    const r = await shareTicketMint({ token, kind, mode: "interactive", channel: "extra", mainUrl });
-    if (r.ok) return r.ticket.url;
-    throw new Error("held" in r ? tc("status.held") : r.error.message);
-  }, [token, kind, tc]);
+  const mintChannel = useCallback(
+    async (mainUrl: string): Promise<string> => {
+      const r = await shareTicketMint({ token, kind, mode: "interactive", channel: "extra", mainUrl });
+      if (r.ok) return r.ticket.url;
+      throw new Error("held" in r ? tc("status.held") : r.error.message);
+    },
+    [token, kind, tc],
+  );
 
   const events: ViewEvents = {
     onConnected: () => {
@@ -94,7 +113,8 @@ export default function ShareConsoleClient({ token, vmName, kind, viewOnly: link
 
   function statusText(): string {
     if (phase.kind === "held") return tc("status.held");
-    if (phase.kind === "failed") return phase.error.status === 0 ? t("failed.network") : t("failed.refused", { message: phase.error.message });
+    if (phase.kind === "failed")
+      return phase.error.status === 0 ? t("failed.network") : t("failed.refused", { message: phase.error.message });
     if (status === "connecting") return tc("status.connecting");
     if (status === "connected") return viewOnly ? tc("status.connectedViewOnly") : tc("status.connected");
     if (!ended) return tc("status.disconnected");
@@ -115,7 +135,8 @@ export default function ShareConsoleClient({ token, vmName, kind, viewOnly: link
     handle.current?.focus();
   }
 
-  const dot = status === "connected" ? "bg-emerald-500" : status === "connecting" ? "bg-amber-400 animate-pulse" : "bg-red-500";
+  const dot =
+    status === "connected" ? "bg-emerald-500" : status === "connecting" ? "bg-amber-400 animate-pulse" : "bg-red-500";
   const linkDead = ended?.code === 4003 && shareCloseKey(ended.reason) !== null;
 
   return (
@@ -155,18 +176,41 @@ export default function ShareConsoleClient({ token, vmName, kind, viewOnly: link
             {t("expires", { when: format.relativeTime(expires, now) })}
           </span>
           {kind !== "serial" ? (
-            <Button size="sm" variant="ghost" testId="console-ctrl-alt-del" className="h-8 px-2.5 text-xs text-slate-200! hover:bg-slate-800!" disabled={!live || viewOnly} onClick={() => handle.current?.sendCtrlAltDel?.()}>
+            <Button
+              size="sm"
+              variant="ghost"
+              testId="console-ctrl-alt-del"
+              className="h-8 px-2.5 text-xs text-slate-200! hover:bg-slate-800!"
+              disabled={!live || viewOnly}
+              onClick={() => handle.current?.sendCtrlAltDel?.()}
+            >
               {tc("toolbar.ctrlAltDel")}
             </Button>
           ) : null}
-          <Button size="sm" variant="ghost" testId="console-fullscreen" className="h-8 px-2.5 text-xs text-slate-200! hover:bg-slate-800!" onClick={toggleFullscreen}>
+          <Button
+            size="sm"
+            variant="ghost"
+            testId="console-fullscreen"
+            className="h-8 px-2.5 text-xs text-slate-200! hover:bg-slate-800!"
+            onClick={toggleFullscreen}
+          >
             {tc("toolbar.fullscreen")}
           </Button>
         </div>
       </header>
 
       <div className="relative min-h-0 flex-1">
-        {session ? <ShareView key={session.n} kind={kind} ticket={session.ticket} viewOnly={viewOnly} events={events} handle={handle} mintChannel={mintChannel} /> : null}
+        {session ? (
+          <ShareView
+            key={session.n}
+            kind={kind}
+            ticket={session.ticket}
+            viewOnly={viewOnly}
+            events={events}
+            handle={handle}
+            mintChannel={mintChannel}
+          />
+        ) : null}
         {phase.kind === "minting" ? (
           <Overlay>
             <Spinner className="size-6 text-slate-400" />
@@ -174,15 +218,30 @@ export default function ShareConsoleClient({ token, vmName, kind, viewOnly: link
         ) : null}
         {phase.kind === "held" ? (
           <Overlay>
-            <HeldPanel holders={phase.holders} canView={kind !== "spice"} canTakeover={false} onView={() => connect("view")} onTakeover={() => {}} onRetry={() => connect("interactive")} />
+            <HeldPanel
+              holders={phase.holders}
+              canView={kind !== "spice"}
+              canTakeover={false}
+              onView={() => connect("view")}
+              onTakeover={() => {}}
+              onRetry={() => connect("interactive")}
+            />
           </Overlay>
         ) : null}
         {phase.kind === "failed" || (session && status === "disconnected") ? (
           <Overlay seeThrough={phase.kind === "session"}>
-            <section data-testid="console-ended" className="max-w-md rounded-xl bg-slate-900 p-5 text-center shadow-xl ring-1 ring-slate-700">
+            <section
+              data-testid="console-ended"
+              className="max-w-md rounded-xl bg-slate-900 p-5 text-center shadow-xl ring-1 ring-slate-700"
+            >
               <p className="text-sm font-medium text-slate-100">{statusText()}</p>
               {phase.kind === "failed" || linkDead ? null : (
-                <Button size="sm" className="mt-4" testId="console-ended-reconnect" onClick={() => connect("interactive")}>
+                <Button
+                  size="sm"
+                  className="mt-4"
+                  testId="console-ended-reconnect"
+                  onClick={() => connect("interactive")}
+                >
                   {tc("toolbar.reconnect")}
                 </Button>
               )}
@@ -194,15 +253,46 @@ export default function ShareConsoleClient({ token, vmName, kind, viewOnly: link
   );
 }
 
-function ShareView(p: { kind: ConsoleKind; ticket: ConsoleTicket; viewOnly: boolean; events: ViewEvents; handle: RefObject<ConsoleHandle | null>; mintChannel: (mainUrl: string) => Promise<string> }) {
-  if (p.kind === "serial") return <SerialView ref={p.handle} url={p.ticket.url} viewOnly={p.viewOnly} events={p.events} />;
-  if (p.kind === "spice") return <SpiceView ref={p.handle} url={p.ticket.url} password={p.ticket.password} events={p.events} mint={p.mintChannel} />;
-  return <VncView ref={p.handle} url={p.ticket.url} password={p.ticket.password} viewOnly={p.viewOnly} scale="scale" events={p.events} />;
+function ShareView(p: {
+  kind: ConsoleKind;
+  ticket: ConsoleTicket;
+  viewOnly: boolean;
+  events: ViewEvents;
+  handle: RefObject<ConsoleHandle | null>;
+  mintChannel: (mainUrl: string) => Promise<string>;
+}) {
+  if (p.kind === "serial")
+    return <SerialView ref={p.handle} url={p.ticket.url} viewOnly={p.viewOnly} events={p.events} />;
+  if (p.kind === "spice")
+    return (
+      <SpiceView
+        ref={p.handle}
+        url={p.ticket.url}
+        password={p.ticket.password}
+        events={p.events}
+        mint={p.mintChannel}
+      />
+    );
+  return (
+    <VncView
+      ref={p.handle}
+      url={p.ticket.url}
+      password={p.ticket.password}
+      viewOnly={p.viewOnly}
+      scale="scale"
+      events={p.events}
+    />
+  );
 }
 
 function Overlay({ children, seeThrough = false }: { children: ReactNode; seeThrough?: boolean }) {
   return (
-    <div className={cn("absolute inset-0 flex items-center justify-center overflow-auto p-4", seeThrough ? "pointer-events-none" : "bg-slate-950/80")}>
+    <div
+      className={cn(
+        "absolute inset-0 flex items-center justify-center overflow-auto p-4",
+        seeThrough ? "pointer-events-none" : "bg-slate-950/80",
+      )}
+    >
       <div className="pointer-events-auto">{children}</div>
     </div>
   );

@@ -6,7 +6,9 @@ describe("shareCloseKey", () => {
     expect(shareCloseKey("share link revoked")).toBe("closed.revoked");
     expect(shareCloseKey("share link expired")).toBe("closed.expired");
     expect(shareCloseKey("permission revoked")).toBe("closed.forbidden");
-    expect(shareCloseKey("Console refused: the link's creator may no longer use this console")).toBe("closed.forbidden");
+    expect(shareCloseKey("Console refused: the link's creator may no longer use this console")).toBe(
+      "closed.forbidden",
+    );
   });
 
   it("leaves other 4003 reasons to the console's own messages", () => {

@@ -5,12 +5,23 @@ import { ticketOfUrl, ticketRequest, type TicketResult } from "@/components/cons
  * Mints a console ticket through a share link (POST /api/share/:token/ticket): no session, no
  * CSRF token, the link is the credential. A 409 console_held carries the holders.
  */
-export function shareTicketMint(o: { token: string; kind: ConsoleKind; mode: "interactive" | "view"; channel?: "main" | "extra"; mainUrl?: string; signal?: AbortSignal }): Promise<TicketResult> {
+export function shareTicketMint(o: {
+  token: string;
+  kind: ConsoleKind;
+  mode: "interactive" | "view";
+  channel?: "main" | "extra";
+  mainUrl?: string;
+  signal?: AbortSignal;
+}): Promise<TicketResult> {
   return ticketRequest(
     `/api/share/${encodeURIComponent(o.token)}/ticket`,
     {
       headers: { accept: "application/json", "content-type": "application/json" },
-      body: JSON.stringify({ mode: o.mode, channel: o.channel ?? "main", ...(o.mainUrl ? { main: ticketOfUrl(o.mainUrl) } : {}) }),
+      body: JSON.stringify({
+        mode: o.mode,
+        channel: o.channel ?? "main",
+        ...(o.mainUrl ? { main: ticketOfUrl(o.mainUrl) } : {}),
+      }),
       credentials: "omit",
       referrerPolicy: "no-referrer",
       signal: o.signal,

@@ -12,7 +12,12 @@ import { Field } from "@/components/ui/field";
 import { Input, Select } from "@/components/ui/input";
 import { TBody, TD, TH, THead, TR, Table, TableEmpty } from "@/components/ui/table";
 import { CopyButton } from "@/components/vms/copy-button";
-import { SHARE_DURATIONS_MINUTES, type ShareConsoleKind, type ShareLinkCreated, type ShareLinkView } from "@/lib/contracts/share-links";
+import {
+  SHARE_DURATIONS_MINUTES,
+  type ShareConsoleKind,
+  type ShareLinkCreated,
+  type ShareLinkView,
+} from "@/lib/contracts/share-links";
 
 const enc = encodeURIComponent;
 
@@ -94,7 +99,12 @@ export function VmSharePanel({ hostId, uuid, csrfToken }: { hostId: string; uuid
           title={t("panel.title")}
           description={all ? t("panel.descriptionAll") : t("panel.description")}
           actions={
-            <Button size="sm" testId="share-open-dialog" disabled={vm !== null && kinds.length === 0} onClick={() => setOpen(true)}>
+            <Button
+              size="sm"
+              testId="share-open-dialog"
+              disabled={vm !== null && kinds.length === 0}
+              onClick={() => setOpen(true)}
+            >
               {t("panel.share")}
             </Button>
           }
@@ -126,13 +136,20 @@ export function VmSharePanel({ hostId, uuid, csrfToken }: { hostId: string; uuid
                 <TD>{t(`kinds.${l.kind}`)}</TD>
                 <TD>{l.createdBy.username}</TD>
                 <TD>
-                  <time dateTime={l.expiresAt} title={format.dateTime(new Date(l.expiresAt), { dateStyle: "medium", timeStyle: "short" })}>
+                  <time
+                    dateTime={l.expiresAt}
+                    title={format.dateTime(new Date(l.expiresAt), { dateStyle: "medium", timeStyle: "short" })}
+                  >
                     {format.relativeTime(new Date(l.expiresAt), now)}
                   </time>
                 </TD>
                 <TD wrap>
                   <span className="flex flex-wrap gap-1">
-                    {l.viewOnly ? <Badge tone="warning">{t("viewOnlyBadge")}</Badge> : <Badge tone="neutral">{t("interactiveBadge")}</Badge>}
+                    {l.viewOnly ? (
+                      <Badge tone="warning">{t("viewOnlyBadge")}</Badge>
+                    ) : (
+                      <Badge tone="neutral">{t("interactiveBadge")}</Badge>
+                    )}
                     {l.singleUse ? <Badge tone="info">{t("singleUseBadge")}</Badge> : null}
                   </span>
                 </TD>
@@ -148,7 +165,16 @@ export function VmSharePanel({ hostId, uuid, csrfToken }: { hostId: string; uuid
         </Table>
       </Card>
 
-      {open ? <ShareDialog base={base} kinds={kinds} maxHours={maxHours} csrfToken={csrfToken} onClose={() => setOpen(false)} onCreated={() => void load()} /> : null}
+      {open ? (
+        <ShareDialog
+          base={base}
+          kinds={kinds}
+          maxHours={maxHours}
+          csrfToken={csrfToken}
+          onClose={() => setOpen(false)}
+          onCreated={() => void load()}
+        />
+      ) : null}
 
       <ConfirmDialog
         open={revoking !== null}
@@ -170,14 +196,31 @@ export function VmSharePanel({ hostId, uuid, csrfToken }: { hostId: string; uuid
 
 function durationLabel(minutes: number, t: ReturnType<typeof useTranslations<"share">>): string {
   if (minutes < 60) return t("duration.minutes", { count: minutes });
-  if (minutes < 1440 || minutes % 1440 !== 0) return t("duration.hours", { count: Math.round((minutes / 60) * 10) / 10 });
+  if (minutes < 1440 || minutes % 1440 !== 0)
+    return t("duration.hours", { count: Math.round((minutes / 60) * 10) / 10 });
   return t("duration.days", { count: minutes / 1440 });
 }
 
-function ShareDialog({ base, kinds, maxHours, csrfToken, onClose, onCreated }: { base: string; kinds: ShareConsoleKind[]; maxHours: number; csrfToken: string; onClose: () => void; onCreated: () => void }) {
+function ShareDialog({
+  base,
+  kinds,
+  maxHours,
+  csrfToken,
+  onClose,
+  onCreated,
+}: {
+  base: string;
+  kinds: ShareConsoleKind[];
+  maxHours: number;
+  csrfToken: string;
+  onClose: () => void;
+  onCreated: () => void;
+}) {
   const t = useTranslations("share");
   const tc = useTranslations("common");
-  const durations = [...new Set([...SHARE_DURATIONS_MINUTES.filter((m) => m <= maxHours * 60), maxHours * 60])].sort((a, b) => a - b);
+  const durations = [...new Set([...SHARE_DURATIONS_MINUTES.filter((m) => m <= maxHours * 60), maxHours * 60])].sort(
+    (a, b) => a - b,
+  );
   const [kind, setKind] = useState<ShareConsoleKind>(kinds[0] ?? "vnc");
   const [minutes, setMinutes] = useState(durations.includes(60) ? 60 : durations[0]);
   const [viewOnly, setViewOnly] = useState(false);
@@ -220,7 +263,14 @@ function ShareDialog({ base, kinds, maxHours, csrfToken, onClose, onCreated }: {
         }
       >
         <div className="flex items-center gap-2">
-          <Input readOnly value={created.url} testId="share-url" aria-label={t("dialog.link")} onFocus={(e) => e.currentTarget.select()} className="font-mono text-xs" />
+          <Input
+            readOnly
+            value={created.url}
+            testId="share-url"
+            aria-label={t("dialog.link")}
+            onFocus={(e) => e.currentTarget.select()}
+            className="font-mono text-xs"
+          />
           <CopyButton text={created.url} testId="share-copy" />
         </div>
       </Dialog>
@@ -233,7 +283,12 @@ function ShareDialog({ base, kinds, maxHours, csrfToken, onClose, onCreated }: {
         {error ? <ErrorBanner testId="share-error">{error}</ErrorBanner> : null}
         <Field label={t("dialog.console")}>
           {(p) => (
-            <Select {...p} value={kind} onChange={(e) => setKind(e.target.value as ShareConsoleKind)} testId="share-kind">
+            <Select
+              {...p}
+              value={kind}
+              onChange={(e) => setKind(e.target.value as ShareConsoleKind)}
+              testId="share-kind"
+            >
               {kinds.map((k) => (
                 <option key={k} value={k}>
                   {t(`kinds.${k}`)}
@@ -244,7 +299,12 @@ function ShareDialog({ base, kinds, maxHours, csrfToken, onClose, onCreated }: {
         </Field>
         <Field label={t("dialog.duration")} hint={t("dialog.durationHint", { hours: maxHours })}>
           {(p) => (
-            <Select {...p} value={String(minutes)} onChange={(e) => setMinutes(Number(e.target.value))} testId="share-duration">
+            <Select
+              {...p}
+              value={String(minutes)}
+              onChange={(e) => setMinutes(Number(e.target.value))}
+              testId="share-duration"
+            >
               {durations.map((m) => (
                 <option key={m} value={m}>
                   {durationLabel(m, t)}
@@ -264,11 +324,19 @@ function ShareDialog({ base, kinds, maxHours, csrfToken, onClose, onCreated }: {
           />
           <span>
             <span className="font-medium">{t("dialog.viewOnly")}</span>
-            <span className="block text-xs text-slate-500 dark:text-slate-400">{kind === "spice" ? t("dialog.viewOnlySpice") : t("dialog.viewOnlyHint")}</span>
+            <span className="block text-xs text-slate-500 dark:text-slate-400">
+              {kind === "spice" ? t("dialog.viewOnlySpice") : t("dialog.viewOnlyHint")}
+            </span>
           </span>
         </label>
         <label className="flex items-start gap-2">
-          <input type="checkbox" checked={singleUse} onChange={(e) => setSingleUse(e.target.checked)} data-testid="share-single-use-check" className="mt-0.5 size-4 rounded border-slate-300" />
+          <input
+            type="checkbox"
+            checked={singleUse}
+            onChange={(e) => setSingleUse(e.target.checked)}
+            data-testid="share-single-use-check"
+            className="mt-0.5 size-4 rounded border-slate-300"
+          />
           <span>
             <span className="font-medium">{t("dialog.singleUse")}</span>
             <span className="block text-xs text-slate-500 dark:text-slate-400">{t("dialog.singleUseHint")}</span>

@@ -56,7 +56,10 @@ export function AppShell({ user, csrfToken, version, children }: AppShellProps) 
           aria-expanded={drawerOpen}
           aria-controls="nav-drawer"
           data-testid="nav-open"
-          className={cn("rounded-md p-2 text-slate-600 hover:bg-slate-100 hover:text-slate-900 lg:hidden dark:text-slate-300 dark:hover:bg-slate-800 dark:hover:text-slate-50", focusRing)}
+          className={cn(
+            "rounded-md p-2 text-slate-600 hover:bg-slate-100 hover:text-slate-900 lg:hidden dark:text-slate-300 dark:hover:bg-slate-800 dark:hover:text-slate-50",
+            focusRing,
+          )}
         >
           <MenuIcon className="size-5" />
         </button>
@@ -85,7 +88,13 @@ export function AppShell({ user, csrfToken, version, children }: AppShellProps) 
         </main>
       </div>
 
-      <NavDrawer open={drawerOpen} onClose={closeDrawer} label={t("nav.label")} closeLabel={t("nav.close")} header={<Brand name={product} />}>
+      <NavDrawer
+        open={drawerOpen}
+        onClose={closeDrawer}
+        label={t("nav.label")}
+        closeLabel={t("nav.close")}
+        header={<Brand name={product} />}
+      >
         <SidebarNav user={user} onNavigate={closeDrawer} />
       </NavDrawer>
     </div>

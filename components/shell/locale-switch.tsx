@@ -49,7 +49,13 @@ export function LocaleSwitch() {
       >
         {LOCALES.map((option) => (
           // Each language is named in itself, so a reader can find their own.
-          <MenuRadioItem key={option} lang={option} checked={locale === option} onSelect={() => choose(option)} testId={`locale-${option}`}>
+          <MenuRadioItem
+            key={option}
+            lang={option}
+            checked={locale === option}
+            onSelect={() => choose(option)}
+            testId={`locale-${option}`}
+          >
             {t(option)}
           </MenuRadioItem>
         ))}

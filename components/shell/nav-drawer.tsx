@@ -8,7 +8,21 @@ import { XIcon } from "@/components/ui/icons";
  * (focus trap, Escape, inert page). Closes itself if the window grows to the
  * desktop breakpoint, where the static sidebar takes over.
  */
-export function NavDrawer({ open, onClose, label, closeLabel, header, children }: { open: boolean; onClose: () => void; label: string; closeLabel: string; header: ReactNode; children: ReactNode }) {
+export function NavDrawer({
+  open,
+  onClose,
+  label,
+  closeLabel,
+  header,
+  children,
+}: {
+  open: boolean;
+  onClose: () => void;
+  label: string;
+  closeLabel: string;
+  header: ReactNode;
+  children: ReactNode;
+}) {
   const ref = useRef<HTMLDialogElement>(null);
 
   useEffect(() => {
@@ -53,7 +67,10 @@ export function NavDrawer({ open, onClose, label, closeLabel, header, children }
               onClick={onClose}
               aria-label={closeLabel}
               data-testid="nav-close"
-              className={cn("rounded-md p-2 text-slate-500 hover:bg-slate-100 hover:text-slate-900 dark:hover:bg-slate-800 dark:hover:text-slate-100", focusRing)}
+              className={cn(
+                "rounded-md p-2 text-slate-500 hover:bg-slate-100 hover:text-slate-900 dark:hover:bg-slate-800 dark:hover:text-slate-100",
+                focusRing,
+              )}
             >
               <XIcon className="size-5" />
             </button>

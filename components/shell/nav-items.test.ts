@@ -18,7 +18,13 @@ describe("navItemsFor", () => {
       "audit",
       "security",
     ]);
-    expect(navItemsFor({ globalPrivileges: OPERATOR, anyPrivileges: OPERATOR }).map((i) => i.key)).toEqual(["hosts", "vms", "templates", "storage", "networks"]);
+    expect(navItemsFor({ globalPrivileges: OPERATOR, anyPrivileges: OPERATOR }).map((i) => i.key)).toEqual([
+      "hosts",
+      "vms",
+      "templates",
+      "storage",
+      "networks",
+    ]);
   });
 
   it("a user.manage held on one host only does not show Users; host.view on one host shows Hosts", () => {

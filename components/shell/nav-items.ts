@@ -1,4 +1,13 @@
-import { AuditIcon, DatabaseIcon, LayersIcon, MonitorIcon, NetworkIcon, ServerIcon, ShieldIcon, UsersIcon } from "@/components/ui/icons";
+import {
+  AuditIcon,
+  DatabaseIcon,
+  LayersIcon,
+  MonitorIcon,
+  NetworkIcon,
+  ServerIcon,
+  ShieldIcon,
+  UsersIcon,
+} from "@/components/ui/icons";
 import type { ShellUser } from "@/components/shell/types";
 import type { Privilege } from "@/lib/authz/privileges";
 
@@ -30,7 +39,9 @@ export const NAV_ITEMS: readonly NavItem[] = [
 ];
 
 export function navItemsFor(user: Pick<ShellUser, "globalPrivileges" | "anyPrivileges">): NavItem[] {
-  return NAV_ITEMS.filter((item) => !item.privilege || (item.anywhere ? user.anyPrivileges : user.globalPrivileges).includes(item.privilege));
+  return NAV_ITEMS.filter(
+    (item) => !item.privilege || (item.anywhere ? user.anyPrivileges : user.globalPrivileges).includes(item.privilege),
+  );
 }
 
 /** True when `pathname` is the item's page or below it (/vms/1234 highlights VMs). */

@@ -34,7 +34,9 @@ export function SidebarNav({ user, onNavigate }: { user: ShellUser; onNavigate?:
           <Icon
             className={cn(
               "size-5 shrink-0",
-              active ? "text-indigo-600 dark:text-indigo-300" : "text-slate-400 group-hover:text-slate-600 dark:text-slate-500 dark:group-hover:text-slate-300",
+              active
+                ? "text-indigo-600 dark:text-indigo-300"
+                : "text-slate-400 group-hover:text-slate-600 dark:text-slate-500 dark:group-hover:text-slate-300",
             )}
           />
           {t(item.key)}
@@ -48,7 +50,9 @@ export function SidebarNav({ user, onNavigate }: { user: ShellUser; onNavigate?:
       <ul className="space-y-0.5">{items.filter((i) => i.section === "main").map(link)}</ul>
       {admin.length ? (
         <div>
-          <h2 className="px-3 pb-2 text-xs font-semibold tracking-wide text-slate-500 uppercase dark:text-slate-400">{t("administration")}</h2>
+          <h2 className="px-3 pb-2 text-xs font-semibold tracking-wide text-slate-500 uppercase dark:text-slate-400">
+            {t("administration")}
+          </h2>
           <ul className="space-y-0.5">{admin.map(link)}</ul>
         </div>
       ) : null}

@@ -19,7 +19,12 @@ export function ThemeToggle() {
       {THEMES.map((option) => {
         const Icon = ICONS[option];
         return (
-          <MenuRadioItem key={option} checked={theme === option} onSelect={() => themeWrite(option)} testId={`theme-${option}`}>
+          <MenuRadioItem
+            key={option}
+            checked={theme === option}
+            onSelect={() => themeWrite(option)}
+            testId={`theme-${option}`}
+          >
             <Icon />
             {t(option)}
           </MenuRadioItem>

@@ -10,7 +10,12 @@ import type { ShellUser } from "@/components/shell/types";
 function initials(name: string): string {
   const parts = name.trim().split(/\s+/).filter(Boolean);
   const letters = parts.length > 1 ? [parts[0]!, parts[parts.length - 1]!] : parts;
-  return letters.map((p) => Array.from(p)[0]?.toUpperCase() ?? "").join("").slice(0, 2) || "?";
+  return (
+    letters
+      .map((p) => Array.from(p)[0]?.toUpperCase() ?? "")
+      .join("")
+      .slice(0, 2) || "?"
+  );
 }
 
 /** Avatar menu: who is signed in, a link to /account, and Log out. */
@@ -47,7 +52,9 @@ export function UserMenu({ user, csrfToken }: { user: ShellUser; csrfToken: stri
             >
               {initials(user.displayName)}
             </span>
-            <span className="hidden max-w-40 truncate text-sm font-medium text-slate-800 md:inline dark:text-slate-100">{user.displayName}</span>
+            <span className="hidden max-w-40 truncate text-sm font-medium text-slate-800 md:inline dark:text-slate-100">
+              {user.displayName}
+            </span>
             <ChevronDownIcon className="hidden size-4 md:block" />
           </>
         }
@@ -55,7 +62,10 @@ export function UserMenu({ user, csrfToken }: { user: ShellUser; csrfToken: stri
       >
         <MenuLabel>
           <span className="block text-xs">{t("signedInAs")}</span>
-          <span className="mt-0.5 block truncate font-medium text-slate-900 dark:text-slate-50" data-testid="user-menu-name">
+          <span
+            className="mt-0.5 block truncate font-medium text-slate-900 dark:text-slate-50"
+            data-testid="user-menu-name"
+          >
             {user.displayName}
           </span>
           <span className="mt-1 flex items-center gap-2">

@@ -38,8 +38,19 @@ export function formatBytes(n: number): string {
 function CapacityBar({ pool, label }: { pool: StoragePool; label: string }) {
   const used = pool.capacityBytes ? Math.min(100, (pool.allocationBytes / pool.capacityBytes) * 100) : 0;
   return (
-    <div role="meter" aria-label={label} aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(used)} className="h-2 w-full overflow-hidden rounded-full bg-slate-100 dark:bg-slate-800" data-testid="pool-capacity">
-      <div className={used > 90 ? "h-full bg-red-500" : used > 75 ? "h-full bg-amber-500" : "h-full bg-indigo-500"} style={{ width: `${used}%` }} />
+    <div
+      role="meter"
+      aria-label={label}
+      aria-valuemin={0}
+      aria-valuemax={100}
+      aria-valuenow={Math.round(used)}
+      className="h-2 w-full overflow-hidden rounded-full bg-slate-100 dark:bg-slate-800"
+      data-testid="pool-capacity"
+    >
+      <div
+        className={used > 90 ? "h-full bg-red-500" : used > 75 ? "h-full bg-amber-500" : "h-full bg-indigo-500"}
+        style={{ width: `${used}%` }}
+      />
     </div>
   );
 }
@@ -64,7 +75,14 @@ function uploadRequest(
         data = JSON.parse(xhr.responseText);
       } catch {}
       if (xhr.status >= 200 && xhr.status < 300 && data?.task) resolve(data.task);
-      else reject(new ApiError(xhr.status, data?.error?.code ?? "internal", data?.error?.message ?? `Upload failed (${xhr.status})`));
+      else
+        reject(
+          new ApiError(
+            xhr.status,
+            data?.error?.code ?? "internal",
+            data?.error?.message ?? `Upload failed (${xhr.status})`,
+          ),
+        );
     };
     xhr.onerror = () => reject(new ApiError(0, "network", "The upload was interrupted"));
     xhr.onabort = () => reject(new ApiError(0, "aborted", "Upload aborted"));
@@ -79,7 +97,21 @@ function formatFromName(name: string): UploadFormat {
   return "raw";
 }
 
-function UploadDialog({ open, onClose, hostId, pools, csrfToken, onDone }: { open: boolean; onClose: () => void; hostId: string; pools: StoragePool[]; csrfToken: string; onDone: () => void }) {
+function UploadDialog({
+  open,
+  onClose,
+  hostId,
+  pools,
+  csrfToken,
+  onDone,
+}: {
+  open: boolean;
+  onClose: () => void;
+  hostId: string;
+  pools: StoragePool[];
+  csrfToken: string;
+  onDone: () => void;
+}) {
   const t = useTranslations("storage");
   const [file, setFile] = useState<File | null>(null);
   const [pool, setPool] = useState("");
@@ -145,7 +177,13 @@ function UploadDialog({ open, onClose, hostId, pools, csrfToken, onDone }: { ope
               {t("close")}
             </Button>
           )}
-          <Button type="submit" form="upload-form" loading={uploading} disabled={!file || !name || !pool || uploading} testId="upload-submit">
+          <Button
+            type="submit"
+            form="upload-form"
+            loading={uploading}
+            disabled={!file || !name || !pool || uploading}
+            testId="upload-submit"
+          >
             {t("upload.submit")}
           </Button>
         </>
@@ -172,7 +210,13 @@ function UploadDialog({ open, onClose, hostId, pools, csrfToken, onDone }: { ope
         </Field>
         <Field label={t("upload.pool")} required>
           {(p) => (
-            <Select {...p} value={pool} onChange={(e) => setPool(e.target.value)} disabled={uploading} testId="upload-pool">
+            <Select
+              {...p}
+              value={pool}
+              onChange={(e) => setPool(e.target.value)}
+              disabled={uploading}
+              testId="upload-pool"
+            >
               {active.map((x) => (
                 <option key={x.name} value={x.name}>
                   {x.name} ({formatBytes(x.availableBytes)})
@@ -182,11 +226,25 @@ function UploadDialog({ open, onClose, hostId, pools, csrfToken, onDone }: { ope
           )}
         </Field>
         <Field label={t("upload.name")} hint={t("volume.nameHint")} required>
-          {(p) => <Input {...p} value={name} onChange={(e) => setName(e.target.value)} disabled={uploading} data-testid="upload-name" />}
+          {(p) => (
+            <Input
+              {...p}
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              disabled={uploading}
+              data-testid="upload-name"
+            />
+          )}
         </Field>
         <Field label={t("upload.format")} hint={t("upload.formatHint")}>
           {(p) => (
-            <Select {...p} value={format} onChange={(e) => setFormat(e.target.value as UploadFormat)} disabled={uploading} testId="upload-format">
+            <Select
+              {...p}
+              value={format}
+              onChange={(e) => setFormat(e.target.value as UploadFormat)}
+              disabled={uploading}
+              testId="upload-format"
+            >
               <option value="iso">ISO</option>
               <option value="raw">raw</option>
               <option value="qcow2">qcow2</option>
@@ -195,13 +253,22 @@ function UploadDialog({ open, onClose, hostId, pools, csrfToken, onDone }: { ope
         </Field>
         {uploading || result ? (
           <div className="space-y-1" data-testid="upload-progress-block">
-            <TaskProgress status={result ? result.status : "running"} progress={result ? result.progress : percent} label={t("upload.progress")} testId="upload-progress" />
+            <TaskProgress
+              status={result ? result.status : "running"}
+              progress={result ? result.progress : percent}
+              label={t("upload.progress")}
+              testId="upload-progress"
+            />
             <p className="text-xs text-slate-600 dark:text-slate-400" data-testid="upload-progress-text">
               {result
                 ? result.status === "succeeded"
                   ? t("upload.done", { name: String(result.result?.name ?? name) })
                   : ""
-                : t("upload.sent", { sent: formatBytes(sent ?? 0), total: formatBytes(file?.size ?? 0), percent: Math.floor(percent) })}
+                : t("upload.sent", {
+                    sent: formatBytes(sent ?? 0),
+                    total: formatBytes(file?.size ?? 0),
+                    percent: Math.floor(percent),
+                  })}
             </p>
           </div>
         ) : null}
@@ -211,7 +278,21 @@ function UploadDialog({ open, onClose, hostId, pools, csrfToken, onDone }: { ope
   );
 }
 
-function VolumeCreateDialog({ open, onClose, hostId, pools, csrfToken, onDone }: { open: boolean; onClose: () => void; hostId: string; pools: StoragePool[]; csrfToken: string; onDone: () => void }) {
+function VolumeCreateDialog({
+  open,
+  onClose,
+  hostId,
+  pools,
+  csrfToken,
+  onDone,
+}: {
+  open: boolean;
+  onClose: () => void;
+  hostId: string;
+  pools: StoragePool[];
+  csrfToken: string;
+  onDone: () => void;
+}) {
   const t = useTranslations("storage");
   const active = pools.filter((p) => p.active);
   const [pool, setPool] = useState("");
@@ -233,7 +314,10 @@ function VolumeCreateDialog({ open, onClose, hostId, pools, csrfToken, onDone }:
     setBusy(true);
     setError(null);
     try {
-      await fetchJson(`/api/hosts/${hostId}/storage/volumes`, { body: { pool, name, format, capacityBytes: Math.round(Number(sizeGiB) * 1024 ** 3) }, csrfToken });
+      await fetchJson(`/api/hosts/${hostId}/storage/volumes`, {
+        body: { pool, name, format, capacityBytes: Math.round(Number(sizeGiB) * 1024 ** 3) },
+        csrfToken,
+      });
       onDone();
       onClose();
     } catch (err) {
@@ -272,18 +356,41 @@ function VolumeCreateDialog({ open, onClose, hostId, pools, csrfToken, onDone }:
           )}
         </Field>
         <Field label={t("volume.name")} hint={t("volume.nameHint")} error={error?.fieldMessage("name")} required>
-          {(p) => <Input {...p} value={name} onChange={(e) => setName(e.target.value)} data-testid="volume-create-name" data-autofocus />}
+          {(p) => (
+            <Input
+              {...p}
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              data-testid="volume-create-name"
+              data-autofocus
+            />
+          )}
         </Field>
         <Field label={t("volume.format")}>
           {(p) => (
-            <Select {...p} value={format} onChange={(e) => setFormat(e.target.value as "qcow2" | "raw")} testId="volume-create-format">
+            <Select
+              {...p}
+              value={format}
+              onChange={(e) => setFormat(e.target.value as "qcow2" | "raw")}
+              testId="volume-create-format"
+            >
               <option value="qcow2">qcow2</option>
               <option value="raw">raw</option>
             </Select>
           )}
         </Field>
         <Field label={t("volume.sizeGiB")} error={error?.fieldMessage("capacityBytes")} required>
-          {(p) => <Input {...p} type="number" min="0.001" step="any" value={sizeGiB} onChange={(e) => setSizeGiB(e.target.value)} data-testid="volume-create-size" />}
+          {(p) => (
+            <Input
+              {...p}
+              type="number"
+              min="0.001"
+              step="any"
+              value={sizeGiB}
+              onChange={(e) => setSizeGiB(e.target.value)}
+              data-testid="volume-create-size"
+            />
+          )}
         </Field>
         {error && !error.issues.length ? <ErrorBanner>{error.message}</ErrorBanner> : null}
       </form>
@@ -317,7 +424,9 @@ export function StorageClient({ hosts, csrfToken }: { hosts: StorageHostOption[]
       ]);
       setPools(p.pools);
       setIsos(i.isos);
-      setPool((cur) => (cur && p.pools.some((x) => x.name === cur) ? cur : (p.pools.find((x) => x.active)?.name ?? null)));
+      setPool((cur) =>
+        cur && p.pools.some((x) => x.name === cur) ? cur : (p.pools.find((x) => x.active)?.name ?? null),
+      );
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
       setPools([]);
@@ -327,7 +436,13 @@ export function StorageClient({ hosts, csrfToken }: { hosts: StorageHostOption[]
   const loadVolumes = useCallback(async () => {
     if (!hostId || !pool) return setVolumes(null);
     try {
-      setVolumes((await fetchJson<{ volumes: StorageVolume[] }>(`/api/hosts/${hostId}/storage/pools/${encodeURIComponent(pool)}/volumes`)).volumes);
+      setVolumes(
+        (
+          await fetchJson<{ volumes: StorageVolume[] }>(
+            `/api/hosts/${hostId}/storage/pools/${encodeURIComponent(pool)}/volumes`,
+          )
+        ).volumes,
+      );
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
     }
@@ -350,7 +465,10 @@ export function StorageClient({ hosts, csrfToken }: { hosts: StorageHostOption[]
     setBusy(true);
     setError(null);
     try {
-      setIsos((await fetchJson<{ isos: StorageVolume[] }>(`/api/hosts/${hostId}/storage/isos`, { method: "POST", csrfToken })).isos);
+      setIsos(
+        (await fetchJson<{ isos: StorageVolume[] }>(`/api/hosts/${hostId}/storage/isos`, { method: "POST", csrfToken }))
+          .isos,
+      );
       void loadVolumes();
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
@@ -364,7 +482,10 @@ export function StorageClient({ hosts, csrfToken }: { hosts: StorageHostOption[]
     setDeleting(true);
     setDeleteError(null);
     try {
-      await fetchJson(`/api/hosts/${hostId}/storage/volumes/delete`, { body: { pool: toDelete.pool, name: toDelete.name }, csrfToken });
+      await fetchJson(`/api/hosts/${hostId}/storage/volumes/delete`, {
+        body: { pool: toDelete.pool, name: toDelete.name },
+        csrfToken,
+      });
       setToDelete(null);
       refreshAll();
     } catch (err) {
@@ -378,7 +499,12 @@ export function StorageClient({ hosts, csrfToken }: { hosts: StorageHostOption[]
     return (
       <>
         <PageHeader title={t("title")} description={t("description")} />
-        <EmptyState testId="storage-empty" icon={<DatabaseIcon />} title={t("empty.title")} description={t("empty.body")} />
+        <EmptyState
+          testId="storage-empty"
+          icon={<DatabaseIcon />}
+          title={t("empty.title")}
+          description={t("empty.body")}
+        />
       </>
     );
   }
@@ -390,7 +516,12 @@ export function StorageClient({ hosts, csrfToken }: { hosts: StorageHostOption[]
         description={t("description")}
         actions={
           <>
-            <Select value={hostId} onChange={(e) => setHostId(e.target.value)} aria-label={t("host")} testId="storage-host">
+            <Select
+              value={hostId}
+              onChange={(e) => setHostId(e.target.value)}
+              aria-label={t("host")}
+              testId="storage-host"
+            >
               {hosts.map((h) => (
                 <option key={h.id} value={h.id}>
                   {h.name}
@@ -399,11 +530,20 @@ export function StorageClient({ hosts, csrfToken }: { hosts: StorageHostOption[]
             </Select>
             {canManage ? (
               <>
-                <Button variant="secondary" onClick={() => setCreateOpen(true)} disabled={!pools?.some((p) => p.active)} testId="volume-create-open">
+                <Button
+                  variant="secondary"
+                  onClick={() => setCreateOpen(true)}
+                  disabled={!pools?.some((p) => p.active)}
+                  testId="volume-create-open"
+                >
                   <PlusIcon className="size-4" />
                   {t("volume.create")}
                 </Button>
-                <Button onClick={() => setUploadOpen(true)} disabled={!pools?.some((p) => p.active)} testId="upload-open">
+                <Button
+                  onClick={() => setUploadOpen(true)}
+                  disabled={!pools?.some((p) => p.active)}
+                  testId="upload-open"
+                >
                   {t("upload.open")}
                 </Button>
               </>
@@ -411,7 +551,11 @@ export function StorageClient({ hosts, csrfToken }: { hosts: StorageHostOption[]
           </>
         }
       />
-      {error ? <ErrorBanner className="mb-4" testId="storage-error">{error}</ErrorBanner> : null}
+      {error ? (
+        <ErrorBanner className="mb-4" testId="storage-error">
+          {error}
+        </ErrorBanner>
+      ) : null}
 
       <Card className="mb-6" testId="pools-card">
         <CardHeader title={t("pools.title")} description={t("pools.description")} />
@@ -429,9 +573,20 @@ export function StorageClient({ hosts, csrfToken }: { hosts: StorageHostOption[]
             {pools === null ? <TableEmpty colSpan={5}>{t("loading")}</TableEmpty> : null}
             {pools?.length === 0 ? <TableEmpty colSpan={5}>{t("pools.none")}</TableEmpty> : null}
             {pools?.map((p) => (
-              <TR key={p.name} testId="pool-row" data-pool={p.name} className={p.name === pool ? "bg-indigo-50/50 dark:bg-indigo-500/5" : undefined}>
+              <TR
+                key={p.name}
+                testId="pool-row"
+                data-pool={p.name}
+                className={p.name === pool ? "bg-indigo-50/50 dark:bg-indigo-500/5" : undefined}
+              >
                 <TD>
-                  <button type="button" className="font-medium text-indigo-700 hover:underline disabled:text-slate-500 dark:text-indigo-300" disabled={!p.active} onClick={() => setPool(p.name)} data-testid="pool-select">
+                  <button
+                    type="button"
+                    className="font-medium text-indigo-700 hover:underline disabled:text-slate-500 dark:text-indigo-300"
+                    disabled={!p.active}
+                    onClick={() => setPool(p.name)}
+                    data-testid="pool-select"
+                  >
                     {p.name}
                   </button>
                 </TD>
@@ -464,7 +619,11 @@ export function StorageClient({ hosts, csrfToken }: { hosts: StorageHostOption[]
               <TH>{t("volumes.capacity")}</TH>
               <TH>{t("volumes.allocation")}</TH>
               <TH>{t("volumes.backing")}</TH>
-              {canManage ? <TH><span className="sr-only">{t("volumes.actions")}</span></TH> : null}
+              {canManage ? (
+                <TH>
+                  <span className="sr-only">{t("volumes.actions")}</span>
+                </TH>
+              ) : null}
             </TR>
           </THead>
           <TBody>
@@ -481,7 +640,15 @@ export function StorageClient({ hosts, csrfToken }: { hosts: StorageHostOption[]
                 <TD wrap>{v.backingPath ?? "—"}</TD>
                 {canManage ? (
                   <TD>
-                    <Button size="sm" variant="ghost" onClick={() => { setDeleteError(null); setToDelete(v); }} testId="volume-delete">
+                    <Button
+                      size="sm"
+                      variant="ghost"
+                      onClick={() => {
+                        setDeleteError(null);
+                        setToDelete(v);
+                      }}
+                      testId="volume-delete"
+                    >
                       {t("volume.delete")}
                     </Button>
                   </TD>
@@ -505,10 +672,19 @@ export function StorageClient({ hosts, csrfToken }: { hosts: StorageHostOption[]
           }
         />
         <CardBody>
-          {isos?.length === 0 ? <p className="text-sm text-slate-500" data-testid="iso-empty">{t("isos.none")}</p> : null}
+          {isos?.length === 0 ? (
+            <p className="text-sm text-slate-500" data-testid="iso-empty">
+              {t("isos.none")}
+            </p>
+          ) : null}
           <ul className="divide-y divide-slate-100 dark:divide-slate-800">
             {isos?.map((v) => (
-              <li key={`${v.pool}/${v.name}`} className="flex justify-between py-2 text-sm" data-testid="iso-row" data-iso={v.name}>
+              <li
+                key={`${v.pool}/${v.name}`}
+                className="flex justify-between py-2 text-sm"
+                data-testid="iso-row"
+                data-iso={v.name}
+              >
                 <span className="font-medium">{v.name}</span>
                 <span className="text-slate-500">
                   {v.pool} · {formatBytes(v.capacityBytes)}
@@ -519,8 +695,26 @@ export function StorageClient({ hosts, csrfToken }: { hosts: StorageHostOption[]
         </CardBody>
       </Card>
 
-      {pools ? <UploadDialog open={uploadOpen} onClose={() => setUploadOpen(false)} hostId={hostId} pools={pools} csrfToken={csrfToken} onDone={refreshAll} /> : null}
-      {pools ? <VolumeCreateDialog open={createOpen} onClose={() => setCreateOpen(false)} hostId={hostId} pools={pools} csrfToken={csrfToken} onDone={refreshAll} /> : null}
+      {pools ? (
+        <UploadDialog
+          open={uploadOpen}
+          onClose={() => setUploadOpen(false)}
+          hostId={hostId}
+          pools={pools}
+          csrfToken={csrfToken}
+          onDone={refreshAll}
+        />
+      ) : null}
+      {pools ? (
+        <VolumeCreateDialog
+          open={createOpen}
+          onClose={() => setCreateOpen(false)}
+          hostId={hostId}
+          pools={pools}
+          csrfToken={csrfToken}
+          onDone={refreshAll}
+        />
+      ) : null}
       <ConfirmDialog
         open={toDelete !== null}
         title={t("volume.deleteTitle", { name: toDelete?.name ?? "" })}

@@ -10,7 +10,16 @@ import { useTasks } from "./use-tasks";
 
 export function ActivityIcon({ className }: { className?: string }) {
   return (
-    <svg viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth={1.75} strokeLinecap="round" strokeLinejoin="round" aria-hidden="true" className={className}>
+    <svg
+      viewBox="0 0 24 24"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth={1.75}
+      strokeLinecap="round"
+      strokeLinejoin="round"
+      aria-hidden="true"
+      className={className}
+    >
       <path d="M3 12h4l3-8 4 16 3-8h4" />
     </svg>
   );
@@ -58,11 +67,17 @@ export function TaskDrawer({ csrfToken }: { csrfToken: string }) {
         aria-controls="task-drawer"
         aria-label={t("drawer.open", { count: active })}
         data-testid="task-drawer-open"
-        className={cn("relative rounded-md p-2 text-slate-600 hover:bg-slate-100 hover:text-slate-900 dark:text-slate-300 dark:hover:bg-slate-800 dark:hover:text-slate-50", focusRing)}
+        className={cn(
+          "relative rounded-md p-2 text-slate-600 hover:bg-slate-100 hover:text-slate-900 dark:text-slate-300 dark:hover:bg-slate-800 dark:hover:text-slate-50",
+          focusRing,
+        )}
       >
         <ActivityIcon className="size-5" />
         {active ? (
-          <span data-testid="task-drawer-count" className="absolute -top-0.5 -right-0.5 flex size-4 items-center justify-center rounded-full bg-indigo-600 text-[10px] font-semibold text-white">
+          <span
+            data-testid="task-drawer-count"
+            className="absolute -top-0.5 -right-0.5 flex size-4 items-center justify-center rounded-full bg-indigo-600 text-[10px] font-semibold text-white"
+          >
             {active}
           </span>
         ) : null}
@@ -79,24 +94,46 @@ export function TaskDrawer({ csrfToken }: { csrfToken: string }) {
           <div className="flex items-center justify-between border-b border-slate-200 px-4 py-2 dark:border-slate-800">
             <h2 className="text-sm font-semibold text-slate-900 dark:text-slate-100">{t("drawer.title")}</h2>
             <div className="flex items-center gap-1">
-              <Link href="/tasks" onClick={() => setOpen(false)} className={cn("rounded px-2 py-1 text-xs font-medium text-indigo-700 hover:underline dark:text-indigo-300", focusRing)} data-testid="task-drawer-all">
+              <Link
+                href="/tasks"
+                onClick={() => setOpen(false)}
+                className={cn(
+                  "rounded px-2 py-1 text-xs font-medium text-indigo-700 hover:underline dark:text-indigo-300",
+                  focusRing,
+                )}
+                data-testid="task-drawer-all"
+              >
                 {t("drawer.viewAll")}
               </Link>
-              <button type="button" onClick={() => setOpen(false)} aria-label={t("drawer.close")} className={cn("rounded-md p-1 text-slate-500 hover:bg-slate-100 dark:hover:bg-slate-800", focusRing)}>
+              <button
+                type="button"
+                onClick={() => setOpen(false)}
+                aria-label={t("drawer.close")}
+                className={cn("rounded-md p-1 text-slate-500 hover:bg-slate-100 dark:hover:bg-slate-800", focusRing)}
+              >
                 <XIcon className="size-4" />
               </button>
             </div>
           </div>
           <div className="max-h-[calc(70vh-2.5rem)] overflow-y-auto">
-            {error ? <p className="px-4 py-3 text-sm text-red-700 dark:text-red-300" role="alert">{error}</p> : null}
+            {error ? (
+              <p className="px-4 py-3 text-sm text-red-700 dark:text-red-300" role="alert">
+                {error}
+              </p>
+            ) : null}
             {tasks === null && !error ? <p className="px-4 py-6 text-sm text-slate-500">{t("loading")}</p> : null}
             {tasks?.length === 0 ? (
-              <p className="px-4 py-6 text-center text-sm text-slate-500 dark:text-slate-400" data-testid="task-drawer-empty">
+              <p
+                className="px-4 py-6 text-center text-sm text-slate-500 dark:text-slate-400"
+                data-testid="task-drawer-empty"
+              >
                 {t("empty.title")}
               </p>
             ) : null}
             <ul className="divide-y divide-slate-100 dark:divide-slate-800">
-              {tasks?.map((task) => <TaskRow key={task.id} task={task} csrfToken={csrfToken} onChanged={upsert} />)}
+              {tasks?.map((task) => (
+                <TaskRow key={task.id} task={task} csrfToken={csrfToken} onChanged={upsert} />
+              ))}
             </ul>
           </div>
         </div>

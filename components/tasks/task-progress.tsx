@@ -11,7 +11,19 @@ const BAR: Record<TaskStatus, string> = {
 };
 
 /** A task's progress bar (role=progressbar with its value). */
-export function TaskProgress({ status, progress, label, testId, className }: { status: TaskStatus; progress: number; label: string; testId?: string; className?: string }) {
+export function TaskProgress({
+  status,
+  progress,
+  label,
+  testId,
+  className,
+}: {
+  status: TaskStatus;
+  progress: number;
+  label: string;
+  testId?: string;
+  className?: string;
+}) {
   const value = Math.round(Math.max(0, Math.min(100, progress)));
   return (
     <div
@@ -24,7 +36,14 @@ export function TaskProgress({ status, progress, label, testId, className }: { s
       data-status={status}
       className={cn("h-1.5 w-full overflow-hidden rounded-full bg-slate-100 dark:bg-slate-800", className)}
     >
-      <div className={cn("h-full rounded-full transition-[width] duration-300", BAR[status], status === "running" && value === 0 && "animate-pulse")} style={{ width: `${status === "running" && value === 0 ? 8 : value}%` }} />
+      <div
+        className={cn(
+          "h-full rounded-full transition-[width] duration-300",
+          BAR[status],
+          status === "running" && value === 0 && "animate-pulse",
+        )}
+        style={{ width: `${status === "running" && value === 0 ? 8 : value}%` }}
+      />
     </div>
   );
 }

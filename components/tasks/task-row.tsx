@@ -15,7 +15,15 @@ export async function taskCancelRequest(id: string, csrfToken: string): Promise<
 }
 
 /** One task in a compact list: title, status, progress bar, message or error, cancel. */
-export function TaskRow({ task, csrfToken, onChanged }: { task: TaskView; csrfToken: string; onChanged: (t: TaskView) => void }) {
+export function TaskRow({
+  task,
+  csrfToken,
+  onChanged,
+}: {
+  task: TaskView;
+  csrfToken: string;
+  onChanged: (t: TaskView) => void;
+}) {
   const t = useTranslations("tasks");
   const title = useTaskTitle()(task);
   const format = useFormatter();
@@ -36,10 +44,20 @@ export function TaskRow({ task, csrfToken, onChanged }: { task: TaskView; csrfTo
   }
 
   return (
-    <li className="space-y-1.5 px-4 py-3" data-testid="task-row" data-task-id={task.id} data-task-kind={task.kind} data-status={task.status}>
+    <li
+      className="space-y-1.5 px-4 py-3"
+      data-testid="task-row"
+      data-task-id={task.id}
+      data-task-kind={task.kind}
+      data-status={task.status}
+    >
       <div className="flex items-start justify-between gap-2">
         <div className="min-w-0">
-          <p className="truncate text-sm font-medium text-slate-900 dark:text-slate-100" title={title} data-testid="task-title">
+          <p
+            className="truncate text-sm font-medium text-slate-900 dark:text-slate-100"
+            title={title}
+            data-testid="task-title"
+          >
             {title}
           </p>
           <p className="text-xs text-slate-500 dark:text-slate-400">
@@ -50,20 +68,42 @@ export function TaskRow({ task, csrfToken, onChanged }: { task: TaskView; csrfTo
         <div className="flex shrink-0 items-center gap-1.5">
           <TaskStatusBadge status={task.status} testId="task-status" />
           {!finished && task.cancellable ? (
-            <Button size="sm" variant="ghost" loading={busy} disabled={task.cancelRequested} onClick={cancel} testId="task-cancel">
+            <Button
+              size="sm"
+              variant="ghost"
+              loading={busy}
+              disabled={task.cancelRequested}
+              onClick={cancel}
+              testId="task-cancel"
+            >
               {task.cancelRequested ? t("cancelling") : t("cancel")}
             </Button>
           ) : null}
         </div>
       </div>
-      <TaskProgress status={task.status} progress={task.progress} label={t("progressLabel", { title })} testId="task-progress" />
+      <TaskProgress
+        status={task.status}
+        progress={task.progress}
+        label={t("progressLabel", { title })}
+        testId="task-progress"
+      />
       <p className="flex justify-between gap-2 text-xs text-slate-600 dark:text-slate-400">
         <span className="min-w-0 truncate" data-testid="task-message" title={task.error ?? task.message}>
-          {task.status === "failed" ? <span className="text-red-700 dark:text-red-300">{task.error}</span> : task.message}
+          {task.status === "failed" ? (
+            <span className="text-red-700 dark:text-red-300">{task.error}</span>
+          ) : (
+            task.message
+          )}
         </span>
-        {!finished ? <span data-testid="task-percent">{t("percent", { value: Math.floor(task.progress) })}</span> : null}
+        {!finished ? (
+          <span data-testid="task-percent">{t("percent", { value: Math.floor(task.progress) })}</span>
+        ) : null}
       </p>
-      {error ? <p className="text-xs text-red-700 dark:text-red-300" role="alert">{error}</p> : null}
+      {error ? (
+        <p className="text-xs text-red-700 dark:text-red-300" role="alert">
+          {error}
+        </p>
+      ) : null}
     </li>
   );
 }

@@ -53,13 +53,22 @@ function TaskLog({ task }: { task: TaskView }) {
 
   return (
     <div className="mt-3">
-      {error ? <p className="text-xs text-red-700" role="alert">{error}</p> : null}
+      {error ? (
+        <p className="text-xs text-red-700" role="alert">
+          {error}
+        </p>
+      ) : null}
       {lines.length ? (
-        <pre data-testid="task-log" className="max-h-64 overflow-auto rounded-md bg-slate-950 p-3 font-mono text-xs leading-5 text-slate-100">
+        <pre
+          data-testid="task-log"
+          className="max-h-64 overflow-auto rounded-md bg-slate-950 p-3 font-mono text-xs leading-5 text-slate-100"
+        >
           {lines.map((l) => `${new Date(l.at).toLocaleTimeString()}  ${l.line}`).join("\n")}
         </pre>
       ) : (
-        <p className="text-xs text-slate-500" data-testid="task-log-empty">{t("log.empty")}</p>
+        <p className="text-xs text-slate-500" data-testid="task-log-empty">
+          {t("log.empty")}
+        </p>
       )}
     </div>
   );
@@ -91,7 +100,12 @@ export function TasksClient({ csrfToken }: { csrfToken: string }) {
         title={t("title")}
         description={t("description")}
         actions={
-          <Select value={filter} onChange={(e) => setFilter(e.target.value as Filter)} aria-label={t("filter.label")} testId="tasks-filter">
+          <Select
+            value={filter}
+            onChange={(e) => setFilter(e.target.value as Filter)}
+            aria-label={t("filter.label")}
+            testId="tasks-filter"
+          >
             <option value="all">{t("filter.all")}</option>
             <option value="active">{t("filter.active")}</option>
             <option value="finished">{t("filter.finished")}</option>
@@ -99,36 +113,77 @@ export function TasksClient({ csrfToken }: { csrfToken: string }) {
         }
       />
       {error ? <ErrorBanner className="mb-4">{error}</ErrorBanner> : null}
-      {actionError ? <ErrorBanner className="mb-4" onDismiss={() => setActionError(null)}>{actionError}</ErrorBanner> : null}
+      {actionError ? (
+        <ErrorBanner className="mb-4" onDismiss={() => setActionError(null)}>
+          {actionError}
+        </ErrorBanner>
+      ) : null}
       {tasks !== null && shown.length === 0 ? (
-        <EmptyState testId="tasks-empty" icon={<ActivityIcon />} title={t("empty.title")} description={t("empty.body")} />
+        <EmptyState
+          testId="tasks-empty"
+          icon={<ActivityIcon />}
+          title={t("empty.title")}
+          description={t("empty.body")}
+        />
       ) : (
         <Card>
           <ul className="divide-y divide-slate-100 dark:divide-slate-800" data-testid="tasks-list">
             {shown.map((task) => (
-              <li key={task.id} className="px-4 py-3" data-testid="tasks-item" data-task-id={task.id} data-status={task.status}>
+              <li
+                key={task.id}
+                className="px-4 py-3"
+                data-testid="tasks-item"
+                data-task-id={task.id}
+                data-status={task.status}
+              >
                 <div className="flex flex-wrap items-center justify-between gap-2">
                   <div className="min-w-0">
                     <p className="truncate text-sm font-medium text-slate-900 dark:text-slate-100">{titleOf(task)}</p>
                     <p className="text-xs text-slate-500 dark:text-slate-400">
-                      {t("meta", { kind: task.kind, user: task.username || "—", when: format.dateTime(new Date(task.createdAt), { dateStyle: "short", timeStyle: "medium" }) })}
+                      {t("meta", {
+                        kind: task.kind,
+                        user: task.username || "—",
+                        when: format.dateTime(new Date(task.createdAt), { dateStyle: "short", timeStyle: "medium" }),
+                      })}
                     </p>
                   </div>
                   <div className="flex items-center gap-2">
                     <TaskStatusBadge status={task.status} testId="tasks-item-status" />
                     {!taskIsFinished(task.status) && task.cancellable ? (
-                      <Button size="sm" variant="secondary" disabled={task.cancelRequested} onClick={() => cancel(task)} testId="tasks-item-cancel">
+                      <Button
+                        size="sm"
+                        variant="secondary"
+                        disabled={task.cancelRequested}
+                        onClick={() => cancel(task)}
+                        testId="tasks-item-cancel"
+                      >
                         {task.cancelRequested ? t("cancelling") : t("cancel")}
                       </Button>
                     ) : null}
-                    <Button size="sm" variant="ghost" aria-expanded={openId === task.id} onClick={() => setOpenId(openId === task.id ? null : task.id)} testId="tasks-item-toggle">
+                    <Button
+                      size="sm"
+                      variant="ghost"
+                      aria-expanded={openId === task.id}
+                      onClick={() => setOpenId(openId === task.id ? null : task.id)}
+                      testId="tasks-item-toggle"
+                    >
                       {openId === task.id ? t("log.hide") : t("log.show")}
                     </Button>
                   </div>
                 </div>
-                <TaskProgress className="mt-2" status={task.status} progress={task.progress} label={t("progressLabel", { title: titleOf(task) })} testId="tasks-item-progress" />
+                <TaskProgress
+                  className="mt-2"
+                  status={task.status}
+                  progress={task.progress}
+                  label={t("progressLabel", { title: titleOf(task) })}
+                  testId="tasks-item-progress"
+                />
                 <p className="mt-1 text-xs text-slate-600 dark:text-slate-400" data-testid="tasks-item-message">
-                  {task.status === "failed" ? <span className="text-red-700 dark:text-red-300">{task.error}</span> : task.message}
+                  {task.status === "failed" ? (
+                    <span className="text-red-700 dark:text-red-300">{task.error}</span>
+                  ) : (
+                    task.message
+                  )}
                   {!taskIsFinished(task.status) ? ` · ${t("percent", { value: Math.floor(task.progress) })}` : ""}
                 </p>
                 {openId === task.id ? <TaskLog task={task} /> : null}

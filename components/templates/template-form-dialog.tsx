@@ -83,7 +83,11 @@ export function TemplateFormDialog({
     setError(null);
     try {
       const r = template
-        ? await fetchJson<{ template: TemplateView }>(`/api/templates/${encodeURIComponent(template.id)}`, { method: "PUT", body: value, csrfToken })
+        ? await fetchJson<{ template: TemplateView }>(`/api/templates/${encodeURIComponent(template.id)}`, {
+            method: "PUT",
+            body: value,
+            csrfToken,
+          })
         : await fetchJson<{ template: TemplateView }>("/api/templates", { body: value, csrfToken });
       onSaved(r.template);
       onClose();
@@ -112,7 +116,12 @@ export function TemplateFormDialog({
         </>
       }
     >
-      <form id="template-form-el" onSubmit={onSubmit} className="max-h-[65vh] space-y-5 overflow-y-auto pr-1" noValidate>
+      <form
+        id="template-form-el"
+        onSubmit={onSubmit}
+        className="max-h-[65vh] space-y-5 overflow-y-auto pr-1"
+        noValidate
+      >
         {error ? (
           <ErrorBanner testId="template-form-error" title={t("form.saveFailed")}>
             {error.message}
@@ -120,7 +129,15 @@ export function TemplateFormDialog({
         ) : null}
         <div className="grid grid-cols-1 gap-4 sm:grid-cols-2">
           <Field label={t("form.name")} error={errors("name")} required>
-            {(p) => <Input {...p} value={value.name} onChange={(e) => set("name", e.target.value)} data-autofocus testId="template-name" />}
+            {(p) => (
+              <Input
+                {...p}
+                value={value.name}
+                onChange={(e) => set("name", e.target.value)}
+                data-autofocus
+                testId="template-name"
+              />
+            )}
           </Field>
           <Field label={t("form.defaultHost")} hint={t("form.defaultHostHint")}>
             {(p) => (
@@ -144,11 +161,27 @@ export function TemplateFormDialog({
           </Field>
         </div>
         <Field label={t("form.description")} error={errors("description")}>
-          {(p) => <Textarea {...p} rows={2} value={value.description} onChange={(e) => set("description", e.target.value)} testId="template-description" />}
-        </Field>
-        <Field label={t("form.optionsHost")} hint={loading ? tc("status.loading") : optionsError ?? t("form.optionsHostHint")}>
           {(p) => (
-            <Select {...p} value={optionsHost ?? ""} onChange={(e) => setOptionsHost(e.target.value || null)} testId="template-options-host">
+            <Textarea
+              {...p}
+              rows={2}
+              value={value.description}
+              onChange={(e) => set("description", e.target.value)}
+              testId="template-description"
+            />
+          )}
+        </Field>
+        <Field
+          label={t("form.optionsHost")}
+          hint={loading ? tc("status.loading") : (optionsError ?? t("form.optionsHostHint"))}
+        >
+          {(p) => (
+            <Select
+              {...p}
+              value={optionsHost ?? ""}
+              onChange={(e) => setOptionsHost(e.target.value || null)}
+              testId="template-options-host"
+            >
               <option value="">—</option>
               {hosts.map((h) => (
                 <option key={h.id} value={h.id}>
@@ -182,7 +215,12 @@ export function TemplateFormDialog({
               )}
             </Field>
             {src.kind === "iso" || src.kind === "image" ? (
-              <Field label={src.kind === "iso" ? t("form.iso") : t("form.baseImage")} error={errors("source.volume") ?? errors("source.pool")} required className="sm:col-span-2">
+              <Field
+                label={src.kind === "iso" ? t("form.iso") : t("form.baseImage")}
+                error={errors("source.volume") ?? errors("source.pool")}
+                required
+                className="sm:col-span-2"
+              >
                 {(p) => (
                   <Select
                     {...p}
@@ -227,7 +265,12 @@ export function TemplateFormDialog({
             <input
               type="checkbox"
               checked={value.cloudInit !== null}
-              onChange={(e) => set("cloudInit", e.target.checked ? { userData: "#cloud-config\n", metaData: "", networkConfig: "" } : null)}
+              onChange={(e) =>
+                set(
+                  "cloudInit",
+                  e.target.checked ? { userData: "#cloud-config\n", metaData: "", networkConfig: "" } : null,
+                )
+              }
               data-testid="template-cloud-init"
             />
             {t("form.cloudInitEnable")}

@@ -28,7 +28,8 @@ export function TemplatesClient({
   canCreateVm: boolean;
 }) {
   const canManage = manageScope === "all" || manageScope.length > 0;
-  const mayManage = (tpl: TemplateView) => manageScope === "all" || (!!tpl.defaultHostId && manageScope.includes(tpl.defaultHostId));
+  const mayManage = (tpl: TemplateView) =>
+    manageScope === "all" || (!!tpl.defaultHostId && manageScope.includes(tpl.defaultHostId));
   const t = useTranslations("templates");
   const tc = useTranslations("common");
   const hosts = useHosts();
@@ -52,12 +53,20 @@ export function TemplatesClient({
     void load();
   }, [load]);
 
-  const upsert = (tpl: TemplateView) => setList((cur) => [...(cur ?? []).filter((x) => x.id !== tpl.id), tpl].sort((a, b) => a.name.localeCompare(b.name)));
+  const upsert = (tpl: TemplateView) =>
+    setList((cur) => [...(cur ?? []).filter((x) => x.id !== tpl.id), tpl].sort((a, b) => a.name.localeCompare(b.name)));
 
   async function duplicate(tpl: TemplateView) {
     setActionError(null);
     try {
-      upsert((await fetchJson<{ template: TemplateView }>(`/api/templates/${encodeURIComponent(tpl.id)}/duplicate`, { method: "POST", csrfToken })).template);
+      upsert(
+        (
+          await fetchJson<{ template: TemplateView }>(`/api/templates/${encodeURIComponent(tpl.id)}/duplicate`, {
+            method: "POST",
+            csrfToken,
+          })
+        ).template,
+      );
     } catch (err) {
       setActionError(err instanceof ApiError ? err.message : String(err));
     }
@@ -84,14 +93,23 @@ export function TemplatesClient({
       {t("create")}
     </Button>
   ) : null;
-  const hostName = (id: string | null) => (id ? (hosts.find((h) => h.id === id)?.name ?? id.slice(0, 8)) : t("form.anyHost"));
+  const hostName = (id: string | null) =>
+    id ? (hosts.find((h) => h.id === id)?.name ?? id.slice(0, 8)) : t("form.anyHost");
 
   return (
     <>
       <PageHeader title={t("title")} description={t("description")} actions={list?.length ? createButton : null} />
       <div className="space-y-4">
         {error ? (
-          <ErrorBanner testId="templates-error" title={t("loadFailed")} action={<Button size="sm" variant="secondary" onClick={() => void load()}>{tc("actions.retry")}</Button>}>
+          <ErrorBanner
+            testId="templates-error"
+            title={t("loadFailed")}
+            action={
+              <Button size="sm" variant="secondary" onClick={() => void load()}>
+                {tc("actions.retry")}
+              </Button>
+            }
+          >
             {error}
           </ErrorBanner>
         ) : null}
@@ -106,7 +124,14 @@ export function TemplatesClient({
           </p>
         ) : null}
         {list && list.length === 0 ? (
-          <EmptyState testId="templates-empty" icon={<LayersIcon />} title={t("empty.title")} description={t("empty.body")} action={createButton} footnote={canManage ? undefined : t("empty.askAdmin")} />
+          <EmptyState
+            testId="templates-empty"
+            icon={<LayersIcon />}
+            title={t("empty.title")}
+            description={t("empty.body")}
+            action={createButton}
+            footnote={canManage ? undefined : t("empty.askAdmin")}
+          />
         ) : null}
         {list && list.length > 0 ? (
           <Table caption={t("title")} testId="templates-table">
@@ -126,30 +151,53 @@ export function TemplatesClient({
                     <p className="font-medium [overflow-wrap:anywhere]" data-testid="template-name-cell">
                       {tpl.name}
                     </p>
-                    {tpl.description ? <p className="line-clamp-2 text-xs text-slate-500 dark:text-slate-400">{tpl.description}</p> : null}
+                    {tpl.description ? (
+                      <p className="line-clamp-2 text-xs text-slate-500 dark:text-slate-400">{tpl.description}</p>
+                    ) : null}
                   </TD>
                   <TD wrap>
                     <Badge tone="info">{t(`form.sourceKinds.${tpl.source.kind}`)}</Badge>
-                    {"volume" in tpl.source ? <span className="ml-2 font-mono text-xs">{tpl.source.volume}</span> : null}
+                    {"volume" in tpl.source ? (
+                      <span className="ml-2 font-mono text-xs">{tpl.source.volume}</span>
+                    ) : null}
                     {tpl.cloudInit ? <Badge className="ml-2">cloud-init</Badge> : null}
                   </TD>
                   <TD className="text-sm tabular-nums">
-                    {t("hardwareSummary", { vcpus: tpl.vcpus, memory: tpl.memoryMiB, disks: tpl.disks.length, nics: tpl.nics.length })}
+                    {t("hardwareSummary", {
+                      vcpus: tpl.vcpus,
+                      memory: tpl.memoryMiB,
+                      disks: tpl.disks.length,
+                      nics: tpl.nics.length,
+                    })}
                   </TD>
                   <TD className="text-sm">{hostName(tpl.defaultHostId)}</TD>
                   <TD className="text-right">
                     <div className="flex justify-end gap-1">
                       {canCreateVm ? (
-                        <Link href={`/vms/new?template=${encodeURIComponent(tpl.id)}`} className={buttonClasses({ size: "sm" })} data-testid="template-deploy">
+                        <Link
+                          href={`/vms/new?template=${encodeURIComponent(tpl.id)}`}
+                          className={buttonClasses({ size: "sm" })}
+                          data-testid="template-deploy"
+                        >
                           {t("deploy")}
                         </Link>
                       ) : null}
                       {mayManage(tpl) ? (
                         <>
-                          <Button size="sm" variant="secondary" onClick={() => setEditing({ template: tpl })} testId="template-edit">
+                          <Button
+                            size="sm"
+                            variant="secondary"
+                            onClick={() => setEditing({ template: tpl })}
+                            testId="template-edit"
+                          >
                             {t("edit")}
                           </Button>
-                          <Button size="sm" variant="secondary" onClick={() => void duplicate(tpl)} testId="template-duplicate">
+                          <Button
+                            size="sm"
+                            variant="secondary"
+                            onClick={() => void duplicate(tpl)}
+                            testId="template-duplicate"
+                          >
                             {t("duplicate")}
                           </Button>
                           <Button size="sm" variant="danger" onClick={() => setDeleting(tpl)} testId="template-delete">
@@ -166,7 +214,14 @@ export function TemplatesClient({
         ) : null}
       </div>
       {canManage ? (
-        <TemplateFormDialog open={!!editing} template={editing?.template ?? null} hosts={hosts} csrfToken={csrfToken} onClose={() => setEditing(null)} onSaved={upsert} />
+        <TemplateFormDialog
+          open={!!editing}
+          template={editing?.template ?? null}
+          hosts={hosts}
+          csrfToken={csrfToken}
+          onClose={() => setEditing(null)}
+          onSaved={upsert}
+        />
       ) : null}
       <ConfirmDialog
         open={!!deleting}

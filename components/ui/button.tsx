@@ -9,7 +9,8 @@ const VARIANTS: Record<ButtonVariant, string> = {
   secondary:
     "bg-white text-slate-900 shadow-sm ring-1 ring-inset ring-slate-300 hover:bg-slate-50 dark:bg-slate-800 dark:text-slate-100 dark:ring-slate-700 dark:hover:bg-slate-700",
   danger: "bg-red-600 text-white shadow-sm hover:bg-red-500 active:bg-red-700",
-  ghost: "text-slate-700 hover:bg-slate-100 hover:text-slate-900 dark:text-slate-300 dark:hover:bg-slate-800 dark:hover:text-slate-50",
+  ghost:
+    "text-slate-700 hover:bg-slate-100 hover:text-slate-900 dark:text-slate-300 dark:hover:bg-slate-800 dark:hover:text-slate-50",
 };
 
 const SIZES: Record<ButtonSize, string> = {
@@ -19,7 +20,11 @@ const SIZES: Record<ButtonSize, string> = {
 };
 
 /** Button classes, for styling a <Link> or <a> like a button. */
-export function buttonClasses({ variant = "primary", size = "md", className }: { variant?: ButtonVariant; size?: ButtonSize; className?: string } = {}) {
+export function buttonClasses({
+  variant = "primary",
+  size = "md",
+  className,
+}: { variant?: ButtonVariant; size?: ButtonSize; className?: string } = {}) {
   return cn(
     "inline-flex shrink-0 items-center justify-center rounded-md font-medium whitespace-nowrap transition-colors",
     "disabled:cursor-not-allowed disabled:opacity-50 aria-disabled:cursor-not-allowed aria-disabled:opacity-50",
@@ -41,7 +46,17 @@ export type ButtonProps = ComponentProps<"button"> & {
 };
 
 /** A button. `type` defaults to "button" so it never submits a form by accident. */
-export function Button({ variant, size, loading = false, disabled, className, children, testId, type = "button", ...rest }: ButtonProps) {
+export function Button({
+  variant,
+  size,
+  loading = false,
+  disabled,
+  className,
+  children,
+  testId,
+  type = "button",
+  ...rest
+}: ButtonProps) {
   return (
     <button
       type={type}

@@ -16,9 +16,24 @@ export function Card({ className, testId, ...rest }: ComponentProps<"section"> &
 }
 
 /** Title row of a card: `title` (an h2), optional `description` and right-aligned `actions`. */
-export function CardHeader({ title, description, actions, className }: { title: ReactNode; description?: ReactNode; actions?: ReactNode; className?: string }) {
+export function CardHeader({
+  title,
+  description,
+  actions,
+  className,
+}: {
+  title: ReactNode;
+  description?: ReactNode;
+  actions?: ReactNode;
+  className?: string;
+}) {
   return (
-    <header className={cn("flex flex-wrap items-start justify-between gap-3 border-b border-slate-200 px-5 py-4 dark:border-slate-800", className)}>
+    <header
+      className={cn(
+        "flex flex-wrap items-start justify-between gap-3 border-b border-slate-200 px-5 py-4 dark:border-slate-800",
+        className,
+      )}
+    >
       <div className="min-w-0">
         <h2 className="text-base font-semibold text-slate-900 dark:text-slate-50">{title}</h2>
         {description ? <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">{description}</p> : null}
@@ -36,7 +51,10 @@ export function CardBody({ className, ...rest }: ComponentProps<"div">) {
 export function CardFooter({ className, ...rest }: ComponentProps<"div">) {
   return (
     <div
-      className={cn("flex flex-wrap items-center justify-end gap-2 border-t border-slate-200 px-5 py-3 dark:border-slate-800", className)}
+      className={cn(
+        "flex flex-wrap items-center justify-end gap-2 border-t border-slate-200 px-5 py-3 dark:border-slate-800",
+        className,
+      )}
       {...rest}
     />
   );

@@ -81,13 +81,20 @@ export function Dialog({ open, onClose, title, description, children, footer, si
               type="button"
               onClick={onClose}
               aria-label={t("actions.close")}
-              className={cn("-mr-1 rounded-md p-1 text-slate-500 hover:bg-slate-100 hover:text-slate-900 dark:hover:bg-slate-800 dark:hover:text-slate-100", focusRing)}
+              className={cn(
+                "-mr-1 rounded-md p-1 text-slate-500 hover:bg-slate-100 hover:text-slate-900 dark:hover:bg-slate-800 dark:hover:text-slate-100",
+                focusRing,
+              )}
             >
               <XIcon className="size-5" />
             </button>
           </div>
           {children ? <div className="overflow-y-auto px-5 pt-4 pb-1 text-sm">{children}</div> : null}
-          {footer ? <div className="flex flex-wrap justify-end gap-2 px-5 pt-4 pb-5">{footer}</div> : <div className="pb-5" />}
+          {footer ? (
+            <div className="flex flex-wrap justify-end gap-2 px-5 pt-4 pb-5">{footer}</div>
+          ) : (
+            <div className="pb-5" />
+          )}
         </div>
       ) : null}
     </dialog>
@@ -143,10 +150,22 @@ export function ConfirmDialog({
       testId={testId}
       footer={
         <>
-          <Button variant="secondary" onClick={onCancel} disabled={pending} testId={`${testId}-cancel`} data-autofocus={tone === "danger" || undefined}>
+          <Button
+            variant="secondary"
+            onClick={onCancel}
+            disabled={pending}
+            testId={`${testId}-cancel`}
+            data-autofocus={tone === "danger" || undefined}
+          >
             {cancelLabel ?? t("actions.cancel")}
           </Button>
-          <Button variant={tone} onClick={onConfirm} loading={pending} testId={`${testId}-confirm`} data-autofocus={tone !== "danger" || undefined}>
+          <Button
+            variant={tone}
+            onClick={onConfirm}
+            loading={pending}
+            testId={`${testId}-confirm`}
+            data-autofocus={tone !== "danger" || undefined}
+          >
             {confirmLabel ?? t("actions.confirm")}
           </Button>
         </>

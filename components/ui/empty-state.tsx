@@ -18,7 +18,16 @@ export interface EmptyStateProps {
 }
 
 /** What a list shows before it has anything in it. The title is an h2. */
-export function EmptyState({ icon, title, description, action, secondaryAction, footnote, testId, className }: EmptyStateProps) {
+export function EmptyState({
+  icon,
+  title,
+  description,
+  action,
+  secondaryAction,
+  footnote,
+  testId,
+  className,
+}: EmptyStateProps) {
   return (
     <div
       data-testid={testId}

@@ -1,6 +1,17 @@
 "use client";
 import Link from "next/link";
-import { createContext, use, useCallback, useEffect, useId, useRef, useState, type ComponentProps, type KeyboardEvent, type ReactNode } from "react";
+import {
+  createContext,
+  use,
+  useCallback,
+  useEffect,
+  useId,
+  useRef,
+  useState,
+  type ComponentProps,
+  type KeyboardEvent,
+  type ReactNode,
+} from "react";
 import { cn, focusRing } from "@/components/ui/cn";
 import { CheckIcon } from "@/components/ui/icons";
 
@@ -43,7 +54,10 @@ export function Menu({ label, trigger, align = "end", triggerClassName, menuClas
     buttonRef.current?.focus();
   }, []);
 
-  const items = () => Array.from(menuRef.current?.querySelectorAll<HTMLElement>(ITEM_SELECTOR) ?? []).filter((el) => el.getAttribute("aria-disabled") !== "true");
+  const items = () =>
+    Array.from(menuRef.current?.querySelectorAll<HTMLElement>(ITEM_SELECTOR) ?? []).filter(
+      (el) => el.getAttribute("aria-disabled") !== "true",
+    );
 
   useEffect(() => {
     if (!open) return;
@@ -146,7 +160,18 @@ const ITEM = cn(
 type ItemBase = { testId?: string; className?: string; children: ReactNode };
 
 /** An action. The menu closes before `onSelect` runs; pass `keepOpen` to leave it open. */
-export function MenuItem({ onSelect, disabled, keepOpen, testId, className, children, ...rest }: ItemBase & { onSelect: () => void; disabled?: boolean; keepOpen?: boolean } & Omit<ComponentProps<"button">, "onSelect" | "children">) {
+export function MenuItem({
+  onSelect,
+  disabled,
+  keepOpen,
+  testId,
+  className,
+  children,
+  ...rest
+}: ItemBase & { onSelect: () => void; disabled?: boolean; keepOpen?: boolean } & Omit<
+    ComponentProps<"button">,
+    "onSelect" | "children"
+  >) {
   const menu = use(MenuContext);
   return (
     <button
@@ -169,7 +194,14 @@ export function MenuItem({ onSelect, disabled, keepOpen, testId, className, chil
 }
 
 /** One choice of a set (theme, language); shows a check mark when `checked`. */
-export function MenuRadioItem({ checked, onSelect, testId, className, children, ...rest }: ItemBase & { checked: boolean; onSelect: () => void } & Omit<ComponentProps<"button">, "onSelect" | "children">) {
+export function MenuRadioItem({
+  checked,
+  onSelect,
+  testId,
+  className,
+  children,
+  ...rest
+}: ItemBase & { checked: boolean; onSelect: () => void } & Omit<ComponentProps<"button">, "onSelect" | "children">) {
   const menu = use(MenuContext);
   return (
     <button
@@ -195,7 +227,14 @@ export function MenuRadioItem({ checked, onSelect, testId, className, children, 
 export function MenuLink({ href, testId, className, children }: ItemBase & { href: string }) {
   const menu = use(MenuContext);
   return (
-    <Link href={href} role="menuitem" tabIndex={-1} data-testid={testId} className={cn(ITEM, className)} onClick={() => menu?.close()}>
+    <Link
+      href={href}
+      role="menuitem"
+      tabIndex={-1}
+      data-testid={testId}
+      className={cn(ITEM, className)}
+      onClick={() => menu?.close()}
+    >
       {children}
     </Link>
   );

@@ -11,9 +11,26 @@ import { cn } from "@/components/ui/cn";
  *
  * `caption` is for screen readers (visually hidden) unless `showCaption`.
  */
-export function Table({ caption, showCaption = false, className, testId, children }: { caption?: ReactNode; showCaption?: boolean; className?: string; testId?: string; children: ReactNode }) {
+export function Table({
+  caption,
+  showCaption = false,
+  className,
+  testId,
+  children,
+}: {
+  caption?: ReactNode;
+  showCaption?: boolean;
+  className?: string;
+  testId?: string;
+  children: ReactNode;
+}) {
   return (
-    <div className={cn("overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-slate-200 dark:bg-slate-900 dark:ring-slate-800", className)}>
+    <div
+      className={cn(
+        "overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-slate-200 dark:bg-slate-900 dark:ring-slate-800",
+        className,
+      )}
+    >
       <table data-testid={testId} className="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-800">
         {caption ? (
           <caption className={showCaption ? "px-4 py-3 text-left font-semibold" : "sr-only"}>{caption}</caption>
@@ -34,7 +51,9 @@ export function TBody({ className, ...rest }: ComponentProps<"tbody">) {
 
 /** A row. Pass `testId` for a stable handle, e.g. `vm-row-${uuid}`. */
 export function TR({ className, testId, ...rest }: ComponentProps<"tr"> & { testId?: string }) {
-  return <tr data-testid={testId} className={cn("hover:bg-slate-50/70 dark:hover:bg-slate-800/40", className)} {...rest} />;
+  return (
+    <tr data-testid={testId} className={cn("hover:bg-slate-50/70 dark:hover:bg-slate-800/40", className)} {...rest} />
+  );
 }
 
 /** A header cell; scope="col" by default. */
@@ -42,7 +61,10 @@ export function TH({ className, scope = "col", ...rest }: ComponentProps<"th">) 
   return (
     <th
       scope={scope}
-      className={cn("px-4 py-2.5 text-left text-xs font-semibold tracking-wide whitespace-nowrap text-slate-600 uppercase dark:text-slate-400", className)}
+      className={cn(
+        "px-4 py-2.5 text-left text-xs font-semibold tracking-wide whitespace-nowrap text-slate-600 uppercase dark:text-slate-400",
+        className,
+      )}
       {...rest}
     />
   );
@@ -50,7 +72,16 @@ export function TH({ className, scope = "col", ...rest }: ComponentProps<"th">) 
 
 /** A cell. Text stays on one line (the table scrolls instead); pass `wrap` for long free text. */
 export function TD({ className, wrap = false, ...rest }: ComponentProps<"td"> & { wrap?: boolean }) {
-  return <td className={cn("px-4 py-3 align-middle text-slate-800 dark:text-slate-200", wrap ? "min-w-48" : "whitespace-nowrap", className)} {...rest} />;
+  return (
+    <td
+      className={cn(
+        "px-4 py-3 align-middle text-slate-800 dark:text-slate-200",
+        wrap ? "min-w-48" : "whitespace-nowrap",
+        className,
+      )}
+      {...rest}
+    />
+  );
 }
 
 /** A single full-width row for "nothing matches" inside a table body. */

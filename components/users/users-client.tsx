@@ -38,7 +38,15 @@ type Panel =
 
 type T = ReturnType<typeof useTranslations<"users">>;
 
-export function UsersClient({ initialUsers, meId, csrfToken }: { initialUsers: UserRow[]; meId: string; csrfToken: string }) {
+export function UsersClient({
+  initialUsers,
+  meId,
+  csrfToken,
+}: {
+  initialUsers: UserRow[];
+  meId: string;
+  csrfToken: string;
+}) {
   const t = useTranslations("users");
   const format = useFormatter();
   const [users, setUsers] = useState(initialUsers);
@@ -80,7 +88,12 @@ export function UsersClient({ initialUsers, meId, csrfToken }: { initialUsers: U
   function onCreate(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const f = new FormData(e.currentTarget);
-    const body = { username: f.get("username"), displayName: f.get("displayName"), role: f.get("role"), password: f.get("password") };
+    const body = {
+      username: f.get("username"),
+      displayName: f.get("displayName"),
+      role: f.get("role"),
+      password: f.get("password"),
+    };
     void run(async () => {
       const r = await fetchJson<{ user: UserRow }>("/api/users", { body, csrfToken });
       return t("created", { username: r.user.username });
@@ -122,7 +135,8 @@ export function UsersClient({ initialUsers, meId, csrfToken }: { initialUsers: U
   }
 
   // The provider's locale and time zone, so the server and the browser render the same text.
-  const fmt = (iso: string | null) => (iso ? format.dateTime(new Date(iso), { dateStyle: "medium", timeStyle: "short" }) : t("never"));
+  const fmt = (iso: string | null) =>
+    iso ? format.dateTime(new Date(iso), { dateStyle: "medium", timeStyle: "short" }) : t("never");
   // A form-wide error (no field to put it under) inside the open dialog.
   const formError = error && !error.issues.length ? error.message : null;
   const confirm = panel?.kind === "confirm" ? panel : null;
@@ -165,7 +179,10 @@ export function UsersClient({ initialUsers, meId, csrfToken }: { initialUsers: U
               return (
                 <TR key={u.id} testId={`user-row-${u.username}`}>
                   <TD wrap>
-                    <div className="font-medium [overflow-wrap:anywhere] text-slate-900 dark:text-slate-50" data-testid="user-displayname">
+                    <div
+                      className="font-medium [overflow-wrap:anywhere] text-slate-900 dark:text-slate-50"
+                      data-testid="user-displayname"
+                    >
                       {u.displayName}
                     </div>
                     <div className="text-xs text-slate-500 dark:text-slate-400">
@@ -186,23 +203,49 @@ export function UsersClient({ initialUsers, meId, csrfToken }: { initialUsers: U
                   <TD className="text-slate-600 tabular-nums dark:text-slate-400">{fmt(u.lastLoginAt)}</TD>
                   <TD>
                     <div className="flex min-w-56 flex-wrap justify-end gap-1">
-                      <Button size="sm" variant="ghost" testId="user-edit" onClick={() => open({ kind: "edit", user: u })}>
+                      <Button
+                        size="sm"
+                        variant="ghost"
+                        testId="user-edit"
+                        onClick={() => open({ kind: "edit", user: u })}
+                      >
                         {t("edit")}
                       </Button>
-                      <Button size="sm" variant="ghost" testId="user-reset" onClick={() => open({ kind: "password", user: u })}>
+                      <Button
+                        size="sm"
+                        variant="ghost"
+                        testId="user-reset"
+                        onClick={() => open({ kind: "password", user: u })}
+                      >
                         {t("resetPassword")}
                       </Button>
                       {me ? null : u.disabled ? (
-                        <Button size="sm" variant="ghost" testId="user-enable" disabled={busy} onClick={() => onToggle(u, false)}>
+                        <Button
+                          size="sm"
+                          variant="ghost"
+                          testId="user-enable"
+                          disabled={busy}
+                          onClick={() => onToggle(u, false)}
+                        >
                           {t("enable")}
                         </Button>
                       ) : (
-                        <Button size="sm" variant="ghost" testId="user-disable" onClick={() => open({ kind: "confirm", user: u, action: "disable" })}>
+                        <Button
+                          size="sm"
+                          variant="ghost"
+                          testId="user-disable"
+                          onClick={() => open({ kind: "confirm", user: u, action: "disable" })}
+                        >
                           {t("disable")}
                         </Button>
                       )}
                       {me ? null : (
-                        <Button size="sm" variant="ghost" testId="user-delete" onClick={() => open({ kind: "confirm", user: u, action: "delete" })}>
+                        <Button
+                          size="sm"
+                          variant="ghost"
+                          testId="user-delete"
+                          onClick={() => open({ kind: "confirm", user: u, action: "delete" })}
+                        >
                           {t("delete")}
                         </Button>
                       )}
@@ -235,7 +278,9 @@ export function UsersClient({ initialUsers, meId, csrfToken }: { initialUsers: U
         </Field>
         <RoleField t={t} defaultValue="helpdesk" testId="user-create-role" error={error?.fieldMessage("role")} />
         <Field label={t("password")} error={error?.fieldMessage("password")} required>
-          {(p) => <Input {...p} name="password" type="password" autoComplete="new-password" testId="user-create-password" />}
+          {(p) => (
+            <Input {...p} name="password" type="password" autoComplete="new-password" testId="user-create-password" />
+          )}
         </Field>
       </FormDialog>
 
@@ -254,9 +299,24 @@ export function UsersClient({ initialUsers, meId, csrfToken }: { initialUsers: U
         {panel?.kind === "edit" ? (
           <>
             <Field label={t("displayName")} error={error?.fieldMessage("displayName")}>
-              {(p) => <Input {...p} name="displayName" defaultValue={panel.user.displayName} autoComplete="off" testId="user-edit-displayname" data-autofocus />}
+              {(p) => (
+                <Input
+                  {...p}
+                  name="displayName"
+                  defaultValue={panel.user.displayName}
+                  autoComplete="off"
+                  testId="user-edit-displayname"
+                  data-autofocus
+                />
+              )}
             </Field>
-            <RoleField t={t} defaultValue={panel.user.role} testId="user-edit-role" error={error?.fieldMessage("role")} disabled={panel.user.id === meId} />
+            <RoleField
+              t={t}
+              defaultValue={panel.user.role}
+              testId="user-edit-role"
+              error={error?.fieldMessage("role")}
+              disabled={panel.user.id === meId}
+            />
             <UserAccessSummary userId={panel.user.id} role={t(`roles.${panel.user.role}`)} />
             <QuotaEditor subject="user" id={panel.user.id} csrfToken={csrfToken} />
           </>
@@ -265,7 +325,11 @@ export function UsersClient({ initialUsers, meId, csrfToken }: { initialUsers: U
 
       <FormDialog
         open={panel?.kind === "password"}
-        title={panel?.kind === "password" ? <TitleFor label={`${t("resetPassword")}:`} username={panel.user.username} /> : null}
+        title={
+          panel?.kind === "password" ? (
+            <TitleFor label={`${t("resetPassword")}:`} username={panel.user.username} />
+          ) : null
+        }
         testId="panel-password"
         size="sm"
         submit={t("setPassword")}
@@ -277,7 +341,16 @@ export function UsersClient({ initialUsers, meId, csrfToken }: { initialUsers: U
         t={t}
       >
         <Field label={t("newPassword")} error={error?.fieldMessage("password")} required>
-          {(p) => <Input {...p} name="password" type="password" autoComplete="new-password" testId="user-password-new" data-autofocus />}
+          {(p) => (
+            <Input
+              {...p}
+              name="password"
+              type="password"
+              autoComplete="new-password"
+              testId="user-password-new"
+              data-autofocus
+            />
+          )}
         </Field>
       </FormDialog>
 
@@ -287,7 +360,9 @@ export function UsersClient({ initialUsers, meId, csrfToken }: { initialUsers: U
           confirm ? (
             <>
               <AlertDialogRole />
-              {t(confirm.action === "delete" ? "confirmDeleteTitle" : "confirmDisableTitle", { username: confirm.user.username })}
+              {t(confirm.action === "delete" ? "confirmDeleteTitle" : "confirmDisableTitle", {
+                username: confirm.user.username,
+              })}
             </>
           ) : null
         }
@@ -298,7 +373,9 @@ export function UsersClient({ initialUsers, meId, csrfToken }: { initialUsers: U
         tone="danger"
         pending={busy}
         error={error?.message}
-        onConfirm={() => confirm && (confirm.action === "delete" ? onDelete(confirm.user) : onToggle(confirm.user, true))}
+        onConfirm={() =>
+          confirm && (confirm.action === "delete" ? onDelete(confirm.user) : onToggle(confirm.user, true))
+        }
         onCancel={close}
         testId="user-confirm"
       />
@@ -354,9 +431,7 @@ function FormDialog({
       }
     >
       <form id={formId} onSubmit={onSubmit} noValidate className="space-y-4">
-        {error ? (
-          <ErrorBanner testId="form-error">{error}</ErrorBanner>
-        ) : null}
+        {error ? <ErrorBanner testId="form-error">{error}</ErrorBanner> : null}
         {children}
       </form>
     </Dialog>
@@ -371,7 +446,19 @@ function TitleFor({ label, username }: { label: string; username: string }) {
   );
 }
 
-function RoleField({ t, defaultValue, testId, error, disabled }: { t: T; defaultValue: Role; testId: string; error?: string; disabled?: boolean }) {
+function RoleField({
+  t,
+  defaultValue,
+  testId,
+  error,
+  disabled,
+}: {
+  t: T;
+  defaultValue: Role;
+  testId: string;
+  error?: string;
+  disabled?: boolean;
+}) {
   return (
     <Field label={t("role")} error={error}>
       {(p) => (

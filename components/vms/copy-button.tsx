@@ -33,7 +33,17 @@ async function copyText(text: string): Promise<boolean> {
   }
 }
 
-export function CopyButton({ text, testId, label, size = "sm" }: { text: string; testId?: string; label?: string; size?: "sm" | "md" }) {
+export function CopyButton({
+  text,
+  testId,
+  label,
+  size = "sm",
+}: {
+  text: string;
+  testId?: string;
+  label?: string;
+  size?: "sm" | "md";
+}) {
   const t = useTranslations("vms");
   const [state, setState] = useState<"idle" | "copied" | "failed">("idle");
   useEffect(() => {
@@ -50,7 +60,9 @@ export function CopyButton({ text, testId, label, size = "sm" }: { text: string;
       onClick={async () => setState((await copyText(text)) ? "copied" : "failed")}
     >
       {state === "copied" ? <CheckIcon className="size-4 text-emerald-600 dark:text-emerald-400" /> : null}
-      <span aria-live="polite">{state === "copied" ? t("copy.copied") : state === "failed" ? t("copy.failed") : (label ?? t("copy.copy"))}</span>
+      <span aria-live="polite">
+        {state === "copied" ? t("copy.copied") : state === "failed" ? t("copy.failed") : (label ?? t("copy.copy"))}
+      </span>
     </Button>
   );
 }

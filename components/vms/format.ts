@@ -17,7 +17,12 @@ export function sizeParts(bytes: number): { value: number; unit: SizeUnit } {
 /** Uptime split for display: the two most significant units matter. */
 export function uptimeParts(seconds: number): { days: number; hours: number; minutes: number; seconds: number } {
   const s = Math.max(0, Math.floor(seconds));
-  return { days: Math.floor(s / 86400), hours: Math.floor((s % 86400) / 3600), minutes: Math.floor((s % 3600) / 60), seconds: s % 60 };
+  return {
+    days: Math.floor(s / 86400),
+    hours: Math.floor((s % 86400) / 3600),
+    minutes: Math.floor((s % 3600) / 60),
+    seconds: s % 60,
+  };
 }
 
 /** Share of memory in use, 0..100, for a bar; null when unknown. */

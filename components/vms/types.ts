@@ -5,4 +5,5 @@ export * from "@/lib/contracts/fleet";
 export const vmKey = (v: { hostId: string; uuid: string }) => `${v.hostId}/${v.uuid}`;
 
 /** The VM page of a VM. */
-export const vmHref = (v: { hostId: string; uuid: string }) => `/vms/${encodeURIComponent(v.hostId)}/${encodeURIComponent(v.uuid)}`;
+export const vmHref = (v: { hostId: string; uuid: string }) =>
+  `/vms/${encodeURIComponent(v.hostId)}/${encodeURIComponent(v.uuid)}`;

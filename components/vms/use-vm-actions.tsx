@@ -30,10 +30,13 @@ export function useVmActions({ csrfToken, onResult }: { csrfToken: string; onRes
     setFailure(null);
     setBusy((m) => new Map(m).set(key, action));
     try {
-      const r = await fetchJson<{ vm: VmSummary }>(`/api/vms/${encodeURIComponent(vm.hostId)}/${encodeURIComponent(vm.uuid)}/actions`, {
-        body: { action },
-        csrfToken,
-      });
+      const r = await fetchJson<{ vm: VmSummary }>(
+        `/api/vms/${encodeURIComponent(vm.hostId)}/${encodeURIComponent(vm.uuid)}/actions`,
+        {
+          body: { action },
+          csrfToken,
+        },
+      );
       onResult(r.vm);
     } catch (err) {
       setFailure({ name: vm.name, action, message: err instanceof ApiError ? err.message : String(err) });

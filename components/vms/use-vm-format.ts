@@ -9,7 +9,9 @@ export function useVmFormat() {
   const format = useFormatter();
   const size = (bytes: number) => {
     const { value, unit } = sizeParts(bytes);
-    return t(`size.${unit}`, { value: format.number(value, { maximumFractionDigits: value < 10 && unit !== "B" ? 1 : 0 }) });
+    return t(`size.${unit}`, {
+      value: format.number(value, { maximumFractionDigits: value < 10 && unit !== "B" ? 1 : 0 }),
+    });
   };
   return {
     size,

@@ -20,12 +20,22 @@ export function VmConsoleLinks({ vm }: { vm: VmDetail }) {
   return (
     <div className="flex flex-wrap gap-2" data-testid="vm-console-links">
       {vm.graphics ? (
-        <Link href={consoleHref(vm, vm.graphics)} target={target} className={buttonClasses({ variant: "primary", size: "sm" })} data-testid="vm-console">
+        <Link
+          href={consoleHref(vm, vm.graphics)}
+          target={target}
+          className={buttonClasses({ variant: "primary", size: "sm" })}
+          data-testid="vm-console"
+        >
           {t("detail.console")}
         </Link>
       ) : null}
       {vm.serials > 0 ? (
-        <Link href={consoleHref(vm, "serial")} target={`${target}-serial`} className={buttonClasses({ variant: "secondary", size: "sm" })} data-testid="vm-console-serial">
+        <Link
+          href={consoleHref(vm, "serial")}
+          target={`${target}-serial`}
+          className={buttonClasses({ variant: "secondary", size: "sm" })}
+          data-testid="vm-console-serial"
+        >
           {t("detail.serialConsole")}
         </Link>
       ) : null}
@@ -37,7 +47,13 @@ export function VmConsoleLinks({ vm }: { vm: VmDetail }) {
  * The guest's screen, refreshed every few seconds while the tab is visible. The
  * server caches captures, so many open pages cost one capture per VM.
  */
-export function VmThumbnail({ vm, everyMs = 5_000 }: { vm: Pick<VmDetail, "hostId" | "uuid" | "state" | "graphics" | "name">; everyMs?: number }) {
+export function VmThumbnail({
+  vm,
+  everyMs = 5_000,
+}: {
+  vm: Pick<VmDetail, "hostId" | "uuid" | "state" | "graphics" | "name">;
+  everyMs?: number;
+}) {
   const t = useTranslations("vms");
   const [tick, setTick] = useState(0);
   const [failed, setFailed] = useState(false);
@@ -52,12 +68,21 @@ export function VmThumbnail({ vm, everyMs = 5_000 }: { vm: Pick<VmDetail, "hostI
   if (!live) return null;
   const src = `/api/vms/${encodeURIComponent(vm.hostId)}/${encodeURIComponent(vm.uuid)}/screenshot?t=${tick}`;
   return (
-    <div className="w-full max-w-xs overflow-hidden rounded-lg border border-slate-200 bg-black dark:border-slate-800" data-testid="vm-thumbnail">
+    <div
+      className="w-full max-w-xs overflow-hidden rounded-lg border border-slate-200 bg-black dark:border-slate-800"
+      data-testid="vm-thumbnail"
+    >
       {failed ? (
         <p className="p-4 text-xs text-slate-300">{t("detail.thumbnailUnavailable")}</p>
       ) : (
         // eslint-disable-next-line @next/next/no-img-element -- a live image from our own API, not a static asset
-        <img src={src} alt={t("detail.thumbnailAlt", { name: vm.name })} className="block h-auto w-full" onError={() => setFailed(true)} onLoad={() => setFailed(false)} />
+        <img
+          src={src}
+          alt={t("detail.thumbnailAlt", { name: vm.name })}
+          className="block h-auto w-full"
+          onError={() => setFailed(true)}
+          onLoad={() => setFailed(false)}
+        />
       )}
     </div>
   );

@@ -30,7 +30,17 @@ interface DeletePlan {
  * why not), lets the user tick volumes, asks for the VM's name, then starts the
  * deletion task and follows it in the task panel.
  */
-export function VmDeleteButton({ hostId, uuid, csrfToken, disabled }: { hostId: string; uuid: string; csrfToken: string; disabled?: boolean }) {
+export function VmDeleteButton({
+  hostId,
+  uuid,
+  csrfToken,
+  disabled,
+}: {
+  hostId: string;
+  uuid: string;
+  csrfToken: string;
+  disabled?: boolean;
+}) {
   const t = useTranslations("vms.delete");
   const router = useRouter();
   const [open, setOpen] = useState(false);
@@ -86,7 +96,14 @@ export function VmDeleteButton({ hostId, uuid, csrfToken, disabled }: { hostId: 
   const running = task !== null && task.status !== "failed";
   return (
     <>
-      <Button size="sm" variant="secondary" className="text-red-700 dark:text-red-300" disabled={disabled} onClick={() => setOpen(true)} testId="vm-delete-open">
+      <Button
+        size="sm"
+        variant="secondary"
+        className="text-red-700 dark:text-red-300"
+        disabled={disabled}
+        onClick={() => setOpen(true)}
+        testId="vm-delete-open"
+      >
         {t("open")}
       </Button>
       <Dialog
@@ -97,10 +114,21 @@ export function VmDeleteButton({ hostId, uuid, csrfToken, disabled }: { hostId: 
         testId="vm-delete-dialog"
         footer={
           <>
-            <Button variant="secondary" onClick={() => setOpen(false)} disabled={busy || running} testId="vm-delete-cancel">
+            <Button
+              variant="secondary"
+              onClick={() => setOpen(false)}
+              disabled={busy || running}
+              testId="vm-delete-cancel"
+            >
               {t("cancel")}
             </Button>
-            <Button variant="danger" onClick={submit} loading={busy || running} disabled={!plan || confirmName !== plan.vmName || running} testId="vm-delete-confirm">
+            <Button
+              variant="danger"
+              onClick={submit}
+              loading={busy || running}
+              disabled={!plan || confirmName !== plan.vmName || running}
+              testId="vm-delete-confirm"
+            >
               {chosen.size ? t("confirmWith", { count: chosen.size }) : t("confirm")}
             </Button>
           </>
@@ -109,10 +137,17 @@ export function VmDeleteButton({ hostId, uuid, csrfToken, disabled }: { hostId: 
         {!plan && !error ? <p className="text-sm text-slate-500">{t("loading")}</p> : null}
         {plan ? (
           <div className="space-y-4">
-            {plan.state !== "shut off" ? <p className="text-sm text-amber-700 dark:text-amber-300" data-testid="vm-delete-running">{t("running")}</p> : null}
+            {plan.state !== "shut off" ? (
+              <p className="text-sm text-amber-700 dark:text-amber-300" data-testid="vm-delete-running">
+                {t("running")}
+              </p>
+            ) : null}
             {plan.hasManagedSave || plan.hasSnapshots ? (
               <p className="text-sm text-slate-600 dark:text-slate-400" data-testid="vm-delete-metadata">
-                {t("metadata", { managed: plan.hasManagedSave ? "yes" : "no", snapshots: plan.hasSnapshots ? "yes" : "no" })}
+                {t("metadata", {
+                  managed: plan.hasManagedSave ? "yes" : "no",
+                  snapshots: plan.hasSnapshots ? "yes" : "no",
+                })}
               </p>
             ) : null}
             <fieldset>
@@ -120,7 +155,12 @@ export function VmDeleteButton({ hostId, uuid, csrfToken, disabled }: { hostId: 
               {plan.disks.length === 0 ? <p className="text-sm text-slate-500">{t("noDisks")}</p> : null}
               <ul className="space-y-2">
                 {plan.disks.map((d) => (
-                  <li key={`${d.target}-${d.path}`} data-testid="vm-delete-disk" data-path={d.path ?? ""} data-deletable={d.deletable}>
+                  <li
+                    key={`${d.target}-${d.path}`}
+                    data-testid="vm-delete-disk"
+                    data-path={d.path ?? ""}
+                    data-deletable={d.deletable}
+                  >
                     <label className="flex items-start gap-2 text-sm">
                       <input
                         type="checkbox"
@@ -136,8 +176,16 @@ export function VmDeleteButton({ hostId, uuid, csrfToken, disabled }: { hostId: 
                         data-testid="vm-delete-disk-check"
                       />
                       <span className="min-w-0">
-                        <span className="font-mono text-xs">{d.target}</span> <span className="break-all">{d.path ?? "—"}</span>
-                        {d.reason ? <span className="block text-xs text-amber-700 dark:text-amber-300" data-testid="vm-delete-disk-reason">{t("kept", { reason: d.reason })}</span> : null}
+                        <span className="font-mono text-xs">{d.target}</span>{" "}
+                        <span className="break-all">{d.path ?? "—"}</span>
+                        {d.reason ? (
+                          <span
+                            className="block text-xs text-amber-700 dark:text-amber-300"
+                            data-testid="vm-delete-disk-reason"
+                          >
+                            {t("kept", { reason: d.reason })}
+                          </span>
+                        ) : null}
                       </span>
                     </label>
                   </li>
@@ -161,7 +209,11 @@ export function VmDeleteButton({ hostId, uuid, csrfToken, disabled }: { hostId: 
             ) : null}
           </div>
         ) : null}
-        {error ? <ErrorBanner className="mt-4" testId="vm-delete-error">{error}</ErrorBanner> : null}
+        {error ? (
+          <ErrorBanner className="mt-4" testId="vm-delete-error">
+            {error}
+          </ErrorBanner>
+        ) : null}
       </Dialog>
     </>
   );

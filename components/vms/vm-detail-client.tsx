@@ -116,7 +116,12 @@ export function VmDetailClient({
     (summary: VmSummary) => {
       setVm((cur) => {
         if (!cur) return cur;
-        if (cur.state !== summary.state || cur.autostart !== summary.autostart || cur.hasManagedSave !== summary.hasManagedSave) reloadSoon();
+        if (
+          cur.state !== summary.state ||
+          cur.autostart !== summary.autostart ||
+          cur.hasManagedSave !== summary.hasManagedSave
+        )
+          reloadSoon();
         return { ...cur, ...summary };
       });
     },
@@ -171,7 +176,10 @@ export function VmDetailClient({
       <div className="mt-3 mb-6 flex flex-col gap-3 sm:flex-row sm:items-start sm:justify-between">
         <div className="min-w-0">
           <div className="flex flex-wrap items-center gap-3">
-            <h1 className="text-2xl font-semibold tracking-tight [overflow-wrap:anywhere] text-slate-900 dark:text-slate-50" data-testid="vm-name">
+            <h1
+              className="text-2xl font-semibold tracking-tight [overflow-wrap:anywhere] text-slate-900 dark:text-slate-50"
+              data-testid="vm-name"
+            >
               {vm.name}
             </h1>
             <VmStateBadge state={vm.state} testId="vm-detail-state" />
@@ -182,7 +190,11 @@ export function VmDetailClient({
             {t.rich("detail.onHost", {
               host: () =>
                 canViewHosts ? (
-                  <Link href={`/hosts/${encodeURIComponent(vm.hostId)}`} className="font-medium text-indigo-700 hover:underline dark:text-indigo-300" data-testid="vm-host-link">
+                  <Link
+                    href={`/hosts/${encodeURIComponent(vm.hostId)}`}
+                    className="font-medium text-indigo-700 hover:underline dark:text-indigo-300"
+                    data-testid="vm-host-link"
+                  >
                     {vm.hostName}
                   </Link>
                 ) : (
@@ -209,7 +221,12 @@ export function VmDetailClient({
         ) : null}
 
         {canPower ? (
-          <div role="toolbar" aria-label={t("detail.actionsLabel")} className="flex flex-wrap items-center gap-x-4 gap-y-2" data-testid="vm-actions">
+          <div
+            role="toolbar"
+            aria-label={t("detail.actionsLabel")}
+            className="flex flex-wrap items-center gap-x-4 gap-y-2"
+            data-testid="vm-actions"
+          >
             <div className="flex flex-wrap gap-2">
               {/* A template VM never starts (its disk backs linked clones): no Start button at all. */}
               {BAR.filter(({ action }) => !(vm.template && action === "start")).map(({ action, variant }) => (
@@ -244,7 +261,12 @@ export function VmDetailClient({
                   vm.autostart ? "bg-indigo-600" : "bg-slate-300 dark:bg-slate-600",
                 )}
               >
-                <span className={cn("inline-block size-3 rounded-full bg-white shadow transition-transform", vm.autostart ? "translate-x-3.5" : "translate-x-0.5")} />
+                <span
+                  className={cn(
+                    "inline-block size-3 rounded-full bg-white shadow transition-transform",
+                    vm.autostart ? "translate-x-3.5" : "translate-x-0.5",
+                  )}
+                />
               </span>
               {t("detail.autostart")}
             </Button>
@@ -254,7 +276,11 @@ export function VmDetailClient({
         {canDelete ? <VmDeleteButton hostId={hostId} uuid={uuid} csrfToken={csrfToken} disabled={gone} /> : null}
 
         {actions.failure ? (
-          <ErrorBanner testId="vm-action-error" title={actions.failureText(actions.failure)} onDismiss={actions.clearFailure}>
+          <ErrorBanner
+            testId="vm-action-error"
+            title={actions.failureText(actions.failure)}
+            onDismiss={actions.clearFailure}
+          >
             <span className="font-mono text-xs whitespace-pre-wrap">{actions.failure.message}</span>
           </ErrorBanner>
         ) : null}
@@ -269,8 +295,15 @@ export function VmDetailClient({
           </Alert>
         ) : null}
 
-        <div role="tablist" aria-label={t("detail.tabsLabel")} className="flex gap-1 border-b border-slate-200 dark:border-slate-800">
-          {(accessPanel ? (["overview", "hardware", "access", "xml"] as const) : (["overview", "hardware", "xml"] as const)).map((id) => (
+        <div
+          role="tablist"
+          aria-label={t("detail.tabsLabel")}
+          className="flex gap-1 border-b border-slate-200 dark:border-slate-800"
+        >
+          {(accessPanel
+            ? (["overview", "hardware", "access", "xml"] as const)
+            : (["overview", "hardware", "xml"] as const)
+          ).map((id) => (
             <button
               key={id}
               type="button"
@@ -297,7 +330,15 @@ export function VmDetailClient({
           {tab === "overview" ? (
             <Overview vm={vm} />
           ) : tab === "hardware" ? (
-            <VmHardwarePanel hostId={hostId} uuid={uuid} csrfToken={csrfToken} canEdit={canEdit} canClone={canClone} canTemplate={canTemplate} onChanged={reloadSoon} />
+            <VmHardwarePanel
+              hostId={hostId}
+              uuid={uuid}
+              csrfToken={csrfToken}
+              canEdit={canEdit}
+              canClone={canClone}
+              canTemplate={canTemplate}
+              onChanged={reloadSoon}
+            />
           ) : tab === "access" ? (
             accessPanel
           ) : (
@@ -313,7 +354,11 @@ export function VmDetailClient({
 function BackLink() {
   const t = useTranslations("vms");
   return (
-    <Link href="/vms" className={buttonClasses({ variant: "ghost", size: "sm", className: "-ml-3" })} data-testid="vm-back">
+    <Link
+      href="/vms"
+      className={buttonClasses({ variant: "ghost", size: "sm", className: "-ml-3" })}
+      data-testid="vm-back"
+    >
       <span aria-hidden="true">←</span>
       {t("detail.back")}
     </Link>
@@ -329,7 +374,9 @@ function Overview({ vm }: { vm: VmDetail }) {
     <div className="space-y-4">
       {vm.graphicsWarning ? (
         <Alert tone="warning" testId="vm-graphics-warning" title={t("detail.graphicsWarningTitle")}>
-          {vm.graphicsWarningMessage && t.has(vm.graphicsWarningMessage.key) ? t(vm.graphicsWarningMessage.key, vm.graphicsWarningMessage.params) : vm.graphicsWarning}
+          {vm.graphicsWarningMessage && t.has(vm.graphicsWarningMessage.key)
+            ? t(vm.graphicsWarningMessage.key, vm.graphicsWarningMessage.params)
+            : vm.graphicsWarning}
         </Alert>
       ) : null}
       <Card>
@@ -344,19 +391,27 @@ function Overview({ vm }: { vm: VmDetail }) {
                 {vm.uuid}
               </span>
             </Item>
-            <Item label={t("detail.os")}>{vm.osinfoId ? <span className="font-mono text-xs break-all" data-testid="vm-osinfo">{vm.osinfoId}</span> : none}</Item>
+            <Item label={t("detail.os")}>
+              {vm.osinfoId ? (
+                <span className="font-mono text-xs break-all" data-testid="vm-osinfo">
+                  {vm.osinfoId}
+                </span>
+              ) : (
+                none
+              )}
+            </Item>
             <Item label={t("detail.domainType")}>
               <span data-testid="vm-domain-type">{vm.domainType || none}</span>
             </Item>
-            <Item label={t("detail.arch")}>
-              {[vm.osType, vm.arch, vm.machine].filter(Boolean).join(" · ") || none}
-            </Item>
+            <Item label={t("detail.arch")}>{[vm.osType, vm.arch, vm.machine].filter(Boolean).join(" · ") || none}</Item>
             <Item label={t("detail.vcpus")}>
               <span data-testid="vm-vcpus">{fmt.count(vm.vcpus)}</span>
             </Item>
             <Item label={t("detail.memory")}>
               <span data-testid="vm-memory">
-                {vm.memoryKiB === vm.maxMemoryKiB ? fmt.kib(vm.memoryKiB) : t("detail.memoryOfMax", { current: fmt.kib(vm.memoryKiB), max: fmt.kib(vm.maxMemoryKiB) })}
+                {vm.memoryKiB === vm.maxMemoryKiB
+                  ? fmt.kib(vm.memoryKiB)
+                  : t("detail.memoryOfMax", { current: fmt.kib(vm.memoryKiB), max: fmt.kib(vm.maxMemoryKiB) })}
               </span>
             </Item>
             <Item label={t("detail.bootOrder")}>{vm.bootOrder.length ? vm.bootOrder.join(" → ") : none}</Item>
@@ -371,7 +426,10 @@ function Overview({ vm }: { vm: VmDetail }) {
           {vm.description ? (
             <div className="mt-4 border-t border-slate-200 pt-4 dark:border-slate-800">
               <dt className="text-xs font-medium text-slate-500 dark:text-slate-400">{t("detail.description")}</dt>
-              <dd className="mt-1 text-sm whitespace-pre-wrap text-slate-800 dark:text-slate-200" data-testid="vm-description">
+              <dd
+                className="mt-1 text-sm whitespace-pre-wrap text-slate-800 dark:text-slate-200"
+                data-testid="vm-description"
+              >
                 {vm.description}
               </dd>
             </div>
@@ -410,7 +468,9 @@ function Overview({ vm }: { vm: VmDetail }) {
                 <TD wrap className="font-mono text-xs break-all">
                   {d.source ?? none}
                 </TD>
-                <TD className="text-right tabular-nums">{d.capacityBytes == null ? none : fmt.size(d.capacityBytes)}</TD>
+                <TD className="text-right tabular-nums">
+                  {d.capacityBytes == null ? none : fmt.size(d.capacityBytes)}
+                </TD>
               </TR>
             ))}
           </TBody>
@@ -474,7 +534,11 @@ function XmlPanel({ vm }: { vm: VmDetail }) {
         description={which === "live" ? t("detail.xmlLiveHint") : t("detail.xmlInactiveHint")}
         actions={
           <>
-            <div role="group" aria-label={t("detail.xmlWhich")} className="inline-flex rounded-md shadow-sm ring-1 ring-slate-300 ring-inset dark:ring-slate-700">
+            <div
+              role="group"
+              aria-label={t("detail.xmlWhich")}
+              className="inline-flex rounded-md shadow-sm ring-1 ring-slate-300 ring-inset dark:ring-slate-700"
+            >
               {(["live", "inactive"] as const).map((w) => (
                 <button
                   key={w}

@@ -34,7 +34,12 @@ describe("vmListApplyEvent", () => {
   it("updates a row of the page in place without reloading", () => {
     const rows = [vm({ uuid: "a" }), vm({ uuid: "b" })];
     const known = setup(rows);
-    const r = vmListApplyEvent(rows, { hostId: "h1", uuid: "b", vm: vm({ uuid: "b", state: "running", cpuPercent: 12 }) }, all, known);
+    const r = vmListApplyEvent(
+      rows,
+      { hostId: "h1", uuid: "b", vm: vm({ uuid: "b", state: "running", cpuPercent: 12 }) },
+      all,
+      known,
+    );
     expect(r.refetch).toBe(false);
     expect(r.vms.map((v) => v.state)).toEqual(["shutoff", "running"]);
     expect(r.vms[1].cpuPercent).toBe(12);
@@ -44,7 +49,12 @@ describe("vmListApplyEvent", () => {
   it("tells a UUID on another host apart", () => {
     const rows = [vm({ uuid: "a" })];
     const known = setup(rows);
-    const r = vmListApplyEvent(rows, { hostId: "h2", uuid: "a", vm: vm({ hostId: "h2", uuid: "a", state: "running" }) }, all, known);
+    const r = vmListApplyEvent(
+      rows,
+      { hostId: "h2", uuid: "a", vm: vm({ hostId: "h2", uuid: "a", state: "running" }) },
+      all,
+      known,
+    );
     expect(r.vms[0].state).toBe("shutoff");
     expect(r.refetch).toBe(true);
   });
@@ -72,8 +82,21 @@ describe("vmListApplyEvent", () => {
     const rows = [vm({ uuid: "a", state: "running" })];
     const known = setup([...rows, vm({ uuid: "off", state: "shutoff" })]);
     const running = { host: "", state: "running" as const };
-    expect(vmListApplyEvent(rows, { hostId: "h1", uuid: "a", vm: vm({ uuid: "a", state: "paused" }) }, running, known).refetch).toBe(true);
-    expect(vmListApplyEvent(rows, { hostId: "h1", uuid: "off", vm: vm({ uuid: "off", state: "running" }) }, running, known).refetch).toBe(true);
-    expect(vmListApplyEvent(rows, { hostId: "h1", uuid: "off", vm: vm({ uuid: "off", state: "running", cpuPercent: 3 }) }, running, known).refetch).toBe(false);
+    expect(
+      vmListApplyEvent(rows, { hostId: "h1", uuid: "a", vm: vm({ uuid: "a", state: "paused" }) }, running, known)
+        .refetch,
+    ).toBe(true);
+    expect(
+      vmListApplyEvent(rows, { hostId: "h1", uuid: "off", vm: vm({ uuid: "off", state: "running" }) }, running, known)
+        .refetch,
+    ).toBe(true);
+    expect(
+      vmListApplyEvent(
+        rows,
+        { hostId: "h1", uuid: "off", vm: vm({ uuid: "off", state: "running", cpuPercent: 3 }) },
+        running,
+        known,
+      ).refetch,
+    ).toBe(false);
   });
 });

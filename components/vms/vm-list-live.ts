@@ -48,5 +48,8 @@ export function vmListApplyEvent(
     return { vms: next, refetch: Boolean(query.state) && stateChanged && vm.state !== query.state };
   }
   // Not on this page: new to us, or it may now enter the state filter.
-  return { vms: vms as VmSummary[], refetch: previous === undefined || (Boolean(query.state) && stateChanged && vm.state === query.state) };
+  return {
+    vms: vms as VmSummary[],
+    refetch: previous === undefined || (Boolean(query.state) && stateChanged && vm.state === query.state),
+  };
 }

@@ -1,9 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_QUERY, pageCount, vmListQueryParams, vmListQueryParse, vmListQuerySort } from "@/components/vms/vm-list-query";
+import {
+  DEFAULT_QUERY,
+  pageCount,
+  vmListQueryParams,
+  vmListQueryParse,
+  vmListQuerySort,
+} from "@/components/vms/vm-list-query";
 
 describe("vmListQueryParse", () => {
   it("reads known values and drops the rest", () => {
-    expect(vmListQueryParse(new URLSearchParams("host=h1&state=running&q=web%20%24(x)&sort=cpu&dir=desc&page=3"))).toEqual({
+    expect(
+      vmListQueryParse(new URLSearchParams("host=h1&state=running&q=web%20%24(x)&sort=cpu&dir=desc&page=3")),
+    ).toEqual({
       host: "h1",
       state: "running",
       q: "web $(x)",

@@ -14,14 +14,29 @@ import { Input, Select } from "@/components/ui/input";
 import { TBody, TD, TH, THead, TR, Table, TableEmpty } from "@/components/ui/table";
 import { useFleetEvents } from "@/components/vms/fleet-events";
 import { LiveIndicator } from "@/components/vms/live-indicator";
-import { VM_ACTIONS, VM_STATES, DESTRUCTIVE_ACTIONS, vmHref, vmKey, type VmListResponse, type VmSort } from "@/components/vms/types";
+import {
+  VM_ACTIONS,
+  VM_STATES,
+  DESTRUCTIVE_ACTIONS,
+  vmHref,
+  vmKey,
+  type VmListResponse,
+  type VmSort,
+} from "@/components/vms/types";
 import { useVmActions } from "@/components/vms/use-vm-actions";
 import { useVmFormat } from "@/components/vms/use-vm-format";
 import { hostHref } from "@/components/hosts/types";
 import { SortIcon } from "@/components/vms/vm-icons";
 import { VmRowMenu } from "@/components/vms/vm-row-menu";
 import { knownVmsRemember, vmListApplyEvent, type KnownVms } from "@/components/vms/vm-list-live";
-import { DEFAULT_QUERY, PAGE_SIZE, pageCount, vmListQueryParams, vmListQuerySort, type VmListQuery } from "@/components/vms/vm-list-query";
+import {
+  DEFAULT_QUERY,
+  PAGE_SIZE,
+  pageCount,
+  vmListQueryParams,
+  vmListQuerySort,
+  type VmListQuery,
+} from "@/components/vms/vm-list-query";
 import { VmStateBadge } from "@/components/vms/vm-state-badge";
 
 export interface VmListProps {
@@ -49,7 +64,15 @@ const SAFETY_RELOAD_MS = 30_000;
  * The fleet's VMs over GET /api/vms: filtering, sorting and paging happen on
  * the server (50 rows a page), live events update rows in place.
  */
-export function VmList({ csrfToken, canPower, canViewHosts = true, canConsole = false, hostId, initialQuery = DEFAULT_QUERY, syncUrl = false }: VmListProps) {
+export function VmList({
+  csrfToken,
+  canPower,
+  canViewHosts = true,
+  canConsole = false,
+  hostId,
+  initialQuery = DEFAULT_QUERY,
+  syncUrl = false,
+}: VmListProps) {
   const t = useTranslations("vms");
   const tc = useTranslations("common");
   const fmt = useVmFormat();
@@ -74,7 +97,9 @@ export function VmList({ csrfToken, canPower, canViewHosts = true, canConsole = 
     request.current = ctrl;
     if (!quiet) setLoading(true);
     try {
-      const r = await fetchJson<VmListResponse>(`/api/vms?${vmListQueryParams(q, { pageSize: PAGE_SIZE })}`, { signal: ctrl.signal });
+      const r = await fetchJson<VmListResponse>(`/api/vms?${vmListQueryParams(q, { pageSize: PAGE_SIZE })}`, {
+        signal: ctrl.signal,
+      });
       if (ctrl.signal.aborted) return;
       knownVmsRemember(known.current, r.vms);
       // The page emptied under us (VMs went away): show the last page that has rows.
@@ -134,7 +159,10 @@ export function VmList({ csrfToken, canPower, canViewHosts = true, canConsole = 
 
   // Search as one types, once the typing pauses.
   useEffect(() => {
-    const timer = setTimeout(() => setQuery((q) => (q.q === search.trim() ? q : { ...q, q: search.trim(), page: 1 })), SEARCH_DEBOUNCE_MS);
+    const timer = setTimeout(
+      () => setQuery((q) => (q.q === search.trim() ? q : { ...q, q: search.trim(), page: 1 })),
+      SEARCH_DEBOUNCE_MS,
+    );
     return () => clearTimeout(timer);
   }, [search]);
 
@@ -178,7 +206,10 @@ export function VmList({ csrfToken, canPower, canViewHosts = true, canConsole = 
   const sortHeader = (column: VmSort, label: string, align: "left" | "right" = "left") => {
     const active = query.sort === column;
     return (
-      <TH aria-sort={active ? (query.dir === "asc" ? "ascending" : "descending") : undefined} className={align === "right" ? "text-right" : undefined}>
+      <TH
+        aria-sort={active ? (query.dir === "asc" ? "ascending" : "descending") : undefined}
+        className={align === "right" ? "text-right" : undefined}
+      >
         <button
           type="button"
           data-testid={`vm-sort-${column}`}
@@ -213,7 +244,15 @@ export function VmList({ csrfToken, canPower, canViewHosts = true, canConsole = 
           testId="vms-empty"
           icon={<MonitorIcon />}
           title={noAccess ? t("empty.noAccessTitle") : noHosts ? t("empty.title") : t("empty.noVmsTitle")}
-          description={noAccess ? t("empty.noAccessBody") : noHosts ? t("empty.body") : hostId ? t("empty.noVmsOnHost") : t("empty.noVmsBody")}
+          description={
+            noAccess
+              ? t("empty.noAccessBody")
+              : noHosts
+                ? t("empty.body")
+                : hostId
+                  ? t("empty.noVmsOnHost")
+                  : t("empty.noVmsBody")
+          }
           action={
             noHosts && !noAccess ? (
               <Link href="/hosts" className={buttonClasses({ variant: "primary" })} data-testid="vms-empty-go-hosts">
@@ -231,7 +270,9 @@ export function VmList({ csrfToken, canPower, canViewHosts = true, canConsole = 
     <div className="space-y-4">
       <div className="flex flex-col gap-3 sm:flex-row sm:flex-wrap sm:items-end">
         <label className="min-w-0 flex-1 sm:max-w-xs">
-          <span className="mb-1 block text-xs font-medium text-slate-600 dark:text-slate-400">{t("filters.search")}</span>
+          <span className="mb-1 block text-xs font-medium text-slate-600 dark:text-slate-400">
+            {t("filters.search")}
+          </span>
           <Input
             type="search"
             value={search}
@@ -243,7 +284,9 @@ export function VmList({ csrfToken, canPower, canViewHosts = true, canConsole = 
         </label>
         {showHost ? (
           <label className="sm:w-48">
-            <span className="mb-1 block text-xs font-medium text-slate-600 dark:text-slate-400">{t("filters.host")}</span>
+            <span className="mb-1 block text-xs font-medium text-slate-600 dark:text-slate-400">
+              {t("filters.host")}
+            </span>
             <Select value={query.host} onChange={(e) => update({ host: e.target.value })} testId="vm-filter-host">
               <option value="">{t("filters.allHosts")}</option>
               {data?.hosts.map((h) => (
@@ -251,13 +294,21 @@ export function VmList({ csrfToken, canPower, canViewHosts = true, canConsole = 
                   {h.name}
                 </option>
               ))}
-              {query.host && data && !data.hosts.some((h) => h.id === query.host) ? <option value={query.host}>{query.host}</option> : null}
+              {query.host && data && !data.hosts.some((h) => h.id === query.host) ? (
+                <option value={query.host}>{query.host}</option>
+              ) : null}
             </Select>
           </label>
         ) : null}
         <label className="sm:w-44">
-          <span className="mb-1 block text-xs font-medium text-slate-600 dark:text-slate-400">{t("filters.state")}</span>
-          <Select value={query.state} onChange={(e) => update({ state: e.target.value as VmListQuery["state"] })} testId="vm-filter-state">
+          <span className="mb-1 block text-xs font-medium text-slate-600 dark:text-slate-400">
+            {t("filters.state")}
+          </span>
+          <Select
+            value={query.state}
+            onChange={(e) => update({ state: e.target.value as VmListQuery["state"] })}
+            testId="vm-filter-state"
+          >
             <option value="">{t("filters.allStates")}</option>
             {VM_STATES.map((s) => (
               <option key={s} value={s}>
@@ -287,12 +338,20 @@ export function VmList({ csrfToken, canPower, canViewHosts = true, canConsole = 
         </ErrorBanner>
       ) : null}
       {actions.failure ? (
-        <ErrorBanner testId="vm-action-error" title={actions.failureText(actions.failure)} onDismiss={actions.clearFailure}>
+        <ErrorBanner
+          testId="vm-action-error"
+          title={actions.failureText(actions.failure)}
+          onDismiss={actions.clearFailure}
+        >
           {actions.failure.message}
         </ErrorBanner>
       ) : null}
 
-      <Table caption={t("title")} testId="vms-table" className={cn("relative", loading && data ? "opacity-70 transition-opacity" : undefined)}>
+      <Table
+        caption={t("title")}
+        testId="vms-table"
+        className={cn("relative", loading && data ? "opacity-70 transition-opacity" : undefined)}
+      >
         <THead>
           <TR>
             {sortHeader("name", t("columns.name"))}
@@ -339,7 +398,14 @@ export function VmList({ csrfToken, canPower, canViewHosts = true, canConsole = 
           {data?.vms.map((vm) => {
             const busy = actions.busyAction(vm);
             return (
-              <TR key={vmKey(vm)} testId="vm-row" data-uuid={vm.uuid} data-host-id={vm.hostId} data-name={vm.name} data-state={vm.state}>
+              <TR
+                key={vmKey(vm)}
+                testId="vm-row"
+                data-uuid={vm.uuid}
+                data-host-id={vm.hostId}
+                data-name={vm.name}
+                data-state={vm.state}
+              >
                 <TD wrap className="max-w-80">
                   <Link
                     href={vmHref(vm)}
@@ -348,8 +414,14 @@ export function VmList({ csrfToken, canPower, canViewHosts = true, canConsole = 
                   >
                     {vm.name}
                   </Link>
-                  {vm.title ? <div className="truncate text-xs text-slate-500 dark:text-slate-400">{vm.title}</div> : null}
-                  {canConsole && rowCan(vm, "vm.console") && vm.graphics && vm.state !== "shutoff" && vm.state !== "nostate" ? (
+                  {vm.title ? (
+                    <div className="truncate text-xs text-slate-500 dark:text-slate-400">{vm.title}</div>
+                  ) : null}
+                  {canConsole &&
+                  rowCan(vm, "vm.console") &&
+                  vm.graphics &&
+                  vm.state !== "shutoff" &&
+                  vm.state !== "nostate" ? (
                     <Link
                       href={`${vmHref(vm)}/console?kind=${vm.graphics}`}
                       target={`console-${vm.hostId}-${vm.uuid}`}
@@ -386,27 +458,33 @@ export function VmList({ csrfToken, canPower, canViewHosts = true, canConsole = 
                 <TD className="text-right tabular-nums" data-testid="vm-cpu">
                   {vm.cpuPercent == null ? <Dash /> : fmt.percent(vm.cpuPercent)}
                 </TD>
-                <TD className="text-right tabular-nums">{vm.uptimeSeconds == null ? <Dash /> : fmt.uptime(vm.uptimeSeconds)}</TD>
+                <TD className="text-right tabular-nums">
+                  {vm.uptimeSeconds == null ? <Dash /> : fmt.uptime(vm.uptimeSeconds)}
+                </TD>
                 <TD data-testid="vm-autostart" data-autostart={vm.autostart} className="text-center">
-                  {vm.autostart ? <CheckIcon className="inline size-4 text-emerald-600 dark:text-emerald-400" title={t("yes")} /> : <Dash label={t("no")} />}
+                  {vm.autostart ? (
+                    <CheckIcon className="inline size-4 text-emerald-600 dark:text-emerald-400" title={t("yes")} />
+                  ) : (
+                    <Dash label={t("no")} />
+                  )}
                 </TD>
                 {canPower ? (
                   <TD className={cn("text-right", STICKY_END, "bg-white dark:bg-slate-900")}>
                     <div className="flex justify-end">
                       {rowCan(vm, "vm.power") ? (
-                      <VmRowMenu
-                        label={t("rowActions", { name: vm.name })}
-                        testId="vm-row-actions"
-                        busy={busy !== null}
-                        emptyText={t("noActions")}
-                        items={VM_ACTIONS.filter((a) => vm.allowedActions.includes(a)).map((a) => ({
-                          key: a,
-                          testId: `vm-row-action-${a}`,
-                          danger: DESTRUCTIVE_ACTIONS.has(a),
-                          label: `${t(`actions.${a}`)}${DESTRUCTIVE_ACTIONS.has(a) ? "…" : ""}`,
-                          onSelect: () => actions.request(vm, a),
-                        }))}
-                      />
+                        <VmRowMenu
+                          label={t("rowActions", { name: vm.name })}
+                          testId="vm-row-actions"
+                          busy={busy !== null}
+                          emptyText={t("noActions")}
+                          items={VM_ACTIONS.filter((a) => vm.allowedActions.includes(a)).map((a) => ({
+                            key: a,
+                            testId: `vm-row-action-${a}`,
+                            danger: DESTRUCTIVE_ACTIONS.has(a),
+                            label: `${t(`actions.${a}`)}${DESTRUCTIVE_ACTIONS.has(a) ? "…" : ""}`,
+                            onSelect: () => actions.request(vm, a),
+                          }))}
+                        />
                       ) : null}
                     </div>
                   </TD>
@@ -418,7 +496,10 @@ export function VmList({ csrfToken, canPower, canViewHosts = true, canConsole = 
       </Table>
 
       {data ? (
-        <nav aria-label={t("pagination.label")} className="flex flex-col gap-2 text-sm text-slate-600 sm:flex-row sm:items-center sm:justify-between dark:text-slate-400">
+        <nav
+          aria-label={t("pagination.label")}
+          className="flex flex-col gap-2 text-sm text-slate-600 sm:flex-row sm:items-center sm:justify-between dark:text-slate-400"
+        >
           <span data-testid="vm-total" data-total={data.total}>
             {data.total > 0
               ? t("pagination.range", {
@@ -432,10 +513,22 @@ export function VmList({ csrfToken, canPower, canViewHosts = true, canConsole = 
             <span data-testid="vm-page" data-page={data.page} data-pages={pages}>
               {t("pagination.page", { page: data.page, pages })}
             </span>
-            <Button size="sm" variant="secondary" testId="vm-page-prev" disabled={query.page <= 1} onClick={() => update({ page: query.page - 1 })}>
+            <Button
+              size="sm"
+              variant="secondary"
+              testId="vm-page-prev"
+              disabled={query.page <= 1}
+              onClick={() => update({ page: query.page - 1 })}
+            >
               {t("pagination.prev")}
             </Button>
-            <Button size="sm" variant="secondary" testId="vm-page-next" disabled={query.page >= pages} onClick={() => update({ page: query.page + 1 })}>
+            <Button
+              size="sm"
+              variant="secondary"
+              testId="vm-page-next"
+              disabled={query.page >= pages}
+              onClick={() => update({ page: query.page + 1 })}
+            >
               {t("pagination.next")}
             </Button>
           </div>

@@ -22,7 +22,19 @@ const GAP = 4;
  * Escape come from the browser) at the button's position, above it when there
  * is no room below, and closes when anything scrolls.
  */
-export function VmRowMenu({ label, items, busy, emptyText, testId }: { label: string; items: RowMenuItem[]; busy: boolean; emptyText: ReactNode; testId: string }) {
+export function VmRowMenu({
+  label,
+  items,
+  busy,
+  emptyText,
+  testId,
+}: {
+  label: string;
+  items: RowMenuItem[];
+  busy: boolean;
+  emptyText: ReactNode;
+  testId: string;
+}) {
   const [open, setOpen] = useState(false);
   const [pos, setPos] = useState<{ top: number; left: number } | null>(null);
   const button = useRef<HTMLButtonElement>(null);
@@ -126,10 +138,19 @@ export function VmRowMenu({ label, items, busy, emptyText, testId }: { label: st
         aria-label={label}
         data-testid={open ? `${testId}-menu` : undefined}
         onKeyDown={onKeyDown}
-        style={{ position: "fixed", inset: "auto", margin: 0, top: pos?.top ?? 0, left: pos?.left ?? 0, visibility: pos ? "visible" : "hidden" }}
+        style={{
+          position: "fixed",
+          inset: "auto",
+          margin: 0,
+          top: pos?.top ?? 0,
+          left: pos?.left ?? 0,
+          visibility: pos ? "visible" : "hidden",
+        }}
         className="min-w-48 rounded-lg border-0 bg-white p-1 text-left text-sm shadow-lg ring-1 ring-slate-200 dark:bg-slate-900 dark:ring-slate-700"
       >
-        {open && items.length === 0 ? <div className="px-2.5 py-2 text-slate-600 dark:text-slate-400">{emptyText}</div> : null}
+        {open && items.length === 0 ? (
+          <div className="px-2.5 py-2 text-slate-600 dark:text-slate-400">{emptyText}</div>
+        ) : null}
         {open
           ? items.map((item) => (
               <button

@@ -40,7 +40,14 @@ export function VmsClient({
           ) : null
         }
       />
-      <VmList csrfToken={csrfToken} canPower={canPower} canViewHosts={canViewHosts} canConsole={canConsole} initialQuery={initialQuery} syncUrl />
+      <VmList
+        csrfToken={csrfToken}
+        canPower={canPower}
+        canViewHosts={canViewHosts}
+        canConsole={canConsole}
+        initialQuery={initialQuery}
+        syncUrl
+      />
     </>
   );
 }

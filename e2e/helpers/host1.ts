@@ -25,7 +25,11 @@ export const HOST1 = {
 /** virsh on this machine against host 1's libvirt (the one the app reaches over SSH). argv only. */
 export function virshHost1(args: string[]): string {
   try {
-    return execFileSync("virsh", ["-q", "-c", HOST1.uri, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LC_ALL: "C.UTF-8" } });
+    return execFileSync("virsh", ["-q", "-c", HOST1.uri, ...args], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, LC_ALL: "C.UTF-8" },
+    });
   } catch (err) {
     const e = err as { stderr?: string; message: string };
     throw new Error(`virsh ${args.join(" ")} failed: ${(e.stderr ?? e.message).trim()}`);
@@ -75,8 +79,12 @@ export interface HostOne {
 export async function testHostEnsure(browser: Browser, name: string, host: StackHost): Promise<HostOne> {
   const admin = await signedInContext(browser, ADMIN);
   try {
-    const hosts = (await (await admin.api.get("/api/hosts")).json()) as { hosts: { id: string; address: string; port: number; status: string }[] };
-    const existing = hosts.hosts.find((h) => h.address === host.address && h.port === host.port && h.status === "online");
+    const hosts = (await (await admin.api.get("/api/hosts")).json()) as {
+      hosts: { id: string; address: string; port: number; status: string }[];
+    };
+    const existing = hosts.hosts.find(
+      (h) => h.address === host.address && h.port === host.port && h.status === "online",
+    );
     if (existing) return { hostId: existing.id, added: false };
     const res = await admin.api.post("/api/hosts", {
       name,

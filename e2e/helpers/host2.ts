@@ -22,9 +22,20 @@ export function host2Home(): string {
  * `virsh -c qemu:///session` reaches the same session daemon as the app. argv only.
  */
 export function runAsHost2(argv: string[]): string {
-  const env = ["env", "-i", `HOME=${host2Home()}`, `USER=${HOST2.user}`, `LOGNAME=${HOST2.user}`, "PATH=/usr/bin:/bin", "LC_ALL=C.UTF-8"];
+  const env = [
+    "env",
+    "-i",
+    `HOME=${host2Home()}`,
+    `USER=${HOST2.user}`,
+    `LOGNAME=${HOST2.user}`,
+    "PATH=/usr/bin:/bin",
+    "LC_ALL=C.UTF-8",
+  ];
   try {
-    return execFileSync("runuser", ["-u", HOST2.user, "--", ...env, ...argv], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    return execFileSync("runuser", ["-u", HOST2.user, "--", ...env, ...argv], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
   } catch (err) {
     const e = err as { stderr?: string; message: string };
     throw new Error(`${argv.join(" ")} as ${HOST2.user} failed: ${(e.stderr ?? e.message).trim()}`);

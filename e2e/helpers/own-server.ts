@@ -53,7 +53,9 @@ async function databaseCreate(): Promise<{ url: string; drop(): Promise<void> }>
   return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
 }
 
-export async function ownServerStart(opts: { env?: Record<string, string>; nodeArgs?: string[] } = {}): Promise<OwnServer> {
+export async function ownServerStart(
+  opts: { env?: Record<string, string>; nodeArgs?: string[] } = {},
+): Promise<OwnServer> {
   const port = await freePort();
   const db = await databaseCreate();
   const dir = mkdtempSync("/tmp/vd-e2e-own-");
@@ -73,7 +75,11 @@ export async function ownServerStart(opts: { env?: Record<string, string>; nodeA
   };
   delete env.VIRTDECK_SECRET_KEY;
   // VD_E2E_SERVER_BUNDLE: another bundle (e.g. one built from an older server.ts, to show a test failing).
-  const child: ChildProcess = spawn("node", [...(opts.nodeArgs ?? []), process.env.VD_E2E_SERVER_BUNDLE ?? "dist/server.mjs"], { cwd: ROOT, env, detached: true, stdio: ["ignore", log, log] });
+  const child: ChildProcess = spawn(
+    "node",
+    [...(opts.nodeArgs ?? []), process.env.VD_E2E_SERVER_BUNDLE ?? "dist/server.mjs"],
+    { cwd: ROOT, env, detached: true, stdio: ["ignore", log, log] },
+  );
   closeSync(log);
   let exited = false;
   child.once("exit", () => (exited = true));

@@ -81,22 +81,31 @@ export async function virshScreenGrid(page: Page, uuid: string, dir: string): Pr
  * cursor aside). Both are sampled again until they agree: on a slow machine SeaBIOS may still be
  * printing. Returns the last canvas grid.
  */
-export async function expectCanvasShowsGuestScreen(page: Page, o: { uuid: string; dir: string; pick?: "first" | "largest"; inkTimeoutMs?: number }): Promise<Grid> {
+export async function expectCanvasShowsGuestScreen(
+  page: Page,
+  o: { uuid: string; dir: string; pick?: "first" | "largest"; inkTimeoutMs?: number },
+): Promise<Grid> {
   let canvas = await canvasGrid(page, o.pick);
   await expect
-    .poll(async () => {
-      canvas = await canvasGrid(page, o.pick);
-      return inked(canvas);
-    }, { timeout: o.inkTimeoutMs ?? 15_000 })
+    .poll(
+      async () => {
+        canvas = await canvasGrid(page, o.pick);
+        return inked(canvas);
+      },
+      { timeout: o.inkTimeoutMs ?? 15_000 },
+    )
     .toBeGreaterThan(40);
   expect(inked(canvas), "the screen is mostly black").toBeLessThan(canvas.cells.length / 4);
   let reference = await virshScreenGrid(page, o.uuid, o.dir);
   expect({ width: canvas.width, height: canvas.height }).toEqual({ width: reference.width, height: reference.height });
   await expect
-    .poll(async () => {
-      [canvas, reference] = [await canvasGrid(page, o.pick), await virshScreenGrid(page, o.uuid, o.dir)];
-      return canvas.cells.filter((x, i) => x !== reference.cells[i]).length;
-    }, { timeout: 20_000, message: "cells differing between the canvas and virsh screenshot" })
+    .poll(
+      async () => {
+        [canvas, reference] = [await canvasGrid(page, o.pick), await virshScreenGrid(page, o.uuid, o.dir)];
+        return canvas.cells.filter((x, i) => x !== reference.cells[i]).length;
+      },
+      { timeout: 20_000, message: "cells differing between the canvas and virsh screenshot" },
+    )
     .toBeLessThanOrEqual(3);
   expect(inked(reference)).toBeGreaterThan(40);
   return canvas;

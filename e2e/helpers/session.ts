@@ -1,12 +1,27 @@
-import { expect, test, type APIRequestContext, type APIResponse, type Browser, type BrowserContext, type Cookie, type Page, type Response } from "@playwright/test";
+import {
+  expect,
+  test,
+  type APIRequestContext,
+  type APIResponse,
+  type Browser,
+  type BrowserContext,
+  type Cookie,
+  type Page,
+  type Response,
+} from "@playwright/test";
 import type { Account } from "./accounts";
 
 /** The session cookie set by /api/auth/login and /api/setup (lib/auth/session.ts). */
 export const SESSION_COOKIE = "vd_session";
 
 /** Signs in through the API; the cookie lands in `request`'s context (page.request shares the page's). */
-export async function loginApi(request: APIRequestContext, account: Pick<Account, "username" | "password">): Promise<void> {
-  const res = await request.post("/api/auth/login", { data: { username: account.username, password: account.password } });
+export async function loginApi(
+  request: APIRequestContext,
+  account: Pick<Account, "username" | "password">,
+): Promise<void> {
+  const res = await request.post("/api/auth/login", {
+    data: { username: account.username, password: account.password },
+  });
   expect(res.status(), `sign-in of ${account.username}: ${await res.text()}`).toBe(200);
 }
 
@@ -26,7 +41,9 @@ export async function loginUi(page: Page, account: Pick<Account, "username" | "p
 export async function submitLogin(page: Page, username: string, password: string): Promise<Response> {
   await page.getByTestId("login-username").fill(username);
   await page.getByTestId("login-password").fill(password);
-  const answer = page.waitForResponse((r) => new URL(r.url()).pathname === "/api/auth/login" && r.request().method() === "POST");
+  const answer = page.waitForResponse(
+    (r) => new URL(r.url()).pathname === "/api/auth/login" && r.request().method() === "POST",
+  );
   await page.getByTestId("login-submit").click();
   return answer;
 }
@@ -74,7 +91,10 @@ export interface SignedIn {
  * second person at another browser. Usable in beforeAll hooks too. Close it with
  * `context.close()`.
  */
-export async function signedInContext(browser: Browser, account: Pick<Account, "username" | "password">): Promise<SignedIn> {
+export async function signedInContext(
+  browser: Browser,
+  account: Pick<Account, "username" | "password">,
+): Promise<SignedIn> {
   const context = await browser.newContext({ baseURL: baseURL() });
   const page = await context.newPage();
   await loginApi(page.request, account);

@@ -58,9 +58,15 @@ export const AuditFilterSchema = z.object({
   actor: text(64),
   /** Action prefix: "vm." matches every VM action. */
   action: text(64),
-  outcome: z.union([z.literal(""), z.enum(["success", "failure", "denied"])]).optional().transform((v) => v || undefined),
+  outcome: z
+    .union([z.literal(""), z.enum(["success", "failure", "denied"])])
+    .optional()
+    .transform((v) => v || undefined),
   /** A host id: events about the host and about every VM on it. */
-  host: z.union([z.literal(""), z.uuid({ error: "Unknown host" })]).optional().transform((v) => v || undefined),
+  host: z
+    .union([z.literal(""), z.uuid({ error: "Unknown host" })])
+    .optional()
+    .transform((v) => v || undefined),
   /** A VM: "<hostId>/<uuid>", a bare domain UUID, or part of its name. */
   vm: text(128),
   from: date,
@@ -129,10 +135,16 @@ export function auditEventView(r: Omit<AuditEventView, "id" | "at"> & { id: bigi
 }
 
 /** One page, newest first, with the number of events matching the filter. */
-export async function auditList(q: AuditQuery): Promise<{ events: AuditEventView[]; nextBefore: string | null; total: number }> {
+export async function auditList(
+  q: AuditQuery,
+): Promise<{ events: AuditEventView[]; nextBefore: string | null; total: number }> {
   const where = auditWhere(q);
   const [rows, total] = await Promise.all([
-    db().auditEvent.findMany({ where: { AND: [where, ...(q.before ? [{ id: { lt: q.before } }] : [])] }, orderBy: { id: "desc" }, take: q.limit + 1 }),
+    db().auditEvent.findMany({
+      where: { AND: [where, ...(q.before ? [{ id: { lt: q.before } }] : [])] },
+      orderBy: { id: "desc" },
+      take: q.limit + 1,
+    }),
     db().auditEvent.count({ where }),
   ]);
   const page = rows.slice(0, q.limit);
@@ -162,6 +174,8 @@ export async function* auditIterate(q: AuditFilter, batch = 500): AsyncGenerator
 /** Distinct action names, for the filter's suggestions. */
 export async function auditActions(): Promise<string[]> {
   // SQL DISTINCT over the (action, at) index; Prisma's `distinct` would fetch every row.
-  const rows = await db().$queryRaw<{ action: string }[]>`SELECT DISTINCT action FROM "AuditEvent" ORDER BY action LIMIT 500`;
+  const rows = await db().$queryRaw<
+    { action: string }[]
+  >`SELECT DISTINCT action FROM "AuditEvent" ORDER BY action LIMIT 500`;
   return rows.map((r) => r.action);
 }

@@ -3,7 +3,19 @@ import { childLogger } from "@/lib/log";
 import { auditIterate, auditRecord, type AuditActor, type AuditFilter } from "./audit";
 import { csvRow } from "./csv";
 
-const COLUMNS = ["id", "time", "actor", "actor_id", "action", "outcome", "target_type", "target_id", "target_name", "ip", "details"] as const;
+const COLUMNS = [
+  "id",
+  "time",
+  "actor",
+  "actor_id",
+  "action",
+  "outcome",
+  "target_type",
+  "target_id",
+  "target_name",
+  "ip",
+  "details",
+] as const;
 /** Rows per chunk the stream hands on. */
 const CHUNK_ROWS = 200;
 
@@ -20,8 +32,16 @@ function filterDetails(filter: AuditFilter): Record<string, unknown> {
  * The audit log as CSV, with the page's filters, newest first. The export is itself audited.
  * Streamed in batches from PostgreSQL, so a large export holds one batch in memory.
  */
-export async function auditCsvExport(caller: { actor: AuditActor; ip: string }, filter: AuditFilter): Promise<{ stream: ReadableStream<Uint8Array>; filename: string }> {
-  await auditRecord({ actor: caller.actor, action: "audit.export", ip: caller.ip, details: { filter: filterDetails(filter) } });
+export async function auditCsvExport(
+  caller: { actor: AuditActor; ip: string },
+  filter: AuditFilter,
+): Promise<{ stream: ReadableStream<Uint8Array>; filename: string }> {
+  await auditRecord({
+    actor: caller.actor,
+    action: "audit.export",
+    ip: caller.ip,
+    details: { filter: filterDetails(filter) },
+  });
   const events = auditIterate(filter);
   const encoder = new TextEncoder();
   const stream = new ReadableStream<Uint8Array>({
@@ -39,7 +59,19 @@ export async function auditCsvExport(caller: { actor: AuditActor; ip: string }, 
             return;
           }
           const e = next.value;
-          chunk += csvRow([e.id, e.at, e.actorName, e.actorId ?? "", e.action, e.outcome, e.targetType, e.targetId, e.targetName, e.ip, e.details]);
+          chunk += csvRow([
+            e.id,
+            e.at,
+            e.actorName,
+            e.actorId ?? "",
+            e.action,
+            e.outcome,
+            e.targetType,
+            e.targetId,
+            e.targetName,
+            e.ip,
+            e.details,
+          ]);
         }
         controller.enqueue(encoder.encode(chunk));
       } catch (err) {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { apiTokenGenerate, apiTokenHash, apiTokenHashMatches, apiTokenPrefix, bearerFromHeader } from "./api-token-format";
+import {
+  apiTokenGenerate,
+  apiTokenHash,
+  apiTokenHashMatches,
+  apiTokenPrefix,
+  bearerFromHeader,
+} from "./api-token-format";
 
 describe("API token format", () => {
   it("generates distinct tokens whose prefix can be read back", () => {

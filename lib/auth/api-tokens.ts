@@ -30,7 +30,10 @@ export const ApiTokenCreateSchema = z
           .max(64, "Name must be at most 64 characters")
           .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), "Name must not contain control characters"),
       ),
-    expiresInDays: z.number({ error: "Expiry must be a number of days" }).int("Expiry must be whole days").min(1, "Expiry must be at least 1 day"),
+    expiresInDays: z
+      .number({ error: "Expiry must be a number of days" })
+      .int("Expiry must be whole days")
+      .min(1, "Expiry must be at least 1 day"),
     privileges: z
       .array(z.enum(PRIVILEGES, { error: "Unknown privilege" }))
       .min(1, "Choose at least one privilege")
@@ -108,7 +111,10 @@ export async function apiTokenGrantable(principal: Principal): Promise<Privilege
 }
 
 /** Creates a token for the caller. Returns the token string, which is never shown again. */
-export async function apiTokenCreate(caller: Caller, input: z.infer<typeof ApiTokenCreateSchema>): Promise<{ token: string; view: ApiTokenView }> {
+export async function apiTokenCreate(
+  caller: Caller,
+  input: z.infer<typeof ApiTokenCreateSchema>,
+): Promise<{ token: string; view: ApiTokenView }> {
   const maxDays = await apiTokenMaxDays();
   if (input.expiresInDays > maxDays) {
     throw new AppError("invalid_input", `Tokens may live at most ${maxDays} days`, {
@@ -125,7 +131,9 @@ export async function apiTokenCreate(caller: Caller, input: z.infer<typeof ApiTo
       ip: caller.ip,
       details: { name: input.name, privileges: input.privileges, excess },
     });
-    throw new AppError("forbidden", `A token cannot have privileges you do not hold: ${excess.join(", ")}`, { data: { excess } });
+    throw new AppError("forbidden", `A token cannot have privileges you do not hold: ${excess.join(", ")}`, {
+      data: { excess },
+    });
   }
   const { token, prefix } = apiTokenGenerate();
   const row = await db().apiToken.create({
@@ -151,7 +159,8 @@ export async function apiTokenCreate(caller: Caller, input: z.infer<typeof ApiTo
 
 /** The caller's own tokens, or (all: true, user.manage) everyone's. Newest first. */
 export async function apiTokensList(caller: Caller, opts: { all?: boolean } = {}): Promise<ApiTokenView[]> {
-  if (opts.all && !(await authorize(caller.principal, "user.manage"))) throw new AppError("forbidden", "You do not have permission to do this");
+  if (opts.all && !(await authorize(caller.principal, "user.manage")))
+    throw new AppError("forbidden", "You do not have permission to do this");
   const rows = await db().apiToken.findMany({
     where: opts.all ? {} : { userId: caller.principal.user.id },
     orderBy: { createdAt: "desc" },
@@ -167,10 +176,15 @@ export async function apiTokenRevoke(caller: Caller, id: string): Promise<ApiTok
   if (!parsed.success) throw new AppError("not_found", "Unknown token");
   const row = await db().apiToken.findUnique({ where: { id: parsed.data }, select: VIEW });
   const mine = row?.user.id === caller.principal.user.id;
-  if (!row || (!mine && !(await authorize(caller.principal, "user.manage")))) throw new AppError("not_found", "Unknown token");
+  if (!row || (!mine && !(await authorize(caller.principal, "user.manage"))))
+    throw new AppError("not_found", "Unknown token");
   const updated = row.revokedAt
     ? row
-    : await db().apiToken.update({ where: { id: row.id }, data: { revokedAt: new Date(), revokedById: caller.principal.user.id }, select: VIEW });
+    : await db().apiToken.update({
+        where: { id: row.id },
+        data: { revokedAt: new Date(), revokedById: caller.principal.user.id },
+        select: VIEW,
+      });
   if (!row.revokedAt) {
     await auditRecord({
       actor: caller.actor,
@@ -195,7 +209,10 @@ export async function apiTokenAuthenticate(token: string, ip: string): Promise<P
   const { VIRTDECK_LOGIN_MAX_PER_IP: maxIp, VIRTDECK_LOGIN_WINDOW_SECONDS: window } = env();
   const ipKey = `token:ip:${ip}`;
   const state = await rateLimitPeek(ipKey, window);
-  if (state.count >= maxIp) throw new AppError("rate_limited", "Too many invalid API tokens. Try again later.", { retryAfterSeconds: state.retryAfterSeconds });
+  if (state.count >= maxIp)
+    throw new AppError("rate_limited", "Too many invalid API tokens. Try again later.", {
+      retryAfterSeconds: state.retryAfterSeconds,
+    });
 
   const prefix = apiTokenPrefix(token);
   const row = prefix
@@ -214,7 +231,16 @@ export async function apiTokenAuthenticate(token: string, ip: string): Promise<P
       })
     : null;
   const now = Date.now();
-  const reason = !row || !apiTokenHashMatches(token, row.tokenHash) ? "unknown" : row.revokedAt ? "revoked" : row.expiresAt.getTime() <= now ? "expired" : row.user.disabled ? "disabled" : null;
+  const reason =
+    !row || !apiTokenHashMatches(token, row.tokenHash)
+      ? "unknown"
+      : row.revokedAt
+        ? "revoked"
+        : row.expiresAt.getTime() <= now
+          ? "expired"
+          : row.user.disabled
+            ? "disabled"
+            : null;
   if (reason || !row) {
     await rateLimitHit(ipKey, window);
     await auditRecord({
@@ -225,10 +251,20 @@ export async function apiTokenAuthenticate(token: string, ip: string): Promise<P
       ip,
       details: { reason, prefix: prefix ?? "" },
     });
-    throw new AppError("unauthorized", reason === "expired" ? "This API token has expired" : reason === "revoked" ? "This API token was revoked" : "Invalid API token");
+    throw new AppError(
+      "unauthorized",
+      reason === "expired"
+        ? "This API token has expired"
+        : reason === "revoked"
+          ? "This API token was revoked"
+          : "Invalid API token",
+    );
   }
   if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > TOUCH_MS) {
-    await db().apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date(now), lastUsedIp: ip.slice(0, 64) } });
+    await db().apiToken.update({
+      where: { id: row.id },
+      data: { lastUsedAt: new Date(now), lastUsedIp: ip.slice(0, 64) },
+    });
   }
   return {
     kind: "token",

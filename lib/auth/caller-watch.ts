@@ -28,12 +28,30 @@ export interface CallerCheck {
 /** Why each caller must stop now ("signed out", "API token revoked", ...), or null while it may go on. One query per kind. */
 export async function callersRecheck(checks: readonly CallerCheck[]): Promise<(string | null)[]> {
   if (!checks.length) return [];
-  const sessionIds = [...new Set(checks.flatMap((c) => (c.principal.kind === "session" && c.principal.sessionId ? [c.principal.sessionId] : [])))];
-  const tokenIds = [...new Set(checks.flatMap((c) => (c.principal.kind === "token" && c.principal.tokenId ? [c.principal.tokenId] : [])))];
+  const sessionIds = [
+    ...new Set(
+      checks.flatMap((c) => (c.principal.kind === "session" && c.principal.sessionId ? [c.principal.sessionId] : [])),
+    ),
+  ];
+  const tokenIds = [
+    ...new Set(
+      checks.flatMap((c) => (c.principal.kind === "token" && c.principal.tokenId ? [c.principal.tokenId] : [])),
+    ),
+  ];
   const userIds = [...new Set(checks.map((c) => c.principal.user.id))];
   const [sessions, tokens, users] = await Promise.all([
-    sessionIds.length ? db().session.findMany({ where: { id: { in: sessionIds } }, select: { id: true, userId: true, revokedAt: true, expiresAt: true } }) : [],
-    tokenIds.length ? db().apiToken.findMany({ where: { id: { in: tokenIds } }, select: { id: true, userId: true, revokedAt: true, expiresAt: true } }) : [],
+    sessionIds.length
+      ? db().session.findMany({
+          where: { id: { in: sessionIds } },
+          select: { id: true, userId: true, revokedAt: true, expiresAt: true },
+        })
+      : [],
+    tokenIds.length
+      ? db().apiToken.findMany({
+          where: { id: { in: tokenIds } },
+          select: { id: true, userId: true, revokedAt: true, expiresAt: true },
+        })
+      : [],
     db().user.findMany({ where: { id: { in: userIds } }, select: { id: true, disabled: true } }),
   ]);
   const sessionById = new Map(sessions.map((s) => [s.id, s]));
@@ -57,7 +75,9 @@ export async function callersRecheck(checks: readonly CallerCheck[]): Promise<(s
   });
   const asks = checks.map((c, i) => ({ c, i })).filter(({ c, i }) => c.privilege && out[i] === null);
   if (asks.length) {
-    const ok = await authorizeMany(asks.map(({ c }) => ({ principal: c.principal, privilege: c.privilege!, target: c.target })));
+    const ok = await authorizeMany(
+      asks.map(({ c }) => ({ principal: c.principal, privilege: c.privilege!, target: c.target })),
+    );
     asks.forEach(({ i }, k) => {
       if (!ok[k]) out[i] = "permission revoked";
     });

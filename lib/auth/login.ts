@@ -50,7 +50,12 @@ export interface LoginResult {
  */
 export type LoginOutcome =
   | ({ step: "done" } & LoginResult)
-  | { step: "totp" | "enrol"; challengeToken: string; challengeExpiresAt: Date; user: { id: string; username: string } };
+  | {
+      step: "totp" | "enrol";
+      challengeToken: string;
+      challengeExpiresAt: Date;
+      user: { id: string; username: string };
+    };
 
 const INVALID = "Invalid username or password";
 /** Failures a source may have on an account under attack before it is refused. */
@@ -71,13 +76,21 @@ const UNDER_ATTACK_FAILURES_PER_SOURCE = 2;
  * Every attempt is audited.
  */
 export async function loginPassword(input: z.infer<typeof LoginSchema>, meta: RequestMeta): Promise<LoginOutcome> {
-  const { VIRTDECK_LOGIN_MAX_PER_ACCOUNT: maxAccount, VIRTDECK_LOGIN_MAX_PER_IP: maxIp, VIRTDECK_LOGIN_WINDOW_SECONDS: window } = env();
+  const {
+    VIRTDECK_LOGIN_MAX_PER_ACCOUNT: maxAccount,
+    VIRTDECK_LOGIN_MAX_PER_IP: maxIp,
+    VIRTDECK_LOGIN_WINDOW_SECONDS: window,
+  } = env();
   const username = input.username.normalize("NFC").trim().toLowerCase();
   const accountKey = `login:account:${username}`;
   const ipKey = `login:ip:${meta.ip}`;
   const pairKey = `login:pair:${meta.ip}:${username}`;
 
-  const [attempts, acct, addr] = await Promise.all([rateLimitHit(pairKey, window), rateLimitPeek(accountKey, window), rateLimitPeek(ipKey, window)]);
+  const [attempts, acct, addr] = await Promise.all([
+    rateLimitHit(pairKey, window),
+    rateLimitPeek(accountKey, window),
+    rateLimitPeek(ipKey, window),
+  ]);
   // Failures of this source on this account before this attempt (a success resets the count).
   const failedHere = attempts - 1 >= UNDER_ATTACK_FAILURES_PER_SOURCE;
   if (attempts > maxAccount || addr.count >= maxIp || (acct.count >= maxAccount && failedHere)) {
@@ -90,7 +103,11 @@ export async function loginPassword(input: z.infer<typeof LoginSchema>, meta: Re
       details: { reason: "rate_limited" },
     });
     throw new AppError("rate_limited", "Too many failed sign-in attempts. Try again later.", {
-      retryAfterSeconds: Math.max(pair.retryAfterSeconds, addr.count >= maxIp ? addr.retryAfterSeconds : 0, acct.count >= maxAccount && failedHere ? acct.retryAfterSeconds : 0),
+      retryAfterSeconds: Math.max(
+        pair.retryAfterSeconds,
+        addr.count >= maxIp ? addr.retryAfterSeconds : 0,
+        acct.count >= maxAccount && failedHere ? acct.retryAfterSeconds : 0,
+      ),
     });
   }
 
@@ -117,7 +134,12 @@ export async function loginPassword(input: z.infer<typeof LoginSchema>, meta: Re
   const second = (await totpEnabled(user.id)) ? "totp" : (await totpRequiredFor(user.id)) ? "enrol" : null;
   if (second) {
     const c = await loginChallengeCreate(user.id, second, meta);
-    return { step: second, challengeToken: c.token, challengeExpiresAt: c.expiresAt, user: { id: user.id, username: user.username } };
+    return {
+      step: second,
+      challengeToken: c.token,
+      challengeExpiresAt: c.expiresAt,
+      user: { id: user.id, username: user.username },
+    };
   }
   return { step: "done", ...(await loginFinish(user, meta)) };
 }
@@ -148,23 +170,35 @@ async function loginFinish(
 
 /** The user between password and second factor: no session exists yet, so no session id. */
 function challengeCaller(challenge: LoginChallengeView, meta: RequestMeta): Caller {
-  return callerOf({ kind: "session", user: { id: challenge.user.id, username: challenge.user.username }, sessionId: null }, meta.ip);
+  return callerOf(
+    { kind: "session", user: { id: challenge.user.id, username: challenge.user.username }, sessionId: null },
+    meta.ip,
+  );
 }
 
 async function challengeSpend(challenge: LoginChallengeView): Promise<void> {
-  if (!(await loginChallengeConsume(challenge.id))) throw new AppError("unauthorized", "This sign-in has expired: sign in again");
+  if (!(await loginChallengeConsume(challenge.id)))
+    throw new AppError("unauthorized", "This sign-in has expired: sign in again");
 }
 
 /** Takes one of the challenge's attempts before a code is checked. */
 async function challengeAttempt(challenge: LoginChallengeView): Promise<void> {
-  if (!(await loginChallengeAttempt(challenge.id))) throw new AppError("unauthorized", "This sign-in has expired: enter your password again");
+  if (!(await loginChallengeAttempt(challenge.id)))
+    throw new AppError("unauthorized", "This sign-in has expired: enter your password again");
 }
 
 /** Second step: a TOTP code or a recovery code finishes the sign-in. */
-export async function loginSecondFactor(challenge: LoginChallengeView, code: string, meta: RequestMeta): Promise<LoginResult> {
+export async function loginSecondFactor(
+  challenge: LoginChallengeView,
+  code: string,
+  meta: RequestMeta,
+): Promise<LoginResult> {
   if (challenge.kind !== "totp") throw new AppError("conflict", "This sign-in needs two-factor enrolment, not a code");
   await challengeAttempt(challenge);
-  const method = await secondFactorVerify(challengeCaller(challenge, meta), code, { allowRecovery: true, purpose: "login" });
+  const method = await secondFactorVerify(challengeCaller(challenge, meta), code, {
+    allowRecovery: true,
+    purpose: "login",
+  });
   await challengeSpend(challenge);
   return loginFinish(challenge.user, meta, { secondFactor: method });
 }

@@ -9,9 +9,19 @@ import { looksLikeTotpCode, recoveryCodeHash, recoveryCodeNormalize, totpVerify 
 import type { Caller } from "@/lib/authz/caller";
 
 /** Records what a user did to their own account's second factor (actor and target are the caller). */
-export function auditOwnAccount(caller: Caller, action: string, more: Pick<AuditEntry, "outcome" | "details"> = {}): Promise<void> {
+export function auditOwnAccount(
+  caller: Caller,
+  action: string,
+  more: Pick<AuditEntry, "outcome" | "details"> = {},
+): Promise<void> {
   const { id, username } = caller.principal.user;
-  return auditRecord({ actor: caller.actor, action, target: { type: "user", id, name: username }, ip: caller.ip, ...more });
+  return auditRecord({
+    actor: caller.actor,
+    action,
+    target: { type: "user", id, name: username },
+    ip: caller.ip,
+    ...more,
+  });
 }
 
 export function sealAad(userId: string): string {
@@ -31,7 +41,11 @@ export async function secondFactorVerify(
   input: string,
   opts: { allowRecovery: boolean; pending?: boolean; purpose: string },
 ): Promise<SecondFactorMethod> {
-  const { VIRTDECK_TOTP_MAX_PER_ACCOUNT: maxAccount, VIRTDECK_TOTP_MAX_PER_IP: maxIp, VIRTDECK_LOGIN_WINDOW_SECONDS: window } = env();
+  const {
+    VIRTDECK_TOTP_MAX_PER_ACCOUNT: maxAccount,
+    VIRTDECK_TOTP_MAX_PER_IP: maxIp,
+    VIRTDECK_LOGIN_WINDOW_SECONDS: window,
+  } = env();
   const userId = caller.principal.user.id;
   const accountKey = `totp:account:${userId}`;
   const ipKey = `totp:ip:${caller.ip}`;
@@ -41,7 +55,10 @@ export async function secondFactorVerify(
   const [attempts, addr] = await Promise.all([rateLimitHit(accountKey, window), rateLimitPeek(ipKey, window)]);
   if (attempts > maxAccount || addr.count >= maxIp) {
     const acct = await rateLimitPeek(accountKey, window);
-    await auditOwnAccount(caller, "auth.totp.verify", { outcome: "denied", details: { reason: "rate_limited", purpose: opts.purpose } });
+    await auditOwnAccount(caller, "auth.totp.verify", {
+      outcome: "denied",
+      details: { reason: "rate_limited", purpose: opts.purpose },
+    });
     throw new AppError("rate_limited", "Too many wrong codes. Try again later.", {
       retryAfterSeconds: Math.max(acct.retryAfterSeconds, addr.retryAfterSeconds),
     });
@@ -77,7 +94,10 @@ export async function secondFactorVerify(
 
   if (!method) {
     await rateLimitHit(ipKey, window);
-    await auditOwnAccount(caller, "auth.totp.verify", { outcome: "failure", details: { reason: "bad_code", purpose: opts.purpose } });
+    await auditOwnAccount(caller, "auth.totp.verify", {
+      outcome: "failure",
+      details: { reason: "bad_code", purpose: opts.purpose },
+    });
     throw new AppError("unauthorized", "The code is wrong or was already used");
   }
   await rateLimitReset(accountKey);

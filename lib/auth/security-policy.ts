@@ -14,10 +14,23 @@ import type { Caller } from "@/lib/authz/caller";
 const RoleNameSchema = z.string().regex(/^[a-z0-9_.-]{1,64}$/, "Unknown role");
 export const SecurityPolicySchema = z
   .object({
-    totpRequiredRoles: z.array(RoleNameSchema).max(100).transform((r) => [...new Set(r)].sort()),
-    apiTokenMaxDays: z.number({ error: "Must be a number of days" }).int().min(1, "At least 1 day").max(3650, "At most 3650 days").optional(),
+    totpRequiredRoles: z
+      .array(RoleNameSchema)
+      .max(100)
+      .transform((r) => [...new Set(r)].sort()),
+    apiTokenMaxDays: z
+      .number({ error: "Must be a number of days" })
+      .int()
+      .min(1, "At least 1 day")
+      .max(3650, "At most 3650 days")
+      .optional(),
     /** Longest console share link, in hours (a year at most). */
-    shareLinkMaxHours: z.number({ error: "Must be a number of hours" }).int().min(1, "At least 1 hour").max(8760, "At most 8760 hours").optional(),
+    shareLinkMaxHours: z
+      .number({ error: "Must be a number of hours" })
+      .int()
+      .min(1, "At least 1 hour")
+      .max(8760, "At most 8760 hours")
+      .optional(),
   })
   .strict();
 
@@ -28,7 +41,6 @@ export interface SecurityPolicyView {
   updatedAt: string | null;
 }
 
-
 export async function totpEnabled(userId: string): Promise<boolean> {
   const row = await db().userTotp.findUnique({ where: { userId }, select: { enabledAt: true } });
   return !!row?.enabledAt;
@@ -36,7 +48,12 @@ export async function totpEnabled(userId: string): Promise<boolean> {
 
 export async function securityPolicyGet(): Promise<SecurityPolicyView> {
   const row = await db().securityPolicy.findUnique({ where: { id: 1 } });
-  return { totpRequiredRoles: row?.totpRequiredRoles ?? [], apiTokenMaxDays: row?.apiTokenMaxDays ?? 90, shareLinkMaxHours: row?.shareLinkMaxHours ?? 24, updatedAt: row?.updatedAt.toISOString() ?? null };
+  return {
+    totpRequiredRoles: row?.totpRequiredRoles ?? [],
+    apiTokenMaxDays: row?.apiTokenMaxDays ?? 90,
+    shareLinkMaxHours: row?.shareLinkMaxHours ?? 24,
+    updatedAt: row?.updatedAt.toISOString() ?? null,
+  };
 }
 
 /**
@@ -93,12 +110,27 @@ export async function securityPolicySet(
   const before = await securityPolicyGet();
   const mine = await userRoleNames(caller.principal.user.id);
   if (mine.some((r) => input.totpRequiredRoles.includes(r)) && !(await totpEnabled(caller.principal.user.id))) {
-    throw new AppError("conflict", "Turn on two-factor authentication for your own account first: this policy applies to you");
+    throw new AppError(
+      "conflict",
+      "Turn on two-factor authentication for your own account first: this policy applies to you",
+    );
   }
   const row = await db().securityPolicy.upsert({
     where: { id: 1 },
-    create: { id: 1, totpRequiredRoles: input.totpRequiredRoles, apiTokenMaxDays: input.apiTokenMaxDays, shareLinkMaxHours: input.shareLinkMaxHours, updatedById: caller.principal.user.id },
-    update: { totpRequiredRoles: input.totpRequiredRoles, apiTokenMaxDays: input.apiTokenMaxDays, shareLinkMaxHours: input.shareLinkMaxHours, updatedAt: new Date(), updatedById: caller.principal.user.id },
+    create: {
+      id: 1,
+      totpRequiredRoles: input.totpRequiredRoles,
+      apiTokenMaxDays: input.apiTokenMaxDays,
+      shareLinkMaxHours: input.shareLinkMaxHours,
+      updatedById: caller.principal.user.id,
+    },
+    update: {
+      totpRequiredRoles: input.totpRequiredRoles,
+      apiTokenMaxDays: input.apiTokenMaxDays,
+      shareLinkMaxHours: input.shareLinkMaxHours,
+      updatedAt: new Date(),
+      updatedById: caller.principal.user.id,
+    },
   });
   let signedOut = 0;
   for (const id of await usersMissingTotp(input.totpRequiredRoles)) signedOut += await sessionRevokeAllForUser(id);
@@ -114,7 +146,13 @@ export async function securityPolicySet(
       sessionsEnded: signedOut,
     },
   });
-  return { totpRequiredRoles: row.totpRequiredRoles, apiTokenMaxDays: row.apiTokenMaxDays, shareLinkMaxHours: row.shareLinkMaxHours, updatedAt: row.updatedAt.toISOString(), signedOut };
+  return {
+    totpRequiredRoles: row.totpRequiredRoles,
+    apiTokenMaxDays: row.apiTokenMaxDays,
+    shareLinkMaxHours: row.shareLinkMaxHours,
+    updatedAt: row.updatedAt.toISOString(),
+    signedOut,
+  };
 }
 
 export interface UserTotpRow {
@@ -132,4 +170,3 @@ export async function totpUsersList(): Promise<UserTotpRow[]> {
   });
   return rows.map((r) => ({ id: r.id, username: r.username, role: r.role, enabled: !!r.totp?.enabledAt }));
 }
-

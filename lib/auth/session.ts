@@ -76,7 +76,10 @@ export async function sessionLookup(token: string | undefined | null): Promise<A
 
 /** True while the session (by its id) is unrevoked, unexpired and its user enabled: for long-lived streams. */
 export async function sessionActive(sessionId: string): Promise<boolean> {
-  const row = await db().session.findUnique({ where: { id: sessionId }, select: { revokedAt: true, expiresAt: true, user: { select: { disabled: true } } } });
+  const row = await db().session.findUnique({
+    where: { id: sessionId },
+    select: { revokedAt: true, expiresAt: true, user: { select: { disabled: true } } },
+  });
   return !!row && !row.revokedAt && row.expiresAt.getTime() > Date.now() && !row.user.disabled;
 }
 
@@ -96,7 +99,9 @@ export async function sessionRevokeAllForUser(userId: string, keepSessionId?: st
 /** Deletes sessions that expired or were revoked more than a day ago. */
 export async function sessionPurge(): Promise<number> {
   const cutoff = new Date(Date.now() - 86_400_000);
-  const r = await db().session.deleteMany({ where: { OR: [{ expiresAt: { lt: cutoff } }, { revokedAt: { lt: cutoff } }] } });
+  const r = await db().session.deleteMany({
+    where: { OR: [{ expiresAt: { lt: cutoff } }, { revokedAt: { lt: cutoff } }] },
+  });
   return r.count;
 }
 

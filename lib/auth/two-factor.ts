@@ -9,7 +9,16 @@ import { passwordVerify } from "@/lib/auth/password";
 import { sessionRevokeAllForUser } from "@/lib/auth/session";
 import { auditOwnAccount, sealAad, secondFactorVerify } from "@/lib/auth/second-factor";
 import { totpEnabled, totpRequiredFor } from "@/lib/auth/security-policy";
-import { SecondFactorSchema, TotpCodeSchema, recoveryCodeHash, recoveryCodeNormalize, recoveryCodesGenerate, totpSecretDisplay, totpSecretGenerate, totpUri } from "@/lib/auth/totp";
+import {
+  SecondFactorSchema,
+  TotpCodeSchema,
+  recoveryCodeHash,
+  recoveryCodeNormalize,
+  recoveryCodesGenerate,
+  totpSecretDisplay,
+  totpSecretGenerate,
+  totpUri,
+} from "@/lib/auth/totp";
 import type { Caller } from "@/lib/authz/caller";
 
 /**
@@ -48,7 +57,12 @@ export async function totpStatus(userId: string): Promise<TotpStatus> {
     db().totpRecoveryCode.count({ where: { userId, usedAt: null } }),
     totpRequiredFor(userId),
   ]);
-  return { enabled: !!row?.enabledAt, pending: !!row && !row.enabledAt, recoveryCodesLeft: row?.enabledAt ? left : 0, required };
+  return {
+    enabled: !!row?.enabledAt,
+    pending: !!row && !row.enabledAt,
+    recoveryCodesLeft: row?.enabledAt ? left : 0,
+    required,
+  };
 }
 
 /** Starts (or restarts) enrolment with a fresh secret; refused while TOTP is on. */
@@ -84,7 +98,10 @@ async function replaceRecoveryCodes(userId: string): Promise<string[]> {
 
 /** Confirms enrolment with a first code; returns the recovery codes (shown once). */
 export async function totpEnrolConfirm(caller: Caller, code: string): Promise<{ recoveryCodes: string[] }> {
-  const row = await db().userTotp.findUnique({ where: { userId: caller.principal.user.id }, select: { enabledAt: true } });
+  const row = await db().userTotp.findUnique({
+    where: { userId: caller.principal.user.id },
+    select: { enabledAt: true },
+  });
   if (!row) throw new AppError("conflict", "Start the set-up first");
   if (row.enabledAt) throw new AppError("conflict", "Two-factor authentication is already on");
   await secondFactorVerify(caller, code, { allowRecovery: false, pending: true, purpose: "enrol" });
@@ -96,14 +113,17 @@ export async function totpEnrolConfirm(caller: Caller, code: string): Promise<{ 
 
 /** Turns TOTP off: needs the password and a current code, and is refused when the user's role requires it. */
 export async function totpDisable(caller: Caller, input: z.infer<typeof TotpDisableSchema>): Promise<void> {
-  if (!(await totpEnabled(caller.principal.user.id))) throw new AppError("conflict", "Two-factor authentication is not on");
+  if (!(await totpEnabled(caller.principal.user.id)))
+    throw new AppError("conflict", "Two-factor authentication is not on");
   if (await totpRequiredFor(caller.principal.user.id)) {
     throw new AppError("forbidden", "Your role requires two-factor authentication: it cannot be turned off");
   }
   const pw = await db().user.findUnique({ where: { id: caller.principal.user.id }, select: { passwordHash: true } });
   if (!(await passwordVerify(pw?.passwordHash ?? null, input.password.normalize("NFC")))) {
     await auditOwnAccount(caller, "auth.totp.disable", { outcome: "failure", details: { reason: "bad_password" } });
-    throw new AppError("invalid_input", "Password is wrong", { issues: [{ path: "password", message: "Password is wrong" }] });
+    throw new AppError("invalid_input", "Password is wrong", {
+      issues: [{ path: "password", message: "Password is wrong" }],
+    });
   }
   await secondFactorVerify(caller, input.code, { allowRecovery: false, purpose: "disable" });
   await db().$transaction([
@@ -114,7 +134,8 @@ export async function totpDisable(caller: Caller, input: z.infer<typeof TotpDisa
 }
 
 export async function recoveryCodesRegenerate(caller: Caller, code: string): Promise<{ recoveryCodes: string[] }> {
-  if (!(await totpEnabled(caller.principal.user.id))) throw new AppError("conflict", "Two-factor authentication is not on");
+  if (!(await totpEnabled(caller.principal.user.id)))
+    throw new AppError("conflict", "Two-factor authentication is not on");
   await secondFactorVerify(caller, code, { allowRecovery: false, purpose: "recovery_codes" });
   const recoveryCodes = await replaceRecoveryCodes(caller.principal.user.id);
   await auditOwnAccount(caller, "auth.totp.recovery_codes");
@@ -136,4 +157,3 @@ export async function totpAdminReset(caller: Caller, userId: string): Promise<vo
     ip: caller.ip,
   });
 }
-

@@ -77,7 +77,12 @@ function toFact(r: GrantRowWire): GrantFact {
     roleId: r.roleId,
     roleName: r.roleName,
     privileges: r.privileges,
-    via: r.grantId === null ? { kind: "account_role" } : r.direct ? { kind: "user" } : { kind: "group", groupId: r.groupId!, groupName: r.groupName ?? "" },
+    via:
+      r.grantId === null
+        ? { kind: "account_role" }
+        : r.direct
+          ? { kind: "user" }
+          : { kind: "group", groupId: r.groupId!, groupName: r.groupName ?? "" },
   };
 }
 
@@ -97,7 +102,11 @@ async function vmTagsOf(target: AuthzTarget, client: Db): Promise<string[]> {
 }
 
 /** A principal's privileges at a target (nothing: global only; a host; a VM, incl. its tags). */
-export async function privilegesAt(principal: Principal, target?: AuthzTarget, client: Db = db()): Promise<Set<Privilege>> {
+export async function privilegesAt(
+  principal: Principal,
+  target?: AuthzTarget,
+  client: Db = db(),
+): Promise<Set<Privilege>> {
   const grants = await userGrantFacts(principal.user.id, client);
   const vmTags = needsVmTags(grants) ? await vmTagsOf(target ?? {}, client) : [];
   return at(grants, target, { vmTags, limit: principal.limit });
@@ -113,7 +122,11 @@ export async function privilegesAnywhere(principal: Principal, client: Db = db()
  * No target: the privilege must be held globally. `{ anywhere: true }`: held
  * at any scope (list endpoints, which then filter by visibility).
  */
-export async function authorize(principal: Principal, privilege: Privilege, target?: AuthzTarget | "anywhere"): Promise<boolean> {
+export async function authorize(
+  principal: Principal,
+  privilege: Privilege,
+  target?: AuthzTarget | "anywhere",
+): Promise<boolean> {
   if (target === "anywhere") return (await privilegesAnywhere(principal)).has(privilege);
   return (await privilegesAt(principal, target)).has(privilege);
 }
@@ -152,7 +165,12 @@ export async function authorizeOrThrow(
  * endpoint changes and probes, VM tags): 404 when the principal may not even see the target,
  * else 403 unless the privilege is held at global scope (after the principal's limit).
  */
-export async function authorizeGlobalOrThrow(principal: Principal, privilege: Privilege, target: AuthzTarget, request?: DeniedRequest): Promise<void> {
+export async function authorizeGlobalOrThrow(
+  principal: Principal,
+  privilege: Privilege,
+  target: AuthzTarget,
+  request?: DeniedRequest,
+): Promise<void> {
   if ((await privilegesAt(principal, undefined)).has(privilege)) return;
   // Not held globally: the answer is 404 or 403 as for the target, and always a denial.
   const held = await privilegesAt(principal, target);
@@ -176,7 +194,11 @@ export async function accessDeniedRecord(
     action: "access.denied",
     outcome: "denied",
     ip: request.ip,
-    ...(t.vmUuid ? { target: { type: "vm", id: `${t.hostId}/${t.vmUuid}` } } : t.hostId ? { target: { type: "host", id: t.hostId } } : {}),
+    ...(t.vmUuid
+      ? { target: { type: "vm", id: `${t.hostId}/${t.vmUuid}` } }
+      : t.hostId
+        ? { target: { type: "host", id: t.hostId } }
+        : {}),
     details: { method: request.method, path: request.path, privilege, ...extra, via: principal.kind },
   });
 }
@@ -186,18 +208,27 @@ export async function accessDeniedRecord(
  * host.view for hosts): computed in SQL from the grants carrying the privilege
  * and the VMs their tags reach.
  */
-export async function visibility(principal: Principal, privilege: Privilege = "vm.view", client: Db = db()): Promise<Visibility> {
+export async function visibility(
+  principal: Principal,
+  privilege: Privilege = "vm.view",
+  client: Db = db(),
+): Promise<Visibility> {
   if (!UUID_RE.test(principal.user.id)) return { all: false, hostIds: new Set(), vms: new Set() };
-  if (principal.limit?.privileges && !principal.limit.privileges.includes(privilege)) return { all: false, hostIds: new Set(), vms: new Set() };
+  if (principal.limit?.privileges && !principal.limit.privileges.includes(privilege))
+    return { all: false, hostIds: new Set(), vms: new Set() };
   const rows = await client.$queryRaw<{ scope: string; hostId: string | null; vmUuid: string | null }[]>`
     WITH g AS (${grantsSql(principal.user.id)})
     SELECT g.scope, g."hostId", g."vmUuid" FROM g WHERE ${privilege} = ANY(g.privileges) AND g.scope <> 'tag'
     UNION
     SELECT 'vm', t."hostId"::text, t."vmUuid" FROM g JOIN "VmTag" t ON t.tag = g.tag
     WHERE g.scope = 'tag' AND ${privilege} = ANY(g.privileges)`;
-  const grants = rows.filter((r) => r.scope !== "vm" || r.hostId).map((r) => ({ scope: r.scope as GrantScopeKind, hostId: r.hostId, vmUuid: r.vmUuid }));
+  const grants = rows
+    .filter((r) => r.scope !== "vm" || r.hostId)
+    .map((r) => ({ scope: r.scope as GrantScopeKind, hostId: r.hostId, vmUuid: r.vmUuid }));
   // Host-level privileges (host.view) are not given by VM or tag grants.
-  const relevant = privilege.startsWith("host.") ? grants.filter((g) => g.scope === "global" || g.scope === "host") : grants;
+  const relevant = privilege.startsWith("host.")
+    ? grants.filter((g) => g.scope === "global" || g.scope === "host")
+    : grants;
   return visibilityFrom(relevant, [], principal.limit);
 }
 
@@ -254,7 +285,11 @@ export async function privilegesForVms(
   const out: Record<string, Privilege[]> = {};
   for (const v of vms) {
     const key = vmKey(v.hostId, v.uuid);
-    const held = at(grants, { hostId: v.hostId, vmUuid: v.uuid }, { vmTags: tagsByVm.get(key) ?? [], limit: principal.limit });
+    const held = at(
+      grants,
+      { hostId: v.hostId, vmUuid: v.uuid },
+      { vmTags: tagsByVm.get(key) ?? [], limit: principal.limit },
+    );
     out[key] = [...held].filter((p) => p.startsWith("vm.")).sort();
   }
   return out;

@@ -22,8 +22,23 @@ const ROLE = {
   viewer: ["vm.view", "host.view"],
 } as const;
 
-function grant(roleId: keyof typeof ROLE, scope: GrantFact["scope"], at: Partial<Pick<GrantFact, "hostId" | "vmUuid" | "tag">> = {}, via: GrantFact["via"] = { kind: "user" }): GrantFact {
-  return { grantId: `g-${roleId}-${scope}`, scope, hostId: at.hostId ?? null, vmUuid: at.vmUuid ?? null, tag: at.tag ?? null, roleId, roleName: roleId, privileges: ROLE[roleId], via };
+function grant(
+  roleId: keyof typeof ROLE,
+  scope: GrantFact["scope"],
+  at: Partial<Pick<GrantFact, "hostId" | "vmUuid" | "tag">> = {},
+  via: GrantFact["via"] = { kind: "user" },
+): GrantFact {
+  return {
+    grantId: `g-${roleId}-${scope}`,
+    scope,
+    hostId: at.hostId ?? null,
+    vmUuid: at.vmUuid ?? null,
+    tag: at.tag ?? null,
+    roleId,
+    roleName: roleId,
+    privileges: ROLE[roleId],
+    via,
+  };
 }
 
 describe("grantCovers", () => {
@@ -68,7 +83,11 @@ describe("privilegesAt", () => {
       grant("helpdesk", "vm", { hostId: H1, vmUuid: VM_A }),
       grant("viewer", "host", { hostId: H1 }, { kind: "group", groupId: "g1", groupName: "ops" }),
     ];
-    expect([...privilegesAt(grants, { hostId: H1, vmUuid: VM_A })].sort()).toEqual(["host.view", "vm.console", "vm.view"]);
+    expect([...privilegesAt(grants, { hostId: H1, vmUuid: VM_A })].sort()).toEqual([
+      "host.view",
+      "vm.console",
+      "vm.view",
+    ]);
     expect([...privilegesAt(grants, { hostId: H1, vmUuid: VM_B })].sort()).toEqual(["host.view", "vm.view"]);
     expect([...privilegesAt(grants, { hostId: H2, vmUuid: VM_A })]).toEqual([]);
     expect([...privilegesAt(grants, undefined)]).toEqual([]);
@@ -96,15 +115,29 @@ describe("privilegesAt", () => {
 
   it("a limit (API token) intersects: never more than the user holds, never more than the limit", () => {
     const grants = [grant("operator", "global")];
-    const limited = privilegesAt(grants, { hostId: H1, vmUuid: VM_A }, { limit: { privileges: ["vm.view", "user.manage"] } });
+    const limited = privilegesAt(
+      grants,
+      { hostId: H1, vmUuid: VM_A },
+      { limit: { privileges: ["vm.view", "user.manage"] } },
+    );
     expect([...limited]).toEqual(["vm.view"]);
   });
 
   it("a VM limit (share link) gives only vm privileges on that one VM", () => {
     const grants = [grant("operator", "global")];
     const limit = { privileges: ["vm.view", "vm.console"] as const, vm: { hostId: H1, vmUuid: VM_A } };
-    expect([...privilegesAt(grants, { hostId: H1, vmUuid: VM_A }, { limit: { ...limit, privileges: [...limit.privileges] } })].sort()).toEqual(["vm.console", "vm.view"]);
-    expect([...privilegesAt(grants, { hostId: H1, vmUuid: VM_B }, { limit: { ...limit, privileges: [...limit.privileges] } })]).toEqual([]);
+    expect(
+      [
+        ...privilegesAt(
+          grants,
+          { hostId: H1, vmUuid: VM_A },
+          { limit: { ...limit, privileges: [...limit.privileges] } },
+        ),
+      ].sort(),
+    ).toEqual(["vm.console", "vm.view"]);
+    expect([
+      ...privilegesAt(grants, { hostId: H1, vmUuid: VM_B }, { limit: { ...limit, privileges: [...limit.privileges] } }),
+    ]).toEqual([]);
     expect([...privilegesAt(grants, { hostId: H1 }, { limit: { vm: limit.vm } })]).toEqual([]);
   });
 });
@@ -127,7 +160,9 @@ describe("privilegesAnywhere", () => {
     const grants = [grant("helpdesk", "vm", { hostId: H1, vmUuid: VM_A })];
     expect([...privilegesAnywhere(grants)].sort()).toEqual(["vm.console", "vm.view"]);
     expect([...privilegesAnywhere(grants, { privileges: ["vm.view"] })]).toEqual(["vm.view"]);
-    expect([...privilegesAnywhere([grant("viewer", "global")], { vm: { hostId: H1, vmUuid: VM_A } })]).toEqual(["vm.view"]);
+    expect([...privilegesAnywhere([grant("viewer", "global")], { vm: { hostId: H1, vmUuid: VM_A } })]).toEqual([
+      "vm.view",
+    ]);
   });
 
   it("ignores privileges that mean nothing at the grant's scope (host.view on one VM, user.manage on a host)", () => {
@@ -160,7 +195,9 @@ describe("visibility", () => {
   });
 
   it("a VM limit narrows visibility to that VM when the user may see it", () => {
-    const v = visibilityFrom([{ scope: "global", hostId: null, vmUuid: null }], [], { vm: { hostId: H1, vmUuid: VM_A } });
+    const v = visibilityFrom([{ scope: "global", hostId: null, vmUuid: null }], [], {
+      vm: { hostId: H1, vmUuid: VM_A },
+    });
     expect(v.all).toBe(false);
     expect(visibilityHas(v, H1, VM_A)).toBe(true);
     expect(visibilityHas(v, H1, VM_B)).toBe(false);

@@ -79,7 +79,11 @@ export function grantCovers(g: GrantFact, target: AuthzTarget | undefined, vmTag
   }
 }
 
-function limitAllows(limit: PrincipalLimit | undefined, privilege: Privilege, target: AuthzTarget | undefined): boolean {
+function limitAllows(
+  limit: PrincipalLimit | undefined,
+  privilege: Privilege,
+  target: AuthzTarget | undefined,
+): boolean {
   if (!limit) return true;
   if (limit.privileges && !limit.privileges.includes(privilege)) return false;
   if (limit.vm) {
@@ -191,7 +195,8 @@ export function visibilityFrom(
   for (const t of taggedVms) vms.add(vmKey(t.hostId, t.vmUuid));
   if (limit?.vm) {
     const only = { all: false, hostIds: new Set<string>(), vms: new Set<string>() };
-    if (visibilityHas({ all, hostIds, vms }, limit.vm.hostId, limit.vm.vmUuid)) only.vms.add(vmKey(limit.vm.hostId, limit.vm.vmUuid));
+    if (visibilityHas({ all, hostIds, vms }, limit.vm.hostId, limit.vm.vmUuid))
+      only.vms.add(vmKey(limit.vm.hostId, limit.vm.vmUuid));
     return only;
   }
   return { all, hostIds, vms };

@@ -28,7 +28,10 @@ export const GrantScopeSchema = z.discriminatedUnion(
 );
 
 export const GrantCreateSchema = z.strictObject({
-  subject: z.strictObject({ kind: z.enum(["user", "group"], { error: "subject must be a user or a group" }), id: z.uuid({ error: "Unknown subject" }) }),
+  subject: z.strictObject({
+    kind: z.enum(["user", "group"], { error: "subject must be a user or a group" }),
+    id: z.uuid({ error: "Unknown subject" }),
+  }),
   roleId: z.string({ error: "Unknown role" }).min(1).max(64),
   scope: GrantScopeSchema,
 });
@@ -39,7 +42,6 @@ export const GrantListQuerySchema = z.strictObject({
   hostId: z.uuid().optional(),
   vmUuid: DomainUuidSchema.optional(),
 });
-
 
 export const GRANT_INCLUDE = {
   role: { select: { id: true, name: true, builtin: true, privileges: true } },
@@ -53,8 +55,15 @@ type GrantRow = Prisma.GrantGetPayload<{ include: typeof GRANT_INCLUDE }>;
 export function toGrantView(g: GrantRow): GrantView {
   return {
     id: g.id,
-    subject: g.user ? { kind: "user", id: g.user.id, name: g.user.username } : { kind: "group", id: g.group!.id, name: g.group!.name },
-    role: { id: g.role.id, name: g.role.name, builtin: g.role.builtin, privileges: g.role.privileges.filter(isPrivilege) },
+    subject: g.user
+      ? { kind: "user", id: g.user.id, name: g.user.username }
+      : { kind: "group", id: g.group!.id, name: g.group!.name },
+    role: {
+      id: g.role.id,
+      name: g.role.name,
+      builtin: g.role.builtin,
+      privileges: g.role.privileges.filter(isPrivilege),
+    },
     scope: g.scope,
     hostId: g.hostId,
     hostName: g.host?.name ?? null,
@@ -74,8 +83,19 @@ export async function grantsList(q: z.infer<typeof GrantListQuerySchema>): Promi
   return rows.map(toGrantView);
 }
 
-function scopeLabel(g: { scope: GrantScopeKind; hostId: string | null; vmUuid: string | null; tag: string | null }): string {
-  return g.scope === "global" ? "global" : g.scope === "host" ? `host ${g.hostId}` : g.scope === "vm" ? `vm ${g.hostId}/${g.vmUuid}` : `tag ${g.tag}`;
+function scopeLabel(g: {
+  scope: GrantScopeKind;
+  hostId: string | null;
+  vmUuid: string | null;
+  tag: string | null;
+}): string {
+  return g.scope === "global"
+    ? "global"
+    : g.scope === "host"
+      ? `host ${g.hostId}`
+      : g.scope === "vm"
+        ? `vm ${g.hostId}/${g.vmUuid}`
+        : `tag ${g.tag}`;
 }
 
 export async function grantCreate(caller: Caller, input: z.infer<typeof GrantCreateSchema>): Promise<GrantView> {
@@ -83,14 +103,17 @@ export async function grantCreate(caller: Caller, input: z.infer<typeof GrantCre
   // The subject must exist as the kind it claims: a user id passed as a group (or the reverse) is unknown.
   const subject =
     input.subject.kind === "user"
-      ? await db().user.findUnique({ where: { id: subjectId }, select: { id: true, username: true } }).then((u) => u && { id: u.id, name: u.username })
+      ? await db()
+          .user.findUnique({ where: { id: subjectId }, select: { id: true, username: true } })
+          .then((u) => u && { id: u.id, name: u.username })
       : await db().group.findUnique({ where: { id: subjectId }, select: { id: true, name: true } });
   if (!subject) throw new AppError("not_found", input.subject.kind === "user" ? "User not found" : "Group not found");
   const role = await db().accessRole.findUnique({ where: { id: input.roleId } });
   if (!role) throw new AppError("not_found", "Role not found");
   const s = input.scope;
   const hostId = s.kind === "host" || s.kind === "vm" ? s.hostId.toLowerCase() : null;
-  if (hostId && !(await db().host.findUnique({ where: { id: hostId }, select: { id: true } }))) throw new AppError("not_found", "Host not found");
+  if (hostId && !(await db().host.findUnique({ where: { id: hostId }, select: { id: true } })))
+    throw new AppError("not_found", "Host not found");
   const data = {
     userId: input.subject.kind === "user" ? subject.id : null,
     groupId: input.subject.kind === "group" ? subject.id : null,
@@ -103,14 +126,27 @@ export async function grantCreate(caller: Caller, input: z.infer<typeof GrantCre
   const created = await db().$transaction(async (tx) => {
     const same = await tx.grant.findFirst({ where: data });
     if (same) throw new AppError("conflict", `${subject.name} already holds ${role.name} there`);
-    const g = await tx.grant.create({ data: { ...data, createdById: caller.principal.user.id }, include: GRANT_INCLUDE });
+    const g = await tx.grant.create({
+      data: { ...data, createdById: caller.principal.user.id },
+      include: GRANT_INCLUDE,
+    });
     await auditRecord(
       {
         actor: caller.actor,
         action: "grant.create",
-        target: s.kind === "vm" ? { type: "vm", id: `${hostId}/${s.vmUuid}` } : s.kind === "host" ? { type: "host", id: hostId! } : { type: "grant", id: g.id },
+        target:
+          s.kind === "vm"
+            ? { type: "vm", id: `${hostId}/${s.vmUuid}` }
+            : s.kind === "host"
+              ? { type: "host", id: hostId! }
+              : { type: "grant", id: g.id },
         ip: caller.ip,
-        details: { grantId: g.id, subject: { kind: input.subject.kind, id: subject.id, name: subject.name }, role: role.name, scope: scopeLabel(g) },
+        details: {
+          grantId: g.id,
+          subject: { kind: input.subject.kind, id: subject.id, name: subject.name },
+          role: role.name,
+          scope: scopeLabel(g),
+        },
       },
       tx,
     );
@@ -130,7 +166,12 @@ export async function grantDelete(caller: Caller, id: string): Promise<void> {
       {
         actor: caller.actor,
         action: "grant.delete",
-        target: g.scope === "vm" ? { type: "vm", id: `${g.hostId}/${g.vmUuid}` } : g.scope === "host" ? { type: "host", id: g.hostId! } : { type: "grant", id: g.id },
+        target:
+          g.scope === "vm"
+            ? { type: "vm", id: `${g.hostId}/${g.vmUuid}` }
+            : g.scope === "host"
+              ? { type: "host", id: g.hostId! }
+              : { type: "grant", id: g.id },
         ip: caller.ip,
         details: { grantId: g.id, subject: view.subject, role: view.role.name, scope: scopeLabel(g) },
       },

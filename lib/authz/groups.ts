@@ -32,16 +32,25 @@ export const GroupUpdateSchema = z
 
 export const GroupMemberSchema = z.strictObject({ userId: z.uuid({ error: "Unknown user" }) });
 
-
-
-
 export async function groupsList(): Promise<GroupView[]> {
-  const rows = await db().group.findMany({ orderBy: { name: "asc" }, include: { _count: { select: { members: true } } } });
-  return rows.map((g) => ({ id: g.id, name: g.name, description: g.description, memberCount: g._count.members, createdAt: g.createdAt.toISOString() }));
+  const rows = await db().group.findMany({
+    orderBy: { name: "asc" },
+    include: { _count: { select: { members: true } } },
+  });
+  return rows.map((g) => ({
+    id: g.id,
+    name: g.name,
+    description: g.description,
+    memberCount: g._count.members,
+    createdAt: g.createdAt.toISOString(),
+  }));
 }
 
 async function groupRow(id: string) {
-  const g = await db().group.findUnique({ where: { id: parseId(id, "Group") }, include: { _count: { select: { members: true } } } });
+  const g = await db().group.findUnique({
+    where: { id: parseId(id, "Group") },
+    include: { _count: { select: { members: true } } },
+  });
   if (!g) throw new AppError("not_found", "Group not found");
   return g;
 }
@@ -65,17 +74,34 @@ export async function groupGet(id: string): Promise<GroupDetail> {
 }
 
 async function nameTaken(tx: Prisma.TransactionClient, name: string, exceptId?: string): Promise<boolean> {
-  const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id::text AS id FROM "Group" WHERE lower(name) = lower(${name})`;
+  const rows = await tx.$queryRaw<
+    { id: string }[]
+  >`SELECT id::text AS id FROM "Group" WHERE lower(name) = lower(${name})`;
   return rows.some((r) => r.id !== exceptId);
 }
 
 export async function groupCreate(caller: Caller, input: z.infer<typeof GroupCreateSchema>): Promise<GroupView> {
   try {
     return await db().$transaction(async (tx) => {
-      if (await nameTaken(tx, input.name)) throw new AppError("conflict", `A group named "${input.name}" already exists`);
+      if (await nameTaken(tx, input.name))
+        throw new AppError("conflict", `A group named "${input.name}" already exists`);
       const g = await tx.group.create({ data: { name: input.name, description: input.description } });
-      await auditRecord({ actor: caller.actor, action: "group.create", target: { type: "group", id: g.id, name: g.name }, ip: caller.ip }, tx);
-      return { id: g.id, name: g.name, description: g.description, memberCount: 0, createdAt: g.createdAt.toISOString() };
+      await auditRecord(
+        {
+          actor: caller.actor,
+          action: "group.create",
+          target: { type: "group", id: g.id, name: g.name },
+          ip: caller.ip,
+        },
+        tx,
+      );
+      return {
+        id: g.id,
+        name: g.name,
+        description: g.description,
+        memberCount: 0,
+        createdAt: g.createdAt.toISOString(),
+      };
     });
   } catch (err) {
     if (uniqueViolation(err)) throw new AppError("conflict", `A group named "${input.name}" already exists`);
@@ -83,23 +109,44 @@ export async function groupCreate(caller: Caller, input: z.infer<typeof GroupCre
   }
 }
 
-export async function groupUpdate(caller: Caller, id: string, input: z.infer<typeof GroupUpdateSchema>): Promise<GroupView> {
+export async function groupUpdate(
+  caller: Caller,
+  id: string,
+  input: z.infer<typeof GroupUpdateSchema>,
+): Promise<GroupView> {
   const before = await groupRow(id);
   try {
     await db().$transaction(async (tx) => {
-      if (input.name && (await nameTaken(tx, input.name, before.id))) throw new AppError("conflict", `A group named "${input.name}" already exists`);
+      if (input.name && (await nameTaken(tx, input.name, before.id)))
+        throw new AppError("conflict", `A group named "${input.name}" already exists`);
       const after = await tx.group.update({ where: { id: before.id }, data: input });
       const changes: Record<string, { from: string; to: string }> = {};
       if (after.name !== before.name) changes.name = { from: before.name, to: after.name };
-      if (after.description !== before.description) changes.description = { from: before.description, to: after.description };
-      await auditRecord({ actor: caller.actor, action: "group.update", target: { type: "group", id: after.id, name: after.name }, ip: caller.ip, details: { changes } }, tx);
+      if (after.description !== before.description)
+        changes.description = { from: before.description, to: after.description };
+      await auditRecord(
+        {
+          actor: caller.actor,
+          action: "group.update",
+          target: { type: "group", id: after.id, name: after.name },
+          ip: caller.ip,
+          details: { changes },
+        },
+        tx,
+      );
     });
   } catch (err) {
     if (uniqueViolation(err)) throw new AppError("conflict", `A group named "${input.name}" already exists`);
     throw err;
   }
   const g = await groupRow(before.id);
-  return { id: g.id, name: g.name, description: g.description, memberCount: g._count.members, createdAt: g.createdAt.toISOString() };
+  return {
+    id: g.id,
+    name: g.name,
+    description: g.description,
+    memberCount: g._count.members,
+    createdAt: g.createdAt.toISOString(),
+  };
 }
 
 export async function groupDelete(caller: Caller, id: string): Promise<void> {
@@ -109,7 +156,13 @@ export async function groupDelete(caller: Caller, id: string): Promise<void> {
     await tx.group.delete({ where: { id: g.id } });
     await assertAdminRemains(tx);
     await auditRecord(
-      { actor: caller.actor, action: "group.delete", target: { type: "group", id: g.id, name: g.name }, ip: caller.ip, details: { members: g._count.members, grants } },
+      {
+        actor: caller.actor,
+        action: "group.delete",
+        target: { type: "group", id: g.id, name: g.name },
+        ip: caller.ip,
+        details: { members: g._count.members, grants },
+      },
       tx,
     );
   });
@@ -117,14 +170,23 @@ export async function groupDelete(caller: Caller, id: string): Promise<void> {
 
 export async function groupMemberAdd(caller: Caller, groupId: string, userId: string): Promise<void> {
   const g = await groupRow(groupId);
-  const user = await db().user.findUnique({ where: { id: parseId(userId, "User") }, select: { id: true, username: true } });
+  const user = await db().user.findUnique({
+    where: { id: parseId(userId, "User") },
+    select: { id: true, username: true },
+  });
   if (!user) throw new AppError("not_found", "User not found");
   await db().$transaction(async (tx) => {
     const exists = await tx.groupMember.findUnique({ where: { groupId_userId: { groupId: g.id, userId: user.id } } });
     if (exists) throw new AppError("conflict", `${user.username} is already a member of ${g.name}`);
     await tx.groupMember.create({ data: { groupId: g.id, userId: user.id } });
     await auditRecord(
-      { actor: caller.actor, action: "group.member_add", target: { type: "group", id: g.id, name: g.name }, ip: caller.ip, details: { user: user.username, userId: user.id } },
+      {
+        actor: caller.actor,
+        action: "group.member_add",
+        target: { type: "group", id: g.id, name: g.name },
+        ip: caller.ip,
+        details: { user: user.username, userId: user.id },
+      },
       tx,
     );
   });
@@ -134,12 +196,21 @@ export async function groupMemberRemove(caller: Caller, groupId: string, userId:
   const g = await groupRow(groupId);
   const uid = parseId(userId, "Member");
   await db().$transaction(async (tx) => {
-    const m = await tx.groupMember.findUnique({ where: { groupId_userId: { groupId: g.id, userId: uid } }, include: { user: { select: { username: true } } } });
+    const m = await tx.groupMember.findUnique({
+      where: { groupId_userId: { groupId: g.id, userId: uid } },
+      include: { user: { select: { username: true } } },
+    });
     if (!m) throw new AppError("not_found", "Member not found");
     await tx.groupMember.delete({ where: { groupId_userId: { groupId: g.id, userId: uid } } });
     await assertAdminRemains(tx);
     await auditRecord(
-      { actor: caller.actor, action: "group.member_remove", target: { type: "group", id: g.id, name: g.name }, ip: caller.ip, details: { user: m.user.username, userId: uid } },
+      {
+        actor: caller.actor,
+        action: "group.member_remove",
+        target: { type: "group", id: g.id, name: g.name },
+        ip: caller.ip,
+        details: { user: m.user.username, userId: uid },
+      },
       tx,
     );
   });

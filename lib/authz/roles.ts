@@ -40,12 +40,15 @@ export const RoleUpdateSchema = z
   })
   .refine((v) => Object.keys(v).length > 0, "Nothing to change");
 
-
 const BUILTIN_ORDER = ["admin", "operator", "helpdesk", "viewer"];
 
 export async function rolesList(): Promise<RoleView[]> {
   const rows = await db().accessRole.findMany({ include: { _count: { select: { grants: true } } } });
-  const accountHolders = await db().user.groupBy({ by: ["role"], _count: { _all: true }, where: { role: { in: [...ACCOUNT_ROLE_GRANTS] } } });
+  const accountHolders = await db().user.groupBy({
+    by: ["role"],
+    _count: { _all: true },
+    where: { role: { in: [...ACCOUNT_ROLE_GRANTS] } },
+  });
   const held = new Map(accountHolders.map((a) => [a.role as string, a._count._all]));
   const rank = (r: { id: string; builtin: boolean }) => (r.builtin ? BUILTIN_ORDER.indexOf(r.id) : 100);
   return rows
@@ -75,13 +78,35 @@ async function roleNameTaken(tx: Prisma.TransactionClient, name: string, exceptI
 export async function roleCreate(caller: Caller, input: z.infer<typeof RoleCreateSchema>): Promise<RoleView> {
   try {
     return await db().$transaction(async (tx) => {
-      if (await roleNameTaken(tx, input.name)) throw new AppError("conflict", `A role named "${input.name}" already exists`);
-      const r = await tx.accessRole.create({ data: { id: randomUUID(), name: input.name, description: input.description, privileges: input.privileges, builtin: false } });
+      if (await roleNameTaken(tx, input.name))
+        throw new AppError("conflict", `A role named "${input.name}" already exists`);
+      const r = await tx.accessRole.create({
+        data: {
+          id: randomUUID(),
+          name: input.name,
+          description: input.description,
+          privileges: input.privileges,
+          builtin: false,
+        },
+      });
       await auditRecord(
-        { actor: caller.actor, action: "role.create", target: { type: "role", id: r.id, name: r.name }, ip: caller.ip, details: { privileges: r.privileges } },
+        {
+          actor: caller.actor,
+          action: "role.create",
+          target: { type: "role", id: r.id, name: r.name },
+          ip: caller.ip,
+          details: { privileges: r.privileges },
+        },
         tx,
       );
-      return { id: r.id, name: r.name, description: r.description, builtin: false, privileges: r.privileges.filter(isPrivilege), grantCount: 0 };
+      return {
+        id: r.id,
+        name: r.name,
+        description: r.description,
+        builtin: false,
+        privileges: r.privileges.filter(isPrivilege),
+        grantCount: 0,
+      };
     });
   } catch (err) {
     if (uniqueViolation(err)) throw new AppError("conflict", `A role named "${input.name}" already exists`);
@@ -89,19 +114,35 @@ export async function roleCreate(caller: Caller, input: z.infer<typeof RoleCreat
   }
 }
 
-export async function roleUpdate(caller: Caller, id: string, input: z.infer<typeof RoleUpdateSchema>): Promise<RoleView> {
+export async function roleUpdate(
+  caller: Caller,
+  id: string,
+  input: z.infer<typeof RoleUpdateSchema>,
+): Promise<RoleView> {
   const before = await roleRow(id);
   if (before.builtin) throw new AppError("forbidden", "Built-in roles cannot be changed");
   try {
     await db().$transaction(async (tx) => {
-      if (input.name && (await roleNameTaken(tx, input.name, before.id))) throw new AppError("conflict", `A role named "${input.name}" already exists`);
+      if (input.name && (await roleNameTaken(tx, input.name, before.id)))
+        throw new AppError("conflict", `A role named "${input.name}" already exists`);
       const after = await tx.accessRole.update({ where: { id: before.id }, data: input });
       await assertAdminRemains(tx);
       const changes: Record<string, { from: unknown; to: unknown }> = {};
       if (after.name !== before.name) changes.name = { from: before.name, to: after.name };
-      if (after.description !== before.description) changes.description = { from: before.description, to: after.description };
-      if (after.privileges.join() !== before.privileges.join()) changes.privileges = { from: before.privileges, to: after.privileges };
-      await auditRecord({ actor: caller.actor, action: "role.update", target: { type: "role", id: after.id, name: after.name }, ip: caller.ip, details: { changes } }, tx);
+      if (after.description !== before.description)
+        changes.description = { from: before.description, to: after.description };
+      if (after.privileges.join() !== before.privileges.join())
+        changes.privileges = { from: before.privileges, to: after.privileges };
+      await auditRecord(
+        {
+          actor: caller.actor,
+          action: "role.update",
+          target: { type: "role", id: after.id, name: after.name },
+          ip: caller.ip,
+          details: { changes },
+        },
+        tx,
+      );
     });
   } catch (err) {
     if (uniqueViolation(err)) throw new AppError("conflict", `A role named "${input.name}" already exists`);
@@ -113,9 +154,13 @@ export async function roleUpdate(caller: Caller, id: string, input: z.infer<type
 export async function roleDelete(caller: Caller, id: string): Promise<void> {
   const r = await roleRow(id);
   if (r.builtin) throw new AppError("forbidden", "Built-in roles cannot be deleted");
-  if (r._count.grants > 0) throw new AppError("conflict", `${r.name} is granted ${r._count.grants} time(s): remove those grants first`);
+  if (r._count.grants > 0)
+    throw new AppError("conflict", `${r.name} is granted ${r._count.grants} time(s): remove those grants first`);
   await db().$transaction(async (tx) => {
     await tx.accessRole.delete({ where: { id: r.id } });
-    await auditRecord({ actor: caller.actor, action: "role.delete", target: { type: "role", id: r.id, name: r.name }, ip: caller.ip }, tx);
+    await auditRecord(
+      { actor: caller.actor, action: "role.delete", target: { type: "role", id: r.id, name: r.name }, ip: caller.ip },
+      tx,
+    );
   });
 }

@@ -12,10 +12,16 @@ export const TagSchema = z
   .string({ error: "Tag must be text" })
   .trim()
   .toLowerCase()
-  .regex(/^[a-z0-9][a-z0-9_.-]{0,39}$/, "Tags are 1-40 letters, digits, '.', '_' or '-', starting with a letter or digit");
+  .regex(
+    /^[a-z0-9][a-z0-9_.-]{0,39}$/,
+    "Tags are 1-40 letters, digits, '.', '_' or '-', starting with a letter or digit",
+  );
 
 export const VmTagsSchema = z.strictObject({
-  tags: z.array(TagSchema, { error: "tags must be a list" }).max(32, "At most 32 tags").transform((l) => [...new Set(l)].sort()),
+  tags: z
+    .array(TagSchema, { error: "tags must be a list" })
+    .max(32, "At most 32 tags")
+    .transform((l) => [...new Set(l)].sort()),
 });
 
 export function vmIds(hostId: string, rawUuid: string): { hostId: string; vmUuid: string } {
@@ -30,7 +36,13 @@ export async function vmTagsGet(hostId: string, rawUuid: string): Promise<string
 }
 
 /** Replaces a VM's tags (which may change who can see it: audited as a permission change). */
-export async function vmTagsSet(caller: Caller, hostId: string, rawUuid: string, tags: string[], vmName = ""): Promise<string[]> {
+export async function vmTagsSet(
+  caller: Caller,
+  hostId: string,
+  rawUuid: string,
+  tags: string[],
+  vmName = "",
+): Promise<string[]> {
   const t = vmIds(hostId, rawUuid);
   const host = await db().host.findUnique({ where: { id: t.hostId }, select: { id: true } });
   if (!host) throw new AppError("not_found", "VM not found");
@@ -40,7 +52,13 @@ export async function vmTagsSet(caller: Caller, hostId: string, rawUuid: string,
     if (tags.length) await tx.vmTag.createMany({ data: tags.map((tag) => ({ ...t, tag })) });
     if (before.join() !== tags.join()) {
       await auditRecord(
-        { actor: caller.actor, action: "vm.tags", target: { type: "vm", id: `${t.hostId}/${t.vmUuid}`, name: vmName }, ip: caller.ip, details: { from: before, to: tags } },
+        {
+          actor: caller.actor,
+          action: "vm.tags",
+          target: { type: "vm", id: `${t.hostId}/${t.vmUuid}`, name: vmName },
+          ip: caller.ip,
+          details: { from: before, to: tags },
+        },
         tx,
       );
     }

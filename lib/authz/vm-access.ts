@@ -20,9 +20,23 @@ export async function vmAccess(hostId: string, rawUuid: string): Promise<VmAcces
   const tags = await vmTagsGet(t.hostId, t.vmUuid);
   const grants = await db().grant.findMany({
     where: {
-      OR: [{ scope: "global" }, { scope: "host", hostId: t.hostId }, { scope: "vm", hostId: t.hostId, vmUuid: t.vmUuid }, ...(tags.length ? [{ scope: "tag" as const, tag: { in: tags } }] : [])],
+      OR: [
+        { scope: "global" },
+        { scope: "host", hostId: t.hostId },
+        { scope: "vm", hostId: t.hostId, vmUuid: t.vmUuid },
+        ...(tags.length ? [{ scope: "tag" as const, tag: { in: tags } }] : []),
+      ],
     },
-    include: { ...GRANT_INCLUDE, group: { select: { id: true, name: true, members: { select: { user: { select: { id: true, username: true, displayName: true, disabled: true } } } } } } },
+    include: {
+      ...GRANT_INCLUDE,
+      group: {
+        select: {
+          id: true,
+          name: true,
+          members: { select: { user: { select: { id: true, username: true, displayName: true, disabled: true } } } },
+        },
+      },
+    },
     orderBy: { createdAt: "asc" },
   });
   const accountRoles = await db().accessRole.findMany({ where: { id: { in: [...ACCOUNT_ROLE_GRANTS] } } });
@@ -33,16 +47,42 @@ export async function vmAccess(hostId: string, rawUuid: string): Promise<VmAcces
   const byUser = new Map<string, VmAccessEntry>();
   const add = (user: { id: string; username: string; displayName: string }, source: AccessSource) => {
     let e = byUser.get(user.id);
-    if (!e) byUser.set(user.id, (e = { user: { id: user.id, username: user.username, displayName: user.displayName }, privileges: [], sources: [] }));
+    if (!e)
+      byUser.set(
+        user.id,
+        (e = {
+          user: { id: user.id, username: user.username, displayName: user.displayName },
+          privileges: [],
+          sources: [],
+        }),
+      );
     e.sources.push(source);
     e.privileges = [...new Set([...e.privileges, ...source.privileges])].sort();
   };
   for (const u of accountUsers) {
     const role = accountRoles.find((r) => r.id === u.role);
-    if (role) add(u, { grantId: null, role: role.name, scope: "global", scopeName: null, via: { kind: "account_role" }, privileges: role.privileges.filter(isPrivilege) });
+    if (role)
+      add(u, {
+        grantId: null,
+        role: role.name,
+        scope: "global",
+        scopeName: null,
+        via: { kind: "account_role" },
+        privileges: role.privileges.filter(isPrivilege),
+      });
   }
   for (const g of grants) {
-    const fact: GrantFact = { grantId: g.id, scope: g.scope, hostId: g.hostId, vmUuid: g.vmUuid, tag: g.tag, roleId: g.role.id, roleName: g.role.name, privileges: g.role.privileges, via: { kind: "user" } };
+    const fact: GrantFact = {
+      grantId: g.id,
+      scope: g.scope,
+      hostId: g.hostId,
+      vmUuid: g.vmUuid,
+      tag: g.tag,
+      roleId: g.role.id,
+      roleName: g.role.name,
+      privileges: g.role.privileges,
+      via: { kind: "user" },
+    };
     if (!grantCovers(fact, t, tags)) continue;
     const base = {
       grantId: g.id,
@@ -52,10 +92,14 @@ export async function vmAccess(hostId: string, rawUuid: string): Promise<VmAcces
       privileges: g.role.privileges.filter(isPrivilege),
     };
     if (g.user) {
-      const u = await db().user.findUnique({ where: { id: g.user.id }, select: { id: true, username: true, displayName: true, disabled: true } });
+      const u = await db().user.findUnique({
+        where: { id: g.user.id },
+        select: { id: true, username: true, displayName: true, disabled: true },
+      });
       if (u && !u.disabled) add(u, { ...base, via: { kind: "user" } });
     } else if (g.group) {
-      for (const m of g.group.members) if (!m.user.disabled) add(m.user, { ...base, via: { kind: "group", id: g.group.id, name: g.group.name } });
+      for (const m of g.group.members)
+        if (!m.user.disabled) add(m.user, { ...base, via: { kind: "group", id: g.group.id, name: g.group.name } });
     }
   }
   return {
@@ -70,10 +114,19 @@ export async function userAccess(userId: string): Promise<UserAccess> {
   const id = parseId(userId, "User");
   const user = await db().user.findUnique({ where: { id }, select: { id: true } });
   if (!user) throw new AppError("not_found", "User not found");
-  const memberships = await db().groupMember.findMany({ where: { userId: id }, include: { group: { select: { id: true, name: true } } } });
+  const memberships = await db().groupMember.findMany({
+    where: { userId: id },
+    include: { group: { select: { id: true, name: true } } },
+  });
   const groups = memberships.map((m) => m.group).sort((a, b) => a.name.localeCompare(b.name));
   const groupGrants = groups.length
-    ? (await db().grant.findMany({ where: { groupId: { in: groups.map((g) => g.id) } }, include: GRANT_INCLUDE, orderBy: { createdAt: "asc" } })).map(toGrantView)
+    ? (
+        await db().grant.findMany({
+          where: { groupId: { in: groups.map((g) => g.id) } },
+          include: GRANT_INCLUDE,
+          orderBy: { createdAt: "asc" },
+        })
+      ).map(toGrantView)
     : [];
   return { groups, grants: await grantsList({ userId: id }), groupGrants };
 }
@@ -84,6 +137,9 @@ export async function userAccess(userId: string): Promise<UserAccess> {
  */
 export async function vmAccessForget(hostId: string, vmUuid: string): Promise<{ grants: number; tags: number }> {
   const t = { hostId: hostId.toLowerCase(), vmUuid: vmUuid.toLowerCase() };
-  const [grants, tags] = await db().$transaction([db().grant.deleteMany({ where: { scope: "vm", ...t } }), db().vmTag.deleteMany({ where: t })]);
+  const [grants, tags] = await db().$transaction([
+    db().grant.deleteMany({ where: { scope: "vm", ...t } }),
+    db().vmTag.deleteMany({ where: t }),
+  ]);
   return { grants: grants.count, tags: tags.count };
 }

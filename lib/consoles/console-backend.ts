@@ -33,7 +33,15 @@ export async function backendOpen(t: ConsumedTicket): Promise<Backend> {
     // View-only never forces (it would detach the person typing): it watches the stream this
     // instance holds for the VM, else opens the console without --force (lib/consoles/serial-share.ts).
     const tap = t.viewOnly ? serialShareTap(host.id, t.vmUuid) : null;
-    if (tap) return { stream: tap.stream, host, vmName: dom.name, hostName: host.name, hostGone: tap.hostGone, watching: true };
+    if (tap)
+      return {
+        stream: tap.stream,
+        host,
+        vmName: dom.name,
+        hostName: host.name,
+        hostGone: tap.hostGone,
+        watching: true,
+      };
     // Session channels count against sshd's MaxSessions: serial consoles live on connections of their own.
     const { stream, hostGone } = await client.virshChannel(
       { command: "console", args: [{ domain: t.vmUuid }, ...(t.viewOnly ? [] : [{ flag: "--force" }])] },
@@ -50,7 +58,8 @@ export async function backendOpen(t: ConsumedTicket): Promise<Backend> {
     };
   }
   const g = dom.graphics.find((x) => x.type === t.kind);
-  if (!g?.port || g.port <= 0) throw Object.assign(new Error(`${dom.name} has no active ${t.kind} display`), { closeCode: CLOSE.notFound });
+  if (!g?.port || g.port <= 0)
+    throw Object.assign(new Error(`${dom.name} has no active ${t.kind} display`), { closeCode: CLOSE.notFound });
   // Listening on a wildcard still answers on loopback; a specific address must be used as is.
   const listen = g.listen ?? g.listens.find((l) => l.address)?.address;
   const address = !listen || listen === "0.0.0.0" || listen === "::" ? "127.0.0.1" : listen;
@@ -71,7 +80,11 @@ const STATE_SETTLE_MS = 250;
  * (the transport tells), when the guest goes away, and when QEMU turns the viewer away while the
  * guest runs on (libvirt tells those two apart).
  */
-export async function backendEndReason(backend: Backend, ticket: ConsumedTicket, bytesOut: number): Promise<[number, string]> {
+export async function backendEndReason(
+  backend: Backend,
+  ticket: ConsumedTicket,
+  bytesOut: number,
+): Promise<[number, string]> {
   if (backend.hostGone()) return [CLOSE.hostLost, HOST_LOST];
   await new Promise((r) => setTimeout(r, STATE_SETTLE_MS));
   if (backend.hostGone()) return [CLOSE.hostLost, HOST_LOST];
@@ -87,9 +100,16 @@ export async function backendEndReason(backend: Backend, ticket: ConsumedTicket,
   if (ticket.kind === "vnc") {
     // QEMU turns a viewer past its limit away after the security handshake, before ServerInit
     // (ui/vnc.c protocol_client_init); viewers outside virtdeck count too, so the bytes tell, not only our records.
-    const viewers = bytesOut < RFB_BEFORE_SERVER_INIT ? Infinity : await consoleLiveCount(ticket.hostId, ticket.vmUuid, "vnc").catch(() => 0);
+    const viewers =
+      bytesOut < RFB_BEFORE_SERVER_INIT
+        ? Infinity
+        : await consoleLiveCount(ticket.hostId, ticket.vmUuid, "vnc").catch(() => 0);
     // This session's own row is among them.
-    if (viewers > QEMU_VNC_VIEWERS) return [CLOSE.refused, `the VM's display refused the viewer: QEMU allows ${QEMU_VNC_VIEWERS} viewers per display`];
+    if (viewers > QEMU_VNC_VIEWERS)
+      return [
+        CLOSE.refused,
+        `the VM's display refused the viewer: QEMU allows ${QEMU_VNC_VIEWERS} viewers per display`,
+      ];
   }
   return [CLOSE.refused, "the VM's display closed the connection"];
 }

@@ -58,7 +58,11 @@ export function consoleLiveAdd(live: Live): () => void {
   const unwatch = live.ticket.shareLinkId
     ? () => {}
     : callerWatch(
-        { principal: live.caller.principal, privilege: "vm.console", target: { hostId: live.ticket.hostId, vmUuid: live.ticket.vmUuid } },
+        {
+          principal: live.caller.principal,
+          privilege: "vm.console",
+          target: { hostId: live.ticket.hostId, vmUuid: live.ticket.vmUuid },
+        },
         (reason) => live.close(CLOSE.revoked, reason),
       );
   r.stopExtra ??= callerWatchExtra("consoles", consoleChecks);
@@ -79,9 +83,19 @@ async function consoleChecks(): Promise<void> {
   if (!lives.length) return;
   const shared = lives.filter((l) => l.ticket.shareLinkId);
   const [shareClose, orphaned, requests] = await Promise.all([
-    shareLinksRecheck(shared.map((l) => ({ id: l.id, shareLinkId: l.ticket.shareLinkId!, hostId: l.ticket.hostId, vmUuid: l.ticket.vmUuid }))),
+    shareLinksRecheck(
+      shared.map((l) => ({
+        id: l.id,
+        shareLinkId: l.ticket.shareLinkId!,
+        hostId: l.ticket.hostId,
+        vmUuid: l.ticket.vmUuid,
+      })),
+    ),
     consoleExtrasOrphaned(lives.map((l) => ({ id: l.id, mainTicketId: l.ticket.mainTicketId }))),
-    db().consoleSession.findMany({ where: { id: { in: lives.map((l) => l.id) }, closeRequest: { not: null } }, select: { id: true, closeRequest: true } }),
+    db().consoleSession.findMany({
+      where: { id: { in: lives.map((l) => l.id) }, closeRequest: { not: null } },
+      select: { id: true, closeRequest: true },
+    }),
   ]);
   const requested = new Map(requests.map((q) => [q.id, q.closeRequest!]));
   for (const l of lives) {
@@ -93,7 +107,12 @@ async function consoleChecks(): Promise<void> {
   if (now - r.lastPersist < PERSIST_MS) return;
   r.lastPersist = now;
   await Promise.all(
-    [...r.live.values()].map((l) => db().consoleSession.update({ where: { id: l.id }, data: { lastSeenAt: new Date(), bytesIn: BigInt(l.bytesIn), bytesOut: BigInt(l.bytesOut) } })),
+    [...r.live.values()].map((l) =>
+      db().consoleSession.update({
+        where: { id: l.id },
+        data: { lastSeenAt: new Date(), bytesIn: BigInt(l.bytesIn), bytesOut: BigInt(l.bytesOut) },
+      }),
+    ),
   );
 }
 
@@ -112,7 +131,12 @@ function auditBase(live: Pick<Live, "caller" | "ticket" | "ip">) {
 
 /** Records a console that could not open (audit). */
 export async function consoleRecordFailure(live: Pick<Live, "caller" | "ticket" | "ip">, error: string): Promise<void> {
-  await auditRecord({ ...auditBase(live), action: live.ticket.shareLinkId ? "share.open" : "console.open", outcome: "failure", details: { kind: live.ticket.kind, error } });
+  await auditRecord({
+    ...auditBase(live),
+    action: live.ticket.shareLinkId ? "share.open" : "console.open",
+    outcome: "failure",
+    details: { kind: live.ticket.kind, error },
+  });
 }
 
 /** Records an opened console: its session row, the take-over request to the interactive holders it displaces, the audit entry. */
@@ -146,7 +170,14 @@ export async function consoleRecordStart(live: Live): Promise<void> {
     ...base,
     action: ticket.shareLinkId ? "share.open" : "console.open",
     target: { ...base.target, name: live.vmName },
-    details: { kind: ticket.kind, viewOnly: ticket.viewOnly, takeover: ticket.takeover, host: live.hostName, session: live.id, ...(ticket.shareLinkId ? { shareLink: ticket.shareLinkId } : {}) },
+    details: {
+      kind: ticket.kind,
+      viewOnly: ticket.viewOnly,
+      takeover: ticket.takeover,
+      host: live.hostName,
+      session: live.id,
+      ...(ticket.shareLinkId ? { shareLink: ticket.shareLinkId } : {}),
+    },
   });
 }
 
@@ -155,7 +186,12 @@ export async function consoleRecordEnd(live: Live, reason: string): Promise<void
   try {
     await db().consoleSession.update({
       where: { id: live.id },
-      data: { endedAt: new Date(), closeReason: reason.slice(0, 200), bytesIn: BigInt(live.bytesIn), bytesOut: BigInt(live.bytesOut) },
+      data: {
+        endedAt: new Date(),
+        closeReason: reason.slice(0, 200),
+        bytesIn: BigInt(live.bytesIn),
+        bytesOut: BigInt(live.bytesOut),
+      },
     });
     const base = auditBase(live);
     const { ticket } = live;

@@ -8,7 +8,13 @@ import type { ConsumedTicket } from "@/lib/consoles/tickets";
 import { RfbViewOnlyFilter } from "@/lib/consoles/rfb-view-only";
 import { CLOSE, FIRST_BYTE_MS, HOST_LOST } from "./close-codes";
 import { backendEndReason, backendOpen, type Backend } from "./console-backend";
-import { consoleStateInitial, consoleStep, type ConsoleEffect, type ConsoleEvent, type ConsoleState } from "./console-state";
+import {
+  consoleStateInitial,
+  consoleStep,
+  type ConsoleEffect,
+  type ConsoleEvent,
+  type ConsoleState,
+} from "./console-state";
 import { consoleLiveAdd, consoleRecordEnd, consoleRecordFailure, consoleRecordStart, type Live } from "./console-live";
 
 /** Per-session memory bound: past this, reading from the guest pauses until the browser catches up. */
@@ -20,7 +26,11 @@ const EARLY_MESSAGES = 256;
 type Input = [RawData, boolean];
 
 function inputBytes(data: RawData): number {
-  return Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data instanceof ArrayBuffer ? data.byteLength : data.length;
+  return Array.isArray(data)
+    ? data.reduce((n, b) => n + b.length, 0)
+    : data instanceof ArrayBuffer
+      ? data.byteLength
+      : data.length;
 }
 
 function errorText(err: unknown, fallback: string): string {
@@ -85,7 +95,9 @@ class ConsoleSession {
 
   /** Opens the backend, records the session, pipes both ways. Browser events are listened to before the first await. */
   async run(): Promise<void> {
-    this.ws.on("message", (data: RawData, isBinary: boolean) => this.dispatch({ type: "input", bytes: inputBytes(data) }, [data, isBinary]));
+    this.ws.on("message", (data: RawData, isBinary: boolean) =>
+      this.dispatch({ type: "input", bytes: inputBytes(data) }, [data, isBinary]),
+    );
     this.ws.on("close", () => this.dispatch({ type: "browserClosed" }));
     this.ws.on("error", () => this.dispatch({ type: "browserClosed", reason: "browser connection failed" }));
     // The guest must answer within FIRST_BYTE_MS of the websocket opening, SSH channel open included:
@@ -95,12 +107,27 @@ class ConsoleSession {
       this.backend = await backendOpen(this.ticket);
     } catch (err) {
       const code = (err as { closeCode?: number }).closeCode ?? CLOSE.hostLost;
-      return this.dispatch({ type: "backendFailed", code, reason: errorText(err, "console unavailable").slice(0, 120) });
+      return this.dispatch({
+        type: "backendFailed",
+        code,
+        reason: errorText(err, "console unavailable").slice(0, 120),
+      });
     }
     this.dispatch({ type: "backendOpened" });
     if (this.state.name !== "starting") return;
     const { vmName, hostName } = this.backend;
-    this.live = { id: this.id, caller: this.caller, ticket: this.ticket, vmName, hostName, ip: this.caller.ip, bytesIn: 0, bytesOut: 0, startedAt: Date.now(), close: (code, reason) => this.dispatch({ type: "close", code, reason }) };
+    this.live = {
+      id: this.id,
+      caller: this.caller,
+      ticket: this.ticket,
+      vmName,
+      hostName,
+      ip: this.caller.ip,
+      bytesIn: 0,
+      bytesOut: 0,
+      startedAt: Date.now(),
+      close: (code, reason) => this.dispatch({ type: "close", code, reason }),
+    };
     try {
       await consoleRecordStart(this.live);
     } catch (err) {
@@ -189,7 +216,9 @@ class ConsoleSession {
   private async openFailed(code: number, reason: string): Promise<void> {
     clearTimeout(this.silence);
     this.backend?.stream.destroy();
-    await consoleRecordFailure({ caller: this.caller, ticket: this.ticket, ip: this.caller.ip }, reason).catch((err) => console.error("console failure not recorded", err));
+    await consoleRecordFailure({ caller: this.caller, ticket: this.ticket, ip: this.caller.ip }, reason).catch((err) =>
+      console.error("console failure not recorded", err),
+    );
     this.ws.close(code, code === CLOSE.hostLost ? HOST_LOST : reason.slice(0, 120));
   }
 
@@ -197,7 +226,8 @@ class ConsoleSession {
     clearTimeout(this.silence);
     this.release();
     this.backend?.stream.destroy();
-    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) this.ws.close(code, reason.slice(0, 120));
+    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING)
+      this.ws.close(code, reason.slice(0, 120));
     if (this.live) void consoleRecordEnd(this.live, reason);
   }
 }

@@ -26,9 +26,17 @@ describe("console session state machine", () => {
   });
 
   it("dooms the opening on too many bytes or messages: closes the socket once, drops later input, drops the backend when it opens", () => {
-    const bytes = run({ type: "input", bytes: 60 }, { type: "input", bytes: 60 }, { type: "input", bytes: 1 }, { type: "backendOpened" });
+    const bytes = run(
+      { type: "input", bytes: 60 },
+      { type: "input", bytes: 60 },
+      { type: "input", bytes: 1 },
+      { type: "backendOpened" },
+    );
     expect(bytes.kinds).toEqual(["keepInput", "closeSocket", "dropInput", "openFailed"]);
-    expect(bytes.steps[1].effects[0]).toMatchObject({ code: CLOSE.earlyInput, reason: "more than 100 bytes of input before the console was ready" });
+    expect(bytes.steps[1].effects[0]).toMatchObject({
+      code: CLOSE.earlyInput,
+      reason: "more than 100 bytes of input before the console was ready",
+    });
     expect(bytes.state).toMatchObject({ name: "closed", code: CLOSE.earlyInput });
     const messages = run(...[1, 2, 3, 4].map((): ConsoleEvent => ({ type: "input", bytes: 1 })));
     expect(messages.kinds).toEqual(["keepInput", "keepInput", "keepInput", "closeSocket"]);
@@ -54,24 +62,48 @@ describe("console session state machine", () => {
 
   it("a backend that fails to open fails the opening with its code", () => {
     const r = run({ type: "backendFailed", code: CLOSE.notFound, reason: "vm1 has no active vnc display" });
-    expect(r.steps[0].effects).toEqual([{ kind: "openFailed", code: CLOSE.notFound, reason: "vm1 has no active vnc display" }]);
-    expect(run({ type: "backendFailed", code: CLOSE.hostLost, reason: "x" }, { type: "backendOpened" }, { type: "ready" }).kinds).toEqual(["openFailed"]);
+    expect(r.steps[0].effects).toEqual([
+      { kind: "openFailed", code: CLOSE.notFound, reason: "vm1 has no active vnc display" },
+    ]);
+    expect(
+      run({ type: "backendFailed", code: CLOSE.hostLost, reason: "x" }, { type: "backendOpened" }, { type: "ready" })
+        .kinds,
+    ).toEqual(["openFailed"]);
   });
 
   it("the guest's end is asked about once, and the answer closes the session", () => {
-    const r = run(...opened, { type: "guestEnded" }, { type: "guestEnded" }, { type: "input", bytes: 1 }, { type: "close", code: CLOSE.guestClosed, reason: "the guest closed the console" });
+    const r = run(
+      ...opened,
+      { type: "guestEnded" },
+      { type: "guestEnded" },
+      { type: "input", bytes: 1 },
+      { type: "close", code: CLOSE.guestClosed, reason: "the guest closed the console" },
+    );
     expect(r.kinds).toEqual(["flushInput", "askWhy", "passInput", "teardown"]);
     expect(r.state).toMatchObject({ name: "closed", code: CLOSE.guestClosed });
   });
 
   it("tears down exactly once, whatever comes after (revoke, browser close, guest end, more input)", () => {
-    const r = run(...opened, { type: "close", code: CLOSE.revoked, reason: "signed out" }, { type: "browserClosed" }, { type: "guestEnded" }, { type: "close", code: CLOSE.shutdown, reason: "x" }, { type: "input", bytes: 1 });
+    const r = run(
+      ...opened,
+      { type: "close", code: CLOSE.revoked, reason: "signed out" },
+      { type: "browserClosed" },
+      { type: "guestEnded" },
+      { type: "close", code: CLOSE.shutdown, reason: "x" },
+      { type: "input", bytes: 1 },
+    );
     expect(r.kinds).toEqual(["flushInput", "teardown", "dropInput"]);
     expect(r.state).toEqual({ name: "closed", code: CLOSE.revoked, reason: "signed out" });
   });
 
   it("a browser close or error on a live session ends it normally with its reason", () => {
-    expect(run(...opened, { type: "browserClosed" }).state).toEqual({ name: "closed", code: CLOSE.normal, reason: "closed by the browser" });
-    expect(run(...opened, { type: "browserClosed", reason: "browser connection failed" }).state).toMatchObject({ reason: "browser connection failed" });
+    expect(run(...opened, { type: "browserClosed" }).state).toEqual({
+      name: "closed",
+      code: CLOSE.normal,
+      reason: "closed by the browser",
+    });
+    expect(run(...opened, { type: "browserClosed", reason: "browser connection failed" }).state).toMatchObject({
+      reason: "browser connection failed",
+    });
   });
 });

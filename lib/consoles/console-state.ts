@@ -18,7 +18,13 @@ import { BROWSER_CLOSED, CLOSE, NO_ANSWER } from "./close-codes";
  * - closed: final; every later event is ignored, so teardown runs once.
  */
 export type ConsoleState =
-  | { name: "opening" | "starting"; earlyBytes: number; earlyCount: number; doomed: Closing | null; browserGone: boolean }
+  | {
+      name: "opening" | "starting";
+      earlyBytes: number;
+      earlyCount: number;
+      doomed: Closing | null;
+      browserGone: boolean;
+    }
   | { name: "live" }
   | { name: "ending" }
   | { name: "closed"; code: number; reason: string };
@@ -128,9 +134,13 @@ export function consoleStep(s: ConsoleState, e: ConsoleEvent, limits: ConsoleLim
     case "input":
       return { state: s, effects: [{ kind: "passInput" }] };
     case "silence":
-      return s.name === "live" ? closed(CLOSE.noAnswer, NO_ANSWER, { kind: "teardown", code: CLOSE.noAnswer, reason: NO_ANSWER }) : { state: s, effects: [] };
+      return s.name === "live"
+        ? closed(CLOSE.noAnswer, NO_ANSWER, { kind: "teardown", code: CLOSE.noAnswer, reason: NO_ANSWER })
+        : { state: s, effects: [] };
     case "guestEnded":
-      return s.name === "live" ? { state: { name: "ending" }, effects: [{ kind: "askWhy" }] } : { state: s, effects: [] };
+      return s.name === "live"
+        ? { state: { name: "ending" }, effects: [{ kind: "askWhy" }] }
+        : { state: s, effects: [] };
     case "browserClosed": {
       const reason = e.reason ?? BROWSER_CLOSED;
       return closed(CLOSE.normal, reason, { kind: "teardown", code: CLOSE.normal, reason });

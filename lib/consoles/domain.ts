@@ -22,7 +22,10 @@ export interface ConsoleDomain {
  * without refreshing the host's whole inventory.
  */
 export async function consoleDomainRead(host: HostView, uuid: string): Promise<ConsoleDomain> {
-  const { state, xml } = await domainStateAndXmlTry({ host: hostClientFor(host, { commandErrorCode: "host_error" }), uuid });
+  const { state, xml } = await domainStateAndXmlTry({
+    host: hostClientFor(host, { commandErrorCode: "host_error" }),
+    uuid,
+  });
   for (const r of [state, xml]) {
     if (r.ok) continue;
     if (DOMAIN_NOT_FOUND.test(r.stderr)) throw new AppError("not_found", "VM not found");
@@ -46,10 +49,22 @@ export async function consoleDomainState(host: HostView, uuid: string): Promise<
  * XML goes through stdin, so the password is never on a command line). Viewers already connected
  * stay connected. VNC authentication uses at most 8 characters; SPICE gets 20.
  */
-export async function consolePasswordSet(host: HostView, uuid: string, liveXml: string, type: "vnc" | "spice", validMs: number): Promise<string | undefined> {
-  const password = randomBytes(15).toString("base64url").slice(0, type === "vnc" ? 8 : 20);
+export async function consolePasswordSet(
+  host: HostView,
+  uuid: string,
+  liveXml: string,
+  type: "vnc" | "spice",
+  validMs: number,
+): Promise<string | undefined> {
+  const password = randomBytes(15)
+    .toString("base64url")
+    .slice(0, type === "vnc" ? 8 : 20);
   const xml = graphicsPasswordXml(liveXml, { type, password, validTo: new Date(Date.now() + validMs) });
-  const r = await domainDeviceUpdateLiveTry({ host: hostClientFor(host, { commandErrorCode: "host_error" }), uuid, xml });
+  const r = await domainDeviceUpdateLiveTry({
+    host: hostClientFor(host, { commandErrorCode: "host_error" }),
+    uuid,
+    xml,
+  });
   if (r.ok) return password;
   // QEMU takes passwords only on a display started with password auth (libvirt starts one without
   // a passwd with SPICE disable-ticketing / VNC auth none); such a display stays password-less,

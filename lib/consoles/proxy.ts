@@ -62,7 +62,9 @@ function cookie(req: IncomingMessage, name: string): string | undefined {
 }
 
 function refuse(socket: Duplex, status: number, text: string): void {
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
+  );
 }
 
 /** Upgrade handler for /ws/console; everything is checked before the websocket exists. */
@@ -82,7 +84,8 @@ export function consoleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffe
       // A share link's ticket needs no cookie: the link is the credential (lib/consoles/share-links.ts).
       const shared = await shareTicketAdmit(new URL(req.url ?? "/", "http://x").searchParams.get("ticket"), client.ip);
       if (shared && !shared.ok) return refuse(socket, 403, `Console refused: ${shared.reason}`);
-      if (shared?.ok) return wss().handleUpgrade(req, socket, head, (ws) => void consoleSessionRun(ws, shared.caller, shared.ticket));
+      if (shared?.ok)
+        return wss().handleUpgrade(req, socket, head, (ws) => void consoleSessionRun(ws, shared.caller, shared.ticket));
       const session = await sessionLookup(cookie(req, cookieName(SESSION_COOKIE, cookieSecure(client.https))));
       if (!session) return refuse(socket, 401, "Sign in first");
       const ticketParam = new URL(req.url ?? "/", "http://x").searchParams.get("ticket");
@@ -90,7 +93,13 @@ export function consoleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffe
       const caller = callerOf(principalFromSession(session), ip);
       const ticket = await consoleTicketConsume(ticketParam, caller.principal);
       if (!ticket) {
-        await auditRecord({ actor: caller.actor, action: "console.open", outcome: "denied", ip, details: { reason: "invalid_ticket" } });
+        await auditRecord({
+          actor: caller.actor,
+          action: "console.open",
+          outcome: "denied",
+          ip,
+          details: { reason: "invalid_ticket" },
+        });
         return refuse(socket, 403, "Console ticket invalid, used or expired");
       }
       if (!(await consolePermitted(caller.principal, ticket))) return refuse(socket, 403, "Permission denied");
@@ -119,11 +128,18 @@ export function consoleConnect(req: IncomingMessage, socket: Duplex, head: Buffe
       const ticket = await consoleTicketConsumeConnect(raw);
       const ip = client.ip;
       if (!ticket) {
-        await auditRecord({ actor: null, action: "console.open", outcome: "denied", ip, details: { reason: "invalid_ticket", transport: "http_connect" } });
+        await auditRecord({
+          actor: null,
+          action: "console.open",
+          outcome: "denied",
+          ip,
+          details: { reason: "invalid_ticket", transport: "http_connect" },
+        });
         return refuse(socket, 403, "Console ticket invalid, used or expired");
       }
       const session = await sessionById(ticket.sessionId);
-      if (!session || session.user.id !== ticket.userId) return refuse(socket, 403, "The session that downloaded this file has ended");
+      if (!session || session.user.id !== ticket.userId)
+        return refuse(socket, 403, "The session that downloaded this file has ended");
       const caller = callerOf(principalFromSession(session), ip);
       if (!(await consolePermitted(caller.principal, ticket))) return refuse(socket, 403, "Permission denied");
       socket.write("HTTP/1.1 200 Connection established\r\n\r\n");

@@ -6,7 +6,8 @@ const V3 = Buffer.from("RFB 003.003\n");
 const V7 = Buffer.from("RFB 003.007\n");
 const V8 = Buffer.from("RFB 003.008\n");
 const u32 = (n: number) => Buffer.from([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
-const serverInit = (name = "tiny") => Buffer.concat([Buffer.from([0x04, 0x00, 0x03, 0x00]), Buffer.alloc(16, 1), u32(name.length), Buffer.from(name)]);
+const serverInit = (name = "tiny") =>
+  Buffer.concat([Buffer.from([0x04, 0x00, 0x03, 0x00]), Buffer.alloc(16, 1), u32(name.length), Buffer.from(name)]);
 const challenge = Buffer.alloc(16, 0xab);
 const response = Buffer.alloc(16, 0xcd);
 const clientInit = Buffer.from([1]);
@@ -38,7 +39,11 @@ function session(version: 3 | 7 | 8, auth: "none" | "vnc"): Step[] {
   else steps.push({ s: Buffer.from([1, type]) }, { c: Buffer.from([type]) });
   if (auth === "vnc") steps.push({ s: challenge }, { c: response }, { s: u32(0) });
   else if (version === 8) steps.push({ s: u32(0) });
-  steps.push({ c: clientInit }, { s: serverInit() }, { c: Buffer.concat([VIEW, INPUT]), pass: Buffer.concat([VIEW, INPUT_PASSED]) });
+  steps.push(
+    { c: clientInit },
+    { s: serverInit() },
+    { c: Buffer.concat([VIEW, INPUT]), pass: Buffer.concat([VIEW, INPUT_PASSED]) },
+  );
   return steps;
 }
 
@@ -88,7 +93,14 @@ describe("RfbViewOnlyFilter", () => {
   it("stops reading the server after ServerInit, whether its name and the first updates come in one piece or many", () => {
     const update = Buffer.concat([Buffer.from([0, 0, 0, 1]), Buffer.alloc(12), Buffer.alloc(RFB_PENDING_MAX * 2, 9)]);
     const init = Buffer.concat([serverInit("a desktop name"), update]);
-    const handshake: Step[] = [{ s: V8 }, { c: V8 }, { s: Buffer.from([1, 1]) }, { c: Buffer.from([1]) }, { s: u32(0) }, { c: clientInit }];
+    const handshake: Step[] = [
+      { s: V8 },
+      { c: V8 },
+      { s: Buffer.from([1, 1]) },
+      { c: Buffer.from([1]) },
+      { s: u32(0) },
+      { c: clientInit },
+    ];
     for (const size of [1, 3, 24, 25, 30, 4096]) {
       const f = new RfbViewOnlyFilter();
       const out: Buffer[] = [];
@@ -133,12 +145,26 @@ describe("RfbViewOnlyFilter", () => {
 
   it("3.3 attack through the old filter's shift: every KeyEvent byte pattern is dropped whatever the split", () => {
     const keys = Buffer.concat(Array.from({ length: 20 }, (_, i) => Buffer.from([4, 1, 0, 0, 0, 0, 0, 0x61 + i])));
-    const steps: Step[] = [{ s: V8 }, { c: V3 }, { s: u32(1) }, { c: clientInit }, { s: serverInit() }, { c: Buffer.concat([setEncodings, keys, fbur]), pass: Buffer.concat([setEncodings, fbur]) }];
+    const steps: Step[] = [
+      { s: V8 },
+      { c: V3 },
+      { s: u32(1) },
+      { c: clientInit },
+      { s: serverInit() },
+      { c: Buffer.concat([setEncodings, keys, fbur]), pass: Buffer.concat([setEncodings, fbur]) },
+    ];
     for (const size of [1, 2, 3, 4, 5, 6, 7, 8, 9, 64]) expect(run(steps, size)).toEqual(expected(steps));
   });
 
   it("accepts only the exact versions QEMU speaks: 3.3, 3.7 and 3.8", () => {
-    for (const v of ["RFB 003.004\n", "RFB 003.005\n", "RFB 003.889\n", "RFB 004.001\n", "RFB 003.8\n\0\0", "GET / HTTP/1"]) {
+    for (const v of [
+      "RFB 003.004\n",
+      "RFB 003.005\n",
+      "RFB 003.889\n",
+      "RFB 004.001\n",
+      "RFB 003.8\n\0\0",
+      "GET / HTTP/1",
+    ]) {
       const f = new RfbViewOnlyFilter();
       f.fromServer(V8);
       expect(() => f.fromClient(Buffer.from(v, "latin1"))).toThrow(RfbProtocolError);
@@ -168,17 +194,38 @@ describe("RfbViewOnlyFilter", () => {
 
   it("passes nothing after a failed security handshake", () => {
     const f = new RfbViewOnlyFilter();
-    const out = [f.fromServer(V8), f.fromClient(V8), f.fromServer(Buffer.from([1, 2])), f.fromClient(Buffer.from([2])), f.fromServer(challenge), f.fromClient(response)];
+    const out = [
+      f.fromServer(V8),
+      f.fromClient(V8),
+      f.fromServer(Buffer.from([1, 2])),
+      f.fromClient(Buffer.from([2])),
+      f.fromServer(challenge),
+      f.fromClient(response),
+    ];
     out.push(f.fromServer(Buffer.concat([u32(1), u32(4), Buffer.from("fail")])));
     out.push(f.fromClient(Buffer.concat([clientInit, fbur, key])));
     expect(Buffer.concat(out)).toEqual(Buffer.concat([V8, Buffer.from([2]), response]));
     // 3.3: type 0 is a refusal.
     const g = new RfbViewOnlyFilter();
-    expect(Buffer.concat([g.fromServer(V8), g.fromClient(V3), g.fromServer(Buffer.concat([u32(0), u32(2), Buffer.from("no")])), g.fromClient(clientInit)])).toEqual(V3);
+    expect(
+      Buffer.concat([
+        g.fromServer(V8),
+        g.fromClient(V3),
+        g.fromServer(Buffer.concat([u32(0), u32(2), Buffer.from("no")])),
+        g.fromClient(clientInit),
+      ]),
+    ).toEqual(V3);
   });
 
   it("ends the session on unknown messages, QEMU messages it does not allow, and fences or continuous updates QEMU does not implement", () => {
-    for (const msg of [[99, 0, 0, 0], [7], [150, 1, 0, 0, 0, 0, 0, 0, 0, 0], [248, 0, 0, 0, 0, 0, 0, 0, 0], [255, 1, 0, 0], [255, 7]]) {
+    for (const msg of [
+      [99, 0, 0, 0],
+      [7],
+      [150, 1, 0, 0, 0, 0, 0, 0, 0, 0],
+      [248, 0, 0, 0, 0, 0, 0, 0, 0],
+      [255, 1, 0, 0],
+      [255, 7],
+    ]) {
       const f = new RfbViewOnlyFilter();
       for (const st of session(8, "none").slice(0, -1)) "s" in st ? f.fromServer(st.s) : f.fromClient(st.c);
       expect(() => f.fromClient(Buffer.from(msg))).toThrow(RfbProtocolError);

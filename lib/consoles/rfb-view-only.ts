@@ -31,7 +31,8 @@ export const RFB_ENCODINGS_MAX = 1024;
 /** ServerInit's desktop name is skipped, never buffered; still, a longer one is no QEMU's. */
 const RFB_NAME_MAX = 1 << 20;
 
-type ServerPhase = "version" | "security" | "types" | "afterChoice" | "challenge" | "result" | "init" | "name" | "done" | "failed";
+type ServerPhase =
+  "version" | "security" | "types" | "afterChoice" | "challenge" | "result" | "init" | "name" | "done" | "failed";
 type ClientPhase = "version" | "security" | "vncauth" | "init" | "messages";
 
 export class RfbViewOnlyFilter {
@@ -125,7 +126,8 @@ export class RfbViewOnlyFilter {
           take(4);
           // 0: the server refuses the connection (a reason follows, then it closes).
           if (type === 0) return this.#fail();
-          if (type !== SEC_NONE && type !== SEC_VNC) throw new RfbProtocolError(`VNC security type ${type} is not supported`);
+          if (type !== SEC_NONE && type !== SEC_VNC)
+            throw new RfbProtocolError(`VNC security type ${type} is not supported`);
           this.#offered = [type];
           this.#chosen = type;
           this.#sPhase = type === SEC_VNC ? "challenge" : "init";
@@ -215,7 +217,8 @@ export class RfbViewOnlyFilter {
         }
         if (!this.#offered || b.length < 1) return null;
         const type = b[0];
-        if (!this.#offered.includes(type) || (type !== SEC_NONE && type !== SEC_VNC)) throw new RfbProtocolError(`VNC security type ${type} is not supported`);
+        if (!this.#offered.includes(type) || (type !== SEC_NONE && type !== SEC_VNC))
+          throw new RfbProtocolError(`VNC security type ${type} is not supported`);
         if (this.#sPhase !== "afterChoice") throw new RfbProtocolError("VNC security type chosen out of turn");
         this.#chosen = type;
         this.#cPhase = type === SEC_VNC ? "vncauth" : "init";

@@ -57,7 +57,8 @@ async function capture(host: HostClient, uuid: string): Promise<Buffer> {
       clearTimeout(timer);
       const png = Buffer.concat(chunks);
       if (png.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) resolve(png);
-      else reject(new AppError("host_error", stderr.trim().replace(/^error:\s*/gm, "") || "The host returned no image"));
+      else
+        reject(new AppError("host_error", stderr.trim().replace(/^error:\s*/gm, "") || "The host returned no image"));
     });
   });
 }

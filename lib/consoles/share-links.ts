@@ -40,7 +40,10 @@ export const SHARE_PRIVILEGES = ["vm.view", "vm.console"] as const;
 export const ShareLinkCreateSchema = z
   .object({
     kind: z.enum(["vnc", "spice", "serial"], { error: "kind must be vnc, spice or serial" }),
-    expiresInMinutes: z.number({ error: "Duration must be a number of minutes" }).int("Duration must be whole minutes").min(1, "Duration must be at least 1 minute"),
+    expiresInMinutes: z
+      .number({ error: "Duration must be a number of minutes" })
+      .int("Duration must be whole minutes")
+      .min(1, "Duration must be at least 1 minute"),
     viewOnly: z.boolean().default(false),
     singleUse: z.boolean().default(false),
   })
@@ -62,7 +65,9 @@ export const ShareLinkIdSchema = z.uuid({ error: "Unknown share link" });
 const hash = (t: string) => createHash("sha256").update(t).digest("hex");
 
 /** The principal a link acts as: its creator, narrowed to viewing and using this VM's console. */
-export function sharePrincipal(link: Pick<ShareLink, "id" | "createdById" | "createdBy" | "hostId" | "vmUuid">): Principal {
+export function sharePrincipal(
+  link: Pick<ShareLink, "id" | "createdById" | "createdBy" | "hostId" | "vmUuid">,
+): Principal {
   return {
     kind: "share",
     user: { id: link.createdById, username: link.createdBy },
@@ -74,7 +79,10 @@ export function sharePrincipal(link: Pick<ShareLink, "id" | "createdById" | "cre
 
 export type ShareLinkState = "active" | "expired" | "revoked" | "used";
 
-export function shareLinkState(link: Pick<ShareLink, "revokedAt" | "expiresAt" | "singleUse" | "uses">, now = Date.now()): ShareLinkState {
+export function shareLinkState(
+  link: Pick<ShareLink, "revokedAt" | "expiresAt" | "singleUse" | "uses">,
+  now = Date.now(),
+): ShareLinkState {
   if (link.revokedAt) return "revoked";
   if (link.expiresAt.getTime() <= now) return "expired";
   if (link.singleUse && link.uses > 0) return "used";
@@ -126,11 +134,19 @@ export async function shareLinkCreate(
       issues: [{ path: "expiresInMinutes", message: `At most ${maxHours * 60} minutes` }],
     });
   }
-  if (input.kind === "spice" && input.viewOnly) throw new AppError("invalid_input", "View-only is not available for SPICE consoles");
+  if (input.kind === "spice" && input.viewOnly)
+    throw new AppError("invalid_input", "View-only is not available for SPICE consoles");
   const host = await hostGet(hostId);
   const dom = await consoleDomainRead(host, uuid);
-  const offers = input.kind === "serial" ? dom.wire.serials.length + dom.wire.consoles.length > 0 : dom.wire.graphics.some((g) => g.type === input.kind);
-  if (!offers) throw new AppError("invalid_state", `${dom.wire.name} has no ${input.kind === "serial" ? "serial console" : `${input.kind.toUpperCase()} display`}`);
+  const offers =
+    input.kind === "serial"
+      ? dom.wire.serials.length + dom.wire.consoles.length > 0
+      : dom.wire.graphics.some((g) => g.type === input.kind);
+  if (!offers)
+    throw new AppError(
+      "invalid_state",
+      `${dom.wire.name} has no ${input.kind === "serial" ? "serial console" : `${input.kind.toUpperCase()} display`}`,
+    );
   const token = randomBytes(32).toString("base64url");
   const link = await db().shareLink.create({
     data: {
@@ -151,7 +167,14 @@ export async function shareLinkCreate(
     action: "share.create",
     target: { type: "vm", id: `${host.id}/${uuid}`, name: dom.wire.name },
     ip: caller.ip,
-    details: { shareLink: link.id, kind: link.kind, viewOnly: link.viewOnly, singleUse: link.singleUse, expiresAt: link.expiresAt.toISOString(), via: caller.principal.kind },
+    details: {
+      shareLink: link.id,
+      kind: link.kind,
+      viewOnly: link.viewOnly,
+      singleUse: link.singleUse,
+      expiresAt: link.expiresAt.toISOString(),
+      via: caller.principal.kind,
+    },
   });
   return { link: toView(link), token, path: `/share/${token}` };
 }
@@ -160,7 +183,11 @@ export async function shareLinkCreate(
  * Links of a VM that can still be opened, newest first: the caller's own, or
  * everyone's for a holder of user.manage.
  */
-export async function shareLinkList(caller: Caller, hostId: string, rawUuid: string): Promise<{ links: ShareLinkView[]; all: boolean; maxHours: number }> {
+export async function shareLinkList(
+  caller: Caller,
+  hostId: string,
+  rawUuid: string,
+): Promise<{ links: ShareLinkView[]; all: boolean; maxHours: number }> {
   const uuid = DomainUuidSchema.safeParse(rawUuid);
   if (!uuid.success) throw new AppError("not_found", "VM not found");
   const all = await authorize(caller.principal, "user.manage");
@@ -189,11 +216,15 @@ export async function shareLinkRevoke(caller: Caller, rawId: string): Promise<Sh
   const link = await db().shareLink.findUnique({ where: { id: id.data } });
   const allowed =
     !!link &&
-    ((link.createdById === caller.principal.user.id && (await authorize(caller.principal, "vm.console", { hostId: link.hostId, vmUuid: link.vmUuid }))) ||
+    ((link.createdById === caller.principal.user.id &&
+      (await authorize(caller.principal, "vm.console", { hostId: link.hostId, vmUuid: link.vmUuid }))) ||
       (await authorize(caller.principal, "user.manage")));
   if (!link || !allowed) throw new AppError("not_found", "Share link not found");
   if (link.revokedAt) return toView(link);
-  const row = await db().shareLink.update({ where: { id: link.id }, data: { revokedAt: new Date(), revokedById: caller.principal.user.id } });
+  const row = await db().shareLink.update({
+    where: { id: link.id },
+    data: { revokedAt: new Date(), revokedById: caller.principal.user.id },
+  });
   await auditRecord({
     actor: caller.actor,
     action: "share.revoke",
@@ -224,8 +255,18 @@ export async function shareLinkPublic(token: string): Promise<ShareLinkPublic | 
   const link = await shareLinkByToken(token);
   if (!link) return null;
   let state: ShareLinkPublic["state"] = shareLinkState(link);
-  if (state === "active" && !(await authorize(sharePrincipal(link), "vm.console", { hostId: link.hostId, vmUuid: link.vmUuid }))) state = "forbidden";
-  return { state, vmName: link.vmName, kind: link.kind, viewOnly: link.viewOnly, expiresAt: link.expiresAt.toISOString() };
+  if (
+    state === "active" &&
+    !(await authorize(sharePrincipal(link), "vm.console", { hostId: link.hostId, vmUuid: link.vmUuid }))
+  )
+    state = "forbidden";
+  return {
+    state,
+    vmName: link.vmName,
+    kind: link.kind,
+    viewOnly: link.viewOnly,
+    expiresAt: link.expiresAt.toISOString(),
+  };
 }
 
 /** Why a link cannot be used now, as the API says it. */
@@ -240,7 +281,11 @@ function refusal(state: ShareLinkState | "forbidden"): AppError {
  * Mints a console ticket through a link, for its VM and kind only. The ticket is bound to the
  * link (not to a web session) and the console is opened as the link's principal.
  */
-export async function shareTicketMint(token: string, input: z.infer<typeof ShareTicketRequestSchema>, ip = ""): Promise<MintedTicket> {
+export async function shareTicketMint(
+  token: string,
+  input: z.infer<typeof ShareTicketRequestSchema>,
+  ip = "",
+): Promise<MintedTicket> {
   const link = await shareLinkByToken(token);
   if (!link) throw new AppError("not_found", "Share link not found");
   const state = shareLinkState(link);
@@ -248,9 +293,15 @@ export async function shareTicketMint(token: string, input: z.infer<typeof Share
   if (extra && link.kind !== "spice") throw new AppError("bad_request", "Extra channels exist only for SPICE consoles");
   // A single-use link's extra SPICE channels join its one live session (consoleTicketMint checks they name it).
   if (state !== "active" && !(state === "used" && extra)) throw refusal(state);
-  if (!(await authorize(sharePrincipal(link), "vm.console", { hostId: link.hostId, vmUuid: link.vmUuid }))) throw refusal("forbidden");
+  if (!(await authorize(sharePrincipal(link), "vm.console", { hostId: link.hostId, vmUuid: link.vmUuid })))
+    throw refusal("forbidden");
   const mode = link.viewOnly ? "view" : input.mode;
-  const minted = await consoleTicketMint(callerOf(sharePrincipal(link), ip), link.hostId, link.vmUuid, { kind: link.kind, mode, channel: input.channel, main: input.main });
+  const minted = await consoleTicketMint(callerOf(sharePrincipal(link), ip), link.hostId, link.vmUuid, {
+    kind: link.kind,
+    mode,
+    channel: input.channel,
+    main: input.main,
+  });
   if (!extra) {
     // Count the use; refuse (and drop the ticket) when a single-use link lost the race.
     const now = new Date();
@@ -279,7 +330,13 @@ export async function shareTicketAdmit(ticket: string | null, ip: string): Promi
   if (!ticket || ticket.length > 128) return null;
   const now = new Date();
   const [row] = await db().consoleTicket.updateManyAndReturn({
-    where: { id: hash(ticket), transport: "websocket", usedAt: null, expiresAt: { gt: now }, shareLinkId: { not: null } },
+    where: {
+      id: hash(ticket),
+      transport: "websocket",
+      usedAt: null,
+      expiresAt: { gt: now },
+      shareLinkId: { not: null },
+    },
     data: { usedAt: now },
   });
   if (!row?.shareLinkId) return null;
@@ -288,7 +345,8 @@ export async function shareTicketAdmit(ticket: string | null, ip: string): Promi
   if (!link) reason = "share link not found";
   else if (link.revokedAt) reason = "share link revoked";
   else if (link.expiresAt.getTime() <= now.getTime()) reason = "share link expired";
-  else if (!(await authorize(sharePrincipal(link), "vm.console", { hostId: row.hostId, vmUuid: row.vmUuid }))) reason = "the link's creator may no longer use this console";
+  else if (!(await authorize(sharePrincipal(link), "vm.console", { hostId: row.hostId, vmUuid: row.vmUuid })))
+    reason = "the link's creator may no longer use this console";
   if (reason || !link) {
     await auditRecord({
       actor: link ? { id: link.createdById, name: link.createdBy } : null,
@@ -303,7 +361,16 @@ export async function shareTicketAdmit(ticket: string | null, ip: string): Promi
   return {
     ok: true,
     caller: callerOf(sharePrincipal(link), ip),
-    ticket: { hostId: row.hostId, vmUuid: row.vmUuid, kind: row.kind, viewOnly: row.viewOnly, takeover: false, shareLinkId: link.id, ticketId: row.id, mainTicketId: row.mainTicketId },
+    ticket: {
+      hostId: row.hostId,
+      vmUuid: row.vmUuid,
+      kind: row.kind,
+      viewOnly: row.viewOnly,
+      takeover: false,
+      shareLinkId: link.id,
+      ticketId: row.id,
+      mainTicketId: row.mainTicketId,
+    },
   };
 }
 
@@ -311,10 +378,16 @@ export async function shareTicketAdmit(ticket: string | null, ip: string): Promi
  * For the proxy's once-a-second check: why each live link session must close now
  * (revoked, expired, creator lost vm.console or was disabled), absent when it may go on.
  */
-export async function shareLinksRecheck(lives: readonly { id: string; shareLinkId: string; hostId: string; vmUuid: string }[]): Promise<Map<string, string>> {
+export async function shareLinksRecheck(
+  lives: readonly { id: string; shareLinkId: string; hostId: string; vmUuid: string }[],
+): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   if (!lives.length) return out;
-  const links = new Map((await db().shareLink.findMany({ where: { id: { in: [...new Set(lives.map((l) => l.shareLinkId))] } } })).map((l) => [l.id, l]));
+  const links = new Map(
+    (await db().shareLink.findMany({ where: { id: { in: [...new Set(lives.map((l) => l.shareLinkId))] } } })).map(
+      (l) => [l.id, l],
+    ),
+  );
   const now = Date.now();
   const pending: { id: string; link: ShareLink }[] = [];
   for (const l of lives) {
@@ -323,7 +396,13 @@ export async function shareLinksRecheck(lives: readonly { id: string; shareLinkI
     else if (link.expiresAt.getTime() <= now) out.set(l.id, "share link expired");
     else pending.push({ id: l.id, link });
   }
-  const ok = await authorizeMany(pending.map((p) => ({ principal: sharePrincipal(p.link), privilege: "vm.console" as const, target: { hostId: p.link.hostId, vmUuid: p.link.vmUuid } })));
+  const ok = await authorizeMany(
+    pending.map((p) => ({
+      principal: sharePrincipal(p.link),
+      privilege: "vm.console" as const,
+      target: { hostId: p.link.hostId, vmUuid: p.link.vmUuid },
+    })),
+  );
   pending.forEach((p, i) => {
     if (!ok[i]) out.set(p.id, "permission revoked");
   });

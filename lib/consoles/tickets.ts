@@ -65,7 +65,11 @@ export interface MintedTicket {
 
 const hash = (t: string) => createHash("sha256").update(t).digest("hex");
 
-export async function consoleHolders(hostId: string, vmUuid: string, opts: { excludeUserId?: string; interactiveOnly?: boolean } = {}): Promise<ConsoleHolder[]> {
+export async function consoleHolders(
+  hostId: string,
+  vmUuid: string,
+  opts: { excludeUserId?: string; interactiveOnly?: boolean } = {},
+): Promise<ConsoleHolder[]> {
   const rows = await db().consoleSession.findMany({
     where: {
       hostId,
@@ -91,7 +95,9 @@ export async function consoleHolders(hostId: string, vmUuid: string, opts: { exc
 
 /** Live console sessions of one kind on a VM, on every instance. */
 export async function consoleLiveCount(hostId: string, vmUuid: string, kind: ConsoleKind): Promise<number> {
-  return db().consoleSession.count({ where: { hostId, vmUuid, kind, endedAt: null, lastSeenAt: { gt: new Date(Date.now() - CONSOLE_STALE_MS) } } });
+  return db().consoleSession.count({
+    where: { hostId, vmUuid, kind, endedAt: null, lastSeenAt: { gt: new Date(Date.now() - CONSOLE_STALE_MS) } },
+  });
 }
 
 /** A SPICE console's further channels (display, inputs, cursor, sound...): spice-html5 opens at most 6. */
@@ -102,22 +108,47 @@ export const SPICE_EXTRA_CHANNELS_MAX = 16;
  * same principal (web session, or share link) and VM, used, and its console session open now. Returns
  * the main ticket's id; refuses otherwise, and past SPICE_EXTRA_CHANNELS_MAX channels for one console.
  */
-async function consoleMainChannel(caller: Caller, hostId: string, vmUuid: string, main: string | undefined): Promise<string> {
-  const refused = new AppError("invalid_state", "Open the console's main channel first: an extra channel joins a live SPICE console");
+async function consoleMainChannel(
+  caller: Caller,
+  hostId: string,
+  vmUuid: string,
+  main: string | undefined,
+): Promise<string> {
+  const refused = new AppError(
+    "invalid_state",
+    "Open the console's main channel first: an extra channel joins a live SPICE console",
+  );
   if (!main || main.length > 128) throw refused;
   const id = hash(main);
   const t = await db().consoleTicket.findUnique({ where: { id } });
   const p = caller.principal;
-  const mine = t && t.userId === p.user.id && t.sessionId === ticketSessionKey(p) && (t.shareLinkId ?? null) === (p.shareLinkId ?? null);
-  if (!t || !mine || t.kind !== "spice" || t.mainTicketId || t.transport !== "websocket" || !t.usedAt || t.hostId !== hostId || t.vmUuid !== vmUuid) throw refused;
+  const mine =
+    t &&
+    t.userId === p.user.id &&
+    t.sessionId === ticketSessionKey(p) &&
+    (t.shareLinkId ?? null) === (p.shareLinkId ?? null);
+  if (
+    !t ||
+    !mine ||
+    t.kind !== "spice" ||
+    t.mainTicketId ||
+    t.transport !== "websocket" ||
+    !t.usedAt ||
+    t.hostId !== hostId ||
+    t.vmUuid !== vmUuid
+  )
+    throw refused;
   const since = new Date(Date.now() - CONSOLE_STALE_MS);
-  const live = await db().consoleSession.count({ where: { ticketId: id, mainTicketId: null, endedAt: null, lastSeenAt: { gt: since } } });
+  const live = await db().consoleSession.count({
+    where: { ticketId: id, mainTicketId: null, endedAt: null, lastSeenAt: { gt: since } },
+  });
   if (!live) throw refused;
   const [open, pending] = await Promise.all([
     db().consoleSession.count({ where: { mainTicketId: id, endedAt: null } }),
     db().consoleTicket.count({ where: { mainTicketId: id, usedAt: null, expiresAt: { gt: new Date() } } }),
   ]);
-  if (open + pending >= SPICE_EXTRA_CHANNELS_MAX) throw new AppError("rate_limited", `A SPICE console has at most ${SPICE_EXTRA_CHANNELS_MAX} extra channels`);
+  if (open + pending >= SPICE_EXTRA_CHANNELS_MAX)
+    throw new AppError("rate_limited", `A SPICE console has at most ${SPICE_EXTRA_CHANNELS_MAX} extra channels`);
   return id;
 }
 
@@ -139,7 +170,9 @@ export async function consoleCountOfUser(userId: string): Promise<number> {
 }
 
 function consoleCapError(max: number): AppError {
-  return new AppError("rate_limited", `You have ${max} consoles open, the most allowed per user: close one first`, { data: { limit: max } });
+  return new AppError("rate_limited", `You have ${max} consoles open, the most allowed per user: close one first`, {
+    data: { limit: max },
+  });
 }
 
 /**
@@ -155,7 +188,8 @@ async function consoleOffered(hostId: string, rawUuid: string, input: { kind: Co
   const dom = await consoleDomainRead(host, uuid);
   const vm = { name: dom.wire.name, state: dom.state };
   if (input.kind === "serial") {
-    if (dom.wire.serials.length === 0 && dom.wire.consoles.length === 0) throw new AppError("invalid_state", `${vm.name} has no serial console`);
+    if (dom.wire.serials.length === 0 && dom.wire.consoles.length === 0)
+      throw new AppError("invalid_state", `${vm.name} has no serial console`);
   } else if (!dom.wire.graphics.some((g) => g.type === input.kind)) {
     throw new AppError("invalid_state", `${vm.name} has no ${input.kind.toUpperCase()} display`);
   }
@@ -164,7 +198,10 @@ async function consoleOffered(hostId: string, rawUuid: string, input: { kind: Co
     throw new AppError("invalid_input", "View-only is not available for SPICE consoles");
   }
   if (input.kind === "vnc" && (await consoleLiveCount(host.id, uuid, "vnc")) >= QEMU_VNC_VIEWERS) {
-    throw new AppError("console_full", `${vm.name} already has ${QEMU_VNC_VIEWERS} viewers, as many as its display accepts`);
+    throw new AppError(
+      "console_full",
+      `${vm.name} already has ${QEMU_VNC_VIEWERS} viewers, as many as its display accepts`,
+    );
   }
   return { host, uuid, dom };
 }
@@ -186,21 +223,33 @@ export async function consoleTicketMint(
   const transport = opts.transport ?? "websocket";
   const extra = input.channel === "extra";
   // Only SPICE runs one connection per channel; a VNC or serial "extra" would be a second console outside every rule.
-  if (extra && input.kind !== "spice") throw new AppError("bad_request", "Extra channels exist only for SPICE consoles");
-  if (extra && (transport !== "websocket" || input.mode !== "interactive")) throw new AppError("bad_request", "An extra channel joins an interactive websocket console");
+  if (extra && input.kind !== "spice")
+    throw new AppError("bad_request", "Extra channels exist only for SPICE consoles");
+  if (extra && (transport !== "websocket" || input.mode !== "interactive"))
+    throw new AppError("bad_request", "An extra channel joins an interactive websocket console");
   const maxConsoles = env().VIRTDECK_MAX_CONSOLES_PER_USER;
   if (!extra && (await consoleCountOfUser(caller.principal.user.id)) >= maxConsoles) throw consoleCapError(maxConsoles);
-  if (input.mode === "takeover" && !(await authorize(caller.principal, "vm.console.takeover", { hostId, vmUuid: rawUuid }))) {
+  if (
+    input.mode === "takeover" &&
+    !(await authorize(caller.principal, "vm.console.takeover", { hostId, vmUuid: rawUuid }))
+  ) {
     throw new AppError("forbidden", "You may not take over other users' consoles");
   }
   const { host, uuid, dom } = await consoleOffered(hostId, rawUuid, input);
   const mainTicketId = extra ? await consoleMainChannel(caller, host.id, uuid, input.main) : null;
   if (input.mode === "interactive") {
-    const holders = await consoleHolders(host.id, uuid, { excludeUserId: caller.principal.user.id, interactiveOnly: true });
+    const holders = await consoleHolders(host.id, uuid, {
+      excludeUserId: caller.principal.user.id,
+      interactiveOnly: true,
+    });
     if (holders.length) {
-      throw new AppError("console_held", `${holders.map((h) => h.username).join(", ")} ${holders.length > 1 ? "are" : "is"} using this console`, {
-        data: { holders },
-      });
+      throw new AppError(
+        "console_held",
+        `${holders.map((h) => h.username).join(", ")} ${holders.length > 1 ? "are" : "is"} using this console`,
+        {
+          data: { holders },
+        },
+      );
     }
   }
   const ttl = transport === "http_connect" ? VV_TICKET_TTL_MS + VV_CHANNEL_WINDOW_MS : TICKET_TTL_MS;
@@ -265,14 +314,28 @@ export interface ConsumedTicket {
  * Uses a ticket: one atomic UPDATE marks it used only if unused and unexpired,
  * so two racing sockets cannot both succeed. It must belong to this session.
  */
-export async function consoleTicketConsume(ticket: string | null, principal: Principal): Promise<ConsumedTicket | null> {
+export async function consoleTicketConsume(
+  ticket: string | null,
+  principal: Principal,
+): Promise<ConsumedTicket | null> {
   if (!ticket || ticket.length > 128) return null;
   const id = hash(ticket);
   const now = new Date();
   // One UPDATE ... RETURNING: marks it used and reads it in the same statement.
-  const [row] = await db().consoleTicket.updateManyAndReturn({ where: { id, transport: "websocket", usedAt: null, expiresAt: { gt: now } }, data: { usedAt: now } });
+  const [row] = await db().consoleTicket.updateManyAndReturn({
+    where: { id, transport: "websocket", usedAt: null, expiresAt: { gt: now } },
+    data: { usedAt: now },
+  });
   if (!row || row.userId !== principal.user.id || row.sessionId !== ticketSessionKey(principal)) return null;
-  return { hostId: row.hostId, vmUuid: row.vmUuid, kind: row.kind, viewOnly: row.viewOnly, takeover: row.takeover, ticketId: row.id, mainTicketId: row.mainTicketId };
+  return {
+    hostId: row.hostId,
+    vmUuid: row.vmUuid,
+    kind: row.kind,
+    viewOnly: row.viewOnly,
+    takeover: row.takeover,
+    ticketId: row.id,
+    mainTicketId: row.mainTicketId,
+  };
 }
 
 export interface ConnectTicket extends ConsumedTicket {
@@ -290,22 +353,44 @@ export async function consoleTicketConsumeConnect(ticket: string | null): Promis
   if (!ticket || ticket.length > 128) return null;
   const id = hash(ticket);
   const now = new Date();
-  const [first] = await db().consoleTicket.updateManyAndReturn({ where: { id, transport: "http_connect", usedAt: null, expiresAt: { gt: now } }, data: { usedAt: now } });
+  const [first] = await db().consoleTicket.updateManyAndReturn({
+    where: { id, transport: "http_connect", usedAt: null, expiresAt: { gt: now } },
+    data: { usedAt: now },
+  });
   const row =
-    first ?? (await db().consoleTicket.findFirst({ where: { id, transport: "http_connect", usedAt: { gt: new Date(now.getTime() - VV_CHANNEL_WINDOW_MS) } } }));
+    first ??
+    (await db().consoleTicket.findFirst({
+      where: { id, transport: "http_connect", usedAt: { gt: new Date(now.getTime() - VV_CHANNEL_WINDOW_MS) } },
+    }));
   if (!row) return null;
-  return { hostId: row.hostId, vmUuid: row.vmUuid, kind: row.kind, viewOnly: row.viewOnly, takeover: row.takeover, userId: row.userId, sessionId: row.sessionId, ticketId: row.id };
+  return {
+    hostId: row.hostId,
+    vmUuid: row.vmUuid,
+    kind: row.kind,
+    viewOnly: row.viewOnly,
+    takeover: row.takeover,
+    userId: row.userId,
+    sessionId: row.sessionId,
+    ticketId: row.id,
+  };
 }
 
 /**
  * For the proxy's once-a-second check: the SPICE extra channels among `lives` whose main channel's
  * session is no longer open (on any instance). An extra channel lives only as long as its console.
  */
-export async function consoleExtrasOrphaned(lives: readonly { id: string; mainTicketId?: string | null }[]): Promise<Set<string>> {
+export async function consoleExtrasOrphaned(
+  lives: readonly { id: string; mainTicketId?: string | null }[],
+): Promise<Set<string>> {
   const extras = lives.filter((l) => l.mainTicketId);
   if (!extras.length) return new Set();
   const mains = await db().consoleSession.findMany({
-    where: { ticketId: { in: [...new Set(extras.map((l) => l.mainTicketId!))] }, mainTicketId: null, endedAt: null, lastSeenAt: { gt: new Date(Date.now() - CONSOLE_STALE_MS) } },
+    where: {
+      ticketId: { in: [...new Set(extras.map((l) => l.mainTicketId!))] },
+      mainTicketId: null,
+      endedAt: null,
+      lastSeenAt: { gt: new Date(Date.now() - CONSOLE_STALE_MS) },
+    },
     select: { ticketId: true },
   });
   const open = new Set(mains.map((m) => m.ticketId));
@@ -337,12 +422,28 @@ export async function consoleTicketPurge(): Promise<number> {
  * A .vv file for a native SPICE viewer: a ticket for HTTP CONNECT through the app (60 s to first
  * use), the console's fresh SPICE password, and the app's origin as the viewer's proxy.
  */
-export async function consoleVvCreate(caller: Caller, hostId: string, rawUuid: string, origin: string): Promise<{ filename: string; body: string }> {
-  const minted = await consoleTicketMint(caller, hostId, rawUuid, { kind: "spice", mode: "interactive", channel: "main" }, { transport: "http_connect" });
+export async function consoleVvCreate(
+  caller: Caller,
+  hostId: string,
+  rawUuid: string,
+  origin: string,
+): Promise<{ filename: string; body: string }> {
+  const minted = await consoleTicketMint(
+    caller,
+    hostId,
+    rawUuid,
+    { kind: "spice", mode: "interactive", channel: "main" },
+    { transport: "http_connect" },
+  );
   const dom = await consoleDomainRead(await hostGet(hostId), DomainUuidSchema.parse(rawUuid)).catch(() => null);
   const name = dom?.wire.name ?? "console";
   return {
     filename: `${name.replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 60) || "console"}.vv`,
-    body: vvFile({ host: vvHostOf(minted.ticket), password: minted.password, proxy: origin, title: `${name} (virtdeck)` }),
+    body: vvFile({
+      host: vvHostOf(minted.ticket),
+      password: minted.password,
+      proxy: origin,
+      title: `${name} (virtdeck)`,
+    }),
   };
 }

@@ -1,18 +1,40 @@
 import { describe, expect, it } from "vitest";
 import { vvFile, vvHostOf, vvTicketOf } from "./vv-file";
 
-const parse = (text: string) => Object.fromEntries(text.trim().split("\n").slice(1).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+const parse = (text: string) =>
+  Object.fromEntries(
+    text
+      .trim()
+      .split("\n")
+      .slice(1)
+      .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+  );
 
 describe("vvFile", () => {
   it("names virtdeck as the proxy and the ticket as the host, with the password", () => {
-    const text = vvFile({ host: "vd-AbC_123-x", password: "pw-123", proxy: "http://127.0.0.1:3000", title: "web 1 (virtdeck)" });
+    const text = vvFile({
+      host: "vd-AbC_123-x",
+      password: "pw-123",
+      proxy: "http://127.0.0.1:3000",
+      title: "web 1 (virtdeck)",
+    });
     expect(text.split("\n")[0]).toBe("[virt-viewer]");
-    expect(parse(text)).toMatchObject({ type: "spice", host: "vd-AbC_123-x", port: "5900", password: "pw-123", proxy: "http://127.0.0.1:3000", title: "web 1 (virtdeck)", "delete-this-file": "1" });
+    expect(parse(text)).toMatchObject({
+      type: "spice",
+      host: "vd-AbC_123-x",
+      port: "5900",
+      password: "pw-123",
+      proxy: "http://127.0.0.1:3000",
+      title: "web 1 (virtdeck)",
+      "delete-this-file": "1",
+    });
     expect(text.endsWith("\n")).toBe(true);
   });
 
   it("keeps hostile VM names on one line and escapes backslashes", () => {
-    const v = parse(vvFile({ host: "vd-x", password: "p", proxy: "https://vd.example", title: "a\nproxy=http://evil\\b" }));
+    const v = parse(
+      vvFile({ host: "vd-x", password: "p", proxy: "https://vd.example", title: "a\nproxy=http://evil\\b" }),
+    );
     expect(v.title).toBe("a proxy=http://evil\\\\b");
     expect(v.proxy).toBe("https://vd.example");
   });
@@ -32,6 +54,14 @@ describe("vvHostOf / vvTicketOf", () => {
     expect(vvTicketOf(host.toUpperCase())).toBe(ticket);
   });
   it("rejects anything else", () => {
-    for (const h of ["", "vd-", `vd-${ticket}`, `xx-${ticket.slice(0, 32)}.${ticket.slice(32)}`, `vd-${ticket.slice(0, 31)}g.${ticket.slice(32)}`, "127.0.0.1"]) expect(vvTicketOf(h)).toBeNull();
+    for (const h of [
+      "",
+      "vd-",
+      `vd-${ticket}`,
+      `xx-${ticket.slice(0, 32)}.${ticket.slice(32)}`,
+      `vd-${ticket.slice(0, 31)}g.${ticket.slice(32)}`,
+      "127.0.0.1",
+    ])
+      expect(vvTicketOf(h)).toBeNull();
   });
 });

@@ -16,7 +16,10 @@ export interface VvFileInput {
 
 /** GLib key-file value: no control characters; backslash escaped (g_key_file escapes \s \n \t \r \\). */
 function keyFileValue(v: string): string {
-  return v.replace(/[\x00-\x1f\x7f]/g, " ").replace(/\\/g, "\\\\").replace(/^ /, "\\s");
+  return v
+    .replace(/[\x00-\x1f\x7f]/g, " ")
+    .replace(/\\/g, "\\\\")
+    .replace(/^ /, "\\s");
 }
 
 export function vvFile(o: VvFileInput): string {

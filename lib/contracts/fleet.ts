@@ -6,7 +6,16 @@
  */
 import type { MessageRef } from "@/lib/contracts/messages";
 
-export const VM_STATES = ["running", "blocked", "paused", "shutdown", "shutoff", "crashed", "pmsuspended", "nostate"] as const;
+export const VM_STATES = [
+  "running",
+  "blocked",
+  "paused",
+  "shutdown",
+  "shutoff",
+  "crashed",
+  "pmsuspended",
+  "nostate",
+] as const;
 export type VmState = (typeof VM_STATES)[number];
 
 export const VM_ACTIONS = [

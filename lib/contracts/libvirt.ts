@@ -21,4 +21,7 @@ export type LibvirtUri = (typeof LIBVIRT_URIS)[number];
 
 export const LibvirtUriSchema = z
   .string({ error: "Libvirt URI must be text" })
-  .refine((s): s is LibvirtUri => (LIBVIRT_URIS as readonly string[]).includes(s), "Libvirt URI must be qemu:///system or qemu:///session");
+  .refine(
+    (s): s is LibvirtUri => (LIBVIRT_URIS as readonly string[]).includes(s),
+    "Libvirt URI must be qemu:///system or qemu:///session",
+  );

@@ -44,7 +44,11 @@ export const DOMAIN_TYPES = ["auto", "kvm", "qemu"] as const;
 
 export const DiskSpecSchema = z
   .object({
-    sizeMiB: z.coerce.number().int("Whole MiB").min(1, "At least 1 MiB").max(64 * 1024 * 1024, "At most 64 TiB"),
+    sizeMiB: z.coerce
+      .number()
+      .int("Whole MiB")
+      .min(1, "At least 1 MiB")
+      .max(64 * 1024 * 1024, "At most 64 TiB"),
     format: z.enum(DISK_FORMATS).default("qcow2"),
     bus: z.enum(DISK_BUSES).default("virtio"),
     cache: z.enum(DISK_CACHES).default("default"),
@@ -72,7 +76,10 @@ export const SourceSpecSchema = z.discriminatedUnion("kind", [
 ]);
 export type SourceSpec = z.infer<typeof SourceSpecSchema>;
 
-const CloudText = z.string().max(64 * 1024, "At most 64 KiB").refine(noControl, "Must not contain control characters");
+const CloudText = z
+  .string()
+  .max(64 * 1024, "At most 64 KiB")
+  .refine(noControl, "Must not contain control characters");
 
 export const TemplateCloudInitSchema = z
   .object({
@@ -92,12 +99,30 @@ const OsVariantSchema = z
 export const HardwareSpecSchema = z.object({
   osVariant: OsVariantSchema.default(""),
   vcpus: z.coerce.number().int().min(1, "At least 1 vCPU").max(512, "At most 512 vCPUs"),
-  memoryMiB: z.coerce.number().int().min(16, "At least 16 MiB").max(16 * 1024 * 1024),
-  maxMemoryMiB: z.coerce.number().int().min(16).max(16 * 1024 * 1024),
+  memoryMiB: z.coerce
+    .number()
+    .int()
+    .min(16, "At least 16 MiB")
+    .max(16 * 1024 * 1024),
+  maxMemoryMiB: z.coerce
+    .number()
+    .int()
+    .min(16)
+    .max(16 * 1024 * 1024),
   cpuMode: z.enum(CPU_MODES).default("host-model"),
-  cpuModel: z.string().trim().max(64).regex(/^[A-Za-z0-9._-]*$/, "CPU model is a libvirt model name such as qemu64").default(""),
+  cpuModel: z
+    .string()
+    .trim()
+    .max(64)
+    .regex(/^[A-Za-z0-9._-]*$/, "CPU model is a libvirt model name such as qemu64")
+    .default(""),
   firmware: z.enum(FIRMWARES).default("bios"),
-  machineType: z.string().trim().max(64).regex(/^[A-Za-z0-9._-]*$/, "Machine type such as q35 or pc").default(""),
+  machineType: z
+    .string()
+    .trim()
+    .max(64)
+    .regex(/^[A-Za-z0-9._-]*$/, "Machine type such as q35 or pc")
+    .default(""),
   domainType: z.enum(DOMAIN_TYPES).default("auto"),
   disks: z.array(DiskSpecSchema).max(16).default([]),
   nics: z.array(NicSpecSchema).max(16).default([]),
@@ -105,16 +130,27 @@ export const HardwareSpecSchema = z.object({
   serialConsole: z.boolean().default(true),
 });
 
-function hardwareChecks(v: { memoryMiB: number; maxMemoryMiB: number; cpuMode: string; cpuModel: string }, ctx: z.RefinementCtx) {
-  if (v.maxMemoryMiB < v.memoryMiB) ctx.addIssue({ code: "custom", path: ["maxMemoryMiB"], message: "Max memory must be at least the current memory" });
-  if (v.cpuMode === "custom" && !v.cpuModel) ctx.addIssue({ code: "custom", path: ["cpuModel"], message: "A custom CPU mode needs a CPU model" });
+function hardwareChecks(
+  v: { memoryMiB: number; maxMemoryMiB: number; cpuMode: string; cpuModel: string },
+  ctx: z.RefinementCtx,
+) {
+  if (v.maxMemoryMiB < v.memoryMiB)
+    ctx.addIssue({ code: "custom", path: ["maxMemoryMiB"], message: "Max memory must be at least the current memory" });
+  if (v.cpuMode === "custom" && !v.cpuModel)
+    ctx.addIssue({ code: "custom", path: ["cpuModel"], message: "A custom CPU mode needs a CPU model" });
 }
 
 export const TemplateInputSchema = HardwareSpecSchema.extend({
   name: z
     .string({ error: "Name must be text" })
     .transform((s) => s.normalize("NFC").trim())
-    .pipe(z.string().min(1, "Name is required").max(64, "Name must be at most 64 characters").refine(noControl, "Name must not contain control characters")),
+    .pipe(
+      z
+        .string()
+        .min(1, "Name is required")
+        .max(64, "Name must be at most 64 characters")
+        .refine(noControl, "Name must not contain control characters"),
+    ),
   description: z.string().max(2000).refine(noControl, "Description must not contain control characters").default(""),
   source: SourceSpecSchema.default({ kind: "none" }),
   cloudInit: TemplateCloudInitSchema.nullable().default(null),
@@ -125,7 +161,11 @@ export const TemplateInputSchema = HardwareSpecSchema.extend({
   .superRefine((v, ctx) => {
     hardwareChecks(v, ctx);
     if (v.source.kind === "image" && v.disks.length === 0) {
-      ctx.addIssue({ code: "custom", path: ["disks"], message: "An image-based template needs a first disk (the clone of the base image)" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["disks"],
+        message: "An image-based template needs a first disk (the clone of the base image)",
+      });
     }
   });
 export type TemplateInput = z.infer<typeof TemplateInputSchema>;
@@ -155,7 +195,13 @@ export const CloudInitDeploySchema = z
       .default(""),
     password: z.string().max(256).refine(noControl, "Password must not contain control characters").default(""),
     sshKeys: z
-      .array(z.string().trim().max(16 * 1024).regex(/^(ssh-|ecdsa-|sk-)[A-Za-z0-9@.-]+ [A-Za-z0-9+/=]+( [^\n\r]*)?$/, "Not an OpenSSH public key line"))
+      .array(
+        z
+          .string()
+          .trim()
+          .max(16 * 1024)
+          .regex(/^(ssh-|ecdsa-|sk-)[A-Za-z0-9@.-]+ [A-Za-z0-9+/=]+( [^\n\r]*)?$/, "Not an OpenSSH public key line"),
+      )
       .max(32)
       .default([]),
   })
@@ -168,9 +214,19 @@ export type CloneMode = (typeof CLONE_MODES)[number];
 const OverridesSchema = z
   .object({
     vcpus: z.coerce.number().int().min(1).max(512).optional(),
-    memoryMiB: z.coerce.number().int().min(16).max(16 * 1024 * 1024).optional(),
+    memoryMiB: z.coerce
+      .number()
+      .int()
+      .min(16)
+      .max(16 * 1024 * 1024)
+      .optional(),
     /** Size of the first disk; for image templates it must be at least the base image's virtual size. */
-    diskSizeMiB: z.coerce.number().int().min(1).max(64 * 1024 * 1024).optional(),
+    diskSizeMiB: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(64 * 1024 * 1024)
+      .optional(),
   })
   .strict()
   .default({});
@@ -210,7 +266,14 @@ export const VmCreateSchema = z.discriminatedUnion("mode", [
       name: VmNameSchema,
       title: z.string().max(200).refine(noControl).default(""),
       /** format: what the caller declares the image to be; its bytes must agree (raw unless said). */
-      disk: z.object({ pool: ObjectNameSchema, volume: ObjectNameSchema, format: z.enum(DISK_FORMATS).default("raw"), bus: z.enum(DISK_BUSES).default("virtio") }).strict(),
+      disk: z
+        .object({
+          pool: ObjectNameSchema,
+          volume: ObjectNameSchema,
+          format: z.enum(DISK_FORMATS).default("raw"),
+          bus: z.enum(DISK_BUSES).default("virtio"),
+        })
+        .strict(),
       hardware: HardwareSpecSchema.strict().superRefine(hardwareChecks),
       start: z.boolean().default(true),
       acceptWarnings: z.boolean().default(false),
@@ -258,25 +321,51 @@ export const VmToTemplateSchema = z
 export const VmEditSchema = z
   .object({
     vcpus: z.coerce.number().int().min(1).max(512).optional(),
-    memoryMiB: z.coerce.number().int().min(16).max(16 * 1024 * 1024).optional(),
-    maxMemoryMiB: z.coerce.number().int().min(16).max(16 * 1024 * 1024).optional(),
+    memoryMiB: z.coerce
+      .number()
+      .int()
+      .min(16)
+      .max(16 * 1024 * 1024)
+      .optional(),
+    maxMemoryMiB: z.coerce
+      .number()
+      .int()
+      .min(16)
+      .max(16 * 1024 * 1024)
+      .optional(),
     title: z.string().max(200).refine(noControl, "Title must not contain control characters").optional(),
     description: z.string().max(4000).refine(noControl, "Description must not contain control characters").optional(),
     autostart: z.boolean().optional(),
-    bootOrder: z.array(z.enum(["hd", "cdrom", "network"])).min(1).max(3).optional(),
+    bootOrder: z
+      .array(z.enum(["hd", "cdrom", "network"]))
+      .min(1)
+      .max(3)
+      .optional(),
     bootMenu: z.boolean().optional(),
     addDisk: DiskSpecSchema.optional(),
-    removeDisk: z.string().regex(/^[a-z]{2,3}[a-z]{1,2}$/, "Disk target such as vdb").optional(),
+    removeDisk: z
+      .string()
+      .regex(/^[a-z]{2,3}[a-z]{1,2}$/, "Disk target such as vdb")
+      .optional(),
     /** With removeDisk: delete the disk's volume too (refused, and nothing changed, while anything else uses it). */
     deleteRemovedVolume: z.boolean().optional(),
-    resizeDisk: z.object({ target: z.string().regex(/^[a-z]{2,3}[a-z]{1,2}$/), sizeMiB: z.coerce.number().int().min(1) }).strict().optional(),
+    resizeDisk: z
+      .object({ target: z.string().regex(/^[a-z]{2,3}[a-z]{1,2}$/), sizeMiB: z.coerce.number().int().min(1) })
+      .strict()
+      .optional(),
     attachIso: z.object({ pool: ObjectNameSchema, volume: ObjectNameSchema }).strict().optional(),
-    ejectIso: z.string().regex(/^[a-z]{2,3}[a-z]{1,2}$/).optional(),
+    ejectIso: z
+      .string()
+      .regex(/^[a-z]{2,3}[a-z]{1,2}$/)
+      .optional(),
     addNic: NicSpecSchema.optional(),
     removeNic: MacSchema.optional(),
   })
   .strict()
-  .refine((v) => !v.deleteRemovedVolume || v.removeDisk, { path: ["deleteRemovedVolume"], message: "Deleting a volume goes with removing its disk (removeDisk)" });
+  .refine((v) => !v.deleteRemovedVolume || v.removeDisk, {
+    path: ["deleteRemovedVolume"],
+    message: "Deleting a volume goes with removing its disk (removeDisk)",
+  });
 export type VmEditInput = z.infer<typeof VmEditSchema>;
 
 /** A message the browser translates: here a key of the "provisioning" catalogue and its ICU arguments. */

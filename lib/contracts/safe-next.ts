@@ -11,7 +11,8 @@ const ORIGIN = "http://virtdeck.invalid";
 export function safeNextPath(value: string | string[] | null | undefined, fallback = "/"): string {
   const v = Array.isArray(value) ? value[0] : value;
   if (typeof v !== "string" || v.length === 0 || v.length > 2048) return fallback;
-  if (/[\u0000-\u0020\u007f-\u009f\\\u00a0\u1680\u2000-\u200f\u2028\u2029\u202f\u205f\u3000\ufeff]/.test(v)) return fallback;
+  if (/[\u0000-\u0020\u007f-\u009f\\\u00a0\u1680\u2000-\u200f\u2028\u2029\u202f\u205f\u3000\ufeff]/.test(v))
+    return fallback;
   if (!v.startsWith("/") || v.startsWith("//")) return fallback;
   let url: URL;
   try {

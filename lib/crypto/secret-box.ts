@@ -22,7 +22,8 @@ let keyPromise: Promise<Buffer> | undefined;
 
 export function secretKeyParse(b64: string): Buffer {
   const key = Buffer.from(b64.trim(), "base64");
-  if (key.length !== 32) throw new Error("VIRTDECK_SECRET_KEY must be 32 bytes, base64-encoded (openssl rand -base64 32)");
+  if (key.length !== 32)
+    throw new Error("VIRTDECK_SECRET_KEY must be 32 bytes, base64-encoded (openssl rand -base64 32)");
   return key;
 }
 
@@ -55,10 +56,15 @@ async function loadKey(): Promise<Buffer> {
  * data directory, where older versions kept it) is moved to `file` first.
  */
 export async function secretKeyFileLoad(file: string, legacyFile: string): Promise<Buffer> {
-  const [current, legacy] = await Promise.all([readKeyFile(file), legacyFile === file ? null : readKeyFile(legacyFile)]);
+  const [current, legacy] = await Promise.all([
+    readKeyFile(file),
+    legacyFile === file ? null : readKeyFile(legacyFile),
+  ]);
   if (legacy) {
     if (current && !current.equals(legacy)) {
-      throw new Error(`Two different secret keys: ${legacyFile} (older versions) and ${file} (VIRTDECK_SECRET_KEY_FILE). Keep the one this database was sealed with and remove the other.`);
+      throw new Error(
+        `Two different secret keys: ${legacyFile} (older versions) and ${file} (VIRTDECK_SECRET_KEY_FILE). Keep the one this database was sealed with and remove the other.`,
+      );
     }
     if (!current) await writeKeyFile(file, legacy);
     const moved = await readKeyFile(file);

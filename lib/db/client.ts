@@ -40,7 +40,11 @@ export function migrationsDir(): string {
 }
 
 /** Secrets never leave the database layer unless a query selects them explicitly. */
-const OMIT = { user: { passwordHash: true }, host: { privateKeySealed: true }, userTotp: { secretSealed: true } } as const;
+const OMIT = {
+  user: { passwordHash: true },
+  host: { privateKeySealed: true },
+  userTotp: { secretSealed: true },
+} as const;
 
 function open(): DbState {
   const url = env().DATABASE_URL;
@@ -81,7 +85,7 @@ function pgSession(client: pg.PoolClient): SqlSession {
     exec: async (sql) => {
       await client.query(sql);
     },
-    query: async <T,>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
+    query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
   };
 }
 
@@ -90,7 +94,7 @@ function pgliteSession(p: PGlite): SqlSession {
     exec: async (sql) => {
       await p.exec(sql);
     },
-    query: async <T,>(sql: string, params?: unknown[]) => (await p.query<T>(sql, params)).rows,
+    query: async <T>(sql: string, params?: unknown[]) => (await p.query<T>(sql, params)).rows,
   };
 }
 

@@ -7,7 +7,10 @@ import { checksum, migrationsLoad } from "./migrate";
 describe("migrationsLoad", () => {
   it("loads migration directories in name order with Prisma-compatible SHA-256 checksums", async () => {
     const dir = await mkdtemp(path.join(tmpdir(), "vd-mig-"));
-    for (const [name, sql] of [["20260102_b", "SELECT 2;"], ["20260101_a", "SELECT 1;"]]) {
+    for (const [name, sql] of [
+      ["20260102_b", "SELECT 2;"],
+      ["20260101_a", "SELECT 1;"],
+    ]) {
       await mkdir(path.join(dir, name));
       await writeFile(path.join(dir, name, "migration.sql"), sql);
     }
@@ -31,7 +34,11 @@ BEGIN
 END;
 $$ LANGUAGE plpgsql;`),
     ).toBe(false);
-    expect(ownsTransaction(`CREATE FUNCTION f() RETURNS int AS $body$ BEGIN RETURN 1; END; $body$ LANGUAGE plpgsql;\nBEGIN;\nCOMMIT;`)).toBe(true);
+    expect(
+      ownsTransaction(
+        `CREATE FUNCTION f() RETURNS int AS $body$ BEGIN RETURN 1; END; $body$ LANGUAGE plpgsql;\nBEGIN;\nCOMMIT;`,
+      ),
+    ).toBe(true);
     expect(ownsTransaction(`INSERT INTO t VALUES ('BEGIN;');`)).toBe(false);
   });
 });

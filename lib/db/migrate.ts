@@ -130,7 +130,9 @@ async function applyUnwrapped(session: SqlSession, m: MigrationFile): Promise<vo
     await session.query(`UPDATE "_prisma_migrations" SET logs = $2 WHERE id = $1`, [id, reason]).catch(() => {});
     throw failure(m, err, false);
   }
-  await session.query(`UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1`, [id]);
+  await session.query(`UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1`, [
+    id,
+  ]);
 }
 
 export async function migrationsApply(

@@ -113,7 +113,10 @@ async function connect(w: Watcher): Promise<void> {
       return;
     }
     // On the host's main connection: when that connection drops, the stream closes with it.
-    const stream = await hostClientFor(host).virshStream({ command: "event", args: [{ flag: "--all" }, { flag: "--loop" }] });
+    const stream = await hostClientFor(host).virshStream({
+      command: "event",
+      args: [{ flag: "--all" }, { flag: "--loop" }],
+    });
     if (w.stopped) {
       stream.destroy();
       return;
@@ -220,7 +223,9 @@ export type EventsSend = (event: "vm" | "host", data: VmEvent | HostEvent) => vo
  * re-reads the visibility (run on every caller re-check tick, so granted and revoked access apply to
  * an open stream) and tells the browser to drop VMs granted one by one that are no longer visible.
  */
-export async function eventsVisibleFeed(principal: Principal): Promise<(send: EventsSend) => { stop: () => void; refresh: () => Promise<void> }> {
+export async function eventsVisibleFeed(
+  principal: Principal,
+): Promise<(send: EventsSend) => { stop: () => void; refresh: () => Promise<void> }> {
   let visible: Visibility = await visibility(principal, "vm.view");
   const hostVisible = (hostId: string) => {
     const hosts = visibilityHosts(visible);

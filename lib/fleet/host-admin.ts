@@ -3,7 +3,15 @@ import type { z } from "zod";
 import { authorizeGlobalOrThrow, type DeniedRequest } from "@/lib/authz";
 import type { Caller } from "@/lib/authz/caller";
 import { eventsUnwatch, eventsWatchHosts } from "@/lib/fleet/events";
-import { hostDelete, hostEndpointChanges, hostGet, hostKeyConfirm, hostUpdate, type HostUpdateSchema, type HostView } from "@/lib/fleet/hosts";
+import {
+  hostDelete,
+  hostEndpointChanges,
+  hostGet,
+  hostKeyConfirm,
+  hostUpdate,
+  type HostUpdateSchema,
+  type HostView,
+} from "@/lib/fleet/hosts";
 import { inventoryGet } from "@/lib/fleet/inventory";
 import { fleetForget } from "@/lib/fleet/runtime";
 
@@ -29,7 +37,12 @@ export async function hostReconnect(hostId: string, o: { connectNow?: boolean; w
  * port, SSH user and libvirt URI say which machine the record (and every grant on it) reaches:
  * host.manage globally.
  */
-export async function hostEdit(caller: Caller, id: string, input: z.infer<typeof HostUpdateSchema>, request: DeniedRequest): Promise<HostView> {
+export async function hostEdit(
+  caller: Caller,
+  id: string,
+  input: z.infer<typeof HostUpdateSchema>,
+  request: DeniedRequest,
+): Promise<HostView> {
   if (Object.keys(hostEndpointChanges(await hostGet(id), input)).length) {
     await authorizeGlobalOrThrow(caller.principal, "host.manage", { hostId: id }, request);
   }

@@ -16,7 +16,10 @@ export async function hostStatusSet(
   message: string,
   extra: { presentedHostKeySha256?: string; seen?: boolean } = {},
 ): Promise<void> {
-  const before = await db().host.findUnique({ where: { id }, select: { status: true, statusMessage: true, name: true, lastSeenAt: true } });
+  const before = await db().host.findUnique({
+    where: { id },
+    select: { status: true, statusMessage: true, name: true, lastSeenAt: true },
+  });
   await db().host.update({
     where: { id },
     data: {
@@ -27,8 +30,16 @@ export async function hostStatusSet(
     },
   });
   const log = childLogger("fleet");
-  const line = { hostId: id, host: before?.name, status, previous: before?.status, ...(message ? { reason: message.slice(0, 500) } : {}) };
-  if (before?.status === status && before.statusMessage === message.slice(0, 500)) log.debug(line, "host status unchanged");
-  else if (status === "online") log.info(line, before?.status === "offline" && before.lastSeenAt ? "host reconnected" : "host online");
+  const line = {
+    hostId: id,
+    host: before?.name,
+    status,
+    previous: before?.status,
+    ...(message ? { reason: message.slice(0, 500) } : {}),
+  };
+  if (before?.status === status && before.statusMessage === message.slice(0, 500))
+    log.debug(line, "host status unchanged");
+  else if (status === "online")
+    log.info(line, before?.status === "offline" && before.lastSeenAt ? "host reconnected" : "host online");
   else log.warn(line, status === "key_mismatch" ? "host key mismatch" : `host ${status}`);
 }

@@ -24,7 +24,13 @@ const noControl = (s: string) => !/[\u0000-\u001f\u007f]/.test(s);
 export const HostNameSchema = z
   .string({ error: "Name must be text" })
   .transform((s) => s.normalize("NFC").trim())
-  .pipe(z.string().min(1, "Name is required").max(64, "Name must be at most 64 characters").refine(noControl, "Name must not contain control characters"));
+  .pipe(
+    z
+      .string()
+      .min(1, "Name is required")
+      .max(64, "Name must be at most 64 characters")
+      .refine(noControl, "Name must not contain control characters"),
+  );
 
 /** DNS name, IPv4 or IPv6 literal; never something ssh could read as an option. */
 export const HostAddressSchema = z
@@ -55,7 +61,12 @@ const PrivateKeySchema = z
   .superRefine((s, ctx) => {
     const parsed = sshUtils.parseKey(s);
     if (parsed instanceof Error) {
-      ctx.addIssue({ code: "custom", message: /encrypted|passphrase/i.test(parsed.message) ? "Encrypted private keys are not supported: paste a key without a passphrase" : "Not a valid SSH private key" });
+      ctx.addIssue({
+        code: "custom",
+        message: /encrypted|passphrase/i.test(parsed.message)
+          ? "Encrypted private keys are not supported: paste a key without a passphrase"
+          : "Not a valid SSH private key",
+      });
     } else if (Array.isArray(parsed) || parsed.isPrivateKey?.() === false) {
       ctx.addIssue({ code: "custom", message: "Not a valid SSH private key" });
     }
@@ -129,8 +140,6 @@ function toView(r: Row): HostView {
   return { ...r, lastSeenAt: r.lastSeenAt?.toISOString() ?? null, createdAt: r.createdAt.toISOString() };
 }
 
-
-
 const aad = (id: string) => `host:${id}`;
 
 async function findRow(id: string): Promise<Row> {
@@ -171,7 +180,8 @@ export async function hostCreate(caller: Caller, input: z.infer<typeof HostCreat
   } else {
     privateKey = input.key.privateKey;
     const parsed = sshUtils.parseKey(privateKey);
-    if (parsed instanceof Error || Array.isArray(parsed)) throw new AppError("invalid_input", "Not a valid SSH private key");
+    if (parsed instanceof Error || Array.isArray(parsed))
+      throw new AppError("invalid_input", "Not a valid SSH private key");
     publicKey = `${parsed.type} ${parsed.getPublicSSH().toString("base64")} virtdeck`;
   }
   const row = await uniqueName(
@@ -197,7 +207,13 @@ export async function hostCreate(caller: Caller, input: z.infer<typeof HostCreat
           action: "host.create",
           target: { type: "host", id, name: created.name },
           ip: caller.ip,
-          details: { address: created.address, port: created.port, username: created.username, libvirtUri: created.libvirtUri, key: input.key.kind },
+          details: {
+            address: created.address,
+            port: created.port,
+            username: created.username,
+            libvirtUri: created.libvirtUri,
+            key: input.key.kind,
+          },
         },
         tx,
       );
@@ -229,7 +245,11 @@ export function hostEndpointChanges(
  * name and domain type, globally for the endpoint fields (see hostEndpointChanges). Any endpoint
  * change drops the pinned key: whatever answers there now must be confirmed again.
  */
-export async function hostUpdate(caller: Caller, id: string, input: z.infer<typeof HostUpdateSchema>): Promise<HostView> {
+export async function hostUpdate(
+  caller: Caller,
+  id: string,
+  input: z.infer<typeof HostUpdateSchema>,
+): Promise<HostView> {
   const before = await findRow(id);
   const changes = hostEndpointChanges(before, input);
   const moved = Object.keys(changes).length > 0;
@@ -238,7 +258,12 @@ export async function hostUpdate(caller: Caller, id: string, input: z.infer<type
     db().$transaction(async (tx) => {
       const after = await tx.host.update({
         where: { id: before.id },
-        data: { ...input, ...(moved ? { hostKeySha256: null, presentedHostKeySha256: null, status: "unverified", statusMessage: "" } : {}) },
+        data: {
+          ...input,
+          ...(moved
+            ? { hostKeySha256: null, presentedHostKeySha256: null, status: "unverified", statusMessage: "" }
+            : {}),
+        },
         select: VIEW,
       });
       await auditRecord(
@@ -249,7 +274,9 @@ export async function hostUpdate(caller: Caller, id: string, input: z.infer<type
           ip: caller.ip,
           details: {
             fields: Object.keys(input),
-            ...(input.name !== undefined && input.name !== before.name ? { name: { from: before.name, to: after.name } } : {}),
+            ...(input.name !== undefined && input.name !== before.name
+              ? { name: { from: before.name, to: after.name } }
+              : {}),
             ...changes,
             keyReset: moved,
             ...(moved ? { previousHostKey: before.hostKeySha256 } : {}),
@@ -267,7 +294,15 @@ export async function hostDelete(caller: Caller, id: string): Promise<void> {
   const row = await findRow(id);
   await db().$transaction(async (tx) => {
     await tx.host.delete({ where: { id: row.id } });
-    await auditRecord({ actor: caller.actor, action: "host.delete", target: { type: "host", id: row.id, name: row.name }, ip: caller.ip }, tx);
+    await auditRecord(
+      {
+        actor: caller.actor,
+        action: "host.delete",
+        target: { type: "host", id: row.id, name: row.name },
+        ip: caller.ip,
+      },
+      tx,
+    );
   });
 }
 
@@ -278,7 +313,10 @@ export async function hostDelete(caller: Caller, id: string): Promise<void> {
 export async function hostKeyConfirm(caller: Caller, id: string, fingerprint: string): Promise<HostView> {
   const row = await findRow(id);
   if (!row.presentedHostKeySha256 || row.presentedHostKeySha256 !== fingerprint) {
-    throw new AppError("conflict", "This fingerprint is not the one the host presented: test the connection again and compare");
+    throw new AppError(
+      "conflict",
+      "This fingerprint is not the one the host presented: test the connection again and compare",
+    );
   }
   const after = await db().$transaction(async (tx) => {
     const updated = await tx.host.update({

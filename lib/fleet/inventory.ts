@@ -41,7 +41,13 @@ function cacheFor(host: HostView): Cache {
   const caches = fleet().caches;
   let c = caches.get(key) as Cache | undefined;
   if (!c || c.host.uri !== host.libvirtUri) {
-    c = { host: { id: host.id, name: host.name, uri: host.libvirtUri }, domains: new Map(), dirty: new Set(), cpu: new Map(), startedAt: new Map() };
+    c = {
+      host: { id: host.id, name: host.name, uri: host.libvirtUri },
+      domains: new Map(),
+      dirty: new Set(),
+      cpu: new Map(),
+      startedAt: new Map(),
+    };
     caches.set(key, c);
   }
   c.host.name = host.name;

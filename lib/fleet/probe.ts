@@ -66,21 +66,33 @@ export async function hostProbe(caller: Caller, id: string): Promise<{ steps: Pr
       if (host.hostKeySha256) {
         set("hostkey", true, `Matches the pinned key ${host.hostKeySha256}`);
       } else {
-        set("hostkey", false, `Not confirmed yet: the host presented ${presented}. Compare it with the host's key and confirm it.`);
+        set(
+          "hostkey",
+          false,
+          `Not confirmed yet: the host presented ${presented}. Compare it with the host's key and confirm it.`,
+        );
       }
       await probeLibvirt(transport, host.libvirtUri, host.domainType, set);
       const allOk = ORDER.every((s) => steps.get(s)?.ok);
       status = host.hostKeySha256 ? (allOk ? "online" : "offline") : "unverified";
-      statusMessage = allOk ? "" : [...steps.values()].find((s) => s.ok === false)?.detail ?? "";
+      statusMessage = allOk ? "" : ([...steps.values()].find((s) => s.ok === false)?.detail ?? "");
     } catch (err) {
       if (err instanceof HostKeyMismatchError) {
         presented = err.presentedFingerprint;
         set("ssh", false, "Refused: the host key does not match the pinned key");
-        set("hostkey", false, `The host presented ${err.presentedFingerprint}, but ${err.expectedFingerprint} is pinned. Connections stay blocked until an operator accepts the new key.`);
+        set(
+          "hostkey",
+          false,
+          `The host presented ${err.presentedFingerprint}, but ${err.expectedFingerprint} is pinned. Connections stay blocked until an operator accepts the new key.`,
+        );
         status = "key_mismatch";
         statusMessage = err.message;
       } else if (err instanceof AuthFailedError) {
-        set("ssh", false, `Authentication as ${host.username} failed: add the public key to ~/.ssh/authorized_keys on the host`);
+        set(
+          "ssh",
+          false,
+          `Authentication as ${host.username} failed: add the public key to ~/.ssh/authorized_keys on the host`,
+        );
         if (presented) set("hostkey", false, `Not confirmed yet: the host presented ${presented}`);
         status = host.hostKeySha256 ? "offline" : "unverified";
         statusMessage = steps.get("ssh")!.detail;
@@ -122,7 +134,11 @@ async function probeLibvirt(
 ): Promise<void> {
   const version = await transport.run([...VIRSH_ENV, "virsh", "--version"], { timeoutMs: 15_000 });
   if (version.code !== 0) {
-    set("virsh", false, version.code === 127 ? "virsh is not installed (package libvirt-clients)" : virshMessage(version.stderr));
+    set(
+      "virsh",
+      false,
+      version.code === 127 ? "virsh is not installed (package libvirt-clients)" : virshMessage(version.stderr),
+    );
     return;
   }
   set("virsh", true, `virsh ${version.stdout.trim()}`);
@@ -139,7 +155,9 @@ async function probeLibvirt(
   }
   const types = guestDomainTypes(parseCapabilities(caps.stdout));
   if (types.length === 0) set("virt", false, "libvirt reports no hardware-virtualised guest support");
-  else if (pref !== "auto" && !types.includes(pref)) set("virt", false, `Domain type ${pref} is forced but the host offers ${types.join(", ")}`);
-  else if (types.includes("kvm")) set("virt", true, pref === "qemu" ? "KVM available; TCG forced for this host" : "KVM acceleration available");
+  else if (pref !== "auto" && !types.includes(pref))
+    set("virt", false, `Domain type ${pref} is forced but the host offers ${types.join(", ")}`);
+  else if (types.includes("kvm"))
+    set("virt", true, pref === "qemu" ? "KVM available; TCG forced for this host" : "KVM acceleration available");
   else set("virt", true, "No KVM: guests run under TCG emulation (slow)");
 }

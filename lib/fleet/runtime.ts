@@ -69,7 +69,13 @@ export function fleet(): FleetRuntime {
     const pool = createHostPool(connect);
     const bus = new EventEmitter();
     bus.setMaxListeners(0);
-    holder[KEY] = { pool, streams: createStreamPool(connect), sessions: createVirshSessions(pool), bus, caches: new Map() };
+    holder[KEY] = {
+      pool,
+      streams: createStreamPool(connect),
+      sessions: createVirshSessions(pool),
+      bus,
+      caches: new Map(),
+    };
   }
   return holder[KEY];
 }
@@ -112,7 +118,16 @@ export async function fleetHostFailure(hostId: string, hostName: string, err: un
 export function hostClientFor(host: HostView, opts?: HostClientOptions): HostClient<HostView> {
   hostReadyAssert(host);
   const f = fleet();
-  return createHostClient(host, { pool: f.pool, streams: f.streams, sessions: f.sessions, transportFailure: (err) => fleetHostFailure(host.id, host.name, err) }, opts);
+  return createHostClient(
+    host,
+    {
+      pool: f.pool,
+      streams: f.streams,
+      sessions: f.sessions,
+      transportFailure: (err) => fleetHostFailure(host.id, host.name, err),
+    },
+    opts,
+  );
 }
 
 /** The host client of a host id (404 for an unknown host, host_not_ready before its key is pinned). */

@@ -6,7 +6,9 @@ import { parseDomainXml } from "@/lib/libvirt/domain-xml-parse";
 import { graphicsWarning, graphicsWarningMessage } from "./vm-view";
 
 const domain = (graphics: string) =>
-  parseDomainXml(`<domain type='qemu'><name>g</name><uuid>5f1c8f36-61f4-4a43-9a0d-3f3b8f7d2c11</uuid><memory>65536</memory><vcpu>1</vcpu><os><type>hvm</type></os><devices>${graphics}</devices></domain>`);
+  parseDomainXml(
+    `<domain type='qemu'><name>g</name><uuid>5f1c8f36-61f4-4a43-9a0d-3f3b8f7d2c11</uuid><memory>65536</memory><vcpu>1</vcpu><os><type>hvm</type></os><devices>${graphics}</devices></domain>`,
+  );
 
 function vmsT(locale: "en" | "fr") {
   const messages = { vms: JSON.parse(readFileSync(path.join(process.cwd(), "messages", locale, "vms.json"), "utf8")) };
@@ -14,7 +16,9 @@ function vmsT(locale: "en" | "fr") {
 }
 
 describe("graphicsWarningMessage", () => {
-  const exposed = domain("<graphics type='vnc' port='-1' autoport='yes' listen='0.0.0.0'><listen type='address' address='0.0.0.0'/></graphics>");
+  const exposed = domain(
+    "<graphics type='vnc' port='-1' autoport='yes' listen='0.0.0.0'><listen type='address' address='0.0.0.0'/></graphics>",
+  );
 
   it("gives the browser a key whose English is the server's sentence, and whose French is French", () => {
     const m = graphicsWarningMessage(exposed)!;
@@ -26,7 +30,9 @@ describe("graphicsWarningMessage", () => {
   });
 
   it("says nothing for a console on the loopback", () => {
-    const local = domain("<graphics type='spice' port='-1' autoport='yes' listen='127.0.0.1'><listen type='address' address='127.0.0.1'/></graphics>");
+    const local = domain(
+      "<graphics type='spice' port='-1' autoport='yes' listen='127.0.0.1'><listen type='address' address='127.0.0.1'/></graphics>",
+    );
     expect(graphicsWarningMessage(local)).toBeNull();
     expect(graphicsWarning(local)).toBeNull();
   });

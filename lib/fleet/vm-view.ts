@@ -78,7 +78,11 @@ export function toVmSummary(
 }
 
 /** CPU use over the interval, as a share of the guest's vCPUs (100% = all vCPUs busy). */
-export function cpuPercent(prev: { cpuNs: number; at: number }, now: { cpuNs: number; at: number }, vcpus: number): number | null {
+export function cpuPercent(
+  prev: { cpuNs: number; at: number },
+  now: { cpuNs: number; at: number },
+  vcpus: number,
+): number | null {
   const elapsedNs = (now.at - prev.at) * 1e6;
   if (elapsedNs <= 0 || vcpus <= 0 || now.cpuNs < prev.cpuNs) return null;
   return Math.min(100, Math.round(((now.cpuNs - prev.cpuNs) / (elapsedNs * vcpus)) * 1000) / 10);
@@ -89,11 +93,15 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/i;
 /** A console reachable from the network defeats the SSH tunnel: say so on the VM page. */
 export function graphicsWarning(d: DomainWire): string | null {
   const m = graphicsWarningMessage(d);
-  return m ? `${m.params.type} listens on ${m.params.address}: anyone who can reach the host on that address can open the console. Set its listen address to 127.0.0.1.` : null;
+  return m
+    ? `${m.params.type} listens on ${m.params.address}: anyone who can reach the host on that address can open the console. Set its listen address to 127.0.0.1.`
+    : null;
 }
 
 /** graphicsWarning as a key of the "vms" catalogue and its arguments, for the browser. */
-export function graphicsWarningMessage(d: DomainWire): { key: string; params: { type: string; address: string } } | null {
+export function graphicsWarningMessage(
+  d: DomainWire,
+): { key: string; params: { type: string; address: string } } | null {
   for (const g of d.graphics) {
     const addresses = [g.listen, ...g.listens.filter((l) => l.type === "address").map((l) => l.address)].filter(
       (a): a is string => typeof a === "string" && a.length > 0,
@@ -111,12 +119,24 @@ function hardwareShape(d: DomainWire) {
   return {
     vcpu: d.vcpu.max,
     memory: d.memoryKiB,
-    disks: d.disks.map((x) => [x.device, x.target.dev, x.target.bus, x.source?.file ?? x.source?.dev ?? x.source?.volume ?? null]),
+    disks: d.disks.map((x) => [
+      x.device,
+      x.target.dev,
+      x.target.bus,
+      x.source?.file ?? x.source?.dev ?? x.source?.volume ?? null,
+    ]),
     nics: d.interfaces.map((x) => [x.mac, x.type, x.source?.network ?? x.source?.bridge ?? null, x.model ?? null]),
   };
 }
 
-export function toVmDetail(summary: VmSummary, live: DomainWire, inactive: DomainWire, xml: string, inactiveXml: string, stats: DomstatsWire | undefined): VmDetail {
+export function toVmDetail(
+  summary: VmSummary,
+  live: DomainWire,
+  inactive: DomainWire,
+  xml: string,
+  inactiveXml: string,
+  stats: DomstatsWire | undefined,
+): VmDetail {
   const capacity = new Map((stats?.blocks ?? []).map((b) => [b.name, b.capacity ?? null]));
   return {
     ...summary,
@@ -132,7 +152,12 @@ export function toVmDetail(summary: VmSummary, live: DomainWire, inactive: Domai
       target: x.target.dev,
       bus: x.target.bus ?? null,
       format: x.driver.format ?? null,
-      source: x.source?.file ?? x.source?.dev ?? (x.source?.volume ? `${x.source.pool}/${x.source.volume}` : null) ?? x.source?.name ?? null,
+      source:
+        x.source?.file ??
+        x.source?.dev ??
+        (x.source?.volume ? `${x.source.pool}/${x.source.volume}` : null) ??
+        x.source?.name ??
+        null,
       capacityBytes: capacity.get(x.target.dev) ?? null,
       readonly: x.readonly,
     })),
@@ -146,13 +171,16 @@ export function toVmDetail(summary: VmSummary, live: DomainWire, inactive: Domai
       type: g.type,
       port: g.port ?? null,
       autoport: g.autoport,
-      listen: [g.listen, ...g.listens.map((l) => l.address ?? l.socket ?? l.network)].filter((a, i, all): a is string => !!a && all.indexOf(a) === i),
+      listen: [g.listen, ...g.listens.map((l) => l.address ?? l.socket ?? l.network)].filter(
+        (a, i, all): a is string => !!a && all.indexOf(a) === i,
+      ),
     })),
     graphicsWarning: graphicsWarning(live),
     graphicsWarningMessage: graphicsWarningMessage(live),
     serials: live.serials.length,
     xml,
     inactiveXml,
-    pendingChanges: isActive(summary.state) && JSON.stringify(hardwareShape(live)) !== JSON.stringify(hardwareShape(inactive)),
+    pendingChanges:
+      isActive(summary.state) && JSON.stringify(hardwareShape(live)) !== JSON.stringify(hardwareShape(inactive)),
   };
 }

@@ -5,7 +5,13 @@ import { auditRecord } from "@/lib/audit/audit";
 import { DomainUuidSchema } from "@/lib/contracts/libvirt";
 import type { HostClient } from "@/lib/hosts/client";
 import { hostIsReady, virshMessage } from "@/lib/hosts/client-errors";
-import { DOMAIN_NOT_FOUND, domainDetailTry, domainLifecycleTry, domainXmlTry, type DomainVerb } from "@/lib/virt/domain";
+import {
+  DOMAIN_NOT_FOUND,
+  domainDetailTry,
+  domainLifecycleTry,
+  domainXmlTry,
+  type DomainVerb,
+} from "@/lib/virt/domain";
 import { parseDomainXml } from "@/lib/libvirt/domain-xml-parse";
 import { parseDomstats } from "@/lib/libvirt/domstats-parse";
 import { hostGet, hostsList } from "@/lib/fleet/hosts";
@@ -56,7 +62,11 @@ export async function fleetVms(q: FleetQuery, visible: Visibility): Promise<Flee
   const results = await Promise.all(
     hosts.map(async (h) => {
       if (!hostIsReady(h)) {
-        return { host: h, vms: [] as VmSummary[], error: h.status === "key_mismatch" ? "Host key changed: connections blocked" : "Host key not confirmed yet" };
+        return {
+          host: h,
+          vms: [] as VmSummary[],
+          error: h.status === "key_mismatch" ? "Host key changed: connections blocked" : "Host key not confirmed yet",
+        };
       }
       try {
         return { host: h, vms: (await inventoryGet(h.id)).vms, error: null };
@@ -66,11 +76,19 @@ export async function fleetVms(q: FleetQuery, visible: Visibility): Promise<Flee
     }),
   );
   const needle = q.q?.trim().toLowerCase();
-  let vms = results.flatMap((r) => (visible.all ? r.vms : r.vms.filter((v) => visibilityHas(visible, v.hostId, v.uuid))));
+  let vms = results.flatMap((r) =>
+    visible.all ? r.vms : r.vms.filter((v) => visibilityHas(visible, v.hostId, v.uuid)),
+  );
   if (q.state) vms = vms.filter((v) => v.state === q.state);
-  if (needle) vms = vms.filter((v) => v.name.toLowerCase().includes(needle) || v.title.toLowerCase().includes(needle) || v.uuid.includes(needle));
+  if (needle)
+    vms = vms.filter(
+      (v) => v.name.toLowerCase().includes(needle) || v.title.toLowerCase().includes(needle) || v.uuid.includes(needle),
+    );
   const cmp = SORT[q.sort];
-  vms.sort((a, b) => (q.dir === "asc" ? 1 : -1) * (cmp(a, b) || collator.compare(a.name, b.name) || a.uuid.localeCompare(b.uuid)));
+  vms.sort(
+    (a, b) =>
+      (q.dir === "asc" ? 1 : -1) * (cmp(a, b) || collator.compare(a.name, b.name) || a.uuid.localeCompare(b.uuid)),
+  );
   const start = (q.page - 1) * q.pageSize;
   // Statuses as they are after this very round of contacts (a host may have come back or dropped).
   const status = new Map((await hostsList(hostScope)).map((h) => [h.id, h.status]));
@@ -79,7 +97,12 @@ export async function fleetVms(q: FleetQuery, visible: Visibility): Promise<Flee
     total: vms.length,
     page: q.page,
     pageSize: q.pageSize,
-    hosts: results.map((r) => ({ id: r.host.id, name: r.host.name, status: status.get(r.host.id) ?? r.host.status, error: r.error })),
+    hosts: results.map((r) => ({
+      id: r.host.id,
+      name: r.host.name,
+      status: status.get(r.host.id) ?? r.host.status,
+      error: r.error,
+    })),
   };
 }
 
@@ -109,7 +132,14 @@ export async function vmDetail(hostId: string, rawUuid: string): Promise<VmDetai
     throw new AppError("host_error", `${host.name}: ${virshMessage(r.stderr)}`);
   }
   const statsWire = stats.ok ? parseDomstats(stats.stdout)[0] : undefined;
-  return toVmDetail(summary, parseDomainXml(live.stdout), parseDomainXml(inactive.stdout), live.stdout, inactive.stdout, statsWire);
+  return toVmDetail(
+    summary,
+    parseDomainXml(live.stdout),
+    parseDomainXml(inactive.stdout),
+    live.stdout,
+    inactive.stdout,
+    statsWire,
+  );
 }
 
 export const VmActionSchema = z.object({ action: z.enum(VM_ACTIONS, { error: "Unknown action" }) }).strict();
@@ -150,7 +180,12 @@ async function templateGuard(
  * Runs a lifecycle action after checking, against fresh state from the host,
  * that libvirt allows it. Failures carry virsh's own message.
  */
-export async function vmActionRun(caller: Caller, hostId: string, rawUuid: string, action: VmAction): Promise<VmSummary> {
+export async function vmActionRun(
+  caller: Caller,
+  hostId: string,
+  rawUuid: string,
+  action: VmAction,
+): Promise<VmSummary> {
   const uuid = parseUuid(rawUuid);
   const host = await hostGet(hostId);
   const before = await summaryOf(host.id, uuid, 0);
@@ -165,11 +200,17 @@ export async function vmActionRun(caller: Caller, hostId: string, rawUuid: strin
     });
   if (before.template && (action === "start" || action === "autostart-on")) {
     await audit("failure", { reason: "template" });
-    throw new AppError("invalid_state", `${before.name} is a template: it is never started (deploy or clone it instead)`);
+    throw new AppError(
+      "invalid_state",
+      `${before.name} is a template: it is never started (deploy or clone it instead)`,
+    );
   }
   if (!before.allowedActions.includes(action)) {
     await audit("failure", { reason: "invalid_state" });
-    throw new AppError("invalid_state", `Cannot ${action.replace("-", " ")} ${before.name} while it is ${before.state}`);
+    throw new AppError(
+      "invalid_state",
+      `Cannot ${action.replace("-", " ")} ${before.name} while it is ${before.state}`,
+    );
   }
   const client = hostClientFor(host, { commandErrorCode: "host_error" });
   if (action === "start" || action === "autostart-on") await templateGuard(client, uuid, before.name, audit);

@@ -76,7 +76,9 @@ describe("bulkReadConnect", () => {
     const port = await serve([], 0);
     await new Promise<void>((r) => server!.close(() => r()));
     server = undefined;
-    const err = await new Promise<NodeJS.ErrnoException>((resolve) => bulkReadConnect("127.0.0.1", port).on("error", resolve));
+    const err = await new Promise<NodeJS.ErrnoException>((resolve) =>
+      bulkReadConnect("127.0.0.1", port).on("error", resolve),
+    );
     expect(err.code).toBe("ECONNREFUSED");
   });
 });

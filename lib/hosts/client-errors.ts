@@ -20,14 +20,20 @@ export function virshMessage(stderr: string): string {
 export function hostErrorToApp(err: unknown, hostName: string): unknown {
   if (!isHostError(err)) return err;
   if (err instanceof HostKeyMismatchError) {
-    return new AppError("host_not_ready", `${hostName}: the host key changed (${err.presentedFingerprint}); connections are blocked until an operator accepts it`);
+    return new AppError(
+      "host_not_ready",
+      `${hostName}: the host key changed (${err.presentedFingerprint}); connections are blocked until an operator accepts it`,
+    );
   }
   if (err instanceof CommandFailedError) return new AppError("host_error", `${hostName}: ${virshMessage(err.stderr)}`);
   switch (err.code) {
     case "host_unreachable":
       return new AppError("host_unreachable", `${hostName}: ${err.message}`);
     case "auth_failed":
-      return new AppError("host_unreachable", `${hostName}: SSH authentication failed (is the public key in authorized_keys?)`);
+      return new AppError(
+        "host_unreachable",
+        `${hostName}: SSH authentication failed (is the public key in authorized_keys?)`,
+      );
     case "connection_closed":
       return new AppError("host_unreachable", `${hostName}: host connection lost`);
     case "command_timeout":
@@ -52,7 +58,10 @@ export interface HostReadiness {
  */
 export function hostReadyAssert<H extends HostReadiness>(host: H): asserts host is H & { hostKeySha256: string } {
   if (host.status === "key_mismatch") {
-    throw new AppError("host_not_ready", `${host.name}: the host key changed; accept or reject it on the host page first`);
+    throw new AppError(
+      "host_not_ready",
+      `${host.name}: the host key changed; accept or reject it on the host page first`,
+    );
   }
   if (!host.hostKeySha256) {
     throw new AppError("host_not_ready", `${host.name}: confirm the host key first (Test connection on the host page)`);

@@ -14,7 +14,10 @@ import { VIRSH_VERB_KIND, virshAllReads } from "./virsh-verbs";
 const HOST = { id: "h1", name: "host one", libvirtUri: "qemu:///system" };
 
 /** A scripted session: each batch() call takes the next step (throw, or answer every command). */
-function fakeDeps(steps: ((argvs: readonly VirshCommandArgv[]) => VirshResult[])[], runs: { argv: readonly string[]; opts?: RunOptions }[] = []) {
+function fakeDeps(
+  steps: ((argvs: readonly VirshCommandArgv[]) => VirshResult[])[],
+  runs: { argv: readonly string[]; opts?: RunOptions }[] = [],
+) {
   const batches: string[][] = [];
   const lines: Record<string, unknown>[] = [];
   const session = {
@@ -52,7 +55,8 @@ function fakeDeps(steps: ((argvs: readonly VirshCommandArgv[]) => VirshResult[])
   return { deps, batches, lines, runs };
 }
 
-const ok = (stdout: string) => (argvs: readonly VirshCommandArgv[]) => argvs.map(() => ({ ok: true, stdout, stderr: "" }));
+const ok = (stdout: string) => (argvs: readonly VirshCommandArgv[]) =>
+  argvs.map(() => ({ ok: true, stdout, stderr: "" }));
 const dropped = () => {
   throw new ConnectionClosedError("virsh session ended");
 };
@@ -61,7 +65,9 @@ describe("host client", () => {
   it("replays an idempotent read once after the session died under it", async () => {
     const f = fakeDeps([dropped, ok("<domain/>")]);
     const client = createHostClient(HOST, f.deps);
-    expect(await client.virsh({ command: "dumpxml", args: [{ domain: "0b5c6f7e-1111-4222-8333-944455556666" }] })).toEqual(["<domain/>"]);
+    expect(
+      await client.virsh({ command: "dumpxml", args: [{ domain: "0b5c6f7e-1111-4222-8333-944455556666" }] }),
+    ).toEqual(["<domain/>"]);
     expect(f.batches).toEqual([["dumpxml"], ["dumpxml"]]);
     expect(f.lines.some((l) => String(l.msg).startsWith("Reconnected to the hypervisor"))).toBe(true);
   });
@@ -72,32 +78,61 @@ describe("host client", () => {
     };
     const f = fakeDeps([dropped, unreachable, ok("never")]);
     const client = createHostClient(HOST, f.deps);
-    await expect(client.virshTry({ command: "list", args: [{ flag: "--all" }, { flag: "--uuid" }] })).rejects.toMatchObject({ code: "host_unreachable", message: "host one: virsh session ended" });
+    await expect(
+      client.virshTry({ command: "list", args: [{ flag: "--all" }, { flag: "--uuid" }] }),
+    ).rejects.toMatchObject({ code: "host_unreachable", message: "host one: virsh session ended" });
     expect(f.batches).toHaveLength(2);
   });
 
   it("never replays a mutation (it may have run), nor a batch mixing one with reads", async () => {
-    for (const cmds of [[{ command: "destroy" as const, args: [{ domain: "0b5c6f7e-1111-4222-8333-944455556666" }] }], [{ command: "uri" as const }, { command: "vol-delete" as const, args: [{ arg: "/p/v.img" }] }]]) {
+    for (const cmds of [
+      [{ command: "destroy" as const, args: [{ domain: "0b5c6f7e-1111-4222-8333-944455556666" }] }],
+      [{ command: "uri" as const }, { command: "vol-delete" as const, args: [{ arg: "/p/v.img" }] }],
+    ]) {
       const f = fakeDeps([dropped, ok("")]);
-      await expect(createHostClient(HOST, f.deps).virshTry(...cmds)).rejects.toMatchObject({ code: "host_unreachable" });
+      await expect(createHostClient(HOST, f.deps).virshTry(...cmds)).rejects.toMatchObject({
+        code: "host_unreachable",
+      });
       expect(f.batches).toHaveLength(1);
     }
   });
 
   it("turns a virsh refusal into the configured AppError naming the host, with virsh's message", async () => {
-    const refuse = (argvs: readonly VirshCommandArgv[]) => argvs.map(() => ({ ok: false, stdout: "", stderr: "error: failed to get pool 'x'\nerror: Storage pool not found\n" }));
+    const refuse = (argvs: readonly VirshCommandArgv[]) =>
+      argvs.map(() => ({
+        ok: false,
+        stdout: "",
+        stderr: "error: failed to get pool 'x'\nerror: Storage pool not found\n",
+      }));
     const provisioning = createHostClient(HOST, fakeDeps([refuse]).deps);
-    await expect(provisioning.virsh({ command: "pool-dumpxml", args: [{ arg: "x" }] })).rejects.toMatchObject({ code: "action_failed", message: "host one: failed to get pool 'x' Storage pool not found" });
+    await expect(provisioning.virsh({ command: "pool-dumpxml", args: [{ arg: "x" }] })).rejects.toMatchObject({
+      code: "action_failed",
+      message: "host one: failed to get pool 'x' Storage pool not found",
+    });
     const storage = createHostClient(HOST, fakeDeps([refuse]).deps, { commandErrorCode: "host_error" });
-    await expect(storage.virsh({ command: "pool-dumpxml", args: [{ arg: "x" }] })).rejects.toMatchObject({ code: "host_error" });
+    await expect(storage.virsh({ command: "pool-dumpxml", args: [{ arg: "x" }] })).rejects.toMatchObject({
+      code: "host_error",
+    });
   });
 
   it("runs one-shot virsh with stdin, and logs verbs and timing but never stdin or argument values", async () => {
     const f = fakeDeps([]);
     const client = createHostClient(HOST, f.deps);
-    await client.virshExec({ command: "define", args: [{ arg: "/dev/stdin" }] }, { stdin: "<domain><graphics passwd='s3cret'/></domain>" });
+    await client.virshExec(
+      { command: "define", args: [{ arg: "/dev/stdin" }] },
+      { stdin: "<domain><graphics passwd='s3cret'/></domain>" },
+    );
     await client.exec(["env", "LC_ALL=C.UTF-8", "qemu-img", "info", "-U", "/secret/path.img"]);
-    expect(f.runs[0].argv).toEqual(["env", "LC_ALL=C.UTF-8", "virsh", "-q", "-c", "qemu:///system", "define", "/dev/stdin"]);
+    expect(f.runs[0].argv).toEqual([
+      "env",
+      "LC_ALL=C.UTF-8",
+      "virsh",
+      "-q",
+      "-c",
+      "qemu:///system",
+      "define",
+      "/dev/stdin",
+    ]);
     expect(f.runs[0].opts?.stdin).toContain("s3cret");
     const logged = JSON.stringify(f.lines);
     expect(logged).not.toContain("s3cret");
@@ -107,7 +142,9 @@ describe("host client", () => {
 
   it("maps a transport failure through the host's failure handler", async () => {
     const f = fakeDeps([]);
-    f.deps.pool = { get: async () => Promise.reject(new HostUnreachableError("10.0.0.9", 22, "ECONNREFUSED")) } as unknown as HostPool;
+    f.deps.pool = {
+      get: async () => Promise.reject(new HostUnreachableError("10.0.0.9", 22, "ECONNREFUSED")),
+    } as unknown as HostPool;
     await expect(createHostClient(HOST, f.deps).exec(["true"])).rejects.toMatchObject({ code: "host_unreachable" });
   });
 });
@@ -115,7 +152,11 @@ describe("host client", () => {
 describe("host client channels", () => {
   it("tells whether the host's connection is gone under a stream or a forward it handed out", async () => {
     const f = fakeDeps([]);
-    const main = { closed: false, openStream: async () => new PassThrough(), forwardOut: async () => new PassThrough() };
+    const main = {
+      closed: false,
+      openStream: async () => new PassThrough(),
+      forwardOut: async () => new PassThrough(),
+    };
     const own = { closed: false };
     const opened: { argv: readonly string[]; pty?: boolean }[] = [];
     const deps: HostClientDeps = {
@@ -129,7 +170,10 @@ describe("host client channels", () => {
       } as unknown as StreamPool,
     };
     const client = createHostClient(HOST, deps);
-    const serial = await client.virshChannel({ command: "console", args: [{ domain: "0b5c6f7e-1111-4222-8333-944455556666" }] }, { pty: true, own: true });
+    const serial = await client.virshChannel(
+      { command: "console", args: [{ domain: "0b5c6f7e-1111-4222-8333-944455556666" }] },
+      { pty: true, own: true },
+    );
     const events = await client.virshChannel({ command: "event", args: [{ flag: "--all" }, { flag: "--loop" }] });
     const display = await client.forwardOut("127.0.0.1", 5900);
     expect(opened).toHaveLength(1);
@@ -152,8 +196,12 @@ describe("verb table and readiness", () => {
     expect(VIRSH_VERB_KIND.console).toBe("stream");
   });
   it("refuses a host whose key is unconfirmed or disputed, with what to do", () => {
-    expect(() => hostReadyAssert({ name: "a", hostKeySha256: null, status: "unverified" })).toThrow(/confirm the host key first/);
-    expect(() => hostReadyAssert({ name: "a", hostKeySha256: "SHA256:x", status: "key_mismatch" })).toThrow(/host key changed/);
+    expect(() => hostReadyAssert({ name: "a", hostKeySha256: null, status: "unverified" })).toThrow(
+      /confirm the host key first/,
+    );
+    expect(() => hostReadyAssert({ name: "a", hostKeySha256: "SHA256:x", status: "key_mismatch" })).toThrow(
+      /host key changed/,
+    );
     expect(() => hostReadyAssert({ name: "a", hostKeySha256: "SHA256:x", status: "online" })).not.toThrow();
   });
   it("keeps CommandFailedError for callers that need virsh's stderr", () => {

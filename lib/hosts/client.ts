@@ -123,7 +123,13 @@ async function sessionBatch(c: Ctx, argvs: VirshCommandArgv[]): Promise<VirshRes
       // When the reconnect (or the replay) fails too, the drop is what the caller learns about.
       results = await run().catch(() => Promise.reject(err));
     }
-    debug(c, "session", verbs, started, results.every((r) => r.ok));
+    debug(
+      c,
+      "session",
+      verbs,
+      started,
+      results.every((r) => r.ok),
+    );
     return results;
   } catch (err) {
     debug(c, "session", verbs, started, false);
@@ -160,7 +166,11 @@ async function execRun(c: Ctx, argv: readonly string[], timeoutMs: number, o: Ex
   }
 }
 
-async function streamOpen(c: Ctx, cmd: VirshCommandInput, o: { pty?: boolean; own?: boolean }): Promise<HostChannel<CommandStream>> {
+async function streamOpen(
+  c: Ctx,
+  cmd: VirshCommandInput,
+  o: { pty?: boolean; own?: boolean },
+): Promise<HostChannel<CommandStream>> {
   const argv = virshArgvFor(c.host.libvirtUri, virshCommand(cmd));
   const started = Date.now();
   try {
@@ -176,8 +186,17 @@ async function streamOpen(c: Ctx, cmd: VirshCommandInput, o: { pty?: boolean; ow
   }
 }
 
-export function createHostClient<H extends HostTarget>(host: H, deps: HostClientDeps, opts: HostClientOptions = {}): HostClient<H> {
-  const c: Ctx = { host, deps, log: deps.log ?? childLogger("hosts", { host: host.id }), fail: failMapper(host, deps, opts.commandErrorCode ?? "action_failed") };
+export function createHostClient<H extends HostTarget>(
+  host: H,
+  deps: HostClientDeps,
+  opts: HostClientOptions = {},
+): HostClient<H> {
+  const c: Ctx = {
+    host,
+    deps,
+    log: deps.log ?? childLogger("hosts", { host: host.id }),
+    fail: failMapper(host, deps, opts.commandErrorCode ?? "action_failed"),
+  };
   const virshExec = async (cmd: VirshCommandInput, o?: ExecOptions): Promise<string> => {
     const r = await oneShot(c, cmd, o);
     if (!r.ok) return c.fail(new CommandFailedError(["virsh", cmd.command], 1, r.stderr));
@@ -192,7 +211,11 @@ export function createHostClient<H extends HostTarget>(host: H, deps: HostClient
       if (bad >= 0) return c.fail(new CommandFailedError(["virsh", ...argvs[bad]], null, results[bad].stderr));
       return results.map((r) => r.stdout);
     },
-    virshTry: (...cmds) => sessionBatch(c, cmds.map((cmd) => virshCommand(cmd))),
+    virshTry: (...cmds) =>
+      sessionBatch(
+        c,
+        cmds.map((cmd) => virshCommand(cmd)),
+      ),
     virshExecTry: (cmd, o) => oneShot(c, cmd, o),
     virshExec,
     virshExecEarly(cmd) {

@@ -27,18 +27,20 @@ export function createHostPool(connect: (hostId: string) => Promise<HostTranspor
   function open(hostId: string): Entry {
     const entry = { closed: false } as Entry;
     // Via then() so a connect() that throws synchronously still yields a rejected promise.
-    entry.promise = Promise.resolve(hostId).then(connect).then(
-      (transport) => {
-        entry.transport = transport;
-        // close() raced the connect: the caller that is waiting still gets it, nobody else will.
-        if (entry.closed) transport.close();
-        return transport;
-      },
-      (err: unknown) => {
-        if (entries.get(hostId) === entry) entries.delete(hostId);
-        throw err;
-      },
-    );
+    entry.promise = Promise.resolve(hostId)
+      .then(connect)
+      .then(
+        (transport) => {
+          entry.transport = transport;
+          // close() raced the connect: the caller that is waiting still gets it, nobody else will.
+          if (entry.closed) transport.close();
+          return transport;
+        },
+        (err: unknown) => {
+          if (entries.get(hostId) === entry) entries.delete(hostId);
+          throw err;
+        },
+      );
     entries.set(hostId, entry);
     return entry;
   }

@@ -120,7 +120,9 @@ export async function connectSsh(options: SshConnectOptions): Promise<HostTransp
       }
       fail(connectError(err, cfg));
     });
-    client.once("close", () => fail(new HostUnreachableError(cfg.host, cfg.port, "connection closed during handshake")));
+    client.once("close", () =>
+      fail(new HostUnreachableError(cfg.host, cfg.port, "connection closed during handshake")),
+    );
     client.once("ready", () => {
       if (settled) return;
       settled = true;
@@ -207,7 +209,9 @@ class SshTransport implements HostTransport {
     this.#slots = new Slots(cfg.maxConcurrentRuns);
     // After "ready" errors (keepalive timeout, reset) only mean the connection is gone;
     // a listener must stay attached or Node would throw on the "error" event.
-    client.on("error", (err) => this.#drop(new ConnectionClosedError(`SSH connection lost: ${err.message}`, { cause: err })));
+    client.on("error", (err) =>
+      this.#drop(new ConnectionClosedError(`SSH connection lost: ${err.message}`, { cause: err })),
+    );
     client.on("close", () => this.#drop(new ConnectionClosedError()));
   }
 
@@ -301,7 +305,8 @@ class SshTransport implements HostTransport {
 
   forwardOut(host: string, port: number): Promise<Duplex> {
     const h = SshHostSchema.safeParse(host);
-    if (!h.success) return Promise.reject(new UnsafeArgumentError(`Invalid forward host: ${h.error.issues[0].message}`));
+    if (!h.success)
+      return Promise.reject(new UnsafeArgumentError(`Invalid forward host: ${h.error.issues[0].message}`));
     if (!SshPortSchema.safeParse(port).success) {
       return Promise.reject(new UnsafeArgumentError(`Invalid forward port: ${port}`));
     }

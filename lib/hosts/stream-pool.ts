@@ -14,7 +14,11 @@ import type { CommandStream, HostTransport } from "./transport";
  */
 export interface StreamPool {
   /** Opens argv on a channel of one of the host's stream connections; `transport` is that connection. */
-  openStream(hostId: string, argv: readonly string[], opts?: { pty?: boolean }): Promise<{ stream: CommandStream; transport: HostTransport }>;
+  openStream(
+    hostId: string,
+    argv: readonly string[],
+    opts?: { pty?: boolean },
+  ): Promise<{ stream: CommandStream; transport: HostTransport }>;
   /** Closes the host's stream connections (their streams end). */
   close(hostId: string): void;
   closeAll(): void;
@@ -44,7 +48,11 @@ interface ConnTable {
   release(hostId: string, conn: Conn): void;
 }
 
-function connTable(connect: (hostId: string) => Promise<HostTransport>, perConnection: number, idleMs: number): ConnTable {
+function connTable(
+  connect: (hostId: string) => Promise<HostTransport>,
+  perConnection: number,
+  idleMs: number,
+): ConnTable {
   const hosts = new Map<string, Conn[]>();
 
   const conns = (hostId: string) => {
@@ -100,7 +108,10 @@ function connTable(connect: (hostId: string) => Promise<HostTransport>, perConne
   return { hosts, lease, release };
 }
 
-export function createStreamPool(connect: (hostId: string) => Promise<HostTransport>, opts: StreamPoolOptions = {}): StreamPool {
+export function createStreamPool(
+  connect: (hostId: string) => Promise<HostTransport>,
+  opts: StreamPoolOptions = {},
+): StreamPool {
   const { hosts, lease, release } = connTable(connect, opts.perConnection ?? 8, opts.idleMs ?? 30_000);
 
   async function attempt(hostId: string, argv: readonly string[], o: { pty?: boolean }, retried: boolean) {
@@ -144,7 +155,10 @@ export function createStreamPool(connect: (hostId: string) => Promise<HostTransp
         clearTimeout(c.idleTimer);
         c.transport?.close();
         // A connect still in flight is closed when it lands.
-        c.promise.then((t) => t.close(), () => {});
+        c.promise.then(
+          (t) => t.close(),
+          () => {},
+        );
       }
     },
     closeAll() {

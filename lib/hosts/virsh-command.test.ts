@@ -14,20 +14,12 @@ const uuid = UUID.toLowerCase();
 
 describe("virshArgv", () => {
   it("puts the environment, -q and -c URI before the subcommand", () => {
-    expect(virshArgv({ uri: "qemu:///system", command: "dumpxml", args: [{ domain: UUID }, { flag: "--inactive" }] })).toEqual(
-      ["env", "LC_ALL=C.UTF-8", "virsh", "-q", "-c", "qemu:///system", "dumpxml", uuid, "--inactive"],
-    );
-    expect(virshArgv({ uri: "qemu:///session", command: "list", args: [{ flag: "--all" }, { flag: "--uuid" }] })).toEqual([
-      "env",
-      "LC_ALL=C.UTF-8",
-      "virsh",
-      "-q",
-      "-c",
-      "qemu:///session",
-      "list",
-      "--all",
-      "--uuid",
-    ]);
+    expect(
+      virshArgv({ uri: "qemu:///system", command: "dumpxml", args: [{ domain: UUID }, { flag: "--inactive" }] }),
+    ).toEqual(["env", "LC_ALL=C.UTF-8", "virsh", "-q", "-c", "qemu:///system", "dumpxml", uuid, "--inactive"]);
+    expect(
+      virshArgv({ uri: "qemu:///session", command: "list", args: [{ flag: "--all" }, { flag: "--uuid" }] }),
+    ).toEqual(["env", "LC_ALL=C.UTF-8", "virsh", "-q", "-c", "qemu:///session", "list", "--all", "--uuid"]);
   });
 
   it.each([
@@ -47,12 +39,9 @@ describe("virshArgv", () => {
     "QEMU:///system",
     "xen:///system",
     "test:///default",
-  ])(
-    "refuses URI %j",
-    (uri) => {
-      expect(() => virshArgv({ uri, command: "uri" })).toThrow(UnsafeArgumentError);
-    },
-  );
+  ])("refuses URI %j", (uri) => {
+    expect(() => virshArgv({ uri, command: "uri" })).toThrow(UnsafeArgumentError);
+  });
 });
 
 describe("virshCommand", () => {
@@ -63,29 +52,61 @@ describe("virshCommand", () => {
       { command: "domstats", args: [{ flag: "--raw" }, { domain: UUID }, { domain: UUID }] },
       ["domstats", "--raw", uuid, uuid],
     ],
-    [{ command: "shutdown", args: [{ domain: UUID }, { option: "--mode", value: "acpi" }] }, ["shutdown", uuid, "--mode", "acpi"]],
+    [
+      { command: "shutdown", args: [{ domain: UUID }, { option: "--mode", value: "acpi" }] },
+      ["shutdown", uuid, "--mode", "acpi"],
+    ],
     [{ command: "define", args: [{ arg: "/tmp/it's a file.xml" }] }, ["define", "/tmp/it's a file.xml"]],
-    [{ command: "vol-dumpxml", args: [{ arg: "disk.qcow2" }, { option: "--pool", value: "default" }] }, ["vol-dumpxml", "disk.qcow2", "--pool", "default"]],
-    [{ command: "domcapabilities", args: [{ option: "--virttype", value: "kvm" }] }, ["domcapabilities", "--virttype", "kvm"]],
-    [{ command: "screenshot", args: [{ domain: UUID }, { arg: "/tmp/s.png" }, { option: "--screen", value: "0" }] }, ["screenshot", uuid, "/tmp/s.png", "--screen", "0"]],
+    [
+      { command: "vol-dumpxml", args: [{ arg: "disk.qcow2" }, { option: "--pool", value: "default" }] },
+      ["vol-dumpxml", "disk.qcow2", "--pool", "default"],
+    ],
+    [
+      { command: "domcapabilities", args: [{ option: "--virttype", value: "kvm" }] },
+      ["domcapabilities", "--virttype", "kvm"],
+    ],
+    [
+      { command: "screenshot", args: [{ domain: UUID }, { arg: "/tmp/s.png" }, { option: "--screen", value: "0" }] },
+      ["screenshot", uuid, "/tmp/s.png", "--screen", "0"],
+    ],
   ];
   it.each(ok)("builds %j", (input, argv) => {
     expect([...virshCommand(input)]).toEqual(argv);
   });
 
   const refused: [string, unknown, RegExp][] = [
-    ["a command off the allow-list", { command: "qemu-monitor-command", args: [{ domain: UUID }, { arg: "info" }] }, /not allowed/],
+    [
+      "a command off the allow-list",
+      { command: "qemu-monitor-command", args: [{ domain: UUID }, { arg: "info" }] },
+      /not allowed/,
+    ],
     ["qemu-agent-command", { command: "qemu-agent-command" }, /not allowed/],
     ["a shell command", { command: "!sh" }, /not allowed/],
     ["a prototype key", { command: "constructor" }, /not allowed/],
     ["a domain name instead of a UUID", { command: "dumpxml", args: [{ domain: "vdtest-1" }] }, /UUID/],
     ["a UUID with junk", { command: "dumpxml", args: [{ domain: `${UUID} --inactive` }] }, /UUID/],
-    ["a positional starting with '-'", { command: "net-dumpxml", args: [{ arg: "--help" }] }, /must not start with '-'/],
-    ["an option value starting with '-'", { command: "vol-dumpxml", args: [{ arg: "v" }, { option: "--pool", value: "-x" }] }, /must not start/],
+    [
+      "a positional starting with '-'",
+      { command: "net-dumpxml", args: [{ arg: "--help" }] },
+      /must not start with '-'/,
+    ],
+    [
+      "an option value starting with '-'",
+      { command: "vol-dumpxml", args: [{ arg: "v" }, { option: "--pool", value: "-x" }] },
+      /must not start/,
+    ],
     ["an empty positional", { command: "net-dumpxml", args: [{ arg: "" }] }, /empty/],
     ["a NUL byte", { command: "net-dumpxml", args: [{ arg: "a\0b" }] }, /NUL/],
-    ["a flag the command does not take", { command: "dumpxml", args: [{ domain: UUID }, { flag: "--all" }] }, /does not allow --all/],
-    ["an undefine storage flag", { command: "undefine", args: [{ domain: UUID }, { flag: "--remove-all-storage" }] }, /does not allow/],
+    [
+      "a flag the command does not take",
+      { command: "dumpxml", args: [{ domain: UUID }, { flag: "--all" }] },
+      /does not allow --all/,
+    ],
+    [
+      "an undefine storage flag",
+      { command: "undefine", args: [{ domain: UUID }, { flag: "--remove-all-storage" }] },
+      /does not allow/,
+    ],
     ["a flag with a value smuggled in", { command: "list", args: [{ flag: "--all=1" }] }, /not a flag/],
     ["a flag that is not a flag", { command: "list", args: [{ flag: "all" }] }, /not a flag/],
     ["a missing domain", { command: "start" }, /takes 1 domain/],

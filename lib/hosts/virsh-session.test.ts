@@ -74,9 +74,9 @@ describe("VirshSession", () => {
 
   it("refuses streaming commands, stdin paths and anything off the allow-list", async () => {
     const { session } = setup();
-    await expect(
-      session.run(virshCommand({ command: "console", args: [{ domain: uuid(1) }] })),
-    ).rejects.toBeInstanceOf(UnsafeArgumentError);
+    await expect(session.run(virshCommand({ command: "console", args: [{ domain: uuid(1) }] }))).rejects.toBeInstanceOf(
+      UnsafeArgumentError,
+    );
     await expect(
       session.run(virshCommand({ command: "define", args: [{ arg: "/dev/stdin" }] })),
     ).rejects.toBeInstanceOf(UnsafeArgumentError);
@@ -166,9 +166,9 @@ describe("VirshSession", () => {
   });
 
   it("validates the URI", () => {
-    expect(() => new VirshSession({ uri: "qemu:///system'; rm -rf /", transport: () => new FakeTransport(libvirt) })).toThrow(
-      UnsafeArgumentError,
-    );
+    expect(
+      () => new VirshSession({ uri: "qemu:///system'; rm -rf /", transport: () => new FakeTransport(libvirt) }),
+    ).toThrow(UnsafeArgumentError);
   });
 });
 

@@ -103,9 +103,7 @@ export class VirshSession {
       );
     }
     let k = 0;
-    return Promise.all(
-      commands.map((argv, i) => (lines[i] !== null ? sessionResults[k++] : this.#oneShot(argv))),
-    );
+    return Promise.all(commands.map((argv, i) => (lines[i] !== null ? sessionResults[k++] : this.#oneShot(argv))));
   }
 
   /** Ends the virsh process (EOF on its stdin) and refuses further commands. */
@@ -194,7 +192,9 @@ export class VirshSession {
       proc.stderrTail = (proc.stderrTail + b.toString("utf8")).slice(-2000);
       onResults(() => proc.framer.pushStderr(b));
     });
-    stream.on("error", (err: Error) => this.#fail(proc, new ConnectionClosedError(`virsh session channel failed: ${err.message}`, { cause: err })));
+    stream.on("error", (err: Error) =>
+      this.#fail(proc, new ConnectionClosedError(`virsh session channel failed: ${err.message}`, { cause: err })),
+    );
     stream.on("close", () => {
       const tail = proc.stderrTail.trim().split("\n").slice(-2).join(" | ");
       this.#fail(proc, new ConnectionClosedError(`virsh session ended${tail ? `: ${tail}` : ""}`));
@@ -286,10 +286,7 @@ export interface VirshSessions {
   closeAll(): void;
 }
 
-export function createVirshSessions(
-  pool: HostPool,
-  opts: { commandTimeoutMs?: number } = {},
-): VirshSessions {
+export function createVirshSessions(pool: HostPool, opts: { commandTimeoutMs?: number } = {}): VirshSessions {
   const sessions = new Map<string, { hostId: string; session: VirshSession }>();
   return {
     get(hostId, uri) {
@@ -298,7 +295,11 @@ export function createVirshSessions(
       if (!entry) {
         entry = {
           hostId,
-          session: new VirshSession({ uri, transport: () => pool.get(hostId), commandTimeoutMs: opts.commandTimeoutMs }),
+          session: new VirshSession({
+            uri,
+            transport: () => pool.get(hostId),
+            commandTimeoutMs: opts.commandTimeoutMs,
+          }),
         };
         sessions.set(key, entry);
       }

@@ -4,16 +4,19 @@ import { bodyCeilingFor, bodyReadLimited, declaredLength } from "./body-limits";
 /** A stream of `count` chunks of `size` bytes that records how many were pulled. */
 function source(count: number, size: number) {
   const seen = { pulled: 0, cancelled: false };
-  const stream = new ReadableStream<Uint8Array>({
-    pull(c) {
-      if (seen.pulled === count) return c.close();
-      seen.pulled++;
-      c.enqueue(new Uint8Array(size).fill(97));
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      pull(c) {
+        if (seen.pulled === count) return c.close();
+        seen.pulled++;
+        c.enqueue(new Uint8Array(size).fill(97));
+      },
+      cancel() {
+        seen.cancelled = true;
+      },
     },
-    cancel() {
-      seen.cancelled = true;
-    },
-  }, { highWaterMark: 0 });
+    { highWaterMark: 0 },
+  );
   return { stream, seen };
 }
 
@@ -36,7 +39,8 @@ describe("declaredLength / bodyCeilingFor", () => {
   it("reads only plain decimal Content-Length values", () => {
     expect(declaredLength("123")).toBe(123);
     expect(declaredLength(" 7 ")).toBe(7);
-    for (const v of [null, undefined, "", "-1", "1e9", "0x10", "12abc", "99999999999999999"]) expect(declaredLength(v), String(v)).toBeNull();
+    for (const v of [null, undefined, "", "-1", "1e9", "0x10", "12abc", "99999999999999999"])
+      expect(declaredLength(v), String(v)).toBeNull();
   });
 
   it("gives sign-in routes 16 KiB, uploads the upload limit, everything else the JSON budget", () => {

@@ -3,7 +3,12 @@ import type { NextRequest, NextResponse } from "next/server";
 import { cookieName } from "@/lib/auth/session";
 import { requestCookieSecure } from "@/lib/http/session-cookie";
 import { AppError } from "@/lib/http/errors";
-import { CHALLENGE_COOKIE, CHALLENGE_COOKIE_PATH, loginChallengeLookup, type LoginChallengeView } from "@/lib/auth/login-challenge";
+import {
+  CHALLENGE_COOKIE,
+  CHALLENGE_COOKIE_PATH,
+  loginChallengeLookup,
+  type LoginChallengeView,
+} from "@/lib/auth/login-challenge";
 
 /**
  * Over plain HTTP the challenge cookie is scoped to the login API; a Secure one is
@@ -16,13 +21,25 @@ function challengeCookie(req: NextRequest): { name: string; path: string; secure
 
 export function challengeCookieSet(res: NextResponse, req: NextRequest, token: string, expiresAt: Date): NextResponse {
   const c = challengeCookie(req);
-  res.cookies.set(c.name, token, { httpOnly: true, sameSite: "strict", path: c.path, secure: c.secure, expires: expiresAt });
+  res.cookies.set(c.name, token, {
+    httpOnly: true,
+    sameSite: "strict",
+    path: c.path,
+    secure: c.secure,
+    expires: expiresAt,
+  });
   return res;
 }
 
 export function challengeCookieClear(res: NextResponse, req: NextRequest): NextResponse {
   const c = challengeCookie(req);
-  res.cookies.set(c.name, "", { httpOnly: true, sameSite: "strict", path: c.path, secure: c.secure, expires: new Date(0) });
+  res.cookies.set(c.name, "", {
+    httpOnly: true,
+    sameSite: "strict",
+    path: c.path,
+    secure: c.secure,
+    expires: new Date(0),
+  });
   return res;
 }
 

@@ -4,8 +4,10 @@ import { forwardedClient, trustedProxiesParse } from "./client-address";
 describe("trustedProxiesParse", () => {
   it("matches addresses and CIDRs of both families, IPv4-mapped IPv6 included", () => {
     const t = trustedProxiesParse("127.0.0.0/8, ::1 10.1.2.3,fd00::/8");
-    for (const a of ["127.0.0.1", "127.255.0.9", "::1", "10.1.2.3", "::ffff:127.0.0.1", "fd00::5", "[::1]"]) expect(t(a), a).toBe(true);
-    for (const a of ["10.1.2.4", "128.0.0.1", "::2", "fe80::1", "", "unknown", "127.0.0.1, 10.1.2.3"]) expect(t(a), a).toBe(false);
+    for (const a of ["127.0.0.1", "127.255.0.9", "::1", "10.1.2.3", "::ffff:127.0.0.1", "fd00::5", "[::1]"])
+      expect(t(a), a).toBe(true);
+    for (const a of ["10.1.2.4", "128.0.0.1", "::2", "fe80::1", "", "unknown", "127.0.0.1, 10.1.2.3"])
+      expect(t(a), a).toBe(false);
   });
 
   it("refuses entries that are not addresses or CIDRs, naming the variable", () => {

@@ -57,7 +57,11 @@ function fromTrustedProxy(headers: HeaderBag): boolean {
  * (each proxy appends the peer it saw), skipping our trusted proxies; the first other hop
  * is the client. Everything left of it was written by the client and is ignored.
  */
-export function forwardedClient(peer: string, forwardedFor: string | null, isTrusted: (address: string) => boolean): string {
+export function forwardedClient(
+  peer: string,
+  forwardedFor: string | null,
+  isTrusted: (address: string) => boolean,
+): string {
   if (!isTrusted(peer)) return normalizeAddress(peer);
   const hops = (forwardedFor ?? "").split(",").map(normalizeAddress).filter(Boolean);
   for (let i = hops.length - 1; i >= 0; i--) if (!isTrusted(hops[i])) return hops[i];
@@ -85,5 +89,8 @@ export function requestIsHttps(headers: HeaderBag, url?: string): boolean {
 
 /** The Host the browser addressed: X-Forwarded-Host counts only from a trusted proxy. */
 export function requestHost(headers: HeaderBag): string | null {
-  return (fromTrustedProxy(headers) ? headers.get("x-forwarded-host")?.split(",")[0]?.trim() : undefined) || headers.get("host");
+  return (
+    (fromTrustedProxy(headers) ? headers.get("x-forwarded-host")?.split(",")[0]?.trim() : undefined) ||
+    headers.get("host")
+  );
 }

@@ -31,7 +31,12 @@ function slotTake(userId: string): () => void {
   const max = env().VIRTDECK_MAX_STREAMS_PER_USER;
   const streams = open();
   const n = streams.get(userId) ?? 0;
-  if (n >= max) throw new AppError("rate_limited", `You have ${max} live-update streams open, the most allowed per user: close a tab or window first`, { data: { limit: max } });
+  if (n >= max)
+    throw new AppError(
+      "rate_limited",
+      `You have ${max} live-update streams open, the most allowed per user: close a tab or window first`,
+      { data: { limit: max } },
+    );
   streams.set(userId, n + 1);
   let released = false;
   return () => {
@@ -54,22 +59,26 @@ export type LiveFeed = (() => void) | { stop: () => void; refresh?: () => Promis
 export function liveStreamResponse(req: Request, principal: Principal, produce: (send: SseSend) => LiveFeed): Response {
   const release = slotTake(principal.user.id);
   try {
-    return sseResponse(req.signal, (send, end) => {
-      let feed: LiveFeed;
-      try {
-        feed = produce(send);
-      } catch (err) {
-        release();
-        throw err;
-      }
-      const { stop, refresh } = typeof feed === "function" ? { stop: feed, refresh: undefined } : feed;
-      const unwatch = callerWatch({ principal }, { end, refresh });
-      return () => {
-        unwatch();
-        stop();
-        release();
-      };
-    }, req);
+    return sseResponse(
+      req.signal,
+      (send, end) => {
+        let feed: LiveFeed;
+        try {
+          feed = produce(send);
+        } catch (err) {
+          release();
+          throw err;
+        }
+        const { stop, refresh } = typeof feed === "function" ? { stop: feed, refresh: undefined } : feed;
+        const unwatch = callerWatch({ principal }, { end, refresh });
+        return () => {
+          unwatch();
+          stop();
+          release();
+        };
+      },
+      req,
+    );
   } catch (err) {
     release();
     throw err;

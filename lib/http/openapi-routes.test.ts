@@ -58,11 +58,14 @@ describe("OpenAPI document", () => {
 
   it("describes every route file and every exported method", async () => {
     const files = (await apiRouteFiles()).filter((f) => f !== SELF_FILE);
-    const sources = new Set(Object.values(doc.paths).flatMap((p) => Object.values(p).map((op) => op["x-virtdeck-source"])));
+    const sources = new Set(
+      Object.values(doc.paths).flatMap((p) => Object.values(p).map((op) => op["x-virtdeck-source"])),
+    );
     for (const f of files) expect(sources, f).toContain(f);
     for (const r of API_ROUTES) {
       for (const m of HTTP_METHODS) {
-        if (typeof r.module[m] === "function") expect(doc.paths[r.path]?.[m.toLowerCase()], `${m} ${r.path}`).toBeDefined();
+        if (typeof r.module[m] === "function")
+          expect(doc.paths[r.path]?.[m.toLowerCase()], `${m} ${r.path}`).toBeDefined();
       }
     }
     expect(doc.paths["/api/openapi.json"].get).toBeDefined();
@@ -75,12 +78,17 @@ describe("OpenAPI document", () => {
     expect(schemes).toEqual(new Set(["sessionCookie", "csrfHeader", "bearerToken"]));
     for (const [p, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops)) {
-        for (const req of op.security) for (const name of Object.keys(req)) expect(schemes, `${method} ${p}`).toContain(name);
+        for (const req of op.security)
+          for (const name of Object.keys(req)) expect(schemes, `${method} ${p}`).toContain(name);
         const priv = op["x-virtdeck-privilege"];
-        expect(priv === null || (PRIVILEGES as readonly unknown[]).includes(priv), `${method} ${p}: ${String(priv)}`).toBe(true);
+        expect(
+          priv === null || (PRIVILEGES as readonly unknown[]).includes(priv),
+          `${method} ${p}: ${String(priv)}`,
+        ).toBe(true);
         if (op["x-virtdeck-auth"] === "user") {
           expect(op.security.length, `${method} ${p}`).toBeGreaterThan(0);
-          if (method !== "get") expect(op.security[0], `${method} ${p} needs the CSRF header`).toHaveProperty("csrfHeader");
+          if (method !== "get")
+            expect(op.security[0], `${method} ${p} needs the CSRF header`).toHaveProperty("csrfHeader");
         } else {
           expect(op.security).toEqual([]);
         }
@@ -97,10 +105,19 @@ describe("OpenAPI document", () => {
 
   it("includes request bodies converted from the zod schemas", () => {
     const login = doc.paths["/api/auth/login"].post.requestBody!.content["application/json"].schema;
-    expect(login).toMatchObject({ type: "object", required: ["username", "password"], properties: { username: { type: "string", maxLength: 256 } } });
+    expect(login).toMatchObject({
+      type: "object",
+      required: ["username", "password"],
+      properties: { username: { type: "string", maxLength: 256 } },
+    });
     const policy = doc.paths["/api/security/policy"].put.requestBody!.content["application/json"].schema;
-    expect(policy).toMatchObject({ type: "object", properties: { totpRequiredRoles: { type: "array", items: { type: "string" } } } });
-    expect(doc.paths["/api/hosts/{id}"].delete.parameters).toEqual([{ name: "id", in: "path", required: true, schema: { type: "string", minLength: 1, maxLength: 200 } }]);
+    expect(policy).toMatchObject({
+      type: "object",
+      properties: { totpRequiredRoles: { type: "array", items: { type: "string" } } },
+    });
+    expect(doc.paths["/api/hosts/{id}"].delete.parameters).toEqual([
+      { name: "id", in: "path", required: true, schema: { type: "string", minLength: 1, maxLength: 200 } },
+    ]);
     // Input side of transforms, no $schema inside the document.
     expect(bodyJsonSchema(z.object({ a: z.string().transform((s) => s.length) }))).toEqual({
       type: "object",
@@ -124,9 +141,13 @@ describe("OpenAPI document", () => {
         }
         if (!meta.responses || Object.keys(meta.responses).length === 0) missing.push(`${where}: no responses`);
         const names = [...r.path.matchAll(/\{([^}]+)\}/g)].map((x) => x[1]).sort();
-        const declared = meta.params ? Object.keys((bodyJsonSchema(meta.params) as { properties?: object }).properties ?? {}).sort() : [];
-        if (names.join() !== declared.join()) missing.push(`${where}: params ${JSON.stringify(declared)} instead of ${JSON.stringify(names)}`);
-        if (/searchParams/.test(methodSource(source, m)) && !meta.query) missing.push(`${where}: reads the query without declaring it`);
+        const declared = meta.params
+          ? Object.keys((bodyJsonSchema(meta.params) as { properties?: object }).properties ?? {}).sort()
+          : [];
+        if (names.join() !== declared.join())
+          missing.push(`${where}: params ${JSON.stringify(declared)} instead of ${JSON.stringify(names)}`);
+        if (/searchParams/.test(methodSource(source, m)) && !meta.query)
+          missing.push(`${where}: reads the query without declaring it`);
       }
     }
     expect(missing).toEqual([]);
@@ -145,23 +166,38 @@ describe("OpenAPI document", () => {
           if (status === "204") continue;
           const [media, { schema }] = Object.entries(res.content ?? {})[0] ?? ["", { schema: {} }];
           expect(media, `${method} ${p} ${status}`).not.toBe("");
-          if (media === "application/json" && p !== "/api/openapi.json") expect(schema.type === "object" && !!schema.properties || !!schema.oneOf || !!schema.anyOf, `${method} ${p} ${status}`).toBe(true);
+          if (media === "application/json" && p !== "/api/openapi.json")
+            expect(
+              (schema.type === "object" && !!schema.properties) || !!schema.oneOf || !!schema.anyOf,
+              `${method} ${p} ${status}`,
+            ).toBe(true);
         }
         for (const name of [...p.matchAll(/\{([^}]+)\}/g)].map((x) => x[1])) {
-          expect(op.parameters?.find((x) => x.in === "path" && x.name === name)?.schema, `${method} ${p} {${name}}`).toMatchObject({ type: "string", maxLength: expect.any(Number) });
+          expect(
+            op.parameters?.find((x) => x.in === "path" && x.name === name)?.schema,
+            `${method} ${p} {${name}}`,
+          ).toMatchObject({ type: "string", maxLength: expect.any(Number) });
         }
       }
     }
     // The VM list's query and answer, as the route declares them.
     const vms = doc.paths["/api/vms"].get;
-    expect(vms.parameters?.map((x) => x.in === "query" && x.name)).toEqual(expect.arrayContaining(["q", "page", "sort"]));
-    const vmList = vms.responses["200"].content!["application/json"].schema as { required: string[]; properties: Record<string, { items?: { properties?: object } }>; additionalProperties: boolean };
+    expect(vms.parameters?.map((x) => x.in === "query" && x.name)).toEqual(
+      expect.arrayContaining(["q", "page", "sort"]),
+    );
+    const vmList = vms.responses["200"].content!["application/json"].schema as {
+      required: string[];
+      properties: Record<string, { items?: { properties?: object } }>;
+      additionalProperties: boolean;
+    };
     expect(vmList.required).toEqual(expect.arrayContaining(["vms", "total", "hosts"]));
     expect(vmList.additionalProperties).toBe(false);
     expect(Object.keys(vmList.properties.vms.items!.properties!)).toContain("allowedActions");
     expect(doc.paths["/api/events"].get.responses["200"].content).toHaveProperty("text/event-stream");
     expect(doc.paths["/api/audit/export"].get.responses["200"].content).toHaveProperty("text/csv");
     expect(doc.paths["/api/templates/{id}"].delete.responses["204"]).toEqual({ description: "No content" });
-    expect(doc.paths["/api/hosts/{id}/storage/upload"].post.requestBody?.content).toHaveProperty("application/octet-stream");
+    expect(doc.paths["/api/hosts/{id}/storage/upload"].post.requestBody?.content).toHaveProperty(
+      "application/octet-stream",
+    );
   });
 });

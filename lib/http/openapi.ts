@@ -36,37 +36,71 @@ export function responseJsonSchema(schema: z.ZodType): JsonObject {
 
 /** The properties of an object schema (query, path parameters), each with whether it is required. */
 function objectFields(schema: z.ZodType, what: string): { name: string; schema: JsonObject; required: boolean }[] {
-  const json = bodyJsonSchema(schema) as { type?: string; properties?: Record<string, JsonObject>; required?: string[] };
+  const json = bodyJsonSchema(schema) as {
+    type?: string;
+    properties?: Record<string, JsonObject>;
+    required?: string[];
+  };
   if (json.type !== "object" || !json.properties) throw new Error(`${what} schema must be an object schema`);
-  return Object.entries(json.properties).map(([name, s]) => ({ name, schema: s, required: !!json.required?.includes(name) }));
+  return Object.entries(json.properties).map(([name, s]) => ({
+    name,
+    schema: s,
+    required: !!json.required?.includes(name),
+  }));
 }
 
 function parameters(path: string, meta: RouteMeta | undefined): JsonObject[] {
-  const fromSchema = meta?.params ? new Map(objectFields(meta.params, `${path} params`).map((f) => [f.name, f.schema])) : new Map();
+  const fromSchema = meta?.params
+    ? new Map(objectFields(meta.params, `${path} params`).map((f) => [f.name, f.schema]))
+    : new Map();
   const inPath = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => ({
     name: m[1],
     in: "path",
     required: true,
     schema: fromSchema.get(m[1]) ?? { type: "string" },
   }));
-  const inQuery = meta?.query ? objectFields(meta.query, `${path} query`).map((f) => ({ name: f.name, in: "query", required: f.required, schema: f.schema })) : [];
+  const inQuery = meta?.query
+    ? objectFields(meta.query, `${path} query`).map((f) => ({
+        name: f.name,
+        in: "query",
+        required: f.required,
+        schema: f.schema,
+      }))
+    : [];
   return [...inPath, ...inQuery];
 }
 
-const STATUS_TEXT: Record<string, string> = { "200": "Success", "201": "Created", "202": "Accepted (a task runs it)", "204": "No content", "503": "Unavailable" };
+const STATUS_TEXT: Record<string, string> = {
+  "200": "Success",
+  "201": "Created",
+  "202": "Accepted (a task runs it)",
+  "204": "No content",
+  "503": "Unavailable",
+};
 
 function responseObject(status: string, spec: ResponseSpec): JsonObject {
   if (spec === null) return { description: STATUS_TEXT[status] ?? "Success" };
   if (isMediaResponse(spec)) {
     const binary = !/^text\/|json/.test(spec.media);
-    return { description: spec.description, content: { [spec.media]: { schema: binary ? { type: "string", contentMediaType: spec.media } : { type: "string" } } } };
+    return {
+      description: spec.description,
+      content: {
+        [spec.media]: { schema: binary ? { type: "string", contentMediaType: spec.media } : { type: "string" } },
+      },
+    };
   }
-  return { description: STATUS_TEXT[status] ?? "Success", content: { "application/json": { schema: responseJsonSchema(spec) } } };
+  return {
+    description: STATUS_TEXT[status] ?? "Success",
+    content: { "application/json": { schema: responseJsonSchema(spec) } },
+  };
 }
 
 function successResponses(meta: RouteMeta | undefined): JsonObject {
-  if (!meta?.responses) return { "200": { description: "Success (not described)", content: { "application/json": { schema: {} } } } };
-  return Object.fromEntries(Object.entries(meta.responses).map(([status, spec]) => [status, responseObject(status, spec as ResponseSpec)]));
+  if (!meta?.responses)
+    return { "200": { description: "Success (not described)", content: { "application/json": { schema: {} } } } };
+  return Object.fromEntries(
+    Object.entries(meta.responses).map(([status, spec]) => [status, responseObject(status, spec as ResponseSpec)]),
+  );
 }
 
 function operationId(method: string, path: string): string {
@@ -116,7 +150,10 @@ function operation(entry: ApiRouteEntry, method: string, meta: RouteMeta | undef
     };
     (op.responses as JsonObject)["422"] = ERROR_RESPONSE;
   } else if (meta?.rawBody) {
-    op.requestBody = { required: true, content: { [meta.rawBody]: { schema: { type: "string", contentMediaType: meta.rawBody } } } };
+    op.requestBody = {
+      required: true,
+      content: { [meta.rawBody]: { schema: { type: "string", contentMediaType: meta.rawBody } } },
+    };
   }
   return op;
 }
@@ -138,7 +175,9 @@ export function openApiDocument(routes: readonly ApiRouteEntry[], info: { versio
       "x-virtdeck-auth": "public",
       "x-virtdeck-privilege": null,
       "x-virtdeck-targeted": false,
-      responses: { "200": { description: "This document", content: { "application/json": { schema: { type: "object" } } } } },
+      responses: {
+        "200": { description: "This document", content: { "application/json": { schema: { type: "object" } } } },
+      },
     },
   };
   const sorted = Object.fromEntries(Object.entries(paths).sort(([a], [b]) => a.localeCompare(b)));
@@ -173,7 +212,11 @@ export function openApiDocument(routes: readonly ApiRouteEntry[], info: { versio
                 message: { type: "string" },
                 issues: {
                   type: "array",
-                  items: { type: "object", properties: { path: { type: "string" }, message: { type: "string" } }, required: ["path", "message"] },
+                  items: {
+                    type: "object",
+                    properties: { path: { type: "string" }, message: { type: "string" } },
+                    required: ["path", "message"],
+                  },
                 },
               },
             },
@@ -181,7 +224,10 @@ export function openApiDocument(routes: readonly ApiRouteEntry[], info: { versio
         },
       },
       responses: {
-        Error: { description: "An error", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
+        Error: {
+          description: "An error",
+          content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+        },
       },
     },
   };

@@ -17,14 +17,22 @@ export interface PageUser extends CurrentUser {
  * `target` (a host or VM; 404 when the user may not see it), or "anywhere"
  * (pages listing what the user may see). Answers 403 otherwise.
  */
-export async function requirePageUser(privilege?: Privilege, page?: string, target?: AuthzTarget | "anywhere"): Promise<PageUser> {
+export async function requirePageUser(
+  privilege?: Privilege,
+  page?: string,
+  target?: AuthzTarget | "anywhere",
+): Promise<PageUser> {
   if (await needsSetup()) redirect("/setup");
   const user = await currentUser();
   if (!user) redirect("/login");
   const principal = principalFromSession({ id: user.sessionId, user });
   if (privilege) {
     try {
-      await authorizeOrThrow(principal, privilege, target, { ip: clientAddress(await headers()), method: "GET", path: page ?? "" });
+      await authorizeOrThrow(principal, privilege, target, {
+        ip: clientAddress(await headers()),
+        method: "GET",
+        path: page ?? "",
+      });
     } catch (err) {
       if (isAppError(err) && err.code === "not_found") notFound();
       if (isAppError(err) && err.code === "forbidden") forbidden();

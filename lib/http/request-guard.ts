@@ -19,8 +19,14 @@ export function requestTooLarge(req: IncomingMessage, res: ServerResponse): bool
   if (declared === null) return false;
   const max = bodyCeilingFor((req.url ?? "/").split("?")[0]);
   if (declared <= max) return false;
-  const body = JSON.stringify({ error: { code: "payload_too_large", message: `Request body is larger than ${max} bytes` } });
-  res.writeHead(413, { "content-type": "application/json", "content-length": Buffer.byteLength(body), connection: "close" });
+  const body = JSON.stringify({
+    error: { code: "payload_too_large", message: `Request body is larger than ${max} bytes` },
+  });
+  res.writeHead(413, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(body),
+    connection: "close",
+  });
   res.end(body);
   return true;
 }

@@ -40,7 +40,10 @@ export function paramsParse<T>(schema: z.ZodType<T> | undefined, raw: Record<str
   const r = schema.safeParse(raw);
   if (r.success) return r.data;
   const issue = r.error.issues[0];
-  throw new AppError("not_found", `Invalid path parameter ${issue?.path.join(".") || "?"}: ${issue?.message ?? "invalid"}`);
+  throw new AppError(
+    "not_found",
+    `Invalid path parameter ${issue?.path.join(".") || "?"}: ${issue?.message ?? "invalid"}`,
+  );
 }
 
 /** The query string, one value per name (the last one), validated: 422 naming the field. */
@@ -73,7 +76,13 @@ function strictContracts(): boolean {
 function breach(req: NextRequest, status: number, message: string, issues: ResponseContractError["issues"]): void {
   if (strictContracts()) throw new ResponseContractError(message, issues);
   childLogger("route").error(
-    { reqId: req.headers.get("x-request-id") ?? undefined, method: req.method, path: requestLogPath(req.nextUrl.pathname), status, issues },
+    {
+      reqId: req.headers.get("x-request-id") ?? undefined,
+      method: req.method,
+      path: requestLogPath(req.nextUrl.pathname),
+      status,
+      issues,
+    },
     `response breaks its contract: ${message}`,
   );
 }
@@ -90,7 +99,11 @@ function withBody(res: Response, body: unknown): Response {
  * JSON bodies are parsed with their schema (unknown fields stripped), media types compared.
  * Error answers (4xx/5xx) are left alone: the wrapper builds them from one error type.
  */
-export async function responseConform(req: NextRequest, res: Response, responses: Responses | undefined): Promise<Response> {
+export async function responseConform(
+  req: NextRequest,
+  res: Response,
+  responses: Responses | undefined,
+): Promise<Response> {
   if (!responses || (res.status >= 400 && !(res.status in responses))) return res;
   const spec = responses[res.status as keyof Responses];
   if (spec === undefined) {
@@ -105,7 +118,8 @@ export async function responseConform(req: NextRequest, res: Response, responses
   }
   const type = res.headers.get("content-type") ?? "";
   if (isMediaResponse(spec)) {
-    if (!type.toLowerCase().startsWith(spec.media)) breach(req, res.status, `content type ${type || "(none)"} instead of ${spec.media}`, []);
+    if (!type.toLowerCase().startsWith(spec.media))
+      breach(req, res.status, `content type ${type || "(none)"} instead of ${spec.media}`, []);
     return res;
   }
   if (!type.toLowerCase().startsWith("application/json")) {
@@ -141,13 +155,16 @@ export function pruneToSchema(schema: z.ZodType, value: unknown): unknown {
       const out: Record<string, unknown> = {};
       for (const [k, s] of Object.entries(shape)) if (k in value) out[k] = pruneToSchema(s, value[k]);
       const rest = def.catchall as z.ZodType | undefined;
-      if (rest && defOf(rest).type !== "never") for (const k of Object.keys(value)) if (!(k in shape)) out[k] = pruneToSchema(rest, value[k]);
+      if (rest && defOf(rest).type !== "never")
+        for (const k of Object.keys(value)) if (!(k in shape)) out[k] = pruneToSchema(rest, value[k]);
       return out;
     }
     case "array":
       return Array.isArray(value) ? value.map((v) => pruneToSchema(def.element as z.ZodType, v)) : value;
     case "record":
-      return isRecord(value) ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, pruneToSchema(def.valueType as z.ZodType, v)])) : value;
+      return isRecord(value)
+        ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, pruneToSchema(def.valueType as z.ZodType, v)]))
+        : value;
     case "optional":
     case "nullable":
     case "default":

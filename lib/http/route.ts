@@ -12,7 +12,13 @@ import { bearerFromHeader } from "@/lib/auth/api-token-format";
 import { apiTokenAuthenticate } from "@/lib/auth/api-tokens";
 import { childLogger } from "@/lib/log";
 import { requestLogPath } from "@/lib/http/request-log";
-import { AUTH_BODY_MAX_BYTES, bodyReadLimited, declaredLength, jsonBodyMaxBytes, payloadTooLarge } from "@/lib/http/body-limits";
+import {
+  AUTH_BODY_MAX_BYTES,
+  bodyReadLimited,
+  declaredLength,
+  jsonBodyMaxBytes,
+  payloadTooLarge,
+} from "@/lib/http/body-limits";
 import { paramsParse, queryParse, responseConform, type Responses } from "@/lib/http/route-contract";
 
 /**
@@ -31,7 +37,10 @@ export interface RouteContext<TBody, TParams, TQuery = undefined> {
   session: ActiveSession | null;
 }
 
-export interface AuthedContext<TBody, TParams, TQuery = undefined> extends Omit<RouteContext<TBody, TParams, TQuery>, "session"> {
+export interface AuthedContext<TBody, TParams, TQuery = undefined> extends Omit<
+  RouteContext<TBody, TParams, TQuery>,
+  "session"
+> {
   /** Who is asking: what every service takes (lib/authz/caller.ts), with caller.principal for lib/authz. */
   caller: Caller;
 }
@@ -41,7 +50,11 @@ export interface SessionContext<TBody, TParams, TQuery = undefined> extends Auth
   session: ActiveSession;
 }
 
-interface UserRouteOptions<S extends z.ZodType | undefined, P extends Params, Q extends z.ZodType | undefined> extends BaseOptions<S, P, Q> {
+interface UserRouteOptions<
+  S extends z.ZodType | undefined,
+  P extends Params,
+  Q extends z.ZodType | undefined,
+> extends BaseOptions<S, P, Q> {
   privilege?: Privilege;
   target?: (ctx: { params: P; body: Body<S> }) => AuthzTarget;
   /**
@@ -58,7 +71,11 @@ const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 type Params = Record<string, string>;
 
-interface BaseOptions<S extends z.ZodType | undefined, P extends Params = Params, Q extends z.ZodType | undefined = undefined> {
+interface BaseOptions<
+  S extends z.ZodType | undefined,
+  P extends Params = Params,
+  Q extends z.ZodType | undefined = undefined,
+> {
   body?: S;
   maxBodyBytes?: number;
   /** Path parameters (an object schema naming each `[segment]`); a misfit is a 404 naming it. */
@@ -151,9 +168,20 @@ async function readBody<S extends z.ZodType | undefined>(req: NextRequest, schem
  * One line per failed action, tagged with the request id server.ts gave the request: 5xx at error
  * level with the error, refusals (4xx) at debug with their code and message. Never the body.
  */
-function failureLog(req: NextRequest, status: number, body: { error: { code: string; message: string } }, err: unknown): void {
+function failureLog(
+  req: NextRequest,
+  status: number,
+  body: { error: { code: string; message: string } },
+  err: unknown,
+): void {
   const log = childLogger("route");
-  const line = { reqId: req.headers.get("x-request-id") ?? undefined, method: req.method, path: requestLogPath(req.nextUrl.pathname), status, code: body.error.code };
+  const line = {
+    reqId: req.headers.get("x-request-id") ?? undefined,
+    method: req.method,
+    path: requestLogPath(req.nextUrl.pathname),
+    status,
+    code: body.error.code,
+  };
   if (status >= 500) log.error({ ...line, err }, "action failed");
   else if (status >= 400) log.debug({ ...line, reason: body.error.message }, "action refused");
 }
@@ -168,7 +196,11 @@ function respond(err: unknown, req: NextRequest): Response {
 }
 
 /** A route anyone may call (health, login, first-run setup). Mutations still get the Origin check. */
-export function publicRoute<S extends z.ZodType | undefined = undefined, P extends Params = Params, Q extends z.ZodType | undefined = undefined>(
+export function publicRoute<
+  S extends z.ZodType | undefined = undefined,
+  P extends Params = Params,
+  Q extends z.ZodType | undefined = undefined,
+>(
   opts: BaseOptions<S, P, Q> & {
     /** No session lookup (the health probe: it must answer while the database is down). */
     anonymous?: boolean;
@@ -176,18 +208,36 @@ export function publicRoute<S extends z.ZodType | undefined = undefined, P exten
   handler: (ctx: RouteContext<Body<S>, P, Body<Q>>) => Promise<Response>,
 ): NextHandler {
   const maxBodyBytes = opts.maxBodyBytes ?? AUTH_BODY_MAX_BYTES;
-  return withMeta(async (req, ctx) => {
-    try {
-      if (MUTATING.has(req.method)) checkOrigin(req);
-      const params = paramsParse(opts.params, await ctx.params);
-      const query = queryParse(opts.query, req) as Body<Q>;
-      const body = await readBody(req, opts.body as S, maxBodyBytes);
-      const session = opts.anonymous ? null : await sessionLookup(sessionTokenOf(req));
-      return await responseConform(req, await handler({ req, ip: clientAddress(req.headers), body, params, query, session }), opts.responses);
-    } catch (err) {
-      return respond(err, req);
-    }
-  }, { auth: "public", targeted: false, scope: "global", body: opts.body, params: opts.params, query: opts.query, responses: opts.responses, rawBody: opts.rawBody, maxBodyBytes, tokens: false });
+  return withMeta(
+    async (req, ctx) => {
+      try {
+        if (MUTATING.has(req.method)) checkOrigin(req);
+        const params = paramsParse(opts.params, await ctx.params);
+        const query = queryParse(opts.query, req) as Body<Q>;
+        const body = await readBody(req, opts.body as S, maxBodyBytes);
+        const session = opts.anonymous ? null : await sessionLookup(sessionTokenOf(req));
+        return await responseConform(
+          req,
+          await handler({ req, ip: clientAddress(req.headers), body, params, query, session }),
+          opts.responses,
+        );
+      } catch (err) {
+        return respond(err, req);
+      }
+    },
+    {
+      auth: "public",
+      targeted: false,
+      scope: "global",
+      body: opts.body,
+      params: opts.params,
+      query: opts.query,
+      responses: opts.responses,
+      rawBody: opts.rawBody,
+      maxBodyBytes,
+      tokens: false,
+    },
+  );
 }
 
 /**
@@ -198,57 +248,75 @@ export function publicRoute<S extends z.ZodType | undefined = undefined, P exten
  * scope (lists, which filter by lib/authz visibility()); with neither, the
  * privilege must be held globally.
  */
-export function userRoute<S extends z.ZodType | undefined = undefined, P extends Params = Params, Q extends z.ZodType | undefined = undefined>(
+export function userRoute<
+  S extends z.ZodType | undefined = undefined,
+  P extends Params = Params,
+  Q extends z.ZodType | undefined = undefined,
+>(
   opts: UserRouteOptions<S, P, Q> & { sessionOnly: true },
   handler: (ctx: SessionContext<Body<S>, P, Body<Q>>) => Promise<Response>,
 ): NextHandler;
-export function userRoute<S extends z.ZodType | undefined = undefined, P extends Params = Params, Q extends z.ZodType | undefined = undefined>(
+export function userRoute<
+  S extends z.ZodType | undefined = undefined,
+  P extends Params = Params,
+  Q extends z.ZodType | undefined = undefined,
+>(
   opts: UserRouteOptions<S, P, Q>,
   handler: (ctx: AuthedContext<Body<S>, P, Body<Q>>) => Promise<Response>,
 ): NextHandler;
-export function userRoute<S extends z.ZodType | undefined = undefined, P extends Params = Params, Q extends z.ZodType | undefined = undefined>(
+export function userRoute<
+  S extends z.ZodType | undefined = undefined,
+  P extends Params = Params,
+  Q extends z.ZodType | undefined = undefined,
+>(
   opts: UserRouteOptions<S, P, Q>,
   handler: (ctx: SessionContext<Body<S>, P, Body<Q>>) => Promise<Response>,
 ): NextHandler {
   const maxBodyBytes = opts.maxBodyBytes ?? jsonBodyMaxBytes();
-  return withMeta(async (req, ctx) => {
-    try {
-      const ip = clientAddress(req.headers);
-      const { session, caller } = await callerResolve(req, ip, !!opts.sessionOnly);
-      const principal = caller.principal;
-      const params = paramsParse(opts.params, await ctx.params);
-      const denied = { ip, method: req.method, path: req.nextUrl.pathname };
-      // Refuse before reading the body whenever the check does not need it (untargeted, or a
-      // target named by the path), so a caller without access never learns about body validation.
-      const early = opts.target ? targetFromParams(opts.target, params) : undefined;
-      const check = (target: AuthzTarget | "anywhere" | undefined) =>
-        opts.globalScope && target && target !== "anywhere"
-          ? authorizeGlobalOrThrow(principal, opts.privilege!, target, denied)
-          : authorizeOrThrow(principal, opts.privilege!, target, denied);
-      if (opts.privilege && (!opts.target || early)) await check(opts.target ? early : opts.anyScope ? "anywhere" : undefined);
-      const query = queryParse(opts.query, req) as Body<Q>;
-      const body = await readBody(req, opts.body as S, maxBodyBytes);
-      if (opts.privilege && opts.target && !early) await check(opts.target({ params, body }));
-      // Only a sessionOnly route sees the session (it always has one: callerResolve refused tokens).
-      const authed = { req, ip, body, params, query, caller };
-      const res = await handler((opts.sessionOnly ? { ...authed, session } : authed) as SessionContext<Body<S>, P, Body<Q>>);
-      return await responseConform(req, res, opts.responses);
-    } catch (err) {
-      return respond(err, req);
-    }
-  }, {
-    auth: "user",
-    privilege: opts.privilege,
-    targeted: !!opts.target,
-    scope: opts.target && !opts.globalScope ? "target" : opts.anyScope ? "anywhere" : "global",
-    body: opts.body,
-    params: opts.params,
-    query: opts.query,
-    responses: opts.responses,
-    rawBody: opts.rawBody,
-    maxBodyBytes,
-    tokens: !opts.sessionOnly,
-  });
+  return withMeta(
+    async (req, ctx) => {
+      try {
+        const ip = clientAddress(req.headers);
+        const { session, caller } = await callerResolve(req, ip, !!opts.sessionOnly);
+        const principal = caller.principal;
+        const params = paramsParse(opts.params, await ctx.params);
+        const denied = { ip, method: req.method, path: req.nextUrl.pathname };
+        // Refuse before reading the body whenever the check does not need it (untargeted, or a
+        // target named by the path), so a caller without access never learns about body validation.
+        const early = opts.target ? targetFromParams(opts.target, params) : undefined;
+        const check = (target: AuthzTarget | "anywhere" | undefined) =>
+          opts.globalScope && target && target !== "anywhere"
+            ? authorizeGlobalOrThrow(principal, opts.privilege!, target, denied)
+            : authorizeOrThrow(principal, opts.privilege!, target, denied);
+        if (opts.privilege && (!opts.target || early))
+          await check(opts.target ? early : opts.anyScope ? "anywhere" : undefined);
+        const query = queryParse(opts.query, req) as Body<Q>;
+        const body = await readBody(req, opts.body as S, maxBodyBytes);
+        if (opts.privilege && opts.target && !early) await check(opts.target({ params, body }));
+        // Only a sessionOnly route sees the session (it always has one: callerResolve refused tokens).
+        const authed = { req, ip, body, params, query, caller };
+        const res = await handler(
+          (opts.sessionOnly ? { ...authed, session } : authed) as SessionContext<Body<S>, P, Body<Q>>,
+        );
+        return await responseConform(req, res, opts.responses);
+      } catch (err) {
+        return respond(err, req);
+      }
+    },
+    {
+      auth: "user",
+      privilege: opts.privilege,
+      targeted: !!opts.target,
+      scope: opts.target && !opts.globalScope ? "target" : opts.anyScope ? "anywhere" : "global",
+      body: opts.body,
+      params: opts.params,
+      query: opts.query,
+      responses: opts.responses,
+      rawBody: opts.rawBody,
+      maxBodyBytes,
+      tokens: !opts.sessionOnly,
+    },
+  );
 }
 
 const BODY_NEEDED = Symbol("body needed");
@@ -263,7 +331,10 @@ const NO_BODY = new Proxy(
 );
 
 /** The target when `target` names it from the route parameters alone; undefined when it reads the body. */
-function targetFromParams<P, B>(target: (ctx: { params: P; body: B }) => AuthzTarget, params: P): AuthzTarget | undefined {
+function targetFromParams<P, B>(
+  target: (ctx: { params: P; body: B }) => AuthzTarget,
+  params: P,
+): AuthzTarget | undefined {
   try {
     return target({ params, body: NO_BODY as B });
   } catch (err) {
@@ -277,7 +348,11 @@ function targetFromParams<P, B>(target: (ctx: { params: P; body: B }) => AuthzTa
  * a browser never attaches one by itself) or the session cookie, with the CSRF
  * header and Origin check on mutations.
  */
-async function callerResolve(req: NextRequest, ip: string, sessionOnly: boolean): Promise<{ session: ActiveSession | null; caller: Caller }> {
+async function callerResolve(
+  req: NextRequest,
+  ip: string,
+  sessionOnly: boolean,
+): Promise<{ session: ActiveSession | null; caller: Caller }> {
   const bearer = bearerFromHeader(req.headers.get("authorization"));
   if (bearer !== null) {
     if (sessionOnly) throw new AppError("forbidden", "API tokens cannot be used here: sign in with a browser session");

@@ -28,6 +28,12 @@ export function sessionCookieSet(res: NextResponse, req: NextRequest, token: str
 
 export function sessionCookieClear(res: NextResponse, req: NextRequest): NextResponse {
   const secure = requestCookieSecure(req);
-  res.cookies.set(cookieName(SESSION_COOKIE, secure), "", { httpOnly: true, sameSite: "lax", path: "/", secure, expires: new Date(0) });
+  res.cookies.set(cookieName(SESSION_COOKIE, secure), "", {
+    httpOnly: true,
+    sameSite: "lax",
+    path: "/",
+    secure,
+    expires: new Date(0),
+  });
   return res;
 }

@@ -18,7 +18,11 @@ const PING_MS = 15_000;
  * (undici's Request constructor): once nothing else holds the Request, a GC breaks the link and
  * `signal` never fires, so the stream, its timers and its per-user slot would outlive the client.
  */
-export function sseResponse(signal: AbortSignal, open: (send: SseSend, end: SseEnd) => () => void, owner?: object): Response {
+export function sseResponse(
+  signal: AbortSignal,
+  open: (send: SseSend, end: SseEnd) => () => void,
+  owner?: object,
+): Response {
   const encoder = new TextEncoder();
   const holder: { owner?: object } = { owner };
   let cleanup = () => {};
@@ -59,6 +63,10 @@ export function sseResponse(signal: AbortSignal, open: (send: SseSend, end: SseE
     },
   });
   return new Response(stream, {
-    headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache, no-transform", "x-accel-buffering": "no" },
+    headers: {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache, no-transform",
+      "x-accel-buffering": "no",
+    },
   });
 }

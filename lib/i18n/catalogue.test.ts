@@ -29,7 +29,9 @@ function icuTags(message: string): string[] {
 
 describe("message catalogues", () => {
   it("has the base namespaces", () => {
-    expect(namespaces).toEqual(expect.arrayContaining(["common", "shell", "hosts", "vms", "templates", "storage", "networks"]));
+    expect(namespaces).toEqual(
+      expect.arrayContaining(["common", "shell", "hosts", "vms", "templates", "storage", "networks"]),
+    );
   });
 
   it.each(LOCALES.filter((l) => l !== "en"))("%s has exactly the namespaces of en", async (locale) => {
@@ -47,7 +49,9 @@ describe("message catalogues", () => {
     });
 
     it.each(LOCALES)("%s has no empty messages", (locale) => {
-      const empty = [...catalogueFlatten(catalogues[locale][namespace] ?? {})].filter(([, m]) => !m.trim()).map(([k]) => k);
+      const empty = [...catalogueFlatten(catalogues[locale][namespace] ?? {})]
+        .filter(([, m]) => !m.trim())
+        .map(([k]) => k);
       expect(empty).toEqual([]);
     });
 

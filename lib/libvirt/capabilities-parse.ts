@@ -103,9 +103,7 @@ export function parseCapabilities(xml: string): CapabilitiesWire {
 
 /** Domain types usable for hvm guests of `arch` (default: the host's), best first: kvm before qemu. */
 export function guestDomainTypes(caps: CapabilitiesWire, arch = caps.cpu.arch): string[] {
-  const types = new Set(
-    caps.guests.filter((g) => g.osType === "hvm" && g.arch === arch).flatMap((g) => g.domainTypes),
-  );
+  const types = new Set(caps.guests.filter((g) => g.osType === "hvm" && g.arch === arch).flatMap((g) => g.domainTypes));
   return [...types].sort((a, b) => rank(a) - rank(b));
 }
 

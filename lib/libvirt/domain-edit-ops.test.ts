@@ -25,7 +25,13 @@ describe("edit table", () => {
   });
 
   it("changes nothing for an empty request", () => {
-    expect(editPlan(inactive, {}, running)).toEqual({ xml: inactive, changes: [], applied: [], afterShutdown: [], liveSteps: [] });
+    expect(editPlan(inactive, {}, running)).toEqual({
+      xml: inactive,
+      changes: [],
+      applied: [],
+      afterShutdown: [],
+      liveSteps: [],
+    });
   });
 });
 
@@ -33,7 +39,16 @@ describe("edit plan of a stopped guest", () => {
   it("applies every change with the definition and plans no live step", () => {
     const p = editPlan(
       inactive,
-      { vcpus: 4, memoryMiB: 200, maxMemoryMiB: 256, title: "web", bootOrder: ["cdrom", "hd"], bootMenu: true, addDisk: { path: "/p/new.raw", format: "raw", bus: "virtio" }, addNic: { kind: "network", source: "default", model: "virtio", mac: "52:54:00:00:00:09" } },
+      {
+        vcpus: 4,
+        memoryMiB: 200,
+        maxMemoryMiB: 256,
+        title: "web",
+        bootOrder: ["cdrom", "hd"],
+        bootMenu: true,
+        addDisk: { path: "/p/new.raw", format: "raw", bus: "virtio" },
+        addNic: { kind: "network", source: "default", model: "virtio", mac: "52:54:00:00:00:09" },
+      },
       stopped,
     );
     expect(p.liveSteps).toEqual([]);
@@ -94,15 +109,24 @@ describe("edit plan of a running guest", () => {
     expect(p.liveSteps).toHaveLength(1);
     const s = p.liveSteps[0].step;
     expect(s.kind).toBe("attach");
-    expect(s.kind === "attach" && s.deviceXml).toMatch(/^<disk type="file" device="disk">[\s\S]*<source file="\/p\/new.qcow2"\/>[\s\S]*<target dev="vdb" bus="virtio"\/>/);
+    expect(s.kind === "attach" && s.deviceXml).toMatch(
+      /^<disk type="file" device="disk">[\s\S]*<source file="\/p\/new.qcow2"\/>[\s\S]*<target dev="vdb" bus="virtio"\/>/,
+    );
     const sata = editPlan(inactive, { addDisk: { path: "/p/new.raw", format: "raw", bus: "sata" } }, running);
     expect(sata.liveSteps).toEqual([]);
-    expect(sata.afterShutdown).toEqual([{ key: key("diskAdded"), params: { target: "sdb" }, reason: { key: key("noHotplug"), params: { bus: "sata" } } }]);
+    expect(sata.afterShutdown).toEqual([
+      { key: key("diskAdded"), params: { target: "sdb" }, reason: { key: key("noHotplug"), params: { bus: "sata" } } },
+    ]);
   });
 
   it("detaches a removed disk with the live XML's device (runtime details included)", () => {
     const p = editPlan(inactive, { removeDisk: { target: "vda" } }, running);
-    expect(p.liveSteps).toEqual([{ message: { key: key("diskRemovedKept"), params: { target: "vda" } }, step: { kind: "detach", deviceXml: liveDevice(live, "disk", "vda") } }]);
+    expect(p.liveSteps).toEqual([
+      {
+        message: { key: key("diskRemovedKept"), params: { target: "vda" } },
+        step: { kind: "detach", deviceXml: liveDevice(live, "disk", "vda") },
+      },
+    ]);
     expect(liveDevice(live, "disk", "vda")).toContain("virtio-disk0");
     expect(domainDisks(p.xml).map((x) => x.target)).toEqual(["sda"]);
   });
@@ -128,12 +152,22 @@ describe("edit plan of a running guest", () => {
   });
 
   it("sets a title live, but an empty or dash-led one only in the definition", () => {
-    expect(editPlan(inactive, { title: "web" }, running).liveSteps[0].step).toEqual({ kind: "desc", field: "title", text: "web" });
+    expect(editPlan(inactive, { title: "web" }, running).liveSteps[0].step).toEqual({
+      kind: "desc",
+      field: "title",
+      text: "web",
+    });
     expect(editPlan(inactive, { description: "-x" }, running).applied).toEqual([{ key: key("description") }]);
-    expect(editPlan(inactive, { bootMenu: false }, running).afterShutdown).toEqual([{ key: key("boot"), params: { order: "", menu: "off" } }]);
+    expect(editPlan(inactive, { bootMenu: false }, running).afterShutdown).toEqual([
+      { key: key("boot"), params: { order: "", menu: "off" } },
+    ]);
   });
 
   it("turns a failed live step into a pending note with libvirt's reason", () => {
-    expect(liveFailedNote({ key: key("nicAdded"), params: { mac: "m" } }, "boom")).toEqual({ key: key("nicAdded"), params: { mac: "m" }, reason: { key: key("notLive"), params: { error: "boom" } } });
+    expect(liveFailedNote({ key: key("nicAdded"), params: { mac: "m" } }, "boom")).toEqual({
+      key: key("nicAdded"),
+      params: { mac: "m" },
+      reason: { key: key("notLive"), params: { error: "boom" } },
+    });
   });
 });

@@ -73,7 +73,8 @@ export interface EditOp {
   apply(xml: string, r: EditRequest, ctx: EditContext): { xml: string } & EditChange;
 }
 
-const msg = (key: string, params?: MessageRef["params"]): MessageRef => (params ? { key: `hwEdit.${key}`, params } : { key: `hwEdit.${key}` });
+const msg = (key: string, params?: MessageRef["params"]): MessageRef =>
+  params ? { key: `hwEdit.${key}`, params } : { key: `hwEdit.${key}` };
 const NONE: LivePlan = { kind: "none" };
 const step = (s: LiveStep): LivePlan => ({ kind: "step", step: s });
 const shutdown = (reason?: MessageRef): LivePlan => (reason ? { kind: "shutdown", reason } : { kind: "shutdown" });
@@ -82,7 +83,9 @@ const shutdown = (reason?: MessageRef): LivePlan => (reason ? { kind: "shutdown"
 export function liveDevice(liveXml: string, kind: "disk" | "interface", key: string): string | undefined {
   const devices = child(parseXmlRoot(liveXml, "domain"), "devices");
   const el = children(devices, kind).find((d) =>
-    kind === "disk" ? attr(child(d, "target"), "dev") === key : attr(child(d, "mac"), "address")?.toLowerCase() === key.toLowerCase(),
+    kind === "disk"
+      ? attr(child(d, "target"), "dev") === key
+      : attr(child(d, "mac"), "address")?.toLowerCase() === key.toLowerCase(),
   );
   return el ? xmlSerialize(el) : undefined;
 }
@@ -105,7 +108,8 @@ const vcpusOp: EditOp = {
   apply(xml, r, ctx) {
     const count = r.vcpus!;
     const message = msg("vcpus", { count });
-    const live = count <= parseDomainXml(ctx.live).vcpu.max ? step({ kind: "setvcpus", count }) : shutdown(msg("aboveMax"));
+    const live =
+      count <= parseDomainXml(ctx.live).vcpu.max ? step({ kind: "setvcpus", count }) : shutdown(msg("aboveMax"));
     return { xml: domainSetVcpus(xml, count), change: "vcpus", notes: [{ message, live }] };
   },
 };
@@ -114,12 +118,20 @@ const memoryOp: EditOp = {
   applies: (r) => r.memoryMiB !== undefined || r.maxMemoryMiB !== undefined,
   apply(xml, r, ctx) {
     const notes: EditChange["notes"] = [];
-    if (r.maxMemoryMiB !== undefined) notes.push({ message: msg("maxMemory", { mib: r.maxMemoryMiB }), live: shutdown() });
+    if (r.maxMemoryMiB !== undefined)
+      notes.push({ message: msg("maxMemory", { mib: r.maxMemoryMiB }), live: shutdown() });
     if (r.memoryMiB !== undefined) {
-      const live = r.memoryMiB <= parseDomainXml(ctx.live).memoryKiB / 1024 ? step({ kind: "setmem", kib: r.memoryMiB * 1024 }) : shutdown(msg("aboveMax"));
+      const live =
+        r.memoryMiB <= parseDomainXml(ctx.live).memoryKiB / 1024
+          ? step({ kind: "setmem", kib: r.memoryMiB * 1024 })
+          : shutdown(msg("aboveMax"));
       notes.push({ message: msg("memory", { mib: r.memoryMiB }), live });
     }
-    return { xml: domainSetMemory(xml, { memoryMiB: r.memoryMiB, maxMemoryMiB: r.maxMemoryMiB }), change: "memory", notes };
+    return {
+      xml: domainSetMemory(xml, { memoryMiB: r.memoryMiB, maxMemoryMiB: r.maxMemoryMiB }),
+      change: "memory",
+      notes,
+    };
   },
 };
 
@@ -128,7 +140,11 @@ const bootOp: EditOp = {
   apply(xml, r) {
     const menu = r.bootMenu === undefined ? "unchanged" : r.bootMenu ? "on" : "off";
     const message = msg("boot", { order: r.bootOrder?.join(", ") ?? "", menu });
-    return { xml: domainSetBoot(xml, { order: r.bootOrder, menu: r.bootMenu }), change: "boot", notes: [{ message, live: shutdown() }] };
+    return {
+      xml: domainSetBoot(xml, { order: r.bootOrder, menu: r.bootMenu }),
+      change: "boot",
+      notes: [{ message, live: shutdown() }],
+    };
   },
 };
 
@@ -138,8 +154,15 @@ const addDiskOp: EditOp = {
     const d = r.addDisk!;
     const added = domainAddDisk(xml, { device: "disk", path: d.path, format: d.format, bus: d.bus, cache: d.cache });
     // IDE and SATA have no hot-plug in QEMU.
-    const live = d.bus === "ide" || d.bus === "sata" ? shutdown(msg("noHotplug", { bus: d.bus })) : step({ kind: "attach", deviceXml: added.deviceXml });
-    return { xml: added.xml, change: `add disk ${added.target}`, notes: [{ message: msg("diskAdded", { target: added.target }), live }] };
+    const live =
+      d.bus === "ide" || d.bus === "sata"
+        ? shutdown(msg("noHotplug", { bus: d.bus }))
+        : step({ kind: "attach", deviceXml: added.deviceXml });
+    return {
+      xml: added.xml,
+      change: `add disk ${added.target}`,
+      notes: [{ message: msg("diskAdded", { target: added.target }), live }],
+    };
   },
 };
 
@@ -150,9 +173,20 @@ const removeDiskOp: EditOp = {
     const next = domainRemoveDisk(xml, target).xml;
     const change = `remove disk ${target}`;
     // A volume is deleted only with the guest shut off (checked before): nothing to do live.
-    if (deletedPath) return { xml: next, change, notes: [{ message: msg("diskRemovedDeleted", { target, path: deletedPath }), live: NONE }] };
+    if (deletedPath)
+      return {
+        xml: next,
+        change,
+        notes: [{ message: msg("diskRemovedDeleted", { target, path: deletedPath }), live: NONE }],
+      };
     const dev = ctx.running ? liveDevice(ctx.live, "disk", target) : undefined;
-    return { xml: next, change, notes: [{ message: msg("diskRemovedKept", { target }), live: dev ? step({ kind: "detach", deviceXml: dev }) : NONE }] };
+    return {
+      xml: next,
+      change,
+      notes: [
+        { message: msg("diskRemovedKept", { target }), live: dev ? step({ kind: "detach", deviceXml: dev }) : NONE },
+      ],
+    };
   },
 };
 
@@ -164,9 +198,22 @@ const attachIsoOp: EditOp = {
     const change = `insert ${volume} in ${a.target}`;
     // A new drive is new hardware: only a media change in an existing drive applies live.
     if (ctx.running && (a.newDrive || !liveDevice(ctx.live, "disk", a.target))) {
-      return { xml: a.xml, change, notes: [{ message: msg("cdromAdded", { target: a.target, volume }), live: shutdown() }] };
+      return {
+        xml: a.xml,
+        change,
+        notes: [{ message: msg("cdromAdded", { target: a.target, volume }), live: shutdown() }],
+      };
     }
-    return { xml: a.xml, change, notes: [{ message: msg("isoInserted", { target: a.target, volume }), live: step({ kind: "update", deviceXml: a.deviceXml }) }] };
+    return {
+      xml: a.xml,
+      change,
+      notes: [
+        {
+          message: msg("isoInserted", { target: a.target, volume }),
+          live: step({ kind: "update", deviceXml: a.deviceXml }),
+        },
+      ],
+    };
   },
 };
 
@@ -175,7 +222,9 @@ const ejectIsoOp: EditOp = {
   apply(xml, r, ctx) {
     const target = r.ejectIso!;
     const next = domainEjectIso(xml, target).xml;
-    const live = ctx.running ? step({ kind: "update", deviceXml: domainEjectIso(ctx.live, target).deviceXml, force: true }) : NONE;
+    const live = ctx.running
+      ? step({ kind: "update", deviceXml: domainEjectIso(ctx.live, target).deviceXml, force: true })
+      : NONE;
     return { xml: next, change: `eject ${target}`, notes: [{ message: msg("isoEjected", { target }), live }] };
   },
 };
@@ -185,7 +234,11 @@ const addNicOp: EditOp = {
   apply(xml, r) {
     const nic = r.addNic!;
     const a = domainAddNic(xml, nic);
-    return { xml: a.xml, change: `add NIC ${nic.mac}`, notes: [{ message: msg("nicAdded", { mac: nic.mac }), live: step({ kind: "attach", deviceXml: a.deviceXml }) }] };
+    return {
+      xml: a.xml,
+      change: `add NIC ${nic.mac}`,
+      notes: [{ message: msg("nicAdded", { mac: nic.mac }), live: step({ kind: "attach", deviceXml: a.deviceXml }) }],
+    };
   },
 };
 
@@ -195,12 +248,30 @@ const removeNicOp: EditOp = {
     const mac = r.removeNic!;
     const next = domainRemoveNic(xml, mac).xml;
     const dev = ctx.running ? liveDevice(ctx.live, "interface", mac) : undefined;
-    return { xml: next, change: `remove NIC ${mac}`, notes: [{ message: msg("nicRemoved", { mac }), live: dev ? step({ kind: "detach", deviceXml: dev }) : shutdown() }] };
+    return {
+      xml: next,
+      change: `remove NIC ${mac}`,
+      notes: [
+        { message: msg("nicRemoved", { mac }), live: dev ? step({ kind: "detach", deviceXml: dev }) : shutdown() },
+      ],
+    };
   },
 };
 
 /** The table, in the order the changes apply (and are reported). */
-export const EDIT_OPS: readonly EditOp[] = [vcpusOp, memoryOp, descOp("title"), descOp("description"), bootOp, addDiskOp, removeDiskOp, attachIsoOp, ejectIsoOp, addNicOp, removeNicOp];
+export const EDIT_OPS: readonly EditOp[] = [
+  vcpusOp,
+  memoryOp,
+  descOp("title"),
+  descOp("description"),
+  bootOp,
+  addDiskOp,
+  removeDiskOp,
+  attachIsoOp,
+  ejectIsoOp,
+  addNicOp,
+  removeNicOp,
+];
 
 export interface EditPlan {
   /** The new inactive XML (to `virsh define`). */

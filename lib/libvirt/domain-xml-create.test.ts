@@ -12,7 +12,9 @@ const base: DomainCreateSpec = {
   maxMemoryMiB: 1024,
   cpuMode: "host-model",
   firmware: "bios",
-  disks: [{ device: "disk", path: "/var/lib/libvirt/images/web-01.qcow2", format: "qcow2", bus: "virtio", cache: "none" }],
+  disks: [
+    { device: "disk", path: "/var/lib/libvirt/images/web-01.qcow2", format: "qcow2", bus: "virtio", cache: "none" },
+  ],
   nics: [{ kind: "network", source: "default", model: "virtio" }],
   graphics: "vnc",
   serialConsole: true,
@@ -22,9 +24,23 @@ const base: DomainCreateSpec = {
 describe("domainCreateXml", () => {
   it("builds a domain libvirt's own parser reads back", () => {
     const d = parseDomainXml(domainCreateXml(base));
-    expect(d).toMatchObject({ name: "web-01", uuid: base.uuid, type: "kvm", memoryKiB: 1024 * 1024, currentMemoryKiB: 512 * 1024, vcpu: { max: 2 } });
+    expect(d).toMatchObject({
+      name: "web-01",
+      uuid: base.uuid,
+      type: "kvm",
+      memoryKiB: 1024 * 1024,
+      currentMemoryKiB: 512 * 1024,
+      vcpu: { max: 2 },
+    });
     expect(d.disks).toEqual([
-      { type: "file", device: "disk", source: { file: base.disks[0].path }, target: { dev: "vda", bus: "virtio" }, driver: { name: "qemu", format: "qcow2", cache: "none" }, readonly: false },
+      {
+        type: "file",
+        device: "disk",
+        source: { file: base.disks[0].path },
+        target: { dev: "vda", bus: "virtio" },
+        driver: { name: "qemu", format: "qcow2", cache: "none" },
+        readonly: false,
+      },
     ]);
     expect(d.interfaces).toHaveLength(1);
     expect(d.interfaces[0]).toMatchObject({ type: "network", source: { network: "default" }, model: "virtio" });
@@ -37,7 +53,10 @@ describe("domainCreateXml", () => {
       expect(attr(open, "passwd")).toBeUndefined();
       const xmlA = domainCreateXml({ ...base, graphics, graphicsPasswordLocked: true });
       const a = child(child(parseXmlRoot(xmlA, "domain"), "devices"), "graphics");
-      const b = child(child(parseXmlRoot(domainCreateXml({ ...base, graphics, graphicsPasswordLocked: true }), "domain"), "devices"), "graphics");
+      const b = child(
+        child(parseXmlRoot(domainCreateXml({ ...base, graphics, graphicsPasswordLocked: true }), "domain"), "devices"),
+        "graphics",
+      );
       expect(attr(a, "passwd")).toMatch(graphics === "vnc" ? /^[A-Za-z0-9_-]{8}$/ : /^[A-Za-z0-9_-]{16}$/);
       expect(attr(a, "passwd")).not.toBe(attr(b, "passwd"));
       expect(new Date(`${attr(a, "passwdValidTo")}Z`).getTime()).toBeLessThan(Date.now());
@@ -51,7 +70,9 @@ describe("domainCreateXml", () => {
       expect(g).toHaveLength(1);
       expect(attr(g[0], "type")).toBe(graphics);
       expect(attr(g[0], "listen")).toBe("127.0.0.1");
-      expect(children(g[0], "listen").map((l) => [attr(l, "type"), attr(l, "address")])).toEqual([["address", "127.0.0.1"]]);
+      expect(children(g[0], "listen").map((l) => [attr(l, "type"), attr(l, "address")])).toEqual([
+        ["address", "127.0.0.1"],
+      ]);
     }
     const none = parseXmlRoot(domainCreateXml({ ...base, graphics: "none" }), "domain");
     expect(children(child(none, "devices"), "graphics")).toHaveLength(0);
@@ -61,7 +82,12 @@ describe("domainCreateXml", () => {
     const title = `x</title><devices><graphics type='vnc' listen='0.0.0.0'/></devices><title>`;
     const description = `"quotes" & 'apostrophes' <b>]]>`;
     const mac = `52:54:00:aa:bb:cc' /><source network='evil`;
-    const xml = domainCreateXml({ ...base, title, description, nics: [{ kind: "network", source: `net"'<>`, model: "e1000", mac }] });
+    const xml = domainCreateXml({
+      ...base,
+      title,
+      description,
+      nics: [{ kind: "network", source: `net"'<>`, model: "e1000", mac }],
+    });
     const root = parseXmlRoot(xml, "domain");
     expect(text(child(root, "title"))).toBe(title);
     expect(text(child(root, "description"))).toBe(description);
@@ -102,14 +128,19 @@ describe("domainCreateXml", () => {
     expect(child(tcg, "cpu")).toBeUndefined();
     const kvm = parseXmlRoot(domainCreateXml({ ...base, cpuMode: "host-passthrough" }), "domain");
     expect(attr(child(kvm, "cpu"), "mode")).toBe("host-passthrough");
-    const custom = parseXmlRoot(domainCreateXml({ ...base, cpuMode: "custom", cpuModel: "qemu64", firmware: "uefi", machine: "q35" }), "domain");
+    const custom = parseXmlRoot(
+      domainCreateXml({ ...base, cpuMode: "custom", cpuModel: "qemu64", firmware: "uefi", machine: "q35" }),
+      "domain",
+    );
     expect(text(path(custom, "cpu", "model"))).toBe("qemu64");
     expect(attr(child(custom, "os"), "firmware")).toBe("efi");
     expect(attr(path(custom, "os", "type"), "machine")).toBe("q35");
   });
 
   it("records the libosinfo id", () => {
-    expect(parseDomainXml(domainCreateXml({ ...base, osinfoId: "http://debian.org/debian/12" })).osinfoId).toBe("http://debian.org/debian/12");
+    expect(parseDomainXml(domainCreateXml({ ...base, osinfoId: "http://debian.org/debian/12" })).osinfoId).toBe(
+      "http://debian.org/debian/12",
+    );
   });
 });
 

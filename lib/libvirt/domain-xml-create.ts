@@ -99,7 +99,11 @@ export function cdromBusFor(machine: string | undefined): DiskBus {
 /** Appends one <disk> to devices; returns its target dev. */
 export function diskElementAppend(devices: Element, disk: DomainDiskCreate, target: string): Element {
   const el = xmlAppend(devices, "disk", { type: "file", device: disk.device });
-  xmlAppend(el, "driver", { name: "qemu", type: disk.device === "cdrom" ? "raw" : disk.format, cache: disk.cache && disk.cache !== "default" ? disk.cache : undefined });
+  xmlAppend(el, "driver", {
+    name: "qemu",
+    type: disk.device === "cdrom" ? "raw" : disk.format,
+    cache: disk.cache && disk.cache !== "default" ? disk.cache : undefined,
+  });
   if (disk.path) xmlAppend(el, "source", { file: disk.path });
   if (disk.backing?.length) diskBackingStoreAppend(el, disk.backing);
   xmlAppend(el, "target", { dev: target, bus: disk.bus });
@@ -135,11 +139,17 @@ export function nicElementAppend(devices: Element, nic: DomainNicCreate): Elemen
 export const LOCKED_PASSWORD_VALID_TO = "1970-01-01T00:00:01";
 
 /** A loopback-only graphics element (and its <listen>), optionally locked by an expired password. */
-export function graphicsElementAppend(devices: Element, type: "vnc" | "spice", opts: { passwordLocked?: boolean } = {}): Element {
+export function graphicsElementAppend(
+  devices: Element,
+  type: "vnc" | "spice",
+  opts: { passwordLocked?: boolean } = {},
+): Element {
   const attrs: Record<string, string> = { type, autoport: "yes", listen: "127.0.0.1" };
   if (opts.passwordLocked) {
     // VNC uses at most 8 characters of it.
-    attrs.passwd = randomBytes(12).toString("base64url").slice(0, type === "vnc" ? 8 : 16);
+    attrs.passwd = randomBytes(12)
+      .toString("base64url")
+      .slice(0, type === "vnc" ? 8 : 16);
     attrs.passwdValidTo = LOCKED_PASSWORD_VALID_TO;
   }
   const g = xmlAppend(devices, "graphics", attrs);

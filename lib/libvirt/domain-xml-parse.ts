@@ -221,13 +221,14 @@ function port(value: string | undefined): number | undefined {
 }
 
 function parseGraphics(g: Element): GraphicsWire {
-  const listens = children(g, "listen").map((l) =>
-    stripUndefined({
-      type: attr(l, "type") ?? "address",
-      address: attr(l, "address"),
-      network: attr(l, "network"),
-      socket: attr(l, "socket"),
-    }) as GraphicsListenWire,
+  const listens = children(g, "listen").map(
+    (l) =>
+      stripUndefined({
+        type: attr(l, "type") ?? "address",
+        address: attr(l, "address"),
+        network: attr(l, "network"),
+        socket: attr(l, "socket"),
+      }) as GraphicsListenWire,
   );
   return {
     type: attr(g, "type") ?? "",

@@ -109,18 +109,28 @@ describe("domain edits", () => {
   });
 
   it("unmarks a template and keeps other applications' metadata", () => {
-    const withOther = xml.replace("</domain>", `<metadata><app:info xmlns:app="https://example.org/app" owner="ops"/></metadata></domain>`);
+    const withOther = xml.replace(
+      "</domain>",
+      `<metadata><app:info xmlns:app="https://example.org/app" owner="ops"/></metadata></domain>`,
+    );
     const unmarked = domainMarkTemplate(domainMarkTemplate(withOther, "t-1"), null);
     expect(domainTemplateMark(unmarked)).toBeNull();
     expect(unmarked).not.toContain("virtdeck");
     const meta = child(parseXmlRoot(unmarked, "domain"), "metadata");
     expect(attr(child(meta, "info", "https://example.org/app"), "owner")).toBe("ops");
-    expect(parseDomainXml(unmarked).disks.map((d) => d.target.dev)).toEqual(parseDomainXml(xml).disks.map((d) => d.target.dev));
+    expect(parseDomainXml(unmarked).disks.map((d) => d.target.dev)).toEqual(
+      parseDomainXml(xml).disks.map((d) => d.target.dev),
+    );
   });
 
   it("rewrites a definition for a clone", () => {
     const marked = domainMarkTemplate(domainSetTitle(xml, "old"), "t-1");
-    const out = domainCloneXml(marked, { name: "db-02", uuid: "11111111-2222-4333-8444-555555555555", title: "copy", diskPaths: new Map([["/pool/db-01.qcow2", "/pool/db-02.qcow2"]]) });
+    const out = domainCloneXml(marked, {
+      name: "db-02",
+      uuid: "11111111-2222-4333-8444-555555555555",
+      title: "copy",
+      diskPaths: new Map([["/pool/db-01.qcow2", "/pool/db-02.qcow2"]]),
+    });
     const d = parseDomainXml(out);
     expect(d).toMatchObject({ name: "db-02", uuid: "11111111-2222-4333-8444-555555555555", title: "copy" });
     expect(d.disks[0].source).toEqual({ file: "/pool/db-02.qcow2" });
@@ -131,10 +141,8 @@ describe("domain edits", () => {
   });
 
   it("makes a linked clone's disk a qcow2 overlay with its declared backing chain, ended by an empty backingStore", () => {
-    const rawXml = xml.replace("type=\"qcow2\"", "type=\"raw\"");
-    const chain = [
-      { path: "/pool/db-01.raw", format: "raw" as const },
-    ];
+    const rawXml = xml.replace('type="qcow2"', 'type="raw"');
+    const chain = [{ path: "/pool/db-01.raw", format: "raw" as const }];
     const out = domainCloneXml(rawXml.replace("/pool/db-01.qcow2", "/pool/db-01.raw"), {
       name: "db-02",
       uuid: "11111111-2222-4333-8444-555555555555",
@@ -153,7 +161,18 @@ describe("domain edits", () => {
   it("writes every link of a longer chain", () => {
     const created = domainCreateXml({
       ...spec,
-      disks: [{ device: "disk", format: "qcow2", bus: "virtio", path: "/p/vm.qcow2", backing: [{ path: "/p/gold.qcow2", format: "qcow2" }, { path: "/p/base.raw", format: "raw" }] }],
+      disks: [
+        {
+          device: "disk",
+          format: "qcow2",
+          bus: "virtio",
+          path: "/p/vm.qcow2",
+          backing: [
+            { path: "/p/gold.qcow2", format: "qcow2" },
+            { path: "/p/base.raw", format: "raw" },
+          ],
+        },
+      ],
     });
     expect(created).toContain(
       '<backingStore type="file"><format type="qcow2"/><source file="/p/gold.qcow2"/><backingStore type="file"><format type="raw"/><source file="/p/base.raw"/><backingStore/></backingStore></backingStore>',

@@ -1,7 +1,15 @@
 import "server-only";
 import type { Element } from "@xmldom/xmldom";
 import { attr, child, children } from "./xml";
-import { xmlAppend, xmlEnsureChild, xmlNewDocument, xmlParseDocument, xmlRemove, xmlSerialize, xmlSetText } from "./xml-build";
+import {
+  xmlAppend,
+  xmlEnsureChild,
+  xmlNewDocument,
+  xmlParseDocument,
+  xmlRemove,
+  xmlSerialize,
+  xmlSetText,
+} from "./xml-build";
 import {
   cdromBusFor,
   diskBackingStoreAppend,
@@ -89,7 +97,16 @@ export function domainSetMemory(xml: string, o: { memoryMiB?: number; maxMemoryM
 function kibOf(el: Element): number {
   const n = Number((el.textContent ?? "").trim());
   const unit = (attr(el, "unit") ?? "KiB").toLowerCase();
-  const f: Record<string, number> = { b: 1 / 1024, bytes: 1 / 1024, k: 1, kib: 1, m: 1024, mib: 1024, g: 1024 * 1024, gib: 1024 * 1024 };
+  const f: Record<string, number> = {
+    b: 1 / 1024,
+    bytes: 1 / 1024,
+    k: 1,
+    kib: 1,
+    m: 1024,
+    mib: 1024,
+    g: 1024 * 1024,
+    gib: 1024 * 1024,
+  };
   return Number.isFinite(n) ? n * (f[unit] ?? 1) : 0;
 }
 
@@ -99,7 +116,8 @@ export function domainSetBoot(xml: string, o: { order?: ("hd" | "cdrom" | "netwo
     const os = xmlEnsureChild(d, "os");
     if (o.order) {
       for (const b of children(os, "boot")) xmlRemove(b);
-      for (const dev of children(devicesOf(d), "disk").concat(children(devicesOf(d), "interface"))) xmlRemove(child(dev, "boot"));
+      for (const dev of children(devicesOf(d), "disk").concat(children(devicesOf(d), "interface")))
+        xmlRemove(child(dev, "boot"));
       const typeEl = child(os, "type");
       let after: Element | null = typeEl ?? null;
       for (const dev of o.order) {
@@ -177,7 +195,10 @@ export function domainRemoveDisk(xml: string, target: string): { xml: string; de
  * Puts an ISO in a cdrom: the first empty cdrom drive, or a new one. Returns the drive's target
  * and its XML (for update-device on a running guest; adding a drive needs a shutdown).
  */
-export function domainAttachIso(xml: string, isoPath: string): { xml: string; target: string; deviceXml: string; newDrive: boolean } {
+export function domainAttachIso(
+  xml: string,
+  isoPath: string,
+): { xml: string; target: string; deviceXml: string; newDrive: boolean } {
   let target = "";
   let deviceXml = "";
   let newDrive = false;
@@ -227,7 +248,9 @@ export function domainAddNic(xml: string, nic: DomainNicCreate): { xml: string; 
 export function domainRemoveNic(xml: string, mac: string): { xml: string; deviceXml: string } {
   let deviceXml = "";
   const out = edit(xml, (d) => {
-    const el = children(child(d, "devices"), "interface").find((x) => attr(child(x, "mac"), "address")?.toLowerCase() === mac.toLowerCase());
+    const el = children(child(d, "devices"), "interface").find(
+      (x) => attr(child(x, "mac"), "address")?.toLowerCase() === mac.toLowerCase(),
+    );
     if (!el) throw new DomainEditError(`No network interface with MAC ${mac}`);
     deviceXml = xmlSerialize(el);
     xmlRemove(el);
@@ -272,7 +295,13 @@ export function domainTemplateMark(xml: string): string | null {
  */
 export function domainCloneXml(
   xml: string,
-  o: { name: string; uuid: string; title?: string; diskPaths: ReadonlyMap<string, string>; overlays?: ReadonlyMap<string, readonly DiskBacking[]> },
+  o: {
+    name: string;
+    uuid: string;
+    title?: string;
+    diskPaths: ReadonlyMap<string, string>;
+    overlays?: ReadonlyMap<string, readonly DiskBacking[]>;
+  },
 ): string {
   return edit(xml, (d) => {
     d.removeAttribute("id");

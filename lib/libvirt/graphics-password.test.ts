@@ -21,7 +21,13 @@ const parse = (xml: string) => new DOMParser().parseFromString(xml, "text/xml").
 
 describe("graphicsPasswordXml", () => {
   it("keeps the live element (port, listen, children) and adds password, UTC validity and connected=keep", () => {
-    const el = parse(graphicsPasswordXml(LIVE, { type: "spice", password: "s3cr3t'\"<&", validTo: new Date("2026-11-23T05:01:02.345Z") }));
+    const el = parse(
+      graphicsPasswordXml(LIVE, {
+        type: "spice",
+        password: "s3cr3t'\"<&",
+        validTo: new Date("2026-11-23T05:01:02.345Z"),
+      }),
+    );
     expect(el.tagName).toBe("graphics");
     expect(el.getAttribute("type")).toBe("spice");
     expect(el.getAttribute("port")).toBe("5901");
@@ -42,7 +48,9 @@ describe("graphicsPasswordXml", () => {
 
   it("refuses a domain without that display and passwords that are empty, too long or not printable", () => {
     const vncOnly = LIVE.replace(/<graphics type='spice'[\s\S]*?<\/graphics>/, "");
-    expect(() => graphicsPasswordXml(vncOnly, { type: "spice", password: "x", validTo: new Date() })).toThrow(/no spice display/);
+    expect(() => graphicsPasswordXml(vncOnly, { type: "spice", password: "x", validTo: new Date() })).toThrow(
+      /no spice display/,
+    );
     for (const password of ["", "a".repeat(65), "new\nline", "tab\there"]) {
       expect(() => graphicsPasswordXml(LIVE, { type: "vnc", password, validTo: new Date() })).toThrow(/printable/);
     }

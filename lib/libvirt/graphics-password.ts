@@ -9,8 +9,12 @@ import { attr, children, child, parseXmlRoot } from "./xml";
  * passwdValidTo is UTC; connected='keep' leaves viewers already connected alone.
  * https://libvirt.org/formatdomain.html#graphical-framebuffers
  */
-export function graphicsPasswordXml(liveDomainXml: string, o: { type: "vnc" | "spice"; password: string; validTo: Date }): string {
-  if (!/^[\x21-\x7e]{1,64}$/.test(o.password)) throw new Error("graphics password must be 1-64 printable ASCII characters");
+export function graphicsPasswordXml(
+  liveDomainXml: string,
+  o: { type: "vnc" | "spice"; password: string; validTo: Date },
+): string {
+  if (!/^[\x21-\x7e]{1,64}$/.test(o.password))
+    throw new Error("graphics password must be 1-64 printable ASCII characters");
   const domain = parseXmlRoot(liveDomainXml, "domain");
   const graphics = children(child(domain, "devices"), "graphics").find((g) => attr(g, "type") === o.type);
   if (!graphics) throw new Error(`the domain has no ${o.type} display`);

@@ -18,7 +18,12 @@ describe("net-dumpxml", () => {
     });
   });
   it("reads an isolated network (no forward) and a bare <forward/> as nat", () => {
-    expect(parseNetworkXml("<network><name>iso net</name><bridge name='virbr9'/></network>")).toMatchObject({ name: "iso net", forwardMode: undefined, addresses: [], dhcp: false });
+    expect(parseNetworkXml("<network><name>iso net</name><bridge name='virbr9'/></network>")).toMatchObject({
+      name: "iso net",
+      forwardMode: undefined,
+      addresses: [],
+      dhcp: false,
+    });
     expect(parseNetworkXml("<network><name>n</name><forward/></network>").forwardMode).toBe("nat");
   });
   it("refuses another document", () => {

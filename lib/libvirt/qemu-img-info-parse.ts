@@ -64,7 +64,17 @@ export type DeclaredImageFormat = "raw" | "qcow2";
  */
 export function qemuImgInfoArgv(o: { path: string; format?: string; backingChain?: boolean }): string[] {
   if (!o.path.startsWith("/")) throw new Error("qemu-img info: the image path must be absolute");
-  return ["env", "LC_ALL=C.UTF-8", "qemu-img", "info", "-U", ...(o.backingChain ? ["--backing-chain"] : []), "--output=json", ...(o.format ? ["-f", o.format] : []), o.path];
+  return [
+    "env",
+    "LC_ALL=C.UTF-8",
+    "qemu-img",
+    "info",
+    "-U",
+    ...(o.backingChain ? ["--backing-chain"] : []),
+    "--output=json",
+    ...(o.format ? ["-f", o.format] : []),
+    o.path,
+  ];
 }
 
 /** One image under another in a backing chain, with the format it is read as. */
@@ -82,7 +92,12 @@ export interface ChainLink {
  * qemu-img, never by a guest) and the header states the backing file's format explicitly, as
  * raw or qcow2, with an absolute path; the caller then checks that backing file the same way.
  */
-export function imageDeclaredRefusal(declared: DeclaredImageFormat, asDeclared: ImageInfo, probed: ImageInfo, opts: { allowBacking?: boolean } = {}): string | null {
+export function imageDeclaredRefusal(
+  declared: DeclaredImageFormat,
+  asDeclared: ImageInfo,
+  probed: ImageInfo,
+  opts: { allowBacking?: boolean } = {},
+): string | null {
   if (asDeclared.format !== declared) return `qemu-img reads it as ${asDeclared.format}, not ${declared}`;
   if (probed.format !== declared) return `it is declared ${declared} but its bytes are a ${probed.format} image`;
   for (const info of [asDeclared, probed]) {
@@ -92,7 +107,8 @@ export function imageDeclaredRefusal(declared: DeclaredImageFormat, asDeclared: 
   if (!opts.allowBacking || declared !== "qcow2") return imageRefusal(asDeclared) ?? imageRefusal(probed);
   const next = imageBackingLink(asDeclared);
   if (!next) return `the image has a backing file (${asDeclared.backingFile}) without an explicit raw or qcow2 format`;
-  if (probed.fullBackingFile !== asDeclared.fullBackingFile || probed.backingFormat !== asDeclared.backingFormat) return "qemu-img's two readings of its backing file disagree";
+  if (probed.fullBackingFile !== asDeclared.fullBackingFile || probed.backingFormat !== asDeclared.backingFormat)
+    return "qemu-img's two readings of its backing file disagree";
   return null;
 }
 

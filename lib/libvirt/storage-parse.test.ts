@@ -29,8 +29,26 @@ describe("an image inspected as declared", () => {
   const plain = parseQemuImgInfo(fixture("qemu-img-info-plain.json"));
   const backed = parseQemuImgInfo(fixture("qemu-img-info-backing.json"));
   it("builds one argv: -U, JSON, the declared format, the path last", () => {
-    expect(qemuImgInfoArgv({ path: "/p/a.img", format: "raw" })).toEqual(["env", "LC_ALL=C.UTF-8", "qemu-img", "info", "-U", "--output=json", "-f", "raw", "/p/a.img"]);
-    expect(qemuImgInfoArgv({ path: "/p/a.img" })).toEqual(["env", "LC_ALL=C.UTF-8", "qemu-img", "info", "-U", "--output=json", "/p/a.img"]);
+    expect(qemuImgInfoArgv({ path: "/p/a.img", format: "raw" })).toEqual([
+      "env",
+      "LC_ALL=C.UTF-8",
+      "qemu-img",
+      "info",
+      "-U",
+      "--output=json",
+      "-f",
+      "raw",
+      "/p/a.img",
+    ]);
+    expect(qemuImgInfoArgv({ path: "/p/a.img" })).toEqual([
+      "env",
+      "LC_ALL=C.UTF-8",
+      "qemu-img",
+      "info",
+      "-U",
+      "--output=json",
+      "/p/a.img",
+    ]);
     expect(qemuImgInfoArgv({ path: "/p/a.img", format: "qcow2", backingChain: true })).toContain("--backing-chain");
     expect(() => qemuImgInfoArgv({ path: "-f" })).toThrow(/absolute/);
   });
@@ -44,7 +62,9 @@ describe("an image inspected as declared", () => {
   });
   it("refuses a qcow2 with a backing or data file, and one that reads as another format", () => {
     expect(imageDeclaredRefusal("qcow2", backed, backed)).toBe("the image has a backing file (/etc/shadow)");
-    expect(imageDeclaredRefusal("qcow2", parseQemuImgInfo(fixture("qemu-img-info-datafile.json")), plain)).toMatch(/data file/);
+    expect(imageDeclaredRefusal("qcow2", parseQemuImgInfo(fixture("qemu-img-info-datafile.json")), plain)).toMatch(
+      /data file/,
+    );
     expect(imageDeclaredRefusal("qcow2", raw, raw)).toBe("qemu-img reads it as raw, not qcow2");
   });
 });
@@ -69,7 +89,8 @@ describe("vol-list", () => {
     expect(parseVolList(withHeader)).toEqual([{ name: "disk1", path: "/dev/vg/disk1" }]);
   });
   it("keeps a name with spaces whole, with or without the pool's target path", () => {
-    const out = " Name                 Path\n------------------------------------------------------\n base image.qcow2     /var/lib/pool/base image.qcow2\n two  spaces.img      /var/lib/pool/two  spaces.img\n grub.iso             /var/lib/pool/grub.iso\n";
+    const out =
+      " Name                 Path\n------------------------------------------------------\n base image.qcow2     /var/lib/pool/base image.qcow2\n two  spaces.img      /var/lib/pool/two  spaces.img\n grub.iso             /var/lib/pool/grub.iso\n";
     const want = [
       { name: "base image.qcow2", path: "/var/lib/pool/base image.qcow2" },
       { name: "two  spaces.img", path: "/var/lib/pool/two  spaces.img" },

@@ -31,7 +31,18 @@ function bytes(el: Parameters<typeof text>[0]): number {
   const n = int(text(el));
   if (n === undefined) return 0;
   const unit = (attr(el, "unit") ?? "bytes").toLowerCase();
-  const f: Record<string, number> = { b: 1, bytes: 1, k: 1024, kib: 1024, m: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gib: 1024 ** 3, t: 1024 ** 4, tib: 1024 ** 4 };
+  const f: Record<string, number> = {
+    b: 1,
+    bytes: 1,
+    k: 1024,
+    kib: 1024,
+    m: 1024 ** 2,
+    mib: 1024 ** 2,
+    g: 1024 ** 3,
+    gib: 1024 ** 3,
+    t: 1024 ** 4,
+    tib: 1024 ** 4,
+  };
   return n * (f[unit] ?? 1);
 }
 

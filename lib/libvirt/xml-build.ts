@@ -36,7 +36,12 @@ export function xmlSerialize(node: Document | Element): string {
 }
 
 /** Appends <tag attrs...>text</tag> to parent; undefined attribute values are left out. */
-export function xmlAppend(parent: Element, tag: string, attrs: Record<string, string | number | undefined> = {}, text?: string | number): Element {
+export function xmlAppend(
+  parent: Element,
+  tag: string,
+  attrs: Record<string, string | number | undefined> = {},
+  text?: string | number,
+): Element {
   const doc = parent.ownerDocument!;
   const node = doc.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) if (v !== undefined) node.setAttribute(k, String(v));

@@ -53,7 +53,12 @@ export function cloudInitConfig(o: CloudInitSeedInput): Record<string, unknown> 
   }
   const keys = o.sshKeys?.filter(Boolean) ?? [];
   if (o.username) {
-    const user: Record<string, unknown> = { name: o.username, shell: "/bin/bash", sudo: "ALL=(ALL) NOPASSWD:ALL", groups: ["sudo"] };
+    const user: Record<string, unknown> = {
+      name: o.username,
+      shell: "/bin/bash",
+      sudo: "ALL=(ALL) NOPASSWD:ALL",
+      groups: ["sudo"],
+    };
     if (keys.length) user.ssh_authorized_keys = keys;
     if (o.password) {
       // users[].passwd is a crypt hash (cloud-init hands it to useradd -p).
@@ -89,8 +94,23 @@ export function cloudInitUserData(o: CloudInitSeedInput, boundary = `vd-${random
   if (!oursDoc) return custom.endsWith("\n") ? custom : `${custom}\n`;
   // Both: a MIME multipart archive, which cloud-init merges (our part last, so it wins).
   const part = (body: string) =>
-    [`--${boundary}`, `Content-Type: ${partType(body)}; charset="utf-8"`, "MIME-Version: 1.0", "Content-Transfer-Encoding: 8bit", "", body.endsWith("\n") ? body : `${body}\n`].join("\n");
-  return [`Content-Type: multipart/mixed; boundary="${boundary}"`, "MIME-Version: 1.0", "", part(custom), part(oursDoc), `--${boundary}--`, ""].join("\n");
+    [
+      `--${boundary}`,
+      `Content-Type: ${partType(body)}; charset="utf-8"`,
+      "MIME-Version: 1.0",
+      "Content-Transfer-Encoding: 8bit",
+      "",
+      body.endsWith("\n") ? body : `${body}\n`,
+    ].join("\n");
+  return [
+    `Content-Type: multipart/mixed; boundary="${boundary}"`,
+    "MIME-Version: 1.0",
+    "",
+    part(custom),
+    part(oursDoc),
+    `--${boundary}--`,
+    "",
+  ].join("\n");
 }
 
 export function cloudInitSeedFiles(o: CloudInitSeedInput): IsoFile[] {
@@ -98,7 +118,11 @@ export function cloudInitSeedFiles(o: CloudInitSeedInput): IsoFile[] {
     { name: "meta-data", data: cloudInitMetaData(o) },
     { name: "user-data", data: cloudInitUserData(o) },
   ];
-  if (o.networkConfig?.trim()) files.push({ name: "network-config", data: o.networkConfig.endsWith("\n") ? o.networkConfig : `${o.networkConfig}\n` });
+  if (o.networkConfig?.trim())
+    files.push({
+      name: "network-config",
+      data: o.networkConfig.endsWith("\n") ? o.networkConfig : `${o.networkConfig}\n`,
+    });
   return files;
 }
 

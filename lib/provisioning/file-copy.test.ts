@@ -3,7 +3,15 @@ import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, symli
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { FILE_COPY_EXISTS, fileCopyArgv, fileCopyPlan, fileNameSafe, parseAllocated, parseAllocatedLines, type FileCopyFacts } from "./file-copy";
+import {
+  FILE_COPY_EXISTS,
+  fileCopyArgv,
+  fileCopyPlan,
+  fileNameSafe,
+  parseAllocated,
+  parseAllocatedLines,
+  type FileCopyFacts,
+} from "./file-copy";
 
 const facts: FileCopyFacts = {
   format: "qcow2",
@@ -35,7 +43,10 @@ describe("fileCopyPlan", () => {
   it("decides by the declared formats, never by libvirt's probe of the source", () => {
     // A raw disk whose bytes a guest made into a qcow2 header: libvirt reports qcow2 with a backing file.
     const probed = { ...facts.src, format: "qcow2", backingPath: "/etc/shadow" };
-    expect(fileCopyPlan({ ...facts, format: "raw", srcFormat: "raw", name: "vm1.raw", src: probed })).toEqual({ srcPath: "/mnt/q/base.qcow2", dstPath: "/var/lib/p/vm1.raw" });
+    expect(fileCopyPlan({ ...facts, format: "raw", srcFormat: "raw", name: "vm1.raw", src: probed })).toEqual({
+      srcPath: "/mnt/q/base.qcow2",
+      dstPath: "/var/lib/p/vm1.raw",
+    });
   });
   it("allows a larger capacity (resized after the copy)", () => {
     expect(fileCopyPlan({ ...facts, capacityBytes: 2000 })).toHaveProperty("dstPath");
@@ -105,10 +116,14 @@ describe("fileCopyArgv progress (real sh, cp and stat)", () => {
       w.write(chunk);
       // Wait for two progress lines at most 0.5 s apart, then end the source.
       const deadline = Date.now() + 10_000;
-      while (out.split("\n").filter((l) => parseAllocated(l) !== null).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      while (out.split("\n").filter((l) => parseAllocated(l) !== null).length < 2 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100));
       w.end(chunk);
       expect(await exited).toBe(0);
-      const seen = out.split("\n").map(parseAllocated).filter((n): n is number => n !== null);
+      const seen = out
+        .split("\n")
+        .map(parseAllocated)
+        .filter((n): n is number => n !== null);
       expect(seen.length).toBeGreaterThanOrEqual(2);
       expect(Math.max(...seen)).toBeGreaterThanOrEqual(1 << 20);
       expect(readFileSync(dst).length).toBe(2 << 20);

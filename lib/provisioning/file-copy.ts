@@ -48,7 +48,14 @@ export function fileCopyPlan(f: FileCopyFacts): { srcPath: string; dstPath: stri
 
 /** One path component, no hidden tricks: no slash, NUL, control character, "." or "..", leading dash. */
 export function fileNameSafe(name: string): boolean {
-  return name.length > 0 && name.length <= 255 && name !== "." && name !== ".." && !name.startsWith("-") && !/[/\0-\x1f\x7f]/.test(name);
+  return (
+    name.length > 0 &&
+    name.length <= 255 &&
+    name !== "." &&
+    name !== ".." &&
+    !name.startsWith("-") &&
+    !/[/\0-\x1f\x7f]/.test(name)
+  );
 }
 
 /**

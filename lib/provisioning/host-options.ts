@@ -23,7 +23,10 @@ export async function volumesList(h: ProvHost, pools: string[]): Promise<(Volume
 
 export async function volumeGet(h: ProvHost, pool: string, volume: string): Promise<VolumeWire> {
   const v = await volumeFind({ host: h, ref: { pool, name: volume } });
-  if (!v) throw new AppError("invalid_input", `${h.host.name}: no volume "${volume}" in pool "${pool}"`, { issues: [{ path: "volume", message: "Not found on this host" }] });
+  if (!v)
+    throw new AppError("invalid_input", `${h.host.name}: no volume "${volume}" in pool "${pool}"`, {
+      issues: [{ path: "volume", message: "Not found on this host" }],
+    });
   return v;
 }
 
@@ -41,9 +44,14 @@ export function osinfoUrl(list: OsVariantWire[], id: string): string | undefined
 }
 
 /** Which domain type to use: the template's choice, else the host's preference, else KVM when present. */
-export function domainTypeFor(choice: "auto" | "kvm" | "qemu", hostPref: "auto" | "kvm" | "qemu", available: string[]): "kvm" | "qemu" {
+export function domainTypeFor(
+  choice: "auto" | "kvm" | "qemu",
+  hostPref: "auto" | "kvm" | "qemu",
+  available: string[],
+): "kvm" | "qemu" {
   const want = choice !== "auto" ? choice : hostPref !== "auto" ? hostPref : available.includes("kvm") ? "kvm" : "qemu";
-  if (want === "kvm" && !available.includes("kvm")) throw new AppError("invalid_input", "This host cannot run KVM guests; choose the QEMU (TCG) domain type");
+  if (want === "kvm" && !available.includes("kvm"))
+    throw new AppError("invalid_input", "This host cannot run KVM guests; choose the QEMU (TCG) domain type");
   return want;
 }
 
@@ -61,7 +69,10 @@ export async function hostFacts(h: ProvHost, opts: { firmware?: boolean } = {}):
   const c = parseCapabilities(caps);
   const guest = c.guests.find((g) => g.arch === "x86_64" && g.osType === "hvm") ?? c.guests[0];
   const domainTypes = guest?.domainTypes ?? ["qemu"];
-  const dc = opts.firmware === false ? null : await nodeDomainCapabilities({ host: h, virttype: domainTypes.includes("kvm") ? "kvm" : "qemu" });
+  const dc =
+    opts.firmware === false
+      ? null
+      : await nodeDomainCapabilities({ host: h, virttype: domainTypes.includes("kvm") ? "kvm" : "qemu" });
   let uefi = false;
   // Custom CPU models are typed by the user (qemu64, Haswell...); domcapabilities' list is long and host-specific.
   const cpuModels: string[] = [];
@@ -84,7 +95,10 @@ export async function hostFacts(h: ProvHost, opts: { firmware?: boolean } = {}):
 }
 
 /** What the template and create forms offer for one host. */
-export async function provisioningHostOptions(hostId: string, access: { mayBridge: boolean }): Promise<ProvisioningHostOptions> {
+export async function provisioningHostOptions(
+  hostId: string,
+  access: { mayBridge: boolean },
+): Promise<ProvisioningHostOptions> {
   const h = await provHost(hostId);
   const [pools, os, facts, nets] = await Promise.all([
     poolsList(h),
@@ -92,13 +106,27 @@ export async function provisioningHostOptions(hostId: string, access: { mayBridg
     hostFacts(h),
     networkList({ host: h }),
   ]);
-  const vols = await volumesList(h, pools.filter((p) => p.active).map((p) => p.name));
+  const vols = await volumesList(
+    h,
+    pools.filter((p) => p.active).map((p) => p.name),
+  );
   return {
     hostId: h.host.id,
     osVariants: os.list.map((v) => ({ id: v.id, name: v.name })),
     osVariantsFromHost: os.fromHost,
-    pools: pools.map((p) => ({ name: p.name, active: p.active, capacityBytes: p.capacityBytes, availableBytes: p.availableBytes })),
-    volumes: vols.map((v) => ({ pool: v.pool, name: v.name, capacityBytes: v.capacityBytes, format: v.format ?? "", iso: volumeIsIso(v) })),
+    pools: pools.map((p) => ({
+      name: p.name,
+      active: p.active,
+      capacityBytes: p.capacityBytes,
+      availableBytes: p.availableBytes,
+    })),
+    volumes: vols.map((v) => ({
+      pool: v.pool,
+      name: v.name,
+      capacityBytes: v.capacityBytes,
+      format: v.format ?? "",
+      iso: volumeIsIso(v),
+    })),
     networks: nets,
     mayBridge: access.mayBridge,
     machineTypes: facts.machines,

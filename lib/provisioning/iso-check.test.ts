@@ -3,9 +3,17 @@ import { isoBlockingDependents, isoMagicMatches, isoMagicReadArgv } from "./iso-
 
 describe("ISO content check", () => {
   it("reads the 5 bytes after the type byte of the volume descriptor at sector 16, as one bounded argv", () => {
-    expect(isoMagicReadArgv("/var/lib/libvirt/images/my disk.iso")).toEqual(["dd", "if=/var/lib/libvirt/images/my disk.iso", "bs=1", "skip=32769", "count=5", "status=none"]);
+    expect(isoMagicReadArgv("/var/lib/libvirt/images/my disk.iso")).toEqual([
+      "dd",
+      "if=/var/lib/libvirt/images/my disk.iso",
+      "bs=1",
+      "skip=32769",
+      "count=5",
+      "status=none",
+    ]);
     expect(isoMagicMatches("CD001")).toBe(true);
-    for (const other of ["", "CD00", "cd001", "CD0011", "\u0000\u0000\u0000\u0000\u0000"]) expect(isoMagicMatches(other)).toBe(false);
+    for (const other of ["", "CD00", "cd001", "CD0011", "\u0000\u0000\u0000\u0000\u0000"])
+      expect(isoMagicMatches(other)).toBe(false);
   });
 
   it("other VMs' CD-ROM drives do not block an ISO; disks, backing chains, overlays, templates and tasks do", () => {

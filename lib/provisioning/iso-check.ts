@@ -41,11 +41,18 @@ export function isoBlockingDependents(d: Dependents): Dependents {
  * Refused with 409 when something else uses it as a disk or base, 422 when it is not an ISO image
  * or its bytes also read as another image format.
  */
-export async function isoVolumeCheck(h: ProvHost, ref: { pool: string; volume: string }, field: string): Promise<VolumeWire & { path: string }> {
+export async function isoVolumeCheck(
+  h: ProvHost,
+  ref: { pool: string; volume: string },
+  field: string,
+): Promise<VolumeWire & { path: string }> {
   const vol = await volumeGet(h, ref.pool, ref.volume);
   const label = `${ref.pool}/${ref.volume}`;
   const path = vol.path;
-  if (!path?.startsWith("/")) throw new AppError("invalid_input", `${label} is not a file on ${h.host.name}`, { issues: [{ path: field, message: "Not an ISO image" }] });
+  if (!path?.startsWith("/"))
+    throw new AppError("invalid_input", `${label} is not a file on ${h.host.name}`, {
+      issues: [{ path: field, message: "Not an ISO image" }],
+    });
   const deps = isoBlockingDependents((await volumeDependents(h.host, [path], { exceptVm: "" })).get(path)!);
   const parts = dependentsDescribe(deps);
   if (parts.length) {
@@ -57,9 +64,13 @@ export async function isoVolumeCheck(h: ProvHost, ref: { pool: string; volume: s
   }
   const r = await h.exec(isoMagicReadArgv(path), 15_000);
   if (r.code !== 0 || !isoMagicMatches(r.stdout)) {
-    throw new AppError("invalid_input", `${label} is not an ISO image (no ISO 9660 volume descriptor at sector 16): only ISO images go in a CD-ROM drive`, {
-      issues: [{ path: field, message: "Not an ISO image" }],
-    });
+    throw new AppError(
+      "invalid_input",
+      `${label} is not an ISO image (no ISO 9660 volume descriptor at sector 16): only ISO images go in a CD-ROM drive`,
+      {
+        issues: [{ path: field, message: "Not an ISO image" }],
+      },
+    );
   }
   // A CD-ROM is read as raw: bytes that also look like another image format are refused (imageInspect).
   await provImageInspect(h, path, "raw", label);

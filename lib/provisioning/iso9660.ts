@@ -55,7 +55,15 @@ function decDate(d: Date): Buffer {
 
 /** 7-byte directory record date. */
 function recDate(d: Date): Buffer {
-  return Buffer.from([d.getUTCFullYear() - 1900, d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), 0]);
+  return Buffer.from([
+    d.getUTCFullYear() - 1900,
+    d.getUTCMonth() + 1,
+    d.getUTCDate(),
+    d.getUTCHours(),
+    d.getUTCMinutes(),
+    d.getUTCSeconds(),
+    0,
+  ]);
 }
 
 function dirRecord(o: { name: Buffer; extent: number; size: number; dir: boolean; date: Date }): Buffer {
@@ -102,7 +110,8 @@ interface PlacedFile {
 function fileNamesCheck(files: { name: string }[]): void {
   const seen = new Set<string>();
   for (const f of files) {
-    if (!f.name || f.name.length > 64 || /[\u0000-\u001f/;\\*:?"<>|]/.test(f.name)) throw new Error(`Unusable ISO file name: ${JSON.stringify(f.name)}`);
+    if (!f.name || f.name.length > 64 || /[\u0000-\u001f/;\\*:?"<>|]/.test(f.name))
+      throw new Error(`Unusable ISO file name: ${JSON.stringify(f.name)}`);
     const key = isoName(f.name);
     if (seen.has(key)) throw new Error(`Two files map to the same ISO name ${key}`);
     seen.add(key);
@@ -125,7 +134,17 @@ function rootDirectory(placed: PlacedFile[], joliet: boolean, self: number, date
 /** Writes a primary (type 1) or Joliet supplementary (type 2) volume descriptor into its sector of `img`. */
 function volumeDescriptorWrite(
   img: Buffer,
-  o: { sector: number; type: 1 | 2; rootExtent: number; lTable: number; mTable: number; joliet: boolean; volumeId: string; totalSectors: number; date: Date },
+  o: {
+    sector: number;
+    type: 1 | 2;
+    rootExtent: number;
+    lTable: number;
+    mTable: number;
+    joliet: boolean;
+    volumeId: string;
+    totalSectors: number;
+    date: Date;
+  },
 ): void {
   const off = o.sector * SECTOR;
   const d = img.subarray(off, off + SECTOR);
@@ -165,7 +184,10 @@ function volumeDescriptorWrite(
 /** Builds the image. Names must be unique, at most 64 characters, without '/', ';' or control characters. */
 export function iso9660Build(o: { volumeId: string; files: IsoFile[]; date?: Date }): Buffer {
   const date = o.date ?? new Date();
-  const files = o.files.map((f) => ({ name: f.name, data: Buffer.isBuffer(f.data) ? f.data : Buffer.from(f.data, "utf8") }));
+  const files = o.files.map((f) => ({
+    name: f.name,
+    data: Buffer.isBuffer(f.data) ? f.data : Buffer.from(f.data, "utf8"),
+  }));
   fileNamesCheck(files);
   const ROOT_ISO = 23;
   const ROOT_JOLIET = 24;
@@ -179,8 +201,24 @@ export function iso9660Build(o: { volumeId: string; files: IsoFile[]; date?: Dat
 
   const img = Buffer.alloc(totalSectors * SECTOR);
   const common = { volumeId: o.volumeId, totalSectors, date };
-  volumeDescriptorWrite(img, { sector: 16, type: 1, rootExtent: ROOT_ISO, lTable: 19, mTable: 20, joliet: false, ...common });
-  volumeDescriptorWrite(img, { sector: 17, type: 2, rootExtent: ROOT_JOLIET, lTable: 21, mTable: 22, joliet: true, ...common });
+  volumeDescriptorWrite(img, {
+    sector: 16,
+    type: 1,
+    rootExtent: ROOT_ISO,
+    lTable: 19,
+    mTable: 20,
+    joliet: false,
+    ...common,
+  });
+  volumeDescriptorWrite(img, {
+    sector: 17,
+    type: 2,
+    rootExtent: ROOT_JOLIET,
+    lTable: 21,
+    mTable: 22,
+    joliet: true,
+    ...common,
+  });
   const term = img.subarray(18 * SECTOR);
   term[0] = 255;
   term.write("CD001", 1, "ascii");

@@ -7,15 +7,24 @@ import { planRun, volumeCreateXml, type CreatePlan } from "./plan";
  * progress read from the new volume's growing allocation, and the undo of what was made when
  * a later step fails. (The real thing runs against libvirt in tests/integration/provisioning-*.)
  */
-function fakeHost(opts: { copyMs: number; failOn?: string; filePool?: { poolType?: string; srcXml?: string; qemuImg?: string; qemuProbe?: string; cpCode?: number }; notInPool?: boolean }) {
+function fakeHost(opts: {
+  copyMs: number;
+  failOn?: string;
+  filePool?: { poolType?: string; srcXml?: string; qemuImg?: string; qemuProbe?: string; cpCode?: number };
+  notInPool?: boolean;
+}) {
   const calls: string[] = [];
   const execs: string[][] = [];
   const fp = opts.filePool;
-  const poolXml = (name: string) => `<pool type='${fp?.poolType ?? "dir"}'><name>${name}</name><target><path>/pools/${name}/</path></target></pool>`;
-  const srcXml = fp?.srcXml ?? `<volume type='file'><name>base.qcow2</name><capacity unit='bytes'>1000</capacity><allocation unit='bytes'>1000</allocation><target><path>/pools/p/base.qcow2</path><format type='qcow2'/></target></volume>`;
+  const poolXml = (name: string) =>
+    `<pool type='${fp?.poolType ?? "dir"}'><name>${name}</name><target><path>/pools/${name}/</path></target></pool>`;
+  const srcXml =
+    fp?.srcXml ??
+    `<volume type='file'><name>base.qcow2</name><capacity unit='bytes'>1000</capacity><allocation unit='bytes'>1000</allocation><target><path>/pools/p/base.qcow2</path><format type='qcow2'/></target></volume>`;
   let copyStarted = 0;
   let copyDone = false;
-  const volXml = (alloc: number) => `<volume><name>v</name><capacity unit='bytes'>1000</capacity><allocation unit='bytes'>${alloc}</allocation><target><path>/p/v</path></target></volume>`;
+  const volXml = (alloc: number) =>
+    `<volume><name>v</name><capacity unit='bytes'>1000</capacity><allocation unit='bytes'>${alloc}</allocation><target><path>/p/v</path></target></volume>`;
   const h: ProvHost = {
     host: { id: "h1", name: "host one" } as ProvHost["host"],
     async virsh(...cmds) {
@@ -30,9 +39,13 @@ function fakeHost(opts: { copyMs: number; failOn?: string; filePool?: { poolType
     async virshTry(...cmds) {
       return cmds.map((c) => {
         if (c.command !== "vol-dumpxml") calls.push(c.command);
-        if (c.command === "pool-dumpxml") return fp && !fp.poolType ? { ok: true, stdout: poolXml(String((c.args![0] as { arg: string }).arg)), stderr: "" } : { ok: false, stdout: "", stderr: "no pool" };
+        if (c.command === "pool-dumpxml")
+          return fp && !fp.poolType
+            ? { ok: true, stdout: poolXml(String((c.args![0] as { arg: string }).arg)), stderr: "" }
+            : { ok: false, stdout: "", stderr: "no pool" };
         if (c.command === "vol-pool") return { ok: !opts.notInPool, stdout: "p\n", stderr: "" };
-        if (c.command === "vol-dumpxml" && (c.args![1] as { arg: string }).arg === "base.qcow2") return { ok: true, stdout: srcXml, stderr: "" };
+        if (c.command === "vol-dumpxml" && (c.args![1] as { arg: string }).arg === "base.qcow2")
+          return { ok: true, stdout: srcXml, stderr: "" };
         if (c.command === "vol-dumpxml" && fp) return { ok: false, stdout: "", stderr: "Storage volume not found" };
         if (c.command === "vol-dumpxml") {
           const frac = copyDone ? 1 : Math.min(1, (Date.now() - copyStarted) / opts.copyMs);
@@ -84,9 +97,16 @@ function fakeHost(opts: { copyMs: number; failOn?: string; filePool?: { poolType
       execs.push([...argv]);
       if (argv[0] === "env") {
         const probed = String(argv.at(-1)).endsWith(".raw") ? "raw" : "qcow2";
-        const plain = JSON.stringify({ format: argv.includes("-f") ? argv[argv.indexOf("-f") + 1] : probed, "virtual-size": 1000 });
+        const plain = JSON.stringify({
+          format: argv.includes("-f") ? argv[argv.indexOf("-f") + 1] : probed,
+          "virtual-size": 1000,
+        });
         if (argv.at(-1) !== "/pools/p/base.qcow2") return { code: 0, stdout: plain, stderr: "" }; // an image in the chain below
-        return { code: 0, stdout: (argv.includes("-f") ? fp?.qemuImg : (fp?.qemuProbe ?? fp?.qemuImg)) ?? plain, stderr: "" };
+        return {
+          code: 0,
+          stdout: (argv.includes("-f") ? fp?.qemuImg : (fp?.qemuProbe ?? fp?.qemuImg)) ?? plain,
+          stderr: "",
+        };
       }
       if (argv[0] === "sh") {
         calls.push("cp");
@@ -111,7 +131,18 @@ function fakeHost(opts: { copyMs: number; failOn?: string; filePool?: { poolType
 const plan: CreatePlan = {
   hostId: "h1",
   start: true,
-  volumes: [{ kind: "copy", pool: "p", name: "new.qcow2", format: "qcow2", capacityBytes: 1000, srcPool: "p", srcName: "base.qcow2", srcAllocationBytes: 1000 }],
+  volumes: [
+    {
+      kind: "copy",
+      pool: "p",
+      name: "new.qcow2",
+      format: "qcow2",
+      capacityBytes: 1000,
+      srcPool: "p",
+      srcName: "base.qcow2",
+      srcAllocationBytes: 1000,
+    },
+  ],
   cleanup: [{ pool: "p", name: "seed.iso" }],
   domain: {
     name: "vm1",
@@ -137,7 +168,15 @@ describe("planRun", () => {
     const r = await planRun(h, plan, { progress: async (p) => void progress.push(p) });
     expect(r).toEqual({ uuid: plan.domain.uuid, name: "vm1", started: true });
     // define's exec starts before the copy and gets the XML once the copy is done.
-    expect(calls).toEqual(["define (early)", "pool-dumpxml", "pool-dumpxml", "vol-create-from", "vol-path", "define", "start"]);
+    expect(calls).toEqual([
+      "define (early)",
+      "pool-dumpxml",
+      "pool-dumpxml",
+      "vol-create-from",
+      "vol-path",
+      "define",
+      "start",
+    ]);
     // Watched every 500 ms during a 1.8 s copy: at least two readings between 5% and 90%, rising.
     const during = progress.filter((p) => p > 5 && p < 90);
     expect(during.length).toBeGreaterThanOrEqual(2);
@@ -148,7 +187,16 @@ describe("planRun", () => {
   it("undoes the volumes it made (and the seed) when define fails", async () => {
     const { h, calls } = fakeHost({ copyMs: 10, failOn: "define" });
     await expect(planRun(h, plan)).rejects.toThrow("define failed");
-    expect(calls).toEqual(["define (early)", "pool-dumpxml", "pool-dumpxml", "vol-create-from", "vol-path", "define", "vol-delete", "vol-delete"]);
+    expect(calls).toEqual([
+      "define (early)",
+      "pool-dumpxml",
+      "pool-dumpxml",
+      "vol-create-from",
+      "vol-path",
+      "define",
+      "vol-delete",
+      "vol-delete",
+    ]);
   });
 
   it("undefines a VM whose start fails", async () => {
@@ -160,19 +208,45 @@ describe("planRun", () => {
   it("ends the waiting define without input when the copy fails", async () => {
     const { h, calls } = fakeHost({ copyMs: 10, failOn: "vol-create-from" });
     await expect(planRun(h, plan)).rejects.toThrow("vol-create-from failed");
-    expect(calls).toEqual(["define (early)", "pool-dumpxml", "pool-dumpxml", "vol-create-from", "define (cancelled)", "vol-delete"]);
+    expect(calls).toEqual([
+      "define (early)",
+      "pool-dumpxml",
+      "pool-dumpxml",
+      "vol-create-from",
+      "define (cancelled)",
+      "vol-delete",
+    ]);
   });
 
   it("copies a self-contained file in a dir pool with cp, with progress from the copy's own output, then refreshes the pool", async () => {
     const { h, calls, execs } = fakeHost({ copyMs: 1800, filePool: {} });
     const progress: number[] = [];
     await planRun(h, plan, { progress: async (p) => void progress.push(p) });
-    expect(calls).toEqual(["define (early)", "pool-dumpxml", "pool-dumpxml", "cp", "pool-refresh", "vol-path", "define", "start"]);
+    expect(calls).toEqual([
+      "define (early)",
+      "pool-dumpxml",
+      "pool-dumpxml",
+      "cp",
+      "pool-refresh",
+      "vol-path",
+      "define",
+      "start",
+    ]);
     // Both paths are argv elements after the fixed script, never part of it.
     const cp = execs.find((a) => a[0] === "sh")!;
     expect(cp.slice(3)).toEqual(["virtdeck-copy", "/pools/p/base.qcow2", "/pools/p/new.qcow2"]);
     expect(cp[2]).toContain('cp --reflink=auto -- "$1" "$2"');
-    expect(execs.find((a) => a[0] === "env")).toEqual(["env", "LC_ALL=C.UTF-8", "qemu-img", "info", "-U", "--output=json", "-f", "qcow2", "/pools/p/base.qcow2"]);
+    expect(execs.find((a) => a[0] === "env")).toEqual([
+      "env",
+      "LC_ALL=C.UTF-8",
+      "qemu-img",
+      "info",
+      "-U",
+      "--output=json",
+      "-f",
+      "qcow2",
+      "/pools/p/base.qcow2",
+    ]);
     const during = progress.filter((p) => p > 5 && p < 90);
     expect(during.length).toBeGreaterThanOrEqual(2);
     expect([...during].sort((a, b) => a - b)).toEqual(during);
@@ -190,7 +264,13 @@ describe("planRun", () => {
   });
 
   it("copies a verified backing chain with libvirt's copy (which flattens it)", async () => {
-    const chained = JSON.stringify({ format: "qcow2", "virtual-size": 1000, "backing-filename": "gold.qcow2", "full-backing-filename": "/pools/p/gold.qcow2", "backing-filename-format": "qcow2" });
+    const chained = JSON.stringify({
+      format: "qcow2",
+      "virtual-size": 1000,
+      "backing-filename": "gold.qcow2",
+      "full-backing-filename": "/pools/p/gold.qcow2",
+      "backing-filename-format": "qcow2",
+    });
     const srcXml = `<volume><name>base.qcow2</name><capacity>1000</capacity><target><path>/pools/p/base.qcow2</path><format type='qcow2'/></target><backingStore><path>/pools/p/gold.qcow2</path><format type='qcow2'/></backingStore></volume>`;
     const { h, calls, execs } = fakeHost({ copyMs: 10, filePool: { qemuImg: chained, srcXml } });
     await planRun(h, plan);
@@ -199,21 +279,69 @@ describe("planRun", () => {
   });
 
   it.each([
-    ["a raw disk whose bytes are a qcow2 header", { qemuProbe: JSON.stringify({ format: "qcow2", "virtual-size": 1000, "backing-filename": "/etc/shadow" }) }, /declared qcow2|bytes are a qcow2/],
-    ["a backing file with no stated format", { qemuImg: JSON.stringify({ format: "qcow2", "virtual-size": 1000, "backing-filename": "/etc/shadow", "full-backing-filename": "/etc/shadow" }) }, /without an explicit raw or qcow2 format/],
-    ["a data file", { qemuImg: JSON.stringify({ format: "qcow2", "virtual-size": 1000, "format-specific": { type: "qcow2", data: { "data-file": "/etc/shadow" } } }) }, /data file/],
-    ["libvirt's stale view (a backing file qemu-img does not see)", { poolType: "logical", srcXml: `<volume><name>base.qcow2</name><capacity>1000</capacity><target><path>/pools/p/base.qcow2</path><format type='qcow2'/></target><backingStore><path>/etc/shadow</path><format type='raw'/></backingStore></volume>` }, /libvirt reads it/],
+    [
+      "a raw disk whose bytes are a qcow2 header",
+      { qemuProbe: JSON.stringify({ format: "qcow2", "virtual-size": 1000, "backing-filename": "/etc/shadow" }) },
+      /declared qcow2|bytes are a qcow2/,
+    ],
+    [
+      "a backing file with no stated format",
+      {
+        qemuImg: JSON.stringify({
+          format: "qcow2",
+          "virtual-size": 1000,
+          "backing-filename": "/etc/shadow",
+          "full-backing-filename": "/etc/shadow",
+        }),
+      },
+      /without an explicit raw or qcow2 format/,
+    ],
+    [
+      "a data file",
+      {
+        qemuImg: JSON.stringify({
+          format: "qcow2",
+          "virtual-size": 1000,
+          "format-specific": { type: "qcow2", data: { "data-file": "/etc/shadow" } },
+        }),
+      },
+      /data file/,
+    ],
+    [
+      "libvirt's stale view (a backing file qemu-img does not see)",
+      {
+        poolType: "logical",
+        srcXml: `<volume><name>base.qcow2</name><capacity>1000</capacity><target><path>/pools/p/base.qcow2</path><format type='qcow2'/></target><backingStore><path>/etc/shadow</path><format type='raw'/></backingStore></volume>`,
+      },
+      /libvirt reads it/,
+    ],
   ])("refuses %s, and never falls back to another copy", async (_label, filePool, message) => {
     const raw = _label.startsWith("a raw");
-    const { h, calls } = fakeHost({ copyMs: 10, filePool: raw ? { ...filePool, qemuImg: JSON.stringify({ format: "raw", "virtual-size": 1000 }) } : filePool });
-    const p: CreatePlan = raw ? { ...plan, volumes: [{ ...(plan.volumes[0] as Extract<CreatePlan["volumes"][number], { kind: "copy" }>), format: "raw" }] } : plan;
+    const { h, calls } = fakeHost({
+      copyMs: 10,
+      filePool: raw ? { ...filePool, qemuImg: JSON.stringify({ format: "raw", "virtual-size": 1000 }) } : filePool,
+    });
+    const p: CreatePlan = raw
+      ? {
+          ...plan,
+          volumes: [
+            { ...(plan.volumes[0] as Extract<CreatePlan["volumes"][number], { kind: "copy" }>), format: "raw" },
+          ],
+        }
+      : plan;
     await expect(planRun(h, p)).rejects.toThrow(message);
     expect(calls.filter((c) => c === "cp" || c === "vol-create-from")).toEqual([]);
     expect(calls).toContain("vol-delete"); // the seed the plan was given
   });
 
   it("refuses a backing file outside the storage pools", async () => {
-    const chained = JSON.stringify({ format: "qcow2", "virtual-size": 1000, "backing-filename": "/etc/shadow", "full-backing-filename": "/etc/shadow", "backing-filename-format": "raw" });
+    const chained = JSON.stringify({
+      format: "qcow2",
+      "virtual-size": 1000,
+      "backing-filename": "/etc/shadow",
+      "full-backing-filename": "/etc/shadow",
+      "backing-filename-format": "raw",
+    });
     const { h, calls } = fakeHost({ copyMs: 10, filePool: { qemuImg: chained }, notInPool: true });
     await expect(planRun(h, plan)).rejects.toThrow(/not a volume of a storage pool/);
     expect(calls.filter((c) => c === "cp" || c === "vol-create-from")).toEqual([]);
@@ -222,7 +350,17 @@ describe("planRun", () => {
   it("makes a linked clone's overlay with the declared backing format, once the base's chain is the one planned", async () => {
     const overlay: CreatePlan = {
       ...plan,
-      volumes: [{ kind: "overlay", pool: "p", name: "new.qcow2", capacityBytes: 1000, backingPath: "/pools/p/base.qcow2", backingFormat: "raw", backingChain: [] }],
+      volumes: [
+        {
+          kind: "overlay",
+          pool: "p",
+          name: "new.qcow2",
+          capacityBytes: 1000,
+          backingPath: "/pools/p/base.qcow2",
+          backingFormat: "raw",
+          backingChain: [],
+        },
+      ],
       cleanup: [],
     };
     const raw = JSON.stringify({ format: "raw", "virtual-size": 1000 });
@@ -230,16 +368,40 @@ describe("planRun", () => {
     await planRun(ok.h, overlay);
     expect(ok.calls.slice(0, 1)).toEqual(["vol-create-as"]);
     // The base's chain grew since the plan was made: refused, nothing made.
-    const chained = JSON.stringify({ format: "qcow2", "virtual-size": 1000, "backing-filename": "/pools/p/gold.raw", "full-backing-filename": "/pools/p/gold.raw", "backing-filename-format": "raw" });
+    const chained = JSON.stringify({
+      format: "qcow2",
+      "virtual-size": 1000,
+      "backing-filename": "/pools/p/gold.raw",
+      "full-backing-filename": "/pools/p/gold.raw",
+      "backing-filename-format": "raw",
+    });
     const changed = fakeHost({ copyMs: 10, filePool: { qemuImg: chained } });
-    await expect(planRun(changed.h, { ...overlay, volumes: [{ ...(overlay.volumes[0] as Extract<CreatePlan["volumes"][number], { kind: "overlay" }>), backingFormat: "qcow2" }] })).rejects.toThrow(/backing chain changed/);
+    await expect(
+      planRun(changed.h, {
+        ...overlay,
+        volumes: [
+          {
+            ...(overlay.volumes[0] as Extract<CreatePlan["volumes"][number], { kind: "overlay" }>),
+            backingFormat: "qcow2",
+          },
+        ],
+      }),
+    ).rejects.toThrow(/backing chain changed/);
     expect(changed.calls).not.toContain("vol-create-as");
   });
 
   it("removes its partial file and what else was made when cp fails", async () => {
     const { h, calls } = fakeHost({ copyMs: 10, filePool: { cpCode: 1 } });
     await expect(planRun(h, plan)).rejects.toThrow("No space left on device");
-    expect(calls).toEqual(["define (early)", "pool-dumpxml", "pool-dumpxml", "cp", "rm", "define (cancelled)", "vol-delete"]);
+    expect(calls).toEqual([
+      "define (early)",
+      "pool-dumpxml",
+      "pool-dumpxml",
+      "cp",
+      "rm",
+      "define (cancelled)",
+      "vol-delete",
+    ]);
   });
 
   it("never overwrites an existing file", async () => {

@@ -6,7 +6,15 @@ import type { VolumeWire } from "@/lib/libvirt/storage-xml";
 import { imageInspect } from "@/lib/storage/image-inspect";
 import { domainDefine, domainDefineEarly, domainLifecycle, domainUndefineTry } from "@/lib/virt/domain";
 import { poolGetMany, poolRefresh, poolRefreshQuiet } from "@/lib/virt/storage-pool";
-import { volumeCreate, volumeCreateFrom, volumeDeleteTry, volumeFind, volumePaths, volumePoolOf, volumeResize } from "@/lib/virt/storage-volume";
+import {
+  volumeCreate,
+  volumeCreateFrom,
+  volumeDeleteTry,
+  volumeFind,
+  volumePaths,
+  volumePoolOf,
+  volumeResize,
+} from "@/lib/virt/storage-volume";
 import { FILE_COPY_EXISTS, fileCopyArgv, fileCopyPlan, parseAllocatedLines } from "./file-copy";
 import { domainCloneXml } from "@/lib/libvirt/domain-xml-update";
 import { xmlAppend, xmlNewDocument, xmlSerialize } from "@/lib/libvirt/xml-build";
@@ -60,7 +68,13 @@ export const VolumeStepSchema = z.discriminatedUnion("kind", [
     srcName: z.string(),
     srcAllocationBytes: z.number(),
   }),
-  z.object({ kind: z.literal("empty"), pool: z.string(), name: z.string(), format: z.enum(["qcow2", "raw"]), capacityBytes: z.number() }),
+  z.object({
+    kind: z.literal("empty"),
+    pool: z.string(),
+    name: z.string(),
+    format: z.enum(["qcow2", "raw"]),
+    capacityBytes: z.number(),
+  }),
 ]);
 export type VolumeStep = z.infer<typeof VolumeStepSchema>;
 
@@ -81,7 +95,9 @@ export const CreatePlanSchema = z.object({
   volumes: z.array(VolumeStepSchema),
   /** Volumes made before the plan ran (a seed ISO) that a failed run must delete too. */
   cleanup: z.array(VolRef).default([]),
-  domain: z.custom<Omit<DomainCreateSpec, "disks"> & { disks: z.infer<typeof PlanDiskSchema>[] }>((v) => typeof v === "object" && v !== null),
+  domain: z.custom<Omit<DomainCreateSpec, "disks"> & { disks: z.infer<typeof PlanDiskSchema>[] }>(
+    (v) => typeof v === "object" && v !== null,
+  ),
   /** A clone: the source's inactive XML, rewritten (name, UUID, MACs) with the new volumes' paths. */
   clone: z
     .object({
@@ -112,30 +128,55 @@ export function volumeCreateXml(o: { name: string; capacityBytes: number; format
  * declared (a VM's disk by its <driver type>, a template's base image by the template's disk
  * format), so a verified chain of pool volumes under a qcow2 is accepted (linked clones).
  */
-export function provImageInspect(h: ProvHost, path: string, declaredFormat: "raw" | "qcow2", label: string, opts: { backingChain?: boolean } = {}) {
+export function provImageInspect(
+  h: ProvHost,
+  path: string,
+  declaredFormat: "raw" | "qcow2",
+  label: string,
+  opts: { backingChain?: boolean } = {},
+) {
   return imageInspect({
     host: h,
     path,
     declaredFormat,
     label,
-    backingChain: opts.backingChain ? { inPool: async (p) => (await volumePoolOf({ host: h, path: p })) !== null } : undefined,
+    backingChain: opts.backingChain
+      ? { inPool: async (p) => (await volumePoolOf({ host: h, path: p })) !== null }
+      : undefined,
   });
 }
 
 const chainKey = (c: readonly { path: string; format: string }[]) => JSON.stringify(c.map((l) => [l.path, l.format]));
 
-async function volumeStepRun(h: ProvHost, step: VolumeStep, hooks: PlanRunHooks, share: { from: number; to: number }): Promise<void> {
+async function volumeStepRun(
+  h: ProvHost,
+  step: VolumeStep,
+  hooks: PlanRunHooks,
+  share: { from: number; to: number },
+): Promise<void> {
   const capacity = `${step.capacityBytes}b`;
   switch (step.kind) {
     case "overlay":
       {
-        const base = await provImageInspect(h, step.backingPath, step.backingFormat, step.backingPath, { backingChain: true });
+        const base = await provImageInspect(h, step.backingPath, step.backingFormat, step.backingPath, {
+          backingChain: true,
+        });
         if (chainKey(base.chain) !== chainKey(step.backingChain)) {
-          throw new AppError("invalid_input", `Refused: ${step.backingPath}: its backing chain changed since the clone was planned`);
+          throw new AppError(
+            "invalid_input",
+            `Refused: ${step.backingPath}: its backing chain changed since the clone was planned`,
+          );
         }
       }
       // The backing format is given explicitly (-F): never probed from the base image's bytes.
-      await volumeCreate({ host: h, pool: step.pool, name: step.name, capacity, format: "qcow2", backing: { path: step.backingPath, format: step.backingFormat } });
+      await volumeCreate({
+        host: h,
+        pool: step.pool,
+        name: step.name,
+        capacity,
+        format: "qcow2",
+        backing: { path: step.backingPath, format: step.backingFormat },
+      });
       return;
     case "empty":
       await volumeCreate({ host: h, pool: step.pool, name: step.name, capacity, format: step.format });
@@ -155,9 +196,22 @@ async function volumeStepRun(h: ProvHost, step: VolumeStep, hooks: PlanRunHooks,
         );
       }
       const xml = volumeCreateXml({ name: step.name, capacityBytes: step.capacityBytes, format: step.format });
-      const copy = volumeCreateFrom({ host: h, pool: step.pool, xml, srcPool: step.srcPool, srcName: step.srcName, timeoutMs: 12 * 3600_000 });
+      const copy = volumeCreateFrom({
+        host: h,
+        pool: step.pool,
+        xml,
+        srcPool: step.srcPool,
+        srcName: step.srcName,
+        timeoutMs: 12 * 3600_000,
+      });
       // libvirt reports no progress for a copy: watch the new volume's allocation grow instead.
-      const watch = copyWatch(copy, step, hooks, share, async () => (await volumeFind({ host: h, ref: { pool: step.pool, name: step.name } }))?.allocationBytes ?? null);
+      const watch = copyWatch(
+        copy,
+        step,
+        hooks,
+        share,
+        async () => (await volumeFind({ host: h, ref: { pool: step.pool, name: step.name } }))?.allocationBytes ?? null,
+      );
       await copy;
       await watch;
       return;
@@ -166,7 +220,13 @@ async function volumeStepRun(h: ProvHost, step: VolumeStep, hooks: PlanRunHooks,
 }
 
 /** Progress of a copy read by `read` (bytes written so far) every 500 ms until `copy` settles. */
-async function copyWatch(copy: Promise<unknown>, step: Extract<VolumeStep, { kind: "copy" }>, hooks: PlanRunHooks, share: { from: number; to: number }, read: () => Promise<number | null>): Promise<void> {
+async function copyWatch(
+  copy: Promise<unknown>,
+  step: Extract<VolumeStep, { kind: "copy" }>,
+  hooks: PlanRunHooks,
+  share: { from: number; to: number },
+  read: () => Promise<number | null>,
+): Promise<void> {
   let done = false;
   void copy.then(
     () => (done = true),
@@ -179,16 +239,29 @@ async function copyWatch(copy: Promise<unknown>, step: Extract<VolumeStep, { kin
     const alloc = await read().catch(() => null);
     if (alloc === null) continue;
     const frac = step.srcAllocationBytes > 0 ? Math.min(0.99, alloc / step.srcAllocationBytes) : 0;
-    if (!done) await hooks.progress(share.from + (share.to - share.from) * frac, `Copying ${step.srcName}: ${Math.round(frac * 100)}%`);
+    if (!done)
+      await hooks.progress(
+        share.from + (share.to - share.from) * frac,
+        `Copying ${step.srcName}: ${Math.round(frac * 100)}%`,
+      );
   }
 }
 
 /** The copy's source volume, once its bytes pass imageInspect as its declared format. */
-async function copySourceChecked(h: ProvHost, step: Extract<VolumeStep, { kind: "copy" }>): Promise<VolumeWire & { chain: { path: string; format: string }[] }> {
+async function copySourceChecked(
+  h: ProvHost,
+  step: Extract<VolumeStep, { kind: "copy" }>,
+): Promise<VolumeWire & { chain: { path: string; format: string }[] }> {
   const srcVol = await volumeFind({ host: h, ref: { pool: step.srcPool, name: step.srcName } });
   if (!srcVol) throw new AppError("not_found", `${h.host.name}: no volume ${step.srcName} in pool ${step.srcPool}`);
   if (!srcVol.path) throw new AppError("invalid_state", `${h.host.name}: ${step.srcPool}/${step.srcName} has no path`);
-  const info = await provImageInspect(h, srcVol.path, step.srcFormat ?? step.format, `${step.srcPool}/${step.srcName}`, { backingChain: true });
+  const info = await provImageInspect(
+    h,
+    srcVol.path,
+    step.srcFormat ?? step.format,
+    `${step.srcPool}/${step.srcName}`,
+    { backingChain: true },
+  );
   // Its size as the declared format reads it (libvirt's figure comes from its own probe).
   return { ...srcVol, capacityBytes: info.virtualSizeBytes, chain: info.chain };
 }
@@ -198,8 +271,17 @@ async function copySourceChecked(h: ProvHost, step: Extract<VolumeStep, { kind: 
  * copy must run instead. The source has passed imageInspect as its declared format, so `cp`
  * copies bytes nothing reinterprets. On failure the partial file is removed.
  */
-async function fileCopy(h: ProvHost, step: Extract<VolumeStep, { kind: "copy" }>, srcVol: VolumeWire & { chain: unknown[] }, hooks: PlanRunHooks, share: { from: number; to: number }): Promise<boolean> {
-  const [[pool, srcPool], dest] = await Promise.all([poolGetMany({ host: h, pools: [step.pool, step.srcPool] }), volumeFind({ host: h, ref: { pool: step.pool, name: step.name } })]);
+async function fileCopy(
+  h: ProvHost,
+  step: Extract<VolumeStep, { kind: "copy" }>,
+  srcVol: VolumeWire & { chain: unknown[] },
+  hooks: PlanRunHooks,
+  share: { from: number; to: number },
+): Promise<boolean> {
+  const [[pool, srcPool], dest] = await Promise.all([
+    poolGetMany({ host: h, pools: [step.pool, step.srcPool] }),
+    volumeFind({ host: h, ref: { pool: step.pool, name: step.name } }),
+  ]);
   if (!pool || !srcPool) return false;
   const decided = fileCopyPlan({
     format: step.format,
@@ -253,11 +335,15 @@ async function fileCopy(h: ProvHost, step: Extract<VolumeStep, { kind: "copy" }>
   if (r.code === FILE_COPY_EXISTS) throw new AppError("conflict", `${h.host.name}: ${decided.dstPath} already exists`);
   if (r.code !== 0) {
     await removePartial();
-    throw new AppError("action_failed", `${h.host.name}: copying ${step.srcName} failed: ${r.stderr.trim() || `exit ${r.code}`}`);
+    throw new AppError(
+      "action_failed",
+      `${h.host.name}: copying ${step.srcName} failed: ${r.stderr.trim() || `exit ${r.code}`}`,
+    );
   }
   try {
     await poolRefresh({ host: h, pools: [step.pool] });
-    if (step.capacityBytes > srcVol.capacityBytes) await volumeResize({ host: h, pool: step.pool, name: step.name, capacity: `${step.capacityBytes}b` });
+    if (step.capacityBytes > srcVol.capacityBytes)
+      await volumeResize({ host: h, pool: step.pool, name: step.name, capacity: `${step.capacityBytes}b` });
   } catch (err) {
     await removePartial();
     await poolRefreshQuiet({ host: h, pool: step.pool });
@@ -267,7 +353,11 @@ async function fileCopy(h: ProvHost, step: Extract<VolumeStep, { kind: "copy" }>
 }
 
 /** Makes the volumes, defines the domain and starts it; undoes what it made when a step fails. */
-export async function planRun(h: ProvHost, plan: CreatePlan, hooks: PlanRunHooks = {}): Promise<{ uuid: string; name: string; started: boolean }> {
+export async function planRun(
+  h: ProvHost,
+  plan: CreatePlan,
+  hooks: PlanRunHooks = {},
+): Promise<{ uuid: string; name: string; started: boolean }> {
   const made: { pool: string; name: string }[] = [];
   let defined = false;
   const copies = plan.volumes.filter((v) => v.kind === "copy").length;
@@ -286,7 +376,10 @@ export async function planRun(h: ProvHost, plan: CreatePlan, hooks: PlanRunHooks
     }
     await hooks.progress?.(90, "Defining the VM");
     const refs = plan.domain.disks.filter((d) => d.volume);
-    const paths = await volumePaths({ host: h, refs: refs.map((d) => ({ pool: d.volume!.pool, name: d.volume!.name })) });
+    const paths = await volumePaths({
+      host: h,
+      refs: refs.map((d) => ({ pool: d.volume!.pool, name: d.volume!.name })),
+    });
     let k = 0;
     const disks: DomainDiskCreate[] = plan.domain.disks.map((d) => ({
       device: d.device,
@@ -299,7 +392,10 @@ export async function planRun(h: ProvHost, plan: CreatePlan, hooks: PlanRunHooks
     }));
     let xml: string;
     if (plan.clone) {
-      const clonePaths = await volumePaths({ host: h, refs: plan.clone.disks.map((d) => ({ pool: d.volume.pool, name: d.volume.name })) });
+      const clonePaths = await volumePaths({
+        host: h,
+        refs: plan.clone.disks.map((d) => ({ pool: d.volume.pool, name: d.volume.name })),
+      });
       xml = domainCloneXml(plan.clone.sourceXml, {
         name: plan.domain.name,
         uuid: plan.domain.uuid,

@@ -41,7 +41,8 @@ export function quotaCheck(limits: QuotaLimits, usage: QuotaAmounts, add: QuotaA
     const max = limits[f];
     const { key, what } = AMOUNT[f];
     if (max === null || add[key] <= 0) continue;
-    if (usage[key] + add[key] > max) over.push(`allows ${what(max)}: ${usage[key]} in use, this needs ${add[key]} more`);
+    if (usage[key] + add[key] > max)
+      over.push(`allows ${what(max)}: ${usage[key]} in use, this needs ${add[key]} more`);
   }
   return over.length ? over.join("; ") : null;
 }

@@ -6,7 +6,14 @@ import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/http/errors";
 import { auditRecord } from "@/lib/audit/audit";
 import { provHost } from "./host-access";
-import { QUOTA_FIELDS, quotaCheck, quotaMerge, type QuotaAmounts, type QuotaLimits, type QuotaView } from "@/lib/provisioning/quota-rules";
+import {
+  QUOTA_FIELDS,
+  quotaCheck,
+  quotaMerge,
+  type QuotaAmounts,
+  type QuotaLimits,
+  type QuotaView,
+} from "@/lib/provisioning/quota-rules";
 
 /** The app's client or a transaction of it (same `omit` settings). */
 type Client = Pick<ReturnType<typeof db>, "quota" | "groupMember" | "$queryRaw">;
@@ -33,7 +40,8 @@ const UUID = z.uuid({ error: "Unknown id" });
 /** A row this young may belong to a VM being defined right now (the create request is still running). */
 const PENDING_GRACE_MS = 10 * 60_000;
 
-const limit = (max: number) => z.number({ error: "Must be a number" }).int("Must be a whole number").min(0, "Must be 0 or more").max(max).nullable();
+const limit = (max: number) =>
+  z.number({ error: "Must be a number" }).int("Must be a whole number").min(0, "Must be 0 or more").max(max).nullable();
 
 export const QuotaSchema = z
   .object({
@@ -46,11 +54,12 @@ export const QuotaSchema = z
 
 export type QuotaSubject = { kind: "user"; id: string } | { kind: "group"; id: string };
 
-
 const EMPTY: QuotaLimits = { maxVms: null, maxVcpus: null, maxMemoryMiB: null, maxDiskGiB: null };
 
 function limitsOf(row: QuotaLimits | null | undefined): QuotaLimits {
-  return row ? { maxVms: row.maxVms, maxVcpus: row.maxVcpus, maxMemoryMiB: row.maxMemoryMiB, maxDiskGiB: row.maxDiskGiB } : { ...EMPTY };
+  return row
+    ? { maxVms: row.maxVms, maxVcpus: row.maxVcpus, maxMemoryMiB: row.maxMemoryMiB, maxDiskGiB: row.maxDiskGiB }
+    : { ...EMPTY };
 }
 
 async function subjectName(subject: QuotaSubject): Promise<string> {
@@ -69,17 +78,28 @@ async function subjectName(subject: QuotaSubject): Promise<string> {
 /** A user's or group's own limits (all null when none are set). */
 export async function quotaGet(subject: QuotaSubject): Promise<QuotaLimits> {
   await subjectName(subject);
-  const row = await db().quota.findUnique({ where: subject.kind === "user" ? { userId: subject.id } : { groupId: subject.id } });
+  const row = await db().quota.findUnique({
+    where: subject.kind === "user" ? { userId: subject.id } : { groupId: subject.id },
+  });
   return limitsOf(row);
 }
 
 /** Sets a user's or group's limits (all null removes them); audited. */
-export async function quotaSet(caller: Caller, subject: QuotaSubject, input: z.infer<typeof QuotaSchema>): Promise<QuotaLimits> {
+export async function quotaSet(
+  caller: Caller,
+  subject: QuotaSubject,
+  input: z.infer<typeof QuotaSchema>,
+): Promise<QuotaLimits> {
   const name = await subjectName(subject);
   const where = subject.kind === "user" ? { userId: subject.id } : { groupId: subject.id };
   const before = limitsOf(await db().quota.findUnique({ where }));
   if (QUOTA_FIELDS.every((f) => input[f] === null)) await db().quota.deleteMany({ where });
-  else await db().quota.upsert({ where, create: { ...where, ...input, updatedById: caller.principal.user.id }, update: { ...input, updatedById: caller.principal.user.id } });
+  else
+    await db().quota.upsert({
+      where,
+      create: { ...where, ...input, updatedById: caller.principal.user.id },
+      update: { ...input, updatedById: caller.principal.user.id },
+    });
   await auditRecord({
     actor: caller.actor,
     action: "quota.set",
@@ -93,7 +113,13 @@ export async function quotaSet(caller: Caller, subject: QuotaSubject, input: z.i
 /** The limits that apply to a user: their own, else their groups' most generous, field by field. */
 export async function quotaEffective(userId: string, client: Client = db()): Promise<QuotaLimits> {
   const own = await client.quota.findUnique({ where: { userId } });
-  const groups = await client.quota.findMany({ where: { groupId: { in: (await client.groupMember.findMany({ where: { userId }, select: { groupId: true } })).map((m) => m.groupId) } } });
+  const groups = await client.quota.findMany({
+    where: {
+      groupId: {
+        in: (await client.groupMember.findMany({ where: { userId }, select: { groupId: true } })).map((m) => m.groupId),
+      },
+    },
+  });
   return quotaMerge(own ? limitsOf(own) : null, groups.map(limitsOf));
 }
 
@@ -103,7 +129,9 @@ export async function quotaEffective(userId: string, client: Client = db()): Pro
  * still queued or running is not there yet and keeps counting.
  */
 async function quotaPrune(userId: string): Promise<void> {
-  const candidates = await db().vmOwner.findMany({ where: { userId, createdAt: { lt: new Date(Date.now() - PENDING_GRACE_MS) } } });
+  const candidates = await db().vmOwner.findMany({
+    where: { userId, createdAt: { lt: new Date(Date.now() - PENDING_GRACE_MS) } },
+  });
   if (!candidates.length) return;
   const pending = await db().task.findMany({
     where: { status: { in: ["queued", "running"] }, vmUuid: { in: candidates.map((r) => r.vmUuid) } },
@@ -149,7 +177,10 @@ export interface VmResources {
  * Before creating or cloning a VM: refuses (403 quota_exceeded) when the user's quota has no
  * room for it, else records the user as its creator, atomically per user.
  */
-export async function quotaReserve(user: { id: string; username: string }, vm: { hostId: string; vmUuid: string } & VmResources): Promise<void> {
+export async function quotaReserve(
+  user: { id: string; username: string },
+  vm: { hostId: string; vmUuid: string } & VmResources,
+): Promise<void> {
   await quotaPrune(user.id);
   await db().$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`virtdeck.quota:${user.id}`}))`;
@@ -157,7 +188,16 @@ export async function quotaReserve(user: { id: string; username: string }, vm: {
     const usage = await quotaUsage(user.id, tx);
     const over = quotaCheck(limits, usage, { vms: 1, vcpus: vm.vcpus, memoryMiB: vm.memoryMiB, diskGiB: vm.diskGiB });
     if (over) throw new AppError("quota_exceeded", `Quota of ${user.username}: ${over}`, { data: { limits, usage } });
-    await tx.vmOwner.create({ data: { hostId: vm.hostId, vmUuid: vm.vmUuid.toLowerCase(), userId: user.id, vcpus: vm.vcpus, memoryMiB: Math.ceil(vm.memoryMiB), diskGiB: vm.diskGiB } });
+    await tx.vmOwner.create({
+      data: {
+        hostId: vm.hostId,
+        vmUuid: vm.vmUuid.toLowerCase(),
+        userId: user.id,
+        vcpus: vm.vcpus,
+        memoryMiB: Math.ceil(vm.memoryMiB),
+        diskGiB: vm.diskGiB,
+      },
+    });
   });
 }
 
@@ -192,7 +232,10 @@ export async function quotaEditCheck(hostId: string, vmUuid: string, change: VmR
     diskGiB: change.diskGiBAdded ?? 0,
   };
   const over = quotaCheck(limits, usage, add);
-  if (over) throw new AppError("quota_exceeded", `Quota of ${owner?.username ?? "the VM's creator"}: ${over}`, { data: { limits, usage } });
+  if (over)
+    throw new AppError("quota_exceeded", `Quota of ${owner?.username ?? "the VM's creator"}: ${over}`, {
+      data: { limits, usage },
+    });
 }
 
 /** After a hardware edit: the VM's row follows its new size (never below zero disk). */
@@ -205,7 +248,9 @@ export async function quotaEditApply(hostId: string, vmUuid: string, change: VmR
     data: {
       ...(change.vcpus !== undefined ? { vcpus: change.vcpus } : {}),
       ...(change.memoryMiB !== undefined ? { memoryMiB: Math.ceil(change.memoryMiB) } : {}),
-      ...(change.diskGiBAdded || change.diskGiBRemoved ? { diskGiB: Math.max(0, row.diskGiB + (change.diskGiBAdded ?? 0) - (change.diskGiBRemoved ?? 0)) } : {}),
+      ...(change.diskGiBAdded || change.diskGiBRemoved
+        ? { diskGiB: Math.max(0, row.diskGiB + (change.diskGiBAdded ?? 0) - (change.diskGiBRemoved ?? 0)) }
+        : {}),
     },
   });
 }

@@ -45,10 +45,28 @@ export async function nicsAuthorize(
   const outside = nicsOutsideNetworks(nics);
   if (!outside.length) return;
   const what = outside.map((n) => `${n.kind === "bridge" ? "host bridge" : n.kind} "${n.source}"`).join(", ");
-  await privilegeRequire(principal, "network.manage", seen.hostId, seen, `A NIC on ${what} needs the network.manage privilege on this host; NICs on a libvirt network do not`, request);
+  await privilegeRequire(
+    principal,
+    "network.manage",
+    seen.hostId,
+    seen,
+    `A NIC on ${what} needs the network.manage privilege on this host; NICs on a libvirt network do not`,
+    request,
+  );
 }
 
 /** Importing an existing volume as a VM's disk needs storage.manage on the host. */
-export async function volumeImportAuthorize(principal: Principal, hostId: string, request?: DeniedRequest): Promise<void> {
-  await privilegeRequire(principal, "storage.manage", hostId, { hostId }, "Importing an existing volume as a VM's disk needs the storage.manage privilege on this host", request);
+export async function volumeImportAuthorize(
+  principal: Principal,
+  hostId: string,
+  request?: DeniedRequest,
+): Promise<void> {
+  await privilegeRequire(
+    principal,
+    "storage.manage",
+    hostId,
+    { hostId },
+    "Importing an existing volume as a VM's disk needs the storage.manage privilege on this host",
+    request,
+  );
 }

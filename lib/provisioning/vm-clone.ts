@@ -41,14 +41,22 @@ async function diskVolumes(h: ProvHost, xml: string) {
   const disks = domainDisks(xml).filter((d) => d.device === "disk");
   if (!disks.length) return [];
   for (const d of disks) {
-    if (!d.path) throw new AppError("invalid_state", `Disk ${d.target} is not a file: virtdeck clones file-backed disks only`);
+    if (!d.path)
+      throw new AppError("invalid_state", `Disk ${d.target} is not a file: virtdeck clones file-backed disks only`);
   }
   const paths = disks.map((d) => d.path!);
-  const [pools, vols] = await Promise.all([volumePoolOfMany({ host: h, paths }), volumeGetMany({ host: h, refs: paths.map((path) => ({ path })) })]);
+  const [pools, vols] = await Promise.all([
+    volumePoolOfMany({ host: h, paths }),
+    volumeGetMany({ host: h, refs: paths.map((path) => ({ path })) }),
+  ]);
   return disks.map((d, i) => {
     const pool = pools[i];
     const volume = vols[i];
-    if (pool === null || !volume) throw new AppError("invalid_state", `Disk ${d.target} (${d.path}) is not in a storage pool: add its directory as a pool first`);
+    if (pool === null || !volume)
+      throw new AppError(
+        "invalid_state",
+        `Disk ${d.target} (${d.path}) is not in a storage pool: add its directory as a pool first`,
+      );
     return { disk: d, pool, volume };
   });
 }
@@ -56,30 +64,47 @@ async function diskVolumes(h: ProvHost, xml: string) {
 /** The format a domain declares for a disk (<driver type>): raw or qcow2, nothing probed. */
 function declaredDiskFormat(d: { target: string; format?: string }): "raw" | "qcow2" {
   if (d.format === "raw" || d.format === "qcow2") return d.format;
-  throw new AppError("invalid_state", `Disk ${d.target} declares ${d.format ? `format ${d.format}` : "no format"}: virtdeck copies raw and qcow2 disks only`);
+  throw new AppError(
+    "invalid_state",
+    `Disk ${d.target} declares ${d.format ? `format ${d.format}` : "no format"}: virtdeck copies raw and qcow2 disks only`,
+  );
 }
 
 /**
  * Clones a shut-off VM: new name, UUID and MACs; its disks copied in full, or (from a template
  * VM only, whose disks never change again) as qcow2 overlays. Runs as a task.
  */
-export async function vmClone(caller: Caller, hostId: string, rawUuid: string, input: VmCloneInput): Promise<{ taskId: string }> {
+export async function vmClone(
+  caller: Caller,
+  hostId: string,
+  rawUuid: string,
+  input: VmCloneInput,
+): Promise<{ taskId: string }> {
   const uuid = uuidOf(rawUuid);
   const h = await provHost(hostId);
   const src = await vmState(h, uuid);
   const vmAudit = vmAuditor(caller, h, "vm.clone", { uuid, name: src.name });
-  const audit = (outcome: "success" | "failure", details: Record<string, unknown>) => vmAudit(outcome, { newName: input.name, mode: input.mode, ...details });
+  const audit = (outcome: "success" | "failure", details: Record<string, unknown>) =>
+    vmAudit(outcome, { newName: input.name, mode: input.mode, ...details });
   if (isActive(src.state as never)) {
     await audit("failure", { reason: "running" });
-    throw new AppError("invalid_state", `Shut ${src.name} down before cloning it: a running guest's disks are not consistent`);
+    throw new AppError(
+      "invalid_state",
+      `Shut ${src.name} down before cloning it: a running guest's disks are not consistent`,
+    );
   }
   if (input.mode === "linked" && !src.template) {
     await audit("failure", { reason: "not_template" });
-    throw new AppError("invalid_state", `Linked clones need a template VM: ${src.name} would keep writing to the disks its clones read. Convert it to a template first, or make a full clone.`);
+    throw new AppError(
+      "invalid_state",
+      `Linked clones need a template VM: ${src.name} would keep writing to the disks its clones read. Convert it to a template first, or make a full clone.`,
+    );
   }
   const inv = await inventoryGet(h.host.id);
   if (inv.vms.some((v) => v.name === input.name)) {
-    throw new AppError("conflict", `${h.host.name} already has a VM named "${input.name}"`, { issues: [{ path: "name", message: "This name is taken on this host" }] });
+    throw new AppError("conflict", `${h.host.name} already has a VM named "${input.name}"`, {
+      issues: [{ path: "name", message: "This name is taken on this host" }],
+    });
   }
   const xml = await domainXmlGet({ host: h, uuid, inactive: true });
   const vols = await diskVolumes(h, xml);
@@ -88,8 +113,18 @@ export async function vmClone(caller: Caller, hostId: string, rawUuid: string, i
   const checked = [];
   for (const v of vols) {
     const fmt = declaredDiskFormat(v.disk);
-    const info = await provImageInspect(h, v.disk.path!, fmt, `disk ${v.disk.target} (${v.disk.path}, declared ${fmt})`, { backingChain: true }).catch(async (err: unknown) => {
-      await audit("failure", { reason: "image_refused", disk: v.disk.target, error: err instanceof Error ? err.message : String(err) });
+    const info = await provImageInspect(
+      h,
+      v.disk.path!,
+      fmt,
+      `disk ${v.disk.target} (${v.disk.path}, declared ${fmt})`,
+      { backingChain: true },
+    ).catch(async (err: unknown) => {
+      await audit("failure", {
+        reason: "image_refused",
+        disk: v.disk.target,
+        error: err instanceof Error ? err.message : String(err),
+      });
       throw err;
     });
     checked.push({ ...v, fmt, capacityBytes: info.virtualSizeBytes, chain: info.chain });
@@ -97,8 +132,26 @@ export async function vmClone(caller: Caller, hostId: string, rawUuid: string, i
   const volumes: VolumeStep[] = checked.map((v, i) => {
     const name = `${input.name}${i === 0 ? "" : `-disk${i}`}.${input.mode === "linked" ? "qcow2" : v.fmt}`;
     return input.mode === "linked"
-      ? { kind: "overlay", pool: v.pool, name, capacityBytes: v.capacityBytes, backingPath: v.disk.path!, backingFormat: v.fmt, backingChain: v.chain }
-      : { kind: "copy", pool: v.pool, name, format: v.fmt, srcFormat: v.fmt, capacityBytes: v.capacityBytes, srcPool: v.pool, srcName: v.volume.name, srcAllocationBytes: v.volume.allocationBytes };
+      ? {
+          kind: "overlay",
+          pool: v.pool,
+          name,
+          capacityBytes: v.capacityBytes,
+          backingPath: v.disk.path!,
+          backingFormat: v.fmt,
+          backingChain: v.chain,
+        }
+      : {
+          kind: "copy",
+          pool: v.pool,
+          name,
+          format: v.fmt,
+          srcFormat: v.fmt,
+          capacityBytes: v.capacityBytes,
+          srcPool: v.pool,
+          srcName: v.volume.name,
+          srcAllocationBytes: v.volume.allocationBytes,
+        };
   });
   const newUuid = randomUUID();
   const d = parseDomainXml(xml);
@@ -106,15 +159,33 @@ export async function vmClone(caller: Caller, hostId: string, rawUuid: string, i
     hostId: h.host.id,
     start: input.start,
     volumes,
-    domain: { name: input.name, uuid: newUuid, domainType: d.type, vcpus: d.vcpu.max, memoryMiB: d.currentMemoryKiB / 1024, maxMemoryMiB: d.memoryKiB / 1024, disks: [] },
+    domain: {
+      name: input.name,
+      uuid: newUuid,
+      domainType: d.type,
+      vcpus: d.vcpu.max,
+      memoryMiB: d.currentMemoryKiB / 1024,
+      maxMemoryMiB: d.memoryKiB / 1024,
+      disks: [],
+    },
     clone: {
       sourceXml: xml,
       title: input.title || undefined,
-      disks: checked.map((v, i) => ({ from: v.disk.path!, volume: { pool: v.pool, name: volumes[i].name }, ...(input.mode === "linked" ? { backing: [{ path: v.disk.path!, format: v.fmt }, ...v.chain] } : {}) })),
+      disks: checked.map((v, i) => ({
+        from: v.disk.path!,
+        volume: { pool: v.pool, name: volumes[i].name },
+        ...(input.mode === "linked" ? { backing: [{ path: v.disk.path!, format: v.fmt }, ...v.chain] } : {}),
+      })),
     },
   });
   // The clone counts against the caller's quota (its disks at their full capacity, also when linked).
-  await quotaReserve(caller.principal.user, { hostId: h.host.id, vmUuid: newUuid, vcpus: plan.domain.vcpus, memoryMiB: plan.domain.memoryMiB, diskGiB: bytesToGiB(volumes.reduce((n, v) => n + v.capacityBytes, 0)) });
+  await quotaReserve(caller.principal.user, {
+    hostId: h.host.id,
+    vmUuid: newUuid,
+    vcpus: plan.domain.vcpus,
+    memoryMiB: plan.domain.memoryMiB,
+    diskGiB: bytesToGiB(volumes.reduce((n, v) => n + v.capacityBytes, 0)),
+  });
   const task = await taskEnqueue(caller, {
     kind: TASK_KIND_CLONE,
     title: `Clone ${src.name} to ${input.name} (${input.mode})`,
@@ -133,12 +204,18 @@ planTaskRegister(TASK_KIND_CLONE);
  * Turns a shut-off VM into a template: the VM is marked (virtdeck never starts it again, and
  * autostart goes off) and a template record points at its first disk as the base image.
  */
-export async function vmToTemplate(caller: Caller, hostId: string, rawUuid: string, input: { templateName: string; description: string }): Promise<{ template: TemplateView }> {
+export async function vmToTemplate(
+  caller: Caller,
+  hostId: string,
+  rawUuid: string,
+  input: { templateName: string; description: string },
+): Promise<{ template: TemplateView }> {
   const uuid = uuidOf(rawUuid);
   const h = await provHost(hostId);
   const src = await vmState(h, uuid);
   if (src.template) throw new AppError("conflict", `${src.name} is a template already`);
-  if (isActive(src.state as never)) throw new AppError("invalid_state", `Shut ${src.name} down first: a template's disk must not change`);
+  if (isActive(src.state as never))
+    throw new AppError("invalid_state", `Shut ${src.name} down first: a template's disk must not change`);
   const xml = await domainXmlGet({ host: h, uuid, inactive: true });
   const d = parseDomainXml(xml);
   const vols = await diskVolumes(h, xml);
@@ -164,7 +241,12 @@ export async function vmToTemplate(caller: Caller, hostId: string, rawUuid: stri
     })),
     nics: d.interfaces
       .filter((n) => (n.type === "network" && n.source?.network) || (n.type === "bridge" && n.source?.bridge))
-      .map((n) => ({ kind: n.type, source: n.type === "network" ? n.source!.network : n.source!.bridge, model: n.model === "e1000" ? "e1000" : "virtio", mac: "" })),
+      .map((n) => ({
+        kind: n.type,
+        source: n.type === "network" ? n.source!.network : n.source!.bridge,
+        model: n.model === "e1000" ? "e1000" : "virtio",
+        mac: "",
+      })),
     graphics: d.graphics[0]?.type === "spice" ? "spice" : d.graphics[0]?.type === "vnc" ? "vnc" : "none",
     serialConsole: d.serials.length > 0,
     source: { kind: "image", pool: vols[0].pool, volume: vols[0].volume.name },
@@ -179,8 +261,15 @@ export async function vmToTemplate(caller: Caller, hostId: string, rawUuid: stri
     throw err;
   }
   inventoryInvalidate(h.host.id, [src.name]);
-  await vmAuditor(caller, h, "vm.to-template", { uuid, name: src.name })("success", { templateId: template.id, templateName: template.name });
-  fleet().bus.emit("vm", { hostId: h.host.id, uuid, vm: (await inventoryGet(h.host.id, { maxAgeMs: 0 })).vms.find((v) => v.uuid === uuid) ?? null });
+  await vmAuditor(caller, h, "vm.to-template", { uuid, name: src.name })("success", {
+    templateId: template.id,
+    templateName: template.name,
+  });
+  fleet().bus.emit("vm", {
+    hostId: h.host.id,
+    uuid,
+    vm: (await inventoryGet(h.host.id, { maxAgeMs: 0 })).vms.find((v) => v.uuid === uuid) ?? null,
+  });
   return { template };
 }
 
@@ -213,7 +302,11 @@ export async function vmUnmarkTemplate(caller: Caller, hostId: string, rawUuid: 
   const paths = domainDisks(xml)
     .filter((d) => d.device === "disk" && d.path?.startsWith("/"))
     .map((d) => d.path!);
-  const deps = await volumeDependents(h.host, paths, { exceptVm: uuid, exceptPaths: paths, exceptTemplateId: record?.id ?? null });
+  const deps = await volumeDependents(h.host, paths, {
+    exceptVm: uuid,
+    exceptPaths: paths,
+    exceptTemplateId: record?.id ?? null,
+  });
   const blocking = paths.filter((p) => dependentsAny(deps.get(p)!));
   if (blocking.length) {
     const parts = blocking.map((p) => `${p} is read by ${dependentsDescribe(deps.get(p)!).join("; ")}`);
@@ -239,13 +332,25 @@ export async function vmUnmarkTemplate(caller: Caller, hostId: string, rawUuid: 
     } catch (err) {
       await domainDefine({ host: h, xml }).catch(() => {});
       inventoryInvalidate(h.host.id, [src.name]);
-      await audit("failure", { reason: "template_record", templateId: record.id, error: err instanceof Error ? err.message : String(err) });
+      await audit("failure", {
+        reason: "template_record",
+        templateId: record.id,
+        error: err instanceof Error ? err.message : String(err),
+      });
       throw err;
     }
   }
   inventoryInvalidate(h.host.id, [src.name]);
   const template = record ? { id: record.id, name: record.name, deleted: ownRecord } : null;
-  await audit("success", { templateId: templateId ?? null, templateName: record?.name ?? null, templateDeleted: ownRecord });
-  fleet().bus.emit("vm", { hostId: h.host.id, uuid, vm: (await inventoryGet(h.host.id, { maxAgeMs: 0 })).vms.find((v) => v.uuid === uuid) ?? null });
+  await audit("success", {
+    templateId: templateId ?? null,
+    templateName: record?.name ?? null,
+    templateDeleted: ownRecord,
+  });
+  fleet().bus.emit("vm", {
+    hostId: h.host.id,
+    uuid,
+    vm: (await inventoryGet(h.host.id, { maxAgeMs: 0 })).vms.find((v) => v.uuid === uuid) ?? null,
+  });
   return { template };
 }

@@ -11,8 +11,15 @@ import { vmCreate } from "./vm-create";
  * storage.manage there, and a NIC on a host bridge (the form's or the template's)
  * network.manage there. Refusals are audited and answer 404/403 as lib/authz decides.
  */
-export async function vmCreateAuthorized(caller: Caller, input: VmCreateInput, request: DeniedRequest): Promise<VmCreateResult> {
-  if (input.mode === "template") await authorizeOrThrow(caller.principal, "template.use", { hostId: input.hostId }, request);
+export async function vmCreateAuthorized(
+  caller: Caller,
+  input: VmCreateInput,
+  request: DeniedRequest,
+): Promise<VmCreateResult> {
+  if (input.mode === "template")
+    await authorizeOrThrow(caller.principal, "template.use", { hostId: input.hostId }, request);
   if (input.mode === "import") await volumeImportAuthorize(caller.principal, input.hostId, request);
-  return vmCreate(caller, input, { nicsAuthorize: (nics) => nicsAuthorize(caller.principal, { hostId: input.hostId }, nics, request) });
+  return vmCreate(caller, input, {
+    nicsAuthorize: (nics) => nicsAuthorize(caller.principal, { hostId: input.hostId }, nics, request),
+  });
 }

@@ -11,7 +11,13 @@ import { planTaskRegister } from "./plan-task";
 import { cdromBusFor } from "@/lib/libvirt/domain-xml-create";
 import type { VolumeWire } from "@/lib/libvirt/storage-xml";
 import { templateGet } from "@/lib/templates/templates";
-import type { DiskSpec, PreflightWarning, TemplateView, VmCreateInput, VmCreateResult } from "@/lib/contracts/provisioning";
+import type {
+  DiskSpec,
+  PreflightWarning,
+  TemplateView,
+  VmCreateInput,
+  VmCreateResult,
+} from "@/lib/contracts/provisioning";
 import { provHost, vmAuditor, type ProvHost } from "./host-access";
 import { domainTypeFor, hostFacts, osinfoUrl, osVariants, poolsList, volumeGet, type HostFacts } from "./host-options";
 import { CreatePlanSchema, planRun, provImageInspect, type CreatePlan, type VolumeStep } from "./plan";
@@ -55,7 +61,12 @@ function stepUsage(s: VolumeStep): number {
   }
 }
 
-async function preflight(h: ProvHost, facts: HostFacts, plan: CreatePlan, extraPoolBytes: Map<string, number>): Promise<PreflightWarning[]> {
+async function preflight(
+  h: ProvHost,
+  facts: HostFacts,
+  plan: CreatePlan,
+  extraPoolBytes: Map<string, number>,
+): Promise<PreflightWarning[]> {
   const needPools = new Set([...extraPoolBytes.keys(), ...plan.volumes.map((v) => v.pool)]);
   const pools = await poolsList(h, [...needPools]);
   const warnings: PreflightWarning[] = [];
@@ -64,7 +75,14 @@ async function preflight(h: ProvHost, facts: HostFacts, plan: CreatePlan, extraP
     warnings.push({
       code: "memory",
       message: `${h.host.name} has ${Math.floor(facts.freeMemoryBytes / MiB)} MiB of memory available; this VM needs ${plan.domain.memoryMiB} MiB`,
-      messageKey: { key: "create.warnings.memory", params: { host: h.host.name, availableMiB: Math.floor(facts.freeMemoryBytes / MiB), neededMiB: plan.domain.memoryMiB } },
+      messageKey: {
+        key: "create.warnings.memory",
+        params: {
+          host: h.host.name,
+          availableMiB: Math.floor(facts.freeMemoryBytes / MiB),
+          neededMiB: plan.domain.memoryMiB,
+        },
+      },
       neededBytes: memNeed,
       availableBytes: facts.freeMemoryBytes,
     });
@@ -73,13 +91,24 @@ async function preflight(h: ProvHost, facts: HostFacts, plan: CreatePlan, extraP
   for (const s of plan.volumes) need.set(s.pool, (need.get(s.pool) ?? 0) + stepUsage(s));
   for (const [poolName, bytes] of need) {
     const pool = pools.find((p) => p.name === poolName);
-    if (!pool) throw new AppError("invalid_input", `${h.host.name}: no storage pool "${poolName}"`, { issues: [{ path: "pool", message: "Unknown pool" }] });
+    if (!pool)
+      throw new AppError("invalid_input", `${h.host.name}: no storage pool "${poolName}"`, {
+        issues: [{ path: "pool", message: "Unknown pool" }],
+      });
     if (!pool.active) throw new AppError("invalid_state", `${h.host.name}: storage pool "${poolName}" is not active`);
     if (bytes > pool.availableBytes) {
       warnings.push({
         code: "disk",
         message: `Pool "${poolName}" on ${h.host.name} has ${Math.floor(pool.availableBytes / MiB)} MiB free; the new disks need about ${Math.ceil(bytes / MiB)} MiB now`,
-        messageKey: { key: "create.warnings.disk", params: { pool: poolName, host: h.host.name, availableMiB: Math.floor(pool.availableBytes / MiB), neededMiB: Math.ceil(bytes / MiB) } },
+        messageKey: {
+          key: "create.warnings.disk",
+          params: {
+            pool: poolName,
+            host: h.host.name,
+            availableMiB: Math.floor(pool.availableBytes / MiB),
+            neededMiB: Math.ceil(bytes / MiB),
+          },
+        },
         neededBytes: bytes,
         availableBytes: pool.availableBytes,
       });
@@ -149,21 +178,56 @@ async function templateImageLayout(
   // The template's first disk is the clone of its base image: its format is the base image's
   // declared format (never libvirt's probe of the image's bytes).
   const baseFormat = d0.format;
-  const base = await provImageInspect(h, img.path, baseFormat, `the base image ${src.pool}/${src.volume} (declared ${baseFormat} by the template's first disk)`, { backingChain: true });
+  const base = await provImageInspect(
+    h,
+    img.path,
+    baseFormat,
+    `the base image ${src.pool}/${src.volume} (declared ${baseFormat} by the template's first disk)`,
+    { backingChain: true },
+  );
   const capacityBytes = Math.max(d0.sizeMiB * MiB, base.virtualSizeBytes);
   if (input.overrides.diskSizeMiB && input.overrides.diskSizeMiB * MiB < base.virtualSizeBytes) {
-    throw new AppError("invalid_input", `The disk cannot be smaller than the base image (${Math.ceil(base.virtualSizeBytes / MiB)} MiB)`, {
-      issues: [{ path: "overrides.diskSizeMiB", message: "Smaller than the base image" }],
-    });
+    throw new AppError(
+      "invalid_input",
+      `The disk cannot be smaller than the base image (${Math.ceil(base.virtualSizeBytes / MiB)} MiB)`,
+      {
+        issues: [{ path: "overrides.diskSizeMiB", message: "Smaller than the base image" }],
+      },
+    );
   }
   summary.clone = input.clone;
   if (input.clone === "linked") {
     const name = volName(input.name, 0, "qcow2");
-    volumes.push({ kind: "overlay", pool: d0.pool, name, capacityBytes, backingPath: img.path, backingFormat: baseFormat, backingChain: base.chain });
-    disks.push({ device: "disk", format: "qcow2", bus: d0.bus, cache: d0.cache, volume: { pool: d0.pool, name }, backing: [{ path: img.path, format: baseFormat }, ...base.chain] });
+    volumes.push({
+      kind: "overlay",
+      pool: d0.pool,
+      name,
+      capacityBytes,
+      backingPath: img.path,
+      backingFormat: baseFormat,
+      backingChain: base.chain,
+    });
+    disks.push({
+      device: "disk",
+      format: "qcow2",
+      bus: d0.bus,
+      cache: d0.cache,
+      volume: { pool: d0.pool, name },
+      backing: [{ path: img.path, format: baseFormat }, ...base.chain],
+    });
   } else {
     const name = volName(input.name, 0, d0.format);
-    volumes.push({ kind: "copy", pool: d0.pool, name, format: d0.format, srcFormat: baseFormat, capacityBytes, srcPool: src.pool, srcName: src.volume, srcAllocationBytes: img.allocationBytes });
+    volumes.push({
+      kind: "copy",
+      pool: d0.pool,
+      name,
+      format: d0.format,
+      srcFormat: baseFormat,
+      capacityBytes,
+      srcPool: src.pool,
+      srcName: src.volume,
+      srcAllocationBytes: img.allocationBytes,
+    });
     disks.push({ device: "disk", format: d0.format, bus: d0.bus, cache: d0.cache, volume: { pool: d0.pool, name } });
   }
   const rest = emptyDisks(input.name, hw.disks.slice(1), 1);
@@ -190,7 +254,12 @@ async function templateImageLayout(
 }
 
 /** From a template: a base image (cloned), an installer ISO, PXE, or empty disks only. */
-async function templateLayout(h: ProvHost, input: TemplateInput, uuid: string, summary: Record<string, unknown>): Promise<Layout> {
+async function templateLayout(
+  h: ProvHost,
+  input: TemplateInput,
+  uuid: string,
+  summary: Record<string, unknown>,
+): Promise<Layout> {
   const t = await templateGet(input.templateId);
   summary.template = t.name;
   const hw = templateHardware(t, input.overrides);
@@ -201,7 +270,12 @@ async function templateLayout(h: ProvHost, input: TemplateInput, uuid: string, s
   let boot: Boot = ["hd"];
   if (src.kind === "iso") {
     await isoVolumeCheck(h, src, "templateId");
-    disks.push({ device: "cdrom", format: "raw", bus: cdromBusFor(hw.machineType), volume: { pool: src.pool, name: src.volume } });
+    disks.push({
+      device: "cdrom",
+      format: "raw",
+      bus: cdromBusFor(hw.machineType),
+      volume: { pool: src.pool, name: src.volume },
+    });
     boot = ["cdrom", "hd"];
   } else if (src.kind === "pxe") {
     boot = ["network", "hd"];
@@ -210,25 +284,40 @@ async function templateLayout(h: ProvHost, input: TemplateInput, uuid: string, s
 }
 
 /** From an installer ISO: empty disks, the ISO as a cdrom booted first. */
-async function isoLayout(h: ProvHost, input: Extract<VmCreateInput, { mode: "iso" }>, summary: Record<string, unknown>): Promise<Layout> {
+async function isoLayout(
+  h: ProvHost,
+  input: Extract<VmCreateInput, { mode: "iso" }>,
+  summary: Record<string, unknown>,
+): Promise<Layout> {
   const hw = input.hardware;
   await isoVolumeCheck(h, input.iso, "iso.volume");
   const all = emptyDisks(input.name, hw.disks, 0);
   const disks = all.planDisks;
-  disks.push({ device: "cdrom", format: "raw", bus: cdromBusFor(hw.machineType), volume: { pool: input.iso.pool, name: input.iso.volume } });
+  disks.push({
+    device: "cdrom",
+    format: "raw",
+    bus: cdromBusFor(hw.machineType),
+    volume: { pool: input.iso.pool, name: input.iso.volume },
+  });
   summary.iso = `${input.iso.pool}/${input.iso.volume}`;
   return { hw, volumes: all.steps, disks, boot: ["cdrom", "hd"], description: "" };
 }
 
 /** From an existing volume: it becomes the first disk (format checked against its bytes), the rest are empty disks. */
-async function importLayout(h: ProvHost, input: Extract<VmCreateInput, { mode: "import" }>, summary: Record<string, unknown>): Promise<Layout> {
+async function importLayout(
+  h: ProvHost,
+  input: Extract<VmCreateInput, { mode: "import" }>,
+  summary: Record<string, unknown>,
+): Promise<Layout> {
   const hw = input.hardware;
   const vol = await volumeGet(h, input.disk.pool, input.disk.volume);
   await importVolumeCheck(h, input.disk, vol);
   // The format the caller declares, checked against the bytes (libvirt's probe is not asked).
   const format = input.disk.format;
   await provImageInspect(h, vol.path!, format, `${input.disk.pool}/${input.disk.volume} (declared ${format})`);
-  const disks: PlanDisk[] = [{ device: "disk", format, bus: input.disk.bus, volume: { pool: input.disk.pool, name: input.disk.volume } }];
+  const disks: PlanDisk[] = [
+    { device: "disk", format, bus: input.disk.bus, volume: { pool: input.disk.pool, name: input.disk.volume } },
+  ];
   const rest = emptyDisks(input.name, hw.disks, 1);
   summary.import = `${input.disk.pool}/${input.disk.volume}`;
   return { hw, volumes: rest.steps, disks: disks.concat(rest.planDisks), boot: ["hd"], description: "" };
@@ -239,11 +328,18 @@ async function planFor(h: ProvHost, input: VmCreateInput, opts: VmCreateOptions 
   const base = { name: input.name, uuid, title: input.title || undefined };
   const summary: Record<string, unknown> = { mode: input.mode };
   const layout =
-    input.mode === "template" ? await templateLayout(h, input, uuid, summary) : input.mode === "iso" ? await isoLayout(h, input, summary) : await importLayout(h, input, summary);
+    input.mode === "template"
+      ? await templateLayout(h, input, uuid, summary)
+      : input.mode === "iso"
+        ? await isoLayout(h, input, summary)
+        : await importLayout(h, input, summary);
   const { hw, volumes, disks, boot, seed, description } = layout;
 
   await opts.nicsAuthorize?.(hw.nics);
-  const [facts, os] = await Promise.all([hostFacts(h, { firmware: hw.firmware === "uefi" }), hw.osVariant ? osVariants(h) : { list: [] }]);
+  const [facts, os] = await Promise.all([
+    hostFacts(h, { firmware: hw.firmware === "uefi" }),
+    hw.osVariant ? osVariants(h) : { list: [] },
+  ]);
   const plan: CreatePlan = CreatePlanSchema.parse({
     hostId: h.host.id,
     start: input.start,
@@ -269,7 +365,8 @@ async function planFor(h: ProvHost, input: VmCreateInput, opts: VmCreateOptions 
       boot,
     },
   });
-  if (hw.firmware === "uefi" && !facts.uefi) throw new AppError("invalid_input", `${h.host.name} has no UEFI firmware for guests; choose BIOS`);
+  if (hw.firmware === "uefi" && !facts.uefi)
+    throw new AppError("invalid_input", `${h.host.name} has no UEFI firmware for guests; choose BIOS`);
   return { plan, facts, seed, summary };
 }
 
@@ -280,12 +377,19 @@ async function planFor(h: ProvHost, input: VmCreateInput, opts: VmCreateOptions 
  * The privilege (storage.manage on the host) is checked by the route.
  */
 async function importVolumeCheck(h: ProvHost, ref: { pool: string; volume: string }, vol: VolumeWire): Promise<void> {
-  if (!vol.path?.startsWith("/")) throw new AppError("invalid_input", `${ref.pool}/${ref.volume} is not a file on ${h.host.name}`, { issues: [{ path: "disk.volume", message: "Not a file" }] });
+  if (!vol.path?.startsWith("/"))
+    throw new AppError("invalid_input", `${ref.pool}/${ref.volume} is not a file on ${h.host.name}`, {
+      issues: [{ path: "disk.volume", message: "Not a file" }],
+    });
   const deps = (await volumeDependents(h.host, [vol.path], { exceptVm: "" })).get(vol.path)!;
   if (dependentsAny(deps)) {
-    throw new AppError("conflict", `${ref.pool}/${ref.volume} cannot be imported as a new VM's disk: it is used by ${dependentsDescribe(deps).join("; ")}`, {
-      issues: [{ path: "disk.volume", message: "In use" }],
-    });
+    throw new AppError(
+      "conflict",
+      `${ref.pool}/${ref.volume} cannot be imported as a new VM's disk: it is used by ${dependentsDescribe(deps).join("; ")}`,
+      {
+        issues: [{ path: "disk.volume", message: "In use" }],
+      },
+    );
   }
 }
 
@@ -303,12 +407,18 @@ async function seedUpload(h: ProvHost, seed: NonNullable<Planned["seed"]>): Prom
  * Creates a VM from a template, an ISO or an existing volume. Pre-flight warnings (memory, pool
  * space) stop it unless the caller accepted them. Full copies run as a task; the rest here.
  */
-export async function vmCreate(caller: Caller, input: VmCreateInput, opts: VmCreateOptions = {}): Promise<VmCreateResult> {
+export async function vmCreate(
+  caller: Caller,
+  input: VmCreateInput,
+  opts: VmCreateOptions = {},
+): Promise<VmCreateResult> {
   const h = await provHost(input.hostId);
   // One list on the host's session, not an inventory refresh (which can wait on a `ps` exec for
   // uptimes). A name taken in the last second slips past this check; libvirt's define then refuses it.
   if ((await domainNames({ host: h })).includes(input.name)) {
-    throw new AppError("conflict", `${h.host.name} already has a VM named "${input.name}"`, { issues: [{ path: "name", message: "This name is taken on this host" }] });
+    throw new AppError("conflict", `${h.host.name} already has a VM named "${input.name}"`, {
+      issues: [{ path: "name", message: "This name is taken on this host" }],
+    });
   }
   const audit = vmAuditor(caller, h, "vm.create", { name: input.name });
 
@@ -318,7 +428,11 @@ export async function vmCreate(caller: Caller, input: VmCreateInput, opts: VmCre
     throw new AppError("conflict", warnings.map((w) => w.message).join("; "), { data: { warnings } });
   }
   // The caller's quota must have room; the VM counts against it from here (released if creation fails).
-  const resources = { vcpus: plan.domain.vcpus, memoryMiB: plan.domain.memoryMiB, diskGiB: bytesToGiB(plan.volumes.reduce((n, v) => n + v.capacityBytes, 0)) };
+  const resources = {
+    vcpus: plan.domain.vcpus,
+    memoryMiB: plan.domain.memoryMiB,
+    diskGiB: bytesToGiB(plan.volumes.reduce((n, v) => n + v.capacityBytes, 0)),
+  };
   await quotaReserve(caller.principal.user, { hostId: h.host.id, vmUuid: plan.domain.uuid, ...resources });
   try {
     if (seed) await seedUpload(h, seed);
@@ -345,7 +459,11 @@ export async function vmCreate(caller: Caller, input: VmCreateInput, opts: VmCre
     return { vm: { hostId: h.host.id, uuid: vm.uuid, name: vm.name }, warnings };
   } catch (err) {
     await quotaRelease(h.host.id, plan.domain.uuid);
-    await audit("failure", { ...summary, uuid: plan.domain.uuid, error: err instanceof Error ? err.message : String(err) });
+    await audit("failure", {
+      ...summary,
+      uuid: plan.domain.uuid,
+      error: err instanceof Error ? err.message : String(err),
+    });
     throw err;
   }
 }

@@ -90,7 +90,8 @@ async function plan(client: HostClient<HostView>, vmUuid: string): Promise<VmDel
       const usedBy = [...new Set(dep?.vms.map((v) => v.name) ?? [])];
       const twice = disks.some((o) => o !== d && o.path === d.path && o.device !== "disk");
       let reason: string | null = null;
-      if (d.device !== "disk") reason = `a ${d.device === "cdrom" ? "CD-ROM" : d.device}'s medium is never deleted with the VM`;
+      if (d.device !== "disk")
+        reason = `a ${d.device === "cdrom" ? "CD-ROM" : d.device}'s medium is never deleted with the VM`;
       else if (!d.path || !d.path.startsWith("/")) reason = "not a file on the host";
       else if (twice) reason = `${domain.name} also has it in a CD-ROM or floppy drive`;
       else if (dep && dependentsAny(dep)) reason = usedReason(dep);
@@ -104,7 +105,8 @@ async function plan(client: HostClient<HostView>, vmUuid: string): Promise<VmDel
 function usedReason(d: Dependents): string {
   const parts: string[] = [];
   const names = [...new Set(d.vms.map((v) => v.name))];
-  if (names.length) parts.push(`used by ${names.join(", ")}${d.vms.some((v) => v.via === "backing") ? " (in a backing chain)" : ""}`);
+  if (names.length)
+    parts.push(`used by ${names.join(", ")}${d.vms.some((v) => v.via === "backing") ? " (in a backing chain)" : ""}`);
   const rest = dependentsDescribe({ ...d, vms: [] });
   if (rest.length) parts.push(`read by ${rest.join("; ")}`);
   return parts.join("; ");
@@ -123,7 +125,12 @@ function check(p: VmDeletePlan, volumes: string[]): void {
   }
 }
 
-export async function vmDeleteEnqueue(caller: Caller, hostId: string, vmUuid: string, volumes: string[]): Promise<TaskView> {
+export async function vmDeleteEnqueue(
+  caller: Caller,
+  hostId: string,
+  vmUuid: string,
+  volumes: string[],
+): Promise<TaskView> {
   const client = await storageClient(hostId);
   const host = client.host;
   const p = await plan(client, vmUuid);
@@ -135,7 +142,14 @@ export async function vmDeleteEnqueue(caller: Caller, hostId: string, vmUuid: st
     titleMessage: { key: "titles.vmDelete", params: { name: p.vmName, volumes: unique.length } },
     hostId: host.id,
     vmUuid: p.vmUuid,
-    input: { hostId: host.id, vmUuid: p.vmUuid, volumes: unique, userId: caller.principal.user.id, username: caller.principal.user.username, ip: caller.ip },
+    input: {
+      hostId: host.id,
+      vmUuid: p.vmUuid,
+      volumes: unique,
+      userId: caller.principal.user.id,
+      username: caller.principal.user.username,
+      ip: caller.ip,
+    },
   });
 }
 
@@ -154,7 +168,8 @@ async function run(ctx: TaskContext) {
     return false;
   });
   for (const d of p.disks) {
-    if (d.path && !input.volumes.includes(d.path) && !kept.some((k) => k.path === d.path)) kept.push({ path: d.path, reason: d.deletable ? "not selected" : d.reason! });
+    if (d.path && !input.volumes.includes(d.path) && !kept.some((k) => k.path === d.path))
+      kept.push({ path: d.path, reason: d.deletable ? "not selected" : d.reason! });
   }
   const step = async (what: string, r: { ok: boolean; stderr: string }) => {
     if (!r.ok) throw new AppError("host_error", `${host.name}: ${what}: ${virshMessage(r.stderr)}`);
@@ -168,7 +183,10 @@ async function run(ctx: TaskContext) {
   const flags = ["--managed-save", "--snapshots-metadata", "--checkpoints-metadata"];
   const u = await domainUndefineTry({ host: client, uuid: p.vmUuid, flags: [...flags, "--nvram"] });
   if (!u.ok) await step(`Undefined ${p.vmName}`, await domainUndefineTry({ host: client, uuid: p.vmUuid, flags }));
-  else await ctx.log(`Undefined ${p.vmName}${p.hasManagedSave ? " with its managed save" : ""}${p.hasSnapshots ? " and snapshot metadata" : ""}`);
+  else
+    await ctx.log(
+      `Undefined ${p.vmName}${p.hasManagedSave ? " with its managed save" : ""}${p.hasSnapshots ? " and snapshot metadata" : ""}`,
+    );
   inventoryInvalidate(host.id, "*");
   // Grants and tags on this VM die with it.
   await vmAccessForget(host.id, p.vmUuid);
@@ -193,7 +211,13 @@ async function run(ctx: TaskContext) {
     action: "vm.delete",
     target: { type: "vm", id: `${host.id}/${p.vmUuid}`, name: p.vmName },
     ip: input.ip,
-    details: { hostId: host.id, volumes: deleted, keptVolumes: kept.map((k) => k.path), managedSave: p.hasManagedSave, snapshots: p.hasSnapshots },
+    details: {
+      hostId: host.id,
+      volumes: deleted,
+      keptVolumes: kept.map((k) => k.path),
+      managedSave: p.hasManagedSave,
+      snapshots: p.hasSnapshots,
+    },
   });
   await ctx.progress(100, "Deleted");
   return { vmName: p.vmName, deletedVolumes: deleted, keptVolumes: kept.map((k) => k.path) };

@@ -12,18 +12,51 @@ const argv = (step: Parameters<typeof liveStepCommand>[1]) => {
 describe("live edit steps as virsh commands", () => {
   it("sets vCPUs and memory on the running guest only", () => {
     expect(argv({ kind: "setvcpus", count: 2 })).toEqual({ argv: ["setvcpus", UUID, "2", "--live"], stdin: undefined });
-    expect(argv({ kind: "setmem", kib: 73728 })).toEqual({ argv: ["setmem", UUID, "73728", "--live"], stdin: undefined });
+    expect(argv({ kind: "setmem", kib: 73728 })).toEqual({
+      argv: ["setmem", UUID, "73728", "--live"],
+      stdin: undefined,
+    });
   });
 
   it("passes title and description as one option value", () => {
-    expect(argv({ kind: "desc", field: "title", text: "a b; c" }).argv).toEqual(["desc", UUID, "--live", "--title", "--new-desc", "a b; c"]);
-    expect(argv({ kind: "desc", field: "description", text: "x" }).argv).toEqual(["desc", UUID, "--live", "--new-desc", "x"]);
+    expect(argv({ kind: "desc", field: "title", text: "a b; c" }).argv).toEqual([
+      "desc",
+      UUID,
+      "--live",
+      "--title",
+      "--new-desc",
+      "a b; c",
+    ]);
+    expect(argv({ kind: "desc", field: "description", text: "x" }).argv).toEqual([
+      "desc",
+      UUID,
+      "--live",
+      "--new-desc",
+      "x",
+    ]);
   });
 
   it("sends device XML on stdin for attach, detach and update (ejection forced)", () => {
-    expect(argv({ kind: "attach", deviceXml: "<disk/>" })).toEqual({ argv: ["attach-device", UUID, "/dev/stdin", "--live"], stdin: "<disk/>" });
-    expect(argv({ kind: "detach", deviceXml: "<interface/>" })).toEqual({ argv: ["detach-device", UUID, "/dev/stdin", "--live"], stdin: "<interface/>" });
-    expect(argv({ kind: "update", deviceXml: "<disk/>", force: true }).argv).toEqual(["update-device", UUID, "/dev/stdin", "--live", "--force"]);
-    expect(argv({ kind: "update", deviceXml: "<disk/>" }).argv).toEqual(["update-device", UUID, "/dev/stdin", "--live"]);
+    expect(argv({ kind: "attach", deviceXml: "<disk/>" })).toEqual({
+      argv: ["attach-device", UUID, "/dev/stdin", "--live"],
+      stdin: "<disk/>",
+    });
+    expect(argv({ kind: "detach", deviceXml: "<interface/>" })).toEqual({
+      argv: ["detach-device", UUID, "/dev/stdin", "--live"],
+      stdin: "<interface/>",
+    });
+    expect(argv({ kind: "update", deviceXml: "<disk/>", force: true }).argv).toEqual([
+      "update-device",
+      UUID,
+      "/dev/stdin",
+      "--live",
+      "--force",
+    ]);
+    expect(argv({ kind: "update", deviceXml: "<disk/>" }).argv).toEqual([
+      "update-device",
+      UUID,
+      "/dev/stdin",
+      "--live",
+    ]);
   });
 });

@@ -14,13 +14,28 @@ export function liveStepCommand(uuid: string, step: LiveStep): { cmd: VirshComma
       return {
         cmd: {
           command: "desc",
-          args: step.field === "title" ? [domain, live, { flag: "--title" }, { option: "--new-desc", value: step.text }] : [domain, live, { option: "--new-desc", value: step.text }],
+          args:
+            step.field === "title"
+              ? [domain, live, { flag: "--title" }, { option: "--new-desc", value: step.text }]
+              : [domain, live, { option: "--new-desc", value: step.text }],
         },
       };
     case "attach":
     case "detach":
-      return { cmd: { command: step.kind === "attach" ? "attach-device" : "detach-device", args: [domain, { arg: "/dev/stdin" }, live] }, stdin: step.deviceXml };
+      return {
+        cmd: {
+          command: step.kind === "attach" ? "attach-device" : "detach-device",
+          args: [domain, { arg: "/dev/stdin" }, live],
+        },
+        stdin: step.deviceXml,
+      };
     case "update":
-      return { cmd: { command: "update-device", args: [domain, { arg: "/dev/stdin" }, live, ...(step.force ? [{ flag: "--force" }] : [])] }, stdin: step.deviceXml };
+      return {
+        cmd: {
+          command: "update-device",
+          args: [domain, { arg: "/dev/stdin" }, live, ...(step.force ? [{ flag: "--force" }] : [])],
+        },
+        stdin: step.deviceXml,
+      };
   }
 }

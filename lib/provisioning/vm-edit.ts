@@ -57,7 +57,19 @@ export async function vmHardware(hostId: string, rawUuid: string): Promise<VmHar
   const p = hardwareView(parseDomainXml(inactive));
   const l = running ? hardwareView(parseDomainXml(live)) : p;
   const bootMenu = attr(xpath(parseXmlRoot(inactive, "domain"), "os", "bootmenu"), "enable") === "yes";
-  return { hostId: h.host.id, uuid, name: vm.name, state: vm.state, running, template: vm.template, autostart: vm.autostart, bootMenu, live: l, persistent: p, pending: running ? hardwareDiff(l, p) : [] };
+  return {
+    hostId: h.host.id,
+    uuid,
+    name: vm.name,
+    state: vm.state,
+    running,
+    template: vm.template,
+    autostart: vm.autostart,
+    bootMenu,
+    live: l,
+    persistent: p,
+    pending: running ? hardwareDiff(l, p) : [],
+  };
 }
 
 function randomMac(): string {
@@ -81,23 +93,44 @@ async function freeVolumeName(h: ProvHost, pool: string, vm: string, format: str
  * or in a backing chain), a volume is backed by it, a template uses it as base image or a
  * create/clone task is still to read it (see volume-dependents.ts, the check VM deletion uses).
  */
-async function removedVolumeCheck(h: ProvHost, uuid: string, vmName: string, running: boolean, inactive: string, target: string): Promise<{ path: string; capacityBytes: number }> {
+async function removedVolumeCheck(
+  h: ProvHost,
+  uuid: string,
+  vmName: string,
+  running: boolean,
+  inactive: string,
+  target: string,
+): Promise<{ path: string; capacityBytes: number }> {
   const disks = domainDisks(inactive);
   const disk = disks.find((d) => d.target === target);
   if (!disk) throw new AppError("invalid_input", `No disk ${target}`);
-  if (disk.device !== "disk") throw new AppError("invalid_input", `${target} is a ${disk.device} drive: its media is not deleted with it (remove the drive without deleting a volume)`);
-  if (running) throw new AppError("invalid_state", `Shut ${vmName} down before deleting the volume of ${target}: the running guest has it open`);
+  if (disk.device !== "disk")
+    throw new AppError(
+      "invalid_input",
+      `${target} is a ${disk.device} drive: its media is not deleted with it (remove the drive without deleting a volume)`,
+    );
+  if (running)
+    throw new AppError(
+      "invalid_state",
+      `Shut ${vmName} down before deleting the volume of ${target}: the running guest has it open`,
+    );
   const path = disk.path;
-  if (!path?.startsWith("/")) throw new AppError("conflict", `Refusing to delete the volume of ${target}: it is not a file on the host`);
+  if (!path?.startsWith("/"))
+    throw new AppError("conflict", `Refusing to delete the volume of ${target}: it is not a file on the host`);
   const [vol] = await volumeXmlTry({ host: h, refs: [{ path }] });
   if (!vol.ok) throw new AppError("conflict", `Refusing to delete ${path}: it is not in a libvirt storage pool`);
   const twice = disks.filter((d) => d.target !== target && d.path === path).map((d) => d.target);
-  if (twice.length) throw new AppError("conflict", `Refusing to delete ${path}: ${vmName} uses it as ${twice.join(", ")} too`);
+  if (twice.length)
+    throw new AppError("conflict", `Refusing to delete ${path}: ${vmName} uses it as ${twice.join(", ")} too`);
   const deps = (await volumeDependents(h.host, [path], { exceptVm: uuid })).get(path)!;
   if (dependentsAny(deps)) {
-    throw new AppError("conflict", `Refusing to delete ${path}: it is used by ${dependentsDescribe(deps).join("; ")}. Nothing was changed; remove the disk without deleting its volume, or remove those first.`, {
-      data: { vms: [...new Set(deps.vms.map((v) => v.name))], volumes: deps.volumes, templates: deps.templates },
-    });
+    throw new AppError(
+      "conflict",
+      `Refusing to delete ${path}: it is used by ${dependentsDescribe(deps).join("; ")}. Nothing was changed; remove the disk without deleting its volume, or remove those first.`,
+      {
+        data: { vms: [...new Set(deps.vms.map((v) => v.name))], volumes: deps.volumes, templates: deps.templates },
+      },
+    );
   }
   return { path, capacityBytes: parseVolumeXml(vol.stdout).capacityBytes };
 }
@@ -127,19 +160,35 @@ async function diskResize(run: EditRun, xml: string, target: string, sizeMiB: nu
   // format the domain declares (a raw disk whose bytes became a qcow2 header is refused), and
   // the size is the one qemu-img reads as that format.
   const declared = disk.format === "raw" || disk.format === "qcow2" ? disk.format : null;
-  if (!declared) throw new AppError("invalid_state", `Disk ${disk.target} declares ${disk.format ? `format ${disk.format}` : "no format"}: only raw and qcow2 disks can be resized`);
+  if (!declared)
+    throw new AppError(
+      "invalid_state",
+      `Disk ${disk.target} declares ${disk.format ? `format ${disk.format}` : "no format"}: only raw and qcow2 disks can be resized`,
+    );
   const volXml = await volumeXmlGet({ host: h, ref: { path: disk.path } });
-  const info = await provImageInspect(h, disk.path, declared, `disk ${disk.target} (${disk.path}, declared ${declared})`, { backingChain: true });
+  const info = await provImageInspect(
+    h,
+    disk.path,
+    declared,
+    `disk ${disk.target} (${disk.path}, declared ${declared})`,
+    { backingChain: true },
+  );
   const probedFormat = parseVolumeXml(volXml).format;
-  if (!running && probedFormat !== declared) throw new AppError("invalid_state", `${disk.path}: libvirt reads it as ${probedFormat ?? "an unknown format"}, not the declared ${declared}; refresh its pool first`);
+  if (!running && probedFormat !== declared)
+    throw new AppError(
+      "invalid_state",
+      `${disk.path}: libvirt reads it as ${probedFormat ?? "an unknown format"}, not the declared ${declared}; refresh its pool first`,
+    );
   const cap = info.virtualSizeBytes;
-  if (bytes < cap) throw new AppError("invalid_input", "Disks can only grow: shrinking would cut off the guest's file systems");
+  if (bytes < cap)
+    throw new AppError("invalid_input", "Disks can only grow: shrinking would cut off the guest's file systems");
   const grow = bytesToGiB(bytes) - bytesToGiB(cap);
   if (grow > 0) {
     await quotaEditCheck(h.host.id, uuid, { diskGiBAdded: (run.quota.diskGiBAdded ?? 0) + grow });
     run.quota.diskGiBAdded = (run.quota.diskGiBAdded ?? 0) + grow;
   }
-  if (running) await h.virsh({ command: "blockresize", args: [{ domain: uuid }, { arg: disk.path }, { arg: `${bytes}B` }] });
+  if (running)
+    await h.virsh({ command: "blockresize", args: [{ domain: uuid }, { arg: disk.path }, { arg: `${bytes}B` }] });
   else await h.virsh({ command: "vol-resize", args: [{ arg: disk.path }, { arg: `${bytes}b` }] });
   run.changed.push(`resize ${disk.target}`);
   return { key: "hwEdit.diskResized", params: { target: disk.target, mib: sizeMiB } };
@@ -173,7 +222,10 @@ function editRequestOf(input: VmEditInput): EditRequest {
 async function editPrepare(run: EditRun, input: VmEditInput, request: EditRequest, checkedXml: string) {
   const { h, vm, running, inactive } = run;
   // Checked before anything changes: the disk goes together with its volume, or nothing happens.
-  const volumeToDelete = input.removeDisk && input.deleteRemovedVolume ? await removedVolumeCheck(h, run.uuid, vm.name, running, inactive, input.removeDisk) : undefined;
+  const volumeToDelete =
+    input.removeDisk && input.deleteRemovedVolume
+      ? await removedVolumeCheck(h, run.uuid, vm.name, running, inactive, input.removeDisk)
+      : undefined;
   // Only an ISO image that nothing else uses as a disk or base goes into a CD-ROM drive (iso-check.ts).
   const iso = input.attachIso ? await isoVolumeCheck(h, input.attachIso, "attachIso.volume") : undefined;
   const ready: EditRequest = { ...request };
@@ -182,24 +234,43 @@ async function editPrepare(run: EditRun, input: VmEditInput, request: EditReques
   if (input.addDisk) {
     const d = input.addDisk;
     const name = await freeVolumeName(h, d.pool, vm.name, d.format);
-    await h.virsh({ command: "vol-create-as", args: [{ arg: d.pool }, { arg: name }, { arg: `${d.sizeMiB * 1024 * 1024}b` }, { option: "--format", value: d.format }] });
+    await h.virsh({
+      command: "vol-create-as",
+      args: [
+        { arg: d.pool },
+        { arg: name },
+        { arg: `${d.sizeMiB * 1024 * 1024}b` },
+        { option: "--format", value: d.format },
+      ],
+    });
     const [p] = await h.virsh({ command: "vol-path", args: [{ option: "--pool", value: d.pool }, { arg: name }] });
     ready.addDisk = { ...request.addDisk!, path: p.trim() };
   }
-  const resized = input.resizeDisk ? await diskResize(run, checkedXml, input.resizeDisk.target, input.resizeDisk.sizeMiB) : undefined;
+  const resized = input.resizeDisk
+    ? await diskResize(run, checkedXml, input.resizeDisk.target, input.resizeDisk.sizeMiB)
+    : undefined;
   return { request: ready, volumeToDelete, resized };
 }
 
 /** Saves the definition, deletes a removed disk's volume (or puts everything back), then tries the live steps. */
-async function editApply(run: EditRun, plan: EditPlan, volumeToDelete: { path: string; capacityBytes: number } | undefined, result: VmEditResult): Promise<void> {
+async function editApply(
+  run: EditRun,
+  plan: EditPlan,
+  volumeToDelete: { path: string; capacityBytes: number } | undefined,
+  result: VmEditResult,
+): Promise<void> {
   const { h, uuid } = run;
-  if (plan.xml !== run.inactive) await h.virshExec({ command: "define", args: [{ arg: "/dev/stdin" }] }, { stdin: plan.xml });
+  if (plan.xml !== run.inactive)
+    await h.virshExec({ command: "define", args: [{ arg: "/dev/stdin" }] }, { stdin: plan.xml });
   if (volumeToDelete) {
     const [r] = await h.virshTry({ command: "vol-delete", args: [{ arg: volumeToDelete.path }] });
     if (!r.ok) {
       // Both or neither: the disk goes back into the definition (with the rest of this edit undone).
       await h.virshExec({ command: "define", args: [{ arg: "/dev/stdin" }] }, { stdin: run.inactive });
-      throw new AppError("action_failed", `${h.host.name}: deleting ${volumeToDelete.path} failed (${virshMessage(r.stderr)}); the disk stays in ${run.vm.name} and nothing was changed`);
+      throw new AppError(
+        "action_failed",
+        `${h.host.name}: deleting ${volumeToDelete.path} failed (${virshMessage(r.stderr)}); the disk stays in ${run.vm.name} and nothing was changed`,
+      );
     }
     run.changed.push(`delete volume ${volumeToDelete.path}`);
     // The space is given back to the quota of the VM's creator.
@@ -220,7 +291,8 @@ async function editApply(run: EditRun, plan: EditPlan, volumeToDelete: { path: s
 /** Runs an edit: validate, host work, then the edit table's plan for a running or stopped guest. */
 async function editRun(run: EditRun, input: VmEditInput): Promise<VmEditResult> {
   const { h, uuid, vm, running } = run;
-  if (input.autostart && vm.template) throw new AppError("invalid_state", `${vm.name} is a template: it never starts, also not at boot`);
+  if (input.autostart && vm.template)
+    throw new AppError("invalid_state", `${vm.name} is a template: it never starts, also not at boot`);
   const ctx = { live: run.live, running };
   // The whole edit is checked (pure) before the host changes anything.
   const request = editRequestOf(input);
@@ -228,17 +300,28 @@ async function editRun(run: EditRun, input: VmEditInput): Promise<VmEditResult> 
   const prepared = await editPrepare(run, input, request, checked.xml);
   const plan = editPlan(run.inactive, prepared.request, ctx);
   run.changed.push(...plan.changes);
-  const result: VmEditResult = { live: [...plan.applied, ...(prepared.resized ? [prepared.resized] : [])], afterShutdown: [...plan.afterShutdown] };
+  const result: VmEditResult = {
+    live: [...plan.applied, ...(prepared.resized ? [prepared.resized] : [])],
+    afterShutdown: [...plan.afterShutdown],
+  };
   await editApply(run, plan, prepared.volumeToDelete, result);
   if (input.autostart !== undefined) {
-    await h.virsh({ command: "autostart", args: input.autostart ? [{ domain: uuid }] : [{ domain: uuid }, { flag: "--disable" }] });
+    await h.virsh({
+      command: "autostart",
+      args: input.autostart ? [{ domain: uuid }] : [{ domain: uuid }, { flag: "--disable" }],
+    });
     result.live.push({ key: "hwEdit.autostart", params: { state: input.autostart ? "on" : "off" } });
     run.changed.push("autostart");
   }
   return result;
 }
 
-export async function vmHardwareEdit(caller: Caller, hostId: string, rawUuid: string, input: VmEditInput): Promise<VmEditResult> {
+export async function vmHardwareEdit(
+  caller: Caller,
+  hostId: string,
+  rawUuid: string,
+  input: VmEditInput,
+): Promise<VmEditResult> {
   const uuid = uuidOf(rawUuid);
   const h = await provHost(hostId);
   const inv = await inventoryGet(h.host.id, { maxAgeMs: 0 });
@@ -246,7 +329,11 @@ export async function vmHardwareEdit(caller: Caller, hostId: string, rawUuid: st
   if (!vm) throw new AppError("not_found", "VM not found");
   const audit = vmAuditor(caller, h, "vm.edit", { uuid, name: vm.name });
   // Growth counts against the quota of the VM's creator (lib/provisioning/quota.ts).
-  const quota: VmResourceChange = { vcpus: input.vcpus, memoryMiB: input.memoryMiB, diskGiBAdded: input.addDisk ? bytesToGiB(input.addDisk.sizeMiB * 1024 * 1024) : 0 };
+  const quota: VmResourceChange = {
+    vcpus: input.vcpus,
+    memoryMiB: input.memoryMiB,
+    diskGiBAdded: input.addDisk ? bytesToGiB(input.addDisk.sizeMiB * 1024 * 1024) : 0,
+  };
   const run: EditRun = { h, uuid, vm, running: isActive(vm.state), live: "", inactive: "", quota, changed: [] };
   let result: VmEditResult;
   try {
@@ -262,7 +349,8 @@ export async function vmHardwareEdit(caller: Caller, hostId: string, rawUuid: st
   }
   await quotaEditApply(h.host.id, uuid, quota);
   await audit("success", { changes: run.changed, live: result.live, afterShutdown: result.afterShutdown });
-  const after = (await inventoryGet(h.host.id, { maxAgeMs: 0 }).catch(() => null))?.vms.find((v) => v.uuid === uuid) ?? null;
+  const after =
+    (await inventoryGet(h.host.id, { maxAgeMs: 0 }).catch(() => null))?.vms.find((v) => v.uuid === uuid) ?? null;
   if (after) fleet().bus.emit("vm", { hostId: h.host.id, uuid, vm: after });
   return result;
 }
@@ -271,7 +359,13 @@ export async function vmHardwareEdit(caller: Caller, hostId: string, rawUuid: st
  * PATCH /hardware: the edit once its own privileges are held (vm.edit on the VM is the route's;
  * a NIC on a host bridge also needs network.manage on the host), then the hardware as it is now.
  */
-export async function vmHardwareEditAuthorized(caller: Caller, hostId: string, rawUuid: string, input: VmEditInput, request: DeniedRequest): Promise<{ result: VmEditResult; hardware: VmHardwareResponse }> {
+export async function vmHardwareEditAuthorized(
+  caller: Caller,
+  hostId: string,
+  rawUuid: string,
+  input: VmEditInput,
+  request: DeniedRequest,
+): Promise<{ result: VmEditResult; hardware: VmHardwareResponse }> {
   if (input.addNic) await nicsAuthorize(caller.principal, { hostId, vmUuid: rawUuid }, [input.addNic], request);
   const result = await vmHardwareEdit(caller, hostId, rawUuid, input);
   return { result, hardware: await vmHardware(hostId, rawUuid) };

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { dependentsAny, dependentsDescribe, dependentsFind, dependentVmNames, type DependentsFacts } from "./volume-dependents-find";
+import {
+  dependentsAny,
+  dependentsDescribe,
+  dependentsFind,
+  dependentVmNames,
+  type DependentsFacts,
+} from "./volume-dependents-find";
 
 const GOLD = "/pool/golden.qcow2";
 const facts: DependentsFacts = {
@@ -27,9 +33,21 @@ const facts: DependentsFacts = {
     { id: "t-4", name: "other pool", source: { kind: "image", pool: "q", volume: "golden.qcow2" } },
   ],
   tasks: [
-    { id: "k-1", title: "Clone golden to c2 (linked)", input: { plan: { volumes: [{ kind: "overlay", backingPath: GOLD }] } } },
-    { id: "k-2", title: "Clone golden to c3 (full)", input: { plan: { volumes: [{ kind: "copy", srcPool: "p", srcName: "golden.qcow2" }] } } },
-    { id: "k-3", title: "Create x", input: { plan: { volumes: [{ kind: "copy", srcPool: "q", srcName: "golden.qcow2" }, { kind: "empty" }] } } },
+    {
+      id: "k-1",
+      title: "Clone golden to c2 (linked)",
+      input: { plan: { volumes: [{ kind: "overlay", backingPath: GOLD }] } },
+    },
+    {
+      id: "k-2",
+      title: "Clone golden to c3 (full)",
+      input: { plan: { volumes: [{ kind: "copy", srcPool: "p", srcName: "golden.qcow2" }] } },
+    },
+    {
+      id: "k-3",
+      title: "Create x",
+      input: { plan: { volumes: [{ kind: "copy", srcPool: "q", srcName: "golden.qcow2" }, { kind: "empty" }] } },
+    },
     { id: "k-4", title: "Odd input", input: { plan: { volumes: "not a list" } } },
     { id: "k-5", title: "No input", input: null },
   ],

@@ -60,7 +60,11 @@ function planSteps(input: unknown): Step[] {
  * VM's own disks when the question is about that VM as a whole). `exceptTemplateId`: a template
  * record that goes away together with the change.
  */
-export function dependentsFind(path: string, facts: DependentsFacts, opts: { exceptPaths?: readonly string[]; exceptTemplateId?: string | null } = {}): Dependents {
+export function dependentsFind(
+  path: string,
+  facts: DependentsFacts,
+  opts: { exceptPaths?: readonly string[]; exceptTemplateId?: string | null } = {},
+): Dependents {
   const seen = new Set<string>();
   const vms: DependentVm[] = [];
   for (const u of facts.usage.get(path) ?? []) {
@@ -71,17 +75,27 @@ export function dependentsFind(path: string, facts: DependentsFacts, opts: { exc
     }
   }
   const except = new Set(opts.exceptPaths ?? []);
-  const volumes = facts.volumes.filter((v) => v.backingPath === path && v.path !== path && !except.has(v.path)).map((v) => ({ pool: v.pool, name: v.name }));
+  const volumes = facts.volumes
+    .filter((v) => v.backingPath === path && v.path !== path && !except.has(v.path))
+    .map((v) => ({ pool: v.pool, name: v.name }));
   const self = facts.volumes.find((v) => v.path === path);
   const templates = self
     ? facts.templates
-        .filter((t) => t.id !== opts.exceptTemplateId && t.source.kind === "image" && t.source.pool === self.pool && t.source.volume === self.name)
+        .filter(
+          (t) =>
+            t.id !== opts.exceptTemplateId &&
+            t.source.kind === "image" &&
+            t.source.pool === self.pool &&
+            t.source.volume === self.name,
+        )
         .map((t) => ({ id: t.id, name: t.name }))
     : [];
   const tasks = facts.tasks
     .filter((t) =>
       planSteps(t.input).some(
-        (s) => (s.kind === "overlay" && s.backingPath === path) || (s.kind === "copy" && !!self && s.srcPool === self.pool && s.srcName === self.name),
+        (s) =>
+          (s.kind === "overlay" && s.backingPath === path) ||
+          (s.kind === "copy" && !!self && s.srcPool === self.pool && s.srcName === self.name),
       ),
     )
     .map((t) => ({ id: t.id, title: t.title }));
@@ -97,14 +111,30 @@ export function dependentsDescribe(d: Dependents): string[] {
   const out: string[] = [];
   const direct = [...new Set(d.vms.filter((v) => v.via === "disk").map((v) => v.name))];
   const chained = [...new Set(d.vms.filter((v) => v.via === "backing" && !direct.includes(v.name)).map((v) => v.name))];
-  const media = [...new Set(d.vms.filter((v) => v.via === "media" && !direct.includes(v.name) && !chained.includes(v.name)).map((v) => v.name))];
+  const media = [
+    ...new Set(
+      d.vms
+        .filter((v) => v.via === "media" && !direct.includes(v.name) && !chained.includes(v.name))
+        .map((v) => v.name),
+    ),
+  ];
   const quoted = (names: string[]) => names.map((n) => `"${n}"`).join(", ");
-  if (chained.length) out.push(`${chained.length === 1 ? "VM" : "VMs"} ${quoted(chained)} (in ${chained.length === 1 ? "its" : "their"} disks' backing chain)`);
+  if (chained.length)
+    out.push(
+      `${chained.length === 1 ? "VM" : "VMs"} ${quoted(chained)} (in ${chained.length === 1 ? "its" : "their"} disks' backing chain)`,
+    );
   if (direct.length) out.push(`${direct.length === 1 ? "VM" : "VMs"} ${quoted(direct)} (as a disk)`);
   if (media.length) out.push(`${media.length === 1 ? "VM" : "VMs"} ${quoted(media)} (as a CD-ROM)`);
-  if (d.volumes.length) out.push(`${d.volumes.length === 1 ? "volume" : "volumes"} ${d.volumes.map((v) => `${v.pool}/${v.name}`).join(", ")} (backed by it)`);
-  if (d.templates.length) out.push(`${d.templates.length === 1 ? "template" : "templates"} ${quoted(d.templates.map((t) => t.name))} (as the base image)`);
-  if (d.tasks.length) out.push(`${d.tasks.length === 1 ? "task" : "tasks"} ${quoted(d.tasks.map((t) => t.title))} (still to read it)`);
+  if (d.volumes.length)
+    out.push(
+      `${d.volumes.length === 1 ? "volume" : "volumes"} ${d.volumes.map((v) => `${v.pool}/${v.name}`).join(", ")} (backed by it)`,
+    );
+  if (d.templates.length)
+    out.push(
+      `${d.templates.length === 1 ? "template" : "templates"} ${quoted(d.templates.map((t) => t.name))} (as the base image)`,
+    );
+  if (d.tasks.length)
+    out.push(`${d.tasks.length === 1 ? "task" : "tasks"} ${quoted(d.tasks.map((t) => t.title))} (still to read it)`);
   return out;
 }
 

@@ -33,12 +33,22 @@ export async function volumeDependents(
     }),
   ]);
   const facts: DependentsFacts = {
-    usage: new Map([...usage].map(([p, users]) => [p, users.map((u): DependentVm => ({ uuid: u.vmUuid, name: u.vmName, via: u.via }))])),
+    usage: new Map(
+      [...usage].map(([p, users]) => [
+        p,
+        users.map((u): DependentVm => ({ uuid: u.vmUuid, name: u.vmName, via: u.via })),
+      ]),
+    ),
     volumes,
-    templates: templates.map((t) => ({ id: t.id, name: t.name, source: t.source as { kind: string; pool?: string; volume?: string } })),
+    templates: templates.map((t) => ({
+      id: t.id,
+      name: t.name,
+      source: t.source as { kind: string; pool?: string; volume?: string },
+    })),
     tasks,
   };
-  for (const p of paths) out.set(p, dependentsFind(p, facts, { exceptPaths: opts.exceptPaths, exceptTemplateId: opts.exceptTemplateId }));
+  for (const p of paths)
+    out.set(p, dependentsFind(p, facts, { exceptPaths: opts.exceptPaths, exceptTemplateId: opts.exceptTemplateId }));
   return out;
 }
 

@@ -1,7 +1,14 @@
 import "server-only";
 import { AppError } from "@/lib/http/errors";
 import type { HostClient } from "@/lib/hosts/client";
-import { imageBackingLink, imageDeclaredRefusal, parseQemuImgInfo, type ChainLink, type DeclaredImageFormat, type ImageInfo } from "@/lib/libvirt/qemu-img-info-parse";
+import {
+  imageBackingLink,
+  imageDeclaredRefusal,
+  parseQemuImgInfo,
+  type ChainLink,
+  type DeclaredImageFormat,
+  type ImageInfo,
+} from "@/lib/libvirt/qemu-img-info-parse";
 import { imageInfoRaw } from "@/lib/virt/image";
 
 /**
@@ -33,7 +40,8 @@ export async function imageInspect(o: {
   const what = o.label ?? o.path;
   if (!o.path.startsWith("/")) throw new AppError("invalid_state", `${o.host.host.name}: ${what} has no absolute path`);
   const host = o.host;
-  const refuse = (why: string) => new AppError("invalid_input", `Refused: ${what}: ${why}. Such images can read files on the host.`);
+  const refuse = (why: string) =>
+    new AppError("invalid_input", `Refused: ${what}: ${why}. Such images can read files on the host.`);
   const chain: ChainLink[] = [];
   const seen = new Set<string>();
   let path = o.path;
@@ -42,8 +50,10 @@ export async function imageInspect(o: {
   for (;;) {
     const at = path === o.path ? "" : ` (in its backing chain: ${path})`;
     const [declared, probed] = await Promise.all([imageInfoRaw({ host, path, format }), imageInfoRaw({ host, path })]);
-    if (declared.code !== 0) throw refuse(`qemu-img cannot read it as ${format}${at} (${declared.stderr.trim() || `exit ${declared.code}`})`);
-    if (probed.code !== 0) throw refuse(`qemu-img cannot read it without a format${at} (${probed.stderr.trim() || `exit ${probed.code}`})`);
+    if (declared.code !== 0)
+      throw refuse(`qemu-img cannot read it as ${format}${at} (${declared.stderr.trim() || `exit ${declared.code}`})`);
+    if (probed.code !== 0)
+      throw refuse(`qemu-img cannot read it without a format${at} (${probed.stderr.trim() || `exit ${probed.code}`})`);
     let asDeclared: ImageInfo;
     let asProbed: ImageInfo;
     try {
@@ -57,8 +67,10 @@ export async function imageInspect(o: {
     top ??= asDeclared;
     const next = imageBackingLink(asDeclared);
     if (!next) break;
-    if (seen.has(next.path) || next.path === o.path || chain.length >= MAX_CHAIN) throw refuse(`its backing chain loops or is longer than ${MAX_CHAIN}`);
-    if (!(await o.backingChain!.inPool(next.path))) throw refuse(`its backing file ${next.path} is not a volume of a storage pool`);
+    if (seen.has(next.path) || next.path === o.path || chain.length >= MAX_CHAIN)
+      throw refuse(`its backing chain loops or is longer than ${MAX_CHAIN}`);
+    if (!(await o.backingChain!.inPool(next.path)))
+      throw refuse(`its backing file ${next.path} is not a volume of a storage pool`);
     seen.add(next.path);
     chain.push(next);
     path = next.path;
@@ -76,5 +88,8 @@ export type ImageInspection = ImageInfo & { chain: ChainLink[] };
 export function declaredImageFormat(format: string): DeclaredImageFormat {
   if (format === "qcow2") return "qcow2";
   if (format === "raw" || format === "iso") return "raw";
-  throw new AppError("invalid_input", `Unsupported disk format ${JSON.stringify(format)}: virtdeck uses raw and qcow2 images`);
+  throw new AppError(
+    "invalid_input",
+    `Unsupported disk format ${JSON.stringify(format)}: virtdeck uses raw and qcow2 images`,
+  );
 }

@@ -49,7 +49,7 @@ describe("image format magic", () => {
     ["vmdk", bytes("# Disk DescriptorFile\nversion=1\n")],
     ["vmdk", bytes("version=1\n")],
     ["vmdk", bytes("# any comment\n# another\nversion=2\r\nCID=fffffffe\n")],
-    ["vmdk", bytes("#\n   \nversion=3\nRW 2048 FLAT \"/etc/shadow\" 0\n")],
+    ["vmdk", bytes('#\n   \nversion=3\nRW 2048 FLAT "/etc/shadow" 0\n')],
     ["vhdx", bytes("vhdxfile")],
     ["vpc", bytes("conectix")],
     ["luks", bytes("LUKS", [0xba, 0xbe, 0, 2])],
@@ -89,7 +89,7 @@ describe("image format magic", () => {
 
 describe("a stream's header, however it is chunked", () => {
   const qcow2 = pad(bytes([0x51, 0x46, 0x49, 0xfb, 0, 0, 0, 3]), 64 * 1024);
-  const descriptor = pad(bytes("# Disk DescriptorFile\nversion=1\nRW 8 FLAT \"/etc/shadow\" 0\n"), 10_000);
+  const descriptor = pad(bytes('# Disk DescriptorFile\nversion=1\nRW 8 FLAT "/etc/shadow" 0\n'), 10_000);
   it.each([1, 2, 3, 7, 511, 512, 513, 4095, 4096, 65536])("chunks of %i bytes", (size) => {
     expect(streamed(qcow2, size)).toBe("qcow2");
     expect(streamed(descriptor, size)).toBe("vmdk");
@@ -149,14 +149,20 @@ describe.skipIf(!qemuImg)("images made by qemu-img", () => {
 
   it("a qcow2 naming /etc/hostname as its backing file", () => {
     const file = path.join(dir, "backed.qcow2");
-    execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-b", "/etc/hostname", "-F", "raw", file], { stdio: "ignore" });
+    execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-b", "/etc/hostname", "-F", "raw", file], {
+      stdio: "ignore",
+    });
     expect(imageMagicDetect(read(file).head)).toBe("qcow2");
   });
 
   it("a vmdk descriptor with its flat extent, and a fixed VHD (footer only)", () => {
     const sub = path.join(dir, "flat");
     execFileSync("mkdir", ["-p", sub]);
-    execFileSync("qemu-img", ["create", "-q", "-f", "vmdk", "-o", "subformat=monolithicFlat", path.join(sub, "d.vmdk"), "1M"], { stdio: "ignore" });
+    execFileSync(
+      "qemu-img",
+      ["create", "-q", "-f", "vmdk", "-o", "subformat=monolithicFlat", path.join(sub, "d.vmdk"), "1M"],
+      { stdio: "ignore" },
+    );
     const descriptor = readdirSync(sub).find((f) => !f.includes("-flat"))!;
     expect(imageMagicDetect(read(path.join(sub, descriptor)).head)).toBe("vmdk");
     const fixed = path.join(dir, "fixed.vhd");

@@ -14,7 +14,8 @@
 export const HEAD_BYTES = 4096;
 export const TAIL_BYTES = 512;
 
-export type ImageMagicFormat = "qcow" | "qcow2" | "qed" | "vmdk" | "vdi" | "vhdx" | "vpc" | "luks" | "bochs" | "cloop" | "dmg" | "parallels" | "cow";
+export type ImageMagicFormat =
+  "qcow" | "qcow2" | "qed" | "vmdk" | "vdi" | "vhdx" | "vpc" | "luks" | "bochs" | "cloop" | "dmg" | "parallels" | "cow";
 
 const ascii = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 
@@ -58,7 +59,8 @@ function vmdkDescriptor(head: Uint8Array): boolean {
     if (c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a) {
       // QEMU accepts only blank lines here; any whitespace is taken as blank (stricter is safer).
       while (p < end && (head[p] === 0x20 || head[p] === 0x09 || head[p] === 0x0d)) p++;
-      if (p < end && head[p] !== 0x0a) return /^version=\d/.test(String.fromCharCode(...head.subarray(p, Math.min(end, p + 10))));
+      if (p < end && head[p] !== 0x0a)
+        return /^version=\d/.test(String.fromCharCode(...head.subarray(p, Math.min(end, p + 10))));
       p++;
       continue;
     }

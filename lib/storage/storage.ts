@@ -40,7 +40,11 @@ export const VolumeCreateSchema = z.object({
   pool: PoolNameSchema,
   name: VolumeNameSchema,
   format: z.enum(["qcow2", "raw"]),
-  capacityBytes: z.number().int().min(1024 * 1024, "at least 1 MiB").max(64 * 1024 ** 4),
+  capacityBytes: z
+    .number()
+    .int()
+    .min(1024 * 1024, "at least 1 MiB")
+    .max(64 * 1024 ** 4),
 });
 
 /** Existing volumes are addressed by pool + name as libvirt lists them (any name, not only ours). */
@@ -109,7 +113,13 @@ async function volumesOf(host: HostClient, pool: string): Promise<StorageVolume[
 }
 
 /** ISO images across the host's active pools. `rescan` refreshes each pool first (files copied in by hand). */
-export async function isoLibrary({ hostId, rescan = false }: { hostId: string; rescan?: boolean }): Promise<StorageVolume[]> {
+export async function isoLibrary({
+  hostId,
+  rescan = false,
+}: {
+  hostId: string;
+  rescan?: boolean;
+}): Promise<StorageVolume[]> {
   const host = await storageClient(hostId);
   const pools = (await poolsOf(host)).filter((p) => p.active);
   if (rescan) await poolRefresh({ host, pools: pools.map((p) => p.name) });
@@ -123,7 +133,11 @@ export async function storagePoolRefresh({ hostId, pool }: { hostId: string; poo
   await poolRefresh({ host, pools: [PoolNameSchema.parse(pool)] });
 }
 
-export async function storageVolumeCreate(caller: Caller, hostId: string, input: z.infer<typeof VolumeCreateSchema>): Promise<StorageVolume> {
+export async function storageVolumeCreate(
+  caller: Caller,
+  hostId: string,
+  input: z.infer<typeof VolumeCreateSchema>,
+): Promise<StorageVolume> {
   const client = await storageClient(hostId);
   const host = client.host;
   const v = VolumeCreateSchema.parse(input);
@@ -144,7 +158,11 @@ export async function storageVolumeCreate(caller: Caller, hostId: string, input:
  * Deletes a volume unless a domain on the host uses it, directly or as a backing file of one of
  * its disks (see storageUsage).
  */
-export async function storageVolumeDelete(caller: Caller, hostId: string, ref: z.infer<typeof VolumeRefSchema>): Promise<void> {
+export async function storageVolumeDelete(
+  caller: Caller,
+  hostId: string,
+  ref: z.infer<typeof VolumeRefSchema>,
+): Promise<void> {
   const client = await storageClient(hostId);
   const host = client.host;
   const { pool, name } = VolumeRefSchema.parse(ref);
@@ -153,7 +171,10 @@ export async function storageVolumeDelete(caller: Caller, hostId: string, ref: z
   const { storageUsage } = await import("./usage");
   const users = (await storageUsage(client)).get(vol.path) ?? [];
   if (users.length) {
-    throw new AppError("conflict", `${name} is in use by ${users.map((u) => u.vmName).join(", ")} (as a disk or in a disk's backing chain)`);
+    throw new AppError(
+      "conflict",
+      `${name} is in use by ${users.map((u) => u.vmName).join(", ")} (as a disk or in a disk's backing chain)`,
+    );
   }
   await volumeDelete({ host: client, ref: { pool, name } });
   await auditRecord({

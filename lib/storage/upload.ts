@@ -58,7 +58,9 @@ async function volumeDeleteQuietly(hostId: string, pool: string, name: string): 
 taskHandlerRegister(
   UPLOAD_KIND,
   async () => {
-    throw new Error("An upload runs attached to the request that carries its bytes; it cannot be started from the queue");
+    throw new Error(
+      "An upload runs attached to the request that carries its bytes; it cannot be started from the queue",
+    );
   },
   {
     cancellable: true,
@@ -82,7 +84,14 @@ function killStream(stream: CommandStream | null): void {
 }
 
 /** Pipes the request body into vol-upload's stdin with backpressure, checking the image's magic; returns the bytes sent. */
-async function bytesSend(o: { stream: CommandStream; reader: ReadableStreamDefaultReader<Uint8Array>; q: UploadQuery; ctx: TaskContext; requestSignal: AbortSignal; hostName: string }): Promise<number> {
+async function bytesSend(o: {
+  stream: CommandStream;
+  reader: ReadableStreamDefaultReader<Uint8Array>;
+  q: UploadQuery;
+  ctx: TaskContext;
+  requestSignal: AbortSignal;
+  hostName: string;
+}): Promise<number> {
   const { stream, reader, q, ctx, requestSignal } = o;
   let stderr = "";
   stream.stderr.on("data", (b: Buffer) => (stderr = (stderr + b.toString("utf8")).slice(-4000)));
@@ -116,7 +125,12 @@ async function bytesSend(o: { stream: CommandStream; reader: ReadableStreamDefau
     sent += value.length;
     if (sent > q.size) throw new AppError("invalid_input", `The upload is larger than the announced ${q.size} bytes`);
     if (!stream.write(value)) {
-      await Promise.race([once(stream, "drain"), exited.then(() => { throw new Error(`virsh vol-upload ended early: ${virshMessage(stderr)}`); })]);
+      await Promise.race([
+        once(stream, "drain"),
+        exited.then(() => {
+          throw new Error(`virsh vol-upload ended early: ${virshMessage(stderr)}`);
+        }),
+      ]);
     }
     await ctx.progress((sent / q.size) * TRANSFER_SHARE, "Uploading");
   }
@@ -144,7 +158,8 @@ export async function storageUpload(
 ): Promise<TaskView> {
   const q = UploadQuerySchema.parse(query);
   const max = env().VIRTDECK_UPLOAD_MAX_BYTES;
-  if (q.size > max) throw new AppError("payload_too_large", `Uploads are limited to ${max} bytes (VIRTDECK_UPLOAD_MAX_BYTES)`);
+  if (q.size > max)
+    throw new AppError("payload_too_large", `Uploads are limited to ${max} bytes (VIRTDECK_UPLOAD_MAX_BYTES)`);
   const client = await storageClient(hostId);
   const host = client.host;
 
@@ -170,7 +185,9 @@ export async function storageUpload(
       const [path] = await volumePaths({ host: client, refs: [{ pool: q.pool, name: q.name }] });
       const declared = declaredImageFormat(q.format);
       const info = await imageInspect({ host: client, path, declaredFormat: declared, label: q.name });
-      await ctx.log(`qemu-img info -f ${declared}: format ${info.format}, virtual size ${info.virtualSizeBytes} bytes, no backing or data file`);
+      await ctx.log(
+        `qemu-img info -f ${declared}: format ${info.format}, virtual size ${info.virtualSizeBytes} bytes, no backing or data file`,
+      );
       await auditRecord({
         actor: caller.actor,
         action: "storage.upload",
@@ -179,12 +196,21 @@ export async function storageUpload(
         details: { hostId: host.id, pool: q.pool, format: q.format, bytes: sent },
       });
       await ctx.progress(100, "Uploaded");
-      return { pool: q.pool, name: q.name, path, format: q.format, bytes: sent, virtualSizeBytes: info.virtualSizeBytes };
+      return {
+        pool: q.pool,
+        name: q.name,
+        path,
+        format: q.format,
+        bytes: sent,
+        virtualSizeBytes: info.virtualSizeBytes,
+      };
     } catch (err) {
       killStream(stream);
       reader.cancel().catch(() => {});
       const deleted = await volumeDeleteQuietly(host.id, q.pool, q.name);
-      await ctx.log(deleted ? `Deleted the partial volume ${q.name}` : `Could not delete the partial volume ${q.name}`).catch(() => {});
+      await ctx
+        .log(deleted ? `Deleted the partial volume ${q.name}` : `Could not delete the partial volume ${q.name}`)
+        .catch(() => {});
       throw err;
     } finally {
       ctx.signal.removeEventListener("abort", abort);
@@ -194,7 +220,13 @@ export async function storageUpload(
 
   const { done } = await taskRunAttached(
     caller,
-    { kind: UPLOAD_KIND, title: `Upload ${q.name} to ${q.pool}`, titleMessage: { key: "titles.storageUpload", params: { name: q.name, pool: q.pool } }, hostId: host.id, input: { hostId: host.id, pool: q.pool, name: q.name, format: q.format, size: q.size } },
+    {
+      kind: UPLOAD_KIND,
+      title: `Upload ${q.name} to ${q.pool}`,
+      titleMessage: { key: "titles.storageUpload", params: { name: q.name, pool: q.pool } },
+      hostId: host.id,
+      input: { hostId: host.id, pool: q.pool, name: q.name, format: q.format, size: q.size },
+    },
     handler,
   );
   return done;

@@ -69,7 +69,10 @@ export async function domainDisks(host: HostClient): Promise<Map<string, { name:
     out.set(uuid, { name, disks });
   });
   if (unresolved.length) {
-    const paths = await volumePathsTry({ host, refs: unresolved.map(({ disk }) => ({ pool: disk.pool!, name: disk.volume! })) });
+    const paths = await volumePathsTry({
+      host,
+      refs: unresolved.map(({ disk }) => ({ pool: disk.pool!, name: disk.volume! })),
+    });
     unresolved.forEach(({ disk }, i) => {
       if (paths[i].ok) disk.path = paths[i].stdout.trim() || null;
     });
@@ -77,10 +80,19 @@ export async function domainDisks(host: HostClient): Promise<Map<string, { name:
   return out;
 }
 
-const ChainSchema = z.array(z.object({ filename: z.string(), "backing-filename": z.string().optional(), "full-backing-filename": z.string().optional() }));
+const ChainSchema = z.array(
+  z.object({
+    filename: z.string(),
+    "backing-filename": z.string().optional(),
+    "full-backing-filename": z.string().optional(),
+  }),
+);
 
 /** Path -> the domains using it, directly or through a backing chain. */
-export async function storageUsage(host: HostClient, opts: { exceptVm?: string } = {}): Promise<Map<string, StorageUser[]>> {
+export async function storageUsage(
+  host: HostClient,
+  opts: { exceptVm?: string } = {},
+): Promise<Map<string, StorageUser[]>> {
   const domains = await domainDisks(host);
   const usage = new Map<string, StorageUser[]>();
   const add = (path: string, user: StorageUser) => {
@@ -125,7 +137,13 @@ export async function storageUsage(host: HostClient, opts: { exceptVm?: string }
 /** Backing files of an image outside any pool, via qemu-img (never opened for writing: -U). */
 async function chainOutsidePools(host: HostClient, path: string, format: string | null): Promise<string[]> {
   try {
-    const r = await imageInfoRaw({ host, path, format: format === "qcow2" || format === "raw" ? format : undefined, backingChain: true, timeoutMs: 30_000 });
+    const r = await imageInfoRaw({
+      host,
+      path,
+      format: format === "qcow2" || format === "raw" ? format : undefined,
+      backingChain: true,
+      timeoutMs: 30_000,
+    });
     if (r.code !== 0) return [];
     const chain = ChainSchema.parse(JSON.parse(r.stdout));
     return chain.slice(1).map((c) => c.filename);

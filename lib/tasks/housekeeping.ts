@@ -64,11 +64,20 @@ export async function housekeepingStart(opts: { pollingIntervalSeconds?: number 
     const boss: PgBoss = await taskQueue();
     const known = workers.get(boss);
     if (known) return known;
-    await boss.createQueue(HOUSEKEEPING_QUEUE, { name: HOUSEKEEPING_QUEUE, retryLimit: 0, expireInSeconds: 15 * 60, retentionDays: 1 });
-    await boss.schedule(HOUSEKEEPING_QUEUE, housekeepingCron());
-    const id = await boss.work(HOUSEKEEPING_QUEUE, { batchSize: 1, pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 10 }, async () => {
-      await housekeepingRun();
+    await boss.createQueue(HOUSEKEEPING_QUEUE, {
+      name: HOUSEKEEPING_QUEUE,
+      retryLimit: 0,
+      expireInSeconds: 15 * 60,
+      retentionDays: 1,
     });
+    await boss.schedule(HOUSEKEEPING_QUEUE, housekeepingCron());
+    const id = await boss.work(
+      HOUSEKEEPING_QUEUE,
+      { batchSize: 1, pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 10 },
+      async () => {
+        await housekeepingRun();
+      },
+    );
     workers.set(boss, id);
     return id;
   } catch (err) {

@@ -78,7 +78,10 @@ function startPolling(s: LiveState): void {
  * sees everyone's tasks: the stream runs it on every caller re-check tick (lib/auth/caller-watch.ts),
  * so a privilege taken away applies to an open stream too.
  */
-export function taskUpdatesSubscribe(principal: Principal, onTasks: (tasks: TaskView[]) => void): { stop: () => void; refresh: () => Promise<void> } {
+export function taskUpdatesSubscribe(
+  principal: Principal,
+  onTasks: (tasks: TaskView[]) => void,
+): { stop: () => void; refresh: () => Promise<void> } {
   const s = state();
   s.subscribers++;
   startPolling(s);

@@ -1,7 +1,15 @@
 import "server-only";
 import { hostname } from "node:os";
 import { db } from "@/lib/db/client";
-import { CANCEL_POLL_MS, HEARTBEAT_MS, STALE_AFTER_MS, SWEEP_MS, TaskCancelledError, errorText, runtime } from "./registry";
+import {
+  CANCEL_POLL_MS,
+  HEARTBEAT_MS,
+  STALE_AFTER_MS,
+  SWEEP_MS,
+  TaskCancelledError,
+  errorText,
+  runtime,
+} from "./registry";
 
 /** Liveness of this instance's tasks: heartbeats, cancel polling, and the sweep for tasks whose worker died. */
 
@@ -50,15 +58,17 @@ export async function taskSweepInterrupted(opts: { staleAfterMs?: number } = {})
     });
     if (n.count !== 1) continue; // another instance resolved it first
     resolved.push(t.id);
-    await db().taskLog.create({ data: { taskId: t.id, line: `error: ${reason}` } }).catch(() => {});
+    await db()
+      .taskLog.create({ data: { taskId: t.id, line: `error: ${reason}` } })
+      .catch(() => {});
     const hook = rt.handlers.get(t.kind)?.opts.onInterrupted;
     if (hook) {
       try {
         await hook({ id: t.id, input: t.input, hostId: t.hostId, vmUuid: t.vmUuid });
         await db().taskLog.create({ data: { taskId: t.id, line: "Cleaned up after the interruption" } });
       } catch (err) {
-        await db().taskLog
-          .create({ data: { taskId: t.id, line: `Cleanup after the interruption failed: ${errorText(err)}` } })
+        await db()
+          .taskLog.create({ data: { taskId: t.id, line: `Cleanup after the interruption failed: ${errorText(err)}` } })
           .catch(() => {});
       }
     }
@@ -104,4 +114,3 @@ export function ensureTimers(): void {
   every(CANCEL_POLL_MS, cancelPoll);
   every(SWEEP_MS, () => taskSweepInterrupted());
 }
-

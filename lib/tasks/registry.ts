@@ -64,7 +64,11 @@ export interface TaskSpec {
 }
 
 /** The title columns of a new task row: the English title, and its message key and arguments when given. */
-export function titleFields(spec: TaskSpec): { title: string; titleKey?: string; titleParams?: Prisma.InputJsonObject } {
+export function titleFields(spec: TaskSpec): {
+  title: string;
+  titleKey?: string;
+  titleParams?: Prisma.InputJsonObject;
+} {
   const title = spec.title.slice(0, 300);
   if (!spec.titleMessage) return { title };
   return { title, titleKey: spec.titleMessage.key, titleParams: spec.titleMessage.params ?? {} };
@@ -150,7 +154,11 @@ export class TaskShutdownError extends Error {
 
 export function errorText(err: unknown): string {
   if (isAppError(err)) return err.message.slice(0, MAX_ERROR);
-  if (err instanceof z.ZodError) return `Invalid task input: ${err.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`.slice(0, MAX_ERROR);
+  if (err instanceof z.ZodError)
+    return `Invalid task input: ${err.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`.slice(
+      0,
+      MAX_ERROR,
+    );
   if (err instanceof Error) return err.message.slice(0, MAX_ERROR) || err.name;
   return String(err).slice(0, MAX_ERROR);
 }
@@ -172,5 +180,7 @@ export function workerWake(): void {
 
 /** The Task row fields naming who started it (null: a system task). */
 export function callerFields(caller: Caller | null) {
-  return caller ? { userId: caller.principal.user.id, username: caller.principal.user.username } : { userId: null, username: "" };
+  return caller
+    ? { userId: caller.principal.user.id, username: caller.principal.user.username }
+    : { userId: null, username: "" };
 }

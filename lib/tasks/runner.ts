@@ -193,7 +193,8 @@ export async function taskRunAttached(
     details: { kind: spec.kind, title: spec.title, hostId: spec.hostId ?? null, vmUuid: spec.vmUuid ?? null },
   });
   ensureTimers();
-  const done = execute(row, registration).then(async () => toTaskView(await db().task.findUniqueOrThrow({ where: { id: row.id } })));
+  const done = execute(row, registration).then(async () =>
+    toTaskView(await db().task.findUniqueOrThrow({ where: { id: row.id } })),
+  );
   return { task: toTaskView(row), done };
 }
-

@@ -9,7 +9,17 @@ import { auditRecord } from "@/lib/audit/audit";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import type { TaskDetail, TaskLogLine, TaskView } from "@/lib/contracts/tasks";
 import { TASK_QUEUE, taskQueue } from "./queue";
-import { KindSchema, TaskCancelledError, callerFields, errorText, runtime, workerWake, titleFields, type TaskRow, type TaskSpec } from "./registry";
+import {
+  KindSchema,
+  TaskCancelledError,
+  callerFields,
+  errorText,
+  runtime,
+  workerWake,
+  titleFields,
+  type TaskRow,
+  type TaskSpec,
+} from "./registry";
 
 /**
  * The task service callers use: list and read the tasks the caller may see, queue a task,
@@ -147,7 +157,8 @@ export async function taskCancel(caller: Caller, id: string): Promise<TaskView> 
   const row = await db().task.findFirst({ where: { id, ...(await taskVisibleWhere(caller.principal)) } });
   if (!row) throw new AppError("not_found", "No such task");
   // Own task, or user.manage globally (effective): visibility implies it today; kept explicit.
-  if (row.userId !== caller.principal.user.id && !(await taskSeesAll(caller.principal))) throw new AppError("not_found", "No such task");
+  if (row.userId !== caller.principal.user.id && !(await taskSeesAll(caller.principal)))
+    throw new AppError("not_found", "No such task");
   if (row.status !== "queued" && row.status !== "running") {
     throw new AppError("invalid_state", "The task has already finished");
   }
@@ -164,7 +175,10 @@ export async function taskCancel(caller: Caller, id: string): Promise<TaskView> 
       await boss?.cancel(TASK_QUEUE, row.jobId).catch(() => {});
     }
   } else {
-    await db().task.updateMany({ where: { id, status: "running", cancelRequestedAt: null }, data: { cancelRequestedAt: now } });
+    await db().task.updateMany({
+      where: { id, status: "running", cancelRequestedAt: null },
+      data: { cancelRequestedAt: now },
+    });
     // This instance may be the one running it: abort without waiting for the poll.
     runtime().running.get(id)?.controller.abort(new TaskCancelledError());
   }

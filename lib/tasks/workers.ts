@@ -12,7 +12,9 @@ import { ensureTimers, taskSweepInterrupted } from "./liveness";
  * the task queue, heartbeats, cancel polling and the sweep for tasks of dead instances, which
  * also runs once now. Queued tasks survive restarts in the queue and run when a worker is back.
  */
-export async function taskWorkersStart(opts: { concurrency?: number; pollingIntervalSeconds?: number } = {}): Promise<void> {
+export async function taskWorkersStart(
+  opts: { concurrency?: number; pollingIntervalSeconds?: number } = {},
+): Promise<void> {
   const rt = runtime();
   rt.stopping = false;
   const boss = await taskQueue();

@@ -7,7 +7,12 @@ import type { Caller } from "@/lib/authz/caller";
 import { authorizeOrThrow, type DeniedRequest, type Principal } from "@/lib/authz";
 import { inventoryDomain, inventoryGet } from "@/lib/fleet/inventory";
 import { Prisma } from "@/lib/generated/prisma/client";
-import { TemplateInputSchema, type TemplateInput, type TemplateSpec, type TemplateView } from "@/lib/contracts/provisioning";
+import {
+  TemplateInputSchema,
+  type TemplateInput,
+  type TemplateSpec,
+  type TemplateView,
+} from "@/lib/contracts/provisioning";
 
 /**
  * VM templates in PostgreSQL: name, description and default host as columns, the rest (hardware,
@@ -20,15 +25,33 @@ type Row = Prisma.VmTemplateGetPayload<object>;
 
 function toView(r: Row): TemplateView {
   const spec = (r.spec ?? {}) as Record<string, unknown>;
-  const parsed = TemplateInputSchema.safeParse({ ...spec, name: r.name, description: r.description, defaultHostId: r.defaultHostId });
+  const parsed = TemplateInputSchema.safeParse({
+    ...spec,
+    name: r.name,
+    description: r.description,
+    defaultHostId: r.defaultHostId,
+  });
   if (!parsed.success) {
     // A stored spec no longer valid (schema evolved): still list it, with safe defaults.
     console.error(`template ${r.id} has an invalid spec`, parsed.error.issues[0]);
   }
   const v = parsed.success
     ? parsed.data
-    : TemplateInputSchema.parse({ name: r.name, description: r.description, vcpus: 1, memoryMiB: 512, maxMemoryMiB: 512, defaultHostId: r.defaultHostId });
-  return { ...v, id: r.id, createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString(), createdBy: r.createdByName };
+    : TemplateInputSchema.parse({
+        name: r.name,
+        description: r.description,
+        vcpus: 1,
+        memoryMiB: 512,
+        maxMemoryMiB: 512,
+        defaultHostId: r.defaultHostId,
+      });
+  return {
+    ...v,
+    id: r.id,
+    createdAt: r.createdAt.toISOString(),
+    updatedAt: r.updatedAt.toISOString(),
+    createdBy: r.createdByName,
+  };
 }
 
 function specOf(input: TemplateInput): TemplateSpec {
@@ -47,7 +70,9 @@ async function findRow(id: string): Promise<Row> {
 function uniqueName<T>(name: string, p: Promise<T>): Promise<T> {
   return p.catch((err) => {
     if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") {
-      throw new AppError("conflict", `A template named "${name}" already exists`, { issues: [{ path: "name", message: "This name is taken" }] });
+      throw new AppError("conflict", `A template named "${name}" already exists`, {
+        issues: [{ path: "name", message: "This name is taken" }],
+      });
     }
     throw err;
   });
@@ -56,10 +81,19 @@ function uniqueName<T>(name: string, p: Promise<T>): Promise<T> {
 async function hostMustExist(hostId: string | null): Promise<void> {
   if (!hostId) return;
   const host = await db().host.findUnique({ where: { id: hostId }, select: { id: true } });
-  if (!host) throw new AppError("invalid_input", "The default host does not exist", { issues: [{ path: "defaultHostId", message: "Unknown host" }] });
+  if (!host)
+    throw new AppError("invalid_input", "The default host does not exist", {
+      issues: [{ path: "defaultHostId", message: "Unknown host" }],
+    });
 }
 
-const audit = (caller: Caller, action: string, t: { id: string; name: string }, details: Record<string, unknown> = {}, outcome: "success" | "failure" = "success") =>
+const audit = (
+  caller: Caller,
+  action: string,
+  t: { id: string; name: string },
+  details: Record<string, unknown> = {},
+  outcome: "success" | "failure" = "success",
+) =>
   auditRecord({
     actor: caller.actor,
     action,
@@ -75,7 +109,11 @@ const audit = (caller: Caller, action: string, t: { id: string; name: string }, 
  * offered on every host and needs template.manage globally. 403 (404 for a host the caller may
  * not see) otherwise.
  */
-export async function templateManageAuthorize(principal: Principal, hostId: string | null, request?: DeniedRequest): Promise<void> {
+export async function templateManageAuthorize(
+  principal: Principal,
+  hostId: string | null,
+  request?: DeniedRequest,
+): Promise<void> {
   await authorizeOrThrow(principal, "template.manage", hostId ? { hostId } : undefined, request);
 }
 
@@ -113,7 +151,12 @@ export async function templateUpdate(caller: Caller, id: string, input: Template
     input.name,
     db().vmTemplate.update({
       where: { id: before.id },
-      data: { name: input.name, description: input.description, defaultHostId: input.defaultHostId, spec: specOf(input) as unknown as Prisma.InputJsonValue },
+      data: {
+        name: input.name,
+        description: input.description,
+        defaultHostId: input.defaultHostId,
+        spec: specOf(input) as unknown as Prisma.InputJsonValue,
+      },
     }),
   );
   await audit(caller, "template.update", row, before.name !== row.name ? { renamedFrom: before.name } : {});
@@ -123,7 +166,11 @@ export async function templateUpdate(caller: Caller, id: string, input: Template
 /** A copy named "<name> (copy)", "<name> (copy 2)", ... */
 export async function templateDuplicate(caller: Caller, id: string): Promise<TemplateView> {
   const src = await findRow(id);
-  const names = new Set((await db().vmTemplate.findMany({ where: { name: { startsWith: src.name.slice(0, 50) } }, select: { name: true } })).map((r) => r.name));
+  const names = new Set(
+    (
+      await db().vmTemplate.findMany({ where: { name: { startsWith: src.name.slice(0, 50) } }, select: { name: true } })
+    ).map((r) => r.name),
+  );
   let name = "";
   for (let i = 1; ; i++) {
     name = `${src.name.slice(0, 50)} (copy${i > 1 ? ` ${i}` : ""})`;
@@ -151,7 +198,9 @@ export async function templateDuplicate(caller: Caller, id: string): Promise<Tem
  * be reached (deletes are rare; a stale cache could miss a conversion made a moment ago).
  * `unread` lists the hosts that could not be read.
  */
-async function templateMarkedVms(id: string): Promise<{ vms: { host: string; name: string }[]; unread: { id: string; name: string }[] }> {
+async function templateMarkedVms(
+  id: string,
+): Promise<{ vms: { host: string; name: string }[]; unread: { id: string; name: string }[] }> {
   const hosts = await db().host.findMany({ select: { id: true, name: true }, orderBy: { name: "asc" } });
   const vms: { host: string; name: string }[] = [];
   const unread: { id: string; name: string }[] = [];
@@ -160,7 +209,8 @@ async function templateMarkedVms(id: string): Promise<{ vms: { host: string; nam
       try {
         const inv = await inventoryGet(h.id, { maxAgeMs: 0 });
         for (const vm of inv.vms) {
-          if (vm.template && inventoryDomain(h.id, vm.uuid)?.wire.templateId === id) vms.push({ host: h.name, name: vm.name });
+          if (vm.template && inventoryDomain(h.id, vm.uuid)?.wire.templateId === id)
+            vms.push({ host: h.name, name: vm.name });
         }
       } catch {
         unread.push(h);
@@ -184,14 +234,21 @@ export async function templateDelete(caller: Caller, id: string, opts: { uncheck
     if (vms.length) {
       const list = vms.map((v) => `"${v.name}" on ${v.host}`).join(", ");
       await audit(caller, "template.delete", row, { reason: "in_use", vms: list }, "failure");
-      throw new AppError("conflict", `Template "${row.name}" cannot be deleted: VM ${list} is marked as this template (it never starts; linked clones read its disk). Unmark that VM (on its Hardware tab) or delete it first.`, {
-        data: { vms },
-      });
+      throw new AppError(
+        "conflict",
+        `Template "${row.name}" cannot be deleted: VM ${list} is marked as this template (it never starts; linked clones read its disk). Unmark that VM (on its Hardware tab) or delete it first.`,
+        {
+          data: { vms },
+        },
+      );
     }
     const home = unread.find((h) => h.id === row.defaultHostId);
     if (home) {
       await audit(caller, "template.delete", row, { reason: "host_unreachable", host: home.name }, "failure");
-      throw new AppError("conflict", `Cannot check whether a VM on ${home.name} is still this template (the host cannot be reached); try again when it is back.`);
+      throw new AppError(
+        "conflict",
+        `Cannot check whether a VM on ${home.name} is still this template (the host cannot be reached); try again when it is back.`,
+      );
     }
   }
   await db().vmTemplate.delete({ where: { id: row.id } });

@@ -65,8 +65,6 @@ function toView(u: Prisma.UserGetPayload<{ select: typeof VIEW }>): UserView {
   return { ...u, createdAt: u.createdAt.toISOString(), lastLoginAt: u.lastLoginAt?.toISOString() ?? null };
 }
 
-
-
 async function findOrThrow(id: string) {
   const parsed = UserIdSchema.safeParse(id);
   if (!parsed.success) throw new AppError("not_found", "User not found");
@@ -113,11 +111,16 @@ export async function userCreate(caller: Caller, input: z.infer<typeof UserCreat
   }
 }
 
-export async function userUpdate(caller: Caller, id: string, input: z.infer<typeof UserUpdateSchema>): Promise<UserView> {
+export async function userUpdate(
+  caller: Caller,
+  id: string,
+  input: z.infer<typeof UserUpdateSchema>,
+): Promise<UserView> {
   const before = await findOrThrow(id);
   const self = before.id === caller.principal.user.id;
   if (self && input.disabled === true) throw new AppError("conflict", "You cannot disable your own account");
-  if (self && input.role && input.role !== before.role) throw new AppError("conflict", "You cannot change your own role");
+  if (self && input.role && input.role !== before.role)
+    throw new AppError("conflict", "You cannot change your own role");
   const updated = await db().$transaction(async (tx) => {
     const after = await tx.user.update({ where: { id: before.id }, data: input, select: VIEW });
     // Counts admins through groups too (lib/authz/guard.ts); refusing rolls the update back.
@@ -127,9 +130,19 @@ export async function userUpdate(caller: Caller, id: string, input: z.infer<type
       if (before[key] !== after[key]) changes[key] = { from: before[key], to: after[key] };
     }
     const action =
-      input.disabled === true && !before.disabled ? "user.disable" : input.disabled === false && before.disabled ? "user.enable" : "user.update";
+      input.disabled === true && !before.disabled
+        ? "user.disable"
+        : input.disabled === false && before.disabled
+          ? "user.enable"
+          : "user.update";
     await auditRecord(
-      { actor: caller.actor, action, target: { type: "user", id: after.id, name: after.username }, ip: caller.ip, details: { changes } },
+      {
+        actor: caller.actor,
+        action,
+        target: { type: "user", id: after.id, name: after.username },
+        ip: caller.ip,
+        details: { changes },
+      },
       tx,
     );
     return after;
@@ -145,28 +158,48 @@ export async function userDelete(caller: Caller, id: string): Promise<void> {
     await tx.user.delete({ where: { id: user.id } });
     await assertAdminRemains(tx);
     await auditRecord(
-      { actor: caller.actor, action: "user.delete", target: { type: "user", id: user.id, name: user.username }, ip: caller.ip },
+      {
+        actor: caller.actor,
+        action: "user.delete",
+        target: { type: "user", id: user.id, name: user.username },
+        ip: caller.ip,
+      },
       tx,
     );
   });
 }
 
 /** An admin sets a new password for someone; every session of that user ends. */
-export async function userPasswordReset(caller: Caller, id: string, input: z.infer<typeof PasswordResetSchema>): Promise<void> {
+export async function userPasswordReset(
+  caller: Caller,
+  id: string,
+  input: z.infer<typeof PasswordResetSchema>,
+): Promise<void> {
   const user = await findOrThrow(id);
   const hash = await passwordHash(input.password);
   await db().$transaction(async (tx) => {
     await tx.user.update({ where: { id: user.id }, data: { passwordHash: hash, passwordChangedAt: new Date() } });
     await auditRecord(
-      { actor: caller.actor, action: "user.password_reset", target: { type: "user", id: user.id, name: user.username }, ip: caller.ip },
+      {
+        actor: caller.actor,
+        action: "user.password_reset",
+        target: { type: "user", id: user.id, name: user.username },
+        ip: caller.ip,
+      },
       tx,
     );
   });
-  await sessionRevokeAllForUser(user.id, user.id === caller.principal.user.id ? (caller.principal.sessionId ?? undefined) : undefined);
+  await sessionRevokeAllForUser(
+    user.id,
+    user.id === caller.principal.user.id ? (caller.principal.sessionId ?? undefined) : undefined,
+  );
 }
 
 /** A user changes their own password; their other sessions end. */
-export async function accountPasswordChange(caller: Caller, input: z.infer<typeof PasswordChangeSchema>): Promise<void> {
+export async function accountPasswordChange(
+  caller: Caller,
+  input: z.infer<typeof PasswordChangeSchema>,
+): Promise<void> {
   const me = caller.principal.user;
   const row = await db().user.findUnique({ where: { id: me.id }, select: { passwordHash: true } });
   const ok = await passwordVerify(row?.passwordHash ?? null, input.currentPassword.normalize("NFC"));
@@ -186,7 +219,12 @@ export async function accountPasswordChange(caller: Caller, input: z.infer<typeo
   await db().$transaction(async (tx) => {
     await tx.user.update({ where: { id: me.id }, data: { passwordHash: hash, passwordChangedAt: new Date() } });
     await auditRecord(
-      { actor: caller.actor, action: "account.password_change", target: { type: "user", id: me.id, name: me.username }, ip: caller.ip },
+      {
+        actor: caller.actor,
+        action: "account.password_change",
+        target: { type: "user", id: me.id, name: me.username },
+        ip: caller.ip,
+      },
       tx,
     );
   });

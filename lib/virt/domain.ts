@@ -17,28 +17,47 @@ type Host = { host: HostClient };
 /** virsh's answer for a domain that does not exist (any more). */
 export const DOMAIN_NOT_FOUND = /failed to get domain|Domain not found/i;
 
-const dumpxml = (uuid: string, inactive?: boolean): VirshCommandInput => ({ command: "dumpxml", args: [{ domain: uuid }, ...(inactive ? [{ flag: "--inactive" }] : [])] });
+const dumpxml = (uuid: string, inactive?: boolean): VirshCommandInput => ({
+  command: "dumpxml",
+  args: [{ domain: uuid }, ...(inactive ? [{ flag: "--inactive" }] : [])],
+});
 
 /** `dumpxml` (live, or persistent with `inactive`); throws when virsh refuses. */
-export async function domainXmlGet({ host, uuid, inactive }: Host & { uuid: string; inactive?: boolean }): Promise<string> {
+export async function domainXmlGet({
+  host,
+  uuid,
+  inactive,
+}: Host & { uuid: string; inactive?: boolean }): Promise<string> {
   const [xml] = await host.virsh(dumpxml(uuid, inactive));
   return xml;
 }
 
 /** Several `dumpxml` in one batch, raw results in order (ok=false for a domain gone meanwhile). */
-export async function domainXmlTry({ host, items }: Host & { items: readonly { uuid: string; inactive?: boolean }[] }): Promise<VirshResult[]> {
+export async function domainXmlTry({
+  host,
+  items,
+}: Host & { items: readonly { uuid: string; inactive?: boolean }[] }): Promise<VirshResult[]> {
   if (!items.length) return [];
   return host.virshTry(...items.map((i) => dumpxml(i.uuid, i.inactive)));
 }
 
 /** Live XML, persistent XML and block stats of one domain in one round trip, raw. */
-export async function domainDetailTry({ host, uuid }: Host & { uuid: string }): Promise<{ live: VirshResult; inactive: VirshResult; stats: VirshResult }> {
-  const [live, inactive, stats] = await host.virshTry(dumpxml(uuid), dumpxml(uuid, true), { command: "domstats", args: [{ flag: "--raw" }, { flag: "--block" }, { domain: uuid }] });
+export async function domainDetailTry({
+  host,
+  uuid,
+}: Host & { uuid: string }): Promise<{ live: VirshResult; inactive: VirshResult; stats: VirshResult }> {
+  const [live, inactive, stats] = await host.virshTry(dumpxml(uuid), dumpxml(uuid, true), {
+    command: "domstats",
+    args: [{ flag: "--raw" }, { flag: "--block" }, { domain: uuid }],
+  });
   return { live, inactive, stats };
 }
 
 /** State and live XML in one round trip, raw. */
-export async function domainStateAndXmlTry({ host, uuid }: Host & { uuid: string }): Promise<{ state: VirshResult; xml: VirshResult }> {
+export async function domainStateAndXmlTry({
+  host,
+  uuid,
+}: Host & { uuid: string }): Promise<{ state: VirshResult; xml: VirshResult }> {
   const [state, xml] = await host.virshTry({ command: "domstate", args: [{ domain: uuid }] }, dumpxml(uuid));
   return { state, xml };
 }
@@ -59,7 +78,10 @@ export type DomainListFilter = "--autostart" | "--with-managed-save" | "--transi
 
 /** UUIDs of every domain (active or not), narrowed by `filter`. */
 export async function domainUuids({ host, filter }: Host & { filter?: DomainListFilter }): Promise<string[]> {
-  const [out] = await host.virsh({ command: "list", args: [{ flag: "--all" }, ...(filter ? [{ flag: filter }] : []), { flag: "--uuid" }] });
+  const [out] = await host.virsh({
+    command: "list",
+    args: [{ flag: "--all" }, ...(filter ? [{ flag: filter }] : []), { flag: "--uuid" }],
+  });
   return virshUuids(out);
 }
 
@@ -75,13 +97,28 @@ export async function domainInfoTry({ host, uuid }: Host & { uuid: string }): Pr
   return r;
 }
 
-export type DomainVerb = "start" | "shutdown" | "reboot" | "destroy" | "reset" | "suspend" | "resume" | "managedsave" | "managedsave-remove" | "autostart";
+export type DomainVerb =
+  | "start"
+  | "shutdown"
+  | "reboot"
+  | "destroy"
+  | "reset"
+  | "suspend"
+  | "resume"
+  | "managedsave"
+  | "managedsave-remove"
+  | "autostart";
 
 /**
  * A lifecycle verb, raw result. Slow verbs (start, managedsave: guest RAM restored or saved) run as
  * their own exec with a long timeout so they never hold up the session; the others on the session.
  */
-export async function domainLifecycleTry({ host, uuid, verb, flags = [] }: Host & { uuid: string; verb: DomainVerb; flags?: readonly string[] }): Promise<VirshResult> {
+export async function domainLifecycleTry({
+  host,
+  uuid,
+  verb,
+  flags = [],
+}: Host & { uuid: string; verb: DomainVerb; flags?: readonly string[] }): Promise<VirshResult> {
   const cmd: VirshCommandInput = { command: verb, args: [{ domain: uuid }, ...flags.map((flag) => ({ flag }))] };
   if (virshVerbKind(verb) === "slow") return host.virshExecTry(cmd, { timeoutMs: 15 * 60_000 });
   const [r] = await host.virshTry(cmd);
@@ -89,12 +126,21 @@ export async function domainLifecycleTry({ host, uuid, verb, flags = [] }: Host 
 }
 
 /** A lifecycle verb on the session; throws when virsh refuses. */
-export async function domainLifecycle({ host, uuid, verb, flags = [] }: Host & { uuid: string; verb: DomainVerb; flags?: readonly string[] }): Promise<void> {
+export async function domainLifecycle({
+  host,
+  uuid,
+  verb,
+  flags = [],
+}: Host & { uuid: string; verb: DomainVerb; flags?: readonly string[] }): Promise<void> {
   await host.virsh({ command: verb, args: [{ domain: uuid }, ...flags.map((flag) => ({ flag }))] });
 }
 
 /** `define` from XML on stdin (one-shot: the XML never is on a command line). */
-export async function domainDefine({ host, xml, timeoutMs }: Host & { xml: string; timeoutMs?: number }): Promise<void> {
+export async function domainDefine({
+  host,
+  xml,
+  timeoutMs,
+}: Host & { xml: string; timeoutMs?: number }): Promise<void> {
   await host.virshExec({ command: "define", args: [{ arg: "/dev/stdin" }] }, { stdin: xml, timeoutMs });
 }
 
@@ -104,14 +150,28 @@ export function domainDefineEarly({ host }: Host): EarlyVirsh {
 }
 
 /** `undefine` with the given flags, raw result (never throws on a virsh error). */
-export async function domainUndefineTry({ host, uuid, flags = [] }: Host & { uuid: string; flags?: readonly string[] }): Promise<VirshResult> {
-  const [r] = await host.virshTry({ command: "undefine", args: [{ domain: uuid }, ...flags.map((flag) => ({ flag }))] });
+export async function domainUndefineTry({
+  host,
+  uuid,
+  flags = [],
+}: Host & { uuid: string; flags?: readonly string[] }): Promise<VirshResult> {
+  const [r] = await host.virshTry({
+    command: "undefine",
+    args: [{ domain: uuid }, ...flags.map((flag) => ({ flag }))],
+  });
   return r;
 }
 
 /** `update-device --live` with the device XML on stdin (it may carry a display password). */
-export async function domainDeviceUpdateLiveTry({ host, uuid, xml }: Host & { uuid: string; xml: string }): Promise<VirshResult> {
-  return host.virshExecTry({ command: "update-device", args: [{ domain: uuid }, { arg: "/dev/stdin" }, { flag: "--live" }] }, { stdin: xml, timeoutMs: 20_000 });
+export async function domainDeviceUpdateLiveTry({
+  host,
+  uuid,
+  xml,
+}: Host & { uuid: string; xml: string }): Promise<VirshResult> {
+  return host.virshExecTry(
+    { command: "update-device", args: [{ domain: uuid }, { arg: "/dev/stdin" }, { flag: "--live" }] },
+    { stdin: xml, timeoutMs: 20_000 },
+  );
 }
 
 /** `screenshot` to stdout on its own channel: PNG bytes on the stream, errors on its stderr. */
@@ -135,7 +195,10 @@ const INVENTORY: VirshCommandInput[] = [
   { command: "list", args: [{ flag: "--all" }, { flag: "--with-managed-save" }, { flag: "--uuid" }] },
   { command: "list", args: [{ flag: "--transient" }, { flag: "--uuid" }] },
   // Only the stat groups a summary uses: all groups cost ~3x as much on a large host.
-  { command: "domstats", args: [{ flag: "--raw" }, { flag: "--state" }, { flag: "--cpu-total" }, { flag: "--balloon" }, { flag: "--vcpu" }] },
+  {
+    command: "domstats",
+    args: [{ flag: "--raw" }, { flag: "--state" }, { flag: "--cpu-total" }, { flag: "--balloon" }, { flag: "--vcpu" }],
+  },
 ];
 
 /** The inventory lists and stats in one pipelined batch; throws when virsh refuses one. */

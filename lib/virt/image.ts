@@ -9,6 +9,18 @@ import { qemuImgInfoArgv } from "@/lib/libvirt/qemu-img-info-parse";
  */
 
 /** `qemu-img info` raw (exit code and JSON), read as `format` or probed without it. */
-export async function imageInfoRaw({ host, path, format, backingChain, timeoutMs = 60_000 }: { host: HostClient; path: string; format?: string; backingChain?: boolean; timeoutMs?: number }): Promise<RunResult> {
+export async function imageInfoRaw({
+  host,
+  path,
+  format,
+  backingChain,
+  timeoutMs = 60_000,
+}: {
+  host: HostClient;
+  path: string;
+  format?: string;
+  backingChain?: boolean;
+  timeoutMs?: number;
+}): Promise<RunResult> {
   return host.exec(qemuImgInfoArgv({ path, format, backingChain }), timeoutMs);
 }

@@ -6,7 +6,9 @@ import type { HostClient } from "@/lib/hosts/client";
 type Host = { host: HostClient };
 
 /** Raw outputs of hostname, version, nodeinfo, nodememstats and capabilities, in one round trip. */
-export async function nodeFactsRead({ host }: Host): Promise<{ hostname: string; version: string; nodeinfo: string; memstats: string; capabilities: string }> {
+export async function nodeFactsRead({
+  host,
+}: Host): Promise<{ hostname: string; version: string; nodeinfo: string; memstats: string; capabilities: string }> {
   const [hostname, version, nodeinfo, memstats, capabilities] = await host.virsh(
     { command: "hostname" },
     { command: "version" },
@@ -24,14 +26,20 @@ export async function nodeCapabilitiesAndMemory({ host }: Host): Promise<{ capab
 }
 
 /** `domcapabilities` for a virt type, or null when virsh refuses. */
-export async function nodeDomainCapabilities({ host, virttype }: Host & { virttype: "kvm" | "qemu" }): Promise<string | null> {
+export async function nodeDomainCapabilities({
+  host,
+  virttype,
+}: Host & { virttype: "kvm" | "qemu" }): Promise<string | null> {
   const [r] = await host.virshTry({ command: "domcapabilities", args: [{ option: "--virttype", value: virttype }] });
   return r.ok ? r.stdout : null;
 }
 
 /** QEMU process start times by domain UUID (libvirt does not report uptime): one `ps` exec. */
 export async function nodeQemuStartTimes({ host }: Host): Promise<Map<string, number>> {
-  const r = await host.exec(["ps", "-o", "etimes=,args=", "-C", "qemu-system-x86_64,qemu-system-aarch64,qemu-kvm"], 15_000);
+  const r = await host.exec(
+    ["ps", "-o", "etimes=,args=", "-C", "qemu-system-x86_64,qemu-system-aarch64,qemu-kvm"],
+    15_000,
+  );
   const now = Date.now();
   const out = new Map<string, number>();
   for (const line of r.stdout.split("\n")) {

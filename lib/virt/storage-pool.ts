@@ -12,7 +12,10 @@ export interface PoolListed {
 
 /** Every pool's name (active or not), with whether it is active; sorted as virsh lists them. */
 export async function poolList({ host }: { host: HostClient }): Promise<PoolListed[]> {
-  const [all, active] = await host.virsh({ command: "pool-list", args: [{ flag: "--all" }, { flag: "--name" }] }, { command: "pool-list", args: [{ flag: "--name" }] });
+  const [all, active] = await host.virsh(
+    { command: "pool-list", args: [{ flag: "--all" }, { flag: "--name" }] },
+    { command: "pool-list", args: [{ flag: "--name" }] },
+  );
   const activeSet = new Set(virshNames(active));
   return virshNames(all)
     .filter((n) => !n.startsWith("-"))
@@ -31,14 +34,26 @@ export async function poolGet({ host, pool }: { host: HostClient; pool: string }
 }
 
 /** Several pools parsed in one batch; a pool that vanished meanwhile is null. */
-export async function poolGetMany({ host, pools }: { host: HostClient; pools: readonly string[] }): Promise<(PoolWire | null)[]> {
+export async function poolGetMany({
+  host,
+  pools,
+}: {
+  host: HostClient;
+  pools: readonly string[];
+}): Promise<(PoolWire | null)[]> {
   if (!pools.length) return [];
   const xmls = await host.virshTry(...pools.map((p) => ({ command: "pool-dumpxml" as const, args: [{ arg: p }] })));
   return xmls.map((r) => (r.ok ? parsePoolXml(r.stdout) : null));
 }
 
 /** The pools with their sizes and whether they are active (only those in `only`, when given). */
-export async function poolListDetailed({ host, only }: { host: HostClient; only?: readonly string[] }): Promise<(PoolWire & { active: boolean })[]> {
+export async function poolListDetailed({
+  host,
+  only,
+}: {
+  host: HostClient;
+  only?: readonly string[];
+}): Promise<(PoolWire & { active: boolean })[]> {
   const listed = (await poolList({ host })).filter((p) => !only || only.includes(p.name));
   const wires = await poolGetMany({ host, pools: listed.map((p) => p.name) });
   return listed.flatMap((p, i) => {

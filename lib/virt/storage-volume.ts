@@ -10,7 +10,8 @@ import { poolGet } from "./storage-pool";
  */
 export type VolumeRef = { pool: string; name: string } | { path: string };
 
-const refArgs = (ref: VolumeRef) => ("path" in ref ? [{ arg: ref.path }] : [{ option: "--pool", value: ref.pool }, { arg: ref.name }]);
+const refArgs = (ref: VolumeRef) =>
+  "path" in ref ? [{ arg: ref.path }] : [{ option: "--pool", value: ref.pool }, { arg: ref.name }];
 
 /** Names and paths of one pool's volumes (split at the pool's target path: names may hold spaces). */
 export async function volumeNames({ host, pool }: { host: HostClient; pool: string }): Promise<VolListEntry[]> {
@@ -20,7 +21,13 @@ export async function volumeNames({ host, pool }: { host: HostClient; pool: stri
 }
 
 /** `vol-dumpxml` of several volumes in one batch, raw (ok=false for a volume libvirt does not know). */
-export async function volumeXmlTry({ host, refs }: { host: HostClient; refs: readonly VolumeRef[] }): Promise<VirshResult[]> {
+export async function volumeXmlTry({
+  host,
+  refs,
+}: {
+  host: HostClient;
+  refs: readonly VolumeRef[];
+}): Promise<VirshResult[]> {
   if (!refs.length) return [];
   return host.virshTry(...refs.map((r) => ({ command: "vol-dumpxml" as const, args: refArgs(r) })));
 }
@@ -32,7 +39,13 @@ export async function volumeXmlGet({ host, ref }: { host: HostClient; ref: Volum
 }
 
 /** Several volumes parsed; null for one libvirt does not know (not in any pool, or gone). */
-export async function volumeGetMany({ host, refs }: { host: HostClient; refs: readonly VolumeRef[] }): Promise<(VolumeWire | null)[]> {
+export async function volumeGetMany({
+  host,
+  refs,
+}: {
+  host: HostClient;
+  refs: readonly VolumeRef[];
+}): Promise<(VolumeWire | null)[]> {
   return (await volumeXmlTry({ host, refs })).map((r) => (r.ok ? parseVolumeXml(r.stdout) : null));
 }
 
@@ -43,7 +56,13 @@ export async function volumeFind({ host, ref }: { host: HostClient; ref: VolumeR
 }
 
 /** Every volume of the given pools, parsed (a pool or volume that fails to answer is skipped). */
-export async function volumeList({ host, pools }: { host: HostClient; pools: readonly string[] }): Promise<(VolumeWire & { pool: string; listedPath: string })[]> {
+export async function volumeList({
+  host,
+  pools,
+}: {
+  host: HostClient;
+  pools: readonly string[];
+}): Promise<(VolumeWire & { pool: string; listedPath: string })[]> {
   const lists = await Promise.all(pools.map((pool) => volumeNames({ host, pool }).catch(() => null)));
   const wanted = pools.flatMap((pool, i) => (lists[i] ?? []).map((v) => ({ pool, name: v.name, path: v.path })));
   const wires = await volumeGetMany({ host, refs: wanted.map((v) => ({ pool: v.pool, name: v.name })) });
@@ -54,14 +73,26 @@ export async function volumeList({ host, pools }: { host: HostClient; pools: rea
 }
 
 /** `vol-path` of several pool volumes in one batch (throws on the first failure). */
-export async function volumePaths({ host, refs }: { host: HostClient; refs: readonly { pool: string; name: string }[] }): Promise<string[]> {
+export async function volumePaths({
+  host,
+  refs,
+}: {
+  host: HostClient;
+  refs: readonly { pool: string; name: string }[];
+}): Promise<string[]> {
   if (!refs.length) return [];
   const out = await host.virsh(...refs.map((r) => ({ command: "vol-path" as const, args: refArgs(r) })));
   return out.map((p) => p.trim());
 }
 
 /** `vol-path` of several pool volumes, raw results (ok=false when a volume is unknown). */
-export async function volumePathsTry({ host, refs }: { host: HostClient; refs: readonly { pool: string; name: string }[] }): Promise<VirshResult[]> {
+export async function volumePathsTry({
+  host,
+  refs,
+}: {
+  host: HostClient;
+  refs: readonly { pool: string; name: string }[];
+}): Promise<VirshResult[]> {
   if (!refs.length) return [];
   return host.virshTry(...refs.map((r) => ({ command: "vol-path" as const, args: refArgs(r) })));
 }
@@ -73,9 +104,24 @@ export async function volumePoolOf({ host, path }: { host: HostClient; path: str
 }
 
 /** `vol-create-as`: an empty volume of `capacity` (virsh size syntax, e.g. "1048576b"). */
-export async function volumeCreate(o: { host: HostClient; pool: string; name: string; capacity: string; format: string; backing?: { path: string; format: string } }): Promise<void> {
-  const backing = o.backing ? [{ option: "--backing-vol", value: o.backing.path }, { option: "--backing-vol-format", value: o.backing.format }] : [];
-  await o.host.virsh({ command: "vol-create-as", args: [{ arg: o.pool }, { arg: o.name }, { arg: o.capacity }, { option: "--format", value: o.format }, ...backing] });
+export async function volumeCreate(o: {
+  host: HostClient;
+  pool: string;
+  name: string;
+  capacity: string;
+  format: string;
+  backing?: { path: string; format: string };
+}): Promise<void> {
+  const backing = o.backing
+    ? [
+        { option: "--backing-vol", value: o.backing.path },
+        { option: "--backing-vol-format", value: o.backing.format },
+      ]
+    : [];
+  await o.host.virsh({
+    command: "vol-create-as",
+    args: [{ arg: o.pool }, { arg: o.name }, { arg: o.capacity }, { option: "--format", value: o.format }, ...backing],
+  });
 }
 
 /** `vol-delete` (throws when virsh refuses). */
@@ -85,32 +131,84 @@ export async function volumeDelete({ host, ref }: { host: HostClient; ref: Volum
 
 /** `vol-delete` that never throws: raw result (cleanup after a failure). */
 export async function volumeDeleteTry({ host, ref }: { host: HostClient; ref: VolumeRef }): Promise<VirshResult> {
-  const [r] = await host.virshTry({ command: "vol-delete", args: refArgs(ref) }).catch(() => [{ ok: false, stdout: "", stderr: "" }]);
+  const [r] = await host
+    .virshTry({ command: "vol-delete", args: refArgs(ref) })
+    .catch(() => [{ ok: false, stdout: "", stderr: "" }]);
   return r;
 }
 
 /** `vol-resize` to `capacity` (virsh size syntax). */
-export async function volumeResize({ host, pool, name, capacity }: { host: HostClient; pool: string; name: string; capacity: string }): Promise<void> {
-  await host.virsh({ command: "vol-resize", args: [{ option: "--pool", value: pool }, { arg: name }, { arg: capacity }] });
+export async function volumeResize({
+  host,
+  pool,
+  name,
+  capacity,
+}: {
+  host: HostClient;
+  pool: string;
+  name: string;
+  capacity: string;
+}): Promise<void> {
+  await host.virsh({
+    command: "vol-resize",
+    args: [{ option: "--pool", value: pool }, { arg: name }, { arg: capacity }],
+  });
 }
 
 /** `vol-upload` of bytes from stdin into an existing volume (one-shot: it reads stdin). */
-export async function volumeUpload({ host, pool, name, data, timeoutMs }: { host: HostClient; pool: string; name: string; data: Buffer; timeoutMs?: number }): Promise<void> {
-  await host.virshExec({ command: "vol-upload", args: [{ option: "--pool", value: pool }, { arg: name }, { arg: "/dev/stdin" }] }, { stdin: data, timeoutMs });
+export async function volumeUpload({
+  host,
+  pool,
+  name,
+  data,
+  timeoutMs,
+}: {
+  host: HostClient;
+  pool: string;
+  name: string;
+  data: Buffer;
+  timeoutMs?: number;
+}): Promise<void> {
+  await host.virshExec(
+    { command: "vol-upload", args: [{ option: "--pool", value: pool }, { arg: name }, { arg: "/dev/stdin" }] },
+    { stdin: data, timeoutMs },
+  );
 }
 
 /** `vol-upload` from stdin on its own channel: the caller streams the bytes in (with backpressure). */
 export function volumeUploadStream({ host, pool, name }: { host: HostClient; pool: string; name: string }) {
-  return host.virshStream({ command: "vol-upload", args: [{ option: "--pool", value: pool }, { arg: name }, { arg: "/dev/stdin" }] });
+  return host.virshStream({
+    command: "vol-upload",
+    args: [{ option: "--pool", value: pool }, { arg: name }, { arg: "/dev/stdin" }],
+  });
 }
 
 /** `vol-create-from`: a new volume (its XML on stdin) filled from another volume by libvirt (slow: own exec). */
-export async function volumeCreateFrom(o: { host: HostClient; pool: string; xml: string; srcPool: string; srcName: string; timeoutMs?: number }): Promise<void> {
-  await o.host.virshExec({ command: "vol-create-from", args: [{ arg: o.pool }, { arg: "/dev/stdin" }, { arg: o.srcName }, { option: "--inputpool", value: o.srcPool }] }, { stdin: o.xml, timeoutMs: o.timeoutMs });
+export async function volumeCreateFrom(o: {
+  host: HostClient;
+  pool: string;
+  xml: string;
+  srcPool: string;
+  srcName: string;
+  timeoutMs?: number;
+}): Promise<void> {
+  await o.host.virshExec(
+    {
+      command: "vol-create-from",
+      args: [{ arg: o.pool }, { arg: "/dev/stdin" }, { arg: o.srcName }, { option: "--inputpool", value: o.srcPool }],
+    },
+    { stdin: o.xml, timeoutMs: o.timeoutMs },
+  );
 }
 
 /** `vol-pool` of several files in one batch: the pool holding each, or null. */
-export async function volumePoolOfMany({ host, paths }: { host: HostClient; paths: readonly string[] }): Promise<(string | null)[]> {
+export async function volumePoolOfMany({
+  host,
+  paths,
+}: {
+  host: HostClient;
+  paths: readonly string[];
+}): Promise<(string | null)[]> {
   if (!paths.length) return [];
   const results = await host.virshTry(...paths.map((p) => ({ command: "vol-pool" as const, args: [{ arg: p }] })));
   return results.map((r) => (r.ok ? r.stdout.trim() : null));

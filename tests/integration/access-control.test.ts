@@ -44,13 +44,30 @@ async function who(username: string, role: "admin" | "operator" | "helpdesk" = "
   return { id: u.id, username, token: s.token, csrf: s.csrfToken };
 }
 
-async function api(as: Who, method: string, file: string, params: Record<string, string> = {}, body?: unknown, query = "") {
-  const mod = (await import(/* @vite-ignore */ path.join(ROOT, "app/api", file, "route.ts"))) as Record<string, Handler>;
+async function api(
+  as: Who,
+  method: string,
+  file: string,
+  params: Record<string, string> = {},
+  body?: unknown,
+  query = "",
+) {
+  const mod = (await import(/* @vite-ignore */ path.join(ROOT, "app/api", file, "route.ts"))) as Record<
+    string,
+    Handler
+  >;
   let url = `http://127.0.0.1:3000/api/${file}`;
   for (const [k, v] of Object.entries(params)) url = url.replace(`[${k}]`, encodeURIComponent(v));
-  const headers: Record<string, string> = { cookie: `vd_session=${as.token}`, "x-csrf-token": as.csrf, "x-virtdeck-peer": "127.0.0.9" };
+  const headers: Record<string, string> = {
+    cookie: `vd_session=${as.token}`,
+    "x-csrf-token": as.csrf,
+    "x-virtdeck-peer": "127.0.0.9",
+  };
   if (body !== undefined) headers["content-type"] = "application/json";
-  const res = await mod[method](new NextRequest(url + query, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }), { params: Promise.resolve(params) });
+  const res = await mod[method](
+    new NextRequest(url + query, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }),
+    { params: Promise.resolve(params) },
+  );
   const text = await res.text();
   return { status: res.status, json: text ? (JSON.parse(text) as Record<string, any>) : {} };
 }
@@ -60,7 +77,13 @@ const vmIds = (g: Guest, host: HostView) => ({ hostId: host.id, uuid: g.uuid });
 async function listed(as: Who, query = ""): Promise<{ names: string[]; total: number }> {
   const r = await api(as, "GET", "vms", {}, undefined, query);
   expect(r.status).toBe(200);
-  return { names: (r.json.vms as { name: string }[]).map((v) => v.name).filter((n) => n.includes(lab.tag)).sort(), total: r.json.total };
+  return {
+    names: (r.json.vms as { name: string }[])
+      .map((v) => v.name)
+      .filter((n) => n.includes(lab.tag))
+      .sort(),
+    total: r.json.total,
+  };
 }
 
 beforeAll(async () => {
@@ -79,14 +102,50 @@ beforeAll(async () => {
   admin = await who(`acc-admin-${lab.tag}`, "admin");
   hana = await who(`hana-${lab.tag}`);
   other = await who(`other-${lab.tag}`);
-  expect((await api(admin, "POST", "grants", {}, { subject: { kind: "user", id: hana.id }, roleId: "helpdesk", scope: { kind: "vm", hostId: h1.id, vmUuid: vmA.uuid } })).status).toBe(201);
+  expect(
+    (
+      await api(
+        admin,
+        "POST",
+        "grants",
+        {},
+        {
+          subject: { kind: "user", id: hana.id },
+          roleId: "helpdesk",
+          scope: { kind: "vm", hostId: h1.id, vmUuid: vmA.uuid },
+        },
+      )
+    ).status,
+  ).toBe(201);
   const g = await api(admin, "POST", "groups", {}, { name: `web-team-${lab.tag}`, description: "web" });
   expect(g.status).toBe(201);
   webTeam = g.json.group.id;
   expect((await api(admin, "POST", "groups/[id]/members", { id: webTeam }, { userId: hana.id })).status).toBe(201);
-  expect((await api(admin, "POST", "grants", {}, { subject: { kind: "group", id: webTeam }, roleId: "helpdesk", scope: { kind: "tag", tag: "web" } })).status).toBe(201);
-  expect((await api(admin, "POST", "grants", {}, { subject: { kind: "group", id: webTeam }, roleId: "viewer", scope: { kind: "host", hostId: h2.id } })).status).toBe(201);
-  expect((await api(admin, "PUT", "vms/[hostId]/[uuid]/tags", vmIds(vmB, h1), { tags: ["Web", "db"] })).json.tags).toEqual(["db", "web"]);
+  expect(
+    (
+      await api(
+        admin,
+        "POST",
+        "grants",
+        {},
+        { subject: { kind: "group", id: webTeam }, roleId: "helpdesk", scope: { kind: "tag", tag: "web" } },
+      )
+    ).status,
+  ).toBe(201);
+  expect(
+    (
+      await api(
+        admin,
+        "POST",
+        "grants",
+        {},
+        { subject: { kind: "group", id: webTeam }, roleId: "viewer", scope: { kind: "host", hostId: h2.id } },
+      )
+    ).status,
+  ).toBe(201);
+  expect(
+    (await api(admin, "PUT", "vms/[hostId]/[uuid]/tags", vmIds(vmB, h1), { tags: ["Web", "db"] })).json.tags,
+  ).toEqual(["db", "web"]);
 
   const { upgradeRouteFind, upgradeRouteRegister } = await import("@/lib/ws/upgrade-router");
   const { consoleUpgrade } = await import("@/lib/consoles/proxy");
@@ -116,7 +175,12 @@ describe(`access control on ${testDbKind()}`, () => {
     const all = await api(hana, "GET", "vms", {}, undefined, "?pageSize=200");
     const rows = all.json.vms as { hostId: string; uuid: string }[];
     expect(all.json.total).toBe(rows.length);
-    expect(rows.filter((v) => v.hostId === h1.id).map((v) => v.uuid).sort()).toEqual([vmA.uuid, vmB.uuid].sort());
+    expect(
+      rows
+        .filter((v) => v.hostId === h1.id)
+        .map((v) => v.uuid)
+        .sort(),
+    ).toEqual([vmA.uuid, vmB.uuid].sort());
     expect(rows.filter((v) => v.hostId !== h1.id && v.hostId !== h2.id)).toEqual([]);
     expect((await listed(hana, `?q=${encodeURIComponent(vmD.name)}`)).names).toEqual([]);
     expect((await listed(hana, `?q=${encodeURIComponent(vmB.name)}`)).names).toEqual([vmB.name]);
@@ -145,8 +209,15 @@ describe(`access control on ${testDbKind()}`, () => {
     // One read of the grants answers the same as separate checks, tags included.
     const { accessSnapshot, privilegesAt } = await import("@/lib/authz");
     const snap = await accessSnapshot(principalFromSession(session));
-    for (const target of [{ hostId: h1.id, vmUuid: vmB.uuid }, { hostId: h1.id, vmUuid: vmD.uuid }, { hostId: h2.id }, undefined]) {
-      expect([...(await snap.at(target))].sort()).toEqual([...(await privilegesAt(principalFromSession(session), target))].sort());
+    for (const target of [
+      { hostId: h1.id, vmUuid: vmB.uuid },
+      { hostId: h1.id, vmUuid: vmD.uuid },
+      { hostId: h2.id },
+      undefined,
+    ]) {
+      expect([...(await snap.at(target))].sort()).toEqual(
+        [...(await privilegesAt(principalFromSession(session), target))].sort(),
+      );
     }
     expect([...(await snap.at({ hostId: h1.id, vmUuid: vmB.uuid }))].sort()).toEqual(["vm.console", "vm.view"]);
     const hosts = await api(hana, "GET", "hosts");
@@ -191,12 +262,36 @@ describe(`access control on ${testDbKind()}`, () => {
   it("answers 404 for other people's tasks, API tokens and share links (IDOR on every id kind)", async () => {
     const db = f.mod.db.db();
     const { randomUUID } = await import("node:crypto");
-    const task = await db.task.create({ data: { id: randomUUID(), kind: "vdtest.noop", title: "admin's task", userId: admin.id, username: admin.username, status: "succeeded" } });
+    const task = await db.task.create({
+      data: {
+        id: randomUUID(),
+        kind: "vdtest.noop",
+        title: "admin's task",
+        userId: admin.id,
+        username: admin.username,
+        status: "succeeded",
+      },
+    });
     const token = await db.apiToken.create({
-      data: { userId: admin.id, name: "admin's", prefix: `vdt${randomBytes(4).toString("hex")}`, tokenHash: randomBytes(32).toString("hex"), privileges: ["vm.view"], expiresAt: new Date(Date.now() + 3600_000) },
+      data: {
+        userId: admin.id,
+        name: "admin's",
+        prefix: `vdt${randomBytes(4).toString("hex")}`,
+        tokenHash: randomBytes(32).toString("hex"),
+        privileges: ["vm.view"],
+        expiresAt: new Date(Date.now() + 3600_000),
+      },
     });
     const link = await db.shareLink.create({
-      data: { tokenHash: randomBytes(32).toString("hex"), hostId: h1.id, vmUuid: vmD.uuid, kind: "vnc", createdById: admin.id, createdBy: admin.username, expiresAt: new Date(Date.now() + 3600_000) },
+      data: {
+        tokenHash: randomBytes(32).toString("hex"),
+        hostId: h1.id,
+        vmUuid: vmD.uuid,
+        kind: "vnc",
+        createdById: admin.id,
+        createdBy: admin.username,
+        expiresAt: new Date(Date.now() + 3600_000),
+      },
     });
     const attempts = [
       await api(hana, "GET", "tasks/[id]", { id: task.id }),
@@ -214,8 +309,20 @@ describe(`access control on ${testDbKind()}`, () => {
 
   it("refuses privilege escalation: granting oneself, joining a group, promoting oneself, editing roles", async () => {
     const attempts = [
-      await api(hana, "POST", "grants", {}, { subject: { kind: "user", id: hana.id }, roleId: "admin", scope: { kind: "global" } }),
-      await api(hana, "POST", "grants", {}, { subject: { kind: "group", id: webTeam }, roleId: "admin", scope: { kind: "global" } }),
+      await api(
+        hana,
+        "POST",
+        "grants",
+        {},
+        { subject: { kind: "user", id: hana.id }, roleId: "admin", scope: { kind: "global" } },
+      ),
+      await api(
+        hana,
+        "POST",
+        "grants",
+        {},
+        { subject: { kind: "group", id: webTeam }, roleId: "admin", scope: { kind: "global" } },
+      ),
       await api(hana, "POST", "groups/[id]/members", { id: webTeam }, { userId: other.id }),
       await api(hana, "PATCH", "users/[id]", { id: hana.id }, { role: "admin" }),
       await api(hana, "PATCH", "roles/[id]", { id: "helpdesk" }, { privileges: ["vm.view", "vm.console", "vm.power"] }),
@@ -228,56 +335,156 @@ describe(`access control on ${testDbKind()}`, () => {
     expect((grants.json.grants as { role: { id: string } }[]).map((g) => g.role.id)).toEqual(["helpdesk"]);
 
     // Forged subject kinds: a user's id passed as a group and a group's id passed as a user are unknown.
-    expect((await api(admin, "POST", "grants", {}, { subject: { kind: "group", id: hana.id }, roleId: "viewer", scope: { kind: "global" } })).json.error.message).toBe("Group not found");
-    expect((await api(admin, "POST", "grants", {}, { subject: { kind: "user", id: webTeam }, roleId: "viewer", scope: { kind: "global" } })).status).toBe(404);
+    expect(
+      (
+        await api(
+          admin,
+          "POST",
+          "grants",
+          {},
+          { subject: { kind: "group", id: hana.id }, roleId: "viewer", scope: { kind: "global" } },
+        )
+      ).json.error.message,
+    ).toBe("Group not found");
+    expect(
+      (
+        await api(
+          admin,
+          "POST",
+          "grants",
+          {},
+          { subject: { kind: "user", id: webTeam }, roleId: "viewer", scope: { kind: "global" } },
+        )
+      ).status,
+    ).toBe(404);
     expect((await api(admin, "POST", "groups/[id]/members", { id: hana.id }, { userId: hana.id })).status).toBe(404);
     // Built-in roles are read-only, even for admins; a role in use cannot be deleted.
-    expect((await api(admin, "PATCH", "roles/[id]", { id: "helpdesk" }, { privileges: ["vm.view", "vm.power"] })).status).toBe(403);
+    expect(
+      (await api(admin, "PATCH", "roles/[id]", { id: "helpdesk" }, { privileges: ["vm.view", "vm.power"] })).status,
+    ).toBe(403);
     expect((await api(admin, "DELETE", "roles/[id]", { id: "viewer" })).status).toBe(403);
     // Duplicates and bad scopes.
-    expect((await api(admin, "POST", "grants", {}, { subject: { kind: "user", id: hana.id }, roleId: "helpdesk", scope: { kind: "vm", hostId: h1.id, vmUuid: vmA.uuid } })).status).toBe(409);
-    expect((await api(admin, "POST", "grants", {}, { subject: { kind: "user", id: hana.id }, roleId: "helpdesk", scope: { kind: "vm", hostId: h1.id, vmUuid: "../../etc" } })).status).toBe(422);
+    expect(
+      (
+        await api(
+          admin,
+          "POST",
+          "grants",
+          {},
+          {
+            subject: { kind: "user", id: hana.id },
+            roleId: "helpdesk",
+            scope: { kind: "vm", hostId: h1.id, vmUuid: vmA.uuid },
+          },
+        )
+      ).status,
+    ).toBe(409);
+    expect(
+      (
+        await api(
+          admin,
+          "POST",
+          "grants",
+          {},
+          {
+            subject: { kind: "user", id: hana.id },
+            roleId: "helpdesk",
+            scope: { kind: "vm", hostId: h1.id, vmUuid: "../../etc" },
+          },
+        )
+      ).status,
+    ).toBe(422);
   });
 
   it("applies a custom role at once, and audits every permission change", async () => {
-    const role = await api(admin, "POST", "roles", {}, { name: `power-${lab.tag}`, privileges: ["vm.view", "vm.power"] });
+    const role = await api(
+      admin,
+      "POST",
+      "roles",
+      {},
+      { name: `power-${lab.tag}`, privileges: ["vm.view", "vm.power"] },
+    );
     expect(role.status).toBe(201);
-    const grant = await api(admin, "POST", "grants", {}, { subject: { kind: "user", id: other.id }, roleId: role.json.role.id, scope: { kind: "vm", hostId: h1.id, vmUuid: vmD.uuid } });
+    const grant = await api(
+      admin,
+      "POST",
+      "grants",
+      {},
+      {
+        subject: { kind: "user", id: other.id },
+        roleId: role.json.role.id,
+        scope: { kind: "vm", hostId: h1.id, vmUuid: vmD.uuid },
+      },
+    );
     expect(grant.status).toBe(201);
     // "resume" on a running guest: authorized, refused by libvirt's state (409), nothing changes.
-    expect((await api(other, "POST", "vms/[hostId]/[uuid]/actions", vmIds(vmD, h1), { action: "resume" })).status).toBe(409);
-    expect((await api(admin, "PATCH", "roles/[id]", { id: role.json.role.id }, { privileges: ["vm.view"] })).status).toBe(200);
-    expect((await api(other, "POST", "vms/[hostId]/[uuid]/actions", vmIds(vmD, h1), { action: "resume" })).status).toBe(403);
+    expect((await api(other, "POST", "vms/[hostId]/[uuid]/actions", vmIds(vmD, h1), { action: "resume" })).status).toBe(
+      409,
+    );
+    expect(
+      (await api(admin, "PATCH", "roles/[id]", { id: role.json.role.id }, { privileges: ["vm.view"] })).status,
+    ).toBe(200);
+    expect((await api(other, "POST", "vms/[hostId]/[uuid]/actions", vmIds(vmD, h1), { action: "resume" })).status).toBe(
+      403,
+    );
     expect((await api(admin, "DELETE", "roles/[id]", { id: role.json.role.id })).status).toBe(409);
     expect((await api(admin, "DELETE", "grants/[id]", { id: grant.json.grant.id })).status).toBe(200);
     expect((await api(other, "GET", "vms/[hostId]/[uuid]", vmIds(vmD, h1))).status).toBe(404);
     const actions = (await f.auditActions("")).map((a) => a.action);
-    for (const a of ["grant.create", "grant.delete", "group.create", "group.member_add", "role.create", "role.update", "vm.tags"]) expect(actions).toContain(a);
+    for (const a of [
+      "grant.create",
+      "grant.delete",
+      "group.create",
+      "group.member_add",
+      "role.create",
+      "role.update",
+      "vm.tags",
+    ])
+      expect(actions).toContain(a);
   });
 
   it("shows a VM's effective access with where each privilege comes from", async () => {
     const r = await api(admin, "GET", "vms/[hostId]/[uuid]/access", vmIds(vmB, h1));
     expect(r.status).toBe(200);
-    const entry = (r.json.access.entries as { user: { username: string }; privileges: string[]; sources: { via: { kind: string; name?: string }; scope: string; scopeName: string | null }[] }[]).find(
-      (e) => e.user.username === hana.username,
-    )!;
+    const entry = (
+      r.json.access.entries as {
+        user: { username: string };
+        privileges: string[];
+        sources: { via: { kind: string; name?: string }; scope: string; scopeName: string | null }[];
+      }[]
+    ).find((e) => e.user.username === hana.username)!;
     expect(entry.privileges).toEqual(["vm.console", "vm.view"]);
-    expect(entry.sources).toEqual([expect.objectContaining({ scope: "tag", scopeName: "web", via: expect.objectContaining({ kind: "group", name: `web-team-${lab.tag}` }) })]);
-    const adminEntry = r.json.access.entries.find((e: { user: { username: string } }) => e.user.username === admin.username);
+    expect(entry.sources).toEqual([
+      expect.objectContaining({
+        scope: "tag",
+        scopeName: "web",
+        via: expect.objectContaining({ kind: "group", name: `web-team-${lab.tag}` }),
+      }),
+    ]);
+    const adminEntry = r.json.access.entries.find(
+      (e: { user: { username: string } }) => e.user.username === admin.username,
+    );
     expect(adminEntry.sources[0].via.kind).toBe("account_role");
     expect(r.json.access.tags).toEqual(["db", "web"]);
   });
 
   it("closes an open console within 2 s when the grant is revoked, and when the user leaves the group", async () => {
     const open = async (g: Guest) => {
-      const mint = await api(hana, "POST", "vms/[hostId]/[uuid]/console", vmIds(g, h1), { kind: "vnc", mode: "interactive" });
+      const mint = await api(hana, "POST", "vms/[hostId]/[uuid]/console", vmIds(g, h1), {
+        kind: "vnc",
+        mode: "interactive",
+      });
       expect(mint.status, JSON.stringify(mint.json)).toBe(201);
-      const ws = new WebSocket(`ws://127.0.0.1:${port}${mint.json.url}`, ["binary"], { headers: { origin: `http://127.0.0.1:${port}`, cookie: `vd_session=${hana.token}` } });
+      const ws = new WebSocket(`ws://127.0.0.1:${port}${mint.json.url}`, ["binary"], {
+        headers: { origin: `http://127.0.0.1:${port}`, cookie: `vd_session=${hana.token}` },
+      });
       const first = new Promise<Buffer>((res, rej) => {
         ws.once("message", (d: Buffer) => res(d));
         ws.once("error", rej);
       });
-      const closed = new Promise<{ code: number; reason: string; at: number }>((res) => ws.on("close", (code, reason) => res({ code, reason: reason.toString(), at: Date.now() })));
+      const closed = new Promise<{ code: number; reason: string; at: number }>((res) =>
+        ws.on("close", (code, reason) => res({ code, reason: reason.toString(), at: Date.now() })),
+      );
       expect((await first).toString("latin1")).toMatch(/^RFB 003\.00\d\n/);
       return { ws, closed };
     };
@@ -292,12 +499,16 @@ describe(`access control on ${testDbKind()}`, () => {
     expect(closed.code).toBe(4003);
     expect(closed.reason).toBe("permission revoked");
     expect(closed.at - t0).toBeLessThan(2_000);
-    expect((await api(hana, "POST", "vms/[hostId]/[uuid]/console", vmIds(vmA, h1), { kind: "vnc", mode: "view" })).status).toBe(404);
+    expect(
+      (await api(hana, "POST", "vms/[hostId]/[uuid]/console", vmIds(vmA, h1), { kind: "vnc", mode: "view" })).status,
+    ).toBe(404);
 
     // B through the group's tag grant: removing her from the group closes it.
     const b = await open(vmB);
     t0 = Date.now();
-    expect((await api(admin, "DELETE", "groups/[id]/members/[userId]", { id: webTeam, userId: hana.id })).status).toBe(200);
+    expect((await api(admin, "DELETE", "groups/[id]/members/[userId]", { id: webTeam, userId: hana.id })).status).toBe(
+      200,
+    );
     closed = await b.closed;
     expect(closed.code).toBe(4003);
     expect(closed.at - t0).toBeLessThan(2_000);
@@ -309,8 +520,16 @@ describe(`access control on ${testDbKind()}`, () => {
     // Make the group the only way anyone is an admin: everyone else loses the admin account role.
     const groupAdmin = await who(`gadmin-${lab.tag}`);
     const admins = await api(admin, "POST", "groups", {}, { name: `admins-${lab.tag}` });
-    expect((await api(admin, "POST", "groups/[id]/members", { id: admins.json.group.id }, { userId: groupAdmin.id })).status).toBe(201);
-    const grant = await api(admin, "POST", "grants", {}, { subject: { kind: "group", id: admins.json.group.id }, roleId: "admin", scope: { kind: "global" } });
+    expect(
+      (await api(admin, "POST", "groups/[id]/members", { id: admins.json.group.id }, { userId: groupAdmin.id })).status,
+    ).toBe(201);
+    const grant = await api(
+      admin,
+      "POST",
+      "grants",
+      {},
+      { subject: { kind: "group", id: admins.json.group.id }, roleId: "admin", scope: { kind: "global" } },
+    );
     expect(grant.status).toBe(201);
     await db.user.updateMany({ where: { role: "admin", id: { not: admin.id } }, data: { role: "operator" } });
     // The group admin manages users now; the original admin can be demoted.
@@ -318,7 +537,14 @@ describe(`access control on ${testDbKind()}`, () => {
     expect((await api(groupAdmin, "GET", "users")).status).toBe(200);
     // Nothing may take the last admin away.
     expect((await api(groupAdmin, "DELETE", "grants/[id]", { id: grant.json.grant.id })).status).toBe(409);
-    expect((await api(groupAdmin, "DELETE", "groups/[id]/members/[userId]", { id: admins.json.group.id, userId: groupAdmin.id })).status).toBe(409);
+    expect(
+      (
+        await api(groupAdmin, "DELETE", "groups/[id]/members/[userId]", {
+          id: admins.json.group.id,
+          userId: groupAdmin.id,
+        })
+      ).status,
+    ).toBe(409);
     expect((await api(groupAdmin, "DELETE", "groups/[id]", { id: admins.json.group.id })).status).toBe(409);
     // Another admin (by account role) makes it possible again.
     expect((await api(groupAdmin, "PATCH", "users/[id]", { id: admin.id }, { role: "admin" })).status).toBe(200);
@@ -330,11 +556,19 @@ describe(`access control on ${testDbKind()}`, () => {
 describe("live events", () => {
   it("sends a subscriber only the VMs they may view", async () => {
     const viewer = await who(`ev-${lab.tag}`);
-    await f.mod.db.db().grant.create({ data: { userId: viewer.id, roleId: "viewer", scope: "vm", hostId: h1.id, vmUuid: vmA.uuid } });
-    const mod = (await import(/* @vite-ignore */ path.join(ROOT, "app/api/events/route.ts"))) as Record<string, Handler>;
+    await f.mod.db
+      .db()
+      .grant.create({ data: { userId: viewer.id, roleId: "viewer", scope: "vm", hostId: h1.id, vmUuid: vmA.uuid } });
+    const mod = (await import(/* @vite-ignore */ path.join(ROOT, "app/api/events/route.ts"))) as Record<
+      string,
+      Handler
+    >;
     const ac = new AbortController();
     const res = await mod.GET(
-      new NextRequest("http://127.0.0.1:3000/api/events", { headers: { cookie: `vd_session=${viewer.token}`, "x-virtdeck-peer": "127.0.0.9" }, signal: ac.signal }),
+      new NextRequest("http://127.0.0.1:3000/api/events", {
+        headers: { cookie: `vd_session=${viewer.token}`, "x-virtdeck-peer": "127.0.0.9" },
+        signal: ac.signal,
+      }),
       { params: Promise.resolve({}) },
     );
     expect(res.status).toBe(200);

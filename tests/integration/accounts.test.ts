@@ -41,12 +41,18 @@ describe(`accounts on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
   let helpId: string;
 
   it("creates the first admin once, and refuses a second setup", async () => {
-    const input = mod.login.SetupSchema.parse({ username: "Root.Admin", password: "first admin pw", displayName: "<i>Boss</i>" });
+    const input = mod.login.SetupSchema.parse({
+      username: "Root.Admin",
+      password: "first admin pw",
+      displayName: "<i>Boss</i>",
+    });
     const r = await mod.login.setupFirstAdmin(input, meta);
     expect(r.user.username).toBe("root.admin");
     expect(r.user.role).toBe("admin");
     adminToken = r.token;
-    await expect(mod.login.setupFirstAdmin(mod.login.SetupSchema.parse({ username: "other", password: "another pw1" }), meta)).rejects.toMatchObject({
+    await expect(
+      mod.login.setupFirstAdmin(mod.login.SetupSchema.parse({ username: "other", password: "another pw1" }), meta),
+    ).rejects.toMatchObject({
       code: "setup_done",
     });
     expect(await mod.db.db().user.count()).toBe(1);
@@ -69,12 +75,20 @@ describe(`accounts on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     const caller = sessionCaller((await mod.session.sessionLookup(adminToken))!, meta.ip);
     const help = await mod.users.userCreate(
       caller,
-      mod.users.UserCreateSchema.parse({ username: "help", password: "helpdesk pw", role: "helpdesk", displayName: "<script>x</script>" }),
+      mod.users.UserCreateSchema.parse({
+        username: "help",
+        password: "helpdesk pw",
+        role: "helpdesk",
+        displayName: "<script>x</script>",
+      }),
     );
     helpId = help.id;
     expect(help.displayName).toBe("<script>x</script>");
     await expect(
-      mod.users.userCreate(caller, mod.users.UserCreateSchema.parse({ username: "HELP", password: "helpdesk pw", role: "operator" })),
+      mod.users.userCreate(
+        caller,
+        mod.users.UserCreateSchema.parse({ username: "HELP", password: "helpdesk pw", role: "operator" }),
+      ),
     ).rejects.toMatchObject({ code: "conflict" });
     expect(await mod.db.db().user.count()).toBe(2);
   });
@@ -83,11 +97,17 @@ describe(`accounts on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     const ok = await mod.login.login({ username: "HELP", password: "helpdesk pw" }, meta);
     expect(ok.user.id).toBe(helpId);
     for (let i = 0; i < 3; i++) {
-      await expect(mod.login.login({ username: "help", password: "wrong password" }, meta)).rejects.toMatchObject({ code: "unauthorized" });
+      await expect(mod.login.login({ username: "help", password: "wrong password" }, meta)).rejects.toMatchObject({
+        code: "unauthorized",
+      });
     }
     // The right password is refused too from the address that failed (other addresses: login-limits.test.ts).
-    await expect(mod.login.login({ username: "help", password: "helpdesk pw" }, meta)).rejects.toMatchObject({ code: "rate_limited" });
-    await expect(mod.login.login({ username: "nobody", password: "whatever1" }, meta)).rejects.toMatchObject({ code: "unauthorized" });
+    await expect(mod.login.login({ username: "help", password: "helpdesk pw" }, meta)).rejects.toMatchObject({
+      code: "rate_limited",
+    });
+    await expect(mod.login.login({ username: "nobody", password: "whatever1" }, meta)).rejects.toMatchObject({
+      code: "unauthorized",
+    });
     const log = await actions();
     expect(log.filter((a) => a === "auth.login:failure:help")).toHaveLength(3);
     expect(log).toContain("auth.login:denied:");
@@ -99,7 +119,9 @@ describe(`accounts on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     const caller = sessionCaller((await mod.session.sessionLookup(adminToken))!, meta.ip);
     await mod.users.userUpdate(caller, helpId, { disabled: true });
     expect(await mod.session.sessionLookup(s.token)).toBeNull();
-    await expect(mod.login.login({ username: "help", password: "helpdesk pw" }, meta)).rejects.toMatchObject({ code: "unauthorized" });
+    await expect(mod.login.login({ username: "help", password: "helpdesk pw" }, meta)).rejects.toMatchObject({
+      code: "unauthorized",
+    });
     expect(await actions()).toContain("user.disable:success:help");
   });
 
@@ -107,8 +129,12 @@ describe(`accounts on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     const adminSession = (await mod.session.sessionLookup(adminToken))!;
     const caller = sessionCaller(adminSession, meta.ip);
     await expect(mod.users.userDelete(caller, adminSession.user.id)).rejects.toMatchObject({ code: "conflict" });
-    await expect(mod.users.userUpdate(caller, adminSession.user.id, { disabled: true })).rejects.toMatchObject({ code: "conflict" });
-    await expect(mod.users.userUpdate(caller, adminSession.user.id, { role: "helpdesk" })).rejects.toMatchObject({ code: "conflict" });
+    await expect(mod.users.userUpdate(caller, adminSession.user.id, { disabled: true })).rejects.toMatchObject({
+      code: "conflict",
+    });
+    await expect(mod.users.userUpdate(caller, adminSession.user.id, { role: "helpdesk" })).rejects.toMatchObject({
+      code: "conflict",
+    });
     const after = await mod.users.userGet(adminSession.user.id);
     expect(after.role).toBe("admin");
     expect(after.disabled).toBe(false);
@@ -117,7 +143,9 @@ describe(`accounts on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
   it("treats unknown or malformed user ids as not found", async () => {
     const caller = sessionCaller((await mod.session.sessionLookup(adminToken))!, meta.ip);
     await expect(mod.users.userDelete(caller, "not-a-uuid")).rejects.toMatchObject({ code: "not_found" });
-    await expect(mod.users.userDelete(caller, "00000000-0000-4000-8000-000000000000")).rejects.toMatchObject({ code: "not_found" });
+    await expect(mod.users.userDelete(caller, "00000000-0000-4000-8000-000000000000")).rejects.toMatchObject({
+      code: "not_found",
+    });
   });
 
   it("changes the own password only with the current one, ending other sessions", async () => {
@@ -126,7 +154,10 @@ describe(`accounts on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     await expect(
       mod.users.accountPasswordChange(caller, { currentPassword: "wrong", newPassword: "second admin pw" }),
     ).rejects.toMatchObject({ code: "invalid_input" });
-    await mod.users.accountPasswordChange(caller, { currentPassword: "first admin pw", newPassword: "second admin pw" });
+    await mod.users.accountPasswordChange(caller, {
+      currentPassword: "first admin pw",
+      newPassword: "second admin pw",
+    });
     expect(await mod.session.sessionLookup(other.token)).toBeNull();
     expect(await mod.session.sessionLookup(adminToken)).not.toBeNull();
     await expect(mod.login.login({ username: "root.admin", password: "second admin pw" }, meta)).resolves.toBeTruthy();

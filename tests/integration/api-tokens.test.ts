@@ -32,7 +32,14 @@ interface Creds {
   cookie?: { token: string; csrf: string };
 }
 
-async function call(handler: Handler, method: string, path: string, creds: Creds, body?: unknown, params: Record<string, string> = {}) {
+async function call(
+  handler: Handler,
+  method: string,
+  path: string,
+  creds: Creds,
+  body?: unknown,
+  params: Record<string, string> = {},
+) {
   const headers: Record<string, string> = { "user-agent": "vitest", "x-virtdeck-peer": IP };
   if (creds.bearer !== undefined) headers.authorization = `Bearer ${creds.bearer}`;
   if (creds.cookie) {
@@ -40,7 +47,11 @@ async function call(handler: Handler, method: string, path: string, creds: Creds
     headers["x-csrf-token"] = creds.cookie.csrf;
   }
   if (body !== undefined) headers["content-type"] = "application/json";
-  const req = new NextRequest(`http://127.0.0.1:3000${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const req = new NextRequest(`http://127.0.0.1:3000${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const res = await handler(req, { params: Promise.resolve(params) });
   const text = await res.text();
   return { status: res.status, json: text ? JSON.parse(text) : null, text };
@@ -51,7 +62,10 @@ async function signIn(username: string, password: string) {
   return { token: r.token, csrf: r.csrfToken };
 }
 
-async function createToken(cookie: Creds["cookie"], body: { name: string; expiresInDays: number; privileges: string[] }) {
+async function createToken(
+  cookie: Creds["cookie"],
+  body: { name: string; expiresInDays: number; privileges: string[] },
+) {
   return call(routes.tokens.POST, "POST", "/api/tokens", { cookie }, body);
 }
 
@@ -71,7 +85,8 @@ beforeAll(async () => {
   };
   tokensMod = await import("@/lib/auth/api-tokens");
   usersMod = await import("@/lib/users/users");
-  for (const u of [OLGA, HUGO]) await usersMod.userCreate(f.caller, usersMod.UserCreateSchema.parse({ ...u, displayName: "" }));
+  for (const u of [OLGA, HUGO])
+    await usersMod.userCreate(f.caller, usersMod.UserCreateSchema.parse({ ...u, displayName: "" }));
 });
 
 afterAll(async () => {
@@ -92,7 +107,12 @@ describe(`API tokens on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     viewToken = r.json.token;
     viewTokenId = r.json.apiToken.id;
     expect(viewToken).toMatch(/^vdt_[a-z2-7]{12}_/);
-    expect(r.json.apiToken).toMatchObject({ name: "ci reader", privileges: ["vm.view"], status: "active", owner: { username: "olga" } });
+    expect(r.json.apiToken).toMatchObject({
+      name: "ci reader",
+      privileges: ["vm.view"],
+      status: "active",
+      owner: { username: "olga" },
+    });
     const row = await f.mod.db.db().apiToken.findUniqueOrThrow({ where: { id: viewTokenId } });
     expect(row.tokenHash).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.stringify(row)).not.toContain(viewToken.split("_")[2]);
@@ -114,10 +134,17 @@ describe(`API tokens on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     const me = await call(routes.me.GET, "GET", "/api/auth/me", { bearer: viewToken });
     expect(me.json.user.username).toBe("olga");
 
-    const start = await call(routes.action.POST, "POST", `/api/vms/${host.id}/${vm.uuid}/actions`, { bearer: viewToken }, { action: "start" }, {
-      hostId: host.id,
-      uuid: vm.uuid,
-    });
+    const start = await call(
+      routes.action.POST,
+      "POST",
+      `/api/vms/${host.id}/${vm.uuid}/actions`,
+      { bearer: viewToken },
+      { action: "start" },
+      {
+        hostId: host.id,
+        uuid: vm.uuid,
+      },
+    );
     expect(start.status, start.text).toBe(403);
     expect(start.json.error.code).toBe("forbidden");
     expect(domstate(vm)).toBe("shut off");
@@ -129,10 +156,17 @@ describe(`API tokens on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
   it("a token limited to vm.console cannot take over a console, though its owner may (the token's limit applies)", async () => {
     const r = await createToken(olga, { name: "console only", expiresInDays: 1, privileges: ["vm.console"] });
     expect(r.status, r.text).toBe(201);
-    const takeover = await call(routes.console.POST, "POST", `/api/vms/${host.id}/${vm.uuid}/console`, { bearer: r.json.token }, { kind: "vnc", mode: "takeover" }, {
-      hostId: host.id,
-      uuid: vm.uuid,
-    });
+    const takeover = await call(
+      routes.console.POST,
+      "POST",
+      `/api/vms/${host.id}/${vm.uuid}/console`,
+      { bearer: r.json.token },
+      { kind: "vnc", mode: "takeover" },
+      {
+        hostId: host.id,
+        uuid: vm.uuid,
+      },
+    );
     expect(takeover.status, takeover.text).toBe(403);
     expect(takeover.json.error.message).toMatch(/take over/);
   });
@@ -140,10 +174,17 @@ describe(`API tokens on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
   it("a token with vm.power starts the VM, with no CSRF header (bearer requests need none)", async () => {
     const r = await createToken(olga, { name: "power", expiresInDays: 1, privileges: ["vm.view", "vm.power"] });
     expect(r.status, r.text).toBe(201);
-    const start = await call(routes.action.POST, "POST", `/api/vms/${host.id}/${vm.uuid}/actions`, { bearer: r.json.token }, { action: "start" }, {
-      hostId: host.id,
-      uuid: vm.uuid,
-    });
+    const start = await call(
+      routes.action.POST,
+      "POST",
+      `/api/vms/${host.id}/${vm.uuid}/actions`,
+      { bearer: r.json.token },
+      { action: "start" },
+      {
+        hostId: host.id,
+        uuid: vm.uuid,
+      },
+    );
     expect(start.status, start.text).toBe(200);
     expect(domstate(vm)).toBe("running");
     const ev = (await f.auditActions("vm.start")).at(-1);
@@ -152,7 +193,11 @@ describe(`API tokens on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
 
   it("refuses a token with more privileges than its owner holds (403), and nothing is stored", async () => {
     const before = await f.mod.db.db().apiToken.count();
-    const more = await createToken(olga, { name: "too much", expiresInDays: 1, privileges: ["vm.view", "user.manage"] });
+    const more = await createToken(olga, {
+      name: "too much",
+      expiresInDays: 1,
+      privileges: ["vm.view", "user.manage"],
+    });
     expect(more.status, more.text).toBe(403);
     expect(more.json.error).toMatchObject({ code: "forbidden", excess: ["user.manage"] });
     // A helpdesk account granted nothing cannot even get vm.view.
@@ -164,9 +209,21 @@ describe(`API tokens on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
   });
 
   it("a token cannot mint tokens or touch account security, even within its privileges", async () => {
-    const r = await call(routes.tokens.POST, "POST", "/api/tokens", { bearer: viewToken }, { name: "child", expiresInDays: 1, privileges: ["vm.view"] });
+    const r = await call(
+      routes.tokens.POST,
+      "POST",
+      "/api/tokens",
+      { bearer: viewToken },
+      { name: "child", expiresInDays: 1, privileges: ["vm.view"] },
+    );
     expect(r.status).toBe(403);
-    const pw = await call(routes.password.POST, "POST", "/api/account/password", { bearer: viewToken }, { currentPassword: OLGA.password, newPassword: "new password 99" });
+    const pw = await call(
+      routes.password.POST,
+      "POST",
+      "/api/account/password",
+      { bearer: viewToken },
+      { currentPassword: OLGA.password, newPassword: "new password 99" },
+    );
     expect(pw.status).toBe(403);
   });
 
@@ -178,12 +235,21 @@ describe(`API tokens on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
 
   it("answers 401 to expired, revoked, unknown and malformed tokens", async () => {
     const expiring = await createToken(olga, { name: "short", expiresInDays: 1, privileges: ["vm.view"] });
-    await f.mod.db.db().apiToken.update({ where: { id: expiring.json.apiToken.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    await f.mod.db
+      .db()
+      .apiToken.update({ where: { id: expiring.json.apiToken.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
     const expired = await call(routes.vms.GET, "GET", "/api/vms", { bearer: expiring.json.token });
     expect(expired.status).toBe(401);
     expect(expired.json.error.message).toMatch(/expired/);
 
-    const revoke = await call(routes.tokenId.DELETE, "DELETE", `/api/tokens/${viewTokenId}`, { cookie: olga }, undefined, { id: viewTokenId });
+    const revoke = await call(
+      routes.tokenId.DELETE,
+      "DELETE",
+      `/api/tokens/${viewTokenId}`,
+      { cookie: olga },
+      undefined,
+      { id: viewTokenId },
+    );
     expect(revoke.status, revoke.text).toBe(200);
     expect(revoke.json.apiToken.status).toBe("revoked");
     const revoked = await call(routes.vms.GET, "GET", "/api/vms", { bearer: viewToken });
@@ -212,7 +278,9 @@ describe(`API tokens on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     const r = await createToken(olga, { name: "admin revokes", expiresInDays: 1, privileges: ["vm.view"] });
     const id = r.json.apiToken.id;
     const hugo = await signIn(HUGO.username, HUGO.password);
-    expect((await call(routes.tokenId.DELETE, "DELETE", `/api/tokens/${id}`, { cookie: hugo }, undefined, { id })).status).toBe(404);
+    expect(
+      (await call(routes.tokenId.DELETE, "DELETE", `/api/tokens/${id}`, { cookie: hugo }, undefined, { id })).status,
+    ).toBe(404);
     expect((await call(routes.tokens.GET, "GET", "/api/tokens?all=1", { cookie: hugo })).status).toBe(403);
     const admin = { token: "", csrf: "" };
     const s = await f.mod.session.sessionCreate(f.caller.principal.user.id, { ip: IP, userAgent: "vitest" });

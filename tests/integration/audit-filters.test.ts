@@ -18,11 +18,33 @@ beforeAll(async () => {
   await mod.db.prepareDatabase();
   const rec = mod.audit.auditRecord;
   await rec({ actor: { id: null, name: "alice" }, action: "auth.login", ip: "10.0.0.1" });
-  await rec({ actor: { id: null, name: "alice" }, action: "host.update", target: { type: "host", id: H1, name: "rack-1" } });
-  await rec({ actor: { id: null, name: "bob" }, action: "vm.start", target: { type: "vm", id: `${H1}/${VM_A}`, name: "Web-01" } });
-  await rec({ actor: { id: null, name: "bob" }, action: "vm.stop", outcome: "failure", target: { type: "vm", id: `${H1}/${VM_B}`, name: "db-01" } });
-  await rec({ actor: { id: null, name: "carol" }, action: "console.open", target: { type: "vm", id: `${H2}/${VM_A}`, name: "web-01" } });
-  await rec({ actor: { id: null, name: "carol" }, action: "access.denied", outcome: "denied", details: { path: "/api/users" } });
+  await rec({
+    actor: { id: null, name: "alice" },
+    action: "host.update",
+    target: { type: "host", id: H1, name: "rack-1" },
+  });
+  await rec({
+    actor: { id: null, name: "bob" },
+    action: "vm.start",
+    target: { type: "vm", id: `${H1}/${VM_A}`, name: "Web-01" },
+  });
+  await rec({
+    actor: { id: null, name: "bob" },
+    action: "vm.stop",
+    outcome: "failure",
+    target: { type: "vm", id: `${H1}/${VM_B}`, name: "db-01" },
+  });
+  await rec({
+    actor: { id: null, name: "carol" },
+    action: "console.open",
+    target: { type: "vm", id: `${H2}/${VM_A}`, name: "web-01" },
+  });
+  await rec({
+    actor: { id: null, name: "carol" },
+    action: "access.denied",
+    outcome: "denied",
+    details: { path: "/api/users" },
+  });
 });
 
 afterAll(() => tdb.drop());
@@ -81,11 +103,19 @@ describe(`audit filters on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     for await (const e of mod.audit.auditIterate(mod.audit.AuditFilterSchema.parse({}), 2)) iterated.push(e.id);
     expect(iterated).toEqual(ids);
     const vmOnly: string[] = [];
-    for await (const e of mod.audit.auditIterate(mod.audit.AuditFilterSchema.parse({ action: "vm." }), 1)) vmOnly.push(e.action);
+    for await (const e of mod.audit.auditIterate(mod.audit.AuditFilterSchema.parse({ action: "vm." }), 1))
+      vmOnly.push(e.action);
     expect(vmOnly).toEqual(["vm.stop", "vm.start"]);
   });
 
   it("lists the distinct actions for suggestions", async () => {
-    expect(await mod.audit.auditActions()).toEqual(["access.denied", "auth.login", "console.open", "host.update", "vm.start", "vm.stop"]);
+    expect(await mod.audit.auditActions()).toEqual([
+      "access.denied",
+      "auth.login",
+      "console.open",
+      "host.update",
+      "vm.start",
+      "vm.stop",
+    ]);
   });
 });

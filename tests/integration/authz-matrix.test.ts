@@ -18,7 +18,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NextRequest } from "next/server";
 import { fleetSetup, stackEnv, until, CALLER_IP, type FleetContext, type HostView } from "./helpers/fleet-stack";
 import { GuestLab, virshAsync, virshSync, type Guest } from "./helpers/fleet-guests";
-import { consoleOpen, consoleRefusedStatus, consoleServerStart, guestRemove, idleGuestXml, rfbHandshake, virsh } from "./helpers/console-stack";
+import {
+  consoleOpen,
+  consoleRefusedStatus,
+  consoleServerStart,
+  guestRemove,
+  idleGuestXml,
+  rfbHandshake,
+  virsh,
+} from "./helpers/console-stack";
 import { connectThrough } from "./helpers/wire";
 import { testPoolCreate, type TestPool } from "./helpers/provisioning-pool";
 import { callerOf, sessionCaller } from "./helpers/callers";
@@ -29,8 +37,24 @@ const API = path.join(ROOT, "app/api");
 // ─── The rules (the spec: written here, not read from the routes) ────────────────────────────────
 
 const ALL = [
-  "vm.view", "vm.console", "vm.console.takeover", "vm.power", "vm.edit", "vm.snapshot", "vm.clone", "vm.migrate", "vm.delete", "vm.create",
-  "host.view", "host.manage", "template.use", "template.manage", "storage.manage", "network.manage", "user.manage", "audit.view",
+  "vm.view",
+  "vm.console",
+  "vm.console.takeover",
+  "vm.power",
+  "vm.edit",
+  "vm.snapshot",
+  "vm.clone",
+  "vm.migrate",
+  "vm.delete",
+  "vm.create",
+  "host.view",
+  "host.manage",
+  "template.use",
+  "template.manage",
+  "storage.manage",
+  "network.manage",
+  "user.manage",
+  "audit.view",
 ] as const;
 type Priv = (typeof ALL)[number];
 /** The built-in roles as the product defines them. */
@@ -63,7 +87,11 @@ type Rule =
 const pub: Rule = { kind: "public" };
 const self: Rule = { kind: "self" };
 const selfSession: Rule = { kind: "self", session: true };
-const need = (priv: Priv, at: At, more: Need[] = [], session = false): Rule => ({ kind: "needs", needs: [{ priv, at }, ...more], session });
+const need = (priv: Priv, at: At, more: Need[] = [], session = false): Rule => ({
+  kind: "needs",
+  needs: [{ priv, at }, ...more],
+  session,
+});
 const admin_ = need("user.manage", "global");
 
 /** What an allowed call answers: any 2xx, or one documented non-authorization answer (status + error code). */
@@ -133,7 +161,9 @@ async function templateFor(hostId: string | null): Promise<string> {
   return (await templates.templateCreate(f.caller, contracts.TemplateInputSchema.parse(templateBody(hostId)))).id;
 }
 async function userFor(): Promise<string> {
-  return (await f.mod.db.db().user.create({ data: { username: `m-sink-${rnd()}`, passwordHash: "x", role: "helpdesk" } })).id;
+  return (
+    await f.mod.db.db().user.create({ data: { username: `m-sink-${rnd()}`, passwordHash: "x", role: "helpdesk" } })
+  ).id;
 }
 /** A volume of its own in the matrix pool of host 1 (in scope) or host 2. */
 async function volumeFor(t: Target): Promise<string> {
@@ -157,18 +187,28 @@ async function scratchHostFor(who: Who, inScope: boolean, reachable = false): Pr
     }),
   );
   f.hostIds.push(h.id);
-  await f.mod.db.db().host.update({ where: { id: h.id }, data: { presentedHostKeySha256: stackEnv().host1.hostKeySha256 } });
-  if (inScope && who.where === "host") await f.mod.db.db().grant.create({ data: { userId: who.userId, roleId: who.role, scope: "host", hostId: h.id } });
+  await f.mod.db
+    .db()
+    .host.update({ where: { id: h.id }, data: { presentedHostKeySha256: stackEnv().host1.hostKeySha256 } });
+  if (inScope && who.where === "host")
+    await f.mod.db.db().grant.create({ data: { userId: who.userId, roleId: who.role, scope: "host", hostId: h.id } });
   return h.id;
 }
 async function shareLinkOn(t: Target): Promise<string> {
   const share = await import("@/lib/consoles/share-links");
-  const created = await share.shareLinkCreate(callerOf(await adminPrincipal(), CALLER_IP), t.hostId, t.uuid, { kind: "vnc", expiresInMinutes: 10, viewOnly: true, singleUse: false });
+  const created = await share.shareLinkCreate(callerOf(await adminPrincipal(), CALLER_IP), t.hostId, t.uuid, {
+    kind: "vnc",
+    expiresInMinutes: 10,
+    viewOnly: true,
+    singleUse: false,
+  });
   return created.link.id;
 }
 async function taskOf(session: import("@/lib/auth/session").ActiveSession): Promise<string> {
   const tasks = await import("@/lib/tasks/tasks");
-  return (await tasks.taskEnqueue(sessionCaller(session, CALLER_IP), { kind: "matrix.wait", title: "matrix task", input: {} })).id;
+  return (
+    await tasks.taskEnqueue(sessionCaller(session, CALLER_IP), { kind: "matrix.wait", title: "matrix task", input: {} })
+  ).id;
 }
 
 /**
@@ -177,82 +217,219 @@ async function taskOf(session: import("@/lib/auth/session").ActiveSession): Prom
  */
 const ROWS: Record<string, Row> = {
   // Account security of the caller themselves: browser sessions only.
-  "account/password POST": { rule: selfSession, target: "none", call: () => ({ body: { currentPassword: "not the password", newPassword: "a new password 1" } }), ok: { status: 422, code: "invalid_input", why: "wrong current password" } },
+  "account/password POST": {
+    rule: selfSession,
+    target: "none",
+    call: () => ({ body: { currentPassword: "not the password", newPassword: "a new password 1" } }),
+    ok: { status: 422, code: "invalid_input", why: "wrong current password" },
+  },
   "account/totp GET": { rule: self, target: "none", call: () => ({}) },
-  "account/totp/confirm POST": { rule: selfSession, target: "none", call: () => ({ body: { code: "000000" } }), ok: { status: 409, code: "conflict", why: "no enrolment started" } },
-  "account/totp/disable POST": { rule: selfSession, target: "none", call: () => ({ body: { password: "not the password", code: "000000" } }), ok: { status: 409, code: "conflict", why: "two-factor not enabled" } },
+  "account/totp/confirm POST": {
+    rule: selfSession,
+    target: "none",
+    call: () => ({ body: { code: "000000" } }),
+    ok: { status: 409, code: "conflict", why: "no enrolment started" },
+  },
+  "account/totp/disable POST": {
+    rule: selfSession,
+    target: "none",
+    call: () => ({ body: { password: "not the password", code: "000000" } }),
+    ok: { status: 409, code: "conflict", why: "two-factor not enabled" },
+  },
   "account/totp/enrol POST": { rule: selfSession, target: "none", call: () => ({}) },
-  "account/totp/recovery-codes POST": { rule: selfSession, target: "none", call: () => ({ body: { code: "000000" } }), ok: { status: 409, code: "conflict", why: "two-factor not enabled" } },
+  "account/totp/recovery-codes POST": {
+    rule: selfSession,
+    target: "none",
+    call: () => ({ body: { code: "000000" } }),
+    ok: { status: 409, code: "conflict", why: "two-factor not enabled" },
+  },
   "audit GET": { rule: need("audit.view", "global"), target: "none", call: () => ({}) },
   "audit/export GET": { rule: need("audit.view", "global"), target: "none", call: () => ({}), stream: true },
-  "auth/login POST": { rule: pub, target: "none", call: () => ({ body: { username: "nobody-here", password: "wrong password" } }), ok: { status: 401, code: "unauthorized", why: "wrong credentials" } },
-  "auth/login/enrol POST": { rule: pub, target: "none", call: () => ({}), ok: { status: 401, code: "unauthorized", why: "no pending sign-in" } },
-  "auth/login/enrol/confirm POST": { rule: pub, target: "none", call: () => ({ body: { code: "000000" } }), ok: { status: 401, code: "unauthorized", why: "no pending sign-in" } },
-  "auth/login/second-factor POST": { rule: pub, target: "none", call: () => ({ body: { code: "000000" } }), ok: { status: 401, code: "unauthorized", why: "no pending sign-in" } },
+  "auth/login POST": {
+    rule: pub,
+    target: "none",
+    call: () => ({ body: { username: "nobody-here", password: "wrong password" } }),
+    ok: { status: 401, code: "unauthorized", why: "wrong credentials" },
+  },
+  "auth/login/enrol POST": {
+    rule: pub,
+    target: "none",
+    call: () => ({}),
+    ok: { status: 401, code: "unauthorized", why: "no pending sign-in" },
+  },
+  "auth/login/enrol/confirm POST": {
+    rule: pub,
+    target: "none",
+    call: () => ({ body: { code: "000000" } }),
+    ok: { status: 401, code: "unauthorized", why: "no pending sign-in" },
+  },
+  "auth/login/second-factor POST": {
+    rule: pub,
+    target: "none",
+    call: () => ({ body: { code: "000000" } }),
+    ok: { status: 401, code: "unauthorized", why: "no pending sign-in" },
+  },
   "auth/logout POST": { rule: self, target: "none", call: () => ({}), freshSession: true },
   "auth/me GET": { rule: self, target: "none", call: () => ({}) },
   "events GET": { rule: self, target: "none", call: () => ({}), stream: true },
   "grants GET": { rule: admin_, target: "none", call: () => ({}) },
-  "grants POST": { rule: admin_, target: "none", call: () => ({ body: { subject: { kind: "user", id: sinkUserId }, roleId: "viewer", scope: { kind: "vm", hostId: host1.id, vmUuid: randomUUID() } } }) },
+  "grants POST": {
+    rule: admin_,
+    target: "none",
+    call: () => ({
+      body: {
+        subject: { kind: "user", id: sinkUserId },
+        roleId: "viewer",
+        scope: { kind: "vm", hostId: host1.id, vmUuid: randomUUID() },
+      },
+    }),
+  },
   "grants/[id] DELETE": {
     rule: admin_,
     target: "none",
-    call: async () => ({ params: { id: (await f.mod.db.db().grant.create({ data: { userId: sinkUserId, roleId: "viewer", scope: "vm", hostId: host1.id, vmUuid: randomUUID() } })).id } }),
+    call: async () => ({
+      params: {
+        id: (
+          await f.mod.db.db().grant.create({
+            data: { userId: sinkUserId, roleId: "viewer", scope: "vm", hostId: host1.id, vmUuid: randomUUID() },
+          })
+        ).id,
+      },
+    }),
   },
   "groups GET": { rule: admin_, target: "none", call: () => ({}) },
   "groups POST": { rule: admin_, target: "none", call: () => ({ body: { name: `matrix-${rnd()}` } }) },
   "groups/[id] GET": { rule: admin_, target: "none", call: () => ({ params: { id: fixtureGroupId } }) },
-  "groups/[id] PATCH": { rule: admin_, target: "none", call: () => ({ params: { id: fixtureGroupId }, body: { description: `matrix ${rnd()}` } }) },
-  "groups/[id] DELETE": { rule: admin_, target: "none", call: async () => ({ params: { id: (await f.mod.db.db().group.create({ data: { name: `matrix-${rnd()}` } })).id } }) },
-  "groups/[id]/members POST": { rule: admin_, target: "none", call: async () => ({ params: { id: (await f.mod.db.db().group.create({ data: { name: `matrix-${rnd()}` } })).id }, body: { userId: sinkUserId } }) },
+  "groups/[id] PATCH": {
+    rule: admin_,
+    target: "none",
+    call: () => ({ params: { id: fixtureGroupId }, body: { description: `matrix ${rnd()}` } }),
+  },
+  "groups/[id] DELETE": {
+    rule: admin_,
+    target: "none",
+    call: async () => ({
+      params: { id: (await f.mod.db.db().group.create({ data: { name: `matrix-${rnd()}` } })).id },
+    }),
+  },
+  "groups/[id]/members POST": {
+    rule: admin_,
+    target: "none",
+    call: async () => ({
+      params: { id: (await f.mod.db.db().group.create({ data: { name: `matrix-${rnd()}` } })).id },
+      body: { userId: sinkUserId },
+    }),
+  },
   "groups/[id]/members/[userId] DELETE": {
     rule: admin_,
     target: "none",
     call: async () => {
-      const g = await f.mod.db.db().group.create({ data: { name: `matrix-${rnd()}`, members: { create: { userId: sinkUserId } } } });
+      const g = await f.mod.db
+        .db()
+        .group.create({ data: { name: `matrix-${rnd()}`, members: { create: { userId: sinkUserId } } } });
       return { params: { id: g.id, userId: sinkUserId } };
     },
   },
   "groups/[id]/quota GET": { rule: admin_, target: "none", call: () => ({ params: { id: fixtureGroupId } }) },
-  "groups/[id]/quota PUT": { rule: admin_, target: "none", call: () => ({ params: { id: fixtureGroupId }, body: { maxVms: null, maxVcpus: null, maxMemoryMiB: null, maxDiskGiB: null } }) },
+  "groups/[id]/quota PUT": {
+    rule: admin_,
+    target: "none",
+    call: () => ({
+      params: { id: fixtureGroupId },
+      body: { maxVms: null, maxVcpus: null, maxMemoryMiB: null, maxDiskGiB: null },
+    }),
+  },
   "health GET": { rule: pub, target: "none", call: () => ({}) },
   "hosts GET": { rule: need("host.view", "anywhere"), target: "none", call: () => ({}) },
   "hosts POST": {
     rule: need("host.manage", "global"),
     target: "none",
-    call: () => ({ body: { name: `matrix new ${rnd()}`, address: "127.0.0.1", port: 22, username: "root", key: { kind: "generate" } } }),
+    call: () => ({
+      body: {
+        name: `matrix new ${rnd()}`,
+        address: "127.0.0.1",
+        port: 22,
+        username: "root",
+        key: { kind: "generate" },
+      },
+    }),
   },
   "hosts/[id] GET": { rule: need("host.view", "host"), target: "host", call: (t) => ({ params: hostP(t) }) },
   // Name-like fields: host-scoped host.manage.
   // Scratch host records (host 1's sshd), granted like host 1 when in scope: re-pointing or probing
   // host 1 itself would drop its connection under the other principals' calls.
-  "hosts/[id] PATCH": { rule: need("host.manage", "host"), target: "host", call: async (t, who) => ({ params: { id: await scratchHostFor(who, t.inScope) }, body: { name: `matrix renamed ${rnd()}` } }) },
+  "hosts/[id] PATCH": {
+    rule: need("host.manage", "host"),
+    target: "host",
+    call: async (t, who) => ({
+      params: { id: await scratchHostFor(who, t.inScope) },
+      body: { name: `matrix renamed ${rnd()}` },
+    }),
+  },
   // Address, port, user or URI re-point the record (and every grant on it): global host.manage.
   "hosts/[id] PATCH #address": {
     rule: need("host.manage", "global"),
     target: "host",
-    call: async (t, who) => ({ params: { id: await scratchHostFor(who, t.inScope) }, body: { address: "127.0.0.3", port: 2022 } }),
+    call: async (t, who) => ({
+      params: { id: await scratchHostFor(who, t.inScope) },
+      body: { address: "127.0.0.3", port: 2022 },
+    }),
   },
   "hosts/[id] PATCH #uri": {
     rule: need("host.manage", "global"),
     target: "host",
-    call: async (t, who) => ({ params: { id: await scratchHostFor(who, t.inScope) }, body: { libvirtUri: "qemu:///session" } }),
+    call: async (t, who) => ({
+      params: { id: await scratchHostFor(who, t.inScope) },
+      body: { libvirtUri: "qemu:///session" },
+    }),
   },
-  "hosts/[id] DELETE": { rule: need("host.manage", "host"), target: "host", call: async (t, who) => ({ params: { id: await scratchHostFor(who, t.inScope) } }) },
+  "hosts/[id] DELETE": {
+    rule: need("host.manage", "host"),
+    target: "host",
+    call: async (t, who) => ({ params: { id: await scratchHostFor(who, t.inScope) } }),
+  },
   // Confirming the key a (scratch) host presented: the stack's own record of it.
   "hosts/[id]/confirm-key POST": {
     rule: need("host.manage", "host"),
     target: "host",
-    call: async (t, who) => ({ params: { id: await scratchHostFor(who, t.inScope) }, body: { fingerprint: stackEnv().host1.hostKeySha256 } }),
+    call: async (t, who) => ({
+      params: { id: await scratchHostFor(who, t.inScope) },
+      body: { fingerprint: stackEnv().host1.hostKeySha256 },
+    }),
   },
   "hosts/[id]/info GET": { rule: need("host.view", "host"), target: "host", call: (t) => ({ params: hostP(t) }) },
-  "hosts/[id]/provisioning GET": { rule: need("template.use", "host"), target: "host", call: (t) => ({ params: hostP(t) }) },
+  "hosts/[id]/provisioning GET": {
+    rule: need("template.use", "host"),
+    target: "host",
+    call: (t) => ({ params: hostP(t) }),
+  },
   // Probes an address and port: global host.manage (else a port scanner).
-  "hosts/[id]/test POST": { rule: need("host.manage", "global"), target: "host", call: async (t, who) => ({ params: { id: await scratchHostFor(who, t.inScope, true) } }) },
-  "hosts/[id]/storage/isos GET": { rule: need("host.view", "host"), target: "host", call: (t) => ({ params: hostP(t) }) },
-  "hosts/[id]/storage/isos POST": { rule: need("storage.manage", "host"), target: "host", pool: true, call: (t) => ({ params: hostP(t) }) },
-  "hosts/[id]/storage/pools GET": { rule: need("host.view", "host"), target: "host", call: (t) => ({ params: hostP(t) }) },
-  "hosts/[id]/storage/pools/[pool]/volumes GET": { rule: need("host.view", "host"), target: "host", call: (t) => ({ params: { id: t.hostId, pool: pool.name } }) },
+  "hosts/[id]/test POST": {
+    rule: need("host.manage", "global"),
+    target: "host",
+    call: async (t, who) => ({ params: { id: await scratchHostFor(who, t.inScope, true) } }),
+  },
+  "hosts/[id]/storage/isos GET": {
+    rule: need("host.view", "host"),
+    target: "host",
+    call: (t) => ({ params: hostP(t) }),
+  },
+  "hosts/[id]/storage/isos POST": {
+    rule: need("storage.manage", "host"),
+    target: "host",
+    pool: true,
+    call: (t) => ({ params: hostP(t) }),
+  },
+  "hosts/[id]/storage/pools GET": {
+    rule: need("host.view", "host"),
+    target: "host",
+    call: (t) => ({ params: hostP(t) }),
+  },
+  "hosts/[id]/storage/pools/[pool]/volumes GET": {
+    rule: need("host.view", "host"),
+    target: "host",
+    call: (t) => ({ params: { id: t.hostId, pool: pool.name } }),
+  },
   // No multipart body: allowed callers get 4xx from the handler, nothing is written.
   "hosts/[id]/storage/upload POST": {
     rule: need("storage.manage", "host"),
@@ -264,7 +441,10 @@ const ROWS: Record<string, Row> = {
     rule: need("storage.manage", "host"),
     target: "host",
     pool: true,
-    call: (t) => ({ params: hostP(t), body: { pool: pool.name, name: `vdtest-matrix-${rnd()}.qcow2`, format: "qcow2", capacityBytes: 1024 * 1024 } }),
+    call: (t) => ({
+      params: hostP(t),
+      body: { pool: pool.name, name: `vdtest-matrix-${rnd()}.qcow2`, format: "qcow2", capacityBytes: 1024 * 1024 },
+    }),
   },
   "hosts/[id]/storage/volumes/delete POST": {
     rule: need("storage.manage", "host"),
@@ -275,14 +455,32 @@ const ROWS: Record<string, Row> = {
   "openapi.json GET": { rule: pub, target: "none", call: () => ({}) },
   "preferences/locale POST": { rule: pub, target: "none", call: () => ({ body: { locale: "en" } }) },
   "roles GET": { rule: admin_, target: "none", call: () => ({}) },
-  "roles POST": { rule: admin_, target: "none", call: () => ({ body: { name: `matrix-${rnd()}`, privileges: ["vm.view"] } }) },
-  "roles/[id] PATCH": { rule: admin_, target: "none", call: () => ({ params: { id: fixtureRoleId }, body: { description: `matrix ${rnd()}` } }) },
+  "roles POST": {
+    rule: admin_,
+    target: "none",
+    call: () => ({ body: { name: `matrix-${rnd()}`, privileges: ["vm.view"] } }),
+  },
+  "roles/[id] PATCH": {
+    rule: admin_,
+    target: "none",
+    call: () => ({ params: { id: fixtureRoleId }, body: { description: `matrix ${rnd()}` } }),
+  },
   "roles/[id] DELETE": {
     rule: admin_,
     target: "none",
     call: async () => {
       const manage = await import("@/lib/authz/roles");
-      return { params: { id: (await manage.roleCreate(callerOf(await adminPrincipal(), CALLER_IP), { name: `matrix-${rnd()}`, description: "", privileges: ["vm.view"] })).id } };
+      return {
+        params: {
+          id: (
+            await manage.roleCreate(callerOf(await adminPrincipal(), CALLER_IP), {
+              name: `matrix-${rnd()}`,
+              description: "",
+              privileges: ["vm.view"],
+            })
+          ).id,
+        },
+      };
     },
   },
   "security/policy GET": { rule: admin_, target: "none", call: () => ({}) },
@@ -291,17 +489,40 @@ const ROWS: Record<string, Row> = {
     target: "none",
     call: async () => {
       const p = await (await import("@/lib/auth/security-policy")).securityPolicyGet();
-      return { body: { totpRequiredRoles: p.totpRequiredRoles, apiTokenMaxDays: p.apiTokenMaxDays, shareLinkMaxHours: p.shareLinkMaxHours } };
+      return {
+        body: {
+          totpRequiredRoles: p.totpRequiredRoles,
+          apiTokenMaxDays: p.apiTokenMaxDays,
+          shareLinkMaxHours: p.shareLinkMaxHours,
+        },
+      };
     },
   },
-  "setup POST": { rule: pub, target: "none", call: () => ({ body: { username: "late.admin", password: "late admin password" } }), ok: { status: 409, code: "setup_done", why: "first admin exists" } },
+  "setup POST": {
+    rule: pub,
+    target: "none",
+    call: () => ({ body: { username: "late.admin", password: "late admin password" } }),
+    ok: { status: 409, code: "setup_done", why: "first admin exists" },
+  },
   // The link is the credential; the share-link block below checks what its tickets reach.
-  "share/[token]/ticket POST": { rule: pub, target: "none", call: () => ({ params: { token: shareFixtureToken }, body: {} }) },
+  "share/[token]/ticket POST": {
+    rule: pub,
+    target: "none",
+    call: () => ({ params: { token: shareFixtureToken }, body: {} }),
+  },
   // Someone else's link (the admin's): only global user.manage may revoke it; others 404.
-  "share-links/[id] DELETE": { rule: { kind: "share-link-revoke" }, target: "vm", call: async (t) => ({ params: { id: await shareLinkOn(t) } }) },
+  "share-links/[id] DELETE": {
+    rule: { kind: "share-link-revoke" },
+    target: "vm",
+    call: async (t) => ({ params: { id: await shareLinkOn(t) } }),
+  },
   "tags GET": { rule: admin_, target: "none", call: () => ({}) },
   "tokens GET": { rule: self, target: "none", call: () => ({}) },
-  "tokens POST": { rule: selfSession, target: "none", call: () => ({ body: { name: `matrix ${rnd()}`, expiresInDays: 1, privileges: ["vm.view"] } }) },
+  "tokens POST": {
+    rule: selfSession,
+    target: "none",
+    call: () => ({ body: { name: `matrix ${rnd()}`, expiresInDays: 1, privileges: ["vm.view"] } }),
+  },
   // The caller's own token.
   "tokens/[id] DELETE": {
     rule: selfSession,
@@ -309,41 +530,111 @@ const ROWS: Record<string, Row> = {
     call: async (_t, who) => {
       const tokens = await import("@/lib/auth/api-tokens");
       const { principalFromSession } = await import("@/lib/authz");
-      const own = await tokens.apiTokenCreate(callerOf(principalFromSession(who.session), CALLER_IP), { name: `own ${rnd()}`, expiresInDays: 1, privileges: ["vm.view"] });
+      const own = await tokens.apiTokenCreate(callerOf(principalFromSession(who.session), CALLER_IP), {
+        name: `own ${rnd()}`,
+        expiresInDays: 1,
+        privileges: ["vm.view"],
+      });
       return { params: { id: own.view.id } };
     },
   },
   "tasks GET": { rule: self, target: "none", call: () => ({}) },
   // The caller's own task (another user's: the ownership block).
-  "tasks/[id] GET": { rule: self, target: "none", call: async (_t, who) => ({ params: { id: await taskOf(who.session) } }) },
-  "tasks/[id]/cancel POST": { rule: self, target: "none", call: async (_t, who) => ({ params: { id: await taskOf(who.session) } }) },
+  "tasks/[id] GET": {
+    rule: self,
+    target: "none",
+    call: async (_t, who) => ({ params: { id: await taskOf(who.session) } }),
+  },
+  "tasks/[id]/cancel POST": {
+    rule: self,
+    target: "none",
+    call: async (_t, who) => ({ params: { id: await taskOf(who.session) } }),
+  },
   "tasks/stream GET": { rule: self, target: "none", call: () => ({}), stream: true },
   "templates GET": { rule: need("template.use", "anywhere"), target: "none", call: () => ({}) },
   // A template bound to a host is managed at that host; one without a host needs global template.manage.
-  "templates POST": { rule: need("template.manage", "host"), target: "template", call: (t) => ({ body: templateBody(t.hostId) }) },
-  "templates POST #global": { rule: need("template.manage", "global"), target: "none", call: () => ({ body: templateBody(null) }) },
-  "templates/[id] GET": { rule: need("template.use", "anywhere"), target: "none", call: () => ({ params: { id: fixtureTemplateId } }) },
-  "templates/[id] PUT": { rule: need("template.manage", "host"), target: "template", call: async (t) => ({ params: { id: await templateFor(t.hostId) }, body: templateBody(t.hostId) }) },
-  "templates/[id] PUT #global": { rule: need("template.manage", "global"), target: "none", call: async () => ({ params: { id: await templateFor(null) }, body: templateBody(null) }) },
-  "templates/[id] DELETE": { rule: need("template.manage", "host"), target: "template", call: async (t) => ({ params: { id: await templateFor(t.hostId) } }) },
-  "templates/[id] DELETE #global": { rule: need("template.manage", "global"), target: "none", call: async () => ({ params: { id: await templateFor(null) } }) },
-  "templates/[id]/duplicate POST": { rule: need("template.manage", "host"), target: "template", call: async (t) => ({ params: { id: await templateFor(t.hostId) } }) },
+  "templates POST": {
+    rule: need("template.manage", "host"),
+    target: "template",
+    call: (t) => ({ body: templateBody(t.hostId) }),
+  },
+  "templates POST #global": {
+    rule: need("template.manage", "global"),
+    target: "none",
+    call: () => ({ body: templateBody(null) }),
+  },
+  "templates/[id] GET": {
+    rule: need("template.use", "anywhere"),
+    target: "none",
+    call: () => ({ params: { id: fixtureTemplateId } }),
+  },
+  "templates/[id] PUT": {
+    rule: need("template.manage", "host"),
+    target: "template",
+    call: async (t) => ({ params: { id: await templateFor(t.hostId) }, body: templateBody(t.hostId) }),
+  },
+  "templates/[id] PUT #global": {
+    rule: need("template.manage", "global"),
+    target: "none",
+    call: async () => ({ params: { id: await templateFor(null) }, body: templateBody(null) }),
+  },
+  "templates/[id] DELETE": {
+    rule: need("template.manage", "host"),
+    target: "template",
+    call: async (t) => ({ params: { id: await templateFor(t.hostId) } }),
+  },
+  "templates/[id] DELETE #global": {
+    rule: need("template.manage", "global"),
+    target: "none",
+    call: async () => ({ params: { id: await templateFor(null) } }),
+  },
+  "templates/[id]/duplicate POST": {
+    rule: need("template.manage", "host"),
+    target: "template",
+    call: async (t) => ({ params: { id: await templateFor(t.hostId) } }),
+  },
   "users GET": { rule: admin_, target: "none", call: () => ({}) },
-  "users POST": { rule: admin_, target: "none", call: () => ({ body: { username: `m-new-${rnd()}`, role: "helpdesk", password: "a long enough password 1" } }) },
+  "users POST": {
+    rule: admin_,
+    target: "none",
+    call: () => ({ body: { username: `m-new-${rnd()}`, role: "helpdesk", password: "a long enough password 1" } }),
+  },
   "users/[id] GET": { rule: admin_, target: "none", call: () => ({ params: { id: sinkUserId } }) },
-  "users/[id] PATCH": { rule: admin_, target: "none", call: () => ({ params: { id: sinkUserId }, body: { displayName: `sink ${rnd()}` } }) },
+  "users/[id] PATCH": {
+    rule: admin_,
+    target: "none",
+    call: () => ({ params: { id: sinkUserId }, body: { displayName: `sink ${rnd()}` } }),
+  },
   "users/[id] DELETE": { rule: admin_, target: "none", call: async () => ({ params: { id: await userFor() } }) },
   "users/[id]/access GET": { rule: admin_, target: "none", call: () => ({ params: { id: sinkUserId } }) },
-  "users/[id]/password POST": { rule: admin_, target: "none", call: () => ({ params: { id: sinkUserId }, body: { password: "long enough password 1" } }) },
+  "users/[id]/password POST": {
+    rule: admin_,
+    target: "none",
+    call: () => ({ params: { id: sinkUserId }, body: { password: "long enough password 1" } }),
+  },
   "users/[id]/quota GET": { rule: admin_, target: "none", call: () => ({ params: { id: sinkUserId } }) },
-  "users/[id]/quota PUT": { rule: admin_, target: "none", call: () => ({ params: { id: sinkUserId }, body: { maxVms: null, maxVcpus: null, maxMemoryMiB: null, maxDiskGiB: null } }) },
-  "users/[id]/totp DELETE": { rule: admin_, target: "none", call: () => ({ params: { id: sinkUserId } }), ok: { status: 409, code: "conflict", why: "the user has no two-factor" } },
+  "users/[id]/quota PUT": {
+    rule: admin_,
+    target: "none",
+    call: () => ({
+      params: { id: sinkUserId },
+      body: { maxVms: null, maxVcpus: null, maxMemoryMiB: null, maxDiskGiB: null },
+    }),
+  },
+  "users/[id]/totp DELETE": {
+    rule: admin_,
+    target: "none",
+    call: () => ({ params: { id: sinkUserId } }),
+    ok: { status: 409, code: "conflict", why: "the user has no two-factor" },
+  },
   "vms GET": { rule: self, target: "none", call: () => ({}) },
   // Deploying a template needs template.use there too; passes authorization, then: no such template.
   "vms/create POST": {
     rule: need("vm.create", "host", [{ priv: "template.use", at: "host" }]),
     target: "host",
-    call: (t) => ({ body: { mode: "template", hostId: t.hostId, name: `vdtest-matrix-${rnd()}`, templateId: randomUUID() } }),
+    call: (t) => ({
+      body: { mode: "template", hostId: t.hostId, name: `vdtest-matrix-${rnd()}`, templateId: randomUUID() },
+    }),
     ok: { status: 404, code: "not_found", why: "no such template" },
   },
   // Importing an existing volume as a disk also needs storage.manage there; then: no such volume.
@@ -351,7 +642,14 @@ const ROWS: Record<string, Row> = {
     rule: need("vm.create", "host", [{ priv: "storage.manage", at: "host" }]),
     target: "host",
     call: (t) => ({
-      body: { mode: "import", hostId: t.hostId, name: `vdtest-matrix-${rnd()}`, disk: { pool: pool.name, volume: `vdtest-matrix-none-${rnd()}.qcow2` }, hardware: { vcpus: 1, memoryMiB: 64, maxMemoryMiB: 64 }, start: false },
+      body: {
+        mode: "import",
+        hostId: t.hostId,
+        name: `vdtest-matrix-${rnd()}`,
+        disk: { pool: pool.name, volume: `vdtest-matrix-none-${rnd()}.qcow2` },
+        hardware: { vcpus: 1, memoryMiB: 64, maxMemoryMiB: 64 },
+        start: false,
+      },
     }),
     ok: { status: 422, code: "invalid_input", why: "no such volume" },
   },
@@ -359,7 +657,12 @@ const ROWS: Record<string, Row> = {
   // Access administration: refused as a whole (403) before the VM is looked at.
   "vms/[hostId]/[uuid]/access GET": { rule: admin_, target: "vm", refusal: 403, call: (t) => ({ params: vmP(t) }) },
   // resume on a running guest: nothing changes.
-  "vms/[hostId]/[uuid]/actions POST": { rule: need("vm.power", "vm"), target: "vm", call: (t) => ({ params: vmP(t), body: { action: "resume" } }), ok: { status: 409, code: "invalid_state", why: "already running" } },
+  "vms/[hostId]/[uuid]/actions POST": {
+    rule: need("vm.power", "vm"),
+    target: "vm",
+    call: (t) => ({ params: vmP(t), body: { action: "resume" } }),
+    ok: { status: 409, code: "invalid_state", why: "already running" },
+  },
   // A clone needs vm.create on the destination (its own host) too; VM A runs: refused after authorization.
   "vms/[hostId]/[uuid]/clone POST": {
     rule: need("vm.clone", "vm", [{ priv: "vm.create", at: "host" }]),
@@ -374,13 +677,33 @@ const ROWS: Record<string, Row> = {
     call: (t) => ({ params: vmP(t), body: { templateName: `matrix-${rnd()}` } }),
     ok: { status: 409, code: "invalid_state", why: "the VM runs" },
   },
-  "vms/[hostId]/[uuid]/unmark-template POST": { rule: need("template.manage", "vm"), target: "vm", call: (t) => ({ params: vmP(t) }), ok: { status: 409, code: "conflict", why: "not a template" } },
+  "vms/[hostId]/[uuid]/unmark-template POST": {
+    rule: need("template.manage", "vm"),
+    target: "vm",
+    call: (t) => ({ params: vmP(t) }),
+    ok: { status: 409, code: "conflict", why: "not a template" },
+  },
   "vms/[hostId]/[uuid]/delete GET": { rule: need("vm.delete", "vm"), target: "vm", call: (t) => ({ params: vmP(t) }) },
-  "vms/[hostId]/[uuid]/delete POST": { rule: need("vm.delete", "vm"), target: "vm", call: (t) => ({ params: vmP(t), body: { volumes: "not a list" } }), ok: { status: 422, code: "invalid_input", why: "invalid body" } },
+  "vms/[hostId]/[uuid]/delete POST": {
+    rule: need("vm.delete", "vm"),
+    target: "vm",
+    call: (t) => ({ params: vmP(t), body: { volumes: "not a list" } }),
+    ok: { status: 422, code: "invalid_input", why: "invalid body" },
+  },
   "vms/[hostId]/[uuid]/hardware GET": { rule: need("vm.view", "vm"), target: "vm", call: (t) => ({ params: vmP(t) }) },
-  "vms/[hostId]/[uuid]/hardware PATCH": { rule: need("vm.edit", "vm"), target: "vm", vm: "N", call: (t) => ({ params: vmP(t), body: { description: `matrix ${rnd()}` } }) },
+  "vms/[hostId]/[uuid]/hardware PATCH": {
+    rule: need("vm.edit", "vm"),
+    target: "vm",
+    vm: "N",
+    call: (t) => ({ params: vmP(t), body: { description: `matrix ${rnd()}` } }),
+  },
   // A NIC on a libvirt network: vm.edit. On a host bridge: network.manage at the host too.
-  "vms/[hostId]/[uuid]/hardware PATCH #network-nic": { rule: need("vm.edit", "vm"), target: "vm", vm: "N", call: (t) => ({ params: vmP(t), body: { addNic: { kind: "network", source: "default" } } }) },
+  "vms/[hostId]/[uuid]/hardware PATCH #network-nic": {
+    rule: need("vm.edit", "vm"),
+    target: "vm",
+    vm: "N",
+    call: (t) => ({ params: vmP(t), body: { addNic: { kind: "network", source: "default" } } }),
+  },
   "vms/[hostId]/[uuid]/hardware PATCH #bridge-nic": {
     rule: need("vm.edit", "vm", [{ priv: "network.manage", at: "host" }]),
     target: "vm",
@@ -388,13 +711,34 @@ const ROWS: Record<string, Row> = {
     call: (t) => ({ params: vmP(t), body: { addNic: { kind: "bridge", source: "vdmatrixbr0" } } }),
   },
   "vms/[hostId]/[uuid]/console GET": { rule: need("vm.view", "vm"), target: "vm", call: (t) => ({ params: vmP(t) }) },
-  "vms/[hostId]/[uuid]/console POST": { rule: need("vm.console", "vm"), target: "vm", call: (t) => ({ params: vmP(t), body: { kind: "vnc", mode: "view" } }) },
+  "vms/[hostId]/[uuid]/console POST": {
+    rule: need("vm.console", "vm"),
+    target: "vm",
+    call: (t) => ({ params: vmP(t), body: { kind: "vnc", mode: "view" } }),
+  },
   // The matrix guests have no SPICE display (the CONNECT block uses one that has).
-  "vms/[hostId]/[uuid]/console/vv POST": { rule: need("vm.console", "vm", [], true), target: "vm", call: (t) => ({ params: vmP(t) }), ok: { status: 409, code: "invalid_state", why: "no SPICE display" } },
+  "vms/[hostId]/[uuid]/console/vv POST": {
+    rule: need("vm.console", "vm", [], true),
+    target: "vm",
+    call: (t) => ({ params: vmP(t) }),
+    ok: { status: 409, code: "invalid_state", why: "no SPICE display" },
+  },
   // A screenshot shows what the console shows.
-  "vms/[hostId]/[uuid]/screenshot GET": { rule: need("vm.console", "vm"), target: "vm", call: (t) => ({ params: vmP(t) }) },
-  "vms/[hostId]/[uuid]/share-links GET": { rule: need("vm.console", "vm"), target: "vm", call: (t) => ({ params: vmP(t) }) },
-  "vms/[hostId]/[uuid]/share-links POST": { rule: need("vm.console", "vm"), target: "vm", call: (t) => ({ params: vmP(t), body: { kind: "vnc", expiresInMinutes: 5, viewOnly: true } }) },
+  "vms/[hostId]/[uuid]/screenshot GET": {
+    rule: need("vm.console", "vm"),
+    target: "vm",
+    call: (t) => ({ params: vmP(t) }),
+  },
+  "vms/[hostId]/[uuid]/share-links GET": {
+    rule: need("vm.console", "vm"),
+    target: "vm",
+    call: (t) => ({ params: vmP(t) }),
+  },
+  "vms/[hostId]/[uuid]/share-links POST": {
+    rule: need("vm.console", "vm"),
+    target: "vm",
+    call: (t) => ({ params: vmP(t), body: { kind: "vnc", expiresInMinutes: 5, viewOnly: true } }),
+  },
   "vms/[hostId]/[uuid]/tags GET": { rule: need("vm.view", "vm"), target: "vm", call: (t) => ({ params: vmP(t) }) },
   // A tag is a grant selector: changing tags is access control.
   "vms/[hostId]/[uuid]/tags PUT": { rule: admin_, target: "vm", call: (t) => ({ params: vmP(t), body: { tags: [] } }) },
@@ -438,10 +782,12 @@ function expectation(row: Row, who: Who, inScope: boolean): { status: number; au
   if (r.kind === "public") return undefined;
   if ((r.kind === "self" || r.kind === "needs") && r.session && who.token) return { status: 403, audited: false };
   if (r.kind === "self") return undefined;
-  if (r.kind === "share-link-revoke") return holds(who, "user.manage", "global") ? undefined : { status: 404, audited: false };
+  if (r.kind === "share-link-revoke")
+    return holds(who, "user.manage", "global") ? undefined : { status: 404, audited: false };
   if (r.needs.every((n) => holds(who, n.priv, placeOf(row, n.at, inScope)))) return undefined;
   if (row.refusal) return { status: row.refusal, audited: true };
-  if (row.target === "vm") return { status: holds(who, "vm.view", placeOf(row, "vm", inScope)) ? 403 : 404, audited: true };
+  if (row.target === "vm")
+    return { status: holds(who, "vm.view", placeOf(row, "vm", inScope)) ? 403 : 404, audited: true };
   // Templates: refused outright (403) to a caller who manages templates nowhere; else as their host.
   if (row.target === "template" && !holds(who, "template.manage", "anywhere")) return { status: 403, audited: true };
   if (row.target === "host" || row.target === "template") {
@@ -506,7 +852,11 @@ async function callRoute(r: Route, who: Who | null, call: Call, opts: { fresh?: 
     headers["x-csrf-token"] = c.csrf;
   }
   if (call.body !== undefined) headers["content-type"] = "application/json";
-  const req = new NextRequest(url, { method: r.method, headers, body: call.body === undefined ? undefined : JSON.stringify(call.body) });
+  const req = new NextRequest(url, {
+    method: r.method,
+    headers,
+    body: call.body === undefined ? undefined : JSON.stringify(call.body),
+  });
   const res = await r.handler(req, { params: Promise.resolve(params) });
   let text = "";
   if (r.row?.stream && res.status === 200) await res.body?.cancel().catch(() => {});
@@ -526,12 +876,16 @@ async function poolLock(hostId: string): Promise<() => void> {
   const prev = poolQueues.get(hostId) ?? Promise.resolve();
   let release!: () => void;
   const mine = new Promise<void>((r) => (release = r));
-  poolQueues.set(hostId, prev.then(() => mine));
+  poolQueues.set(
+    hostId,
+    prev.then(() => mine),
+  );
   await prev;
   return release;
 }
 
-const deniedCount = (userId: string) => f.mod.db.db().auditEvent.count({ where: { action: "access.denied", actorId: userId } });
+const deniedCount = (userId: string) =>
+  f.mod.db.db().auditEvent.count({ where: { action: "access.denied", actorId: userId } });
 
 /** Runs every row for one principal (sequentially: the access.denied count is per principal); returns the failures. */
 async function runMatrix(who: Who): Promise<{ failures: string[]; calls: number }> {
@@ -565,10 +919,16 @@ async function runMatrix(who: Who): Promise<{ failures: string[]; calls: number 
       calls++;
       if (!want) {
         const ok = row.ok ?? "2xx";
-        const good = ok === "2xx" ? ans.status >= 200 && ans.status < 300 : ans.status === ok.status && ans.code === ok.code;
-        if (!good || denied) failures.push(`${label}: expected ${ok === "2xx" ? "2xx" : `${ok.status} ${ok.code} (${ok.why})`}, got ${ans.status}${denied ? " with access.denied" : ""} ${ans.text}`);
+        const good =
+          ok === "2xx" ? ans.status >= 200 && ans.status < 300 : ans.status === ok.status && ans.code === ok.code;
+        if (!good || denied)
+          failures.push(
+            `${label}: expected ${ok === "2xx" ? "2xx" : `${ok.status} ${ok.code} (${ok.why})`}, got ${ans.status}${denied ? " with access.denied" : ""} ${ans.text}`,
+          );
       } else if (ans.status !== want.status || (want.audited && !denied)) {
-        failures.push(`${label}: expected refusal ${want.status}${want.audited ? " (audited access.denied)" : ""}, got ${ans.status}${want.audited && !denied ? " without access.denied" : ""} ${ans.text}`);
+        failures.push(
+          `${label}: expected refusal ${want.status}${want.audited ? " (audited access.denied)" : ""}, got ${ans.status}${want.audited && !denied ? " without access.denied" : ""} ${ans.text}`,
+        );
       }
     }
   }
@@ -591,7 +951,10 @@ let consolePort = 0;
 /** A SPICE guest on host 1 for the HTTP CONNECT (.vv) path. */
 const spiceGuest = { name: `vdtest-matrix-spice-${rnd()}`, uuid: randomUUID() };
 
-async function makeUser(username: string, grants: { roleId: string; scope: "global" | "host" | "vm"; hostId?: string; vmUuid?: string }[]) {
+async function makeUser(
+  username: string,
+  grants: { roleId: string; scope: "global" | "host" | "vm"; hostId?: string; vmUuid?: string }[],
+) {
   const db = f.mod.db.db();
   const u = await db.user.create({ data: { username, passwordHash: "x", role: "helpdesk" } });
   for (const g of grants) await db.grant.create({ data: { userId: u.id, ...g } });
@@ -606,7 +969,11 @@ beforeAll(async () => {
   // The same pool name on host 2 (vdhost2's session libvirt), for the out-of-scope calls.
   const pool2Dir = path.join(lab.diskDir("host2"), "pool");
   mkdirSync(pool2Dir);
-  chownSync(pool2Dir, Number(execFileSync("id", ["-u", stackEnv().host2.username], { encoding: "utf8" })), Number(execFileSync("id", ["-g", stackEnv().host2.username], { encoding: "utf8" })));
+  chownSync(
+    pool2Dir,
+    Number(execFileSync("id", ["-u", stackEnv().host2.username], { encoding: "utf8" })),
+    Number(execFileSync("id", ["-g", stackEnv().host2.username], { encoding: "utf8" })),
+  );
   virshSync("host2", ["pool-define-as", pool.name, "dir", "--target", pool2Dir]);
   virshSync("host2", ["pool-start", pool.name]);
   vmA = lab.define("host1");
@@ -622,7 +989,8 @@ beforeAll(async () => {
   await f.mod.inventory.inventoryGet(host2.id, { maxAgeMs: 0 });
 
   const registry = await import("@/lib/tasks/registry");
-  if (!registry.taskHandlerRegistered("matrix.wait")) registry.taskHandlerRegister("matrix.wait", async () => {}, { cancellable: true });
+  if (!registry.taskHandlerRegistered("matrix.wait"))
+    registry.taskHandlerRegister("matrix.wait", async () => {}, { cancellable: true });
 
   for (const file of routeFiles(API)) {
     const mod = (await import(file)) as Record<string, unknown>;
@@ -639,10 +1007,23 @@ beforeAll(async () => {
   sinkUserId = await userFor();
   fixtureGroupId = (await f.mod.db.db().group.create({ data: { name: `matrix-fixture-${rnd()}` } })).id;
   const manage = await import("@/lib/authz/roles");
-  fixtureRoleId = (await manage.roleCreate(callerOf(await adminPrincipal(), CALLER_IP), { name: `matrix-fixture-${rnd()}`, description: "", privileges: ["vm.view"] })).id;
+  fixtureRoleId = (
+    await manage.roleCreate(callerOf(await adminPrincipal(), CALLER_IP), {
+      name: `matrix-fixture-${rnd()}`,
+      description: "",
+      privileges: ["vm.view"],
+    })
+  ).id;
   fixtureTemplateId = await templateFor(host1.id);
   const share = await import("@/lib/consoles/share-links");
-  shareFixtureToken = (await share.shareLinkCreate(callerOf(await adminPrincipal(), CALLER_IP), host1.id, vmA.uuid, { kind: "vnc", expiresInMinutes: 30, viewOnly: true, singleUse: false })).token;
+  shareFixtureToken = (
+    await share.shareLinkCreate(callerOf(await adminPrincipal(), CALLER_IP), host1.id, vmA.uuid, {
+      kind: "vnc",
+      expiresInMinutes: 30,
+      viewOnly: true,
+      singleUse: false,
+    })
+  ).token;
 
   // Every role three ways: granted globally, on host 1, and on VMs A and N only (accounts hold nothing else).
   await Promise.all(
@@ -666,8 +1047,19 @@ beforeAll(async () => {
   for (const priv of TOKEN_LIMITS) {
     const userId = await makeUser(`m-tok-${priv.replace(".", "-")}`, [{ roleId: "admin", scope: "global" }]);
     const s = await sessionFor(userId);
-    const minted = await apiTokens.apiTokenCreate(callerOf(principalFromSession(s.session), CALLER_IP), { name: `limited ${priv}`, expiresInDays: 1, privileges: [priv] });
-    tokenPrincipals.push({ label: `an admin's API token limited to ${priv}`, role: "admin", where: "global", userId, ...s, token: { secret: minted.token, privileges: [priv] } });
+    const minted = await apiTokens.apiTokenCreate(callerOf(principalFromSession(s.session), CALLER_IP), {
+      name: `limited ${priv}`,
+      expiresInDays: 1,
+      privileges: [priv],
+    });
+    tokenPrincipals.push({
+      label: `an admin's API token limited to ${priv}`,
+      role: "admin",
+      where: "global",
+      userId,
+      ...s,
+      token: { secret: minted.token, privileges: [priv] },
+    });
   }
 
   ({ server, port: consolePort } = await consoleServerStart());
@@ -710,14 +1102,25 @@ describe("the authorization matrix", () => {
       8,
       async (r) => {
         const row = r.row!;
-        const call = row.rule.kind === "public" ? await row.call({ hostId: host1.id, uuid: vmA.uuid, inScope: true }, who0) : { params: (await Promise.resolve(row.call({ hostId: host1.id, uuid: vmA.uuid, inScope: true }, who0))).params };
+        const call =
+          row.rule.kind === "public"
+            ? await row.call({ hostId: host1.id, uuid: vmA.uuid, inScope: true }, who0)
+            : {
+                params: (await Promise.resolve(row.call({ hostId: host1.id, uuid: vmA.uuid, inScope: true }, who0)))
+                  .params,
+              };
         const ans = await callRoute(r, null, call);
         if (row.rule.kind !== "public") {
-          if (ans.status !== 401) failures.push(`${r.key} without a session: expected 401, got ${ans.status} ${ans.text}`);
+          if (ans.status !== 401)
+            failures.push(`${r.key} without a session: expected 401, got ${ans.status} ${ans.text}`);
         } else {
           const ok = row.ok ?? "2xx";
-          const good = ok === "2xx" ? ans.status >= 200 && ans.status < 300 : ans.status === ok.status && ans.code === ok.code;
-          if (!good) failures.push(`${r.key} (public): expected ${ok === "2xx" ? "2xx" : `${ok.status} ${ok.code}`}, got ${ans.status} ${ans.text}`);
+          const good =
+            ok === "2xx" ? ans.status >= 200 && ans.status < 300 : ans.status === ok.status && ans.code === ok.code;
+          if (!good)
+            failures.push(
+              `${r.key} (public): expected ${ok === "2xx" ? "2xx" : `${ok.status} ${ok.code}`}, got ${ans.status} ${ans.text}`,
+            );
         }
       },
     );
@@ -755,8 +1158,17 @@ async function accountWith(name: string, grants: Parameters<typeof makeUser>[1])
 async function tokenOf(who: Who, privileges: Priv[]): Promise<Who> {
   const apiTokens = await import("@/lib/auth/api-tokens");
   const { principalFromSession } = await import("@/lib/authz");
-  const minted = await apiTokens.apiTokenCreate(callerOf(principalFromSession(who.session), CALLER_IP), { name: `t ${rnd()}`, expiresInDays: 1, privileges });
-  return { ...who, label: `${who.label}'s token (${privileges.join(", ")})`, token: { secret: minted.token, privileges }, tokenId: minted.view.id } as Who & { tokenId: string };
+  const minted = await apiTokens.apiTokenCreate(callerOf(principalFromSession(who.session), CALLER_IP), {
+    name: `t ${rnd()}`,
+    expiresInDays: 1,
+    privileges,
+  });
+  return {
+    ...who,
+    label: `${who.label}'s token (${privileges.join(", ")})`,
+    token: { secret: minted.token, privileges },
+    tokenId: minted.view.id,
+  } as Who & { tokenId: string };
 }
 
 /** Reads a Server-Sent Events route as it streams; close() aborts the request. */
@@ -766,7 +1178,9 @@ async function streamOpen(key: "events GET" | "tasks/stream GET", who: Who) {
   else headers.cookie = `vd_session=${who.cookie.token}`;
   const ac = new AbortController();
   const r = route(key);
-  const res = await r.handler(new NextRequest(`http://127.0.0.1:3000/api/${r.file}`, { headers, signal: ac.signal }), { params: Promise.resolve({}) });
+  const res = await r.handler(new NextRequest(`http://127.0.0.1:3000/api/${r.file}`, { headers, signal: ac.signal }), {
+    params: Promise.resolve({}),
+  });
   expect(res.status, `${key} as ${who.label}`).toBe(200);
   let text = "";
   const reader = res.body!.getReader();
@@ -790,8 +1204,14 @@ describe("share-link principals", () => {
     const share = await import("@/lib/consoles/share-links");
     const { principalFromSession } = await import("@/lib/authz");
     const creator = P("helpdesk", "vm");
-    const link = await share.shareLinkCreate(callerOf(principalFromSession(creator.session), CALLER_IP), host1.id, vmA.uuid, { kind: "vnc", expiresInMinutes: 10, viewOnly: true, singleUse: false });
-    const mint = (body: unknown) => callRoute(route("share/[token]/ticket POST"), null, { params: { token: link.token }, body });
+    const link = await share.shareLinkCreate(
+      callerOf(principalFromSession(creator.session), CALLER_IP),
+      host1.id,
+      vmA.uuid,
+      { kind: "vnc", expiresInMinutes: 10, viewOnly: true, singleUse: false },
+    );
+    const mint = (body: unknown) =>
+      callRoute(route("share/[token]/ticket POST"), null, { params: { token: link.token }, body });
 
     // Asking for an interactive console still gets a view-only VNC ticket for VM A.
     const asked = await mint({ mode: "interactive" });
@@ -810,25 +1230,53 @@ describe("share-link principals", () => {
     o.ws.close(1000);
     await o.closed;
     const db = f.mod.db.db();
-    await expect.poll(async () => (await db.consoleSession.findFirst({ where: { shareLinkId: link.link.id } }))?.endedAt ?? null, { timeout: 10_000 }).not.toBeNull();
+    await expect
+      .poll(
+        async () => (await db.consoleSession.findFirst({ where: { shareLinkId: link.link.id } }))?.endedAt ?? null,
+        { timeout: 10_000 },
+      )
+      .not.toBeNull();
     const row = (await db.consoleSession.findFirst({ where: { shareLinkId: link.link.id } }))!;
-    expect({ vm: row.vmUuid, kind: row.kind, viewOnly: row.viewOnly, bytesIn: Number(row.bytesIn) }).toEqual({ vm: vmA.uuid, kind: "vnc", viewOnly: true, bytesIn: 14 });
+    expect({ vm: row.vmUuid, kind: row.kind, viewOnly: row.viewOnly, bytesIn: Number(row.bytesIn) }).toEqual({
+      vm: vmA.uuid,
+      kind: "vnc",
+      viewOnly: true,
+      bytesIn: 14,
+    });
 
     // Its tickets are no .vv tickets (HTTP CONNECT), and the link secret is no API credential.
     const { vvHostOf } = await import("@/lib/consoles/vv-file");
     const another = JSON.parse((await mint({})).body) as { ticket: string };
     const tunnel = await connectThrough(consolePort, vvHostOf(another.ticket));
     tunnel.c.sock.destroy();
-    const asBearer: Who = { ...creator, label: "the link secret as a bearer token", token: { secret: link.token, privileges: [] } };
+    const asBearer: Who = {
+      ...creator,
+      label: "the link secret as a bearer token",
+      token: { secret: link.token, privileges: [] },
+    };
     const api: Record<string, number> = {};
     for (const key of ["vms GET", "vms/[hostId]/[uuid] GET", "vms/[hostId]/[uuid]/console POST"]) {
-      api[key] = (await callRoute(route(key), asBearer, { params: { hostId: host1.id, uuid: vmA.uuid }, body: key.endsWith("POST") ? { kind: "vnc", mode: "view" } : undefined })).status;
+      api[key] = (
+        await callRoute(route(key), asBearer, {
+          params: { hostId: host1.id, uuid: vmA.uuid },
+          body: key.endsWith("POST") ? { kind: "vnc", mode: "view" } : undefined,
+        })
+      ).status;
     }
     // A link whose creator lost vm.console mints nothing.
-    const other = await accountWith("sharer", [{ roleId: "helpdesk", scope: "vm", hostId: host1.id, vmUuid: vmA.uuid }]);
-    const gone = await share.shareLinkCreate(callerOf(principalFromSession(other.session), CALLER_IP), host1.id, vmA.uuid, { kind: "vnc", expiresInMinutes: 10, viewOnly: true, singleUse: false });
+    const other = await accountWith("sharer", [
+      { roleId: "helpdesk", scope: "vm", hostId: host1.id, vmUuid: vmA.uuid },
+    ]);
+    const gone = await share.shareLinkCreate(
+      callerOf(principalFromSession(other.session), CALLER_IP),
+      host1.id,
+      vmA.uuid,
+      { kind: "vnc", expiresInMinutes: 10, viewOnly: true, singleUse: false },
+    );
     await db.grant.deleteMany({ where: { userId: other.userId } });
-    const creatorLost = (await callRoute(route("share/[token]/ticket POST"), null, { params: { token: gone.token }, body: {} })).status;
+    const creatorLost = (
+      await callRoute(route("share/[token]/ticket POST"), null, { params: { token: gone.token }, body: {} })
+    ).status;
     expect({ extraChannel: extra.status, connect: tunnel.status, api, creatorLost }, extra.text).toEqual({
       extraChannel: 400,
       connect: 403,
@@ -839,8 +1287,14 @@ describe("share-link principals", () => {
 
   it("a single-use interactive link mints no second interactive session while its first is open", async () => {
     const share = await import("@/lib/consoles/share-links");
-    const link = await share.shareLinkCreate(callerOf(await adminPrincipal(), CALLER_IP), host1.id, vmA.uuid, { kind: "vnc", expiresInMinutes: 10, viewOnly: false, singleUse: true });
-    const mint = (body: unknown) => callRoute(route("share/[token]/ticket POST"), null, { params: { token: link.token }, body });
+    const link = await share.shareLinkCreate(callerOf(await adminPrincipal(), CALLER_IP), host1.id, vmA.uuid, {
+      kind: "vnc",
+      expiresInMinutes: 10,
+      viewOnly: false,
+      singleUse: true,
+    });
+    const mint = (body: unknown) =>
+      callRoute(route("share/[token]/ticket POST"), null, { params: { token: link.token }, body });
     const first = await mint({});
     expect(first.status).toBe(201);
     const o = await consoleOpen(consolePort, (JSON.parse(first.body) as { ticket: string }).ticket, null);
@@ -857,12 +1311,16 @@ describe("/ws/console and HTTP CONNECT", () => {
   it("opens a console only with the caller's own ticket, for a VM the caller may console", async () => {
     const tickets = await import("@/lib/consoles/tickets");
     const helpdesk = P("helpdesk", "vm");
-    const mint = (who: Who, g: Guest = vmA, hostId = host1.id) => tickets.consoleTicketMint(sessionCaller(who.session), hostId, g.uuid, { kind: "vnc", mode: "view", channel: "main" }).then((m) => m.ticket);
+    const mint = (who: Who, g: Guest = vmA, hostId = host1.id) =>
+      tickets
+        .consoleTicketMint(sessionCaller(who.session), hostId, g.uuid, { kind: "vnc", mode: "view", channel: "main" })
+        .then((m) => m.ticket);
     const o = await consoleOpen(consolePort, await mint(helpdesk), helpdesk.cookie.token);
     await rfbHandshake(o);
     o.ws.close(1000);
     await o.closed;
-    const refused = async (ticket: string, cookie: string | null) => consoleRefusedStatus(consoleOpen(consolePort, ticket, cookie));
+    const refused = async (ticket: string, cookie: string | null) =>
+      consoleRefusedStatus(consoleOpen(consolePort, ticket, cookie));
     const used = await mint(helpdesk);
     await refused(used, helpdesk.cookie.token);
     expect({
@@ -875,7 +1333,9 @@ describe("/ws/console and HTTP CONNECT", () => {
       otherHostVm: await refused(await mint(helpdesk, vmC, host2.id), helpdesk.cookie.token),
       // A ticket of a user whose grant went away since.
       revoked: await (async () => {
-        const who = await accountWith("revoked", [{ roleId: "helpdesk", scope: "vm", hostId: host1.id, vmUuid: vmA.uuid }]);
+        const who = await accountWith("revoked", [
+          { roleId: "helpdesk", scope: "vm", hostId: host1.id, vmUuid: vmA.uuid },
+        ]);
         const t = await mint(who);
         await f.mod.db.db().grant.deleteMany({ where: { userId: who.userId } });
         return refused(t, who.cookie.token);
@@ -888,25 +1348,44 @@ describe("/ws/console and HTTP CONNECT", () => {
     const { vvHostOf } = await import("@/lib/consoles/vv-file");
     const origin = `http://127.0.0.1:${consolePort}`;
     const hostOf = (body: string) => /^host=(.*)$/m.exec(body)![1];
-    const consoler = await accountWith("spice", [{ roleId: "helpdesk", scope: "vm", hostId: host1.id, vmUuid: spiceGuest.uuid }]);
-    const viewer = await accountWith("spice-viewer", [{ roleId: "viewer", scope: "vm", hostId: host1.id, vmUuid: spiceGuest.uuid }]);
+    const consoler = await accountWith("spice", [
+      { roleId: "helpdesk", scope: "vm", hostId: host1.id, vmUuid: spiceGuest.uuid },
+    ]);
+    const viewer = await accountWith("spice-viewer", [
+      { roleId: "viewer", scope: "vm", hostId: host1.id, vmUuid: spiceGuest.uuid },
+    ]);
     const status = async (hostPart: string) => {
       const t = await connectThrough(consolePort, hostPart);
       t.c.sock.destroy();
       return t.status;
     };
     // Minted before any tunnel opens (a SPICE display has one holder at a time).
-    const forViewer = (await tickets.consoleVvCreate(sessionCaller(viewer.session), host1.id, spiceGuest.uuid, origin)).body;
-    const good = (await tickets.consoleVvCreate(sessionCaller(consoler.session), host1.id, spiceGuest.uuid, origin)).body;
-    const late = (await tickets.consoleVvCreate(sessionCaller(consoler.session), host1.id, spiceGuest.uuid, origin)).body;
-    const ws = (await tickets.consoleTicketMint(sessionCaller(consoler.session), host1.id, spiceGuest.uuid, { kind: "spice", mode: "interactive", channel: "main" })).ticket;
+    const forViewer = (await tickets.consoleVvCreate(sessionCaller(viewer.session), host1.id, spiceGuest.uuid, origin))
+      .body;
+    const good = (await tickets.consoleVvCreate(sessionCaller(consoler.session), host1.id, spiceGuest.uuid, origin))
+      .body;
+    const late = (await tickets.consoleVvCreate(sessionCaller(consoler.session), host1.id, spiceGuest.uuid, origin))
+      .body;
+    const ws = (
+      await tickets.consoleTicketMint(sessionCaller(consoler.session), host1.id, spiceGuest.uuid, {
+        kind: "spice",
+        mode: "interactive",
+        channel: "main",
+      })
+    ).ticket;
     const viewOnlyUser = await status(hostOf(forViewer));
     const wsTicket = await status(vvHostOf(ws));
     const ok = await status(hostOf(good));
     await f.mod.db.db().grant.deleteMany({ where: { userId: consoler.userId } });
     const revoked = await status(hostOf(late));
     const hostRoute = await status(`${host1.id}`);
-    expect({ ok, viewOnlyUser, wsTicket, revoked, hostRoute }).toEqual({ ok: 200, viewOnlyUser: 403, wsTicket: 403, revoked: 403, hostRoute: 403 });
+    expect({ ok, viewOnlyUser, wsTicket, revoked, hostRoute }).toEqual({
+      ok: 200,
+      viewOnlyUser: 403,
+      wsTicket: 403,
+      revoked: 403,
+      hostRoute: 403,
+    });
   }, 60_000);
 });
 
@@ -916,7 +1395,9 @@ describe("what the SSE streams deliver", () => {
     const hidden = lab.define("host1");
     for (const g of [seen, hidden]) virshSync("host1", ["start", g.uuid]);
     await f.mod.inventory.inventoryGet(host1.id, { maxAgeMs: 0 });
-    const watcher = await accountWith("events", [{ roleId: "viewer", scope: "vm", hostId: host1.id, vmUuid: seen.uuid }]);
+    const watcher = await accountWith("events", [
+      { roleId: "viewer", scope: "vm", hostId: host1.id, vmUuid: seen.uuid },
+    ]);
     const viaToken = (await tokenOf(watcher, ["vm.view"])) as Who & { tokenId: string };
     const bySession = await streamOpen("events GET", watcher);
     const byToken = await streamOpen("events GET", viaToken);
@@ -924,7 +1405,11 @@ describe("what the SSE streams deliver", () => {
       await sleep(1500);
       virshSync("host1", ["suspend", hidden.uuid]);
       virshSync("host1", ["suspend", seen.uuid]);
-      await until("an event for the visible VM on both streams", () => bySession.text().includes(seen.uuid) && byToken.text().includes(seen.uuid), { timeoutMs: 15_000 });
+      await until(
+        "an event for the visible VM on both streams",
+        () => bySession.text().includes(seen.uuid) && byToken.text().includes(seen.uuid),
+        { timeoutMs: 15_000 },
+      );
       virshSync("host1", ["resume", hidden.uuid]);
       await sleep(1000);
       for (const s of [bySession, byToken]) {
@@ -932,12 +1417,18 @@ describe("what the SSE streams deliver", () => {
         expect(s.text()).not.toContain(hidden.name);
       }
       // The token is revoked: its open stream carries nothing more.
-      await (await import("@/lib/auth/api-tokens")).apiTokenRevoke(callerOf(await adminPrincipal(), CALLER_IP), viaToken.tokenId);
+      await (
+        await import("@/lib/auth/api-tokens")
+      ).apiTokenRevoke(callerOf(await adminPrincipal(), CALLER_IP), viaToken.tokenId);
       await sleep(2500);
       const before = byToken.text().length;
       const beforeSession = bySession.text().length;
       virshSync("host1", ["resume", seen.uuid]);
-      await until("the session stream sees the resume", () => bySession.text().slice(beforeSession).includes(seen.uuid), { timeoutMs: 15_000 });
+      await until(
+        "the session stream sees the resume",
+        () => bySession.text().slice(beforeSession).includes(seen.uuid),
+        { timeoutMs: 15_000 },
+      );
       await sleep(1000);
       expect(byToken.text().slice(before), "events after the token was revoked").not.toContain(seen.uuid);
     } finally {
@@ -964,7 +1455,10 @@ describe("what the SSE streams deliver", () => {
       };
       await until(
         "each stream's visible tasks",
-        () => streams.alice.text().includes(ids.alice) && streams.admin.text().includes(ids.other) && streams.adminViewToken.text().includes(ids.tokenOwner),
+        () =>
+          streams.alice.text().includes(ids.alice) &&
+          streams.admin.text().includes(ids.other) &&
+          streams.adminViewToken.text().includes(ids.tokenOwner),
         { timeoutMs: 15_000 },
       );
       await sleep(1500);
@@ -988,7 +1482,9 @@ describe("objects owned by someone else", () => {
     const task = await taskOf(owner.session);
     const another = await taskOf(owner.session);
     const adminsOwn = await taskOf(adminViewToken.session);
-    const list = async (who: Who) => (JSON.parse((await callRoute(route("tasks GET"), who, {})).body) as { tasks?: { id: string }[] } | { id: string }[]);
+    const list = async (who: Who) =>
+      JSON.parse((await callRoute(route("tasks GET"), who, {})).body) as
+        { tasks?: { id: string }[] } | { id: string }[];
     const ids = (l: Awaited<ReturnType<typeof list>>) => (Array.isArray(l) ? l : (l.tasks ?? [])).map((t) => t.id);
     expect({
       detailByOther: await status("tasks/[id] GET", P("operator", "host"), { params: { id: task } }),
@@ -1000,7 +1496,17 @@ describe("objects owned by someone else", () => {
       detailByAdmin: await status("tasks/[id] GET", P("admin", "global"), { params: { id: task } }),
       listedForAdmin: ids(await list(P("admin", "global"))).includes(task),
       cancelByAdmin: await status("tasks/[id]/cancel POST", P("admin", "global"), { params: { id: another } }),
-    }).toEqual({ detailByOther: 404, cancelByOther: 404, detailByToken: 404, cancelByToken: 404, listedForToken: false, tokenSeesOwn: true, detailByAdmin: 200, listedForAdmin: true, cancelByAdmin: 200 });
+    }).toEqual({
+      detailByOther: 404,
+      cancelByOther: 404,
+      detailByToken: 404,
+      cancelByToken: 404,
+      listedForToken: false,
+      tokenSeesOwn: true,
+      detailByAdmin: 200,
+      listedForAdmin: true,
+      cancelByAdmin: 200,
+    });
   });
 
   it("another user's API token: 404 on delete, and it keeps working; a global user.manage admin revokes it", async () => {
@@ -1010,14 +1516,29 @@ describe("objects owned by someone else", () => {
     const stillWorks = await status("vms GET", t, {});
     const byAdmin = await status("tokens/[id] DELETE", P("admin", "global"), { params: { id: t.tokenId } });
     const afterRevoke = await status("vms GET", t, {});
-    expect({ byOther, stillWorks, byAdmin, afterRevoke }).toEqual({ byOther: 404, stillWorks: 200, byAdmin: 200, afterRevoke: 401 });
+    expect({ byOther, stillWorks, byAdmin, afterRevoke }).toEqual({
+      byOther: 404,
+      stillWorks: 200,
+      byAdmin: 200,
+      afterRevoke: 401,
+    });
   });
 
   it("another user's share link: 404 on delete (even with vm.console there); its creator, unless limited below vm.console, and a global user.manage admin revoke it", async () => {
     const share = await import("@/lib/consoles/share-links");
     const { principalFromSession } = await import("@/lib/authz");
-    const creator = await accountWith("creator", [{ roleId: "helpdesk", scope: "vm", hostId: host1.id, vmUuid: vmA.uuid }]);
-    const linkOf = async () => (await share.shareLinkCreate(callerOf(principalFromSession(creator.session), CALLER_IP), host1.id, vmA.uuid, { kind: "vnc", expiresInMinutes: 10, viewOnly: true, singleUse: false })).link.id;
+    const creator = await accountWith("creator", [
+      { roleId: "helpdesk", scope: "vm", hostId: host1.id, vmUuid: vmA.uuid },
+    ]);
+    const linkOf = async () =>
+      (
+        await share.shareLinkCreate(callerOf(principalFromSession(creator.session), CALLER_IP), host1.id, vmA.uuid, {
+          kind: "vnc",
+          expiresInMinutes: 10,
+          viewOnly: true,
+          singleUse: false,
+        })
+      ).link.id;
     const a = await linkOf();
     const b = await linkOf();
     const del = (who: Who, id: string) => status("share-links/[id] DELETE", who, { params: { id } });
@@ -1029,7 +1550,14 @@ describe("objects owned by someone else", () => {
       creatorsViewToken: await del(creatorViewToken, a),
       creator: await del(creator, a),
       admin: await del(P("admin", "global"), b),
-    }).toEqual({ viewerOfVm: 404, consolerOfVm: 404, globalOperator: 404, creatorsViewToken: 404, creator: 200, admin: 200 });
+    }).toEqual({
+      viewerOfVm: 404,
+      consolerOfVm: 404,
+      globalOperator: 404,
+      creatorsViewToken: 404,
+      creator: 200,
+      admin: 200,
+    });
   });
 
   it("a template bound to another host: host-scoped template.manage may neither edit nor delete it; one without a host needs global template.manage", async () => {
@@ -1044,15 +1572,32 @@ describe("objects owned by someone else", () => {
       editGlobal: await status("templates/[id] PUT", op, { params: { id: global }, body: templateBody(null) }),
       deleteGlobal: await status("templates/[id] DELETE", op, { params: { id: global } }),
       editOwn: await status("templates/[id] PUT", op, { params: { id: onHost1 }, body: templateBody(host1.id) }),
-    }).toEqual({ editOther: 404, moveOwnToOther: 404, deleteOther: 404, editGlobal: 403, deleteGlobal: 403, editOwn: 200 });
+    }).toEqual({
+      editOther: 404,
+      moveOwnToOther: 404,
+      deleteOther: 404,
+      editGlobal: 403,
+      deleteGlobal: 403,
+      editOwn: 200,
+    });
   });
 
   it("a volume on another host: deleting it through a host in scope does not reach it; through its own host: 404", async () => {
     const op = P("operator", "host");
     const name = await volumeFor({ hostId: host2.id, uuid: vmC.uuid, inScope: false });
-    const throughHost1 = await callRoute(route("hosts/[id]/storage/volumes/delete POST"), op, { params: { id: host1.id }, body: { pool: pool.name, name } });
-    const throughHost2 = await status("hosts/[id]/storage/volumes/delete POST", op, { params: { id: host2.id }, body: { pool: pool.name, name } });
+    const throughHost1 = await callRoute(route("hosts/[id]/storage/volumes/delete POST"), op, {
+      params: { id: host1.id },
+      body: { pool: pool.name, name },
+    });
+    const throughHost2 = await status("hosts/[id]/storage/volumes/delete POST", op, {
+      params: { id: host2.id },
+      body: { pool: pool.name, name },
+    });
     const stillThere = virshSync("host2", ["vol-list", pool.name]).includes(name);
-    expect({ throughHost1: throughHost1.status, throughHost2, stillThere }, throughHost1.text).toEqual({ throughHost1: 404, throughHost2: 404, stillThere: true });
+    expect({ throughHost1: throughHost1.status, throughHost2, stillThere }, throughHost1.text).toEqual({
+      throughHost1: 404,
+      throughHost2: 404,
+      stillThere: true,
+    });
   });
 });

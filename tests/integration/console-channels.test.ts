@@ -8,7 +8,16 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NextRequest } from "next/server";
 import { testDbKind } from "./helpers/test-database";
-import { consoleOpen, consoleStackStart, guestRemove, idleGuestXml, rfbHandshake, virsh, type ConsoleStack, type Opened } from "./helpers/console-stack";
+import {
+  consoleOpen,
+  consoleStackStart,
+  guestRemove,
+  idleGuestXml,
+  rfbHandshake,
+  virsh,
+  type ConsoleStack,
+  type Opened,
+} from "./helpers/console-stack";
 import { spiceLogin, type Wire } from "./helpers/wire";
 import { sessionCaller } from "./helpers/callers";
 
@@ -24,25 +33,56 @@ let viewer: { id: string; token: string };
 
 const wsWire = (o: Opened): Wire => ({ next: (n) => o.next(n), send: (b) => o.ws.send(b) });
 
-async function mintAs(token: string, uuid: string, input: { kind: "vnc" | "spice" | "serial"; mode?: "interactive" | "view"; channel?: "main" | "extra"; main?: string }) {
-  return s.m.tickets.consoleTicketMint(sessionCaller(await s.sessionOf(token)), s.hostId, uuid, { mode: "interactive", ...input });
+async function mintAs(
+  token: string,
+  uuid: string,
+  input: { kind: "vnc" | "spice" | "serial"; mode?: "interactive" | "view"; channel?: "main" | "extra"; main?: string },
+) {
+  return s.m.tickets.consoleTicketMint(sessionCaller(await s.sessionOf(token)), s.hostId, uuid, {
+    mode: "interactive",
+    ...input,
+  });
 }
 
 /** Calls a route handler as the browser does: session cookie, CSRF header on POST. */
-async function route(token: string, mod: { GET?: unknown; POST?: unknown }, method: "GET" | "POST", path: string, params: Record<string, string>, body?: unknown) {
+async function route(
+  token: string,
+  mod: { GET?: unknown; POST?: unknown },
+  method: "GET" | "POST",
+  path: string,
+  params: Record<string, string>,
+  body?: unknown,
+) {
   const session = await s.sessionOf(token);
-  const handler = mod[method] as (req: NextRequest, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
+  const handler = mod[method] as (
+    req: NextRequest,
+    ctx: { params: Promise<Record<string, string>> },
+  ) => Promise<Response>;
   const headers: Record<string, string> = { cookie: `vd_session=${token}`, "x-virtdeck-peer": ip };
-  if (method === "POST") Object.assign(headers, { "content-type": "application/json", "x-csrf-token": session.csrfToken });
-  return handler(new NextRequest(`http://127.0.0.1:3000${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) }), { params: Promise.resolve(params) });
+  if (method === "POST")
+    Object.assign(headers, { "content-type": "application/json", "x-csrf-token": session.csrfToken });
+  return handler(
+    new NextRequest(`http://127.0.0.1:3000${path}`, {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    }),
+    { params: Promise.resolve(params) },
+  );
 }
 
 async function userWith(username: string, role: "helpdesk" | "viewer") {
   const admin = sessionCaller(await s.sessionOf(s.adminToken), ip);
-  await s.m.users.userCreate(admin, s.m.users.UserCreateSchema.parse({ username, password: `${username} password 1`, role: "helpdesk" }));
-  const token = (await s.m.login.login({ username, password: `${username} password 1` }, { ip, userAgent: "vitest" })).token;
+  await s.m.users.userCreate(
+    admin,
+    s.m.users.UserCreateSchema.parse({ username, password: `${username} password 1`, role: "helpdesk" }),
+  );
+  const token = (await s.m.login.login({ username, password: `${username} password 1` }, { ip, userAgent: "vitest" }))
+    .token;
   const id = (await s.m.users.usersList()).find((u) => u.username === username)!.id;
-  await s.m.db.db().grant.create({ data: { userId: id, roleId: role, scope: "vm", hostId: s.hostId, vmUuid: vnc.uuid } });
+  await s.m.db
+    .db()
+    .grant.create({ data: { userId: id, roleId: role, scope: "vm", hostId: s.hostId, vmUuid: vnc.uuid } });
   return { id, token };
 }
 
@@ -69,7 +109,9 @@ describe(`console channels and limits on ${testDbKind()}`, () => {
     const main = await mintAs(s.adminToken, spice.uuid, { kind: "spice" });
     expect(main.password).toBeTruthy();
     // No main channel open yet: nothing to join.
-    await expect(mintAs(s.adminToken, spice.uuid, { kind: "spice", channel: "extra", main: main.ticket })).rejects.toMatchObject({ code: "invalid_state" });
+    await expect(
+      mintAs(s.adminToken, spice.uuid, { kind: "spice", channel: "extra", main: main.ticket }),
+    ).rejects.toMatchObject({ code: "invalid_state" });
     const m = await consoleOpen(s.port, main.ticket, s.adminToken);
     expect(await spiceLogin(wsWire(m), main.password!)).toEqual({ magic: "REDQ", linkError: 0, authResult: 0 });
 
@@ -78,16 +120,28 @@ describe(`console channels and limits on ${testDbKind()}`, () => {
     const x = await consoleOpen(s.port, extra.ticket, s.adminToken);
     // The extra channel reaches the same SPICE server and links with the console's password.
     expect(await spiceLogin(wsWire(x), main.password!)).toEqual({ magic: "REDQ", linkError: 0, authResult: 0 });
-    const rows = await s.m.db.db().consoleSession.findMany({ where: { vmUuid: spice.uuid, endedAt: null }, orderBy: { startedAt: "asc" } });
+    const rows = await s.m.db
+      .db()
+      .consoleSession.findMany({ where: { vmUuid: spice.uuid, endedAt: null }, orderBy: { startedAt: "asc" } });
     expect(rows.map((r) => r.mainTicketId)).toEqual([null, rows[0].ticketId]);
 
     // Without naming the main channel, naming a made-up one, or from another session of the same user: refused.
-    await expect(mintAs(s.adminToken, spice.uuid, { kind: "spice", channel: "extra" })).rejects.toMatchObject({ code: "invalid_state" });
-    await expect(mintAs(s.adminToken, spice.uuid, { kind: "spice", channel: "extra", main: "x".repeat(43) })).rejects.toMatchObject({ code: "invalid_state" });
-    const second = (await s.m.login.login({ username: "admin", password: "console admin pw" }, { ip, userAgent: "vitest" })).token;
-    await expect(mintAs(second, spice.uuid, { kind: "spice", channel: "extra", main: main.ticket })).rejects.toMatchObject({ code: "invalid_state" });
+    await expect(mintAs(s.adminToken, spice.uuid, { kind: "spice", channel: "extra" })).rejects.toMatchObject({
+      code: "invalid_state",
+    });
+    await expect(
+      mintAs(s.adminToken, spice.uuid, { kind: "spice", channel: "extra", main: "x".repeat(43) }),
+    ).rejects.toMatchObject({ code: "invalid_state" });
+    const second = (
+      await s.m.login.login({ username: "admin", password: "console admin pw" }, { ip, userAgent: "vitest" })
+    ).token;
+    await expect(
+      mintAs(second, spice.uuid, { kind: "spice", channel: "extra", main: main.ticket }),
+    ).rejects.toMatchObject({ code: "invalid_state" });
     // An extra channel's ticket is not a main channel: it names nothing further.
-    await expect(mintAs(s.adminToken, spice.uuid, { kind: "spice", channel: "extra", main: extra.ticket })).rejects.toMatchObject({ code: "invalid_state" });
+    await expect(
+      mintAs(s.adminToken, spice.uuid, { kind: "spice", channel: "extra", main: extra.ticket }),
+    ).rejects.toMatchObject({ code: "invalid_state" });
 
     // The main channel closes: its extra channel follows within the proxy's check, and no new one is minted.
     const t0 = Date.now();
@@ -95,22 +149,36 @@ describe(`console channels and limits on ${testDbKind()}`, () => {
     const closed = await x.closed;
     expect(closed.reason).toBe("the console's main channel closed");
     expect(closed.at - t0).toBeLessThan(3_000);
-    await expect(mintAs(s.adminToken, spice.uuid, { kind: "spice", channel: "extra", main: main.ticket })).rejects.toMatchObject({ code: "invalid_state" });
+    await expect(
+      mintAs(s.adminToken, spice.uuid, { kind: "spice", channel: "extra", main: main.ticket }),
+    ).rejects.toMatchObject({ code: "invalid_state" });
   });
 
   it("refuses channel extra for VNC and serial consoles (400), on the signed-in ticket route too", async () => {
-    await expect(mintAs(s.adminToken, vnc.uuid, { kind: "vnc", channel: "extra" })).rejects.toMatchObject({ code: "bad_request" });
-    await expect(mintAs(s.adminToken, vnc.uuid, { kind: "serial", channel: "extra" })).rejects.toMatchObject({ code: "bad_request" });
+    await expect(mintAs(s.adminToken, vnc.uuid, { kind: "vnc", channel: "extra" })).rejects.toMatchObject({
+      code: "bad_request",
+    });
+    await expect(mintAs(s.adminToken, vnc.uuid, { kind: "serial", channel: "extra" })).rejects.toMatchObject({
+      code: "bad_request",
+    });
     const mod = await import("@/app/api/vms/[hostId]/[uuid]/console/route");
     const params = { hostId: s.hostId, uuid: vnc.uuid };
-    const res = await route(s.adminToken, mod, "POST", `/api/vms/${s.hostId}/${vnc.uuid}/console`, params, { kind: "vnc", channel: "extra" });
+    const res = await route(s.adminToken, mod, "POST", `/api/vms/${s.hostId}/${vnc.uuid}/console`, params, {
+      kind: "vnc",
+      channel: "extra",
+    });
     expect(res.status).toBe(400);
     expect(await s.m.db.db().consoleTicket.count({ where: { vmUuid: vnc.uuid } })).toBe(0);
   });
 
   it("lets a single-use SPICE share link's extra channels join its live session only, and none after it closed", async () => {
     const caller = sessionCaller(await s.sessionOf(s.adminToken), ip);
-    const created = await share.shareLinkCreate(caller, s.hostId, spice.uuid, { kind: "spice", expiresInMinutes: 10, viewOnly: false, singleUse: true });
+    const created = await share.shareLinkCreate(caller, s.hostId, spice.uuid, {
+      kind: "spice",
+      expiresInMinutes: 10,
+      viewOnly: false,
+      singleUse: true,
+    });
     const token = created.path.replace(/^\/share\//, "");
     const main = await share.shareTicketMint(token, { mode: "interactive", channel: "main" });
     const m = await consoleOpen(s.port, main.ticket, null);
@@ -118,37 +186,72 @@ describe(`console channels and limits on ${testDbKind()}`, () => {
     const extra = await share.shareTicketMint(token, { mode: "interactive", channel: "extra", main: main.ticket });
     const x = await consoleOpen(s.port, extra.ticket, null);
     expect(await spiceLogin(wsWire(x), main.password!)).toMatchObject({ authResult: 0 });
-    await expect(share.shareTicketMint(token, { mode: "interactive", channel: "extra" })).rejects.toMatchObject({ code: "invalid_state" });
+    await expect(share.shareTicketMint(token, { mode: "interactive", channel: "extra" })).rejects.toMatchObject({
+      code: "invalid_state",
+    });
     // The admin's own session cannot hang channels on the link's console either (another principal).
-    await expect(mintAs(s.adminToken, spice.uuid, { kind: "spice", channel: "extra", main: main.ticket })).rejects.toMatchObject({ code: "invalid_state" });
+    await expect(
+      mintAs(s.adminToken, spice.uuid, { kind: "spice", channel: "extra", main: main.ticket }),
+    ).rejects.toMatchObject({ code: "invalid_state" });
     m.ws.close(1000);
     await m.closed;
     await x.closed;
-    await expect.poll(async () => s.m.db.db().consoleSession.count({ where: { shareLinkId: created.link.id, endedAt: null } })).toBe(0);
-    await expect(share.shareTicketMint(token, { mode: "interactive", channel: "extra", main: main.ticket })).rejects.toMatchObject({ code: "invalid_state" });
-    await expect(share.shareTicketMint(token, { mode: "interactive", channel: "main" })).rejects.toMatchObject({ code: "forbidden" });
+    await expect
+      .poll(async () => s.m.db.db().consoleSession.count({ where: { shareLinkId: created.link.id, endedAt: null } }))
+      .toBe(0);
+    await expect(
+      share.shareTicketMint(token, { mode: "interactive", channel: "extra", main: main.ticket }),
+    ).rejects.toMatchObject({ code: "invalid_state" });
+    await expect(share.shareTicketMint(token, { mode: "interactive", channel: "main" })).rejects.toMatchObject({
+      code: "forbidden",
+    });
   });
 
   it("refuses a user's 21st console (429), counting the share links they created", async () => {
     const opened: Opened[] = [];
     try {
       for (let i = 0; i < 19; i++) {
-        const o = await consoleOpen(s.port, (await mintAs(capper.token, vnc.uuid, { kind: "vnc" })).ticket, capper.token);
+        const o = await consoleOpen(
+          s.port,
+          (await mintAs(capper.token, vnc.uuid, { kind: "vnc" })).ticket,
+          capper.token,
+        );
         await rfbHandshake(o);
         opened.push(o);
       }
       // The 20th through a link the user created: an anonymous visitor's console counts for its creator.
       const caller = sessionCaller(await s.sessionOf(capper.token), ip);
-      const link = await share.shareLinkCreate(caller, s.hostId, vnc.uuid, { kind: "vnc", expiresInMinutes: 10, viewOnly: true, singleUse: false });
+      const link = await share.shareLinkCreate(caller, s.hostId, vnc.uuid, {
+        kind: "vnc",
+        expiresInMinutes: 10,
+        viewOnly: true,
+        singleUse: false,
+      });
       const linkToken = link.path.replace(/^\/share\//, "");
-      const viaLink = await consoleOpen(s.port, (await share.shareTicketMint(linkToken, { mode: "view", channel: "main" })).ticket, null);
+      const viaLink = await consoleOpen(
+        s.port,
+        (await share.shareTicketMint(linkToken, { mode: "view", channel: "main" })).ticket,
+        null,
+      );
       await rfbHandshake(viaLink);
       opened.push(viaLink);
 
-      await expect(mintAs(capper.token, vnc.uuid, { kind: "vnc" })).rejects.toMatchObject({ code: "rate_limited", message: expect.stringMatching(/20 consoles/) });
-      await expect(share.shareTicketMint(linkToken, { mode: "view", channel: "main" })).rejects.toMatchObject({ code: "rate_limited" });
+      await expect(mintAs(capper.token, vnc.uuid, { kind: "vnc" })).rejects.toMatchObject({
+        code: "rate_limited",
+        message: expect.stringMatching(/20 consoles/),
+      });
+      await expect(share.shareTicketMint(linkToken, { mode: "view", channel: "main" })).rejects.toMatchObject({
+        code: "rate_limited",
+      });
       const mod = await import("@/app/api/vms/[hostId]/[uuid]/console/route");
-      const res = await route(capper.token, mod, "POST", `/api/vms/${s.hostId}/${vnc.uuid}/console`, { hostId: s.hostId, uuid: vnc.uuid }, { kind: "vnc", mode: "view" });
+      const res = await route(
+        capper.token,
+        mod,
+        "POST",
+        `/api/vms/${s.hostId}/${vnc.uuid}/console`,
+        { hostId: s.hostId, uuid: vnc.uuid },
+        { kind: "vnc", mode: "view" },
+      );
       expect(res.status).toBe(429);
       // Another user is not affected.
       expect((await mintAs(s.adminToken, vnc.uuid, { kind: "vnc", mode: "view" })).kind).toBe("vnc");
@@ -157,7 +260,9 @@ describe(`console channels and limits on ${testDbKind()}`, () => {
       const first = opened.shift()!;
       first.ws.close(1000);
       await first.closed;
-      await expect.poll(async () => s.m.db.db().consoleSession.count({ where: { userId: capper.id, endedAt: null } })).toBe(19);
+      await expect
+        .poll(async () => s.m.db.db().consoleSession.count({ where: { userId: capper.id, endedAt: null } }))
+        .toBe(19);
       expect((await mintAs(capper.token, vnc.uuid, { kind: "vnc" })).kind).toBe("vnc");
     } finally {
       for (const o of opened) o.ws.close(1000);
@@ -179,8 +284,13 @@ describe(`console channels and limits on ${testDbKind()}`, () => {
     // Nothing came from the guest: it was refused before the backend opened. Once the backend's open
     // completes it is dropped, recorded as a failed open, and no console session ever began.
     expect(o.data).toHaveLength(0);
-    const failed = () => s.m.db.db().auditEvent.findFirst({ where: { action: "console.open", outcome: "failure" }, orderBy: { id: "desc" } });
-    await expect.poll(async () => (await failed())?.details, { timeout: 15_000 }).toMatchObject({ kind: "vnc", error: "more than 262144 bytes of input before the console was ready" });
+    const failed = () =>
+      s.m.db
+        .db()
+        .auditEvent.findFirst({ where: { action: "console.open", outcome: "failure" }, orderBy: { id: "desc" } });
+    await expect
+      .poll(async () => (await failed())?.details, { timeout: 15_000 })
+      .toMatchObject({ kind: "vnc", error: "more than 262144 bytes of input before the console was ready" });
     expect(await s.m.db.db().consoleSession.count({ where: { vmUuid: vnc.uuid, endedAt: null } })).toBe(0);
 
     // Below the limit, early input is kept and delivered: a client version sent at once, before the

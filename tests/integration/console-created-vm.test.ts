@@ -49,7 +49,7 @@ function vncPasswords(on: boolean) {
   appEnv().VIRTDECK_CONSOLE_VNC_PASSWORD = on;
 }
 
-const caller = async () => (sessionCaller(await s.sessionOf(s.adminToken), "127.0.0.9"));
+const caller = async () => sessionCaller(await s.sessionOf(s.adminToken), "127.0.0.9");
 
 /** A TCG guest without NIC, linked clone of GRUB's rescue image, started; its uuid. */
 async function vmCreated(name: string, graphics: "vnc" | "spice"): Promise<string> {
@@ -69,7 +69,10 @@ async function vmCreated(name: string, graphics: "vnc" | "spice"): Promise<strin
       source: { kind: "image", pool: pool.name, volume: pool.baseVolume },
     }),
   );
-  const r = await create.vmCreate(c, contracts.VmCreateSchema.parse({ mode: "template", hostId: s.hostId, templateId: t.id, name, clone: "linked" }));
+  const r = await create.vmCreate(
+    c,
+    contracts.VmCreateSchema.parse({ mode: "template", hostId: s.hostId, templateId: t.id, name, clone: "linked" }),
+  );
   expect(r.vm?.name).toBe(name);
   expect(domstate(r.vm!.uuid)).toBe("running");
   return r.vm!.uuid;
@@ -85,7 +88,14 @@ function liveGraphics(uuid: string, type: "vnc" | "spice") {
   const head = /<graphics [^>]*>/.exec(el)![0];
   expect(head).toContain(`type='${type}'`);
   const attr = (n: string) => new RegExp(`\\b${n}='([^']*)'`).exec(head)?.[1];
-  return { el, head, port: Number(attr("port")), passwd: attr("passwd"), passwdValidTo: attr("passwdValidTo"), listen: attr("listen") };
+  return {
+    el,
+    head,
+    port: Number(attr("port")),
+    passwd: attr("passwd"),
+    passwdValidTo: attr("passwdValidTo"),
+    listen: attr("listen"),
+  };
 }
 
 /** RFB 3.8 up to the security result: the types offered and, when VNC authentication was offered, its result. */
@@ -96,7 +106,9 @@ async function vncAuth(w: Wire, password: string): Promise<{ types: number[]; re
   if (!types.includes(2)) return { types };
   w.send(Buffer.from([2]));
   const challenge = await w.next(16);
-  const key = (DESECBCipher as { importKey(k: number[]): { encrypt(a: unknown, b: Uint8Array): Uint8Array } }).importKey([...password].map((c) => c.charCodeAt(0)));
+  const key = (
+    DESECBCipher as { importKey(k: number[]): { encrypt(a: unknown, b: Uint8Array): Uint8Array } }
+  ).importKey([...password].map((c) => c.charCodeAt(0)));
   w.send(Buffer.from(key.encrypt({ name: "DES-ECB" }, challenge)));
   return { types, result: (await w.next(4)).readUInt32BE(0) };
 }
@@ -111,10 +123,16 @@ async function serverInitWidth(w: Wire): Promise<number> {
 
 const connectThrough = (hostPart: string) => connectThroughApp(s.port, hostPart);
 
-const wsWire = (o: Awaited<ReturnType<typeof consoleOpen>>): Wire => ({ next: (n) => o.next(n), send: (b) => o.ws.send(b) });
+const wsWire = (o: Awaited<ReturnType<typeof consoleOpen>>): Wire => ({
+  next: (n) => o.next(n),
+  send: (b) => o.ws.send(b),
+});
 
 async function mint(uuid: string, kind: "vnc" | "spice") {
-  return s.m.tickets.consoleTicketMint(sessionCaller(await s.sessionOf(s.adminToken)), s.hostId, uuid, { kind, mode: "interactive" });
+  return s.m.tickets.consoleTicketMint(sessionCaller(await s.sessionOf(s.adminToken)), s.hostId, uuid, {
+    kind,
+    mode: "interactive",
+  });
 }
 
 /** libvirt writes passwdValidTo in UTC without a zone. */
@@ -158,8 +176,19 @@ describe(`consoles of VMs virtdeck created, on ${testDbKind()}`, () => {
     bad.ws.close(1000);
 
     // The native viewer: a .vv file, HTTP CONNECT to the app with its ticket, the file's password.
-    const vv = await s.m.tickets.consoleVvCreate(sessionCaller(await s.sessionOf(s.adminToken)), s.hostId, uuid, `http://127.0.0.1:${s.port}`);
-    const fields = Object.fromEntries(vv.body.trim().split("\n").slice(1).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+    const vv = await s.m.tickets.consoleVvCreate(
+      sessionCaller(await s.sessionOf(s.adminToken)),
+      s.hostId,
+      uuid,
+      `http://127.0.0.1:${s.port}`,
+    );
+    const fields = Object.fromEntries(
+      vv.body
+        .trim()
+        .split("\n")
+        .slice(1)
+        .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+    );
     expect(fields.password).toMatch(/^[A-Za-z0-9_-]{20}$/);
     const main = await connectThrough(fields.host);
     expect(main.status).toBe(200);
@@ -172,7 +201,9 @@ describe(`consoles of VMs virtdeck created, on ${testDbKind()}`, () => {
     other.c.sock.destroy();
 
     // The consoles were recorded against the VM virtdeck created.
-    expect(await s.m.db.db().consoleSession.count({ where: { vmUuid: uuid, kind: "spice" } })).toBeGreaterThanOrEqual(3);
+    expect(await s.m.db.db().consoleSession.count({ where: { vmUuid: uuid, kind: "spice" } })).toBeGreaterThanOrEqual(
+      3,
+    );
   });
 
   it("VNC with the option off (default): the new VM's display has no password and opens through the proxy", async () => {

@@ -6,7 +6,17 @@ import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDbKind } from "./helpers/test-database";
 import { TINY_BANNER, tinyGuestFiles, tinyGuestXml } from "./helpers/tiny-guest";
-import { consoleOpen, consoleStackStart, guestRemove, idleGuestXml, rfbHandshake, serialConsoleProbe, virsh, type ConsoleStack, type Opened } from "./helpers/console-stack";
+import {
+  consoleOpen,
+  consoleStackStart,
+  guestRemove,
+  idleGuestXml,
+  rfbHandshake,
+  serialConsoleProbe,
+  virsh,
+  type ConsoleStack,
+  type Opened,
+} from "./helpers/console-stack";
 import { sessionCaller } from "./helpers/callers";
 
 // QEMU's and sshd's own limits need more consoles of one user than virtdeck's per-user cap allows by default.
@@ -26,7 +36,10 @@ function define(xml: string, name: string, paused = true) {
 }
 
 async function mint(kind: "vnc" | "serial", uuid: string) {
-  return s.m.tickets.consoleTicketMint(sessionCaller(await s.sessionOf(s.adminToken)), s.hostId, uuid, { kind, mode: "interactive" });
+  return s.m.tickets.consoleTicketMint(sessionCaller(await s.sessionOf(s.adminToken)), s.hostId, uuid, {
+    kind,
+    mode: "interactive",
+  });
 }
 async function openConsole(kind: "vnc" | "serial", uuid: string): Promise<Opened> {
   return consoleOpen(s.port, (await mint(kind, uuid)).ticket, s.adminToken);
@@ -62,11 +75,16 @@ describe(`console limits on ${testDbKind()}`, () => {
     }
     // Every one of them holds its guest's console (a second attach is refused). virsh may take a few
     // seconds to attach; a probe that gets in first is pushed out by virtdeck's --force.
-    for (const g of idle) await expect.poll(() => serialConsoleProbe(g.uuid), { timeout: 30_000, interval: 500 }).toMatch(/Active console session exists/);
+    for (const g of idle)
+      await expect
+        .poll(() => serialConsoleProbe(g.uuid), { timeout: 30_000, interval: 500 })
+        .toMatch(/Active console session exists/);
     // The 12th, on a guest that boots: bytes both ways.
     const last = await openConsole("serial", tiny.uuid);
     opened.push(last);
-    await expect.poll(() => serialConsoleProbe(tiny.uuid), { timeout: 30_000, interval: 500 }).toMatch(/Active console session exists/);
+    await expect
+      .poll(() => serialConsoleProbe(tiny.uuid), { timeout: 30_000, interval: 500 })
+      .toMatch(/Active console session exists/);
     virsh("resume", tiny.uuid);
     await expect.poll(last.text, { timeout: 60_000, interval: 250 }).toMatch(TINY_BANNER);
     await expect.poll(last.text, { timeout: 15_000, interval: 250 }).toMatch(/tiny:[^\r\n]*# /);
@@ -153,7 +171,9 @@ describe(`console limits on ${testDbKind()}`, () => {
     expect((await vncOf(again)).width).toBeGreaterThan(0);
     again.ws.close(1000);
     await again.closed;
-    const row = await s.m.db.db().consoleSession.findFirst({ where: { vmUuid: display.uuid, closeReason: "the VM's console did not answer" } });
+    const row = await s.m.db
+      .db()
+      .consoleSession.findFirst({ where: { vmUuid: display.uuid, closeReason: "the VM's console did not answer" } });
     expect(row?.endedAt).not.toBeNull();
   }, 60_000);
 

@@ -4,7 +4,15 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDbKind } from "./helpers/test-database";
-import { consoleOpen, consoleStackStart, guestRemove, idleGuestXml, rfbHandshake, virsh, type ConsoleStack } from "./helpers/console-stack";
+import {
+  consoleOpen,
+  consoleStackStart,
+  guestRemove,
+  idleGuestXml,
+  rfbHandshake,
+  virsh,
+  type ConsoleStack,
+} from "./helpers/console-stack";
 import { sessionCaller } from "./helpers/callers";
 
 const guest = { name: `vdtest-wscap-${randomBytes(3).toString("hex")}`, uuid: randomUUID() };
@@ -25,7 +33,12 @@ afterAll(async () => {
 });
 
 async function openVnc() {
-  const { ticket } = await s.m.tickets.consoleTicketMint(sessionCaller(await s.sessionOf(s.adminToken)), s.hostId, guest.uuid, { kind: "vnc", mode: "interactive" });
+  const { ticket } = await s.m.tickets.consoleTicketMint(
+    sessionCaller(await s.sessionOf(s.adminToken)),
+    s.hostId,
+    guest.uuid,
+    { kind: "vnc", mode: "interactive" },
+  );
   const o = await consoleOpen(s.port, ticket, s.adminToken);
   await rfbHandshake({ next: o.next, send: (b) => o.ws.send(b) });
   return o;
@@ -49,7 +62,10 @@ describe(`console websocket message cap on ${testDbKind()}`, () => {
     const head = Buffer.from([6, 0, 0, 0, 0, 0, 0, 0]);
     head.writeUInt32BE(text.length, 4);
     o.send(Buffer.concat([head, text]));
-    const early = await Promise.race([o.closed.then((c) => c.code), new Promise<"open">((r) => setTimeout(() => r("open"), 1_500))]);
+    const early = await Promise.race([
+      o.closed.then((c) => c.code),
+      new Promise<"open">((r) => setTimeout(() => r("open"), 1_500)),
+    ]);
     expect(early).toBe("open");
     o.ws.close();
   });

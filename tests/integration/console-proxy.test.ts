@@ -4,7 +4,15 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDbKind } from "./helpers/test-database";
-import { consoleOpen, consoleRefusedStatus, consoleStackStart, guestRemove, rfbHandshake, virsh, type ConsoleStack } from "./helpers/console-stack";
+import {
+  consoleOpen,
+  consoleRefusedStatus,
+  consoleStackStart,
+  guestRemove,
+  rfbHandshake,
+  virsh,
+  type ConsoleStack,
+} from "./helpers/console-stack";
 import { TINY_BANNER, tinyGuestFiles, tinyGuestXml } from "./helpers/tiny-guest";
 import { sessionCaller } from "./helpers/callers";
 
@@ -22,25 +30,38 @@ async function sessionOf(who: keyof typeof tokens) {
   return session;
 }
 
-async function mint(who: keyof typeof tokens, kind: "vnc" | "serial", mode: "interactive" | "view" | "takeover" = "interactive") {
+async function mint(
+  who: keyof typeof tokens,
+  kind: "vnc" | "serial",
+  mode: "interactive" | "view" | "takeover" = "interactive",
+) {
   return m.tickets.consoleTicketMint(sessionCaller(await sessionOf(who)), hostId, guest.uuid, { kind, mode });
 }
 
 /** Opens the console websocket on this file's server; rejects with the HTTP status when refused before the upgrade. */
-const open = (ticket: string | null, cookieToken: string | null, origin?: string) => consoleOpen(port, ticket, cookieToken, origin);
+const open = (ticket: string | null, cookieToken: string | null, origin?: string) =>
+  consoleOpen(port, ticket, cookieToken, origin);
 
 beforeAll(async () => {
   s = await consoleStackStart();
   ({ m, port, hostId } = s);
   tokens.admin = s.adminToken;
   const caller = sessionCaller(await sessionOf("admin"), meta.ip);
-  await m.users.userCreate(caller, m.users.UserCreateSchema.parse({ username: "help", password: "helpdesk pw 1", role: "helpdesk" }));
-  await m.users.userCreate(caller, m.users.UserCreateSchema.parse({ username: "ops", password: "operator pw 1", role: "operator" }));
+  await m.users.userCreate(
+    caller,
+    m.users.UserCreateSchema.parse({ username: "help", password: "helpdesk pw 1", role: "helpdesk" }),
+  );
+  await m.users.userCreate(
+    caller,
+    m.users.UserCreateSchema.parse({ username: "ops", password: "operator pw 1", role: "operator" }),
+  );
   tokens.help = (await m.login.login({ username: "help", password: "helpdesk pw 1" }, meta)).token;
   tokens.ops = (await m.login.login({ username: "ops", password: "operator pw 1" }, meta)).token;
   // Helpdesk accounts hold nothing until granted: "help" gets the helpdesk role (view + console) on this guest.
   const helpUser = (await m.users.usersList()).find((u) => u.username === "help")!;
-  await m.db.db().grant.create({ data: { userId: helpUser.id, roleId: "helpdesk", scope: "vm", hostId, vmUuid: guest.uuid } });
+  await m.db
+    .db()
+    .grant.create({ data: { userId: helpUser.id, roleId: "helpdesk", scope: "vm", hostId, vmUuid: guest.uuid } });
 
   const { mkdtempSync, writeFileSync } = await import("node:fs");
   const dir = mkdtempSync("/tmp/vdtest-console-");
@@ -65,7 +86,15 @@ describe(`console websocket on ${testDbKind()}`, () => {
     o.ws.close();
     await o.closed;
     await expect
-      .poll(async () => (await m.db.db().consoleSession.findFirst({ where: { vmUuid: guest.uuid, endedAt: { not: null } }, orderBy: { startedAt: "desc" } }))?.bytesOut ?? 0n)
+      .poll(
+        async () =>
+          (
+            await m.db.db().consoleSession.findFirst({
+              where: { vmUuid: guest.uuid, endedAt: { not: null } },
+              orderBy: { startedAt: "desc" },
+            })
+          )?.bytesOut ?? 0n,
+      )
       .toBeGreaterThan(24n);
   });
 
@@ -91,7 +120,10 @@ describe(`console websocket on ${testDbKind()}`, () => {
 
     const expired = await mint("admin", "vnc");
     const { createHash } = await import("node:crypto");
-    await m.db.db().consoleTicket.update({ where: { id: createHash("sha256").update(expired.ticket).digest("hex") }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    await m.db.db().consoleTicket.update({
+      where: { id: createHash("sha256").update(expired.ticket).digest("hex") },
+      data: { expiresAt: new Date(Date.now() - 1000) },
+    });
     expect(await consoleRefusedStatus(open(expired.ticket, tokens.admin))).toBe(403);
   });
 
@@ -100,7 +132,10 @@ describe(`console websocket on ${testDbKind()}`, () => {
     await expect.poll(() => m.tickets.consoleHolders(hostId, guest.uuid)).toEqual([]);
     const admin = await open((await mint("admin", "vnc")).ticket, tokens.admin);
     await rfbHandshake(admin);
-    await expect(mint("help", "vnc")).rejects.toMatchObject({ code: "console_held", extra: { data: { holders: [expect.objectContaining({ username: "admin", kind: "vnc" })] } } });
+    await expect(mint("help", "vnc")).rejects.toMatchObject({
+      code: "console_held",
+      extra: { data: { holders: [expect.objectContaining({ username: "admin", kind: "vnc" })] } },
+    });
     await expect(mint("help", "vnc", "takeover")).rejects.toMatchObject({ code: "forbidden" });
     const view = await mint("help", "vnc", "view");
     expect(view.viewOnly).toBe(true);
@@ -166,7 +201,11 @@ describe(`console websocket on ${testDbKind()}`, () => {
     o.ws.close(1000);
     expect((await o.closed).code).toBe(1000);
     await expect
-      .poll(async () => (await m.db.db().consoleSession.findFirst({ where: { vmUuid: guest.uuid, kind: "serial" } }))?.endedAt ?? null)
+      .poll(
+        async () =>
+          (await m.db.db().consoleSession.findFirst({ where: { vmUuid: guest.uuid, kind: "serial" } }))?.endedAt ??
+          null,
+      )
       .not.toBeNull();
   }, 90_000);
 });

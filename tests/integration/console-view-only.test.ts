@@ -11,7 +11,17 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDbKind } from "./helpers/test-database";
-import { consoleOpen, consoleStackStart, guestRemove, idleGuestXml, serialConsoleProbe, URI, virsh, type ConsoleStack, type Opened } from "./helpers/console-stack";
+import {
+  consoleOpen,
+  consoleStackStart,
+  guestRemove,
+  idleGuestXml,
+  serialConsoleProbe,
+  URI,
+  virsh,
+  type ConsoleStack,
+  type Opened,
+} from "./helpers/console-stack";
 import { TINY_BANNER, tinyGuestFiles, tinyGuestXml } from "./helpers/tiny-guest";
 // noVNC's own DES (the package exports only its RFB entry point, without types); Node's OpenSSL 3 has no DES.
 // @ts-expect-error -- untyped JavaScript module
@@ -45,7 +55,10 @@ async function shareTicket(kind: "vnc" | "serial"): Promise<string> {
     viewOnly: true,
     singleUse: false,
   });
-  const minted = await share.shareTicketMint(created.path.replace(/^\/share\//, ""), { mode: "interactive", channel: "main" });
+  const minted = await share.shareTicketMint(created.path.replace(/^\/share\//, ""), {
+    mode: "interactive",
+    channel: "main",
+  });
   expect(minted.viewOnly).toBe(true);
   return minted.ticket;
 }
@@ -87,7 +100,8 @@ const command = (m: string) => `\recho ${m} >/dev/ttyS0\r`;
 function shiftedKeys(text: string, width: number, height: number): Buffer {
   const keys = keystrokes(text);
   const rounds: Buffer[] = [];
-  for (let i = 0; i < keys.length; i += 2) rounds.push(Buffer.from([2, 2, 0, 0]), keys[i], keys[i + 1] ?? keyEvent(false, SHIFT));
+  for (let i = 0; i < keys.length; i += 2)
+    rounds.push(Buffer.from([2, 2, 0, 0]), keys[i], keys[i + 1] ?? keyEvent(false, SHIFT));
   rounds.push(Buffer.from([2, 2, 0, 0]), updateRequest(width, height), Buffer.from([3, 0, 0]));
   return Buffer.concat(rounds);
 }
@@ -145,10 +159,16 @@ beforeAll(async () => {
   share = await import("@/lib/consoles/share-links");
   proxy = await import("@/lib/consoles/proxy");
   const admin = sessionCaller(await sessionFor(s.adminToken), ip);
-  await s.m.users.userCreate(admin, s.m.users.UserCreateSchema.parse({ username: "help", password: "helpdesk pw 1", role: "helpdesk" }));
-  helpToken = (await s.m.login.login({ username: "help", password: "helpdesk pw 1" }, { ip, userAgent: "vitest" })).token;
+  await s.m.users.userCreate(
+    admin,
+    s.m.users.UserCreateSchema.parse({ username: "help", password: "helpdesk pw 1", role: "helpdesk" }),
+  );
+  helpToken = (await s.m.login.login({ username: "help", password: "helpdesk pw 1" }, { ip, userAgent: "vitest" }))
+    .token;
   const help = (await s.m.users.usersList()).find((u) => u.username === "help")!;
-  await s.m.db.db().grant.create({ data: { userId: help.id, roleId: "helpdesk", scope: "vm", hostId: s.hostId, vmUuid: guest.uuid } });
+  await s.m.db
+    .db()
+    .grant.create({ data: { userId: help.id, roleId: "helpdesk", scope: "vm", hostId: s.hostId, vmUuid: guest.uuid } });
 
   const dir = mkdtempSync("/tmp/vdtest-viewonly-");
   writeFileSync(`${dir}/guest.xml`, tinyGuestXml({ ...guest, ...tinyGuestFiles() }));
@@ -208,10 +228,19 @@ describe(`view-only consoles on ${testDbKind()}`, () => {
 
   it("VNC with VNC authentication: a view-only viewer speaking 3.3, 3.7 or 3.8 gets through the challenge to a framebuffer update; a wrong password gets no further", async () => {
     const des = (password: string, challenge: Buffer) =>
-      Buffer.from((DESECBCipher as { importKey(k: number[]): { encrypt(a: unknown, b: Uint8Array): Uint8Array } }).importKey([...password].map((c) => c.charCodeAt(0))).encrypt({ name: "DES-ECB" }, challenge));
+      Buffer.from(
+        (DESECBCipher as { importKey(k: number[]): { encrypt(a: unknown, b: Uint8Array): Uint8Array } })
+          .importKey([...password].map((c) => c.charCodeAt(0)))
+          .encrypt({ name: "DES-ECB" }, challenge),
+      );
     for (const version of [3, 7, 8] as const) {
       for (const right of [true, false]) {
-        const t = await s.m.tickets.consoleTicketMint(sessionCaller(await sessionFor(s.adminToken)), s.hostId, locked.uuid, { kind: "vnc", mode: "view" });
+        const t = await s.m.tickets.consoleTicketMint(
+          sessionCaller(await sessionFor(s.adminToken)),
+          s.hostId,
+          locked.uuid,
+          { kind: "vnc", mode: "view" },
+        );
         expect(t.viewOnly).toBe(true);
         expect(t.password).toBeTruthy();
         const o = await consoleOpen(s.port, t.ticket, s.adminToken);
@@ -235,7 +264,13 @@ describe(`view-only consoles on ${testDbKind()}`, () => {
         o.send(Buffer.from([1]));
         const init = await o.next(24);
         await o.next(init.readUInt32BE(20));
-        o.send(Buffer.concat([Buffer.from([2, 0, 0, 1, 0, 0, 0, 0]), ...keystrokes("x"), updateRequest(init.readUInt16BE(0), init.readUInt16BE(2))]));
+        o.send(
+          Buffer.concat([
+            Buffer.from([2, 0, 0, 1, 0, 0, 0, 0]),
+            ...keystrokes("x"),
+            updateRequest(init.readUInt16BE(0), init.readUInt16BE(2)),
+          ]),
+        );
         expect((await o.next(4, 20_000))[0]).toBe(0);
         expect(o.ws.readyState).toBe(o.ws.OPEN);
         o.ws.close(1000);
@@ -296,7 +331,9 @@ describe(`view-only consoles on ${testDbKind()}`, () => {
     await serial.closed;
     await expect.poll(() => s.m.tickets.consoleHolders(s.hostId, guest.uuid), { timeout: 10_000 }).toEqual([]);
     let out = "";
-    holder = spawn("script", ["-qec", `virsh -c ${URI} console ${guest.uuid}`, "/dev/null"], { stdio: ["pipe", "pipe", "pipe"] });
+    holder = spawn("script", ["-qec", `virsh -c ${URI} console ${guest.uuid}`, "/dev/null"], {
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     holder.stdout!.on("data", (d: Buffer) => (out += d.toString("utf8")));
     await expect.poll(() => out, { timeout: 10_000, interval: 100 }).toMatch(/Connected to domain/);
     holder.stdin!.write("\r");
@@ -307,7 +344,12 @@ describe(`view-only consoles on ${testDbKind()}`, () => {
       async () => consoleOpen(s.port, await shareTicket("serial"), null),
     ]) {
       const viewer = await open();
-      const closed = await Promise.race([viewer.closed, new Promise<{ code: number; reason: string }>((r) => setTimeout(() => r({ code: -1, reason: "still open: it took the console" }), 10_000))]);
+      const closed = await Promise.race([
+        viewer.closed,
+        new Promise<{ code: number; reason: string }>((r) =>
+          setTimeout(() => r({ code: -1, reason: "still open: it took the console" }), 10_000),
+        ),
+      ]);
       viewer.ws.close(1000);
       expect(closed.code).toBe(proxy.CLOSE.refused);
       expect(closed.reason).toBe(proxy.SERIAL_IN_USE);

@@ -9,7 +9,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error -- untyped JavaScript module
 import { DESECBCipher } from "../../node_modules/@novnc/novnc/core/crypto/des.js";
 import { testDbKind } from "./helpers/test-database";
-import { consoleOpen, consoleStackStart, guestRemove, idleGuestXml, rfbHandshake, virsh, type ConsoleStack, type Opened } from "./helpers/console-stack";
+import {
+  consoleOpen,
+  consoleStackStart,
+  guestRemove,
+  idleGuestXml,
+  rfbHandshake,
+  virsh,
+  type ConsoleStack,
+  type Opened,
+} from "./helpers/console-stack";
 import { sessionCaller } from "./helpers/callers";
 
 const tag = randomBytes(3).toString("hex");
@@ -18,7 +27,10 @@ const open = { name: `vdtest-convncpw-${tag}-nopw`, uuid: randomUUID() };
 let s: ConsoleStack;
 
 async function mint(uuid: string) {
-  return s.m.tickets.consoleTicketMint(sessionCaller(await s.sessionOf(s.adminToken)), s.hostId, uuid, { kind: "vnc", mode: "interactive" });
+  return s.m.tickets.consoleTicketMint(sessionCaller(await s.sessionOf(s.adminToken)), s.hostId, uuid, {
+    kind: "vnc",
+    mode: "interactive",
+  });
 }
 
 /** RFB 3.8 with VNC authentication: the result of the security handshake (0 = accepted). */
@@ -28,7 +40,9 @@ async function vncAuth(o: Opened, password: string): Promise<{ types: number[]; 
   const types = [...(await o.next((await o.next(1))[0]))];
   o.ws.send(Buffer.from([2]));
   const challenge = await o.next(16);
-  const key = (DESECBCipher as { importKey(k: number[]): { encrypt(a: unknown, b: Uint8Array): Uint8Array } }).importKey([...password].map((c) => c.charCodeAt(0)));
+  const key = (
+    DESECBCipher as { importKey(k: number[]): { encrypt(a: unknown, b: Uint8Array): Uint8Array } }
+  ).importKey([...password].map((c) => c.charCodeAt(0)));
   o.ws.send(Buffer.from(key.encrypt({ name: "DES-ECB" }, challenge)));
   return { types, result: (await o.next(4)).readUInt32BE(0) };
 }
@@ -37,7 +51,10 @@ beforeAll(async () => {
   process.env.VIRTDECK_CONSOLE_VNC_PASSWORD = "true";
   s = await consoleStackStart();
   const dir = mkdtempSync("/tmp/vdtest-convncpw-");
-  for (const [g, pw] of [[locked, true], [open, false]] as const) {
+  for (const [g, pw] of [
+    [locked, true],
+    [open, false],
+  ] as const) {
     writeFileSync(`${dir}/${g.name}.xml`, idleGuestXml({ ...g, vnc: true, displayPassword: pw }));
     virsh("define", `${dir}/${g.name}.xml`);
     virsh("start", "--paused", g.uuid);

@@ -5,7 +5,14 @@ import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDbKind } from "./helpers/test-database";
-import { consoleOpen, consoleStackStart, guestRemove, idleGuestXml, virsh, type ConsoleStack } from "./helpers/console-stack";
+import {
+  consoleOpen,
+  consoleStackStart,
+  guestRemove,
+  idleGuestXml,
+  virsh,
+  type ConsoleStack,
+} from "./helpers/console-stack";
 import { connectThrough as connectThroughApp, spiceLinkMess, spiceLogin } from "./helpers/wire";
 import { sessionCaller } from "./helpers/callers";
 
@@ -16,11 +23,23 @@ let s: ConsoleStack;
 
 const connectThrough = (hostPart: string) => connectThroughApp(s.port, hostPart);
 
-const vvFields = (text: string) => Object.fromEntries(text.trim().split("\n").slice(1).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+const vvFields = (text: string) =>
+  Object.fromEntries(
+    text
+      .trim()
+      .split("\n")
+      .slice(1)
+      .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+  );
 const ticketId = (hostPart: string) => createHash("sha256").update(hostPart.slice(3).replace(".", "")).digest("hex");
 
 async function vv(uuid = guest.uuid) {
-  const file = await s.m.tickets.consoleVvCreate(sessionCaller(await s.sessionOf(s.adminToken)), s.hostId, uuid, `http://127.0.0.1:${s.port}`);
+  const file = await s.m.tickets.consoleVvCreate(
+    sessionCaller(await s.sessionOf(s.adminToken)),
+    s.hostId,
+    uuid,
+    `http://127.0.0.1:${s.port}`,
+  );
   return { ...file, fields: vvFields(file.body) };
 }
 
@@ -75,8 +94,12 @@ describe(`SPICE .vv through HTTP CONNECT on ${testDbKind()}`, () => {
     display.c.sock.destroy();
 
     // Recorded as console sessions of the ticket's user, over http_connect.
-    await expect.poll(async () => (await s.m.db.db().consoleSession.count({ where: { vmUuid: guest.uuid, kind: "spice" } }))).toBeGreaterThanOrEqual(2);
-    const audit = await s.m.db.db().auditEvent.findFirst({ where: { action: "console.open", targetId: `${s.hostId}/${guest.uuid}`, outcome: "success" } });
+    await expect
+      .poll(async () => await s.m.db.db().consoleSession.count({ where: { vmUuid: guest.uuid, kind: "spice" } }))
+      .toBeGreaterThanOrEqual(2);
+    const audit = await s.m.db.db().auditEvent.findFirst({
+      where: { action: "console.open", targetId: `${s.hostId}/${guest.uuid}`, outcome: "success" },
+    });
     expect(audit?.actorName).toBe("admin");
     main.c.sock.destroy();
   });
@@ -103,20 +126,31 @@ describe(`SPICE .vv through HTTP CONNECT on ${testDbKind()}`, () => {
   it("refuses CONNECT without a ticket, to any other target, with a used ticket after its window, an expired one, or a websocket ticket; and a .vv ticket on the websocket", async () => {
     expect((await connectThrough("127.0.0.1")).status).toBe(403);
     expect((await connectThrough("vd-")).status).toBe(403);
-    expect((await connectThrough(`vd-${randomBytes(16).toString("hex")}.${randomBytes(16).toString("hex")}`)).status).toBe(403);
+    expect(
+      (await connectThrough(`vd-${randomBytes(16).toString("hex")}.${randomBytes(16).toString("hex")}`)).status,
+    ).toBe(403);
 
     const used = (await vv()).fields.host;
     const first = await connectThrough(used);
     expect(first.status).toBe(200);
     first.c.sock.destroy();
-    await s.m.db.db().consoleTicket.update({ where: { id: ticketId(used) }, data: { usedAt: new Date(Date.now() - 16_000) } });
+    await s.m.db
+      .db()
+      .consoleTicket.update({ where: { id: ticketId(used) }, data: { usedAt: new Date(Date.now() - 16_000) } });
     expect((await connectThrough(used)).status).toBe(403);
 
     const expired = (await vv()).fields.host;
-    await s.m.db.db().consoleTicket.update({ where: { id: ticketId(expired) }, data: { expiresAt: new Date(Date.now() - 1_000) } });
+    await s.m.db
+      .db()
+      .consoleTicket.update({ where: { id: ticketId(expired) }, data: { expiresAt: new Date(Date.now() - 1_000) } });
     expect((await connectThrough(expired)).status).toBe(403);
 
-    const wsTicket = await s.m.tickets.consoleTicketMint(sessionCaller(await s.sessionOf(s.adminToken)), s.hostId, guest.uuid, { kind: "spice", mode: "interactive", channel: "main" });
+    const wsTicket = await s.m.tickets.consoleTicketMint(
+      sessionCaller(await s.sessionOf(s.adminToken)),
+      s.hostId,
+      guest.uuid,
+      { kind: "spice", mode: "interactive", channel: "main" },
+    );
     expect((await connectThrough(`vd-${wsTicket.ticket}`)).status).toBe(403);
 
     const vvTicket = (await vv()).fields.host.slice(3).replace(".", "");

@@ -33,7 +33,12 @@ afterAll(async () => {
  * Runs a change with plain virsh and waits for the matching vm event. Returns how long after the
  * change completed (virsh returned) the event arrived, and how long after it was issued.
  */
-async function timed(key: HostKey, args: string[], pred: (e: import("@/lib/fleet/events").VmEvent) => boolean, what: string) {
+async function timed(
+  key: HostKey,
+  args: string[],
+  pred: (e: import("@/lib/fleet/events").VmEvent) => boolean,
+  what: string,
+) {
   const from = rec.mark().vm;
   const issued = performance.now();
   const waiting = rec.waitVm(what, pred, from, 10_000);
@@ -42,7 +47,9 @@ async function timed(key: HostKey, args: string[], pred: (e: import("@/lib/fleet
   const hit = await waiting;
   const afterDone = Math.max(0, hit.at - done);
   const afterIssue = hit.at - issued;
-  console.log(`[fleet-events] ${key} ${what}: ${afterDone.toFixed(0)} ms after virsh returned (${afterIssue.toFixed(0)} ms after it was issued)`);
+  console.log(
+    `[fleet-events] ${key} ${what}: ${afterDone.toFixed(0)} ms after virsh returned (${afterIssue.toFixed(0)} ms after it was issued)`,
+  );
   return { event: hit.e, afterDone, afterIssue };
 }
 
@@ -62,23 +69,38 @@ describe(`live events on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
         const title = `warm ${++n}`;
         const from = rec.mark().vm;
         await virshAsync(key, ["desc", g[key].uuid, "--config", "--title", title]);
-        const hit = await rec.waitVm(`title change on ${key}`, (e) => e.uuid === g[key].uuid && e.vm?.title === title, from, 1_000).catch(() => null);
+        const hit = await rec
+          .waitVm(`title change on ${key}`, (e) => e.uuid === g[key].uuid && e.vm?.title === title, from, 1_000)
+          .catch(() => null);
         if (hit) break;
         if (Date.now() > deadline) throw new Error(`the ${key} watcher never delivered a metadata change`);
       }
     }
   });
 
-  it.each(["host1", "host2"] as const)("virsh start / destroy outside virtdeck reach subscribers within 2 s (%s)", async (key) => {
-    const guest = g[key];
-    const started = await timed(key, ["start", guest.uuid], (e) => e.uuid === guest.uuid && e.vm?.state === "running", "start");
-    expect(started.event).toMatchObject({ hostId: h[key].id, vm: { name: guest.name, state: "running" } });
-    expect(started.afterDone).toBeLessThan(LIMIT_MS);
+  it.each(["host1", "host2"] as const)(
+    "virsh start / destroy outside virtdeck reach subscribers within 2 s (%s)",
+    async (key) => {
+      const guest = g[key];
+      const started = await timed(
+        key,
+        ["start", guest.uuid],
+        (e) => e.uuid === guest.uuid && e.vm?.state === "running",
+        "start",
+      );
+      expect(started.event).toMatchObject({ hostId: h[key].id, vm: { name: guest.name, state: "running" } });
+      expect(started.afterDone).toBeLessThan(LIMIT_MS);
 
-    const stopped = await timed(key, ["destroy", guest.uuid], (e) => e.uuid === guest.uuid && e.vm?.state === "shutoff", "destroy");
-    expect(stopped.event.vm!.allowedActions).toContain("start");
-    expect(stopped.afterDone).toBeLessThan(LIMIT_MS);
-  });
+      const stopped = await timed(
+        key,
+        ["destroy", guest.uuid],
+        (e) => e.uuid === guest.uuid && e.vm?.state === "shutoff",
+        "destroy",
+      );
+      expect(stopped.event.vm!.allowedActions).toContain("start");
+      expect(stopped.afterDone).toBeLessThan(LIMIT_MS);
+    },
+  );
 
   it("a guest defined outside appears, and undefining it publishes vm: null", async () => {
     // Quotes and "': " in the name: `virsh event` prints it between single quotes.
@@ -91,7 +113,12 @@ describe(`live events on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     expect(defined.e).toMatchObject({ hostId: h.host1.id, vm: { name, state: "shutoff" } });
     expect(defined.at - issued).toBeLessThan(LIMIT_MS + 1_000); // includes qemu-img and virsh define
 
-    const gone = await timed("host1", ["undefine", guest.uuid], (e) => e.uuid === guest.uuid && e.vm === null, "undefine");
+    const gone = await timed(
+      "host1",
+      ["undefine", guest.uuid],
+      (e) => e.uuid === guest.uuid && e.vm === null,
+      "undefine",
+    );
     expect(gone.event).toEqual({ hostId: h.host1.id, uuid: guest.uuid, vm: null });
     expect(gone.afterDone).toBeLessThan(LIMIT_MS);
     lab.forget(guest);
@@ -100,10 +127,23 @@ describe(`live events on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
   it("publishes each change once: no duplicate events for an unchanged VM", async () => {
     const guest = g.host1;
     const from = rec.mark().vm;
-    await timed("host1", ["desc", guest.uuid, "--config", "--title", "once"], (e) => e.uuid === guest.uuid && e.vm?.title === "once", "title");
+    await timed(
+      "host1",
+      ["desc", guest.uuid, "--config", "--title", "once"],
+      (e) => e.uuid === guest.uuid && e.vm?.title === "once",
+      "title",
+    );
     // A second refresh of the same host (another event) must not repeat it.
-    await timed("host1", ["desc", guest.uuid, "--config", "--title", "twice"], (e) => e.uuid === guest.uuid && e.vm?.title === "twice", "title");
-    const forGuest = rec.vm.slice(from).filter((r) => r.e.uuid === guest.uuid).map((r) => r.e.vm?.title);
+    await timed(
+      "host1",
+      ["desc", guest.uuid, "--config", "--title", "twice"],
+      (e) => e.uuid === guest.uuid && e.vm?.title === "twice",
+      "title",
+    );
+    const forGuest = rec.vm
+      .slice(from)
+      .filter((r) => r.e.uuid === guest.uuid)
+      .map((r) => r.e.vm?.title);
     expect(forGuest).toEqual(["once", "twice"]);
   });
 
@@ -112,7 +152,9 @@ describe(`live events on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     const { steps, host } = await f.mod.probe.hostProbe(f.caller, h.host1.id);
     expect(steps.every((s) => s.ok)).toBe(true);
     expect(host.status).toBe("online");
-    const flap = await rec.waitHost("offline", (e) => e.hostId === h.host1.id && e.status === "offline", mark, 1_500).catch(() => null);
+    const flap = await rec
+      .waitHost("offline", (e) => e.hostId === h.host1.id && e.status === "offline", mark, 1_500)
+      .catch(() => null);
     expect(flap?.e ?? null).toBeNull();
     expect((await f.mod.hosts.hostGet(h.host1.id)).status).toBe("online");
   });

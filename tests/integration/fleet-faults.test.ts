@@ -22,7 +22,10 @@ const UNREACHABLE = /host connection lost|Cannot reach 127\.0\.0\.1:\d+ \(ECONNR
 beforeAll(async () => {
   f = await fleetSetup();
   sshd = await PrivateSshd.start();
-  host = await f.addHost({ ...stack.host1, port: sshd.port }, { name: "faulty", port: sshd.port, expectedHostKeySha256: sshd.hostKeySha256 });
+  host = await f.addHost(
+    { ...stack.host1, port: sshd.port },
+    { name: "faulty", port: sshd.port, expectedHostKeySha256: sshd.hostKeySha256 },
+  );
   guest = lab.define("host1");
 });
 
@@ -58,10 +61,13 @@ describe(`host faults on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     // Freeze sshd so the request is surely on the wire and unanswered, then kill it.
     sshd.signal("SIGSTOP");
     let settled = false;
-    const inflight = f.mod.inventory.inventoryGet(host.id, { maxAgeMs: 0 }).then(
-      () => null,
-      (e) => e,
-    ).finally(() => (settled = true));
+    const inflight = f.mod.inventory
+      .inventoryGet(host.id, { maxAgeMs: 0 })
+      .then(
+        () => null,
+        (e) => e,
+      )
+      .finally(() => (settled = true));
     await new Promise((r) => setTimeout(r, 300));
     expect(settled).toBe(false);
     await sshd.kill();
@@ -81,11 +87,17 @@ describe(`host faults on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     expect(row.status).toBe("offline");
     expect(row.statusMessage).toBe(`faulty: Cannot reach 127.0.0.1:${sshd.port} (ECONNREFUSED)`);
     // The fleet list serves an inventory up to 1 s old (even after a failed refresh), then shows why it has none.
-    const page = await until("the fleet list to show the host's error", async () => {
-      const p = await f.mod.vms.fleetVms(f.mod.vms.FleetQuerySchema.parse({}), VISIBILITY_ALL);
-      return p.hosts[0]?.error ? p : undefined;
-    }, { timeoutMs: 3_000, intervalMs: 200 });
-    expect(page.hosts).toEqual([{ id: host.id, name: "faulty", status: "offline", error: expect.stringMatching(UNREACHABLE) }]);
+    const page = await until(
+      "the fleet list to show the host's error",
+      async () => {
+        const p = await f.mod.vms.fleetVms(f.mod.vms.FleetQuerySchema.parse({}), VISIBILITY_ALL);
+        return p.hosts[0]?.error ? p : undefined;
+      },
+      { timeoutMs: 3_000, intervalMs: 200 },
+    );
+    expect(page.hosts).toEqual([
+      { id: host.id, name: "faulty", status: "offline", error: expect.stringMatching(UNREACHABLE) },
+    ]);
     expect(page.vms).toEqual([]);
     // A failed connect is not cached: the pool holds nothing for the host.
     expect(f.mod.runtime.fleet().pool.hostIds()).not.toContain(host.id);
@@ -128,7 +140,11 @@ describe(`host faults on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     const killedAt = performance.now();
     await sshd.kill();
     // The watcher's stream closes with the connection: it marks the host offline at once.
-    const lost = await rec.waitHost("host offline", (e) => e.hostId === host.id && e.statusMessage === "host connection lost", mark);
+    const lost = await rec.waitHost(
+      "host offline",
+      (e) => e.hostId === host.id && e.statusMessage === "host connection lost",
+      mark,
+    );
     expect(lost.e.status).toBe("offline");
     expect(lost.at - killedAt).toBeLessThan(2_000);
     // Its first reconnect attempt comes about 1 s later and fails: sshd is still down. (A refresh
@@ -143,11 +159,18 @@ describe(`host faults on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     expect((await stateOf()).status).toBe("offline");
 
     await sshd.launch();
-    const online = await rec.waitHost("host online again", (e) => e.hostId === host.id && e.status === "online", rec.mark().host, 10_000);
+    const online = await rec.waitHost(
+      "host online again",
+      (e) => e.hostId === host.id && e.status === "online",
+      rec.mark().host,
+      10_000,
+    );
     // Backoff: 1 s before the first attempt, 2 s before the next one.
     const firstGap = retry1.at - lost.at;
     const secondGap = online.at - retry1.at;
-    console.log(`[fleet-faults] reconnect attempts: +${firstGap.toFixed(0)} ms (failed), then +${secondGap.toFixed(0)} ms (online)`);
+    console.log(
+      `[fleet-faults] reconnect attempts: +${firstGap.toFixed(0)} ms (failed), then +${secondGap.toFixed(0)} ms (online)`,
+    );
     expect(firstGap).toBeGreaterThanOrEqual(900);
     expect(firstGap).toBeLessThan(2_500);
     expect(secondGap).toBeGreaterThanOrEqual(1_800);
@@ -157,9 +180,16 @@ describe(`host faults on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     const from = rec.mark().vm;
     await virshAsync("host1", ["start", guest.uuid]);
     const done = performance.now();
-    const hit = await rec.waitVm("the start after reconnecting", (e) => e.uuid === guest.uuid && e.vm?.state === "running", from, 5_000);
+    const hit = await rec.waitVm(
+      "the start after reconnecting",
+      (e) => e.uuid === guest.uuid && e.vm?.state === "running",
+      from,
+      5_000,
+    );
     expect(hit.e.hostId).toBe(host.id);
-    console.log(`[fleet-faults] start after reconnecting delivered ${(hit.at - done).toFixed(0)} ms after virsh returned`);
+    console.log(
+      `[fleet-faults] start after reconnecting delivered ${(hit.at - done).toFixed(0)} ms after virsh returned`,
+    );
   });
 });
 
@@ -172,10 +202,12 @@ async function warmUp(label: string): Promise<void> {
       const title = `${label} ${++n}`;
       const from = rec.mark().vm;
       await virshAsync("host1", ["desc", guest.uuid, "--config", "--title", title]);
-      return rec.waitVm("title", (e) => e.uuid === guest.uuid && e.vm?.title === title, from, 1_000).then(
-        () => true,
-        () => false,
-      );
+      return rec
+        .waitVm("title", (e) => e.uuid === guest.uuid && e.vm?.title === title, from, 1_000)
+        .then(
+          () => true,
+          () => false,
+        );
     },
     { timeoutMs: 15_000, intervalMs: 0 },
   );

@@ -68,14 +68,24 @@ describe(`fleet hosts on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     // The sealed value opens to exactly what was pasted.
     expect((await f.mod.hosts.hostConnectInfo(host.id)).privateKey).toBe(pasted);
     expect(await f.auditActions("host.create")).toEqual([
-      expect.objectContaining({ action: "host.create", outcome: "success", targetId: host.id, details: expect.objectContaining({ key: "paste" }) }),
+      expect.objectContaining({
+        action: "host.create",
+        outcome: "success",
+        targetId: host.id,
+        details: expect.objectContaining({ key: "paste" }),
+      }),
     ]);
   });
 
   it("generates an ed25519 key pair: the public line is returned, the private key never is", async () => {
     const host = await f.mod.hosts.hostCreate(
       f.caller,
-      f.mod.hosts.HostCreateSchema.parse({ name: "generated", address: "127.0.0.1", username: "root", key: { kind: "generate" } }),
+      f.mod.hosts.HostCreateSchema.parse({
+        name: "generated",
+        address: "127.0.0.1",
+        username: "root",
+        key: { kind: "generate" },
+      }),
     );
     f.hostIds.push(host.id);
     expect(host.publicKey).toMatch(/^ssh-ed25519 [A-Za-z0-9+/]+=* virtdeck@generated$/);
@@ -94,7 +104,11 @@ describe(`fleet hosts on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     await expect(f.mod.hosts.hostConnectInfo(pastedId)).rejects.toThrow();
     await f.mod.db.db().host.update({
       where: { id: pastedId },
-      data: { privateKeySealed: await (await import("@/lib/crypto/secret-box")).secretSeal(readFileSync(stack.host1.privateKeyPath, "utf8"), `host:${pastedId}`) },
+      data: {
+        privateKeySealed: await (
+          await import("@/lib/crypto/secret-box")
+        ).secretSeal(readFileSync(stack.host1.privateKeyPath, "utf8"), `host:${pastedId}`),
+      },
     });
     await f.mod.hosts.hostDelete(f.caller, host.id);
   });
@@ -102,7 +116,10 @@ describe(`fleet hosts on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
   it("test connection on an unpinned host reports every step and records the real presented key", async () => {
     await expect(f.mod.inventory.inventoryGet(pastedId)).rejects.toMatchObject({ code: "host_not_ready" });
     const { steps, host } = await f.mod.probe.hostProbe(f.caller, pastedId);
-    expect(steps.map((s) => [s.id, s.ok]), JSON.stringify(steps)).toEqual([
+    expect(
+      steps.map((s) => [s.id, s.ok]),
+      JSON.stringify(steps),
+    ).toEqual([
       ["tcp", true],
       ["ssh", true],
       ["hostkey", false],
@@ -153,7 +170,9 @@ describe(`fleet hosts on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     const { fleet, fleetForget } = f.mod.runtime;
     // As if sshd's key had changed: the pin no longer matches what the host presents. The open
     // connection was made under the old pin, so drop it (a real key change shows on reconnect).
-    await f.mod.db.db().host.update({ where: { id: pastedId }, data: { hostKeySha256: WRONG_FP, presentedHostKeySha256: null } });
+    await f.mod.db
+      .db()
+      .host.update({ where: { id: pastedId }, data: { hostKeySha256: WRONG_FP, presentedHostKeySha256: null } });
     fleetForget(pastedId);
 
     const err = await f.mod.inventory.inventoryGet(pastedId, { maxAgeMs: 0 }).catch((e) => e);
@@ -166,7 +185,9 @@ describe(`fleet hosts on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     expect(fleet().pool.hostIds()).not.toContain(pastedId);
 
     // Every later use is refused before any SSH connection is attempted.
-    await expect(f.mod.inventory.inventoryGet(pastedId, { maxAgeMs: 0 })).rejects.toMatchObject({ code: "host_not_ready" });
+    await expect(f.mod.inventory.inventoryGet(pastedId, { maxAgeMs: 0 })).rejects.toMatchObject({
+      code: "host_not_ready",
+    });
     await expect(f.mod.hostInfo.hostInfo(pastedId)).rejects.toMatchObject({ code: "host_not_ready" });
     await expect(
       f.mod.vms.vmActionRun(f.caller, pastedId, "00000000-0000-4000-8000-000000000000", "start"),
@@ -174,7 +195,9 @@ describe(`fleet hosts on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     expect(fleet().pool.hostIds()).not.toContain(pastedId);
     const page = await f.mod.vms.fleetVms(f.mod.vms.FleetQuerySchema.parse({ host: pastedId }), VISIBILITY_ALL);
     expect(page.vms).toEqual([]);
-    expect(page.hosts).toEqual([expect.objectContaining({ id: pastedId, status: "key_mismatch", error: "Host key changed: connections blocked" })]);
+    expect(page.hosts).toEqual([
+      expect.objectContaining({ id: pastedId, status: "key_mismatch", error: "Host key changed: connections blocked" }),
+    ]);
 
     const probe = await f.mod.probe.hostProbe(f.caller, pastedId);
     expect(probe.steps.find((s) => s.id === "ssh")!.ok).toBe(false);
@@ -205,7 +228,10 @@ describe(`fleet hosts on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     );
     f.hostIds.push(host.id);
     const { steps, host: after } = await f.mod.probe.hostProbe(f.caller, host.id);
-    expect(steps.map((s) => [s.id, s.ok]), JSON.stringify(steps)).toEqual([
+    expect(
+      steps.map((s) => [s.id, s.ok]),
+      JSON.stringify(steps),
+    ).toEqual([
       ["tcp", true],
       ["ssh", false],
       ["hostkey", false],
@@ -213,7 +239,9 @@ describe(`fleet hosts on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
       ["libvirt", null],
       ["virt", null],
     ]);
-    expect(steps[1].detail).toBe(`Authentication as ${stack.host1.username} failed: add the public key to ~/.ssh/authorized_keys on the host`);
+    expect(steps[1].detail).toBe(
+      `Authentication as ${stack.host1.username} failed: add the public key to ~/.ssh/authorized_keys on the host`,
+    );
     expect(after.status).toBe("unverified");
     expect(after.statusMessage).toContain("authorized_keys");
     // The key was still seen, so the operator can compare it while fixing authorized_keys.
@@ -228,11 +256,20 @@ describe(`fleet hosts on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     await new Promise<void>((r) => srv.close(() => r()));
     const host = await f.mod.hosts.hostCreate(
       f.caller,
-      f.mod.hosts.HostCreateSchema.parse({ name: "closed port", address: "127.0.0.1", port, username: "root", key: { kind: "generate" } }),
+      f.mod.hosts.HostCreateSchema.parse({
+        name: "closed port",
+        address: "127.0.0.1",
+        port,
+        username: "root",
+        key: { kind: "generate" },
+      }),
     );
     f.hostIds.push(host.id);
     const { steps, host: after } = await f.mod.probe.hostProbe(f.caller, host.id);
-    expect(steps.map((s) => s.ok), JSON.stringify(steps)).toEqual([false, null, null, null, null, null]);
+    expect(
+      steps.map((s) => s.ok),
+      JSON.stringify(steps),
+    ).toEqual([false, null, null, null, null, null]);
     expect(steps[0].detail).toBe(`Cannot open TCP 127.0.0.1:${port}: ECONNREFUSED`);
     expect(after.status).toBe("offline");
     expect(after.statusMessage).toBe(steps[0].detail);
@@ -269,7 +306,9 @@ describe("host input validation", () => {
     }
     const listed = (await f.mod.hosts.hostsList()).map((h) => h.name);
     for (const name of names) expect(listed).toContain(name);
-    await expect(f.mod.hosts.hostCreate(f.caller, f.mod.hosts.HostCreateSchema.parse({ ...base, name: names[0] }))).rejects.toMatchObject({
+    await expect(
+      f.mod.hosts.hostCreate(f.caller, f.mod.hosts.HostCreateSchema.parse({ ...base, name: names[0] })),
+    ).rejects.toMatchObject({
       code: "conflict",
     });
   });

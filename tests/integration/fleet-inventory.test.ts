@@ -23,7 +23,13 @@ const MARKER_DIRS = ["/", "/root", "/tmp", "/var/lib/libvirt", "/var/lib/libvirt
 let f: FleetContext;
 let h: Record<HostKey, HostView>;
 let g: { alpha: Guest; bravo: Guest; charlie: Guest; delta: Guest; hostile: Guest; dash: Guest; exposed: Guest };
-const STATE_TEXT: Record<string, string> = { running: "running", paused: "paused", "shut off": "shutoff", "in shutdown": "shutdown", idle: "blocked" };
+const STATE_TEXT: Record<string, string> = {
+  running: "running",
+  paused: "paused",
+  "shut off": "shutoff",
+  "in shutdown": "shutdown",
+  idle: "blocked",
+};
 
 beforeAll(async () => {
   f = await fleetSetup();
@@ -65,12 +71,27 @@ describe(`fleet inventory on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     for (const guest of all()) {
       const vm = byUuid.get(guest.uuid);
       expect(vm, guest.name).toBeDefined();
-      expect(vm).toMatchObject({ name: guest.name, hostId: h[guest.host].id, hostName: h[guest.host].name, vcpus: 1, maxMemoryKiB: 65536, graphics: "vnc" });
+      expect(vm).toMatchObject({
+        name: guest.name,
+        hostId: h[guest.host].id,
+        hostName: h[guest.host].name,
+        vcpus: 1,
+        maxMemoryKiB: 65536,
+        graphics: "vnc",
+      });
     }
     expect(byUuid.get(g.bravo.uuid)!.state).toBe("running");
     expect(byUuid.get(g.bravo.uuid)!.uptimeSeconds).toEqual(expect.any(Number));
-    expect(byUuid.get(g.bravo.uuid)!.allowedActions).toEqual(expect.arrayContaining(["shutdown", "destroy", "suspend", "managedsave"]));
-    expect(byUuid.get(g.alpha.uuid)!).toMatchObject({ state: "shutoff", uptimeSeconds: null, cpuPercent: null, autostart: false, hasManagedSave: false });
+    expect(byUuid.get(g.bravo.uuid)!.allowedActions).toEqual(
+      expect.arrayContaining(["shutdown", "destroy", "suspend", "managedsave"]),
+    );
+    expect(byUuid.get(g.alpha.uuid)!).toMatchObject({
+      state: "shutoff",
+      uptimeSeconds: null,
+      cpuPercent: null,
+      autostart: false,
+      hasManagedSave: false,
+    });
     expect(byUuid.get(g.alpha.uuid)!.allowedActions).toEqual(["start", "autostart-on"]);
   });
 
@@ -163,10 +184,20 @@ describe(`fleet inventory on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
   it("shows a guest's disks, graphics and no warning for a console on 127.0.0.1", async () => {
     for (const guest of [g.alpha, g.bravo, g.charlie]) {
       const vm = await f.mod.vms.vmDetail(h[guest.host].id, guest.uuid);
-      const virtualSize = JSON.parse(execFileSync("qemu-img", ["info", "-U", "--output=json", guest.disk], { encoding: "utf8" }))["virtual-size"];
+      const virtualSize = JSON.parse(
+        execFileSync("qemu-img", ["info", "-U", "--output=json", guest.disk], { encoding: "utf8" }),
+      )["virtual-size"];
       expect(virtualSize).toBe(guest.diskBytes);
       expect(vm.disks).toEqual([
-        { device: "disk", target: "vda", bus: "virtio", format: "qcow2", source: guest.disk, capacityBytes: virtualSize, readonly: false },
+        {
+          device: "disk",
+          target: "vda",
+          bus: "virtio",
+          format: "qcow2",
+          source: guest.disk,
+          capacityBytes: virtualSize,
+          readonly: false,
+        },
       ]);
       expect(vm.nics).toEqual([]);
       expect(vm.graphicsDevices).toHaveLength(1);
@@ -189,6 +220,9 @@ describe(`fleet inventory on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     expect(vm.graphicsWarning).toBe(
       "VNC listens on 0.0.0.0: anyone who can reach the host on that address can open the console. Set its listen address to 127.0.0.1.",
     );
-    expect(vm.graphicsWarningMessage).toEqual({ key: "detail.graphicsWarning", params: { type: "VNC", address: "0.0.0.0" } });
+    expect(vm.graphicsWarningMessage).toEqual({
+      key: "detail.graphicsWarning",
+      params: { type: "VNC", address: "0.0.0.0" },
+    });
   });
 });

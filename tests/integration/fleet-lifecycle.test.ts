@@ -27,7 +27,10 @@ async function act(action: Action) {
 }
 
 function withManagedSave(): string[] {
-  return virshSync("host1", ["list", "--all", "--with-managed-save", "--uuid"]).split("\n").map((l) => l.trim()).filter(Boolean);
+  return virshSync("host1", ["list", "--all", "--with-managed-save", "--uuid"])
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
 }
 
 beforeAll(async () => {
@@ -48,7 +51,15 @@ describe(`lifecycle actions on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     const vm = await act("start");
     expect(vm.state).toBe("running");
     expect(domstate(guest)).toBe("running");
-    expect(vm.allowedActions).toEqual(["shutdown", "reboot", "destroy", "reset", "suspend", "managedsave", "autostart-on"]);
+    expect(vm.allowedActions).toEqual([
+      "shutdown",
+      "reboot",
+      "destroy",
+      "reset",
+      "suspend",
+      "managedsave",
+      "autostart-on",
+    ]);
   });
 
   it("suspend -> paused, resume -> running", async () => {
@@ -133,7 +144,10 @@ describe(`lifecycle actions on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     expect(domstate(guest)).toBe("shut off");
     expect(dominfo(guest)["Managed save"]).toBe("no");
     const refused = (await f.auditActions("vm.resume")).at(-1);
-    expect(refused).toMatchObject({ outcome: "failure", details: expect.objectContaining({ reason: "invalid_state", stateBefore: "shutoff" }) });
+    expect(refused).toMatchObject({
+      outcome: "failure",
+      details: expect.objectContaining({ reason: "invalid_state", stateBefore: "shutoff" }),
+    });
   });
 
   it("an action libvirt refuses returns action_failed with virsh's own message", async () => {
@@ -152,8 +166,12 @@ describe(`lifecycle actions on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
   it("refuses unknown actions and malformed UUIDs before anything runs", async () => {
     expect(f.mod.vms.VmActionSchema.safeParse({ action: "undefine" }).success).toBe(false);
     expect(f.mod.vms.VmActionSchema.safeParse({ action: "start", extra: 1 }).success).toBe(false);
-    await expect(f.mod.vms.vmActionRun(f.caller, host.id, `${guest.uuid};reboot`, "start")).rejects.toMatchObject({ code: "not_found" });
-    await expect(f.mod.vms.vmActionRun(f.caller, host.id, "00000000-0000-4000-8000-000000000000", "start")).rejects.toMatchObject({
+    await expect(f.mod.vms.vmActionRun(f.caller, host.id, `${guest.uuid};reboot`, "start")).rejects.toMatchObject({
+      code: "not_found",
+    });
+    await expect(
+      f.mod.vms.vmActionRun(f.caller, host.id, "00000000-0000-4000-8000-000000000000", "start"),
+    ).rejects.toMatchObject({
       code: "not_found",
     });
     expect(domstate(guest)).toBe("shut off");

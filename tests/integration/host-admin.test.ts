@@ -52,7 +52,10 @@ describe("host changes reconnect", () => {
 
 describe("audit CSV export", () => {
   it("streams the filtered log as CSV and records the export with its filter", async () => {
-    const { stream, filename } = await exporter.auditCsvExport({ actor: { id: f.caller.actor.id, name: "fleet.admin" }, ip: "127.0.0.9" }, f.mod.audit.AuditFilterSchema.parse({ action: "host.delete" }));
+    const { stream, filename } = await exporter.auditCsvExport(
+      { actor: { id: f.caller.actor.id, name: "fleet.admin" }, ip: "127.0.0.9" },
+      f.mod.audit.AuditFilterSchema.parse({ action: "host.delete" }),
+    );
     expect(filename).toMatch(/^virtdeck-audit-\d{4}-\d{2}-\d{2}T[\d-]+Z\.csv$/);
     const csv = await new Response(stream).text();
     const lines = csv.split("\r\n").filter(Boolean);
@@ -60,6 +63,10 @@ describe("audit CSV export", () => {
     expect(lines.slice(1).length).toBeGreaterThanOrEqual(1);
     expect(lines.slice(1).every((l) => l.split(",")[4] === "host.delete")).toBe(true);
     const recorded = (await f.auditActions("audit.export")).at(-1);
-    expect(recorded).toMatchObject({ action: "audit.export", outcome: "success", details: { filter: { action: "host.delete" } } });
+    expect(recorded).toMatchObject({
+      action: "audit.export",
+      outcome: "success",
+      details: { filter: { action: "host.delete" } },
+    });
   });
 });

@@ -99,7 +99,11 @@ describe("ssh transport", () => {
     expect(fail).toEqual({ code: 3, stdout: "out\n", stderr: "bad thing\n" });
     const err = await runChecked(t, ["sh", "-c", "echo 'bad thing' >&2; exit 3"]).catch((e) => e);
     expect(err).toBeInstanceOf(CommandFailedError);
-    expect(err).toMatchObject({ code: "command_failed", exitCode: 3, argv: ["sh", "-c", "echo 'bad thing' >&2; exit 3"] });
+    expect(err).toMatchObject({
+      code: "command_failed",
+      exitCode: 3,
+      argv: ["sh", "-c", "echo 'bad thing' >&2; exit 3"],
+    });
     expect(err.stderr).toBe("bad thing\n");
   });
 
@@ -144,9 +148,7 @@ describe("host key pinning and connection errors", () => {
 
   it("discovers the key on first connect only through an explicit onHostKey", async () => {
     let seen: string | undefined;
-    const t = await connectSsh(
-      optionsFor(host1, { expectedHostKeySha256: undefined, onHostKey: (fp) => (seen = fp) }),
-    );
+    const t = await connectSsh(optionsFor(host1, { expectedHostKeySha256: undefined, onHostKey: (fp) => (seen = fp) }));
     open.push(t);
     expect(seen).toBe(host1.hostKeySha256);
     await expect(connectSsh(optionsFor(host1, { expectedHostKeySha256: undefined }))).rejects.toBeInstanceOf(
@@ -216,7 +218,14 @@ describe("pool", () => {
 
 /** Minimal VNC-only guest built with a DOM; names start with vdtest- so the stack cleans up leftovers. */
 function domainXml(name: string, uuid: string): string {
-  return testGuestXml({ name, uuid, title: name, domainType: stack.domainType, memoryMiB: 64, displays: [{ type: "vnc", listenElement: false }] });
+  return testGuestXml({
+    name,
+    uuid,
+    title: name,
+    domainType: stack.domainType,
+    memoryMiB: 64,
+    displays: [{ type: "vnc", listenElement: false }],
+  });
 }
 
 describe("libvirt over the transport", () => {
@@ -258,29 +267,35 @@ describe("libvirt over the transport", () => {
     }
   });
 
-  it(`session batch of ${N} dumpxml equals ${N} one-shot execs, and is much faster`, async () => {
-    const oneShot: string[] = [];
-    const t0 = performance.now();
-    for (const d of domains) {
-      const r = await runChecked(t, virshArgv({ uri, command: "dumpxml", args: [{ domain: d.uuid }] }));
-      oneShot.push(r.stdout);
-    }
-    const oneShotMs = performance.now() - t0;
+  it(
+    `session batch of ${N} dumpxml equals ${N} one-shot execs, and is much faster`,
+    async () => {
+      const oneShot: string[] = [];
+      const t0 = performance.now();
+      for (const d of domains) {
+        const r = await runChecked(t, virshArgv({ uri, command: "dumpxml", args: [{ domain: d.uuid }] }));
+        oneShot.push(r.stdout);
+      }
+      const oneShotMs = performance.now() - t0;
 
-    await session.run(virshCommand({ command: "uri" })); // start outside the measurement
-    const t1 = performance.now();
-    const batch = await session.batch(domains.map((d) => virshCommand({ command: "dumpxml", args: [{ domain: d.uuid }] })));
-    const batchMs = performance.now() - t1;
+      await session.run(virshCommand({ command: "uri" })); // start outside the measurement
+      const t1 = performance.now();
+      const batch = await session.batch(
+        domains.map((d) => virshCommand({ command: "dumpxml", args: [{ domain: d.uuid }] })),
+      );
+      const batchMs = performance.now() - t1;
 
-    expect(batch.map((r) => r.ok)).toEqual(domains.map(() => true));
-    expect(batch.map((r) => r.stdout)).toEqual(oneShot);
-    expect(batch.map((r) => parseDomainXml(r.stdout).uuid)).toEqual(domains.map((d) => d.uuid));
-    console.log(
-      `[hosts-transport] ${N} dumpxml: one-shot execs ${oneShotMs.toFixed(0)} ms (${(oneShotMs / N).toFixed(1)} ms each), ` +
-        `session batch ${batchMs.toFixed(1)} ms`,
-    );
-    expect(batchMs).toBeLessThan(oneShotMs / 4);
-  }, 30_000 + N * 1_000);
+      expect(batch.map((r) => r.ok)).toEqual(domains.map(() => true));
+      expect(batch.map((r) => r.stdout)).toEqual(oneShot);
+      expect(batch.map((r) => parseDomainXml(r.stdout).uuid)).toEqual(domains.map((d) => d.uuid));
+      console.log(
+        `[hosts-transport] ${N} dumpxml: one-shot execs ${oneShotMs.toFixed(0)} ms (${(oneShotMs / N).toFixed(1)} ms each), ` +
+          `session batch ${batchMs.toFixed(1)} ms`,
+      );
+      expect(batchMs).toBeLessThan(oneShotMs / 4);
+    },
+    30_000 + N * 1_000,
+  );
 
   it("carries the hostile domain name through dumpxml and domstats, in the session and one-shot", async () => {
     const dump = virshCommand({ command: "dumpxml", args: [{ domain: hostile.uuid }] });
@@ -294,7 +309,9 @@ describe("libvirt over the transport", () => {
     // cpu.* of a shut-off domain moves between calls (libvirt reports something for it), so
     // compare what identifies the domain, not the whole text.
     const one = parseDomstats((await runChecked(t, virshArgvFor(uri, stats))).stdout);
-    expect(one.map((d) => [d.name, d.state, d.vcpuMaximum])).toEqual(parsed.map((d) => [d.name, d.state, d.vcpuMaximum]));
+    expect(one.map((d) => [d.name, d.state, d.vcpuMaximum])).toEqual(
+      parsed.map((d) => [d.name, d.state, d.vcpuMaximum]),
+    );
   });
 
   it("quotes hostile values for virsh's own parser exactly like a one-shot exec", async () => {

@@ -21,7 +21,11 @@ const MIN = 60_000;
 const ago = (ms: number) => new Date(Date.now() - ms);
 const ahead = (ms: number) => new Date(Date.now() + ms);
 
-async function until<T>(what: string, check: () => Promise<T | false | null | undefined>, timeoutMs: number): Promise<T> {
+async function until<T>(
+  what: string,
+  check: () => Promise<T | false | null | undefined>,
+  timeoutMs: number,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
@@ -39,10 +43,22 @@ async function challenge(id: string, expiresAt: Date) {
 }
 async function ticket(id: string, expiresAt: Date) {
   await mod.db.db().consoleTicket.create({
-    data: { id, userId, sessionId: "s-live", hostId: randomUUID(), vmUuid: randomUUID(), kind: "spice", expiresAt, usedAt: expiresAt },
+    data: {
+      id,
+      userId,
+      sessionId: "s-live",
+      hostId: randomUUID(),
+      vmUuid: randomUUID(),
+      kind: "spice",
+      expiresAt,
+      usedAt: expiresAt,
+    },
   });
 }
-async function consoleSession(ref: { ticketId?: string; mainTicketId?: string }, state: { endedAt?: Date; lastSeenAt?: Date }) {
+async function consoleSession(
+  ref: { ticketId?: string; mainTicketId?: string },
+  state: { endedAt?: Date; lastSeenAt?: Date },
+) {
   await mod.db.db().consoleSession.create({
     data: {
       id: randomUUID(),
@@ -125,10 +141,17 @@ const KEPT = (tag: string) =>
 
 beforeAll(async () => {
   tdb = await testDatabase();
-  mod = { db: await import("@/lib/db/client"), queue: await import("@/lib/tasks/queue"), hk: await import("@/lib/tasks/housekeeping") };
+  mod = {
+    db: await import("@/lib/db/client"),
+    queue: await import("@/lib/tasks/queue"),
+    hk: await import("@/lib/tasks/housekeeping"),
+  };
   await mod.db.prepareDatabase();
   const login = await import("@/lib/auth/login");
-  await login.setupFirstAdmin(login.SetupSchema.parse({ username: "boss", password: "the real admin password" }), { ip: "127.0.0.9", userAgent: "vitest" });
+  await login.setupFirstAdmin(login.SetupSchema.parse({ username: "boss", password: "the real admin password" }), {
+    ip: "127.0.0.9",
+    userAgent: "vitest",
+  });
   userId = (await mod.db.db().user.findFirstOrThrow({ where: { username: "boss" } })).id;
 });
 
@@ -151,10 +174,16 @@ describe(`housekeeping on ${testDbKind()}`, () => {
 
     const boss = await mod.queue.taskQueue();
     await boss.send(mod.hk.HOUSEKEEPING_QUEUE, {});
-    await until("the job ran", async () => !(await remaining("a")).some((k) => k.startsWith("gone-")), 30_000).catch(() => {});
+    await until("the job ran", async () => !(await remaining("a")).some((k) => k.startsWith("gone-")), 30_000).catch(
+      () => {},
+    );
     expect(await remaining("a")).toEqual(KEPT("a"));
     // The finished consoles' rows stay (history); only their tickets went.
-    expect(await mod.db.db().consoleSession.count({ where: { ticketId: { in: ["gone-ended-console-a", "gone-dead-console-a"] } } })).toBe(2);
+    expect(
+      await mod.db
+        .db()
+        .consoleSession.count({ where: { ticketId: { in: ["gone-ended-console-a", "gone-dead-console-a"] } } }),
+    ).toBe(2);
   }, 60_000);
 
   it("a purge that fails is reported and the other kinds are still purged", async () => {
@@ -173,7 +202,11 @@ describe(`housekeeping on ${testDbKind()}`, () => {
 
   it("the cron schedule itself starts the job, with nobody sending it", async () => {
     await seed("b");
-    await until("the scheduled round ran", async () => !(await remaining("b")).some((k) => k.startsWith("gone-")), 100_000).catch(() => {});
+    await until(
+      "the scheduled round ran",
+      async () => !(await remaining("b")).some((k) => k.startsWith("gone-")),
+      100_000,
+    ).catch(() => {});
     expect(await remaining("b")).toEqual(KEPT("b"));
   }, 120_000);
 });

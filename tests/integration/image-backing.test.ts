@@ -48,7 +48,9 @@ const volPath = (name: string) => `${pool.dir}/${name}`;
 function rawVolume(name: string, mib: number): string {
   const file = volPath(name);
   execFileSync("dd", ["if=/dev/zero", `of=${file}`, "bs=1M", `count=${mib}`, "status=none"]);
-  execFileSync("dd", [`of=${file}`, "conv=notrunc", "status=none"], { input: Buffer.from(`genuine raw disk ${name}\n`) });
+  execFileSync("dd", [`of=${file}`, "conv=notrunc", "status=none"], {
+    input: Buffer.from(`genuine raw disk ${name}\n`),
+  });
   virshLocal("pool-refresh", pool.name);
   return file;
 }
@@ -56,7 +58,14 @@ function rawVolume(name: string, mib: number): string {
 async function importVm(name: string, volume: string): Promise<string> {
   const r = await create.vmCreate(
     f.caller,
-    c.VmCreateSchema.parse({ mode: "import", hostId: host.id, name: `${PREFIX}${name}`, disk: { pool: pool.name, volume }, hardware: { vcpus: 1, memoryMiB: 64, maxMemoryMiB: 64, domainType: "qemu" }, start: false }),
+    c.VmCreateSchema.parse({
+      mode: "import",
+      hostId: host.id,
+      name: `${PREFIX}${name}`,
+      disk: { pool: pool.name, volume },
+      hardware: { vcpus: 1, memoryMiB: 64, maxMemoryMiB: 64, domainType: "qemu" },
+      start: false,
+    }),
   );
   return r.vm!.uuid;
 }
@@ -113,7 +122,9 @@ beforeAll(async () => {
   // for anything), so that only the image check stands between it and a CD-ROM drive.
   looseIso = { volume: `${PREFIX}loose.iso`, path: rawVolume(`${PREFIX}loose.iso`, 16) };
   execFileSync("dd", [`of=${looseIso.path}`, "conv=notrunc", "status=none"], { input: forged });
-  execFileSync("dd", [`of=${looseIso.path}`, "conv=notrunc", "bs=1", "seek=32768", "status=none"], { input: Buffer.from("\x01CD001\x01", "latin1") });
+  execFileSync("dd", [`of=${looseIso.path}`, "conv=notrunc", "bs=1", "seek=32768", "status=none"], {
+    input: Buffer.from("\x01CD001\x01", "latin1"),
+  });
   virshLocal("pool-refresh", pool.name);
   // The premise: libvirt now takes the raw disk for a qcow2 backed by the host file.
   const vol = virshLocal("vol-dumpxml", "--pool", pool.name, victim.volume);
@@ -131,7 +142,9 @@ afterAll(async () => {
 describe("a raw disk whose bytes name a host file as backing file", () => {
   it("is refused for a full clone: no task, no new volume, no new VM", async () => {
     const before = volumes();
-    await expect(clone.vmClone(f.caller, host.id, victim.uuid, c.VmCloneSchema.parse({ name: `${PREFIX}stolen`, mode: "full" }))).rejects.toMatchObject({
+    await expect(
+      clone.vmClone(f.caller, host.id, victim.uuid, c.VmCloneSchema.parse({ name: `${PREFIX}stolen`, mode: "full" })),
+    ).rejects.toMatchObject({
       ...refused,
       message: expect.stringMatching(/declared raw but its bytes are a qcow2 image/),
     });
@@ -147,8 +160,23 @@ describe("a raw disk whose bytes name a host file as backing file", () => {
       const t = await templates.templateCreate(f.caller, templateInput(`forged base ${format}`, victim.volume, format));
       for (const mode of ["linked", "full"] as const) {
         await expect(
-          create.vmCreate(f.caller, c.VmCreateSchema.parse({ mode: "template", hostId: host.id, templateId: t.id, name: `${PREFIX}deploy-${format}-${mode}`, clone: mode, start: false })),
-        ).rejects.toMatchObject({ ...refused, message: expect.stringMatching(format === "raw" ? /bytes are a qcow2 image/ : /not a volume of a storage pool/) });
+          create.vmCreate(
+            f.caller,
+            c.VmCreateSchema.parse({
+              mode: "template",
+              hostId: host.id,
+              templateId: t.id,
+              name: `${PREFIX}deploy-${format}-${mode}`,
+              clone: mode,
+              start: false,
+            }),
+          ),
+        ).rejects.toMatchObject({
+          ...refused,
+          message: expect.stringMatching(
+            format === "raw" ? /bytes are a qcow2 image/ : /not a volume of a storage pool/,
+          ),
+        });
       }
     }
     expect(volumes()).toBe(before);
@@ -165,8 +193,13 @@ describe("a raw disk whose bytes name a host file as backing file", () => {
       hardware: { vcpus: 1, memoryMiB: 64, maxMemoryMiB: 64, domainType: "qemu" },
       start: false,
     });
-    await expect(create.vmCreate(f.caller, c.VmCreateSchema.parse(input()))).rejects.toMatchObject({ ...refused, message: expect.stringMatching(/bytes are a qcow2 image/) });
-    await expect((async () => create.vmCreate(f.caller, c.VmCreateSchema.parse(input("qcow2"))))()).rejects.toMatchObject({
+    await expect(create.vmCreate(f.caller, c.VmCreateSchema.parse(input()))).rejects.toMatchObject({
+      ...refused,
+      message: expect.stringMatching(/bytes are a qcow2 image/),
+    });
+    await expect(
+      (async () => create.vmCreate(f.caller, c.VmCreateSchema.parse(input("qcow2"))))(),
+    ).rejects.toMatchObject({
       ...refused,
       message: expect.stringMatching(`backing file \\(${HOST_FILE}\\)`),
     });
@@ -176,13 +209,27 @@ describe("a raw disk whose bytes name a host file as backing file", () => {
 
   it("is not resized as the qcow2 libvirt takes it for", async () => {
     const before = readFileSync(victim.path);
-    await expect(edit.vmHardwareEdit(f.caller, host.id, victim.uuid, c.VmEditSchema.parse({ resizeDisk: { target: "vda", sizeMiB: 32 } }))).rejects.toMatchObject(refused);
+    await expect(
+      edit.vmHardwareEdit(
+        f.caller,
+        host.id,
+        victim.uuid,
+        c.VmEditSchema.parse({ resizeDisk: { target: "vda", sizeMiB: 32 } }),
+      ),
+    ).rejects.toMatchObject(refused);
     expect(readFileSync(victim.path).equals(before)).toBe(true);
   });
 
   it("is refused as a CD-ROM of another VM, also when it carries an ISO 9660 descriptor", async () => {
     const xml = virshLocal("dumpxml", "--inactive", own.uuid);
-    await expect(edit.vmHardwareEdit(f.caller, host.id, own.uuid, c.VmEditSchema.parse({ attachIso: { pool: pool.name, volume: looseIso.volume } }))).rejects.toMatchObject({
+    await expect(
+      edit.vmHardwareEdit(
+        f.caller,
+        host.id,
+        own.uuid,
+        c.VmEditSchema.parse({ attachIso: { pool: pool.name, volume: looseIso.volume } }),
+      ),
+    ).rejects.toMatchObject({
       ...refused,
       message: expect.stringMatching(/bytes are a qcow2 image/),
     });
@@ -192,7 +239,12 @@ describe("a raw disk whose bytes name a host file as backing file", () => {
 
 describe("genuine images keep working", () => {
   it("full-clones a genuine raw disk byte for byte (declared raw, copied as a file)", async () => {
-    const { taskId } = await clone.vmClone(f.caller, host.id, own.uuid, c.VmCloneSchema.parse({ name: `${PREFIX}own-copy`, mode: "full" }));
+    const { taskId } = await clone.vmClone(
+      f.caller,
+      host.id,
+      own.uuid,
+      c.VmCloneSchema.parse({ name: `${PREFIX}own-copy`, mode: "full" }),
+    );
     const t = await taskDone(taskId);
     expect(t.error ?? null).toBeNull();
     const copy = volPath(`${PREFIX}own-copy.raw`);
@@ -206,12 +258,30 @@ describe("genuine images keep working", () => {
     const base = `${PREFIX}base.raw`;
     rawVolume(base, 8);
     const t = await templates.templateCreate(f.caller, templateInput("raw base", base, "raw"));
-    const r = await create.vmCreate(f.caller, c.VmCreateSchema.parse({ mode: "template", hostId: host.id, templateId: t.id, name: `${PREFIX}linked`, clone: "linked", start: false }));
-    const info = JSON.parse(execFileSync("qemu-img", ["info", "-U", "--output=json", volPath(`${PREFIX}linked.qcow2`)], { encoding: "utf8" }));
-    expect(info).toMatchObject({ format: "qcow2", "full-backing-filename": volPath(base), "backing-filename-format": "raw" });
+    const r = await create.vmCreate(
+      f.caller,
+      c.VmCreateSchema.parse({
+        mode: "template",
+        hostId: host.id,
+        templateId: t.id,
+        name: `${PREFIX}linked`,
+        clone: "linked",
+        start: false,
+      }),
+    );
+    const info = JSON.parse(
+      execFileSync("qemu-img", ["info", "-U", "--output=json", volPath(`${PREFIX}linked.qcow2`)], { encoding: "utf8" }),
+    );
+    expect(info).toMatchObject({
+      format: "qcow2",
+      "full-backing-filename": volPath(base),
+      "backing-filename-format": "raw",
+    });
     const xml = virshLocal("dumpxml", "--inactive", r.vm!.uuid);
     expect(xml).toMatch(
-      new RegExp(`<driver name='qemu' type='qcow2'/>\\s*<source file='${volPath(`${PREFIX}linked.qcow2`)}'/>\\s*<backingStore type='file'>\\s*<format type='raw'/>\\s*<source file='${volPath(base)}'/>\\s*<backingStore/>`),
+      new RegExp(
+        `<driver name='qemu' type='qcow2'/>\\s*<source file='${volPath(`${PREFIX}linked.qcow2`)}'/>\\s*<backingStore type='file'>\\s*<format type='raw'/>\\s*<source file='${volPath(base)}'/>\\s*<backingStore/>`,
+      ),
     );
     // It starts, and QEMU reads the base's bytes through the declared chain.
     virshLocal("start", r.vm!.uuid);
@@ -233,9 +303,21 @@ describe("uploads", () => {
     });
   };
   const send = (name: string, format: "raw" | "iso" | "qcow2", data: Uint8Array, size = data.length) =>
-    upload.storageUpload(f.caller, host.id, { pool: pool.name, name, format, size: data.length }, chunked(data, size), new AbortController().signal);
+    upload.storageUpload(
+      f.caller,
+      host.id,
+      { pool: pool.name, name, format, size: data.length },
+      chunked(data, size),
+      new AbortController().signal,
+    );
 
-  async function expectRefused(name: string, format: "raw" | "iso", data: Uint8Array, chunk?: number, message: RegExp = /^Refused: /) {
+  async function expectRefused(
+    name: string,
+    format: "raw" | "iso",
+    data: Uint8Array,
+    chunk?: number,
+    message: RegExp = /^Refused: /,
+  ) {
     const t = await send(name, format, data, chunk);
     expect(t.status).toBe("failed");
     expect(t.error).toMatch(message);
@@ -264,7 +346,16 @@ describe("uploads", () => {
 
   it("refuses a vmdk descriptor naming a host file, vmdk, vhdx, vdi, qed and luks headers, and a VHD footer, declared raw", async () => {
     const descriptor = new TextEncoder().encode(
-      ["# Disk DescriptorFile", "version=1", "CID=fffffffe", "parentCID=ffffffff", 'createType="monolithicFlat"', "", `RW 2048 FLAT "${HOST_FILE}" 0`, ""].join("\n"),
+      [
+        "# Disk DescriptorFile",
+        "version=1",
+        "CID=fffffffe",
+        "parentCID=ffffffff",
+        'createType="monolithicFlat"',
+        "",
+        `RW 2048 FLAT "${HOST_FILE}" 0`,
+        "",
+      ].join("\n"),
     );
     const padded = new Uint8Array(4096);
     padded.set(descriptor);

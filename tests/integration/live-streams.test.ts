@@ -43,7 +43,9 @@ async function open(handler: Handler, path: string, creds: Creds): Promise<Opene
   const headers: Record<string, string> = { "x-virtdeck-peer": ip, accept: "text/event-stream" };
   if (creds.cookie) headers.cookie = `vd_session=${creds.cookie}`;
   if (creds.bearer) headers.authorization = `Bearer ${creds.bearer}`;
-  const res = await handler(new NextRequest(`http://127.0.0.1:3000${path}`, { headers, signal: abort.signal }), { params: Promise.resolve({}) });
+  const res = await handler(new NextRequest(`http://127.0.0.1:3000${path}`, { headers, signal: abort.signal }), {
+    params: Promise.resolve({}),
+  });
   let text = "";
   const ended =
     res.status === 200
@@ -62,8 +64,12 @@ async function open(handler: Handler, path: string, creds: Creds): Promise<Opene
 
 async function user(username: string, role: "operator" | "helpdesk") {
   const admin = sessionCaller((await m.session.sessionLookup(adminToken))!, ip);
-  await m.users.userCreate(admin, m.users.UserCreateSchema.parse({ username, password: `${username} password 1`, role }));
-  const token = (await m.login.login({ username, password: `${username} password 1` }, { ip, userAgent: "vitest" })).token;
+  await m.users.userCreate(
+    admin,
+    m.users.UserCreateSchema.parse({ username, password: `${username} password 1`, role }),
+  );
+  const token = (await m.login.login({ username, password: `${username} password 1` }, { ip, userAgent: "vitest" }))
+    .token;
   const session = (await m.session.sessionLookup(token))!;
   return { token, session, id: session.user.id };
 }
@@ -88,7 +94,12 @@ beforeAll(async () => {
     authz: await import("@/lib/authz"),
   };
   await m.db.prepareDatabase();
-  adminToken = (await m.login.setupFirstAdmin(m.login.SetupSchema.parse({ username: "admin", password: "streams admin pw" }), { ip, userAgent: "vitest" })).token;
+  adminToken = (
+    await m.login.setupFirstAdmin(m.login.SetupSchema.parse({ username: "admin", password: "streams admin pw" }), {
+      ip,
+      userAgent: "vitest",
+    })
+  ).token;
   tasksStream = (await import("@/app/api/tasks/stream/route")).GET as Handler;
   events = (await import("@/app/api/events/route")).GET as Handler;
 });
@@ -176,8 +187,20 @@ describe(`live-update streams on ${testDbKind()}`, () => {
     // A host row only (never reached: its watcher fails to connect, which this test does not look at).
     const hostId = "5e1f0c2a-4b7d-4c8e-9f10-1a2b3c4d5e6f";
     const vmUuid = "0b6c1d2e-3f40-4a51-8b62-7c83d94ea5f6";
-    await m.db.db().host.create({ data: { id: hostId, name: "stream-visible-host", address: "127.0.0.1", port: 1, username: "nobody", privateKeySealed: "x", publicKey: "x" } });
-    const grant = await m.db.db().grant.create({ data: { userId: u.id, roleId: "viewer", scope: "vm", hostId, vmUuid } });
+    await m.db.db().host.create({
+      data: {
+        id: hostId,
+        name: "stream-visible-host",
+        address: "127.0.0.1",
+        port: 1,
+        username: "nobody",
+        privateKeySealed: "x",
+        publicKey: "x",
+      },
+    });
+    const grant = await m.db
+      .db()
+      .grant.create({ data: { userId: u.id, roleId: "viewer", scope: "vm", hostId, vmUuid } });
     const s = await open(events, "/api/events", { cookie: u.token });
     expect(s.res.status).toBe(200);
     try {
@@ -185,7 +208,8 @@ describe(`live-update streams on ${testDbKind()}`, () => {
       const t0 = Date.now();
       await m.db.db().grant.delete({ where: { id: grant.id } });
       const dropped = `event: vm\ndata: ${JSON.stringify({ hostId, uuid: vmUuid, vm: null })}`;
-      while (!s.sofar().includes(dropped) && Date.now() - t0 < ENDED_WITHIN_MS) await new Promise((r) => setTimeout(r, 50));
+      while (!s.sofar().includes(dropped) && Date.now() - t0 < ENDED_WITHIN_MS)
+        await new Promise((r) => setTimeout(r, 50));
       expect(s.sofar()).toContain(dropped);
     } finally {
       s.abort.abort();
@@ -200,7 +224,18 @@ describe(`live-update streams on ${testDbKind()}`, () => {
     const s = await open(tasksStream, "/api/tasks/stream", { cookie: boss.token });
     expect(s.res.status).toBe(200);
     const taskOf = async (owner: { id: string; session: { user: { username: string } } }, title: string) =>
-      (await m.db.db().task.create({ data: { id: randomUUID(), kind: "test.none", title, status: "running", userId: owner.id, username: owner.session.user.username } })).id;
+      (
+        await m.db.db().task.create({
+          data: {
+            id: randomUUID(),
+            kind: "test.none",
+            title,
+            status: "running",
+            userId: owner.id,
+            username: owner.session.user.username,
+          },
+        })
+      ).id;
     const arrives = async (id: string, withinMs: number) => {
       const t0 = Date.now();
       while (!s.sofar().includes(id) && Date.now() - t0 < withinMs) await new Promise((r) => setTimeout(r, 50));
@@ -231,7 +266,10 @@ describe(`live-update streams on ${testDbKind()}`, () => {
       for (let i = 0; i < 2; i++) opened.push(await open(events, "/api/events", { bearer: byToken.token }));
       expect(opened.map((o) => o.res.status)).toEqual(opened.map(() => 200));
 
-      const refused = [await open(tasksStream, "/api/tasks/stream", { cookie: u.token }), await open(events, "/api/events", { bearer: byToken.token })];
+      const refused = [
+        await open(tasksStream, "/api/tasks/stream", { cookie: u.token }),
+        await open(events, "/api/events", { bearer: byToken.token }),
+      ];
       expect(refused.map((r) => r.res.status)).toEqual([429, 429]);
       const body = (await refused[0].res.json()) as { error: { code: string; message: string } };
       expect(body.error.code).toBe("rate_limited");

@@ -21,18 +21,33 @@ let loginRoute: Handler;
 let mod: { db: typeof import("@/lib/db/client"); login: typeof import("@/lib/auth/login") };
 
 /** POST /api/auth/login as it reaches the app: `peer` is the TCP peer the custom server stamps. */
-async function signIn(password: string, from: { peer: string; xff?: string }, username = ADMIN.username): Promise<number> {
+async function signIn(
+  password: string,
+  from: { peer: string; xff?: string },
+  username = ADMIN.username,
+): Promise<number> {
   const headers: Record<string, string> = { "content-type": "application/json", "x-virtdeck-peer": from.peer };
   if (from.xff !== undefined) headers["x-forwarded-for"] = from.xff;
-  const res = await loginRoute(new NextRequest("http://127.0.0.1:3000/api/auth/login", { method: "POST", headers, body: JSON.stringify({ username, password }) }), {
-    params: Promise.resolve({}),
-  });
+  const res = await loginRoute(
+    new NextRequest("http://127.0.0.1:3000/api/auth/login", {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ username, password }),
+    }),
+    {
+      params: Promise.resolve({}),
+    },
+  );
   return res.status;
 }
 
 /** Addresses the audit log recorded for sign-in attempts on `username` since `since`, oldest first. */
 async function auditedAddresses(username: string, since: Date): Promise<string[]> {
-  const rows = await mod.db.db().auditEvent.findMany({ where: { action: "auth.login", actorName: username, at: { gte: since } }, orderBy: { id: "asc" }, select: { ip: true } });
+  const rows = await mod.db.db().auditEvent.findMany({
+    where: { action: "auth.login", actorName: username, at: { gte: since } },
+    orderBy: { id: "asc" },
+    select: { ip: true },
+  });
   return rows.map((r) => r.ip ?? "");
 }
 
@@ -41,7 +56,9 @@ beforeAll(async () => {
   mod = { db: await import("@/lib/db/client"), login: await import("@/lib/auth/login") };
   await mod.db.prepareDatabase();
   await mod.login.setupFirstAdmin(mod.login.SetupSchema.parse(ADMIN), { ip: "127.0.0.9", userAgent: "vitest" });
-  loginRoute = ((await import(/* @vite-ignore */ path.join(ROOT, "app/api/auth/login/route.ts"))) as Record<string, Handler>).POST;
+  loginRoute = (
+    (await import(/* @vite-ignore */ path.join(ROOT, "app/api/auth/login/route.ts"))) as Record<string, Handler>
+  ).POST;
 });
 
 afterAll(() => tdb.drop());
@@ -52,7 +69,9 @@ describe(`sign-in limits on ${testDbKind()}`, () => {
     const t0 = new Date();
     // Through two of our proxies (10.9.0.2 appended by the outer one, the peer 127.0.0.1 the inner one).
     for (let i = 0; i < 5; i++) {
-      expect(await signIn(`wrong ${i}`, { peer: "127.0.0.1", xff: `198.51.100.${i}, 203.0.113.7, 10.9.0.2` })).toBe(401);
+      expect(await signIn(`wrong ${i}`, { peer: "127.0.0.1", xff: `198.51.100.${i}, 203.0.113.7, 10.9.0.2` })).toBe(
+        401,
+      );
     }
     expect(await auditedAddresses(ADMIN.username, t0)).toEqual(Array(5).fill("203.0.113.7"));
     // The sixth guess from 203.0.113.7 is refused whatever leftmost address it claims, even with the right password.

@@ -20,11 +20,16 @@ interface MigrationRow {
 async function migrationsOnDisk(): Promise<{ name: string; sha256: string }[]> {
   const dir = migrationsDir();
   const entries = await readdir(dir, { withFileTypes: true });
-  const names = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const names = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   return Promise.all(
     names.map(async (name) => ({
       name,
-      sha256: createHash("sha256").update(await readFile(path.join(dir, name, "migration.sql"))).digest("hex"),
+      sha256: createHash("sha256")
+        .update(await readFile(path.join(dir, name, "migration.sql")))
+        .digest("hex"),
     })),
   );
 }
@@ -114,7 +119,11 @@ describe(`migrations on ${testDbKind()}`, () => {
     const { session, close } = await tdb.session();
     try {
       const sql = `BEGIN;\nCREATE TABLE "Inner"(id int);\nCOMMIT;\nSELECT * FROM "DoesNotExist";`;
-      const broken: MigrationFile = { name: "99991231000001_own_tx", sql, checksum: createHash("sha256").update(sql).digest("hex") };
+      const broken: MigrationFile = {
+        name: "99991231000001_own_tx",
+        sql,
+        checksum: createHash("sha256").update(sql).digest("hex"),
+      };
       const migrations = [...(await migrationsLoad(migrationsDir())), broken];
       await expect(migrationsApply(session, migrations)).rejects.toThrow(/recorded as failed/);
       const rows = await session.query<MigrationRow>(

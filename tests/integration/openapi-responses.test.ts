@@ -33,23 +33,43 @@ const checked: string[] = [];
 const docPath = (file: string) => "/api/" + file.replace(/\[([^\]]+)\]/g, "{$1}");
 
 /** Calls a route handler; returns the status, media type and parsed JSON body (text otherwise). */
-async function call(method: string, file: string, opts: { params?: Record<string, string>; body?: unknown; query?: string; as?: typeof admin | null } = {}) {
-  const mod = (await import(/* @vite-ignore */ path.join(ROOT, "app/api", file, "route.ts"))) as Record<string, Handler>;
+async function call(
+  method: string,
+  file: string,
+  opts: { params?: Record<string, string>; body?: unknown; query?: string; as?: typeof admin | null } = {},
+) {
+  const mod = (await import(/* @vite-ignore */ path.join(ROOT, "app/api", file, "route.ts"))) as Record<
+    string,
+    Handler
+  >;
   let url = `http://127.0.0.1:3000/api/${file}`;
   for (const [k, v] of Object.entries(opts.params ?? {})) url = url.replace(`[${k}]`, encodeURIComponent(v));
   const headers: Record<string, string> = { "x-virtdeck-peer": "127.0.0.9", "user-agent": "vitest" };
   const as = opts.as === undefined ? admin : opts.as;
   if (as) Object.assign(headers, { cookie: as.cookie, "x-csrf-token": as.csrf });
   if (opts.body !== undefined) headers["content-type"] = "application/json";
-  const res = await mod[method](new NextRequest(url + (opts.query ?? ""), { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) }), {
-    params: Promise.resolve(opts.params ?? {}),
-  });
+  const res = await mod[method](
+    new NextRequest(url + (opts.query ?? ""), {
+      method,
+      headers,
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+    }),
+    {
+      params: Promise.resolve(opts.params ?? {}),
+    },
+  );
   const media = (res.headers.get("content-type") ?? "").split(";")[0];
   const text = await res.text();
-  return { status: res.status, media, headers: res.headers, json: (media === "application/json" && text ? JSON.parse(text) : text) as any };
+  return {
+    status: res.status,
+    media,
+    headers: res.headers,
+    json: (media === "application/json" && text ? JSON.parse(text) : text) as any,
+  };
 }
 
-const pointer = (...tokens: string[]) => tokens.map((t) => encodeURIComponent(t.replace(/~/g, "~0").replace(/\//g, "~1"))).join("/");
+const pointer = (...tokens: string[]) =>
+  tokens.map((t) => encodeURIComponent(t.replace(/~/g, "~0").replace(/\//g, "~1"))).join("/");
 
 /** Where the answer's schema is in the document (its own, or the shared Error response for errors), as a $ref. */
 function documented(method: string, file: string, status: number, media: string): string {
@@ -57,7 +77,9 @@ function documented(method: string, file: string, status: number, media: string)
   expect(op, `${method} ${docPath(file)} is in the document`).toBeDefined();
   const key = op!.responses[String(status)] ? String(status) : "default";
   const res = op!.responses[key] as { $ref?: string; content?: Record<string, unknown> };
-  const base = res.$ref ? res.$ref.slice(2).split("/") : ["paths", docPath(file), method.toLowerCase(), "responses", key];
+  const base = res.$ref
+    ? res.$ref.slice(2).split("/")
+    : ["paths", docPath(file), method.toLowerCase(), "responses", key];
   const content = res.$ref ? (doc as any).components.responses[base.at(-1)!].content : res.content;
   expect(content?.[media], `${method} ${docPath(file)} ${status} documents ${media}`).toBeDefined();
   return `doc#/${pointer(...base, "content", media, "schema")}`;
@@ -78,7 +100,10 @@ beforeAll(async () => {
   tdb = await testDatabase();
   const { prepareDatabase } = await import("@/lib/db/client");
   await prepareDatabase();
-  const setup = await call("POST", "setup", { as: null, body: { username: `oapi.admin`, password: "openapi admin pw" } });
+  const setup = await call("POST", "setup", {
+    as: null,
+    body: { username: `oapi.admin`, password: "openapi admin pw" },
+  });
   expect(setup.status).toBe(201);
   const token = /vd_session=([^;]+)/.exec(setup.headers.get("set-cookie") ?? "")?.[1];
   admin = { cookie: `vd_session=${token}`, csrf: setup.json.csrfToken };
@@ -115,12 +140,22 @@ describe(`OpenAPI document against real answers on ${testDbKind()}`, () => {
   it("hosts: create, probe, confirm the key, list, detail", async () => {
     const h = stackEnv().host1;
     const created = await checkedCall("POST", "hosts", 201, {
-      body: { name: `oapi host ${lab.tag}`, address: h.host, port: h.port, username: h.username, libvirtUri: h.libvirtUri, key: { kind: "paste", privateKey: readFileSync(h.privateKeyPath, "utf8") } },
+      body: {
+        name: `oapi host ${lab.tag}`,
+        address: h.host,
+        port: h.port,
+        username: h.username,
+        libvirtUri: h.libvirtUri,
+        key: { kind: "paste", privateKey: readFileSync(h.privateKeyPath, "utf8") },
+      },
     });
     hostId = created.json.host.id;
     const probe = await checkedCall("POST", "hosts/[id]/test", 200, { params: { id: hostId } });
     expect(probe.json.host.presentedHostKeySha256).toBe(h.hostKeySha256);
-    await checkedCall("POST", "hosts/[id]/confirm-key", 200, { params: { id: hostId }, body: { fingerprint: h.hostKeySha256 } });
+    await checkedCall("POST", "hosts/[id]/confirm-key", 200, {
+      params: { id: hostId },
+      body: { fingerprint: h.hostKeySha256 },
+    });
     const list = await checkedCall("GET", "hosts", 200);
     expect(list.json.hosts.map((x: { id: string }) => x.id)).toContain(hostId);
     // No secret ever leaves in a host record, whatever the service returned.
@@ -134,11 +169,15 @@ describe(`OpenAPI document against real answers on ${testDbKind()}`, () => {
     const { inventoryGet } = await import("@/lib/fleet/inventory");
     await inventoryGet(hostId, { maxAgeMs: 0 });
     // The inventory may lag a define under load: ask again until the new VM is listed.
-    let vms = await checkedCall("GET", "vms", 200, { query: `?host=${hostId}&q=${encodeURIComponent(g.name)}&pageSize=10` });
+    let vms = await checkedCall("GET", "vms", 200, {
+      query: `?host=${hostId}&q=${encodeURIComponent(g.name)}&pageSize=10`,
+    });
     for (let i = 0; i < 20 && vms.json.vms.length === 0; i++) {
       await new Promise((r) => setTimeout(r, 500));
       await inventoryGet(hostId, { maxAgeMs: 0 });
-      vms = await checkedCall("GET", "vms", 200, { query: `?host=${hostId}&q=${encodeURIComponent(g.name)}&pageSize=10` });
+      vms = await checkedCall("GET", "vms", 200, {
+        query: `?host=${hostId}&q=${encodeURIComponent(g.name)}&pageSize=10`,
+      });
     }
     expect(vms.json.vms.map((v: { uuid: string }) => v.uuid)).toEqual([g.uuid]);
     const vm = { hostId, uuid: g.uuid };
@@ -146,7 +185,10 @@ describe(`OpenAPI document against real answers on ${testDbKind()}`, () => {
     expect(detail.json.vm.xml).toContain(g.uuid);
     await checkedCall("GET", "vms/[hostId]/[uuid]/hardware", 200, { params: vm });
     // A hardware edit answers its notes as message keys (key + params), not sentences.
-    const edit = await checkedCall("PATCH", "vms/[hostId]/[uuid]/hardware", 200, { params: vm, body: { title: "oapi title" } });
+    const edit = await checkedCall("PATCH", "vms/[hostId]/[uuid]/hardware", 200, {
+      params: vm,
+      body: { title: "oapi title" },
+    });
     expect(edit.json.result.live[0]).toMatchObject({ key: expect.any(String) });
     await checkedCall("GET", "vms/[hostId]/[uuid]/delete", 200, { params: vm });
     await checkedCall("GET", "vms/[hostId]/[uuid]/tags", 200, { params: vm });
@@ -159,20 +201,29 @@ describe(`OpenAPI document against real answers on ${testDbKind()}`, () => {
   it("storage: pools, a new volume, the pool's volumes, the ISO library", async () => {
     const pools = await checkedCall("GET", "hosts/[id]/storage/pools", 200, { params: { id: hostId } });
     expect(pools.json.pools.map((p: { name: string }) => p.name)).toContain(POOL);
-    await checkedCall("POST", "hosts/[id]/storage/volumes", 201, { params: { id: hostId }, body: { pool: POOL, name: "a.qcow2", format: "qcow2", capacityBytes: 1024 * 1024 } });
-    const vols = await checkedCall("GET", "hosts/[id]/storage/pools/[pool]/volumes", 200, { params: { id: hostId, pool: POOL } });
+    await checkedCall("POST", "hosts/[id]/storage/volumes", 201, {
+      params: { id: hostId },
+      body: { pool: POOL, name: "a.qcow2", format: "qcow2", capacityBytes: 1024 * 1024 },
+    });
+    const vols = await checkedCall("GET", "hosts/[id]/storage/pools/[pool]/volumes", 200, {
+      params: { id: hostId, pool: POOL },
+    });
     expect(vols.json.volumes.map((v: { name: string }) => v.name)).toEqual(["a.qcow2"]);
     await checkedCall("GET", "hosts/[id]/storage/isos", 200, { params: { id: hostId } });
   });
 
   it("templates: create, list, detail", async () => {
-    const t = await checkedCall("POST", "templates", 201, { body: { name: `oapi ${lab.tag}`, vcpus: 1, memoryMiB: 128, maxMemoryMiB: 128 } });
+    const t = await checkedCall("POST", "templates", 201, {
+      body: { name: `oapi ${lab.tag}`, vcpus: 1, memoryMiB: 128, maxMemoryMiB: 128 },
+    });
     await checkedCall("GET", "templates", 200);
     await checkedCall("GET", "templates/[id]", 200, { params: { id: t.json.template.id } });
   });
 
   it("users, groups, roles, tokens, account and audit", async () => {
-    const u = await checkedCall("POST", "users", 201, { body: { username: `oapi-user-${lab.tag}`, password: "a long enough password", role: "helpdesk" } });
+    const u = await checkedCall("POST", "users", 201, {
+      body: { username: `oapi-user-${lab.tag}`, password: "a long enough password", role: "helpdesk" },
+    });
     const users = await checkedCall("GET", "users", 200);
     // The password hash never leaves, whatever the service selected.
     expect(JSON.stringify(users.json)).not.toMatch(/passwordHash|argon2/);
@@ -191,7 +242,9 @@ describe(`OpenAPI document against real answers on ${testDbKind()}`, () => {
   });
 
   it("error answers match the document's Error: not found, invalid input, unauthorized, a bad path parameter", async () => {
-    const missing = await checkedCall("GET", "vms/[hostId]/[uuid]", 404, { params: { hostId, uuid: "00000000-0000-4000-8000-000000000000" } });
+    const missing = await checkedCall("GET", "vms/[hostId]/[uuid]", 404, {
+      params: { hostId, uuid: "00000000-0000-4000-8000-000000000000" },
+    });
     expect(missing.json.error.code).toBe("not_found");
     const invalid = await checkedCall("POST", "templates", 422, { body: { name: "", vcpus: 0 } });
     expect(invalid.json.error.issues.length).toBeGreaterThan(0);
@@ -203,7 +256,18 @@ describe(`OpenAPI document against real answers on ${testDbKind()}`, () => {
   });
 
   it("checked a sample of every kind of answer", () => {
-    for (const must of ["GET /api/hosts 200", "GET /api/vms 200", "GET /api/vms/{hostId}/{uuid} 200", "GET /api/tasks 200", "GET /api/audit 200", "GET /api/users 200", "GET /api/hosts/{id}/storage/pools 200", "GET /api/hosts/{id}/storage/pools/{pool}/volumes 200", "GET /api/templates 200", "GET /api/vms/{hostId}/{uuid} 404"]) {
+    for (const must of [
+      "GET /api/hosts 200",
+      "GET /api/vms 200",
+      "GET /api/vms/{hostId}/{uuid} 200",
+      "GET /api/tasks 200",
+      "GET /api/audit 200",
+      "GET /api/users 200",
+      "GET /api/hosts/{id}/storage/pools 200",
+      "GET /api/hosts/{id}/storage/pools/{pool}/volumes 200",
+      "GET /api/templates 200",
+      "GET /api/vms/{hostId}/{uuid} 404",
+    ]) {
       expect(checked).toContain(must);
     }
   });

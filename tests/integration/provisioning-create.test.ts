@@ -86,15 +86,24 @@ async function bootLoaderRead(uuid: string, dev: string): Promise<number> {
 describe("templates", () => {
   it("creates, lists, updates, duplicates and deletes templates, with audit", async () => {
     const t = await templates.templateCreate(f.caller, templateInput({ name: "crud <one>" }));
-    expect(t).toMatchObject({ name: "crud <one>", vcpus: 1, memoryMiB: 64, source: { kind: "image", volume: pool.baseVolume } });
-    await expect(templates.templateCreate(f.caller, templateInput({ name: "crud <one>" }))).rejects.toMatchObject({ code: "conflict" });
+    expect(t).toMatchObject({
+      name: "crud <one>",
+      vcpus: 1,
+      memoryMiB: 64,
+      source: { kind: "image", volume: pool.baseVolume },
+    });
+    await expect(templates.templateCreate(f.caller, templateInput({ name: "crud <one>" }))).rejects.toMatchObject({
+      code: "conflict",
+    });
     const u = await templates.templateUpdate(f.caller, t.id, templateInput({ name: "crud two", vcpus: 2 }));
     expect(u).toMatchObject({ id: t.id, name: "crud two", vcpus: 2 });
     const d1 = await templates.templateDuplicate(f.caller, t.id);
     const d2 = await templates.templateDuplicate(f.caller, t.id);
     expect([d1.name, d2.name]).toEqual(["crud two (copy)", "crud two (copy 2)"]);
     expect(d1).toMatchObject({ vcpus: 2, disks: u.disks });
-    expect((await templates.templatesList()).map((x) => x.name)).toEqual(expect.arrayContaining(["crud two", "crud two (copy)", "crud two (copy 2)"]));
+    expect((await templates.templatesList()).map((x) => x.name)).toEqual(
+      expect.arrayContaining(["crud two", "crud two (copy)", "crud two (copy 2)"]),
+    );
     for (const x of [t, d1, d2]) await templates.templateDelete(f.caller, x.id);
     await expect(templates.templateGet(t.id)).rejects.toMatchObject({ code: "not_found" });
     expect((await f.auditActions("template.")).map((a) => a.action)).toEqual([
@@ -111,7 +120,9 @@ describe("templates", () => {
   it("refuses invalid templates", () => {
     expect(() => templateInput({ memoryMiB: 128, maxMemoryMiB: 64 })).toThrow(/Max memory/);
     expect(() => templateInput({ disks: [] })).toThrow(/first disk/);
-    expect(() => templateInput({ nics: [{ kind: "network", source: "x", model: "virtio", mac: "01:00:00:00:00:01" }] })).toThrow(/unicast/);
+    expect(() =>
+      templateInput({ nics: [{ kind: "network", source: "x", model: "virtio", mac: "01:00:00:00:00:01" }] }),
+    ).toThrow(/unicast/);
     expect(() => templateInput({ cpuMode: "custom" })).toThrow(/CPU model/);
   });
 });
@@ -124,7 +135,16 @@ describe("create VMs", () => {
 
   it("deploys a linked clone (qcow2 overlay on the base image) and boots it", async () => {
     const t0 = Date.now();
-    const r = await create.vmCreate(f.caller, contracts.VmCreateSchema.parse({ mode: "template", hostId: host.id, templateId, name: `${PREFIX}linked`, clone: "linked" }));
+    const r = await create.vmCreate(
+      f.caller,
+      contracts.VmCreateSchema.parse({
+        mode: "template",
+        hostId: host.id,
+        templateId,
+        name: `${PREFIX}linked`,
+        clone: "linked",
+      }),
+    );
     const elapsed = Date.now() - t0;
     expect(r.taskId).toBeUndefined();
     expect(r.vm?.name).toBe(`${PREFIX}linked`);
@@ -141,21 +161,42 @@ describe("create VMs", () => {
     expect(domstate(r.vm!.uuid)).toBe("running");
     console.info(`linked clone create -> running: ${elapsed} ms`);
     expect(elapsed).toBeLessThan(10_000);
-    expect((await f.auditActions("vm.create")).at(-1)).toMatchObject({ outcome: "success", targetName: `${PREFIX}linked` });
+    expect((await f.auditActions("vm.create")).at(-1)).toMatchObject({
+      outcome: "success",
+      targetName: `${PREFIX}linked`,
+    });
   });
 
   it("deploys a full copy as a task with progress and boots it", async () => {
-    const r = await create.vmCreate(f.caller, contracts.VmCreateSchema.parse({ mode: "template", hostId: host.id, templateId, name: `${PREFIX}full`, clone: "full", overrides: { vcpus: 2, memoryMiB: 80 } }));
+    const r = await create.vmCreate(
+      f.caller,
+      contracts.VmCreateSchema.parse({
+        mode: "template",
+        hostId: host.id,
+        templateId,
+        name: `${PREFIX}full`,
+        clone: "full",
+        overrides: { vcpus: 2, memoryMiB: 80 },
+      }),
+    );
     expect(r.taskId).toBeTruthy();
     const done = await taskEnded(f, r.taskId!, "the create task finishes");
     expect(done.error ?? null).toBeNull();
     expect(done.status).toBe("succeeded");
     expect(done.progress).toBe(100);
     // The English title for API clients, and the same as a message key the browser translates.
-    expect(done).toMatchObject({ title: `Create ${PREFIX}full on ${host.name} (full copy)`, titleKey: "titles.vmCreateCopy", titleParams: { name: `${PREFIX}full`, host: host.name } });
-    expect(done.logs.map((l) => l.line)).toEqual(expect.arrayContaining([`Creating volume ${pool.name}/${PREFIX}full.qcow2 (copy)`, "Started"]));
+    expect(done).toMatchObject({
+      title: `Create ${PREFIX}full on ${host.name} (full copy)`,
+      titleKey: "titles.vmCreateCopy",
+      titleParams: { name: `${PREFIX}full`, host: host.name },
+    });
+    expect(done.logs.map((l) => l.line)).toEqual(
+      expect.arrayContaining([`Creating volume ${pool.name}/${PREFIX}full.qcow2 (copy)`, "Started"]),
+    );
     // A self-contained qcow2 in a dir pool is copied as a file (cp), not through libvirt.
-    expect(done.logs.map((l) => l.line)).toContainEqual(`Copying ${pool.dir}/${pool.baseVolume} to ${pool.dir}/${PREFIX}full.qcow2 (file copy)`);
+    expect(done.logs.map((l) => l.line)).toContainEqual(
+      `Copying ${pool.dir}/${pool.baseVolume} to ${pool.dir}/${PREFIX}full.qcow2 (file copy)`,
+    );
     const uuid = (done.result as { uuid: string }).uuid;
     expect(domstate(uuid)).toBe("running");
     expect(await bootLoaderRead(uuid, "vda")).toBeGreaterThan(500_000);
@@ -182,7 +223,13 @@ describe("create VMs", () => {
         name: `${PREFIX}iso`,
         title: `Installer "<1>"`,
         iso: { pool: pool.name, volume: pool.isoVolume },
-        hardware: { vcpus: 1, memoryMiB: 64, maxMemoryMiB: 64, domainType: "qemu", disks: [{ sizeMiB: 16, format: "qcow2", bus: "virtio", pool: pool.name }] },
+        hardware: {
+          vcpus: 1,
+          memoryMiB: 64,
+          maxMemoryMiB: 64,
+          domainType: "qemu",
+          disks: [{ sizeMiB: 16, format: "qcow2", bus: "virtio", pool: pool.name }],
+        },
       }),
     );
     expect(domstate(r.vm!.uuid)).toBe("running");
@@ -200,7 +247,16 @@ describe("create VMs", () => {
 
   it("imports an existing volume", async () => {
     // A self-contained image: an imported volume with a backing file is refused (tests/integration/image-backing.test.ts).
-    execFileSync("qemu-img", ["convert", "-q", "-f", "qcow2", "-O", "qcow2", `${pool.dir}/${pool.baseVolume}`, `${pool.dir}/${PREFIX}import.qcow2`]);
+    execFileSync("qemu-img", [
+      "convert",
+      "-q",
+      "-f",
+      "qcow2",
+      "-O",
+      "qcow2",
+      `${pool.dir}/${pool.baseVolume}`,
+      `${pool.dir}/${PREFIX}import.qcow2`,
+    ]);
     virshLocal("pool-refresh", pool.name);
     const r = await create.vmCreate(
       f.caller,
@@ -232,8 +288,12 @@ describe("create VMs", () => {
       }),
     );
     const isoPath = `${pool.dir}/${PREFIX}ci-cidata.iso`;
-    expect(virshLocal("dumpxml", r.vm!.uuid)).toMatch(new RegExp(`<disk type='file' device='cdrom'>[\\s\\S]*<source file='${isoPath}'/>`));
-    expect(execFileSync("blkid", ["-p", "-o", "value", "-s", "LABEL", isoPath], { encoding: "utf8" }).trim()).toBe("cidata");
+    expect(virshLocal("dumpxml", r.vm!.uuid)).toMatch(
+      new RegExp(`<disk type='file' device='cdrom'>[\\s\\S]*<source file='${isoPath}'/>`),
+    );
+    expect(execFileSync("blkid", ["-p", "-o", "value", "-s", "LABEL", isoPath], { encoding: "utf8" }).trim()).toBe(
+      "cidata",
+    );
     const out = path.join(scratch, "seed");
     execFileSync("mkdir", ["-p", out]);
     execFileSync("bsdtar", ["-xf", isoPath, "-C", out]);
@@ -242,27 +302,63 @@ describe("create VMs", () => {
     const ud = read("user-data");
     expect(ud.startsWith("#cloud-config\n")).toBe(true);
     const cfg = JSON.parse(ud.slice("#cloud-config\n".length));
-    expect(cfg).toMatchObject({ hostname: "ci-guest", users: ["default", { name: "ops", lock_passwd: false, ssh_authorized_keys: [key] }] });
+    expect(cfg).toMatchObject({
+      hostname: "ci-guest",
+      users: ["default", { name: "ops", lock_passwd: false, ssh_authorized_keys: [key] }],
+    });
     // The seed holds a SHA-512 crypt hash of the password, never the password: openssl, given the
     // hash's salt, derives the same hash from the password.
     expect(ud).not.toContain("<x>");
     const passwd: string = cfg.users[1].passwd;
     const salt = /^\$6\$([./0-9A-Za-z]{16})\$[./0-9A-Za-z]{86}$/.exec(passwd)?.[1];
     expect(salt, passwd).toBeDefined();
-    expect(execFileSync("openssl", ["passwd", "-6", "-salt", salt!, "-stdin"], { input: `p"w: <x>`, encoding: "utf8" }).trim()).toBe(passwd);
+    expect(
+      execFileSync("openssl", ["passwd", "-6", "-salt", salt!, "-stdin"], {
+        input: `p"w: <x>`,
+        encoding: "utf8",
+      }).trim(),
+    ).toBe(passwd);
   });
 
   it("warns before creating on a host without enough memory, and creates nothing", async () => {
-    const input = contracts.VmCreateSchema.parse({ mode: "template", hostId: host.id, templateId, name: `${PREFIX}huge`, overrides: { memoryMiB: 8 * 1024 * 1024 } });
-    await expect(create.vmCreate(f.caller, input)).rejects.toMatchObject({ code: "conflict", extra: { data: { warnings: [expect.objectContaining({ code: "memory", messageKey: { key: "create.warnings.memory", params: expect.objectContaining({ host: host.name, neededMiB: 8 * 1024 * 1024 }) } })] } } });
+    const input = contracts.VmCreateSchema.parse({
+      mode: "template",
+      hostId: host.id,
+      templateId,
+      name: `${PREFIX}huge`,
+      overrides: { memoryMiB: 8 * 1024 * 1024 },
+    });
+    await expect(create.vmCreate(f.caller, input)).rejects.toMatchObject({
+      code: "conflict",
+      extra: {
+        data: {
+          warnings: [
+            expect.objectContaining({
+              code: "memory",
+              messageKey: {
+                key: "create.warnings.memory",
+                params: expect.objectContaining({ host: host.name, neededMiB: 8 * 1024 * 1024 }),
+              },
+            }),
+          ],
+        },
+      },
+    });
     expect(virshLocal("list", "--all", "--name")).not.toContain(`${PREFIX}huge`);
     expect(virshLocal("vol-list", pool.name)).not.toContain(`${PREFIX}huge`);
   });
 
   it("refuses a taken name and unsafe names", async () => {
-    await expect(create.vmCreate(f.caller, contracts.VmCreateSchema.parse({ mode: "template", hostId: host.id, templateId, name: `${PREFIX}linked` }))).rejects.toMatchObject({ code: "conflict" });
+    await expect(
+      create.vmCreate(
+        f.caller,
+        contracts.VmCreateSchema.parse({ mode: "template", hostId: host.id, templateId, name: `${PREFIX}linked` }),
+      ),
+    ).rejects.toMatchObject({ code: "conflict" });
     for (const name of ["a b", "x'y", "-opt", "<x>", "a/b"]) {
-      expect(contracts.VmCreateSchema.safeParse({ mode: "template", hostId: host.id, templateId, name }).success).toBe(false);
+      expect(contracts.VmCreateSchema.safeParse({ mode: "template", hostId: host.id, templateId, name }).success).toBe(
+        false,
+      );
     }
   });
 });

@@ -70,7 +70,17 @@ afterAll(async () => {
 });
 
 async function deploy(name: string, start: boolean): Promise<string> {
-  const r = await create.vmCreate(f.caller, c.VmCreateSchema.parse({ mode: "template", hostId: host.id, templateId, name: `${PREFIX}${name}`, clone: "linked", start }));
+  const r = await create.vmCreate(
+    f.caller,
+    c.VmCreateSchema.parse({
+      mode: "template",
+      hostId: host.id,
+      templateId,
+      name: `${PREFIX}${name}`,
+      clone: "linked",
+      start,
+    }),
+  );
   return r.vm!.uuid;
 }
 
@@ -83,7 +93,19 @@ describe("edit hardware", () => {
   it("changes a shut-off VM's CPU, memory, boot, title, disks, ISO and NICs in its definition", async () => {
     const uuid = await deploy("off", false);
     const hostile = `T <b>"x"</b> & 'y'`;
-    const r = await edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ vcpus: 2, memoryMiB: 80, maxMemoryMiB: 128, title: hostile, bootOrder: ["cdrom", "hd"], bootMenu: true }));
+    const r = await edit.vmHardwareEdit(
+      f.caller,
+      host.id,
+      uuid,
+      c.VmEditSchema.parse({
+        vcpus: 2,
+        memoryMiB: 80,
+        maxMemoryMiB: 128,
+        title: hostile,
+        bootOrder: ["cdrom", "hd"],
+        bootMenu: true,
+      }),
+    );
     expect(r.afterShutdown).toEqual([]);
     let xml = inactiveXml(uuid);
     expect(xml).toContain("<vcpu placement='static'>2</vcpu>");
@@ -92,26 +114,56 @@ describe("edit hardware", () => {
     expect(xml).toContain("<title>T &lt;b&gt;&quot;x&quot;&lt;/b&gt; &amp; &apos;y&apos;</title>");
     expect(xml).toMatch(/<boot dev='cdrom'\/>\s*<boot dev='hd'\/>\s*<bootmenu enable='yes' timeout='3000'\/>/);
 
-    await edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ addDisk: { sizeMiB: 8, format: "raw", bus: "virtio", pool: pool.name } }));
+    await edit.vmHardwareEdit(
+      f.caller,
+      host.id,
+      uuid,
+      c.VmEditSchema.parse({ addDisk: { sizeMiB: 8, format: "raw", bus: "virtio", pool: pool.name } }),
+    );
     xml = inactiveXml(uuid);
     expect(xml).toContain(`<source file='${pool.dir}/${PREFIX}off-disk1.raw'/>`);
     expect(xml).toMatch(/<target dev='vdb' bus='virtio'\/>/);
 
-    await edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ resizeDisk: { target: "vdb", sizeMiB: 16 } }));
-    expect(virshLocal("vol-info", "--bytes", "--pool", pool.name, `${PREFIX}off-disk1.raw`)).toMatch(/Capacity:\s+16777216 bytes/);
-    await expect(edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ resizeDisk: { target: "vdb", sizeMiB: 4 } }))).rejects.toMatchObject({ code: "invalid_input" });
+    await edit.vmHardwareEdit(
+      f.caller,
+      host.id,
+      uuid,
+      c.VmEditSchema.parse({ resizeDisk: { target: "vdb", sizeMiB: 16 } }),
+    );
+    expect(virshLocal("vol-info", "--bytes", "--pool", pool.name, `${PREFIX}off-disk1.raw`)).toMatch(
+      /Capacity:\s+16777216 bytes/,
+    );
+    await expect(
+      edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ resizeDisk: { target: "vdb", sizeMiB: 4 } })),
+    ).rejects.toMatchObject({ code: "invalid_input" });
 
     await edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ removeDisk: "vdb" }));
     expect(inactiveXml(uuid)).not.toContain("-disk1.raw");
 
-    await edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ attachIso: { pool: pool.name, volume: pool.isoVolume } }));
-    expect(inactiveXml(uuid)).toMatch(new RegExp(`device='cdrom'>[\\s\\S]*?<source file='${pool.dir}/${pool.isoVolume}'/>[\\s\\S]*?<target dev='hda' bus='ide'/>`));
+    await edit.vmHardwareEdit(
+      f.caller,
+      host.id,
+      uuid,
+      c.VmEditSchema.parse({ attachIso: { pool: pool.name, volume: pool.isoVolume } }),
+    );
+    expect(inactiveXml(uuid)).toMatch(
+      new RegExp(
+        `device='cdrom'>[\\s\\S]*?<source file='${pool.dir}/${pool.isoVolume}'/>[\\s\\S]*?<target dev='hda' bus='ide'/>`,
+      ),
+    );
     await edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ ejectIso: "hda" }));
     expect(inactiveXml(uuid)).not.toContain(pool.isoVolume);
     expect(inactiveXml(uuid)).toContain("<target dev='hda' bus='ide'/>");
 
-    await edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ addNic: { kind: "network", source: NET, model: "e1000", mac: "52:54:00:0e:d1:70" } }));
-    expect(inactiveXml(uuid)).toMatch(/<mac address='52:54:00:0e:d1:70'\/>\s*<source network='vdprove-net'\/>\s*<model type='e1000'\/>/);
+    await edit.vmHardwareEdit(
+      f.caller,
+      host.id,
+      uuid,
+      c.VmEditSchema.parse({ addNic: { kind: "network", source: NET, model: "e1000", mac: "52:54:00:0e:d1:70" } }),
+    );
+    expect(inactiveXml(uuid)).toMatch(
+      /<mac address='52:54:00:0e:d1:70'\/>\s*<source network='vdprove-net'\/>\s*<model type='e1000'\/>/,
+    );
     await edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ removeNic: "52:54:00:0e:d1:70" }));
     expect(inactiveXml(uuid)).not.toContain("<interface");
 
@@ -132,12 +184,28 @@ describe("edit hardware", () => {
       f.caller,
       host.id,
       uuid,
-      c.VmEditSchema.parse({ vcpus: 2, memoryMiB: 72, addNic: { kind: "network", source: NET, model: "virtio", mac: "" }, addDisk: { sizeMiB: 4, format: "qcow2", bus: "virtio", pool: pool.name } }),
+      c.VmEditSchema.parse({
+        vcpus: 2,
+        memoryMiB: 72,
+        addNic: { kind: "network", source: NET, model: "virtio", mac: "" },
+        addDisk: { sizeMiB: 4, format: "qcow2", bus: "virtio", pool: pool.name },
+      }),
     );
     // vCPUs above the running maximum wait for a shutdown; memory below the maximum balloons live.
-    expect(r.afterShutdown).toContainEqual({ key: "hwEdit.vcpus", params: { count: 2 }, reason: { key: "hwEdit.aboveMax" } });
-    expect(r.live).toEqual(expect.arrayContaining([{ key: "hwEdit.memory", params: { mib: 72 } }, { key: "hwEdit.diskAdded", params: { target: "vdb" } }]));
-    expect(r.live.some((x) => x.key === "hwEdit.nicAdded" && /^52:54:00(:[0-9a-f]{2}){3}$/.test(String(x.params?.mac)))).toBe(true);
+    expect(r.afterShutdown).toContainEqual({
+      key: "hwEdit.vcpus",
+      params: { count: 2 },
+      reason: { key: "hwEdit.aboveMax" },
+    });
+    expect(r.live).toEqual(
+      expect.arrayContaining([
+        { key: "hwEdit.memory", params: { mib: 72 } },
+        { key: "hwEdit.diskAdded", params: { target: "vdb" } },
+      ]),
+    );
+    expect(
+      r.live.some((x) => x.key === "hwEdit.nicAdded" && /^52:54:00(:[0-9a-f]{2}){3}$/.test(String(x.params?.mac))),
+    ).toBe(true);
     expect(inactiveXml(uuid)).toContain("<vcpu placement='static'>2</vcpu>");
     const live = liveXml(uuid);
     expect(live).toMatch(/<vcpu placement='static'>1<\/vcpu>/);
@@ -154,15 +222,29 @@ describe("edit hardware", () => {
 describe("clone and templates", () => {
   it("refuses clones of a running VM and linked clones of an ordinary VM", async () => {
     const uuid = await deploy("src-running", true);
-    await expect(clone.vmClone(f.caller, host.id, uuid, c.VmCloneSchema.parse({ name: `${PREFIX}x1`, mode: "full" }))).rejects.toMatchObject({ code: "invalid_state" });
+    await expect(
+      clone.vmClone(f.caller, host.id, uuid, c.VmCloneSchema.parse({ name: `${PREFIX}x1`, mode: "full" })),
+    ).rejects.toMatchObject({ code: "invalid_state" });
     virshLocal("destroy", uuid);
-    await expect(clone.vmClone(f.caller, host.id, uuid, c.VmCloneSchema.parse({ name: `${PREFIX}x2`, mode: "linked" }))).rejects.toMatchObject({ code: "invalid_state", message: expect.stringMatching(/template/) });
+    await expect(
+      clone.vmClone(f.caller, host.id, uuid, c.VmCloneSchema.parse({ name: `${PREFIX}x2`, mode: "linked" })),
+    ).rejects.toMatchObject({ code: "invalid_state", message: expect.stringMatching(/template/) });
   });
 
   it("full-clones a shut-off VM with a new name, UUID and MACs", async () => {
     const uuid = await deploy("src", false);
-    await edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ addNic: { kind: "network", source: NET, model: "virtio", mac: "52:54:00:0e:d1:71" } }));
-    const { taskId } = await clone.vmClone(f.caller, host.id, uuid, c.VmCloneSchema.parse({ name: `${PREFIX}copy`, mode: "full", start: true, title: "the copy" }));
+    await edit.vmHardwareEdit(
+      f.caller,
+      host.id,
+      uuid,
+      c.VmEditSchema.parse({ addNic: { kind: "network", source: NET, model: "virtio", mac: "52:54:00:0e:d1:71" } }),
+    );
+    const { taskId } = await clone.vmClone(
+      f.caller,
+      host.id,
+      uuid,
+      c.VmCloneSchema.parse({ name: `${PREFIX}copy`, mode: "full", start: true, title: "the copy" }),
+    );
     const t = await taskDone(taskId);
     expect(t.error ?? null).toBeNull();
     const newUuid = (t.result as { uuid: string }).uuid;
@@ -182,9 +264,19 @@ describe("clone and templates", () => {
   it("turns a VM into a template that can never start, and deploys linked clones of it", async () => {
     const uuid = await deploy("golden", false);
     virshLocal("autostart", uuid);
-    const { template } = await clone.vmToTemplate(f.caller, host.id, uuid, { templateName: "golden tpl", description: "from a VM" });
-    expect(template).toMatchObject({ name: "golden tpl", source: { kind: "image", pool: pool.name, volume: `${PREFIX}golden.qcow2` }, vcpus: 1, memoryMiB: 64 });
-    expect(inactiveXml(uuid)).toContain(`<virtdeck:template xmlns:virtdeck="https://virtdeck.dev/xmlns/domain/1" id="${template.id}"/>`);
+    const { template } = await clone.vmToTemplate(f.caller, host.id, uuid, {
+      templateName: "golden tpl",
+      description: "from a VM",
+    });
+    expect(template).toMatchObject({
+      name: "golden tpl",
+      source: { kind: "image", pool: pool.name, volume: `${PREFIX}golden.qcow2` },
+      vcpus: 1,
+      memoryMiB: 64,
+    });
+    expect(inactiveXml(uuid)).toContain(
+      `<virtdeck:template xmlns:virtdeck="https://virtdeck.dev/xmlns/domain/1" id="${template.id}"/>`,
+    );
     expect(virshLocal("dominfo", uuid)).toMatch(/Autostart:\s+disable/);
 
     const vms = await import("@/lib/fleet/vms");
@@ -193,21 +285,44 @@ describe("clone and templates", () => {
     expect(summary.template).toBe(true);
     expect(summary.allowedActions).not.toContain("start");
     expect(summary.allowedActions).not.toContain("autostart-on");
-    await expect(vms.vmActionRun(f.caller, host.id, uuid, "start")).rejects.toMatchObject({ code: "invalid_state", message: expect.stringMatching(/template/) });
-    await expect(vms.vmActionRun(f.caller, host.id, uuid, "autostart-on")).rejects.toMatchObject({ code: "invalid_state" });
-    await expect(edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ autostart: true }))).rejects.toMatchObject({ code: "invalid_state" });
+    await expect(vms.vmActionRun(f.caller, host.id, uuid, "start")).rejects.toMatchObject({
+      code: "invalid_state",
+      message: expect.stringMatching(/template/),
+    });
+    await expect(vms.vmActionRun(f.caller, host.id, uuid, "autostart-on")).rejects.toMatchObject({
+      code: "invalid_state",
+    });
+    await expect(
+      edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ autostart: true })),
+    ).rejects.toMatchObject({ code: "invalid_state" });
     expect(domstate(uuid)).toBe("shut off");
     expect((await f.auditActions("vm.start")).at(-1)).toMatchObject({ outcome: "failure" });
 
     // Linked clone of the template VM, and a deploy of the new template record.
-    const { taskId } = await clone.vmClone(f.caller, host.id, uuid, c.VmCloneSchema.parse({ name: `${PREFIX}from-golden`, mode: "linked", start: true }));
+    const { taskId } = await clone.vmClone(
+      f.caller,
+      host.id,
+      uuid,
+      c.VmCloneSchema.parse({ name: `${PREFIX}from-golden`, mode: "linked", start: true }),
+    );
     const t = await taskDone(taskId);
     expect(t.status).toBe("succeeded");
     const linked = (t.result as { uuid: string }).uuid;
     expect(domstate(linked)).toBe("running");
-    expect(virshLocal("vol-dumpxml", "--pool", pool.name, `${PREFIX}from-golden.qcow2`)).toContain(`<path>${pool.dir}/${PREFIX}golden.qcow2</path>`);
+    expect(virshLocal("vol-dumpxml", "--pool", pool.name, `${PREFIX}from-golden.qcow2`)).toContain(
+      `<path>${pool.dir}/${PREFIX}golden.qcow2</path>`,
+    );
     expect(inactiveXml(linked)).not.toContain("virtdeck:template");
-    const r = await create.vmCreate(f.caller, c.VmCreateSchema.parse({ mode: "template", hostId: host.id, templateId: template.id, name: `${PREFIX}tpl-deploy`, clone: "linked" }));
+    const r = await create.vmCreate(
+      f.caller,
+      c.VmCreateSchema.parse({
+        mode: "template",
+        hostId: host.id,
+        templateId: template.id,
+        name: `${PREFIX}tpl-deploy`,
+        clone: "linked",
+      }),
+    );
     expect(domstate(r.vm!.uuid)).toBe("running");
 
     // The record cannot go while the VM is marked as this template: 409 naming the VM.
@@ -223,7 +338,10 @@ describe("clone and templates", () => {
 
   it("deletes a template whose template VM is gone", async () => {
     const uuid = await deploy("golden2", false);
-    const { template } = await clone.vmToTemplate(f.caller, host.id, uuid, { templateName: "golden tpl 2", description: "" });
+    const { template } = await clone.vmToTemplate(f.caller, host.id, uuid, {
+      templateName: "golden tpl 2",
+      description: "",
+    });
     const templates = await import("@/lib/templates/templates");
     await expect(templates.templateDelete(f.caller, template.id)).rejects.toMatchObject({ code: "conflict" });
     virshLocal("undefine", uuid);
@@ -235,7 +353,10 @@ describe("clone and templates", () => {
 describe("unmark a template", () => {
   it("unmarks a template VM: the mark and its template record go, and the VM starts again", async () => {
     const uuid = await deploy("unmark", false);
-    const { template } = await clone.vmToTemplate(f.caller, host.id, uuid, { templateName: "unmark tpl", description: "" });
+    const { template } = await clone.vmToTemplate(f.caller, host.id, uuid, {
+      templateName: "unmark tpl",
+      description: "",
+    });
     expect(inactiveXml(uuid)).toContain("virtdeck:template");
     const vms = await import("@/lib/fleet/vms");
     await expect(vms.vmActionRun(f.caller, host.id, uuid, "start")).rejects.toMatchObject({ code: "invalid_state" });
@@ -249,18 +370,31 @@ describe("unmark a template", () => {
     expect((await f.auditActions("template.delete")).at(-1)).toMatchObject({ outcome: "success" });
 
     const inventory = await import("@/lib/fleet/inventory");
-    expect((await inventory.inventoryGet(host.id, { maxAgeMs: 0 })).vms.find((v) => v.uuid === uuid)).toMatchObject({ template: false });
+    expect((await inventory.inventoryGet(host.id, { maxAgeMs: 0 })).vms.find((v) => v.uuid === uuid)).toMatchObject({
+      template: false,
+    });
     await vms.vmActionRun(f.caller, host.id, uuid, "start");
     expect(domstate(uuid)).toBe("running");
     // Unmarking an ordinary VM is refused.
-    await expect(clone.vmUnmarkTemplate(f.caller, host.id, uuid)).rejects.toMatchObject({ code: "conflict", message: expect.stringMatching(/not a template/) });
+    await expect(clone.vmUnmarkTemplate(f.caller, host.id, uuid)).rejects.toMatchObject({
+      code: "conflict",
+      message: expect.stringMatching(/not a template/),
+    });
     virshLocal("destroy", uuid);
   });
 
   it("refuses while a linked clone reads its disk, and while the clone's overlay volume is left", async () => {
     const uuid = await deploy("unmark-busy", false);
-    const { template } = await clone.vmToTemplate(f.caller, host.id, uuid, { templateName: "unmark busy tpl", description: "" });
-    const { taskId } = await clone.vmClone(f.caller, host.id, uuid, c.VmCloneSchema.parse({ name: `${PREFIX}unmark-child`, mode: "linked" }));
+    const { template } = await clone.vmToTemplate(f.caller, host.id, uuid, {
+      templateName: "unmark busy tpl",
+      description: "",
+    });
+    const { taskId } = await clone.vmClone(
+      f.caller,
+      host.id,
+      uuid,
+      c.VmCloneSchema.parse({ name: `${PREFIX}unmark-child`, mode: "linked" }),
+    );
     const t = await taskDone(taskId);
     expect(t.status).toBe("succeeded");
     const child = (t.result as { uuid: string }).uuid;
@@ -283,7 +417,10 @@ describe("unmark a template", () => {
       message: expect.stringContaining(`volume ${pool.name}/${PREFIX}unmark-child.qcow2 (backed by it)`),
     });
     virshLocal("vol-delete", "--pool", pool.name, `${PREFIX}unmark-child.qcow2`);
-    expect((await clone.vmUnmarkTemplate(f.caller, host.id, uuid)).template).toMatchObject({ id: template.id, deleted: true });
+    expect((await clone.vmUnmarkTemplate(f.caller, host.id, uuid)).template).toMatchObject({
+      id: template.id,
+      deleted: true,
+    });
     expect(inactiveXml(uuid)).not.toContain("virtdeck:template");
   });
 });
@@ -294,21 +431,40 @@ describe("remove a disk with its volume", () => {
   it("deletes the volume together with the disk", async () => {
     const uuid = await deploy("voldel", false);
     // The creator's quota counts the VM's disks in whole GiB: the new disk adds 1, deleting its volume gives it back.
-    const diskGiB = async () => (await f.mod.db.db().vmOwner.findUnique({ where: { hostId_vmUuid: { hostId: host.id, vmUuid: uuid } } }))!.diskGiB;
+    const diskGiB = async () =>
+      (await f.mod.db.db().vmOwner.findUnique({ where: { hostId_vmUuid: { hostId: host.id, vmUuid: uuid } } }))!
+        .diskGiB;
     const counted = await diskGiB();
-    await edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ addDisk: { sizeMiB: 8, format: "raw", bus: "virtio", pool: pool.name } }));
+    await edit.vmHardwareEdit(
+      f.caller,
+      host.id,
+      uuid,
+      c.VmEditSchema.parse({ addDisk: { sizeMiB: 8, format: "raw", bus: "virtio", pool: pool.name } }),
+    );
     expect(volumes()).toContain(`${PREFIX}voldel-disk1.raw`);
     expect(await diskGiB()).toBe(counted + 1);
-    const r = await edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ removeDisk: "vdb", deleteRemovedVolume: true }));
+    const r = await edit.vmHardwareEdit(
+      f.caller,
+      host.id,
+      uuid,
+      c.VmEditSchema.parse({ removeDisk: "vdb", deleteRemovedVolume: true }),
+    );
     expect(await diskGiB()).toBe(counted);
-    expect(r.live).toEqual([{ key: "hwEdit.diskRemovedDeleted", params: { target: "vdb", path: `${pool.dir}/${PREFIX}voldel-disk1.raw` } }]);
+    expect(r.live).toEqual([
+      { key: "hwEdit.diskRemovedDeleted", params: { target: "vdb", path: `${pool.dir}/${PREFIX}voldel-disk1.raw` } },
+    ]);
     expect(inactiveXml(uuid)).not.toContain("voldel-disk1.raw");
     expect(volumes()).not.toContain(`${PREFIX}voldel-disk1.raw`);
     expect((await f.auditActions("vm.edit")).at(-1)).toMatchObject({ outcome: "success" });
     // The VM's other disk and its volume are untouched.
     expect(volumes()).toContain(`${PREFIX}voldel.qcow2`);
     // Without the option the volume stays, as before.
-    await edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ addDisk: { sizeMiB: 8, format: "raw", bus: "virtio", pool: pool.name } }));
+    await edit.vmHardwareEdit(
+      f.caller,
+      host.id,
+      uuid,
+      c.VmEditSchema.parse({ addDisk: { sizeMiB: 8, format: "raw", bus: "virtio", pool: pool.name } }),
+    );
     await edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ removeDisk: "vdb" }));
     expect(volumes()).toContain(`${PREFIX}voldel-disk1.raw`);
     // A volume that stays still takes its space: the quota keeps counting it.
@@ -318,11 +474,34 @@ describe("remove a disk with its volume", () => {
 
   it("refuses, changing nothing, when the volume backs another volume or the guest runs", async () => {
     const uuid = await deploy("volkeep", false);
-    await edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ addDisk: { sizeMiB: 8, format: "qcow2", bus: "virtio", pool: pool.name } }));
+    await edit.vmHardwareEdit(
+      f.caller,
+      host.id,
+      uuid,
+      c.VmEditSchema.parse({ addDisk: { sizeMiB: 8, format: "qcow2", bus: "virtio", pool: pool.name } }),
+    );
     const disk = `${pool.dir}/${PREFIX}volkeep-disk1.qcow2`;
-    virshLocal("vol-create-as", pool.name, `${PREFIX}volkeep-overlay.qcow2`, "8M", "--format", "qcow2", "--backing-vol", disk, "--backing-vol-format", "qcow2");
+    virshLocal(
+      "vol-create-as",
+      pool.name,
+      `${PREFIX}volkeep-overlay.qcow2`,
+      "8M",
+      "--format",
+      "qcow2",
+      "--backing-vol",
+      disk,
+      "--backing-vol-format",
+      "qcow2",
+    );
     const before = inactiveXml(uuid);
-    await expect(edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ removeDisk: "vdb", deleteRemovedVolume: true, vcpus: 2 }))).rejects.toMatchObject({
+    await expect(
+      edit.vmHardwareEdit(
+        f.caller,
+        host.id,
+        uuid,
+        c.VmEditSchema.parse({ removeDisk: "vdb", deleteRemovedVolume: true, vcpus: 2 }),
+      ),
+    ).rejects.toMatchObject({
       code: "conflict",
       status: 409,
       message: expect.stringContaining(`volume ${pool.name}/${PREFIX}volkeep-overlay.qcow2 (backed by it)`),
@@ -334,12 +513,33 @@ describe("remove a disk with its volume", () => {
     // Another VM using it in its backing chain: refused, naming that VM.
     virshLocal("vol-delete", "--pool", pool.name, `${PREFIX}volkeep-overlay.qcow2`);
     const other = await deploy("volkeep-other", false);
-    virshLocal("vol-create-as", pool.name, `${PREFIX}volkeep-other-disk.qcow2`, "8M", "--format", "qcow2", "--backing-vol", disk, "--backing-vol-format", "qcow2");
-    const otherXml = inactiveXml(other).replace("</devices>", `<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${pool.dir}/${PREFIX}volkeep-other-disk.qcow2'/><target dev='vdc' bus='virtio'/></disk></devices>`);
+    virshLocal(
+      "vol-create-as",
+      pool.name,
+      `${PREFIX}volkeep-other-disk.qcow2`,
+      "8M",
+      "--format",
+      "qcow2",
+      "--backing-vol",
+      disk,
+      "--backing-vol-format",
+      "qcow2",
+    );
+    const otherXml = inactiveXml(other).replace(
+      "</devices>",
+      `<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${pool.dir}/${PREFIX}volkeep-other-disk.qcow2'/><target dev='vdc' bus='virtio'/></disk></devices>`,
+    );
     const { writeFileSync } = await import("node:fs");
     writeFileSync(`/tmp/${PREFIX}volkeep-other.xml`, otherXml);
     virshLocal("define", `/tmp/${PREFIX}volkeep-other.xml`);
-    await expect(edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ removeDisk: "vdb", deleteRemovedVolume: true }))).rejects.toMatchObject({
+    await expect(
+      edit.vmHardwareEdit(
+        f.caller,
+        host.id,
+        uuid,
+        c.VmEditSchema.parse({ removeDisk: "vdb", deleteRemovedVolume: true }),
+      ),
+    ).rejects.toMatchObject({
       code: "conflict",
       message: expect.stringContaining(`VM "${PREFIX}volkeep-other"`),
     });
@@ -347,7 +547,14 @@ describe("remove a disk with its volume", () => {
 
     // A running guest has the file open.
     virshLocal("start", uuid);
-    await expect(edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ removeDisk: "vdb", deleteRemovedVolume: true }))).rejects.toMatchObject({ code: "invalid_state" });
+    await expect(
+      edit.vmHardwareEdit(
+        f.caller,
+        host.id,
+        uuid,
+        c.VmEditSchema.parse({ removeDisk: "vdb", deleteRemovedVolume: true }),
+      ),
+    ).rejects.toMatchObject({ code: "invalid_state" });
     virshLocal("destroy", uuid);
     expect(volumes()).toContain(`${PREFIX}volkeep-disk1.qcow2`);
   });

@@ -34,7 +34,9 @@ const v2try = (...args: string[]) => {
 };
 
 function cleanup(): void {
-  for (const name of v2try("list", "--all", "--name").split("\n").map((s) => s.trim())) {
+  for (const name of v2try("list", "--all", "--name")
+    .split("\n")
+    .map((s) => s.trim())) {
     if (!name.startsWith(PREFIX)) continue;
     v2try("destroy", name);
     v2try("undefine", name);
@@ -64,9 +66,19 @@ beforeAll(async () => {
   const user = stackEnv().host2.username;
   const [uid, gid] = ids(user);
   dir = mkdtempSync(path.join("/tmp", PREFIX));
-  execFileSync("qemu-img", ["convert", "-q", "-f", "raw", "-O", "qcow2", GRUB_USB_IMG, path.join(dir, `${PREFIX}base.qcow2`)]);
+  execFileSync("qemu-img", [
+    "convert",
+    "-q",
+    "-f",
+    "raw",
+    "-O",
+    "qcow2",
+    GRUB_USB_IMG,
+    path.join(dir, `${PREFIX}base.qcow2`),
+  ]);
   copyFileSync(GRUB_CD_ISO, path.join(dir, `${PREFIX}grub.iso`));
-  for (const p of [dir, path.join(dir, `${PREFIX}base.qcow2`), path.join(dir, `${PREFIX}grub.iso`)]) chownSync(p, uid, gid);
+  for (const p of [dir, path.join(dir, `${PREFIX}base.qcow2`), path.join(dir, `${PREFIX}grub.iso`)])
+    chownSync(p, uid, gid);
   v2("pool-define-as", POOL, "dir", "--target", dir);
   v2("pool-start", POOL);
   f = await fleetSetup();
@@ -101,15 +113,29 @@ afterAll(async () => {
 
 describe("provisioning on host 2 (qemu:///session)", () => {
   it("deploys a linked clone that boots from its overlay", async () => {
-    const r = await create.vmCreate(f.caller, c.VmCreateSchema.parse({ mode: "template", hostId: host.id, templateId, name: `${PREFIX}linked`, clone: "linked" }));
+    const r = await create.vmCreate(
+      f.caller,
+      c.VmCreateSchema.parse({
+        mode: "template",
+        hostId: host.id,
+        templateId,
+        name: `${PREFIX}linked`,
+        clone: "linked",
+      }),
+    );
     expect(v2("domstate", r.vm!.uuid).trim()).toBe("running");
-    expect(v2("vol-dumpxml", "--pool", POOL, `${PREFIX}linked.qcow2`)).toContain(`<path>${dir}/${PREFIX}base.qcow2</path>`);
+    expect(v2("vol-dumpxml", "--pool", POOL, `${PREFIX}linked.qcow2`)).toContain(
+      `<path>${dir}/${PREFIX}base.qcow2</path>`,
+    );
     expect(await bootLoaderRead(r.vm!.uuid, "vda")).toBeGreaterThan(500_000);
     expect(v2("dumpxml", r.vm!.uuid)).toMatch(/<graphics type='vnc' port='\d+' autoport='yes' listen='127.0.0.1'>/);
   });
 
   it("deploys a full copy as a task", async () => {
-    const r = await create.vmCreate(f.caller, c.VmCreateSchema.parse({ mode: "template", hostId: host.id, templateId, name: `${PREFIX}full`, clone: "full" }));
+    const r = await create.vmCreate(
+      f.caller,
+      c.VmCreateSchema.parse({ mode: "template", hostId: host.id, templateId, name: `${PREFIX}full`, clone: "full" }),
+    );
     const done = await taskEnded(f, r.taskId!, "the task ends");
     expect(done.error ?? null).toBeNull();
     const uuid = (done.result as { uuid: string }).uuid;
@@ -126,7 +152,13 @@ describe("provisioning on host 2 (qemu:///session)", () => {
         hostId: host.id,
         name: `${PREFIX}iso`,
         iso: { pool: POOL, volume: `${PREFIX}grub.iso` },
-        hardware: { vcpus: 1, memoryMiB: 64, maxMemoryMiB: 64, domainType: "qemu", disks: [{ sizeMiB: 8, format: "qcow2", bus: "virtio", pool: POOL }] },
+        hardware: {
+          vcpus: 1,
+          memoryMiB: 64,
+          maxMemoryMiB: 64,
+          domainType: "qemu",
+          disks: [{ sizeMiB: 8, format: "qcow2", bus: "virtio", pool: POOL }],
+        },
       }),
     );
     expect(v2("domstate", r.vm!.uuid).trim()).toBe("running");

@@ -75,23 +75,39 @@ afterAll(async () => {
 
 describe("quotas", () => {
   it("counts what a user creates against their group's quota and refuses what does not fit, defining nothing", async () => {
-    await quota.quotaSet(admin(), { kind: "group", id: groupId }, { maxVms: 3, maxVcpus: 2, maxMemoryMiB: 160, maxDiskGiB: 1 });
+    await quota.quotaSet(
+      admin(),
+      { kind: "group", id: groupId },
+      { maxVms: 3, maxVcpus: 2, maxMemoryMiB: 160, maxDiskGiB: 1 },
+    );
     const a = await create.vmCreate(user, isoVm("a", { diskMiB: 16 }));
     expect(a.vm?.uuid).toBeTruthy();
-    const row = await f.mod.db.db().vmOwner.findUnique({ where: { hostId_vmUuid: { hostId: host.id, vmUuid: a.vm!.uuid } } });
+    const row = await f.mod.db
+      .db()
+      .vmOwner.findUnique({ where: { hostId_vmUuid: { hostId: host.id, vmUuid: a.vm!.uuid } } });
     expect(row).toMatchObject({ userId, vcpus: 1, memoryMiB: 64, diskGiB: 1 });
 
     // Two vCPUs more than the group allows.
-    await expect(create.vmCreate(user, isoVm("b", { vcpus: 2 }))).rejects.toMatchObject({ code: "quota_exceeded", status: 403, message: "Quota of quser: allows 2 vCPUs: 1 in use, this needs 2 more" });
+    await expect(create.vmCreate(user, isoVm("b", { vcpus: 2 }))).rejects.toMatchObject({
+      code: "quota_exceeded",
+      status: 403,
+      message: "Quota of quser: allows 2 vCPUs: 1 in use, this needs 2 more",
+    });
     // Any new disk: the 1 GiB is used.
-    await expect(create.vmCreate(user, isoVm("b", { diskMiB: 16 }))).rejects.toMatchObject({ code: "quota_exceeded", message: expect.stringContaining("allows 1 GiB of disk") });
+    await expect(create.vmCreate(user, isoVm("b", { diskMiB: 16 }))).rejects.toMatchObject({
+      code: "quota_exceeded",
+      message: expect.stringContaining("allows 1 GiB of disk"),
+    });
     expect(defined("b")).toBe(false);
     expect(await quota.quotaUsage(userId)).toEqual({ vms: 1, vcpus: 1, memoryMiB: 64, diskGiB: 1 });
 
     // A diskless one fits.
     const b = await create.vmCreate(user, isoVm("b"));
     expect(b.vm?.name).toBe(`${PREFIX}b`);
-    expect(await quota.quotaView(userId)).toEqual({ limits: { maxVms: 3, maxVcpus: 2, maxMemoryMiB: 160, maxDiskGiB: 1 }, usage: { vms: 2, vcpus: 2, memoryMiB: 128, diskGiB: 1 } });
+    expect(await quota.quotaView(userId)).toEqual({
+      limits: { maxVms: 3, maxVcpus: 2, maxMemoryMiB: 160, maxDiskGiB: 1 },
+      usage: { vms: 2, vcpus: 2, memoryMiB: 128, diskGiB: 1 },
+    });
     // An administrator is not limited by the user's quota.
     const adminVm = await create.vmCreate(f.caller, isoVm("admin", { vcpus: 2 }));
     expect(adminVm.vm).toBeTruthy();
@@ -100,8 +116,15 @@ describe("quotas", () => {
   it("lets the user's own quota override the group's, field by field", async () => {
     await quota.quotaSet(admin(), { kind: "user", id: userId }, { ...none, maxMemoryMiB: 128 });
     expect(await quota.quotaEffective(userId)).toEqual({ maxVms: 3, maxVcpus: 2, maxMemoryMiB: 128, maxDiskGiB: 1 });
-    await quota.quotaSet(admin(), { kind: "group", id: groupId }, { maxVms: 3, maxVcpus: 4, maxMemoryMiB: 160, maxDiskGiB: 1 });
-    await expect(create.vmCreate(user, isoVm("c"))).rejects.toMatchObject({ code: "quota_exceeded", message: "Quota of quser: allows 128 MiB of memory: 128 in use, this needs 64 more" });
+    await quota.quotaSet(
+      admin(),
+      { kind: "group", id: groupId },
+      { maxVms: 3, maxVcpus: 4, maxMemoryMiB: 160, maxDiskGiB: 1 },
+    );
+    await expect(create.vmCreate(user, isoVm("c"))).rejects.toMatchObject({
+      code: "quota_exceeded",
+      message: "Quota of quser: allows 128 MiB of memory: 128 in use, this needs 64 more",
+    });
     await quota.quotaSet(admin(), { kind: "user", id: userId }, none);
     expect(await f.mod.db.db().quota.count({ where: { userId } })).toBe(0);
     const audit = await f.auditActions("quota.set");
@@ -110,11 +133,24 @@ describe("quotas", () => {
 
   it("counts hardware edits against the VM creator's quota: growth refused past a limit, shrinking allowed", async () => {
     const a = domainsWithPrefix(PREFIX).find((d) => d.name === `${PREFIX}a`)!;
-    await quota.quotaSet(admin(), { kind: "group", id: groupId }, { maxVms: 3, maxVcpus: 2, maxMemoryMiB: 160, maxDiskGiB: 1 });
-    await expect(edit.vmHardwareEdit(user, host.id, a.uuid, contracts.VmEditSchema.parse({ vcpus: 2 }))).rejects.toMatchObject({ code: "quota_exceeded" });
+    await quota.quotaSet(
+      admin(),
+      { kind: "group", id: groupId },
+      { maxVms: 3, maxVcpus: 2, maxMemoryMiB: 160, maxDiskGiB: 1 },
+    );
+    await expect(
+      edit.vmHardwareEdit(user, host.id, a.uuid, contracts.VmEditSchema.parse({ vcpus: 2 })),
+    ).rejects.toMatchObject({ code: "quota_exceeded" });
     expect(virshLocal("vcpucount", a.uuid, "--config", "--maximum").trim()).toBe("1");
     // Also when someone else edits it: the VM counts against its creator.
-    await expect(edit.vmHardwareEdit(f.caller, host.id, a.uuid, contracts.VmEditSchema.parse({ memoryMiB: 128, maxMemoryMiB: 128 }))).rejects.toMatchObject({
+    await expect(
+      edit.vmHardwareEdit(
+        f.caller,
+        host.id,
+        a.uuid,
+        contracts.VmEditSchema.parse({ memoryMiB: 128, maxMemoryMiB: 128 }),
+      ),
+    ).rejects.toMatchObject({
       code: "quota_exceeded",
       message: expect.stringContaining("allows 160 MiB of memory"),
     });
@@ -126,10 +162,23 @@ describe("quotas", () => {
 
   it("counts clones, and lets only one of two creations racing for the last slot in", async () => {
     const a = domainsWithPrefix(PREFIX).find((d) => d.name === `${PREFIX}a`)!;
-    await quota.quotaSet(admin(), { kind: "group", id: groupId }, { maxVms: 2, maxVcpus: null, maxMemoryMiB: null, maxDiskGiB: null });
-    await expect(clone.vmClone(user, host.id, a.uuid, contracts.VmCloneSchema.parse({ name: `${PREFIX}clone`, mode: "full" }))).rejects.toMatchObject({ code: "quota_exceeded", message: expect.stringContaining("allows 2 VMs") });
-    await quota.quotaSet(admin(), { kind: "group", id: groupId }, { maxVms: 3, maxVcpus: null, maxMemoryMiB: null, maxDiskGiB: null });
-    const results = await Promise.allSettled([create.vmCreate(user, isoVm("race1")), create.vmCreate(user, isoVm("race2"))]);
+    await quota.quotaSet(
+      admin(),
+      { kind: "group", id: groupId },
+      { maxVms: 2, maxVcpus: null, maxMemoryMiB: null, maxDiskGiB: null },
+    );
+    await expect(
+      clone.vmClone(user, host.id, a.uuid, contracts.VmCloneSchema.parse({ name: `${PREFIX}clone`, mode: "full" })),
+    ).rejects.toMatchObject({ code: "quota_exceeded", message: expect.stringContaining("allows 2 VMs") });
+    await quota.quotaSet(
+      admin(),
+      { kind: "group", id: groupId },
+      { maxVms: 3, maxVcpus: null, maxMemoryMiB: null, maxDiskGiB: null },
+    );
+    const results = await Promise.allSettled([
+      create.vmCreate(user, isoVm("race1")),
+      create.vmCreate(user, isoVm("race2")),
+    ]);
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     expect(results.find((r) => r.status === "rejected")).toMatchObject({ reason: { code: "quota_exceeded" } });
     expect(Number(defined("race1")) + Number(defined("race2"))).toBe(1);
@@ -144,7 +193,12 @@ describe("quotas", () => {
       route[method](
         new NextRequest(`http://127.0.0.1:3000/api/users/${userId}/quota`, {
           method,
-          headers: { cookie: `vd_session=${s.token}`, "x-csrf-token": s.csrfToken, "content-type": "application/json", "x-virtdeck-peer": "127.0.0.9" },
+          headers: {
+            cookie: `vd_session=${s.token}`,
+            "x-csrf-token": s.csrfToken,
+            "content-type": "application/json",
+            "x-virtdeck-peer": "127.0.0.9",
+          },
           body: body === undefined ? undefined : JSON.stringify(body),
         }),
         { params: Promise.resolve({ id: userId }) },
@@ -153,7 +207,10 @@ describe("quotas", () => {
     expect(bad.status).toBe(422);
     const put = await call("PUT", { maxVms: 10, maxVcpus: null, maxMemoryMiB: 4096, maxDiskGiB: null });
     expect(put.status).toBe(200);
-    const got = (await (await call("GET")).json()) as { own: unknown; effective: { limits: unknown; usage: { vms: number } } };
+    const got = (await (await call("GET")).json()) as {
+      own: unknown;
+      effective: { limits: unknown; usage: { vms: number } };
+    };
     expect(got.own).toEqual({ maxVms: 10, maxVcpus: null, maxMemoryMiB: 4096, maxDiskGiB: null });
     expect(got.effective.limits).toEqual({ maxVms: 10, maxVcpus: null, maxMemoryMiB: 4096, maxDiskGiB: null });
     expect(got.effective.usage.vms).toBe(3);
@@ -166,7 +223,13 @@ describe("quotas", () => {
     // A row a few seconds old may be a VM being defined right now: kept.
     expect((await quota.quotaView(userId)).usage.vms).toBe(3);
     // Once older than a create request takes (and with no create task queued or running for it), it goes.
-    await f.mod.db.db().vmOwner.update({ where: { hostId_vmUuid: { hostId: host.id, vmUuid: b.uuid } }, data: { createdAt: new Date(Date.now() - 11 * 60_000) } });
-    await until("the deleted VM stops counting", async () => (await quota.quotaView(userId)).usage.vms === 2, { timeoutMs: 40_000, intervalMs: 1_000 });
+    await f.mod.db.db().vmOwner.update({
+      where: { hostId_vmUuid: { hostId: host.id, vmUuid: b.uuid } },
+      data: { createdAt: new Date(Date.now() - 11 * 60_000) },
+    });
+    await until("the deleted VM stops counting", async () => (await quota.quotaView(userId)).usage.vms === 2, {
+      timeoutMs: 40_000,
+      intervalMs: 1_000,
+    });
   });
 });

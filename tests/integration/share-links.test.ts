@@ -8,7 +8,16 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NextRequest } from "next/server";
 import { testDbKind } from "./helpers/test-database";
-import { consoleOpen, consoleRefusedStatus, consoleStackStart, guestRemove, idleGuestXml, rfbHandshake, virsh, type ConsoleStack } from "./helpers/console-stack";
+import {
+  consoleOpen,
+  consoleRefusedStatus,
+  consoleStackStart,
+  guestRemove,
+  idleGuestXml,
+  rfbHandshake,
+  virsh,
+  type ConsoleStack,
+} from "./helpers/console-stack";
 import { sessionCaller } from "./helpers/callers";
 
 const guest = { name: `vdtest-share-${randomBytes(3).toString("hex")}`, uuid: randomUUID() };
@@ -54,11 +63,20 @@ beforeAll(async () => {
   virsh("start", "--paused", guest.uuid);
   // A helpdesk account granted the helpdesk role (view + console) on this guest only: the links' creator.
   const admin = sessionCaller(await s.sessionOf(s.adminToken), ip);
-  await s.m.users.userCreate(admin, s.m.users.UserCreateSchema.parse({ username: "sharer", password: "sharer password 1", role: "helpdesk" }));
-  const token = (await s.m.login.login({ username: "sharer", password: "sharer password 1" }, { ip, userAgent: "vitest" })).token;
+  await s.m.users.userCreate(
+    admin,
+    s.m.users.UserCreateSchema.parse({ username: "sharer", password: "sharer password 1", role: "helpdesk" }),
+  );
+  const token = (
+    await s.m.login.login({ username: "sharer", password: "sharer password 1" }, { ip, userAgent: "vitest" })
+  ).token;
   const user = (await s.m.users.usersList()).find((u) => u.username === "sharer")!;
   sharer = { id: user.id, username: "sharer", token };
-  grantId = (await s.m.db.db().grant.create({ data: { userId: user.id, roleId: "helpdesk", scope: "vm", hostId: s.hostId, vmUuid: guest.uuid } })).id;
+  grantId = (
+    await s.m.db.db().grant.create({
+      data: { userId: user.id, roleId: "helpdesk", scope: "vm", hostId: s.hostId, vmUuid: guest.uuid },
+    })
+  ).id;
 }, 120_000);
 
 afterAll(async () => {
@@ -86,7 +104,9 @@ describe(`console share links on ${testDbKind()}`, () => {
     // Others at the console see that it is the creator's link, not the creator.
     expect(row?.username).toBe("sharer (share link)");
     expect(Number(row?.bytesIn)).toBe(HANDSHAKE_IN + KEY_EVENT.length);
-    const audit = await s.m.db.db().auditEvent.findMany({ where: { action: { startsWith: "share." } }, orderBy: { id: "asc" } });
+    const audit = await s.m.db
+      .db()
+      .auditEvent.findMany({ where: { action: { startsWith: "share." } }, orderBy: { id: "asc" } });
     const forLink = audit.filter((a) => (a.details as { shareLink?: string }).shareLink === link.id);
     expect(forLink.map((a) => a.action)).toEqual(["share.create", "share.open", "share.close"]);
     expect(forLink.every((a) => a.actorId === sharer.id && a.targetId === `${s.hostId}/${guest.uuid}`)).toBe(true);
@@ -100,9 +120,16 @@ describe(`console share links on ${testDbKind()}`, () => {
     const link = await linkCreate();
     const { POST } = await import("@/app/api/share/[token]/ticket/route");
     const call = (token: string) =>
-      POST(new NextRequest(`http://127.0.0.1:3000/api/share/${token}/ticket`, { method: "POST", headers: { "content-type": "application/json", "x-virtdeck-peer": ip }, body: "{}" }), {
-        params: Promise.resolve({ token }),
-      });
+      POST(
+        new NextRequest(`http://127.0.0.1:3000/api/share/${token}/ticket`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-virtdeck-peer": ip },
+          body: "{}",
+        }),
+        {
+          params: Promise.resolve({ token }),
+        },
+      );
     const ok = await call(link.token);
     expect(ok.status).toBe(201);
     const body = (await ok.json()) as { ticket: string; url: string };
@@ -114,7 +141,12 @@ describe(`console share links on ${testDbKind()}`, () => {
     o.ws.close(1000);
     await o.closed;
     // A ticket of a web session is refused without its cookie.
-    const own = await s.m.tickets.consoleTicketMint(sessionCaller(await s.sessionOf(sharer.token)), s.hostId, guest.uuid, { kind: "vnc", mode: "view", channel: "main" });
+    const own = await s.m.tickets.consoleTicketMint(
+      sessionCaller(await s.sessionOf(sharer.token)),
+      s.hostId,
+      guest.uuid,
+      { kind: "vnc", mode: "view", channel: "main" },
+    );
     expect(await consoleRefusedStatus(openAnonymous(own.ticket))).toBe(401);
   });
 
@@ -138,7 +170,10 @@ describe(`console share links on ${testDbKind()}`, () => {
   it("refuses a single-use link's second open, and lets only one of two racing visitors in", async () => {
     const link = await linkCreate({ singleUse: true });
     const first = await share.shareTicketMint(link.token, { mode: "interactive", channel: "main" });
-    await expect(share.shareTicketMint(link.token, { mode: "interactive", channel: "main" })).rejects.toMatchObject({ code: "forbidden", message: expect.stringMatching(/one use/) });
+    await expect(share.shareTicketMint(link.token, { mode: "interactive", channel: "main" })).rejects.toMatchObject({
+      code: "forbidden",
+      message: expect.stringMatching(/one use/),
+    });
     expect((await share.shareLinkPublic(link.token))?.state).toBe("used");
     const o = await openAnonymous(first.ticket);
     await rfbHandshake(o);
@@ -146,7 +181,9 @@ describe(`console share links on ${testDbKind()}`, () => {
     await o.closed;
 
     const race = await linkCreate({ singleUse: true });
-    const results = await Promise.allSettled([1, 2, 3].map(() => share.shareTicketMint(race.token, { mode: "view", channel: "main" })));
+    const results = await Promise.allSettled(
+      [1, 2, 3].map(() => share.shareTicketMint(race.token, { mode: "view", channel: "main" })),
+    );
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     expect((await s.m.db.db().shareLink.findUnique({ where: { id: race.id } }))?.uses).toBe(1);
     // The losers' tickets were dropped: only the winner's ticket exists for the link.
@@ -159,8 +196,12 @@ describe(`console share links on ${testDbKind()}`, () => {
     const o = await openAnonymous(first.ticket);
     await rfbHandshake(o);
     // Extra channels exist only for SPICE: refused (400) however it is asked, naming the live session or not.
-    await expect(share.shareTicketMint(link.token, { mode: "interactive", channel: "extra" })).rejects.toMatchObject({ code: "bad_request" });
-    await expect(share.shareTicketMint(link.token, { mode: "interactive", channel: "extra", main: first.ticket })).rejects.toMatchObject({ code: "bad_request" });
+    await expect(share.shareTicketMint(link.token, { mode: "interactive", channel: "extra" })).rejects.toMatchObject({
+      code: "bad_request",
+    });
+    await expect(
+      share.shareTicketMint(link.token, { mode: "interactive", channel: "extra", main: first.ticket }),
+    ).rejects.toMatchObject({ code: "bad_request" });
     const { POST } = await import("@/app/api/share/[token]/ticket/route");
     const res = await POST(
       new NextRequest(`http://127.0.0.1:3000/api/share/${link.token}/ticket`, {
@@ -182,10 +223,15 @@ describe(`console share links on ${testDbKind()}`, () => {
     const link = await linkCreate();
     const minted = await share.shareTicketMint(link.token, { mode: "view", channel: "main" });
     await s.m.db.db().shareLink.update({ where: { id: link.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
-    await expect(share.shareTicketMint(link.token, { mode: "view", channel: "main" })).rejects.toMatchObject({ code: "forbidden", message: expect.stringMatching(/expired/) });
+    await expect(share.shareTicketMint(link.token, { mode: "view", channel: "main" })).rejects.toMatchObject({
+      code: "forbidden",
+      message: expect.stringMatching(/expired/),
+    });
     expect(await consoleRefusedStatus(openAnonymous(minted.ticket))).toBe(403);
     expect((await share.shareLinkPublic(link.token))?.state).toBe("expired");
-    const denied = await s.m.db.db().auditEvent.findFirst({ where: { action: "share.open", outcome: "denied" }, orderBy: { id: "desc" } });
+    const denied = await s.m.db
+      .db()
+      .auditEvent.findFirst({ where: { action: "share.open", outcome: "denied" }, orderBy: { id: "desc" } });
     expect(denied?.details).toMatchObject({ shareLink: link.id, reason: "share link expired" });
   });
 
@@ -203,23 +249,37 @@ describe(`console share links on ${testDbKind()}`, () => {
 
   it("closes an open console within 2 s when the link is revoked, and refuses it afterwards", async () => {
     const link = await linkCreate();
-    const o = await openAnonymous((await share.shareTicketMint(link.token, { mode: "interactive", channel: "main" })).ticket);
+    const o = await openAnonymous(
+      (await share.shareTicketMint(link.token, { mode: "interactive", channel: "main" })).ticket,
+    );
     await rfbHandshake(o);
     // Someone else without user.manage may not revoke it (and does not learn it exists).
     const admin = sessionCaller(await s.sessionOf(s.adminToken), ip);
-    await s.m.users.userCreate(admin, s.m.users.UserCreateSchema.parse({ username: "other", password: "other password 1", role: "operator" }));
-    const other = (await s.m.login.login({ username: "other", password: "other password 1" }, { ip, userAgent: "vitest" })).token;
-    await expect(share.shareLinkRevoke(sessionCaller(await s.sessionOf(other), ip), link.id)).rejects.toMatchObject({ code: "not_found" });
+    await s.m.users.userCreate(
+      admin,
+      s.m.users.UserCreateSchema.parse({ username: "other", password: "other password 1", role: "operator" }),
+    );
+    const other = (
+      await s.m.login.login({ username: "other", password: "other password 1" }, { ip, userAgent: "vitest" })
+    ).token;
+    await expect(share.shareLinkRevoke(sessionCaller(await s.sessionOf(other), ip), link.id)).rejects.toMatchObject({
+      code: "not_found",
+    });
     const t0 = Date.now();
     await share.shareLinkRevoke(await sharerCaller(), link.id);
     const closed = await o.closed;
     expect(closed.code).toBe(4003);
     expect(closed.reason).toBe("share link revoked");
     expect(closed.at - t0).toBeLessThan(2_000);
-    await expect(share.shareTicketMint(link.token, { mode: "view", channel: "main" })).rejects.toMatchObject({ code: "forbidden", message: expect.stringMatching(/revoked/) });
+    await expect(share.shareTicketMint(link.token, { mode: "view", channel: "main" })).rejects.toMatchObject({
+      code: "forbidden",
+      message: expect.stringMatching(/revoked/),
+    });
     const listed = await share.shareLinkList(await sharerCaller(), s.hostId, guest.uuid);
     expect(listed.links.map((l) => l.id)).not.toContain(link.id);
-    const revoked = await s.m.db.db().auditEvent.findFirst({ where: { action: "share.revoke" }, orderBy: { id: "desc" } });
+    const revoked = await s.m.db
+      .db()
+      .auditEvent.findFirst({ where: { action: "share.revoke" }, orderBy: { id: "desc" } });
     expect(revoked?.details).toMatchObject({ shareLink: link.id });
     expect(revoked?.actorId).toBe(sharer.id);
   });
@@ -234,16 +294,41 @@ describe(`console share links on ${testDbKind()}`, () => {
     expect(closed.code).toBe(4003);
     expect(closed.reason).toBe("permission revoked");
     expect(closed.at - t0).toBeLessThan(2_000);
-    await expect(share.shareTicketMint(link.token, { mode: "view", channel: "main" })).rejects.toMatchObject({ code: "forbidden" });
+    await expect(share.shareTicketMint(link.token, { mode: "view", channel: "main" })).rejects.toMatchObject({
+      code: "forbidden",
+    });
     expect((await share.shareLinkPublic(link.token))?.state).toBe("forbidden");
   });
 
   it("caps the duration by the security policy", async () => {
     const caller = sessionCaller(await s.sessionOf(s.adminToken), ip);
-    await expect(share.shareLinkCreate(caller, s.hostId, guest.uuid, { kind: "vnc", expiresInMinutes: 24 * 60 + 1, viewOnly: false, singleUse: false })).rejects.toMatchObject({ code: "invalid_input" });
-    await s.m.db.db().securityPolicy.upsert({ where: { id: 1 }, create: { id: 1, shareLinkMaxHours: 48 }, update: { shareLinkMaxHours: 48 } });
-    const ok = await share.shareLinkCreate(caller, s.hostId, guest.uuid, { kind: "vnc", expiresInMinutes: 48 * 60, viewOnly: false, singleUse: false });
+    await expect(
+      share.shareLinkCreate(caller, s.hostId, guest.uuid, {
+        kind: "vnc",
+        expiresInMinutes: 24 * 60 + 1,
+        viewOnly: false,
+        singleUse: false,
+      }),
+    ).rejects.toMatchObject({ code: "invalid_input" });
+    await s.m.db.db().securityPolicy.upsert({
+      where: { id: 1 },
+      create: { id: 1, shareLinkMaxHours: 48 },
+      update: { shareLinkMaxHours: 48 },
+    });
+    const ok = await share.shareLinkCreate(caller, s.hostId, guest.uuid, {
+      kind: "vnc",
+      expiresInMinutes: 48 * 60,
+      viewOnly: false,
+      singleUse: false,
+    });
     expect(new Date(ok.link.expiresAt).getTime() - Date.now()).toBeGreaterThan(47 * 3600_000);
-    await expect(share.shareLinkCreate(caller, s.hostId, guest.uuid, { kind: "spice", expiresInMinutes: 10, viewOnly: false, singleUse: false })).rejects.toMatchObject({ code: "invalid_state" });
+    await expect(
+      share.shareLinkCreate(caller, s.hostId, guest.uuid, {
+        kind: "spice",
+        expiresInMinutes: 10,
+        viewOnly: false,
+        singleUse: false,
+      }),
+    ).rejects.toMatchObject({ code: "invalid_state" });
   });
 });

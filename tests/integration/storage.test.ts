@@ -25,7 +25,8 @@ let upload: typeof import("@/lib/storage/upload");
 let tasks: typeof import("@/lib/tasks/tasks");
 
 const sha256 = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
-const fileStream = (file: string) => Readable.toWeb(createReadStream(file, { highWaterMark: 256 * 1024 })) as ReadableStream<Uint8Array>;
+const fileStream = (file: string) =>
+  Readable.toWeb(createReadStream(file, { highWaterMark: 256 * 1024 })) as ReadableStream<Uint8Array>;
 
 /** A body that sends `first` bytes, then stalls until the test aborts. */
 function stallingStream(first: number): ReadableStream<Uint8Array> {
@@ -74,12 +75,32 @@ describe("storage", () => {
   });
 
   it("creates a volume, lists it, deletes it", async () => {
-    const v = await storage.storageVolumeCreate(f.caller, hostId, { pool: POOL, name: "disk-a.qcow2", format: "qcow2", capacityBytes: 64 * 1024 * 1024 });
-    expect(v).toMatchObject({ name: "disk-a.qcow2", format: "qcow2", capacityBytes: 64 * 1024 * 1024, path: `${DIR}/disk-a.qcow2`, iso: false });
-    expect(execFileSync("qemu-img", ["info", "--output=json", "-f", "qcow2", `${DIR}/disk-a.qcow2`], { encoding: "utf8" })).toContain('"virtual-size": 67108864');
+    const v = await storage.storageVolumeCreate(f.caller, hostId, {
+      pool: POOL,
+      name: "disk-a.qcow2",
+      format: "qcow2",
+      capacityBytes: 64 * 1024 * 1024,
+    });
+    expect(v).toMatchObject({
+      name: "disk-a.qcow2",
+      format: "qcow2",
+      capacityBytes: 64 * 1024 * 1024,
+      path: `${DIR}/disk-a.qcow2`,
+      iso: false,
+    });
+    expect(
+      execFileSync("qemu-img", ["info", "--output=json", "-f", "qcow2", `${DIR}/disk-a.qcow2`], { encoding: "utf8" }),
+    ).toContain('"virtual-size": 67108864');
     const list = await storage.storageVolumeList({ hostId, pool: POOL });
     expect(list.map((x) => x.name)).toContain("disk-a.qcow2");
-    await expect(storage.storageVolumeCreate(f.caller, hostId, { pool: POOL, name: "../escape", format: "raw", capacityBytes: 1 << 20 })).rejects.toThrow();
+    await expect(
+      storage.storageVolumeCreate(f.caller, hostId, {
+        pool: POOL,
+        name: "../escape",
+        format: "raw",
+        capacityBytes: 1 << 20,
+      }),
+    ).rejects.toThrow();
     await storage.storageVolumeDelete(f.caller, hostId, { pool: POOL, name: "disk-a.qcow2" });
     expect(volumes()).not.toContain("disk-a.qcow2");
   });
@@ -91,9 +112,23 @@ describe("storage", () => {
       const list = await tasks.taskList(f.caller, { status: "active" });
       for (const t of list) if (t.kind === "storage.upload") seen.push(t.progress);
     }, 50);
-    const t = await upload.storageUpload(f.caller, hostId, { pool: POOL, name: "grub.iso", format: "iso", size }, fileStream(ISO), new AbortController().signal);
+    const t = await upload.storageUpload(
+      f.caller,
+      hostId,
+      { pool: POOL, name: "grub.iso", format: "iso", size },
+      fileStream(ISO),
+      new AbortController().signal,
+    );
     clearInterval(watcher);
-    expect(t).toMatchObject({ status: "succeeded", progress: 100, kind: "storage.upload", hostId, title: `Upload grub.iso to ${POOL}`, titleKey: "titles.storageUpload", titleParams: { name: "grub.iso", pool: POOL } });
+    expect(t).toMatchObject({
+      status: "succeeded",
+      progress: 100,
+      kind: "storage.upload",
+      hostId,
+      title: `Upload grub.iso to ${POOL}`,
+      titleKey: "titles.storageUpload",
+      titleParams: { name: "grub.iso", pool: POOL },
+    });
     expect(t.result).toMatchObject({ pool: POOL, name: "grub.iso", bytes: size, path: `${DIR}/grub.iso` });
     expect(sha256(`${DIR}/grub.iso`)).toBe(sha256(ISO));
     expect(seen.length).toBeGreaterThan(0); // it was visible as a running task while bytes flowed
@@ -109,14 +144,26 @@ describe("storage", () => {
     execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-F", "raw", "-b", "/etc/shadow", evil, "1M"]);
     try {
       const size = readFileSync(evil).length;
-      const t = await upload.storageUpload(f.caller, hostId, { pool: POOL, name: "evil.qcow2", format: "qcow2", size }, fileStream(evil), new AbortController().signal);
+      const t = await upload.storageUpload(
+        f.caller,
+        hostId,
+        { pool: POOL, name: "evil.qcow2", format: "qcow2", size },
+        fileStream(evil),
+        new AbortController().signal,
+      );
       expect(t.status).toBe("failed");
       expect(t.error).toMatch(/^Refused: evil.qcow2: the image has a backing file \(\/etc\/shadow\)/);
       expect(volumes()).not.toContain("evil.qcow2");
       expect(existsSync(`${DIR}/evil.qcow2`)).toBe(false);
 
       // The same bytes declared as an ISO are refused before they land.
-      const t2 = await upload.storageUpload(f.caller, hostId, { pool: POOL, name: "evil.iso", format: "iso", size }, fileStream(evil), new AbortController().signal);
+      const t2 = await upload.storageUpload(
+        f.caller,
+        hostId,
+        { pool: POOL, name: "evil.iso", format: "iso", size },
+        fileStream(evil),
+        new AbortController().signal,
+      );
       expect(t2.status).toBe("failed");
       expect(t2.error).toMatch(/qcow2 image/);
       expect(volumes()).not.toContain("evil.iso");
@@ -127,7 +174,13 @@ describe("storage", () => {
 
   it("an upload the browser aborts midway leaves no volume", async () => {
     const ctl = new AbortController();
-    const pending = upload.storageUpload(f.caller, hostId, { pool: POOL, name: "aborted.iso", format: "iso", size: 8 * 1024 * 1024 }, stallingStream(1024 * 1024), ctl.signal);
+    const pending = upload.storageUpload(
+      f.caller,
+      hostId,
+      { pool: POOL, name: "aborted.iso", format: "iso", size: 8 * 1024 * 1024 },
+      stallingStream(1024 * 1024),
+      ctl.signal,
+    );
     await until("the partial volume exists", () => volumes().includes("aborted.iso"), { timeoutMs: 15_000 });
     ctl.abort();
     const t = await pending;
@@ -138,9 +191,21 @@ describe("storage", () => {
   });
 
   it("a cancelled upload ends cancelled and leaves no volume", async () => {
-    const pending = upload.storageUpload(f.caller, hostId, { pool: POOL, name: "cancelled.iso", format: "iso", size: 8 * 1024 * 1024 }, stallingStream(1024 * 1024), new AbortController().signal);
-    const running = await until("the upload runs", async () => (await tasks.taskList(f.caller, { status: "active" })).find((t) => t.kind === "storage.upload"), { timeoutMs: 15_000 });
-    await until("bytes arrived", async () => (await tasks.taskGet(f.caller, running.id)).progress > 0, { timeoutMs: 15_000 });
+    const pending = upload.storageUpload(
+      f.caller,
+      hostId,
+      { pool: POOL, name: "cancelled.iso", format: "iso", size: 8 * 1024 * 1024 },
+      stallingStream(1024 * 1024),
+      new AbortController().signal,
+    );
+    const running = await until(
+      "the upload runs",
+      async () => (await tasks.taskList(f.caller, { status: "active" })).find((t) => t.kind === "storage.upload"),
+      { timeoutMs: 15_000 },
+    );
+    await until("bytes arrived", async () => (await tasks.taskGet(f.caller, running.id)).progress > 0, {
+      timeoutMs: 15_000,
+    });
     await tasks.taskCancel(f.caller, running.id);
     const t = await pending;
     expect(t.status).toBe("cancelled");
@@ -149,7 +214,13 @@ describe("storage", () => {
 
   it("refuses uploads over the size limit before creating anything", async () => {
     await expect(
-      upload.storageUpload(f.caller, hostId, { pool: POOL, name: "huge.iso", format: "iso", size: 10 * 1024 ** 4 }, fileStream(ISO), new AbortController().signal),
+      upload.storageUpload(
+        f.caller,
+        hostId,
+        { pool: POOL, name: "huge.iso", format: "iso", size: 10 * 1024 ** 4 },
+        fileStream(ISO),
+        new AbortController().signal,
+      ),
     ).rejects.toMatchObject({ code: "payload_too_large" });
     expect(volumes()).not.toContain("huge.iso");
   });

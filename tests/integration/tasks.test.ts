@@ -51,7 +51,9 @@ beforeAll(async () => {
     "test.wait-cancel",
     async (ctx) => {
       await ctx.progress(5, "waiting");
-      await new Promise<void>((_, reject) => ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason), { once: true }));
+      await new Promise<void>((_, reject) =>
+        ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason), { once: true }),
+      );
     },
     { cancellable: true },
   );
@@ -74,27 +76,53 @@ describe("tasks", () => {
     await (await import("@/lib/tasks/workers")).taskWorkersStart({ concurrency: 2, pollingIntervalSeconds: 0.5 });
     await until("the task starts", () => gates.has(queued.id), { timeoutMs: 15_000 });
     gates.get(queued.id)!();
-    const done = await until("the task finishes", async () => {
-      const t = await tasks.taskGet(admin, queued.id);
-      return t.status === "succeeded" && t;
-    }, { timeoutMs: 15_000 });
+    const done = await until(
+      "the task finishes",
+      async () => {
+        const t = await tasks.taskGet(admin, queued.id);
+        return t.status === "succeeded" && t;
+      },
+      { timeoutMs: 15_000 },
+    );
     expect(done.result).toEqual({ steps: 2 });
   });
 
   it("keeps a task's title message key and arguments next to its English title, and cuts the title at 300", async () => {
     const long = "x".repeat(400);
-    const t = await tasks.taskEnqueue(admin, { kind: "test.steps", title: long, titleMessage: { key: "titles.storageUpload", params: { name: "a <b>.iso", pool: "default" } }, input: { steps: 1 } });
-    expect(t).toMatchObject({ title: "x".repeat(300), titleKey: "titles.storageUpload", titleParams: { name: "a <b>.iso", pool: "default" } });
+    const t = await tasks.taskEnqueue(admin, {
+      kind: "test.steps",
+      title: long,
+      titleMessage: { key: "titles.storageUpload", params: { name: "a <b>.iso", pool: "default" } },
+      input: { steps: 1 },
+    });
+    expect(t).toMatchObject({
+      title: "x".repeat(300),
+      titleKey: "titles.storageUpload",
+      titleParams: { name: "a <b>.iso", pool: "default" },
+    });
     const read = await tasks.taskGet(admin, t.id);
-    expect(read).toMatchObject({ titleKey: "titles.storageUpload", titleParams: { name: "a <b>.iso", pool: "default" } });
-    expect((await tasks.taskList(admin, {})).find((x) => x.id === t.id)).toMatchObject({ titleKey: "titles.storageUpload" });
+    expect(read).toMatchObject({
+      titleKey: "titles.storageUpload",
+      titleParams: { name: "a <b>.iso", pool: "default" },
+    });
+    expect((await tasks.taskList(admin, {})).find((x) => x.id === t.id)).toMatchObject({
+      titleKey: "titles.storageUpload",
+    });
     await until("the task waits", () => gates.has(t.id), { timeoutMs: 15_000 });
     gates.get(t.id)!();
   });
 
   it("runs a task with progress, message and log lines, visible to its owner and admins only", async () => {
     const t = await tasks.taskEnqueue(operator, { kind: "test.steps", title: "three steps", input: { steps: 3 } });
-    expect(t).toMatchObject({ kind: "test.steps", title: "three steps", titleKey: null, titleParams: null, status: "queued", userId: operator.principal.user.id, cancellable: false });
+    expect(t).toMatchObject({
+      kind: "test.steps",
+      title: "three steps",
+      titleKey: null,
+      titleParams: null,
+      status: "queued",
+      userId: operator.principal.user.id,
+      cancellable: false,
+    });
     await until("the task waits after step 1", () => gates.has(t.id), { timeoutMs: 15_000 });
     const mid = await until("progress is recorded", async () => {
       const d = await tasks.taskGet(operator, t.id);
@@ -104,10 +132,14 @@ describe("tasks", () => {
     expect(mid.message).toBe("step 1 of 3");
     expect(mid.startedAt).not.toBeNull();
     gates.get(t.id)!();
-    const done = await until("the task succeeds", async () => {
-      const d = await tasks.taskGet(operator, t.id);
-      return d.status === "succeeded" && d;
-    }, { timeoutMs: 10_000 });
+    const done = await until(
+      "the task succeeds",
+      async () => {
+        const d = await tasks.taskGet(operator, t.id);
+        return d.status === "succeeded" && d;
+      },
+      { timeoutMs: 10_000 },
+    );
     expect(done.progress).toBe(100);
     expect(done.result).toEqual({ steps: 3 });
     expect(done.logs.map((l) => l.line)).toEqual(["did step 1", "did step 2", "did step 3"]);
@@ -134,13 +166,19 @@ describe("tasks", () => {
     const stops = [
       live.taskUpdatesSubscribe(operator.principal, (ts) => seenByOperator.push(...ts.map((x) => x.id))),
       live.taskUpdatesSubscribe(other.principal, (ts) => seenByOther.push(...ts.map((x) => x.id))),
-      live.taskUpdatesSubscribe(admin.principal, (ts) => seenByAdmin.push(...ts.map((x) => ({ id: x.id, status: x.status })))),
+      live.taskUpdatesSubscribe(admin.principal, (ts) =>
+        seenByAdmin.push(...ts.map((x) => ({ id: x.id, status: x.status }))),
+      ),
     ];
     try {
       const t = await tasks.taskEnqueue(operator, { kind: "test.steps", title: "watched", input: { steps: 1 } });
       await until("the task runs", () => gates.has(t.id), { timeoutMs: 15_000 });
       gates.get(t.id)!();
-      await until("the admin sees it succeed", () => seenByAdmin.some((x) => x.id === t.id && x.status === "succeeded"), { timeoutMs: 10_000 });
+      await until(
+        "the admin sees it succeed",
+        () => seenByAdmin.some((x) => x.id === t.id && x.status === "succeeded"),
+        { timeoutMs: 10_000 },
+      );
       expect(seenByOperator).toContain(t.id);
       expect(seenByOther).not.toContain(t.id);
     } finally {
@@ -150,10 +188,14 @@ describe("tasks", () => {
 
   it("records a failing handler's error", async () => {
     const t = await tasks.taskEnqueue(admin, { kind: "test.fails", title: "breaks", input: {} });
-    const done = await until("the task fails", async () => {
-      const d = await tasks.taskGet(admin, t.id);
-      return d.status === "failed" && d;
-    }, { timeoutMs: 10_000 });
+    const done = await until(
+      "the task fails",
+      async () => {
+        const d = await tasks.taskGet(admin, t.id);
+        return d.status === "failed" && d;
+      },
+      { timeoutMs: 10_000 },
+    );
     expect(done.error).toBe("the operation broke on purpose");
     expect(done.logs.at(-1)?.line).toBe("error: the operation broke on purpose");
   });
@@ -162,13 +204,28 @@ describe("tasks", () => {
     const { loggerCreate, loggerReplace } = await import("@/lib/log");
     const { Writable } = await import("node:stream");
     const lines: string[] = [];
-    const stream = new Writable({ write: (c, _e, done) => (lines.push(...String(c).split("\n").filter(Boolean)), done()) });
+    const stream = new Writable({
+      write: (c, _e, done) => (lines.push(...String(c).split("\n").filter(Boolean)), done()),
+    });
     const previous = loggerReplace(loggerCreate("info", stream as unknown as Parameters<typeof loggerCreate>[1]));
     try {
-      const t = await tasks.taskEnqueue(admin, { kind: "test.fails", title: "breaks", input: { password: "task-input-secret" } });
-      await until("the task fails", async () => (await tasks.taskGet(admin, t.id)).status === "failed", { timeoutMs: 10_000 });
-      const line = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.taskId === t.id && l.msg === "task failed");
-      expect(line).toMatchObject({ level: 50, component: "tasks", kind: "test.fails", error: "the operation broke on purpose" });
+      const t = await tasks.taskEnqueue(admin, {
+        kind: "test.fails",
+        title: "breaks",
+        input: { password: "task-input-secret" },
+      });
+      await until("the task fails", async () => (await tasks.taskGet(admin, t.id)).status === "failed", {
+        timeoutMs: 10_000,
+      });
+      const line = lines
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .find((l) => l.taskId === t.id && l.msg === "task failed");
+      expect(line).toMatchObject({
+        level: 50,
+        component: "tasks",
+        kind: "test.fails",
+        error: "the operation broke on purpose",
+      });
       expect(lines.join("\n")).not.toContain("task-input-secret");
     } finally {
       if (previous) loggerReplace(previous);
@@ -177,7 +234,9 @@ describe("tasks", () => {
 
   it("cancels a running task through its signal, and refuses to cancel what cannot be", async () => {
     const t = await tasks.taskEnqueue(operator, { kind: "test.wait-cancel", title: "wait", input: {} });
-    await until("the task runs", async () => (await tasks.taskGet(operator, t.id)).message === "waiting", { timeoutMs: 15_000 });
+    await until("the task runs", async () => (await tasks.taskGet(operator, t.id)).message === "waiting", {
+      timeoutMs: 15_000,
+    });
     const asked = await tasks.taskCancel(operator, t.id);
     expect(asked.cancelRequested).toBe(true);
     const done = await until("the task is cancelled", async () => {
@@ -219,7 +278,9 @@ describe("tasks", () => {
         const d = await tasks.taskGet(admin, t.id);
         expect(new Date(d.startedAt!).getTime() - new Date(d.createdAt).getTime()).toBeLessThan(3_000);
         gates.get(t.id)!();
-        await until(`task ${i} ends`, async () => (await tasks.taskGet(admin, t.id)).status === "succeeded", { timeoutMs: 10_000 });
+        await until(`task ${i} ends`, async () => (await tasks.taskGet(admin, t.id)).status === "succeeded", {
+          timeoutMs: 10_000,
+        });
       }
     } finally {
       await (await import("@/lib/tasks/workers")).taskWorkersStop({ graceMs: 1000 });
@@ -234,15 +295,15 @@ describe("tasks across an app restart", () => {
     // node itself with tsx's loader (the tsx CLI would run the script in a grandchild that a
     // SIGKILL of the CLI leaves running).
     const child = spawn(process.execPath, ["--import", "tsx", "tests/integration/helpers/task-instance.ts"], {
-        cwd: root,
-        env: {
-          ...process.env,
-          TSX_TSCONFIG_PATH: "tsconfig.server.json",
-          VD_TASK_USER_ID: admin.principal.user.id,
-          VD_TASK_USERNAME: admin.principal.user.username,
-        },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
+      cwd: root,
+      env: {
+        ...process.env,
+        TSX_TSCONFIG_PATH: "tsconfig.server.json",
+        VD_TASK_USER_ID: admin.principal.user.id,
+        VD_TASK_USERNAME: admin.principal.user.username,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let err = "";
     child.stderr!.on("data", (b: Buffer) => (err += b.toString()));
     const running = new Promise<string>((resolve, reject) => {
@@ -256,7 +317,8 @@ describe("tasks across an app restart", () => {
     });
     return { child, running };
   }
-  const exited = (c: ChildProcess) => new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once("exit", () => r())));
+  const exited = (c: ChildProcess) =>
+    new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once("exit", () => r())));
 
   it("a task whose instance was killed is resolved as failed, with the reason, when the app starts again", async () => {
     // PGlite opens its directory in one process at a time: hand the database to the other instance.
@@ -285,11 +347,28 @@ describe("tasks across an app restart", () => {
     const id = crypto.randomUUID();
     const old = new Date(Date.now() - (await import("@/lib/tasks/registry")).STALE_AFTER_MS - 5_000);
     await db().task.create({
-      data: { id, kind: "test.steps", title: "elsewhere", status: "running", workerId: "other-host:123:abcdef01", heartbeatAt: old, startedAt: old, userId: admin.principal.user.id },
+      data: {
+        id,
+        kind: "test.steps",
+        title: "elsewhere",
+        status: "running",
+        workerId: "other-host:123:abcdef01",
+        heartbeatAt: old,
+        startedAt: old,
+        userId: admin.principal.user.id,
+      },
     });
     const fresh = crypto.randomUUID();
     await db().task.create({
-      data: { id: fresh, kind: "test.steps", title: "alive elsewhere", status: "running", workerId: "other-host:124:abcdef02", heartbeatAt: new Date(), userId: admin.principal.user.id },
+      data: {
+        id: fresh,
+        kind: "test.steps",
+        title: "alive elsewhere",
+        status: "running",
+        workerId: "other-host:124:abcdef02",
+        heartbeatAt: new Date(),
+        userId: admin.principal.user.id,
+      },
     });
     expect(await (await import("@/lib/tasks/liveness")).taskSweepInterrupted()).toEqual([id]);
     expect((await tasks.taskGet(admin, id)).status).toBe("failed");

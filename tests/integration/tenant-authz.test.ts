@@ -36,15 +36,28 @@ async function who(username: string, role: "admin" | "operator" | "helpdesk" = "
 }
 
 /** Calls a route handler as a session (cookie + CSRF) or, with `bearer`, as an API token. */
-async function api(as: Who | { bearer: string }, method: string, file: string, params: Record<string, string> = {}, body?: unknown, query = "") {
-  const mod = (await import(/* @vite-ignore */ path.join(ROOT, "app/api", file, "route.ts"))) as Record<string, Handler>;
+async function api(
+  as: Who | { bearer: string },
+  method: string,
+  file: string,
+  params: Record<string, string> = {},
+  body?: unknown,
+  query = "",
+) {
+  const mod = (await import(/* @vite-ignore */ path.join(ROOT, "app/api", file, "route.ts"))) as Record<
+    string,
+    Handler
+  >;
   let url = `http://127.0.0.1:3000/api/${file}`;
   for (const [k, v] of Object.entries(params)) url = url.replace(`[${k}]`, encodeURIComponent(v));
   const headers: Record<string, string> = { "x-virtdeck-peer": "127.0.0.9", "user-agent": "vitest" };
   if ("bearer" in as) headers.authorization = `Bearer ${as.bearer}`;
   else Object.assign(headers, { cookie: `vd_session=${as.token}`, "x-csrf-token": as.csrf });
   if (body !== undefined) headers["content-type"] = "application/json";
-  const res = await mod[method](new NextRequest(url + query, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }), { params: Promise.resolve(params) });
+  const res = await mod[method](
+    new NextRequest(url + query, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }),
+    { params: Promise.resolve(params) },
+  );
   const text = await res.text();
   return { status: res.status, json: text ? (JSON.parse(text) as Record<string, any>) : {} };
 }
@@ -87,13 +100,24 @@ describe(`tenant isolation on ${testDbKind()}`, () => {
       await api(oscar, "PATCH", "hosts/[id]", { id: h.id }, { address: "127.0.0.1" }),
       await api(oscar, "PATCH", "hosts/[id]", { id: h.id }, { port: h.port + 1 }),
       await api(oscar, "PATCH", "hosts/[id]", { id: h.id }, { username: "root" }),
-      await api(oscar, "PATCH", "hosts/[id]", { id: h.id }, { libvirtUri: h.libvirtUri === "qemu:///system" ? "qemu:///session" : "qemu:///system" }),
+      await api(
+        oscar,
+        "PATCH",
+        "hosts/[id]",
+        { id: h.id },
+        { libvirtUri: h.libvirtUri === "qemu:///system" ? "qemu:///session" : "qemu:///system" },
+      ),
       await api(oscar, "POST", "hosts/[id]/test", { id: h.id }),
     ];
     expect(attempts.map((a) => a.status)).toEqual([403, 403, 403, 403, 403]);
     const db = f.mod.db.db();
     const stored = await db.host.findUniqueOrThrow({ where: { id: h.id } });
-    expect({ address: stored.address, port: stored.port, username: stored.username, libvirtUri: stored.libvirtUri }).toEqual({
+    expect({
+      address: stored.address,
+      port: stored.port,
+      username: stored.username,
+      libvirtUri: stored.libvirtUri,
+    }).toEqual({
       address: h.address,
       port: h.port,
       username: h.username,
@@ -101,7 +125,19 @@ describe(`tenant isolation on ${testDbKind()}`, () => {
     });
     expect(stored.hostKeySha256).toBe(h.hostKeySha256);
     // The name is the host's own business; the unchanged endpoint fields the edit form sends along are fine.
-    const renamed = await api(oscar, "PATCH", "hosts/[id]", { id: h.id }, { name: `tenant renamed ${lab.tag}`, address: h.address, port: h.port, username: h.username, libvirtUri: h.libvirtUri });
+    const renamed = await api(
+      oscar,
+      "PATCH",
+      "hosts/[id]",
+      { id: h.id },
+      {
+        name: `tenant renamed ${lab.tag}`,
+        address: h.address,
+        port: h.port,
+        username: h.username,
+        libvirtUri: h.libvirtUri,
+      },
+    );
     expect(renamed.status).toBe(200);
     expect(renamed.json.host.hostKeySha256).toBe(h.hostKeySha256);
 
@@ -111,7 +147,11 @@ describe(`tenant isolation on ${testDbKind()}`, () => {
     expect(moved.json.host.hostKeySha256).toBeNull();
     expect(moved.json.host.status).toBe("unverified");
     const update = (await f.auditActions("host.update")).filter((a) => a.targetId === h.id).at(-1)!;
-    expect(update.details).toMatchObject({ port: { from: h.port, to: h.port + 1 }, keyReset: true, previousHostKey: h.hostKeySha256 });
+    expect(update.details).toMatchObject({
+      port: { from: h.port, to: h.port + 1 },
+      keyReset: true,
+      previousHostKey: h.hostKeySha256,
+    });
     // A user change too resets the pin.
     await db.host.update({ where: { id: h.id }, data: { hostKeySha256: h.hostKeySha256 } });
     const user = await api(admin, "PATCH", "hosts/[id]", { id: h.id }, { username: "root" });
@@ -128,7 +168,20 @@ describe(`tenant isolation on ${testDbKind()}`, () => {
     const patch = await api(admin, "PATCH", "hosts/[id]", { id: h1.id }, { libvirtUri: evil });
     expect(patch.status).toBe(422);
     expect(patch.json.error.issues.map((i: { path: string }) => i.path)).toContain("libvirtUri");
-    const create = await api(admin, "POST", "hosts", {}, { name: `tenant evil ${lab.tag}`, address: "127.0.0.1", port: 22, username: "root", libvirtUri: "qemu+ssh://root@10.0.0.1/system", key: { kind: "generate" } });
+    const create = await api(
+      admin,
+      "POST",
+      "hosts",
+      {},
+      {
+        name: `tenant evil ${lab.tag}`,
+        address: "127.0.0.1",
+        port: 22,
+        username: "root",
+        libvirtUri: "qemu+ssh://root@10.0.0.1/system",
+        key: { kind: "generate" },
+      },
+    );
     expect(create.status).toBe(422);
     expect(create.json.error.issues.map((i: { path: string }) => i.path)).toContain("libvirtUri");
     expect((await f.mod.db.db().host.findUniqueOrThrow({ where: { id: h1.id } })).libvirtUri).toBe(h1.libvirtUri);
@@ -143,7 +196,9 @@ describe(`tenant isolation on ${testDbKind()}`, () => {
     chmodSync(script, 0o755);
     try {
       const h = await f.addHost(stackEnv().host1, { name: `tenant stored uri ${lab.tag}` });
-      await f.mod.db.db().host.update({ where: { id: h.id }, data: { libvirtUri: `qemu+ext:///system?command=${script}` } });
+      await f.mod.db
+        .db()
+        .host.update({ where: { id: h.id }, data: { libvirtUri: `qemu+ext:///system?command=${script}` } });
       f.mod.runtime.fleetForget(h.id);
       await expect(f.mod.inventory.inventoryGet(h.id, { maxAgeMs: 0 })).rejects.toThrow();
       await f.mod.probe.hostProbe(f.caller, h.id);
@@ -175,19 +230,48 @@ describe(`tenant isolation on ${testDbKind()}`, () => {
     expect((await api(hal, "PUT", "vms/[hostId]/[uuid]/tags", vmIds(vmA, h1), { tags: [tag] })).status).toBe(403);
     // The admin tags; then the tag grant applies, as designed.
     expect((await api(admin, "PUT", "vms/[hostId]/[uuid]/tags", vmIds(vmA, h1), { tags: [tag] })).status).toBe(200);
-    expect((await privilegesAt(principalFromSession(s), { hostId: h1.id, vmUuid: vmA.uuid })).has("vm.power")).toBe(true);
+    expect((await privilegesAt(principalFromSession(s), { hostId: h1.id, vmUuid: vmA.uuid })).has("vm.power")).toBe(
+      true,
+    );
     expect((await api(admin, "PUT", "vms/[hostId]/[uuid]/tags", vmIds(vmA, h1), { tags: [] })).status).toBe(200);
   });
 
   it("an admin's vm.view-limited API token sees only the admin's own tasks and cannot cancel or read another user's", async () => {
     const db = f.mod.db.db();
     const olive = await who(`olive-${lab.tag}`, "operator");
-    const theirs = await db.task.create({ data: { id: randomUUID(), kind: "vdtest.noop", title: "olive's task", userId: olive.id, username: olive.username, status: "queued", cancellable: true } });
-    const mine = await db.task.create({ data: { id: randomUUID(), kind: "vdtest.noop", title: "admin's task", userId: admin.id, username: admin.username, status: "succeeded" } });
-    const t = await api(admin, "POST", "tokens", {}, { name: `view ${lab.tag}`, expiresInDays: 1, privileges: ["vm.view"] });
+    const theirs = await db.task.create({
+      data: {
+        id: randomUUID(),
+        kind: "vdtest.noop",
+        title: "olive's task",
+        userId: olive.id,
+        username: olive.username,
+        status: "queued",
+        cancellable: true,
+      },
+    });
+    const mine = await db.task.create({
+      data: {
+        id: randomUUID(),
+        kind: "vdtest.noop",
+        title: "admin's task",
+        userId: admin.id,
+        username: admin.username,
+        status: "succeeded",
+      },
+    });
+    const t = await api(
+      admin,
+      "POST",
+      "tokens",
+      {},
+      { name: `view ${lab.tag}`, expiresInDays: 1, privileges: ["vm.view"] },
+    );
     expect(t.status).toBe(201);
     const token = { bearer: t.json.token as string };
-    const ids = ((await api(token, "GET", "tasks", {}, undefined, "?limit=200")).json.tasks as { id: string }[]).map((x) => x.id);
+    const ids = ((await api(token, "GET", "tasks", {}, undefined, "?limit=200")).json.tasks as { id: string }[]).map(
+      (x) => x.id,
+    );
     expect(ids).toContain(mine.id);
     expect(ids).not.toContain(theirs.id);
     expect((await api(token, "GET", "tasks/[id]", { id: theirs.id })).status).toBe(404);
@@ -200,7 +284,9 @@ describe(`tenant isolation on ${testDbKind()}`, () => {
     const principal = await apiTokenAuthenticate(token.bearer, "127.0.0.9");
     expect(await taskSeesAll(principal)).toBe(false);
     // The admin's session still sees and cancels everyone's.
-    expect(((await api(admin, "GET", "tasks", {}, undefined, "?limit=200")).json.tasks as { id: string }[]).map((x) => x.id)).toContain(theirs.id);
+    expect(
+      ((await api(admin, "GET", "tasks", {}, undefined, "?limit=200")).json.tasks as { id: string }[]).map((x) => x.id),
+    ).toContain(theirs.id);
     expect((await api(admin, "POST", "tasks/[id]/cancel", { id: theirs.id })).status).toBe(200);
   });
 
@@ -212,11 +298,25 @@ describe(`tenant isolation on ${testDbKind()}`, () => {
     await grant(mallory, "helpdesk", { kind: "vm", hostId: h1.id, vmUuid: vmA.uuid });
     const link = () =>
       db.shareLink.create({
-        data: { tokenHash: randomBytes(32).toString("hex"), hostId: h1.id, vmUuid: vmA.uuid, kind: "vnc", createdById: cora.id, createdBy: cora.username, expiresAt: new Date(Date.now() + 3600_000) },
+        data: {
+          tokenHash: randomBytes(32).toString("hex"),
+          hostId: h1.id,
+          vmUuid: vmA.uuid,
+          kind: "vnc",
+          createdById: cora.id,
+          createdBy: cora.username,
+          expiresAt: new Date(Date.now() + 3600_000),
+        },
       });
     const l1 = await link();
     expect((await api(mallory, "DELETE", "share-links/[id]", { id: l1.id })).status).toBe(404);
-    const t = await api(cora, "POST", "tokens", {}, { name: `view ${lab.tag}`, expiresInDays: 1, privileges: ["vm.view"] });
+    const t = await api(
+      cora,
+      "POST",
+      "tokens",
+      {},
+      { name: `view ${lab.tag}`, expiresInDays: 1, privileges: ["vm.view"] },
+    );
     expect(t.status).toBe(201);
     expect((await api({ bearer: t.json.token }, "DELETE", "share-links/[id]", { id: l1.id })).status).toBe(404);
     expect((await db.shareLink.findUniqueOrThrow({ where: { id: l1.id } })).revokedAt).toBeNull();
@@ -232,7 +332,13 @@ describe(`tenant isolation on ${testDbKind()}`, () => {
     const tm = await role("tmpl", ["template.use", "template.manage", "host.view", "vm.view"]);
     const tina = await who(`tina-${lab.tag}`);
     await grant(tina, tm, { kind: "host", hostId: h1.id });
-    const body = (name: string, defaultHostId: string | null) => ({ name: `${name} ${lab.tag}`, vcpus: 1, memoryMiB: 64, maxMemoryMiB: 64, defaultHostId });
+    const body = (name: string, defaultHostId: string | null) => ({
+      name: `${name} ${lab.tag}`,
+      vcpus: 1,
+      memoryMiB: 64,
+      maxMemoryMiB: 64,
+      defaultHostId,
+    });
     expect((await api(tina, "POST", "templates", {}, body("global", null))).status).toBe(403);
     expect((await api(tina, "POST", "templates", {}, body("elsewhere", h2.id))).status).toBe(404);
     const bound = await api(tina, "POST", "templates", {}, body("bound", h1.id));
@@ -245,7 +351,9 @@ describe(`tenant isolation on ${testDbKind()}`, () => {
     // A global record made by an admin is out of reach.
     const global = await api(admin, "POST", "templates", {}, body("admin global", null));
     expect(global.status).toBe(201);
-    expect((await api(tina, "PUT", "templates/[id]", { id: global.json.template.id }, body("admin global", h1.id))).status).toBe(403);
+    expect(
+      (await api(tina, "PUT", "templates/[id]", { id: global.json.template.id }, body("admin global", h1.id))).status,
+    ).toBe(403);
     expect((await api(tina, "POST", "templates/[id]/duplicate", { id: global.json.template.id })).status).toBe(403);
     expect((await api(tina, "DELETE", "templates/[id]", { id: global.json.template.id })).status).toBe(403);
     expect((await api(tina, "DELETE", "templates/[id]", { id })).status).toBe(204);

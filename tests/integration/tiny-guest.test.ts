@@ -46,7 +46,11 @@ class Transcript {
       };
       const timer = setTimeout(() => {
         this.#waiters.delete(check);
-        reject(new Error(`no ${re} on the serial console within ${timeoutMs} ms; it showed:\n${this.text.slice(from).slice(-2000)}`));
+        reject(
+          new Error(
+            `no ${re} on the serial console within ${timeoutMs} ms; it showed:\n${this.text.slice(from).slice(-2000)}`,
+          ),
+        );
       }, timeoutMs);
       this.#waiters.add(check);
       check();
@@ -61,7 +65,7 @@ function pngColours(png: Buffer): { width: number; height: number; colours: numb
   let height = 0;
   let bpp = 0;
   const idat: Buffer[] = [];
-  for (let off = 8; off < png.length; ) {
+  for (let off = 8; off < png.length;) {
     const len = png.readUInt32BE(off);
     const type = png.toString("latin1", off + 4, off + 8);
     const data = png.subarray(off + 8, off + 8 + len);

@@ -63,7 +63,10 @@ describe(`two-factor sign-in on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
   let recovery: string[];
 
   it("enrols with a confirming code, seals the secret and hashes ten recovery codes", async () => {
-    const setup = await mod.login.setupFirstAdmin(mod.login.SetupSchema.parse({ username: "root", password: "root password 1" }), meta);
+    const setup = await mod.login.setupFirstAdmin(
+      mod.login.SetupSchema.parse({ username: "root", password: "root password 1" }),
+      meta,
+    );
     admin = setup.user;
     const adminSession = (await mod.session.sessionLookup(setup.token))!;
     const t = await mod.users.userCreate(
@@ -83,11 +86,18 @@ describe(`two-factor sign-in on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     // Pending enrolment does not change sign-in.
     expect((await mod.login.loginPassword({ username: "tina", password: "tina password 1" }, meta)).step).toBe("done");
 
-    await expect(mod.tf.totpEnrolConfirm(userCaller(tina, meta.ip), "000000")).rejects.toMatchObject({ code: "unauthorized" });
+    await expect(mod.tf.totpEnrolConfirm(userCaller(tina, meta.ip), "000000")).rejects.toMatchObject({
+      code: "unauthorized",
+    });
     const { recoveryCodes } = await mod.tf.totpEnrolConfirm(userCaller(tina, meta.ip), totpCode(secret, Date.now()));
     recovery = recoveryCodes;
     expect(recovery).toHaveLength(10);
-    expect(await mod.tf.totpStatus(tina.id)).toMatchObject({ enabled: true, pending: false, recoveryCodesLeft: 10, required: false });
+    expect(await mod.tf.totpStatus(tina.id)).toMatchObject({
+      enabled: true,
+      pending: false,
+      recoveryCodesLeft: 10,
+      required: false,
+    });
 
     const row = await mod.db.db().userTotp.findUnique({ where: { userId: tina.id }, select: { secretSealed: true } });
     expect(row!.secretSealed).toMatch(/^v1:/);
@@ -124,9 +134,13 @@ describe(`two-factor sign-in on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
 
     // The same code in a new sign-in is a replay: refused.
     const again = await passwordStep("tina", "tina password 1");
-    await expect(mod.login.loginSecondFactor(again.challenge, code, meta)).rejects.toMatchObject({ code: "unauthorized" });
+    await expect(mod.login.loginSecondFactor(again.challenge, code, meta)).rejects.toMatchObject({
+      code: "unauthorized",
+    });
     // The password-only helper refuses an account with two-factor.
-    await expect(mod.login.login({ username: "tina", password: "tina password 1" }, meta)).rejects.toMatchObject({ code: "unauthorized" });
+    await expect(mod.login.login({ username: "tina", password: "tina password 1" }, meta)).rejects.toMatchObject({
+      code: "unauthorized",
+    });
     expect(await auditLines()).toContain("auth.totp.verify:failure:tina");
     await mod.db.db().rateLimitBucket.deleteMany();
   });
@@ -137,7 +151,9 @@ describe(`two-factor sign-in on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     expect(done.user.username).toBe("tina");
     expect((await mod.tf.totpStatus(tina.id)).recoveryCodesLeft).toBe(9);
     const second = await passwordStep("tina", "tina password 1");
-    await expect(mod.login.loginSecondFactor(second.challenge, recovery[0], meta)).rejects.toMatchObject({ code: "unauthorized" });
+    await expect(mod.login.loginSecondFactor(second.challenge, recovery[0], meta)).rejects.toMatchObject({
+      code: "unauthorized",
+    });
     // Another user's recovery code is no good either (hashes are salted with the user id).
     expect(await auditLines()).toContain("auth.totp.recovery_used:success:tina");
     await mod.db.db().rateLimitBucket.deleteMany();
@@ -147,7 +163,9 @@ describe(`two-factor sign-in on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     await forgetLastStep(tina.id);
     const { challenge } = await passwordStep("tina", "tina password 1");
     for (let i = 0; i < 3; i++) {
-      await expect(mod.login.loginSecondFactor(challenge, String(100000 + i), meta)).rejects.toMatchObject({ code: "unauthorized" });
+      await expect(mod.login.loginSecondFactor(challenge, String(100000 + i), meta)).rejects.toMatchObject({
+        code: "unauthorized",
+      });
     }
     // A fresh challenge (password typed again) does not reset the account's counter.
     const fresh = await passwordStep("tina", "tina password 1");
@@ -155,7 +173,9 @@ describe(`two-factor sign-in on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     expect(err).toMatchObject({ code: "rate_limited" });
     expect(err.extra.retryAfterSeconds).toBeGreaterThan(0);
     // Recovery codes are rate-limited the same way.
-    await expect(mod.login.loginSecondFactor(fresh.challenge, recovery[1], meta)).rejects.toMatchObject({ code: "rate_limited" });
+    await expect(mod.login.loginSecondFactor(fresh.challenge, recovery[1], meta)).rejects.toMatchObject({
+      code: "rate_limited",
+    });
     expect(await auditLines()).toContain("auth.totp.verify:denied:tina");
     expect((await mod.tf.totpStatus(tina.id)).recoveryCodesLeft).toBe(9);
     await mod.db.db().rateLimitBucket.deleteMany();
@@ -164,7 +184,9 @@ describe(`two-factor sign-in on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
   it("holds the limit under concurrent guesses across several challenges", async () => {
     const challenges = await Promise.all([1, 2, 3, 4].map(() => passwordStep("tina", "tina password 1")));
     const results = await Promise.allSettled(
-      challenges.flatMap(({ challenge }, c) => [0, 1, 2, 3, 4].map((i) => mod.login.loginSecondFactor(challenge, String(300000 + c * 10 + i), meta))),
+      challenges.flatMap(({ challenge }, c) =>
+        [0, 1, 2, 3, 4].map((i) => mod.login.loginSecondFactor(challenge, String(300000 + c * 10 + i), meta)),
+      ),
     );
     const codes = results.map((r) => (r.status === "rejected" ? (r.reason as { code: string }).code : "accepted"));
     // Max 3 per account: at most 3 guesses were actually checked, whatever the interleaving.
@@ -178,7 +200,9 @@ describe(`two-factor sign-in on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     const { outcome, challenge } = await passwordStep("tina", "tina password 1");
     for (let i = 0; i < 5; i++) {
       await mod.db.db().rateLimitBucket.deleteMany();
-      await expect(mod.login.loginSecondFactor(challenge, String(200000 + i), meta)).rejects.toMatchObject({ code: "unauthorized" });
+      await expect(mod.login.loginSecondFactor(challenge, String(200000 + i), meta)).rejects.toMatchObject({
+        code: "unauthorized",
+      });
     }
     expect(await mod.challenge.loginChallengeLookup(outcome.challengeToken)).toBeNull();
     await mod.db.db().rateLimitBucket.deleteMany();
@@ -186,11 +210,16 @@ describe(`two-factor sign-in on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
 
   it("regenerates recovery codes with a code; the old ones stop working", async () => {
     await forgetLastStep(tina.id);
-    const { recoveryCodes } = await mod.tf.recoveryCodesRegenerate(userCaller(tina, meta.ip), totpCode(secret, Date.now()));
+    const { recoveryCodes } = await mod.tf.recoveryCodesRegenerate(
+      userCaller(tina, meta.ip),
+      totpCode(secret, Date.now()),
+    );
     expect(recoveryCodes).toHaveLength(10);
     expect(recoveryCodes).not.toContain(recovery[2]);
     const { challenge } = await passwordStep("tina", "tina password 1");
-    await expect(mod.login.loginSecondFactor(challenge, recovery[2], meta)).rejects.toMatchObject({ code: "unauthorized" });
+    await expect(mod.login.loginSecondFactor(challenge, recovery[2], meta)).rejects.toMatchObject({
+      code: "unauthorized",
+    });
     expect((await mod.login.loginSecondFactor(challenge, recoveryCodes[0], meta)).user.username).toBe("tina");
     recovery = recoveryCodes;
     await mod.db.db().rateLimitBucket.deleteMany();
@@ -199,10 +228,14 @@ describe(`two-factor sign-in on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
   it("turns off only with the password and a current code", async () => {
     await forgetLastStep(tina.id);
     const caller = userCaller(tina, meta.ip);
-    await expect(mod.tf.totpDisable(caller, { password: "wrong password", code: totpCode(secret, Date.now()) })).rejects.toMatchObject({
+    await expect(
+      mod.tf.totpDisable(caller, { password: "wrong password", code: totpCode(secret, Date.now()) }),
+    ).rejects.toMatchObject({
       code: "invalid_input",
     });
-    await expect(mod.tf.totpDisable(caller, { password: "tina password 1", code: "123456" })).rejects.toMatchObject({ code: "unauthorized" });
+    await expect(mod.tf.totpDisable(caller, { password: "tina password 1", code: "123456" })).rejects.toMatchObject({
+      code: "unauthorized",
+    });
     await mod.tf.totpDisable(caller, { password: "tina password 1", code: totpCode(secret, Date.now()) });
     expect(await mod.tf.totpStatus(tina.id)).toMatchObject({ enabled: false, pending: false });
     expect(await mod.db.db().totpRecoveryCode.count({ where: { userId: tina.id } })).toBe(0);
@@ -217,7 +250,9 @@ describe(`two-factor sign-in on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     expect(await mod.session.sessionLookup(tinaSession.token)).not.toBeNull();
 
     // An admin cannot require two-factor of their own role before enrolling themselves.
-    await expect(mod.policy.securityPolicySet(adminCaller, { totpRequiredRoles: ["admin", "operator"] })).rejects.toMatchObject({ code: "conflict" });
+    await expect(
+      mod.policy.securityPolicySet(adminCaller, { totpRequiredRoles: ["admin", "operator"] }),
+    ).rejects.toMatchObject({ code: "conflict" });
     const saved = await mod.policy.securityPolicySet(adminCaller, { totpRequiredRoles: ["operator"] });
     expect(saved.totpRequiredRoles).toEqual(["operator"]);
     expect(saved.signedOut).toBeGreaterThanOrEqual(1);
@@ -236,7 +271,10 @@ describe(`two-factor sign-in on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
 
     await forgetLastStep(tina.id);
     await expect(
-      mod.tf.totpDisable(userCaller(tina, meta.ip), { password: "tina password 1", code: totpCode(e.secret, Date.now()) }),
+      mod.tf.totpDisable(userCaller(tina, meta.ip), {
+        password: "tina password 1",
+        code: totpCode(e.secret, Date.now()),
+      }),
     ).rejects.toMatchObject({ code: "forbidden" });
     // Admins are not in the list: they still sign in with the password only.
     expect((await mod.login.loginPassword({ username: "root", password: "root password 1" }, meta)).step).toBe("done");
@@ -252,7 +290,9 @@ describe(`two-factor sign-in on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     expect(await mod.session.sessionLookup(s.token)).toBeNull();
     expect(await mod.tf.totpStatus(tina.id)).toMatchObject({ enabled: false });
     await expect(mod.tf.totpAdminReset(adminCaller, tina.id)).rejects.toMatchObject({ code: "conflict" });
-    await expect(mod.tf.totpAdminReset(adminCaller, "00000000-0000-4000-8000-000000000000")).rejects.toMatchObject({ code: "not_found" });
+    await expect(mod.tf.totpAdminReset(adminCaller, "00000000-0000-4000-8000-000000000000")).rejects.toMatchObject({
+      code: "not_found",
+    });
     // The policy still applies: the next sign-in enrols again.
     expect((await mod.login.loginPassword({ username: "tina", password: "tina password 1" }, meta)).step).toBe("enrol");
     expect(await auditLines()).toContain("auth.totp.reset:success:tina");
@@ -261,7 +301,10 @@ describe(`two-factor sign-in on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     const adminSession = await mod.login.login({ username: "root", password: "root password 1" }, meta);
     const caller = sessionCaller((await mod.session.sessionLookup(adminSession.token))!, meta.ip);
     const mk = async (username: string) =>
-      mod.users.userCreate(caller, mod.users.UserCreateSchema.parse({ username, password: `${username} password 1`, role: "helpdesk" }));
+      mod.users.userCreate(
+        caller,
+        mod.users.UserCreateSchema.parse({ username, password: `${username} password 1`, role: "helpdesk" }),
+      );
     const vic = await mk("vic");
     const gina = await mk("gina");
     await mk("dan"); // holds no role that needs 2FA: signs in with a password only

@@ -24,7 +24,13 @@ let tasks: typeof import("@/lib/tasks/tasks");
 
 /** guestXml plus extra disks, through the DOM. */
 function domainXml(g: { name: string; uuid: string }, disks: string[]): string {
-  const base = guestXml({ name: g.name, uuid: g.uuid, disk: disks[0], listen: "127.0.0.1", domainType: stackEnv().domainType });
+  const base = guestXml({
+    name: g.name,
+    uuid: g.uuid,
+    disk: disks[0],
+    listen: "127.0.0.1",
+    domainType: stackEnv().domainType,
+  });
   const doc = new DOMParser().parseFromString(base, "text/xml");
   const devices = doc.getElementsByTagName("devices")[0];
   disks.slice(1).forEach((file, i) => {
@@ -63,17 +69,32 @@ const defined = (uuid: string) => {
 };
 
 async function finished(id: string) {
-  return until("the task finishes", async () => {
-    const t = await tasks.taskGet(f.caller, id);
-    return (t.status === "succeeded" || t.status === "failed") && t;
-  }, { timeoutMs: 60_000, intervalMs: 250 });
+  return until(
+    "the task finishes",
+    async () => {
+      const t = await tasks.taskGet(f.caller, id);
+      return (t.status === "succeeded" || t.status === "failed") && t;
+    },
+    { timeoutMs: 60_000, intervalMs: 250 },
+  );
 }
 
 beforeAll(async () => {
   mkdirSync(DIR, { recursive: true });
   virshSync("host1", ["pool-create-as", POOL, "dir", "--target", DIR]);
   virshSync("host1", ["vol-create-as", POOL, "base.qcow2", "16M", "--format", "qcow2"]);
-  virshSync("host1", ["vol-create-as", POOL, "a-overlay.qcow2", "16M", "--format", "qcow2", "--backing-vol", `${DIR}/base.qcow2`, "--backing-vol-format", "qcow2"]);
+  virshSync("host1", [
+    "vol-create-as",
+    POOL,
+    "a-overlay.qcow2",
+    "16M",
+    "--format",
+    "qcow2",
+    "--backing-vol",
+    `${DIR}/base.qcow2`,
+    "--backing-vol-format",
+    "qcow2",
+  ]);
   virshSync("host1", ["vol-create-as", POOL, "b-disk.qcow2", "16M", "--format", "qcow2"]);
   define(domainXml(A, [`${DIR}/a-overlay.qcow2`]));
   // B uses its own disk, and the base image directly as a second disk.
@@ -110,7 +131,9 @@ describe("delete a VM with storage", () => {
     const base = plan.disks.find((d) => d.path === `${DIR}/base.qcow2`)!;
     expect(own).toMatchObject({ deletable: true, reason: null, usedBy: [] });
     expect(base).toMatchObject({ deletable: false, usedBy: [A.name] });
-    expect(base.reason).toBe(`used by ${A.name} (in a backing chain); read by volume ${POOL}/a-overlay.qcow2 (backed by it)`);
+    expect(base.reason).toBe(
+      `used by ${A.name} (in a backing chain); read by volume ${POOL}/a-overlay.qcow2 (backed by it)`,
+    );
   });
 
   it("refuses up front to delete a volume in another VM's backing chain, and changes nothing", async () => {
@@ -118,7 +141,9 @@ describe("delete a VM with storage", () => {
       code: "conflict",
       message: expect.stringContaining(`used by ${A.name} (in a backing chain)`),
     });
-    await expect(del.vmDeleteEnqueue(f.caller, hostId, B.uuid, ["/etc/passwd"])).rejects.toMatchObject({ code: "invalid_input" });
+    await expect(del.vmDeleteEnqueue(f.caller, hostId, B.uuid, ["/etc/passwd"])).rejects.toMatchObject({
+      code: "invalid_input",
+    });
     expect(defined(B.uuid)).toBe(true);
     expect(vols()).toContain("base.qcow2");
   });
@@ -131,11 +156,22 @@ describe("delete a VM with storage", () => {
     expect(plan).toMatchObject({ hasManagedSave: true, hasSnapshots: true, state: "shut off" });
 
     const t = await del.vmDeleteEnqueue(f.caller, hostId, B.uuid, [`${DIR}/b-disk.qcow2`]);
-    expect(t).toMatchObject({ kind: "vm.delete", vmUuid: B.uuid, hostId, title: `Delete ${B.name} and 1 volume(s)`, titleKey: "titles.vmDelete", titleParams: { name: B.name, volumes: 1 } });
+    expect(t).toMatchObject({
+      kind: "vm.delete",
+      vmUuid: B.uuid,
+      hostId,
+      title: `Delete ${B.name} and 1 volume(s)`,
+      titleKey: "titles.vmDelete",
+      titleParams: { name: B.name, volumes: 1 },
+    });
     const done = await finished(t.id);
     expect(done.error).toBeNull();
     expect(done.status).toBe("succeeded");
-    expect(done.result).toEqual({ vmName: B.name, deletedVolumes: [`${DIR}/b-disk.qcow2`], keptVolumes: [`${DIR}/base.qcow2`] });
+    expect(done.result).toEqual({
+      vmName: B.name,
+      deletedVolumes: [`${DIR}/b-disk.qcow2`],
+      keptVolumes: [`${DIR}/base.qcow2`],
+    });
     expect(defined(B.uuid)).toBe(false);
     expect(existsSync(`${DIR}/b-disk.qcow2`)).toBe(false);
     expect(existsSync(`${DIR}/base.qcow2`)).toBe(true); // not selected, and still A's backing file

@@ -40,17 +40,28 @@ async function who(username: string): Promise<Who> {
 }
 
 async function api(as: Who, method: string, file: string, params: Record<string, string> = {}, body?: unknown) {
-  const mod = (await import(/* @vite-ignore */ path.join(ROOT, "app/api", file, "route.ts"))) as Record<string, Handler>;
+  const mod = (await import(/* @vite-ignore */ path.join(ROOT, "app/api", file, "route.ts"))) as Record<
+    string,
+    Handler
+  >;
   let url = `http://127.0.0.1:3000/api/${file}`;
   for (const [k, v] of Object.entries(params)) url = url.replace(`[${k}]`, encodeURIComponent(v));
-  const headers: Record<string, string> = { cookie: `vd_session=${as.token}`, "x-csrf-token": as.csrf, "x-virtdeck-peer": "127.0.0.9" };
+  const headers: Record<string, string> = {
+    cookie: `vd_session=${as.token}`,
+    "x-csrf-token": as.csrf,
+    "x-virtdeck-peer": "127.0.0.9",
+  };
   if (body !== undefined) headers["content-type"] = "application/json";
-  const res = await mod[method](new NextRequest(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }), { params: Promise.resolve(params) });
+  const res = await mod[method](
+    new NextRequest(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }),
+    { params: Promise.resolve(params) },
+  );
   const text = await res.text();
   return { status: res.status, json: text ? (JSON.parse(text) as Record<string, any>) : {} };
 }
 
-const hardware = (as: Who, uuid: string, body: unknown) => api(as, "PATCH", "vms/[hostId]/[uuid]/hardware", { hostId: host.id, uuid }, body);
+const hardware = (as: Who, uuid: string, body: unknown) =>
+  api(as, "PATCH", "vms/[hostId]/[uuid]/hardware", { hostId: host.id, uuid }, body);
 const volPath = (name: string) => `${pool.dir}/${name}`;
 const inactiveXml = (uuid: string) => virshLocal("dumpxml", "--inactive", uuid);
 
@@ -94,14 +105,30 @@ beforeAll(async () => {
   const t = await tpl(pool.baseVolume, `${PREFIX}tpl`);
   await tpl(SPARE_BASE, `${PREFIX}spare-tpl`);
   const deploy = async (name: string) =>
-    (await create.vmCreate(f.caller, c.VmCreateSchema.parse({ mode: "template", hostId: host.id, templateId: t.id, name: `${PREFIX}${name}`, clone: "linked", start: false }))).vm!.uuid;
+    (
+      await create.vmCreate(
+        f.caller,
+        c.VmCreateSchema.parse({
+          mode: "template",
+          hostId: host.id,
+          templateId: t.id,
+          name: `${PREFIX}${name}`,
+          clone: "linked",
+          start: false,
+        }),
+      )
+    ).vm!.uuid;
   mine = await deploy("mine");
   other = await deploy("other");
   op = await who(`${PREFIX}op`);
-  await f.mod.db.db().grant.create({ data: { userId: op.id, roleId: "operator", scope: "vm", hostId: host.id, vmUuid: mine } });
+  await f.mod.db
+    .db()
+    .grant.create({ data: { userId: op.id, roleId: "operator", scope: "vm", hostId: host.id, vmUuid: mine } });
   creator = await who(`${PREFIX}creator`);
   await role(`${PREFIX}create`, ["vm.view", "host.view", "vm.create", "template.use"]);
-  await f.mod.db.db().grant.create({ data: { userId: creator.id, roleId: `${PREFIX}create`, scope: "host", hostId: host.id } });
+  await f.mod.db
+    .db()
+    .grant.create({ data: { userId: creator.id, roleId: `${PREFIX}create`, scope: "host", hostId: host.id } });
 }, 180_000);
 
 afterAll(async () => {
@@ -134,19 +161,52 @@ describe("the CD-ROM slot takes only unused ISO images", () => {
 
     r = await hardware(op, mine, { attachIso: { pool: pool.name, volume: pool.isoVolume } });
     expect(r.status).toBe(200);
-    expect(inactiveXml(mine)).toMatch(new RegExp(`device='cdrom'>[\\s\\S]*?<source file='${volPath(pool.isoVolume)}'/>`));
+    expect(inactiveXml(mine)).toMatch(
+      new RegExp(`device='cdrom'>[\\s\\S]*?<source file='${volPath(pool.isoVolume)}'/>`),
+    );
     // The same ISO may sit in several VMs' drives: an ISO library is shared.
     const admin = await import("@/lib/provisioning/vm-edit");
     const c = await import("@/lib/contracts/provisioning");
-    await admin.vmHardwareEdit(f.caller, host.id, other, c.VmEditSchema.parse({ attachIso: { pool: pool.name, volume: pool.isoVolume } }));
+    await admin.vmHardwareEdit(
+      f.caller,
+      host.id,
+      other,
+      c.VmEditSchema.parse({ attachIso: { pool: pool.name, volume: pool.isoVolume } }),
+    );
     expect(inactiveXml(other)).toContain(`<source file='${volPath(pool.isoVolume)}'/>`);
   });
 
   it("refuses a non-ISO and another VM's disk as the ISO of a new VM", async () => {
     const hw = { vcpus: 1, memoryMiB: 64, maxMemoryMiB: 64, domainType: "qemu", disks: [], nics: [] };
-    let r = await api(creator, "POST", "vms/create", {}, { mode: "iso", hostId: host.id, name: `${PREFIX}fromiso`, iso: { pool: pool.name, volume: FAKE_ISO }, hardware: hw, start: false });
+    let r = await api(
+      creator,
+      "POST",
+      "vms/create",
+      {},
+      {
+        mode: "iso",
+        hostId: host.id,
+        name: `${PREFIX}fromiso`,
+        iso: { pool: pool.name, volume: FAKE_ISO },
+        hardware: hw,
+        start: false,
+      },
+    );
     expect(r.status).toBe(422);
-    r = await api(creator, "POST", "vms/create", {}, { mode: "iso", hostId: host.id, name: `${PREFIX}fromiso`, iso: { pool: pool.name, volume: `${PREFIX}other.qcow2` }, hardware: hw, start: false });
+    r = await api(
+      creator,
+      "POST",
+      "vms/create",
+      {},
+      {
+        mode: "iso",
+        hostId: host.id,
+        name: `${PREFIX}fromiso`,
+        iso: { pool: pool.name, volume: `${PREFIX}other.qcow2` },
+        hardware: hw,
+        start: false,
+      },
+    );
     expect(r.status).toBe(409);
     expect(virshLocalTry("domuuid", `${PREFIX}fromiso`).ok).toBe(false);
   });
@@ -154,12 +214,16 @@ describe("the CD-ROM slot takes only unused ISO images", () => {
 
 describe("NICs", () => {
   it("a NIC on a host bridge needs network.manage on the host; one on a libvirt network does not", async () => {
-    let r = await hardware(op, mine, { addNic: { kind: "bridge", source: "vdvo0", model: "virtio", mac: "52:54:00:0e:d2:01" } });
+    let r = await hardware(op, mine, {
+      addNic: { kind: "bridge", source: "vdvo0", model: "virtio", mac: "52:54:00:0e:d2:01" },
+    });
     expect(r.status).toBe(403);
     expect(r.json.error.message).toContain("network.manage");
     expect(inactiveXml(mine)).not.toContain("52:54:00:0e:d2:01");
 
-    r = await hardware(op, mine, { addNic: { kind: "network", source: NET, model: "virtio", mac: "52:54:00:0e:d2:02" } });
+    r = await hardware(op, mine, {
+      addNic: { kind: "network", source: NET, model: "virtio", mac: "52:54:00:0e:d2:02" },
+    });
     expect(r.status).toBe(200);
     expect(inactiveXml(mine)).toMatch(/<mac address='52:54:00:0e:d2:02'\/>\s*<source network='vdvolown-net'\/>/);
 
@@ -169,16 +233,53 @@ describe("NICs", () => {
     expect(opts.json.options.mayBridge).toBe(false);
     await role(`${PREFIX}net`, ["network.manage"]);
     const netAdmin = await who(`${PREFIX}netadmin`);
-    await f.mod.db.db().grant.create({ data: { userId: netAdmin.id, roleId: `${PREFIX}create`, scope: "host", hostId: host.id } });
-    await f.mod.db.db().grant.create({ data: { userId: netAdmin.id, roleId: `${PREFIX}net`, scope: "host", hostId: host.id } });
+    await f.mod.db
+      .db()
+      .grant.create({ data: { userId: netAdmin.id, roleId: `${PREFIX}create`, scope: "host", hostId: host.id } });
+    await f.mod.db
+      .db()
+      .grant.create({ data: { userId: netAdmin.id, roleId: `${PREFIX}net`, scope: "host", hostId: host.id } });
     expect((await api(netAdmin, "GET", "hosts/[id]/provisioning", { id: host.id })).json.options.mayBridge).toBe(true);
 
-    const hw = (kind: string, source: string) => ({ vcpus: 1, memoryMiB: 64, maxMemoryMiB: 64, domainType: "qemu", disks: [], nics: [{ kind, source }] });
-    r = await api(creator, "POST", "vms/create", {}, { mode: "iso", hostId: host.id, name: `${PREFIX}nicbr`, iso: { pool: pool.name, volume: pool.isoVolume }, hardware: hw("bridge", "vdvo0"), start: false });
+    const hw = (kind: string, source: string) => ({
+      vcpus: 1,
+      memoryMiB: 64,
+      maxMemoryMiB: 64,
+      domainType: "qemu",
+      disks: [],
+      nics: [{ kind, source }],
+    });
+    r = await api(
+      creator,
+      "POST",
+      "vms/create",
+      {},
+      {
+        mode: "iso",
+        hostId: host.id,
+        name: `${PREFIX}nicbr`,
+        iso: { pool: pool.name, volume: pool.isoVolume },
+        hardware: hw("bridge", "vdvo0"),
+        start: false,
+      },
+    );
     expect(r.status).toBe(403);
     expect(r.json.error.message).toContain("network.manage");
     expect(virshLocalTry("domuuid", `${PREFIX}nicbr`).ok).toBe(false);
-    r = await api(creator, "POST", "vms/create", {}, { mode: "iso", hostId: host.id, name: `${PREFIX}nicnet`, iso: { pool: pool.name, volume: pool.isoVolume }, hardware: hw("network", NET), start: false });
+    r = await api(
+      creator,
+      "POST",
+      "vms/create",
+      {},
+      {
+        mode: "iso",
+        hostId: host.id,
+        name: `${PREFIX}nicnet`,
+        iso: { pool: pool.name, volume: pool.isoVolume },
+        hardware: hw("network", NET),
+        start: false,
+      },
+    );
     expect(r.status).toBe(201);
     expect(inactiveXml(r.json.vm.uuid)).toContain("<source network='vdvolown-net'/>");
   });
@@ -200,7 +301,9 @@ describe("importing an existing volume", () => {
     expect(virshLocalTry("domuuid", `${PREFIX}imp1`).ok).toBe(false);
 
     await role(`${PREFIX}storage`, ["storage.manage"]);
-    await f.mod.db.db().grant.create({ data: { userId: creator.id, roleId: `${PREFIX}storage`, scope: "host", hostId: host.id } });
+    await f.mod.db
+      .db()
+      .grant.create({ data: { userId: creator.id, roleId: `${PREFIX}storage`, scope: "host", hostId: host.id } });
     for (const used of [`${PREFIX}other.qcow2`, SPARE_BASE]) {
       r = await api(creator, "POST", "vms/create", {}, body(used, "imp2"));
       expect(r.status).toBe(409);
@@ -216,19 +319,38 @@ describe("deleting the VM with storage", () => {
     // Put there behind virtdeck's back (an older version allowed it): a template's base image as
     // a second CD-ROM, another VM's disk as a second disk.
     virshLocal("attach-disk", mine, volPath(SPARE_BASE), "hdb", "--type", "cdrom", "--mode", "readonly", "--config");
-    virshLocal("attach-disk", mine, volPath(`${PREFIX}other.qcow2`), "vdb", "--driver", "qemu", "--subdriver", "qcow2", "--config");
+    virshLocal(
+      "attach-disk",
+      mine,
+      volPath(`${PREFIX}other.qcow2`),
+      "vdb",
+      "--driver",
+      "qemu",
+      "--subdriver",
+      "qcow2",
+      "--config",
+    );
     const own = volPath(`${PREFIX}mine.qcow2`);
     const plan = await api(op, "GET", "vms/[hostId]/[uuid]/delete", { hostId: host.id, uuid: mine });
     expect(plan.status).toBe(200);
     const disks = plan.json.plan.disks as { path: string; deletable: boolean; reason: string | null }[];
     const byPath = (p: string) => disks.find((d) => d.path === p)!;
     expect(byPath(own)).toMatchObject({ deletable: true });
-    expect(byPath(volPath(pool.isoVolume))).toMatchObject({ deletable: false, reason: "a CD-ROM's medium is never deleted with the VM" });
+    expect(byPath(volPath(pool.isoVolume))).toMatchObject({
+      deletable: false,
+      reason: "a CD-ROM's medium is never deleted with the VM",
+    });
     expect(byPath(volPath(SPARE_BASE))).toMatchObject({ deletable: false });
     expect(byPath(volPath(`${PREFIX}other.qcow2`)).deletable).toBe(false);
 
     for (const p of [volPath(pool.isoVolume), volPath(SPARE_BASE), volPath(`${PREFIX}other.qcow2`)]) {
-      const r = await api(op, "POST", "vms/[hostId]/[uuid]/delete", { hostId: host.id, uuid: mine }, { volumes: [own, p] });
+      const r = await api(
+        op,
+        "POST",
+        "vms/[hostId]/[uuid]/delete",
+        { hostId: host.id, uuid: mine },
+        { volumes: [own, p] },
+      );
       expect(r.status).toBe(409);
     }
     const r = await api(op, "POST", "vms/[hostId]/[uuid]/delete", { hostId: host.id, uuid: mine }, { volumes: [own] });
@@ -237,10 +359,13 @@ describe("deleting the VM with storage", () => {
     expect(done.error).toBeNull();
     expect(virshLocalTry("domstate", mine).ok).toBe(false);
     expect(existsSync(own)).toBe(false);
-    for (const kept of [pool.isoVolume, SPARE_BASE, `${PREFIX}other.qcow2`, pool.baseVolume]) expect(existsSync(volPath(kept))).toBe(true);
+    for (const kept of [pool.isoVolume, SPARE_BASE, `${PREFIX}other.qcow2`, pool.baseVolume])
+      expect(existsSync(volPath(kept))).toBe(true);
     const lines = done.logs.map((l) => l.line);
     expect(lines).toContain(`Kept ${volPath(pool.isoVolume)}: a CD-ROM's medium is never deleted with the VM`);
     expect(lines.some((l) => l.startsWith(`Kept ${volPath(SPARE_BASE)}:`))).toBe(true);
-    expect(lines.some((l) => l.startsWith(`Kept ${volPath(`${PREFIX}other.qcow2`)}: used by ${PREFIX}other`))).toBe(true);
+    expect(lines.some((l) => l.startsWith(`Kept ${volPath(`${PREFIX}other.qcow2`)}: used by ${PREFIX}other`))).toBe(
+      true,
+    );
   });
 });

@@ -21,7 +21,9 @@ export default async function AccountPage() {
     <div className="max-w-4xl space-y-6">
       <PageHeader
         title={t("title")}
-        description={<span data-testid="account-whoami">{t("signedInAs", { username: me.username, role: me.role })}</span>}
+        description={
+          <span data-testid="account-whoami">{t("signedInAs", { username: me.username, role: me.role })}</span>
+        }
       />
       <div className="max-w-lg space-y-6">
         <PasswordChangeForm csrfToken={me.csrfToken} />

@@ -13,7 +13,11 @@ export async function generateMetadata(): Promise<Metadata> {
 
 const KEYS = ["actor", "action", "outcome", "host", "vm", "from", "to"] as const;
 
-export default async function AuditPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function AuditPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   await requirePageUser("audit.view", "/audit");
   const raw = await searchParams;
   const filters: AuditFilters = {};

@@ -19,7 +19,8 @@ export default async function TemplatesPage() {
   let manageScope: "all" | string[] = [];
   if ((await access.at()).has("template.manage")) manageScope = "all";
   else if (held.has("template.manage")) {
-    for (const h of await hostsList()) if ((await access.at({ hostId: h.id })).has("template.manage")) manageScope.push(h.id);
+    for (const h of await hostsList())
+      if ((await access.at({ hostId: h.id })).has("template.manage")) manageScope.push(h.id);
   }
   return <TemplatesClient csrfToken={user.csrfToken} manageScope={manageScope} canCreateVm={held.has("vm.create")} />;
 }

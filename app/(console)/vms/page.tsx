@@ -11,7 +11,11 @@ export async function generateMetadata(): Promise<Metadata> {
   return { title: (await getT("vms"))("title") };
 }
 
-export default async function VmsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function VmsPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   // Every signed-in user may open the list: it shows only the VMs they may view (none without grants).
   const user = await requirePageUser();
   // Columns and menus for what the user may do somewhere; each row then shows what it allows.

@@ -13,9 +13,12 @@ export const dynamic = "force-dynamic";
  * is revoked or expires; 429 past the per-user stream cap
  * (lib/http/live-stream.ts).
  */
-export const GET = userRoute({
+export const GET = userRoute(
+  {
     responses: { 200: mediaResponse("text/event-stream", "Server-sent events") },
-  }, async ({ req, caller }) => {
-  const feed = await eventsVisibleFeed(caller.principal);
-  return liveStreamResponse(req, caller.principal, feed);
-});
+  },
+  async ({ req, caller }) => {
+    const feed = await eventsVisibleFeed(caller.principal);
+    return liveStreamResponse(req, caller.principal, feed);
+  },
+);

@@ -9,12 +9,18 @@ export const dynamic = "force-dynamic";
 /** Liveness/readiness probe for load balancers: no authentication, no secrets. */
 export const GET = publicRoute(
   {
-    anonymous: true, responses: { 200: HealthSchema, 503: HealthSchema },
+    anonymous: true,
+    responses: { 200: HealthSchema, 503: HealthSchema },
   },
   async () => {
-  const database = await databasePing();
-  return NextResponse.json(
-    { status: database ? "ok" : "degraded", version: appVersion(), database: { reachable: database, kind: dbBackendKind() } },
-    { status: database ? 200 : 503, headers: { "cache-control": "no-store" } },
-  );
-});
+    const database = await databasePing();
+    return NextResponse.json(
+      {
+        status: database ? "ok" : "degraded",
+        version: appVersion(),
+        database: { reachable: database, kind: dbBackendKind() },
+      },
+      { status: database ? 200 : 503, headers: { "cache-control": "no-store" } },
+    );
+  },
+);

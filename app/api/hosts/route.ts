@@ -5,14 +5,26 @@ import { visibility, visibilityHosts } from "@/lib/authz";
 import { HostListResponseSchema, HostResponseSchema } from "@/lib/contracts/api/fleet";
 
 /** The hosts the caller holds host.view on (globally or per host). */
-export const GET = userRoute({
+export const GET = userRoute(
+  {
     responses: { 200: HostListResponseSchema },
-    privilege: "host.view", anyScope: true }, async ({ caller }) => {
-  return NextResponse.json({ hosts: await hostsList(visibilityHosts(await visibility(caller.principal, "host.view"))) });
-});
+    privilege: "host.view",
+    anyScope: true,
+  },
+  async ({ caller }) => {
+    return NextResponse.json({
+      hosts: await hostsList(visibilityHosts(await visibility(caller.principal, "host.view"))),
+    });
+  },
+);
 
-export const POST = userRoute({
+export const POST = userRoute(
+  {
     responses: { 201: HostResponseSchema },
-    privilege: "host.manage", body: HostCreateSchema }, async ({ caller, body }) => {
-  return NextResponse.json({ host: await hostCreate(caller, body) }, { status: 201 });
-});
+    privilege: "host.manage",
+    body: HostCreateSchema,
+  },
+  async ({ caller, body }) => {
+    return NextResponse.json({ host: await hostCreate(caller, body) }, { status: 201 });
+  },
+);

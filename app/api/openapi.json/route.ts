@@ -8,9 +8,12 @@ import { OpenApiDocumentSchema } from "@/lib/contracts/api/common";
 let cached: Record<string, unknown> | undefined;
 
 /** The OpenAPI 3.1 document of this API, generated from the route handlers and their zod schemas. */
-export const GET = publicRoute({
+export const GET = publicRoute(
+  {
     responses: { 200: OpenApiDocumentSchema },
-  }, async () => {
-  cached ??= openApiDocument(API_ROUTES, { version: appVersion() });
-  return NextResponse.json(cached, { headers: { "cache-control": "no-cache" } });
-});
+  },
+  async () => {
+    cached ??= openApiDocument(API_ROUTES, { version: appVersion() });
+    return NextResponse.json(cached, { headers: { "cache-control": "no-cache" } });
+  },
+);

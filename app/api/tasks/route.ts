@@ -6,8 +6,12 @@ import { TaskListResponseSchema } from "@/lib/contracts/api/tasks";
 export const dynamic = "force-dynamic";
 
 /** Tasks the caller may see (their own; everyone's with user.manage globally, after an API token's limit), newest first. */
-export const GET = userRoute({
-    query: TaskListQuerySchema, responses: { 200: TaskListResponseSchema },
-  }, async ({ caller, query }) => {
-  return NextResponse.json({ tasks: await taskList(caller, query) });
-});
+export const GET = userRoute(
+  {
+    query: TaskListQuerySchema,
+    responses: { 200: TaskListResponseSchema },
+  },
+  async ({ caller, query }) => {
+    return NextResponse.json({ tasks: await taskList(caller, query) });
+  },
+);

@@ -9,9 +9,16 @@ import { VmListResponseSchema } from "@/lib/contracts/api/fleet";
  * the list, search and counts cover only those; someone granted nothing gets
  * an empty list.
  */
-export const GET = userRoute({
-    query: FleetQuerySchema, responses: { 200: VmListResponseSchema },
-  }, async ({ caller, query }) => {
-  const page = await fleetVms(query, await visibility(caller.principal, "vm.view"));
-  return NextResponse.json({ ...page, privileges: await privilegesForVms(caller.principal, page.vms) }, { headers: { "cache-control": "no-store" } });
-});
+export const GET = userRoute(
+  {
+    query: FleetQuerySchema,
+    responses: { 200: VmListResponseSchema },
+  },
+  async ({ caller, query }) => {
+    const page = await fleetVms(query, await visibility(caller.principal, "vm.view"));
+    return NextResponse.json(
+      { ...page, privileges: await privilegesForVms(caller.principal, page.vms) },
+      { headers: { "cache-control": "no-store" } },
+    );
+  },
+);

@@ -8,7 +8,11 @@ export const dynamic = "force-dynamic";
 
 export async function generateMetadata(): Promise<Metadata> {
   // The path carries the link's secret: never send it on as a referrer, never index it.
-  return { title: (await getT("share"))("pageTitle"), referrer: "no-referrer", robots: { index: false, follow: false } };
+  return {
+    title: (await getT("share"))("pageTitle"),
+    referrer: "no-referrer",
+    robots: { index: false, follow: false },
+  };
 }
 
 /**
@@ -29,5 +33,13 @@ export default async function SharePage({ params }: { params: Promise<{ token: s
       </AuthCard>
     );
   }
-  return <ShareConsoleLoader token={token} vmName={link.vmName} kind={link.kind} viewOnly={link.viewOnly} expiresAt={link.expiresAt} />;
+  return (
+    <ShareConsoleLoader
+      token={token}
+      vmName={link.vmName}
+      kind={link.kind}
+      viewOnly={link.viewOnly}
+      expiresAt={link.expiresAt}
+    />
+  );
 }

@@ -20,7 +20,13 @@ export const UserViewSchema = z.object({
 export const UserListResponseSchema = z.object({ users: z.array(UserViewSchema) });
 export const UserResponseSchema = z.object({ user: UserViewSchema });
 
-export const GroupViewSchema = z.object({ id: z.string(), name: z.string(), description: z.string(), memberCount: z.number(), createdAt: IsoDateSchema });
+export const GroupViewSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  memberCount: z.number(),
+  createdAt: IsoDateSchema,
+});
 
 export const GrantViewSchema = z.object({
   id: z.string(),
@@ -89,8 +95,18 @@ export const UserAccessSchema = z.object({
   groupGrants: z.array(GrantViewSchema),
 });
 
-const QuotaLimitsSchema = z.object(Object.fromEntries(QUOTA_FIELDS.map((f) => [f, z.number().nullable()])) as Record<(typeof QUOTA_FIELDS)[number], z.ZodNullable<z.ZodNumber>>);
+const QuotaLimitsSchema = z.object(
+  Object.fromEntries(QUOTA_FIELDS.map((f) => [f, z.number().nullable()])) as Record<
+    (typeof QUOTA_FIELDS)[number],
+    z.ZodNullable<z.ZodNumber>
+  >,
+);
 export const QuotaResponseSchema = z.object({
   own: QuotaLimitsSchema,
-  effective: z.object({ limits: QuotaLimitsSchema, usage: z.object({ vms: z.number(), vcpus: z.number(), memoryMiB: z.number(), diskGiB: z.number() }) }).optional(),
+  effective: z
+    .object({
+      limits: QuotaLimitsSchema,
+      usage: z.object({ vms: z.number(), vcpus: z.number(), memoryMiB: z.number(), diskGiB: z.number() }),
+    })
+    .optional(),
 });

@@ -6,7 +6,12 @@ import { IsoDateSchema } from "@/lib/contracts/api/common";
 
 const RoleSchema = z.enum(["admin", "operator", "helpdesk"]);
 
-export const SessionUserSchema = z.object({ id: z.string(), username: z.string(), displayName: z.string(), role: RoleSchema });
+export const SessionUserSchema = z.object({
+  id: z.string(),
+  username: z.string(),
+  displayName: z.string(),
+  role: RoleSchema,
+});
 export const MeResponseSchema = z.object({ user: SessionUserSchema, csrfToken: z.string(), expiresAt: IsoDateSchema });
 
 const SignedInUserSchema = z.object({ id: z.string(), username: z.string(), role: z.string() });
@@ -15,11 +20,20 @@ export const LoginResponseSchema = z.discriminatedUnion("step", [
   z.object({ step: z.literal("done"), user: SignedInUserSchema, csrfToken: z.string() }),
   z.object({ step: z.enum(["totp", "enrol"]) }),
 ]);
-export const SignedInResponseSchema = z.object({ step: z.literal("done"), user: SignedInUserSchema, csrfToken: z.string() });
+export const SignedInResponseSchema = z.object({
+  step: z.literal("done"),
+  user: SignedInUserSchema,
+  csrfToken: z.string(),
+});
 export const EnrolConfirmedResponseSchema = SignedInResponseSchema.extend({ recoveryCodes: z.array(z.string()) });
 export const SetupResponseSchema = z.object({ user: SignedInUserSchema, csrfToken: z.string() });
 
-export const TotpEnrolmentSchema = z.object({ secret: z.string(), secretDisplay: z.string(), uri: z.string(), qrDataUrl: z.string() });
+export const TotpEnrolmentSchema = z.object({
+  secret: z.string(),
+  secretDisplay: z.string(),
+  uri: z.string(),
+  qrDataUrl: z.string(),
+});
 export const EnrolmentResponseSchema = z.object({ enrolment: TotpEnrolmentSchema });
 export const TotpStatusResponseSchema = z.object({
   totp: z.object({ enabled: z.boolean(), pending: z.boolean(), recoveryCodesLeft: z.number(), required: z.boolean() }),
@@ -50,7 +64,17 @@ export const ApiTokenViewSchema = z.object({
   owner: z.object({ id: z.string(), username: z.string() }),
 });
 /** Query of GET /api/tokens: `all=1` lists everyone's tokens (user.manage). */
-export const TokenListQuerySchema = z.object({ all: z.string().max(8).optional().meta({ description: "1: everyone's tokens (user.manage); anything else: the caller's" }) });
-export const TokenListResponseSchema = z.object({ tokens: z.array(ApiTokenViewSchema), grantable: z.array(z.enum(PRIVILEGES)), maxDays: z.number() });
+export const TokenListQuerySchema = z.object({
+  all: z
+    .string()
+    .max(8)
+    .optional()
+    .meta({ description: "1: everyone's tokens (user.manage); anything else: the caller's" }),
+});
+export const TokenListResponseSchema = z.object({
+  tokens: z.array(ApiTokenViewSchema),
+  grantable: z.array(z.enum(PRIVILEGES)),
+  maxDays: z.number(),
+});
 export const TokenCreatedResponseSchema = z.object({ token: z.string(), apiToken: ApiTokenViewSchema });
 export const TokenResponseSchema = z.object({ apiToken: ApiTokenViewSchema });

@@ -6,7 +6,9 @@ import { IsoDateSchema } from "@/lib/contracts/api/common";
 const ConsoleKindSchema = z.enum(["vnc", "spice", "serial"]);
 
 export const ConsoleHoldersResponseSchema = z.object({
-  sessions: z.array(z.object({ username: z.string(), kind: ConsoleKindSchema, viewOnly: z.boolean(), since: IsoDateSchema })),
+  sessions: z.array(
+    z.object({ username: z.string(), kind: ConsoleKindSchema, viewOnly: z.boolean(), since: IsoDateSchema }),
+  ),
 });
 
 export const MintedTicketSchema = z.object({
@@ -34,6 +36,10 @@ export const ShareLinkViewSchema = z.object({
   lastUsedAt: IsoDateSchema.nullable(),
   state: z.enum(["active", "expired", "revoked", "used"]),
 });
-export const ShareLinkListResponseSchema = z.object({ links: z.array(ShareLinkViewSchema), all: z.boolean(), maxHours: z.number() });
+export const ShareLinkListResponseSchema = z.object({
+  links: z.array(ShareLinkViewSchema),
+  all: z.boolean(),
+  maxHours: z.number(),
+});
 export const ShareLinkCreatedResponseSchema = z.object({ link: ShareLinkViewSchema, path: z.string() });
 export const ShareLinkResponseSchema = z.object({ link: ShareLinkViewSchema });

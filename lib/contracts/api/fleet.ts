@@ -42,17 +42,33 @@ export const VmDetailSchema = VmSummarySchema.extend({
       readonly: z.boolean(),
     }),
   ),
-  nics: z.array(z.object({ mac: z.string().nullable(), type: z.string(), source: z.string().nullable(), model: z.string().nullable() })),
-  graphicsDevices: z.array(z.object({ type: z.string(), port: z.number().nullable(), autoport: z.boolean(), listen: z.array(z.string()) })),
+  nics: z.array(
+    z.object({
+      mac: z.string().nullable(),
+      type: z.string(),
+      source: z.string().nullable(),
+      model: z.string().nullable(),
+    }),
+  ),
+  graphicsDevices: z.array(
+    z.object({ type: z.string(), port: z.number().nullable(), autoport: z.boolean(), listen: z.array(z.string()) }),
+  ),
   graphicsWarning: z.string().nullable(),
-  graphicsWarningMessage: z.object({ key: z.string(), params: z.record(z.string(), z.union([z.string(), z.number()])).optional() }).nullable(),
+  graphicsWarningMessage: z
+    .object({ key: z.string(), params: z.record(z.string(), z.union([z.string(), z.number()])).optional() })
+    .nullable(),
   serials: z.number(),
   xml: z.string(),
   inactiveXml: z.string(),
   pendingChanges: z.boolean(),
 });
 
-export const FleetHostSchema = z.object({ id: z.string(), name: z.string(), status: z.string(), error: z.string().nullable() });
+export const FleetHostSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  status: z.string(),
+  error: z.string().nullable(),
+});
 
 export const VmListResponseSchema = z.object({
   vms: z.array(VmSummarySchema),

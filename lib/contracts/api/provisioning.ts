@@ -18,16 +18,27 @@ export const TemplateViewSchema = HardwareSpecSchema.extend({
 export const TemplateListResponseSchema = z.object({ templates: z.array(TemplateViewSchema) });
 export const TemplateResponseSchema = z.object({ template: TemplateViewSchema });
 
-const MessageRefSchema = z.object({ key: z.string(), params: z.record(z.string(), z.union([z.string(), z.number()])).optional() });
+const MessageRefSchema = z.object({
+  key: z.string(),
+  params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+});
 const VmEditNoteSchema = MessageRefSchema.extend({ reason: MessageRefSchema.optional() });
-const PreflightWarningSchema = z.object({ code: z.enum(["memory", "disk"]), message: z.string(), messageKey: MessageRefSchema, neededBytes: z.number(), availableBytes: z.number() });
+const PreflightWarningSchema = z.object({
+  code: z.enum(["memory", "disk"]),
+  message: z.string(),
+  messageKey: MessageRefSchema,
+  neededBytes: z.number(),
+  availableBytes: z.number(),
+});
 export const VmCreateResultSchema = z.object({
   vm: z.object({ hostId: z.string(), uuid: z.string(), name: z.string() }).optional(),
   taskId: z.string().optional(),
   warnings: z.array(PreflightWarningSchema),
 });
 export const VmCloneResponseSchema = z.object({ taskId: z.string() });
-export const VmUnmarkResponseSchema = z.object({ template: z.object({ id: z.string(), name: z.string(), deleted: z.boolean() }).nullable() });
+export const VmUnmarkResponseSchema = z.object({
+  template: z.object({ id: z.string(), name: z.string(), deleted: z.boolean() }).nullable(),
+});
 
 const HardwareViewSchema = z.object({
   vcpus: z.number(),
@@ -37,7 +48,9 @@ const HardwareViewSchema = z.object({
   title: z.string(),
   description: z.string(),
   bootOrder: z.array(z.string()),
-  disks: z.array(z.object({ target: z.string(), device: z.string(), bus: z.string(), format: z.string(), source: z.string() })),
+  disks: z.array(
+    z.object({ target: z.string(), device: z.string(), bus: z.string(), format: z.string(), source: z.string() }),
+  ),
   nics: z.array(z.object({ mac: z.string(), kind: z.string(), source: z.string(), model: z.string() })),
 });
 export const VmHardwareSchema = z.object({
@@ -64,8 +77,12 @@ export const ProvisioningHostOptionsSchema = z.object({
   hostId: z.string(),
   osVariants: z.array(z.object({ id: z.string(), name: z.string() })),
   osVariantsFromHost: z.boolean(),
-  pools: z.array(z.object({ name: z.string(), active: z.boolean(), capacityBytes: z.number(), availableBytes: z.number() })),
-  volumes: z.array(z.object({ pool: z.string(), name: z.string(), capacityBytes: z.number(), format: z.string(), iso: z.boolean() })),
+  pools: z.array(
+    z.object({ name: z.string(), active: z.boolean(), capacityBytes: z.number(), availableBytes: z.number() }),
+  ),
+  volumes: z.array(
+    z.object({ pool: z.string(), name: z.string(), capacityBytes: z.number(), format: z.string(), iso: z.boolean() }),
+  ),
   networks: z.array(z.object({ name: z.string(), active: z.boolean() })),
   mayBridge: z.boolean(),
   machineTypes: z.array(z.string()),

@@ -50,4 +50,8 @@ export const AuditEventSchema = z.object({
   details: z.unknown(),
 });
 
-export const AuditListResponseSchema = z.object({ events: z.array(AuditEventSchema), nextBefore: z.string().nullable(), total: z.number() });
+export const AuditListResponseSchema = z.object({
+  events: z.array(AuditEventSchema),
+  nextBefore: z.string().nullable(),
+  total: z.number(),
+});

@@ -2,7 +2,10 @@ import { callerOf, type Caller } from "@/lib/authz/caller";
 import { principalFromSession } from "@/lib/authz/principal";
 
 /** The caller of a browser session (what the route wrapper builds for a cookie request). */
-export function sessionCaller(session: { id: string; user: { id: string; username: string } }, ip = "127.0.0.1"): Caller {
+export function sessionCaller(
+  session: { id: string; user: { id: string; username: string } },
+  ip = "127.0.0.1",
+): Caller {
   return callerOf(principalFromSession(session), ip);
 }
 

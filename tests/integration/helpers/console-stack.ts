@@ -12,7 +12,8 @@ import { stackEnv } from "./stack-env";
 import { sessionCaller } from "./callers";
 
 export const URI = "qemu:///system";
-export const virsh = (...args: string[]) => execFileSync("virsh", ["-q", "-c", URI, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+export const virsh = (...args: string[]) =>
+  execFileSync("virsh", ["-q", "-c", URI, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
 
 /**
  * What a second `virsh console` (without --force, on a local pty through script(1)) says about the
@@ -20,7 +21,10 @@ export const virsh = (...args: string[]) => execFileSync("virsh", ["-q", "-c", U
  */
 export function serialConsoleProbe(uuid: string): string {
   try {
-    return execFileSync("timeout", ["5", "script", "-qec", `virsh -c ${URI} console ${uuid}`, "/dev/null"], { encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] });
+    return execFileSync("timeout", ["5", "script", "-qec", `virsh -c ${URI} console ${uuid}`, "/dev/null"], {
+      encoding: "utf8",
+      stdio: ["pipe", "pipe", "pipe"],
+    });
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string };
     return `${err.stdout ?? ""}${err.stderr ?? ""}`;
@@ -76,7 +80,9 @@ export async function consoleStackStart(): Promise<ConsoleStack> {
   const probe = await import("@/lib/fleet/probe");
   await m.db.prepareDatabase();
   const meta = { ip: "127.0.0.9", userAgent: "vitest" };
-  const adminToken = (await m.login.setupFirstAdmin(m.login.SetupSchema.parse({ username: "admin", password: "console admin pw" }), meta)).token;
+  const adminToken = (
+    await m.login.setupFirstAdmin(m.login.SetupSchema.parse({ username: "admin", password: "console admin pw" }), meta)
+  ).token;
   const sessionOf = async (token: string) => {
     const s = await m.session.sessionLookup(token);
     if (!s) throw new Error("no session");
@@ -130,10 +136,17 @@ export interface Opened {
  * Opens the console websocket; rejects with the HTTP status when refused before the upgrade. A null
  * ticket or cookie leaves it out (a visitor through a share link has no cookie).
  */
-export function consoleOpen(port: number, ticket: string | null, cookieToken: string | null, origin = `http://127.0.0.1:${port}`): Promise<Opened> {
+export function consoleOpen(
+  port: number,
+  ticket: string | null,
+  cookieToken: string | null,
+  origin = `http://127.0.0.1:${port}`,
+): Promise<Opened> {
   return new Promise((resolve, reject) => {
     const url = `ws://127.0.0.1:${port}/ws/console${ticket !== null ? `?ticket=${encodeURIComponent(ticket)}` : ""}`;
-    const ws = new WebSocket(url, ["binary"], { headers: { origin, ...(cookieToken !== null ? { cookie: `vd_session=${cookieToken}` } : {}) } });
+    const ws = new WebSocket(url, ["binary"], {
+      headers: { origin, ...(cookieToken !== null ? { cookie: `vd_session=${cookieToken}` } : {}) },
+    });
     const data: Buffer[] = [];
     let buffered = Buffer.alloc(0);
     const waiters: (() => void)[] = [];
@@ -148,7 +161,9 @@ export function consoleOpen(port: number, ticket: string | null, cookieToken: st
         waiters.splice(0).forEach((w) => w());
       }),
     );
-    ws.on("unexpected-response", (_req, res) => reject(Object.assign(new Error(`refused ${res.statusCode}`), { status: res.statusCode })));
+    ws.on("unexpected-response", (_req, res) =>
+      reject(Object.assign(new Error(`refused ${res.statusCode}`), { status: res.statusCode })),
+    );
     ws.on("error", (e) => reject(e));
     ws.on("open", () =>
       resolve({
@@ -159,7 +174,10 @@ export function consoleOpen(port: number, ticket: string | null, cookieToken: st
         send: (b) => ws.send(b),
         next: (n, timeoutMs = 10_000) =>
           new Promise((res, rej) => {
-            const deadline = setTimeout(() => rej(new Error(`only ${buffered.length} of ${n} bytes arrived`)), timeoutMs);
+            const deadline = setTimeout(
+              () => rej(new Error(`only ${buffered.length} of ${n} bytes arrived`)),
+              timeoutMs,
+            );
             const check = () => {
               if (buffered.length >= n) {
                 clearTimeout(deadline);
@@ -191,7 +209,10 @@ export async function consoleRefusedStatus(p: Promise<Opened>): Promise<number> 
 }
 
 /** RFB 3.8 handshake (security None) up to ServerInit; returns the framebuffer size. */
-export async function rfbHandshake(o: { next(n: number, t?: number): Promise<Buffer>; send(b: Buffer): void }): Promise<{ width: number; height: number }> {
+export async function rfbHandshake(o: {
+  next(n: number, t?: number): Promise<Buffer>;
+  send(b: Buffer): void;
+}): Promise<{ width: number; height: number }> {
   const version = (await o.next(12)).toString("latin1");
   if (version !== "RFB 003.008\n") throw new Error(`unexpected RFB version ${JSON.stringify(version)}`);
   o.send(Buffer.from("RFB 003.008\n"));
@@ -212,10 +233,19 @@ export async function rfbHandshake(o: { next(n: number, t?: number): Promise<Buf
  * serial port that is also the console; optional VNC/SPICE on 127.0.0.1. Start it --paused: it then
  * uses no CPU, and its display and serial console are there all the same.
  */
-export function idleGuestXml(o: { name: string; uuid: string; vnc?: boolean; spice?: boolean; spicePort?: number; displayPassword?: boolean }): string {
+export function idleGuestXml(o: {
+  name: string;
+  uuid: string;
+  vnc?: boolean;
+  spice?: boolean;
+  spicePort?: number;
+  displayPassword?: boolean;
+}): string {
   // With a password that expired long ago, QEMU starts the display with password auth (nobody gets in
   // until a fresh password is set): what per-console passwords need.
-  const pw = o.displayPassword ? { passwd: `${Math.random().toString(36).slice(2, 10)}`, passwdValidTo: "2000-01-01T00:00:00" } : {};
+  const pw = o.displayPassword
+    ? { passwd: `${Math.random().toString(36).slice(2, 10)}`, passwdValidTo: "2000-01-01T00:00:00" }
+    : {};
   const displays: TestGuestDisplay[] = [];
   if (o.vnc) displays.push({ type: "vnc", ...pw });
   if (o.spice) displays.push({ type: "spice", port: o.spicePort || undefined, ...pw });

@@ -29,11 +29,21 @@ export class EventRecorder {
   }
 
   /** The first vm event from position `from` on that matches; `at` is its arrival (performance.now()). */
-  waitVm(what: string, pred: (e: VmEvent, at: number) => boolean, from = 0, timeoutMs = 5_000): Promise<{ at: number; e: VmEvent }> {
+  waitVm(
+    what: string,
+    pred: (e: VmEvent, at: number) => boolean,
+    from = 0,
+    timeoutMs = 5_000,
+  ): Promise<{ at: number; e: VmEvent }> {
     return this.#wait(what, () => this.vm.slice(from).find((r) => pred(r.e, r.at)), timeoutMs);
   }
 
-  waitHost(what: string, pred: (e: HostEvent, at: number) => boolean, from = 0, timeoutMs = 5_000): Promise<{ at: number; e: HostEvent }> {
+  waitHost(
+    what: string,
+    pred: (e: HostEvent, at: number) => boolean,
+    from = 0,
+    timeoutMs = 5_000,
+  ): Promise<{ at: number; e: HostEvent }> {
     return this.#wait(what, () => this.host.slice(from).find((r) => pred(r.e, r.at)), timeoutMs);
   }
 

@@ -44,7 +44,19 @@ const HOST2_HOME = (() => {
 /** argv that runs a program as host2's user with a login-like environment (like down.sh does). */
 function asHost2(argv: string[]): string[] {
   const user = stackEnv().host2.username;
-  return ["runuser", "-u", user, "--", "env", "-i", `HOME=${HOST2_HOME}`, `USER=${user}`, `LOGNAME=${user}`, "PATH=/usr/bin:/bin", ...argv];
+  return [
+    "runuser",
+    "-u",
+    user,
+    "--",
+    "env",
+    "-i",
+    `HOME=${HOST2_HOME}`,
+    `USER=${user}`,
+    `LOGNAME=${user}`,
+    "PATH=/usr/bin:/bin",
+    ...argv,
+  ];
 }
 
 export function virshArgvLocal(host: HostKey, args: string[]): string[] {
@@ -57,7 +69,11 @@ export function virshArgvLocal(host: HostKey, args: string[]): string[] {
 export function virshSync(host: HostKey, args: string[]): string {
   const [cmd, ...rest] = virshArgvLocal(host, args);
   try {
-    return execFileSync(cmd, rest, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LC_ALL: "C.UTF-8" } });
+    return execFileSync(cmd, rest, {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, LC_ALL: "C.UTF-8" },
+    });
   } catch (err) {
     const e = err as { stderr?: string; message: string };
     throw new Error(`virsh ${args.join(" ")} failed: ${(e.stderr ?? e.message).trim()}`);
@@ -74,7 +90,9 @@ export function virshAsync(host: HostKey, args: string[]): Promise<string> {
     p.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
     p.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
     p.on("error", reject);
-    p.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`virsh ${args.join(" ")} failed (${code}): ${err.trim()}`))));
+    p.on("close", (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`virsh ${args.join(" ")} failed (${code}): ${err.trim()}`)),
+    );
   });
 }
 
@@ -105,7 +123,13 @@ export function listAllUuids(host: HostKey): string[] {
 /** Domain XML built with a DOM: no NIC, 64 MiB, 1 vCPU, one qcow2 disk (vda, virtio), VGA + VNC. */
 export function guestXml(o: { name: string; uuid: string; disk: string; listen: string; domainType: string }): string {
   const { listen, ...guest } = o;
-  return testGuestXml({ ...guest, memoryMiB: 64, currentMemory: true, acpi: true, displays: [{ type: "vnc", listen }] });
+  return testGuestXml({
+    ...guest,
+    memoryMiB: 64,
+    currentMemory: true,
+    acpi: true,
+    displays: [{ type: "vnc", listen }],
+  });
 }
 
 export class GuestLab {
@@ -154,7 +178,10 @@ export class GuestLab {
     this.guests.push(guest);
     // A file, not /dev/stdin: Node's stdio pipes are sockets, which /dev/stdin cannot open.
     const xmlFile = path.join(this.diskDir(host), `domain-${n}.xml`);
-    writeFileSync(xmlFile, guestXml({ name, uuid, disk, listen: opts.listen ?? "127.0.0.1", domainType: stackEnv().domainType }));
+    writeFileSync(
+      xmlFile,
+      guestXml({ name, uuid, disk, listen: opts.listen ?? "127.0.0.1", domainType: stackEnv().domainType }),
+    );
     if (host === "host2") chownSync(xmlFile, ...idsOf(stackEnv().host2.username));
     virshSync(host, ["define", xmlFile]);
     return guest;

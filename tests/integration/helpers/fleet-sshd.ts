@@ -1,5 +1,14 @@
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createConnection, createServer } from "node:net";
 import path from "node:path";
 import { stackEnv } from "./stack-env";
@@ -27,7 +36,9 @@ export class PrivateSshd {
     this.pidFile = path.join(this.dir, "sshd.pid");
     const key = path.join(this.dir, "host_ed25519");
     execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "vdtest-fleet-faults", "-f", key]);
-    this.hostKeySha256 = execFileSync("ssh-keygen", ["-l", "-E", "sha256", "-f", `${key}.pub`], { encoding: "utf8" }).split(" ")[1];
+    this.hostKeySha256 = execFileSync("ssh-keygen", ["-l", "-E", "sha256", "-f", `${key}.pub`], {
+      encoding: "utf8",
+    }).split(" ")[1];
   }
 
   static async start(): Promise<PrivateSshd> {
@@ -77,8 +88,14 @@ export class PrivateSshd {
     mkdirSync("/run/sshd", { recursive: true });
     rmSync(this.pidFile, { force: true });
     // sshd binds before it daemonizes: a taken port fails right here.
-    execFileSync("/usr/sbin/sshd", ["-f", this.config, "-E", path.join(this.dir, "sshd.log")], { stdio: ["ignore", "pipe", "pipe"] });
-    await until("the private sshd to accept connections", async () => existsSync(this.pidFile) && (await accepts(this.port)), { timeoutMs: 10_000 });
+    execFileSync("/usr/sbin/sshd", ["-f", this.config, "-E", path.join(this.dir, "sshd.log")], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    await until(
+      "the private sshd to accept connections",
+      async () => existsSync(this.pidFile) && (await accepts(this.port)),
+      { timeoutMs: 10_000 },
+    );
   }
 
   /** Pid of the listener, when it runs. */
@@ -110,7 +127,9 @@ export class PrivateSshd {
   /** SIGKILLs the whole tree (listener and connection children) and waits until the port refuses. */
   async kill(): Promise<void> {
     const pids = this.signal("SIGKILL");
-    await until("the private sshd to die", async () => pids.every((p) => !alive(p)) && !(await accepts(this.port)), { timeoutMs: 10_000 });
+    await until("the private sshd to die", async () => pids.every((p) => !alive(p)) && !(await accepts(this.port)), {
+      timeoutMs: 10_000,
+    });
   }
 
   remove(): void {

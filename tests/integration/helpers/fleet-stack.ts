@@ -45,9 +45,14 @@ export interface FleetContext {
    * "probe" goes through Test connection + confirm (what an operator does), "db" writes the pin
    * directly (quicker; fleet-hosts.test.ts covers the probe flow), false leaves it unpinned.
    */
-  addHost(host: TestHost, opts?: { name?: string; pin?: "probe" | "db" | false; port?: number; expectedHostKeySha256?: string }): Promise<HostView>;
+  addHost(
+    host: TestHost,
+    opts?: { name?: string; pin?: "probe" | "db" | false; port?: number; expectedHostKeySha256?: string },
+  ): Promise<HostView>;
   /** Audit events (oldest first) whose action starts with prefix. */
-  auditActions(prefix: string): Promise<{ action: string; outcome: string; targetId: string; targetName: string; details: unknown }[]>;
+  auditActions(
+    prefix: string,
+  ): Promise<{ action: string; outcome: string; targetId: string; targetName: string; details: unknown }[]>;
   teardown(): Promise<void>;
 }
 
@@ -69,10 +74,13 @@ export async function fleetSetup(): Promise<FleetContext> {
     hostInfo: await import("@/lib/fleet/host-info"),
   };
   await mod.db.prepareDatabase();
-  const admin = await mod.login.setupFirstAdmin(mod.login.SetupSchema.parse({ username: "fleet.admin", password: "fleet admin pw" }), {
-    ip: CALLER_IP,
-    userAgent: "vitest",
-  });
+  const admin = await mod.login.setupFirstAdmin(
+    mod.login.SetupSchema.parse({ username: "fleet.admin", password: "fleet admin pw" }),
+    {
+      ip: CALLER_IP,
+      userAgent: "vitest",
+    },
+  );
   const session = await mod.session.sessionLookup(admin.token);
   if (!session) throw new Error("the admin's session did not resolve");
   const caller = sessionCaller(session, CALLER_IP);
@@ -105,7 +113,10 @@ export async function fleetSetup(): Promise<FleetContext> {
         expect(probed.presentedHostKeySha256).toBe(expected);
         await mod.hosts.hostKeyConfirm(caller, created.id, expected);
       } else {
-        await mod.db.db().host.update({ where: { id: created.id }, data: { hostKeySha256: expected, presentedHostKeySha256: expected } });
+        await mod.db.db().host.update({
+          where: { id: created.id },
+          data: { hostKeySha256: expected, presentedHostKeySha256: expected },
+        });
       }
       // Like POST /api/hosts/:id/confirm-key: connect right away, so the host shows online.
       await mod.inventory.inventoryGet(created.id, { maxAgeMs: 0 });
@@ -114,8 +125,16 @@ export async function fleetSetup(): Promise<FleetContext> {
       return pinned;
     },
     async auditActions(prefix) {
-      const rows = await mod.db.db().auditEvent.findMany({ where: { action: { startsWith: prefix } }, orderBy: { id: "asc" } });
-      return rows.map((r) => ({ action: r.action, outcome: r.outcome, targetId: r.targetId, targetName: r.targetName, details: r.details }));
+      const rows = await mod.db
+        .db()
+        .auditEvent.findMany({ where: { action: { startsWith: prefix } }, orderBy: { id: "asc" } });
+      return rows.map((r) => ({
+        action: r.action,
+        outcome: r.outcome,
+        targetId: r.targetId,
+        targetName: r.targetName,
+        details: r.details,
+      }));
     },
     async teardown() {
       // Watchers first: a watcher whose stream closes under it would mark its host offline and retry.

@@ -50,7 +50,8 @@ export function domainsRemove(prefix: string): void {
 }
 
 export function testPoolCreate(prefix: string): TestPool {
-  for (const f of [GRUB_USB_IMG, GRUB_CD_ISO]) if (!existsSync(f)) throw new Error(`${f} is missing: apt-get install grub-rescue-pc`);
+  for (const f of [GRUB_USB_IMG, GRUB_CD_ISO])
+    if (!existsSync(f)) throw new Error(`${f} is missing: apt-get install grub-rescue-pc`);
   const name = `${prefix}pool`;
   const dir = path.join("/var/lib/virtdeck-test", name);
   domainsRemove(prefix);
@@ -58,7 +59,16 @@ export function testPoolCreate(prefix: string): TestPool {
   virshLocalTry("pool-undefine", name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  execFileSync("qemu-img", ["convert", "-q", "-f", "raw", "-O", "qcow2", GRUB_USB_IMG, path.join(dir, `${prefix}base.qcow2`)]);
+  execFileSync("qemu-img", [
+    "convert",
+    "-q",
+    "-f",
+    "raw",
+    "-O",
+    "qcow2",
+    GRUB_USB_IMG,
+    path.join(dir, `${prefix}base.qcow2`),
+  ]);
   copyFileSync(GRUB_CD_ISO, path.join(dir, `${prefix}grub.iso`));
   virshLocal("pool-define-as", name, "dir", "--target", dir);
   virshLocal("pool-start", name);

@@ -5,7 +5,9 @@ import { z } from "zod";
  * .stack/env. `npm test` exports them; for single runs:
  *   bash scripts/stack/up.sh && source .stack/env
  */
-const sha256Fingerprint = z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, "must look like SHA256:<base64 without padding>");
+const sha256Fingerprint = z
+  .string()
+  .regex(/^SHA256:[A-Za-z0-9+/]{43}$/, "must look like SHA256:<base64 without padding>");
 const port = z.coerce.number().int().min(1).max(65535);
 
 const StackEnvSchema = z.object({

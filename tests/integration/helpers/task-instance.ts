@@ -30,7 +30,12 @@ async function main() {
     id: "instance",
     csrfToken: "",
     expiresAt: new Date(Date.now() + 3600_000),
-    user: { id: process.env.VD_TASK_USER_ID!, username: process.env.VD_TASK_USERNAME!, displayName: "", role: "admin" as const },
+    user: {
+      id: process.env.VD_TASK_USER_ID!,
+      username: process.env.VD_TASK_USERNAME!,
+      displayName: "",
+      role: "admin" as const,
+    },
   };
   await taskWorkersStart({ concurrency: 1, pollingIntervalSeconds: 0.5 });
   process.on("SIGTERM", () => {
@@ -38,7 +43,11 @@ async function main() {
       .finally(() => closeDatabase())
       .finally(() => process.exit(0));
   });
-  await taskEnqueue(sessionCaller(session, "127.0.0.1"), { kind: "test.hold", title: "held until the instance stops", input: {} });
+  await taskEnqueue(sessionCaller(session, "127.0.0.1"), {
+    kind: "test.hold",
+    title: "held until the instance stops",
+    input: {},
+  });
 }
 
 main().catch((err) => {

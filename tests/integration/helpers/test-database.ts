@@ -61,7 +61,8 @@ function assertEnvApplied(check: (e: ReturnType<typeof env>) => boolean) {
 }
 
 export async function testDatabase(): Promise<TestDatabase> {
-  if (appDatabaseOpen()) throw new Error("The app database is already open: call closeDatabase() before testDatabase().");
+  if (appDatabaseOpen())
+    throw new Error("The app database is already open: call closeDatabase() before testDatabase().");
   return testDbKind() === "postgres" ? postgresDatabase() : pgliteDatabase();
 }
 
@@ -96,7 +97,7 @@ async function postgresDatabase(): Promise<TestDatabase> {
           exec: async (sql) => {
             await client.query(sql);
           },
-          query: async <T,>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
+          query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
         },
         close: () => client.end(),
       };
@@ -132,7 +133,7 @@ async function pgliteDatabase(): Promise<TestDatabase> {
           exec: async (sql) => {
             await p.exec(sql);
           },
-          query: async <T,>(sql: string, params?: unknown[]) => (await p.query<T>(sql, params)).rows,
+          query: async <T>(sql: string, params?: unknown[]) => (await p.query<T>(sql, params)).rows,
         },
         close: () => p.close(),
       };

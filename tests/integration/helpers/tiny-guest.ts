@@ -21,7 +21,8 @@ function tinyGuestFiles(): { kernel: string; initrd: string } {
     ["VD_TEST_TINY_KERNEL", kernel],
     ["VD_TEST_TINY_INITRD", initrd],
   ] as const) {
-    if (!path.isAbsolute(p) || !existsSync(p)) throw new Error(`${name}=${p} is not an existing absolute path.\n${hint}`);
+    if (!path.isAbsolute(p) || !existsSync(p))
+      throw new Error(`${name}=${p} is not an existing absolute path.\n${hint}`);
   }
   return { kernel, initrd };
 }
@@ -46,4 +47,3 @@ export function tinyGuestXml(o: { name: string; uuid: string; kernel: string; in
     noBalloon: true,
   });
 }
-

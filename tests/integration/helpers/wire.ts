@@ -29,7 +29,11 @@ export function tcp(port: number) {
   /** Reads n bytes, or up to the end of the first match of a pattern (an HTTP head). */
   const read = (n: number | RegExp, timeoutMs = 10_000): Promise<Buffer> =>
     new Promise((res, rej) => {
-      const t = setTimeout(() => rej(new Error(`timed out with ${buf.length} bytes: ${JSON.stringify(buf.toString("latin1").slice(0, 80))}`)), timeoutMs);
+      const t = setTimeout(
+        () =>
+          rej(new Error(`timed out with ${buf.length} bytes: ${JSON.stringify(buf.toString("latin1").slice(0, 80))}`)),
+        timeoutMs,
+      );
       const check = () => {
         const m = typeof n === "number" ? null : n.exec(buf.toString("latin1"));
         const at = typeof n === "number" ? (buf.length >= n ? n : -1) : m ? m.index + m[0].length : -1;
@@ -45,7 +49,13 @@ export function tcp(port: number) {
       };
       check();
     });
-  return { sock, read, next: (n: number) => read(n), send: (b: Buffer | string) => void sock.write(b), rest: () => buf };
+  return {
+    sock,
+    read,
+    next: (n: number) => read(n),
+    send: (b: Buffer | string) => void sock.write(b),
+    rest: () => buf,
+  };
 }
 
 /** HTTP CONNECT to the app (at appPort) as GIO's HTTP proxy client sends it; the tunnel and the status code. */
@@ -77,7 +87,10 @@ export function spiceLinkMess(): Buffer {
  * The SPICE link, then the password RSA-OAEP encrypted with the server's public key, as spice-gtk and
  * spice-html5 do; the server's link error and its auth result (0 = SPICE_LINK_ERR_OK).
  */
-export async function spiceLogin(w: Wire, password: string): Promise<{ magic: string; linkError: number; authResult: number }> {
+export async function spiceLogin(
+  w: Wire,
+  password: string,
+): Promise<{ magic: string; linkError: number; authResult: number }> {
   w.send(spiceLinkMess());
   const head = await w.next(16);
   const magic = head.subarray(0, 4).toString("latin1");

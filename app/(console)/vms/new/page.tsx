@@ -9,9 +9,15 @@ export async function generateMetadata(): Promise<Metadata> {
   return { title: (await getT("provisioning"))("create.title") };
 }
 
-export default async function NewVmPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function NewVmPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   // vm.create somewhere; the create request is checked again against the chosen host.
   const user = await requirePageUser("vm.create", "/vms/new", "anywhere");
   const template = (await searchParams).template;
-  return <VmCreateClient csrfToken={user.csrfToken} initialTemplateId={typeof template === "string" ? template : null} />;
+  return (
+    <VmCreateClient csrfToken={user.csrfToken} initialTemplateId={typeof template === "string" ? template : null} />
+  );
 }

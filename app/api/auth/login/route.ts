@@ -10,13 +10,17 @@ import { LoginResponseSchema } from "@/lib/contracts/api/account";
  * cookie, or `{ step: "totp" | "enrol" }` with a login-challenge cookie (no
  * session) when a second factor is needed.
  */
-export const POST = publicRoute({
+export const POST = publicRoute(
+  {
     responses: { 200: LoginResponseSchema },
-    body: LoginSchema }, async ({ req, body, ip }) => {
-  const r = await loginPassword(body, { ip, userAgent: req.headers.get("user-agent") ?? "" });
-  if (r.step !== "done") {
-    return challengeCookieSet(NextResponse.json({ step: r.step }), req, r.challengeToken, r.challengeExpiresAt);
-  }
-  const res = NextResponse.json({ step: "done", user: r.user, csrfToken: r.csrfToken });
-  return challengeCookieClear(sessionCookieSet(res, req, r.token, r.expiresAt), req);
-});
+    body: LoginSchema,
+  },
+  async ({ req, body, ip }) => {
+    const r = await loginPassword(body, { ip, userAgent: req.headers.get("user-agent") ?? "" });
+    if (r.step !== "done") {
+      return challengeCookieSet(NextResponse.json({ step: r.step }), req, r.challengeToken, r.challengeExpiresAt);
+    }
+    const res = NextResponse.json({ step: "done", user: r.user, csrfToken: r.csrfToken });
+    return challengeCookieClear(sessionCookieSet(res, req, r.token, r.expiresAt), req);
+  },
+);

@@ -3,8 +3,11 @@ import { userRoute } from "@/lib/http/route";
 import { callerAccount } from "@/lib/auth/account";
 import { MeResponseSchema } from "@/lib/contracts/api/account";
 
-export const GET = userRoute({
+export const GET = userRoute(
+  {
     responses: { 200: MeResponseSchema },
-  }, async ({ caller }) => {
-  return NextResponse.json(await callerAccount(caller));
-});
+  },
+  async ({ caller }) => {
+    return NextResponse.json(await callerAccount(caller));
+  },
+);

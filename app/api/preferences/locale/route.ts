@@ -13,16 +13,21 @@ const LocalePreferenceSchema = z.strictObject({ locale: z.enum(LOCALES) });
  * the login page has a language switch too. publicRoute refuses cross-site
  * requests and anything but a small JSON body.
  */
-export const POST = publicRoute({
+export const POST = publicRoute(
+  {
     responses: { 200: LocaleResponseSchema },
-    body: LocalePreferenceSchema, maxBodyBytes: 256 }, async ({ req, body }) => {
-  const res = NextResponse.json({ locale: body.locale }, { headers: { "cache-control": "no-store" } });
-  res.cookies.set(LOCALE_COOKIE, body.locale, {
-    path: "/",
-    sameSite: "lax",
-    httpOnly: true,
-    secure: cookieSecure(requestIsHttps(req.headers, req.url)),
-    maxAge: LOCALE_COOKIE_MAX_AGE_SECONDS,
-  });
-  return res;
-});
+    body: LocalePreferenceSchema,
+    maxBodyBytes: 256,
+  },
+  async ({ req, body }) => {
+    const res = NextResponse.json({ locale: body.locale }, { headers: { "cache-control": "no-store" } });
+    res.cookies.set(LOCALE_COOKIE, body.locale, {
+      path: "/",
+      sameSite: "lax",
+      httpOnly: true,
+      secure: cookieSecure(requestIsHttps(req.headers, req.url)),
+      maxAge: LOCALE_COOKIE_MAX_AGE_SECONDS,
+    });
+    return res;
+  },
+);

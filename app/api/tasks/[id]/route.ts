@@ -7,8 +7,13 @@ import { TaskDetailQuerySchema, TaskDetailResponseSchema } from "@/lib/contracts
 export const dynamic = "force-dynamic";
 
 /** One task with its log lines (after `logsAfter`, a log line id, when given). */
-export const GET = userRoute<undefined, { id: string }, typeof TaskDetailQuerySchema>({
-    params: IdParamsSchema, query: TaskDetailQuerySchema, responses: { 200: TaskDetailResponseSchema },
-  }, async ({ caller, params, query }) => {
-  return NextResponse.json({ task: await taskGet(caller, params.id, { logsAfter: query.logsAfter }) });
-});
+export const GET = userRoute<undefined, { id: string }, typeof TaskDetailQuerySchema>(
+  {
+    params: IdParamsSchema,
+    query: TaskDetailQuerySchema,
+    responses: { 200: TaskDetailResponseSchema },
+  },
+  async ({ caller, params, query }) => {
+    return NextResponse.json({ task: await taskGet(caller, params.id, { logsAfter: query.logsAfter }) });
+  },
+);

@@ -11,8 +11,12 @@ export const dynamic = "force-dynamic";
  * caller is signed out, disabled or their token revoked; 429 past the per-user stream cap
  * (lib/http/live-stream.ts).
  */
-export const GET = userRoute({
+export const GET = userRoute(
+  {
     responses: { 200: mediaResponse("text/event-stream", "Server-sent events") },
-  }, async ({ req, caller }) =>
-  liveStreamResponse(req, caller.principal, (send) => taskUpdatesSubscribe(caller.principal, (tasks) => send("tasks", tasks))),
+  },
+  async ({ req, caller }) =>
+    liveStreamResponse(req, caller.principal, (send) =>
+      taskUpdatesSubscribe(caller.principal, (tasks) => send("tasks", tasks)),
+    ),
 );

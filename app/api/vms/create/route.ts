@@ -13,7 +13,10 @@ import { VmCreateResultSchema } from "@/lib/contracts/api/provisioning";
 export const POST = userRoute(
   {
     responses: { 201: VmCreateResultSchema, 202: VmCreateResultSchema },
-    privilege: "vm.create", body: VmCreateSchema, target: ({ body }) => ({ hostId: body.hostId }) },
+    privilege: "vm.create",
+    body: VmCreateSchema,
+    target: ({ body }) => ({ hostId: body.hostId }),
+  },
   async ({ req, caller, ip, body }) => {
     const r = await vmCreateAuthorized(caller, body, { ip, method: req.method, path: req.nextUrl.pathname });
     return NextResponse.json(r, { status: r.taskId ? 202 : 201 });

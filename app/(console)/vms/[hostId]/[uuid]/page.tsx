@@ -47,7 +47,9 @@ export default async function VmPage({ params }: { params: Promise<{ hostId: str
           />
         }
       />
-      {held.has("vm.console") ? <VmSharePanel key={`share-${hostId}/${uuid}`} hostId={hostId} uuid={uuid} csrfToken={user.csrfToken} /> : null}
+      {held.has("vm.console") ? (
+        <VmSharePanel key={`share-${hostId}/${uuid}`} hostId={hostId} uuid={uuid} csrfToken={user.csrfToken} />
+      ) : null}
     </>
   );
 }

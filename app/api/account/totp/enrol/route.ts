@@ -4,8 +4,12 @@ import { totpEnrolStart } from "@/lib/auth/two-factor";
 import { EnrolmentResponseSchema } from "@/lib/contracts/api/account";
 
 /** Starts enrolment: a new secret, its otpauth URI and QR code. Nothing is on until a code confirms it. */
-export const POST = userRoute({
+export const POST = userRoute(
+  {
     responses: { 200: EnrolmentResponseSchema },
-    sessionOnly: true }, async ({ caller }) => {
-  return NextResponse.json({ enrolment: await totpEnrolStart(caller.principal.user) });
-});
+    sessionOnly: true,
+  },
+  async ({ caller }) => {
+    return NextResponse.json({ enrolment: await totpEnrolStart(caller.principal.user) });
+  },
+);

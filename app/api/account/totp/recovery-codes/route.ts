@@ -4,8 +4,13 @@ import { RecoveryRegenerateSchema, recoveryCodesRegenerate } from "@/lib/auth/tw
 import { RecoveryCodesResponseSchema } from "@/lib/contracts/api/account";
 
 /** Replaces every recovery code with ten new ones (shown once); needs a current code. */
-export const POST = userRoute({
+export const POST = userRoute(
+  {
     responses: { 200: RecoveryCodesResponseSchema },
-    body: RecoveryRegenerateSchema, sessionOnly: true }, async ({ caller, body }) => {
-  return NextResponse.json(await recoveryCodesRegenerate(caller, body.code));
-});
+    body: RecoveryRegenerateSchema,
+    sessionOnly: true,
+  },
+  async ({ caller, body }) => {
+    return NextResponse.json(await recoveryCodesRegenerate(caller, body.code));
+  },
+);

@@ -8,8 +8,15 @@ import { HostResponseSchema } from "@/lib/contracts/api/fleet";
 
 const Body = z.object({ fingerprint: FingerprintSchema }).strict();
 
-export const POST = userRoute<typeof Body, { id: string }>({
-    params: IdParamsSchema, responses: { 200: HostResponseSchema },
-    privilege: "host.manage", body: Body, target: ({ params }) => ({ hostId: params.id }) }, async ({ caller, params, body }) => {
-  return NextResponse.json({ host: await hostKeyAccept(caller, params.id, body.fingerprint) });
-});
+export const POST = userRoute<typeof Body, { id: string }>(
+  {
+    params: IdParamsSchema,
+    responses: { 200: HostResponseSchema },
+    privilege: "host.manage",
+    body: Body,
+    target: ({ params }) => ({ hostId: params.id }),
+  },
+  async ({ caller, params, body }) => {
+    return NextResponse.json({ host: await hostKeyAccept(caller, params.id, body.fingerprint) });
+  },
+);

@@ -9,9 +9,15 @@ import { ProvisioningOptionsResponseSchema } from "@/lib/contracts/api/provision
  * Pools, volumes (ISOs, base images), networks, OS variants and machine types for the provisioning
  * forms; whether the caller may put NICs on host bridges there (network.manage, checked again on create and edit).
  */
-export const GET = userRoute<undefined, { id: string }>({
-    params: IdParamsSchema, responses: { 200: ProvisioningOptionsResponseSchema },
-    privilege: "template.use", target: ({ params }) => ({ hostId: params.id }) }, async ({ params, caller }) => {
-  const mayBridge = await authorize(caller.principal, "network.manage", { hostId: params.id });
-  return NextResponse.json({ options: await provisioningHostOptions(params.id, { mayBridge }) });
-});
+export const GET = userRoute<undefined, { id: string }>(
+  {
+    params: IdParamsSchema,
+    responses: { 200: ProvisioningOptionsResponseSchema },
+    privilege: "template.use",
+    target: ({ params }) => ({ hostId: params.id }),
+  },
+  async ({ params, caller }) => {
+    const mayBridge = await authorize(caller.principal, "network.manage", { hostId: params.id });
+    return NextResponse.json({ options: await provisioningHostOptions(params.id, { mayBridge }) });
+  },
+);

@@ -5,8 +5,13 @@ import { UserAccessSchema } from "@/lib/contracts/api/access";
 import { IdParamsSchema } from "@/lib/contracts/api/common";
 
 /** A user's groups and grants (their own and their groups'). */
-export const GET = userRoute<undefined, { id: string }>({
-    params: IdParamsSchema, responses: { 200: UserAccessSchema },
-    privilege: "user.manage" }, async ({ params }) => {
-  return NextResponse.json(await userAccess(params.id));
-});
+export const GET = userRoute<undefined, { id: string }>(
+  {
+    params: IdParamsSchema,
+    responses: { 200: UserAccessSchema },
+    privilege: "user.manage",
+  },
+  async ({ params }) => {
+    return NextResponse.json(await userAccess(params.id));
+  },
+);

@@ -8,11 +8,16 @@ import { IdParamsSchema, OkSchema } from "@/lib/contracts/api/common";
 type P = { id: string };
 
 /** Removes a user's authenticator and recovery codes (lost device); their sessions end. */
-export const DELETE = userRoute<undefined, P>({
-    params: IdParamsSchema, responses: { 200: OkSchema },
-    privilege: "user.manage" }, async ({ caller, params }) => {
-  const id = UserIdSchema.safeParse(params.id);
-  if (!id.success) throw new AppError("not_found", "Unknown user");
-  await totpAdminReset(caller, id.data);
-  return NextResponse.json({ ok: true });
-});
+export const DELETE = userRoute<undefined, P>(
+  {
+    params: IdParamsSchema,
+    responses: { 200: OkSchema },
+    privilege: "user.manage",
+  },
+  async ({ caller, params }) => {
+    const id = UserIdSchema.safeParse(params.id);
+    if (!id.success) throw new AppError("not_found", "Unknown user");
+    await totpAdminReset(caller, id.data);
+    return NextResponse.json({ ok: true });
+  },
+);

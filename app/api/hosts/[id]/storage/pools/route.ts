@@ -7,8 +7,14 @@ import { PoolListResponseSchema } from "@/lib/contracts/api/storage";
 export const dynamic = "force-dynamic";
 
 /** The host's storage pools with capacity, allocation and available bytes. */
-export const GET = userRoute<undefined, { id: string }>({
-    params: IdParamsSchema, responses: { 200: PoolListResponseSchema },
-    privilege: "host.view", target: ({ params }) => ({ hostId: params.id }) }, async ({ params }) => {
-  return NextResponse.json({ pools: await storagePoolList({ hostId: params.id }) });
-});
+export const GET = userRoute<undefined, { id: string }>(
+  {
+    params: IdParamsSchema,
+    responses: { 200: PoolListResponseSchema },
+    privilege: "host.view",
+    target: ({ params }) => ({ hostId: params.id }),
+  },
+  async ({ params }) => {
+    return NextResponse.json({ pools: await storagePoolList({ hostId: params.id }) });
+  },
+);

@@ -12,16 +12,24 @@ export const dynamic = "force-dynamic";
  * (application/octet-stream, streamed to the host, never buffered whole); pool,
  * name, format and size are query parameters. Answers with the finished task.
  */
-export const POST = userRoute<undefined, { id: string }, typeof UploadQuerySchema>({
-    params: IdParamsSchema, query: UploadQuerySchema, responses: { 200: UploadResponseSchema, 201: UploadResponseSchema },
+export const POST = userRoute<undefined, { id: string }, typeof UploadQuerySchema>(
+  {
+    params: IdParamsSchema,
+    query: UploadQuerySchema,
+    responses: { 200: UploadResponseSchema, 201: UploadResponseSchema },
     rawBody: "application/octet-stream",
-    privilege: "storage.manage", target: ({ params }) => ({ hostId: params.id }) }, async ({ req, caller, params, query }) => {
-  if (!(req.headers.get("content-type") ?? "").toLowerCase().startsWith("application/octet-stream")) {
-    throw new AppError("unsupported_media_type", "Send the file as application/octet-stream");
-  }
-  const declared = req.headers.get("content-length");
-  if (declared !== null && Number(declared) !== query.size) throw new AppError("bad_request", "Content-Length does not match size");
-  if (!req.body) throw new AppError("bad_request", "No file in the request");
-  const task = await storageUpload(caller, params.id, query, req.body, req.signal);
-  return NextResponse.json({ task }, { status: task.status === "succeeded" ? 201 : 200 });
-});
+    privilege: "storage.manage",
+    target: ({ params }) => ({ hostId: params.id }),
+  },
+  async ({ req, caller, params, query }) => {
+    if (!(req.headers.get("content-type") ?? "").toLowerCase().startsWith("application/octet-stream")) {
+      throw new AppError("unsupported_media_type", "Send the file as application/octet-stream");
+    }
+    const declared = req.headers.get("content-length");
+    if (declared !== null && Number(declared) !== query.size)
+      throw new AppError("bad_request", "Content-Length does not match size");
+    if (!req.body) throw new AppError("bad_request", "No file in the request");
+    const task = await storageUpload(caller, params.id, query, req.body, req.signal);
+    return NextResponse.json({ task }, { status: task.status === "succeeded" ? 201 : 200 });
+  },
+);

@@ -16,12 +16,21 @@ type P = { hostId: string; uuid: string };
  */
 export const POST = userRoute<typeof VmCloneSchema, P>(
   {
-    params: VmParamsSchema, responses: { 202: VmCloneResponseSchema },
-    privilege: "vm.clone", body: VmCloneSchema, target: ({ params }) => ({ hostId: params.hostId, vmUuid: params.uuid }) },
+    params: VmParamsSchema,
+    responses: { 202: VmCloneResponseSchema },
+    privilege: "vm.clone",
+    body: VmCloneSchema,
+    target: ({ params }) => ({ hostId: params.hostId, vmUuid: params.uuid }),
+  },
   async ({ req, caller, ip, params, body }) => {
     // 403, not 404: the caller sees the VM (the route checked vm.clone on it), whatever they see of the host.
     if (!(await authorize(caller.principal, "vm.create", { hostId: params.hostId }))) {
-      await accessDeniedRecord(caller.principal, "vm.create", { hostId: params.hostId }, { ip, method: req.method, path: req.nextUrl.pathname });
+      await accessDeniedRecord(
+        caller.principal,
+        "vm.create",
+        { hostId: params.hostId },
+        { ip, method: req.method, path: req.nextUrl.pathname },
+      );
       throw new AppError("forbidden", "Cloning creates a VM: you need the right to create VMs on this host");
     }
     return NextResponse.json(await vmClone(caller, params.hostId, params.uuid, body), { status: 202 });

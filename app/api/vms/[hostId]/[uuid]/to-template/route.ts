@@ -16,13 +16,25 @@ type P = { hostId: string; uuid: string };
  */
 export const POST = userRoute<typeof VmToTemplateSchema, P>(
   {
-    params: VmParamsSchema, responses: { 201: TemplateResponseSchema },
-    privilege: "template.manage", body: VmToTemplateSchema, target: ({ params }) => ({ hostId: params.hostId, vmUuid: params.uuid }) },
+    params: VmParamsSchema,
+    responses: { 201: TemplateResponseSchema },
+    privilege: "template.manage",
+    body: VmToTemplateSchema,
+    target: ({ params }) => ({ hostId: params.hostId, vmUuid: params.uuid }),
+  },
   async ({ req, caller, ip, params, body }) => {
     // 403, not 404: the caller sees the VM (the route checked template.manage on it).
     if (!(await authorize(caller.principal, "template.manage", { hostId: params.hostId }))) {
-      await accessDeniedRecord(caller.principal, "template.manage", { hostId: params.hostId }, { ip, method: req.method, path: req.nextUrl.pathname });
-      throw new AppError("forbidden", "A template is managed on its host: you need the right to manage templates on this host");
+      await accessDeniedRecord(
+        caller.principal,
+        "template.manage",
+        { hostId: params.hostId },
+        { ip, method: req.method, path: req.nextUrl.pathname },
+      );
+      throw new AppError(
+        "forbidden",
+        "A template is managed on its host: you need the right to manage templates on this host",
+      );
     }
     return NextResponse.json(await vmToTemplate(caller, params.hostId, params.uuid, body), { status: 201 });
   },

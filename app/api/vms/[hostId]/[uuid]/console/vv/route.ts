@@ -11,8 +11,12 @@ type P = { hostId: string; uuid: string };
  */
 export const POST = userRoute<undefined, P>(
   {
-    params: VmParamsSchema, responses: { 200: mediaResponse("application/x-virt-viewer", "A virt-viewer connection file (.vv)") },
-    privilege: "vm.console", sessionOnly: true, target: ({ params }) => ({ hostId: params.hostId, vmUuid: params.uuid }) },
+    params: VmParamsSchema,
+    responses: { 200: mediaResponse("application/x-virt-viewer", "A virt-viewer connection file (.vv)") },
+    privilege: "vm.console",
+    sessionOnly: true,
+    target: ({ params }) => ({ hostId: params.hostId, vmUuid: params.uuid }),
+  },
   async ({ req, caller, params }) => {
     // The address the browser used (Next's nextUrl says "localhost" for 127.0.0.1): the viewer runs beside it.
     const origin = `${req.nextUrl.protocol}//${req.headers.get("host") ?? req.nextUrl.host}`;
