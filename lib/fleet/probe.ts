@@ -31,80 +31,102 @@ function tcpCheck(host: string, port: number, timeoutMs = 5_000): Promise<string
   });
 }
 
+type HostConnect = Awaited<ReturnType<typeof hostConnectInfo>>;
+type ProbeStatus = "online" | "offline" | "unverified" | "key_mismatch";
+type StepSet = (sid: ProbeStepId, ok: boolean, detail: string) => void;
+interface ProbeOutcome {
+  status: ProbeStatus;
+  statusMessage: string;
+  presented: string | undefined;
+}
+
 /**
- * "Test connection": runs each step on a fresh connection (not the pool) and
- * reports what happened. On an unpinned host it records the presented key so
- * an operator can compare and confirm it; it never pins by itself.
+ * The SSH, host key and libvirt steps, on a fresh connection closed afterwards. `presented`
+ * is the key an unpinned host showed (or a mismatching one), for the operator to compare.
  */
-export async function hostProbe(caller: Caller, id: string): Promise<{ steps: ProbeStep[]; host: HostView }> {
-  const host = await hostConnectInfo(id);
-  const steps = new Map<ProbeStepId, ProbeStep>();
-  const set = (sid: ProbeStepId, ok: boolean, detail: string) => steps.set(sid, { id: sid, ok, detail });
-  let status: "online" | "offline" | "unverified" | "key_mismatch" = "offline";
-  let statusMessage = "";
+async function probeSsh(host: HostConnect, steps: Map<ProbeStepId, ProbeStep>, set: StepSet): Promise<ProbeOutcome> {
   let presented: string | undefined;
-
-  const tcpErr = await tcpCheck(host.address, host.port);
-  if (tcpErr) {
-    set("tcp", false, `Cannot open TCP ${host.address}:${host.port}: ${tcpErr}`);
-    statusMessage = steps.get("tcp")!.detail;
-  } else {
-    set("tcp", true, `${host.address}:${host.port} accepts connections`);
-    let transport: HostTransport | undefined;
-    try {
-      transport = await connectSsh({
-        host: host.address,
-        port: host.port,
-        username: host.username,
-        privateKey: host.privateKey,
-        readyTimeoutMs: 8_000,
-        ...(host.hostKeySha256
-          ? { expectedHostKeySha256: host.hostKeySha256 }
-          : { onHostKey: (fp: string) => void (presented = fp) }),
-      });
-      set("ssh", true, `Logged in as ${host.username}`);
-      if (host.hostKeySha256) {
-        set("hostkey", true, `Matches the pinned key ${host.hostKeySha256}`);
-      } else {
-        set(
-          "hostkey",
-          false,
-          `Not confirmed yet: the host presented ${presented}. Compare it with the host's key and confirm it.`,
-        );
-      }
-      await probeLibvirt(transport, host.libvirtUri, host.domainType, set);
-      const allOk = ORDER.every((s) => steps.get(s)?.ok);
-      status = host.hostKeySha256 ? (allOk ? "online" : "offline") : "unverified";
-      statusMessage = allOk ? "" : ([...steps.values()].find((s) => s.ok === false)?.detail ?? "");
-    } catch (err) {
-      if (err instanceof HostKeyMismatchError) {
-        presented = err.presentedFingerprint;
-        set("ssh", false, "Refused: the host key does not match the pinned key");
-        set(
-          "hostkey",
-          false,
-          `The host presented ${err.presentedFingerprint}, but ${err.expectedFingerprint} is pinned. Connections stay blocked until an operator accepts the new key.`,
-        );
-        status = "key_mismatch";
-        statusMessage = err.message;
-      } else if (err instanceof AuthFailedError) {
-        set(
-          "ssh",
-          false,
-          `Authentication as ${host.username} failed: add the public key to ~/.ssh/authorized_keys on the host`,
-        );
-        if (presented) set("hostkey", false, `Not confirmed yet: the host presented ${presented}`);
-        status = host.hostKeySha256 ? "offline" : "unverified";
-        statusMessage = steps.get("ssh")!.detail;
-      } else {
-        set("ssh", false, isHostError(err) ? err.message : "SSH connection failed");
-        statusMessage = steps.get("ssh")!.detail;
-      }
-    } finally {
-      transport?.close();
+  let transport: HostTransport | undefined;
+  try {
+    transport = await connectSsh({
+      host: host.address,
+      port: host.port,
+      username: host.username,
+      privateKey: host.privateKey,
+      readyTimeoutMs: 8_000,
+      ...(host.hostKeySha256
+        ? { expectedHostKeySha256: host.hostKeySha256 }
+        : { onHostKey: (fp: string) => void (presented = fp) }),
+    });
+    set("ssh", true, `Logged in as ${host.username}`);
+    if (host.hostKeySha256) {
+      set("hostkey", true, `Matches the pinned key ${host.hostKeySha256}`);
+    } else {
+      set(
+        "hostkey",
+        false,
+        `Not confirmed yet: the host presented ${presented}. Compare it with the host's key and confirm it.`,
+      );
     }
+    await probeLibvirt(transport, host.libvirtUri, host.domainType, set);
+    const allOk = ORDER.every((s) => steps.get(s)?.ok);
+    return {
+      status: host.hostKeySha256 ? (allOk ? "online" : "offline") : "unverified",
+      statusMessage: allOk ? "" : ([...steps.values()].find((s) => s.ok === false)?.detail ?? ""),
+      presented,
+    };
+  } catch (err) {
+    return probeSshFailure(host, err, presented, steps, set);
+  } finally {
+    transport?.close();
   }
+}
 
+/** What a failed SSH connection says about the host: a mismatching key, a refused login, or no connection. */
+function probeSshFailure(
+  host: HostConnect,
+  err: unknown,
+  presented: string | undefined,
+  steps: Map<ProbeStepId, ProbeStep>,
+  set: StepSet,
+): ProbeOutcome {
+  if (err instanceof HostKeyMismatchError) {
+    set("ssh", false, "Refused: the host key does not match the pinned key");
+    set(
+      "hostkey",
+      false,
+      `The host presented ${err.presentedFingerprint}, but ${err.expectedFingerprint} is pinned. Connections stay blocked until an operator accepts the new key.`,
+    );
+    return { status: "key_mismatch", statusMessage: err.message, presented: err.presentedFingerprint };
+  }
+  if (err instanceof AuthFailedError) {
+    set(
+      "ssh",
+      false,
+      `Authentication as ${host.username} failed: add the public key to ~/.ssh/authorized_keys on the host`,
+    );
+    if (presented) set("hostkey", false, `Not confirmed yet: the host presented ${presented}`);
+    return {
+      status: host.hostKeySha256 ? "offline" : "unverified",
+      statusMessage: steps.get("ssh")!.detail,
+      presented,
+    };
+  }
+  set("ssh", false, isHostError(err) ? err.message : "SSH connection failed");
+  return { status: "offline", statusMessage: steps.get("ssh")!.detail, presented };
+}
+
+/**
+ * Records what the probe learned: the host's status, its pooled connection and events watcher
+ * dropped unless online, the host event, and the audit row.
+ */
+async function probeRecord(
+  caller: Caller,
+  host: HostConnect,
+  outcome: ProbeOutcome,
+  result: ProbeStep[],
+): Promise<void> {
+  const { status, statusMessage, presented } = outcome;
   await hostStatusSet(host.id, status, statusMessage, { presentedHostKeySha256: presented, seen: status === "online" });
   // A healthy host keeps its pooled connection (and the events watcher on it); otherwise
   // drop them so the next use reconnects with what the probe just learned.
@@ -114,7 +136,6 @@ export async function hostProbe(caller: Caller, id: string): Promise<{ steps: Pr
   }
   fleet().bus.emit("host", { hostId: host.id, status, statusMessage });
   await eventsWatchHosts();
-  const result = ORDER.map((sid) => steps.get(sid) ?? { id: sid, ok: null, detail: "Not run" });
   await auditRecord({
     actor: caller.actor,
     action: "host.test",
@@ -123,6 +144,28 @@ export async function hostProbe(caller: Caller, id: string): Promise<{ steps: Pr
     ip: caller.ip,
     details: { status, failed: result.filter((s) => s.ok === false).map((s) => s.id) },
   });
+}
+
+/**
+ * "Test connection": runs each step on a fresh connection (not the pool) and
+ * reports what happened. On an unpinned host it records the presented key so
+ * an operator can compare and confirm it; it never pins by itself.
+ */
+export async function hostProbe(caller: Caller, id: string): Promise<{ steps: ProbeStep[]; host: HostView }> {
+  const host = await hostConnectInfo(id);
+  const steps = new Map<ProbeStepId, ProbeStep>();
+  const set: StepSet = (sid, ok, detail) => void steps.set(sid, { id: sid, ok, detail });
+  let outcome: ProbeOutcome;
+  const tcpErr = await tcpCheck(host.address, host.port);
+  if (tcpErr) {
+    set("tcp", false, `Cannot open TCP ${host.address}:${host.port}: ${tcpErr}`);
+    outcome = { status: "offline", statusMessage: steps.get("tcp")!.detail, presented: undefined };
+  } else {
+    set("tcp", true, `${host.address}:${host.port} accepts connections`);
+    outcome = await probeSsh(host, steps, set);
+  }
+  const result = ORDER.map((sid) => steps.get(sid) ?? { id: sid, ok: null, detail: "Not run" });
+  await probeRecord(caller, host, outcome, result);
   return { steps: result, host: await hostGet(host.id) };
 }
 

@@ -70,22 +70,21 @@ function declaredDiskFormat(d: { target: string; format?: string }): "raw" | "qc
   );
 }
 
-/**
- * Clones a shut-off VM: new name, UUID and MACs; its disks copied in full, or (from a template
- * VM only, whose disks never change again) as qcow2 overlays. Runs as a task.
- */
-export async function vmClone(
-  caller: Caller,
-  hostId: string,
-  rawUuid: string,
+type CloneAudit = (outcome: "success" | "failure", details: Record<string, unknown>) => Promise<unknown>;
+type DiskVolume = Awaited<ReturnType<typeof diskVolumes>>[number];
+type CheckedDisk = DiskVolume & {
+  fmt: "raw" | "qcow2";
+  capacityBytes: number;
+  chain: Awaited<ReturnType<typeof provImageInspect>>["chain"];
+};
+
+/** Refuses a clone of a running VM, a linked clone of a non-template, and a name taken on the host. */
+async function cloneSourceCheck(
+  h: ProvHost,
+  src: { name: string; state: string; template: boolean },
   input: VmCloneInput,
-): Promise<{ taskId: string }> {
-  const uuid = uuidOf(rawUuid);
-  const h = await provHost(hostId);
-  const src = await vmState(h, uuid);
-  const vmAudit = vmAuditor(caller, h, "vm.clone", { uuid, name: src.name });
-  const audit = (outcome: "success" | "failure", details: Record<string, unknown>) =>
-    vmAudit(outcome, { newName: input.name, mode: input.mode, ...details });
+  audit: CloneAudit,
+): Promise<void> {
   if (isActive(src.state as never)) {
     await audit("failure", { reason: "running" });
     throw new AppError(
@@ -106,11 +105,14 @@ export async function vmClone(
       issues: [{ path: "name", message: "This name is taken on this host" }],
     });
   }
-  const xml = await domainXmlGet({ host: h, uuid, inactive: true });
-  const vols = await diskVolumes(h, xml);
-  // Each disk's format is the one the domain declares (<driver type>), and its bytes must agree;
-  // refused here, before anything is queued (and checked again when the task copies it).
-  const checked = [];
+}
+
+/**
+ * Each disk's format is the one the domain declares (<driver type>), and its bytes must agree;
+ * refused here, before anything is queued (and checked again when the task copies it).
+ */
+async function cloneDisksInspect(h: ProvHost, vols: DiskVolume[], audit: CloneAudit): Promise<CheckedDisk[]> {
+  const checked: CheckedDisk[] = [];
   for (const v of vols) {
     const fmt = declaredDiskFormat(v.disk);
     const info = await provImageInspect(
@@ -129,7 +131,12 @@ export async function vmClone(
     });
     checked.push({ ...v, fmt, capacityBytes: info.virtualSizeBytes, chain: info.chain });
   }
-  const volumes: VolumeStep[] = checked.map((v, i) => {
+  return checked;
+}
+
+/** The new volumes: full copies, or qcow2 overlays on the template's disks when linked. */
+function cloneVolumeSteps(checked: CheckedDisk[], input: VmCloneInput): VolumeStep[] {
+  return checked.map((v, i) => {
     const name = `${input.name}${i === 0 ? "" : `-disk${i}`}.${input.mode === "linked" ? "qcow2" : v.fmt}`;
     return input.mode === "linked"
       ? {
@@ -153,9 +160,19 @@ export async function vmClone(
           srcAllocationBytes: v.volume.allocationBytes,
         };
   });
-  const newUuid = randomUUID();
+}
+
+/** The create plan the clone task runs: the source definition, renamed, on the new volumes. */
+function clonePlanBuild(
+  h: ProvHost,
+  xml: string,
+  input: VmCloneInput,
+  checked: CheckedDisk[],
+  volumes: VolumeStep[],
+  newUuid: string,
+): CreatePlan {
   const d = parseDomainXml(xml);
-  const plan: CreatePlan = CreatePlanSchema.parse({
+  return CreatePlanSchema.parse({
     hostId: h.host.id,
     start: input.start,
     volumes,
@@ -178,6 +195,30 @@ export async function vmClone(
       })),
     },
   });
+}
+
+/**
+ * Clones a shut-off VM: new name, UUID and MACs; its disks copied in full, or (from a template
+ * VM only, whose disks never change again) as qcow2 overlays. Runs as a task.
+ */
+export async function vmClone(
+  caller: Caller,
+  hostId: string,
+  rawUuid: string,
+  input: VmCloneInput,
+): Promise<{ taskId: string }> {
+  const uuid = uuidOf(rawUuid);
+  const h = await provHost(hostId);
+  const src = await vmState(h, uuid);
+  const vmAudit = vmAuditor(caller, h, "vm.clone", { uuid, name: src.name });
+  const audit = (outcome: "success" | "failure", details: Record<string, unknown>) =>
+    vmAudit(outcome, { newName: input.name, mode: input.mode, ...details });
+  await cloneSourceCheck(h, src, input, audit);
+  const xml = await domainXmlGet({ host: h, uuid, inactive: true });
+  const checked = await cloneDisksInspect(h, await diskVolumes(h, xml), audit);
+  const volumes = cloneVolumeSteps(checked, input);
+  const newUuid = randomUUID();
+  const plan = clonePlanBuild(h, xml, input, checked, volumes, newUuid);
   // The clone counts against the caller's quota (its disks at their full capacity, also when linked).
   await quotaReserve(caller.principal.user, {
     hostId: h.host.id,
