@@ -5,7 +5,8 @@ import { volumeDeleteTry } from "@/lib/virt/storage-volume";
 import { taskHandlerRegister } from "@/lib/tasks/registry";
 import { quotaRelease } from "./quota";
 import { provHost } from "./host-access";
-import { CreatePlanSchema, planRun } from "./plan";
+import { planRun } from "./plan";
+import { CreatePlanSchema } from "./plan-schema";
 
 /**
  * Registers a task kind that runs a build plan (VM create, VM clone): the plan travels in the task's

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ProvHost } from "./host-access";
-import { planRun, volumeCreateXml, type CreatePlan } from "./plan";
+import { planRun, volumeCreateXml } from "./plan";
+import type { CreatePlan } from "./plan-schema";
 
 /**
  * planRun's orchestration against a scripted host: the order of virsh commands, the copy's

@@ -16,7 +16,8 @@ import { isActive } from "@/lib/libvirt/vm-state";
 import { templateCreate, templateDelete, templateGet } from "@/lib/templates/templates";
 import { TemplateInputSchema, type TemplateView, type VmCloneInput } from "@/lib/contracts/provisioning";
 import { provHost, vmAuditor, type ProvHost } from "./host-access";
-import { CreatePlanSchema, provImageInspect, type CreatePlan, type VolumeStep } from "./plan";
+import { provImageInspect } from "./plan";
+import { CreatePlanSchema, type CreatePlan, type VolumeStep } from "./plan-schema";
 import { volumeDependents } from "./volume-dependents";
 import { dependentsAny, dependentsDescribe, dependentVmNames } from "./volume-dependents-find";
 
