@@ -12,15 +12,13 @@ import { ConfirmDialog, Dialog } from "@/components/ui/dialog";
 import { Field } from "@/components/ui/field";
 import { Input, Select, Textarea } from "@/components/ui/input";
 import { TBody, TD, TH, THead, TR, Table, TableEmpty } from "@/components/ui/table";
+import { DISK_BUSES, DISK_FORMATS, NIC_MODELS } from "@/lib/contracts/provisioning";
 import {
-  DISK_BUSES,
-  DISK_FORMATS,
-  NIC_MODELS,
   type VmEditInput,
   type VmEditNote,
   type VmEditResult,
   type VmHardwareResponse,
-} from "@/lib/contracts/provisioning";
+} from "@/lib/contracts/hardware";
 import { TaskWatch } from "./task-watch";
 import { useHostOptions } from "./use-host-options";
 

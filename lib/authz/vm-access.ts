@@ -10,15 +10,9 @@ import { GRANT_INCLUDE, grantsList, toGrantView } from "@/lib/authz/grants";
 
 /** Effective access on one VM (the Permissions tab) and on one user; forgetting a deleted VM's grants and tags. */
 
-/**
- * Who may do what on one VM, and where each privilege comes from: every
- * global, host, VM and tag grant covering it, expanded to the users of the
- * groups it names, plus the account roles (User.role admin/operator).
- */
-export async function vmAccess(hostId: string, rawUuid: string): Promise<VmAccess> {
-  const t = vmIds(hostId, rawUuid);
-  const tags = await vmTagsGet(t.hostId, t.vmUuid);
-  const grants = await db().grant.findMany({
+/** The global, host, VM and tag grants that may cover one VM, with their groups' members. */
+function vmGrantsFind(t: { hostId: string; vmUuid: string }, tags: string[]) {
+  return db().grant.findMany({
     where: {
       OR: [
         { scope: "global" },
@@ -39,6 +33,17 @@ export async function vmAccess(hostId: string, rawUuid: string): Promise<VmAcces
     },
     orderBy: { createdAt: "asc" },
   });
+}
+
+/**
+ * Who may do what on one VM, and where each privilege comes from: every
+ * global, host, VM and tag grant covering it, expanded to the users of the
+ * groups it names, plus the account roles (User.role admin/operator).
+ */
+export async function vmAccess(hostId: string, rawUuid: string): Promise<VmAccess> {
+  const t = vmIds(hostId, rawUuid);
+  const tags = await vmTagsGet(t.hostId, t.vmUuid);
+  const grants = await vmGrantsFind(t, tags);
   const accountRoles = await db().accessRole.findMany({ where: { id: { in: [...ACCOUNT_ROLE_GRANTS] } } });
   const accountUsers = await db().user.findMany({
     where: { role: { in: [...ACCOUNT_ROLE_GRANTS] }, disabled: false },

@@ -5,7 +5,8 @@ import { hostGet, type HostView } from "@/lib/fleet/hosts";
 import { hostClientFor } from "@/lib/fleet/runtime";
 import { domainXmlGet } from "@/lib/virt/domain";
 import { consoleDomainState } from "@/lib/consoles/domain";
-import { consoleLiveCount, QEMU_VNC_VIEWERS, type ConsumedTicket } from "@/lib/consoles/tickets";
+import { consoleLiveCount, QEMU_VNC_VIEWERS } from "@/lib/consoles/console-offer";
+import type { ConsumedTicket } from "@/lib/consoles/tickets";
 import { serialShareOffer, serialShareTap } from "@/lib/consoles/serial-share";
 import { CLOSE, HOST_LOST, SERIAL_IN_USE, SERIAL_WATCH_ENDED } from "./close-codes";
 

@@ -7,9 +7,9 @@ import { AppError } from "@/lib/http/errors";
 import { authorize, type Principal } from "@/lib/authz";
 import type { Caller } from "@/lib/authz/caller";
 import { DomainUuidSchema } from "@/lib/contracts/libvirt";
-import { isActive } from "@/lib/libvirt/vm-state";
 import { hostGet } from "@/lib/fleet/hosts";
 import { consoleDomainRead, consolePasswordSet } from "@/lib/consoles/domain";
+import { CONSOLE_STALE_MS, consoleOffered } from "@/lib/consoles/console-offer";
 import { consoleDisplayTimeLimited } from "@/lib/consoles/display-lock";
 import type { ConsoleKind, ConsoleTransport } from "@/lib/generated/prisma/enums";
 import { vvFile, vvHostOf } from "@/lib/consoles/vv-file";
@@ -26,10 +26,6 @@ export const VV_TICKET_TTL_MS = 60_000;
 export const VV_CHANNEL_WINDOW_MS = 15_000;
 /** A SPICE password set for a console outlives its ticket by this much (the viewer's channels link after the main one). */
 const SPICE_PASSWORD_MARGIN_MS = 30_000;
-/** A live session whose instance has not refreshed it for this long is presumed dead. */
-export const CONSOLE_STALE_MS = 10_000;
-/** QEMU's VNC server accepts this many shared viewers per display (its `connections` default; libvirt has no knob). */
-export const QEMU_VNC_VIEWERS = 32;
 
 export const ConsoleRequestSchema = z
   .object({
@@ -91,13 +87,6 @@ export async function consoleHolders(
       return true;
     })
     .map((r) => ({ username: r.username, kind: r.kind, viewOnly: r.viewOnly, since: r.startedAt.toISOString() }));
-}
-
-/** Live console sessions of one kind on a VM, on every instance. */
-export async function consoleLiveCount(hostId: string, vmUuid: string, kind: ConsoleKind): Promise<number> {
-  return db().consoleSession.count({
-    where: { hostId, vmUuid, kind, endedAt: null, lastSeenAt: { gt: new Date(Date.now() - CONSOLE_STALE_MS) } },
-  });
 }
 
 /** A SPICE console's further channels (display, inputs, cursor, sound...): spice-html5 opens at most 6. */
@@ -173,37 +162,6 @@ function consoleCapError(max: number): AppError {
   return new AppError("rate_limited", `You have ${max} consoles open, the most allowed per user: close one first`, {
     data: { limit: max },
   });
-}
-
-/**
- * The VM as it is now, when it can offer this console: it has the display (or serial port), runs,
- * and (VNC) has a viewer slot left. Just this VM is read (never the whole host's inventory).
- */
-async function consoleOffered(hostId: string, rawUuid: string, input: { kind: ConsoleKind; mode: string }) {
-  const uuidParsed = DomainUuidSchema.safeParse(rawUuid);
-  if (!uuidParsed.success) throw new AppError("not_found", "VM not found");
-  const uuid = uuidParsed.data;
-  const host = await hostGet(hostId);
-  // Read now; the websocket re-reads its live XML anyway.
-  const dom = await consoleDomainRead(host, uuid);
-  const vm = { name: dom.wire.name, state: dom.state };
-  if (input.kind === "serial") {
-    if (dom.wire.serials.length === 0 && dom.wire.consoles.length === 0)
-      throw new AppError("invalid_state", `${vm.name} has no serial console`);
-  } else if (!dom.wire.graphics.some((g) => g.type === input.kind)) {
-    throw new AppError("invalid_state", `${vm.name} has no ${input.kind.toUpperCase()} display`);
-  }
-  if (!isActive(vm.state)) throw new AppError("invalid_state", `${vm.name} is not running`);
-  if (input.kind === "spice" && input.mode === "view") {
-    throw new AppError("invalid_input", "View-only is not available for SPICE consoles");
-  }
-  if (input.kind === "vnc" && (await consoleLiveCount(host.id, uuid, "vnc")) >= QEMU_VNC_VIEWERS) {
-    throw new AppError(
-      "console_full",
-      `${vm.name} already has ${QEMU_VNC_VIEWERS} viewers, as many as its display accepts`,
-    );
-  }
-  return { host, uuid, dom };
 }
 
 /** A ticket's binding besides its user (ConsoleTicket.sessionId): the browser session, the API token

@@ -1,5 +1,6 @@
 import "server-only";
-import type { MessageRef, VmEditNote } from "@/lib/contracts/provisioning";
+import type { MessageRef } from "@/lib/contracts/provisioning";
+import type { VmEditNote } from "@/lib/contracts/hardware";
 import { parseDomainXml } from "./domain-xml-parse";
 import { attr, child, children, parseXmlRoot } from "./xml";
 import { xmlSerialize } from "./xml-build";

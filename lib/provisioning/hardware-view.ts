@@ -1,6 +1,6 @@
 import "server-only";
 import type { DomainWire } from "@/lib/libvirt/domain-xml-parse";
-import type { HardwareDiff, HardwareView } from "@/lib/contracts/provisioning";
+import type { HardwareDiff, HardwareView } from "@/lib/contracts/hardware";
 
 /** The editable hardware of one domain definition (live or persistent). */
 export function hardwareView(d: DomainWire): HardwareView {

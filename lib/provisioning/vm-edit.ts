@@ -15,7 +15,7 @@ import { attr, parseXmlRoot, path as xpath } from "@/lib/libvirt/xml";
 import { domainDisks, DomainEditError } from "@/lib/libvirt/domain-xml-update";
 import { editPlan, liveFailedNote, type EditPlan, type EditRequest } from "@/lib/libvirt/domain-edit-ops";
 import { isActive } from "@/lib/libvirt/vm-state";
-import type { VmEditInput, VmEditNote, VmEditResult, VmHardwareResponse } from "@/lib/contracts/provisioning";
+import type { VmEditInput, VmEditNote, VmEditResult, VmHardwareResponse } from "@/lib/contracts/hardware";
 import { provHost, vmAuditor, type ProvHost } from "./host-access";
 import { provImageInspect } from "./plan";
 import { hardwareDiff, hardwareView } from "./hardware-view";

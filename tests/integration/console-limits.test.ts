@@ -152,7 +152,7 @@ describe(`console limits on ${testDbKind()}`, () => {
   }, 120_000);
 
   it("closes with 4016 when the VM's display does not answer within 10 s, and the VM can be viewed once it answers again", async () => {
-    await expect.poll(() => s.m.tickets.consoleLiveCount(s.hostId, display.uuid, "vnc")).toBe(0);
+    await expect.poll(() => s.m.offer.consoleLiveCount(s.hostId, display.uuid, "vnc")).toBe(0);
     const pid = Number(readFileSync(`/run/libvirt/qemu/${display.name}.pid`, "utf8").trim());
     process.kill(pid, "SIGSTOP"); // a hung QEMU: the kernel accepts the connection, nothing answers
     let o: Opened;

@@ -29,6 +29,7 @@ let clone: typeof import("@/lib/provisioning/vm-clone");
 let edit: typeof import("@/lib/provisioning/vm-edit");
 let upload: typeof import("@/lib/storage/upload");
 let c: typeof import("@/lib/contracts/provisioning");
+let hw: typeof import("@/lib/contracts/hardware");
 let tasks: typeof import("@/lib/tasks/tasks");
 const scratch = mkdtempSync(path.join(tmpdir(), PREFIX));
 
@@ -98,6 +99,7 @@ beforeAll(async () => {
   edit = await import("@/lib/provisioning/vm-edit");
   upload = await import("@/lib/storage/upload");
   c = await import("@/lib/contracts/provisioning");
+  hw = await import("@/lib/contracts/hardware");
   tasks = await import("@/lib/tasks/tasks");
   await (await import("@/lib/tasks/workers")).taskWorkersStart({ concurrency: 1, pollingIntervalSeconds: 0.5 });
 
@@ -214,7 +216,7 @@ describe("a raw disk whose bytes name a host file as backing file", () => {
         f.caller,
         host.id,
         victim.uuid,
-        c.VmEditSchema.parse({ resizeDisk: { target: "vda", sizeMiB: 32 } }),
+        hw.VmEditSchema.parse({ resizeDisk: { target: "vda", sizeMiB: 32 } }),
       ),
     ).rejects.toMatchObject(refused);
     expect(readFileSync(victim.path).equals(before)).toBe(true);
@@ -227,7 +229,7 @@ describe("a raw disk whose bytes name a host file as backing file", () => {
         f.caller,
         host.id,
         own.uuid,
-        c.VmEditSchema.parse({ attachIso: { pool: pool.name, volume: looseIso.volume } }),
+        hw.VmEditSchema.parse({ attachIso: { pool: pool.name, volume: looseIso.volume } }),
       ),
     ).rejects.toMatchObject({
       ...refused,

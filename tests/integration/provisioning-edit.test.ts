@@ -14,6 +14,7 @@ type Create = typeof import("@/lib/provisioning/vm-create");
 type Clone = typeof import("@/lib/provisioning/vm-clone");
 type Edit = typeof import("@/lib/provisioning/vm-edit");
 type Contracts = typeof import("@/lib/contracts/provisioning");
+type Hardware = typeof import("@/lib/contracts/hardware");
 type Tasks = typeof import("@/lib/tasks/tasks");
 
 let f: FleetContext;
@@ -23,6 +24,7 @@ let create: Create;
 let clone: Clone;
 let edit: Edit;
 let c: Contracts;
+let hwc: Hardware;
 let tasks: Tasks;
 let templateId: string;
 
@@ -42,6 +44,7 @@ beforeAll(async () => {
   clone = await import("@/lib/provisioning/vm-clone");
   edit = await import("@/lib/provisioning/vm-edit");
   c = await import("@/lib/contracts/provisioning");
+  hwc = await import("@/lib/contracts/hardware");
   tasks = await import("@/lib/tasks/tasks");
   const templates = await import("@/lib/templates/templates");
   await (await import("@/lib/tasks/workers")).taskWorkersStart({ concurrency: 1, pollingIntervalSeconds: 0.5 });
@@ -97,7 +100,7 @@ describe("edit hardware", () => {
       f.caller,
       host.id,
       uuid,
-      c.VmEditSchema.parse({
+      hwc.VmEditSchema.parse({
         vcpus: 2,
         memoryMiB: 80,
         maxMemoryMiB: 128,
@@ -118,7 +121,7 @@ describe("edit hardware", () => {
       f.caller,
       host.id,
       uuid,
-      c.VmEditSchema.parse({ addDisk: { sizeMiB: 8, format: "raw", bus: "virtio", pool: pool.name } }),
+      hwc.VmEditSchema.parse({ addDisk: { sizeMiB: 8, format: "raw", bus: "virtio", pool: pool.name } }),
     );
     xml = inactiveXml(uuid);
     expect(xml).toContain(`<source file='${pool.dir}/${PREFIX}off-disk1.raw'/>`);
@@ -128,30 +131,35 @@ describe("edit hardware", () => {
       f.caller,
       host.id,
       uuid,
-      c.VmEditSchema.parse({ resizeDisk: { target: "vdb", sizeMiB: 16 } }),
+      hwc.VmEditSchema.parse({ resizeDisk: { target: "vdb", sizeMiB: 16 } }),
     );
     expect(virshLocal("vol-info", "--bytes", "--pool", pool.name, `${PREFIX}off-disk1.raw`)).toMatch(
       /Capacity:\s+16777216 bytes/,
     );
     await expect(
-      edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ resizeDisk: { target: "vdb", sizeMiB: 4 } })),
+      edit.vmHardwareEdit(
+        f.caller,
+        host.id,
+        uuid,
+        hwc.VmEditSchema.parse({ resizeDisk: { target: "vdb", sizeMiB: 4 } }),
+      ),
     ).rejects.toMatchObject({ code: "invalid_input" });
 
-    await edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ removeDisk: "vdb" }));
+    await edit.vmHardwareEdit(f.caller, host.id, uuid, hwc.VmEditSchema.parse({ removeDisk: "vdb" }));
     expect(inactiveXml(uuid)).not.toContain("-disk1.raw");
 
     await edit.vmHardwareEdit(
       f.caller,
       host.id,
       uuid,
-      c.VmEditSchema.parse({ attachIso: { pool: pool.name, volume: pool.isoVolume } }),
+      hwc.VmEditSchema.parse({ attachIso: { pool: pool.name, volume: pool.isoVolume } }),
     );
     expect(inactiveXml(uuid)).toMatch(
       new RegExp(
         `device='cdrom'>[\\s\\S]*?<source file='${pool.dir}/${pool.isoVolume}'/>[\\s\\S]*?<target dev='hda' bus='ide'/>`,
       ),
     );
-    await edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ ejectIso: "hda" }));
+    await edit.vmHardwareEdit(f.caller, host.id, uuid, hwc.VmEditSchema.parse({ ejectIso: "hda" }));
     expect(inactiveXml(uuid)).not.toContain(pool.isoVolume);
     expect(inactiveXml(uuid)).toContain("<target dev='hda' bus='ide'/>");
 
@@ -159,17 +167,17 @@ describe("edit hardware", () => {
       f.caller,
       host.id,
       uuid,
-      c.VmEditSchema.parse({ addNic: { kind: "network", source: NET, model: "e1000", mac: "52:54:00:0e:d1:70" } }),
+      hwc.VmEditSchema.parse({ addNic: { kind: "network", source: NET, model: "e1000", mac: "52:54:00:0e:d1:70" } }),
     );
     expect(inactiveXml(uuid)).toMatch(
       /<mac address='52:54:00:0e:d1:70'\/>\s*<source network='vdprove-net'\/>\s*<model type='e1000'\/>/,
     );
-    await edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ removeNic: "52:54:00:0e:d1:70" }));
+    await edit.vmHardwareEdit(f.caller, host.id, uuid, hwc.VmEditSchema.parse({ removeNic: "52:54:00:0e:d1:70" }));
     expect(inactiveXml(uuid)).not.toContain("<interface");
 
-    await edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ autostart: true }));
+    await edit.vmHardwareEdit(f.caller, host.id, uuid, hwc.VmEditSchema.parse({ autostart: true }));
     expect(virshLocal("dominfo", uuid)).toMatch(/Autostart:\s+enable/);
-    await edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ autostart: false }));
+    await edit.vmHardwareEdit(f.caller, host.id, uuid, hwc.VmEditSchema.parse({ autostart: false }));
     expect(virshLocal("dominfo", uuid)).toMatch(/Autostart:\s+disable/);
     // Every edit is audited; the refused shrink as the one failure.
     const edits = await f.auditActions("vm.edit");
@@ -184,7 +192,7 @@ describe("edit hardware", () => {
       f.caller,
       host.id,
       uuid,
-      c.VmEditSchema.parse({
+      hwc.VmEditSchema.parse({
         vcpus: 2,
         memoryMiB: 72,
         addNic: { kind: "network", source: NET, model: "virtio", mac: "" },
@@ -237,7 +245,7 @@ describe("clone and templates", () => {
       f.caller,
       host.id,
       uuid,
-      c.VmEditSchema.parse({ addNic: { kind: "network", source: NET, model: "virtio", mac: "52:54:00:0e:d1:71" } }),
+      hwc.VmEditSchema.parse({ addNic: { kind: "network", source: NET, model: "virtio", mac: "52:54:00:0e:d1:71" } }),
     );
     const { taskId } = await clone.vmClone(
       f.caller,
@@ -293,7 +301,7 @@ describe("clone and templates", () => {
       code: "invalid_state",
     });
     await expect(
-      edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ autostart: true })),
+      edit.vmHardwareEdit(f.caller, host.id, uuid, hwc.VmEditSchema.parse({ autostart: true })),
     ).rejects.toMatchObject({ code: "invalid_state" });
     expect(domstate(uuid)).toBe("shut off");
     expect((await f.auditActions("vm.start")).at(-1)).toMatchObject({ outcome: "failure" });
@@ -439,7 +447,7 @@ describe("remove a disk with its volume", () => {
       f.caller,
       host.id,
       uuid,
-      c.VmEditSchema.parse({ addDisk: { sizeMiB: 8, format: "raw", bus: "virtio", pool: pool.name } }),
+      hwc.VmEditSchema.parse({ addDisk: { sizeMiB: 8, format: "raw", bus: "virtio", pool: pool.name } }),
     );
     expect(volumes()).toContain(`${PREFIX}voldel-disk1.raw`);
     expect(await diskGiB()).toBe(counted + 1);
@@ -447,7 +455,7 @@ describe("remove a disk with its volume", () => {
       f.caller,
       host.id,
       uuid,
-      c.VmEditSchema.parse({ removeDisk: "vdb", deleteRemovedVolume: true }),
+      hwc.VmEditSchema.parse({ removeDisk: "vdb", deleteRemovedVolume: true }),
     );
     expect(await diskGiB()).toBe(counted);
     expect(r.live).toEqual([
@@ -463,13 +471,13 @@ describe("remove a disk with its volume", () => {
       f.caller,
       host.id,
       uuid,
-      c.VmEditSchema.parse({ addDisk: { sizeMiB: 8, format: "raw", bus: "virtio", pool: pool.name } }),
+      hwc.VmEditSchema.parse({ addDisk: { sizeMiB: 8, format: "raw", bus: "virtio", pool: pool.name } }),
     );
-    await edit.vmHardwareEdit(f.caller, host.id, uuid, c.VmEditSchema.parse({ removeDisk: "vdb" }));
+    await edit.vmHardwareEdit(f.caller, host.id, uuid, hwc.VmEditSchema.parse({ removeDisk: "vdb" }));
     expect(volumes()).toContain(`${PREFIX}voldel-disk1.raw`);
     // A volume that stays still takes its space: the quota keeps counting it.
     expect(await diskGiB()).toBe(counted + 1);
-    expect(() => c.VmEditSchema.parse({ deleteRemovedVolume: true })).toThrow();
+    expect(() => hwc.VmEditSchema.parse({ deleteRemovedVolume: true })).toThrow();
   });
 
   it("refuses, changing nothing, when the volume backs another volume or the guest runs", async () => {
@@ -478,7 +486,7 @@ describe("remove a disk with its volume", () => {
       f.caller,
       host.id,
       uuid,
-      c.VmEditSchema.parse({ addDisk: { sizeMiB: 8, format: "qcow2", bus: "virtio", pool: pool.name } }),
+      hwc.VmEditSchema.parse({ addDisk: { sizeMiB: 8, format: "qcow2", bus: "virtio", pool: pool.name } }),
     );
     const disk = `${pool.dir}/${PREFIX}volkeep-disk1.qcow2`;
     virshLocal(
@@ -499,7 +507,7 @@ describe("remove a disk with its volume", () => {
         f.caller,
         host.id,
         uuid,
-        c.VmEditSchema.parse({ removeDisk: "vdb", deleteRemovedVolume: true, vcpus: 2 }),
+        hwc.VmEditSchema.parse({ removeDisk: "vdb", deleteRemovedVolume: true, vcpus: 2 }),
       ),
     ).rejects.toMatchObject({
       code: "conflict",
@@ -537,7 +545,7 @@ describe("remove a disk with its volume", () => {
         f.caller,
         host.id,
         uuid,
-        c.VmEditSchema.parse({ removeDisk: "vdb", deleteRemovedVolume: true }),
+        hwc.VmEditSchema.parse({ removeDisk: "vdb", deleteRemovedVolume: true }),
       ),
     ).rejects.toMatchObject({
       code: "conflict",
@@ -552,7 +560,7 @@ describe("remove a disk with its volume", () => {
         f.caller,
         host.id,
         uuid,
-        c.VmEditSchema.parse({ removeDisk: "vdb", deleteRemovedVolume: true }),
+        hwc.VmEditSchema.parse({ removeDisk: "vdb", deleteRemovedVolume: true }),
       ),
     ).rejects.toMatchObject({ code: "invalid_state" });
     virshLocal("destroy", uuid);

@@ -23,6 +23,7 @@ let create: typeof import("@/lib/provisioning/vm-create");
 let edit: typeof import("@/lib/provisioning/vm-edit");
 let clone: typeof import("@/lib/provisioning/vm-clone");
 let contracts: typeof import("@/lib/contracts/provisioning");
+let hardware: typeof import("@/lib/contracts/hardware");
 let tasks: typeof import("@/lib/tasks/tasks");
 const admin = () => callerOf(f.caller.principal, "127.0.0.9");
 const none = { maxVms: null, maxVcpus: null, maxMemoryMiB: null, maxDiskGiB: null };
@@ -55,6 +56,7 @@ beforeAll(async () => {
   edit = await import("@/lib/provisioning/vm-edit");
   clone = await import("@/lib/provisioning/vm-clone");
   contracts = await import("@/lib/contracts/provisioning");
+  hardware = await import("@/lib/contracts/hardware");
   tasks = await import("@/lib/tasks/tasks");
   await (await import("@/lib/tasks/workers")).taskWorkersStart({ concurrency: 1, pollingIntervalSeconds: 0.5 });
   const db = f.mod.db.db();
@@ -139,7 +141,7 @@ describe("quotas", () => {
       { maxVms: 3, maxVcpus: 2, maxMemoryMiB: 160, maxDiskGiB: 1 },
     );
     await expect(
-      edit.vmHardwareEdit(user, host.id, a.uuid, contracts.VmEditSchema.parse({ vcpus: 2 })),
+      edit.vmHardwareEdit(user, host.id, a.uuid, hardware.VmEditSchema.parse({ vcpus: 2 })),
     ).rejects.toMatchObject({ code: "quota_exceeded" });
     expect(virshLocal("vcpucount", a.uuid, "--config", "--maximum").trim()).toBe("1");
     // Also when someone else edits it: the VM counts against its creator.
@@ -148,15 +150,15 @@ describe("quotas", () => {
         f.caller,
         host.id,
         a.uuid,
-        contracts.VmEditSchema.parse({ memoryMiB: 128, maxMemoryMiB: 128 }),
+        hardware.VmEditSchema.parse({ memoryMiB: 128, maxMemoryMiB: 128 }),
       ),
     ).rejects.toMatchObject({
       code: "quota_exceeded",
       message: expect.stringContaining("allows 160 MiB of memory"),
     });
-    await edit.vmHardwareEdit(user, host.id, a.uuid, contracts.VmEditSchema.parse({ memoryMiB: 32 }));
+    await edit.vmHardwareEdit(user, host.id, a.uuid, hardware.VmEditSchema.parse({ memoryMiB: 32 }));
     expect(await quota.quotaUsage(userId)).toMatchObject({ memoryMiB: 96 });
-    await edit.vmHardwareEdit(user, host.id, a.uuid, contracts.VmEditSchema.parse({ memoryMiB: 96, maxMemoryMiB: 96 }));
+    await edit.vmHardwareEdit(user, host.id, a.uuid, hardware.VmEditSchema.parse({ memoryMiB: 96, maxMemoryMiB: 96 }));
     expect(await quota.quotaUsage(userId)).toMatchObject({ memoryMiB: 160 });
   });
 

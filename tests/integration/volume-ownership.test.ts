@@ -166,12 +166,12 @@ describe("the CD-ROM slot takes only unused ISO images", () => {
     );
     // The same ISO may sit in several VMs' drives: an ISO library is shared.
     const admin = await import("@/lib/provisioning/vm-edit");
-    const c = await import("@/lib/contracts/provisioning");
+    const hw = await import("@/lib/contracts/hardware");
     await admin.vmHardwareEdit(
       f.caller,
       host.id,
       other,
-      c.VmEditSchema.parse({ attachIso: { pool: pool.name, volume: pool.isoVolume } }),
+      hw.VmEditSchema.parse({ attachIso: { pool: pool.name, volume: pool.isoVolume } }),
     );
     expect(inactiveXml(other)).toContain(`<source file='${volPath(pool.isoVolume)}'/>`);
   });

@@ -15,13 +15,8 @@ import type { StoragePool, StorageVolume } from "@/lib/contracts/storage";
 import type { GrantView, GroupDetail, GroupView, RoleView, UserAccess, VmAccess } from "@/lib/contracts/access";
 import type { QuotaResponse } from "@/lib/contracts/quota";
 import type { ShareLinkView } from "@/lib/contracts/share-links";
-import type {
-  ProvisioningHostOptions,
-  TemplateView,
-  VmCreateResult,
-  VmEditResult,
-  VmHardwareResponse,
-} from "@/lib/contracts/provisioning";
+import type { ProvisioningHostOptions, TemplateView, VmCreateResult } from "@/lib/contracts/provisioning";
+import type { VmEditResult, VmHardwareResponse } from "@/lib/contracts/hardware";
 import type { UserView } from "@/lib/users/users";
 import type { ApiTokenView } from "@/lib/auth/api-tokens";
 import type { TotpEnrolment, TotpStatus } from "@/lib/auth/two-factor";

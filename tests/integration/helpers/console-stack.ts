@@ -40,6 +40,7 @@ export interface ConsoleStack {
   m: {
     session: typeof import("@/lib/auth/session");
     tickets: typeof import("@/lib/consoles/tickets");
+    offer: typeof import("@/lib/consoles/console-offer");
     db: typeof import("@/lib/db/client");
     login: typeof import("@/lib/auth/login");
     users: typeof import("@/lib/users/users");
@@ -74,6 +75,7 @@ export async function consoleStackStart(): Promise<ConsoleStack> {
     session: await import("@/lib/auth/session"),
     users: await import("@/lib/users/users"),
     tickets: await import("@/lib/consoles/tickets"),
+    offer: await import("@/lib/consoles/console-offer"),
     db: await import("@/lib/db/client"),
   };
   const hosts = await import("@/lib/fleet/hosts");

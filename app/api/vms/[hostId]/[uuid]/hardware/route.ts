@@ -1,6 +1,6 @@
 import { NextResponse } from "next/server";
 import { userRoute } from "@/lib/http/route";
-import { VmEditSchema } from "@/lib/contracts/provisioning";
+import { VmEditSchema } from "@/lib/contracts/hardware";
 import { vmHardware, vmHardwareEditAuthorized } from "@/lib/provisioning/vm-edit";
 import { VmParamsSchema } from "@/lib/contracts/api/common";
 import { VmEditResponseSchema, VmHardwareResponseSchema } from "@/lib/contracts/api/provisioning";
