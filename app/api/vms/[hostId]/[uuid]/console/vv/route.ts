@@ -12,7 +12,7 @@ type P = { hostId: string; uuid: string };
 export const POST = userRoute<undefined, P>(
   {
     params: VmParamsSchema,
-    responses: { 200: mediaResponse("application/x-virt-viewer", "A virt-viewer connection file (.vv)") },
+    responses: { 201: mediaResponse("application/x-virt-viewer", "A virt-viewer connection file (.vv)") },
     privilege: "vm.console",
     sessionOnly: true,
     target: ({ params }) => ({ hostId: params.hostId, vmUuid: params.uuid }),
