@@ -11,7 +11,7 @@ const PREFIX = "vdprove-";
 const NET = `${PREFIX}net`;
 
 type Create = typeof import("@/lib/provisioning/vm-create");
-type Clone = typeof import("@/lib/provisioning/vm-clone");
+type Clone = typeof import("@/lib/provisioning/vm-clone") & typeof import("@/lib/provisioning/vm-template");
 type Edit = typeof import("@/lib/provisioning/vm-edit");
 type Contracts = typeof import("@/lib/contracts/provisioning");
 type Hardware = typeof import("@/lib/contracts/hardware");
@@ -41,7 +41,7 @@ beforeAll(async () => {
   f = await fleetSetup();
   host = await f.addHost(stackEnv().host1);
   create = await import("@/lib/provisioning/vm-create");
-  clone = await import("@/lib/provisioning/vm-clone");
+  clone = { ...(await import("@/lib/provisioning/vm-clone")), ...(await import("@/lib/provisioning/vm-template")) };
   edit = await import("@/lib/provisioning/vm-edit");
   c = await import("@/lib/contracts/provisioning");
   hwc = await import("@/lib/contracts/hardware");

@@ -1,7 +1,7 @@
 import { NextResponse } from "next/server";
 import { userRoute } from "@/lib/http/route";
 import { VmToTemplateSchema } from "@/lib/contracts/provisioning";
-import { vmToTemplate } from "@/lib/provisioning/vm-clone";
+import { vmToTemplate } from "@/lib/provisioning/vm-template";
 import { accessDeniedRecord, authorize } from "@/lib/authz";
 import { AppError } from "@/lib/http/errors";
 import { VmParamsSchema } from "@/lib/contracts/api/common";

@@ -1,6 +1,6 @@
 import { NextResponse } from "next/server";
 import { userRoute } from "@/lib/http/route";
-import { vmUnmarkTemplate } from "@/lib/provisioning/vm-clone";
+import { vmUnmarkTemplate } from "@/lib/provisioning/vm-template";
 import { VmParamsSchema } from "@/lib/contracts/api/common";
 import { VmUnmarkResponseSchema } from "@/lib/contracts/api/provisioning";
 
