@@ -8,7 +8,7 @@ import { AuthFailedError, HostKeyMismatchError, isHostError } from "@/lib/hosts/
 import type { HostTransport } from "@/lib/hosts/transport";
 import { VIRSH_ENV, virshArgv } from "@/lib/hosts/virsh-command";
 import { parseCapabilities, guestDomainTypes } from "@/lib/libvirt/capabilities-parse";
-import { virshMessage } from "@/lib/fleet/errors";
+import { virshMessage } from "@/lib/hosts/client-errors";
 import { hostConnectInfo, hostGet, type HostView } from "@/lib/fleet/hosts";
 import { hostStatusSet } from "@/lib/fleet/host-status";
 import { fleet, fleetForget } from "@/lib/fleet/runtime";

@@ -9,7 +9,7 @@ import type { HostTransport } from "@/lib/hosts/transport";
 import { createHostClient, hostReadyAssert, type HostClient, type HostClientOptions } from "@/lib/hosts/client";
 import { hostConnectInfo, hostGet, type HostView } from "@/lib/fleet/hosts";
 import { hostStatusSet } from "@/lib/fleet/host-status";
-import { hostErrorToApp } from "@/lib/fleet/errors";
+import { hostErrorToApp } from "@/lib/hosts/client-errors";
 import { isAppError } from "@/lib/http/errors";
 
 /**

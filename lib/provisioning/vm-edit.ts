@@ -9,7 +9,7 @@ import { DomainUuidSchema } from "@/lib/contracts/libvirt";
 import type { Caller } from "@/lib/authz/caller";
 import { inventoryGet, inventoryInvalidate } from "@/lib/fleet/inventory";
 import { fleet } from "@/lib/fleet/runtime";
-import { virshMessage } from "@/lib/fleet/errors";
+import { virshMessage } from "@/lib/hosts/client-errors";
 import { parseDomainXml } from "@/lib/libvirt/domain-xml-parse";
 import { attr, parseXmlRoot, path as xpath } from "@/lib/libvirt/xml";
 import { domainDisks, DomainEditError } from "@/lib/libvirt/domain-xml-update";
