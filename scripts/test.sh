@@ -196,5 +196,8 @@ PGLITE_FILES=(migrate schema-drift accounts two-factor api-tokens audit-filters 
   share-links quotas fleet-hosts console-proxy login-limits live-streams housekeeping)
 VD_TEST_DB=pglite phase integration-pglite --report "$REPORTS/integration-pglite.json" \
   vitest_run integration-pglite --project integration "${PGLITE_FILES[@]/#/tests/integration/}"
+# Fault injection on daemons of its own (tests/faults): stops PostgreSQL, kills libvirtd, sshd and the app.
+VD_TEST_DB=postgres phase faults --report "$REPORTS/faults.json" \
+  vitest_run faults --project faults --passWithNoTests
 phase next-build npm run build
 VD_E2E_JSON_REPORT="$REPORTS/e2e.json" phase e2e --report "$REPORTS/e2e.json" npx playwright test
