@@ -1,5 +1,5 @@
 import { request as httpRequest } from "node:http";
-import { connect } from "node:net";
+import { connect, type Socket } from "node:net";
 import { expect, test } from "@playwright/test";
 import { ownServerStart, type OwnServer } from "./helpers/own-server";
 
@@ -153,6 +153,47 @@ function rawExchange(data: string): Promise<string> {
     sock.write(data);
   });
 }
+
+/** Reads from a socket until `pattern` matches what came so far (or 5 s pass), and returns it. */
+function readUntil(sock: Socket, got: { text: string }, pattern: RegExp): Promise<string> {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (!pattern.test(got.text)) return;
+      finish();
+    };
+    const finish = () => {
+      clearTimeout(timer);
+      sock.off("data", check);
+      sock.off("close", finish);
+      resolve(got.text);
+    };
+    const timer = setTimeout(finish, 5_000);
+    sock.on("data", check);
+    sock.on("close", finish);
+    check();
+  });
+}
+
+test("a small body a route answered without reading leaves the kept-alive connection usable for the next request", async () => {
+  const sock = connect(s.port, "127.0.0.1");
+  const got = { text: "" };
+  sock.on("data", (d: Buffer) => (got.text += d.toString("latin1")));
+  sock.on("error", () => {});
+  const body = JSON.stringify({ username: "late body" });
+  // The head alone: the route refuses an unsigned caller before it reads anything.
+  sock.write(
+    `POST /api/users HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
+  );
+  const first = await readUntil(sock, got, /^HTTP\/1\.1 4\d\d [^]*?\r\n\r\n[^]*\}/);
+  expect(first).toMatch(/^HTTP\/1\.1 40[13] /);
+  expect(first).not.toMatch(/\r\nconnection: close\r\n/i);
+  // Then the body, and a second request on the same connection, as a keep-alive client does.
+  sock.write(body);
+  sock.write("GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  const both = await readUntil(sock, got, /HTTP\/1\.1 200 [^]*"status"/);
+  sock.destroy();
+  expect(both.match(/HTTP\/1\.1 \d{3} /g)).toEqual([expect.stringMatching(/ 40[13] $/), "HTTP/1.1 200 "]);
+});
 
 test("a CONNECT request head over 16 KiB is refused with 431, whatever Node's own header limit", async () => {
   const pad = "x".repeat(20 * 1024);

@@ -31,13 +31,27 @@ export function requestTooLarge(req: IncomingMessage, res: ServerResponse): bool
   return true;
 }
 
+/** An unread request body up to this size is left to Node, which reads it off and keeps the connection. */
+const DUMP_MAX_BYTES = 64 * 1024;
+
 /**
- * Once a response is sent, a request body nobody read to its end (a 413, or a route
+ * Once a response is sent, a large request body nobody read to its end (a 413, or a route
  * that answered without reading) is not read on: Node would otherwise read and discard
- * it for as long as the client sends. The socket is half-closed after the answer and
- * destroyed shortly after (not at once, so the client still receives the answer).
+ * it for as long as the client sends. Such a request is answered with `Connection: close`
+ * (set before the route runs, so the client never sends another request on a socket that
+ * is about to close), the socket is half-closed after the answer and destroyed shortly
+ * after (not at once, so the client still receives the answer). A small body (declared
+ * length up to 64 KiB) is left to Node: it reads the rest off and the connection stays
+ * usable for the client's next request.
  */
 export function bodyAbandonWhenAnswered(req: IncomingMessage, res: ServerResponse): void {
+  const length = req.headers["content-length"];
+  const declared = declaredLength(length);
+  const small =
+    req.headers["transfer-encoding"] === undefined &&
+    (length === undefined || (declared ?? Infinity) <= DUMP_MAX_BYTES);
+  if (small) return;
+  res.setHeader("connection", "close");
   res.once("finish", () => {
     if (!req.complete) bodyAbandon(req);
   });
