@@ -58,6 +58,8 @@ else
   say "another test stack is up: leaving vdtest-* domains alone"
 fi
 
+bash "$STACK_ROOT/scripts/stack/host3.sh" down || say "host 3: teardown failed"
+
 for n in 1 2; do
   if pid_alive "$STACK_DIR/ssh$n/sshd.pid"; then
     stop_pid "$(cat "$STACK_DIR/ssh$n/sshd.pid")" "sshd $n"

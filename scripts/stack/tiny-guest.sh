@@ -5,7 +5,9 @@
 #   VIRTDECK-TINY-GUEST READY <kernel version>
 # on tty0 (VGA) and ttyS0 (serial), then keeps a shell on ttyS0 and one on tty1.
 # Boot it with <kernel>, <initrd> and <cmdline>console=tty0 console=ttyS0</cmdline>
-# (128 MiB, no disk, no NIC); see tests/integration/tiny-guest.test.ts.
+# (128 MiB, no disk); see tests/integration/tiny-guest.test.ts. With a virtio NIC it loads the
+# virtio network modules and asks for an address with DHCP (busybox udhcpc), so a libvirt network's
+# DHCP server leases it an address (tested on host 3, inside its network namespace).
 #
 # Output, on stdout (everything else goes to stderr):
 #   VD_TEST_TINY_KERNEL=<absolute path>
@@ -17,7 +19,8 @@
 # the first build (apt-get download); network only for apt.
 set -euo pipefail
 
-OUT="${VD_TINY_GUEST_DIR:-/var/cache/virtdeck-test/tiny-guest}"
+# The directory carries the recipe generation: checkouts of an older recipe keep their own copy.
+OUT="${VD_TINY_GUEST_DIR:-/var/cache/virtdeck-test/tiny-guest-2}"
 KERNEL="$OUT/vmlinuz"
 INITRD="$OUT/initrd.img"
 STAMP="$OUT/stamp"
@@ -40,6 +43,16 @@ mount -t devpts devpts /dev/pts
 # Keep later kernel messages from scribbling over the shells.
 dmesg -n 1
 hostname tiny
+# Network: virtio modules (the cloud kernel builds them as modules), then DHCP on every NIC.
+for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci failover net_failover virtio_net; do
+  insmod "/lib/modules/$m.ko" 2>/dev/null
+done
+ip link set lo up
+for nic in /sys/class/net/eth*; do
+  [ -e "$nic" ] || continue
+  ip link set "${nic##*/}" up
+  udhcpc -b -q -i "${nic##*/}" -s /etc/udhcpc.script >/dev/null 2>&1
+done
 banner="VIRTDECK-TINY-GUEST READY $(uname -r)"
 echo "$banner" >/etc/banner
 printf '\r\n%s\r\n' "$banner" >/dev/tty0
@@ -58,7 +71,7 @@ shell_loop tty1 &
 while :; do wait; sleep 60; done
 INIT_EOF
 
-RECIPE="recipe=$(printf '%s\n%s\n' "v1" "$INIT" | sha256sum | cut -c1-16)"
+RECIPE="recipe=$(printf '%s\n%s\n' "v2" "$INIT" | sha256sum | cut -c1-16)"
 
 cached() {
   [ -s "$KERNEL" ] && [ -s "$INITRD" ] && [ -s "$STAMP" ] && grep -qx "$RECIPE" "$STAMP"
@@ -143,8 +156,12 @@ bver="$(dpkg-deb -f "$bdeb" Version)"
 # Only the kernel image is needed (the cloud kernel has 8250, VGA console and
 # devtmpfs built in); skip the ~100 MB of modules.
 mkdir -p "$WORK/kernel" "$WORK/busybox"
-dpkg-deb --fsys-tarfile "$kdeb" | tar -x -C "$WORK/kernel" "./boot/vmlinuz-$kver" ||
-  die "$kdeb has no ./boot/vmlinuz-$kver"
+NET_MODULES=(drivers/virtio/virtio.ko drivers/virtio/virtio_ring.ko drivers/virtio/virtio_pci_legacy_dev.ko
+  drivers/virtio/virtio_pci_modern_dev.ko drivers/virtio/virtio_pci.ko net/core/failover.ko
+  drivers/net/net_failover.ko drivers/net/virtio_net.ko)
+dpkg-deb --fsys-tarfile "$kdeb" | tar -x -C "$WORK/kernel" "./boot/vmlinuz-$kver" \
+  "${NET_MODULES[@]/#/./lib/modules/$kver/kernel/}" ||
+  die "$kdeb has no ./boot/vmlinuz-$kver or lacks a virtio network module"
 dpkg-deb -x "$bdeb" "$WORK/busybox"
 [ -x "$WORK/busybox/bin/busybox" ] || die "$bdeb has no bin/busybox"
 
@@ -153,6 +170,13 @@ mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,root}
 cp "$WORK/busybox/bin/busybox" "$root/bin/busybox"
 ln -s busybox "$root/bin/sh"
 printf '%s\n' "$INIT" >"$root/init"
+mkdir -p "$root/lib/modules" "$root/etc"
+for m in "${NET_MODULES[@]}"; do cp "$WORK/kernel/lib/modules/$kver/kernel/$m" "$root/lib/modules/"; done
+# udhcpc's hook: put the leased address on the interface.
+printf '%s\n' '#!/bin/sh' \
+  'case "$1" in bound | renew) ifconfig "$interface" "$ip" netmask "${subnet:-255.255.255.0}" up ;; esac' \
+  >"$root/etc/udhcpc.script"
+chmod 755 "$root/etc/udhcpc.script"
 chmod 755 "$root/init" "$root/bin/busybox"
 # No /dev/console needed here: the kernel's built-in initramfs already has it.
 (cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --owner=0:0 --quiet) |

@@ -4,6 +4,8 @@
 #   - host 1: an sshd on 127.0.0.1 for root, libvirt qemu:///system,
 #   - host 2: an sshd on 127.0.0.2 for the unix user vdhost2, whose own
 #     qemu:///session daemon is an independent libvirt,
+#   - host 3: a system libvirtd, virtlogd and sshd inside a network + mount namespace of their own,
+#     reached over a veth pair (scripts/stack/host3.sh): libvirt networks with DHCP are tested there,
 #   - a throwaway PostgreSQL 15 cluster on 127.0.0.1.
 # `npm test` (scripts/test.sh) does all of this itself. To run single tests:
 #   bash scripts/stack/up.sh && source .stack/env
@@ -229,6 +231,10 @@ stack_log "PostgreSQL on 127.0.0.1:$pg_port ($pg_root)"
 
 e2e_port="$(port_pick 127.0.0.1)"
 
+# --- host 3 ----------------------------------------------------------------------
+# A system libvirtd in a network + mount namespace of its own, over a veth pair (scripts/stack/host3.sh).
+host3_env="$(bash "$STACK_ROOT/scripts/stack/host3.sh" up)"
+
 # --- tiny guest ----------------------------------------------------------------
 # A real bootable Linux guest (Debian cloud kernel + busybox initramfs) for the
 # console tests; built once into /var/cache/virtdeck-test/tiny-guest, then cached.
@@ -261,6 +267,7 @@ export VD_TEST_SSH2_USER=$HOST2_USER
 export VD_TEST_SSH2_KEY=$(q "$STACK_DIR/ssh2/client_ed25519")
 export VD_TEST_SSH2_HOSTKEY_SHA256=$(q "$ssh2_fp")
 export VD_TEST_LIBVIRT2_URI=qemu:///session
+$host3_env
 export VD_TEST_DOMAIN_TYPE=$domain_type
 export VD_TEST_TINY_KERNEL=$(q "$tiny_kernel")
 export VD_TEST_TINY_INITRD=$(q "$tiny_initrd")

@@ -40,9 +40,11 @@ export interface TestGuestSpec {
   displays?: TestGuestDisplay[];
   /** `<memballoon model="none">`. */
   noBalloon?: boolean;
+  /** A virtio NIC on each of these libvirt networks (the tiny guest asks for an address with DHCP). */
+  networks?: string[];
 }
 
-/** One vCPU, x86_64 hvm, no NIC; the rest as `spec` asks. */
+/** One vCPU, x86_64 hvm, NICs only on `networks`; the rest as `spec` asks. */
 export function testGuestXml(spec: TestGuestSpec): string {
   const doc = new DOMImplementation().createDocument(null, "domain", null);
   const domain = doc.documentElement!;
@@ -80,6 +82,11 @@ export function testGuestXml(spec: TestGuestSpec): string {
     el(disk, "driver", { name: "qemu", type: "qcow2" });
     el(disk, "source", { file: spec.disk });
     el(disk, "target", { dev: "vda", bus: "virtio" });
+  }
+  for (const network of spec.networks ?? []) {
+    const nic = el(devices, "interface", { type: "network" });
+    el(nic, "source", { network });
+    el(nic, "model", { type: "virtio" });
   }
   if (spec.serial) {
     el(el(devices, "serial", { type: "pty" }), "target", { port: "0" });

@@ -25,12 +25,20 @@ const StackEnvSchema = z.object({
   VD_TEST_SSH2_KEY: z.string().min(1),
   VD_TEST_SSH2_HOSTKEY_SHA256: sha256Fingerprint,
   VD_TEST_LIBVIRT2_URI: z.string().min(1),
+  VD_TEST_SSH3_HOST: z.string().min(1),
+  VD_TEST_SSH3_PORT: port,
+  VD_TEST_SSH3_USER: z.string().min(1),
+  VD_TEST_SSH3_KEY: z.string().min(1),
+  VD_TEST_SSH3_HOSTKEY_SHA256: sha256Fingerprint,
+  VD_TEST_LIBVIRT3_URI: z.string().min(1),
+  VD_TEST_HOST3_NETNS: z.string().min(1),
+  VD_TEST_HOST3_PIDFILE: z.string().min(1),
   VD_TEST_DOMAIN_TYPE: z.enum(["kvm", "qemu"]),
 });
 
 /** One test host: an sshd plus the libvirt URI to use on it. */
 export interface TestHost {
-  name: "host1" | "host2";
+  name: "host1" | "host2" | "host3";
   host: string;
   port: number;
   username: string;
@@ -48,6 +56,11 @@ export interface StackEnv {
   host1: TestHost;
   /** vdhost2 on 127.0.0.2, its own qemu:///session libvirt. */
   host2: TestHost;
+  /**
+   * root on the inner end of a veth pair, a system libvirtd inside a network and mount namespace of
+   * its own (scripts/stack/host3.sh): networks with addresses or DHCP, and guests on them, live here.
+   */
+  host3: TestHost & { netns: string; libvirtdPidFile: string };
   domainType: "kvm" | "qemu";
 }
 
@@ -86,6 +99,17 @@ export function stackEnv(): StackEnv {
       privateKeyPath: e.VD_TEST_SSH2_KEY,
       hostKeySha256: e.VD_TEST_SSH2_HOSTKEY_SHA256,
       libvirtUri: e.VD_TEST_LIBVIRT2_URI,
+    },
+    host3: {
+      name: "host3",
+      host: e.VD_TEST_SSH3_HOST,
+      port: e.VD_TEST_SSH3_PORT,
+      username: e.VD_TEST_SSH3_USER,
+      privateKeyPath: e.VD_TEST_SSH3_KEY,
+      hostKeySha256: e.VD_TEST_SSH3_HOSTKEY_SHA256,
+      libvirtUri: e.VD_TEST_LIBVIRT3_URI,
+      netns: e.VD_TEST_HOST3_NETNS,
+      libvirtdPidFile: e.VD_TEST_HOST3_PIDFILE,
     },
     domainType: e.VD_TEST_DOMAIN_TYPE,
   };
