@@ -162,6 +162,16 @@ const plan: CreatePlan = {
   },
 };
 
+/** qemu-img info's JSON for a 1000-byte qcow2 whose header names `backing` (resolved to `full`) in `format`. */
+const backedQcow2Info = (backing: string, full: string, format: string) =>
+  JSON.stringify({
+    format: "qcow2",
+    "virtual-size": 1000,
+    "backing-filename": backing,
+    "full-backing-filename": full,
+    "backing-filename-format": format,
+  });
+
 /** What every run does first: define's exec starts early, then both pools are read. */
 const OPENING = ["define (early)", "pool-dumpxml", "pool-dumpxml"];
 /** qemu-img info's argv before the format and the path. */
@@ -230,13 +240,7 @@ describe("planRun", () => {
   });
 
   it("copies a verified backing chain with libvirt's copy (which flattens it)", async () => {
-    const chained = JSON.stringify({
-      format: "qcow2",
-      "virtual-size": 1000,
-      "backing-filename": "gold.qcow2",
-      "full-backing-filename": "/pools/p/gold.qcow2",
-      "backing-filename-format": "qcow2",
-    });
+    const chained = backedQcow2Info("gold.qcow2", "/pools/p/gold.qcow2", "qcow2");
     const srcXml = `<volume><name>base.qcow2</name><capacity>1000</capacity><target><path>/pools/p/base.qcow2</path><format type='qcow2'/></target><backingStore><path>/pools/p/gold.qcow2</path><format type='qcow2'/></backingStore></volume>`;
     const { h, calls, execs } = fakeHost({ copyMs: 10, filePool: { qemuImg: chained, srcXml } });
     await planRun(h, plan);
@@ -301,13 +305,7 @@ describe("planRun", () => {
   });
 
   it("refuses a backing file outside the storage pools", async () => {
-    const chained = JSON.stringify({
-      format: "qcow2",
-      "virtual-size": 1000,
-      "backing-filename": "/etc/shadow",
-      "full-backing-filename": "/etc/shadow",
-      "backing-filename-format": "raw",
-    });
+    const chained = backedQcow2Info("/etc/shadow", "/etc/shadow", "raw");
     const { h, calls } = fakeHost({ copyMs: 10, filePool: { qemuImg: chained }, notInPool: true });
     await expect(planRun(h, plan)).rejects.toThrow(/not a volume of a storage pool/);
     expect(calls.filter((c) => c === "cp" || c === "vol-create-from")).toEqual([]);
@@ -334,13 +332,7 @@ describe("planRun", () => {
     await planRun(ok.h, overlay);
     expect(ok.calls.slice(0, 1)).toEqual(["vol-create-as"]);
     // The base's chain grew since the plan was made: refused, nothing made.
-    const chained = JSON.stringify({
-      format: "qcow2",
-      "virtual-size": 1000,
-      "backing-filename": "/pools/p/gold.raw",
-      "full-backing-filename": "/pools/p/gold.raw",
-      "backing-filename-format": "raw",
-    });
+    const chained = backedQcow2Info("/pools/p/gold.raw", "/pools/p/gold.raw", "raw");
     const changed = fakeHost({ copyMs: 10, filePool: { qemuImg: chained } });
     await expect(
       planRun(changed.h, {
