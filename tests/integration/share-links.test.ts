@@ -52,6 +52,14 @@ async function sessionRow(linkId: string) {
   return s.m.db.db().consoleSession.findFirst({ where: { shareLinkId: linkId }, orderBy: { startedAt: "desc" } });
 }
 
+/** The visitor's console closes with 4003 and `reason` less than 2 s after `t0`. */
+async function expectClosedWithin2s(o: Opened, t0: number, reason: string) {
+  const closed = await o.closed;
+  expect(closed.code).toBe(4003);
+  expect(closed.reason).toBe(reason);
+  expect(closed.at - t0).toBeLessThan(2_000);
+}
+
 /** Closes the visitor's socket and returns the link's console session row once it has ended. */
 async function closeAndEndedRow(o: Opened, linkId: string) {
   o.ws.close(1000);
@@ -228,10 +236,7 @@ describe(`console share links on ${testDbKind()}`, () => {
     await rfbHandshake(o);
     const t0 = Date.now();
     await s.m.db.db().shareLink.update({ where: { id: link.id }, data: { expiresAt: new Date() } });
-    const closed = await o.closed;
-    expect(closed.code).toBe(4003);
-    expect(closed.reason).toBe("share link expired");
-    expect(closed.at - t0).toBeLessThan(2_000);
+    await expectClosedWithin2s(o, t0, "share link expired");
   });
 
   it("closes an open console within 2 s when the link is revoked, and refuses it afterwards", async () => {
@@ -254,10 +259,7 @@ describe(`console share links on ${testDbKind()}`, () => {
     });
     const t0 = Date.now();
     await share.shareLinkRevoke(await sharerCaller(), link.id);
-    const closed = await o.closed;
-    expect(closed.code).toBe(4003);
-    expect(closed.reason).toBe("share link revoked");
-    expect(closed.at - t0).toBeLessThan(2_000);
+    await expectClosedWithin2s(o, t0, "share link revoked");
     await expect(share.shareTicketMint(link.token, { mode: "view", channel: "main" })).rejects.toMatchObject({
       code: "forbidden",
       message: expect.stringMatching(/revoked/),
@@ -277,10 +279,7 @@ describe(`console share links on ${testDbKind()}`, () => {
     await rfbHandshake(o);
     const t0 = Date.now();
     await s.m.db.db().grant.delete({ where: { id: grantId } });
-    const closed = await o.closed;
-    expect(closed.code).toBe(4003);
-    expect(closed.reason).toBe("permission revoked");
-    expect(closed.at - t0).toBeLessThan(2_000);
+    await expectClosedWithin2s(o, t0, "permission revoked");
     await expect(share.shareTicketMint(link.token, { mode: "view", channel: "main" })).rejects.toMatchObject({
       code: "forbidden",
     });
