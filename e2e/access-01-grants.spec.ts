@@ -1,19 +1,9 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { rmSync } from "node:fs";
-import path from "node:path";
 import { expect, test } from "@playwright/test";
 import { testGuestXml } from "../tests/shared/guest-xml";
 import { ADMIN, type Account } from "./helpers/accounts";
-import {
-  guestDefineHost1,
-  guestDirCreate,
-  guestRemoveHost1,
-  hostOneEnsure,
-  hostOneRelease,
-  qcow2Create,
-  virshHost1,
-  type HostOne,
-} from "./helpers/host1";
+import { virshHost1 } from "./helpers/host1";
+import { host1GuestsSetup } from "./helpers/host1-guests";
 import { expectApiError, loginApi, signedInContext } from "./helpers/session";
 import { userCreate } from "./helpers/users";
 
@@ -36,36 +26,25 @@ const DESK: Account = {
   role: "helpdesk",
 };
 
-let workDir = "";
-let host1: HostOne | undefined;
-let hostId = "";
-
 /** 64 MiB, no NIC, an empty qcow2, VGA + VNC on loopback: SeaBIOS on screen. Built as a DOM. */
 function guestXml(g: { name: string; uuid: string }, disk: string): string {
   return testGuestXml({ ...g, domainType: DOMAIN_TYPE, memoryMiB: 64, disk, displays: [{ type: "vnc" }] });
 }
 
-const vmPath = (g: { uuid: string }) => `/vms/${encodeURIComponent(hostId)}/${g.uuid}`;
+const stack = host1GuestsSetup({
+  hostName: `access-01 host ${tag}`,
+  dirPrefix: "vdtest-access-",
+  guests: [GRANTED, OTHER],
+  disks: true,
+  xml: (g, disk) => guestXml(g, disk!),
+});
+
+const vmPath = (g: { uuid: string }) => `/vms/${encodeURIComponent(stack.hostId)}/${g.uuid}`;
 
 test.beforeAll(async ({ browser }) => {
-  host1 = await hostOneEnsure(browser, `access-01 host ${tag}`);
-  hostId = host1.hostId;
-  workDir = guestDirCreate("vdtest-access-");
-  for (const g of [GRANTED, OTHER]) {
-    const disk = path.join(workDir, `${g.uuid}.qcow2`);
-    qcow2Create(disk);
-    guestDefineHost1(path.join(workDir, `${g.uuid}.xml`), guestXml(g, disk));
-    virshHost1(["start", g.uuid]);
-  }
   const admin = await signedInContext(browser, ADMIN);
   await userCreate(admin.api, DESK);
   await admin.context.close();
-});
-
-test.afterAll(async ({ browser }) => {
-  for (const g of [GRANTED, OTHER]) guestRemoveHost1(g.uuid);
-  if (workDir) rmSync(workDir, { recursive: true, force: true });
-  await hostOneRelease(browser, host1);
 });
 
 test("a helpdesk user granted nothing sees no VM and gets 404 for one", async ({ browser }) => {
@@ -76,7 +55,7 @@ test("a helpdesk user granted nothing sees no VM and gets 404 for one", async ({
   await expect(desk.page.getByTestId("nav-hosts")).toHaveCount(0);
   const res = await desk.page.goto(vmPath(GRANTED));
   expect(res?.status()).toBe(404);
-  await expectApiError(await desk.api.get(`/api/vms/${hostId}/${GRANTED.uuid}`), 404, "not_found");
+  await expectApiError(await desk.api.get(`/api/vms/${stack.hostId}/${GRANTED.uuid}`), 404, "not_found");
   await desk.context.close();
 });
 
@@ -127,12 +106,12 @@ test("admin grants console on one VM; the helpdesk user sees exactly it, opens i
   await expect(desk.page.getByTestId("vm-tag-input")).toHaveCount(0);
   await expect(desk.page.getByTestId("vm-permissions")).toHaveCount(0);
   await expectApiError(
-    await desk.api.post(`/api/vms/${hostId}/${GRANTED.uuid}/actions`, { action: "destroy" }),
+    await desk.api.post(`/api/vms/${stack.hostId}/${GRANTED.uuid}/actions`, { action: "destroy" }),
     403,
     "forbidden",
   );
   await expectApiError(
-    await desk.api.post(`/api/vms/${hostId}/${OTHER.uuid}/actions`, { action: "destroy" }),
+    await desk.api.post(`/api/vms/${stack.hostId}/${OTHER.uuid}/actions`, { action: "destroy" }),
     404,
     "not_found",
   );

@@ -1,18 +1,8 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { rmSync } from "node:fs";
-import path from "node:path";
 import { expect, test, type Browser } from "@playwright/test";
 import { testGuestXml } from "../tests/shared/guest-xml";
 import { ADMIN } from "./helpers/accounts";
-import {
-  guestDefineHost1,
-  guestDirCreate,
-  guestRemoveHost1,
-  hostOneEnsure,
-  hostOneRelease,
-  virshHost1,
-  type HostOne,
-} from "./helpers/host1";
+import { host1GuestsSetup } from "./helpers/host1-guests";
 import { baseURL, loginApi, SESSION_COOKIE, signedInContext } from "./helpers/session";
 
 // Console share links end to end, on host 1 with one throwaway guest: an admin creates a link in
@@ -28,16 +18,10 @@ const DOMAIN_TYPE = process.env.VD_TEST_DOMAIN_TYPE ?? "qemu";
 const tag = randomBytes(3).toString("hex");
 const GUEST = { name: `vdtest-share-e2e-${tag}`, uuid: randomUUID() };
 
-let workDir = "";
-let host1: HostOne | undefined;
-let hostId = "";
-
 /** 64 MiB, no NIC, no disk, VGA + VNC on loopback: SeaBIOS on screen. Built as a DOM. */
 function guestXml(g: { name: string; uuid: string }): string {
   return testGuestXml({ ...g, domainType: DOMAIN_TYPE, memoryMiB: 64, displays: [{ type: "vnc" }] });
 }
-
-const vmPath = () => `/vms/${encodeURIComponent(hostId)}/${GUEST.uuid}`;
 
 /** A browser context with no account at all: nothing but the link. */
 async function visitor(browser: Browser, url: string) {
@@ -47,19 +31,14 @@ async function visitor(browser: Browser, url: string) {
   return { context, page };
 }
 
-test.beforeAll(async ({ browser }) => {
-  host1 = await hostOneEnsure(browser, `access-03 host ${tag}`);
-  hostId = host1.hostId;
-  workDir = guestDirCreate("vdtest-share-");
-  guestDefineHost1(path.join(workDir, `${GUEST.uuid}.xml`), guestXml(GUEST));
-  virshHost1(["start", GUEST.uuid]);
+const stack = host1GuestsSetup({
+  hostName: `access-03 host ${tag}`,
+  dirPrefix: "vdtest-share-",
+  guests: [GUEST],
+  xml: (g) => guestXml(g),
 });
 
-test.afterAll(async ({ browser }) => {
-  guestRemoveHost1(GUEST.uuid);
-  if (workDir) rmSync(workDir, { recursive: true, force: true });
-  await hostOneRelease(browser, host1);
-});
+const vmPath = () => `/vms/${encodeURIComponent(stack.hostId)}/${GUEST.uuid}`;
 
 test("a link from the Share dialog opens the console in a fresh context without signing in; revoking it closes that console within 2 s", async ({
   page,
@@ -88,7 +67,7 @@ test("a link from the Share dialog opens the console in a fresh context without 
   await expect(anon.page.getByTestId("share-vm-name")).toHaveText(GUEST.name);
   expect((await anon.context.cookies()).some((c) => c.name === SESSION_COOKIE)).toBe(false);
   // The link opens nothing else: the app itself still wants a sign-in.
-  expect((await anon.page.request.get(`/api/vms/${hostId}/${GUEST.uuid}`)).status()).toBe(401);
+  expect((await anon.page.request.get(`/api/vms/${stack.hostId}/${GUEST.uuid}`)).status()).toBe(401);
 
   // Revoke from the VM page, after a confirmation.
   await rows.first().locator('[data-testid^="share-revoke-"]').click();
@@ -109,7 +88,7 @@ test("a link from the Share dialog opens the console in a fresh context without 
 test("a one-minute link closes the open console when it expires, and is refused afterwards", async ({ browser }) => {
   test.setTimeout(150_000);
   const admin = await signedInContext(browser, ADMIN);
-  const res = await admin.api.post(`/api/vms/${hostId}/${GUEST.uuid}/share-links`, {
+  const res = await admin.api.post(`/api/vms/${stack.hostId}/${GUEST.uuid}/share-links`, {
     kind: "vnc",
     expiresInMinutes: 1,
   });
@@ -136,7 +115,7 @@ test("a view-only, single-use link shows a view-only console once and refuses th
   browser,
 }) => {
   const admin = await signedInContext(browser, ADMIN);
-  const res = await admin.api.post(`/api/vms/${hostId}/${GUEST.uuid}/share-links`, {
+  const res = await admin.api.post(`/api/vms/${stack.hostId}/${GUEST.uuid}/share-links`, {
     kind: "vnc",
     expiresInMinutes: 15,
     viewOnly: true,

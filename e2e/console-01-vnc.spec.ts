@@ -1,21 +1,11 @@
 import { spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { readFileSync, rmSync } from "node:fs";
-import path from "node:path";
+import { readFileSync } from "node:fs";
 import { expect, test, type Locator, type Page } from "@playwright/test";
 import { testGuestXml } from "../tests/shared/guest-xml";
 import { ADMIN } from "./helpers/accounts";
-import {
-  guestDefineHost1,
-  guestDirCreate,
-  guestRemoveHost1,
-  HOST1,
-  hostOneEnsure,
-  hostOneRelease,
-  qcow2Create,
-  virshHost1,
-  type HostOne,
-} from "./helpers/host1";
+import { HOST1, virshHost1 } from "./helpers/host1";
+import { host1GuestsSetup } from "./helpers/host1-guests";
 import { loginApi } from "./helpers/session";
 import { canvasGrid, expectCanvasShowsGuestScreen, inked } from "./helpers/screen-grid";
 
@@ -32,9 +22,6 @@ const DOMAIN_TYPE = process.env.VD_TEST_DOMAIN_TYPE ?? "qemu";
 
 const tag = randomBytes(3).toString("hex");
 const GUEST = { name: `vdtest-console-${tag}`, uuid: randomUUID() };
-let workDir = "";
-let hostId = "";
-let host1: HostOne | undefined;
 
 const virsh = virshHost1;
 
@@ -51,7 +38,15 @@ function guestXml(disk: string): string {
   });
 }
 
-const consolePath = () => `/vms/${encodeURIComponent(hostId)}/${GUEST.uuid}/console?kind=vnc`;
+const stack = host1GuestsSetup({
+  hostName: `console-01 host ${tag}`,
+  dirPrefix: "vdtest-console-",
+  guests: [GUEST],
+  disks: true,
+  xml: (_g, disk) => guestXml(disk!),
+});
+
+const consolePath = () => `/vms/${encodeURIComponent(stack.hostId)}/${GUEST.uuid}/console?kind=vnc`;
 
 async function openConsole(page: Page): Promise<Locator> {
   await loginApi(page.request, ADMIN);
@@ -61,23 +56,6 @@ async function openConsole(page: Page): Promise<Locator> {
   await expect(root).toHaveAttribute("data-status", "connected", { timeout: 20_000 });
   return root;
 }
-
-test.beforeAll(async ({ browser }) => {
-  host1 = await hostOneEnsure(browser, `console-01 host ${tag}`);
-  hostId = host1.hostId;
-
-  workDir = guestDirCreate("vdtest-console-");
-  const disk = path.join(workDir, "disk.qcow2");
-  qcow2Create(disk);
-  guestDefineHost1(path.join(workDir, "domain.xml"), guestXml(disk));
-  virsh(["start", GUEST.uuid]);
-});
-
-test.afterAll(async ({ browser }) => {
-  guestRemoveHost1(GUEST.uuid);
-  if (workDir) rmSync(workDir, { recursive: true, force: true });
-  await hostOneRelease(browser, host1);
-});
 
 test("shows the guest's BIOS text in the noVNC canvas, matching virsh screenshot", async ({ page }) => {
   await openConsole(page);
@@ -98,7 +76,7 @@ test("shows the guest's BIOS text in the noVNC canvas, matching virsh screenshot
   }
 
   // SeaBIOS prints several lines of light text on black at the top left, as libvirt's screenshot shows.
-  const canvas = await expectCanvasShowsGuestScreen(page, { uuid: GUEST.uuid, dir: workDir });
+  const canvas = await expectCanvasShowsGuestScreen(page, { uuid: GUEST.uuid, dir: stack.workDir });
   const top = canvas.cells.slice(0, canvas.cols * 6).reduce((n, x) => n + x, 0);
   expect(top, "ink in the first six text rows").toBeGreaterThan(40);
 });

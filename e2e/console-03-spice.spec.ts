@@ -1,19 +1,9 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import net from "node:net";
-import path from "node:path";
 import { expect, test } from "@playwright/test";
 import { ADMIN } from "./helpers/accounts";
-import {
-  guestDefineHost1,
-  guestDirCreate,
-  guestRemoveHost1,
-  hostOneEnsure,
-  hostOneRelease,
-  qcow2Create,
-  virshHost1,
-  type HostOne,
-} from "./helpers/host1";
+import { host1GuestsSetup } from "./helpers/host1-guests";
 import { expectCanvasShowsGuestScreen } from "./helpers/screen-grid";
 import { testGuestXml } from "../tests/shared/guest-xml";
 import { loginApi } from "./helpers/session";
@@ -29,10 +19,6 @@ test.describe.configure({ mode: "serial" });
 const DOMAIN_TYPE = process.env.VD_TEST_DOMAIN_TYPE ?? "qemu";
 const tag = randomBytes(3).toString("hex");
 const GUEST = { name: `vdtest-spice-${tag}`, uuid: randomUUID() };
-let workDir = "";
-let hostId = "";
-let host1: HostOne | undefined;
-const virsh = virshHost1;
 
 /** 64 MiB, no NIC, an empty qcow2 (SeaBIOS: "No bootable device."), VGA, SPICE on loopback with an expired password. */
 function guestXml(disk: string): string {
@@ -46,31 +32,28 @@ function guestXml(disk: string): string {
   });
 }
 
-test.beforeAll(async ({ browser }) => {
-  host1 = await hostOneEnsure(browser, `console-03 host ${tag}`);
-  hostId = host1.hostId;
-  workDir = guestDirCreate("vdtest-spice-");
-  const disk = path.join(workDir, "disk.qcow2");
-  qcow2Create(disk);
-  guestDefineHost1(path.join(workDir, "domain.xml"), guestXml(disk));
-  virsh(["start", GUEST.uuid]);
-});
-
-test.afterAll(async ({ browser }) => {
-  guestRemoveHost1(GUEST.uuid);
-  if (workDir) rmSync(workDir, { recursive: true, force: true });
-  await hostOneRelease(browser, host1);
+const stack = host1GuestsSetup({
+  hostName: `console-03 host ${tag}`,
+  dirPrefix: "vdtest-spice-",
+  guests: [GUEST],
+  disks: true,
+  xml: (_g, disk) => guestXml(disk!),
 });
 
 test("draws the guest's screen with spice-html5, matching virsh screenshot", async ({ page }) => {
   await loginApi(page.request, ADMIN);
-  await page.goto(`/vms/${encodeURIComponent(hostId)}/${GUEST.uuid}/console?kind=spice`);
+  await page.goto(`/vms/${encodeURIComponent(stack.hostId)}/${GUEST.uuid}/console?kind=spice`);
   const root = page.getByTestId("console-root");
   await expect(root).toHaveAttribute("data-kind", "spice");
   await expect(root).toHaveAttribute("data-status", "connected", { timeout: 30_000 });
   await expect(page.getByTestId("console-download-vv")).toBeEnabled();
 
-  await expectCanvasShowsGuestScreen(page, { uuid: GUEST.uuid, dir: workDir, pick: "largest", inkTimeoutMs: 30_000 });
+  await expectCanvasShowsGuestScreen(page, {
+    uuid: GUEST.uuid,
+    dir: stack.workDir,
+    pick: "largest",
+    inkTimeoutMs: 30_000,
+  });
 });
 
 test("Download .vv gives remote-viewer a file whose ticket opens a CONNECT tunnel to this guest's SPICE server", async ({
@@ -78,7 +61,7 @@ test("Download .vv gives remote-viewer a file whose ticket opens a CONNECT tunne
   baseURL,
 }) => {
   await loginApi(page.request, ADMIN);
-  await page.goto(`/vms/${encodeURIComponent(hostId)}/${GUEST.uuid}/console?kind=spice`);
+  await page.goto(`/vms/${encodeURIComponent(stack.hostId)}/${GUEST.uuid}/console?kind=spice`);
   await expect(page.getByTestId("console-root")).toHaveAttribute("data-status", "connected", { timeout: 30_000 });
   const download = page.waitForEvent("download");
   await page.getByTestId("console-download-vv").click();

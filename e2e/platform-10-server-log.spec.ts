@@ -126,6 +126,30 @@ test("one JSON line per request with its id; failures and host changes logged; n
   const bearer = { authorization: `Bearer ${token}` };
   expect((await call("GET", `/api/hosts?ticket=${QUERY_SECRET}`, { headers: bearer })).status).toBe(200);
 
+  /** Adds the test stack's sshd as a host with a pasted key, tests the connection and confirms its key. */
+  const stackHostAdd = async (name: string, privateKey: string, more: Record<string, unknown> = {}) => {
+    const res = await call("POST", "/api/hosts", {
+      headers: bearer,
+      body: {
+        name,
+        address: stackVar("VD_TEST_SSH_HOST"),
+        port: Number(stackVar("VD_TEST_SSH_PORT")),
+        username: stackVar("VD_TEST_SSH_USER"),
+        key: { kind: "paste", privateKey },
+        ...more,
+      },
+    });
+    expect(res.status, await res.clone().text()).toBe(201);
+    const host = ((await res.json()) as { host: { id: string } }).host;
+    expect((await call("POST", `/api/hosts/${host.id}/test`, { headers: bearer })).status).toBe(200);
+    const confirmed = await call("POST", `/api/hosts/${host.id}/confirm-key`, {
+      headers: bearer,
+      body: { fingerprint: stackVar("VD_TEST_SSH_HOSTKEY_SHA256") },
+    });
+    expect(confirmed.status, await confirmed.clone().text()).toBe(200);
+    return host;
+  };
+
   // A host added with a pasted (generated) private key, pointing at a port nothing listens on.
   execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "log-test", "-f", path.join(keyDir, "id")]);
   const privateKey = readFileSync(path.join(keyDir, "id"), "utf8");
@@ -150,51 +174,13 @@ test("one JSON line per request with its id; failures and host changes logged; n
   // The same key on a host that answers (the test stack's sshd) but does not know it: once its host
   // key is confirmed, a call through it fails with 502 (a failed action, logged with the error) and
   // the connection attempt marks the host offline.
-  const reachable = await call("POST", "/api/hosts", {
-    headers: bearer,
-    body: {
-      name: "log-host-2",
-      address: stackVar("VD_TEST_SSH_HOST"),
-      port: Number(stackVar("VD_TEST_SSH_PORT")),
-      username: stackVar("VD_TEST_SSH_USER"),
-      key: { kind: "paste", privateKey },
-    },
-  });
-  expect(reachable.status, await reachable.clone().text()).toBe(201);
-  const host2 = ((await reachable.json()) as { host: { id: string } }).host;
-  expect((await call("POST", `/api/hosts/${host2.id}/test`, { headers: bearer })).status).toBe(200);
-  const confirmed = await call("POST", `/api/hosts/${host2.id}/confirm-key`, {
-    headers: bearer,
-    body: { fingerprint: stackVar("VD_TEST_SSH_HOSTKEY_SHA256") },
-  });
-  expect(confirmed.status, await confirmed.clone().text()).toBe(200);
+  const host2 = await stackHostAdd("log-host-2", privateKey);
   const info = await call("GET", `/api/hosts/${host2.id}/info`, { headers: bearer });
   expect(info.status, await info.clone().text()).toBe(502);
 
   // The test stack's own key, pasted: the host comes online once its key is confirmed.
   const stackKey = readFileSync(stackVar("VD_TEST_SSH_KEY"), "utf8");
-  const good = await call("POST", "/api/hosts", {
-    headers: bearer,
-    body: {
-      name: "log-host-3",
-      address: stackVar("VD_TEST_SSH_HOST"),
-      port: Number(stackVar("VD_TEST_SSH_PORT")),
-      username: stackVar("VD_TEST_SSH_USER"),
-      libvirtUri: stackVar("VD_TEST_LIBVIRT_URI"),
-      key: { kind: "paste", privateKey: stackKey },
-    },
-  });
-  expect(good.status, await good.clone().text()).toBe(201);
-  const host3 = ((await good.json()) as { host: { id: string } }).host;
-  expect((await call("POST", `/api/hosts/${host3.id}/test`, { headers: bearer })).status).toBe(200);
-  expect(
-    (
-      await call("POST", `/api/hosts/${host3.id}/confirm-key`, {
-        headers: bearer,
-        body: { fingerprint: stackVar("VD_TEST_SSH_HOSTKEY_SHA256") },
-      })
-    ).status,
-  ).toBe(200);
+  const host3 = await stackHostAdd("log-host-3", stackKey, { libvirtUri: stackVar("VD_TEST_LIBVIRT_URI") });
 
   // Refused actions (debug level): a bad key, a wrong token, a share link that does not exist.
   expect(

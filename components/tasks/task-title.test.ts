@@ -14,47 +14,19 @@ function tasksT(locale: "en" | "fr"): TitleTranslator {
 const base = { title: "English title" };
 
 describe("taskTitle", () => {
-  it("renders each server title key in French", () => {
-    const fr = tasksT("fr");
-    expect(
-      taskTitle(fr, { ...base, titleKey: "titles.vmCreateCopy", titleParams: { name: "web1", host: "kvm-a" } }),
-    ).toBe("Créer web1 sur kvm-a (copie complète)");
-    expect(
-      taskTitle(fr, {
-        ...base,
-        titleKey: "titles.vmClone",
-        titleParams: { source: "base", name: "web2", mode: "linked" },
-      }),
-    ).toBe("Cloner base en web2 (clone lié)");
-    expect(taskTitle(fr, { ...base, titleKey: "titles.vmDelete", titleParams: { name: "web1", volumes: 0 } })).toBe(
-      "Supprimer web1",
-    );
-    expect(taskTitle(fr, { ...base, titleKey: "titles.vmDelete", titleParams: { name: "web1", volumes: 2 } })).toBe(
-      "Supprimer web1 et 2 volumes",
-    );
-    expect(
-      taskTitle(fr, { ...base, titleKey: "titles.storageUpload", titleParams: { name: "a.iso", pool: "default" } }),
-    ).toBe("Téléverser a.iso dans default");
-  });
-
-  it("renders the same English the server stores as title", () => {
-    const en = tasksT("en");
-    expect(
-      taskTitle(en, { ...base, titleKey: "titles.vmCreateCopy", titleParams: { name: "web1", host: "kvm-a" } }),
-    ).toBe("Create web1 on kvm-a (full copy)");
-    expect(
-      taskTitle(en, {
-        ...base,
-        titleKey: "titles.vmClone",
-        titleParams: { source: "base", name: "web2", mode: "full" },
-      }),
-    ).toBe("Clone base to web2 (full copy)");
-    expect(taskTitle(en, { ...base, titleKey: "titles.vmDelete", titleParams: { name: "web1", volumes: 1 } })).toBe(
-      "Delete web1 and 1 volume",
-    );
-    expect(
-      taskTitle(en, { ...base, titleKey: "titles.storageUpload", titleParams: { name: "a.iso", pool: "default" } }),
-    ).toBe("Upload a.iso to default");
+  // Each server title key in French, and the same English the server stores as title.
+  it.each<["en" | "fr", string, Record<string, string | number>, string]>([
+    ["fr", "titles.vmCreateCopy", { name: "web1", host: "kvm-a" }, "Créer web1 sur kvm-a (copie complète)"],
+    ["fr", "titles.vmClone", { source: "base", name: "web2", mode: "linked" }, "Cloner base en web2 (clone lié)"],
+    ["fr", "titles.vmDelete", { name: "web1", volumes: 0 }, "Supprimer web1"],
+    ["fr", "titles.vmDelete", { name: "web1", volumes: 2 }, "Supprimer web1 et 2 volumes"],
+    ["fr", "titles.storageUpload", { name: "a.iso", pool: "default" }, "Téléverser a.iso dans default"],
+    ["en", "titles.vmCreateCopy", { name: "web1", host: "kvm-a" }, "Create web1 on kvm-a (full copy)"],
+    ["en", "titles.vmClone", { source: "base", name: "web2", mode: "full" }, "Clone base to web2 (full copy)"],
+    ["en", "titles.vmDelete", { name: "web1", volumes: 1 }, "Delete web1 and 1 volume"],
+    ["en", "titles.storageUpload", { name: "a.iso", pool: "default" }, "Upload a.iso to default"],
+  ])("renders in %s %s %j as %j", (locale, titleKey, titleParams, expected) => {
+    expect(taskTitle(tasksT(locale), { ...base, titleKey, titleParams })).toBe(expected);
   });
 
   it("falls back to the stored title for old rows and unknown keys", () => {

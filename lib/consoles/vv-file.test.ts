@@ -1,14 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { vvFields } from "../../tests/shared/vv-fields";
 import { vvFile, vvHostOf, vvTicketOf } from "./vv-file";
-
-const parse = (text: string) =>
-  Object.fromEntries(
-    text
-      .trim()
-      .split("\n")
-      .slice(1)
-      .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
-  );
 
 describe("vvFile", () => {
   it("names virtdeck as the proxy and the ticket as the host, with the password", () => {
@@ -19,7 +11,7 @@ describe("vvFile", () => {
       title: "web 1 (virtdeck)",
     });
     expect(text.split("\n")[0]).toBe("[virt-viewer]");
-    expect(parse(text)).toMatchObject({
+    expect(vvFields(text)).toMatchObject({
       type: "spice",
       host: "vd-AbC_123-x",
       port: "5900",
@@ -32,7 +24,7 @@ describe("vvFile", () => {
   });
 
   it("keeps hostile VM names on one line and escapes backslashes", () => {
-    const v = parse(
+    const v = vvFields(
       vvFile({ host: "vd-x", password: "p", proxy: "https://vd.example", title: "a\nproxy=http://evil\\b" }),
     );
     expect(v.title).toBe("a proxy=http://evil\\\\b");

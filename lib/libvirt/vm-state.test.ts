@@ -1,35 +1,23 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import {
-  canForceOff,
-  canManagedSave,
-  canPause,
-  canReboot,
-  canReset,
-  canResume,
-  canShutdown,
-  canStart,
-  isActive,
-  vmStateFromNumber,
-  vmStateFromText,
-  type VmState,
-} from "./vm-state";
+import * as vmState from "./vm-state";
+import { VM_STATES, vmStateFromNumber, vmStateFromText, type VmState } from "./vm-state";
 
 const fixture = (name: string) => readFileSync(path.join(import.meta.dirname, "__fixtures__", name), "utf8");
 
 describe("vmStateFromNumber", () => {
-  it("follows virDomainState", () => {
-    expect([0, 1, 2, 3, 4, 5, 6, 7].map(vmStateFromNumber)).toEqual([
-      "nostate",
-      "running",
-      "blocked",
-      "paused",
-      "shutdown",
-      "shutoff",
-      "crashed",
-      "pmsuspended",
-    ]);
+  it.each<[number, VmState]>([
+    [0, "nostate"],
+    [1, "running"],
+    [2, "blocked"],
+    [3, "paused"],
+    [4, "shutdown"],
+    [5, "shutoff"],
+    [6, "crashed"],
+    [7, "pmsuspended"],
+  ])("maps virDomainState %s to %s", (n, state) => {
+    expect(vmStateFromNumber(n)).toBe(state);
   });
 
   it.each([8, -1, 1.5, Number.NaN])("maps %s to nostate", (n) => {
@@ -59,19 +47,21 @@ describe("vmStateFromText", () => {
 });
 
 describe("action predicates", () => {
-  const ALL: VmState[] = ["running", "blocked", "paused", "shutdown", "shutoff", "crashed", "pmsuspended", "nostate"];
-  const allowed = (p: (s: VmState) => boolean) => ALL.filter(p);
+  type Predicate = Extract<keyof typeof vmState, `can${string}` | "isActive">;
+  const ACTIVE: VmState[] = ["running", "blocked", "paused", "shutdown", "crashed", "pmsuspended"];
 
-  it("follow libvirt's QEMU driver", () => {
-    expect(allowed(canStart)).toEqual(["shutoff"]);
-    expect(allowed(canShutdown)).toEqual(["running", "blocked"]);
-    expect(allowed(canReboot)).toEqual(["running", "blocked"]);
-    expect(allowed(canPause)).toEqual(["running", "blocked"]);
-    expect(allowed(canResume)).toEqual(["paused"]);
-    expect(allowed(canManagedSave)).toEqual(["running", "blocked", "paused"]);
-    const active = ["running", "blocked", "paused", "shutdown", "crashed", "pmsuspended"];
-    expect(allowed(isActive)).toEqual(active);
-    expect(allowed(canForceOff)).toEqual(active);
-    expect(allowed(canReset)).toEqual(active);
+  // What libvirt's QEMU driver accepts in each state.
+  it.each<[Predicate, VmState[]]>([
+    ["canStart", ["shutoff"]],
+    ["canShutdown", ["running", "blocked"]],
+    ["canReboot", ["running", "blocked"]],
+    ["canPause", ["running", "blocked"]],
+    ["canResume", ["paused"]],
+    ["canManagedSave", ["running", "blocked", "paused"]],
+    ["isActive", ACTIVE],
+    ["canForceOff", ACTIVE],
+    ["canReset", ACTIVE],
+  ])("%s holds in %j", (predicate, states) => {
+    expect(VM_STATES.filter(vmState[predicate])).toEqual(states);
   });
 });

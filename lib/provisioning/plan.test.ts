@@ -162,6 +162,28 @@ const plan: CreatePlan = {
   },
 };
 
+/** qemu-img info's JSON for a 1000-byte qcow2 whose header names `backing` (resolved to `full`) in `format`. */
+const backedQcow2Info = (backing: string, full: string, format: string) =>
+  JSON.stringify({
+    format: "qcow2",
+    "virtual-size": 1000,
+    "backing-filename": backing,
+    "full-backing-filename": full,
+    "backing-filename-format": format,
+  });
+
+/** What every run does first: define's exec starts early, then both pools are read. */
+const OPENING = ["define (early)", "pool-dumpxml", "pool-dumpxml"];
+/** qemu-img info's argv before the format and the path. */
+const QEMU_IMG_INFO = ["env", "LC_ALL=C.UTF-8", "qemu-img", "info", "-U", "--output=json"];
+
+/** At least two readings between 5% and 90% during the copy, rising. */
+function expectRisingCopyProgress(progress: number[]) {
+  const during = progress.filter((p) => p > 5 && p < 90);
+  expect(during.length).toBeGreaterThanOrEqual(2);
+  expect([...during].sort((a, b) => a - b)).toEqual(during);
+}
+
 describe("planRun", () => {
   it("copies with progress from the growing volume, then defines and starts", async () => {
     const { h, calls } = fakeHost({ copyMs: 1800 });
@@ -169,35 +191,16 @@ describe("planRun", () => {
     const r = await planRun(h, plan, { progress: async (p) => void progress.push(p) });
     expect(r).toEqual({ uuid: plan.domain.uuid, name: "vm1", started: true });
     // define's exec starts before the copy and gets the XML once the copy is done.
-    expect(calls).toEqual([
-      "define (early)",
-      "pool-dumpxml",
-      "pool-dumpxml",
-      "vol-create-from",
-      "vol-path",
-      "define",
-      "start",
-    ]);
-    // Watched every 500 ms during a 1.8 s copy: at least two readings between 5% and 90%, rising.
-    const during = progress.filter((p) => p > 5 && p < 90);
-    expect(during.length).toBeGreaterThanOrEqual(2);
-    expect([...during].sort((a, b) => a - b)).toEqual(during);
+    expect(calls).toEqual([...OPENING, "vol-create-from", "vol-path", "define", "start"]);
+    // Watched every 500 ms during a 1.8 s copy.
+    expectRisingCopyProgress(progress);
     expect(progress.at(-1)).toBe(95);
   });
 
   it("undoes the volumes it made (and the seed) when define fails", async () => {
     const { h, calls } = fakeHost({ copyMs: 10, failOn: "define" });
     await expect(planRun(h, plan)).rejects.toThrow("define failed");
-    expect(calls).toEqual([
-      "define (early)",
-      "pool-dumpxml",
-      "pool-dumpxml",
-      "vol-create-from",
-      "vol-path",
-      "define",
-      "vol-delete",
-      "vol-delete",
-    ]);
+    expect(calls).toEqual([...OPENING, "vol-create-from", "vol-path", "define", "vol-delete", "vol-delete"]);
   });
 
   it("undefines a VM whose start fails", async () => {
@@ -209,48 +212,20 @@ describe("planRun", () => {
   it("ends the waiting define without input when the copy fails", async () => {
     const { h, calls } = fakeHost({ copyMs: 10, failOn: "vol-create-from" });
     await expect(planRun(h, plan)).rejects.toThrow("vol-create-from failed");
-    expect(calls).toEqual([
-      "define (early)",
-      "pool-dumpxml",
-      "pool-dumpxml",
-      "vol-create-from",
-      "define (cancelled)",
-      "vol-delete",
-    ]);
+    expect(calls).toEqual([...OPENING, "vol-create-from", "define (cancelled)", "vol-delete"]);
   });
 
   it("copies a self-contained file in a dir pool with cp, with progress from the copy's own output, then refreshes the pool", async () => {
     const { h, calls, execs } = fakeHost({ copyMs: 1800, filePool: {} });
     const progress: number[] = [];
     await planRun(h, plan, { progress: async (p) => void progress.push(p) });
-    expect(calls).toEqual([
-      "define (early)",
-      "pool-dumpxml",
-      "pool-dumpxml",
-      "cp",
-      "pool-refresh",
-      "vol-path",
-      "define",
-      "start",
-    ]);
+    expect(calls).toEqual([...OPENING, "cp", "pool-refresh", "vol-path", "define", "start"]);
     // Both paths are argv elements after the fixed script, never part of it.
     const cp = execs.find((a) => a[0] === "sh")!;
     expect(cp.slice(3)).toEqual(["virtdeck-copy", "/pools/p/base.qcow2", "/pools/p/new.qcow2"]);
     expect(cp[2]).toContain('cp --reflink=auto -- "$1" "$2"');
-    expect(execs.find((a) => a[0] === "env")).toEqual([
-      "env",
-      "LC_ALL=C.UTF-8",
-      "qemu-img",
-      "info",
-      "-U",
-      "--output=json",
-      "-f",
-      "qcow2",
-      "/pools/p/base.qcow2",
-    ]);
-    const during = progress.filter((p) => p > 5 && p < 90);
-    expect(during.length).toBeGreaterThanOrEqual(2);
-    expect([...during].sort((a, b) => a - b)).toEqual(during);
+    expect(execs.find((a) => a[0] === "env")).toEqual([...QEMU_IMG_INFO, "-f", "qcow2", "/pools/p/base.qcow2"]);
+    expectRisingCopyProgress(progress);
   });
 
   it("uses libvirt's copy for a logical pool, once qemu-img and libvirt both read the source as declared", async () => {
@@ -259,19 +234,13 @@ describe("planRun", () => {
     expect(calls.filter((c) => c === "cp" || c === "vol-create-from")).toEqual(["vol-create-from"]);
     // Read as declared (-f) and probed (no -f), to compare.
     expect(execs.filter((a) => a[0] === "env")).toEqual([
-      ["env", "LC_ALL=C.UTF-8", "qemu-img", "info", "-U", "--output=json", "-f", "qcow2", "/pools/p/base.qcow2"],
-      ["env", "LC_ALL=C.UTF-8", "qemu-img", "info", "-U", "--output=json", "/pools/p/base.qcow2"],
+      [...QEMU_IMG_INFO, "-f", "qcow2", "/pools/p/base.qcow2"],
+      [...QEMU_IMG_INFO, "/pools/p/base.qcow2"],
     ]);
   });
 
   it("copies a verified backing chain with libvirt's copy (which flattens it)", async () => {
-    const chained = JSON.stringify({
-      format: "qcow2",
-      "virtual-size": 1000,
-      "backing-filename": "gold.qcow2",
-      "full-backing-filename": "/pools/p/gold.qcow2",
-      "backing-filename-format": "qcow2",
-    });
+    const chained = backedQcow2Info("gold.qcow2", "/pools/p/gold.qcow2", "qcow2");
     const srcXml = `<volume><name>base.qcow2</name><capacity>1000</capacity><target><path>/pools/p/base.qcow2</path><format type='qcow2'/></target><backingStore><path>/pools/p/gold.qcow2</path><format type='qcow2'/></backingStore></volume>`;
     const { h, calls, execs } = fakeHost({ copyMs: 10, filePool: { qemuImg: chained, srcXml } });
     await planRun(h, plan);
@@ -336,13 +305,7 @@ describe("planRun", () => {
   });
 
   it("refuses a backing file outside the storage pools", async () => {
-    const chained = JSON.stringify({
-      format: "qcow2",
-      "virtual-size": 1000,
-      "backing-filename": "/etc/shadow",
-      "full-backing-filename": "/etc/shadow",
-      "backing-filename-format": "raw",
-    });
+    const chained = backedQcow2Info("/etc/shadow", "/etc/shadow", "raw");
     const { h, calls } = fakeHost({ copyMs: 10, filePool: { qemuImg: chained }, notInPool: true });
     await expect(planRun(h, plan)).rejects.toThrow(/not a volume of a storage pool/);
     expect(calls.filter((c) => c === "cp" || c === "vol-create-from")).toEqual([]);
@@ -369,13 +332,7 @@ describe("planRun", () => {
     await planRun(ok.h, overlay);
     expect(ok.calls.slice(0, 1)).toEqual(["vol-create-as"]);
     // The base's chain grew since the plan was made: refused, nothing made.
-    const chained = JSON.stringify({
-      format: "qcow2",
-      "virtual-size": 1000,
-      "backing-filename": "/pools/p/gold.raw",
-      "full-backing-filename": "/pools/p/gold.raw",
-      "backing-filename-format": "raw",
-    });
+    const chained = backedQcow2Info("/pools/p/gold.raw", "/pools/p/gold.raw", "raw");
     const changed = fakeHost({ copyMs: 10, filePool: { qemuImg: chained } });
     await expect(
       planRun(changed.h, {
@@ -394,15 +351,7 @@ describe("planRun", () => {
   it("removes its partial file and what else was made when cp fails", async () => {
     const { h, calls } = fakeHost({ copyMs: 10, filePool: { cpCode: 1 } });
     await expect(planRun(h, plan)).rejects.toThrow("No space left on device");
-    expect(calls).toEqual([
-      "define (early)",
-      "pool-dumpxml",
-      "pool-dumpxml",
-      "cp",
-      "rm",
-      "define (cancelled)",
-      "vol-delete",
-    ]);
+    expect(calls).toEqual([...OPENING, "cp", "rm", "define (cancelled)", "vol-delete"]);
   });
 
   it("never overwrites an existing file", async () => {

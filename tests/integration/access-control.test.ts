@@ -13,15 +13,10 @@ import { NextRequest } from "next/server";
 import { fleetSetup, stackEnv, until, type FleetContext, type HostView } from "./helpers/fleet-stack";
 import { GuestLab, virshSync, type Guest } from "./helpers/fleet-guests";
 import { testDbKind } from "./helpers/test-database";
+import { grantPost, noopTaskCreate, routeCall as api, whoCreate, type Who } from "./helpers/route-call";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 type Handler = (req: NextRequest, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
-interface Who {
-  id: string;
-  username: string;
-  token: string;
-  csrf: string;
-}
 
 let f: FleetContext;
 const lab = new GuestLab("access");
@@ -38,39 +33,14 @@ let webTeam: string;
 let server: Server;
 let port: number;
 
-async function who(username: string, role: "admin" | "operator" | "helpdesk" = "helpdesk"): Promise<Who> {
-  const u = await f.mod.db.db().user.create({ data: { username, passwordHash: "x", role } });
-  const s = await f.mod.session.sessionCreate(u.id, { ip: "127.0.0.9", userAgent: "vitest" });
-  return { id: u.id, username, token: s.token, csrf: s.csrfToken };
-}
+const who = (username: string, role?: "admin" | "operator" | "helpdesk") => whoCreate(f, username, role);
 
-async function api(
-  as: Who,
-  method: string,
-  file: string,
-  params: Record<string, string> = {},
-  body?: unknown,
-  query = "",
-) {
-  const mod = (await import(/* @vite-ignore */ path.join(ROOT, "app/api", file, "route.ts"))) as Record<
-    string,
-    Handler
-  >;
-  let url = `http://127.0.0.1:3000/api/${file}`;
-  for (const [k, v] of Object.entries(params)) url = url.replace(`[${k}]`, encodeURIComponent(v));
-  const headers: Record<string, string> = {
-    cookie: `vd_session=${as.token}`,
-    "x-csrf-token": as.csrf,
-    "x-virtdeck-peer": "127.0.0.9",
-  };
-  if (body !== undefined) headers["content-type"] = "application/json";
-  const res = await mod[method](
-    new NextRequest(url + query, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }),
-    { params: Promise.resolve(params) },
-  );
-  const text = await res.text();
-  return { status: res.status, json: text ? (JSON.parse(text) as Record<string, any>) : {} };
-}
+/** Hana's direct grant: helpdesk on vmA. */
+const hanaOnVmA = () => ({
+  subject: { kind: "user" as const, id: hana.id },
+  roleId: "helpdesk",
+  scope: { kind: "vm", hostId: h1.id, vmUuid: vmA.uuid },
+});
 
 const vmIds = (g: Guest, host: HostView) => ({ hostId: host.id, uuid: g.uuid });
 
@@ -102,45 +72,27 @@ beforeAll(async () => {
   admin = await who(`acc-admin-${lab.tag}`, "admin");
   hana = await who(`hana-${lab.tag}`);
   other = await who(`other-${lab.tag}`);
-  expect(
-    (
-      await api(
-        admin,
-        "POST",
-        "grants",
-        {},
-        {
-          subject: { kind: "user", id: hana.id },
-          roleId: "helpdesk",
-          scope: { kind: "vm", hostId: h1.id, vmUuid: vmA.uuid },
-        },
-      )
-    ).status,
-  ).toBe(201);
+  expect((await grantPost(admin, hanaOnVmA())).status).toBe(201);
   const g = await api(admin, "POST", "groups", {}, { name: `web-team-${lab.tag}`, description: "web" });
   expect(g.status).toBe(201);
   webTeam = g.json.group.id;
   expect((await api(admin, "POST", "groups/[id]/members", { id: webTeam }, { userId: hana.id })).status).toBe(201);
   expect(
     (
-      await api(
-        admin,
-        "POST",
-        "grants",
-        {},
-        { subject: { kind: "group", id: webTeam }, roleId: "helpdesk", scope: { kind: "tag", tag: "web" } },
-      )
+      await grantPost(admin, {
+        subject: { kind: "group", id: webTeam },
+        roleId: "helpdesk",
+        scope: { kind: "tag", tag: "web" },
+      })
     ).status,
   ).toBe(201);
   expect(
     (
-      await api(
-        admin,
-        "POST",
-        "grants",
-        {},
-        { subject: { kind: "group", id: webTeam }, roleId: "viewer", scope: { kind: "host", hostId: h2.id } },
-      )
+      await grantPost(admin, {
+        subject: { kind: "group", id: webTeam },
+        roleId: "viewer",
+        scope: { kind: "host", hostId: h2.id },
+      })
     ).status,
   ).toBe(201);
   expect(
@@ -261,17 +213,7 @@ describe(`access control on ${testDbKind()}`, () => {
 
   it("answers 404 for other people's tasks, API tokens and share links (IDOR on every id kind)", async () => {
     const db = f.mod.db.db();
-    const { randomUUID } = await import("node:crypto");
-    const task = await db.task.create({
-      data: {
-        id: randomUUID(),
-        kind: "vdtest.noop",
-        title: "admin's task",
-        userId: admin.id,
-        username: admin.username,
-        status: "succeeded",
-      },
-    });
+    const task = await noopTaskCreate(f, admin, { title: "admin's task", status: "succeeded" });
     const token = await db.apiToken.create({
       data: {
         userId: admin.id,
@@ -309,20 +251,8 @@ describe(`access control on ${testDbKind()}`, () => {
 
   it("refuses privilege escalation: granting oneself, joining a group, promoting oneself, editing roles", async () => {
     const attempts = [
-      await api(
-        hana,
-        "POST",
-        "grants",
-        {},
-        { subject: { kind: "user", id: hana.id }, roleId: "admin", scope: { kind: "global" } },
-      ),
-      await api(
-        hana,
-        "POST",
-        "grants",
-        {},
-        { subject: { kind: "group", id: webTeam }, roleId: "admin", scope: { kind: "global" } },
-      ),
+      await grantPost(hana, { subject: { kind: "user", id: hana.id }, roleId: "admin", scope: { kind: "global" } }),
+      await grantPost(hana, { subject: { kind: "group", id: webTeam }, roleId: "admin", scope: { kind: "global" } }),
       await api(hana, "POST", "groups/[id]/members", { id: webTeam }, { userId: other.id }),
       await api(hana, "PATCH", "users/[id]", { id: hana.id }, { role: "admin" }),
       await api(hana, "PATCH", "roles/[id]", { id: "helpdesk" }, { privileges: ["vm.view", "vm.console", "vm.power"] }),
@@ -336,26 +266,12 @@ describe(`access control on ${testDbKind()}`, () => {
 
     // Forged subject kinds: a user's id passed as a group and a group's id passed as a user are unknown.
     expect(
-      (
-        await api(
-          admin,
-          "POST",
-          "grants",
-          {},
-          { subject: { kind: "group", id: hana.id }, roleId: "viewer", scope: { kind: "global" } },
-        )
-      ).json.error.message,
+      (await grantPost(admin, { subject: { kind: "group", id: hana.id }, roleId: "viewer", scope: { kind: "global" } }))
+        .json.error.message,
     ).toBe("Group not found");
     expect(
-      (
-        await api(
-          admin,
-          "POST",
-          "grants",
-          {},
-          { subject: { kind: "user", id: webTeam }, roleId: "viewer", scope: { kind: "global" } },
-        )
-      ).status,
+      (await grantPost(admin, { subject: { kind: "user", id: webTeam }, roleId: "viewer", scope: { kind: "global" } }))
+        .status,
     ).toBe(404);
     expect((await api(admin, "POST", "groups/[id]/members", { id: hana.id }, { userId: hana.id })).status).toBe(404);
     // Built-in roles are read-only, even for admins; a role in use cannot be deleted.
@@ -364,34 +280,14 @@ describe(`access control on ${testDbKind()}`, () => {
     ).toBe(403);
     expect((await api(admin, "DELETE", "roles/[id]", { id: "viewer" })).status).toBe(403);
     // Duplicates and bad scopes.
+    expect((await grantPost(admin, hanaOnVmA())).status).toBe(409);
     expect(
       (
-        await api(
-          admin,
-          "POST",
-          "grants",
-          {},
-          {
-            subject: { kind: "user", id: hana.id },
-            roleId: "helpdesk",
-            scope: { kind: "vm", hostId: h1.id, vmUuid: vmA.uuid },
-          },
-        )
-      ).status,
-    ).toBe(409);
-    expect(
-      (
-        await api(
-          admin,
-          "POST",
-          "grants",
-          {},
-          {
-            subject: { kind: "user", id: hana.id },
-            roleId: "helpdesk",
-            scope: { kind: "vm", hostId: h1.id, vmUuid: "../../etc" },
-          },
-        )
+        await grantPost(admin, {
+          subject: { kind: "user", id: hana.id },
+          roleId: "helpdesk",
+          scope: { kind: "vm", hostId: h1.id, vmUuid: "../../etc" },
+        })
       ).status,
     ).toBe(422);
   });
@@ -405,17 +301,11 @@ describe(`access control on ${testDbKind()}`, () => {
       { name: `power-${lab.tag}`, privileges: ["vm.view", "vm.power"] },
     );
     expect(role.status).toBe(201);
-    const grant = await api(
-      admin,
-      "POST",
-      "grants",
-      {},
-      {
-        subject: { kind: "user", id: other.id },
-        roleId: role.json.role.id,
-        scope: { kind: "vm", hostId: h1.id, vmUuid: vmD.uuid },
-      },
-    );
+    const grant = await grantPost(admin, {
+      subject: { kind: "user", id: other.id },
+      roleId: role.json.role.id,
+      scope: { kind: "vm", hostId: h1.id, vmUuid: vmD.uuid },
+    });
     expect(grant.status).toBe(201);
     // "resume" on a running guest: authorized, refused by libvirt's state (409), nothing changes.
     expect((await api(other, "POST", "vms/[hostId]/[uuid]/actions", vmIds(vmD, h1), { action: "resume" })).status).toBe(
@@ -523,13 +413,11 @@ describe(`access control on ${testDbKind()}`, () => {
     expect(
       (await api(admin, "POST", "groups/[id]/members", { id: admins.json.group.id }, { userId: groupAdmin.id })).status,
     ).toBe(201);
-    const grant = await api(
-      admin,
-      "POST",
-      "grants",
-      {},
-      { subject: { kind: "group", id: admins.json.group.id }, roleId: "admin", scope: { kind: "global" } },
-    );
+    const grant = await grantPost(admin, {
+      subject: { kind: "group", id: admins.json.group.id },
+      roleId: "admin",
+      scope: { kind: "global" },
+    });
     expect(grant.status).toBe(201);
     await db.user.updateMany({ where: { role: "admin", id: { not: admin.id } }, data: { role: "operator" } });
     // The group admin manages users now; the original admin can be demoted.

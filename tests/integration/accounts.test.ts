@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testDatabase, type TestDatabase } from "./helpers/test-database";
+import type { TestDatabase } from "./helpers/test-database";
+import { auditLines, authStackStart, type AuthModules } from "./helpers/auth-stack";
 import { sessionCaller } from "./helpers/callers";
 
 // Small limits so the rate limit is reached quickly; set before env() is parsed.
@@ -7,34 +8,17 @@ process.env.VIRTDECK_LOGIN_MAX_PER_ACCOUNT = "3";
 process.env.VIRTDECK_LOGIN_MAX_PER_IP = "50";
 
 let tdb: TestDatabase;
-let mod: {
-  db: typeof import("@/lib/db/client");
-  login: typeof import("@/lib/auth/login");
-  session: typeof import("@/lib/auth/session");
-  users: typeof import("@/lib/users/users");
-  audit: typeof import("@/lib/audit/audit");
-};
+let mod: AuthModules;
 
 const meta = { ip: "127.0.0.9", userAgent: "vitest" };
 
 beforeAll(async () => {
-  tdb = await testDatabase();
-  mod = {
-    db: await import("@/lib/db/client"),
-    login: await import("@/lib/auth/login"),
-    session: await import("@/lib/auth/session"),
-    users: await import("@/lib/users/users"),
-    audit: await import("@/lib/audit/audit"),
-  };
-  await mod.db.prepareDatabase();
+  ({ tdb, mod } = await authStackStart());
 });
 
 afterAll(() => tdb.drop());
 
-async function actions(): Promise<string[]> {
-  const { events } = await mod.audit.auditList(mod.audit.AuditQuerySchema.parse({ limit: 200 }));
-  return events.map((e) => `${e.action}:${e.outcome}:${e.targetName}`);
-}
+const actions = () => auditLines(mod);
 
 describe(`accounts on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
   let adminToken: string;

@@ -30,33 +30,17 @@ import {
 import { connectThrough } from "./helpers/wire";
 import { testPoolCreate, type TestPool } from "./helpers/provisioning-pool";
 import { callerOf, sessionCaller } from "./helpers/callers";
+import { PRIVILEGES, type Privilege } from "@/lib/authz/privileges";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const API = path.join(ROOT, "app/api");
 
 // ─── The rules (the spec: written here, not read from the routes) ────────────────────────────────
 
-const ALL = [
-  "vm.view",
-  "vm.console",
-  "vm.console.takeover",
-  "vm.power",
-  "vm.edit",
-  "vm.snapshot",
-  "vm.clone",
-  "vm.migrate",
-  "vm.delete",
-  "vm.create",
-  "host.view",
-  "host.manage",
-  "template.use",
-  "template.manage",
-  "storage.manage",
-  "network.manage",
-  "user.manage",
-  "audit.view",
-] as const;
-type Priv = (typeof ALL)[number];
+// The privilege vocabulary is the product's own list; what each route needs and what each built-in
+// role holds is decided below, in this file.
+const ALL = PRIVILEGES;
+type Priv = Privilege;
 /** The built-in roles as the product defines them. */
 const ROLE_PRIVILEGES: Record<string, readonly Priv[]> = {
   admin: ALL,

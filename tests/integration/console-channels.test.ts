@@ -4,17 +4,14 @@
 // consoles (their share links count); a client that sends more than VIRTDECK_CONSOLE_EARLY_INPUT_BYTES
 // before the guest's side is connected is closed; screenshots need vm.console.
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NextRequest } from "next/server";
 import { testDbKind } from "./helpers/test-database";
 import {
   consoleOpen,
-  consoleStackStart,
-  guestRemove,
-  idleGuestXml,
+  consoleStackWithGuests,
+  consoleVmUser,
   rfbHandshake,
-  virsh,
   type ConsoleStack,
   type Opened,
 } from "./helpers/console-stack";
@@ -71,38 +68,20 @@ async function route(
   );
 }
 
-async function userWith(username: string, role: "helpdesk" | "viewer") {
-  const admin = sessionCaller(await s.sessionOf(s.adminToken), ip);
-  await s.m.users.userCreate(
-    admin,
-    s.m.users.UserCreateSchema.parse({ username, password: `${username} password 1`, role: "helpdesk" }),
-  );
-  const token = (await s.m.login.login({ username, password: `${username} password 1` }, { ip, userAgent: "vitest" }))
-    .token;
-  const id = (await s.m.users.usersList()).find((u) => u.username === username)!.id;
-  await s.m.db
-    .db()
-    .grant.create({ data: { userId: id, roleId: role, scope: "vm", hostId: s.hostId, vmUuid: vnc.uuid } });
-  return { id, token };
-}
+const userWith = (username: string, role: "helpdesk" | "viewer") =>
+  consoleVmUser(s, { username, password: `${username} password 1`, role, vmUuid: vnc.uuid, ip });
 
 beforeAll(async () => {
-  s = await consoleStackStart();
+  s = await consoleStackWithGuests([
+    { ...spice, spice: true, displayPassword: true },
+    { ...vnc, vnc: true },
+  ]);
   share = await import("@/lib/consoles/share-links");
-  const dir = mkdtempSync("/tmp/vdtest-chan-");
-  writeFileSync(`${dir}/spice.xml`, idleGuestXml({ ...spice, spice: true, displayPassword: true }));
-  writeFileSync(`${dir}/vnc.xml`, idleGuestXml({ ...vnc, vnc: true }));
-  for (const f of ["spice", "vnc"]) virsh("define", `${dir}/${f}.xml`);
-  for (const g of [spice, vnc]) virsh("start", "--paused", g.uuid);
   capper = await userWith("capper", "helpdesk");
   viewer = await userWith("viewer1", "viewer");
 }, 120_000);
 
-afterAll(async () => {
-  guestRemove(spice.uuid);
-  guestRemove(vnc.uuid);
-  await s?.close();
-});
+afterAll(() => s?.close());
 
 describe(`console channels and limits on ${testDbKind()}`, () => {
   it("admits a SPICE extra channel only for the live main channel it names, of the same session, and closes it with the main", async () => {

@@ -1,18 +1,9 @@
 // The console websocket's message cap on the real stack (real guest with VNC behind the real sshd):
 // a message over 1 MiB closes the socket with 1009 before it is buffered; one under passes.
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDbKind } from "./helpers/test-database";
-import {
-  consoleOpen,
-  consoleStackStart,
-  guestRemove,
-  idleGuestXml,
-  rfbHandshake,
-  virsh,
-  type ConsoleStack,
-} from "./helpers/console-stack";
+import { consoleOpen, consoleStackWithGuests, rfbHandshake, type ConsoleStack } from "./helpers/console-stack";
 import { sessionCaller } from "./helpers/callers";
 
 const guest = { name: `vdtest-wscap-${randomBytes(3).toString("hex")}`, uuid: randomUUID() };
@@ -20,17 +11,10 @@ const MiB = 1024 * 1024;
 let s: ConsoleStack;
 
 beforeAll(async () => {
-  s = await consoleStackStart();
-  const dir = mkdtempSync("/tmp/vdtest-wscap-");
-  writeFileSync(`${dir}/guest.xml`, idleGuestXml({ ...guest, vnc: true }));
-  virsh("define", `${dir}/guest.xml`);
-  virsh("start", "--paused", guest.uuid);
+  s = await consoleStackWithGuests([{ ...guest, vnc: true }]);
 }, 120_000);
 
-afterAll(async () => {
-  guestRemove(guest.uuid);
-  await s?.close();
-});
+afterAll(() => s?.close());
 
 async function openVnc() {
   const { ticket } = await s.m.tickets.consoleTicketMint(

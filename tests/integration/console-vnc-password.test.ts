@@ -3,7 +3,6 @@
 // authentication, DES challenge as noVNC computes it), a wrong one is refused, and a display started
 // without password auth keeps working without one.
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // noVNC's own DES (the package exports only its RFB entry point, without types); Node's OpenSSL 3 has no DES.
 // @ts-expect-error -- untyped JavaScript module
@@ -11,9 +10,7 @@ import { DESECBCipher } from "../../node_modules/@novnc/novnc/core/crypto/des.js
 import { testDbKind } from "./helpers/test-database";
 import {
   consoleOpen,
-  consoleStackStart,
-  guestRemove,
-  idleGuestXml,
+  consoleStackWithGuests,
   rfbHandshake,
   virsh,
   type ConsoleStack,
@@ -49,21 +46,13 @@ async function vncAuth(o: Opened, password: string): Promise<{ types: number[]; 
 
 beforeAll(async () => {
   process.env.VIRTDECK_CONSOLE_VNC_PASSWORD = "true";
-  s = await consoleStackStart();
-  const dir = mkdtempSync("/tmp/vdtest-convncpw-");
-  for (const [g, pw] of [
-    [locked, true],
-    [open, false],
-  ] as const) {
-    writeFileSync(`${dir}/${g.name}.xml`, idleGuestXml({ ...g, vnc: true, displayPassword: pw }));
-    virsh("define", `${dir}/${g.name}.xml`);
-    virsh("start", "--paused", g.uuid);
-  }
+  s = await consoleStackWithGuests([
+    { ...locked, vnc: true, displayPassword: true },
+    { ...open, vnc: true, displayPassword: false },
+  ]);
 }, 120_000);
 
 afterAll(async () => {
-  guestRemove(locked.uuid);
-  guestRemove(open.uuid);
   await s?.close();
   delete process.env.VIRTDECK_CONSOLE_VNC_PASSWORD;
 });

@@ -2,19 +2,12 @@
 // the ticket as target, then the SPICE link and password), against a real QEMU SPICE server behind
 // the real sshd; refusals of missing, used, expired and foreign tickets.
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDbKind } from "./helpers/test-database";
-import {
-  consoleOpen,
-  consoleStackStart,
-  guestRemove,
-  idleGuestXml,
-  virsh,
-  type ConsoleStack,
-} from "./helpers/console-stack";
+import { consoleOpen, consoleStackWithGuests, virsh, type ConsoleStack } from "./helpers/console-stack";
 import { connectThrough as connectThroughApp, spiceLinkMess, spiceLogin } from "./helpers/wire";
 import { sessionCaller } from "./helpers/callers";
+import { vvFields } from "../shared/vv-fields";
 
 const guest = { name: `vdtest-convv-${randomBytes(3).toString("hex")}`, uuid: randomUUID() };
 /** A SPICE display started without password auth (libvirt's default without a passwd). */
@@ -23,14 +16,6 @@ let s: ConsoleStack;
 
 const connectThrough = (hostPart: string) => connectThroughApp(s.port, hostPart);
 
-const vvFields = (text: string) =>
-  Object.fromEntries(
-    text
-      .trim()
-      .split("\n")
-      .slice(1)
-      .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
-  );
 const ticketId = (hostPart: string) => createHash("sha256").update(hostPart.slice(3).replace(".", "")).digest("hex");
 
 async function vv(uuid = guest.uuid) {
@@ -44,21 +29,13 @@ async function vv(uuid = guest.uuid) {
 }
 
 beforeAll(async () => {
-  s = await consoleStackStart();
-  const dir = mkdtempSync("/tmp/vdtest-convv-");
-  writeFileSync(`${dir}/guest.xml`, idleGuestXml({ ...guest, spice: true, displayPassword: true }));
-  writeFileSync(`${dir}/open.xml`, idleGuestXml({ ...open, spice: true }));
-  for (const g of [guest, open]) {
-    virsh("define", `${dir}/${g === guest ? "guest" : "open"}.xml`);
-    virsh("start", "--paused", g.uuid);
-  }
+  s = await consoleStackWithGuests([
+    { ...guest, spice: true, displayPassword: true },
+    { ...open, spice: true },
+  ]);
 }, 120_000);
 
-afterAll(async () => {
-  guestRemove(guest.uuid);
-  guestRemove(open.uuid);
-  await s?.close();
-});
+afterAll(() => s?.close());
 
 describe(`SPICE .vv through HTTP CONNECT on ${testDbKind()}`, () => {
   it("writes a .vv naming the app as proxy, and sets that one-session password on the guest with a validity", async () => {

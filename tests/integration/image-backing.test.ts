@@ -3,8 +3,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fleetSetup, stackEnv, taskEnded, type FleetContext, type HostView } from "./helpers/fleet-stack";
-import { domainsWithPrefix, testPoolCreate, virshLocal, type TestPool } from "./helpers/provisioning-pool";
+import { taskEnded, type FleetContext, type HostView } from "./helpers/fleet-stack";
+import { domainsWithPrefix, virshLocal, type TestPool } from "./helpers/provisioning-pool";
+import { provisioningStackStart, type ProvisioningStack } from "./helpers/provisioning-stack";
 
 /**
  * Host files read through a disk image's backing file, on host 1's real libvirt through the real
@@ -23,6 +24,7 @@ const MiB = 1024 * 1024;
 let f: FleetContext;
 let host: HostView;
 let pool: TestPool;
+let stack: ProvisioningStack;
 let templates: typeof import("@/lib/templates/templates");
 let create: typeof import("@/lib/provisioning/vm-create");
 let clone: typeof import("@/lib/provisioning/vm-clone");
@@ -30,7 +32,6 @@ let edit: typeof import("@/lib/provisioning/vm-edit");
 let upload: typeof import("@/lib/storage/upload");
 let c: typeof import("@/lib/contracts/provisioning");
 let hw: typeof import("@/lib/contracts/hardware");
-let tasks: typeof import("@/lib/tasks/tasks");
 const scratch = mkdtempSync(path.join(tmpdir(), PREFIX));
 
 /** The forged bytes: a real qcow2 header (qemu-img's own) whose backing file is HOST_FILE, raw. */
@@ -90,9 +91,8 @@ function templateInput(name: string, volume: string, format: "raw" | "qcow2") {
 const refused = { code: "invalid_input", message: expect.stringMatching(/^Refused: /) };
 
 beforeAll(async () => {
-  pool = testPoolCreate(PREFIX);
-  f = await fleetSetup();
-  host = await f.addHost(stackEnv().host1);
+  stack = await provisioningStackStart(PREFIX);
+  ({ pool, f, host } = stack);
   templates = await import("@/lib/templates/templates");
   create = await import("@/lib/provisioning/vm-create");
   clone = await import("@/lib/provisioning/vm-clone");
@@ -100,8 +100,6 @@ beforeAll(async () => {
   upload = await import("@/lib/storage/upload");
   c = await import("@/lib/contracts/provisioning");
   hw = await import("@/lib/contracts/hardware");
-  tasks = await import("@/lib/tasks/tasks");
-  await (await import("@/lib/tasks/workers")).taskWorkersStart({ concurrency: 1, pollingIntervalSeconds: 0.5 });
 
   const header = path.join(scratch, "forged.qcow2");
   execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-b", HOST_FILE, "-F", "raw", header, "16M"]);
@@ -135,9 +133,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (tasks) await (await import("@/lib/tasks/workers")).taskWorkersStop({ graceMs: 1000 });
-  pool?.cleanup();
-  await f?.teardown();
+  await stack?.close();
   rmSync(scratch, { recursive: true, force: true });
 });
 

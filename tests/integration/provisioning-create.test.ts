@@ -3,8 +3,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fleetSetup, stackEnv, taskEnded, until, type FleetContext, type HostView } from "./helpers/fleet-stack";
-import { domstate, testPoolCreate, virshLocal, type TestPool } from "./helpers/provisioning-pool";
+import { taskEnded, until, type FleetContext, type HostView } from "./helpers/fleet-stack";
+import { domstate, virshLocal, type TestPool } from "./helpers/provisioning-pool";
+import { provisioningStackStart, type ProvisioningStack } from "./helpers/provisioning-stack";
 
 /**
  * Templates and VM creation against host 1's real libvirt: a template over a real bootable base
@@ -17,32 +18,26 @@ const PREFIX = "vdprovc-";
 type Templates = typeof import("@/lib/templates/templates");
 type Create = typeof import("@/lib/provisioning/vm-create");
 type Contracts = typeof import("@/lib/contracts/provisioning");
-type Tasks = typeof import("@/lib/tasks/tasks");
 
 let f: FleetContext;
 let host: HostView;
 let pool: TestPool;
+let stack: ProvisioningStack;
 let templates: Templates;
 let create: Create;
 let contracts: Contracts;
-let tasks: Tasks;
 const scratch = mkdtempSync(path.join(tmpdir(), "vdprovc-"));
 
 beforeAll(async () => {
-  pool = testPoolCreate(PREFIX);
-  f = await fleetSetup();
-  host = await f.addHost(stackEnv().host1);
+  stack = await provisioningStackStart(PREFIX);
+  ({ pool, f, host } = stack);
   templates = await import("@/lib/templates/templates");
   create = await import("@/lib/provisioning/vm-create");
   contracts = await import("@/lib/contracts/provisioning");
-  tasks = await import("@/lib/tasks/tasks");
-  await (await import("@/lib/tasks/workers")).taskWorkersStart({ concurrency: 1, pollingIntervalSeconds: 0.5 });
 });
 
 afterAll(async () => {
-  if (tasks) await (await import("@/lib/tasks/workers")).taskWorkersStop({ graceMs: 1000 });
-  pool?.cleanup();
-  await f?.teardown();
+  await stack?.close();
   rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -64,6 +59,10 @@ function templateInput(over: Record<string, unknown> = {}) {
     ...over,
   });
 }
+
+/** Creates a VM on host 1 as the admin (the input as the API takes it, without hostId). */
+const vmCreateOnHost = (input: Record<string, unknown>) =>
+  create.vmCreate(f.caller, contracts.VmCreateSchema.parse({ hostId: host.id, ...input }));
 
 const volXml = (name: string) => virshLocal("vol-dumpxml", "--pool", pool.name, name);
 
@@ -135,16 +134,12 @@ describe("create VMs", () => {
 
   it("deploys a linked clone (qcow2 overlay on the base image) and boots it", async () => {
     const t0 = Date.now();
-    const r = await create.vmCreate(
-      f.caller,
-      contracts.VmCreateSchema.parse({
-        mode: "template",
-        hostId: host.id,
-        templateId,
-        name: `${PREFIX}linked`,
-        clone: "linked",
-      }),
-    );
+    const r = await vmCreateOnHost({
+      mode: "template",
+      templateId,
+      name: `${PREFIX}linked`,
+      clone: "linked",
+    });
     const elapsed = Date.now() - t0;
     expect(r.taskId).toBeUndefined();
     expect(r.vm?.name).toBe(`${PREFIX}linked`);
@@ -168,17 +163,13 @@ describe("create VMs", () => {
   });
 
   it("deploys a full copy as a task with progress and boots it", async () => {
-    const r = await create.vmCreate(
-      f.caller,
-      contracts.VmCreateSchema.parse({
-        mode: "template",
-        hostId: host.id,
-        templateId,
-        name: `${PREFIX}full`,
-        clone: "full",
-        overrides: { vcpus: 2, memoryMiB: 80 },
-      }),
-    );
+    const r = await vmCreateOnHost({
+      mode: "template",
+      templateId,
+      name: `${PREFIX}full`,
+      clone: "full",
+      overrides: { vcpus: 2, memoryMiB: 80 },
+    });
     expect(r.taskId).toBeTruthy();
     const done = await taskEnded(f, r.taskId!, "the create task finishes");
     expect(done.error ?? null).toBeNull();
@@ -215,23 +206,19 @@ describe("create VMs", () => {
   });
 
   it("installs from an ISO: boots from the CD-ROM first", async () => {
-    const r = await create.vmCreate(
-      f.caller,
-      contracts.VmCreateSchema.parse({
-        mode: "iso",
-        hostId: host.id,
-        name: `${PREFIX}iso`,
-        title: `Installer "<1>"`,
-        iso: { pool: pool.name, volume: pool.isoVolume },
-        hardware: {
-          vcpus: 1,
-          memoryMiB: 64,
-          maxMemoryMiB: 64,
-          domainType: "qemu",
-          disks: [{ sizeMiB: 16, format: "qcow2", bus: "virtio", pool: pool.name }],
-        },
-      }),
-    );
+    const r = await vmCreateOnHost({
+      mode: "iso",
+      name: `${PREFIX}iso`,
+      title: `Installer "<1>"`,
+      iso: { pool: pool.name, volume: pool.isoVolume },
+      hardware: {
+        vcpus: 1,
+        memoryMiB: 64,
+        maxMemoryMiB: 64,
+        domainType: "qemu",
+        disks: [{ sizeMiB: 16, format: "qcow2", bus: "virtio", pool: pool.name }],
+      },
+    });
     expect(domstate(r.vm!.uuid)).toBe("running");
     const xml = virshLocal("dumpxml", r.vm!.uuid);
     expect(xml).toMatch(/<boot dev='cdrom'\/>\s*<boot dev='hd'\/>/);
@@ -258,35 +245,27 @@ describe("create VMs", () => {
       `${pool.dir}/${PREFIX}import.qcow2`,
     ]);
     virshLocal("pool-refresh", pool.name);
-    const r = await create.vmCreate(
-      f.caller,
-      contracts.VmCreateSchema.parse({
-        mode: "import",
-        hostId: host.id,
-        name: `${PREFIX}import`,
-        disk: { pool: pool.name, volume: `${PREFIX}import.qcow2`, format: "qcow2" },
-        hardware: { vcpus: 1, memoryMiB: 64, maxMemoryMiB: 64, domainType: "qemu" },
-        start: false,
-      }),
-    );
+    const r = await vmCreateOnHost({
+      mode: "import",
+      name: `${PREFIX}import`,
+      disk: { pool: pool.name, volume: `${PREFIX}import.qcow2`, format: "qcow2" },
+      hardware: { vcpus: 1, memoryMiB: 64, maxMemoryMiB: 64, domainType: "qemu" },
+      start: false,
+    });
     expect(domstate(r.vm!.uuid)).toBe("shut off");
     expect(virshLocal("dumpxml", r.vm!.uuid)).toContain(`<driver name='qemu' type='qcow2'/>`);
   });
 
   it("builds a cloud-init seed ISO (label cidata) and attaches it", async () => {
     const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx0ZXN0a2V5dGVzdGtleXRlc3RrZXl0ZXN0a2V5 ops@virtdeck";
-    const r = await create.vmCreate(
-      f.caller,
-      contracts.VmCreateSchema.parse({
-        mode: "template",
-        hostId: host.id,
-        templateId,
-        name: `${PREFIX}ci`,
-        clone: "linked",
-        cloudInit: { hostname: "ci-guest", username: "ops", password: `p"w: <x>`, sshKeys: [key] },
-        start: false,
-      }),
-    );
+    const r = await vmCreateOnHost({
+      mode: "template",
+      templateId,
+      name: `${PREFIX}ci`,
+      clone: "linked",
+      cloudInit: { hostname: "ci-guest", username: "ops", password: `p"w: <x>`, sshKeys: [key] },
+      start: false,
+    });
     const isoPath = `${pool.dir}/${PREFIX}ci-cidata.iso`;
     expect(virshLocal("dumpxml", r.vm!.uuid)).toMatch(
       new RegExp(`<disk type='file' device='cdrom'>[\\s\\S]*<source file='${isoPath}'/>`),
@@ -349,12 +328,9 @@ describe("create VMs", () => {
   });
 
   it("refuses a taken name and unsafe names", async () => {
-    await expect(
-      create.vmCreate(
-        f.caller,
-        contracts.VmCreateSchema.parse({ mode: "template", hostId: host.id, templateId, name: `${PREFIX}linked` }),
-      ),
-    ).rejects.toMatchObject({ code: "conflict" });
+    await expect(vmCreateOnHost({ mode: "template", templateId, name: `${PREFIX}linked` })).rejects.toMatchObject({
+      code: "conflict",
+    });
     for (const name of ["a b", "x'y", "-opt", "<x>", "a/b"]) {
       expect(contracts.VmCreateSchema.safeParse({ mode: "template", hostId: host.id, templateId, name }).success).toBe(
         false,

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fleetSetup, stackEnv, taskEnded, type FleetContext, type HostView } from "./helpers/fleet-stack";
-import { domstate, testPoolCreate, virshLocal, virshLocalTry, type TestPool } from "./helpers/provisioning-pool";
+import { taskEnded, type FleetContext, type HostView } from "./helpers/fleet-stack";
+import { domstate, isolatedNetworkCreate, networkRemove, virshLocal, type TestPool } from "./helpers/provisioning-pool";
+import { provisioningStackStart, type ProvisioningStack } from "./helpers/provisioning-stack";
 
 /**
  * Hardware edits, clone and the template guard against host 1's real libvirt: each edit is
@@ -15,39 +16,28 @@ type Clone = typeof import("@/lib/provisioning/vm-clone") & typeof import("@/lib
 type Edit = typeof import("@/lib/provisioning/vm-edit");
 type Contracts = typeof import("@/lib/contracts/provisioning");
 type Hardware = typeof import("@/lib/contracts/hardware");
-type Tasks = typeof import("@/lib/tasks/tasks");
 
 let f: FleetContext;
 let host: HostView;
 let pool: TestPool;
+let stack: ProvisioningStack;
 let create: Create;
 let clone: Clone;
 let edit: Edit;
 let c: Contracts;
 let hwc: Hardware;
-let tasks: Tasks;
 let templateId: string;
 
 beforeAll(async () => {
-  pool = testPoolCreate(PREFIX);
-  virshLocalTry("net-destroy", NET);
-  virshLocalTry("net-undefine", NET);
-  const netXml = `/tmp/${NET}.xml`;
-  const { writeFileSync } = await import("node:fs");
-  // No <ip>, no <forward>: an isolated bridge without addresses or DHCP.
-  writeFileSync(netXml, `<network><name>${NET}</name><bridge name='vdpe0' stp='off'/></network>`);
-  virshLocal("net-define", netXml);
-  virshLocal("net-start", NET);
-  f = await fleetSetup();
-  host = await f.addHost(stackEnv().host1);
+  isolatedNetworkCreate(NET, "vdpe0");
+  stack = await provisioningStackStart(PREFIX);
+  ({ pool, f, host } = stack);
   create = await import("@/lib/provisioning/vm-create");
   clone = { ...(await import("@/lib/provisioning/vm-clone")), ...(await import("@/lib/provisioning/vm-template")) };
   edit = await import("@/lib/provisioning/vm-edit");
   c = await import("@/lib/contracts/provisioning");
   hwc = await import("@/lib/contracts/hardware");
-  tasks = await import("@/lib/tasks/tasks");
   const templates = await import("@/lib/templates/templates");
-  await (await import("@/lib/tasks/workers")).taskWorkersStart({ concurrency: 1, pollingIntervalSeconds: 0.5 });
   templateId = (
     await templates.templateCreate(
       f.caller,
@@ -65,11 +55,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (tasks) await (await import("@/lib/tasks/workers")).taskWorkersStop({ graceMs: 1000 });
-  pool?.cleanup();
-  virshLocalTry("net-destroy", NET);
-  virshLocalTry("net-undefine", NET);
-  await f?.teardown();
+  await stack?.close();
+  networkRemove(NET);
 });
 
 async function deploy(name: string, start: boolean): Promise<string> {
@@ -87,6 +74,25 @@ async function deploy(name: string, start: boolean): Promise<string> {
   return r.vm!.uuid;
 }
 
+/** Edits a VM of host 1 as the admin (the input as the API takes it). */
+const hardwareEdit = (uuid: string, input: Record<string, unknown>) =>
+  edit.vmHardwareEdit(f.caller, host.id, uuid, hwc.VmEditSchema.parse(input));
+
+/** An 8 MiB qcow2 volume in the test pool backed by the qcow2 file `backing`. */
+const overlayCreate = (name: string, backing: string) =>
+  virshLocal(
+    "vol-create-as",
+    pool.name,
+    name,
+    "8M",
+    "--format",
+    "qcow2",
+    "--backing-vol",
+    backing,
+    "--backing-vol-format",
+    "qcow2",
+  );
+
 const inactiveXml = (uuid: string) => virshLocal("dumpxml", "--inactive", uuid);
 const liveXml = (uuid: string) => virshLocal("dumpxml", uuid);
 
@@ -96,19 +102,14 @@ describe("edit hardware", () => {
   it("changes a shut-off VM's CPU, memory, boot, title, disks, ISO and NICs in its definition", async () => {
     const uuid = await deploy("off", false);
     const hostile = `T <b>"x"</b> & 'y'`;
-    const r = await edit.vmHardwareEdit(
-      f.caller,
-      host.id,
-      uuid,
-      hwc.VmEditSchema.parse({
-        vcpus: 2,
-        memoryMiB: 80,
-        maxMemoryMiB: 128,
-        title: hostile,
-        bootOrder: ["cdrom", "hd"],
-        bootMenu: true,
-      }),
-    );
+    const r = await hardwareEdit(uuid, {
+      vcpus: 2,
+      memoryMiB: 80,
+      maxMemoryMiB: 128,
+      title: hostile,
+      bootOrder: ["cdrom", "hd"],
+      bootMenu: true,
+    });
     expect(r.afterShutdown).toEqual([]);
     let xml = inactiveXml(uuid);
     expect(xml).toContain("<vcpu placement='static'>2</vcpu>");
@@ -117,67 +118,42 @@ describe("edit hardware", () => {
     expect(xml).toContain("<title>T &lt;b&gt;&quot;x&quot;&lt;/b&gt; &amp; &apos;y&apos;</title>");
     expect(xml).toMatch(/<boot dev='cdrom'\/>\s*<boot dev='hd'\/>\s*<bootmenu enable='yes' timeout='3000'\/>/);
 
-    await edit.vmHardwareEdit(
-      f.caller,
-      host.id,
-      uuid,
-      hwc.VmEditSchema.parse({ addDisk: { sizeMiB: 8, format: "raw", bus: "virtio", pool: pool.name } }),
-    );
+    await hardwareEdit(uuid, { addDisk: { sizeMiB: 8, format: "raw", bus: "virtio", pool: pool.name } });
     xml = inactiveXml(uuid);
     expect(xml).toContain(`<source file='${pool.dir}/${PREFIX}off-disk1.raw'/>`);
     expect(xml).toMatch(/<target dev='vdb' bus='virtio'\/>/);
 
-    await edit.vmHardwareEdit(
-      f.caller,
-      host.id,
-      uuid,
-      hwc.VmEditSchema.parse({ resizeDisk: { target: "vdb", sizeMiB: 16 } }),
-    );
+    await hardwareEdit(uuid, { resizeDisk: { target: "vdb", sizeMiB: 16 } });
     expect(virshLocal("vol-info", "--bytes", "--pool", pool.name, `${PREFIX}off-disk1.raw`)).toMatch(
       /Capacity:\s+16777216 bytes/,
     );
-    await expect(
-      edit.vmHardwareEdit(
-        f.caller,
-        host.id,
-        uuid,
-        hwc.VmEditSchema.parse({ resizeDisk: { target: "vdb", sizeMiB: 4 } }),
-      ),
-    ).rejects.toMatchObject({ code: "invalid_input" });
+    await expect(hardwareEdit(uuid, { resizeDisk: { target: "vdb", sizeMiB: 4 } })).rejects.toMatchObject({
+      code: "invalid_input",
+    });
 
-    await edit.vmHardwareEdit(f.caller, host.id, uuid, hwc.VmEditSchema.parse({ removeDisk: "vdb" }));
+    await hardwareEdit(uuid, { removeDisk: "vdb" });
     expect(inactiveXml(uuid)).not.toContain("-disk1.raw");
 
-    await edit.vmHardwareEdit(
-      f.caller,
-      host.id,
-      uuid,
-      hwc.VmEditSchema.parse({ attachIso: { pool: pool.name, volume: pool.isoVolume } }),
-    );
+    await hardwareEdit(uuid, { attachIso: { pool: pool.name, volume: pool.isoVolume } });
     expect(inactiveXml(uuid)).toMatch(
       new RegExp(
         `device='cdrom'>[\\s\\S]*?<source file='${pool.dir}/${pool.isoVolume}'/>[\\s\\S]*?<target dev='hda' bus='ide'/>`,
       ),
     );
-    await edit.vmHardwareEdit(f.caller, host.id, uuid, hwc.VmEditSchema.parse({ ejectIso: "hda" }));
+    await hardwareEdit(uuid, { ejectIso: "hda" });
     expect(inactiveXml(uuid)).not.toContain(pool.isoVolume);
     expect(inactiveXml(uuid)).toContain("<target dev='hda' bus='ide'/>");
 
-    await edit.vmHardwareEdit(
-      f.caller,
-      host.id,
-      uuid,
-      hwc.VmEditSchema.parse({ addNic: { kind: "network", source: NET, model: "e1000", mac: "52:54:00:0e:d1:70" } }),
-    );
+    await hardwareEdit(uuid, { addNic: { kind: "network", source: NET, model: "e1000", mac: "52:54:00:0e:d1:70" } });
     expect(inactiveXml(uuid)).toMatch(
       /<mac address='52:54:00:0e:d1:70'\/>\s*<source network='vdprove-net'\/>\s*<model type='e1000'\/>/,
     );
-    await edit.vmHardwareEdit(f.caller, host.id, uuid, hwc.VmEditSchema.parse({ removeNic: "52:54:00:0e:d1:70" }));
+    await hardwareEdit(uuid, { removeNic: "52:54:00:0e:d1:70" });
     expect(inactiveXml(uuid)).not.toContain("<interface");
 
-    await edit.vmHardwareEdit(f.caller, host.id, uuid, hwc.VmEditSchema.parse({ autostart: true }));
+    await hardwareEdit(uuid, { autostart: true });
     expect(virshLocal("dominfo", uuid)).toMatch(/Autostart:\s+enable/);
-    await edit.vmHardwareEdit(f.caller, host.id, uuid, hwc.VmEditSchema.parse({ autostart: false }));
+    await hardwareEdit(uuid, { autostart: false });
     expect(virshLocal("dominfo", uuid)).toMatch(/Autostart:\s+disable/);
     // Every edit is audited; the refused shrink as the one failure.
     const edits = await f.auditActions("vm.edit");
@@ -188,17 +164,12 @@ describe("edit hardware", () => {
   it("applies what it can to a running VM and shows the rest as pending", async () => {
     const uuid = await deploy("on", true);
     expect(domstate(uuid)).toBe("running");
-    const r = await edit.vmHardwareEdit(
-      f.caller,
-      host.id,
-      uuid,
-      hwc.VmEditSchema.parse({
-        vcpus: 2,
-        memoryMiB: 72,
-        addNic: { kind: "network", source: NET, model: "virtio", mac: "" },
-        addDisk: { sizeMiB: 4, format: "qcow2", bus: "virtio", pool: pool.name },
-      }),
-    );
+    const r = await hardwareEdit(uuid, {
+      vcpus: 2,
+      memoryMiB: 72,
+      addNic: { kind: "network", source: NET, model: "virtio", mac: "" },
+      addDisk: { sizeMiB: 4, format: "qcow2", bus: "virtio", pool: pool.name },
+    });
     // vCPUs above the running maximum wait for a shutdown; memory below the maximum balloons live.
     expect(r.afterShutdown).toContainEqual({
       key: "hwEdit.vcpus",
@@ -241,12 +212,7 @@ describe("clone and templates", () => {
 
   it("full-clones a shut-off VM with a new name, UUID and MACs", async () => {
     const uuid = await deploy("src", false);
-    await edit.vmHardwareEdit(
-      f.caller,
-      host.id,
-      uuid,
-      hwc.VmEditSchema.parse({ addNic: { kind: "network", source: NET, model: "virtio", mac: "52:54:00:0e:d1:71" } }),
-    );
+    await hardwareEdit(uuid, { addNic: { kind: "network", source: NET, model: "virtio", mac: "52:54:00:0e:d1:71" } });
     const { taskId } = await clone.vmClone(
       f.caller,
       host.id,
@@ -300,9 +266,7 @@ describe("clone and templates", () => {
     await expect(vms.vmActionRun(f.caller, host.id, uuid, "autostart-on")).rejects.toMatchObject({
       code: "invalid_state",
     });
-    await expect(
-      edit.vmHardwareEdit(f.caller, host.id, uuid, hwc.VmEditSchema.parse({ autostart: true })),
-    ).rejects.toMatchObject({ code: "invalid_state" });
+    await expect(hardwareEdit(uuid, { autostart: true })).rejects.toMatchObject({ code: "invalid_state" });
     expect(domstate(uuid)).toBe("shut off");
     expect((await f.auditActions("vm.start")).at(-1)).toMatchObject({ outcome: "failure" });
 
@@ -443,20 +407,10 @@ describe("remove a disk with its volume", () => {
       (await f.mod.db.db().vmOwner.findUnique({ where: { hostId_vmUuid: { hostId: host.id, vmUuid: uuid } } }))!
         .diskGiB;
     const counted = await diskGiB();
-    await edit.vmHardwareEdit(
-      f.caller,
-      host.id,
-      uuid,
-      hwc.VmEditSchema.parse({ addDisk: { sizeMiB: 8, format: "raw", bus: "virtio", pool: pool.name } }),
-    );
+    await hardwareEdit(uuid, { addDisk: { sizeMiB: 8, format: "raw", bus: "virtio", pool: pool.name } });
     expect(volumes()).toContain(`${PREFIX}voldel-disk1.raw`);
     expect(await diskGiB()).toBe(counted + 1);
-    const r = await edit.vmHardwareEdit(
-      f.caller,
-      host.id,
-      uuid,
-      hwc.VmEditSchema.parse({ removeDisk: "vdb", deleteRemovedVolume: true }),
-    );
+    const r = await hardwareEdit(uuid, { removeDisk: "vdb", deleteRemovedVolume: true });
     expect(await diskGiB()).toBe(counted);
     expect(r.live).toEqual([
       { key: "hwEdit.diskRemovedDeleted", params: { target: "vdb", path: `${pool.dir}/${PREFIX}voldel-disk1.raw` } },
@@ -467,13 +421,8 @@ describe("remove a disk with its volume", () => {
     // The VM's other disk and its volume are untouched.
     expect(volumes()).toContain(`${PREFIX}voldel.qcow2`);
     // Without the option the volume stays, as before.
-    await edit.vmHardwareEdit(
-      f.caller,
-      host.id,
-      uuid,
-      hwc.VmEditSchema.parse({ addDisk: { sizeMiB: 8, format: "raw", bus: "virtio", pool: pool.name } }),
-    );
-    await edit.vmHardwareEdit(f.caller, host.id, uuid, hwc.VmEditSchema.parse({ removeDisk: "vdb" }));
+    await hardwareEdit(uuid, { addDisk: { sizeMiB: 8, format: "raw", bus: "virtio", pool: pool.name } });
+    await hardwareEdit(uuid, { removeDisk: "vdb" });
     expect(volumes()).toContain(`${PREFIX}voldel-disk1.raw`);
     // A volume that stays still takes its space: the quota keeps counting it.
     expect(await diskGiB()).toBe(counted + 1);
@@ -482,34 +431,11 @@ describe("remove a disk with its volume", () => {
 
   it("refuses, changing nothing, when the volume backs another volume or the guest runs", async () => {
     const uuid = await deploy("volkeep", false);
-    await edit.vmHardwareEdit(
-      f.caller,
-      host.id,
-      uuid,
-      hwc.VmEditSchema.parse({ addDisk: { sizeMiB: 8, format: "qcow2", bus: "virtio", pool: pool.name } }),
-    );
+    await hardwareEdit(uuid, { addDisk: { sizeMiB: 8, format: "qcow2", bus: "virtio", pool: pool.name } });
     const disk = `${pool.dir}/${PREFIX}volkeep-disk1.qcow2`;
-    virshLocal(
-      "vol-create-as",
-      pool.name,
-      `${PREFIX}volkeep-overlay.qcow2`,
-      "8M",
-      "--format",
-      "qcow2",
-      "--backing-vol",
-      disk,
-      "--backing-vol-format",
-      "qcow2",
-    );
+    overlayCreate(`${PREFIX}volkeep-overlay.qcow2`, disk);
     const before = inactiveXml(uuid);
-    await expect(
-      edit.vmHardwareEdit(
-        f.caller,
-        host.id,
-        uuid,
-        hwc.VmEditSchema.parse({ removeDisk: "vdb", deleteRemovedVolume: true, vcpus: 2 }),
-      ),
-    ).rejects.toMatchObject({
+    await expect(hardwareEdit(uuid, { removeDisk: "vdb", deleteRemovedVolume: true, vcpus: 2 })).rejects.toMatchObject({
       code: "conflict",
       status: 409,
       message: expect.stringContaining(`volume ${pool.name}/${PREFIX}volkeep-overlay.qcow2 (backed by it)`),
@@ -521,18 +447,7 @@ describe("remove a disk with its volume", () => {
     // Another VM using it in its backing chain: refused, naming that VM.
     virshLocal("vol-delete", "--pool", pool.name, `${PREFIX}volkeep-overlay.qcow2`);
     const other = await deploy("volkeep-other", false);
-    virshLocal(
-      "vol-create-as",
-      pool.name,
-      `${PREFIX}volkeep-other-disk.qcow2`,
-      "8M",
-      "--format",
-      "qcow2",
-      "--backing-vol",
-      disk,
-      "--backing-vol-format",
-      "qcow2",
-    );
+    overlayCreate(`${PREFIX}volkeep-other-disk.qcow2`, disk);
     const otherXml = inactiveXml(other).replace(
       "</devices>",
       `<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${pool.dir}/${PREFIX}volkeep-other-disk.qcow2'/><target dev='vdc' bus='virtio'/></disk></devices>`,
@@ -540,14 +455,7 @@ describe("remove a disk with its volume", () => {
     const { writeFileSync } = await import("node:fs");
     writeFileSync(`/tmp/${PREFIX}volkeep-other.xml`, otherXml);
     virshLocal("define", `/tmp/${PREFIX}volkeep-other.xml`);
-    await expect(
-      edit.vmHardwareEdit(
-        f.caller,
-        host.id,
-        uuid,
-        hwc.VmEditSchema.parse({ removeDisk: "vdb", deleteRemovedVolume: true }),
-      ),
-    ).rejects.toMatchObject({
+    await expect(hardwareEdit(uuid, { removeDisk: "vdb", deleteRemovedVolume: true })).rejects.toMatchObject({
       code: "conflict",
       message: expect.stringContaining(`VM "${PREFIX}volkeep-other"`),
     });
@@ -555,14 +463,9 @@ describe("remove a disk with its volume", () => {
 
     // A running guest has the file open.
     virshLocal("start", uuid);
-    await expect(
-      edit.vmHardwareEdit(
-        f.caller,
-        host.id,
-        uuid,
-        hwc.VmEditSchema.parse({ removeDisk: "vdb", deleteRemovedVolume: true }),
-      ),
-    ).rejects.toMatchObject({ code: "invalid_state" });
+    await expect(hardwareEdit(uuid, { removeDisk: "vdb", deleteRemovedVolume: true })).rejects.toMatchObject({
+      code: "invalid_state",
+    });
     virshLocal("destroy", uuid);
     expect(volumes()).toContain(`${PREFIX}volkeep-disk1.qcow2`);
   });

@@ -1,10 +1,10 @@
 import { execFileSync } from "node:child_process";
-import { chownSync, copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { chownSync, mkdtempSync, rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fleetSetup, stackEnv, taskEnded, until, type FleetContext, type HostView } from "./helpers/fleet-stack";
 import { virshSync } from "./helpers/fleet-guests";
-import { GRUB_CD_ISO, GRUB_USB_IMG } from "./helpers/provisioning-pool";
+import { grubImagesWrite } from "./helpers/provisioning-pool";
 
 /**
  * Provisioning on host 2 (vdhost2@127.0.0.2, its own qemu:///session libvirt, not root): a pool
@@ -45,6 +45,10 @@ function cleanup(): void {
   v2try("pool-undefine", POOL);
 }
 
+/** Creates a VM on host 2 as the admin (the input as the API takes it, without hostId). */
+const vmCreateOnHost = (input: Record<string, unknown>) =>
+  create.vmCreate(f.caller, c.VmCreateSchema.parse({ hostId: host.id, ...input }));
+
 function ids(user: string): [number, number] {
   const [, , uid, gid] = execFileSync("getent", ["passwd", user], { encoding: "utf8" }).split(":");
   return [Number(uid), Number(gid)];
@@ -66,19 +70,8 @@ beforeAll(async () => {
   const user = stackEnv().host2.username;
   const [uid, gid] = ids(user);
   dir = mkdtempSync(path.join("/tmp", PREFIX));
-  execFileSync("qemu-img", [
-    "convert",
-    "-q",
-    "-f",
-    "raw",
-    "-O",
-    "qcow2",
-    GRUB_USB_IMG,
-    path.join(dir, `${PREFIX}base.qcow2`),
-  ]);
-  copyFileSync(GRUB_CD_ISO, path.join(dir, `${PREFIX}grub.iso`));
-  for (const p of [dir, path.join(dir, `${PREFIX}base.qcow2`), path.join(dir, `${PREFIX}grub.iso`)])
-    chownSync(p, uid, gid);
+  const images = grubImagesWrite(dir, PREFIX);
+  for (const p of [dir, images.base, images.iso]) chownSync(p, uid, gid);
   v2("pool-define-as", POOL, "dir", "--target", dir);
   v2("pool-start", POOL);
   f = await fleetSetup();
@@ -113,16 +106,12 @@ afterAll(async () => {
 
 describe("provisioning on host 2 (qemu:///session)", () => {
   it("deploys a linked clone that boots from its overlay", async () => {
-    const r = await create.vmCreate(
-      f.caller,
-      c.VmCreateSchema.parse({
-        mode: "template",
-        hostId: host.id,
-        templateId,
-        name: `${PREFIX}linked`,
-        clone: "linked",
-      }),
-    );
+    const r = await vmCreateOnHost({
+      mode: "template",
+      templateId,
+      name: `${PREFIX}linked`,
+      clone: "linked",
+    });
     expect(v2("domstate", r.vm!.uuid).trim()).toBe("running");
     expect(v2("vol-dumpxml", "--pool", POOL, `${PREFIX}linked.qcow2`)).toContain(
       `<path>${dir}/${PREFIX}base.qcow2</path>`,
@@ -132,10 +121,7 @@ describe("provisioning on host 2 (qemu:///session)", () => {
   });
 
   it("deploys a full copy as a task", async () => {
-    const r = await create.vmCreate(
-      f.caller,
-      c.VmCreateSchema.parse({ mode: "template", hostId: host.id, templateId, name: `${PREFIX}full`, clone: "full" }),
-    );
+    const r = await vmCreateOnHost({ mode: "template", templateId, name: `${PREFIX}full`, clone: "full" });
     const done = await taskEnded(f, r.taskId!, "the task ends");
     expect(done.error ?? null).toBeNull();
     const uuid = (done.result as { uuid: string }).uuid;
@@ -145,22 +131,18 @@ describe("provisioning on host 2 (qemu:///session)", () => {
   });
 
   it("installs from an ISO", async () => {
-    const r = await create.vmCreate(
-      f.caller,
-      c.VmCreateSchema.parse({
-        mode: "iso",
-        hostId: host.id,
-        name: `${PREFIX}iso`,
-        iso: { pool: POOL, volume: `${PREFIX}grub.iso` },
-        hardware: {
-          vcpus: 1,
-          memoryMiB: 64,
-          maxMemoryMiB: 64,
-          domainType: "qemu",
-          disks: [{ sizeMiB: 8, format: "qcow2", bus: "virtio", pool: POOL }],
-        },
-      }),
-    );
+    const r = await vmCreateOnHost({
+      mode: "iso",
+      name: `${PREFIX}iso`,
+      iso: { pool: POOL, volume: `${PREFIX}grub.iso` },
+      hardware: {
+        vcpus: 1,
+        memoryMiB: 64,
+        maxMemoryMiB: 64,
+        domainType: "qemu",
+        disks: [{ sizeMiB: 8, format: "qcow2", bus: "virtio", pool: POOL }],
+      },
+    });
     expect(v2("domstate", r.vm!.uuid).trim()).toBe("running");
     expect(await bootLoaderRead(r.vm!.uuid, "hda")).toBeGreaterThan(500_000);
   });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fleetSetup, stackEnv, until, type Caller, type FleetContext, type HostView } from "./helpers/fleet-stack";
-import { domainsWithPrefix, testPoolCreate, virshLocal, type TestPool } from "./helpers/provisioning-pool";
+import { until, type Caller, type FleetContext, type HostView } from "./helpers/fleet-stack";
+import { domainsWithPrefix, virshLocal, type TestPool } from "./helpers/provisioning-pool";
+import { provisioningStackStart, type ProvisioningStack } from "./helpers/provisioning-stack";
 import { callerOf, sessionCaller } from "./helpers/callers";
 
 /**
@@ -15,6 +16,7 @@ const PREFIX = "vdquota-";
 let f: FleetContext;
 let host: HostView;
 let pool: TestPool;
+let stack: ProvisioningStack;
 let user: Caller;
 let userId = "";
 let groupId = "";
@@ -24,7 +26,6 @@ let edit: typeof import("@/lib/provisioning/vm-edit");
 let clone: typeof import("@/lib/provisioning/vm-clone");
 let contracts: typeof import("@/lib/contracts/provisioning");
 let hardware: typeof import("@/lib/contracts/hardware");
-let tasks: typeof import("@/lib/tasks/tasks");
 const admin = () => callerOf(f.caller.principal, "127.0.0.9");
 const none = { maxVms: null, maxVcpus: null, maxMemoryMiB: null, maxDiskGiB: null };
 
@@ -48,17 +49,14 @@ function isoVm(name: string, o: { vcpus?: number; memoryMiB?: number; diskMiB?: 
 const defined = (name: string) => domainsWithPrefix(PREFIX).some((d) => d.name === `${PREFIX}${name}`);
 
 beforeAll(async () => {
-  pool = testPoolCreate(PREFIX);
-  f = await fleetSetup();
-  host = await f.addHost(stackEnv().host1);
+  stack = await provisioningStackStart(PREFIX);
+  ({ pool, f, host } = stack);
   quota = await import("@/lib/provisioning/quota");
   create = await import("@/lib/provisioning/vm-create");
   edit = await import("@/lib/provisioning/vm-edit");
   clone = await import("@/lib/provisioning/vm-clone");
   contracts = await import("@/lib/contracts/provisioning");
   hardware = await import("@/lib/contracts/hardware");
-  tasks = await import("@/lib/tasks/tasks");
-  await (await import("@/lib/tasks/workers")).taskWorkersStart({ concurrency: 1, pollingIntervalSeconds: 0.5 });
   const db = f.mod.db.db();
   const u = await db.user.create({ data: { username: "quser", passwordHash: "x", role: "operator" } });
   userId = u.id;
@@ -69,11 +67,7 @@ beforeAll(async () => {
   await db.groupMember.create({ data: { groupId: g.id, userId: u.id } });
 }, 120_000);
 
-afterAll(async () => {
-  if (tasks) await (await import("@/lib/tasks/workers")).taskWorkersStop({ graceMs: 1000 });
-  pool?.cleanup();
-  await f?.teardown();
-});
+afterAll(() => stack?.close());
 
 describe("quotas", () => {
   it("counts what a user creates against their group's quota and refuses what does not fit, defining nothing", async () => {

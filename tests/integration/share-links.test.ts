@@ -4,19 +4,17 @@
 // visitors race); an expired link is refused; revoking the link, the link expiring, or its creator
 // losing vm.console closes an open console within 2 s; every use is in the audit log.
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NextRequest } from "next/server";
 import { testDbKind } from "./helpers/test-database";
 import {
   consoleOpen,
   consoleRefusedStatus,
-  consoleStackStart,
-  guestRemove,
-  idleGuestXml,
+  consoleStackWithGuests,
+  consoleVmUser,
   rfbHandshake,
-  virsh,
   type ConsoleStack,
+  type Opened,
 } from "./helpers/console-stack";
 import { sessionCaller } from "./helpers/callers";
 
@@ -54,35 +52,38 @@ async function sessionRow(linkId: string) {
   return s.m.db.db().consoleSession.findFirst({ where: { shareLinkId: linkId }, orderBy: { startedAt: "desc" } });
 }
 
+/** The visitor's console closes with 4003 and `reason` less than 2 s after `t0`. */
+async function expectClosedWithin2s(o: Opened, t0: number, reason: string) {
+  const closed = await o.closed;
+  expect(closed.code).toBe(4003);
+  expect(closed.reason).toBe(reason);
+  expect(closed.at - t0).toBeLessThan(2_000);
+}
+
+/** Closes the visitor's socket and returns the link's console session row once it has ended. */
+async function closeAndEndedRow(o: Opened, linkId: string) {
+  o.ws.close(1000);
+  await o.closed;
+  await expect.poll(async () => (await sessionRow(linkId))?.endedAt ?? null).not.toBeNull();
+  return sessionRow(linkId);
+}
+
 beforeAll(async () => {
-  s = await consoleStackStart();
+  s = await consoleStackWithGuests([{ ...guest, vnc: true }]);
   share = await import("@/lib/consoles/share-links");
-  const dir = mkdtempSync("/tmp/vdtest-share-");
-  writeFileSync(`${dir}/guest.xml`, idleGuestXml({ ...guest, vnc: true }));
-  virsh("define", `${dir}/guest.xml`);
-  virsh("start", "--paused", guest.uuid);
   // A helpdesk account granted the helpdesk role (view + console) on this guest only: the links' creator.
-  const admin = sessionCaller(await s.sessionOf(s.adminToken), ip);
-  await s.m.users.userCreate(
-    admin,
-    s.m.users.UserCreateSchema.parse({ username: "sharer", password: "sharer password 1", role: "helpdesk" }),
-  );
-  const token = (
-    await s.m.login.login({ username: "sharer", password: "sharer password 1" }, { ip, userAgent: "vitest" })
-  ).token;
-  const user = (await s.m.users.usersList()).find((u) => u.username === "sharer")!;
-  sharer = { id: user.id, username: "sharer", token };
-  grantId = (
-    await s.m.db.db().grant.create({
-      data: { userId: user.id, roleId: "helpdesk", scope: "vm", hostId: s.hostId, vmUuid: guest.uuid },
-    })
-  ).id;
+  const user = await consoleVmUser(s, {
+    username: "sharer",
+    password: "sharer password 1",
+    role: "helpdesk",
+    vmUuid: guest.uuid,
+    ip,
+  });
+  sharer = { id: user.id, username: "sharer", token: user.token };
+  grantId = user.grantId;
 }, 120_000);
 
-afterAll(async () => {
-  guestRemove(guest.uuid);
-  await s?.close();
-});
+afterAll(() => s?.close());
 
 describe(`console share links on ${testDbKind()}`, () => {
   it("opens the console through a link without any cookie, and records create, open and close in the audit log", async () => {
@@ -95,10 +96,7 @@ describe(`console share links on ${testDbKind()}`, () => {
     o.send(KEY_EVENT);
     // The key event reaches the guest side: the proxy counts it once it is written to the SSH channel.
     await new Promise((r) => setTimeout(r, 300));
-    o.ws.close(1000);
-    await o.closed;
-    await expect.poll(async () => (await sessionRow(link.id))?.endedAt ?? null).not.toBeNull();
-    const row = await sessionRow(link.id);
+    const row = await closeAndEndedRow(o, link.id);
     expect(row?.sessionId).toBe("");
     expect(row?.userId).toBe(sharer.id);
     // Others at the console see that it is the creator's link, not the creator.
@@ -159,10 +157,7 @@ describe(`console share links on ${testDbKind()}`, () => {
     o.send(KEY_EVENT);
     o.send(POINTER_EVENT);
     await new Promise((r) => setTimeout(r, 300));
-    o.ws.close(1000);
-    await o.closed;
-    await expect.poll(async () => (await sessionRow(link.id))?.endedAt ?? null).not.toBeNull();
-    const row = await sessionRow(link.id);
+    const row = await closeAndEndedRow(o, link.id);
     expect(row?.viewOnly).toBe(true);
     expect(Number(row?.bytesIn)).toBe(HANDSHAKE_IN);
   });
@@ -241,10 +236,7 @@ describe(`console share links on ${testDbKind()}`, () => {
     await rfbHandshake(o);
     const t0 = Date.now();
     await s.m.db.db().shareLink.update({ where: { id: link.id }, data: { expiresAt: new Date() } });
-    const closed = await o.closed;
-    expect(closed.code).toBe(4003);
-    expect(closed.reason).toBe("share link expired");
-    expect(closed.at - t0).toBeLessThan(2_000);
+    await expectClosedWithin2s(o, t0, "share link expired");
   });
 
   it("closes an open console within 2 s when the link is revoked, and refuses it afterwards", async () => {
@@ -267,10 +259,7 @@ describe(`console share links on ${testDbKind()}`, () => {
     });
     const t0 = Date.now();
     await share.shareLinkRevoke(await sharerCaller(), link.id);
-    const closed = await o.closed;
-    expect(closed.code).toBe(4003);
-    expect(closed.reason).toBe("share link revoked");
-    expect(closed.at - t0).toBeLessThan(2_000);
+    await expectClosedWithin2s(o, t0, "share link revoked");
     await expect(share.shareTicketMint(link.token, { mode: "view", channel: "main" })).rejects.toMatchObject({
       code: "forbidden",
       message: expect.stringMatching(/revoked/),
@@ -290,10 +279,7 @@ describe(`console share links on ${testDbKind()}`, () => {
     await rfbHandshake(o);
     const t0 = Date.now();
     await s.m.db.db().grant.delete({ where: { id: grantId } });
-    const closed = await o.closed;
-    expect(closed.code).toBe(4003);
-    expect(closed.reason).toBe("permission revoked");
-    expect(closed.at - t0).toBeLessThan(2_000);
+    await expectClosedWithin2s(o, t0, "permission revoked");
     await expect(share.shareTicketMint(link.token, { mode: "view", channel: "main" })).rejects.toMatchObject({
       code: "forbidden",
     });

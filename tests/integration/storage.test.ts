@@ -28,6 +28,17 @@ const sha256 = (file: string) => createHash("sha256").update(readFileSync(file))
 const fileStream = (file: string) =>
   Readable.toWeb(createReadStream(file, { highWaterMark: 256 * 1024 })) as ReadableStream<Uint8Array>;
 
+/** Uploads a volume into POOL on host 1 as the admin. */
+function uploadToPool(
+  name: string,
+  format: "iso" | "qcow2" | "raw",
+  size: number,
+  body: ReadableStream<Uint8Array>,
+  signal = new AbortController().signal,
+) {
+  return upload.storageUpload(f.caller, hostId, { pool: POOL, name, format, size }, body, signal);
+}
+
 /** A body that sends `first` bytes, then stalls until the test aborts. */
 function stallingStream(first: number): ReadableStream<Uint8Array> {
   let sent = false;
@@ -112,13 +123,7 @@ describe("storage", () => {
       const list = await tasks.taskList(f.caller, { status: "active" });
       for (const t of list) if (t.kind === "storage.upload") seen.push(t.progress);
     }, 50);
-    const t = await upload.storageUpload(
-      f.caller,
-      hostId,
-      { pool: POOL, name: "grub.iso", format: "iso", size },
-      fileStream(ISO),
-      new AbortController().signal,
-    );
+    const t = await uploadToPool("grub.iso", "iso", size, fileStream(ISO));
     clearInterval(watcher);
     expect(t).toMatchObject({
       status: "succeeded",
@@ -144,26 +149,14 @@ describe("storage", () => {
     execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-F", "raw", "-b", "/etc/shadow", evil, "1M"]);
     try {
       const size = readFileSync(evil).length;
-      const t = await upload.storageUpload(
-        f.caller,
-        hostId,
-        { pool: POOL, name: "evil.qcow2", format: "qcow2", size },
-        fileStream(evil),
-        new AbortController().signal,
-      );
+      const t = await uploadToPool("evil.qcow2", "qcow2", size, fileStream(evil));
       expect(t.status).toBe("failed");
       expect(t.error).toMatch(/^Refused: evil.qcow2: the image has a backing file \(\/etc\/shadow\)/);
       expect(volumes()).not.toContain("evil.qcow2");
       expect(existsSync(`${DIR}/evil.qcow2`)).toBe(false);
 
       // The same bytes declared as an ISO are refused before they land.
-      const t2 = await upload.storageUpload(
-        f.caller,
-        hostId,
-        { pool: POOL, name: "evil.iso", format: "iso", size },
-        fileStream(evil),
-        new AbortController().signal,
-      );
+      const t2 = await uploadToPool("evil.iso", "iso", size, fileStream(evil));
       expect(t2.status).toBe("failed");
       expect(t2.error).toMatch(/qcow2 image/);
       expect(volumes()).not.toContain("evil.iso");
@@ -174,13 +167,7 @@ describe("storage", () => {
 
   it("an upload the browser aborts midway leaves no volume", async () => {
     const ctl = new AbortController();
-    const pending = upload.storageUpload(
-      f.caller,
-      hostId,
-      { pool: POOL, name: "aborted.iso", format: "iso", size: 8 * 1024 * 1024 },
-      stallingStream(1024 * 1024),
-      ctl.signal,
-    );
+    const pending = uploadToPool("aborted.iso", "iso", 8 * 1024 * 1024, stallingStream(1024 * 1024), ctl.signal);
     await until("the partial volume exists", () => volumes().includes("aborted.iso"), { timeoutMs: 15_000 });
     ctl.abort();
     const t = await pending;
@@ -191,13 +178,7 @@ describe("storage", () => {
   });
 
   it("a cancelled upload ends cancelled and leaves no volume", async () => {
-    const pending = upload.storageUpload(
-      f.caller,
-      hostId,
-      { pool: POOL, name: "cancelled.iso", format: "iso", size: 8 * 1024 * 1024 },
-      stallingStream(1024 * 1024),
-      new AbortController().signal,
-    );
+    const pending = uploadToPool("cancelled.iso", "iso", 8 * 1024 * 1024, stallingStream(1024 * 1024));
     const running = await until(
       "the upload runs",
       async () => (await tasks.taskList(f.caller, { status: "active" })).find((t) => t.kind === "storage.upload"),
@@ -213,15 +194,9 @@ describe("storage", () => {
   });
 
   it("refuses uploads over the size limit before creating anything", async () => {
-    await expect(
-      upload.storageUpload(
-        f.caller,
-        hostId,
-        { pool: POOL, name: "huge.iso", format: "iso", size: 10 * 1024 ** 4 },
-        fileStream(ISO),
-        new AbortController().signal,
-      ),
-    ).rejects.toMatchObject({ code: "payload_too_large" });
+    await expect(uploadToPool("huge.iso", "iso", 10 * 1024 ** 4, fileStream(ISO))).rejects.toMatchObject({
+      code: "payload_too_large",
+    });
     expect(volumes()).not.toContain("huge.iso");
   });
 });

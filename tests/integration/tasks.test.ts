@@ -319,18 +319,24 @@ describe("tasks across an app restart", () => {
   }
   const exited = (c: ChildProcess) =>
     new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once("exit", () => r())));
-
-  it("a task whose instance was killed is resolved as failed, with the reason, when the app starts again", async () => {
-    // PGlite opens its directory in one process at a time: hand the database to the other instance.
+  /**
+   * Hands the database to another instance (PGlite opens its directory in one process at a time),
+   * waits until it runs its task, stops it with `signal`, and takes the database back.
+   */
+  async function otherInstanceStopped(signal: NodeJS.Signals): Promise<{ taskId: string; child: ChildProcess }> {
     await (await import("@/lib/tasks/workers")).taskWorkersStop({ graceMs: 1000 });
     const { closeDatabase, prepareDatabase } = await import("@/lib/db/client");
     await closeDatabase();
     const other = instance();
     const taskId = await other.running;
-    other.child.kill("SIGKILL");
+    other.child.kill(signal);
     await exited(other.child);
-
     await prepareDatabase();
+    return { taskId, child: other.child };
+  }
+
+  it("a task whose instance was killed is resolved as failed, with the reason, when the app starts again", async () => {
+    const { taskId } = await otherInstanceStopped("SIGKILL");
     const before = await tasks.taskGet(admin, taskId);
     expect(before.status).toBe("running"); // what a crash leaves behind
     expect(before.progress).toBe(40);
@@ -377,15 +383,8 @@ describe("tasks across an app restart", () => {
   });
 
   it("stopping an instance (SIGTERM) fails its running task with the reason instead of leaving it running", async () => {
-    await (await import("@/lib/tasks/workers")).taskWorkersStop({ graceMs: 1000 });
-    const { closeDatabase, prepareDatabase } = await import("@/lib/db/client");
-    await closeDatabase();
-    const other = instance();
-    const taskId = await other.running;
-    other.child.kill("SIGTERM");
-    await exited(other.child);
-    expect(other.child.exitCode).toBe(0);
-    await prepareDatabase();
+    const { taskId, child } = await otherInstanceStopped("SIGTERM");
+    expect(child.exitCode).toBe(0);
     const t = await tasks.taskGet(admin, taskId);
     expect(t.status).toBe("failed");
     expect(t.error).toBe("virtdeck stopped while this task was running");

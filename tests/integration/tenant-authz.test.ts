@@ -4,23 +4,13 @@
 // need user.manage globally, an API token's limit holds for task visibility, share-link delete
 // checks the creator's effective access, host-scoped template.manage stays on its host, and a
 // clone needs vm.create. Route handlers run in-process, as in access-control.test.ts.
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, rmSync, writeFileSync } from "node:fs";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { NextRequest } from "next/server";
 import { fleetSetup, stackEnv, type FleetContext, type HostView } from "./helpers/fleet-stack";
 import { GuestLab, type Guest } from "./helpers/fleet-guests";
 import { testDbKind } from "./helpers/test-database";
-
-const ROOT = path.resolve(import.meta.dirname, "../..");
-type Handler = (req: NextRequest, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
-interface Who {
-  id: string;
-  username: string;
-  token: string;
-  csrf: string;
-}
+import { grantPost, noopTaskCreate, routeCall as api, whoCreate, type Who } from "./helpers/route-call";
 
 let f: FleetContext;
 const lab = new GuestLab("tenant");
@@ -29,41 +19,10 @@ let h2: HostView;
 let vmA: Guest; // host 1, shut off
 let admin: Who;
 
-async function who(username: string, role: "admin" | "operator" | "helpdesk" = "helpdesk"): Promise<Who> {
-  const u = await f.mod.db.db().user.create({ data: { username, passwordHash: "x", role } });
-  const s = await f.mod.session.sessionCreate(u.id, { ip: "127.0.0.9", userAgent: "vitest" });
-  return { id: u.id, username, token: s.token, csrf: s.csrfToken };
-}
-
-/** Calls a route handler as a session (cookie + CSRF) or, with `bearer`, as an API token. */
-async function api(
-  as: Who | { bearer: string },
-  method: string,
-  file: string,
-  params: Record<string, string> = {},
-  body?: unknown,
-  query = "",
-) {
-  const mod = (await import(/* @vite-ignore */ path.join(ROOT, "app/api", file, "route.ts"))) as Record<
-    string,
-    Handler
-  >;
-  let url = `http://127.0.0.1:3000/api/${file}`;
-  for (const [k, v] of Object.entries(params)) url = url.replace(`[${k}]`, encodeURIComponent(v));
-  const headers: Record<string, string> = { "x-virtdeck-peer": "127.0.0.9", "user-agent": "vitest" };
-  if ("bearer" in as) headers.authorization = `Bearer ${as.bearer}`;
-  else Object.assign(headers, { cookie: `vd_session=${as.token}`, "x-csrf-token": as.csrf });
-  if (body !== undefined) headers["content-type"] = "application/json";
-  const res = await mod[method](
-    new NextRequest(url + query, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }),
-    { params: Promise.resolve(params) },
-  );
-  const text = await res.text();
-  return { status: res.status, json: text ? (JSON.parse(text) as Record<string, any>) : {} };
-}
+const who = (username: string, role?: "admin" | "operator" | "helpdesk") => whoCreate(f, username, role);
 
 async function grant(subject: Who, roleId: string, scope: Record<string, string>) {
-  const r = await api(admin, "POST", "grants", {}, { subject: { kind: "user", id: subject.id }, roleId, scope });
+  const r = await grantPost(admin, { subject: { kind: "user", id: subject.id }, roleId, scope });
   expect(r.status).toBe(201);
 }
 
@@ -239,27 +198,8 @@ describe(`tenant isolation on ${testDbKind()}`, () => {
   it("an admin's vm.view-limited API token sees only the admin's own tasks and cannot cancel or read another user's", async () => {
     const db = f.mod.db.db();
     const olive = await who(`olive-${lab.tag}`, "operator");
-    const theirs = await db.task.create({
-      data: {
-        id: randomUUID(),
-        kind: "vdtest.noop",
-        title: "olive's task",
-        userId: olive.id,
-        username: olive.username,
-        status: "queued",
-        cancellable: true,
-      },
-    });
-    const mine = await db.task.create({
-      data: {
-        id: randomUUID(),
-        kind: "vdtest.noop",
-        title: "admin's task",
-        userId: admin.id,
-        username: admin.username,
-        status: "succeeded",
-      },
-    });
+    const theirs = await noopTaskCreate(f, olive, { title: "olive's task", status: "queued", cancellable: true });
+    const mine = await noopTaskCreate(f, admin, { title: "admin's task", status: "succeeded" });
     const t = await api(
       admin,
       "POST",

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { totpCode } from "@/lib/auth/totp";
-import { testDatabase, type TestDatabase } from "./helpers/test-database";
+import type { TestDatabase } from "./helpers/test-database";
+import { auditLines as auditLinesOf, authStackStart, type AuthModules } from "./helpers/auth-stack";
 import { sessionCaller, userCaller } from "./helpers/callers";
 
 // Small limit so the second-factor rate limit is reached quickly; set before env() is parsed.
@@ -8,40 +9,17 @@ process.env.VIRTDECK_TOTP_MAX_PER_ACCOUNT = "3";
 process.env.VIRTDECK_TOTP_MAX_PER_IP = "50";
 
 let tdb: TestDatabase;
-let mod: {
-  db: typeof import("@/lib/db/client");
-  login: typeof import("@/lib/auth/login");
-  challenge: typeof import("@/lib/auth/login-challenge");
-  session: typeof import("@/lib/auth/session");
-  tf: typeof import("@/lib/auth/two-factor");
-  policy: typeof import("@/lib/auth/security-policy");
-  users: typeof import("@/lib/users/users");
-  audit: typeof import("@/lib/audit/audit");
-};
+let mod: AuthModules;
 
 const meta = { ip: "127.0.0.21", userAgent: "vitest" };
 
 beforeAll(async () => {
-  tdb = await testDatabase();
-  mod = {
-    db: await import("@/lib/db/client"),
-    login: await import("@/lib/auth/login"),
-    challenge: await import("@/lib/auth/login-challenge"),
-    session: await import("@/lib/auth/session"),
-    tf: await import("@/lib/auth/two-factor"),
-    policy: await import("@/lib/auth/security-policy"),
-    users: await import("@/lib/users/users"),
-    audit: await import("@/lib/audit/audit"),
-  };
-  await mod.db.prepareDatabase();
+  ({ tdb, mod } = await authStackStart());
 });
 
 afterAll(() => tdb.drop());
 
-async function auditLines(): Promise<string[]> {
-  const { events } = await mod.audit.auditList(mod.audit.AuditQuerySchema.parse({ limit: 200 }));
-  return events.map((e) => `${e.action}:${e.outcome}:${e.targetName}`);
-}
+const auditLines = () => auditLinesOf(mod);
 
 /** Lets the next code of the same 30-second step be accepted again (tests only; replay is tested on its own). */
 async function forgetLastStep(userId: string) {

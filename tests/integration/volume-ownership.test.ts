@@ -4,27 +4,26 @@
 // takes only its own disks, never a CD-ROM's medium, a template base or another VM's disk; a NIC
 // on a host bridge needs network.manage on the host; importing an existing volume needs
 // storage.manage on the host. NICs go on an isolated libvirt network with no IP and no DHCP.
-import { existsSync, writeFileSync } from "node:fs";
-import path from "node:path";
-import { NextRequest } from "next/server";
+import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fleetSetup, stackEnv, taskEnded, type FleetContext, type HostView } from "./helpers/fleet-stack";
-import { testPoolCreate, virshLocal, virshLocalTry, type TestPool } from "./helpers/provisioning-pool";
+import { taskEnded, type FleetContext, type HostView } from "./helpers/fleet-stack";
+import {
+  isolatedNetworkCreate,
+  networkRemove,
+  virshLocal,
+  virshLocalTry,
+  type TestPool,
+} from "./helpers/provisioning-pool";
+import { provisioningStackStart, type ProvisioningStack } from "./helpers/provisioning-stack";
+import { routeCall as api, whoCreate, type Who } from "./helpers/route-call";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
 const PREFIX = "vdvolown-";
 const NET = `${PREFIX}net`;
-type Handler = (req: NextRequest, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
-interface Who {
-  id: string;
-  token: string;
-  csrf: string;
-}
 
 let f: FleetContext;
 let host: HostView;
 let pool: TestPool;
-let tasks: typeof import("@/lib/tasks/tasks");
+let stack: ProvisioningStack;
 let mine: string; // the operator's VM (linked clone of the template)
 let other: string; // someone else's VM (linked clone of the template)
 let op: Who; // operator on `mine` only
@@ -33,35 +32,35 @@ const SPARE_BASE = `${PREFIX}spare-base.qcow2`; // base image of a template no V
 const FAKE_ISO = `${PREFIX}fake.iso`; // named like an ISO, zeros inside
 const SPARE_RAW = `${PREFIX}spare.raw`; // unused volume, no ISO
 
-async function who(username: string): Promise<Who> {
-  const u = await f.mod.db.db().user.create({ data: { username, passwordHash: "x", role: "helpdesk" } });
-  const s = await f.mod.session.sessionCreate(u.id, { ip: "127.0.0.9", userAgent: "vitest" });
-  return { id: u.id, token: s.token, csrf: s.csrfToken };
-}
-
-async function api(as: Who, method: string, file: string, params: Record<string, string> = {}, body?: unknown) {
-  const mod = (await import(/* @vite-ignore */ path.join(ROOT, "app/api", file, "route.ts"))) as Record<
-    string,
-    Handler
-  >;
-  let url = `http://127.0.0.1:3000/api/${file}`;
-  for (const [k, v] of Object.entries(params)) url = url.replace(`[${k}]`, encodeURIComponent(v));
-  const headers: Record<string, string> = {
-    cookie: `vd_session=${as.token}`,
-    "x-csrf-token": as.csrf,
-    "x-virtdeck-peer": "127.0.0.9",
-  };
-  if (body !== undefined) headers["content-type"] = "application/json";
-  const res = await mod[method](
-    new NextRequest(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }),
-    { params: Promise.resolve(params) },
-  );
-  const text = await res.text();
-  return { status: res.status, json: text ? (JSON.parse(text) as Record<string, any>) : {} };
-}
+const who = (username: string) => whoCreate(f, username);
 
 const hardware = (as: Who, uuid: string, body: unknown) =>
   api(as, "PATCH", "vms/[hostId]/[uuid]/hardware", { hostId: host.id, uuid }, body);
+/** POST vms/create as the creator: a VM installed from `isoVolume` of the test pool, not started. */
+const createFromIso = (name: string, isoVolume: string, hardware: Record<string, unknown>) =>
+  api(
+    creator,
+    "POST",
+    "vms/create",
+    {},
+    {
+      mode: "iso",
+      hostId: host.id,
+      name: `${PREFIX}${name}`,
+      iso: { pool: pool.name, volume: isoVolume },
+      hardware,
+      start: false,
+    },
+  );
+/** Hardware with no disk and one NIC. */
+const disklessWithNic = (kind: string, source: string) => ({
+  vcpus: 1,
+  memoryMiB: 64,
+  maxMemoryMiB: 64,
+  domainType: "qemu",
+  disks: [],
+  nics: [{ kind, source }],
+});
 const volPath = (name: string) => `${pool.dir}/${name}`;
 const inactiveXml = (uuid: string) => virshLocal("dumpxml", "--inactive", uuid);
 
@@ -70,24 +69,15 @@ async function role(id: string, privileges: string[]) {
 }
 
 beforeAll(async () => {
-  pool = testPoolCreate(PREFIX);
-  virshLocalTry("net-destroy", NET);
-  virshLocalTry("net-undefine", NET);
-  const netXml = `/tmp/${NET}.xml`;
-  // No <ip>, no <forward>: an isolated bridge without addresses or DHCP.
-  writeFileSync(netXml, `<network><name>${NET}</name><bridge name='vdvo0' stp='off'/></network>`);
-  virshLocal("net-define", netXml);
-  virshLocal("net-start", NET);
+  isolatedNetworkCreate(NET, "vdvo0");
+  stack = await provisioningStackStart(PREFIX);
+  ({ pool, f, host } = stack);
   virshLocal("vol-create-as", pool.name, SPARE_BASE, "16M", "--format", "qcow2");
   virshLocal("vol-create-as", pool.name, FAKE_ISO, "8M", "--format", "raw");
   virshLocal("vol-create-as", pool.name, SPARE_RAW, "8M", "--format", "raw");
-  f = await fleetSetup();
-  host = await f.addHost(stackEnv().host1);
-  tasks = await import("@/lib/tasks/tasks");
   const create = await import("@/lib/provisioning/vm-create");
   const templates = await import("@/lib/templates/templates");
   const c = await import("@/lib/contracts/provisioning");
-  await (await import("@/lib/tasks/workers")).taskWorkersStart({ concurrency: 1, pollingIntervalSeconds: 0.5 });
   const tpl = (volume: string, name: string) =>
     templates.templateCreate(
       f.caller,
@@ -132,11 +122,8 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  if (tasks) await (await import("@/lib/tasks/workers")).taskWorkersStop({ graceMs: 1000 });
-  pool?.cleanup();
-  virshLocalTry("net-destroy", NET);
-  virshLocalTry("net-undefine", NET);
-  await f?.teardown();
+  await stack?.close();
+  networkRemove(NET);
 });
 
 describe("the CD-ROM slot takes only unused ISO images", () => {
@@ -178,35 +165,9 @@ describe("the CD-ROM slot takes only unused ISO images", () => {
 
   it("refuses a non-ISO and another VM's disk as the ISO of a new VM", async () => {
     const hw = { vcpus: 1, memoryMiB: 64, maxMemoryMiB: 64, domainType: "qemu", disks: [], nics: [] };
-    let r = await api(
-      creator,
-      "POST",
-      "vms/create",
-      {},
-      {
-        mode: "iso",
-        hostId: host.id,
-        name: `${PREFIX}fromiso`,
-        iso: { pool: pool.name, volume: FAKE_ISO },
-        hardware: hw,
-        start: false,
-      },
-    );
+    let r = await createFromIso("fromiso", FAKE_ISO, hw);
     expect(r.status).toBe(422);
-    r = await api(
-      creator,
-      "POST",
-      "vms/create",
-      {},
-      {
-        mode: "iso",
-        hostId: host.id,
-        name: `${PREFIX}fromiso`,
-        iso: { pool: pool.name, volume: `${PREFIX}other.qcow2` },
-        hardware: hw,
-        start: false,
-      },
-    );
+    r = await createFromIso("fromiso", `${PREFIX}other.qcow2`, hw);
     expect(r.status).toBe(409);
     expect(virshLocalTry("domuuid", `${PREFIX}fromiso`).ok).toBe(false);
   });
@@ -233,53 +194,16 @@ describe("NICs", () => {
     expect(opts.json.options.mayBridge).toBe(false);
     await role(`${PREFIX}net`, ["network.manage"]);
     const netAdmin = await who(`${PREFIX}netadmin`);
-    await f.mod.db
-      .db()
-      .grant.create({ data: { userId: netAdmin.id, roleId: `${PREFIX}create`, scope: "host", hostId: host.id } });
-    await f.mod.db
-      .db()
-      .grant.create({ data: { userId: netAdmin.id, roleId: `${PREFIX}net`, scope: "host", hostId: host.id } });
+    for (const roleId of [`${PREFIX}create`, `${PREFIX}net`]) {
+      await f.mod.db.db().grant.create({ data: { userId: netAdmin.id, roleId, scope: "host", hostId: host.id } });
+    }
     expect((await api(netAdmin, "GET", "hosts/[id]/provisioning", { id: host.id })).json.options.mayBridge).toBe(true);
 
-    const hw = (kind: string, source: string) => ({
-      vcpus: 1,
-      memoryMiB: 64,
-      maxMemoryMiB: 64,
-      domainType: "qemu",
-      disks: [],
-      nics: [{ kind, source }],
-    });
-    r = await api(
-      creator,
-      "POST",
-      "vms/create",
-      {},
-      {
-        mode: "iso",
-        hostId: host.id,
-        name: `${PREFIX}nicbr`,
-        iso: { pool: pool.name, volume: pool.isoVolume },
-        hardware: hw("bridge", "vdvo0"),
-        start: false,
-      },
-    );
+    r = await createFromIso("nicbr", pool.isoVolume, disklessWithNic("bridge", "vdvo0"));
     expect(r.status).toBe(403);
     expect(r.json.error.message).toContain("network.manage");
     expect(virshLocalTry("domuuid", `${PREFIX}nicbr`).ok).toBe(false);
-    r = await api(
-      creator,
-      "POST",
-      "vms/create",
-      {},
-      {
-        mode: "iso",
-        hostId: host.id,
-        name: `${PREFIX}nicnet`,
-        iso: { pool: pool.name, volume: pool.isoVolume },
-        hardware: hw("network", NET),
-        start: false,
-      },
-    );
+    r = await createFromIso("nicnet", pool.isoVolume, disklessWithNic("network", NET));
     expect(r.status).toBe(201);
     expect(inactiveXml(r.json.vm.uuid)).toContain("<source network='vdvolown-net'/>");
   });

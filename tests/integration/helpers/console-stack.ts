@@ -2,7 +2,7 @@
 // and pinned, an HTTP server that routes /ws/console (and CONNECT, as server.ts does), and a
 // websocket client that reads exact byte counts.
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { testGuestXml, type TestGuestDisplay } from "../../shared/guest-xml";
@@ -260,6 +260,53 @@ export function idleGuestXml(o: {
     displays,
     noBalloon: true,
   });
+}
+
+export type IdleGuest = Parameters<typeof idleGuestXml>[0];
+
+/**
+ * consoleStackStart plus idle guests (idleGuestXml) defined on host 1 and started --paused; close()
+ * removes the guests before it closes the stack.
+ */
+export async function consoleStackWithGuests(guests: IdleGuest[]): Promise<ConsoleStack> {
+  const s = await consoleStackStart();
+  const dir = mkdtempSync("/tmp/vdtest-console-guests-");
+  for (const g of guests) {
+    writeFileSync(`${dir}/${g.uuid}.xml`, idleGuestXml(g));
+    virsh("define", `${dir}/${g.uuid}.xml`);
+    virsh("start", "--paused", g.uuid);
+  }
+  return {
+    ...s,
+    async close() {
+      for (const g of guests) guestRemove(g.uuid);
+      await s.close();
+    },
+  };
+}
+
+/**
+ * A helpdesk account signed in from `ip` and granted `role` on one VM of host 1 (the only rights it
+ * has beyond its account role's).
+ */
+export async function consoleVmUser(
+  s: ConsoleStack,
+  o: { username: string; password: string; role: string; vmUuid: string; ip: string },
+): Promise<{ id: string; token: string; grantId: string }> {
+  const admin = sessionCaller(await s.sessionOf(s.adminToken), o.ip);
+  await s.m.users.userCreate(
+    admin,
+    s.m.users.UserCreateSchema.parse({ username: o.username, password: o.password, role: "helpdesk" }),
+  );
+  const { token } = await s.m.login.login(
+    { username: o.username, password: o.password },
+    { ip: o.ip, userAgent: "vitest" },
+  );
+  const id = (await s.m.users.usersList()).find((u) => u.username === o.username)!.id;
+  const grant = await s.m.db
+    .db()
+    .grant.create({ data: { userId: id, roleId: o.role, scope: "vm", hostId: s.hostId, vmUuid: o.vmUuid } });
+  return { id, token, grantId: grant.id };
 }
 
 /** Destroys and undefines a test guest, ignoring "not running" / "not defined". */

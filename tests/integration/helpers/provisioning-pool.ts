@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 /**
@@ -49,6 +49,18 @@ export function domainsRemove(prefix: string): void {
   }
 }
 
+/**
+ * Writes a test pool's two images into `dir`: GRUB's rescue USB image converted to qcow2 as
+ * `<prefix>base.qcow2` (a bootable disk) and GRUB's rescue CD as `<prefix>grub.iso`.
+ */
+export function grubImagesWrite(dir: string, prefix: string): { base: string; iso: string } {
+  const base = path.join(dir, `${prefix}base.qcow2`);
+  const iso = path.join(dir, `${prefix}grub.iso`);
+  execFileSync("qemu-img", ["convert", "-q", "-f", "raw", "-O", "qcow2", GRUB_USB_IMG, base]);
+  copyFileSync(GRUB_CD_ISO, iso);
+  return { base, iso };
+}
+
 export function testPoolCreate(prefix: string): TestPool {
   for (const f of [GRUB_USB_IMG, GRUB_CD_ISO])
     if (!existsSync(f)) throw new Error(`${f} is missing: apt-get install grub-rescue-pc`);
@@ -59,17 +71,7 @@ export function testPoolCreate(prefix: string): TestPool {
   virshLocalTry("pool-undefine", name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  execFileSync("qemu-img", [
-    "convert",
-    "-q",
-    "-f",
-    "raw",
-    "-O",
-    "qcow2",
-    GRUB_USB_IMG,
-    path.join(dir, `${prefix}base.qcow2`),
-  ]);
-  copyFileSync(GRUB_CD_ISO, path.join(dir, `${prefix}grub.iso`));
+  grubImagesWrite(dir, prefix);
   virshLocal("pool-define-as", name, "dir", "--target", dir);
   virshLocal("pool-start", name);
   virshLocal("pool-refresh", name);
@@ -89,4 +91,23 @@ export function testPoolCreate(prefix: string): TestPool {
 
 export function domstate(uuid: string): string {
   return virshLocal("domstate", uuid).trim();
+}
+
+/** Removes a libvirt network of host 1, ignoring "not running" and "not defined". */
+export function networkRemove(name: string): void {
+  virshLocalTry("net-destroy", name);
+  virshLocalTry("net-undefine", name);
+}
+
+/**
+ * Defines and starts a libvirt network on host 1 with no <ip> and no <forward>: an isolated bridge
+ * without addresses or DHCP, for NICs that must never reach anything. Replaces a leftover of the
+ * same name.
+ */
+export function isolatedNetworkCreate(name: string, bridge: string): void {
+  networkRemove(name);
+  const xml = `/tmp/${name}.xml`;
+  writeFileSync(xml, `<network><name>${name}</name><bridge name='${bridge}' stp='off'/></network>`);
+  virshLocal("net-define", xml);
+  virshLocal("net-start", name);
 }
