@@ -235,7 +235,7 @@ describe("planRun", () => {
     ]);
     // Both paths are argv elements after the fixed script, never part of it.
     const cp = execs.find((a) => a[0] === "sh")!;
-    expect(cp.slice(3)).toEqual(["virtdeck-copy", "/pools/p/base.qcow2", "/pools/p/new.qcow2"]);
+    expect(cp.slice(3)).toEqual(["virtdeck-copy", "/pools/p/base.qcow2", "/pools/p/new.qcow2", "43200"]);
     expect(cp[2]).toContain('cp --reflink=auto -- "$1" "$2"');
     expect(execs.find((a) => a[0] === "env")).toEqual([
       "env",
