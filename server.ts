@@ -13,6 +13,7 @@ import { REQUEST_HEAD_MAX_BYTES, bodyAbandonWhenAnswered, requestTooLarge } from
 import { fleetCloseAll } from "@/lib/fleet/runtime";
 import { consoleConnect, consoleUpgrade, consolesCloseAll } from "@/lib/consoles/proxy";
 import { taskWorkersStart, taskWorkersStop } from "@/lib/tasks/workers";
+import { partialVolumesStop, partialVolumesSweepStart } from "@/lib/storage/partial-volumes";
 import { housekeepingStart } from "@/lib/tasks/housekeeping";
 import "@/lib/tasks/handlers";
 
@@ -64,6 +65,8 @@ async function main() {
   await taskWorkersStart();
   // Expired sessions, tickets, challenges and rate-limit buckets: a cron schedule on the same queue.
   await housekeepingStart();
+  // Partial volumes (uploads) a dead instance left on hosts: removed now (in the background) and every minute.
+  void partialVolumesSweepStart();
 
   upgradeRouteRegister("/ws/console", consoleUpgrade);
 
@@ -123,6 +126,7 @@ async function main() {
     server.close();
     server.closeAllConnections();
     consolesCloseAll();
+    partialVolumesStop();
     taskWorkersStop()
       .catch((err) => log.error({ err }, "stopping tasks failed"))
       .finally(() => {
