@@ -25,7 +25,7 @@ let f: FleetContext;
 let host: HostView;
 let guest: Guest;
 let cookie: { token: string; csrf: string };
-let routes: { vms: { GET: Handler }; action: { POST: Handler } };
+let routes: { vms: { GET: Handler }; action: { POST: Handler }; taskStream: { GET: Handler } };
 
 /** Gates the test task waits on, and what its handler did, by task id. */
 const gates = new Map<string, () => void>();
@@ -95,6 +95,7 @@ beforeAll(async () => {
   routes = {
     vms: (await import("@/app/api/vms/route")) as never,
     action: (await import("@/app/api/vms/[hostId]/[uuid]/actions/route")) as never,
+    taskStream: (await import("@/app/api/tasks/stream/route")) as never,
   };
   (await import("@/lib/tasks/registry")).taskHandlerRegister("test.db-outage", async (ctx) => {
     try {
@@ -141,6 +142,9 @@ describe("PostgreSQL outage", () => {
       message: expect.stringMatching(/database \(PostgreSQL\) is unavailable/),
       messageKey: { key: "errors.databaseUnavailable" },
     });
+    const stream = await call(routes.taskStream.GET, "GET", "/api/tasks/stream");
+    expect(stream.status).toBe(503);
+    expect(stream.json.error.code).toBe("database_unavailable");
     const refused = await destroy();
     expect(refused.status).toBe(503);
     expect(refused.json.error.code).toBe("database_unavailable");
