@@ -1,3 +1,4 @@
+import { createServer, type Server } from "node:http";
 import { NextRequest } from "next/server";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -48,6 +49,14 @@ async function call(handler: Handler, method: string, path: string, body?: unkno
   const res = await handler(req, { params: Promise.resolve(params) });
   const text = await res.text();
   return { status: res.status, json: text ? JSON.parse(text) : null };
+}
+
+/** The custom server's page path (server.ts): the database-down check, then "Next" (here a stub). */
+let pages: Server;
+let pagesPort = 0;
+async function pageGet(path: string, lang: string) {
+  const res = await fetch(`http://127.0.0.1:${pagesPort}${path}`, { headers: { "accept-language": lang } });
+  return { status: res.status, text: await res.text() };
 }
 
 const destroy = () =>
@@ -109,10 +118,17 @@ beforeAll(async () => {
     }
   });
   await (await import("@/lib/tasks/workers")).taskWorkersStart({ concurrency: 1, pollingIntervalSeconds: 0.5 });
+  const { pageWhenDatabaseDown } = await import("@/lib/http/database-down-page");
+  pages = createServer((req, res) => {
+    void pageWhenDatabaseDown(req, res).then((answered) => answered || res.end("the page"));
+  });
+  await new Promise<void>((r) => pages.listen(0, "127.0.0.1", r));
+  pagesPort = (pages.address() as { port: number }).port;
 });
 
 afterAll(async () => {
   process.off("unhandledRejection", onRejection);
+  pages?.close();
   if (cluster.running()) {
     await (await import("@/lib/tasks/workers")).taskWorkersStop({ graceMs: 1000 }).catch(() => {});
   }
@@ -142,6 +158,10 @@ describe("PostgreSQL outage", () => {
       message: expect.stringMatching(/database \(PostgreSQL\) is unavailable/),
       messageKey: { key: "errors.databaseUnavailable" },
     });
+    const page = await pageGet("/vms", "fr-FR,fr;q=0.9");
+    expect(page.status).toBe(503);
+    expect(page.text).toContain("La base de données est indisponible");
+    expect((await pageGet("/", "en")).text).toContain("The database is unavailable");
     const stream = await call(routes.taskStream.GET, "GET", "/api/tasks/stream");
     expect(stream.status).toBe(503);
     expect(stream.json.error.code).toBe("database_unavailable");
@@ -156,6 +176,7 @@ describe("PostgreSQL outage", () => {
       intervalMs: 500,
     });
     expect(back).toBe(true);
+    expect(await pageGet("/vms", "fr")).toEqual({ status: 200, text: "the page" });
     expect(domstate(guest)).toBe("running");
   });
 

@@ -72,7 +72,8 @@ export class PrivatePostgres {
       "-t",
       "60",
       "-o",
-      `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off`,
+      // Durable commits (the defaults): an immediate stop is a crash, and a commit must survive it.
+      `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1`,
       "start",
     ]);
   }
