@@ -217,6 +217,42 @@ describe("PostgreSQL outage", () => {
     expect(job.state).toBe("completed");
   });
 
+  it("a task's queue job completes even when the database drops just as the task ends", async () => {
+    const tasks = await import("@/lib/tasks/tasks");
+    const t = await tasks.taskEnqueue(f.caller, { kind: "test.db-outage", title: "job ends in an outage", input: {} });
+    await until("the task runs", () => gates.has(t.id), { timeoutMs: 15_000 });
+    const [{ jobId }] = await rawQuery<{ jobId: string }>('SELECT "jobId" FROM "Task" WHERE id = $1', [t.id]);
+    // The job's completion waits on a lock once the task's outcome is written; the outage then ends it.
+    const locker = await rawClient();
+    await locker.query("BEGIN; LOCK TABLE pgboss.job IN ACCESS EXCLUSIVE MODE");
+    gates.get(t.id)!();
+    await until(
+      "the job's completion waits on the lock",
+      async () =>
+        (
+          await rawQuery<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%completed%'`,
+          )
+        )[0].n > 0,
+      { timeoutMs: 15_000, intervalMs: 100 },
+    );
+    const [{ status }] = await rawQuery<{ status: string }>('SELECT status FROM "Task" WHERE id = $1', [t.id]);
+    expect(status).toBe("succeeded");
+    cluster.stop();
+    await locker.end().catch(() => {});
+    await new Promise((r) => setTimeout(r, 1500));
+    cluster.start();
+    const job = await until(
+      "the queue job completes",
+      async () => {
+        const [row] = await rawQuery<{ state: string }>("SELECT state FROM pgboss.job WHERE id = $1", [jobId]);
+        return row?.state !== "active" && row;
+      },
+      { timeoutMs: 20_000, intervalMs: 500 },
+    );
+    expect(job.state).toBe("completed");
+  });
+
   it("a destroy that reached libvirt as the database went down answers done, and is audited once it is back", async () => {
     expect(domstate(guest)).toBe("running");
     // The audit write waits on a lock while the destroy runs; the outage then ends that write.
