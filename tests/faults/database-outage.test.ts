@@ -89,6 +89,33 @@ async function rawQuery<T>(sql: string, params: unknown[] = []): Promise<T[]> {
   }
 }
 
+/** Waits until a statement matching `like` waits on a lock (the write the outage will end). */
+const lockWaiter = (what: string, like: string) =>
+  until(
+    what,
+    async () =>
+      (
+        await rawQuery<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1`,
+          [like],
+        )
+      )[0].n > 0,
+    { timeoutMs: 15_000, intervalMs: 100 },
+  );
+
+/** The task's queue job once it is no longer active. */
+async function jobSettled(taskId: string): Promise<{ state: string }> {
+  const [{ jobId }] = await rawQuery<{ jobId: string }>('SELECT "jobId" FROM "Task" WHERE id = $1', [taskId]);
+  return until(
+    "the queue job completes",
+    async () => {
+      const [row] = await rawQuery<{ state: string }>("SELECT state FROM pgboss.job WHERE id = $1", [jobId]);
+      return row?.state !== "active" && row;
+    },
+    { timeoutMs: 20_000, intervalMs: 500 },
+  );
+}
+
 beforeAll(async () => {
   await cluster.init();
   process.env.VD_TEST_DB = "postgres";
@@ -205,52 +232,25 @@ describe("PostgreSQL outage", () => {
     // Even a sweep that takes any silent task for dead finds nothing of this instance to fail.
     const { taskSweepInterrupted } = await import("@/lib/tasks/liveness");
     expect(await taskSweepInterrupted({ staleAfterMs: 0 })).toEqual([]);
-    const [{ jobId }] = await rawQuery<{ jobId: string }>('SELECT "jobId" FROM "Task" WHERE id = $1', [t.id]);
-    const job = await until(
-      "the queue job completes",
-      async () => {
-        const [row] = await rawQuery<{ state: string }>("SELECT state FROM pgboss.job WHERE id = $1", [jobId]);
-        return row?.state !== "active" && row;
-      },
-      { timeoutMs: 15_000, intervalMs: 500 },
-    );
-    expect(job.state).toBe("completed");
+    expect((await jobSettled(t.id)).state).toBe("completed");
   });
 
   it("a task's queue job completes even when the database drops just as the task ends", async () => {
     const tasks = await import("@/lib/tasks/tasks");
     const t = await tasks.taskEnqueue(f.caller, { kind: "test.db-outage", title: "job ends in an outage", input: {} });
     await until("the task runs", () => gates.has(t.id), { timeoutMs: 15_000 });
-    const [{ jobId }] = await rawQuery<{ jobId: string }>('SELECT "jobId" FROM "Task" WHERE id = $1', [t.id]);
     // The job's completion waits on a lock once the task's outcome is written; the outage then ends it.
     const locker = await rawClient();
     await locker.query("BEGIN; LOCK TABLE pgboss.job IN ACCESS EXCLUSIVE MODE");
     gates.get(t.id)!();
-    await until(
-      "the job's completion waits on the lock",
-      async () =>
-        (
-          await rawQuery<{ n: number }>(
-            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%completed%'`,
-          )
-        )[0].n > 0,
-      { timeoutMs: 15_000, intervalMs: 100 },
-    );
+    await lockWaiter("the job's completion waits on the lock", "%completed%");
     const [{ status }] = await rawQuery<{ status: string }>('SELECT status FROM "Task" WHERE id = $1', [t.id]);
     expect(status).toBe("succeeded");
     cluster.stop();
     await locker.end().catch(() => {});
     await new Promise((r) => setTimeout(r, 1500));
     cluster.start();
-    const job = await until(
-      "the queue job completes",
-      async () => {
-        const [row] = await rawQuery<{ state: string }>("SELECT state FROM pgboss.job WHERE id = $1", [jobId]);
-        return row?.state !== "active" && row;
-      },
-      { timeoutMs: 20_000, intervalMs: 500 },
-    );
-    expect(job.state).toBe("completed");
+    expect((await jobSettled(t.id)).state).toBe("completed");
   });
 
   it("a destroy that reached libvirt as the database went down answers done, and is audited once it is back", async () => {
@@ -263,16 +263,7 @@ describe("PostgreSQL outage", () => {
       timeoutMs: 30_000,
       intervalMs: 100,
     });
-    await until(
-      "the audit write waits on the lock",
-      async () =>
-        (
-          await rawQuery<{ n: number }>(
-            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%AuditEvent%'`,
-          )
-        )[0].n > 0,
-      { timeoutMs: 10_000, intervalMs: 100 },
-    );
+    await lockWaiter("the audit write waits on the lock", "%AuditEvent%");
     cluster.stop();
     const res = await answer;
     expect(res.status).toBe(200);
