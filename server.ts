@@ -10,6 +10,7 @@ import { closeDatabase, prepareDatabase } from "@/lib/db/client";
 import { upgradeClient, upgradeRouteFind, upgradeRouteRegister } from "@/lib/ws/upgrade-router";
 import { PEER_HEADER } from "@/lib/http/client-address";
 import { REQUEST_HEAD_MAX_BYTES, bodyAbandonWhenAnswered, requestTooLarge } from "@/lib/http/request-guard";
+import { pageWhenDatabaseDown } from "@/lib/http/database-down-page";
 import { fleetCloseAll } from "@/lib/fleet/runtime";
 import { consoleConnect, consoleUpgrade, consolesCloseAll } from "@/lib/consoles/proxy";
 import { taskWorkersStart, taskWorkersStop } from "@/lib/tasks/workers";
@@ -79,11 +80,14 @@ async function main() {
     stampPeer(req);
     bodyAbandonWhenAnswered(req, res);
     if (requestTooLarge(req, res)) return;
-    handle(req, res).catch((err) => {
-      log.error({ err, reqId: req.headers[REQUEST_ID_HEADER] }, "request failed");
-      if (!res.headersSent) res.statusCode = 500;
-      res.end();
-    });
+    // A page while the database is down: 503 naming it, before Next renders (lib/http/database-down-page.ts).
+    void pageWhenDatabaseDown(req, res)
+      .then((answered) => (answered ? undefined : handle(req, res)))
+      .catch((err) => {
+        log.error({ err, reqId: req.headers[REQUEST_ID_HEADER] }, "request failed");
+        if (!res.headersSent) res.statusCode = 500;
+        res.end();
+      });
   };
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     requestLogStart(httpLog, req, res);

@@ -18,12 +18,15 @@ export interface AuditEntry {
   target?: { type: string; id?: string; name?: string };
   ip?: string;
   details?: Record<string, unknown>;
+  /** When it happened, when recorded later than that (lib/audit/outbox.ts); default: now. */
+  at?: Date;
 }
 
 /** Appends one audit event. The log is append-only: nothing in virtdeck updates or deletes it. */
 export async function auditRecord(entry: AuditEntry, tx?: Prisma.TransactionClient): Promise<void> {
   await (tx ?? db()).auditEvent.create({
     data: {
+      ...(entry.at ? { at: entry.at } : {}),
       actorId: entry.actor?.id ?? null,
       actorName: entry.actor?.name ?? "",
       action: entry.action,

@@ -1,7 +1,8 @@
 import "server-only";
 import { z } from "zod";
 import { AppError } from "@/lib/http/errors";
-import { auditRecord } from "@/lib/audit/audit";
+import { auditRecordAfterFact } from "@/lib/audit/outbox";
+import { databaseRequire } from "@/lib/db/client";
 import { DomainUuidSchema } from "@/lib/contracts/libvirt";
 import type { HostClient } from "@/lib/hosts/client";
 import { hostIsReady, virshMessage } from "@/lib/hosts/client-errors";
@@ -189,8 +190,9 @@ export async function vmActionRun(
   const uuid = parseUuid(rawUuid);
   const host = await hostGet(hostId);
   const before = await summaryOf(host.id, uuid, 0);
-  const audit = (outcome: "success" | "failure", details: Record<string, unknown> = {}) =>
-    auditRecord({
+  // Recorded even when the database dropped meanwhile (kept until it is back): the action's answer stands.
+  const audit = async (outcome: "success" | "failure", details: Record<string, unknown> = {}) => {
+    await auditRecordAfterFact({
       actor: caller.actor,
       action: `vm.${action}`,
       outcome,
@@ -198,6 +200,7 @@ export async function vmActionRun(
       ip: caller.ip,
       details: { host: host.name, stateBefore: before.state, ...details },
     });
+  };
   if (before.template && (action === "start" || action === "autostart-on")) {
     await audit("failure", { reason: "template" });
     throw new AppError(
@@ -214,6 +217,7 @@ export async function vmActionRun(
   }
   const client = hostClientFor(host, { commandErrorCode: "host_error" });
   if (action === "start" || action === "autostart-on") await templateGuard(client, uuid, before.name, audit);
+  await databaseRequire(`${action} of ${before.name}`);
   const r = await domainLifecycleTry({ host: client, uuid, ...COMMANDS[action] }).catch(async (err: unknown) => {
     await audit("failure", { error: err instanceof Error ? err.message : String(err) });
     throw err;

@@ -11,6 +11,7 @@ import { callerOf, type Caller } from "@/lib/authz/caller";
 import { bearerFromHeader } from "@/lib/auth/api-token-format";
 import { apiTokenAuthenticate } from "@/lib/auth/api-tokens";
 import { childLogger } from "@/lib/log";
+import { databaseErrorMap } from "@/lib/db/unavailable";
 import { requestLogPath } from "@/lib/http/request-log";
 import {
   AUTH_BODY_MAX_BYTES,
@@ -187,7 +188,8 @@ function failureLog(
 }
 
 function respond(err: unknown, req: NextRequest): Response {
-  const { status, body, headers } = toErrorBody(err);
+  // A database outage is a 503 naming it, whichever layer met it; other errors map as they are.
+  const { status, body, headers } = toErrorBody(databaseErrorMap(err));
   failureLog(req, status, body, err);
   const res = NextResponse.json(body, { status, headers });
   // The rest of an oversized body is never read: the server closes the connection (server.ts).
