@@ -73,8 +73,9 @@ export function fileNameSafe(name: string): boolean {
  * copy's owner check: sshd does not signal a command whose channel closed (the app was killed,
  * the connection dropped), so once a progress line cannot be written (SIGPIPE ignored: the write
  * fails instead), the loop removes the partial file (only this `cp` can have created it: O_EXCL)
- * and kills `cp` with its whole process group. `timeout` bounds the copy on the host as the exec's own
- * timeout does on the app's side. The loop's `sleep` holds no pipe, so the channel closes as soon
+ * and kills `cp` with its whole process group. A copy that ends between two ticks gets the same
+ * check once more: its final progress line must reach the owner, or the finished file goes too.
+ * `timeout` bounds the copy on the host as the exec's own timeout does on the app's side. The loop's `sleep` holds no pipe, so the channel closes as soon
  * as `cp` is done. The script is fixed; both paths are positional parameters, never part of it.
  */
 export function fileCopyArgv(srcPath: string, dstPath: string, timeoutSeconds: number): string[] {
@@ -96,6 +97,9 @@ export function fileCopyArgv(srcPath: string, dstPath: string, timeoutSeconds: n
       `  wait "$c"; r=$?; kill "$w" 2>/dev/null; exit "$r"`,
       `)`,
       `r=$?`,
+      `if [ "$r" = 0 ] && ! printf '%s\\n' "$(stat -c '%b %B' -- "$2" 2>/dev/null)" 2>/dev/null; then`,
+      `  rm -f -- "$2"; exit 1`,
+      `fi`,
       `if [ -n "$e" ]; then printf '%s\\n' "$e" >&2; fi`,
       `case "$e" in *"File exists"*) exit ${FILE_COPY_EXISTS};; esac`,
       `exit "$r"`,

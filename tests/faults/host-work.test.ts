@@ -246,6 +246,11 @@ describe("host-side work under faults", () => {
       // SIGKILL the whole child (npx, tsx, node): the app dies without a word to the host.
       process.kill(-child.pid!, "SIGKILL");
       await exited;
+      // The watcher notices within a tick, while cp is still stopped: SIGCONT before that would let
+      // cp finish first and test the end-of-copy check instead.
+      await until("the watcher to remove the partial file", () => !existsSync(path.join(DIR, `${name}.raw`)), {
+        timeoutMs: 10_000,
+      });
       process.kill(cp.pid, "SIGCONT");
       await until("the host-side copy to end with its owner", () => hostWorkLeft().length === 0, {
         timeoutMs: 10_000,
