@@ -3,7 +3,7 @@ import { z } from "zod";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/http/errors";
-import { auditRecord } from "@/lib/audit/audit";
+import { auditBy, auditRecord } from "@/lib/audit/audit";
 import { PRIVILEGES, type Privilege } from "@/lib/authz/privileges";
 import { rateLimitHit, rateLimitPeek } from "@/lib/auth/rate-limit";
 import { authorize, privilegesAnywhere, type Principal } from "@/lib/authz";
@@ -124,11 +124,9 @@ export async function apiTokenCreate(
   const held = await privilegesAnywhere(caller.principal);
   const excess = input.privileges.filter((p) => !held.has(p));
   if (excess.length) {
-    await auditRecord({
-      actor: caller.actor,
+    await auditBy(caller, {
       action: "token.create",
       outcome: "denied",
-      ip: caller.ip,
       details: { name: input.name, privileges: input.privileges, excess },
     });
     throw new AppError("forbidden", `A token cannot have privileges you do not hold: ${excess.join(", ")}`, {
@@ -147,11 +145,9 @@ export async function apiTokenCreate(
     },
     select: VIEW,
   });
-  await auditRecord({
-    actor: caller.actor,
+  await auditBy(caller, {
     action: "token.create",
     target: { type: "token", id: row.id, name: `${row.name} (${row.prefix})` },
-    ip: caller.ip,
     details: { privileges: input.privileges, expiresAt: row.expiresAt.toISOString() },
   });
   return { token, view: view(row) };
@@ -186,11 +182,9 @@ export async function apiTokenRevoke(caller: Caller, id: string): Promise<ApiTok
         select: VIEW,
       });
   if (!row.revokedAt) {
-    await auditRecord({
-      actor: caller.actor,
+    await auditBy(caller, {
       action: "token.revoke",
       target: { type: "token", id: row.id, name: `${row.name} (${row.prefix})` },
-      ip: caller.ip,
       details: { owner: row.user.username },
     });
   }
