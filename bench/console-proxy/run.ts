@@ -34,12 +34,14 @@ import {
   buildInfo,
   ensureBuild,
   freePort,
+  serverEnv,
   serverKillAll,
   serverStart,
   type BenchServer,
 } from "../lib/server";
 import { now, sleep } from "../lib/stats";
 import { argsParse, benchOutPath } from "../lib/args";
+import { benchRun } from "../lib/run";
 import { Guests, tinyGuestFiles, type Guest } from "./guests";
 import { pingCommand, streamCommand, tcpPipe, wsPipe, type Pipe } from "./pipe";
 import {
@@ -170,18 +172,6 @@ function cleanup(): Promise<void> {
   return cleaning;
 }
 
-for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-  process.on(sig, () => {
-    console.error(`[bench] ${sig}: cleaning up`);
-    failed = true;
-    void cleanup().finally(() => process.exit(130));
-  });
-}
-process.on("exit", () => {
-  serverKillAll();
-  helpersKillAll();
-});
-
 // --- small helpers -------------------------------------------------------------------------------
 const log = (s: string) => console.error(`[bench] ${s}`);
 const load = () =>
@@ -294,14 +284,7 @@ async function ownServerStart(
   o: { databaseUrl?: string; profileDir?: string } = {},
 ): Promise<BenchServer> {
   const port = await freePort();
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_ENV: "production",
-    HOST: "127.0.0.1",
-    PORT: String(port),
-    VIRTDECK_DATA_DIR: dataDir,
-  };
-  for (const k of ["DATABASE_URL", "VIRTDECK_SECRET_KEY", "VIRTDECK_TRUST_PROXY"]) delete env[k];
+  const env = serverEnv(port, dataDir);
   if (o.databaseUrl) env.DATABASE_URL = o.databaseUrl;
   const prof = o.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${o.profileDir}`] : [];
   const h = helperStart(
@@ -1416,12 +1399,12 @@ function report(r: {
   console.log(L.join("\n"));
 }
 
-main()
-  .catch((err) => {
-    console.error("[bench] failed:", err instanceof Error ? (err.stack ?? err.message) : err);
-    failed = true;
-    process.exitCode = 1;
-  })
-  .finally(async () => {
-    await cleanup();
-  });
+benchRun({
+  main,
+  cleanup,
+  failed: () => (failed = true),
+  onExit: () => {
+    serverKillAll();
+    helpersKillAll();
+  },
+});

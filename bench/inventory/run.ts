@@ -20,6 +20,7 @@ import { ApiClient, buildInfo, ensureBuild, serverKillAll, serverStart, type Ben
 import { virshLine, virshLocal, virshOverSsh } from "../lib/virsh-local";
 import { ms, now, ratio, sleep, summarize, timed, type Summary } from "../lib/stats";
 import { argsParse, benchOutPath, intParse } from "../lib/args";
+import { benchRun } from "../lib/run";
 import { cleanupDomains, defineDomains, NAME } from "./domains";
 import { profileCold, WarmProfiler, type ColdProfile } from "./profile";
 import type { Span, TraceOutput, TraceRun } from "./trace";
@@ -100,15 +101,6 @@ function cleanup(): Promise<void> {
   })();
   return cleaning;
 }
-
-for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-  process.on(sig, () => {
-    console.error(`[bench] ${sig}: cleaning up`);
-    failed = true;
-    void cleanup().finally(() => process.exit(130));
-  });
-}
-process.on("exit", () => serverKillAll());
 
 // --- measurement helpers -------------------------------------------------------------------------
 interface FleetPage {
@@ -606,12 +598,4 @@ function report(results: NResult[], machine: Record<string, string | number | ob
   console.log(lines.join("\n"));
 }
 
-main()
-  .catch((err) => {
-    console.error("[bench] failed:", err instanceof Error ? (err.stack ?? err.message) : err);
-    failed = true;
-    process.exitCode = 1;
-  })
-  .finally(async () => {
-    await cleanup();
-  });
+benchRun({ main, cleanup, failed: () => (failed = true), onExit: serverKillAll });

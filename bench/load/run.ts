@@ -23,6 +23,7 @@ import { ApiClient, buildInfo, ensureBuild, serverKillAll, serverStart, type Ben
 import { setupFleet } from "../lib/fleet-setup";
 import { ms, now, sleep, summarize, type Summary } from "../lib/stats";
 import { argsParse, benchOutPath } from "../lib/args";
+import { benchRun } from "../lib/run";
 import { EventStream } from "./sse";
 import { loadDomainsCleanup, loadDomainsDefine, loadGuestsStart, rawDestroyParallel } from "./guests";
 
@@ -97,14 +98,6 @@ function cleanup(): Promise<void> {
   })();
   return cleaning;
 }
-for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-  process.on(sig, () => {
-    log(`${sig}: cleaning up`);
-    failed = true;
-    void cleanup().finally(() => process.exit(130));
-  });
-}
-process.on("exit", () => serverKillAll());
 
 // --- the load ------------------------------------------------------------------------------------
 interface ListFigures {
@@ -361,11 +354,4 @@ function report(r: {
   );
 }
 
-main()
-  .then(() => cleanup())
-  .catch(async (err) => {
-    failed = true;
-    console.error(err);
-    await cleanup();
-    process.exit(1);
-  });
+benchRun({ main, cleanup, failed: () => (failed = true), onExit: serverKillAll });
