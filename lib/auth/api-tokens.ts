@@ -1,5 +1,6 @@
 import "server-only";
 import { z } from "zod";
+import { typedNameSchema } from "@/lib/contracts/text";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/http/errors";
@@ -20,16 +21,7 @@ import { apiTokenGenerate, apiTokenHash, apiTokenHashMatches, apiTokenPrefix } f
  */
 export const ApiTokenCreateSchema = z
   .object({
-    name: z
-      .string({ error: "Name must be text" })
-      .transform((s) => s.normalize("NFC").trim())
-      .pipe(
-        z
-          .string()
-          .min(1, "Name is required")
-          .max(64, "Name must be at most 64 characters")
-          .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), "Name must not contain control characters"),
-      ),
+    name: typedNameSchema(),
     expiresInDays: z
       .number({ error: "Expiry must be a number of days" })
       .int("Expiry must be whole days")

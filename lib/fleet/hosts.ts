@@ -9,8 +9,8 @@ import { AppError } from "@/lib/http/errors";
 import { auditBy } from "@/lib/audit/audit";
 import { secretOpen, secretSeal } from "@/lib/crypto/secret-box";
 import { LibvirtUriSchema } from "@/lib/contracts/libvirt";
+import { typedNameSchema } from "@/lib/contracts/text";
 import { Prisma } from "@/lib/generated/prisma/client";
-import type { DomainTypePref, HostStatus } from "@/lib/generated/prisma/enums";
 import type { HostView } from "@/lib/contracts/fleet";
 
 /**
@@ -20,18 +20,7 @@ import type { HostView } from "@/lib/contracts/fleet";
 // ssh2 is CommonJS: named imports fail under Node's ESM loader (custom server).
 const sshUtils = ssh2.utils;
 
-const noControl = (s: string) => !/[\u0000-\u001f\u007f]/.test(s);
-
-export const HostNameSchema = z
-  .string({ error: "Name must be text" })
-  .transform((s) => s.normalize("NFC").trim())
-  .pipe(
-    z
-      .string()
-      .min(1, "Name is required")
-      .max(64, "Name must be at most 64 characters")
-      .refine(noControl, "Name must not contain control characters"),
-  );
+export const HostNameSchema = typedNameSchema();
 
 /** DNS name, IPv4 or IPv6 literal; never something ssh could read as an option. */
 export const HostAddressSchema = z
@@ -105,17 +94,11 @@ export const HostIdSchema = z.uuid({ error: "Unknown host" });
 export type { HostView } from "@/lib/contracts/fleet";
 
 /** What a connection needs; includes the opened private key: server only. */
-export interface HostConnectInfo {
-  id: string;
-  name: string;
-  address: string;
-  port: number;
-  username: string;
-  libvirtUri: string;
+export interface HostConnectInfo extends Pick<
+  HostView,
+  "id" | "name" | "address" | "port" | "username" | "libvirtUri" | "hostKeySha256" | "status" | "domainType"
+> {
   privateKey: string;
-  hostKeySha256: string | null;
-  status: HostStatus;
-  domainType: DomainTypePref;
 }
 
 const VIEW = {
