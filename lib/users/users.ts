@@ -152,6 +152,20 @@ export async function userDelete(caller: Caller, id: string): Promise<void> {
   });
 }
 
+/** Stores `user`'s new password (hashed, with its change time) and its audit line, in one transaction. */
+async function passwordStore(
+  caller: Caller,
+  user: { id: string; username: string },
+  password: string,
+  action: "user.password_reset" | "account.password_change",
+): Promise<void> {
+  const hash = await passwordHash(password);
+  await db().$transaction(async (tx) => {
+    await tx.user.update({ where: { id: user.id }, data: { passwordHash: hash, passwordChangedAt: new Date() } });
+    await auditBy(caller, { action, target: { type: "user", id: user.id, name: user.username } }, tx);
+  });
+}
+
 /** An admin sets a new password for someone; every session of that user ends. */
 export async function userPasswordReset(
   caller: Caller,
@@ -159,15 +173,7 @@ export async function userPasswordReset(
   input: z.infer<typeof PasswordResetSchema>,
 ): Promise<void> {
   const user = await findOrThrow(id);
-  const hash = await passwordHash(input.password);
-  await db().$transaction(async (tx) => {
-    await tx.user.update({ where: { id: user.id }, data: { passwordHash: hash, passwordChangedAt: new Date() } });
-    await auditBy(
-      caller,
-      { action: "user.password_reset", target: { type: "user", id: user.id, name: user.username } },
-      tx,
-    );
-  });
+  await passwordStore(caller, user, input.password, "user.password_reset");
   await sessionRevokeAllForUser(
     user.id,
     user.id === caller.principal.user.id ? (caller.principal.sessionId ?? undefined) : undefined,
@@ -192,14 +198,6 @@ export async function accountPasswordChange(
       issues: [{ path: "currentPassword", message: "Current password is wrong" }],
     });
   }
-  const hash = await passwordHash(input.newPassword);
-  await db().$transaction(async (tx) => {
-    await tx.user.update({ where: { id: me.id }, data: { passwordHash: hash, passwordChangedAt: new Date() } });
-    await auditBy(
-      caller,
-      { action: "account.password_change", target: { type: "user", id: me.id, name: me.username } },
-      tx,
-    );
-  });
+  await passwordStore(caller, me, input.newPassword, "account.password_change");
   await sessionRevokeAllForUser(me.id, caller.principal.sessionId ?? undefined);
 }
