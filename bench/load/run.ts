@@ -13,7 +13,7 @@
  * through the app against the same with plain parallel `virsh destroy`, interleaved, as a ratio.
  * A benchmark, not a test: it reports and fails only when something is broken. See bench/README.md.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
@@ -22,6 +22,8 @@ import { stackClose, stackOpen, type Stack } from "../lib/stack";
 import { ApiClient, buildInfo, ensureBuild, serverKillAll, serverStart, type BenchServer } from "../lib/server";
 import { setupFleet } from "../lib/fleet-setup";
 import { ms, now, sleep, summarize, type Summary } from "../lib/stats";
+import { argsParse, benchOutPath } from "../lib/args";
+import { benchRun } from "../lib/run";
 import { EventStream } from "./sse";
 import { loadDomainsCleanup, loadDomainsDefine, loadGuestsStart, rawDestroyParallel } from "./guests";
 
@@ -53,38 +55,21 @@ function parseArgs(argv: string[]): Options {
     churnS: 60,
     destroyRounds: 5,
     build: false,
-    out: path.join(os.tmpdir(), `vdbench-load-${new Date().toISOString().replace(/[:.]/g, "-")}.json`),
+    out: benchOutPath("load"),
   };
-  const ints: Record<string, keyof Options> = {
-    "--domains": "domains",
-    "--clients": "clients",
-    "--streams": "streams",
-    "--guests": "guests",
-    "--period-ms": "periodMs",
-    "--quiet-s": "quietS",
-    "--churn-s": "churnS",
-    "--destroy-rounds": "destroyRounds",
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const val = () =>
-      argv[++i] ??
-      (() => {
-        throw new Error(`${a} needs a value`);
-      })();
-    if (ints[a]) {
-      const v = val();
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1) throw new Error(`${a}: expected a positive integer, got ${v}`);
-      (o as unknown as Record<string, number>)[ints[a]] = n;
-    } else if (a === "--build") o.build = true;
-    else if (a === "--out") o.out = path.resolve(val());
-    else if (a === "--stack-env") o.stackEnv = path.resolve(val());
-    else if (a === "--help" || a === "-h") {
-      console.log(readFileSync(fileURLToPath(import.meta.url), "utf8").split("*/")[0]);
-      process.exit(0);
-    } else throw new Error(`unknown option ${a}`);
-  }
+  argsParse(argv, import.meta.url, {
+    "--domains": (v) => (o.domains = v.int(1)),
+    "--clients": (v) => (o.clients = v.int(1)),
+    "--streams": (v) => (o.streams = v.int(1)),
+    "--guests": (v) => (o.guests = v.int(1)),
+    "--period-ms": (v) => (o.periodMs = v.int(1)),
+    "--quiet-s": (v) => (o.quietS = v.int(1)),
+    "--churn-s": (v) => (o.churnS = v.int(1)),
+    "--destroy-rounds": (v) => (o.destroyRounds = v.int(1)),
+    "--build": () => (o.build = true),
+    "--out": (v) => (o.out = v.path()),
+    "--stack-env": (v) => (o.stackEnv = v.path()),
+  });
   if (o.guests > o.domains) throw new Error("--guests cannot exceed --domains");
   return o;
 }
@@ -113,14 +98,6 @@ function cleanup(): Promise<void> {
   })();
   return cleaning;
 }
-for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-  process.on(sig, () => {
-    log(`${sig}: cleaning up`);
-    failed = true;
-    void cleanup().finally(() => process.exit(130));
-  });
-}
-process.on("exit", () => serverKillAll());
 
 // --- the load ------------------------------------------------------------------------------------
 interface ListFigures {
@@ -377,11 +354,4 @@ function report(r: {
   );
 }
 
-main()
-  .then(() => cleanup())
-  .catch(async (err) => {
-    failed = true;
-    console.error(err);
-    await cleanup();
-    process.exit(1);
-  });
+benchRun({ main, cleanup, failed: () => (failed = true), onExit: serverKillAll });

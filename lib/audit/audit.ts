@@ -40,6 +40,21 @@ export async function auditRecord(entry: AuditEntry, tx?: Prisma.TransactionClie
   });
 }
 
+/** Who made a change, as a service has it (lib/authz/caller.ts Caller): their audit identity and address. */
+export interface AuditBy {
+  actor: AuditActor;
+  ip: string;
+}
+
+/** Records a change `by` made (their identity and address), inside `tx` when given. */
+export async function auditBy(
+  by: AuditBy,
+  entry: Omit<AuditEntry, "actor" | "ip">,
+  tx?: Prisma.TransactionClient,
+): Promise<void> {
+  await auditRecord({ actor: by.actor, ip: by.ip, ...entry }, tx);
+}
+
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Optional text filter: blank means "no filter". */

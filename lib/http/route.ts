@@ -51,7 +51,7 @@ export interface SessionContext<TBody, TParams, TQuery = undefined> extends Auth
   session: ActiveSession;
 }
 
-interface UserRouteOptions<
+export interface UserRouteOptions<
   S extends z.ZodType | undefined,
   P extends Params,
   Q extends z.ZodType | undefined,
@@ -70,7 +70,7 @@ interface UserRouteOptions<
 
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
-type Params = Record<string, string>;
+export type Params = Record<string, string>;
 
 interface BaseOptions<
   S extends z.ZodType | undefined,
@@ -89,7 +89,7 @@ interface BaseOptions<
   rawBody?: string;
 }
 
-type Body<S> = S extends z.ZodType ? z.infer<S> : undefined;
+export type Body<S> = S extends z.ZodType ? z.infer<S> : undefined;
 
 type NextHandler = (req: NextRequest, ctx: { params: Promise<Params> }) => Promise<Response>;
 
