@@ -2,7 +2,7 @@
 
 import { useCallback, useEffect, useState, type FormEvent } from "react";
 import { useFormatter, useTranslations } from "use-intl";
-import { ApiError, fetchJson } from "@/components/api/fetch-json";
+import { ApiError, fetchJson, toApiError } from "@/components/api/fetch-json";
 import { Alert, ErrorBanner } from "@/components/ui/alert";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -53,7 +53,7 @@ export function ApiTokensCard({ csrfToken, scope }: { csrfToken: string; scope: 
     try {
       setData(await fetchJson<ListAnswer>(scope === "all" ? "/api/tokens?all=1" : "/api/tokens"));
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, "internal", String(err)));
+      setError(toApiError(err));
     }
   }, [scope]);
 
@@ -79,7 +79,7 @@ export function ApiTokensCard({ csrfToken, scope }: { csrfToken: string; scope: 
       setCreating(false);
       await load();
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, "internal", String(err)));
+      setError(toApiError(err));
     } finally {
       setBusy(false);
     }

@@ -1,6 +1,6 @@
 "use client";
 import { useState } from "react";
-import { ApiError } from "./fetch-json";
+import { ApiError, toApiError } from "./fetch-json";
 
 /**
  * A dialog's one server action: `busy` while it runs, the server's message in `error` when it fails
@@ -14,8 +14,34 @@ export function useAction() {
     setError(null);
     work()
       .then(() => onDone?.())
-      .catch((err: unknown) => setError(err instanceof ApiError ? err.message : String(err)))
+      .catch((err: unknown) => setError(toApiError(err).message))
       .finally(() => setBusy(false));
   };
   return { busy, error, setError, run };
+}
+
+/**
+ * A page's mutations that end in a notice: `run(work, after)` keeps `busy` while it runs, puts the string
+ * `work` resolves to in `notice`, then calls `after` (default: the hook's `done`, e.g. close the dialog and
+ * reload); a failure of either lands in `error` as an ApiError (for `fieldMessage`). Resolves to success.
+ */
+export function useNoticeAction(done?: () => unknown) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  async function run(work: () => Promise<string>, after = done): Promise<boolean> {
+    setBusy(true);
+    setError(null);
+    try {
+      setNotice(await work());
+      await after?.();
+      return true;
+    } catch (err) {
+      setError(toApiError(err));
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  }
+  return { busy, error, setError, notice, setNotice, run };
 }

@@ -3,11 +3,11 @@
 import Link from "next/link";
 import { useState, type FormEvent } from "react";
 import { useTranslations } from "use-intl";
-import { ApiError, fetchJson } from "@/components/api/fetch-json";
+import { ApiError, fetchJson, toApiError } from "@/components/api/fetch-json";
 import { ErrorBanner } from "@/components/ui/alert";
 import { Button, buttonClasses } from "@/components/ui/button";
 import { cn, focusRing } from "@/components/ui/cn";
-import { Dialog } from "@/components/ui/dialog";
+import { Dialog, FormDialog } from "@/components/ui/dialog";
 import { Field } from "@/components/ui/field";
 import { Textarea } from "@/components/ui/input";
 import { CopyButton } from "@/components/vms/copy-button";
@@ -61,7 +61,7 @@ export function HostAddDialog({
       setCreated(r.host);
       onHost(r.host);
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, "internal", String(err)));
+      setError(toApiError(err));
     } finally {
       setBusy(false);
     }
@@ -129,23 +129,19 @@ export function HostAddDialog({
   const formError = error && !error.issues.length ? error.message : null;
   const keyIssue = error?.fieldMessage("key.privateKey") ?? error?.fieldMessage("key");
   return (
-    <Dialog
+    <FormDialog
       open={open}
       onClose={close}
       size="lg"
       testId="host-add-dialog"
       title={t("addDialog.title")}
       description={t("addDialog.intro")}
-      footer={
-        <>
-          <Button variant="secondary" onClick={close} disabled={busy} testId="host-add-cancel">
-            {t("cancel")}
-          </Button>
-          <Button type="submit" form="host-add-form" loading={busy} testId="host-add-submit">
-            {t("addDialog.submit")}
-          </Button>
-        </>
-      }
+      formId="host-add-form"
+      submitLabel={t("addDialog.submit")}
+      cancelLabel={t("cancel")}
+      pending={busy}
+      submitTestId="host-add-submit"
+      cancelTestId="host-add-cancel"
     >
       <form id="host-add-form" onSubmit={(e) => void onSubmit(e)} className="space-y-5" noValidate>
         {formError ? <ErrorBanner testId="host-add-error">{formError}</ErrorBanner> : null}
@@ -191,7 +187,7 @@ export function HostAddDialog({
           ) : null}
         </fieldset>
       </form>
-    </Dialog>
+    </FormDialog>
   );
 }
 

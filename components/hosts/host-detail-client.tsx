@@ -4,11 +4,11 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from "react";
 import { useFormatter, useTranslations } from "use-intl";
-import { ApiError, fetchJson } from "@/components/api/fetch-json";
+import { ApiError, fetchJson, toApiError } from "@/components/api/fetch-json";
 import { Alert, ErrorBanner } from "@/components/ui/alert";
 import { Button, Spinner, buttonClasses } from "@/components/ui/button";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
-import { ConfirmDialog, Dialog } from "@/components/ui/dialog";
+import { ConfirmDialog, FormDialog } from "@/components/ui/dialog";
 import { CopyButton } from "@/components/vms/copy-button";
 import { useFleetEvents } from "@/components/vms/fleet-events";
 import { VmList } from "@/components/vms/vm-list";
@@ -50,7 +50,7 @@ export function HostDetailClient({
       setHost((await fetchJson<{ host: HostView }>(base)).host);
       setLoadError(null);
     } catch (err) {
-      setLoadError(err instanceof ApiError ? err : new ApiError(0, "internal", String(err)));
+      setLoadError(toApiError(err));
     }
   }, [base]);
 
@@ -86,7 +86,7 @@ export function HostDetailClient({
       await fn();
       setPanel(null);
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, "internal", String(err)));
+      setError(toApiError(err));
     } finally {
       setBusy(false);
     }
@@ -227,29 +227,25 @@ export function HostDetailClient({
         </section>
       </div>
 
-      <Dialog
+      <FormDialog
         open={panel === "edit"}
         onClose={close}
         title={t("edit.title", { name: host.name })}
         description={t("edit.intro")}
         size="lg"
         testId="host-edit-dialog"
-        footer={
-          <>
-            <Button variant="secondary" onClick={close} disabled={busy} testId="host-edit-cancel">
-              {t("cancel")}
-            </Button>
-            <Button type="submit" form="host-edit-form" loading={busy} testId="host-edit-submit">
-              {t("edit.submit")}
-            </Button>
-          </>
-        }
+        formId="host-edit-form"
+        submitLabel={t("edit.submit")}
+        cancelLabel={t("cancel")}
+        pending={busy}
+        submitTestId="host-edit-submit"
+        cancelTestId="host-edit-cancel"
       >
         <form id="host-edit-form" onSubmit={onEdit} noValidate className="space-y-4">
           {formError ? <ErrorBanner testId="host-edit-error">{formError}</ErrorBanner> : null}
           <HostFields prefix="host-edit" host={host} error={error} endpointLocked={!canManageEndpoint} />
         </form>
-      </Dialog>
+      </FormDialog>
 
       <ConfirmDialog
         open={panel === "delete"}

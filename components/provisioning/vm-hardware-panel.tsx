@@ -2,7 +2,7 @@
 
 import { useCallback, useEffect, useState, type ReactNode } from "react";
 import { useTranslations } from "use-intl";
-import { ApiError, fetchJson } from "@/components/api/fetch-json";
+import { ApiError, fetchJson, toApiError } from "@/components/api/fetch-json";
 import { useAction } from "@/components/api/use-action";
 import { Alert, ErrorBanner } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
@@ -101,7 +101,7 @@ export function VmHardwarePanel({
       onChanged?.();
       return true;
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, "internal", String(err)));
+      setError(toApiError(err));
       return false;
     } finally {
       setBusy(false);
@@ -940,7 +940,7 @@ function CloneDialog({
     try {
       setTaskId((await fetchJson<{ taskId: string }>(`${path}/clone`, { body: v, csrfToken })).taskId);
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, "internal", String(err)));
+      setError(toApiError(err));
     } finally {
       setBusy(false);
     }

@@ -2,10 +2,9 @@
 
 import { useEffect, useState, type FormEvent } from "react";
 import { useTranslations } from "use-intl";
-import { ApiError, fetchJson } from "@/components/api/fetch-json";
+import { ApiError, fetchJson, toApiError } from "@/components/api/fetch-json";
 import { ErrorBanner } from "@/components/ui/alert";
-import { Button } from "@/components/ui/button";
-import { Dialog } from "@/components/ui/dialog";
+import { FormDialog } from "@/components/ui/dialog";
 import { Field } from "@/components/ui/field";
 import { Input, Select, Textarea } from "@/components/ui/input";
 import { HardwareFields, HARDWARE_DEFAULTS, type HardwareValue } from "@/components/provisioning/hardware-fields";
@@ -92,29 +91,24 @@ export function TemplateFormDialog({
       onSaved(r.template);
       onClose();
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, "internal", String(err)));
+      setError(toApiError(err));
     } finally {
       setBusy(false);
     }
   }
 
   return (
-    <Dialog
+    <FormDialog
       open={open}
-      onClose={() => (busy ? undefined : onClose())}
+      onClose={onClose}
       size="lg"
       testId="template-form"
       title={template ? t("form.editTitle", { name: template.name }) : t("form.createTitle")}
-      footer={
-        <>
-          <Button variant="secondary" onClick={onClose} disabled={busy} testId="template-form-cancel">
-            {tc("actions.cancel")}
-          </Button>
-          <Button type="submit" form="template-form-el" loading={busy} testId="template-form-save">
-            {tc("actions.save")}
-          </Button>
-        </>
-      }
+      formId="template-form-el"
+      submitLabel={tc("actions.save")}
+      pending={busy}
+      submitTestId="template-form-save"
+      cancelTestId="template-form-cancel"
     >
       <form
         id="template-form-el"
@@ -295,6 +289,6 @@ export function TemplateFormDialog({
           ) : null}
         </fieldset>
       </form>
-    </Dialog>
+    </FormDialog>
   );
 }
