@@ -247,13 +247,7 @@ export function VmAccessPanel({ hostId, uuid, hostName, csrfToken, canEditTags, 
                       <TD>{g.role.name}</TD>
                       <TD>{scope(g, uuid)}</TD>
                       <TD className="text-right">
-                        <Button
-                          size="sm"
-                          variant="ghost"
-                          className="text-red-700 dark:text-red-300"
-                          onClick={() => setRemoving(g)}
-                          testId="grant-remove"
-                        >
+                        <Button size="sm" variant="ghost-danger" onClick={() => setRemoving(g)} testId="grant-remove">
                           {t("vm.remove")}
                         </Button>
                       </TD>
