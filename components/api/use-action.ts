@@ -21,20 +21,17 @@ export function useAction() {
 }
 
 /**
- * A page's mutations that end in a notice: `run(work, after)` keeps `busy` while it runs, puts the string
- * `work` resolves to in `notice`, then calls `after` (default: the hook's `done`, e.g. close the dialog and
- * reload); a failure of either lands in `error` as an ApiError (for `fieldMessage`). Resolves to success.
+ * `busy` and the last failure around a form's calls: `call(work)` clears `error`, runs `work`, keeps a
+ * failure in `error` as an ApiError (for `fieldMessage`) and resolves to whether it succeeded.
  */
-export function useNoticeAction(done?: () => unknown) {
+export function useApiCall() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  async function run(work: () => Promise<string>, after = done): Promise<boolean> {
+  async function call(work: () => Promise<unknown>): Promise<boolean> {
     setBusy(true);
     setError(null);
     try {
-      setNotice(await work());
-      await after?.();
+      await work();
       return true;
     } catch (err) {
       setError(toApiError(err));
@@ -43,5 +40,21 @@ export function useNoticeAction(done?: () => unknown) {
       setBusy(false);
     }
   }
-  return { busy, error, setError, notice, setNotice, run };
+  return { busy, error, setError, call };
+}
+
+/**
+ * A page's mutations that end in a notice: `run(work, after)` puts the string `work` resolves to in
+ * `notice`, then calls `after` (default: the hook's `done`, e.g. close the dialog and reload); a failure of
+ * either lands in `error`. Resolves to success.
+ */
+export function useNoticeAction(done?: () => unknown) {
+  const { call, ...state } = useApiCall();
+  const [notice, setNotice] = useState<string | null>(null);
+  const run = (work: () => Promise<string>, after = done) =>
+    call(async () => {
+      setNotice(await work());
+      await after?.();
+    });
+  return { ...state, notice, setNotice, run };
 }

@@ -3,7 +3,8 @@
 import Link from "next/link";
 import { useState, type FormEvent } from "react";
 import { useTranslations } from "use-intl";
-import { ApiError, fetchJson, toApiError } from "@/components/api/fetch-json";
+import { fetchJson } from "@/components/api/fetch-json";
+import { useApiCall } from "@/components/api/use-action";
 import { ErrorBanner } from "@/components/ui/alert";
 import { Button, buttonClasses } from "@/components/ui/button";
 import { cn, focusRing } from "@/components/ui/cn";
@@ -33,8 +34,7 @@ export function HostAddDialog({
   const t = useTranslations("hosts");
   const [created, setCreated] = useState<HostView | null>(null);
   const [keyKind, setKeyKind] = useState<"generate" | "paste">("generate");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, setError, call } = useApiCall();
 
   function close() {
     if (busy) return;
@@ -51,20 +51,14 @@ export function HostAddDialog({
       keyKind === "paste"
         ? { kind: "paste" as const, privateKey: String(form.get("privateKey") ?? "") }
         : { kind: "generate" as const };
-    setBusy(true);
-    setError(null);
-    try {
+    await call(async () => {
       const r = await fetchJson<{ host: HostView }>("/api/hosts", {
         body: { ...hostFieldsRead(form), key },
         csrfToken,
       });
       setCreated(r.host);
       onHost(r.host);
-    } catch (err) {
-      setError(toApiError(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   const update = (host: HostView) => {

@@ -5,6 +5,7 @@ import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from "react";
 import { useFormatter, useTranslations } from "use-intl";
 import { ApiError, fetchJson, toApiError } from "@/components/api/fetch-json";
+import { useApiCall } from "@/components/api/use-action";
 import { Alert, ErrorBanner } from "@/components/ui/alert";
 import { Button, Spinner, buttonClasses } from "@/components/ui/button";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
@@ -41,8 +42,7 @@ export function HostDetailClient({
   const [host, setHost] = useState<HostView | null>(null);
   const [loadError, setLoadError] = useState<ApiError | null>(null);
   const [panel, setPanel] = useState<Panel>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, setError, call } = useApiCall();
   const base = `/api/hosts/${encodeURIComponent(hostId)}`;
 
   const load = useCallback(async () => {
@@ -80,16 +80,10 @@ export function HostDetailClient({
   }
 
   async function run(fn: () => Promise<void>) {
-    setBusy(true);
-    setError(null);
-    try {
+    await call(async () => {
       await fn();
       setPanel(null);
-    } catch (err) {
-      setError(toApiError(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   function onEdit(e: FormEvent<HTMLFormElement>) {

@@ -1,7 +1,8 @@
 "use client";
 import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
 import { useTranslations } from "use-intl";
-import { ApiError, fetchJson, toApiError } from "@/components/api/fetch-json";
+import { ApiError, fetchJson } from "@/components/api/fetch-json";
+import { useApiCall } from "@/components/api/use-action";
 import { PageHeader } from "@/components/shell/page-header";
 import { ErrorBanner } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
@@ -299,8 +300,7 @@ function VolumeCreateDialog({
   const [name, setName] = useState("");
   const [format, setFormat] = useState<"qcow2" | "raw">("qcow2");
   const [sizeGiB, setSizeGiB] = useState("10");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, setError, call } = useApiCall();
   useEffect(() => {
     if (open) {
       setPool(active[0]?.name ?? "");
@@ -311,20 +311,14 @@ function VolumeCreateDialog({
   }, [open]);
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await call(async () => {
       await fetchJson(`/api/hosts/${hostId}/storage/volumes`, {
         body: { pool, name, format, capacityBytes: Math.round(Number(sizeGiB) * 1024 ** 3) },
         csrfToken,
       });
       onDone();
       onClose();
-    } catch (err) {
-      setError(toApiError(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <FormDialog

@@ -2,7 +2,8 @@
 
 import { useEffect, useState, type FormEvent } from "react";
 import { useTranslations } from "use-intl";
-import { ApiError, fetchJson, toApiError } from "@/components/api/fetch-json";
+import { fetchJson } from "@/components/api/fetch-json";
+import { useApiCall } from "@/components/api/use-action";
 import { ErrorBanner } from "@/components/ui/alert";
 import { FormDialog } from "@/components/ui/dialog";
 import { Field } from "@/components/ui/field";
@@ -56,8 +57,7 @@ export function TemplateFormDialog({
   const tc = useTranslations("common");
   const [value, setValue] = useState<FormValue>(EMPTY);
   const [optionsHost, setOptionsHost] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, setError, call } = useApiCall();
   const { options, loading, error: optionsError } = useHostOptions(optionsHost);
 
   // Reset when the dialog opens (not when the host list arrives: that would drop what was typed).
@@ -66,7 +66,7 @@ export function TemplateFormDialog({
     setValue(template ? fromView(template) : EMPTY);
     setError(null);
     setOptionsHost(template?.defaultHostId ?? null);
-  }, [open, template]);
+  }, [open, template, setError]);
   useEffect(() => {
     if (open && hosts.length) setOptionsHost((cur) => cur ?? hosts[0].id);
   }, [open, hosts]);
@@ -78,9 +78,7 @@ export function TemplateFormDialog({
 
   async function onSubmit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await call(async () => {
       const r = template
         ? await fetchJson<{ template: TemplateView }>(`/api/templates/${encodeURIComponent(template.id)}`, {
             method: "PUT",
@@ -90,11 +88,7 @@ export function TemplateFormDialog({
         : await fetchJson<{ template: TemplateView }>("/api/templates", { body: value, csrfToken });
       onSaved(r.template);
       onClose();
-    } catch (err) {
-      setError(toApiError(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
