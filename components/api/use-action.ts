@@ -58,3 +58,33 @@ export function useNoticeAction(done?: () => unknown) {
     });
   return { ...state, notice, setNotice, run };
 }
+
+/**
+ * An action on one item that asks first: `ask(item)` opens the question, `dialog` is spread on a
+ * <ConfirmDialog> (open, pending, error, onConfirm, onCancel). Confirming runs `action(item)`; the dialog
+ * closes when it succeeds and shows the server's message when it fails.
+ */
+export function useConfirmAction<T>(action: (item: T) => Promise<unknown>) {
+  const [target, setTarget] = useState<T | null>(null);
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const ask = (item: T) => {
+    setError(null);
+    setTarget(item);
+  };
+  const onConfirm = async () => {
+    if (target === null) return;
+    setPending(true);
+    setError(null);
+    try {
+      await action(target);
+      setTarget(null);
+    } catch (err) {
+      setError(toApiError(err).message);
+    } finally {
+      setPending(false);
+    }
+  };
+  const dialog = { open: target !== null, pending, error, onConfirm, onCancel: () => setTarget(null) };
+  return { target, ask, dialog };
+}
