@@ -123,6 +123,12 @@ async function sessionBatch(c: Ctx, argvs: VirshCommandArgv[]): Promise<VirshRes
       // When the reconnect (or the replay) fails too, the drop is what the caller learns about.
       results = await run().catch(() => Promise.reject(err));
     }
+    // virsh re-opened its libvirt connection (libvirtd restarted) and a read failed on the old
+    // one: the new connection answers, so the read is replayed once (never a mutation).
+    if (results.some((r) => !r.ok) && results.some((r) => r.reconnected) && virshAllReads(verbs)) {
+      c.log.info({ host: c.host.id, verbs }, "Reconnected to the hypervisor: retrying the read once");
+      results = await run();
+    }
     debug(
       c,
       "session",
