@@ -120,6 +120,19 @@ describe("host client", () => {
     expect(write.batches).toEqual([["destroy"]]);
   });
 
+  it("tells the fleet libvirt answered after a command that succeeded, not after a refusal", async () => {
+    const refuse = (argvs: readonly VirshCommandArgv[]) =>
+      argvs.map(() => ({ ok: false, stdout: "", stderr: "error: failed to connect to the hypervisor\n" }));
+    const f = fakeDeps([refuse, ok("qemu:///system\n")]);
+    let answered = 0;
+    const client = createHostClient(HOST, { ...f.deps, answered: async () => void answered++ });
+    await client.virshTry({ command: "uri" });
+    expect(answered).toBe(0);
+    await client.virshTry({ command: "uri" });
+    await client.virshExecTry({ command: "uri" });
+    expect(answered).toBe(2);
+  });
+
   it("turns a virsh refusal into the configured AppError naming the host, with virsh's message", async () => {
     const refuse = (argvs: readonly VirshCommandArgv[]) =>
       argvs.map(() => ({
