@@ -14,7 +14,7 @@ import { visibility, visibilityHas, visibilityHosts, type Principal, type Visibi
  * per host on a long-lived SSH channel, started while someone is listening.
  * Each event refreshes that host's inventory (cheap: domstats plus the XML of
  * the domains named in the events) and publishes what changed on the bus.
- * Before each (re)start libvirt is probed on the host's virsh session; a host whose SSH connection
+ * Before each restart libvirt is probed on the host's virsh session; a host whose SSH connection
  * dropped or whose libvirt stopped answering is marked offline once (the host event goes out on a
  * change only) and retried with a capped backoff, probing each second while the session runs.
  *
@@ -148,8 +148,8 @@ async function connect(w: Watcher): Promise<void> {
       state().watchers.delete(w.hostId);
       return;
     }
-    // Probe first: while libvirtd is down, no exec is spent on an event stream that would die at once.
-    if (!(await libvirtAnswers(host)) || w.stopped) return retry(w, host);
+    // A retry probes first: while libvirtd is down, no exec is spent on a stream that would die at once.
+    if (w.attempts > 0 && (!(await libvirtAnswers(host)) || w.stopped)) return retry(w, host);
     // On the host's main connection: when that connection drops, the stream closes with it.
     const { stream, hostGone } = await hostClientFor(host).virshChannel({
       command: "event",
