@@ -3,6 +3,7 @@ import { CommandFailedError, CommandTimeoutError, ConnectionClosedError, UnsafeA
 import { FakeTransport, type FakeReply } from "./__fixtures__/fake-virsh";
 import { virshArgvFor, virshCommand, type VirshCommandArgv } from "./virsh-command";
 import { VirshSession, assertVirshOk, createVirshSessions } from "./virsh-session";
+import { reconnectNoticesStrip } from "./virsh-stdin";
 
 const URI = "qemu:///system";
 const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
@@ -154,6 +155,41 @@ describe("VirshSession", () => {
     up = true;
     expect((await session.run(dumpxml(1))).ok).toBe(true);
     expect(session.starts).toBe(2);
+  });
+
+  it("counts a command after virsh's reconnect notices as done (libvirtd restarted), and says it reconnected", async () => {
+    let restarted = true;
+    const { session } = setup((argv) => {
+      if (argv[0] !== "list") return { stdout: "" };
+      const notices = restarted
+        ? "error: Disconnected from qemu:///system due to end of file\nerror: Reconnected to the hypervisor\n"
+        : "";
+      restarted = false;
+      return { stdout: "vm-a\n", stderr: notices };
+    });
+    expect(session.live).toBe(false);
+    const list = virshCommand({ command: "list", args: [{ flag: "--name" }] });
+    expect(await session.run(list)).toEqual({ ok: true, stdout: "vm-a\n", stderr: "", reconnected: true });
+    expect(await session.run(list)).toEqual({ ok: true, stdout: "vm-a\n", stderr: "" });
+    expect(session.live).toBe(true);
+    session.close();
+    expect(session.live).toBe(false);
+  });
+
+  it("keeps a command failed when it has its own error besides the notices", () => {
+    const lost = "error: Disconnected from qemu:///system due to end of file\nerror: End of file while reading data\n";
+    expect(reconnectNoticesStrip({ ok: false, stdout: "", stderr: lost })).toEqual({
+      ok: false,
+      stdout: "",
+      stderr: "error: End of file while reading data\n",
+      reconnected: true,
+    });
+    const down = "error: Failed to reconnect to the hypervisor\nerror: Failed to connect socket\n";
+    expect(reconnectNoticesStrip({ ok: false, stdout: "", stderr: down })).toEqual({
+      ok: false,
+      stdout: "",
+      stderr: down,
+    });
   });
 
   it("refuses commands after close()", async () => {

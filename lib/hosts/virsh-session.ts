@@ -12,13 +12,15 @@ import {
   VIRSH_ENV,
   type VirshCommandArgv,
 } from "./virsh-command";
-import { VirshFramer, virshStdinLine, type FramedResult } from "./virsh-stdin";
+import { reconnectNoticesStrip, VirshFramer, virshStdinLine, type FramedResult } from "./virsh-stdin";
 
 export interface VirshResult {
   /** False when virsh reported an error (session: an "error:" line; one-shot: exit status). */
   ok: boolean;
   stdout: string;
   stderr: string;
+  /** virsh re-opened its libvirt connection before this command (session only; see reconnectNoticesStrip). */
+  reconnected?: boolean;
 }
 
 export interface VirshSessionOptions {
@@ -66,6 +68,7 @@ export class VirshSession {
   #proc: Promise<Proc> | null = null;
   #closed = false;
   #starts = 0;
+  #started: Proc | null = null;
 
   constructor(opts: VirshSessionOptions) {
     const uri = LibvirtUriSchema.safeParse(opts.uri);
@@ -78,6 +81,15 @@ export class VirshSession {
   /** How many times this session has started virsh (the first start plus restarts). */
   get starts(): number {
     return this.#starts;
+  }
+
+  /**
+   * True while a started virsh runs on a live connection: a command then costs one line on its
+   * stdin, no SSH exec (virsh re-opens a lost libvirt connection itself on the next command).
+   */
+  get live(): boolean {
+    const p = this.#started;
+    return !!p && !p.dead && !p.transport.closed && !this.#closed;
   }
 
   async run(command: VirshCommandArgv): Promise<VirshResult> {
@@ -183,7 +195,7 @@ export class VirshSession {
       for (const r of results) {
         const p = proc.pending.get(r.seq);
         proc.pending.delete(r.seq);
-        p?.resolve({ ok: r.ok, stdout: r.stdout, stderr: r.stderr });
+        p?.resolve(reconnectNoticesStrip({ ok: r.ok, stdout: r.stdout, stderr: r.stderr }));
       }
       if (results.length) this.#arm(proc, true);
     };
@@ -209,6 +221,7 @@ export class VirshSession {
       this.#kill(proc, err);
       throw err;
     }
+    this.#started = proc;
     return proc;
   }
 
