@@ -37,20 +37,21 @@ interface Watcher {
   retry?: NodeJS.Timeout;
   debounce?: NodeJS.Timeout;
   names: Set<string>;
-  last: Map<string, string>;
 }
 
 interface EventsState {
   listeners: number;
   watchers: Map<string, Watcher>;
   idleTimer?: NodeJS.Timeout;
+  /** Per host: what was last published for each VM (see eventsVmPublish); a watcher's `last`. */
+  published: Map<string, Map<string, string>>;
 }
 
 function state(): EventsState {
   const caches = fleet().caches;
   let s = caches.get("events") as EventsState | undefined;
   if (!s) {
-    s = { listeners: 0, watchers: new Map() };
+    s = { listeners: 0, watchers: new Map(), published: new Map() };
     caches.set("events", s);
   }
   return s;
@@ -72,6 +73,29 @@ export function eventDomainNames(chunk: string): string[] {
 const DEBOUNCE_MS = 100;
 const MAX_BACKOFF_MS = 30_000;
 
+function published(hostId: string): Map<string, string> {
+  const all = state().published;
+  let last = all.get(hostId);
+  if (!last) all.set(hostId, (last = new Map()));
+  return last;
+}
+
+/**
+ * Publishes a VM's state (null: gone) on the bus, unless it is what this process last published for
+ * that VM. A change made through virtdeck is seen twice: the action publishes its result at once,
+ * and the host's watcher sees the same change in libvirt's events a moment later; each stream gets
+ * it once, from whichever comes first. CPU and uptime figures alone are no change.
+ */
+export function eventsVmPublish(hostId: string, uuid: string, vm: VmSummary | null): boolean {
+  const last = published(hostId);
+  const json = vm && JSON.stringify({ ...vm, cpuPercent: null, uptimeSeconds: null });
+  if (json === null ? !last.has(uuid) : last.get(uuid) === json) return false;
+  if (json === null) last.delete(uuid);
+  else last.set(uuid, json);
+  fleet().bus.emit("vm", { hostId, uuid, vm } satisfies VmEvent);
+  return true;
+}
+
 async function publishChanges(w: Watcher): Promise<void> {
   const names = [...w.names];
   w.names.clear();
@@ -80,18 +104,9 @@ async function publishChanges(w: Watcher): Promise<void> {
   const seen = new Set<string>();
   for (const vm of inv.vms) {
     seen.add(vm.uuid);
-    const json = JSON.stringify({ ...vm, cpuPercent: null, uptimeSeconds: null });
-    if (w.last.get(vm.uuid) !== json) {
-      w.last.set(vm.uuid, json);
-      fleet().bus.emit("vm", { hostId: w.hostId, uuid: vm.uuid, vm } satisfies VmEvent);
-    }
+    eventsVmPublish(w.hostId, vm.uuid, vm);
   }
-  for (const uuid of [...w.last.keys()]) {
-    if (!seen.has(uuid)) {
-      w.last.delete(uuid);
-      fleet().bus.emit("vm", { hostId: w.hostId, uuid, vm: null } satisfies VmEvent);
-    }
-  }
+  for (const uuid of [...published(w.hostId).keys()]) if (!seen.has(uuid)) eventsVmPublish(w.hostId, uuid, null);
 }
 
 function schedule(w: Watcher): void {
@@ -158,8 +173,10 @@ function retry(w: Watcher): void {
 function watch(hostId: string): void {
   const s = state();
   if (s.watchers.has(hostId)) return;
-  const w: Watcher = { hostId, stopped: false, backoffMs: 1_000, names: new Set(), last: new Map() };
+  const w: Watcher = { hostId, stopped: false, backoffMs: 1_000, names: new Set() };
   s.watchers.set(hostId, w);
+  // A new watcher's first refresh publishes every VM's current state (its listeners start empty).
+  s.published.delete(hostId);
   void connect(w);
 }
 
