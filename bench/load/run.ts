@@ -174,25 +174,50 @@ async function churn(
   }
 }
 
-/** For each stream and each change: how many events carried the new state before that VM's next change. */
+interface Delivery {
+  expected: number;
+  once: number;
+  missing: number;
+  duplicated: number;
+  extraEvents: number;
+}
+
+/**
+ * For each stream and each change: how many events carried the new state for that VM from the moment
+ * the action was sent until the VM's next change showed on that stream (its first event with the next
+ * target state), by target state (start -> running, destroy -> shutoff). A missing pair also records
+ * which states did arrive for the VM in that window.
+ */
 function deliveries(
   streams: EventStream[],
   transitions: Transition[],
-): { expected: number; once: number; missing: number; duplicated: number; extraEvents: number } {
+): Delivery & { byTarget: Record<string, Delivery>; missingSeen: Record<string, number> } {
   const ok = transitions.filter((t) => t.status === 200);
-  const r = { expected: 0, once: 0, missing: 0, duplicated: 0, extraEvents: 0 };
+  const blank = (): Delivery => ({ expected: 0, once: 0, missing: 0, duplicated: 0, extraEvents: 0 });
+  const r = { ...blank(), byTarget: {} as Record<string, Delivery>, missingSeen: {} as Record<string, number> };
   for (const s of streams) {
     for (const tr of ok) {
-      const next = ok.filter((o) => o.uuid === tr.uuid && o.t > tr.t).reduce((m, o) => Math.min(m, o.t), Infinity);
-      const n = s.vmEvents.filter(
-        (e) => e.uuid === tr.uuid && e.state === tr.target && e.t >= tr.t && e.t < next,
-      ).length;
-      r.expected++;
-      if (n === 1) r.once++;
-      else if (n === 0) r.missing++;
-      else {
-        r.duplicated++;
-        r.extraEvents += n - 1;
+      // The window ends where the VM's next change shows on this stream, not when it was sent: a
+      // loaded client reads a stream late, so an event can be read after the next action went out.
+      const nextTr = ok.filter((o) => o.uuid === tr.uuid && o.t > tr.t).sort((a, b) => a.t - b.t)[0];
+      const end = nextTr
+        ? (s.vmEvents.find((e) => e.uuid === tr.uuid && e.t >= nextTr.t && e.state === nextTr.target)?.t ?? Infinity)
+        : Infinity;
+      const window = s.vmEvents.filter((e) => e.uuid === tr.uuid && e.t >= tr.t && e.t < end);
+      const n = window.filter((e) => e.state === tr.target).length;
+      const t = (r.byTarget[tr.target] ??= blank());
+      for (const d of [r, t]) {
+        d.expected++;
+        if (n === 1) d.once++;
+        else if (n === 0) d.missing++;
+        else {
+          d.duplicated++;
+          d.extraEvents += n - 1;
+        }
+      }
+      if (n === 0) {
+        const seen = window.map((e) => e.state ?? "gone").join(",") || "nothing";
+        r.missingSeen[seen] = (r.missingSeen[seen] ?? 0) + 1;
       }
     }
   }
@@ -342,6 +367,12 @@ function report(r: {
   console.log(
     `events: ${d.expected} (stream, change) pairs: ${d.once} exactly once, ${d.missing} missing, ${d.duplicated} duplicated (${d.extraEvents} extra events)`,
   );
+  for (const [target, t] of Object.entries(d.byTarget))
+    console.log(
+      `  -> ${target}: ${t.expected} pairs: ${t.once} once, ${t.missing} missing, ${t.duplicated} duplicated`,
+    );
+  for (const [seen, n] of Object.entries(d.missingSeen))
+    console.log(`  missing pairs whose window held [${seen}]: ${n}`);
   if (r.streamsEnded.length)
     console.log(`streams ended early: ${r.streamsEnded.length} (${[...new Set(r.streamsEnded)].join("; ")})`);
   const x = r.destroys;

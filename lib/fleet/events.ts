@@ -43,20 +43,21 @@ interface Watcher {
   retry?: NodeJS.Timeout;
   debounce?: NodeJS.Timeout;
   names: Set<string>;
-  last: Map<string, string>;
 }
 
 interface EventsState {
   listeners: number;
   watchers: Map<string, Watcher>;
   idleTimer?: NodeJS.Timeout;
+  /** Per host: what was last published for each VM (see eventsVmPublish); a watcher's `last`. */
+  published: Map<string, Map<string, string>>;
 }
 
 function state(): EventsState {
   const caches = fleet().caches;
   let s = caches.get("events") as EventsState | undefined;
   if (!s) {
-    s = { listeners: 0, watchers: new Map() };
+    s = { listeners: 0, watchers: new Map(), published: new Map() };
     caches.set("events", s);
   }
   return s;
@@ -83,6 +84,29 @@ const LIVE_PROBE_MS = 1_000;
 // An event stream open this long counts as recovered: its next failure starts the backoff over.
 const STABLE_MS = 5_000;
 
+function published(hostId: string): Map<string, string> {
+  const all = state().published;
+  let last = all.get(hostId);
+  if (!last) all.set(hostId, (last = new Map()));
+  return last;
+}
+
+/**
+ * Publishes a VM's state (null: gone) on the bus, unless it is what this process last published for
+ * that VM. A change made through virtdeck is seen twice: the action publishes its result at once,
+ * and the host's watcher sees the same change in libvirt's events a moment later; each stream gets
+ * it once, from whichever comes first. CPU and uptime figures alone are no change.
+ */
+export function eventsVmPublish(hostId: string, uuid: string, vm: VmSummary | null): boolean {
+  const last = published(hostId);
+  const json = vm && JSON.stringify({ ...vm, cpuPercent: null, uptimeSeconds: null });
+  if (json === null ? !last.has(uuid) : last.get(uuid) === json) return false;
+  if (json === null) last.delete(uuid);
+  else last.set(uuid, json);
+  fleet().bus.emit("vm", { hostId, uuid, vm } satisfies VmEvent);
+  return true;
+}
+
 async function publishChanges(w: Watcher): Promise<void> {
   const names = [...w.names];
   w.names.clear();
@@ -91,18 +115,9 @@ async function publishChanges(w: Watcher): Promise<void> {
   const seen = new Set<string>();
   for (const vm of inv.vms) {
     seen.add(vm.uuid);
-    const json = JSON.stringify({ ...vm, cpuPercent: null, uptimeSeconds: null });
-    if (w.last.get(vm.uuid) !== json) {
-      w.last.set(vm.uuid, json);
-      fleet().bus.emit("vm", { hostId: w.hostId, uuid: vm.uuid, vm } satisfies VmEvent);
-    }
+    eventsVmPublish(w.hostId, vm.uuid, vm);
   }
-  for (const uuid of [...w.last.keys()]) {
-    if (!seen.has(uuid)) {
-      w.last.delete(uuid);
-      fleet().bus.emit("vm", { hostId: w.hostId, uuid, vm: null } satisfies VmEvent);
-    }
-  }
+  for (const uuid of [...published(w.hostId).keys()]) if (!seen.has(uuid)) eventsVmPublish(w.hostId, uuid, null);
 }
 
 function schedule(w: Watcher): void {
@@ -197,7 +212,7 @@ async function connect(w: Watcher): Promise<void> {
  */
 function retry(w: Watcher, host?: HostView): void {
   if (w.stopped) return;
-  const live = host ? fleet().sessions.get(host.id, host.libvirtUri).live : false;
+  const live = host ? fleet().sessions.live(host.id, host.libvirtUri) : false;
   const delay = live ? Math.min(w.backoffMs, LIVE_PROBE_MS) : w.backoffMs;
   w.backoffMs = Math.min(MAX_BACKOFF_MS, w.backoffMs * 2);
   w.attempts++;
@@ -207,15 +222,10 @@ function retry(w: Watcher, host?: HostView): void {
 function watch(hostId: string): void {
   const s = state();
   if (s.watchers.has(hostId)) return;
-  const w: Watcher = {
-    hostId,
-    stopped: false,
-    backoffMs: FIRST_RETRY_MS,
-    attempts: 0,
-    names: new Set(),
-    last: new Map(),
-  };
+  const w: Watcher = { hostId, stopped: false, backoffMs: FIRST_RETRY_MS, attempts: 0, names: new Set() };
   s.watchers.set(hostId, w);
+  // A new watcher's first refresh publishes every VM's current state (its listeners start empty).
+  s.published.delete(hostId);
   void connect(w);
 }
 

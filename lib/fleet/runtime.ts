@@ -4,7 +4,7 @@ import { createHostPool, type HostPool } from "@/lib/hosts/pool";
 import { createStreamPool, type StreamPool } from "@/lib/hosts/stream-pool";
 import { connectSsh } from "@/lib/hosts/ssh-transport";
 import { HostKeyMismatchError, isHostError } from "@/lib/hosts/errors";
-import { createVirshSessions, type VirshSessions } from "@/lib/hosts/virsh-session";
+import { createVirshSessions, type VirshSessions } from "@/lib/hosts/virsh-session-pool";
 import type { HostTransport } from "@/lib/hosts/transport";
 import { createHostClient, hostReadyAssert, type HostClient, type HostClientOptions } from "@/lib/hosts/client";
 import { hostConnectInfo, hostGet, type HostView } from "@/lib/fleet/hosts";

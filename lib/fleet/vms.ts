@@ -17,7 +17,8 @@ import { parseDomainXml } from "@/lib/libvirt/domain-xml-parse";
 import { parseDomstats } from "@/lib/libvirt/domstats-parse";
 import { hostGet, hostsList } from "@/lib/fleet/hosts";
 import type { Caller } from "@/lib/authz/caller";
-import { fleet, hostClientFor } from "@/lib/fleet/runtime";
+import { hostClientFor } from "@/lib/fleet/runtime";
+import { eventsVmPublish } from "@/lib/fleet/events";
 import { inventoryGet, inventoryInvalidate } from "@/lib/fleet/inventory";
 import { toVmDetail, VM_ACTIONS, type VmAction, type VmDetail, type VmSummary } from "@/lib/fleet/vm-view";
 import { VM_STATES } from "@/lib/libvirt/vm-state";
@@ -231,6 +232,6 @@ export async function vmActionRun(
   inventoryInvalidate(host.id, [before.name]);
   // The action ran: a failed re-read afterwards must not report it as failed.
   const after = await summaryOf(host.id, uuid, 0).catch(() => before);
-  fleet().bus.emit("vm", { hostId: host.id, uuid, vm: after });
+  eventsVmPublish(host.id, uuid, after);
   return after;
 }

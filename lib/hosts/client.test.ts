@@ -8,7 +8,8 @@ import type { HostPool } from "./pool";
 import type { StreamPool } from "./stream-pool";
 import type { HostTransport, RunOptions } from "./transport";
 import type { VirshCommandArgv } from "./virsh-command";
-import type { VirshResult, VirshSession, VirshSessions } from "./virsh-session";
+import type { VirshResult, VirshSession } from "./virsh-session";
+import type { VirshSessions } from "./virsh-session-pool";
 import { VIRSH_VERB_KIND, virshAllReads } from "./virsh-verbs";
 
 const HOST = { id: "h1", name: "host one", libvirtUri: "qemu:///system" };
@@ -28,7 +29,7 @@ function fakeDeps(
       return step(argvs);
     },
   } as unknown as VirshSession;
-  const sessions: VirshSessions = { get: () => session, close() {}, closeAll() {} };
+  const sessions: VirshSessions = { get: () => session, size: () => 1, live: () => true, close() {}, closeAll() {} };
   const transport = {
     async run(argv: readonly string[], opts?: RunOptions) {
       runs.push({ argv, opts });

@@ -9,7 +9,8 @@ import type { StreamPool } from "./stream-pool";
 import type { Duplex } from "node:stream";
 import type { CommandStream, HostTransport, RunResult } from "./transport";
 import { virshArgvFor, virshCommand, type VirshCommandArgv, type VirshCommandInput } from "./virsh-command";
-import type { VirshResult, VirshSessions } from "./virsh-session";
+import type { VirshResult } from "./virsh-session";
+import type { VirshSessions } from "./virsh-session-pool";
 import { virshAllReads } from "./virsh-verbs";
 
 export type { EarlyVirsh } from "./client-early";

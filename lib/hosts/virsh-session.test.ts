@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { CommandFailedError, CommandTimeoutError, ConnectionClosedError, UnsafeArgumentError } from "./errors";
 import { FakeTransport, type FakeReply } from "./__fixtures__/fake-virsh";
 import { virshArgvFor, virshCommand, type VirshCommandArgv } from "./virsh-command";
-import { VirshSession, assertVirshOk, createVirshSessions } from "./virsh-session";
+import { VirshSession, assertVirshOk } from "./virsh-session";
+import { createVirshSessions } from "./virsh-session-pool";
 import { reconnectNoticesStrip } from "./virsh-stdin";
 
 const URI = "qemu:///system";
@@ -205,35 +206,5 @@ describe("VirshSession", () => {
     expect(
       () => new VirshSession({ uri: "qemu:///system'; rm -rf /", transport: () => new FakeTransport(libvirt) }),
     ).toThrow(UnsafeArgumentError);
-  });
-});
-
-describe("createVirshSessions", () => {
-  it("keeps one session per host and URI, opened through the pool, and closes per host", async () => {
-    const transports = new Map<string, FakeTransport>();
-    const pool = {
-      get: async (hostId: string) => {
-        if (!transports.has(hostId)) transports.set(hostId, new FakeTransport(libvirt));
-        return transports.get(hostId)!;
-      },
-      close: () => {},
-      closeAll: () => {},
-      hostIds: () => [...transports.keys()],
-    };
-    const sessions = createVirshSessions(pool);
-    const a = sessions.get("h1", URI);
-    expect(sessions.get("h1", URI)).toBe(a);
-    expect(sessions.get("h1", "qemu:///session")).not.toBe(a);
-    const b = sessions.get("h2", URI);
-    await Promise.all([a.run(dumpxml(1)), b.run(dumpxml(2))]);
-    expect(transports.get("h1")!.sessions).toHaveLength(1);
-    expect(transports.get("h2")!.sessions).toHaveLength(1);
-
-    sessions.close("h1");
-    await expect(a.run(dumpxml(1))).rejects.toBeInstanceOf(ConnectionClosedError);
-    expect((await b.run(dumpxml(2))).ok).toBe(true);
-    expect(sessions.get("h1", URI)).not.toBe(a);
-    sessions.closeAll();
-    await expect(b.run(dumpxml(2))).rejects.toBeInstanceOf(ConnectionClosedError);
   });
 });
