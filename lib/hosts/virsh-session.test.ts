@@ -3,7 +3,6 @@ import { CommandFailedError, CommandTimeoutError, ConnectionClosedError, UnsafeA
 import { FakeTransport, type FakeReply } from "./__fixtures__/fake-virsh";
 import { virshArgvFor, virshCommand, type VirshCommandArgv } from "./virsh-command";
 import { VirshSession, assertVirshOk } from "./virsh-session";
-import { createVirshSessions } from "./virsh-session-pool";
 import { reconnectNoticesStrip } from "./virsh-stdin";
 
 const URI = "qemu:///system";
