@@ -107,10 +107,15 @@ function pacedBody(size: number, paceMs = 15, chunkKiB = 256) {
 
 beforeAll(async () => {
   tmp = mkdtempSync(path.join("/tmp", "vdtest-fwork-"));
-  // The small filesystem for the full-pool case, mounted before the host's namespace copies the mounts.
+  // The small filesystem for the full-pool case (ext4 on a loop device), mounted before the host's
+  // namespace copies the mounts.
   smallDir = path.join("/var/lib/virtdeck-test", SMALL_POOL);
   mkdirSync(smallDir, { recursive: true });
-  execFileSync("mount", ["-t", "tmpfs", "-o", "size=48m", "vdtest-fwork", smallDir]);
+  const image = path.join(tmp, "small.ext4");
+  execFileSync("truncate", ["-s", "96M", image]);
+  execFileSync("mkfs.ext4", ["-q", "-F", "-m", "0", image]);
+  execFileSync("mount", ["-o", "loop", image, smallDir]);
+  rmSync(path.join(smallDir, "lost+found"), { recursive: true }); // else libvirt lists it as a volume
   proxy = await LibvirtProxy.start(path.join(tmp, "libvirt-sock"));
   sshd = await sshdBehindProxy(proxy);
   f = await fleetSetup();
@@ -468,6 +473,12 @@ describe("host-side work under faults", () => {
   it("a full clone into a pool without the room is refused up front, naming the pool and the sizes", async () => {
     if (!smallDir) throw new Error("no small pool directory");
     execFileSync("sh", ["-c", 'head -c 32M /dev/urandom > "$1"', "sh", path.join(smallDir, `${PREFIX}s.img`)]);
+    // Filled up to leave less than the clone needs (not a volume: a file beside the pool's images).
+    const filler = path.join(smallDir, `${PREFIX}filler`);
+    const freeMiB = Number(
+      execFileSync("df", ["--output=avail", "-B1M", smallDir], { encoding: "utf8" }).split("\n")[1],
+    );
+    execFileSync("sh", ["-c", 'head -c "$2" /dev/zero > "$1"', "sh", filler, `${freeMiB - 16}M`]);
     virshLocal("pool-define-as", SMALL_POOL, "dir", "--target", smallDir);
     virshLocal("pool-start", SMALL_POOL);
     const uuid = defineDomain(`${PREFIX}s`, path.join(smallDir, `${PREFIX}s.img`));
@@ -477,18 +488,20 @@ describe("host-side work under faults", () => {
       .catch((e) => e);
     expect(`${err.code}: ${err.message}`).toMatch(/^invalid_state: /);
     expect(err.status).toBe(409);
-    expect(err.message).toMatch(
-      new RegExp(
-        `^Pool ${SMALL_POOL} on fwork has 1[56]\\.\\d MiB free; the full clone needs 32\\.0 MiB \\(the allocation of its disks\\)\\. Free space in ${SMALL_POOL} first\\.$`,
-      ),
-    );
+    const m = new RegExp(
+      `^Pool ${SMALL_POOL} on fwork has (\\d+\\.\\d) MiB free; the full clone needs 32\\.0 MiB \\(the allocation of its disks\\)\\. Free space in ${SMALL_POOL} first\\.$`,
+    ).exec(err.message);
+    expect(m, err.message).not.toBeNull();
+    expect(Number(m![1])).toBeGreaterThan(8);
+    expect(Number(m![1])).toBeLessThan(32);
+
     // Nothing queued, nothing made, the refusal audited.
     expect(await activeTasks()).toEqual([]);
-    expect(volumes(SMALL_POOL)).toEqual([`${PREFIX}s.img`]);
+    expect(volumes(SMALL_POOL)).toEqual([`${PREFIX}filler`, `${PREFIX}s.img`]);
     const audits = (await f.auditActions("vm.clone")).slice(before.length);
     expect(audits).toMatchObject([{ outcome: "failure", details: { reason: "pool_full", pool: SMALL_POOL } }]);
     // Room made: the same clone goes through, no restart.
-    execFileSync("mount", ["-o", "remount,size=96m", smallDir]);
+    rmSync(filler);
     const { taskId } = await clone.vmClone(
       f.caller,
       host.id,
