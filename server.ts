@@ -10,9 +10,11 @@ import { closeDatabase, prepareDatabase } from "@/lib/db/client";
 import { upgradeClient, upgradeRouteFind, upgradeRouteRegister } from "@/lib/ws/upgrade-router";
 import { PEER_HEADER } from "@/lib/http/client-address";
 import { REQUEST_HEAD_MAX_BYTES, bodyAbandonWhenAnswered, requestTooLarge } from "@/lib/http/request-guard";
+import { pageWhenDatabaseDown } from "@/lib/http/database-down-page";
 import { fleetCloseAll } from "@/lib/fleet/runtime";
 import { consoleConnect, consoleUpgrade, consolesCloseAll } from "@/lib/consoles/proxy";
 import { taskWorkersStart, taskWorkersStop } from "@/lib/tasks/workers";
+import { partialVolumesStop, partialVolumesSweepStart } from "@/lib/storage/partial-volumes";
 import { housekeepingStart } from "@/lib/tasks/housekeeping";
 import "@/lib/tasks/handlers";
 
@@ -64,6 +66,8 @@ async function main() {
   await taskWorkersStart();
   // Expired sessions, tickets, challenges and rate-limit buckets: a cron schedule on the same queue.
   await housekeepingStart();
+  // Partial volumes (uploads) a dead instance left on hosts: removed now (in the background) and every minute.
+  void partialVolumesSweepStart();
 
   upgradeRouteRegister("/ws/console", consoleUpgrade);
 
@@ -76,11 +80,14 @@ async function main() {
     stampPeer(req);
     bodyAbandonWhenAnswered(req, res);
     if (requestTooLarge(req, res)) return;
-    handle(req, res).catch((err) => {
-      log.error({ err, reqId: req.headers[REQUEST_ID_HEADER] }, "request failed");
-      if (!res.headersSent) res.statusCode = 500;
-      res.end();
-    });
+    // A page while the database is down: 503 naming it, before Next renders (lib/http/database-down-page.ts).
+    void pageWhenDatabaseDown(req, res)
+      .then((answered) => (answered ? undefined : handle(req, res)))
+      .catch((err) => {
+        log.error({ err, reqId: req.headers[REQUEST_ID_HEADER] }, "request failed");
+        if (!res.headersSent) res.statusCode = 500;
+        res.end();
+      });
   };
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     requestLogStart(httpLog, req, res);
@@ -123,6 +130,7 @@ async function main() {
     server.close();
     server.closeAllConnections();
     consolesCloseAll();
+    partialVolumesStop();
     taskWorkersStop()
       .catch((err) => log.error({ err }, "stopping tasks failed"))
       .finally(() => {

@@ -34,11 +34,14 @@ import {
   buildInfo,
   ensureBuild,
   freePort,
+  serverEnv,
   serverKillAll,
   serverStart,
   type BenchServer,
 } from "../lib/server";
 import { now, sleep } from "../lib/stats";
+import { argsParse, benchOutPath } from "../lib/args";
+import { benchRun } from "../lib/run";
 import { Guests, tinyGuestFiles, type Guest } from "./guests";
 import { pingCommand, streamCommand, tcpPipe, wsPipe, type Pipe } from "./pipe";
 import {
@@ -99,42 +102,26 @@ function parseArgs(argv: string[]): Options {
     pg: true,
     idleDomains: 200,
     nodeArgs: [],
-    out: path.join(os.tmpdir(), `vdbench-console-${new Date().toISOString().replace(/[:.]/g, "-")}.json`),
+    out: benchOutPath("console"),
   };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const val = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    const int = (min: number) => {
-      const v = val();
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < min) throw new Error(`${a}: expected an integer >= ${min}, got ${v}`);
-      return n;
-    };
-    if (a === "--mib") o.mib = int(1);
-    else if (a === "--runs") o.runs = int(1);
-    else if (a === "--pings") o.pings = int(10);
-    else if (a === "--rfb-pings") o.rfbPings = int(10);
-    else if (a === "--first") o.first = int(1);
-    else if (a === "--sessions") o.sessions = int(1);
-    else if (a === "--guests") o.guests = int(1);
-    else if (a === "--hold") o.holdS = int(1);
-    else if (a === "--ramp-ms") o.rampMs = int(0);
-    else if (a === "--build") o.build = true;
-    else if (a === "--no-pg") o.pg = false;
-    else if (a === "--idle-domains") o.idleDomains = int(0);
-    else if (a === "--profile-dir") o.profileDir = path.resolve(val());
-    else if (a === "--node-arg") o.nodeArgs.push(val());
-    else if (a === "--out") o.out = path.resolve(val());
-    else if (a === "--stack-env") o.stackEnv = path.resolve(val());
-    else if (a === "--help" || a === "-h") {
-      console.log(readFileSync(fileURLToPath(import.meta.url), "utf8").split("*/")[0]);
-      process.exit(0);
-    } else throw new Error(`unknown option ${a}`);
-  }
+  argsParse(argv, import.meta.url, {
+    "--mib": (v) => (o.mib = v.int(1)),
+    "--runs": (v) => (o.runs = v.int(1)),
+    "--pings": (v) => (o.pings = v.int(10)),
+    "--rfb-pings": (v) => (o.rfbPings = v.int(10)),
+    "--first": (v) => (o.first = v.int(1)),
+    "--sessions": (v) => (o.sessions = v.int(1)),
+    "--guests": (v) => (o.guests = v.int(1)),
+    "--hold": (v) => (o.holdS = v.int(1)),
+    "--ramp-ms": (v) => (o.rampMs = v.int(0)),
+    "--build": () => (o.build = true),
+    "--no-pg": () => (o.pg = false),
+    "--idle-domains": (v) => (o.idleDomains = v.int(0)),
+    "--profile-dir": (v) => (o.profileDir = v.path()),
+    "--node-arg": (v) => o.nodeArgs.push(v.text()),
+    "--out": (v) => (o.out = v.path()),
+    "--stack-env": (v) => (o.stackEnv = v.path()),
+  });
   return o;
 }
 
@@ -184,18 +171,6 @@ function cleanup(): Promise<void> {
   })();
   return cleaning;
 }
-
-for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-  process.on(sig, () => {
-    console.error(`[bench] ${sig}: cleaning up`);
-    failed = true;
-    void cleanup().finally(() => process.exit(130));
-  });
-}
-process.on("exit", () => {
-  serverKillAll();
-  helpersKillAll();
-});
 
 // --- small helpers -------------------------------------------------------------------------------
 const log = (s: string) => console.error(`[bench] ${s}`);
@@ -309,14 +284,7 @@ async function ownServerStart(
   o: { databaseUrl?: string; profileDir?: string } = {},
 ): Promise<BenchServer> {
   const port = await freePort();
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_ENV: "production",
-    HOST: "127.0.0.1",
-    PORT: String(port),
-    VIRTDECK_DATA_DIR: dataDir,
-  };
-  for (const k of ["DATABASE_URL", "VIRTDECK_SECRET_KEY", "VIRTDECK_TRUST_PROXY"]) delete env[k];
+  const env = serverEnv(port, dataDir);
   if (o.databaseUrl) env.DATABASE_URL = o.databaseUrl;
   const prof = o.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${o.profileDir}`] : [];
   const h = helperStart(
@@ -1431,12 +1399,12 @@ function report(r: {
   console.log(L.join("\n"));
 }
 
-main()
-  .catch((err) => {
-    console.error("[bench] failed:", err instanceof Error ? (err.stack ?? err.message) : err);
-    failed = true;
-    process.exitCode = 1;
-  })
-  .finally(async () => {
-    await cleanup();
-  });
+benchRun({
+  main,
+  cleanup,
+  failed: () => (failed = true),
+  onExit: () => {
+    serverKillAll();
+    helpersKillAll();
+  },
+});

@@ -10,7 +10,7 @@
  */
 import { execFile, execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,6 +19,8 @@ import { setupFleet } from "../lib/fleet-setup";
 import { ApiClient, buildInfo, ensureBuild, serverKillAll, serverStart, type BenchServer } from "../lib/server";
 import { virshLine, virshLocal, virshOverSsh } from "../lib/virsh-local";
 import { ms, now, ratio, sleep, summarize, timed, type Summary } from "../lib/stats";
+import { argsParse, benchOutPath, intParse } from "../lib/args";
+import { benchRun } from "../lib/run";
 import { cleanupDomains, defineDomains, NAME } from "./domains";
 import { profileCold, WarmProfiler, type ColdProfile } from "./profile";
 import type { Span, TraceOutput, TraceRun } from "./trace";
@@ -46,40 +48,24 @@ function parseArgs(argv: string[]): Options {
     gapMs: 1100,
     build: false,
     profile: true,
-    out: path.join(os.tmpdir(), `vdbench-inventory-${new Date().toISOString().replace(/[:.]/g, "-")}.json`),
+    out: benchOutPath("inventory"),
   };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const val = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    const int = (v: string, min: number) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < min) throw new Error(`${a}: expected an integer >= ${min}, got ${v}`);
-      return n;
-    };
-    if (a === "--n")
-      o.ns = [
-        ...new Set(
-          val()
-            .split(",")
-            .map((s) => int(s.trim(), 1)),
-        ),
-      ].sort((x, y) => x - y);
-    else if (a === "--runs") o.runs = int(val(), 1);
-    else if (a === "--running") o.running = int(val(), 0);
-    else if (a === "--gap-ms") o.gapMs = int(val(), 1001);
-    else if (a === "--build") o.build = true;
-    else if (a === "--no-profile") o.profile = false;
-    else if (a === "--out") o.out = path.resolve(val());
-    else if (a === "--stack-env") o.stackEnv = path.resolve(val());
-    else if (a === "--help" || a === "-h") {
-      console.log(readFileSync(fileURLToPath(import.meta.url), "utf8").split("*/")[0]);
-      process.exit(0);
-    } else throw new Error(`unknown option ${a}`);
-  }
+  argsParse(argv, import.meta.url, {
+    "--n": (v) => {
+      const ns = v
+        .text()
+        .split(",")
+        .map((s) => intParse("--n", s.trim(), 1));
+      o.ns = [...new Set(ns)].sort((x, y) => x - y);
+    },
+    "--runs": (v) => (o.runs = v.int(1)),
+    "--running": (v) => (o.running = v.int(0)),
+    "--gap-ms": (v) => (o.gapMs = v.int(1001)),
+    "--build": () => (o.build = true),
+    "--no-profile": () => (o.profile = false),
+    "--out": (v) => (o.out = v.path()),
+    "--stack-env": (v) => (o.stackEnv = v.path()),
+  });
   return o;
 }
 
@@ -115,15 +101,6 @@ function cleanup(): Promise<void> {
   })();
   return cleaning;
 }
-
-for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-  process.on(sig, () => {
-    console.error(`[bench] ${sig}: cleaning up`);
-    failed = true;
-    void cleanup().finally(() => process.exit(130));
-  });
-}
-process.on("exit", () => serverKillAll());
 
 // --- measurement helpers -------------------------------------------------------------------------
 interface FleetPage {
@@ -621,12 +598,4 @@ function report(results: NResult[], machine: Record<string, string | number | ob
   console.log(lines.join("\n"));
 }
 
-main()
-  .catch((err) => {
-    console.error("[bench] failed:", err instanceof Error ? (err.stack ?? err.message) : err);
-    failed = true;
-    process.exitCode = 1;
-  })
-  .finally(async () => {
-    await cleanup();
-  });
+benchRun({ main, cleanup, failed: () => (failed = true), onExit: serverKillAll });

@@ -60,6 +60,22 @@ export function buildInfo(root: string): { id: string; builtAt: string; newerSou
   return { id: readFileSync(f, "utf8").trim(), builtAt: new Date(built).toISOString(), newerSources: newer };
 }
 
+/**
+ * The environment of a bench's production server on `port`: its own data directory, and (unless
+ * the caller sets them again) its own embedded database and generated secret, no trusted proxy.
+ */
+export function serverEnv(port: number, dataDir: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: "production",
+    HOST: "127.0.0.1",
+    PORT: String(port),
+    VIRTDECK_DATA_DIR: dataDir,
+  };
+  for (const k of ["DATABASE_URL", "VIRTDECK_SECRET_KEY", "VIRTDECK_TRUST_PROXY"]) delete env[k];
+  return env;
+}
+
 export async function serverStart(opts: {
   root: string;
   dataDir: string;
@@ -68,15 +84,7 @@ export async function serverStart(opts: {
   nodeArgs?: string[];
 }): Promise<BenchServer> {
   const port = await freePort();
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_ENV: "production",
-    HOST: "127.0.0.1",
-    PORT: String(port),
-    VIRTDECK_DATA_DIR: opts.dataDir,
-  };
-  // The bench's server always uses its own embedded database and generated secret.
-  for (const k of ["DATABASE_URL", "VIRTDECK_SECRET_KEY", "VIRTDECK_TRUST_PROXY"]) delete env[k];
+  const env = serverEnv(port, opts.dataDir);
   const log = openSync(opts.logFile, "a");
   const child = spawn("node", [...(opts.nodeArgs ?? []), "scripts/start.mjs"], {
     cwd: opts.root,

@@ -13,7 +13,7 @@
  * through the app against the same with plain parallel `virsh destroy`, interleaved, as a ratio.
  * A benchmark, not a test: it reports and fails only when something is broken. See bench/README.md.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
@@ -22,6 +22,8 @@ import { stackClose, stackOpen, type Stack } from "../lib/stack";
 import { ApiClient, buildInfo, ensureBuild, serverKillAll, serverStart, type BenchServer } from "../lib/server";
 import { setupFleet } from "../lib/fleet-setup";
 import { ms, now, sleep, summarize, type Summary } from "../lib/stats";
+import { argsParse, benchOutPath } from "../lib/args";
+import { benchRun } from "../lib/run";
 import { EventStream } from "./sse";
 import { loadDomainsCleanup, loadDomainsDefine, loadGuestsStart, rawDestroyParallel } from "./guests";
 
@@ -53,38 +55,21 @@ function parseArgs(argv: string[]): Options {
     churnS: 60,
     destroyRounds: 5,
     build: false,
-    out: path.join(os.tmpdir(), `vdbench-load-${new Date().toISOString().replace(/[:.]/g, "-")}.json`),
+    out: benchOutPath("load"),
   };
-  const ints: Record<string, keyof Options> = {
-    "--domains": "domains",
-    "--clients": "clients",
-    "--streams": "streams",
-    "--guests": "guests",
-    "--period-ms": "periodMs",
-    "--quiet-s": "quietS",
-    "--churn-s": "churnS",
-    "--destroy-rounds": "destroyRounds",
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const val = () =>
-      argv[++i] ??
-      (() => {
-        throw new Error(`${a} needs a value`);
-      })();
-    if (ints[a]) {
-      const v = val();
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1) throw new Error(`${a}: expected a positive integer, got ${v}`);
-      (o as unknown as Record<string, number>)[ints[a]] = n;
-    } else if (a === "--build") o.build = true;
-    else if (a === "--out") o.out = path.resolve(val());
-    else if (a === "--stack-env") o.stackEnv = path.resolve(val());
-    else if (a === "--help" || a === "-h") {
-      console.log(readFileSync(fileURLToPath(import.meta.url), "utf8").split("*/")[0]);
-      process.exit(0);
-    } else throw new Error(`unknown option ${a}`);
-  }
+  argsParse(argv, import.meta.url, {
+    "--domains": (v) => (o.domains = v.int(1)),
+    "--clients": (v) => (o.clients = v.int(1)),
+    "--streams": (v) => (o.streams = v.int(1)),
+    "--guests": (v) => (o.guests = v.int(1)),
+    "--period-ms": (v) => (o.periodMs = v.int(1)),
+    "--quiet-s": (v) => (o.quietS = v.int(1)),
+    "--churn-s": (v) => (o.churnS = v.int(1)),
+    "--destroy-rounds": (v) => (o.destroyRounds = v.int(1)),
+    "--build": () => (o.build = true),
+    "--out": (v) => (o.out = v.path()),
+    "--stack-env": (v) => (o.stackEnv = v.path()),
+  });
   if (o.guests > o.domains) throw new Error("--guests cannot exceed --domains");
   return o;
 }
@@ -113,14 +98,6 @@ function cleanup(): Promise<void> {
   })();
   return cleaning;
 }
-for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-  process.on(sig, () => {
-    log(`${sig}: cleaning up`);
-    failed = true;
-    void cleanup().finally(() => process.exit(130));
-  });
-}
-process.on("exit", () => serverKillAll());
 
 // --- the load ------------------------------------------------------------------------------------
 interface ListFigures {
@@ -197,25 +174,50 @@ async function churn(
   }
 }
 
-/** For each stream and each change: how many events carried the new state before that VM's next change. */
+interface Delivery {
+  expected: number;
+  once: number;
+  missing: number;
+  duplicated: number;
+  extraEvents: number;
+}
+
+/**
+ * For each stream and each change: how many events carried the new state for that VM from the moment
+ * the action was sent until the VM's next change showed on that stream (its first event with the next
+ * target state), by target state (start -> running, destroy -> shutoff). A missing pair also records
+ * which states did arrive for the VM in that window.
+ */
 function deliveries(
   streams: EventStream[],
   transitions: Transition[],
-): { expected: number; once: number; missing: number; duplicated: number; extraEvents: number } {
+): Delivery & { byTarget: Record<string, Delivery>; missingSeen: Record<string, number> } {
   const ok = transitions.filter((t) => t.status === 200);
-  const r = { expected: 0, once: 0, missing: 0, duplicated: 0, extraEvents: 0 };
+  const blank = (): Delivery => ({ expected: 0, once: 0, missing: 0, duplicated: 0, extraEvents: 0 });
+  const r = { ...blank(), byTarget: {} as Record<string, Delivery>, missingSeen: {} as Record<string, number> };
   for (const s of streams) {
     for (const tr of ok) {
-      const next = ok.filter((o) => o.uuid === tr.uuid && o.t > tr.t).reduce((m, o) => Math.min(m, o.t), Infinity);
-      const n = s.vmEvents.filter(
-        (e) => e.uuid === tr.uuid && e.state === tr.target && e.t >= tr.t && e.t < next,
-      ).length;
-      r.expected++;
-      if (n === 1) r.once++;
-      else if (n === 0) r.missing++;
-      else {
-        r.duplicated++;
-        r.extraEvents += n - 1;
+      // The window ends where the VM's next change shows on this stream, not when it was sent: a
+      // loaded client reads a stream late, so an event can be read after the next action went out.
+      const nextTr = ok.filter((o) => o.uuid === tr.uuid && o.t > tr.t).sort((a, b) => a.t - b.t)[0];
+      const end = nextTr
+        ? (s.vmEvents.find((e) => e.uuid === tr.uuid && e.t >= nextTr.t && e.state === nextTr.target)?.t ?? Infinity)
+        : Infinity;
+      const window = s.vmEvents.filter((e) => e.uuid === tr.uuid && e.t >= tr.t && e.t < end);
+      const n = window.filter((e) => e.state === tr.target).length;
+      const t = (r.byTarget[tr.target] ??= blank());
+      for (const d of [r, t]) {
+        d.expected++;
+        if (n === 1) d.once++;
+        else if (n === 0) d.missing++;
+        else {
+          d.duplicated++;
+          d.extraEvents += n - 1;
+        }
+      }
+      if (n === 0) {
+        const seen = window.map((e) => e.state ?? "gone").join(",") || "nothing";
+        r.missingSeen[seen] = (r.missingSeen[seen] ?? 0) + 1;
       }
     }
   }
@@ -365,6 +367,12 @@ function report(r: {
   console.log(
     `events: ${d.expected} (stream, change) pairs: ${d.once} exactly once, ${d.missing} missing, ${d.duplicated} duplicated (${d.extraEvents} extra events)`,
   );
+  for (const [target, t] of Object.entries(d.byTarget))
+    console.log(
+      `  -> ${target}: ${t.expected} pairs: ${t.once} once, ${t.missing} missing, ${t.duplicated} duplicated`,
+    );
+  for (const [seen, n] of Object.entries(d.missingSeen))
+    console.log(`  missing pairs whose window held [${seen}]: ${n}`);
   if (r.streamsEnded.length)
     console.log(`streams ended early: ${r.streamsEnded.length} (${[...new Set(r.streamsEnded)].join("; ")})`);
   const x = r.destroys;
@@ -377,11 +385,4 @@ function report(r: {
   );
 }
 
-main()
-  .then(() => cleanup())
-  .catch(async (err) => {
-    failed = true;
-    console.error(err);
-    await cleanup();
-    process.exit(1);
-  });
+benchRun({ main, cleanup, failed: () => (failed = true), onExit: serverKillAll });

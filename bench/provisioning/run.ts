@@ -21,6 +21,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { stackOpen, stackClose, type Stack } from "../lib/stack";
 import { ms, now, ratio, sleep, summarize, type Summary } from "../lib/stats";
+import { argsParse, benchOutPath } from "../lib/args";
 import { virshLine, virshLocal, virshOverSsh } from "../lib/virsh-local";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -36,29 +37,14 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = {
-    runs: 5,
-    sizeMiB: 512,
-    settleS: 5,
-    out: path.join(os.tmpdir(), `vdbench-provisioning-${new Date().toISOString().replace(/[:.]/g, "-")}.json`),
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const val = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    if (a === "--runs") o.runs = Math.max(1, Number.parseInt(val(), 10));
-    else if (a === "--size-mib") o.sizeMiB = Math.max(8, Number.parseInt(val(), 10));
-    else if (a === "--out") o.out = path.resolve(val());
-    else if (a === "--settle-s") o.settleS = Math.max(0, Number(val()));
-    else if (a === "--stack-env") o.stackEnv = path.resolve(val());
-    else if (a === "--help" || a === "-h") {
-      console.log(readFileSync(fileURLToPath(import.meta.url), "utf8").split("*/")[0]);
-      process.exit(0);
-    } else throw new Error(`unknown option ${a}`);
-  }
+  const o: Options = { runs: 5, sizeMiB: 512, settleS: 5, out: benchOutPath("provisioning") };
+  argsParse(argv, import.meta.url, {
+    "--runs": (v) => (o.runs = Math.max(1, Number.parseInt(v.text(), 10))),
+    "--size-mib": (v) => (o.sizeMiB = Math.max(8, Number.parseInt(v.text(), 10))),
+    "--out": (v) => (o.out = v.path()),
+    "--settle-s": (v) => (o.settleS = Math.max(0, Number(v.text()))),
+    "--stack-env": (v) => (o.stackEnv = v.path()),
+  });
   return o;
 }
 

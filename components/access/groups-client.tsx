@@ -1,18 +1,18 @@
 "use client";
 
 import { useState, type FormEvent } from "react";
-import { useTranslations } from "use-intl";
-import { ApiError, fetchJson } from "@/components/api/fetch-json";
+import { fetchJson } from "@/components/api/fetch-json";
+import { useNoticeAction } from "@/components/api/use-action";
 import { useAccessLabels } from "@/components/access/labels";
+import { NameDescriptionFields } from "@/components/access/name-fields";
 import { PageHeader } from "@/components/shell/page-header";
-import { Alert, ErrorBanner } from "@/components/ui/alert";
+import { ErrorBanner, OutcomeBanners } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
-import { ConfirmDialog, Dialog } from "@/components/ui/dialog";
+import { ConfirmDialog, FormDialog } from "@/components/ui/dialog";
 import { EmptyState } from "@/components/ui/empty-state";
-import { Field } from "@/components/ui/field";
 import { PlusIcon, UsersIcon } from "@/components/ui/icons";
-import { Input, Select, Textarea } from "@/components/ui/input";
+import { Select } from "@/components/ui/input";
 import { TBody, TD, TH, THead, TR, Table } from "@/components/ui/table";
 import type { GroupDetail, GroupView } from "@/lib/contracts/access";
 import { QuotaEditor } from "@/components/quota/quota-editor";
@@ -42,13 +42,11 @@ export function GroupsClient({
   csrfToken: string;
 }) {
   const { t, privilege, scope } = useAccessLabels();
-  const tc = useTranslations("common");
   const [groups, setGroups] = useState(initialGroups);
   const [openGroup, setOpenGroup] = useState<GroupDetail | null>(null);
   const [panel, setPanel] = useState<Panel>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  const action = useNoticeAction();
+  const { busy, error, setError, notice, setNotice } = action;
   const [pick, setPick] = useState("");
 
   async function reload(openId = openGroup?.id) {
@@ -62,18 +60,12 @@ export function GroupsClient({
     );
   }
 
-  async function run(fn: () => Promise<string>, openId?: string | null) {
-    setBusy(true);
-    setError(null);
-    try {
-      setNotice(await fn());
+  /** `openId`: the group to show after (default: the open one; null: none). */
+  function run(fn: () => Promise<string>, openId?: string | null) {
+    return action.run(fn, async () => {
       setPanel(null);
       await reload(openId === null ? undefined : (openId ?? openGroup?.id));
-    } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, "internal", String(err)));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   function submitGroup(e: FormEvent<HTMLFormElement>) {
@@ -108,16 +100,13 @@ export function GroupsClient({
         }
       />
       <div className="space-y-4">
-        {notice ? (
-          <Alert tone="success" testId="groups-notice" onDismiss={() => setNotice(null)}>
-            {notice}
-          </Alert>
-        ) : null}
-        {error && !panel ? (
-          <ErrorBanner testId="groups-error" title={error.message} onDismiss={() => setError(null)}>
-            {null}
-          </ErrorBanner>
-        ) : null}
+        <OutcomeBanners
+          testId="groups"
+          notice={notice}
+          error={panel ? null : error?.message}
+          onDismissNotice={() => setNotice(null)}
+          onDismissError={() => setError(null)}
+        />
 
         {groups.length === 0 ? (
           <EmptyState
@@ -160,8 +149,7 @@ export function GroupsClient({
                     </Button>{" "}
                     <Button
                       size="sm"
-                      variant="ghost"
-                      className="text-red-700 dark:text-red-300"
+                      variant="ghost-danger"
                       testId="group-delete"
                       onClick={() => (setError(null), setPanel({ kind: "delete", group: g }))}
                     >
@@ -197,8 +185,7 @@ export function GroupsClient({
                       </span>
                       <Button
                         size="sm"
-                        variant="ghost"
-                        className="text-red-700 dark:text-red-300"
+                        variant="ghost-danger"
                         testId="group-member-remove"
                         onClick={() => setPanel({ kind: "removeMember", group: openGroup, user: m })}
                       >
@@ -261,21 +248,15 @@ export function GroupsClient({
         ) : null}
       </div>
 
-      <Dialog
+      <FormDialog
         open={panel?.kind === "create" || panel?.kind === "edit"}
-        onClose={() => !busy && setPanel(null)}
+        onClose={() => setPanel(null)}
         title={panel?.kind === "edit" ? t("groups.renameTitle", { name: panel.group.name }) : t("groups.createTitle")}
         testId="group-dialog"
-        footer={
-          <>
-            <Button variant="secondary" onClick={() => setPanel(null)} disabled={busy}>
-              {tc("actions.cancel")}
-            </Button>
-            <Button type="submit" form="group-form" loading={busy} testId="group-submit">
-              {t("groups.save")}
-            </Button>
-          </>
-        }
+        formId="group-form"
+        submitLabel={t("groups.save")}
+        pending={busy}
+        submitTestId="group-submit"
       >
         <form
           id="group-form"
@@ -284,33 +265,14 @@ export function GroupsClient({
           key={panel?.kind === "edit" ? panel.group.id : "new"}
         >
           {error ? <ErrorBanner title={error.message}>{null}</ErrorBanner> : null}
-          <Field label={t("groups.name")} required error={error?.fieldMessage("name")}>
-            {(p) => (
-              <Input
-                {...p}
-                name="name"
-                required
-                maxLength={64}
-                defaultValue={panel?.kind === "edit" ? panel.group.name : ""}
-                data-autofocus
-                testId="group-name"
-              />
-            )}
-          </Field>
-          <Field label={t("groups.descriptionField")}>
-            {(p) => (
-              <Textarea
-                {...p}
-                name="description"
-                rows={2}
-                maxLength={500}
-                defaultValue={panel?.kind === "edit" ? panel.group.description : ""}
-                testId="group-description"
-              />
-            )}
-          </Field>
+          <NameDescriptionFields
+            testId="group"
+            labels={{ name: t("groups.name"), description: t("groups.descriptionField") }}
+            initial={panel?.kind === "edit" ? panel.group : undefined}
+            error={error}
+          />
         </form>
-      </Dialog>
+      </FormDialog>
 
       <ConfirmDialog
         open={panel?.kind === "delete"}

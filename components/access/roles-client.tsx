@@ -1,17 +1,16 @@
 "use client";
 
 import { useState, type FormEvent } from "react";
-import { useTranslations } from "use-intl";
-import { ApiError, fetchJson } from "@/components/api/fetch-json";
+import { fetchJson } from "@/components/api/fetch-json";
+import { useNoticeAction } from "@/components/api/use-action";
 import { useAccessLabels } from "@/components/access/labels";
+import { NameDescriptionFields } from "@/components/access/name-fields";
 import { PageHeader } from "@/components/shell/page-header";
-import { Alert, ErrorBanner } from "@/components/ui/alert";
+import { ErrorBanner, OutcomeBanners } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
-import { ConfirmDialog, Dialog } from "@/components/ui/dialog";
-import { Field } from "@/components/ui/field";
+import { ConfirmDialog, FormDialog } from "@/components/ui/dialog";
 import { PlusIcon } from "@/components/ui/icons";
-import { Input, Textarea } from "@/components/ui/input";
 import { TBody, TD, TH, THead, TR, Table } from "@/components/ui/table";
 import { PRIVILEGE_LIST, type RoleView } from "@/lib/contracts/access";
 
@@ -22,26 +21,12 @@ const enc = encodeURIComponent;
 /** Roles: the built-in ones (read-only) and custom ones with privilege checkboxes. */
 export function RolesClient({ initialRoles, csrfToken }: { initialRoles: RoleView[]; csrfToken: string }) {
   const { t, privilege } = useAccessLabels();
-  const tc = useTranslations("common");
   const [roles, setRoles] = useState(initialRoles);
   const [panel, setPanel] = useState<Panel>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-
-  async function run(fn: () => Promise<string>) {
-    setBusy(true);
-    setError(null);
-    try {
-      setNotice(await fn());
-      setPanel(null);
-      setRoles((await fetchJson<{ roles: RoleView[] }>("/api/roles")).roles);
-    } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, "internal", String(err)));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { busy, error, setError, notice, setNotice, run } = useNoticeAction(async () => {
+    setPanel(null);
+    setRoles((await fetchJson<{ roles: RoleView[] }>("/api/roles")).roles);
+  });
 
   function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
@@ -79,16 +64,13 @@ export function RolesClient({ initialRoles, csrfToken }: { initialRoles: RoleVie
         }
       />
       <div className="space-y-4">
-        {notice ? (
-          <Alert tone="success" testId="roles-notice" onDismiss={() => setNotice(null)}>
-            {notice}
-          </Alert>
-        ) : null}
-        {error && !panel ? (
-          <ErrorBanner testId="roles-error" title={error.message} onDismiss={() => setError(null)}>
-            {null}
-          </ErrorBanner>
-        ) : null}
+        <OutcomeBanners
+          testId="roles"
+          notice={notice}
+          error={panel ? null : error?.message}
+          onDismissNotice={() => setNotice(null)}
+          onDismissError={() => setError(null)}
+        />
         <Table caption={t("roles.title")} testId="roles-table">
           <THead>
             <TR>
@@ -144,8 +126,7 @@ export function RolesClient({ initialRoles, csrfToken }: { initialRoles: RoleVie
                       </Button>{" "}
                       <Button
                         size="sm"
-                        variant="ghost"
-                        className="text-red-700 dark:text-red-300"
+                        variant="ghost-danger"
                         testId="role-delete"
                         onClick={() => (setError(null), setPanel({ kind: "delete", role: r }))}
                       >
@@ -160,50 +141,25 @@ export function RolesClient({ initialRoles, csrfToken }: { initialRoles: RoleVie
         </Table>
       </div>
 
-      <Dialog
+      <FormDialog
         open={panel?.kind === "create" || panel?.kind === "edit"}
-        onClose={() => !busy && setPanel(null)}
+        onClose={() => setPanel(null)}
         size="lg"
         title={editing ? t("roles.editTitle", { name: editing.name }) : t("roles.createTitle")}
         testId="role-dialog"
-        footer={
-          <>
-            <Button variant="secondary" onClick={() => setPanel(null)} disabled={busy}>
-              {tc("actions.cancel")}
-            </Button>
-            <Button type="submit" form="role-form" loading={busy} testId="role-submit">
-              {t("roles.save")}
-            </Button>
-          </>
-        }
+        formId="role-form"
+        submitLabel={t("roles.save")}
+        pending={busy}
+        submitTestId="role-submit"
       >
         <form id="role-form" onSubmit={submit} className="space-y-4" key={editing?.id ?? "new"}>
           {error ? <ErrorBanner title={error.message}>{null}</ErrorBanner> : null}
-          <Field label={t("roles.name")} required error={error?.fieldMessage("name")}>
-            {(p) => (
-              <Input
-                {...p}
-                name="name"
-                required
-                maxLength={64}
-                defaultValue={editing?.name ?? ""}
-                data-autofocus
-                testId="role-name"
-              />
-            )}
-          </Field>
-          <Field label={t("roles.descriptionField")}>
-            {(p) => (
-              <Textarea
-                {...p}
-                name="description"
-                rows={2}
-                maxLength={500}
-                defaultValue={editing?.description ?? ""}
-                testId="role-description"
-              />
-            )}
-          </Field>
+          <NameDescriptionFields
+            testId="role"
+            labels={{ name: t("roles.name"), description: t("roles.descriptionField") }}
+            initial={editing ?? undefined}
+            error={error}
+          />
           <fieldset>
             <legend className="mb-2 text-sm font-medium">{t("roles.privilegesLabel")}</legend>
             <div className="grid gap-1.5 sm:grid-cols-2">
@@ -223,7 +179,7 @@ export function RolesClient({ initialRoles, csrfToken }: { initialRoles: RoleVie
             </div>
           </fieldset>
         </form>
-      </Dialog>
+      </FormDialog>
 
       <ConfirmDialog
         open={panel?.kind === "delete"}

@@ -1,14 +1,14 @@
 "use client";
 
 import { useCallback, useEffect, useState, type FormEvent } from "react";
-import { useTranslations } from "use-intl";
-import { ApiError, fetchJson } from "@/components/api/fetch-json";
+import { fetchJson, toApiError } from "@/components/api/fetch-json";
+import { useNoticeAction } from "@/components/api/use-action";
 import { useAccessLabels } from "@/components/access/labels";
 import { Alert, ErrorBanner } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button, Spinner } from "@/components/ui/button";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
-import { ConfirmDialog, Dialog } from "@/components/ui/dialog";
+import { ConfirmDialog, FormDialog } from "@/components/ui/dialog";
 import { Field } from "@/components/ui/field";
 import { PlusIcon, XIcon } from "@/components/ui/icons";
 import { Input, Select } from "@/components/ui/input";
@@ -36,11 +36,11 @@ export function VmAccessPanel({ hostId, uuid, hostName, csrfToken, canEditTags, 
   const [draft, setDraft] = useState<string[]>([]);
   const [tagInput, setTagInput] = useState("");
   const [access, setAccess] = useState<VmAccess | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   const [adding, setAdding] = useState(false);
   const [removing, setRemoving] = useState<GrantView | null>(null);
+
+  const action = useNoticeAction();
+  const { busy, error, setError, notice, setNotice } = action;
 
   const load = useCallback(async () => {
     try {
@@ -49,28 +49,17 @@ export function VmAccessPanel({ hostId, uuid, hostName, csrfToken, canEditTags, 
       setDraft(r.tags);
       if (canManageAccess) setAccess((await fetchJson<{ access: VmAccess }>(`${base}/access`)).access);
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, "internal", String(err)));
+      setError(toApiError(err));
     }
-  }, [base, canManageAccess]);
+  }, [base, canManageAccess, setError]);
 
   useEffect(() => {
     void load();
   }, [load]);
 
-  async function run(fn: () => Promise<string>) {
-    setBusy(true);
-    setError(null);
+  function run(fn: () => Promise<string>) {
     setNotice(null);
-    try {
-      setNotice(await fn());
-      await load();
-      return true;
-    } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, "internal", String(err)));
-      return false;
-    } finally {
-      setBusy(false);
-    }
+    return action.run(fn, load);
   }
 
   function addTag(e: FormEvent) {
@@ -258,13 +247,7 @@ export function VmAccessPanel({ hostId, uuid, hostName, csrfToken, canEditTags, 
                       <TD>{g.role.name}</TD>
                       <TD>{scope(g, uuid)}</TD>
                       <TD className="text-right">
-                        <Button
-                          size="sm"
-                          variant="ghost"
-                          className="text-red-700 dark:text-red-300"
-                          onClick={() => setRemoving(g)}
-                          testId="grant-remove"
-                        >
+                        <Button size="sm" variant="ghost-danger" onClick={() => setRemoving(g)} testId="grant-remove">
                           {t("vm.remove")}
                         </Button>
                       </TD>
@@ -335,7 +318,6 @@ function GrantDialog({
   onSubmit: (body: unknown, label: { role: string; name: string }) => Promise<void>;
 }) {
   const { t } = useAccessLabels();
-  const tc = useTranslations("common");
   const [kind, setKind] = useState<"user" | "group">("user");
   const [users, setUsers] = useState<{ id: string; username: string }[]>([]);
   const [groups, setGroups] = useState<GroupView[]>([]);
@@ -374,21 +356,16 @@ function GrantDialog({
   }
 
   return (
-    <Dialog
+    <FormDialog
       open
       onClose={onClose}
       title={t("vm.addGrantTitle")}
       testId="grant-dialog"
-      footer={
-        <>
-          <Button variant="secondary" onClick={onClose} disabled={busy} testId="grant-cancel">
-            {tc("actions.cancel")}
-          </Button>
-          <Button type="submit" form="grant-form" loading={busy} testId="grant-submit">
-            {t("vm.grant")}
-          </Button>
-        </>
-      }
+      formId="grant-form"
+      submitLabel={t("vm.grant")}
+      pending={busy}
+      submitTestId="grant-submit"
+      cancelTestId="grant-cancel"
     >
       <form id="grant-form" onSubmit={submit} className="space-y-4">
         <Field label={t("vm.subjectKind")}>
@@ -475,6 +452,6 @@ function GrantDialog({
           ) : null}
         </fieldset>
       </form>
-    </Dialog>
+    </FormDialog>
   );
 }

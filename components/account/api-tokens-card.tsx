@@ -2,7 +2,8 @@
 
 import { useCallback, useEffect, useState, type FormEvent } from "react";
 import { useFormatter, useTranslations } from "use-intl";
-import { ApiError, fetchJson } from "@/components/api/fetch-json";
+import { ApiError, fetchJson, toApiError } from "@/components/api/fetch-json";
+import { useConfirmAction } from "@/components/api/use-action";
 import { Alert, ErrorBanner } from "@/components/ui/alert";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -46,14 +47,12 @@ export function ApiTokensCard({ csrfToken, scope }: { csrfToken: string; scope: 
   const [creating, setCreating] = useState(false);
   const [busy, setBusy] = useState(false);
   const [created, setCreated] = useState<string | null>(null);
-  const [revoking, setRevoking] = useState<TokenRow | null>(null);
-  const [revokeError, setRevokeError] = useState<string | null>(null);
 
   const load = useCallback(async () => {
     try {
       setData(await fetchJson<ListAnswer>(scope === "all" ? "/api/tokens?all=1" : "/api/tokens"));
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, "internal", String(err)));
+      setError(toApiError(err));
     }
   }, [scope]);
 
@@ -79,26 +78,16 @@ export function ApiTokensCard({ csrfToken, scope }: { csrfToken: string; scope: 
       setCreating(false);
       await load();
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, "internal", String(err)));
+      setError(toApiError(err));
     } finally {
       setBusy(false);
     }
   }
 
-  async function onRevoke() {
-    if (!revoking) return;
-    setBusy(true);
-    setRevokeError(null);
-    try {
-      await fetchJson(`/api/tokens/${revoking.id}`, { method: "DELETE", csrfToken });
-      setRevoking(null);
-      await load();
-    } catch (err) {
-      setRevokeError(err instanceof ApiError ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const revoke = useConfirmAction(async (k: TokenRow) => {
+    await fetchJson(`/api/tokens/${k.id}`, { method: "DELETE", csrfToken });
+    await load();
+  });
 
   const when = (iso: string | null) =>
     iso ? format.dateTime(new Date(iso), { dateStyle: "medium", timeStyle: "short" }) : t("never");
@@ -251,12 +240,7 @@ export function ApiTokensCard({ csrfToken, scope }: { csrfToken: string; scope: 
                 </TD>
                 <TD className="text-right">
                   {k.status !== "revoked" ? (
-                    <Button
-                      size="sm"
-                      variant="danger"
-                      onClick={() => (setRevokeError(null), setRevoking(k))}
-                      testId="token-revoke"
-                    >
+                    <Button size="sm" variant="danger" onClick={() => revoke.ask(k)} testId="token-revoke">
                       {t("revoke")}
                     </Button>
                   ) : null}
@@ -267,14 +251,10 @@ export function ApiTokensCard({ csrfToken, scope }: { csrfToken: string; scope: 
         </Table>
       </CardBody>
       <ConfirmDialog
-        open={!!revoking}
-        title={revoking ? t("revokeTitle", { name: revoking.name }) : ""}
+        {...revoke.dialog}
+        title={revoke.target ? t("revokeTitle", { name: revoke.target.name }) : ""}
         description={t("revokeText")}
         confirmLabel={t("revoke")}
-        pending={busy}
-        error={revokeError}
-        onConfirm={onRevoke}
-        onCancel={() => setRevoking(null)}
         testId="token-revoke-dialog"
       />
     </Card>

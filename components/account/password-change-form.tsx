@@ -2,7 +2,8 @@
 
 import { useState, type FormEvent } from "react";
 import { useTranslations } from "use-intl";
-import { ApiError, fetchJson } from "@/components/api/fetch-json";
+import { fetchJson } from "@/components/api/fetch-json";
+import { useApiCall } from "@/components/api/use-action";
 import { Alert, ErrorBanner } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Card, CardBody, CardFooter, CardHeader } from "@/components/ui/card";
@@ -11,8 +12,7 @@ import { Input } from "@/components/ui/input";
 
 export function PasswordChangeForm({ csrfToken }: { csrfToken: string }) {
   const t = useTranslations("account");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, call } = useApiCall();
   const [mismatch, setMismatch] = useState(false);
   const [done, setDone] = useState(false);
 
@@ -26,20 +26,14 @@ export function PasswordChangeForm({ csrfToken }: { csrfToken: string }) {
       return;
     }
     setMismatch(false);
-    setBusy(true);
-    setError(null);
-    try {
+    await call(async () => {
       await fetchJson("/api/account/password", {
         body: { currentPassword: f.get("currentPassword"), newPassword: f.get("newPassword") },
         csrfToken,
       });
       form.reset();
       setDone(true);
-    } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, "internal", String(err)));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (

@@ -2,7 +2,7 @@
 
 import { useState, type FormEvent } from "react";
 import { useTranslations } from "use-intl";
-import { ApiError, fetchJson } from "@/components/api/fetch-json";
+import { ApiError, fetchJson, toApiError } from "@/components/api/fetch-json";
 import { Alert, ErrorBanner } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -37,7 +37,7 @@ export function TwoFactorCard({ initial, csrfToken }: { initial: TotpStatus; csr
   }
 
   function failed(err: unknown) {
-    setError(err instanceof ApiError ? err : new ApiError(0, "internal", String(err)));
+    setError(toApiError(err));
   }
 
   async function startEnrol() {

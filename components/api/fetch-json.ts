@@ -19,6 +19,11 @@ export class ApiError extends Error {
   }
 }
 
+/** Whatever a failed call threw, as an ApiError (a thrown non-ApiError becomes an "internal" one). */
+export function toApiError(err: unknown): ApiError {
+  return toApiError(err);
+}
+
 /** JSON fetch against the app's own API, sending the session's CSRF token on mutations. */
 export async function fetchJson<T>(
   path: string,

@@ -2,7 +2,7 @@
 
 import { useState, type FormEvent } from "react";
 import { useTranslations } from "use-intl";
-import { ApiError } from "@/components/api/fetch-json";
+import { ApiError, toApiError } from "@/components/api/fetch-json";
 import { ErrorBanner } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
@@ -39,7 +39,7 @@ export function TotpEnrolPanel({
     try {
       await onConfirm(code);
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, "internal", String(err)));
+      setError(toApiError(err));
       setBusy(false);
     }
   }

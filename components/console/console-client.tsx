@@ -1,23 +1,19 @@
 "use client";
 import Link from "next/link";
-import { useCallback, useEffect, useRef, useState, type ComponentProps, type ReactNode, type RefObject } from "react";
+import { useCallback, useEffect, useState } from "react";
 import { useTranslations } from "use-intl";
-import { fetchJson, type ApiError } from "@/components/api/fetch-json";
+import { fetchJson } from "@/components/api/fetch-json";
 import { Badge } from "@/components/ui/badge";
-import { Button, Spinner } from "@/components/ui/button";
 import { cn, focusRing } from "@/components/ui/cn";
 import { Select } from "@/components/ui/input";
 import { Menu, MenuItem } from "@/components/ui/menu";
-import { closeReasonMessage, type CloseInfo } from "@/components/console/close-reason";
-import { HeldPanel } from "@/components/console/held-panel";
+import { closeReasonMessage } from "@/components/console/close-reason";
+import { ConsoleFrame, ConsoleStage, ToolButton, useConsoleSession } from "@/components/console/console-stage";
 import { KEY_COMBOS, comboEvents, textEvents } from "@/components/console/keysyms";
 import { PasteDialog } from "@/components/console/paste-dialog";
-import { SerialView } from "@/components/console/serial-view";
-import { SpiceView } from "@/components/console/spice-view";
 import { CONSOLE_KINDS, type ConsoleKind, type ConsoleMode } from "@/components/console/kinds";
-import { ticketMint, vvDownload, type ConsoleHolder, type ConsoleTicket } from "@/components/console/ticket";
-import type { ConsoleHandle, ConsoleStatus, ScaleMode, ViewEvents } from "@/components/console/types";
-import { VncView } from "@/components/console/vnc-view";
+import { ticketMint, vvDownload } from "@/components/console/ticket";
+import type { ScaleMode, ViewEvents } from "@/components/console/types";
 
 export interface ConsoleClientProps {
   hostId: string;
@@ -27,15 +23,6 @@ export interface ConsoleClientProps {
   /** vm.console.takeover on this VM (lib/authz, decided by the page on the server). */
   canTakeover: boolean;
 }
-
-/** Where the console stands: asking for a ticket, refused, or a session (live or ended). */
-type Phase =
-  | { kind: "minting" }
-  | { kind: "held"; holders: ConsoleHolder[] }
-  | { kind: "failed"; error: ApiError }
-  | { kind: "session"; ticket: ConsoleTicket; n: number };
-
-type Ended = CloseInfo & { securityFailure?: string };
 
 /** The bits of GET /api/vms/:hostId/:uuid the console shows. */
 interface VmInfo {
@@ -63,9 +50,6 @@ export default function ConsoleClient({ hostId, uuid, kind, csrfToken, canTakeov
   const tc = useTranslations("common");
 
   const [attempt, setAttempt] = useState<{ n: number; mode: ConsoleMode }>({ n: 0, mode: "interactive" });
-  const [phase, setPhase] = useState<Phase>({ kind: "minting" });
-  const [status, setStatus] = useState<ConsoleStatus>("connecting");
-  const [ended, setEnded] = useState<Ended | null>(null);
   const [viewOnly, setViewOnly] = useState(false);
   const [scale, setScale] = useState<ScaleMode>("scale");
   const [fullscreen, setFullscreen] = useState(false);
@@ -73,32 +57,16 @@ export default function ConsoleClient({ hostId, uuid, kind, csrfToken, canTakeov
   const [vvState, setVvState] = useState<{ busy: boolean; error: string | null }>({ busy: false, error: null });
   const [vm, setVm] = useState<VmInfo | null>(null);
   const [desktopName, setDesktopName] = useState<string | null>(null);
-  const rootRef = useRef<HTMLDivElement>(null);
-  const handle = useRef<ConsoleHandle>(null);
-
-  // Mint a ticket for each attempt. Aborting on cleanup also keeps React's
-  // development double run from opening two sessions.
-  useEffect(() => {
-    const ac = new AbortController();
-    setPhase({ kind: "minting" });
-    setStatus("connecting");
-    setEnded(null);
-    ticketMint({ hostId, uuid, kind, mode: attempt.mode, csrfToken, signal: ac.signal })
-      .then((r) => {
-        if (ac.signal.aborted) return;
-        if (r.ok) {
-          setViewOnly(r.ticket.viewOnly);
-          setPhase({ kind: "session", ticket: r.ticket, n: attempt.n });
-        } else {
-          setStatus("disconnected");
-          setPhase("held" in r ? { kind: "held", holders: r.held } : { kind: "failed", error: r.error });
-        }
-      })
-      .catch(() => {
-        // aborted
-      });
-    return () => ac.abort();
-  }, [attempt, hostId, uuid, kind, csrfToken]);
+  const mint = useCallback(
+    async (mode: ConsoleMode, signal: AbortSignal) => {
+      const r = await ticketMint({ hostId, uuid, kind, mode, csrfToken, signal });
+      if (r.ok && !signal.aborted) setViewOnly(r.ticket.viewOnly);
+      return r;
+    },
+    [hostId, uuid, kind, csrfToken],
+  );
+  const stage = useConsoleSession(attempt, mint);
+  const { phase, status, ended, session, rootRef, handle, toggleFullscreen } = stage;
 
   // The VM's name, state and consoles: for the title, the kind switch and why a
   // ticket was refused. Optional: the console works without it.
@@ -120,7 +88,7 @@ export default function ConsoleClient({ hostId, uuid, kind, csrfToken, canTakeov
     const onChange = () => setFullscreen(document.fullscreenElement === rootRef.current && rootRef.current !== null);
     document.addEventListener("fullscreenchange", onChange);
     return () => document.removeEventListener("fullscreenchange", onChange);
-  }, []);
+  }, [rootRef]);
 
   const connect = useCallback((mode: ConsoleMode) => setAttempt((a) => ({ n: a.n + 1, mode })), []);
 
@@ -141,19 +109,7 @@ export default function ConsoleClient({ hostId, uuid, kind, csrfToken, canTakeov
     [hostId, uuid, kind, csrfToken, t],
   );
 
-  const events: ViewEvents = {
-    onConnected: () => {
-      setStatus("connected");
-      setEnded(null);
-    },
-    onDisconnected: (info) => {
-      setStatus("disconnected");
-      setEnded(info);
-    },
-    onDesktopName: setDesktopName,
-  };
-
-  const session = phase.kind === "session" ? phase : null;
+  const events: ViewEvents = { ...stage.events, onDesktopName: setDesktopName };
   const live = status === "connected";
   // SPICE has no view-only mode (the server refuses it), so no toggle either.
   const canToggleViewOnly = session !== null && !session.ticket.viewOnly && kind !== "spice";
@@ -202,34 +158,18 @@ export default function ConsoleClient({ hostId, uuid, kind, csrfToken, canTakeov
     afterToolbar();
   }
 
-  async function toggleFullscreen() {
-    try {
-      if (document.fullscreenElement) await document.exitFullscreen();
-      else await rootRef.current?.requestFullscreen();
-    } catch {
-      // refused by the browser (no user gesture, iframe policy)
-    }
-    afterToolbar();
-  }
-
   const kinds = vm ? CONSOLE_KINDS.filter((k) => k === kind || hasKind(vm, k)) : [kind];
 
-  const dot =
-    status === "connected" ? "bg-emerald-500" : status === "connecting" ? "bg-amber-400 animate-pulse" : "bg-red-500";
-
   return (
-    <div
-      ref={rootRef}
-      data-testid="console-root"
-      data-kind={kind}
-      data-status={status}
-      data-close-code={ended?.code ?? undefined}
-      data-view-only={session ? String(viewOnly) : undefined}
-      // A window of its own: covers the app's frame (this route lives inside it).
-      className="fixed inset-0 z-40 flex flex-col bg-slate-950 text-slate-100"
-    >
-      <header className="flex flex-wrap items-center gap-x-3 gap-y-1 border-b border-slate-800 bg-slate-900 px-3 py-1.5 text-sm">
-        <div className="flex min-w-0 items-center gap-2">
+    <ConsoleFrame
+      stage={stage}
+      kind={kind}
+      viewOnly={viewOnly}
+      statusText={statusText()}
+      toolbarLabel={t("toolbar.label")}
+      toolbarClassName="gap-1"
+      identity={
+        <>
           <Link
             href={vmPath(hostId, uuid)}
             className={cn("truncate font-semibold text-slate-50 hover:underline", focusRing)}
@@ -259,16 +199,10 @@ export default function ConsoleClient({ hostId, uuid, kind, csrfToken, canTakeov
           ) : (
             <Badge tone="neutral">{t(`kinds.${kind}`)}</Badge>
           )}
-        </div>
-
-        <p className="flex min-w-0 items-center gap-2 text-slate-300" role="status" aria-live="polite">
-          <span aria-hidden="true" className={cn("size-2 shrink-0 rounded-full", dot)} />
-          <span data-testid="console-status" className="truncate">
-            {statusText()}
-          </span>
-        </p>
-
-        <div role="toolbar" aria-label={t("toolbar.label")} className="ml-auto flex flex-wrap items-center gap-1">
+        </>
+      }
+      toolbar={
+        <>
           {kind !== "serial" ? (
             <ToolButton
               testId="console-ctrl-alt-del"
@@ -383,58 +317,23 @@ export default function ConsoleClient({ hostId, uuid, kind, csrfToken, canTakeov
           >
             {t("toolbar.reconnect")}
           </ToolButton>
-        </div>
-      </header>
-
-      <div className="relative min-h-0 flex-1">
-        {session ? (
-          <ConsoleView
-            key={session.n}
-            kind={kind}
-            ticket={session.ticket}
-            viewOnly={viewOnly}
-            scale={scale}
-            events={events}
-            handle={handle}
-            mintChannel={mintChannel}
-          />
-        ) : null}
-        {phase.kind === "minting" ? (
-          <Overlay>
-            <Spinner className="size-6 text-slate-400" />
-          </Overlay>
-        ) : null}
-        {phase.kind === "held" ? (
-          <Overlay>
-            <HeldPanel
-              holders={phase.holders}
-              canView={kind !== "spice"}
-              canTakeover={canTakeover}
-              onView={() => connect("view")}
-              onTakeover={() => connect("takeover")}
-              onRetry={() => connect("interactive")}
-            />
-          </Overlay>
-        ) : null}
-        {phase.kind === "failed" || (session && status === "disconnected") ? (
-          <Overlay seeThrough={phase.kind === "session"}>
-            <section
-              data-testid="console-ended"
-              className="max-w-md rounded-xl bg-slate-900 p-5 text-center shadow-xl ring-1 ring-slate-700"
-            >
-              <p className="text-sm font-medium text-slate-100">{statusText()}</p>
-              <Button
-                size="sm"
-                className="mt-4"
-                testId="console-ended-reconnect"
-                onClick={() => connect("interactive")}
-              >
-                {phase.kind === "failed" ? t("held.retry") : t("toolbar.reconnect")}
-              </Button>
-            </section>
-          </Overlay>
-        ) : null}
-      </div>
+        </>
+      }
+    >
+      <ConsoleStage
+        phase={phase}
+        status={status}
+        kind={kind}
+        viewOnly={viewOnly}
+        scale={scale}
+        events={events}
+        handle={handle}
+        mintChannel={mintChannel}
+        onConnect={connect}
+        onTakeover={canTakeover ? () => connect("takeover") : undefined}
+        endedMessage={statusText()}
+        reconnectLabel={phase.kind === "failed" ? t("held.retry") : t("toolbar.reconnect")}
+      />
 
       <PasteDialog
         open={pasteOpen}
@@ -448,60 +347,6 @@ export default function ConsoleClient({ hostId, uuid, kind, csrfToken, canTakeov
           afterToolbar();
         }}
       />
-    </div>
-  );
-}
-
-function ConsoleView(p: {
-  kind: ConsoleKind;
-  ticket: ConsoleTicket;
-  viewOnly: boolean;
-  scale: ScaleMode;
-  events: ViewEvents;
-  handle: RefObject<ConsoleHandle | null>;
-  mintChannel: (mainUrl: string) => Promise<string>;
-}) {
-  const { kind, ticket, viewOnly, scale, events, handle } = p;
-  if (kind === "serial") return <SerialView ref={handle} url={ticket.url} viewOnly={viewOnly} events={events} />;
-  if (kind === "spice")
-    return <SpiceView ref={handle} url={ticket.url} password={ticket.password} events={events} mint={p.mintChannel} />;
-  return (
-    <VncView
-      ref={handle}
-      url={ticket.url}
-      password={ticket.password}
-      viewOnly={viewOnly}
-      scale={scale}
-      events={events}
-    />
-  );
-}
-
-/** Centered over the console; `see-through` leaves what is behind readable and selectable (a serial log). */
-function Overlay({ children, seeThrough = false }: { children: ReactNode; seeThrough?: boolean }) {
-  return (
-    <div
-      className={cn(
-        "absolute inset-0 flex items-center justify-center overflow-auto p-4",
-        seeThrough ? "pointer-events-none" : "bg-slate-950/80",
-      )}
-    >
-      <div className="pointer-events-auto">{children}</div>
-    </div>
-  );
-}
-
-function ToolButton({ testId, className, ...rest }: ComponentProps<typeof Button> & { testId: string }) {
-  return (
-    <Button
-      size="sm"
-      variant="ghost"
-      testId={testId}
-      className={cn(
-        "h-8 px-2.5 text-xs text-slate-200! hover:bg-slate-800! aria-pressed:bg-indigo-600! aria-pressed:text-white!",
-        className,
-      )}
-      {...rest}
-    />
+    </ConsoleFrame>
   );
 }

@@ -3,11 +3,12 @@
 import Link from "next/link";
 import { useState, type FormEvent } from "react";
 import { useTranslations } from "use-intl";
-import { ApiError, fetchJson } from "@/components/api/fetch-json";
+import { fetchJson } from "@/components/api/fetch-json";
+import { useApiCall } from "@/components/api/use-action";
 import { ErrorBanner } from "@/components/ui/alert";
 import { Button, buttonClasses } from "@/components/ui/button";
 import { cn, focusRing } from "@/components/ui/cn";
-import { Dialog } from "@/components/ui/dialog";
+import { Dialog, FormDialog } from "@/components/ui/dialog";
 import { Field } from "@/components/ui/field";
 import { Textarea } from "@/components/ui/input";
 import { CopyButton } from "@/components/vms/copy-button";
@@ -33,8 +34,7 @@ export function HostAddDialog({
   const t = useTranslations("hosts");
   const [created, setCreated] = useState<HostView | null>(null);
   const [keyKind, setKeyKind] = useState<"generate" | "paste">("generate");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, setError, call } = useApiCall();
 
   function close() {
     if (busy) return;
@@ -51,20 +51,14 @@ export function HostAddDialog({
       keyKind === "paste"
         ? { kind: "paste" as const, privateKey: String(form.get("privateKey") ?? "") }
         : { kind: "generate" as const };
-    setBusy(true);
-    setError(null);
-    try {
+    await call(async () => {
       const r = await fetchJson<{ host: HostView }>("/api/hosts", {
         body: { ...hostFieldsRead(form), key },
         csrfToken,
       });
       setCreated(r.host);
       onHost(r.host);
-    } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, "internal", String(err)));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   const update = (host: HostView) => {
@@ -129,23 +123,19 @@ export function HostAddDialog({
   const formError = error && !error.issues.length ? error.message : null;
   const keyIssue = error?.fieldMessage("key.privateKey") ?? error?.fieldMessage("key");
   return (
-    <Dialog
+    <FormDialog
       open={open}
       onClose={close}
       size="lg"
       testId="host-add-dialog"
       title={t("addDialog.title")}
       description={t("addDialog.intro")}
-      footer={
-        <>
-          <Button variant="secondary" onClick={close} disabled={busy} testId="host-add-cancel">
-            {t("cancel")}
-          </Button>
-          <Button type="submit" form="host-add-form" loading={busy} testId="host-add-submit">
-            {t("addDialog.submit")}
-          </Button>
-        </>
-      }
+      formId="host-add-form"
+      submitLabel={t("addDialog.submit")}
+      cancelLabel={t("cancel")}
+      pending={busy}
+      submitTestId="host-add-submit"
+      cancelTestId="host-add-cancel"
     >
       <form id="host-add-form" onSubmit={(e) => void onSubmit(e)} className="space-y-5" noValidate>
         {formError ? <ErrorBanner testId="host-add-error">{formError}</ErrorBanner> : null}
@@ -191,7 +181,7 @@ export function HostAddDialog({
           ) : null}
         </fieldset>
       </form>
-    </Dialog>
+    </FormDialog>
   );
 }
 

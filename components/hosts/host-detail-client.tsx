@@ -4,11 +4,12 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from "react";
 import { useFormatter, useTranslations } from "use-intl";
-import { ApiError, fetchJson } from "@/components/api/fetch-json";
+import { ApiError, fetchJson, toApiError } from "@/components/api/fetch-json";
+import { useApiCall } from "@/components/api/use-action";
 import { Alert, ErrorBanner } from "@/components/ui/alert";
 import { Button, Spinner, buttonClasses } from "@/components/ui/button";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
-import { ConfirmDialog, Dialog } from "@/components/ui/dialog";
+import { ConfirmDialog, FormDialog } from "@/components/ui/dialog";
 import { CopyButton } from "@/components/vms/copy-button";
 import { useFleetEvents } from "@/components/vms/fleet-events";
 import { VmList } from "@/components/vms/vm-list";
@@ -41,8 +42,7 @@ export function HostDetailClient({
   const [host, setHost] = useState<HostView | null>(null);
   const [loadError, setLoadError] = useState<ApiError | null>(null);
   const [panel, setPanel] = useState<Panel>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, setError, call } = useApiCall();
   const base = `/api/hosts/${encodeURIComponent(hostId)}`;
 
   const load = useCallback(async () => {
@@ -50,7 +50,7 @@ export function HostDetailClient({
       setHost((await fetchJson<{ host: HostView }>(base)).host);
       setLoadError(null);
     } catch (err) {
-      setLoadError(err instanceof ApiError ? err : new ApiError(0, "internal", String(err)));
+      setLoadError(toApiError(err));
     }
   }, [base]);
 
@@ -80,16 +80,10 @@ export function HostDetailClient({
   }
 
   async function run(fn: () => Promise<void>) {
-    setBusy(true);
-    setError(null);
-    try {
+    await call(async () => {
       await fn();
       setPanel(null);
-    } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, "internal", String(err)));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   function onEdit(e: FormEvent<HTMLFormElement>) {
@@ -227,29 +221,25 @@ export function HostDetailClient({
         </section>
       </div>
 
-      <Dialog
+      <FormDialog
         open={panel === "edit"}
         onClose={close}
         title={t("edit.title", { name: host.name })}
         description={t("edit.intro")}
         size="lg"
         testId="host-edit-dialog"
-        footer={
-          <>
-            <Button variant="secondary" onClick={close} disabled={busy} testId="host-edit-cancel">
-              {t("cancel")}
-            </Button>
-            <Button type="submit" form="host-edit-form" loading={busy} testId="host-edit-submit">
-              {t("edit.submit")}
-            </Button>
-          </>
-        }
+        formId="host-edit-form"
+        submitLabel={t("edit.submit")}
+        cancelLabel={t("cancel")}
+        pending={busy}
+        submitTestId="host-edit-submit"
+        cancelTestId="host-edit-cancel"
       >
         <form id="host-edit-form" onSubmit={onEdit} noValidate className="space-y-4">
           {formError ? <ErrorBanner testId="host-edit-error">{formError}</ErrorBanner> : null}
           <HostFields prefix="host-edit" host={host} error={error} endpointLocked={!canManageEndpoint} />
         </form>
-      </Dialog>
+      </FormDialog>
 
       <ConfirmDialog
         open={panel === "delete"}

@@ -2,7 +2,7 @@
 
 import { useCallback, useEffect, useState, type ReactNode } from "react";
 import { useTranslations } from "use-intl";
-import { ApiError, fetchJson } from "@/components/api/fetch-json";
+import { ApiError, fetchJson, toApiError } from "@/components/api/fetch-json";
 import { ErrorBanner } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button, Spinner } from "@/components/ui/button";
@@ -28,7 +28,7 @@ export function HostInfoCard({ hostId, reloadKey }: { hostId: string; reloadKey:
       setInfo((await fetchJson<{ info: HostInfo }>(`/api/hosts/${encodeURIComponent(hostId)}/info`)).info);
       setError(null);
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, "internal", String(err)));
+      setError(toApiError(err));
     } finally {
       setLoading(false);
     }

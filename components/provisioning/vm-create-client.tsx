@@ -4,7 +4,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useMemo, useRef, useState, type FormEvent } from "react";
 import { useTranslations } from "use-intl";
-import { ApiError, fetchJson } from "@/components/api/fetch-json";
+import { ApiError, fetchJson, toApiError } from "@/components/api/fetch-json";
 import { PageHeader } from "@/components/shell/page-header";
 import { Alert, ErrorBanner } from "@/components/ui/alert";
 import { Button, buttonClasses } from "@/components/ui/button";
@@ -164,7 +164,7 @@ export function VmCreateClient({
       if (r.taskId) setTaskId(r.taskId);
       else if (r.vm) router.push(vmHref(r.vm));
     } catch (err) {
-      const e = err instanceof ApiError ? err : new ApiError(0, "internal", String(err));
+      const e = toApiError(err);
       // 409 without field issues: pre-flight warnings the user may accept.
       if (e.code === "conflict" && e.issues.length === 0 && !acceptWarnings) setWarning(warningText(e));
       else setError(e);

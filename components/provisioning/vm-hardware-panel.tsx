@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useState, type ReactNode } from "react";
 import { useTranslations } from "use-intl";
 import { ApiError, fetchJson } from "@/components/api/fetch-json";
-import { useAction } from "@/components/api/use-action";
+import { useAction, useApiCall } from "@/components/api/use-action";
 import { Alert, ErrorBanner } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button, Spinner } from "@/components/ui/button";
@@ -53,8 +53,7 @@ export function VmHardwarePanel({
   const path = `/api/vms/${encodeURIComponent(hostId)}/${encodeURIComponent(uuid)}`;
   const [hw, setHw] = useState<VmHardwareResponse | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, setError, call } = useApiCall();
   const [result, setResult] = useState<VmEditResult | null>(null);
   const [confirm, setConfirm] = useState<Confirm>(null);
   const [cloneOpen, setCloneOpen] = useState(false);
@@ -87,10 +86,8 @@ export function VmHardwarePanel({
     return n.reason ? t(n.reason.key, { ...n.reason.params, what }) : what;
   };
 
-  const apply = async (edit: VmEditInput): Promise<boolean> => {
-    setBusy(true);
-    setError(null);
-    try {
+  const apply = (edit: VmEditInput): Promise<boolean> =>
+    call(async () => {
       const r = await fetchJson<{ result: VmEditResult; hardware: VmHardwareResponse }>(`${path}/hardware`, {
         method: "PATCH",
         body: edit,
@@ -99,14 +96,7 @@ export function VmHardwarePanel({
       setHw(r.hardware);
       setResult(r.result);
       onChanged?.();
-      return true;
-    } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, "internal", String(err)));
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   if (!hw) {
     return loadError ? (
@@ -920,8 +910,7 @@ function CloneDialog({
   const t = useTranslations("provisioning");
   const tc = useTranslations("common");
   const [v, setV] = useState({ name: "", mode: "full" as "full" | "linked", start: false });
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, setError, call } = useApiCall();
   const [taskId, setTaskId] = useState<string | null>(null);
   useEffect(() => {
     if (open) {
@@ -933,17 +922,11 @@ function CloneDialog({
       setTaskId(null);
       setError(null);
     }
-  }, [open, name, template]);
+  }, [open, name, template, setError]);
   async function submit() {
-    setBusy(true);
-    setError(null);
-    try {
+    await call(async () => {
       setTaskId((await fetchJson<{ taskId: string }>(`${path}/clone`, { body: v, csrfToken })).taskId);
-    } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, "internal", String(err)));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <Dialog

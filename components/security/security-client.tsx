@@ -4,6 +4,7 @@ import { useState, type FormEvent } from "react";
 import { useRouter } from "next/navigation";
 import { useTranslations } from "use-intl";
 import { ApiError, fetchJson } from "@/components/api/fetch-json";
+import { useConfirmAction } from "@/components/api/use-action";
 import { Alert, ErrorBanner } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -48,8 +49,6 @@ export function SecurityClient({
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [saved, setSaved] = useState<number | null>(null);
-  const [resetting, setResetting] = useState<UserRow | null>(null);
-  const [resetError, setResetError] = useState<string | null>(null);
 
   const roleLabel = (r: string) => (t.has(`roles.${r}`) ? t(`roles.${r}` as "roles.admin") : r);
 
@@ -78,20 +77,10 @@ export function SecurityClient({
     }
   }
 
-  async function onReset() {
-    if (!resetting) return;
-    setBusy(true);
-    setResetError(null);
-    try {
-      await fetchJson(`/api/users/${resetting.id}/totp`, { method: "DELETE", csrfToken });
-      setResetting(null);
-      router.refresh();
-    } catch (err) {
-      setResetError(err instanceof ApiError ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const reset = useConfirmAction(async (u: UserRow) => {
+    await fetchJson(`/api/users/${u.id}/totp`, { method: "DELETE", csrfToken });
+    router.refresh();
+  });
 
   return (
     <div className="space-y-6">
@@ -179,12 +168,7 @@ export function SecurityClient({
               </TD>
               <TD className="text-right">
                 {u.enabled && u.id !== meId ? (
-                  <Button
-                    size="sm"
-                    variant="secondary"
-                    onClick={() => (setResetError(null), setResetting(u))}
-                    testId="totp-user-reset"
-                  >
+                  <Button size="sm" variant="secondary" onClick={() => reset.ask(u)} testId="totp-user-reset">
                     {t("reset")}
                   </Button>
                 ) : null}
@@ -197,14 +181,10 @@ export function SecurityClient({
       <ApiTokensCard csrfToken={csrfToken} scope="all" />
 
       <ConfirmDialog
-        open={!!resetting}
+        {...reset.dialog}
         title={t("resetTitle")}
-        description={resetting ? t("resetText", { username: resetting.username }) : undefined}
+        description={reset.target ? t("resetText", { username: reset.target.username }) : undefined}
         confirmLabel={t("reset")}
-        pending={busy}
-        error={resetError}
-        onConfirm={onReset}
-        onCancel={() => setResetting(null)}
         testId="totp-reset-dialog"
       />
     </div>

@@ -2,7 +2,8 @@
 
 import { useCallback, useEffect, useState, type FormEvent } from "react";
 import { useFormatter, useNow, useTranslations } from "use-intl";
-import { ApiError, fetchJson } from "@/components/api/fetch-json";
+import { ApiError, fetchJson, toApiError } from "@/components/api/fetch-json";
+import { useConfirmAction } from "@/components/api/use-action";
 import { ErrorBanner } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -51,9 +52,6 @@ export function VmSharePanel({ hostId, uuid, csrfToken }: { hostId: string; uuid
   const [vm, setVm] = useState<VmConsoles | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [open, setOpen] = useState(false);
-  const [revoking, setRevoking] = useState<ShareLinkView | null>(null);
-  const [revokeError, setRevokeError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
 
   const load = useCallback(async () => {
     try {
@@ -62,7 +60,7 @@ export function VmSharePanel({ hostId, uuid, csrfToken }: { hostId: string; uuid
       setAll(r.all);
       setMaxHours(r.maxHours);
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, "internal", String(err)));
+      setError(toApiError(err));
     }
   }, [base]);
 
@@ -75,20 +73,10 @@ export function VmSharePanel({ hostId, uuid, csrfToken }: { hostId: string; uuid
     return () => ac.abort();
   }, [load, base]);
 
-  async function revoke() {
-    if (!revoking) return;
-    setBusy(true);
-    setRevokeError(null);
-    try {
-      await fetchJson(`/api/share-links/${enc(revoking.id)}`, { method: "DELETE", csrfToken });
-      setRevoking(null);
-      await load();
-    } catch (err) {
-      setRevokeError(err instanceof ApiError ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const revoke = useConfirmAction(async (l: ShareLinkView) => {
+    await fetchJson(`/api/share-links/${enc(l.id)}`, { method: "DELETE", csrfToken });
+    await load();
+  });
 
   const kinds = kindsOf(vm);
 
@@ -155,7 +143,7 @@ export function VmSharePanel({ hostId, uuid, csrfToken }: { hostId: string; uuid
                 </TD>
                 <TD>{l.uses}</TD>
                 <TD className="text-right">
-                  <Button size="sm" variant="danger" testId={`share-revoke-${l.id}`} onClick={() => setRevoking(l)}>
+                  <Button size="sm" variant="danger" testId={`share-revoke-${l.id}`} onClick={() => revoke.ask(l)}>
                     {t("revoke")}
                   </Button>
                 </TD>
@@ -177,17 +165,10 @@ export function VmSharePanel({ hostId, uuid, csrfToken }: { hostId: string; uuid
       ) : null}
 
       <ConfirmDialog
-        open={revoking !== null}
+        {...revoke.dialog}
         title={t("revokeTitle")}
         description={t("revokeBody")}
         confirmLabel={t("revoke")}
-        pending={busy}
-        error={revokeError}
-        onConfirm={() => void revoke()}
-        onCancel={() => {
-          setRevoking(null);
-          setRevokeError(null);
-        }}
         testId="share-revoke-dialog"
       />
     </div>

@@ -2,12 +2,13 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
 import { useTranslations } from "use-intl";
 import { ApiError, fetchJson } from "@/components/api/fetch-json";
+import { useApiCall } from "@/components/api/use-action";
 import { PageHeader } from "@/components/shell/page-header";
 import { ErrorBanner } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
-import { ConfirmDialog, Dialog } from "@/components/ui/dialog";
+import { ConfirmDialog, Dialog, FormDialog } from "@/components/ui/dialog";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Field } from "@/components/ui/field";
 import { DatabaseIcon, PlusIcon } from "@/components/ui/icons";
@@ -299,8 +300,7 @@ function VolumeCreateDialog({
   const [name, setName] = useState("");
   const [format, setFormat] = useState<"qcow2" | "raw">("qcow2");
   const [sizeGiB, setSizeGiB] = useState("10");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, setError, call } = useApiCall();
   useEffect(() => {
     if (open) {
       setPool(active[0]?.name ?? "");
@@ -311,37 +311,26 @@ function VolumeCreateDialog({
   }, [open]);
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await call(async () => {
       await fetchJson(`/api/hosts/${hostId}/storage/volumes`, {
         body: { pool, name, format, capacityBytes: Math.round(Number(sizeGiB) * 1024 ** 3) },
         csrfToken,
       });
       onDone();
       onClose();
-    } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, "internal", String(err)));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
-    <Dialog
+    <FormDialog
       open={open}
       onClose={onClose}
       title={t("volume.createTitle")}
       testId="volume-create-dialog"
-      footer={
-        <>
-          <Button variant="secondary" onClick={onClose}>
-            {t("close")}
-          </Button>
-          <Button type="submit" form="volume-create-form" loading={busy} testId="volume-create-submit">
-            {t("volume.create")}
-          </Button>
-        </>
-      }
+      formId="volume-create-form"
+      submitLabel={t("volume.create")}
+      cancelLabel={t("close")}
+      pending={busy}
+      submitTestId="volume-create-submit"
     >
       <form id="volume-create-form" onSubmit={submit} className="space-y-4">
         <Field label={t("upload.pool")} required>
@@ -394,7 +383,7 @@ function VolumeCreateDialog({
         </Field>
         {error && !error.issues.length ? <ErrorBanner>{error.message}</ErrorBanner> : null}
       </form>
-    </Dialog>
+    </FormDialog>
   );
 }
 

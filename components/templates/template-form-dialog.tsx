@@ -2,10 +2,10 @@
 
 import { useEffect, useState, type FormEvent } from "react";
 import { useTranslations } from "use-intl";
-import { ApiError, fetchJson } from "@/components/api/fetch-json";
+import { fetchJson } from "@/components/api/fetch-json";
+import { useApiCall } from "@/components/api/use-action";
 import { ErrorBanner } from "@/components/ui/alert";
-import { Button } from "@/components/ui/button";
-import { Dialog } from "@/components/ui/dialog";
+import { FormDialog } from "@/components/ui/dialog";
 import { Field } from "@/components/ui/field";
 import { Input, Select, Textarea } from "@/components/ui/input";
 import { HardwareFields, HARDWARE_DEFAULTS, type HardwareValue } from "@/components/provisioning/hardware-fields";
@@ -57,8 +57,7 @@ export function TemplateFormDialog({
   const tc = useTranslations("common");
   const [value, setValue] = useState<FormValue>(EMPTY);
   const [optionsHost, setOptionsHost] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, setError, call } = useApiCall();
   const { options, loading, error: optionsError } = useHostOptions(optionsHost);
 
   // Reset when the dialog opens (not when the host list arrives: that would drop what was typed).
@@ -67,7 +66,7 @@ export function TemplateFormDialog({
     setValue(template ? fromView(template) : EMPTY);
     setError(null);
     setOptionsHost(template?.defaultHostId ?? null);
-  }, [open, template]);
+  }, [open, template, setError]);
   useEffect(() => {
     if (open && hosts.length) setOptionsHost((cur) => cur ?? hosts[0].id);
   }, [open, hosts]);
@@ -79,9 +78,7 @@ export function TemplateFormDialog({
 
   async function onSubmit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await call(async () => {
       const r = template
         ? await fetchJson<{ template: TemplateView }>(`/api/templates/${encodeURIComponent(template.id)}`, {
             method: "PUT",
@@ -91,30 +88,21 @@ export function TemplateFormDialog({
         : await fetchJson<{ template: TemplateView }>("/api/templates", { body: value, csrfToken });
       onSaved(r.template);
       onClose();
-    } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, "internal", String(err)));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
-    <Dialog
+    <FormDialog
       open={open}
-      onClose={() => (busy ? undefined : onClose())}
+      onClose={onClose}
       size="lg"
       testId="template-form"
       title={template ? t("form.editTitle", { name: template.name }) : t("form.createTitle")}
-      footer={
-        <>
-          <Button variant="secondary" onClick={onClose} disabled={busy} testId="template-form-cancel">
-            {tc("actions.cancel")}
-          </Button>
-          <Button type="submit" form="template-form-el" loading={busy} testId="template-form-save">
-            {tc("actions.save")}
-          </Button>
-        </>
-      }
+      formId="template-form-el"
+      submitLabel={tc("actions.save")}
+      pending={busy}
+      submitTestId="template-form-save"
+      cancelTestId="template-form-cancel"
     >
       <form
         id="template-form-el"
@@ -295,6 +283,6 @@ export function TemplateFormDialog({
           ) : null}
         </fieldset>
       </form>
-    </Dialog>
+    </FormDialog>
   );
 }

@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useCallback, useEffect, useState } from "react";
 import { useTranslations } from "use-intl";
 import { ApiError, fetchJson } from "@/components/api/fetch-json";
+import { useConfirmAction } from "@/components/api/use-action";
 import { PageHeader } from "@/components/shell/page-header";
 import { ErrorBanner } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
@@ -36,8 +37,6 @@ export function TemplatesClient({
   const [list, setList] = useState<TemplateView[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [editing, setEditing] = useState<{ template: TemplateView | null } | null>(null);
-  const [deleting, setDeleting] = useState<TemplateView | null>(null);
-  const [busy, setBusy] = useState(false);
   const [actionError, setActionError] = useState<string | null>(null);
 
   const load = useCallback(async () => {
@@ -72,20 +71,10 @@ export function TemplatesClient({
     }
   }
 
-  async function remove() {
-    if (!deleting) return;
-    setBusy(true);
-    setActionError(null);
-    try {
-      await fetchJson(`/api/templates/${encodeURIComponent(deleting.id)}`, { method: "DELETE", csrfToken });
-      setList((cur) => (cur ?? []).filter((x) => x.id !== deleting.id));
-      setDeleting(null);
-    } catch (err) {
-      setActionError(err instanceof ApiError ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const remove = useConfirmAction(async (tpl: TemplateView) => {
+    await fetchJson(`/api/templates/${encodeURIComponent(tpl.id)}`, { method: "DELETE", csrfToken });
+    setList((cur) => (cur ?? []).filter((x) => x.id !== tpl.id));
+  });
 
   const createButton = canManage ? (
     <Button testId="template-create-open" onClick={() => setEditing({ template: null })}>
@@ -113,7 +102,7 @@ export function TemplatesClient({
             {error}
           </ErrorBanner>
         ) : null}
-        {actionError && !deleting ? (
+        {actionError ? (
           <ErrorBanner testId="templates-action-error" onDismiss={() => setActionError(null)}>
             {actionError}
           </ErrorBanner>
@@ -200,7 +189,7 @@ export function TemplatesClient({
                           >
                             {t("duplicate")}
                           </Button>
-                          <Button size="sm" variant="danger" onClick={() => setDeleting(tpl)} testId="template-delete">
+                          <Button size="sm" variant="danger" onClick={() => remove.ask(tpl)} testId="template-delete">
                             {tc("actions.delete")}
                           </Button>
                         </>
@@ -224,18 +213,11 @@ export function TemplatesClient({
         />
       ) : null}
       <ConfirmDialog
-        open={!!deleting}
+        {...remove.dialog}
         testId="template-delete-dialog"
-        title={t("deleteTitle", { name: deleting?.name ?? "" })}
+        title={t("deleteTitle", { name: remove.target?.name ?? "" })}
         description={t("deleteBody")}
         confirmLabel={tc("actions.delete")}
-        pending={busy}
-        error={actionError}
-        onConfirm={() => void remove()}
-        onCancel={() => {
-          setDeleting(null);
-          setActionError(null);
-        }}
       />
     </>
   );

@@ -72,3 +72,32 @@ export function Alert({ tone = "info", title, children, onDismiss, action, testI
 export function ErrorBanner(props: Omit<AlertProps, "tone">) {
   return <Alert tone="error" {...props} />;
 }
+
+/**
+ * The outcome of a page's last action: a success `notice` and an `error` (shown as the banner's title), each
+ * with a close button. Test ids are `${testId}-notice` and `${testId}-error`.
+ */
+export function OutcomeBanners({
+  notice,
+  error,
+  onDismissNotice,
+  onDismissError,
+  testId,
+}: {
+  notice: ReactNode;
+  error: ReactNode;
+  onDismissNotice: () => void;
+  onDismissError: () => void;
+  testId: string;
+}) {
+  return (
+    <>
+      {notice ? (
+        <Alert tone="success" testId={`${testId}-notice`} onDismiss={onDismissNotice}>
+          {notice}
+        </Alert>
+      ) : null}
+      {error ? <ErrorBanner testId={`${testId}-error`} title={error} onDismiss={onDismissError} /> : null}
+    </>
+  );
+}

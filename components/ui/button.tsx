@@ -1,16 +1,20 @@
 import type { ComponentProps } from "react";
 import { cn, focusRing } from "@/components/ui/cn";
 
-export type ButtonVariant = "primary" | "secondary" | "danger" | "ghost";
+export type ButtonVariant = "primary" | "secondary" | "danger" | "ghost" | "ghost-danger";
 export type ButtonSize = "sm" | "md" | "icon";
+
+const GHOST =
+  "text-slate-700 hover:bg-slate-100 hover:text-slate-900 dark:text-slate-300 dark:hover:bg-slate-800 dark:hover:text-slate-50";
 
 const VARIANTS: Record<ButtonVariant, string> = {
   primary: "bg-indigo-600 text-white shadow-sm hover:bg-indigo-500 active:bg-indigo-700",
   secondary:
     "bg-white text-slate-900 shadow-sm ring-1 ring-inset ring-slate-300 hover:bg-slate-50 dark:bg-slate-800 dark:text-slate-100 dark:ring-slate-700 dark:hover:bg-slate-700",
   danger: "bg-red-600 text-white shadow-sm hover:bg-red-500 active:bg-red-700",
-  ghost:
-    "text-slate-700 hover:bg-slate-100 hover:text-slate-900 dark:text-slate-300 dark:hover:bg-slate-800 dark:hover:text-slate-50",
+  ghost: GHOST,
+  // A destructive action in a row of ghost buttons (Delete, Remove, Revoke).
+  "ghost-danger": `${GHOST} text-red-700 dark:text-red-300`,
 };
 
 const SIZES: Record<ButtonSize, string> = {
@@ -36,7 +40,7 @@ export function buttonClasses({
 }
 
 export type ButtonProps = ComponentProps<"button"> & {
-  /** primary (default) | secondary | danger | ghost */
+  /** primary (default) | secondary | danger | ghost | ghost-danger */
   variant?: ButtonVariant;
   /** sm | md (default) | icon (square; give it an aria-label) */
   size?: ButtonSize;

@@ -101,6 +101,51 @@ export function Dialog({ open, onClose, title, description, children, footer, si
   );
 }
 
+export interface FormDialogProps extends Omit<DialogProps, "footer"> {
+  /** The id of the <form> in the children: the submit button submits it. */
+  formId: string;
+  submitLabel: ReactNode;
+  /** Defaults to "Cancel". */
+  cancelLabel?: ReactNode;
+  /** While true the submit button spins, Cancel is disabled and Escape/backdrop do nothing. */
+  pending?: boolean;
+  submitTestId?: string;
+  cancelTestId?: string;
+}
+
+/**
+ * A dialog around a form: `<FormDialog formId="x-form" submitLabel="Save" ...><form id="x-form" ...></FormDialog>`.
+ * The footer is Cancel + a submit button tied to the form by `form=`, so Enter in a field submits too.
+ */
+export function FormDialog({
+  formId,
+  submitLabel,
+  cancelLabel,
+  pending = false,
+  submitTestId,
+  cancelTestId,
+  onClose,
+  ...dialog
+}: FormDialogProps) {
+  const t = useTranslations("common");
+  return (
+    <Dialog
+      {...dialog}
+      onClose={() => (pending ? undefined : onClose())}
+      footer={
+        <>
+          <Button variant="secondary" onClick={onClose} disabled={pending} testId={cancelTestId}>
+            {cancelLabel ?? t("actions.cancel")}
+          </Button>
+          <Button type="submit" form={formId} loading={pending} testId={submitTestId}>
+            {submitLabel}
+          </Button>
+        </>
+      }
+    />
+  );
+}
+
 export interface ConfirmDialogProps {
   open: boolean;
   title: ReactNode;

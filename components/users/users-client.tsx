@@ -1,13 +1,14 @@
 "use client";
 
-import { useId, useState, type FormEvent, type ReactNode } from "react";
+import { useId, useState, type FormEvent } from "react";
 import { useFormatter, useTranslations } from "use-intl";
-import { ApiError, fetchJson } from "@/components/api/fetch-json";
+import { fetchJson } from "@/components/api/fetch-json";
+import { useNoticeAction } from "@/components/api/use-action";
 import { PageHeader } from "@/components/shell/page-header";
 import { Alert, ErrorBanner } from "@/components/ui/alert";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
-import { ConfirmDialog, Dialog } from "@/components/ui/dialog";
+import { ConfirmDialog, FormDialog, type FormDialogProps } from "@/components/ui/dialog";
 import { Field } from "@/components/ui/field";
 import { PlusIcon } from "@/components/ui/icons";
 import { Input, Select } from "@/components/ui/input";
@@ -51,27 +52,10 @@ export function UsersClient({
   const format = useFormatter();
   const [users, setUsers] = useState(initialUsers);
   const [panel, setPanel] = useState<Panel>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-
-  async function reload() {
+  const { busy, error, setError, notice, setNotice, run } = useNoticeAction(async () => {
+    setPanel(null);
     setUsers((await fetchJson<{ users: UserRow[] }>("/api/users")).users);
-  }
-
-  async function run(fn: () => Promise<string>) {
-    setBusy(true);
-    setError(null);
-    try {
-      setNotice(await fn());
-      setPanel(null);
-      await reload();
-    } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, "internal", String(err)));
-    } finally {
-      setBusy(false);
-    }
-  }
+  });
 
   function open(p: Panel) {
     setError(null);
@@ -258,7 +242,7 @@ export function UsersClient({
         </Table>
       </div>
 
-      <FormDialog
+      <UserFormDialog
         open={panel?.kind === "create"}
         title={t("createTitle")}
         testId="panel-create"
@@ -282,9 +266,9 @@ export function UsersClient({
             <Input {...p} name="password" type="password" autoComplete="new-password" testId="user-create-password" />
           )}
         </Field>
-      </FormDialog>
+      </UserFormDialog>
 
-      <FormDialog
+      <UserFormDialog
         open={panel?.kind === "edit"}
         title={panel?.kind === "edit" ? <TitleFor label={t("edit")} username={panel.user.username} /> : null}
         testId="panel-edit"
@@ -321,9 +305,9 @@ export function UsersClient({
             <QuotaEditor subject="user" id={panel.user.id} csrfToken={csrfToken} />
           </>
         ) : null}
-      </FormDialog>
+      </UserFormDialog>
 
-      <FormDialog
+      <UserFormDialog
         open={panel?.kind === "password"}
         title={
           panel?.kind === "password" ? (
@@ -352,7 +336,7 @@ export function UsersClient({
             />
           )}
         </Field>
-      </FormDialog>
+      </UserFormDialog>
 
       <ConfirmDialog
         open={confirm !== null}
@@ -383,58 +367,30 @@ export function UsersClient({
   );
 }
 
-/** A dialog wrapping one form; the submit button sits in the footer and points at the form by id. */
-function FormDialog({
-  open,
-  title,
-  testId,
-  size,
+/** A FormDialog whose form (generated id, no browser validation) starts with the last error. */
+function UserFormDialog({
   submit,
-  submitTestId,
-  busy,
   error,
-  onClose,
   onSubmit,
   t,
   children,
-}: {
-  open: boolean;
-  title: ReactNode;
-  testId: string;
-  size?: "sm" | "md";
+  busy,
+  ...dialog
+}: Omit<FormDialogProps, "formId" | "submitLabel" | "pending" | "cancelLabel"> & {
   submit: string;
-  submitTestId: string;
   busy: boolean;
   error: string | null;
-  onClose: () => void;
   onSubmit: (e: FormEvent<HTMLFormElement>) => void;
   t: T;
-  children: ReactNode;
 }) {
   const formId = useId();
   return (
-    <Dialog
-      open={open}
-      onClose={onClose}
-      title={title}
-      size={size}
-      testId={testId}
-      footer={
-        <>
-          <Button variant="secondary" onClick={onClose} disabled={busy}>
-            {t("cancel")}
-          </Button>
-          <Button type="submit" form={formId} loading={busy} testId={submitTestId}>
-            {submit}
-          </Button>
-        </>
-      }
-    >
+    <FormDialog {...dialog} formId={formId} submitLabel={submit} cancelLabel={t("cancel")} pending={busy}>
       <form id={formId} onSubmit={onSubmit} noValidate className="space-y-4">
         {error ? <ErrorBanner testId="form-error">{error}</ErrorBanner> : null}
         {children}
       </form>
-    </Dialog>
+    </FormDialog>
   );
 }
 

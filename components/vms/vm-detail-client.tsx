@@ -3,7 +3,7 @@
 import Link from "next/link";
 import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
 import { useTranslations } from "use-intl";
-import { ApiError, fetchJson } from "@/components/api/fetch-json";
+import { ApiError, fetchJson, toApiError } from "@/components/api/fetch-json";
 import { Alert, ErrorBanner } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button, Spinner, buttonClasses } from "@/components/ui/button";
@@ -84,7 +84,7 @@ export function VmDetailClient({
       setLoadError(null);
       setGone(false);
     } catch (err) {
-      setLoadError(err instanceof ApiError ? err : new ApiError(0, "internal", String(err)));
+      setLoadError(toApiError(err));
     } finally {
       setLoading(false);
     }

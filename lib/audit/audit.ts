@@ -18,12 +18,15 @@ export interface AuditEntry {
   target?: { type: string; id?: string; name?: string };
   ip?: string;
   details?: Record<string, unknown>;
+  /** When it happened, when recorded later than that (lib/audit/outbox.ts); default: now. */
+  at?: Date;
 }
 
 /** Appends one audit event. The log is append-only: nothing in virtdeck updates or deletes it. */
 export async function auditRecord(entry: AuditEntry, tx?: Prisma.TransactionClient): Promise<void> {
   await (tx ?? db()).auditEvent.create({
     data: {
+      ...(entry.at ? { at: entry.at } : {}),
       actorId: entry.actor?.id ?? null,
       actorName: entry.actor?.name ?? "",
       action: entry.action,
@@ -35,6 +38,21 @@ export async function auditRecord(entry: AuditEntry, tx?: Prisma.TransactionClie
       details: (entry.details ?? {}) as Prisma.InputJsonValue,
     },
   });
+}
+
+/** Who made a change, as a service has it (lib/authz/caller.ts Caller): their audit identity and address. */
+export interface AuditBy {
+  actor: AuditActor;
+  ip: string;
+}
+
+/** Records a change `by` made (their identity and address), inside `tx` when given. */
+export async function auditBy(
+  by: AuditBy,
+  entry: Omit<AuditEntry, "actor" | "ip">,
+  tx?: Prisma.TransactionClient,
+): Promise<void> {
+  await auditRecord({ actor: by.actor, ip: by.ip, ...entry }, tx);
 }
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,9 +1,10 @@
 import "server-only";
 import { z } from "zod";
+import { typedNameSchema } from "@/lib/contracts/text";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/http/errors";
-import { auditRecord } from "@/lib/audit/audit";
+import { auditBy, auditRecord } from "@/lib/audit/audit";
 import { PRIVILEGES, type Privilege } from "@/lib/authz/privileges";
 import { rateLimitHit, rateLimitPeek } from "@/lib/auth/rate-limit";
 import { authorize, privilegesAnywhere, type Principal } from "@/lib/authz";
@@ -20,16 +21,7 @@ import { apiTokenGenerate, apiTokenHash, apiTokenHashMatches, apiTokenPrefix } f
  */
 export const ApiTokenCreateSchema = z
   .object({
-    name: z
-      .string({ error: "Name must be text" })
-      .transform((s) => s.normalize("NFC").trim())
-      .pipe(
-        z
-          .string()
-          .min(1, "Name is required")
-          .max(64, "Name must be at most 64 characters")
-          .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), "Name must not contain control characters"),
-      ),
+    name: typedNameSchema(),
     expiresInDays: z
       .number({ error: "Expiry must be a number of days" })
       .int("Expiry must be whole days")
@@ -124,11 +116,9 @@ export async function apiTokenCreate(
   const held = await privilegesAnywhere(caller.principal);
   const excess = input.privileges.filter((p) => !held.has(p));
   if (excess.length) {
-    await auditRecord({
-      actor: caller.actor,
+    await auditBy(caller, {
       action: "token.create",
       outcome: "denied",
-      ip: caller.ip,
       details: { name: input.name, privileges: input.privileges, excess },
     });
     throw new AppError("forbidden", `A token cannot have privileges you do not hold: ${excess.join(", ")}`, {
@@ -147,11 +137,9 @@ export async function apiTokenCreate(
     },
     select: VIEW,
   });
-  await auditRecord({
-    actor: caller.actor,
+  await auditBy(caller, {
     action: "token.create",
     target: { type: "token", id: row.id, name: `${row.name} (${row.prefix})` },
-    ip: caller.ip,
     details: { privileges: input.privileges, expiresAt: row.expiresAt.toISOString() },
   });
   return { token, view: view(row) };
@@ -186,11 +174,9 @@ export async function apiTokenRevoke(caller: Caller, id: string): Promise<ApiTok
         select: VIEW,
       });
   if (!row.revokedAt) {
-    await auditRecord({
-      actor: caller.actor,
+    await auditBy(caller, {
       action: "token.revoke",
       target: { type: "token", id: row.id, name: `${row.name} (${row.prefix})` },
-      ip: caller.ip,
       details: { owner: row.user.username },
     });
   }

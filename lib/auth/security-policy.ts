@@ -3,7 +3,7 @@ import { z } from "zod";
 import { db } from "@/lib/db/client";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { AppError } from "@/lib/http/errors";
-import { auditRecord } from "@/lib/audit/audit";
+import { auditBy } from "@/lib/audit/audit";
 import { sessionRevokeAllForUser } from "@/lib/auth/session";
 import type { Caller } from "@/lib/authz/caller";
 
@@ -134,11 +134,9 @@ export async function securityPolicySet(
   });
   let signedOut = 0;
   for (const id of await usersMissingTotp(input.totpRequiredRoles)) signedOut += await sessionRevokeAllForUser(id);
-  await auditRecord({
-    actor: caller.actor,
+  await auditBy(caller, {
     action: "security.policy.update",
     target: { type: "policy", id: "security", name: "security policy" },
-    ip: caller.ip,
     details: {
       totpRequiredRoles: { from: before.totpRequiredRoles, to: row.totpRequiredRoles },
       apiTokenMaxDays: { from: before.apiTokenMaxDays, to: row.apiTokenMaxDays },

@@ -3,7 +3,7 @@ import QRCode from "qrcode";
 import { z } from "zod";
 import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/http/errors";
-import { auditRecord } from "@/lib/audit/audit";
+import { auditBy } from "@/lib/audit/audit";
 import { secretSeal } from "@/lib/crypto/secret-box";
 import { passwordVerify } from "@/lib/auth/password";
 import { sessionRevokeAllForUser } from "@/lib/auth/session";
@@ -150,10 +150,5 @@ export async function totpAdminReset(caller: Caller, userId: string): Promise<vo
   await db().totpRecoveryCode.deleteMany({ where: { userId } });
   if (r.count === 0) throw new AppError("conflict", "This user has no two-factor authentication");
   await sessionRevokeAllForUser(userId);
-  await auditRecord({
-    actor: caller.actor,
-    action: "auth.totp.reset",
-    target: { type: "user", id: target.id, name: target.username },
-    ip: caller.ip,
-  });
+  await auditBy(caller, { action: "auth.totp.reset", target: { type: "user", id: target.id, name: target.username } });
 }

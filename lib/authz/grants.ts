@@ -4,7 +4,7 @@ import { z } from "zod";
 import { db } from "@/lib/db/client";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { AppError } from "@/lib/http/errors";
-import { auditRecord } from "@/lib/audit/audit";
+import { auditBy } from "@/lib/audit/audit";
 import { DomainUuidSchema } from "@/lib/contracts/libvirt";
 import { assertAdminRemains } from "@/lib/authz/guard";
 import { isPrivilege, type GrantScopeKind } from "@/lib/authz/effective";
@@ -130,9 +130,9 @@ export async function grantCreate(caller: Caller, input: z.infer<typeof GrantCre
       data: { ...data, createdById: caller.principal.user.id },
       include: GRANT_INCLUDE,
     });
-    await auditRecord(
+    await auditBy(
+      caller,
       {
-        actor: caller.actor,
         action: "grant.create",
         target:
           s.kind === "vm"
@@ -140,7 +140,6 @@ export async function grantCreate(caller: Caller, input: z.infer<typeof GrantCre
             : s.kind === "host"
               ? { type: "host", id: hostId! }
               : { type: "grant", id: g.id },
-        ip: caller.ip,
         details: {
           grantId: g.id,
           subject: { kind: input.subject.kind, id: subject.id, name: subject.name },
@@ -162,9 +161,9 @@ export async function grantDelete(caller: Caller, id: string): Promise<void> {
   await db().$transaction(async (tx) => {
     await tx.grant.delete({ where: { id: g.id } });
     await assertAdminRemains(tx);
-    await auditRecord(
+    await auditBy(
+      caller,
       {
-        actor: caller.actor,
         action: "grant.delete",
         target:
           g.scope === "vm"
@@ -172,7 +171,6 @@ export async function grantDelete(caller: Caller, id: string): Promise<void> {
             : g.scope === "host"
               ? { type: "host", id: g.hostId! }
               : { type: "grant", id: g.id },
-        ip: caller.ip,
         details: { grantId: g.id, subject: view.subject, role: view.role.name, scope: scopeLabel(g) },
       },
       tx,

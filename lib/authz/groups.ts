@@ -2,12 +2,13 @@ import "server-only";
 import type { Caller } from "@/lib/authz/caller";
 import { z } from "zod";
 import { db } from "@/lib/db/client";
+import { conflictOnUnique } from "@/lib/db/errors";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { AppError } from "@/lib/http/errors";
-import { auditRecord } from "@/lib/audit/audit";
+import { auditBy } from "@/lib/audit/audit";
 import { assertAdminRemains } from "@/lib/authz/guard";
 import type { GroupDetail, GroupView } from "@/lib/contracts/access";
-import { parseId, uniqueViolation } from "@/lib/authz/records";
+import { parseId } from "@/lib/authz/records";
 import { grantsList } from "@/lib/authz/grants";
 
 /**
@@ -37,16 +38,22 @@ export async function groupsList(): Promise<GroupView[]> {
     orderBy: { name: "asc" },
     include: { _count: { select: { members: true } } },
   });
-  return rows.map((g) => ({
+  return rows.map(toView);
+}
+
+type Row = Prisma.GroupGetPayload<{ include: { _count: { select: { members: true } } } }>;
+
+function toView(g: Row): GroupView {
+  return {
     id: g.id,
     name: g.name,
     description: g.description,
     memberCount: g._count.members,
     createdAt: g.createdAt.toISOString(),
-  }));
+  };
 }
 
-async function groupRow(id: string) {
+async function groupRow(id: string): Promise<Row> {
   const g = await db().group.findUnique({
     where: { id: parseId(id, "Group") },
     include: { _count: { select: { members: true } } },
@@ -63,11 +70,7 @@ export async function groupGet(id: string): Promise<GroupDetail> {
     orderBy: { user: { username: "asc" } },
   });
   return {
-    id: g.id,
-    name: g.name,
-    description: g.description,
-    memberCount: g._count.members,
-    createdAt: g.createdAt.toISOString(),
+    ...toView(g),
     members: members.map((m) => m.user),
     grants: await grantsList({ groupId: g.id }),
   };
@@ -81,32 +84,16 @@ async function nameTaken(tx: Prisma.TransactionClient, name: string, exceptId?: 
 }
 
 export async function groupCreate(caller: Caller, input: z.infer<typeof GroupCreateSchema>): Promise<GroupView> {
-  try {
-    return await db().$transaction(async (tx) => {
-      if (await nameTaken(tx, input.name))
-        throw new AppError("conflict", `A group named "${input.name}" already exists`);
+  const taken = `A group named "${input.name}" already exists`;
+  return conflictOnUnique(
+    db().$transaction(async (tx) => {
+      if (await nameTaken(tx, input.name)) throw new AppError("conflict", taken);
       const g = await tx.group.create({ data: { name: input.name, description: input.description } });
-      await auditRecord(
-        {
-          actor: caller.actor,
-          action: "group.create",
-          target: { type: "group", id: g.id, name: g.name },
-          ip: caller.ip,
-        },
-        tx,
-      );
-      return {
-        id: g.id,
-        name: g.name,
-        description: g.description,
-        memberCount: 0,
-        createdAt: g.createdAt.toISOString(),
-      };
-    });
-  } catch (err) {
-    if (uniqueViolation(err)) throw new AppError("conflict", `A group named "${input.name}" already exists`);
-    throw err;
-  }
+      await auditBy(caller, { action: "group.create", target: { type: "group", id: g.id, name: g.name } }, tx);
+      return toView({ ...g, _count: { members: 0 } });
+    }),
+    taken,
+  );
 }
 
 export async function groupUpdate(
@@ -115,38 +102,24 @@ export async function groupUpdate(
   input: z.infer<typeof GroupUpdateSchema>,
 ): Promise<GroupView> {
   const before = await groupRow(id);
-  try {
-    await db().$transaction(async (tx) => {
-      if (input.name && (await nameTaken(tx, input.name, before.id)))
-        throw new AppError("conflict", `A group named "${input.name}" already exists`);
+  const taken = `A group named "${input.name}" already exists`;
+  await conflictOnUnique(
+    db().$transaction(async (tx) => {
+      if (input.name && (await nameTaken(tx, input.name, before.id))) throw new AppError("conflict", taken);
       const after = await tx.group.update({ where: { id: before.id }, data: input });
       const changes: Record<string, { from: string; to: string }> = {};
       if (after.name !== before.name) changes.name = { from: before.name, to: after.name };
       if (after.description !== before.description)
         changes.description = { from: before.description, to: after.description };
-      await auditRecord(
-        {
-          actor: caller.actor,
-          action: "group.update",
-          target: { type: "group", id: after.id, name: after.name },
-          ip: caller.ip,
-          details: { changes },
-        },
+      await auditBy(
+        caller,
+        { action: "group.update", target: { type: "group", id: after.id, name: after.name }, details: { changes } },
         tx,
       );
-    });
-  } catch (err) {
-    if (uniqueViolation(err)) throw new AppError("conflict", `A group named "${input.name}" already exists`);
-    throw err;
-  }
-  const g = await groupRow(before.id);
-  return {
-    id: g.id,
-    name: g.name,
-    description: g.description,
-    memberCount: g._count.members,
-    createdAt: g.createdAt.toISOString(),
-  };
+    }),
+    taken,
+  );
+  return toView(await groupRow(before.id));
 }
 
 export async function groupDelete(caller: Caller, id: string): Promise<void> {
@@ -155,12 +128,11 @@ export async function groupDelete(caller: Caller, id: string): Promise<void> {
     const grants = await tx.grant.count({ where: { groupId: g.id } });
     await tx.group.delete({ where: { id: g.id } });
     await assertAdminRemains(tx);
-    await auditRecord(
+    await auditBy(
+      caller,
       {
-        actor: caller.actor,
         action: "group.delete",
         target: { type: "group", id: g.id, name: g.name },
-        ip: caller.ip,
         details: { members: g._count.members, grants },
       },
       tx,
@@ -179,12 +151,11 @@ export async function groupMemberAdd(caller: Caller, groupId: string, userId: st
     const exists = await tx.groupMember.findUnique({ where: { groupId_userId: { groupId: g.id, userId: user.id } } });
     if (exists) throw new AppError("conflict", `${user.username} is already a member of ${g.name}`);
     await tx.groupMember.create({ data: { groupId: g.id, userId: user.id } });
-    await auditRecord(
+    await auditBy(
+      caller,
       {
-        actor: caller.actor,
         action: "group.member_add",
         target: { type: "group", id: g.id, name: g.name },
-        ip: caller.ip,
         details: { user: user.username, userId: user.id },
       },
       tx,
@@ -203,12 +174,11 @@ export async function groupMemberRemove(caller: Caller, groupId: string, userId:
     if (!m) throw new AppError("not_found", "Member not found");
     await tx.groupMember.delete({ where: { groupId_userId: { groupId: g.id, userId: uid } } });
     await assertAdminRemains(tx);
-    await auditRecord(
+    await auditBy(
+      caller,
       {
-        actor: caller.actor,
         action: "group.member_remove",
         target: { type: "group", id: g.id, name: g.name },
-        ip: caller.ip,
         details: { user: m.user.username, userId: uid },
       },
       tx,

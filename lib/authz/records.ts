@@ -1,6 +1,5 @@
 import "server-only";
 import { z } from "zod";
-import { Prisma } from "@/lib/generated/prisma/client";
 import { AppError } from "@/lib/http/errors";
 
 /** Helpers shared by the access-control administration modules (groups, roles, grants, tags). */
@@ -10,8 +9,4 @@ export function parseId(id: string, what: string): string {
   const r = IdSchema.safeParse(id);
   if (!r.success) throw new AppError("not_found", `${what} not found`);
   return r.data.toLowerCase();
-}
-
-export function uniqueViolation(err: unknown): boolean {
-  return err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002";
 }

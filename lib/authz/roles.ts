@@ -3,15 +3,15 @@ import type { Caller } from "@/lib/authz/caller";
 import { z } from "zod";
 import { randomUUID } from "node:crypto";
 import { db } from "@/lib/db/client";
+import { conflictOnUnique } from "@/lib/db/errors";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { AppError } from "@/lib/http/errors";
-import { auditRecord } from "@/lib/audit/audit";
+import { auditBy, auditRecord } from "@/lib/audit/audit";
 import { PRIVILEGES } from "@/lib/authz/privileges";
 import { ACCOUNT_ROLE_GRANTS } from "@/lib/authz/authorize";
 import { assertAdminRemains } from "@/lib/authz/guard";
 import { isPrivilege } from "@/lib/authz/effective";
 import type { RoleView } from "@/lib/contracts/access";
-import { uniqueViolation } from "@/lib/authz/records";
 
 /** Custom roles (named bundles of privileges); built-in roles are never edited. Changes are audited. */
 export const RoleNameSchema = z
@@ -76,10 +76,10 @@ async function roleNameTaken(tx: Prisma.TransactionClient, name: string, exceptI
 }
 
 export async function roleCreate(caller: Caller, input: z.infer<typeof RoleCreateSchema>): Promise<RoleView> {
-  try {
-    return await db().$transaction(async (tx) => {
-      if (await roleNameTaken(tx, input.name))
-        throw new AppError("conflict", `A role named "${input.name}" already exists`);
+  const taken = `A role named "${input.name}" already exists`;
+  return conflictOnUnique(
+    db().$transaction(async (tx) => {
+      if (await roleNameTaken(tx, input.name)) throw new AppError("conflict", taken);
       const r = await tx.accessRole.create({
         data: {
           id: randomUUID(),
@@ -89,12 +89,11 @@ export async function roleCreate(caller: Caller, input: z.infer<typeof RoleCreat
           builtin: false,
         },
       });
-      await auditRecord(
+      await auditBy(
+        caller,
         {
-          actor: caller.actor,
           action: "role.create",
           target: { type: "role", id: r.id, name: r.name },
-          ip: caller.ip,
           details: { privileges: r.privileges },
         },
         tx,
@@ -107,11 +106,9 @@ export async function roleCreate(caller: Caller, input: z.infer<typeof RoleCreat
         privileges: r.privileges.filter(isPrivilege),
         grantCount: 0,
       };
-    });
-  } catch (err) {
-    if (uniqueViolation(err)) throw new AppError("conflict", `A role named "${input.name}" already exists`);
-    throw err;
-  }
+    }),
+    taken,
+  );
 }
 
 export async function roleUpdate(
@@ -121,10 +118,10 @@ export async function roleUpdate(
 ): Promise<RoleView> {
   const before = await roleRow(id);
   if (before.builtin) throw new AppError("forbidden", "Built-in roles cannot be changed");
-  try {
-    await db().$transaction(async (tx) => {
-      if (input.name && (await roleNameTaken(tx, input.name, before.id)))
-        throw new AppError("conflict", `A role named "${input.name}" already exists`);
+  const taken = `A role named "${input.name}" already exists`;
+  await conflictOnUnique(
+    db().$transaction(async (tx) => {
+      if (input.name && (await roleNameTaken(tx, input.name, before.id))) throw new AppError("conflict", taken);
       const after = await tx.accessRole.update({ where: { id: before.id }, data: input });
       await assertAdminRemains(tx);
       const changes: Record<string, { from: unknown; to: unknown }> = {};
@@ -133,21 +130,14 @@ export async function roleUpdate(
         changes.description = { from: before.description, to: after.description };
       if (after.privileges.join() !== before.privileges.join())
         changes.privileges = { from: before.privileges, to: after.privileges };
-      await auditRecord(
-        {
-          actor: caller.actor,
-          action: "role.update",
-          target: { type: "role", id: after.id, name: after.name },
-          ip: caller.ip,
-          details: { changes },
-        },
+      await auditBy(
+        caller,
+        { action: "role.update", target: { type: "role", id: after.id, name: after.name }, details: { changes } },
         tx,
       );
-    });
-  } catch (err) {
-    if (uniqueViolation(err)) throw new AppError("conflict", `A role named "${input.name}" already exists`);
-    throw err;
-  }
+    }),
+    taken,
+  );
   return (await rolesList()).find((r) => r.id === before.id)!;
 }
 

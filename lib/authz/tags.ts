@@ -3,7 +3,7 @@ import type { Caller } from "@/lib/authz/caller";
 import { z } from "zod";
 import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/http/errors";
-import { auditRecord } from "@/lib/audit/audit";
+import { auditBy } from "@/lib/audit/audit";
 import { DomainUuidSchema } from "@/lib/contracts/libvirt";
 import { parseId } from "@/lib/authz/records";
 
@@ -51,12 +51,11 @@ export async function vmTagsSet(
     await tx.vmTag.deleteMany({ where: t });
     if (tags.length) await tx.vmTag.createMany({ data: tags.map((tag) => ({ ...t, tag })) });
     if (before.join() !== tags.join()) {
-      await auditRecord(
+      await auditBy(
+        caller,
         {
-          actor: caller.actor,
           action: "vm.tags",
           target: { type: "vm", id: `${t.hostId}/${t.vmUuid}`, name: vmName },
-          ip: caller.ip,
           details: { from: before, to: tags },
         },
         tx,

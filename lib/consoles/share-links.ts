@@ -4,7 +4,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { z } from "zod";
 import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/http/errors";
-import { auditRecord } from "@/lib/audit/audit";
+import { auditBy, auditRecord } from "@/lib/audit/audit";
 import { authorize, authorizeMany, type Principal } from "@/lib/authz";
 import { DomainUuidSchema } from "@/lib/contracts/libvirt";
 import { hostGet } from "@/lib/fleet/hosts";
@@ -162,11 +162,9 @@ export async function shareLinkCreate(
       expiresAt: new Date(Date.now() + input.expiresInMinutes * 60_000),
     },
   });
-  await auditRecord({
-    actor: caller.actor,
+  await auditBy(caller, {
     action: "share.create",
     target: { type: "vm", id: `${host.id}/${uuid}`, name: dom.wire.name },
-    ip: caller.ip,
     details: {
       shareLink: link.id,
       kind: link.kind,
@@ -225,11 +223,9 @@ export async function shareLinkRevoke(caller: Caller, rawId: string): Promise<Sh
     where: { id: link.id },
     data: { revokedAt: new Date(), revokedById: caller.principal.user.id },
   });
-  await auditRecord({
-    actor: caller.actor,
+  await auditBy(caller, {
     action: "share.revoke",
     target: { type: "vm", id: `${link.hostId}/${link.vmUuid}`, name: link.vmName },
-    ip: caller.ip,
     details: { shareLink: link.id, createdBy: link.createdBy, uses: link.uses, via: caller.principal.kind },
   });
   return toView(row);

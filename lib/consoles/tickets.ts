@@ -269,31 +269,34 @@ export interface ConsumedTicket {
 }
 
 /**
- * Uses a ticket: one atomic UPDATE marks it used only if unused and unexpired,
- * so two racing sockets cannot both succeed. It must belong to this session.
+ * Marks an unused, unexpired ticket of `transport` used and reads it in the same statement (one
+ * UPDATE ... RETURNING), so two racing uses cannot both succeed. Null for a malformed ticket.
  */
+async function ticketMarkUsed(ticket: string | null, transport: ConsoleTransport) {
+  if (!ticket || ticket.length > 128) return null;
+  const id = hash(ticket);
+  const now = new Date();
+  const [row] = await db().consoleTicket.updateManyAndReturn({
+    where: { id, transport, usedAt: null, expiresAt: { gt: now } },
+    data: { usedAt: now },
+  });
+  return { id, now, row };
+}
+
+/** What a used ticket opens, from its row. */
+function consumedOf(row: Omit<ConsumedTicket, "ticketId" | "mainTicketId"> & { id: string }): ConsumedTicket {
+  const { hostId, vmUuid, kind, viewOnly, takeover } = row;
+  return { hostId, vmUuid, kind, viewOnly, takeover, ticketId: row.id };
+}
+
+/** Uses a websocket ticket (see ticketMarkUsed). It must belong to this session. */
 export async function consoleTicketConsume(
   ticket: string | null,
   principal: Principal,
 ): Promise<ConsumedTicket | null> {
-  if (!ticket || ticket.length > 128) return null;
-  const id = hash(ticket);
-  const now = new Date();
-  // One UPDATE ... RETURNING: marks it used and reads it in the same statement.
-  const [row] = await db().consoleTicket.updateManyAndReturn({
-    where: { id, transport: "websocket", usedAt: null, expiresAt: { gt: now } },
-    data: { usedAt: now },
-  });
+  const row = (await ticketMarkUsed(ticket, "websocket"))?.row;
   if (!row || row.userId !== principal.user.id || row.sessionId !== ticketSessionKey(principal)) return null;
-  return {
-    hostId: row.hostId,
-    vmUuid: row.vmUuid,
-    kind: row.kind,
-    viewOnly: row.viewOnly,
-    takeover: row.takeover,
-    ticketId: row.id,
-    mainTicketId: row.mainTicketId,
-  };
+  return { ...consumedOf(row), mainTicketId: row.mainTicketId };
 }
 
 export interface ConnectTicket extends ConsumedTicket {
@@ -304,33 +307,20 @@ export interface ConnectTicket extends ConsumedTicket {
 /**
  * Uses a .vv ticket for one HTTP CONNECT. A SPICE viewer opens one connection per channel (main,
  * display, inputs, cursor...): the first use must come before the ticket expires and marks it used
- * (one UPDATE ... RETURNING); the viewer's further channels are admitted for VV_CHANNEL_WINDOW_MS
+ * (ticketMarkUsed); the viewer's further channels are admitted for VV_CHANNEL_WINDOW_MS
  * after that first use, and never later. The caller checks the ticket's web session and privilege.
  */
 export async function consoleTicketConsumeConnect(ticket: string | null): Promise<ConnectTicket | null> {
-  if (!ticket || ticket.length > 128) return null;
-  const id = hash(ticket);
-  const now = new Date();
-  const [first] = await db().consoleTicket.updateManyAndReturn({
-    where: { id, transport: "http_connect", usedAt: null, expiresAt: { gt: now } },
-    data: { usedAt: now },
-  });
+  const used = await ticketMarkUsed(ticket, "http_connect");
+  if (!used) return null;
+  const { id, now } = used;
   const row =
-    first ??
+    used.row ??
     (await db().consoleTicket.findFirst({
       where: { id, transport: "http_connect", usedAt: { gt: new Date(now.getTime() - VV_CHANNEL_WINDOW_MS) } },
     }));
   if (!row) return null;
-  return {
-    hostId: row.hostId,
-    vmUuid: row.vmUuid,
-    kind: row.kind,
-    viewOnly: row.viewOnly,
-    takeover: row.takeover,
-    userId: row.userId,
-    sessionId: row.sessionId,
-    ticketId: row.id,
-  };
+  return { ...consumedOf(row), userId: row.userId, sessionId: row.sessionId };
 }
 
 /**

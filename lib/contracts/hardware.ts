@@ -5,24 +5,22 @@
  */
 import { z } from "zod";
 import type { MessageRef } from "@/lib/contracts/messages";
-import { DiskSpecSchema, MacSchema, NicSpecSchema, ObjectNameSchema, noControl } from "@/lib/contracts/provisioning";
+import {
+  DiskSpecSchema,
+  MacSchema,
+  MemoryMiBSchema,
+  NicSpecSchema,
+  ObjectNameSchema,
+  VcpuCountSchema,
+  noControl,
+} from "@/lib/contracts/provisioning";
 
 /** Hardware edits: each field optional; only what is given changes. */
 export const VmEditSchema = z
   .object({
-    vcpus: z.coerce.number().int().min(1).max(512).optional(),
-    memoryMiB: z.coerce
-      .number()
-      .int()
-      .min(16)
-      .max(16 * 1024 * 1024)
-      .optional(),
-    maxMemoryMiB: z.coerce
-      .number()
-      .int()
-      .min(16)
-      .max(16 * 1024 * 1024)
-      .optional(),
+    vcpus: VcpuCountSchema.optional(),
+    memoryMiB: MemoryMiBSchema.optional(),
+    maxMemoryMiB: MemoryMiBSchema.optional(),
     title: z.string().max(200).refine(noControl, "Title must not contain control characters").optional(),
     description: z.string().max(4000).refine(noControl, "Description must not contain control characters").optional(),
     autostart: z.boolean().optional(),

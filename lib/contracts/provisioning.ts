@@ -4,6 +4,7 @@
  * components.
  */
 import { z } from "zod";
+import { typedNameSchema } from "@/lib/contracts/text";
 import type { MessageRef } from "@/lib/contracts/messages";
 
 /** No control characters but tab, newline and carriage return. */
@@ -96,6 +97,14 @@ const OsVariantSchema = z
   .max(100)
   .regex(/^[A-Za-z0-9._+-]*$/, "OS variant is a libosinfo short id such as debian12");
 
+/** A vCPU count and a memory size in MiB, as the wizard's overrides and the hardware edit take them. */
+export const VcpuCountSchema = z.coerce.number().int().min(1).max(512);
+export const MemoryMiBSchema = z.coerce
+  .number()
+  .int()
+  .min(16)
+  .max(16 * 1024 * 1024);
+
 /** The hardware part shared by templates and the create wizard. */
 export const HardwareSpecSchema = z.object({
   osVariant: OsVariantSchema.default(""),
@@ -105,11 +114,7 @@ export const HardwareSpecSchema = z.object({
     .int()
     .min(16, "At least 16 MiB")
     .max(16 * 1024 * 1024),
-  maxMemoryMiB: z.coerce
-    .number()
-    .int()
-    .min(16)
-    .max(16 * 1024 * 1024),
+  maxMemoryMiB: MemoryMiBSchema,
   cpuMode: z.enum(CPU_MODES).default("host-model"),
   cpuModel: z
     .string()
@@ -142,16 +147,8 @@ function hardwareChecks(
 }
 
 export const TemplateInputSchema = HardwareSpecSchema.extend({
-  name: z
-    .string({ error: "Name must be text" })
-    .transform((s) => s.normalize("NFC").trim())
-    .pipe(
-      z
-        .string()
-        .min(1, "Name is required")
-        .max(64, "Name must be at most 64 characters")
-        .refine(noControl, "Name must not contain control characters"),
-    ),
+  // Tabs and newlines pass here (noControl), unlike in host and token names.
+  name: typedNameSchema(noControl),
   description: z.string().max(2000).refine(noControl, "Description must not contain control characters").default(""),
   source: SourceSpecSchema.default({ kind: "none" }),
   cloudInit: TemplateCloudInitSchema.nullable().default(null),
@@ -214,13 +211,8 @@ export type CloneMode = (typeof CLONE_MODES)[number];
 
 const OverridesSchema = z
   .object({
-    vcpus: z.coerce.number().int().min(1).max(512).optional(),
-    memoryMiB: z.coerce
-      .number()
-      .int()
-      .min(16)
-      .max(16 * 1024 * 1024)
-      .optional(),
+    vcpus: VcpuCountSchema.optional(),
+    memoryMiB: MemoryMiBSchema.optional(),
     /** Size of the first disk; for image templates it must be at least the base image's virtual size. */
     diskSizeMiB: z.coerce
       .number()
@@ -232,13 +224,18 @@ const OverridesSchema = z
   .strict()
   .default({});
 
+/** What every way of creating a VM names: where, its name and its title. */
+const VM_CREATE_COMMON = {
+  hostId: z.uuid({ error: "Choose a host" }),
+  name: VmNameSchema,
+  title: z.string().max(200).refine(noControl).default(""),
+};
+
 export const VmCreateSchema = z.discriminatedUnion("mode", [
   z
     .object({
       mode: z.literal("template"),
-      hostId: z.uuid({ error: "Choose a host" }),
-      name: VmNameSchema,
-      title: z.string().max(200).refine(noControl).default(""),
+      ...VM_CREATE_COMMON,
       templateId: z.uuid({ error: "Choose a template" }),
       clone: z.enum(CLONE_MODES).default("linked"),
       overrides: OverridesSchema,
@@ -251,9 +248,7 @@ export const VmCreateSchema = z.discriminatedUnion("mode", [
   z
     .object({
       mode: z.literal("iso"),
-      hostId: z.uuid({ error: "Choose a host" }),
-      name: VmNameSchema,
-      title: z.string().max(200).refine(noControl).default(""),
+      ...VM_CREATE_COMMON,
       iso: z.object({ pool: ObjectNameSchema, volume: ObjectNameSchema }).strict(),
       hardware: HardwareSpecSchema.strict().superRefine(hardwareChecks),
       start: z.boolean().default(true),
@@ -263,9 +258,7 @@ export const VmCreateSchema = z.discriminatedUnion("mode", [
   z
     .object({
       mode: z.literal("import"),
-      hostId: z.uuid({ error: "Choose a host" }),
-      name: VmNameSchema,
-      title: z.string().max(200).refine(noControl).default(""),
+      ...VM_CREATE_COMMON,
       /** format: what the caller declares the image to be; its bytes must agree (raw unless said). */
       disk: z
         .object({

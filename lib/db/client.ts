@@ -7,6 +7,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaClient } from "@/lib/generated/prisma/client";
 import { dataDir, env } from "@/lib/env";
+import { databaseUnavailable } from "@/lib/db/unavailable";
 import { migrationsApply, migrationsLoad, type MigrationResult, type SqlSession } from "@/lib/db/migrate";
 
 /**
@@ -51,10 +52,15 @@ function open(): DbState {
   let backend: Backend;
   let prisma: Client;
   if (url) {
-    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    // A connection attempt to a server that does not answer ends, so an outage is an error, not a hang.
+    const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000 });
     // An idle client whose server connection ends (PostgreSQL restart, admin termination) emits
     // "error" on the pool; unhandled, that would crash the process. The pool replaces the client.
     pool.on("error", (err) => console.error(`database connection lost: ${err.message}`));
+    // A client checked out of the pool (a query or transaction under way, pg-boss's statements)
+    // has no listener of the pool's: when the server goes away it emits "error" too, which would
+    // be an uncaught exception. The query in flight is rejected with it; the pool drops the client.
+    pool.on("connect", (client) => client.on("error", () => {}));
     backend = { kind: "postgres", url, pool };
     prisma = new PrismaClient({ adapter: new PrismaPg(pool), omit: OMIT });
   } else {
@@ -154,6 +160,17 @@ export async function databasePing(): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * Before an action with an effect outside the database (a host, a guest): refuse it with a 503
+ * naming the database when PostgreSQL does not answer, so nothing happens that cannot be recorded.
+ */
+export async function databaseRequire(what: string): Promise<void> {
+  if (!(await databasePing()))
+    throw databaseUnavailable(
+      `The database (PostgreSQL) is unavailable: ${what} was not done. Try again once it is back.`,
+    );
 }
 
 export async function closeDatabase(): Promise<void> {

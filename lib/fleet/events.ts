@@ -1,7 +1,9 @@
 import "server-only";
 import { childLogger } from "@/lib/log";
 import type { CommandStream } from "@/lib/hosts/transport";
-import { hostGet, hostsList } from "@/lib/fleet/hosts";
+import { virshMessage } from "@/lib/hosts/client-errors";
+import { isAppError } from "@/lib/http/errors";
+import { hostGet, hostsList, type HostView } from "@/lib/fleet/hosts";
 import { fleet, fleetHostLost, hostClientFor } from "@/lib/fleet/runtime";
 import { inventoryGet, inventoryInvalidate } from "@/lib/fleet/inventory";
 import type { VmSummary } from "@/lib/fleet/vm-view";
@@ -12,7 +14,9 @@ import { visibility, visibilityHas, visibilityHosts, type Principal, type Visibi
  * per host on a long-lived SSH channel, started while someone is listening.
  * Each event refreshes that host's inventory (cheap: domstats plus the XML of
  * the domains named in the events) and publishes what changed on the bus.
- * A dropped host is retried with exponential backoff and marked offline.
+ * Before each restart libvirt is probed on the host's virsh session; a host whose SSH connection
+ * dropped or whose libvirt stopped answering is marked offline once (the host event goes out on a
+ * change only) and retried with a capped backoff, probing each second while the session runs.
  *
  * Every app instance runs its own watchers for its own listeners, so no event
  * needs to travel between instances.
@@ -34,23 +38,26 @@ interface Watcher {
   stream?: CommandStream;
   stopped: boolean;
   backoffMs: number;
+  /** Retries scheduled since the watcher started (tests read it through eventsWatcherAttempts). */
+  attempts: number;
   retry?: NodeJS.Timeout;
   debounce?: NodeJS.Timeout;
   names: Set<string>;
-  last: Map<string, string>;
 }
 
 interface EventsState {
   listeners: number;
   watchers: Map<string, Watcher>;
   idleTimer?: NodeJS.Timeout;
+  /** Per host: what was last published for each VM (see eventsVmPublish); a watcher's `last`. */
+  published: Map<string, Map<string, string>>;
 }
 
 function state(): EventsState {
   const caches = fleet().caches;
   let s = caches.get("events") as EventsState | undefined;
   if (!s) {
-    s = { listeners: 0, watchers: new Map() };
+    s = { listeners: 0, watchers: new Map(), published: new Map() };
     caches.set("events", s);
   }
   return s;
@@ -70,7 +77,35 @@ export function eventDomainNames(chunk: string): string[] {
 }
 
 const DEBOUNCE_MS = 100;
-const MAX_BACKOFF_MS = 30_000;
+const FIRST_RETRY_MS = 1_000;
+const MAX_BACKOFF_MS = 10_000;
+// While the host's virsh session runs, a libvirt probe is one line on it (no exec): poll at this pace.
+const LIVE_PROBE_MS = 1_000;
+// An event stream open this long counts as recovered: its next failure starts the backoff over.
+const STABLE_MS = 5_000;
+
+function published(hostId: string): Map<string, string> {
+  const all = state().published;
+  let last = all.get(hostId);
+  if (!last) all.set(hostId, (last = new Map()));
+  return last;
+}
+
+/**
+ * Publishes a VM's state (null: gone) on the bus, unless it is what this process last published for
+ * that VM. A change made through virtdeck is seen twice: the action publishes its result at once,
+ * and the host's watcher sees the same change in libvirt's events a moment later; each stream gets
+ * it once, from whichever comes first. CPU and uptime figures alone are no change.
+ */
+export function eventsVmPublish(hostId: string, uuid: string, vm: VmSummary | null): boolean {
+  const last = published(hostId);
+  const json = vm && JSON.stringify({ ...vm, cpuPercent: null, uptimeSeconds: null });
+  if (json === null ? !last.has(uuid) : last.get(uuid) === json) return false;
+  if (json === null) last.delete(uuid);
+  else last.set(uuid, json);
+  fleet().bus.emit("vm", { hostId, uuid, vm } satisfies VmEvent);
+  return true;
+}
 
 async function publishChanges(w: Watcher): Promise<void> {
   const names = [...w.names];
@@ -80,18 +115,9 @@ async function publishChanges(w: Watcher): Promise<void> {
   const seen = new Set<string>();
   for (const vm of inv.vms) {
     seen.add(vm.uuid);
-    const json = JSON.stringify({ ...vm, cpuPercent: null, uptimeSeconds: null });
-    if (w.last.get(vm.uuid) !== json) {
-      w.last.set(vm.uuid, json);
-      fleet().bus.emit("vm", { hostId: w.hostId, uuid: vm.uuid, vm } satisfies VmEvent);
-    }
+    eventsVmPublish(w.hostId, vm.uuid, vm);
   }
-  for (const uuid of [...w.last.keys()]) {
-    if (!seen.has(uuid)) {
-      w.last.delete(uuid);
-      fleet().bus.emit("vm", { hostId: w.hostId, uuid, vm: null } satisfies VmEvent);
-    }
-  }
+  for (const uuid of [...published(w.hostId).keys()]) if (!seen.has(uuid)) eventsVmPublish(w.hostId, uuid, null);
 }
 
 function schedule(w: Watcher): void {
@@ -102,18 +128,45 @@ function schedule(w: Watcher): void {
   }, DEBOUNCE_MS);
 }
 
+// virsh's lead line when it cannot reach libvirt; the reason follows it.
+const NO_HYPERVISOR = /^(?:failed to connect|failed to reconnect) to the hypervisor\s*/i;
+
+/**
+ * Asks libvirt for its URI on the host's virsh session: one line on a running virsh (no SSH exec,
+ * no login shell), and the client marks an offline host online when it answers. False (host marked
+ * offline with libvirt's reason, published only when that changes) when libvirt does not answer;
+ * throws when the host itself is unreachable (the client marked it offline already).
+ */
+async function libvirtAnswers(host: HostView): Promise<boolean> {
+  let reason: string;
+  try {
+    const [r] = await hostClientFor(host, { commandErrorCode: "host_error" }).virshTry({ command: "uri" });
+    if (r.ok) return true;
+    reason = virshMessage(r.stderr);
+  } catch (err) {
+    // A virsh that could not start: its handshake failed (SSH is fine).
+    if (!isAppError(err) || err.code !== "host_error") throw err;
+    reason = err.message.slice(host.name.length + 2);
+  }
+  await fleetHostLost(host.id, `${host.name}: libvirt is not answering: ${reason.replace(NO_HYPERVISOR, "")}`);
+  return false;
+}
+
 async function connect(w: Watcher): Promise<void> {
   if (w.stopped) return;
+  let host: HostView | undefined;
   try {
-    const host = await hostGet(w.hostId);
+    host = await hostGet(w.hostId);
     if (w.stopped) return;
     if (!host.hostKeySha256 || host.status === "key_mismatch") {
       w.stopped = true;
       state().watchers.delete(w.hostId);
       return;
     }
+    // A retry probes first: while libvirtd is down, no exec is spent on a stream that would die at once.
+    if (w.attempts > 0 && (!(await libvirtAnswers(host)) || w.stopped)) return retry(w, host);
     // On the host's main connection: when that connection drops, the stream closes with it.
-    const stream = await hostClientFor(host).virshStream({
+    const { stream, hostGone } = await hostClientFor(host).virshChannel({
       command: "event",
       args: [{ flag: "--all" }, { flag: "--loop" }],
     });
@@ -122,7 +175,7 @@ async function connect(w: Watcher): Promise<void> {
       return;
     }
     w.stream = stream;
-    w.backoffMs = 1_000;
+    const opened = Date.now();
     let buffer = "";
     stream.setEncoding("utf8");
     stream.on("data", (chunk: string) => {
@@ -137,29 +190,42 @@ async function connect(w: Watcher): Promise<void> {
     stream.once("close", () => {
       w.stream = undefined;
       if (w.stopped) return;
+      // A stream that ran a while starts the backoff over; one that dies at once keeps backing off.
+      if (Date.now() - opened >= STABLE_MS) w.backoffMs = FIRST_RETRY_MS;
+      // SSH still up: virsh lost libvirt (libvirtd stopped); the next probe says so, once.
+      if (!hostGone()) return retry(w, host);
       fleetHostLost(w.hostId, "host connection lost")
         .catch((err) => childLogger("fleet", { host: w.hostId }).error({ err }, "could not mark the host offline"))
-        .finally(() => retry(w));
+        .finally(() => retry(w, host));
     });
     // Catch up on whatever changed while nobody was watching.
     schedule(w);
   } catch {
-    retry(w);
+    retry(w, host);
   }
 }
 
-function retry(w: Watcher): void {
+/**
+ * The next attempt: exponential backoff (capped) for attempts that cost an SSH exec or a new
+ * connection, but at most LIVE_PROBE_MS while the host's virsh session runs, since the probe then
+ * costs one line on it; so a libvirtd back from a restart is seen within a second.
+ */
+function retry(w: Watcher, host?: HostView): void {
   if (w.stopped) return;
-  const delay = w.backoffMs;
+  const live = host ? fleet().sessions.live(host.id, host.libvirtUri) : false;
+  const delay = live ? Math.min(w.backoffMs, LIVE_PROBE_MS) : w.backoffMs;
   w.backoffMs = Math.min(MAX_BACKOFF_MS, w.backoffMs * 2);
+  w.attempts++;
   w.retry = setTimeout(() => void connect(w), delay);
 }
 
 function watch(hostId: string): void {
   const s = state();
   if (s.watchers.has(hostId)) return;
-  const w: Watcher = { hostId, stopped: false, backoffMs: 1_000, names: new Set(), last: new Map() };
+  const w: Watcher = { hostId, stopped: false, backoffMs: FIRST_RETRY_MS, attempts: 0, names: new Set() };
   s.watchers.set(hostId, w);
+  // A new watcher's first refresh publishes every VM's current state (its listeners start empty).
+  s.published.delete(hostId);
   void connect(w);
 }
 
@@ -177,6 +243,11 @@ export async function eventsWatchHosts(): Promise<void> {
   for (const h of await hostsList()) {
     if (h.hostKeySha256 && h.status !== "key_mismatch") watch(h.id);
   }
+}
+
+/** Retries a host's watcher has scheduled so far (0 when none runs): lets tests bound the retry pace. */
+export function eventsWatcherAttempts(hostId: string): number {
+  return state().watchers.get(hostId)?.attempts ?? 0;
 }
 
 /** Stops a host's watcher (host deleted or its endpoint changed). */

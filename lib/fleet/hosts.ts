@@ -4,12 +4,13 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import ssh2 from "ssh2";
 import { db } from "@/lib/db/client";
+import { conflictOnUnique } from "@/lib/db/errors";
 import { AppError } from "@/lib/http/errors";
-import { auditRecord } from "@/lib/audit/audit";
+import { auditBy } from "@/lib/audit/audit";
 import { secretOpen, secretSeal } from "@/lib/crypto/secret-box";
 import { LibvirtUriSchema } from "@/lib/contracts/libvirt";
+import { typedNameSchema } from "@/lib/contracts/text";
 import { Prisma } from "@/lib/generated/prisma/client";
-import type { DomainTypePref, HostStatus } from "@/lib/generated/prisma/enums";
 import type { HostView } from "@/lib/contracts/fleet";
 
 /**
@@ -19,18 +20,7 @@ import type { HostView } from "@/lib/contracts/fleet";
 // ssh2 is CommonJS: named imports fail under Node's ESM loader (custom server).
 const sshUtils = ssh2.utils;
 
-const noControl = (s: string) => !/[\u0000-\u001f\u007f]/.test(s);
-
-export const HostNameSchema = z
-  .string({ error: "Name must be text" })
-  .transform((s) => s.normalize("NFC").trim())
-  .pipe(
-    z
-      .string()
-      .min(1, "Name is required")
-      .max(64, "Name must be at most 64 characters")
-      .refine(noControl, "Name must not contain control characters"),
-  );
+export const HostNameSchema = typedNameSchema();
 
 /** DNS name, IPv4 or IPv6 literal; never something ssh could read as an option. */
 export const HostAddressSchema = z
@@ -104,17 +94,11 @@ export const HostIdSchema = z.uuid({ error: "Unknown host" });
 export type { HostView } from "@/lib/contracts/fleet";
 
 /** What a connection needs; includes the opened private key: server only. */
-export interface HostConnectInfo {
-  id: string;
-  name: string;
-  address: string;
-  port: number;
-  username: string;
-  libvirtUri: string;
+export interface HostConnectInfo extends Pick<
+  HostView,
+  "id" | "name" | "address" | "port" | "username" | "libvirtUri" | "hostKeySha256" | "status" | "domainType"
+> {
   privateKey: string;
-  hostKeySha256: string | null;
-  status: HostStatus;
-  domainType: DomainTypePref;
 }
 
 const VIEW = {
@@ -151,12 +135,7 @@ async function findRow(id: string): Promise<Row> {
 }
 
 function uniqueName<T>(name: string, p: Promise<T>): Promise<T> {
-  return p.catch((err) => {
-    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") {
-      throw new AppError("conflict", `A host named "${name}" already exists`);
-    }
-    throw err;
-  });
+  return conflictOnUnique(p, `A host named "${name}" already exists`);
 }
 
 /** Hosts by name; `only` restricts the query to those ids (what a caller may see, lib/authz visibility). */
@@ -201,12 +180,11 @@ export async function hostCreate(caller: Caller, input: z.infer<typeof HostCreat
         },
         select: VIEW,
       });
-      await auditRecord(
+      await auditBy(
+        caller,
         {
-          actor: caller.actor,
           action: "host.create",
           target: { type: "host", id, name: created.name },
-          ip: caller.ip,
           details: {
             address: created.address,
             port: created.port,
@@ -266,12 +244,11 @@ export async function hostUpdate(
         },
         select: VIEW,
       });
-      await auditRecord(
+      await auditBy(
+        caller,
         {
-          actor: caller.actor,
           action: "host.update",
           target: { type: "host", id: after.id, name: after.name },
-          ip: caller.ip,
           details: {
             fields: Object.keys(input),
             ...(input.name !== undefined && input.name !== before.name
@@ -294,15 +271,7 @@ export async function hostDelete(caller: Caller, id: string): Promise<void> {
   const row = await findRow(id);
   await db().$transaction(async (tx) => {
     await tx.host.delete({ where: { id: row.id } });
-    await auditRecord(
-      {
-        actor: caller.actor,
-        action: "host.delete",
-        target: { type: "host", id: row.id, name: row.name },
-        ip: caller.ip,
-      },
-      tx,
-    );
+    await auditBy(caller, { action: "host.delete", target: { type: "host", id: row.id, name: row.name } }, tx);
   });
 }
 
@@ -324,12 +293,11 @@ export async function hostKeyConfirm(caller: Caller, id: string, fingerprint: st
       data: { hostKeySha256: fingerprint, status: "offline", statusMessage: "Host key confirmed; connecting" },
       select: VIEW,
     });
-    await auditRecord(
+    await auditBy(
+      caller,
       {
-        actor: caller.actor,
         action: row.hostKeySha256 ? "host.key_replace" : "host.key_pin",
         target: { type: "host", id: row.id, name: row.name },
-        ip: caller.ip,
         details: { previous: row.hostKeySha256, pinned: fingerprint },
       },
       tx,

@@ -24,7 +24,8 @@ export interface HostInventory {
 
 interface Cache {
   host: { id: string; name: string; uri: string };
-  domains: Map<string, { xml: string; wire: DomainWire }>;
+  /** Parsed XML per UUID; `active`: the domain ran when it was read (live XML), else persistent XML. */
+  domains: Map<string, { xml: string; wire: DomainWire; active: boolean }>;
   /** Domain names whose XML must be re-read; "*" = all. */
   dirty: Set<string>;
   cpu: Map<string, { cpuNs: number; at: number; percent: number | null }>;
@@ -64,18 +65,29 @@ export function inventoryInvalidate(hostId: string, names: string[] | "*"): void
   c.current = undefined;
 }
 
-/** Re-reads XML for new domains and for dirty ones (matched by name); forgets domains gone. */
-async function domainsSync(c: Cache, client: HostClient, ids: string[], dirty: Set<string>): Promise<void> {
+/**
+ * Re-reads XML for new domains, for dirty ones (matched by name), and for those that started or
+ * stopped since it was read (live and persistent XML differ: a stale one would pair the new state
+ * with the old definition, and the next read would report the same change again); forgets domains gone.
+ */
+async function domainsSync(
+  c: Cache,
+  client: HostClient,
+  ids: string[],
+  dirty: Set<string>,
+  activeByName: (name: string) => boolean,
+): Promise<void> {
   const allDirty = dirty.has("*");
   const need = ids.filter((id) => {
     const known = c.domains.get(id);
-    return !known || allDirty || dirty.has(known.wire.name);
+    return !known || allDirty || dirty.has(known.wire.name) || known.active !== activeByName(known.wire.name);
   });
   const xmls = await domainXmlTry({ host: client, items: need.map((uuid) => ({ uuid })) });
   xmls.forEach((r, i) => {
     // A domain undefined between list and dumpxml simply drops out.
     if (!r.ok) return c.domains.delete(need[i]);
-    c.domains.set(need[i], { xml: r.stdout, wire: parseDomainXml(r.stdout) });
+    const wire = parseDomainXml(r.stdout);
+    c.domains.set(need[i], { xml: r.stdout, wire, active: activeByName(wire.name) });
   });
   const present = new Set(ids);
   for (const id of [...c.domains.keys()]) if (!present.has(id)) c.domains.delete(id);
@@ -88,7 +100,10 @@ async function refresh(c: Cache, client: HostClient): Promise<HostInventory> {
   const raw = await domainInventoryRead({ host: client });
   const ids = raw.all;
   const stats = new Map<string, DomstatsWire>(parseDomstats(raw.stats).map((s) => [s.name, s]));
-  await domainsSync(c, client, ids, dirty);
+  await domainsSync(c, client, ids, dirty, (name) => {
+    const st = stats.get(name)?.state;
+    return st ? isActive(st) : false;
+  });
 
   const at = Date.now();
   const runningWithoutStart = ids.some((id) => {

@@ -2,7 +2,7 @@ import "server-only";
 import type { Caller } from "@/lib/authz/caller";
 import { PROBE_STEPS, type ProbeStep, type ProbeStepId } from "@/lib/contracts/fleet";
 import net from "node:net";
-import { auditRecord } from "@/lib/audit/audit";
+import { auditBy } from "@/lib/audit/audit";
 import { connectSsh } from "@/lib/hosts/ssh-transport";
 import { AuthFailedError, HostKeyMismatchError, isHostError } from "@/lib/hosts/errors";
 import type { HostTransport } from "@/lib/hosts/transport";
@@ -136,12 +136,10 @@ async function probeRecord(
   }
   fleet().bus.emit("host", { hostId: host.id, status, statusMessage });
   await eventsWatchHosts();
-  await auditRecord({
-    actor: caller.actor,
+  await auditBy(caller, {
     action: "host.test",
     outcome: status === "online" ? "success" : "failure",
     target: { type: "host", id: host.id, name: host.name },
-    ip: caller.ip,
     details: { status, failed: result.filter((s) => s.ok === false).map((s) => s.id) },
   });
 }

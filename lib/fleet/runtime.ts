@@ -4,11 +4,11 @@ import { createHostPool, type HostPool } from "@/lib/hosts/pool";
 import { createStreamPool, type StreamPool } from "@/lib/hosts/stream-pool";
 import { connectSsh } from "@/lib/hosts/ssh-transport";
 import { HostKeyMismatchError, isHostError } from "@/lib/hosts/errors";
-import { createVirshSessions, type VirshSessions } from "@/lib/hosts/virsh-session";
+import { createVirshSessions, type VirshSessions } from "@/lib/hosts/virsh-session-pool";
 import type { HostTransport } from "@/lib/hosts/transport";
 import { createHostClient, hostReadyAssert, type HostClient, type HostClientOptions } from "@/lib/hosts/client";
 import { hostConnectInfo, hostGet, type HostView } from "@/lib/fleet/hosts";
-import { hostStatusSet } from "@/lib/fleet/host-status";
+import { hostStatusAnswered, hostStatusForget, hostStatusSet } from "@/lib/fleet/host-status";
 import { hostErrorToApp } from "@/lib/hosts/client-errors";
 import { isAppError } from "@/lib/http/errors";
 
@@ -46,18 +46,20 @@ async function connect(hostId: string): Promise<HostTransport> {
       keepaliveIntervalMs: 5_000,
       keepaliveCountMax: 3,
     });
-    await hostStatusSet(host.id, "online", "", { seen: true });
-    fleet().bus.emit("host", { hostId: host.id, status: "online", statusMessage: "" });
+    if (await hostStatusSet(host.id, "online", "", { seen: true }))
+      fleet().bus.emit("host", { hostId: host.id, status: "online", statusMessage: "" });
     return transport;
   } catch (err) {
     if (err instanceof HostKeyMismatchError) {
-      await hostStatusSet(host.id, "key_mismatch", err.message, { presentedHostKeySha256: err.presentedFingerprint });
-      fleet().bus.emit("host", { hostId: host.id, status: "key_mismatch", statusMessage: err.message });
+      if (
+        await hostStatusSet(host.id, "key_mismatch", err.message, { presentedHostKeySha256: err.presentedFingerprint })
+      )
+        fleet().bus.emit("host", { hostId: host.id, status: "key_mismatch", statusMessage: err.message });
     } else if (isHostError(err)) {
       const mapped = hostErrorToApp(err, host.name);
       const message = mapped instanceof Error ? mapped.message : String(mapped);
-      await hostStatusSet(host.id, "offline", message);
-      fleet().bus.emit("host", { hostId: host.id, status: "offline", statusMessage: message });
+      if (await hostStatusSet(host.id, "offline", message))
+        fleet().bus.emit("host", { hostId: host.id, status: "offline", statusMessage: message });
     }
     throw hostErrorToApp(err, host.name);
   }
@@ -87,12 +89,21 @@ export function fleetForget(hostId: string): void {
   f.pool.close(hostId);
   f.streams.close(hostId);
   for (const key of [...f.caches.keys()]) if (key.startsWith(`${hostId}:`)) f.caches.delete(key);
+  hostStatusForget(hostId);
 }
 
-/** Marks a host offline after a dropped connection was noticed outside connect(). */
+/**
+ * Marks a host offline after a dropped connection (or a libvirt that stopped answering) was
+ * noticed outside connect(); the host event goes out only when status or reason changed.
+ */
 export async function fleetHostLost(hostId: string, message: string): Promise<void> {
-  await hostStatusSet(hostId, "offline", message).catch(() => {});
-  fleet().bus.emit("host", { hostId, status: "offline", statusMessage: message });
+  const changed = await hostStatusSet(hostId, "offline", message).catch(() => true);
+  if (changed) fleet().bus.emit("host", { hostId, status: "offline", statusMessage: message });
+}
+
+/** libvirt on the host answered: an offline host is online again (event only on a change). */
+export async function fleetHostAnswered(hostId: string): Promise<void> {
+  if (await hostStatusAnswered(hostId)) fleet().bus.emit("host", { hostId, status: "online", statusMessage: "" });
 }
 
 /** Closes every host connection of this process (server shutdown). */
@@ -125,6 +136,7 @@ export function hostClientFor(host: HostView, opts?: HostClientOptions): HostCli
       streams: f.streams,
       sessions: f.sessions,
       transportFailure: (err) => fleetHostFailure(host.id, host.name, err),
+      answered: () => fleetHostAnswered(host.id),
     },
     opts,
   );

@@ -1,7 +1,8 @@
 import "server-only";
 import { z } from "zod";
 import { AppError } from "@/lib/http/errors";
-import { auditRecord } from "@/lib/audit/audit";
+import { auditRecordAfterFact } from "@/lib/audit/outbox";
+import { databaseRequire } from "@/lib/db/client";
 import { DomainUuidSchema } from "@/lib/contracts/libvirt";
 import type { HostClient } from "@/lib/hosts/client";
 import { hostIsReady, virshMessage } from "@/lib/hosts/client-errors";
@@ -16,7 +17,8 @@ import { parseDomainXml } from "@/lib/libvirt/domain-xml-parse";
 import { parseDomstats } from "@/lib/libvirt/domstats-parse";
 import { hostGet, hostsList } from "@/lib/fleet/hosts";
 import type { Caller } from "@/lib/authz/caller";
-import { fleet, hostClientFor } from "@/lib/fleet/runtime";
+import { hostClientFor } from "@/lib/fleet/runtime";
+import { eventsVmPublish } from "@/lib/fleet/events";
 import { inventoryGet, inventoryInvalidate } from "@/lib/fleet/inventory";
 import { toVmDetail, VM_ACTIONS, type VmAction, type VmDetail, type VmSummary } from "@/lib/fleet/vm-view";
 import { VM_STATES } from "@/lib/libvirt/vm-state";
@@ -189,8 +191,9 @@ export async function vmActionRun(
   const uuid = parseUuid(rawUuid);
   const host = await hostGet(hostId);
   const before = await summaryOf(host.id, uuid, 0);
-  const audit = (outcome: "success" | "failure", details: Record<string, unknown> = {}) =>
-    auditRecord({
+  // Recorded even when the database dropped meanwhile (kept until it is back): the action's answer stands.
+  const audit = async (outcome: "success" | "failure", details: Record<string, unknown> = {}) => {
+    await auditRecordAfterFact({
       actor: caller.actor,
       action: `vm.${action}`,
       outcome,
@@ -198,6 +201,7 @@ export async function vmActionRun(
       ip: caller.ip,
       details: { host: host.name, stateBefore: before.state, ...details },
     });
+  };
   if (before.template && (action === "start" || action === "autostart-on")) {
     await audit("failure", { reason: "template" });
     throw new AppError(
@@ -214,6 +218,7 @@ export async function vmActionRun(
   }
   const client = hostClientFor(host, { commandErrorCode: "host_error" });
   if (action === "start" || action === "autostart-on") await templateGuard(client, uuid, before.name, audit);
+  await databaseRequire(`${action} of ${before.name}`);
   const r = await domainLifecycleTry({ host: client, uuid, ...COMMANDS[action] }).catch(async (err: unknown) => {
     await audit("failure", { error: err instanceof Error ? err.message : String(err) });
     throw err;
@@ -227,6 +232,6 @@ export async function vmActionRun(
   inventoryInvalidate(host.id, [before.name]);
   // The action ran: a failed re-read afterwards must not report it as failed.
   const after = await summaryOf(host.id, uuid, 0).catch(() => before);
-  fleet().bus.emit("vm", { hostId: host.id, uuid, vm: after });
+  eventsVmPublish(host.id, uuid, after);
   return after;
 }

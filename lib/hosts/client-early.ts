@@ -3,7 +3,10 @@ import { CommandFailedError, CommandTimeoutError } from "./errors";
 import type { StreamPool } from "./stream-pool";
 import type { CommandStream } from "./transport";
 
-/** A one-shot virsh started now whose stdin (its /dev/stdin argument) is written later. */
+/**
+ * A one-shot virsh started now whose stdin (its /dev/stdin argument) is written later. Only for
+ * commands that may run twice with the same effect (`define` of one XML): see `feed`.
+ */
 export interface EarlyVirsh {
   feed(stdin: string | Buffer, opts?: { timeoutMs?: number }): Promise<string>;
   cancel(): void;
@@ -34,9 +37,22 @@ function open(streams: StreamPool, hostId: string, argv: readonly string[]): Pro
 }
 
 /**
+ * virsh's words for a libvirt connection that died under it (libvirtd restarted while the early
+ * virsh waited for its input): the command never reached a daemon that could run it.
+ */
+const LIBVIRT_CONNECTION_LOST =
+  /client socket is closed|End of file while reading data|Cannot (recv|write) data|no valid connection|Broken pipe|Connection reset by peer/i;
+
+export function libvirtConnectionLost(stderr: string): boolean {
+  return LIBVIRT_CONNECTION_LOST.test(stderr);
+}
+
+/**
  * Starts `argv` (a full one-shot virsh argv) on a stream connection. `feed` writes stdin and waits
  * for the exit; if the early process is gone before it is fed, `fallback` runs the command the plain
- * way. `fail` maps errors exactly as the client's other calls do.
+ * way. So does a process whose connection went stale while it waited (its channel dropped, or
+ * libvirtd restarted: it exits with "client socket is closed"): the plain way connects afresh, and
+ * the command is one that may run twice. `fail` maps errors exactly as the client's other calls do.
  */
 export function virshEarly(o: {
   streams: StreamPool;
@@ -70,6 +86,12 @@ export function virshEarly(o: {
           }),
         ]);
         const { stdout, stderr } = p.out();
+        if (code === null || (code !== 0 && libvirtConnectionLost(stderr))) {
+          // A stale connection, not a refusal: whatever waited for this input must not be undone for it.
+          clearTimeout(timer);
+          p.stream.destroy();
+          return o.fallback(stdin, opts.timeoutMs);
+        }
         if (code !== 0) throw new CommandFailedError(["virsh", o.verb], code, stderr);
         return stdout;
       } catch (err) {

@@ -8,7 +8,8 @@ import type { HostPool } from "./pool";
 import type { StreamPool } from "./stream-pool";
 import type { HostTransport, RunOptions } from "./transport";
 import type { VirshCommandArgv } from "./virsh-command";
-import type { VirshResult, VirshSession, VirshSessions } from "./virsh-session";
+import type { VirshResult, VirshSession } from "./virsh-session";
+import type { VirshSessions } from "./virsh-session-pool";
 import { VIRSH_VERB_KIND, virshAllReads } from "./virsh-verbs";
 
 const HOST = { id: "h1", name: "host one", libvirtUri: "qemu:///system" };
@@ -28,7 +29,7 @@ function fakeDeps(
       return step(argvs);
     },
   } as unknown as VirshSession;
-  const sessions: VirshSessions = { get: () => session, close() {}, closeAll() {} };
+  const sessions: VirshSessions = { get: () => session, size: () => 1, live: () => true, close() {}, closeAll() {} };
   const transport = {
     async run(argv: readonly string[], opts?: RunOptions) {
       runs.push({ argv, opts });
@@ -95,6 +96,42 @@ describe("host client", () => {
       });
       expect(f.batches).toHaveLength(1);
     }
+  });
+
+  it("replays a read that failed on a connection virsh re-opened (libvirtd restarted), never a mutation", async () => {
+    const lost = (argvs: readonly VirshCommandArgv[]) =>
+      argvs.map(() => ({
+        ok: false,
+        stdout: "",
+        stderr: "error: End of file while reading data\n",
+        reconnected: true,
+      }));
+    const read = fakeDeps([lost, ok("vm-a\n")]);
+    expect(await createHostClient(HOST, read.deps).virsh({ command: "list", args: [{ flag: "--name" }] })).toEqual([
+      "vm-a\n",
+    ]);
+    expect(read.batches).toEqual([["list"], ["list"]]);
+    const write = fakeDeps([lost, ok("")]);
+    await expect(
+      createHostClient(HOST, write.deps).virsh({
+        command: "destroy",
+        args: [{ domain: "0b5c6f7e-1111-4222-8333-944455556666" }],
+      }),
+    ).rejects.toMatchObject({ code: "action_failed", message: "host one: End of file while reading data" });
+    expect(write.batches).toEqual([["destroy"]]);
+  });
+
+  it("tells the fleet libvirt answered after a command that succeeded, not after a refusal", async () => {
+    const refuse = (argvs: readonly VirshCommandArgv[]) =>
+      argvs.map(() => ({ ok: false, stdout: "", stderr: "error: failed to connect to the hypervisor\n" }));
+    const f = fakeDeps([refuse, ok("qemu:///system\n")]);
+    let answered = 0;
+    const client = createHostClient(HOST, { ...f.deps, answered: async () => void answered++ });
+    await client.virshTry({ command: "uri" });
+    expect(answered).toBe(0);
+    await client.virshTry({ command: "uri" });
+    await client.virshExecTry({ command: "uri" });
+    expect(answered).toBe(2);
   });
 
   it("turns a virsh refusal into the configured AppError naming the host, with virsh's message", async () => {

@@ -9,7 +9,8 @@ import type { StreamPool } from "./stream-pool";
 import type { Duplex } from "node:stream";
 import type { CommandStream, HostTransport, RunResult } from "./transport";
 import { virshArgvFor, virshCommand, type VirshCommandArgv, type VirshCommandInput } from "./virsh-command";
-import type { VirshResult, VirshSessions } from "./virsh-session";
+import type { VirshResult } from "./virsh-session";
+import type { VirshSessions } from "./virsh-session-pool";
 import { virshAllReads } from "./virsh-verbs";
 
 export type { EarlyVirsh } from "./client-early";
@@ -31,6 +32,8 @@ export interface HostClientDeps {
   sessions: VirshSessions;
   /** Maps a transport failure to the error to throw (and marks the host offline when it dropped). */
   transportFailure: (err: unknown) => Promise<unknown>;
+  /** libvirt answered a command (lib/fleet marks an offline host online again). Must not throw. */
+  answered?: () => Promise<void>;
   /** Tests pass a logger; else childLogger("hosts"). */
   log?: Logger;
 }
@@ -103,6 +106,11 @@ interface Ctx {
   fail: (err: unknown) => Promise<never>;
 }
 
+/** Tells the fleet libvirt answered (a host marked offline comes back without a new connection). */
+function answered(c: Ctx): void {
+  c.deps.answered?.().catch((err) => c.log.warn({ host: c.host.id, err }, "could not record the host online"));
+}
+
 function debug(c: Ctx, mode: string, verbs: string[], started: number, ok: boolean): void {
   c.log.debug({ host: c.host.id, mode, verbs, ms: Date.now() - started, ok }, "host command");
 }
@@ -123,6 +131,13 @@ async function sessionBatch(c: Ctx, argvs: VirshCommandArgv[]): Promise<VirshRes
       // When the reconnect (or the replay) fails too, the drop is what the caller learns about.
       results = await run().catch(() => Promise.reject(err));
     }
+    // virsh re-opened its libvirt connection (libvirtd restarted) and a read failed on the old
+    // one: the new connection answers, so the read is replayed once (never a mutation).
+    if (results.some((r) => !r.ok) && results.some((r) => r.reconnected) && virshAllReads(verbs)) {
+      c.log.info({ host: c.host.id, verbs }, "Reconnected to the hypervisor: retrying the read once");
+      results = await run();
+    }
+    if (results.some((r) => r.ok)) answered(c);
     debug(
       c,
       "session",
@@ -144,6 +159,7 @@ async function oneShot(c: Ctx, cmd: VirshCommandInput, o: ExecOptions = {}): Pro
     const transport = await c.deps.pool.get(c.host.id);
     const r = await transport.run(argv, { stdin: o.stdin, timeoutMs: o.timeoutMs ?? 120_000, onStdout: o.onStdout });
     debug(c, "exec", [cmd.command], started, r.code === 0);
+    if (r.code === 0) answered(c);
     return { ok: r.code === 0, stdout: r.stdout, stderr: r.stderr };
   } catch (err) {
     debug(c, "exec", [cmd.command], started, false);

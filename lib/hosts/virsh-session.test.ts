@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { CommandFailedError, CommandTimeoutError, ConnectionClosedError, UnsafeArgumentError } from "./errors";
 import { FakeTransport, type FakeReply } from "./__fixtures__/fake-virsh";
 import { virshArgvFor, virshCommand, type VirshCommandArgv } from "./virsh-command";
-import { VirshSession, assertVirshOk, createVirshSessions } from "./virsh-session";
+import { VirshSession, assertVirshOk } from "./virsh-session";
+import { reconnectNoticesStrip } from "./virsh-stdin";
 
 const URI = "qemu:///system";
 const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
@@ -156,6 +157,41 @@ describe("VirshSession", () => {
     expect(session.starts).toBe(2);
   });
 
+  it("counts a command after virsh's reconnect notices as done (libvirtd restarted), and says it reconnected", async () => {
+    let restarted = true;
+    const { session } = setup((argv) => {
+      if (argv[0] !== "list") return { stdout: "" };
+      const notices = restarted
+        ? "error: Disconnected from qemu:///system due to end of file\nerror: Reconnected to the hypervisor\n"
+        : "";
+      restarted = false;
+      return { stdout: "vm-a\n", stderr: notices };
+    });
+    expect(session.live).toBe(false);
+    const list = virshCommand({ command: "list", args: [{ flag: "--name" }] });
+    expect(await session.run(list)).toEqual({ ok: true, stdout: "vm-a\n", stderr: "", reconnected: true });
+    expect(await session.run(list)).toEqual({ ok: true, stdout: "vm-a\n", stderr: "" });
+    expect(session.live).toBe(true);
+    session.close();
+    expect(session.live).toBe(false);
+  });
+
+  it("keeps a command failed when it has its own error besides the notices", () => {
+    const lost = "error: Disconnected from qemu:///system due to end of file\nerror: End of file while reading data\n";
+    expect(reconnectNoticesStrip({ ok: false, stdout: "", stderr: lost })).toEqual({
+      ok: false,
+      stdout: "",
+      stderr: "error: End of file while reading data\n",
+      reconnected: true,
+    });
+    const down = "error: Failed to reconnect to the hypervisor\nerror: Failed to connect socket\n";
+    expect(reconnectNoticesStrip({ ok: false, stdout: "", stderr: down })).toEqual({
+      ok: false,
+      stdout: "",
+      stderr: down,
+    });
+  });
+
   it("refuses commands after close()", async () => {
     const { transport, session } = setup();
     await session.run(dumpxml(1));
@@ -169,35 +205,5 @@ describe("VirshSession", () => {
     expect(
       () => new VirshSession({ uri: "qemu:///system'; rm -rf /", transport: () => new FakeTransport(libvirt) }),
     ).toThrow(UnsafeArgumentError);
-  });
-});
-
-describe("createVirshSessions", () => {
-  it("keeps one session per host and URI, opened through the pool, and closes per host", async () => {
-    const transports = new Map<string, FakeTransport>();
-    const pool = {
-      get: async (hostId: string) => {
-        if (!transports.has(hostId)) transports.set(hostId, new FakeTransport(libvirt));
-        return transports.get(hostId)!;
-      },
-      close: () => {},
-      closeAll: () => {},
-      hostIds: () => [...transports.keys()],
-    };
-    const sessions = createVirshSessions(pool);
-    const a = sessions.get("h1", URI);
-    expect(sessions.get("h1", URI)).toBe(a);
-    expect(sessions.get("h1", "qemu:///session")).not.toBe(a);
-    const b = sessions.get("h2", URI);
-    await Promise.all([a.run(dumpxml(1)), b.run(dumpxml(2))]);
-    expect(transports.get("h1")!.sessions).toHaveLength(1);
-    expect(transports.get("h2")!.sessions).toHaveLength(1);
-
-    sessions.close("h1");
-    await expect(a.run(dumpxml(1))).rejects.toBeInstanceOf(ConnectionClosedError);
-    expect((await b.run(dumpxml(2))).ok).toBe(true);
-    expect(sessions.get("h1", URI)).not.toBe(a);
-    sessions.closeAll();
-    await expect(b.run(dumpxml(2))).rejects.toBeInstanceOf(ConnectionClosedError);
   });
 });

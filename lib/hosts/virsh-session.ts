@@ -2,7 +2,6 @@ import "server-only";
 import { randomBytes } from "node:crypto";
 import { LibvirtUriSchema } from "@/lib/contracts/libvirt";
 import { CommandFailedError, CommandTimeoutError, ConnectionClosedError, UnsafeArgumentError } from "./errors";
-import type { HostPool } from "./pool";
 import type { CommandStream, HostTransport } from "./transport";
 import {
   isStreamingVirshCommand,
@@ -12,13 +11,15 @@ import {
   VIRSH_ENV,
   type VirshCommandArgv,
 } from "./virsh-command";
-import { VirshFramer, virshStdinLine, type FramedResult } from "./virsh-stdin";
+import { reconnectNoticesStrip, VirshFramer, virshStdinLine, type FramedResult } from "./virsh-stdin";
 
 export interface VirshResult {
   /** False when virsh reported an error (session: an "error:" line; one-shot: exit status). */
   ok: boolean;
   stdout: string;
   stderr: string;
+  /** virsh re-opened its libvirt connection before this command (session only; see reconnectNoticesStrip). */
+  reconnected?: boolean;
 }
 
 export interface VirshSessionOptions {
@@ -66,6 +67,8 @@ export class VirshSession {
   #proc: Promise<Proc> | null = null;
   #closed = false;
   #starts = 0;
+  #started: Proc | null = null;
+  #inflight = 0;
 
   constructor(opts: VirshSessionOptions) {
     const uri = LibvirtUriSchema.safeParse(opts.uri);
@@ -80,6 +83,20 @@ export class VirshSession {
     return this.#starts;
   }
 
+  /**
+   * True while a started virsh runs on a live connection: a command then costs one line on its
+   * stdin, no SSH exec (virsh re-opens a lost libvirt connection itself on the next command).
+   */
+  get live(): boolean {
+    const p = this.#started;
+    return !!p && !p.dead && !p.transport.closed && !this.#closed;
+  }
+
+  /** Batches called and not settled yet (a pool hands the next batch to an idle session). */
+  get inflight(): number {
+    return this.#inflight;
+  }
+
   async run(command: VirshCommandArgv): Promise<VirshResult> {
     const [result] = await this.batch([command]);
     return result;
@@ -88,6 +105,15 @@ export class VirshSession {
   /** Runs commands in order, pipelined; one result per command (ok=false for virsh errors). */
   async batch(commands: readonly VirshCommandArgv[]): Promise<VirshResult[]> {
     if (this.#closed) throw new ConnectionClosedError("virsh session closed");
+    this.#inflight++;
+    try {
+      return await this.#batch(commands);
+    } finally {
+      this.#inflight--;
+    }
+  }
+
+  async #batch(commands: readonly VirshCommandArgv[]): Promise<VirshResult[]> {
     const lines = commands.map((argv) => {
       assertSessionSafe(argv);
       return virshStdinLine(argv);
@@ -104,6 +130,10 @@ export class VirshSession {
     }
     let k = 0;
     return Promise.all(commands.map((argv, i) => (lines[i] !== null ? sessionResults[k++] : this.#oneShot(argv))));
+  }
+
+  get closed(): boolean {
+    return this.#closed;
   }
 
   /** Ends the virsh process (EOF on its stdin) and refuses further commands. */
@@ -183,7 +213,7 @@ export class VirshSession {
       for (const r of results) {
         const p = proc.pending.get(r.seq);
         proc.pending.delete(r.seq);
-        p?.resolve({ ok: r.ok, stdout: r.stdout, stderr: r.stderr });
+        p?.resolve(reconnectNoticesStrip({ ok: r.ok, stdout: r.stdout, stderr: r.stderr }));
       }
       if (results.length) this.#arm(proc, true);
     };
@@ -209,6 +239,7 @@ export class VirshSession {
       this.#kill(proc, err);
       throw err;
     }
+    this.#started = proc;
     return proc;
   }
 
@@ -274,47 +305,4 @@ function assertSessionSafe(argv: VirshCommandArgv): void {
 export function assertVirshOk(argv: VirshCommandArgv, result: VirshResult): VirshResult {
   if (!result.ok) throw new CommandFailedError(["virsh", ...argv], null, result.stderr);
   return result;
-}
-
-/**
- * One VirshSession per (host, URI), opened through the pool so a session restart after a dropped
- * connection also gets a fresh connection.
- */
-export interface VirshSessions {
-  get(hostId: string, uri: string): VirshSession;
-  close(hostId: string): void;
-  closeAll(): void;
-}
-
-export function createVirshSessions(pool: HostPool, opts: { commandTimeoutMs?: number } = {}): VirshSessions {
-  const sessions = new Map<string, { hostId: string; session: VirshSession }>();
-  return {
-    get(hostId, uri) {
-      const key = JSON.stringify([hostId, uri]);
-      let entry = sessions.get(key);
-      if (!entry) {
-        entry = {
-          hostId,
-          session: new VirshSession({
-            uri,
-            transport: () => pool.get(hostId),
-            commandTimeoutMs: opts.commandTimeoutMs,
-          }),
-        };
-        sessions.set(key, entry);
-      }
-      return entry.session;
-    },
-    close(hostId) {
-      for (const [key, entry] of sessions) {
-        if (entry.hostId !== hostId) continue;
-        entry.session.close();
-        sessions.delete(key);
-      }
-    },
-    closeAll() {
-      for (const entry of sessions.values()) entry.session.close();
-      sessions.clear();
-    },
-  };
 }

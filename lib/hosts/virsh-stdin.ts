@@ -148,3 +148,22 @@ export class VirshFramer {
     return text;
   }
 }
+
+// virsh's notices that it lost its libvirt connection and opened a new one (tools/virsh.c, e.g.
+// after a libvirtd restart): printed as "error:" lines, yet the command after them then ran on
+// the new connection. The lost-connection line comes asynchronously, so it lands in the stderr
+// of whichever command is next.
+const RECONNECT_NOTICE = /^error: (?:Reconnected to the hypervisor|Disconnected from \S+ due to [^\n]*)$\n?/gm;
+
+/**
+ * A session result without virsh's reconnect notices: ok when no other "error:" line is left
+ * (the command itself succeeded), `reconnected` when there were any. A command that failed on
+ * the lost connection keeps its own error line, so it stays failed.
+ */
+export function reconnectNoticesStrip<R extends { ok: boolean; stdout: string; stderr: string }>(
+  r: R,
+): R & { reconnected?: boolean } {
+  const stderr = r.stderr.replace(RECONNECT_NOTICE, "");
+  if (stderr === r.stderr) return r;
+  return { ...r, ok: !/^error: /m.test(stderr), stderr, reconnected: true };
+}

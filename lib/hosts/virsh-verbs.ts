@@ -7,8 +7,10 @@ import type { VirshCommandName } from "./virsh-command";
  * - `read`: idempotent, no effect on the host; pipelined on the host's virsh session and retried
  *   once when the session died under it (the client reconnects first).
  * - `mutation`: changes something; on the session, never replayed (it may have taken effect).
- * - `slow`: a mutation that may run for minutes (guest RAM saved or restored, volume copies): run
- *   as its own one-shot exec with a long timeout so it never holds up the session's reads.
+ * - `slow`: a mutation that may take seconds to minutes (guest RAM saved or restored, volume copies,
+ *   `destroy`: libvirt waits for QEMU to exit, up to ~10 s before SIGKILL): run as its own one-shot
+ *   exec with a long timeout, so it holds up neither the session's reads nor other slow verbs (the
+ *   transport caps concurrent execs per connection, ssh-transport.ts `maxConcurrentRuns`).
  * - `stream`: long-lived or interactive (event, console): its own channel, never the session.
  */
 export type VerbKind = "read" | "mutation" | "slow" | "stream";
@@ -48,13 +50,13 @@ export const VIRSH_VERB_KIND = {
   "checkpoint-list": "read",
   "checkpoint-dumpxml": "read",
   start: "slow",
+  destroy: "slow",
   managedsave: "slow",
   "vol-create-from": "slow",
   "vol-clone": "slow",
   "vol-upload": "slow",
   shutdown: "mutation",
   reboot: "mutation",
-  destroy: "mutation",
   reset: "mutation",
   suspend: "mutation",
   resume: "mutation",

@@ -21,6 +21,7 @@ export type ErrorCode =
   | "console_held"
   | "console_full"
   | "quota_exceeded"
+  | "database_unavailable"
   | "internal";
 
 const STATUS: Record<ErrorCode, number> = {
@@ -44,6 +45,8 @@ const STATUS: Record<ErrorCode, number> = {
   console_full: 409,
   /** A quota (lib/provisioning/quota.ts) does not leave room for what was asked. */
   quota_exceeded: 403,
+  /** PostgreSQL is down or unreachable (lib/db/unavailable.ts): nothing was done, try again later. */
+  database_unavailable: 503,
   internal: 500,
 };
 

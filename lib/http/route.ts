@@ -11,6 +11,7 @@ import { callerOf, type Caller } from "@/lib/authz/caller";
 import { bearerFromHeader } from "@/lib/auth/api-token-format";
 import { apiTokenAuthenticate } from "@/lib/auth/api-tokens";
 import { childLogger } from "@/lib/log";
+import { databaseErrorMap } from "@/lib/db/unavailable";
 import { requestLogPath } from "@/lib/http/request-log";
 import {
   AUTH_BODY_MAX_BYTES,
@@ -50,7 +51,7 @@ export interface SessionContext<TBody, TParams, TQuery = undefined> extends Auth
   session: ActiveSession;
 }
 
-interface UserRouteOptions<
+export interface UserRouteOptions<
   S extends z.ZodType | undefined,
   P extends Params,
   Q extends z.ZodType | undefined,
@@ -69,7 +70,7 @@ interface UserRouteOptions<
 
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
-type Params = Record<string, string>;
+export type Params = Record<string, string>;
 
 interface BaseOptions<
   S extends z.ZodType | undefined,
@@ -88,7 +89,7 @@ interface BaseOptions<
   rawBody?: string;
 }
 
-type Body<S> = S extends z.ZodType ? z.infer<S> : undefined;
+export type Body<S> = S extends z.ZodType ? z.infer<S> : undefined;
 
 type NextHandler = (req: NextRequest, ctx: { params: Promise<Params> }) => Promise<Response>;
 
@@ -187,7 +188,8 @@ function failureLog(
 }
 
 function respond(err: unknown, req: NextRequest): Response {
-  const { status, body, headers } = toErrorBody(err);
+  // A database outage is a 503 naming it, whichever layer met it; other errors map as they are.
+  const { status, body, headers } = toErrorBody(databaseErrorMap(err));
   failureLog(req, status, body, err);
   const res = NextResponse.json(body, { status, headers });
   // The rest of an oversized body is never read: the server closes the connection (server.ts).

@@ -5,6 +5,7 @@ import { createTranslator, type IntlError } from "use-intl/core";
 import { LOCALE_COOKIE, LOCALES, type Locale, type Messages } from "@/lib/i18n/config";
 import { catalogueLoad } from "@/lib/i18n/catalogue";
 import { localeResolve } from "@/lib/i18n/negotiate";
+import type { Metadata } from "next";
 
 /**
  * Server side of the i18n layer.
@@ -63,6 +64,11 @@ export async function getT(namespace: string, locale?: Locale): Promise<Translat
   const messages = await getMessages(lang);
   // `as never`: the namespace is only known at run time, so it cannot narrow the key type.
   return createTranslator({ locale: lang, messages, namespace: namespace as never, onError, timeZone: getTimeZone() });
+}
+
+/** A page's generateMetadata: its title is the message `key` of `namespace`, in the reader's language. */
+export function pageTitle(namespace: string, key: string): () => Promise<Metadata> {
+  return async () => ({ title: (await getT(namespace))(key) });
 }
 
 export { LOCALES };

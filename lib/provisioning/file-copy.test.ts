@@ -71,7 +71,7 @@ describe("file names and stat output", () => {
 
 describe("fileCopyArgv (run by the real sh and cp)", () => {
   const run = (src: string, dst: string) => {
-    const [cmd, ...args] = fileCopyArgv(src, dst);
+    const [cmd, ...args] = fileCopyArgv(src, dst, 60);
     return spawnSync(cmd, args, { encoding: "utf8" }).status;
   };
   it("copies, and never overwrites an existing file (exit 17, content kept)", () => {
@@ -106,7 +106,7 @@ describe("fileCopyArgv progress (real sh, cp and stat)", () => {
       const src = path.join(dir, "src");
       expect(spawnSync("mkfifo", [src]).status).toBe(0);
       const dst = path.join(dir, "dst");
-      const [cmd, ...args] = fileCopyArgv(src, dst);
+      const [cmd, ...args] = fileCopyArgv(src, dst, 60);
       const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
       let out = "";
       child.stdout.on("data", (b: Buffer) => (out += b.toString()));

@@ -66,21 +66,40 @@ export function fileNameSafe(name: string): boolean {
  * ahead of `cp`: `cp` would then open it with O_TRUNC, and on ext4 a file truncated and rewritten
  * is written through to disk when closed (auto_da_alloc), at disk speed instead of page-cache
  * speed. `cp` keeps the source's holes and uses the kernel's in-place copy (copy_file_range,
- * reflink where the filesystem shares extents), exactly as a plain `cp` does. While it runs, a
- * background loop prints the destination's allocation ("blocks block-size") every half second
- * on stdout, so progress needs no exec of its own; the loop's `sleep` holds no pipe, so the
- * channel closes as soon as `cp` is done. The script is fixed; both paths are positional
- * parameters, never part of it.
+ * reflink where the filesystem shares extents), exactly as a plain `cp` does.
+ *
+ * While it runs, a background loop prints the destination's allocation ("blocks block-size")
+ * every half second on stdout, so progress needs no exec of its own. That loop is also the
+ * copy's owner check: sshd does not signal a command whose channel closed (the app was killed,
+ * the connection dropped), so once a progress line cannot be written (SIGPIPE ignored: the write
+ * fails instead), the loop removes the partial file (only this `cp` can have created it: O_EXCL)
+ * and kills `cp` with its whole process group. A copy that ends between two ticks gets the same
+ * check once more: its final progress line must reach the owner, or the finished file goes too.
+ * `timeout` bounds the copy on the host as the exec's own timeout does on the app's side. The loop's `sleep` holds no pipe, so the channel closes as soon
+ * as `cp` is done. The script is fixed; both paths are positional parameters, never part of it.
  */
-export function fileCopyArgv(srcPath: string, dstPath: string): string[] {
+export function fileCopyArgv(srcPath: string, dstPath: string, timeoutSeconds: number): string[] {
   return [
     "sh",
     "-c",
     [
       `if [ -e "$2" ] || [ -L "$2" ]; then exit ${FILE_COPY_EXISTS}; fi`,
-      `(while sleep 0.5 </dev/null >/dev/null 2>&1; do stat -c '%b %B' -- "$2" 2>/dev/null || :; done) & w=$!`,
-      `e=$(LC_ALL=C cp --reflink=auto -- "$1" "$2" 2>&1); r=$?`,
-      `kill "$w" 2>/dev/null`,
+      `trap '' PIPE`,
+      `exec 3>&1`,
+      `e=$(`,
+      `  LC_ALL=C timeout -s KILL "$3" cp --reflink=auto -- "$1" "$2" 2>&1 >/dev/null </dev/null & c=$!`,
+      `  (while sleep 0.5 </dev/null >/dev/null 2>&1; do`,
+      `    printf '%s\\n' "$(stat -c '%b %B' -- "$2" 2>/dev/null)" >&3 2>/dev/null && continue`,
+      `    rm -f -- "$2"`,
+      `    kill -s KILL -- "-$c" 2>/dev/null || kill -s KILL "$c" 2>/dev/null`,
+      `    exit`,
+      `  done) </dev/null >/dev/null 2>&1 & w=$!`,
+      `  wait "$c"; r=$?; kill "$w" 2>/dev/null; exit "$r"`,
+      `)`,
+      `r=$?`,
+      `if [ "$r" = 0 ] && ! printf '%s\\n' "$(stat -c '%b %B' -- "$2" 2>/dev/null)" 2>/dev/null; then`,
+      `  rm -f -- "$2"; exit 1`,
+      `fi`,
       `if [ -n "$e" ]; then printf '%s\\n' "$e" >&2; fi`,
       `case "$e" in *"File exists"*) exit ${FILE_COPY_EXISTS};; esac`,
       `exit "$r"`,
@@ -88,6 +107,7 @@ export function fileCopyArgv(srcPath: string, dstPath: string): string[] {
     "virtdeck-copy",
     srcPath,
     dstPath,
+    String(Math.max(1, Math.ceil(timeoutSeconds))),
   ];
 }
 

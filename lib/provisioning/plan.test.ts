@@ -222,7 +222,7 @@ describe("planRun", () => {
     expect(calls).toEqual([...OPENING, "cp", "pool-refresh", "vol-path", "define", "start"]);
     // Both paths are argv elements after the fixed script, never part of it.
     const cp = execs.find((a) => a[0] === "sh")!;
-    expect(cp.slice(3)).toEqual(["virtdeck-copy", "/pools/p/base.qcow2", "/pools/p/new.qcow2"]);
+    expect(cp.slice(3)).toEqual(["virtdeck-copy", "/pools/p/base.qcow2", "/pools/p/new.qcow2", "43200"]);
     expect(cp[2]).toContain('cp --reflink=auto -- "$1" "$2"');
     expect(execs.find((a) => a[0] === "env")).toEqual([...QEMU_IMG_INFO, "-f", "qcow2", "/pools/p/base.qcow2"]);
     expectRisingCopyProgress(progress);

@@ -21,6 +21,9 @@ import { inventoryInvalidate } from "@/lib/fleet/inventory";
 import type { ProvHost } from "./host-access";
 import type { CreatePlan, VolumeStep } from "./plan-schema";
 
+/** How long a disk copy may take, on the app side (the exec) and on the host (`timeout`). */
+const COPY_TIMEOUT_MS = 12 * 3600_000;
+
 export interface PlanRunHooks {
   progress?: (percent: number, message?: string) => Promise<void>;
   log?: (line: string) => Promise<void>;
@@ -227,7 +230,9 @@ async function fileCopy(
       .finally(() => (reporting = null));
   };
   const copyStarted = Date.now();
-  const copy = h.exec(fileCopyArgv(decided.srcPath, decided.dstPath), 12 * 3600_000, { onStdout });
+  const copy = h.exec(fileCopyArgv(decided.srcPath, decided.dstPath, COPY_TIMEOUT_MS / 1000), COPY_TIMEOUT_MS, {
+    onStdout,
+  });
   const watch = copy.then(
     () => reporting,
     () => reporting,

@@ -4,7 +4,7 @@ import type { Caller } from "@/lib/authz/caller";
 import { z } from "zod";
 import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/http/errors";
-import { auditRecord } from "@/lib/audit/audit";
+import { auditBy } from "@/lib/audit/audit";
 import { provHost } from "./host-access";
 import {
   QUOTA_FIELDS,
@@ -100,11 +100,9 @@ export async function quotaSet(
       create: { ...where, ...input, updatedById: caller.principal.user.id },
       update: { ...input, updatedById: caller.principal.user.id },
     });
-  await auditRecord({
-    actor: caller.actor,
+  await auditBy(caller, {
     action: "quota.set",
     target: { type: subject.kind, id: subject.id, name },
-    ip: caller.ip,
     details: { from: before, to: input },
   });
   return { ...input };

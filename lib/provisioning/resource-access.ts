@@ -13,6 +13,22 @@ import { AppError } from "@/lib/http/errors";
  * every other denial.
  */
 
+/**
+ * `privilege` on the host of a VM the route already checked (the caller sees that VM, so a
+ * refusal is a 403 saying `message`, not a 404), audited like every other denial.
+ */
+export async function hostPrivilegeRequire(
+  principal: Principal,
+  privilege: Privilege,
+  hostId: string,
+  message: string,
+  request: DeniedRequest,
+): Promise<void> {
+  if (await authorize(principal, privilege, { hostId })) return;
+  await accessDeniedRecord(principal, privilege, { hostId }, request);
+  throw new AppError("forbidden", message);
+}
+
 /** NIC kinds that attach to the host's own network devices rather than to a libvirt network. */
 export function nicsOutsideNetworks<T extends { kind: string; source: string }>(nics: readonly T[]): T[] {
   return nics.filter((n) => n.kind !== "network");

@@ -1,6 +1,7 @@
 import "server-only";
 import { domainXmlGet } from "@/lib/virt/domain";
 import { volumeGetMany, volumePoolOfMany } from "@/lib/virt/storage-volume";
+import { poolGetMany, poolRefreshQuiet } from "@/lib/virt/storage-pool";
 import { randomUUID } from "node:crypto";
 import { AppError } from "@/lib/http/errors";
 import { bytesToGiB, quotaReserve } from "@/lib/provisioning/quota";
@@ -159,6 +160,30 @@ function cloneVolumeSteps(checked: CheckedDisk[], input: VmCloneInput): VolumeSt
   });
 }
 
+const sizeText = (bytes: number) =>
+  bytes >= 1024 * MiB ? `${(bytes / (1024 * MiB)).toFixed(1)} GiB` : `${(bytes / MiB).toFixed(1)} MiB`;
+
+/**
+ * Refuses a full clone whose copies do not fit in their pool's free space (as libvirt reports it
+ * after a refresh): a copy keeps its source's holes, so each needs its source's allocation.
+ */
+async function clonePoolSpaceCheck(h: ProvHost, volumes: VolumeStep[], audit: CloneAudit): Promise<void> {
+  const need = new Map<string, number>();
+  for (const v of volumes) if (v.kind === "copy") need.set(v.pool, (need.get(v.pool) ?? 0) + v.srcAllocationBytes);
+  if (!need.size) return;
+  for (const pool of need.keys()) await poolRefreshQuiet({ host: h, pool });
+  const wires = await poolGetMany({ host: h, pools: [...need.keys()] });
+  for (const [i, [pool, bytes]] of [...need].entries()) {
+    const free = wires[i]?.availableBytes;
+    if (free === undefined || bytes <= free) continue;
+    await audit("failure", { reason: "pool_full", pool, neededBytes: bytes, availableBytes: free });
+    throw new AppError(
+      "invalid_state",
+      `Pool ${pool} on ${h.host.name} has ${sizeText(free)} free; the full clone needs ${sizeText(bytes)} (the allocation of its disks). Free space in ${pool} first.`,
+    );
+  }
+}
+
 /** The create plan the clone task runs: the source definition, renamed, on the new volumes. */
 function clonePlanBuild(
   h: ProvHost,
@@ -214,6 +239,7 @@ export async function vmClone(
   const xml = await domainXmlGet({ host: h, uuid, inactive: true });
   const checked = await cloneDisksInspect(h, await diskVolumes(h, xml), audit);
   const volumes = cloneVolumeSteps(checked, input);
+  await clonePoolSpaceCheck(h, volumes, audit);
   const newUuid = randomUUID();
   const plan = clonePlanBuild(h, xml, input, checked, volumes, newUuid);
   // The clone counts against the caller's quota (its disks at their full capacity, also when linked).

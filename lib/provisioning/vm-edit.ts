@@ -8,7 +8,7 @@ import { bytesToGiB, quotaEditApply, quotaEditCheck, type VmResourceChange } fro
 import { DomainUuidSchema } from "@/lib/contracts/libvirt";
 import type { Caller } from "@/lib/authz/caller";
 import { inventoryGet, inventoryInvalidate } from "@/lib/fleet/inventory";
-import { fleet } from "@/lib/fleet/runtime";
+import { eventsVmPublish } from "@/lib/fleet/events";
 import { virshMessage } from "@/lib/hosts/client-errors";
 import { parseDomainXml } from "@/lib/libvirt/domain-xml-parse";
 import { attr, parseXmlRoot, path as xpath } from "@/lib/libvirt/xml";
@@ -351,7 +351,7 @@ export async function vmHardwareEdit(
   await audit("success", { changes: run.changed, live: result.live, afterShutdown: result.afterShutdown });
   const after =
     (await inventoryGet(h.host.id, { maxAgeMs: 0 }).catch(() => null))?.vms.find((v) => v.uuid === uuid) ?? null;
-  if (after) fleet().bus.emit("vm", { hostId: h.host.id, uuid, vm: after });
+  if (after) eventsVmPublish(h.host.id, uuid, after);
   return result;
 }
 

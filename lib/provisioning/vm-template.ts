@@ -4,7 +4,7 @@ import { volumePathsTry } from "@/lib/virt/storage-volume";
 import { AppError } from "@/lib/http/errors";
 import type { Caller } from "@/lib/authz/caller";
 import { inventoryGet, inventoryInvalidate } from "@/lib/fleet/inventory";
-import { fleet } from "@/lib/fleet/runtime";
+import { eventsVmPublish } from "@/lib/fleet/events";
 import { parseDomainXml } from "@/lib/libvirt/domain-xml-parse";
 import { domainDisks, domainMarkTemplate, domainTemplateMark } from "@/lib/libvirt/domain-xml-update";
 import { isActive } from "@/lib/libvirt/vm-state";
@@ -80,11 +80,11 @@ export async function vmToTemplate(
     templateId: template.id,
     templateName: template.name,
   });
-  fleet().bus.emit("vm", {
-    hostId: h.host.id,
+  eventsVmPublish(
+    h.host.id,
     uuid,
-    vm: (await inventoryGet(h.host.id, { maxAgeMs: 0 })).vms.find((v) => v.uuid === uuid) ?? null,
-  });
+    (await inventoryGet(h.host.id, { maxAgeMs: 0 })).vms.find((v) => v.uuid === uuid) ?? null,
+  );
   return { template };
 }
 
@@ -162,10 +162,10 @@ export async function vmUnmarkTemplate(caller: Caller, hostId: string, rawUuid: 
     templateName: record?.name ?? null,
     templateDeleted: ownRecord,
   });
-  fleet().bus.emit("vm", {
-    hostId: h.host.id,
+  eventsVmPublish(
+    h.host.id,
     uuid,
-    vm: (await inventoryGet(h.host.id, { maxAgeMs: 0 })).vms.find((v) => v.uuid === uuid) ?? null,
-  });
+    (await inventoryGet(h.host.id, { maxAgeMs: 0 })).vms.find((v) => v.uuid === uuid) ?? null,
+  );
   return { template };
 }

@@ -1,7 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { AppError } from "@/lib/http/errors";
-import { auditRecord } from "@/lib/audit/audit";
+import { auditBy } from "@/lib/audit/audit";
 import type { HostClient } from "@/lib/hosts/client";
 import { volumeIsIso } from "@/lib/libvirt/storage-xml";
 import type { HostView } from "@/lib/fleet/hosts";
@@ -142,11 +142,9 @@ export async function storageVolumeCreate(
   const host = client.host;
   const v = VolumeCreateSchema.parse(input);
   await volumeCreate({ host: client, pool: v.pool, name: v.name, capacity: String(v.capacityBytes), format: v.format });
-  await auditRecord({
-    actor: caller.actor,
+  await auditBy(caller, {
     action: "storage.volume.create",
     target: { type: "volume", id: `${host.id}/${v.pool}/${v.name}`, name: v.name },
-    ip: caller.ip,
     details: { hostId: host.id, pool: v.pool, format: v.format, capacityBytes: v.capacityBytes },
   });
   const created = (await volumesOf(client, v.pool)).find((x) => x.name === v.name);
@@ -177,11 +175,9 @@ export async function storageVolumeDelete(
     );
   }
   await volumeDelete({ host: client, ref: { pool, name } });
-  await auditRecord({
-    actor: caller.actor,
+  await auditBy(caller, {
     action: "storage.volume.delete",
     target: { type: "volume", id: `${host.id}/${pool}/${name}`, name },
-    ip: caller.ip,
     details: { hostId: host.id, pool, path: vol.path },
   });
 }

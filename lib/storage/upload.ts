@@ -7,7 +7,7 @@ import { AppError } from "@/lib/http/errors";
 import { auditRecord } from "@/lib/audit/audit";
 import type { CommandStream } from "@/lib/hosts/transport";
 import { virshMessage } from "@/lib/hosts/client-errors";
-import { volumeCreate, volumeDeleteTry, volumePaths, volumeUploadStream } from "@/lib/virt/storage-volume";
+import { volumeCreate, volumePaths, volumeUploadStream } from "@/lib/virt/storage-volume";
 import { poolRefresh } from "@/lib/virt/storage-pool";
 import { taskHandlerRegister, type TaskContext } from "@/lib/tasks/registry";
 import { taskRunAttached } from "@/lib/tasks/runner";
@@ -15,6 +15,7 @@ import type { TaskView } from "@/lib/contracts/tasks";
 import { ImageMagicCollector } from "./image-magic";
 import { declaredImageFormat, imageInspect } from "./image-inspect";
 import { PoolNameSchema, storageClient, VolumeNameSchema } from "./storage";
+import { partialVolumeForget, partialVolumeRecord, partialVolumeRemove, partialVolumesSweep } from "./partial-volumes";
 
 /**
  * Browser -> app -> SSH -> pool upload of an ISO or disk image, streamed end to end
@@ -41,19 +42,8 @@ export const UploadQuerySchema = z.object({
 });
 export type UploadQuery = z.infer<typeof UploadQuerySchema>;
 
-const UploadInputSchema = UploadQuerySchema.extend({ hostId: z.uuid() });
-
 /** Share of the bar the byte transfer takes; inspection is the rest. */
 const TRANSFER_SHARE = 95;
-
-async function volumeDeleteQuietly(hostId: string, pool: string, name: string): Promise<boolean> {
-  try {
-    const host = await storageClient(hostId);
-    return (await volumeDeleteTry({ host, ref: { pool, name } })).ok;
-  } catch {
-    return false;
-  }
-}
 
 taskHandlerRegister(
   UPLOAD_KIND,
@@ -64,10 +54,8 @@ taskHandlerRegister(
   },
   {
     cancellable: true,
-    onInterrupted: async (task) => {
-      const input = UploadInputSchema.safeParse(task.input);
-      if (input.success) await volumeDeleteQuietly(input.data.hostId, input.data.pool, input.data.name);
-    },
+    // Its PartialVolume row outlives the dead instance: the partial-volume sweep removes it.
+    onInterrupted: async () => void (await partialVolumesSweep()),
   },
 );
 
@@ -100,6 +88,17 @@ async function bytesSend(o: {
     stream.once("exit", (code: number | null) => resolve(typeof code === "number" ? code : null));
     stream.once("close", () => resolve(null));
   });
+  // The host side ending before the body does (connection dropped, virsh died) stops the reading
+  // at once: the rest of the body has nowhere to go.
+  const hostGone = exited.then((code) => {
+    throw new AppError(
+      code === null ? "host_unreachable" : "host_error",
+      code === null
+        ? `${o.hostName}: the connection to the host was lost after ${sent} of ${q.size} bytes; the upload stopped`
+        : `${o.hostName}: vol-upload ended after ${sent} of ${q.size} bytes: ${virshMessage(stderr)}`,
+    );
+  });
+  hostGone.catch(() => {});
   let sent = 0;
   const magic = new ImageMagicCollector();
   let headChecked = false;
@@ -115,7 +114,7 @@ async function bytesSend(o: {
   await ctx.progress(0, "Uploading");
   for (;;) {
     if (ctx.signal.aborted || requestSignal.aborted) break;
-    const { value, done } = await reader.read();
+    const { value, done } = await Promise.race([reader.read(), hostGone]);
     if (done) break;
     magic.push(value);
     if (!headChecked && magic.headComplete) {
@@ -124,14 +123,7 @@ async function bytesSend(o: {
     }
     sent += value.length;
     if (sent > q.size) throw new AppError("invalid_input", `The upload is larger than the announced ${q.size} bytes`);
-    if (!stream.write(value)) {
-      await Promise.race([
-        once(stream, "drain"),
-        exited.then(() => {
-          throw new Error(`virsh vol-upload ended early: ${virshMessage(stderr)}`);
-        }),
-      ]);
-    }
+    if (!stream.write(value)) await Promise.race([once(stream, "drain"), hostGone]);
     await ctx.progress((sent / q.size) * TRANSFER_SHARE, "Uploading");
   }
   if (ctx.signal.aborted) throw ctx.signal.reason;
@@ -141,13 +133,44 @@ async function bytesSend(o: {
   magicCheck(magic.detect());
   stream.end();
   const code = await exited;
+  if (code === null)
+    throw new AppError("host_unreachable", `${o.hostName}: the connection to the host was lost finishing the upload`);
   if (code !== 0) throw new AppError("host_error", `${o.hostName}: vol-upload failed: ${virshMessage(stderr)}`);
   return sent;
+}
+
+/** Creates the upload's volume, recorded as partial first: if this instance dies from here on, the sweep finds it. */
+async function uploadVolumeCreate(
+  client: Awaited<ReturnType<typeof storageClient>>,
+  q: UploadQuery,
+  taskId: string,
+): Promise<string> {
+  const partial = await partialVolumeRecord({ hostId: client.host.id, pool: q.pool, name: q.name }, taskId);
+  try {
+    await volumeCreate({ host: client, pool: q.pool, name: q.name, capacity: String(q.size), format: "raw" });
+  } catch (err) {
+    await partialVolumeForget(partial); // not created (a name taken...): nothing of ours to remove
+    throw err;
+  }
+  return partial;
+}
+
+/** Removes a failed upload's partial volume, now or (retried in the background) once the host lets it. */
+async function uploadVolumeRemove(partial: string, name: string, ctx: TaskContext): Promise<void> {
+  const deleted = await partialVolumeRemove(partial);
+  await ctx
+    .log(
+      deleted
+        ? `Deleted the partial volume ${name}`
+        : `Could not delete the partial volume ${name} yet: retrying until it is gone`,
+    )
+    .catch(() => {});
 }
 
 /**
  * Streams `body` into a new volume. Resolves with the finished task (succeeded, failed or
  * cancelled); throws only for problems found before the task starts (limits, unknown host).
+ * For a failed one, uploadFailureError gives the error to answer with.
  */
 export async function storageUpload(
   caller: Caller,
@@ -163,10 +186,10 @@ export async function storageUpload(
   const client = await storageClient(hostId);
   const host = client.host;
 
+  let failure: unknown;
   const handler = async (ctx: TaskContext) => {
-    const createFormat = "raw";
     await ctx.log(`Creating volume ${q.name} (${q.size} bytes) in pool ${q.pool} on ${host.name}`);
-    await volumeCreate({ host: client, pool: q.pool, name: q.name, capacity: String(q.size), format: createFormat });
+    const partial = await uploadVolumeCreate(client, q, ctx.taskId);
     let stream: CommandStream | null = null;
     const reader = body.getReader();
     const abort = () => {
@@ -195,6 +218,7 @@ export async function storageUpload(
         ip: caller.ip,
         details: { hostId: host.id, pool: q.pool, format: q.format, bytes: sent },
       });
+      await partialVolumeForget(partial);
       await ctx.progress(100, "Uploaded");
       return {
         pool: q.pool,
@@ -207,10 +231,8 @@ export async function storageUpload(
     } catch (err) {
       killStream(stream);
       reader.cancel().catch(() => {});
-      const deleted = await volumeDeleteQuietly(host.id, q.pool, q.name);
-      await ctx
-        .log(deleted ? `Deleted the partial volume ${q.name}` : `Could not delete the partial volume ${q.name}`)
-        .catch(() => {});
+      await uploadVolumeRemove(partial, q.name, ctx);
+      failure = err;
       throw err;
     } finally {
       ctx.signal.removeEventListener("abort", abort);
@@ -229,5 +251,23 @@ export async function storageUpload(
     },
     handler,
   );
-  return done;
+  const task = await done;
+  if (failure !== undefined) failures.set(task, failure);
+  return task;
+}
+
+const failures = new WeakMap<TaskView, unknown>();
+
+/**
+ * What a finished upload answers with when it failed (null when it succeeded or was cancelled):
+ * the error that ended it, as thrown (anything else as host_error with the task's message),
+ * naming the task whose log tells the rest.
+ */
+export function uploadFailureError(task: TaskView): AppError | null {
+  if (task.status !== "failed") return null;
+  const cause = failures.get(task);
+  const data = { taskId: task.id };
+  if (cause instanceof AppError)
+    return new AppError(cause.code, cause.message, { ...cause.extra, data: { ...cause.extra.data, ...data } });
+  return new AppError("host_error", task.error ?? "The upload failed", { data });
 }

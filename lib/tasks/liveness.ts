@@ -1,6 +1,7 @@
 import "server-only";
 import { hostname } from "node:os";
 import { db } from "@/lib/db/client";
+import { isDatabaseUnavailable } from "@/lib/db/unavailable";
 import {
   CANCEL_POLL_MS,
   HEARTBEAT_MS,
@@ -45,7 +46,12 @@ export async function taskSweepInterrupted(opts: { staleAfterMs?: number } = {})
   const running = await db().task.findMany({
     where: { status: "running", NOT: { id: { in: [...rt.running.keys()] } } },
   });
-  const stale = running.filter((t) => !t.heartbeatAt || t.heartbeatAt < cutoff || workerDeadHere(t.workerId));
+  // Right after a database outage no instance could write heartbeats: a stale one proves nothing
+  // until the database has been back for STALE_AFTER_MS (only a worker certainly gone counts).
+  const heartbeatsTell = !rt.dbOutageAt || Date.now() - rt.dbOutageAt >= (opts.staleAfterMs ?? STALE_AFTER_MS);
+  const stale = running.filter(
+    (t) => (heartbeatsTell && (!t.heartbeatAt || t.heartbeatAt < cutoff)) || workerDeadHere(t.workerId),
+  );
   const resolved: string[] = [];
   for (const t of stale) {
     const reason = `Interrupted: the virtdeck instance running it (${t.workerId ?? "unknown"}) stopped${
@@ -104,7 +110,10 @@ export function ensureTimers(): void {
       if (busy) return;
       busy = true;
       fn()
-        .catch((err) => console.error(`tasks: ${errorText(err)}`))
+        .catch((err) => {
+          if (isDatabaseUnavailable(err)) rt.dbOutageAt = Date.now();
+          console.error(`tasks: ${errorText(err)}`);
+        })
         .finally(() => (busy = false));
     }, ms);
     t.unref();

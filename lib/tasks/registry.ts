@@ -100,6 +100,8 @@ export interface Runtime {
   /** Ids of this process's workers that are between jobs (waiting for their next poll). */
   idleWorkers: Set<string>;
   stopping: boolean;
+  /** When this process last found the database unavailable (ms epoch): heartbeats could not be written then. */
+  dbOutageAt: number | null;
 }
 
 const KEY = Symbol.for("virtdeck.tasks");
@@ -116,6 +118,7 @@ export function runtime(): Runtime {
       workerIds: [],
       idleWorkers: new Set(),
       stopping: false,
+      dbOutageAt: null,
     };
   }
   return holder[KEY];

@@ -1,6 +1,7 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
 import { db } from "@/lib/db/client";
+import { dbRetry } from "@/lib/db/unavailable";
 import { AppError } from "@/lib/http/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { auditRecord } from "@/lib/audit/audit";
@@ -28,7 +29,8 @@ import {
 
 /** Running one task in this process: its context (progress, log), the claim, the outcome. */
 
-function makeContext(row: TaskRow, controller: AbortController): { ctx: TaskContext; flush: () => Promise<void> } {
+function makeContext(row: TaskRow, controller: AbortController) {
+  const logs = taskLogWriter(row.id);
   let lastWrite = 0;
   let pending: { progress: number; message?: string } | null = null;
   let trailing: NodeJS.Timeout | null = null;
@@ -78,11 +80,54 @@ function makeContext(row: TaskRow, controller: AbortController): { ctx: TaskCont
       if (!trailing) trailing = setTimeout(() => void flush(), PROGRESS_WRITE_MS);
       return Promise.resolve();
     },
-    async log(line) {
-      await db().taskLog.create({ data: { taskId: row.id, line: String(line).slice(0, MAX_LOG_LINE) } });
+    log: (line) => logs.append(String(line)),
+  };
+  return { ctx, flush, logs };
+}
+
+/** Log lines kept beyond this while the database is down are counted, not kept. */
+const MAX_LOG_BACKLOG = 1_000;
+
+/**
+ * A task's log: lines are written in order; while the database is down they wait in a bounded
+ * backlog, written with the next line or with the task's outcome. Appending never throws: a log
+ * line that cannot be written must not abort the handler (nor skip its cleanup).
+ */
+function taskLogWriter(taskId: string) {
+  const backlog: { line: string; at: Date }[] = [];
+  let lost = 0;
+  let chain: Promise<void> = Promise.resolve();
+  const writeOne = async (l: { line: string; at: Date }) => {
+    await db().taskLog.create({ data: { taskId, line: l.line, at: l.at } });
+  };
+  const drainOnce = async () => {
+    while (backlog.length) {
+      await writeOne(backlog[0]);
+      backlog.shift();
+    }
+    if (lost) {
+      const n = lost;
+      await writeOne({ line: `(${n} log lines lost while the database was unavailable)`, at: new Date() });
+      lost -= n;
+    }
+  };
+  return {
+    append(line: string): Promise<void> {
+      if (backlog.length >= MAX_LOG_BACKLOG) lost++;
+      else backlog.push({ line: line.slice(0, MAX_LOG_LINE), at: new Date() });
+      chain = chain.then(() =>
+        drainOnce().catch((err) => console.error(`task ${taskId}: log write failed (kept): ${errorText(err)}`)),
+      );
+      return chain;
+    },
+    /** Writes what waits, retrying while the database is down (the task's end). */
+    drain(giveUp: () => boolean): Promise<void> {
+      chain = chain
+        .then(() => dbRetry(drainOnce, { giveUp }))
+        .catch((err) => console.error(`task ${taskId}: log lines not written: ${errorText(err)}`));
+      return chain;
     },
   };
-  return { ctx, flush };
 }
 
 /**
@@ -95,7 +140,7 @@ export async function execute(row: TaskRow, reg: Registration | undefined): Prom
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));
   rt.running.set(row.id, { controller, done });
-  const { ctx, flush } = makeContext(row, controller);
+  const { ctx, flush, logs } = makeContext(row, controller);
   let status: TaskStatus;
   let error: string | null = null;
   let result: Record<string, unknown> | null = null;
@@ -119,21 +164,35 @@ export async function execute(row: TaskRow, reg: Registration | undefined): Prom
   }
   await flush().catch(() => {});
   if (status === "failed") childLogger("tasks").error({ taskId: row.id, kind: row.kind, error }, "task failed");
-  const now = new Date();
+  const finishedAt = new Date();
+  // The outcome is the task's record: while the database is down it is retried with backoff (the
+  // task stays in `running` here, so this instance keeps its heartbeat and no sweep takes it for
+  // dead), and written once the database is back. Given up only when the instance stops.
+  const giveUp = () => rt.stopping;
   try {
-    await db().task.updateMany({
-      where: { id: row.id, workerId: rt.instanceId, status: "running" },
-      data: {
-        status,
-        error,
-        result: result === null ? undefined : (result as Prisma.InputJsonValue),
-        finishedAt: now,
-        heartbeatAt: now,
-        ...(status === "succeeded" ? { progress: 100 } : {}),
-        ...(status === "cancelled" ? { message: "Cancelled" } : {}),
+    if (error) await ctx.log(`error: ${error}`);
+    await logs.drain(giveUp);
+    await dbRetry(
+      () =>
+        db().task.updateMany({
+          where: { id: row.id, workerId: rt.instanceId, status: "running" },
+          data: {
+            status,
+            error,
+            result: result === null ? undefined : (result as Prisma.InputJsonValue),
+            finishedAt,
+            heartbeatAt: new Date(),
+            ...(status === "succeeded" ? { progress: 100 } : {}),
+            ...(status === "cancelled" ? { message: "Cancelled" } : {}),
+          },
+        }),
+      {
+        giveUp,
+        onRetry: (err, attempt) =>
+          attempt === 1 &&
+          childLogger("tasks").warn({ taskId: row.id, err }, "database unavailable: the task's outcome waits for it"),
       },
-    });
-    if (error) await ctx.log(`error: ${error}`).catch(() => {});
+    );
   } catch (err) {
     childLogger("tasks").error({ taskId: row.id, kind: row.kind, err }, "could not record the task's outcome");
   } finally {

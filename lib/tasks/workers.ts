@@ -1,5 +1,7 @@
 import "server-only";
 import { z } from "zod";
+import type PgBoss from "pg-boss";
+import { dbRetry } from "@/lib/db/unavailable";
 import { db } from "@/lib/db/client";
 import { childLogger } from "@/lib/log";
 import { TASK_QUEUE, taskQueue, taskQueueStop } from "./queue";
@@ -34,11 +36,7 @@ export async function taskWorkersStart(
         try {
           for (const job of jobs) {
             if (rt.stopping) throw new Error("virtdeck is stopping");
-            const taskId = z.uuid().safeParse(job.data?.taskId);
-            if (!taskId.success) continue;
-            const row = await claim(taskId.data);
-            if (!row) continue;
-            await execute(row, rt.handlers.get(row.kind));
+            await jobRun(boss, job);
           }
         } finally {
           if (self.id && !rt.stopping) rt.idleWorkers.add(self.id);
@@ -48,6 +46,27 @@ export async function taskWorkersStart(
     self.id = id;
     rt.workerIds.push(id);
     rt.idleWorkers.add(id);
+  }
+}
+
+/**
+ * Runs one job's task and completes the job itself, awaited and retried while the database is
+ * down: pg-boss completes a job after the handler without awaiting it (its rejection would be
+ * unhandled and the job left `active`); by then it is already done and that call changes nothing.
+ * Never throws.
+ */
+async function jobRun(boss: PgBoss, job: { id: string; data?: { taskId?: unknown } }): Promise<void> {
+  const rt = runtime();
+  const giveUp = () => rt.stopping;
+  try {
+    const taskId = z.uuid().safeParse(job.data?.taskId);
+    if (taskId.success) {
+      const row = await dbRetry(() => claim(taskId.data), { giveUp });
+      if (row) await execute(row, rt.handlers.get(row.kind));
+    }
+    await dbRetry(() => boss.complete(TASK_QUEUE, job.id), { giveUp });
+  } catch (err) {
+    childLogger("tasks").error({ jobId: job.id, err }, "task job not completed");
   }
 }
 

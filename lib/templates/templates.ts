@@ -1,6 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { db } from "@/lib/db/client";
+import { conflictOnUnique } from "@/lib/db/errors";
 import { AppError } from "@/lib/http/errors";
 import { auditRecord } from "@/lib/audit/audit";
 import type { Caller } from "@/lib/authz/caller";
@@ -68,14 +69,9 @@ async function findRow(id: string): Promise<Row> {
 }
 
 function uniqueName<T>(name: string, p: Promise<T>): Promise<T> {
-  return p.catch((err) => {
-    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") {
-      throw new AppError("conflict", `A template named "${name}" already exists`, {
-        issues: [{ path: "name", message: "This name is taken" }],
-      });
-    }
-    throw err;
-  });
+  return conflictOnUnique(p, `A template named "${name}" already exists`, [
+    { path: "name", message: "This name is taken" },
+  ]);
 }
 
 async function hostMustExist(hostId: string | null): Promise<void> {

@@ -2,8 +2,9 @@ import "server-only";
 import type { Caller } from "@/lib/authz/caller";
 import { z } from "zod";
 import { db } from "@/lib/db/client";
+import { conflictOnUnique } from "@/lib/db/errors";
 import { AppError } from "@/lib/http/errors";
-import { auditRecord } from "@/lib/audit/audit";
+import { auditBy } from "@/lib/audit/audit";
 import { DisplayNameSchema, PasswordSchema, UsernameSchema } from "@/lib/auth/credentials";
 import { passwordHash, passwordVerify } from "@/lib/auth/password";
 import { sessionRevokeAllForUser } from "@/lib/auth/session";
@@ -84,31 +85,26 @@ export async function userGet(id: string): Promise<UserView> {
 
 export async function userCreate(caller: Caller, input: z.infer<typeof UserCreateSchema>): Promise<UserView> {
   const hash = await passwordHash(input.password);
-  try {
-    const user = await db().$transaction(async (tx) => {
+  const user = await conflictOnUnique(
+    db().$transaction(async (tx) => {
       const created = await tx.user.create({
         data: { username: input.username, displayName: input.displayName, role: input.role, passwordHash: hash },
         select: VIEW,
       });
-      await auditRecord(
+      await auditBy(
+        caller,
         {
-          actor: caller.actor,
           action: "user.create",
           target: { type: "user", id: created.id, name: created.username },
-          ip: caller.ip,
           details: { role: created.role },
         },
         tx,
       );
       return created;
-    });
-    return toView(user);
-  } catch (err) {
-    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") {
-      throw new AppError("conflict", `A user named "${input.username}" already exists`);
-    }
-    throw err;
-  }
+    }),
+    `A user named "${input.username}" already exists`,
+  );
+  return toView(user);
 }
 
 export async function userUpdate(
@@ -135,14 +131,9 @@ export async function userUpdate(
         : input.disabled === false && before.disabled
           ? "user.enable"
           : "user.update";
-    await auditRecord(
-      {
-        actor: caller.actor,
-        action,
-        target: { type: "user", id: after.id, name: after.username },
-        ip: caller.ip,
-        details: { changes },
-      },
+    await auditBy(
+      caller,
+      { action, target: { type: "user", id: after.id, name: after.username }, details: { changes } },
       tx,
     );
     return after;
@@ -157,15 +148,21 @@ export async function userDelete(caller: Caller, id: string): Promise<void> {
   await db().$transaction(async (tx) => {
     await tx.user.delete({ where: { id: user.id } });
     await assertAdminRemains(tx);
-    await auditRecord(
-      {
-        actor: caller.actor,
-        action: "user.delete",
-        target: { type: "user", id: user.id, name: user.username },
-        ip: caller.ip,
-      },
-      tx,
-    );
+    await auditBy(caller, { action: "user.delete", target: { type: "user", id: user.id, name: user.username } }, tx);
+  });
+}
+
+/** Stores `user`'s new password (hashed, with its change time) and its audit line, in one transaction. */
+async function passwordStore(
+  caller: Caller,
+  user: { id: string; username: string },
+  password: string,
+  action: "user.password_reset" | "account.password_change",
+): Promise<void> {
+  const hash = await passwordHash(password);
+  await db().$transaction(async (tx) => {
+    await tx.user.update({ where: { id: user.id }, data: { passwordHash: hash, passwordChangedAt: new Date() } });
+    await auditBy(caller, { action, target: { type: "user", id: user.id, name: user.username } }, tx);
   });
 }
 
@@ -176,19 +173,7 @@ export async function userPasswordReset(
   input: z.infer<typeof PasswordResetSchema>,
 ): Promise<void> {
   const user = await findOrThrow(id);
-  const hash = await passwordHash(input.password);
-  await db().$transaction(async (tx) => {
-    await tx.user.update({ where: { id: user.id }, data: { passwordHash: hash, passwordChangedAt: new Date() } });
-    await auditRecord(
-      {
-        actor: caller.actor,
-        action: "user.password_reset",
-        target: { type: "user", id: user.id, name: user.username },
-        ip: caller.ip,
-      },
-      tx,
-    );
-  });
+  await passwordStore(caller, user, input.password, "user.password_reset");
   await sessionRevokeAllForUser(
     user.id,
     user.id === caller.principal.user.id ? (caller.principal.sessionId ?? undefined) : undefined,
@@ -204,29 +189,15 @@ export async function accountPasswordChange(
   const row = await db().user.findUnique({ where: { id: me.id }, select: { passwordHash: true } });
   const ok = await passwordVerify(row?.passwordHash ?? null, input.currentPassword.normalize("NFC"));
   if (!ok) {
-    await auditRecord({
-      actor: caller.actor,
+    await auditBy(caller, {
       action: "account.password_change",
       outcome: "failure",
       target: { type: "user", id: me.id, name: me.username },
-      ip: caller.ip,
     });
     throw new AppError("invalid_input", "Current password is wrong", {
       issues: [{ path: "currentPassword", message: "Current password is wrong" }],
     });
   }
-  const hash = await passwordHash(input.newPassword);
-  await db().$transaction(async (tx) => {
-    await tx.user.update({ where: { id: me.id }, data: { passwordHash: hash, passwordChangedAt: new Date() } });
-    await auditRecord(
-      {
-        actor: caller.actor,
-        action: "account.password_change",
-        target: { type: "user", id: me.id, name: me.username },
-        ip: caller.ip,
-      },
-      tx,
-    );
-  });
+  await passwordStore(caller, me, input.newPassword, "account.password_change");
   await sessionRevokeAllForUser(me.id, caller.principal.sessionId ?? undefined);
 }

@@ -110,8 +110,9 @@ export type DomainVerb =
   | "autostart";
 
 /**
- * A lifecycle verb, raw result. Slow verbs (start, managedsave: guest RAM restored or saved) run as
- * their own exec with a long timeout so they never hold up the session; the others on the session.
+ * A lifecycle verb, raw result. Slow verbs (start, managedsave: guest RAM restored or saved; destroy:
+ * libvirt waits for QEMU to exit) run as their own exec with a long timeout so they never hold up the
+ * session or each other; the others on the session.
  */
 export async function domainLifecycleTry({
   host,

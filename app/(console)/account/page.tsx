@@ -1,6 +1,5 @@
-import type { Metadata } from "next";
 import { requirePageUser } from "@/lib/http/page-guard";
-import { getT } from "@/lib/i18n/server";
+import { getT, pageTitle } from "@/lib/i18n/server";
 import { PageHeader } from "@/components/shell/page-header";
 import { PasswordChangeForm } from "@/components/account/password-change-form";
 import { TwoFactorCard } from "@/components/account/two-factor-card";
@@ -9,9 +8,7 @@ import { totpStatus } from "@/lib/auth/two-factor";
 
 export const dynamic = "force-dynamic";
 
-export async function generateMetadata(): Promise<Metadata> {
-  return { title: (await getT("account"))("title") };
-}
+export const generateMetadata = pageTitle("account", "title");
 
 export default async function AccountPage() {
   const me = await requirePageUser();

@@ -1,15 +1,12 @@
-import type { Metadata } from "next";
 import { requirePageUser } from "@/lib/http/page-guard";
 import { AuditQuerySchema, auditActions, auditList } from "@/lib/audit/audit";
 import { db } from "@/lib/db/client";
-import { getT } from "@/lib/i18n/server";
+import { pageTitle } from "@/lib/i18n/server";
 import { AuditClient, type AuditFilters } from "@/components/audit/audit-client";
 
 export const dynamic = "force-dynamic";
 
-export async function generateMetadata(): Promise<Metadata> {
-  return { title: (await getT("audit"))("title") };
-}
+export const generateMetadata = pageTitle("audit", "title");
 
 const KEYS = ["actor", "action", "outcome", "host", "vm", "from", "to"] as const;
 

@@ -1,15 +1,12 @@
-import type { Metadata } from "next";
 import { requirePageUser } from "@/lib/http/page-guard";
-import { getT } from "@/lib/i18n/server";
+import { pageTitle } from "@/lib/i18n/server";
 import { groupsList } from "@/lib/authz/groups";
 import { usersList } from "@/lib/users/users";
 import { GroupsClient } from "@/components/access/groups-client";
 
 export const dynamic = "force-dynamic";
 
-export async function generateMetadata(): Promise<Metadata> {
-  return { title: (await getT("access"))("groups.title") };
-}
+export const generateMetadata = pageTitle("access", "groups.title");
 
 export default async function GroupsPage() {
   const me = await requirePageUser("user.manage", "/groups");

@@ -1,14 +1,11 @@
-import type { Metadata } from "next";
 import { requirePageUser } from "@/lib/http/page-guard";
 import { privilegesAt } from "@/lib/authz";
-import { getT } from "@/lib/i18n/server";
+import { pageTitle } from "@/lib/i18n/server";
 import { HostsClient } from "@/components/hosts/hosts-client";
 
 export const dynamic = "force-dynamic";
 
-export async function generateMetadata(): Promise<Metadata> {
-  return { title: (await getT("hosts"))("title") };
-}
+export const generateMetadata = pageTitle("hosts", "title");
 
 export default async function HostsPage() {
   const user = await requirePageUser("host.view", "/hosts", "anywhere");

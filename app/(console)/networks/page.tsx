@@ -1,14 +1,11 @@
-import type { Metadata } from "next";
 import Link from "next/link";
 import { Button, buttonClasses } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ArrowRightIcon, NetworkIcon, PlusIcon } from "@/components/ui/icons";
 import { PageHeader } from "@/components/shell/page-header";
-import { getT } from "@/lib/i18n/server";
+import { getT, pageTitle } from "@/lib/i18n/server";
 
-export async function generateMetadata(): Promise<Metadata> {
-  return { title: (await getT("networks"))("title") };
-}
+export const generateMetadata = pageTitle("networks", "title");
 
 export default async function NetworksPage() {
   const [t, tc] = await Promise.all([getT("networks"), getT("common")]);

@@ -1,15 +1,12 @@
-import type { Metadata } from "next";
 import { requirePageUser } from "@/lib/http/page-guard";
 import { policyRoleNames, securityPolicyGet, totpUsersList } from "@/lib/auth/security-policy";
-import { getT } from "@/lib/i18n/server";
+import { getT, pageTitle } from "@/lib/i18n/server";
 import { PageHeader } from "@/components/shell/page-header";
 import { SecurityClient } from "@/components/security/security-client";
 
 export const dynamic = "force-dynamic";
 
-export async function generateMetadata(): Promise<Metadata> {
-  return { title: (await getT("twofactor"))("securityTitle") };
-}
+export const generateMetadata = pageTitle("twofactor", "securityTitle");
 
 export default async function SecurityPage() {
   const me = await requirePageUser("user.manage", "/security");

@@ -1,15 +1,12 @@
-import type { Metadata } from "next";
 import { requirePageUser } from "@/lib/http/page-guard";
 import { authorize, visibility, visibilityHosts } from "@/lib/authz";
 import { hostsList } from "@/lib/fleet/hosts";
-import { getT } from "@/lib/i18n/server";
+import { pageTitle } from "@/lib/i18n/server";
 import { StorageClient } from "@/components/storage/storage-client";
 
 export const dynamic = "force-dynamic";
 
-export async function generateMetadata(): Promise<Metadata> {
-  return { title: (await getT("storage"))("title") };
-}
+export const generateMetadata = pageTitle("storage", "title");
 
 /** Pools, volumes and the ISO library of the hosts the user may view. */
 export default async function StoragePage() {

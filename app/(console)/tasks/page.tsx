@@ -1,13 +1,10 @@
-import type { Metadata } from "next";
 import { requirePageUser } from "@/lib/http/page-guard";
-import { getT } from "@/lib/i18n/server";
+import { pageTitle } from "@/lib/i18n/server";
 import { TasksClient } from "@/components/tasks/tasks-client";
 
 export const dynamic = "force-dynamic";
 
-export async function generateMetadata(): Promise<Metadata> {
-  return { title: (await getT("tasks"))("title") };
-}
+export const generateMetadata = pageTitle("tasks", "title");
 
 /** Every signed-in user has this page: it lists their own tasks (admins: everyone's). */
 export default async function TasksPage() {

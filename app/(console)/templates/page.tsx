@@ -1,15 +1,12 @@
-import type { Metadata } from "next";
 import { requirePageUser } from "@/lib/http/page-guard";
 import { accessSnapshot } from "@/lib/authz";
 import { hostsList } from "@/lib/fleet/hosts";
-import { getT } from "@/lib/i18n/server";
+import { pageTitle } from "@/lib/i18n/server";
 import { TemplatesClient } from "@/components/templates/templates-client";
 
 export const dynamic = "force-dynamic";
 
-export async function generateMetadata(): Promise<Metadata> {
-  return { title: (await getT("templates"))("title") };
-}
+export const generateMetadata = pageTitle("templates", "title");
 
 export default async function TemplatesPage() {
   const user = await requirePageUser("template.use", "/templates", "anywhere");

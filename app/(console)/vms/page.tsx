@@ -1,15 +1,12 @@
-import type { Metadata } from "next";
 import { requirePageUser } from "@/lib/http/page-guard";
 import { privilegesAnywhere } from "@/lib/authz";
-import { getT } from "@/lib/i18n/server";
+import { pageTitle } from "@/lib/i18n/server";
 import { VmsClient } from "@/components/vms/vms-client";
 import { vmListQueryParse } from "@/components/vms/vm-list-query";
 
 export const dynamic = "force-dynamic";
 
-export async function generateMetadata(): Promise<Metadata> {
-  return { title: (await getT("vms"))("title") };
-}
+export const generateMetadata = pageTitle("vms", "title");
 
 export default async function VmsPage({
   searchParams,

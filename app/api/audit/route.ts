@@ -1,15 +1,8 @@
-import { NextResponse } from "next/server";
-import { userRoute } from "@/lib/http/route";
 import { AuditQuerySchema, auditList } from "@/lib/audit/audit";
 import { AuditListResponseSchema } from "@/lib/contracts/api/tasks";
+import { jsonRoute } from "@/lib/http/json-route";
 
-export const GET = userRoute(
-  {
-    query: AuditQuerySchema,
-    responses: { 200: AuditListResponseSchema },
-    privilege: "audit.view",
-  },
-  async ({ query }) => {
-    return NextResponse.json(await auditList(query));
-  },
+export const GET = jsonRoute(
+  { query: AuditQuerySchema, responses: { 200: AuditListResponseSchema }, privilege: "audit.view" },
+  async ({ query }) => auditList(query),
 );

@@ -1,25 +1,18 @@
-import { NextResponse } from "next/server";
-import { userRoute } from "@/lib/http/route";
 import { TemplateInputSchema } from "@/lib/contracts/provisioning";
 import { templateCreate, templateManageAuthorize, templatesList } from "@/lib/templates/templates";
 import { TemplateListResponseSchema, TemplateResponseSchema } from "@/lib/contracts/api/provisioning";
+import { jsonRoute } from "@/lib/http/json-route";
 
-export const GET = userRoute(
-  {
-    responses: { 200: TemplateListResponseSchema },
-    privilege: "template.use",
-    anyScope: true,
-  },
-  async () => {
-    return NextResponse.json({ templates: await templatesList() });
-  },
+export const GET = jsonRoute(
+  { responses: { 200: TemplateListResponseSchema }, privilege: "template.use", anyScope: true },
+  async () => ({ templates: await templatesList() }),
 );
 
 /**
  * A template for one host (defaultHostId): template.manage there; for every host (none): globally.
  * Held nowhere: 403 before the body is read.
  */
-export const POST = userRoute(
+export const POST = jsonRoute(
   {
     responses: { 201: TemplateResponseSchema },
     privilege: "template.manage",
@@ -33,6 +26,6 @@ export const POST = userRoute(
       method: req.method,
       path: req.nextUrl.pathname,
     });
-    return NextResponse.json({ template: await templateCreate(caller, body) }, { status: 201 });
+    return { template: await templateCreate(caller, body) };
   },
 );

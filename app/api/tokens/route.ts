@@ -1,5 +1,3 @@
-import { NextResponse } from "next/server";
-import { userRoute } from "@/lib/http/route";
 import {
   ApiTokenCreateSchema,
   apiTokenCreate,
@@ -8,13 +6,11 @@ import {
   apiTokensList,
 } from "@/lib/auth/api-tokens";
 import { TokenCreatedResponseSchema, TokenListQuerySchema, TokenListResponseSchema } from "@/lib/contracts/api/account";
+import { jsonRoute } from "@/lib/http/json-route";
 
 /** The caller's API tokens (`?all=1`: everyone's, for user.manage), with what a new token may hold. */
-export const GET = userRoute(
-  {
-    query: TokenListQuerySchema,
-    responses: { 200: TokenListResponseSchema },
-  },
+export const GET = jsonRoute(
+  { query: TokenListQuerySchema, responses: { 200: TokenListResponseSchema } },
   async ({ caller, query }) => {
     const all = query.all === "1";
     const [tokens, grantable, maxDays] = await Promise.all([
@@ -22,19 +18,15 @@ export const GET = userRoute(
       apiTokenGrantable(caller.principal),
       apiTokenMaxDays(),
     ]);
-    return NextResponse.json({ tokens, grantable, maxDays });
+    return { tokens, grantable, maxDays };
   },
 );
 
 /** Creates a token; the answer carries it once. Browser sessions only: a token cannot mint tokens. */
-export const POST = userRoute(
-  {
-    responses: { 201: TokenCreatedResponseSchema },
-    body: ApiTokenCreateSchema,
-    sessionOnly: true,
-  },
+export const POST = jsonRoute(
+  { responses: { 201: TokenCreatedResponseSchema }, body: ApiTokenCreateSchema, sessionOnly: true },
   async ({ caller, body }) => {
     const { token, view } = await apiTokenCreate(caller, body);
-    return NextResponse.json({ token, apiToken: view }, { status: 201 });
+    return { token, apiToken: view };
   },
 );

@@ -1,25 +1,12 @@
-import { NextResponse } from "next/server";
-import { userRoute } from "@/lib/http/route";
 import { UserCreateSchema, userCreate, usersList } from "@/lib/users/users";
 import { UserListResponseSchema, UserResponseSchema } from "@/lib/contracts/api/access";
+import { jsonRoute } from "@/lib/http/json-route";
 
-export const GET = userRoute(
-  {
-    responses: { 200: UserListResponseSchema },
-    privilege: "user.manage",
-  },
-  async () => {
-    return NextResponse.json({ users: await usersList() });
-  },
-);
+export const GET = jsonRoute({ responses: { 200: UserListResponseSchema }, privilege: "user.manage" }, async () => ({
+  users: await usersList(),
+}));
 
-export const POST = userRoute(
-  {
-    responses: { 201: UserResponseSchema },
-    privilege: "user.manage",
-    body: UserCreateSchema,
-  },
-  async ({ caller, body }) => {
-    return NextResponse.json({ user: await userCreate(caller, body) }, { status: 201 });
-  },
+export const POST = jsonRoute(
+  { responses: { 201: UserResponseSchema }, privilege: "user.manage", body: UserCreateSchema },
+  async ({ caller, body }) => ({ user: await userCreate(caller, body) }),
 );

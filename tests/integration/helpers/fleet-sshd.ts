@@ -28,6 +28,8 @@ export class PrivateSshd {
   readonly pidFile: string;
   readonly hostKeySha256: string;
   port = 0;
+  /** Who may log in and extra sshd_config lines (fault helpers: another user, SetEnv, ForceCommand). */
+  #opts: PrivateSshdOptions = {};
 
   private constructor() {
     this.dir = mkdtempSync(path.join("/tmp", "vdtest-fleet-sshd-"));
@@ -41,8 +43,9 @@ export class PrivateSshd {
     }).split(" ")[1];
   }
 
-  static async start(): Promise<PrivateSshd> {
+  static async start(opts: PrivateSshdOptions = {}): Promise<PrivateSshd> {
     const s = new PrivateSshd();
+    s.#opts = opts;
     let lastErr: unknown;
     for (let attempt = 0; attempt < 5; attempt++) {
       s.port = await freePort();
@@ -66,7 +69,7 @@ export class PrivateSshd {
       `HostKey ${path.join(this.dir, "host_ed25519")}`,
       `PidFile ${this.pidFile}`,
       `AuthorizedKeysFile ${path.join(stackEnv().stackDir, "ssh1", "authorized_keys")}`,
-      "AllowUsers root",
+      `AllowUsers ${this.#opts.user ?? "root"}`,
       "PermitRootLogin prohibit-password",
       "PubkeyAuthentication yes",
       "PasswordAuthentication no",
@@ -78,6 +81,7 @@ export class PrivateSshd {
       "PrintMotd no",
       "PrintLastLog no",
       "MaxStartups 64",
+      ...(this.#opts.extraConfig ?? []),
     ];
     writeFileSync(this.config, lines.join("\n") + "\n");
   }
@@ -135,6 +139,13 @@ export class PrivateSshd {
   remove(): void {
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+export interface PrivateSshdOptions {
+  /** The one user allowed in (default root); host1's client key from the stack logs in as them. */
+  user?: string;
+  /** Appended to sshd_config. */
+  extraConfig?: string[];
 }
 
 function freePort(): Promise<number> {

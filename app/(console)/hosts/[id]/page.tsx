@@ -1,14 +1,11 @@
-import type { Metadata } from "next";
 import { requirePageUser } from "@/lib/http/page-guard";
 import { privilegesAt } from "@/lib/authz";
-import { getT } from "@/lib/i18n/server";
+import { pageTitle } from "@/lib/i18n/server";
 import { HostDetailClient } from "@/components/hosts/host-detail-client";
 
 export const dynamic = "force-dynamic";
 
-export async function generateMetadata(): Promise<Metadata> {
-  return { title: (await getT("hosts"))("detail.pageTitle") };
-}
+export const generateMetadata = pageTitle("hosts", "detail.pageTitle");
 
 export default async function HostPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;

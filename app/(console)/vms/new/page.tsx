@@ -1,13 +1,10 @@
-import type { Metadata } from "next";
 import { requirePageUser } from "@/lib/http/page-guard";
-import { getT } from "@/lib/i18n/server";
+import { pageTitle } from "@/lib/i18n/server";
 import { VmCreateClient } from "@/components/provisioning/vm-create-client";
 
 export const dynamic = "force-dynamic";
 
-export async function generateMetadata(): Promise<Metadata> {
-  return { title: (await getT("provisioning"))("create.title") };
-}
+export const generateMetadata = pageTitle("provisioning", "create.title");
 
 export default async function NewVmPage({
   searchParams,

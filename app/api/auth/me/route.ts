@@ -1,13 +1,5 @@
-import { NextResponse } from "next/server";
-import { userRoute } from "@/lib/http/route";
 import { callerAccount } from "@/lib/auth/account";
 import { MeResponseSchema } from "@/lib/contracts/api/account";
+import { jsonRoute } from "@/lib/http/json-route";
 
-export const GET = userRoute(
-  {
-    responses: { 200: MeResponseSchema },
-  },
-  async ({ caller }) => {
-    return NextResponse.json(await callerAccount(caller));
-  },
-);
+export const GET = jsonRoute({ responses: { 200: MeResponseSchema } }, async ({ caller }) => callerAccount(caller));

@@ -1,16 +1,11 @@
-import { NextResponse } from "next/server";
-import { userRoute } from "@/lib/http/route";
 import { grantDelete } from "@/lib/authz/grants";
-import { IdParamsSchema, OkSchema } from "@/lib/contracts/api/common";
+import { OkSchema } from "@/lib/contracts/api/common";
+import { recordRoute } from "@/lib/http/json-route";
 
-export const DELETE = userRoute<undefined, { id: string }>(
-  {
-    params: IdParamsSchema,
-    responses: { 200: OkSchema },
-    privilege: "user.manage",
-  },
+export const DELETE = recordRoute(
+  { responses: { 200: OkSchema }, privilege: "user.manage" },
   async ({ caller, params }) => {
     await grantDelete(caller, params.id);
-    return NextResponse.json({ ok: true });
+    return { ok: true };
   },
 );

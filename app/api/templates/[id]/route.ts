@@ -1,24 +1,11 @@
-import { NextResponse, type NextRequest } from "next/server";
-import { userRoute } from "@/lib/http/route";
+import { deniedRequest, recordRoute } from "@/lib/http/json-route";
 import { TemplateInputSchema } from "@/lib/contracts/provisioning";
 import { templateDelete, templateGet, templateManageAuthorize, templateUpdate } from "@/lib/templates/templates";
-import { IdParamsSchema } from "@/lib/contracts/api/common";
 import { TemplateResponseSchema } from "@/lib/contracts/api/provisioning";
 
-type P = { id: string };
-
-const denied = (req: NextRequest, ip: string) => ({ ip, method: req.method, path: req.nextUrl.pathname });
-
-export const GET = userRoute<undefined, P>(
-  {
-    params: IdParamsSchema,
-    responses: { 200: TemplateResponseSchema },
-    privilege: "template.use",
-    anyScope: true,
-  },
-  async ({ params }) => {
-    return NextResponse.json({ template: await templateGet(params.id) });
-  },
+export const GET = recordRoute(
+  { responses: { 200: TemplateResponseSchema }, privilege: "template.use", anyScope: true },
+  async ({ params }) => ({ template: await templateGet(params.id) }),
 );
 
 /**
@@ -26,9 +13,8 @@ export const GET = userRoute<undefined, P>(
  * none) and where the edit binds it: moving a record to another host or making it global needs
  * the privilege there too.
  */
-export const PUT = userRoute<typeof TemplateInputSchema, P>(
+export const PUT = recordRoute(
   {
-    params: IdParamsSchema,
     responses: { 200: TemplateResponseSchema },
     privilege: "template.manage",
     anyScope: true,
@@ -37,23 +23,18 @@ export const PUT = userRoute<typeof TemplateInputSchema, P>(
   },
   async ({ req, caller, ip, params, body }) => {
     const before = await templateGet(params.id);
-    await templateManageAuthorize(caller.principal, before.defaultHostId, denied(req, ip));
+    await templateManageAuthorize(caller.principal, before.defaultHostId, deniedRequest(req, ip));
     if (body.defaultHostId !== before.defaultHostId)
-      await templateManageAuthorize(caller.principal, body.defaultHostId, denied(req, ip));
-    return NextResponse.json({ template: await templateUpdate(caller, params.id, body) });
+      await templateManageAuthorize(caller.principal, body.defaultHostId, deniedRequest(req, ip));
+    return { template: await templateUpdate(caller, params.id, body) };
   },
 );
 
-export const DELETE = userRoute<undefined, P>(
-  {
-    params: IdParamsSchema,
-    responses: { 204: null },
-    privilege: "template.manage",
-    anyScope: true,
-  },
+export const DELETE = recordRoute(
+  { responses: { 204: null }, privilege: "template.manage", anyScope: true },
   async ({ req, caller, ip, params }) => {
-    await templateManageAuthorize(caller.principal, (await templateGet(params.id)).defaultHostId, denied(req, ip));
+    const { defaultHostId } = await templateGet(params.id);
+    await templateManageAuthorize(caller.principal, defaultHostId, deniedRequest(req, ip));
     await templateDelete(caller, params.id);
-    return new NextResponse(null, { status: 204 });
   },
 );

@@ -1,7 +1,6 @@
-import type { Metadata } from "next";
 import { requirePageUser } from "@/lib/http/page-guard";
 import { accessSnapshot } from "@/lib/authz";
-import { getT } from "@/lib/i18n/server";
+import { pageTitle } from "@/lib/i18n/server";
 import { VmDetailClient } from "@/components/vms/vm-detail-client";
 import { VmAccessPanel } from "@/components/access/vm-access-panel";
 import { VmSharePanel } from "@/components/share/vm-share-panel";
@@ -9,9 +8,7 @@ import { hostGet } from "@/lib/fleet/hosts";
 
 export const dynamic = "force-dynamic";
 
-export async function generateMetadata(): Promise<Metadata> {
-  return { title: (await getT("vms"))("detail.pageTitle") };
-}
+export const generateMetadata = pageTitle("vms", "detail.pageTitle");
 
 export default async function VmPage({ params }: { params: Promise<{ hostId: string; uuid: string }> }) {
   const { hostId, uuid } = await params;

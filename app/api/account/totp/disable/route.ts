@@ -1,17 +1,12 @@
-import { NextResponse } from "next/server";
-import { userRoute } from "@/lib/http/route";
 import { TotpDisableSchema, totpDisable } from "@/lib/auth/two-factor";
 import { OkSchema } from "@/lib/contracts/api/common";
+import { jsonRoute } from "@/lib/http/json-route";
 
 /** Turns two-factor off: needs the password and a current code. */
-export const POST = userRoute(
-  {
-    responses: { 200: OkSchema },
-    body: TotpDisableSchema,
-    sessionOnly: true,
-  },
+export const POST = jsonRoute(
+  { responses: { 200: OkSchema }, body: TotpDisableSchema, sessionOnly: true },
   async ({ caller, body }) => {
     await totpDisable(caller, body);
-    return NextResponse.json({ ok: true });
+    return { ok: true };
   },
 );

@@ -1,16 +1,9 @@
-import { NextResponse } from "next/server";
-import { userRoute } from "@/lib/http/route";
 import { RecoveryRegenerateSchema, recoveryCodesRegenerate } from "@/lib/auth/two-factor";
 import { RecoveryCodesResponseSchema } from "@/lib/contracts/api/account";
+import { jsonRoute } from "@/lib/http/json-route";
 
 /** Replaces every recovery code with ten new ones (shown once); needs a current code. */
-export const POST = userRoute(
-  {
-    responses: { 200: RecoveryCodesResponseSchema },
-    body: RecoveryRegenerateSchema,
-    sessionOnly: true,
-  },
-  async ({ caller, body }) => {
-    return NextResponse.json(await recoveryCodesRegenerate(caller, body.code));
-  },
+export const POST = jsonRoute(
+  { responses: { 200: RecoveryCodesResponseSchema }, body: RecoveryRegenerateSchema, sessionOnly: true },
+  async ({ caller, body }) => recoveryCodesRegenerate(caller, body.code),
 );

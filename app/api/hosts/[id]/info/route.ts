@@ -1,17 +1,8 @@
-import { NextResponse } from "next/server";
-import { userRoute } from "@/lib/http/route";
 import { hostInfo } from "@/lib/fleet/host-info";
-import { IdParamsSchema } from "@/lib/contracts/api/common";
 import { HostInfoResponseSchema } from "@/lib/contracts/api/fleet";
+import { hostRoute } from "@/lib/http/json-route";
 
-export const GET = userRoute<undefined, { id: string }>(
-  {
-    params: IdParamsSchema,
-    responses: { 200: HostInfoResponseSchema },
-    privilege: "host.view",
-    target: ({ params }) => ({ hostId: params.id }),
-  },
-  async ({ params }) => {
-    return NextResponse.json({ info: await hostInfo(params.id) });
-  },
+export const GET = hostRoute(
+  { responses: { 200: HostInfoResponseSchema }, privilege: "host.view" },
+  async ({ params }) => ({ info: await hostInfo(params.id) }),
 );

@@ -1,15 +1,12 @@
-import type { Metadata } from "next";
 import { requirePageUser } from "@/lib/http/page-guard";
 import { privilegesAt } from "@/lib/authz";
-import { getT } from "@/lib/i18n/server";
+import { pageTitle } from "@/lib/i18n/server";
 import { ConsoleLoader } from "@/components/console/console-loader";
 import { isConsoleKind } from "@/components/console/kinds";
 
 export const dynamic = "force-dynamic";
 
-export async function generateMetadata(): Promise<Metadata> {
-  return { title: (await getT("console"))("pageTitle") };
-}
+export const generateMetadata = pageTitle("console", "pageTitle");
 
 /** A VM's console (?kind=vnc|spice|serial, VNC by default), meant for a tab or window of its own. */
 export default async function ConsolePage({

@@ -1,7 +1,7 @@
 import { NextResponse } from "next/server";
 import { AppError } from "@/lib/http/errors";
 import { userRoute } from "@/lib/http/route";
-import { UploadQuerySchema, storageUpload } from "@/lib/storage/upload";
+import { UploadQuerySchema, storageUpload, uploadFailureError } from "@/lib/storage/upload";
 import { IdParamsSchema } from "@/lib/contracts/api/common";
 import { UploadResponseSchema } from "@/lib/contracts/api/storage";
 
@@ -10,7 +10,8 @@ export const dynamic = "force-dynamic";
 /**
  * Upload an ISO or disk image into a pool: the raw file is the request body
  * (application/octet-stream, streamed to the host, never buffered whole); pool,
- * name, format and size are query parameters. Answers with the finished task.
+ * name, format and size are query parameters. Answers with the finished task (201, or 200 when it
+ * was cancelled); a failed upload answers with its error (naming the task).
  */
 export const POST = userRoute<undefined, { id: string }, typeof UploadQuerySchema>(
   {
@@ -30,6 +31,8 @@ export const POST = userRoute<undefined, { id: string }, typeof UploadQuerySchem
       throw new AppError("bad_request", "Content-Length does not match size");
     if (!req.body) throw new AppError("bad_request", "No file in the request");
     const task = await storageUpload(caller, params.id, query, req.body, req.signal);
+    const failed = uploadFailureError(task);
+    if (failed) throw failed;
     return NextResponse.json({ task }, { status: task.status === "succeeded" ? 201 : 200 });
   },
 );

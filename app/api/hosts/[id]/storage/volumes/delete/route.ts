@@ -1,19 +1,12 @@
-import { NextResponse } from "next/server";
-import { userRoute } from "@/lib/http/route";
 import { VolumeRefSchema, storageVolumeDelete } from "@/lib/storage/storage";
-import { IdParamsSchema, OkSchema } from "@/lib/contracts/api/common";
+import { OkSchema } from "@/lib/contracts/api/common";
+import { hostRoute } from "@/lib/http/json-route";
 
 /** Deletes a volume; refused (409) while a domain uses it as a disk or in a backing chain. */
-export const POST = userRoute<typeof VolumeRefSchema, { id: string }>(
-  {
-    params: IdParamsSchema,
-    responses: { 200: OkSchema },
-    privilege: "storage.manage",
-    body: VolumeRefSchema,
-    target: ({ params }) => ({ hostId: params.id }),
-  },
+export const POST = hostRoute(
+  { responses: { 200: OkSchema }, privilege: "storage.manage", body: VolumeRefSchema },
   async ({ caller, params, body }) => {
     await storageVolumeDelete(caller, params.id, body);
-    return NextResponse.json({ ok: true });
+    return { ok: true };
   },
 );
