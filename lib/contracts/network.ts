@@ -198,6 +198,14 @@ export const NetworkSpecSchema = NetworkSpecBase.superRefine((s, ctx) => {
 export type NetworkSpec = z.infer<typeof NetworkSpecSchema>;
 export type NetworkSpecInput = z.input<typeof NetworkSpecSchema>;
 
+/** Start, stop, or set autostart of a network (POST /api/hosts/:id/networks/:network). */
+export const NetworkActionSchema = z.discriminatedUnion("action", [
+  z.object({ action: z.literal("start") }),
+  z.object({ action: z.literal("stop") }),
+  z.object({ action: z.literal("autostart"), autostart: z.boolean() }),
+]);
+export type NetworkAction = z.infer<typeof NetworkActionSchema>;
+
 // ---- wire types of the API ----
 
 export const NetworkIpViewSchema = z.object({

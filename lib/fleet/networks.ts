@@ -2,54 +2,37 @@ import "server-only";
 import { z } from "zod";
 import { authorizeOrThrow, visibility, visibilityHosts } from "@/lib/authz";
 import type { Caller } from "@/lib/authz/caller";
-import { auditRecord } from "@/lib/audit/audit";
-import {
-  NetworkNameSchema,
-  NetworkSpecSchema,
-  type NetworkLease,
-  type NetworkSpecInput,
-  type NetworkView,
-} from "@/lib/contracts/network";
+import { NetworkNameSchema, type NetworkLease, type NetworkView } from "@/lib/contracts/network";
 import type { HostClient } from "@/lib/hosts/client";
 import { AppError } from "@/lib/http/errors";
-import { networkXmlBuild, type NetworkWire } from "@/lib/libvirt/network-xml";
+import type { NetworkWire } from "@/lib/libvirt/network-xml";
 import { hostsList, type HostView } from "@/lib/fleet/hosts";
 import { hostClient } from "@/lib/fleet/runtime";
-import {
-  networkActiveUsers,
-  networkAutostartSet,
-  networkDefine,
-  networkDhcpLeases,
-  networkDhcpLeasesMany,
-  networkGetMany,
-  networkList,
-  networkStart,
-  networkStop,
-  networkUndefine,
-} from "@/lib/virt/network";
+import { networkDhcpLeases, networkDhcpLeasesMany, networkGetMany, networkList } from "@/lib/virt/network";
 
 /**
- * Virtual networks of the fleet. Every function checks its caller: `host.view` at the host to list
- * networks and leases, `network.manage` at the host (or globally) to change anything; each change
- * is audited. Networks are addressed by name; names are validated before they reach virsh.
+ * Virtual networks of the fleet, read side: per host and fleet-wide lists (with lease counts) and the
+ * DHCP leases of one network. `host.view` at the host; changes are in network-changes.ts.
  */
 
 export type { NetworkView, NetworkLease } from "@/lib/contracts/network";
 
-const denied = (caller: Caller, method: string, path: string) => ({ ip: caller.ip, method, path });
-
 /** The host client networks use: virsh refusals answer 502 host_error naming the host. */
-async function networkClient(hostId: string): Promise<HostClient<HostView>> {
+export async function networkClient(hostId: string): Promise<HostClient<HostView>> {
   if (!z.uuid().safeParse(hostId).success) throw new AppError("not_found", "No such host");
   return hostClient(hostId, { commandErrorCode: "host_error" });
 }
 
-async function manage(caller: Caller, hostId: string, what: string): Promise<HostClient<HostView>> {
-  await authorizeOrThrow(caller.principal, "network.manage", { hostId }, denied(caller, "POST", what));
-  return networkClient(hostId);
+/** A network name from a path: one that virsh could misread names nothing (404). */
+export function networkNameOf(name: string): string {
+  const parsed = NetworkNameSchema.safeParse(name);
+  if (!parsed.success) throw new AppError("not_found", "No such network");
+  return parsed.data;
 }
 
-function view(host: HostView, w: NetworkWire, state: Omit<NetworkView, keyof NetworkWireView>): NetworkView {
+type ListedState = Pick<NetworkView, "active" | "autostart" | "persistent" | "leaseCount">;
+
+function view(host: HostView, w: NetworkWire, state: ListedState): NetworkView {
   return {
     hostId: host.id,
     hostName: host.name,
@@ -64,12 +47,9 @@ function view(host: HostView, w: NetworkWire, state: Omit<NetworkView, keyof Net
     ...state,
   };
 }
-type NetworkWireView = Pick<
-  NetworkView,
-  "hostId" | "hostName" | "name" | "uuid" | "forwardMode" | "bridge" | "devices" | "mtu" | "domain" | "ips"
->;
 
-async function networksOf(client: HostClient<HostView>): Promise<NetworkView[]> {
+/** Every network of a host (active or not), sorted by name, with the lease count of active DHCP ones. */
+export async function networksOf(client: HostClient<HostView>): Promise<NetworkView[]> {
   const listed = await networkList({ host: client });
   const wires = await networkGetMany({ host: client, names: listed.map((n) => n.name) });
   const withDhcp = listed.filter((n, i) => n.active && wires[i]?.dhcp).map((n) => n.name);
@@ -78,7 +58,7 @@ async function networksOf(client: HostClient<HostView>): Promise<NetworkView[]> 
   const out = listed.flatMap((n, i) => {
     const w = wires[i];
     if (!w) return [];
-    const { name: _n, ...state } = n;
+    const state = { active: n.active, autostart: n.autostart, persistent: n.persistent };
     return [
       view(client.host, { ...w, name: w.name || n.name }, { ...state, leaseCount: leaseCount.get(n.name) ?? null }),
     ];
@@ -92,91 +72,31 @@ export async function networkListHost(caller: Caller, hostId: string): Promise<N
   return networksOf(await networkClient(hostId));
 }
 
-/** The networks of every online host the caller may see; hosts that fail are reported, not fatal. */
-export async function networkListFleet(
-  caller: Caller,
-): Promise<{ networks: NetworkView[]; errors: { hostId: string; hostName: string; message: string }[] }> {
+export interface FleetNetworks {
+  networks: NetworkView[];
+  errors: { hostId: string; hostName: string; message: string }[];
+}
+
+/** The networks of every online host the caller may see; a host that fails is reported, not fatal. */
+export async function networkListFleet(caller: Caller): Promise<FleetNetworks> {
   const hosts = await hostsList(visibilityHosts(await visibility(caller.principal, "host.view")));
-  const results = await Promise.allSettled(
-    hosts
-      .filter((h) => h.status === "online")
-      .map(async (h) => ({ h, nets: await networksOf(await networkClient(h.id)) })),
-  );
-  const networks: NetworkView[] = [];
-  const errors: { hostId: string; hostName: string; message: string }[] = [];
   const online = hosts.filter((h) => h.status === "online");
+  const results = await Promise.allSettled(online.map(async (h) => networksOf(await networkClient(h.id))));
+  const out: FleetNetworks = { networks: [], errors: [] };
   results.forEach((r, i) => {
-    if (r.status === "fulfilled") networks.push(...r.value.nets);
-    else errors.push({ hostId: online[i]!.id, hostName: online[i]!.name, message: (r.reason as Error).message });
+    if (r.status === "fulfilled") out.networks.push(...r.value);
+    else out.errors.push({ hostId: online[i]!.id, hostName: online[i]!.name, message: (r.reason as Error).message });
   });
-  return { networks, errors };
+  return out;
 }
 
-async function audit(caller: Caller, host: HostView, action: string, name: string, details: object = {}) {
-  await auditRecord({
-    actor: caller.actor,
-    action,
-    target: { type: "network", id: `${host.id}/${name}`, name },
-    ip: caller.ip,
-    details: { hostId: host.id, ...details },
-  });
-}
-
-/** Defines a network from the wizard's request, then autostarts and starts it when asked. */
-export async function networkCreate(caller: Caller, hostId: string, input: NetworkSpecInput): Promise<NetworkView> {
-  const client = await manage(caller, hostId, `/api/hosts/${hostId}/networks`);
-  const spec = NetworkSpecSchema.parse(input);
-  if ((await networkList({ host: client })).some((n) => n.name === spec.name))
-    throw new AppError("conflict", `A network named ${spec.name} already exists on this host`);
-  await networkDefine({ host: client, xml: networkXmlBuild(spec) });
-  await audit(caller, client.host, "network.create", spec.name, { forwardMode: spec.forwardMode });
-  if (spec.autostart) await networkAutostartSet({ host: client, name: spec.name, autostart: true });
-  if (spec.start) await networkStart({ host: client, name: spec.name });
-  const created = (await networksOf(client)).find((n) => n.name === spec.name);
-  if (!created) throw new AppError("host_error", `The network ${spec.name} vanished after it was defined`);
-  return created;
-}
-
-export const NetworkActionSchema = z.discriminatedUnion("action", [
-  z.object({ action: z.literal("start") }),
-  z.object({ action: z.literal("stop") }),
-  z.object({ action: z.literal("autostart"), autostart: z.boolean() }),
-]);
-export type NetworkAction = z.infer<typeof NetworkActionSchema>;
-
-/** Start, stop, or set autostart of one network. */
-export async function networkAct(caller: Caller, hostId: string, name: string, action: NetworkAction): Promise<void> {
-  const client = await manage(caller, hostId, `/api/hosts/${hostId}/networks/${name}`);
-  const n = NetworkNameSchema.parse(name);
-  if (action.action === "start") await networkStart({ host: client, name: n });
-  else if (action.action === "stop") await networkStop({ host: client, name: n });
-  else await networkAutostartSet({ host: client, name: n, autostart: action.autostart });
-  await audit(
-    caller,
-    client.host,
-    `network.${action.action}`,
-    n,
-    action.action === "autostart" ? { autostart: action.autostart } : {},
-  );
-}
-
-/** Deletes a network (stops it first when active); refused while a running VM uses it, naming the VMs. */
-export async function networkDelete(caller: Caller, hostId: string, name: string): Promise<void> {
-  const client = await manage(caller, hostId, `/api/hosts/${hostId}/networks/${name}`);
-  const n = NetworkNameSchema.parse(name);
-  const listed = (await networkList({ host: client })).find((x) => x.name === n);
-  if (!listed) throw new AppError("not_found", `No network named ${n} on this host`);
-  const users = await networkActiveUsers({ host: client, name: n });
-  if (users.length)
-    throw new AppError("conflict", `The network ${n} is in use by running VMs: ${users.map((u) => u.name).join(", ")}`);
-  if (listed.active) await networkStop({ host: client, name: n });
-  if (listed.persistent) await networkUndefine({ host: client, name: n });
-  await audit(caller, client.host, "network.delete", n);
-}
-
-/** The current DHCP leases of one network (host.view there). */
+/** The current DHCP leases of one network (host.view there); 404 when the host has no such network. */
 export async function networkLeases(caller: Caller, hostId: string, name: string): Promise<NetworkLease[]> {
   await authorizeOrThrow(caller.principal, "host.view", { hostId });
-  const n = NetworkNameSchema.parse(name);
-  return networkDhcpLeases({ host: await networkClient(hostId), name: n });
+  const n = networkNameOf(name);
+  const client = await networkClient(hostId);
+  const listed = (await networkList({ host: client })).find((x) => x.name === n);
+  if (!listed) throw new AppError("not_found", `No network named ${n} on ${client.host.name}`);
+  if (!listed.active) return [];
+  return networkDhcpLeases({ host: client, name: n });
 }

@@ -166,6 +166,8 @@ const SPECS = {
   "net-undefine": { args: ONE },
   "net-autostart": { args: ONE, flags: ["--disable"] },
   "net-dhcp-leases": { args: ONE, options: ["--mac"] },
+  // Host interfaces (bridges, NICs) a bridged or macvtap network attaches to.
+  "iface-list": { flags: ["--all", "--inactive"] },
   "pool-list": { flags: [...LIST_FILTERS, "--details"], options: ["--type"] },
   "pool-dumpxml": { args: ONE, flags: ["--inactive"] },
   "vol-list": { args: ONE, flags: ["--details"] },

@@ -36,6 +36,7 @@ export const VIRSH_VERB_KIND = {
   "net-dumpxml": "read",
   "net-info": "read",
   "net-dhcp-leases": "read",
+  "iface-list": "read",
   "pool-list": "read",
   "pool-dumpxml": "read",
   "pool-info": "read",

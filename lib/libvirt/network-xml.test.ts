@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { NetworkSpecSchema, type NetworkSpecInput } from "@/lib/contracts/network";
-import { networkXmlBuild, parseNetworkXml } from "./network-xml";
+import { networkXmlBuild, networkXmlEdit, parseNetworkXml } from "./network-xml";
 
 const fixture = (name: string) => readFileSync(path.join(import.meta.dirname, "__fixtures__", name), "utf8");
 const build = (input: NetworkSpecInput) => networkXmlBuild(NetworkSpecSchema.parse(input));
@@ -109,5 +109,40 @@ describe("networkXmlBuild", () => {
       name: `x'/><forward mode="nat"/><name>y`,
     });
     expect(parseNetworkXml(xml)).toMatchObject({ name: `x'/><forward mode="nat"/><name>y`, forwardMode: undefined });
+  });
+});
+
+describe("networkXmlEdit", () => {
+  const edit = (xml: string, input: NetworkSpecInput) => networkXmlEdit(xml, NetworkSpecSchema.parse(input));
+  it("replaces what the spec decides and keeps name, uuid, mac and the bridge libvirt chose", () => {
+    const stored = fixture("network-nat.xml");
+    const xml = edit(stored, {
+      name: "vdtest-fx-nat",
+      forwardMode: "route",
+      ips: [{ family: "ipv4", address: "10.9.0.1", prefix: 24, dhcp: { start: "10.9.0.100", end: "10.9.0.200" } }],
+    });
+    const before = parseNetworkXml(stored);
+    const after = parseNetworkXml(xml);
+    expect(after).toMatchObject({ name: before.name, uuid: before.uuid, bridge: before.bridge, forwardMode: "route" });
+    expect(after.ips).toEqual([
+      {
+        family: "ipv4",
+        address: "10.9.0.1",
+        prefix: 24,
+        dhcpRanges: [{ start: "10.9.0.100", end: "10.9.0.200" }],
+        hosts: [],
+      },
+    ]);
+    expect(after.mtu).toBeUndefined();
+    expect(after.domain).toBeUndefined();
+    expect(xml).toContain("<mac address=");
+  });
+  it("does not keep a host bridge when a bridged network becomes NAT", () => {
+    const xml = edit(fixture("network-bridge.xml"), {
+      name: "b",
+      forwardMode: "nat",
+      ips: [{ family: "ipv4", address: "10.8.0.1", prefix: 24 }],
+    });
+    expect(parseNetworkXml(xml)).toMatchObject({ forwardMode: "nat", bridge: undefined });
   });
 });

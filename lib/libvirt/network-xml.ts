@@ -1,8 +1,8 @@
 import "server-only";
 import type { Element } from "@xmldom/xmldom";
-import type { NetworkSpec } from "@/lib/contracts/network";
+import { MACVTAP_MODES, type NetworkSpec } from "@/lib/contracts/network";
 import { attr, child, children, int, parseXmlRoot, text } from "./xml";
-import { xmlAppend, xmlNewDocument, xmlSerialize } from "./xml-build";
+import { xmlAppend, xmlNewDocument, xmlParseDocument, xmlRemove, xmlSerialize } from "./xml-build";
 
 /** One <ip> of a network: the host side's address, its DHCP ranges and static hosts. */
 export interface NetworkIpWire {
@@ -82,13 +82,11 @@ function forwardModeOf(spec: NetworkSpec): string | undefined {
   return spec.forwardMode;
 }
 
-/**
- * A validated create request (lib/contracts/network.ts) as network XML, through the DOM: every name
- * and address is an attribute or text node, never spliced into markup.
- */
-export function networkXmlBuild(spec: NetworkSpec): string {
-  const { root } = xmlNewDocument("network");
-  xmlAppend(root, "name", {}, spec.name);
+/** The elements a network spec decides; everything else of a stored definition is kept on edit. */
+const MANAGED = ["forward", "bridge", "mtu", "domain", "ip"] as const;
+
+/** Appends the elements of a validated spec (lib/contracts/network.ts) under <network>, through the DOM. */
+function appendSpec(root: Element, spec: NetworkSpec): void {
   const mode = forwardModeOf(spec);
   if (mode) {
     const forward = xmlAppend(root, "forward", { mode, dev: spec.forwardMode === "macvtap" ? undefined : spec.dev });
@@ -115,5 +113,30 @@ export function networkXmlBuild(spec: NetworkSpec): string {
     if (ip.dhcp) xmlAppend(dhcp, "range", { start: ip.dhcp.start, end: ip.dhcp.end });
     for (const h of ip.hosts) xmlAppend(dhcp, "host", { mac: h.mac, name: h.name, ip: h.ip });
   }
+}
+
+/**
+ * A validated create request (lib/contracts/network.ts) as network XML, through the DOM: every name
+ * and address is an attribute or text node, never spliced into markup.
+ */
+export function networkXmlBuild(spec: NetworkSpec): string {
+  const { root } = xmlNewDocument("network");
+  xmlAppend(root, "name", {}, spec.name);
+  appendSpec(root, spec);
+  return xmlSerialize(root);
+}
+
+/**
+ * Read-modify-write of a stored (inactive) definition: the elements a spec decides (forward, bridge,
+ * mtu, domain, ip) are replaced by the spec's; name, uuid, mac, dns and anything else libvirt keeps stay.
+ * A NAT/routed/isolated spec without a bridge name keeps the bridge libvirt chose.
+ */
+export function networkXmlEdit(inactiveXml: string, spec: NetworkSpec): string {
+  const { root } = xmlParseDocument(inactiveXml, "network");
+  const oldMode = attr(child(root, "forward"), "mode");
+  const libvirtOwned = oldMode !== "bridge" && !MACVTAP_MODES.some((m) => m === oldMode);
+  const keptBridge = spec.forwardMode !== "bridge" && !spec.bridge && libvirtOwned ? child(root, "bridge") : undefined;
+  for (const tag of MANAGED) for (const el of children(root, tag)) if (el !== keptBridge) xmlRemove(el);
+  appendSpec(root, spec);
   return xmlSerialize(root);
 }

@@ -1,7 +1,7 @@
 import "server-only";
 import type { HostClient } from "@/lib/hosts/client";
 import { parseDomainXml } from "@/lib/libvirt/domain-xml-parse";
-import { virshNames, virshUuids } from "@/lib/libvirt/names-parse";
+import { virshIfaceNames, virshNames, virshUuids } from "@/lib/libvirt/names-parse";
 import { parseNetDhcpLeases, type LeaseWire } from "@/lib/libvirt/net-leases-parse";
 import { parseNetworkXml, type NetworkWire } from "@/lib/libvirt/network-xml";
 
@@ -117,4 +117,10 @@ export async function networkActiveUsers({ host, name }: Named): Promise<{ uuid:
       ? [{ uuid: d.uuid, name: d.name }]
       : [];
   });
+}
+
+/** The host's interfaces (NICs, bridges) by name, as libvirt's interface driver sees them (`iface-list --all`). */
+export async function hostInterfaceNames({ host }: Host): Promise<string[]> {
+  const [out] = await host.virsh({ command: "iface-list", args: [{ flag: "--all" }] });
+  return virshIfaceNames(out);
 }
