@@ -15,7 +15,7 @@ import {
   type NetworkForwardMode,
   type NetworkView,
 } from "@/lib/contracts/network";
-import type { NetworkHostOption } from "./networks-client";
+import type { NetworkHostOption } from "./types";
 
 interface IpForm {
   on: boolean;

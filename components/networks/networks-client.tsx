@@ -13,13 +13,8 @@ import { NetworkIcon, PlusIcon } from "@/components/ui/icons";
 import { TBody, TD, TH, THead, TR, Table, TableEmpty } from "@/components/ui/table";
 import type { NetworkAction, NetworkView } from "@/lib/contracts/network";
 import { NetworkCreateDialog } from "./network-create-dialog";
+import type { NetworkHostOption } from "./types";
 
-export interface NetworkHostOption {
-  id: string;
-  name: string;
-  /** The user holds network.manage on this host: create, start, stop, autostart and delete are shown. */
-  canManage: boolean;
-}
 
 interface FleetNetworks {
   networks: NetworkView[];
