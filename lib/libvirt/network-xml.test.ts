@@ -3,6 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { NetworkSpecSchema, type NetworkSpecInput } from "@/lib/contracts/network";
 import { networkXmlBuild, networkXmlEdit, parseNetworkXml } from "./network-xml";
+import { FIXTURE_SPECS } from "./__fixtures__/network-specs";
 
 const fixture = (name: string) => readFileSync(path.join(import.meta.dirname, "__fixtures__", name), "utf8");
 const build = (input: NetworkSpecInput) => networkXmlBuild(NetworkSpecSchema.parse(input));
@@ -62,23 +63,7 @@ describe("net-dumpxml", () => {
 
 describe("networkXmlBuild", () => {
   it("builds what libvirt stores back (the NAT fixture, minus what libvirt adds)", () => {
-    const xml = build({
-      name: "vdtest-fx-nat",
-      forwardMode: "nat",
-      bridge: "vdfxbr0",
-      mtu: 9000,
-      domain: "lab.example",
-      ips: [
-        {
-          family: "ipv4",
-          address: "192.168.100.1",
-          prefix: 24,
-          dhcp: { start: "192.168.100.10", end: "192.168.100.50" },
-          hosts: [{ mac: "52:54:00:AA:00:01", ip: "192.168.100.5", name: "web" }],
-        },
-        { family: "ipv6", address: "fd00:100::1", prefix: 64, dhcp: { start: "fd00:100::10", end: "fd00:100::ff" } },
-      ],
-    });
+    const xml = build(FIXTURE_SPECS.nat);
     const { uuid: _u, ...built } = parseNetworkXml(xml);
     const { uuid: _v, ...stored } = parseNetworkXml(fixture("network-nat.xml"));
     expect(built).toEqual(stored);

@@ -12,6 +12,7 @@ import { DOMImplementation, XMLSerializer } from "@xmldom/xmldom";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fleetSetup, stackEnv, until, type FleetContext, type HostView } from "./helpers/fleet-stack";
 import { listAllUuids } from "./helpers/fleet-guests";
+import { inHost3, virsh3 } from "./helpers/host3-ns";
 import { tinyGuestFiles } from "./helpers/tiny-guest";
 import { testGuestXml } from "../shared/guest-xml";
 
@@ -25,16 +26,6 @@ let f: FleetContext;
 let host: HostView;
 let dir: string;
 
-/** Runs a command inside host 3's network and mount namespaces; returns stdout. */
-function inHost3(argv: string[]): string {
-  const pid = readFileSync(h3.libvirtdPidFile, "utf8").trim();
-  return execFileSync("nsenter", ["-t", pid, "-n", "-m", "--", ...argv], {
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, LC_ALL: "C.UTF-8" },
-  });
-}
-const virsh3 = (args: string[]) => inHost3(["virsh", "-q", "-c", h3.libvirtUri, ...args]);
 const quietly = (fn: () => unknown) => {
   try {
     fn();

@@ -4,12 +4,13 @@
 // Host-side checks run inside host 3's namespaces with nsenter (this process is root on the machine).
 import { execFileSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fleetSetup, stackEnv, until, type FleetContext, type HostView } from "./helpers/fleet-stack";
 import { routeCall, whoCreate, type Who } from "./helpers/route-call";
+import { inHost3, virsh3 } from "./helpers/host3-ns";
 import { tinyGuestFiles } from "./helpers/tiny-guest";
 import { testGuestXml } from "../shared/guest-xml";
 
@@ -28,15 +29,6 @@ let admin: Who;
 let dir: string;
 let guestMac: string;
 
-function inHost3(argv: string[]): string {
-  const pid = readFileSync(h3.libvirtdPidFile, "utf8").trim();
-  return execFileSync("nsenter", ["-t", pid, "-n", "-m", "--", ...argv], {
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, LC_ALL: "C.UTF-8" },
-  });
-}
-const virsh3 = (args: string[]) => inHost3(["virsh", "-q", "-c", h3.libvirtUri, ...args]);
 const virsh1 = (args: string[]) =>
   execFileSync("virsh", ["-q", "-c", stack.host1.libvirtUri, ...args], { encoding: "utf8", stdio: "pipe" });
 const netNames3 = () => virsh3(["net-list", "--all", "--name"]).split("\n").filter(Boolean).sort();
