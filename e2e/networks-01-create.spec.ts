@@ -7,7 +7,8 @@ import { loginApi } from "./helpers/session";
 
 // Networks page against test host 3 (its own network namespace: a network with DHCP may only live
 // there): the create wizard with the NAT preset, a DHCP range and a static host; a bad static host
-// is refused naming its field; the network is started from its row and shows active.
+// is refused naming its field; the network is started from its row and shows active; its leases
+// open; an edit of the running network is stored and said to apply after a restart.
 //
 // FAILED_LOGINS: 0 (signs in with the admin's right password only).
 test.describe.configure({ mode: "serial" });
@@ -66,4 +67,18 @@ test("create a NAT network with DHCP and a static host on host 3 from the wizard
   await expect(row.getByTestId("network-state")).toHaveText("Active");
   await expect(page.getByTestId("networks-notice")).toContainText(NET);
   expect(virshHost3(["net-info", NET])).toMatch(/Active:\s+yes/);
+
+  // Its leases (none yet), then an edit of the running network: stored now, applied after a restart.
+  await row.getByTestId("network-leases-open").click();
+  await expect(page.getByTestId("network-leases-dialog")).toContainText("No current leases.");
+  await page.keyboard.press("Escape");
+  await row.getByTestId("network-edit").click();
+  await expect(dialog.getByTestId("network-name")).toHaveValue(NET);
+  await expect(dialog.getByTestId("network-host-0-ip")).toHaveValue("192.168.121.5");
+  await dialog.getByTestId("network-v4-dhcp-end").fill("192.168.121.150");
+  await dialog.getByTestId("network-create-submit").click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByTestId("networks-notice")).toContainText("applies after the network is restarted");
+  expect(virshHost3(["net-dumpxml", "--inactive", NET])).toContain("192.168.121.150");
+  expect(virshHost3(["net-dumpxml", NET])).toContain("192.168.121.200");
 });

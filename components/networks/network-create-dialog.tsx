@@ -71,6 +71,51 @@ const PRESETS = {
   bridged: (f: Form): Form => ({ ...blank(f.hostId), name: "bridged", mode: "bridge", bridge: "br0", v4: NO_IP }),
 };
 
+const MACVTAP = new Set<string>(MACVTAP_MODES);
+
+/** The edit form of an existing network (the first address of each family; its first DHCP range). */
+function formOf(n: NetworkView): Form {
+  const macvtap = !n.bridge && n.devices.length > 0 && MACVTAP.has(n.forwardMode ?? "");
+  const mode: NetworkForwardMode = macvtap
+    ? "macvtap"
+    : n.forwardMode === null
+      ? "isolated"
+      : (((NETWORK_FORWARD_MODES as readonly string[]).includes(n.forwardMode)
+          ? n.forwardMode
+          : "nat") as NetworkForwardMode);
+  const ipOf = (family: "ipv4" | "ipv6"): IpForm => {
+    const ip = n.ips.find((x) => x.family === family);
+    if (!ip) return NO_IP;
+    const r = ip.dhcpRanges[0];
+    return {
+      on: true,
+      address: ip.address,
+      prefix: String(ip.prefix ?? ""),
+      dhcpStart: r?.start ?? "",
+      dhcpEnd: r?.end ?? "",
+    };
+  };
+  return {
+    hostId: n.hostId,
+    name: n.name,
+    mode,
+    bridge: mode === "macvtap" ? "" : (n.bridge ?? ""),
+    dev: mode === "macvtap" ? (n.devices[0] ?? "") : (n.dev ?? ""),
+    macvtapMode: macvtap ? (n.forwardMode as MacvtapMode) : "bridge",
+    v4: ipOf("ipv4"),
+    v6: ipOf("ipv6"),
+    hosts: (n.ips.find((x) => x.family === "ipv4")?.hosts ?? []).map((h) => ({
+      mac: h.mac ?? "",
+      ip: h.ip,
+      name: h.name ?? "",
+    })),
+    domain: n.domain ?? "",
+    mtu: n.mtu === null ? "" : String(n.mtu),
+    start: false,
+    autostart: false,
+  };
+}
+
 /** What each forward mode takes: libvirt-made bridge and addresses, an existing host bridge, or a host interface. */
 const ROUTED = new Set<NetworkForwardMode>(["nat", "route", "open", "isolated"]);
 const HAS_DEV = new Set<NetworkForwardMode>(["nat", "route", "macvtap"]);
@@ -111,25 +156,31 @@ function requestOf(f: Form) {
   return { body, v4At: routed && f.v4.on ? 0 : -1, v6At: routed && f.v6.on ? (f.v4.on ? 1 : 0) : -1 };
 }
 
+/**
+ * The create wizard, or with `editing` the edit form of that network: its stored definition is
+ * rewritten (PUT); a running network takes it on its next start (`appliesAfterRestart`).
+ */
 export function NetworkCreateDialog({
   open,
   onClose,
   hosts,
   csrfToken,
-  onCreated,
+  onSaved,
+  editing,
 }: {
   open: boolean;
   onClose: () => void;
   hosts: NetworkHostOption[];
   csrfToken: string;
-  onCreated: (n: NetworkView) => void;
+  onSaved: (n: NetworkView, appliesAfterRestart: boolean) => void;
+  editing?: NetworkView | null;
 }) {
   const t = useTranslations("networks");
   const [form, setForm] = useState<Form>(() => blank(hosts[0]?.id ?? ""));
   const { busy, error, setError, call } = useApiCall();
   useEffect(() => {
     if (open) {
-      setForm(blank(hosts[0]?.id ?? ""));
+      setForm(editing ? formOf(editing) : blank(hosts[0]?.id ?? ""));
       setError(null);
     }
     // eslint-disable-next-line react-hooks/exhaustive-deps -- reset the form only when the dialog opens
@@ -148,8 +199,21 @@ export function NetworkCreateDialog({
   async function submit(e: FormEvent) {
     e.preventDefault();
     await call(async () => {
-      const res = await fetchJson<{ network: NetworkView }>(`/api/hosts/${form.hostId}/networks`, { body, csrfToken });
-      onCreated(res.network);
+      if (editing) {
+        const path = `/api/hosts/${editing.hostId}/networks/${encodeURIComponent(editing.name)}`;
+        const res = await fetchJson<{ network: NetworkView; appliesAfterRestart: boolean }>(path, {
+          method: "PUT",
+          body,
+          csrfToken,
+        });
+        onSaved(res.network, res.appliesAfterRestart);
+      } else {
+        const res = await fetchJson<{ network: NetworkView }>(`/api/hosts/${form.hostId}/networks`, {
+          body,
+          csrfToken,
+        });
+        onSaved(res.network, false);
+      }
       onClose();
     });
   }
@@ -286,17 +350,17 @@ export function NetworkCreateDialog({
     <FormDialog
       open={open}
       onClose={onClose}
-      title={t("create.title")}
-      description={t("create.description")}
+      title={editing ? t("edit.title", { name: editing.name }) : t("create.title")}
+      description={editing ? (editing.active ? t("edit.running") : t("edit.description")) : t("create.description")}
       size="lg"
       testId="network-create-dialog"
       formId="network-create-form"
-      submitLabel={t("create.submit")}
+      submitLabel={editing ? t("edit.submit") : t("create.submit")}
       pending={busy}
       submitTestId="network-create-submit"
     >
       <form id="network-create-form" onSubmit={submit} className="space-y-4">
-        <div className="flex flex-wrap gap-2">
+        <div className={editing ? "hidden" : "flex flex-wrap gap-2"}>
           <Button variant="secondary" size="sm" onClick={() => setForm(PRESETS.nat)} testId="network-preset-nat">
             {t("create.presetNat")}
           </Button>
@@ -316,6 +380,7 @@ export function NetworkCreateDialog({
                 {...p}
                 value={form.hostId}
                 onChange={(e) => set({ hostId: e.target.value })}
+                disabled={!!editing}
                 testId="network-host"
               >
                 {hosts.map((h) => (
@@ -332,6 +397,7 @@ export function NetworkCreateDialog({
                 {...p}
                 value={form.name}
                 onChange={(e) => set({ name: e.target.value })}
+                readOnly={!!editing}
                 data-testid="network-name"
                 data-autofocus
               />
@@ -438,7 +504,7 @@ export function NetworkCreateDialog({
             {ipFields("v6", v6At)}
           </>
         ) : null}
-        <div className="flex flex-wrap gap-4">
+        <div className={editing ? "hidden" : "flex flex-wrap gap-4"}>
           <label className="inline-flex items-center gap-2">
             <input
               type="checkbox"

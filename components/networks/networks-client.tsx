@@ -13,8 +13,8 @@ import { NetworkIcon, PlusIcon } from "@/components/ui/icons";
 import { TBody, TD, TH, THead, TR, Table, TableEmpty } from "@/components/ui/table";
 import type { NetworkAction, NetworkView } from "@/lib/contracts/network";
 import { NetworkCreateDialog } from "./network-create-dialog";
+import { NetworkLeasesDialog } from "./network-leases-dialog";
 import type { NetworkHostOption } from "./types";
-
 
 interface FleetNetworks {
   networks: NetworkView[];
@@ -39,6 +39,8 @@ export function NetworksClient({ hosts, csrfToken }: { hosts: NetworkHostOption[
   const [data, setData] = useState<FleetNetworks | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [createOpen, setCreateOpen] = useState(false);
+  const [editing, setEditing] = useState<NetworkView | null>(null);
+  const [leasesOf, setLeasesOf] = useState<NetworkView | null>(null);
   const manageable = hosts.filter((h) => h.canManage);
   const modeLabel = (m: string | null) =>
     m === null ? t("modeShort.isolated") : KNOWN_MODES.has(m) ? t(`modeShort.${m}`) : m;
@@ -72,7 +74,13 @@ export function NetworksClient({ hosts, csrfToken }: { hosts: NetworkHostOption[
   });
 
   const addButton = manageable.length ? (
-    <Button onClick={() => setCreateOpen(true)} testId="network-create-open">
+    <Button
+      onClick={() => {
+        setEditing(null);
+        setCreateOpen(true);
+      }}
+      testId="network-create-open"
+    >
       <PlusIcon className="size-4" />
       {t("add")}
     </Button>
@@ -151,7 +159,13 @@ export function NetworksClient({ hosts, csrfToken }: { hosts: NetworkHostOption[
                 <TD>{n.bridge ?? n.devices.join(", ")}</TD>
                 <TD wrap>{addresses(n)}</TD>
                 <TD wrap>{dhcpRanges(n)}</TD>
-                <TD data-testid="network-leases">{n.leaseCount ?? ""}</TD>
+                <TD data-testid="network-leases">
+                  {n.leaseCount === null ? null : (
+                    <Button size="sm" variant="ghost" onClick={() => setLeasesOf(n)} testId="network-leases-open">
+                      {n.leaseCount}
+                    </Button>
+                  )}
+                </TD>
                 <TD className="text-right">
                   {canManage(n.hostId) ? (
                     <span className="flex justify-end gap-1">
@@ -170,6 +184,19 @@ export function NetworksClient({ hosts, csrfToken }: { hosts: NetworkHostOption[
                           {t("actions.start")}
                         </Button>
                       )}
+                      {n.persistent ? (
+                        <Button
+                          size="sm"
+                          variant="ghost"
+                          onClick={() => {
+                            setEditing(n);
+                            setCreateOpen(true);
+                          }}
+                          testId="network-edit"
+                        >
+                          {t("actions.edit")}
+                        </Button>
+                      ) : null}
                       {n.persistent ? (
                         <Button
                           size="sm"
@@ -216,11 +243,17 @@ export function NetworksClient({ hosts, csrfToken }: { hosts: NetworkHostOption[
         onClose={() => setCreateOpen(false)}
         hosts={manageable}
         csrfToken={csrfToken}
-        onCreated={(n) => {
-          action.setNotice(t("notice.created", { name: n.name, host: n.hostName }));
+        editing={editing}
+        onSaved={(n, appliesAfterRestart) => {
+          action.setNotice(
+            editing
+              ? t(appliesAfterRestart ? "notice.editedRestart" : "notice.edited", { name: n.name })
+              : t("notice.created", { name: n.name, host: n.hostName }),
+          );
           void load();
         }}
       />
+      <NetworkLeasesDialog network={leasesOf} onClose={() => setLeasesOf(null)} />
     </>
   );
 }

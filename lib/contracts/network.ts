@@ -227,6 +227,8 @@ export const NetworkViewSchema = z.object({
   /** nat | route | open | bridge | private | vepa | passthrough | ...; null: isolated. */
   forwardMode: z.string().nullable(),
   bridge: z.string().nullable(),
+  /** <forward dev>: the host interface a NAT/routed network leaves by. */
+  dev: z.string().nullable(),
   devices: z.array(z.string()),
   mtu: z.number().nullable(),
   domain: z.string().nullable(),

@@ -40,6 +40,7 @@ function view(host: HostView, w: NetworkWire, state: ListedState): NetworkView {
     uuid: w.uuid ?? null,
     forwardMode: w.forwardMode ?? null,
     bridge: w.bridge ?? null,
+    dev: w.forwardDev ?? null,
     devices: w.devices,
     mtu: w.mtu ?? null,
     domain: w.domain ?? null,
