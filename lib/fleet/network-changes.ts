@@ -46,11 +46,8 @@ function specOf(input: unknown): NetworkSpec {
 const invalid = (issues: FieldIssue[]) =>
   new AppError("invalid_input", `${issues[0]!.path}: ${issues[0]!.message}`, { issues });
 
-/**
- * What only the host can tell: an address range used by another network of the host, a host bridge
- * or interface that does not exist.
- */
-async function hostIssues(client: HostClient<HostView>, spec: NetworkSpec, others: NetworkView[]) {
+/** Subnets of the spec that overlap a subnet of another network of the host. */
+function subnetIssues(spec: NetworkSpec, others: NetworkView[]): FieldIssue[] {
   const issues: FieldIssue[] = [];
   spec.ips.forEach((ip, i) => {
     const b = subnetBounds(ip.family, ip.address, ip.prefix);
@@ -62,14 +59,29 @@ async function hostIssues(client: HostClient<HostView>, spec: NetworkSpec, other
           issues.push({ path: `ips.${i}.address`, message: `overlaps ${o.address}/${o.prefix} of network ${n.name}` });
       }
   });
+  return issues;
+}
+
+/**
+ * What only the host can tell: an address range used by another network of the host; a host bridge
+ * or interface to attach to that does not exist; a bridge for libvirt to create that another network
+ * or a host interface already has (`ownBridge`: the edited network's own, which exists while it runs).
+ */
+async function hostIssues(client: HostClient<HostView>, spec: NetworkSpec, others: NetworkView[], ownBridge?: string) {
+  const issues = subnetIssues(spec, others);
+  const libvirtBridge = spec.forwardMode !== "bridge" && spec.forwardMode !== "macvtap" ? spec.bridge : undefined;
+  const taken = others.find((n) => libvirtBridge && n.bridge === libvirtBridge);
+  if (taken) issues.push({ path: "bridge", message: `already the bridge of network ${taken.name}` });
   const wanted: { path: string; name: string }[] = [];
   if (spec.forwardMode === "bridge" && spec.bridge) wanted.push({ path: "bridge", name: spec.bridge });
   if (spec.dev) wanted.push({ path: "dev", name: spec.dev });
-  if (wanted.length) {
+  if (wanted.length || (libvirtBridge && !taken && libvirtBridge !== ownBridge)) {
     const present = new Set(await hostInterfaceNames({ host: client }));
     for (const w of wanted)
       if (!present.has(w.name))
         issues.push({ path: w.path, message: `${client.host.name} has no interface ${w.name}` });
+    if (libvirtBridge && !taken && libvirtBridge !== ownBridge && present.has(libvirtBridge))
+      issues.push({ path: "bridge", message: `${client.host.name} already has an interface ${libvirtBridge}` });
   }
   if (issues.length) throw invalid(issues);
 }
@@ -137,6 +149,7 @@ export async function networkEdit(
     client,
     spec,
     all.filter((x) => x.name !== n),
+    current.bridge ?? undefined,
   );
   const xml = networkXmlEdit(await networkXmlGet({ host: client, name: n, inactive: true }), spec);
   await networkDefine({ host: client, xml });

@@ -32,6 +32,12 @@ let guestMac: string;
 const virsh1 = (args: string[]) =>
   execFileSync("virsh", ["-q", "-c", stack.host1.libvirtUri, ...args], { encoding: "utf8", stdio: "pipe" });
 const netNames3 = () => virsh3(["net-list", "--all", "--name"]).split("\n").filter(Boolean).sort();
+/** Host 3's own network interface (the inner end of its veth pair). */
+const hostNic = () =>
+  inHost3(["ip", "-br", "link"])
+    .split("\n")
+    .map((l) => l.split(/\s+/)[0]!.split("@")[0]!)
+    .find((n) => n && n !== "lo")!;
 const quietly = (fn: () => unknown) => {
   try {
     fn();
@@ -140,6 +146,8 @@ describe("virtual networks", () => {
       [natSpec({ name: "-a" }), "name"],
       [natSpec({ name: "a'b" }), "name"],
       [{ name: `${NET}-b`, forwardMode: "bridge", bridge: `vdnobr${tag}` }, "bridge"],
+      // A bridge for libvirt to create that is already an interface of the host (host 3's veth end).
+      [natSpec({ name: `${NET}-b`, bridge: hostNic() }), "bridge"],
     ];
     for (const [body, field] of cases) {
       const res = await create(host3.id, body);
@@ -195,6 +203,12 @@ describe("virtual networks", () => {
       field: "ips.0.address",
     });
     expect(overlap.json.error.message).toContain(NET);
+    const sameBridge = await create(host3.id, { name: `${NET}-b`, forwardMode: "isolated", bridge: BRIDGE });
+    expect({ status: sameBridge.status, field: sameBridge.json.error?.issues?.[0]?.path }).toEqual({
+      status: 422,
+      field: "bridge",
+    });
+    expect(sameBridge.json.error.message).toContain(NET);
     expect(netNames3().filter((n) => n.startsWith(NET))).toEqual([NET]);
 
     const fleet = await api("GET", "networks");
