@@ -4,15 +4,13 @@
 // Host-side checks run inside host 3's namespaces with nsenter (this process is root on the machine).
 import { execFileSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fleetSetup, stackEnv, until, type FleetContext, type HostView } from "./helpers/fleet-stack";
 import { routeCall, whoCreate, type Who } from "./helpers/route-call";
-import { inHost3, virsh3 } from "./helpers/host3-ns";
-import { tinyGuestFiles } from "./helpers/tiny-guest";
-import { testGuestXml } from "../shared/guest-xml";
+import { inHost3, tinyGuestDefine3, virsh3 } from "./helpers/host3-ns";
 
 const stack = stackEnv();
 const h3 = stack.host3;
@@ -75,20 +73,7 @@ beforeAll(async () => {
   admin = await whoCreate(f, "net.admin", "admin");
   // The guest is defined first (libvirt does not check the network at define), so its MAC can be
   // the network's static host.
-  const guestFile = path.join(dir, "guest.xml");
-  writeFileSync(
-    guestFile,
-    testGuestXml({
-      ...GUEST,
-      domainType: "qemu",
-      memoryMiB: 128,
-      kernelBoot: tinyGuestFiles(),
-      networks: [NET],
-      noBalloon: true,
-    }),
-  );
-  virsh3(["define", guestFile]);
-  guestMac = /mac address='([0-9a-f:]+)'/.exec(virsh3(["dumpxml", GUEST.uuid]))![1]!;
+  guestMac = tinyGuestDefine3(GUEST, NET, dir);
 });
 
 afterAll(async () => {
