@@ -3,7 +3,7 @@
  *
  *   npx tsx --tsconfig tsconfig.server.json bench/load/run.ts [--domains 200] [--clients 20]
  *       [--streams 50] [--guests 5] [--period-ms 5000] [--quiet-s 20] [--churn-s 60]
- *       [--destroy-rounds 5] [--build] [--out FILE] [--stack-env FILE]
+ *       [--destroy-rounds 5] [--build] [--keep-log] [--out FILE] [--stack-env FILE]
  *
  * Host1 of the test stack gets `--domains` tiny domains; `--clients` signed-in clients list the
  * fleet back to back, `--streams` live-event streams stay open, and every `--period-ms` the first
@@ -40,6 +40,7 @@ interface Options {
   churnS: number;
   destroyRounds: number;
   build: boolean;
+  keepLog: boolean;
   out: string;
   stackEnv?: string;
 }
@@ -55,6 +56,7 @@ function parseArgs(argv: string[]): Options {
     churnS: 60,
     destroyRounds: 5,
     build: false,
+    keepLog: false,
     out: benchOutPath("load"),
   };
   argsParse(argv, import.meta.url, {
@@ -67,6 +69,7 @@ function parseArgs(argv: string[]): Options {
     "--churn-s": (v) => (o.churnS = v.int(1)),
     "--destroy-rounds": (v) => (o.destroyRounds = v.int(1)),
     "--build": () => (o.build = true),
+    "--keep-log": () => (o.keepLog = true),
     "--out": (v) => (o.out = v.path()),
     "--stack-env": (v) => (o.stackEnv = v.path()),
   });
@@ -81,6 +84,7 @@ let tmp: string | undefined;
 let cleaning: Promise<void> | undefined;
 const serverLog = path.join(os.tmpdir(), `vdbench-load-server-${process.pid}.log`);
 let failed = false;
+let keepLog = false;
 const log = (s: string) => console.error(`[bench] ${s}`);
 
 function cleanup(): Promise<void> {
@@ -93,7 +97,7 @@ function cleanup(): Promise<void> {
       stackClose(stack);
     }
     if (tmp) rmSync(tmp, { recursive: true, force: true });
-    if (failed) log(`server log: ${serverLog}`);
+    if (failed || keepLog) log(`server log: ${serverLog}`);
     else rmSync(serverLog, { force: true });
   })();
   return cleaning;
@@ -266,6 +270,7 @@ async function signIn(base: string, username: string, password: string): Promise
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
+  keepLog = o.keepLog;
   stack = stackOpen(ROOT, o.stackEnv);
   const host = stack.hosts[0];
   tmp = mkdtempSync(path.join(os.tmpdir(), "vdbench-load-"));

@@ -1,13 +1,14 @@
 import "server-only";
 import type { HostClient } from "@/lib/hosts/client";
-import { domainInventoryRead, domainXmlTry } from "@/lib/virt/domain";
+import { domainInventoryRead, domainSummaryReadTry, domainXmlTry } from "@/lib/virt/domain";
 import { nodeQemuStartTimes } from "@/lib/virt/node";
 import { parseDomainXml, type DomainWire } from "@/lib/libvirt/domain-xml-parse";
 import { parseDomstats, type DomstatsWire } from "@/lib/libvirt/domstats-parse";
+import { parseDominfo } from "@/lib/libvirt/dominfo-parse";
 import { isActive } from "@/lib/libvirt/vm-state";
 import { hostGet, type HostView } from "@/lib/fleet/hosts";
 import { fleet, fleetHostFailure, hostClientFor } from "@/lib/fleet/runtime";
-import { cpuPercent, toVmSummary, type VmSummary } from "@/lib/fleet/vm-view";
+import { cpuPercent, toVmSummary, type VmFlags, type VmSummary } from "@/lib/fleet/vm-view";
 
 /**
  * A host's VM inventory from a few batched commands on its long-lived virsh
@@ -31,8 +32,12 @@ interface Cache {
   cpu: Map<string, { cpuNs: number; at: number; percent: number | null }>;
   startedAt: Map<string, number>;
   current?: HostInventory;
+  /** The last inventory read (kept when `current` is invalidated; dropped when a refresh fails). */
+  last?: HostInventory;
   inflight?: Promise<HostInventory>;
   startTimesPending?: Promise<void>;
+  /** VMs read on their own (inventoryVmRead) since the refresh in flight began, and when. */
+  patched: Map<string, { at: number; vm: VmSummary }>;
   /** When the in-flight refresh started reading the host. */
   inflightStartedAt?: number;
 }
@@ -48,6 +53,7 @@ function cacheFor(host: HostView): Cache {
       dirty: new Set(),
       cpu: new Map(),
       startedAt: new Map(),
+      patched: new Map(),
     };
     caches.set(key, c);
   }
@@ -130,63 +136,162 @@ async function refresh(c: Cache, client: HostClient): Promise<HostInventory> {
   for (const id of ids) {
     const d = c.domains.get(id);
     if (!d) continue;
-    const s = stats.get(d.wire.name);
-    const active = s?.state ? isActive(s.state) : false;
-    if (!active) {
-      c.startedAt.delete(id);
-      c.cpu.delete(id);
-    }
-    let percent: number | null = null;
-    if (active && s?.cpuTimeNs !== undefined) {
-      const prev = c.cpu.get(id);
-      const vcpus = s.vcpuCurrent ?? d.wire.vcpu.current;
-      if (prev && at - prev.at < 500) {
-        percent = prev.percent; // too close to the last sample to be meaningful
-      } else {
-        percent = prev ? cpuPercent(prev, { cpuNs: s.cpuTimeNs, at }, vcpus) : null;
-        c.cpu.set(id, { cpuNs: s.cpuTimeNs, at, percent });
-      }
-    }
-    const started = c.startedAt.get(id);
-    vms.push(
-      toVmSummary(
-        c.host,
-        d.wire,
-        s,
-        { autostart: autoSet.has(id), hasManagedSave: managedSet.has(id), persistent: !transientSet.has(id) },
-        { cpuPercent: percent, uptimeSeconds: started ? Math.max(0, Math.round((at - started) / 1000)) : null },
-      ),
-    );
+    const flags = { autostart: autoSet.has(id), hasManagedSave: managedSet.has(id), persistent: !transientSet.has(id) };
+    vms.push(summaryBuild(c, id, d.wire, stats.get(d.wire.name), flags, at));
   }
   return { host: { id: c.host.id, name: c.host.name }, vms, fetchedAt: at };
 }
 
-/** The host's inventory, re-read when older than maxAgeMs (concurrent callers share one refresh). */
-export async function inventoryGet(hostId: string, opts: { maxAgeMs?: number } = {}): Promise<HostInventory> {
+/** One VM's summary from what was read at `at` (CPU use from the previous sample, uptime when known). */
+function summaryBuild(
+  c: Cache,
+  id: string,
+  wire: DomainWire,
+  s: DomstatsWire | undefined,
+  flags: VmFlags,
+  at: number,
+): VmSummary {
+  const active = s?.state ? isActive(s.state) : false;
+  if (!active) {
+    c.startedAt.delete(id);
+    c.cpu.delete(id);
+  }
+  let percent: number | null = null;
+  if (active && s?.cpuTimeNs !== undefined) {
+    const prev = c.cpu.get(id);
+    const vcpus = s.vcpuCurrent ?? wire.vcpu.current;
+    if (prev && at - prev.at < 500) {
+      percent = prev.percent; // too close to the last sample to be meaningful
+    } else {
+      percent = prev ? cpuPercent(prev, { cpuNs: s.cpuTimeNs, at }, vcpus) : null;
+      c.cpu.set(id, { cpuNs: s.cpuTimeNs, at, percent });
+    }
+  }
+  const started = c.startedAt.get(id);
+  const uptimeSeconds = started ? Math.max(0, Math.round((at - started) / 1000)) : null;
+  return toVmSummary(c.host, wire, s, flags, { cpuPercent: percent, uptimeSeconds });
+}
+
+/** Puts `vm` into the inventories served, now and after a refresh that began reading the host before `at`. */
+function patch(c: Cache, vm: VmSummary, at: number): void {
+  c.patched.set(vm.uuid, { at, vm });
+  const patched = (inv: HostInventory) => {
+    const i = inv.vms.findIndex((v) => v.uuid === vm.uuid);
+    return { ...inv, vms: i < 0 ? [...inv.vms, vm] : inv.vms.with(i, vm) };
+  };
+  const same = c.current === c.last;
+  if (c.current) c.current = patched(c.current);
+  if (same) c.last = c.current;
+  else if (c.last) c.last = patched(c.last);
+}
+
+/** A refresh that began reading at `startedAt` is done: newer single-VM reads still stand, older ones are in it. */
+function patchesApply(c: Cache, inv: HostInventory, startedAt: number): HostInventory {
+  let vms = inv.vms;
+  for (const [uuid, p] of c.patched) {
+    if (p.at <= startedAt) c.patched.delete(uuid);
+    else vms = vms.map((v) => (v.uuid === uuid ? p.vm : v));
+  }
+  return vms === inv.vms ? inv : { ...inv, vms };
+}
+
+/**
+ * One VM read again on its own (its `dominfo`, live XML and stats: no whole-host list, which
+ * libvirt holds while it destroys any domain there), put into the cached inventory; null when the
+ * domain is gone. What an action answers and publishes right after it ran.
+ */
+export async function inventoryVmRead(hostId: string, uuid: string): Promise<VmSummary | null> {
   const host = await hostGet(hostId);
   const c = cacheFor(host);
-  const maxAge = opts.maxAgeMs ?? 1_000;
-  // Data is as fresh as the moment its refresh started reading the host.
-  const notBefore = Date.now() - maxAge;
-  if (c.current && c.current.fetchedAt >= notBefore) return c.current;
+  const at = Date.now();
+  let r: Awaited<ReturnType<typeof domainSummaryReadTry>>;
+  try {
+    r = await domainSummaryReadTry({ host: hostClientFor(host, { commandErrorCode: "host_error" }), uuid });
+  } catch (err) {
+    throw await fleetHostFailure(host.id, host.name, err);
+  }
+  if (!r.info.ok || !r.xml.ok) return null;
+  const info = parseDominfo(r.info.stdout);
+  const wire = parseDomainXml(r.xml.stdout);
+  const stats = (r.stats.ok ? parseDomstats(r.stats.stdout)[0] : undefined) ?? {
+    name: wire.name,
+    blocks: [],
+    nets: [],
+    raw: {},
+  };
+  stats.state ??= info.state;
+  c.domains.set(uuid, { xml: r.xml.stdout, wire, active: isActive(stats.state) });
+  const vm = summaryBuild(c, uuid, wire, stats, info, at);
+  patch(c, vm, at);
+  return vm;
+}
+
+/** A refresh that read the host from `notBefore` on (waits for an older one in flight, starts one if none). */
+async function refreshFrom(c: Cache, host: HostView, notBefore: number): Promise<HostInventory> {
   // A refresh that began before `notBefore` (e.g. before a libvirt event) may miss the change: wait for it, then read again.
   while (c.inflight && (c.inflightStartedAt ?? 0) < notBefore) await c.inflight.catch(() => {});
   if (!c.inflight) {
     const startedAt = Date.now();
     c.inflightStartedAt = startedAt;
     c.inflight = refresh(c, hostClientFor(host, { commandErrorCode: "host_error" }))
-      .then((inv) => (c.current = { ...inv, fetchedAt: startedAt }))
+      .then((inv) => (c.current = c.last = patchesApply(c, { ...inv, fetchedAt: startedAt }, startedAt)))
       .catch((err) => {
-        c.current = undefined; // never serve the old inventory as fresh after a failure
+        // never serve the old inventory as fresh after a failure
+        c.current = c.last = undefined;
         throw err;
       })
       .finally(() => (c.inflight = undefined));
   }
+  return c.inflight;
+}
+
+/** The inventory from `refreshing`, or null when it takes longer than `ms`. */
+async function within(refreshing: Promise<HostInventory>, ms: number): Promise<HostInventory | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)));
   try {
-    return await c.inflight;
+    return await Promise.race([refreshing, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The host's inventory, re-read when older than maxAgeMs (concurrent callers share one refresh).
+ * `waitMs`: when the re-read takes longer while a slow verb of this process runs on the host
+ * (libvirt holds every list of a host while it destroys a domain, until QEMU has exited: seconds),
+ * answer from the last inventory read instead; the re-read goes on and serves the next caller.
+ */
+export async function inventoryGet(
+  hostId: string,
+  opts: { maxAgeMs?: number; waitMs?: number } = {},
+): Promise<HostInventory> {
+  const host = await hostGet(hostId);
+  const c = cacheFor(host);
+  const maxAge = opts.maxAgeMs ?? 1_000;
+  // Data is as fresh as the moment its refresh started reading the host.
+  const notBefore = Date.now() - maxAge;
+  if (c.current && c.current.fetchedAt >= notBefore) return c.current;
+  const last = c.last;
+  try {
+    const refreshing = refreshFrom(c, host, notBefore);
+    if (opts.waitMs === undefined || !last) return await refreshing;
+    const inv = await within(refreshing, opts.waitMs);
+    if (inv) return inv;
+    // Only while this process has a slow verb running there (a destroy holds libvirt's lists):
+    // any other slow re-read is waited for, so a list never shows an older read without cause.
+    if (!fleet().slowSessions.busy(host.id, host.libvirtUri)) return await refreshing;
+    refreshing.catch(() => {}); // a failure is the next caller's answer
+    return last;
   } catch (err) {
     throw await fleetHostFailure(host.id, host.name, err);
   }
+}
+
+/** One VM's summary from the last inventory read, without reading the host; undefined when none knows it. */
+export function inventoryVmKnown(hostId: string, uuid: string): VmSummary | undefined {
+  const c = fleet().caches.get(`${hostId}:inventory`) as Cache | undefined;
+  return (c?.current ?? c?.last)?.vms.find((v) => v.uuid === uuid);
 }
 
 /** Parsed live XML of one VM from the cache (after inventoryGet), if known. */

@@ -4,17 +4,23 @@ import { createHostPool, type HostPool } from "@/lib/hosts/pool";
 import { createStreamPool, type StreamPool } from "@/lib/hosts/stream-pool";
 import { connectSsh } from "@/lib/hosts/ssh-transport";
 import { HostKeyMismatchError, isHostError } from "@/lib/hosts/errors";
-import { createVirshSessions, type VirshSessions } from "@/lib/hosts/virsh-session-pool";
+import { createVirshSessions, VIRSH_SLOW_SESSIONS_PER_HOST, type VirshSessions } from "@/lib/hosts/virsh-session-pool";
 import type { HostTransport } from "@/lib/hosts/transport";
-import { createHostClient, hostReadyAssert, type HostClient, type HostClientOptions } from "@/lib/hosts/client";
+import {
+  createHostClient,
+  hostReadyAssert,
+  SLOW_TIMEOUT_MS,
+  type HostClient,
+  type HostClientOptions,
+} from "@/lib/hosts/client";
 import { hostConnectInfo, hostGet, type HostView } from "@/lib/fleet/hosts";
 import { hostStatusAnswered, hostStatusForget, hostStatusSet } from "@/lib/fleet/host-status";
 import { hostErrorToApp } from "@/lib/hosts/client-errors";
 import { isAppError } from "@/lib/http/errors";
 
 /**
- * Per-process connection caches: one SSH connection and one long-lived virsh
- * session per host. Shared through globalThis because the custom server and
+ * Per-process connection caches: per host one SSH connection with its virsh
+ * sessions, and one more for the slow-verb sessions. Shared through globalThis because the custom server and
  * Next's route bundles load separate copies of this module. Nothing here is
  * state another instance needs: losing it only costs a reconnect.
  */
@@ -23,6 +29,9 @@ export interface FleetRuntime {
   /** Extra connections for long-lived session channels (serial consoles), apart from `pool`. */
   streams: StreamPool;
   sessions: VirshSessions;
+  /** Sessions for slow verbs (host client `virshSlowTry`), on a connection per host of their own (`slowPool`). */
+  slowSessions: VirshSessions;
+  slowPool: HostPool;
   /** Emits "vm" and "host" events for live updates (see events.ts). */
   bus: EventEmitter;
   /** Per-host caches owned by inventory.ts / events.ts. */
@@ -32,7 +41,12 @@ export interface FleetRuntime {
 const KEY = Symbol.for("virtdeck.fleet");
 type Holder = { [KEY]?: FleetRuntime };
 
-async function connect(hostId: string): Promise<HostTransport> {
+/**
+ * Opens a host's SSH connection and records what it tells (online, offline, key mismatch). `quiet`:
+ * an extra connection (slow-verb sessions) whose failure to open says nothing the main one does not:
+ * it never marks the host offline (a key mismatch still is recorded).
+ */
+async function connect(hostId: string, opts: { quiet?: boolean } = {}): Promise<HostTransport> {
   const host = await hostConnectInfo(hostId);
   hostReadyAssert(host);
   try {
@@ -55,7 +69,7 @@ async function connect(hostId: string): Promise<HostTransport> {
         await hostStatusSet(host.id, "key_mismatch", err.message, { presentedHostKeySha256: err.presentedFingerprint })
       )
         fleet().bus.emit("host", { hostId: host.id, status: "key_mismatch", statusMessage: err.message });
-    } else if (isHostError(err)) {
+    } else if (isHostError(err) && !opts.quiet) {
       const mapped = hostErrorToApp(err, host.name);
       const message = mapped instanceof Error ? mapped.message : String(mapped);
       if (await hostStatusSet(host.id, "offline", message))
@@ -68,13 +82,19 @@ async function connect(hostId: string): Promise<HostTransport> {
 export function fleet(): FleetRuntime {
   const holder = globalThis as unknown as Holder;
   if (!holder[KEY]) {
-    const pool = createHostPool(connect);
+    const pool = createHostPool((hostId) => connect(hostId));
+    const slowPool = createHostPool((hostId) => connect(hostId, { quiet: true }));
     const bus = new EventEmitter();
     bus.setMaxListeners(0);
     holder[KEY] = {
       pool,
-      streams: createStreamPool(connect),
+      streams: createStreamPool((hostId) => connect(hostId)),
       sessions: createVirshSessions(pool),
+      slowSessions: createVirshSessions(slowPool, {
+        maxPerHost: VIRSH_SLOW_SESSIONS_PER_HOST,
+        commandTimeoutMs: SLOW_TIMEOUT_MS,
+      }),
+      slowPool,
       bus,
       caches: new Map(),
     };
@@ -86,7 +106,9 @@ export function fleet(): FleetRuntime {
 export function fleetForget(hostId: string): void {
   const f = fleet();
   f.sessions.close(hostId);
+  f.slowSessions.close(hostId);
   f.pool.close(hostId);
+  f.slowPool.close(hostId);
   f.streams.close(hostId);
   for (const key of [...f.caches.keys()]) if (key.startsWith(`${hostId}:`)) f.caches.delete(key);
   hostStatusForget(hostId);
@@ -111,7 +133,9 @@ export function fleetCloseAll(): void {
   const holder = globalThis as unknown as Holder;
   if (!holder[KEY]) return;
   holder[KEY].sessions.closeAll();
+  holder[KEY].slowSessions.closeAll();
   holder[KEY].pool.closeAll();
+  holder[KEY].slowPool.closeAll();
   holder[KEY].streams.closeAll();
 }
 
@@ -135,6 +159,7 @@ export function hostClientFor(host: HostView, opts?: HostClientOptions): HostCli
       pool: f.pool,
       streams: f.streams,
       sessions: f.sessions,
+      slowSessions: f.slowSessions,
       transportFailure: (err) => fleetHostFailure(host.id, host.name, err),
       answered: () => fleetHostAnswered(host.id),
     },

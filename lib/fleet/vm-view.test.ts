@@ -3,7 +3,7 @@ import path from "node:path";
 import { createTranslator } from "use-intl";
 import { describe, expect, it } from "vitest";
 import { parseDomainXml } from "@/lib/libvirt/domain-xml-parse";
-import { graphicsWarning, graphicsWarningMessage } from "./vm-view";
+import { graphicsWarning, graphicsWarningMessage, toVmSummary, vmSummaryWithInfo } from "./vm-view";
 
 const domain = (graphics: string) =>
   parseDomainXml(
@@ -35,5 +35,33 @@ describe("graphicsWarningMessage", () => {
     );
     expect(graphicsWarningMessage(local)).toBeNull();
     expect(graphicsWarning(local)).toBeNull();
+  });
+});
+
+describe("vmSummaryWithInfo", () => {
+  const running = toVmSummary(
+    { id: "h", name: "host" },
+    domain(""),
+    { name: "g", state: "running", blocks: [], nets: [], raw: {} },
+    { autostart: false, hasManagedSave: false, persistent: true },
+    { cpuPercent: 12, uptimeSeconds: 30 },
+  );
+
+  it("takes state and flags from dominfo and offers the actions of that state", () => {
+    const off = vmSummaryWithInfo(running, {
+      state: "shutoff",
+      persistent: true,
+      autostart: true,
+      hasManagedSave: true,
+    });
+    expect(off).toMatchObject({ state: "shutoff", autostart: true, hasManagedSave: true, cpuPercent: null });
+    expect(off.allowedActions).toEqual(["start", "managedsave-remove", "autostart-off"]);
+    expect(running.allowedActions).toContain("destroy");
+  });
+
+  it("keeps a template's start refused", () => {
+    const tpl = { ...running, template: true };
+    const off = vmSummaryWithInfo(tpl, { state: "shutoff", persistent: true, autostart: false, hasManagedSave: false });
+    expect(off.allowedActions).not.toContain("start");
   });
 });

@@ -1,6 +1,7 @@
 import "server-only";
 import type { DomainWire } from "@/lib/libvirt/domain-xml-parse";
 import type { DomstatsWire } from "@/lib/libvirt/domstats-parse";
+import type { DominfoWire } from "@/lib/libvirt/dominfo-parse";
 import {
   canForceOff,
   canManagedSave,
@@ -74,6 +75,24 @@ export function toVmSummary(
     graphics: graphicsKind(d),
     template: d.templateId !== undefined,
     allowedActions: vmAllowedActions(state, { ...flags, template: d.templateId !== undefined }),
+  };
+}
+
+/**
+ * A summary with the state and flags `virsh dominfo` just read (the rest from the inventory): what
+ * an action checks against without re-reading the whole host, whose list waits on any domain
+ * libvirt is busy destroying.
+ */
+export function vmSummaryWithInfo(s: VmSummary, info: DominfoWire): VmSummary {
+  const active = isActive(info.state);
+  return {
+    ...s,
+    state: info.state,
+    cpuPercent: active ? s.cpuPercent : null,
+    uptimeSeconds: active ? s.uptimeSeconds : null,
+    autostart: info.autostart,
+    hasManagedSave: info.hasManagedSave,
+    allowedActions: vmAllowedActions(info.state, { ...info, template: s.template }),
   };
 }
 

@@ -9,18 +9,27 @@ import { hostIsReady, virshMessage } from "@/lib/hosts/client-errors";
 import {
   DOMAIN_NOT_FOUND,
   domainDetailTry,
+  domainInfoTry,
   domainLifecycleTry,
   domainXmlTry,
   type DomainVerb,
 } from "@/lib/virt/domain";
 import { parseDomainXml } from "@/lib/libvirt/domain-xml-parse";
 import { parseDomstats } from "@/lib/libvirt/domstats-parse";
+import { parseDominfo } from "@/lib/libvirt/dominfo-parse";
 import { hostGet, hostsList } from "@/lib/fleet/hosts";
 import type { Caller } from "@/lib/authz/caller";
 import { hostClientFor } from "@/lib/fleet/runtime";
 import { eventsVmPublish } from "@/lib/fleet/events";
-import { inventoryGet, inventoryInvalidate } from "@/lib/fleet/inventory";
-import { toVmDetail, VM_ACTIONS, type VmAction, type VmDetail, type VmSummary } from "@/lib/fleet/vm-view";
+import { inventoryGet, inventoryInvalidate, inventoryVmKnown, inventoryVmRead } from "@/lib/fleet/inventory";
+import {
+  toVmDetail,
+  vmSummaryWithInfo,
+  VM_ACTIONS,
+  type VmAction,
+  type VmDetail,
+  type VmSummary,
+} from "@/lib/fleet/vm-view";
 import { VM_STATES } from "@/lib/libvirt/vm-state";
 import type { VmListResponse } from "@/lib/contracts/fleet";
 import { visibilityHas, visibilityHosts, type Visibility } from "@/lib/authz";
@@ -53,6 +62,9 @@ const SORT: Record<FleetQuery["sort"], (a: VmSummary, b: VmSummary) => number> =
   uptime: (a, b) => (a.uptimeSeconds ?? -1) - (b.uptimeSeconds ?? -1),
 };
 
+/** How long a list waits for a host's re-read before it may answer from the last one (inventoryGet `waitMs`). */
+const LIST_WAIT_MS = 250;
+
 /**
  * The fleet list: the inventory of every usable host the caller may see something
  * on, fetched in parallel, filtered to the VMs `visible` allows (lib/authz
@@ -71,7 +83,7 @@ export async function fleetVms(q: FleetQuery, visible: Visibility): Promise<Flee
         };
       }
       try {
-        return { host: h, vms: (await inventoryGet(h.id)).vms, error: null };
+        return { host: h, vms: (await inventoryGet(h.id, { waitMs: LIST_WAIT_MS })).vms, error: null };
       } catch (err) {
         return { host: h, vms: [] as VmSummary[], error: err instanceof Error ? err.message : "Host failed to answer" };
       }
@@ -114,11 +126,31 @@ function parseUuid(uuid: string): string {
   return r.data;
 }
 
-async function summaryOf(hostId: string, uuid: string, maxAgeMs?: number): Promise<VmSummary> {
-  const inv = await inventoryGet(hostId, { maxAgeMs });
+async function summaryOf(
+  hostId: string,
+  uuid: string,
+  opts: { maxAgeMs?: number; waitMs?: number } = {},
+): Promise<VmSummary> {
+  const inv = await inventoryGet(hostId, opts);
   const vm = inv.vms.find((v) => v.uuid === uuid);
   if (!vm) throw new AppError("not_found", "VM not found");
   return vm;
+}
+
+/**
+ * One VM as it is now, for a check before acting: state and flags from its own `dominfo` (no
+ * job, no other domain's lock), the rest (name, template mark) from the last inventory read. Not a
+ * re-read of the whole host: its list waits while libvirt destroys any domain there, so concurrent
+ * actions would wait for each other. A VM no inventory knows yet is read with the host.
+ */
+async function summaryNow(client: HostClient, hostId: string, uuid: string): Promise<VmSummary> {
+  const info = await domainInfoTry({ host: client, uuid });
+  if (!info.ok) {
+    if (DOMAIN_NOT_FOUND.test(info.stderr)) throw new AppError("not_found", "VM not found");
+    throw new AppError("host_error", `${client.host.name}: ${virshMessage(info.stderr)}`);
+  }
+  const known = inventoryVmKnown(hostId, uuid) ?? (await summaryOf(hostId, uuid, { maxAgeMs: 0 }));
+  return vmSummaryWithInfo(known, parseDominfo(info.stdout));
 }
 
 /** One VM with live and persistent XML, from one batched round trip. */
@@ -146,7 +178,7 @@ export async function vmDetail(hostId: string, rawUuid: string): Promise<VmDetai
 
 export const VmActionSchema = z.object({ action: z.enum(VM_ACTIONS, { error: "Unknown action" }) }).strict();
 
-/** Each action's virsh verb (lib/virt/domain.ts runs slow ones as their own exec). */
+/** Each action's virsh verb (lib/virt/domain.ts runs slow ones on the host's slow-verb sessions). */
 const COMMANDS: Record<VmAction, { verb: DomainVerb; flags?: string[] }> = {
   start: { verb: "start" },
   shutdown: { verb: "shutdown" },
@@ -190,7 +222,8 @@ export async function vmActionRun(
 ): Promise<VmSummary> {
   const uuid = parseUuid(rawUuid);
   const host = await hostGet(hostId);
-  const before = await summaryOf(host.id, uuid, 0);
+  const client = hostClientFor(host, { commandErrorCode: "host_error" });
+  const before = await summaryNow(client, host.id, uuid);
   // Recorded even when the database dropped meanwhile (kept until it is back): the action's answer stands.
   const audit = async (outcome: "success" | "failure", details: Record<string, unknown> = {}) => {
     await auditRecordAfterFact({
@@ -216,7 +249,6 @@ export async function vmActionRun(
       `Cannot ${action.replace("-", " ")} ${before.name} while it is ${before.state}`,
     );
   }
-  const client = hostClientFor(host, { commandErrorCode: "host_error" });
   if (action === "start" || action === "autostart-on") await templateGuard(client, uuid, before.name, audit);
   await databaseRequire(`${action} of ${before.name}`);
   const r = await domainLifecycleTry({ host: client, uuid, ...COMMANDS[action] }).catch(async (err: unknown) => {
@@ -229,9 +261,10 @@ export async function vmActionRun(
     throw new AppError("action_failed", message);
   }
   await audit("success");
-  inventoryInvalidate(host.id, [before.name]);
-  // The action ran: a failed re-read afterwards must not report it as failed.
-  const after = await summaryOf(host.id, uuid, 0).catch(() => before);
-  eventsVmPublish(host.id, uuid, after);
-  return after;
+  // The action ran: a failed re-read afterwards must not report it as failed. Read on its own, so
+  // the answer never waits for what libvirt does with other domains of the host.
+  const after = await inventoryVmRead(host.id, uuid).catch(() => undefined);
+  if (after === undefined) inventoryInvalidate(host.id, [before.name]);
+  eventsVmPublish(host.id, uuid, after === undefined ? before : after);
+  return after ?? before;
 }

@@ -29,7 +29,14 @@ function fakeDeps(
       return step(argvs);
     },
   } as unknown as VirshSession;
-  const sessions: VirshSessions = { get: () => session, size: () => 1, live: () => true, close() {}, closeAll() {} };
+  const sessions: VirshSessions = {
+    get: () => session,
+    size: () => 1,
+    live: () => true,
+    busy: () => false,
+    close() {},
+    closeAll() {},
+  };
   const transport = {
     async run(argv: readonly string[], opts?: RunOptions) {
       runs.push({ argv, opts });
@@ -243,5 +250,40 @@ describe("verb table and readiness", () => {
   });
   it("keeps CommandFailedError for callers that need virsh's stderr", () => {
     expect(new CommandFailedError(["virsh", "x"], 1, "error: boom").stderr).toBe("error: boom");
+  });
+});
+
+describe("slow verbs on the slow-verb sessions", () => {
+  const destroy = { command: "destroy" as const, args: [{ domain: "6f1c8f36-61f4-4a43-9a0d-3f3b8f7d2c11" }] };
+
+  it("run as one line on a slow-verb session, never an exec", async () => {
+    const slow = fakeDeps([ok("Domain destroyed\n")]);
+    const main = fakeDeps([]);
+    const client = createHostClient(HOST, { ...main.deps, slowSessions: slow.deps.sessions });
+    expect(await client.virshSlowTry(destroy)).toMatchObject({ ok: true, stdout: "Domain destroyed\n" });
+    expect(slow.batches).toEqual([["destroy"]]);
+    expect(main.runs).toEqual([]);
+  });
+
+  it("run as a one-shot exec when the session could not start (the command was never sent)", async () => {
+    const refused = () => {
+      throw new AppError("host_unreachable", "host one: Cannot reach 127.0.0.1:22 (no SSH handshake within 8000 ms)");
+    };
+    const slow = fakeDeps([refused]);
+    const main = fakeDeps([]);
+    const client = createHostClient(HOST, { ...main.deps, slowSessions: slow.deps.sessions });
+    expect(await client.virshSlowTry(destroy)).toMatchObject({ ok: true });
+    expect(main.runs.map((r) => r.argv.slice(-2))).toEqual([["destroy", destroy.args[0].domain]]);
+  });
+
+  it("are never replayed when the session died under them (they may have run)", async () => {
+    const died = () => {
+      throw new ConnectionClosedError("SSH connection closed");
+    };
+    const slow = fakeDeps([died]);
+    const main = fakeDeps([]);
+    const client = createHostClient(HOST, { ...main.deps, slowSessions: slow.deps.sessions });
+    await expect(client.virshSlowTry(destroy)).rejects.toMatchObject({ code: "host_unreachable" });
+    expect(main.runs).toEqual([]);
   });
 });

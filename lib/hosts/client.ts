@@ -3,7 +3,7 @@ import { AppError } from "@/lib/http/errors";
 import { childLogger, type Logger } from "@/lib/log";
 import { virshMessage } from "./client-errors";
 import { virshEarly, type EarlyVirsh } from "./client-early";
-import { CommandFailedError, ConnectionClosedError } from "./errors";
+import { CommandFailedError, CommandTimeoutError, ConnectionClosedError } from "./errors";
 import type { HostPool } from "./pool";
 import type { StreamPool } from "./stream-pool";
 import type { Duplex } from "node:stream";
@@ -14,6 +14,9 @@ import type { VirshSessions } from "./virsh-session-pool";
 import { virshAllReads } from "./virsh-verbs";
 
 export type { EarlyVirsh } from "./client-early";
+
+/** How long a slow verb may take (a managedsave of a large guest writes all its RAM). */
+export const SLOW_TIMEOUT_MS = 15 * 60_000;
 export { hostIsReady, hostReadyAssert, type HostReadiness } from "./client-errors";
 export type { VirshResult } from "./virsh-session";
 
@@ -30,6 +33,12 @@ export interface HostClientDeps {
   /** Extra connections for long-held channels (consoles, early execs), apart from `pool`. */
   streams: StreamPool;
   sessions: VirshSessions;
+  /**
+   * Sessions for slow verbs (start, destroy, managedsave), on a connection of their own: a slow verb
+   * there costs one line on a running virsh, not an exec (a login shell on the host) and a new
+   * libvirt connection each time. Without it, slow verbs run as one-shot execs.
+   */
+  slowSessions?: VirshSessions;
   /** Maps a transport failure to the error to throw (and marks the host offline when it dropped). */
   transportFailure: (err: unknown) => Promise<unknown>;
   /** libvirt answered a command (lib/fleet marks an offline host online again). Must not throw. */
@@ -60,10 +69,12 @@ export interface HostChannel<S extends Duplex = Duplex> {
 
 /**
  * The one way virtdeck talks to a host (lib/virt builds on it; features never reach the pool or
- * sessions themselves). Three ways to run something:
+ * sessions themselves). Four ways to run something:
  * - session (`virsh`, `virshTry`): pipelined on the host's long-lived virsh session; reads retried
  *   once after a reconnect, mutations never replayed (see virsh-verbs.ts);
- * - one-shot (`virshExec*`, `exec`): its own exec, for stdin-fed or slow verbs and non-virsh tools;
+ * - slow (`virshSlowTry`): lifecycle verbs that take seconds (start, destroy, managedsave), one line on
+ *   an idle slow-verb session on a connection of their own; never replayed;
+ * - one-shot (`virshExec*`, `exec`): its own exec, for stdin-fed verbs and non-virsh tools;
  * - stream (`stream`, `virshStream`): a channel handed to the caller (console bytes, screenshots).
  * Failures become AppErrors naming the host; a debug log line per command gives verb, mode and time
  * (never stdin, never argument values of stdin-fed commands).
@@ -76,6 +87,8 @@ export interface HostClient<H extends HostTarget = HostTarget> {
   virshTry(...cmds: VirshCommandInput[]): Promise<VirshResult[]>;
   /** One-shot virsh (stdin-fed or slow verbs); ok=false on a non-zero exit. */
   virshExecTry(cmd: VirshCommandInput, opts?: ExecOptions): Promise<VirshResult>;
+  /** A slow verb on an idle slow-verb session (never replayed), else one-shot; ok=false when virsh refused. */
+  virshSlowTry(cmd: VirshCommandInput): Promise<VirshResult>;
   /** One-shot virsh; throws on a non-zero exit; returns stdout. */
   virshExec(cmd: VirshCommandInput, opts?: ExecOptions): Promise<string>;
   /** One-shot virsh started now, stdin written later (see client-early.ts). */
@@ -167,6 +180,30 @@ async function oneShot(c: Ctx, cmd: VirshCommandInput, o: ExecOptions = {}): Pro
   }
 }
 
+/**
+ * A slow verb on the slow-verb sessions: a mutation, so a session that died under it (or timed out)
+ * is reported, never replayed. A session that could not start (its connection or channel refused)
+ * never sent the command: the verb then runs as a one-shot exec on the main connection.
+ */
+async function slowSession(c: Ctx, sessions: VirshSessions, cmd: VirshCommandInput): Promise<VirshResult> {
+  const argv = virshCommand(cmd);
+  const started = Date.now();
+  try {
+    const [r] = await sessions.get(c.host.id, c.host.libvirtUri).batch([argv]);
+    debug(c, "slow-session", [cmd.command], started, r.ok);
+    if (r.ok) answered(c);
+    return r;
+  } catch (err) {
+    debug(c, "slow-session", [cmd.command], started, false);
+    if (err instanceof ConnectionClosedError || err instanceof CommandTimeoutError) return c.fail(err);
+    c.log.info(
+      { host: c.host.id, verb: cmd.command, err: String(err) },
+      "slow-verb session unavailable: one-shot exec",
+    );
+    return oneShot(c, cmd, { timeoutMs: SLOW_TIMEOUT_MS });
+  }
+}
+
 async function execRun(c: Ctx, argv: readonly string[], timeoutMs: number, o: ExecOptions): Promise<RunResult> {
   const started = Date.now();
   // The program's name only (argv may carry paths): skip the `env VAR=...` prefix.
@@ -233,6 +270,8 @@ export function createHostClient<H extends HostTarget>(
         cmds.map((cmd) => virshCommand(cmd)),
       ),
     virshExecTry: (cmd, o) => oneShot(c, cmd, o),
+    virshSlowTry: (cmd) =>
+      deps.slowSessions ? slowSession(c, deps.slowSessions, cmd) : oneShot(c, cmd, { timeoutMs: SLOW_TIMEOUT_MS }),
     virshExec,
     virshExecEarly(cmd) {
       return virshEarly({

@@ -12,8 +12,8 @@ import { VirshSession } from "./virsh-session";
  * `maxPerHost`, and otherwise the least busy one. Extra sessions stay open for the next burst; they
  * cost one exec channel each on the host's main connection, which OpenSSH caps (MaxSessions, 10 by
  * default) together with the event watcher and one-shot execs (ssh-transport.ts `maxConcurrentRuns`, 6):
- * keep `maxPerHost` + 1 + that cap within it. Slow verbs do not queue here at all: they run as their
- * own execs (virsh-verbs.ts).
+ * keep `maxPerHost` + 1 + that cap within it. Slow verbs do not queue here at all: they run on sessions
+ * of their own on another connection (VIRSH_SLOW_SESSIONS_PER_HOST).
  */
 export interface VirshSessions {
   /** The session for the next batch (see above); call its `batch` at once, so it counts as busy. */
@@ -22,11 +22,19 @@ export interface VirshSessions {
   size(hostId: string, uri: string): number;
   /** Whether one of (host, URI)'s sessions runs on a live connection (a probe then costs no exec). */
   live(hostId: string, uri: string): boolean;
+  /** Whether one of (host, URI)'s sessions is running a command now. */
+  busy(hostId: string, uri: string): boolean;
   close(hostId: string): void;
   closeAll(): void;
 }
 
 export const VIRSH_SESSIONS_PER_HOST = 2;
+
+/**
+ * Slow-verb sessions per host (lib/fleet/runtime.ts), on a connection of their own: within
+ * OpenSSH's MaxSessions (10) with room to spare; more concurrent slow verbs queue on the least busy.
+ */
+export const VIRSH_SLOW_SESSIONS_PER_HOST = 6;
 
 /** The session a batch should go to, or null when a new one should be opened (pure; exported for tests). */
 export function virshSessionPick<S extends { inflight: number }>(open: readonly S[], max: number): S | null {
@@ -63,6 +71,9 @@ export function createVirshSessions(
     },
     live(hostId, uri) {
       return sessions.get(keyOf(hostId, uri))?.open.some((s) => s.live) ?? false;
+    },
+    busy(hostId, uri) {
+      return sessions.get(keyOf(hostId, uri))?.open.some((s) => s.inflight > 0) ?? false;
     },
     close(hostId) {
       for (const [key, entry] of sessions) {

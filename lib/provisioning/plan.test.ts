@@ -69,6 +69,9 @@ function fakeHost(opts: {
     async virshExecTry(cmd, o) {
       return { ok: true, stdout: await this.virshExec(cmd, o), stderr: "" };
     },
+    async virshSlowTry(cmd) {
+      return { ok: true, stdout: await this.virshExec(cmd), stderr: "" };
+    },
     virshStream() {
       throw new Error("no streams in this fake");
     },

@@ -111,8 +111,8 @@ export type DomainVerb =
 
 /**
  * A lifecycle verb, raw result. Slow verbs (start, managedsave: guest RAM restored or saved; destroy:
- * libvirt waits for QEMU to exit) run as their own exec with a long timeout so they never hold up the
- * session or each other; the others on the session.
+ * libvirt waits for QEMU to exit) run on the host's slow-verb sessions with a long timeout, so they
+ * never hold up the read sessions or each other; the others on a read session.
  */
 export async function domainLifecycleTry({
   host,
@@ -121,7 +121,7 @@ export async function domainLifecycleTry({
   flags = [],
 }: Host & { uuid: string; verb: DomainVerb; flags?: readonly string[] }): Promise<VirshResult> {
   const cmd: VirshCommandInput = { command: verb, args: [{ domain: uuid }, ...flags.map((flag) => ({ flag }))] };
-  if (virshVerbKind(verb) === "slow") return host.virshExecTry(cmd, { timeoutMs: 15 * 60_000 });
+  if (virshVerbKind(verb) === "slow") return host.virshSlowTry(cmd);
   const [r] = await host.virshTry(cmd);
   return r;
 }
@@ -190,16 +190,19 @@ export interface DomainInventoryRaw {
   stats: string;
 }
 
+/**
+ * Only the stat groups a summary uses: all groups cost ~3x as much on a large host. `--nowait`: a
+ * domain libvirt is busy with (a start waiting on QEMU) gives its state without the stats that need
+ * its job, instead of holding the whole read (and every list) until the job ends.
+ */
+const INVENTORY_STATS_FLAGS = ["--raw", "--state", "--cpu-total", "--balloon", "--vcpu", "--nowait"];
+
 const INVENTORY: VirshCommandInput[] = [
   { command: "list", args: [{ flag: "--all" }, { flag: "--uuid" }] },
   { command: "list", args: [{ flag: "--all" }, { flag: "--autostart" }, { flag: "--uuid" }] },
   { command: "list", args: [{ flag: "--all" }, { flag: "--with-managed-save" }, { flag: "--uuid" }] },
   { command: "list", args: [{ flag: "--transient" }, { flag: "--uuid" }] },
-  // Only the stat groups a summary uses: all groups cost ~3x as much on a large host.
-  {
-    command: "domstats",
-    args: [{ flag: "--raw" }, { flag: "--state" }, { flag: "--cpu-total" }, { flag: "--balloon" }, { flag: "--vcpu" }],
-  },
+  { command: "domstats", args: INVENTORY_STATS_FLAGS.map((flag) => ({ flag })) },
 ];
 
 /** The inventory lists and stats in one pipelined batch; throws when virsh refuses one. */
@@ -215,4 +218,16 @@ export async function domainInventoryRead({ host }: Host): Promise<DomainInvento
   if (bad) throw new AppError("host_error", `${host.host.name}: ${virshMessage(bad.stderr)}`);
   const [all, autostart, managedSave, transient] = results.slice(0, 4).map((r) => virshUuids(r.stdout));
   return { all, autostart, managedSave, transient, stats: results[4].stdout };
+}
+
+/** What a summary of one domain needs, in one round trip, raw: `dominfo`, live XML and its stats (see INVENTORY). */
+export async function domainSummaryReadTry({
+  host,
+  uuid,
+}: Host & { uuid: string }): Promise<{ info: VirshResult; xml: VirshResult; stats: VirshResult }> {
+  const [info, xml, stats] = await host.virshTry({ command: "dominfo", args: [{ domain: uuid }] }, dumpxml(uuid), {
+    command: "domstats",
+    args: [...INVENTORY_STATS_FLAGS.map((flag) => ({ flag })), { domain: uuid }],
+  });
+  return { info, xml, stats };
 }

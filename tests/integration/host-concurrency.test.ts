@@ -1,6 +1,6 @@
 // lib/hosts: what a host is busy with must not hold up other work on it. Reads go to an idle virsh
-// session of the host (virsh-session-pool.ts), slow verbs such as destroy run as their own execs
-// (virsh-verbs.ts); and an action's change reaches an events subscriber once, although both the
+// session of the host (virsh-session-pool.ts), slow verbs such as destroy run on the host's slow-verb
+// sessions (virsh-verbs.ts, host client `virshSlowTry`); and an action's change reaches an events subscriber once, although both the
 // action and the host's event watcher see it (lib/fleet/events.ts eventsVmPublish). Asserted by
 // order of completion and counts, never by absolute times. Real sshd + libvirtd (host1).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

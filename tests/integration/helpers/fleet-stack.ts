@@ -141,7 +141,9 @@ export async function fleetSetup(): Promise<FleetContext> {
       for (const id of hostIds) mod.events.eventsUnwatch(id);
       const f = mod.runtime.fleet();
       f.sessions.closeAll();
+      f.slowSessions.closeAll();
       f.pool.closeAll();
+      f.slowPool.closeAll();
       f.caches.clear();
       await tdb.drop();
     },
