@@ -8,6 +8,7 @@ import { auditRecord } from "@/lib/audit/audit";
 import { childLogger } from "@/lib/log";
 import type { Caller } from "@/lib/authz/caller";
 import type { TaskStatus, TaskView } from "@/lib/contracts/tasks";
+import type { MessageRef } from "@/lib/contracts/messages";
 import { toTaskView } from "./tasks";
 import { ensureTimers } from "./liveness";
 import { logLineFields, messageFields, msg, type TaskText } from "./task-text";
@@ -29,13 +30,18 @@ import {
 
 /** Running one task in this process: its context (progress, log), the claim, the outcome. */
 
+/** What tells two status messages apart: the English, or the key and its arguments. */
+const messageId = (m: TaskText) => JSON.stringify(typeof m === "string" ? m : [m.key, m.params ?? {}]);
+
 function makeContext(row: TaskRow, controller: AbortController) {
   const logs = taskLogWriter(row.id);
   let lastWrite = 0;
   let pending: { progress: number; message?: TaskText } | null = null;
   let trailing: NodeJS.Timeout | null = null;
   let chain: Promise<void> = Promise.resolve();
-  let lastMessage = JSON.stringify(row.messageKey ? [row.messageKey, row.messageParams] : row.message);
+  let lastMessage = messageId(
+    row.messageKey ? { key: row.messageKey, params: row.messageParams as MessageRef["params"] } : row.message,
+  );
 
   const write = (p: { progress: number; message?: TaskText }) => {
     lastWrite = Date.now();
@@ -66,12 +72,9 @@ function makeContext(row: TaskRow, controller: AbortController) {
     signal: controller.signal,
     progress(percent, message) {
       const progress = Math.max(0, Math.min(100, Number.isFinite(percent) ? percent : 0));
-      const same =
-        message === undefined
-          ? undefined
-          : JSON.stringify(typeof message === "string" ? message : [message.key, message.params ?? {}]);
-      const changedMessage = same !== undefined && same !== lastMessage;
-      if (same !== undefined) lastMessage = same;
+      const id = message === undefined ? undefined : messageId(message);
+      const changedMessage = id !== undefined && id !== lastMessage;
+      if (id !== undefined) lastMessage = id;
       const next = { progress, message: message ?? pending?.message };
       if (changedMessage || Date.now() - lastWrite >= PROGRESS_WRITE_MS) {
         pending = null;
