@@ -21,7 +21,8 @@ export class ApiError extends Error {
 
 /** Whatever a failed call threw, as an ApiError (a thrown non-ApiError becomes an "internal" one). */
 export function toApiError(err: unknown): ApiError {
-  return toApiError(err);
+  if (err instanceof ApiError) return err;
+  return new ApiError(0, "internal", err instanceof Error ? err.message : String(err));
 }
 
 /** JSON fetch against the app's own API, sending the session's CSRF token on mutations. */
