@@ -100,7 +100,7 @@ test("clones a shut-off VM from its Hardware tab, with the task's progress", asy
   virshHost1(["destroy", uuid]);
 });
 
-test("with the French locale the tasks page shows the clone's and the create's titles in French", async ({
+test("with the French locale the tasks page shows the clone's and the create's titles, status and log in French", async ({
   page,
   context,
 }) => {
@@ -111,6 +111,14 @@ test("with the French locale the tasks page shows the clone's and the create's t
   await expect(titles).toContainText(`Cloner ${PREFIX}src en ${PREFIX}copy (copie complète)`);
   await expect(titles).toContainText(new RegExp(`Créer ${PREFIX}src sur .+ \\(copie complète\\)`));
   await expect(titles).not.toContainText(`Clone ${PREFIX}src to`);
+  // The clone's status message and log lines are stored as message keys: shown in French too.
+  const clone = page.getByTestId("tasks-item").filter({ hasText: `Cloner ${PREFIX}src en ${PREFIX}copy` });
+  await expect(clone.getByTestId("tasks-item-message")).toHaveText("En marche");
+  await clone.getByTestId("tasks-item-toggle").click();
+  const log = clone.getByTestId("task-log");
+  await expect(log).toContainText(`${PREFIX}copy définie (`);
+  await expect(log).toContainText("Démarrée");
+  await expect(log).not.toContainText("Started");
 });
 
 test("converts a VM to a template: no Start button, and the server refuses a start", async ({ page }) => {

@@ -8,7 +8,7 @@ import { Alert } from "@/components/ui/alert";
 import { buttonClasses } from "@/components/ui/button";
 import { TaskProgress } from "@/components/tasks/task-progress";
 import { TaskStatusBadge } from "@/components/tasks/task-status-badge";
-import { useTaskTitle } from "@/components/tasks/task-title";
+import { useTaskMessage, useTaskTitle } from "@/components/tasks/task-title";
 import { vmHref } from "@/components/vms/types";
 import type { TaskView } from "@/lib/contracts/tasks";
 
@@ -16,6 +16,7 @@ import type { TaskView } from "@/lib/contracts/tasks";
 export function TaskWatch({ taskId, testId = "prov-task" }: { taskId: string; testId?: string }) {
   const t = useTranslations("provisioning");
   const titleOf = useTaskTitle();
+  const messageOf = useTaskMessage();
   const [task, setTask] = useState<TaskView | null>(null);
   useEffect(() => {
     let stop = false;
@@ -51,7 +52,7 @@ export function TaskWatch({ taskId, testId = "prov-task" }: { taskId: string; te
         testId={`${testId}-progress`}
       />
       <p className="text-xs text-slate-600 dark:text-slate-400" data-testid={`${testId}-message`}>
-        {task?.message}
+        {task ? messageOf(task) : null}
       </p>
       {task?.status === "failed" ? (
         <Alert tone="error" testId={`${testId}-error`}>

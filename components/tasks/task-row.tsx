@@ -6,7 +6,7 @@ import { Button } from "@/components/ui/button";
 import { taskIsFinished, type TaskView } from "@/lib/contracts/tasks";
 import { TaskProgress } from "./task-progress";
 import { TaskStatusBadge } from "./task-status-badge";
-import { useTaskTitle } from "./task-title";
+import { useTaskMessage, useTaskTitle } from "./task-title";
 
 /** Cancels a task through the API; returns the task as the server now sees it. */
 export async function taskCancelRequest(id: string, csrfToken: string): Promise<TaskView> {
@@ -26,6 +26,7 @@ export function TaskRow({
 }) {
   const t = useTranslations("tasks");
   const title = useTaskTitle()(task);
+  const message = useTaskMessage()(task);
   const format = useFormatter();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -88,12 +89,8 @@ export function TaskRow({
         testId="task-progress"
       />
       <p className="flex justify-between gap-2 text-xs text-slate-600 dark:text-slate-400">
-        <span className="min-w-0 truncate" data-testid="task-message" title={task.error ?? task.message}>
-          {task.status === "failed" ? (
-            <span className="text-red-700 dark:text-red-300">{task.error}</span>
-          ) : (
-            task.message
-          )}
+        <span className="min-w-0 truncate" data-testid="task-message" title={task.error ?? message}>
+          {task.status === "failed" ? <span className="text-red-700 dark:text-red-300">{task.error}</span> : message}
         </span>
         {!finished ? (
           <span data-testid="task-percent">{t("percent", { value: Math.floor(task.progress) })}</span>

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { createTranslator } from "use-intl";
 import { describe, expect, it } from "vitest";
-import { taskTitle, type TitleTranslator } from "./task-title";
+import { taskLogLine, taskMessage, taskTitle, type TitleTranslator } from "./task-title";
 
 function tasksT(locale: "en" | "fr"): TitleTranslator {
   const messages = {
@@ -33,5 +33,45 @@ describe("taskTitle", () => {
     const fr = tasksT("fr");
     expect(taskTitle(fr, { ...base, titleKey: null, titleParams: null })).toBe("English title");
     expect(taskTitle(fr, { ...base, titleKey: "titles.noSuchKey", titleParams: {} })).toBe("English title");
+  });
+});
+
+describe("taskMessage and taskLogLine", () => {
+  // Status messages and log lines the server stores as keys, in both languages.
+  it.each<["en" | "fr", string, Record<string, string | number>, string]>([
+    ["fr", "steps.copying", { name: "base.qcow2", percent: 42 }, "Copie de base.qcow2 : 42 %"],
+    ["fr", "steps.deleted", {}, "Supprimée"],
+    ["fr", "lines.forcedOff", { name: "web1" }, "web1 arrêtée de force"],
+    ["fr", "lines.uploaded", { bytes: 1024 }, "1024 octets téléversés"],
+    [
+      "fr",
+      "lines.undefined",
+      { name: "web1", managedSave: "yes", snapshots: "no" },
+      "Définition de web1 supprimée, avec sa sauvegarde gérée",
+    ],
+    ["fr", "lines.error", { error: "virsh: domain not found" }, "erreur : virsh: domain not found"],
+    ["en", "steps.copying", { name: "base.qcow2", percent: 42 }, "Copying base.qcow2: 42%"],
+    ["en", "lines.uploaded", { bytes: 1024 }, "Uploaded 1024 bytes"],
+    [
+      "en",
+      "lines.undefined",
+      { name: "web1", managedSave: "yes", snapshots: "yes" },
+      "Undefined web1 with its managed save and snapshot metadata",
+    ],
+    ["en", "lines.undefined", { name: "web1", managedSave: "no", snapshots: "no" }, "Undefined web1"],
+  ])("renders in %s %s %j as %j", (locale, key, params, expected) => {
+    const t = tasksT(locale);
+    expect(taskMessage(t, { message: "English", messageKey: key, messageParams: params })).toBe(expected);
+    expect(taskLogLine(t, { line: "English", lineKey: key, lineParams: params })).toBe(expected);
+  });
+
+  it("falls back to the stored English for old rows and unknown keys", () => {
+    const fr = tasksT("fr");
+    expect(taskMessage(fr, { message: "Uploading", messageKey: null, messageParams: null })).toBe("Uploading");
+    expect(taskMessage(fr, { message: "Uploading", messageKey: "steps.noSuchKey", messageParams: {} })).toBe(
+      "Uploading",
+    );
+    expect(taskLogLine(fr, { line: "Started", lineKey: null, lineParams: null })).toBe("Started");
+    expect(taskLogLine(fr, { line: "Started", lineKey: "lines.noSuchKey", lineParams: {} })).toBe("Started");
   });
 });

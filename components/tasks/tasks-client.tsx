@@ -13,7 +13,7 @@ import { ActivityIcon } from "./task-drawer";
 import { TaskProgress } from "./task-progress";
 import { taskCancelRequest } from "./task-row";
 import { TaskStatusBadge } from "./task-status-badge";
-import { useTaskTitle } from "./task-title";
+import { useTaskLogLine, useTaskMessage, useTaskTitle } from "./task-title";
 import { useTasks } from "./use-tasks";
 
 type Filter = "all" | "active" | "finished";
@@ -21,6 +21,7 @@ type Filter = "all" | "active" | "finished";
 /** A task's log, followed while the task runs. */
 function TaskLog({ task }: { task: TaskView }) {
   const t = useTranslations("tasks");
+  const lineOf = useTaskLogLine();
   const [lines, setLines] = useState<TaskLogLine[]>([]);
   const [error, setError] = useState<string | null>(null);
   const finished = taskIsFinished(task.status);
@@ -63,7 +64,7 @@ function TaskLog({ task }: { task: TaskView }) {
           data-testid="task-log"
           className="max-h-64 overflow-auto rounded-md bg-slate-950 p-3 font-mono text-xs leading-5 text-slate-100"
         >
-          {lines.map((l) => `${new Date(l.at).toLocaleTimeString()}  ${l.line}`).join("\n")}
+          {lines.map((l) => `${new Date(l.at).toLocaleTimeString()}  ${lineOf(l)}`).join("\n")}
         </pre>
       ) : (
         <p className="text-xs text-slate-500" data-testid="task-log-empty">
@@ -77,6 +78,7 @@ function TaskLog({ task }: { task: TaskView }) {
 export function TasksClient({ csrfToken }: { csrfToken: string }) {
   const t = useTranslations("tasks");
   const titleOf = useTaskTitle();
+  const messageOf = useTaskMessage();
   const format = useFormatter();
   const { tasks, error, upsert } = useTasks({ limit: 100 });
   const [filter, setFilter] = useState<Filter>("all");
@@ -182,7 +184,7 @@ export function TasksClient({ csrfToken }: { csrfToken: string }) {
                   {task.status === "failed" ? (
                     <span className="text-red-700 dark:text-red-300">{task.error}</span>
                   ) : (
-                    task.message
+                    messageOf(task)
                   )}
                   {!taskIsFinished(task.status) ? ` · ${t("percent", { value: Math.floor(task.progress) })}` : ""}
                 </p>

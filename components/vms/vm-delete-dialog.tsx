@@ -6,6 +6,7 @@ import { ApiError, fetchJson } from "@/components/api/fetch-json";
 import { ErrorBanner } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
+import { useTaskMessage } from "@/components/tasks/task-title";
 import type { TaskView } from "@/lib/contracts/tasks";
 
 /** What GET /api/vms/:hostId/:uuid/delete answers (lib/storage/vm-delete.ts). */
@@ -42,6 +43,7 @@ export function VmDeleteButton({
   disabled?: boolean;
 }) {
   const t = useTranslations("vms.delete");
+  const messageOf = useTaskMessage();
   const router = useRouter();
   const [open, setOpen] = useState(false);
   const [plan, setPlan] = useState<DeletePlan | null>(null);
@@ -204,7 +206,7 @@ export function VmDeleteButton({
             </label>
             {task ? (
               <p className="text-sm" data-testid="vm-delete-task" data-status={task.status}>
-                {task.status === "failed" ? task.error : `${task.message} (${Math.floor(task.progress)} %)`}
+                {task.status === "failed" ? task.error : `${messageOf(task)} (${Math.floor(task.progress)} %)`}
               </p>
             ) : null}
           </div>

@@ -17,7 +17,11 @@ export interface TaskView {
   status: TaskStatus;
   /** 0..100 */
   progress: number;
+  /** English status message (API clients, rows older than translated messages). */
   message: string;
+  /** The message as a key of the "tasks" catalogue and its ICU arguments; null on older rows. */
+  messageKey: string | null;
+  messageParams: Record<string, string | number> | null;
   hostId: string | null;
   vmUuid: string | null;
   userId: string | null;
@@ -34,7 +38,11 @@ export interface TaskView {
 export interface TaskLogLine {
   id: string;
   at: string;
+  /** English line (API clients, rows older than translated lines). */
   line: string;
+  /** The line as a key of the "tasks" catalogue and its ICU arguments; null on older rows. */
+  lineKey: string | null;
+  lineParams: Record<string, string | number> | null;
 }
 
 export interface TaskDetail extends TaskView {

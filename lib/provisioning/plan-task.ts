@@ -3,6 +3,7 @@ import { domainInfoTry } from "@/lib/virt/domain";
 import { poolRefreshQuiet } from "@/lib/virt/storage-pool";
 import { volumeDeleteTry } from "@/lib/virt/storage-volume";
 import { taskHandlerRegister } from "@/lib/tasks/registry";
+import { msg } from "@/lib/tasks/task-text";
 import { quotaRelease } from "./quota";
 import { provHost } from "./host-access";
 import { planRun } from "./plan";
@@ -19,12 +20,12 @@ export function planTaskRegister(kind: string): void {
     async (ctx) => {
       const p = CreatePlanSchema.parse((ctx.input as { plan?: unknown } | null)?.plan);
       const h = await provHost(p.hostId);
-      await ctx.progress(1, "Preparing");
+      await ctx.progress(1, msg("steps.preparing"));
       const vm = await planRun(h, p, { progress: ctx.progress, log: ctx.log }).catch(async (err: unknown) => {
         await quotaRelease(p.hostId, p.domain.uuid);
         throw err;
       });
-      await ctx.progress(100, vm.started ? "Running" : "Defined");
+      await ctx.progress(100, msg(vm.started ? "steps.running" : "steps.defined"));
       return { hostId: p.hostId, uuid: vm.uuid, name: vm.name };
     },
     {

@@ -18,6 +18,8 @@ import { FILE_COPY_EXISTS, fileCopyArgv, fileCopyPlan, parseAllocatedLines } fro
 import { domainCloneXml } from "@/lib/libvirt/domain-xml-update";
 import { xmlAppend, xmlNewDocument, xmlSerialize } from "@/lib/libvirt/xml-build";
 import { inventoryInvalidate } from "@/lib/fleet/inventory";
+import { msg } from "@/lib/tasks/task-text";
+import type { MessageRef } from "@/lib/contracts/messages";
 import type { ProvHost } from "./host-access";
 import type { CreatePlan, VolumeStep } from "./plan-schema";
 
@@ -25,8 +27,8 @@ import type { CreatePlan, VolumeStep } from "./plan-schema";
 const COPY_TIMEOUT_MS = 12 * 3600_000;
 
 export interface PlanRunHooks {
-  progress?: (percent: number, message?: string) => Promise<void>;
-  log?: (line: string) => Promise<void>;
+  progress?: (percent: number, message?: MessageRef) => Promise<void>;
+  log?: (line: MessageRef) => Promise<void>;
 }
 
 /** Volume XML for vol-create-from: same name/format/capacity rules as vol-create-as. */
@@ -134,6 +136,8 @@ async function volumeStepRun(
   }
 }
 
+const copyingStep = (name: string, frac: number) => msg("steps.copying", { name, percent: Math.round(frac * 100) });
+
 /** Progress of a copy read by `read` (bytes written so far) every 500 ms until `copy` settles. */
 async function copyWatch(
   copy: Promise<unknown>,
@@ -154,11 +158,7 @@ async function copyWatch(
     const alloc = await read().catch(() => null);
     if (alloc === null) continue;
     const frac = step.srcAllocationBytes > 0 ? Math.min(0.99, alloc / step.srcAllocationBytes) : 0;
-    if (!done)
-      await hooks.progress(
-        share.from + (share.to - share.from) * frac,
-        `Copying ${step.srcName}: ${Math.round(frac * 100)}%`,
-      );
+    if (!done) await hooks.progress(share.from + (share.to - share.from) * frac, copyingStep(step.srcName, frac));
   }
 }
 
@@ -210,10 +210,10 @@ async function fileCopy(
     destExists: dest !== null,
   });
   if ("reason" in decided) {
-    await hooks.log?.(`Copying with libvirt: ${decided.reason}`);
+    await hooks.log?.(msg("lines.copyLibvirt", { reason: decided.reason }));
     return false;
   }
-  await hooks.log?.(`Copying ${decided.srcPath} to ${decided.dstPath} (file copy)`);
+  await hooks.log?.(msg("lines.copyFile", { source: decided.srcPath, target: decided.dstPath }));
   // The copy prints the destination's allocation twice a second (file-copy.ts); the newest
   // figure is reported once the previous report is written, so a slow database drops figures
   // instead of queueing them.
@@ -225,7 +225,7 @@ async function fileCopy(
     if (allocated === null || !hooks.progress || reporting) return;
     const frac = step.srcAllocationBytes > 0 ? Math.min(0.99, allocated / step.srcAllocationBytes) : 0;
     reporting = hooks
-      .progress(share.from + (share.to - share.from) * frac, `Copying ${step.srcName}: ${Math.round(frac * 100)}%`)
+      .progress(share.from + (share.to - share.from) * frac, copyingStep(step.srcName, frac))
       .catch(() => {})
       .finally(() => (reporting = null));
   };
@@ -248,7 +248,7 @@ async function fileCopy(
     throw err;
   }
   await watch;
-  if (r.code === 0) await hooks.log?.(`Copied in ${((Date.now() - copyStarted) / 1000).toFixed(1)} s`);
+  if (r.code === 0) await hooks.log?.(msg("lines.copied", { seconds: ((Date.now() - copyStarted) / 1000).toFixed(1) }));
   if (r.code === FILE_COPY_EXISTS) throw new AppError("conflict", `${h.host.name}: ${decided.dstPath} already exists`);
   if (r.code !== 0) {
     await removePartial();
@@ -284,14 +284,14 @@ export async function planRun(
   const define = copies ? domainDefineEarly({ host: h }) : null;
   try {
     for (const step of plan.volumes) {
-      await hooks.log?.(`Creating volume ${step.pool}/${step.name} (${step.kind})`);
+      await hooks.log?.(msg("lines.volumeCreating", { pool: step.pool, name: step.name, kind: step.kind }));
       const from = copies ? 5 + (85 * copyIndex) / copies : 5;
       const to = copies ? 5 + (85 * (copyIndex + 1)) / copies : 5;
       await volumeStepRun(h, step, hooks, { from, to });
       if (step.kind === "copy") copyIndex++;
       made.push({ pool: step.pool, name: step.name });
     }
-    await hooks.progress?.(90, "Defining the VM");
+    await hooks.progress?.(90, msg("steps.defining"));
     const refs = plan.domain.disks.filter((d) => d.volume);
     const paths = await volumePaths({
       host: h,
@@ -326,19 +326,19 @@ export async function planRun(
     if (define) await define.feed(xml);
     else await domainDefine({ host: h, xml });
     defined = true;
-    await hooks.log?.(`Defined ${plan.domain.name} (${plan.domain.uuid})`);
+    await hooks.log?.(msg("lines.defined", { name: plan.domain.name, uuid: plan.domain.uuid }));
     if (plan.start) {
-      await hooks.progress?.(95, "Starting");
+      await hooks.progress?.(95, msg("steps.starting"));
       // A new guest has no saved state to restore: its start is quick, so it goes through the
       // host's virsh session rather than paying for an exec (and the login shell) of its own.
       await domainLifecycle({ host: h, uuid: plan.domain.uuid, verb: "start" });
-      await hooks.log?.("Started");
+      await hooks.log?.(msg("lines.started"));
     }
     inventoryInvalidate(h.host.id, [plan.domain.name]);
     return { uuid: plan.domain.uuid, name: plan.domain.name, started: plan.start };
   } catch (err) {
     define?.cancel();
-    await hooks.log?.(`Failed: ${err instanceof Error ? err.message : String(err)}; removing what was made`);
+    await hooks.log?.(msg("lines.buildFailed", { error: err instanceof Error ? err.message : String(err) }));
     if (defined) {
       const uuid = plan.domain.uuid;
       await domainLifecycle({ host: h, uuid, verb: "destroy" }).catch(() => {});

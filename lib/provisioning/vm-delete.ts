@@ -15,6 +15,8 @@ import { volumeDeleteTry, volumeGetMany } from "@/lib/virt/storage-volume";
 import { inventoryInvalidate } from "@/lib/fleet/inventory";
 import { taskEnqueue } from "@/lib/tasks/tasks";
 import { taskHandlerRegister, type TaskContext } from "@/lib/tasks/registry";
+import { msg, taskTextEnglish } from "@/lib/tasks/task-text";
+import type { MessageRef } from "@/lib/contracts/messages";
 import type { TaskView } from "@/lib/contracts/tasks";
 import { storageClient } from "@/lib/storage/storage";
 import { diskOf, type DomainDisk } from "@/lib/storage/usage";
@@ -157,7 +159,7 @@ async function run(ctx: TaskContext) {
   const input = InputSchema.extend({ userId: z.string(), username: z.string(), ip: z.string() }).parse(ctx.input);
   const client = await storageClient(input.hostId);
   const host = client.host;
-  await ctx.progress(5, "Checking volumes");
+  await ctx.progress(5, msg("steps.volumesChecking"));
   const p = await plan(client, input.vmUuid);
   // Checked again at run time: what became unfit since the request is kept, and named in the log.
   const kept: { path: string; reason: string }[] = [];
@@ -171,22 +173,28 @@ async function run(ctx: TaskContext) {
     if (d.path && !input.volumes.includes(d.path) && !kept.some((k) => k.path === d.path))
       kept.push({ path: d.path, reason: d.deletable ? "not selected" : d.reason! });
   }
-  const step = async (what: string, r: { ok: boolean; stderr: string }) => {
-    if (!r.ok) throw new AppError("host_error", `${host.name}: ${what}: ${virshMessage(r.stderr)}`);
+  const step = async (what: MessageRef, r: { ok: boolean; stderr: string }) => {
+    if (!r.ok) throw new AppError("host_error", `${host.name}: ${taskTextEnglish(what)}: ${virshMessage(r.stderr)}`);
     await ctx.log(what);
   };
   if (p.state !== "shut off") {
-    await ctx.progress(15, "Stopping the VM");
-    await step(`Forced off ${p.vmName}`, await domainLifecycleTry({ host: client, uuid: p.vmUuid, verb: "destroy" }));
+    await ctx.progress(15, msg("steps.vmStopping"));
+    await step(
+      msg("lines.forcedOff", { name: p.vmName }),
+      await domainLifecycleTry({ host: client, uuid: p.vmUuid, verb: "destroy" }),
+    );
   }
-  await ctx.progress(30, "Removing the definition");
+  await ctx.progress(30, msg("steps.undefining"));
   const flags = ["--managed-save", "--snapshots-metadata", "--checkpoints-metadata"];
   const u = await domainUndefineTry({ host: client, uuid: p.vmUuid, flags: [...flags, "--nvram"] });
-  if (!u.ok) await step(`Undefined ${p.vmName}`, await domainUndefineTry({ host: client, uuid: p.vmUuid, flags }));
-  else
-    await ctx.log(
-      `Undefined ${p.vmName}${p.hasManagedSave ? " with its managed save" : ""}${p.hasSnapshots ? " and snapshot metadata" : ""}`,
-    );
+  const undefined_ = (withMetadata: boolean) =>
+    msg("lines.undefined", {
+      name: p.vmName,
+      managedSave: withMetadata && p.hasManagedSave ? "yes" : "no",
+      snapshots: withMetadata && p.hasSnapshots ? "yes" : "no",
+    });
+  if (!u.ok) await step(undefined_(false), await domainUndefineTry({ host: client, uuid: p.vmUuid, flags }));
+  else await ctx.log(undefined_(true));
   inventoryInvalidate(host.id, "*");
   // Grants and tags on this VM die with it.
   await vmAccessForget(host.id, p.vmUuid);
@@ -201,11 +209,11 @@ async function run(ctx: TaskContext) {
       kept.push({ path, reason: usedReason(dep) });
       continue;
     }
-    await ctx.progress(40 + (55 * i) / Math.max(1, chosen.length), `Deleting ${path}`);
-    await step(`Deleted ${path}`, await volumeDeleteTry({ host: client, ref: { path } }));
+    await ctx.progress(40 + (55 * i) / Math.max(1, chosen.length), msg("steps.volumeDeleting", { path }));
+    await step(msg("lines.volumeDeleted", { path }), await volumeDeleteTry({ host: client, ref: { path } }));
     deleted.push(path);
   }
-  for (const k of kept) await ctx.log(`Kept ${k.path}: ${k.reason}`);
+  for (const k of kept) await ctx.log(msg("lines.volumeKept", { path: k.path, reason: k.reason }));
   await auditRecord({
     actor: { id: input.userId, name: input.username },
     action: "vm.delete",
@@ -219,7 +227,7 @@ async function run(ctx: TaskContext) {
       snapshots: p.hasSnapshots,
     },
   });
-  await ctx.progress(100, "Deleted");
+  await ctx.progress(100, msg("steps.deleted"));
   return { vmName: p.vmName, deletedVolumes: deleted, keptVolumes: kept.map((k) => k.path) };
 }
 

@@ -10,6 +10,7 @@ import { virshMessage } from "@/lib/hosts/client-errors";
 import { volumeCreate, volumePaths, volumeUploadStream } from "@/lib/virt/storage-volume";
 import { poolRefresh } from "@/lib/virt/storage-pool";
 import { taskHandlerRegister, type TaskContext } from "@/lib/tasks/registry";
+import { msg } from "@/lib/tasks/task-text";
 import { taskRunAttached } from "@/lib/tasks/runner";
 import type { TaskView } from "@/lib/contracts/tasks";
 import { ImageMagicCollector } from "./image-magic";
@@ -111,7 +112,7 @@ async function bytesSend(o: {
         : "Refused: the file does not start with a qcow2 header",
     );
   };
-  await ctx.progress(0, "Uploading");
+  await ctx.progress(0, msg("steps.uploading"));
   for (;;) {
     if (ctx.signal.aborted || requestSignal.aborted) break;
     const { value, done } = await Promise.race([reader.read(), hostGone]);
@@ -124,7 +125,7 @@ async function bytesSend(o: {
     sent += value.length;
     if (sent > q.size) throw new AppError("invalid_input", `The upload is larger than the announced ${q.size} bytes`);
     if (!stream.write(value)) await Promise.race([once(stream, "drain"), hostGone]);
-    await ctx.progress((sent / q.size) * TRANSFER_SHARE, "Uploading");
+    await ctx.progress((sent / q.size) * TRANSFER_SHARE, msg("steps.uploading"));
   }
   if (ctx.signal.aborted) throw ctx.signal.reason;
   if (requestSignal.aborted || sent < q.size) {
@@ -158,13 +159,7 @@ async function uploadVolumeCreate(
 /** Removes a failed upload's partial volume, now or (retried in the background) once the host lets it. */
 async function uploadVolumeRemove(partial: string, name: string, ctx: TaskContext): Promise<void> {
   const deleted = await partialVolumeRemove(partial);
-  await ctx
-    .log(
-      deleted
-        ? `Deleted the partial volume ${name}`
-        : `Could not delete the partial volume ${name} yet: retrying until it is gone`,
-    )
-    .catch(() => {});
+  await ctx.log(msg(deleted ? "lines.partialDeleted" : "lines.partialDeleteRetrying", { name })).catch(() => {});
 }
 
 /**
@@ -188,7 +183,7 @@ export async function storageUpload(
 
   let failure: unknown;
   const handler = async (ctx: TaskContext) => {
-    await ctx.log(`Creating volume ${q.name} (${q.size} bytes) in pool ${q.pool} on ${host.name}`);
+    await ctx.log(msg("lines.uploadVolumeCreating", { name: q.name, bytes: q.size, pool: q.pool, host: host.name }));
     const partial = await uploadVolumeCreate(client, q, ctx.taskId);
     let stream: CommandStream | null = null;
     const reader = body.getReader();
@@ -201,16 +196,14 @@ export async function storageUpload(
     try {
       stream = await volumeUploadStream({ host: client, pool: q.pool, name: q.name });
       const sent = await bytesSend({ stream, reader, q, ctx, requestSignal, hostName: host.name });
-      await ctx.log(`Uploaded ${sent} bytes`);
+      await ctx.log(msg("lines.uploaded", { bytes: sent }));
 
-      await ctx.progress(TRANSFER_SHARE, "Checking the image");
+      await ctx.progress(TRANSFER_SHARE, msg("steps.imageChecking"));
       await poolRefresh({ host: client, pools: [q.pool] });
       const [path] = await volumePaths({ host: client, refs: [{ pool: q.pool, name: q.name }] });
       const declared = declaredImageFormat(q.format);
       const info = await imageInspect({ host: client, path, declaredFormat: declared, label: q.name });
-      await ctx.log(
-        `qemu-img info -f ${declared}: format ${info.format}, virtual size ${info.virtualSizeBytes} bytes, no backing or data file`,
-      );
+      await ctx.log(msg("lines.imageChecked", { declared, format: info.format, bytes: info.virtualSizeBytes }));
       await auditRecord({
         actor: caller.actor,
         action: "storage.upload",
@@ -219,7 +212,7 @@ export async function storageUpload(
         details: { hostId: host.id, pool: q.pool, format: q.format, bytes: sent },
       });
       await partialVolumeForget(partial);
-      await ctx.progress(100, "Uploaded");
+      await ctx.progress(100, msg("steps.uploaded"));
       return {
         pool: q.pool,
         name: q.name,

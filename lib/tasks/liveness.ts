@@ -11,6 +11,7 @@ import {
   errorText,
   runtime,
 } from "./registry";
+import { logLineFields, msg, taskTextFields } from "./task-text";
 
 /** Liveness of this instance's tasks: heartbeats, cancel polling, and the sweep for tasks whose worker died. */
 
@@ -54,9 +55,13 @@ export async function taskSweepInterrupted(opts: { staleAfterMs?: number } = {})
   );
   const resolved: string[] = [];
   for (const t of stale) {
-    const reason = `Interrupted: the virtdeck instance running it (${t.workerId ?? "unknown"}) stopped${
-      t.heartbeatAt ? ` (last heard from at ${t.heartbeatAt.toISOString()})` : ""
-    }. It was not resumed; check what it left behind before retrying.`;
+    const interrupted = taskTextFields(
+      msg("lines.interrupted", {
+        worker: t.workerId ?? "unknown",
+        heard: t.heartbeatAt ? t.heartbeatAt.toISOString() : "never",
+      }),
+    );
+    const reason = interrupted.text;
     const now = new Date();
     const n = await db().task.updateMany({
       where: { id: t.id, status: "running", heartbeatAt: t.heartbeatAt },
@@ -65,16 +70,20 @@ export async function taskSweepInterrupted(opts: { staleAfterMs?: number } = {})
     if (n.count !== 1) continue; // another instance resolved it first
     resolved.push(t.id);
     await db()
-      .taskLog.create({ data: { taskId: t.id, line: `error: ${reason}` } })
+      .taskLog.create({
+        data: { taskId: t.id, line: `error: ${reason}`, lineKey: interrupted.key, lineParams: interrupted.params! },
+      })
       .catch(() => {});
     const hook = rt.handlers.get(t.kind)?.opts.onInterrupted;
     if (hook) {
       try {
         await hook({ id: t.id, input: t.input, hostId: t.hostId, vmUuid: t.vmUuid });
-        await db().taskLog.create({ data: { taskId: t.id, line: "Cleaned up after the interruption" } });
+        await db().taskLog.create({ data: { taskId: t.id, ...logLineFields(msg("lines.interruptCleaned")) } });
       } catch (err) {
         await db()
-          .taskLog.create({ data: { taskId: t.id, line: `Cleanup after the interruption failed: ${errorText(err)}` } })
+          .taskLog.create({
+            data: { taskId: t.id, ...logLineFields(msg("lines.interruptCleanupFailed", { error: errorText(err) })) },
+          })
           .catch(() => {});
       }
     }

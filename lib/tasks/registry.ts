@@ -21,10 +21,13 @@ export interface TaskContext {
   input: unknown;
   /** Aborted on cancel (when the handler is cancellable) and on shutdown. */
   signal: AbortSignal;
-  /** Records progress (0..100, clamped) and an optional status message. Writes are coalesced. */
-  progress(percent: number, message?: string): Promise<void>;
-  /** Appends one line to the task's log. */
-  log(line: string): Promise<void>;
+  /**
+   * Records progress (0..100, clamped) and an optional status message: a key of the "tasks"
+   * catalogue + arguments (lib/tasks/task-text.ts `msg`), stored with its English. Writes are coalesced.
+   */
+  progress(percent: number, message?: MessageRef | string): Promise<void>;
+  /** Appends one line to the task's log: a message (`msg(key, params)`) or plain English. */
+  log(line: MessageRef | string): Promise<void>;
 }
 
 export type TaskHandler = (ctx: TaskContext) => Promise<Record<string, unknown> | void>;

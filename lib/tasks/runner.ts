@@ -8,11 +8,12 @@ import { auditRecord } from "@/lib/audit/audit";
 import { childLogger } from "@/lib/log";
 import type { Caller } from "@/lib/authz/caller";
 import type { TaskStatus, TaskView } from "@/lib/contracts/tasks";
+import type { MessageRef } from "@/lib/contracts/messages";
 import { toTaskView } from "./tasks";
 import { ensureTimers } from "./liveness";
+import { logLineFields, messageFields, msg, type TaskText } from "./task-text";
 import {
   KindSchema,
-  MAX_LOG_LINE,
   PROGRESS_WRITE_MS,
   TaskCancelledError,
   TaskShutdownError,
@@ -29,18 +30,23 @@ import {
 
 /** Running one task in this process: its context (progress, log), the claim, the outcome. */
 
+/** What tells two status messages apart: the English, or the key and its arguments. */
+const messageId = (m: TaskText) => JSON.stringify(typeof m === "string" ? m : [m.key, m.params ?? {}]);
+
 function makeContext(row: TaskRow, controller: AbortController) {
   const logs = taskLogWriter(row.id);
   let lastWrite = 0;
-  let pending: { progress: number; message?: string } | null = null;
+  let pending: { progress: number; message?: TaskText } | null = null;
   let trailing: NodeJS.Timeout | null = null;
   let chain: Promise<void> = Promise.resolve();
-  let lastMessage = row.message;
+  let lastMessage = messageId(
+    row.messageKey ? { key: row.messageKey, params: row.messageParams as MessageRef["params"] } : row.message,
+  );
 
-  const write = (p: { progress: number; message?: string }) => {
+  const write = (p: { progress: number; message?: TaskText }) => {
     lastWrite = Date.now();
     const data: Prisma.TaskUpdateInput = { progress: p.progress };
-    if (p.message !== undefined) data.message = p.message;
+    if (p.message !== undefined) Object.assign(data, messageFields(p.message));
     chain = chain
       .then(() => db().task.updateMany({ where: { id: row.id, status: "running" }, data }))
       .then(
@@ -66,10 +72,10 @@ function makeContext(row: TaskRow, controller: AbortController) {
     signal: controller.signal,
     progress(percent, message) {
       const progress = Math.max(0, Math.min(100, Number.isFinite(percent) ? percent : 0));
-      const msg = message?.slice(0, 500);
-      const changedMessage = msg !== undefined && msg !== lastMessage;
-      if (msg !== undefined) lastMessage = msg;
-      const next = { progress, message: msg ?? pending?.message };
+      const id = message === undefined ? undefined : messageId(message);
+      const changedMessage = id !== undefined && id !== lastMessage;
+      if (id !== undefined) lastMessage = id;
+      const next = { progress, message: message ?? pending?.message };
       if (changedMessage || Date.now() - lastWrite >= PROGRESS_WRITE_MS) {
         pending = null;
         if (trailing) clearTimeout(trailing);
@@ -80,7 +86,7 @@ function makeContext(row: TaskRow, controller: AbortController) {
       if (!trailing) trailing = setTimeout(() => void flush(), PROGRESS_WRITE_MS);
       return Promise.resolve();
     },
-    log: (line) => logs.append(String(line)),
+    log: (line) => logs.append(line),
   };
   return { ctx, flush, logs };
 }
@@ -94,11 +100,11 @@ const MAX_LOG_BACKLOG = 1_000;
  * line that cannot be written must not abort the handler (nor skip its cleanup).
  */
 function taskLogWriter(taskId: string) {
-  const backlog: { line: string; at: Date }[] = [];
+  const backlog: { line: TaskText; at: Date }[] = [];
   let lost = 0;
   let chain: Promise<void> = Promise.resolve();
-  const writeOne = async (l: { line: string; at: Date }) => {
-    await db().taskLog.create({ data: { taskId, line: l.line, at: l.at } });
+  const writeOne = async (l: { line: TaskText; at: Date }) => {
+    await db().taskLog.create({ data: { taskId, at: l.at, ...logLineFields(l.line) } });
   };
   const drainOnce = async () => {
     while (backlog.length) {
@@ -107,14 +113,14 @@ function taskLogWriter(taskId: string) {
     }
     if (lost) {
       const n = lost;
-      await writeOne({ line: `(${n} log lines lost while the database was unavailable)`, at: new Date() });
+      await writeOne({ line: msg("lines.lost", { count: n }), at: new Date() });
       lost -= n;
     }
   };
   return {
-    append(line: string): Promise<void> {
+    append(line: TaskText): Promise<void> {
       if (backlog.length >= MAX_LOG_BACKLOG) lost++;
-      else backlog.push({ line: line.slice(0, MAX_LOG_LINE), at: new Date() });
+      else backlog.push({ line, at: new Date() });
       chain = chain.then(() =>
         drainOnce().catch((err) => console.error(`task ${taskId}: log write failed (kept): ${errorText(err)}`)),
       );
@@ -170,7 +176,7 @@ export async function execute(row: TaskRow, reg: Registration | undefined): Prom
   // dead), and written once the database is back. Given up only when the instance stops.
   const giveUp = () => rt.stopping;
   try {
-    if (error) await ctx.log(`error: ${error}`);
+    if (error) await ctx.log(msg("lines.error", { error }));
     await logs.drain(giveUp);
     await dbRetry(
       () =>
@@ -183,7 +189,7 @@ export async function execute(row: TaskRow, reg: Registration | undefined): Prom
             finishedAt,
             heartbeatAt: new Date(),
             ...(status === "succeeded" ? { progress: 100 } : {}),
-            ...(status === "cancelled" ? { message: "Cancelled" } : {}),
+            ...(status === "cancelled" ? messageFields(msg("steps.cancelled")) : {}),
           },
         }),
       {

@@ -20,6 +20,9 @@ import {
   type TaskRow,
   type TaskSpec,
 } from "./registry";
+import { messageFields, msg } from "./task-text";
+
+type TaskLogRow = Prisma.TaskLogGetPayload<object>;
 
 /**
  * The task service callers use: list and read the tasks the caller may see, queue a task,
@@ -27,16 +30,23 @@ import {
  * liveness.ts and workers.ts.
  */
 
+/** A stored message's ICU arguments: null when it has no key. */
+function messageParams(key: string | null, params: Prisma.JsonValue): Record<string, string | number> | null {
+  return key ? ((params as Record<string, string | number> | null) ?? {}) : null;
+}
+
 export function toTaskView(row: TaskRow): TaskView {
   return {
     id: row.id,
     kind: row.kind,
     title: row.title,
     titleKey: row.titleKey,
-    titleParams: row.titleKey ? ((row.titleParams as Record<string, string | number> | null) ?? {}) : null,
+    titleParams: messageParams(row.titleKey, row.titleParams),
     status: row.status,
     progress: Math.round(row.progress * 10) / 10,
     message: row.message,
+    messageKey: row.messageKey,
+    messageParams: messageParams(row.messageKey, row.messageParams),
     hostId: row.hostId,
     vmUuid: row.vmUuid,
     userId: row.userId,
@@ -100,8 +110,14 @@ export async function taskGet(caller: Caller, id: string, opts: { logsAfter?: bi
   return { ...toTaskView(row), logs: logs.map(toLogLine) };
 }
 
-function toLogLine(l: { id: bigint; at: Date; line: string }): TaskLogLine {
-  return { id: l.id.toString(), at: l.at.toISOString(), line: l.line };
+function toLogLine(l: TaskLogRow): TaskLogLine {
+  return {
+    id: l.id.toString(),
+    at: l.at.toISOString(),
+    line: l.line,
+    lineKey: l.lineKey,
+    lineParams: messageParams(l.lineKey, l.lineParams),
+  };
 }
 
 // --- enqueue and cancel ---------------------------------------------------------------------
@@ -167,7 +183,12 @@ export async function taskCancel(caller: Caller, id: string): Promise<TaskView> 
   // Queued: cancel it here unless a worker claims it first (then it is running: ask its worker).
   const direct = await db().task.updateMany({
     where: { id, status: "queued" },
-    data: { status: "cancelled", cancelRequestedAt: now, finishedAt: now, message: "Cancelled before it started" },
+    data: {
+      status: "cancelled",
+      cancelRequestedAt: now,
+      finishedAt: now,
+      ...messageFields(msg("steps.cancelledQueued")),
+    },
   });
   if (direct.count === 1) {
     if (row.jobId) {

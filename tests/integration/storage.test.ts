@@ -139,6 +139,21 @@ describe("storage", () => {
     expect(seen.length).toBeGreaterThan(0); // it was visible as a running task while bytes flowed
     const detail = await tasks.taskGet(f.caller, t.id);
     expect(detail.logs.map((l) => l.line).join("\n")).toMatch(/qemu-img info -f raw/);
+    // Log lines and status messages are stored as message keys + arguments next to their English.
+    expect(detail).toMatchObject({ message: "Uploaded", messageKey: "steps.uploaded", messageParams: {} });
+    expect(detail.logs.map(({ line, lineKey, lineParams }) => ({ line, lineKey, lineParams }))).toEqual([
+      {
+        line: expect.stringContaining(`Creating volume grub.iso (${size} bytes) in pool ${POOL} on `),
+        lineKey: "lines.uploadVolumeCreating",
+        lineParams: { name: "grub.iso", bytes: size, pool: POOL, host: expect.any(String) },
+      },
+      { line: `Uploaded ${size} bytes`, lineKey: "lines.uploaded", lineParams: { bytes: size } },
+      {
+        line: expect.stringMatching(/^qemu-img info -f raw: format raw, virtual size \d+ bytes/),
+        lineKey: "lines.imageChecked",
+        lineParams: { declared: "raw", format: "raw", bytes: expect.any(Number) },
+      },
+    ]);
 
     const isos = await storage.isoLibrary({ hostId, rescan: true });
     expect(isos.find((v) => v.name === "grub.iso")).toMatchObject({ pool: POOL, iso: true, capacityBytes: size });

@@ -129,7 +129,7 @@ describe("tasks", () => {
       return d.status === "running" && d.logs.length === 1 && d;
     });
     expect(mid.progress).toBeCloseTo(33.3, 0);
-    expect(mid.message).toBe("step 1 of 3");
+    expect(mid).toMatchObject({ message: "step 1 of 3", messageKey: null, messageParams: null });
     expect(mid.startedAt).not.toBeNull();
     gates.get(t.id)!();
     const done = await until(
@@ -143,6 +143,12 @@ describe("tasks", () => {
     expect(done.progress).toBe(100);
     expect(done.result).toEqual({ steps: 3 });
     expect(done.logs.map((l) => l.line)).toEqual(["did step 1", "did step 2", "did step 3"]);
+    // Plain-English lines and messages have no key: the browser shows them as they are.
+    expect(done.logs.map((l) => [l.lineKey, l.lineParams])).toEqual([
+      [null, null],
+      [null, null],
+      [null, null],
+    ]);
     expect(done.finishedAt).not.toBeNull();
 
     // Visibility: the operator's own list has it; another operator's does not; admins see all.
@@ -197,7 +203,11 @@ describe("tasks", () => {
       { timeoutMs: 10_000 },
     );
     expect(done.error).toBe("the operation broke on purpose");
-    expect(done.logs.at(-1)?.line).toBe("error: the operation broke on purpose");
+    expect(done.logs.at(-1)).toMatchObject({
+      line: "error: the operation broke on purpose",
+      lineKey: "lines.error",
+      lineParams: { error: "the operation broke on purpose" },
+    });
   });
 
   it("writes a failed task to the server log (id, kind, error), never its input", async () => {
@@ -346,6 +356,14 @@ describe("tasks across an app restart", () => {
     expect(after.error).toMatch(/^Interrupted: the virtdeck instance running it \(.+\) stopped/);
     expect(after.finishedAt).not.toBeNull();
     expect(after.logs.map((l) => l.line)).toContain("holding until stopped");
+    // The interruption's line: its English (the task's error) and its message key + arguments.
+    expect(after.logs).toContainEqual(
+      expect.objectContaining({
+        line: `error: ${after.error}`,
+        lineKey: "lines.interrupted",
+        lineParams: { worker: expect.any(String), heard: expect.any(String) },
+      }),
+    );
   });
 
   it("a stale heartbeat from another machine's instance is resolved by the periodic sweep", async () => {

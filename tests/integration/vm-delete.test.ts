@@ -176,6 +176,25 @@ describe("delete a VM with storage", () => {
     expect(existsSync(`${DIR}/b-disk.qcow2`)).toBe(false);
     expect(existsSync(`${DIR}/base.qcow2`)).toBe(true); // not selected, and still A's backing file
     expect((await f.auditActions("vm.delete")).at(-1)).toMatchObject({ targetName: B.name });
+    // Each log line and the last status message keep their English and their message key + arguments.
+    expect(done).toMatchObject({ message: "Deleted", messageKey: "steps.deleted", messageParams: {} });
+    expect(done.logs.map(({ line, lineKey, lineParams }) => ({ line, lineKey, lineParams }))).toEqual([
+      {
+        line: `Undefined ${B.name} with its managed save and snapshot metadata`,
+        lineKey: "lines.undefined",
+        lineParams: { name: B.name, managedSave: "yes", snapshots: "yes" },
+      },
+      {
+        line: `Deleted ${DIR}/b-disk.qcow2`,
+        lineKey: "lines.volumeDeleted",
+        lineParams: { path: `${DIR}/b-disk.qcow2` },
+      },
+      {
+        line: expect.stringMatching(/: used by .+ \(in a backing chain\)/),
+        lineKey: "lines.volumeKept",
+        lineParams: { path: `${DIR}/base.qcow2`, reason: expect.stringContaining(`used by ${A.name}`) },
+      },
+    ]);
   });
 
   it("a running VM is forced off first; its overlay goes, the base stays", async () => {
@@ -183,7 +202,13 @@ describe("delete a VM with storage", () => {
     const t = await del.vmDeleteEnqueue(f.caller, hostId, A.uuid, [`${DIR}/a-overlay.qcow2`]);
     const done = await finished(t.id);
     expect(done.status).toBe("succeeded");
-    expect(done.logs.map((l) => l.line)).toContain(`Forced off ${A.name}`);
+    expect(done.logs).toContainEqual(
+      expect.objectContaining({
+        line: `Forced off ${A.name}`,
+        lineKey: "lines.forcedOff",
+        lineParams: { name: A.name },
+      }),
+    );
     expect(defined(A.uuid)).toBe(false);
     expect(vols()).not.toContain("a-overlay.qcow2");
     expect(vols()).toContain("base.qcow2");

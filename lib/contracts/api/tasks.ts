@@ -4,15 +4,20 @@ import { IsoDateSchema } from "@/lib/contracts/api/common";
 
 /** Answers of the task routes (/api/tasks), and the audit log's (/api/audit). */
 
+/** ICU arguments of a message key (task title, status message, log line). */
+const MessageParamsSchema = z.record(z.string(), z.union([z.string(), z.number()]));
+
 export const TaskViewSchema = z.object({
   id: z.string(),
   kind: z.string(),
   title: z.string(),
   titleKey: z.string().nullable(),
-  titleParams: z.record(z.string(), z.union([z.string(), z.number()])).nullable(),
+  titleParams: MessageParamsSchema.nullable(),
   status: z.enum(TASK_STATUSES),
   progress: z.number(),
   message: z.string(),
+  messageKey: z.string().nullable(),
+  messageParams: MessageParamsSchema.nullable(),
   hostId: z.string().nullable(),
   vmUuid: z.string().nullable(),
   userId: z.string().nullable(),
@@ -27,7 +32,15 @@ export const TaskViewSchema = z.object({
 });
 
 export const TaskDetailSchema = TaskViewSchema.extend({
-  logs: z.array(z.object({ id: z.string(), at: IsoDateSchema, line: z.string() })),
+  logs: z.array(
+    z.object({
+      id: z.string(),
+      at: IsoDateSchema,
+      line: z.string(),
+      lineKey: z.string().nullable(),
+      lineParams: MessageParamsSchema.nullable(),
+    }),
+  ),
 });
 
 export const TaskListResponseSchema = z.object({ tasks: z.array(TaskViewSchema) });
