@@ -31,7 +31,9 @@ export function Table({
       role={typeof caption === "string" ? "region" : undefined}
       aria-label={typeof caption === "string" ? caption : undefined}
       className={cn(
-        "overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-slate-200 dark:bg-slate-900 dark:ring-slate-800",
+        // relative: visually hidden text in a cell (absolutely positioned) stays inside the scroll box
+        // instead of widening the page to where the cell would be.
+        "relative overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-slate-200 dark:bg-slate-900 dark:ring-slate-800",
         className,
       )}
     >
