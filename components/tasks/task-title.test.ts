@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { createTranslator } from "use-intl";
 import { describe, expect, it } from "vitest";
-import { taskTitle, type TitleTranslator } from "./task-title";
+import { taskKindLabel, taskTitle, type TitleTranslator } from "./task-title";
 
 function tasksT(locale: "en" | "fr"): TitleTranslator {
   const messages = {
@@ -33,5 +33,19 @@ describe("taskTitle", () => {
     const fr = tasksT("fr");
     expect(taskTitle(fr, { ...base, titleKey: null, titleParams: null })).toBe("English title");
     expect(taskTitle(fr, { ...base, titleKey: "titles.noSuchKey", titleParams: {} })).toBe("English title");
+  });
+});
+
+describe("taskKindLabel", () => {
+  it.each<["en" | "fr", string, string]>([
+    ["en", "storage.upload", "Upload"],
+    ["fr", "storage.upload", "Téléversement"],
+    ["en", "vm.create", "VM creation"],
+    ["fr", "vm.clone", "Clonage de VM"],
+    ["fr", "vm.delete", "Suppression de VM"],
+    ["en", "host.unknownKind", "host.unknownKind"],
+    ["en", "vm", "vm"],
+  ])("names %s %s %j", (locale, kind, expected) => {
+    expect(taskKindLabel(tasksT(locale), kind)).toBe(expected);
   });
 });

@@ -13,7 +13,7 @@ import { ActivityIcon } from "./task-drawer";
 import { TaskProgress } from "./task-progress";
 import { taskCancelRequest } from "./task-row";
 import { TaskStatusBadge } from "./task-status-badge";
-import { useTaskTitle } from "./task-title";
+import { useTaskKind, useTaskTitle } from "./task-title";
 import { useTasks } from "./use-tasks";
 
 type Filter = "all" | "active" | "finished";
@@ -77,6 +77,7 @@ function TaskLog({ task }: { task: TaskView }) {
 export function TasksClient({ csrfToken }: { csrfToken: string }) {
   const t = useTranslations("tasks");
   const titleOf = useTaskTitle();
+  const kindOf = useTaskKind();
   const format = useFormatter();
   const { tasks, error, upsert } = useTasks({ limit: 100 });
   const [filter, setFilter] = useState<Filter>("all");
@@ -141,7 +142,7 @@ export function TasksClient({ csrfToken }: { csrfToken: string }) {
                     <p className="truncate text-sm font-medium text-slate-900 dark:text-slate-100">{titleOf(task)}</p>
                     <p className="text-xs text-slate-500 dark:text-slate-400">
                       {t("meta", {
-                        kind: task.kind,
+                        kind: kindOf(task.kind),
                         user: task.username || "—",
                         when: format.dateTime(new Date(task.createdAt), { dateStyle: "short", timeStyle: "medium" }),
                       })}
