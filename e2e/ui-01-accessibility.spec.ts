@@ -179,16 +179,18 @@ test.beforeAll(async ({ browser }) => {
 for (const mode of MODES) {
   test.describe(mode.name, () => {
     test("every page signed in as the admin has no serious or critical axe violation", async ({ browser }) => {
-      test.setTimeout(240_000);
+      // Twenty pages, each loaded and scanned: minutes on a loaded machine.
+      test.setTimeout(600_000);
       expect(await scanPages(browser, mode, ADMIN, ADMIN_PAGES)).toEqual([]);
     });
 
     test("every page of a helpdesk user has no serious or critical axe violation", async ({ browser }) => {
-      test.setTimeout(120_000);
+      test.setTimeout(300_000);
       expect(await scanPages(browser, mode, DESK, DESK_PAGES)).toEqual([]);
     });
 
     test("the sign-in page and a console share link have no serious or critical axe violation", async ({ browser }) => {
+      test.setTimeout(120_000);
       const stops: Stop[] = [
         { path: () => "/login", ready: "login-submit" },
         { path: () => sharePath, ready: "console-root" },

@@ -1,6 +1,7 @@
 "use client";
 
 import Link from "next/link";
+import type { ReactNode } from "react";
 import { useFormatter, useTranslations } from "use-intl";
 import { HostStatusBadge } from "@/components/hosts/host-status-badge";
 import type { HostStatus } from "@/components/hosts/types";
@@ -116,79 +117,85 @@ export function DashboardView({ data }: { data: DashboardData }) {
 
       <div className="grid gap-6 lg:grid-cols-2">
         {data.hosts ? (
-          <Card testId="dashboard-hosts">
-            <CardHeader
-              title={t("hosts.title")}
-              actions={
-                <Link href="/hosts" className={cn(linkClass, "text-sm")}>
-                  {t("hosts.all")}
+          <ListCard
+            testId="dashboard-hosts"
+            title={t("hosts.title")}
+            all={["/hosts", t("hosts.all")]}
+            empty={t("hosts.none")}
+          >
+            {data.hosts.map((h) => (
+              <li key={h.id} className={ROW} data-testid="dashboard-host" data-host-id={h.id}>
+                <Link href={`/hosts/${h.id}`} className={cn(linkClass, "min-w-0 [overflow-wrap:anywhere]")}>
+                  {h.name}
                 </Link>
-              }
-            />
-            {data.hosts.length === 0 ? (
-              <CardBody>
-                <p className="text-sm text-slate-600 dark:text-slate-400">{t("hosts.none")}</p>
-              </CardBody>
-            ) : (
-              <ul className="divide-y divide-slate-100 dark:divide-slate-800">
-                {data.hosts.map((h) => (
-                  <li
-                    key={h.id}
-                    className="flex flex-wrap items-center justify-between gap-2 px-5 py-3"
-                    data-testid="dashboard-host"
-                    data-host-id={h.id}
-                  >
-                    <Link href={`/hosts/${h.id}`} className={cn(linkClass, "min-w-0 [overflow-wrap:anywhere]")}>
-                      {h.name}
-                    </Link>
-                    <span className="flex items-center gap-3 text-sm text-slate-600 dark:text-slate-400">
-                      {t("hosts.vms", { count: h.vms })}
-                      <HostStatusBadge status={h.status as HostStatus} message={h.error ?? undefined} />
-                    </span>
-                  </li>
-                ))}
-              </ul>
-            )}
-          </Card>
+                <span className="flex items-center gap-3 text-sm text-slate-600 dark:text-slate-400">
+                  {t("hosts.vms", { count: h.vms })}
+                  <HostStatusBadge status={h.status as HostStatus} message={h.error ?? undefined} />
+                </span>
+              </li>
+            ))}
+          </ListCard>
         ) : null}
 
-        <Card testId="dashboard-tasks">
-          <CardHeader
-            title={t("tasks.title")}
-            actions={
-              <Link href="/tasks" className={cn(linkClass, "text-sm")}>
-                {t("tasks.all")}
-              </Link>
-            }
-          />
-          {data.tasks.length === 0 ? (
-            <CardBody>
-              <p className="text-sm text-slate-600 dark:text-slate-400">{t("tasks.none")}</p>
-            </CardBody>
-          ) : (
-            <ul className="divide-y divide-slate-100 dark:divide-slate-800">
-              {data.tasks.map((task) => (
-                <li
-                  key={task.id}
-                  className="flex flex-wrap items-center justify-between gap-2 px-5 py-3"
-                  data-testid="dashboard-task"
-                >
-                  <span className="min-w-0">
-                    <span className="block text-sm font-medium [overflow-wrap:anywhere] text-slate-900 dark:text-slate-100">
-                      {titleOf(task)}
-                    </span>
-                    <span className="block text-xs text-slate-600 dark:text-slate-400">
-                      {kindOf(task.kind)} ·{" "}
-                      {format.dateTime(new Date(task.createdAt), { dateStyle: "short", timeStyle: "short" })}
-                    </span>
-                  </span>
-                  <TaskStatusBadge status={task.status} />
-                </li>
-              ))}
-            </ul>
-          )}
-        </Card>
+        <ListCard
+          testId="dashboard-tasks"
+          title={t("tasks.title")}
+          all={["/tasks", t("tasks.all")]}
+          empty={t("tasks.none")}
+        >
+          {data.tasks.map((task) => (
+            <li key={task.id} className={ROW} data-testid="dashboard-task">
+              <span className="min-w-0">
+                <span className="block text-sm font-medium [overflow-wrap:anywhere] text-slate-900 dark:text-slate-100">
+                  {titleOf(task)}
+                </span>
+                <span className="block text-xs text-slate-600 dark:text-slate-400">
+                  {kindOf(task.kind)} ·{" "}
+                  {format.dateTime(new Date(task.createdAt), { dateStyle: "short", timeStyle: "short" })}
+                </span>
+              </span>
+              <TaskStatusBadge status={task.status} />
+            </li>
+          ))}
+        </ListCard>
       </div>
     </div>
+  );
+}
+
+const ROW = "flex flex-wrap items-center justify-between gap-2 px-5 py-3";
+
+/** A card with a title, a link to the full page, and its rows (or a line saying there are none). */
+function ListCard({
+  testId,
+  title,
+  all,
+  empty,
+  children,
+}: {
+  testId: string;
+  title: string;
+  all: [href: string, label: string];
+  empty: string;
+  children: ReactNode[];
+}) {
+  return (
+    <Card testId={testId}>
+      <CardHeader
+        title={title}
+        actions={
+          <Link href={all[0]} className={cn(linkClass, "text-sm")}>
+            {all[1]}
+          </Link>
+        }
+      />
+      {children.length === 0 ? (
+        <CardBody>
+          <p className="text-sm text-slate-600 dark:text-slate-400">{empty}</p>
+        </CardBody>
+      ) : (
+        <ul className="divide-y divide-slate-100 dark:divide-slate-800">{children}</ul>
+      )}
+    </Card>
   );
 }

@@ -111,7 +111,7 @@ export default function ShareConsoleClient({
       }
       toolbar={
         <>
-          <span className="text-xs text-slate-500 dark:text-slate-400" data-testid="share-expires">
+          <span className="text-xs text-slate-400" data-testid="share-expires">
             {t("expires", { when: format.relativeTime(expires, now) })}
           </span>
           {kind !== "serial" ? (
