@@ -68,6 +68,7 @@ const ADMIN_PAGES: Stop[] = [
   { path: () => "/storage" },
   { path: () => "/networks" },
   { path: () => "/tasks" },
+  { path: () => "/tasks", click: "task-drawer-open", ready: "task-drawer" },
   { path: () => "/account" },
   { path: () => "/users", ready: "users-table" },
   { path: () => "/groups" },
