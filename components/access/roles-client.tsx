@@ -174,7 +174,7 @@ export function RolesClient({ initialRoles, csrfToken }: { initialRoles: RoleVie
                     data-testid={`role-privilege-${p}`}
                   />
                   <span>{privilege(p)}</span>
-                  <code className="text-xs text-slate-500">{p}</code>
+                  <code className="text-xs text-slate-500 dark:text-slate-400">{p}</code>
                 </label>
               ))}
             </div>

@@ -197,7 +197,7 @@ export function VmHardwarePanel({
                   <TD>{d.device}</TD>
                   <TD>{d.bus}</TD>
                   <TD wrap className="max-w-96 font-mono text-xs [overflow-wrap:anywhere]" data-testid="hw-disk-source">
-                    {d.source || <span className="text-slate-500">{t("hwPanel.empty")}</span>}
+                    {d.source || <span className="text-slate-500 dark:text-slate-400">{t("hwPanel.empty")}</span>}
                   </TD>
                   <TD className="text-right">
                     {canEdit ? (

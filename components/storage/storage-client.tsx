@@ -579,7 +579,7 @@ export function StorageClient({ hosts, csrfToken }: { hosts: StorageHostOption[]
                 </TD>
                 <TD>
                   <CapacityBar pool={p} label={t("pools.usageOf", { name: p.name })} />
-                  <span className="text-xs text-slate-500">
+                  <span className="text-xs text-slate-500 dark:text-slate-400">
                     {t("pools.usedOf", { used: formatBytes(p.allocationBytes), total: formatBytes(p.capacityBytes) })}
                   </span>
                 </TD>
@@ -613,7 +613,7 @@ export function StorageClient({ hosts, csrfToken }: { hosts: StorageHostOption[]
               <TR key={v.name} testId="volume-row" data-volume={v.name}>
                 <TD wrap>
                   <span className="font-medium">{v.name}</span>
-                  <span className="block text-xs text-slate-500">{v.path}</span>
+                  <span className="block text-xs text-slate-500 dark:text-slate-400">{v.path}</span>
                 </TD>
                 <TD>{v.iso ? "ISO" : (v.format ?? "—")}</TD>
                 <TD>{formatBytes(v.capacityBytes)}</TD>
@@ -654,7 +654,7 @@ export function StorageClient({ hosts, csrfToken }: { hosts: StorageHostOption[]
         />
         <CardBody>
           {isos?.length === 0 ? (
-            <p className="text-sm text-slate-500" data-testid="iso-empty">
+            <p className="text-sm text-slate-500 dark:text-slate-400" data-testid="iso-empty">
               {t("isos.none")}
             </p>
           ) : null}
@@ -667,7 +667,7 @@ export function StorageClient({ hosts, csrfToken }: { hosts: StorageHostOption[]
                 data-iso={v.name}
               >
                 <span className="font-medium">{v.name}</span>
-                <span className="text-slate-500">
+                <span className="text-slate-500 dark:text-slate-400">
                   {v.pool} · {formatBytes(v.capacityBytes)}
                 </span>
               </li>

@@ -66,7 +66,7 @@ function TaskLog({ task }: { task: TaskView }) {
           {lines.map((l) => `${new Date(l.at).toLocaleTimeString()}  ${l.line}`).join("\n")}
         </pre>
       ) : (
-        <p className="text-xs text-slate-500" data-testid="task-log-empty">
+        <p className="text-xs text-slate-500 dark:text-slate-400" data-testid="task-log-empty">
           {t("log.empty")}
         </p>
       )}
