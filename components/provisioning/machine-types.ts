@@ -13,8 +13,12 @@ export interface MachineGroup {
 /** "q35" and "pc" are QEMU's aliases of the newest versioned Q35 and i440FX machines. */
 export const MACHINE_RECOMMENDED = ["q35", "pc"] as const;
 
-/** The machine type a new VM gets unless the user picks another: the newest Q35. */
-export const MACHINE_DEFAULT = "q35";
+/**
+ * The machine type a new VM gets unless the user picks another: "pc", QEMU's newest i440FX. It is
+ * what libvirt picked on x86 when none was given, now shown and pinned to the newest version, and
+ * keeps the IDE CD-ROM that installers and existing templates expect; q35 is one click away.
+ */
+export const MACHINE_DEFAULT = "pc";
 
 function versionOf(type: string): number[] {
   const m = /-(\d+(?:\.\d+)*)$/.exec(type);
