@@ -102,8 +102,10 @@ test("the storage and host pages fit the screen", async ({ page }) => {
   await loginUi(page, ADMIN);
   await page.goto("/storage");
   await page.getByTestId("storage-host").selectOption(stack.hostId);
-  await expect(page.getByTestId("pool-row").first()).toBeVisible({ timeout: 20_000 });
-  await page.getByTestId("pool-row").first().getByTestId("pool-select").click();
+  // Host 1's libvirt is shared with other specs: it may have pools (open the first) or none.
+  const pool = page.getByTestId("pool-row").first();
+  await expect(pool.or(page.getByText("This host has no storage pools."))).toBeVisible({ timeout: 20_000 });
+  if (await pool.isVisible()) await pool.getByTestId("pool-select").click();
   await page.waitForTimeout(500);
   await expectNoSidewaysScroll(page, "storage page");
   await page.goto(`/hosts/${stack.hostId}`);
