@@ -60,7 +60,14 @@ export default defineConfig({
   // other spec signs in with), so they run first; feature specs depend on them.
   projects: [
     { name: "platform", testMatch: /(platform-[^/]*|smoke)\.spec\.ts$/ },
-    { name: "features", testIgnore: /(platform-[^/]*|smoke)\.spec\.ts$/, dependencies: ["platform"] },
+    { name: "features", testIgnore: /(platform-[^/]*|phone-[^/]*|smoke)\.spec\.ts$/, dependencies: ["platform"] },
+    // Phone-sized screens: the same app at 390x844 (sign-in, VM list, a VM's actions, its console).
+    {
+      name: "phone",
+      testMatch: /phone-[^/]*\.spec\.ts$/,
+      use: { viewport: { width: 390, height: 844 } },
+      dependencies: ["platform"],
+    },
   ],
   webServer: {
     // The database must exist before the server applies migrations at start.

@@ -13,8 +13,9 @@ export default async function LoginPage({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   if (await needsSetup()) redirect("/setup");
-  // Only paths on this app are followed after sign-in (no open redirect).
-  const next = safeNextPath((await searchParams).next);
+  // Only paths on this app are followed after sign-in (no open redirect). Without one, the VM list:
+  // what most sign-ins are for (the overview is one click away, at /).
+  const next = safeNextPath((await searchParams).next, "/vms");
   if (await currentUser()) redirect(next);
   const t = await getT("auth");
   return (

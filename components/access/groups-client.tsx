@@ -181,7 +181,9 @@ export function GroupsClient({
                     >
                       <span>
                         <span className="font-medium">{m.username}</span>
-                        {m.displayName ? <span className="ml-1 text-slate-500">({m.displayName})</span> : null}
+                        {m.displayName ? (
+                          <span className="ml-1 text-slate-500 dark:text-slate-400">({m.displayName})</span>
+                        ) : null}
                       </span>
                       <Button
                         size="sm"

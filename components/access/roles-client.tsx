@@ -12,7 +12,7 @@ import { Button } from "@/components/ui/button";
 import { ConfirmDialog, FormDialog } from "@/components/ui/dialog";
 import { PlusIcon } from "@/components/ui/icons";
 import { TBody, TD, TH, THead, TR, Table } from "@/components/ui/table";
-import { PRIVILEGE_LIST, type RoleView } from "@/lib/contracts/access";
+import { privilegesOffered, type RoleView } from "@/lib/contracts/access";
 
 type Panel = { kind: "create" } | { kind: "edit"; role: RoleView } | { kind: "delete"; role: RoleView } | null;
 
@@ -163,7 +163,8 @@ export function RolesClient({ initialRoles, csrfToken }: { initialRoles: RoleVie
           <fieldset>
             <legend className="mb-2 text-sm font-medium">{t("roles.privilegesLabel")}</legend>
             <div className="grid gap-1.5 sm:grid-cols-2">
-              {PRIVILEGE_LIST.map((p) => (
+              {/* A role that already holds a planned privilege keeps it (and can drop it). */}
+              {privilegesOffered(editing?.privileges).map((p) => (
                 <label key={p} className="flex items-center gap-2 text-sm">
                   <input
                     type="checkbox"
@@ -173,7 +174,7 @@ export function RolesClient({ initialRoles, csrfToken }: { initialRoles: RoleVie
                     data-testid={`role-privilege-${p}`}
                   />
                   <span>{privilege(p)}</span>
-                  <code className="text-xs text-slate-500">{p}</code>
+                  <code className="text-xs text-slate-500 dark:text-slate-400">{p}</code>
                 </label>
               ))}
             </div>

@@ -13,6 +13,7 @@ import { Field } from "@/components/ui/field";
 import { Input, Select } from "@/components/ui/input";
 import { TBody, TD, TH, THead, TR, Table, TableEmpty } from "@/components/ui/table";
 import type { AuditEventView } from "@/lib/contracts/audit";
+import { auditDetailLines, auditTargetLabel } from "./audit-format";
 
 interface Page {
   events: AuditEventView[];
@@ -64,6 +65,8 @@ export function AuditClient({
 }) {
   const t = useTranslations("audit");
   const format = useFormatter();
+  const hostNames = new Map(hosts.map((h) => [h.id, h.name]));
+  const hostName = (id: string) => hostNames.get(id);
   const router = useRouter();
   const pathname = usePathname();
   const [events, setEvents] = useState(initial.events);
@@ -235,20 +238,19 @@ export function AuditClient({
               <TH>{t("time")}</TH>
               <TH>{t("actor")}</TH>
               <TH>{t("action")}</TH>
-              <TH>{t("outcome")}</TH>
               <TH>{t("target")}</TH>
-              <TH>{t("source")}</TH>
               <TH>{t("details")}</TH>
             </TR>
           </THead>
           <TBody>
             {events.length === 0 ? (
-              <TableEmpty colSpan={7}>
+              <TableEmpty colSpan={5}>
                 <span data-testid="audit-empty">{t("empty")}</span>
               </TableEmpty>
             ) : null}
             {events.map((e) => {
               const details = detailsText(e.details);
+              const readable = auditDetailLines(e.details);
               return (
                 <TR
                   key={e.id}
@@ -258,27 +260,45 @@ export function AuditClient({
                   data-target-id={e.targetId}
                 >
                   <TD className="text-slate-600 tabular-nums dark:text-slate-400">
-                    <time dateTime={e.at}>
+                    <time dateTime={e.at} className="block whitespace-nowrap">
                       {format.dateTime(new Date(e.at), { dateStyle: "short", timeStyle: "medium" })}
                     </time>
+                    <span className="block font-mono text-xs" title={t("source")}>
+                      {e.ip}
+                    </span>
                   </TD>
                   <TD className="font-mono text-xs">{e.actorName}</TD>
-                  <TD className="font-mono text-xs">{e.action}</TD>
                   <TD>
+                    <span className="block font-mono text-xs">{e.action}</span>
                     <Badge tone={OUTCOME_TONE[e.outcome] ?? "neutral"} dot>
                       {outcomeLabel(e.outcome)}
                     </Badge>
                   </TD>
-                  <TD>{(e.targetName || e.targetId) && `${e.targetType}: ${e.targetName || e.targetId}`}</TD>
-                  <TD className="font-mono text-xs text-slate-600 dark:text-slate-400">{e.ip}</TD>
-                  {/* Takes the width left over and cuts the JSON to one line there; the tooltip has it pretty-printed. */}
-                  <TD className="w-full max-w-0 min-w-64">
-                    <div
-                      className="truncate font-mono text-xs text-slate-600 dark:text-slate-400"
-                      title={details ? JSON.stringify(e.details, null, 2) : undefined}
-                    >
-                      {details}
-                    </div>
+                  <TD wrap="tight" title={e.targetId || undefined} data-testid="audit-target">
+                    {auditTargetLabel(e, hostName)}
+                  </TD>
+                  <TD wrap="tight" className="text-xs text-slate-700 dark:text-slate-300">
+                    {readable.lines.length ? (
+                      <ul data-testid="audit-details">
+                        {readable.lines.map((line, i) => (
+                          <li key={i}>{line}</li>
+                        ))}
+                        {readable.more ? <li>{t("detailsMore", { count: readable.more })}</li> : null}
+                      </ul>
+                    ) : null}
+                    {details ? (
+                      <details className="mt-1">
+                        <summary
+                          className="cursor-pointer font-medium text-indigo-700 dark:text-indigo-300"
+                          data-testid="audit-json-toggle"
+                        >
+                          {t("detailsJson")}
+                        </summary>
+                        <pre className="mt-1 font-mono text-xs whitespace-pre-wrap [overflow-wrap:anywhere] text-slate-600 dark:text-slate-400">
+                          {details}
+                        </pre>
+                      </details>
+                    ) : null}
                   </TD>
                 </TR>
               );

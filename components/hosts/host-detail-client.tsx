@@ -141,6 +141,8 @@ export function HostDetailClient({
   }
 
   const mismatch = host.status === "key_mismatch" && host.presentedHostKeySha256 ? host.presentedHostKeySha256 : null;
+  // Before its key is pinned a host has nothing else to show: the page says what to do next, once.
+  const unpinned = !host.hostKeySha256 && !mismatch;
   const formError = error && !error.issues.length ? error.message : null;
 
   return (
@@ -161,7 +163,7 @@ export function HostDetailClient({
             {host.username}@{host.address.includes(":") ? `[${host.address}]` : host.address}:{host.port} ·{" "}
             {host.libvirtUri}
           </p>
-          {host.statusMessage && host.status !== "online" && host.status !== "key_mismatch" ? (
+          {host.statusMessage && host.status !== "online" && host.status !== "key_mismatch" && !unpinned ? (
             <p
               className="mt-1 text-sm [overflow-wrap:anywhere] text-slate-600 dark:text-slate-400"
               data-testid="host-status-message"
@@ -209,16 +211,23 @@ export function HostDetailClient({
           </Alert>
         ) : null}
         {error && !panel ? <ErrorBanner testId="host-error">{error.message}</ErrorBanner> : null}
+        {unpinned ? (
+          <Alert tone="info" testId="host-next-step" title={t("detail.nextStep.title")}>
+            {canManageEndpoint ? t("detail.nextStep.test") : t("detail.nextStep.askAdmin")}
+          </Alert>
+        ) : null}
 
-        <div className="grid grid-cols-1 gap-6 xl:grid-cols-2">
+        <div className={unpinned ? "max-w-3xl" : "grid grid-cols-1 gap-6 xl:grid-cols-2"}>
           <ConnectionCard host={host} csrfToken={csrfToken} canTest={canManageEndpoint} onHost={setHost} />
-          <HostInfoCard hostId={host.id} reloadKey={`${host.status}:${host.hostKeySha256 ?? ""}`} />
+          {unpinned ? null : <HostInfoCard hostId={host.id} reloadKey={`${host.status}:${host.hostKeySha256 ?? ""}`} />}
         </div>
 
-        <section className="space-y-3">
-          <h2 className="text-lg font-semibold text-slate-900 dark:text-slate-50">{t("detail.vms")}</h2>
-          <VmList hostId={host.id} csrfToken={csrfToken} canPower={canPower} />
-        </section>
+        {unpinned ? null : (
+          <section className="space-y-3">
+            <h2 className="text-lg font-semibold text-slate-900 dark:text-slate-50">{t("detail.vms")}</h2>
+            <VmList hostId={host.id} csrfToken={csrfToken} canPower={canPower} />
+          </section>
+        )}
       </div>
 
       <FormDialog

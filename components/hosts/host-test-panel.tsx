@@ -6,7 +6,7 @@ import { ApiError, fetchJson } from "@/components/api/fetch-json";
 import { Alert, ErrorBanner } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";
-import { CheckCircleIcon, ErrorIcon } from "@/components/ui/icons";
+import { CheckCircleIcon, ErrorIcon, WarningIcon } from "@/components/ui/icons";
 import { hostKeyToConfirm, type HostView, type ProbeStep } from "@/components/hosts/types";
 
 /**
@@ -124,35 +124,50 @@ export function HostTestPanel({
           data-testid="host-test-steps"
           aria-label={t("test.stepsLabel")}
         >
-          {steps.map((s) => (
-            <li
-              key={s.id}
-              className="flex items-start gap-3 px-3 py-2.5"
-              data-testid="host-test-step"
-              data-step={s.id}
-              data-ok={String(s.ok)}
-            >
-              <StepIcon ok={s.ok} />
-              <div className="min-w-0 flex-1">
-                <p className="text-sm font-medium text-slate-900 dark:text-slate-100">
-                  {t.has(`test.steps.${s.id}`) ? t(`test.steps.${s.id}`) : s.id}
-                  <span className="sr-only">
-                    : {s.ok === true ? t("test.ok") : s.ok === false ? t("test.failed") : t("test.notRun")}
-                  </span>
-                </p>
-                {s.detail ? (
-                  <p
-                    className="mt-0.5 text-xs [overflow-wrap:anywhere] whitespace-pre-wrap text-slate-600 dark:text-slate-400"
-                    data-testid="host-test-step-detail"
-                  >
-                    {s.detail}
+          {steps.map((s) => {
+            // An unpinned key is not a failure: it waits for the confirmation below.
+            const awaiting = s.id === "hostkey" && s.ok === false && !!fingerprint;
+            return (
+              <li
+                key={s.id}
+                className="flex items-start gap-3 px-3 py-2.5"
+                data-testid="host-test-step"
+                data-step={s.id}
+                data-ok={String(s.ok)}
+                data-awaiting={awaiting || undefined}
+              >
+                <StepIcon ok={awaiting ? "awaiting" : s.ok} />
+                <div className="min-w-0 flex-1">
+                  <p className="text-sm font-medium text-slate-900 dark:text-slate-100">
+                    {t.has(`test.steps.${s.id}`) ? t(`test.steps.${s.id}`) : s.id}
+                    <span className="sr-only">
+                      :{" "}
+                      {awaiting
+                        ? t("test.awaiting")
+                        : s.ok === true
+                          ? t("test.ok")
+                          : s.ok === false
+                            ? t("test.failed")
+                            : t("test.notRun")}
+                    </span>
                   </p>
-                ) : s.ok === null ? (
-                  <p className="mt-0.5 text-xs text-slate-500 dark:text-slate-400">{t("test.notRun")}</p>
-                ) : null}
-              </div>
-            </li>
-          ))}
+                  {s.detail ? (
+                    <p
+                      className="mt-0.5 text-xs [overflow-wrap:anywhere] whitespace-pre-wrap text-slate-600 dark:text-slate-400"
+                      data-testid="host-test-step-detail"
+                    >
+                      {s.detail}
+                    </p>
+                  ) : s.ok === null ? (
+                    <p className="mt-0.5 text-xs text-slate-500 dark:text-slate-400">{t("test.notRun")}</p>
+                  ) : null}
+                  {awaiting ? (
+                    <p className="mt-0.5 text-xs text-amber-800 dark:text-amber-200">{t("test.awaiting")}</p>
+                  ) : null}
+                </div>
+              </li>
+            );
+          })}
         </ol>
       ) : null}
 
@@ -165,7 +180,8 @@ export function HostTestPanel({
   );
 }
 
-function StepIcon({ ok }: { ok: boolean | null }) {
+function StepIcon({ ok }: { ok: boolean | null | "awaiting" }) {
+  if (ok === "awaiting") return <WarningIcon className="mt-0.5 size-5 shrink-0 text-amber-600 dark:text-amber-400" />;
   if (ok === true) return <CheckCircleIcon className="mt-0.5 size-5 shrink-0 text-emerald-600 dark:text-emerald-400" />;
   if (ok === false) return <ErrorIcon className="mt-0.5 size-5 shrink-0 text-red-600 dark:text-red-400" />;
   return (

@@ -17,7 +17,8 @@ import {
   type NicSpec,
   type ProvisioningHostOptions,
 } from "@/lib/contracts/provisioning";
-import { formatMiB } from "./use-host-options";
+import { useVmFormat } from "@/components/vms/use-vm-format";
+import { MACHINE_DEFAULT, machineTypeGroups } from "./machine-types";
 
 /** The hardware part of a template or of the create wizard. */
 export interface HardwareValue {
@@ -44,7 +45,7 @@ export const HARDWARE_DEFAULTS: HardwareValue = {
   cpuMode: "host-model",
   cpuModel: "",
   firmware: "bios",
-  machineType: "",
+  machineType: MACHINE_DEFAULT,
   domainType: "auto",
   disks: [],
   nics: [],
@@ -67,6 +68,7 @@ export function HardwareFields({
   diskLabel?: (index: number) => string | undefined;
 }) {
   const t = useTranslations("provisioning");
+  const { size } = useVmFormat();
   const set = <K extends keyof HardwareValue>(k: K, v: HardwareValue[K]) => onChange({ ...value, [k]: v });
   const pools = options?.pools.filter((p) => p.active) ?? [];
   const num = (s: string) => (s === "" ? 0 : Number(s));
@@ -202,14 +204,16 @@ export function HardwareFields({
               onChange={(e) => set("machineType", e.target.value)}
               testId="hw-machine"
             >
+              {machineTypeGroups(options?.machineTypes ?? []).map((g) => (
+                <optgroup key={g.key} label={t(`hw.machineGroups.${g.key}`)}>
+                  {g.types.map((m) => (
+                    <option key={m} value={m}>
+                      {m === "q35" || m === "pc" ? t(`hw.machineAlias.${m}`) : m}
+                    </option>
+                  ))}
+                </optgroup>
+              ))}
               <option value="">{t("hw.machineDefault")}</option>
-              {["q35", "pc", ...(options?.machineTypes ?? [])]
-                .filter((m, i, a) => a.indexOf(m) === i)
-                .map((m) => (
-                  <option key={m} value={m}>
-                    {m}
-                  </option>
-                ))}
             </Select>
           )}
         </Field>
@@ -303,7 +307,7 @@ export function HardwareFields({
                   <option value="">{t("hw.choose")}</option>
                   {pools.map((x) => (
                     <option key={x.name} value={x.name}>
-                      {x.name} ({formatMiB(x.availableBytes)} {t("hw.free")})
+                      {x.name} ({size(x.availableBytes)} {t("hw.free")})
                     </option>
                   ))}
                   {d.pool && !pools.some((x) => x.name === d.pool) ? <option value={d.pool}>{d.pool}</option> : null}

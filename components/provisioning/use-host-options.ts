@@ -53,5 +53,3 @@ export function useHosts(): HostChoice[] {
 }
 
 export const MiB = 1024 * 1024;
-export const formatMiB = (bytes: number) =>
-  bytes >= 1024 * MiB ? `${(bytes / (1024 * MiB)).toFixed(1)} GiB` : `${Math.round(bytes / MiB)} MiB`;

@@ -197,7 +197,7 @@ export function VmHardwarePanel({
                   <TD>{d.device}</TD>
                   <TD>{d.bus}</TD>
                   <TD wrap className="max-w-96 font-mono text-xs [overflow-wrap:anywhere]" data-testid="hw-disk-source">
-                    {d.source || <span className="text-slate-500">{t("hwPanel.empty")}</span>}
+                    {d.source || <span className="text-slate-500 dark:text-slate-400">{t("hwPanel.empty")}</span>}
                   </TD>
                   <TD className="text-right">
                     {canEdit ? (
@@ -740,49 +740,61 @@ function AddDiskForm({
   return (
     <div className="space-y-1.5" data-testid="hw-add-disk">
       <p className="text-sm font-medium">{t("hw.addDisk")}</p>
-      <div className="flex flex-wrap gap-2">
-        <Input
-          className="w-24"
-          type="number"
-          min={1}
-          value={v.sizeMiB}
-          onChange={(e) => setV({ ...v, sizeMiB: e.target.value })}
-          aria-label={t("hw.diskSize")}
-          testId="hw-add-disk-size"
-        />
-        <Select
-          className="w-24"
-          value={v.format}
-          onChange={(e) => setV({ ...v, format: e.target.value as typeof v.format })}
-          aria-label={t("hw.format")}
-          testId="hw-add-disk-format"
-        >
-          {DISK_FORMATS.map((f) => (
-            <option key={f}>{f}</option>
-          ))}
-        </Select>
-        <Select
-          className="w-24"
-          value={v.bus}
-          onChange={(e) => setV({ ...v, bus: e.target.value as typeof v.bus })}
-          aria-label={t("hw.bus")}
-          testId="hw-add-disk-bus"
-        >
-          {DISK_BUSES.map((f) => (
-            <option key={f}>{f}</option>
-          ))}
-        </Select>
-        <Select
-          className="w-40"
-          value={pool}
-          onChange={(e) => setV({ ...v, pool: e.target.value })}
-          aria-label={t("hw.pool")}
-          testId="hw-add-disk-pool"
-        >
-          {pools.map((p) => (
-            <option key={p}>{p}</option>
-          ))}
-        </Select>
+      <div className="flex flex-wrap items-end gap-2">
+        <Field label={t("hw.diskSize")} className="w-24">
+          {(p) => (
+            <Input
+              {...p}
+              type="number"
+              min={1}
+              value={v.sizeMiB}
+              onChange={(e) => setV({ ...v, sizeMiB: e.target.value })}
+              testId="hw-add-disk-size"
+            />
+          )}
+        </Field>
+        <Field label={t("hw.format")} className="w-24">
+          {(p) => (
+            <Select
+              {...p}
+              value={v.format}
+              onChange={(e) => setV({ ...v, format: e.target.value as typeof v.format })}
+              testId="hw-add-disk-format"
+            >
+              {DISK_FORMATS.map((f) => (
+                <option key={f}>{f}</option>
+              ))}
+            </Select>
+          )}
+        </Field>
+        <Field label={t("hw.bus")} className="w-24">
+          {(p) => (
+            <Select
+              {...p}
+              value={v.bus}
+              onChange={(e) => setV({ ...v, bus: e.target.value as typeof v.bus })}
+              testId="hw-add-disk-bus"
+            >
+              {DISK_BUSES.map((f) => (
+                <option key={f}>{f}</option>
+              ))}
+            </Select>
+          )}
+        </Field>
+        <Field label={t("hw.pool")} className="w-40">
+          {(p) => (
+            <Select
+              {...p}
+              value={pool}
+              onChange={(e) => setV({ ...v, pool: e.target.value })}
+              testId="hw-add-disk-pool"
+            >
+              {pools.map((name) => (
+                <option key={name}>{name}</option>
+              ))}
+            </Select>
+          )}
+        </Field>
         <Button
           size="sm"
           variant="secondary"
@@ -823,61 +835,76 @@ function AddNicForm({
   return (
     <div className="space-y-1.5" data-testid="hw-add-nic">
       <p className="text-sm font-medium">{t("hw.addNic")}</p>
-      <div className="flex flex-wrap gap-2">
+      <div className="flex flex-wrap items-end gap-2">
         {/* Host bridges need network.manage on the host (the server checks it again); else only libvirt networks. */}
         {mayBridge ? (
-          <Select
-            className="w-32"
-            value={v.kind}
-            onChange={(e) => setV({ ...v, kind: e.target.value as typeof v.kind, source: "" })}
-            aria-label={t("hw.nicKind")}
-            testId="hw-add-nic-kind"
-          >
-            <option value="network">{t("hw.nicNetwork")}</option>
-            <option value="bridge">{t("hw.nicBridge")}</option>
-          </Select>
+          <Field label={t("hw.nicKind")} className="w-32">
+            {(p) => (
+              <Select
+                {...p}
+                value={v.kind}
+                onChange={(e) => setV({ ...v, kind: e.target.value as typeof v.kind, source: "" })}
+                testId="hw-add-nic-kind"
+              >
+                <option value="network">{t("hw.nicNetwork")}</option>
+                <option value="bridge">{t("hw.nicBridge")}</option>
+              </Select>
+            )}
+          </Field>
         ) : null}
         {v.kind === "network" ? (
-          <Select
-            className="w-40"
-            value={source}
-            onChange={(e) => setV({ ...v, source: e.target.value })}
-            aria-label={t("hw.nicSource")}
-            testId="hw-add-nic-source"
-          >
-            {networks.map((n) => (
-              <option key={n}>{n}</option>
-            ))}
-          </Select>
+          <Field label={t("hw.nicSource")} className="w-40">
+            {(p) => (
+              <Select
+                {...p}
+                value={source}
+                onChange={(e) => setV({ ...v, source: e.target.value })}
+                testId="hw-add-nic-source"
+              >
+                {networks.map((n) => (
+                  <option key={n}>{n}</option>
+                ))}
+              </Select>
+            )}
+          </Field>
         ) : (
-          <Input
-            className="w-40"
-            value={v.source}
-            placeholder="br0"
-            onChange={(e) => setV({ ...v, source: e.target.value })}
-            aria-label={t("hw.nicSource")}
-            testId="hw-add-nic-source"
-          />
+          <Field label={t("hw.nicSource")} className="w-40">
+            {(p) => (
+              <Input
+                {...p}
+                value={v.source}
+                placeholder="br0"
+                onChange={(e) => setV({ ...v, source: e.target.value })}
+                testId="hw-add-nic-source"
+              />
+            )}
+          </Field>
         )}
-        <Select
-          className="w-28"
-          value={v.model}
-          onChange={(e) => setV({ ...v, model: e.target.value as typeof v.model })}
-          aria-label={t("hw.nicModel")}
-          testId="hw-add-nic-model"
-        >
-          {NIC_MODELS.map((m) => (
-            <option key={m}>{m}</option>
-          ))}
-        </Select>
-        <Input
-          className="w-44"
-          value={v.mac}
-          placeholder={t("hw.macAuto")}
-          onChange={(e) => setV({ ...v, mac: e.target.value })}
-          aria-label={t("hw.mac")}
-          testId="hw-add-nic-mac"
-        />
+        <Field label={t("hw.nicModel")} className="w-28">
+          {(p) => (
+            <Select
+              {...p}
+              value={v.model}
+              onChange={(e) => setV({ ...v, model: e.target.value as typeof v.model })}
+              testId="hw-add-nic-model"
+            >
+              {NIC_MODELS.map((m) => (
+                <option key={m}>{m}</option>
+              ))}
+            </Select>
+          )}
+        </Field>
+        <Field label={t("hw.mac")} className="w-44">
+          {(p) => (
+            <Input
+              {...p}
+              value={v.mac}
+              placeholder={t("hw.macAuto")}
+              onChange={(e) => setV({ ...v, mac: e.target.value })}
+              testId="hw-add-nic-mac"
+            />
+          )}
+        </Field>
         <Button
           size="sm"
           variant="secondary"

@@ -204,7 +204,8 @@ function ShareDialog({
   );
   const [kind, setKind] = useState<ShareConsoleKind>(kinds[0] ?? "vnc");
   const [minutes, setMinutes] = useState(durations.includes(60) ? 60 : durations[0]);
-  const [viewOnly, setViewOnly] = useState(false);
+  // View-only unless the sharer chooses otherwise: a link handed on should not type into the guest by default.
+  const [viewOnly, setViewOnly] = useState(true);
   const [singleUse, setSingleUse] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);

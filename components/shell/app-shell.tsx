@@ -79,7 +79,7 @@ export function AppShell({ user, csrfToken, version, children }: AppShellProps) 
           className="sticky top-14 hidden h-[calc(100dvh-3.5rem)] w-60 shrink-0 flex-col justify-between overflow-y-auto border-r border-slate-200 bg-white lg:flex dark:border-slate-800 dark:bg-slate-900"
         >
           <SidebarNav user={user} />
-          <p className="px-6 py-4 text-xs text-slate-400 dark:text-slate-500" data-testid="app-version">
+          <p className="px-6 py-4 text-xs text-slate-500 dark:text-slate-400" data-testid="app-version">
             {t("version", { version })}
           </p>
         </aside>

@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { navItemActive, navItemsFor } from "@/components/shell/nav-items";
 
-const ADMIN = ["vm.view", "host.view", "host.manage", "user.manage", "audit.view"];
-const OPERATOR = ["vm.view", "host.view", "host.manage"];
+const ADMIN = ["vm.view", "host.view", "host.manage", "template.use", "user.manage", "audit.view"];
+const OPERATOR = ["vm.view", "host.view", "host.manage", "template.use"];
 
 describe("navItemsFor", () => {
   it("shows the administration entries to holders of user.manage / audit.view globally", () => {
     expect(navItemsFor({ globalPrivileges: ADMIN, anyPrivileges: ADMIN }).map((i) => i.key)).toEqual([
+      "dashboard",
       "hosts",
       "vms",
       "templates",
@@ -19,6 +20,7 @@ describe("navItemsFor", () => {
       "security",
     ]);
     expect(navItemsFor({ globalPrivileges: OPERATOR, anyPrivileges: OPERATOR }).map((i) => i.key)).toEqual([
+      "dashboard",
       "hosts",
       "vms",
       "templates",
@@ -33,11 +35,14 @@ describe("navItemsFor", () => {
     expect(keys).toContain("hosts");
   });
 
-  it("a helpdesk user granted one VM sees the VM list but not Hosts", () => {
+  it("a helpdesk user granted one VM sees the dashboard and the VM list only: no link that would answer 403", () => {
     const keys = navItemsFor({ globalPrivileges: [], anyPrivileges: ["vm.view", "vm.console"] }).map((i) => i.key);
-    expect(keys).toContain("vms");
-    expect(keys).not.toContain("hosts");
-    expect(keys).not.toContain("users");
+    expect(keys).toEqual(["dashboard", "vms"]);
+  });
+
+  it("templates need template.use, storage and networks host.view, somewhere", () => {
+    const keys = navItemsFor({ globalPrivileges: [], anyPrivileges: ["vm.view", "template.use"] }).map((i) => i.key);
+    expect(keys).toEqual(["dashboard", "vms", "templates"]);
   });
 });
 
@@ -47,5 +52,7 @@ describe("navItemActive", () => {
     expect(navItemActive({ href: "/vms" }, "/vms/7d3c/console")).toBe(true);
     expect(navItemActive({ href: "/vms" }, "/vmsx")).toBe(false);
     expect(navItemActive({ href: "/hosts" }, "/vms")).toBe(false);
+    expect(navItemActive({ href: "/" }, "/")).toBe(true);
+    expect(navItemActive({ href: "/" }, "/vms")).toBe(false);
   });
 });

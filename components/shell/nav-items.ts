@@ -1,5 +1,6 @@
 import {
   AuditIcon,
+  HomeIcon,
   DatabaseIcon,
   LayersIcon,
   MonitorIcon,
@@ -13,7 +14,18 @@ import type { Privilege } from "@/lib/authz/privileges";
 
 export interface NavItem {
   /** Used for the label (`shell.nav.<key>`) and the data-testid (`nav-<key>`). */
-  key: "hosts" | "vms" | "templates" | "storage" | "networks" | "users" | "groups" | "roles" | "audit" | "security";
+  key:
+    | "dashboard"
+    | "hosts"
+    | "vms"
+    | "templates"
+    | "storage"
+    | "networks"
+    | "users"
+    | "groups"
+    | "roles"
+    | "audit"
+    | "security";
   href: string;
   icon: typeof ServerIcon;
   section: "main" | "administration";
@@ -26,11 +38,20 @@ export interface NavItem {
 }
 
 export const NAV_ITEMS: readonly NavItem[] = [
+  { key: "dashboard", href: "/", icon: HomeIcon, section: "main" },
   { key: "hosts", href: "/hosts", icon: ServerIcon, section: "main", privilege: "host.view", anywhere: true },
   { key: "vms", href: "/vms", icon: MonitorIcon, section: "main" },
-  { key: "templates", href: "/templates", icon: LayersIcon, section: "main" },
-  { key: "storage", href: "/storage", icon: DatabaseIcon, section: "main" },
-  { key: "networks", href: "/networks", icon: NetworkIcon, section: "main" },
+  // The same privileges the pages ask for (requirePageUser), so no link lands on a 403.
+  {
+    key: "templates",
+    href: "/templates",
+    icon: LayersIcon,
+    section: "main",
+    privilege: "template.use",
+    anywhere: true,
+  },
+  { key: "storage", href: "/storage", icon: DatabaseIcon, section: "main", privilege: "host.view", anywhere: true },
+  { key: "networks", href: "/networks", icon: NetworkIcon, section: "main", privilege: "host.view", anywhere: true },
   { key: "users", href: "/users", icon: UsersIcon, section: "administration", privilege: "user.manage" },
   { key: "groups", href: "/groups", icon: UsersIcon, section: "administration", privilege: "user.manage" },
   { key: "roles", href: "/roles", icon: ShieldIcon, section: "administration", privilege: "user.manage" },

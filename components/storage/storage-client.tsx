@@ -17,23 +17,13 @@ import { TBody, TD, TH, THead, TR, Table, TableEmpty } from "@/components/ui/tab
 import { TaskProgress } from "@/components/tasks/task-progress";
 import type { StoragePool, StorageVolume, UploadFormat } from "@/lib/contracts/storage";
 import type { TaskView } from "@/lib/contracts/tasks";
+import { useVmFormat } from "@/components/vms/use-vm-format";
 
 export interface StorageHostOption {
   id: string;
   name: string;
   /** The user holds storage.manage on this host: upload, create and delete are shown. */
   canManage: boolean;
-}
-
-const UNITS = ["B", "KiB", "MiB", "GiB", "TiB"];
-export function formatBytes(n: number): string {
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < UNITS.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v >= 10 || i === 0 ? Math.round(v) : v.toFixed(1)} ${UNITS[i]}`;
 }
 
 function CapacityBar({ pool, label }: { pool: StoragePool; label: string }) {
@@ -114,6 +104,7 @@ function UploadDialog({
   onDone: () => void;
 }) {
   const t = useTranslations("storage");
+  const formatBytes = useVmFormat().size;
   const [file, setFile] = useState<File | null>(null);
   const [pool, setPool] = useState("");
   const [name, setName] = useState("");
@@ -389,6 +380,7 @@ function VolumeCreateDialog({
 
 export function StorageClient({ hosts, csrfToken }: { hosts: StorageHostOption[]; csrfToken: string }) {
   const t = useTranslations("storage");
+  const formatBytes = useVmFormat().size;
   const [hostId, setHostId] = useState(hosts[0]?.id ?? "");
   const canManage = hosts.find((h) => h.id === hostId)?.canManage ?? false;
   const [pools, setPools] = useState<StoragePool[] | null>(null);
@@ -587,7 +579,7 @@ export function StorageClient({ hosts, csrfToken }: { hosts: StorageHostOption[]
                 </TD>
                 <TD>
                   <CapacityBar pool={p} label={t("pools.usageOf", { name: p.name })} />
-                  <span className="text-xs text-slate-500">
+                  <span className="text-xs text-slate-500 dark:text-slate-400">
                     {t("pools.usedOf", { used: formatBytes(p.allocationBytes), total: formatBytes(p.capacityBytes) })}
                   </span>
                 </TD>
@@ -621,7 +613,7 @@ export function StorageClient({ hosts, csrfToken }: { hosts: StorageHostOption[]
               <TR key={v.name} testId="volume-row" data-volume={v.name}>
                 <TD wrap>
                   <span className="font-medium">{v.name}</span>
-                  <span className="block text-xs text-slate-500">{v.path}</span>
+                  <span className="block text-xs text-slate-500 dark:text-slate-400">{v.path}</span>
                 </TD>
                 <TD>{v.iso ? "ISO" : (v.format ?? "—")}</TD>
                 <TD>{formatBytes(v.capacityBytes)}</TD>
@@ -662,7 +654,7 @@ export function StorageClient({ hosts, csrfToken }: { hosts: StorageHostOption[]
         />
         <CardBody>
           {isos?.length === 0 ? (
-            <p className="text-sm text-slate-500" data-testid="iso-empty">
+            <p className="text-sm text-slate-500 dark:text-slate-400" data-testid="iso-empty">
               {t("isos.none")}
             </p>
           ) : null}
@@ -675,7 +667,7 @@ export function StorageClient({ hosts, csrfToken }: { hosts: StorageHostOption[]
                 data-iso={v.name}
               >
                 <span className="font-medium">{v.name}</span>
-                <span className="text-slate-500">
+                <span className="text-slate-500 dark:text-slate-400">
                   {v.pool} · {formatBytes(v.capacityBytes)}
                 </span>
               </li>

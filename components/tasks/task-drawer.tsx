@@ -121,7 +121,9 @@ export function TaskDrawer({ csrfToken }: { csrfToken: string }) {
                 {error}
               </p>
             ) : null}
-            {tasks === null && !error ? <p className="px-4 py-6 text-sm text-slate-500">{t("loading")}</p> : null}
+            {tasks === null && !error ? (
+              <p className="px-4 py-6 text-sm text-slate-500 dark:text-slate-400">{t("loading")}</p>
+            ) : null}
             {tasks?.length === 0 ? (
               <p
                 className="px-4 py-6 text-center text-sm text-slate-500 dark:text-slate-400"

@@ -1,6 +1,6 @@
 "use client";
 import { useState } from "react";
-import { useFormatter, useTranslations } from "use-intl";
+import { useFormatter, useNow, useTranslations } from "use-intl";
 import { ApiError, fetchJson } from "@/components/api/fetch-json";
 import { Button } from "@/components/ui/button";
 import { taskIsFinished, type TaskView } from "@/lib/contracts/tasks";
@@ -28,6 +28,8 @@ export function TaskRow({
   const title = useTaskTitle()(task);
   const message = useTaskMessage()(task);
   const format = useFormatter();
+  // relativeTime needs a "now": without one use-intl logs an ENVIRONMENT_FALLBACK error on every render.
+  const now = useNow({ updateInterval: 30_000 });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const finished = taskIsFinished(task.status);
@@ -62,7 +64,7 @@ export function TaskRow({
             {title}
           </p>
           <p className="text-xs text-slate-500 dark:text-slate-400">
-            {format.relativeTime(new Date(task.createdAt))}
+            {format.relativeTime(new Date(task.createdAt), now)}
             {task.username ? ` · ${task.username}` : ""}
           </p>
         </div>

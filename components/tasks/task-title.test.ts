@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { createTranslator } from "use-intl";
 import { describe, expect, it } from "vitest";
-import { taskLogLine, taskMessage, taskTitle, type TitleTranslator } from "./task-title";
+import { taskKindLabel, taskLogLine, taskMessage, taskTitle, type TitleTranslator } from "./task-title";
 
 function tasksT(locale: "en" | "fr"): TitleTranslator {
   const messages = {
@@ -73,5 +73,19 @@ describe("taskMessage and taskLogLine", () => {
     );
     expect(taskLogLine(fr, { line: "Started", lineKey: null, lineParams: null })).toBe("Started");
     expect(taskLogLine(fr, { line: "Started", lineKey: "lines.noSuchKey", lineParams: {} })).toBe("Started");
+  });
+});
+
+describe("taskKindLabel", () => {
+  it.each<["en" | "fr", string, string]>([
+    ["en", "storage.upload", "Upload"],
+    ["fr", "storage.upload", "Téléversement"],
+    ["en", "vm.create", "VM creation"],
+    ["fr", "vm.clone", "Clonage de VM"],
+    ["fr", "vm.delete", "Suppression de VM"],
+    ["en", "host.unknownKind", "host.unknownKind"],
+    ["en", "vm", "vm"],
+  ])("names %s %s %j", (locale, kind, expected) => {
+    expect(taskKindLabel(tasksT(locale), kind)).toBe(expected);
   });
 });

@@ -64,3 +64,15 @@ export function useTaskLogLine(): (line: Lined) => string {
   const t = useTranslations("tasks");
   return useCallback((line: Lined) => taskLogLine(t as unknown as TitleTranslator, line), [t]);
 }
+
+/** A task kind ("vm.create", "storage.upload") as a readable name: `tasks.kinds.vm.create`, else the raw kind. */
+export function taskKindLabel(t: TitleTranslator, kind: string): string {
+  const key = `kinds.${kind}`;
+  return /^[a-z]+(\.[a-z]+)+$/i.test(kind) && t.has(key) ? t(key) : kind;
+}
+
+/** taskKindLabel bound to the "tasks" catalogue of the current locale. */
+export function useTaskKind(): (kind: string) => string {
+  const t = useTranslations("tasks");
+  return useCallback((kind: string) => taskKindLabel(t as unknown as TitleTranslator, kind), [t]);
+}

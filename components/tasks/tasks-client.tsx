@@ -13,7 +13,7 @@ import { ActivityIcon } from "./task-drawer";
 import { TaskProgress } from "./task-progress";
 import { taskCancelRequest } from "./task-row";
 import { TaskStatusBadge } from "./task-status-badge";
-import { useTaskLogLine, useTaskMessage, useTaskTitle } from "./task-title";
+import { useTaskKind, useTaskLogLine, useTaskMessage, useTaskTitle } from "./task-title";
 import { useTasks } from "./use-tasks";
 
 type Filter = "all" | "active" | "finished";
@@ -67,7 +67,7 @@ function TaskLog({ task }: { task: TaskView }) {
           {lines.map((l) => `${new Date(l.at).toLocaleTimeString()}  ${lineOf(l)}`).join("\n")}
         </pre>
       ) : (
-        <p className="text-xs text-slate-500" data-testid="task-log-empty">
+        <p className="text-xs text-slate-500 dark:text-slate-400" data-testid="task-log-empty">
           {t("log.empty")}
         </p>
       )}
@@ -79,6 +79,7 @@ export function TasksClient({ csrfToken }: { csrfToken: string }) {
   const t = useTranslations("tasks");
   const titleOf = useTaskTitle();
   const messageOf = useTaskMessage();
+  const kindOf = useTaskKind();
   const format = useFormatter();
   const { tasks, error, upsert } = useTasks({ limit: 100 });
   const [filter, setFilter] = useState<Filter>("all");
@@ -143,7 +144,7 @@ export function TasksClient({ csrfToken }: { csrfToken: string }) {
                     <p className="truncate text-sm font-medium text-slate-900 dark:text-slate-100">{titleOf(task)}</p>
                     <p className="text-xs text-slate-500 dark:text-slate-400">
                       {t("meta", {
-                        kind: task.kind,
+                        kind: kindOf(task.kind),
                         user: task.username || "—",
                         when: format.dateTime(new Date(task.createdAt), { dateStyle: "short", timeStyle: "medium" }),
                       })}

@@ -86,6 +86,10 @@ export const AuditIcon = icon(
     <path d="M9 11h6M9 15h6M9 19h3" />
   </>,
 );
+export const HomeIcon = icon(
+  "HomeIcon",
+  <path d="M4 10.5 12 4l8 6.5V20a1 1 0 0 1-1 1h-4.5v-6h-5v6H5a1 1 0 0 1-1-1v-9.5Z" />,
+);
 export const MenuIcon = icon("MenuIcon", <path d="M4 6h16M4 12h16M4 18h16" />);
 export const XIcon = icon("XIcon", <path d="M6 6l12 12M18 6 6 18" />);
 export const PlusIcon = icon("PlusIcon", <path d="M12 5v14M5 12h14" />);

@@ -24,10 +24,16 @@ export function Table({
   testId?: string;
   children: ReactNode;
 }) {
+  // Focusable (and named) so a table wider than the screen can be scrolled with the keyboard.
   return (
     <div
+      tabIndex={0}
+      role={typeof caption === "string" ? "region" : undefined}
+      aria-label={typeof caption === "string" ? caption : undefined}
       className={cn(
-        "overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-slate-200 dark:bg-slate-900 dark:ring-slate-800",
+        // relative: visually hidden text in a cell (absolutely positioned) stays inside the scroll box
+        // instead of widening the page to where the cell would be.
+        "relative overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-slate-200 dark:bg-slate-900 dark:ring-slate-800",
         className,
       )}
     >
@@ -71,12 +77,13 @@ export function TH({ className, scope = "col", ...rest }: ComponentProps<"th">) 
 }
 
 /** A cell. Text stays on one line (the table scrolls instead); pass `wrap` for long free text. */
-export function TD({ className, wrap = false, ...rest }: ComponentProps<"td"> & { wrap?: boolean }) {
+/** `wrap`: the text may wrap (at least 12rem wide); "tight": it may wrap with no minimum width. */
+export function TD({ className, wrap = false, ...rest }: ComponentProps<"td"> & { wrap?: boolean | "tight" }) {
   return (
     <td
       className={cn(
         "px-4 py-3 align-middle text-slate-800 dark:text-slate-200",
-        wrap ? "min-w-48" : "whitespace-nowrap",
+        wrap === "tight" ? "[overflow-wrap:anywhere]" : wrap ? "min-w-48" : "whitespace-nowrap",
         className,
       )}
       {...rest}

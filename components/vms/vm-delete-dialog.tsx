@@ -136,7 +136,7 @@ export function VmDeleteButton({
           </>
         }
       >
-        {!plan && !error ? <p className="text-sm text-slate-500">{t("loading")}</p> : null}
+        {!plan && !error ? <p className="text-sm text-slate-500 dark:text-slate-400">{t("loading")}</p> : null}
         {plan ? (
           <div className="space-y-4">
             {plan.state !== "shut off" ? (
@@ -154,7 +154,9 @@ export function VmDeleteButton({
             ) : null}
             <fieldset>
               <legend className="mb-2 text-sm font-medium text-slate-900 dark:text-slate-100">{t("volumes")}</legend>
-              {plan.disks.length === 0 ? <p className="text-sm text-slate-500">{t("noDisks")}</p> : null}
+              {plan.disks.length === 0 ? (
+                <p className="text-sm text-slate-500 dark:text-slate-400">{t("noDisks")}</p>
+              ) : null}
               <ul className="space-y-2">
                 {plan.disks.map((d) => (
                   <li

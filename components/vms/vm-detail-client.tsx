@@ -368,7 +368,7 @@ function BackLink() {
 function Overview({ vm }: { vm: VmDetail }) {
   const t = useTranslations("vms");
   const fmt = useVmFormat();
-  const none = <span className="text-slate-400 dark:text-slate-500">—</span>;
+  const none = <span className="text-slate-500 dark:text-slate-400">—</span>;
   const graphics = vm.graphicsDevices.map((g) => graphicsText(g, t)).join(", ");
   return (
     <div className="space-y-4">

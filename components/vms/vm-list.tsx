@@ -54,6 +54,10 @@ export interface VmListProps {
   syncUrl?: boolean;
 }
 
+/** Phone-sized screens keep Name (with the host under it), State and the actions; wider ones add the figures. */
+const NARROW_HIDDEN = "hidden md:table-cell";
+const MEDIUM_HIDDEN = "hidden lg:table-cell";
+
 const RELOAD_DEBOUNCE_MS = 300;
 /** The actions column stays in view while a narrow screen scrolls the table sideways. */
 const STICKY_END = "sticky right-0 z-10 px-2 shadow-[-8px_0_8px_-8px_rgb(0_0_0/0.15)]";
@@ -203,12 +207,12 @@ export function VmList({
   const showHost = !hostId;
   const columns = 7 + (showHost ? 1 : 0) + (canPower ? 1 : 0);
 
-  const sortHeader = (column: VmSort, label: string, align: "left" | "right" = "left") => {
+  const sortHeader = (column: VmSort, label: string, align: "left" | "right" = "left", className?: string) => {
     const active = query.sort === column;
     return (
       <TH
         aria-sort={active ? (query.dir === "asc" ? "ascending" : "descending") : undefined}
-        className={align === "right" ? "text-right" : undefined}
+        className={cn(align === "right" && "text-right", className)}
       >
         <button
           type="button"
@@ -355,13 +359,13 @@ export function VmList({
         <THead>
           <TR>
             {sortHeader("name", t("columns.name"))}
-            {showHost ? sortHeader("host", t("columns.host")) : null}
+            {showHost ? sortHeader("host", t("columns.host"), "left", NARROW_HIDDEN) : null}
             {sortHeader("state", t("columns.state"))}
-            {sortHeader("vcpus", t("columns.vcpus"), "right")}
-            {sortHeader("memory", t("columns.memory"), "right")}
-            {sortHeader("cpu", t("columns.cpu"), "right")}
-            {sortHeader("uptime", t("columns.uptime"), "right")}
-            <TH className="text-center">{t("columns.autostart")}</TH>
+            {sortHeader("vcpus", t("columns.vcpus"), "right", NARROW_HIDDEN)}
+            {sortHeader("memory", t("columns.memory"), "right", NARROW_HIDDEN)}
+            {sortHeader("cpu", t("columns.cpu"), "right", MEDIUM_HIDDEN)}
+            {sortHeader("uptime", t("columns.uptime"), "right", MEDIUM_HIDDEN)}
+            <TH className={cn("text-center", MEDIUM_HIDDEN)}>{t("columns.autostart")}</TH>
             {canPower ? (
               <TH className={cn("text-right", STICKY_END, "bg-slate-50 dark:bg-slate-900")}>
                 <span className="sr-only">{t("columns.actions")}</span>
@@ -417,6 +421,11 @@ export function VmList({
                   {vm.title ? (
                     <div className="truncate text-xs text-slate-500 dark:text-slate-400">{vm.title}</div>
                   ) : null}
+                  {showHost ? (
+                    <div className="text-xs text-slate-600 md:hidden dark:text-slate-400" data-testid="vm-row-host">
+                      {vm.hostName}
+                    </div>
+                  ) : null}
                   {canConsole &&
                   rowCan(vm, "vm.console") &&
                   vm.graphics &&
@@ -433,7 +442,7 @@ export function VmList({
                   ) : null}
                 </TD>
                 {showHost ? (
-                  <TD>
+                  <TD className={NARROW_HIDDEN}>
                     {canViewHosts ? (
                       <Link href={hostHref(vm.hostId)} className="text-slate-700 hover:underline dark:text-slate-300">
                         {vm.hostName}
@@ -453,15 +462,19 @@ export function VmList({
                     ) : null}
                   </span>
                 </TD>
-                <TD className="text-right tabular-nums">{fmt.count(vm.vcpus)}</TD>
-                <TD className="text-right tabular-nums">{fmt.kib(vm.memoryKiB)}</TD>
-                <TD className="text-right tabular-nums" data-testid="vm-cpu">
+                <TD className={cn("text-right tabular-nums", NARROW_HIDDEN)}>{fmt.count(vm.vcpus)}</TD>
+                <TD className={cn("text-right tabular-nums", NARROW_HIDDEN)}>{fmt.kib(vm.memoryKiB)}</TD>
+                <TD className={cn("text-right tabular-nums", MEDIUM_HIDDEN)} data-testid="vm-cpu">
                   {vm.cpuPercent == null ? <Dash /> : fmt.percent(vm.cpuPercent)}
                 </TD>
-                <TD className="text-right tabular-nums">
+                <TD className={cn("text-right tabular-nums", MEDIUM_HIDDEN)}>
                   {vm.uptimeSeconds == null ? <Dash /> : fmt.uptime(vm.uptimeSeconds)}
                 </TD>
-                <TD data-testid="vm-autostart" data-autostart={vm.autostart} className="text-center">
+                <TD
+                  data-testid="vm-autostart"
+                  data-autostart={vm.autostart}
+                  className={cn("text-center", MEDIUM_HIDDEN)}
+                >
                   {vm.autostart ? (
                     <CheckIcon className="inline size-4 text-emerald-600 dark:text-emerald-400" title={t("yes")} />
                   ) : (
@@ -567,10 +580,10 @@ function HostErrorsAlert({ hosts, linkHosts }: { hosts: VmListResponse["hosts"];
 
 function Dash({ label }: { label?: string }) {
   return label ? (
-    <span className="text-slate-400 dark:text-slate-500" title={label}>
+    <span className="text-slate-500 dark:text-slate-400" title={label}>
       —<span className="sr-only">{label}</span>
     </span>
   ) : (
-    <span className="text-slate-400 dark:text-slate-500">—</span>
+    <span className="text-slate-500 dark:text-slate-400">—</span>
   );
 }

@@ -3,11 +3,19 @@
  * /api/vms/:hostId/:uuid/{access,tags}, /api/users/:id/access): built by
  * lib/authz/{groups,roles,grants,tags,vm-access}.ts, read by components/access. Types and constants only.
  */
-import type { Privilege } from "@/lib/authz/privileges";
+import { PRIVILEGES, type Privilege } from "@/lib/authz/privileges";
 
 // One list of privileges: the server's (lib/authz/privileges.ts holds no server code).
 export { PRIVILEGES as PRIVILEGE_LIST } from "@/lib/authz/privileges";
 export type PrivilegeName = Privilege;
+
+/** Privileges of features not built yet (snapshots, migration): the role editor does not offer them. */
+export const PRIVILEGES_PLANNED: readonly Privilege[] = ["vm.snapshot", "vm.migrate"];
+
+/** What the role editor offers: every privilege of a feature that exists, plus any the role already holds. */
+export function privilegesOffered(held: readonly string[] = []): Privilege[] {
+  return PRIVILEGES.filter((p) => !PRIVILEGES_PLANNED.includes(p) || held.includes(p));
+}
 
 export type GrantScopeKind = "global" | "host" | "vm" | "tag";
 
