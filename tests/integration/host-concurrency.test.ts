@@ -45,7 +45,8 @@ describe("a busy host still answers", () => {
     await Promise.all([c.virsh({ command: "uri" }), c.virsh({ command: "uri" })]);
     expect(f.mod.runtime.fleet().sessions.size(host.id, host.libvirtUri)).toBe(2);
 
-    const long = c.virshTry(...Array.from({ length: 1500 }, () => ({ command: "uri" as const })));
+    // Long enough (several seconds) to outlast a list on a loaded machine whose libvirt holds many domains.
+    const long = c.virshTry(...Array.from({ length: 4000 }, () => ({ command: "uri" as const })));
     const quick = c.virsh(list);
     const order = await finishOrder({ long, quick });
     expect(order).toEqual(["quick", "long"]);
