@@ -32,15 +32,7 @@ type Panel =
 const enc = encodeURIComponent;
 
 /** Groups: list, create, edit, delete, and the members of the open group. */
-export function GroupsClient({
-  initialGroups,
-  users,
-  csrfToken,
-}: {
-  initialGroups: GroupView[];
-  users: UserOption[];
-  csrfToken: string;
-}) {
+export function GroupsClient({ initialGroups, users }: { initialGroups: GroupView[]; users: UserOption[] }) {
   const { t, privilege, scope } = useAccessLabels();
   const [groups, setGroups] = useState(initialGroups);
   const [openGroup, setOpenGroup] = useState<GroupDetail | null>(null);
@@ -75,12 +67,12 @@ export function GroupsClient({
     if (panel?.kind === "edit") {
       const id = panel.group.id;
       void run(async () => {
-        await fetchJson(`/api/groups/${enc(id)}`, { method: "PATCH", body, csrfToken });
+        await fetchJson(`/api/groups/${enc(id)}`, { method: "PATCH", body });
         return t("groups.saved");
       });
     } else {
       void run(async () => {
-        const r = await fetchJson<{ group: GroupView }>("/api/groups", { body, csrfToken });
+        const r = await fetchJson<{ group: GroupView }>("/api/groups", { body });
         return t("groups.created", { name: r.group.name });
       });
     }
@@ -201,7 +193,7 @@ export function GroupsClient({
                     if (!pick) return;
                     const id = openGroup.id;
                     void run(async () => {
-                      await fetchJson(`/api/groups/${enc(id)}/members`, { body: { userId: pick }, csrfToken });
+                      await fetchJson(`/api/groups/${enc(id)}/members`, { body: { userId: pick } });
                       setPick("");
                       return t("groups.saved");
                     });
@@ -226,7 +218,7 @@ export function GroupsClient({
                   </Button>
                 </form>
               </section>
-              <QuotaEditor key={openGroup.id} subject="group" id={openGroup.id} csrfToken={csrfToken} />
+              <QuotaEditor key={openGroup.id} subject="group" id={openGroup.id} />
               <section>
                 <h3 className="mb-2 text-sm font-semibold">{t("groups.grants")}</h3>
                 {openGroup.grants.length === 0 ? (
@@ -288,7 +280,7 @@ export function GroupsClient({
           const g = panel.group;
           void run(
             async () => {
-              await fetchJson(`/api/groups/${enc(g.id)}`, { method: "DELETE", csrfToken });
+              await fetchJson(`/api/groups/${enc(g.id)}`, { method: "DELETE" });
               return t("groups.deleted", { name: g.name });
             },
             openGroup?.id === g.id ? null : undefined,
@@ -313,7 +305,7 @@ export function GroupsClient({
           if (panel?.kind !== "removeMember") return;
           const { group, user } = panel;
           void run(async () => {
-            await fetchJson(`/api/groups/${enc(group.id)}/members/${enc(user.id)}`, { method: "DELETE", csrfToken });
+            await fetchJson(`/api/groups/${enc(group.id)}/members/${enc(user.id)}`, { method: "DELETE" });
             return t("groups.saved");
           });
         }}

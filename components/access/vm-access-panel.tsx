@@ -19,7 +19,6 @@ interface Props {
   hostId: string;
   uuid: string;
   hostName: string;
-  csrfToken: string;
   /** user.manage globally: may change its tags (a tag selects tag grants, so it is access control). */
   canEditTags: boolean;
   /** user.manage globally: sees and changes who may do what here. */
@@ -29,7 +28,7 @@ interface Props {
 const enc = encodeURIComponent;
 
 /** A VM's tags and, for access administrators, its Permissions: effective access and the grants behind it. */
-export function VmAccessPanel({ hostId, uuid, hostName, csrfToken, canEditTags, canManageAccess }: Props) {
+export function VmAccessPanel({ hostId, uuid, hostName, canEditTags, canManageAccess }: Props) {
   const { t, privilege, scope } = useAccessLabels();
   const base = `/api/vms/${enc(hostId)}/${enc(uuid)}`;
   const [tags, setTags] = useState<string[] | null>(null);
@@ -138,7 +137,7 @@ export function VmAccessPanel({ hostId, uuid, hostName, csrfToken, canEditTags, 
                 testId="vm-tags-save"
                 onClick={() =>
                   void run(async () => {
-                    await fetchJson(`${base}/tags`, { method: "PUT", body: { tags: draft }, csrfToken });
+                    await fetchJson(`${base}/tags`, { method: "PUT", body: { tags: draft } });
                     return t("vm.tagsSaved");
                   })
                 }
@@ -270,7 +269,7 @@ export function VmAccessPanel({ hostId, uuid, hostName, csrfToken, canEditTags, 
           onClose={() => setAdding(false)}
           onSubmit={async (body, label) => {
             const ok = await run(async () => {
-              await fetchJson("/api/grants", { method: "POST", body, csrfToken });
+              await fetchJson("/api/grants", { method: "POST", body });
               return t("vm.granted", label);
             });
             if (ok) setAdding(false);
@@ -290,7 +289,7 @@ export function VmAccessPanel({ hostId, uuid, hostName, csrfToken, canEditTags, 
         onCancel={() => setRemoving(null)}
         onConfirm={() =>
           void run(async () => {
-            await fetchJson(`/api/grants/${enc(removing!.id)}`, { method: "DELETE", csrfToken });
+            await fetchJson(`/api/grants/${enc(removing!.id)}`, { method: "DELETE" });
             setRemoving(null);
             return t("vm.removed");
           })

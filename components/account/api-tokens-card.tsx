@@ -39,7 +39,7 @@ const STATUS_TONE: Record<TokenRow["status"], BadgeTone> = { active: "success", 
  * API tokens: "own" (account page: list, create, revoke) or "all" (security
  * page, user.manage: every user's tokens, revoke).
  */
-export function ApiTokensCard({ csrfToken, scope }: { csrfToken: string; scope: "own" | "all" }) {
+export function ApiTokensCard({ scope }: { scope: "own" | "all" }) {
   const t = useTranslations("tokens");
   const format = useFormatter();
   const [data, setData] = useState<ListAnswer | null>(null);
@@ -72,7 +72,6 @@ export function ApiTokensCard({ csrfToken, scope }: { csrfToken: string; scope: 
           expiresInDays: Number(f.get("expiresInDays")),
           privileges: f.getAll("privilege").map(String),
         },
-        csrfToken,
       });
       setCreated(r.token);
       setCreating(false);
@@ -85,7 +84,7 @@ export function ApiTokensCard({ csrfToken, scope }: { csrfToken: string; scope: 
   }
 
   const revoke = useConfirmAction(async (k: TokenRow) => {
-    await fetchJson(`/api/tokens/${k.id}`, { method: "DELETE", csrfToken });
+    await fetchJson(`/api/tokens/${k.id}`, { method: "DELETE" });
     await load();
   });
 

@@ -22,7 +22,7 @@ export interface TotpStatus {
 
 type Mode = "idle" | "enrol" | "codes" | "disable" | "regenerate";
 
-export function TwoFactorCard({ initial, csrfToken }: { initial: TotpStatus; csrfToken: string }) {
+export function TwoFactorCard({ initial }: { initial: TotpStatus }) {
   const t = useTranslations("twofactor");
   const [status, setStatus] = useState(initial);
   const [mode, setMode] = useState<Mode>("idle");
@@ -46,8 +46,7 @@ export function TwoFactorCard({ initial, csrfToken }: { initial: TotpStatus; csr
     setNotice(null);
     try {
       setEnrolment(
-        (await fetchJson<{ enrolment: TotpEnrolment }>("/api/account/totp/enrol", { method: "POST", csrfToken }))
-          .enrolment,
+        (await fetchJson<{ enrolment: TotpEnrolment }>("/api/account/totp/enrol", { method: "POST" })).enrolment,
       );
       setMode("enrol");
     } catch (err) {
@@ -58,7 +57,7 @@ export function TwoFactorCard({ initial, csrfToken }: { initial: TotpStatus; csr
   }
 
   async function confirmEnrol(code: string) {
-    const r = await fetchJson<{ recoveryCodes: string[] }>("/api/account/totp/confirm", { body: { code }, csrfToken });
+    const r = await fetchJson<{ recoveryCodes: string[] }>("/api/account/totp/confirm", { body: { code } });
     setCodes(r.recoveryCodes);
     setEnrolment(null);
     setMode("codes");
@@ -74,7 +73,6 @@ export function TwoFactorCard({ initial, csrfToken }: { initial: TotpStatus; csr
     try {
       const r = await fetchJson<{ recoveryCodes?: string[] }>(path, {
         body: Object.fromEntries(fields.map((k) => [k, String(f.get(k) ?? "")])),
-        csrfToken,
       });
       if (r.recoveryCodes) {
         setCodes(r.recoveryCodes);

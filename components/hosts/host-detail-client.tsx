@@ -23,13 +23,11 @@ type Panel = "edit" | "delete" | "accept" | null;
 
 export function HostDetailClient({
   hostId,
-  csrfToken,
   canManage,
   canManageEndpoint,
   canPower,
 }: {
   hostId: string;
-  csrfToken: string;
   /** host.manage on this host: name, domain type, delete, accept a new key. */
   canManage: boolean;
   /** host.manage globally: address, port, user, libvirt URI, connection test. */
@@ -89,18 +87,15 @@ export function HostDetailClient({
   function onEdit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const body = hostFieldsRead(new FormData(e.currentTarget));
-    void run(async () =>
-      setHost((await fetchJson<{ host: HostView }>(base, { method: "PATCH", body, csrfToken })).host),
-    );
+    void run(async () => setHost((await fetchJson<{ host: HostView }>(base, { method: "PATCH", body })).host));
   }
 
   function onAccept(fingerprint: string) {
     void run(async () => {
-      setHost((await fetchJson<{ host: HostView }>(`${base}/confirm-key`, { body: { fingerprint }, csrfToken })).host);
+      setHost((await fetchJson<{ host: HostView }>(`${base}/confirm-key`, { body: { fingerprint } })).host);
       // Connect again with the newly pinned key so the status is current; the test's own failures show on the page.
       const r = await fetchJson<{ steps: ProbeStep[]; host: HostView }>(`${base}/test`, {
         method: "POST",
-        csrfToken,
       }).catch(() => null);
       if (r) setHost(r.host);
     });
@@ -108,7 +103,7 @@ export function HostDetailClient({
 
   function onDelete() {
     void run(async () => {
-      await fetchJson(base, { method: "DELETE", csrfToken });
+      await fetchJson(base, { method: "DELETE" });
       router.push("/hosts");
     });
   }
@@ -211,13 +206,13 @@ export function HostDetailClient({
         {error && !panel ? <ErrorBanner testId="host-error">{error.message}</ErrorBanner> : null}
 
         <div className="grid grid-cols-1 gap-6 xl:grid-cols-2">
-          <ConnectionCard host={host} csrfToken={csrfToken} canTest={canManageEndpoint} onHost={setHost} />
+          <ConnectionCard host={host} canTest={canManageEndpoint} onHost={setHost} />
           <HostInfoCard hostId={host.id} reloadKey={`${host.status}:${host.hostKeySha256 ?? ""}`} />
         </div>
 
         <section className="space-y-3">
           <h2 className="text-lg font-semibold text-slate-900 dark:text-slate-50">{t("detail.vms")}</h2>
-          <VmList hostId={host.id} csrfToken={csrfToken} canPower={canPower} />
+          <VmList hostId={host.id} canPower={canPower} />
         </section>
       </div>
 
@@ -291,12 +286,10 @@ function BackLink() {
 
 function ConnectionCard({
   host,
-  csrfToken,
   canTest,
   onHost,
 }: {
   host: HostView;
-  csrfToken: string;
   canTest: boolean;
   onHost: (h: HostView) => void;
 }) {
@@ -331,7 +324,7 @@ function ConnectionCard({
             </div>
           </Item>
         </dl>
-        {canTest ? <HostTestPanel host={host} csrfToken={csrfToken} onHost={onHost} /> : null}
+        {canTest ? <HostTestPanel host={host} onHost={onHost} /> : null}
       </CardBody>
     </Card>
   );

@@ -16,7 +16,7 @@ import { HostStatusBadge } from "@/components/hosts/host-status-badge";
 import { hostHref, type HostStatus, type HostView } from "@/components/hosts/types";
 
 /** /hosts: every host, its connection status, and adding one. */
-export function HostsClient({ csrfToken, canManage }: { csrfToken: string; canManage: boolean }) {
+export function HostsClient({ canManage }: { canManage: boolean }) {
   const t = useTranslations("hosts");
   const tc = useTranslations("common");
   const [hosts, setHosts] = useState<HostView[] | null>(null);
@@ -98,9 +98,7 @@ export function HostsClient({ csrfToken, canManage }: { csrfToken: string; canMa
         {hosts && hosts.length > 0 ? <HostsTable hosts={hosts} /> : null}
       </div>
 
-      {canManage ? (
-        <HostAddDialog open={adding} csrfToken={csrfToken} onClose={() => setAdding(false)} onHost={upsert} />
-      ) : null}
+      {canManage ? <HostAddDialog open={adding} onClose={() => setAdding(false)} onHost={upsert} /> : null}
     </>
   );
 }

@@ -25,13 +25,7 @@ type Mode = "template" | "iso" | "import";
  * templates), install from an ISO, or import an existing disk volume. Pre-flight warnings
  * (memory, pool space) are shown before anything is created.
  */
-export function VmCreateClient({
-  csrfToken,
-  initialTemplateId,
-}: {
-  csrfToken: string;
-  initialTemplateId: string | null;
-}) {
+export function VmCreateClient({ initialTemplateId }: { initialTemplateId: string | null }) {
   const t = useTranslations("provisioning");
   const router = useRouter();
   const hosts = useHosts();
@@ -159,7 +153,7 @@ export function VmCreateClient({
     setBusy(true);
     setError(null);
     try {
-      const r = await fetchJson<VmCreateResult>("/api/vms/create", { body: body(acceptWarnings), csrfToken });
+      const r = await fetchJson<VmCreateResult>("/api/vms/create", { body: body(acceptWarnings) });
       setWarning(null);
       if (r.taskId) setTaskId(r.taskId);
       else if (r.vm) router.push(vmHref(r.vm));

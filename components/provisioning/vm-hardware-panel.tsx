@@ -34,7 +34,6 @@ type Confirm = { title: string; body: string; edit: VmEditInput; testId: string;
 export function VmHardwarePanel({
   hostId,
   uuid,
-  csrfToken,
   canEdit,
   canClone,
   canTemplate,
@@ -42,7 +41,6 @@ export function VmHardwarePanel({
 }: {
   hostId: string;
   uuid: string;
-  csrfToken: string;
   canEdit: boolean;
   canClone: boolean;
   canTemplate: boolean;
@@ -91,7 +89,6 @@ export function VmHardwarePanel({
       const r = await fetchJson<{ result: VmEditResult; hardware: VmHardwareResponse }>(`${path}/hardware`, {
         method: "PATCH",
         body: edit,
-        csrfToken,
       });
       setHw(r.hardware);
       setResult(r.result);
@@ -404,7 +401,6 @@ export function VmHardwarePanel({
         <CloneDialog
           open={cloneOpen}
           path={path}
-          csrfToken={csrfToken}
           template={hw.template}
           name={hw.name}
           onClose={() => setCloneOpen(false)}
@@ -414,7 +410,6 @@ export function VmHardwarePanel({
         <ToTemplateDialog
           open={templateOpen}
           path={path}
-          csrfToken={csrfToken}
           name={hw.name}
           onClose={() => setTemplateOpen(false)}
           onDone={reloadAll}
@@ -424,7 +419,6 @@ export function VmHardwarePanel({
         <UnmarkTemplateDialog
           open={unmarkOpen}
           path={path}
-          csrfToken={csrfToken}
           name={hw.name}
           onClose={() => setUnmarkOpen(false)}
           onDone={reloadAll}
@@ -895,14 +889,12 @@ function AddNicForm({
 function CloneDialog({
   open,
   path,
-  csrfToken,
   template,
   name,
   onClose,
 }: {
   open: boolean;
   path: string;
-  csrfToken: string;
   template: boolean;
   name: string;
   onClose: () => void;
@@ -925,7 +917,7 @@ function CloneDialog({
   }, [open, name, template, setError]);
   async function submit() {
     await call(async () => {
-      setTaskId((await fetchJson<{ taskId: string }>(`${path}/clone`, { body: v, csrfToken })).taskId);
+      setTaskId((await fetchJson<{ taskId: string }>(`${path}/clone`, { body: v })).taskId);
     });
   }
   return (
@@ -1005,14 +997,12 @@ function CloneDialog({
 function ToTemplateDialog({
   open,
   path,
-  csrfToken,
   name,
   onClose,
   onDone,
 }: {
   open: boolean;
   path: string;
-  csrfToken: string;
   name: string;
   onClose: () => void;
   onDone: () => void;
@@ -1039,7 +1029,7 @@ function ToTemplateDialog({
       onCancel={onClose}
       onConfirm={() =>
         run(
-          () => fetchJson(`${path}/to-template`, { body: { templateName, description: "" }, csrfToken }),
+          () => fetchJson(`${path}/to-template`, { body: { templateName, description: "" } }),
           () => {
             onDone();
             onClose();
@@ -1065,14 +1055,12 @@ function ToTemplateDialog({
 function UnmarkTemplateDialog({
   open,
   path,
-  csrfToken,
   name,
   onClose,
   onDone,
 }: {
   open: boolean;
   path: string;
-  csrfToken: string;
   name: string;
   onClose: () => void;
   onDone: () => void;
@@ -1094,7 +1082,7 @@ function UnmarkTemplateDialog({
       onCancel={onClose}
       onConfirm={() =>
         run(
-          () => fetchJson(`${path}/unmark-template`, { method: "POST", csrfToken }),
+          () => fetchJson(`${path}/unmark-template`, { method: "POST" }),
           () => {
             onDone();
             onClose();

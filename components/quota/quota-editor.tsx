@@ -14,7 +14,7 @@ const USAGE_KEY = { maxVms: "vms", maxVcpus: "vcpus", maxMemoryMiB: "memoryMiB",
  * holders. For a user it also shows what applies (their own limit, else their groups') and
  * their usage. No <form> of its own: it lives inside the user's edit form.
  */
-export function QuotaEditor({ subject, id, csrfToken }: { subject: "user" | "group"; id: string; csrfToken: string }) {
+export function QuotaEditor({ subject, id }: { subject: "user" | "group"; id: string }) {
   const t = useTranslations("quota");
   const path = `/api/${subject === "user" ? "users" : "groups"}/${encodeURIComponent(id)}/quota`;
   const [data, setData] = useState<QuotaResponse | null>(null);
@@ -54,7 +54,7 @@ export function QuotaEditor({ subject, id, csrfToken }: { subject: "user" | "gro
     setSaved(false);
     try {
       const body = Object.fromEntries(QUOTA_FIELDS.map((f) => [f, draft[f].trim() === "" ? null : Number(draft[f])]));
-      await fetchJson(path, { method: "PUT", body, csrfToken });
+      await fetchJson(path, { method: "PUT", body });
       setData(await fetchJson<QuotaResponse>(path));
       setSaved(true);
     } catch (err) {

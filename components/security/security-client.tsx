@@ -34,13 +34,11 @@ export function SecurityClient({
   roles,
   users,
   meId,
-  csrfToken,
 }: {
   policy: Policy;
   roles: string[];
   users: UserRow[];
   meId: string;
-  csrfToken: string;
 }) {
   const t = useTranslations("twofactor");
   const tt = useTranslations("tokens");
@@ -66,7 +64,6 @@ export function SecurityClient({
           apiTokenMaxDays: Number(f.get("apiTokenMaxDays")),
           shareLinkMaxHours: Number(f.get("shareLinkMaxHours")),
         },
-        csrfToken,
       });
       setSaved(r.policy.signedOut);
       router.refresh();
@@ -78,7 +75,7 @@ export function SecurityClient({
   }
 
   const reset = useConfirmAction(async (u: UserRow) => {
-    await fetchJson(`/api/users/${u.id}/totp`, { method: "DELETE", csrfToken });
+    await fetchJson(`/api/users/${u.id}/totp`, { method: "DELETE" });
     router.refresh();
   });
 
@@ -178,7 +175,7 @@ export function SecurityClient({
         </TBody>
       </Table>
 
-      <ApiTokensCard csrfToken={csrfToken} scope="all" />
+      <ApiTokensCard scope="all" />
 
       <ConfirmDialog
         {...reset.dialog}

@@ -41,7 +41,7 @@ function kindsOf(vm: VmConsoles | null): ShareConsoleKind[] {
  * within the security policy, view-only, single use; the link shown once with a copy button)
  * and the links that can still be opened, each revocable after a confirmation.
  */
-export function VmSharePanel({ hostId, uuid, csrfToken }: { hostId: string; uuid: string; csrfToken: string }) {
+export function VmSharePanel({ hostId, uuid }: { hostId: string; uuid: string }) {
   const t = useTranslations("share");
   const format = useFormatter();
   const now = useNow({ updateInterval: 30_000 });
@@ -74,7 +74,7 @@ export function VmSharePanel({ hostId, uuid, csrfToken }: { hostId: string; uuid
   }, [load, base]);
 
   const revoke = useConfirmAction(async (l: ShareLinkView) => {
-    await fetchJson(`/api/share-links/${enc(l.id)}`, { method: "DELETE", csrfToken });
+    await fetchJson(`/api/share-links/${enc(l.id)}`, { method: "DELETE" });
     await load();
   });
 
@@ -158,7 +158,6 @@ export function VmSharePanel({ hostId, uuid, csrfToken }: { hostId: string; uuid
           base={base}
           kinds={kinds}
           maxHours={maxHours}
-          csrfToken={csrfToken}
           onClose={() => setOpen(false)}
           onCreated={() => void load()}
         />
@@ -186,14 +185,12 @@ function ShareDialog({
   base,
   kinds,
   maxHours,
-  csrfToken,
   onClose,
   onCreated,
 }: {
   base: string;
   kinds: ShareConsoleKind[];
   maxHours: number;
-  csrfToken: string;
   onClose: () => void;
   onCreated: () => void;
 }) {
@@ -218,7 +215,6 @@ function ShareDialog({
       const r = await fetchJson<ShareLinkCreated>(`${base}/share-links`, {
         method: "POST",
         body: { kind, expiresInMinutes: minutes, viewOnly: kind === "spice" ? false : viewOnly, singleUse },
-        csrfToken,
       });
       setCreated({ url: `${location.origin}${r.path}`, link: r.link });
       onCreated();

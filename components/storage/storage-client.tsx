@@ -1,7 +1,7 @@
 "use client";
 import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
 import { useTranslations } from "use-intl";
-import { ApiError, fetchJson } from "@/components/api/fetch-json";
+import { ApiError, apiHeaders, fetchJson } from "@/components/api/fetch-json";
 import { useApiCall } from "@/components/api/use-action";
 import { PageHeader } from "@/components/shell/page-header";
 import { ErrorBanner } from "@/components/ui/alert";
@@ -60,14 +60,13 @@ function CapacityBar({ pool, label }: { pool: StoragePool; label: string }) {
 function uploadRequest(
   url: string,
   file: File,
-  csrfToken: string,
   onProgress: (sent: number) => void,
 ): { promise: Promise<TaskView>; abort: () => void } {
   const xhr = new XMLHttpRequest();
   const promise = new Promise<TaskView>((resolve, reject) => {
     xhr.open("POST", url);
     xhr.setRequestHeader("content-type", "application/octet-stream");
-    xhr.setRequestHeader("x-csrf-token", csrfToken);
+    for (const [name, value] of Object.entries(apiHeaders("POST"))) xhr.setRequestHeader(name, value);
     xhr.setRequestHeader("accept", "application/json");
     xhr.upload.onprogress = (e) => onProgress(e.loaded);
     xhr.onload = () => {
@@ -103,14 +102,12 @@ function UploadDialog({
   onClose,
   hostId,
   pools,
-  csrfToken,
   onDone,
 }: {
   open: boolean;
   onClose: () => void;
   hostId: string;
   pools: StoragePool[];
-  csrfToken: string;
   onDone: () => void;
 }) {
   const t = useTranslations("storage");
@@ -143,7 +140,7 @@ function UploadDialog({
     setResult(null);
     setSent(0);
     const q = new URLSearchParams({ pool, name, format, size: String(file.size) });
-    const req = uploadRequest(`/api/hosts/${hostId}/storage/upload?${q}`, file, csrfToken, setSent);
+    const req = uploadRequest(`/api/hosts/${hostId}/storage/upload?${q}`, file, setSent);
     abortRef.current = req.abort;
     try {
       const task = await req.promise;
@@ -284,14 +281,12 @@ function VolumeCreateDialog({
   onClose,
   hostId,
   pools,
-  csrfToken,
   onDone,
 }: {
   open: boolean;
   onClose: () => void;
   hostId: string;
   pools: StoragePool[];
-  csrfToken: string;
   onDone: () => void;
 }) {
   const t = useTranslations("storage");
@@ -314,7 +309,6 @@ function VolumeCreateDialog({
     await call(async () => {
       await fetchJson(`/api/hosts/${hostId}/storage/volumes`, {
         body: { pool, name, format, capacityBytes: Math.round(Number(sizeGiB) * 1024 ** 3) },
-        csrfToken,
       });
       onDone();
       onClose();
@@ -387,7 +381,7 @@ function VolumeCreateDialog({
   );
 }
 
-export function StorageClient({ hosts, csrfToken }: { hosts: StorageHostOption[]; csrfToken: string }) {
+export function StorageClient({ hosts }: { hosts: StorageHostOption[] }) {
   const t = useTranslations("storage");
   const [hostId, setHostId] = useState(hosts[0]?.id ?? "");
   const canManage = hosts.find((h) => h.id === hostId)?.canManage ?? false;
@@ -455,8 +449,7 @@ export function StorageClient({ hosts, csrfToken }: { hosts: StorageHostOption[]
     setError(null);
     try {
       setIsos(
-        (await fetchJson<{ isos: StorageVolume[] }>(`/api/hosts/${hostId}/storage/isos`, { method: "POST", csrfToken }))
-          .isos,
+        (await fetchJson<{ isos: StorageVolume[] }>(`/api/hosts/${hostId}/storage/isos`, { method: "POST" })).isos,
       );
       void loadVolumes();
     } catch (err) {
@@ -473,7 +466,6 @@ export function StorageClient({ hosts, csrfToken }: { hosts: StorageHostOption[]
     try {
       await fetchJson(`/api/hosts/${hostId}/storage/volumes/delete`, {
         body: { pool: toDelete.pool, name: toDelete.name },
-        csrfToken,
       });
       setToDelete(null);
       refreshAll();
@@ -690,7 +682,6 @@ export function StorageClient({ hosts, csrfToken }: { hosts: StorageHostOption[]
           onClose={() => setUploadOpen(false)}
           hostId={hostId}
           pools={pools}
-          csrfToken={csrfToken}
           onDone={refreshAll}
         />
       ) : null}
@@ -700,7 +691,6 @@ export function StorageClient({ hosts, csrfToken }: { hosts: StorageHostOption[]
           onClose={() => setCreateOpen(false)}
           hostId={hostId}
           pools={pools}
-          csrfToken={csrfToken}
           onDone={refreshAll}
         />
       ) : null}

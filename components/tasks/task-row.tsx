@@ -9,21 +9,13 @@ import { TaskStatusBadge } from "./task-status-badge";
 import { useTaskTitle } from "./task-title";
 
 /** Cancels a task through the API; returns the task as the server now sees it. */
-export async function taskCancelRequest(id: string, csrfToken: string): Promise<TaskView> {
-  const r = await fetchJson<{ task: TaskView }>(`/api/tasks/${id}/cancel`, { method: "POST", csrfToken });
+export async function taskCancelRequest(id: string): Promise<TaskView> {
+  const r = await fetchJson<{ task: TaskView }>(`/api/tasks/${id}/cancel`, { method: "POST" });
   return r.task;
 }
 
 /** One task in a compact list: title, status, progress bar, message or error, cancel. */
-export function TaskRow({
-  task,
-  csrfToken,
-  onChanged,
-}: {
-  task: TaskView;
-  csrfToken: string;
-  onChanged: (t: TaskView) => void;
-}) {
+export function TaskRow({ task, onChanged }: { task: TaskView; onChanged: (t: TaskView) => void }) {
   const t = useTranslations("tasks");
   const title = useTaskTitle()(task);
   const format = useFormatter();
@@ -35,7 +27,7 @@ export function TaskRow({
     setBusy(true);
     setError(null);
     try {
-      onChanged(await taskCancelRequest(task.id, csrfToken));
+      onChanged(await taskCancelRequest(task.id));
     } catch (err) {
       setError(err instanceof ApiError ? err.message : String(err));
     } finally {

@@ -74,7 +74,7 @@ function TaskLog({ task }: { task: TaskView }) {
   );
 }
 
-export function TasksClient({ csrfToken }: { csrfToken: string }) {
+export function TasksClient() {
   const t = useTranslations("tasks");
   const titleOf = useTaskTitle();
   const format = useFormatter();
@@ -88,7 +88,7 @@ export function TasksClient({ csrfToken }: { csrfToken: string }) {
   async function cancel(task: TaskView) {
     setActionError(null);
     try {
-      upsert(await taskCancelRequest(task.id, csrfToken));
+      upsert(await taskCancelRequest(task.id));
     } catch (err) {
       setActionError(err instanceof ApiError ? err.message : String(err));
     }

@@ -40,7 +40,6 @@ export function TemplateFormDialog({
   open,
   template,
   hosts,
-  csrfToken,
   onClose,
   onSaved,
 }: {
@@ -48,7 +47,6 @@ export function TemplateFormDialog({
   /** null: a new template. */
   template: TemplateView | null;
   hosts: HostChoice[];
-  csrfToken: string;
   onClose: () => void;
   onSaved: (t: TemplateView) => void;
 }) {
@@ -83,9 +81,8 @@ export function TemplateFormDialog({
         ? await fetchJson<{ template: TemplateView }>(`/api/templates/${encodeURIComponent(template.id)}`, {
             method: "PUT",
             body: value,
-            csrfToken,
           })
-        : await fetchJson<{ template: TemplateView }>("/api/templates", { body: value, csrfToken });
+        : await fetchJson<{ template: TemplateView }>("/api/templates", { body: value });
       onSaved(r.template);
       onClose();
     });

@@ -19,11 +19,9 @@ import type { TemplateView } from "@/lib/contracts/provisioning";
 
 /** /templates: list, create, edit, duplicate, delete, and deploy. */
 export function TemplatesClient({
-  csrfToken,
   manageScope,
   canCreateVm,
 }: {
-  csrfToken: string;
   /** Where the user holds template.manage: "all" (globally) or these hosts (templates bound to them). */
   manageScope: "all" | string[];
   canCreateVm: boolean;
@@ -62,7 +60,6 @@ export function TemplatesClient({
         (
           await fetchJson<{ template: TemplateView }>(`/api/templates/${encodeURIComponent(tpl.id)}/duplicate`, {
             method: "POST",
-            csrfToken,
           })
         ).template,
       );
@@ -72,7 +69,7 @@ export function TemplatesClient({
   }
 
   const remove = useConfirmAction(async (tpl: TemplateView) => {
-    await fetchJson(`/api/templates/${encodeURIComponent(tpl.id)}`, { method: "DELETE", csrfToken });
+    await fetchJson(`/api/templates/${encodeURIComponent(tpl.id)}`, { method: "DELETE" });
     setList((cur) => (cur ?? []).filter((x) => x.id !== tpl.id));
   });
 
@@ -207,7 +204,6 @@ export function TemplatesClient({
           open={!!editing}
           template={editing?.template ?? null}
           hosts={hosts}
-          csrfToken={csrfToken}
           onClose={() => setEditing(null)}
           onSaved={upsert}
         />

@@ -30,17 +30,7 @@ interface DeletePlan {
  * why not), lets the user tick volumes, asks for the VM's name, then starts the
  * deletion task and follows it in the task panel.
  */
-export function VmDeleteButton({
-  hostId,
-  uuid,
-  csrfToken,
-  disabled,
-}: {
-  hostId: string;
-  uuid: string;
-  csrfToken: string;
-  disabled?: boolean;
-}) {
+export function VmDeleteButton({ hostId, uuid, disabled }: { hostId: string; uuid: string; disabled?: boolean }) {
   const t = useTranslations("vms.delete");
   const router = useRouter();
   const [open, setOpen] = useState(false);
@@ -85,7 +75,7 @@ export function VmDeleteButton({
     setBusy(true);
     setError(null);
     try {
-      setTask((await fetchJson<{ task: TaskView }>(path, { body: { volumes: [...chosen] }, csrfToken })).task);
+      setTask((await fetchJson<{ task: TaskView }>(path, { body: { volumes: [...chosen] } })).task);
     } catch (err) {
       setError(err instanceof ApiError ? err.message : String(err));
     } finally {

@@ -39,7 +39,6 @@ type Tab = "overview" | "hardware" | "access" | "xml";
 export function VmDetailClient({
   hostId,
   uuid,
-  csrfToken,
   canPower,
   canConsole,
   canViewHosts,
@@ -51,7 +50,6 @@ export function VmDetailClient({
 }: {
   hostId: string;
   uuid: string;
-  csrfToken: string;
   canPower: boolean;
   /** vm.console: show the screen preview and console buttons. */
   canConsole: boolean;
@@ -137,7 +135,7 @@ export function VmDetailClient({
     onResync: reloadSoon,
   });
 
-  const actions = useVmActions({ csrfToken, onResult: merge });
+  const actions = useVmActions({ onResult: merge });
 
   if (!vm) {
     return (
@@ -273,7 +271,7 @@ export function VmDetailClient({
           </div>
         ) : null}
 
-        {canDelete ? <VmDeleteButton hostId={hostId} uuid={uuid} csrfToken={csrfToken} disabled={gone} /> : null}
+        {canDelete ? <VmDeleteButton hostId={hostId} uuid={uuid} disabled={gone} /> : null}
 
         {actions.failure ? (
           <ErrorBanner
@@ -333,7 +331,6 @@ export function VmDetailClient({
             <VmHardwarePanel
               hostId={hostId}
               uuid={uuid}
-              csrfToken={csrfToken}
               canEdit={canEdit}
               canClone={canClone}
               canTemplate={canTemplate}

@@ -40,7 +40,6 @@ import {
 import { VmStateBadge } from "@/components/vms/vm-state-badge";
 
 export interface VmListProps {
-  csrfToken: string;
   /** vm.power: show the per-row actions. */
   canPower: boolean;
   /** host.view: link host names to their pages (helpdesk users cannot open them). */
@@ -65,7 +64,6 @@ const SAFETY_RELOAD_MS = 30_000;
  * the server (50 rows a page), live events update rows in place.
  */
 export function VmList({
-  csrfToken,
   canPower,
   canViewHosts = true,
   canConsole = false,
@@ -189,7 +187,6 @@ export function VmList({
   });
 
   const actions = useVmActions({
-    csrfToken,
     onResult: (vm) => {
       known.current.set(vmKey(vm), vm.state);
       setData((d) => (d ? { ...d, vms: d.vms.map((v) => (vmKey(v) === vmKey(vm) ? vm : v)) } : d));

@@ -22,5 +22,5 @@ export default async function StoragePage() {
       canManage: await authorize(user.principal, "storage.manage", { hostId: h.id }),
     })),
   );
-  return <StorageClient hosts={options} csrfToken={user.csrfToken} />;
+  return <StorageClient hosts={options} />;
 }
