@@ -1,5 +1,6 @@
 "use client";
 
+import { useCallback } from "react";
 import useSWR, { type SWRConfiguration } from "swr";
 import { fetchJson, type ApiError } from "@/components/api/fetch-json";
 
@@ -19,3 +20,42 @@ export function useApi<T>(path: string | null, config?: SWRConfiguration<T, ApiE
 }
 
 export const enc = encodeURIComponent;
+
+/** Sorts by `name`, as the lists of hosts, templates, roles and groups are shown. */
+export const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
+
+/**
+ * A list resource answered as `{ [field]: T[] }` (other fields of the answer kept). `put` and `drop` apply
+ * what a mutation answered to the cache at once, without a reload; `reload` asks the server again.
+ */
+export function useList<T extends { id: string }>(
+  path: string | null,
+  field: string,
+  order?: (a: T, b: T) => number,
+) {
+  const swr = useApi<Record<string, T[]>>(path);
+  const { mutate } = swr;
+  const edit = useCallback(
+    (change: (items: T[]) => T[]) =>
+      void mutate((d) => ({ ...d, [field]: change(d?.[field] ?? []) }), { revalidate: false }),
+    [mutate, field],
+  );
+  const put = useCallback(
+    (item: T) =>
+      edit((items) => {
+        const next = [...items.filter((x) => x.id !== item.id), item];
+        return order ? next.sort(order) : next;
+      }),
+    [edit, order],
+  );
+  const drop = useCallback((id: string) => edit((items) => items.filter((x) => x.id !== id)), [edit]);
+  return {
+    items: swr.data?.[field] ?? null,
+    data: swr.data,
+    error: swr.error ?? null,
+    loading: swr.isLoading,
+    put,
+    drop,
+    reload: useCallback(() => void mutate(), [mutate]),
+  };
+}

@@ -2,22 +2,22 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from "react";
+import { useState, type FormEvent, type ReactNode } from "react";
 import { useFormatter, useTranslations } from "use-intl";
-import { ApiError, fetchJson, toApiError } from "@/components/api/fetch-json";
+import { fetchJson } from "@/components/api/fetch-json";
+import { useHost } from "@/components/data/use-hosts";
 import { useApiCall } from "@/components/api/use-action";
 import { Alert, ErrorBanner } from "@/components/ui/alert";
 import { Button, Spinner, buttonClasses } from "@/components/ui/button";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { ConfirmDialog, FormDialog } from "@/components/ui/dialog";
 import { CopyButton } from "@/components/vms/copy-button";
-import { useFleetEvents } from "@/components/vms/fleet-events";
 import { VmList } from "@/components/vms/vm-list";
 import { HostFields, hostFieldsRead } from "@/components/hosts/host-fields";
 import { HostInfoCard } from "@/components/hosts/host-info-card";
 import { HostStatusBadge } from "@/components/hosts/host-status-badge";
 import { HostTestPanel } from "@/components/hosts/host-test-panel";
-import type { HostStatus, HostView, ProbeStep } from "@/components/hosts/types";
+import type { HostView, ProbeStep } from "@/components/hosts/types";
 
 type Panel = "edit" | "delete" | "accept" | null;
 
@@ -37,34 +37,10 @@ export function HostDetailClient({
   const t = useTranslations("hosts");
   const tc = useTranslations("common");
   const router = useRouter();
-  const [host, setHost] = useState<HostView | null>(null);
-  const [loadError, setLoadError] = useState<ApiError | null>(null);
+  const { host, error: loadError, put: setHost, reload: load } = useHost(hostId);
   const [panel, setPanel] = useState<Panel>(null);
   const { busy, error, setError, call } = useApiCall();
   const base = `/api/hosts/${encodeURIComponent(hostId)}`;
-
-  const load = useCallback(async () => {
-    try {
-      setHost((await fetchJson<{ host: HostView }>(base)).host);
-      setLoadError(null);
-    } catch (err) {
-      setLoadError(toApiError(err));
-    }
-  }, [base]);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
-
-  useFleetEvents({
-    onHost: (e) => {
-      if (e.hostId !== hostId) return;
-      setHost((h) => (h ? { ...h, status: e.status as HostStatus, statusMessage: e.statusMessage } : h));
-      // A changed key or a new status may come with a new presented fingerprint: read the record again.
-      void load();
-    },
-    onResync: () => void load(),
-  });
 
   function open(p: Panel) {
     setError(null);
@@ -118,7 +94,7 @@ export function HostDetailClient({
             title={loadError.status === 404 ? t("detail.notFound") : t("loadFailed")}
             action={
               loadError.status === 404 ? undefined : (
-                <Button size="sm" variant="secondary" onClick={() => void load()}>
+                <Button size="sm" variant="secondary" onClick={load}>
                   {tc("actions.retry")}
                 </Button>
               )

@@ -15,7 +15,9 @@ import { Input, Select, Textarea } from "@/components/ui/input";
 import { vmHref } from "@/components/vms/types";
 import { HardwareFields, HARDWARE_DEFAULTS, type HardwareValue } from "./hardware-fields";
 import { TaskWatch } from "./task-watch";
-import { useHostOptions, useHosts } from "./use-host-options";
+import { useHostOptions, useHosts } from "@/components/data/use-hosts";
+import { useTemplates } from "@/components/data/use-templates";
+import type { HostView } from "@/components/hosts/types";
 import type { MessageRef, PreflightWarning, TemplateView, VmCreateResult } from "@/lib/contracts/provisioning";
 
 type Mode = "template" | "iso" | "import";
@@ -25,11 +27,14 @@ type Mode = "template" | "iso" | "import";
  * templates), install from an ISO, or import an existing disk volume. Pre-flight warnings
  * (memory, pool space) are shown before anything is created.
  */
+const NO_HOSTS: HostView[] = [];
+const NO_TEMPLATES: TemplateView[] = [];
+
 export function VmCreateClient({ initialTemplateId }: { initialTemplateId: string | null }) {
   const t = useTranslations("provisioning");
   const router = useRouter();
-  const hosts = useHosts();
-  const [templates, setTemplates] = useState<TemplateView[]>([]);
+  const hosts = useHosts({ live: false }).hosts ?? NO_HOSTS;
+  const templates = useTemplates().items ?? NO_TEMPLATES;
   const [mode, setMode] = useState<Mode>("template");
   const [hostId, setHostId] = useState<string>("");
   const [templateId, setTemplateId] = useState<string>(initialTemplateId ?? "");
@@ -51,12 +56,6 @@ export function VmCreateClient({ initialTemplateId }: { initialTemplateId: strin
   const [warning, setWarning] = useState<string | null>(null);
   const [taskId, setTaskId] = useState<string | null>(null);
   const { options, loading: optionsLoading, error: optionsError } = useHostOptions(hostId || null);
-
-  useEffect(() => {
-    fetchJson<{ templates: TemplateView[] }>("/api/templates")
-      .then((r) => setTemplates(r.templates))
-      .catch(() => setTemplates([]));
-  }, []);
 
   const template = useMemo(() => templates.find((x) => x.id === templateId) ?? null, [templates, templateId]);
   useEffect(() => {

@@ -20,7 +20,7 @@ import {
   type VmHardwareResponse,
 } from "@/lib/contracts/hardware";
 import { TaskWatch } from "./task-watch";
-import { useHostOptions } from "./use-host-options";
+import { useHostOptions } from "@/components/data/use-hosts";
 
 /** A removal to confirm; `volumeOption`: a disk whose volume may be deleted along with it (off by default). */
 type Confirm = { title: string; body: string; edit: VmEditInput; testId: string; volumeOption?: boolean } | null;

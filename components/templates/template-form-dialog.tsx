@@ -9,7 +9,8 @@ import { FormDialog } from "@/components/ui/dialog";
 import { Field } from "@/components/ui/field";
 import { Input, Select, Textarea } from "@/components/ui/input";
 import { HardwareFields, HARDWARE_DEFAULTS, type HardwareValue } from "@/components/provisioning/hardware-fields";
-import { useHostOptions, type HostChoice } from "@/components/provisioning/use-host-options";
+import { useHostOptions } from "@/components/data/use-hosts";
+import type { HostChoice } from "@/components/provisioning/use-host-options";
 import type { SourceSpec, TemplateView } from "@/lib/contracts/provisioning";
 
 interface FormValue extends HardwareValue {
