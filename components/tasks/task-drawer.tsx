@@ -6,7 +6,7 @@ import { cn, focusRing } from "@/components/ui/cn";
 import { XIcon } from "@/components/ui/icons";
 import { taskIsFinished } from "@/lib/contracts/tasks";
 import { TaskRow } from "./task-row";
-import { useTasks } from "./use-tasks";
+import { useTasks } from "@/components/data/use-tasks";
 
 export function ActivityIcon({ className }: { className?: string }) {
   return (
