@@ -2,6 +2,7 @@
 
 import { useState, type FormEvent } from "react";
 import { fetchJson } from "@/components/api/fetch-json";
+import { useRoles } from "@/components/data/use-access";
 import { useNoticeAction } from "@/components/api/use-action";
 import { useAccessLabels } from "@/components/access/labels";
 import { NameDescriptionFields } from "@/components/access/name-fields";
@@ -21,11 +22,12 @@ const enc = encodeURIComponent;
 /** Roles: the built-in ones (read-only) and custom ones with privilege checkboxes. */
 export function RolesClient({ initialRoles }: { initialRoles: RoleView[] }) {
   const { t, privilege } = useAccessLabels();
-  const [roles, setRoles] = useState(initialRoles);
+  const list = useRoles(initialRoles);
+  const roles = list.items ?? initialRoles;
   const [panel, setPanel] = useState<Panel>(null);
   const { busy, error, setError, notice, setNotice, run } = useNoticeAction(async () => {
     setPanel(null);
-    setRoles((await fetchJson<{ roles: RoleView[] }>("/api/roles")).roles);
+    await list.reload();
   });
 
   function submit(e: FormEvent<HTMLFormElement>) {

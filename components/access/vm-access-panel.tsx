@@ -1,7 +1,8 @@
 "use client";
 
-import { useCallback, useEffect, useState, type FormEvent } from "react";
-import { fetchJson, toApiError } from "@/components/api/fetch-json";
+import { useState, type FormEvent } from "react";
+import { fetchJson, type ApiError } from "@/components/api/fetch-json";
+import { useGroups, useRoles, useUsers, useVmAccess, useVmTags } from "@/components/data/use-access";
 import { useNoticeAction } from "@/components/api/use-action";
 import { useAccessLabels } from "@/components/access/labels";
 import { Alert, ErrorBanner } from "@/components/ui/alert";
@@ -13,7 +14,7 @@ import { Field } from "@/components/ui/field";
 import { PlusIcon, XIcon } from "@/components/ui/icons";
 import { Input, Select } from "@/components/ui/input";
 import { TBody, TD, TH, THead, TR, Table, TableEmpty } from "@/components/ui/table";
-import type { GrantView, GroupView, RoleView, VmAccess } from "@/lib/contracts/access";
+import type { GrantView } from "@/lib/contracts/access";
 
 interface Props {
   hostId: string;
@@ -31,34 +32,31 @@ const enc = encodeURIComponent;
 export function VmAccessPanel({ hostId, uuid, hostName, canEditTags, canManageAccess }: Props) {
   const { t, privilege, scope } = useAccessLabels();
   const base = `/api/vms/${enc(hostId)}/${enc(uuid)}`;
-  const [tags, setTags] = useState<string[] | null>(null);
+  const tagsQuery = useVmTags(hostId, uuid);
+  const accessQuery = useVmAccess(hostId, uuid, canManageAccess);
+  const tags = tagsQuery.data?.tags ?? null;
+  const access = accessQuery.data?.access ?? null;
+  // The draft starts over from every answer of the server (adjusted while rendering, not in an effect).
   const [draft, setDraft] = useState<string[]>([]);
+  const [draftOf, setDraftOf] = useState<string[] | null>(null);
+  if (tags && tags !== draftOf) {
+    setDraftOf(tags);
+    setDraft(tags);
+  }
   const [tagInput, setTagInput] = useState("");
-  const [access, setAccess] = useState<VmAccess | null>(null);
   const [adding, setAdding] = useState(false);
   const [removing, setRemoving] = useState<GrantView | null>(null);
 
   const action = useNoticeAction();
-  const { busy, error, setError, notice, setNotice } = action;
-
-  const load = useCallback(async () => {
-    try {
-      const r = await fetchJson<{ tags: string[] }>(`${base}/tags`);
-      setTags(r.tags);
-      setDraft(r.tags);
-      if (canManageAccess) setAccess((await fetchJson<{ access: VmAccess }>(`${base}/access`)).access);
-    } catch (err) {
-      setError(toApiError(err));
-    }
-  }, [base, canManageAccess, setError]);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const { busy, notice, setNotice } = action;
+  const loadError = tagsQuery.error ?? accessQuery.error ?? null;
+  const [dismissed, setDismissed] = useState<ApiError | null>(null);
+  const error = action.error ?? (loadError !== dismissed ? loadError : null);
+  const setError = (e: null) => (action.error ? action.setError(e) : setDismissed(loadError));
 
   function run(fn: () => Promise<string>) {
     setNotice(null);
-    return action.run(fn, load);
+    return action.run(fn, () => Promise.all([tagsQuery.mutate(), accessQuery.mutate()]));
   }
 
   function addTag(e: FormEvent) {
@@ -318,18 +316,10 @@ function GrantDialog({
 }) {
   const { t } = useAccessLabels();
   const [kind, setKind] = useState<"user" | "group">("user");
-  const [users, setUsers] = useState<{ id: string; username: string }[]>([]);
-  const [groups, setGroups] = useState<GroupView[]>([]);
-  const [roles, setRoles] = useState<RoleView[]>([]);
+  const users = useUsers().items ?? [];
+  const groups = useGroups().items ?? [];
+  const roles = useRoles().items ?? [];
   const [scopeKind, setScopeKind] = useState<"vm" | "host" | "tag" | "global">("vm");
-
-  useEffect(() => {
-    void Promise.all([
-      fetchJson<{ users: { id: string; username: string }[] }>("/api/users").then((r) => setUsers(r.users)),
-      fetchJson<{ groups: GroupView[] }>("/api/groups").then((r) => setGroups(r.groups)),
-      fetchJson<{ roles: RoleView[] }>("/api/roles").then((r) => setRoles(r.roles)),
-    ]).catch(() => {});
-  }, []);
 
   function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();

@@ -32,8 +32,10 @@ export function useList<T extends { id: string }>(
   path: string | null,
   field: string,
   order?: (a: T, b: T) => number,
+  /** What the page's server render already read: shown at once, then revalidated. */
+  initial?: T[],
 ) {
-  const swr = useApi<Record<string, T[]>>(path);
+  const swr = useApi<Record<string, T[]>>(path, initial ? { fallbackData: { [field]: initial } } : undefined);
   const { mutate } = swr;
   const edit = useCallback(
     (change: (items: T[]) => T[]) =>
@@ -56,6 +58,8 @@ export function useList<T extends { id: string }>(
     loading: swr.isLoading,
     put,
     drop,
-    reload: useCallback(() => void mutate(), [mutate]),
+    reload: useCallback(async () => {
+      await mutate();
+    }, [mutate]),
   };
 }

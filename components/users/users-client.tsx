@@ -3,6 +3,7 @@
 import { useId, useState, type FormEvent } from "react";
 import { useFormatter, useTranslations } from "use-intl";
 import { fetchJson } from "@/components/api/fetch-json";
+import { useUsers } from "@/components/data/use-access";
 import { useNoticeAction } from "@/components/api/use-action";
 import { PageHeader } from "@/components/shell/page-header";
 import { Alert, ErrorBanner } from "@/components/ui/alert";
@@ -42,11 +43,12 @@ type T = ReturnType<typeof useTranslations<"users">>;
 export function UsersClient({ initialUsers, meId }: { initialUsers: UserRow[]; meId: string }) {
   const t = useTranslations("users");
   const format = useFormatter();
-  const [users, setUsers] = useState(initialUsers);
+  const list = useUsers(initialUsers);
+  const users = list.items ?? initialUsers;
   const [panel, setPanel] = useState<Panel>(null);
   const { busy, error, setError, notice, setNotice, run } = useNoticeAction(async () => {
     setPanel(null);
-    setUsers((await fetchJson<{ users: UserRow[] }>("/api/users")).users);
+    await list.reload();
   });
 
   function open(p: Panel) {
