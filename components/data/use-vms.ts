@@ -1,6 +1,8 @@
 "use client";
 
 import { useCallback, useEffect, useRef, useState } from "react";
+import type { SWRConfiguration } from "swr";
+import type { ApiError } from "@/components/api/fetch-json";
 import { useApi, enc } from "@/components/data/use-api";
 import { useFleetEvents } from "@/components/vms/fleet-events";
 import { vmKey, type VmDetail, type VmListResponse, type VmSummary } from "@/components/vms/types";
@@ -92,6 +94,11 @@ export function useVms(query: VmListQuery, onPageGone: (lastPage: number) => voi
   return { ...swr, live, put, reload: () => void mutate() };
 }
 
+/** One VM's record as last read (GET /api/vms/:hostId/:uuid), without following its events. */
+export function useVmRecord(hostId: string, uuid: string, config?: SWRConfiguration<{ vm: VmDetail }, ApiError>) {
+  return useApi<{ vm: VmDetail }>(`/api/vms/${enc(hostId)}/${enc(uuid)}`, config);
+}
+
 /**
  * One VM's page data (GET /api/vms/:hostId/:uuid), kept live: its fleet events merge into the cache, and a
  * change of state (which changes the XML: live vs inactive, ports) rereads the details once things settle.
@@ -99,10 +106,7 @@ export function useVms(query: VmListQuery, onPageGone: (lastPage: number) => voi
  */
 export function useVm(hostId: string, uuid: string) {
   const [gone, setGone] = useState(false);
-  const swr = useApi<{ vm: VmDetail }>(`/api/vms/${enc(hostId)}/${enc(uuid)}`, {
-    revalidateOnFocus: true,
-    onSuccess: () => setGone(false),
-  });
+  const swr = useVmRecord(hostId, uuid, { revalidateOnFocus: true, onSuccess: () => setGone(false) });
   const { mutate } = swr;
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const reloadSoon = useCallback(() => {

@@ -1,9 +1,11 @@
 "use client";
 
-import { useCallback, useEffect, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { useFormatter, useNow, useTranslations } from "use-intl";
-import { ApiError, fetchJson, toApiError } from "@/components/api/fetch-json";
-import { useConfirmAction } from "@/components/api/use-action";
+import { fetchJson, type ApiError } from "@/components/api/fetch-json";
+import { useApiCall, useConfirmAction } from "@/components/api/use-action";
+import { useShareLinks } from "@/components/data/use-share-links";
+import { useVmRecord } from "@/components/data/use-vms";
 import { ErrorBanner } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -46,32 +48,15 @@ export function VmSharePanel({ hostId, uuid }: { hostId: string; uuid: string })
   const format = useFormatter();
   const now = useNow({ updateInterval: 30_000 });
   const base = `/api/vms/${enc(hostId)}/${enc(uuid)}`;
-  const [links, setLinks] = useState<ShareLinkView[] | null>(null);
-  const [all, setAll] = useState(false);
-  const [maxHours, setMaxHours] = useState(24);
-  const [vm, setVm] = useState<VmConsoles | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
+  const shares = useShareLinks(hostId, uuid);
+  const links = shares.data?.links ?? null;
+  const all = shares.data?.all ?? false;
+  const maxHours = shares.data?.maxHours ?? 24;
+  const vm: VmConsoles | null = useVmRecord(hostId, uuid).data?.vm ?? null;
+  const [dismissed, setDismissed] = useState<ApiError | null>(null);
+  const error = shares.error && shares.error !== dismissed ? shares.error : null;
   const [open, setOpen] = useState(false);
-
-  const load = useCallback(async () => {
-    try {
-      const r = await fetchJson<{ links: ShareLinkView[]; all: boolean; maxHours: number }>(`${base}/share-links`);
-      setLinks(r.links);
-      setAll(r.all);
-      setMaxHours(r.maxHours);
-    } catch (err) {
-      setError(toApiError(err));
-    }
-  }, [base]);
-
-  useEffect(() => {
-    void load();
-    const ac = new AbortController();
-    fetchJson<{ vm: VmConsoles }>(base, { signal: ac.signal })
-      .then((r) => setVm(r.vm))
-      .catch(() => {});
-    return () => ac.abort();
-  }, [load, base]);
+  const load = shares.mutate;
 
   const revoke = useConfirmAction(async (l: ShareLinkView) => {
     await fetchJson(`/api/share-links/${enc(l.id)}`, { method: "DELETE" });
@@ -99,7 +84,7 @@ export function VmSharePanel({ hostId, uuid }: { hostId: string; uuid: string })
         />
         {error ? (
           <div className="px-5 pb-4">
-            <ErrorBanner testId="share-load-error" onDismiss={() => setError(null)}>
+            <ErrorBanner testId="share-load-error" onDismiss={() => setDismissed(error)}>
               {error.message}
             </ErrorBanner>
           </div>
@@ -203,26 +188,20 @@ function ShareDialog({
   const [minutes, setMinutes] = useState(durations.includes(60) ? 60 : durations[0]);
   const [viewOnly, setViewOnly] = useState(false);
   const [singleUse, setSingleUse] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error: failure, call } = useApiCall();
+  const error = failure?.message ?? null;
   const [created, setCreated] = useState<{ url: string; link: ShareLinkView } | null>(null);
 
-  async function onSubmit(e: FormEvent<HTMLFormElement>) {
+  function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    void call(async () => {
       const r = await fetchJson<ShareLinkCreated>(`${base}/share-links`, {
         method: "POST",
         body: { kind, expiresInMinutes: minutes, viewOnly: kind === "spice" ? false : viewOnly, singleUse },
       });
       setCreated({ url: `${location.origin}${r.path}`, link: r.link });
       onCreated();
-    } catch (err) {
-      setError(err instanceof ApiError ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   if (created) {
