@@ -2,7 +2,7 @@
 import Link from "next/link";
 import { useCallback, useEffect, useState } from "react";
 import { useTranslations } from "use-intl";
-import { fetchJson } from "@/components/api/fetch-json";
+import { useVmRecord } from "@/components/data/use-vms";
 import { Badge } from "@/components/ui/badge";
 import { cn, focusRing } from "@/components/ui/cn";
 import { Select } from "@/components/ui/input";
@@ -54,7 +54,8 @@ export default function ConsoleClient({ hostId, uuid, kind, canTakeover }: Conso
   const [fullscreen, setFullscreen] = useState(false);
   const [pasteOpen, setPasteOpen] = useState(false);
   const [vvState, setVvState] = useState<{ busy: boolean; error: string | null }>({ busy: false, error: null });
-  const [vm, setVm] = useState<VmInfo | null>(null);
+  const vmRecord = useVmRecord(hostId, uuid);
+  const vm: VmInfo | null = vmRecord.data?.vm ?? null;
   const [desktopName, setDesktopName] = useState<string | null>(null);
   const mint = useCallback(
     async (mode: ConsoleMode, signal: AbortSignal) => {
@@ -70,13 +71,11 @@ export default function ConsoleClient({ hostId, uuid, kind, canTakeover }: Conso
   // The VM's name, state and consoles: for the title, the kind switch and why a
   // ticket was refused. Optional: the console works without it.
   const failed = phase.kind === "failed";
+  // A refused ticket may come from a changed VM (stopped, its display removed): read it again then.
+  const { mutate: vmReread } = vmRecord;
   useEffect(() => {
-    const ac = new AbortController();
-    fetchJson<{ vm: VmInfo }>(`/api${vmPath(hostId, uuid)}`, { signal: ac.signal })
-      .then((r) => setVm(r.vm))
-      .catch(() => {});
-    return () => ac.abort();
-  }, [hostId, uuid, failed]);
+    if (failed) void vmReread();
+  }, [failed, vmReread]);
 
   const title = vm?.name ?? desktopName ?? uuid;
   useEffect(() => {
