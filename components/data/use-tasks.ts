@@ -53,9 +53,9 @@ export function useTasks(opts: { limit?: number; enabled?: boolean } = {}) {
 
 const TASK_POLL_MS = 700;
 
-/** One task (GET /api/tasks/:id), polled while it is queued or running. */
-export function useTask(taskId: string) {
-  const swr = useApi<{ task: TaskView }>(`/api/tasks/${enc(taskId)}`, {
+/** One task (GET /api/tasks/:id), polled while it is queued or running; null id: none yet. */
+export function useTask(taskId: string | null) {
+  const swr = useApi<{ task: TaskView }>(taskId ? `/api/tasks/${enc(taskId)}` : null, {
     refreshInterval: (d) => (d && taskIsFinished(d.task.status) ? 0 : TASK_POLL_MS),
     shouldRetryOnError: true,
     errorRetryInterval: 2000,
