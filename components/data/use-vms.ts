@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { SWRConfiguration } from "swr";
 import type { ApiError } from "@/components/api/fetch-json";
+import type { VmHardwareResponse } from "@/lib/contracts/hardware";
 import { useApi, enc } from "@/components/data/use-api";
 import { useFleetEvents } from "@/components/vms/fleet-events";
 import { vmKey, type VmDetail, type VmListResponse, type VmSummary } from "@/components/vms/types";
@@ -150,4 +151,9 @@ export function useVm(hostId: string, uuid: string) {
   });
 
   return { vm: swr.data?.vm ?? null, error: swr.error ?? null, loading: swr.isLoading, gone, live, merge, reload: () => void mutate() };
+}
+
+/** A VM's hardware as the edit panel shows it, persistent and live (GET .../hardware). */
+export function useVmHardware(hostId: string, uuid: string) {
+  return useApi<{ hardware: VmHardwareResponse }>(`/api/vms/${enc(hostId)}/${enc(uuid)}/hardware`);
 }

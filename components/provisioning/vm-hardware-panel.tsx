@@ -1,8 +1,8 @@
 "use client";
 
-import { useCallback, useEffect, useState, type ReactNode } from "react";
+import { useEffect, useState, type ReactNode } from "react";
 import { useTranslations } from "use-intl";
-import { ApiError, fetchJson } from "@/components/api/fetch-json";
+import { fetchJson } from "@/components/api/fetch-json";
 import { useAction, useApiCall } from "@/components/api/use-action";
 import { Alert, ErrorBanner } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
@@ -13,14 +13,10 @@ import { Field } from "@/components/ui/field";
 import { Input, Select, Textarea } from "@/components/ui/input";
 import { TBody, TD, TH, THead, TR, Table, TableEmpty } from "@/components/ui/table";
 import { DISK_BUSES, DISK_FORMATS, NIC_MODELS } from "@/lib/contracts/provisioning";
-import {
-  type VmEditInput,
-  type VmEditNote,
-  type VmEditResult,
-  type VmHardwareResponse,
-} from "@/lib/contracts/hardware";
+import type { VmEditInput, VmEditNote, VmEditResult, VmHardwareResponse } from "@/lib/contracts/hardware";
 import { TaskWatch } from "./task-watch";
 import { useHostOptions } from "@/components/data/use-hosts";
+import { useVmHardware } from "@/components/data/use-vms";
 
 /** A removal to confirm; `volumeOption`: a disk whose volume may be deleted along with it (off by default). */
 type Confirm = { title: string; body: string; edit: VmEditInput; testId: string; volumeOption?: boolean } | null;
@@ -49,8 +45,9 @@ export function VmHardwarePanel({
   const t = useTranslations("provisioning");
   const tc = useTranslations("common");
   const path = `/api/vms/${encodeURIComponent(hostId)}/${encodeURIComponent(uuid)}`;
-  const [hw, setHw] = useState<VmHardwareResponse | null>(null);
-  const [loadError, setLoadError] = useState<string | null>(null);
+  const hardware = useVmHardware(hostId, uuid);
+  const hw = hardware.data?.hardware ?? null;
+  const loadError = hardware.error?.message ?? null;
   const { busy, error, setError, call } = useApiCall();
   const [result, setResult] = useState<VmEditResult | null>(null);
   const [confirm, setConfirm] = useState<Confirm>(null);
@@ -60,21 +57,9 @@ export function VmHardwarePanel({
   const [deleteVolume, setDeleteVolume] = useState(false);
   const { options } = useHostOptions(canEdit ? hostId : null);
 
-  const load = useCallback(async () => {
-    try {
-      setHw((await fetchJson<{ hardware: VmHardwareResponse }>(`${path}/hardware`)).hardware);
-      setLoadError(null);
-    } catch (err) {
-      setLoadError(err instanceof ApiError ? err.message : String(err));
-    }
-  }, [path]);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
   /** After a change that also shows elsewhere on the page (the VM's template mark). */
   const reloadAll = () => {
-    void load();
+    void hardware.mutate();
     onChanged?.();
   };
 
@@ -90,7 +75,7 @@ export function VmHardwarePanel({
         method: "PATCH",
         body: edit,
       });
-      setHw(r.hardware);
+      void hardware.mutate({ hardware: r.hardware }, { revalidate: false });
       setResult(r.result);
       onChanged?.();
     });
