@@ -4,7 +4,8 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useMemo, useRef, useState, type FormEvent } from "react";
 import { useTranslations } from "use-intl";
-import { ApiError, fetchJson, toApiError } from "@/components/api/fetch-json";
+import { fetchJson, toApiError, type ApiError } from "@/components/api/fetch-json";
+import { useApiCall } from "@/components/api/use-action";
 import { PageHeader } from "@/components/shell/page-header";
 import { Alert, ErrorBanner } from "@/components/ui/alert";
 import { Button, buttonClasses } from "@/components/ui/button";
@@ -51,8 +52,7 @@ export function VmCreateClient({ initialTemplateId }: { initialTemplateId: strin
   const [importVol, setImportVol] = useState("");
   const [hw, setHw] = useState<HardwareValue>({ ...HARDWARE_DEFAULTS, disks: [] });
   const [start, setStart] = useState(true);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, call } = useApiCall();
   const [warning, setWarning] = useState<string | null>(null);
   const [taskId, setTaskId] = useState<string | null>(null);
   const { options, loading: optionsLoading, error: optionsError } = useHostOptions(hostId || null);
@@ -148,22 +148,21 @@ export function VmCreateClient({ initialTemplateId }: { initialTemplateId: strin
     return keyed.length && keyed.length === list.length ? keyed.map((m) => t(m.key, m.params)).join("; ") : e.message;
   }
 
-  async function submit(acceptWarnings: boolean) {
-    setBusy(true);
-    setError(null);
-    try {
-      const r = await fetchJson<VmCreateResult>("/api/vms/create", { body: body(acceptWarnings) });
+  function submit(acceptWarnings: boolean) {
+    return call(async () => {
+      let r: VmCreateResult;
+      try {
+        r = await fetchJson<VmCreateResult>("/api/vms/create", { body: body(acceptWarnings) });
+      } catch (err) {
+        const e = toApiError(err);
+        // 409 without field issues: pre-flight warnings the user may accept.
+        if (e.code === "conflict" && e.issues.length === 0 && !acceptWarnings) return setWarning(warningText(e));
+        throw e;
+      }
       setWarning(null);
       if (r.taskId) setTaskId(r.taskId);
       else if (r.vm) router.push(vmHref(r.vm));
-    } catch (err) {
-      const e = toApiError(err);
-      // 409 without field issues: pre-flight warnings the user may accept.
-      if (e.code === "conflict" && e.issues.length === 0 && !acceptWarnings) setWarning(warningText(e));
-      else setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   function onSubmit(e: FormEvent) {

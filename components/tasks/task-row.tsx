@@ -1,7 +1,7 @@
 "use client";
-import { useState } from "react";
 import { useFormatter, useTranslations } from "use-intl";
-import { ApiError, fetchJson } from "@/components/api/fetch-json";
+import { fetchJson } from "@/components/api/fetch-json";
+import { useApiCall } from "@/components/api/use-action";
 import { Button } from "@/components/ui/button";
 import { taskIsFinished, type TaskView } from "@/lib/contracts/tasks";
 import { TaskProgress } from "./task-progress";
@@ -19,20 +19,12 @@ export function TaskRow({ task, onChanged }: { task: TaskView; onChanged: (t: Ta
   const t = useTranslations("tasks");
   const title = useTaskTitle()(task);
   const format = useFormatter();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error: failure, call } = useApiCall();
+  const error = failure?.message ?? null;
   const finished = taskIsFinished(task.status);
 
-  async function cancel() {
-    setBusy(true);
-    setError(null);
-    try {
-      onChanged(await taskCancelRequest(task.id));
-    } catch (err) {
-      setError(err instanceof ApiError ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
+  function cancel() {
+    void call(async () => onChanged(await taskCancelRequest(task.id)));
   }
 
   return (
