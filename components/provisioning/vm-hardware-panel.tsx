@@ -3,7 +3,7 @@
 import { useEffect, useState, type ReactNode } from "react";
 import { useTranslations } from "use-intl";
 import { fetchJson } from "@/components/api/fetch-json";
-import { useAction, useApiCall } from "@/components/api/use-action";
+import { useApiCall } from "@/components/api/use-action";
 import { Alert, ErrorBanner } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button, Spinner } from "@/components/ui/button";
@@ -994,7 +994,7 @@ function ToTemplateDialog({
 }) {
   const t = useTranslations("provisioning");
   const [templateName, setTemplateName] = useState(name);
-  const { busy, error, setError, run } = useAction();
+  const { busy, error, setError, call } = useApiCall();
   useEffect(() => {
     if (open) {
       setTemplateName(name);
@@ -1010,17 +1010,14 @@ function ToTemplateDialog({
       description={t("toTemplate.body")}
       confirmLabel={t("toTemplate.submit")}
       pending={busy}
-      error={error}
+      error={error?.message ?? null}
       onCancel={onClose}
-      onConfirm={() =>
-        run(
-          () => fetchJson(`${path}/to-template`, { body: { templateName, description: "" } }),
-          () => {
-            onDone();
-            onClose();
-          },
-        )
-      }
+      onConfirm={async () => {
+        if (await call(() => fetchJson(`${path}/to-template`, { body: { templateName, description: "" } }))) {
+          onDone();
+          onClose();
+        }
+      }}
     >
       <Field label={t("toTemplate.name")}>
         {(p) => (
@@ -1051,7 +1048,7 @@ function UnmarkTemplateDialog({
   onDone: () => void;
 }) {
   const t = useTranslations("provisioning");
-  const { busy, error, setError, run } = useAction();
+  const { busy, error, setError, call } = useApiCall();
   useEffect(() => {
     if (open) setError(null);
   }, [open, setError]);
@@ -1063,17 +1060,14 @@ function UnmarkTemplateDialog({
       description={t("unmarkTemplate.body")}
       confirmLabel={t("unmarkTemplate.submit")}
       pending={busy}
-      error={error}
+      error={error?.message ?? null}
       onCancel={onClose}
-      onConfirm={() =>
-        run(
-          () => fetchJson(`${path}/unmark-template`, { method: "POST" }),
-          () => {
-            onDone();
-            onClose();
-          },
-        )
-      }
+      onConfirm={async () => {
+        if (await call(() => fetchJson(`${path}/unmark-template`, { method: "POST" }))) {
+          onDone();
+          onClose();
+        }
+      }}
     />
   );
 }
