@@ -22,13 +22,12 @@ function recordFetch(answer: { status: number; body: unknown }) {
 }
 
 describe("toApiError", () => {
-  it("keeps an ApiError and wraps anything else as an internal one", () => {
-    const api = new ApiError(409, "conflict", "Taken");
+  it("keeps an ApiError (its field issues reach the form) and wraps anything else", () => {
+    const api = new ApiError(422, "invalid_input", "name: bad", [{ path: "name", message: "bad" }]);
     expect(toApiError(api)).toBe(api);
-    const wrapped = toApiError(new TypeError("boom"));
-    expect(wrapped).toBeInstanceOf(ApiError);
-    expect(wrapped).toMatchObject({ status: 0, code: "internal", message: "boom" });
-    expect(toApiError("plain").message).toBe("plain");
+    expect(toApiError(api).fieldMessage("name")).toBe("bad");
+    expect(toApiError(new Error("boom"))).toMatchObject({ status: 0, code: "internal", message: "boom" });
+    expect(toApiError("text").message).toBe("text");
   });
 });
 

@@ -158,6 +158,16 @@ const SPECS = {
   "checkpoint-list": { domains: ONE, flags: ["--name", "--tree", "--roots", "--leaves", "--topological"] },
   "checkpoint-dumpxml": { domains: ONE, args: ONE, flags: ["--security-info", "--no-domain", "--size"] },
   "net-dumpxml": { args: ONE, flags: ["--inactive"] },
+  // Virtual networks (lib/virt/network.ts): XML comes on stdin (net-define /dev/stdin).
+  "net-info": { args: ONE },
+  "net-define": { args: ONE, flags: ["--validate"] },
+  "net-start": { args: ONE },
+  "net-destroy": { args: ONE },
+  "net-undefine": { args: ONE },
+  "net-autostart": { args: ONE, flags: ["--disable"] },
+  "net-dhcp-leases": { args: ONE, options: ["--mac"] },
+  // Host interfaces (bridges, NICs) a bridged or macvtap network attaches to.
+  "iface-list": { flags: ["--all", "--inactive"] },
   "pool-list": { flags: [...LIST_FILTERS, "--details"], options: ["--type"] },
   "pool-dumpxml": { args: ONE, flags: ["--inactive"] },
   "vol-list": { args: ONE, flags: ["--details"] },

@@ -12,3 +12,13 @@ export function virshUuids(stdout: string): string[] {
     .map((s) => s.toLowerCase())
     .filter((s) => /^[0-9a-f-]{36}$/.test(s));
 }
+
+/** Interface names from `virsh iface-list --all`: the first column of each row under the dashes. */
+export function virshIfaceNames(stdout: string): string[] {
+  const lines = stdout.split("\n");
+  const rule = lines.findIndex((l) => /^-{4,}/.test(l.trim()));
+  return lines
+    .slice(rule + 1)
+    .map((l) => l.trim().split(/\s+/)[0] ?? "")
+    .filter(Boolean);
+}

@@ -128,7 +128,7 @@ describe(`API tokens on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
   });
 
   it("a token limited to vm.view lists VMs but gets 403 on a power action; the VM stays off", async () => {
-    const list = await call(routes.vms.GET, "GET", "/api/vms", { bearer: viewToken });
+    const list = await call(routes.vms.GET, "GET", `/api/vms?q=${encodeURIComponent(vm.name)}`, { bearer: viewToken });
     expect(list.status, list.text).toBe(200);
     expect(list.json.vms.map((v: { uuid: string }) => v.uuid)).toContain(vm.uuid);
     const me = await call(routes.me.GET, "GET", "/api/auth/me", { bearer: viewToken });

@@ -156,6 +156,18 @@ async function volumeFor(t: Target): Promise<string> {
   return name;
 }
 /**
+ * Prefix of the networks the matrix defines: isolated, no address, never started (host 1, and host 2's
+ * session libvirt for the out-of-scope calls a global grant allows); removed in afterAll.
+ */
+const MATRIX_NET = `vdtest-matrix-net-${rnd()}`;
+/** A defined, inactive isolated network on the target's host, for one call. */
+async function networkFor(t: Target): Promise<string> {
+  const name = `${MATRIX_NET}-${rnd()}`;
+  const { networkCreate } = await import("@/lib/fleet/network-changes");
+  await networkCreate(f.caller, t.hostId, { name, forwardMode: "isolated" });
+  return name;
+}
+/**
  * A host record of its own (delete / re-point / confirm / probe targets), granted to `who` like host 1
  * when in scope. It names host 1's sshd when `reachable`, else a closed port (nothing to connect to).
  */
@@ -382,6 +394,39 @@ const ROWS: Record<string, Row> = {
     }),
   },
   "hosts/[id]/info GET": { rule: need("host.view", "host"), target: "host", call: (t) => ({ params: hostP(t) }) },
+  "hosts/[id]/networks GET": { rule: need("host.view", "host"), target: "host", call: (t) => ({ params: hostP(t) }) },
+  // An isolated network without addresses, defined only (never started): nothing appears on host 1.
+  "hosts/[id]/networks POST": {
+    rule: need("network.manage", "host"),
+    target: "host",
+    call: (t) => ({ params: hostP(t), body: { name: `${MATRIX_NET}-${rnd()}`, forwardMode: "isolated" } }),
+  },
+  "hosts/[id]/networks/[network] POST": {
+    rule: need("network.manage", "host"),
+    target: "host",
+    call: async (t) => ({
+      params: { id: t.hostId, network: await networkFor(t) },
+      body: { action: "autostart", autostart: true },
+    }),
+  },
+  "hosts/[id]/networks/[network] PUT": {
+    rule: need("network.manage", "host"),
+    target: "host",
+    call: async (t) => {
+      const name = await networkFor(t);
+      return { params: { id: t.hostId, network: name }, body: { name, forwardMode: "isolated", mtu: 1400 } };
+    },
+  },
+  "hosts/[id]/networks/[network] DELETE": {
+    rule: need("network.manage", "host"),
+    target: "host",
+    call: async (t) => ({ params: { id: t.hostId, network: await networkFor(t) } }),
+  },
+  "hosts/[id]/networks/[network]/leases GET": {
+    rule: need("host.view", "host"),
+    target: "host",
+    call: async (t) => ({ params: { id: t.hostId, network: await networkFor(t) } }),
+  },
   "hosts/[id]/provisioning GET": {
     rule: need("template.use", "host"),
     target: "host",
@@ -436,6 +481,7 @@ const ROWS: Record<string, Row> = {
     pool: true,
     call: async (t) => ({ params: hostP(t), body: { pool: pool.name, name: await volumeFor(t) } }),
   },
+  "networks GET": { rule: self, target: "none", call: () => ({}) },
   "openapi.json GET": { rule: pub, target: "none", call: () => ({}) },
   "preferences/locale POST": { rule: pub, target: "none", call: () => ({ body: { locale: "en" } }) },
   "roles GET": { rule: admin_, target: "none", call: () => ({}) },
@@ -1061,6 +1107,15 @@ afterAll(async () => {
       /* not there */
     }
   }
+  for (const h of ["host1", "host2"] as const)
+    for (const name of virshSync(h, ["net-list", "--all", "--name"]).split("\n")) {
+      if (!name.trim().startsWith(MATRIX_NET)) continue;
+      try {
+        virshSync(h, ["net-undefine", name.trim()]);
+      } catch {
+        /* gone */
+      }
+    }
   const problems = await lab.cleanup();
   pool?.cleanup();
   await f?.teardown();

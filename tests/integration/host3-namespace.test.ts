@@ -12,8 +12,7 @@ import { DOMImplementation, XMLSerializer } from "@xmldom/xmldom";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fleetSetup, stackEnv, until, type FleetContext, type HostView } from "./helpers/fleet-stack";
 import { listAllUuids } from "./helpers/fleet-guests";
-import { tinyGuestFiles } from "./helpers/tiny-guest";
-import { testGuestXml } from "../shared/guest-xml";
+import { inHost3, tinyGuestDefine3, virsh3 } from "./helpers/host3-ns";
 
 const stack = stackEnv();
 const h3 = stack.host3;
@@ -25,16 +24,6 @@ let f: FleetContext;
 let host: HostView;
 let dir: string;
 
-/** Runs a command inside host 3's network and mount namespaces; returns stdout. */
-function inHost3(argv: string[]): string {
-  const pid = readFileSync(h3.libvirtdPidFile, "utf8").trim();
-  return execFileSync("nsenter", ["-t", pid, "-n", "-m", "--", ...argv], {
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, LC_ALL: "C.UTF-8" },
-  });
-}
-const virsh3 = (args: string[]) => inHost3(["virsh", "-q", "-c", h3.libvirtUri, ...args]);
 const quietly = (fn: () => unknown) => {
   try {
     fn();
@@ -105,21 +94,8 @@ describe("test host 3, in namespaces of its own", () => {
     expect(inHost3(["ip", "-4", "-br", "addr", "show", "dev", BRIDGE])).toContain("192.168.100.1/24");
     expect(execFileSync("ip", ["-4", "-br", "addr"], { encoding: "utf8" })).not.toContain("192.168.100.1/");
 
-    const guestFile = path.join(dir, "guest.xml");
-    writeFileSync(
-      guestFile,
-      testGuestXml({
-        ...GUEST,
-        domainType: "qemu",
-        memoryMiB: 128,
-        kernelBoot: tinyGuestFiles(),
-        networks: [NET],
-        noBalloon: true,
-      }),
-    );
-    virsh3(["define", guestFile]);
+    const mac = tinyGuestDefine3(GUEST, NET, dir);
     virsh3(["start", GUEST.uuid]);
-    const mac = /mac address='([0-9a-f:]+)'/.exec(virsh3(["dumpxml", GUEST.uuid]))?.[1];
     expect(mac).toBeDefined();
     const lease = await until(
       `a DHCP lease for ${mac} on ${NET}`,

@@ -21,6 +21,7 @@ type Doc = { paths: Record<string, Record<string, { responses: Record<string, un
 const lab = new GuestLab("openapi");
 const POOL = `vdoapi${randomBytes(3).toString("hex")}`;
 const DIR = `/var/tmp/${POOL}`;
+const NET = `vdoapi-net-${randomBytes(3).toString("hex")}`;
 
 let tdb: TestDatabase;
 let doc: Doc;
@@ -122,6 +123,9 @@ afterAll(async () => {
     virshSync("host1", ["pool-destroy", POOL]);
   } catch {}
   rmSync(DIR, { recursive: true, force: true });
+  try {
+    virshSync("host1", ["net-undefine", NET]);
+  } catch {}
   const { fleet } = await import("@/lib/fleet/runtime");
   const { eventsUnwatch } = await import("@/lib/fleet/events");
   if (hostId) eventsUnwatch(hostId);
@@ -212,6 +216,27 @@ describe(`OpenAPI document against real answers on ${testDbKind()}`, () => {
     await checkedCall("GET", "hosts/[id]/storage/isos", 200, { params: { id: hostId } });
   });
 
+  it("networks: create (isolated, no address, on host 1), lists, an action, edit, leases, delete", async () => {
+    const params = { id: hostId, network: NET };
+    await checkedCall("POST", "hosts/[id]/networks", 201, {
+      params: { id: hostId },
+      body: { name: NET, forwardMode: "isolated" },
+    });
+    const listed = await checkedCall("GET", "hosts/[id]/networks", 200, { params: { id: hostId } });
+    expect(listed.json.networks.map((n: { name: string }) => n.name)).toContain(NET);
+    await checkedCall("GET", "networks", 200);
+    await checkedCall("POST", "hosts/[id]/networks/[network]", 200, {
+      params,
+      body: { action: "autostart", autostart: true },
+    });
+    await checkedCall("PUT", "hosts/[id]/networks/[network]", 200, {
+      params,
+      body: { name: NET, forwardMode: "isolated", mtu: 1400 },
+    });
+    await checkedCall("GET", "hosts/[id]/networks/[network]/leases", 200, { params });
+    await checkedCall("DELETE", "hosts/[id]/networks/[network]", 200, { params });
+  });
+
   it("templates: create, list, detail", async () => {
     const t = await checkedCall("POST", "templates", 201, {
       body: { name: `oapi ${lab.tag}`, vcpus: 1, memoryMiB: 128, maxMemoryMiB: 128 },
@@ -266,6 +291,8 @@ describe(`OpenAPI document against real answers on ${testDbKind()}`, () => {
       "GET /api/hosts/{id}/storage/pools 200",
       "GET /api/hosts/{id}/storage/pools/{pool}/volumes 200",
       "GET /api/templates 200",
+      "GET /api/hosts/{id}/networks 200",
+      "POST /api/hosts/{id}/networks 201",
       "GET /api/vms/{hostId}/{uuid} 404",
     ]) {
       expect(checked).toContain(must);
