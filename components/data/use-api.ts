@@ -1,7 +1,7 @@
 "use client";
 
 import { useCallback } from "react";
-import useSWR, { type SWRConfiguration } from "swr";
+import useSWR, { useSWRConfig, type KeyedMutator, type SWRConfiguration } from "swr";
 import { fetchJson, type ApiError } from "@/components/api/fetch-json";
 
 /**
@@ -21,6 +21,24 @@ export function useApi<T>(path: string | null, config?: SWRConfiguration<T, ApiE
 
 export const enc = encodeURIComponent;
 
+/**
+ * Applies `change` to the cached answer of `path` without asking the server (a live event, a mutation's
+ * answer). Returns false, changing nothing, while nothing is loaded yet: SWR drops the answer of a load in
+ * flight when the cache was written after it started, so patching an empty cache would lose the first load
+ * (the caller revalidates instead).
+ */
+export function usePatch<T>(path: string | null, mutate: KeyedMutator<T>) {
+  const { cache } = useSWRConfig();
+  return useCallback(
+    (change: (data: T) => T): boolean => {
+      if (path === null || cache.get(path)?.data === undefined) return false;
+      void mutate((d) => (d === undefined ? d : change(d)), { revalidate: false });
+      return true;
+    },
+    [cache, path, mutate],
+  );
+}
+
 /** Sorts by `name`, as the lists of hosts, templates, roles and groups are shown. */
 export const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
 
@@ -37,10 +55,12 @@ export function useList<T extends { id: string }>(
 ) {
   const swr = useApi<Record<string, T[]>>(path, initial ? { fallbackData: { [field]: initial } } : undefined);
   const { mutate } = swr;
+  const patch = usePatch(path, mutate);
   const edit = useCallback(
-    (change: (items: T[]) => T[]) =>
-      void mutate((d) => ({ ...d, [field]: change(d?.[field] ?? []) }), { revalidate: false }),
-    [mutate, field],
+    (change: (items: T[]) => T[]) => {
+      if (!patch((d) => ({ ...d, [field]: change(d[field] ?? []) }))) void mutate();
+    },
+    [patch, mutate, field],
   );
   const put = useCallback(
     (item: T) =>

@@ -1,7 +1,7 @@
 "use client";
 
 import { useCallback, useEffect, useRef } from "react";
-import { useApi, enc } from "@/components/data/use-api";
+import { enc, useApi, usePatch } from "@/components/data/use-api";
 import type { HostInfo, HostStatus, HostView } from "@/components/hosts/types";
 import { useFleetEvents, type HostEvent } from "@/components/vms/fleet-events";
 import type { ProvisioningHostOptions } from "@/lib/contracts/provisioning";
@@ -19,29 +19,26 @@ const withEvent = (h: HostView, e: HostEvent): HostView => ({
 export function useHosts({ live = true }: { live?: boolean } = {}) {
   const swr = useApi<{ hosts: HostView[] }>("/api/hosts");
   const { mutate } = swr;
+  const patch = usePatch("/api/hosts", mutate);
   useFleetEvents(
     live
       ? {
-          onHost: (e) =>
-            void mutate(
-              (d) => d && { hosts: d.hosts.map((h) => (h.id === e.hostId ? withEvent(h, e) : h)) },
-              { revalidate: false },
-            ),
+          onHost: (e) => {
+            if (!patch((d) => ({ hosts: d.hosts.map((h) => (h.id === e.hostId ? withEvent(h, e) : h)) })))
+              void mutate();
+          },
           onResync: () => void mutate(),
         }
       : {},
   );
   const put = useCallback(
-    (host: HostView) =>
-      void mutate(
-        (d) => ({
-          hosts: [...(d?.hosts ?? []).filter((h) => h.id !== host.id), host].sort((a, b) =>
-            a.name.localeCompare(b.name),
-          ),
-        }),
-        { revalidate: false },
-      ),
-    [mutate],
+    (host: HostView) => {
+      const added = (d: { hosts: HostView[] }) => ({
+        hosts: [...d.hosts.filter((h) => h.id !== host.id), host].sort((a, b) => a.name.localeCompare(b.name)),
+      });
+      if (!patch(added)) void mutate();
+    },
+    [patch, mutate],
   );
   return { hosts: swr.data?.hosts ?? null, error: swr.error ?? null, put, reload: () => void mutate() };
 }
@@ -51,12 +48,15 @@ export function useHosts({ live = true }: { live?: boolean } = {}) {
  * it also rereads the record.
  */
 export function useHost(hostId: string) {
-  const swr = useApi<{ host: HostView }>(`/api/hosts/${enc(hostId)}`);
+  const path = `/api/hosts/${enc(hostId)}`;
+  const swr = useApi<{ host: HostView }>(path);
   const { mutate } = swr;
+  const patch = usePatch(path, mutate);
   useFleetEvents({
     onHost: (e) => {
       if (e.hostId !== hostId) return;
-      void mutate((d) => d && { host: withEvent(d.host, e) });
+      patch((d) => ({ host: withEvent(d.host, e) }));
+      void mutate();
     },
     onResync: () => void mutate(),
   });

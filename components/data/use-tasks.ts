@@ -3,7 +3,7 @@
 import { useCallback, useEffect } from "react";
 import useSWRSubscription from "swr/subscription";
 import { fetchJson, toApiError, type ApiError } from "@/components/api/fetch-json";
-import { useApi, enc } from "@/components/data/use-api";
+import { enc, useApi, usePatch } from "@/components/data/use-api";
 import { taskIsFinished, type TaskDetail, type TaskLogLine, type TaskView } from "@/lib/contracts/tasks";
 
 /** Merges changed tasks into a list kept newest first, capped at `limit`. */
@@ -20,11 +20,13 @@ export function tasksMerge(list: TaskView[], changed: TaskView[], limit: number)
 export function useTasks(opts: { limit?: number; enabled?: boolean } = {}) {
   const limit = opts.limit ?? 50;
   const enabled = opts.enabled ?? true;
-  const swr = useApi<{ tasks: TaskView[] }>(enabled ? `/api/tasks?limit=${limit}` : null, {
+  const path = enabled ? `/api/tasks?limit=${limit}` : null;
+  const swr = useApi<{ tasks: TaskView[] }>(path, {
     // The stream's open event does the first load: no second request on mount.
     revalidateOnMount: false,
   });
   const { mutate } = swr;
+  const patch = usePatch(path, mutate);
 
   useEffect(() => {
     if (!enabled) return;
@@ -32,15 +34,17 @@ export function useTasks(opts: { limit?: number; enabled?: boolean } = {}) {
     es.addEventListener("open", () => void mutate());
     es.addEventListener("tasks", (e) => {
       const changed = JSON.parse((e as MessageEvent<string>).data) as TaskView[];
-      void mutate((d) => ({ tasks: tasksMerge(d?.tasks ?? [], changed, limit) }), { revalidate: false });
+      if (!patch((d) => ({ tasks: tasksMerge(d.tasks, changed, limit) }))) void mutate();
     });
     return () => es.close();
-  }, [enabled, limit, mutate]);
+  }, [enabled, limit, mutate, patch]);
 
   /** Applies a task the caller just received (enqueue or cancel answer) without waiting for the stream. */
   const upsert = useCallback(
-    (t: TaskView) => void mutate((d) => ({ tasks: tasksMerge(d?.tasks ?? [], [t], limit) }), { revalidate: false }),
-    [mutate, limit],
+    (t: TaskView) => {
+      if (!patch((d) => ({ tasks: tasksMerge(d.tasks, [t], limit) }))) void mutate();
+    },
+    [patch, mutate, limit],
   );
 
   return {

@@ -4,7 +4,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import type { SWRConfiguration } from "swr";
 import type { ApiError } from "@/components/api/fetch-json";
 import type { VmHardwareResponse } from "@/lib/contracts/hardware";
-import { useApi, enc } from "@/components/data/use-api";
+import { enc, useApi, usePatch } from "@/components/data/use-api";
 import { useFleetEvents } from "@/components/vms/fleet-events";
 import { vmKey, type VmDetail, type VmListResponse, type VmSummary } from "@/components/vms/types";
 import { knownVmsRemember, vmListApplyEvent, type KnownVms } from "@/components/vms/vm-list-live";
@@ -23,13 +23,15 @@ const SAFETY_RELOAD_MS = 30_000;
 export function useVms(query: VmListQuery, onPageGone: (lastPage: number) => void) {
   const known = useRef<KnownVms>(new Map());
   const queryRef = useRef(query);
-  const swr = useApi<VmListResponse>(`/api/vms?${vmListQueryParams(query, { pageSize: PAGE_SIZE })}`, {
+  const path = `/api/vms?${vmListQueryParams(query, { pageSize: PAGE_SIZE })}`;
+  const swr = useApi<VmListResponse>(path, {
     keepPreviousData: true,
     revalidateOnFocus: true,
     refreshInterval: SAFETY_RELOAD_MS,
     onSuccess: (r) => knownVmsRemember(known.current, r.vms),
   });
   const { data, mutate } = swr;
+  const patch = usePatch(path, mutate);
   useEffect(() => {
     queryRef.current = query;
   });
@@ -55,29 +57,27 @@ export function useVms(query: VmListQuery, onPageGone: (lastPage: number) => voi
     [],
   );
 
+  // Before the first answer there is nothing to patch: read the page again once the events settle.
   const live = useFleetEvents({
-    onVm: (event) =>
-      void mutate(
-        (d) => {
-          if (!d) return d;
-          const r = vmListApplyEvent(d.vms, event, queryRef.current, known.current);
-          if (r.refetch) reloadSoon();
-          if (r.vms === d.vms) return d;
-          // A row that went away leaves the count too, until the reload fills the page again.
-          return { ...d, vms: r.vms, total: d.total - (d.vms.length - r.vms.length) };
-        },
-        { revalidate: false },
-      ),
-    onHost: (event) =>
-      void mutate(
-        (d) => {
-          const h = d?.hosts.find((x) => x.id === event.hostId);
-          if (!d || !h || h.status === event.status) return d;
-          reloadSoon(); // a host came back or went away: its VMs and its warning line change
-          return { ...d, hosts: d.hosts.map((x) => (x.id === event.hostId ? { ...x, status: event.status } : x)) };
-        },
-        { revalidate: false },
-      ),
+    onVm: (event) => {
+      const patched = patch((d) => {
+        const r = vmListApplyEvent(d.vms, event, queryRef.current, known.current);
+        if (r.refetch) reloadSoon();
+        if (r.vms === d.vms) return d;
+        // A row that went away leaves the count too, until the reload fills the page again.
+        return { ...d, vms: r.vms, total: d.total - (d.vms.length - r.vms.length) };
+      });
+      if (!patched) reloadSoon();
+    },
+    onHost: (event) => {
+      const patched = patch((d) => {
+        const h = d.hosts.find((x) => x.id === event.hostId);
+        if (!h || h.status === event.status) return d;
+        reloadSoon(); // a host came back or went away: its VMs and its warning line change
+        return { ...d, hosts: d.hosts.map((x) => (x.id === event.hostId ? { ...x, status: event.status } : x)) };
+      });
+      if (!patched) reloadSoon();
+    },
     onResync: reloadSoon,
   });
 
@@ -85,11 +85,9 @@ export function useVms(query: VmListQuery, onPageGone: (lastPage: number) => voi
   const put = useCallback(
     (vm: VmSummary) => {
       known.current.set(vmKey(vm), vm.state);
-      void mutate((d) => (d ? { ...d, vms: d.vms.map((v) => (vmKey(v) === vmKey(vm) ? vm : v)) } : d), {
-        revalidate: false,
-      });
+      if (!patch((d) => ({ ...d, vms: d.vms.map((v) => (vmKey(v) === vmKey(vm) ? vm : v)) }))) void mutate();
     },
-    [mutate],
+    [patch, mutate],
   );
 
   return { ...swr, live, put, reload: () => void mutate() };
@@ -97,8 +95,10 @@ export function useVms(query: VmListQuery, onPageGone: (lastPage: number) => voi
 
 /** One VM's record as last read (GET /api/vms/:hostId/:uuid), without following its events. */
 export function useVmRecord(hostId: string, uuid: string, config?: SWRConfiguration<{ vm: VmDetail }, ApiError>) {
-  return useApi<{ vm: VmDetail }>(`/api/vms/${enc(hostId)}/${enc(uuid)}`, config);
+  return useApi<{ vm: VmDetail }>(vmPath(hostId, uuid), config);
 }
+
+const vmPath = (hostId: string, uuid: string) => `/api/vms/${enc(hostId)}/${enc(uuid)}`;
 
 /**
  * One VM's page data (GET /api/vms/:hostId/:uuid), kept live: its fleet events merge into the cache, and a
@@ -109,6 +109,7 @@ export function useVm(hostId: string, uuid: string) {
   const [gone, setGone] = useState(false);
   const swr = useVmRecord(hostId, uuid, { revalidateOnFocus: true, onSuccess: () => setGone(false) });
   const { mutate } = swr;
+  const patch = usePatch(vmPath(hostId, uuid), mutate);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const reloadSoon = useCallback(() => {
     if (timer.current) clearTimeout(timer.current);
@@ -123,22 +124,20 @@ export function useVm(hostId: string, uuid: string) {
 
   /** Merges a summary (an event, an action's answer) into the details. */
   const merge = useCallback(
-    (summary: VmSummary) =>
-      void mutate(
-        (cur) => {
-          if (!cur) return cur;
-          const vm = cur.vm;
-          if (
-            vm.state !== summary.state ||
-            vm.autostart !== summary.autostart ||
-            vm.hasManagedSave !== summary.hasManagedSave
-          )
-            reloadSoon();
-          return { vm: { ...vm, ...summary } };
-        },
-        { revalidate: false },
-      ),
-    [mutate, reloadSoon],
+    (summary: VmSummary) => {
+      const patched = patch((cur) => {
+        const vm = cur.vm;
+        if (
+          vm.state !== summary.state ||
+          vm.autostart !== summary.autostart ||
+          vm.hasManagedSave !== summary.hasManagedSave
+        )
+          reloadSoon();
+        return { vm: { ...vm, ...summary } };
+      });
+      if (!patched) reloadSoon();
+    },
+    [patch, reloadSoon],
   );
 
   const live = useFleetEvents({
