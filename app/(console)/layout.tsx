@@ -20,18 +20,21 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
   const access = await accessSnapshot(principal);
   const [globalPrivileges, anyPrivileges] = [await access.at(), access.anywhere()];
   return (
-    <AppShell
-      user={{
-        username: user.username,
-        displayName: user.displayName,
-        role: user.role,
-        globalPrivileges: [...globalPrivileges],
-        anyPrivileges: [...anyPrivileges],
-      }}
-      csrfToken={user.csrfToken}
-      version={appVersion()}
-    >
-      {children}
-    </AppShell>
+    <>
+      {/* fetchJson reads the CSRF token from here (CSRF_META; React hoists the tag into <head>). */}
+      <meta name="csrf-token" content={user.csrfToken} />
+      <AppShell
+        user={{
+          username: user.username,
+          displayName: user.displayName,
+          role: user.role,
+          globalPrivileges: [...globalPrivileges],
+          anyPrivileges: [...anyPrivileges],
+        }}
+        version={appVersion()}
+      >
+        {children}
+      </AppShell>
+    </>
   );
 }

@@ -2,6 +2,7 @@
 
 import { useState, type FormEvent } from "react";
 import { fetchJson } from "@/components/api/fetch-json";
+import { useGroup, useGroups } from "@/components/data/use-access";
 import { useNoticeAction } from "@/components/api/use-action";
 import { useAccessLabels } from "@/components/access/labels";
 import { NameDescriptionFields } from "@/components/access/name-fields";
@@ -32,39 +33,24 @@ type Panel =
 const enc = encodeURIComponent;
 
 /** Groups: list, create, edit, delete, and the members of the open group. */
-export function GroupsClient({
-  initialGroups,
-  users,
-  csrfToken,
-}: {
-  initialGroups: GroupView[];
-  users: UserOption[];
-  csrfToken: string;
-}) {
+export function GroupsClient({ initialGroups, users }: { initialGroups: GroupView[]; users: UserOption[] }) {
   const { t, privilege, scope } = useAccessLabels();
-  const [groups, setGroups] = useState(initialGroups);
-  const [openGroup, setOpenGroup] = useState<GroupDetail | null>(null);
+  const list = useGroups(initialGroups);
+  const groups = list.items ?? initialGroups;
+  const [openId, setOpenId] = useState<string | null>(null);
+  const detail = useGroup(openId);
+  const openGroup = detail.data?.group ?? null;
   const [panel, setPanel] = useState<Panel>(null);
   const action = useNoticeAction();
   const { busy, error, setError, notice, setNotice } = action;
   const [pick, setPick] = useState("");
 
-  async function reload(openId = openGroup?.id) {
-    setGroups((await fetchJson<{ groups: GroupView[] }>("/api/groups")).groups);
-    setOpenGroup(
-      openId
-        ? await fetchJson<{ group: GroupDetail }>(`/api/groups/${enc(openId)}`)
-            .then((r) => r.group)
-            .catch(() => null)
-        : null,
-    );
-  }
-
-  /** `openId`: the group to show after (default: the open one; null: none). */
-  function run(fn: () => Promise<string>, openId?: string | null) {
+  /** `close`: the open group went away, show none after. */
+  function run(fn: () => Promise<string>, close = false) {
     return action.run(fn, async () => {
       setPanel(null);
-      await reload(openId === null ? undefined : (openId ?? openGroup?.id));
+      if (close) setOpenId(null);
+      await Promise.all([list.reload(), close ? null : detail.mutate()]);
     });
   }
 
@@ -75,12 +61,12 @@ export function GroupsClient({
     if (panel?.kind === "edit") {
       const id = panel.group.id;
       void run(async () => {
-        await fetchJson(`/api/groups/${enc(id)}`, { method: "PATCH", body, csrfToken });
+        await fetchJson(`/api/groups/${enc(id)}`, { method: "PATCH", body });
         return t("groups.saved");
       });
     } else {
       void run(async () => {
-        const r = await fetchJson<{ group: GroupView }>("/api/groups", { body, csrfToken });
+        const r = await fetchJson<{ group: GroupView }>("/api/groups", { body });
         return t("groups.created", { name: r.group.name });
       });
     }
@@ -136,7 +122,7 @@ export function GroupsClient({
                   </TD>
                   <TD data-testid="group-member-count">{t("groups.members", { count: g.memberCount })}</TD>
                   <TD className="text-right whitespace-nowrap">
-                    <Button size="sm" variant="secondary" testId="group-open" onClick={() => void reload(g.id)}>
+                    <Button size="sm" variant="secondary" testId="group-open" onClick={() => setOpenId(g.id)}>
                       {t("groups.open")}
                     </Button>{" "}
                     <Button
@@ -203,7 +189,7 @@ export function GroupsClient({
                     if (!pick) return;
                     const id = openGroup.id;
                     void run(async () => {
-                      await fetchJson(`/api/groups/${enc(id)}/members`, { body: { userId: pick }, csrfToken });
+                      await fetchJson(`/api/groups/${enc(id)}/members`, { body: { userId: pick } });
                       setPick("");
                       return t("groups.saved");
                     });
@@ -228,7 +214,7 @@ export function GroupsClient({
                   </Button>
                 </form>
               </section>
-              <QuotaEditor key={openGroup.id} subject="group" id={openGroup.id} csrfToken={csrfToken} />
+              <QuotaEditor key={openGroup.id} subject="group" id={openGroup.id} />
               <section>
                 <h3 className="mb-2 text-sm font-semibold">{t("groups.grants")}</h3>
                 {openGroup.grants.length === 0 ? (
@@ -288,13 +274,10 @@ export function GroupsClient({
         onConfirm={() => {
           if (panel?.kind !== "delete") return;
           const g = panel.group;
-          void run(
-            async () => {
-              await fetchJson(`/api/groups/${enc(g.id)}`, { method: "DELETE", csrfToken });
-              return t("groups.deleted", { name: g.name });
-            },
-            openGroup?.id === g.id ? null : undefined,
-          );
+          void run(async () => {
+            await fetchJson(`/api/groups/${enc(g.id)}`, { method: "DELETE" });
+            return t("groups.deleted", { name: g.name });
+          }, openGroup?.id === g.id);
         }}
       />
 
@@ -315,7 +298,7 @@ export function GroupsClient({
           if (panel?.kind !== "removeMember") return;
           const { group, user } = panel;
           void run(async () => {
-            await fetchJson(`/api/groups/${enc(group.id)}/members/${enc(user.id)}`, { method: "DELETE", csrfToken });
+            await fetchJson(`/api/groups/${enc(group.id)}/members/${enc(user.id)}`, { method: "DELETE" });
             return t("groups.saved");
           });
         }}

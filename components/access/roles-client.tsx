@@ -2,6 +2,7 @@
 
 import { useState, type FormEvent } from "react";
 import { fetchJson } from "@/components/api/fetch-json";
+import { useRoles } from "@/components/data/use-access";
 import { useNoticeAction } from "@/components/api/use-action";
 import { useAccessLabels } from "@/components/access/labels";
 import { NameDescriptionFields } from "@/components/access/name-fields";
@@ -19,13 +20,14 @@ type Panel = { kind: "create" } | { kind: "edit"; role: RoleView } | { kind: "de
 const enc = encodeURIComponent;
 
 /** Roles: the built-in ones (read-only) and custom ones with privilege checkboxes. */
-export function RolesClient({ initialRoles, csrfToken }: { initialRoles: RoleView[]; csrfToken: string }) {
+export function RolesClient({ initialRoles }: { initialRoles: RoleView[] }) {
   const { t, privilege } = useAccessLabels();
-  const [roles, setRoles] = useState(initialRoles);
+  const list = useRoles(initialRoles);
+  const roles = list.items ?? initialRoles;
   const [panel, setPanel] = useState<Panel>(null);
   const { busy, error, setError, notice, setNotice, run } = useNoticeAction(async () => {
     setPanel(null);
-    setRoles((await fetchJson<{ roles: RoleView[] }>("/api/roles")).roles);
+    await list.reload();
   });
 
   function submit(e: FormEvent<HTMLFormElement>) {
@@ -39,12 +41,12 @@ export function RolesClient({ initialRoles, csrfToken }: { initialRoles: RoleVie
     if (panel?.kind === "edit") {
       const id = panel.role.id;
       void run(async () => {
-        await fetchJson(`/api/roles/${enc(id)}`, { method: "PATCH", body, csrfToken });
+        await fetchJson(`/api/roles/${enc(id)}`, { method: "PATCH", body });
         return t("roles.saved");
       });
     } else {
       void run(async () => {
-        const r = await fetchJson<{ role: RoleView }>("/api/roles", { body, csrfToken });
+        const r = await fetchJson<{ role: RoleView }>("/api/roles", { body });
         return t("roles.created", { name: r.role.name });
       });
     }
@@ -195,7 +197,7 @@ export function RolesClient({ initialRoles, csrfToken }: { initialRoles: RoleVie
           if (panel?.kind !== "delete") return;
           const r = panel.role;
           void run(async () => {
-            await fetchJson(`/api/roles/${enc(r.id)}`, { method: "DELETE", csrfToken });
+            await fetchJson(`/api/roles/${enc(r.id)}`, { method: "DELETE" });
             return t("roles.deleted", { name: r.name });
           });
         }}

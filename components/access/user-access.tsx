@@ -1,22 +1,16 @@
 "use client";
 
-import { useEffect, useState } from "react";
-import { fetchJson } from "@/components/api/fetch-json";
+import { useUserAccess } from "@/components/data/use-access";
 import { useAccessLabels } from "@/components/access/labels";
 import { Spinner } from "@/components/ui/button";
-import type { GrantView, UserAccess } from "@/lib/contracts/access";
+import type { GrantView } from "@/lib/contracts/access";
 
 /** A user's groups and grants (their own and through groups), for the user's edit panel. */
 export function UserAccessSummary({ userId, role }: { userId: string; role: string }) {
   const { t, scope } = useAccessLabels();
-  const [access, setAccess] = useState<UserAccess | null>(null);
-  const [failed, setFailed] = useState(false);
-
-  useEffect(() => {
-    fetchJson<UserAccess>(`/api/users/${encodeURIComponent(userId)}/access`)
-      .then(setAccess)
-      .catch(() => setFailed(true));
-  }, [userId]);
+  const { data, error } = useUserAccess(userId);
+  const access = data ?? null;
+  const failed = Boolean(error);
 
   const line = (g: GrantView, via?: string) => (
     <li key={`${g.id}-${via ?? ""}`} data-testid="user-grant" data-role={g.role.name} data-scope={g.scope}>

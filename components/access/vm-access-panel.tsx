@@ -1,7 +1,8 @@
 "use client";
 
-import { useCallback, useEffect, useState, type FormEvent } from "react";
-import { fetchJson, toApiError } from "@/components/api/fetch-json";
+import { useState, type FormEvent } from "react";
+import { fetchJson, type ApiError } from "@/components/api/fetch-json";
+import { useGroups, useRoles, useUsers, useVmAccess, useVmTags } from "@/components/data/use-access";
 import { useNoticeAction } from "@/components/api/use-action";
 import { useAccessLabels } from "@/components/access/labels";
 import { Alert, ErrorBanner } from "@/components/ui/alert";
@@ -13,13 +14,12 @@ import { Field } from "@/components/ui/field";
 import { PlusIcon, XIcon } from "@/components/ui/icons";
 import { Input, Select } from "@/components/ui/input";
 import { TBody, TD, TH, THead, TR, Table, TableEmpty } from "@/components/ui/table";
-import type { GrantView, GroupView, RoleView, VmAccess } from "@/lib/contracts/access";
+import type { GrantView } from "@/lib/contracts/access";
 
 interface Props {
   hostId: string;
   uuid: string;
   hostName: string;
-  csrfToken: string;
   /** user.manage globally: may change its tags (a tag selects tag grants, so it is access control). */
   canEditTags: boolean;
   /** user.manage globally: sees and changes who may do what here. */
@@ -29,37 +29,34 @@ interface Props {
 const enc = encodeURIComponent;
 
 /** A VM's tags and, for access administrators, its Permissions: effective access and the grants behind it. */
-export function VmAccessPanel({ hostId, uuid, hostName, csrfToken, canEditTags, canManageAccess }: Props) {
+export function VmAccessPanel({ hostId, uuid, hostName, canEditTags, canManageAccess }: Props) {
   const { t, privilege, scope } = useAccessLabels();
   const base = `/api/vms/${enc(hostId)}/${enc(uuid)}`;
-  const [tags, setTags] = useState<string[] | null>(null);
+  const tagsQuery = useVmTags(hostId, uuid);
+  const accessQuery = useVmAccess(hostId, uuid, canManageAccess);
+  const tags = tagsQuery.data?.tags ?? null;
+  const access = accessQuery.data?.access ?? null;
+  // The draft starts over from every answer of the server (adjusted while rendering, not in an effect).
   const [draft, setDraft] = useState<string[]>([]);
+  const [draftOf, setDraftOf] = useState<string[] | null>(null);
+  if (tags && tags !== draftOf) {
+    setDraftOf(tags);
+    setDraft(tags);
+  }
   const [tagInput, setTagInput] = useState("");
-  const [access, setAccess] = useState<VmAccess | null>(null);
   const [adding, setAdding] = useState(false);
   const [removing, setRemoving] = useState<GrantView | null>(null);
 
   const action = useNoticeAction();
-  const { busy, error, setError, notice, setNotice } = action;
-
-  const load = useCallback(async () => {
-    try {
-      const r = await fetchJson<{ tags: string[] }>(`${base}/tags`);
-      setTags(r.tags);
-      setDraft(r.tags);
-      if (canManageAccess) setAccess((await fetchJson<{ access: VmAccess }>(`${base}/access`)).access);
-    } catch (err) {
-      setError(toApiError(err));
-    }
-  }, [base, canManageAccess, setError]);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const { busy, notice, setNotice } = action;
+  const loadError = tagsQuery.error ?? accessQuery.error ?? null;
+  const [dismissed, setDismissed] = useState<ApiError | null>(null);
+  const error = action.error ?? (loadError !== dismissed ? loadError : null);
+  const setError = (e: null) => (action.error ? action.setError(e) : setDismissed(loadError));
 
   function run(fn: () => Promise<string>) {
     setNotice(null);
-    return action.run(fn, load);
+    return action.run(fn, () => Promise.all([tagsQuery.mutate(), accessQuery.mutate()]));
   }
 
   function addTag(e: FormEvent) {
@@ -138,7 +135,7 @@ export function VmAccessPanel({ hostId, uuid, hostName, csrfToken, canEditTags, 
                 testId="vm-tags-save"
                 onClick={() =>
                   void run(async () => {
-                    await fetchJson(`${base}/tags`, { method: "PUT", body: { tags: draft }, csrfToken });
+                    await fetchJson(`${base}/tags`, { method: "PUT", body: { tags: draft } });
                     return t("vm.tagsSaved");
                   })
                 }
@@ -270,7 +267,7 @@ export function VmAccessPanel({ hostId, uuid, hostName, csrfToken, canEditTags, 
           onClose={() => setAdding(false)}
           onSubmit={async (body, label) => {
             const ok = await run(async () => {
-              await fetchJson("/api/grants", { method: "POST", body, csrfToken });
+              await fetchJson("/api/grants", { method: "POST", body });
               return t("vm.granted", label);
             });
             if (ok) setAdding(false);
@@ -290,7 +287,7 @@ export function VmAccessPanel({ hostId, uuid, hostName, csrfToken, canEditTags, 
         onCancel={() => setRemoving(null)}
         onConfirm={() =>
           void run(async () => {
-            await fetchJson(`/api/grants/${enc(removing!.id)}`, { method: "DELETE", csrfToken });
+            await fetchJson(`/api/grants/${enc(removing!.id)}`, { method: "DELETE" });
             setRemoving(null);
             return t("vm.removed");
           })
@@ -319,18 +316,10 @@ function GrantDialog({
 }) {
   const { t } = useAccessLabels();
   const [kind, setKind] = useState<"user" | "group">("user");
-  const [users, setUsers] = useState<{ id: string; username: string }[]>([]);
-  const [groups, setGroups] = useState<GroupView[]>([]);
-  const [roles, setRoles] = useState<RoleView[]>([]);
+  const users = useUsers().items ?? [];
+  const groups = useGroups().items ?? [];
+  const roles = useRoles().items ?? [];
   const [scopeKind, setScopeKind] = useState<"vm" | "host" | "tag" | "global">("vm");
-
-  useEffect(() => {
-    void Promise.all([
-      fetchJson<{ users: { id: string; username: string }[] }>("/api/users").then((r) => setUsers(r.users)),
-      fetchJson<{ groups: GroupView[] }>("/api/groups").then((r) => setGroups(r.groups)),
-      fetchJson<{ roles: RoleView[] }>("/api/roles").then((r) => setRoles(r.roles)),
-    ]).catch(() => {});
-  }, []);
 
   function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();

@@ -1,9 +1,10 @@
 "use client";
 
-import { useCallback, useEffect, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { useFormatter, useTranslations } from "use-intl";
-import { ApiError, fetchJson, toApiError } from "@/components/api/fetch-json";
-import { useConfirmAction } from "@/components/api/use-action";
+import { fetchJson } from "@/components/api/fetch-json";
+import { useApiCall, useConfirmAction } from "@/components/api/use-action";
+import { useApiTokens } from "@/components/data/use-account";
 import { Alert, ErrorBanner } from "@/components/ui/alert";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -39,54 +40,35 @@ const STATUS_TONE: Record<TokenRow["status"], BadgeTone> = { active: "success", 
  * API tokens: "own" (account page: list, create, revoke) or "all" (security
  * page, user.manage: every user's tokens, revoke).
  */
-export function ApiTokensCard({ csrfToken, scope }: { csrfToken: string; scope: "own" | "all" }) {
+export function ApiTokensCard({ scope }: { scope: "own" | "all" }) {
   const t = useTranslations("tokens");
   const format = useFormatter();
-  const [data, setData] = useState<ListAnswer | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
+  const list = useApiTokens<ListAnswer>(scope);
+  const data = list.data ?? null;
+  const { busy, error: callError, setError, call } = useApiCall();
+  const error = callError ?? list.error ?? null;
   const [creating, setCreating] = useState(false);
-  const [busy, setBusy] = useState(false);
   const [created, setCreated] = useState<string | null>(null);
 
-  const load = useCallback(async () => {
-    try {
-      setData(await fetchJson<ListAnswer>(scope === "all" ? "/api/tokens?all=1" : "/api/tokens"));
-    } catch (err) {
-      setError(toApiError(err));
-    }
-  }, [scope]);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
-
-  async function onCreate(e: FormEvent<HTMLFormElement>) {
+  function onCreate(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const f = new FormData(e.currentTarget);
-    setBusy(true);
-    setError(null);
-    try {
-      const r = await fetchJson<{ token: string }>("/api/tokens", {
-        body: {
-          name: String(f.get("name") ?? ""),
-          expiresInDays: Number(f.get("expiresInDays")),
-          privileges: f.getAll("privilege").map(String),
-        },
-        csrfToken,
-      });
+    const body = {
+      name: String(f.get("name") ?? ""),
+      expiresInDays: Number(f.get("expiresInDays")),
+      privileges: f.getAll("privilege").map(String),
+    };
+    void call(async () => {
+      const r = await fetchJson<{ token: string }>("/api/tokens", { body });
       setCreated(r.token);
       setCreating(false);
-      await load();
-    } catch (err) {
-      setError(toApiError(err));
-    } finally {
-      setBusy(false);
-    }
+      await list.mutate();
+    });
   }
 
   const revoke = useConfirmAction(async (k: TokenRow) => {
-    await fetchJson(`/api/tokens/${k.id}`, { method: "DELETE", csrfToken });
-    await load();
+    await fetchJson(`/api/tokens/${k.id}`, { method: "DELETE" });
+    await list.mutate();
   });
 
   const when = (iso: string | null) =>

@@ -10,7 +10,7 @@ import { Card, CardBody, CardFooter, CardHeader } from "@/components/ui/card";
 import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 
-export function PasswordChangeForm({ csrfToken }: { csrfToken: string }) {
+export function PasswordChangeForm() {
   const t = useTranslations("account");
   const { busy, error, call } = useApiCall();
   const [mismatch, setMismatch] = useState(false);
@@ -29,7 +29,6 @@ export function PasswordChangeForm({ csrfToken }: { csrfToken: string }) {
     await call(async () => {
       await fetchJson("/api/account/password", {
         body: { currentPassword: f.get("currentPassword"), newPassword: f.get("newPassword") },
-        csrfToken,
       });
       form.reset();
       setDone(true);

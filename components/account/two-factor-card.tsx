@@ -2,7 +2,9 @@
 
 import { useState, type FormEvent } from "react";
 import { useTranslations } from "use-intl";
-import { ApiError, fetchJson, toApiError } from "@/components/api/fetch-json";
+import { fetchJson } from "@/components/api/fetch-json";
+import { useApiCall } from "@/components/api/use-action";
+import { useTotpStatus } from "@/components/data/use-account";
 import { Alert, ErrorBanner } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -22,60 +24,41 @@ export interface TotpStatus {
 
 type Mode = "idle" | "enrol" | "codes" | "disable" | "regenerate";
 
-export function TwoFactorCard({ initial, csrfToken }: { initial: TotpStatus; csrfToken: string }) {
+export function TwoFactorCard({ initial }: { initial: TotpStatus }) {
   const t = useTranslations("twofactor");
-  const [status, setStatus] = useState(initial);
+  const totp = useTotpStatus(initial);
+  const status = totp.data?.totp ?? initial;
   const [mode, setMode] = useState<Mode>("idle");
   const [enrolment, setEnrolment] = useState<TotpEnrolment | null>(null);
   const [codes, setCodes] = useState<string[]>([]);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, setError, call } = useApiCall();
   const [notice, setNotice] = useState<string | null>(null);
 
-  async function refresh() {
-    setStatus((await fetchJson<{ totp: TotpStatus }>("/api/account/totp")).totp);
-  }
-
-  function failed(err: unknown) {
-    setError(toApiError(err));
-  }
-
-  async function startEnrol() {
-    setBusy(true);
-    setError(null);
+  function startEnrol() {
     setNotice(null);
-    try {
+    void call(async () => {
       setEnrolment(
-        (await fetchJson<{ enrolment: TotpEnrolment }>("/api/account/totp/enrol", { method: "POST", csrfToken }))
-          .enrolment,
+        (await fetchJson<{ enrolment: TotpEnrolment }>("/api/account/totp/enrol", { method: "POST" })).enrolment,
       );
       setMode("enrol");
-    } catch (err) {
-      failed(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   async function confirmEnrol(code: string) {
-    const r = await fetchJson<{ recoveryCodes: string[] }>("/api/account/totp/confirm", { body: { code }, csrfToken });
+    const r = await fetchJson<{ recoveryCodes: string[] }>("/api/account/totp/confirm", { body: { code } });
     setCodes(r.recoveryCodes);
     setEnrolment(null);
     setMode("codes");
     setNotice(t("enabled"));
-    await refresh();
+    await totp.mutate();
   }
 
-  async function submit(e: FormEvent<HTMLFormElement>, path: string, fields: string[]) {
+  function submit(e: FormEvent<HTMLFormElement>, path: string, fields: string[]) {
     e.preventDefault();
     const f = new FormData(e.currentTarget);
-    setBusy(true);
-    setError(null);
-    try {
-      const r = await fetchJson<{ recoveryCodes?: string[] }>(path, {
-        body: Object.fromEntries(fields.map((k) => [k, String(f.get(k) ?? "")])),
-        csrfToken,
-      });
+    const body = Object.fromEntries(fields.map((k) => [k, String(f.get(k) ?? "")]));
+    void call(async () => {
+      const r = await fetchJson<{ recoveryCodes?: string[] }>(path, { body });
       if (r.recoveryCodes) {
         setCodes(r.recoveryCodes);
         setMode("codes");
@@ -83,12 +66,8 @@ export function TwoFactorCard({ initial, csrfToken }: { initial: TotpStatus; csr
         setMode("idle");
         setNotice(t("disabled"));
       }
-      await refresh();
-    } catch (err) {
-      failed(err);
-    } finally {
-      setBusy(false);
-    }
+      await totp.mutate();
+    });
   }
 
   function cancel() {

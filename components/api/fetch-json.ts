@@ -25,18 +25,38 @@ export function toApiError(err: unknown): ApiError {
   return new ApiError(0, "internal", err instanceof Error ? err.message : String(err));
 }
 
+/** Name of the `<meta>` the signed-in layout renders with the session's CSRF token. */
+export const CSRF_META = "csrf-token";
+
+/**
+ * The session's CSRF token, read from the page (the signed-in layout renders it), so no component has to
+ * carry it. Empty outside a signed-in page: the server then refuses a mutation with `csrf_failed`.
+ */
+export function csrfToken(): string {
+  if (typeof document === "undefined") return "";
+  return document.querySelector<HTMLMetaElement>(`meta[name="${CSRF_META}"]`)?.content ?? "";
+}
+
+/** Headers for a call to the app's own API: the CSRF token on everything but reads. */
+export function apiHeaders(method: string, extra: Record<string, string> = {}): Record<string, string> {
+  const headers: Record<string, string> = { ...extra };
+  const token = method === "GET" || method === "HEAD" ? "" : csrfToken();
+  if (token) headers["x-csrf-token"] = token;
+  return headers;
+}
+
 /** JSON fetch against the app's own API, sending the session's CSRF token on mutations. */
 export async function fetchJson<T>(
   path: string,
-  opts: { method?: string; body?: unknown; csrfToken?: string; signal?: AbortSignal } = {},
+  opts: { method?: string; body?: unknown; signal?: AbortSignal } = {},
 ): Promise<T> {
-  const headers: Record<string, string> = { accept: "application/json" };
+  const method = opts.method ?? (opts.body === undefined ? "GET" : "POST");
+  const headers = apiHeaders(method, { accept: "application/json" });
   if (opts.body !== undefined) headers["content-type"] = "application/json";
-  if (opts.csrfToken) headers["x-csrf-token"] = opts.csrfToken;
   let res: Response;
   try {
     res = await fetch(path, {
-      method: opts.method ?? (opts.body === undefined ? "GET" : "POST"),
+      method,
       headers,
       body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
       signal: opts.signal,

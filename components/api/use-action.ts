@@ -1,24 +1,6 @@
 "use client";
 import { useState } from "react";
-import { ApiError, toApiError } from "./fetch-json";
-
-/**
- * A dialog's one server action: `busy` while it runs, the server's message in `error` when it fails
- * (kept until the next run or `setError`), `onDone` when it succeeded.
- */
-export function useAction() {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const run = (work: () => Promise<unknown>, onDone?: () => void) => {
-    setBusy(true);
-    setError(null);
-    work()
-      .then(() => onDone?.())
-      .catch((err: unknown) => setError(toApiError(err).message))
-      .finally(() => setBusy(false));
-  };
-  return { busy, error, setError, run };
-}
+import { toApiError, type ApiError } from "./fetch-json";
 
 /**
  * `busy` and the last failure around a form's calls: `call(work)` clears `error`, runs `work`, keeps a

@@ -3,7 +3,7 @@
 import { useState, type FormEvent } from "react";
 import { usePathname, useRouter } from "next/navigation";
 import { useFormatter, useTranslations } from "use-intl";
-import { ApiError, fetchJson } from "@/components/api/fetch-json";
+import { useAuditLog, type AuditPage as Page } from "@/components/data/use-audit";
 import { PageHeader } from "@/components/shell/page-header";
 import { ErrorBanner } from "@/components/ui/alert";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
@@ -12,14 +12,7 @@ import { Card } from "@/components/ui/card";
 import { Field } from "@/components/ui/field";
 import { Input, Select } from "@/components/ui/input";
 import { TBody, TD, TH, THead, TR, Table, TableEmpty } from "@/components/ui/table";
-import type { AuditEventView } from "@/lib/contracts/audit";
 import { auditDetailLines, auditTargetLabel } from "./audit-format";
-
-interface Page {
-  events: AuditEventView[];
-  nextBefore: string | null;
-  total: number;
-}
 
 /** Filter values as they travel in the URL and to the API (from/to as ISO instants). */
 export type AuditFilters = Partial<Record<"actor" | "action" | "outcome" | "host" | "vm" | "from" | "to", string>>;
@@ -69,37 +62,18 @@ export function AuditClient({
   const hostName = (id: string) => hostNames.get(id);
   const router = useRouter();
   const pathname = usePathname();
-  const [events, setEvents] = useState(initial.events);
-  const [next, setNext] = useState(initial.nextBefore);
-  const [total, setTotal] = useState(initial.total);
   const [filters, setFilters] = useState<AuditFilters>(initialFilters);
   const [formKey, setFormKey] = useState(0);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  async function load(f: AuditFilters, before: string | null) {
-    setBusy(true);
-    setError(null);
-    try {
-      const q = queryOf(f);
-      if (before) q.set("before", before);
-      const page = await fetchJson<Page>(`/api/audit?${q}`);
-      setEvents((prev) => (before ? [...prev, ...page.events] : page.events));
-      setNext(page.nextBefore);
-      setTotal(page.total);
-    } catch (err) {
-      setError(err instanceof ApiError ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const query = queryOf(filters).toString();
+  const log = useAuditLog(query, query === queryOf(initialFilters).toString() ? initial : undefined);
+  const { events, next, total, busy } = log;
+  const error = log.error?.message ?? null;
 
   function apply(f: AuditFilters) {
     setFilters(f);
     // The URL carries the filters, so a filtered view can be reloaded or shared.
     const q = queryOf(f).toString();
     router.replace(q ? `${pathname}?${q}` : pathname, { scroll: false });
-    void load(f, null);
   }
 
   function onFilter(e: FormEvent<HTMLFormElement>) {
@@ -308,7 +282,7 @@ export function AuditClient({
 
         {next ? (
           <div className="flex justify-center">
-            <Button variant="secondary" loading={busy} onClick={() => load(filters, next)} testId="audit-more">
+            <Button variant="secondary" loading={busy} onClick={log.more} testId="audit-more">
               {t("loadMore")}
             </Button>
           </div>

@@ -4,6 +4,7 @@ import { useState, type FormEvent } from "react";
 import { useRouter } from "next/navigation";
 import { useTranslations } from "use-intl";
 import { ApiError, fetchJson } from "@/components/api/fetch-json";
+import { useApiCall } from "@/components/api/use-action";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
@@ -24,60 +25,53 @@ export function LoginForm({ next }: { next: string }) {
   const t = useTranslations("auth");
   const tf = useTranslations("twofactor");
   const router = useRouter();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy: calling, error: failure, setError, call } = useApiCall();
+  // Stays on from the last step until the next page replaces this one.
+  const [entering, setEntering] = useState(false);
+  const busy = calling || entering;
+  const error = failure?.message ?? null;
   const [step, setStep] = useState<"password" | "totp" | "enrol" | "recovery">("password");
   const [enrolment, setEnrolment] = useState<TotpEnrolment | null>(null);
   const [recoveryCodes, setRecoveryCodes] = useState<string[]>([]);
 
   function enter() {
+    setEntering(true);
     // Checked again here: the page already did, but this is where the browser navigates.
     router.replace(safeNextPath(next));
     router.refresh();
   }
 
-  function fail(err: unknown) {
-    setError(err instanceof ApiError ? err.message : String(err));
-    setBusy(false);
-  }
-
-  async function onPassword(e: FormEvent<HTMLFormElement>) {
+  function onPassword(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const f = new FormData(e.currentTarget);
-    setBusy(true);
-    setError(null);
-    try {
-      const r = await fetchJson<LoginAnswer>("/api/auth/login", {
-        body: { username: f.get("username"), password: f.get("password") },
-      });
+    const body = { username: f.get("username"), password: f.get("password") };
+    void call(async () => {
+      const r = await fetchJson<LoginAnswer>("/api/auth/login", { body });
       if (r.step === "done") return enter();
       if (r.step === "enrol") {
         const s = await fetchJson<{ enrolment: TotpEnrolment }>("/api/auth/login/enrol", { method: "POST" });
         setEnrolment(s.enrolment);
       }
       setStep(r.step);
-      setBusy(false);
-    } catch (err) {
-      fail(err);
-    }
+    });
   }
 
-  async function onCode(e: FormEvent<HTMLFormElement>) {
+  function onCode(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const form = e.currentTarget;
     const code = String(new FormData(form).get("code") ?? "");
-    setBusy(true);
-    setError(null);
-    try {
-      await fetchJson("/api/auth/login/second-factor", { body: { code } });
+    void call(async () => {
+      try {
+        await fetchJson("/api/auth/login/second-factor", { body: { code } });
+      } catch (err) {
+        form.reset();
+        // A spent or burnt challenge needs the password again.
+        if (err instanceof ApiError && err.status === 401 && /sign in again|password again/.test(err.message))
+          setStep("password");
+        throw err;
+      }
       enter();
-    } catch (err) {
-      form.reset();
-      // A spent or burnt challenge needs the password again.
-      if (err instanceof ApiError && err.status === 401 && /sign in again|password again/.test(err.message))
-        setStep("password");
-      fail(err);
-    }
+    });
   }
 
   async function onEnrolConfirm(code: string) {

@@ -3,7 +3,8 @@
 import { useState, type FormEvent } from "react";
 import { useRouter } from "next/navigation";
 import { useTranslations } from "use-intl";
-import { ApiError, fetchJson, toApiError } from "@/components/api/fetch-json";
+import { fetchJson } from "@/components/api/fetch-json";
+import { useApiCall } from "@/components/api/use-action";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
@@ -12,11 +13,13 @@ import { ErrorBanner } from "@/components/ui/alert";
 export function SetupForm() {
   const t = useTranslations("auth");
   const router = useRouter();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy: calling, error, call } = useApiCall();
+  // Stays on until the next page replaces this one.
+  const [done, setDone] = useState(false);
+  const busy = calling || done;
   const [mismatch, setMismatch] = useState(false);
 
-  async function onSubmit(e: FormEvent<HTMLFormElement>) {
+  function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const f = new FormData(e.currentTarget);
     if (f.get("password") !== f.get("confirm")) {
@@ -24,18 +27,13 @@ export function SetupForm() {
       return;
     }
     setMismatch(false);
-    setBusy(true);
-    setError(null);
-    try {
-      await fetchJson("/api/setup", {
-        body: { username: f.get("username"), displayName: f.get("displayName"), password: f.get("password") },
-      });
+    const body = { username: f.get("username"), displayName: f.get("displayName"), password: f.get("password") };
+    void call(async () => {
+      await fetchJson("/api/setup", { body });
+      setDone(true);
       router.replace("/vms");
       router.refresh();
-    } catch (err) {
-      setError(toApiError(err));
-      setBusy(false);
-    }
+    });
   }
 
   return (

@@ -2,7 +2,7 @@
 
 import { useState, type FormEvent } from "react";
 import { useTranslations } from "use-intl";
-import { ApiError, toApiError } from "@/components/api/fetch-json";
+import { useApiCall } from "@/components/api/use-action";
 import { ErrorBanner } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
@@ -28,20 +28,18 @@ export function TotpEnrolPanel({
   onCancel?: () => void;
 }) {
   const t = useTranslations("twofactor");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy: calling, error, call } = useApiCall();
+  // Stays on once confirmed: the caller moves on to the next step.
+  const [done, setDone] = useState(false);
+  const busy = calling || done;
 
-  async function onSubmit(e: FormEvent<HTMLFormElement>) {
+  function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const code = String(new FormData(e.currentTarget).get("code") ?? "");
-    setBusy(true);
-    setError(null);
-    try {
+    void call(async () => {
       await onConfirm(code);
-    } catch (err) {
-      setError(toApiError(err));
-      setBusy(false);
-    }
+      setDone(true);
+    });
   }
 
   return (

@@ -2,7 +2,7 @@
 import Link from "next/link";
 import { useCallback, useEffect, useState } from "react";
 import { useTranslations } from "use-intl";
-import { fetchJson } from "@/components/api/fetch-json";
+import { useVmRecord } from "@/components/data/use-vms";
 import { Badge } from "@/components/ui/badge";
 import { cn, focusRing } from "@/components/ui/cn";
 import { Select } from "@/components/ui/input";
@@ -19,7 +19,6 @@ export interface ConsoleClientProps {
   hostId: string;
   uuid: string;
   kind: ConsoleKind;
-  csrfToken: string;
   /** vm.console.takeover on this VM (lib/authz, decided by the page on the server). */
   canTakeover: boolean;
 }
@@ -45,7 +44,7 @@ function vmPath(hostId: string, uuid: string) {
  * websocket path to the view of the console's kind (noVNC, xterm.js,
  * spice-html5). Loaded without server rendering (see console-loader.tsx).
  */
-export default function ConsoleClient({ hostId, uuid, kind, csrfToken, canTakeover }: ConsoleClientProps) {
+export default function ConsoleClient({ hostId, uuid, kind, canTakeover }: ConsoleClientProps) {
   const t = useTranslations("console");
   const tc = useTranslations("common");
 
@@ -55,15 +54,16 @@ export default function ConsoleClient({ hostId, uuid, kind, csrfToken, canTakeov
   const [fullscreen, setFullscreen] = useState(false);
   const [pasteOpen, setPasteOpen] = useState(false);
   const [vvState, setVvState] = useState<{ busy: boolean; error: string | null }>({ busy: false, error: null });
-  const [vm, setVm] = useState<VmInfo | null>(null);
+  const vmRecord = useVmRecord(hostId, uuid);
+  const vm: VmInfo | null = vmRecord.data?.vm ?? null;
   const [desktopName, setDesktopName] = useState<string | null>(null);
   const mint = useCallback(
     async (mode: ConsoleMode, signal: AbortSignal) => {
-      const r = await ticketMint({ hostId, uuid, kind, mode, csrfToken, signal });
+      const r = await ticketMint({ hostId, uuid, kind, mode, signal });
       if (r.ok && !signal.aborted) setViewOnly(r.ticket.viewOnly);
       return r;
     },
-    [hostId, uuid, kind, csrfToken],
+    [hostId, uuid, kind],
   );
   const stage = useConsoleSession(attempt, mint);
   const { phase, status, ended, session, rootRef, handle, toggleFullscreen } = stage;
@@ -71,13 +71,11 @@ export default function ConsoleClient({ hostId, uuid, kind, csrfToken, canTakeov
   // The VM's name, state and consoles: for the title, the kind switch and why a
   // ticket was refused. Optional: the console works without it.
   const failed = phase.kind === "failed";
+  // A refused ticket may come from a changed VM (stopped, its display removed): read it again then.
+  const { mutate: vmReread } = vmRecord;
   useEffect(() => {
-    const ac = new AbortController();
-    fetchJson<{ vm: VmInfo }>(`/api${vmPath(hostId, uuid)}`, { signal: ac.signal })
-      .then((r) => setVm(r.vm))
-      .catch(() => {});
-    return () => ac.abort();
-  }, [hostId, uuid, failed]);
+    if (failed) void vmReread();
+  }, [failed, vmReread]);
 
   const title = vm?.name ?? desktopName ?? uuid;
   useEffect(() => {
@@ -96,7 +94,7 @@ export default function ConsoleClient({ hostId, uuid, kind, csrfToken, canTakeov
   const mintChannel = useCallback(
     async (mainUrl: string): Promise<string> => {
       for (let i = 0; ; i++) {
-        const r = await ticketMint({ hostId, uuid, kind, mode: "interactive", csrfToken, channel: "extra", mainUrl });
+        const r = await ticketMint({ hostId, uuid, kind, mode: "interactive", channel: "extra", mainUrl });
         if (r.ok) return r.ticket.url;
         // Right after a take-over, the previous holder's sessions take about a second to close.
         if ("held" in r && i < 6) {
@@ -106,7 +104,7 @@ export default function ConsoleClient({ hostId, uuid, kind, csrfToken, canTakeov
         throw new Error("held" in r ? t("status.held") : r.error.message);
       }
     },
-    [hostId, uuid, kind, csrfToken, t],
+    [hostId, uuid, kind, t],
   );
 
   const events: ViewEvents = { ...stage.events, onDesktopName: setDesktopName };
@@ -153,7 +151,7 @@ export default function ConsoleClient({ hostId, uuid, kind, csrfToken, canTakeov
 
   async function downloadVv() {
     setVvState({ busy: true, error: null });
-    const error = await vvDownload({ hostId, uuid, csrfToken });
+    const error = await vvDownload({ hostId, uuid });
     setVvState({ busy: false, error });
     afterToolbar();
   }

@@ -1,4 +1,4 @@
-import { ApiError } from "@/components/api/fetch-json";
+import { ApiError, apiHeaders } from "@/components/api/fetch-json";
 import { isConsoleKind, type ConsoleKind, type ConsoleMode } from "@/components/console/kinds";
 
 /** 201 of POST /api/vms/:hostId/:uuid/console. `url` carries the ticket: never show or log it. */
@@ -34,7 +34,6 @@ export async function ticketMint(o: {
   uuid: string;
   kind: ConsoleKind;
   mode: ConsoleMode;
-  csrfToken: string;
   signal?: AbortSignal;
   /** SPICE: "extra" for a further channel of an open console (keeps its password). */
   channel?: "main" | "extra";
@@ -44,7 +43,7 @@ export async function ticketMint(o: {
   return ticketRequest(
     consoleApiPath(o.hostId, o.uuid),
     {
-      headers: { accept: "application/json", "content-type": "application/json", "x-csrf-token": o.csrfToken },
+      headers: apiHeaders("POST", { accept: "application/json", "content-type": "application/json" }),
       body: JSON.stringify({
         kind: o.kind,
         mode: o.mode,
@@ -134,12 +133,12 @@ export function consoleSocketOpen(path: string): WebSocket {
  * Downloads a .vv file for a native SPICE viewer (POST .../console/vv): the browser saves it and the
  * system opens it with remote-viewer. Resolves with an error message, or null when saved.
  */
-export async function vvDownload(o: { hostId: string; uuid: string; csrfToken: string }): Promise<string | null> {
+export async function vvDownload(o: { hostId: string; uuid: string }): Promise<string | null> {
   let res: Response;
   try {
     res = await fetch(`${consoleApiPath(o.hostId, o.uuid)}/vv`, {
       method: "POST",
-      headers: { "x-csrf-token": o.csrfToken },
+      headers: apiHeaders("POST"),
       credentials: "same-origin",
     });
   } catch {

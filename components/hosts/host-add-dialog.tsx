@@ -22,12 +22,10 @@ import { hostHref, type HostView } from "@/components/hosts/types";
  */
 export function HostAddDialog({
   open,
-  csrfToken,
   onClose,
   onHost,
 }: {
   open: boolean;
-  csrfToken: string;
   onClose: () => void;
   onHost: (host: HostView) => void;
 }) {
@@ -54,7 +52,6 @@ export function HostAddDialog({
     await call(async () => {
       const r = await fetchJson<{ host: HostView }>("/api/hosts", {
         body: { ...hostFieldsRead(form), key },
-        csrfToken,
       });
       setCreated(r.host);
       onHost(r.host);
@@ -113,7 +110,7 @@ export function HostAddDialog({
           </section>
           <section className="space-y-2">
             <h3 className="text-sm font-semibold">{t("addDialog.step2")}</h3>
-            <HostTestPanel host={created} csrfToken={csrfToken} onHost={update} autoFocus />
+            <HostTestPanel host={created} onHost={update} autoFocus />
           </section>
         </div>
       </Dialog>

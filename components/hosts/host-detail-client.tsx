@@ -2,34 +2,32 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from "react";
+import { useState, type FormEvent, type ReactNode } from "react";
 import { useFormatter, useTranslations } from "use-intl";
-import { ApiError, fetchJson, toApiError } from "@/components/api/fetch-json";
+import { fetchJson } from "@/components/api/fetch-json";
+import { useHost } from "@/components/data/use-hosts";
 import { useApiCall } from "@/components/api/use-action";
 import { Alert, ErrorBanner } from "@/components/ui/alert";
 import { Button, Spinner, buttonClasses } from "@/components/ui/button";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { ConfirmDialog, FormDialog } from "@/components/ui/dialog";
 import { CopyButton } from "@/components/vms/copy-button";
-import { useFleetEvents } from "@/components/vms/fleet-events";
 import { VmList } from "@/components/vms/vm-list";
 import { HostFields, hostFieldsRead } from "@/components/hosts/host-fields";
 import { HostInfoCard } from "@/components/hosts/host-info-card";
 import { HostStatusBadge } from "@/components/hosts/host-status-badge";
 import { HostTestPanel } from "@/components/hosts/host-test-panel";
-import type { HostStatus, HostView, ProbeStep } from "@/components/hosts/types";
+import type { HostView, ProbeStep } from "@/components/hosts/types";
 
 type Panel = "edit" | "delete" | "accept" | null;
 
 export function HostDetailClient({
   hostId,
-  csrfToken,
   canManage,
   canManageEndpoint,
   canPower,
 }: {
   hostId: string;
-  csrfToken: string;
   /** host.manage on this host: name, domain type, delete, accept a new key. */
   canManage: boolean;
   /** host.manage globally: address, port, user, libvirt URI, connection test. */
@@ -39,34 +37,10 @@ export function HostDetailClient({
   const t = useTranslations("hosts");
   const tc = useTranslations("common");
   const router = useRouter();
-  const [host, setHost] = useState<HostView | null>(null);
-  const [loadError, setLoadError] = useState<ApiError | null>(null);
+  const { host, error: loadError, put: setHost, reload: load } = useHost(hostId);
   const [panel, setPanel] = useState<Panel>(null);
   const { busy, error, setError, call } = useApiCall();
   const base = `/api/hosts/${encodeURIComponent(hostId)}`;
-
-  const load = useCallback(async () => {
-    try {
-      setHost((await fetchJson<{ host: HostView }>(base)).host);
-      setLoadError(null);
-    } catch (err) {
-      setLoadError(toApiError(err));
-    }
-  }, [base]);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
-
-  useFleetEvents({
-    onHost: (e) => {
-      if (e.hostId !== hostId) return;
-      setHost((h) => (h ? { ...h, status: e.status as HostStatus, statusMessage: e.statusMessage } : h));
-      // A changed key or a new status may come with a new presented fingerprint: read the record again.
-      void load();
-    },
-    onResync: () => void load(),
-  });
 
   function open(p: Panel) {
     setError(null);
@@ -89,18 +63,15 @@ export function HostDetailClient({
   function onEdit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const body = hostFieldsRead(new FormData(e.currentTarget));
-    void run(async () =>
-      setHost((await fetchJson<{ host: HostView }>(base, { method: "PATCH", body, csrfToken })).host),
-    );
+    void run(async () => setHost((await fetchJson<{ host: HostView }>(base, { method: "PATCH", body })).host));
   }
 
   function onAccept(fingerprint: string) {
     void run(async () => {
-      setHost((await fetchJson<{ host: HostView }>(`${base}/confirm-key`, { body: { fingerprint }, csrfToken })).host);
+      setHost((await fetchJson<{ host: HostView }>(`${base}/confirm-key`, { body: { fingerprint } })).host);
       // Connect again with the newly pinned key so the status is current; the test's own failures show on the page.
       const r = await fetchJson<{ steps: ProbeStep[]; host: HostView }>(`${base}/test`, {
         method: "POST",
-        csrfToken,
       }).catch(() => null);
       if (r) setHost(r.host);
     });
@@ -108,7 +79,7 @@ export function HostDetailClient({
 
   function onDelete() {
     void run(async () => {
-      await fetchJson(base, { method: "DELETE", csrfToken });
+      await fetchJson(base, { method: "DELETE" });
       router.push("/hosts");
     });
   }
@@ -123,7 +94,7 @@ export function HostDetailClient({
             title={loadError.status === 404 ? t("detail.notFound") : t("loadFailed")}
             action={
               loadError.status === 404 ? undefined : (
-                <Button size="sm" variant="secondary" onClick={() => void load()}>
+                <Button size="sm" variant="secondary" onClick={load}>
                   {tc("actions.retry")}
                 </Button>
               )
@@ -218,14 +189,14 @@ export function HostDetailClient({
         ) : null}
 
         <div className={unpinned ? "max-w-3xl" : "grid grid-cols-1 gap-6 xl:grid-cols-2"}>
-          <ConnectionCard host={host} csrfToken={csrfToken} canTest={canManageEndpoint} onHost={setHost} />
+          <ConnectionCard host={host} canTest={canManageEndpoint} onHost={setHost} />
           {unpinned ? null : <HostInfoCard hostId={host.id} reloadKey={`${host.status}:${host.hostKeySha256 ?? ""}`} />}
         </div>
 
         {unpinned ? null : (
           <section className="space-y-3">
             <h2 className="text-lg font-semibold text-slate-900 dark:text-slate-50">{t("detail.vms")}</h2>
-            <VmList hostId={host.id} csrfToken={csrfToken} canPower={canPower} />
+            <VmList hostId={host.id} canPower={canPower} />
           </section>
         )}
       </div>
@@ -300,12 +271,10 @@ function BackLink() {
 
 function ConnectionCard({
   host,
-  csrfToken,
   canTest,
   onHost,
 }: {
   host: HostView;
-  csrfToken: string;
   canTest: boolean;
   onHost: (h: HostView) => void;
 }) {
@@ -340,7 +309,7 @@ function ConnectionCard({
             </div>
           </Item>
         </dl>
-        {canTest ? <HostTestPanel host={host} csrfToken={csrfToken} onHost={onHost} /> : null}
+        {canTest ? <HostTestPanel host={host} onHost={onHost} /> : null}
       </CardBody>
     </Card>
   );

@@ -1,8 +1,8 @@
 "use client";
 
-import { useCallback, useEffect, useState, type ReactNode } from "react";
+import type { ReactNode } from "react";
 import { useTranslations } from "use-intl";
-import { ApiError, fetchJson, toApiError } from "@/components/api/fetch-json";
+import { useHostInfo } from "@/components/data/use-hosts";
 import { ErrorBanner } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button, Spinner } from "@/components/ui/button";
@@ -11,32 +11,13 @@ import { usedPercent } from "@/components/vms/format";
 import { VM_STATES } from "@/components/vms/types";
 import { useVmFormat } from "@/components/vms/use-vm-format";
 import { VmStateBadge } from "@/components/vms/vm-state-badge";
-import type { HostInfo } from "@/components/hosts/types";
 
 /** What the host says about itself (GET /api/hosts/:id/info). `reloadKey` changes when it is worth asking again. */
 export function HostInfoCard({ hostId, reloadKey }: { hostId: string; reloadKey: string }) {
   const t = useTranslations("hosts");
   const tc = useTranslations("common");
   const fmt = useVmFormat();
-  const [info, setInfo] = useState<HostInfo | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
-  const [loading, setLoading] = useState(true);
-
-  const load = useCallback(async () => {
-    setLoading(true);
-    try {
-      setInfo((await fetchJson<{ info: HostInfo }>(`/api/hosts/${encodeURIComponent(hostId)}/info`)).info);
-      setError(null);
-    } catch (err) {
-      setError(toApiError(err));
-    } finally {
-      setLoading(false);
-    }
-  }, [hostId]);
-
-  useEffect(() => {
-    void load();
-  }, [load, reloadKey]);
+  const { info, error, loading, reload: load } = useHostInfo(hostId, reloadKey);
 
   const used = info ? usedPercent(info.memoryKiB, info.freeMemoryKiB) : null;
 
@@ -45,7 +26,7 @@ export function HostInfoCard({ hostId, reloadKey }: { hostId: string; reloadKey:
       <CardHeader
         title={t("info.title")}
         actions={
-          <Button size="sm" variant="ghost" onClick={() => void load()} loading={loading} testId="host-info-refresh">
+          <Button size="sm" variant="ghost" onClick={load} loading={loading} testId="host-info-refresh">
             {t("info.refresh")}
           </Button>
         }
@@ -56,7 +37,7 @@ export function HostInfoCard({ hostId, reloadKey }: { hostId: string; reloadKey:
             testId="host-info-error"
             title={error.code === "host_not_ready" ? t("info.notReady") : t("info.failed")}
             action={
-              <Button size="sm" variant="secondary" onClick={() => void load()} testId="host-info-retry">
+              <Button size="sm" variant="secondary" onClick={load} testId="host-info-retry">
                 {tc("actions.retry")}
               </Button>
             }

@@ -17,12 +17,10 @@ import { hostKeyToConfirm, type HostView, type ProbeStep } from "@/components/ho
  */
 export function HostTestPanel({
   host,
-  csrfToken,
   onHost,
   autoFocus = false,
 }: {
   host: HostView;
-  csrfToken: string;
   onHost: (host: HostView) => void;
   autoFocus?: boolean;
 }) {
@@ -37,7 +35,7 @@ export function HostTestPanel({
     setBusy("test");
     setError(null);
     try {
-      const r = await fetchJson<{ steps: ProbeStep[]; host: HostView }>(`${base}/test`, { method: "POST", csrfToken });
+      const r = await fetchJson<{ steps: ProbeStep[]; host: HostView }>(`${base}/test`, { method: "POST" });
       setSteps(r.steps);
       onHost(r.host);
     } catch (err) {
@@ -51,7 +49,7 @@ export function HostTestPanel({
     setBusy("pin");
     setError(null);
     try {
-      const r = await fetchJson<{ host: HostView }>(`${base}/confirm-key`, { body: { fingerprint }, csrfToken });
+      const r = await fetchJson<{ host: HostView }>(`${base}/confirm-key`, { body: { fingerprint } });
       onHost(r.host);
       setPinned(fingerprint);
     } catch (err) {

@@ -1,57 +1,25 @@
 "use client";
 
 import Link from "next/link";
-import { useCallback, useEffect, useState } from "react";
+import { useState } from "react";
 import { useFormatter, useNow, useTranslations } from "use-intl";
-import { ApiError, fetchJson } from "@/components/api/fetch-json";
+import { useHosts } from "@/components/data/use-hosts";
 import { PageHeader } from "@/components/shell/page-header";
 import { ErrorBanner } from "@/components/ui/alert";
 import { Button, Spinner } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PlusIcon, ServerIcon } from "@/components/ui/icons";
 import { TBody, TD, TH, THead, TR, Table, TableEmpty } from "@/components/ui/table";
-import { useFleetEvents } from "@/components/vms/fleet-events";
 import { HostAddDialog } from "@/components/hosts/host-add-dialog";
 import { HostStatusBadge } from "@/components/hosts/host-status-badge";
-import { hostHref, type HostStatus, type HostView } from "@/components/hosts/types";
+import { hostHref, type HostView } from "@/components/hosts/types";
 
 /** /hosts: every host, its connection status, and adding one. */
-export function HostsClient({ csrfToken, canManage }: { csrfToken: string; canManage: boolean }) {
+export function HostsClient({ canManage }: { canManage: boolean }) {
   const t = useTranslations("hosts");
   const tc = useTranslations("common");
-  const [hosts, setHosts] = useState<HostView[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { hosts, error, put: upsert, reload } = useHosts();
   const [adding, setAdding] = useState(false);
-
-  const load = useCallback(async () => {
-    try {
-      setHosts((await fetchJson<{ hosts: HostView[] }>("/api/hosts")).hosts);
-      setError(null);
-    } catch (err) {
-      setError(err instanceof ApiError ? err.message : String(err));
-    }
-  }, []);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
-
-  useFleetEvents({
-    onHost: (e) =>
-      setHosts(
-        (list) =>
-          list?.map((h) =>
-            h.id === e.hostId ? { ...h, status: e.status as HostStatus, statusMessage: e.statusMessage } : h,
-          ) ?? list,
-      ),
-    onResync: () => void load(),
-  });
-
-  const upsert = (host: HostView) =>
-    setHosts((list) => {
-      const rest = (list ?? []).filter((h) => h.id !== host.id);
-      return [...rest, host].sort((a, b) => a.name.localeCompare(b.name));
-    });
 
   const addButton = canManage ? (
     <Button testId="host-add-open" onClick={() => setAdding(true)}>
@@ -69,12 +37,12 @@ export function HostsClient({ csrfToken, canManage }: { csrfToken: string; canMa
             testId="hosts-error"
             title={t("loadFailed")}
             action={
-              <Button size="sm" variant="secondary" onClick={() => void load()}>
+              <Button size="sm" variant="secondary" onClick={reload}>
                 {tc("actions.retry")}
               </Button>
             }
           >
-            {error}
+            {error.message}
           </ErrorBanner>
         ) : null}
 
@@ -98,9 +66,7 @@ export function HostsClient({ csrfToken, canManage }: { csrfToken: string; canMa
         {hosts && hosts.length > 0 ? <HostsTable hosts={hosts} /> : null}
       </div>
 
-      {canManage ? (
-        <HostAddDialog open={adding} csrfToken={csrfToken} onClose={() => setAdding(false)} onHost={upsert} />
-      ) : null}
+      {canManage ? <HostAddDialog open={adding} onClose={() => setAdding(false)} onHost={upsert} /> : null}
     </>
   );
 }

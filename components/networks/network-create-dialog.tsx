@@ -164,14 +164,12 @@ export function NetworkCreateDialog({
   open,
   onClose,
   hosts,
-  csrfToken,
   onSaved,
   editing,
 }: {
   open: boolean;
   onClose: () => void;
   hosts: NetworkHostOption[];
-  csrfToken: string;
   onSaved: (n: NetworkView, appliesAfterRestart: boolean) => void;
   editing?: NetworkView | null;
 }) {
@@ -204,13 +202,11 @@ export function NetworkCreateDialog({
         const res = await fetchJson<{ network: NetworkView; appliesAfterRestart: boolean }>(path, {
           method: "PUT",
           body,
-          csrfToken,
         });
         onSaved(res.network, res.appliesAfterRestart);
       } else {
         const res = await fetchJson<{ network: NetworkView }>(`/api/hosts/${form.hostId}/networks`, {
           body,
-          csrfToken,
         });
         onSaved(res.network, false);
       }

@@ -34,7 +34,7 @@ function dhcpRanges(n: NetworkView): string {
   return n.ips.flatMap((ip) => ip.dhcpRanges.map((r) => `${r.start} – ${r.end}`)).join(", ");
 }
 
-export function NetworksClient({ hosts, csrfToken }: { hosts: NetworkHostOption[]; csrfToken: string }) {
+export function NetworksClient({ hosts }: { hosts: NetworkHostOption[] }) {
   const t = useTranslations("networks");
   const [data, setData] = useState<FleetNetworks | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
@@ -59,16 +59,16 @@ export function NetworksClient({ hosts, csrfToken }: { hosts: NetworkHostOption[
   const action = useNoticeAction(load);
   const act = (n: NetworkView, body: NetworkAction, notice: string) =>
     action.run(async () => {
-      await fetchJson(netPath(n), { body, csrfToken });
+      await fetchJson(netPath(n), { body });
       return notice;
     });
   const stop = useConfirmAction(async (n: NetworkView) => {
-    await fetchJson(netPath(n), { body: { action: "stop" }, csrfToken });
+    await fetchJson(netPath(n), { body: { action: "stop" } });
     action.setNotice(t("notice.stopped", { name: n.name }));
     await load();
   });
   const remove = useConfirmAction(async (n: NetworkView) => {
-    await fetchJson(netPath(n), { method: "DELETE", csrfToken });
+    await fetchJson(netPath(n), { method: "DELETE" });
     action.setNotice(t("notice.deleted", { name: n.name }));
     await load();
   });
@@ -242,7 +242,6 @@ export function NetworksClient({ hosts, csrfToken }: { hosts: NetworkHostOption[
         open={createOpen}
         onClose={() => setCreateOpen(false)}
         hosts={manageable}
-        csrfToken={csrfToken}
         editing={editing}
         onSaved={(n, appliesAfterRestart) => {
           action.setNotice(

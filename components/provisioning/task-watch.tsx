@@ -1,42 +1,21 @@
 "use client";
 
 import Link from "next/link";
-import { useEffect, useState } from "react";
 import { useTranslations } from "use-intl";
-import { fetchJson } from "@/components/api/fetch-json";
+import { useTask } from "@/components/data/use-tasks";
 import { Alert } from "@/components/ui/alert";
 import { buttonClasses } from "@/components/ui/button";
 import { TaskProgress } from "@/components/tasks/task-progress";
 import { TaskStatusBadge } from "@/components/tasks/task-status-badge";
 import { useTaskMessage, useTaskTitle } from "@/components/tasks/task-title";
 import { vmHref } from "@/components/vms/types";
-import type { TaskView } from "@/lib/contracts/tasks";
 
 /** Follows one provisioning task (create with a full copy, clone) until it ends, then links the new VM. */
 export function TaskWatch({ taskId, testId = "prov-task" }: { taskId: string; testId?: string }) {
   const t = useTranslations("provisioning");
   const titleOf = useTaskTitle();
   const messageOf = useTaskMessage();
-  const [task, setTask] = useState<TaskView | null>(null);
-  useEffect(() => {
-    let stop = false;
-    let timer: ReturnType<typeof setTimeout>;
-    const tick = async () => {
-      try {
-        const r = await fetchJson<{ task: TaskView }>(`/api/tasks/${encodeURIComponent(taskId)}`);
-        if (stop) return;
-        setTask(r.task);
-        if (r.task.status === "queued" || r.task.status === "running") timer = setTimeout(tick, 700);
-      } catch {
-        if (!stop) timer = setTimeout(tick, 2000);
-      }
-    };
-    void tick();
-    return () => {
-      stop = true;
-      clearTimeout(timer);
-    };
-  }, [taskId]);
+  const { task } = useTask(taskId);
 
   const result = task?.result as { hostId?: string; uuid?: string; name?: string } | null | undefined;
   return (

@@ -4,7 +4,8 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useMemo, useRef, useState, type FormEvent } from "react";
 import { useTranslations } from "use-intl";
-import { ApiError, fetchJson, toApiError } from "@/components/api/fetch-json";
+import { fetchJson, toApiError, type ApiError } from "@/components/api/fetch-json";
+import { useApiCall } from "@/components/api/use-action";
 import { PageHeader } from "@/components/shell/page-header";
 import { Alert, ErrorBanner } from "@/components/ui/alert";
 import { Button, buttonClasses } from "@/components/ui/button";
@@ -15,7 +16,9 @@ import { Input, Select, Textarea } from "@/components/ui/input";
 import { vmHref } from "@/components/vms/types";
 import { HardwareFields, HARDWARE_DEFAULTS, type HardwareValue } from "./hardware-fields";
 import { TaskWatch } from "./task-watch";
-import { useHostOptions, useHosts } from "./use-host-options";
+import { useHostOptions, useHosts } from "@/components/data/use-hosts";
+import { useTemplates } from "@/components/data/use-templates";
+import type { HostView } from "@/components/hosts/types";
 import type { MessageRef, PreflightWarning, TemplateView, VmCreateResult } from "@/lib/contracts/provisioning";
 
 type Mode = "template" | "iso" | "import";
@@ -25,17 +28,14 @@ type Mode = "template" | "iso" | "import";
  * templates), install from an ISO, or import an existing disk volume. Pre-flight warnings
  * (memory, pool space) are shown before anything is created.
  */
-export function VmCreateClient({
-  csrfToken,
-  initialTemplateId,
-}: {
-  csrfToken: string;
-  initialTemplateId: string | null;
-}) {
+const NO_HOSTS: HostView[] = [];
+const NO_TEMPLATES: TemplateView[] = [];
+
+export function VmCreateClient({ initialTemplateId }: { initialTemplateId: string | null }) {
   const t = useTranslations("provisioning");
   const router = useRouter();
-  const hosts = useHosts();
-  const [templates, setTemplates] = useState<TemplateView[]>([]);
+  const hosts = useHosts({ live: false }).hosts ?? NO_HOSTS;
+  const templates = useTemplates().items ?? NO_TEMPLATES;
   const [mode, setMode] = useState<Mode>("template");
   const [hostId, setHostId] = useState<string>("");
   const [templateId, setTemplateId] = useState<string>(initialTemplateId ?? "");
@@ -52,17 +52,10 @@ export function VmCreateClient({
   const [importVol, setImportVol] = useState("");
   const [hw, setHw] = useState<HardwareValue>({ ...HARDWARE_DEFAULTS, disks: [] });
   const [start, setStart] = useState(true);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, call } = useApiCall();
   const [warning, setWarning] = useState<string | null>(null);
   const [taskId, setTaskId] = useState<string | null>(null);
   const { options, loading: optionsLoading, error: optionsError } = useHostOptions(hostId || null);
-
-  useEffect(() => {
-    fetchJson<{ templates: TemplateView[] }>("/api/templates")
-      .then((r) => setTemplates(r.templates))
-      .catch(() => setTemplates([]));
-  }, []);
 
   const template = useMemo(() => templates.find((x) => x.id === templateId) ?? null, [templates, templateId]);
   useEffect(() => {
@@ -155,22 +148,21 @@ export function VmCreateClient({
     return keyed.length && keyed.length === list.length ? keyed.map((m) => t(m.key, m.params)).join("; ") : e.message;
   }
 
-  async function submit(acceptWarnings: boolean) {
-    setBusy(true);
-    setError(null);
-    try {
-      const r = await fetchJson<VmCreateResult>("/api/vms/create", { body: body(acceptWarnings), csrfToken });
+  function submit(acceptWarnings: boolean) {
+    return call(async () => {
+      let r: VmCreateResult;
+      try {
+        r = await fetchJson<VmCreateResult>("/api/vms/create", { body: body(acceptWarnings) });
+      } catch (err) {
+        const e = toApiError(err);
+        // 409 without field issues: pre-flight warnings the user may accept.
+        if (e.code === "conflict" && e.issues.length === 0 && !acceptWarnings) return setWarning(warningText(e));
+        throw e;
+      }
       setWarning(null);
       if (r.taskId) setTaskId(r.taskId);
       else if (r.vm) router.push(vmHref(r.vm));
-    } catch (err) {
-      const e = toApiError(err);
-      // 409 without field issues: pre-flight warnings the user may accept.
-      if (e.code === "conflict" && e.issues.length === 0 && !acceptWarnings) setWarning(warningText(e));
-      else setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   function onSubmit(e: FormEvent) {

@@ -1,9 +1,9 @@
 "use client";
 
-import { useCallback, useEffect, useState, type ReactNode } from "react";
+import { useEffect, useState, type ReactNode } from "react";
 import { useTranslations } from "use-intl";
-import { ApiError, fetchJson } from "@/components/api/fetch-json";
-import { useAction, useApiCall } from "@/components/api/use-action";
+import { fetchJson } from "@/components/api/fetch-json";
+import { useApiCall } from "@/components/api/use-action";
 import { Alert, ErrorBanner } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button, Spinner } from "@/components/ui/button";
@@ -13,14 +13,10 @@ import { Field } from "@/components/ui/field";
 import { Input, Select, Textarea } from "@/components/ui/input";
 import { TBody, TD, TH, THead, TR, Table, TableEmpty } from "@/components/ui/table";
 import { DISK_BUSES, DISK_FORMATS, NIC_MODELS } from "@/lib/contracts/provisioning";
-import {
-  type VmEditInput,
-  type VmEditNote,
-  type VmEditResult,
-  type VmHardwareResponse,
-} from "@/lib/contracts/hardware";
+import type { VmEditInput, VmEditNote, VmEditResult, VmHardwareResponse } from "@/lib/contracts/hardware";
 import { TaskWatch } from "./task-watch";
-import { useHostOptions } from "./use-host-options";
+import { useHostOptions } from "@/components/data/use-hosts";
+import { useVmHardware } from "@/components/data/use-vms";
 
 /** A removal to confirm; `volumeOption`: a disk whose volume may be deleted along with it (off by default). */
 type Confirm = { title: string; body: string; edit: VmEditInput; testId: string; volumeOption?: boolean } | null;
@@ -34,7 +30,6 @@ type Confirm = { title: string; body: string; edit: VmEditInput; testId: string;
 export function VmHardwarePanel({
   hostId,
   uuid,
-  csrfToken,
   canEdit,
   canClone,
   canTemplate,
@@ -42,7 +37,6 @@ export function VmHardwarePanel({
 }: {
   hostId: string;
   uuid: string;
-  csrfToken: string;
   canEdit: boolean;
   canClone: boolean;
   canTemplate: boolean;
@@ -51,8 +45,9 @@ export function VmHardwarePanel({
   const t = useTranslations("provisioning");
   const tc = useTranslations("common");
   const path = `/api/vms/${encodeURIComponent(hostId)}/${encodeURIComponent(uuid)}`;
-  const [hw, setHw] = useState<VmHardwareResponse | null>(null);
-  const [loadError, setLoadError] = useState<string | null>(null);
+  const hardware = useVmHardware(hostId, uuid);
+  const hw = hardware.data?.hardware ?? null;
+  const loadError = hardware.error?.message ?? null;
   const { busy, error, setError, call } = useApiCall();
   const [result, setResult] = useState<VmEditResult | null>(null);
   const [confirm, setConfirm] = useState<Confirm>(null);
@@ -62,21 +57,9 @@ export function VmHardwarePanel({
   const [deleteVolume, setDeleteVolume] = useState(false);
   const { options } = useHostOptions(canEdit ? hostId : null);
 
-  const load = useCallback(async () => {
-    try {
-      setHw((await fetchJson<{ hardware: VmHardwareResponse }>(`${path}/hardware`)).hardware);
-      setLoadError(null);
-    } catch (err) {
-      setLoadError(err instanceof ApiError ? err.message : String(err));
-    }
-  }, [path]);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
   /** After a change that also shows elsewhere on the page (the VM's template mark). */
   const reloadAll = () => {
-    void load();
+    void hardware.mutate();
     onChanged?.();
   };
 
@@ -91,9 +74,8 @@ export function VmHardwarePanel({
       const r = await fetchJson<{ result: VmEditResult; hardware: VmHardwareResponse }>(`${path}/hardware`, {
         method: "PATCH",
         body: edit,
-        csrfToken,
       });
-      setHw(r.hardware);
+      void hardware.mutate({ hardware: r.hardware }, { revalidate: false });
       setResult(r.result);
       onChanged?.();
     });
@@ -404,7 +386,6 @@ export function VmHardwarePanel({
         <CloneDialog
           open={cloneOpen}
           path={path}
-          csrfToken={csrfToken}
           template={hw.template}
           name={hw.name}
           onClose={() => setCloneOpen(false)}
@@ -414,7 +395,6 @@ export function VmHardwarePanel({
         <ToTemplateDialog
           open={templateOpen}
           path={path}
-          csrfToken={csrfToken}
           name={hw.name}
           onClose={() => setTemplateOpen(false)}
           onDone={reloadAll}
@@ -424,7 +404,6 @@ export function VmHardwarePanel({
         <UnmarkTemplateDialog
           open={unmarkOpen}
           path={path}
-          csrfToken={csrfToken}
           name={hw.name}
           onClose={() => setUnmarkOpen(false)}
           onDone={reloadAll}
@@ -922,14 +901,12 @@ function AddNicForm({
 function CloneDialog({
   open,
   path,
-  csrfToken,
   template,
   name,
   onClose,
 }: {
   open: boolean;
   path: string;
-  csrfToken: string;
   template: boolean;
   name: string;
   onClose: () => void;
@@ -952,7 +929,7 @@ function CloneDialog({
   }, [open, name, template, setError]);
   async function submit() {
     await call(async () => {
-      setTaskId((await fetchJson<{ taskId: string }>(`${path}/clone`, { body: v, csrfToken })).taskId);
+      setTaskId((await fetchJson<{ taskId: string }>(`${path}/clone`, { body: v })).taskId);
     });
   }
   return (
@@ -1032,21 +1009,19 @@ function CloneDialog({
 function ToTemplateDialog({
   open,
   path,
-  csrfToken,
   name,
   onClose,
   onDone,
 }: {
   open: boolean;
   path: string;
-  csrfToken: string;
   name: string;
   onClose: () => void;
   onDone: () => void;
 }) {
   const t = useTranslations("provisioning");
   const [templateName, setTemplateName] = useState(name);
-  const { busy, error, setError, run } = useAction();
+  const { busy, error, setError, call } = useApiCall();
   useEffect(() => {
     if (open) {
       setTemplateName(name);
@@ -1062,17 +1037,14 @@ function ToTemplateDialog({
       description={t("toTemplate.body")}
       confirmLabel={t("toTemplate.submit")}
       pending={busy}
-      error={error}
+      error={error?.message ?? null}
       onCancel={onClose}
-      onConfirm={() =>
-        run(
-          () => fetchJson(`${path}/to-template`, { body: { templateName, description: "" }, csrfToken }),
-          () => {
-            onDone();
-            onClose();
-          },
-        )
-      }
+      onConfirm={async () => {
+        if (await call(() => fetchJson(`${path}/to-template`, { body: { templateName, description: "" } }))) {
+          onDone();
+          onClose();
+        }
+      }}
     >
       <Field label={t("toTemplate.name")}>
         {(p) => (
@@ -1092,20 +1064,18 @@ function ToTemplateDialog({
 function UnmarkTemplateDialog({
   open,
   path,
-  csrfToken,
   name,
   onClose,
   onDone,
 }: {
   open: boolean;
   path: string;
-  csrfToken: string;
   name: string;
   onClose: () => void;
   onDone: () => void;
 }) {
   const t = useTranslations("provisioning");
-  const { busy, error, setError, run } = useAction();
+  const { busy, error, setError, call } = useApiCall();
   useEffect(() => {
     if (open) setError(null);
   }, [open, setError]);
@@ -1117,17 +1087,14 @@ function UnmarkTemplateDialog({
       description={t("unmarkTemplate.body")}
       confirmLabel={t("unmarkTemplate.submit")}
       pending={busy}
-      error={error}
+      error={error?.message ?? null}
       onCancel={onClose}
-      onConfirm={() =>
-        run(
-          () => fetchJson(`${path}/unmark-template`, { method: "POST", csrfToken }),
-          () => {
-            onDone();
-            onClose();
-          },
-        )
-      }
+      onConfirm={async () => {
+        if (await call(() => fetchJson(`${path}/unmark-template`, { method: "POST" }))) {
+          onDone();
+          onClose();
+        }
+      }}
     />
   );
 }

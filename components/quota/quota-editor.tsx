@@ -1,11 +1,13 @@
 "use client";
 
-import { useEffect, useState, type KeyboardEvent } from "react";
+import { useState, type KeyboardEvent } from "react";
 import { useTranslations } from "use-intl";
-import { ApiError, fetchJson } from "@/components/api/fetch-json";
+import { fetchJson } from "@/components/api/fetch-json";
+import { useApiCall } from "@/components/api/use-action";
+import { useQuota } from "@/components/data/use-access";
 import { Button, Spinner } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
-import { QUOTA_FIELDS, type QuotaField, type QuotaLimits, type QuotaResponse } from "@/lib/contracts/quota";
+import { QUOTA_FIELDS, type QuotaField } from "@/lib/contracts/quota";
 
 const USAGE_KEY = { maxVms: "vms", maxVcpus: "vcpus", maxMemoryMiB: "memoryMiB", maxDiskGiB: "diskGiB" } as const;
 
@@ -14,54 +16,41 @@ const USAGE_KEY = { maxVms: "vms", maxVcpus: "vcpus", maxMemoryMiB: "memoryMiB",
  * holders. For a user it also shows what applies (their own limit, else their groups') and
  * their usage. No <form> of its own: it lives inside the user's edit form.
  */
-export function QuotaEditor({ subject, id, csrfToken }: { subject: "user" | "group"; id: string; csrfToken: string }) {
+export function QuotaEditor({ subject, id }: { subject: "user" | "group"; id: string }) {
   const t = useTranslations("quota");
   const path = `/api/${subject === "user" ? "users" : "groups"}/${encodeURIComponent(id)}/quota`;
-  const [data, setData] = useState<QuotaResponse | null>(null);
+  const quota = useQuota(subject, id);
+  const data = quota.data ?? null;
   const [draft, setDraft] = useState<Record<QuotaField, string>>({
     maxVms: "",
     maxVcpus: "",
     maxMemoryMiB: "",
     maxDiskGiB: "",
   });
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [saved, setSaved] = useState(false);
-
-  function fill(own: QuotaLimits) {
+  // The fields start from what was read first (adjusted while rendering, not in an effect).
+  const [filled, setFilled] = useState(false);
+  if (data && !filled) {
+    setFilled(true);
     setDraft(
-      Object.fromEntries(QUOTA_FIELDS.map((f) => [f, own[f] === null ? "" : String(own[f])])) as Record<
+      Object.fromEntries(QUOTA_FIELDS.map((f) => [f, data.own[f] === null ? "" : String(data.own[f])])) as Record<
         QuotaField,
         string
       >,
     );
   }
-
-  useEffect(() => {
-    const ac = new AbortController();
-    fetchJson<QuotaResponse>(path, { signal: ac.signal })
-      .then((r) => {
-        setData(r);
-        fill(r.own);
-      })
-      .catch((err) => setError(err instanceof ApiError ? err.message : String(err)));
-    return () => ac.abort();
-  }, [path]);
+  const saving = useApiCall();
+  const busy = saving.busy;
+  const error = (saving.error ?? quota.error)?.message ?? null;
+  const [saved, setSaved] = useState(false);
 
   async function save() {
-    setBusy(true);
-    setError(null);
     setSaved(false);
-    try {
-      const body = Object.fromEntries(QUOTA_FIELDS.map((f) => [f, draft[f].trim() === "" ? null : Number(draft[f])]));
-      await fetchJson(path, { method: "PUT", body, csrfToken });
-      setData(await fetchJson<QuotaResponse>(path));
-      setSaved(true);
-    } catch (err) {
-      setError(err instanceof ApiError ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
+    const body = Object.fromEntries(QUOTA_FIELDS.map((f) => [f, draft[f].trim() === "" ? null : Number(draft[f])]));
+    const ok = await saving.call(async () => {
+      await fetchJson(path, { method: "PUT", body });
+      await quota.mutate();
+    });
+    setSaved(ok);
   }
 
   function onKey(e: KeyboardEvent<HTMLInputElement>) {

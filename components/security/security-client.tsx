@@ -3,8 +3,8 @@
 import { useState, type FormEvent } from "react";
 import { useRouter } from "next/navigation";
 import { useTranslations } from "use-intl";
-import { ApiError, fetchJson } from "@/components/api/fetch-json";
-import { useConfirmAction } from "@/components/api/use-action";
+import { fetchJson } from "@/components/api/fetch-json";
+import { useApiCall, useConfirmAction } from "@/components/api/use-action";
 import { Alert, ErrorBanner } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -34,20 +34,18 @@ export function SecurityClient({
   roles,
   users,
   meId,
-  csrfToken,
 }: {
   policy: Policy;
   roles: string[];
   users: UserRow[];
   meId: string;
-  csrfToken: string;
 }) {
   const t = useTranslations("twofactor");
   const tt = useTranslations("tokens");
   const tsh = useTranslations("share");
   const router = useRouter();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error: failure, call } = useApiCall();
+  const error = failure?.message ?? null;
   const [saved, setSaved] = useState<number | null>(null);
 
   const roleLabel = (r: string) => (t.has(`roles.${r}`) ? t(`roles.${r}` as "roles.admin") : r);
@@ -55,30 +53,24 @@ export function SecurityClient({
   async function onSave(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const f = new FormData(e.currentTarget);
-    setBusy(true);
-    setError(null);
     setSaved(null);
-    try {
+    const body = {
+      totpRequiredRoles: f.getAll("role").map(String),
+      apiTokenMaxDays: Number(f.get("apiTokenMaxDays")),
+      shareLinkMaxHours: Number(f.get("shareLinkMaxHours")),
+    };
+    await call(async () => {
       const r = await fetchJson<{ policy: Policy & { signedOut: number } }>("/api/security/policy", {
         method: "PUT",
-        body: {
-          totpRequiredRoles: f.getAll("role").map(String),
-          apiTokenMaxDays: Number(f.get("apiTokenMaxDays")),
-          shareLinkMaxHours: Number(f.get("shareLinkMaxHours")),
-        },
-        csrfToken,
+        body,
       });
       setSaved(r.policy.signedOut);
       router.refresh();
-    } catch (err) {
-      setError(err instanceof ApiError ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   const reset = useConfirmAction(async (u: UserRow) => {
-    await fetchJson(`/api/users/${u.id}/totp`, { method: "DELETE", csrfToken });
+    await fetchJson(`/api/users/${u.id}/totp`, { method: "DELETE" });
     router.refresh();
   });
 
@@ -178,7 +170,7 @@ export function SecurityClient({
         </TBody>
       </Table>
 
-      <ApiTokensCard csrfToken={csrfToken} scope="all" />
+      <ApiTokensCard scope="all" />
 
       <ConfirmDialog
         {...reset.dialog}

@@ -1,9 +1,11 @@
 "use client";
 
-import { useCallback, useEffect, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { useFormatter, useNow, useTranslations } from "use-intl";
-import { ApiError, fetchJson, toApiError } from "@/components/api/fetch-json";
-import { useConfirmAction } from "@/components/api/use-action";
+import { fetchJson, type ApiError } from "@/components/api/fetch-json";
+import { useApiCall, useConfirmAction } from "@/components/api/use-action";
+import { useShareLinks } from "@/components/data/use-share-links";
+import { useVmRecord } from "@/components/data/use-vms";
 import { ErrorBanner } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -41,40 +43,23 @@ function kindsOf(vm: VmConsoles | null): ShareConsoleKind[] {
  * within the security policy, view-only, single use; the link shown once with a copy button)
  * and the links that can still be opened, each revocable after a confirmation.
  */
-export function VmSharePanel({ hostId, uuid, csrfToken }: { hostId: string; uuid: string; csrfToken: string }) {
+export function VmSharePanel({ hostId, uuid }: { hostId: string; uuid: string }) {
   const t = useTranslations("share");
   const format = useFormatter();
   const now = useNow({ updateInterval: 30_000 });
   const base = `/api/vms/${enc(hostId)}/${enc(uuid)}`;
-  const [links, setLinks] = useState<ShareLinkView[] | null>(null);
-  const [all, setAll] = useState(false);
-  const [maxHours, setMaxHours] = useState(24);
-  const [vm, setVm] = useState<VmConsoles | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
+  const shares = useShareLinks(hostId, uuid);
+  const links = shares.data?.links ?? null;
+  const all = shares.data?.all ?? false;
+  const maxHours = shares.data?.maxHours ?? 24;
+  const vm: VmConsoles | null = useVmRecord(hostId, uuid).data?.vm ?? null;
+  const [dismissed, setDismissed] = useState<ApiError | null>(null);
+  const error = shares.error && shares.error !== dismissed ? shares.error : null;
   const [open, setOpen] = useState(false);
-
-  const load = useCallback(async () => {
-    try {
-      const r = await fetchJson<{ links: ShareLinkView[]; all: boolean; maxHours: number }>(`${base}/share-links`);
-      setLinks(r.links);
-      setAll(r.all);
-      setMaxHours(r.maxHours);
-    } catch (err) {
-      setError(toApiError(err));
-    }
-  }, [base]);
-
-  useEffect(() => {
-    void load();
-    const ac = new AbortController();
-    fetchJson<{ vm: VmConsoles }>(base, { signal: ac.signal })
-      .then((r) => setVm(r.vm))
-      .catch(() => {});
-    return () => ac.abort();
-  }, [load, base]);
+  const load = shares.mutate;
 
   const revoke = useConfirmAction(async (l: ShareLinkView) => {
-    await fetchJson(`/api/share-links/${enc(l.id)}`, { method: "DELETE", csrfToken });
+    await fetchJson(`/api/share-links/${enc(l.id)}`, { method: "DELETE" });
     await load();
   });
 
@@ -99,7 +84,7 @@ export function VmSharePanel({ hostId, uuid, csrfToken }: { hostId: string; uuid
         />
         {error ? (
           <div className="px-5 pb-4">
-            <ErrorBanner testId="share-load-error" onDismiss={() => setError(null)}>
+            <ErrorBanner testId="share-load-error" onDismiss={() => setDismissed(error)}>
               {error.message}
             </ErrorBanner>
           </div>
@@ -158,7 +143,6 @@ export function VmSharePanel({ hostId, uuid, csrfToken }: { hostId: string; uuid
           base={base}
           kinds={kinds}
           maxHours={maxHours}
-          csrfToken={csrfToken}
           onClose={() => setOpen(false)}
           onCreated={() => void load()}
         />
@@ -186,14 +170,12 @@ function ShareDialog({
   base,
   kinds,
   maxHours,
-  csrfToken,
   onClose,
   onCreated,
 }: {
   base: string;
   kinds: ShareConsoleKind[];
   maxHours: number;
-  csrfToken: string;
   onClose: () => void;
   onCreated: () => void;
 }) {
@@ -207,27 +189,20 @@ function ShareDialog({
   // View-only unless the sharer chooses otherwise: a link handed on should not type into the guest by default.
   const [viewOnly, setViewOnly] = useState(true);
   const [singleUse, setSingleUse] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error: failure, call } = useApiCall();
+  const error = failure?.message ?? null;
   const [created, setCreated] = useState<{ url: string; link: ShareLinkView } | null>(null);
 
-  async function onSubmit(e: FormEvent<HTMLFormElement>) {
+  function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    void call(async () => {
       const r = await fetchJson<ShareLinkCreated>(`${base}/share-links`, {
         method: "POST",
         body: { kind, expiresInMinutes: minutes, viewOnly: kind === "spice" ? false : viewOnly, singleUse },
-        csrfToken,
       });
       setCreated({ url: `${location.origin}${r.path}`, link: r.link });
       onCreated();
-    } catch (err) {
-      setError(err instanceof ApiError ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   if (created) {

@@ -16,7 +16,6 @@ import type { ShellUser } from "@/components/shell/types";
 export interface AppShellProps {
   user: ShellUser;
   /** The session's CSRF token, sent with the logout request. */
-  csrfToken: string;
   version: string;
   children: ReactNode;
 }
@@ -26,7 +25,7 @@ export interface AppShellProps {
  * theme, language, user menu), a sidebar from the `lg` breakpoint up (a drawer
  * below it), and the page in <main id="main">.
  */
-export function AppShell({ user, csrfToken, version, children }: AppShellProps) {
+export function AppShell({ user, version, children }: AppShellProps) {
   const t = useTranslations("shell");
   const tc = useTranslations("common");
   const [drawerOpen, setDrawerOpen] = useState(false);
@@ -65,11 +64,11 @@ export function AppShell({ user, csrfToken, version, children }: AppShellProps) 
         </button>
         <Brand name={product} className="px-1" />
         <div className="ml-auto flex items-center gap-0.5 sm:gap-1">
-          <TaskDrawer csrfToken={csrfToken} />
+          <TaskDrawer />
           <ThemeToggle />
           <LocaleSwitch />
           <div aria-hidden="true" className="mx-1 hidden h-6 w-px bg-slate-200 sm:block dark:bg-slate-700" />
-          <UserMenu user={user} csrfToken={csrfToken} />
+          <UserMenu user={user} />
         </div>
       </header>
 

@@ -1,4 +1,5 @@
 "use client";
+import { apiHeaders } from "@/components/api/fetch-json";
 import { useState } from "react";
 import { useTranslations } from "use-intl";
 import { Menu, MenuItem, MenuLabel, MenuLink, MenuSeparator } from "@/components/ui/menu";
@@ -19,7 +20,7 @@ function initials(name: string): string {
 }
 
 /** Avatar menu: who is signed in, a link to /account, and Log out. */
-export function UserMenu({ user, csrfToken }: { user: ShellUser; csrfToken: string }) {
+export function UserMenu({ user }: { user: ShellUser }) {
   const t = useTranslations("shell.userMenu");
   const tc = useTranslations("common");
   const [state, setState] = useState<"idle" | "pending" | "failed">("idle");
@@ -27,7 +28,7 @@ export function UserMenu({ user, csrfToken }: { user: ShellUser; csrfToken: stri
   async function logout() {
     setState("pending");
     try {
-      const res = await fetch("/api/auth/logout", { method: "POST", headers: { "x-csrf-token": csrfToken } });
+      const res = await fetch("/api/auth/logout", { method: "POST", headers: apiHeaders("POST") });
       // 401: the session had already ended, which is what we wanted.
       if (!res.ok && res.status !== 401) throw new Error(`HTTP ${res.status}`);
       // A full page load drops every cached page of the signed-in user.

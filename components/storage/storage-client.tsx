@@ -1,8 +1,9 @@
 "use client";
-import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { useTranslations } from "use-intl";
-import { ApiError, fetchJson } from "@/components/api/fetch-json";
-import { useApiCall } from "@/components/api/use-action";
+import { ApiError, apiHeaders, fetchJson } from "@/components/api/fetch-json";
+import { useApiCall, useConfirmAction } from "@/components/api/use-action";
+import { useIsos, useStoragePools, useVolumes } from "@/components/data/use-storage";
 import { PageHeader } from "@/components/shell/page-header";
 import { ErrorBanner } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
@@ -50,14 +51,13 @@ function CapacityBar({ pool, label }: { pool: StoragePool; label: string }) {
 function uploadRequest(
   url: string,
   file: File,
-  csrfToken: string,
   onProgress: (sent: number) => void,
 ): { promise: Promise<TaskView>; abort: () => void } {
   const xhr = new XMLHttpRequest();
   const promise = new Promise<TaskView>((resolve, reject) => {
     xhr.open("POST", url);
     xhr.setRequestHeader("content-type", "application/octet-stream");
-    xhr.setRequestHeader("x-csrf-token", csrfToken);
+    for (const [name, value] of Object.entries(apiHeaders("POST"))) xhr.setRequestHeader(name, value);
     xhr.setRequestHeader("accept", "application/json");
     xhr.upload.onprogress = (e) => onProgress(e.loaded);
     xhr.onload = () => {
@@ -93,14 +93,12 @@ function UploadDialog({
   onClose,
   hostId,
   pools,
-  csrfToken,
   onDone,
 }: {
   open: boolean;
   onClose: () => void;
   hostId: string;
   pools: StoragePool[];
-  csrfToken: string;
   onDone: () => void;
 }) {
   const t = useTranslations("storage");
@@ -134,7 +132,7 @@ function UploadDialog({
     setResult(null);
     setSent(0);
     const q = new URLSearchParams({ pool, name, format, size: String(file.size) });
-    const req = uploadRequest(`/api/hosts/${hostId}/storage/upload?${q}`, file, csrfToken, setSent);
+    const req = uploadRequest(`/api/hosts/${hostId}/storage/upload?${q}`, file, setSent);
     abortRef.current = req.abort;
     try {
       const task = await req.promise;
@@ -275,14 +273,12 @@ function VolumeCreateDialog({
   onClose,
   hostId,
   pools,
-  csrfToken,
   onDone,
 }: {
   open: boolean;
   onClose: () => void;
   hostId: string;
   pools: StoragePool[];
-  csrfToken: string;
   onDone: () => void;
 }) {
   const t = useTranslations("storage");
@@ -305,7 +301,6 @@ function VolumeCreateDialog({
     await call(async () => {
       await fetchJson(`/api/hosts/${hostId}/storage/volumes`, {
         body: { pool, name, format, capacityBytes: Math.round(Number(sizeGiB) * 1024 ** 3) },
-        csrfToken,
       });
       onDone();
       onClose();
@@ -378,103 +373,44 @@ function VolumeCreateDialog({
   );
 }
 
-export function StorageClient({ hosts, csrfToken }: { hosts: StorageHostOption[]; csrfToken: string }) {
+export function StorageClient({ hosts }: { hosts: StorageHostOption[] }) {
   const t = useTranslations("storage");
   const formatBytes = useVmFormat().size;
   const [hostId, setHostId] = useState(hosts[0]?.id ?? "");
   const canManage = hosts.find((h) => h.id === hostId)?.canManage ?? false;
-  const [pools, setPools] = useState<StoragePool[] | null>(null);
-  const [pool, setPool] = useState<string | null>(null);
-  const [volumes, setVolumes] = useState<StorageVolume[] | null>(null);
-  const [isos, setIsos] = useState<StorageVolume[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const poolsQuery = useStoragePools(hostId);
+  const isosQuery = useIsos(hostId);
+  const pools = poolsQuery.error ? [] : (poolsQuery.data?.pools ?? null);
+  const isos = isosQuery.data?.isos ?? null;
+  // The pool shown: the one picked while it exists, else the host's first active one.
+  const [picked, setPool] = useState<string | null>(null);
+  const pool = picked && pools?.some((x) => x.name === picked) ? picked : (pools?.find((x) => x.active)?.name ?? null);
+  const volumesQuery = useVolumes(hostId, pool);
+  const volumes = volumesQuery.data?.volumes ?? null;
+  const rescanning = useApiCall();
+  const busy = rescanning.busy;
+  const error = (rescanning.error ?? poolsQuery.error ?? isosQuery.error ?? volumesQuery.error)?.message ?? null;
   const [uploadOpen, setUploadOpen] = useState(false);
   const [createOpen, setCreateOpen] = useState(false);
-  const [toDelete, setToDelete] = useState<StorageVolume | null>(null);
-  const [deleteError, setDeleteError] = useState<string | null>(null);
-  const [deleting, setDeleting] = useState(false);
-
-  const loadPools = useCallback(async () => {
-    if (!hostId) return;
-    setError(null);
-    try {
-      const [p, i] = await Promise.all([
-        fetchJson<{ pools: StoragePool[] }>(`/api/hosts/${hostId}/storage/pools`),
-        fetchJson<{ isos: StorageVolume[] }>(`/api/hosts/${hostId}/storage/isos`),
-      ]);
-      setPools(p.pools);
-      setIsos(i.isos);
-      setPool((cur) =>
-        cur && p.pools.some((x) => x.name === cur) ? cur : (p.pools.find((x) => x.active)?.name ?? null),
-      );
-    } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
-      setPools([]);
-    }
-  }, [hostId]);
-
-  const loadVolumes = useCallback(async () => {
-    if (!hostId || !pool) return setVolumes(null);
-    try {
-      setVolumes(
-        (
-          await fetchJson<{ volumes: StorageVolume[] }>(
-            `/api/hosts/${hostId}/storage/pools/${encodeURIComponent(pool)}/volumes`,
-          )
-        ).volumes,
-      );
-    } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
-    }
-  }, [hostId, pool]);
-
-  useEffect(() => {
-    setPools(null);
-    setVolumes(null);
-    setIsos(null);
-    void loadPools();
-  }, [loadPools]);
-  useEffect(() => void loadVolumes(), [loadVolumes]);
 
   const refreshAll = () => {
-    void loadPools();
-    void loadVolumes();
+    void poolsQuery.mutate();
+    void isosQuery.mutate();
+    void volumesQuery.mutate();
   };
 
-  async function rescan() {
-    setBusy(true);
-    setError(null);
-    try {
-      setIsos(
-        (await fetchJson<{ isos: StorageVolume[] }>(`/api/hosts/${hostId}/storage/isos`, { method: "POST", csrfToken }))
-          .isos,
-      );
-      void loadVolumes();
-    } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
+  function rescan() {
+    void rescanning.call(async () => {
+      const r = await fetchJson<{ isos: StorageVolume[] }>(`/api/hosts/${hostId}/storage/isos`, { method: "POST" });
+      void isosQuery.mutate(r, { revalidate: false });
+      void volumesQuery.mutate();
+    });
   }
 
-  async function confirmDelete() {
-    if (!toDelete) return;
-    setDeleting(true);
-    setDeleteError(null);
-    try {
-      await fetchJson(`/api/hosts/${hostId}/storage/volumes/delete`, {
-        body: { pool: toDelete.pool, name: toDelete.name },
-        csrfToken,
-      });
-      setToDelete(null);
-      refreshAll();
-    } catch (err) {
-      setDeleteError(err instanceof Error ? err.message : String(err));
-    } finally {
-      setDeleting(false);
-    }
-  }
+  const remove = useConfirmAction(async (v: StorageVolume) => {
+    await fetchJson(`/api/hosts/${hostId}/storage/volumes/delete`, { body: { pool: v.pool, name: v.name } });
+    refreshAll();
+  });
 
   if (!hosts.length) {
     return (
@@ -621,15 +557,7 @@ export function StorageClient({ hosts, csrfToken }: { hosts: StorageHostOption[]
                 <TD wrap>{v.backingPath ?? "—"}</TD>
                 {canManage ? (
                   <TD>
-                    <Button
-                      size="sm"
-                      variant="ghost"
-                      onClick={() => {
-                        setDeleteError(null);
-                        setToDelete(v);
-                      }}
-                      testId="volume-delete"
-                    >
+                    <Button size="sm" variant="ghost" onClick={() => remove.ask(v)} testId="volume-delete">
                       {t("volume.delete")}
                     </Button>
                   </TD>
@@ -682,7 +610,6 @@ export function StorageClient({ hosts, csrfToken }: { hosts: StorageHostOption[]
           onClose={() => setUploadOpen(false)}
           hostId={hostId}
           pools={pools}
-          csrfToken={csrfToken}
           onDone={refreshAll}
         />
       ) : null}
@@ -692,20 +619,15 @@ export function StorageClient({ hosts, csrfToken }: { hosts: StorageHostOption[]
           onClose={() => setCreateOpen(false)}
           hostId={hostId}
           pools={pools}
-          csrfToken={csrfToken}
           onDone={refreshAll}
         />
       ) : null}
       <ConfirmDialog
-        open={toDelete !== null}
-        title={t("volume.deleteTitle", { name: toDelete?.name ?? "" })}
-        description={t("volume.deleteBody", { path: toDelete?.path ?? "" })}
+        {...remove.dialog}
+        title={t("volume.deleteTitle", { name: remove.target?.name ?? "" })}
+        description={t("volume.deleteBody", { path: remove.target?.path ?? "" })}
         confirmLabel={t("volume.delete")}
         tone="danger"
-        pending={deleting}
-        error={deleteError}
-        onConfirm={confirmDelete}
-        onCancel={() => setToDelete(null)}
         testId="volume-delete-dialog"
       />
     </>

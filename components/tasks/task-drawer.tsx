@@ -6,7 +6,7 @@ import { cn, focusRing } from "@/components/ui/cn";
 import { XIcon } from "@/components/ui/icons";
 import { taskIsFinished } from "@/lib/contracts/tasks";
 import { TaskRow } from "./task-row";
-import { useTasks } from "./use-tasks";
+import { useTasks } from "@/components/data/use-tasks";
 
 export function ActivityIcon({ className }: { className?: string }) {
   return (
@@ -29,7 +29,7 @@ export function ActivityIcon({ className }: { className?: string }) {
  * The top bar's task button and panel: a count of running tasks, and the
  * caller's recent tasks with live progress, cancel and a link to /tasks.
  */
-export function TaskDrawer({ csrfToken }: { csrfToken: string }) {
+export function TaskDrawer() {
   const t = useTranslations("tasks");
   const [open, setOpen] = useState(false);
   const { tasks, error, upsert } = useTasks({ limit: 15 });
@@ -134,7 +134,7 @@ export function TaskDrawer({ csrfToken }: { csrfToken: string }) {
             ) : null}
             <ul className="divide-y divide-slate-100 dark:divide-slate-800">
               {tasks?.map((task) => (
-                <TaskRow key={task.id} task={task} csrfToken={csrfToken} onChanged={upsert} />
+                <TaskRow key={task.id} task={task} onChanged={upsert} />
               ))}
             </ul>
           </div>

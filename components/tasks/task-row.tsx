@@ -1,7 +1,7 @@
 "use client";
-import { useState } from "react";
 import { useFormatter, useNow, useTranslations } from "use-intl";
-import { ApiError, fetchJson } from "@/components/api/fetch-json";
+import { fetchJson } from "@/components/api/fetch-json";
+import { useApiCall } from "@/components/api/use-action";
 import { Button } from "@/components/ui/button";
 import { taskIsFinished, type TaskView } from "@/lib/contracts/tasks";
 import { TaskProgress } from "./task-progress";
@@ -9,41 +9,25 @@ import { TaskStatusBadge } from "./task-status-badge";
 import { useTaskMessage, useTaskTitle } from "./task-title";
 
 /** Cancels a task through the API; returns the task as the server now sees it. */
-export async function taskCancelRequest(id: string, csrfToken: string): Promise<TaskView> {
-  const r = await fetchJson<{ task: TaskView }>(`/api/tasks/${id}/cancel`, { method: "POST", csrfToken });
+export async function taskCancelRequest(id: string): Promise<TaskView> {
+  const r = await fetchJson<{ task: TaskView }>(`/api/tasks/${id}/cancel`, { method: "POST" });
   return r.task;
 }
 
 /** One task in a compact list: title, status, progress bar, message or error, cancel. */
-export function TaskRow({
-  task,
-  csrfToken,
-  onChanged,
-}: {
-  task: TaskView;
-  csrfToken: string;
-  onChanged: (t: TaskView) => void;
-}) {
+export function TaskRow({ task, onChanged }: { task: TaskView; onChanged: (t: TaskView) => void }) {
   const t = useTranslations("tasks");
   const title = useTaskTitle()(task);
   const message = useTaskMessage()(task);
   const format = useFormatter();
   // relativeTime needs a "now": without one use-intl logs an ENVIRONMENT_FALLBACK error on every render.
   const now = useNow({ updateInterval: 30_000 });
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error: failure, call } = useApiCall();
+  const error = failure?.message ?? null;
   const finished = taskIsFinished(task.status);
 
-  async function cancel() {
-    setBusy(true);
-    setError(null);
-    try {
-      onChanged(await taskCancelRequest(task.id, csrfToken));
-    } catch (err) {
-      setError(err instanceof ApiError ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
+  function cancel() {
+    void call(async () => onChanged(await taskCancelRequest(task.id)));
   }
 
   return (

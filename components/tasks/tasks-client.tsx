@@ -1,20 +1,20 @@
 "use client";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { useFormatter, useTranslations } from "use-intl";
-import { ApiError, fetchJson } from "@/components/api/fetch-json";
+import { ApiError } from "@/components/api/fetch-json";
 import { PageHeader } from "@/components/shell/page-header";
 import { ErrorBanner } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Select } from "@/components/ui/input";
-import { taskIsFinished, type TaskDetail, type TaskLogLine, type TaskView } from "@/lib/contracts/tasks";
+import { taskIsFinished, type TaskView } from "@/lib/contracts/tasks";
 import { ActivityIcon } from "./task-drawer";
 import { TaskProgress } from "./task-progress";
 import { taskCancelRequest } from "./task-row";
 import { TaskStatusBadge } from "./task-status-badge";
 import { useTaskKind, useTaskLogLine, useTaskMessage, useTaskTitle } from "./task-title";
-import { useTasks } from "./use-tasks";
+import { useTaskLog, useTasks } from "@/components/data/use-tasks";
 
 type Filter = "all" | "active" | "finished";
 
@@ -22,35 +22,9 @@ type Filter = "all" | "active" | "finished";
 function TaskLog({ task }: { task: TaskView }) {
   const t = useTranslations("tasks");
   const lineOf = useTaskLogLine();
-  const [lines, setLines] = useState<TaskLogLine[]>([]);
-  const [error, setError] = useState<string | null>(null);
-  const finished = taskIsFinished(task.status);
-
-  useEffect(() => {
-    let stop = false;
-    let last: string | null = null;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const load = async () => {
-      try {
-        const r = await fetchJson<{ task: TaskDetail }>(`/api/tasks/${task.id}${last ? `?logsAfter=${last}` : ""}`);
-        if (stop) return;
-        if (r.task.logs.length) {
-          last = r.task.logs.at(-1)!.id;
-          setLines((prev) => [...prev, ...r.task.logs]);
-        }
-        setError(null);
-      } catch (err) {
-        if (!stop) setError(err instanceof ApiError ? err.message : String(err));
-      }
-      if (!stop && !finished) timer = setTimeout(load, 1500);
-    };
-    setLines([]);
-    void load();
-    return () => {
-      stop = true;
-      clearTimeout(timer);
-    };
-  }, [task.id, finished]);
+  const log = useTaskLog(task.id, taskIsFinished(task.status));
+  const lines = log.data ?? [];
+  const error = log.error?.message ?? null;
 
   return (
     <div className="mt-3">
@@ -75,7 +49,7 @@ function TaskLog({ task }: { task: TaskView }) {
   );
 }
 
-export function TasksClient({ csrfToken }: { csrfToken: string }) {
+export function TasksClient() {
   const t = useTranslations("tasks");
   const titleOf = useTaskTitle();
   const messageOf = useTaskMessage();
@@ -91,7 +65,7 @@ export function TasksClient({ csrfToken }: { csrfToken: string }) {
   async function cancel(task: TaskView) {
     setActionError(null);
     try {
-      upsert(await taskCancelRequest(task.id, csrfToken));
+      upsert(await taskCancelRequest(task.id));
     } catch (err) {
       setActionError(err instanceof ApiError ? err.message : String(err));
     }

@@ -9,7 +9,8 @@ import { FormDialog } from "@/components/ui/dialog";
 import { Field } from "@/components/ui/field";
 import { Input, Select, Textarea } from "@/components/ui/input";
 import { HardwareFields, HARDWARE_DEFAULTS, type HardwareValue } from "@/components/provisioning/hardware-fields";
-import { useHostOptions, type HostChoice } from "@/components/provisioning/use-host-options";
+import { useHostOptions } from "@/components/data/use-hosts";
+import type { HostChoice } from "@/components/provisioning/use-host-options";
 import type { SourceSpec, TemplateView } from "@/lib/contracts/provisioning";
 
 interface FormValue extends HardwareValue {
@@ -40,7 +41,6 @@ export function TemplateFormDialog({
   open,
   template,
   hosts,
-  csrfToken,
   onClose,
   onSaved,
 }: {
@@ -48,7 +48,6 @@ export function TemplateFormDialog({
   /** null: a new template. */
   template: TemplateView | null;
   hosts: HostChoice[];
-  csrfToken: string;
   onClose: () => void;
   onSaved: (t: TemplateView) => void;
 }) {
@@ -83,9 +82,8 @@ export function TemplateFormDialog({
         ? await fetchJson<{ template: TemplateView }>(`/api/templates/${encodeURIComponent(template.id)}`, {
             method: "PUT",
             body: value,
-            csrfToken,
           })
-        : await fetchJson<{ template: TemplateView }>("/api/templates", { body: value, csrfToken });
+        : await fetchJson<{ template: TemplateView }>("/api/templates", { body: value });
       onSaved(r.template);
       onClose();
     });

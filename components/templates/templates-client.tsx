@@ -1,7 +1,7 @@
 "use client";
 
 import Link from "next/link";
-import { useCallback, useEffect, useState } from "react";
+import { useState } from "react";
 import { useTranslations } from "use-intl";
 import { ApiError, fetchJson } from "@/components/api/fetch-json";
 import { useConfirmAction } from "@/components/api/use-action";
@@ -13,17 +13,16 @@ import { ConfirmDialog } from "@/components/ui/dialog";
 import { EmptyState } from "@/components/ui/empty-state";
 import { LayersIcon, PlusIcon } from "@/components/ui/icons";
 import { TBody, TD, TH, THead, TR, Table } from "@/components/ui/table";
-import { useHosts } from "@/components/provisioning/use-host-options";
+import { useHosts } from "@/components/data/use-hosts";
+import { useTemplates } from "@/components/data/use-templates";
 import { TemplateFormDialog } from "@/components/templates/template-form-dialog";
 import type { TemplateView } from "@/lib/contracts/provisioning";
 
 /** /templates: list, create, edit, duplicate, delete, and deploy. */
 export function TemplatesClient({
-  csrfToken,
   manageScope,
   canCreateVm,
 }: {
-  csrfToken: string;
   /** Where the user holds template.manage: "all" (globally) or these hosts (templates bound to them). */
   manageScope: "all" | string[];
   canCreateVm: boolean;
@@ -33,27 +32,10 @@ export function TemplatesClient({
     manageScope === "all" || (!!tpl.defaultHostId && manageScope.includes(tpl.defaultHostId));
   const t = useTranslations("templates");
   const tc = useTranslations("common");
-  const hosts = useHosts();
-  const [list, setList] = useState<TemplateView[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const hosts = useHosts({ live: false }).hosts ?? [];
+  const { items: list, error, put: upsert, drop, reload: load } = useTemplates();
   const [editing, setEditing] = useState<{ template: TemplateView | null } | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
-
-  const load = useCallback(async () => {
-    try {
-      setList((await fetchJson<{ templates: TemplateView[] }>("/api/templates")).templates);
-      setError(null);
-    } catch (err) {
-      setError(err instanceof ApiError ? err.message : String(err));
-    }
-  }, []);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
-
-  const upsert = (tpl: TemplateView) =>
-    setList((cur) => [...(cur ?? []).filter((x) => x.id !== tpl.id), tpl].sort((a, b) => a.name.localeCompare(b.name)));
 
   async function duplicate(tpl: TemplateView) {
     setActionError(null);
@@ -62,7 +44,6 @@ export function TemplatesClient({
         (
           await fetchJson<{ template: TemplateView }>(`/api/templates/${encodeURIComponent(tpl.id)}/duplicate`, {
             method: "POST",
-            csrfToken,
           })
         ).template,
       );
@@ -72,8 +53,8 @@ export function TemplatesClient({
   }
 
   const remove = useConfirmAction(async (tpl: TemplateView) => {
-    await fetchJson(`/api/templates/${encodeURIComponent(tpl.id)}`, { method: "DELETE", csrfToken });
-    setList((cur) => (cur ?? []).filter((x) => x.id !== tpl.id));
+    await fetchJson(`/api/templates/${encodeURIComponent(tpl.id)}`, { method: "DELETE" });
+    drop(tpl.id);
   });
 
   const createButton = canManage ? (
@@ -94,12 +75,12 @@ export function TemplatesClient({
             testId="templates-error"
             title={t("loadFailed")}
             action={
-              <Button size="sm" variant="secondary" onClick={() => void load()}>
+              <Button size="sm" variant="secondary" onClick={load}>
                 {tc("actions.retry")}
               </Button>
             }
           >
-            {error}
+            {error.message}
           </ErrorBanner>
         ) : null}
         {actionError ? (
@@ -207,7 +188,6 @@ export function TemplatesClient({
           open={!!editing}
           template={editing?.template ?? null}
           hosts={hosts}
-          csrfToken={csrfToken}
           onClose={() => setEditing(null)}
           onSaved={upsert}
         />

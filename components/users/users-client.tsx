@@ -3,6 +3,7 @@
 import { useId, useState, type FormEvent } from "react";
 import { useFormatter, useTranslations } from "use-intl";
 import { fetchJson } from "@/components/api/fetch-json";
+import { useUsers } from "@/components/data/use-access";
 import { useNoticeAction } from "@/components/api/use-action";
 import { PageHeader } from "@/components/shell/page-header";
 import { Alert, ErrorBanner } from "@/components/ui/alert";
@@ -39,22 +40,15 @@ type Panel =
 
 type T = ReturnType<typeof useTranslations<"users">>;
 
-export function UsersClient({
-  initialUsers,
-  meId,
-  csrfToken,
-}: {
-  initialUsers: UserRow[];
-  meId: string;
-  csrfToken: string;
-}) {
+export function UsersClient({ initialUsers, meId }: { initialUsers: UserRow[]; meId: string }) {
   const t = useTranslations("users");
   const format = useFormatter();
-  const [users, setUsers] = useState(initialUsers);
+  const list = useUsers(initialUsers);
+  const users = list.items ?? initialUsers;
   const [panel, setPanel] = useState<Panel>(null);
   const { busy, error, setError, notice, setNotice, run } = useNoticeAction(async () => {
     setPanel(null);
-    setUsers((await fetchJson<{ users: UserRow[] }>("/api/users")).users);
+    await list.reload();
   });
 
   function open(p: Panel) {
@@ -79,7 +73,7 @@ export function UsersClient({
       password: f.get("password"),
     };
     void run(async () => {
-      const r = await fetchJson<{ user: UserRow }>("/api/users", { body, csrfToken });
+      const r = await fetchJson<{ user: UserRow }>("/api/users", { body });
       return t("created", { username: r.user.username });
     });
   }
@@ -90,7 +84,7 @@ export function UsersClient({
     const body: Record<string, unknown> = { displayName: f.get("displayName") };
     if (user.id !== meId) body.role = f.get("role");
     void run(async () => {
-      await fetchJson(`/api/users/${user.id}`, { method: "PATCH", body, csrfToken });
+      await fetchJson(`/api/users/${user.id}`, { method: "PATCH", body });
       return t("saved");
     });
   }
@@ -99,21 +93,21 @@ export function UsersClient({
     e.preventDefault();
     const f = new FormData(e.currentTarget);
     void run(async () => {
-      await fetchJson(`/api/users/${user.id}/password`, { body: { password: f.get("password") }, csrfToken });
+      await fetchJson(`/api/users/${user.id}/password`, { body: { password: f.get("password") } });
       return t("passwordSet");
     });
   }
 
   function onToggle(user: UserRow, disabled: boolean) {
     void run(async () => {
-      await fetchJson(`/api/users/${user.id}`, { method: "PATCH", body: { disabled }, csrfToken });
+      await fetchJson(`/api/users/${user.id}`, { method: "PATCH", body: { disabled } });
       return t("saved");
     });
   }
 
   function onDelete(user: UserRow) {
     void run(async () => {
-      await fetchJson(`/api/users/${user.id}`, { method: "DELETE", csrfToken });
+      await fetchJson(`/api/users/${user.id}`, { method: "DELETE" });
       return t("deleted", { username: user.username });
     });
   }
@@ -302,7 +296,7 @@ export function UsersClient({
               disabled={panel.user.id === meId}
             />
             <UserAccessSummary userId={panel.user.id} role={t(`roles.${panel.user.role}`)} />
-            <QuotaEditor subject="user" id={panel.user.id} csrfToken={csrfToken} />
+            <QuotaEditor subject="user" id={panel.user.id} />
           </>
         ) : null}
       </UserFormDialog>

@@ -19,7 +19,7 @@ type Target = Pick<VmSummary, "hostId" | "uuid" | "name">;
  * the destructive ones (kit ConfirmDialog, testId "vm-confirm"), tracks which
  * action is busy per VM and keeps the API's message of the last failure.
  */
-export function useVmActions({ csrfToken, onResult }: { csrfToken: string; onResult: (vm: VmSummary) => void }) {
+export function useVmActions({ onResult }: { onResult: (vm: VmSummary) => void }) {
   const t = useTranslations("vms");
   const [busy, setBusy] = useState<ReadonlyMap<string, VmAction>>(new Map());
   const [failure, setFailure] = useState<VmActionFailure | null>(null);
@@ -34,7 +34,6 @@ export function useVmActions({ csrfToken, onResult }: { csrfToken: string; onRes
         `/api/vms/${encodeURIComponent(vm.hostId)}/${encodeURIComponent(vm.uuid)}/actions`,
         {
           body: { action },
-          csrfToken,
         },
       );
       onResult(r.vm);

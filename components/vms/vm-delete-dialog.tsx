@@ -2,7 +2,10 @@
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { useTranslations } from "use-intl";
-import { ApiError, fetchJson } from "@/components/api/fetch-json";
+import { fetchJson } from "@/components/api/fetch-json";
+import { useApiCall } from "@/components/api/use-action";
+import { useApi } from "@/components/data/use-api";
+import { useTask } from "@/components/data/use-tasks";
 import { ErrorBanner } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
@@ -31,68 +34,45 @@ interface DeletePlan {
  * why not), lets the user tick volumes, asks for the VM's name, then starts the
  * deletion task and follows it in the task panel.
  */
-export function VmDeleteButton({
-  hostId,
-  uuid,
-  csrfToken,
-  disabled,
-}: {
-  hostId: string;
-  uuid: string;
-  csrfToken: string;
-  disabled?: boolean;
-}) {
+export function VmDeleteButton({ hostId, uuid, disabled }: { hostId: string; uuid: string; disabled?: boolean }) {
   const t = useTranslations("vms.delete");
   const messageOf = useTaskMessage();
   const router = useRouter();
   const [open, setOpen] = useState(false);
-  const [plan, setPlan] = useState<DeletePlan | null>(null);
-  const [chosen, setChosen] = useState<Set<string>>(new Set());
-  const [confirmName, setConfirmName] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [task, setTask] = useState<TaskView | null>(null);
   const path = `/api/vms/${encodeURIComponent(hostId)}/${encodeURIComponent(uuid)}/delete`;
+  const planQuery = useApi<{ plan: DeletePlan }>(open ? path : null);
+  const plan = open ? (planQuery.data?.plan ?? null) : null;
+  const [chosen, setChosen] = useState<Set<string>>(new Set());
+  // Disks (not CD-ROMs) that may go are ticked by default, again for every plan read.
+  const [chosenFor, setChosenFor] = useState<DeletePlan | null>(null);
+  if (plan && plan !== chosenFor) {
+    setChosenFor(plan);
+    setChosen(new Set(plan.disks.filter((d) => d.deletable && d.device === "disk").map((d) => d.path!)));
+  }
+  const [confirmName, setConfirmName] = useState("");
+  const { busy, error: failure, setError, call } = useApiCall();
+  const error = (failure ?? (open ? planQuery.error : null))?.message ?? null;
+  const [started, setStarted] = useState<TaskView | null>(null);
+  const followed = useTask(started?.id ?? null).task;
+  const task = started && followed?.id === started.id ? followed : started;
 
-  useEffect(() => {
-    if (!open) return;
-    setPlan(null);
+  function openDialog() {
+    setStarted(null);
     setError(null);
-    setTask(null);
     setConfirmName("");
-    fetchJson<{ plan: DeletePlan }>(path)
-      .then((r) => {
-        setPlan(r.plan);
-        // Disks (not CD-ROMs) that may go are ticked by default.
-        setChosen(new Set(r.plan.disks.filter((d) => d.deletable && d.device === "disk").map((d) => d.path!)));
-      })
-      .catch((err) => setError(err instanceof ApiError ? err.message : String(err)));
-  }, [open, path]);
+    setOpen(true);
+  }
 
-  // Follow the task until it ends, then leave the page of the deleted VM.
+  // Once the task has deleted the VM, leave its page.
+  const succeeded = task?.status === "succeeded";
   useEffect(() => {
-    if (!task || task.status === "succeeded" || task.status === "failed" || task.status === "cancelled") {
-      if (task?.status === "succeeded") router.push("/vms");
-      return;
-    }
-    const timer = setTimeout(async () => {
-      try {
-        setTask((await fetchJson<{ task: TaskView }>(`/api/tasks/${task.id}`)).task);
-      } catch {}
-    }, 1000);
-    return () => clearTimeout(timer);
-  }, [task, router]);
+    if (succeeded) router.push("/vms");
+  }, [succeeded, router]);
 
-  async function submit() {
-    setBusy(true);
-    setError(null);
-    try {
-      setTask((await fetchJson<{ task: TaskView }>(path, { body: { volumes: [...chosen] }, csrfToken })).task);
-    } catch (err) {
-      setError(err instanceof ApiError ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
+  function submit() {
+    void call(async () =>
+      setStarted((await fetchJson<{ task: TaskView }>(path, { body: { volumes: [...chosen] } })).task),
+    );
   }
 
   const running = task !== null && task.status !== "failed";
@@ -103,7 +83,7 @@ export function VmDeleteButton({
         variant="secondary"
         className="text-red-700 dark:text-red-300"
         disabled={disabled}
-        onClick={() => setOpen(true)}
+        onClick={openDialog}
         testId="vm-delete-open"
       >
         {t("open")}

@@ -1,9 +1,10 @@
 "use client";
 
 import Link from "next/link";
-import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
+import { useState, type ReactNode } from "react";
 import { useTranslations } from "use-intl";
-import { ApiError, fetchJson, toApiError } from "@/components/api/fetch-json";
+import type { ApiError } from "@/components/api/fetch-json";
+import { useVm } from "@/components/data/use-vms";
 import { Alert, ErrorBanner } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button, Spinner, buttonClasses } from "@/components/ui/button";
@@ -11,9 +12,8 @@ import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { cn, focusRing } from "@/components/ui/cn";
 import { TBody, TD, TH, THead, TR, Table, TableEmpty } from "@/components/ui/table";
 import { CopyButton } from "@/components/vms/copy-button";
-import { useFleetEvents } from "@/components/vms/fleet-events";
 import { LiveIndicator } from "@/components/vms/live-indicator";
-import type { VmAction, VmDetail, VmGraphicsDevice, VmSummary } from "@/components/vms/types";
+import type { VmAction, VmDetail, VmGraphicsDevice } from "@/components/vms/types";
 import { useVmActions } from "@/components/vms/use-vm-actions";
 import { VmDeleteButton } from "@/components/vms/vm-delete-dialog";
 import { useVmFormat } from "@/components/vms/use-vm-format";
@@ -39,7 +39,6 @@ type Tab = "overview" | "hardware" | "access" | "xml";
 export function VmDetailClient({
   hostId,
   uuid,
-  csrfToken,
   canPower,
   canConsole,
   canViewHosts,
@@ -51,7 +50,6 @@ export function VmDetailClient({
 }: {
   hostId: string;
   uuid: string;
-  csrfToken: string;
   canPower: boolean;
   /** vm.console: show the screen preview and console buttons. */
   canConsole: boolean;
@@ -68,76 +66,11 @@ export function VmDetailClient({
 }) {
   const t = useTranslations("vms");
   const tc = useTranslations("common");
-  const [vm, setVm] = useState<VmDetail | null>(null);
-  const [loadError, setLoadError] = useState<ApiError | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [gone, setGone] = useState(false);
+  const { vm, error: loadError, loading, gone, live, merge, reload } = useVm(hostId, uuid);
+  const [dismissed, setDismissed] = useState<ApiError | null>(null);
   const [tab, setTab] = useState<Tab>("overview");
-  const reloadTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const path = `/api/vms/${encodeURIComponent(hostId)}/${encodeURIComponent(uuid)}`;
 
-  const load = useCallback(async () => {
-    setLoading(true);
-    try {
-      const r = await fetchJson<{ vm: VmDetail }>(path);
-      setVm(r.vm);
-      setLoadError(null);
-      setGone(false);
-    } catch (err) {
-      setLoadError(toApiError(err));
-    } finally {
-      setLoading(false);
-    }
-  }, [path]);
-
-  // After a state change the XML (live vs inactive, ports) changes too: reload the details once things settle.
-  const reloadSoon = useCallback(() => {
-    if (reloadTimer.current) clearTimeout(reloadTimer.current);
-    reloadTimer.current = setTimeout(() => void load(), 300);
-  }, [load]);
-
-  useEffect(() => {
-    void load();
-    return () => {
-      if (reloadTimer.current) clearTimeout(reloadTimer.current);
-    };
-  }, [load]);
-
-  // Coming back to the tab: reread, in case live events were missed meanwhile.
-  useEffect(() => {
-    const onVisible = () => {
-      if (document.visibilityState === "visible") reloadSoon();
-    };
-    document.addEventListener("visibilitychange", onVisible);
-    return () => document.removeEventListener("visibilitychange", onVisible);
-  }, [reloadSoon]);
-
-  const merge = useCallback(
-    (summary: VmSummary) => {
-      setVm((cur) => {
-        if (!cur) return cur;
-        if (
-          cur.state !== summary.state ||
-          cur.autostart !== summary.autostart ||
-          cur.hasManagedSave !== summary.hasManagedSave
-        )
-          reloadSoon();
-        return { ...cur, ...summary };
-      });
-    },
-    [reloadSoon],
-  );
-
-  const live = useFleetEvents({
-    onVm: (e) => {
-      if (e.hostId !== hostId || e.uuid !== uuid) return;
-      if (e.vm) merge(e.vm);
-      else setGone(true);
-    },
-    onResync: reloadSoon,
-  });
-
-  const actions = useVmActions({ csrfToken, onResult: merge });
+  const actions = useVmActions({ onResult: merge });
 
   if (!vm) {
     return (
@@ -149,7 +82,7 @@ export function VmDetailClient({
             title={loadError.status === 404 ? t("detail.notFound") : t("loadFailed")}
             action={
               loadError.status === 404 ? undefined : (
-                <Button size="sm" variant="secondary" onClick={() => void load()} testId="vm-retry">
+                <Button size="sm" variant="secondary" onClick={reload} testId="vm-retry">
                   {tc("actions.retry")}
                 </Button>
               )
@@ -273,7 +206,7 @@ export function VmDetailClient({
           </div>
         ) : null}
 
-        {canDelete ? <VmDeleteButton hostId={hostId} uuid={uuid} csrfToken={csrfToken} disabled={gone} /> : null}
+        {canDelete ? <VmDeleteButton hostId={hostId} uuid={uuid} disabled={gone} /> : null}
 
         {actions.failure ? (
           <ErrorBanner
@@ -284,8 +217,8 @@ export function VmDetailClient({
             <span className="font-mono text-xs whitespace-pre-wrap">{actions.failure.message}</span>
           </ErrorBanner>
         ) : null}
-        {loadError ? (
-          <ErrorBanner testId="vm-load-error" title={t("loadFailed")} onDismiss={() => setLoadError(null)}>
+        {loadError && loadError !== dismissed ? (
+          <ErrorBanner testId="vm-load-error" title={t("loadFailed")} onDismiss={() => setDismissed(loadError)}>
             {loadError.message}
           </ErrorBanner>
         ) : null}
@@ -333,11 +266,10 @@ export function VmDetailClient({
             <VmHardwarePanel
               hostId={hostId}
               uuid={uuid}
-              csrfToken={csrfToken}
               canEdit={canEdit}
               canClone={canClone}
               canTemplate={canTemplate}
-              onChanged={reloadSoon}
+              onChanged={reload}
             />
           ) : tab === "access" ? (
             accessPanel

@@ -1,9 +1,9 @@
 "use client";
 
 import Link from "next/link";
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import { useTranslations } from "use-intl";
-import { ApiError, fetchJson } from "@/components/api/fetch-json";
+import { useVms } from "@/components/data/use-vms";
 import { Alert, ErrorBanner } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button, Spinner, buttonClasses } from "@/components/ui/button";
@@ -12,7 +12,6 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { ArrowRightIcon, CheckIcon, MonitorIcon } from "@/components/ui/icons";
 import { Input, Select } from "@/components/ui/input";
 import { TBody, TD, TH, THead, TR, Table, TableEmpty } from "@/components/ui/table";
-import { useFleetEvents } from "@/components/vms/fleet-events";
 import { LiveIndicator } from "@/components/vms/live-indicator";
 import {
   VM_ACTIONS,
@@ -28,7 +27,6 @@ import { useVmFormat } from "@/components/vms/use-vm-format";
 import { hostHref } from "@/components/hosts/types";
 import { SortIcon } from "@/components/vms/vm-icons";
 import { VmRowMenu } from "@/components/vms/vm-row-menu";
-import { knownVmsRemember, vmListApplyEvent, type KnownVms } from "@/components/vms/vm-list-live";
 import {
   DEFAULT_QUERY,
   PAGE_SIZE,
@@ -40,7 +38,6 @@ import {
 import { VmStateBadge } from "@/components/vms/vm-state-badge";
 
 export interface VmListProps {
-  csrfToken: string;
   /** vm.power: show the per-row actions. */
   canPower: boolean;
   /** host.view: link host names to their pages (helpdesk users cannot open them). */
@@ -57,19 +54,15 @@ export interface VmListProps {
 /** Phone-sized screens keep Name (with the host under it), State and the actions; wider ones add the figures. */
 const NARROW_HIDDEN = "hidden md:table-cell";
 const MEDIUM_HIDDEN = "hidden lg:table-cell";
-
-const RELOAD_DEBOUNCE_MS = 300;
 /** The actions column stays in view while a narrow screen scrolls the table sideways. */
 const STICKY_END = "sticky right-0 z-10 px-2 shadow-[-8px_0_8px_-8px_rgb(0_0_0/0.15)]";
 const SEARCH_DEBOUNCE_MS = 300;
-const SAFETY_RELOAD_MS = 30_000;
 
 /**
  * The fleet's VMs over GET /api/vms: filtering, sorting and paging happen on
  * the server (50 rows a page), live events update rows in place.
  */
 export function VmList({
-  csrfToken,
   canPower,
   canViewHosts = true,
   canConsole = false,
@@ -82,84 +75,24 @@ export function VmList({
   const fmt = useVmFormat();
   const [query, setQuery] = useState<VmListQuery>(hostId ? { ...initialQuery, host: hostId } : initialQuery);
   const [search, setSearch] = useState(initialQuery.q);
-  const [data, setData] = useState<VmListResponse | null>(null);
+  const onPageGone = useCallback(
+    (last: number) => setQuery((cur) => (cur.page > last ? { ...cur, page: last } : cur)),
+    [],
+  );
+  const vms = useVms(query, onPageGone);
+  const data = vms.data ?? null;
+  const error = vms.error?.message ?? null;
+  const loading = vms.isLoading;
+  const live = vms.live;
   /** The server says per VM what the caller may do there (grants are per VM, host or tag). */
   const rowCan = (vm: { hostId: string; uuid: string }, privilege: string) =>
     !data?.privileges || (data.privileges[`${vm.hostId}/${vm.uuid}`.toLowerCase()] ?? []).includes(privilege);
-  const [error, setError] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-
-  const queryRef = useRef(query);
-  const known = useRef<KnownVms>(new Map());
-  const request = useRef<AbortController | null>(null);
-  const reloadTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
-
-  /** `quiet`: a background refresh (live event, safety net) that does not dim the table. */
-  const load = useCallback(async (q: VmListQuery, quiet = false) => {
-    request.current?.abort();
-    const ctrl = new AbortController();
-    request.current = ctrl;
-    if (!quiet) setLoading(true);
-    try {
-      const r = await fetchJson<VmListResponse>(`/api/vms?${vmListQueryParams(q, { pageSize: PAGE_SIZE })}`, {
-        signal: ctrl.signal,
-      });
-      if (ctrl.signal.aborted) return;
-      knownVmsRemember(known.current, r.vms);
-      // The page emptied under us (VMs went away): show the last page that has rows.
-      const last = pageCount(r.total, r.pageSize || PAGE_SIZE);
-      if (r.vms.length === 0 && q.page > last) {
-        setQuery((cur) => (cur === q ? { ...q, page: last } : cur));
-        return;
-      }
-      setData(r);
-      setError(null);
-    } catch (err) {
-      if (ctrl.signal.aborted) return;
-      setError(err instanceof ApiError ? err.message : String(err));
-    } finally {
-      if (request.current === ctrl) setLoading(false);
-    }
-  }, []);
-
-  const reloadSoon = useCallback(() => {
-    if (reloadTimer.current) clearTimeout(reloadTimer.current);
-    reloadTimer.current = setTimeout(() => {
-      reloadTimer.current = null;
-      void load(queryRef.current, true);
-    }, RELOAD_DEBOUNCE_MS);
-  }, [load]);
 
   useEffect(() => {
-    queryRef.current = query;
-    void load(query);
-    if (syncUrl) {
-      const params = vmListQueryParams(query).toString();
-      window.history.replaceState(window.history.state, "", `${window.location.pathname}${params ? `?${params}` : ""}`);
-    }
-  }, [query, load, syncUrl]);
-
-  useEffect(
-    () => () => {
-      request.current?.abort();
-      if (reloadTimer.current) clearTimeout(reloadTimer.current);
-    },
-    [],
-  );
-
-  // A safety net under the live events: reread the page now and then while it is visible, and when
-  // the tab comes back, so a missed event never leaves a wrong state on screen for long.
-  useEffect(() => {
-    const reload = () => {
-      if (document.visibilityState === "visible") reloadSoon();
-    };
-    const timer = setInterval(reload, SAFETY_RELOAD_MS);
-    document.addEventListener("visibilitychange", reload);
-    return () => {
-      clearInterval(timer);
-      document.removeEventListener("visibilitychange", reload);
-    };
-  }, [reloadSoon]);
+    if (!syncUrl) return;
+    const params = vmListQueryParams(query).toString();
+    window.history.replaceState(window.history.state, "", `${window.location.pathname}${params ? `?${params}` : ""}`);
+  }, [query, syncUrl]);
 
   // Search as one types, once the typing pauses.
   useEffect(() => {
@@ -170,35 +103,7 @@ export function VmList({
     return () => clearTimeout(timer);
   }, [search]);
 
-  const live = useFleetEvents({
-    onVm: (event) => {
-      setData((d) => {
-        if (!d) return d;
-        const r = vmListApplyEvent(d.vms, event, queryRef.current, known.current);
-        if (r.refetch) reloadSoon();
-        if (r.vms === d.vms) return d;
-        // A row that went away leaves the count too, until the reload fills the page again.
-        return { ...d, vms: r.vms, total: d.total - (d.vms.length - r.vms.length) };
-      });
-    },
-    onHost: (event) => {
-      setData((d) => {
-        const h = d?.hosts.find((x) => x.id === event.hostId);
-        if (!d || !h || h.status === event.status) return d;
-        reloadSoon(); // a host came back or went away: its VMs and its warning line change
-        return { ...d, hosts: d.hosts.map((x) => (x.id === event.hostId ? { ...x, status: event.status } : x)) };
-      });
-    },
-    onResync: reloadSoon,
-  });
-
-  const actions = useVmActions({
-    csrfToken,
-    onResult: (vm) => {
-      known.current.set(vmKey(vm), vm.state);
-      setData((d) => (d ? { ...d, vms: d.vms.map((v) => (vmKey(v) === vmKey(vm) ? vm : v)) } : d));
-    },
-  });
+  const actions = useVmActions({ onResult: vms.put });
 
   const update = (patch: Partial<VmListQuery>) => setQuery((q) => ({ ...q, ...patch, page: patch.page ?? 1 }));
   const filtered = Boolean((!hostId && query.host) || query.state || query.q);
@@ -333,7 +238,7 @@ export function VmList({
           testId="vms-error"
           title={t("loadFailed")}
           action={
-            <Button size="sm" variant="secondary" onClick={() => void load(queryRef.current)} testId="vms-retry">
+            <Button size="sm" variant="secondary" onClick={vms.reload} testId="vms-retry">
               {tc("actions.retry")}
             </Button>
           }

@@ -10,14 +10,12 @@ import type { VmListQuery } from "@/components/vms/vm-list-query";
 
 /** /vms: every VM of every host. */
 export function VmsClient({
-  csrfToken,
   canPower,
   canViewHosts,
   canConsole,
   canCreate = false,
   initialQuery,
 }: {
-  csrfToken: string;
   canPower: boolean;
   canViewHosts: boolean;
   canConsole: boolean;
@@ -41,7 +39,6 @@ export function VmsClient({
         }
       />
       <VmList
-        csrfToken={csrfToken}
         canPower={canPower}
         canViewHosts={canViewHosts}
         canConsole={canConsole}

@@ -23,10 +23,10 @@ export default async function AccountPage() {
         }
       />
       <div className="max-w-lg space-y-6">
-        <PasswordChangeForm csrfToken={me.csrfToken} />
-        <TwoFactorCard initial={totp} csrfToken={me.csrfToken} />
+        <PasswordChangeForm />
+        <TwoFactorCard initial={totp} />
       </div>
-      <ApiTokensCard csrfToken={me.csrfToken} scope="own" />
+      <ApiTokensCard scope="own" />
     </div>
   );
 }

@@ -9,7 +9,7 @@ export const dynamic = "force-dynamic";
 export const generateMetadata = pageTitle("access", "groups.title");
 
 export default async function GroupsPage() {
-  const me = await requirePageUser("user.manage", "/groups");
+  await requirePageUser("user.manage", "/groups");
   const users = (await usersList()).map((u) => ({ id: u.id, username: u.username }));
-  return <GroupsClient initialGroups={await groupsList()} users={users} csrfToken={me.csrfToken} />;
+  return <GroupsClient initialGroups={await groupsList()} users={users} />;
 }

@@ -11,5 +11,5 @@ export default async function HostsPage() {
   const user = await requirePageUser("host.view", "/hosts", "anywhere");
   // Adding a host needs host.manage globally; the list shows the hosts the user may view.
   const held = await privilegesAt(user.principal);
-  return <HostsClient csrfToken={user.csrfToken} canManage={held.has("host.manage")} />;
+  return <HostsClient canManage={held.has("host.manage")} />;
 }

@@ -11,5 +11,5 @@ export const generateMetadata = pageTitle("networks", "title");
 export default async function NetworksPage() {
   const user = await requirePageUser("host.view", "/networks", "anywhere");
   const hosts = await pageHostOptions(user.principal, "network.manage");
-  return <NetworksClient hosts={hosts} csrfToken={user.csrfToken} />;
+  return <NetworksClient hosts={hosts} />;
 }

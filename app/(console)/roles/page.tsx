@@ -8,6 +8,6 @@ export const dynamic = "force-dynamic";
 export const generateMetadata = pageTitle("access", "roles.title");
 
 export default async function RolesPage() {
-  const me = await requirePageUser("user.manage", "/roles");
-  return <RolesClient initialRoles={await rolesList()} csrfToken={me.csrfToken} />;
+  await requirePageUser("user.manage", "/roles");
+  return <RolesClient initialRoles={await rolesList()} />;
 }

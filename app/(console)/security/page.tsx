@@ -16,7 +16,7 @@ export default async function SecurityPage() {
   return (
     <div className="max-w-5xl">
       <PageHeader title={t("securityTitle")} description={t("securityIntro")} />
-      <SecurityClient policy={policy} roles={roles} users={users} meId={me.id} csrfToken={me.csrfToken} />
+      <SecurityClient policy={policy} roles={roles} users={users} meId={me.id} />
     </div>
   );
 }

@@ -12,5 +12,5 @@ export default async function StoragePage() {
   const user = await requirePageUser("host.view", "/storage", "anywhere");
   // Upload, create and delete are offered only on hosts where the user may manage storage (the routes check it too).
   const hosts = await pageHostOptions(user.principal, "storage.manage");
-  return <StorageClient hosts={hosts} csrfToken={user.csrfToken} />;
+  return <StorageClient hosts={hosts} />;
 }

@@ -8,6 +8,6 @@ export const generateMetadata = pageTitle("tasks", "title");
 
 /** Every signed-in user has this page: it lists their own tasks (admins: everyone's). */
 export default async function TasksPage() {
-  const user = await requirePageUser(undefined, "/tasks");
-  return <TasksClient csrfToken={user.csrfToken} />;
+  await requirePageUser(undefined, "/tasks");
+  return <TasksClient />;
 }

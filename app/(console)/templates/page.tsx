@@ -19,5 +19,5 @@ export default async function TemplatesPage() {
     for (const h of await hostsList())
       if ((await access.at({ hostId: h.id })).has("template.manage")) manageScope.push(h.id);
   }
-  return <TemplatesClient csrfToken={user.csrfToken} manageScope={manageScope} canCreateVm={held.has("vm.create")} />;
+  return <TemplatesClient manageScope={manageScope} canCreateVm={held.has("vm.create")} />;
 }

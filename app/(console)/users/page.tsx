@@ -9,5 +9,5 @@ export const generateMetadata = pageTitle("users", "title");
 
 export default async function UsersPage() {
   const me = await requirePageUser("user.manage", "/users");
-  return <UsersClient initialUsers={await usersList()} meId={me.id} csrfToken={me.csrfToken} />;
+  return <UsersClient initialUsers={await usersList()} meId={me.id} />;
 }

@@ -19,7 +19,6 @@ export default async function VmsPage({
   const held = await privilegesAnywhere(user.principal);
   return (
     <VmsClient
-      csrfToken={user.csrfToken}
       canPower={held.has("vm.power")}
       canViewHosts={held.has("host.view")}
       canConsole={held.has("vm.console")}

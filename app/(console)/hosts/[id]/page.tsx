@@ -17,7 +17,6 @@ export default async function HostPage({ params }: { params: Promise<{ id: strin
     <HostDetailClient
       key={id}
       hostId={id}
-      csrfToken={user.csrfToken}
       canManage={held.has("host.manage")}
       canManageEndpoint={global.has("host.manage")}
       canPower={held.has("vm.power")}

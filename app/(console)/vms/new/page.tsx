@@ -12,9 +12,7 @@ export default async function NewVmPage({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   // vm.create somewhere; the create request is checked again against the chosen host.
-  const user = await requirePageUser("vm.create", "/vms/new", "anywhere");
+  await requirePageUser("vm.create", "/vms/new", "anywhere");
   const template = (await searchParams).template;
-  return (
-    <VmCreateClient csrfToken={user.csrfToken} initialTemplateId={typeof template === "string" ? template : null} />
-  );
+  return <VmCreateClient initialTemplateId={typeof template === "string" ? template : null} />;
 }

@@ -25,7 +25,6 @@ export default async function VmPage({ params }: { params: Promise<{ hostId: str
         key={`${hostId}/${uuid}`}
         hostId={hostId}
         uuid={uuid}
-        csrfToken={user.csrfToken}
         canPower={held.has("vm.power")}
         canConsole={held.has("vm.console")}
         canViewHosts={hostHeld.has("host.view")}
@@ -38,15 +37,12 @@ export default async function VmPage({ params }: { params: Promise<{ hostId: str
             hostId={hostId}
             uuid={uuid}
             hostName={hostName}
-            csrfToken={user.csrfToken}
             canEditTags={globalHeld.has("user.manage")}
             canManageAccess={globalHeld.has("user.manage")}
           />
         }
       />
-      {held.has("vm.console") ? (
-        <VmSharePanel key={`share-${hostId}/${uuid}`} hostId={hostId} uuid={uuid} csrfToken={user.csrfToken} />
-      ) : null}
+      {held.has("vm.console") ? <VmSharePanel key={`share-${hostId}/${uuid}`} hostId={hostId} uuid={uuid} /> : null}
     </>
   );
 }

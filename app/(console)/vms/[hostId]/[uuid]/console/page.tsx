@@ -27,7 +27,6 @@ export default async function ConsolePage({
       hostId={hostId}
       uuid={uuid}
       kind={k}
-      csrfToken={user.csrfToken}
       canTakeover={held.has("vm.console.takeover")}
     />
   );
