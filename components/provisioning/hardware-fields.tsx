@@ -2,6 +2,7 @@
 
 import { useTranslations } from "use-intl";
 import { Button } from "@/components/ui/button";
+import { ChoiceField, NumberField } from "@/components/ui/fields";
 import { Field } from "@/components/ui/field";
 import { Input, Select } from "@/components/ui/input";
 import { PlusIcon, XIcon } from "@/components/ui/icons";
@@ -242,60 +243,35 @@ export function HardwareFields({
         ) : null}
         {value.disks.map((d, i) => (
           <div key={i} className="grid grid-cols-2 items-end gap-2 sm:grid-cols-6" data-testid="hw-disk-row">
-            <Field label={diskLabel?.(i) ?? t("hw.diskSize")} error={errors(`disks.${i}.sizeMiB`)}>
-              {(p) => (
-                <Input
-                  {...p}
-                  type="number"
-                  min={1}
-                  value={d.sizeMiB}
-                  onChange={(e) => setDisk(i, { sizeMiB: num(e.target.value) })}
-                  testId={`hw-disk-size-${i}`}
-                />
-              )}
-            </Field>
-            <Field label={t("hw.format")}>
-              {(p) => (
-                <Select
-                  {...p}
-                  value={d.format}
-                  onChange={(e) => setDisk(i, { format: e.target.value as DiskSpec["format"] })}
-                  testId={`hw-disk-format-${i}`}
-                >
-                  {DISK_FORMATS.map((f) => (
-                    <option key={f}>{f}</option>
-                  ))}
-                </Select>
-              )}
-            </Field>
-            <Field label={t("hw.bus")}>
-              {(p) => (
-                <Select
-                  {...p}
-                  value={d.bus}
-                  onChange={(e) => setDisk(i, { bus: e.target.value as DiskSpec["bus"] })}
-                  testId={`hw-disk-bus-${i}`}
-                >
-                  {DISK_BUSES.map((f) => (
-                    <option key={f}>{f}</option>
-                  ))}
-                </Select>
-              )}
-            </Field>
-            <Field label={t("hw.cache")}>
-              {(p) => (
-                <Select
-                  {...p}
-                  value={d.cache}
-                  onChange={(e) => setDisk(i, { cache: e.target.value as DiskSpec["cache"] })}
-                  testId={`hw-disk-cache-${i}`}
-                >
-                  {DISK_CACHES.map((f) => (
-                    <option key={f}>{f}</option>
-                  ))}
-                </Select>
-              )}
-            </Field>
+            <NumberField
+              label={diskLabel?.(i) ?? t("hw.diskSize")}
+              error={errors(`disks.${i}.sizeMiB`)}
+              min={1}
+              value={d.sizeMiB}
+              onChange={(sizeMiB) => setDisk(i, { sizeMiB: num(sizeMiB) })}
+              testId={`hw-disk-size-${i}`}
+            />
+            <ChoiceField
+              label={t("hw.format")}
+              value={d.format}
+              choices={DISK_FORMATS}
+              onChange={(format) => setDisk(i, { format })}
+              testId={`hw-disk-format-${i}`}
+            />
+            <ChoiceField
+              label={t("hw.bus")}
+              value={d.bus}
+              choices={DISK_BUSES}
+              onChange={(bus) => setDisk(i, { bus })}
+              testId={`hw-disk-bus-${i}`}
+            />
+            <ChoiceField
+              label={t("hw.cache")}
+              value={d.cache}
+              choices={DISK_CACHES}
+              onChange={(cache) => setDisk(i, { cache })}
+              testId={`hw-disk-cache-${i}`}
+            />
             <Field label={t("hw.pool")} error={errors(`disks.${i}.pool`)}>
               {(p) => (
                 <Select
@@ -314,9 +290,8 @@ export function HardwareFields({
                 </Select>
               )}
             </Field>
-            <Button
-              variant="ghost"
-              size="sm"
+            <RowRemove
+              label={t("hw.removeDisk")}
               onClick={() =>
                 set(
                   "disks",
@@ -324,15 +299,11 @@ export function HardwareFields({
                 )
               }
               testId={`hw-disk-remove-${i}`}
-              aria-label={t("hw.removeDisk")}
-            >
-              <XIcon className="size-4" />
-            </Button>
+            />
           </div>
         ))}
-        <Button
-          variant="secondary"
-          size="sm"
+        <RowAdd
+          label={t("hw.addDisk")}
           onClick={() =>
             set("disks", [
               ...value.disks,
@@ -340,10 +311,7 @@ export function HardwareFields({
             ])
           }
           testId="hw-disk-add"
-        >
-          <PlusIcon className="size-4" />
-          {t("hw.addDisk")}
-        </Button>
+        />
       </fieldset>
 
       <fieldset className="space-y-2">
@@ -397,20 +365,13 @@ export function HardwareFields({
                 )
               }
             </Field>
-            <Field label={t("hw.nicModel")}>
-              {(p) => (
-                <Select
-                  {...p}
-                  value={n.model}
-                  onChange={(e) => setNic(i, { model: e.target.value as NicSpec["model"] })}
-                  testId={`hw-nic-model-${i}`}
-                >
-                  {NIC_MODELS.map((m) => (
-                    <option key={m}>{m}</option>
-                  ))}
-                </Select>
-              )}
-            </Field>
+            <ChoiceField
+              label={t("hw.nicModel")}
+              value={n.model}
+              choices={NIC_MODELS}
+              onChange={(model) => setNic(i, { model })}
+              testId={`hw-nic-model-${i}`}
+            />
             <Field label={t("hw.mac")} error={errors(`nics.${i}.mac`)}>
               {(p) => (
                 <Input
@@ -422,9 +383,8 @@ export function HardwareFields({
                 />
               )}
             </Field>
-            <Button
-              variant="ghost"
-              size="sm"
+            <RowRemove
+              label={t("hw.removeNic")}
               onClick={() =>
                 set(
                   "nics",
@@ -432,15 +392,11 @@ export function HardwareFields({
                 )
               }
               testId={`hw-nic-remove-${i}`}
-              aria-label={t("hw.removeNic")}
-            >
-              <XIcon className="size-4" />
-            </Button>
+            />
           </div>
         ))}
-        <Button
-          variant="secondary"
-          size="sm"
+        <RowAdd
+          label={t("hw.addNic")}
           onClick={() =>
             set("nics", [
               ...value.nics,
@@ -448,10 +404,7 @@ export function HardwareFields({
             ])
           }
           testId="hw-nic-add"
-        >
-          <PlusIcon className="size-4" />
-          {t("hw.addNic")}
-        </Button>
+        />
       </fieldset>
 
       <div className="grid grid-cols-2 items-end gap-4 sm:grid-cols-4">
@@ -482,5 +435,24 @@ export function HardwareFields({
         </label>
       </div>
     </div>
+  );
+}
+
+/** The remove button of a disk or NIC row (an icon with a spoken label). */
+function RowRemove({ label, onClick, testId }: { label: string; onClick: () => void; testId: string }) {
+  return (
+    <Button variant="ghost" size="sm" onClick={onClick} testId={testId} aria-label={label}>
+      <XIcon className="size-4" />
+    </Button>
+  );
+}
+
+/** The button that adds a disk or NIC row. */
+function RowAdd({ label, onClick, testId }: { label: string; onClick: () => void; testId: string }) {
+  return (
+    <Button variant="secondary" size="sm" onClick={onClick} testId={testId}>
+      <PlusIcon className="size-4" />
+      {label}
+    </Button>
   );
 }

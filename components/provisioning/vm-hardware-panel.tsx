@@ -9,6 +9,7 @@ import { Badge } from "@/components/ui/badge";
 import { Button, Spinner } from "@/components/ui/button";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { ConfirmDialog, Dialog } from "@/components/ui/dialog";
+import { ChoiceField, NumberField } from "@/components/ui/fields";
 import { Field } from "@/components/ui/field";
 import { Input, Select, Textarea } from "@/components/ui/input";
 import { TBody, TD, TH, THead, TR, Table, TableEmpty } from "@/components/ui/table";
@@ -413,6 +414,13 @@ export function VmHardwarePanel({
   );
 }
 
+/** The CPU and memory card's fields: form key, label key, minimum, test id. */
+const CPU_MEMORY_FIELDS = [
+  ["vcpus", "hw.vcpus", 1, "hw-edit-vcpus"],
+  ["memoryMiB", "hw.memory", 16, "hw-edit-memory"],
+  ["maxMemoryMiB", "hw.maxMemory", 16, "hw-edit-max-memory"],
+] as const;
+
 function CpuMemoryCard({
   hw,
   disabled,
@@ -447,45 +455,17 @@ function CpuMemoryCard({
       <CardHeader title={t("hwPanel.cpuMemory")} description={hw.running ? t("hwPanel.cpuMemoryLive") : undefined} />
       <CardBody className="space-y-3">
         <div className="grid grid-cols-3 gap-3">
-          <Field label={t("hw.vcpus")}>
-            {(p) => (
-              <Input
-                {...p}
-                type="number"
-                min={1}
-                value={v.vcpus}
-                disabled={disabled}
-                onChange={(e) => setV({ ...v, vcpus: e.target.value })}
-                testId="hw-edit-vcpus"
-              />
-            )}
-          </Field>
-          <Field label={t("hw.memory")}>
-            {(p) => (
-              <Input
-                {...p}
-                type="number"
-                min={16}
-                value={v.memoryMiB}
-                disabled={disabled}
-                onChange={(e) => setV({ ...v, memoryMiB: e.target.value })}
-                testId="hw-edit-memory"
-              />
-            )}
-          </Field>
-          <Field label={t("hw.maxMemory")}>
-            {(p) => (
-              <Input
-                {...p}
-                type="number"
-                min={16}
-                value={v.maxMemoryMiB}
-                disabled={disabled}
-                onChange={(e) => setV({ ...v, maxMemoryMiB: e.target.value })}
-                testId="hw-edit-max-memory"
-              />
-            )}
-          </Field>
+          {CPU_MEMORY_FIELDS.map(([key, label, min, testId]) => (
+            <NumberField
+              key={key}
+              label={t(label)}
+              min={min}
+              value={v[key]}
+              disabled={disabled}
+              onChange={(text) => setV({ ...v, [key]: text })}
+              testId={testId}
+            />
+          ))}
         </div>
         <Button
           size="sm"
@@ -720,60 +700,38 @@ function AddDiskForm({
     <div className="space-y-1.5" data-testid="hw-add-disk">
       <p className="text-sm font-medium">{t("hw.addDisk")}</p>
       <div className="flex flex-wrap items-end gap-2">
-        <Field label={t("hw.diskSize")} className="w-24">
-          {(p) => (
-            <Input
-              {...p}
-              type="number"
-              min={1}
-              value={v.sizeMiB}
-              onChange={(e) => setV({ ...v, sizeMiB: e.target.value })}
-              testId="hw-add-disk-size"
-            />
-          )}
-        </Field>
-        <Field label={t("hw.format")} className="w-24">
-          {(p) => (
-            <Select
-              {...p}
-              value={v.format}
-              onChange={(e) => setV({ ...v, format: e.target.value as typeof v.format })}
-              testId="hw-add-disk-format"
-            >
-              {DISK_FORMATS.map((f) => (
-                <option key={f}>{f}</option>
-              ))}
-            </Select>
-          )}
-        </Field>
-        <Field label={t("hw.bus")} className="w-24">
-          {(p) => (
-            <Select
-              {...p}
-              value={v.bus}
-              onChange={(e) => setV({ ...v, bus: e.target.value as typeof v.bus })}
-              testId="hw-add-disk-bus"
-            >
-              {DISK_BUSES.map((f) => (
-                <option key={f}>{f}</option>
-              ))}
-            </Select>
-          )}
-        </Field>
-        <Field label={t("hw.pool")} className="w-40">
-          {(p) => (
-            <Select
-              {...p}
-              value={pool}
-              onChange={(e) => setV({ ...v, pool: e.target.value })}
-              testId="hw-add-disk-pool"
-            >
-              {pools.map((name) => (
-                <option key={name}>{name}</option>
-              ))}
-            </Select>
-          )}
-        </Field>
+        <NumberField
+          label={t("hw.diskSize")}
+          className="w-24"
+          min={1}
+          value={v.sizeMiB}
+          onChange={(sizeMiB) => setV({ ...v, sizeMiB })}
+          testId="hw-add-disk-size"
+        />
+        <ChoiceField
+          label={t("hw.format")}
+          className="w-24"
+          value={v.format}
+          choices={DISK_FORMATS}
+          onChange={(format) => setV({ ...v, format })}
+          testId="hw-add-disk-format"
+        />
+        <ChoiceField
+          label={t("hw.bus")}
+          className="w-24"
+          value={v.bus}
+          choices={DISK_BUSES}
+          onChange={(bus) => setV({ ...v, bus })}
+          testId="hw-add-disk-bus"
+        />
+        <ChoiceField
+          label={t("hw.pool")}
+          className="w-40"
+          value={pool}
+          choices={pools}
+          onChange={(pool) => setV({ ...v, pool })}
+          testId="hw-add-disk-pool"
+        />
         <Button
           size="sm"
           variant="secondary"
@@ -832,20 +790,14 @@ function AddNicForm({
           </Field>
         ) : null}
         {v.kind === "network" ? (
-          <Field label={t("hw.nicSource")} className="w-40">
-            {(p) => (
-              <Select
-                {...p}
-                value={source}
-                onChange={(e) => setV({ ...v, source: e.target.value })}
-                testId="hw-add-nic-source"
-              >
-                {networks.map((n) => (
-                  <option key={n}>{n}</option>
-                ))}
-              </Select>
-            )}
-          </Field>
+          <ChoiceField
+            label={t("hw.nicSource")}
+            className="w-40"
+            value={source}
+            choices={networks}
+            onChange={(source) => setV({ ...v, source })}
+            testId="hw-add-nic-source"
+          />
         ) : (
           <Field label={t("hw.nicSource")} className="w-40">
             {(p) => (
@@ -859,20 +811,14 @@ function AddNicForm({
             )}
           </Field>
         )}
-        <Field label={t("hw.nicModel")} className="w-28">
-          {(p) => (
-            <Select
-              {...p}
-              value={v.model}
-              onChange={(e) => setV({ ...v, model: e.target.value as typeof v.model })}
-              testId="hw-add-nic-model"
-            >
-              {NIC_MODELS.map((m) => (
-                <option key={m}>{m}</option>
-              ))}
-            </Select>
-          )}
-        </Field>
+        <ChoiceField
+          label={t("hw.nicModel")}
+          className="w-28"
+          value={v.model}
+          choices={NIC_MODELS}
+          onChange={(model) => setV({ ...v, model })}
+          testId="hw-add-nic-model"
+        />
         <Field label={t("hw.mac")} className="w-44">
           {(p) => (
             <Input
