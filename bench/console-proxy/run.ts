@@ -28,6 +28,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { pgQuery, stackPgUrl } from "../lib/postgres";
 import { stackClose, stackOpen, readKey, type BenchHost, type Stack } from "../lib/stack";
 import {
   ApiClient,
@@ -320,32 +321,7 @@ async function ownServerStart(
   };
 }
 
-/** The test stack's PostgreSQL superuser URL (loopback), if the stack has one. */
-function stackPgUrl(envFile: string): string | undefined {
-  const v =
-    process.env.VD_TEST_PG_URL ||
-    spawnSync("bash", ["-c", 'source "$1" >/dev/null 2>&1; printf %s "$VD_TEST_PG_URL"', "bash", envFile], {
-      encoding: "utf8",
-    }).stdout.trim();
-  if (!v) return undefined;
-  const u = new URL(v);
-  if (!/^127\./.test(u.hostname) && u.hostname !== "localhost")
-    throw new Error(`refusing non-loopback PostgreSQL ${u.hostname}`);
-  return v;
-}
-
 let pgDatabase: { admin: string; name: string } | undefined;
-
-async function pgQuery(adminUrl: string, sql: string): Promise<void> {
-  const { default: pg } = await import("pg");
-  const c = new pg.Client({ connectionString: adminUrl });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
 
 interface TicketCost {
   baseDomains: number;

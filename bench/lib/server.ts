@@ -82,9 +82,11 @@ export async function serverStart(opts: {
   logFile: string;
   readyTimeoutMs?: number;
   nodeArgs?: string[];
+  /** Set on top of serverEnv (e.g. DATABASE_URL for a PostgreSQL-backed server). */
+  env?: Record<string, string>;
 }): Promise<BenchServer> {
   const port = await freePort();
-  const env = serverEnv(port, opts.dataDir);
+  const env = { ...serverEnv(port, opts.dataDir), ...opts.env };
   const log = openSync(opts.logFile, "a");
   const child = spawn("node", [...(opts.nodeArgs ?? []), "scripts/start.mjs"], {
     cwd: opts.root,

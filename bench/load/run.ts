@@ -3,7 +3,8 @@
  *
  *   npx tsx --tsconfig tsconfig.server.json bench/load/run.ts [--domains 200] [--clients 20]
  *       [--streams 50] [--guests 5] [--period-ms 5000] [--quiet-s 20] [--churn-s 60]
- *       [--destroy-rounds 5] [--build] [--keep-log] [--out FILE] [--stack-env FILE]
+ *       [--destroy-rounds 5] [--build] [--keep-log] [--cpu-prof DIR] [--postgres] [--out FILE]
+ *       [--stack-env FILE]
  *
  * Host1 of the test stack gets `--domains` tiny domains; `--clients` signed-in clients list the
  * fleet back to back, `--streams` live-event streams stay open, and every `--period-ms` the first
@@ -21,6 +22,7 @@ import { fileURLToPath } from "node:url";
 import { stackClose, stackOpen, type Stack } from "../lib/stack";
 import { ApiClient, buildInfo, ensureBuild, serverKillAll, serverStart, type BenchServer } from "../lib/server";
 import { setupFleet } from "../lib/fleet-setup";
+import { benchDatabaseCreate, benchDatabaseDrop, stackPgUrl, type BenchDatabase } from "../lib/postgres";
 import { ms, now, sleep, summarize, type Summary } from "../lib/stats";
 import { argsParse, benchOutPath } from "../lib/args";
 import { benchRun } from "../lib/run";
@@ -41,6 +43,10 @@ interface Options {
   destroyRounds: number;
   build: boolean;
   keepLog: boolean;
+  /** Directory for a V8 CPU profile of the server (node --cpu-prof), written when it stops. */
+  cpuProf?: string;
+  /** The server on a new database of the stack's PostgreSQL instead of embedded PGlite. */
+  postgres: boolean;
   out: string;
   stackEnv?: string;
 }
@@ -57,6 +63,7 @@ function parseArgs(argv: string[]): Options {
     destroyRounds: 5,
     build: false,
     keepLog: false,
+    postgres: false,
     out: benchOutPath("load"),
   };
   argsParse(argv, import.meta.url, {
@@ -70,6 +77,8 @@ function parseArgs(argv: string[]): Options {
     "--destroy-rounds": (v) => (o.destroyRounds = v.int(1)),
     "--build": () => (o.build = true),
     "--keep-log": () => (o.keepLog = true),
+    "--cpu-prof": (v) => (o.cpuProf = v.path()),
+    "--postgres": () => (o.postgres = true),
     "--out": (v) => (o.out = v.path()),
     "--stack-env": (v) => (o.stackEnv = v.path()),
   });
@@ -81,6 +90,7 @@ function parseArgs(argv: string[]): Options {
 let stack: Stack | undefined;
 let server: BenchServer | undefined;
 let tmp: string | undefined;
+let database: BenchDatabase | undefined;
 let cleaning: Promise<void> | undefined;
 const serverLog = path.join(os.tmpdir(), `vdbench-load-server-${process.pid}.log`);
 let failed = false;
@@ -91,6 +101,10 @@ function cleanup(): Promise<void> {
   cleaning ??= (async () => {
     await server?.stop().catch((err) => log(`stopping the server failed: ${err}`));
     server = undefined;
+    if (database) {
+      await benchDatabaseDrop(database).catch((err) => log(`dropping database ${database?.name} failed: ${err}`));
+      database = undefined;
+    }
     if (stack) {
       const n = await loadDomainsCleanup(stack.hosts[0]).catch((err) => (log(`removing vdload-* failed: ${err}`), 0));
       if (n) log(`undefined ${n} vdload-* domains`);
@@ -285,7 +299,19 @@ async function main(): Promise<void> {
 
   log(`defining ${o.domains} domains on ${host.key}`);
   const uuids = await loadDomainsDefine(host, o.domains, o.guests);
-  server = await serverStart({ root: ROOT, dataDir: path.join(tmp, "data"), logFile: serverLog });
+  if (o.postgres) {
+    const admin = stackPgUrl(o.stackEnv ?? path.join(ROOT, ".stack", "env"));
+    if (!admin) throw new Error("--postgres: the stack has no VD_TEST_PG_URL");
+    database = await benchDatabaseCreate(admin, `vdbench_load_${process.pid}`);
+  }
+  server = await serverStart({
+    root: ROOT,
+    dataDir: path.join(tmp, "data"),
+    logFile: serverLog,
+    nodeArgs: o.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${o.cpuProf}`] : [],
+    env: database ? { DATABASE_URL: database.url, VIRTDECK_SECRET_KEY_FILE: path.join(tmp, "secret.key") } : undefined,
+  });
+  log(`server database: ${database ? `PostgreSQL (${database.name} on the stack's cluster)` : "PGlite (embedded)"}`);
   const admin = new ApiClient(server.base);
   const [hostId] = await setupFleet(admin, [host]);
 

@@ -1,6 +1,6 @@
 import "server-only";
 import { db } from "@/lib/db/client";
-import { authorizeMany, type AuthzTarget, type Principal } from "@/lib/authz";
+import { authorizeMany, userGrantFacts, type AuthzTarget, type GrantFact, type Principal } from "@/lib/authz";
 import type { Privilege } from "@/lib/authz/privileges";
 
 /**
@@ -86,12 +86,31 @@ export async function callersRecheck(checks: readonly CallerCheck[]): Promise<(s
 }
 
 /**
+ * Reads shared by every refresh of one tick: each user's grants are read once per tick, however many
+ * streams they hold open (read when the tick asks, so never older than the tick).
+ */
+export interface TickReads {
+  grants: (userId: string) => Promise<GrantFact[]>;
+}
+
+function tickReads(): TickReads {
+  const grants = new Map<string, Promise<GrantFact[]>>();
+  return {
+    grants: (userId) => {
+      let p = grants.get(userId);
+      if (!p) grants.set(userId, (p = userGrantFacts(userId)));
+      return p;
+    },
+  };
+}
+
+/**
  * What a watched caller holds open: `end(reason)` closes it (once), `refresh` (optional) re-reads what
  * the caller may see, on every tick that finds the caller may still go on.
  */
 export interface CallerWatchHooks {
   end: (reason: string) => void;
-  refresh?: () => Promise<void>;
+  refresh?: (reads: TickReads) => Promise<void>;
 }
 
 interface Watch extends CallerCheck, CallerWatchHooks {}
@@ -130,7 +149,8 @@ async function tick(s: WatchState): Promise<void> {
   });
   // Only the hooks that have a refresh; they run side by side, a failure is logged and never ends the tick.
   const refreshes = going.flatMap((w) => (w.refresh ? [w.refresh] : []));
-  await Promise.all(refreshes.map((refresh) => refresh().catch((err) => logFailure("live refresh", err))));
+  const reads = tickReads();
+  await Promise.all(refreshes.map((refresh) => refresh(reads).catch((err) => logFailure("live refresh", err))));
   for (const [name, run] of [...s.extras]) await run().catch((err) => logFailure(`${name} re-check`, err));
 }
 

@@ -16,6 +16,7 @@ import {
   type GrantFact,
   type GrantScopeKind,
   type Visibility,
+  VISIBILITY_NONE,
 } from "@/lib/authz/effective";
 
 /**
@@ -205,31 +206,41 @@ export async function accessDeniedRecord(
 
 /**
  * What a principal may see in lists, for `privilege` (vm.view for VMs,
- * host.view for hosts): computed in SQL from the grants carrying the privilege
- * and the VMs their tags reach.
+ * host.view for hosts): from the grants carrying the privilege and the VMs
+ * their tags reach (one query for the grants, one more only when a tag grant
+ * carries the privilege).
  */
 export async function visibility(
   principal: Principal,
   privilege: Privilege = "vm.view",
   client: Db = db(),
 ): Promise<Visibility> {
-  if (!UUID_RE.test(principal.user.id)) return { all: false, hostIds: new Set(), vms: new Set() };
-  if (principal.limit?.privileges && !principal.limit.privileges.includes(privilege))
-    return { all: false, hostIds: new Set(), vms: new Set() };
-  const rows = await client.$queryRaw<{ scope: string; hostId: string | null; vmUuid: string | null }[]>`
-    WITH g AS (${grantsSql(principal.user.id)})
-    SELECT g.scope, g."hostId", g."vmUuid" FROM g WHERE ${privilege} = ANY(g.privileges) AND g.scope <> 'tag'
-    UNION
-    SELECT 'vm', t."hostId"::text, t."vmUuid" FROM g JOIN "VmTag" t ON t.tag = g.tag
-    WHERE g.scope = 'tag' AND ${privilege} = ANY(g.privileges)`;
-  const grants = rows
-    .filter((r) => r.scope !== "vm" || r.hostId)
-    .map((r) => ({ scope: r.scope as GrantScopeKind, hostId: r.hostId, vmUuid: r.vmUuid }));
+  return visibilityFromGrants(principal, privilege, await userGrantFacts(principal.user.id, client), client);
+}
+
+/**
+ * `visibility` from the principal's grants already read (userGrantFacts) in this request or tick,
+ * so a request that also needs the VMs' privileges reads the grants once.
+ */
+export async function visibilityFromGrants(
+  principal: Principal,
+  privilege: Privilege,
+  grants: readonly GrantFact[],
+  client: Db = db(),
+): Promise<Visibility> {
+  if (principal.limit?.privileges && !principal.limit.privileges.includes(privilege)) return VISIBILITY_NONE;
+  const carrying = grants.filter((g) => g.privileges.includes(privilege));
   // Host-level privileges (host.view) are not given by VM or tag grants.
-  const relevant = privilege.startsWith("host.")
-    ? grants.filter((g) => g.scope === "global" || g.scope === "host")
-    : grants;
-  return visibilityFrom(relevant, [], principal.limit);
+  const hostLevel = privilege.startsWith("host.");
+  const direct = carrying.filter((g) =>
+    hostLevel ? g.scope === "global" || g.scope === "host" : g.scope !== "tag" && (g.scope !== "vm" || g.hostId),
+  );
+  const tags = hostLevel ? [] : [...new Set(carrying.flatMap((g) => (g.scope === "tag" && g.tag ? [g.tag] : [])))];
+  const tagged = tags.length
+    ? await client.$queryRaw<{ hostId: string; vmUuid: string }[]>`
+        SELECT "hostId"::text AS "hostId", "vmUuid" FROM "VmTag" WHERE tag IN (${Prisma.join(tags)})`
+    : [];
+  return visibilityFrom(direct, tagged, principal.limit);
 }
 
 export interface AuthzQuestion {
@@ -270,8 +281,9 @@ export async function privilegesForVms(
   principal: Principal,
   vms: readonly { hostId: string; uuid: string }[],
   client: Db = db(),
+  read?: readonly GrantFact[],
 ): Promise<Record<string, Privilege[]>> {
-  const grants = await userGrantFacts(principal.user.id, client);
+  const grants = read ?? (await userGrantFacts(principal.user.id, client));
   const tagsByVm = new Map<string, string[]>();
   if (needsVmTags(grants) && vms.length) {
     const rows = await client.$queryRaw<{ hostId: string; vmUuid: string; tag: string }[]>`

@@ -55,6 +55,7 @@ export {
   privilegesForVms,
   userGrantFacts,
   visibility,
+  visibilityFromGrants,
   type AuthzQuestion,
   type DeniedRequest,
 } from "@/lib/authz/authorize";

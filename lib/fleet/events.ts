@@ -7,7 +7,18 @@ import { hostGet, hostsList, type HostView } from "@/lib/fleet/hosts";
 import { fleet, fleetHostLost, hostClientFor } from "@/lib/fleet/runtime";
 import { inventoryGet, inventoryInvalidate } from "@/lib/fleet/inventory";
 import type { VmSummary } from "@/lib/fleet/vm-view";
-import { visibility, visibilityHas, visibilityHosts, type Principal, type Visibility } from "@/lib/authz";
+import {
+  visibility,
+  visibilityFromGrants,
+  visibilityHas,
+  visibilityHosts,
+  type GrantFact,
+  type Principal,
+  type Visibility,
+} from "@/lib/authz";
+
+/** What a stream refresh may share with the others of its tick (lib/auth/caller-watch TickReads). */
+type SharedReads = { grants: (userId: string) => Promise<GrantFact[]> };
 
 /**
  * Live updates from libvirt's own event stream: one `virsh event --all --loop`
@@ -296,7 +307,7 @@ export type EventsSend = (event: "vm" | "host", data: VmEvent | HostEvent) => vo
  */
 export async function eventsVisibleFeed(
   principal: Principal,
-): Promise<(send: EventsSend) => { stop: () => void; refresh: () => Promise<void> }> {
+): Promise<(send: EventsSend) => { stop: () => void; refresh: (reads: SharedReads) => Promise<void> }> {
   let visible: Visibility = await visibility(principal, "vm.view");
   const hostVisible = (hostId: string) => {
     const hosts = visibilityHosts(visible);
@@ -311,8 +322,9 @@ export async function eventsVisibleFeed(
         if (hostVisible(e.hostId)) send("host", e);
       },
     );
-    const refresh = async () => {
-      const next = await visibility(principal, "vm.view");
+    // The tick's grants read is shared by every stream of the user (one query per user per tick).
+    const refresh = async (reads: SharedReads) => {
+      const next = await visibilityFromGrants(principal, "vm.view", await reads.grants(principal.user.id));
       for (const key of visible.vms) {
         const [hostId, uuid] = key.split("/");
         if (!visibilityHas(next, hostId, uuid)) send("vm", { hostId, uuid, vm: null });

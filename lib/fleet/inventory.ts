@@ -264,9 +264,10 @@ async function within(refreshing: Promise<HostInventory>, ms: number): Promise<H
  */
 export async function inventoryGet(
   hostId: string,
-  opts: { maxAgeMs?: number; waitMs?: number } = {},
+  opts: { maxAgeMs?: number; waitMs?: number; host?: HostView } = {},
 ): Promise<HostInventory> {
-  const host = await hostGet(hostId);
+  // `host`: the row the caller has just read (the fleet list reads every host in one query).
+  const host = opts.host?.id === hostId ? opts.host : await hostGet(hostId);
   const c = cacheFor(host);
   const maxAge = opts.maxAgeMs ?? 1_000;
   // Data is as fresh as the moment its refresh started reading the host.

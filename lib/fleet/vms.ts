@@ -83,7 +83,7 @@ export async function fleetVms(q: FleetQuery, visible: Visibility): Promise<Flee
         };
       }
       try {
-        return { host: h, vms: (await inventoryGet(h.id, { waitMs: LIST_WAIT_MS })).vms, error: null };
+        return { host: h, vms: (await inventoryGet(h.id, { waitMs: LIST_WAIT_MS, host: h })).vms, error: null };
       } catch (err) {
         return { host: h, vms: [] as VmSummary[], error: err instanceof Error ? err.message : "Host failed to answer" };
       }
@@ -104,8 +104,10 @@ export async function fleetVms(q: FleetQuery, visible: Visibility): Promise<Flee
       (q.dir === "asc" ? 1 : -1) * (cmp(a, b) || collator.compare(a.name, b.name) || a.uuid.localeCompare(b.uuid)),
   );
   const start = (q.page - 1) * q.pageSize;
-  // Statuses as they are after this very round of contacts (a host may have come back or dropped).
-  const status = new Map((await hostsList(hostScope)).map((h) => [h.id, h.status]));
+  // Statuses as they are after this very round of contacts (a host may have come back or dropped):
+  // read again only when a host failed or was not online before it answered.
+  const changed = results.some((r) => r.error !== null || r.host.status !== "online");
+  const status = new Map((changed ? await hostsList(hostScope) : hosts).map((h) => [h.id, h.status]));
   return {
     vms: vms.slice(start, start + q.pageSize),
     total: vms.length,

@@ -2,7 +2,7 @@ import "server-only";
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/http/errors";
 import { sseResponse, type SseSend } from "@/lib/http/sse";
-import { callerWatch } from "@/lib/auth/caller-watch";
+import { callerWatch, type TickReads } from "@/lib/auth/caller-watch";
 import type { Principal } from "@/lib/authz";
 
 /**
@@ -53,7 +53,7 @@ function slotTake(userId: string): () => void {
  * the caller may see, run on each tick of the caller re-check (lib/auth/caller-watch.ts) while the
  * caller may go on.
  */
-export type LiveFeed = (() => void) | { stop: () => void; refresh?: () => Promise<void> };
+export type LiveFeed = (() => void) | { stop: () => void; refresh?: (reads: TickReads) => Promise<void> };
 
 /** `req` is the route's request: its signal ends the stream, and it is held while the stream lives (see sseResponse). */
 export function liveStreamResponse(req: Request, principal: Principal, produce: (send: SseSend) => LiveFeed): Response {

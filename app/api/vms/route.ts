@@ -1,7 +1,8 @@
 import { NextResponse } from "next/server";
 import { userRoute } from "@/lib/http/route";
 import { FleetQuerySchema, fleetVms } from "@/lib/fleet/vms";
-import { privilegesForVms, visibility } from "@/lib/authz";
+import { privilegesForVms, userGrantFacts, visibilityFromGrants } from "@/lib/authz";
+import { db } from "@/lib/db/client";
 import { VmListResponseSchema } from "@/lib/contracts/api/fleet";
 
 /**
@@ -15,9 +16,11 @@ export const GET = userRoute(
     responses: { 200: VmListResponseSchema },
   },
   async ({ caller, query }) => {
-    const page = await fleetVms(query, await visibility(caller.principal, "vm.view"));
+    // The grants are read once, for what the caller sees and for what they may do on each VM shown.
+    const grants = await userGrantFacts(caller.principal.user.id);
+    const page = await fleetVms(query, await visibilityFromGrants(caller.principal, "vm.view", grants));
     return NextResponse.json(
-      { ...page, privileges: await privilegesForVms(caller.principal, page.vms) },
+      { ...page, privileges: await privilegesForVms(caller.principal, page.vms, db(), grants) },
       { headers: { "cache-control": "no-store" } },
     );
   },
