@@ -123,7 +123,6 @@ function cleanup(pid: number) {
 
 const api = (method: string, file: string, params: Record<string, string> = {}, body?: unknown) =>
   routeCall(admin, method, file, params, body);
-const pools = async () => (await api("GET", "hosts/[id]/storage/pools", { id: host1.id })).json.pools as any[];
 const create = (body: unknown) => api("POST", "hosts/[id]/storage/pools", { id: host1.id }, body);
 const onPool = (method: string, pool: string, body?: unknown) =>
   api(method, "hosts/[id]/storage/pools/[pool]", { id: host1.id, pool }, body);
