@@ -16,8 +16,7 @@ import type { HostClient } from "@/lib/hosts/client";
 import { AppError, fromZodError, type FieldIssue } from "@/lib/http/errors";
 import { poolXmlBuild, type PoolDetailWire } from "@/lib/libvirt/pool-xml";
 import type { HostView } from "@/lib/fleet/hosts";
-import { volumeDependents } from "@/lib/provisioning/volume-dependents";
-import { domainDisks } from "@/lib/storage/usage";
+import { domainDisks, storageUsage } from "@/lib/storage/usage";
 import { PoolNameSchema, storageClient } from "@/lib/storage/storage";
 import {
   poolAutostart,
@@ -335,8 +334,9 @@ export async function poolUsers(
   for (const [uuid, vm] of disks)
     if (vm.disks.some((d) => d.pool === pool.name || (d.path && inPool(d.path)))) users.set(uuid, vm.name);
   if (volumePaths.length) {
-    const deps = await volumeDependents(client.host, volumePaths, { exceptVm: "", exceptPaths: volumePaths });
-    for (const d of deps.values()) for (const vm of d.vms) users.set(vm.uuid, vm.name);
+    // Also the VMs whose disks have a volume of the pool in their backing chain (lib/storage/usage.ts).
+    const usage = await storageUsage(client);
+    for (const p of volumePaths) for (const u of usage.get(p) ?? []) users.set(u.vmUuid, u.vmName);
   }
   let out = [...users].map(([uuid, name]) => ({ uuid, name }));
   if (runningOnly && out.length) {
