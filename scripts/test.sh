@@ -20,12 +20,13 @@ export PRISMA_HIDE_UPDATE_MESSAGE=1
 export VD_STACK_OWNER_PID=$$ # keeps this stack registered while it comes up
 
 PKGS=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils dnsmasq-base iptables iproute2 openssh-server
-  chromium postgresql cpio busybox-static grub-rescue-pc python3-websockify libarchive-tools openssl e2fsprogs)
+  chromium postgresql cpio busybox-static grub-rescue-pc python3-websockify libarchive-tools openssl e2fsprogs
+  lvm2)
 # What those packages must provide; a missing one means: install again.
 BINS=(/usr/sbin/libvirtd /usr/sbin/virtlogd /usr/bin/virsh /usr/bin/qemu-system-x86_64 /usr/bin/qemu-img
   /usr/sbin/dnsmasq /usr/sbin/iptables /usr/sbin/ip /usr/bin/nsenter /usr/sbin/sshd /usr/bin/ssh-keygen /usr/bin/chromium
   "$PG_BIN/initdb" "$PG_BIN/pg_ctl" /usr/bin/cpio /bin/busybox /usr/lib/grub-rescue/grub-rescue-cdrom.iso
-  /usr/bin/websockify /usr/bin/bsdtar /usr/bin/openssl /usr/sbin/mkfs.ext4)
+  /usr/bin/websockify /usr/bin/bsdtar /usr/bin/openssl /usr/sbin/mkfs.ext4 /usr/sbin/lvm)
 
 REPORTS="$STACK_DIR/reports"
 PHASES=()        # "name seconds status" per phase

@@ -1,11 +1,12 @@
 "use client";
 
 import { enc, useApi } from "@/components/data/use-api";
-import type { StoragePool, StorageVolume } from "@/lib/contracts/storage";
+import type { StorageVolume } from "@/lib/contracts/storage";
+import type { PoolView } from "@/lib/contracts/storage-pool";
 
-/** A host's storage pools (GET /api/hosts/:id/storage/pools). */
+/** A host's storage pools with state, autostart, sizes and source (GET /api/hosts/:id/storage/pools). */
 export function useStoragePools(hostId: string) {
-  return useApi<{ pools: StoragePool[] }>(hostId ? `/api/hosts/${enc(hostId)}/storage/pools` : null);
+  return useApi<{ pools: PoolView[] }>(hostId ? `/api/hosts/${enc(hostId)}/storage/pools` : null);
 }
 
 /** The ISO images a host offers (GET /api/hosts/:id/storage/isos). */

@@ -56,6 +56,10 @@ export const VIRSH_VERB_KIND = {
   "vol-create-from": "slow",
   "vol-clone": "slow",
   "vol-upload": "slow",
+  // mkfs, vgcreate, an NFS mount or an iSCSI login: seconds, not milliseconds.
+  "pool-build": "slow",
+  "pool-start": "slow",
+  "pool-delete": "slow",
   shutdown: "mutation",
   reboot: "mutation",
   reset: "mutation",
@@ -70,6 +74,10 @@ export const VIRSH_VERB_KIND = {
   "vol-resize": "mutation",
   "vol-delete": "mutation",
   "pool-refresh": "mutation",
+  "pool-define": "mutation",
+  "pool-destroy": "mutation",
+  "pool-autostart": "mutation",
+  "pool-undefine": "mutation",
   "net-define": "mutation",
   "net-start": "mutation",
   "net-destroy": "mutation",
@@ -84,6 +92,7 @@ export const VIRSH_VERB_KIND = {
   blockresize: "mutation",
   event: "stream",
   console: "stream",
+  "vol-download": "stream",
 } as const satisfies Record<VirshCommandName, VerbKind>;
 
 export function virshVerbKind(verb: VirshCommandName): VerbKind {

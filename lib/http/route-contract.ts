@@ -24,7 +24,7 @@ export type ResponseSpec = z.ZodType | MediaResponse | null;
  * The answers a route gives, by HTTP status: every success, and a non-error answer a route sends
  * with an error status (the health probe's 503). Other errors are the shared Error body.
  */
-export type Responses = Partial<Record<200 | 201 | 202 | 204 | 503, ResponseSpec>>;
+export type Responses = Partial<Record<200 | 201 | 202 | 204 | 206 | 503, ResponseSpec>>;
 
 export function mediaResponse(media: string, description: string): MediaResponse {
   return { media, description };

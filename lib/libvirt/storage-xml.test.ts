@@ -53,6 +53,7 @@ describe("storage XML", () => {
       format: "qcow2",
       capacityBytes: 67108864,
       allocationBytes: 200704,
+      physicalBytes: 196624,
       backingPath: "/var/lib/virtdeck-test/pool/base.qcow2",
       backingFormat: "qcow2",
     });

@@ -23,6 +23,8 @@ export interface VolumeWire {
   format?: string;
   capacityBytes: number;
   allocationBytes: number;
+  /** Size of the file itself (file volumes; libvirt's <physical>), what `vol-download` reads. */
+  physicalBytes?: number;
   backingPath?: string;
   backingFormat?: string;
 }
@@ -67,6 +69,7 @@ export function parseVolumeXml(xml: string): VolumeWire {
     format: attr(path(vol, "target", "format"), "type"),
     capacityBytes: bytes(child(vol, "capacity")),
     allocationBytes: bytes(child(vol, "allocation")),
+    physicalBytes: child(vol, "physical") ? bytes(child(vol, "physical")) : undefined,
     backingPath: text(path(vol, "backingStore", "path"))?.trim(),
     backingFormat: attr(path(vol, "backingStore", "format"), "type"),
   };

@@ -7,5 +7,6 @@ import "server-only";
  */
 import "@/lib/provisioning/vm-create";
 import "@/lib/storage/upload";
+import "@/lib/storage/volume-ops";
 import "@/lib/provisioning/vm-delete";
 import "@/lib/provisioning/vm-clone";

@@ -213,3 +213,53 @@ export async function volumePoolOfMany({
   const results = await host.virshTry(...paths.map((p) => ({ command: "vol-pool" as const, args: [{ arg: p }] })));
   return results.map((r) => (r.ok ? r.stdout.trim() : null));
 }
+
+/** `vol-clone` within a pool (slow: libvirt copies every byte), on the slow-verb sessions; raw result. */
+export async function volumeClone({
+  host,
+  pool,
+  name,
+  newName,
+}: {
+  host: HostClient;
+  pool: string;
+  name: string;
+  newName: string;
+}): Promise<VirshResult> {
+  return host.virshSlowTry({
+    command: "vol-clone",
+    args: [{ option: "--pool", value: pool }, { arg: name }, { arg: newName }],
+  });
+}
+
+/**
+ * `vol-download` of `length` bytes from `offset` to stdout, on a channel of its own connection: the
+ * caller reads the volume's bytes from the stream (with backpressure) and destroys it to stop.
+ */
+export function volumeDownloadStream({
+  host,
+  pool,
+  name,
+  offset,
+  length,
+}: {
+  host: HostClient;
+  pool: string;
+  name: string;
+  offset: number;
+  length: number;
+}) {
+  return host.virshStream(
+    {
+      command: "vol-download",
+      args: [
+        { option: "--pool", value: pool },
+        { arg: name },
+        { arg: "/dev/stdout" },
+        { option: "--offset", value: String(offset) },
+        { option: "--length", value: String(length) },
+      ],
+    },
+    { own: true },
+  );
+}

@@ -11,7 +11,7 @@
 // HTTP CONNECT path (.vv), what the SSE streams deliver, and objects owned by someone else.
 import { randomBytes, randomUUID } from "node:crypto";
 import { execFileSync } from "node:child_process";
-import { chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -166,6 +166,20 @@ async function networkFor(t: Target): Promise<string> {
   const { networkCreate } = await import("@/lib/fleet/network-changes");
   await networkCreate(f.caller, t.hostId, { name, forwardMode: "isolated" });
   return name;
+}
+/**
+ * Prefix of the storage pools the matrix creates: dir pools built (an empty directory under /var/tmp)
+ * but never started (host 1, and host 2's session libvirt); removed with their directory in afterAll.
+ */
+const MATRIX_POOL = `vdtest-matrix-pool-${rnd()}`;
+const matrixPoolSpec = () => {
+  const name = `${MATRIX_POOL}-${rnd()}`;
+  return { name, type: "dir", targetPath: `/var/tmp/${name}`, start: false, autostart: false };
+};
+/** A defined, built, inactive dir pool on the target's host, for one call. */
+async function managedPoolFor(t: Target): Promise<string> {
+  const { poolCreate } = await import("@/lib/storage/pools");
+  return (await poolCreate(f.caller, t.hostId, matrixPoolSpec())).name;
 }
 /**
  * A host record of its own (delete / re-point / confirm / probe targets), granted to `who` like host 1
@@ -454,6 +468,33 @@ const ROWS: Record<string, Row> = {
     target: "host",
     call: (t) => ({ params: hostP(t) }),
   },
+  // A dir pool built under /var/tmp, never started.
+  "hosts/[id]/storage/pools POST": {
+    rule: need("storage.manage", "host"),
+    target: "host",
+    call: (t) => ({ params: hostP(t), body: matrixPoolSpec() }),
+  },
+  "hosts/[id]/storage/pools/[pool] POST": {
+    rule: need("storage.manage", "host"),
+    target: "host",
+    call: async (t) => ({
+      params: { id: t.hostId, pool: await managedPoolFor(t) },
+      body: { action: "autostart", autostart: true },
+    }),
+  },
+  "hosts/[id]/storage/pools/[pool] DELETE": {
+    rule: need("storage.manage", "host"),
+    target: "host",
+    call: async (t) => ({ params: { id: t.hostId, pool: await managedPoolFor(t) } }),
+  },
+  "hosts/[id]/storage/pools/[pool]/delete-data POST": {
+    rule: need("storage.manage", "host"),
+    target: "host",
+    call: async (t) => {
+      const name = await managedPoolFor(t);
+      return { params: { id: t.hostId, pool: name }, body: { confirm: name } };
+    },
+  },
   "hosts/[id]/storage/pools/[pool]/volumes GET": {
     rule: need("host.view", "host"),
     target: "host",
@@ -474,6 +515,32 @@ const ROWS: Record<string, Row> = {
       params: hostP(t),
       body: { pool: pool.name, name: `vdtest-matrix-${rnd()}.qcow2`, format: "qcow2", capacityBytes: 1024 * 1024 },
     }),
+  },
+  "hosts/[id]/storage/volumes/resize POST": {
+    rule: need("storage.manage", "host"),
+    target: "host",
+    pool: true,
+    call: async (t) => ({
+      params: hostP(t),
+      body: { pool: pool.name, name: await volumeFor(t), capacityBytes: 2 * 1024 * 1024 },
+    }),
+  },
+  // Queues a clone task (the worker may or may not run it; the copy is in the matrix pool either way).
+  "hosts/[id]/storage/volumes/clone POST": {
+    rule: need("storage.manage", "host"),
+    target: "host",
+    pool: true,
+    call: async (t) => ({
+      params: hostP(t),
+      body: { pool: pool.name, name: await volumeFor(t), newName: `vdtest-matrix-${rnd()}.qcow2` },
+    }),
+  },
+  // Reads a volume's bytes: storage.manage, like every other volume route (not host.view).
+  "hosts/[id]/storage/volumes/download GET": {
+    rule: need("storage.manage", "host"),
+    target: "host",
+    stream: true,
+    call: async (t) => ({ params: hostP(t), query: `pool=${pool.name}&name=${await volumeFor(t)}` }),
   },
   "hosts/[id]/storage/volumes/delete POST": {
     rule: need("storage.manage", "host"),
@@ -1107,6 +1174,18 @@ afterAll(async () => {
       /* not there */
     }
   }
+  for (const h of ["host1", "host2"] as const)
+    for (const name of virshSync(h, ["pool-list", "--all", "--name"]).split("\n")) {
+      if (!name.trim().startsWith(MATRIX_POOL)) continue;
+      for (const cmd of ["pool-destroy", "pool-delete", "pool-undefine"])
+        try {
+          virshSync(h, [cmd, name.trim()]);
+        } catch {
+          /* not active / gone */
+        }
+    }
+  for (const d of readdirSync("/var/tmp"))
+    if (d.startsWith(MATRIX_POOL)) rmSync(`/var/tmp/${d}`, { recursive: true, force: true });
   for (const h of ["host1", "host2"] as const)
     for (const name of virshSync(h, ["net-list", "--all", "--name"]).split("\n")) {
       if (!name.trim().startsWith(MATRIX_NET)) continue;

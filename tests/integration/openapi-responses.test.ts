@@ -22,6 +22,8 @@ const lab = new GuestLab("openapi");
 const POOL = `vdoapi${randomBytes(3).toString("hex")}`;
 const DIR = `/var/tmp/${POOL}`;
 const NET = `vdoapi-net-${randomBytes(3).toString("hex")}`;
+/** A dir pool the pool routes create, act on and delete (its directory: /var/tmp/<name>). */
+const MPOOL = `${POOL}-managed`;
 
 let tdb: TestDatabase;
 let doc: Doc;
@@ -126,6 +128,14 @@ afterAll(async () => {
   try {
     virshSync("host1", ["net-undefine", NET]);
   } catch {}
+  for (const args of [
+    ["pool-destroy", MPOOL],
+    ["pool-undefine", MPOOL],
+  ])
+    try {
+      virshSync("host1", args);
+    } catch {}
+  rmSync(`/var/tmp/${MPOOL}`, { recursive: true, force: true });
   const { fleet } = await import("@/lib/fleet/runtime");
   const { eventsUnwatch } = await import("@/lib/fleet/events");
   if (hostId) eventsUnwatch(hostId);
@@ -216,6 +226,35 @@ describe(`OpenAPI document against real answers on ${testDbKind()}`, () => {
     await checkedCall("GET", "hosts/[id]/storage/isos", 200, { params: { id: hostId } });
   });
 
+  it("storage pools: create (dir), an action, bad input, delete data, delete", async () => {
+    const params = { id: hostId, pool: MPOOL };
+    await checkedCall("POST", "hosts/[id]/storage/pools", 201, {
+      params: { id: hostId },
+      body: { name: MPOOL, type: "dir", targetPath: `/var/tmp/${MPOOL}`, autostart: false },
+    });
+    await checkedCall("POST", "hosts/[id]/storage/pools/[pool]", 200, { params, body: { action: "refresh" } });
+    const bad = await checkedCall("POST", "hosts/[id]/storage/pools", 422, {
+      params: { id: hostId },
+      body: { name: "a b", type: "dir", targetPath: `/var/tmp/${MPOOL}-x` },
+    });
+    expect(bad.json.error.issues[0].path).toBe("name");
+    await checkedCall("POST", "hosts/[id]/storage/volumes", 201, {
+      params: { id: hostId },
+      body: { pool: MPOOL, name: "b.raw", format: "raw", capacityBytes: 1024 * 1024 },
+    });
+    const grown = await checkedCall("POST", "hosts/[id]/storage/volumes/resize", 200, {
+      params: { id: hostId },
+      body: { pool: MPOOL, name: "b.raw", capacityBytes: 2 * 1024 * 1024 },
+    });
+    expect(grown.json.volume.capacityBytes).toBe(2 * 1024 * 1024);
+    await checkedCall("POST", "hosts/[id]/storage/volumes/clone", 202, {
+      params: { id: hostId },
+      body: { pool: MPOOL, name: "b.raw", newName: "c.raw" },
+    });
+    await checkedCall("POST", "hosts/[id]/storage/pools/[pool]/delete-data", 200, { params, body: { confirm: MPOOL } });
+    await checkedCall("DELETE", "hosts/[id]/storage/pools/[pool]", 200, { params });
+  });
+
   it("networks: create (isolated, no address, on host 1), lists, an action, edit, leases, delete", async () => {
     const params = { id: hostId, network: NET };
     await checkedCall("POST", "hosts/[id]/networks", 201, {
@@ -290,6 +329,13 @@ describe(`OpenAPI document against real answers on ${testDbKind()}`, () => {
       "GET /api/users 200",
       "GET /api/hosts/{id}/storage/pools 200",
       "GET /api/hosts/{id}/storage/pools/{pool}/volumes 200",
+      "POST /api/hosts/{id}/storage/pools 201",
+      "POST /api/hosts/{id}/storage/pools 422",
+      "POST /api/hosts/{id}/storage/pools/{pool} 200",
+      "POST /api/hosts/{id}/storage/pools/{pool}/delete-data 200",
+      "POST /api/hosts/{id}/storage/volumes/resize 200",
+      "POST /api/hosts/{id}/storage/volumes/clone 202",
+      "DELETE /api/hosts/{id}/storage/pools/{pool} 200",
       "GET /api/templates 200",
       "GET /api/hosts/{id}/networks 200",
       "POST /api/hosts/{id}/networks 201",

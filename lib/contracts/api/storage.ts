@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { TaskViewSchema } from "@/lib/contracts/api/tasks";
+import { PoolViewSchema } from "@/lib/contracts/storage-pool";
+import { IdSchema } from "@/lib/contracts/api/common";
 
 /** Answers of the storage routes (/api/hosts/:id/storage/**) and of VM deletion's plan. */
 
@@ -54,3 +56,8 @@ export const VmDeletePlanSchema = z.object({
 });
 export const VmDeletePlanResponseSchema = z.object({ plan: VmDeletePlanSchema });
 export const VmDeleteResponseSchema = z.object({ task: TaskViewSchema });
+
+/** Pool management (/api/hosts/:id/storage/pools/**): a pool in a path is bounded here, 404 when virsh could misread it. */
+export const HostPoolNameParamsSchema = z.object({ id: IdSchema, pool: z.string().min(1).max(200) });
+export const PoolViewListResponseSchema = z.object({ pools: z.array(PoolViewSchema) });
+export const PoolResponseSchema = z.object({ pool: PoolViewSchema });
