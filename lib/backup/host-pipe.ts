@@ -19,14 +19,6 @@ export async function hostPipe(o: {
   signal?: AbortSignal;
   onBytes?: (total: number) => void;
 }): Promise<number> {
-  const src = await o.from.execStream(o.fromArgv);
-  let dst: HostChannel<CommandStream>;
-  try {
-    dst = await o.to.execStream(o.toArgv);
-  } catch (err) {
-    src.stream.destroy();
-    throw err;
-  }
   const exit = (s: CommandStream, stderr: string[]) =>
     new Promise<number | null>((resolve) => {
       let code: number | null = null;
@@ -34,12 +26,24 @@ export async function hostPipe(o: {
       s.stderr.on("data", (b: Buffer) => stderr.length < 50 && stderr.push(b.toString("utf8")));
       s.on("close", () => resolve(code));
     });
+  // Listeners go on at once: a short source may exit (its window holds the whole file) before the
+  // sink's channel is open, and an "exit" nobody listened to is lost.
   const srcErr: string[] = [];
   const dstErr: string[] = [];
+  const src = await o.from.execStream(o.fromArgv);
   const srcExit = exit(src.stream, srcErr);
+  let dst: HostChannel<CommandStream>;
+  try {
+    dst = await o.to.execStream(o.toArgv);
+  } catch (err) {
+    src.stream.destroy();
+    throw err;
+  }
   const dstExit = exit(dst.stream, dstErr);
-  // The source reads a file, not stdin: close its stdin now.
+  // The source reads a file, not stdin: close its stdin now. The sink writes nothing to stdout, but
+  // its channel only ends (and the pipeline with it) once that side is read to its end.
   src.stream.end();
+  dst.stream.resume();
   let total = 0;
   let lastReport = 0;
   const meter = new Transform({

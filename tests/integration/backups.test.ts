@@ -10,7 +10,7 @@ import path from "node:path";
 import { DOMParser, XMLSerializer } from "@xmldom/xmldom";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { provisioningStackStart, type ProvisioningStack } from "./helpers/provisioning-stack";
-import { taskEnded } from "./helpers/fleet-stack";
+import { stackEnv, taskEnded } from "./helpers/fleet-stack";
 import { virshLocal, virshLocalTry } from "./helpers/provisioning-pool";
 import { tinyGuestFiles, tinyGuestXml } from "./helpers/tiny-guest";
 
@@ -19,6 +19,7 @@ const VM = { name: `${TAG}-vm`, uuid: randomUUID() };
 const REPO_DIR = `/var/tmp/${TAG}-repo`;
 const SMALL_DIR = `/var/tmp/${TAG}-small`;
 const SMALL_IMG = `/var/tmp/${TAG}-small.ext4`;
+const REMOTE_DIR = `/var/tmp/${TAG}-remote`;
 const MiB = 1024 * 1024;
 
 let s: ProvisioningStack;
@@ -120,6 +121,8 @@ afterAll(async () => {
   rmSync(SMALL_IMG, { force: true });
   rmSync(SMALL_DIR, { recursive: true, force: true });
   rmSync(REPO_DIR, { recursive: true, force: true });
+  rmSync(REMOTE_DIR, { recursive: true, force: true });
+  virshLocalTry("undefine", `${TAG}-fromremote`);
   await s?.close();
 }, 120_000);
 
@@ -311,3 +314,41 @@ describe("backup jobs", () => {
   }, 180_000);
 });
 
+
+describe("a repository on another host", () => {
+  it("gets the images streamed over virtdeck's SSH connections, incremental too, and restores back to the VM's host", async () => {
+    const host2 = await s.f.addHost(stackEnv().host2);
+    const remote = await repos.repositoryCreate(s.f.caller, host2.id, { name: `${TAG}-remote`, path: REMOTE_DIR });
+    virshLocalTry("start", VM.uuid);
+    const full = await backupNow(remote.id);
+    expect(full.status, full.error ?? "").toBe("succeeded");
+    expect(logText(full)).toMatch(/staged on .*, streamed over SSH/);
+    expect(logText(full)).toMatch(/Streamed [\d.]+ MiB/);
+    virshLocal("destroy", VM.uuid);
+    qemuIo(dataDisk, "qcow2", "write -P 0x77 40M 128k");
+    virshLocal("start", VM.uuid);
+    const inc = await backupNow(remote.id);
+    expect(inc.status, inc.error ?? "").toBe("succeeded");
+    expect(logText(inc)).toMatch(/Incremental backup since/);
+    const points = (await backups.pointList(s.f.caller, s.host.id, VM.uuid)).filter((p) => p.repositoryId === remote.id);
+    expect(points.map((p) => p.kind)).toEqual(["incremental", "full"]);
+    // On host 2's side: the points with their checksums, nothing half-written; nothing staged on host 1.
+    const dir = path.join(REMOTE_DIR, VM.uuid);
+    expect(readdirSync(dir).sort()).toEqual(points.map((p) => p.id).sort());
+    for (const p of points) execFileSync("sha256sum", ["-c", "--quiet", "SHA256SUMS"], { cwd: path.join(dir, p.id) });
+    expect(readdirSync("/var/tmp").filter((n) => n.startsWith("virtdeck-backup-"))).toEqual([]);
+
+    const name = `${TAG}-fromremote`;
+    const task = await backups.restoreStart(s.f.caller, { hostId: s.host.id, uuid: VM.uuid }, points[0].id, {
+      hostId: s.host.id,
+      name,
+      pool: s.pool.name,
+    });
+    const done = await taskEnded(s.f, task.id, "the restore ends");
+    expect(done.status, done.error ?? "").toBe("succeeded");
+    const vdb = path.join(s.pool.dir, `${name}-vdb.qcow2`);
+    expect(readBytes(vdb, 40 * MiB, 128 * 1024).equals(Buffer.alloc(128 * 1024, 0x77))).toBe(true);
+    expect(readBytes(vdb, 0, 65536).equals(Buffer.alloc(65536, 0x11))).toBe(true);
+    virshLocal("destroy", VM.uuid);
+  }, 240_000);
+});
