@@ -59,7 +59,8 @@ const virshTry = (...args: string[]) => {
     return "";
   }
 };
-const du = (p: string) => Number(execFileSync("du", ["-sb", "--apparent-size", p], { encoding: "utf8" }).split(/\s/)[0]);
+const du = (p: string) =>
+  Number(execFileSync("du", ["-sb", "--apparent-size", p], { encoding: "utf8" }).split(/\s/)[0]);
 const duAlloc = (p: string) => Number(execFileSync("du", ["-sB1", p], { encoding: "utf8" }).split(/\s/)[0]);
 
 /** Rewrites pct % of the disk with random data in 1 MiB pieces spread over it (guest shut off). */

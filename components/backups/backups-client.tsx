@@ -152,7 +152,12 @@ export function BackupsClient({ hosts }: { hosts: BackupHostOption[] }) {
                     <TD>{r.pointCount}</TD>
                     <TD>{bytesText(r.bytes)}</TD>
                     <TD className="text-right">
-                      <Button size="sm" variant="ghost-danger" onClick={() => removeRepo.ask(r)} testId="backup-repo-delete">
+                      <Button
+                        size="sm"
+                        variant="ghost-danger"
+                        onClick={() => removeRepo.ask(r)}
+                        testId="backup-repo-delete"
+                      >
                         {t("repo.delete")}
                       </Button>
                     </TD>
@@ -208,10 +213,21 @@ export function BackupsClient({ hosts }: { hosts: BackupHostOption[] }) {
                   <TD>{t("job.retentionText", { d: j.keepDaily, w: j.keepWeekly, m: j.keepMonthly })}</TD>
                   <TD className="text-right">
                     <span className="flex justify-end gap-1">
-                      <Button size="sm" variant="ghost" loading={action.busy} onClick={() => runJob(j)} testId="backup-job-run">
+                      <Button
+                        size="sm"
+                        variant="ghost"
+                        loading={action.busy}
+                        onClick={() => runJob(j)}
+                        testId="backup-job-run"
+                      >
                         {t("job.run")}
                       </Button>
-                      <Button size="sm" variant="ghost-danger" onClick={() => removeJob.ask(j)} testId="backup-job-delete">
+                      <Button
+                        size="sm"
+                        variant="ghost-danger"
+                        onClick={() => removeJob.ask(j)}
+                        testId="backup-job-delete"
+                      >
                         {t("job.delete")}
                       </Button>
                     </span>
@@ -241,7 +257,12 @@ export function BackupsClient({ hosts }: { hosts: BackupHostOption[] }) {
           </Field>
           <Field label={t("points.repository")} className="sm:w-56">
             {(p) => (
-              <Select {...p} value={backupRepo} onChange={(e) => setBackupRepo(e.target.value)} testId="backup-now-repo">
+              <Select
+                {...p}
+                value={backupRepo}
+                onChange={(e) => setBackupRepo(e.target.value)}
+                testId="backup-now-repo"
+              >
                 {repoList.map((r) => (
                   <option key={r.id} value={r.id}>
                     {r.name}
@@ -250,7 +271,12 @@ export function BackupsClient({ hosts }: { hosts: BackupHostOption[] }) {
               </Select>
             )}
           </Field>
-          <Button disabled={!chosen || !repoList.length} loading={action.busy} onClick={() => void backupNow()} testId="backup-now">
+          <Button
+            disabled={!chosen || !repoList.length}
+            loading={action.busy}
+            onClick={() => void backupNow()}
+            testId="backup-now"
+          >
             {t("points.backupNow")}
           </Button>
         </div>

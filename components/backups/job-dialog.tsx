@@ -99,7 +99,12 @@ export function JobDialog({
         </Field>
         <Field label={t("job.repository")} required>
           {(p) => (
-            <Select {...p} value={repositoryId} onChange={(e) => setRepositoryId(e.target.value)} testId="backup-job-repo">
+            <Select
+              {...p}
+              value={repositoryId}
+              onChange={(e) => setRepositoryId(e.target.value)}
+              testId="backup-job-repo"
+            >
               {repositories.map((r) => (
                 <option key={r.id} value={r.id}>
                   {r.name}

@@ -80,7 +80,12 @@ export function RestoreDialog({
             </Select>
           )}
         </Field>
-        <Field label={t("restore.pool")} error={fe("pool")} hint={dirPools.length ? undefined : t("restore.noPool")} required>
+        <Field
+          label={t("restore.pool")}
+          error={fe("pool")}
+          hint={dirPools.length ? undefined : t("restore.noPool")}
+          required
+        >
           {(p) => (
             <Select {...p} value={chosenPool} onChange={(e) => setPool(e.target.value)} testId="backup-restore-pool">
               {dirPools.map((d) => (

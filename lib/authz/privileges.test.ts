@@ -15,7 +15,8 @@ function builtinRoles(): Record<string, string[]> {
   // Later migrations add privileges to built-in roles with array_cat.
   for (const later of readdirSync(dir).filter((d) => d > name && !d.includes("."))) {
     const text = readFileSync(path.join(dir, later, "migration.sql"), "utf8");
-    const re = /UPDATE "AccessRole" SET "privileges" = array_cat\("privileges", ARRAY\[([^\]]*)\]\) WHERE "id" IN \(([^)]*)\)/g;
+    const re =
+      /UPDATE "AccessRole" SET "privileges" = array_cat\("privileges", ARRAY\[([^\]]*)\]\) WHERE "id" IN \(([^)]*)\)/g;
     for (const m of text.matchAll(re)) {
       const added = [...m[1].matchAll(/'([^']+)'/g)].map((x) => x[1]);
       for (const id of [...m[2].matchAll(/'([^']+)'/g)].map((x) => x[1])) out[id] = [...(out[id] ?? []), ...added];

@@ -15,8 +15,7 @@ import { inventoryGet } from "@/lib/fleet/inventory";
 import { AppError } from "@/lib/http/errors";
 import type { TaskView } from "@/lib/contracts/tasks";
 import { taskEnqueue } from "@/lib/tasks/tasks";
-import { TASK_KIND_BACKUP, type StoredDisk } from "./run";
-import { TASK_KIND_RESTORE, TASK_KIND_VERIFY } from "./restore";
+import { TASK_KIND_BACKUP, TASK_KIND_RESTORE, TASK_KIND_VERIFY, type StoredDisk } from "./kinds";
 import { z } from "zod";
 
 /**
@@ -91,15 +90,31 @@ export async function backupStart(
   await authorizeOrThrow(caller.principal, "backup.manage", { hostId, vmUuid: uuid });
   const repo = await db().backupRepository.findUnique({ where: { id: input.repositoryId } });
   if (!repo)
-    throw new AppError("invalid_input", "No such repository", { issues: [{ path: "repositoryId", message: "No such repository" }] });
+    throw new AppError("invalid_input", "No such repository", {
+      issues: [{ path: "repositoryId", message: "No such repository" }],
+    });
   const vm = await vmOf(hostId, uuid);
-  return backupEnqueue(caller, { hostId, uuid, vmName: vm.name, repositoryId: repo.id, repositoryName: repo.name, jobId: opts.jobId ?? null });
+  return backupEnqueue(caller, {
+    hostId,
+    uuid,
+    vmName: vm.name,
+    repositoryId: repo.id,
+    repositoryName: repo.name,
+    jobId: opts.jobId ?? null,
+  });
 }
 
 /** Queues the backup task (a user's, or a schedule's with caller null) and audits it. */
 export async function backupEnqueue(
   caller: Caller | null,
-  o: { hostId: string; uuid: string; vmName: string; repositoryId: string; repositoryName: string; jobId: string | null },
+  o: {
+    hostId: string;
+    uuid: string;
+    vmName: string;
+    repositoryId: string;
+    repositoryName: string;
+    jobId: string | null;
+  },
 ): Promise<TaskView> {
   const task = await taskEnqueue(caller, {
     kind: TASK_KIND_BACKUP,
@@ -153,7 +168,9 @@ export async function restoreStart(
     throw new AppError("forbidden", "Restoring creates a VM: you need the right to create VMs on the target host");
   const inv = await inventoryGet(input.hostId);
   if (inv.vms.some((v) => v.name === input.name))
-    throw new AppError("conflict", "This name is taken on this host", { issues: [{ path: "name", message: "This name is taken on this host" }] });
+    throw new AppError("conflict", "This name is taken on this host", {
+      issues: [{ path: "name", message: "This name is taken on this host" }],
+    });
   const task = await taskEnqueue(caller, {
     kind: TASK_KIND_RESTORE,
     title: `Restore ${p.vmName} (${p.createdAt.toISOString()}) as ${input.name}`,
@@ -170,7 +187,11 @@ export async function restoreStart(
   return task;
 }
 
-export async function verifyStart(caller: Caller, vm: { hostId: string; uuid: string }, rawId: string): Promise<TaskView> {
+export async function verifyStart(
+  caller: Caller,
+  vm: { hostId: string; uuid: string },
+  rawId: string,
+): Promise<TaskView> {
   const p = await pointFor(caller, vm, rawId, "backup.manage");
   const task = await taskEnqueue(caller, {
     kind: TASK_KIND_VERIFY,

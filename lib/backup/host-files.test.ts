@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { parseConvertProgress, parseDfAvailable, parseSha256, rebaseArgv, repoCheckArgv, sha256Argv } from "./host-files";
+import {
+  parseConvertProgress,
+  parseDfAvailable,
+  parseSha256,
+  rebaseArgv,
+  repoCheckArgv,
+  sha256Argv,
+} from "./host-files";
 import { checkpointName, imageFile, parentImageRelative, pointLayout } from "./layout";
 import { RepositoryPathSchema, BackupJobCreateSchema, BackupNameSchema } from "@/lib/contracts/backup";
 
@@ -17,14 +24,31 @@ describe("host argv", () => {
 
   it("records an incremental's backing as the previous point, relative", () => {
     expect(rebaseArgv("/r/x/vda.qcow2", parentImageRelative(P, "vda"))).toEqual([
-      "qemu-img", "rebase", "-u", "-f", "qcow2", "-b", `../${P}/vda.qcow2`, "-F", "qcow2", "--", "/r/x/vda.qcow2",
+      "qemu-img",
+      "rebase",
+      "-u",
+      "-f",
+      "qcow2",
+      "-b",
+      `../${P}/vda.qcow2`,
+      "-F",
+      "qcow2",
+      "--",
+      "/r/x/vda.qcow2",
     ]);
   });
 
   it("parses sha256sum, df and qemu-img progress", () => {
     const h = "a".repeat(64);
-    expect(parseSha256(`${h} *vda.qcow2\n${h}  domain.xml\n`)).toEqual(new Map([["vda.qcow2", h], ["domain.xml", h]]));
-    expect(parseDfAvailable("Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/x 100 40 60 40% /srv\n")).toBe(60 * 1024);
+    expect(parseSha256(`${h} *vda.qcow2\n${h}  domain.xml\n`)).toEqual(
+      new Map([
+        ["vda.qcow2", h],
+        ["domain.xml", h],
+      ]),
+    );
+    expect(
+      parseDfAvailable("Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/x 100 40 60 40% /srv\n"),
+    ).toBe(60 * 1024);
     expect(parseConvertProgress("    (12.50/100%)\r    (99.00/100%)\r")).toBe(99);
   });
 });
@@ -44,14 +68,26 @@ describe("layout", () => {
 
 describe("repository and job input", () => {
   it("refuses hostile repository paths with a message naming the problem", () => {
-    for (const bad of ["relative/dir", "/", "/srv/../etc", "/srv//x", "/srv/$(id)", "/srv/a;b", "/srv/-x", "/srv/a\nb", "/srv/`x`", "/srv/'q'"])
+    for (const bad of [
+      "relative/dir",
+      "/",
+      "/srv/../etc",
+      "/srv//x",
+      "/srv/$(id)",
+      "/srv/a;b",
+      "/srv/-x",
+      "/srv/a\nb",
+      "/srv/`x`",
+      "/srv/'q'",
+    ])
       expect(RepositoryPathSchema.safeParse(bad).success, bad).toBe(false);
     expect(RepositoryPathSchema.parse("/srv/backups/")).toBe("/srv/backups");
     expect(RepositoryPathSchema.parse("/srv/my backups/é")).toBe("/srv/my backups/é");
   });
 
   it("refuses names with quotes, spaces, ';' or a leading '-'", () => {
-    for (const bad of ["a b", "a'b", "a;b", "-a", ".a", "", "x".repeat(65), "a<b"]) expect(BackupNameSchema.safeParse(bad).success, bad).toBe(false);
+    for (const bad of ["a b", "a'b", "a;b", "-a", ".a", "", "x".repeat(65), "a<b"])
+      expect(BackupNameSchema.safeParse(bad).success, bad).toBe(false);
   });
 
   it("refuses a retention that keeps nothing", () => {

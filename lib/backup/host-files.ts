@@ -71,7 +71,14 @@ export function parseSha256(stdout: string): Map<string, string> {
 
 /** Makes a finished point visible: renames its temporary directory, never over an existing one. */
 export function pointPublishArgv(partialDir: string, finalDir: string): string[] {
-  return ["sh", "-c", `if [ -e "$2" ]; then exit 17; fi; exec mv -T -- "$1" "$2"`, "virtdeck-publish", partialDir, finalDir];
+  return [
+    "sh",
+    "-c",
+    `if [ -e "$2" ]; then exit 17; fi; exec mv -T -- "$1" "$2"`,
+    "virtdeck-publish",
+    partialDir,
+    finalDir,
+  ];
 }
 
 /** Removes a point directory (temporary or published). */
@@ -135,5 +142,11 @@ export function noClobberConvertArgv(o: { src: string; srcFormat: string; dst: s
 
 /** Removes every temporary point directory of a VM in a repository (a run that died left it). */
 export function partialsRemoveArgv(vmDir: string): string[] {
-  return ["sh", "-c", `for d in "$1"/.partial-*; do [ -d "$d" ] && rm -rf -- "$d"; done; exit 0`, "virtdeck-partials", vmDir];
+  return [
+    "sh",
+    "-c",
+    `for d in "$1"/.partial-*; do [ -d "$d" ] && rm -rf -- "$d"; done; exit 0`,
+    "virtdeck-partials",
+    vmDir,
+  ];
 }

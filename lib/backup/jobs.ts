@@ -56,7 +56,10 @@ function view(r: Row): BackupJobView {
 }
 
 /** Registers (or removes) the job's schedule and this instance's worker for it. */
-async function scheduleApply(job: { id: string; schedule: string | null; enabled: boolean }, boss?: PgBoss): Promise<void> {
+async function scheduleApply(
+  job: { id: string; schedule: string | null; enabled: boolean },
+  boss?: PgBoss,
+): Promise<void> {
   const b = boss ?? (await taskQueue());
   const q = jobQueueName(job.id);
   if (!job.schedule || !job.enabled) {
@@ -129,9 +132,13 @@ export async function backupJobCreate(
   await authorizeOrThrow(caller.principal, "backup.manage", { hostId, vmUuid: uuid });
   const input = { ...BackupJobCreateSchema.parse(raw), hostId, vmUuid: uuid };
   if (!(await db().backupRepository.findUnique({ where: { id: input.repositoryId } })))
-    throw new AppError("invalid_input", "No such repository", { issues: [{ path: "repositoryId", message: "No such repository" }] });
+    throw new AppError("invalid_input", "No such repository", {
+      issues: [{ path: "repositoryId", message: "No such repository" }],
+    });
   if (await db().backupJob.findUnique({ where: { name: input.name } }))
-    throw new AppError("conflict", "A backup job of this name exists", { issues: [{ path: "name", message: "Taken" }] });
+    throw new AppError("conflict", "A backup job of this name exists", {
+      issues: [{ path: "name", message: "Taken" }],
+    });
   const inv = await inventoryGet(hostId);
   if (!inv.vms.some((v) => v.uuid === uuid)) throw new AppError("not_found", "VM not found");
   const id = randomUUID();

@@ -64,7 +64,11 @@ export async function repositoryList(caller: Caller): Promise<RepositoryView[]> 
   return all.filter((_, i) => ok[i]).map((r) => view(r));
 }
 
-export async function repositoryCreate(caller: Caller, hostId: string, raw: RepositoryCreateInput): Promise<RepositoryView> {
+export async function repositoryCreate(
+  caller: Caller,
+  hostId: string,
+  raw: RepositoryCreateInput,
+): Promise<RepositoryView> {
   if (!z.uuid().safeParse(hostId).success) throw new AppError("not_found", "Host not found");
   await authorizeOrThrow(caller.principal, "backup.manage", { hostId });
   const input = { ...RepositoryCreateSchema.parse(raw), hostId };
@@ -77,7 +81,11 @@ export async function repositoryCreate(caller: Caller, hostId: string, raw: Repo
       ip: caller.ip,
       details: { hostId: input.hostId, path: input.path, ...details },
     });
-  if (await db().backupRepository.findFirst({ where: { OR: [{ name: input.name }, { hostId: input.hostId, path: input.path }] } }))
+  if (
+    await db().backupRepository.findFirst({
+      where: { OR: [{ name: input.name }, { hostId: input.hostId, path: input.path }] },
+    })
+  )
     throw new AppError("conflict", "A repository with this name, or at this path on this host, exists", {
       issues: [{ path: "name", message: "Taken" }],
     });
@@ -103,7 +111,8 @@ export async function repositoryDelete(caller: Caller, hostId: string, rawId: st
   const id = repositoryIdOf(rawId);
   const r = await db().backupRepository.findUnique({ where: { id }, include: { jobs: { select: { id: true } } } });
   if (!r || r.hostId !== hostId) throw new AppError("not_found", "No such repository");
-  if (r.jobs.length) throw new AppError("conflict", `${r.jobs.length} backup job(s) use this repository: delete them first`);
+  if (r.jobs.length)
+    throw new AppError("conflict", `${r.jobs.length} backup job(s) use this repository: delete them first`);
   await db().backupRepository.delete({ where: { id } });
   await auditRecord({
     actor: caller.actor,

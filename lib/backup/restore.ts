@@ -21,7 +21,7 @@ import {
 } from "./host-files";
 import { hostPipe } from "./host-pipe";
 import { DOMAIN_XML, pointLayout } from "./layout";
-import type { StoredDisk } from "./run";
+import { TASK_KIND_RESTORE, TASK_KIND_VERIFY, type StoredDisk } from "./kinds";
 
 /**
  * Restore a backup point as a new VM ("backup.restore") and verify a point ("backup.verify").
@@ -32,8 +32,7 @@ import type { StoredDisk } from "./run";
  * new disk straight into the target pool; for another host it flattens into a temporary qcow2 in
  * the repository, streams it over virtdeck's SSH connections and converts it there.
  */
-export const TASK_KIND_RESTORE = "backup.restore";
-export const TASK_KIND_VERIFY = "backup.verify";
+export { TASK_KIND_RESTORE, TASK_KIND_VERIFY } from "./kinds";
 
 export const RestoreTaskInputSchema = z.object({
   pointId: z.uuid(),
@@ -57,13 +56,62 @@ async function convertOn(
     onStdout: (b) => {
       pending = (pending + b.toString("latin1")).slice(-200);
       const pct = parseConvertProgress(pending);
-      if (pct !== null) void ctx.progress(range[0] + ((range[1] - range[0]) * pct) / 100, `${label}: ${pct.toFixed(0)}%`);
+      if (pct !== null)
+        void ctx.progress(range[0] + ((range[1] - range[0]) * pct) / 100, `${label}: ${pct.toFixed(0)}%`);
     },
   });
   if (r.code === DEST_EXISTS) throw new AppError("conflict", `${h.host.name}: ${o.dst} exists`);
   // A failed convert may leave the part it wrote: this run created the file (it did not exist).
   if (r.code !== 0) await h.exec(treeRemoveArgv(o.dst)).catch(() => {});
-  if (r.code !== 0) throw new AppError("action_failed", `${h.host.name}: ${label} failed: ${r.stderr.trim() || `exit ${r.code}`}`);
+  if (r.code !== 0)
+    throw new AppError("action_failed", `${h.host.name}: ${label} failed: ${r.stderr.trim() || `exit ${r.code}`}`);
+}
+
+/** Restore to another host: flatten in the repository, stream over SSH, convert on the target. */
+async function diskRestoreRemote(
+  ctx: TaskContext,
+  o: {
+    repoHost: HostClient;
+    target: HostClient;
+    repoPath: string;
+    src: string;
+    dir: string;
+    dst: string;
+    fmt: string;
+    disk: string;
+    span: [number, number];
+    temps: { h: HostClient; path: string }[];
+  },
+): Promise<void> {
+  const { repoHost, target, span, temps } = o;
+  const mid = (span[0] + span[1]) / 2;
+  const flat = `${o.repoPath}/.restore-${ctx.taskId}-${o.disk}.qcow2`;
+  temps.push({ h: repoHost, path: flat });
+  await convertOn(
+    ctx,
+    repoHost,
+    { src: o.src, srcFormat: "qcow2", dst: flat, dstFormat: "qcow2" },
+    `Flattening disk ${o.disk}`,
+    [span[0], mid],
+  );
+  const transfer = `${o.dir}/.virtdeck-restore-${ctx.taskId}-${o.disk}.qcow2`;
+  temps.push({ h: target, path: transfer });
+  const n = await hostPipe({
+    from: repoHost,
+    fromArgv: fileReadArgv(flat),
+    to: target,
+    toArgv: fileWriteArgv(transfer),
+    signal: ctx.signal,
+    onBytes: (b) => void ctx.progress(mid, `Streaming disk ${o.disk}: ${(b / 1048576).toFixed(1)} MiB`),
+  });
+  await ctx.log(`Streamed ${(n / 1048576).toFixed(1)} MiB of disk ${o.disk} to ${target.host.name}`);
+  await convertOn(
+    ctx,
+    target,
+    { src: transfer, srcFormat: "qcow2", dst: o.dst, dstFormat: o.fmt },
+    `Writing disk ${o.disk}`,
+    [mid, span[1]],
+  );
 }
 
 async function restore(ctx: TaskContext) {
@@ -71,7 +119,10 @@ async function restore(ctx: TaskContext) {
   const point = await db().backupPoint.findUnique({ where: { id: input.pointId }, include: { repository: true } });
   if (!point) throw new AppError("not_found", "The backup point no longer exists");
   const repoHost = await hostClient(point.repository.hostId, { commandErrorCode: "action_failed" });
-  const target = input.hostId === point.repository.hostId ? repoHost : await hostClient(input.hostId, { commandErrorCode: "action_failed" });
+  const target =
+    input.hostId === point.repository.hostId
+      ? repoHost
+      : await hostClient(input.hostId, { commandErrorCode: "action_failed" });
   if ((await domainNames({ host: target })).includes(input.name))
     throw new AppError("conflict", `${target.host.name} already has a VM named "${input.name}"`);
   const pool = await poolGet({ host: target, pool: input.pool });
@@ -92,24 +143,27 @@ async function restore(ctx: TaskContext) {
       const dst = `${dir}/${input.name}-${d.target}.${fmt}`;
       const span: [number, number] = [5 + (85 * i) / disks.length, 5 + (85 * (i + 1)) / disks.length];
       if (target === repoHost) {
-        await convertOn(ctx, repoHost, { src: `${finalDir}/${d.file}`, srcFormat: "qcow2", dst, dstFormat: fmt }, `Restoring disk ${d.target}`, span);
+        await convertOn(
+          ctx,
+          repoHost,
+          { src: `${finalDir}/${d.file}`, srcFormat: "qcow2", dst, dstFormat: fmt },
+          `Restoring disk ${d.target}`,
+          span,
+        );
         created.push(dst);
       } else {
-        const flat = `${point.repository.path}/.restore-${ctx.taskId}-${d.target}.qcow2`;
-        temps.push({ h: repoHost, path: flat });
-        await convertOn(ctx, repoHost, { src: `${finalDir}/${d.file}`, srcFormat: "qcow2", dst: flat, dstFormat: "qcow2" }, `Flattening disk ${d.target}`, [span[0], (span[0] + span[1]) / 2]);
-        const transfer = `${dir}/.virtdeck-restore-${ctx.taskId}-${d.target}.qcow2`;
-        temps.push({ h: target, path: transfer });
-        const n = await hostPipe({
-          from: repoHost,
-          fromArgv: fileReadArgv(flat),
-          to: target,
-          toArgv: fileWriteArgv(transfer),
-          signal: ctx.signal,
-          onBytes: (b) => void ctx.progress((span[0] + span[1]) / 2, `Streaming disk ${d.target}: ${(b / 1048576).toFixed(1)} MiB`),
+        await diskRestoreRemote(ctx, {
+          repoHost,
+          target,
+          repoPath: point.repository.path,
+          src: `${finalDir}/${d.file}`,
+          dir,
+          dst,
+          fmt,
+          disk: d.target,
+          span,
+          temps,
         });
-        await ctx.log(`Streamed ${(n / 1048576).toFixed(1)} MiB of disk ${d.target} to ${target.host.name}`);
-        await convertOn(ctx, target, { src: transfer, srcFormat: "qcow2", dst, dstFormat: fmt }, `Writing disk ${d.target}`, [(span[0] + span[1]) / 2, span[1]]);
         created.push(dst);
       }
       if (ctx.signal.aborted) throw ctx.signal.reason ?? new TaskCancelledError();

@@ -19,8 +19,24 @@ describe("backupXmlBuild", () => {
       mode: "push",
       incremental: undefined,
       disks: [
-        { name: "vda", backup: true, targetPath: "/repo/vm/.partial-1/vda.qcow2", format: "qcow2", state: undefined, mode: undefined, incremental: undefined },
-        { name: "hdc", backup: false, targetPath: undefined, format: undefined, state: undefined, mode: undefined, incremental: undefined },
+        {
+          name: "vda",
+          backup: true,
+          targetPath: "/repo/vm/.partial-1/vda.qcow2",
+          format: "qcow2",
+          state: undefined,
+          mode: undefined,
+          incremental: undefined,
+        },
+        {
+          name: "hdc",
+          backup: false,
+          targetPath: undefined,
+          format: undefined,
+          state: undefined,
+          mode: undefined,
+          incremental: undefined,
+        },
       ],
     });
   });
@@ -78,22 +94,25 @@ describe("checkpointXmlBuild", () => {
 });
 
 // Generated from the real libvirt on the test stack (lib/libvirt/__fixtures__/generate-backup.ts).
-describe.runIf(existsSync(path.join(import.meta.dirname, "__fixtures__", "checkpoint-backup.xml")))("real libvirt", () => {
-  it("reads checkpoint-dumpxml --size of a checkpoint made by backup-begin", () => {
-    const c = parseCheckpointDetail(fixture("checkpoint-backup.xml"));
-    expect(c.name).toMatch(/^vdfx-cp/);
-    expect(c.creationTime).toBeGreaterThan(1_700_000_000);
-    const vda = c.disks.find((d) => d.name === "vda");
-    expect(vda).toMatchObject({ checkpoint: "bitmap", bitmap: c.name });
-    expect(c.disks.find((d) => d.name === "vdb")).toMatchObject({ checkpoint: "no" });
-  });
+describe.runIf(existsSync(path.join(import.meta.dirname, "__fixtures__", "checkpoint-backup.xml")))(
+  "real libvirt",
+  () => {
+    it("reads checkpoint-dumpxml --size of a checkpoint made by backup-begin", () => {
+      const c = parseCheckpointDetail(fixture("checkpoint-backup.xml"));
+      expect(c.name).toMatch(/^vdfx-cp/);
+      expect(c.creationTime).toBeGreaterThan(1_700_000_000);
+      const vda = c.disks.find((d) => d.name === "vda");
+      expect(vda).toMatchObject({ checkpoint: "bitmap", bitmap: c.name });
+      expect(c.disks.find((d) => d.name === "vdb")).toMatchObject({ checkpoint: "no" });
+    });
 
-  it("reads backup-dumpxml of a running push backup", () => {
-    const w = parseBackupXml(fixture("backup-running.xml"));
-    expect(w.mode).toBe("push");
-    const vda = w.disks.find((d) => d.name === "vda")!;
-    expect(vda.backup).toBe(true);
-    expect(vda.targetPath).toMatch(/vda\.qcow2$/);
-    expect(vda.format).toBe("qcow2");
-  });
-});
+    it("reads backup-dumpxml of a running push backup", () => {
+      const w = parseBackupXml(fixture("backup-running.xml"));
+      expect(w.mode).toBe("push");
+      const vda = w.disks.find((d) => d.name === "vda")!;
+      expect(vda.backup).toBe(true);
+      expect(vda.targetPath).toMatch(/vda\.qcow2$/);
+      expect(vda.format).toBe("qcow2");
+    });
+  },
+);

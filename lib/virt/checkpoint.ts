@@ -20,7 +20,11 @@ export async function checkpointNames({ host, uuid }: Domain): Promise<string[]>
 }
 
 /** One checkpoint with its disks and bitmaps; null when the domain has no such checkpoint. */
-export async function checkpointDetail({ host, uuid, name }: Domain & { name: string }): Promise<CheckpointDetail | null> {
+export async function checkpointDetail({
+  host,
+  uuid,
+  name,
+}: Domain & { name: string }): Promise<CheckpointDetail | null> {
   const [r] = await host.virshTry({ command: "checkpoint-dumpxml", args: [{ domain: uuid }, { arg: name }] });
   if (!r.ok) {
     if (/no domain checkpoint|not found/i.test(r.stderr)) return null;

@@ -148,7 +148,10 @@ async function templateFor(hostId: string | null): Promise<string> {
 async function repositoryFor(t: Target): Promise<string> {
   const repos = await import("@/lib/backup/repositories");
   return (
-    await repos.repositoryCreate(f.caller, t.hostId, { name: `matrix-${rnd()}`, path: `/var/tmp/${MATRIX_REPO}-${rnd()}` })
+    await repos.repositoryCreate(f.caller, t.hostId, {
+      name: `matrix-${rnd()}`,
+      path: `/var/tmp/${MATRIX_REPO}-${rnd()}`,
+    })
   ).id;
 }
 /** A backup job of the target VM, on demand only. */
@@ -840,7 +843,11 @@ const ROWS: Record<string, Row> = {
     target: "vm",
     call: async (t) => ({ params: { ...vmP(t), jobId: await backupJobFor(t) } }),
   },
-  "vms/[hostId]/[uuid]/backups GET": { rule: need("backup.restore", "vm"), target: "vm", call: (t) => ({ params: vmP(t) }) },
+  "vms/[hostId]/[uuid]/backups GET": {
+    rule: need("backup.restore", "vm"),
+    target: "vm",
+    call: (t) => ({ params: vmP(t) }),
+  },
   "vms/[hostId]/[uuid]/backups POST": {
     rule: need("backup.manage", "vm"),
     target: "vm",

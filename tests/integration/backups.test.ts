@@ -201,7 +201,9 @@ describe("full and incremental backups of a running guest", () => {
     // Only the changed 256 KiB (plus qcow2 metadata), not the 64 MiB disk.
     expect(vdb.bytes).toBeLessThan(4 * MiB);
     const info = JSON.parse(
-      execFileSync("qemu-img", ["info", "-U", "--output=json", path.join(vmDir(), incId, "vdb.qcow2")], { encoding: "utf8" }),
+      execFileSync("qemu-img", ["info", "-U", "--output=json", path.join(vmDir(), incId, "vdb.qcow2")], {
+        encoding: "utf8",
+      }),
     );
     expect(info["backing-filename"]).toBe(`../${fullId}/vdb.qcow2`);
     // The older checkpoint went: only the newest one remains.
@@ -210,7 +212,12 @@ describe("full and incremental backups of a running guest", () => {
 
   it("restores the incremental point as a new VM whose disks hold both writes", async () => {
     const name = `${TAG}-restored`;
-    const task = await backups.restoreStart(s.f.caller, { hostId: s.host.id, uuid: VM.uuid }, incId, { hostId: s.host.id, name, pool: s.pool.name, start: false });
+    const task = await backups.restoreStart(s.f.caller, { hostId: s.host.id, uuid: VM.uuid }, incId, {
+      hostId: s.host.id,
+      name,
+      pool: s.pool.name,
+      start: false,
+    });
     const done = await taskEnded(s.f, task.id, "the restore ends");
     expect(done.status, done.error ?? "").toBe("succeeded");
     const xml = virshLocal("dumpxml", name);
@@ -255,7 +262,10 @@ describe("a failed backup", () => {
     virshLocal("destroy", VM.uuid);
     qemuIo(dataDisk, "qcow2", "write -P 0x5a 16M 20M");
     virshLocal("start", VM.uuid);
-    const small = await repos.repositoryCreate(s.f.caller, s.host.id, { name: `${TAG}-small`, path: `${SMALL_DIR}/repo` });
+    const small = await repos.repositoryCreate(s.f.caller, s.host.id, {
+      name: `${TAG}-small`,
+      path: `${SMALL_DIR}/repo`,
+    });
     const before = checkpoints();
     const t = await backupNow(small.id);
     expect(t.status).toBe("failed");
@@ -279,7 +289,9 @@ describe("a shut-off VM", () => {
     expect(logText(t)).toMatch(/shut off: libvirt's backup job needs a running VM/);
     const [p] = await backups.pointList(s.f.caller, s.host.id, VM.uuid);
     expect(p).toMatchObject({ kind: "full", method: "copy" });
-    expect(readBytes(path.join(vmDir(), p.id, "vdb.qcow2"), 16 * MiB, 4096).equals(Buffer.alloc(4096, 0x5a))).toBe(true);
+    expect(readBytes(path.join(vmDir(), p.id, "vdb.qcow2"), 16 * MiB, 4096).equals(Buffer.alloc(4096, 0x5a))).toBe(
+      true,
+    );
   }, 120_000);
 });
 
@@ -290,7 +302,9 @@ describe("backup jobs", () => {
       .backupJobCreate(s.f.caller, s.host.id, VM.uuid, { ...base, keepDaily: 0, keepWeekly: 0, keepMonthly: 0 })
       .catch((e: unknown) => e);
     expect(JSON.stringify(err)).toMatch(/keepDaily/);
-    await expect(jobs.backupJobCreate(s.f.caller, s.host.id, VM.uuid, { ...base, schedule: "0 2 * * *; rm -rf /" })).rejects.toThrow();
+    await expect(
+      jobs.backupJobCreate(s.f.caller, s.host.id, VM.uuid, { ...base, schedule: "0 2 * * *; rm -rf /" }),
+    ).rejects.toThrow();
     expect(await dbm.db().backupJob.count({ where: { name: `${TAG}-job` } })).toBe(0);
   });
 
@@ -314,7 +328,6 @@ describe("backup jobs", () => {
   }, 180_000);
 });
 
-
 describe("a repository on another host", () => {
   it("gets the images streamed over virtdeck's SSH connections, incremental too, and restores back to the VM's host", async () => {
     const host2 = await s.f.addHost(stackEnv().host2);
@@ -330,7 +343,9 @@ describe("a repository on another host", () => {
     const inc = await backupNow(remote.id);
     expect(inc.status, inc.error ?? "").toBe("succeeded");
     expect(logText(inc)).toMatch(/Incremental backup since/);
-    const points = (await backups.pointList(s.f.caller, s.host.id, VM.uuid)).filter((p) => p.repositoryId === remote.id);
+    const points = (await backups.pointList(s.f.caller, s.host.id, VM.uuid)).filter(
+      (p) => p.repositoryId === remote.id,
+    );
     expect(points.map((p) => p.kind)).toEqual(["incremental", "full"]);
     // On host 2's side: the points with their checksums, nothing half-written; nothing staged on host 1.
     const dir = path.join(REMOTE_DIR, VM.uuid);

@@ -257,11 +257,19 @@ describe(`OpenAPI document against real answers on ${testDbKind()}`, () => {
     // Bad input names the field: a retention that keeps nothing.
     const bad = await checkedCall("POST", "vms/[hostId]/[uuid]/backup-jobs", 422, {
       params: vm,
-      body: { name: `${POOL}-job2`, repositoryId: repo.json.repository.id, keepDaily: 0, keepWeekly: 0, keepMonthly: 0 },
+      body: {
+        name: `${POOL}-job2`,
+        repositoryId: repo.json.repository.id,
+        keepDaily: 0,
+        keepWeekly: 0,
+        keepMonthly: 0,
+      },
     });
     expect(JSON.stringify(bad.json)).toContain("keepDaily");
     // 204: no body to check against the document.
-    const delJob = await call("DELETE", "vms/[hostId]/[uuid]/backup-jobs/[jobId]", { params: { ...vm, jobId: job.json.job.id } });
+    const delJob = await call("DELETE", "vms/[hostId]/[uuid]/backup-jobs/[jobId]", {
+      params: { ...vm, jobId: job.json.job.id },
+    });
     expect(delJob.status).toBe(204);
     const delRepo = await call("DELETE", "hosts/[id]/backup-repositories/[repositoryId]", {
       params: { id: hostId, repositoryId: repo.json.repository.id },
