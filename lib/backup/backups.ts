@@ -16,6 +16,9 @@ import { AppError } from "@/lib/http/errors";
 import type { TaskView } from "@/lib/contracts/tasks";
 import { taskEnqueue } from "@/lib/tasks/tasks";
 import { TASK_KIND_BACKUP, TASK_KIND_RESTORE, TASK_KIND_VERIFY, type StoredDisk } from "./kinds";
+// The task handlers register themselves: whoever queues a backup, restore or verify has them.
+import "./run";
+import "./restore";
 import { z } from "zod";
 
 /**

@@ -22,6 +22,7 @@ import {
   treeRemoveArgv,
 } from "./host-files";
 import { hostPipe } from "./host-pipe";
+import { backupJobRetention } from "./retention-run";
 import { backupJobFollow } from "./job-follow";
 import type { BackupTaskInput, StoredDisk } from "./kinds";
 import {
@@ -240,7 +241,6 @@ export async function afterPublish(s: RunState): Promise<void> {
       await db().backupPoint.update({ where: { id: o.id }, data: { checkpoint: null } });
     }
   if (input.jobId) {
-    const { backupJobRetention } = await import("./jobs");
     const gone = await backupJobRetention(input.jobId).catch(async (err: unknown) => {
       await ctx.log(`Retention failed: ${err instanceof Error ? err.message : err}`);
       return [] as string[];
