@@ -1,4 +1,5 @@
 import {
+  ArchiveIcon,
   AuditIcon,
   HomeIcon,
   DatabaseIcon,
@@ -21,6 +22,7 @@ export interface NavItem {
     | "templates"
     | "storage"
     | "networks"
+    | "backups"
     | "users"
     | "groups"
     | "roles"
@@ -52,6 +54,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   },
   { key: "storage", href: "/storage", icon: DatabaseIcon, section: "main", privilege: "host.view", anywhere: true },
   { key: "networks", href: "/networks", icon: NetworkIcon, section: "main", privilege: "host.view", anywhere: true },
+  { key: "backups", href: "/backups", icon: ArchiveIcon, section: "main", privilege: "backup.manage", anywhere: true },
   { key: "users", href: "/users", icon: UsersIcon, section: "administration", privilege: "user.manage" },
   { key: "groups", href: "/groups", icon: UsersIcon, section: "administration", privilege: "user.manage" },
   { key: "roles", href: "/roles", icon: ShieldIcon, section: "administration", privilege: "user.manage" },

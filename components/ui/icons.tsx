@@ -1,5 +1,6 @@
 import type { SVGProps } from "react";
 import {
+  Archive,
   ArrowRight,
   Check,
   ChevronDown,
@@ -58,6 +59,7 @@ export const MonitorIcon = icon("MonitorIcon", Monitor);
 export const LayersIcon = icon("LayersIcon", Layers);
 export const DatabaseIcon = icon("DatabaseIcon", Database);
 export const NetworkIcon = icon("NetworkIcon", Network);
+export const ArchiveIcon = icon("ArchiveIcon", Archive);
 export const UsersIcon = icon("UsersIcon", Users);
 export const AuditIcon = icon("AuditIcon", ScrollText);
 export const HomeIcon = icon("HomeIcon", House);

@@ -12,6 +12,16 @@ function builtinRoles(): Record<string, string[]> {
   for (const m of sql.matchAll(/\('(\w+)', '\w+', '[^']*', true,\s*ARRAY\[([^\]]*)\]/g)) {
     out[m[1]] = [...m[2].matchAll(/'([^']+)'/g)].map((x) => x[1]);
   }
+  // Later migrations add privileges to built-in roles with array_cat.
+  for (const later of readdirSync(dir).filter((d) => d > name && !d.includes("."))) {
+    const text = readFileSync(path.join(dir, later, "migration.sql"), "utf8");
+    const re =
+      /UPDATE "AccessRole" SET "privileges" = array_cat\("privileges", ARRAY\[([^\]]*)\]\) WHERE "id" IN \(([^)]*)\)/g;
+    for (const m of text.matchAll(re)) {
+      const added = [...m[1].matchAll(/'([^']+)'/g)].map((x) => x[1]);
+      for (const id of [...m[2].matchAll(/'([^']+)'/g)].map((x) => x[1])) out[id] = [...(out[id] ?? []), ...added];
+    }
+  }
   return out;
 }
 

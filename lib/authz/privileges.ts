@@ -21,6 +21,8 @@ export const PRIVILEGES = [
   "template.manage",
   "storage.manage",
   "network.manage",
+  "backup.manage",
+  "backup.restore",
   "user.manage",
   "audit.view",
 ] as const;

@@ -99,6 +99,11 @@ export interface HostClient<H extends HostTarget = HostTarget> {
   virshStream(cmd: VirshCommandInput, opts?: { pty?: boolean; own?: boolean }): Promise<CommandStream>;
   /** As virshStream, with the connection it runs on: `hostGone` turns true once that connection dropped. */
   virshChannel(cmd: VirshCommandInput, opts?: { pty?: boolean; own?: boolean }): Promise<HostChannel<CommandStream>>;
+  /**
+   * A host program as argv on its own channel of a stream connection (bulk data: backup images
+   * piped between hosts). The channel emits "exit" (code) before "close".
+   */
+  execStream(argv: readonly string[]): Promise<HostChannel<CommandStream>>;
   /** A TCP connection from the host to `address:port` on its side (a guest's display on its loopback). */
   forwardOut(address: string, port: number): Promise<HostChannel>;
 }
@@ -286,6 +291,18 @@ export function createHostClient<H extends HostTarget>(
     exec: (argv, timeoutMs = 30_000, o = {}) => execRun(c, argv, timeoutMs, o),
     virshStream: async (cmd, o = {}) => (await streamOpen(c, cmd, o)).stream,
     virshChannel: (cmd, o = {}) => streamOpen(c, cmd, o),
+    async execStream(argv) {
+      const started = Date.now();
+      const name = argv.slice(0, 1);
+      try {
+        const { stream, transport } = await deps.streams.openStream(host.id, argv);
+        debug(c, "exec-stream", name, started, true);
+        return { stream, hostGone: () => transport.closed };
+      } catch (err) {
+        debug(c, "exec-stream", name, started, false);
+        return c.fail(err);
+      }
+    },
     async forwardOut(address, port) {
       const started = Date.now();
       try {

@@ -157,6 +157,13 @@ const SPECS = {
   "snapshot-current": { domains: ONE, flags: ["--name"] },
   "checkpoint-list": { domains: ONE, flags: ["--name", "--tree", "--roots", "--leaves", "--topological"] },
   "checkpoint-dumpxml": { domains: ONE, args: ONE, flags: ["--security-info", "--no-domain", "--size"] },
+  // Backups (lib/virt/backup.ts, lib/virt/checkpoint.ts): backup-begin reads its backup and
+  // checkpoint XML from files the backup wrote on the host; the job runs in the background.
+  "backup-begin": { domains: ONE, args: { min: 1, max: 2 }, flags: ["--reuse-external"] },
+  "backup-dumpxml": { domains: ONE },
+  domjobinfo: { domains: ONE, flags: ["--completed", "--keep-completed", "--rawstats", "--anystats"] },
+  domjobabort: { domains: ONE },
+  "checkpoint-delete": { domains: ONE, args: ONE, flags: ["--children", "--children-only", "--metadata"] },
   "net-dumpxml": { args: ONE, flags: ["--inactive"] },
   // Virtual networks (lib/virt/network.ts): XML comes on stdin (net-define /dev/stdin).
   "net-info": { args: ONE },

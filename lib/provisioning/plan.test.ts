@@ -81,6 +81,9 @@ function fakeHost(opts: {
     forwardOut() {
       throw new Error("no forwarding in this fake");
     },
+    execStream() {
+      throw new Error("no streams in this fake");
+    },
     virshExecEarly(cmd) {
       calls.push(`${cmd.command} (early)`);
       let fed = false;

@@ -10,3 +10,5 @@ import "@/lib/storage/upload";
 import "@/lib/storage/volume-ops";
 import "@/lib/provisioning/vm-delete";
 import "@/lib/provisioning/vm-clone";
+import "@/lib/backup/run";
+import "@/lib/backup/restore";

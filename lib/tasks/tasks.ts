@@ -122,8 +122,8 @@ function toLogLine(l: TaskLogRow): TaskLogLine {
 
 // --- enqueue and cancel ---------------------------------------------------------------------
 
-/** Records a task and queues it; any instance's worker runs it. */
-export async function taskEnqueue(caller: Caller, spec: TaskSpec): Promise<TaskView> {
+/** Records a task and queues it; any instance's worker runs it. `null`: a system task (a schedule). */
+export async function taskEnqueue(caller: Caller | null, spec: TaskSpec): Promise<TaskView> {
   KindSchema.parse(spec.kind);
   const reg = runtime().handlers.get(spec.kind);
   if (!reg) throw new AppError("internal", `No task handler for ${spec.kind}`);
@@ -155,10 +155,10 @@ export async function taskEnqueue(caller: Caller, spec: TaskSpec): Promise<TaskV
   await db().task.update({ where: { id }, data: { jobId } });
   workerWake();
   await auditRecord({
-    actor: caller.actor,
+    actor: caller?.actor ?? null,
     action: "task.start",
     target: { type: "task", id, name: spec.kind },
-    ip: caller.ip,
+    ip: caller?.ip ?? "",
     details: { kind: spec.kind, title: spec.title, hostId: spec.hostId ?? null, vmUuid: spec.vmUuid ?? null },
   });
   return toTaskView({ ...row, jobId });

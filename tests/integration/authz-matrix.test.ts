@@ -144,6 +144,49 @@ async function templateFor(hostId: string | null): Promise<string> {
   const contracts = await import("@/lib/contracts/provisioning");
   return (await templates.templateCreate(f.caller, contracts.TemplateInputSchema.parse(templateBody(hostId)))).id;
 }
+/** A backup repository of the target's host (a fresh directory under /var/tmp, removed in afterAll). */
+async function repositoryFor(t: Target): Promise<string> {
+  const repos = await import("@/lib/backup/repositories");
+  return (
+    await repos.repositoryCreate(f.caller, t.hostId, {
+      name: `matrix-${rnd()}`,
+      path: `/var/tmp/${MATRIX_REPO}-${rnd()}`,
+    })
+  ).id;
+}
+/** A backup job of the target VM, on demand only. */
+async function backupJobFor(t: Target): Promise<string> {
+  const jobs = await import("@/lib/backup/jobs");
+  return (
+    await jobs.backupJobCreate(f.caller, t.hostId, t.uuid, {
+      name: `matrix-${rnd()}`,
+      repositoryId: await repositoryFor(t),
+      schedule: null,
+      keepDaily: 1,
+      keepWeekly: 0,
+      keepMonthly: 0,
+      enabled: true,
+    })
+  ).id;
+}
+/** A backup point row of the target VM (no files: the calls only queue tasks). */
+async function backupPointFor(t: Target): Promise<string> {
+  const id = randomUUID();
+  await f.mod.db.db().backupPoint.create({
+    data: {
+      id,
+      repositoryId: await repositoryFor(t),
+      hostId: t.hostId,
+      vmUuid: t.uuid,
+      vmName: "matrix",
+      kind: "full",
+      method: "backup-begin",
+      disks: [],
+      domainXml: "<domain/>",
+    },
+  });
+  return id;
+}
 async function userFor(): Promise<string> {
   return (
     await f.mod.db.db().user.create({ data: { username: `m-sink-${rnd()}`, passwordHash: "x", role: "helpdesk" } })
@@ -160,6 +203,8 @@ async function volumeFor(t: Target): Promise<string> {
  * session libvirt for the out-of-scope calls a global grant allows); removed in afterAll.
  */
 const MATRIX_NET = `vdtest-matrix-net-${rnd()}`;
+/** Prefix of the backup repository directories the matrix creates under /var/tmp (removed in afterAll). */
+const MATRIX_REPO = `vdtest-matrix-repo-${rnd()}`;
 /** A defined, inactive isolated network on the target's host, for one call. */
 async function networkFor(t: Target): Promise<string> {
   const name = `${MATRIX_NET}-${rnd()}`;
@@ -254,6 +299,10 @@ const ROWS: Record<string, Row> = {
     ok: { status: 409, code: "conflict", why: "two-factor not enabled" },
   },
   "audit GET": { rule: need("audit.view", "global"), target: "none", call: () => ({}) },
+  // Backups: repositories and jobs are managed where backup.manage is held (a host, or globally);
+  // a VM's points are listed and restored with backup.restore on it (restoring also creates a VM).
+  "backups/repositories GET": { rule: need("backup.manage", "anywhere"), target: "none", call: () => ({}) },
+  "backups/jobs GET": { rule: need("backup.manage", "anywhere"), target: "none", call: () => ({}) },
   "audit/export GET": { rule: need("audit.view", "global"), target: "none", call: () => ({}), stream: true },
   "auth/login POST": {
     rule: pub,
@@ -406,6 +455,16 @@ const ROWS: Record<string, Row> = {
       params: { id: await scratchHostFor(who, t.inScope) },
       body: { fingerprint: stackEnv().host1.hostKeySha256 },
     }),
+  },
+  "hosts/[id]/backup-repositories POST": {
+    rule: need("backup.manage", "host"),
+    target: "host",
+    call: (t) => ({ params: hostP(t), body: { name: `matrix-${rnd()}`, path: `/var/tmp/${MATRIX_REPO}-${rnd()}` } }),
+  },
+  "hosts/[id]/backup-repositories/[repositoryId] DELETE": {
+    rule: need("backup.manage", "host"),
+    target: "host",
+    call: async (t) => ({ params: { id: t.hostId, repositoryId: await repositoryFor(t) } }),
   },
   "hosts/[id]/info GET": { rule: need("host.view", "host"), target: "host", call: (t) => ({ params: hostP(t) }) },
   "hosts/[id]/networks GET": { rule: need("host.view", "host"), target: "host", call: (t) => ({ params: hostP(t) }) },
@@ -836,6 +895,44 @@ const ROWS: Record<string, Row> = {
     target: "vm",
     call: (t) => ({ params: vmP(t), body: { kind: "vnc", expiresInMinutes: 5, viewOnly: true } }),
   },
+  "vms/[hostId]/[uuid]/backup-jobs POST": {
+    rule: need("backup.manage", "vm"),
+    target: "vm",
+    call: async (t) => ({ params: vmP(t), body: { name: `matrix-${rnd()}`, repositoryId: await repositoryFor(t) } }),
+  },
+  "vms/[hostId]/[uuid]/backup-jobs/[jobId] DELETE": {
+    rule: need("backup.manage", "vm"),
+    target: "vm",
+    call: async (t) => ({ params: { ...vmP(t), jobId: await backupJobFor(t) } }),
+  },
+  "vms/[hostId]/[uuid]/backup-jobs/[jobId]/run POST": {
+    rule: need("backup.manage", "vm"),
+    target: "vm",
+    call: async (t) => ({ params: { ...vmP(t), jobId: await backupJobFor(t) } }),
+  },
+  "vms/[hostId]/[uuid]/backups GET": {
+    rule: need("backup.restore", "vm"),
+    target: "vm",
+    call: (t) => ({ params: vmP(t) }),
+  },
+  "vms/[hostId]/[uuid]/backups POST": {
+    rule: need("backup.manage", "vm"),
+    target: "vm",
+    call: async (t) => ({ params: vmP(t), body: { repositoryId: await repositoryFor(t) } }),
+  },
+  "vms/[hostId]/[uuid]/backups/[pointId]/restore POST": {
+    rule: need("backup.restore", "vm", [{ priv: "vm.create", at: "host" }]),
+    target: "vm",
+    call: async (t) => ({
+      params: { ...vmP(t), pointId: await backupPointFor(t) },
+      body: { hostId: t.hostId, name: `matrix-${rnd()}`, pool: pool.name },
+    }),
+  },
+  "vms/[hostId]/[uuid]/backups/[pointId]/verify POST": {
+    rule: need("backup.manage", "vm"),
+    target: "vm",
+    call: async (t) => ({ params: { ...vmP(t), pointId: await backupPointFor(t) } }),
+  },
   "vms/[hostId]/[uuid]/tags GET": { rule: need("vm.view", "vm"), target: "vm", call: (t) => ({ params: vmP(t) }) },
   // A tag is a grant selector: changing tags is access control.
   "vms/[hostId]/[uuid]/tags PUT": { rule: admin_, target: "vm", call: (t) => ({ params: vmP(t), body: { tags: [] } }) },
@@ -1195,6 +1292,8 @@ afterAll(async () => {
         /* gone */
       }
     }
+  for (const name of readdirSync("/var/tmp").filter((n) => n.startsWith(MATRIX_REPO)))
+    execFileSync("rm", ["-rf", "--", path.join("/var/tmp", name)]);
   const problems = await lab.cleanup();
   pool?.cleanup();
   await f?.teardown();

@@ -276,6 +276,46 @@ describe(`OpenAPI document against real answers on ${testDbKind()}`, () => {
     await checkedCall("DELETE", "hosts/[id]/networks/[network]", 200, { params });
   });
 
+  it("backups: a repository on host 1, a job of a VM, lists, the VM's points, job and repository removed", async () => {
+    const g = lab.define("host1");
+    const { inventoryGet } = await import("@/lib/fleet/inventory");
+    await inventoryGet(hostId, { maxAgeMs: 0 });
+    const repo = await checkedCall("POST", "hosts/[id]/backup-repositories", 201, {
+      params: { id: hostId },
+      body: { name: `${POOL}-repo`, path: `${DIR}/backups` },
+    });
+    await checkedCall("GET", "backups/repositories", 200);
+    const vm = { hostId, uuid: g.uuid };
+    const job = await checkedCall("POST", "vms/[hostId]/[uuid]/backup-jobs", 201, {
+      params: vm,
+      body: { name: `${POOL}-job`, repositoryId: repo.json.repository.id, schedule: null },
+    });
+    await checkedCall("GET", "backups/jobs", 200);
+    const points = await checkedCall("GET", "vms/[hostId]/[uuid]/backups", 200, { params: vm });
+    expect(points.json.points).toEqual([]);
+    // Bad input names the field: a retention that keeps nothing.
+    const bad = await checkedCall("POST", "vms/[hostId]/[uuid]/backup-jobs", 422, {
+      params: vm,
+      body: {
+        name: `${POOL}-job2`,
+        repositoryId: repo.json.repository.id,
+        keepDaily: 0,
+        keepWeekly: 0,
+        keepMonthly: 0,
+      },
+    });
+    expect(JSON.stringify(bad.json)).toContain("keepDaily");
+    // 204: no body to check against the document.
+    const delJob = await call("DELETE", "vms/[hostId]/[uuid]/backup-jobs/[jobId]", {
+      params: { ...vm, jobId: job.json.job.id },
+    });
+    expect(delJob.status).toBe(204);
+    const delRepo = await call("DELETE", "hosts/[id]/backup-repositories/[repositoryId]", {
+      params: { id: hostId, repositoryId: repo.json.repository.id },
+    });
+    expect(delRepo.status).toBe(204);
+  });
+
   it("templates: create, list, detail", async () => {
     const t = await checkedCall("POST", "templates", 201, {
       body: { name: `oapi ${lab.tag}`, vcpus: 1, memoryMiB: 128, maxMemoryMiB: 128 },

@@ -1,0 +1,22 @@
+/** A host on the backups page, and whether the user may manage backups there. */
+export interface BackupHostOption {
+  id: string;
+  name: string;
+  canManage: boolean;
+}
+
+/** A VM the page offers (from /api/vms). */
+export interface BackupVmOption {
+  hostId: string;
+  hostName: string;
+  uuid: string;
+  name: string;
+}
+
+export const vmKey = (v: { hostId: string; uuid: string }) => `${v.hostId}/${v.uuid}`;
+
+export function bytesText(b: number): string {
+  if (b >= 1024 ** 3) return `${(b / 1024 ** 3).toFixed(1)} GiB`;
+  if (b >= 1024 ** 2) return `${(b / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(b / 1024).toFixed(0)} KiB`;
+}

@@ -1,0 +1,20 @@
+import "server-only";
+import type { HostClient } from "@/lib/hosts/client";
+import { AppError } from "@/lib/http/errors";
+
+/** Small helpers of the backup steps. */
+export const mib = (b: number) => `${(b / 1048576).toFixed(1)} MiB`;
+
+/** Runs argv on a host; throws naming the host and what failed unless it exits 0. Returns stdout. */
+export async function hostRun(
+  h: HostClient,
+  argv: readonly string[],
+  what: string,
+  timeoutMs = 120_000,
+  stdin?: string,
+) {
+  const r = await h.exec(argv, timeoutMs, stdin === undefined ? {} : { stdin });
+  if (r.code !== 0)
+    throw new AppError("action_failed", `${h.host.name}: ${what} failed: ${r.stderr.trim() || `exit ${r.code}`}`);
+  return r.stdout;
+}
