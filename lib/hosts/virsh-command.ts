@@ -135,6 +135,8 @@ const SPECS = {
   screenshot: { domains: ONE, args: { min: 0, max: 1 }, options: ["--screen"] },
   domdisplay: { domains: ONE, flags: ["--include-password", "--all"], options: ["--type"] },
   vncdisplay: { domains: ONE },
+  // Guest addresses: from the network's DHCP leases, the guest agent, or the host's ARP table.
+  domifaddr: { domains: ONE, flags: ["--full"], options: ["--source", "--interface"] },
   "net-list": { flags: LIST_FILTERS },
   // Snapshots and checkpoints: read-only for now (list, XML, current).
   "snapshot-list": {
@@ -166,6 +168,8 @@ const SPECS = {
   "net-undefine": { args: ONE },
   "net-autostart": { args: ONE, flags: ["--disable"] },
   "net-dhcp-leases": { args: ONE, options: ["--mac"] },
+  // A static DHCP host entry (MAC -> IP) for a new VM: `net-update NET add|delete ip-dhcp-host /dev/stdin`.
+  "net-update": { args: { min: 4, max: 4 }, flags: ["--live", "--config"], options: ["--parent-index"] },
   // Host interfaces (bridges, NICs) a bridged or macvtap network attaches to.
   "iface-list": { flags: ["--all", "--inactive"] },
   "pool-list": { flags: [...LIST_FILTERS, "--details"], options: ["--type"] },
@@ -191,6 +195,12 @@ const SPECS = {
   "vol-upload": { args: { min: 2, max: 2 }, flags: ["--sparse"], options: ["--pool", "--offset", "--length"] },
   "vol-delete": { args: ONE, options: ["--pool"] },
   "pool-refresh": { args: ONE },
+  // A host's first pool (host onboarding: lib/fleet/host-readiness.ts); the XML comes on stdin.
+  "pool-define": { args: ONE },
+  "pool-build": { args: ONE },
+  "pool-start": { args: ONE },
+  "pool-autostart": { args: ONE, flags: ["--disable"] },
+  "pool-undefine": { args: ONE },
   "pool-info": { args: ONE, flags: ["--bytes"] },
   setvcpus: { domains: ONE, args: ONE, flags: ["--maximum", "--config", "--live", "--current"] },
   setmem: { domains: ONE, args: ONE, flags: ["--config", "--live", "--current"] },
