@@ -68,7 +68,8 @@ export function NetworksClient({ hosts }: { hosts: NetworkHostOption[] }) {
     try {
       await fetchJson(netPath(n), { body: stopForce ? { action: "stop", force: true } : { action: "stop" } });
     } catch (err) {
-      if (!stopForce && err instanceof ApiError && err.status === 409 && Array.isArray(err.data.vms)) setStopForce(true);
+      if (!stopForce && err instanceof ApiError && err.status === 409 && Array.isArray(err.data.vms))
+        setStopForce(true);
       throw err;
     }
     action.setNotice(t("notice.stopped", { name: n.name }));
@@ -177,10 +178,15 @@ export function NetworksClient({ hosts }: { hosts: NetworkHostOption[] }) {
                   {canManage(n.hostId) ? (
                     <span className="flex justify-end gap-1">
                       {n.active ? (
-                        <Button size="sm" variant="ghost" onClick={() => {
+                        <Button
+                          size="sm"
+                          variant="ghost"
+                          onClick={() => {
                             setStopForce(false);
                             stop.ask(n);
-                          }} testId="network-stop">
+                          }}
+                          testId="network-stop"
+                        >
                           {t("actions.stop")}
                         </Button>
                       ) : (

@@ -122,7 +122,10 @@ function CheckRow({
             {t(`checks.${c.id}`)}
             <span className="sr-only">: {c.ok ? t("ok") : c.required ? t("missing") : t("optional")}</span>
           </p>
-          <p className="text-sm [overflow-wrap:anywhere] text-slate-600 dark:text-slate-400" data-testid="host-readiness-detail">
+          <p
+            className="text-sm [overflow-wrap:anywhere] text-slate-600 dark:text-slate-400"
+            data-testid="host-readiness-detail"
+          >
             {detail}
           </p>
         </div>

@@ -411,7 +411,12 @@ export function HardwareFields({
             set("nics", [
               ...value.nics,
               // Never an inactive network by default: a VM on it cannot start until someone starts the network.
-              { kind: "network", source: options?.networks.find((x) => x.active)?.name ?? "", model: "virtio", mac: "" },
+              {
+                kind: "network",
+                source: options?.networks.find((x) => x.active)?.name ?? "",
+                model: "virtio",
+                mac: "",
+              },
             ])
           }
           testId="hw-nic-add"

@@ -71,7 +71,9 @@ export function StaticLeaseFields({
           )}
         </Field>
       ) : errors("staticLease.network") ? (
-        <p className="text-xs font-medium text-red-700 sm:col-span-2 dark:text-red-400">{errors("staticLease.network")}</p>
+        <p className="text-xs font-medium text-red-700 sm:col-span-2 dark:text-red-400">
+          {errors("staticLease.network")}
+        </p>
       ) : null}
     </div>
   );

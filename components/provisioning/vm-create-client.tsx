@@ -20,7 +20,11 @@ import { useHostOptions, useHosts } from "@/components/data/use-hosts";
 import { useTemplates } from "@/components/data/use-templates";
 import type { HostView } from "@/components/hosts/types";
 import type { MessageRef, PreflightWarning, TemplateView, VmCreateResult } from "@/lib/contracts/provisioning";
-import { StaticLeaseFields, staticLeaseBody, type StaticLeaseValue } from "@/components/provisioning/static-lease-fields";
+import {
+  StaticLeaseFields,
+  staticLeaseBody,
+  type StaticLeaseValue,
+} from "@/components/provisioning/static-lease-fields";
 
 type Mode = "template" | "iso" | "import";
 

@@ -53,7 +53,10 @@ export const PoolPathSchema = z
   .string({ error: "a directory path is required" })
   .min(2, "an absolute directory path, e.g. /var/lib/libvirt/images")
   .max(255, "at most 255 characters")
-  .regex(/^(\/[A-Za-z0-9_][A-Za-z0-9_.+-]*)+$/, "an absolute path of letters, digits and _ . + - (no spaces, quotes or trailing /)")
+  .regex(
+    /^(\/[A-Za-z0-9_][A-Za-z0-9_.+-]*)+$/,
+    "an absolute path of letters, digits and _ . + - (no spaces, quotes or trailing /)",
+  )
   .refine((p) => !p.split("/").some((s) => s === "." || s === ".."), "no . or .. in the path");
 
 /** POST /api/hosts/:id/readiness/pool: the pool to create or start (libvirt's defaults unless given). */

@@ -166,7 +166,8 @@ async function poolFix(client: HostClient<HostView>, name: string, path: string)
   const other = pools.find((p) => p.targetPath === path);
   if (other) throw invalid("path", `already the directory of pool ${other.name}`);
   const kind = await hostPathKind({ host: client, path });
-  if (kind !== null && kind !== "directory") throw invalid("path", `${path} on ${client.host.name} is a ${kind}, not a directory`);
+  if (kind !== null && kind !== "directory")
+    throw invalid("path", `${path} on ${client.host.name} is a ${kind}, not a directory`);
   await poolDefine({ host: client, xml: dirPoolXmlBuild({ name, path }) });
   try {
     await poolBuild({ host: client, name });

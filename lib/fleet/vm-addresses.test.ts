@@ -79,8 +79,24 @@ describe("domainAddressesMerge", () => {
         { source: "arp", addresses: arp },
       ]),
     ).toEqual([
-      { interface: "vnet0", mac: MAC_A, family: "ipv4", address: "192.168.100.23", prefix: 24, source: "lease", network: "nat" },
-      { interface: "eth1", mac: MAC_B, family: "ipv4", address: "10.9.8.7", prefix: 16, source: "agent", network: null },
+      {
+        interface: "vnet0",
+        mac: MAC_A,
+        family: "ipv4",
+        address: "192.168.100.23",
+        prefix: 24,
+        source: "lease",
+        network: "nat",
+      },
+      {
+        interface: "eth1",
+        mac: MAC_B,
+        family: "ipv4",
+        address: "10.9.8.7",
+        prefix: 16,
+        source: "agent",
+        network: null,
+      },
       {
         interface: "eth0",
         mac: MAC_A,

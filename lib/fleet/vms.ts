@@ -177,7 +177,14 @@ export async function vmDetail(hostId: string, rawUuid: string): Promise<VmDetai
   const statsWire = stats.ok ? parseDomstats(stats.stdout)[0] : undefined;
   const liveWire = parseDomainXml(live.stdout);
   const agent = guestAgentConnected(liveWire) ? await domainAddressesAgentRead({ host: client, uuid }) : [];
-  const detail = toVmDetail(summary, liveWire, parseDomainXml(inactive.stdout), live.stdout, inactive.stdout, statsWire);
+  const detail = toVmDetail(
+    summary,
+    liveWire,
+    parseDomainXml(inactive.stdout),
+    live.stdout,
+    inactive.stdout,
+    statsWire,
+  );
   return {
     ...detail,
     addresses: isActive(detail.state) ? merged(liveWire, { ...addresses, agent }) : [],

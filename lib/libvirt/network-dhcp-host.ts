@@ -36,8 +36,10 @@ export function staticLeaseProblem(
     return `${lease.ip} is the network or broadcast address of ${subnet}`;
   if (a === ipv4ToBig(ip.address)) return `${lease.ip} is the address of the network ${net.name} itself`;
   const byIp = ip.hosts.find((h) => h.ip === lease.ip);
-  if (byIp) return `${lease.ip} is already the static address of ${byIp.mac ?? byIp.name ?? "another host"} on ${net.name}`;
-  if (ip.hosts.some((h) => h.mac?.toLowerCase() === lease.mac.toLowerCase())) return `${lease.mac} already has a static address on ${net.name}`;
+  if (byIp)
+    return `${lease.ip} is already the static address of ${byIp.mac ?? byIp.name ?? "another host"} on ${net.name}`;
+  if (ip.hosts.some((h) => h.mac?.toLowerCase() === lease.mac.toLowerCase()))
+    return `${lease.mac} already has a static address on ${net.name}`;
   const leased = leases.find((l) => l.address === lease.ip && l.mac.toLowerCase() !== lease.mac.toLowerCase());
   if (leased) return `${lease.ip} is leased to ${leased.mac} on ${net.name} right now`;
   return null;

@@ -41,7 +41,8 @@ export async function staticLeasePrepare<N extends { kind: string; source: strin
   if (i < 0) throw refuse("network", `the template has no NIC on the network ${lease.network}`);
   const listed = (await networkList({ host: h })).find((n) => n.name === lease.network);
   if (!listed) throw refuse("network", `${h.host.name} has no network ${lease.network}`);
-  if (!listed.persistent) throw refuse("network", `the network ${lease.network} is transient: it keeps no host entries`);
+  if (!listed.persistent)
+    throw refuse("network", `the network ${lease.network} is transient: it keeps no host entries`);
   const mac = nics[i]!.mac || randomMac();
   // The stored definition takes the entry; a running network also gets it live, so both are checked.
   const stored = parseNetworkXml(await networkXmlGet({ host: h, name: lease.network, inactive: true }));
@@ -49,7 +50,10 @@ export async function staticLeasePrepare<N extends { kind: string; source: strin
   const problem =
     staticLeaseProblem(stored, { mac, ip: lease.ip }, leases) ??
     (listed.active
-      ? staticLeaseProblem(parseNetworkXml(await networkXmlGet({ host: h, name: lease.network })), { mac, ip: lease.ip })
+      ? staticLeaseProblem(parseNetworkXml(await networkXmlGet({ host: h, name: lease.network })), {
+          mac,
+          ip: lease.ip,
+        })
       : null);
   if (problem) throw refuse(problem.includes("has no DHCP") ? "network" : "ip", problem);
   return {

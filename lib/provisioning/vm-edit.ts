@@ -208,7 +208,9 @@ async function nicNetworkCheck(run: EditRun, nic: NicSpec): Promise<void> {
     new AppError("invalid_input", `addNic.source: ${message}`, { issues: [{ path: "addNic.source", message }] });
   if (!net) throw refuse(`${run.h.host.name} has no network ${nic.source}`);
   if (run.running && !net.active)
-    throw refuse(`the network ${nic.source} is not active: start it before adding a NIC on it to the running ${run.vm.name}`);
+    throw refuse(
+      `the network ${nic.source} is not active: start it before adding a NIC on it to the running ${run.vm.name}`,
+    );
 }
 
 /** The request for the table, before any host work: what the edit says, and a MAC for a new NIC. */

@@ -82,7 +82,9 @@ export async function domainDetailTry({ host, uuid }: Host & { uuid: string }): 
 export async function domainAddressesHostRead({
   host,
   uuid,
-}: Host & { uuid: string }): Promise<{ state: VirshResult; xml: VirshResult } & Record<HostAddressSource, DomainAddressWire[]>> {
+}: Host & { uuid: string }): Promise<
+  { state: VirshResult; xml: VirshResult } & Record<HostAddressSource, DomainAddressWire[]>
+> {
   const [state, xml, lease, arp] = await host.virshTry(
     { command: "domstate", args: [{ domain: uuid }] },
     dumpxml(uuid),

@@ -748,11 +748,14 @@ const ROWS: Record<string, Row> = {
     call: (t) => ({ params: vmP(t), body: { description: `matrix ${rnd()}` } }),
   },
   // A NIC on a libvirt network: vm.edit. On a host bridge: network.manage at the host too.
+  // On a network the host does not have: past the privilege check the edit is refused (422) before the
+  // stored definition changes (a NIC there would break the VM's next start), on either host.
   "vms/[hostId]/[uuid]/hardware PATCH #network-nic": {
     rule: need("vm.edit", "vm"),
     target: "vm",
     vm: "N",
-    call: (t) => ({ params: vmP(t), body: { addNic: { kind: "network", source: "default" } } }),
+    ok: { status: 422, code: "invalid_input", why: "no such network on the host: nothing reaches the definition" },
+    call: (t) => ({ params: vmP(t), body: { addNic: { kind: "network", source: `${MATRIX_NET}-none` } } }),
   },
   "vms/[hostId]/[uuid]/hardware PATCH #bridge-nic": {
     rule: need("vm.edit", "vm", [{ priv: "network.manage", at: "host" }]),

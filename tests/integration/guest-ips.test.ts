@@ -41,7 +41,8 @@ const quietly = (fn: () => unknown) => {
 const api = (as: Who, method: string, file: string, params: Record<string, string> = {}, body?: unknown, query = "") =>
   routeCall(as, method, file, params, body, query);
 const vmParams = (g: { uuid: string }) => ({ hostId: host3.id, uuid: g.uuid });
-const search = (as: Who, q: string) => api(as, "GET", "vms", {}, undefined, `?host=${host3.id}&q=${encodeURIComponent(q)}`);
+const search = (as: Who, q: string) =>
+  api(as, "GET", "vms", {}, undefined, `?host=${host3.id}&q=${encodeURIComponent(q)}`);
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "vd-guest-ips-"));
@@ -49,13 +50,21 @@ beforeAll(async () => {
   host3 = await f.addHost(stack.host3, { name: "host3" });
   admin = await whoCreate(f, `ip-admin-${tag}`, "admin");
   helpdesk = await whoCreate(f, `ip-helpdesk-${tag}`);
-  const net = await api(admin, "POST", "hosts/[id]/networks", { id: host3.id }, {
-    name: NET,
-    forwardMode: "nat",
-    bridge: BRIDGE,
-    start: true,
-    ips: [{ family: "ipv4", address: `${SUBNET}.1`, prefix: 24, dhcp: { start: `${SUBNET}.100`, end: `${SUBNET}.150` } }],
-  });
+  const net = await api(
+    admin,
+    "POST",
+    "hosts/[id]/networks",
+    { id: host3.id },
+    {
+      name: NET,
+      forwardMode: "nat",
+      bridge: BRIDGE,
+      start: true,
+      ips: [
+        { family: "ipv4", address: `${SUBNET}.1`, prefix: 24, dhcp: { start: `${SUBNET}.100`, end: `${SUBNET}.150` } },
+      ],
+    },
+  );
   expect(net.status).toBe(201);
   guestMac = tinyGuestDefine3(GUEST, NET, dir);
   // OTHER has no NIC: a guest without any address.
@@ -138,7 +147,15 @@ describe("guest IP addresses", () => {
     expect(byIp.status).toBe(200);
     expect(byIp.json.vms.map((v: { uuid: string }) => v.uuid)).toEqual([GUEST.uuid]);
     expect(byIp.json.vms[0].addresses).toEqual([
-      { interface: expect.any(String), mac: guestMac, family: "ipv4", address: leased, prefix: 24, source: "lease", network: NET },
+      {
+        interface: expect.any(String),
+        mac: guestMac,
+        family: "ipv4",
+        address: leased,
+        prefix: 24,
+        source: "lease",
+        network: NET,
+      },
     ]);
     // A part of the address finds it too; an address nobody has finds nothing.
     expect((await search(admin, `${SUBNET}.`)).json.vms.map((v: { uuid: string }) => v.uuid)).toEqual([GUEST.uuid]);
@@ -183,25 +200,37 @@ describe("a static DHCP address for a VM created from a template", () => {
   const netXml = (inactive: boolean) => virsh3(["net-dumpxml", ...(inactive ? ["--inactive"] : []), NET]);
   const domainNames3 = () => virsh3(["list", "--all", "--name"]).split("\n").filter(Boolean).sort();
   const deploy = (name: string, staticLease: unknown, extra: Record<string, unknown> = {}) =>
-    api(admin, "POST", "vms/create", {}, {
-      mode: "template",
-      hostId: host3.id,
-      templateId,
-      name,
-      start: false,
-      staticLease,
-      ...extra,
-    });
+    api(
+      admin,
+      "POST",
+      "vms/create",
+      {},
+      {
+        mode: "template",
+        hostId: host3.id,
+        templateId,
+        name,
+        start: false,
+        staticLease,
+        ...extra,
+      },
+    );
 
   beforeAll(async () => {
-    const t = await api(admin, "POST", "templates", {}, {
-      name: `vdtest-iptpl-${tag}`,
-      vcpus: 1,
-      memoryMiB: 64,
-      maxMemoryMiB: 64,
-      domainType: "qemu",
-      nics: [{ kind: "network", source: NET, model: "virtio", mac: "" }],
-    });
+    const t = await api(
+      admin,
+      "POST",
+      "templates",
+      {},
+      {
+        name: `vdtest-iptpl-${tag}`,
+        vcpus: 1,
+        memoryMiB: 64,
+        maxMemoryMiB: 64,
+        domainType: "qemu",
+        nics: [{ kind: "network", source: NET, model: "virtio", mac: "" }],
+      },
+    );
     expect(t.status).toBe(201);
     templateId = t.json.template.id;
   });

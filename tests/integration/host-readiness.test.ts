@@ -172,7 +172,10 @@ describe("host onboarding checklist", () => {
     expect(info).toMatch(/Autostart:\s+yes/);
     // The same directory under another name: refused naming the field.
     const again = await api(admin, "POST", "hosts/[id]/readiness/pool", host1.id, { name: `${POOL1}-b`, path: DIR1 });
-    expect({ status: again.status, field: again.json.error?.issues?.[0]?.path }).toEqual({ status: 422, field: "path" });
+    expect({ status: again.status, field: again.json.error?.issues?.[0]?.path }).toEqual({
+      status: 422,
+      field: "path",
+    });
     expect(again.json.error.message).toContain(POOL1);
   }, 60_000);
 

@@ -133,7 +133,9 @@ describe("networks a VM needs", () => {
       f.caller,
       host.id,
       running.uuid,
-      hwc.VmEditSchema.parse({ addNic: { kind: "network", source: NET_ON, model: "virtio", mac: "52:54:00:0e:d9:02" } }),
+      hwc.VmEditSchema.parse({
+        addNic: { kind: "network", source: NET_ON, model: "virtio", mac: "52:54:00:0e:d9:02" },
+      }),
     );
     expect(virshLocal("dumpxml", running.uuid)).toContain("52:54:00:0e:d9:02");
   }, 60_000);
