@@ -8,7 +8,7 @@ import type { VmAddress } from "@/lib/contracts/fleet";
  * with how many more it has; a dash while it has none (stopped, or no lease yet).
  */
 export function VmAddressCell({ addresses }: { addresses: readonly VmAddress[] }) {
-  const t = useTranslations("guestIps");
+  const t = useTranslations("guestips");
   const first = addresses[0];
   if (!first) {
     return (

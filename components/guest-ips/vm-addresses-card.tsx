@@ -21,7 +21,7 @@ export const addressText = (a: Pick<VmAddress, "address" | "prefix">) =>
  * the page is open. A stopped VM says why there is nothing to show.
  */
 export function VmAddressesCard({ hostId, uuid, running }: { hostId: string; uuid: string; running: boolean }) {
-  const t = useTranslations("guestIps");
+  const t = useTranslations("guestips");
   const { data, error, loading, validating, reload } = useVmAddresses(hostId, uuid, running);
   const addresses = running ? (data?.addresses ?? []) : [];
   return (

@@ -32,7 +32,7 @@ export function StaticLeaseFields({
   onChange: (v: StaticLeaseValue) => void;
   errors: (path: string) => string | undefined;
 }) {
-  const t = useTranslations("guestIps");
+  const t = useTranslations("guestips");
   if (!networks.length) return null;
   return (
     <div className="grid grid-cols-1 gap-4 sm:grid-cols-3">

@@ -73,7 +73,7 @@ export function VmList({
 }: VmListProps) {
   const t = useTranslations("vms");
   const tc = useTranslations("common");
-  const tip = useTranslations("guestIps");
+  const tip = useTranslations("guestips");
   const fmt = useVmFormat();
   const [query, setQuery] = useState<VmListQuery>(hostId ? { ...initialQuery, host: hostId } : initialQuery);
   const [search, setSearch] = useState(initialQuery.q);
