@@ -13,6 +13,7 @@ import { Field } from "@/components/ui/field";
 import { Textarea } from "@/components/ui/input";
 import { CopyButton } from "@/components/vms/copy-button";
 import { HostFields, hostFieldsRead } from "@/components/hosts/host-fields";
+import { HostReadinessCard } from "@/components/onboarding/host-readiness-card";
 import { HostTestPanel } from "@/components/hosts/host-test-panel";
 import { hostHref, type HostView } from "@/components/hosts/types";
 
@@ -112,6 +113,7 @@ export function HostAddDialog({
             <h3 className="text-sm font-semibold">{t("addDialog.step2")}</h3>
             <HostTestPanel host={created} onHost={update} autoFocus />
           </section>
+          {created.hostKeySha256 && created.status === "online" ? <HostReadinessCard hostId={created.id} /> : null}
         </div>
       </Dialog>
     );

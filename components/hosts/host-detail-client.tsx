@@ -15,6 +15,7 @@ import { CopyButton } from "@/components/vms/copy-button";
 import { VmList } from "@/components/vms/vm-list";
 import { HostFields, hostFieldsRead } from "@/components/hosts/host-fields";
 import { HostInfoCard } from "@/components/hosts/host-info-card";
+import { HostReadinessCard } from "@/components/onboarding/host-readiness-card";
 import { HostStatusBadge } from "@/components/hosts/host-status-badge";
 import { HostTestPanel } from "@/components/hosts/host-test-panel";
 import type { HostView, ProbeStep } from "@/components/hosts/types";
@@ -192,6 +193,8 @@ export function HostDetailClient({
           <ConnectionCard host={host} canTest={canManageEndpoint} onHost={setHost} />
           {unpinned ? null : <HostInfoCard hostId={host.id} reloadKey={`${host.status}:${host.hostKeySha256 ?? ""}`} />}
         </div>
+
+        {unpinned ? null : <HostReadinessCard hostId={host.id} />}
 
         {unpinned ? null : (
           <section className="space-y-3">

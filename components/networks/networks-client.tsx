@@ -1,7 +1,7 @@
 "use client";
 import { useCallback, useEffect, useState } from "react";
 import { useTranslations } from "use-intl";
-import { fetchJson } from "@/components/api/fetch-json";
+import { ApiError, fetchJson } from "@/components/api/fetch-json";
 import { useConfirmAction, useNoticeAction } from "@/components/api/use-action";
 import { PageHeader } from "@/components/shell/page-header";
 import { Alert, OutcomeBanners } from "@/components/ui/alert";
@@ -62,8 +62,16 @@ export function NetworksClient({ hosts }: { hosts: NetworkHostOption[] }) {
       await fetchJson(netPath(n), { body });
       return notice;
     });
+  // Refused while running VMs use the network (the answer names them): the dialog then offers to stop it anyway.
+  const [stopForce, setStopForce] = useState(false);
   const stop = useConfirmAction(async (n: NetworkView) => {
-    await fetchJson(netPath(n), { body: { action: "stop" } });
+    try {
+      await fetchJson(netPath(n), { body: stopForce ? { action: "stop", force: true } : { action: "stop" } });
+    } catch (err) {
+      if (!stopForce && err instanceof ApiError && err.status === 409 && Array.isArray(err.data.vms))
+        setStopForce(true);
+      throw err;
+    }
     action.setNotice(t("notice.stopped", { name: n.name }));
     await load();
   });
@@ -170,7 +178,15 @@ export function NetworksClient({ hosts }: { hosts: NetworkHostOption[] }) {
                   {canManage(n.hostId) ? (
                     <span className="flex justify-end gap-1">
                       {n.active ? (
-                        <Button size="sm" variant="ghost" onClick={() => stop.ask(n)} testId="network-stop">
+                        <Button
+                          size="sm"
+                          variant="ghost"
+                          onClick={() => {
+                            setStopForce(false);
+                            stop.ask(n);
+                          }}
+                          testId="network-stop"
+                        >
                           {t("actions.stop")}
                         </Button>
                       ) : (
@@ -228,7 +244,7 @@ export function NetworksClient({ hosts }: { hosts: NetworkHostOption[] }) {
         {...stop.dialog}
         title={t("confirm.stopTitle", { name: stop.target?.name ?? "" })}
         description={t("confirm.stopBody")}
-        confirmLabel={t("actions.stop")}
+        confirmLabel={stopForce ? t("actions.stopAnyway") : t("actions.stop")}
         testId="network-stop-dialog"
       />
       <ConfirmDialog

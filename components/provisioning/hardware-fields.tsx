@@ -334,7 +334,17 @@ export function HardwareFields({
                 </Select>
               )}
             </Field>
-            <Field label={t("hw.nicSource")} error={errors(`nics.${i}.source`)}>
+            <Field
+              label={t("hw.nicSource")}
+              error={errors(`nics.${i}.source`)}
+              hint={
+                n.kind === "network" && options?.networks.some((x) => x.name === n.source && !x.active) ? (
+                  <span className="text-amber-700 dark:text-amber-400" data-testid={`hw-nic-inactive-${i}`}>
+                    {t("hw.inactiveNetworkWarning", { name: n.source })}
+                  </span>
+                ) : undefined
+              }
+            >
               {(p) =>
                 n.kind === "network" ? (
                   <Select
@@ -400,7 +410,13 @@ export function HardwareFields({
           onClick={() =>
             set("nics", [
               ...value.nics,
-              { kind: "network", source: options?.networks[0]?.name ?? "", model: "virtio", mac: "" },
+              // Never an inactive network by default: a VM on it cannot start until someone starts the network.
+              {
+                kind: "network",
+                source: options?.networks.find((x) => x.active)?.name ?? "",
+                model: "virtio",
+                mac: "",
+              },
             ])
           }
           testId="hw-nic-add"

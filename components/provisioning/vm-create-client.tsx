@@ -20,6 +20,11 @@ import { useHostOptions, useHosts } from "@/components/data/use-hosts";
 import { useTemplates } from "@/components/data/use-templates";
 import type { HostView } from "@/components/hosts/types";
 import type { MessageRef, PreflightWarning, TemplateView, VmCreateResult } from "@/lib/contracts/provisioning";
+import {
+  StaticLeaseFields,
+  staticLeaseBody,
+  type StaticLeaseValue,
+} from "@/components/provisioning/static-lease-fields";
 
 type Mode = "template" | "iso" | "import";
 
@@ -52,6 +57,7 @@ export function VmCreateClient({ initialTemplateId }: { initialTemplateId: strin
   const [importVol, setImportVol] = useState("");
   const [hw, setHw] = useState<HardwareValue>({ ...HARDWARE_DEFAULTS, disks: [] });
   const [start, setStart] = useState(true);
+  const [lease, setLease] = useState<StaticLeaseValue>({ network: "", ip: "" });
   const { busy, error, call } = useApiCall();
   const [warning, setWarning] = useState<string | null>(null);
   const [taskId, setTaskId] = useState<string | null>(null);
@@ -91,6 +97,7 @@ export function VmCreateClient({ initialTemplateId }: { initialTemplateId: strin
   }, [options, mode]);
 
   const imageTemplate = template?.source.kind === "image";
+  const leaseNetworks = [...new Set(template?.nics.filter((n) => n.kind === "network").map((n) => n.source) ?? [])];
   const errors = (path: string) => error?.fieldMessage(path);
   const isos = options?.volumes.filter((v) => v.iso) ?? [];
   const disks = options?.volumes.filter((v) => !v.iso) ?? [];
@@ -127,6 +134,7 @@ export function VmCreateClient({ initialTemplateId }: { initialTemplateId: strin
                   .filter(Boolean),
               }
             : null,
+        staticLease: staticLeaseBody(lease, leaseNetworks),
       };
     }
     if (mode === "iso") return { ...common, mode, iso: split(iso), hardware: hw };
@@ -379,6 +387,7 @@ export function VmCreateClient({ initialTemplateId }: { initialTemplateId: strin
                 </Field>
               ) : null}
             </div>
+            <StaticLeaseFields networks={leaseNetworks} value={lease} onChange={setLease} errors={errors} />
             {imageTemplate ? (
               <fieldset className="space-y-3">
                 <label className="flex items-center gap-2 text-sm font-medium">

@@ -20,6 +20,7 @@ import { useVmFormat } from "@/components/vms/use-vm-format";
 import { VmStateBadge } from "@/components/vms/vm-state-badge";
 import { VmConsoleLinks, VmThumbnail } from "@/components/vms/vm-console-links";
 import { VmHardwarePanel } from "@/components/provisioning/vm-hardware-panel";
+import { VmAddressesCard } from "@/components/guest-ips/vm-addresses-card";
 
 /** The action bar, in the order people reach for them; autostart is a separate toggle. */
 const BAR: { action: VmAction; variant: "primary" | "secondary" | "danger" }[] = [
@@ -368,6 +369,8 @@ function Overview({ vm }: { vm: VmDetail }) {
           ) : null}
         </CardBody>
       </Card>
+
+      <VmAddressesCard hostId={vm.hostId} uuid={vm.uuid} running={vm.state !== "shutoff" && vm.state !== "nostate"} />
 
       <section className="space-y-2">
         <h2 className="text-base font-semibold text-slate-900 dark:text-slate-50">{t("detail.disks")}</h2>

@@ -19,6 +19,7 @@ const vm = (over: Partial<VmSummary>): VmSummary => ({
   graphics: null,
   template: false,
   allowedActions: ["start"],
+  addresses: [],
   ...over,
 });
 

@@ -36,6 +36,7 @@ import {
   type VmListQuery,
 } from "@/components/vms/vm-list-query";
 import { VmStateBadge } from "@/components/vms/vm-state-badge";
+import { VmAddressCell } from "@/components/guest-ips/vm-address-cell";
 
 export interface VmListProps {
   /** vm.power: show the per-row actions. */
@@ -72,6 +73,7 @@ export function VmList({
 }: VmListProps) {
   const t = useTranslations("vms");
   const tc = useTranslations("common");
+  const tip = useTranslations("guestips");
   const fmt = useVmFormat();
   const [query, setQuery] = useState<VmListQuery>(hostId ? { ...initialQuery, host: hostId } : initialQuery);
   const [search, setSearch] = useState(initialQuery.q);
@@ -110,7 +112,7 @@ export function VmList({
   const hostErrors = data?.hosts.filter((h) => h.error && (!hostId || h.id === hostId)) ?? [];
   const pages = data ? pageCount(data.total, data.pageSize || PAGE_SIZE) : 1;
   const showHost = !hostId;
-  const columns = 7 + (showHost ? 1 : 0) + (canPower ? 1 : 0);
+  const columns = 8 + (showHost ? 1 : 0) + (canPower ? 1 : 0);
 
   const sortHeader = (column: VmSort, label: string, align: "left" | "right" = "left", className?: string) => {
     const active = query.sort === column;
@@ -266,6 +268,7 @@ export function VmList({
             {sortHeader("name", t("columns.name"))}
             {showHost ? sortHeader("host", t("columns.host"), "left", NARROW_HIDDEN) : null}
             {sortHeader("state", t("columns.state"))}
+            <TH className={NARROW_HIDDEN}>{tip("column")}</TH>
             {sortHeader("vcpus", t("columns.vcpus"), "right", NARROW_HIDDEN)}
             {sortHeader("memory", t("columns.memory"), "right", NARROW_HIDDEN)}
             {sortHeader("cpu", t("columns.cpu"), "right", MEDIUM_HIDDEN)}
@@ -366,6 +369,9 @@ export function VmList({
                       </Badge>
                     ) : null}
                   </span>
+                </TD>
+                <TD className={NARROW_HIDDEN}>
+                  <VmAddressCell addresses={vm.addresses} />
                 </TD>
                 <TD className={cn("text-right tabular-nums", NARROW_HIDDEN)}>{fmt.count(vm.vcpus)}</TD>
                 <TD className={cn("text-right tabular-nums", NARROW_HIDDEN)}>{fmt.kib(vm.memoryKiB)}</TD>

@@ -42,6 +42,25 @@ export type SortDir = "asc" | "desc";
 
 export type GraphicsKind = "vnc" | "spice";
 
+/**
+ * Where a guest address was read (`virsh domifaddr --source`): the DHCP lease of a libvirt network,
+ * the QEMU guest agent inside the guest, or the host's ARP table.
+ */
+export const VM_ADDRESS_SOURCES = ["lease", "agent", "arp"] as const;
+export type VmAddressSource = (typeof VM_ADDRESS_SOURCES)[number];
+
+export interface VmAddress {
+  /** The guest's interface as the source names it (host-side vnetN for leases/ARP, the guest's own name for the agent). */
+  interface: string | null;
+  mac: string | null;
+  family: "ipv4" | "ipv6";
+  address: string;
+  prefix: number | null;
+  source: VmAddressSource;
+  /** The libvirt network the address was leased on, when known. */
+  network: string | null;
+}
+
 export interface VmSummary {
   hostId: string;
   hostName: string;
@@ -60,6 +79,11 @@ export interface VmSummary {
   /** Marked as a template by virtdeck: it can never be started. */
   template: boolean;
   allowedActions: VmAction[];
+  /**
+   * Addresses of a running guest known without asking the guest: the DHCP leases its NICs on libvirt
+   * networks hold (the VM page also reads the guest agent and ARP). Empty while it is not running.
+   */
+  addresses: VmAddress[];
 }
 
 export interface VmDisk {

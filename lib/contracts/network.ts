@@ -201,7 +201,8 @@ export type NetworkSpecInput = z.input<typeof NetworkSpecSchema>;
 /** Start, stop, or set autostart of a network (POST /api/hosts/:id/networks/:network). */
 export const NetworkActionSchema = z.discriminatedUnion("action", [
   z.object({ action: z.literal("start") }),
-  z.object({ action: z.literal("stop") }),
+  /** `force`: stop it even while running VMs use it (they lose connectivity); refused otherwise, naming them. */
+  z.object({ action: z.literal("stop"), force: z.boolean().optional() }),
   z.object({ action: z.literal("autostart"), autostart: z.boolean() }),
 ]);
 export type NetworkAction = z.infer<typeof NetworkActionSchema>;

@@ -224,6 +224,18 @@ const OverridesSchema = z
   .strict()
   .default({});
 
+export const StaticLeaseSchema = z
+  .object({
+    network: z
+      .string()
+      .min(1, "Choose a network")
+      .max(64)
+      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.+-]*$/, "network names use letters, digits and _ . + - (no spaces or quotes)"),
+    ip: z.string().trim().min(1, "Enter an IPv4 address").max(64),
+  })
+  .strict();
+export type StaticLease = z.infer<typeof StaticLeaseSchema>;
+
 /** What every way of creating a VM names: where, its name and its title. */
 const VM_CREATE_COMMON = {
   hostId: z.uuid({ error: "Choose a host" }),
@@ -240,6 +252,11 @@ export const VmCreateSchema = z.discriminatedUnion("mode", [
       clone: z.enum(CLONE_MODES).default("linked"),
       overrides: OverridesSchema,
       cloudInit: CloudInitDeploySchema.nullable().default(null),
+      /**
+       * A static DHCP address for the VM on one of its template's networks: a host entry (its NIC's MAC ->
+       * `ip`) added to the network, live and in its definition, before the VM is defined.
+       */
+      staticLease: StaticLeaseSchema.nullable().default(null),
       start: z.boolean().default(true),
       /** The user saw the pre-flight warnings and wants to go on. */
       acceptWarnings: z.boolean().default(false),
@@ -277,7 +294,7 @@ export const VmCreateSchema = z.discriminatedUnion("mode", [
 export type VmCreateInput = z.infer<typeof VmCreateSchema>;
 
 export interface PreflightWarning {
-  code: "memory" | "disk";
+  code: "memory" | "disk" | "network";
   /** English, for API clients and the log. */
   message: string;
   /** The same sentence as a key of the "provisioning" catalogue, for the browser. */

@@ -8,7 +8,17 @@ import { parseDominfo } from "@/lib/libvirt/dominfo-parse";
 import { isActive } from "@/lib/libvirt/vm-state";
 import { hostGet, type HostView } from "@/lib/fleet/hosts";
 import { fleet, fleetHostFailure, hostClientFor } from "@/lib/fleet/runtime";
-import { cpuPercent, toVmSummary, type VmFlags, type VmSummary } from "@/lib/fleet/vm-view";
+import { networkDhcpLeasesMany } from "@/lib/virt/network";
+import type { LeaseWire } from "@/lib/libvirt/net-leases-parse";
+import {
+  cpuPercent,
+  domainNetworks,
+  leaseAddresses,
+  toVmSummary,
+  type VmAddress,
+  type VmFlags,
+  type VmSummary,
+} from "@/lib/fleet/vm-view";
 
 /**
  * A host's VM inventory from a few batched commands on its long-lived virsh
@@ -99,17 +109,41 @@ async function domainsSync(
   for (const id of [...c.domains.keys()]) if (!present.has(id)) c.domains.delete(id);
 }
 
+/** The libvirt networks the running guests of the cache are on. */
+function activeNetworks(c: Cache): string[] {
+  const names = new Set<string>();
+  for (const d of c.domains.values()) if (d.active) for (const n of domainNetworks(d.wire)) names.add(n);
+  return [...names].sort();
+}
+
+/** `leases` with those of the `needed` networks it lacks read in one more batch (none when it has them all). */
+async function leasesComplete(
+  client: HostClient,
+  leases: Map<string, LeaseWire[] | null>,
+  needed: string[],
+): Promise<Map<string, LeaseWire[] | null>> {
+  const missing = needed.filter((n) => !leases.has(n));
+  if (!missing.length) return leases;
+  const read = await networkDhcpLeasesMany({ host: client, names: missing }).catch(() => missing.map(() => null));
+  const out = new Map(leases);
+  missing.forEach((n, i) => out.set(n, read[i] ?? null));
+  return out;
+}
+
 async function refresh(c: Cache, client: HostClient): Promise<HostInventory> {
   // Names marked dirty while this refresh runs stay for the next one.
   const dirty = new Set(c.dirty);
   c.dirty.clear();
-  const raw = await domainInventoryRead({ host: client });
+  // Guest addresses from DHCP leases: the networks running guests were on at the last read are read
+  // in the same batch as the lists; a network only a new or newly started guest uses, in one more.
+  const raw = await domainInventoryRead({ host: client, leaseNetworks: activeNetworks(c) });
   const ids = raw.all;
   const stats = new Map<string, DomstatsWire>(parseDomstats(raw.stats).map((s) => [s.name, s]));
   await domainsSync(c, client, ids, dirty, (name) => {
     const st = stats.get(name)?.state;
     return st ? isActive(st) : false;
   });
+  const leases = await leasesComplete(client, raw.leases, activeNetworks(c));
 
   const at = Date.now();
   const runningWithoutStart = ids.some((id) => {
@@ -137,7 +171,8 @@ async function refresh(c: Cache, client: HostClient): Promise<HostInventory> {
     const d = c.domains.get(id);
     if (!d) continue;
     const flags = { autostart: autoSet.has(id), hasManagedSave: managedSet.has(id), persistent: !transientSet.has(id) };
-    vms.push(summaryBuild(c, id, d.wire, stats.get(d.wire.name), flags, at));
+    const addresses = d.active ? leaseAddresses(d.wire, leases) : [];
+    vms.push(summaryBuild(c, id, d.wire, stats.get(d.wire.name), flags, at, addresses));
   }
   return { host: { id: c.host.id, name: c.host.name }, vms, fetchedAt: at };
 }
@@ -150,6 +185,7 @@ function summaryBuild(
   s: DomstatsWire | undefined,
   flags: VmFlags,
   at: number,
+  addresses: VmAddress[],
 ): VmSummary {
   const active = s?.state ? isActive(s.state) : false;
   if (!active) {
@@ -169,7 +205,7 @@ function summaryBuild(
   }
   const started = c.startedAt.get(id);
   const uptimeSeconds = started ? Math.max(0, Math.round((at - started) / 1000)) : null;
-  return toVmSummary(c.host, wire, s, flags, { cpuPercent: percent, uptimeSeconds });
+  return toVmSummary(c.host, wire, s, flags, { cpuPercent: percent, uptimeSeconds, addresses });
 }
 
 /** Puts `vm` into the inventories served, now and after a refresh that began reading the host before `at`. */
@@ -221,7 +257,9 @@ export async function inventoryVmRead(hostId: string, uuid: string): Promise<VmS
   };
   stats.state ??= info.state;
   c.domains.set(uuid, { xml: r.xml.stdout, wire, active: isActive(stats.state) });
-  const vm = summaryBuild(c, uuid, wire, stats, info, at);
+  // The leases stay as the last inventory read saw them (the next one reads them again).
+  const before = (c.current ?? c.last)?.vms.find((v) => v.uuid === uuid);
+  const vm = summaryBuild(c, uuid, wire, stats, info, at, before?.addresses ?? []);
   patch(c, vm, at);
   return vm;
 }

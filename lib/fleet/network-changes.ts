@@ -157,7 +157,18 @@ export async function networkEdit(
   return { network: await found(client, n), appliesAfterRestart: current.active };
 }
 
-/** Start, stop, or set autostart of one network. */
+/** Refuses (409, naming them) while running VMs have a NIC on the network. */
+async function unusedCheck(client: HostClient<HostView>, name: string, what: "stop" | "delete"): Promise<void> {
+  const users = await networkActiveUsers({ host: client, name });
+  if (users.length)
+    throw new AppError(
+      "conflict",
+      `The network ${name} is used by running VMs: ${users.map((u) => u.name).join(", ")}${what === "stop" ? " (stop them first, or stop the network anyway with force)" : ""}`,
+      { data: { vms: users } },
+    );
+}
+
+/** Start, stop (refused while running VMs use it, unless forced), or set autostart of one network. */
 export async function networkAct(
   caller: Caller,
   hostId: string,
@@ -172,12 +183,18 @@ export async function networkAct(
     await networkStart({ host: client, name: n });
   } else if (action.action === "stop") {
     if (!listed.active) throw new AppError("invalid_state", `The network ${n} is not active`);
+    if (!action.force) await unusedCheck(client, n, "stop");
     await networkStop({ host: client, name: n });
   } else {
     if (!listed.persistent) throw new AppError("invalid_state", `The transient network ${n} cannot autostart`);
     await networkAutostartSet({ host: client, name: n, autostart: action.autostart });
   }
-  const details = action.action === "autostart" ? { autostart: action.autostart } : {};
+  const details =
+    action.action === "autostart"
+      ? { autostart: action.autostart }
+      : action.action === "stop" && action.force
+        ? { force: true }
+        : {};
   await audit(caller, client.host, `network.${action.action}`, n, details);
   return found(client, n);
 }
@@ -188,11 +205,7 @@ export async function networkDelete(caller: Caller, hostId: string, name: string
   const n = networkNameOf(name);
   const listed = (await networkList({ host: client })).find((x) => x.name === n);
   if (!listed) throw new AppError("not_found", `No network named ${n} on ${client.host.name}`);
-  const users = await networkActiveUsers({ host: client, name: n });
-  if (users.length)
-    throw new AppError("conflict", `The network ${n} is used by running VMs: ${users.map((u) => u.name).join(", ")}`, {
-      data: { vms: users },
-    });
+  await unusedCheck(client, n, "delete");
   if (listed.active) await networkStop({ host: client, name: n });
   if (listed.persistent) await networkUndefine({ host: client, name: n });
   await audit(caller, client.host, "network.delete", n);

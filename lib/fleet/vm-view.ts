@@ -14,11 +14,12 @@ import {
   isActive,
   type VmState,
 } from "@/lib/libvirt/vm-state";
-import type { VmAction, VmDetail, VmSummary } from "@/lib/contracts/fleet";
+import type { DomainAddressWire, LeaseWire } from "@/lib/libvirt/net-leases-parse";
+import type { VmAction, VmAddress, VmAddressSource, VmDetail, VmSummary } from "@/lib/contracts/fleet";
 
 /** Reshapes libvirt wire types (parsed XML, domstats) into the API's VM types. */
 export { VM_ACTIONS } from "@/lib/contracts/fleet";
-export type { VmAction, VmDetail, VmSummary } from "@/lib/contracts/fleet";
+export type { VmAction, VmAddress, VmDetail, VmSummary } from "@/lib/contracts/fleet";
 
 export interface VmFlags {
   autostart: boolean;
@@ -54,7 +55,7 @@ export function toVmSummary(
   d: DomainWire,
   stats: DomstatsWire | undefined,
   flags: VmFlags,
-  live: { cpuPercent: number | null; uptimeSeconds: number | null },
+  live: { cpuPercent: number | null; uptimeSeconds: number | null; addresses?: VmAddress[] },
 ): VmSummary {
   const state = stats?.state ?? "nostate";
   const active = isActive(state);
@@ -75,7 +76,86 @@ export function toVmSummary(
     graphics: graphicsKind(d),
     template: d.templateId !== undefined,
     allowedActions: vmAllowedActions(state, { ...flags, template: d.templateId !== undefined }),
+    addresses: active ? (live.addresses ?? []) : [],
   };
+}
+
+/** The libvirt networks a domain's NICs are on (names virsh can take as a positional value). */
+export function domainNetworks(d: DomainWire): string[] {
+  const names = d.interfaces.flatMap((i) => (i.type === "network" && i.source?.network ? [i.source.network] : []));
+  return [...new Set(names)].filter((n) => !n.startsWith("-") && !n.includes("\0"));
+}
+
+const familyOf = (f: string): "ipv4" | "ipv6" | null => (f === "ipv4" || f === "ipv6" ? f : null);
+
+/**
+ * A domain's addresses from its networks' DHCP leases, matched by each NIC's MAC on the network the
+ * NIC is on (`leases`: per network name, null or absent where the network has none or was not read).
+ */
+export function leaseAddresses(d: DomainWire, leases: ReadonlyMap<string, readonly LeaseWire[] | null>): VmAddress[] {
+  const out: VmAddress[] = [];
+  for (const nic of d.interfaces) {
+    const network = nic.type === "network" ? nic.source?.network : undefined;
+    if (!network || !nic.mac) continue;
+    for (const l of leases.get(network) ?? []) {
+      const family = familyOf(l.family);
+      if (l.mac !== nic.mac || !family) continue;
+      out.push({
+        interface: nic.targetDev ?? null,
+        mac: nic.mac,
+        family,
+        address: l.address,
+        prefix: l.prefix,
+        source: "lease",
+        network,
+      });
+    }
+  }
+  return out;
+}
+
+const LOOPBACK_ADDRESS = /^(127\.|::1$)/;
+
+/**
+ * Addresses from `domifaddr` of each source, merged: one entry per address (the first source that
+ * reported it wins, in the order given), the guest's loopback left out, IPv4 before IPv6. The
+ * network of a MAC on a libvirt network is filled in from the domain's NICs.
+ */
+export function domainAddressesMerge(
+  d: DomainWire | null,
+  bySource: readonly { source: VmAddressSource; addresses: readonly DomainAddressWire[] }[],
+): VmAddress[] {
+  const networkOf = new Map(
+    (d?.interfaces ?? []).flatMap((i): [string, string][] =>
+      i.mac && i.type === "network" && i.source?.network ? [[i.mac, i.source.network]] : [],
+    ),
+  );
+  const seen = new Set<string>();
+  const out: VmAddress[] = [];
+  for (const { source, addresses } of bySource) {
+    for (const a of addresses) {
+      const family = familyOf(a.family);
+      if (!family || LOOPBACK_ADDRESS.test(a.address) || a.interface === "lo") continue;
+      const key = `${family}/${a.address.toLowerCase()}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({
+        interface: a.interface,
+        mac: a.mac,
+        family,
+        address: a.address,
+        prefix: a.prefix,
+        source,
+        network: (a.mac && networkOf.get(a.mac)) ?? null,
+      });
+    }
+  }
+  return out.sort((x, y) => (x.family === y.family ? 0 : x.family === "ipv4" ? -1 : 1));
+}
+
+/** Whether a running domain's guest agent is connected (live XML), so `domifaddr --source agent` can answer. */
+export function guestAgentConnected(d: DomainWire): boolean {
+  return d.guestAgent?.state === "connected";
 }
 
 /**

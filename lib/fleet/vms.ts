@@ -8,6 +8,8 @@ import type { HostClient } from "@/lib/hosts/client";
 import { hostIsReady, virshMessage } from "@/lib/hosts/client-errors";
 import {
   DOMAIN_NOT_FOUND,
+  domainAddressesAgentRead,
+  domainAddressesHostRead,
   domainDetailTry,
   domainInfoTry,
   domainLifecycleTry,
@@ -23,6 +25,8 @@ import { hostClientFor } from "@/lib/fleet/runtime";
 import { eventsVmPublish } from "@/lib/fleet/events";
 import { inventoryGet, inventoryInvalidate, inventoryVmKnown, inventoryVmRead } from "@/lib/fleet/inventory";
 import {
+  domainAddressesMerge,
+  guestAgentConnected,
   toVmDetail,
   vmSummaryWithInfo,
   VM_ACTIONS,
@@ -30,8 +34,9 @@ import {
   type VmDetail,
   type VmSummary,
 } from "@/lib/fleet/vm-view";
-import { VM_STATES } from "@/lib/libvirt/vm-state";
-import type { VmListResponse } from "@/lib/contracts/fleet";
+import { isActive, vmStateFromText, VM_STATES } from "@/lib/libvirt/vm-state";
+import type { DomainAddressWire } from "@/lib/libvirt/net-leases-parse";
+import type { VmAddress, VmListResponse } from "@/lib/contracts/fleet";
 import { visibilityHas, visibilityHosts, type Visibility } from "@/lib/authz";
 
 export { VM_STATES };
@@ -96,7 +101,11 @@ export async function fleetVms(q: FleetQuery, visible: Visibility): Promise<Flee
   if (q.state) vms = vms.filter((v) => v.state === q.state);
   if (needle)
     vms = vms.filter(
-      (v) => v.name.toLowerCase().includes(needle) || v.title.toLowerCase().includes(needle) || v.uuid.includes(needle),
+      (v) =>
+        v.name.toLowerCase().includes(needle) ||
+        v.title.toLowerCase().includes(needle) ||
+        v.uuid.includes(needle) ||
+        v.addresses.some((a) => a.address.toLowerCase().includes(needle)),
     );
   const cmp = SORT[q.sort];
   vms.sort(
@@ -161,21 +170,68 @@ export async function vmDetail(hostId: string, rawUuid: string): Promise<VmDetai
   const host = await hostGet(hostId);
   const summary = await summaryOf(host.id, uuid);
   const client = hostClientFor(host, { commandErrorCode: "host_error" });
-  const { live, inactive, stats } = await domainDetailTry({ host: client, uuid });
+  const { live, inactive, stats, addresses } = await domainDetailTry({ host: client, uuid });
   for (const r of [live, inactive]) {
     if (r.ok) continue;
     if (DOMAIN_NOT_FOUND.test(r.stderr)) throw new AppError("not_found", "VM not found");
     throw new AppError("host_error", `${host.name}: ${virshMessage(r.stderr)}`);
   }
   const statsWire = stats.ok ? parseDomstats(stats.stdout)[0] : undefined;
-  return toVmDetail(
+  const liveWire = parseDomainXml(live.stdout);
+  const agent = guestAgentConnected(liveWire) ? await domainAddressesAgentRead({ host: client, uuid }) : [];
+  const detail = toVmDetail(
     summary,
-    parseDomainXml(live.stdout),
+    liveWire,
     parseDomainXml(inactive.stdout),
     live.stdout,
     inactive.stdout,
     statsWire,
   );
+  return {
+    ...detail,
+    addresses: isActive(detail.state) ? merged(liveWire, { ...addresses, agent }) : [],
+  };
+}
+
+/** Leases first (libvirt's own record), then what the guest agent says, then the host's ARP table. */
+function merged(
+  d: ReturnType<typeof parseDomainXml> | null,
+  a: { lease: DomainAddressWire[]; agent: DomainAddressWire[]; arp: DomainAddressWire[] },
+): VmAddress[] {
+  return domainAddressesMerge(d, [
+    { source: "lease", addresses: a.lease },
+    { source: "agent", addresses: a.agent },
+    { source: "arp", addresses: a.arp },
+  ]);
+}
+
+export interface VmAddresses {
+  addresses: VmAddress[];
+  agentConnected: boolean;
+  running: boolean;
+}
+
+/**
+ * A VM's addresses now, from every source libvirt has: the DHCP leases of its networks and the host's
+ * ARP table (one round trip on the host's session), and the guest agent when its channel is connected
+ * (its own exec, so a silent agent holds up nothing else). Empty while the VM is not running.
+ */
+export async function vmAddresses(hostId: string, rawUuid: string): Promise<VmAddresses> {
+  const uuid = parseUuid(rawUuid);
+  const host = await hostGet(hostId);
+  const client = hostClientFor(host, { commandErrorCode: "host_error" });
+  const r = await domainAddressesHostRead({ host: client, uuid });
+  for (const x of [r.state, r.xml]) {
+    if (x.ok) continue;
+    if (DOMAIN_NOT_FOUND.test(x.stderr)) throw new AppError("not_found", "VM not found");
+    throw new AppError("host_error", `${host.name}: ${virshMessage(x.stderr)}`);
+  }
+  const running = isActive(vmStateFromText(r.state.stdout));
+  if (!running) return { addresses: [], agentConnected: false, running };
+  const wire = parseDomainXml(r.xml.stdout);
+  const agentConnected = guestAgentConnected(wire);
+  const agent = agentConnected ? await domainAddressesAgentRead({ host: client, uuid }) : [];
+  return { addresses: merged(wire, { lease: r.lease, arp: r.arp, agent }), agentConnected, running };
 }
 
 export const VmActionSchema = z.object({ action: z.enum(VM_ACTIONS, { error: "Unknown action" }) }).strict();

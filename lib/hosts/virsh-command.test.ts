@@ -130,3 +130,22 @@ describe("virshCommand", () => {
     expect(isStreamingVirshCommand("dumpxml")).toBe(false);
   });
 });
+
+describe("domifaddr (guest addresses)", () => {
+  const uuid = "5f1c8f36-61f4-4a43-9a0d-3f3b8f7d2c11";
+  it("takes one domain and a --source", () => {
+    expect(
+      virshCommand({ command: "domifaddr", args: [{ domain: uuid }, { option: "--source", value: "lease" }] }),
+    ).toEqual(["domifaddr", uuid, "--source", "lease"]);
+  });
+  it("refuses other options, a value virsh would read as an option, and a second domain", () => {
+    for (const args of [
+      [{ domain: uuid }, { option: "--timeout", value: "1" }],
+      [{ domain: uuid }, { option: "--source", value: "-x" }],
+      [{ domain: uuid }, { domain: uuid }],
+      [{ domain: uuid }, { flag: "--agent" }],
+    ]) {
+      expect(() => virshCommand({ command: "domifaddr", args } as VirshCommandInput)).toThrow(UnsafeArgumentError);
+    }
+  });
+});

@@ -34,6 +34,15 @@ describe("message catalogues", () => {
     );
   });
 
+  it("loads every catalogue file (a file whose name is no valid namespace would be left out silently)", async () => {
+    const { readdirSync } = await import("node:fs");
+    const path = await import("node:path");
+    for (const locale of LOCALES) {
+      const files = readdirSync(path.join(process.cwd(), "messages", locale)).filter((f) => f.endsWith(".json"));
+      expect(files.map((f) => f.slice(0, -".json".length)).sort()).toEqual(await catalogueNamespaces(locale));
+    }
+  });
+
   it.each(LOCALES.filter((l) => l !== "en"))("%s has exactly the namespaces of en", async (locale) => {
     expect(await catalogueNamespaces(locale)).toEqual(namespaces);
   });

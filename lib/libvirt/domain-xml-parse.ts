@@ -97,6 +97,11 @@ export interface DomainWire {
   graphics: GraphicsWire[];
   serials: CharDeviceWire[];
   consoles: CharDeviceWire[];
+  /**
+   * The QEMU guest agent channel (`org.qemu.guest_agent.0`), when the domain has one; in live XML
+   * `state` says whether an agent in the guest is connected to it ("connected" / "disconnected").
+   */
+  guestAgent?: { state?: string };
   /** libosinfo OS id, e.g. http://debian.org/debian/12, when the creator recorded one. */
   osinfoId?: string;
   /** Set when virtdeck marked this domain as a template (never started): the template id. */
@@ -156,6 +161,7 @@ export function parseDomainXml(xml: string): DomainWire {
     serials: children(devices, "serial").map(parseCharDevice),
     consoles: children(devices, "console").map(parseCharDevice),
     ...stripUndefined({
+      guestAgent: guestAgentChannel(devices),
       osinfoId: attr(child(child(metadata, "libosinfo", LIBOSINFO_NS), "os", LIBOSINFO_NS), "id"),
       templateId: (() => {
         const mark = child(metadata, "template", VIRTDECK_NS);
@@ -242,6 +248,16 @@ function parseGraphics(g: Element): GraphicsWire {
     listens,
     hasPassword: attr(g, "passwd") !== undefined,
   };
+}
+
+const GUEST_AGENT_CHANNEL = "org.qemu.guest_agent.0";
+
+function guestAgentChannel(devices: Element | undefined): { state?: string } | undefined {
+  const target = children(devices, "channel")
+    .map((c) => child(c, "target"))
+    .find((t) => attr(t, "type") === "virtio" && attr(t, "name") === GUEST_AGENT_CHANNEL);
+  if (!target) return undefined;
+  return stripUndefined({ state: attr(target, "state") });
 }
 
 function parseCharDevice(c: Element): CharDeviceWire {

@@ -1,5 +1,6 @@
 import "server-only";
 import { domainNames } from "@/lib/virt/domain";
+import { networkList } from "@/lib/virt/network";
 import { volumeCreate, volumeDeleteTry, volumeUpload } from "@/lib/virt/storage-volume";
 import { randomUUID } from "node:crypto";
 import { AppError } from "@/lib/http/errors";
@@ -14,6 +15,7 @@ import { domainTypeFor, hostFacts, osinfoUrl, osVariants, poolsList, type HostFa
 import { planRun } from "./plan";
 import { CreatePlanSchema, type CreatePlan, type VolumeStep } from "./plan-schema";
 import { importLayout, isoLayout, templateLayout, type Seed } from "./vm-create-layout";
+import { staticLeaseAdd, staticLeasePrepare, staticLeaseRemoveQuiet, type StaticLeasePlan } from "./static-lease";
 
 const MiB = 1024 * 1024;
 export const TASK_KIND_CREATE = "vm.create";
@@ -56,6 +58,26 @@ async function preflight(
       availableBytes: facts.freeMemoryBytes,
     });
   }
+  // A NIC on a network that is not running: libvirt refuses to start the VM ("network is not active").
+  const netNames = [...new Set(plan.domain.nics.filter((n) => n.kind === "network").map((n) => n.source))];
+  if (netNames.length) {
+    const nets = await networkList({ host: h });
+    for (const name of netNames) {
+      const net = nets.find((n) => n.name === name);
+      if (!net)
+        throw new AppError("invalid_input", `nics: ${h.host.name} has no network ${name}`, {
+          issues: [{ path: "nics", message: `${h.host.name} has no network ${name}` }],
+        });
+      if (!net.active)
+        warnings.push({
+          code: "network",
+          message: `The network ${name} on ${h.host.name} is not active: the VM cannot start until it is started`,
+          messageKey: { key: "create.warnings.network", params: { network: name, host: h.host.name } },
+          neededBytes: 0,
+          availableBytes: 0,
+        });
+    }
+  }
   const need = new Map(extraPoolBytes);
   for (const s of plan.volumes) need.set(s.pool, (need.get(s.pool) ?? 0) + stepUsage(s));
   for (const [poolName, bytes] of need) {
@@ -92,6 +114,8 @@ interface Planned {
   /** Seed ISO to upload before the plan runs. */
   seed?: Seed;
   summary: Record<string, unknown>;
+  /** A static DHCP address to add to the VM's network before it is defined. */
+  lease?: StaticLeasePlan;
 }
 
 export interface VmCreateOptions {
@@ -116,6 +140,10 @@ async function planFor(h: ProvHost, input: VmCreateInput, opts: VmCreateOptions 
   const { hw, volumes, disks, boot, seed, description } = layout;
 
   await opts.nicsAuthorize?.(hw.nics);
+  const staticLease = input.mode === "template" ? input.staticLease : null;
+  const leased = staticLease ? await staticLeasePrepare(h, staticLease, hw.nics) : undefined;
+  const nics = leased?.nics ?? hw.nics;
+  if (leased) summary.staticLease = { network: leased.plan.network, ip: leased.plan.ip, mac: leased.plan.mac };
   const [facts, os] = await Promise.all([
     hostFacts(h, { firmware: hw.firmware === "uefi" }),
     hw.osVariant ? osVariants(h) : { list: [] },
@@ -138,7 +166,7 @@ async function planFor(h: ProvHost, input: VmCreateInput, opts: VmCreateOptions 
       cpuModel: hw.cpuModel || undefined,
       firmware: hw.firmware,
       disks,
-      nics: hw.nics.map((n) => ({ kind: n.kind, source: n.source, model: n.model, mac: n.mac || undefined })),
+      nics: nics.map((n) => ({ kind: n.kind, source: n.source, model: n.model, mac: n.mac || undefined })),
       graphics: hw.graphics,
       graphicsPasswordLocked: hw.graphics === "spice" || (hw.graphics === "vnc" && env().VIRTDECK_CONSOLE_VNC_PASSWORD),
       serialConsole: hw.serialConsole,
@@ -147,7 +175,7 @@ async function planFor(h: ProvHost, input: VmCreateInput, opts: VmCreateOptions 
   });
   if (hw.firmware === "uefi" && !facts.uefi)
     throw new AppError("invalid_input", `${h.host.name} has no UEFI firmware for guests; choose BIOS`);
-  return { plan, facts, seed, summary };
+  return { plan, facts, seed, summary, lease: leased?.plan };
 }
 
 async function seedUpload(h: ProvHost, seed: Seed): Promise<void> {
@@ -179,7 +207,7 @@ export async function vmCreate(
   }
   const audit = vmAuditor(caller, h, "vm.create", { name: input.name });
 
-  const { plan, facts, seed, summary } = await planFor(h, input, opts);
+  const { plan, facts, seed, summary, lease } = await planFor(h, input, opts);
   const warnings = await preflight(h, facts, plan, seed ? new Map([[seed.pool, seed.image.length]]) : new Map());
   if (warnings.length && !input.acceptWarnings) {
     throw new AppError("conflict", warnings.map((w) => w.message).join("; "), { data: { warnings } });
@@ -193,6 +221,7 @@ export async function vmCreate(
   await quotaReserve(caller.principal.user, { hostId: h.host.id, vmUuid: plan.domain.uuid, ...resources });
   try {
     if (seed) await seedUpload(h, seed);
+    if (lease) await staticLeaseAdd(h, lease);
   } catch (err) {
     await quotaRelease(h.host.id, plan.domain.uuid);
     throw err;
@@ -216,6 +245,7 @@ export async function vmCreate(
     return { vm: { hostId: h.host.id, uuid: vm.uuid, name: vm.name }, warnings };
   } catch (err) {
     await quotaRelease(h.host.id, plan.domain.uuid);
+    if (lease) await staticLeaseRemoveQuiet(h, lease);
     await audit("failure", {
       ...summary,
       uuid: plan.domain.uuid,

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { AppError } from "@/lib/http/errors";
 import { parseVolumeXml } from "@/lib/libvirt/storage-xml";
 import { domainXmlTry } from "@/lib/virt/domain";
+import { networkList } from "@/lib/virt/network";
 import { volumeNames, volumeXmlGet, volumeXmlTry } from "@/lib/virt/storage-volume";
 import { bytesToGiB, quotaEditApply, quotaEditCheck, type VmResourceChange } from "@/lib/provisioning/quota";
 import { DomainUuidSchema } from "@/lib/contracts/libvirt";
@@ -16,6 +17,7 @@ import { domainDisks, DomainEditError } from "@/lib/libvirt/domain-xml-update";
 import { editPlan, liveFailedNote, type EditPlan, type EditRequest } from "@/lib/libvirt/domain-edit-ops";
 import { isActive } from "@/lib/libvirt/vm-state";
 import type { VmEditInput, VmEditNote, VmEditResult, VmHardwareResponse } from "@/lib/contracts/hardware";
+import type { NicSpec } from "@/lib/contracts/provisioning";
 import { provHost, vmAuditor, type ProvHost } from "./host-access";
 import { provImageInspect } from "./plan";
 import { hardwareDiff, hardwareView } from "./hardware-view";
@@ -194,6 +196,23 @@ async function diskResize(run: EditRun, xml: string, target: string, sizeMiB: nu
   return { key: "hwEdit.diskResized", params: { target: disk.target, mib: sizeMiB } };
 }
 
+/**
+ * A new NIC on a libvirt network: the network must exist on the host, and be active when the guest
+ * runs (libvirt refuses to plug a NIC into a stopped network, and the stored definition would keep a
+ * NIC the guest never got). Checked before anything changes, so a refusal changes nothing.
+ */
+async function nicNetworkCheck(run: EditRun, nic: NicSpec): Promise<void> {
+  if (nic.kind !== "network") return;
+  const net = (await networkList({ host: run.h })).find((n) => n.name === nic.source);
+  const refuse = (message: string) =>
+    new AppError("invalid_input", `addNic.source: ${message}`, { issues: [{ path: "addNic.source", message }] });
+  if (!net) throw refuse(`${run.h.host.name} has no network ${nic.source}`);
+  if (run.running && !net.active)
+    throw refuse(
+      `the network ${nic.source} is not active: start it before adding a NIC on it to the running ${run.vm.name}`,
+    );
+}
+
 /** The request for the table, before any host work: what the edit says, and a MAC for a new NIC. */
 function editRequestOf(input: VmEditInput): EditRequest {
   const { addDisk, removeDisk, attachIso, addNic } = input;
@@ -221,6 +240,7 @@ function editRequestOf(input: VmEditInput): EditRequest {
  */
 async function editPrepare(run: EditRun, input: VmEditInput, request: EditRequest, checkedXml: string) {
   const { h, vm, running, inactive } = run;
+  if (input.addNic) await nicNetworkCheck(run, input.addNic);
   // Checked before anything changes: the disk goes together with its volume, or nothing happens.
   const volumeToDelete =
     input.removeDisk && input.deleteRemovedVolume

@@ -6,6 +6,12 @@ import type { VirshCommandInput } from "@/lib/hosts/virsh-command";
 import { virshVerbKind } from "@/lib/hosts/virsh-verbs";
 import { virshNames, virshUuids } from "@/lib/libvirt/names-parse";
 import { vmStateFromText, type VmState } from "@/lib/libvirt/vm-state";
+import {
+  parseDomIfAddr,
+  parseNetDhcpLeases,
+  type DomainAddressWire,
+  type LeaseWire,
+} from "@/lib/libvirt/net-leases-parse";
 
 /**
  * Domains (VMs): XML, state, lists, lifecycle verbs, define/undefine, device updates, screenshots.
@@ -41,16 +47,64 @@ export async function domainXmlTry({
   return host.virshTry(...items.map((i) => dumpxml(i.uuid, i.inactive)));
 }
 
-/** Live XML, persistent XML and block stats of one domain in one round trip, raw. */
-export async function domainDetailTry({
+/** Sources of `domifaddr` read on the host's session: both answer from the host, never wait on the guest. */
+export type HostAddressSource = "lease" | "arp";
+
+const domifaddr = (uuid: string, source: HostAddressSource | "agent"): VirshCommandInput => ({
+  command: "domifaddr",
+  args: [{ domain: uuid }, { option: "--source", value: source }],
+});
+
+/** A `domifaddr` answer: the addresses, or [] where virsh refused (domain not running, no agent). */
+const addressesOf = (r: VirshResult): DomainAddressWire[] => (r.ok ? parseDomIfAddr(r.stdout) : []);
+
+/**
+ * Live XML, persistent XML, block stats and the addresses the host knows (DHCP leases, ARP) of one
+ * domain in one round trip, raw except for the addresses.
+ */
+export async function domainDetailTry({ host, uuid }: Host & { uuid: string }): Promise<{
+  live: VirshResult;
+  inactive: VirshResult;
+  stats: VirshResult;
+  addresses: Record<HostAddressSource, DomainAddressWire[]>;
+}> {
+  const [live, inactive, stats, lease, arp] = await host.virshTry(
+    dumpxml(uuid),
+    dumpxml(uuid, true),
+    { command: "domstats", args: [{ flag: "--raw" }, { flag: "--block" }, { domain: uuid }] },
+    domifaddr(uuid, "lease"),
+    domifaddr(uuid, "arp"),
+  );
+  return { live, inactive, stats, addresses: { lease: addressesOf(lease), arp: addressesOf(arp) } };
+}
+
+/** The addresses the host knows of a domain (DHCP leases of its networks, the ARP table), in one round trip. */
+export async function domainAddressesHostRead({
   host,
   uuid,
-}: Host & { uuid: string }): Promise<{ live: VirshResult; inactive: VirshResult; stats: VirshResult }> {
-  const [live, inactive, stats] = await host.virshTry(dumpxml(uuid), dumpxml(uuid, true), {
-    command: "domstats",
-    args: [{ flag: "--raw" }, { flag: "--block" }, { domain: uuid }],
-  });
-  return { live, inactive, stats };
+}: Host & { uuid: string }): Promise<
+  { state: VirshResult; xml: VirshResult } & Record<HostAddressSource, DomainAddressWire[]>
+> {
+  const [state, xml, lease, arp] = await host.virshTry(
+    { command: "domstate", args: [{ domain: uuid }] },
+    dumpxml(uuid),
+    domifaddr(uuid, "lease"),
+    domifaddr(uuid, "arp"),
+  );
+  return { state, xml, lease: addressesOf(lease), arp: addressesOf(arp) };
+}
+
+/** How long the guest agent may take to list its interfaces (libvirt itself gives up on a silent agent). */
+const AGENT_TIMEOUT_MS = 15_000;
+
+/**
+ * The guest's own view of its addresses through the QEMU guest agent (`domifaddr --source agent`).
+ * A one-shot exec, never the host's session: an agent that is slow to answer must not hold up the
+ * host's other reads. [] when the agent does not answer.
+ */
+export async function domainAddressesAgentRead({ host, uuid }: Host & { uuid: string }): Promise<DomainAddressWire[]> {
+  const r = await host.virshExecTry(domifaddr(uuid, "agent"), { timeoutMs: AGENT_TIMEOUT_MS }).catch(() => null);
+  return r ? addressesOf(r) : [];
 }
 
 /** State and live XML in one round trip, raw. */
@@ -188,6 +242,8 @@ export interface DomainInventoryRaw {
   transient: string[];
   /** `domstats --raw` of the groups a summary uses (state, cpu-total, balloon, vcpu). */
   stats: string;
+  /** DHCP leases of the networks asked for; null where virsh refused. */
+  leases: Map<string, LeaseWire[] | null>;
 }
 
 /**
@@ -205,9 +261,26 @@ const INVENTORY: VirshCommandInput[] = [
   { command: "domstats", args: INVENTORY_STATS_FLAGS.map((flag) => ({ flag })) },
 ];
 
-/** The inventory lists and stats in one pipelined batch; throws when virsh refuses one. */
-export async function domainInventoryRead({ host }: Host): Promise<DomainInventoryRaw> {
-  const results = await host.virshTry(...INVENTORY);
+/**
+ * The inventory lists and stats in one pipelined batch, with the DHCP leases of `leaseNetworks` (the
+ * networks the host's guests were on at the last read); throws when virsh refuses a list. A network
+ * virsh refuses (inactive, gone, without DHCP) has null leases.
+ */
+export async function domainInventoryRead({
+  host,
+  leaseNetworks = [],
+}: Host & { leaseNetworks?: readonly string[] }): Promise<DomainInventoryRaw> {
+  const batch = await host.virshTry(
+    ...INVENTORY,
+    ...leaseNetworks.map((n) => ({ command: "net-dhcp-leases" as const, args: [{ arg: n }] })),
+  );
+  const results = batch.slice(0, INVENTORY.length);
+  const leases = new Map<string, LeaseWire[] | null>(
+    leaseNetworks.map((n, i) => {
+      const r = batch[INVENTORY.length + i]!;
+      return [n, r.ok ? parseNetDhcpLeases(r.stdout) : null];
+    }),
+  );
   // domstats over all domains fails as a whole when one guest's QEMU is exiting at that moment
   // ("Unable to read from monitor"); that guest is gone a moment later, so ask again.
   for (let attempt = 0; attempt < 3 && !results[4].ok; attempt++) {
@@ -217,7 +290,7 @@ export async function domainInventoryRead({ host }: Host): Promise<DomainInvento
   const bad = results.find((r) => !r.ok);
   if (bad) throw new AppError("host_error", `${host.host.name}: ${virshMessage(bad.stderr)}`);
   const [all, autostart, managedSave, transient] = results.slice(0, 4).map((r) => virshUuids(r.stdout));
-  return { all, autostart, managedSave, transient, stats: results[4].stdout };
+  return { all, autostart, managedSave, transient, stats: results[4].stdout, leases };
 }
 
 /** What a summary of one domain needs, in one round trip, raw: `dominfo`, live XML and its stats (see INVENTORY). */

@@ -124,3 +124,30 @@ export async function hostInterfaceNames({ host }: Host): Promise<string[]> {
   const [out] = await host.virsh({ command: "iface-list", args: [{ flag: "--all" }] });
   return virshIfaceNames(out);
 }
+
+/**
+ * Adds (or deletes) one static DHCP host entry of a network's first IPv4 range (`net-update ... ip-dhcp-host`,
+ * the `<host>` XML on stdin): in the stored definition, and in the running network too when `live`.
+ */
+export async function networkDhcpHostUpdate({
+  host,
+  name,
+  op,
+  xml,
+  live,
+}: Named & { op: "add" | "delete"; xml: string; live: boolean }): Promise<void> {
+  await host.virshExec(
+    {
+      command: "net-update",
+      args: [
+        { arg: name },
+        { arg: op },
+        { arg: "ip-dhcp-host" },
+        { arg: "/dev/stdin" },
+        { flag: "--config" },
+        ...(live ? [{ flag: "--live" }] : []),
+      ],
+    },
+    { stdin: xml, timeoutMs: 30_000 },
+  );
+}

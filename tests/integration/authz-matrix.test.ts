@@ -468,6 +468,21 @@ const ROWS: Record<string, Row> = {
   },
   "hosts/[id]/info GET": { rule: need("host.view", "host"), target: "host", call: (t) => ({ params: hostP(t) }) },
   "hosts/[id]/networks GET": { rule: need("host.view", "host"), target: "host", call: (t) => ({ params: hostP(t) }) },
+  // The setup checklist reads only; its fixes are called with a body they refuse (422 after the
+  // privilege check), so nothing is created on host 1 and no network with an address starts there.
+  "hosts/[id]/readiness GET": { rule: need("host.view", "host"), target: "host", call: (t) => ({ params: hostP(t) }) },
+  "hosts/[id]/readiness/pool POST": {
+    rule: need("storage.manage", "host"),
+    target: "host",
+    ok: { status: 422, code: "invalid_input", why: "a relative pool path: refused before the host is touched" },
+    call: (t) => ({ params: hostP(t), body: { name: `${MATRIX_NET}-pool`, path: "relative/dir" } }),
+  },
+  "hosts/[id]/readiness/network POST": {
+    rule: need("network.manage", "host"),
+    target: "host",
+    ok: { status: 422, code: "invalid_input", why: "an unknown field: the default network is never started on host 1" },
+    call: (t) => ({ params: hostP(t), body: { start: true } }),
+  },
   // An isolated network without addresses, defined only (never started): nothing appears on host 1.
   "hosts/[id]/networks POST": {
     rule: need("network.manage", "host"),
@@ -810,6 +825,11 @@ const ROWS: Record<string, Row> = {
     ok: { status: 422, code: "invalid_input", why: "no such volume" },
   },
   "vms/[hostId]/[uuid] GET": { rule: need("vm.view", "vm"), target: "vm", call: (t) => ({ params: vmP(t) }) },
+  "vms/[hostId]/[uuid]/addresses GET": {
+    rule: need("vm.view", "vm"),
+    target: "vm",
+    call: (t) => ({ params: vmP(t) }),
+  },
   // Access administration: refused as a whole (403) before the VM is looked at.
   "vms/[hostId]/[uuid]/access GET": { rule: admin_, target: "vm", refusal: 403, call: (t) => ({ params: vmP(t) }) },
   // resume on a running guest: nothing changes.
@@ -854,11 +874,14 @@ const ROWS: Record<string, Row> = {
     call: (t) => ({ params: vmP(t), body: { description: `matrix ${rnd()}` } }),
   },
   // A NIC on a libvirt network: vm.edit. On a host bridge: network.manage at the host too.
+  // On a network the host does not have: past the privilege check the edit is refused (422) before the
+  // stored definition changes (a NIC there would break the VM's next start), on either host.
   "vms/[hostId]/[uuid]/hardware PATCH #network-nic": {
     rule: need("vm.edit", "vm"),
     target: "vm",
     vm: "N",
-    call: (t) => ({ params: vmP(t), body: { addNic: { kind: "network", source: "default" } } }),
+    ok: { status: 422, code: "invalid_input", why: "no such network on the host: nothing reaches the definition" },
+    call: (t) => ({ params: vmP(t), body: { addNic: { kind: "network", source: `${MATRIX_NET}-none` } } }),
   },
   "vms/[hostId]/[uuid]/hardware PATCH #bridge-nic": {
     rule: need("vm.edit", "vm", [{ priv: "network.manage", at: "host" }]),

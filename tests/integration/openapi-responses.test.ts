@@ -176,6 +176,7 @@ describe(`OpenAPI document against real answers on ${testDbKind()}`, () => {
     expect(JSON.stringify(list.json)).not.toMatch(/PRIVATE KEY|privateKey|keyCiphertext/);
     await checkedCall("GET", "hosts/[id]", 200, { params: { id: hostId } });
     await checkedCall("GET", "hosts/[id]/info", 200, { params: { id: hostId } });
+    await checkedCall("GET", "hosts/[id]/readiness", 200, { params: { id: hostId } });
   });
 
   it("VMs: list (with a query), detail, hardware, delete plan; a VM delete task; tasks list and detail", async () => {
@@ -198,6 +199,8 @@ describe(`OpenAPI document against real answers on ${testDbKind()}`, () => {
     const detail = await checkedCall("GET", "vms/[hostId]/[uuid]", 200, { params: vm });
     expect(detail.json.vm.xml).toContain(g.uuid);
     await checkedCall("GET", "vms/[hostId]/[uuid]/hardware", 200, { params: vm });
+    const addrs = await checkedCall("GET", "vms/[hostId]/[uuid]/addresses", 200, { params: vm });
+    expect(addrs.json).toMatchObject({ addresses: expect.any(Array), agentConnected: false });
     // A hardware edit answers its notes as message keys (key + params), not sentences.
     const edit = await checkedCall("PATCH", "vms/[hostId]/[uuid]/hardware", 200, {
       params: vm,
@@ -364,6 +367,8 @@ describe(`OpenAPI document against real answers on ${testDbKind()}`, () => {
       "GET /api/hosts 200",
       "GET /api/vms 200",
       "GET /api/vms/{hostId}/{uuid} 200",
+      "GET /api/vms/{hostId}/{uuid}/addresses 200",
+      "GET /api/hosts/{id}/readiness 200",
       "GET /api/tasks 200",
       "GET /api/audit 200",
       "GET /api/users 200",

@@ -1,8 +1,18 @@
 import { z } from "zod";
-import { HOST_STATUSES, PROBE_STEPS, VM_ACTIONS, VM_STATES } from "@/lib/contracts/fleet";
+import { HOST_STATUSES, PROBE_STEPS, VM_ACTIONS, VM_ADDRESS_SOURCES, VM_STATES } from "@/lib/contracts/fleet";
 import { IsoDateSchema } from "@/lib/contracts/api/common";
 
 /** Answers of the fleet routes (/api/hosts, /api/vms): the wire types of lib/contracts/fleet.ts as schemas. */
+
+export const VmAddressSchema = z.object({
+  interface: z.string().nullable(),
+  mac: z.string().nullable(),
+  family: z.enum(["ipv4", "ipv6"]),
+  address: z.string(),
+  prefix: z.number().nullable(),
+  source: z.enum(VM_ADDRESS_SOURCES),
+  network: z.string().nullable(),
+});
 
 export const VmSummarySchema = z.object({
   hostId: z.string(),
@@ -21,6 +31,7 @@ export const VmSummarySchema = z.object({
   graphics: z.enum(["vnc", "spice"]).nullable(),
   template: z.boolean(),
   allowedActions: z.array(z.enum(VM_ACTIONS)),
+  addresses: z.array(VmAddressSchema),
 });
 
 export const VmDetailSchema = VmSummarySchema.extend({
@@ -81,6 +92,13 @@ export const VmListResponseSchema = z.object({
 
 export const VmDetailResponseSchema = z.object({ vm: VmDetailSchema });
 export const VmActionResponseSchema = z.object({ vm: VmSummarySchema });
+/** A running VM's addresses from every source libvirt has (leases, the guest agent when connected, ARP). */
+export const VmAddressesResponseSchema = z.object({
+  addresses: z.array(VmAddressSchema),
+  /** Whether the guest agent channel is connected (its addresses are included then). */
+  agentConnected: z.boolean(),
+  running: z.boolean(),
+});
 
 export const HostViewSchema = z.object({
   id: z.string(),

@@ -24,7 +24,7 @@ const MessageRefSchema = z.object({
 });
 const VmEditNoteSchema = MessageRefSchema.extend({ reason: MessageRefSchema.optional() });
 const PreflightWarningSchema = z.object({
-  code: z.enum(["memory", "disk"]),
+  code: z.enum(["memory", "disk", "network"]),
   message: z.string(),
   messageKey: MessageRefSchema,
   neededBytes: z.number(),
