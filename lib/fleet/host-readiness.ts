@@ -13,21 +13,20 @@ import {
 import type { HostClient } from "@/lib/hosts/client";
 import { AppError } from "@/lib/http/errors";
 import { parseDomCapabilities } from "@/lib/libvirt/domcapabilities-parse";
-import { dirPoolXmlBuild } from "@/lib/libvirt/pool-dir-xml";
+import { poolXmlBuild } from "@/lib/libvirt/pool-xml";
 import type { HostView } from "@/lib/fleet/hosts";
 import { networkClient } from "@/lib/fleet/networks";
 import { networkAutostartSet, networkList, networkStart } from "@/lib/virt/network";
 import { nodeDomainCapabilities } from "@/lib/virt/node";
+import { hostBridgeNames, hostPathKind } from "@/lib/virt/host-facts";
 import {
-  hostBridgeNames,
-  hostPathKind,
-  poolAutostartSet,
+  poolAutostart,
   poolBuild,
   poolDefine,
+  poolListDetailed,
   poolStart,
-  poolUndefineQuiet,
-} from "@/lib/virt/pool-setup";
-import { poolListDetailed } from "@/lib/virt/storage-pool";
+  poolUndefine,
+} from "@/lib/virt/storage-pool";
 
 /**
  * Host onboarding: what a host lacks for a first VM (an active storage pool with free space, an active
@@ -159,8 +158,8 @@ async function poolFix(client: HostClient<HostView>, name: string, path: string)
   const existing = pools.find((p) => p.name === name);
   if (existing) {
     if (existing.active) throw new AppError("invalid_state", `The pool ${name} is already active`);
-    await poolStart({ host: client, name });
-    await poolAutostartSet({ host: client, name, autostart: true });
+    await poolStart({ host: client, pool: name });
+    await poolAutostart({ host: client, pool: name, autostart: true });
     return { pool: name, started: true };
   }
   const other = pools.find((p) => p.targetPath === path);
@@ -168,13 +167,16 @@ async function poolFix(client: HostClient<HostView>, name: string, path: string)
   const kind = await hostPathKind({ host: client, path });
   if (kind !== null && kind !== "directory")
     throw invalid("path", `${path} on ${client.host.name} is a ${kind}, not a directory`);
-  await poolDefine({ host: client, xml: dirPoolXmlBuild({ name, path }) });
+  await poolDefine({
+    host: client,
+    xml: poolXmlBuild({ type: "dir", name, targetPath: path, start: true, autostart: true, build: true }),
+  });
   try {
-    await poolBuild({ host: client, name });
-    await poolStart({ host: client, name });
-    await poolAutostartSet({ host: client, name, autostart: true });
+    await poolBuild({ host: client, pool: name });
+    await poolStart({ host: client, pool: name });
+    await poolAutostart({ host: client, pool: name, autostart: true });
   } catch (err) {
-    await poolUndefineQuiet({ host: client, name });
+    await poolUndefine({ host: client, pool: name }).catch(() => undefined);
     throw err;
   }
   return { pool: name, path, created: true };
