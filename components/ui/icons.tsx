@@ -18,6 +18,7 @@ import {
   Network,
   Plus,
   ScrollText,
+  Search,
   Server,
   Shield,
   Sun,
@@ -78,3 +79,4 @@ export const InfoIcon = icon("InfoIcon", Info);
 export const CheckCircleIcon = icon("CheckCircleIcon", CircleCheck);
 export const WarningIcon = icon("WarningIcon", TriangleAlert);
 export const ErrorIcon = icon("ErrorIcon", CircleAlert);
+export const SearchIcon = icon("SearchIcon", Search);
