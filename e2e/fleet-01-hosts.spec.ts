@@ -167,15 +167,19 @@ test("lists the guest, starts it from the list and forces it off from its page a
   await expect(page.getByTestId("vm-name")).toHaveText(GUEST.name);
   await expect(page.getByTestId("vm-uuid")).toHaveText(GUEST.uuid);
   await expect(page.getByTestId("vm-detail-state")).toHaveAttribute("data-state", "running");
-  await expect(page.getByTestId("vm-action-start")).toBeDisabled();
+  // Running: the primary action is Shut down; Start is not offered.
+  await expect(page.getByTestId("vm-action-shutdown")).toBeEnabled();
+  await expect(page.getByTestId("vm-action-start")).toHaveCount(0);
 
   // Cancelling leaves the guest alone.
+  await page.getByTestId("vm-power").click();
   await page.getByTestId("vm-action-destroy").click();
   await expect(page.getByTestId("vm-confirm")).toContainText(GUEST.name);
   await page.getByTestId("vm-confirm-cancel").click();
   await expect(page.getByTestId("vm-confirm")).not.toBeVisible();
   expect(domstate()).toBe("running");
 
+  await page.getByTestId("vm-power").click();
   await page.getByTestId("vm-action-destroy").click();
   await page.getByTestId("vm-confirm-confirm").click();
   await expect(page.getByTestId("vm-detail-state")).toHaveAttribute("data-state", "shutoff");
@@ -187,6 +191,32 @@ test("lists the guest, starts it from the list and forces it off from its page a
   await page.getByTestId("vm-tab-xml").click();
   await expect(page.getByTestId("vm-xml")).toContainText(`<uuid>${GUEST.uuid}</uuid>`);
   await expect(page.getByTestId("vm-xml")).toContainText("&lt;&amp;&gt;");
+});
+
+test("a shutdown shows as under way, and a guest that ignores it is offered Force off", async ({ page }) => {
+  test.setTimeout(90_000);
+  await loginApi(page.request, ADMIN);
+  await page.goto(`/vms/${hostId}/${GUEST.uuid}`);
+  await expect(page.getByTestId("vm-detail-state")).toHaveAttribute("data-state", "shutoff");
+  await page.getByTestId("vm-action-start").click();
+  await expect(page.getByTestId("vm-detail-state")).toHaveAttribute("data-state", "running", { timeout: 20_000 });
+
+  // The guest has no operating system: it never answers the ACPI power button.
+  const shutdown = page.getByTestId("vm-action-shutdown");
+  await shutdown.click();
+  await expect(shutdown).toHaveAttribute("data-pending", "true");
+  await expect(shutdown).toBeDisabled();
+  await expect(shutdown).toContainText("Shutting down");
+  await expect(page.getByTestId("vm-shutdown-slow")).toHaveCount(0);
+  await expect(page.getByTestId("vm-shutdown-slow")).toBeVisible({ timeout: 35_000 });
+  expect(domstate()).toBe("running");
+
+  await page.getByTestId("vm-shutdown-force").click();
+  await page.getByTestId("vm-confirm-confirm").click();
+  await expect(page.getByTestId("vm-detail-state")).toHaveAttribute("data-state", "shutoff", { timeout: 20_000 });
+  await expect(page.getByTestId("vm-shutdown-slow")).toHaveCount(0);
+  await expect(page.getByTestId("vm-action-start")).toBeEnabled();
+  expect(domstate()).toBe("shut off");
 });
 
 test("a guest started outside virtdeck turns running in the open /vms page within 2 seconds, without a reload", async ({

@@ -62,6 +62,8 @@ test("the VM page fits the screen and its actions work: pause, then resume", asy
   await page.goto(vmPath());
   await expect(page.getByTestId("vm-detail")).toHaveAttribute("data-state", "running", { timeout: 20_000 });
   await expectNoSidewaysScroll(page, "VM page");
+  await expectInsideScreen(page, page.getByTestId("vm-power"), "Power menu");
+  await page.getByTestId("vm-power").click();
   const suspend = page.getByTestId("vm-action-suspend");
   await expectInsideScreen(page, suspend, "Pause");
   await suspend.click();

@@ -58,6 +58,8 @@ const ADMIN_PAGES: Stop[] = [
   { path: () => "/vms", ready: "vms-table" },
   { path: () => "/vms/new" },
   { path: vmPath, ready: "vm-detail" },
+  { path: vmPath, click: "vm-power", ready: "vm-power-menu" },
+  { path: () => "/vms", click: "palette-open", ready: "palette" },
   vmTab("hardware", "hw-add-nic"),
   vmTab("access", "vm-permissions"),
   vmTab("xml", "vm-xml"),
@@ -80,6 +82,7 @@ const ADMIN_PAGES: Stop[] = [
 const DESK_PAGES: Stop[] = [
   { path: () => "/" },
   { path: () => "/vms", ready: "vms-table" },
+  { path: () => "/vms", click: "palette-open", ready: "palette" },
   { path: vmPath, ready: "vm-detail" },
   { path: () => `${vmPath()}/console?kind=vnc`, ready: "console-root" },
   { path: () => "/tasks" },

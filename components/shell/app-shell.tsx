@@ -11,6 +11,7 @@ import { SidebarNav } from "@/components/shell/sidebar-nav";
 import { ThemeToggle } from "@/components/shell/theme-toggle";
 import { UserMenu } from "@/components/shell/user-menu";
 import { TaskDrawer } from "@/components/tasks/task-drawer";
+import { CommandPalette } from "@/components/shell/command-palette";
 import type { ShellUser } from "@/components/shell/types";
 
 export interface AppShellProps {
@@ -64,6 +65,7 @@ export function AppShell({ user, version, children }: AppShellProps) {
         </button>
         <Brand name={product} className="px-1" />
         <div className="ml-auto flex items-center gap-0.5 sm:gap-1">
+          <CommandPalette user={user} />
           <TaskDrawer />
           <ThemeToggle />
           <LocaleSwitch />

@@ -1,6 +1,7 @@
 "use client";
 import Link from "next/link";
-import { useEffect, useRef, useState } from "react";
+import * as Popover from "@radix-ui/react-popover";
+import { useState } from "react";
 import { useTranslations } from "use-intl";
 import { cn, focusRing } from "@/components/ui/cn";
 import { XIcon } from "@/components/ui/icons";
@@ -33,38 +34,12 @@ export function TaskDrawer() {
   const t = useTranslations("tasks");
   const [open, setOpen] = useState(false);
   const { tasks, error, upsert } = useTasks({ limit: 15 });
-  const panel = useRef<HTMLDivElement>(null);
-  const button = useRef<HTMLButtonElement>(null);
   const active = (tasks ?? []).filter((x) => !taskIsFinished(x.status)).length;
 
-  useEffect(() => {
-    if (!open) return;
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === "Escape") {
-        setOpen(false);
-        button.current?.focus();
-      }
-    };
-    const onDown = (e: MouseEvent) => {
-      const target = e.target as Node;
-      if (!panel.current?.contains(target) && !button.current?.contains(target)) setOpen(false);
-    };
-    document.addEventListener("keydown", onKey);
-    document.addEventListener("mousedown", onDown);
-    return () => {
-      document.removeEventListener("keydown", onKey);
-      document.removeEventListener("mousedown", onDown);
-    };
-  }, [open]);
-
+  // Radix UI Popover: Escape and a click outside close it, focus returns to the button, the panel stays on screen.
   return (
-    <div className="relative">
-      <button
-        ref={button}
-        type="button"
-        onClick={() => setOpen((o) => !o)}
-        aria-expanded={open}
-        aria-controls="task-drawer"
+    <Popover.Root open={open} onOpenChange={setOpen}>
+      <Popover.Trigger
         aria-label={t("drawer.open", { count: active })}
         data-testid="task-drawer-open"
         className={cn(
@@ -81,15 +56,15 @@ export function TaskDrawer() {
             {active}
           </span>
         ) : null}
-      </button>
-      {open ? (
-        <div
-          ref={panel}
-          id="task-drawer"
-          role="dialog"
+      </Popover.Trigger>
+      <Popover.Portal>
+        <Popover.Content
           aria-label={t("drawer.title")}
           data-testid="task-drawer"
-          className="fixed top-14 right-2 left-2 z-40 max-h-[70vh] overflow-hidden rounded-lg border border-slate-200 bg-white shadow-xl sm:left-auto sm:w-[26rem] dark:border-slate-700 dark:bg-slate-900"
+          align="end"
+          sideOffset={8}
+          collisionPadding={8}
+          className="z-40 max-h-[70vh] w-[calc(100vw-1rem)] overflow-hidden rounded-lg border border-slate-200 bg-white shadow-xl focus:outline-none sm:w-[26rem] dark:border-slate-700 dark:bg-slate-900"
         >
           <div className="flex items-center justify-between border-b border-slate-200 px-4 py-2 dark:border-slate-800">
             <h2 className="text-sm font-semibold text-slate-900 dark:text-slate-100">{t("drawer.title")}</h2>
@@ -105,14 +80,12 @@ export function TaskDrawer() {
               >
                 {t("drawer.viewAll")}
               </Link>
-              <button
-                type="button"
-                onClick={() => setOpen(false)}
+              <Popover.Close
                 aria-label={t("drawer.close")}
                 className={cn("rounded-md p-1 text-slate-500 hover:bg-slate-100 dark:hover:bg-slate-800", focusRing)}
               >
                 <XIcon className="size-4" />
-              </button>
+              </Popover.Close>
             </div>
           </div>
           <div className="max-h-[calc(70vh-2.5rem)] overflow-y-auto">
@@ -138,8 +111,8 @@ export function TaskDrawer() {
               ))}
             </ul>
           </div>
-        </div>
-      ) : null}
-    </div>
+        </Popover.Content>
+      </Popover.Portal>
+    </Popover.Root>
   );
 }

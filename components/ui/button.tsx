@@ -8,10 +8,13 @@ const GHOST =
   "text-slate-700 hover:bg-slate-100 hover:text-slate-900 dark:text-slate-300 dark:hover:bg-slate-800 dark:hover:text-slate-50";
 
 const VARIANTS: Record<ButtonVariant, string> = {
-  primary: "bg-indigo-600 text-white shadow-sm hover:bg-indigo-500 active:bg-indigo-700",
+  // Disabled, a filled button turns grey: the colour is kept for what can be done now.
+  primary:
+    "bg-indigo-600 text-white shadow-sm hover:bg-indigo-500 active:bg-indigo-700 disabled:bg-slate-200 disabled:text-slate-600 disabled:shadow-none dark:disabled:bg-slate-800 dark:disabled:text-slate-400",
   secondary:
     "bg-white text-slate-900 shadow-sm ring-1 ring-inset ring-slate-300 hover:bg-slate-50 dark:bg-slate-800 dark:text-slate-100 dark:ring-slate-700 dark:hover:bg-slate-700",
-  danger: "bg-red-600 text-white shadow-sm hover:bg-red-500 active:bg-red-700",
+  danger:
+    "bg-red-600 text-white shadow-sm hover:bg-red-500 active:bg-red-700 disabled:bg-slate-200 disabled:text-slate-600 disabled:shadow-none dark:disabled:bg-slate-800 dark:disabled:text-slate-400",
   ghost: GHOST,
   // A destructive action in a row of ghost buttons (Delete, Remove, Revoke).
   "ghost-danger": `${GHOST} text-red-700 dark:text-red-300`,

@@ -1,5 +1,6 @@
 "use client";
-import { useEffect, useId, useRef, type ReactNode } from "react";
+import * as RadixDialog from "@radix-ui/react-dialog";
+import type { ReactNode } from "react";
 import { useTranslations } from "use-intl";
 import { Button } from "@/components/ui/button";
 import { Alert } from "@/components/ui/alert";
@@ -17,64 +18,67 @@ export interface DialogProps {
   footer?: ReactNode;
   /** sm (confirmations) | md (default, forms) | lg */
   size?: "sm" | "md" | "lg";
+  /** alertdialog: a confirmation that interrupts the work (ConfirmDialog), announced as such. */
+  role?: "dialog" | "alertdialog";
   testId?: string;
 }
 
 const SIZES = { sm: "max-w-md", md: "max-w-lg", lg: "max-w-2xl" };
 
 /**
- * A modal dialog on the native <dialog> element: the browser traps focus, puts
- * it in the top layer, makes the page inert and restores focus on close.
- * Mark the element that should get focus on open with `data-autofocus`.
+ * A modal dialog on Radix UI's Dialog: focus is trapped inside and returns to where it was on close, the
+ * rest of the page is hidden from screen readers, Escape and a click on the backdrop close it, and the
+ * title and description label it. Mark the element that should get focus on open with `data-autofocus`
+ * (else the first focusable element gets it).
  */
-export function Dialog({ open, onClose, title, description, children, footer, size = "md", testId }: DialogProps) {
+export function Dialog({
+  open,
+  onClose,
+  title,
+  description,
+  children,
+  footer,
+  size = "md",
+  role = "dialog",
+  testId,
+}: DialogProps) {
   const t = useTranslations("common");
-  const ref = useRef<HTMLDialogElement>(null);
-  const titleId = useId();
-  const descriptionId = useId();
-
-  useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog) return;
-    if (open && !dialog.open) {
-      dialog.showModal();
-      // showModal() focuses the first focusable element (the close button); prefer the one marked.
-      dialog.querySelector<HTMLElement>("[data-autofocus]")?.focus();
-    }
-    if (!open && dialog.open) dialog.close();
-  }, [open]);
-
   return (
-    <dialog
-      ref={ref}
-      data-testid={testId}
-      aria-labelledby={titleId}
-      aria-describedby={description ? descriptionId : undefined}
-      // Escape: let the parent decide (it owns `open`).
-      onCancel={(e) => {
-        e.preventDefault();
-        onClose();
+    <RadixDialog.Root
+      open={open}
+      onOpenChange={(next) => {
+        // The parent owns `open`: it decides (a pending form ignores the request).
+        if (!next) onClose();
       }}
-      onClick={(e) => {
-        if (e.target === e.currentTarget) onClose();
-      }}
-      className={cn(
-        "m-auto w-[calc(100%-2rem)] rounded-xl bg-white p-0 text-slate-900 shadow-xl ring-1 ring-slate-200",
-        "backdrop:bg-slate-950/50 backdrop:backdrop-blur-[1px] dark:bg-slate-900 dark:text-slate-100 dark:ring-slate-800",
-        SIZES[size],
-      )}
     >
-      {open ? (
-        <div className="flex max-h-[85dvh] flex-col">
+      <RadixDialog.Portal>
+        <RadixDialog.Overlay className="fixed inset-0 z-50 bg-slate-950/50 backdrop-blur-[1px]" />
+        <RadixDialog.Content
+          role={role}
+          data-testid={testId}
+          // Without a description, say so (Radix then sets no aria-describedby).
+          {...(description ? {} : { "aria-describedby": undefined })}
+          onOpenAutoFocus={(e) => {
+            const marked = (e.currentTarget as HTMLElement | null)?.querySelector<HTMLElement>("[data-autofocus]");
+            if (marked) {
+              e.preventDefault();
+              marked.focus();
+            }
+          }}
+          className={cn(
+            "fixed top-1/2 left-1/2 z-50 flex max-h-[85dvh] w-[calc(100%-2rem)] -translate-x-1/2 -translate-y-1/2 flex-col",
+            "rounded-xl bg-white p-0 text-slate-900 shadow-xl ring-1 ring-slate-200 focus:outline-none",
+            "dark:bg-slate-900 dark:text-slate-100 dark:ring-slate-800",
+            SIZES[size],
+          )}
+        >
           <div className="flex items-start gap-3 px-5 pt-5">
             <div className="min-w-0 flex-1">
-              <h2 id={titleId} className="text-base font-semibold">
-                {title}
-              </h2>
+              <RadixDialog.Title className="text-base font-semibold">{title}</RadixDialog.Title>
               {description ? (
-                <p id={descriptionId} className="mt-1 text-sm text-slate-600 dark:text-slate-400">
+                <RadixDialog.Description className="mt-1 text-sm text-slate-600 dark:text-slate-400">
                   {description}
-                </p>
+                </RadixDialog.Description>
               ) : null}
             </div>
             <button
@@ -95,9 +99,9 @@ export function Dialog({ open, onClose, title, description, children, footer, si
           ) : (
             <div className="pb-5" />
           )}
-        </div>
-      ) : null}
-    </dialog>
+        </RadixDialog.Content>
+      </RadixDialog.Portal>
+    </RadixDialog.Root>
   );
 }
 
@@ -192,6 +196,7 @@ export function ConfirmDialog({
       title={title}
       description={description}
       size="sm"
+      role="alertdialog"
       testId={testId}
       footer={
         <>

@@ -19,6 +19,7 @@ import {
   Network,
   Plus,
   ScrollText,
+  Search,
   Server,
   Shield,
   Sun,
@@ -80,3 +81,4 @@ export const InfoIcon = icon("InfoIcon", Info);
 export const CheckCircleIcon = icon("CheckCircleIcon", CircleCheck);
 export const WarningIcon = icon("WarningIcon", TriangleAlert);
 export const ErrorIcon = icon("ErrorIcon", CircleAlert);
+export const SearchIcon = icon("SearchIcon", Search);

@@ -337,7 +337,6 @@ export function UsersClient({ initialUsers, meId }: { initialUsers: UserRow[]; m
         title={
           confirm ? (
             <>
-              <AlertDialogRole />
               {t(confirm.action === "delete" ? "confirmDeleteTitle" : "confirmDisableTitle", {
                 username: confirm.user.username,
               })}
@@ -422,14 +421,4 @@ function RoleField({
       )}
     </Field>
   );
-}
-
-/**
- * ConfirmDialog renders a plain role="dialog". A confirmation that interrupts the work is an alertdialog
- * (https://www.w3.org/WAI/ARIA/apg/patterns/alertdialog/), which screen readers announce as such and the
- * e2e specs look for. Rendered inside the dialog's title, it marks the enclosing <dialog> once mounted.
- * Drop it when the kit's ConfirmDialog sets the role itself.
- */
-function AlertDialogRole() {
-  return <span hidden ref={(el) => void el?.closest("dialog")?.setAttribute("role", "alertdialog")} />;
 }

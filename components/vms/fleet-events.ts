@@ -20,7 +20,7 @@ export interface FleetEventHandlers {
   onResync?: () => void;
 }
 
-interface Subscriber {
+export interface Subscriber {
   handlers: () => FleetEventHandlers;
   setStatus: (s: LiveStatus) => void;
 }
@@ -38,6 +38,27 @@ let status: LiveStatus = "connecting";
 let everOpen = false;
 let retryTimer: ReturnType<typeof setTimeout> | null = null;
 let retryDelay = 2000;
+let watchdog: ReturnType<typeof setTimeout> | null = null;
+
+/**
+ * The server sends a `ping` every 15 s (lib/http/sse.ts). A stream that stays silent longer than this was lost
+ * without the browser noticing (a sleeping laptop, a proxy or network that dropped the connection half-way):
+ * say so, and open a new one.
+ */
+export const SILENCE_MS = 40_000;
+
+function heard(es: EventSource) {
+  if (source !== es) return;
+  if (watchdog) clearTimeout(watchdog);
+  watchdog = setTimeout(() => {
+    watchdog = null;
+    if (source !== es) return;
+    es.close();
+    source = null;
+    setStatus("reconnecting");
+    if (subscribers.size) open();
+  }, SILENCE_MS);
+}
 
 function setStatus(s: LiveStatus) {
   status = s;
@@ -55,7 +76,9 @@ function parse<T>(e: MessageEvent): T | null {
 function open() {
   const es = new EventSource("/api/events");
   source = es;
+  heard(es);
   es.onopen = () => {
+    heard(es);
     retryDelay = 2000;
     const resync = everOpen;
     everOpen = true;
@@ -75,17 +98,25 @@ function open() {
       retryDelay = Math.min(retryDelay * 2, 30_000);
     }
   };
+  es.addEventListener("ping", () => heard(es));
+  // The server ended the stream (signed out, access gone): the browser reconnects, or is refused and errors.
+  es.addEventListener("end", () => {
+    if (source === es) setStatus("reconnecting");
+  });
   es.addEventListener("vm", (e) => {
+    heard(es);
     const data = parse<VmEvent>(e as MessageEvent);
     if (data) for (const sub of subscribers) sub.handlers().onVm?.(data);
   });
   es.addEventListener("host", (e) => {
+    heard(es);
     const data = parse<HostEvent>(e as MessageEvent);
     if (data) for (const sub of subscribers) sub.handlers().onHost?.(data);
   });
 }
 
-function subscribe(sub: Subscriber): () => void {
+/** Exported for tests: what useFleetEvents does on mount (returns the unsubscribe). */
+export function fleetEventsSubscribe(sub: Subscriber): () => void {
   subscribers.add(sub);
   if (!source && !retryTimer) {
     everOpen = false;
@@ -98,6 +129,8 @@ function subscribe(sub: Subscriber): () => void {
     if (subscribers.size) return;
     source?.close();
     source = null;
+    if (watchdog) clearTimeout(watchdog);
+    watchdog = null;
     if (retryTimer) clearTimeout(retryTimer);
     retryTimer = null;
   };
@@ -110,6 +143,6 @@ export function useFleetEvents(handlers: FleetEventHandlers): LiveStatus {
   useEffect(() => {
     ref.current = handlers;
   });
-  useEffect(() => subscribe({ handlers: () => ref.current, setStatus: setLive }), []);
+  useEffect(() => fleetEventsSubscribe({ handlers: () => ref.current, setStatus: setLive }), []);
   return live;
 }

@@ -4,6 +4,7 @@ import { useState, type ReactNode } from "react";
 import { useTranslations } from "use-intl";
 import { ApiError, fetchJson } from "@/components/api/fetch-json";
 import { ConfirmDialog } from "@/components/ui/dialog";
+import { shutdownAskedSet } from "@/components/vms/shutdown-pending";
 import { DESTRUCTIVE_ACTIONS, vmKey, type VmAction, type VmSummary } from "@/components/vms/types";
 
 export interface VmActionFailure {
@@ -19,7 +20,14 @@ type Target = Pick<VmSummary, "hostId" | "uuid" | "name">;
  * the destructive ones (kit ConfirmDialog, testId "vm-confirm"), tracks which
  * action is busy per VM and keeps the API's message of the last failure.
  */
-export function useVmActions({ onResult }: { onResult: (vm: VmSummary) => void }) {
+export function useVmActions({
+  onResult,
+  onSucceeded,
+}: {
+  onResult: (vm: VmSummary) => void;
+  /** After the host accepted the action (a shutdown is then under way, not done). */
+  onSucceeded?: (vm: VmSummary, action: VmAction) => void;
+}) {
   const t = useTranslations("vms");
   const [busy, setBusy] = useState<ReadonlyMap<string, VmAction>>(new Map());
   const [failure, setFailure] = useState<VmActionFailure | null>(null);
@@ -37,6 +45,9 @@ export function useVmActions({ onResult }: { onResult: (vm: VmSummary) => void }
         },
       );
       onResult(r.vm);
+      if (action === "shutdown") shutdownAskedSet(key, Date.now());
+      else if (!action.startsWith("autostart")) shutdownAskedSet(key, null);
+      onSucceeded?.(r.vm, action);
     } catch (err) {
       setFailure({ name: vm.name, action, message: err instanceof ApiError ? err.message : String(err) });
     } finally {

@@ -32,16 +32,15 @@ interface DeletePlan {
 /**
  * "Delete VM": loads the plan (the VM's disks, which may be deleted with it and
  * why not), lets the user tick volumes, asks for the VM's name, then starts the
- * deletion task and follows it in the task panel.
+ * deletion task and follows it in the task panel. Mounted while open (each opening starts afresh).
  */
-export function VmDeleteButton({ hostId, uuid, disabled }: { hostId: string; uuid: string; disabled?: boolean }) {
+export function VmDeleteDialog({ hostId, uuid, onClose }: { hostId: string; uuid: string; onClose: () => void }) {
   const t = useTranslations("vms.delete");
   const messageOf = useTaskMessage();
   const router = useRouter();
-  const [open, setOpen] = useState(false);
   const path = `/api/vms/${encodeURIComponent(hostId)}/${encodeURIComponent(uuid)}/delete`;
-  const planQuery = useApi<{ plan: DeletePlan }>(open ? path : null);
-  const plan = open ? (planQuery.data?.plan ?? null) : null;
+  const planQuery = useApi<{ plan: DeletePlan }>(path);
+  const plan = planQuery.data?.plan ?? null;
   const [chosen, setChosen] = useState<Set<string>>(new Set());
   // Disks (not CD-ROMs) that may go are ticked by default, again for every plan read.
   const [chosenFor, setChosenFor] = useState<DeletePlan | null>(null);
@@ -50,18 +49,11 @@ export function VmDeleteButton({ hostId, uuid, disabled }: { hostId: string; uui
     setChosen(new Set(plan.disks.filter((d) => d.deletable && d.device === "disk").map((d) => d.path!)));
   }
   const [confirmName, setConfirmName] = useState("");
-  const { busy, error: failure, setError, call } = useApiCall();
-  const error = (failure ?? (open ? planQuery.error : null))?.message ?? null;
+  const { busy, error: failure, call } = useApiCall();
+  const error = (failure ?? planQuery.error)?.message ?? null;
   const [started, setStarted] = useState<TaskView | null>(null);
   const followed = useTask(started?.id ?? null).task;
   const task = started && followed?.id === started.id ? followed : started;
-
-  function openDialog() {
-    setStarted(null);
-    setError(null);
-    setConfirmName("");
-    setOpen(true);
-  }
 
   // Once the task has deleted the VM, leave its page.
   const succeeded = task?.status === "succeeded";
@@ -78,30 +70,15 @@ export function VmDeleteButton({ hostId, uuid, disabled }: { hostId: string; uui
   const running = task !== null && task.status !== "failed";
   return (
     <>
-      <Button
-        size="sm"
-        variant="secondary"
-        className="text-red-700 dark:text-red-300"
-        disabled={disabled}
-        onClick={openDialog}
-        testId="vm-delete-open"
-      >
-        {t("open")}
-      </Button>
       <Dialog
-        open={open}
-        onClose={() => (busy || running ? undefined : setOpen(false))}
+        open
+        onClose={() => (busy || running ? undefined : onClose())}
         title={plan ? t("title", { name: plan.vmName }) : t("open")}
         description={t("description")}
         testId="vm-delete-dialog"
         footer={
           <>
-            <Button
-              variant="secondary"
-              onClick={() => setOpen(false)}
-              disabled={busy || running}
-              testId="vm-delete-cancel"
-            >
+            <Button variant="secondary" onClick={onClose} disabled={busy || running} testId="vm-delete-cancel">
               {t("cancel")}
             </Button>
             <Button

@@ -4,29 +4,19 @@ import Link from "next/link";
 import { useCallback, useEffect, useState } from "react";
 import { useTranslations } from "use-intl";
 import { useVms } from "@/components/data/use-vms";
-import { Alert, ErrorBanner } from "@/components/ui/alert";
-import { Badge } from "@/components/ui/badge";
+import { ErrorBanner } from "@/components/ui/alert";
 import { Button, Spinner, buttonClasses } from "@/components/ui/button";
 import { cn, focusRing } from "@/components/ui/cn";
 import { EmptyState } from "@/components/ui/empty-state";
-import { ArrowRightIcon, CheckIcon, MonitorIcon } from "@/components/ui/icons";
+import { ArrowRightIcon, MonitorIcon } from "@/components/ui/icons";
 import { Input, Select } from "@/components/ui/input";
-import { TBody, TD, TH, THead, TR, Table, TableEmpty } from "@/components/ui/table";
+import { TBody, TH, THead, TR, Table, TableEmpty } from "@/components/ui/table";
 import { LiveIndicator } from "@/components/vms/live-indicator";
-import {
-  VM_ACTIONS,
-  VM_STATES,
-  DESTRUCTIVE_ACTIONS,
-  vmHref,
-  vmKey,
-  type VmListResponse,
-  type VmSort,
-} from "@/components/vms/types";
+import { VM_STATES, vmKey, type VmSort } from "@/components/vms/types";
 import { useVmActions } from "@/components/vms/use-vm-actions";
 import { useVmFormat } from "@/components/vms/use-vm-format";
-import { hostHref } from "@/components/hosts/types";
 import { SortIcon } from "@/components/vms/vm-icons";
-import { VmRowMenu } from "@/components/vms/vm-row-menu";
+import { MEDIUM_HIDDEN, NARROW_HIDDEN, STICKY_END, HostErrorsAlert, VmListRow } from "@/components/vms/vm-list-row";
 import {
   DEFAULT_QUERY,
   PAGE_SIZE,
@@ -35,8 +25,6 @@ import {
   vmListQuerySort,
   type VmListQuery,
 } from "@/components/vms/vm-list-query";
-import { VmStateBadge } from "@/components/vms/vm-state-badge";
-import { VmAddressCell } from "@/components/guest-ips/vm-address-cell";
 
 export interface VmListProps {
   /** vm.power: show the per-row actions. */
@@ -52,11 +40,6 @@ export interface VmListProps {
   syncUrl?: boolean;
 }
 
-/** Phone-sized screens keep Name (with the host under it), State and the actions; wider ones add the figures. */
-const NARROW_HIDDEN = "hidden md:table-cell";
-const MEDIUM_HIDDEN = "hidden lg:table-cell";
-/** The actions column stays in view while a narrow screen scrolls the table sideways. */
-const STICKY_END = "sticky right-0 z-10 px-2 shadow-[-8px_0_8px_-8px_rgb(0_0_0/0.15)]";
 const SEARCH_DEBOUNCE_MS = 300;
 
 /**
@@ -72,6 +55,7 @@ export function VmList({
   syncUrl = false,
 }: VmListProps) {
   const t = useTranslations("vms");
+  const tp = useTranslations("vmpower");
   const tc = useTranslations("common");
   const tip = useTranslations("guestips");
   const fmt = useVmFormat();
@@ -110,6 +94,7 @@ export function VmList({
   const update = (patch: Partial<VmListQuery>) => setQuery((q) => ({ ...q, ...patch, page: patch.page ?? 1 }));
   const filtered = Boolean((!hostId && query.host) || query.state || query.q);
   const hostErrors = data?.hosts.filter((h) => h.error && (!hostId || h.id === hostId)) ?? [];
+  const downHosts = new Map(hostErrors.map((h) => [h.id, h]));
   const pages = data ? pageCount(data.total, data.pageSize || PAGE_SIZE) : 1;
   const showHost = !hostId;
   const columns = 8 + (showHost ? 1 : 0) + (canPower ? 1 : 0);
@@ -141,7 +126,8 @@ export function VmList({
   };
 
   // A fleet with no VM at all (no filter): say what to do instead of an empty table.
-  if (data && data.total === 0 && !filtered && !error) {
+  // Not while a host fails to answer: its VMs are unknown, not absent (the warning says why).
+  if (data && data.total === 0 && !filtered && !error && hostErrors.length === 0) {
     const noHosts = data.hosts.length === 0;
     // Someone who may not see hosts sees only what is granted to them: nothing yet.
     const noAccess = noHosts && !canViewHosts;
@@ -234,7 +220,8 @@ export function VmList({
         </div>
       </div>
 
-      <HostErrorsAlert hosts={hostErrors} linkHosts={canViewHosts} />
+      {/* The host page says its host's problem in its header: not twice. */}
+      {hostId ? null : <HostErrorsAlert hosts={hostErrors} linkHosts={canViewHosts} />}
       {error ? (
         <ErrorBanner
           testId="vms-error"
@@ -289,7 +276,11 @@ export function VmList({
               </span>
             </TableEmpty>
           ) : null}
-          {data && data.vms.length === 0 ? (
+          {data && data.vms.length === 0 && !filtered && hostErrors.length ? (
+            <TableEmpty colSpan={columns}>
+              <span data-testid="vms-unknown">{tp("unknownWhileAway", { count: hostErrors.length })}</span>
+            </TableEmpty>
+          ) : data && data.vms.length === 0 ? (
             <TableEmpty colSpan={columns}>
               <span data-testid="vms-no-match">{t("noMatch")}</span>{" "}
               {filtered ? (
@@ -307,115 +298,20 @@ export function VmList({
               ) : null}
             </TableEmpty>
           ) : null}
-          {data?.vms.map((vm) => {
-            const busy = actions.busyAction(vm);
-            return (
-              <TR
-                key={vmKey(vm)}
-                testId="vm-row"
-                data-uuid={vm.uuid}
-                data-host-id={vm.hostId}
-                data-name={vm.name}
-                data-state={vm.state}
-              >
-                <TD wrap className="max-w-80">
-                  <Link
-                    href={vmHref(vm)}
-                    className="font-medium [overflow-wrap:anywhere] text-indigo-700 hover:underline dark:text-indigo-300"
-                    data-testid="vm-link"
-                  >
-                    {vm.name}
-                  </Link>
-                  {vm.title ? (
-                    <div className="truncate text-xs text-slate-500 dark:text-slate-400">{vm.title}</div>
-                  ) : null}
-                  {showHost ? (
-                    <div className="text-xs text-slate-600 md:hidden dark:text-slate-400" data-testid="vm-row-host">
-                      {vm.hostName}
-                    </div>
-                  ) : null}
-                  {canConsole &&
-                  rowCan(vm, "vm.console") &&
-                  vm.graphics &&
-                  vm.state !== "shutoff" &&
-                  vm.state !== "nostate" ? (
-                    <Link
-                      href={`${vmHref(vm)}/console?kind=${vm.graphics}`}
-                      target={`console-${vm.hostId}-${vm.uuid}`}
-                      className="ml-0 mt-0.5 block text-xs font-medium text-slate-600 hover:underline dark:text-slate-400"
-                      data-testid="vm-row-console"
-                    >
-                      {t("openConsole")}
-                    </Link>
-                  ) : null}
-                </TD>
-                {showHost ? (
-                  <TD className={NARROW_HIDDEN}>
-                    {canViewHosts ? (
-                      <Link href={hostHref(vm.hostId)} className="text-slate-700 hover:underline dark:text-slate-300">
-                        {vm.hostName}
-                      </Link>
-                    ) : (
-                      vm.hostName
-                    )}
-                  </TD>
-                ) : null}
-                <TD>
-                  <span className="flex max-w-44 flex-wrap items-center gap-1">
-                    <VmStateBadge state={vm.state} />
-                    {vm.hasManagedSave ? (
-                      <Badge tone="info" testId="vm-saved">
-                        {t("saved")}
-                      </Badge>
-                    ) : null}
-                  </span>
-                </TD>
-                <TD className={NARROW_HIDDEN}>
-                  <VmAddressCell addresses={vm.addresses} />
-                </TD>
-                <TD className={cn("text-right tabular-nums", NARROW_HIDDEN)}>{fmt.count(vm.vcpus)}</TD>
-                <TD className={cn("text-right tabular-nums", NARROW_HIDDEN)}>{fmt.kib(vm.memoryKiB)}</TD>
-                <TD className={cn("text-right tabular-nums", MEDIUM_HIDDEN)} data-testid="vm-cpu">
-                  {vm.cpuPercent == null ? <Dash /> : fmt.percent(vm.cpuPercent)}
-                </TD>
-                <TD className={cn("text-right tabular-nums", MEDIUM_HIDDEN)}>
-                  {vm.uptimeSeconds == null ? <Dash /> : fmt.uptime(vm.uptimeSeconds)}
-                </TD>
-                <TD
-                  data-testid="vm-autostart"
-                  data-autostart={vm.autostart}
-                  className={cn("text-center", MEDIUM_HIDDEN)}
-                >
-                  {vm.autostart ? (
-                    <CheckIcon className="inline size-4 text-emerald-600 dark:text-emerald-400" title={t("yes")} />
-                  ) : (
-                    <Dash label={t("no")} />
-                  )}
-                </TD>
-                {canPower ? (
-                  <TD className={cn("text-right", STICKY_END, "bg-white dark:bg-slate-900")}>
-                    <div className="flex justify-end">
-                      {rowCan(vm, "vm.power") ? (
-                        <VmRowMenu
-                          label={t("rowActions", { name: vm.name })}
-                          testId="vm-row-actions"
-                          busy={busy !== null}
-                          emptyText={t("noActions")}
-                          items={VM_ACTIONS.filter((a) => vm.allowedActions.includes(a)).map((a) => ({
-                            key: a,
-                            testId: `vm-row-action-${a}`,
-                            danger: DESTRUCTIVE_ACTIONS.has(a),
-                            label: `${t(`actions.${a}`)}${DESTRUCTIVE_ACTIONS.has(a) ? "…" : ""}`,
-                            onSelect: () => actions.request(vm, a),
-                          }))}
-                        />
-                      ) : null}
-                    </div>
-                  </TD>
-                ) : null}
-              </TR>
-            );
-          })}
+          {data?.vms.map((vm) => (
+            <VmListRow
+              key={vmKey(vm)}
+              vm={vm}
+              showHost={showHost}
+              canViewHosts={canViewHosts}
+              canConsole={canConsole && rowCan(vm, "vm.console")}
+              canPower={canPower}
+              mayPower={rowCan(vm, "vm.power")}
+              away={downHosts.get(vm.hostId)}
+              busy={actions.busyAction(vm) !== null}
+              onAction={(a) => actions.request(vm, a)}
+            />
+          ))}
         </TBody>
       </Table>
 
@@ -461,40 +357,5 @@ export function VmList({
 
       {actions.dialog}
     </div>
-  );
-}
-
-/** Hosts that did not answer: their VMs are missing from the list. */
-function HostErrorsAlert({ hosts, linkHosts }: { hosts: VmListResponse["hosts"]; linkHosts: boolean }) {
-  const t = useTranslations("vms");
-  if (!hosts.length) return null;
-  return (
-    <Alert tone="warning" testId="vms-host-errors" title={t("hostErrors", { count: hosts.length })}>
-      <ul className="space-y-0.5">
-        {hosts.map((h) => (
-          <li key={h.id} data-host-id={h.id}>
-            {linkHosts ? (
-              <Link href={hostHref(h.id)} className="font-medium underline underline-offset-2">
-                {h.name}
-              </Link>
-            ) : (
-              <span className="font-medium">{h.name}</span>
-            )}
-            {": "}
-            {h.error}
-          </li>
-        ))}
-      </ul>
-    </Alert>
-  );
-}
-
-function Dash({ label }: { label?: string }) {
-  return label ? (
-    <span className="text-slate-500 dark:text-slate-400" title={label}>
-      —<span className="sr-only">{label}</span>
-    </span>
-  ) : (
-    <span className="text-slate-500 dark:text-slate-400">—</span>
   );
 }

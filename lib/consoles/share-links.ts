@@ -44,7 +44,8 @@ export const ShareLinkCreateSchema = z
       .number({ error: "Duration must be a number of minutes" })
       .int("Duration must be whole minutes")
       .min(1, "Duration must be at least 1 minute"),
-    viewOnly: z.boolean().default(false),
+    /** Defaults to view-only; SPICE has no view-only mode, so a SPICE link must say `viewOnly: false`. */
+    viewOnly: z.boolean({ error: "viewOnly must be true or false" }).optional(),
     singleUse: z.boolean().default(false),
   })
   .strict();
@@ -134,8 +135,15 @@ export async function shareLinkCreate(
       issues: [{ path: "expiresInMinutes", message: `At most ${maxHours * 60} minutes` }],
     });
   }
-  if (input.kind === "spice" && input.viewOnly)
-    throw new AppError("invalid_input", "View-only is not available for SPICE consoles");
+  if (input.kind === "spice" && input.viewOnly !== false)
+    throw new AppError(
+      "invalid_input",
+      input.viewOnly
+        ? "View-only is not available for SPICE consoles"
+        : "A SPICE link is interactive (SPICE has no view-only mode): pass viewOnly false",
+      { issues: [{ path: "viewOnly", message: "SPICE consoles have no view-only mode" }] },
+    );
+  const viewOnly = input.viewOnly ?? true;
   const host = await hostGet(hostId);
   const dom = await consoleDomainRead(host, uuid);
   const offers =
@@ -155,7 +163,7 @@ export async function shareLinkCreate(
       vmUuid: uuid,
       vmName: dom.wire.name,
       kind: input.kind,
-      viewOnly: input.viewOnly,
+      viewOnly,
       singleUse: input.singleUse,
       createdById: caller.principal.user.id,
       createdBy: caller.principal.user.username,

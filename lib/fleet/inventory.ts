@@ -44,6 +44,8 @@ interface Cache {
   current?: HostInventory;
   /** The last inventory read (kept when `current` is invalidated; dropped when a refresh fails). */
   last?: HostInventory;
+  /** The last inventory read that succeeded, kept through failures: what a list shows, greyed, while the host is away. */
+  known?: HostInventory;
   inflight?: Promise<HostInventory>;
   startTimesPending?: Promise<void>;
   /** VMs read on their own (inventoryVmRead) since the refresh in flight began, and when. */
@@ -272,7 +274,7 @@ async function refreshFrom(c: Cache, host: HostView, notBefore: number): Promise
     const startedAt = Date.now();
     c.inflightStartedAt = startedAt;
     c.inflight = refresh(c, hostClientFor(host, { commandErrorCode: "host_error" }))
-      .then((inv) => (c.current = c.last = patchesApply(c, { ...inv, fetchedAt: startedAt }, startedAt)))
+      .then((inv) => (c.current = c.last = c.known = patchesApply(c, { ...inv, fetchedAt: startedAt }, startedAt)))
       .catch((err) => {
         // never serve the old inventory as fresh after a failure
         c.current = c.last = undefined;
@@ -331,6 +333,14 @@ export async function inventoryGet(
 export function inventoryVmKnown(hostId: string, uuid: string): VmSummary | undefined {
   const c = fleet().caches.get(`${hostId}:inventory`) as Cache | undefined;
   return (c?.current ?? c?.last)?.vms.find((v) => v.uuid === uuid);
+}
+
+/**
+ * The VMs of the last successful read of a host, however old (kept while the host does not answer), and when it
+ * was read; undefined when this process never read the host. Only for showing what was there, never for acting.
+ */
+export function inventoryLastKnown(hostId: string): HostInventory | undefined {
+  return (fleet().caches.get(`${hostId}:inventory`) as Cache | undefined)?.known;
 }
 
 /** Parsed live XML of one VM from the cache (after inventoryGet), if known. */

@@ -23,7 +23,13 @@ import { hostGet, hostsList } from "@/lib/fleet/hosts";
 import type { Caller } from "@/lib/authz/caller";
 import { hostClientFor } from "@/lib/fleet/runtime";
 import { eventsVmPublish } from "@/lib/fleet/events";
-import { inventoryGet, inventoryInvalidate, inventoryVmKnown, inventoryVmRead } from "@/lib/fleet/inventory";
+import {
+  inventoryGet,
+  inventoryLastKnown,
+  inventoryInvalidate,
+  inventoryVmKnown,
+  inventoryVmRead,
+} from "@/lib/fleet/inventory";
 import {
   domainAddressesMerge,
   guestAgentConnected,
@@ -90,7 +96,7 @@ export async function fleetVms(q: FleetQuery, visible: Visibility): Promise<Flee
       try {
         return { host: h, vms: (await inventoryGet(h.id, { waitMs: LIST_WAIT_MS, host: h })).vms, error: null };
       } catch (err) {
-        return { host: h, vms: [] as VmSummary[], error: err instanceof Error ? err.message : "Host failed to answer" };
+        return { host: h, vms: lastKnownVms(h.id), error: hostErrorText(h.name, err) };
       }
     }),
   );
@@ -129,6 +135,25 @@ export async function fleetVms(q: FleetQuery, visible: Visibility): Promise<Flee
       error: r.error,
     })),
   };
+}
+
+/**
+ * A host that does not answer keeps its VMs in the list as last read, with nothing to do on them (no actions, no
+ * live figures); the host's entry in `hosts` carries the error, which the list shows beside them.
+ */
+function lastKnownVms(hostId: string): VmSummary[] {
+  return (inventoryLastKnown(hostId)?.vms ?? []).map((v) => ({
+    ...v,
+    allowedActions: [],
+    cpuPercent: null,
+    uptimeSeconds: null,
+  }));
+}
+
+/** The host's error without the host's name in front (the list names the host itself). */
+function hostErrorText(hostName: string, err: unknown): string {
+  const message = err instanceof Error ? err.message : "Host failed to answer";
+  return message.startsWith(`${hostName}: `) ? message.slice(hostName.length + 2) : message;
 }
 
 function parseUuid(uuid: string): string {

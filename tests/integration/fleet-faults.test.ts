@@ -86,7 +86,7 @@ describe(`host faults on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     const row = await stateOf();
     expect(row.status).toBe("offline");
     expect(row.statusMessage).toBe(`faulty: Cannot reach 127.0.0.1:${sshd.port} (ECONNREFUSED)`);
-    // The fleet list serves an inventory up to 1 s old (even after a failed refresh), then shows why it has none.
+    // The fleet list serves an inventory up to 1 s old (even after a failed refresh), then says why beside the VMs it last read.
     const page = await until(
       "the fleet list to show the host's error",
       async () => {
@@ -98,7 +98,12 @@ describe(`host faults on ${process.env.VD_TEST_DB ?? "pglite"}`, () => {
     expect(page.hosts).toEqual([
       { id: host.id, name: "faulty", status: "offline", error: expect.stringMatching(UNREACHABLE) },
     ]);
-    expect(page.vms).toEqual([]);
+    // Said once: the entry names the host, its error does not repeat the name.
+    expect(page.hosts[0]!.error).not.toMatch(/^faulty: /);
+    // The host's VMs stay listed as last read, with nothing to do on them and no live figures.
+    expect(page.vms.find((v) => v.uuid === guest.uuid)).toMatchObject({ name: guest.name, state: "shutoff" });
+    expect(page.vms.every((v) => v.hostId === host.id && v.allowedActions.length === 0)).toBe(true);
+    expect(page.vms.every((v) => v.cpuPercent === null && v.uptimeSeconds === null)).toBe(true);
     // A failed connect is not cached: the pool holds nothing for the host.
     expect(f.mod.runtime.fleet().pool.hostIds()).not.toContain(host.id);
   });

@@ -286,6 +286,20 @@ describe(`console share links on ${testDbKind()}`, () => {
     expect((await share.shareLinkPublic(link.token))?.state).toBe("forbidden");
   });
 
+  it("makes a link view-only unless the request says otherwise; a SPICE link must say it is interactive", async () => {
+    const caller = await sharerCaller();
+    const body = share.ShareLinkCreateSchema.parse({ kind: "vnc", expiresInMinutes: 10 });
+    const created = await share.shareLinkCreate(caller, s.hostId, guest.uuid, body);
+    expect(created.link.viewOnly).toBe(true);
+    const row = await s.m.db.db().shareLink.findUnique({ where: { id: created.link.id } });
+    expect(row?.viewOnly).toBe(true);
+    const asked = await share.shareLinkCreate(caller, s.hostId, guest.uuid, { ...body, viewOnly: false });
+    expect(asked.link.viewOnly).toBe(false);
+    await expect(
+      share.shareLinkCreate(caller, s.hostId, guest.uuid, { kind: "spice", expiresInMinutes: 10, singleUse: false }),
+    ).rejects.toMatchObject({ code: "invalid_input", extra: { issues: [{ path: "viewOnly" }] } });
+  });
+
   it("caps the duration by the security policy", async () => {
     const caller = sessionCaller(await s.sessionOf(s.adminToken), ip);
     await expect(
