@@ -82,6 +82,10 @@ export const VIRSH_VERB_KIND = {
   "detach-device": "mutation",
   "update-device": "mutation",
   blockresize: "mutation",
+  domjobinfo: "read",
+  "hypervisor-cpu-compare": "read",
+  migrate: "slow",
+  domjobabort: "mutation",
   event: "stream",
   console: "stream",
 } as const satisfies Record<VirshCommandName, VerbKind>;
