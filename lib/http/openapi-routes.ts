@@ -69,14 +69,15 @@ import * as m65 from "@/app/api/vms/[hostId]/[uuid]/console/route";
 import * as m66 from "@/app/api/vms/[hostId]/[uuid]/console/vv/route";
 import * as m67 from "@/app/api/vms/[hostId]/[uuid]/delete/route";
 import * as m68 from "@/app/api/vms/[hostId]/[uuid]/hardware/route";
-import * as m69 from "@/app/api/vms/[hostId]/[uuid]/route";
-import * as m70 from "@/app/api/vms/[hostId]/[uuid]/screenshot/route";
-import * as m71 from "@/app/api/vms/[hostId]/[uuid]/share-links/route";
-import * as m72 from "@/app/api/vms/[hostId]/[uuid]/tags/route";
-import * as m73 from "@/app/api/vms/[hostId]/[uuid]/to-template/route";
-import * as m74 from "@/app/api/vms/[hostId]/[uuid]/unmark-template/route";
-import * as m75 from "@/app/api/vms/create/route";
-import * as m76 from "@/app/api/vms/route";
+import * as m69 from "@/app/api/vms/[hostId]/[uuid]/migrate/route";
+import * as m70 from "@/app/api/vms/[hostId]/[uuid]/route";
+import * as m71 from "@/app/api/vms/[hostId]/[uuid]/screenshot/route";
+import * as m72 from "@/app/api/vms/[hostId]/[uuid]/share-links/route";
+import * as m73 from "@/app/api/vms/[hostId]/[uuid]/tags/route";
+import * as m74 from "@/app/api/vms/[hostId]/[uuid]/to-template/route";
+import * as m75 from "@/app/api/vms/[hostId]/[uuid]/unmark-template/route";
+import * as m76 from "@/app/api/vms/create/route";
+import * as m77 from "@/app/api/vms/route";
 
 export const API_ROUTES: readonly ApiRouteEntry[] = [
   { path: "/api/account/password", file: "app/api/account/password/route.ts", module: m0 },
@@ -148,12 +149,13 @@ export const API_ROUTES: readonly ApiRouteEntry[] = [
   { path: "/api/vms/{hostId}/{uuid}/console/vv", file: "app/api/vms/[hostId]/[uuid]/console/vv/route.ts", module: m66 },
   { path: "/api/vms/{hostId}/{uuid}/delete", file: "app/api/vms/[hostId]/[uuid]/delete/route.ts", module: m67 },
   { path: "/api/vms/{hostId}/{uuid}/hardware", file: "app/api/vms/[hostId]/[uuid]/hardware/route.ts", module: m68 },
-  { path: "/api/vms/{hostId}/{uuid}", file: "app/api/vms/[hostId]/[uuid]/route.ts", module: m69 },
-  { path: "/api/vms/{hostId}/{uuid}/screenshot", file: "app/api/vms/[hostId]/[uuid]/screenshot/route.ts", module: m70 },
-  { path: "/api/vms/{hostId}/{uuid}/share-links", file: "app/api/vms/[hostId]/[uuid]/share-links/route.ts", module: m71 },
-  { path: "/api/vms/{hostId}/{uuid}/tags", file: "app/api/vms/[hostId]/[uuid]/tags/route.ts", module: m72 },
-  { path: "/api/vms/{hostId}/{uuid}/to-template", file: "app/api/vms/[hostId]/[uuid]/to-template/route.ts", module: m73 },
-  { path: "/api/vms/{hostId}/{uuid}/unmark-template", file: "app/api/vms/[hostId]/[uuid]/unmark-template/route.ts", module: m74 },
-  { path: "/api/vms/create", file: "app/api/vms/create/route.ts", module: m75 },
-  { path: "/api/vms", file: "app/api/vms/route.ts", module: m76 },
+  { path: "/api/vms/{hostId}/{uuid}/migrate", file: "app/api/vms/[hostId]/[uuid]/migrate/route.ts", module: m69 },
+  { path: "/api/vms/{hostId}/{uuid}", file: "app/api/vms/[hostId]/[uuid]/route.ts", module: m70 },
+  { path: "/api/vms/{hostId}/{uuid}/screenshot", file: "app/api/vms/[hostId]/[uuid]/screenshot/route.ts", module: m71 },
+  { path: "/api/vms/{hostId}/{uuid}/share-links", file: "app/api/vms/[hostId]/[uuid]/share-links/route.ts", module: m72 },
+  { path: "/api/vms/{hostId}/{uuid}/tags", file: "app/api/vms/[hostId]/[uuid]/tags/route.ts", module: m73 },
+  { path: "/api/vms/{hostId}/{uuid}/to-template", file: "app/api/vms/[hostId]/[uuid]/to-template/route.ts", module: m74 },
+  { path: "/api/vms/{hostId}/{uuid}/unmark-template", file: "app/api/vms/[hostId]/[uuid]/unmark-template/route.ts", module: m75 },
+  { path: "/api/vms/create", file: "app/api/vms/create/route.ts", module: m76 },
+  { path: "/api/vms", file: "app/api/vms/route.ts", module: m77 },
 ];

@@ -9,3 +9,4 @@ import "@/lib/provisioning/vm-create";
 import "@/lib/storage/upload";
 import "@/lib/provisioning/vm-delete";
 import "@/lib/provisioning/vm-clone";
+import "@/lib/migration/service";
