@@ -20,7 +20,18 @@ export type VmMigrateInput = z.infer<typeof VmMigrateSchema>;
 export const VmMigratePreflightQuerySchema = z.object({ destHostId: z.uuid({ error: "Unknown host" }) }).strict();
 
 export const PreflightCheckSchema = z.object({
-  id: z.enum(["destination", "reachable", "state", "emulator", "machine", "cpu", "disks", "networks", "memory", "clash"]),
+  id: z.enum([
+    "destination",
+    "reachable",
+    "state",
+    "emulator",
+    "machine",
+    "cpu",
+    "disks",
+    "networks",
+    "memory",
+    "clash",
+  ]),
   status: z.enum(["pass", "fail", "skip"]),
   reason: z.string(),
 });

@@ -6,16 +6,7 @@ import type { DomainWire } from "@/lib/libvirt/domain-xml-parse";
  * gathers them). Each check passes, fails (the migration is refused) or is skipped, with a reason.
  */
 export type CheckId =
-  | "destination"
-  | "reachable"
-  | "state"
-  | "emulator"
-  | "machine"
-  | "cpu"
-  | "disks"
-  | "networks"
-  | "memory"
-  | "clash";
+  "destination" | "reachable" | "state" | "emulator" | "machine" | "cpu" | "disks" | "networks" | "memory" | "clash";
 
 export interface PreflightCheck {
   id: CheckId;
@@ -56,8 +47,7 @@ const RUNNING = new Set(["running", "paused", "idle", "blocked"]);
 
 export function preflightEvaluate(f: PreflightFacts): PreflightReport {
   const checks: PreflightCheck[] = [];
-  const add = (id: CheckId, status: PreflightCheck["status"], reason: string) => checks.push({ id, status, reason });
-  const d = f.domain;
+  const add: Add = (id, status, reason) => checks.push({ id, status, reason });
   const live = RUNNING.has(f.state);
   const mode = live ? "live" : "offline";
 
@@ -79,11 +69,25 @@ export function preflightEvaluate(f: PreflightFacts): PreflightReport {
   add(
     "state",
     f.state === "paused" || live || f.state === "shut off" ? "pass" : "fail",
-    live ? `running: live migration` : f.state === "shut off" ? "shut off: offline migration (definition)" : `state ${f.state}`,
+    live
+      ? `running: live migration`
+      : f.state === "shut off"
+        ? "shut off: offline migration (definition)"
+        : `state ${f.state}`,
   );
 
+  platformChecks(f, add);
+  resourceChecks(f, live, add);
+  return { ok: checks.every((c) => c.status !== "fail"), mode, checks };
+}
+
+type Add = (id: CheckId, status: PreflightCheck["status"], reason: string) => void;
+
+/** Emulator, machine type and CPU: can the destination run this guest at all. */
+function platformChecks(f: PreflightFacts, add: Add): void {
+  const d = f.domain;
   const arch = d.os.arch ?? "x86_64";
-  const guest = f.destCaps.guests.find((g) => g.arch === arch && g.osType === (d.os.type || "hvm"));
+  const guest = f.destCaps!.guests.find((g) => g.arch === arch && g.osType === (d.os.type || "hvm"));
   if (!guest) add("emulator", "fail", `${f.destHost.name} cannot run ${arch} ${d.os.type} guests`);
   else if (!guest.domainTypes.includes(d.type))
     add("emulator", "fail", `${f.destHost.name} offers ${guest.domainTypes.join(", ")} for ${arch}, not ${d.type}`);
@@ -110,6 +114,11 @@ export function preflightEvaluate(f: PreflightFacts): PreflightReport {
       f.cpuCompare.ok ? "pass" : "fail",
       f.cpuCompare.ok ? f.cpuCompare.text : `not compatible with ${f.destHost.name}: ${f.cpuCompare.text}`,
     );
+}
+
+/** Disks and boot files, networks, memory, name/UUID clash: what the guest needs there. */
+function resourceChecks(f: PreflightFacts, live: boolean, add: Add): void {
+  const d = f.domain;
 
   const missing = f.paths.filter((p) => !p.exists);
   if (f.paths.length === 0) add("disks", "pass", "no disks or boot files");
@@ -119,7 +128,8 @@ export function preflightEvaluate(f: PreflightFacts): PreflightReport {
       "fail",
       `missing on ${f.destHost.name}: ${missing.map((p) => `${p.what} ${p.path}`).join(", ")} (copying storage is not offered yet)`,
     );
-  else add("disks", "pass", `present at the same paths on ${f.destHost.name}: ${f.paths.map((p) => p.path).join(", ")}`);
+  else
+    add("disks", "pass", `present at the same paths on ${f.destHost.name}: ${f.paths.map((p) => p.path).join(", ")}`);
 
   const netMissing: string[] = [];
   for (const i of d.interfaces) {
@@ -151,5 +161,4 @@ export function preflightEvaluate(f: PreflightFacts): PreflightReport {
         ? `a domain named ${d.name} exists on ${f.destHost.name}`
         : "no domain with this name or UUID there",
   );
-  return { ok: checks.every((c) => c.status !== "fail"), mode, checks };
 }

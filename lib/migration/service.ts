@@ -17,9 +17,9 @@ import { availableKiB, parseNodeMemStats } from "@/lib/libvirt/nodememstats-pars
 import { virshNames, virshUuids } from "@/lib/libvirt/names-parse";
 import { child, parseXmlRoot, path as xpath, text } from "@/lib/libvirt/xml";
 import type { VmMigrateInput } from "@/lib/contracts/migration";
-import { jobPercent } from "./jobinfo";
+import { jobPercent } from "@/lib/libvirt/migration-jobinfo";
 import { preflightEvaluate, type PreflightFacts, type PreflightReport } from "./preflight";
-import { runMigration } from "./run";
+import { runMigration } from "@/lib/virt/migration";
 
 export const TASK_KIND_MIGRATE = "vm.migrate";
 
@@ -102,7 +102,11 @@ async function preflightFacts(src: ProvHost, dest: ProvHost | null, destErr: str
   }
   const cpu = child(root, "cpu");
   const cpuMode = cpu?.getAttribute("mode") ?? "";
-  if (domain.type !== "qemu" && cpu && (child(cpu, "model") || cpuMode === "host-model" || cpuMode === "host-passthrough")) {
+  if (
+    domain.type !== "qemu" &&
+    cpu &&
+    (child(cpu, "model") || cpuMode === "host-model" || cpuMode === "host-passthrough")
+  ) {
     // The running guest's CPU as libvirt expanded it (host-model becomes a concrete model).
     const cpuXml = new XMLSerializer().serializeToString(cpu);
     const r = await dest.virshExecTry(
@@ -127,7 +131,11 @@ async function destClient(destHostId: string): Promise<{ dest: ProvHost | null; 
 }
 
 /** The pre-flight report: read-only, nothing moves. */
-export async function migrationPreflight(hostId: string, rawUuid: string, destHostId: string): Promise<PreflightReport> {
+export async function migrationPreflight(
+  hostId: string,
+  rawUuid: string,
+  destHostId: string,
+): Promise<PreflightReport> {
   const uuid = uuidOf(rawUuid);
   await destHostGet(hostId, destHostId);
   const src = await provHost(hostId);
@@ -254,8 +262,14 @@ taskHandlerRegister(
       ip: i.ip ?? undefined,
       details,
     });
-    const where = result.runningOn === "source" ? srcHost.name : result.runningOn === "destination" ? destHost.name : "an unknown host";
-    if (result.outcome === "cancelled") throw new AppError("invalid_state", `Cancelled: ${i.name} keeps running on ${where}`);
+    const where =
+      result.runningOn === "source"
+        ? srcHost.name
+        : result.runningOn === "destination"
+          ? destHost.name
+          : "an unknown host";
+    if (result.outcome === "cancelled")
+      throw new AppError("invalid_state", `Cancelled: ${i.name} keeps running on ${where}`);
     if (result.outcome === "failed")
       throw new AppError("action_failed", `Migration failed (${i.name} is on ${where}): ${result.error ?? ""}`);
     await ctx.progress(100, `Done: ${i.name} runs on ${destHost.name}`);

@@ -40,7 +40,14 @@ const state = (fn: (a: string[]) => string, uuid: string) => {
 const migrate = (uuid: string, body: unknown) =>
   routeCall(admin, "POST", "vms/[hostId]/[uuid]/migrate", { hostId: host1.id, uuid }, body);
 const preflight = (uuid: string, destHostId: string) =>
-  routeCall(admin, "GET", "vms/[hostId]/[uuid]/migrate", { hostId: host1.id, uuid }, undefined, `?destHostId=${encodeURIComponent(destHostId)}`);
+  routeCall(
+    admin,
+    "GET",
+    "vms/[hostId]/[uuid]/migrate",
+    { hostId: host1.id, uuid },
+    undefined,
+    `?destHostId=${encodeURIComponent(destHostId)}`,
+  );
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "vd-migapi-"));
@@ -97,7 +104,17 @@ describe("migration API", () => {
     expect(r.json.ok).toBe(true);
     expect(r.json.mode).toBe("live");
     const by = Object.fromEntries(r.json.checks.map((c: { id: string }) => [c.id, c]));
-    for (const id of ["destination", "reachable", "state", "emulator", "machine", "disks", "networks", "memory", "clash"])
+    for (const id of [
+      "destination",
+      "reachable",
+      "state",
+      "emulator",
+      "machine",
+      "disks",
+      "networks",
+      "memory",
+      "clash",
+    ])
       expect(by[id]?.status, `${id}: ${by[id]?.reason}`).toBe("pass");
     expect(by.cpu.status).toBe("skip");
     expect(by.cpu.reason).toMatch(/TCG/);

@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectSsh } from "@/lib/hosts/ssh-transport";
 import { runChecked, type CommandStream, type HostTransport } from "@/lib/hosts/transport";
 import { virshArgv } from "@/lib/hosts/virsh-command";
-import type { MigrationJobInfo } from "@/lib/migration/jobinfo";
-import { openLibvirtRelay } from "@/lib/migration/relay";
-import { runMigration } from "@/lib/migration/run";
+import type { MigrationJobInfo } from "@/lib/libvirt/migration-jobinfo";
+import { openLibvirtRelay } from "@/lib/virt/migration-relay";
+import { runMigration } from "@/lib/virt/migration";
 import { stackEnv, type TestHost } from "./helpers/stack-env";
 import { TINY_BANNER, tinyGuestFiles, tinyGuestXml } from "./helpers/tiny-guest";
 
@@ -41,7 +41,11 @@ class Transcript {
       };
       const timer = setTimeout(() => {
         this.#waiters.delete(check);
-        reject(new Error(`no ${re} on the console within ${timeoutMs} ms; it showed:\n${this.text.slice(from).slice(-1500)}`));
+        reject(
+          new Error(
+            `no ${re} on the console within ${timeoutMs} ms; it showed:\n${this.text.slice(from).slice(-1500)}`,
+          ),
+        );
       }, timeoutMs);
       this.#waiters.add(check);
       check();
@@ -106,7 +110,10 @@ describe("migration between host 1 and host 3 through virtdeck's SSH relay", () 
       });
     await define(t1, h1.libvirtUri, live);
     await define(t1, h1.libvirtUri, off);
-    await runChecked(t1, virshArgv({ uri: h1.libvirtUri, command: "start", args: [{ domain: live.uuid }, { flag: "--paused" }] }));
+    await runChecked(
+      t1,
+      virshArgv({ uri: h1.libvirtUri, command: "start", args: [{ domain: live.uuid }, { flag: "--paused" }] }),
+    );
     [con1, serial1] = await openConsole(t1, h1.libvirtUri, live.uuid);
     await runChecked(t1, virshArgv({ uri: h1.libvirtUri, command: "resume", args: [{ domain: live.uuid }] }));
     const m = await serial1.waitFor(TINY_BANNER, 30_000);
@@ -209,7 +216,10 @@ describe("migration between host 1 and host 3 through virtdeck's SSH relay", () 
     expect(await state(t1, h1.libvirtUri, live.uuid)).toBe("absent");
     expect(await state(t3, h3.libvirtUri, live.uuid)).toBe("running");
     // Persistent on host 3.
-    const info = await runChecked(t3, virshArgv({ uri: h3.libvirtUri, command: "dominfo", args: [{ domain: live.uuid }] }));
+    const info = await runChecked(
+      t3,
+      virshArgv({ uri: h3.libvirtUri, command: "dominfo", args: [{ domain: live.uuid }] }),
+    );
     expect(info.stdout).toMatch(/Persistent:\s+yes/);
 
     // The counter continues on host 3's console: a higher TICK than host 1 showed, no new boot banner.
@@ -245,7 +255,10 @@ describe("migration between host 1 and host 3 through virtdeck's SSH relay", () 
     expect(result.outcome, result.error).toBe("completed");
     expect(await state(t1, h1.libvirtUri, off.uuid)).toBe("absent");
     expect(await state(t3, h3.libvirtUri, off.uuid)).toBe("shut off");
-    const xml = await runChecked(t3, virshArgv({ uri: h3.libvirtUri, command: "dumpxml", args: [{ domain: off.uuid }] }));
+    const xml = await runChecked(
+      t3,
+      virshArgv({ uri: h3.libvirtUri, command: "dumpxml", args: [{ domain: off.uuid }] }),
+    );
     expect(xml.stdout).toContain(`<name>${off.name}</name>`);
   }, 60_000);
 });

@@ -2,8 +2,8 @@ import "server-only";
 import { CommandTimeoutError } from "@/lib/hosts/errors";
 import type { HostTransport } from "@/lib/hosts/transport";
 import { virshArgv, type VirshArg } from "@/lib/hosts/virsh-command";
-import { parseJobInfoRaw, type MigrationJobInfo } from "./jobinfo";
-import { openLibvirtRelay } from "./relay";
+import { parseJobInfoRaw, type MigrationJobInfo } from "@/lib/libvirt/migration-jobinfo";
+import { openLibvirtRelay } from "./migration-relay";
 
 export interface MigrationOptions {
   /** Running guest: live migration (memory over the relay). Shut-off guest: definition only (--offline). */
@@ -70,11 +70,55 @@ export function migrateArgs(uuid: string, relayUri: string, o: MigrationOptions)
 
 async function domState(t: HostTransport, uri: string, uuid: string): Promise<string | null> {
   if (t.closed) return null;
-  const r = await t.run(virshArgv({ uri, command: "domstate", args: [{ domain: uuid }] }), { timeoutMs: 20_000 }).catch(
-    () => null,
-  );
+  const r = await t
+    .run(virshArgv({ uri, command: "domstate", args: [{ domain: uuid }] }), { timeoutMs: 20_000 })
+    .catch(() => null);
   if (!r || r.code !== 0) return r && /failed to get domain|Domain not found/i.test(r.stderr) ? "absent" : null;
   return r.stdout.trim();
+}
+
+/** Polls the source's `domjobinfo` until stopped; reports every job that exists. */
+function jobPoller(i: RunMigrationInput, onJob: (j: MigrationJobInfo) => void): () => void {
+  const argv = virshArgv({
+    uri: i.sourceUri,
+    command: "domjobinfo",
+    args: [{ domain: i.uuid }, { flag: "--rawstats" }],
+  });
+  let polling = false;
+  const timer = setInterval(() => {
+    if (polling || i.source.closed) return;
+    polling = true;
+    i.source
+      .run(argv, { timeoutMs: 10_000 })
+      .then((r) => {
+        if (r.code !== 0) return;
+        const j = parseJobInfoRaw(r.stdout);
+        if (j.jobType !== 0) onJob(j);
+      })
+      .catch(() => {})
+      .finally(() => (polling = false));
+  }, i.pollMs ?? 500);
+  return () => clearInterval(timer);
+}
+
+/** The destination's statistics of the finished incoming job (read once: libvirt drops them after). */
+async function completedJob(i: RunMigrationInput): Promise<MigrationJobInfo | null> {
+  const argv = virshArgv({
+    uri: i.destUri,
+    command: "domjobinfo",
+    args: [{ domain: i.uuid }, { flag: "--completed" }, { flag: "--rawstats" }],
+  });
+  const r = await i.dest.run(argv, { timeoutMs: 15_000 }).catch(() => null);
+  if (r?.code !== 0) return null;
+  const j = parseJobInfoRaw(r.stdout);
+  return j.jobType === 0 ? null : j;
+}
+
+/** Where the guest is after a migration that did not complete, as both libvirts tell. */
+async function whereNow(i: RunMigrationInput): Promise<MigrationResult["runningOn"]> {
+  if (i.options.mode === "offline") return "source";
+  const [src, dst] = await Promise.all([domState(i.source, i.sourceUri, i.uuid), domState(i.dest, i.destUri, i.uuid)]);
+  return src === "running" || src === "paused" ? "source" : dst === "running" ? "destination" : "unknown";
 }
 
 /**
@@ -84,12 +128,13 @@ async function domState(t: HostTransport, uri: string, uuid: string): Promise<st
  */
 export async function runMigration(i: RunMigrationInput): Promise<MigrationResult> {
   const started = Date.now();
+  if (i.signal?.aborted) {
+    return { outcome: "cancelled", runningOn: "source", elapsedMs: 0, bytesRelayed: 0, downtimeMs: null, last: null };
+  }
   const relay = await openLibvirtRelay({ source: i.source, dest: i.dest });
   let last: MigrationJobInfo | null = null;
-  let poller: NodeJS.Timeout | undefined;
+  let stopPolling = () => {};
   let aborted = false;
-  const jobinfo = (extra: VirshArg[] = []) =>
-    virshArgv({ uri: i.sourceUri, command: "domjobinfo", args: [{ domain: i.uuid }, { flag: "--rawstats" }, ...extra] });
   const abort = () => {
     if (aborted) return;
     aborted = true;
@@ -98,35 +143,12 @@ export async function runMigration(i: RunMigrationInput): Promise<MigrationResul
       .catch(() => {});
   };
   try {
-    if (i.signal?.aborted) {
-      return {
-        outcome: "cancelled",
-        runningOn: "source",
-        elapsedMs: 0,
-        bytesRelayed: 0,
-        downtimeMs: null,
-        last: null,
-      };
-    }
     i.signal?.addEventListener("abort", abort, { once: true });
-    if (i.options.mode === "live") {
-      let polling = false;
-      poller = setInterval(() => {
-        if (polling || i.source.closed) return;
-        polling = true;
-        i.source
-          .run(jobinfo(), { timeoutMs: 10_000 })
-          .then((r) => {
-            if (r.code !== 0) return;
-            const j = parseJobInfoRaw(r.stdout);
-            if (j.jobType === 0) return;
-            last = j;
-            i.onProgress?.(j);
-          })
-          .catch(() => {})
-          .finally(() => (polling = false));
-      }, i.pollMs ?? 500);
-    }
+    if (i.options.mode === "live")
+      stopPolling = jobPoller(i, (j) => {
+        last = j;
+        i.onProgress?.(j);
+      });
     const argv = virshArgv({
       uri: i.sourceUri,
       command: "migrate",
@@ -140,48 +162,20 @@ export async function runMigration(i: RunMigrationInput): Promise<MigrationResul
       if (err instanceof CommandTimeoutError) abort();
       error = err instanceof Error ? err.message : String(err);
     }
-    clearInterval(poller);
+    stopPolling();
     const elapsedMs = Date.now() - started;
     const bytesRelayed = relay.bytes().toDestination;
     if (!error) {
-      let downtimeMs: number | null = null;
-      if (i.options.mode === "live") {
-        const done = await i.dest
-          .run(
-            virshArgv({
-              uri: i.destUri,
-              command: "domjobinfo",
-              args: [{ domain: i.uuid }, { flag: "--completed" }, { flag: "--rawstats" }],
-            }),
-            { timeoutMs: 15_000 },
-          )
-          .catch(() => null);
-        if (done?.code === 0) {
-          const j = parseJobInfoRaw(done.stdout);
-          downtimeMs = j.downtimeMs;
-          if (j.jobType !== 0) last = j;
-        }
-      }
+      const done = i.options.mode === "live" ? await completedJob(i) : null;
+      if (done) last = done;
+      const downtimeMs = done?.downtimeMs ?? null;
       return { outcome: "completed", runningOn: "destination", elapsedMs, bytesRelayed, downtimeMs, last };
     }
-    // Not completed: tell where the guest runs now from both libvirts.
-    const [src, dst] = await Promise.all([
-      domState(i.source, i.sourceUri, i.uuid),
-      domState(i.dest, i.destUri, i.uuid),
-    ]);
-    const runningOn =
-      src === "running" || src === "paused" ? "source" : dst === "running" ? "destination" : "unknown";
-    return {
-      outcome: aborted && runningOn !== "destination" ? "cancelled" : "failed",
-      runningOn: i.options.mode === "offline" ? "source" : runningOn,
-      error,
-      elapsedMs,
-      bytesRelayed,
-      downtimeMs: null,
-      last,
-    };
+    const runningOn = await whereNow(i);
+    const outcome = aborted && runningOn !== "destination" ? "cancelled" : "failed";
+    return { outcome, runningOn, error, elapsedMs, bytesRelayed, downtimeMs: null, last };
   } finally {
-    clearInterval(poller);
+    stopPolling();
     i.signal?.removeEventListener("abort", abort);
     await relay.close();
   }

@@ -1,6 +1,6 @@
 /**
  * `virsh domjobinfo --rawstats` of a migration job: "Job type: N" then "key: value" lines of libvirt's
- * typed parameters (VIR_DOMAIN_JOB_*). Pure; lib/migration/jobinfo.test.ts holds real outputs.
+ * typed parameters (VIR_DOMAIN_JOB_*). Pure; lib/libvirt/migration-jobinfo.test.ts holds real outputs.
  */
 export type MigrationPhase = "none" | "setup" | "copying" | "postcopy" | "completed" | "failed" | "cancelled";
 
