@@ -9,7 +9,7 @@
 //     hosts      lib/hosts: SSH transport and host client (base, db, libvirt)
 //   4 virt       lib/virt: one module per libvirt resource (hosts + libvirt)
 //   5 services   in this order: lib/audit lib/authz lib/auth lib/users lib/tasks lib/fleet lib/templates
-//                lib/storage lib/provisioning lib/backup lib/consoles, then the task wiring (lib/tasks/handlers.ts,
+//                lib/storage lib/provisioning lib/backup lib/consoles lib/migration, then the task wiring (lib/tasks/handlers.ts,
 //                housekeeping.ts); feature code reaches hosts through lib/virt or the host client
 //   (the privilege list and Prisma's enums are constants shared with the browser: base)
 //   6 delivery   lib/http (but errors.ts) lib/ws server.ts app/
@@ -33,7 +33,9 @@ const DB = ["^lib/db/", "^lib/generated/"];
 const LIBVIRT = ["^lib/libvirt/"];
 const HOSTS = ["^lib/hosts/"];
 const VIRT = ["^lib/virt/"];
-const SERVICES = ["^lib/(audit|authz|auth|users|tasks|fleet|storage|provisioning|backup|templates|consoles)/"];
+const SERVICES = [
+  "^lib/(audit|authz|auth|users|tasks|fleet|storage|provisioning|backup|templates|consoles|migration)/",
+];
 const DELIVERY = ["^lib/http/(?!errors[.]ts$)", "^lib/ws/", "^server[.]ts$", "^app/"];
 const BROWSER = ["^components/"];
 const BROWSER_MAY_IMPORT = ["^lib/contracts/", "^lib/i18n/(config|negotiate)[.]ts$", ...SHARED_CONSTANTS];
@@ -54,6 +56,7 @@ const SERVICE_ORDER = [
   "provisioning",
   "backup",
   "consoles",
+  "migration",
 ];
 const TASK_WIRING = "^lib/tasks/(handlers|housekeeping)[.]ts$";
 const serviceOrder = SERVICE_ORDER.slice(0, -1).map((svc, i) => ({
@@ -151,7 +154,7 @@ module.exports = {
         "Feature code talks to hosts through lib/virt, or the host client itself (lib/hosts/client.ts: console streams, exec), never the transport, sessions or virsh argv.",
       severity: "error",
       from: {
-        path: "^lib/(fleet|storage|provisioning|backup|templates|consoles)/",
+        path: "^lib/(fleet|storage|provisioning|backup|templates|consoles|migration)/",
         // The connection caches' owner (builds the host clients) and the connection test (dials an address).
         pathNot: [...TESTS, "^lib/fleet/(runtime|probe)[.]ts$"],
       },

@@ -175,6 +175,13 @@ function connectError(err: Error & { level?: string; code?: string }, cfg: Confi
   }
 }
 
+/** An absolute unix socket path of plain characters (sshd creates or opens it as the login user). */
+const SocketPathSchema = z
+  .string()
+  .max(100)
+  .regex(/^\/[A-Za-z0-9._/-]+$/)
+  .refine((p) => !p.split("/").includes(".."), "no '..'");
+
 /** FIFO counting semaphore. */
 class Slots {
   #free: number;
@@ -313,6 +320,51 @@ class SshTransport implements HostTransport {
     return new Promise<Duplex>((resolve, reject) => {
       if (this.#closed) return reject(new ConnectionClosedError());
       this.client.forwardOut("127.0.0.1", 0, h.data, port, (err, ch) => {
+        if (err) return reject(this.#channelError(err));
+        resolve(ch);
+      });
+    });
+  }
+
+  forwardInStreamLocal(socketPath: string, onConnection: (stream: Duplex) => void): Promise<() => Promise<void>> {
+    if (!SocketPathSchema.safeParse(socketPath).success) {
+      return Promise.reject(new UnsafeArgumentError(`Invalid socket path: ${socketPath}`));
+    }
+    return new Promise((resolve, reject) => {
+      if (this.#closed) return reject(new ConnectionClosedError());
+      const listener = (info: { socketPath: string }, accept: () => Duplex, rejectConn: () => void) => {
+        if (info.socketPath !== socketPath) return; // another forwarding of this connection
+        try {
+          onConnection(accept());
+        } catch {
+          rejectConn();
+        }
+      };
+      this.client.on("unix connection", listener);
+      this.client.openssh_forwardInStreamLocal(socketPath, (err) => {
+        if (err) {
+          this.client.off("unix connection", listener);
+          return reject(this.#channelError(err));
+        }
+        resolve(
+          () =>
+            new Promise<void>((done) => {
+              this.client.off("unix connection", listener);
+              if (this.#closed) return done();
+              this.client.openssh_unforwardInStreamLocal(socketPath, () => done());
+            }),
+        );
+      });
+    });
+  }
+
+  openStreamLocal(socketPath: string): Promise<Duplex> {
+    if (!SocketPathSchema.safeParse(socketPath).success) {
+      return Promise.reject(new UnsafeArgumentError(`Invalid socket path: ${socketPath}`));
+    }
+    return new Promise<Duplex>((resolve, reject) => {
+      if (this.#closed) return reject(new ConnectionClosedError());
+      this.client.openssh_forwardOutStreamLocal(socketPath, (err, ch) => {
         if (err) return reject(this.#channelError(err));
         resolve(ch);
       });

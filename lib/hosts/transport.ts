@@ -38,6 +38,14 @@ export interface HostTransport {
   openStream(argv: readonly string[], opts?: { pty?: boolean }): Promise<CommandStream>;
   /** Opens a TCP stream to host:port as seen from the remote host (e.g. a guest's VNC on 127.0.0.1). */
   forwardOut(host: string, port: number): Promise<Duplex>;
+  /**
+   * Asks the host's sshd to listen on a unix socket at `socketPath` (on the host) and hands each
+   * connection made to it to `onConnection` (OpenSSH streamlocal forwarding). Resolves with a function
+   * that stops listening; sshd leaves the socket file behind, so the caller removes it.
+   */
+  forwardInStreamLocal?(socketPath: string, onConnection: (stream: Duplex) => void): Promise<() => Promise<void>>;
+  /** Opens a stream to a unix socket on the host (e.g. its libvirt socket), as OpenSSH streamlocal. */
+  openStreamLocal?(socketPath: string): Promise<Duplex>;
   /** True once the underlying connection is gone; a pool then opens a fresh one. */
   readonly closed: boolean;
   close(): void;

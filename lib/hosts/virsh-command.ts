@@ -221,6 +221,33 @@ const SPECS = {
   "update-device": { domains: ONE, args: ONE, flags: ["--persistent", "--config", "--live", "--current", "--force"] },
   blockresize: { domains: ONE, args: { min: 2, max: 2 } },
   desc: { domains: ONE, flags: ["--live", "--config", "--current", "--title"], options: ["--new-desc"] },
+  // Migration (lib/migration): the destination URI is the relay socket's qemu+unix URI, never a host's address.
+  migrate: {
+    domains: ONE,
+    args: ONE,
+    flags: [
+      "--live",
+      "--offline",
+      "--p2p",
+      "--tunnelled",
+      "--persistent",
+      "--undefinesource",
+      "--suspend",
+      "--auto-converge",
+      "--postcopy",
+      "--postcopy-after-precopy",
+      "--abort-on-error",
+      "--verbose",
+    ],
+    options: ["--bandwidth", "--dname"],
+  },
+  domjobinfo: { domains: ONE, flags: ["--completed", "--keep-completed", "--anystats", "--rawstats"] },
+  domjobabort: { domains: ONE },
+  "hypervisor-cpu-compare": {
+    args: ONE,
+    flags: ["--error", "--validate"],
+    options: ["--virttype", "--emulator", "--arch", "--machine"],
+  },
 } as const satisfies Record<string, CommandSpec>;
 
 export type VirshCommandName = keyof typeof SPECS;

@@ -88,14 +88,15 @@ import * as m84 from "@/app/api/vms/[hostId]/[uuid]/console/route";
 import * as m85 from "@/app/api/vms/[hostId]/[uuid]/console/vv/route";
 import * as m86 from "@/app/api/vms/[hostId]/[uuid]/delete/route";
 import * as m87 from "@/app/api/vms/[hostId]/[uuid]/hardware/route";
-import * as m88 from "@/app/api/vms/[hostId]/[uuid]/route";
-import * as m89 from "@/app/api/vms/[hostId]/[uuid]/screenshot/route";
-import * as m90 from "@/app/api/vms/[hostId]/[uuid]/share-links/route";
-import * as m91 from "@/app/api/vms/[hostId]/[uuid]/tags/route";
-import * as m92 from "@/app/api/vms/[hostId]/[uuid]/to-template/route";
-import * as m93 from "@/app/api/vms/[hostId]/[uuid]/unmark-template/route";
-import * as m94 from "@/app/api/vms/create/route";
-import * as m95 from "@/app/api/vms/route";
+import * as m88 from "@/app/api/vms/[hostId]/[uuid]/migrate/route";
+import * as m89 from "@/app/api/vms/[hostId]/[uuid]/route";
+import * as m90 from "@/app/api/vms/[hostId]/[uuid]/screenshot/route";
+import * as m91 from "@/app/api/vms/[hostId]/[uuid]/share-links/route";
+import * as m92 from "@/app/api/vms/[hostId]/[uuid]/tags/route";
+import * as m93 from "@/app/api/vms/[hostId]/[uuid]/to-template/route";
+import * as m94 from "@/app/api/vms/[hostId]/[uuid]/unmark-template/route";
+import * as m95 from "@/app/api/vms/create/route";
+import * as m96 from "@/app/api/vms/route";
 
 export const API_ROUTES: readonly ApiRouteEntry[] = [
   { path: "/api/account/password", file: "app/api/account/password/route.ts", module: m0 },
@@ -186,12 +187,13 @@ export const API_ROUTES: readonly ApiRouteEntry[] = [
   { path: "/api/vms/{hostId}/{uuid}/console/vv", file: "app/api/vms/[hostId]/[uuid]/console/vv/route.ts", module: m85 },
   { path: "/api/vms/{hostId}/{uuid}/delete", file: "app/api/vms/[hostId]/[uuid]/delete/route.ts", module: m86 },
   { path: "/api/vms/{hostId}/{uuid}/hardware", file: "app/api/vms/[hostId]/[uuid]/hardware/route.ts", module: m87 },
-  { path: "/api/vms/{hostId}/{uuid}", file: "app/api/vms/[hostId]/[uuid]/route.ts", module: m88 },
-  { path: "/api/vms/{hostId}/{uuid}/screenshot", file: "app/api/vms/[hostId]/[uuid]/screenshot/route.ts", module: m89 },
-  { path: "/api/vms/{hostId}/{uuid}/share-links", file: "app/api/vms/[hostId]/[uuid]/share-links/route.ts", module: m90 },
-  { path: "/api/vms/{hostId}/{uuid}/tags", file: "app/api/vms/[hostId]/[uuid]/tags/route.ts", module: m91 },
-  { path: "/api/vms/{hostId}/{uuid}/to-template", file: "app/api/vms/[hostId]/[uuid]/to-template/route.ts", module: m92 },
-  { path: "/api/vms/{hostId}/{uuid}/unmark-template", file: "app/api/vms/[hostId]/[uuid]/unmark-template/route.ts", module: m93 },
-  { path: "/api/vms/create", file: "app/api/vms/create/route.ts", module: m94 },
-  { path: "/api/vms", file: "app/api/vms/route.ts", module: m95 },
+  { path: "/api/vms/{hostId}/{uuid}/migrate", file: "app/api/vms/[hostId]/[uuid]/migrate/route.ts", module: m88 },
+  { path: "/api/vms/{hostId}/{uuid}", file: "app/api/vms/[hostId]/[uuid]/route.ts", module: m89 },
+  { path: "/api/vms/{hostId}/{uuid}/screenshot", file: "app/api/vms/[hostId]/[uuid]/screenshot/route.ts", module: m90 },
+  { path: "/api/vms/{hostId}/{uuid}/share-links", file: "app/api/vms/[hostId]/[uuid]/share-links/route.ts", module: m91 },
+  { path: "/api/vms/{hostId}/{uuid}/tags", file: "app/api/vms/[hostId]/[uuid]/tags/route.ts", module: m92 },
+  { path: "/api/vms/{hostId}/{uuid}/to-template", file: "app/api/vms/[hostId]/[uuid]/to-template/route.ts", module: m93 },
+  { path: "/api/vms/{hostId}/{uuid}/unmark-template", file: "app/api/vms/[hostId]/[uuid]/unmark-template/route.ts", module: m94 },
+  { path: "/api/vms/create", file: "app/api/vms/create/route.ts", module: m95 },
+  { path: "/api/vms", file: "app/api/vms/route.ts", module: m96 },
 ];

@@ -12,3 +12,4 @@ import "@/lib/provisioning/vm-delete";
 import "@/lib/provisioning/vm-clone";
 import "@/lib/backup/run";
 import "@/lib/backup/restore";
+import "@/lib/migration/service";

@@ -846,6 +846,20 @@ const ROWS: Record<string, Row> = {
     call: (t) => ({ params: vmP(t), body: { name: `vdtest-matrix-${rnd()}`, mode: "full" } }),
     ok: { status: 409, code: "invalid_state", why: "the source runs" },
   },
+  // Migration needs vm.create on the destination; the destination named here is the VM's own host,
+  // so an authorized caller is refused after authorization with 422 naming destHostId.
+  "vms/[hostId]/[uuid]/migrate GET": {
+    rule: need("vm.migrate", "vm", [{ priv: "vm.create", at: "host" }]),
+    target: "vm",
+    call: (t) => ({ params: vmP(t), query: `destHostId=${t.hostId}` }),
+    ok: { status: 422, code: "invalid_input", why: "the destination is the source" },
+  },
+  "vms/[hostId]/[uuid]/migrate POST": {
+    rule: need("vm.migrate", "vm", [{ priv: "vm.create", at: "host" }]),
+    target: "vm",
+    call: (t) => ({ params: vmP(t), body: { destHostId: t.hostId } }),
+    ok: { status: 422, code: "invalid_input", why: "the destination is the source" },
+  },
   // The record it creates is bound to the VM's host: template.manage there.
   "vms/[hostId]/[uuid]/to-template POST": {
     rule: need("template.manage", "host"),

@@ -1,0 +1,69 @@
+/**
+ * `virsh domjobinfo --rawstats` of a migration job: "Job type: N" then "key: value" lines of libvirt's
+ * typed parameters (VIR_DOMAIN_JOB_*). Pure; lib/libvirt/migration-jobinfo.test.ts holds real outputs.
+ */
+export type MigrationPhase = "none" | "setup" | "copying" | "postcopy" | "completed" | "failed" | "cancelled";
+
+export interface MigrationJobInfo {
+  /** libvirt's job type: 0 none, 1 bounded, 2 unbounded, 3 completed, 4 failed, 5 cancelled. */
+  jobType: number;
+  phase: MigrationPhase;
+  elapsedMs: number | null;
+  dataTotal: number | null;
+  dataProcessed: number | null;
+  dataRemaining: number | null;
+  memoryDirtyRate: number | null;
+  memoryIteration: number | null;
+  /** Expected downtime while running (ms); the measured downtime once completed. */
+  downtimeMs: number | null;
+  expectedDowntimeMs: number | null;
+}
+
+const PHASE_BY_TYPE: Record<number, MigrationPhase> = {
+  0: "none",
+  1: "copying",
+  2: "copying",
+  3: "completed",
+  4: "failed",
+  5: "cancelled",
+};
+
+export function parseJobInfoRaw(text: string): MigrationJobInfo {
+  const kv = new Map<string, string>();
+  let jobType = 0;
+  for (const line of text.split("\n")) {
+    const m = /^\s*([A-Za-z_ ]+?):\s*(.*?)\s*$/.exec(line);
+    if (!m) continue;
+    if (m[1] === "Job type") jobType = Number.parseInt(m[2], 10) || 0;
+    else kv.set(m[1], m[2]);
+  }
+  const num = (k: string): number | null => {
+    const v = kv.get(k);
+    if (v === undefined || !/^\d+$/.test(v)) return null;
+    const n = Number(v);
+    return Number.isSafeInteger(n) ? n : null;
+  };
+  let phase = PHASE_BY_TYPE[jobType] ?? "none";
+  if (phase === "copying") {
+    if ((num("memory_postcopy_requests") ?? 0) > 0) phase = "postcopy";
+    else if ((num("data_total") ?? 0) === 0) phase = "setup";
+  }
+  return {
+    jobType,
+    phase,
+    elapsedMs: num("time_elapsed"),
+    dataTotal: num("data_total"),
+    dataProcessed: num("data_processed"),
+    dataRemaining: num("data_remaining"),
+    memoryDirtyRate: num("memory_dirty_rate"),
+    memoryIteration: num("memory_iteration"),
+    downtimeMs: num("downtime"),
+    expectedDowntimeMs: num("downtime") ?? null,
+  };
+}
+
+/** 0..100 from processed/total; null before libvirt knows the total. */
+export function jobPercent(j: MigrationJobInfo): number | null {
+  if (!j.dataTotal || j.dataProcessed === null) return null;
+  return Math.max(0, Math.min(100, Math.round((j.dataProcessed / j.dataTotal) * 100)));
+}
