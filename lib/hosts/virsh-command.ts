@@ -241,8 +241,6 @@ const SPECS = {
     ],
     options: ["--bandwidth", "--dname"],
   },
-  domjobinfo: { domains: ONE, flags: ["--completed", "--keep-completed", "--anystats", "--rawstats"] },
-  domjobabort: { domains: ONE },
   "hypervisor-cpu-compare": {
     args: ONE,
     flags: ["--error", "--validate"],
