@@ -16,6 +16,7 @@ import { consoleConnect, consoleUpgrade, consolesCloseAll } from "@/lib/consoles
 import { taskWorkersStart, taskWorkersStop } from "@/lib/tasks/workers";
 import { partialVolumesStop, partialVolumesSweepStart } from "@/lib/storage/partial-volumes";
 import { housekeepingStart } from "@/lib/tasks/housekeeping";
+import { snapshotSchedulerStart } from "@/lib/snapshots/schedules";
 import "@/lib/tasks/handlers";
 
 const dev = process.argv.includes("--dev");
@@ -66,6 +67,8 @@ async function main() {
   await taskWorkersStart();
   // Expired sessions, tickets, challenges and rate-limit buckets: a cron schedule on the same queue.
   await housekeepingStart();
+  // Scheduled snapshots: a minute tick on the same queue queues the runs that are due.
+  await snapshotSchedulerStart();
   // Partial volumes (uploads) a dead instance left on hosts: removed now (in the background) and every minute.
   void partialVolumesSweepStart();
 

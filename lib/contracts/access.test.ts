@@ -6,12 +6,12 @@ describe("privilegesOffered", () => {
     const offered = privilegesOffered();
     expect(offered).toContain("vm.console");
     expect(offered).toContain("network.manage");
-    expect(offered).not.toContain("vm.snapshot");
+    expect(offered).toContain("vm.snapshot");
     expect(offered).not.toContain("vm.migrate");
   });
 
   it("keeps one a role already holds, so editing the role can drop it", () => {
-    expect(privilegesOffered(["vm.view", "vm.snapshot"])).toContain("vm.snapshot");
+    expect(privilegesOffered(["vm.view", "vm.migrate"])).toContain("vm.migrate");
     expect(privilegesOffered(["vm.view", "vm.snapshot"])).not.toContain("vm.migrate");
   });
 });

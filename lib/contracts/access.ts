@@ -9,8 +9,8 @@ import { PRIVILEGES, type Privilege } from "@/lib/authz/privileges";
 export { PRIVILEGES as PRIVILEGE_LIST } from "@/lib/authz/privileges";
 export type PrivilegeName = Privilege;
 
-/** Privileges of features not built yet (snapshots, migration): the role editor does not offer them. */
-export const PRIVILEGES_PLANNED: readonly Privilege[] = ["vm.snapshot", "vm.migrate"];
+/** Privileges of features not built yet (migration): the role editor does not offer them. */
+export const PRIVILEGES_PLANNED: readonly Privilege[] = ["vm.migrate"];
 
 /** What the role editor offers: every privilege of a feature that exists, plus any the role already holds. */
 export function privilegesOffered(held: readonly string[] = []): Privilege[] {

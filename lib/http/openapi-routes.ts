@@ -72,11 +72,16 @@ import * as m68 from "@/app/api/vms/[hostId]/[uuid]/hardware/route";
 import * as m69 from "@/app/api/vms/[hostId]/[uuid]/route";
 import * as m70 from "@/app/api/vms/[hostId]/[uuid]/screenshot/route";
 import * as m71 from "@/app/api/vms/[hostId]/[uuid]/share-links/route";
-import * as m72 from "@/app/api/vms/[hostId]/[uuid]/tags/route";
-import * as m73 from "@/app/api/vms/[hostId]/[uuid]/to-template/route";
-import * as m74 from "@/app/api/vms/[hostId]/[uuid]/unmark-template/route";
-import * as m75 from "@/app/api/vms/create/route";
-import * as m76 from "@/app/api/vms/route";
+import * as m72 from "@/app/api/vms/[hostId]/[uuid]/snapshot-schedules/[id]/route";
+import * as m73 from "@/app/api/vms/[hostId]/[uuid]/snapshot-schedules/route";
+import * as m74 from "@/app/api/vms/[hostId]/[uuid]/snapshots/[name]/revert/route";
+import * as m75 from "@/app/api/vms/[hostId]/[uuid]/snapshots/[name]/route";
+import * as m76 from "@/app/api/vms/[hostId]/[uuid]/snapshots/route";
+import * as m77 from "@/app/api/vms/[hostId]/[uuid]/tags/route";
+import * as m78 from "@/app/api/vms/[hostId]/[uuid]/to-template/route";
+import * as m79 from "@/app/api/vms/[hostId]/[uuid]/unmark-template/route";
+import * as m80 from "@/app/api/vms/create/route";
+import * as m81 from "@/app/api/vms/route";
 
 export const API_ROUTES: readonly ApiRouteEntry[] = [
   { path: "/api/account/password", file: "app/api/account/password/route.ts", module: m0 },
@@ -151,9 +156,14 @@ export const API_ROUTES: readonly ApiRouteEntry[] = [
   { path: "/api/vms/{hostId}/{uuid}", file: "app/api/vms/[hostId]/[uuid]/route.ts", module: m69 },
   { path: "/api/vms/{hostId}/{uuid}/screenshot", file: "app/api/vms/[hostId]/[uuid]/screenshot/route.ts", module: m70 },
   { path: "/api/vms/{hostId}/{uuid}/share-links", file: "app/api/vms/[hostId]/[uuid]/share-links/route.ts", module: m71 },
-  { path: "/api/vms/{hostId}/{uuid}/tags", file: "app/api/vms/[hostId]/[uuid]/tags/route.ts", module: m72 },
-  { path: "/api/vms/{hostId}/{uuid}/to-template", file: "app/api/vms/[hostId]/[uuid]/to-template/route.ts", module: m73 },
-  { path: "/api/vms/{hostId}/{uuid}/unmark-template", file: "app/api/vms/[hostId]/[uuid]/unmark-template/route.ts", module: m74 },
-  { path: "/api/vms/create", file: "app/api/vms/create/route.ts", module: m75 },
-  { path: "/api/vms", file: "app/api/vms/route.ts", module: m76 },
+  { path: "/api/vms/{hostId}/{uuid}/snapshot-schedules/{id}", file: "app/api/vms/[hostId]/[uuid]/snapshot-schedules/[id]/route.ts", module: m72 },
+  { path: "/api/vms/{hostId}/{uuid}/snapshot-schedules", file: "app/api/vms/[hostId]/[uuid]/snapshot-schedules/route.ts", module: m73 },
+  { path: "/api/vms/{hostId}/{uuid}/snapshots/{name}/revert", file: "app/api/vms/[hostId]/[uuid]/snapshots/[name]/revert/route.ts", module: m74 },
+  { path: "/api/vms/{hostId}/{uuid}/snapshots/{name}", file: "app/api/vms/[hostId]/[uuid]/snapshots/[name]/route.ts", module: m75 },
+  { path: "/api/vms/{hostId}/{uuid}/snapshots", file: "app/api/vms/[hostId]/[uuid]/snapshots/route.ts", module: m76 },
+  { path: "/api/vms/{hostId}/{uuid}/tags", file: "app/api/vms/[hostId]/[uuid]/tags/route.ts", module: m77 },
+  { path: "/api/vms/{hostId}/{uuid}/to-template", file: "app/api/vms/[hostId]/[uuid]/to-template/route.ts", module: m78 },
+  { path: "/api/vms/{hostId}/{uuid}/unmark-template", file: "app/api/vms/[hostId]/[uuid]/unmark-template/route.ts", module: m79 },
+  { path: "/api/vms/create", file: "app/api/vms/create/route.ts", module: m80 },
+  { path: "/api/vms", file: "app/api/vms/route.ts", module: m81 },
 ];

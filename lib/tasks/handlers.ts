@@ -9,3 +9,5 @@ import "@/lib/provisioning/vm-create";
 import "@/lib/storage/upload";
 import "@/lib/provisioning/vm-delete";
 import "@/lib/provisioning/vm-clone";
+import "@/lib/snapshots/snapshots";
+import "@/lib/snapshots/schedules";
