@@ -69,6 +69,13 @@ describe("internal snapshots", () => {
       'A snapshot named "a" exists already.',
     );
     expect(internalRefusal(facts({ disks: [] }), [])).toMatch(/no writable disk/);
+    // A running VM's internal snapshot name goes through QEMU's monitor: '"' and '\' are lost there.
+    for (const name of ['a"b', "c\\d"]) {
+      expect(createPlan(req({ name }), facts(), [], "running")).toMatch(/QEMU's monitor/);
+      expect(typeof createPlan(req({ name }), facts(), [], "shut off")).toBe("object");
+      expect(typeof createPlan(req({ name, kind: "external" }), facts(), [], "running")).toBe("object");
+    }
+    expect(typeof createPlan(req({ name: "it's; <ok> & $(x)" }), facts(), [], "running")).toBe("object");
   });
 });
 

@@ -92,6 +92,13 @@ export function createPlan(
   if (req.kind === "internal") {
     const why = internalRefusal(facts, snapshots);
     if (why) return why;
+    // Tried on libvirt 9.0 / QEMU 7.2: the name goes to QEMU's monitor, which drops a snapshot named
+    // with '"' or '\\' while virsh reports success; reverting to it then fails.
+    if (running && /["\\]/.test(req.name))
+      return (
+        "The name holds '\"' or '\\': libvirt hands a running VM's internal snapshot name to QEMU's monitor, " +
+        "which loses such snapshots. Choose a name without them, or take an external snapshot."
+      );
     const xml = snapshotXmlBuild({
       name: req.name,
       description: req.description,
