@@ -5,7 +5,7 @@
 // overlay/inside its image, or absent with the VM on its own image and no stray overlay in use.
 // The stack's own sshds are never touched.
 import { execFileSync } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { DOMParser, XMLSerializer } from "@xmldom/xmldom";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -118,6 +118,8 @@ describe("SSH connection killed mid-snapshot", () => {
           expect(imageInfo(now)["backing-filename"]).toBe(before);
         } else {
           expect(now).toBe(before);
+          // No overlay of the failed attempt is left next to the image.
+          expect(readdirSync(path.dirname(T.disk)).filter((n) => n.startsWith("tiny.snap-"))).toEqual([]);
         }
       } else {
         expect(now).toBe(before);
