@@ -9,7 +9,7 @@
 //     hosts      lib/hosts: SSH transport and host client (base, db, libvirt)
 //   4 virt       lib/virt: one module per libvirt resource (hosts + libvirt)
 //   5 services   in this order: lib/audit lib/authz lib/auth lib/users lib/tasks lib/fleet lib/templates
-//                lib/storage lib/provisioning lib/consoles, then the task wiring (lib/tasks/handlers.ts,
+//                lib/storage lib/provisioning lib/consoles lib/snapshots, then the task wiring (lib/tasks/handlers.ts,
 //                housekeeping.ts); feature code reaches hosts through lib/virt or the host client
 //   (the privilege list and Prisma's enums are constants shared with the browser: base)
 //   6 delivery   lib/http (but errors.ts) lib/ws server.ts app/
@@ -33,7 +33,7 @@ const DB = ["^lib/db/", "^lib/generated/"];
 const LIBVIRT = ["^lib/libvirt/"];
 const HOSTS = ["^lib/hosts/"];
 const VIRT = ["^lib/virt/"];
-const SERVICES = ["^lib/(audit|authz|auth|users|tasks|fleet|storage|provisioning|templates|consoles)/"];
+const SERVICES = ["^lib/(audit|authz|auth|users|tasks|fleet|storage|provisioning|templates|consoles|snapshots)/"];
 const DELIVERY = ["^lib/http/(?!errors[.]ts$)", "^lib/ws/", "^server[.]ts$", "^app/"];
 const BROWSER = ["^components/"];
 const BROWSER_MAY_IMPORT = ["^lib/contracts/", "^lib/i18n/(config|negotiate)[.]ts$", ...SHARED_CONSTANTS];
@@ -53,6 +53,7 @@ const SERVICE_ORDER = [
   "storage",
   "provisioning",
   "consoles",
+  "snapshots",
 ];
 const TASK_WIRING = "^lib/tasks/(handlers|housekeeping)[.]ts$";
 const serviceOrder = SERVICE_ORDER.slice(0, -1).map((svc, i) => ({

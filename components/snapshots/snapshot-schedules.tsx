@@ -38,10 +38,14 @@ export function SnapshotSchedules({
     await fetchJson(`${path}/${enc(s.id)}`, { method: "DELETE" });
     await swr.mutate();
   });
-  const when = (iso: string) => format.dateTime(new Date(iso), { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
+  const when = (iso: string) =>
+    format.dateTime(new Date(iso), { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
 
   return (
-    <section className="space-y-3 border-t border-slate-200 pt-4 dark:border-slate-800" data-testid="snapshot-schedules">
+    <section
+      className="space-y-3 border-t border-slate-200 pt-4 dark:border-slate-800"
+      data-testid="snapshot-schedules"
+    >
       <div className="flex flex-wrap items-center justify-between gap-2">
         <h3 className="text-sm font-semibold text-slate-900 dark:text-slate-100">{t("schedule.title")}</h3>
         {canSnapshot ? (
@@ -84,7 +88,15 @@ export function SnapshotSchedules({
                   {s.lastTask ? (
                     <>
                       {" "}
-                      <Badge tone={s.lastTask.status === "failed" ? "danger" : s.lastTask.status === "succeeded" ? "success" : "neutral"}>
+                      <Badge
+                        tone={
+                          s.lastTask.status === "failed"
+                            ? "danger"
+                            : s.lastTask.status === "succeeded"
+                              ? "success"
+                              : "neutral"
+                        }
+                      >
                         {tt(`status.${s.lastTask.status}` as never)}
                       </Badge>
                     </>
@@ -154,7 +166,12 @@ function AddDialog({ path, onClose, onAdded }: { path: string; onClose: () => vo
       <form id="schedule-add-form" onSubmit={submit} className="grid gap-4 sm:grid-cols-2">
         <Field label={t("schedule.rhythm")}>
           {(p) => (
-            <Select {...p} value={mode} onChange={(e) => setMode(e.target.value as "hours" | "daily")} testId="schedule-mode">
+            <Select
+              {...p}
+              value={mode}
+              onChange={(e) => setMode(e.target.value as "hours" | "daily")}
+              testId="schedule-mode"
+            >
               <option value="hours">{t("schedule.modeHours")}</option>
               <option value="daily">{t("schedule.modeDaily")}</option>
             </Select>
@@ -163,22 +180,45 @@ function AddDialog({ path, onClose, onAdded }: { path: string; onClose: () => vo
         {mode === "hours" ? (
           <Field label={t("schedule.hours")} error={error?.fieldMessage("every.hours")}>
             {(p) => (
-              <Input {...p} type="number" min={1} max={168} value={hours} onChange={(e) => setHours(e.target.value)} testId="schedule-hours" />
+              <Input
+                {...p}
+                type="number"
+                min={1}
+                max={168}
+                value={hours}
+                onChange={(e) => setHours(e.target.value)}
+                testId="schedule-hours"
+              />
             )}
           </Field>
         ) : (
           <Field label={t("schedule.at")} error={error?.fieldMessage("every.at")}>
-            {(p) => <Input {...p} type="time" value={at} onChange={(e) => setAt(e.target.value)} testId="schedule-at" />}
+            {(p) => (
+              <Input {...p} type="time" value={at} onChange={(e) => setAt(e.target.value)} testId="schedule-at" />
+            )}
           </Field>
         )}
         <Field label={t("schedule.keep")} error={error?.fieldMessage("keep")}>
           {(p) => (
-            <Input {...p} type="number" min={1} max={100} value={keep} onChange={(e) => setKeep(e.target.value)} testId="schedule-keep" />
+            <Input
+              {...p}
+              type="number"
+              min={1}
+              max={100}
+              value={keep}
+              onChange={(e) => setKeep(e.target.value)}
+              testId="schedule-keep"
+            />
           )}
         </Field>
         <Field label={t("create.kind")}>
           {(p) => (
-            <Select {...p} value={kind} onChange={(e) => setKind(e.target.value as SnapshotKind)} testId="schedule-kind">
+            <Select
+              {...p}
+              value={kind}
+              onChange={(e) => setKind(e.target.value as SnapshotKind)}
+              testId="schedule-kind"
+            >
               <option value="internal">{t("location.internal")}</option>
               <option value="external">{t("location.external")}</option>
             </Select>

@@ -53,7 +53,15 @@ export function snapshotTree(list: SnapshotView[]): Node[] {
  * create, revert (running or paused after), delete (leaf, subtree, or merge into parent) and edit.
  * Long work runs as a task: its progress shows here until it ends.
  */
-export function VmSnapshotsPanel({ hostId, uuid, canSnapshot }: { hostId: string; uuid: string; canSnapshot: boolean }) {
+export function VmSnapshotsPanel({
+  hostId,
+  uuid,
+  canSnapshot,
+}: {
+  hostId: string;
+  uuid: string;
+  canSnapshot: boolean;
+}) {
   const t = useTranslations("snapshots");
   const format = useFormatter();
   const list = useSnapshots(hostId, uuid);
@@ -84,7 +92,12 @@ export function VmSnapshotsPanel({ hostId, uuid, canSnapshot }: { hostId: string
           description={t("description")}
           actions={
             canSnapshot ? (
-              <Button size="sm" testId="snapshot-create-open" disabled={!list.data || running} onClick={() => setCreating(true)}>
+              <Button
+                size="sm"
+                testId="snapshot-create-open"
+                disabled={!list.data || running}
+                onClick={() => setCreating(true)}
+              >
                 {t("create.open")}
               </Button>
             ) : null
@@ -152,15 +165,21 @@ export function VmSnapshotsPanel({ hostId, uuid, canSnapshot }: { hostId: string
                             ↳
                           </span>
                         ) : null}
-                        <span className="font-medium [overflow-wrap:anywhere] text-slate-900 dark:text-slate-100">{s.name}</span>
+                        <span className="font-medium [overflow-wrap:anywhere] text-slate-900 dark:text-slate-100">
+                          {s.name}
+                        </span>
                         {s.current ? (
                           <Badge tone="info" testId="snapshot-current">
                             {t("badge.current")}
                           </Badge>
                         ) : null}
-                        <Badge tone={s.location === "internal" ? "neutral" : "warning"}>{t(`location.${s.location}`)}</Badge>
+                        <Badge tone={s.location === "internal" ? "neutral" : "warning"}>
+                          {t(`location.${s.location}`)}
+                        </Badge>
                         <Badge>{s.diskOnly ? t("badge.diskOnly") : t("badge.full")}</Badge>
-                        <Badge tone={s.memory ? "success" : "neutral"}>{s.memory ? t("badge.memory") : t("badge.noMemory")}</Badge>
+                        <Badge tone={s.memory ? "success" : "neutral"}>
+                          {s.memory ? t("badge.memory") : t("badge.noMemory")}
+                        </Badge>
                         {s.scheduled ? <Badge tone="info">{t("badge.scheduled")}</Badge> : null}
                       </div>
                       {s.description ? (
@@ -174,18 +193,41 @@ export function VmSnapshotsPanel({ hostId, uuid, canSnapshot }: { hostId: string
                             {format.dateTime(new Date(s.createdAt), { dateStyle: "medium", timeStyle: "short" })}
                           </time>
                         ) : null}
-                        {s.state ? <> · {t("takenWhile", { state: t.has(`state.${s.state}`) ? t(`state.${s.state}`) : s.state })}</> : null}
+                        {s.state ? (
+                          <>
+                            {" "}
+                            · {t("takenWhile", { state: t.has(`state.${s.state}`) ? t(`state.${s.state}`) : s.state })}
+                          </>
+                        ) : null}
                       </p>
                     </div>
                     {canSnapshot ? (
                       <div className="flex shrink-0 flex-wrap gap-2">
-                        <Button size="sm" variant="secondary" disabled={running} testId="snapshot-revert" onClick={() => setReverting(s)}>
+                        <Button
+                          size="sm"
+                          variant="secondary"
+                          disabled={running}
+                          testId="snapshot-revert"
+                          onClick={() => setReverting(s)}
+                        >
                           {t("revert.open")}
                         </Button>
-                        <Button size="sm" variant="secondary" disabled={running} testId="snapshot-edit" onClick={() => setEditing(s)}>
+                        <Button
+                          size="sm"
+                          variant="secondary"
+                          disabled={running}
+                          testId="snapshot-edit"
+                          onClick={() => setEditing(s)}
+                        >
                           {t("edit.open")}
                         </Button>
-                        <Button size="sm" variant="danger" disabled={running} testId="snapshot-delete" onClick={() => setDeleting(s)}>
+                        <Button
+                          size="sm"
+                          variant="danger"
+                          disabled={running}
+                          testId="snapshot-delete"
+                          onClick={() => setDeleting(s)}
+                        >
                           {t("delete.open")}
                         </Button>
                       </div>
@@ -200,7 +242,12 @@ export function VmSnapshotsPanel({ hostId, uuid, canSnapshot }: { hostId: string
       </Card>
 
       {creating && list.data ? (
-        <CreateDialog base={base} caps={list.data.capabilities} onClose={() => setCreating(false)} onStarted={started} />
+        <CreateDialog
+          base={base}
+          caps={list.data.capabilities}
+          onClose={() => setCreating(false)}
+          onStarted={started}
+        />
       ) : null}
       {reverting && list.data ? (
         <RevertDialog
@@ -281,7 +328,9 @@ function CreateDialog({
   const t = useTranslations("snapshots");
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
-  const [kind, setKind] = useState<SnapshotKind>(caps.internalRefusal && !caps.externalRefusal ? "external" : "internal");
+  const [kind, setKind] = useState<SnapshotKind>(
+    caps.internalRefusal && !caps.externalRefusal ? "external" : "internal",
+  );
   const { busy, error, call } = useApiCall();
   const running = caps.vmState === "running" || caps.vmState === "paused";
 
@@ -310,7 +359,14 @@ function CreateDialog({
       <form id="snapshot-create-form" onSubmit={submit} className="space-y-4">
         <Field label={t("field.name")} required error={fieldMessage(error, "name")} hint={t("field.nameHint")}>
           {(p) => (
-            <Input {...p} value={name} maxLength={100} onChange={(e) => setName(e.target.value)} testId="snapshot-name" autoFocus />
+            <Input
+              {...p}
+              value={name}
+              maxLength={100}
+              onChange={(e) => setName(e.target.value)}
+              testId="snapshot-name"
+              autoFocus
+            />
           )}
         </Field>
         <Field label={t("field.description")} error={fieldMessage(error, "description")}>
@@ -343,7 +399,9 @@ function CreateDialog({
               hint:
                 caps.externalRefusal ??
                 (running && caps.guestAgent ? t("create.externalQuiesceHint") : t("create.externalHint")) +
-                  (caps.externalRevert ? "" : ` ${t("create.externalNoRevert", { version: caps.libvirtVersion ?? "?" })}`),
+                  (caps.externalRevert
+                    ? ""
+                    : ` ${t("create.externalNoRevert", { version: caps.libvirtVersion ?? "?" })}`),
               disabled: !!caps.externalRefusal,
             },
           ]}
@@ -410,7 +468,10 @@ function RevertDialog({
           {
             value: "as-taken",
             label: t("revert.asTaken", {
-              state: snapshot.state && t.has(`state.${snapshot.state}`) ? t(`state.${snapshot.state}`) : (snapshot.state ?? "?"),
+              state:
+                snapshot.state && t.has(`state.${snapshot.state}`)
+                  ? t(`state.${snapshot.state}`)
+                  : (snapshot.state ?? "?"),
             }),
           },
           { value: "running", label: t("revert.running") },
@@ -434,7 +495,9 @@ function DeleteDialog({
 }) {
   const t = useTranslations("snapshots");
   const external = snapshot.location === "external" || snapshot.location === "mixed";
-  const [mode, setMode] = useState<SnapshotDeleteMode>(external ? "merge" : snapshot.children.length ? "subtree" : "leaf");
+  const [mode, setMode] = useState<SnapshotDeleteMode>(
+    external ? "merge" : snapshot.children.length ? "subtree" : "leaf",
+  );
   const { busy, error, call } = useApiCall();
   return (
     <ConfirmDialog
@@ -448,7 +511,9 @@ function DeleteDialog({
       onCancel={onClose}
       onConfirm={() =>
         void call(async () => {
-          const r = await fetchJson<{ taskId: string }>(`${base}/${enc(snapshot.name)}?mode=${mode}`, { method: "DELETE" });
+          const r = await fetchJson<{ taskId: string }>(`${base}/${enc(snapshot.name)}?mode=${mode}`, {
+            method: "DELETE",
+          });
           onStarted(r.taskId);
           onClose();
         })

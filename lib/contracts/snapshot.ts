@@ -17,7 +17,6 @@ export const SnapshotNameSchema = z
   .max(100, "at most 100 characters")
   .refine((s) => !s.startsWith("-"), "must not start with '-'")
   .refine((s) => !s.includes("/"), "must not contain '/'")
-  // eslint-disable-next-line no-control-regex
   .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), "must not contain control characters")
   .refine((s) => s.trim() === s, "must not start or end with a space")
   .refine((s) => s !== "." && s !== "..", "must not be '.' or '..'");
@@ -25,7 +24,6 @@ export const SnapshotNameSchema = z
 export const SnapshotDescriptionSchema = z
   .string()
   .max(2000, "at most 2000 characters")
-  // eslint-disable-next-line no-control-regex
   .refine((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s), "must not contain control characters");
 
 /** internal: inside the qcow2 images (with the RAM when running); external: disk-only overlays. */
@@ -102,7 +100,10 @@ export const SnapshotScheduleSpecSchema = z
   .object({
     kind: SnapshotKindSchema.default("internal"),
     every: z.discriminatedUnion("mode", [
-      z.object({ mode: z.literal("hours"), hours: z.number().int().min(1, "at least 1 hour").max(168, "at most 168 hours") }),
+      z.object({
+        mode: z.literal("hours"),
+        hours: z.number().int().min(1, "at least 1 hour").max(168, "at most 168 hours"),
+      }),
       z.object({
         mode: z.literal("daily"),
         at: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "a time like 02:00 (24-hour, UTC)"),
@@ -126,9 +127,7 @@ export const SnapshotScheduleViewSchema = z.object({
   nextRuns: z.array(z.string()),
   lastRunAt: z.string().nullable(),
   /** The last run's task (its status says whether it failed). */
-  lastTask: z
-    .object({ id: z.string(), status: z.string(), error: z.string().nullable() })
-    .nullable(),
+  lastTask: z.object({ id: z.string(), status: z.string(), error: z.string().nullable() }).nullable(),
   /** How many of its snapshots exist now. */
   snapshots: z.number(),
 });

@@ -1,6 +1,14 @@
 import "server-only";
 import { attr, child, children, int, parseXmlRoot, path, text } from "./xml";
-import { xmlAppend, xmlEnsureChild, xmlNewDocument, xmlParseDocument, xmlRemove, xmlSerialize, xmlSetText } from "./xml-build";
+import {
+  xmlAppend,
+  xmlEnsureChild,
+  xmlNewDocument,
+  xmlParseDocument,
+  xmlRemove,
+  xmlSerialize,
+  xmlSetText,
+} from "./xml-build";
 
 /**
  * `virsh snapshot-dumpxml` / `checkpoint-dumpxml` -> what a snapshot list shows, and the snapshot XML
@@ -187,7 +195,12 @@ export function snapshotDomainFacts(domainXml: string): SnapshotDomainFacts {
     const t = child(c, "target");
     return attr(t, "name") === "org.qemu.guest_agent.0" && attr(t, "state") === "connected";
   });
-  return { name: text(child(d, "name"))?.trim() ?? "", disks, pflash: attr(path(d, "os", "loader"), "type") === "pflash", agentConnected };
+  return {
+    name: text(child(d, "name"))?.trim() ?? "",
+    disks,
+    pflash: attr(path(d, "os", "loader"), "type") === "pflash",
+    agentConnected,
+  };
 }
 
 export interface CheckpointWire {

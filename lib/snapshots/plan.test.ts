@@ -104,14 +104,21 @@ describe("external disk-only snapshots", () => {
   });
 
   it("refuses network and volume disks", () => {
-    const p = createPlan(req({ name: "x", kind: "external" }), facts({ disks: [disk({ type: "network", path: undefined })] }), [], "running");
+    const p = createPlan(
+      req({ name: "x", kind: "external" }),
+      facts({ disks: [disk({ type: "network", path: undefined })] }),
+      [],
+      "running",
+    );
     expect(p).toMatch(/Disk vda is a network disk/);
   });
 });
 
 describe("revert, delete, rename", () => {
   it("reverting an external snapshot needs libvirt 9.7", () => {
-    expect(revertRefusal(snap("e", "external"), v("9.0.0"))).toMatch(/libvirt 9\.0\.0 on this host cannot revert to external/);
+    expect(revertRefusal(snap("e", "external"), v("9.0.0"))).toMatch(
+      /libvirt 9\.0\.0 on this host cannot revert to external/,
+    );
     expect(revertRefusal(snap("e", "external"), v("9.7.0"))).toBeNull();
     expect(revertRefusal(snap("i", "internal"), v("9.0.0"))).toBeNull();
   });
@@ -144,7 +151,13 @@ describe("revert, delete, rename", () => {
       "b",
       new Set(["b"]),
     );
-    expect(views[0]).toMatchObject({ name: "a", children: ["b"], current: false, memory: true, createdAt: "2025-12-06T05:46:40.000Z" });
+    expect(views[0]).toMatchObject({
+      name: "a",
+      children: ["b"],
+      current: false,
+      memory: true,
+      createdAt: "2025-12-06T05:46:40.000Z",
+    });
     expect(views[1]).toMatchObject({ name: "b", parent: "a", current: true, memory: false, scheduled: true });
   });
 });

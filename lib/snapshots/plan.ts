@@ -168,7 +168,7 @@ export function deleteRefusal(
   if (external)
     return (
       `"${s.name}" is an external snapshot: its overlay holds the VM's writes since it was taken, so deleting ` +
-      "it means merging it into its parent. Choose \"merge into parent\"."
+      'it means merging it into its parent. Choose "merge into parent".'
     );
   if (mode === "leaf" && kids.length)
     return (
@@ -198,7 +198,11 @@ export function renameRefusal(s: SnapshotWire, newName: string, snapshots: Snaps
 }
 
 /** The tree as the API shows it (parents before children, as libvirt lists them). */
-export function snapshotViews(snapshots: SnapshotWire[], current: string | null, scheduled: Set<string>): SnapshotView[] {
+export function snapshotViews(
+  snapshots: SnapshotWire[],
+  current: string | null,
+  scheduled: Set<string>,
+): SnapshotView[] {
   return snapshots.map((s) => ({
     name: s.name,
     description: s.description ?? null,

@@ -11,11 +11,9 @@ describe("schedule times (UTC)", () => {
     expect(scheduleNextRun({ mode: "hours", hours: 4 }, at("2026-12-07T16:00:00Z")).toISOString()).toBe(
       "2026-12-07T20:00:00.000Z",
     );
-    expect(scheduleNextRuns({ mode: "hours", hours: 4 }, at("2026-12-07T21:00:00Z"), 3).map((d) => d.toISOString())).toEqual([
-      "2026-12-08T00:00:00.000Z",
-      "2026-12-08T04:00:00.000Z",
-      "2026-12-08T08:00:00.000Z",
-    ]);
+    expect(
+      scheduleNextRuns({ mode: "hours", hours: 4 }, at("2026-12-07T21:00:00Z"), 3).map((d) => d.toISOString()),
+    ).toEqual(["2026-12-08T00:00:00.000Z", "2026-12-08T04:00:00.000Z", "2026-12-08T08:00:00.000Z"]);
   });
 
   it("daily at 02:00: today when still ahead, else tomorrow", () => {

@@ -20,8 +20,15 @@ import { taskEnqueue } from "@/lib/tasks/tasks";
 import { snapshotDelete } from "@/lib/virt/snapshot";
 import { virshMessage } from "@/lib/hosts/client-errors";
 import { inventoryInvalidate } from "@/lib/fleet/inventory";
-import { retentionVictims, scheduledSnapshotName, scheduleNextRun, scheduleNextRuns, type ScheduleEvery } from "./schedule-times";
-import { handlerAudit, snapshotCreateRun, snapshotVmRead } from "./snapshots";
+import {
+  retentionVictims,
+  scheduledSnapshotName,
+  scheduleNextRun,
+  scheduleNextRuns,
+  type ScheduleEvery,
+} from "./schedule-times";
+import { snapshotCreateRun } from "./snapshot-tasks";
+import { handlerAudit, snapshotVmRead } from "./vm";
 
 /**
  * Scheduled snapshots with retention, per VM. The queue's own scheduler drives them: a pg-boss cron
@@ -80,7 +87,11 @@ function validId(id: string): string {
 }
 
 /** The VM's snapshot schedules with their next runs (vm.view). */
-export async function snapshotSchedulesOf(caller: Caller, hostId: string, vmUuid: string): Promise<SnapshotScheduleView[]> {
+export async function snapshotSchedulesOf(
+  caller: Caller,
+  hostId: string,
+  vmUuid: string,
+): Promise<SnapshotScheduleView[]> {
   await authorizeOrThrow(caller.principal, "vm.view", vmTarget(hostId, vmUuid));
   if (!z.uuid().safeParse(hostId).success) return [];
   const rows = await db().snapshotSchedule.findMany({
@@ -131,7 +142,12 @@ export async function snapshotScheduleCreate(
 }
 
 /** Removes a schedule (vm.snapshot); the snapshots it made stay. */
-export async function snapshotScheduleDelete(caller: Caller, hostId: string, vmUuid: string, rawId: string): Promise<void> {
+export async function snapshotScheduleDelete(
+  caller: Caller,
+  hostId: string,
+  vmUuid: string,
+  rawId: string,
+): Promise<void> {
   await authorizeOrThrow(caller.principal, "vm.snapshot", vmTarget(hostId, vmUuid));
   const id = validId(rawId);
   const row = await db().snapshotSchedule.findFirst({ where: { id, hostId, vmUuid: lower(vmUuid) } });
@@ -202,7 +218,10 @@ async function runScheduled(ctx: TaskContext) {
   const row = await db().snapshotSchedule.findUnique({ where: { id: input.scheduleId } });
   if (!row) throw new AppError("not_found", "The schedule was removed");
   // The creator's rights today, not when the schedule was made.
-  const caller = callerOf({ kind: "session", user: { id: input.userId, username: input.username }, sessionId: null }, "");
+  const caller = callerOf(
+    { kind: "session", user: { id: input.userId, username: input.username }, sessionId: null },
+    "",
+  );
   await authorizeOrThrow(caller.principal, "vm.snapshot", vmTarget(row.hostId, row.vmUuid)).catch(() => {
     throw new AppError("forbidden", `${input.username} no longer may take snapshots of this VM`);
   });
@@ -231,10 +250,18 @@ async function runScheduled(ctx: TaskContext) {
     await ctx.log(msg("lines.snapshotRetention", { name: v.name, keep: row.keep }));
     // Internal: this snapshot only (its children move up to its parent); external: merged into its parent.
     const r = await snapshotDelete({ host: vm.client, uuid: vm.uuid, name: v.name });
-    const details = { snapshot: v.name, mode: s.location === "internal" ? "single" : "merge", scheduleId: row.id, retention: true };
+    const details = {
+      snapshot: v.name,
+      mode: s.location === "internal" ? "single" : "merge",
+      scheduleId: row.id,
+      retention: true,
+    };
     if (!r.ok) {
       await audit("delete", "failure", { ...details, error: virshMessage(r.stderr) });
-      throw new AppError("action_failed", `${vm.client.host.name}: retention could not delete ${v.name}: ${virshMessage(r.stderr)}`);
+      throw new AppError(
+        "action_failed",
+        `${vm.client.host.name}: retention could not delete ${v.name}: ${virshMessage(r.stderr)}`,
+      );
     }
     await db().scheduledSnapshot.delete({ where: { id: v.id } });
     await audit("delete", "success", details);

@@ -49,7 +49,10 @@ export async function snapshotCurrentName({ host, uuid }: Domain): Promise<strin
 }
 
 /** Every snapshot parsed, with the current one's name, in one session batch after the list. */
-export async function snapshotTreeRead({ host, uuid }: Domain): Promise<{ snapshots: SnapshotWire[]; current: string | null }> {
+export async function snapshotTreeRead({
+  host,
+  uuid,
+}: Domain): Promise<{ snapshots: SnapshotWire[]; current: string | null }> {
   const [snapshots, current] = await Promise.all([snapshotGetAll({ host, uuid }), snapshotCurrentName({ host, uuid })]);
   return { snapshots, current };
 }
@@ -87,11 +90,21 @@ export async function snapshotCreate({
  * Rewrites a snapshot's metadata: `snapshot-create --redefine` with a full `snapshot-dumpxml`
  * (libvirt's non-interactive form of `snapshot-edit`); `current` makes it the current snapshot.
  */
-export async function snapshotRedefine({ host, uuid, xml, current }: Domain & { xml: string; current?: boolean }): Promise<void> {
+export async function snapshotRedefine({
+  host,
+  uuid,
+  xml,
+  current,
+}: Domain & { xml: string; current?: boolean }): Promise<void> {
   await host.virshExec(
     {
       command: "snapshot-create",
-      args: [{ domain: uuid }, { arg: "/dev/stdin" }, { flag: "--redefine" }, ...(current ? [{ flag: "--current" }] : [])],
+      args: [
+        { domain: uuid },
+        { arg: "/dev/stdin" },
+        { flag: "--redefine" },
+        ...(current ? [{ flag: "--current" }] : []),
+      ],
     },
     { stdin: xml, timeoutMs: 60_000 },
   );
@@ -134,7 +147,11 @@ export async function snapshotDelete({
 }
 
 /** Progress of a disk's block job (`blockjob --info --raw`): null when none runs. */
-export async function blockJobProgress({ host, uuid, disk }: Domain & { disk: string }): Promise<{ cur: number; end: number } | null> {
+export async function blockJobProgress({
+  host,
+  uuid,
+  disk,
+}: Domain & { disk: string }): Promise<{ cur: number; end: number } | null> {
   const [r] = await host.virshTry({
     command: "blockjob",
     args: [{ domain: uuid }, { arg: disk }, { flag: "--info" }, { flag: "--raw" }],

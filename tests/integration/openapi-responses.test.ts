@@ -246,7 +246,10 @@ describe(`OpenAPI document against real answers on ${testDbKind()}`, () => {
     const tree = await checkedCall("GET", "vms/[hostId]/[uuid]/snapshots", 200, { params: vm });
     expect(tree.json.snapshots.map((s: { name: string }) => s.name)).toEqual(["oapi snap"]);
     const named = { ...vm, name: "oapi snap" };
-    await checkedCall("PATCH", "vms/[hostId]/[uuid]/snapshots/[name]", 200, { params: named, body: { description: "d" } });
+    await checkedCall("PATCH", "vms/[hostId]/[uuid]/snapshots/[name]", 200, {
+      params: named,
+      body: { description: "d" },
+    });
     const refused = await checkedCall("PATCH", "vms/[hostId]/[uuid]/snapshots/[name]", 409, {
       params: named,
       body: { name: "renamed" },

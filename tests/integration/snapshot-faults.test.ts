@@ -99,7 +99,9 @@ describe("SSH connection killed mid-snapshot", () => {
         "the create to start",
         async () => {
           const t = await (await import("@/lib/tasks/tasks")).taskGet(f.caller, taskId);
-          return t.messageKey === "steps.snapshotCreating" || t.status !== "queued" && t.status !== "running" ? t : false;
+          return t.messageKey === "steps.snapshotCreating" || (t.status !== "queued" && t.status !== "running")
+            ? t
+            : false;
         },
         { timeoutMs: 30_000, intervalMs: 20 },
       );
@@ -133,7 +135,8 @@ describe("SSH connection killed mid-snapshot", () => {
       if (listed)
         await taskEnded(
           f,
-          (await snaps.snapshotDeleteEnqueue(f.caller, host.id, T.uuid, name, kind === "external" ? "merge" : "leaf")).taskId,
+          (await snaps.snapshotDeleteEnqueue(f.caller, host.id, T.uuid, name, kind === "external" ? "merge" : "leaf"))
+            .taskId,
         );
       expect(diskSource()).toBe(T.disk);
     });

@@ -82,14 +82,7 @@ beforeAll(async () => {
   const dir = lab.diskDir("host1");
   R = { name: `vdtest-fleet-snap-${lab.tag}-raw`, uuid: crypto.randomUUID(), disk: path.join(dir, "raw.img") };
   execFileSync("qemu-img", ["create", "-q", "-f", "raw", R.disk, "8M"]);
-  define(
-    withDisk(
-      guestXml({ ...R, listen: "127.0.0.1", domainType: stackEnv().domainType }),
-      R.disk,
-      "raw",
-      true,
-    ),
-  );
+  define(withDisk(guestXml({ ...R, listen: "127.0.0.1", domainType: stackEnv().domainType }), R.disk, "raw", true));
   T = { name: `vdtest-fleet-snap-${lab.tag}-tiny`, uuid: crypto.randomUUID(), disk: path.join(dir, "tiny.qcow2") };
   lab.createDisk("host1", T.disk, 16);
   define(withDisk(tinyGuestXml({ ...T, ...tinyGuestFiles() }), T.disk, "qcow2", false));
@@ -120,7 +113,11 @@ afterAll(async () => {
 describe("internal snapshots of a shut-off qcow2 VM", () => {
   it("creates one with a hostile name and description, as a task; the tree marks it current", async () => {
     const t = await run(
-      snaps.snapshotCreateEnqueue(f.caller, hostId, A.uuid, { name: HOSTILE, description: "desc <b> & 'q'", kind: "internal" }),
+      snaps.snapshotCreateEnqueue(f.caller, hostId, A.uuid, {
+        name: HOSTILE,
+        description: "desc <b> & 'q'",
+        kind: "internal",
+      }),
     );
     expect(t.error).toBeNull();
     expect(t.status).toBe("succeeded");
@@ -140,8 +137,16 @@ describe("internal snapshots of a shut-off qcow2 VM", () => {
         children: [],
       }),
     ]);
-    expect(capabilities).toMatchObject({ vmState: "shut off", internalRefusal: null, externalRevert: false, libvirtVersion: "9.0.0" });
-    expect((await f.auditActions("vm.snapshot.create")).at(-1)).toMatchObject({ outcome: "success", targetName: A.name });
+    expect(capabilities).toMatchObject({
+      vmState: "shut off",
+      internalRefusal: null,
+      externalRevert: false,
+      libvirtVersion: "9.0.0",
+    });
+    expect((await f.auditActions("vm.snapshot.create")).at(-1)).toMatchObject({
+      outcome: "success",
+      targetName: A.name,
+    });
   });
 
   it("refuses bad names naming the field, and a taken name, changing nothing", async () => {
@@ -208,7 +213,9 @@ describe("internal snapshots of a shut-off qcow2 VM", () => {
 
 describe("external disk-only snapshots", () => {
   it("raw disk: internal refused with what to do instead; external works; then internal refused, revert refused", async () => {
-    await expect(snaps.snapshotCreateEnqueue(f.caller, hostId, R.uuid, { name: "i", kind: "internal" })).rejects.toMatchObject({
+    await expect(
+      snaps.snapshotCreateEnqueue(f.caller, hostId, R.uuid, { name: "i", kind: "internal" }),
+    ).rejects.toMatchObject({
       code: "invalid_state",
       message: expect.stringMatching(/Disk vda is raw: .*Take an external/),
     });
@@ -218,7 +225,13 @@ describe("external disk-only snapshots", () => {
     expect(overlay).toMatch(/\/raw\.snap-\d{8}T\d{6}-[0-9a-f]{4}\.qcow2$/);
     expect(existsSync(overlay)).toBe(true);
     const { snapshots, capabilities } = await snaps.snapshotsOf(f.caller, hostId, R.uuid);
-    expect(snapshots[0]).toMatchObject({ name: "ext 1", diskOnly: true, location: "external", memory: false, current: true });
+    expect(snapshots[0]).toMatchObject({
+      name: "ext 1",
+      diskOnly: true,
+      location: "external",
+      memory: false,
+      current: true,
+    });
     expect(capabilities.internalRefusal).toMatch(/external snapshot overlays/);
     await expect(snaps.snapshotRevertEnqueue(f.caller, hostId, R.uuid, "ext 1", {})).rejects.toMatchObject({
       code: "invalid_state",
@@ -281,7 +294,10 @@ describe("scheduled snapshots", () => {
     await expect(
       sched.snapshotScheduleCreate(f.caller, hostId, A.uuid, { every: { mode: "hours", hours: 1 }, keep: 0 }),
     ).rejects.toMatchObject({ code: "invalid_input", message: expect.stringContaining("keep") });
-    const s = await sched.snapshotScheduleCreate(f.caller, hostId, A.uuid, { every: { mode: "hours", hours: 1 }, keep: 2 });
+    const s = await sched.snapshotScheduleCreate(f.caller, hostId, A.uuid, {
+      every: { mode: "hours", hours: 1 },
+      keep: 2,
+    });
     expect(s.nextRuns).toHaveLength(5);
     expect(new Date(s.nextRuns[0]!).getUTCMinutes()).toBe(0);
     const db = f.mod.db.db();
@@ -303,16 +319,24 @@ describe("scheduled snapshots", () => {
     const tree = await snaps.snapshotsOf(f.caller, hostId, A.uuid);
     expect(tree.snapshots.filter((x) => x.scheduled).map((x) => x.name)).toEqual([names[1], names[2]]);
     const deletes = await f.auditActions("vm.snapshot.delete");
-    expect(deletes.at(-1)).toMatchObject({ outcome: "success", details: expect.objectContaining({ retention: true, snapshot: names[0] }) });
+    expect(deletes.at(-1)).toMatchObject({
+      outcome: "success",
+      details: expect.objectContaining({ retention: true, snapshot: names[0] }),
+    });
     await sched.snapshotScheduleDelete(f.caller, hostId, A.uuid, s.id);
     expect(await sched.snapshotSchedulesOf(f.caller, hostId, A.uuid)).toEqual([]);
   });
 
   it("a run that fails shows in the schedule, the task and the audit log", async () => {
     const sched = await import("@/lib/snapshots/schedules");
-    const s = await sched.snapshotScheduleCreate(f.caller, hostId, R.uuid, { every: { mode: "daily", at: "02:00" }, keep: 7 });
+    const s = await sched.snapshotScheduleCreate(f.caller, hostId, R.uuid, {
+      every: { mode: "daily", at: "02:00" },
+      keep: 7,
+    });
     expect(s.every).toEqual({ mode: "daily", at: "02:00" });
-    await f.mod.db.db().snapshotSchedule.update({ where: { id: s.id }, data: { nextRunAt: new Date(Date.UTC(2026, 0, 2, 2)) } });
+    await f.mod.db
+      .db()
+      .snapshotSchedule.update({ where: { id: s.id }, data: { nextRunAt: new Date(Date.UTC(2026, 0, 2, 2)) } });
     const queued = await sched.snapshotSchedulesTick(new Date(Date.UTC(2026, 0, 2, 2, 0, 5)));
     const tasks = await Promise.all(queued.map((id) => taskEnded(f, id)));
     const t = tasks.find((x) => x.vmUuid === R.uuid)!;
@@ -331,7 +355,13 @@ describe("scheduled snapshots", () => {
 describe("through the routes", () => {
   it("422 names the field; a viewer sees the tree but may not take a snapshot (403)", async () => {
     const admin = await whoCreate(f, `snap-admin-${lab.tag}`, "admin");
-    const bad = await routeCall(admin, "POST", "vms/[hostId]/[uuid]/snapshots", { hostId, uuid: A.uuid }, { name: "-x" });
+    const bad = await routeCall(
+      admin,
+      "POST",
+      "vms/[hostId]/[uuid]/snapshots",
+      { hostId, uuid: A.uuid },
+      { name: "-x" },
+    );
     expect(bad.status).toBe(422);
     expect(JSON.stringify(bad.json)).toContain("name");
     const viewer = await whoCreate(f, `snap-viewer-${lab.tag}`, "helpdesk");
@@ -344,7 +374,13 @@ describe("through the routes", () => {
     const before = snapshotNames(A.uuid);
     const list = await routeCall(viewer, "GET", "vms/[hostId]/[uuid]/snapshots", { hostId, uuid: A.uuid });
     expect(list.status).toBe(200);
-    const denied = await routeCall(viewer, "POST", "vms/[hostId]/[uuid]/snapshots", { hostId, uuid: A.uuid }, { name: "n" });
+    const denied = await routeCall(
+      viewer,
+      "POST",
+      "vms/[hostId]/[uuid]/snapshots",
+      { hostId, uuid: A.uuid },
+      { name: "n" },
+    );
     expect(denied.status).toBe(403);
     expect(snapshotNames(A.uuid)).toEqual(before);
   });

@@ -43,7 +43,12 @@ export default async function VmPage({ params }: { params: Promise<{ hostId: str
           />
         }
       />
-      <VmSnapshotsPanel key={`snapshots-${hostId}/${uuid}`} hostId={hostId} uuid={uuid} canSnapshot={held.has("vm.snapshot")} />
+      <VmSnapshotsPanel
+        key={`snapshots-${hostId}/${uuid}`}
+        hostId={hostId}
+        uuid={uuid}
+        canSnapshot={held.has("vm.snapshot")}
+      />
       {held.has("vm.console") ? <VmSharePanel key={`share-${hostId}/${uuid}`} hostId={hostId} uuid={uuid} /> : null}
     </>
   );

@@ -26,7 +26,12 @@ export const PATCH = jsonRoute(
  * external snapshot's overlay into its parent (block commit, progress in the task).
  */
 export const DELETE = jsonRoute(
-  { ...onVm, query: SnapshotDeleteQuerySchema, responses: { 202: SnapshotTaskResponseSchema }, privilege: "vm.snapshot" },
+  {
+    ...onVm,
+    query: SnapshotDeleteQuerySchema,
+    responses: { 202: SnapshotTaskResponseSchema },
+    privilege: "vm.snapshot",
+  },
   async ({ caller, params, query }) =>
     snapshotDeleteEnqueue(caller, params.hostId, params.uuid, params.name, query.mode),
 );
