@@ -9,7 +9,7 @@
 //     hosts      lib/hosts: SSH transport and host client (base, db, libvirt)
 //   4 virt       lib/virt: one module per libvirt resource (hosts + libvirt)
 //   5 services   in this order: lib/audit lib/authz lib/auth lib/users lib/tasks lib/fleet lib/templates
-//                lib/storage lib/provisioning lib/backup lib/consoles lib/migration, then the task wiring (lib/tasks/handlers.ts,
+//                lib/storage lib/provisioning lib/backup lib/consoles lib/migration lib/snapshots, then the task wiring (lib/tasks/handlers.ts,
 //                housekeeping.ts); feature code reaches hosts through lib/virt or the host client
 //   (the privilege list and Prisma's enums are constants shared with the browser: base)
 //   6 delivery   lib/http (but errors.ts) lib/ws server.ts app/
@@ -34,7 +34,7 @@ const LIBVIRT = ["^lib/libvirt/"];
 const HOSTS = ["^lib/hosts/"];
 const VIRT = ["^lib/virt/"];
 const SERVICES = [
-  "^lib/(audit|authz|auth|users|tasks|fleet|storage|provisioning|backup|templates|consoles|migration)/",
+  "^lib/(audit|authz|auth|users|tasks|fleet|storage|provisioning|backup|templates|consoles|migration|snapshots)/",
 ];
 const DELIVERY = ["^lib/http/(?!errors[.]ts$)", "^lib/ws/", "^server[.]ts$", "^app/"];
 const BROWSER = ["^components/"];
@@ -57,6 +57,7 @@ const SERVICE_ORDER = [
   "backup",
   "consoles",
   "migration",
+  "snapshots",
 ];
 const TASK_WIRING = "^lib/tasks/(handlers|housekeeping)[.]ts$";
 const serviceOrder = SERVICE_ORDER.slice(0, -1).map((svc, i) => ({

@@ -17,6 +17,7 @@ import { taskWorkersStart, taskWorkersStop } from "@/lib/tasks/workers";
 import { partialVolumesStop, partialVolumesSweepStart } from "@/lib/storage/partial-volumes";
 import { housekeepingStart } from "@/lib/tasks/housekeeping";
 import { backupJobsStart } from "@/lib/backup/jobs";
+import { snapshotSchedulerStart } from "@/lib/snapshots/schedules";
 import "@/lib/tasks/handlers";
 
 const dev = process.argv.includes("--dev");
@@ -69,6 +70,8 @@ async function main() {
   await housekeepingStart();
   // Backup jobs' cron schedules (pg-boss) and this instance's workers for them.
   await backupJobsStart();
+  // Scheduled snapshots: a minute tick on the same queue queues the runs that are due.
+  await snapshotSchedulerStart();
   // Partial volumes (uploads) a dead instance left on hosts: removed now (in the background) and every minute.
   void partialVolumesSweepStart();
 

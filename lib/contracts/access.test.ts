@@ -1,16 +1,15 @@
 import { describe, expect, it } from "vitest";
+import { PRIVILEGES } from "@/lib/authz/privileges";
 import { privilegesOffered } from "./access";
 
 describe("privilegesOffered", () => {
-  it("leaves out the privileges of features not built yet", () => {
+  it("offers every privilege whose feature exists: snapshots, migration and backups included", () => {
     const offered = privilegesOffered();
     expect(offered).toContain("vm.console");
     expect(offered).toContain("network.manage");
-    expect(offered).not.toContain("vm.snapshot");
+    expect(offered).toContain("vm.snapshot");
     expect(offered).toContain("vm.migrate");
-  });
-
-  it("keeps one a role already holds, so editing the role can drop it", () => {
-    expect(privilegesOffered(["vm.view", "vm.snapshot"])).toContain("vm.snapshot");
+    expect(offered).toContain("backup.manage");
+    expect(offered).toEqual([...PRIVILEGES]);
   });
 });

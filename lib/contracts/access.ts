@@ -9,8 +9,8 @@ import { PRIVILEGES, type Privilege } from "@/lib/authz/privileges";
 export { PRIVILEGES as PRIVILEGE_LIST } from "@/lib/authz/privileges";
 export type PrivilegeName = Privilege;
 
-/** Privileges of features not built yet (snapshots): the role editor does not offer them. */
-export const PRIVILEGES_PLANNED: readonly Privilege[] = ["vm.snapshot"];
+/** Privileges of features not built yet: the role editor does not offer them (none today). */
+export const PRIVILEGES_PLANNED: readonly Privilege[] = [];
 
 /** What the role editor offers: every privilege of a feature that exists, plus any the role already holds. */
 export function privilegesOffered(held: readonly string[] = []): Privilege[] {

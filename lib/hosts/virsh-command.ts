@@ -155,6 +155,18 @@ const SPECS = {
   },
   "snapshot-dumpxml": { domains: ONE, args: ONE, flags: ["--security-info"] },
   "snapshot-current": { domains: ONE, flags: ["--name"] },
+  // Snapshot changes (lib/virt/snapshot.ts): the XML comes on stdin (snapshot-create /dev/stdin).
+  // Left out: --no-metadata, --halt, --reuse-external, --live (create), --force (revert: libvirt asks for
+  // it when a revert would lose state; virtdeck surfaces that refusal instead).
+  "snapshot-create": {
+    domains: ONE,
+    args: ONE,
+    flags: ["--redefine", "--current", "--disk-only", "--quiesce", "--atomic", "--validate"],
+  },
+  "snapshot-revert": { domains: ONE, args: ONE, flags: ["--running", "--paused"] },
+  "snapshot-delete": { domains: ONE, args: ONE, flags: ["--children", "--metadata"] },
+  // Progress of the block commit an external snapshot's deletion runs.
+  blockjob: { domains: ONE, args: ONE, flags: ["--info", "--raw"] },
   "checkpoint-list": { domains: ONE, flags: ["--name", "--tree", "--roots", "--leaves", "--topological"] },
   "checkpoint-dumpxml": { domains: ONE, args: ONE, flags: ["--security-info", "--no-domain", "--size"] },
   // Backups (lib/virt/backup.ts, lib/virt/checkpoint.ts): backup-begin reads its backup and

@@ -92,11 +92,16 @@ import * as m88 from "@/app/api/vms/[hostId]/[uuid]/migrate/route";
 import * as m89 from "@/app/api/vms/[hostId]/[uuid]/route";
 import * as m90 from "@/app/api/vms/[hostId]/[uuid]/screenshot/route";
 import * as m91 from "@/app/api/vms/[hostId]/[uuid]/share-links/route";
-import * as m92 from "@/app/api/vms/[hostId]/[uuid]/tags/route";
-import * as m93 from "@/app/api/vms/[hostId]/[uuid]/to-template/route";
-import * as m94 from "@/app/api/vms/[hostId]/[uuid]/unmark-template/route";
-import * as m95 from "@/app/api/vms/create/route";
-import * as m96 from "@/app/api/vms/route";
+import * as m92 from "@/app/api/vms/[hostId]/[uuid]/snapshot-schedules/[id]/route";
+import * as m93 from "@/app/api/vms/[hostId]/[uuid]/snapshot-schedules/route";
+import * as m94 from "@/app/api/vms/[hostId]/[uuid]/snapshots/[name]/revert/route";
+import * as m95 from "@/app/api/vms/[hostId]/[uuid]/snapshots/[name]/route";
+import * as m96 from "@/app/api/vms/[hostId]/[uuid]/snapshots/route";
+import * as m97 from "@/app/api/vms/[hostId]/[uuid]/tags/route";
+import * as m98 from "@/app/api/vms/[hostId]/[uuid]/to-template/route";
+import * as m99 from "@/app/api/vms/[hostId]/[uuid]/unmark-template/route";
+import * as m100 from "@/app/api/vms/create/route";
+import * as m101 from "@/app/api/vms/route";
 
 export const API_ROUTES: readonly ApiRouteEntry[] = [
   { path: "/api/account/password", file: "app/api/account/password/route.ts", module: m0 },
@@ -191,9 +196,14 @@ export const API_ROUTES: readonly ApiRouteEntry[] = [
   { path: "/api/vms/{hostId}/{uuid}", file: "app/api/vms/[hostId]/[uuid]/route.ts", module: m89 },
   { path: "/api/vms/{hostId}/{uuid}/screenshot", file: "app/api/vms/[hostId]/[uuid]/screenshot/route.ts", module: m90 },
   { path: "/api/vms/{hostId}/{uuid}/share-links", file: "app/api/vms/[hostId]/[uuid]/share-links/route.ts", module: m91 },
-  { path: "/api/vms/{hostId}/{uuid}/tags", file: "app/api/vms/[hostId]/[uuid]/tags/route.ts", module: m92 },
-  { path: "/api/vms/{hostId}/{uuid}/to-template", file: "app/api/vms/[hostId]/[uuid]/to-template/route.ts", module: m93 },
-  { path: "/api/vms/{hostId}/{uuid}/unmark-template", file: "app/api/vms/[hostId]/[uuid]/unmark-template/route.ts", module: m94 },
-  { path: "/api/vms/create", file: "app/api/vms/create/route.ts", module: m95 },
-  { path: "/api/vms", file: "app/api/vms/route.ts", module: m96 },
+  { path: "/api/vms/{hostId}/{uuid}/snapshot-schedules/{id}", file: "app/api/vms/[hostId]/[uuid]/snapshot-schedules/[id]/route.ts", module: m92 },
+  { path: "/api/vms/{hostId}/{uuid}/snapshot-schedules", file: "app/api/vms/[hostId]/[uuid]/snapshot-schedules/route.ts", module: m93 },
+  { path: "/api/vms/{hostId}/{uuid}/snapshots/{name}/revert", file: "app/api/vms/[hostId]/[uuid]/snapshots/[name]/revert/route.ts", module: m94 },
+  { path: "/api/vms/{hostId}/{uuid}/snapshots/{name}", file: "app/api/vms/[hostId]/[uuid]/snapshots/[name]/route.ts", module: m95 },
+  { path: "/api/vms/{hostId}/{uuid}/snapshots", file: "app/api/vms/[hostId]/[uuid]/snapshots/route.ts", module: m96 },
+  { path: "/api/vms/{hostId}/{uuid}/tags", file: "app/api/vms/[hostId]/[uuid]/tags/route.ts", module: m97 },
+  { path: "/api/vms/{hostId}/{uuid}/to-template", file: "app/api/vms/[hostId]/[uuid]/to-template/route.ts", module: m98 },
+  { path: "/api/vms/{hostId}/{uuid}/unmark-template", file: "app/api/vms/[hostId]/[uuid]/unmark-template/route.ts", module: m99 },
+  { path: "/api/vms/create", file: "app/api/vms/create/route.ts", module: m100 },
+  { path: "/api/vms", file: "app/api/vms/route.ts", module: m101 },
 ];

@@ -13,3 +13,5 @@ import "@/lib/provisioning/vm-clone";
 import "@/lib/backup/run";
 import "@/lib/backup/restore";
 import "@/lib/migration/service";
+import "@/lib/snapshots/snapshots";
+import "@/lib/snapshots/schedules";

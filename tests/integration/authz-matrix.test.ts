@@ -903,6 +903,50 @@ const ROWS: Record<string, Row> = {
     vm: "N",
     call: (t) => ({ params: vmP(t), body: { addNic: { kind: "bridge", source: "vdmatrixbr0" } } }),
   },
+  // Snapshots: the tree with vm.view; every change vm.snapshot on the VM. Harmless calls: a body the
+  // schema refuses, or a snapshot / schedule that does not exist (answered after authorization).
+  "vms/[hostId]/[uuid]/snapshots GET": { rule: need("vm.view", "vm"), target: "vm", call: (t) => ({ params: vmP(t) }) },
+  "vms/[hostId]/[uuid]/snapshots POST": {
+    rule: need("vm.snapshot", "vm"),
+    target: "vm",
+    call: (t) => ({ params: vmP(t), body: { name: "matrix", kind: "both" } }),
+    ok: { status: 422, code: "invalid_input", why: "invalid body" },
+  },
+  "vms/[hostId]/[uuid]/snapshots/[name] PATCH": {
+    rule: need("vm.snapshot", "vm"),
+    target: "vm",
+    call: (t) => ({ params: { ...vmP(t), name: `vdtest-matrix-${rnd()}` }, body: { description: "x" } }),
+    ok: { status: 404, code: "not_found", why: "no such snapshot" },
+  },
+  "vms/[hostId]/[uuid]/snapshots/[name] DELETE": {
+    rule: need("vm.snapshot", "vm"),
+    target: "vm",
+    call: (t) => ({ params: { ...vmP(t), name: `vdtest-matrix-${rnd()}` }, query: "mode=leaf" }),
+    ok: { status: 404, code: "not_found", why: "no such snapshot" },
+  },
+  "vms/[hostId]/[uuid]/snapshots/[name]/revert POST": {
+    rule: need("vm.snapshot", "vm"),
+    target: "vm",
+    call: (t) => ({ params: { ...vmP(t), name: `vdtest-matrix-${rnd()}` }, body: { after: "running" } }),
+    ok: { status: 404, code: "not_found", why: "no such snapshot" },
+  },
+  "vms/[hostId]/[uuid]/snapshot-schedules GET": {
+    rule: need("vm.view", "vm"),
+    target: "vm",
+    call: (t) => ({ params: vmP(t) }),
+  },
+  "vms/[hostId]/[uuid]/snapshot-schedules POST": {
+    rule: need("vm.snapshot", "vm"),
+    target: "vm",
+    call: (t) => ({ params: vmP(t), body: { every: { mode: "hours", hours: 4 }, keep: 0 } }),
+    ok: { status: 422, code: "invalid_input", why: "retention of 0" },
+  },
+  "vms/[hostId]/[uuid]/snapshot-schedules/[id] DELETE": {
+    rule: need("vm.snapshot", "vm"),
+    target: "vm",
+    call: (t) => ({ params: { ...vmP(t), id: randomUUID() } }),
+    ok: { status: 404, code: "not_found", why: "no such schedule" },
+  },
   "vms/[hostId]/[uuid]/console GET": { rule: need("vm.view", "vm"), target: "vm", call: (t) => ({ params: vmP(t) }) },
   "vms/[hostId]/[uuid]/console POST": {
     rule: need("vm.console", "vm"),

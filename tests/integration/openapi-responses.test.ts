@@ -326,6 +326,38 @@ describe(`OpenAPI document against real answers on ${testDbKind()}`, () => {
     expect(delRepo.status).toBe(204);
   });
 
+  it("snapshots: tree, create (task), edit, revert, delete, schedules", async () => {
+    const g = lab.define("host1");
+    const vm = { hostId, uuid: g.uuid };
+    // No task workers in this file: the tasks are queued (202) and never run; the snapshot is made here.
+    virshSync("host1", ["snapshot-create-as", g.uuid, "oapi snap"]);
+    await checkedCall("POST", "vms/[hostId]/[uuid]/snapshots", 202, { params: vm, body: { name: "oapi 2" } });
+    const tree = await checkedCall("GET", "vms/[hostId]/[uuid]/snapshots", 200, { params: vm });
+    expect(tree.json.snapshots.map((s: { name: string }) => s.name)).toEqual(["oapi snap"]);
+    const named = { ...vm, name: "oapi snap" };
+    await checkedCall("PATCH", "vms/[hostId]/[uuid]/snapshots/[name]", 200, {
+      params: named,
+      body: { description: "d" },
+    });
+    const refused = await checkedCall("PATCH", "vms/[hostId]/[uuid]/snapshots/[name]", 409, {
+      params: named,
+      body: { name: "renamed" },
+    });
+    expect(refused.json.error.code).toBe("invalid_state");
+    await checkedCall("POST", "vms/[hostId]/[uuid]/snapshots/[name]/revert", 202, { params: named, body: {} });
+    await checkedCall("POST", "vms/[hostId]/[uuid]/snapshots", 422, { params: vm, body: { name: "-x" } });
+    const sched = await checkedCall("POST", "vms/[hostId]/[uuid]/snapshot-schedules", 201, {
+      params: vm,
+      body: { every: { mode: "daily", at: "02:00" }, keep: 7 },
+    });
+    await checkedCall("GET", "vms/[hostId]/[uuid]/snapshot-schedules", 200, { params: vm });
+    await checkedCall("DELETE", "vms/[hostId]/[uuid]/snapshot-schedules/[id]", 200, {
+      params: { ...vm, id: sched.json.schedule.id },
+    });
+    await checkedCall("DELETE", "vms/[hostId]/[uuid]/snapshots/[name]", 202, { params: named, query: "?mode=leaf" });
+    virshSync("host1", ["snapshot-delete", g.uuid, "oapi snap", "--metadata"]);
+  });
+
   it("templates: create, list, detail", async () => {
     const t = await checkedCall("POST", "templates", 201, {
       body: { name: `oapi ${lab.tag}`, vcpus: 1, memoryMiB: 128, maxMemoryMiB: 128 },
@@ -392,6 +424,8 @@ describe(`OpenAPI document against real answers on ${testDbKind()}`, () => {
       "GET /api/hosts/{id}/networks 200",
       "POST /api/hosts/{id}/networks 201",
       "GET /api/vms/{hostId}/{uuid} 404",
+      "GET /api/vms/{hostId}/{uuid}/snapshots 200",
+      "POST /api/vms/{hostId}/{uuid}/snapshots 202",
     ]) {
       expect(checked).toContain(must);
     }

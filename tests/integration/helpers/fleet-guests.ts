@@ -193,13 +193,13 @@ export class GuestLab {
     if (i >= 0) this.guests.splice(i, 1);
   }
 
-  /** Destroys and undefines (with managed save) every guest, in parallel, then deletes the disks. Returns what failed. */
+  /** Destroys and undefines (with managed save and snapshot metadata) every guest, in parallel, then deletes the disks. Returns what failed. */
   async cleanup(): Promise<string[]> {
     const problems: string[] = [];
     await Promise.all(
       this.guests.map(async (g) => {
         await virshAsync(g.host, ["destroy", g.uuid]).catch(() => {}); // not running
-        await virshAsync(g.host, ["undefine", g.uuid, "--managed-save"]).catch((err) => {
+        await virshAsync(g.host, ["undefine", g.uuid, "--managed-save", "--snapshots-metadata"]).catch((err) => {
           if (!/failed to get domain|Domain not found/i.test(String(err))) problems.push(String(err));
         });
       }),

@@ -4,6 +4,7 @@ import { pageTitle } from "@/lib/i18n/server";
 import { VmDetailClient } from "@/components/vms/vm-detail-client";
 import { VmAccessPanel } from "@/components/access/vm-access-panel";
 import { VmSharePanel } from "@/components/share/vm-share-panel";
+import { VmSnapshotsPanel } from "@/components/snapshots/vm-snapshots-panel";
 import { hostGet } from "@/lib/fleet/hosts";
 
 export const dynamic = "force-dynamic";
@@ -41,6 +42,12 @@ export default async function VmPage({ params }: { params: Promise<{ hostId: str
             canManageAccess={globalHeld.has("user.manage")}
           />
         }
+      />
+      <VmSnapshotsPanel
+        key={`snapshots-${hostId}/${uuid}`}
+        hostId={hostId}
+        uuid={uuid}
+        canSnapshot={held.has("vm.snapshot")}
       />
       {held.has("vm.console") ? <VmSharePanel key={`share-${hostId}/${uuid}`} hostId={hostId} uuid={uuid} /> : null}
     </>
