@@ -135,6 +135,8 @@ const SPECS = {
   screenshot: { domains: ONE, args: { min: 0, max: 1 }, options: ["--screen"] },
   domdisplay: { domains: ONE, flags: ["--include-password", "--all"], options: ["--type"] },
   vncdisplay: { domains: ONE },
+  // Guest addresses: from the network's DHCP leases, the guest agent, or the host's ARP table.
+  domifaddr: { domains: ONE, flags: ["--full"], options: ["--source", "--interface"] },
   "net-list": { flags: LIST_FILTERS },
   // Snapshots and checkpoints: read-only for now (list, XML, current).
   "snapshot-list": {
@@ -185,6 +187,8 @@ const SPECS = {
   "net-undefine": { args: ONE },
   "net-autostart": { args: ONE, flags: ["--disable"] },
   "net-dhcp-leases": { args: ONE, options: ["--mac"] },
+  // A static DHCP host entry (MAC -> IP) for a new VM: `net-update NET add|delete ip-dhcp-host /dev/stdin`.
+  "net-update": { args: { min: 4, max: 4 }, flags: ["--live", "--config"], options: ["--parent-index"] },
   // Host interfaces (bridges, NICs) a bridged or macvtap network attaches to.
   "iface-list": { flags: ["--all", "--inactive"] },
   "pool-list": { flags: [...LIST_FILTERS, "--details"], options: ["--type"] },
