@@ -69,6 +69,7 @@ const ADMIN_PAGES: Stop[] = [
   { path: () => "/templates" },
   { path: () => "/storage" },
   { path: () => "/networks" },
+  { path: () => "/backups" },
   { path: () => "/tasks" },
   { path: () => "/tasks", click: "task-drawer-open", ready: "task-drawer" },
   { path: () => "/account" },
