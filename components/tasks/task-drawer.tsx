@@ -88,7 +88,13 @@ export function TaskDrawer() {
               </Popover.Close>
             </div>
           </div>
-          <div className="max-h-[calc(70vh-2.5rem)] overflow-y-auto">
+          {/* Focusable so the list scrolls from the keyboard even when no row holds a link or button. */}
+          <div
+            className={cn("max-h-[calc(70vh-2.5rem)] overflow-y-auto", focusRing)}
+            tabIndex={0}
+            role="region"
+            aria-label={t("drawer.title")}
+          >
             {error ? (
               <p className="px-4 py-3 text-sm text-red-700 dark:text-red-300" role="alert">
                 {error}
