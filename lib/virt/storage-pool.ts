@@ -20,11 +20,27 @@ export interface PoolListed {
   active: boolean;
 }
 
+/**
+ * virsh's pool-list reads each pool it lists; a pool undefined between the two steps (another
+ * caller deleting one) fails the whole list with "Could not retrieve pool information". The list is
+ * a read: run it once more then.
+ */
+async function listOnceMore<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    if (!(err instanceof Error) || !err.message.includes("Could not retrieve pool information")) throw err;
+    return read();
+  }
+}
+
 /** Every pool's name (active or not), with whether it is active; sorted as virsh lists them. */
 export async function poolList({ host }: { host: HostClient }): Promise<PoolListed[]> {
-  const [all, active] = await host.virsh(
-    { command: "pool-list", args: [{ flag: "--all" }, { flag: "--name" }] },
-    { command: "pool-list", args: [{ flag: "--name" }] },
+  const [all, active] = await listOnceMore(() =>
+    host.virsh(
+      { command: "pool-list", args: [{ flag: "--all" }, { flag: "--name" }] },
+      { command: "pool-list", args: [{ flag: "--name" }] },
+    ),
   );
   const activeSet = new Set(virshNames(active));
   return virshNames(all)
@@ -91,11 +107,13 @@ export interface PoolListedState {
 
 /** Every pool's name with whether it is active, autostarts and is persistent (one batch). */
 export async function poolListState({ host }: { host: HostClient }): Promise<PoolListedState[]> {
-  const [all, active, autostart, persistent] = await host.virsh(
-    { command: "pool-list", args: [{ flag: "--all" }, { flag: "--name" }] },
-    { command: "pool-list", args: [{ flag: "--name" }] },
-    { command: "pool-list", args: [{ flag: "--all" }, { flag: "--autostart" }, { flag: "--name" }] },
-    { command: "pool-list", args: [{ flag: "--all" }, { flag: "--persistent" }, { flag: "--name" }] },
+  const [all, active, autostart, persistent] = await listOnceMore(() =>
+    host.virsh(
+      { command: "pool-list", args: [{ flag: "--all" }, { flag: "--name" }] },
+      { command: "pool-list", args: [{ flag: "--name" }] },
+      { command: "pool-list", args: [{ flag: "--all" }, { flag: "--autostart" }, { flag: "--name" }] },
+      { command: "pool-list", args: [{ flag: "--all" }, { flag: "--persistent" }, { flag: "--name" }] },
+    ),
   );
   const set = (out: string) => new Set(virshNames(out));
   const [a, auto, pers] = [set(active), set(autostart), set(persistent)];
