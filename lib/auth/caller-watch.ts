@@ -26,7 +26,10 @@ export interface CallerCheck {
 }
 
 /** Why each caller must stop now ("signed out", "API token revoked", ...), or null while it may go on. One query per kind. */
-export async function callersRecheck(checks: readonly CallerCheck[]): Promise<(string | null)[]> {
+export async function callersRecheck(
+  checks: readonly CallerCheck[],
+  reads: TickReads = tickReads(),
+): Promise<(string | null)[]> {
   if (!checks.length) return [];
   const sessionIds = [
     ...new Set(
@@ -77,6 +80,8 @@ export async function callersRecheck(checks: readonly CallerCheck[]): Promise<(s
   if (asks.length) {
     const ok = await authorizeMany(
       asks.map(({ c }) => ({ principal: c.principal, privilege: c.privilege!, target: c.target })),
+      undefined,
+      reads.grants,
     );
     asks.forEach(({ i }, k) => {
       if (!ok[k]) out[i] = "permission revoked";
@@ -138,7 +143,9 @@ function logFailure(what: string, err: unknown): void {
 /** One tick: one batch of queries for every watched caller, then each survivor's refresh, then the extras. */
 async function tick(s: WatchState): Promise<void> {
   const watches = [...s.watches];
-  const reasons = await callersRecheck(watches);
+  // One read of each user's grants serves the privilege re-check and every refresh of this tick.
+  const reads = tickReads();
+  const reasons = await callersRecheck(watches, reads);
   const going: Watch[] = [];
   watches.forEach((w, i) => {
     if (!s.watches.has(w)) return;
@@ -149,7 +156,6 @@ async function tick(s: WatchState): Promise<void> {
   });
   // Only the hooks that have a refresh; they run side by side, a failure is logged and never ends the tick.
   const refreshes = going.flatMap((w) => (w.refresh ? [w.refresh] : []));
-  const reads = tickReads();
   await Promise.all(refreshes.map((refresh) => refresh(reads).catch((err) => logFailure("live refresh", err))));
   for (const [name, run] of [...s.extras]) await run().catch((err) => logFailure(`${name} re-check`, err));
 }

@@ -252,10 +252,16 @@ export interface AuthzQuestion {
 /**
  * `authorize` for many questions at once (live console re-checks): the grants
  * of each distinct user and the tags of each distinct VM are read once.
+ * `grantsOf`: where a user's grants come from (default: read now); the caller
+ * re-check tick passes its own, so the refreshes after it reuse the same read.
  */
-export async function authorizeMany(questions: readonly AuthzQuestion[], client: Db = db()): Promise<boolean[]> {
+export async function authorizeMany(
+  questions: readonly AuthzQuestion[],
+  client: Db = db(),
+  grantsOf: (userId: string) => Promise<GrantFact[]> = (id) => userGrantFacts(id, client),
+): Promise<boolean[]> {
   const facts = new Map<string, GrantFact[]>();
-  for (const id of new Set(questions.map((q) => q.principal.user.id))) facts.set(id, await userGrantFacts(id, client));
+  for (const id of new Set(questions.map((q) => q.principal.user.id))) facts.set(id, await grantsOf(id));
   const tags = new Map<string, string[]>();
   const out: boolean[] = [];
   for (const q of questions) {

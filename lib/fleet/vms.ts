@@ -79,7 +79,7 @@ const LIST_WAIT_MS = 250;
 /**
  * The fleet list: the inventory of every usable host the caller may see something
  * on, fetched in parallel, filtered to the VMs `visible` allows (lib/authz
- * visibility(), computed in SQL), then by the query, sorted and paginated.
+ * visibility(), from the caller's grants), then by the query, sorted and paginated.
  */
 export async function fleetVms(q: FleetQuery, visible: Visibility): Promise<FleetPage> {
   const hostScope = visibilityHosts(visible);
