@@ -1,9 +1,9 @@
 "use client";
-import { useEffect, useState } from "react";
-import { useTranslations } from "use-intl";
+import { useState } from "react";
+import { useFormatter, useTranslations } from "use-intl";
 import { fetchJson } from "@/components/api/fetch-json";
 import { useConfirmAction, useNoticeAction } from "@/components/api/use-action";
-import { useBackupJobs, useBackupPoints, useRepositories } from "@/components/data/use-backups";
+import { useBackupJobs, useBackupPoints, useBackupVmOptions, useRepositories } from "@/components/data/use-backups";
 import { PageHeader } from "@/components/shell/page-header";
 import { OutcomeBanners } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
@@ -12,25 +12,29 @@ import { ConfirmDialog } from "@/components/ui/dialog";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Field } from "@/components/ui/field";
 import { ArchiveIcon, PlusIcon } from "@/components/ui/icons";
+import { useVmFormat } from "@/components/vms/use-vm-format";
 import { Select } from "@/components/ui/input";
 import { TBody, TD, TH, THead, TR, Table, TableEmpty } from "@/components/ui/table";
 import type { BackupJobView, BackupPointView, RepositoryView } from "@/lib/contracts/backup";
 import { JobDialog } from "./job-dialog";
 import { RepositoryDialog } from "./repository-dialog";
 import { RestoreDialog } from "./restore-dialog";
-import { bytesText, vmKey, type BackupHostOption, type BackupVmOption } from "./types";
+import { vmKey, type BackupHostOption, type BackupVmOption } from "./types";
 
-const when = (iso: string) => new Date(iso).toLocaleString();
 const jobPath = (j: BackupJobView) =>
   `/api/vms/${encodeURIComponent(j.hostId)}/${encodeURIComponent(j.vmUuid)}/backup-jobs/${encodeURIComponent(j.id)}`;
 
 /** Repositories, jobs, and the backup points of one VM (back up now, verify, restore). */
 export function BackupsClient({ hosts }: { hosts: BackupHostOption[] }) {
   const t = useTranslations("backups");
+  const formatBytes = useVmFormat().size;
+  const format = useFormatter();
+  const when = (iso: string) => format.dateTime(new Date(iso), { dateStyle: "medium", timeStyle: "short" });
   const repos = useRepositories();
   const jobs = useBackupJobs();
-  const [vms, setVms] = useState<BackupVmOption[]>([]);
-  const [vm, setVm] = useState("");
+  const vms = useBackupVmOptions();
+  const [picked, setVm] = useState("");
+  const vm = picked || (vms[0] ? vmKey(vms[0]) : "");
   const [repoOpen, setRepoOpen] = useState(false);
   const [jobOpen, setJobOpen] = useState(false);
   const [restoring, setRestoring] = useState<BackupPointView | null>(null);
@@ -39,15 +43,6 @@ export function BackupsClient({ hosts }: { hosts: BackupHostOption[] }) {
   const points = useBackupPoints(chosen);
   const action = useNoticeAction();
   const manageable = hosts.filter((h) => h.canManage);
-
-  useEffect(() => {
-    fetchJson<{ vms: BackupVmOption[] }>("/api/vms?pageSize=200")
-      .then((r) => {
-        setVms(r.vms.map((v) => ({ hostId: v.hostId, hostName: v.hostName, uuid: v.uuid, name: v.name })));
-        if (r.vms[0]) setVm((cur) => cur || vmKey(r.vms[0]));
-      })
-      .catch(() => setVms([]));
-  }, []);
 
   const removeRepo = useConfirmAction(async (r: RepositoryView) => {
     await fetchJson(`/api/hosts/${encodeURIComponent(r.hostId)}/backup-repositories/${encodeURIComponent(r.id)}`, {
@@ -150,7 +145,7 @@ export function BackupsClient({ hosts }: { hosts: BackupHostOption[] }) {
                     <TD>{r.hostName}</TD>
                     <TD wrap>{r.path}</TD>
                     <TD>{r.pointCount}</TD>
-                    <TD>{bytesText(r.bytes)}</TD>
+                    <TD>{formatBytes(r.bytes)}</TD>
                     <TD className="text-right">
                       <Button
                         size="sm"
@@ -313,7 +308,7 @@ export function BackupsClient({ hosts }: { hosts: BackupHostOption[] }) {
                   </TD>
                   <TD>{p.repositoryName}</TD>
                   <TD>{p.disks.map((d) => `${d.target} (${d.sourceFormat})`).join(", ")}</TD>
-                  <TD>{bytesText(p.bytes)}</TD>
+                  <TD>{formatBytes(p.bytes)}</TD>
                   <TD className="text-right">
                     <span className="flex justify-end gap-1">
                       <Button size="sm" variant="ghost" onClick={() => verify(p)} testId="backup-point-verify">

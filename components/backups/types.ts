@@ -14,9 +14,3 @@ export interface BackupVmOption {
 }
 
 export const vmKey = (v: { hostId: string; uuid: string }) => `${v.hostId}/${v.uuid}`;
-
-export function bytesText(b: number): string {
-  if (b >= 1024 ** 3) return `${(b / 1024 ** 3).toFixed(1)} GiB`;
-  if (b >= 1024 ** 2) return `${(b / 1024 ** 2).toFixed(1)} MiB`;
-  return `${(b / 1024).toFixed(0)} KiB`;
-}

@@ -1,27 +1,15 @@
 "use client";
-import { useEffect, useState } from "react";
 import { useTranslations } from "use-intl";
-import { fetchJson } from "@/components/api/fetch-json";
+import { useNetworkLeases } from "@/components/data/use-networks";
 import { ErrorBanner } from "@/components/ui/alert";
 import { Dialog } from "@/components/ui/dialog";
 import { TBody, TD, TH, THead, TR, Table, TableEmpty } from "@/components/ui/table";
 import type { NetworkLease, NetworkView } from "@/lib/contracts/network";
 
-/** The current DHCP leases of one network (`net-dhcp-leases`), read when the dialog opens. */
+/** The current DHCP leases of one network (`net-dhcp-leases`), read again each time the dialog opens. */
 export function NetworkLeasesDialog({ network, onClose }: { network: NetworkView | null; onClose: () => void }) {
   const t = useTranslations("networks");
-  const [leases, setLeases] = useState<NetworkLease[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    if (!network) return;
-    setLeases(null);
-    setError(null);
-    fetchJson<{ leases: NetworkLease[] }>(
-      `/api/hosts/${network.hostId}/networks/${encodeURIComponent(network.name)}/leases`,
-    )
-      .then((r) => setLeases(r.leases))
-      .catch((err: unknown) => setError(err instanceof Error ? err.message : String(err)));
-  }, [network]);
+  const { leases, error } = useNetworkLeases(network);
   return (
     <Dialog
       open={network !== null}
@@ -30,7 +18,7 @@ export function NetworkLeasesDialog({ network, onClose }: { network: NetworkView
       size="lg"
       testId="network-leases-dialog"
     >
-      {error ? <ErrorBanner>{error}</ErrorBanner> : null}
+      {error ? <ErrorBanner>{error.message}</ErrorBanner> : null}
       <Table caption={t("leases.title", { name: network?.name ?? "" })} testId="network-leases-table">
         <THead>
           <TR>

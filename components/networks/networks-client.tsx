@@ -1,7 +1,8 @@
 "use client";
-import { useCallback, useEffect, useState } from "react";
+import { useState } from "react";
 import { useTranslations } from "use-intl";
 import { ApiError, fetchJson } from "@/components/api/fetch-json";
+import { useFleetNetworks } from "@/components/data/use-networks";
 import { useConfirmAction, useNoticeAction } from "@/components/api/use-action";
 import { PageHeader } from "@/components/shell/page-header";
 import { Alert, OutcomeBanners } from "@/components/ui/alert";
@@ -15,11 +16,6 @@ import type { NetworkAction, NetworkView } from "@/lib/contracts/network";
 import { NetworkCreateDialog } from "./network-create-dialog";
 import { NetworkLeasesDialog } from "./network-leases-dialog";
 import type { NetworkHostOption } from "./types";
-
-interface FleetNetworks {
-  networks: NetworkView[];
-  errors: { hostId: string; hostName: string; message: string }[];
-}
 
 /** libvirt forward modes with a label; others show as libvirt names them. */
 const KNOWN_MODES = new Set(["nat", "route", "open", "bridge", "private", "vepa", "passthrough"]);
@@ -36,8 +32,6 @@ function dhcpRanges(n: NetworkView): string {
 
 export function NetworksClient({ hosts }: { hosts: NetworkHostOption[] }) {
   const t = useTranslations("networks");
-  const [data, setData] = useState<FleetNetworks | null>(null);
-  const [loadError, setLoadError] = useState<string | null>(null);
   const [createOpen, setCreateOpen] = useState(false);
   const [editing, setEditing] = useState<NetworkView | null>(null);
   const [leasesOf, setLeasesOf] = useState<NetworkView | null>(null);
@@ -46,15 +40,8 @@ export function NetworksClient({ hosts }: { hosts: NetworkHostOption[] }) {
     m === null ? t("modeShort.isolated") : KNOWN_MODES.has(m) ? t(`modeShort.${m}`) : m;
   const canManage = (hostId: string) => hosts.some((h) => h.id === hostId && h.canManage);
 
-  const load = useCallback(async () => {
-    try {
-      setData(await fetchJson<FleetNetworks>("/api/networks"));
-      setLoadError(null);
-    } catch (err) {
-      setLoadError(err instanceof Error ? err.message : String(err));
-    }
-  }, []);
-  useEffect(() => void load(), [load]);
+  const { data, error: loadError, reload: load } = useFleetNetworks();
+  const [dismissed, setDismissed] = useState<unknown>(null);
 
   const action = useNoticeAction(load);
   const act = (n: NetworkView, body: NetworkAction, notice: string) =>
@@ -115,11 +102,11 @@ export function NetworksClient({ hosts }: { hosts: NetworkHostOption[] }) {
         <OutcomeBanners
           testId="networks"
           notice={action.notice}
-          error={action.error?.message ?? loadError}
+          error={action.error?.message ?? (loadError !== dismissed ? loadError?.message : null) ?? null}
           onDismissNotice={() => action.setNotice(null)}
           onDismissError={() => {
             action.setError(null);
-            setLoadError(null);
+            setDismissed(loadError);
           }}
         />
         {data?.errors.map((e) => (
