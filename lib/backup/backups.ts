@@ -122,6 +122,7 @@ export async function backupEnqueue(
   const task = await taskEnqueue(caller, {
     kind: TASK_KIND_BACKUP,
     title: `Back up ${o.vmName} to ${o.repositoryName}`,
+    titleMessage: { key: "titles.backupRun", params: { vm: o.vmName, repository: o.repositoryName } },
     hostId: o.hostId,
     vmUuid: o.uuid,
     input: { repositoryId: o.repositoryId, hostId: o.hostId, vmUuid: o.uuid, vmName: o.vmName, jobId: o.jobId },
@@ -177,6 +178,10 @@ export async function restoreStart(
   const task = await taskEnqueue(caller, {
     kind: TASK_KIND_RESTORE,
     title: `Restore ${p.vmName} (${p.createdAt.toISOString()}) as ${input.name}`,
+    titleMessage: {
+      key: "titles.backupRestore",
+      params: { vm: p.vmName, when: p.createdAt.getTime(), name: input.name },
+    },
     hostId: input.hostId,
     input: { pointId: p.id, hostId: input.hostId, name: input.name, pool: input.pool, start: input.start },
   });
@@ -199,6 +204,7 @@ export async function verifyStart(
   const task = await taskEnqueue(caller, {
     kind: TASK_KIND_VERIFY,
     title: `Verify backup of ${p.vmName} (${p.createdAt.toISOString()})`,
+    titleMessage: { key: "titles.backupVerify", params: { vm: p.vmName, when: p.createdAt.getTime() } },
     hostId: p.hostId,
     vmUuid: p.vmUuid,
     input: { pointId: p.id },

@@ -5,6 +5,7 @@ import type { DomJobInfo } from "@/lib/libvirt/domjobinfo-parse";
 import { TaskCancelledError, type TaskContext } from "@/lib/tasks/registry";
 import { backupJobAbort, backupJobCompleted, backupJobInfo } from "@/lib/virt/backup";
 import { mib } from "./steps-common";
+import { msg } from "@/lib/tasks/task-text";
 
 const POLL_MS = 500;
 
@@ -20,7 +21,7 @@ export async function backupJobFollow(
   for (;;) {
     if (ctx.signal.aborted && !aborted) {
       aborted = true;
-      await ctx.log("Cancelling: aborting libvirt's backup job");
+      await ctx.log(msg("lines.backupCancelling"));
       await backupJobAbort({ host: src, uuid });
     }
     const info = await backupJobInfo({ host: src, uuid });
@@ -31,7 +32,11 @@ export async function backupJobFollow(
       const done = info.processedBytes ?? 0;
       await ctx.progress(
         5 + (85 * done) / info.totalBytes,
-        `Backing up: ${mib(done)} of ${mib(info.totalBytes)} (${mib(done / Math.max(secs, 0.001))}/s)`,
+        msg("steps.backupCopied", {
+          done: mib(done),
+          total: mib(info.totalBytes),
+          rate: mib(done / Math.max(secs, 0.001)),
+        }),
       );
     }
     await new Promise((r) => setTimeout(r, POLL_MS));

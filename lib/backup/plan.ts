@@ -7,6 +7,7 @@ import type { TaskContext } from "@/lib/tasks/registry";
 import { checkpointDetail, checkpointNames } from "@/lib/virt/checkpoint";
 import type { BackupTaskInput, StoredDisk } from "./kinds";
 import { diskTargetSafe } from "./layout";
+import { msg } from "@/lib/tasks/task-text";
 
 export interface Plan {
   disks: { target: string; path: string; format: string; mode: "full" | "incremental" }[];
@@ -40,17 +41,13 @@ export async function planBackup(
   });
   let incremental: Plan["incremental"] = null;
   const withCp = prev.find((p) => p.checkpoint);
-  if (!prev.length) await ctx.log("First backup of this VM in this repository: full backup");
-  else if (!running)
-    await ctx.log("The VM is shut off: libvirt's backup job needs a running VM, so its disks are copied in full");
-  else if (!withCp)
-    await ctx.log("No earlier backup left a checkpoint (it was taken while the VM was shut off): full backup");
+  if (!prev.length) await ctx.log(msg("lines.backupFirst"));
+  else if (!running) await ctx.log(msg("lines.backupShutOff"));
+  else if (!withCp) await ctx.log(msg("lines.backupNoCheckpoint"));
   else {
     const names = await checkpointNames({ host: src, uuid: input.vmUuid });
     if (!names.includes(withCp.checkpoint!))
-      await ctx.log(
-        `Checkpoint ${withCp.checkpoint} of the previous backup is gone from the VM (redefined, reverted or removed outside virtdeck): full backup`,
-      );
+      await ctx.log(msg("lines.backupCheckpointGone", { checkpoint: withCp.checkpoint! }));
     else incremental = { checkpoint: withCp.checkpoint!, parentId: prev[0].id };
   }
   let bitmapDisks = new Set<string>();
@@ -70,13 +67,11 @@ export async function planBackup(
     };
   });
   if (incremental && !out.some((d) => d.mode === "incremental")) {
-    await ctx.log("No disk has a dirty bitmap in the previous checkpoint (raw disks cannot hold one): full backup");
+    await ctx.log(msg("lines.backupNoBitmap"));
     incremental = null;
   }
   if (incremental)
     for (const d of out.filter((x) => x.mode === "full"))
-      await ctx.log(
-        `Disk ${d.target}: copied in full (${d.format === "raw" ? "raw disks have no dirty bitmap" : "new since the previous point"})`,
-      );
+      await ctx.log(msg("lines.backupDiskFull", { disk: d.target, reason: d.format === "raw" ? "raw" : "new" }));
   return { disks: out, incremental, running };
 }

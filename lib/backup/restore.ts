@@ -22,6 +22,8 @@ import {
 import { hostPipe } from "./host-pipe";
 import { DOMAIN_XML, pointLayout } from "./layout";
 import { TASK_KIND_RESTORE, TASK_KIND_VERIFY, type StoredDisk } from "./kinds";
+import { msg, type TaskText } from "@/lib/tasks/task-text";
+import { mib } from "./steps-common";
 
 /**
  * Restore a backup point as a new VM ("backup.restore") and verify a point ("backup.verify").
@@ -48,7 +50,7 @@ async function convertOn(
   ctx: TaskContext,
   h: HostClient,
   o: { src: string; srcFormat: string; dst: string; dstFormat: string },
-  label: string,
+  label: { phase: "flatten" | "write" | "restore"; disk: string },
   range: [number, number],
 ) {
   let pending = "";
@@ -57,7 +59,10 @@ async function convertOn(
       pending = (pending + b.toString("latin1")).slice(-200);
       const pct = parseConvertProgress(pending);
       if (pct !== null)
-        void ctx.progress(range[0] + ((range[1] - range[0]) * pct) / 100, `${label}: ${pct.toFixed(0)}%`);
+        void ctx.progress(
+          range[0] + ((range[1] - range[0]) * pct) / 100,
+          msg("steps.restoreDisk", { ...label, percent: Math.round(pct) }),
+        );
     },
   });
   if (r.code === DEST_EXISTS) throw new AppError("conflict", `${h.host.name}: ${o.dst} exists`);
@@ -91,7 +96,7 @@ async function diskRestoreRemote(
     ctx,
     repoHost,
     { src: o.src, srcFormat: "qcow2", dst: flat, dstFormat: "qcow2" },
-    `Flattening disk ${o.disk}`,
+    { phase: "flatten", disk: o.disk },
     [span[0], mid],
   );
   const transfer = `${o.dir}/.virtdeck-restore-${ctx.taskId}-${o.disk}.qcow2`;
@@ -102,14 +107,14 @@ async function diskRestoreRemote(
     to: target,
     toArgv: fileWriteArgv(transfer),
     signal: ctx.signal,
-    onBytes: (b) => void ctx.progress(mid, `Streaming disk ${o.disk}: ${(b / 1048576).toFixed(1)} MiB`),
+    onBytes: (b) => void ctx.progress(mid, msg("steps.restoreStreaming", { disk: o.disk, mib: mib(b) })),
   });
-  await ctx.log(`Streamed ${(n / 1048576).toFixed(1)} MiB of disk ${o.disk} to ${target.host.name}`);
+  await ctx.log(msg("lines.restoreStreamed", { mib: mib(n), disk: o.disk, host: target.host.name }));
   await convertOn(
     ctx,
     target,
     { src: transfer, srcFormat: "qcow2", dst: o.dst, dstFormat: o.fmt },
-    `Writing disk ${o.disk}`,
+    { phase: "write", disk: o.disk },
     [mid, span[1]],
   );
 }
@@ -134,7 +139,14 @@ async function restore(ctx: TaskContext) {
   const created: string[] = [];
   const temps: { h: HostClient; path: string }[] = [];
   await ctx.log(
-    `Restoring ${point.kind} point of ${point.createdAt.toISOString()} (${point.vmName}) as ${input.name} on ${target.host.name}, pool ${input.pool}`,
+    msg("lines.restoreStarting", {
+      kind: point.kind,
+      when: point.createdAt.getTime(),
+      vm: point.vmName,
+      name: input.name,
+      host: target.host.name,
+      pool: input.pool,
+    }),
   );
   try {
     const map = new Map<string, { path: string; format: string }>();
@@ -147,7 +159,7 @@ async function restore(ctx: TaskContext) {
           ctx,
           repoHost,
           { src: `${finalDir}/${d.file}`, srcFormat: "qcow2", dst, dstFormat: fmt },
-          `Restoring disk ${d.target}`,
+          { phase: "restore", disk: d.target },
           span,
         );
         created.push(dst);
@@ -174,10 +186,10 @@ async function restore(ctx: TaskContext) {
     const uuid = randomUUID();
     const xml = restoreXmlBuild(point.domainXml, { name: input.name, uuid, disks: map });
     await domainDefine({ host: target, xml });
-    await ctx.log(`Defined ${input.name} (${uuid}) on ${target.host.name}`);
+    await ctx.log(msg("lines.restoreDefined", { name: input.name, uuid, host: target.host.name }));
     if (input.start) {
       await domainLifecycle({ host: target, uuid, verb: "start" });
-      await ctx.log(`Started ${input.name}`);
+      await ctx.log(msg("lines.restoreStarted", { name: input.name }));
     }
     return { hostId: target.host.id, uuid, name: input.name };
   } catch (err) {
@@ -191,7 +203,7 @@ async function restore(ctx: TaskContext) {
 export const VerifyTaskInputSchema = z.object({ pointId: z.uuid() });
 
 /** Re-checksums a point's files on the repository's host against what was recorded when it was taken. */
-export async function pointVerifyRun(pointId: string, log: (line: string) => Promise<void>) {
+export async function pointVerifyRun(pointId: string, log: (line: TaskText) => Promise<void>) {
   const point = await db().backupPoint.findUnique({ where: { id: pointId }, include: { repository: true } });
   if (!point) throw new AppError("not_found", "The backup point no longer exists");
   const h = await hostClient(point.repository.hostId, { commandErrorCode: "action_failed" });
@@ -204,7 +216,7 @@ export async function pointVerifyRun(pointId: string, log: (line: string) => Pro
   for (const d of disks) {
     const got = sums.get(d.file);
     if (got !== d.sha256) bad.push(`${d.file}: ${got ? "checksum differs" : "missing or unreadable"}`);
-    else await log(`${d.file}: checksum matches`);
+    else await log(msg("lines.verifyMatches", { file: d.file }));
   }
   if (r.code !== 0 && !bad.length) bad.push(r.stderr.trim() || `sha256sum exit ${r.code}`);
   if (bad.length) throw new AppError("action_failed", `Backup point ${point.id} is damaged: ${bad.join("; ")}`);

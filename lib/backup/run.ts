@@ -11,7 +11,7 @@ import { partialsRemoveArgv, pointDirCreateArgv } from "./host-files";
 import { BackupTaskInputSchema, TASK_KIND_BACKUP } from "./kinds";
 import { checkpointName, pointLayout, stagingDir } from "./layout";
 import { planBackup } from "./plan";
-import { hostRun, mib } from "./steps-common";
+import { hostRun, mib, secs1 } from "./steps-common";
 import {
   afterPublish,
   failedCleanup,
@@ -21,6 +21,7 @@ import {
   pointPublish,
   type RunState,
 } from "./write";
+import { msg } from "@/lib/tasks/task-text";
 
 export { TASK_KIND_BACKUP, BackupTaskInputSchema, type BackupTaskInput, type StoredDisk } from "./kinds";
 
@@ -78,9 +79,16 @@ async function handler(ctx: TaskContext) {
   const s = await prepare(ctx);
   const { plan } = s;
   await ctx.log(
-    `${plan.incremental ? `Incremental backup since ${plan.incremental.checkpoint}` : "Full backup"} of ${plan.disks.map((d) => `${d.target} (${d.format})`).join(", ")} to ${s.repo.name} on ${s.dst.host.name}${s.remote ? ` (staged on ${s.src.host.name}, streamed over SSH)` : ""}`,
+    msg("lines.backupStarting", {
+      kind: plan.incremental ? "incremental" : "full",
+      checkpoint: plan.incremental?.checkpoint ?? "",
+      disks: plan.disks.map((d) => `${d.target} (${d.format})`).join(", "),
+      repository: s.repo.name,
+      host: s.dst.host.name,
+      staged: s.remote ? s.src.host.name : "none",
+    }),
   );
-  await ctx.progress(2, "Preparing the backup point");
+  await ctx.progress(2, msg("steps.backupPreparing"));
   // Once backup-begin was asked, the checkpoint may exist (libvirt creates it as the job starts).
   let cpCreated = false;
   try {
@@ -99,7 +107,7 @@ async function handler(ctx: TaskContext) {
     const kind = plan.incremental ? "incremental" : "full";
     const rate = bytes / Math.max(secs, 0.001);
     await ctx.log(
-      `Backup point ${s.pointId} complete: ${kind}, ${mib(bytes)} stored in ${secs.toFixed(1)} s (${mib(rate)}/s)`,
+      msg("lines.backupDone", { id: s.pointId, kind, mib: mib(bytes), seconds: secs1(secs), rate: mib(rate) }),
     );
     return { pointId: s.pointId, kind, bytes, seconds: secs, bytesPerSecond: Math.round(rate) };
   } catch (err) {

@@ -3,7 +3,10 @@ import type { HostClient } from "@/lib/hosts/client";
 import { AppError } from "@/lib/http/errors";
 
 /** Small helpers of the backup steps. */
-export const mib = (b: number) => `${(b / 1048576).toFixed(1)} MiB`;
+/** Bytes as MiB with one decimal, the number a task message formats in the reader's locale. */
+export const mib = (b: number) => Math.round(b / 104857.6) / 10;
+/** Seconds with one decimal. */
+export const secs1 = (s: number) => Math.round(s * 10) / 10;
 
 /** Runs argv on a host; throws naming the host and what failed unless it exits 0. Returns stdout. */
 export async function hostRun(

@@ -35,7 +35,9 @@ import {
   type PointLayout,
 } from "./layout";
 import type { Plan } from "./plan";
-import { hostRun, mib } from "./steps-common";
+import { hostRun, mib, secs1 } from "./steps-common";
+import { msg } from "@/lib/tasks/task-text";
+import { errorText } from "@/lib/tasks/registry";
 
 /** The steps of one backup run (lib/backup/run.ts): write the images, stream them, publish the point. */
 
@@ -97,7 +99,7 @@ export async function imagesBackupJob(s: RunState): Promise<void> {
   });
   const info = await backupJobFollow(ctx, src, s.input.vmUuid, s.started);
   if (info?.processedBytes !== undefined)
-    await ctx.log(`libvirt's backup job copied ${mib(info.processedBytes)} of ${mib(info.totalBytes ?? 0)}`);
+    await ctx.log(msg("lines.backupJobCopied", { done: mib(info.processedBytes), total: mib(info.totalBytes ?? 0) }));
   await hostRun(src, treeRemoveArgv(`${work}/${BACKUP_XML}`), "cleaning up");
   if (cpPath) await hostRun(src, treeRemoveArgv(cpPath), "cleaning up");
 }
@@ -117,7 +119,7 @@ export async function imagesCopy(s: RunState): Promise<void> {
           if (pct !== null)
             void ctx.progress(
               5 + (85 * (i + pct / 100)) / plan.disks.length,
-              `Copying disk ${d.target}: ${pct.toFixed(0)}%`,
+              msg("steps.backupDiskCopying", { disk: d.target, percent: Math.round(pct) }),
             );
         },
       },
@@ -136,7 +138,7 @@ export async function imagesStream(s: RunState): Promise<void> {
   const { ctx, src, dst } = s;
   for (const d of s.plan.disks) {
     const file = imageFile(d.target);
-    await ctx.log(`Streaming ${file} from ${src.host.name} to ${dst.host.name}`);
+    await ctx.log(msg("lines.backupStreamingFile", { file, source: src.host.name, destination: dst.host.name }));
     const t0 = Date.now();
     const n = await hostPipe({
       from: src,
@@ -144,9 +146,9 @@ export async function imagesStream(s: RunState): Promise<void> {
       to: dst,
       toArgv: fileWriteArgv(`${s.layout.partialDir}/${file}`),
       signal: ctx.signal,
-      onBytes: (b) => void ctx.progress(90, `Streaming ${file}: ${mib(b)}`),
+      onBytes: (b) => void ctx.progress(90, msg("steps.backupStreaming", { file, mib: mib(b) })),
     });
-    await ctx.log(`Streamed ${mib(n)} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    await ctx.log(msg("lines.backupStreamed", { mib: mib(n), seconds: secs1((Date.now() - t0) / 1000) }));
   }
   await hostRun(src, treeRemoveArgv(s.work), "removing the staging directory");
 }
@@ -157,7 +159,7 @@ export async function imagesStream(s: RunState): Promise<void> {
  */
 export async function pointPublish(s: RunState): Promise<number> {
   const { ctx, dst, plan, layout } = s;
-  await ctx.progress(92, "Checksumming the backup point");
+  await ctx.progress(92, msg("steps.backupChecksumming"));
   if (plan.incremental)
     for (const d of plan.disks.filter((x) => x.mode === "incremental"))
       await hostRun(
@@ -236,16 +238,16 @@ export async function afterPublish(s: RunState): Promise<void> {
   if (s.plan.running && s.cpName)
     for (const o of older) {
       await checkpointDelete({ host: src, uuid: input.vmUuid, name: o.checkpoint! }).catch(async (err: unknown) =>
-        ctx.log(`Could not delete the older checkpoint ${o.checkpoint}: ${err instanceof Error ? err.message : err}`),
+        ctx.log(msg("lines.backupOldCheckpointKept", { checkpoint: o.checkpoint!, error: errorText(err) })),
       );
       await db().backupPoint.update({ where: { id: o.id }, data: { checkpoint: null } });
     }
   if (input.jobId) {
     const gone = await backupJobRetention(input.jobId).catch(async (err: unknown) => {
-      await ctx.log(`Retention failed: ${err instanceof Error ? err.message : err}`);
+      await ctx.log(msg("lines.backupRetentionFailed", { error: errorText(err) }));
       return [] as string[];
     });
-    if (gone.length) await ctx.log(`Retention removed ${gone.length} older point(s)`);
+    if (gone.length) await ctx.log(msg("lines.backupRetentionRemoved", { count: gone.length }));
   }
 }
 
@@ -260,10 +262,10 @@ export async function failedCleanup(s: RunState, cpCreated: boolean): Promise<vo
     const gone = await checkpointDelete({ host: src, uuid: input.vmUuid, name: s.cpName }).catch(() => null);
     if (gone !== false)
       await ctx.log(
-        gone === null ? `Could not delete checkpoint ${s.cpName}` : `Checkpoint ${s.cpName} of this failed run deleted`,
+        msg("lines.backupCheckpointCleanup", { checkpoint: s.cpName, deleted: gone === null ? "no" : "yes" }),
       );
   }
   await s.dst.exec(treeRemoveArgv(s.layout.partialDir)).catch(() => {});
   if (s.remote) await src.exec(treeRemoveArgv(s.work)).catch(() => {});
-  await ctx.log("The unfinished backup point was removed");
+  await ctx.log(msg("lines.backupPartialRemoved"));
 }

@@ -86,7 +86,12 @@ describe("message catalogues", () => {
       });
       for (const [key, message] of catalogueFlatten(catalogues[locale][namespace] ?? {})) {
         // 1 suits every argument type (string, number, plural, select's "other", date).
-        const values: Record<string, unknown> = Object.fromEntries(icuArguments(message).map((a) => [a, 1]));
+        // Arguments nested in a select or plural arm too ("{kind, select, a {since {checkpoint}} other {}}"); a
+        // name that is an arm's text ("{full}") gets a value it does not use.
+        const nested = [...message.matchAll(/\{\s*([A-Za-z_]\w*)\s*[,}]/g)].map((m) => m[1]!);
+        const values: Record<string, unknown> = Object.fromEntries(
+          [...icuArguments(message), ...nested].map((a) => [a, 1]),
+        );
         for (const tag of icuTags(message)) values[tag] = (chunks: string) => chunks;
         t.markup(`${namespace}.${key}` as never, values as never);
       }

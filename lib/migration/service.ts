@@ -20,6 +20,8 @@ import type { VmMigrateInput } from "@/lib/contracts/migration";
 import { jobPercent } from "@/lib/libvirt/migration-jobinfo";
 import { preflightEvaluate, type PreflightFacts, type PreflightReport } from "./preflight";
 import { runMigration } from "@/lib/virt/migration";
+import { msg } from "@/lib/tasks/task-text";
+import { migrationProgressText } from "./progress-text";
 
 export const TASK_KIND_MIGRATE = "vm.migrate";
 
@@ -192,6 +194,10 @@ export async function vmMigrate(
   const task = await taskEnqueue(caller, {
     kind: TASK_KIND_MIGRATE,
     title: `Migrate ${facts.domain.name} from ${src.host.name} to ${destHost.name} (${report.mode})`,
+    titleMessage: {
+      key: "titles.vmMigrate",
+      params: { name: facts.domain.name, source: src.host.name, destination: destHost.name, mode: report.mode },
+    },
     hostId,
     vmUuid: uuid,
     input: {
@@ -222,7 +228,7 @@ taskHandlerRegister(
     const [srcHost, destHost] = await Promise.all([hostGet(i.sourceHostId), hostGet(i.destHostId)]);
     const f = fleet();
     const [source, dest] = await Promise.all([f.pool.get(i.sourceHostId), f.pool.get(i.destHostId)]);
-    await ctx.log(`Relaying ${srcHost.name}'s libvirt to ${destHost.name}'s over SSH`);
+    await ctx.log(msg("lines.migrateRelay", { source: srcHost.name, destination: destHost.name }));
     const result = await runMigration({
       source,
       dest,
@@ -233,13 +239,7 @@ taskHandlerRegister(
       signal: ctx.signal,
       onProgress: (j) => {
         const pct = jobPercent(j);
-        const mib = (n: number | null) => (n === null ? "?" : (n / 1048576).toFixed(1));
-        void ctx.progress(
-          pct ?? 0,
-          `${j.phase}: ${mib(j.dataProcessed)} MiB sent, ${mib(j.dataRemaining)} MiB remaining` +
-            (j.memoryDirtyRate ? `, ${j.memoryDirtyRate} pages/s dirtied` : "") +
-            (j.expectedDowntimeMs !== null ? `, expected downtime ${j.expectedDowntimeMs} ms` : ""),
-        );
+        void ctx.progress(pct ?? 0, migrationProgressText(j));
       },
     });
     const details = {
@@ -272,7 +272,7 @@ taskHandlerRegister(
       throw new AppError("invalid_state", `Cancelled: ${i.name} keeps running on ${where}`);
     if (result.outcome === "failed")
       throw new AppError("action_failed", `Migration failed (${i.name} is on ${where}): ${result.error ?? ""}`);
-    await ctx.progress(100, `Done: ${i.name} runs on ${destHost.name}`);
+    await ctx.progress(100, msg("steps.migrateDone", { name: i.name, host: destHost.name }));
     return details;
   },
   { cancellable: true },
