@@ -19,7 +19,7 @@ import type { BackupJobView, BackupPointView, RepositoryView } from "@/lib/contr
 import { JobDialog } from "./job-dialog";
 import { RepositoryDialog } from "./repository-dialog";
 import { RestoreDialog } from "./restore-dialog";
-import { vmKey, type BackupHostOption, type BackupVmOption } from "./types";
+import { vmKey, type BackupHostOption } from "./types";
 
 const jobPath = (j: BackupJobView) =>
   `/api/vms/${encodeURIComponent(j.hostId)}/${encodeURIComponent(j.vmUuid)}/backup-jobs/${encodeURIComponent(j.id)}`;

@@ -4,7 +4,7 @@ import { useNetworkLeases } from "@/components/data/use-networks";
 import { ErrorBanner } from "@/components/ui/alert";
 import { Dialog } from "@/components/ui/dialog";
 import { TBody, TD, TH, THead, TR, Table, TableEmpty } from "@/components/ui/table";
-import type { NetworkLease, NetworkView } from "@/lib/contracts/network";
+import type { NetworkView } from "@/lib/contracts/network";
 
 /** The current DHCP leases of one network (`net-dhcp-leases`), read again each time the dialog opens. */
 export function NetworkLeasesDialog({ network, onClose }: { network: NetworkView | null; onClose: () => void }) {
