@@ -94,6 +94,9 @@ const MAX_BACKOFF_MS = 10_000;
 const LIVE_PROBE_MS = 1_000;
 // An event stream open this long counts as recovered: its next failure starts the backoff over.
 const STABLE_MS = 5_000;
+// virsh registers its event callbacks a moment after its channel opens (seconds on a loaded host), and a
+// change in that window is never reported: the inventory is read again once registration must be done.
+const SETTLE_MS = [1_000, 5_000];
 
 function published(hostId: string): Map<string, string> {
   const all = state().published;
@@ -118,10 +121,11 @@ export function eventsVmPublish(hostId: string, uuid: string, vm: VmSummary | nu
   return true;
 }
 
-async function publishChanges(w: Watcher): Promise<void> {
+/** Publishes what the host's inventory says now; `reread`: the XML of the domains named in events (all when none). */
+async function publishChanges(w: Watcher, reread = true): Promise<void> {
   const names = [...w.names];
   w.names.clear();
-  inventoryInvalidate(w.hostId, names.length ? names : "*");
+  if (reread || names.length) inventoryInvalidate(w.hostId, names.length ? names : "*");
   const inv = await inventoryGet(w.hostId, { maxAgeMs: 0 });
   const seen = new Set<string>();
   for (const vm of inv.vms) {
@@ -209,8 +213,12 @@ async function connect(w: Watcher): Promise<void> {
         .catch((err) => childLogger("fleet", { host: w.hostId }).error({ err }, "could not mark the host offline"))
         .finally(() => retry(w, host));
     });
-    // Catch up on whatever changed while nobody was watching.
+    // Catch up on whatever changed while nobody was watching, and on what changed before virsh listened.
     schedule(w);
+    for (const ms of SETTLE_MS)
+      setTimeout(() => {
+        if (w.stream === stream && !w.stopped) publishChanges(w, false).catch(() => {});
+      }, ms).unref?.();
   } catch {
     retry(w, host);
   }

@@ -1496,6 +1496,13 @@ async function streamOpen(key: "events GET" | "tasks/stream GET", who: Who) {
   return { text: () => text, close: () => ac.abort() };
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The states an SSE text carried for one VM, in order (`event: vm` lines; null: gone). */
+function vmStates(text: string, uuid: string): (string | null)[] {
+  return [...text.matchAll(/^event: vm\ndata: (.*)$/gm)]
+    .map((m) => JSON.parse(m[1]!) as { uuid: string; vm: { state: string } | null })
+    .filter((e) => e.uuid === uuid)
+    .map((e) => e.vm?.state ?? null);
+}
 
 describe("share-link principals", () => {
   it("a view-only link's tickets reach only its VM's console of its kind, stay view-only, and open nothing else", async () => {
@@ -1703,9 +1710,12 @@ describe("what the SSE streams deliver", () => {
       await sleep(1500);
       virshSync("host1", ["suspend", hidden.uuid]);
       virshSync("host1", ["suspend", seen.uuid]);
+      // Its pause, not only its first state (every VM's state goes out once when a host's watcher starts).
       await until(
-        "an event for the visible VM on both streams",
-        () => bySession.text().includes(seen.uuid) && byToken.text().includes(seen.uuid),
+        "the visible VM's pause on both streams",
+        () =>
+          vmStates(bySession.text(), seen.uuid).includes("paused") &&
+          vmStates(byToken.text(), seen.uuid).includes("paused"),
         { timeoutMs: 15_000 },
       );
       virshSync("host1", ["resume", hidden.uuid]);
@@ -1724,7 +1734,7 @@ describe("what the SSE streams deliver", () => {
       virshSync("host1", ["resume", seen.uuid]);
       await until(
         "the session stream sees the resume",
-        () => bySession.text().slice(beforeSession).includes(seen.uuid),
+        () => vmStates(bySession.text().slice(beforeSession), seen.uuid).includes("running"),
         { timeoutMs: 15_000 },
       );
       await sleep(1000);
