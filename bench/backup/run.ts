@@ -19,13 +19,14 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { stackClose, stackOpen, type Stack } from "../lib/stack";
 import { now, sleep } from "../lib/stats";
 import { argsParse, benchOutPath } from "../lib/args";
+import { inProcessEnv, inProcessFleet, virshSystem, virshSystemTry } from "../lib/in-process";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const PREFIX = "vdbenchbk-";
@@ -50,15 +51,8 @@ function parseArgs(argv: string[]): Options {
   return o;
 }
 
-const virsh = (...args: string[]) =>
-  execFileSync("virsh", ["-q", "-c", URI, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-const virshTry = (...args: string[]) => {
-  try {
-    return virsh(...args);
-  } catch {
-    return "";
-  }
-};
+const virsh = virshSystem;
+const virshTry = virshSystemTry;
 const du = (p: string) =>
   Number(execFileSync("du", ["-sb", "--apparent-size", p], { encoding: "utf8" }).split(/\s/)[0]);
 const duAlloc = (p: string) => Number(execFileSync("du", ["-sB1", p], { encoding: "utf8" }).split(/\s/)[0]);
@@ -98,50 +92,15 @@ async function main(): Promise<void> {
     virsh("define", path.join(work, "dom.xml"));
     virsh("start", uuid);
 
-    process.env.VIRTDECK_DATA_DIR = dataDir;
-    delete process.env.DATABASE_URL;
-    process.env.CHECKPOINT_DISABLE = "1";
-    const dbm = await import("@/lib/db/client");
-    const login = await import("@/lib/auth/login");
-    const session = await import("@/lib/auth/session");
-    const hosts = await import("@/lib/fleet/hosts");
-    const inventory = await import("@/lib/fleet/inventory");
+    inProcessEnv(dataDir);
     const tasks = await import("@/lib/tasks/tasks");
     const repos = await import("@/lib/backup/repositories");
     const backups = await import("@/lib/backup/backups");
     await import("@/lib/backup/run");
     await import("@/lib/backup/restore");
-    const { callerOf } = await import("@/lib/authz/caller");
-    const { principalFromSession } = await import("@/lib/authz/principal");
-    await dbm.prepareDatabase();
-    const admin = await login.setupFirstAdmin(
-      login.SetupSchema.parse({ username: "bench.admin", password: "bench admin password" }),
-      { ip: "127.0.0.1", userAgent: "bench" },
+    const { caller, hostIds: ids } = await inProcessFleet(
+      [h1, h2].map((host) => ({ host, name: `bench ${host.key}` })),
     );
-    const s = await session.sessionLookup(admin.token);
-    if (!s) throw new Error("no session");
-    const caller = callerOf(principalFromSession(s), "127.0.0.1");
-    const ids: string[] = [];
-    for (const host of [h1, h2]) {
-      const h = await hosts.hostCreate(
-        caller,
-        hosts.HostCreateSchema.parse({
-          name: `bench ${host.key}`,
-          address: host.address,
-          port: host.port,
-          username: host.username,
-          libvirtUri: host.uri,
-          key: { kind: "paste", privateKey: readFileSync(host.privateKeyPath, "utf8") },
-        }),
-      );
-      await dbm.db().host.update({
-        where: { id: h.id },
-        data: { hostKeySha256: host.hostKeySha256, presentedHostKeySha256: host.hostKeySha256 },
-      });
-      ids.push(h.id);
-    }
-    await inventory.inventoryGet(ids[0], { maxAgeMs: 0 });
-    await (await import("@/lib/tasks/workers")).taskWorkersStart();
 
     const backupOnce = async (repositoryId: string) => {
       const t0 = now();

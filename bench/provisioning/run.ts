@@ -15,7 +15,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,6 +23,7 @@ import { stackOpen, stackClose, type Stack } from "../lib/stack";
 import { ms, now, ratio, sleep, summarize, type Summary } from "../lib/stats";
 import { argsParse, benchOutPath } from "../lib/args";
 import { virshLine, virshLocal, virshOverSsh } from "../lib/virsh-local";
+import { inProcessEnv, inProcessFleet, virshSystem, virshSystemTry } from "../lib/in-process";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const PREFIX = "vdbenchprov-";
@@ -48,16 +49,8 @@ function parseArgs(argv: string[]): Options {
   return o;
 }
 
-const URI = "qemu:///system";
-const virsh = (...args: string[]) =>
-  execFileSync("virsh", ["-q", "-c", URI, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-const virshTry = (...args: string[]) => {
-  try {
-    return virsh(...args);
-  } catch {
-    return "";
-  }
-};
+const virsh = virshSystem;
+const virshTry = virshSystemTry;
 
 function cleanup(poolName: string, dir: string): void {
   for (const name of virshTry("list", "--all", "--name")
@@ -116,21 +109,13 @@ async function main(): Promise<void> {
   virsh("pool-start", poolName);
   const baseBytes = Number(execFileSync("stat", ["-c", "%s", base], { encoding: "utf8" }).trim());
 
-  process.env.VIRTDECK_DATA_DIR = dataDir;
-  delete process.env.DATABASE_URL;
-  process.env.CHECKPOINT_DISABLE = "1";
+  inProcessEnv(dataDir);
   const dbm = await import("@/lib/db/client");
-  const login = await import("@/lib/auth/login");
-  const session = await import("@/lib/auth/session");
-  const hosts = await import("@/lib/fleet/hosts");
-  const inventory = await import("@/lib/fleet/inventory");
   const runtime = await import("@/lib/fleet/runtime");
   const templates = await import("@/lib/templates/templates");
   const create = await import("@/lib/provisioning/vm-create");
   const c = await import("@/lib/contracts/provisioning");
   const tasks = await import("@/lib/tasks/tasks");
-  const { callerOf } = await import("@/lib/authz/caller");
-  const { principalFromSession } = await import("@/lib/authz/principal");
 
   const results: Record<string, unknown> = {
     at: new Date().toISOString(),
@@ -139,32 +124,10 @@ async function main(): Promise<void> {
     runs: o.runs,
   };
   try {
-    await dbm.prepareDatabase();
-    const admin = await login.setupFirstAdmin(
-      login.SetupSchema.parse({ username: "bench.admin", password: "bench admin password" }),
-      { ip: "127.0.0.1", userAgent: "bench" },
-    );
-    const s = await session.sessionLookup(admin.token);
-    if (!s) throw new Error("no session");
-    const caller = callerOf(principalFromSession(s), "127.0.0.1");
-    const h = await hosts.hostCreate(
+    const {
       caller,
-      hosts.HostCreateSchema.parse({
-        name: "bench host1",
-        address: host.address,
-        port: host.port,
-        username: host.username,
-        libvirtUri: host.uri,
-        key: { kind: "paste", privateKey: readFileSync(host.privateKeyPath, "utf8") },
-      }),
-    );
-    await dbm.db().host.update({
-      where: { id: h.id },
-      data: { hostKeySha256: host.hostKeySha256, presentedHostKeySha256: host.hostKeySha256 },
-    });
-    await inventory.inventoryGet(h.id, { maxAgeMs: 0 });
-    // The workers as the server starts them (server.ts): same concurrency and polling interval.
-    await (await import("@/lib/tasks/workers")).taskWorkersStart();
+      hostIds: [hostId],
+    } = await inProcessFleet([{ host, name: "bench host1" }]);
     const tpl = await templates.templateCreate(
       caller,
       c.TemplateInputSchema.parse({
@@ -184,7 +147,7 @@ async function main(): Promise<void> {
       caller,
       c.VmCreateSchema.parse({
         mode: "template",
-        hostId: h.id,
+        hostId,
         templateId: tpl.id,
         name: `${PREFIX}warm`,
         clone: "linked",
@@ -240,7 +203,7 @@ async function main(): Promise<void> {
         caller,
         c.VmCreateSchema.parse({
           mode: "template",
-          hostId: h.id,
+          hostId,
           templateId: tpl.id,
           name: `${PREFIX}l${i}`,
           clone: "linked",
@@ -313,7 +276,7 @@ async function main(): Promise<void> {
           caller,
           c.VmCreateSchema.parse({
             mode: "template",
-            hostId: h.id,
+            hostId,
             templateId: tpl.id,
             name: `${PREFIX}f${i}`,
             clone: "full",

@@ -14,7 +14,7 @@ import { Field } from "@/components/ui/field";
 import { ArchiveIcon, PlusIcon } from "@/components/ui/icons";
 import { useVmFormat } from "@/components/vms/use-vm-format";
 import { Select } from "@/components/ui/input";
-import { TBody, TD, TH, THead, TR, Table, TableEmpty } from "@/components/ui/table";
+import { TBody, TD, TR, Table, TableEmpty, TableHeader } from "@/components/ui/table";
 import type { BackupJobView, BackupPointView, RepositoryView } from "@/lib/contracts/backup";
 import { JobDialog } from "./job-dialog";
 import { RepositoryDialog } from "./repository-dialog";
@@ -123,18 +123,10 @@ export function BackupsClient({ hosts }: { hosts: BackupHostOption[] }) {
           />
         ) : (
           <Table caption={t("repo.heading")} testId="backup-repos-table">
-            <THead>
-              <TR>
-                <TH>{t("repo.name")}</TH>
-                <TH>{t("repo.host")}</TH>
-                <TH>{t("repo.path")}</TH>
-                <TH>{t("repo.points")}</TH>
-                <TH>{t("repo.size")}</TH>
-                <TH>
-                  <span className="sr-only">{t("actions")}</span>
-                </TH>
-              </TR>
-            </THead>
+            <TableHeader
+              columns={[t("repo.name"), t("repo.host"), t("repo.path"), t("repo.points"), t("repo.size")]}
+              actionsLabel={t("actions")}
+            />
             <TBody>
               {repos.items === null ? (
                 <TableEmpty colSpan={6}>{t("loading")}</TableEmpty>
@@ -181,18 +173,10 @@ export function BackupsClient({ hosts }: { hosts: BackupHostOption[] }) {
           </Button>
         </div>
         <Table caption={t("job.heading")} testId="backup-jobs-table">
-          <THead>
-            <TR>
-              <TH>{t("job.name")}</TH>
-              <TH>{t("job.vm")}</TH>
-              <TH>{t("job.repository")}</TH>
-              <TH>{t("job.schedule")}</TH>
-              <TH>{t("job.retention")}</TH>
-              <TH>
-                <span className="sr-only">{t("actions")}</span>
-              </TH>
-            </TR>
-          </THead>
+          <TableHeader
+            columns={[t("job.name"), t("job.vm"), t("job.repository"), t("job.schedule"), t("job.retention")]}
+            actionsLabel={t("actions")}
+          />
           <TBody>
             {jobs.items === null ? (
               <TableEmpty colSpan={6}>{t("loading")}</TableEmpty>
@@ -276,18 +260,10 @@ export function BackupsClient({ hosts }: { hosts: BackupHostOption[] }) {
           </Button>
         </div>
         <Table caption={t("points.heading")} testId="backup-points-table">
-          <THead>
-            <TR>
-              <TH>{t("points.when")}</TH>
-              <TH>{t("points.kind")}</TH>
-              <TH>{t("points.repository")}</TH>
-              <TH>{t("points.disks")}</TH>
-              <TH>{t("points.size")}</TH>
-              <TH>
-                <span className="sr-only">{t("actions")}</span>
-              </TH>
-            </TR>
-          </THead>
+          <TableHeader
+            columns={[t("points.when"), t("points.kind"), t("points.repository"), t("points.disks"), t("points.size")]}
+            actionsLabel={t("actions")}
+          />
           <TBody>
             {!chosen ? (
               <TableEmpty colSpan={6}>{t("points.pickVm")}</TableEmpty>

@@ -7,7 +7,8 @@ import { ErrorBanner } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { FormDialog } from "@/components/ui/dialog";
 import { Field } from "@/components/ui/field";
-import { Input, Select } from "@/components/ui/input";
+import { CheckField, ChoiceField, TextField } from "@/components/ui/fields";
+import { Select } from "@/components/ui/input";
 import {
   MACVTAP_MODES,
   NETWORK_FORWARD_MODES,
@@ -220,63 +221,51 @@ export function NetworkCreateDialog({
     return (
       <fieldset className="space-y-3 rounded-lg border border-slate-200 p-3 dark:border-slate-800">
         <legend className="px-1 text-sm font-medium">
-          <label className="inline-flex items-center gap-2">
-            <input
-              type="checkbox"
-              checked={ip.on}
-              onChange={(e) => setIp(fam, { on: e.target.checked })}
-              data-testid={`${id}-on`}
-            />
-            {fam === "v4" ? t("create.ipv4") : t("create.ipv6")}
-          </label>
+          <CheckField
+            label={fam === "v4" ? t("create.ipv4") : t("create.ipv6")}
+            checked={ip.on}
+            onChange={(on) => setIp(fam, { on })}
+            testId={`${id}-on`}
+          />
         </legend>
         {ip.on ? (
           <>
             <div className="grid grid-cols-3 gap-3">
-              <Field label={t("create.address")} error={ipError(at, "address")} className="col-span-2" required>
-                {(p) => (
-                  <Input
-                    {...p}
-                    value={ip.address}
-                    onChange={(e) => setIp(fam, { address: e.target.value })}
-                    placeholder={fam === "v4" ? "192.168.100.1" : "fd00:100::1"}
-                    data-testid={`${id}-address`}
-                  />
-                )}
-              </Field>
-              <Field label={t("create.prefix")} error={ipError(at, "prefix")} required>
-                {(p) => (
-                  <Input
-                    {...p}
-                    inputMode="numeric"
-                    value={ip.prefix}
-                    onChange={(e) => setIp(fam, { prefix: e.target.value })}
-                    data-testid={`${id}-prefix`}
-                  />
-                )}
-              </Field>
+              <TextField
+                label={t("create.address")}
+                error={ipError(at, "address")}
+                className="col-span-2"
+                required
+                value={ip.address}
+                onChange={(v) => setIp(fam, { address: v })}
+                placeholder={fam === "v4" ? "192.168.100.1" : "fd00:100::1"}
+                testId={`${id}-address`}
+              />
+              <TextField
+                label={t("create.prefix")}
+                error={ipError(at, "prefix")}
+                required
+                inputMode="numeric"
+                value={ip.prefix}
+                onChange={(v) => setIp(fam, { prefix: v })}
+                testId={`${id}-prefix`}
+              />
             </div>
             <div className="grid grid-cols-2 gap-3">
-              <Field label={t("create.dhcpStart")} error={ipError(at, "dhcp.start") ?? ipError(at, "dhcp")}>
-                {(p) => (
-                  <Input
-                    {...p}
-                    value={ip.dhcpStart}
-                    onChange={(e) => setIp(fam, { dhcpStart: e.target.value })}
-                    data-testid={`${id}-dhcp-start`}
-                  />
-                )}
-              </Field>
-              <Field label={t("create.dhcpEnd")} error={ipError(at, "dhcp.end")}>
-                {(p) => (
-                  <Input
-                    {...p}
-                    value={ip.dhcpEnd}
-                    onChange={(e) => setIp(fam, { dhcpEnd: e.target.value })}
-                    data-testid={`${id}-dhcp-end`}
-                  />
-                )}
-              </Field>
+              <TextField
+                label={t("create.dhcpStart")}
+                error={ipError(at, "dhcp.start") ?? ipError(at, "dhcp")}
+                value={ip.dhcpStart}
+                onChange={(v) => setIp(fam, { dhcpStart: v })}
+                testId={`${id}-dhcp-start`}
+              />
+              <TextField
+                label={t("create.dhcpEnd")}
+                error={ipError(at, "dhcp.end")}
+                value={ip.dhcpEnd}
+                onChange={(v) => setIp(fam, { dhcpEnd: v })}
+                testId={`${id}-dhcp-end`}
+              />
             </div>
             {fam === "v4" ? staticHosts(at) : null}
           </>
@@ -290,37 +279,28 @@ export function NetworkCreateDialog({
       <p className="text-sm font-medium">{t("create.staticHosts")}</p>
       {form.hosts.map((h, i) => (
         <div key={i} className="grid grid-cols-[1fr_1fr_1fr_auto] items-end gap-2">
-          <Field label={t("create.mac")} error={ipError(at, `hosts.${i}.mac`)}>
-            {(p) => (
-              <Input
-                {...p}
-                value={h.mac}
-                onChange={(e) => setHost(i, { mac: e.target.value })}
-                placeholder="52:54:00:12:34:56"
-                data-testid={`network-host-${i}-mac`}
-              />
-            )}
-          </Field>
-          <Field label={t("create.hostIp")} error={ipError(at, `hosts.${i}.ip`)}>
-            {(p) => (
-              <Input
-                {...p}
-                value={h.ip}
-                onChange={(e) => setHost(i, { ip: e.target.value })}
-                data-testid={`network-host-${i}-ip`}
-              />
-            )}
-          </Field>
-          <Field label={t("create.hostName")} error={ipError(at, `hosts.${i}.name`)}>
-            {(p) => (
-              <Input
-                {...p}
-                value={h.name}
-                onChange={(e) => setHost(i, { name: e.target.value })}
-                data-testid={`network-host-${i}-name`}
-              />
-            )}
-          </Field>
+          <TextField
+            label={t("create.mac")}
+            error={ipError(at, `hosts.${i}.mac`)}
+            value={h.mac}
+            onChange={(v) => setHost(i, { mac: v })}
+            placeholder="52:54:00:12:34:56"
+            testId={`network-host-${i}-mac`}
+          />
+          <TextField
+            label={t("create.hostIp")}
+            error={ipError(at, `hosts.${i}.ip`)}
+            value={h.ip}
+            onChange={(v) => setHost(i, { ip: v })}
+            testId={`network-host-${i}-ip`}
+          />
+          <TextField
+            label={t("create.hostName")}
+            error={ipError(at, `hosts.${i}.name`)}
+            value={h.name}
+            onChange={(v) => setHost(i, { name: v })}
+            testId={`network-host-${i}-name`}
+          />
           <Button
             variant="ghost-danger"
             size="sm"
@@ -387,111 +367,77 @@ export function NetworkCreateDialog({
               </Select>
             )}
           </Field>
-          <Field label={t("create.name")} hint={t("create.nameHint")} error={fieldError("name")} required>
-            {(p) => (
-              <Input
-                {...p}
-                value={form.name}
-                onChange={(e) => set({ name: e.target.value })}
-                readOnly={!!editing}
-                data-testid="network-name"
-                data-autofocus
-              />
-            )}
-          </Field>
+          <TextField
+            label={t("create.name")}
+            hint={t("create.nameHint")}
+            error={fieldError("name")}
+            required
+            value={form.name}
+            onChange={(name) => set({ name })}
+            readOnly={!!editing}
+            testId="network-name"
+            data-autofocus
+          />
         </div>
-        <Field label={t("create.mode")} hint={t(`modeHint.${form.mode}`)} required>
-          {(p) => (
-            <Select
-              {...p}
-              value={form.mode}
-              onChange={(e) => set({ mode: e.target.value as NetworkForwardMode })}
-              testId="network-mode"
-            >
-              {NETWORK_FORWARD_MODES.map((m) => (
-                <option key={m} value={m}>
-                  {t(`mode.${m}`)}
-                </option>
-              ))}
-            </Select>
-          )}
-        </Field>
+        <ChoiceField
+          label={t("create.mode")}
+          hint={t(`modeHint.${form.mode}`)}
+          required
+          value={form.mode}
+          choices={NETWORK_FORWARD_MODES}
+          labelOf={(m) => t(`mode.${m}`)}
+          onChange={(mode) => set({ mode })}
+          testId="network-mode"
+        />
         <div className="grid grid-cols-2 gap-3">
           {form.mode !== "macvtap" ? (
-            <Field
+            <TextField
               label={form.mode === "bridge" ? t("create.hostBridge") : t("create.bridge")}
               hint={form.mode === "bridge" ? t("create.hostBridgeHint") : t("create.bridgeHint")}
               error={fieldError("bridge")}
               required={form.mode === "bridge"}
-            >
-              {(p) => (
-                <Input
-                  {...p}
-                  value={form.bridge}
-                  onChange={(e) => set({ bridge: e.target.value })}
-                  data-testid="network-bridge"
-                />
-              )}
-            </Field>
+              value={form.bridge}
+              onChange={(bridge) => set({ bridge })}
+              testId="network-bridge"
+            />
           ) : null}
           {HAS_DEV.has(form.mode) ? (
-            <Field
+            <TextField
               label={t("create.dev")}
               hint={form.mode === "macvtap" ? t("create.devHintMacvtap") : t("create.devHint")}
               error={fieldError("dev")}
               required={form.mode === "macvtap"}
-            >
-              {(p) => (
-                <Input
-                  {...p}
-                  value={form.dev}
-                  onChange={(e) => set({ dev: e.target.value })}
-                  data-testid="network-dev"
-                />
-              )}
-            </Field>
+              value={form.dev}
+              onChange={(dev) => set({ dev })}
+              testId="network-dev"
+            />
           ) : null}
           {form.mode === "macvtap" ? (
-            <Field label={t("create.macvtapMode")}>
-              {(p) => (
-                <Select
-                  {...p}
-                  value={form.macvtapMode}
-                  onChange={(e) => set({ macvtapMode: e.target.value as MacvtapMode })}
-                  testId="network-macvtap-mode"
-                >
-                  {MACVTAP_MODES.map((m) => (
-                    <option key={m} value={m}>
-                      {m}
-                    </option>
-                  ))}
-                </Select>
-              )}
-            </Field>
+            <ChoiceField
+              label={t("create.macvtapMode")}
+              value={form.macvtapMode}
+              choices={MACVTAP_MODES}
+              onChange={(macvtapMode) => set({ macvtapMode })}
+              testId="network-macvtap-mode"
+            />
           ) : null}
-          <Field label={t("create.mtu")} error={fieldError("mtu")}>
-            {(p) => (
-              <Input
-                {...p}
-                inputMode="numeric"
-                value={form.mtu}
-                onChange={(e) => set({ mtu: e.target.value })}
-                data-testid="network-mtu"
-              />
-            )}
-          </Field>
+          <TextField
+            label={t("create.mtu")}
+            error={fieldError("mtu")}
+            inputMode="numeric"
+            value={form.mtu}
+            onChange={(mtu) => set({ mtu })}
+            testId="network-mtu"
+          />
           {routed ? (
-            <Field label={t("create.domain")} error={fieldError("domain")}>
-              {(p) => (
-                <Input
-                  {...p}
-                  value={form.domain}
-                  onChange={(e) => set({ domain: e.target.value })}
-                  placeholder="lab.example"
-                  data-testid="network-domain"
-                />
-              )}
-            </Field>
+            <TextField
+              label={t("create.domain")}
+              error={fieldError("domain")}
+              value={form.domain}
+              onChange={(domain) => set({ domain })}
+              placeholder="lab.example"
+              testId="network-domain"
+            />
           ) : null}
         </div>
         {routed ? (
@@ -501,24 +447,18 @@ export function NetworkCreateDialog({
           </>
         ) : null}
         <div className={editing ? "hidden" : "flex flex-wrap gap-4"}>
-          <label className="inline-flex items-center gap-2">
-            <input
-              type="checkbox"
-              checked={form.start}
-              onChange={(e) => set({ start: e.target.checked })}
-              data-testid="network-start-now"
-            />
-            {t("create.start")}
-          </label>
-          <label className="inline-flex items-center gap-2">
-            <input
-              type="checkbox"
-              checked={form.autostart}
-              onChange={(e) => set({ autostart: e.target.checked })}
-              data-testid="network-autostart-on"
-            />
-            {t("create.autostart")}
-          </label>
+          <CheckField
+            label={t("create.start")}
+            checked={form.start}
+            onChange={(start) => set({ start })}
+            testId="network-start-now"
+          />
+          <CheckField
+            label={t("create.autostart")}
+            checked={form.autostart}
+            onChange={(autostart) => set({ autostart })}
+            testId="network-autostart-on"
+          />
         </div>
         {error ? <ErrorBanner testId="network-create-error">{error.message}</ErrorBanner> : null}
       </form>

@@ -6,7 +6,7 @@ import { useApiCall } from "@/components/api/use-action";
 import { Alert, ErrorBanner } from "@/components/ui/alert";
 import { FormDialog } from "@/components/ui/dialog";
 import { Field } from "@/components/ui/field";
-import { Input, Select } from "@/components/ui/input";
+import { CheckField, ChoiceField, TextField } from "@/components/ui/fields";
 import {
   DISK_FORMATS,
   FS_FORMATS,
@@ -148,19 +148,15 @@ export function PoolCreateDialog({
     testId: string,
     extra: { placeholder?: string; hint?: string; required?: boolean; label: string },
   ) => (
-    <Field label={extra.label} hint={extra.hint} error={fe(field)} required={extra.required}>
-      {(p) => (
-        <Input
-          {...p}
-          value={form[field] as string}
-          onChange={(e) => set({ [field]: e.target.value } as Partial<Form>)}
-          placeholder={extra.placeholder}
-          data-testid={testId}
-          spellCheck={false}
-          autoComplete="off"
-        />
-      )}
-    </Field>
+    <TextField
+      {...extra}
+      error={fe(field)}
+      value={form[field] as string}
+      onChange={(v) => set({ [field]: v } as Partial<Form>)}
+      testId={testId}
+      spellCheck={false}
+      autoComplete="off"
+    />
   );
 
   return (
@@ -177,22 +173,17 @@ export function PoolCreateDialog({
       submitTestId="pool-create-submit"
     >
       <form id="pool-create-form" onSubmit={submit} className="space-y-4" noValidate>
-        <Field label={t("create.type")} hint={t(`typeHint.${form.type}`)} error={fe("type")} required>
-          {(p) => (
-            <Select
-              {...p}
-              value={form.type}
-              onChange={(e) => set({ type: e.target.value as PoolType })}
-              testId="pool-create-type"
-            >
-              {POOL_TYPES.map((ty) => (
-                <option key={ty} value={ty}>
-                  {t(`type.${ty}`)}
-                </option>
-              ))}
-            </Select>
-          )}
-        </Field>
+        <ChoiceField
+          label={t("create.type")}
+          hint={t(`typeHint.${form.type}`)}
+          error={fe("type")}
+          required
+          value={form.type}
+          choices={POOL_TYPES}
+          labelOf={(ty) => t(`type.${ty}`)}
+          onChange={(type) => set({ type })}
+          testId="pool-create-type"
+        />
         {text("name", "pool-create-name", { label: t("create.name"), hint: t("create.nameHint"), required: true })}
         {form.type === "fs" || form.type === "disk"
           ? text("sourceDevice", "pool-create-device", {
@@ -249,40 +240,24 @@ export function PoolCreateDialog({
           </>
         ) : null}
         {form.type === "fs" ? (
-          <Field label={t("create.fsFormat")} error={fe("format")}>
-            {(p) => (
-              <Select
-                {...p}
-                value={form.fsFormat}
-                onChange={(e) => set({ fsFormat: e.target.value as Form["fsFormat"] })}
-                testId="pool-create-fs-format"
-              >
-                {FS_FORMATS.map((x) => (
-                  <option key={x} value={x}>
-                    {x}
-                  </option>
-                ))}
-              </Select>
-            )}
-          </Field>
+          <ChoiceField
+            label={t("create.fsFormat")}
+            error={fe("format")}
+            value={form.fsFormat}
+            choices={FS_FORMATS}
+            onChange={(fsFormat) => set({ fsFormat })}
+            testId="pool-create-fs-format"
+          />
         ) : null}
         {form.type === "disk" ? (
-          <Field label={t("create.diskFormat")} error={fe("format")}>
-            {(p) => (
-              <Select
-                {...p}
-                value={form.diskFormat}
-                onChange={(e) => set({ diskFormat: e.target.value as Form["diskFormat"] })}
-                testId="pool-create-disk-format"
-              >
-                {DISK_FORMATS.map((x) => (
-                  <option key={x} value={x}>
-                    {x}
-                  </option>
-                ))}
-              </Select>
-            )}
-          </Field>
+          <ChoiceField
+            label={t("create.diskFormat")}
+            error={fe("format")}
+            value={form.diskFormat}
+            choices={DISK_FORMATS}
+            onChange={(diskFormat) => set({ diskFormat })}
+            testId="pool-create-disk-format"
+          />
         ) : null}
         {hasTarget
           ? text("targetPath", "pool-create-target-path", {
@@ -293,34 +268,25 @@ export function PoolCreateDialog({
           : null}
         <div className="flex flex-wrap gap-x-4 gap-y-2 text-sm">
           {form.type !== "iscsi" ? (
-            <label className="inline-flex items-center gap-2">
-              <input
-                type="checkbox"
-                checked={form.build}
-                onChange={(e) => set({ build: e.target.checked })}
-                data-testid="pool-create-build"
-              />
-              {t(`build.${form.type}`)}
-            </label>
+            <CheckField
+              label={t(`build.${form.type}`)}
+              checked={form.build}
+              onChange={(build) => set({ build })}
+              testId="pool-create-build"
+            />
           ) : null}
-          <label className="inline-flex items-center gap-2">
-            <input
-              type="checkbox"
-              checked={form.start}
-              onChange={(e) => set({ start: e.target.checked })}
-              data-testid="pool-create-start"
-            />
-            {t("create.start")}
-          </label>
-          <label className="inline-flex items-center gap-2">
-            <input
-              type="checkbox"
-              checked={form.autostart}
-              onChange={(e) => set({ autostart: e.target.checked })}
-              data-testid="pool-create-autostart"
-            />
-            {t("create.autostart")}
-          </label>
+          <CheckField
+            label={t("create.start")}
+            checked={form.start}
+            onChange={(start) => set({ start })}
+            testId="pool-create-start"
+          />
+          <CheckField
+            label={t("create.autostart")}
+            checked={form.autostart}
+            onChange={(autostart) => set({ autostart })}
+            testId="pool-create-autostart"
+          />
         </div>
         {writesDevice ? (
           <Alert tone="warning" testId="pool-create-overwrite">

@@ -6,6 +6,7 @@ import { useApiCall } from "@/components/api/use-action";
 import { ErrorBanner } from "@/components/ui/alert";
 import { FormDialog } from "@/components/ui/dialog";
 import { Field } from "@/components/ui/field";
+import { SizeGiBField, gibToBytes } from "@/components/ui/fields";
 import { Input, Select } from "@/components/ui/input";
 import type { StoragePool } from "@/lib/contracts/storage";
 
@@ -41,7 +42,7 @@ export function VolumeCreateDialog({
     e.preventDefault();
     await call(async () => {
       await fetchJson(`/api/hosts/${hostId}/storage/volumes`, {
-        body: { pool, name, format, capacityBytes: Math.round(Number(sizeGiB) * 1024 ** 3) },
+        body: { pool, name, format, capacityBytes: gibToBytes(sizeGiB) },
       });
       onDone();
       onClose();
@@ -95,19 +96,13 @@ export function VolumeCreateDialog({
             </Select>
           )}
         </Field>
-        <Field label={t("volume.sizeGiB")} error={error?.fieldMessage("capacityBytes")} required>
-          {(p) => (
-            <Input
-              {...p}
-              type="number"
-              min="0.001"
-              step="any"
-              value={sizeGiB}
-              onChange={(e) => setSizeGiB(e.target.value)}
-              data-testid="volume-create-size"
-            />
-          )}
-        </Field>
+        <SizeGiBField
+          label={t("volume.sizeGiB")}
+          error={error?.fieldMessage("capacityBytes")}
+          value={sizeGiB}
+          onChange={setSizeGiB}
+          testId="volume-create-size"
+        />
         {error && !error.issues.length ? <ErrorBanner>{error.message}</ErrorBanner> : null}
       </form>
     </FormDialog>

@@ -6,11 +6,10 @@ import { useApiCall } from "@/components/api/use-action";
 import { ErrorBanner } from "@/components/ui/alert";
 import { FormDialog } from "@/components/ui/dialog";
 import { Field } from "@/components/ui/field";
+import { SizeGiBField, bytesToGib, gibToBytes } from "@/components/ui/fields";
 import { Input } from "@/components/ui/input";
 import type { StorageVolume } from "@/lib/contracts/storage";
 import type { TaskView } from "@/lib/contracts/tasks";
-
-const GiB = 1024 ** 3;
 
 /** Grow a volume (vol-resize); the server refuses shrinking and volumes a running VM uses. */
 export function VolumeResizeDialog({
@@ -29,7 +28,7 @@ export function VolumeResizeDialog({
   const { busy, error, setError, call } = useApiCall();
   useEffect(() => {
     if (volume) {
-      setSizeGiB(String(Math.ceil((volume.capacityBytes / GiB) * 1000) / 1000));
+      setSizeGiB(bytesToGib(volume.capacityBytes));
       setError(null);
     }
     // eslint-disable-next-line react-hooks/exhaustive-deps -- reset when another volume is chosen
@@ -39,7 +38,7 @@ export function VolumeResizeDialog({
     if (!volume) return;
     await call(async () => {
       const r = await fetchJson<{ volume: StorageVolume }>(`/api/hosts/${hostId}/storage/volumes/resize`, {
-        body: { pool: volume.pool, name: volume.name, capacityBytes: Math.round(Number(sizeGiB) * GiB) },
+        body: { pool: volume.pool, name: volume.name, capacityBytes: gibToBytes(sizeGiB) },
       });
       onDone(r.volume);
       onClose();
@@ -59,20 +58,14 @@ export function VolumeResizeDialog({
       submitTestId="volume-resize-submit"
     >
       <form id="volume-resize-form" onSubmit={submit} className="space-y-4">
-        <Field label={t("volume.sizeGiB")} error={error?.fieldMessage("capacityBytes")} required>
-          {(p) => (
-            <Input
-              {...p}
-              type="number"
-              min="0.001"
-              step="any"
-              value={sizeGiB}
-              onChange={(e) => setSizeGiB(e.target.value)}
-              data-testid="volume-resize-size"
-              data-autofocus
-            />
-          )}
-        </Field>
+        <SizeGiBField
+          label={t("volume.sizeGiB")}
+          error={error?.fieldMessage("capacityBytes")}
+          value={sizeGiB}
+          onChange={setSizeGiB}
+          testId="volume-resize-size"
+          autoFocus
+        />
         {error && !error.fieldMessage("capacityBytes") ? <ErrorBanner>{error.message}</ErrorBanner> : null}
       </form>
     </FormDialog>

@@ -76,6 +76,27 @@ export function TH({ className, scope = "col", ...rest }: ComponentProps<"th">) 
   );
 }
 
+/**
+ * A header of plain column titles; `actionsLabel` adds a last column for the rows' buttons, its
+ * title read to screen readers only.
+ */
+export function TableHeader({ columns, actionsLabel }: { columns: readonly ReactNode[]; actionsLabel?: string }) {
+  return (
+    <THead>
+      <TR>
+        {columns.map((c, i) => (
+          <TH key={i}>{c}</TH>
+        ))}
+        {actionsLabel ? (
+          <TH>
+            <span className="sr-only">{actionsLabel}</span>
+          </TH>
+        ) : null}
+      </TR>
+    </THead>
+  );
+}
+
 /** A cell. Text stays on one line (the table scrolls instead); pass `wrap` for long free text. */
 /** `wrap`: the text may wrap (at least 12rem wide); "tight": it may wrap with no minimum width. */
 export function TD({ className, wrap = false, ...rest }: ComponentProps<"td"> & { wrap?: boolean | "tight" }) {

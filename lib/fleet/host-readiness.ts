@@ -19,14 +19,7 @@ import { networkClient } from "@/lib/fleet/networks";
 import { networkAutostartSet, networkList, networkStart } from "@/lib/virt/network";
 import { nodeDomainCapabilities } from "@/lib/virt/node";
 import { hostBridgeNames, hostPathKind } from "@/lib/virt/host-facts";
-import {
-  poolAutostart,
-  poolBuild,
-  poolDefine,
-  poolListDetailed,
-  poolStart,
-  poolUndefine,
-} from "@/lib/virt/storage-pool";
+import { poolAutostart, poolListDetailed, poolSetUp, poolStart } from "@/lib/virt/storage-pool";
 
 /**
  * Host onboarding: what a host lacks for a first VM (an active storage pool with free space, an active
@@ -167,18 +160,14 @@ async function poolFix(client: HostClient<HostView>, name: string, path: string)
   const kind = await hostPathKind({ host: client, path });
   if (kind !== null && kind !== "directory")
     throw invalid("path", `${path} on ${client.host.name} is a ${kind}, not a directory`);
-  await poolDefine({
+  await poolSetUp({
     host: client,
+    pool: name,
     xml: poolXmlBuild({ type: "dir", name, targetPath: path, start: true, autostart: true, build: true }),
+    build: { removeOnFailure: false },
+    start: true,
+    autostart: true,
   });
-  try {
-    await poolBuild({ host: client, pool: name });
-    await poolStart({ host: client, pool: name });
-    await poolAutostart({ host: client, pool: name, autostart: true });
-  } catch (err) {
-    await poolUndefine({ host: client, pool: name }).catch(() => undefined);
-    throw err;
-  }
   return { pool: name, path, created: true };
 }
 

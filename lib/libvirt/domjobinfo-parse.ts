@@ -19,7 +19,7 @@ export interface DomJobInfo {
 }
 
 /** virDomainJobType: `--rawstats` prints the job type as its number. */
-const JOB_TYPES = ["none", "bounded", "unbounded", "completed", "failed", "cancelled"];
+export const DOM_JOB_TYPES = ["none", "bounded", "unbounded", "completed", "failed", "cancelled"];
 /** virDomainJobOperation, as the raw `operation` field gives it. */
 const OPERATIONS = [
   "unknown",
@@ -44,7 +44,7 @@ export function parseDomJobInfo(stdout: string): DomJobInfo {
     if (!m) continue;
     const key = m[1].trim();
     const value = m[2].trim();
-    if (key === "Job type") type = /^\d+$/.test(value) ? (JOB_TYPES[Number(value)] ?? value) : value.toLowerCase();
+    if (key === "Job type") type = /^\d+$/.test(value) ? (DOM_JOB_TYPES[Number(value)] ?? value) : value.toLowerCase();
     else if (key === "Operation") operation = value.toLowerCase();
     else if (/^[a-z][a-z0-9_.]*$/.test(key)) raw[key] = /^\d+$/.test(value) ? Number(value) : value;
   }

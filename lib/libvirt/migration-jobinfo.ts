@@ -1,7 +1,10 @@
 /**
  * `virsh domjobinfo --rawstats` of a migration job: "Job type: N" then "key: value" lines of libvirt's
- * typed parameters (VIR_DOMAIN_JOB_*). Pure; lib/libvirt/migration-jobinfo.test.ts holds real outputs.
+ * typed parameters (VIR_DOMAIN_JOB_*), read by parseDomJobInfo. Pure; lib/libvirt/migration-jobinfo.test.ts
+ * holds real outputs.
  */
+import { DOM_JOB_TYPES, parseDomJobInfo } from "@/lib/libvirt/domjobinfo-parse";
+
 export type MigrationPhase = "none" | "setup" | "copying" | "postcopy" | "completed" | "failed" | "cancelled";
 
 export interface MigrationJobInfo {
@@ -28,20 +31,14 @@ const PHASE_BY_TYPE: Record<number, MigrationPhase> = {
   5: "cancelled",
 };
 
+/** A migration's view of `parseDomJobInfo`: the job type's number, the phase, the sizes as safe integers. */
 export function parseJobInfoRaw(text: string): MigrationJobInfo {
-  const kv = new Map<string, string>();
-  let jobType = 0;
-  for (const line of text.split("\n")) {
-    const m = /^\s*([A-Za-z_ ]+?):\s*(.*?)\s*$/.exec(line);
-    if (!m) continue;
-    if (m[1] === "Job type") jobType = Number.parseInt(m[2], 10) || 0;
-    else kv.set(m[1], m[2]);
-  }
+  const info = parseDomJobInfo(text);
+  const known = DOM_JOB_TYPES.indexOf(info.type);
+  const jobType = known >= 0 ? known : Number.parseInt(info.type, 10) || 0;
   const num = (k: string): number | null => {
-    const v = kv.get(k);
-    if (v === undefined || !/^\d+$/.test(v)) return null;
-    const n = Number(v);
-    return Number.isSafeInteger(n) ? n : null;
+    const v = info.raw[k];
+    return typeof v === "number" && Number.isSafeInteger(v) ? v : null;
   };
   let phase = PHASE_BY_TYPE[jobType] ?? "none";
   if (phase === "copying") {

@@ -20,12 +20,11 @@ import { domainDisks, storageUsage } from "@/lib/storage/usage";
 import { PoolNameSchema, storageClient } from "@/lib/storage/storage";
 import {
   poolAutostart,
-  poolBuild,
-  poolDefine,
   poolDelete,
   poolDetailMany,
   poolListState,
   poolRefresh,
+  poolSetUp,
   poolStart,
   poolStop,
   poolUndefine,
@@ -255,28 +254,21 @@ export async function poolCreate(caller: Caller, hostId: string, input: unknown)
     });
   const { targetExisted } = await hostIssues(client, spec, existing);
   const build = "build" in spec && spec.build && POOL_BUILDABLE.includes(spec.type);
-  await poolDefine({ host: client, xml: poolXmlBuild(spec) });
-  let built = false;
-  let started = false;
-  try {
-    if (build) {
-      // Counted as built once tried: a build that fails half-way (mkdir done, mkfs failed) is undone too.
-      built = true;
-      // Device types: only onto an empty device (hostIssues refused signatures; libvirt checks again).
-      await poolBuild({ host: client, pool: spec.name, noOverwrite: POOL_DEVICE_TYPES.includes(spec.type) });
-    }
-    if (spec.start) {
-      await poolStart({ host: client, pool: spec.name });
-      started = true;
-    }
-    if (spec.autostart) await poolAutostart({ host: client, pool: spec.name, autostart: true });
-  } catch (err) {
-    if (started) await poolStop({ host: client, pool: spec.name }).catch(() => undefined);
-    const made = spec.type === "logical" || spec.type === "disk" || !targetExisted;
-    if (built && made) await poolDelete({ host: client, pool: spec.name }).catch(() => undefined);
-    await poolUndefine({ host: client, pool: spec.name }).catch(() => undefined);
-    throw err;
-  }
+  // Device types: only onto an empty device (hostIssues refused signatures; libvirt checks again).
+  // What build made is removed on a failure: a directory that did not exist, a volume group, a partition table.
+  await poolSetUp({
+    host: client,
+    pool: spec.name,
+    xml: poolXmlBuild(spec),
+    build: build
+      ? {
+          noOverwrite: POOL_DEVICE_TYPES.includes(spec.type),
+          removeOnFailure: spec.type === "logical" || spec.type === "disk" || !targetExisted,
+        }
+      : null,
+    start: spec.start,
+    autostart: spec.autostart,
+  });
   await audit(caller, client.host, "storage.pool.create", spec.name, {
     type: spec.type,
     build,

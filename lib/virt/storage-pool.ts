@@ -187,3 +187,45 @@ export async function poolUndefine({ host, pool }: Named): Promise<void> {
 export async function poolDelete({ host, pool }: Named): Promise<void> {
   await slow(host, { command: "pool-delete", args: [{ arg: pool }] });
 }
+
+/**
+ * Sets a pool up: `pool-define` from the XML, then `pool-build` (with `build`), `pool-start` and
+ * `pool-autostart`, each when asked. On a failure what was done is undone in reverse (the pool
+ * stopped; its storage deleted when `build.removeOnFailure` says build made it; the definition
+ * removed) and the error is thrown again. A build is counted as done once tried: one that fails
+ * half-way (mkdir done, mkfs failed) is undone too.
+ */
+export async function poolSetUp({
+  host,
+  pool,
+  xml,
+  build,
+  start,
+  autostart,
+}: Named & {
+  xml: string;
+  /** `noOverwrite`: build only onto an empty device; `removeOnFailure`: pool-delete the built storage on a failure. */
+  build: { noOverwrite?: boolean; removeOnFailure: boolean } | null;
+  start: boolean;
+  autostart: boolean;
+}): Promise<void> {
+  await poolDefine({ host, xml });
+  let built = false;
+  let started = false;
+  try {
+    if (build) {
+      built = true;
+      await poolBuild({ host, pool, noOverwrite: build.noOverwrite });
+    }
+    if (start) {
+      await poolStart({ host, pool });
+      started = true;
+    }
+    if (autostart) await poolAutostart({ host, pool, autostart: true });
+  } catch (err) {
+    if (started) await poolStop({ host, pool }).catch(() => undefined);
+    if (built && build?.removeOnFailure) await poolDelete({ host, pool }).catch(() => undefined);
+    await poolUndefine({ host, pool }).catch(() => undefined);
+    throw err;
+  }
+}

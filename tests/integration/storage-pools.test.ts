@@ -130,6 +130,10 @@ const deleteData = (pool: string, confirm: string) =>
   api("POST", "hosts/[id]/storage/pools/[pool]/delete-data", { id: host1.id, pool }, { confirm });
 const volumeCreate = (pool: string, name: string, format = "qcow2") =>
   api("POST", "hosts/[id]/storage/volumes", { id: host1.id }, { pool, name, format, capacityBytes: 8 * 1024 * 1024 });
+const volumeResize = (pool: string, name: string, capacityBytes: number) =>
+  api("POST", "hosts/[id]/storage/volumes/resize", { id: host1.id }, { pool, name, capacityBytes });
+const volumeClone = (pool: string, name: string, newName: string) =>
+  api("POST", "hosts/[id]/storage/volumes/clone", { id: host1.id }, { pool, name, newName });
 const fieldOf = (res: { status: number; json: Record<string, any> }) => ({
   status: res.status,
   field: res.json.error?.issues?.[0]?.path,
@@ -439,66 +443,21 @@ describe("volumes: resize, clone, download", () => {
     expect((await download(P.vol, "no-such.raw")).status).toBe(404);
 
     // Resize: grow; smaller is refused naming the field.
-    const grow = await api(
-      "POST",
-      "hosts/[id]/storage/volumes/resize",
-      { id: host1.id },
-      {
-        pool: P.vol,
-        name: "data.raw",
-        capacityBytes: 8 * 1024 * 1024,
-      },
-    );
+    const grow = await volumeResize(P.vol, "data.raw", 8 * 1024 * 1024);
     expect(grow.status, JSON.stringify(grow.json)).toBe(200);
     expect(grow.json.volume.capacityBytes).toBe(8 * 1024 * 1024);
-    const shrink = await api(
-      "POST",
-      "hosts/[id]/storage/volumes/resize",
-      { id: host1.id },
-      {
-        pool: P.vol,
-        name: "data.raw",
-        capacityBytes: 4 * 1024 * 1024,
-      },
-    );
+    const shrink = await volumeResize(P.vol, "data.raw", 4 * 1024 * 1024);
     expect(fieldOf(shrink)).toEqual({ status: 422, field: "capacityBytes" });
 
     // Clone: a task; the copy has the same bytes; the same name again is refused naming the field.
-    const clone = await api(
-      "POST",
-      "hosts/[id]/storage/volumes/clone",
-      { id: host1.id },
-      {
-        pool: P.vol,
-        name: "data.raw",
-        newName: "copy.raw",
-      },
-    );
+    const clone = await volumeClone(P.vol, "data.raw", "copy.raw");
     expect(clone.status, JSON.stringify(clone.json)).toBe(202);
     const done = await taskEnded(f, clone.json.task.id);
     expect(done.status, JSON.stringify(done)).toBe("succeeded");
     expect(sha(readFileSync(`${target}/copy.raw`))).toBe(sha(readFileSync(`${target}/data.raw`)));
-    const again = await api(
-      "POST",
-      "hosts/[id]/storage/volumes/clone",
-      { id: host1.id },
-      {
-        pool: P.vol,
-        name: "data.raw",
-        newName: "copy.raw",
-      },
-    );
+    const again = await volumeClone(P.vol, "data.raw", "copy.raw");
     expect(fieldOf(again)).toEqual({ status: 409, field: "newName" });
-    const bad = await api(
-      "POST",
-      "hosts/[id]/storage/volumes/clone",
-      { id: host1.id },
-      {
-        pool: P.vol,
-        name: "data.raw",
-        newName: "-x; rm",
-      },
-    );
+    const bad = await volumeClone(P.vol, "data.raw", "-x; rm");
     expect(fieldOf(bad)).toEqual({ status: 422, field: "newName" });
 
     const audit = await f.mod.db.db().auditEvent.findMany({ where: { targetName: { in: ["data.raw", "copy.raw"] } } });
