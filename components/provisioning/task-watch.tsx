@@ -40,13 +40,18 @@ export function TaskWatch({
   const link =
     open ??
     (result?.hostId && result.uuid
-      ? { href: vmHref({ hostId: result.hostId, uuid: result.uuid }), label: t("task.openVm", { name: result.name ?? "" }) }
+      ? {
+          href: vmHref({ hostId: result.hostId, uuid: result.uuid }),
+          label: t("task.openVm", { name: result.name ?? "" }),
+        }
       : null);
   const finished = task ? taskIsFinished(task.status) : false;
   return (
     <div className="space-y-2" data-testid={testId} data-status={task?.status ?? "queued"}>
       <div className="flex items-center justify-between gap-2 text-sm">
-        <span className="min-w-0 font-medium [overflow-wrap:anywhere]">{task ? titleOf(task) : t("task.starting")}</span>
+        <span className="min-w-0 font-medium [overflow-wrap:anywhere]">
+          {task ? titleOf(task) : t("task.starting")}
+        </span>
         {task ? <TaskStatusBadge status={task.status} /> : null}
       </div>
       <TaskProgress

@@ -68,7 +68,9 @@ export function VmMigrateDialog({
     if (!dest || !report) return;
     void call(async () => {
       try {
-        const r = await fetchJson<{ taskId: string }>(base, { body: migrateBody(dest.id, options, bandwidth, report.mode) });
+        const r = await fetchJson<{ taskId: string }>(base, {
+          body: migrateBody(dest.id, options, bandwidth, report.mode),
+        });
         setStarted({ taskId: r.taskId, dest });
       } catch (err) {
         // Refused on a check that failed since the report was read: show the server's report.
@@ -284,7 +286,10 @@ function PreflightSection({
         </ErrorBanner>
       );
     return (
-      <p className="flex items-center gap-2 text-sm text-slate-600 dark:text-slate-400" data-testid="vm-migrate-checking">
+      <p
+        className="flex items-center gap-2 text-sm text-slate-600 dark:text-slate-400"
+        data-testid="vm-migrate-checking"
+      >
         <Spinner /> {t("report.checking")}
       </p>
     );
