@@ -96,7 +96,10 @@ async function shots(page: Page, name: string) {
     for (const scheme of ["light", "dark"] as const) {
       await page.setViewportSize({ width: w, height: h });
       await page.emulateMedia({ colorScheme: scheme });
-      await page.screenshot({ path: path.join(SHOTS, `migui-${name}-${w}x${h}-${scheme}.png`) });
+      await page.screenshot({
+        path: path.join(SHOTS, `migui-${name}-${w}x${h}-${scheme}.png`),
+        animations: "disabled",
+      });
     }
   await page.emulateMedia({ colorScheme: null });
   if (size) await page.setViewportSize(size);
@@ -150,7 +153,8 @@ test("live-migrate a running VM to host 3 from its page, follow the task, land o
   await dialog.getByTestId("vm-migrate-start").click();
   await expect(dialog.getByTestId("vm-migrate-error")).toBeVisible();
   await expect(bandwidth).toHaveAttribute("aria-invalid", "true");
-  await expect(dialog.getByText(/expected int/i)).toBeVisible();
+  await expect(dialog.getByTestId("vm-migrate-error")).toContainText("Correct the fields marked below.");
+  await expect(dialog.getByTestId("vm-migrate-options").getByText(/expected int/i)).toBeVisible();
   expect(virshHost1(["domstate", GUEST.uuid]).trim()).toBe("running");
 
   await bandwidth.fill("");

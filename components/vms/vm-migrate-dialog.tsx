@@ -47,6 +47,7 @@ export function VmMigrateDialog({
 }) {
   const t = useTranslations("migration");
   const tc = useTranslations("common");
+  const th = useTranslations("hosts");
   const base = `/api/vms/${enc(vm.hostId)}/${enc(vm.uuid)}/migrate`;
   const [destHostId, setDestHostId] = useState(
     () => (destinations.find((h) => h.status === "online") ?? destinations[0])?.id ?? "",
@@ -130,7 +131,7 @@ export function VmMigrateDialog({
         <div className="space-y-5">
           {error ? (
             <ErrorBanner testId="vm-migrate-error" title={t("startFailed")}>
-              <p className="[overflow-wrap:anywhere]">{error.message}</p>
+              <p className="[overflow-wrap:anywhere]">{error.issues.length ? t("fixFields") : error.message}</p>
               {otherIssues.length ? (
                 <ul className="mt-1 list-disc pl-5">
                   {otherIssues.map((i) => (
@@ -163,7 +164,12 @@ export function VmMigrateDialog({
                 >
                   {destinations.map((h) => (
                     <option key={h.id} value={h.id}>
-                      {h.status === "online" ? h.name : t("hostStatus", { name: h.name, status: h.status })}
+                      {h.status === "online"
+                        ? h.name
+                        : t("hostStatus", {
+                            name: h.name,
+                            status: th.has(`status.${h.status}`) ? th(`status.${h.status}`) : h.status,
+                          })}
                     </option>
                   ))}
                 </Select>
@@ -333,15 +339,19 @@ function PreflightSection({
           return (
             <li
               key={c.id}
-              className="flex items-start gap-3 px-3 py-2"
+              className="flex items-start gap-2.5 px-3 py-1.5"
               data-testid="vm-migrate-check"
               data-check={c.id}
               data-status={c.status}
             >
               <Icon className={cn("mt-0.5 size-5 shrink-0", className)} title={t(`status.${c.status}`)} />
-              <div className="min-w-0">
-                <p className="font-medium text-slate-900 dark:text-slate-100">{t(`checks.${c.id}`)}</p>
-                <p className="text-xs text-slate-600 [overflow-wrap:anywhere] dark:text-slate-400">{c.reason}</p>
+              <div className="min-w-0 flex-1 sm:flex sm:items-baseline sm:gap-3">
+                <p className="font-medium text-slate-900 sm:w-44 sm:shrink-0 dark:text-slate-100">
+                  {t(`checks.${c.id}`)}
+                </p>
+                <p className="min-w-0 text-xs text-slate-600 [overflow-wrap:anywhere] dark:text-slate-400">
+                  {c.reason}
+                </p>
               </div>
             </li>
           );
