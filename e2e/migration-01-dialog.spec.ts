@@ -30,6 +30,9 @@ const CLASH = { name: `vdtest-migc-e2e-${tag}`, uuid: randomUUID() };
 const CLASH_THERE = { name: CLASH.name, uuid: randomUUID() };
 const SHOTS = process.env.VD_E2E_SHOTS;
 
+// Twelve screenshots take their time on a loaded machine.
+if (SHOTS) test.setTimeout(180_000);
+
 const xml = (g: { name: string; uuid: string }) =>
   testGuestXml({ ...g, domainType: DOMAIN_TYPE, memoryMiB: 64, displays: [{ type: "vnc" }] });
 
