@@ -149,6 +149,10 @@ test("live-migrate a running VM to host 3 from its page, follow the task, land o
   await expect(dialog.getByTestId("vm-migrate-undefine-note")).toContainText("is removed from the VMs of");
   expect(await axeDialog(page)).toEqual([]);
   await shots(page, "ready");
+  if (SHOTS) {
+    await dialog.getByTestId("vm-migrate-bandwidth").scrollIntoViewIfNeeded();
+    await shots(page, "options");
+  }
 
   // Not a whole number of MiB/s: the server refuses it and the message shows under the field.
   const bandwidth = dialog.getByTestId("vm-migrate-bandwidth");

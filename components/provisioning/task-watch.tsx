@@ -93,7 +93,15 @@ export function TaskWatch({
         </Alert>
       ) : null}
       {task?.status === "succeeded" && link ? (
-        <Link href={link.href} className={buttonClasses({ size: "sm" })} data-testid={`${testId}-open-vm`}>
+        <Link
+          href={link.href}
+          className={buttonClasses({
+            size: "sm",
+            // A long VM or host name wraps on a phone instead of running out of the dialog.
+            className: "h-auto! max-w-full py-1.5 text-left whitespace-normal! [overflow-wrap:anywhere]",
+          })}
+          data-testid={`${testId}-open-vm`}
+        >
           {link.label}
         </Link>
       ) : null}
