@@ -64,7 +64,10 @@ export function useTask(taskId: string | null) {
     shouldRetryOnError: true,
     errorRetryInterval: 2000,
   });
-  return { task: swr.data?.task ?? null, error: swr.error ?? null };
+  const { mutate } = swr;
+  /** Shows a task the caller just received (a cancel's answer) without waiting for the next poll. */
+  const update = useCallback((task: TaskView) => void mutate({ task }, { revalidate: false }), [mutate]);
+  return { task: swr.data?.task ?? null, error: swr.error ?? null, update };
 }
 
 const LOG_POLL_MS = 1500;

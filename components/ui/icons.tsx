@@ -6,6 +6,7 @@ import {
   ChevronDown,
   CircleAlert,
   CircleCheck,
+  CircleMinus,
   Database,
   Globe,
   House,
@@ -81,4 +82,5 @@ export const InfoIcon = icon("InfoIcon", Info);
 export const CheckCircleIcon = icon("CheckCircleIcon", CircleCheck);
 export const WarningIcon = icon("WarningIcon", TriangleAlert);
 export const ErrorIcon = icon("ErrorIcon", CircleAlert);
+export const MinusCircleIcon = icon("MinusCircleIcon", CircleMinus);
 export const SearchIcon = icon("SearchIcon", Search);

@@ -40,7 +40,7 @@ export function primaryAction(vm: Pick<VmDetail, "state" | "template" | "allowed
 
 /**
  * The VM page's actions: one primary button for the state (Start, Shut down, Resume), a Power menu with the
- * rest, and a More menu (start with the host, delete). A shutdown shows as under way until the guest is off;
+ * rest, and a More menu (start with the host, migrate, delete). A shutdown shows as under way until the guest is off;
  * a guest that ignores it for SHUTDOWN_PATIENCE_S is offered Force off.
  */
 export function VmActionBar({
@@ -50,6 +50,8 @@ export function VmActionBar({
   canPower,
   canDelete,
   onDelete,
+  canMigrate = false,
+  onMigrate,
   shutdownAskedAt,
   onKeepWaiting,
 }: {
@@ -62,6 +64,9 @@ export function VmActionBar({
   /** vm.delete: "Delete VM…" in the More menu. */
   canDelete: boolean;
   onDelete: () => void;
+  /** vm.migrate: "Migrate…" in the More menu. */
+  canMigrate?: boolean;
+  onMigrate?: () => void;
   /** When a shutdown was last accepted by the host (null: none under way). */
   shutdownAskedAt: number | null;
   onKeepWaiting: () => void;
@@ -145,9 +150,14 @@ export function VmActionBar({
               {tp("bar.autostart")}
             </MenuCheckboxItem>
           ) : null}
+          {canMigrate ? (
+            <MenuItem testId="vm-migrate-open" disabled={disabled} onSelect={() => onMigrate?.()}>
+              {tp("bar.migrate")}
+            </MenuItem>
+          ) : null}
           {canDelete ? (
             <>
-              {canPower ? <MenuSeparator /> : null}
+              {canPower || canMigrate ? <MenuSeparator /> : null}
               <MenuItem
                 testId="vm-delete-open"
                 disabled={disabled}

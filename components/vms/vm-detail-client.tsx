@@ -16,11 +16,13 @@ import { vmKey } from "@/components/vms/types";
 import { useVmActions } from "@/components/vms/use-vm-actions";
 import { VmActionBar } from "@/components/vms/vm-action-bar";
 import { VmDeleteDialog } from "@/components/vms/vm-delete-dialog";
+import { VmMigrateDialog } from "@/components/vms/vm-migrate-dialog";
 import { VmOverview } from "@/components/vms/vm-overview";
 import { VmStateBadge } from "@/components/vms/vm-state-badge";
 import { VmXmlPanel } from "@/components/vms/vm-xml-panel";
 import { VmConsoleLinks, VmThumbnail } from "@/components/vms/vm-console-links";
 import { VmHardwarePanel } from "@/components/provisioning/vm-hardware-panel";
+import type { HostChoice } from "@/components/provisioning/use-host-options";
 
 type Tab = "overview" | "hardware" | "access" | "xml";
 
@@ -34,6 +36,7 @@ export function VmDetailClient({
   canEdit = false,
   canClone = false,
   canTemplate = false,
+  migrateTargets = null,
   accessPanel,
 }: {
   hostId: string;
@@ -49,6 +52,8 @@ export function VmDetailClient({
   canEdit?: boolean;
   canClone?: boolean;
   canTemplate?: boolean;
+  /** vm.migrate: the hosts the VM may move to (vm.create there); null: no "Migrate" at all. */
+  migrateTargets?: HostChoice[] | null;
   /** The Tags & permissions tab's content (components/access), rendered by the page. */
   accessPanel?: ReactNode;
 }) {
@@ -60,6 +65,7 @@ export function VmDetailClient({
 
   const shutdownAskedAt = useShutdownAskedAt(vmKey(vm ?? { hostId, uuid }));
   const [deleting, setDeleting] = useState(false);
+  const [migrating, setMigrating] = useState(false);
   const actions = useVmActions({ onResult: merge });
 
   if (!vm) {
@@ -141,7 +147,7 @@ export function VmDetailClient({
           </div>
         ) : null}
 
-        {canPower || canDelete ? (
+        {canPower || canDelete || migrateTargets ? (
           <VmActionBar
             vm={vm}
             actions={actions}
@@ -149,11 +155,16 @@ export function VmDetailClient({
             canPower={canPower}
             canDelete={canDelete}
             onDelete={() => setDeleting(true)}
+            canMigrate={migrateTargets !== null}
+            onMigrate={() => setMigrating(true)}
             shutdownAskedAt={shutdownAskedAt}
             onKeepWaiting={() => shutdownAskedSet(vmKey(vm), Date.now())}
           />
         ) : null}
         {deleting ? <VmDeleteDialog hostId={hostId} uuid={uuid} onClose={() => setDeleting(false)} /> : null}
+        {migrating && migrateTargets ? (
+          <VmMigrateDialog vm={vm} destinations={migrateTargets} onClose={() => setMigrating(false)} />
+        ) : null}
 
         {actions.failure ? (
           <ErrorBanner

@@ -41,3 +41,5 @@ export const PreflightReportSchema = z.object({
   checks: z.array(PreflightCheckSchema),
 });
 export const VmMigrateResponseSchema = z.object({ taskId: z.string() });
+export type PreflightReport = z.infer<typeof PreflightReportSchema>;
+export type PreflightCheckId = z.infer<typeof PreflightCheckSchema>["id"];

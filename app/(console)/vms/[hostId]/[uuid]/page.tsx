@@ -5,7 +5,8 @@ import { VmDetailClient } from "@/components/vms/vm-detail-client";
 import { VmAccessPanel } from "@/components/access/vm-access-panel";
 import { VmSharePanel } from "@/components/share/vm-share-panel";
 import { VmSnapshotsPanel } from "@/components/snapshots/vm-snapshots-panel";
-import { hostGet } from "@/lib/fleet/hosts";
+import { hostGet, hostsList } from "@/lib/fleet/hosts";
+import type { HostChoice } from "@/components/provisioning/use-host-options";
 
 export const dynamic = "force-dynamic";
 
@@ -19,6 +20,13 @@ export default async function VmPage({ params }: { params: Promise<{ hostId: str
   const access = await accessSnapshot(user.principal);
   const [held, hostHeld, globalHeld] = await Promise.all([access.at(target), access.at({ hostId }), access.at()]);
   const hostName = (await hostGet(hostId).catch(() => null))?.name ?? "";
+  // Migrating puts the VM on another host: offered towards the hosts where the caller may create VMs.
+  const migrateTargets: HostChoice[] = [];
+  if (held.has("vm.migrate")) {
+    for (const h of await hostsList())
+      if (h.id !== hostId && (await access.at({ hostId: h.id })).has("vm.create"))
+        migrateTargets.push({ id: h.id, name: h.name, status: h.status });
+  }
   // The ids come decoded from the URL; the client encodes them again for API paths.
   return (
     <>
@@ -33,6 +41,7 @@ export default async function VmPage({ params }: { params: Promise<{ hostId: str
         canEdit={held.has("vm.edit")}
         canClone={held.has("vm.clone") && hostHeld.has("vm.create")}
         canTemplate={hostHeld.has("template.manage")}
+        migrateTargets={held.has("vm.migrate") ? migrateTargets : null}
         accessPanel={
           <VmAccessPanel
             hostId={hostId}
