@@ -6,6 +6,7 @@ import { fetchJson, type ApiError } from "@/components/api/fetch-json";
 import { useApiCall } from "@/components/api/use-action";
 import { enc, useApi } from "@/components/data/use-api";
 import { TaskWatch } from "@/components/provisioning/task-watch";
+import { taskText, type TitleTranslator } from "@/components/tasks/task-title";
 import type { HostChoice } from "@/components/provisioning/use-host-options";
 import { Alert, ErrorBanner } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
@@ -275,6 +276,9 @@ function PreflightSection({
   onRetry: () => void;
 }) {
   const t = useTranslations("migration");
+  // The server's reason in the reader's language (its English when this catalogue lacks the key).
+  const reasonOf = (c: Check) =>
+    taskText(t as unknown as TitleTranslator, c.reason, c.reasonRef.key, c.reasonRef.params);
   const tc = useTranslations("common");
   if (!report) {
     if (loadError && !checking)
@@ -327,7 +331,7 @@ function PreflightSection({
           <ul id="vm-migrate-blocked" className="list-disc pl-5">
             {failed.map((c) => (
               <li key={c.id} className="[overflow-wrap:anywhere]">
-                {t("issue", { field: t(`checks.${c.id}`), message: c.reason })}
+                {t("issue", { field: t(`checks.${c.id}`), message: reasonOf(c) })}
               </li>
             ))}
           </ul>
@@ -350,7 +354,7 @@ function PreflightSection({
                   {t(`checks.${c.id}`)}
                 </p>
                 <p className="min-w-0 text-xs text-slate-600 [overflow-wrap:anywhere] dark:text-slate-400">
-                  {c.reason}
+                  {reasonOf(c)}
                 </p>
               </div>
             </li>

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MessageRefSchema } from "./messages";
 
 /** Body of POST /api/vms/{hostId}/{uuid}/migrate. */
 export const VmMigrateSchema = z
@@ -33,7 +34,10 @@ export const PreflightCheckSchema = z.object({
     "clash",
   ]),
   status: z.enum(["pass", "fail", "skip"]),
+  /** English. */
   reason: z.string(),
+  /** The reason as a key of the "migration" catalogue (`reasons.*`) and its arguments, for the reader's language. */
+  reasonRef: MessageRefSchema,
 });
 export const PreflightReportSchema = z.object({
   ok: z.boolean(),

@@ -56,7 +56,21 @@ describe("preflightEvaluate", () => {
       id: "reachable",
       status: "fail",
       reason: "host3 does not answer: connection refused",
+      reasonRef: { key: "reasons.unreachable", params: { host: "host3", error: "connection refused" } },
     });
+  });
+
+  it("gives every reason in English and as a key of the migration catalogue", () => {
+    const nic = { type: "network", source: { network: "lab" } } as (typeof domain.interfaces)[number];
+    const nets = ["lab", "lab2"].map((n) => ({ ...nic, source: { network: n } }));
+    const r = preflightEvaluate(facts({ domain: { ...domain, interfaces: nets }, destAvailableKiB: 20_000 * 1024 }));
+    for (const c of r.checks) {
+      expect(c.reasonRef.key).toMatch(/^reasons\.\w+$/);
+      expect(c.reason, c.id).not.toContain("reasons.");
+    }
+    const by = Object.fromEntries(r.checks.map((c) => [c.id, c.reason]));
+    expect(by.networks).toBe("missing on host3: networks lab, lab2");
+    expect(by.memory).toMatch(/ MiB needed, 20,000 MiB available$/);
   });
 
   it("fails each check whose fact is wrong, naming what is missing", () => {

@@ -1,5 +1,7 @@
 import type { CapabilitiesWire } from "@/lib/libvirt/capabilities-parse";
 import type { DomainWire } from "@/lib/libvirt/domain-xml-parse";
+import type { MessageRef } from "@/lib/contracts/messages";
+import { englishText } from "@/lib/i18n/english";
 
 /**
  * The pre-flight report of a migration: pure checks over facts read from both hosts (service.ts
@@ -11,8 +13,10 @@ export type CheckId =
 export interface PreflightCheck {
   id: CheckId;
   status: "pass" | "fail" | "skip";
-  /** English; the UI shows it as is (it names hosts, paths and networks). */
+  /** English (API clients, the audit and error texts). */
   reason: string;
+  /** The same in the "migration" catalogue (`reasons.*`): what the browser shows in the reader's language. */
+  reasonRef: MessageRef;
 }
 
 export interface PreflightFacts {
@@ -47,7 +51,10 @@ const RUNNING = new Set(["running", "paused", "idle", "blocked"]);
 
 export function preflightEvaluate(f: PreflightFacts): PreflightReport {
   const checks: PreflightCheck[] = [];
-  const add: Add = (id, status, reason) => checks.push({ id, status, reason });
+  const add: Add = (id, status, key, params) => {
+    const reasonRef: MessageRef = params ? { key: `reasons.${key}`, params } : { key: `reasons.${key}` };
+    checks.push({ id, status, reason: englishText("migration", reasonRef), reasonRef });
+  };
   const live = RUNNING.has(f.state);
   const mode = live ? "live" : "offline";
 
@@ -57,23 +64,19 @@ export function preflightEvaluate(f: PreflightFacts): PreflightReport {
   add(
     "destination",
     same ? "fail" : "pass",
-    same
-      ? `${f.destHost.name} is the host the VM runs on (same host UUID)`
-      : `${f.sourceHost.name} -> ${f.destHost.name}`,
+    same ? "sameHost" : "route",
+    same ? { host: f.destHost.name } : { source: f.sourceHost.name, destination: f.destHost.name },
   );
   if (!f.destCaps) {
-    add("reachable", "fail", `${f.destHost.name} does not answer: ${f.reachableError ?? "no connection"}`);
+    add("reachable", "fail", "unreachable", { host: f.destHost.name, error: f.reachableError ?? "no connection" });
     return { ok: false, mode, checks };
   }
-  add("reachable", "pass", `${f.destHost.name} answers over SSH and libvirt`);
+  add("reachable", "pass", "reachable", { host: f.destHost.name });
   add(
     "state",
     f.state === "paused" || live || f.state === "shut off" ? "pass" : "fail",
-    live
-      ? `running: live migration`
-      : f.state === "shut off"
-        ? "shut off: offline migration (definition)"
-        : `state ${f.state}`,
+    live ? "stateLive" : f.state === "shut off" ? "stateOffline" : "stateOther",
+    live || f.state === "shut off" ? undefined : { state: f.state },
   );
 
   platformChecks(f, add);
@@ -81,84 +84,86 @@ export function preflightEvaluate(f: PreflightFacts): PreflightReport {
   return { ok: checks.every((c) => c.status !== "fail"), mode, checks };
 }
 
-type Add = (id: CheckId, status: PreflightCheck["status"], reason: string) => void;
+/** A check's verdict and its reason: a key under `reasons.` of the "migration" catalogue and its arguments. */
+type Add = (id: CheckId, status: PreflightCheck["status"], key: string, params?: MessageRef["params"]) => void;
 
 /** Emulator, machine type and CPU: can the destination run this guest at all. */
 function platformChecks(f: PreflightFacts, add: Add): void {
   const d = f.domain;
   const arch = d.os.arch ?? "x86_64";
   const guest = f.destCaps!.guests.find((g) => g.arch === arch && g.osType === (d.os.type || "hvm"));
-  if (!guest) add("emulator", "fail", `${f.destHost.name} cannot run ${arch} ${d.os.type} guests`);
+  const host = f.destHost.name;
+  if (!guest) add("emulator", "fail", "noGuest", { host, arch, osType: d.os.type || "hvm" });
   else if (!guest.domainTypes.includes(d.type))
-    add("emulator", "fail", `${f.destHost.name} offers ${guest.domainTypes.join(", ")} for ${arch}, not ${d.type}`);
+    add("emulator", "fail", "domainType", { host, types: guest.domainTypes.join(", "), arch, type: d.type });
   else if (f.emulator && guest.emulator && f.emulator !== guest.emulator)
-    add("emulator", "fail", `${f.destHost.name}'s emulator is ${guest.emulator}, the VM uses ${f.emulator}`);
-  else add("emulator", "pass", `${d.type} ${arch} with ${guest.emulator ?? "the default emulator"}`);
+    add("emulator", "fail", "emulatorDiffers", { host, dest: guest.emulator, source: f.emulator });
+  else add("emulator", "pass", "emulatorOk", { type: d.type, arch, emulator: guest.emulator ?? "default" });
 
   const machine = d.os.machine;
-  if (!guest || !machine) add("machine", guest ? "pass" : "fail", machine ? `${machine}` : "default machine type");
-  else {
-    const known = guest.machines.some((m) => m.name === machine || m.canonical === machine);
+  if (!guest || !machine)
     add(
       "machine",
-      known ? "pass" : "fail",
-      known ? `${machine} is available` : `${f.destHost.name} has no machine type ${machine}`,
+      guest ? "pass" : "fail",
+      machine ? "machineNamed" : "machineDefault",
+      machine ? { machine } : undefined,
     );
+  else {
+    const known = guest.machines.some((m) => m.name === machine || m.canonical === machine);
+    add("machine", known ? "pass" : "fail", known ? "machineOk" : "machineMissing", { host, machine });
   }
 
-  if (d.type === "qemu") add("cpu", "skip", "TCG guest: its CPU is emulated, the host CPU does not matter");
-  else if (!f.cpuCompare) add("cpu", "skip", "the guest's CPU has no model to compare (default CPU)");
+  if (d.type === "qemu") add("cpu", "skip", "cpuTcg");
+  else if (!f.cpuCompare) add("cpu", "skip", "cpuNoModel");
   else
-    add(
-      "cpu",
-      f.cpuCompare.ok ? "pass" : "fail",
-      f.cpuCompare.ok ? f.cpuCompare.text : `not compatible with ${f.destHost.name}: ${f.cpuCompare.text}`,
-    );
+    add("cpu", f.cpuCompare.ok ? "pass" : "fail", f.cpuCompare.ok ? "cpuOk" : "cpuBad", {
+      host,
+      text: f.cpuCompare.text,
+    });
 }
 
 /** Disks and boot files, networks, memory, name/UUID clash: what the guest needs there. */
 function resourceChecks(f: PreflightFacts, live: boolean, add: Add): void {
   const d = f.domain;
+  const host = f.destHost.name;
 
   const missing = f.paths.filter((p) => !p.exists);
-  if (f.paths.length === 0) add("disks", "pass", "no disks or boot files");
-  else if (missing.length)
-    add(
-      "disks",
-      "fail",
-      `missing on ${f.destHost.name}: ${missing.map((p) => `${p.what} ${p.path}`).join(", ")} (copying storage is not offered yet)`,
-    );
-  else
-    add("disks", "pass", `present at the same paths on ${f.destHost.name}: ${f.paths.map((p) => p.path).join(", ")}`);
+  if (f.paths.length === 0) add("disks", "pass", "disksNone");
+  else if (missing.length) add("disks", "fail", "disksMissing", { host, paths: missing.map((p) => p.path).join(", ") });
+  else add("disks", "pass", "disksPresent", { host, paths: f.paths.map((p) => p.path).join(", ") });
 
-  const netMissing: string[] = [];
+  const nets = new Set<string>();
+  const bridges = new Set<string>();
   for (const i of d.interfaces) {
-    if (i.source?.network && !f.destNetworks.includes(i.source.network)) netMissing.push(`network ${i.source.network}`);
+    if (i.source?.network && !f.destNetworks.includes(i.source.network)) nets.add(i.source.network);
     if (i.type === "bridge" && i.source?.bridge && !f.destBridges.includes(i.source.bridge))
-      netMissing.push(`bridge ${i.source.bridge}`);
+      bridges.add(i.source.bridge);
   }
-  if (netMissing.length) add("networks", "fail", `missing on ${f.destHost.name}: ${netMissing.join(", ")}`);
-  else add("networks", "pass", d.interfaces.length ? "every network and bridge exists there" : "no network interfaces");
+  if (nets.size || bridges.size)
+    add("networks", "fail", "networksMissing", {
+      host,
+      networkCount: nets.size,
+      networks: [...nets].join(", "),
+      bridgeCount: bridges.size,
+      bridges: [...bridges].join(", "),
+    });
+  else add("networks", "pass", d.interfaces.length ? "networksOk" : "networksNone");
 
   const needKiB = d.currentMemoryKiB || d.memoryKiB;
-  if (!live) add("memory", "skip", "shut off: memory is needed only when it starts there");
-  else if (f.destAvailableKiB === undefined) add("memory", "skip", "free memory unknown");
+  if (!live) add("memory", "skip", "memoryOffline");
+  else if (f.destAvailableKiB === undefined) add("memory", "skip", "memoryUnknown");
   else
-    add(
-      "memory",
-      f.destAvailableKiB >= needKiB ? "pass" : "fail",
-      `${Math.round(needKiB / 1024)} MiB needed, ${Math.round(f.destAvailableKiB / 1024)} MiB available`,
-    );
+    add("memory", f.destAvailableKiB >= needKiB ? "pass" : "fail", "memory", {
+      need: Math.round(needKiB / 1024),
+      available: Math.round(f.destAvailableKiB / 1024),
+    });
 
   const clashUuid = f.destUuids.includes(d.uuid);
   const clashName = f.destNames.includes(d.name);
   add(
     "clash",
     clashUuid || clashName ? "fail" : "pass",
-    clashUuid
-      ? `a domain with UUID ${d.uuid} exists on ${f.destHost.name}`
-      : clashName
-        ? `a domain named ${d.name} exists on ${f.destHost.name}`
-        : "no domain with this name or UUID there",
+    clashUuid ? "clashUuid" : clashName ? "clashName" : "clashNone",
+    clashUuid ? { host, uuid: d.uuid } : clashName ? { host, name: d.name } : undefined,
   );
 }

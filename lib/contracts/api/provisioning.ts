@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { HardwareSpecSchema, SourceSpecSchema, TemplateCloudInitSchema } from "@/lib/contracts/provisioning";
 import { IsoDateSchema } from "@/lib/contracts/api/common";
+import { MessageRefSchema } from "@/lib/contracts/messages";
 
 /** Answers of templates, VM create/clone/edit and the create wizard's host options. */
 
@@ -18,10 +19,6 @@ export const TemplateViewSchema = HardwareSpecSchema.extend({
 export const TemplateListResponseSchema = z.object({ templates: z.array(TemplateViewSchema) });
 export const TemplateResponseSchema = z.object({ template: TemplateViewSchema });
 
-const MessageRefSchema = z.object({
-  key: z.string(),
-  params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
-});
 const VmEditNoteSchema = MessageRefSchema.extend({ reason: MessageRefSchema.optional() });
 const PreflightWarningSchema = z.object({
   code: z.enum(["memory", "disk", "network"]),
