@@ -55,8 +55,29 @@ function counts(file) {
   for (const s of r.testResults ?? []) if (s.status === "failed" && !(s.assertionResults ?? []).length) failed += 1;
   return { passed: r.numPassedTests ?? 0, failed };
 }
+// The failing tests by name (CI shows only the end of the log): vitest's assertionResults, Playwright's specs.
+function failures(file) {
+  let r;
+  try { r = JSON.parse(fs.readFileSync(file, "utf8")); } catch { return []; }
+  const out = [];
+  for (const s of r.testResults ?? [])
+    for (const a of s.assertionResults ?? [])
+      if (a.status === "failed") out.push(`${s.name.replace(/^.*?\/(tests|lib|components)\//, "$1/")}: ${a.fullName ?? a.title}`);
+  const walk = (suite, file) => {
+    for (const spec of suite.specs ?? [])
+      for (const t of spec.tests ?? [])
+        if (t.status === "unexpected") out.push(`${suite.file ?? file}: ${spec.title} [${t.projectName}]`);
+    for (const s of suite.suites ?? []) walk(s, suite.file ?? file);
+  };
+  for (const s of r.suites ?? []) walk(s, s.file);
+  for (const e of r.errors ?? []) out.push(`error: ${String(e.message ?? e).split("\n")[0].slice(0, 200)}`);
+  return out;
+}
 let passed = 0, failed = 0;
-for (const f of reports) { const c = counts(f); passed += c.passed; failed += c.failed; }
+const names = [];
+for (const f of reports) { const c = counts(f); passed += c.passed; failed += c.failed; names.push(...failures(f)); }
+for (const n of names.slice(0, 20)) console.log(`  failed: ${n}`);
+if (names.length > 20) console.log(`  failed: ... and ${names.length - 20} more`);
 if (rc !== "0" && (!failedReport || counts(failedReport).failed === 0)) failed += 1;
 console.log(`${passed} passed, ${failed} failed`);
 JS
