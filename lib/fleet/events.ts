@@ -54,6 +54,8 @@ interface Watcher {
   retry?: NodeJS.Timeout;
   debounce?: NodeJS.Timeout;
   names: Set<string>;
+  /** When the running stream opened (undefined while none runs). */
+  openedAt?: number;
 }
 
 interface EventsState {
@@ -191,6 +193,7 @@ async function connect(w: Watcher): Promise<void> {
     }
     w.stream = stream;
     const opened = Date.now();
+    w.openedAt = opened;
     let buffer = "";
     stream.setEncoding("utf8");
     stream.on("data", (chunk: string) => {
@@ -204,6 +207,7 @@ async function connect(w: Watcher): Promise<void> {
     stream.stderr.resume();
     stream.once("close", () => {
       w.stream = undefined;
+      w.openedAt = undefined;
       if (w.stopped) return;
       // A stream that ran a while starts the backoff over; one that dies at once keeps backing off.
       if (Date.now() - opened >= STABLE_MS) w.backoffMs = FIRST_RETRY_MS;
@@ -262,6 +266,16 @@ export async function eventsWatchHosts(): Promise<void> {
   for (const h of await hostsList()) {
     if (h.hostKeySha256 && h.status !== "key_mismatch") watch(h.id);
   }
+}
+
+/**
+ * Whether libvirt reports the host's changes to this process now: its watcher's stream has run past the settle
+ * reads, so every change made since the last inventory read comes as an event, which re-reads and publishes it.
+ * A list may then answer from the last read instead of waiting for a slow re-read (inventoryGet `keptByEvents`).
+ */
+export function eventsLive(hostId: string): boolean {
+  const w = state().watchers.get(hostId);
+  return !!w && !w.stopped && !!w.stream && w.openedAt !== undefined && Date.now() - w.openedAt >= SETTLE_MS.at(-1)!;
 }
 
 /** Retries a host's watcher has scheduled so far (0 when none runs): lets tests bound the retry pace. */

@@ -296,15 +296,20 @@ async function within(refreshing: Promise<HostInventory>, ms: number): Promise<H
   }
 }
 
+/** The oldest last read a list may answer from while libvirt's events keep it current. */
+const KEPT_MAX_AGE_MS = 30_000;
+
 /**
  * The host's inventory, re-read when older than maxAgeMs (concurrent callers share one refresh).
- * `waitMs`: when the re-read takes longer while a slow verb of this process runs on the host
- * (libvirt holds every list of a host while it destroys a domain, until QEMU has exited: seconds),
- * answer from the last inventory read instead; the re-read goes on and serves the next caller.
+ * `waitMs`: when the re-read takes longer, answer from the last inventory read instead, while a slow
+ * verb of this process runs on the host (libvirt holds every list of a host while it destroys a
+ * domain, until QEMU has exited: seconds) or, with `keptByEvents` (lib/fleet/events eventsLive),
+ * while libvirt's events keep that read current (each change re-reads and is published on the
+ * events stream); the re-read goes on and serves the next caller.
  */
 export async function inventoryGet(
   hostId: string,
-  opts: { maxAgeMs?: number; waitMs?: number; host?: HostView } = {},
+  opts: { maxAgeMs?: number; waitMs?: number; host?: HostView; keptByEvents?: boolean } = {},
 ): Promise<HostInventory> {
   // `host`: the row the caller has just read (the fleet list reads every host in one query).
   const host = opts.host?.id === hostId ? opts.host : await hostGet(hostId);
@@ -319,9 +324,11 @@ export async function inventoryGet(
     if (opts.waitMs === undefined || !last) return await refreshing;
     const inv = await within(refreshing, opts.waitMs);
     if (inv) return inv;
-    // Only while this process has a slow verb running there (a destroy holds libvirt's lists):
-    // any other slow re-read is waited for, so a list never shows an older read without cause.
-    if (!fleet().slowSessions.busy(host.id, host.libvirtUri)) return await refreshing;
+    // Only while this process has a slow verb running there (a destroy holds libvirt's lists) or while
+    // libvirt's events keep the last read current: any other slow re-read is waited for, so a list never
+    // shows an older read without cause.
+    const kept = opts.keptByEvents && Date.now() - last.fetchedAt <= KEPT_MAX_AGE_MS;
+    if (!kept && !fleet().slowSessions.busy(host.id, host.libvirtUri)) return await refreshing;
     refreshing.catch(() => {}); // a failure is the next caller's answer
     return last;
   } catch (err) {

@@ -22,7 +22,7 @@ import { parseDominfo } from "@/lib/libvirt/dominfo-parse";
 import { hostGet, hostsList } from "@/lib/fleet/hosts";
 import type { Caller } from "@/lib/authz/caller";
 import { hostClientFor } from "@/lib/fleet/runtime";
-import { eventsVmPublish } from "@/lib/fleet/events";
+import { eventsLive, eventsVmPublish } from "@/lib/fleet/events";
 import {
   inventoryGet,
   inventoryLastKnown,
@@ -94,7 +94,8 @@ export async function fleetVms(q: FleetQuery, visible: Visibility): Promise<Flee
         };
       }
       try {
-        return { host: h, vms: (await inventoryGet(h.id, { waitMs: LIST_WAIT_MS, host: h })).vms, error: null };
+        const inv = await inventoryGet(h.id, { waitMs: LIST_WAIT_MS, host: h, keptByEvents: eventsLive(h.id) });
+        return { host: h, vms: inv.vms, error: null };
       } catch (err) {
         return { host: h, vms: lastKnownVms(h.id), error: hostErrorText(h.name, err) };
       }

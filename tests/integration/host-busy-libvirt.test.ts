@@ -125,6 +125,54 @@ describe("libvirt busy with one guest", () => {
     expect(domstate(guest)).toBe("shut off");
   });
 
+  it("with libvirt's events watched, a fleet list answers from the last read while a destroy made outside virtdeck holds the host's list", async () => {
+    const { guest, pid } = started();
+    const unsubscribe = f.mod.events.eventsSubscribe(
+      () => {},
+      () => {},
+    );
+    try {
+      await until("the host's event stream is live", () => f.mod.events.eventsLive(host.id), { timeoutMs: 30_000 });
+      await f.mod.inventory.inventoryGet(host.id, { maxAgeMs: 0 });
+      qemuStop(pid);
+      // Plain virsh on the host: no slow verb of this process runs there.
+      const destroy = virshAsync("host1", ["destroy", guest.uuid]);
+      await until("libvirt is inside the destroy", () => sigtermPending(pid), { timeoutMs: 15_000 });
+      f.mod.inventory.inventoryInvalidate(host.id, "*");
+      const list = f.mod.vms.fleetVms(f.mod.vms.FleetQuerySchema.parse({ q: guest.uuid }), VISIBILITY_ALL);
+      const order = await finishOrder({ list: list.finally(() => qemuContinue(pid)), destroy });
+      expect(order).toEqual(["list", "destroy"]);
+      expect((await list).vms.map((v) => v.state)).toEqual(["running"]); // the last read; the event brings the rest
+      expect(domstate(guest)).toBe("shut off");
+      // The destroy's event re-reads the host: the next list shows it.
+      await until(
+        "the list shows the destroy",
+        async () =>
+          (await f.mod.vms.fleetVms(f.mod.vms.FleetQuerySchema.parse({ q: guest.uuid }), VISIBILITY_ALL)).vms[0]
+            ?.state === "shutoff",
+        { timeoutMs: 15_000 },
+      );
+    } finally {
+      unsubscribe();
+      f.mod.events.eventsUnwatch(host.id);
+    }
+  });
+
+  it("without libvirt's events, a fleet list waits for the re-read while a destroy made outside virtdeck holds the host's list", async () => {
+    const { guest, pid } = started();
+    await f.mod.inventory.inventoryGet(host.id, { maxAgeMs: 0 });
+    expect(f.mod.events.eventsLive(host.id)).toBe(false);
+    qemuStop(pid);
+    const destroy = virshAsync("host1", ["destroy", guest.uuid]);
+    await until("libvirt is inside the destroy", () => sigtermPending(pid), { timeoutMs: 15_000 });
+    f.mod.inventory.inventoryInvalidate(host.id, "*");
+    const list = f.mod.vms.fleetVms(f.mod.vms.FleetQuerySchema.parse({ q: guest.uuid }), VISIBILITY_ALL);
+    // Unanswered, libvirt's SIGKILL ends the destroy after ~10 s; the list answers after it, with the truth.
+    const order = await finishOrder({ list, destroy });
+    expect(order).toEqual(["destroy", "list"]);
+    expect((await list).vms.map((v) => v.state)).toEqual(["shutoff"]);
+  });
+
   it("an action on one guest answers while libvirt holds another guest of the host", async () => {
     const { guest: held, pid } = started();
     const other = lab.define("host1");
