@@ -7,8 +7,7 @@ import { useApiCall } from "@/components/api/use-action";
 import { enc } from "@/components/data/use-api";
 import { Alert } from "@/components/ui/alert";
 import { ConfirmDialog, FormDialog } from "@/components/ui/dialog";
-import { Field } from "@/components/ui/field";
-import { Input, Textarea } from "@/components/ui/input";
+import { TextAreaField, TextField } from "@/components/ui/fields";
 import type { SnapshotCapabilities, SnapshotDeleteMode, SnapshotKind, SnapshotView } from "@/lib/contracts/snapshot";
 
 /** The dialogs of a VM's snapshots panel: create, revert, delete (leaf, subtree or merge) and edit. */
@@ -102,30 +101,26 @@ export function CreateDialog({
       testId="snapshot-create-dialog"
     >
       <form id="snapshot-create-form" onSubmit={submit} className="space-y-4">
-        <Field label={t("field.name")} required error={error?.fieldMessage("name")} hint={t("field.nameHint")}>
-          {(p) => (
-            <Input
-              {...p}
-              value={name}
-              maxLength={100}
-              onChange={(e) => setName(e.target.value)}
-              testId="snapshot-name"
-              autoFocus
-            />
-          )}
-        </Field>
-        <Field label={t("field.description")} error={error?.fieldMessage("description")}>
-          {(p) => (
-            <Textarea
-              {...p}
-              rows={2}
-              maxLength={2000}
-              value={description}
-              onChange={(e) => setDescription(e.target.value)}
-              testId="snapshot-description"
-            />
-          )}
-        </Field>
+        <TextField
+          label={t("field.name")}
+          required
+          error={error?.fieldMessage("name")}
+          hint={t("field.nameHint")}
+          value={name}
+          maxLength={100}
+          onChange={setName}
+          testId="snapshot-name"
+          autoFocus
+        />
+        <TextAreaField
+          label={t("field.description")}
+          error={error?.fieldMessage("description")}
+          rows={2}
+          maxLength={2000}
+          value={description}
+          onChange={setDescription}
+          testId="snapshot-description"
+        />
         <Choice
           name="snapshot-kind"
           legend={t("create.kind")}
@@ -327,34 +322,25 @@ export function EditDialog({
       testId="snapshot-edit-dialog"
     >
       <form id="snapshot-edit-form" onSubmit={submit} className="space-y-4">
-        <Field
+        <TextField
           label={t("field.name")}
           error={error?.fieldMessage("name")}
           hint={renamable ? undefined : t("edit.renameInternal")}
-        >
-          {(p) => (
-            <Input
-              {...p}
-              value={name}
-              maxLength={100}
-              readOnly={!renamable}
-              onChange={(e) => setName(e.target.value)}
-              testId="snapshot-edit-name"
-            />
-          )}
-        </Field>
-        <Field label={t("field.description")} error={error?.fieldMessage("description")}>
-          {(p) => (
-            <Textarea
-              {...p}
-              rows={3}
-              maxLength={2000}
-              value={description}
-              onChange={(e) => setDescription(e.target.value)}
-              testId="snapshot-edit-description"
-            />
-          )}
-        </Field>
+          value={name}
+          maxLength={100}
+          readOnly={!renamable}
+          onChange={setName}
+          testId="snapshot-edit-name"
+        />
+        <TextAreaField
+          label={t("field.description")}
+          error={error?.fieldMessage("description")}
+          rows={3}
+          maxLength={2000}
+          value={description}
+          onChange={setDescription}
+          testId="snapshot-edit-description"
+        />
         {error && !error.fieldMessage("name") && !error?.fieldMessage("description") ? (
           <Alert tone="error">{error.message}</Alert>
         ) : null}

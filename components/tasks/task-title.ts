@@ -3,34 +3,14 @@
 import { useCallback } from "react";
 import { useTranslations } from "use-intl";
 import type { TaskLogLine, TaskView } from "@/lib/contracts/tasks";
+import { messageText as taskText, type MessageTranslator } from "@/components/i18n/message-text";
 
 type Titled = Pick<TaskView, "title" | "titleKey" | "titleParams">;
 type Messaged = Pick<TaskView, "message" | "messageKey" | "messageParams">;
 type Lined = Pick<TaskLogLine, "line" | "lineKey" | "lineParams">;
 
 /** Translator of the "tasks" catalogue, reduced to what taskTitle needs (testable without React). */
-export interface TitleTranslator {
-  (key: string, params?: Record<string, string | number>): string;
-  has(key: string): boolean;
-}
-
-/**
- * A text the server stored in English with its message key and arguments, in the user's language:
- * the key when the catalogue has it, else the stored English (older rows, unknown keys).
- */
-export function taskText(
-  t: TitleTranslator,
-  english: string,
-  key: string | null | undefined,
-  params: Record<string, string | number> | null | undefined,
-): string {
-  if (!key || !t.has(key)) return english;
-  try {
-    return t(key, params ?? {});
-  } catch {
-    return english;
-  }
-}
+export type TitleTranslator = MessageTranslator;
 
 /** A task's title in the user's language. */
 export function taskTitle(t: TitleTranslator, task: Titled): string {

@@ -1,6 +1,7 @@
 import type { ComponentProps, ReactNode } from "react";
 import { Field } from "@/components/ui/field";
-import { Input, Select } from "@/components/ui/input";
+import { Input, Select, Textarea } from "@/components/ui/input";
+import { cn } from "@/components/ui/cn";
 
 /**
  * A labelled select over a fixed list of values (formats, buses, models, types), each shown as
@@ -118,58 +119,115 @@ export function SizeGiBField({
   );
 }
 
-/** A checkbox with its label beside it, for a row of on/off options under a form. */
+/**
+ * A checkbox with its label beside it, for a row of on/off options under a form; with a `hint`, a stacked option
+ * whose explanation sits under its label.
+ */
 export function CheckField({
   label,
   checked,
   onChange,
   testId,
+  disabled,
+  hint,
 }: {
   label: ReactNode;
   checked: boolean;
   onChange: (checked: boolean) => void;
   testId?: string;
+  disabled?: boolean;
+  hint?: ReactNode;
 }) {
+  const box = (
+    <input
+      type="checkbox"
+      className={hint ? "mt-0.5 size-4 shrink-0" : undefined}
+      checked={checked}
+      disabled={disabled}
+      onChange={(e) => onChange(e.target.checked)}
+      data-testid={testId}
+    />
+  );
+  const muted = disabled && "text-slate-500 dark:text-slate-400";
+  if (!hint)
+    return (
+      <label className={cn("inline-flex items-center gap-2", muted)}>
+        {box}
+        {label}
+      </label>
+    );
   return (
-    <label className="inline-flex items-center gap-2">
-      <input type="checkbox" checked={checked} onChange={(e) => onChange(e.target.checked)} data-testid={testId} />
-      {label}
+    <label className={cn("flex items-start gap-2 text-sm", muted)}>
+      {box}
+      <span className="min-w-0">
+        {label}
+        <span className="block text-xs text-slate-600 dark:text-slate-400">{hint}</span>
+      </span>
     </label>
   );
 }
 
-/** A labelled number input; `onChange` gets the text as typed (the caller parses it). */
+/**
+ * A labelled number input; `onChange` gets the text as typed (the caller parses it). Other input props (max,
+ * step, inputMode, placeholder, disabled...) pass through to the input.
+ */
 export function NumberField({
   label,
+  hint,
+  error,
+  className,
   value,
-  min,
   onChange,
   testId,
-  disabled,
-  className,
-  error,
-}: {
+  ...input
+}: Omit<ComponentProps<typeof Input>, "value" | "onChange" | "className" | "type"> & {
   label: ReactNode;
+  hint?: ReactNode;
+  error?: string;
+  className?: string;
   value: string | number;
-  min?: number;
   onChange: (value: string) => void;
   testId?: string;
-  disabled?: boolean;
-  className?: string;
-  error?: string;
 }) {
   return (
-    <Field label={label} className={className} error={error}>
+    <Field label={label} className={className} hint={hint} error={error}>
       {(p) => (
         <Input
+          {...input}
           {...p}
           type="number"
-          min={min}
           value={value}
-          disabled={disabled}
           onChange={(e) => onChange(e.target.value)}
           testId={testId}
         />
+      )}
+    </Field>
+  );
+}
+
+/** A labelled multi-line text input; `onChange` gets the text as typed. Other textarea props pass through. */
+export function TextAreaField({
+  label,
+  hint,
+  error,
+  className,
+  value,
+  onChange,
+  testId,
+  ...textarea
+}: Omit<ComponentProps<typeof Textarea>, "value" | "onChange" | "className"> & {
+  label: ReactNode;
+  hint?: ReactNode;
+  error?: string;
+  className?: string;
+  value: string;
+  onChange: (value: string) => void;
+  testId?: string;
+}) {
+  return (
+    <Field label={label} hint={hint} error={error} className={className}>
+      {(p) => (
+        <Textarea {...textarea} {...p} value={value} onChange={(e) => onChange(e.target.value)} testId={testId} />
       )}
     </Field>
   );

@@ -6,7 +6,7 @@ import { fetchJson, type ApiError } from "@/components/api/fetch-json";
 import { useApiCall } from "@/components/api/use-action";
 import { enc, useApi } from "@/components/data/use-api";
 import { TaskWatch } from "@/components/provisioning/task-watch";
-import { taskText, type TitleTranslator } from "@/components/tasks/task-title";
+import { messageText, type MessageTranslator } from "@/components/i18n/message-text";
 import type { HostChoice } from "@/components/provisioning/use-host-options";
 import { Alert, ErrorBanner } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
@@ -15,7 +15,8 @@ import { cn } from "@/components/ui/cn";
 import { Dialog } from "@/components/ui/dialog";
 import { Field } from "@/components/ui/field";
 import { CheckCircleIcon, ErrorIcon, MinusCircleIcon } from "@/components/ui/icons";
-import { Input, Select } from "@/components/ui/input";
+import { Select } from "@/components/ui/input";
+import { CheckField, NumberField } from "@/components/ui/fields";
 import { vmHref, type VmDetail } from "@/components/vms/types";
 import { MIGRATE_DEFAULTS, migrateBody, type MigrateOptions } from "@/components/vms/migrate-form";
 import type { PreflightReport } from "@/lib/contracts/migration";
@@ -192,7 +193,7 @@ export function VmMigrateDialog({
               <legend className="mb-2 text-sm font-medium text-slate-900 dark:text-slate-100">
                 {t("options.legend")}
               </legend>
-              <Checkbox
+              <CheckField
                 checked={live ? options.persistent : true}
                 disabled={!live}
                 onChange={(v) => setOptions({ ...options, persistent: v })}
@@ -200,24 +201,23 @@ export function VmMigrateDialog({
                 hint={live ? t("options.persistentHint") : t("options.persistentOffline")}
                 testId="vm-migrate-persistent"
               />
-              <Checkbox
+              <CheckField
                 checked={options.undefineSource}
                 onChange={(v) => setOptions({ ...options, undefineSource: v })}
                 label={t("options.undefineSource", { host: vm.hostName })}
+                hint={
+                  <span
+                    className={options.undefineSource ? "text-amber-800 dark:text-amber-300" : undefined}
+                    data-testid="vm-migrate-undefine-note"
+                  >
+                    {options.undefineSource
+                      ? t("options.undefineConfirm", { name: vm.name, source: vm.hostName, dest: dest?.name ?? "" })
+                      : t("options.keepSource", { name: vm.name, source: vm.hostName })}
+                  </span>
+                }
                 testId="vm-migrate-undefine"
               />
-              <p
-                className={cn(
-                  "-mt-1 ml-6 text-xs",
-                  options.undefineSource ? "text-amber-800 dark:text-amber-300" : "text-slate-600 dark:text-slate-400",
-                )}
-                data-testid="vm-migrate-undefine-note"
-              >
-                {options.undefineSource
-                  ? t("options.undefineConfirm", { name: vm.name, source: vm.hostName, dest: dest?.name ?? "" })
-                  : t("options.keepSource", { name: vm.name, source: vm.hostName })}
-              </p>
-              <Checkbox
+              <CheckField
                 checked={live && options.autoConverge}
                 disabled={!live}
                 onChange={(v) => setOptions({ ...options, autoConverge: v })}
@@ -225,7 +225,7 @@ export function VmMigrateDialog({
                 hint={t("options.autoConvergeHint")}
                 testId="vm-migrate-autoconverge"
               />
-              <Checkbox
+              <CheckField
                 checked={live && options.postcopyAfterPrecopy}
                 disabled={!live}
                 onChange={(v) => setOptions({ ...options, postcopyAfterPrecopy: v })}
@@ -233,28 +233,21 @@ export function VmMigrateDialog({
                 hint={t("options.postcopyHint")}
                 testId="vm-migrate-postcopy"
               />
-              <Field
+              <NumberField
                 label={t("options.bandwidth")}
                 hint={live ? t("options.bandwidthHint") : t("options.liveOnly")}
                 error={error?.fieldMessage("bandwidthMiB")}
                 className="max-w-xs"
-              >
-                {(p) => (
-                  <Input
-                    {...p}
-                    type="number"
-                    inputMode="numeric"
-                    min={1}
-                    max={100000}
-                    step={1}
-                    disabled={!live}
-                    value={live ? bandwidth : ""}
-                    placeholder={t("options.bandwidthPlaceholder")}
-                    onChange={(e) => setBandwidth(e.target.value)}
-                    testId="vm-migrate-bandwidth"
-                  />
-                )}
-              </Field>
+                inputMode="numeric"
+                min={1}
+                max={100000}
+                step={1}
+                disabled={!live}
+                value={live ? bandwidth : ""}
+                placeholder={t("options.bandwidthPlaceholder")}
+                onChange={setBandwidth}
+                testId="vm-migrate-bandwidth"
+              />
             </fieldset>
           ) : null}
         </div>
@@ -278,7 +271,7 @@ function PreflightSection({
   const t = useTranslations("migration");
   // The server's reason in the reader's language (its English when this catalogue lacks the key).
   const reasonOf = (c: Check) =>
-    taskText(t as unknown as TitleTranslator, c.reason, c.reasonRef.key, c.reasonRef.params);
+    messageText(t as unknown as MessageTranslator, c.reason, c.reasonRef.key, c.reasonRef.params);
   const tc = useTranslations("common");
   if (!report) {
     if (loadError && !checking)
@@ -362,38 +355,5 @@ function PreflightSection({
         })}
       </ul>
     </section>
-  );
-}
-
-function Checkbox({
-  checked,
-  disabled,
-  onChange,
-  label,
-  hint,
-  testId,
-}: {
-  checked: boolean;
-  disabled?: boolean;
-  onChange: (checked: boolean) => void;
-  label: string;
-  hint?: string;
-  testId: string;
-}) {
-  return (
-    <label className={cn("flex items-start gap-2 text-sm", disabled && "text-slate-500 dark:text-slate-400")}>
-      <input
-        type="checkbox"
-        className="mt-0.5 size-4 shrink-0"
-        checked={checked}
-        disabled={disabled}
-        onChange={(e) => onChange(e.target.checked)}
-        data-testid={testId}
-      />
-      <span className="min-w-0">
-        {label}
-        {hint ? <span className="block text-xs text-slate-600 dark:text-slate-400">{hint}</span> : null}
-      </span>
-    </label>
   );
 }
