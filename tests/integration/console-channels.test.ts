@@ -246,6 +246,13 @@ describe(`console channels and limits on ${testDbKind()}`, () => {
     } finally {
       for (const o of opened) o.ws.close(1000);
       for (const o of opened) await o.closed;
+      // The server ends each session's row a moment after its socket closed: until then the next test's
+      // interactive console would find capper holding this VM.
+      await expect
+        .poll(() => s.m.db.db().consoleSession.count({ where: { userId: capper.id, endedAt: null } }), {
+          timeout: 15_000,
+        })
+        .toBe(0);
     }
   }, 120_000);
 
