@@ -1162,6 +1162,9 @@ async function poolLock(hostId: string): Promise<() => void> {
 const deniedCount = (userId: string) =>
   f.mod.db.db().auditEvent.count({ where: { action: "access.denied", actorId: userId } });
 
+/** Time spent in each route's handler over the whole run (VD_MATRIX_TIMES=1 prints the slowest). */
+const routeMs = new Map<string, number>();
+
 /** Runs every row for one principal (sequentially: the access.denied count is per principal); returns the failures. */
 async function runMatrix(who: Who): Promise<{ failures: string[]; calls: number }> {
   const failures: string[] = [];
@@ -1183,7 +1186,9 @@ async function runMatrix(who: Who): Promise<{ failures: string[]; calls: number 
         // A documented non-2xx answer must not be a refusal in disguise (a hidden target is 404 too).
         const count = want?.audited || (!want && row.ok !== undefined && row.ok !== "2xx");
         const before = count ? await deniedCount(who.userId) : 0;
+        const t0 = performance.now();
         ans = await callRoute(r, who, call, { fresh: row.freshSession });
+        routeMs.set(r.key, (routeMs.get(r.key) ?? 0) + performance.now() - t0);
         if (count) denied = (await deniedCount(who.userId)) > before;
       } catch (err) {
         failures.push(`${label}: the test's own setup failed: ${String(err)}`);
@@ -1341,6 +1346,14 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
+  if (process.env.VD_MATRIX_TIMES)
+    console.log(
+      [...routeMs]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 30)
+        .map(([k, ms]) => `${Math.round(ms)} ms  ${k}`)
+        .join("\n"),
+    );
   const proxy = await import("@/lib/consoles/proxy");
   proxy.consolesCloseAll();
   if (server) await new Promise((r) => server.close(r));
