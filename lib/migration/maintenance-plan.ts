@@ -73,6 +73,7 @@ async function proposal(
 
 export async function maintenancePlan(caller: Caller, hostId: string): Promise<MaintenancePlan> {
   const host = await hostGet(hostId);
+  await provHost(hostId); // host_not_ready (409) before its key is pinned
   const [inv, dests, evacuated] = await Promise.all([
     inventoryGet(hostId, { maxAgeMs: 0 }),
     maintenanceDestinations(caller, hostId),

@@ -66,8 +66,9 @@ async function planDestinations(input: HostEvacuateInput, issues: FieldIssue[]):
 }
 
 /**
- * Checks the edited plan and queues the evacuation: 202 with the task id. Every running VM must
- * move; unknown VMs, missing or wrong destinations are 422 naming the entry's field.
+ * Checks the edited plan and queues the evacuation: 202 with the task id. A running VM listed must
+ * move (it cannot stay on a host in maintenance); VMs not listed are not touched (the page sends
+ * every VM of the plan). Unknown VMs, missing or wrong destinations are 422 naming the entry's field.
  */
 export async function hostEvacuate(
   caller: Caller,
@@ -78,6 +79,8 @@ export async function hostEvacuate(
   const host = await hostGet(hostId);
   const issues = planShapeIssues(hostId, input);
   const dests = await planDestinations(input, issues);
+  // What is wrong without asking the host is answered without asking it.
+  if (issues.length) throw invalid(issues);
   const inv = await inventoryGet(hostId, { maxAgeMs: 0 });
   const vms = new Map(inv.vms.map((v) => [v.uuid, v]));
   input.vms.forEach((e, n) => {
@@ -86,10 +89,6 @@ export async function hostEvacuate(
     else if (e.action === "leave" && vmRunning(vm.state))
       issues.push({ path: `vms.${n}.action`, message: `${vm.name} runs: it must move` });
   });
-  const listed = new Set(input.vms.map((e) => e.uuid));
-  const unplanned = inv.vms.filter((v) => vmRunning(v.state) && !listed.has(v.uuid)).map((v) => v.name);
-  if (unplanned.length)
-    issues.push({ path: "vms", message: `Running VMs without a destination: ${unplanned.join(", ")}` });
   if (issues.length) throw invalid(issues);
 
   const moves: MaintenanceMove[] = [];
