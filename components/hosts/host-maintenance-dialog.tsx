@@ -41,7 +41,7 @@ export function HostMaintenanceDialog({
 }) {
   const t = useTranslations("hosts.maintenance");
   const tc = useTranslations("common");
-  const { plan, error: loadError, loading, reload } = useMaintenancePlan(open ? hostId : null);
+  const { plan, error: loadError, loading } = useMaintenancePlan(open ? hostId : null);
   const [choices, setChoices] = useState<Record<string, Choice>>({});
   const [confirming, setConfirming] = useState(false);
   const [blocked, setBlocked] = useState<Record<string, boolean>>({});
@@ -52,9 +52,6 @@ export function HostMaintenanceDialog({
     setChoices(Object.fromEntries(plan.vms.map((v) => [v.uuid, { action: v.action, destHostId: v.destHostId }])));
     setConfirming(false);
   }, [plan]);
-  useEffect(() => {
-    if (open) void reload();
-  }, [open, reload]);
 
   const moving = plan ? plan.vms.filter((v) => choices[v.uuid]?.action === "migrate") : [];
   const canStart =

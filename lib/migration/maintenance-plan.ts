@@ -9,6 +9,7 @@ import { provHost } from "@/lib/provisioning/host-access";
 import type { MaintenancePlan, MaintenancePlanVm } from "@/lib/contracts/maintenance";
 import type { PreflightReport } from "./preflight";
 import { migrationPreflight } from "./service";
+import { destinationsRanked, vmRunning, type Destination } from "./maintenance-rules";
 
 /**
  * The maintenance plan of a host: for each VM on it, the destination with the most free memory
@@ -18,19 +19,8 @@ import { migrationPreflight } from "./service";
  * Read-only: nothing moves.
  */
 
-const RUNNING = new Set(["running", "paused", "idle", "blocked"]);
 /** Pre-flight reports per VM at most (each reads both hosts): the plan stays quick on a big fleet. */
 const TRIES = 3;
-
-export function vmRunning(state: string): boolean {
-  return RUNNING.has(state);
-}
-
-interface Destination {
-  id: string;
-  name: string;
-  availableKiB: number | null;
-}
 
 /** Hosts the caller may create VMs on, other than `hostId` and not in maintenance, most free memory first. */
 export async function maintenanceDestinations(caller: Caller, hostId: string): Promise<Destination[]> {
@@ -48,7 +38,7 @@ export async function maintenanceDestinations(caller: Caller, hostId: string): P
         }
       }),
   );
-  return out.sort((a, b) => (b.availableKiB ?? -1) - (a.availableKiB ?? -1) || a.name.localeCompare(b.name));
+  return destinationsRanked(out, new Map(out.map((d) => [d.id, d.availableKiB ?? -1])));
 }
 
 /** The first destination (most free memory left) whose pre-flight passes; else the best one with its failing report. */
@@ -58,10 +48,7 @@ async function proposal(
   dests: Destination[],
   budget: Map<string, number>,
 ): Promise<{ destHostId: string | null; preflight: PreflightReport | null }> {
-  const ranked = dests
-    .filter((d) => d.availableKiB !== null)
-    .sort((a, b) => budget.get(b.id)! - budget.get(a.id)!)
-    .slice(0, TRIES);
+  const ranked = destinationsRanked(dests, budget).slice(0, TRIES);
   let first: { destHostId: string; preflight: PreflightReport } | null = null;
   for (const d of ranked) {
     const report = await migrationPreflight(hostId, uuid, d.id);

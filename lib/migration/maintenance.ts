@@ -11,7 +11,7 @@ import { hostPrivilegeRequire } from "@/lib/provisioning/resource-access";
 import { taskEnqueue } from "@/lib/tasks/tasks";
 import type { HostEvacuateInput } from "@/lib/contracts/maintenance";
 import type { HostView } from "@/lib/contracts/fleet";
-import { vmRunning } from "./maintenance-plan";
+import { planShapeIssues, vmRunning } from "./maintenance-rules";
 import { TASK_KIND_EVACUATE, TASK_KIND_RETURN, type MaintenanceMove } from "./maintenance-tasks";
 
 /**
@@ -26,21 +26,6 @@ const DEST_DENIED = "Migrating puts a VM on the destination: you need the right 
 
 function invalid(issues: FieldIssue[]): AppError {
   return new AppError("invalid_input", issues.map((i) => `${i.path}: ${i.message}`).join("; "), { issues });
-}
-
-/** Field errors of the edited plan that need no host: destinations named, not the host itself, no VM twice. */
-function planShapeIssues(hostId: string, input: HostEvacuateInput): FieldIssue[] {
-  const issues: FieldIssue[] = [];
-  const seen = new Set<string>();
-  input.vms.forEach((e, n) => {
-    if (seen.has(e.uuid)) issues.push({ path: `vms.${n}.uuid`, message: "This VM is listed twice" });
-    seen.add(e.uuid);
-    if (e.action !== "migrate") return;
-    if (!e.destHostId) issues.push({ path: `vms.${n}.destHostId`, message: "Choose a destination" });
-    else if (e.destHostId === hostId)
-      issues.push({ path: `vms.${n}.destHostId`, message: "The destination is the host being evacuated" });
-  });
-  return issues;
 }
 
 /** Destinations that exist and are not in maintenance, by id. */
