@@ -53,18 +53,19 @@ export function HostMaintenanceDialog({
     setConfirming(false);
   }, [plan]);
 
-  const moving = plan ? plan.vms.filter((v) => choices[v.uuid]?.action === "migrate") : [];
-  const canStart =
-    !!plan &&
-    !busy &&
-    moving.every((v) => v.allowed && choices[v.uuid]?.destHostId && !blocked[v.uuid]) &&
-    plan.vms.every((v) => !v.running || choices[v.uuid]?.action === "migrate");
+  // A VM that cannot move (no destination, or not yours to migrate) stays; one whose pre-flight fails is
+  // still tried and reported by the task, as the others go on.
+  const movable = (v: MaintenancePlanVm) =>
+    v.allowed && (choices[v.uuid]?.action === "leave" ? !v.running : !!choices[v.uuid]?.destHostId);
+  const moving = plan ? plan.vms.filter((v) => movable(v) && choices[v.uuid]?.action === "migrate") : [];
+  const checking = moving.some((v) => blocked[v.uuid]);
+  const canStart = !!plan && !busy && (moving.length > 0 || plan.vms.length === 0) && !checking;
 
   function start() {
     if (!plan) return;
     void call(async () => {
       const body = {
-        vms: plan.vms.map((v) => ({
+        vms: plan.vms.filter(movable).map((v) => ({
           uuid: v.uuid,
           action: choices[v.uuid]?.action ?? v.action,
           destHostId: choices[v.uuid]?.action === "migrate" ? (choices[v.uuid]?.destHostId ?? null) : null,
@@ -219,7 +220,8 @@ function PlanRow({
   const report: PreflightReport | null = !moves ? null : changed ? asked.report : vm.preflight;
   const checking = changed && asked.loading;
   const failed = moves && (!vm.allowed || !choice.destHostId || (report ? !report.ok : !checking && !!asked.error));
-  useEffect(() => onBlocked(failed || checking), [failed, checking, onBlocked]);
+  // Only a report still loading holds Start back: a failing one is the task's to report.
+  useEffect(() => onBlocked(checking), [checking, onBlocked]);
   const label = `${vm.name}`;
   return (
     <TR testId="host-maint-row" data-vm-name={vm.name} data-vm-uuid={vm.uuid} data-blocked={failed ? "true" : "false"}>
