@@ -18,6 +18,7 @@ import { HostInfoCard } from "@/components/hosts/host-info-card";
 import { HostReadinessCard } from "@/components/onboarding/host-readiness-card";
 import { HostStatusBadge } from "@/components/hosts/host-status-badge";
 import { HostTestPanel } from "@/components/hosts/host-test-panel";
+import { HostMaintenanceBadge, HostMaintenanceCard } from "@/components/hosts/host-maintenance-card";
 import type { HostView, ProbeStep } from "@/components/hosts/types";
 
 type Panel = "edit" | "delete" | "accept" | null;
@@ -130,6 +131,7 @@ export function HostDetailClient({
               {host.name}
             </h1>
             <HostStatusBadge status={host.status} message={host.statusMessage} />
+            <HostMaintenanceBadge host={host} />
           </div>
           <p className="mt-1 font-mono text-xs text-slate-600 dark:text-slate-400">
             {host.username}@{host.address.includes(":") ? `[${host.address}]` : host.address}:{host.port} ·{" "}
@@ -195,6 +197,8 @@ export function HostDetailClient({
         </div>
 
         {unpinned ? null : <HostReadinessCard hostId={host.id} />}
+
+        {unpinned ? null : <HostMaintenanceCard host={host} canManage={canManage} onChanged={load} />}
 
         {unpinned ? null : (
           <section className="space-y-3">

@@ -12,6 +12,7 @@ import { PlusIcon, ServerIcon } from "@/components/ui/icons";
 import { TBody, TD, TH, THead, TR, Table, TableEmpty } from "@/components/ui/table";
 import { HostAddDialog } from "@/components/hosts/host-add-dialog";
 import { HostStatusBadge } from "@/components/hosts/host-status-badge";
+import { HostMaintenanceBadge } from "@/components/hosts/host-maintenance-card";
 import { hostHref, type HostView } from "@/components/hosts/types";
 
 /** /hosts: every host, its connection status, and adding one. */
@@ -106,7 +107,7 @@ function HostsTable({ hosts }: { hosts: HostView[] }) {
             <TD className="font-mono text-xs">{h.username}</TD>
             <TD className="font-mono text-xs">{h.libvirtUri}</TD>
             <TD wrap className="max-w-80">
-              <HostStatusBadge status={h.status} message={h.statusMessage} />
+              <HostStatusBadge status={h.status} message={h.statusMessage} /> <HostMaintenanceBadge host={h} />
               {h.statusMessage && h.status !== "online" ? (
                 <p
                   className="mt-1 line-clamp-2 text-xs text-slate-500 dark:text-slate-400"

@@ -39,7 +39,9 @@ const NO_TEMPLATES: TemplateView[] = [];
 export function VmCreateClient({ initialTemplateId }: { initialTemplateId: string | null }) {
   const t = useTranslations("provisioning");
   const router = useRouter();
-  const hosts = useHosts({ live: false }).hosts ?? NO_HOSTS;
+  // A host in maintenance takes no new VMs: never offered (nor preselected as a template's default).
+  const allHosts = useHosts({ live: false }).hosts ?? NO_HOSTS;
+  const hosts = useMemo(() => allHosts.filter((h) => !h.maintenanceSince), [allHosts]);
   const templates = useTemplates().items ?? NO_TEMPLATES;
   const [mode, setMode] = useState<Mode>("template");
   const [hostId, setHostId] = useState<string>("");

@@ -1,4 +1,5 @@
 import "server-only";
+import { hostPlacementRequire } from "@/lib/fleet/host-maintenance";
 import { auditRecord } from "@/lib/audit/audit";
 import { authorize, authorizeOrThrow } from "@/lib/authz";
 import type { Caller } from "@/lib/authz/caller";
@@ -170,6 +171,7 @@ export async function restoreStart(
   const input = RestoreSchema.parse(raw);
   if (!(await authorize(caller.principal, "vm.create", { hostId: input.hostId })))
     throw new AppError("forbidden", "Restoring creates a VM: you need the right to create VMs on the target host");
+  await hostPlacementRequire(input.hostId, "hostId");
   const inv = await inventoryGet(input.hostId);
   if (inv.vms.some((v) => v.name === input.name))
     throw new AppError("conflict", "This name is taken on this host", {

@@ -168,6 +168,8 @@ export interface HostView {
   statusMessage: string;
   lastSeenAt: string | null;
   domainType: DomainTypePref;
+  /** ISO time the host entered maintenance; null: in service. A host in maintenance is no destination. */
+  maintenanceSince: string | null;
   createdAt: string;
 }
 

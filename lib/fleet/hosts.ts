@@ -115,13 +115,19 @@ const VIEW = {
   statusMessage: true,
   lastSeenAt: true,
   domainType: true,
+  maintenanceSince: true,
   createdAt: true,
 } as const;
 
 type Row = Prisma.HostGetPayload<{ select: typeof VIEW }>;
 
 function toView(r: Row): HostView {
-  return { ...r, lastSeenAt: r.lastSeenAt?.toISOString() ?? null, createdAt: r.createdAt.toISOString() };
+  return {
+    ...r,
+    lastSeenAt: r.lastSeenAt?.toISOString() ?? null,
+    maintenanceSince: r.maintenanceSince?.toISOString() ?? null,
+    createdAt: r.createdAt.toISOString(),
+  };
 }
 
 const aad = (id: string) => `host:${id}`;

@@ -30,14 +30,19 @@ function destInvalid(message: string): AppError {
   return new AppError("invalid_input", message, { issues: [{ path: "destHostId", message }] });
 }
 
-async function destHostGet(sourceHostId: string, destHostId: string) {
+export async function destHostGet(sourceHostId: string, destHostId: string, opts: { toMaintenance?: boolean } = {}) {
   if (destHostId === sourceHostId) throw destInvalid("The destination is the host the VM runs on");
+  let dest;
   try {
-    return await hostGet(destHostId);
+    dest = await hostGet(destHostId);
   } catch (err) {
     if (isAppError(err) && err.code === "not_found") throw destInvalid("Unknown host");
     throw err;
   }
+  // Maintenance means "nothing new lands here", migrations included.
+  if (dest.maintenanceSince && !opts.toMaintenance)
+    throw destInvalid(`${dest.name} is in maintenance: it takes no VMs`);
+  return dest;
 }
 
 /** Reads what the checks need from both hosts. */
@@ -132,14 +137,18 @@ async function destClient(destHostId: string): Promise<{ dest: ProvHost | null; 
   }
 }
 
-/** The pre-flight report: read-only, nothing moves. */
+/**
+ * The pre-flight report: read-only, nothing moves. `toMaintenance`: the destination may be in
+ * maintenance (a host's own VMs returning to it after an evacuation).
+ */
 export async function migrationPreflight(
   hostId: string,
   rawUuid: string,
   destHostId: string,
+  opts: { toMaintenance?: boolean } = {},
 ): Promise<PreflightReport> {
   const uuid = uuidOf(rawUuid);
-  await destHostGet(hostId, destHostId);
+  await destHostGet(hostId, destHostId, opts);
   const src = await provHost(hostId);
   const { dest, err } = await destClient(destHostId);
   return preflightEvaluate(await preflightFacts(src, dest, err, uuid));
@@ -221,58 +230,78 @@ export async function vmMigrate(
   return { taskId: task.id };
 }
 
+export type MigrationTaskInput = z.infer<typeof TaskInputSchema>;
+
+/** What a migration run reports back to the task it runs in (a vm.migrate task, or one VM of an evacuation). */
+export interface MigrationRunContext {
+  taskId: string;
+  signal: AbortSignal;
+  log(line: ReturnType<typeof msg> | string): Promise<void>;
+  progress(percent: number, message?: ReturnType<typeof msg> | string): void;
+}
+
+/**
+ * Moves one VM over the relay and audits the outcome (vm.migrate.finish): the one code path of a
+ * migration, run by the vm.migrate task and by each VM of a host evacuation. Throws when it did not
+ * complete, saying where the guest is.
+ */
+export async function migrationRun(ctx: MigrationRunContext, i: MigrationTaskInput): Promise<Record<string, unknown>> {
+  const [srcHost, destHost] = await Promise.all([hostGet(i.sourceHostId), hostGet(i.destHostId)]);
+  const f = fleet();
+  const [source, dest] = await Promise.all([f.pool.get(i.sourceHostId), f.pool.get(i.destHostId)]);
+  await ctx.log(msg("lines.migrateRelay", { source: srcHost.name, destination: destHost.name }));
+  const result = await runMigration({
+    source,
+    dest,
+    sourceUri: srcHost.libvirtUri,
+    destUri: destHost.libvirtUri,
+    uuid: i.uuid,
+    options: { mode: i.mode, ...i.options },
+    signal: ctx.signal,
+    onProgress: (j) => ctx.progress(jobPercent(j) ?? 0, migrationProgressText(j)),
+  });
+  const details = {
+    source: srcHost.name,
+    destination: destHost.name,
+    mode: i.mode,
+    outcome: result.outcome,
+    runningOn: result.runningOn,
+    bytes: result.bytesRelayed,
+    downtimeMs: result.downtimeMs,
+    elapsedMs: result.elapsedMs,
+    taskId: ctx.taskId,
+    ...(result.error ? { error: result.error.slice(0, 500) } : {}),
+  };
+  await auditRecord({
+    actor: i.actor as Parameters<typeof auditRecord>[0]["actor"],
+    action: "vm.migrate.finish",
+    outcome: result.outcome === "completed" ? "success" : "failure",
+    target: { type: "vm", id: `${i.sourceHostId}/${i.uuid}`, name: i.name },
+    ip: i.ip ?? undefined,
+    details,
+  });
+  const where =
+    result.runningOn === "source"
+      ? srcHost.name
+      : result.runningOn === "destination"
+        ? destHost.name
+        : "an unknown host";
+  if (result.outcome === "cancelled")
+    throw new AppError("invalid_state", `Cancelled: ${i.name} keeps running on ${where}`);
+  if (result.outcome === "failed")
+    throw new AppError("action_failed", `Migration failed (${i.name} is on ${where}): ${result.error ?? ""}`);
+  return details;
+}
+
 taskHandlerRegister(
   TASK_KIND_MIGRATE,
   async (ctx) => {
     const i = TaskInputSchema.parse(ctx.input);
-    const [srcHost, destHost] = await Promise.all([hostGet(i.sourceHostId), hostGet(i.destHostId)]);
-    const f = fleet();
-    const [source, dest] = await Promise.all([f.pool.get(i.sourceHostId), f.pool.get(i.destHostId)]);
-    await ctx.log(msg("lines.migrateRelay", { source: srcHost.name, destination: destHost.name }));
-    const result = await runMigration({
-      source,
-      dest,
-      sourceUri: srcHost.libvirtUri,
-      destUri: destHost.libvirtUri,
-      uuid: i.uuid,
-      options: { mode: i.mode, ...i.options },
-      signal: ctx.signal,
-      onProgress: (j) => {
-        const pct = jobPercent(j);
-        void ctx.progress(pct ?? 0, migrationProgressText(j));
-      },
-    });
-    const details = {
-      source: srcHost.name,
-      destination: destHost.name,
-      mode: i.mode,
-      outcome: result.outcome,
-      runningOn: result.runningOn,
-      bytes: result.bytesRelayed,
-      downtimeMs: result.downtimeMs,
-      elapsedMs: result.elapsedMs,
-      taskId: ctx.taskId,
-      ...(result.error ? { error: result.error.slice(0, 500) } : {}),
-    };
-    await auditRecord({
-      actor: i.actor as Parameters<typeof auditRecord>[0]["actor"],
-      action: "vm.migrate.finish",
-      outcome: result.outcome === "completed" ? "success" : "failure",
-      target: { type: "vm", id: `${i.sourceHostId}/${i.uuid}`, name: i.name },
-      ip: i.ip ?? undefined,
-      details,
-    });
-    const where =
-      result.runningOn === "source"
-        ? srcHost.name
-        : result.runningOn === "destination"
-          ? destHost.name
-          : "an unknown host";
-    if (result.outcome === "cancelled")
-      throw new AppError("invalid_state", `Cancelled: ${i.name} keeps running on ${where}`);
-    if (result.outcome === "failed")
-      throw new AppError("action_failed", `Migration failed (${i.name} is on ${where}): ${result.error ?? ""}`);
-    await ctx.progress(100, msg("steps.migrateDone", { name: i.name, host: destHost.name }));
+    const details = await migrationRun(
+      { taskId: ctx.taskId, signal: ctx.signal, log: ctx.log, progress: (pct, m) => void ctx.progress(pct, m) },
+      i,
+    );
+    await ctx.progress(100, msg("steps.migrateDone", { name: i.name, host: String(details.destination) }));
     return details;
   },
   { cancellable: true },

@@ -1,4 +1,5 @@
 import "server-only";
+import { hostPlacementRequire } from "@/lib/fleet/host-maintenance";
 import { domainNames } from "@/lib/virt/domain";
 import { networkList } from "@/lib/virt/network";
 import { volumeCreate, volumeDeleteTry, volumeUpload } from "@/lib/virt/storage-volume";
@@ -197,6 +198,7 @@ export async function vmCreate(
   input: VmCreateInput,
   opts: VmCreateOptions = {},
 ): Promise<VmCreateResult> {
+  await hostPlacementRequire(input.hostId, "hostId");
   const h = await provHost(input.hostId);
   // One list on the host's session, not an inventory refresh (which can wait on a `ps` exec for
   // uptimes). A name taken in the last second slips past this check; libvirt's define then refuses it.

@@ -13,5 +13,6 @@ import "@/lib/provisioning/vm-clone";
 import "@/lib/backup/run";
 import "@/lib/backup/restore";
 import "@/lib/migration/service";
+import "@/lib/migration/maintenance-tasks";
 import "@/lib/snapshots/snapshots";
 import "@/lib/snapshots/schedules";

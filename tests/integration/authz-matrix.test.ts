@@ -467,6 +467,36 @@ const ROWS: Record<string, Row> = {
     call: async (t) => ({ params: { id: t.hostId, repositoryId: await repositoryFor(t) } }),
   },
   "hosts/[id]/info GET": { rule: need("host.view", "host"), target: "host", call: (t) => ({ params: hostP(t) }) },
+  // Maintenance: host.manage on the host, on scratch host records (host 1 itself never goes into
+  // maintenance under the other principals' calls). The scratch host is not connected (its key is not
+  // pinned), so the plan is refused after authorization; an evacuation naming the host itself as the
+  // destination is 422 before any host is asked; with nothing evacuated there is nothing to return.
+  "hosts/[id]/maintenance GET": {
+    rule: need("host.manage", "host"),
+    target: "host",
+    call: async (t, who) => ({ params: { id: await scratchHostFor(who, t.inScope) } }),
+    ok: { status: 409, code: "host_not_ready", why: "the scratch host's key is not pinned" },
+  },
+  "hosts/[id]/maintenance DELETE": {
+    rule: need("host.manage", "host"),
+    target: "host",
+    call: async (t, who) => ({ params: { id: await scratchHostFor(who, t.inScope) } }),
+  },
+  "hosts/[id]/maintenance/evacuate POST": {
+    rule: need("host.manage", "host"),
+    target: "host",
+    call: async (t, who) => {
+      const id = await scratchHostFor(who, t.inScope);
+      return { params: { id }, body: { vms: [{ uuid: randomUUID(), action: "migrate", destHostId: id }] } };
+    },
+    ok: { status: 422, code: "invalid_input", why: "the destination is the host being evacuated" },
+  },
+  "hosts/[id]/maintenance/return POST": {
+    rule: need("host.manage", "host"),
+    target: "host",
+    call: async (t, who) => ({ params: { id: await scratchHostFor(who, t.inScope) } }),
+    ok: { status: 409, code: "invalid_state", why: "the host is not in maintenance" },
+  },
   "hosts/[id]/networks GET": { rule: need("host.view", "host"), target: "host", call: (t) => ({ params: hostP(t) }) },
   // The setup checklist reads only; its fixes are called with a body they refuse (422 after the
   // privilege check), so nothing is created on host 1 and no network with an address starts there.

@@ -114,6 +114,7 @@ export const HostViewSchema = z.object({
   statusMessage: z.string(),
   lastSeenAt: IsoDateSchema.nullable(),
   domainType: z.enum(["auto", "kvm", "qemu"]),
+  maintenanceSince: IsoDateSchema.nullable(),
   createdAt: IsoDateSchema,
 });
 

@@ -20,11 +20,12 @@ export default async function VmPage({ params }: { params: Promise<{ hostId: str
   const access = await accessSnapshot(user.principal);
   const [held, hostHeld, globalHeld] = await Promise.all([access.at(target), access.at({ hostId }), access.at()]);
   const hostName = (await hostGet(hostId).catch(() => null))?.name ?? "";
-  // Migrating puts the VM on another host: offered towards the hosts where the caller may create VMs.
+  // Migrating puts the VM on another host: offered towards the hosts where the caller may create VMs,
+  // never a host in maintenance.
   const migrateTargets: HostChoice[] = [];
   if (held.has("vm.migrate")) {
     for (const h of await hostsList())
-      if (h.id !== hostId && (await access.at({ hostId: h.id })).has("vm.create"))
+      if (h.id !== hostId && !h.maintenanceSince && (await access.at({ hostId: h.id })).has("vm.create"))
         migrateTargets.push({ id: h.id, name: h.name, status: h.status });
   }
   // The ids come decoded from the URL; the client encodes them again for API paths.
