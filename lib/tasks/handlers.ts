@@ -15,3 +15,4 @@ import "@/lib/backup/restore";
 import "@/lib/migration/service";
 import "@/lib/snapshots/snapshots";
 import "@/lib/snapshots/schedules";
+import "@/lib/provisioning/template-image-copy";
