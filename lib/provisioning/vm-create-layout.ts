@@ -169,7 +169,9 @@ async function templateImageLayout(
 ): Promise<Layout> {
   const d0 = hw.disks[0];
   const base = await templateBaseImageOn(h, t);
-  if (!base) {
+  // On the template's own host (or for one bound to none) a missing image is an error of the template itself.
+  const copyable = !!t.defaultHostId && t.defaultHostId !== h.host.id;
+  if (!base && copyable) {
     // Never fall back to another host's image: the caller copies it here first (a task), then deploys.
     throw new AppError(
       "invalid_input",
@@ -186,8 +188,8 @@ async function templateImageLayout(
       },
     );
   }
-  if (base.copy) summary.baseImageCopy = `${base.pool}/${base.volume}`;
-  const first = await baseImageClone(h, input, { pool: base.pool, volume: base.volume }, d0);
+  if (base?.copy) summary.baseImageCopy = `${base.pool}/${base.volume}`;
+  const first = await baseImageClone(h, input, base ? { pool: base.pool, volume: base.volume } : src, d0);
   summary.clone = input.clone;
   const rest = emptyDisks(input.name, hw.disks.slice(1), 1);
   const volumes = [first.step, ...rest.steps];
