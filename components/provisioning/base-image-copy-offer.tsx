@@ -63,8 +63,13 @@ export function BaseImageCopyOffer({
           done ? t("create.copy.doneTitle", { host: hostName }) : t("create.copy.missingTitle", { host: hostName })
         }
         testId="base-image-copy-alert"
-        action={
-          done ? (
+      >
+        <p>
+          {done ? t("create.copy.doneBody") : pools.length ? t("create.copy.missingBody") : t("create.copy.noPool")}
+        </p>
+        {/* Below the text, not beside it: a long host name wraps on a phone instead of squeezing the message. */}
+        <div className="mt-2">
+          {done ? (
             <Button size="sm" onClick={onCopied} testId="base-image-copy-continue">
               {t("create.copy.continue")}
             </Button>
@@ -75,13 +80,12 @@ export function BaseImageCopyOffer({
               onClick={() => setConfirming(true)}
               disabled={!pools.length}
               testId="base-image-copy-start"
+              className="h-auto! max-w-full py-1.5 text-left whitespace-normal! [overflow-wrap:anywhere]"
             >
               {t("create.copy.start", { host: hostName })}
             </Button>
-          ) : null
-        }
-      >
-        {done ? t("create.copy.doneBody") : pools.length ? t("create.copy.missingBody") : t("create.copy.noPool")}
+          ) : null}
+        </div>
       </Alert>
       {taskId ? <TaskWatch taskId={taskId} testId="base-image-copy-task" cancellable /> : null}
       <ConfirmDialog
