@@ -319,7 +319,7 @@ function transfer(ctx: TaskContext, src: HostClient<HostView>, dst: HostClient<H
       void ctx.progress(copyPercent(done, total, 1, TRANSFER_TO), msg("steps.imageCopying", { done, total, percent }));
       if (percent >= lastLogged + 25 || done === total) {
         lastLogged = percent - (percent % 25);
-        void ctx.log(msg("lines.imageCopyProgress", { done, total, percent }));
+        void ctx.log(msg("lines.imageCopyProgress", { done, total, percent })).catch(() => {});
       }
     },
   });
