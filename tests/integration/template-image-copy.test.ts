@@ -230,10 +230,7 @@ describe("templates across hosts", () => {
   it("refuses bad pool names, an unknown pool and an unknown host, naming the field", async () => {
     for (const bad of ["a'b", 'a"b', "a b", "a;b", "-x", "--pool", "a/b", ""]) {
       const r = await refusal(copy.templateImageCopyEnqueue(f.caller, templateId, { hostId: host2.id, pool: bad }));
-      expect(
-        r.issues.map((i) => i.path),
-        bad,
-      ).toEqual(["pool"]);
+      expect([...new Set(r.issues.map((i) => i.path))], bad).toEqual(["pool"]);
     }
     const unknownPool = await refusal(
       copy.templateImageCopyEnqueue(f.caller, templateId, { hostId: host2.id, pool: `${PREFIX}nope` }),
