@@ -24,6 +24,10 @@ test.beforeAll(async ({ browser }) => {
   pool = testPoolCreate(PREFIX);
   // The same pool name on host 2 (as "default" usually is on every host), empty.
   dir2 = `${host2Home()}/${PREFIX}pool`;
+  try {
+    virshHost2(["pool-destroy", pool.name]); // a run stopped half-way may have left it
+  } catch {}
+  runAsHost2(["rm", "-rf", "--", dir2]);
   runAsHost2(["mkdir", "-p", dir2]);
   virshHost2(["pool-create-as", pool.name, "dir", "--target", dir2]);
   host1 = await hostOneEnsure(browser, `provisioning-03 host1 ${PREFIX}`);
