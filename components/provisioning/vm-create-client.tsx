@@ -16,6 +16,7 @@ import { Input, Select, Textarea } from "@/components/ui/input";
 import { vmHref } from "@/components/vms/types";
 import { HardwareFields, HARDWARE_DEFAULTS, type HardwareValue } from "./hardware-fields";
 import { TaskWatch } from "./task-watch";
+import { BaseImageCopyOffer } from "./base-image-copy-offer";
 import { useHostOptions, useHosts } from "@/components/data/use-hosts";
 import { useTemplates } from "@/components/data/use-templates";
 import type { HostView } from "@/components/hosts/types";
@@ -63,6 +64,8 @@ export function VmCreateClient({ initialTemplateId }: { initialTemplateId: strin
   const { busy, error, call } = useApiCall();
   const [warning, setWarning] = useState<string | null>(null);
   const [taskId, setTaskId] = useState<string | null>(null);
+  /** The chosen host lacks the template's base image (the API's baseImageMissing answer): a copy is offered. */
+  const [missing, setMissing] = useState<{ templateId: string; hostId: string; bytes: number | null } | null>(null);
   const { options, loading: optionsLoading, error: optionsError } = useHostOptions(hostId || null);
 
   const template = useMemo(() => templates.find((x) => x.id === templateId) ?? null, [templates, templateId]);
@@ -167,9 +170,18 @@ export function VmCreateClient({ initialTemplateId }: { initialTemplateId: strin
         const e = toApiError(err);
         // 409 without field issues: pre-flight warnings the user may accept.
         if (e.code === "conflict" && e.issues.length === 0 && !acceptWarnings) return setWarning(warningText(e));
+        if (e.data.baseImageMissing === true) {
+          setWarning(null);
+          return setMissing({
+            templateId: String(e.data.templateId),
+            hostId: String(e.data.hostId),
+            bytes: typeof e.data.bytes === "number" ? e.data.bytes : null,
+          });
+        }
         throw e;
       }
       setWarning(null);
+      setMissing(null);
       if (r.taskId) setTaskId(r.taskId);
       else if (r.vm) router.push(vmHref(r.vm));
     });
@@ -231,6 +243,19 @@ export function VmCreateClient({ initialTemplateId }: { initialTemplateId: strin
           <ErrorBanner testId="vm-create-error" title={t("create.failed")}>
             {error.message}
           </ErrorBanner>
+        ) : null}
+        {missing && mode === "template" && missing.hostId === hostId && missing.templateId === templateId ? (
+          <BaseImageCopyOffer
+            templateId={missing.templateId}
+            hostId={missing.hostId}
+            hostName={hosts.find((h) => h.id === missing.hostId)?.name ?? missing.hostId}
+            bytes={missing.bytes}
+            pools={options?.pools.filter((p) => p.active).map((p) => p.name) ?? []}
+            onCopied={() => {
+              setMissing(null);
+              void submit(false);
+            }}
+          />
         ) : null}
         {warning ? (
           <Alert

@@ -16,6 +16,7 @@ import { TBody, TD, TH, THead, TR, Table } from "@/components/ui/table";
 import { useHosts } from "@/components/data/use-hosts";
 import { useTemplates } from "@/components/data/use-templates";
 import { TemplateFormDialog } from "@/components/templates/template-form-dialog";
+import { TemplateCopies } from "@/components/templates/template-copies";
 import type { TemplateView } from "@/lib/contracts/provisioning";
 
 /** /templates: list, create, edit, duplicate, delete, and deploy. */
@@ -131,6 +132,7 @@ export function TemplatesClient({
                       <span className="ml-2 font-mono text-xs">{tpl.source.volume}</span>
                     ) : null}
                     {tpl.cloudInit ? <Badge className="ml-2">cloud-init</Badge> : null}
+                    {tpl.source.kind === "image" ? <TemplateCopies templateId={tpl.id} /> : null}
                   </TD>
                   <TD className="text-sm tabular-nums">
                     {t("hardwareSummary", {

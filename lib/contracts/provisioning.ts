@@ -351,3 +351,40 @@ export interface ProvisioningHostOptions {
   cpuModels: string[];
   freeMemoryBytes: number | null;
 }
+
+/**
+ * A copy of an image template's base volume to another host (POST /api/templates/[id]/copies). `pool` is
+ * the destination pool; `volume` the destination name (default: the source volume's name);
+ * `sourceHostId` the host to copy from (default: the template's default host).
+ */
+export const TemplateImageCopyRequestSchema = z
+  .object({
+    hostId: z.uuid("hostId must be a host id"),
+    pool: z
+      .string({ error: "pool is required" })
+      .min(1, "pool is required")
+      .max(200, "Too long")
+      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.+-]*$/, "Pool names use letters, digits and _ . + - (no spaces or quotes)"),
+    volume: z
+      .string()
+      .min(1)
+      .max(200)
+      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.+-]*$/, "Volume names use letters, digits and _ . + - (no spaces or slashes)")
+      .optional(),
+    sourceHostId: z.uuid("sourceHostId must be a host id").optional(),
+  })
+  .strict();
+export type TemplateImageCopyRequest = z.infer<typeof TemplateImageCopyRequestSchema>;
+
+/** Where a copy of a template's base image exists (made by a template.image-copy task, checksum verified). */
+export interface TemplateImageCopyView {
+  id: string;
+  templateId: string;
+  hostId: string;
+  hostName: string;
+  pool: string;
+  volume: string;
+  sha256: string;
+  bytes: number;
+  createdAt: string;
+}

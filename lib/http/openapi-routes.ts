@@ -66,45 +66,46 @@ import * as m62 from "@/app/api/tasks/[id]/cancel/route";
 import * as m63 from "@/app/api/tasks/[id]/route";
 import * as m64 from "@/app/api/tasks/route";
 import * as m65 from "@/app/api/tasks/stream/route";
-import * as m66 from "@/app/api/templates/[id]/duplicate/route";
-import * as m67 from "@/app/api/templates/[id]/route";
-import * as m68 from "@/app/api/templates/route";
-import * as m69 from "@/app/api/tokens/[id]/route";
-import * as m70 from "@/app/api/tokens/route";
-import * as m71 from "@/app/api/users/[id]/access/route";
-import * as m72 from "@/app/api/users/[id]/password/route";
-import * as m73 from "@/app/api/users/[id]/quota/route";
-import * as m74 from "@/app/api/users/[id]/route";
-import * as m75 from "@/app/api/users/[id]/totp/route";
-import * as m76 from "@/app/api/users/route";
-import * as m77 from "@/app/api/vms/[hostId]/[uuid]/access/route";
-import * as m78 from "@/app/api/vms/[hostId]/[uuid]/actions/route";
-import * as m79 from "@/app/api/vms/[hostId]/[uuid]/addresses/route";
-import * as m80 from "@/app/api/vms/[hostId]/[uuid]/backup-jobs/[jobId]/route";
-import * as m81 from "@/app/api/vms/[hostId]/[uuid]/backup-jobs/[jobId]/run/route";
-import * as m82 from "@/app/api/vms/[hostId]/[uuid]/backup-jobs/route";
-import * as m83 from "@/app/api/vms/[hostId]/[uuid]/backups/[pointId]/restore/route";
-import * as m84 from "@/app/api/vms/[hostId]/[uuid]/backups/[pointId]/verify/route";
-import * as m85 from "@/app/api/vms/[hostId]/[uuid]/backups/route";
-import * as m86 from "@/app/api/vms/[hostId]/[uuid]/clone/route";
-import * as m87 from "@/app/api/vms/[hostId]/[uuid]/console/route";
-import * as m88 from "@/app/api/vms/[hostId]/[uuid]/console/vv/route";
-import * as m89 from "@/app/api/vms/[hostId]/[uuid]/delete/route";
-import * as m90 from "@/app/api/vms/[hostId]/[uuid]/hardware/route";
-import * as m91 from "@/app/api/vms/[hostId]/[uuid]/migrate/route";
-import * as m92 from "@/app/api/vms/[hostId]/[uuid]/route";
-import * as m93 from "@/app/api/vms/[hostId]/[uuid]/screenshot/route";
-import * as m94 from "@/app/api/vms/[hostId]/[uuid]/share-links/route";
-import * as m95 from "@/app/api/vms/[hostId]/[uuid]/snapshot-schedules/[id]/route";
-import * as m96 from "@/app/api/vms/[hostId]/[uuid]/snapshot-schedules/route";
-import * as m97 from "@/app/api/vms/[hostId]/[uuid]/snapshots/[name]/revert/route";
-import * as m98 from "@/app/api/vms/[hostId]/[uuid]/snapshots/[name]/route";
-import * as m99 from "@/app/api/vms/[hostId]/[uuid]/snapshots/route";
-import * as m100 from "@/app/api/vms/[hostId]/[uuid]/tags/route";
-import * as m101 from "@/app/api/vms/[hostId]/[uuid]/to-template/route";
-import * as m102 from "@/app/api/vms/[hostId]/[uuid]/unmark-template/route";
-import * as m103 from "@/app/api/vms/create/route";
-import * as m104 from "@/app/api/vms/route";
+import * as m66 from "@/app/api/templates/[id]/copies/route";
+import * as m67 from "@/app/api/templates/[id]/duplicate/route";
+import * as m68 from "@/app/api/templates/[id]/route";
+import * as m69 from "@/app/api/templates/route";
+import * as m70 from "@/app/api/tokens/[id]/route";
+import * as m71 from "@/app/api/tokens/route";
+import * as m72 from "@/app/api/users/[id]/access/route";
+import * as m73 from "@/app/api/users/[id]/password/route";
+import * as m74 from "@/app/api/users/[id]/quota/route";
+import * as m75 from "@/app/api/users/[id]/route";
+import * as m76 from "@/app/api/users/[id]/totp/route";
+import * as m77 from "@/app/api/users/route";
+import * as m78 from "@/app/api/vms/[hostId]/[uuid]/access/route";
+import * as m79 from "@/app/api/vms/[hostId]/[uuid]/actions/route";
+import * as m80 from "@/app/api/vms/[hostId]/[uuid]/addresses/route";
+import * as m81 from "@/app/api/vms/[hostId]/[uuid]/backup-jobs/[jobId]/route";
+import * as m82 from "@/app/api/vms/[hostId]/[uuid]/backup-jobs/[jobId]/run/route";
+import * as m83 from "@/app/api/vms/[hostId]/[uuid]/backup-jobs/route";
+import * as m84 from "@/app/api/vms/[hostId]/[uuid]/backups/[pointId]/restore/route";
+import * as m85 from "@/app/api/vms/[hostId]/[uuid]/backups/[pointId]/verify/route";
+import * as m86 from "@/app/api/vms/[hostId]/[uuid]/backups/route";
+import * as m87 from "@/app/api/vms/[hostId]/[uuid]/clone/route";
+import * as m88 from "@/app/api/vms/[hostId]/[uuid]/console/route";
+import * as m89 from "@/app/api/vms/[hostId]/[uuid]/console/vv/route";
+import * as m90 from "@/app/api/vms/[hostId]/[uuid]/delete/route";
+import * as m91 from "@/app/api/vms/[hostId]/[uuid]/hardware/route";
+import * as m92 from "@/app/api/vms/[hostId]/[uuid]/migrate/route";
+import * as m93 from "@/app/api/vms/[hostId]/[uuid]/route";
+import * as m94 from "@/app/api/vms/[hostId]/[uuid]/screenshot/route";
+import * as m95 from "@/app/api/vms/[hostId]/[uuid]/share-links/route";
+import * as m96 from "@/app/api/vms/[hostId]/[uuid]/snapshot-schedules/[id]/route";
+import * as m97 from "@/app/api/vms/[hostId]/[uuid]/snapshot-schedules/route";
+import * as m98 from "@/app/api/vms/[hostId]/[uuid]/snapshots/[name]/revert/route";
+import * as m99 from "@/app/api/vms/[hostId]/[uuid]/snapshots/[name]/route";
+import * as m100 from "@/app/api/vms/[hostId]/[uuid]/snapshots/route";
+import * as m101 from "@/app/api/vms/[hostId]/[uuid]/tags/route";
+import * as m102 from "@/app/api/vms/[hostId]/[uuid]/to-template/route";
+import * as m103 from "@/app/api/vms/[hostId]/[uuid]/unmark-template/route";
+import * as m104 from "@/app/api/vms/create/route";
+import * as m105 from "@/app/api/vms/route";
 
 export const API_ROUTES: readonly ApiRouteEntry[] = [
   { path: "/api/account/password", file: "app/api/account/password/route.ts", module: m0 },
@@ -173,43 +174,44 @@ export const API_ROUTES: readonly ApiRouteEntry[] = [
   { path: "/api/tasks/{id}", file: "app/api/tasks/[id]/route.ts", module: m63 },
   { path: "/api/tasks", file: "app/api/tasks/route.ts", module: m64 },
   { path: "/api/tasks/stream", file: "app/api/tasks/stream/route.ts", module: m65 },
-  { path: "/api/templates/{id}/duplicate", file: "app/api/templates/[id]/duplicate/route.ts", module: m66 },
-  { path: "/api/templates/{id}", file: "app/api/templates/[id]/route.ts", module: m67 },
-  { path: "/api/templates", file: "app/api/templates/route.ts", module: m68 },
-  { path: "/api/tokens/{id}", file: "app/api/tokens/[id]/route.ts", module: m69 },
-  { path: "/api/tokens", file: "app/api/tokens/route.ts", module: m70 },
-  { path: "/api/users/{id}/access", file: "app/api/users/[id]/access/route.ts", module: m71 },
-  { path: "/api/users/{id}/password", file: "app/api/users/[id]/password/route.ts", module: m72 },
-  { path: "/api/users/{id}/quota", file: "app/api/users/[id]/quota/route.ts", module: m73 },
-  { path: "/api/users/{id}", file: "app/api/users/[id]/route.ts", module: m74 },
-  { path: "/api/users/{id}/totp", file: "app/api/users/[id]/totp/route.ts", module: m75 },
-  { path: "/api/users", file: "app/api/users/route.ts", module: m76 },
-  { path: "/api/vms/{hostId}/{uuid}/access", file: "app/api/vms/[hostId]/[uuid]/access/route.ts", module: m77 },
-  { path: "/api/vms/{hostId}/{uuid}/actions", file: "app/api/vms/[hostId]/[uuid]/actions/route.ts", module: m78 },
-  { path: "/api/vms/{hostId}/{uuid}/addresses", file: "app/api/vms/[hostId]/[uuid]/addresses/route.ts", module: m79 },
-  { path: "/api/vms/{hostId}/{uuid}/backup-jobs/{jobId}", file: "app/api/vms/[hostId]/[uuid]/backup-jobs/[jobId]/route.ts", module: m80 },
-  { path: "/api/vms/{hostId}/{uuid}/backup-jobs/{jobId}/run", file: "app/api/vms/[hostId]/[uuid]/backup-jobs/[jobId]/run/route.ts", module: m81 },
-  { path: "/api/vms/{hostId}/{uuid}/backup-jobs", file: "app/api/vms/[hostId]/[uuid]/backup-jobs/route.ts", module: m82 },
-  { path: "/api/vms/{hostId}/{uuid}/backups/{pointId}/restore", file: "app/api/vms/[hostId]/[uuid]/backups/[pointId]/restore/route.ts", module: m83 },
-  { path: "/api/vms/{hostId}/{uuid}/backups/{pointId}/verify", file: "app/api/vms/[hostId]/[uuid]/backups/[pointId]/verify/route.ts", module: m84 },
-  { path: "/api/vms/{hostId}/{uuid}/backups", file: "app/api/vms/[hostId]/[uuid]/backups/route.ts", module: m85 },
-  { path: "/api/vms/{hostId}/{uuid}/clone", file: "app/api/vms/[hostId]/[uuid]/clone/route.ts", module: m86 },
-  { path: "/api/vms/{hostId}/{uuid}/console", file: "app/api/vms/[hostId]/[uuid]/console/route.ts", module: m87 },
-  { path: "/api/vms/{hostId}/{uuid}/console/vv", file: "app/api/vms/[hostId]/[uuid]/console/vv/route.ts", module: m88 },
-  { path: "/api/vms/{hostId}/{uuid}/delete", file: "app/api/vms/[hostId]/[uuid]/delete/route.ts", module: m89 },
-  { path: "/api/vms/{hostId}/{uuid}/hardware", file: "app/api/vms/[hostId]/[uuid]/hardware/route.ts", module: m90 },
-  { path: "/api/vms/{hostId}/{uuid}/migrate", file: "app/api/vms/[hostId]/[uuid]/migrate/route.ts", module: m91 },
-  { path: "/api/vms/{hostId}/{uuid}", file: "app/api/vms/[hostId]/[uuid]/route.ts", module: m92 },
-  { path: "/api/vms/{hostId}/{uuid}/screenshot", file: "app/api/vms/[hostId]/[uuid]/screenshot/route.ts", module: m93 },
-  { path: "/api/vms/{hostId}/{uuid}/share-links", file: "app/api/vms/[hostId]/[uuid]/share-links/route.ts", module: m94 },
-  { path: "/api/vms/{hostId}/{uuid}/snapshot-schedules/{id}", file: "app/api/vms/[hostId]/[uuid]/snapshot-schedules/[id]/route.ts", module: m95 },
-  { path: "/api/vms/{hostId}/{uuid}/snapshot-schedules", file: "app/api/vms/[hostId]/[uuid]/snapshot-schedules/route.ts", module: m96 },
-  { path: "/api/vms/{hostId}/{uuid}/snapshots/{name}/revert", file: "app/api/vms/[hostId]/[uuid]/snapshots/[name]/revert/route.ts", module: m97 },
-  { path: "/api/vms/{hostId}/{uuid}/snapshots/{name}", file: "app/api/vms/[hostId]/[uuid]/snapshots/[name]/route.ts", module: m98 },
-  { path: "/api/vms/{hostId}/{uuid}/snapshots", file: "app/api/vms/[hostId]/[uuid]/snapshots/route.ts", module: m99 },
-  { path: "/api/vms/{hostId}/{uuid}/tags", file: "app/api/vms/[hostId]/[uuid]/tags/route.ts", module: m100 },
-  { path: "/api/vms/{hostId}/{uuid}/to-template", file: "app/api/vms/[hostId]/[uuid]/to-template/route.ts", module: m101 },
-  { path: "/api/vms/{hostId}/{uuid}/unmark-template", file: "app/api/vms/[hostId]/[uuid]/unmark-template/route.ts", module: m102 },
-  { path: "/api/vms/create", file: "app/api/vms/create/route.ts", module: m103 },
-  { path: "/api/vms", file: "app/api/vms/route.ts", module: m104 },
+  { path: "/api/templates/{id}/copies", file: "app/api/templates/[id]/copies/route.ts", module: m66 },
+  { path: "/api/templates/{id}/duplicate", file: "app/api/templates/[id]/duplicate/route.ts", module: m67 },
+  { path: "/api/templates/{id}", file: "app/api/templates/[id]/route.ts", module: m68 },
+  { path: "/api/templates", file: "app/api/templates/route.ts", module: m69 },
+  { path: "/api/tokens/{id}", file: "app/api/tokens/[id]/route.ts", module: m70 },
+  { path: "/api/tokens", file: "app/api/tokens/route.ts", module: m71 },
+  { path: "/api/users/{id}/access", file: "app/api/users/[id]/access/route.ts", module: m72 },
+  { path: "/api/users/{id}/password", file: "app/api/users/[id]/password/route.ts", module: m73 },
+  { path: "/api/users/{id}/quota", file: "app/api/users/[id]/quota/route.ts", module: m74 },
+  { path: "/api/users/{id}", file: "app/api/users/[id]/route.ts", module: m75 },
+  { path: "/api/users/{id}/totp", file: "app/api/users/[id]/totp/route.ts", module: m76 },
+  { path: "/api/users", file: "app/api/users/route.ts", module: m77 },
+  { path: "/api/vms/{hostId}/{uuid}/access", file: "app/api/vms/[hostId]/[uuid]/access/route.ts", module: m78 },
+  { path: "/api/vms/{hostId}/{uuid}/actions", file: "app/api/vms/[hostId]/[uuid]/actions/route.ts", module: m79 },
+  { path: "/api/vms/{hostId}/{uuid}/addresses", file: "app/api/vms/[hostId]/[uuid]/addresses/route.ts", module: m80 },
+  { path: "/api/vms/{hostId}/{uuid}/backup-jobs/{jobId}", file: "app/api/vms/[hostId]/[uuid]/backup-jobs/[jobId]/route.ts", module: m81 },
+  { path: "/api/vms/{hostId}/{uuid}/backup-jobs/{jobId}/run", file: "app/api/vms/[hostId]/[uuid]/backup-jobs/[jobId]/run/route.ts", module: m82 },
+  { path: "/api/vms/{hostId}/{uuid}/backup-jobs", file: "app/api/vms/[hostId]/[uuid]/backup-jobs/route.ts", module: m83 },
+  { path: "/api/vms/{hostId}/{uuid}/backups/{pointId}/restore", file: "app/api/vms/[hostId]/[uuid]/backups/[pointId]/restore/route.ts", module: m84 },
+  { path: "/api/vms/{hostId}/{uuid}/backups/{pointId}/verify", file: "app/api/vms/[hostId]/[uuid]/backups/[pointId]/verify/route.ts", module: m85 },
+  { path: "/api/vms/{hostId}/{uuid}/backups", file: "app/api/vms/[hostId]/[uuid]/backups/route.ts", module: m86 },
+  { path: "/api/vms/{hostId}/{uuid}/clone", file: "app/api/vms/[hostId]/[uuid]/clone/route.ts", module: m87 },
+  { path: "/api/vms/{hostId}/{uuid}/console", file: "app/api/vms/[hostId]/[uuid]/console/route.ts", module: m88 },
+  { path: "/api/vms/{hostId}/{uuid}/console/vv", file: "app/api/vms/[hostId]/[uuid]/console/vv/route.ts", module: m89 },
+  { path: "/api/vms/{hostId}/{uuid}/delete", file: "app/api/vms/[hostId]/[uuid]/delete/route.ts", module: m90 },
+  { path: "/api/vms/{hostId}/{uuid}/hardware", file: "app/api/vms/[hostId]/[uuid]/hardware/route.ts", module: m91 },
+  { path: "/api/vms/{hostId}/{uuid}/migrate", file: "app/api/vms/[hostId]/[uuid]/migrate/route.ts", module: m92 },
+  { path: "/api/vms/{hostId}/{uuid}", file: "app/api/vms/[hostId]/[uuid]/route.ts", module: m93 },
+  { path: "/api/vms/{hostId}/{uuid}/screenshot", file: "app/api/vms/[hostId]/[uuid]/screenshot/route.ts", module: m94 },
+  { path: "/api/vms/{hostId}/{uuid}/share-links", file: "app/api/vms/[hostId]/[uuid]/share-links/route.ts", module: m95 },
+  { path: "/api/vms/{hostId}/{uuid}/snapshot-schedules/{id}", file: "app/api/vms/[hostId]/[uuid]/snapshot-schedules/[id]/route.ts", module: m96 },
+  { path: "/api/vms/{hostId}/{uuid}/snapshot-schedules", file: "app/api/vms/[hostId]/[uuid]/snapshot-schedules/route.ts", module: m97 },
+  { path: "/api/vms/{hostId}/{uuid}/snapshots/{name}/revert", file: "app/api/vms/[hostId]/[uuid]/snapshots/[name]/revert/route.ts", module: m98 },
+  { path: "/api/vms/{hostId}/{uuid}/snapshots/{name}", file: "app/api/vms/[hostId]/[uuid]/snapshots/[name]/route.ts", module: m99 },
+  { path: "/api/vms/{hostId}/{uuid}/snapshots", file: "app/api/vms/[hostId]/[uuid]/snapshots/route.ts", module: m100 },
+  { path: "/api/vms/{hostId}/{uuid}/tags", file: "app/api/vms/[hostId]/[uuid]/tags/route.ts", module: m101 },
+  { path: "/api/vms/{hostId}/{uuid}/to-template", file: "app/api/vms/[hostId]/[uuid]/to-template/route.ts", module: m102 },
+  { path: "/api/vms/{hostId}/{uuid}/unmark-template", file: "app/api/vms/[hostId]/[uuid]/unmark-template/route.ts", module: m103 },
+  { path: "/api/vms/create", file: "app/api/vms/create/route.ts", module: m104 },
+  { path: "/api/vms", file: "app/api/vms/route.ts", module: m105 },
 ];

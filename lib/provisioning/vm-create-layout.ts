@@ -3,6 +3,7 @@ import { AppError } from "@/lib/http/errors";
 import { cdromBusFor } from "@/lib/libvirt/domain-xml-create";
 import type { VolumeWire } from "@/lib/libvirt/storage-xml";
 import { templateGet } from "@/lib/templates/templates";
+import { templateBaseImageBytes, templateBaseImageOn } from "./template-image-copy";
 import type { DiskSpec, TemplateView, VmCreateInput } from "@/lib/contracts/provisioning";
 import type { ProvHost } from "./host-access";
 import { volumeGet } from "./host-options";
@@ -167,7 +168,28 @@ async function templateImageLayout(
   summary: Record<string, unknown>,
 ): Promise<Layout> {
   const d0 = hw.disks[0];
-  const first = await baseImageClone(h, input, src, d0);
+  const base = await templateBaseImageOn(h, t);
+  // On the template's own host (or for one bound to none) a missing image is an error of the template itself.
+  const copyable = !!t.defaultHostId && t.defaultHostId !== h.host.id;
+  if (!base && copyable) {
+    // Never fall back to another host's image: the caller copies it here first (a task), then deploys.
+    throw new AppError(
+      "invalid_input",
+      `${h.host.name} does not have the base image ${src.pool}/${src.volume} of template "${t.name}": a copy can be made (POST /api/templates/${t.id}/copies), then deploy again`,
+      {
+        issues: [{ path: "hostId", message: "This host lacks the template's base image: a copy can be made" }],
+        data: {
+          baseImageMissing: true,
+          templateId: t.id,
+          hostId: h.host.id,
+          sourceHostId: t.defaultHostId,
+          bytes: await templateBaseImageBytes(t),
+        },
+      },
+    );
+  }
+  if (base?.copy) summary.baseImageCopy = `${base.pool}/${base.volume}`;
+  const first = await baseImageClone(h, input, base ? { pool: base.pool, volume: base.volume } : src, d0);
   summary.clone = input.clone;
   const rest = emptyDisks(input.name, hw.disks.slice(1), 1);
   const volumes = [first.step, ...rest.steps];

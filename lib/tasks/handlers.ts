@@ -16,3 +16,4 @@ import "@/lib/migration/service";
 import "@/lib/migration/maintenance-tasks";
 import "@/lib/snapshots/snapshots";
 import "@/lib/snapshots/schedules";
+import "@/lib/provisioning/template-image-copy";

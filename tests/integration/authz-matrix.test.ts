@@ -794,6 +794,19 @@ const ROWS: Record<string, Row> = {
     target: "template",
     call: async (t) => ({ params: { id: await templateFor(t.hostId) } }),
   },
+  "templates/[id]/copies GET": {
+    rule: need("template.use", "anywhere"),
+    target: "none",
+    call: () => ({ params: { id: fixtureTemplateId } }),
+  },
+  // Copying a template's base image: template.manage where the template is bound and vm.create on the
+  // destination (here the same host); passes authorization, then: the template has no base image.
+  "templates/[id]/copies POST": {
+    rule: need("template.manage", "host", [{ priv: "vm.create", at: "host" }]),
+    target: "template",
+    call: async (t) => ({ params: { id: await templateFor(t.hostId) }, body: { hostId: t.hostId, pool: pool.name } }),
+    ok: { status: 422, code: "invalid_input", why: "the template has no base image" },
+  },
   "users GET": { rule: admin_, target: "none", call: () => ({}) },
   "users POST": {
     rule: admin_,

@@ -19,6 +19,20 @@ export const TemplateViewSchema = HardwareSpecSchema.extend({
 export const TemplateListResponseSchema = z.object({ templates: z.array(TemplateViewSchema) });
 export const TemplateResponseSchema = z.object({ template: TemplateViewSchema });
 
+export const TemplateImageCopyViewSchema = z.object({
+  id: z.string(),
+  templateId: z.string(),
+  hostId: z.string(),
+  hostName: z.string(),
+  pool: z.string(),
+  volume: z.string(),
+  sha256: z.string(),
+  bytes: z.number(),
+  createdAt: IsoDateSchema,
+});
+export const TemplateImageCopyListResponseSchema = z.object({ copies: z.array(TemplateImageCopyViewSchema) });
+export const TemplateImageCopyStartResponseSchema = z.object({ taskId: z.string() });
+
 const VmEditNoteSchema = MessageRefSchema.extend({ reason: MessageRefSchema.optional() });
 const PreflightWarningSchema = z.object({
   code: z.enum(["memory", "disk", "network"]),
