@@ -34,7 +34,8 @@ export default defineConfig({
   workers: 1,
   fullyParallel: false,
   retries: 0,
-  timeout: 60_000,
+  // Real guests under TCG: a snapshot tree or a migration test has taken 55-62 s on a loaded 2-core machine.
+  timeout: 120_000,
   // Generous: a passing assertion returns as soon as it holds, and on a loaded 2-core machine the redirect
   // after a sign-in has taken more than 10 s.
   expect: { timeout: 20_000 },
