@@ -134,49 +134,6 @@ phase() {
   PHASES+=("$name $((SECONDS - start)) ok")
 }
 
-# lanes NAME "LANE FUNCTION REPORT[,REPORT]"...: runs the lanes at once, each function's output
-# prefixed with its lane's name, and records each lane as a phase; when one fails, the run ends
-# once all have finished.
-lanes() {
-  local name="$1" spec lane fn reports r start failed="" failed_reports="" i took
-  shift
-  local -a pids=() names=() reps=()
-  start="$(date +%s)"
-  echo
-  echo "== $name: $# lanes at once"
-  for spec in "$@"; do
-    read -r lane fn reports <<<"$spec"
-    IFS=, read -r -a r <<<"$reports"
-    RUN_REPORTS+=("${r[@]}")
-    (
-      set -o pipefail
-      rc=0
-      "$fn" 2>&1 | sed -u "s/^/[$lane] /" || rc=$?
-      echo $(($(date +%s) - start)) >"$REPORTS/.lane-${#pids[@]}"
-      exit "$rc"
-    ) &
-    pids+=("$!")
-    names+=("$lane")
-    reps+=("$reports")
-  done
-  for i in "${!pids[@]}"; do
-    if wait "${pids[$i]}"; then
-      took="$(cat "$REPORTS/.lane-$i" 2>/dev/null || echo "?")"
-      PHASES+=("${names[$i]} $took ok")
-    else
-      took="$(cat "$REPORTS/.lane-$i" 2>/dev/null || echo "?")"
-      PHASES+=("${names[$i]} $took FAILED")
-      failed="${failed:+$failed, }${names[$i]}"
-      failed_reports="${failed_reports:+$failed_reports,}${reps[$i]}"
-    fi
-  done
-  if [ -n "$failed" ]; then
-    FAILED_PHASE="$failed"
-    FAILED_REPORT="$failed_reports"
-    exit 1
-  fi
-}
-
 # --- Debian packages -----------------------------------------------------------
 packages_missing() {
   local p status
@@ -258,25 +215,12 @@ phase unit --report "$REPORTS/unit.json" vitest_run unit --project unit
 # run on PostgreSQL only: on PGlite they repeated the same host work for ~6 minutes.
 PGLITE_FILES=(migrate schema-drift accounts two-factor api-tokens audit-filters access-control tasks
   share-links quotas fleet-hosts console-proxy login-limits live-streams housekeeping)
-MATRIX_FILE=tests/integration/authz-matrix.test.ts
-
-# Two lanes at once, like two checkouts sharing the stack (every test names what it creates after its
-# own run and tolerates other runs' guests, pools and networks): the integration files on PostgreSQL,
-# and beside them the route matrix (mostly in-process work and database round trips, ~8 minutes), the
-# PGlite files and the production build. The hosts wait on QEMU and SSH most of the time: one lane
-# alone left the 2 cores about half idle.
-lane_integration() {
-  VD_TEST_DB=postgres vitest_run integration-postgres --project integration --exclude "$MATRIX_FILE"
-}
-lane_matrix_pglite_build() {
-  VD_TEST_DB=postgres vitest_run integration-matrix --project integration "$MATRIX_FILE" &&
-    VD_TEST_DB=pglite vitest_run integration-pglite --project integration "${PGLITE_FILES[@]/#/tests/integration/}" &&
-    npm run build
-}
-lanes integration \
-  "integration-postgres lane_integration $REPORTS/integration-postgres.json" \
-  "matrix+pglite+build lane_matrix_pglite_build $REPORTS/integration-matrix.json,$REPORTS/integration-pglite.json"
+VD_TEST_DB=postgres phase integration-postgres --report "$REPORTS/integration-postgres.json" \
+  vitest_run integration-postgres --project integration
+VD_TEST_DB=pglite phase integration-pglite --report "$REPORTS/integration-pglite.json" \
+  vitest_run integration-pglite --project integration "${PGLITE_FILES[@]/#/tests/integration/}"
 # Fault injection on daemons of its own (tests/faults): stops PostgreSQL, kills libvirtd, sshd and the app.
 VD_TEST_DB=postgres phase faults --report "$REPORTS/faults.json" \
   vitest_run faults --project faults --passWithNoTests
+phase next-build npm run build
 VD_E2E_JSON_REPORT="$REPORTS/e2e.json" phase e2e --report "$REPORTS/e2e.json" npx playwright test
